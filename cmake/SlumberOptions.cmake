@@ -1,0 +1,28 @@
+# Compiler settings shared by every slumber target, applied through the
+# interface library slumber::options.
+add_library(slumber_options INTERFACE)
+add_library(slumber::options ALIAS slumber_options)
+
+target_compile_options(slumber_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
+                                                 -Wno-sign-conversion -Wnon-virtual-dtor)
+if(SLUMBER_WERROR)
+  target_compile_options(slumber_options INTERFACE -Werror)
+endif()
+if(SLUMBER_SANITIZE)
+  target_compile_options(slumber_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                                   -fno-sanitize-recover=undefined)
+  target_link_options(slumber_options INTERFACE -fsanitize=address,undefined)
+endif()
+if(SLUMBER_FUZZ)
+  target_compile_options(slumber_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined)
+  target_link_options(slumber_options INTERFACE -fsanitize=address,undefined)
+endif()
+target_include_directories(slumber_options INTERFACE ${PROJECT_SOURCE_DIR}/src)
+
+# slumber_library(NAME SOURCES... DEPENDS...): one small library per concept.
+function(slumber_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPENDS" ${ARGN})
+  add_library(slumber_${name} STATIC ${ARG_SOURCES})
+  add_library(slumber::${name} ALIAS slumber_${name})
+  target_link_libraries(slumber_${name} PUBLIC slumber::options ${ARG_DEPENDS})
+endfunction()

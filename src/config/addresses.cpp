@@ -1,0 +1,130 @@
+#include "config/addresses.hpp"
+
+#include <charconv>
+#include <fmt/format.h>
+
+#include "hostlist/hostlist.hpp"
+
+namespace slumber::config {
+namespace {
+
+bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+std::optional<std::string> check_host(const std::string& address) {
+    if (address.find("://") != std::string::npos) {
+        return fmt::format("\"{}\" is a URL; this driver wants a host name or IP address", address);
+    }
+    if (address.find_first_of(" \t/?#@") != std::string::npos) {
+        return fmt::format("\"{}\" is not a host name or IP address", address);
+    }
+    // One colon separates a port; more than one is an IPv6 address.
+    const std::size_t colon = address.find(':');
+    if (colon == std::string::npos || address.find(':', colon + 1) != std::string::npos) return std::nullopt;
+    if (colon == 0) return fmt::format("\"{}\" has a port but no host", address);
+    int port = 0;
+    const char* first = address.data() + colon + 1;
+    const char* last = address.data() + address.size();
+    const auto [end, ec] = std::from_chars(first, last, port);
+    if (ec != std::errc{} || end != last || port < 1 || port > 65535) {
+        return fmt::format("\"{}\": the port after ':' must be a number from 1 to 65535", address);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> check_url(const std::string& address) {
+    for (std::string_view scheme : {"http://", "https://"}) {
+        if (address.starts_with(scheme) && address.size() > scheme.size() &&
+            address.find_first_of(" \t") == std::string::npos) {
+            return std::nullopt;
+        }
+    }
+    return fmt::format("\"{}\" is not an http:// or https:// URL", address);
+}
+
+std::optional<std::string> check_mac(const std::string& address) {
+    bool ok = address.size() == 17;
+    for (std::size_t i = 0; ok && i < address.size(); ++i) {
+        ok = i % 3 == 2 ? (address[i] == ':' || address[i] == '-') : is_hex(address[i]);
+    }
+    if (ok) return std::nullopt;
+    return fmt::format("\"{}\" is not a MAC address like aa:bb:cc:dd:ee:ff", address);
+}
+
+std::string_view trailing_digits(std::string_view name) {
+    std::size_t begin = name.size();
+    while (begin > 0 && name[begin - 1] >= '0' && name[begin - 1] <= '9') --begin;
+    return name.substr(begin);
+}
+
+}  // namespace
+
+std::vector<std::string> expand_addresses(TableReader& reader, const std::vector<std::string>& items,
+                                          const std::vector<std::string>& names) {
+    hostlist::Hostlist list;
+    for (const std::string& item : items) {
+        if (auto ok = list.append(item); !ok) {
+            reader.error("bmc", hostlist::describe(ok.error(), item));
+            return {};
+        }
+    }
+    if (list.size() != names.size()) {
+        reader.error("bmc", fmt::format("{} addresses for {} node names", list.size(), names.size()),
+                     "give one BMC address per name, in the same order as names");
+        return {};
+    }
+    return list.names();
+}
+
+std::vector<std::string> apply_pattern(TableReader& reader, const std::string& pattern,
+                                       const std::vector<std::string>& names) {
+    std::vector<std::string> out;
+    out.reserve(names.size());
+    for (const std::string& name : names) {
+        const std::string_view digits = trailing_digits(name);
+        std::string address;
+        std::size_t pos = 0;
+        while (pos < pattern.size()) {
+            const std::size_t open = pattern.find('{', pos);
+            address.append(pattern, pos, open == std::string::npos ? std::string::npos : open - pos);
+            if (open == std::string::npos) break;
+            const std::size_t close = pattern.find('}', open);
+            const std::string_view field =
+                std::string_view(pattern).substr(open + 1, close == std::string::npos ? 0 : close - open - 1);
+            if (close == std::string::npos || (field != "name" && field != "number" && field != "suffix")) {
+                reader.error("bmc_pattern", fmt::format("\"{}\": unknown or unclosed field at character {}", pattern,
+                                                        open + 1),
+                             "use {name}, {number} or {suffix}");
+                return {};
+            }
+            if (field != "name" && digits.empty()) {
+                reader.error("bmc_pattern", fmt::format("{{{}}} needs a number at the end of the node name, "
+                                                        "and \"{}\" has none", field, name));
+                return {};
+            }
+            if (field == "name") {
+                address += name;
+            } else if (field == "suffix") {
+                address += digits;
+            } else {
+                const std::size_t nonzero = digits.find_first_not_of('0');
+                address += nonzero == std::string_view::npos ? "0" : digits.substr(nonzero);
+            }
+            pos = close + 1;
+        }
+        out.push_back(std::move(address));
+    }
+    return out;
+}
+
+std::optional<std::string> check_address(power::AddressKind kind, const std::string& address) {
+    if (address.empty()) return "is empty";
+    switch (kind) {
+        case power::AddressKind::host: return check_host(address);
+        case power::AddressKind::url: return check_url(address);
+        case power::AddressKind::mac: return check_mac(address);
+        case power::AddressKind::none: return "this driver takes no address (remove it)";
+    }
+    return std::nullopt;
+}
+
+}  // namespace slumber::config

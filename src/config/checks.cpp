@@ -1,0 +1,87 @@
+// Checks that need the whole file: each name once, each BMC once, and
+// dependencies that point at things that exist.
+#include <fmt/format.h>
+#include <map>
+#include <set>
+
+#include "config/sections.hpp"
+#include "hostlist/hostlist.hpp"
+#include "util/suggest.hpp"
+
+namespace slumber::config {
+namespace {
+
+std::string_view kind_name(TargetKind kind) { return kind == TargetKind::node ? "[[node]]" : "[[device]]"; }
+
+void check_unique_names(const Config& config, std::vector<ConfigError>& errors) {
+    const std::string file = config.file.string();
+    std::map<std::string_view, const PowerTarget*> seen;
+    for (const auto* targets : {&config.nodes, &config.devices}) {
+        for (const PowerTarget& target : *targets) {
+            const auto [it, inserted] = seen.emplace(target.name, &target);
+            if (inserted) continue;
+            errors.push_back(ConfigError{
+                file, target.line, fmt::format("{} {}", kind_name(target.kind), target.name),
+                fmt::format("\"{}\" is defined twice: also in the {} at line {}", target.name,
+                            kind_name(it->second->kind), it->second->line),
+                "define each node or device once"});
+        }
+    }
+}
+
+// Two nodes on one BMC is the "crossed addresses" mistake waiting to happen:
+// switching one off would switch the other.
+void check_unique_addresses(const Config& config, std::vector<ConfigError>& errors) {
+    std::map<std::pair<std::string_view, std::string_view>, const PowerTarget*> seen;
+    for (const auto* targets : {&config.nodes, &config.devices}) {
+        for (const PowerTarget& target : *targets) {
+            if (target.address.empty()) continue;
+            const auto [it, inserted] = seen.emplace(std::pair{target.driver, target.address}, &target);
+            if (inserted) continue;
+            errors.push_back(ConfigError{
+                config.file.string(), target.line, fmt::format("{} {}", kind_name(target.kind), target.name),
+                fmt::format("{} and {} both have the address {}", it->second->name, target.name, target.address),
+                "every target needs its own power controller address; check for a copy-paste slip"});
+        }
+    }
+}
+
+void check_dependencies(const Config& config, std::vector<ConfigError>& errors) {
+    std::vector<std::string_view> devices;
+    for (const PowerTarget& device : config.devices) devices.push_back(device.name);
+    std::set<std::string_view> nodes;
+    for (const PowerTarget& node : config.nodes) nodes.insert(node.name);
+
+    int index = 0;
+    for (const Dependency& dependency : config.dependencies) {
+        const std::string key = fmt::format("[[dependency]] #{}", ++index);
+        if (std::find(devices.begin(), devices.end(), dependency.device) == devices.end()) {
+            auto near = util::closest_match(dependency.device, devices);
+            errors.push_back(ConfigError{
+                config.file.string(), dependency.line, key + ", device",
+                fmt::format("no [[device]] is named \"{}\"", dependency.device),
+                near ? fmt::format("did you mean \"{}\"?", *near) : "define it in a [[device]] section"});
+        }
+        std::vector<std::string> unknown;
+        for (const std::string& node : dependency.nodes) {
+            if (!nodes.contains(node)) unknown.push_back(node);
+        }
+        if (!unknown.empty()) {
+            auto expression = hostlist::compress(unknown, false);
+            errors.push_back(ConfigError{config.file.string(), dependency.line, key + ", nodes",
+                                         fmt::format("{} not defined in any [[node]] group",
+                                                     expression ? *expression : unknown.front()),
+                                         "list only nodes that slumber manages"});
+        }
+    }
+}
+
+}  // namespace
+
+void check_consistency(const Config& config, std::vector<ConfigError>& errors) {
+    check_unique_names(config, errors);
+    check_unique_addresses(config, errors);
+    check_dependencies(config, errors);
+}
+
+}  // namespace slumber::config

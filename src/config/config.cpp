@@ -1,0 +1,31 @@
+#include "config/config.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace slumber::config {
+
+std::string format(const ConfigError& error) {
+    std::string out = error.file;
+    if (error.line > 0) out += fmt::format(":{}", error.line);
+    out += ": ";
+    if (!error.key.empty()) out += fmt::format("{}: ", error.key);
+    out += error.message;
+    if (!error.fix.empty()) out += fmt::format("\n    fix: {}", error.fix);
+    return out;
+}
+
+const PowerTarget* Config::find(std::string_view name) const {
+    for (const auto* targets : {&nodes, &devices}) {
+        const auto it = std::find_if(targets->begin(), targets->end(),
+                                     [&](const PowerTarget& target) { return target.name == name; });
+        if (it != targets->end()) return &*it;
+    }
+    return nullptr;
+}
+
+bool Config::excluded(std::string_view node) const {
+    return std::find(slurm.exclude.begin(), slurm.exclude.end(), node) != slurm.exclude.end();
+}
+
+}  // namespace slumber::config

@@ -1,0 +1,100 @@
+// slumber's configuration, parsed once into typed values (see docs/config.md).
+#pragma once
+
+#include <expected>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "power/catalog.hpp"
+#include "util/duration.hpp"
+#include "util/secret.hpp"
+
+namespace slumber::config {
+
+inline constexpr std::string_view kDefaultPath = "/etc/slumber/slumber.toml";
+
+/// Something wrong in a configuration or credentials file, said as a helpful
+/// colleague would: where, which key, what is wrong, and how to fix it.
+struct ConfigError {
+    std::string file;
+    int line = 0;    ///< 1-based; 0 when the problem is not at one place
+    std::string key;  ///< e.g. "node[2].bmc"; empty for whole-file problems
+    std::string message;
+    std::string fix;  ///< what would be right; may be empty
+};
+
+/// "file:line: key: message" plus an indented "fix:" line.
+std::string format(const ConfigError& error);
+
+/// How calls to a target's power controller are paced.
+struct CallPolicy {
+    util::Duration timeout = std::chrono::seconds(5);
+    int retries = 2;
+    util::Duration backoff = std::chrono::seconds(1);
+};
+
+/// User name and password for a BMC or a device, read from a protected file.
+struct Credentials {
+    std::string username;
+    util::Secret password;
+    util::Secret k_g;  ///< IPMI BMC key, when the BMC has one
+};
+
+enum class TargetKind { node, device };
+
+/// A node or a device that slumber switches, and how.
+struct PowerTarget {
+    std::string name;
+    TargetKind kind = TargetKind::node;
+    std::string driver;
+    std::string address;  ///< BMC host[:port], plug URL or MAC; empty for exec
+    std::optional<std::filesystem::path> credentials;
+    power::DriverOptions options;
+    CallPolicy policy;
+    util::Duration settle{0};  ///< devices: wait this long after switching on
+    int line = 0;              ///< where the target's table starts
+};
+
+/// A device that must be on before any of `nodes` boots, and goes off when
+/// all of them have been off for `off_after`.
+struct Dependency {
+    std::string device;
+    std::vector<std::string> nodes;
+    util::Duration off_after = std::chrono::minutes(10);
+    int line = 0;
+};
+
+struct SlurmSettings {
+    std::filesystem::path bin_dir = "/usr/bin";
+    std::filesystem::path conf = "/etc/slurm/slurm.conf";
+    std::string exclude_expression;    ///< as written
+    std::vector<std::string> exclude;  ///< expanded: never powered off
+};
+
+struct Config {
+    std::filesystem::path file;
+    SlurmSettings slurm;
+    std::vector<PowerTarget> nodes;
+    std::vector<PowerTarget> devices;
+    std::vector<Dependency> dependencies;
+    std::map<std::filesystem::path, Credentials> credentials;
+
+    [[nodiscard]] const PowerTarget* find(std::string_view name) const;
+    [[nodiscard]] bool excluded(std::string_view node) const;
+};
+
+/// Reads, parses and checks a configuration file, and reads the credentials
+/// files it names. Every problem found is returned, not only the first.
+std::expected<Config, std::vector<ConfigError>> load(const std::filesystem::path& file);
+
+/// The same, from text (tests, fuzzing); `file` names it in messages.
+std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text, const std::filesystem::path& file);
+
+/// Reads one credentials file, refusing it when others may read it.
+std::expected<Credentials, ConfigError> read_credentials(const std::filesystem::path& file);
+
+}  // namespace slumber::config

@@ -1,0 +1,141 @@
+// Reading slumber.toml: the file, its sections, and the credentials it names.
+#include <fmt/format.h>
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <sstream>
+
+#include "config/config.hpp"
+#include "config/sections.hpp"
+#include "config/table_reader.hpp"
+#include "util/suggest.hpp"
+
+namespace slumber::config {
+namespace {
+
+constexpr std::size_t kMaxConfigBytes = 4U << 20;
+
+using namespace std::string_view_literals;
+constexpr std::array kSections{"slurm"sv, "defaults"sv, "node"sv, "device"sv, "dependency"sv};
+
+// [[node]], [[device]] and [[dependency]] are arrays of tables.
+const toml::array* table_array(const toml::table& root, std::string_view key, const std::string& file,
+                               std::vector<ConfigError>& errors) {
+    const toml::node* node = root.get(key);
+    if (node == nullptr) return nullptr;
+    const auto* array = node->as_array();
+    if (array == nullptr || !array->is_array_of_tables()) {
+        errors.push_back(ConfigError{file, line_of(*node), std::string(key),
+                                     "must be a list of tables",
+                                     fmt::format("write each entry as a [[{}]] section", key)});
+        return nullptr;
+    }
+    return array;
+}
+
+void reject_unknown_sections(const toml::table& root, const std::string& file, std::vector<ConfigError>& errors) {
+    for (const auto& [key, node] : root) {
+        if (std::find(kSections.begin(), kSections.end(), key.str()) != kSections.end()) continue;
+        std::string fix = fmt::format("sections are [slurm], [defaults], [[node]], [[device]] and [[dependency]]");
+        if (auto near = util::closest_match(key.str(), kSections)) fix = fmt::format("did you mean \"{}\"?", *near);
+        errors.push_back(ConfigError{file, line_of(node), std::string(key.str()), "unknown section or key",
+                                     std::move(fix)});
+    }
+}
+
+// Reads every credentials file once; the targets only keep the path.
+void read_all_credentials(Config& config, std::vector<ConfigError>& errors) {
+    for (const auto& targets : {&config.nodes, &config.devices}) {
+        for (const PowerTarget& target : *targets) {
+            if (!target.credentials || config.credentials.contains(*target.credentials)) continue;
+            auto credentials = read_credentials(*target.credentials);
+            if (!credentials) {
+                ConfigError error = credentials.error();
+                error.key = fmt::format("credentials of {} (line {} of {})", target.name, target.line,
+                                        config.file.string());
+                errors.push_back(std::move(error));
+                // Remember the failure so that the file is reported once.
+                config.credentials.emplace(*target.credentials, Credentials{});
+                continue;
+            }
+            config.credentials.emplace(*target.credentials, std::move(*credentials));
+        }
+    }
+}
+
+}  // namespace
+
+std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text, const std::filesystem::path& file) {
+    std::vector<ConfigError> errors;
+    const std::string file_name = file.string();
+    toml::table root;
+    try {
+        root = toml::parse(text, file_name);
+    } catch (const toml::parse_error& e) {
+        errors.push_back(ConfigError{file_name, static_cast<int>(e.source().begin.line), "",
+                                     fmt::format("not valid TOML: {}", e.description()), ""});
+        return std::unexpected(std::move(errors));
+    }
+
+    Config config;
+    config.file = file;
+    reject_unknown_sections(root, file_name, errors);
+    if (const toml::node* slurm = root.get("slurm")) {
+        if (const auto* table = slurm->as_table()) {
+            read_slurm_section(*table, file_name, config.slurm, errors);
+        } else {
+            errors.push_back(ConfigError{file_name, line_of(*slurm), "slurm", "must be a table", "write [slurm]"});
+        }
+    }
+    Defaults defaults;
+    if (const toml::node* node = root.get("defaults")) {
+        if (const auto* table = node->as_table()) {
+            defaults = read_defaults_section(*table, file_name, errors);
+        } else {
+            errors.push_back(ConfigError{file_name, line_of(*node), "defaults", "must be a table", "write [defaults]"});
+        }
+    }
+    if (const auto* groups = table_array(root, "node", file_name, errors)) {
+        int index = 0;
+        for (const toml::node& group : *groups) {
+            read_node_group(*group.as_table(), ++index, defaults, file_name, config.nodes, errors);
+        }
+    }
+    if (const auto* devices = table_array(root, "device", file_name, errors)) {
+        int index = 0;
+        for (const toml::node& device : *devices) {
+            read_device(*device.as_table(), ++index, defaults, file_name, config.devices, errors);
+        }
+    }
+    if (const auto* dependencies = table_array(root, "dependency", file_name, errors)) {
+        int index = 0;
+        for (const toml::node& dependency : *dependencies) {
+            read_dependency(*dependency.as_table(), ++index, file_name, config.dependencies, errors);
+        }
+    }
+    check_consistency(config, errors);
+    if (errors.empty()) read_all_credentials(config, errors);
+    if (!errors.empty()) return std::unexpected(std::move(errors));
+    return config;
+}
+
+std::expected<Config, std::vector<ConfigError>> load(const std::filesystem::path& file) {
+    const std::string name = file.string();
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        std::error_code ec;
+        const bool exists = std::filesystem::exists(file, ec);
+        return std::unexpected(std::vector{ConfigError{
+            name, 0, "", exists ? "cannot be read (permission denied?)" : "does not exist",
+            exists ? "run slumber as a user that may read it" : "create it (see examples/slumber.toml) or pass --config FILE"}});
+    }
+    std::string text(kMaxConfigBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxConfigBytes) {
+        return std::unexpected(std::vector{ConfigError{name, 0, "", "is larger than 4 MiB", "is this the right file?"}});
+    }
+    return load_text(text, file);
+}
+
+}  // namespace slumber::config

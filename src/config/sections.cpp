@@ -1,0 +1,289 @@
+#include "config/sections.hpp"
+
+#include <fmt/format.h>
+
+#include "config/addresses.hpp"
+#include "config/table_reader.hpp"
+#include "hostlist/hostlist.hpp"
+#include "util/suggest.hpp"
+
+namespace slumber::config {
+namespace {
+
+constexpr std::int64_t kMaxRetries = 10;
+
+struct HostlistValue {
+    std::string expression;
+    std::vector<std::string> names;
+};
+
+// A hostlist-valued key, expanded; errors name the key and the character.
+std::optional<HostlistValue> read_hostlist(TableReader& reader, std::string_view key, bool required) {
+    auto text = reader.string(key, required);
+    if (!text) return std::nullopt;
+    auto list = hostlist::Hostlist::parse(*text);
+    if (!list) {
+        reader.error(key, hostlist::describe(list.error(), *text),
+                     "use Slurm's syntax, e.g. \"node[001-004,010]\"");
+        return std::nullopt;
+    }
+    if (list->empty() && required) {
+        reader.error(key, "names no hosts", "give at least one name, e.g. \"node[001-004]\"");
+        return std::nullopt;
+    }
+    return HostlistValue{*text, list->names()};
+}
+
+std::optional<std::filesystem::path> read_absolute_path(TableReader& reader, std::string_view key) {
+    auto text = reader.string(key);
+    if (!text) return std::nullopt;
+    std::filesystem::path path(*text);
+    if (!path.is_absolute()) {
+        reader.error(key, fmt::format("\"{}\" is a relative path", *text),
+                     "use an absolute path: slumber runs from Slurm, whose working directory is not yours");
+        return std::nullopt;
+    }
+    return path;
+}
+
+const power::DriverInfo* read_driver(TableReader& reader, const std::optional<std::string>& fallback) {
+    auto name = reader.string("driver");
+    if (!name) name = fallback;
+    if (!name) {
+        reader.error("driver", "is missing",
+                     "add driver = \"ipmi\" (or redfish, tasmota, shelly, wol, exec), or set it in [defaults]");
+        return nullptr;
+    }
+    const power::DriverInfo* driver = power::find_driver(*name);
+    if (driver == nullptr) {
+        std::vector<std::string_view> names;
+        for (const power::DriverInfo& known : power::drivers()) names.push_back(known.name);
+        auto near = util::closest_match(*name, names);
+        reader.error("driver", fmt::format("unknown driver \"{}\"", *name),
+                     near ? fmt::format("did you mean \"{}\"?", *near)
+                          : fmt::format("drivers: {}", fmt::join(names, ", ")));
+    }
+    return driver;
+}
+
+std::optional<power::OptionValue> read_option(TableReader& reader, const power::OptionSpec& spec) {
+    using power::OptionType;
+    switch (spec.type) {
+        case OptionType::integer:
+            if (auto v = reader.integer(spec.key, spec.min, spec.max)) return *v;
+            return std::nullopt;
+        case OptionType::boolean:
+            if (auto v = reader.boolean(spec.key)) return *v;
+            return std::nullopt;
+        case OptionType::duration:
+            if (auto v = reader.duration(spec.key)) return *v;
+            return std::nullopt;
+        case OptionType::string:
+        case OptionType::string_list: break;
+    }
+    std::vector<std::string> values;
+    if (spec.type == OptionType::string) {
+        auto v = reader.string(spec.key);
+        if (!v) return std::nullopt;
+        values.push_back(*v);
+    } else {
+        auto v = reader.string_list(spec.key);
+        if (!v) return std::nullopt;
+        values = *v;
+    }
+    for (const std::string& value : values) {
+        if (spec.choices.empty() || std::find(spec.choices.begin(), spec.choices.end(), value) != spec.choices.end()) {
+            continue;
+        }
+        auto near = util::closest_match(value, spec.choices);
+        reader.error(spec.key, fmt::format("\"{}\" is not a valid value", value),
+                     near ? fmt::format("did you mean \"{}\"?", *near)
+                          : fmt::format("use one of: {}", fmt::join(spec.choices, ", ")));
+        return std::nullopt;
+    }
+    if (spec.type == OptionType::string) return values.front();
+    return values;
+}
+
+// The driver's own keys, over the driver's [defaults.<driver>] values.
+power::DriverOptions read_driver_options(TableReader& reader, const power::DriverInfo& driver,
+                                         const power::DriverOptions* inherited) {
+    power::DriverOptions options = inherited != nullptr ? *inherited : power::DriverOptions{};
+    for (const power::OptionSpec& spec : driver.options) {
+        if (auto value = read_option(reader, spec)) options.insert_or_assign(std::string(spec.key), *value);
+    }
+    return options;
+}
+
+CallPolicy read_policy(TableReader& reader, const CallPolicy& inherited) {
+    CallPolicy policy = inherited;
+    if (auto timeout = reader.duration("timeout")) policy.timeout = *timeout;
+    if (auto retries = reader.integer("retries", 0, kMaxRetries)) policy.retries = static_cast<int>(*retries);
+    if (auto backoff = reader.duration("backoff")) policy.backoff = *backoff;
+    return policy;
+}
+
+// What every [[node]] and [[device]] has besides names and addresses.
+struct CommonSettings {
+    const power::DriverInfo* driver = nullptr;
+    std::optional<std::filesystem::path> credentials;
+    CallPolicy policy;
+    power::DriverOptions options;
+};
+
+CommonSettings read_common(TableReader& reader, const Defaults& defaults) {
+    CommonSettings common;
+    common.driver = read_driver(reader, defaults.driver);
+    common.credentials = read_absolute_path(reader, "credentials");
+    if (!common.credentials && !reader.has("credentials")) common.credentials = defaults.credentials;
+    common.policy = read_policy(reader, defaults.policy);
+    if (common.driver == nullptr) return common;
+    const auto inherited = defaults.driver_options.find(common.driver->name);
+    common.options = read_driver_options(
+        reader, *common.driver, inherited != defaults.driver_options.end() ? &inherited->second : nullptr);
+    if (common.driver->needs_credentials && !common.credentials) {
+        reader.error("credentials", fmt::format("is missing: the {} driver logs in to the BMC", common.driver->name),
+                     "add credentials = \"/etc/slumber/<file>.secret\" here or in [defaults]");
+    }
+    return common;
+}
+
+PowerTarget make_target(std::string name, TargetKind kind, const CommonSettings& common, std::string address,
+                        int line) {
+    PowerTarget target;
+    target.name = std::move(name);
+    target.kind = kind;
+    target.driver = std::string(common.driver->name);
+    target.address = std::move(address);
+    target.credentials = common.credentials;
+    target.options = common.options;
+    target.policy = common.policy;
+    target.line = line;
+    return target;
+}
+
+}  // namespace
+
+void read_slurm_section(const toml::table& table, const std::string& file, SlurmSettings& out,
+                        std::vector<ConfigError>& errors) {
+    TableReader reader(table, "[slurm]", file, errors);
+    if (auto bin_dir = read_absolute_path(reader, "bin_dir")) out.bin_dir = *bin_dir;
+    if (auto conf = read_absolute_path(reader, "conf")) out.conf = *conf;
+    if (auto exclude = read_hostlist(reader, "exclude", false)) {
+        out.exclude_expression = std::move(exclude->expression);
+        out.exclude = std::move(exclude->names);
+    }
+    reader.reject_unknown_keys();
+}
+
+Defaults read_defaults_section(const toml::table& table, const std::string& file, std::vector<ConfigError>& errors) {
+    TableReader reader(table, "[defaults]", file, errors);
+    Defaults defaults;
+    if (auto driver = reader.string("driver")) {
+        if (power::find_driver(*driver) != nullptr) {
+            defaults.driver = *driver;
+        } else {
+            read_driver(reader, std::nullopt);  // reports the unknown name
+        }
+    }
+    defaults.credentials = read_absolute_path(reader, "credentials");
+    defaults.policy = read_policy(reader, CallPolicy{});
+    for (const power::DriverInfo& driver : power::drivers()) {
+        const toml::table* options = reader.subtable(driver.name);
+        if (options == nullptr) continue;
+        TableReader option_reader(*options, fmt::format("[defaults.{}]", driver.name), file, errors);
+        defaults.driver_options[std::string(driver.name)] = read_driver_options(option_reader, driver, nullptr);
+        option_reader.reject_unknown_keys();
+    }
+    reader.reject_unknown_keys();
+    return defaults;
+}
+
+void read_node_group(const toml::table& table, int index, const Defaults& defaults, const std::string& file,
+                     std::vector<PowerTarget>& out, std::vector<ConfigError>& errors) {
+    TableReader reader(table, fmt::format("[[node]] #{}", index), file, errors);
+    const std::size_t errors_before = reader.error_count();
+    auto group = read_hostlist(reader, "names", true);
+    const CommonSettings common = read_common(reader, defaults);
+    auto addresses = reader.string_or_list("bmc");
+    auto pattern = reader.string("bmc_pattern");
+    if (common.driver == nullptr) return;  // its keys cannot be checked; the driver error says why
+    reader.reject_unknown_keys();
+    if (!group) return;
+    const std::vector<std::string>* names = &group->names;
+
+    std::vector<std::string> bmcs;
+    if (addresses && pattern) {
+        reader.error("bmc_pattern", "is given together with bmc", "keep one of the two");
+        return;
+    }
+    if (addresses) {
+        bmcs = expand_addresses(reader, *addresses, *names);
+    } else if (pattern) {
+        bmcs = apply_pattern(reader, *pattern, *names);
+    } else if (common.driver->address != power::AddressKind::none) {
+        reader.error("bmc", fmt::format("is missing: the {} driver needs a {} per node", common.driver->name,
+                                        power::to_string(common.driver->address)),
+                     "add bmc = \"<hostlist in step with names>\" or bmc_pattern = \"{name}-bmc\"");
+        return;
+    }
+    if (reader.error_count() != errors_before) return;
+    for (std::size_t i = 0; i < names->size(); ++i) {
+        std::string address = bmcs.empty() ? std::string() : bmcs[i];
+        if (!address.empty()) {
+            if (auto problem = check_address(common.driver->address, address)) {
+                reader.error(addresses ? "bmc" : "bmc_pattern", fmt::format("{}: {}", (*names)[i], *problem));
+                continue;
+            }
+        }
+        out.push_back(make_target((*names)[i], TargetKind::node, common, std::move(address), reader.line()));
+    }
+}
+
+void read_device(const toml::table& table, int index, const Defaults& defaults, const std::string& file,
+                 std::vector<PowerTarget>& out, std::vector<ConfigError>& errors) {
+    TableReader reader(table, fmt::format("[[device]] #{}", index), file, errors);
+    auto name = reader.string("name", true);
+    const CommonSettings common = read_common(reader, defaults);
+    auto address = reader.string("address");
+    auto settle = reader.duration("settle");
+    if (common.driver == nullptr) return;
+    reader.reject_unknown_keys();
+    if (!name) return;
+    if (name->empty() || name->find_first_of("[], \t") != std::string::npos) {
+        reader.error("name", fmt::format("\"{}\" is not a single device name", *name),
+                     "use one plain name per [[device]], e.g. \"ibswitch\"");
+        return;
+    }
+    if (!address && common.driver->address != power::AddressKind::none) {
+        reader.error("address", fmt::format("is missing: the {} driver needs a {}", common.driver->name,
+                                            power::to_string(common.driver->address)));
+        return;
+    }
+    if (address) {
+        if (auto problem = check_address(common.driver->address, *address)) {
+            reader.error("address", *problem);
+            return;
+        }
+    }
+    PowerTarget target = make_target(*name, TargetKind::device, common, address.value_or(""), reader.line());
+    if (settle) target.settle = *settle;
+    out.push_back(std::move(target));
+}
+
+void read_dependency(const toml::table& table, int index, const std::string& file, std::vector<Dependency>& out,
+                     std::vector<ConfigError>& errors) {
+    TableReader reader(table, fmt::format("[[dependency]] #{}", index), file, errors);
+    Dependency dependency;
+    auto device = reader.string("device", true);
+    auto nodes = read_hostlist(reader, "nodes", true);
+    if (auto off_after = reader.duration("off_after")) dependency.off_after = *off_after;
+    reader.reject_unknown_keys();
+    if (!device || !nodes) return;
+    dependency.device = *device;
+    dependency.nodes = std::move(nodes->names);
+    dependency.line = reader.line();
+    out.push_back(std::move(dependency));
+}
+
+}  // namespace slumber::config

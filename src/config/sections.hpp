@@ -1,0 +1,39 @@
+// The sections of slumber.toml, each read into typed values with every
+// problem collected. Internal to src/config.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <toml++/toml.h>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace slumber::config {
+
+/// [defaults]: what a [[node]] or [[device]] inherits unless it says otherwise.
+struct Defaults {
+    std::optional<std::string> driver;
+    std::optional<std::filesystem::path> credentials;
+    CallPolicy policy;
+    std::map<std::string, power::DriverOptions, std::less<>> driver_options;  ///< [defaults.<driver>]
+};
+
+void read_slurm_section(const toml::table& table, const std::string& file, SlurmSettings& out,
+                        std::vector<ConfigError>& errors);
+Defaults read_defaults_section(const toml::table& table, const std::string& file, std::vector<ConfigError>& errors);
+
+/// One [[node]] group becomes one PowerTarget per name.
+void read_node_group(const toml::table& table, int index, const Defaults& defaults, const std::string& file,
+                     std::vector<PowerTarget>& out, std::vector<ConfigError>& errors);
+void read_device(const toml::table& table, int index, const Defaults& defaults, const std::string& file,
+                 std::vector<PowerTarget>& out, std::vector<ConfigError>& errors);
+void read_dependency(const toml::table& table, int index, const std::string& file, std::vector<Dependency>& out,
+                     std::vector<ConfigError>& errors);
+
+/// Checks across sections: names defined twice, shared BMC addresses,
+/// dependencies on devices or nodes that do not exist.
+void check_consistency(const Config& config, std::vector<ConfigError>& errors);
+
+}  // namespace slumber::config

@@ -1,0 +1,199 @@
+// Building, printing and sorting host lists the way Slurm's hostlist.c does.
+#include "hostlist/hostlist.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <fmt/format.h>
+
+#include "hostlist/range_rules.hpp"
+
+namespace slumber::hostlist {
+namespace {
+
+void append_number(std::string& out, unsigned long value, int width) {
+    fmt::format_to(std::back_inserter(out), "{:0{}}", value, width);
+}
+
+// glibc 2.36's qsort() is a top-down merge sort (msort_with_tmp). Slurm's
+// comparison adjusts range widths as a side effect, so the result depends on
+// which pairs get compared: reproduce the same sequence of comparisons.
+void merge_sort(std::vector<HostRange>& items, std::size_t begin, std::size_t end, std::vector<HostRange>& scratch) {
+    const std::size_t n = end - begin;
+    if (n <= 1) return;
+    const std::size_t middle = begin + n / 2;
+    merge_sort(items, begin, middle, scratch);
+    merge_sort(items, middle, end, scratch);
+    scratch.clear();
+    std::size_t left = begin;
+    std::size_t right = middle;
+    while (left < middle && right < end) {
+        if (rules::range_compare(items[left], items[right]) <= 0) {
+            scratch.push_back(std::move(items[left++]));
+        } else {
+            scratch.push_back(std::move(items[right++]));
+        }
+    }
+    while (left < middle) scratch.push_back(std::move(items[left++]));
+    for (std::size_t i = 0; i < scratch.size(); ++i) items[begin + i] = std::move(scratch[i]);
+}
+
+}  // namespace
+
+std::string describe(const ParseError& error, std::string_view expression) {
+    return fmt::format("invalid hostlist \"{}\": {} (at character {})", expression, error.message,
+                       error.position + 1);
+}
+
+// hostlist_push_range(): a range that continues the last one extends it.
+void Hostlist::push_range(HostRange range) {
+    m_count += range.count();
+    if (!m_ranges.empty()) {
+        HostRange& tail = m_ranges.back();
+        if (tail.hi == range.lo - 1 && rules::prefix_compare(tail, range) == 0 && rules::width_combine(tail, range)) {
+            tail.hi = range.hi;
+            return;
+        }
+    }
+    m_ranges.push_back(std::move(range));
+}
+
+// hostname_create(): a name splits into a prefix and its trailing digits.
+// The parser has already checked that those digits fit an unsigned long.
+void Hostlist::push_name(std::string_view name) {
+    std::size_t digits = name.size();
+    while (digits > 0 && name[digits - 1] >= '0' && name[digits - 1] <= '9') --digits;
+    if (digits == name.size()) {
+        push_range(HostRange{std::string(name), 0, 0, 0, true});
+        return;
+    }
+    unsigned long number = 0;
+    std::from_chars(name.data() + digits, name.data() + name.size(), number);
+    push_range(HostRange{std::string(name.substr(0, digits)), number, number,
+                         static_cast<int>(name.size() - digits), false});
+}
+
+void Hostlist::for_each(const std::function<void(std::string_view)>& visit) const {
+    std::string name;
+    for (const HostRange& range : m_ranges) {
+        if (range.single) {
+            visit(range.prefix);
+            continue;
+        }
+        for (unsigned long n = range.lo;; ++n) {
+            name = range.prefix;
+            append_number(name, n, range.width);
+            visit(name);
+            if (n == range.hi) break;
+        }
+    }
+}
+
+std::vector<std::string> Hostlist::names() const {
+    std::vector<std::string> out;
+    out.reserve(m_count);
+    for_each([&](std::string_view name) { out.emplace_back(name); });
+    return out;
+}
+
+// hostlist_ranged_string() with _get_bracketed_list(): consecutive ranges
+// with the same prefix share one bracket; a lone number needs none.
+std::string Hostlist::ranged_string() const {
+    std::string out;
+    std::size_t i = 0;
+    while (i < m_ranges.size()) {
+        if (i > 0) out += ',';
+        const HostRange& first = m_ranges[i];
+        const bool bracket = first.count() > 1 ||
+                             (i + 1 < m_ranges.size() && rules::share_bracket(first, m_ranges[i + 1]));
+        out += first.prefix;
+        if (bracket) out += '[';
+        const std::size_t start = i;
+        do {
+            const HostRange& range = m_ranges[i];
+            if (i > start) out += ',';
+            if (!range.single) {
+                append_number(out, range.lo, range.width);
+                if (range.lo < range.hi) {
+                    out += '-';
+                    append_number(out, range.hi, range.width);
+                }
+            }
+        } while (++i < m_ranges.size() && rules::share_bracket(m_ranges[i], m_ranges[i - 1]));
+        if (bracket) out += ']';
+    }
+    return out;
+}
+
+void Hostlist::sort() {
+    if (m_ranges.size() <= 1) return;
+    std::vector<HostRange> scratch;
+    scratch.reserve(m_ranges.size());
+    merge_sort(m_ranges, 0, m_ranges.size(), scratch);
+    coalesce();
+}
+
+// hostlist_coalesce(): where two neighbours overlap, Slurm splits the shared
+// numbers into single-host ranges so that every duplicate stays listed, then
+// collapse() joins what became adjacent. The output looks odd (n[1-5],n[3-8]
+// sorts to n[1-3,3-4,4-5,5-8]) but it is what scontrol prints.
+void Hostlist::coalesce() {
+    for (std::size_t i = m_ranges.size() - 1; i > 0; --i) {
+        HostRange& prev = m_ranges[i - 1];
+        HostRange& next = m_ranges[i];
+        if (prev.single || next.single) continue;
+        // Slurm asserts the order here with range_compare(), whose width
+        // adjustment is a side effect that later steps can observe.
+        rules::range_compare(prev, next);
+        if (!(prev.hi > next.lo && rules::prefix_compare(prev, next) == 0 && rules::width_combine(prev, next))) {
+            continue;
+        }
+        HostRange shared = prev;
+        shared.lo = next.lo;
+        shared.hi = std::min(next.hi, prev.hi);
+        if (shared.hi < prev.hi) next.hi = prev.hi;
+        prev.hi = shared.lo;
+        next.lo = shared.hi;
+        const unsigned long prev_hi = prev.hi;
+        const unsigned long next_lo = next.lo;
+
+        std::size_t at = i;
+        for (unsigned long n = shared.lo; n <= shared.hi; ++n) {
+            const HostRange single{shared.prefix, n, n, shared.width, false};
+            if (n > prev_hi) m_ranges.insert(m_ranges.begin() + static_cast<std::ptrdiff_t>(at++), single);
+            if (n < next_lo) m_ranges.insert(m_ranges.begin() + static_cast<std::ptrdiff_t>(at++), single);
+        }
+        // Slurm rescans from the end; pairs beyond `at + 1` are unchanged and
+        // were already found disjoint, so rescanning from there is the same.
+        i = std::min(at + 2, m_ranges.size());
+    }
+    collapse();
+}
+
+// hostlist_collapse(): join neighbours that continue each other.
+void Hostlist::collapse() {
+    for (std::size_t i = m_ranges.size() - 1; i > 0; --i) {
+        HostRange& prev = m_ranges[i - 1];
+        HostRange& next = m_ranges[i];
+        if (prev.hi == next.lo - 1 && rules::prefix_compare(prev, next) == 0 && rules::width_combine(prev, next)) {
+            prev.hi = next.hi;
+            m_ranges.erase(m_ranges.begin() + static_cast<std::ptrdiff_t>(i));
+        }
+    }
+}
+
+std::expected<std::vector<std::string>, ParseError> expand(std::string_view expression) {
+    auto list = Hostlist::parse(expression);
+    if (!list) return std::unexpected(list.error());
+    return list->names();
+}
+
+std::expected<std::string, ParseError> compress(std::span<const std::string> items, bool sorted) {
+    Hostlist list;
+    for (const std::string& item : items) {
+        if (auto ok = list.append(item); !ok) return std::unexpected(ok.error());
+    }
+    if (sorted) list.sort();
+    return list.ranged_string();
+}
+
+}  // namespace slumber::hostlist

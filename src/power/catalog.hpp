@@ -1,0 +1,55 @@
+// The power drivers slumber knows, with the options each accepts. One table
+// serves configuration checking now and driver construction later, so that
+// adding a driver touches one place.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace slumber::power {
+
+/// What a target's address is for this driver.
+enum class AddressKind {
+    host,  ///< host name or IP address, optionally ":port" (IPMI, Redfish)
+    url,   ///< http:// or https:// URL (smart plugs)
+    mac,   ///< Ethernet address aa:bb:cc:dd:ee:ff (Wake-on-LAN)
+    none,  ///< no address (exec: the command knows)
+};
+
+enum class OptionType { integer, boolean, string, string_list, duration };
+
+struct OptionSpec {
+    std::string_view key;
+    OptionType type;
+    std::string_view help;
+    std::int64_t min = 0;                        ///< integers only
+    std::int64_t max = 0;                        ///< integers only
+    std::span<const std::string_view> choices;  ///< strings and lists: allowed values, if limited
+};
+
+struct DriverInfo {
+    std::string_view name;
+    std::string_view summary;
+    AddressKind address;
+    bool needs_credentials;
+    std::span<const OptionSpec> options;
+};
+
+using OptionValue = std::variant<std::int64_t, bool, std::string, std::vector<std::string>, std::chrono::milliseconds>;
+using DriverOptions = std::map<std::string, OptionValue, std::less<>>;
+
+/// Every driver, in the order `slumber config check` lists them.
+std::span<const DriverInfo> drivers();
+const DriverInfo* find_driver(std::string_view name);
+const OptionSpec* find_option(const DriverInfo& driver, std::string_view key);
+
+std::string_view to_string(AddressKind kind);
+std::string_view to_string(OptionType type);
+
+}  // namespace slumber::power

@@ -1,0 +1,20 @@
+// Durations as admins write them: "500ms", "30s", "10m", "1h30m", "2d".
+#pragma once
+
+#include <chrono>
+#include <expected>
+#include <string>
+#include <string_view>
+
+namespace slumber::util {
+
+using Duration = std::chrono::milliseconds;
+
+/// Parses a sequence of number+unit parts (units: ms, s, m, h, d). The error
+/// text says what was expected.
+std::expected<Duration, std::string> parse_duration(std::string_view text);
+
+/// The shortest exact spelling: 90000ms -> "1m30s".
+std::string format_duration(Duration duration);
+
+}  // namespace slumber::util
