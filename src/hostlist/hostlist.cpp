@@ -144,7 +144,11 @@ void Hostlist::coalesce() {
         // Slurm asserts the order here with range_compare(), whose width
         // adjustment is a side effect that later steps can observe.
         rules::range_compare(prev, next);
-        if (!(prev.hi > next.lo && rules::prefix_compare(prev, next) == 0 && rules::width_combine(prev, next))) {
+        // Slurm also lets a width adjustment make two ranges "overlap" that are
+        // out of order (n[9-10],n06,n[9-10]); it then deletes one and loses its
+        // names. Ranges out of order never overlap here.
+        if (!(prev.hi > next.lo && next.lo >= prev.lo && rules::prefix_compare(prev, next) == 0 &&
+              rules::width_combine(prev, next))) {
             continue;
         }
         HostRange shared = prev;

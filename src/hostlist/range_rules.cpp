@@ -39,9 +39,11 @@ int prefix_compare(const HostRange& a, const HostRange& b) {
 int range_compare(HostRange& a, HostRange& b) {
     const int order = prefix_compare(a, b);
     if (order != 0) return order;
-    // Slurm returns the unsigned difference of the bounds as an int; keep its
-    // wrap-around so that sorting huge suffixes agrees with scontrol.
-    return width_combine(a, b) ? static_cast<int>(a.lo - b.lo) : a.width - b.width;
+    if (!width_combine(a, b)) return a.width - b.width;
+    // Slurm returns (int)(a.lo - b.lo), which wraps for numbers 2^31 apart;
+    // scontrol then sorts wrongly and drops names (n5,n3120600026,n31206392
+    // sorts to "n[3120600026,31206392]"). Compare properly instead.
+    return a.lo < b.lo ? -1 : (a.lo > b.lo ? 1 : 0);
 }
 
 bool share_bracket(const HostRange& a, const HostRange& b) {
