@@ -63,7 +63,8 @@ std::vector<std::string> expand_addresses(TableReader& reader, const std::vector
     hostlist::Hostlist list;
     for (const std::string& item : items) {
         if (auto ok = list.append(item); !ok) {
-            reader.error("bmc", hostlist::describe(ok.error(), item));
+            reader.error("bmc", hostlist::describe(ok.error(), item),
+                         "for names like node001-ipmi use bmc_pattern = \"{name}-ipmi\"");
             return {};
         }
     }

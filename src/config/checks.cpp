@@ -36,7 +36,7 @@ void check_unique_addresses(const Config& config, std::vector<ConfigError>& erro
     for (const auto* targets : {&config.nodes, &config.devices}) {
         for (const PowerTarget& target : *targets) {
             if (target.address.empty()) continue;
-            const auto [it, inserted] = seen.emplace(std::pair{target.driver, target.address}, &target);
+            const auto [it, inserted] = seen.emplace(std::pair<std::string_view, std::string_view>(target.driver, target.address), &target);
             if (inserted) continue;
             errors.push_back(ConfigError{
                 config.file.string(), target.line, fmt::format("{} {}", kind_name(target.kind), target.name),

@@ -113,9 +113,14 @@ std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text,
             read_dependency(*dependency.as_table(), ++index, file_name, config.dependencies, errors);
         }
     }
-    check_consistency(config, errors);
+    // Cross-section checks on a partly read file would report the nodes of a
+    // broken group as "not defined": fix the local problems first.
+    if (errors.empty()) check_consistency(config, errors);
     if (errors.empty()) read_all_credentials(config, errors);
-    if (!errors.empty()) return std::unexpected(std::move(errors));
+    if (!errors.empty()) {
+        std::ranges::stable_sort(errors, {}, &ConfigError::line);
+        return std::unexpected(std::move(errors));
+    }
     return config;
 }
 

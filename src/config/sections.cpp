@@ -135,9 +135,11 @@ CommonSettings read_common(TableReader& reader, const Defaults& defaults) {
     CommonSettings common;
     common.driver = read_driver(reader, defaults.driver);
     common.credentials = read_absolute_path(reader, "credentials");
-    if (!common.credentials && !reader.has("credentials")) common.credentials = defaults.credentials;
     common.policy = read_policy(reader, defaults.policy);
     if (common.driver == nullptr) return common;
+    // [defaults] credentials are for BMC logins; a plug without a password
+    // must not be sent the BMC account.
+    if (!reader.has("credentials") && common.driver->needs_credentials) common.credentials = defaults.credentials;
     const auto inherited = defaults.driver_options.find(common.driver->name);
     common.options = read_driver_options(
         reader, *common.driver, inherited != defaults.driver_options.end() ? &inherited->second : nullptr);
