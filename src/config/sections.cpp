@@ -143,7 +143,7 @@ CommonSettings read_common(TableReader& reader, const Defaults& defaults) {
     const auto inherited = defaults.driver_options.find(common.driver->name);
     common.options = read_driver_options(
         reader, *common.driver, inherited != defaults.driver_options.end() ? &inherited->second : nullptr);
-    if (common.driver->needs_credentials && !common.credentials) {
+    if (common.driver->needs_credentials && !common.credentials && !reader.has("credentials")) {
         reader.error("credentials", fmt::format("is missing: the {} driver logs in to the BMC", common.driver->name),
                      "add credentials = \"/etc/slumber/<file>.secret\" here or in [defaults]");
     }

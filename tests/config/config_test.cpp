@@ -1,0 +1,299 @@
+#include <gtest/gtest.h>
+
+#include "config/config.hpp"
+
+namespace slumber::config {
+namespace {
+
+// A header that satisfies the ipmi driver's need for credentials without a
+// file on disk: load_text() reads credentials only when all else is valid, so
+// tests of other problems never reach it.
+constexpr const char* kDefaults = R"(
+[defaults]
+driver = "ipmi"
+credentials = "/nonexistent/ipmi.secret"
+)";
+
+std::vector<ConfigError> errors_of(const std::string& text) {
+    auto loaded = load_text(text, "test.toml");
+    if (loaded) return {};
+    return loaded.error();
+}
+
+// Expects exactly one problem, on `line`, whose key, message and fix contain
+// the given words.
+void expect_problem(const std::string& text, int line, const std::string& key, const std::string& message,
+                    const std::string& fix = "") {
+    const auto errors = errors_of(text);
+    ASSERT_EQ(errors.size(), 1U) << "for:\n" << text << "\nfirst: " << (errors.empty() ? "" : format(errors[0]));
+    const ConfigError& e = errors.front();
+    EXPECT_EQ(e.file, "test.toml");
+    EXPECT_EQ(e.line, line) << format(e);
+    EXPECT_NE(e.key.find(key), std::string::npos) << format(e);
+    EXPECT_NE(e.message.find(message), std::string::npos) << format(e);
+    EXPECT_NE(e.fix.find(fix), std::string::npos) << format(e);
+}
+
+TEST(Config, ExpandsNodeGroupsWithBmcsInStep) {
+    auto loaded = load_text(R"(
+[slurm]
+exclude = "head01"
+[[node]]
+names = "node[001-003]"
+driver = "exec"
+on = "/usr/local/bin/pdu on {name}"
+[[node]]
+names = "gpu[1-2]"
+driver = "tasmota"
+bmc = "http://10.0.0.[1-2]"
+retries = 5
+timeout = "1m30s"
+)",
+                            "test.toml");
+    ASSERT_TRUE(loaded) << format(loaded.error().front());
+    ASSERT_EQ(loaded->nodes.size(), 5U);
+    EXPECT_EQ(loaded->nodes[0].name, "node001");
+    EXPECT_EQ(loaded->nodes[0].driver, "exec");
+    EXPECT_EQ(std::get<std::string>(loaded->nodes[0].options.at("on")), "/usr/local/bin/pdu on {name}");
+    EXPECT_EQ(loaded->nodes[4].name, "gpu2");
+    EXPECT_EQ(loaded->nodes[4].address, "http://10.0.0.2");
+    EXPECT_EQ(loaded->nodes[4].policy.retries, 5);
+    EXPECT_EQ(loaded->nodes[4].policy.timeout, std::chrono::seconds(90));
+    EXPECT_EQ(loaded->nodes[4].line, 8);
+    EXPECT_TRUE(loaded->excluded("head01"));
+    EXPECT_FALSE(loaded->excluded("node001"));
+    EXPECT_EQ(loaded->find("gpu1")->address, "http://10.0.0.1");
+}
+
+TEST(Config, DefaultsAndDriverDefaultsApplyUnlessOverridden) {
+    auto loaded = load_text(R"(
+[defaults]
+driver = "tasmota"
+timeout = "2s"
+[defaults.tasmota]
+relay = 2
+[[node]]
+names = "a[1-2]"
+bmc = ["http://a1", "http://a2"]
+[[node]]
+names = "b1"
+bmc = "http://b1"
+relay = 3
+timeout = "9s"
+)",
+                            "test.toml");
+    ASSERT_TRUE(loaded) << format(loaded.error().front());
+    EXPECT_EQ(std::get<std::int64_t>(loaded->nodes[0].options.at("relay")), 2);
+    EXPECT_EQ(loaded->nodes[0].policy.timeout, std::chrono::seconds(2));
+    EXPECT_EQ(std::get<std::int64_t>(loaded->nodes[2].options.at("relay")), 3);
+    EXPECT_EQ(loaded->nodes[2].policy.timeout, std::chrono::seconds(9));
+}
+
+TEST(Config, BmcPatternFields) {
+    auto loaded = load_text(R"(
+[[node]]
+names = "n[008-010]"
+driver = "tasmota"
+bmc_pattern = "http://10.0.0.{number}/{name}/{suffix}"
+)",
+                            "test.toml");
+    ASSERT_TRUE(loaded) << format(loaded.error().front());
+    EXPECT_EQ(loaded->nodes[0].address, "http://10.0.0.8/n008/008");
+    EXPECT_EQ(loaded->nodes[2].address, "http://10.0.0.10/n010/010");
+}
+
+TEST(Config, DevicesAndDependencies) {
+    auto loaded = load_text(R"(
+[[node]]
+names = "n[1-2]"
+driver = "exec"
+[[device]]
+name = "ibswitch"
+driver = "shelly"
+address = "http://switch-plug"
+settle = "30s"
+generation = 1
+[[dependency]]
+device = "ibswitch"
+nodes = "n[1-2]"
+)",
+                            "test.toml");
+    ASSERT_TRUE(loaded) << format(loaded.error().front());
+    ASSERT_EQ(loaded->devices.size(), 1U);
+    EXPECT_EQ(loaded->devices[0].settle, std::chrono::seconds(30));
+    EXPECT_EQ(loaded->devices[0].kind, TargetKind::device);
+    ASSERT_EQ(loaded->dependencies.size(), 1U);
+    EXPECT_EQ(loaded->dependencies[0].off_after, std::chrono::minutes(10));
+    EXPECT_EQ(loaded->dependencies[0].nodes, (std::vector<std::string>{"n1", "n2"}));
+}
+
+TEST(ConfigErrors, TomlSyntax) { expect_problem("[[node]]\nnames = \"a\nx", 2, "", "not valid TOML"); }
+
+TEST(ConfigErrors, UnknownSection) { expect_problem("[slurn]\n", 1, "slurn", "unknown section", "\"slurm\""); }
+
+TEST(ConfigErrors, UnknownKeySuggestsTheNearest) {
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n1\"\nbmc = \"b1\"\ncipher_suit = 3\n", 8,
+                   "[[node]] #1, cipher_suit", "unknown key", "did you mean \"cipher_suite\"?");
+}
+
+TEST(ConfigErrors, NodeWrittenAsTableInsteadOfList) {
+    expect_problem("[node]\nnames = \"n1\"\n", 1, "node", "list of tables", "[[node]]");
+}
+
+TEST(ConfigErrors, MissingNames) {
+    expect_problem(std::string(kDefaults) + "[[node]]\nbmc = \"b\"\n", 5, "names", "is missing", "names =");
+}
+
+TEST(ConfigErrors, WrongType) {
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = 5\n", 6, "names", "expected a string");
+}
+
+TEST(ConfigErrors, MalformedHostlistNamesTheCharacter) {
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n[1-3\"\nbmc = \"b\"\n", 6, "names",
+                   "never closed with ']' (at character 2)", "node[001-004,010]");
+}
+
+TEST(ConfigErrors, MissingDriver) {
+    expect_problem("[[node]]\nnames = \"n1\"\n", 1, "driver", "is missing", "[defaults]");
+}
+
+TEST(ConfigErrors, UnknownDriver) {
+    expect_problem("[[node]]\nnames = \"n1\"\ndriver = \"redfsh\"\n", 3, "driver", "unknown driver",
+                   "did you mean \"redfish\"?");
+}
+
+TEST(ConfigErrors, BmcCountDiffersFromNames) {
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n[1-5]\"\nbmc = \"b[1-4]\"\n", 7, "bmc",
+                   "4 addresses for 5 node names", "one BMC address per name");
+}
+
+TEST(ConfigErrors, BmcAndPatternTogether) {
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n1\"\nbmc = \"b\"\nbmc_pattern = \"{name}\"\n", 8,
+                   "bmc_pattern", "together with bmc", "one of the two");
+}
+
+TEST(ConfigErrors, MissingBmc) {
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n1\"\n", 5, "bmc", "needs a host[:port] per node",
+                   "bmc_pattern");
+}
+
+TEST(ConfigErrors, PatternFieldUnknown) {
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n1\"\nbmc_pattern = \"{nmae}-bmc\"\n", 7,
+                   "bmc_pattern", "unknown or unclosed field", "{name}");
+}
+
+TEST(ConfigErrors, PatternNumberOnNameWithoutDigits) {
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"head\"\nbmc_pattern = \"10.0.0.{number}\"\n", 7,
+                   "bmc_pattern", "\"head\" has none");
+}
+
+TEST(ConfigErrors, UrlGivenToIpmi) {
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n1\"\nbmc = \"https://bmc1\"\n", 7, "bmc",
+                   "is a URL");
+}
+
+TEST(ConfigErrors, BadPort) {
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n1\"\nbmc = \"bmc1:99999\"\n", 7, "bmc",
+                   "port after ':'");
+}
+
+TEST(ConfigErrors, PlugNeedsUrl) {
+    expect_problem("[[device]]\nname = \"sw\"\ndriver = \"tasmota\"\naddress = \"sw-plug\"\n", 4, "address",
+                   "not an http:// or https:// URL");
+}
+
+TEST(ConfigErrors, BadMac) {
+    expect_problem("[[node]]\nnames = \"n1\"\ndriver = \"wol\"\nbmc = \"52:54:00:12:34\"\n", 4, "bmc",
+                   "not a MAC address");
+}
+
+TEST(ConfigErrors, OptionOutOfRange) {
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n1\"\nbmc = \"b\"\ncipher_suite = 42\n", 8,
+                   "cipher_suite", "42 is out of range", "0 to 17");
+}
+
+TEST(ConfigErrors, OptionNotAChoice) {
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n1\"\nbmc = \"b\"\nprivilege = \"operater\"\n", 8,
+                   "privilege", "not a valid value", "did you mean \"operator\"?");
+}
+
+TEST(ConfigErrors, WorkaroundNotKnown) {
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n1\"\nbmc = \"b\"\nworkarounds = [\"opensess\"]\n",
+                   8, "workarounds", "not a valid value");
+}
+
+TEST(ConfigErrors, DurationWithoutUnit) {
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n1\"\nbmc = \"b\"\ntimeout = \"10\"\n", 8,
+                   "timeout", "needs a unit");
+}
+
+TEST(ConfigErrors, RetriesOutOfRange) {
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n1\"\nbmc = \"b\"\nretries = 100\n", 8, "retries",
+                   "out of range");
+}
+
+TEST(ConfigErrors, RelativeCredentialsPath) {
+    expect_problem("[[node]]\nnames = \"n1\"\ndriver = \"ipmi\"\nbmc = \"b\"\ncredentials = \"ipmi.secret\"\n", 5,
+                   "credentials", "relative path", "absolute path");
+}
+
+TEST(ConfigErrors, IpmiWithoutCredentials) {
+    expect_problem("[[node]]\nnames = \"n1\"\ndriver = \"ipmi\"\nbmc = \"b\"\n", 1, "credentials",
+                   "the ipmi driver logs in", "credentials =");
+}
+
+TEST(ConfigErrors, NameDefinedTwice) {
+    expect_problem("[[node]]\nnames = \"n[1-3]\"\ndriver = \"exec\"\n[[device]]\nname = \"n2\"\ndriver = \"exec\"\n",
+                   4, "n2", "defined twice: also in the [[node]] at line 1");
+}
+
+TEST(ConfigErrors, TwoNodesOnOneBmc) {
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n[1-2]\"\nbmc = [\"b1\", \"b1\"]\n", 5, "n2",
+                   "n1 and n2 both have the address b1");
+}
+
+TEST(ConfigErrors, DependencyOnUnknownDevice) {
+    expect_problem("[[device]]\nname = \"ibswitch\"\ndriver = \"exec\"\n[[dependency]]\ndevice = \"ibswitsh\"\n"
+                   "nodes = \"n1\"\n[[node]]\nnames = \"n1\"\ndriver = \"exec\"\n",
+                   4, "device", "no [[device]] is named \"ibswitsh\"", "did you mean \"ibswitch\"?");
+}
+
+TEST(ConfigErrors, DependencyOnUnknownNodes) {
+    expect_problem("[[device]]\nname = \"sw\"\ndriver = \"exec\"\n[[dependency]]\ndevice = \"sw\"\n"
+                   "nodes = \"n[1-4]\"\n[[node]]\nnames = \"n[1-2]\"\ndriver = \"exec\"\n",
+                   4, "nodes", "n[3-4] not defined in any [[node]] group");
+}
+
+TEST(ConfigErrors, DeviceNameMustBeOneName) {
+    expect_problem("[[device]]\nname = \"sw[1-2]\"\ndriver = \"exec\"\n", 2, "name", "not a single device name");
+}
+
+TEST(ConfigErrors, ExecTakesNoAddress) {
+    expect_problem("[[device]]\nname = \"sw\"\ndriver = \"exec\"\naddress = \"x\"\n", 4, "address",
+                   "takes no address");
+}
+
+TEST(ConfigErrors, EveryProblemIsReportedInLineOrder) {
+    const auto errors = errors_of("[[node]]\nnames = \"n1\"\ndriver = \"nope\"\n[slurm]\nexclude = \"h[\"\nbin_dir = 3\n");
+    ASSERT_EQ(errors.size(), 3U);
+    EXPECT_EQ(errors[0].line, 3);
+    EXPECT_EQ(errors[1].line, 5);
+    EXPECT_EQ(errors[2].line, 6);
+}
+
+TEST(ConfigErrors, MissingFileSaysSo) {
+    auto loaded = load("/nonexistent/slumber.toml");
+    ASSERT_FALSE(loaded);
+    EXPECT_EQ(loaded.error().front().message, "does not exist");
+    EXPECT_NE(loaded.error().front().fix.find("--config"), std::string::npos);
+}
+
+TEST(ConfigErrors, FormatNamesFileLineKeyAndFix) {
+    const ConfigError e{"/etc/slumber/slumber.toml", 12, "[[node]] #2, bmc", "4 addresses for 5 node names",
+                        "give one BMC address per name"};
+    EXPECT_EQ(format(e), "/etc/slumber/slumber.toml:12: [[node]] #2, bmc: 4 addresses for 5 node names\n"
+                         "    fix: give one BMC address per name");
+}
+
+}  // namespace
+}  // namespace slumber::config

@@ -1,0 +1,104 @@
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "config/config.hpp"
+
+namespace slumber::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+class CredentialsFile : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        std::string pattern = (fs::temp_directory_path() / "slumber-credentials-XXXXXX").string();
+        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+        m_dir = pattern;
+    }
+    void TearDown() override { fs::remove_all(m_dir); }
+
+    fs::path write(const std::string& name, const std::string& text, mode_t mode) {
+        const fs::path path = m_dir / name;
+        std::ofstream(path) << text;
+        ::chmod(path.c_str(), mode);
+        return path;
+    }
+
+    fs::path m_dir;
+};
+
+TEST_F(CredentialsFile, ReadsUserPasswordAndKey) {
+    auto credentials = read_credentials(write("ok", "username = \"admin\"\npassword = \"s3cret\"\nk_g = \"key\"\n", 0600));
+    ASSERT_TRUE(credentials) << format(credentials.error());
+    EXPECT_EQ(credentials->username, "admin");
+    EXPECT_EQ(credentials->password.reveal(), "s3cret");
+    EXPECT_EQ(credentials->k_g.reveal(), "key");
+}
+
+TEST_F(CredentialsFile, ReadableByOthersIsRefusedWithTheChmod) {
+    const fs::path path = write("open", "password = \"s3cret\"\n", 0644);
+    auto credentials = read_credentials(path);
+    ASSERT_FALSE(credentials);
+    EXPECT_NE(credentials.error().message.find("mode 0644"), std::string::npos);
+    EXPECT_EQ(credentials.error().fix, "chmod 600 " + path.string());
+}
+
+TEST_F(CredentialsFile, ReadableByGroupIsRefused) {
+    EXPECT_FALSE(read_credentials(write("group", "password = \"x\"\n", 0640)));
+}
+
+TEST_F(CredentialsFile, MissingFileSaysHowToCreateIt) {
+    auto credentials = read_credentials(m_dir / "absent");
+    ASSERT_FALSE(credentials);
+    EXPECT_NE(credentials.error().message.find("No such file"), std::string::npos);
+    EXPECT_NE(credentials.error().fix.find("chmod 600"), std::string::npos);
+}
+
+TEST_F(CredentialsFile, SymlinkIsNotFollowed) {
+    const fs::path target = write("real", "password = \"x\"\n", 0600);
+    fs::create_symlink(target, m_dir / "link");
+    EXPECT_FALSE(read_credentials(m_dir / "link"));
+}
+
+TEST_F(CredentialsFile, SyntaxErrorsNeverQuoteTheSecret) {
+    auto credentials = read_credentials(write("bad", "password = \"hunter2\n", 0600));
+    ASSERT_FALSE(credentials);
+    EXPECT_EQ(format(credentials.error()).find("hunter2"), std::string::npos) << format(credentials.error());
+    EXPECT_NE(credentials.error().message.find("not shown"), std::string::npos);
+}
+
+TEST_F(CredentialsFile, PasswordIsRequiredAndUnknownKeysRefused) {
+    EXPECT_FALSE(read_credentials(write("nopw", "username = \"admin\"\n", 0600)));
+    auto typo = read_credentials(write("typo", "password = \"x\"\nusrname = \"a\"\n", 0600));
+    ASSERT_FALSE(typo);
+    EXPECT_NE(typo.error().fix.find("username"), std::string::npos);
+}
+
+TEST_F(CredentialsFile, ConfigLoadsCredentialsOnceAndNeverPrintsThem) {
+    const fs::path secret = write("ipmi.secret", "username = \"admin\"\npassword = \"hunter2\"\n", 0600);
+    auto loaded = load_text(fmt::format("[defaults]\ncredentials = \"{}\"\n[[node]]\nnames = \"n[1-2]\"\n"
+                                        "driver = \"ipmi\"\nbmc = \"b[1-2]\"\n",
+                                        secret.string()),
+                            "test.toml");
+    ASSERT_TRUE(loaded) << format(loaded.error().front());
+    ASSERT_EQ(loaded->credentials.size(), 1U);
+    EXPECT_EQ(loaded->credentials.at(secret).password.reveal(), "hunter2");
+    EXPECT_EQ(fmt::format("{}", loaded->credentials.at(secret).password), "<secret>");
+}
+
+TEST_F(CredentialsFile, ConfigReportsAnOpenCredentialsFileOnce) {
+    const fs::path secret = write("ipmi.secret", "password = \"x\"\n", 0666);
+    auto loaded = load_text(fmt::format("[defaults]\ncredentials = \"{}\"\n[[node]]\nnames = \"n[1-3]\"\n"
+                                        "driver = \"ipmi\"\nbmc = \"b[1-3]\"\n",
+                                        secret.string()),
+                            "test.toml");
+    ASSERT_FALSE(loaded);
+    ASSERT_EQ(loaded.error().size(), 1U);
+    EXPECT_NE(loaded.error().front().key.find("credentials of n1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace slumber::config
