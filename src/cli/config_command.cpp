@@ -62,13 +62,14 @@ std::string settings_text(const config::PowerTarget& target) {
     return fmt::format("{}", fmt::join(parts, " "));
 }
 
-std::string plural(std::size_t n, std::string_view word) {
-    return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+std::string count(std::size_t n, std::string_view one, std::string_view many) {
+    return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
 void print_table(const config::Config& config) {
-    fmt::print("{}: valid — {}, {}, {}\n\n", config.file.string(), plural(config.nodes.size(), "node"),
-               plural(config.devices.size(), "device"), plural(config.dependencies.size(), "dependency"));
+    fmt::print("{}: valid — {}, {}, {}\n\n", config.file.string(), count(config.nodes.size(), "node", "nodes"),
+               count(config.devices.size(), "device", "devices"),
+               count(config.dependencies.size(), "dependency", "dependencies"));
     std::vector<std::array<std::string, 6>> rows{{"NAME", "KIND", "DRIVER", "ADDRESS", "CREDENTIALS", "SETTINGS"}};
     for (const auto* targets : {&config.nodes, &config.devices}) {
         for (const config::PowerTarget& t : *targets) {
@@ -142,7 +143,7 @@ int run_check(const CheckOptions& options) {
             fmt::print("{}\n", nlohmann::json{{"file", options.file}, {"valid", false}, {"errors", list}}.dump(2));
         } else {
             for (const auto& e : errors) fmt::print(stderr, "{}\n", config::format(e));
-            fmt::print(stderr, "{}: invalid ({})\n", options.file, plural(errors.size(), "problem"));
+            fmt::print(stderr, "{}: invalid ({})\n", options.file, count(errors.size(), "problem", "problems"));
         }
         return to_int(ExitCode::config);
     }

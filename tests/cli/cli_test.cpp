@@ -1,0 +1,113 @@
+// Drives the slumber binary as a user would and checks output and exit codes.
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+namespace {
+
+struct CommandResult {
+    int exit_code = -1;
+    std::string out;  // stdout and stderr together
+};
+
+CommandResult slumber(const std::string& arguments, const std::string& input = "") {
+    std::string command = fmt::format("'{}' {} 2>&1", SLUMBER_BINARY, arguments);
+    if (!input.empty()) command = fmt::format("printf '%b' '{}' | {}", input, command);
+    FILE* pipe = ::popen(command.c_str(), "r");
+    CommandResult run;
+    std::array<char, 4096> buffer{};
+    std::size_t got = 0;
+    while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.out.append(buffer.data(), got);
+    const int status = ::pclose(pipe);
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return run;
+}
+
+TEST(Cli, HostlistExpandPrintsOneNamePerLine) {
+    const CommandResult run = slumber("hostlist expand 'n[1-3]' m01");
+    EXPECT_EQ(run.exit_code, 0);
+    EXPECT_EQ(run.out, "n1\nn2\nn3\nm01\n");
+}
+
+TEST(Cli, HostlistCompressFromArgumentsAndStdin) {
+    EXPECT_EQ(slumber("hostlist compress n3 n1 n2").out, "n[3,1-2]\n");
+    EXPECT_EQ(slumber("hostlist compress --sorted n3 n1 n2").out, "n[1-3]\n");
+    EXPECT_EQ(slumber("hostlist compress", "n1\\nn2\\nn4\\n").out, "n[1-2,4]\n");
+}
+
+TEST(Cli, BadHostlistExitsTwoAndNamesTheCharacter) {
+    const CommandResult run = slumber("hostlist expand 'n[1-3],x[5-2]'");
+    EXPECT_EQ(run.exit_code, 2);
+    EXPECT_EQ(run.out, "slumber: invalid hostlist \"n[1-3],x[5-2]\": range 5-2 runs backwards: write the lower "
+                       "number first (at character 10)\n");
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+    EXPECT_EQ(slumber("").exit_code, 2);
+    EXPECT_EQ(slumber("hostlist").exit_code, 2);
+    EXPECT_EQ(slumber("frobnicate").exit_code, 2);
+    EXPECT_EQ(slumber("--help").exit_code, 0);
+}
+
+class ConfigCheck : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        std::string pattern = (std::filesystem::temp_directory_path() / "slumber-cli-XXXXXX").string();
+        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+        m_dir = pattern;
+        std::ofstream(m_dir / "ipmi.secret") << "username = \"admin\"\npassword = \"hunter2\"\n";
+        ::chmod((m_dir / "ipmi.secret").c_str(), 0600);
+        std::ofstream(m_dir / "slumber.toml")
+            << "[defaults]\ndriver = \"ipmi\"\ncredentials = \"" << (m_dir / "ipmi.secret").string() << "\"\n"
+            << "[[node]]\nnames = \"node[1-2]\"\nbmc_pattern = \"127.1.0.{number}:623\"\n";
+    }
+    void TearDown() override { std::filesystem::remove_all(m_dir); }
+    std::filesystem::path m_dir;
+};
+
+TEST_F(ConfigCheck, ValidFilePrintsTheInventory) {
+    const CommandResult run = slumber("config check " + (m_dir / "slumber.toml").string());
+    EXPECT_EQ(run.exit_code, 0) << run.out;
+    EXPECT_NE(run.out.find("valid — 2 nodes, 0 devices, 0 dependencies"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("node2  node  ipmi    127.1.0.2:623"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("(user admin)"), std::string::npos);
+    EXPECT_EQ(run.out.find("hunter2"), std::string::npos) << "the password was printed";
+}
+
+TEST_F(ConfigCheck, JsonHasNoSecrets) {
+    const CommandResult run = slumber("config check --json " + (m_dir / "slumber.toml").string());
+    EXPECT_EQ(run.exit_code, 0);
+    EXPECT_NE(run.out.find("\"address\": \"127.1.0.1:623\""), std::string::npos) << run.out;
+    EXPECT_EQ(run.out.find("hunter2"), std::string::npos) << "the password was printed";
+}
+
+TEST_F(ConfigCheck, InvalidFileExitsThreeWithEveryProblem) {
+    const CommandResult run = slumber(fmt::format("config check {}/examples/mistakes.toml", SLUMBER_SOURCE_DIR));
+    EXPECT_EQ(run.exit_code, 3);
+    EXPECT_NE(run.out.find("mistakes.toml:10: [[node]] #1, cipher_suit: unknown key\n"
+                           "    fix: did you mean \"cipher_suite\"?"),
+              std::string::npos)
+        << run.out;
+    EXPECT_NE(run.out.find("invalid (5 problems)"), std::string::npos) << run.out;
+}
+
+TEST_F(ConfigCheck, InvalidFileAsJson) {
+    const CommandResult run = slumber(fmt::format("config check --json {}/examples/mistakes.toml", SLUMBER_SOURCE_DIR));
+    EXPECT_EQ(run.exit_code, 3);
+    EXPECT_NE(run.out.find("\"valid\": false"), std::string::npos);
+    EXPECT_NE(run.out.find("\"line\": 14"), std::string::npos) << run.out;
+}
+
+TEST_F(ConfigCheck, ExampleConfigurationIsValidApartFromItsSecretFile) {
+    const CommandResult run = slumber(fmt::format("config check {}/examples/slumber.toml", SLUMBER_SOURCE_DIR));
+    EXPECT_EQ(run.exit_code, 3);
+    EXPECT_NE(run.out.find("/etc/slumber/ipmi.secret: credentials of node001"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("invalid (1 problem)"), std::string::npos) << run.out;
+}
+
+}  // namespace
