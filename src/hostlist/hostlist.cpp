@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <climits>
 #include <fmt/format.h>
 
 #include "hostlist/range_rules.hpp"
@@ -58,16 +59,18 @@ void Hostlist::push_range(HostRange range) {
 }
 
 // hostname_create(): a name splits into a prefix and its trailing digits.
-// The parser has already checked that those digits fit an unsigned long.
+// Digits too many for an unsigned long make Slurm print a different name
+// (n99999999999999999999999 becomes n00018446744073709551615); such a name
+// is kept whole here instead.
 void Hostlist::push_name(std::string_view name) {
     std::size_t digits = name.size();
     while (digits > 0 && name[digits - 1] >= '0' && name[digits - 1] <= '9') --digits;
-    if (digits == name.size()) {
+    unsigned long number = 0;
+    const auto [end, ec] = std::from_chars(name.data() + digits, name.data() + name.size(), number);
+    if (digits == name.size() || ec != std::errc{} || number == ULONG_MAX) {
         push_range(HostRange{std::string(name), 0, 0, 0, true});
         return;
     }
-    unsigned long number = 0;
-    std::from_chars(name.data() + digits, name.data() + name.size(), number);
     push_range(HostRange{std::string(name.substr(0, digits)), number, number,
                          static_cast<int>(name.size() - digits), false});
 }

@@ -174,10 +174,7 @@ class Parser {
 
     std::expected<void, ParseError> push_token(std::size_t begin, std::size_t end) {
         const std::string_view text = m_text.substr(begin, end - begin);
-        if (text.find('[') == std::string_view::npos) {
-            if (auto ok = check_suffix(begin, end); !ok) return ok;
-            return add_names(begin, 1, [&] { m_out.push_name(text); });
-        }
+        if (text.find('[') == std::string_view::npos) return add_names(begin, 1, [&] { m_out.push_name(text); });
         auto token = split_token(begin, end);
         if (!token) return std::unexpected(token.error());
 
@@ -194,16 +191,6 @@ class Parser {
             m_values.assign(token->brackets.size(), {});
             expand_prefixes(*token, token->brackets.size() - 1);
         });
-    }
-
-    // A plain name's trailing number must fit Slurm's unsigned long.
-    std::expected<void, ParseError> check_suffix(std::size_t begin, std::size_t end) const {
-        std::size_t digits = end;
-        while (digits > begin && is_digit(m_text[digits - 1])) --digits;
-        if (digits == end) return {};
-        auto value = number(digits, end);
-        if (!value) return std::unexpected(value.error());
-        return {};
     }
 
     template <typename Push>

@@ -52,6 +52,11 @@ constexpr Case kCases[] = {
     {"n[1,3,5],n[2,4]", "n1 n3 n5 n2 n4", "n[1,3,5,2,4]", "n[1-5]"},
     {"127.1.0.[1-3]", "127.1.0.1 127.1.0.2 127.1.0.3", "127.1.0.[1-3]", "127.1.0.[1-3]"},
     {"", "", "", ""},
+    // Slurm prints n00018446744073709551615 for the first; slumber keeps the
+    // names whole (found by fuzzing: the compressed form must parse again).
+    {"n99999999999999999999999", "n99999999999999999999999", "n99999999999999999999999", "n99999999999999999999999"},
+    {"n90002890289[02890002890289]", "n9000289028902890002890289", "n9000289028902890002890289",
+     "n9000289028902890002890289"},
 };
 
 std::string joined(const std::vector<std::string>& names) {
@@ -117,7 +122,6 @@ constexpr BadCase kBadCases[] = {
     {"n[-3]", 2, "lower bound"},
     {"n[1-2-3]", 5, "one '-'"},
     {"n[0-65536]", 2, "at most 65536"},
-    {"n99999999999999999999999", 1, "too large"},
     {"n[18446744073709551615]", 2, "too large"},
     {"ok,n\x01", 4, "control character"},
     {"n\r", 1, "control character"},
