@@ -1,7 +1,7 @@
 // `slumber config check [FILE]`: validate the configuration and show what
 // slumber understood from it — every target, its driver, address and options.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -137,8 +137,8 @@ int run_check(const CheckOptions& options) {
         if (options.json) {
             nlohmann::json list = nlohmann::json::array();
             for (const auto& e : errors) {
-                list.push_back({{"file", e.file}, {"line", e.line}, {"key", e.key}, {"message", e.message},
-                                {"fix", e.fix}});
+                list.push_back(
+                    {{"file", e.file}, {"line", e.line}, {"key", e.key}, {"message", e.message}, {"fix", e.fix}});
             }
             fmt::print("{}\n", nlohmann::json{{"file", options.file}, {"valid", false}, {"errors", list}}.dump(2));
         } else {

@@ -1,6 +1,6 @@
 // `slumber hostlist expand|compress`: Slurm's hostlist syntax from the shell.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -64,15 +64,17 @@ void add_hostlist_command(CLI::App& app, Outcome& outcome) {
     command->require_subcommand(1);
 
     auto options = std::make_shared<HostlistOptions>();
-    auto* expand = command->add_subcommand("expand", "Print every name of the expressions, one per line "
-                                                     "(as `scontrol show hostnames`)");
+    auto* expand = command->add_subcommand("expand",
+                                           "Print every name of the expressions, one per line "
+                                           "(as `scontrol show hostnames`)");
     expand->add_option("expression", options->items, "hostlist expressions, e.g. node[001-004]")->required();
     expand->add_flag("--sorted", options->sorted, "sort as Slurm's hostlist_sort() does first");
     expand->callback([options, &outcome] { outcome.exit_code = run_expand(*options); });
 
-    auto* compress = command->add_subcommand(
-        "compress", "Print the shortest expression for the names (as `scontrol show hostlist`); "
-                    "reads standard input when no names are given");
+    auto* compress =
+        command->add_subcommand("compress",
+                                "Print the shortest expression for the names (as `scontrol show hostlist`); "
+                                "reads standard input when no names are given");
     compress->add_option("names", options->items, "names or expressions");
     compress->add_flag("--sorted", options->sorted, "sort first (as `scontrol show hostlistsorted`)");
     compress->callback([options, &outcome] { outcome.exit_code = run_compress(*options); });

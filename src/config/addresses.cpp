@@ -1,7 +1,7 @@
 #include "config/addresses.hpp"
 
-#include <charconv>
 #include <fmt/format.h>
+#include <charconv>
 
 #include "hostlist/hostlist.hpp"
 
@@ -92,14 +92,15 @@ std::vector<std::string> apply_pattern(TableReader& reader, const std::string& p
             const std::string_view field =
                 std::string_view(pattern).substr(open + 1, close == std::string::npos ? 0 : close - open - 1);
             if (close == std::string::npos || (field != "name" && field != "number" && field != "suffix")) {
-                reader.error("bmc_pattern", fmt::format("\"{}\": unknown or unclosed field at character {}", pattern,
-                                                        open + 1),
+                reader.error("bmc_pattern",
+                             fmt::format("\"{}\": unknown or unclosed field at character {}", pattern, open + 1),
                              "use {name}, {number} or {suffix}");
                 return {};
             }
             if (field != "name" && digits.empty()) {
                 reader.error("bmc_pattern", fmt::format("{{{}}} needs a number at the end of the node name, "
-                                                        "and \"{}\" has none", field, name));
+                                                        "and \"{}\" has none",
+                                                        field, name));
                 return {};
             }
             if (field == "name") {
@@ -120,10 +121,14 @@ std::vector<std::string> apply_pattern(TableReader& reader, const std::string& p
 std::optional<std::string> check_address(power::AddressKind kind, const std::string& address) {
     if (address.empty()) return "is empty";
     switch (kind) {
-        case power::AddressKind::host: return check_host(address);
-        case power::AddressKind::url: return check_url(address);
-        case power::AddressKind::mac: return check_mac(address);
-        case power::AddressKind::none: return "this driver takes no address (remove it)";
+        case power::AddressKind::host:
+            return check_host(address);
+        case power::AddressKind::url:
+            return check_url(address);
+        case power::AddressKind::mac:
+            return check_mac(address);
+        case power::AddressKind::none:
+            return "this driver takes no address (remove it)";
     }
     return std::nullopt;
 }

@@ -20,11 +20,10 @@ void check_unique_names(const Config& config, std::vector<ConfigError>& errors) 
         for (const PowerTarget& target : *targets) {
             const auto [it, inserted] = seen.emplace(target.name, &target);
             if (inserted) continue;
-            errors.push_back(ConfigError{
-                file, target.line, fmt::format("{} {}", kind_name(target.kind), target.name),
-                fmt::format("\"{}\" is defined twice: also in the {} at line {}", target.name,
-                            kind_name(it->second->kind), it->second->line),
-                "define each node or device once"});
+            errors.push_back(ConfigError{file, target.line, fmt::format("{} {}", kind_name(target.kind), target.name),
+                                         fmt::format("\"{}\" is defined twice: also in the {} at line {}", target.name,
+                                                     kind_name(it->second->kind), it->second->line),
+                                         "define each node or device once"});
         }
     }
 }
@@ -36,7 +35,8 @@ void check_unique_addresses(const Config& config, std::vector<ConfigError>& erro
     for (const auto* targets : {&config.nodes, &config.devices}) {
         for (const PowerTarget& target : *targets) {
             if (target.address.empty()) continue;
-            const auto [it, inserted] = seen.emplace(std::pair<std::string_view, std::string_view>(target.driver, target.address), &target);
+            const auto [it, inserted] =
+                seen.emplace(std::pair<std::string_view, std::string_view>(target.driver, target.address), &target);
             if (inserted) continue;
             errors.push_back(ConfigError{
                 config.file.string(), target.line, fmt::format("{} {}", kind_name(target.kind), target.name),
@@ -57,10 +57,10 @@ void check_dependencies(const Config& config, std::vector<ConfigError>& errors) 
         const std::string key = fmt::format("[[dependency]] #{}", ++index);
         if (std::find(devices.begin(), devices.end(), dependency.device) == devices.end()) {
             auto near = util::closest_match(dependency.device, devices);
-            errors.push_back(ConfigError{
-                config.file.string(), dependency.line, key + ", device",
-                fmt::format("no [[device]] is named \"{}\"", dependency.device),
-                near ? fmt::format("did you mean \"{}\"?", *near) : "define it in a [[device]] section"});
+            errors.push_back(
+                ConfigError{config.file.string(), dependency.line, key + ", device",
+                            fmt::format("no [[device]] is named \"{}\"", dependency.device),
+                            near ? fmt::format("did you mean \"{}\"?", *near) : "define it in a [[device]] section"});
         }
         std::vector<std::string> unknown;
         for (const std::string& node : dependency.nodes) {
@@ -68,10 +68,10 @@ void check_dependencies(const Config& config, std::vector<ConfigError>& errors) 
         }
         if (!unknown.empty()) {
             auto expression = hostlist::compress(unknown, false);
-            errors.push_back(ConfigError{config.file.string(), dependency.line, key + ", nodes",
-                                         fmt::format("{} not defined in any [[node]] group",
-                                                     expression ? *expression : unknown.front()),
-                                         "list only nodes that slumber manages"});
+            errors.push_back(ConfigError{
+                config.file.string(), dependency.line, key + ", nodes",
+                fmt::format("{} not defined in any [[node]] group", expression ? *expression : unknown.front()),
+                "list only nodes that slumber manages"});
         }
     }
 }

@@ -1,7 +1,7 @@
 #include "config/config.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 
 namespace slumber::config {
 

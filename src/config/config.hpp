@@ -21,7 +21,7 @@ inline constexpr std::string_view kDefaultPath = "/etc/slumber/slumber.toml";
 /// colleague would: where, which key, what is wrong, and how to fix it.
 struct ConfigError {
     std::string file;
-    int line = 0;    ///< 1-based; 0 when the problem is not at one place
+    int line = 0;     ///< 1-based; 0 when the problem is not at one place
     std::string key;  ///< e.g. "node[2].bmc"; empty for whole-file problems
     std::string message;
     std::string fix;  ///< what would be right; may be empty

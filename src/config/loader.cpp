@@ -25,8 +25,7 @@ const toml::array* table_array(const toml::table& root, std::string_view key, co
     if (node == nullptr) return nullptr;
     const auto* array = node->as_array();
     if (array == nullptr || !array->is_array_of_tables()) {
-        errors.push_back(ConfigError{file, line_of(*node), std::string(key),
-                                     "must be a list of tables",
+        errors.push_back(ConfigError{file, line_of(*node), std::string(key), "must be a list of tables",
                                      fmt::format("write each entry as a [[{}]] section", key)});
         return nullptr;
     }
@@ -38,8 +37,8 @@ void reject_unknown_sections(const toml::table& root, const std::string& file, s
         if (std::find(kSections.begin(), kSections.end(), key.str()) != kSections.end()) continue;
         std::string fix = fmt::format("sections are [slurm], [defaults], [[node]], [[device]] and [[dependency]]");
         if (auto near = util::closest_match(key.str(), kSections)) fix = fmt::format("did you mean \"{}\"?", *near);
-        errors.push_back(ConfigError{file, line_of(node), std::string(key.str()), "unknown section or key",
-                                     std::move(fix)});
+        errors.push_back(
+            ConfigError{file, line_of(node), std::string(key.str()), "unknown section or key", std::move(fix)});
     }
 }
 
@@ -51,8 +50,8 @@ void read_all_credentials(Config& config, std::vector<ConfigError>& errors) {
             auto credentials = read_credentials(*target.credentials);
             if (!credentials) {
                 ConfigError error = credentials.error();
-                error.key = fmt::format("credentials of {} (line {} of {})", target.name, target.line,
-                                        config.file.string());
+                error.key =
+                    fmt::format("credentials of {} (line {} of {})", target.name, target.line, config.file.string());
                 errors.push_back(std::move(error));
                 // Remember the failure so that the file is reported once.
                 config.credentials.emplace(*target.credentials, Credentials{});
@@ -130,15 +129,17 @@ std::expected<Config, std::vector<ConfigError>> load(const std::filesystem::path
     if (!in) {
         std::error_code ec;
         const bool exists = std::filesystem::exists(file, ec);
-        return std::unexpected(std::vector{ConfigError{
-            name, 0, "", exists ? "cannot be read (permission denied?)" : "does not exist",
-            exists ? "run slumber as a user that may read it" : "create it (see examples/slumber.toml) or pass --config FILE"}});
+        return std::unexpected(
+            std::vector{ConfigError{name, 0, "", exists ? "cannot be read (permission denied?)" : "does not exist",
+                                    exists ? "run slumber as a user that may read it"
+                                           : "create it (see examples/slumber.toml) or pass --config FILE"}});
     }
     std::string text(kMaxConfigBytes + 1, '\0');
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
     text.resize(static_cast<std::size_t>(in.gcount()));
     if (text.size() > kMaxConfigBytes) {
-        return std::unexpected(std::vector{ConfigError{name, 0, "", "is larger than 4 MiB", "is this the right file?"}});
+        return std::unexpected(
+            std::vector{ConfigError{name, 0, "", "is larger than 4 MiB", "is this the right file?"}});
     }
     return load_text(text, file);
 }

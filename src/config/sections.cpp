@@ -23,8 +23,7 @@ std::optional<HostlistValue> read_hostlist(TableReader& reader, std::string_view
     if (!text) return std::nullopt;
     auto list = hostlist::Hostlist::parse(*text);
     if (!list) {
-        reader.error(key, hostlist::describe(list.error(), *text),
-                     "use Slurm's syntax, e.g. \"node[001-004,010]\"");
+        reader.error(key, hostlist::describe(list.error(), *text), "use Slurm's syntax, e.g. \"node[001-004,010]\"");
         return std::nullopt;
     }
     if (list->empty() && required) {
@@ -59,9 +58,9 @@ const power::DriverInfo* read_driver(TableReader& reader, const std::optional<st
         std::vector<std::string_view> names;
         for (const power::DriverInfo& known : power::drivers()) names.push_back(known.name);
         auto near = util::closest_match(*name, names);
-        reader.error("driver", fmt::format("unknown driver \"{}\"", *name),
-                     near ? fmt::format("did you mean \"{}\"?", *near)
-                          : fmt::format("drivers: {}", fmt::join(names, ", ")));
+        reader.error(
+            "driver", fmt::format("unknown driver \"{}\"", *name),
+            near ? fmt::format("did you mean \"{}\"?", *near) : fmt::format("drivers: {}", fmt::join(names, ", ")));
     }
     return driver;
 }
@@ -79,7 +78,8 @@ std::optional<power::OptionValue> read_option(TableReader& reader, const power::
             if (auto v = reader.duration(spec.key)) return *v;
             return std::nullopt;
         case OptionType::string:
-        case OptionType::string_list: break;
+        case OptionType::string_list:
+            break;
     }
     std::vector<std::string> values;
     if (spec.type == OptionType::string) {
@@ -141,8 +141,8 @@ CommonSettings read_common(TableReader& reader, const Defaults& defaults) {
     // must not be sent the BMC account.
     if (!reader.has("credentials") && common.driver->needs_credentials) common.credentials = defaults.credentials;
     const auto inherited = defaults.driver_options.find(common.driver->name);
-    common.options = read_driver_options(
-        reader, *common.driver, inherited != defaults.driver_options.end() ? &inherited->second : nullptr);
+    common.options = read_driver_options(reader, *common.driver,
+                                         inherited != defaults.driver_options.end() ? &inherited->second : nullptr);
     if (common.driver->needs_credentials && !common.credentials && !reader.has("credentials")) {
         reader.error("credentials", fmt::format("is missing: the {} driver logs in to the BMC", common.driver->name),
                      "add credentials = \"/etc/slumber/<file>.secret\" here or in [defaults]");
@@ -224,8 +224,9 @@ void read_node_group(const toml::table& table, int index, const Defaults& defaul
     } else if (pattern) {
         bmcs = apply_pattern(reader, *pattern, *names);
     } else if (common.driver->address != power::AddressKind::none) {
-        reader.error("bmc", fmt::format("is missing: the {} driver needs a {} per node", common.driver->name,
-                                        power::to_string(common.driver->address)),
+        reader.error("bmc",
+                     fmt::format("is missing: the {} driver needs a {} per node", common.driver->name,
+                                 power::to_string(common.driver->address)),
                      "add bmc = \"<hostlist in step with names>\" or bmc_pattern = \"{name}-bmc\"");
         return;
     }

@@ -2,10 +2,10 @@
 // problem collected. Internal to src/config.
 #pragma once
 
+#include <toml++/toml.h>
 #include <map>
 #include <optional>
 #include <string>
-#include <toml++/toml.h>
 #include <vector>
 
 #include "config/config.hpp"

@@ -2,11 +2,11 @@
 // it is the only header that includes toml++.
 #pragma once
 
+#include <toml++/toml.h>
 #include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
-#include <toml++/toml.h>
 #include <vector>
 
 #include "config/config.hpp"

@@ -1,10 +1,10 @@
 // Building, printing and sorting host lists the way Slurm's hostlist.c does.
 #include "hostlist/hostlist.hpp"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <charconv>
 #include <climits>
-#include <fmt/format.h>
 
 #include "hostlist/range_rules.hpp"
 
@@ -41,8 +41,7 @@ void merge_sort(std::vector<HostRange>& items, std::size_t begin, std::size_t en
 }  // namespace
 
 std::string describe(const ParseError& error, std::string_view expression) {
-    return fmt::format("invalid hostlist \"{}\": {} (at character {})", expression, error.message,
-                       error.position + 1);
+    return fmt::format("invalid hostlist \"{}\": {} (at character {})", expression, error.message, error.position + 1);
 }
 
 // hostlist_push_range(): a range that continues the last one extends it.
@@ -71,8 +70,8 @@ void Hostlist::push_name(std::string_view name) {
         push_range(HostRange{std::string(name), 0, 0, 0, true});
         return;
     }
-    push_range(HostRange{std::string(name.substr(0, digits)), number, number,
-                         static_cast<int>(name.size() - digits), false});
+    push_range(
+        HostRange{std::string(name.substr(0, digits)), number, number, static_cast<int>(name.size() - digits), false});
 }
 
 void Hostlist::for_each(const std::function<void(std::string_view)>& visit) const {
@@ -106,8 +105,8 @@ std::string Hostlist::ranged_string() const {
     while (i < m_ranges.size()) {
         if (i > 0) out += ',';
         const HostRange& first = m_ranges[i];
-        const bool bracket = first.count() > 1 ||
-                             (i + 1 < m_ranges.size() && rules::share_bracket(first, m_ranges[i + 1]));
+        const bool bracket =
+            first.count() > 1 || (i + 1 < m_ranges.size() && rules::share_bracket(first, m_ranges[i + 1]));
         out += first.prefix;
         if (bracket) out += '[';
         const std::size_t start = i;

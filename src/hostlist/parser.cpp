@@ -6,10 +6,10 @@
 //   list       := item { ',' item }               item: digits | digits '-' digits
 // A token with brackets must end with ']'. Names without brackets split into a
 // prefix and a trailing number, as Slurm's hostname_create() does.
+#include <fmt/format.h>
 #include <charconv>
 #include <climits>
 #include <cstdint>
-#include <fmt/format.h>
 
 #include "hostlist/hostlist.hpp"
 
@@ -74,8 +74,8 @@ class Parser {
             const char c = m_text[pos];
             const bool inside = open != std::string_view::npos;
             if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') {
-                return fail(pos, fmt::format("control character 0x{:02x} in a host name",
-                                             static_cast<unsigned char>(c)));
+                return fail(pos,
+                            fmt::format("control character 0x{:02x} in a host name", static_cast<unsigned char>(c)));
             }
             if (!inside && is_separator(c)) break;
             if (c == '[') {
@@ -146,12 +146,12 @@ class Parser {
         if (!hi) return std::unexpected(hi.error());
         range.hi = *hi;
         if (range.lo > range.hi) {
-            return fail(begin, fmt::format("range {}-{} runs backwards: write the lower number first",
-                                           range.lo, range.hi));
+            return fail(begin,
+                        fmt::format("range {}-{} runs backwards: write the lower number first", range.lo, range.hi));
         }
         if (range.hi - range.lo >= kMaxRangeHosts) {
-            return fail(begin, fmt::format("range {}-{} holds {} hosts; Slurm allows at most {} in one range",
-                                           range.lo, range.hi, range.hi - range.lo + 1, kMaxRangeHosts));
+            return fail(begin, fmt::format("range {}-{} holds {} hosts; Slurm allows at most {} in one range", range.lo,
+                                           range.hi, range.hi - range.lo + 1, kMaxRangeHosts));
         }
         return range;
     }
@@ -184,8 +184,10 @@ class Parser {
         for (std::size_t i = 0; i + 1 < token->brackets.size(); ++i) {
             std::size_t values = 0;
             for (const NumberRange& r : token->brackets[i].items) values += r.hi - r.lo + 1;
-            if (total > kMaxNames / values) total = kMaxNames + 1;
-            else total *= values;
+            if (total > kMaxNames / values)
+                total = kMaxNames + 1;
+            else
+                total *= values;
         }
         return add_names(begin, total, [&] {
             m_values.assign(token->brackets.size(), {});

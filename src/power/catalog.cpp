@@ -11,10 +11,10 @@ constexpr std::array kPrivileges{"user"sv, "operator"sv, "admin"sv};
 
 // FreeIPMI's workaround flags for IPMI 2.0 sessions (ipmipower -W), which
 // some BMC firmware needs; ipmi_sim needs "opensesspriv".
-constexpr std::array kIpmiWorkarounds{"authcap"sv,      "nochecksumcheck"sv, "idzero"sv,     "unexpectedauth"sv,
-                                      "forcepermsg"sv,  "endianseq"sv,       "noauthcodecheck"sv,
-                                      "intel20"sv,      "supermicro20"sv,    "sun20"sv,      "opensesspriv"sv,
-                                      "integritycheckvalue"sv,               "nonstandard"sv};
+constexpr std::array kIpmiWorkarounds{
+    "authcap"sv,      "nochecksumcheck"sv,     "idzero"sv,     "unexpectedauth"sv, "forcepermsg"sv,
+    "endianseq"sv,    "noauthcodecheck"sv,     "intel20"sv,    "supermicro20"sv,   "sun20"sv,
+    "opensesspriv"sv, "integritycheckvalue"sv, "nonstandard"sv};
 
 constexpr std::array kIpmiOptions{
     OptionSpec{"port", OptionType::integer, "UDP port of the BMC (default 623)", 1, 65535, {}},
@@ -82,21 +82,30 @@ const OptionSpec* find_option(const DriverInfo& driver, std::string_view key) {
 
 std::string_view to_string(AddressKind kind) {
     switch (kind) {
-        case AddressKind::host: return "host[:port]";
-        case AddressKind::url: return "http(s) URL";
-        case AddressKind::mac: return "MAC address";
-        case AddressKind::none: return "none";
+        case AddressKind::host:
+            return "host[:port]";
+        case AddressKind::url:
+            return "http(s) URL";
+        case AddressKind::mac:
+            return "MAC address";
+        case AddressKind::none:
+            return "none";
     }
     return "?";
 }
 
 std::string_view to_string(OptionType type) {
     switch (type) {
-        case OptionType::integer: return "an integer";
-        case OptionType::boolean: return "true or false";
-        case OptionType::string: return "a string";
-        case OptionType::string_list: return "a list of strings";
-        case OptionType::duration: return "a duration such as \"30s\"";
+        case OptionType::integer:
+            return "an integer";
+        case OptionType::boolean:
+            return "true or false";
+        case OptionType::string:
+            return "a string";
+        case OptionType::string_list:
+            return "a list of strings";
+        case OptionType::duration:
+            return "a duration such as \"30s\"";
     }
     return "?";
 }

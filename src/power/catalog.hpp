@@ -28,8 +28,8 @@ struct OptionSpec {
     std::string_view key;
     OptionType type;
     std::string_view help;
-    std::int64_t min = 0;                        ///< integers only
-    std::int64_t max = 0;                        ///< integers only
+    std::int64_t min = 0;                       ///< integers only
+    std::int64_t max = 0;                       ///< integers only
     std::span<const std::string_view> choices;  ///< strings and lists: allowed values, if limited
 };
 

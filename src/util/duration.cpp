@@ -1,9 +1,9 @@
 #include "util/duration.hpp"
 
+#include <fmt/format.h>
 #include <array>
 #include <charconv>
 #include <cstdint>
-#include <fmt/format.h>
 
 namespace slumber::util {
 namespace {
@@ -29,8 +29,8 @@ std::expected<Duration, std::string> parse_duration(std::string_view text) {
         std::int64_t value = 0;
         const auto [end, ec] = std::from_chars(text.data() + pos, text.data() + text.size(), value);
         if (ec != std::errc{} || value < 0) {
-            return std::unexpected(fmt::format("\"{}\" is not a duration: expected a number at \"{}\"", text,
-                                               text.substr(pos)));
+            return std::unexpected(
+                fmt::format("\"{}\" is not a duration: expected a number at \"{}\"", text, text.substr(pos)));
         }
         pos = static_cast<std::size_t>(end - text.data());
         const Unit* unit = nullptr;
@@ -41,8 +41,8 @@ std::expected<Duration, std::string> parse_duration(std::string_view text) {
             }
         }
         if (unit == nullptr) {
-            return std::unexpected(fmt::format("\"{}\" needs a unit after {}: ms, s, m, h or d (e.g. \"{}s\")",
-                                               text, value, value));
+            return std::unexpected(
+                fmt::format("\"{}\" needs a unit after {}: ms, s, m, h or d (e.g. \"{}s\")", text, value, value));
         }
         pos += unit->suffix.size();
         if (value > kMaxMilliseconds / unit->milliseconds) {

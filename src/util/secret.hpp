@@ -1,9 +1,9 @@
 // A password or key that must never reach a log, a terminal or an API reply.
 #pragma once
 
+#include <fmt/format.h>
 #include <string>
 #include <string_view>
-#include <fmt/format.h>
 
 namespace slumber::util {
 

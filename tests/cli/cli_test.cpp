@@ -1,12 +1,12 @@
 // Drives the slumber binary as a user would and checks output and exit codes.
-#include <array>
-#include <cstdio>
-#include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 
 namespace {
 
@@ -43,8 +43,9 @@ TEST(Cli, HostlistCompressFromArgumentsAndStdin) {
 TEST(Cli, BadHostlistExitsTwoAndNamesTheCharacter) {
     const CommandResult run = slumber("hostlist expand 'n[1-3],x[5-2]'");
     EXPECT_EQ(run.exit_code, 2);
-    EXPECT_EQ(run.out, "slumber: invalid hostlist \"n[1-3],x[5-2]\": range 5-2 runs backwards: write the lower "
-                       "number first (at character 10)\n");
+    EXPECT_EQ(run.out,
+              "slumber: invalid hostlist \"n[1-3],x[5-2]\": range 5-2 runs backwards: write the lower "
+              "number first (at character 10)\n");
 }
 
 TEST(Cli, UsageErrorsExitTwo) {

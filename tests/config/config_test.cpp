@@ -188,8 +188,7 @@ TEST(ConfigErrors, PatternNumberOnNameWithoutDigits) {
 }
 
 TEST(ConfigErrors, UrlGivenToIpmi) {
-    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n1\"\nbmc = \"https://bmc1\"\n", 7, "bmc",
-                   "is a URL");
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n1\"\nbmc = \"https://bmc1\"\n", 7, "bmc", "is a URL");
 }
 
 TEST(ConfigErrors, BadPort) {
@@ -218,13 +217,13 @@ TEST(ConfigErrors, OptionNotAChoice) {
 }
 
 TEST(ConfigErrors, WorkaroundNotKnown) {
-    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n1\"\nbmc = \"b\"\nworkarounds = [\"opensess\"]\n",
-                   8, "workarounds", "not a valid value");
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n1\"\nbmc = \"b\"\nworkarounds = [\"opensess\"]\n", 8,
+                   "workarounds", "not a valid value");
 }
 
 TEST(ConfigErrors, DurationWithoutUnit) {
-    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n1\"\nbmc = \"b\"\ntimeout = \"10\"\n", 8,
-                   "timeout", "needs a unit");
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n1\"\nbmc = \"b\"\ntimeout = \"10\"\n", 8, "timeout",
+                   "needs a unit");
 }
 
 TEST(ConfigErrors, RetriesOutOfRange) {
@@ -243,8 +242,8 @@ TEST(ConfigErrors, IpmiWithoutCredentials) {
 }
 
 TEST(ConfigErrors, NameDefinedTwice) {
-    expect_problem("[[node]]\nnames = \"n[1-3]\"\ndriver = \"exec\"\n[[device]]\nname = \"n2\"\ndriver = \"exec\"\n",
-                   4, "n2", "defined twice: also in the [[node]] at line 1");
+    expect_problem("[[node]]\nnames = \"n[1-3]\"\ndriver = \"exec\"\n[[device]]\nname = \"n2\"\ndriver = \"exec\"\n", 4,
+                   "n2", "defined twice: also in the [[node]] at line 1");
 }
 
 TEST(ConfigErrors, TwoNodesOnOneBmc) {
@@ -253,15 +252,17 @@ TEST(ConfigErrors, TwoNodesOnOneBmc) {
 }
 
 TEST(ConfigErrors, DependencyOnUnknownDevice) {
-    expect_problem("[[device]]\nname = \"ibswitch\"\ndriver = \"exec\"\n[[dependency]]\ndevice = \"ibswitsh\"\n"
-                   "nodes = \"n1\"\n[[node]]\nnames = \"n1\"\ndriver = \"exec\"\n",
-                   4, "device", "no [[device]] is named \"ibswitsh\"", "did you mean \"ibswitch\"?");
+    expect_problem(
+        "[[device]]\nname = \"ibswitch\"\ndriver = \"exec\"\n[[dependency]]\ndevice = \"ibswitsh\"\n"
+        "nodes = \"n1\"\n[[node]]\nnames = \"n1\"\ndriver = \"exec\"\n",
+        4, "device", "no [[device]] is named \"ibswitsh\"", "did you mean \"ibswitch\"?");
 }
 
 TEST(ConfigErrors, DependencyOnUnknownNodes) {
-    expect_problem("[[device]]\nname = \"sw\"\ndriver = \"exec\"\n[[dependency]]\ndevice = \"sw\"\n"
-                   "nodes = \"n[1-4]\"\n[[node]]\nnames = \"n[1-2]\"\ndriver = \"exec\"\n",
-                   4, "nodes", "n[3-4] not defined in any [[node]] group");
+    expect_problem(
+        "[[device]]\nname = \"sw\"\ndriver = \"exec\"\n[[dependency]]\ndevice = \"sw\"\n"
+        "nodes = \"n[1-4]\"\n[[node]]\nnames = \"n[1-2]\"\ndriver = \"exec\"\n",
+        4, "nodes", "n[3-4] not defined in any [[node]] group");
 }
 
 TEST(ConfigErrors, DeviceNameMustBeOneName) {
@@ -269,12 +270,12 @@ TEST(ConfigErrors, DeviceNameMustBeOneName) {
 }
 
 TEST(ConfigErrors, ExecTakesNoAddress) {
-    expect_problem("[[device]]\nname = \"sw\"\ndriver = \"exec\"\naddress = \"x\"\n", 4, "address",
-                   "takes no address");
+    expect_problem("[[device]]\nname = \"sw\"\ndriver = \"exec\"\naddress = \"x\"\n", 4, "address", "takes no address");
 }
 
 TEST(ConfigErrors, EveryProblemIsReportedInLineOrder) {
-    const auto errors = errors_of("[[node]]\nnames = \"n1\"\ndriver = \"nope\"\n[slurm]\nexclude = \"h[\"\nbin_dir = 3\n");
+    const auto errors =
+        errors_of("[[node]]\nnames = \"n1\"\ndriver = \"nope\"\n[slurm]\nexclude = \"h[\"\nbin_dir = 3\n");
     ASSERT_EQ(errors.size(), 3U);
     EXPECT_EQ(errors[0].line, 3);
     EXPECT_EQ(errors[1].line, 5);
@@ -291,8 +292,9 @@ TEST(ConfigErrors, MissingFileSaysSo) {
 TEST(ConfigErrors, FormatNamesFileLineKeyAndFix) {
     const ConfigError e{"/etc/slumber/slumber.toml", 12, "[[node]] #2, bmc", "4 addresses for 5 node names",
                         "give one BMC address per name"};
-    EXPECT_EQ(format(e), "/etc/slumber/slumber.toml:12: [[node]] #2, bmc: 4 addresses for 5 node names\n"
-                         "    fix: give one BMC address per name");
+    EXPECT_EQ(format(e),
+              "/etc/slumber/slumber.toml:12: [[node]] #2, bmc: 4 addresses for 5 node names\n"
+              "    fix: give one BMC address per name");
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
-#include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <filesystem>
+#include <fstream>
 
 #include "config/config.hpp"
 
@@ -31,7 +31,8 @@ class CredentialsFile : public ::testing::Test {
 };
 
 TEST_F(CredentialsFile, ReadsUserPasswordAndKey) {
-    auto credentials = read_credentials(write("ok", "username = \"admin\"\npassword = \"s3cret\"\nk_g = \"key\"\n", 0600));
+    auto credentials =
+        read_credentials(write("ok", "username = \"admin\"\npassword = \"s3cret\"\nk_g = \"key\"\n", 0600));
     ASSERT_TRUE(credentials) << format(credentials.error());
     EXPECT_EQ(credentials->username, "admin");
     EXPECT_EQ(credentials->password.reveal(), "s3cret");

@@ -1,10 +1,10 @@
 // Randomized parity with Slurm: thousands of generated expressions and name
 // sets, answered by slumber and by the installed scontrol, must agree byte for
 // byte. SLUMBER_PARITY_SEED and SLUMBER_PARITY_CASES change the run.
-#include <cstdlib>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <random>
 
@@ -77,10 +77,14 @@ class Generator {
 
     unsigned long value() {
         switch (pick(0, 3)) {
-            case 0: return static_cast<unsigned long>(pick(0, 12));
-            case 1: return static_cast<unsigned long>(pick(0, 120));
-            case 2: return static_cast<unsigned long>(pick(90, 1100));
-            default: return static_cast<unsigned long>(pick(0, 99999));
+            case 0:
+                return static_cast<unsigned long>(pick(0, 12));
+            case 1:
+                return static_cast<unsigned long>(pick(0, 120));
+            case 2:
+                return static_cast<unsigned long>(pick(90, 1100));
+            default:
+                return static_cast<unsigned long>(pick(0, 99999));
         }
     }
 
@@ -141,9 +145,8 @@ class ScontrolParity : public ::testing::Test {
         for (std::size_t i = 0; i < questions.size() && failures < 10; ++i) {
             const auto& [query, expression] = questions[i];
             auto list = Hostlist::parse(expression);
-            ASSERT_EQ(bool(list), answers[i].valid)
-                << "seed " << m_seed << ": validity differs for \"" << expression << "\""
-                << (list ? "" : ": slumber says " + list.error().message);
+            ASSERT_EQ(bool(list), answers[i].valid) << "seed " << m_seed << ": validity differs for \"" << expression
+                                                    << "\"" << (list ? "" : ": slumber says " + list.error().message);
             if (!list) continue;
             std::string ours;
             if (query == HostlistQuery::hostnames) {
@@ -223,8 +226,8 @@ TEST_F(ScontrolParity, SortedCompressAgreesWithShowHostlistsorted) {
 
 TEST_F(ScontrolParity, SlurmRejectsWhatSlumberRejectsAmongItsOwnErrors) {
     // Inputs that Slurm itself calls invalid must be invalid for slumber too.
-    const std::vector<std::string> inputs{"n[3-1]", "n[a-b]", "n[]", "n[1-3]x", "n[1-2].ib", "n[0-65536]",
-                                          "n[1-3]]", "n[1,,2]", "n[-3]", "n[1-2-3]"};
+    const std::vector<std::string> inputs{"n[3-1]",     "n[a-b]",  "n[]",     "n[1-3]x", "n[1-2].ib",
+                                          "n[0-65536]", "n[1-3]]", "n[1,,2]", "n[-3]",   "n[1-2-3]"};
     std::vector<std::pair<HostlistQuery, std::string>> questions;
     for (const auto& input : inputs) questions.emplace_back(HostlistQuery::hostnames, input);
     const auto answers = slumber::testing::ask_scontrol(m_scontrol, questions);

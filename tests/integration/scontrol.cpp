@@ -1,12 +1,12 @@
 #include "scontrol.hpp"
 
+#include <fmt/format.h>
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <stdexcept>
-#include <unistd.h>
 
 namespace slumber::testing {
 namespace {
@@ -15,9 +15,12 @@ constexpr const char* kMarker = "@@slumber-end-";
 
 const char* verb(HostlistQuery query) {
     switch (query) {
-        case HostlistQuery::hostnames: return "hostnames";
-        case HostlistQuery::hostlist: return "hostlist";
-        case HostlistQuery::hostlistsorted: return "hostlistsorted";
+        case HostlistQuery::hostnames:
+            return "hostnames";
+        case HostlistQuery::hostlist:
+            return "hostlist";
+        case HostlistQuery::hostlistsorted:
+            return "hostlistsorted";
     }
     return "";
 }
@@ -83,8 +86,8 @@ std::vector<ScontrolAnswer> ask_scontrol(const std::string& scontrol,
     const int status = ::pclose(pipe);
     std::filesystem::remove_all(dir);
     if (status != 0 || current != questions.size()) {
-        throw std::runtime_error(fmt::format("scontrol answered {} of {} questions (status {})", current,
-                                             questions.size(), status));
+        throw std::runtime_error(
+            fmt::format("scontrol answered {} of {} questions (status {})", current, questions.size(), status));
     }
     return answers;
 }

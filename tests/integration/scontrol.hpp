@@ -12,7 +12,7 @@ namespace slumber::testing {
 enum class HostlistQuery { hostnames, hostlist, hostlistsorted };
 
 struct ScontrolAnswer {
-    bool valid = true;  ///< false when scontrol printed nothing (it says "Invalid hostlist" on stderr)
+    bool valid = true;               ///< false when scontrol printed nothing (it says "Invalid hostlist" on stderr)
     std::vector<std::string> lines;  ///< what it printed
 };
 

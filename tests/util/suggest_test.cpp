@@ -1,7 +1,7 @@
 #include "util/suggest.hpp"
 
-#include <array>
 #include <gtest/gtest.h>
+#include <array>
 
 namespace slumber::util {
 namespace {
