@@ -11,7 +11,7 @@
 namespace slumber::config {
 namespace {
 
-constexpr off_t kMaxCredentialsBytes = 64 * 1024;
+constexpr off_t kMaxCredentialsBytes = off_t{64} * 1024;
 
 ConfigError credentials_error(const std::filesystem::path& file, int line, std::string message, std::string fix) {
     return ConfigError{file.string(), line, "", std::move(message), std::move(fix)};
@@ -77,7 +77,7 @@ std::expected<Credentials, ConfigError> read_credentials(const std::filesystem::
     auto k_g = reader.string("k_g");
     reader.reject_unknown_keys();
     if (!errors.empty()) return std::unexpected(std::move(errors.front()));
-    credentials.password = util::Secret(std::move(*password));
+    credentials.password = util::Secret(password.value_or(""));  // present: it is required
     if (k_g) credentials.k_g = util::Secret(std::move(*k_g));
     return credentials;
 }

@@ -110,17 +110,16 @@ std::string Hostlist::ranged_string() const {
         out += first.prefix;
         if (bracket) out += '[';
         const std::size_t start = i;
-        do {
+        for (; i < m_ranges.size() && (i == start || rules::share_bracket(m_ranges[i], m_ranges[i - 1])); ++i) {
             const HostRange& range = m_ranges[i];
             if (i > start) out += ',';
-            if (!range.single) {
-                append_number(out, range.lo, range.width);
-                if (range.lo < range.hi) {
-                    out += '-';
-                    append_number(out, range.hi, range.width);
-                }
+            if (range.single) continue;
+            append_number(out, range.lo, range.width);
+            if (range.lo < range.hi) {
+                out += '-';
+                append_number(out, range.hi, range.width);
             }
-        } while (++i < m_ranges.size() && rules::share_bracket(m_ranges[i], m_ranges[i - 1]));
+        }
         if (bracket) out += ']';
     }
     return out;
