@@ -2,6 +2,8 @@
 #include "hostlist/hostlist.hpp"
 
 #include <fmt/format.h>
+#include <iterator>
+#include <list>
 #include <algorithm>
 #include <charconv>
 #include <climits>
@@ -138,52 +140,66 @@ void Hostlist::sort() {
 // collapse() joins what became adjacent. The output looks odd (n[1-5],n[3-8]
 // sorts to n[1-3,3-4,4-5,5-8]) but it is what scontrol prints.
 void Hostlist::coalesce() {
-    for (std::size_t i = m_ranges.size() - 1; i > 0; --i) {
-        HostRange& prev = m_ranges[i - 1];
-        HostRange& next = m_ranges[i];
-        if (prev.single || next.single) continue;
+    // A list, so that splitting a range costs no shifting of the others.
+    std::list<HostRange> ranges(std::make_move_iterator(m_ranges.begin()), std::make_move_iterator(m_ranges.end()));
+    auto next = std::prev(ranges.end());
+    while (next != ranges.begin()) {
+        HostRange& later = *next;
+        HostRange& earlier = *std::prev(next);
+        if (earlier.single || later.single) {
+            --next;
+            continue;
+        }
         // Slurm asserts the order here with range_compare(), whose width
         // adjustment is a side effect that later steps can observe.
-        rules::range_compare(prev, next);
+        rules::range_compare(earlier, later);
         // Slurm also lets a width adjustment make two ranges "overlap" that are
         // out of order (n[9-10],n06,n[9-10]); it then deletes one and loses its
         // names. Ranges out of order never overlap here.
-        if (!(prev.hi > next.lo && next.lo >= prev.lo && rules::prefix_compare(prev, next) == 0 &&
-              rules::width_combine(prev, next))) {
+        if (!(earlier.hi > later.lo && later.lo >= earlier.lo && rules::prefix_compare(earlier, later) == 0 &&
+              rules::width_combine(earlier, later))) {
+            --next;
             continue;
         }
-        HostRange shared = prev;
-        shared.lo = next.lo;
-        shared.hi = std::min(next.hi, prev.hi);
-        if (shared.hi < prev.hi) next.hi = prev.hi;
-        prev.hi = shared.lo;
-        next.lo = shared.hi;
-        const unsigned long prev_hi = prev.hi;
-        const unsigned long next_lo = next.lo;
-
-        std::size_t at = i;
+        HostRange shared = earlier;
+        shared.lo = later.lo;
+        shared.hi = std::min(later.hi, earlier.hi);
+        if (shared.hi < earlier.hi) later.hi = earlier.hi;
+        earlier.hi = shared.lo;
+        later.lo = shared.hi;
         for (unsigned long n = shared.lo; n <= shared.hi; ++n) {
             const HostRange single{shared.prefix, n, n, shared.width, false};
-            if (n > prev_hi) m_ranges.insert(m_ranges.begin() + static_cast<std::ptrdiff_t>(at++), single);
-            if (n < next_lo) m_ranges.insert(m_ranges.begin() + static_cast<std::ptrdiff_t>(at++), single);
+            if (n > earlier.hi) ranges.insert(next, single);
+            if (n < later.lo) ranges.insert(next, single);
         }
-        // Slurm rescans from the end; pairs beyond `at + 1` are unchanged and
-        // were already found disjoint, so rescanning from there is the same.
-        i = std::min(at + 2, m_ranges.size());
+        // Slurm rescans from the end; pairs beyond the one after `later` are
+        // unchanged and were already found disjoint, so rescanning from
+        // there is the same.
+        if (const auto after = std::next(next); after != ranges.end()) next = after;
     }
+    m_ranges.assign(std::make_move_iterator(ranges.begin()), std::make_move_iterator(ranges.end()));
     collapse();
 }
 
-// hostlist_collapse(): join neighbours that continue each other.
+// hostlist_collapse(): join neighbours that continue each other, walking from
+// the end as Slurm does (the order matters: joining adjusts widths). Built
+// anew rather than erased in place, which would be quadratic.
 void Hostlist::collapse() {
+    if (m_ranges.empty()) return;
+    std::vector<HostRange> reversed;
+    reversed.reserve(m_ranges.size());
+    HostRange next = std::move(m_ranges.back());
     for (std::size_t i = m_ranges.size() - 1; i > 0; --i) {
         HostRange& prev = m_ranges[i - 1];
-        HostRange& next = m_ranges[i];
         if (prev.hi == next.lo - 1 && rules::prefix_compare(prev, next) == 0 && rules::width_combine(prev, next)) {
             prev.hi = next.hi;
-            m_ranges.erase(m_ranges.begin() + static_cast<std::ptrdiff_t>(i));
+        } else {
+            reversed.push_back(std::move(next));
         }
+        next = std::move(prev);
     }
+    reversed.push_back(std::move(next));
+    m_ranges.assign(std::make_move_iterator(reversed.rbegin()), std::make_move_iterator(reversed.rend()));
 }
 
 std::expected<std::vector<std::string>, ParseError> expand(std::string_view expression) {
