@@ -1,8 +1,8 @@
 // `slumber hostlist expand|compress`: Slurm's hostlist syntax from the shell.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
-#include <iostream>
-#include <iterator>
+#include <array>
+#include <cstdio>
 #include <memory>
 
 #include "cli/commands.hpp"
@@ -45,7 +45,10 @@ int run_expand(const HostlistOptions& options) {
 // more per line, separated as in any hostlist.
 int run_compress(HostlistOptions options) {
     if (options.items.empty()) {
-        std::string input{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+        std::string input;
+        std::array<char, 1 << 16> chunk{};
+        std::size_t got = 0;
+        while ((got = std::fread(chunk.data(), 1, chunk.size(), stdin)) > 0) input.append(chunk.data(), got);
         options.items.push_back(std::move(input));
     }
     hostlist::Hostlist list;

@@ -2,11 +2,11 @@
 #include "hostlist/hostlist.hpp"
 
 #include <fmt/format.h>
-#include <iterator>
-#include <list>
 #include <algorithm>
 #include <charconv>
 #include <climits>
+#include <iterator>
+#include <list>
 
 #include "hostlist/range_rules.hpp"
 

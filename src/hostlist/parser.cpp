@@ -7,6 +7,7 @@
 // A token with brackets must end with ']'. Names without brackets split into a
 // prefix and a trailing number, as Slurm's hostname_create() does.
 #include <fmt/format.h>
+#include <algorithm>
 #include <charconv>
 #include <climits>
 #include <cstdint>
@@ -50,6 +51,10 @@ class Parser {
     Parser(std::string_view expression, Hostlist& out) : m_text(expression), m_out(out) {}
 
     std::expected<void, ParseError> run() {
+        // One range per name is the worst case; growing the vector would
+        // move every range again and again.
+        m_out.m_ranges.reserve(std::min<std::size_t>(
+            1 + static_cast<std::size_t>(std::count_if(m_text.begin(), m_text.end(), is_separator)), kMaxNames));
         std::size_t pos = 0;
         while (pos < m_text.size()) {
             if (is_separator(m_text[pos])) {
@@ -253,6 +258,11 @@ std::expected<void, ParseError> Hostlist::append(std::string_view expression) {
     if (parsed.size() > kMaxNames - size()) {
         return fail(0, fmt::format("the expressions name more than {} hosts", kMaxNames));
     }
+    if (empty()) {
+        *this = std::move(parsed);
+        return {};
+    }
+    m_ranges.reserve(m_ranges.size() + parsed.m_ranges.size());
     for (HostRange& range : parsed.m_ranges) push_range(std::move(range));
     return {};
 }
