@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <memory>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cli/commands.hpp"
 #include "cli/exit_code.hpp"
 #include "hostlist/hostlist.hpp"
@@ -46,6 +49,10 @@ int run_expand(const HostlistOptions& options) {
 int run_compress(HostlistOptions options) {
     if (options.items.empty()) {
         std::string input;
+        // A redirected file tells its size; one allocation instead of many.
+        if (struct stat info{}; fstat(STDIN_FILENO, &info) == 0 && S_ISREG(info.st_mode)) {
+            input.reserve(static_cast<std::size_t>(info.st_size));
+        }
         std::array<char, 1 << 16> chunk{};
         std::size_t got = 0;
         while ((got = std::fread(chunk.data(), 1, chunk.size(), stdin)) > 0) input.append(chunk.data(), got);

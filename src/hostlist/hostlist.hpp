@@ -74,6 +74,7 @@ class Hostlist {
     void push_range(HostRange range);
     void push_name(std::string_view name);
     void coalesce();
+    void split_overlaps(std::size_t at);
     void collapse();
 
     std::vector<HostRange> m_ranges;

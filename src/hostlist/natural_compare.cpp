@@ -1,7 +1,5 @@
 #include "hostlist/natural_compare.hpp"
 
-#include <cctype>
-
 namespace slumber::hostlist {
 namespace {
 
@@ -16,8 +14,9 @@ class Cursor {
     std::string_view m_text;
 };
 
-bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
-bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+// isdigit()/isspace() in the C locale, which is the one Slurm's commands run in.
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 // Right-aligned numbers: the longer run wins, else the first difference.
 int compare_right(const Cursor& a, std::size_t ai, const Cursor& b, std::size_t bi) {
@@ -52,6 +51,8 @@ int compare_left(const Cursor& a, std::size_t ai, const Cursor& b, std::size_t b
 }  // namespace
 
 int natural_compare(std::string_view a_text, std::string_view b_text) {
+    // Sorting compares equal prefixes most of the time.
+    if (a_text == b_text) return 0;
     const Cursor a(a_text);
     const Cursor b(b_text);
     std::size_t ai = 0;
