@@ -1,0 +1,224 @@
+// `slumber vcluster up|down|status|fault|env`: a whole Slurm cluster with IPMI
+// BMCs on this machine, for trying slumber and for its tests. Also the hidden
+// helpers that the BMCs (`chassis`) and the nodes (`machine`) call back into.
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/exit_code.hpp"
+#include "util/duration.hpp"
+#include "vcluster/cluster.hpp"
+
+namespace slumber::cli {
+namespace {
+
+namespace vc = slumber::vcluster;
+
+struct VclusterOptions {
+    std::string dir = vc::default_run_dir().string();
+    vc::Spec spec;
+    std::string boot_delay = "2s";
+    std::string suspend_time = "30s";
+    std::string suspend_timeout = "30s";
+    std::string resume_timeout = "60s";
+    std::string slurmd_timeout = "10s";
+    bool json = false;
+    std::string nodes;
+    std::string fault;
+    std::string fault_value;
+    std::string helper_node;
+    std::vector<std::string> helper_request;
+};
+
+int fail(std::string_view message, ExitCode code = ExitCode::partial) {
+    fmt::print(stderr, "slumber: {}\n", message);
+    return to_int(code);
+}
+
+vc::RunDir run_dir(const VclusterOptions& options) {
+    std::error_code error;
+    const auto absolute = std::filesystem::absolute(options.dir, error);
+    return vc::RunDir{error ? std::filesystem::path(options.dir) : absolute.lexically_normal()};
+}
+
+std::expected<vc::Spec, std::string> spec_from(const VclusterOptions& options) {
+    vc::Spec spec = options.spec;
+    for (auto [option, text, target] : {std::tuple{"--boot-delay", &options.boot_delay, &spec.boot_delay},
+                                        {"--suspend-time", &options.suspend_time, &spec.suspend_time},
+                                        {"--suspend-timeout", &options.suspend_timeout, &spec.suspend_timeout},
+                                        {"--resume-timeout", &options.resume_timeout, &spec.resume_timeout},
+                                        {"--slurmd-timeout", &options.slurmd_timeout, &spec.slurmd_timeout}}) {
+        auto parsed = util::parse_duration(*text);
+        if (!parsed) return std::unexpected(fmt::format("{} {}: {}", option, *text, parsed.error()));
+        *target = *parsed;
+    }
+    if (auto ok = vc::validate(spec); !ok) return std::unexpected(ok.error());
+    return spec;
+}
+
+int run_up(const VclusterOptions& options) {
+    auto spec = spec_from(options);
+    if (!spec) return fail(spec.error(), ExitCode::usage);
+    const vc::RunDir dir = run_dir(options);
+    fmt::print("Starting {} nodes ({}) with their BMCs in {} …\n", spec->nodes, spec->node_hostlist(),
+               dir.root.string());
+    std::fflush(stdout);
+    if (auto ok = vc::up(*spec, dir); !ok) return fail(ok.error());
+    fmt::print(
+        "Up: slurmctld on port {}, every node idle, BMCs on {}…{} port {}.\n"
+        "  export SLURM_CONF={}   # then sinfo, squeue, sbatch work\n"
+        "  BMC user admin, password in {}\n"
+        "  slumber inventory: {}\n",
+        spec->slurmctld_port, spec->bmc_address(0), spec->bmc_address(spec->nodes - 1), spec->bmc_port,
+        dir.slurm_conf().string(), dir.password_file().string(), dir.slumber_conf().string());
+    return to_int(ExitCode::ok);
+}
+
+int run_down(const VclusterOptions& options) {
+    const vc::RunDir dir = run_dir(options);
+    auto stopped = vc::down(dir);
+    if (!stopped) return fail(stopped.error());
+    fmt::print("{}\n", *stopped
+                           ? fmt::format("Stopped the virtual cluster in {}.", dir.root.string())
+                           : fmt::format("No virtual cluster was running in {}; nothing to stop.", dir.root.string()));
+    return to_int(ExitCode::ok);
+}
+
+int run_status(const VclusterOptions& options) {
+    const vc::RunDir dir = run_dir(options);
+    auto status = vc::status(dir);
+    if (!status) return fail(status.error());
+    if (options.json) {
+        nlohmann::json nodes = nlohmann::json::array();
+        for (const vc::NodeStatus& node : status->nodes) {
+            nodes.push_back({{"name", node.name},
+                             {"power", node.powered ? "on" : "off"},
+                             {"bmc_address", node.bmc_address},
+                             {"bmc", node.bmc},
+                             {"faults", node.faults},
+                             {"slurm_state", node.slurm_state}});
+        }
+        fmt::print("{}\n", nlohmann::json{{"run_dir", dir.root.string()},
+                                          {"slurm_conf", dir.slurm_conf().string()},
+                                          {"slurmctld", status->slurmctld_running ? "running" : "stopped"},
+                                          {"nodes", nodes}}
+                               .dump(2));
+        return to_int(ExitCode::ok);
+    }
+    fmt::print("virtual cluster in {}: slurmctld {}\n", dir.root.string(),
+               status->slurmctld_running ? "running" : "stopped");
+    fmt::print("{:<12} {:<6} {:<18} {:<12} {:<14} {}\n", "NODE", "POWER", "BMC", "BMC STATE", "SLURM", "FAULTS");
+    for (const vc::NodeStatus& node : status->nodes) {
+        fmt::print("{:<12} {:<6} {:<18} {:<12} {:<14} {}\n", node.name, node.powered ? "on" : "off", node.bmc_address,
+                   node.bmc, node.slurm_state.empty() ? "-" : node.slurm_state,
+                   node.faults.empty() ? "-" : fmt::format("{}", fmt::join(node.faults, ", ")));
+    }
+    return to_int(ExitCode::ok);
+}
+
+int run_fault(const VclusterOptions& options) {
+    const vc::FaultInfo* info = vc::find_fault(options.fault);
+    if (info == nullptr) {
+        std::vector<std::string_view> names;
+        for (const vc::FaultInfo& f : vc::faults()) names.push_back(f.name);
+        return fail(fmt::format("unknown fault \"{}\"; one of: {}", options.fault, fmt::join(names, ", ")),
+                    ExitCode::usage);
+    }
+    std::optional<vc::Duration> value;
+    if (info->takes_duration) {
+        auto parsed = util::parse_duration(options.fault_value);
+        if (!parsed)
+            return fail(fmt::format("{} {}: {}", info->name, options.fault_value, parsed.error()), ExitCode::usage);
+        value = *parsed;
+    } else if (!options.fault_value.empty()) {
+        return fail(fmt::format("{} takes no value", info->name), ExitCode::usage);
+    }
+    if (auto ok = vc::inject(run_dir(options), options.nodes, info->fault, value); !ok) return fail(ok.error());
+    return to_int(ExitCode::ok);
+}
+
+std::string fault_help() {
+    std::string text = "Give nodes a fault, or clear it:\n";
+    for (const vc::FaultInfo& f : vc::faults()) {
+        text += fmt::format("  {:<16} {}{}\n", f.name, f.help, f.takes_duration ? " (needs a duration)" : "");
+    }
+    return text;
+}
+
+}  // namespace
+
+void add_vcluster_command(CLI::App& app, Outcome& outcome) {
+    auto* command = app.add_subcommand("vcluster", "A virtual Slurm cluster with IPMI BMCs on this machine (root)");
+    command->require_subcommand(1);
+    auto options = std::make_shared<VclusterOptions>();
+    auto add_dir = [&](CLI::App* sub) {
+        sub->add_option("--dir", options->dir,
+                        "run directory (default $SLUMBER_VCLUSTER_DIR or /tmp/slumber-vcluster)");
+    };
+
+    auto* up = command->add_subcommand("up", "Start slurmctld, one slurmd and one ipmi_sim BMC per node");
+    add_dir(up);
+    vc::Spec& spec = options->spec;
+    up->add_option("-n,--nodes", spec.nodes, "number of nodes")->capture_default_str();
+    up->add_option("--boot-delay", options->boot_delay, "time from power on to slurmd start")->capture_default_str();
+    up->add_option("--port", spec.slurmctld_port, "slurmctld port; nodes use the ports after it")
+        ->capture_default_str();
+    up->add_option("--bmc-subnet", spec.bmc_subnet, "BMCs answer on 127.SUBNET.x.y")->capture_default_str();
+    up->add_option("--bmc-port", spec.bmc_port, "UDP port of every BMC")->capture_default_str();
+    up->add_option("--suspend-time", options->suspend_time, "Slurm's SuspendTime")->capture_default_str();
+    up->add_option("--suspend-timeout", options->suspend_timeout, "Slurm's SuspendTimeout")->capture_default_str();
+    up->add_option("--resume-timeout", options->resume_timeout, "Slurm's ResumeTimeout")->capture_default_str();
+    up->add_option("--slurmd-timeout", options->slurmd_timeout, "Slurm's SlurmdTimeout")->capture_default_str();
+    up->add_option("--return-to-service", spec.return_to_service, "Slurm's ReturnToService (0, 1, 2)")
+        ->capture_default_str();
+    up->add_option("--suspend-program", spec.suspend_program, "SuspendProgram (default: ipmitool per node)");
+    up->add_option("--resume-program", spec.resume_program, "ResumeProgram (default: ipmitool per node)");
+    up->add_option("--resume-fail-program", spec.resume_fail_program, "ResumeFailProgram (default: log only)");
+    up->callback([options, &outcome] { outcome.exit_code = run_up(*options); });
+
+    auto* down = command->add_subcommand("down", "Stop everything the cluster started, and only that");
+    add_dir(down);
+    down->callback([options, &outcome] { outcome.exit_code = run_down(*options); });
+
+    auto* status = command->add_subcommand("status", "Power, BMC, Slurm state and faults of every node");
+    add_dir(status);
+    status->add_flag("--json", options->json, "one JSON document");
+    status->callback([options, &outcome] { outcome.exit_code = run_status(*options); });
+
+    auto* fault = command->add_subcommand(
+        "fault", "Break nodes on purpose: " + [] {
+            std::string names;
+            for (const vc::FaultInfo& f : vc::faults()) names += (names.empty() ? "" : ", ") + std::string(f.name);
+            return names;
+        }());
+    fault->footer(fault_help());
+    add_dir(fault);
+    fault->add_option("nodes", options->nodes, "hostlist of nodes, e.g. vnode[002-003]")->required();
+    fault->add_option("fault", options->fault, "the fault")->required();
+    fault->add_option("value", options->fault_value, "duration for slow-boot, e.g. 90s");
+    fault->callback([options, &outcome] { outcome.exit_code = run_fault(*options); });
+
+    auto* env = command->add_subcommand("env", "Print the export that points Slurm's commands at the cluster");
+    add_dir(env);
+    env->callback([options, &outcome] {
+        fmt::print("export SLURM_CONF={}\n", run_dir(*options).slurm_conf().string());
+        outcome.exit_code = to_int(ExitCode::ok);
+    });
+
+    // Called by ipmi_sim and by the nodes' own processes; not for people.
+    for (const char* name : {"chassis", "machine"}) {
+        auto* helper = command->add_subcommand(name, "")->group("");
+        helper->add_option("dir", options->dir)->required();
+        helper->add_option("node", options->helper_node)->required();
+        helper->add_option("request", options->helper_request)->required();
+        helper->callback([options, &outcome, chassis = std::string_view(name) == "chassis"] {
+            const vc::RunDir dir{options->dir};
+            outcome.exit_code = chassis ? vc::chassis(dir, options->helper_node, options->helper_request)
+                                        : vc::machine_helper(dir, options->helper_node, options->helper_request);
+        });
+    }
+}
+
+}  // namespace slumber::cli

@@ -1,0 +1,100 @@
+#include "vcluster/bmc.hpp"
+
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+#include <array>
+#include <fstream>
+#include <sstream>
+
+#include "vcluster/machine.hpp"
+#include "vcluster/render.hpp"
+
+namespace slumber::vcluster {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::expected<void, std::string> write_private(const fs::path& file, std::string_view text) {
+    std::ofstream out(file, std::ios::trunc);
+    ::chmod(file.c_str(), 0600);
+    out << text;
+    if (!out.flush()) return std::unexpected(fmt::format("cannot write {}", file.string()));
+    return {};
+}
+
+fs::path record_file(const RunDir& dir, std::string_view node) { return dir.pid_dir() / fmt::format("bmc.{}", node); }
+
+// /proc/net/udp prints the local address as the IPv4 address in host byte
+// order and the port, both in hex: 127.1.0.2:623 is 0200017F:026F.
+std::string proc_net_address(std::string_view address, int port) {
+    std::array<unsigned, 4> octets{};
+    std::istringstream in{std::string(address)};
+    char dot = 0;
+    in >> octets[0] >> dot >> octets[1] >> dot >> octets[2] >> dot >> octets[3];
+    return fmt::format("{:02X}{:02X}{:02X}{:02X}:{:04X}", octets[3], octets[2], octets[1], octets[0], port);
+}
+
+}  // namespace
+
+std::expected<std::string, std::string> read_password(const RunDir& dir) {
+    std::ifstream in(dir.password_file());
+    std::string password;
+    if (!std::getline(in, password) || password.empty()) {
+        return std::unexpected(fmt::format("cannot read the BMC password from {}", dir.password_file().string()));
+    }
+    return password;
+}
+
+bool bmc_listening(const Spec& spec, int index) {
+    const std::string wanted = proc_net_address(spec.bmc_address(index), spec.bmc_port);
+    std::ifstream udp("/proc/net/udp");
+    std::string line;
+    while (std::getline(udp, line)) {
+        std::istringstream fields(line);
+        std::string slot;
+        std::string local;
+        if (fields >> slot >> local && local == wanted) return true;
+    }
+    return false;
+}
+
+std::optional<Process> bmc_process(const RunDir& dir, std::string_view node) {
+    return read_record(record_file(dir, node));
+}
+
+std::expected<Process, std::string> start_bmc(const Spec& spec, const RunDir& dir, int index,
+                                              std::string_view password) {
+    const std::string node = spec.node_name(index);
+    const fs::path bmc = dir.bmc_dir(node);
+    std::error_code error;
+    fs::create_directories(bmc / "state", error);
+    if (error) return std::unexpected(fmt::format("cannot create {}: {}", bmc.string(), error.message()));
+    if (bmc_listening(spec, index)) {
+        return std::unexpected(fmt::format("{}:{} is already taken: another virtual cluster (try --bmc-subnet)",
+                                           spec.bmc_address(index), spec.bmc_port));
+    }
+    if (auto ok = write_private(bmc / "lan.conf", render_lan_conf(spec, dir, index, password, self_executable()));
+        !ok) {
+        return std::unexpected(ok.error());
+    }
+    if (auto ok = write_private(bmc / "node.emu", render_bmc_emu(spec, dir, index)); !ok) {
+        return std::unexpected(ok.error());
+    }
+    auto process = spawn_detached({.argv = {"ipmi_sim", "-n", "-c", (bmc / "lan.conf").string(), "-f",
+                                            (bmc / "node.emu").string(), "-s", (bmc / "state").string()},
+                                   .log = dir.log_dir() / fmt::format("bmc.{}.log", node),
+                                   .cgroup = std::nullopt});
+    if (!process) return std::unexpected(fmt::format("cannot start the BMC of {}: {}", node, process.error()));
+    if (auto ok = write_record(record_file(dir, node), *process); !ok) return std::unexpected(ok.error());
+    const bool up = wait_until([&] { return bmc_listening(spec, index) || !alive(*process); }, std::chrono::seconds{10},
+                               std::chrono::milliseconds{20});
+    if (!up || !alive(*process)) {
+        return std::unexpected(fmt::format("the BMC of {} did not start listening on {}:{}; see {}", node,
+                                           spec.bmc_address(index), spec.bmc_port,
+                                           (dir.log_dir() / fmt::format("bmc.{}.log", node)).string()));
+    }
+    return *process;
+}
+
+}  // namespace slumber::vcluster

@@ -1,0 +1,443 @@
+#include "vcluster/cluster.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <array>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "hostlist/hostlist.hpp"
+#include "vcluster/bmc.hpp"
+#include "vcluster/machine.hpp"
+#include "vcluster/process.hpp"
+#include "vcluster/render.hpp"
+
+namespace slumber::vcluster {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr std::array kFaults{
+    FaultInfo{Fault::slow_boot, "slow-boot", true, "boots take this long from now on (e.g. longer than ResumeTimeout)"},
+    FaultInfo{Fault::never_registers, "never-registers", false, "powers on, but slurmd never starts"},
+    FaultInfo{Fault::reboot, "reboot", false, "the node reboots, or comes up if off, without being asked"},
+    FaultInfo{Fault::bmc_silent, "bmc-silent", false, "the BMC stops answering (its process is stopped)"},
+    FaultInfo{Fault::bmc_password, "bmc-password", false, "the BMC no longer accepts the cluster's password"},
+    FaultInfo{Fault::clear, "clear", false, "undo every fault of the node"},
+};
+
+fs::path slurmctld_record(const RunDir& dir) { return dir.pid_dir() / "slurmctld"; }
+
+std::expected<void, std::string> write_text(const fs::path& file, std::string_view text, fs::perms mode) {
+    std::ofstream out(file, std::ios::trunc);
+    out << text;
+    if (!out.flush()) return std::unexpected(fmt::format("cannot write {}", file.string()));
+    std::error_code error;
+    fs::permissions(file, mode, error);
+    if (error) return std::unexpected(fmt::format("cannot chmod {}: {}", file.string(), error.message()));
+    return {};
+}
+
+// Paths end up in slurm.conf, ipmi_sim's quoted command and shell hooks.
+std::expected<void, std::string> check_run_dir(const RunDir& dir) {
+    const std::string path = dir.root.string();
+    if (!dir.root.is_absolute()) return std::unexpected(fmt::format("run directory {} must be absolute", path));
+    for (const char c : path) {
+        const bool plain = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '/' || c == '.' || c == '_' ||
+                           c == '-' || c == '+';
+        if (!plain) {
+            return std::unexpected(
+                fmt::format("run directory {}: '{}' is not allowed (it ends up in slurm.conf and shell hooks); "
+                            "use letters, digits and / . _ - +",
+                            path, c));
+        }
+    }
+    return {};
+}
+
+std::expected<void, std::string> check_environment() {
+    if (::geteuid() != 0) {
+        return std::unexpected(
+            "the virtual cluster needs root: several slurmd on one host, a time namespace per node, a cgroup per "
+            "node (run it with sudo)");
+    }
+    std::vector<std::string> missing;
+    for (const char* program : {"slurmctld", "slurmd", "scontrol", "sinfo", "ipmi_sim", "ipmitool"}) {
+        bool found = false;
+        for (const char* bin : {"/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"}) {
+            found = found || ::access((fs::path(bin) / program).c_str(), X_OK) == 0;
+        }
+        if (!found) missing.emplace_back(program);
+    }
+    if (!missing.empty()) {
+        return std::unexpected(fmt::format(
+            "{} not installed (./scripts/setup installs slurm-wlm, openipmi and ipmitool)", fmt::join(missing, ", ")));
+    }
+    return {};
+}
+
+std::expected<std::string, std::string> new_password() {
+    std::ifstream random("/dev/urandom", std::ios::binary);
+    std::array<unsigned char, 8> bytes{};  // 16 characters: the IPMI 1.5 limit, which ipmi_sim applies
+    if (!random.read(reinterpret_cast<char*>(bytes.data()), bytes.size())) {
+        return std::unexpected("cannot read /dev/urandom");
+    }
+    std::string password;
+    for (const unsigned char byte : bytes) password += fmt::format("{:02x}", byte);
+    return password;
+}
+
+// Slurm's commands find the cluster through SLURM_CONF; children inherit it.
+void use_cluster_conf(const RunDir& dir) { ::setenv("SLURM_CONF", dir.slurm_conf().c_str(), 1); }
+
+// Node name -> state as `sinfo -N` prints it (with its ~ # % * suffixes).
+std::map<std::string, std::string> slurm_states(const RunDir& dir) {
+    use_cluster_conf(dir);
+    std::map<std::string, std::string> states;
+    auto out = capture({"sinfo", "--noheader", "--Node", "--format=%N %t"});
+    if (!out) return states;
+    std::istringstream lines(*out);
+    std::string node;
+    std::string state;
+    while (lines >> node >> state) states[node] = state;
+    return states;
+}
+
+bool slurmctld_answers(const RunDir& dir) {
+    use_cluster_conf(dir);
+    auto out = capture({"scontrol", "ping"});
+    return out && out->find("is UP") != std::string::npos;
+}
+
+std::vector<Process> recorded_processes(const RunDir& dir) {
+    std::vector<Process> processes;
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(dir.pid_dir(), error)) {
+        if (entry.path().extension() == ".slurm-pid" || entry.path().extension() == ".new") continue;
+        if (auto process = read_record(entry.path())) processes.push_back(*process);
+    }
+    return processes;
+}
+
+std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir& dir) {
+    std::error_code error;
+    // A fresh cluster each time: no job or node state from an earlier run.
+    for (const fs::path& stale : {dir.state_dir(), dir.root / "spool", dir.root / "nodes", dir.root / "bmcs.d",
+                                  dir.log_dir(), dir.pid_dir(), dir.hooks_dir()}) {
+        fs::remove_all(stale, error);
+        if (error) return std::unexpected(fmt::format("cannot clear {}: {}", stale.string(), error.message()));
+    }
+    for (const fs::path& needed : {dir.root, dir.state_dir(), dir.log_dir(), dir.pid_dir(), dir.hooks_dir()}) {
+        fs::create_directories(needed, error);
+        if (error) return std::unexpected(fmt::format("cannot create {}: {}", needed.string(), error.message()));
+    }
+    for (const std::string& node : spec.node_names()) {
+        fs::create_directories(dir.root / "spool" / node, error);
+        fs::create_directories(dir.node_dir(node), error);
+        if (error)
+            return std::unexpected(fmt::format("cannot create the directories of {}: {}", node, error.message()));
+    }
+    auto password = new_password();
+    if (!password) return std::unexpected(password.error());
+    constexpr auto kPrivate = fs::perms::owner_read | fs::perms::owner_write;
+    constexpr auto kPublic = kPrivate | fs::perms::group_read | fs::perms::others_read;
+    constexpr auto kProgram = kPublic | fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec;
+    const std::vector<std::tuple<fs::path, std::string, fs::perms>> files{
+        {dir.password_file(), *password, kPrivate},
+        {dir.credentials_file(),
+         fmt::format("# BMC account of the virtual cluster\nusername = \"admin\"\npassword = \"{}\"\n", *password),
+         kPrivate},
+        {dir.slurm_conf(), render_slurm_conf(spec, dir), kPublic},
+        {dir.bmc_table(), render_bmc_table(spec), kPublic},
+        {dir.slumber_conf(), render_slumber_conf(spec, dir), kPublic},
+        {dir.hooks_dir() / hook_file_name(Hook::suspend), render_hook(spec, dir, Hook::suspend), kProgram},
+        {dir.hooks_dir() / hook_file_name(Hook::resume), render_hook(spec, dir, Hook::resume), kProgram},
+        {dir.hooks_dir() / hook_file_name(Hook::resume_fail), render_hook(spec, dir, Hook::resume_fail), kProgram},
+    };
+    for (const auto& [file, text, mode] : files) {
+        if (auto ok = write_text(file, text, mode); !ok) return ok;
+    }
+    return save(spec, dir);
+}
+
+std::expected<void, std::string> start_everything(const Spec& spec, const RunDir& dir) {
+    auto password = read_password(dir);
+    if (!password) return std::unexpected(password.error());
+    for (int i = 0; i < spec.nodes; ++i) {
+        if (auto bmc = start_bmc(spec, dir, i, *password); !bmc) return std::unexpected(bmc.error());
+    }
+    use_cluster_conf(dir);
+    auto slurmctld = spawn_detached({.argv = {"slurmctld", "-D", "-f", dir.slurm_conf().string()},
+                                     .log = dir.log_dir() / "slurmctld.console",
+                                     .cgroup = std::nullopt});
+    if (!slurmctld) return std::unexpected(fmt::format("cannot start slurmctld: {}", slurmctld.error()));
+    if (auto ok = write_record(slurmctld_record(dir), *slurmctld); !ok) return ok;
+    if (!wait_until([&] { return slurmctld_answers(dir) || !alive(*slurmctld); }, seconds{30}, milliseconds{200}) ||
+        !alive(*slurmctld)) {
+        return std::unexpected(
+            fmt::format("slurmctld did not come up; see {}", (dir.log_dir() / "slurmctld.log").string()));
+    }
+    // The nodes start powered on and boot at once; later boots take the boot delay.
+    for (const std::string& node : spec.node_names()) {
+        if (auto on = Machine(dir, spec, node).power_on(Duration{0}); !on) return on;
+    }
+    const auto limit = seconds{60} + milliseconds{200} * spec.nodes;
+    const bool registered = wait_until(
+        [&] {
+            const auto states = slurm_states(dir);
+            if (states.size() != static_cast<std::size_t>(spec.nodes)) return false;
+            return std::all_of(states.begin(), states.end(), [](const auto& s) { return s.second == "idle"; });
+        },
+        std::chrono::duration_cast<milliseconds>(limit), milliseconds{500});
+    if (!registered) {
+        return std::unexpected(fmt::format("not every node registered with slurmctld within {} s; see {}/slurmd.*.log",
+                                           std::chrono::duration_cast<seconds>(limit).count(), dir.log_dir().string()));
+    }
+    return {};
+}
+
+std::vector<std::string> active_faults(const RunDir& dir, std::string_view node) {
+    std::vector<std::string> out;
+    const BootFaults boot = read_boot_faults(dir, node);
+    if (boot.boot_delay) out.push_back(fmt::format("slow-boot {}ms", boot.boot_delay->count()));
+    if (boot.never_registers) out.emplace_back("never-registers");
+    if (auto bmc = bmc_process(dir, node); bmc && alive(*bmc) && state_of(bmc->pid) == 'T')
+        out.emplace_back("bmc-silent");
+    if (fs::exists(dir.bmc_dir(node) / "password-changed")) out.emplace_back("bmc-password");
+    return out;
+}
+
+std::expected<void, std::string> restart_bmc(const Spec& spec, const RunDir& dir, int index,
+                                             std::string_view password) {
+    const std::string node = spec.node_name(index);
+    if (auto old = bmc_process(dir, node)) terminate(*old, seconds{2});
+    wait_until([&] { return !bmc_listening(spec, index); }, seconds{5}, milliseconds{20});
+    auto started = start_bmc(spec, dir, index, password);
+    if (!started) return std::unexpected(started.error());
+    return {};
+}
+
+std::expected<void, std::string> inject_one(const Spec& spec, const RunDir& dir, int index, Fault fault,
+                                            std::optional<Duration> value) {
+    const std::string node = spec.node_name(index);
+    const Machine machine(dir, spec, node);
+    const fs::path node_dir = dir.node_dir(node);
+    std::error_code error;
+    switch (fault) {
+        case Fault::slow_boot:
+            return write_text(node_dir / "boot-delay-ms", std::to_string(value->count()),
+                              fs::perms::owner_read | fs::perms::owner_write);
+        case Fault::never_registers:
+            return write_text(node_dir / "never-registers", "", fs::perms::owner_read | fs::perms::owner_write);
+        case Fault::reboot:
+            if (auto off = machine.power_off(); !off) return off;
+            return machine.power_on();
+        case Fault::bmc_silent: {
+            auto bmc = bmc_process(dir, node);
+            if (!bmc || !alive(*bmc)) return std::unexpected(fmt::format("the BMC of {} is not running", node));
+            ::kill(bmc->pid, SIGSTOP);
+            return {};
+        }
+        case Fault::bmc_password: {
+            auto password = read_password(dir);
+            if (!password) return std::unexpected(password.error());
+            if (auto ok = restart_bmc(spec, dir, index, *password + "-changed"); !ok) return ok;
+            return write_text(dir.bmc_dir(node) / "password-changed", "",
+                              fs::perms::owner_read | fs::perms::owner_write);
+        }
+        case Fault::clear: {
+            fs::remove(node_dir / "boot-delay-ms", error);
+            fs::remove(node_dir / "never-registers", error);
+            if (auto bmc = bmc_process(dir, node); bmc && alive(*bmc)) ::kill(bmc->pid, SIGCONT);
+            if (fs::exists(dir.bmc_dir(node) / "password-changed")) {
+                auto password = read_password(dir);
+                if (!password) return std::unexpected(password.error());
+                if (auto ok = restart_bmc(spec, dir, index, *password); !ok) return ok;
+                fs::remove(dir.bmc_dir(node) / "password-changed", error);
+            }
+            return {};
+        }
+    }
+    return {};
+}
+
+std::expected<Spec, std::string> load_running(const RunDir& dir) {
+    if (!fs::exists(dir.spec_file())) {
+        return std::unexpected(
+            fmt::format("no virtual cluster in {} (slumber vcluster up creates one)", dir.root.string()));
+    }
+    return load(dir);
+}
+
+}  // namespace
+
+std::span<const FaultInfo> faults() { return kFaults; }
+
+const FaultInfo* find_fault(std::string_view name) {
+    for (const FaultInfo& info : kFaults) {
+        if (info.name == name) return &info;
+    }
+    return nullptr;
+}
+
+std::expected<void, std::string> up(const Spec& spec, const RunDir& dir) {
+    if (auto ok = validate(spec); !ok) return ok;
+    if (auto ok = check_run_dir(dir); !ok) return ok;
+    if (auto ok = check_environment(); !ok) return ok;
+    const auto running = recorded_processes(dir);
+    if (std::any_of(running.begin(), running.end(), [](const Process& p) { return alive(p); })) {
+        if (auto previous = load(dir); previous && slurmctld_answers(dir)) {
+            return std::unexpected(
+                fmt::format("a virtual cluster is already running in {} (slumber vcluster down --dir {} stops it)",
+                            dir.root.string(), dir.root.string()));
+        }
+        fmt::print(stderr, "slumber: cleaning up a virtual cluster in {} that did not stop cleanly\n",
+                   dir.root.string());
+    }
+    if (fs::exists(dir.spec_file())) {
+        if (auto stopped = down(dir); !stopped) return std::unexpected(stopped.error());
+    }
+    if (auto group = cluster_cgroup(dir); !group) return std::unexpected(group.error());
+    if (auto ok = prepare_run_dir(spec, dir); !ok) return ok;
+    if (auto ok = start_everything(spec, dir); !ok) {
+        (void)down(dir);
+        return std::unexpected(ok.error() + " (everything started was stopped again)");
+    }
+    return {};
+}
+
+std::expected<bool, std::string> down(const RunDir& dir) {
+    auto spec = load_running(dir);
+    if (!spec) return std::unexpected(spec.error());
+    bool stopped = false;
+    // slurmctld first: it saves its state and stops reacting to nodes vanishing.
+    if (auto slurmctld = read_record(slurmctld_record(dir)); slurmctld && alive(*slurmctld)) {
+        terminate(*slurmctld, seconds{10});
+        stopped = true;
+    }
+    for (const std::string& node : spec->node_names()) {
+        const Machine machine(dir, *spec, node);
+        if (machine.powered()) {
+            if (auto off = machine.power_off(); !off) return std::unexpected(off.error());
+            stopped = true;
+        }
+        machine.remove();
+        if (auto bmc = bmc_process(dir, node); bmc && alive(*bmc)) {
+            terminate(*bmc, seconds{2});
+            stopped = true;
+        }
+    }
+    if (auto group = cluster_cgroup(dir)) {
+        std::error_code error;
+        fs::remove(*group, error);
+    }
+    std::error_code error;
+    fs::remove_all(dir.pid_dir(), error);
+    return stopped;
+}
+
+std::expected<ClusterStatus, std::string> status(const RunDir& dir) {
+    auto spec = load_running(dir);
+    if (!spec) return std::unexpected(spec.error());
+    ClusterStatus out{*spec, false, {}};
+    const auto slurmctld = read_record(slurmctld_record(dir));
+    out.slurmctld_running = slurmctld && alive(*slurmctld);
+    const auto states = out.slurmctld_running ? slurm_states(dir) : std::map<std::string, std::string>{};
+    for (int i = 0; i < spec->nodes; ++i) {
+        NodeStatus node;
+        node.name = spec->node_name(i);
+        node.powered = Machine(dir, *spec, node.name).powered();
+        node.bmc_address = fmt::format("{}:{}", spec->bmc_address(i), spec->bmc_port);
+        const auto bmc = bmc_process(dir, node.name);
+        node.bmc = !bmc || !alive(*bmc) ? "not running" : state_of(bmc->pid) == 'T' ? "silent" : "answering";
+        node.faults = active_faults(dir, node.name);
+        if (auto it = states.find(node.name); it != states.end()) node.slurm_state = it->second;
+        out.nodes.push_back(std::move(node));
+    }
+    return out;
+}
+
+std::expected<void, std::string> inject(const RunDir& dir, std::string_view nodes, Fault fault,
+                                        std::optional<Duration> value) {
+    auto spec = load_running(dir);
+    if (!spec) return std::unexpected(spec.error());
+    auto names = hostlist::expand(nodes);
+    if (!names) return std::unexpected(hostlist::describe(names.error(), nodes));
+    const FaultInfo& info =
+        *std::find_if(kFaults.begin(), kFaults.end(), [&](const FaultInfo& f) { return f.fault == fault; });
+    if (info.takes_duration && !value) return std::unexpected(fmt::format("{} needs a duration, e.g. 90s", info.name));
+    std::vector<int> indexes;
+    for (const std::string& name : *names) {
+        const int index = spec->index_of(name);
+        if (index < 0)
+            return std::unexpected(fmt::format("{} is not a node of this cluster ({})", name, spec->node_hostlist()));
+        indexes.push_back(index);
+    }
+    use_cluster_conf(dir);
+    for (const int index : indexes) {
+        if (auto ok = inject_one(*spec, dir, index, fault, value); !ok) {
+            return std::unexpected(fmt::format("{}: {}", spec->node_name(index), ok.error()));
+        }
+    }
+    return {};
+}
+
+int chassis(const RunDir& dir, std::string_view node, std::span<const std::string> request) {
+    auto spec = load(dir);
+    if (!spec || spec->index_of(node) < 0 || request.empty()) {
+        fmt::print(stderr, "slumber vcluster chassis: bad request for {}\n", node);
+        return 1;
+    }
+    const Machine machine(dir, *spec, std::string(node));
+    if (request[0] == "get") {
+        for (const std::string& item : request.subspan(1)) {
+            if (item == "power") fmt::print("power:{}\n", machine.powered() ? 1 : 0);
+        }
+        return 0;
+    }
+    if (request[0] != "set" || request.size() < 3) return 1;
+    const std::string& item = request[1];
+    const bool yes = request[2] == "1";
+    std::expected<void, std::string> done;
+    if (item == "power") {
+        done = yes ? machine.power_on() : machine.power_off();
+    } else if (item == "shutdown" && yes) {
+        done = machine.soft_off();
+    } else if (item == "reset" && yes) {
+        done = machine.power_off();
+        if (done) done = machine.power_on();
+    }
+    // boot device and identify requests are accepted and have no effect.
+    if (!done) {
+        fmt::print(stderr, "{}: {}\n", node, done.error());
+        return 1;
+    }
+    return 0;
+}
+
+int machine_helper(const RunDir& dir, std::string_view node, std::span<const std::string> request) {
+    auto spec = load(dir);
+    if (!spec || spec->index_of(node) < 0 || request.empty()) {
+        fmt::print(stderr, "slumber vcluster machine: bad request for {}\n", node);
+        return 1;
+    }
+    const Machine machine(dir, *spec, std::string(node));
+    if (request[0] == "boot") {
+        std::optional<Duration> delay;
+        if (request.size() > 1) delay = Duration{std::stoll(request[1])};
+        return machine.run_boot(delay);
+    }
+    if (request[0] == "shutdown") {
+        machine.run_shutdown(seconds{10});
+        return 0;
+    }
+    return 1;
+}
+
+}  // namespace slumber::vcluster

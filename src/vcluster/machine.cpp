@@ -1,0 +1,215 @@
+#include "vcluster/machine.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <functional>
+
+#include "vcluster/process.hpp"
+
+namespace slumber::vcluster {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::expected<fs::path, std::string> cgroup2_mount() {
+    std::ifstream mounts("/proc/self/mounts");
+    std::string device;
+    std::string mount_point;
+    std::string type;
+    std::string rest;
+    while (mounts >> device >> mount_point >> type && std::getline(mounts, rest)) {
+        if (type == "cgroup2") return fs::path(mount_point);
+    }
+    return std::unexpected("no cgroup v2 hierarchy is mounted (the virtual cluster needs one to power nodes off)");
+}
+
+bool write_file(const fs::path& file, std::string_view text) {
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    return ok;
+}
+
+// Serializes power changes of one node: ipmi_sim, a fault injection and a
+// shutdown helper may act on it at the same time.
+class NodeLock {
+  public:
+    explicit NodeLock(const fs::path& file) : m_fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+        if (m_fd >= 0) ::flock(m_fd, LOCK_EX);
+    }
+    ~NodeLock() {
+        if (m_fd >= 0) ::close(m_fd);
+    }
+    NodeLock(const NodeLock&) = delete;
+    NodeLock& operator=(const NodeLock&) = delete;
+
+  private:
+    int m_fd;
+};
+
+// Slurm's daemons live in /usr/sbin, which a BMC helper's PATH may lack.
+std::string slurm_program(std::string_view name) {
+    for (const char* dir : {"/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"}) {
+        const fs::path candidate = fs::path(dir) / name;
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    }
+    return std::string(name);
+}
+
+// Makes the next exec see a machine that booted just now: slurmctld accepts
+// a resumed node only if its boot time (now - uptime) is newer than the
+// resume request, and every slurmd on this host would otherwise share the
+// host's uptime.
+std::expected<void, std::string> enter_fresh_boot_time() {
+    timespec boot{};
+    ::clock_gettime(CLOCK_BOOTTIME, &boot);
+    if (::unshare(CLONE_NEWTIME) != 0) {
+        return std::unexpected(
+            fmt::format("unshare(CLONE_NEWTIME): {} (needs root and CONFIG_TIME_NS)", std::strerror(errno)));
+    }
+    if (!write_file("/proc/self/timens_offsets", fmt::format("boottime -{} 0\n", boot.tv_sec))) {
+        return std::unexpected(fmt::format("cannot set the boot-time offset: {}", std::strerror(errno)));
+    }
+    const int ns = ::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+    if (ns < 0 || ::setns(ns, CLONE_NEWTIME) != 0) {
+        return std::unexpected(fmt::format("cannot enter the new time namespace: {}", std::strerror(errno)));
+    }
+    ::close(ns);
+    return {};
+}
+
+}  // namespace
+
+std::string self_executable() {
+    std::error_code error;
+    const fs::path self = fs::read_symlink("/proc/self/exe", error);
+    return error ? std::string("slumber") : self.string();
+}
+
+std::expected<fs::path, std::string> cluster_cgroup(const RunDir& dir) {
+    auto mount = cgroup2_mount();
+    if (!mount) return std::unexpected(mount.error());
+    std::error_code error;
+    const fs::path root = fs::weakly_canonical(dir.root, error);
+    const fs::path group =
+        *mount / fmt::format("slumber-vcluster-{:016x}", std::hash<std::string>{}((error ? dir.root : root).string()));
+    fs::create_directories(group, error);
+    if (error) {
+        return std::unexpected(fmt::format("cannot create cgroup {}: {} (the virtual cluster must run as root)",
+                                           group.string(), error.message()));
+    }
+    return group;
+}
+
+BootFaults read_boot_faults(const RunDir& dir, std::string_view node) {
+    BootFaults faults;
+    std::ifstream delay(dir.node_dir(node) / "boot-delay-ms");
+    long long ms = 0;
+    if (delay >> ms) faults.boot_delay = Duration{ms};
+    faults.never_registers = fs::exists(dir.node_dir(node) / "never-registers");
+    return faults;
+}
+
+Machine::Machine(RunDir dir, Spec spec, std::string node)
+    : m_dir(std::move(dir)), m_spec(std::move(spec)), m_node(std::move(node)) {}
+
+fs::path Machine::cgroup() const {
+    auto group = cluster_cgroup(m_dir);
+    return group ? *group / m_node : fs::path();
+}
+
+std::vector<pid_t> Machine::processes() const {
+    std::vector<pid_t> pids;
+    std::ifstream in(cgroup() / "cgroup.procs");
+    pid_t pid = 0;
+    while (in >> pid) pids.push_back(pid);
+    return pids;
+}
+
+bool Machine::powered() const { return !processes().empty(); }
+
+std::expected<void, std::string> Machine::power_on(std::optional<Duration> delay) const {
+    const NodeLock lock(m_dir.node_dir(m_node) / "lock");
+    if (powered()) return {};
+    auto group = cluster_cgroup(m_dir);
+    if (!group) return std::unexpected(group.error());
+    std::error_code error;
+    fs::create_directories(*group / m_node, error);
+    if (error) return std::unexpected(fmt::format("cannot create the cgroup of {}: {}", m_node, error.message()));
+    std::vector<std::string> argv{self_executable(), "vcluster", "machine", m_dir.root.string(), m_node, "boot"};
+    if (delay) argv.push_back(std::to_string(delay->count()));
+    auto boot = spawn_detached({.argv = std::move(argv),
+                                .log = m_dir.log_dir() / fmt::format("{}.console", m_node),
+                                .cgroup = *group / m_node});
+    if (!boot) return std::unexpected(fmt::format("cannot boot {}: {}", m_node, boot.error()));
+    return {};
+}
+
+std::expected<void, std::string> Machine::power_off() const {
+    const NodeLock lock(m_dir.node_dir(m_node) / "lock");
+    if (!powered()) return {};
+    if (!write_file(cgroup() / "cgroup.kill", "1")) {
+        // Kernels before 5.14 have no cgroup.kill: signal each process.
+        for (pid_t pid : processes()) ::kill(pid, SIGKILL);
+    }
+    if (!wait_until([&] { return !powered(); }, std::chrono::seconds{5}, std::chrono::milliseconds{10})) {
+        return std::unexpected(fmt::format("{} still has processes after SIGKILL", m_node));
+    }
+    return {};
+}
+
+std::expected<void, std::string> Machine::soft_off() const {
+    if (!powered()) return {};
+    auto helper =
+        spawn_detached({.argv = {self_executable(), "vcluster", "machine", m_dir.root.string(), m_node, "shutdown"},
+                        .log = m_dir.log_dir() / fmt::format("{}.console", m_node),
+                        .cgroup = std::nullopt});
+    if (!helper) return std::unexpected(fmt::format("cannot shut {} down: {}", m_node, helper.error()));
+    return {};
+}
+
+void Machine::run_shutdown(std::chrono::milliseconds grace) const {
+    fmt::print("{}: ACPI shutdown requested\n", m_node);
+    for (pid_t pid : processes()) ::kill(pid, SIGTERM);
+    if (wait_until([&] { return !powered(); }, grace)) return;
+    if (auto off = power_off(); !off) fmt::print("{}: {}\n", m_node, off.error());
+}
+
+int Machine::run_boot(std::optional<Duration> requested_delay) const {
+    const BootFaults faults = read_boot_faults(m_dir, m_node);
+    const Duration delay = requested_delay.value_or(faults.boot_delay.value_or(m_spec.boot_delay));
+    fmt::print("{}: powered on; boot takes {} ms{}\n", m_node, delay.count(),
+               faults.never_registers ? " and slurmd will not start (fault)" : "");
+    std::fflush(stdout);
+    std::this_thread::sleep_for(delay);
+    if (faults.never_registers) {
+        for (;;) ::pause();
+    }
+    if (auto fresh = enter_fresh_boot_time(); !fresh) {
+        fmt::print("{}: {}\n", m_node, fresh.error());
+        return 1;
+    }
+    const std::string slurmd = slurm_program("slurmd");
+    const std::string conf = m_dir.slurm_conf().string();
+    std::fflush(stdout);
+    ::execl(slurmd.c_str(), slurmd.c_str(), "-D", "-N", m_node.c_str(), "-f", conf.c_str(), nullptr);
+    fmt::print("{}: cannot run {}: {}\n", m_node, slurmd, std::strerror(errno));
+    return 1;
+}
+
+void Machine::remove() const {
+    std::error_code error;
+    fs::remove(cgroup(), error);  // rmdir: fails harmlessly while processes remain
+}
+
+}  // namespace slumber::vcluster

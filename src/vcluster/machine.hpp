@@ -1,0 +1,66 @@
+// A node's "machine": the processes that run while its power is on. Each node
+// gets a cgroup, so that powering off takes everything with it, including job
+// steps that slurmstepd double-forked into sessions of their own.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <expected>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vcluster/spec.hpp"
+
+namespace slumber::vcluster {
+
+/// The cgroup v2 directory that holds this run directory's nodes, if this
+/// machine has a writable cgroup v2 hierarchy.
+std::expected<std::filesystem::path, std::string> cluster_cgroup(const RunDir& dir);
+
+/// Faults that change how a node boots, kept in its node directory so that
+/// they last until cleared.
+struct BootFaults {
+    std::optional<Duration> boot_delay;  // instead of the cluster's
+    bool never_registers = false;        // powered on, but slurmd never starts
+};
+BootFaults read_boot_faults(const RunDir& dir, std::string_view node);
+
+class Machine {
+  public:
+    Machine(RunDir dir, Spec spec, std::string node);
+
+    [[nodiscard]] const std::string& node() const { return m_node; }
+    /// On while any process of the node runs (booting counts as on).
+    [[nodiscard]] bool powered() const;
+    /// Starts the node's boot: after the boot delay (the node's fault, else
+    /// the cluster's, unless given), slurmd in a fresh time namespace.
+    /// Already on: nothing happens.
+    std::expected<void, std::string> power_on(std::optional<Duration> delay = std::nullopt) const;
+    /// Hard off: every process of the node is killed at once.
+    std::expected<void, std::string> power_off() const;
+    /// ACPI-like shutdown: processes get SIGTERM now and SIGKILL after a grace
+    /// period; returns at once, like a BMC does.
+    std::expected<void, std::string> soft_off() const;
+    /// Body of the helper process that soft_off() starts.
+    void run_shutdown(std::chrono::milliseconds grace) const;
+    /// Body of the boot process that power_on() starts; does not return on success.
+    int run_boot(std::optional<Duration> delay) const;
+    /// Removes the node's cgroup once it is empty.
+    void remove() const;
+
+  private:
+    [[nodiscard]] std::filesystem::path cgroup() const;
+    [[nodiscard]] std::vector<pid_t> processes() const;
+
+    RunDir m_dir;
+    Spec m_spec;
+    std::string m_node;
+};
+
+/// The path of the slumber binary itself, for helpers to call back into.
+std::string self_executable();
+
+}  // namespace slumber::vcluster

@@ -1,0 +1,193 @@
+#include "vcluster/render.hpp"
+
+#include <fmt/format.h>
+
+namespace slumber::vcluster {
+namespace {
+
+long long seconds(Duration d) { return std::chrono::duration_cast<std::chrono::seconds>(d).count(); }
+
+// ipmi_sim wants a GUID as 32 hex digits; each node gets its own, and its
+// last digits name the node so a crossed cable shows in `ipmitool mc guid`.
+std::string guid_for(int index, int subnet) { return fmt::format("5e1f0b3c{:08x}a1b2c3d4{:08x}", subnet, index + 1); }
+
+}  // namespace
+
+std::string render_slurm_conf(const Spec& spec, const RunDir& dir) {
+    const std::string root = dir.root.string();
+    std::string out = fmt::format(
+        "# A virtual cluster written by `slumber vcluster up`: real Slurm, every node\n"
+        "# a slurmd on localhost with its own port, powered by its own ipmi_sim BMC.\n"
+        "ClusterName=vcluster\n"
+        "SlurmctldHost=localhost(127.0.0.1)\n"
+        "SlurmctldPort={port}\n"
+        "SlurmUser=root\n"
+        "SlurmdUser=root\n"
+        "AuthType=auth/none\n"
+        "CredType=cred/none\n"
+        "StateSaveLocation={state}\n"
+        "SlurmdSpoolDir={root}/spool/%n\n"
+        "SlurmctldPidFile={root}/pids/slurmctld.slurm-pid\n"
+        "SlurmdPidFile={root}/pids/slurmd.%n.slurm-pid\n"
+        "SlurmctldLogFile={log}/slurmctld.log\n"
+        "SlurmdLogFile={log}/slurmd.%n.log\n"
+        "SlurmctldDebug=verbose\n"
+        "SlurmdDebug=info\n"
+        "DebugFlags=Power\n"
+        "ProctrackType=proctrack/linuxproc\n"
+        "TaskPlugin=task/none\n"
+        "SelectType=select/cons_tres\n"
+        "SchedulerType=sched/backfill\n"
+        "MpiDefault=none\n"
+        "JobAcctGatherType=jobacct_gather/none\n"
+        "AccountingStorageType=accounting_storage/none\n"
+        "MailProg=/bin/true\n"
+        "# Every node is reached directly, not through its neighbours, some of\n"
+        "# which are powered off.\n"
+        "TreeWidth=65533\n"
+        "SlurmdTimeout={slurmd_timeout}\n"
+        "MinJobAge=30\n"
+        "KillWait=5\n"
+        "ReturnToService={rts}\n"
+        "# Power saving\n"
+        "SuspendTime={suspend_time}\n"
+        "SuspendTimeout={suspend_timeout}\n"
+        "ResumeTimeout={resume_timeout}\n"
+        "SuspendRate=0\n"
+        "ResumeRate=0\n"
+        "SuspendProgram={hooks}/{suspend}\n"
+        "ResumeProgram={hooks}/{resume}\n"
+        "ResumeFailProgram={hooks}/{resume_fail}\n",
+        fmt::arg("port", spec.slurmctld_port), fmt::arg("state", dir.state_dir().string()), fmt::arg("root", root),
+        fmt::arg("log", dir.log_dir().string()), fmt::arg("slurmd_timeout", seconds(spec.slurmd_timeout)),
+        fmt::arg("rts", spec.return_to_service), fmt::arg("suspend_time", seconds(spec.suspend_time)),
+        fmt::arg("suspend_timeout", seconds(spec.suspend_timeout)),
+        fmt::arg("resume_timeout", seconds(spec.resume_timeout)), fmt::arg("hooks", dir.hooks_dir().string()),
+        fmt::arg("suspend", hook_file_name(Hook::suspend)), fmt::arg("resume", hook_file_name(Hook::resume)),
+        fmt::arg("resume_fail", hook_file_name(Hook::resume_fail)));
+    const std::string ports = spec.nodes == 1
+                                  ? fmt::format("{}", spec.slurmd_port(0))
+                                  : fmt::format("[{}-{}]", spec.slurmd_port(0), spec.slurmd_port(spec.nodes - 1));
+    out += fmt::format(
+        "NodeName={} NodeHostname=localhost NodeAddr=127.0.0.1 Port={} CPUs=2 RealMemory=1000 State=UNKNOWN\n"
+        "PartitionName=batch Nodes=ALL Default=YES MaxTime=INFINITE State=UP\n",
+        spec.node_hostlist(), ports);
+    return out;
+}
+
+std::string render_lan_conf(const Spec& spec, const RunDir& dir, int index, std::string_view password,
+                            std::string_view chassis_program) {
+    const std::string node = spec.node_name(index);
+    return fmt::format(
+        "# BMC of {node}, written by `slumber vcluster up`.\n"
+        "name \"{node}\"\n"
+        "set_working_mc 0x20\n"
+        "  startlan 1\n"
+        "    addr {address} {port}\n"
+        "    priv_limit admin\n"
+        "    allowed_auths_callback none md2 md5 straight\n"
+        "    allowed_auths_user none md2 md5 straight\n"
+        "    allowed_auths_operator none md2 md5 straight\n"
+        "    allowed_auths_admin none md2 md5 straight\n"
+        "    guid {guid}\n"
+        "  endlan\n"
+        "  chassis_control \"{self} vcluster chassis {root} {node}\"\n"
+        "  user 2 true \"admin\" \"{password}\" admin 10 none md2 md5 straight\n"
+        "  user 3 true \"operator\" \"{password}\" operator 10 none md2 md5 straight\n",
+        fmt::arg("node", node), fmt::arg("address", spec.bmc_address(index)), fmt::arg("port", spec.bmc_port),
+        fmt::arg("guid", guid_for(index, spec.bmc_subnet)), fmt::arg("self", chassis_program),
+        fmt::arg("root", dir.root.string()), fmt::arg("password", password));
+}
+
+std::string render_bmc_emu(const Spec& spec, const RunDir& dir, int index) {
+    (void)spec;
+    (void)dir;
+    (void)index;
+    // Device ID: device 0, revision 3, firmware 9.08, IPMI 2.0, chassis
+    // device support; manufacturer and product IDs are made up.
+    return "mc_setbmc 0x20\n"
+           "mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\n"
+           "sel_enable 0x20 1000 0x0a\n"
+           "mc_enable 0x20\n";
+}
+
+std::string render_bmc_table(const Spec& spec) {
+    std::string out;
+    for (int i = 0; i < spec.nodes; ++i) {
+        out += fmt::format("{} {} {}\n", spec.node_name(i), spec.bmc_address(i), spec.bmc_port);
+    }
+    return out;
+}
+
+std::string render_slumber_conf(const Spec& spec, const RunDir& dir) {
+    std::string bmc;
+    if (spec.nodes <= 254) {
+        bmc = spec.nodes == 1 ? fmt::format("\"{}\"", spec.bmc_address(0))
+                              : fmt::format("\"127.{}.0.[1-{}]\"", spec.bmc_subnet, spec.nodes);
+    } else {
+        bmc = "[";
+        for (int i = 0; i < spec.nodes; ++i) bmc += fmt::format("{}\"{}\"", i == 0 ? "" : ", ", spec.bmc_address(i));
+        bmc += "]";
+    }
+    std::string port = spec.bmc_port == 623 ? "" : fmt::format("port = {}\n", spec.bmc_port);
+    return fmt::format(
+        "# The virtual cluster's inventory for slumber, written by `slumber vcluster up`.\n"
+        "[slurm]\n"
+        "conf = \"{conf}\"\n"
+        "\n"
+        "[[node]]\n"
+        "names = \"{names}\"\n"
+        "driver = \"ipmi\"\n"
+        "bmc = {bmc}\n"
+        "credentials = \"{credentials}\"\n"
+        "{port}"
+        "cipher_suite = 3\n"
+        "workarounds = [\"opensesspriv\"]   # ipmi_sim needs it for IPMI 2.0 sessions\n",
+        fmt::arg("conf", dir.slurm_conf().string()), fmt::arg("names", spec.node_hostlist()), fmt::arg("bmc", bmc),
+        fmt::arg("credentials", dir.credentials_file().string()), fmt::arg("port", port));
+}
+
+std::string_view hook_file_name(Hook hook) {
+    switch (hook) {
+        case Hook::suspend:
+            return "suspend";
+        case Hook::resume:
+            return "resume";
+        case Hook::resume_fail:
+            return "resume-fail";
+    }
+    return "";
+}
+
+std::string render_hook(const Spec& spec, const RunDir& dir, Hook hook) {
+    const std::string& program = hook == Hook::suspend  ? spec.suspend_program
+                                 : hook == Hook::resume ? spec.resume_program
+                                                        : spec.resume_fail_program;
+    const std::string_view name = hook_file_name(hook);
+    std::string out = fmt::format(
+        "#!/bin/sh\n"
+        "# Slurm's {name} hook for the virtual cluster in {root}.\n"
+        "# Slurm runs it as SlurmUser with a near-empty environment: absolute paths only.\n"
+        "export SLUMBER_VCLUSTER_DIR={root}\n"
+        "echo \"$(/bin/date '+%Y-%m-%dT%H:%M:%S') {name} $1\" >> {log}/hooks.log\n",
+        fmt::arg("name", name), fmt::arg("root", dir.root.string()), fmt::arg("log", dir.log_dir().string()));
+    if (!program.empty()) return out + fmt::format("exec {} \"$@\"\n", program);
+    if (hook == Hook::resume_fail) return out;
+    // What sites write by hand: ipmitool per node, in parallel. The password
+    // comes from a file (-f), never the command line.
+    out += fmt::format(
+        "for node in $(SLURM_CONF={conf} /usr/bin/scontrol show hostnames \"$1\"); do\n"
+        "  bmc=$(/usr/bin/awk -v n=\"$node\" '$1 == n {{ print $2 \" \" $3 }}' {table})\n"
+        "  set -- $bmc\n"
+        "  /usr/bin/ipmitool -I lanplus -C 3 -H \"$1\" -p \"$2\" -U admin -f {password} chassis power {verb} \\\n"
+        "    >> {log}/hooks.log 2>&1 &\n"
+        "  pids=\"$pids $!\"\n"
+        "done\n"
+        "wait $pids\n",
+        fmt::arg("conf", dir.slurm_conf().string()), fmt::arg("table", dir.bmc_table().string()),
+        fmt::arg("password", dir.password_file().string()), fmt::arg("verb", hook == Hook::suspend ? "off" : "on"),
+        fmt::arg("log", dir.log_dir().string()));
+    return out;
+}
+
+}  // namespace slumber::vcluster

@@ -1,0 +1,72 @@
+// What a virtual cluster is made of: its size, its ports, its timings, and
+// where everything it runs keeps its files.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace slumber::vcluster {
+
+using Duration = std::chrono::milliseconds;
+
+/// The options of `slumber vcluster up`, saved in the run directory so that
+/// the BMCs' helper processes and later commands see the same cluster.
+struct Spec {
+    int nodes = 4;
+    std::string name_prefix = "vnode";
+    Duration boot_delay{2000};   // power on -> slurmd starts (>= 2 s: Slurm compares whole seconds)
+    int slurmctld_port = 26817;  // the nodes' slurmd listen on the ports after it
+    int bmc_subnet = 1;          // BMCs answer on 127.<subnet>.x.y, port 623
+    int bmc_port = 623;
+    Duration suspend_time{30000};  // Slurm's SuspendTime
+    Duration suspend_timeout{30000};
+    Duration resume_timeout{60000};
+    Duration slurmd_timeout{10000};  // how soon a silent node is "not responding"
+    int return_to_service = 1;
+    std::string suspend_program;  // empty: the built-in ipmitool hooks
+    std::string resume_program;
+    std::string resume_fail_program;
+
+    [[nodiscard]] std::vector<std::string> node_names() const;
+    [[nodiscard]] std::string node_name(int index) const;    // index from 0
+    [[nodiscard]] std::string node_hostlist() const;         // vnode[001-004]
+    [[nodiscard]] std::string bmc_address(int index) const;  // 127.1.0.1
+    [[nodiscard]] int slurmd_port(int index) const { return slurmctld_port + 1 + index; }
+    /// The index of a node name, or -1.
+    [[nodiscard]] int index_of(std::string_view node) const;
+};
+
+/// A problem with the options, in words for the command line.
+std::expected<void, std::string> validate(const Spec& spec);
+
+/// Where a cluster's files live. Everything it starts is recorded here, so
+/// `down` stops exactly that.
+struct RunDir {
+    std::filesystem::path root;
+
+    [[nodiscard]] std::filesystem::path spec_file() const { return root / "cluster.toml"; }
+    [[nodiscard]] std::filesystem::path slurm_conf() const { return root / "slurm.conf"; }
+    [[nodiscard]] std::filesystem::path slumber_conf() const { return root / "slumber.toml"; }
+    [[nodiscard]] std::filesystem::path password_file() const { return root / "ipmi.password"; }
+    [[nodiscard]] std::filesystem::path credentials_file() const { return root / "ipmi.secret"; }
+    [[nodiscard]] std::filesystem::path bmc_table() const { return root / "bmcs"; }
+    [[nodiscard]] std::filesystem::path state_dir() const { return root / "slurmctld-state"; }
+    [[nodiscard]] std::filesystem::path log_dir() const { return root / "log"; }
+    [[nodiscard]] std::filesystem::path hooks_dir() const { return root / "hooks"; }
+    [[nodiscard]] std::filesystem::path pid_dir() const { return root / "pids"; }
+    [[nodiscard]] std::filesystem::path node_dir(std::string_view node) const { return root / "nodes" / node; }
+    [[nodiscard]] std::filesystem::path bmc_dir(std::string_view node) const { return root / "bmcs.d" / node; }
+};
+
+/// The run directory used when none is given: $SLUMBER_VCLUSTER_DIR, else
+/// /tmp/slumber-vcluster.
+std::filesystem::path default_run_dir();
+
+std::expected<void, std::string> save(const Spec& spec, const RunDir& dir);
+std::expected<Spec, std::string> load(const RunDir& dir);
+
+}  // namespace slumber::vcluster
