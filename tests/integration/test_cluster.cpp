@@ -1,0 +1,115 @@
+#include "test_cluster.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "vcluster/process.hpp"
+
+namespace slumber::testing {
+namespace {
+
+std::string trimmed(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    return text;
+}
+
+}  // namespace
+
+int test_node_count() {
+    if (const char* text = std::getenv("SLUMBER_TEST_NODES"); text != nullptr && std::atoi(text) > 0) {
+        return std::atoi(text);
+    }
+    return 4;
+}
+
+TestCluster::TestCluster(ClusterOptions options)
+    : m_dir("/tmp/slumber-test-" + options.name), m_nodes(test_node_count()), m_subnet(options.bmc_subnet) {
+    if (::geteuid() != 0) {
+        m_failure = "the virtual cluster needs root";
+        return;
+    }
+    ::setenv("SLURM_CONF", (m_dir + "/slurm.conf").c_str(), 1);
+    (void)slumber({"vcluster", "down", "--dir", m_dir});  // a previous run that crashed
+    std::vector<std::string> up{"vcluster",     "up",
+                                "--dir",        m_dir,
+                                "--nodes",      std::to_string(m_nodes),
+                                "--bmc-subnet", std::to_string(m_subnet),
+                                "--port",       std::to_string(options.port)};
+    up.insert(up.end(), options.up_options.begin(), options.up_options.end());
+    if (auto started = slumber(up); !started) m_failure = "slumber vcluster up failed: " + started.error();
+}
+
+TestCluster::~TestCluster() {
+    if (::geteuid() == 0) (void)slumber({"vcluster", "down", "--dir", m_dir});
+}
+
+std::string TestCluster::node(int index) const { return fmt::format("vnode{:03}", index + 1); }
+
+std::string TestCluster::bmc(int index) const { return fmt::format("127.{}.0.{}", m_subnet, index + 1); }
+
+std::expected<std::string, std::string> TestCluster::slumber(std::vector<std::string> args) const {
+    args.insert(args.begin(), SLUMBER_BINARY);
+    return vcluster::capture(args);
+}
+
+std::expected<std::string, std::string> TestCluster::ipmitool(int index, std::vector<std::string> args,
+                                                              const std::string& user) const {
+    // One-second timeout and one retry: a silent BMC fails fast.
+    std::vector<std::string> argv{"ipmitool", "-I", "lanplus", "-C", "3",
+                                  "-N",       "1",  "-R",      "1",  "-H",
+                                  bmc(index), "-U", user,      "-f", m_dir + "/ipmi.password"};
+    if (user == "operator") {
+        argv.emplace_back("-L");
+        argv.emplace_back("OPERATOR");
+    }
+    argv.insert(argv.end(), args.begin(), args.end());
+    return vcluster::capture(argv);
+}
+
+std::expected<std::string, std::string> TestCluster::run(std::vector<std::string> argv) const {
+    return vcluster::capture(argv);
+}
+
+std::string TestCluster::state(int index) const {
+    auto out = run({"sinfo", "--noheader", "--Node", "--nodes", node(index), "--format=%t"});
+    return out ? trimmed(*out) : "error: " + out.error();
+}
+
+std::string TestCluster::field(int index, std::string_view key) const {
+    auto out = run({"scontrol", "show", "node", node(index)});
+    if (!out) return "error: " + out.error();
+    const std::string wanted = std::string(key) + "=";
+    std::istringstream lines(*out);
+    std::string line;
+    while (std::getline(lines, line)) {
+        const auto at = line.find(wanted);
+        if (at == std::string::npos || (at > 0 && line[at - 1] != ' ')) continue;
+        std::string value = line.substr(at + wanted.size());
+        // Reason runs to the end of its line; other fields end at a space.
+        if (key != "Reason") value = value.substr(0, value.find(' '));
+        return trimmed(value);
+    }
+    return "";
+}
+
+bool TestCluster::slurmd_running(int index) const {
+    const std::string wanted = fmt::format("-N{}{}", '\0', node(index));
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        const std::string pid = entry.path().filename().string();
+        if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream in(entry.path() / "cmdline");
+        std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (cmdline.find("slurmd") != std::string::npos && cmdline.find(wanted + '\0') != std::string::npos) {
+            const auto state = vcluster::state_of(std::stoi(pid));
+            if (state && *state != 'Z') return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace slumber::testing

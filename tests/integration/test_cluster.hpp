@@ -1,0 +1,77 @@
+// A virtual cluster for one test suite: brought up with `slumber vcluster up`
+// in its own run directory, BMC subnet and ports, and taken down at the end.
+// The clients are the real ones: ipmitool, sinfo, scontrol, sbatch.
+#pragma once
+
+#include <chrono>
+#include <expected>
+#include <string>
+#include <vector>
+
+namespace slumber::testing {
+
+struct ClusterOptions {
+    std::string name;                     // run directory /tmp/slumber-test-<name>
+    int bmc_subnet = 10;                  // BMCs on 127.<subnet>.0.x
+    int port = 27000;                     // slurmctld; nodes on the ports after it
+    std::vector<std::string> up_options;  // e.g. {"--suspend-time", "10s"}
+};
+
+/// Node count for integration tests: $SLUMBER_TEST_NODES, default 4.
+int test_node_count();
+
+class TestCluster {
+  public:
+    explicit TestCluster(ClusterOptions options);
+    ~TestCluster();
+    TestCluster(const TestCluster&) = delete;
+    TestCluster& operator=(const TestCluster&) = delete;
+
+    /// Whether `up` worked; if not, why.
+    [[nodiscard]] const std::string& failure() const { return m_failure; }
+    [[nodiscard]] bool ready() const { return m_failure.empty(); }
+
+    [[nodiscard]] int nodes() const { return m_nodes; }
+    [[nodiscard]] std::string node(int index) const;  // vnode001 for 0
+    [[nodiscard]] std::string bmc(int index) const;   // 127.<subnet>.0.<index+1>
+    [[nodiscard]] const std::string& dir() const { return m_dir; }
+
+    /// `slumber ARGS --dir DIR`-style call; output or error text.
+    std::expected<std::string, std::string> slumber(std::vector<std::string> args) const;
+    /// ipmitool -I lanplus against a node's BMC with the cluster's password file.
+    std::expected<std::string, std::string> ipmitool(int index, std::vector<std::string> args,
+                                                     const std::string& user = "admin") const;
+    /// Any command with SLURM_CONF pointing at this cluster.
+    std::expected<std::string, std::string> run(std::vector<std::string> argv) const;
+
+    /// The compact state sinfo prints (idle, idle~, mix#, down~, idle* …).
+    [[nodiscard]] std::string state(int index) const;
+    /// A field of `scontrol show node` (State, BootTime, Reason …).
+    [[nodiscard]] std::string field(int index, std::string_view key) const;
+    /// Whether the node's slurmd process runs (checked in /proc).
+    [[nodiscard]] bool slurmd_running(int index) const;
+
+    /// Polls `ready` every 250 ms until it holds or `limit` passes.
+    template <typename Ready>
+    bool wait_for(Ready&& ready, std::chrono::seconds limit) const;
+
+  private:
+    std::string m_dir;
+    int m_nodes = 0;
+    int m_subnet = 0;
+    std::string m_failure;
+};
+
+}  // namespace slumber::testing
+
+#include <thread>
+
+template <typename Ready>
+bool slumber::testing::TestCluster::wait_for(Ready&& ready, std::chrono::seconds limit) const {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (ready()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds{250});
+    }
+    return ready();
+}

@@ -1,0 +1,118 @@
+// The BMCs of the virtual cluster, driven by real ipmitool: their chassis
+// power is the node's power, as Slurm sees it.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <set>
+
+#include "test_cluster.hpp"
+
+namespace slumber::testing {
+namespace {
+
+using std::chrono::seconds;
+
+class VclusterPower : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        // No power saving here: only the BMCs change the nodes' power.
+        cluster = std::make_unique<TestCluster>(ClusterOptions{
+            "power", 11, 27100, {"--suspend-time", "1h", "--slurmd-timeout", "6s", "--boot-delay", "2s"}});
+    }
+    static void TearDownTestSuite() { cluster.reset(); }
+    void SetUp() override {
+        if (::geteuid() != 0) GTEST_SKIP() << "the virtual cluster needs root";
+        ASSERT_TRUE(cluster->ready()) << cluster->failure();
+    }
+
+    static std::string power(int index) {
+        auto out = cluster->ipmitool(index, {"chassis", "power", "status"});
+        return out ? *out : "error: " + out.error();
+    }
+
+    static inline std::unique_ptr<TestCluster> cluster;
+};
+
+TEST_F(VclusterPower, EveryNodeStartsOnAndIdleWithItsOwnBmc) {
+    std::set<std::string> guids;
+    for (int i = 0; i < cluster->nodes(); ++i) {
+        EXPECT_EQ(power(i), "Chassis Power is on\n") << cluster->node(i);
+        EXPECT_EQ(cluster->state(i), "idle") << cluster->node(i);
+        EXPECT_TRUE(cluster->slurmd_running(i)) << cluster->node(i);
+        auto guid = cluster->ipmitool(i, {"mc", "guid"});
+        ASSERT_TRUE(guid) << guid.error();
+        guids.insert(guid->substr(0, guid->find('\n')));
+        auto info = cluster->ipmitool(i, {"mc", "info"});
+        // ipmitool also asks for HPM capabilities, which ipmi_sim lacks, and
+        // then exits non-zero; the Device ID answer is what counts.
+        const std::string text = info ? *info : info.error();
+        EXPECT_NE(text.find("IPMI Version"), std::string::npos) << text;
+    }
+    EXPECT_EQ(guids.size(), static_cast<std::size_t>(cluster->nodes())) << "every BMC has its own GUID";
+}
+
+TEST_F(VclusterPower, PowerOffStopsTheNodeAndPowerOnBootsItAfresh) {
+    const int node = cluster->nodes() - 1;
+    const std::string boot_before = cluster->field(node, "BootTime");
+
+    ASSERT_TRUE(cluster->ipmitool(node, {"chassis", "power", "off"}));
+    EXPECT_EQ(power(node), "Chassis Power is off\n");
+    EXPECT_FALSE(cluster->slurmd_running(node));
+    // slurmctld notices at its next ping: the node leaves the responding set.
+    EXPECT_TRUE(cluster->wait_for([&] { return cluster->state(node).ends_with("*"); }, seconds{60}))
+        << cluster->state(node);
+    auto responding = cluster->run({"sinfo", "--noheader", "--Node", "--responding", "--format=%N"});
+    ASSERT_TRUE(responding);
+    EXPECT_EQ(responding->find(cluster->node(node)), std::string::npos) << *responding;
+    EXPECT_EQ(power(node), "Chassis Power is off\n");
+
+    // Operator privilege is enough for power control.
+    ASSERT_TRUE(cluster->ipmitool(node, {"chassis", "power", "on"}, "operator"));
+    EXPECT_EQ(power(node), "Chassis Power is on\n");
+    EXPECT_TRUE(cluster->wait_for([&] { return !cluster->state(node).ends_with("*"); }, seconds{60}))
+        << cluster->state(node);
+    EXPECT_TRUE(cluster->slurmd_running(node));
+    // A fresh boot: a new boot time, which Slurm (ReturnToService=1) reports
+    // as a reboot nobody asked it for.
+    EXPECT_NE(cluster->field(node, "BootTime"), boot_before);
+    EXPECT_NE(cluster->field(node, "Reason").find("unexpectedly rebooted"), std::string::npos)
+        << cluster->field(node, "Reason");
+    ASSERT_TRUE(cluster->run({"scontrol", "update", "nodename=" + cluster->node(node), "state=resume"}));
+    EXPECT_TRUE(cluster->wait_for([&] { return cluster->state(node) == "idle"; }, seconds{20}));
+}
+
+TEST_F(VclusterPower, SoftShutdownStopsSlurmdCleanly) {
+    const int node = 0;
+    ASSERT_TRUE(cluster->ipmitool(node, {"chassis", "power", "soft"}));
+    // Soft returns at once; the power goes off when the OS has shut down.
+    EXPECT_TRUE(cluster->wait_for([&] { return power(node) == "Chassis Power is off\n"; }, seconds{20}));
+    EXPECT_FALSE(cluster->slurmd_running(node));
+    ASSERT_TRUE(cluster->ipmitool(node, {"chassis", "power", "on"}));
+    EXPECT_TRUE(cluster->wait_for([&] { return cluster->slurmd_running(node); }, seconds{20}));
+}
+
+TEST_F(VclusterPower, CycleRestartsTheNode) {
+    const int node = 1 % cluster->nodes();
+    const std::string boot_before = cluster->field(node, "BootTime");
+    ASSERT_TRUE(cluster->ipmitool(node, {"chassis", "power", "cycle"}));
+    EXPECT_TRUE(cluster->wait_for([&] { return cluster->field(node, "BootTime") != boot_before; }, seconds{60}))
+        << "the node registers again with a new boot time";
+    EXPECT_EQ(power(node), "Chassis Power is on\n");
+}
+
+TEST_F(VclusterPower, StatusAgreesWithTheBmcsAndTheProcesses) {
+    const int node = 0;
+    ASSERT_TRUE(cluster->ipmitool(node, {"chassis", "power", "off"}));
+    auto status = cluster->slumber({"vcluster", "status", "--dir", cluster->dir()});
+    ASSERT_TRUE(status) << status.error();
+    for (int i = 0; i < cluster->nodes(); ++i) {
+        const bool on = power(i) == "Chassis Power is on\n";
+        EXPECT_EQ(on, cluster->slurmd_running(i)) << cluster->node(i);
+        const std::string row = status->substr(status->find(cluster->node(i)), 20);
+        EXPECT_NE(row.find(on ? " on " : " off "), std::string::npos) << row;
+    }
+    ASSERT_TRUE(cluster->ipmitool(node, {"chassis", "power", "on"}));
+}
+
+}  // namespace
+}  // namespace slumber::testing
