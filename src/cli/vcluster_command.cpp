@@ -72,7 +72,10 @@ int run_up(const VclusterOptions& options) {
         "  BMC user admin, password in {}\n"
         "  slumber inventory: {}\n",
         spec->slurmctld_port, spec->bmc_address(0), spec->bmc_address(spec->nodes - 1), spec->bmc_port,
-        dir.slurm_conf().string(), dir.password_file().string(), dir.slumber_conf().string());
+        dir.slurm_conf().string(), dir.password_file().string(), dir.freeipmi_conf().string(),
+        spec->nodes == 1 ? spec->bmc_address(0)
+                         : fmt::format("127.{}.0.[1-{}]", spec->bmc_subnet, std::min(spec->nodes, 254)),
+        dir.slumber_conf().string());
     return to_int(ExitCode::ok);
 }
 

@@ -153,6 +153,11 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
         {dir.credentials_file(),
          fmt::format("# BMC account of the virtual cluster\nusername = \"admin\"\npassword = \"{}\"\n", *password),
          kPrivate},
+        {dir.freeipmi_conf(),
+         fmt::format("# FreeIPMI settings for the virtual cluster's BMCs (ipmipower --config-file {})\n"
+                     "driver-type LAN_2_0\nusername admin\npassword {}\nworkaround-flags opensesspriv\n",
+                     dir.freeipmi_conf().string(), *password),
+         kPrivate},
         {dir.slurm_conf(), render_slurm_conf(spec, dir), kPublic},
         {dir.bmc_table(), render_bmc_table(spec), kPublic},
         {dir.slumber_conf(), render_slumber_conf(spec, dir), kPublic},

@@ -196,8 +196,10 @@ std::expected<std::string, std::string> capture(const std::vector<std::string>& 
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return stdout_text;
-    while (!stderr_text.empty() && stderr_text.back() == '\n') stderr_text.pop_back();
-    return std::unexpected(stderr_text.empty() ? fmt::format("{} failed", argv[0]) : stderr_text);
+    // Some tools (ipmipower) report failures on standard output.
+    std::string message = stderr_text.empty() ? stdout_text : stderr_text;
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    return std::unexpected(message.empty() ? fmt::format("{} failed", argv[0]) : message);
 }
 
 }  // namespace slumber::vcluster

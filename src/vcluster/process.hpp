@@ -45,7 +45,8 @@ std::optional<Process> read_record(const std::filesystem::path& file);
 std::optional<Process> describe(pid_t pid);
 
 /// Runs a command to completion and returns its standard output; a non-zero
-/// exit is an error carrying its standard error.
+/// exit is an error carrying its standard error (or output, if it wrote no
+/// error), without the final newline.
 std::expected<std::string, std::string> capture(const std::vector<std::string>& argv);
 
 /// Waits, polling, until `ready` returns true or `limit` passes.

@@ -53,6 +53,8 @@ struct RunDir {
     [[nodiscard]] std::filesystem::path slumber_conf() const { return root / "slumber.toml"; }
     [[nodiscard]] std::filesystem::path password_file() const { return root / "ipmi.password"; }
     [[nodiscard]] std::filesystem::path credentials_file() const { return root / "ipmi.secret"; }
+    /// For FreeIPMI's tools: ipmipower --config-file FILE -h 127.1.0.[1-4] --stat
+    [[nodiscard]] std::filesystem::path freeipmi_conf() const { return root / "freeipmi.conf"; }
     [[nodiscard]] std::filesystem::path bmc_table() const { return root / "bmcs"; }
     [[nodiscard]] std::filesystem::path state_dir() const { return root / "slurmctld-state"; }
     [[nodiscard]] std::filesystem::path log_dir() const { return root / "log"; }

@@ -71,6 +71,13 @@ std::expected<std::string, std::string> TestCluster::ipmitool(int index, std::ve
     return vcluster::capture(argv);
 }
 
+std::expected<std::string, std::string> TestCluster::ipmipower(int index, std::vector<std::string> args) const {
+    std::vector<std::string> argv{"ipmipower", "--config-file", m_dir + "/freeipmi.conf", "--session-timeout=3000",
+                                  "-h",        bmc(index)};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return vcluster::capture(argv);
+}
+
 std::expected<std::string, std::string> TestCluster::run(std::vector<std::string> argv) const {
     return vcluster::capture(argv);
 }

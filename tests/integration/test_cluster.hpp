@@ -41,6 +41,8 @@ class TestCluster {
     /// ipmitool -I lanplus against a node's BMC with the cluster's password file.
     std::expected<std::string, std::string> ipmitool(int index, std::vector<std::string> args,
                                                      const std::string& user = "admin") const;
+    /// FreeIPMI's ipmipower against a node's BMC, with the cluster's settings file.
+    std::expected<std::string, std::string> ipmipower(int index, std::vector<std::string> args) const;
     /// Any command with SLURM_CONF pointing at this cluster.
     std::expected<std::string, std::string> run(std::vector<std::string> argv) const;
 
