@@ -308,7 +308,7 @@ std::expected<void, std::string> up(const Spec& spec, const RunDir& dir) {
     if (fs::exists(dir.spec_file())) {
         if (auto stopped = down(dir); !stopped) return std::unexpected(stopped.error());
     }
-    if (auto group = cluster_cgroup(dir); !group) return std::unexpected(group.error());
+    if (auto group = cluster_cgroup(dir, true); !group) return std::unexpected(group.error());
     if (auto ok = prepare_run_dir(spec, dir); !ok) return ok;
     if (auto ok = start_everything(spec, dir); !ok) {
         (void)down(dir);

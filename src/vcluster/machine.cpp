@@ -96,14 +96,14 @@ std::string self_executable() {
     return error ? std::string("slumber") : self.string();
 }
 
-std::expected<fs::path, std::string> cluster_cgroup(const RunDir& dir) {
+std::expected<fs::path, std::string> cluster_cgroup(const RunDir& dir, bool create) {
     auto mount = cgroup2_mount();
     if (!mount) return std::unexpected(mount.error());
     std::error_code error;
     const fs::path root = fs::weakly_canonical(dir.root, error);
     const fs::path group =
         *mount / fmt::format("slumber-vcluster-{:016x}", std::hash<std::string>{}((error ? dir.root : root).string()));
-    fs::create_directories(group, error);
+    if (create) fs::create_directories(group, error);
     if (error) {
         return std::unexpected(fmt::format("cannot create cgroup {}: {} (the virtual cluster must run as root)",
                                            group.string(), error.message()));
@@ -141,7 +141,7 @@ bool Machine::powered() const { return !processes().empty(); }
 std::expected<void, std::string> Machine::power_on(std::optional<Duration> delay) const {
     const NodeLock lock(m_dir.node_dir(m_node) / "lock");
     if (powered()) return {};
-    auto group = cluster_cgroup(m_dir);
+    auto group = cluster_cgroup(m_dir, true);
     if (!group) return std::unexpected(group.error());
     std::error_code error;
     fs::create_directories(*group / m_node, error);

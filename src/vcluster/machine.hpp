@@ -17,8 +17,8 @@
 namespace slumber::vcluster {
 
 /// The cgroup v2 directory that holds this run directory's nodes, if this
-/// machine has a writable cgroup v2 hierarchy.
-std::expected<std::filesystem::path, std::string> cluster_cgroup(const RunDir& dir);
+/// machine has a cgroup v2 hierarchy; `create` makes it (root only).
+std::expected<std::filesystem::path, std::string> cluster_cgroup(const RunDir& dir, bool create = false);
 
 /// Faults that change how a node boots, kept in its node directory so that
 /// they last until cleared.

@@ -124,25 +124,24 @@ std::expected<Spec, std::string> load(const RunDir& dir) {
         return std::unexpected(fmt::format("{}: {}", dir.spec_file().string(), error.description()));
     }
     Spec spec;
-    std::string missing;
+    std::string missing;  // the first field not found
     fields(spec, [&](const char* key, auto& value) {
         using T = std::decay_t<decltype(value)>;
+        bool found = true;
         if constexpr (std::is_same_v<T, Duration>) {
-            if (auto v = table[key].value<std::int64_t>())
-                value = Duration{*v};
-            else
-                missing = key;
+            auto v = table[key].value<std::int64_t>();
+            found = v.has_value();
+            if (found) value = Duration{*v};
         } else if constexpr (std::is_same_v<T, int>) {
-            if (auto v = table[key].value<std::int64_t>())
-                value = static_cast<int>(*v);
-            else
-                missing = key;
+            auto v = table[key].value<std::int64_t>();
+            found = v.has_value();
+            if (found) value = static_cast<int>(*v);
         } else {
-            if (auto v = table[key].value<std::string>())
-                value = *v;
-            else
-                missing = key;
+            auto v = table[key].value<std::string>();
+            found = v.has_value();
+            if (found) value = *v;
         }
+        if (!found && missing.empty()) missing = key;
     });
     if (!missing.empty()) return std::unexpected(fmt::format("{}: no {}", dir.spec_file().string(), missing));
     if (auto ok = validate(spec); !ok)

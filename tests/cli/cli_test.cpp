@@ -111,4 +111,29 @@ TEST_F(ConfigCheck, ExampleConfigurationIsValidApartFromItsSecretFile) {
     EXPECT_NE(run.out.find("invalid (1 problem)"), std::string::npos) << run.out;
 }
 
+TEST(CliVcluster, BadOptionsAreUsageErrorsThatNameTheOption) {
+    const CommandResult nodes = slumber("vcluster up --dir /tmp/slumber-cli-never --nodes 0");
+    EXPECT_EQ(nodes.exit_code, 2);
+    EXPECT_NE(nodes.out.find("--nodes 0: give 1 to 4000"), std::string::npos) << nodes.out;
+    const CommandResult duration = slumber("vcluster up --dir /tmp/slumber-cli-never --resume-timeout 5x");
+    EXPECT_EQ(duration.exit_code, 2);
+    EXPECT_NE(duration.out.find("--resume-timeout 5x"), std::string::npos) << duration.out;
+    EXPECT_FALSE(std::filesystem::exists("/tmp/slumber-cli-never")) << "nothing half-done";
+}
+
+TEST(CliVcluster, UnknownFaultListsTheKnownOnes) {
+    const CommandResult run = slumber("vcluster fault --dir /tmp/slumber-cli-never vnode001 explode");
+    EXPECT_EQ(run.exit_code, 2);
+    EXPECT_NE(run.out.find("unknown fault \"explode\"; one of: slow-boot, never-registers, reboot"), std::string::npos)
+        << run.out;
+}
+
+TEST(CliVcluster, CommandsOnNoClusterSaySoPlainly) {
+    for (const char* command : {"status", "down", "fault vnode001 reboot"}) {
+        const CommandResult run = slumber(fmt::format("vcluster {} --dir /tmp/slumber-cli-never", command));
+        EXPECT_EQ(run.exit_code, 1) << command;
+        EXPECT_NE(run.out.find("no virtual cluster in /tmp/slumber-cli-never"), std::string::npos) << run.out;
+    }
+}
+
 }  // namespace

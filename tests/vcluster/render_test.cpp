@@ -1,0 +1,65 @@
+#include <gtest/gtest.h>
+
+#include "vcluster/render.hpp"
+
+namespace slumber::vcluster {
+namespace {
+
+bool has(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
+
+TEST(VclusterRender, SlurmConfHasOnePortPerNodeAndPowerSaving) {
+    Spec spec;
+    spec.nodes = 3;
+    spec.slurmctld_port = 30000;
+    spec.suspend_time = Duration{90000};
+    spec.return_to_service = 2;
+    const std::string conf = render_slurm_conf(spec, RunDir{"/run/vc"});
+    EXPECT_TRUE(has(conf, "SlurmctldPort=30000\n"));
+    EXPECT_TRUE(has(conf, "NodeName=vnode[001-003] NodeHostname=localhost NodeAddr=127.0.0.1 Port=[30001-30003]"));
+    EXPECT_TRUE(has(conf, "SlurmdSpoolDir=/run/vc/spool/%n\n"));
+    EXPECT_TRUE(has(conf, "SuspendTime=90\n"));
+    EXPECT_TRUE(has(conf, "ReturnToService=2\n"));
+    EXPECT_TRUE(has(conf, "SuspendProgram=/run/vc/hooks/suspend\n"));
+    EXPECT_TRUE(has(conf, "ResumeProgram=/run/vc/hooks/resume\n"));
+    EXPECT_TRUE(has(conf, "ResumeFailProgram=/run/vc/hooks/resume-fail\n"));
+}
+
+TEST(VclusterRender, EachBmcHasItsAddressGuidAndChassisProgram) {
+    Spec spec;
+    const RunDir dir{"/run/vc"};
+    const std::string first = render_lan_conf(spec, dir, 0, "pw1", "/usr/bin/slumber");
+    const std::string second = render_lan_conf(spec, dir, 1, "pw1", "/usr/bin/slumber");
+    EXPECT_TRUE(has(first, "addr 127.1.0.1 623\n"));
+    EXPECT_TRUE(has(second, "addr 127.1.0.2 623\n"));
+    EXPECT_TRUE(has(first, "chassis_control \"/usr/bin/slumber vcluster chassis /run/vc vnode001\""));
+    const auto guid = [](const std::string& conf) { return conf.substr(conf.find("guid "), 38); };
+    EXPECT_NE(guid(first), guid(second));
+    EXPECT_TRUE(has(first, "\"operator\" \"pw1\" operator"));
+}
+
+TEST(VclusterRender, DefaultHooksUseIpmitoolWithThePasswordFile) {
+    Spec spec;
+    const RunDir dir{"/run/vc"};
+    const std::string suspend = render_hook(spec, dir, Hook::suspend);
+    EXPECT_TRUE(has(suspend, "-f /run/vc/ipmi.password chassis power off"));
+    EXPECT_TRUE(has(render_hook(spec, dir, Hook::resume), "chassis power on"));
+    EXPECT_TRUE(has(suspend, "/usr/bin/scontrol show hostnames"));
+    EXPECT_FALSE(has(suspend, " -P ")) << "no password on a command line";
+    EXPECT_FALSE(has(render_hook(spec, dir, Hook::resume_fail), "ipmitool"));
+
+    spec.resume_program = "/opt/site/resume";
+    EXPECT_TRUE(has(render_hook(spec, dir, Hook::resume), "exec /opt/site/resume \"$@\"\n"));
+}
+
+TEST(VclusterRender, SlumberInventoryNamesEveryBmc) {
+    Spec spec;
+    spec.nodes = 4;
+    const std::string conf = render_slumber_conf(spec, RunDir{"/run/vc"});
+    EXPECT_TRUE(has(conf, "names = \"vnode[001-004]\"\n"));
+    EXPECT_TRUE(has(conf, "bmc = \"127.1.0.[1-4]\"\n"));
+    EXPECT_TRUE(has(conf, "credentials = \"/run/vc/ipmi.secret\"\n"));
+    EXPECT_EQ(render_bmc_table(spec).substr(0, 24), "vnode001 127.1.0.1 623\nv");
+}
+
+}  // namespace
+}  // namespace slumber::vcluster

@@ -1,0 +1,83 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "vcluster/spec.hpp"
+
+namespace slumber::vcluster {
+namespace {
+
+TEST(VclusterSpec, NodeNamesAreZeroPaddedToTheLargestNumber) {
+    Spec spec;
+    spec.nodes = 4;
+    EXPECT_EQ(spec.node_names(), (std::vector<std::string>{"vnode001", "vnode002", "vnode003", "vnode004"}));
+    EXPECT_EQ(spec.node_hostlist(), "vnode[001-004]");
+    spec.nodes = 1200;
+    EXPECT_EQ(spec.node_name(0), "vnode0001");
+    EXPECT_EQ(spec.node_hostlist(), "vnode[0001-1200]");
+    spec.nodes = 1;
+    EXPECT_EQ(spec.node_hostlist(), "vnode001");
+}
+
+TEST(VclusterSpec, BmcAddressesSkipNetworkAndBroadcastOctets) {
+    Spec spec;
+    spec.bmc_subnet = 7;
+    EXPECT_EQ(spec.bmc_address(0), "127.7.0.1");
+    EXPECT_EQ(spec.bmc_address(253), "127.7.0.254");
+    EXPECT_EQ(spec.bmc_address(254), "127.7.1.1");
+}
+
+TEST(VclusterSpec, IndexOfFindsOnlyTheClustersNodes) {
+    Spec spec;
+    EXPECT_EQ(spec.index_of("vnode003"), 2);
+    EXPECT_EQ(spec.index_of("vnode005"), -1);
+    EXPECT_EQ(spec.index_of("vnode3"), -1);
+    EXPECT_EQ(spec.slurmd_port(0), spec.slurmctld_port + 1);
+}
+
+TEST(VclusterSpec, ValidationNamesTheOption) {
+    auto error_of = [](auto change) {
+        Spec spec;
+        change(spec);
+        auto ok = validate(spec);
+        return ok ? std::string("valid") : ok.error();
+    };
+    EXPECT_EQ(error_of([](Spec&) {}), "valid");
+    EXPECT_NE(error_of([](Spec& s) { s.nodes = 0; }).find("--nodes 0"), std::string::npos);
+    EXPECT_NE(error_of([](Spec& s) { s.slurmctld_port = 65534; }).find("--port"), std::string::npos);
+    EXPECT_NE(error_of([](Spec& s) { s.bmc_subnet = 0; }).find("--bmc-subnet"), std::string::npos);
+    EXPECT_NE(error_of([](Spec& s) { s.return_to_service = 3; }).find("0, 1 or 2"), std::string::npos);
+    EXPECT_NE(error_of([](Spec& s) { s.resume_timeout = Duration{500}; }).find("--resume-timeout"), std::string::npos);
+    EXPECT_NE(error_of([](Spec& s) { s.resume_program = "hooks/resume"; }).find("absolute path"), std::string::npos);
+}
+
+TEST(VclusterSpec, SavedSpecLoadsBackTheSame) {
+    const RunDir dir{std::filesystem::temp_directory_path() / "slumber-spec-test"};
+    std::filesystem::create_directories(dir.root);
+    Spec spec;
+    spec.nodes = 7;
+    spec.boot_delay = Duration{4500};
+    spec.return_to_service = 2;
+    spec.resume_program = "/usr/local/sbin/resume";
+    ASSERT_TRUE(save(spec, dir));
+    auto loaded = load(dir);
+    ASSERT_TRUE(loaded) << loaded.error();
+    EXPECT_EQ(loaded->nodes, 7);
+    EXPECT_EQ(loaded->boot_delay, Duration{4500});
+    EXPECT_EQ(loaded->return_to_service, 2);
+    EXPECT_EQ(loaded->resume_program, "/usr/local/sbin/resume");
+
+    std::ofstream(dir.spec_file()) << "nodes = [";
+    auto broken = load(dir);
+    ASSERT_FALSE(broken);
+    EXPECT_NE(broken.error().find(dir.spec_file().string()), std::string::npos) << broken.error();
+    std::ofstream(dir.spec_file()) << "nodes = 3\n";
+    auto partial = load(dir);
+    ASSERT_FALSE(partial);
+    EXPECT_NE(partial.error().find("no name_prefix"), std::string::npos) << partial.error();
+    std::filesystem::remove_all(dir.root);
+}
+
+}  // namespace
+}  // namespace slumber::vcluster
