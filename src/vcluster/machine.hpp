@@ -48,6 +48,8 @@ class Machine {
     void run_shutdown(std::chrono::milliseconds grace) const;
     /// Body of the boot process that power_on() starts; does not return on success.
     int run_boot(std::optional<Duration> delay) const;
+    /// Sets what the BMC's sensors read: power draw and inlet temperature.
+    void set_sensors(bool on) const;
     /// Removes the node's cgroup once it is empty.
     void remove() const;
 

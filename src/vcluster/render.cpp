@@ -1,6 +1,7 @@
 #include "vcluster/render.hpp"
 
 #include <fmt/format.h>
+#include <vector>
 
 namespace slumber::vcluster {
 namespace {
@@ -10,6 +11,73 @@ long long seconds(Duration d) { return std::chrono::duration_cast<std::chrono::s
 // ipmi_sim wants a GUID as 32 hex digits; each node gets its own, and its
 // last digits name the node so a crossed cable shows in `ipmitool mc guid`.
 std::string guid_for(int index, int subnet) { return fmt::format("5e1f0b3c{:08x}a1b2c3d4{:08x}", subnet, index + 1); }
+
+// A threshold sensor as IPMI describes it in a Full Sensor Record (SDR type
+// 01h, IPMI 2.0 table 43-1): reading = step × raw value.
+struct Sensor {
+    int number;
+    int entity;  // 37h air inlet, 15h power unit
+    int type;    // 01h temperature, 0Bh other units-based
+    int unit;    // 01h degrees C, 06h Watts
+    int step;    // the formula's M; B = 0, exponents 0
+    std::string_view name;
+};
+constexpr Sensor kInletSensor{1, 0x37, 0x01, 0x01, 1, "Inlet Temp"};
+constexpr Sensor kPowerSensor{2, 0x15, 0x0b, 0x06, 4, "Power"};  // up to 1020 W in 4 W steps
+
+// The record's bytes in ipmi_sim's main_sdr_add syntax; ipmi_sim assigns the
+// record ID.
+std::string full_sensor_record(const Sensor& sensor) {
+    std::vector<int> body{
+        0x20,
+        0x00,
+        sensor.number,  // owner: the BMC, LUN 0; sensor number
+        sensor.entity,
+        0x01,  // entity ID and instance
+        0x43,  // init scanning; scanning and events on
+        0x40,  // auto re-arm, no thresholds
+        sensor.type,
+        0x01,  // sensor type; threshold reading type
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,  // no threshold events
+        0x00,
+        sensor.unit,
+        0x00,  // unsigned, base unit, no modifier
+        0x00,  // linear
+        sensor.step & 0xff,
+        (sensor.step >> 8) << 6,  // M, tolerance 0
+        0,
+        0,
+        0,     // B 0, accuracy 0, direction unspecified
+        0x00,  // R and B exponents 0
+        0x00,
+        0,
+        0,
+        0,  // no nominal or normal readings
+        0xff,
+        0x00,  // sensor maximum and minimum
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,  // thresholds
+        0,
+        0,  // hysteresis
+        0,
+        0,
+        0,                                            // reserved, OEM
+        0xc0 | static_cast<int>(sensor.name.size()),  // ID string: 8-bit ASCII
+    };
+    for (const char c : sensor.name) body.push_back(static_cast<unsigned char>(c));
+    std::string out = fmt::format("0x00 0x00 0x51 0x01 {:#04x}", body.size());
+    for (const int byte : body) out += fmt::format(" {:#04x}", byte);
+    return out;
+}
 
 }  // namespace
 
@@ -100,15 +168,23 @@ std::string render_lan_conf(const Spec& spec, const RunDir& dir, int index, std:
 }
 
 std::string render_bmc_emu(const Spec& spec, const RunDir& dir, int index) {
-    (void)spec;
-    (void)dir;
-    (void)index;
+    const std::string node = spec.node_name(index);
     // Device ID: device 0, revision 3, firmware 9.08, IPMI 2.0, chassis
-    // device support; manufacturer and product IDs are made up.
-    return "mc_setbmc 0x20\n"
-           "mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\n"
-           "sel_enable 0x20 1000 0x0a\n"
-           "mc_enable 0x20\n";
+    // device support; manufacturer and product IDs are made up. ipmi_sim has
+    // no DCMI: power is an SDR sensor, as on many older BMCs.
+    return fmt::format(
+        "mc_setbmc 0x20\n"
+        "mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\n"
+        "sel_enable 0x20 1000 0x0a\n"
+        "main_sdr_add 0x20 {inlet_sdr}\n"
+        "main_sdr_add 0x20 {power_sdr}\n"
+        "sensor_add 0x20 0 1 0x01 0x01 poll 1000 file \"{inlet}\"\n"
+        "sensor_add 0x20 0 2 0x0b 0x01 poll 1000 file \"{watts}\" div={watts_step}\n"
+        "mc_enable 0x20\n",
+        fmt::arg("inlet_sdr", full_sensor_record(kInletSensor)),
+        fmt::arg("power_sdr", full_sensor_record(kPowerSensor)),
+        fmt::arg("inlet", dir.sensor_file(node, "inlet").string()),
+        fmt::arg("watts", dir.sensor_file(node, "watts").string()), fmt::arg("watts_step", kPowerSensor.step));
 }
 
 std::string render_bmc_table(const Spec& spec) {

@@ -62,6 +62,10 @@ struct RunDir {
     [[nodiscard]] std::filesystem::path pid_dir() const { return root / "pids"; }
     [[nodiscard]] std::filesystem::path node_dir(std::string_view node) const { return root / "nodes" / node; }
     [[nodiscard]] std::filesystem::path bmc_dir(std::string_view node) const { return root / "bmcs.d" / node; }
+    /// What the BMC's sensors read (polled by ipmi_sim): "watts", "inlet".
+    [[nodiscard]] std::filesystem::path sensor_file(std::string_view node, std::string_view sensor) const {
+        return node_dir(node) / ("sensor." + std::string(sensor));
+    }
 };
 
 /// The run directory used when none is given: $SLUMBER_VCLUSTER_DIR, else

@@ -30,6 +30,15 @@ class VclusterPower : public ::testing::Test {
         return out ? *out : "error: " + out.error();
     }
 
+    // A sensor's reading as `ipmitool sensor reading NAME` prints it, e.g. "180".
+    static std::string sensor(int index, const std::string& name) {
+        auto out = cluster->ipmitool(index, {"sensor", "reading", name});
+        if (!out) return "error: " + out.error();
+        std::string value = out->substr(out->rfind('|') + 1);
+        value.erase(0, value.find_first_not_of(' '));
+        return value.substr(0, value.find_first_of(" \n"));
+    }
+
     static inline std::unique_ptr<TestCluster> cluster;
 };
 
@@ -55,9 +64,14 @@ TEST_F(VclusterPower, PowerOffStopsTheNodeAndPowerOnBootsItAfresh) {
     const int node = cluster->nodes() - 1;
     const std::string boot_before = cluster->field(node, "BootTime");
 
+    EXPECT_EQ(sensor(node, "Power"), "180");
+    EXPECT_EQ(sensor(node, "Inlet Temp"), "26");
     ASSERT_TRUE(cluster->ipmitool(node, {"chassis", "power", "off"}));
     EXPECT_EQ(power(node), "Chassis Power is off\n");
     EXPECT_FALSE(cluster->slurmd_running(node));
+    // ipmi_sim polls the sensors every second: standby power, cooler air.
+    EXPECT_TRUE(cluster->wait_for([&] { return sensor(node, "Power") == "8"; }, seconds{5})) << sensor(node, "Power");
+    EXPECT_EQ(sensor(node, "Inlet Temp"), "22");
     // slurmctld notices at its next ping: the node leaves the responding set.
     EXPECT_TRUE(cluster->wait_for([&] { return cluster->state(node).ends_with("*"); }, seconds{60}))
         << cluster->state(node);
