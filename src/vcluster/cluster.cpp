@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <array>
+#include <charconv>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -393,13 +394,31 @@ std::expected<void, std::string> inject(const RunDir& dir, std::string_view node
     return {};
 }
 
-int chassis(const RunDir& dir, std::string_view node, std::span<const std::string> request) {
+namespace {
+
+// The machine a helper request is for; the helpers' complaints end up in the
+// BMC's log or the node's console.
+std::optional<Machine> helper_target(std::string_view helper, const RunDir& dir, std::string_view node,
+                                     std::span<const std::string> request) {
     auto spec = load(dir);
-    if (!spec || spec->index_of(node) < 0 || request.empty()) {
-        fmt::print(stderr, "slumber vcluster chassis: bad request for {}\n", node);
-        return 1;
+    if (!spec) {
+        fmt::print(stderr, "slumber vcluster {}: {}\n", helper, spec.error());
+        return std::nullopt;
     }
-    const Machine machine(dir, *spec, std::string(node));
+    if (spec->index_of(node) < 0 || request.empty()) {
+        fmt::print(stderr, "slumber vcluster {}: bad request \"{}\" for node \"{}\"\n", helper, fmt::join(request, " "),
+                   node);
+        return std::nullopt;
+    }
+    return Machine(dir, *spec, std::string(node));
+}
+
+}  // namespace
+
+int chassis(const RunDir& dir, std::string_view node, std::span<const std::string> request) {
+    const auto target = helper_target("chassis", dir, node, request);
+    if (!target) return 1;
+    const Machine& machine = *target;
     if (request[0] == "get") {
         for (const std::string& item : request.subspan(1)) {
             if (item == "power") fmt::print("power:{}\n", machine.powered() ? 1 : 0);
@@ -427,15 +446,21 @@ int chassis(const RunDir& dir, std::string_view node, std::span<const std::strin
 }
 
 int machine_helper(const RunDir& dir, std::string_view node, std::span<const std::string> request) {
-    auto spec = load(dir);
-    if (!spec || spec->index_of(node) < 0 || request.empty()) {
-        fmt::print(stderr, "slumber vcluster machine: bad request for {}\n", node);
-        return 1;
-    }
-    const Machine machine(dir, *spec, std::string(node));
+    const auto target = helper_target("machine", dir, node, request);
+    if (!target) return 1;
+    const Machine& machine = *target;
     if (request[0] == "boot") {
         std::optional<Duration> delay;
-        if (request.size() > 1) delay = Duration{std::stoll(request[1])};
+        if (request.size() > 1) {
+            long long ms = 0;
+            const std::string& text = request[1];
+            if (std::from_chars(text.data(), text.data() + text.size(), ms).ptr != text.data() + text.size() ||
+                ms < 0) {
+                fmt::print(stderr, "slumber vcluster machine: boot delay \"{}\" is not milliseconds\n", text);
+                return 1;
+            }
+            delay = Duration{ms};
+        }
         return machine.run_boot(delay);
     }
     if (request[0] == "shutdown") {
