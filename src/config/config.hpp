@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "power/catalog.hpp"
+#include "power/policy.hpp"
 #include "util/duration.hpp"
 #include "util/secret.hpp"
 
@@ -31,11 +32,7 @@ struct ConfigError {
 std::string format(const ConfigError& error);
 
 /// How calls to a target's power controller are paced.
-struct CallPolicy {
-    util::Duration timeout = std::chrono::seconds(5);
-    int retries = 2;
-    util::Duration backoff = std::chrono::seconds(1);
-};
+using CallPolicy = power::CallPolicy;
 
 /// User name and password for a BMC or a device, read from a protected file.
 struct Credentials {

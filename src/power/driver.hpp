@@ -1,0 +1,53 @@
+// The one interface every power driver implements. Drivers know nothing of
+// Slurm; a driver object stands for one target (a BMC, a plug) and is used by
+// one thread at a time (the executor serializes calls per target).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "power/result.hpp"
+
+namespace slumber::power {
+
+/// What `slumber power` and the daemon ask of a target.
+enum class Action { on, off, soft, cycle, status };
+std::string_view to_string(Action action);
+
+/// Optional abilities, declared so that callers need not try and fail.
+enum Capability : std::uint32_t {
+    kGuid = 1U << 0,          ///< guid(): the system's GUID, to catch crossed BMC addresses
+    kPowerReading = 1U << 1,  ///< power_reading(): Watts drawn now
+    kSensors = 1U << 2,       ///< sensors(): named readings (inlet temperature …)
+};
+
+struct SensorReading {
+    std::string name;
+    double value = 0;
+    std::string unit;  ///< "W", "C", …
+};
+
+class Driver {
+  public:
+    virtual ~Driver() = default;
+
+    /// Switch on; on a target that is already on, succeed without a second
+    /// command (Slurm may ask twice).
+    virtual Result<void> on() = 0;
+    /// Hard off, idempotent like on().
+    virtual Result<void> off() = 0;
+    /// Graceful shutdown request (ACPI); returns before the power is off.
+    virtual Result<void> soft() = 0;
+    virtual Result<void> cycle() = 0;
+    virtual Result<PowerState> status() = 0;
+
+    [[nodiscard]] virtual std::uint32_t capabilities() const { return 0; }
+    virtual Result<std::string> guid() { return fail(ErrorKind::unsupported, "no GUID from this driver"); }
+    virtual Result<double> power_reading() { return fail(ErrorKind::unsupported, "no power reading from this driver"); }
+    virtual Result<std::vector<SensorReading>> sensors() {
+        return fail(ErrorKind::unsupported, "no sensors from this driver");
+    }
+};
+
+}  // namespace slumber::power

@@ -1,0 +1,60 @@
+// Runs one action over many targets at once: a bounded number in flight,
+// never two calls to the same target at the same time, retries with backoff
+// for transient errors only, and every target's own outcome reported. One
+// target's failure never affects another's.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "power/clock.hpp"
+#include "power/driver.hpp"
+#include "power/policy.hpp"
+
+namespace slumber::power {
+
+struct Task {
+    std::string target;
+    Driver* driver = nullptr;
+    CallPolicy policy;
+};
+
+struct Outcome {
+    std::string target;
+    /// For status, the state; for an action, the state it leads to once
+    /// confirmed (with waiting), else the state asked for.
+    Result<PowerState> result;
+    bool confirmed = false;  ///< the state was read back from the target
+    int attempts = 0;
+    std::chrono::milliseconds elapsed{0};
+};
+
+struct ExecutorOptions {
+    int fanout = 64;  ///< targets in flight at once
+    /// After an action, poll status until the change holds (IPMI lets a
+    /// command return before the power changes), for at most this long.
+    std::chrono::milliseconds wait{0};
+    std::chrono::milliseconds poll_interval = std::chrono::seconds(1);
+};
+
+class Executor {
+  public:
+    explicit Executor(Clock& clock = steady_clock()) : m_clock(clock) {}
+
+    /// Outcomes in the order of `tasks`.
+    std::vector<Outcome> run(Action action, std::span<const Task> tasks, const ExecutorOptions& options);
+
+  private:
+    Outcome run_one(Action action, const Task& task, const ExecutorOptions& options);
+    std::mutex& lock_for(const std::string& target);
+
+    Clock& m_clock;
+    std::mutex m_locks_guard;
+    std::map<std::string, std::unique_ptr<std::mutex>> m_locks;
+};
+
+}  // namespace slumber::power
