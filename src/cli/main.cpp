@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
     Outcome outcome;
     add_hostlist_command(app, outcome);
     add_config_command(app, outcome);
+    add_power_command(app, outcome);
     add_vcluster_command(app, outcome);
 
     try {

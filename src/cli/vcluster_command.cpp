@@ -69,13 +69,13 @@ int run_up(const VclusterOptions& options) {
     fmt::print(
         "Up: slurmctld on port {}, every node idle, BMCs on {}…{} port {}.\n"
         "  export SLURM_CONF={}   # then sinfo, squeue, sbatch work\n"
-        "  BMC user admin, password in {}\n"
-        "  slumber inventory: {}\n",
+        "  BMC user admin, password in {}; FreeIPMI: ipmipower --config-file {} -h '{}' --stat\n"
+        "  slumber inventory: {}   (slumber power status '{}' -c …)\n",
         spec->slurmctld_port, spec->bmc_address(0), spec->bmc_address(spec->nodes - 1), spec->bmc_port,
         dir.slurm_conf().string(), dir.password_file().string(), dir.freeipmi_conf().string(),
         spec->nodes == 1 ? spec->bmc_address(0)
                          : fmt::format("127.{}.0.[1-{}]", spec->bmc_subnet, std::min(spec->nodes, 254)),
-        dir.slumber_conf().string());
+        dir.slumber_conf().string(), spec->node_hostlist());
     return to_int(ExitCode::ok);
 }
 
