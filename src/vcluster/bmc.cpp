@@ -74,7 +74,8 @@ std::expected<Process, std::string> start_bmc(const Spec& spec, const RunDir& di
         return std::unexpected(fmt::format("{}:{} is already taken: another virtual cluster (try --bmc-subnet)",
                                            spec.bmc_address(index), spec.bmc_port));
     }
-    if (auto ok = write_private(bmc / "lan.conf", render_lan_conf(spec, dir, index, password, self_executable()));
+    if (auto ok =
+            write_private(bmc / "lan.conf", render_lan_conf(spec, index, password, dir.chassis_program().string()));
         !ok) {
         return std::unexpected(ok.error());
     }

@@ -127,6 +127,8 @@ std::vector<Process> recorded_processes(const RunDir& dir) {
 }
 
 std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir& dir) {
+    auto cgroup = cluster_cgroup(dir, true);
+    if (!cgroup) return std::unexpected(cgroup.error());
     std::error_code error;
     // A fresh cluster each time: no job or node state from an earlier run.
     for (const fs::path& stale : {dir.state_dir(), dir.root / "spool", dir.root / "nodes", dir.root / "bmcs.d",
@@ -162,6 +164,7 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
         {dir.slurm_conf(), render_slurm_conf(spec, dir), kPublic},
         {dir.bmc_table(), render_bmc_table(spec), kPublic},
         {dir.slumber_conf(), render_slumber_conf(spec, dir), kPublic},
+        {dir.chassis_program(), render_chassis_program(dir, self_executable(), *cgroup), kProgram},
         {dir.hooks_dir() / hook_file_name(Hook::suspend), render_hook(spec, dir, Hook::suspend), kProgram},
         {dir.hooks_dir() / hook_file_name(Hook::resume), render_hook(spec, dir, Hook::resume), kProgram},
         {dir.hooks_dir() / hook_file_name(Hook::resume_fail), render_hook(spec, dir, Hook::resume_fail), kProgram},
@@ -309,7 +312,6 @@ std::expected<void, std::string> up(const Spec& spec, const RunDir& dir) {
     if (fs::exists(dir.spec_file())) {
         if (auto stopped = down(dir); !stopped) return std::unexpected(stopped.error());
     }
-    if (auto group = cluster_cgroup(dir, true); !group) return std::unexpected(group.error());
     if (auto ok = prepare_run_dir(spec, dir); !ok) return ok;
     if (auto ok = start_everything(spec, dir); !ok) {
         (void)down(dir);

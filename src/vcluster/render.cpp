@@ -143,8 +143,7 @@ std::string render_slurm_conf(const Spec& spec, const RunDir& dir) {
     return out;
 }
 
-std::string render_lan_conf(const Spec& spec, const RunDir& dir, int index, std::string_view password,
-                            std::string_view chassis_program) {
+std::string render_lan_conf(const Spec& spec, int index, std::string_view password, std::string_view chassis_program) {
     const std::string node = spec.node_name(index);
     return fmt::format(
         "# BMC of {node}, written by `slumber vcluster up`.\n"
@@ -159,12 +158,33 @@ std::string render_lan_conf(const Spec& spec, const RunDir& dir, int index, std:
         "    allowed_auths_admin none md2 md5 straight\n"
         "    guid {guid}\n"
         "  endlan\n"
-        "  chassis_control \"{self} vcluster chassis {root} {node}\"\n"
+        "  chassis_control \"{chassis} {node}\"\n"
         "  user 2 true \"admin\" \"{password}\" admin 10 none md2 md5 straight\n"
         "  user 3 true \"operator\" \"{password}\" operator 10 none md2 md5 straight\n",
         fmt::arg("node", node), fmt::arg("address", spec.bmc_address(index)), fmt::arg("port", spec.bmc_port),
-        fmt::arg("guid", guid_for(index, spec.bmc_subnet)), fmt::arg("self", chassis_program),
-        fmt::arg("root", dir.root.string()), fmt::arg("password", password));
+        fmt::arg("guid", guid_for(index, spec.bmc_subnet)), fmt::arg("chassis", chassis_program),
+        fmt::arg("password", password));
+}
+
+std::string render_chassis_program(const RunDir& dir, std::string_view slumber, const std::filesystem::path& cgroup) {
+    return fmt::format(
+        "#!/bin/sh\n"
+        "# ipmi_sim's chassis_control program for the virtual cluster in {root}:\n"
+        "# NODE get power | NODE set power 0|1 | NODE set shutdown 1 | …\n"
+        "# Power status is answered here, without starting slumber: ipmi_sim\n"
+        "# waits for it, and clients retransmit if the answer is slow.\n"
+        "node=$1\n"
+        "shift\n"
+        "if [ \"$1\" = get ]; then\n"
+        "  shift\n"
+        "  for item in \"$@\"; do\n"
+        "    [ \"$item\" = power ] || continue\n"
+        "    if read -r pid < {cgroup}/\"$node\"/cgroup.procs 2>/dev/null; then echo power:1; else echo power:0; fi\n"
+        "  done\n"
+        "  exit 0\n"
+        "fi\n"
+        "exec {slumber} vcluster chassis {root} \"$node\" \"$@\"\n",
+        fmt::arg("root", dir.root.string()), fmt::arg("cgroup", cgroup.string()), fmt::arg("slumber", slumber));
 }
 
 std::string render_bmc_emu(const Spec& spec, const RunDir& dir, int index) {

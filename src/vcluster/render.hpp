@@ -1,6 +1,7 @@
 // The files a virtual cluster runs on, generated from its Spec.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -12,10 +13,12 @@ namespace slumber::vcluster {
 std::string render_slurm_conf(const Spec& spec, const RunDir& dir);
 
 /// ipmi_sim's lan.conf for one node's BMC (holds the password: mode 600).
-/// ipmi_sim runs `chassis_program vcluster chassis DIR NODE get|set …` for
-/// every power request.
-std::string render_lan_conf(const Spec& spec, const RunDir& dir, int index, std::string_view password,
-                            std::string_view chassis_program);
+/// ipmi_sim runs `chassis_program NODE get|set …` for every power request.
+std::string render_lan_conf(const Spec& spec, int index, std::string_view password, std::string_view chassis_program);
+
+/// That chassis program: answers `get power` from the node's cgroup itself,
+/// hands every change to `slumber vcluster chassis`.
+std::string render_chassis_program(const RunDir& dir, std::string_view slumber, const std::filesystem::path& cgroup);
 
 /// ipmi_sim's command file: the BMC's management controller and its sensors.
 std::string render_bmc_emu(const Spec& spec, const RunDir& dir, int index);

@@ -56,6 +56,7 @@ struct RunDir {
     /// For FreeIPMI's tools: ipmipower --config-file FILE -h 127.1.0.[1-4] --stat
     [[nodiscard]] std::filesystem::path freeipmi_conf() const { return root / "freeipmi.conf"; }
     [[nodiscard]] std::filesystem::path bmc_table() const { return root / "bmcs"; }
+    [[nodiscard]] std::filesystem::path chassis_program() const { return root / "bmc-chassis"; }
     [[nodiscard]] std::filesystem::path state_dir() const { return root / "slurmctld-state"; }
     [[nodiscard]] std::filesystem::path log_dir() const { return root / "log"; }
     [[nodiscard]] std::filesystem::path hooks_dir() const { return root / "hooks"; }

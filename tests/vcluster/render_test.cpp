@@ -26,15 +26,20 @@ TEST(VclusterRender, SlurmConfHasOnePortPerNodeAndPowerSaving) {
 
 TEST(VclusterRender, EachBmcHasItsAddressGuidAndChassisProgram) {
     Spec spec;
-    const RunDir dir{"/run/vc"};
-    const std::string first = render_lan_conf(spec, dir, 0, "pw1", "/usr/bin/slumber");
-    const std::string second = render_lan_conf(spec, dir, 1, "pw1", "/usr/bin/slumber");
+    const std::string first = render_lan_conf(spec, 0, "pw1", "/run/vc/bmc-chassis");
+    const std::string second = render_lan_conf(spec, 1, "pw1", "/run/vc/bmc-chassis");
     EXPECT_TRUE(has(first, "addr 127.1.0.1 623\n"));
     EXPECT_TRUE(has(second, "addr 127.1.0.2 623\n"));
-    EXPECT_TRUE(has(first, "chassis_control \"/usr/bin/slumber vcluster chassis /run/vc vnode001\""));
+    EXPECT_TRUE(has(first, "chassis_control \"/run/vc/bmc-chassis vnode001\""));
     const auto guid = [](const std::string& conf) { return conf.substr(conf.find("guid "), 38); };
     EXPECT_NE(guid(first), guid(second));
     EXPECT_TRUE(has(first, "\"operator\" \"pw1\" operator"));
+}
+
+TEST(VclusterRender, ChassisProgramAnswersStatusItselfAndHandsChangesOn) {
+    const std::string program = render_chassis_program(RunDir{"/run/vc"}, "/usr/bin/slumber", "/sys/fs/cgroup/vc");
+    EXPECT_TRUE(has(program, "read -r pid < /sys/fs/cgroup/vc/\"$node\"/cgroup.procs"));
+    EXPECT_TRUE(has(program, "exec /usr/bin/slumber vcluster chassis /run/vc \"$node\" \"$@\"\n"));
 }
 
 TEST(VclusterRender, DefaultHooksUseIpmitoolWithThePasswordFile) {
