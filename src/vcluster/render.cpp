@@ -183,8 +183,10 @@ std::string render_chassis_program(const RunDir& dir, std::string_view slumber, 
         "  done\n"
         "  exit 0\n"
         "fi\n"
+        "echo \"$(/bin/date '+%Y-%m-%dT%H:%M:%S') $node $*\" >> {log}/bmc-requests.log\n"
         "exec {slumber} vcluster chassis {root} \"$node\" \"$@\"\n",
-        fmt::arg("root", dir.root.string()), fmt::arg("cgroup", cgroup.string()), fmt::arg("slumber", slumber));
+        fmt::arg("root", dir.root.string()), fmt::arg("log", dir.log_dir().string()),
+        fmt::arg("cgroup", cgroup.string()), fmt::arg("slumber", slumber));
 }
 
 std::string render_bmc_emu(const Spec& spec, const RunDir& dir, int index) {

@@ -1,0 +1,190 @@
+// `slumber power` against the virtual cluster's ipmi_sim BMCs, checked with
+// the clients sites use today (ipmitool, ipmipower) and with the nodes
+// themselves (is slurmd running?).
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "test_cluster.hpp"
+
+namespace slumber::testing {
+namespace {
+
+using std::chrono::seconds;
+
+struct CommandRun {
+    int exit_code = 0;
+    std::string out;
+};
+
+class PowerIpmi : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        cluster = std::make_unique<TestCluster>(
+            ClusterOptions{"power-ipmi", 15, 27600, {"--suspend-time", "1h", "--boot-delay", "2s"}});
+    }
+    static void TearDownTestSuite() { cluster.reset(); }
+    void SetUp() override {
+        if (::geteuid() != 0) GTEST_SKIP() << "the virtual cluster needs root";
+        ASSERT_TRUE(cluster->ready()) << cluster->failure();
+    }
+
+    static std::string all() { return fmt::format("vnode[001-{:03}]", cluster->nodes()); }
+    static std::string config() { return cluster->dir() + "/slumber.toml"; }
+
+    static CommandRun power(std::vector<std::string> args, const std::string& file = config()) {
+        std::vector<std::string> argv{SLUMBER_BINARY, "power"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        argv.insert(argv.end(), {"-c", file});
+        std::string command;
+        for (const std::string& arg : argv) command += "'" + arg + "' ";
+        command += "2>&1";
+        CommandRun run;
+        FILE* pipe = ::popen(command.c_str(), "r");
+        std::array<char, 4096> buffer{};
+        std::size_t got = 0;
+        while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.out.append(buffer.data(), got);
+        const int status = ::pclose(pipe);
+        run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        return run;
+    }
+    static nlohmann::json power_json(std::vector<std::string> args, const std::string& file = config()) {
+        args.emplace_back("--json");
+        const CommandRun run = power(args, file);
+        auto parsed = nlohmann::json::parse(run.out, nullptr, false);
+        EXPECT_FALSE(parsed.is_discarded()) << run.out;
+        return parsed;
+    }
+    static std::string ipmitool_power(int index) {
+        auto out = cluster->ipmitool(index, {"chassis", "power", "status"});
+        return out ? out->substr(out->rfind(' ') + 1, 2) == "on" ? "on" : "off" : "error: " + out.error();
+    }
+    // Power changes the BMC was asked for, as its chassis program logs them.
+    static int requests(int index, const std::string& request) {
+        std::ifstream log(cluster->dir() + "/log/bmc-requests.log");
+        std::string line;
+        int count = 0;
+        const std::string wanted = " " + cluster->node(index) + " " + request;
+        while (std::getline(log, line)) count += line.ends_with(wanted) ? 1 : 0;
+        return count;
+    }
+    static int boots(int index) {  // lines the node's console gets per power-on
+        std::ifstream console(cluster->dir() + "/log/" + cluster->node(index) + ".console");
+        std::string line;
+        int count = 0;
+        while (std::getline(console, line)) count += line.find("powered on") != std::string::npos ? 1 : 0;
+        return count;
+    }
+
+    static inline std::unique_ptr<TestCluster> cluster;
+};
+
+TEST_F(PowerIpmi, StatusAgreesWithIpmitoolAndIpmipower) {
+    ASSERT_TRUE(cluster->ipmitool(1, {"chassis", "power", "off"}));
+    const auto status = power_json({"status", all()});
+    ASSERT_EQ(status.size(), static_cast<std::size_t>(cluster->nodes()));
+    for (int i = 0; i < cluster->nodes(); ++i) {
+        EXPECT_EQ(status[i]["target"], cluster->node(i));
+        EXPECT_EQ(status[i]["state"], ipmitool_power(i)) << cluster->node(i);
+        auto freeipmi = cluster->ipmipower(i, {"--stat"});
+        ASSERT_TRUE(freeipmi) << freeipmi.error();
+        EXPECT_EQ(*freeipmi, fmt::format("{}: {}\n", cluster->bmc(i), status[i]["state"].get<std::string>()));
+    }
+    const CommandRun grouped = power({"status", all()});
+    EXPECT_EQ(grouped.exit_code, 0);
+    EXPECT_NE(grouped.out.find("vnode002: off\n"), std::string::npos) << grouped.out;
+    ASSERT_TRUE(cluster->ipmitool(1, {"chassis", "power", "on"}));
+}
+
+TEST_F(PowerIpmi, EveryVerbOnEveryNodeChangesTheNodeItself) {
+    CommandRun off = power({"off", all(), "--wait"});
+    EXPECT_EQ(off.exit_code, 0) << off.out;
+    EXPECT_EQ(off.out, all() + ": off\n");
+    for (int i = 0; i < cluster->nodes(); ++i) {
+        EXPECT_EQ(ipmitool_power(i), "off");
+        EXPECT_FALSE(cluster->slurmd_running(i)) << cluster->node(i);
+    }
+    CommandRun on = power({"on", all(), "--wait"});
+    EXPECT_EQ(on.out, all() + ": on\n");
+    EXPECT_TRUE(cluster->wait_for(
+        [] {
+            for (int i = 0; i < cluster->nodes(); ++i) {
+                if (!cluster->slurmd_running(i)) return false;
+            }
+            return true;
+        },
+        seconds{30}));
+
+    CommandRun soft = power({"soft", "vnode001", "--wait"});
+    EXPECT_EQ(soft.out, "vnode001: off\n");
+    EXPECT_FALSE(cluster->slurmd_running(0));
+    const int boots_before = boots(0);
+    CommandRun cycle = power({"cycle", "vnode001", "--wait"});
+    EXPECT_EQ(cycle.out, "vnode001: on\n") << "a cycle of a node that is off powers it on";
+    EXPECT_TRUE(cluster->wait_for([&] { return boots(0) == boots_before + 1; }, seconds{10})) << boots(0);
+    CommandRun cycle_on = power({"cycle", "vnode001", "--wait"});
+    EXPECT_EQ(cycle_on.out, "vnode001: on\n");
+    EXPECT_TRUE(cluster->wait_for([] { return boots(0) == 0 + boots(0) && cluster->slurmd_running(0); }, seconds{30}));
+}
+
+TEST_F(PowerIpmi, OnAndOffAreIdempotent) {
+    ASSERT_EQ(power({"on", "vnode002", "--wait"}).exit_code, 0);
+    const int ons = requests(1, "set power 1");
+    const CommandRun again = power({"on", "vnode002"});
+    EXPECT_EQ(again.exit_code, 0);
+    EXPECT_EQ(again.out, "vnode002: ok\n");
+    EXPECT_EQ(requests(1, "set power 1"), ons) << "no second power-on was sent";
+    EXPECT_EQ(power({"off", "vnode002", "--wait"}).out, "vnode002: off\n");
+    const int offs = requests(1, "set power 0");
+    EXPECT_EQ(power({"off", "vnode002", "--wait"}).out, "vnode002: off\n");
+    EXPECT_EQ(requests(1, "set power 0"), offs) << "no second power-off was sent";
+    EXPECT_EQ(power({"on", "vnode002", "--wait"}).out, "vnode002: on\n");
+}
+
+TEST_F(PowerIpmi, BrokenBmcsFailAloneWithTheirOwnError) {
+    if (cluster->nodes() < 4) GTEST_SKIP() << "needs 4 nodes";
+    // Short timeouts so that the silent BMC is given up on quickly.
+    const std::string quick = cluster->dir() + "/quick.toml";
+    {
+        std::ifstream in(config());
+        std::ofstream out(quick);
+        out << "[defaults]\ntimeout = \"1s\"\nretries = 1\nbackoff = \"500ms\"\n\n" << in.rdbuf();
+    }
+    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode001", "bmc-silent"}));
+    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode002", "bmc-password"}));
+    const auto outcomes = power_json({"status", all()}, quick);
+    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode00[1-2]", "clear"}));
+
+    ASSERT_EQ(outcomes.size(), static_cast<std::size_t>(cluster->nodes()));
+    EXPECT_EQ(outcomes[0]["error"]["kind"], "unreachable") << outcomes[0];
+    EXPECT_EQ(outcomes[0]["attempts"], 2) << "one retry, as configured";
+    // Two 1 s attempts and a 500 ms pause, not FreeIPMI's 20 s default.
+    EXPECT_LT(outcomes[0]["elapsed_ms"].get<int>(), 6000) << outcomes[0];
+    EXPECT_EQ(outcomes[1]["error"]["kind"], "auth_failed") << outcomes[1];
+    EXPECT_EQ(outcomes[1]["error"]["bmc_said"], "password invalid");
+    EXPECT_EQ(outcomes[1]["attempts"], 1) << "a wrong password is never retried";
+    for (int i = 2; i < cluster->nodes(); ++i) EXPECT_EQ(outcomes[i]["ok"], true) << outcomes[i];
+
+    const CommandRun grouped = power({"status", all()}, quick);
+    EXPECT_EQ(grouped.exit_code, 0) << "faults cleared: " << grouped.out;
+}
+
+TEST_F(PowerIpmi, ExitCodesTellUsageConfigAndPartialFailureApart) {
+    EXPECT_EQ(power({"status", "vnode[001-999]"}).exit_code, 2);
+    EXPECT_NE(power({"status", "nosuch01"}).out.find("not in " + config() + ": nosuch01"), std::string::npos);
+    EXPECT_EQ(power({"status", "vnode[001"}).exit_code, 2);
+    EXPECT_EQ(power({"reboot", "vnode001"}).exit_code, 2);
+    EXPECT_EQ(power({"status", "vnode001"}, "/nonexistent/slumber.toml").exit_code, 3);
+    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode001", "bmc-password"}));
+    const CommandRun partial = power({"status", all()});
+    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode001", "clear"}));
+    EXPECT_EQ(partial.exit_code, 1) << partial.out;
+    EXPECT_NE(partial.out.find("vnode001: error: authentication failed"), std::string::npos) << partial.out;
+}
+
+}  // namespace
+}  // namespace slumber::testing
