@@ -8,10 +8,8 @@
 #include <optional>
 
 namespace slumber::power::ipmi {
-namespace {
 
-// libfreeipmi's error numbers, sorted into slumber's kinds.
-ErrorKind kind_of(int errnum) {
+ErrorKind error_kind(int errnum) {
     switch (errnum) {
         case IPMI_ERR_USERNAME_INVALID:
         case IPMI_ERR_PASSWORD_INVALID:
@@ -47,6 +45,8 @@ ErrorKind kind_of(int errnum) {
             return ErrorKind::internal;
     }
 }
+
+namespace {
 
 struct Settings {
     std::string host;  // with ":port" when not 623
@@ -106,7 +106,7 @@ class Session {
     PowerError error(std::string what) const {
         const int errnum = ipmi_ctx_errnum(m_ctx);
         const char* said = ipmi_ctx_errormsg(m_ctx);
-        return PowerError{kind_of(errnum), std::move(what), said != nullptr ? said : ""};
+        return PowerError{error_kind(errnum), std::move(what), said != nullptr ? said : ""};
     }
 
   private:

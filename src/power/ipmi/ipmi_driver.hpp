@@ -9,6 +9,9 @@
 
 namespace slumber::power::ipmi {
 
+/// libfreeipmi's error number (ipmi_ctx_errnum) sorted into slumber's kinds.
+ErrorKind error_kind(int freeipmi_errnum);
+
 /// Checks the target's IPMI options (port, cipher_suite, privilege,
 /// workarounds) and builds the driver.
 Result<std::unique_ptr<Driver>> make(const TargetSettings& settings);
