@@ -3,6 +3,8 @@
 // as ipmipower does: "node[002-004]: on".
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <array>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>

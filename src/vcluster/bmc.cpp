@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "vcluster/files.hpp"
 #include "vcluster/machine.hpp"
 #include "vcluster/render.hpp"
 
@@ -14,14 +15,6 @@ namespace slumber::vcluster {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::expected<void, std::string> write_private(const fs::path& file, std::string_view text) {
-    std::ofstream out(file, std::ios::trunc);
-    ::chmod(file.c_str(), 0600);
-    out << text;
-    if (!out.flush()) return std::unexpected(fmt::format("cannot write {}", file.string()));
-    return {};
-}
 
 fs::path record_file(const RunDir& dir, std::string_view node) { return dir.pid_dir() / fmt::format("bmc.{}", node); }
 
@@ -74,12 +67,12 @@ std::expected<Process, std::string> start_bmc(const Spec& spec, const RunDir& di
         return std::unexpected(fmt::format("{}:{} is already taken: another virtual cluster (try --bmc-subnet)",
                                            spec.bmc_address(index), spec.bmc_port));
     }
-    if (auto ok =
-            write_private(bmc / "lan.conf", render_lan_conf(spec, index, password, dir.chassis_program().string()));
+    if (auto ok = write_file(bmc / "lan.conf", render_lan_conf(spec, index, password, dir.chassis_program().string()),
+                             kPrivateFile);
         !ok) {
         return std::unexpected(ok.error());
     }
-    if (auto ok = write_private(bmc / "node.emu", render_bmc_emu(spec, dir, index)); !ok) {
+    if (auto ok = write_file(bmc / "node.emu", render_bmc_emu(spec, dir, index), kPrivateFile); !ok) {
         return std::unexpected(ok.error());
     }
     auto process = spawn_detached({.argv = {"ipmi_sim", "-n", "-c", (bmc / "lan.conf").string(), "-f",

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <map>
@@ -13,6 +14,7 @@
 
 #include "hostlist/hostlist.hpp"
 #include "vcluster/bmc.hpp"
+#include "vcluster/files.hpp"
 #include "vcluster/machine.hpp"
 #include "vcluster/process.hpp"
 #include "vcluster/render.hpp"
@@ -34,16 +36,6 @@ constexpr std::array kFaults{
 };
 
 fs::path slurmctld_record(const RunDir& dir) { return dir.pid_dir() / "slurmctld"; }
-
-std::expected<void, std::string> write_text(const fs::path& file, std::string_view text, fs::perms mode) {
-    std::ofstream out(file, std::ios::trunc);
-    out << text;
-    if (!out.flush()) return std::unexpected(fmt::format("cannot write {}", file.string()));
-    std::error_code error;
-    fs::permissions(file, mode, error);
-    if (error) return std::unexpected(fmt::format("cannot chmod {}: {}", file.string(), error.message()));
-    return {};
-}
 
 // Paths end up in slurm.conf, ipmi_sim's quoted command and shell hooks.
 std::expected<void, std::string> check_run_dir(const RunDir& dir) {
@@ -148,19 +140,22 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
     }
     auto password = new_password();
     if (!password) return std::unexpected(password.error());
-    constexpr auto kPrivate = fs::perms::owner_read | fs::perms::owner_write;
-    constexpr auto kPublic = kPrivate | fs::perms::group_read | fs::perms::others_read;
+    constexpr auto kPublic = kPrivateFile | fs::perms::group_read | fs::perms::others_read;
     constexpr auto kProgram = kPublic | fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec;
     const std::vector<std::tuple<fs::path, std::string, fs::perms>> files{
-        {dir.password_file(), *password, kPrivate},
+        {dir.password_file(), *password, kPrivateFile},
         {dir.credentials_file(),
          fmt::format("# BMC account of the virtual cluster\nusername = \"admin\"\npassword = \"{}\"\n", *password),
-         kPrivate},
+         kPrivateFile},
+        {dir.operator_credentials_file(),
+         fmt::format("# BMC operator account of the virtual cluster\nusername = \"operator\"\npassword = \"{}\"\n",
+                     *password),
+         kPrivateFile},
         {dir.freeipmi_conf(),
          fmt::format("# FreeIPMI settings for the virtual cluster's BMCs (ipmipower --config-file {})\n"
                      "driver-type LAN_2_0\nusername admin\npassword {}\nworkaround-flags opensesspriv\n",
                      dir.freeipmi_conf().string(), *password),
-         kPrivate},
+         kPrivateFile},
         {dir.slurm_conf(), render_slurm_conf(spec, dir), kPublic},
         {dir.bmc_table(), render_bmc_table(spec), kPublic},
         {dir.slumber_conf(), render_slumber_conf(spec, dir), kPublic},
@@ -170,7 +165,7 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
         {dir.hooks_dir() / hook_file_name(Hook::resume_fail), render_hook(spec, dir, Hook::resume_fail), kProgram},
     };
     for (const auto& [file, text, mode] : files) {
-        if (auto ok = write_text(file, text, mode); !ok) return ok;
+        if (auto ok = write_file(file, text, mode); !ok) return ok;
     }
     return save(spec, dir);
 }
@@ -240,10 +235,9 @@ std::expected<void, std::string> inject_one(const Spec& spec, const RunDir& dir,
     std::error_code error;
     switch (fault) {
         case Fault::slow_boot:
-            return write_text(node_dir / "boot-delay-ms", std::to_string(value->count()),
-                              fs::perms::owner_read | fs::perms::owner_write);
+            return write_file(node_dir / "boot-delay-ms", std::to_string(value->count()), kPrivateFile);
         case Fault::never_registers:
-            return write_text(node_dir / "never-registers", "", fs::perms::owner_read | fs::perms::owner_write);
+            return write_file(node_dir / "never-registers", "", kPrivateFile);
         case Fault::reboot:
             if (auto off = machine.power_off(); !off) return off;
             return machine.power_on();
@@ -257,8 +251,7 @@ std::expected<void, std::string> inject_one(const Spec& spec, const RunDir& dir,
             auto password = read_password(dir);
             if (!password) return std::unexpected(password.error());
             if (auto ok = restart_bmc(spec, dir, index, *password + "-changed"); !ok) return ok;
-            return write_text(dir.bmc_dir(node) / "password-changed", "",
-                              fs::perms::owner_read | fs::perms::owner_write);
+            return write_file(dir.bmc_dir(node) / "password-changed", "", kPrivateFile);
         }
         case Fault::clear: {
             fs::remove(node_dir / "boot-delay-ms", error);

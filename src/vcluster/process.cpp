@@ -166,15 +166,20 @@ std::optional<Process> read_record(const std::filesystem::path& file) {
     return process;
 }
 
-std::expected<std::string, std::string> capture(const std::vector<std::string>& argv) {
+CommandResult run_command(const std::vector<std::string>& argv) {
+    CommandResult result;
     std::array<int, 2> out{};
     std::array<int, 2> err{};
     if (::pipe2(out.data(), O_CLOEXEC) != 0 || ::pipe2(err.data(), O_CLOEXEC) != 0) {
-        return std::unexpected(fmt::format("pipe: {}", std::strerror(errno)));
+        result.err = fmt::format("pipe: {}", std::strerror(errno));
+        return result;
     }
     const std::vector<char*> args = c_argv(argv);
     const pid_t pid = ::fork();
-    if (pid < 0) return std::unexpected(fmt::format("fork: {}", std::strerror(errno)));
+    if (pid < 0) {
+        result.err = fmt::format("fork: {}", std::strerror(errno));
+        return result;
+    }
     if (pid == 0) {
         const int null = ::open("/dev/null", O_RDONLY);
         ::dup2(null, STDIN_FILENO);
@@ -188,16 +193,22 @@ std::expected<std::string, std::string> capture(const std::vector<std::string>& 
     ::close(out[1]);
     ::close(err[1]);
     // Standard error is small (a message); read it after standard output.
-    std::string stdout_text = drain(out[0]);
-    std::string stderr_text = drain(err[0]);
+    result.out = drain(out[0]);
+    result.err = drain(err[0]);
     ::close(out[0]);
     ::close(err[0]);
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return stdout_text;
+    if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+    return result;
+}
+
+std::expected<std::string, std::string> capture(const std::vector<std::string>& argv) {
+    CommandResult result = run_command(argv);
+    if (result.exit_code == 0) return std::move(result.out);
     // Some tools (ipmipower) report failures on standard output.
-    std::string message = stderr_text.empty() ? stdout_text : stderr_text;
+    std::string message = result.err.empty() ? std::move(result.out) : std::move(result.err);
     while (!message.empty() && message.back() == '\n') message.pop_back();
     return std::unexpected(message.empty() ? fmt::format("{} failed", argv[0]) : message);
 }

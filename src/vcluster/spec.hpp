@@ -53,6 +53,8 @@ struct RunDir {
     [[nodiscard]] std::filesystem::path slumber_conf() const { return root / "slumber.toml"; }
     [[nodiscard]] std::filesystem::path password_file() const { return root / "ipmi.password"; }
     [[nodiscard]] std::filesystem::path credentials_file() const { return root / "ipmi.secret"; }
+    /// The same password for the BMCs' operator account (enough for power control).
+    [[nodiscard]] std::filesystem::path operator_credentials_file() const { return root / "ipmi-operator.secret"; }
     /// For FreeIPMI's tools: ipmipower --config-file FILE -h 127.1.0.[1-4] --stat
     [[nodiscard]] std::filesystem::path freeipmi_conf() const { return root / "freeipmi.conf"; }
     [[nodiscard]] std::filesystem::path bmc_table() const { return root / "bmcs"; }

@@ -10,16 +10,12 @@
 #include <nlohmann/json.hpp>
 
 #include "test_cluster.hpp"
+#include "vcluster/process.hpp"
 
 namespace slumber::testing {
 namespace {
 
 using std::chrono::seconds;
-
-struct CommandRun {
-    int exit_code = 0;
-    std::string out;
-};
 
 class PowerIpmi : public ::testing::Test {
   protected:
@@ -36,25 +32,18 @@ class PowerIpmi : public ::testing::Test {
     static std::string all() { return fmt::format("vnode[001-{:03}]", cluster->nodes()); }
     static std::string config() { return cluster->dir() + "/slumber.toml"; }
 
-    static CommandRun power(std::vector<std::string> args, const std::string& file = config()) {
+    // Exit code, and standard output followed by standard error.
+    static vcluster::CommandResult power(std::vector<std::string> args, const std::string& file = config()) {
         std::vector<std::string> argv{SLUMBER_BINARY, "power"};
         argv.insert(argv.end(), args.begin(), args.end());
         argv.insert(argv.end(), {"-c", file});
-        std::string command;
-        for (const std::string& arg : argv) command += "'" + arg + "' ";
-        command += "2>&1";
-        CommandRun run;
-        FILE* pipe = ::popen(command.c_str(), "r");
-        std::array<char, 4096> buffer{};
-        std::size_t got = 0;
-        while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.out.append(buffer.data(), got);
-        const int status = ::pclose(pipe);
-        run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        vcluster::CommandResult run = vcluster::run_command(argv);
+        run.out += run.err;
         return run;
     }
     static nlohmann::json power_json(std::vector<std::string> args, const std::string& file = config()) {
         args.emplace_back("--json");
-        const CommandRun run = power(args, file);
+        const vcluster::CommandResult run = power(args, file);
         auto parsed = nlohmann::json::parse(run.out, nullptr, false);
         EXPECT_FALSE(parsed.is_discarded()) << run.out;
         return parsed;
@@ -94,21 +83,21 @@ TEST_F(PowerIpmi, StatusAgreesWithIpmitoolAndIpmipower) {
         ASSERT_TRUE(freeipmi) << freeipmi.error();
         EXPECT_EQ(*freeipmi, fmt::format("{}: {}\n", cluster->bmc(i), status[i]["state"].get<std::string>()));
     }
-    const CommandRun grouped = power({"status", all()});
+    const vcluster::CommandResult grouped = power({"status", all()});
     EXPECT_EQ(grouped.exit_code, 0);
     EXPECT_NE(grouped.out.find("vnode002: off\n"), std::string::npos) << grouped.out;
     ASSERT_TRUE(cluster->ipmitool(1, {"chassis", "power", "on"}));
 }
 
 TEST_F(PowerIpmi, EveryVerbOnEveryNodeChangesTheNodeItself) {
-    CommandRun off = power({"off", all(), "--wait"});
+    vcluster::CommandResult off = power({"off", all(), "--wait"});
     EXPECT_EQ(off.exit_code, 0) << off.out;
     EXPECT_EQ(off.out, all() + ": off\n");
     for (int i = 0; i < cluster->nodes(); ++i) {
         EXPECT_EQ(ipmitool_power(i), "off");
         EXPECT_FALSE(cluster->slurmd_running(i)) << cluster->node(i);
     }
-    CommandRun on = power({"on", all(), "--wait"});
+    vcluster::CommandResult on = power({"on", all(), "--wait"});
     EXPECT_EQ(on.out, all() + ": on\n");
     EXPECT_TRUE(cluster->wait_for(
         [] {
@@ -119,14 +108,14 @@ TEST_F(PowerIpmi, EveryVerbOnEveryNodeChangesTheNodeItself) {
         },
         seconds{30}));
 
-    CommandRun soft = power({"soft", "vnode001", "--wait"});
+    vcluster::CommandResult soft = power({"soft", "vnode001", "--wait"});
     EXPECT_EQ(soft.out, "vnode001: off\n");
     EXPECT_FALSE(cluster->slurmd_running(0));
     const int boots_before = boots(0);
-    CommandRun cycle = power({"cycle", "vnode001", "--wait"});
+    vcluster::CommandResult cycle = power({"cycle", "vnode001", "--wait"});
     EXPECT_EQ(cycle.out, "vnode001: on\n") << "a cycle of a node that is off powers it on";
     EXPECT_TRUE(cluster->wait_for([&] { return boots(0) == boots_before + 1; }, seconds{10})) << boots(0);
-    CommandRun cycle_on = power({"cycle", "vnode001", "--wait"});
+    vcluster::CommandResult cycle_on = power({"cycle", "vnode001", "--wait"});
     EXPECT_EQ(cycle_on.out, "vnode001: on\n");
     EXPECT_TRUE(cluster->wait_for([] { return boots(0) == 0 + boots(0) && cluster->slurmd_running(0); }, seconds{30}));
 }
@@ -134,7 +123,7 @@ TEST_F(PowerIpmi, EveryVerbOnEveryNodeChangesTheNodeItself) {
 TEST_F(PowerIpmi, OnAndOffAreIdempotent) {
     ASSERT_EQ(power({"on", "vnode002", "--wait"}).exit_code, 0);
     const int ons = requests(1, "set power 1");
-    const CommandRun again = power({"on", "vnode002"});
+    const vcluster::CommandResult again = power({"on", "vnode002"});
     EXPECT_EQ(again.exit_code, 0);
     EXPECT_EQ(again.out, "vnode002: ok\n");
     EXPECT_EQ(requests(1, "set power 1"), ons) << "no second power-on was sent";
@@ -169,8 +158,24 @@ TEST_F(PowerIpmi, BrokenBmcsFailAloneWithTheirOwnError) {
     EXPECT_EQ(outcomes[1]["attempts"], 1) << "a wrong password is never retried";
     for (int i = 2; i < cluster->nodes(); ++i) EXPECT_EQ(outcomes[i]["ok"], true) << outcomes[i];
 
-    const CommandRun grouped = power({"status", all()}, quick);
+    const vcluster::CommandResult grouped = power({"status", all()}, quick);
     EXPECT_EQ(grouped.exit_code, 0) << "faults cleared: " << grouped.out;
+}
+
+TEST_F(PowerIpmi, OperatorAccountIsEnoughForPowerControl) {
+    // The inventory with the BMCs' operator account and operator privilege.
+    const std::string operator_config = cluster->dir() + "/operator.toml";
+    {
+        std::ifstream in(config());
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const std::string admin = cluster->dir() + "/ipmi.secret\"";
+        const auto at = text.find(admin);
+        ASSERT_NE(at, std::string::npos) << text;
+        text.replace(at, admin.size(), cluster->dir() + "/ipmi-operator.secret\"\nprivilege = \"operator\"");
+        std::ofstream(operator_config) << text;
+    }
+    EXPECT_EQ(power({"off", "vnode003", "--wait"}, operator_config).out, "vnode003: off\n");
+    EXPECT_EQ(power({"on", "vnode003", "--wait"}, operator_config).out, "vnode003: on\n");
 }
 
 TEST_F(PowerIpmi, ExitCodesTellUsageConfigAndPartialFailureApart) {
@@ -180,7 +185,7 @@ TEST_F(PowerIpmi, ExitCodesTellUsageConfigAndPartialFailureApart) {
     EXPECT_EQ(power({"reboot", "vnode001"}).exit_code, 2);
     EXPECT_EQ(power({"status", "vnode001"}, "/nonexistent/slumber.toml").exit_code, 3);
     ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode001", "bmc-password"}));
-    const CommandRun partial = power({"status", all()});
+    const vcluster::CommandResult partial = power({"status", all()});
     ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode001", "clear"}));
     EXPECT_EQ(partial.exit_code, 1) << partial.out;
     EXPECT_NE(partial.out.find("vnode001: error: authentication failed"), std::string::npos) << partial.out;
