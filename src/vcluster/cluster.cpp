@@ -62,11 +62,7 @@ std::expected<void, std::string> check_environment() {
     }
     std::vector<std::string> missing;
     for (const char* program : {"slurmctld", "slurmd", "scontrol", "sinfo", "ipmi_sim", "ipmitool"}) {
-        bool found = false;
-        for (const char* bin : {"/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"}) {
-            found = found || ::access((fs::path(bin) / program).c_str(), X_OK) == 0;
-        }
-        if (!found) missing.emplace_back(program);
+        if (!find_program(program)) missing.emplace_back(program);
     }
     if (!missing.empty()) {
         return std::unexpected(fmt::format(

@@ -57,15 +57,6 @@ class NodeLock {
     int m_fd;
 };
 
-// Slurm's daemons live in /usr/sbin, which a BMC helper's PATH may lack.
-std::string slurm_program(std::string_view name) {
-    for (const char* dir : {"/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"}) {
-        const fs::path candidate = fs::path(dir) / name;
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    }
-    return std::string(name);
-}
-
 // Makes the next exec see a machine that booted just now: slurmctld accepts
 // a resumed node only if its boot time (now - uptime) is newer than the
 // resume request, and every slurmd on this host would otherwise share the
@@ -89,6 +80,15 @@ std::expected<void, std::string> enter_fresh_boot_time() {
 }
 
 }  // namespace
+
+// Slurm's daemons live in /usr/sbin, which a BMC helper's PATH may lack.
+std::optional<std::string> find_program(std::string_view name) {
+    for (const char* dir : {"/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"}) {
+        const fs::path candidate = fs::path(dir) / name;
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    }
+    return std::nullopt;
+}
 
 std::string self_executable() {
     std::error_code error;
@@ -207,7 +207,7 @@ int Machine::run_boot(std::optional<Duration> requested_delay) const {
         fmt::print("{}: {}\n", m_node, fresh.error());
         return 1;
     }
-    const std::string slurmd = slurm_program("slurmd");
+    const std::string slurmd = find_program("slurmd").value_or("slurmd");
     const std::string conf = m_dir.slurm_conf().string();
     std::fflush(stdout);
     ::execl(slurmd.c_str(), slurmd.c_str(), "-D", "-N", m_node.c_str(), "-f", conf.c_str(), nullptr);

@@ -62,6 +62,9 @@ class Machine {
     std::string m_node;
 };
 
+/// Where a system program is installed (the sbin and bin directories), if it is.
+std::optional<std::string> find_program(std::string_view name);
+
 /// The path of the slumber binary itself, for helpers to call back into.
 std::string self_executable();
 
