@@ -61,6 +61,7 @@ for n in "${sizes[@]}"; do
 
   # slumber's own cost for one run of each (GNU time: peak RSS, CPU seconds).
   for action in ${BENCH_ACTIONS:-status}; do
+    [ $action = status ] || sh -c "$off_all"  # an `on` must find the nodes off
     /usr/bin/time -f "%M %U %S %e" -o "$work/time" sh -c "$(printf "$slumber_cmd" $action) >/dev/null"
     read -r rss user sys wall < <(tail -1 "$work/time")
     /usr/bin/time -f "%M %U %S %e" -o "$work/time" \
