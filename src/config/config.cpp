@@ -28,4 +28,16 @@ bool Config::excluded(std::string_view node) const {
     return std::find(slurm.exclude.begin(), slurm.exclude.end(), node) != slurm.exclude.end();
 }
 
+power::TargetSettings Config::settings_for(const PowerTarget& target) const {
+    power::TargetSettings settings{target.name, target.address, target.options, {}, {}, {}, target.policy};
+    if (target.credentials) {
+        if (const auto it = credentials.find(*target.credentials); it != credentials.end()) {
+            settings.username = it->second.username;
+            settings.password = it->second.password;
+            settings.k_g = it->second.k_g;
+        }
+    }
+    return settings;
+}
+
 }  // namespace slumber::config

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "power/catalog.hpp"
+#include "power/factory.hpp"
 #include "power/policy.hpp"
 #include "util/duration.hpp"
 #include "util/secret.hpp"
@@ -82,6 +83,8 @@ struct Config {
 
     [[nodiscard]] const PowerTarget* find(std::string_view name) const;
     [[nodiscard]] bool excluded(std::string_view node) const;
+    /// What the target's driver needs, its credentials file's account included.
+    [[nodiscard]] power::TargetSettings settings_for(const PowerTarget& target) const;
 };
 
 /// Reads, parses and checks a configuration file, and reads the credentials

@@ -20,6 +20,14 @@ enum Capability : std::uint32_t {
     kGuid = 1U << 0,          ///< guid(): the system's GUID, to catch crossed BMC addresses
     kPowerReading = 1U << 1,  ///< power_reading(): Watts drawn now
     kSensors = 1U << 2,       ///< sensors(): named readings (inlet temperature …)
+    kIdentity = 1U << 3,      ///< identity(): who made the BMC and what firmware it runs
+};
+
+/// What the management controller says it is, for inventories and `doctor`.
+struct Identity {
+    std::string manufacturer;  ///< a name, or an IANA enterprise number ("IANA 343")
+    std::string model;
+    std::string firmware;
 };
 
 struct SensorReading {
@@ -48,6 +56,7 @@ class Driver {
     virtual Result<std::vector<SensorReading>> sensors() {
         return fail(ErrorKind::unsupported, "no sensors from this driver");
     }
+    virtual Result<Identity> identity() { return fail(ErrorKind::unsupported, "no identity from this driver"); }
 };
 
 }  // namespace slumber::power

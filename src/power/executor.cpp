@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <atomic>
 #include <thread>
+
+#include "util/parallel.hpp"
 
 namespace slumber::power {
 namespace {
@@ -106,17 +106,8 @@ Outcome Executor::run_one(Action action, const Task& task, const ExecutorOptions
 
 std::vector<Outcome> Executor::run(Action action, std::span<const Task> tasks, const ExecutorOptions& options) {
     std::vector<Outcome> outcomes(tasks.size());
-    std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-        for (std::size_t i = next++; i < tasks.size(); i = next++) outcomes[i] = run_one(action, tasks[i], options);
-    };
-    const auto workers = std::min<std::size_t>(tasks.size(), static_cast<std::size_t>(std::max(1, options.fanout)));
-    {
-        std::vector<std::jthread> threads;
-        threads.reserve(workers > 0 ? workers - 1 : 0);
-        for (std::size_t i = 1; i < workers; ++i) threads.emplace_back(worker);
-        worker();  // the calling thread works too
-    }
+    util::parallel_for(tasks.size(), options.fanout,
+                       [&](std::size_t i) { outcomes[i] = run_one(action, tasks[i], options); });
     return outcomes;
 }
 

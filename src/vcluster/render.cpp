@@ -8,9 +8,13 @@ namespace {
 
 long long seconds(Duration d) { return std::chrono::duration_cast<std::chrono::seconds>(d).count(); }
 
-// ipmi_sim wants a GUID as 32 hex digits; each node gets its own, and its
-// last digits name the node so a crossed cable shows in `ipmitool mc guid`.
-std::string guid_for(int index, int subnet) { return fmt::format("5e1f0b3c{:08x}a1b2c3d4{:08x}", subnet, index + 1); }
+// ipmi_sim wants a GUID as 32 hex digits (the bytes on the wire); each node
+// gets its own, and its last digits name the node so a crossed cable shows in
+// `ipmitool mc guid`. Byte 7 carries version 4 and byte 8 the RFC 4122
+// variant, as in a real SMBIOS UUID, so that every tool decodes it alike.
+std::string guid_for(int index, int subnet) {
+    return fmt::format("5e1f0b3c{:04x}0040a1b2c3d4{:08x}", subnet, index + 1);
+}
 
 // A threshold sensor as IPMI describes it in a Full Sensor Record (SDR type
 // 01h, IPMI 2.0 table 43-1): reading = step × raw value.

@@ -178,6 +178,63 @@ TEST_F(PowerIpmi, OperatorAccountIsEnoughForPowerControl) {
     EXPECT_EQ(power({"on", "vnode003", "--wait"}, operator_config).out, "vnode003: on\n");
 }
 
+// The value after "NAME :" in ipmitool's "mc info" or "mc guid" listing.
+std::string ipmitool_field(const std::string& listing, const std::string& name) {
+    const auto at = listing.find(name);
+    if (at == std::string::npos) return "?";
+    const auto value = listing.find(": ", at) + 2;
+    return listing.substr(value, listing.find('\n', value) - value);
+}
+
+TEST_F(PowerIpmi, InfoAgreesWithIpmitoolAndFollowsThePower) {
+    ASSERT_EQ(power({"off", "vnode003", "--wait"}).exit_code, 0);
+    // ipmi_sim polls its sensor files once a second.
+    nlohmann::json info;
+    EXPECT_TRUE(cluster->wait_for(
+        [&] {
+            info = power_json({"info", "vnode003"});
+            return info.size() == 1 && info[0]["watts"] == 8.0;
+        },
+        seconds{5}))
+        << info;
+    ASSERT_EQ(info.size(), 1U);
+    EXPECT_EQ(info[0]["state"], "off");
+    EXPECT_EQ(info[0]["sensors"], nlohmann::json::parse(R"([{"name": "Inlet Temp", "unit": "C", "value": 22.0},
+                                                            {"name": "Power", "unit": "W", "value": 8.0}])"));
+    auto guid = cluster->ipmitool(2, {"mc", "guid"});
+    ASSERT_TRUE(guid) << guid.error();
+    EXPECT_EQ(info[0]["guid"], ipmitool_field(*guid, "System GUID"));
+    auto mc = cluster->ipmitool(2, {"mc", "info"});
+    ASSERT_TRUE(mc) << mc.error();
+    EXPECT_EQ(info[0]["bmc"]["firmware"], ipmitool_field(*mc, "Firmware Revision"));
+    EXPECT_EQ(info[0]["bmc"]["manufacturer"], "IANA " + ipmitool_field(*mc, "Manufacturer ID"));
+
+    ASSERT_EQ(power({"on", "vnode003", "--wait"}).exit_code, 0);
+    EXPECT_TRUE(cluster->wait_for(
+        [&] {
+            info = power_json({"info", "vnode003"});
+            return info.size() == 1 && info[0]["watts"] == 180.0;
+        },
+        seconds{5}))
+        << info;
+    const vcluster::CommandResult text = power({"info", "vnode003"});
+    EXPECT_EQ(text.exit_code, 0);
+    EXPECT_NE(text.out.find("  draw:    180 W\n  sensors: Inlet Temp 26 C, Power 180 W\n"), std::string::npos)
+        << text.out;
+}
+
+TEST_F(PowerIpmi, InfoOnABrokenBmcSaysWhyAndAsksNothingMore) {
+    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode004", "bmc-password"}));
+    const auto info = power_json({"info", "vnode00[3-4]"});
+    const vcluster::CommandResult exit = power({"info", "vnode00[3-4]"});
+    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode004", "clear"}));
+    ASSERT_EQ(info.size(), 2U);
+    EXPECT_EQ(info[1]["state"]["error"]["kind"], "auth_failed") << info[1];
+    EXPECT_TRUE(info[1]["guid"].is_null()) << "no further logins after a wrong password";
+    EXPECT_TRUE(info[0]["guid"].is_string()) << info[0];
+    EXPECT_EQ(exit.exit_code, 1) << exit.out;
+}
+
 TEST_F(PowerIpmi, ExitCodesTellUsageConfigAndPartialFailureApart) {
     EXPECT_EQ(power({"status", "vnode[001-999]"}).exit_code, 2);
     EXPECT_NE(power({"status", "nosuch01"}).out.find("not in " + config() + ": nosuch01"), std::string::npos);

@@ -1,11 +1,12 @@
 #include "power/ipmi/ipmi_driver.hpp"
 
-#include <freeipmi/freeipmi.h>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <array>
-#include <cstring>
-#include <optional>
+
+#include "power/ipmi/sdr.hpp"
+#include "power/ipmi/session.hpp"
 
 namespace slumber::power::ipmi {
 
@@ -48,17 +49,6 @@ ErrorKind error_kind(int errnum) {
 
 namespace {
 
-struct Settings {
-    std::string host;  // with ":port" when not 623
-    std::string username;
-    util::Secret password;
-    util::Secret k_g;
-    std::uint8_t privilege = IPMI_PRIVILEGE_LEVEL_ADMIN;
-    std::uint8_t cipher_suite = 3;
-    unsigned workarounds = 0;
-    CallPolicy policy;
-};
-
 // The FreeIPMI workaround flags for IPMI 2.0 sessions, by their ipmipower -W
 // names; the IPMI 1.5-only ones have no effect on lanplus sessions.
 unsigned workaround_flag(std::string_view name) {
@@ -71,71 +61,6 @@ unsigned workaround_flag(std::string_view name) {
     if (name == "nochecksumcheck") return IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_NO_CHECKSUM_CHECK;
     return 0;
 }
-
-// One RMCP+ session: opened in the constructor, closed in the destructor.
-class Session {
-  public:
-    explicit Session(const Settings& settings) : m_ctx(ipmi_ctx_create()) {
-        if (m_ctx == nullptr) {
-            m_error = PowerError{ErrorKind::internal, "cannot create an IPMI context", {}};
-            return;
-        }
-        const auto timeout = static_cast<unsigned>(settings.policy.timeout.count());
-        // Retransmit several times within the call's timeout, as ipmipower does.
-        const unsigned retransmission = std::max(100U, timeout / 5);
-        const std::string password(settings.password.reveal());
-        const std::string k_g(settings.k_g.reveal());
-        const int opened =
-            ipmi_ctx_open_outofband_2_0(m_ctx, settings.host.c_str(), settings.username.c_str(), password.c_str(),
-                                        k_g.empty() ? nullptr : reinterpret_cast<const unsigned char*>(k_g.data()),
-                                        static_cast<unsigned>(k_g.size()), settings.privilege, settings.cipher_suite,
-                                        timeout, retransmission, settings.workarounds, IPMI_FLAGS_DEFAULT);
-        if (opened < 0) m_error = error("cannot open a session with " + settings.host);
-    }
-    ~Session() {
-        if (m_ctx == nullptr) return;
-        if (!m_error) ipmi_ctx_close(m_ctx);
-        ipmi_ctx_destroy(m_ctx);
-    }
-    Session(const Session&) = delete;
-    Session& operator=(const Session&) = delete;
-
-    [[nodiscard]] const std::optional<PowerError>& failed() const { return m_error; }
-    [[nodiscard]] ipmi_ctx_t ctx() const { return m_ctx; }
-
-    PowerError error(std::string what) const {
-        const int errnum = ipmi_ctx_errnum(m_ctx);
-        const char* said = ipmi_ctx_errormsg(m_ctx);
-        return PowerError{error_kind(errnum), std::move(what), said != nullptr ? said : ""};
-    }
-
-  private:
-    ipmi_ctx_t m_ctx;
-    std::optional<PowerError> m_error;
-};
-
-// A response object for one command, freed on scope exit.
-class Response {
-  public:
-    explicit Response(fiid_template_t tmpl) : m_obj(fiid_obj_create(tmpl)) {}
-    ~Response() {
-        if (m_obj != nullptr) fiid_obj_destroy(m_obj);
-    }
-    Response(const Response&) = delete;
-    Response& operator=(const Response&) = delete;
-    [[nodiscard]] fiid_obj_t get() const { return m_obj; }
-
-    Result<std::uint64_t> field(const char* name) const {
-        std::uint64_t value = 0;
-        if (m_obj == nullptr || fiid_obj_get(m_obj, name, &value) <= 0) {
-            return fail(ErrorKind::protocol, fmt::format("the answer has no {}", name));
-        }
-        return value;
-    }
-
-  private:
-    fiid_obj_t m_obj;
-};
 
 class IpmiDriver final : public Driver {
   public:
@@ -161,9 +86,14 @@ class IpmiDriver final : public Driver {
         return read_status(session);
     }
 
-    [[nodiscard]] std::uint32_t capabilities() const override { return kGuid; }
+    [[nodiscard]] std::uint32_t capabilities() const override {
+        return kGuid | kPowerReading | kSensors | kIdentity;
+    }
 
-    // As ipmitool prints it: IPMI sends the GUID least significant byte first.
+    // Formatted as SMBIOS (dmidecode, /sys/class/dmi/id/product_uuid) reads
+    // the same 16 bytes: first three fields little-endian, the rest in order.
+    // Most BMCs return the host's SMBIOS UUID bytes, so the node's own UUID
+    // and its BMC's GUID compare equal, and ipmitool prints the same text.
     Result<std::string> guid() override {
         Session session(m_settings);
         if (session.failed()) return std::unexpected(*session.failed());
@@ -175,12 +105,63 @@ class IpmiDriver final : public Driver {
         if (fiid_obj_get_data(response.get(), "guid", bytes.data(), bytes.size()) != 16) {
             return fail(ErrorKind::protocol, "the GUID is not 16 bytes");
         }
+        constexpr std::array<std::size_t, 16> kOrder{3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
         std::string text;
-        for (std::size_t i = 0; i < bytes.size(); ++i) {
+        for (std::size_t i = 0; i < kOrder.size(); ++i) {
             if (i == 4 || i == 6 || i == 8 || i == 10) text += '-';
-            text += fmt::format("{:02x}", bytes[bytes.size() - 1 - i]);
+            text += fmt::format("{:02x}", bytes[kOrder[i]]);
         }
         return text;
+    }
+
+    // Get Device ID, printed as ipmitool prints it ("1.05": minor in BCD).
+    Result<Identity> identity() override {
+        Session session(m_settings);
+        if (session.failed()) return std::unexpected(*session.failed());
+        Response response(tmpl_cmd_get_device_id_rs);
+        if (ipmi_cmd_get_device_id(session.ctx(), response.get()) < 0) {
+            return std::unexpected(session.error("Get Device ID failed"));
+        }
+        const auto manufacturer = response.field("manufacturer_id.id");
+        const auto product = response.field("product_id");
+        const auto major = response.field("firmware_revision1.major_revision");
+        const auto minor = response.field("firmware_revision2.minor_revision");
+        for (const auto* field : {&manufacturer, &product, &major, &minor}) {
+            if (!*field) return std::unexpected(field->error());
+        }
+        return Identity{fmt::format("IANA {}", *manufacturer), fmt::format("product {:#06x}", *product),
+                        fmt::format("{}.{:02x}", *major, *minor)};
+    }
+
+    Result<std::vector<SensorReading>> sensors() override {
+        Session session(m_settings);
+        if (session.failed()) return std::unexpected(*session.failed());
+        return read_sensors(session);
+    }
+
+    // DCMI's reading where the BMC has DCMI and measures; else the first
+    // sensor in Watts from its SDR (many BMCs have "PS1 Input Power" or so).
+    Result<double> power_reading() override {
+        Session session(m_settings);
+        if (session.failed()) return std::unexpected(*session.failed());
+        Response dcmi(tmpl_cmd_dcmi_get_power_reading_rs);
+        if (ipmi_cmd_dcmi_get_power_reading(session.ctx(), IPMI_DCMI_POWER_READING_MODE_SYSTEM_POWER_STATISTICS, 0,
+                                            dcmi.get()) >= 0) {
+            if (dcmi.field("power_reading_state.power_measurement").value_or(0) != 0) {
+                auto watts = dcmi.field("current_power");
+                if (!watts) return std::unexpected(watts.error());
+                return static_cast<double>(*watts);
+            }
+        } else if (!session.command_unsupported()) {
+            return std::unexpected(session.error("DCMI Get Power Reading failed"));
+        }
+        auto readings = read_sensors(session);
+        if (!readings) return std::unexpected(readings.error());
+        const auto watts = std::find_if(readings->begin(), readings->end(), [](const auto& r) { return r.unit == "W"; });
+        if (watts == readings->end()) {
+            return fail(ErrorKind::unsupported, "the BMC measures no power: no DCMI reading, no sensor in Watts");
+        }
+        return watts->value;
     }
 
   private:

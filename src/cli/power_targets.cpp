@@ -1,0 +1,60 @@
+#include "cli/power_targets.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "hostlist/hostlist.hpp"
+#include "power/factory.hpp"
+
+namespace slumber::cli {
+
+std::expected<PowerTargets, ExitCode> resolve_targets(const PowerOptions& options) {
+    if (options.fanout < 1) {
+        fmt::print(stderr, "slumber: --fanout {}: give at least 1\n", options.fanout);
+        return std::unexpected(ExitCode::usage);
+    }
+    auto names = hostlist::expand(options.targets);
+    if (!names) {
+        fmt::print(stderr, "slumber: {}\n", hostlist::describe(names.error(), options.targets));
+        return std::unexpected(ExitCode::usage);
+    }
+    auto loaded = config::load(options.file);
+    if (!loaded) {
+        for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));
+        return std::unexpected(ExitCode::config);
+    }
+    PowerTargets resolved{std::move(*loaded), {}, {}};
+    std::vector<std::string> unknown;
+    for (const std::string& name : *names) {
+        const config::PowerTarget* target = resolved.config.find(name);
+        if (target == nullptr) {
+            unknown.push_back(name);
+        } else if (std::find(resolved.targets.begin(), resolved.targets.end(), target) == resolved.targets.end()) {
+            resolved.targets.push_back(target);
+        }
+    }
+    if (!unknown.empty()) {
+        fmt::print(stderr, "slumber: not in {}: {}\n", resolved.config.file.string(),
+                   hostlist::compress(unknown, false).value_or("?"));
+        return std::unexpected(ExitCode::usage);
+    }
+    for (const config::PowerTarget* target : resolved.targets) {
+        resolved.drivers.push_back(power::make_driver(target->driver, resolved.config.settings_for(*target)));
+    }
+    return resolved;
+}
+
+void print_grouped(const std::vector<std::pair<std::string, std::string>>& lines) {
+    std::vector<std::pair<std::string, std::vector<std::string>>> groups;
+    for (const auto& [target, text] : lines) {
+        auto group = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == text; });
+        if (group == groups.end()) group = groups.insert(groups.end(), {text, {}});
+        group->second.push_back(target);
+    }
+    for (const auto& [text, members] : groups) {
+        fmt::print("{}: {}\n", hostlist::compress(members, true).value_or("?"), text);
+    }
+}
+
+}  // namespace slumber::cli

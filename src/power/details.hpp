@@ -1,0 +1,29 @@
+// Everything a target can tell about itself beyond its power state: who made
+// its BMC, its GUID, its power draw and sensors. For `slumber power info`,
+// inventories and `doctor`; each part is absent where the driver cannot
+// provide it and an error where the target would not.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "power/driver.hpp"
+
+namespace slumber::power {
+
+struct Details {
+    std::string target;
+    Result<PowerState> state;
+    std::optional<Result<Identity>> identity;
+    std::optional<Result<std::string>> guid;
+    std::optional<Result<double>> watts;
+    std::optional<Result<std::vector<SensorReading>>> sensors;
+};
+
+/// Asks the driver everything its capabilities promise. After an
+/// unreachable or authentication failure it asks nothing more (BMCs lock
+/// accounts; a silent BMC would cost a timeout per question).
+Details read_details(const std::string& target, Driver& driver);
+
+}  // namespace slumber::power
