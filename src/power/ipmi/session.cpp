@@ -14,8 +14,12 @@ Session::Session(const Settings& settings) : m_ctx(ipmi_ctx_create()) {
         return;
     }
     const auto timeout = static_cast<unsigned>(settings.policy.timeout.count());
-    // Retransmit several times within the call's timeout, as ipmipower does.
-    const unsigned retransmission = std::max(100U, timeout / 5);
+    // Retransmit once within the call's timeout. A BMC that is slow to carry
+    // out a chassis command (many at once) runs every retransmitted copy
+    // again; resending each second, as ipmipower does by default, doubles
+    // its load exactly when it is busiest (64 virtual BMCs: `on` took 13 s
+    // instead of 3.5 s).
+    const unsigned retransmission = std::max(100U, timeout / 2);
     const std::string password(settings.password.reveal());
     const std::string k_g(settings.k_g.reveal());
     const int opened =
