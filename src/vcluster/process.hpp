@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "util/command.hpp"
+
 namespace slumber::vcluster {
 
 /// A process as recorded: its PID and the kernel's start time for it (field
@@ -44,19 +46,10 @@ std::expected<void, std::string> write_record(const std::filesystem::path& file,
 std::optional<Process> read_record(const std::filesystem::path& file);
 std::optional<Process> describe(pid_t pid);
 
-struct CommandResult {
-    int exit_code = -1;  ///< -1 when it could not run or was killed by a signal
-    std::string out;
-    std::string err;
-};
-
-/// Runs a command to completion (standard input from /dev/null).
-CommandResult run_command(const std::vector<std::string>& argv);
-
-/// Runs a command to completion and returns its standard output; a non-zero
-/// exit is an error carrying its standard error (or output, if it wrote no
-/// error), without the final newline.
-std::expected<std::string, std::string> capture(const std::vector<std::string>& argv);
+// Commands run to completion: util/command.hpp, used here by name.
+using util::capture;
+using util::CommandResult;
+using util::run_command;
 
 /// Waits, polling, until `ready` returns true or `limit` passes.
 template <typename Ready>
