@@ -73,9 +73,24 @@ struct SlurmSettings {
     std::vector<std::string> exclude;  ///< expanded: never powered off
 };
 
+/// How the daemon and the hooks keep their records and pace their work.
+struct DaemonSettings {
+    /// The journal (journal.db) and the daemon's lock and socket live here.
+    std::filesystem::path state_dir = "/var/lib/slumber";
+    int max_booting = 0;         ///< nodes powering on at once; 0: no limit
+    int boots_per_minute = 0;    ///< power-ons started per minute; 0: no limit
+    int max_failures = 3;        ///< consecutive failed resumes before a node is drained
+    util::Duration reconcile_interval = std::chrono::seconds(30);
+
+    [[nodiscard]] std::filesystem::path journal() const { return state_dir / "journal.db"; }
+    [[nodiscard]] std::filesystem::path socket() const { return state_dir / "slumberd.sock"; }
+    [[nodiscard]] std::filesystem::path lock() const { return state_dir / "slumberd.lock"; }
+};
+
 struct Config {
     std::filesystem::path file;
     SlurmSettings slurm;
+    DaemonSettings daemon;
     std::vector<PowerTarget> nodes;
     std::vector<PowerTarget> devices;
     std::vector<Dependency> dependencies;

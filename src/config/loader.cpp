@@ -16,7 +16,7 @@ namespace {
 constexpr std::size_t kMaxConfigBytes = 4U << 20;
 
 using namespace std::string_view_literals;
-constexpr std::array kSections{"slurm"sv, "defaults"sv, "node"sv, "device"sv, "dependency"sv};
+constexpr std::array kSections{"slurm"sv, "daemon"sv, "defaults"sv, "node"sv, "device"sv, "dependency"sv};
 
 // [[node]], [[device]] and [[dependency]] are arrays of tables.
 const toml::array* table_array(const toml::table& root, std::string_view key, const std::string& file,
@@ -35,7 +35,7 @@ const toml::array* table_array(const toml::table& root, std::string_view key, co
 void reject_unknown_sections(const toml::table& root, const std::string& file, std::vector<ConfigError>& errors) {
     for (const auto& [key, node] : root) {
         if (std::find(kSections.begin(), kSections.end(), key.str()) != kSections.end()) continue;
-        std::string fix = fmt::format("sections are [slurm], [defaults], [[node]], [[device]] and [[dependency]]");
+        std::string fix = fmt::format("sections are [slurm], [daemon], [defaults], [[node]], [[device]] and [[dependency]]");
         if (auto near = util::closest_match(key.str(), kSections)) fix = fmt::format("did you mean \"{}\"?", *near);
         errors.push_back(
             ConfigError{file, line_of(node), std::string(key.str()), "unknown section or key", std::move(fix)});
@@ -84,6 +84,13 @@ std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text,
             read_slurm_section(*table, file_name, config.slurm, errors);
         } else {
             errors.push_back(ConfigError{file_name, line_of(*slurm), "slurm", "must be a table", "write [slurm]"});
+        }
+    }
+    if (const toml::node* daemon = root.get("daemon")) {
+        if (const auto* table = daemon->as_table()) {
+            read_daemon_section(*table, file_name, config.daemon, errors);
+        } else {
+            errors.push_back(ConfigError{file_name, line_of(*daemon), "daemon", "must be a table", "write [daemon]"});
         }
     }
     Defaults defaults;

@@ -178,6 +178,23 @@ void read_slurm_section(const toml::table& table, const std::string& file, Slurm
     reader.reject_unknown_keys();
 }
 
+void read_daemon_section(const toml::table& table, const std::string& file, DaemonSettings& out,
+                         std::vector<ConfigError>& errors) {
+    TableReader reader(table, "[daemon]", file, errors);
+    if (auto dir = read_absolute_path(reader, "state_dir")) out.state_dir = *dir;
+    if (auto booting = reader.integer("max_booting", 0, 100000)) out.max_booting = static_cast<int>(*booting);
+    if (auto rate = reader.integer("boots_per_minute", 0, 100000)) out.boots_per_minute = static_cast<int>(*rate);
+    if (auto failures = reader.integer("max_failures", 1, 100)) out.max_failures = static_cast<int>(*failures);
+    if (auto interval = reader.duration("reconcile_interval")) {
+        if (*interval < std::chrono::seconds(1)) {
+            reader.error("reconcile_interval", "is shorter than 1s", "give 1s or more; 30s is the default");
+        } else {
+            out.reconcile_interval = *interval;
+        }
+    }
+    reader.reject_unknown_keys();
+}
+
 Defaults read_defaults_section(const toml::table& table, const std::string& file, std::vector<ConfigError>& errors) {
     TableReader reader(table, "[defaults]", file, errors);
     Defaults defaults;

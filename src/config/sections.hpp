@@ -22,6 +22,8 @@ struct Defaults {
 
 void read_slurm_section(const toml::table& table, const std::string& file, SlurmSettings& out,
                         std::vector<ConfigError>& errors);
+void read_daemon_section(const toml::table& table, const std::string& file, DaemonSettings& out,
+                         std::vector<ConfigError>& errors);
 Defaults read_defaults_section(const toml::table& table, const std::string& file, std::vector<ConfigError>& errors);
 
 /// One [[node]] group becomes one PowerTarget per name.

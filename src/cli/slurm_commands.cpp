@@ -1,0 +1,145 @@
+// The commands Slurm and the admin run around power saving: the three hooks
+// (also reachable as slumber-suspend, slumber-resume, slumber-resume-fail),
+// the daemon, and the journal.
+#include <csignal>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/exit_code.hpp"
+#include "config/config.hpp"
+#include "daemon/carrier.hpp"
+#include "daemon/daemon.hpp"
+#include "daemon/hook.hpp"
+#include "hostlist/hostlist.hpp"
+#include "store/journal.hpp"
+#include "util/duration.hpp"
+
+namespace slumber::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void request_stop(int /*signal*/) { g_stop = true; }
+
+std::optional<config::Config> load_or_report(const std::string& file) {
+    auto loaded = config::load(file);
+    if (!loaded) {
+        for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));
+        return std::nullopt;
+    }
+    return std::move(*loaded);
+}
+
+struct JournalOptions {
+    std::string file{config::kDefaultPath};
+    std::string nodes;
+    std::string since = "1d";
+    bool json = false;
+};
+
+std::string local_time(store::TimeMs ms) {
+    const std::time_t seconds = ms / 1000;
+    std::tm tm{};
+    ::localtime_r(&seconds, &tm);
+    std::array<char, 32> text{};
+    std::strftime(text.data(), text.size(), "%Y-%m-%d %H:%M:%S", &tm);
+    return fmt::format("{}.{:03}", text.data(), ms % 1000);
+}
+
+int run_journal(const JournalOptions& options) {
+    const auto since = util::parse_duration(options.since);
+    if (!since) {
+        fmt::print(stderr, "slumber: --since {}: {}\n", options.since, since.error());
+        return to_int(ExitCode::usage);
+    }
+    std::vector<std::string> nodes;
+    if (!options.nodes.empty()) {
+        auto names = hostlist::expand(options.nodes);
+        if (!names) {
+            fmt::print(stderr, "slumber: {}\n", hostlist::describe(names.error(), options.nodes));
+            return to_int(ExitCode::usage);
+        }
+        nodes = std::move(*names);
+    }
+    const auto config = load_or_report(options.file);
+    if (!config) return to_int(ExitCode::config);
+    auto journal = store::Journal::open(config->daemon.journal());
+    if (!journal) {
+        fmt::print(stderr, "slumber: {}\n", journal.error());
+        return to_int(ExitCode::partial);
+    }
+    auto events = journal->events(nodes, daemon::wall_clock_ms() - since->count());
+    if (!events) {
+        fmt::print(stderr, "slumber: journal: {}\n", events.error());
+        return to_int(ExitCode::partial);
+    }
+    if (options.json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& event : *events) {
+            list.push_back({{"time_ms", event.time},
+                            {"node", event.node},
+                            {"request", event.request ? nlohmann::json(*event.request) : nlohmann::json(nullptr)},
+                            {"kind", event.kind},
+                            {"detail", event.detail}});
+        }
+        fmt::print("{}\n", list.dump(2));
+        return to_int(ExitCode::ok);
+    }
+    for (const auto& event : *events) {
+        fmt::print("{}  {:<9} {:<13} {}\n", local_time(event.time), event.node.empty() ? "-" : event.node, event.kind,
+                   event.detail);
+    }
+    return to_int(ExitCode::ok);
+}
+
+void add_hook(CLI::App& app, Outcome& outcome, daemon::Hook hook, const char* help) {
+    struct HookOptions {
+        std::string file{config::kDefaultPath};
+        std::string nodes;
+    };
+    auto options = std::make_shared<HookOptions>();
+    auto* command = app.add_subcommand(std::string(daemon::to_string(hook)), help);
+    command->add_option("nodes", options->nodes, "the hostlist Slurm passes")->required();
+    command->add_option("-c,--config", options->file, "configuration file")->capture_default_str();
+    command->callback([options, &outcome, hook] {
+        const auto config = load_or_report(options->file);
+        outcome.exit_code = config ? daemon::run_hook(hook, options->nodes, *config) : to_int(ExitCode::config);
+    });
+}
+
+}  // namespace
+
+void add_slurm_commands(CLI::App& app, Outcome& outcome) {
+    add_hook(app, outcome, daemon::Hook::suspend, "Slurm's SuspendProgram: power these nodes off");
+    add_hook(app, outcome, daemon::Hook::resume, "Slurm's ResumeProgram: power these nodes on");
+    add_hook(app, outcome, daemon::Hook::resume_fail, "Slurm's ResumeFailProgram: these nodes missed ResumeTimeout");
+
+    auto daemon_file = std::make_shared<std::string>(config::kDefaultPath);
+    auto* daemon_command = app.add_subcommand("daemon", "Run slumberd: carry out requests, follow boots, recover");
+    daemon_command->add_option("-c,--config", *daemon_file, "configuration file")->capture_default_str();
+    daemon_command->callback([daemon_file, &outcome] {
+        const auto config = load_or_report(*daemon_file);
+        if (!config) {
+            outcome.exit_code = to_int(ExitCode::config);
+            return;
+        }
+        std::signal(SIGTERM, request_stop);
+        std::signal(SIGINT, request_stop);
+        outcome.exit_code = daemon::run_daemon(*config, g_stop);
+    });
+
+    auto options = std::make_shared<JournalOptions>();
+    auto* journal = app.add_subcommand("journal", "What slumber was asked, what it did and why");
+    journal->add_option("nodes", options->nodes, "only these nodes (hostlist)");
+    journal->add_option("-c,--config", options->file, "configuration file")->capture_default_str();
+    journal->add_option("--since", options->since, "how far back")->capture_default_str();
+    journal->add_flag("--json", options->json, "one JSON object per event");
+    journal->callback([options, &outcome] { outcome.exit_code = run_journal(*options); });
+}
+
+}  // namespace slumber::cli

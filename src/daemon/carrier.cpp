@@ -1,0 +1,141 @@
+#include "daemon/carrier.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <unordered_map>
+
+#include "power/executor.hpp"
+#include "power/factory.hpp"
+
+namespace slumber::daemon {
+namespace {
+
+// How long a power change may take to show in the BMC's status.
+constexpr auto kConfirmWithin = std::chrono::seconds(30);
+
+const char* event_kind(power::Action action) {
+    switch (action) {
+        case power::Action::on:
+            return "power-on";
+        case power::Action::off:
+            return "power-off";
+        case power::Action::soft:
+            return "shutdown";
+        case power::Action::cycle:
+            return "power-cycle";
+        case power::Action::status:
+            return "status";
+    }
+    return "?";
+}
+
+}  // namespace
+
+store::TimeMs wall_clock_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+Carrier::Carrier(const config::Config& config, store::Journal& journal, const slurm::Scontrol& slurm, std::string who,
+                 Now now)
+    : m_config(config), m_journal(journal), m_slurm(slurm), m_who(std::move(who)), m_now(std::move(now)) {}
+
+void Carrier::refuse(const store::Request& request, const std::string& why) {
+    (void)m_journal.finish(request.id, false, "refused: " + why, m_now());
+    (void)m_journal.record({0, m_now(), request.node, request.id, "refused",
+                            fmt::format("{} refused by the {}: {}", power::to_string(request.action), m_who, why)});
+}
+
+std::expected<int, std::string> Carrier::run_pending() {
+    auto requests = m_journal.take_pending();
+    if (!requests) return std::unexpected("journal: " + requests.error());
+    if (requests->empty()) return 0;
+
+    // Slurm's view decides whether a node may go off; without it, none may.
+    std::unordered_map<std::string, slurm::NodeState> slurm_view;
+    std::string slurm_error;
+    if (auto nodes = m_slurm.nodes()) {
+        for (auto& node : *nodes) slurm_view.emplace(node.name, std::move(node));
+    } else {
+        slurm_error = nodes.error();
+    }
+
+    std::map<power::Action, std::vector<const store::Request*>> by_action;
+    for (const store::Request& request : *requests) {
+        const bool powers_off = request.action == power::Action::off || request.action == power::Action::soft;
+        if (m_config.find(request.node) == nullptr) {
+            refuse(request, fmt::format("not in {}", m_config.file.string()));
+        } else if (m_config.excluded(request.node)) {
+            refuse(request, "excluded in [slurm] exclude");
+        } else if (powers_off && !slurm_error.empty()) {
+            refuse(request, "cannot tell whether it runs a job: " + slurm_error);
+        } else if (const auto it = slurm_view.find(request.node);
+                   powers_off && it != slurm_view.end() && it->second.running_jobs()) {
+            refuse(request, fmt::format("Slurm shows it running a job ({})", it->second.state_text()));
+        } else {
+            by_action[request.action].push_back(&request);
+        }
+    }
+
+    for (const auto& [action, list] : by_action) {
+        std::vector<std::unique_ptr<power::Driver>> drivers;
+        std::vector<power::Task> tasks;
+        std::vector<const store::Request*> carried;
+        for (const store::Request* request : list) {
+            const config::PowerTarget& target = *m_config.find(request->node);
+            auto driver = power::make_driver(target.driver, m_config.settings_for(target));
+            if (!driver) {
+                refuse(*request, power::describe(driver.error()));
+                continue;
+            }
+            tasks.push_back({request->node, driver->get(), target.policy});
+            carried.push_back(request);
+            drivers.push_back(std::move(*driver));
+        }
+        if (action == power::Action::on) {
+            for (const store::Request* request : carried) (void)m_journal.boot_started(request->node, m_now());
+        }
+        power::Executor executor;
+        const auto outcomes = executor.run(action, tasks, {.fanout = 64, .wait = kConfirmWithin});
+        for (std::size_t i = 0; i < outcomes.size(); ++i) {
+            const power::Outcome& outcome = outcomes[i];
+            const std::string said = outcome.result ? std::string(power::to_string(*outcome.result))
+                                                    : "error: " + power::describe(outcome.result.error());
+            (void)m_journal.finish(carried[i]->id, outcome.result.has_value(), said, m_now());
+            (void)m_journal.record({0, m_now(), outcome.target, carried[i]->id, event_kind(action),
+                                    fmt::format("{} by the {} for {}: {} after {} attempt(s), {} ms",
+                                                power::to_string(action), m_who, carried[i]->source, said,
+                                                outcome.attempts, outcome.elapsed.count())});
+        }
+    }
+    return static_cast<int>(requests->size());
+}
+
+std::expected<void, std::string> Carrier::observe_registrations(const std::vector<slurm::NodeState>& nodes) {
+    std::vector<std::string> names;
+    for (const auto& node : nodes) names.push_back(node.name);
+    auto boots = m_journal.boots(names);
+    if (!boots) return std::unexpected("journal: " + boots.error());
+    std::unordered_map<std::string, store::Boot> latest;
+    for (auto& boot : *boots) latest[boot.node] = std::move(boot);
+    for (const slurm::NodeState& node : nodes) {
+        const auto it = latest.find(node.name);
+        if (it == latest.end() || it->second.registered) continue;
+        const store::Boot& boot = it->second;
+        // Slurm compares whole seconds; a boot time in the power-on's second counts.
+        const bool fresh = node.boot_time && *node.boot_time * 1000 >= boot.powered_on - 1000;
+        if (!fresh || node.powering_up() || node.powered_down() || !node.responding()) continue;
+        const store::TimeMs now = m_now();
+        (void)m_journal.boot_registered(node.name, now);
+        (void)m_journal.record({0, now, node.name, std::nullopt, "registered",
+                                fmt::format("slurmd registered {:.1f} s after power-on ({})",
+                                            static_cast<double>(now - boot.powered_on) / 1000.0,
+                                            node.state_text())});
+    }
+    return {};
+}
+
+}  // namespace slumber::daemon

@@ -1,0 +1,44 @@
+// Carries out the journal's pending requests: checks each against Slurm's
+// view and the configuration (never power off a node running a job, never
+// touch an excluded node), switches the nodes through their drivers, confirms
+// the change, and journals every outcome. The daemon runs it on each wake-up;
+// a hook runs it itself when no daemon is there.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "config/config.hpp"
+#include "slurm/scontrol.hpp"
+#include "store/journal.hpp"
+
+namespace slumber::daemon {
+
+/// The journal's clock: Unix milliseconds, injected so that tests control it.
+using Now = std::function<store::TimeMs()>;
+store::TimeMs wall_clock_ms();
+
+class Carrier {
+  public:
+    /// `who` names the carrier in the journal ("daemon", "hook").
+    Carrier(const config::Config& config, store::Journal& journal, const slurm::Scontrol& slurm, std::string who,
+            Now now = wall_clock_ms);
+
+    /// Takes every pending request and carries it out; returns how many.
+    std::expected<int, std::string> run_pending();
+
+    /// Journals the registration of nodes that were powered on and now show
+    /// in Slurm as up with a boot time after the power-on.
+    std::expected<void, std::string> observe_registrations(const std::vector<slurm::NodeState>& nodes);
+
+  private:
+    void refuse(const store::Request& request, const std::string& why);
+
+    const config::Config& m_config;
+    store::Journal& m_journal;
+    const slurm::Scontrol& m_slurm;
+    std::string m_who;
+    Now m_now;
+};
+
+}  // namespace slumber::daemon

@@ -1,0 +1,97 @@
+#include "daemon/daemon.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "daemon/carrier.hpp"
+#include "daemon/wake.hpp"
+#include "store/journal.hpp"
+
+namespace slumber::daemon {
+namespace {
+
+// Held for the daemon's life: a second daemon on the same state directory
+// would carry out every request twice.
+class DaemonLock {
+  public:
+    explicit DaemonLock(const std::filesystem::path& file)
+        : m_fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640)) {}
+    ~DaemonLock() {
+        if (m_fd >= 0) ::close(m_fd);
+    }
+    DaemonLock(const DaemonLock&) = delete;
+    DaemonLock& operator=(const DaemonLock&) = delete;
+    [[nodiscard]] bool acquire() const { return m_fd >= 0 && ::flock(m_fd, LOCK_EX | LOCK_NB) == 0; }
+
+  private:
+    int m_fd;
+};
+
+void log(const std::string& line) {
+    fmt::print(stderr, "slumberd: {}\n", line);
+    std::fflush(stderr);
+}
+
+}  // namespace
+
+int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
+    auto journal = store::Journal::open(config.daemon.journal());
+    if (!journal) {
+        log(journal.error());
+        return 1;
+    }
+    const DaemonLock lock(config.daemon.lock());
+    if (!lock.acquire()) {
+        log(fmt::format("another daemon holds {}", config.daemon.lock().string()));
+        return 1;
+    }
+    auto socket = WakeSocket::bind(config.daemon.socket());
+    if (!socket) {
+        log(socket.error());
+        return 1;
+    }
+    // A daemon killed in the middle of a request left it running: do it again
+    // (every action is idempotent).
+    if (auto requeued = journal->requeue_running(); requeued && *requeued > 0) {
+        log(fmt::format("{} request(s) left running by the last daemon: carrying them out again", *requeued));
+        (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "restart",
+                               fmt::format("{} request(s) left running are carried out again", *requeued)});
+    }
+    (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "daemon-start",
+                           fmt::format("slumberd started (pid {})", ::getpid())});
+    log(fmt::format("listening on {}, journal {}", config.daemon.socket().string(),
+                    config.daemon.journal().string()));
+
+    const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
+    Carrier carrier(config, *journal, scontrol, "daemon");
+    auto next_look = std::chrono::steady_clock::now();
+    while (!stop) {
+        if (auto carried = carrier.run_pending(); !carried) {
+            log(carried.error());
+        } else if (*carried > 0) {
+            log(fmt::format("carried out {} request(s)", *carried));
+        }
+        // Registrations are seen by polling Slurm; every few seconds is
+        // enough to time a boot that takes minutes.
+        if (std::chrono::steady_clock::now() >= next_look) {
+            if (auto nodes = scontrol.nodes()) {
+                if (auto seen = carrier.observe_registrations(*nodes); !seen) log(seen.error());
+            } else {
+                log(nodes.error());
+            }
+            next_look = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        }
+        socket->wait(std::chrono::milliseconds(500));
+    }
+    (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "daemon-stop", "slumberd stopped"});
+    log("stopped");
+    return 0;
+}
+
+}  // namespace slumber::daemon

@@ -1,0 +1,15 @@
+// slumberd: carries out the requests the hooks journal, follows each boot
+// until slurmd registers, and picks up whatever a killed predecessor left
+// running. One per state directory, held by a lock.
+#pragma once
+
+#include <atomic>
+
+#include "config/config.hpp"
+
+namespace slumber::daemon {
+
+/// Runs until `stop` becomes true (SIGTERM, SIGINT). Exit code.
+int run_daemon(const config::Config& config, const std::atomic<bool>& stop);
+
+}  // namespace slumber::daemon

@@ -1,0 +1,46 @@
+// Slurm's view of its nodes, parsed from `scontrol --oneliner show node`:
+// the base state, the power-saving flags, the reason and the boot time.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace slumber::slurm {
+
+struct NodeState {
+    std::string name;
+    std::string base;  ///< IDLE, ALLOCATED, MIXED, DOWN, FUTURE, UNKNOWN, ERROR
+    std::vector<std::string> flags;  ///< POWERED_DOWN, POWERING_UP, DRAIN, NOT_RESPONDING …
+    std::string reason;              ///< without Slurm's " [user@time]" suffix
+    std::optional<std::int64_t> boot_time;  ///< Unix seconds, as slurmd reported it
+    int cpus_allocated = 0;
+
+    [[nodiscard]] bool has(std::string_view flag) const;
+    /// Slurm shows jobs on it (or finishing there): it must never be powered off.
+    [[nodiscard]] bool running_jobs() const;
+    [[nodiscard]] bool powered_down() const { return has("POWERED_DOWN"); }
+    [[nodiscard]] bool powering_up() const { return has("POWERING_UP"); }
+    [[nodiscard]] bool responding() const { return !has("NOT_RESPONDING"); }
+    /// "IDLE+POWERED_DOWN", as scontrol writes it.
+    [[nodiscard]] std::string state_text() const;
+};
+
+struct ParseError {
+    int line = 0;
+    std::string message;
+};
+
+/// Every node in the output; a line that is not a node record is an error
+/// naming its line, and nothing is returned then (a half-read cluster view
+/// would make the daemon act on nodes it cannot see).
+std::expected<std::vector<NodeState>, ParseError> parse_show_node(std::string_view text);
+
+/// "2026-11-25T22:49:19" (local time, as slurmctld prints it) to Unix
+/// seconds; nothing for "None", "Unknown" or garbage.
+std::optional<std::int64_t> parse_slurm_time(std::string_view text);
+
+}  // namespace slumber::slurm

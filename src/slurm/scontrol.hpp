@@ -1,0 +1,32 @@
+// The Slurm adapter's hands: reads node state and asks slurmctld for state
+// changes through scontrol, so that Slurm's own rules apply to every change.
+#pragma once
+
+#include <expected>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "slurm/node_state.hpp"
+
+namespace slumber::slurm {
+
+class Scontrol {
+  public:
+    /// scontrol from `bin_dir`, talking to the cluster of `conf`.
+    Scontrol(std::filesystem::path bin_dir, std::filesystem::path conf)
+        : m_program((bin_dir / "scontrol").string()), m_conf(std::move(conf)) {}
+
+    [[nodiscard]] std::expected<std::vector<NodeState>, std::string> nodes() const;
+    /// `scontrol update NodeName=HOSTLIST State=STATE [Reason=…]`: RESUME,
+    /// POWER_DOWN, POWER_UP, DRAIN, UNDRAIN. Arguments go to scontrol as
+    /// they are, never through a shell.
+    [[nodiscard]] std::expected<void, std::string> update(const std::string& hostlist, const std::string& state,
+                                                          const std::string& reason = {}) const;
+
+  private:
+    std::string m_program;
+    std::filesystem::path m_conf;
+};
+
+}  // namespace slumber::slurm

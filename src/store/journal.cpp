@@ -1,0 +1,272 @@
+#include "store/journal.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <system_error>
+#include <unordered_set>
+
+namespace slumber::store {
+namespace {
+
+constexpr std::string_view kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS requests (
+  id INTEGER PRIMARY KEY,
+  batch INTEGER NOT NULL,
+  node TEXT NOT NULL,
+  action TEXT NOT NULL,
+  source TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending',
+  outcome TEXT NOT NULL DEFAULT '',
+  finished_ms INTEGER
+);
+CREATE INDEX IF NOT EXISTS requests_open ON requests(state) WHERE state IN ('pending', 'running');
+CREATE INDEX IF NOT EXISTS requests_node ON requests(node, id);
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  node TEXT NOT NULL,
+  request INTEGER,
+  kind TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_time ON events(time_ms);
+CREATE TABLE IF NOT EXISTS boots (
+  id INTEGER PRIMARY KEY,
+  node TEXT NOT NULL,
+  powered_on_ms INTEGER NOT NULL,
+  registered_ms INTEGER
+);
+CREATE INDEX IF NOT EXISTS boots_node ON boots(node, id);
+)sql";
+
+constexpr std::array kStates{RequestState::pending, RequestState::running, RequestState::done, RequestState::failed,
+                             RequestState::superseded};
+constexpr std::array kActions{power::Action::on, power::Action::off, power::Action::soft, power::Action::cycle,
+                              power::Action::status};
+
+RequestState state_from(std::string_view text) {
+    for (RequestState state : kStates) {
+        if (to_string(state) == text) return state;
+    }
+    return RequestState::failed;
+}
+
+power::Action action_from(std::string_view text) {
+    for (power::Action action : kActions) {
+        if (power::to_string(action) == text) return action;
+    }
+    return power::Action::status;
+}
+
+constexpr std::string_view kRequestColumns = "id, batch, node, action, source, time_ms, state, outcome";
+
+Request request_from(const Statement& row) {
+    return Request{row.integer(0),
+                   row.integer(1),
+                   row.text(2),
+                   action_from(row.text(3)),
+                   row.text(4),
+                   row.integer(5),
+                   state_from(row.text(6)),
+                   row.text(7)};
+}
+
+bool wanted(const std::unordered_set<std::string>& filter, const std::string& node) {
+    return filter.empty() || filter.contains(node);
+}
+
+}  // namespace
+
+std::string_view to_string(RequestState state) {
+    switch (state) {
+        case RequestState::pending:
+            return "pending";
+        case RequestState::running:
+            return "running";
+        case RequestState::done:
+            return "done";
+        case RequestState::failed:
+            return "failed";
+        case RequestState::superseded:
+            return "superseded";
+    }
+    return "?";
+}
+
+DbResult<Journal> Journal::open(const std::filesystem::path& file) {
+    std::error_code error;
+    if (file.has_parent_path() && !std::filesystem::exists(file.parent_path(), error)) {
+        std::filesystem::create_directories(file.parent_path(), error);
+        if (error) return std::unexpected(fmt::format("cannot create {}: {}", file.parent_path().string(), error.message()));
+        std::filesystem::permissions(file.parent_path(), std::filesystem::perms(0750), error);
+    }
+    auto db = Database::open(file);
+    if (!db) return std::unexpected(db.error());
+    if (auto schema = db->exec(kSchema); !schema) {
+        return std::unexpected(fmt::format("{}: cannot create the journal's tables: {}", file.string(), schema.error()));
+    }
+    return Journal(std::move(*db));
+}
+
+DbResult<std::int64_t> Journal::add_requests(std::span<const std::string> nodes, power::Action action,
+                                              std::string_view source, TimeMs now, std::string_view note) {
+    auto transaction = Transaction::begin(*m_db);
+    if (!transaction) return std::unexpected(transaction.error());
+    auto supersede = m_db->prepare("UPDATE requests SET state = 'superseded', finished_ms = ?2 "
+                                   "WHERE node = ?1 AND state = 'pending'");
+    auto insert = m_db->prepare("INSERT INTO requests (batch, node, action, source, time_ms) VALUES (?, ?, ?, ?, ?)");
+    auto event = m_db->prepare("INSERT INTO events (time_ms, node, request, kind, detail) VALUES (?, ?, ?, ?, ?)");
+    if (!supersede || !insert || !event) {
+        return std::unexpected(!supersede ? supersede.error() : !insert ? insert.error() : event.error());
+    }
+    std::int64_t batch = 0;
+    const std::string detail = fmt::format("{} asked by {}{}{}", power::to_string(action), source,
+                                           note.empty() ? "" : ": ", note);
+    for (const std::string& node : nodes) {
+        if (auto done = supersede->bind(1, node).bind(2, now).run(); !done) return std::unexpected(done.error());
+        if (auto done = insert->bind(1, batch).bind(2, node).bind(3, power::to_string(action)).bind(4, source)
+                            .bind(5, now).run();
+            !done) {
+            return std::unexpected(done.error());
+        }
+        const std::int64_t id = m_db->last_insert_id();
+        if (batch == 0) {
+            // The batch is named after its first request.
+            batch = id;
+            auto fix = m_db->prepare("UPDATE requests SET batch = ? WHERE id = ?");
+            if (!fix) return std::unexpected(fix.error());
+            if (auto done = fix->bind(1, id).bind(2, id).run(); !done) return std::unexpected(done.error());
+        }
+        if (auto done = event->bind(1, now).bind(2, node).bind(3, id).bind(4, "requested").bind(5, detail).run();
+            !done) {
+            return std::unexpected(done.error());
+        }
+    }
+    if (auto committed = transaction->commit(); !committed) return std::unexpected(committed.error());
+    return batch;
+}
+
+DbResult<std::vector<Request>> Journal::take_pending(std::size_t limit) {
+    auto transaction = Transaction::begin(*m_db);
+    if (!transaction) return std::unexpected(transaction.error());
+    auto select = m_db->prepare(
+        fmt::format("SELECT {} FROM requests WHERE state = 'pending' ORDER BY id LIMIT ?", kRequestColumns));
+    if (!select) return std::unexpected(select.error());
+    select->bind(1, static_cast<std::int64_t>(limit));
+    std::vector<Request> taken;
+    for (;;) {
+        auto row = select->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        taken.push_back(request_from(*select));
+    }
+    auto mark = m_db->prepare("UPDATE requests SET state = 'running' WHERE id = ?");
+    if (!mark) return std::unexpected(mark.error());
+    for (Request& request : taken) {
+        if (auto done = mark->bind(1, request.id).run(); !done) return std::unexpected(done.error());
+        request.state = RequestState::running;
+    }
+    if (auto committed = transaction->commit(); !committed) return std::unexpected(committed.error());
+    return taken;
+}
+
+DbResult<int> Journal::requeue_running() {
+    if (auto done = m_db->exec("UPDATE requests SET state = 'pending' WHERE state = 'running'"); !done) {
+        return std::unexpected(done.error());
+    }
+    return m_db->changes();
+}
+
+DbResult<void> Journal::requeue(std::int64_t request) {
+    auto update = m_db->prepare("UPDATE requests SET state = 'pending' WHERE id = ? AND state = 'running'");
+    if (!update) return std::unexpected(update.error());
+    return update->bind(1, request).run();
+}
+
+DbResult<void> Journal::finish(std::int64_t request, bool ok, std::string_view outcome, TimeMs now) {
+    auto update = m_db->prepare("UPDATE requests SET state = ?, outcome = ?, finished_ms = ? WHERE id = ?");
+    if (!update) return std::unexpected(update.error());
+    return update->bind(1, ok ? "done" : "failed").bind(2, outcome).bind(3, now).bind(4, request).run();
+}
+
+DbResult<void> Journal::record(const Event& event) {
+    auto insert = m_db->prepare("INSERT INTO events (time_ms, node, request, kind, detail) VALUES (?, ?, ?, ?, ?)");
+    if (!insert) return std::unexpected(insert.error());
+    insert->bind(1, event.time).bind(2, event.node).bind(4, event.kind).bind(5, event.detail);
+    if (event.request) {
+        insert->bind(3, *event.request);
+    } else {
+        insert->bind(3, std::nullopt);
+    }
+    return insert->run();
+}
+
+DbResult<std::vector<Event>> Journal::events(std::span<const std::string> nodes, TimeMs since) const {
+    const std::unordered_set<std::string> filter(nodes.begin(), nodes.end());
+    auto select = m_db->prepare(
+        "SELECT id, time_ms, node, request, kind, detail FROM events WHERE time_ms >= ? ORDER BY id");
+    if (!select) return std::unexpected(select.error());
+    select->bind(1, since);
+    std::vector<Event> found;
+    for (;;) {
+        auto row = select->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        Event event{select->integer(0), select->integer(1), select->text(2), std::nullopt, select->text(4),
+                    select->text(5)};
+        if (!select->is_null(3)) event.request = select->integer(3);
+        if (wanted(filter, event.node) || event.node.empty()) found.push_back(std::move(event));
+    }
+    return found;
+}
+
+DbResult<std::vector<Request>> Journal::requests(std::span<const std::string> nodes, TimeMs since) const {
+    const std::unordered_set<std::string> filter(nodes.begin(), nodes.end());
+    auto select =
+        m_db->prepare(fmt::format("SELECT {} FROM requests WHERE time_ms >= ? ORDER BY id", kRequestColumns));
+    if (!select) return std::unexpected(select.error());
+    select->bind(1, since);
+    std::vector<Request> found;
+    for (;;) {
+        auto row = select->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        Request request = request_from(*select);
+        if (wanted(filter, request.node)) found.push_back(std::move(request));
+    }
+    return found;
+}
+
+DbResult<void> Journal::boot_started(std::string_view node, TimeMs powered_on) {
+    auto insert = m_db->prepare("INSERT INTO boots (node, powered_on_ms) VALUES (?, ?)");
+    if (!insert) return std::unexpected(insert.error());
+    return insert->bind(1, node).bind(2, powered_on).run();
+}
+
+DbResult<void> Journal::boot_registered(std::string_view node, TimeMs registered) {
+    auto update = m_db->prepare(
+        "UPDATE boots SET registered_ms = ?2 WHERE id = "
+        "(SELECT MAX(id) FROM boots WHERE node = ?1) AND registered_ms IS NULL");
+    if (!update) return std::unexpected(update.error());
+    return update->bind(1, node).bind(2, registered).run();
+}
+
+DbResult<std::vector<Boot>> Journal::boots(std::span<const std::string> nodes) const {
+    const std::unordered_set<std::string> filter(nodes.begin(), nodes.end());
+    auto select = m_db->prepare("SELECT node, powered_on_ms, registered_ms FROM boots ORDER BY id");
+    if (!select) return std::unexpected(select.error());
+    std::vector<Boot> found;
+    for (;;) {
+        auto row = select->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        Boot boot{select->text(0), select->integer(1), std::nullopt};
+        if (!select->is_null(2)) boot.registered = select->integer(2);
+        if (wanted(filter, boot.node)) found.push_back(std::move(boot));
+    }
+    return found;
+}
+
+}  // namespace slumber::store

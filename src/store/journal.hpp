@@ -1,0 +1,93 @@
+// The journal: every power request (from Slurm's hooks, the CLI or the
+// daemon's own recovery), what was done about it, and every event on a node,
+// in one SQLite file shared by the hooks and the daemon. A request is written
+// before anyone acts on it, so a crash at any moment loses nothing: whoever
+// starts next finds it pending or running and carries it out.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "power/driver.hpp"
+#include "store/sqlite.hpp"
+
+namespace slumber::store {
+
+/// Milliseconds since the Unix epoch: the journal's time, chosen by the
+/// caller (the daemon's clock), never read here.
+using TimeMs = std::int64_t;
+
+enum class RequestState { pending, running, done, failed, superseded };
+std::string_view to_string(RequestState state);
+
+/// One node's part of a request: what to do to it.
+struct Request {
+    std::int64_t id = 0;
+    std::int64_t batch = 0;  ///< the hook call or command it came with
+    std::string node;
+    power::Action action = power::Action::status;
+    std::string source;  ///< "slurm-resume", "slurm-suspend", "cli", "recovery" …
+    TimeMs time = 0;
+    RequestState state = RequestState::pending;
+    std::string outcome;  ///< "ok", or the error in words
+};
+
+/// What happened to a node, and why.
+struct Event {
+    std::int64_t id = 0;
+    TimeMs time = 0;
+    std::string node;  ///< empty for the cluster as a whole
+    std::optional<std::int64_t> request;
+    std::string kind;    ///< "requested", "power-on", "confirmed", "registered", "refused", "failed" …
+    std::string detail;  ///< the words for a person: cause and outcome
+};
+
+/// A power-on and, once it came, the node's registration with Slurm.
+struct Boot {
+    std::string node;
+    TimeMs powered_on = 0;
+    std::optional<TimeMs> registered;
+};
+
+class Journal {
+  public:
+    /// Opens or creates the journal, making its directory (0750) if needed.
+    static DbResult<Journal> open(const std::filesystem::path& file);
+
+    /// Records a request for each node in one transaction, and an event per
+    /// node. Older pending requests for these nodes are superseded: Slurm's
+    /// latest word counts (a resume after a suspend that has not run yet).
+    DbResult<std::int64_t> add_requests(std::span<const std::string> nodes, power::Action action,
+                                        std::string_view source, TimeMs now, std::string_view note = {});
+    /// Pending requests, oldest first, marked running in the same transaction
+    /// so that two takers never get the same one.
+    DbResult<std::vector<Request>> take_pending(std::size_t limit = 100000);
+    /// After a restart: requests left running by a process that died go back
+    /// to pending. Returns how many.
+    DbResult<int> requeue_running();
+    /// Puts one running request back (its node must wait, e.g. for pacing).
+    DbResult<void> requeue(std::int64_t request);
+    DbResult<void> finish(std::int64_t request, bool ok, std::string_view outcome, TimeMs now);
+
+    DbResult<void> record(const Event& event);
+    /// Events, oldest first; for `nodes` only when not empty.
+    DbResult<std::vector<Event>> events(std::span<const std::string> nodes, TimeMs since) const;
+    DbResult<std::vector<Request>> requests(std::span<const std::string> nodes, TimeMs since) const;
+
+    DbResult<void> boot_started(std::string_view node, TimeMs powered_on);
+    /// Sets the registration time of the node's latest open boot.
+    DbResult<void> boot_registered(std::string_view node, TimeMs registered);
+    DbResult<std::vector<Boot>> boots(std::span<const std::string> nodes) const;
+
+  private:
+    explicit Journal(Database db) : m_db(std::make_unique<Database>(std::move(db))) {}
+    std::unique_ptr<Database> m_db;
+};
+
+}  // namespace slumber::store

@@ -1,0 +1,85 @@
+// A thin RAII layer over SQLite's C API: a connection and prepared statements
+// with typed binds and columns. Errors are values carrying SQLite's message.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace slumber::store {
+
+template <typename T>
+using DbResult = std::expected<T, std::string>;
+
+class Statement {
+  public:
+    Statement(sqlite3* db, sqlite3_stmt* stmt) : m_db(db), m_stmt(stmt) {}
+    ~Statement();
+    Statement(Statement&& other) noexcept : m_db(other.m_db), m_stmt(other.m_stmt) { other.m_stmt = nullptr; }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    Statement& operator=(Statement&&) = delete;
+
+    Statement& bind(int index, std::int64_t value);
+    Statement& bind(int index, std::string_view value);
+    Statement& bind(int index, std::nullopt_t);
+    /// true: a row is ready to read; false: done.
+    DbResult<bool> step();
+    /// Runs to completion, for statements that return no rows.
+    DbResult<void> run();
+    void reset();
+
+    [[nodiscard]] std::int64_t integer(int column) const;
+    [[nodiscard]] std::string text(int column) const;
+    [[nodiscard]] bool is_null(int column) const;
+
+  private:
+    sqlite3* m_db;
+    sqlite3_stmt* m_stmt;
+};
+
+class Database {
+  public:
+    /// Opens (creating) the file in WAL mode with a busy timeout, so that the
+    /// hooks and the daemon can write the same journal.
+    static DbResult<Database> open(const std::filesystem::path& file);
+    ~Database();
+    Database(Database&& other) noexcept : m_db(other.m_db) { other.m_db = nullptr; }
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+    Database& operator=(Database&&) = delete;
+
+    DbResult<Statement> prepare(std::string_view sql);
+    DbResult<void> exec(std::string_view sql);
+    [[nodiscard]] std::int64_t last_insert_id() const;
+    [[nodiscard]] int changes() const;
+
+  private:
+    explicit Database(sqlite3* db) : m_db(db) {}
+    sqlite3* m_db;
+};
+
+/// BEGIN IMMEDIATE … COMMIT, rolled back if not committed: a writer takes the
+/// lock up front, so two writers never deadlock half-way.
+class Transaction {
+  public:
+    static DbResult<Transaction> begin(Database& db);
+    ~Transaction();
+    Transaction(Transaction&& other) noexcept : m_db(other.m_db) { other.m_db = nullptr; }
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    Transaction& operator=(Transaction&&) = delete;
+    DbResult<void> commit();
+
+  private:
+    explicit Transaction(Database* db) : m_db(db) {}
+    Database* m_db;
+};
+
+}  // namespace slumber::store
