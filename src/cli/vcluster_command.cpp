@@ -25,6 +25,7 @@ struct VclusterOptions {
     std::string resume_timeout = "60s";
     std::string slurmd_timeout = "10s";
     bool json = false;
+    bool daemon = false;
     std::string nodes;
     std::string fault;
     std::string fault_value;
@@ -45,6 +46,7 @@ vc::RunDir run_dir(const VclusterOptions& options) {
 
 std::expected<vc::Spec, std::string> spec_from(const VclusterOptions& options) {
     vc::Spec spec = options.spec;
+    spec.daemon = options.daemon ? 1 : 0;
     for (auto [option, text, target] : {std::tuple{"--boot-delay", &options.boot_delay, &spec.boot_delay},
                                         {"--suspend-time", &options.suspend_time, &spec.suspend_time},
                                         {"--suspend-timeout", &options.suspend_timeout, &spec.suspend_timeout},
@@ -176,6 +178,9 @@ void add_vcluster_command(CLI::App& app, Outcome& outcome) {
     up->add_option("--slurmd-timeout", options->slurmd_timeout, "Slurm's SlurmdTimeout")->capture_default_str();
     up->add_option("--return-to-service", spec.return_to_service, "Slurm's ReturnToService (0, 1, 2)")
         ->capture_default_str();
+    up->add_option("--hooks", spec.hooks, "whose hooks Slurm calls: ipmitool (by hand, as sites do) or slumber")
+        ->capture_default_str();
+    up->add_flag("--daemon", options->daemon, "run slumber's daemon beside slurmctld (with --hooks slumber)");
     up->add_option("--suspend-program", spec.suspend_program, "SuspendProgram (default: ipmitool per node)");
     up->add_option("--resume-program", spec.resume_program, "ResumeProgram (default: ipmitool per node)");
     up->add_option("--resume-fail-program", spec.resume_fail_program, "ResumeFailProgram (default: log only)");

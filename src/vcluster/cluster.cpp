@@ -36,6 +36,24 @@ constexpr std::array kFaults{
 };
 
 fs::path slurmctld_record(const RunDir& dir) { return dir.pid_dir() / "slurmctld"; }
+fs::path daemon_record(const RunDir& dir) { return dir.pid_dir() / "slumberd"; }
+
+// slumber's daemon for this cluster, once Slurm is up; it logs to log/slumberd.log.
+std::expected<void, std::string> start_daemon(const RunDir& dir) {
+    auto daemon = spawn_detached({.argv = {self_executable(), "daemon", "--config", dir.slumber_conf().string()},
+                                  .log = dir.log_dir() / "slumberd.log",
+                                  .cgroup = std::nullopt});
+    if (!daemon) return std::unexpected(fmt::format("cannot start slumber daemon: {}", daemon.error()));
+    if (auto ok = write_record(daemon_record(dir), *daemon); !ok) return ok;
+    // Up once its socket exists; a daemon that exits at once says why in its log.
+    if (!wait_until([&] { return fs::exists(dir.slumber_state_dir() / "slumberd.sock") || !alive(*daemon); }, seconds{10},
+                    milliseconds{50}) ||
+        !alive(*daemon)) {
+        return std::unexpected(
+            fmt::format("slumber daemon did not start; see {}", (dir.log_dir() / "slumberd.log").string()));
+    }
+    return {};
+}
 
 // Paths end up in slurm.conf, ipmi_sim's quoted command and shell hooks.
 std::expected<void, std::string> check_run_dir(const RunDir& dir) {
@@ -199,6 +217,7 @@ std::expected<void, std::string> start_everything(const Spec& spec, const RunDir
         return std::unexpected(fmt::format("not every node registered with slurmctld within {} s; see {}/slurmd.*.log",
                                            std::chrono::duration_cast<seconds>(limit).count(), dir.log_dir().string()));
     }
+    if (spec.daemon != 0) return start_daemon(dir);
     return {};
 }
 
@@ -313,6 +332,11 @@ std::expected<bool, std::string> down(const RunDir& dir) {
     auto spec = load_running(dir);
     if (!spec) return std::unexpected(spec.error());
     bool stopped = false;
+    // The daemon before Slurm: it would take the nodes vanishing for faults.
+    if (auto daemon = read_record(daemon_record(dir)); daemon && alive(*daemon)) {
+        terminate(*daemon, seconds{10});
+        stopped = true;
+    }
     // slurmctld first: it saves its state and stops reacting to nodes vanishing.
     if (auto slurmctld = read_record(slurmctld_record(dir)); slurmctld && alive(*slurmctld)) {
         terminate(*slurmctld, seconds{10});

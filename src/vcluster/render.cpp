@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <vector>
 
+#include "vcluster/machine.hpp"
+
 namespace slumber::vcluster {
 namespace {
 
@@ -130,7 +132,7 @@ std::string render_slurm_conf(const Spec& spec, const RunDir& dir) {
         "SuspendProgram={hooks}/{suspend}\n"
         "ResumeProgram={hooks}/{resume}\n"
         "ResumeFailProgram={hooks}/{resume_fail}\n",
-        fmt::arg("port", spec.slurmctld_port), fmt::arg("state", dir.state_dir().string()), fmt::arg("root", root),
+        fmt::arg("port", spec.slurmctld_port), fmt::arg("state", dir.slumber_state_dir().string()), fmt::arg("root", root),
         fmt::arg("log", dir.log_dir().string()), fmt::arg("slurmd_timeout", seconds(spec.slurmd_timeout)),
         fmt::arg("rts", spec.return_to_service), fmt::arg("suspend_time", seconds(spec.suspend_time)),
         fmt::arg("suspend_timeout", seconds(spec.suspend_timeout)),
@@ -237,6 +239,9 @@ std::string render_slumber_conf(const Spec& spec, const RunDir& dir) {
         "[slurm]\n"
         "conf = \"{conf}\"\n"
         "\n"
+        "[daemon]\n"
+        "state_dir = \"{state}\"\n"
+        "\n"
         "[[node]]\n"
         "names = \"{names}\"\n"
         "driver = \"ipmi\"\n"
@@ -245,7 +250,8 @@ std::string render_slumber_conf(const Spec& spec, const RunDir& dir) {
         "{port}"
         "cipher_suite = 3\n"
         "workarounds = [\"opensesspriv\"]   # ipmi_sim needs it for IPMI 2.0 sessions\n",
-        fmt::arg("conf", dir.slurm_conf().string()), fmt::arg("names", spec.node_hostlist()), fmt::arg("bmc", bmc),
+        fmt::arg("conf", dir.slurm_conf().string()), fmt::arg("state", dir.slumber_state_dir().string()),
+        fmt::arg("names", spec.node_hostlist()), fmt::arg("bmc", bmc),
         fmt::arg("credentials", dir.credentials_file().string()), fmt::arg("port", port));
 }
 
@@ -274,6 +280,10 @@ std::string render_hook(const Spec& spec, const RunDir& dir, Hook hook) {
         "echo \"$(/bin/date '+%Y-%m-%dT%H:%M:%S') {name} $1\" >> {log}/hooks.log\n",
         fmt::arg("name", name), fmt::arg("root", dir.root.string()), fmt::arg("log", dir.log_dir().string()));
     if (!program.empty()) return out + fmt::format("exec {} \"$@\"\n", program);
+    if (spec.hooks == "slumber") {
+        return out + fmt::format("exec {} {} --config {} \"$1\"\n", self_executable(), name,
+                                 dir.slumber_conf().string());
+    }
     if (hook == Hook::resume_fail) return out;
     // What sites write by hand: ipmitool per node, in parallel. The password
     // comes from a file (-f), never the command line.

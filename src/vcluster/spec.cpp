@@ -25,6 +25,8 @@ void fields(Spec& spec, Visit&& visit) {
     visit("resume_timeout_ms", spec.resume_timeout);
     visit("slurmd_timeout_ms", spec.slurmd_timeout);
     visit("return_to_service", spec.return_to_service);
+    visit("hooks", spec.hooks);
+    visit("daemon", spec.daemon);
     visit("suspend_program", spec.suspend_program);
     visit("resume_program", spec.resume_program);
     visit("resume_fail_program", spec.resume_fail_program);
@@ -84,6 +86,10 @@ std::expected<void, std::string> validate(const Spec& spec) {
         if (value < std::chrono::seconds{1})
             return fail(fmt::format("{}: Slurm counts in seconds; give at least 1s", option));
     }
+    if (spec.hooks != "ipmitool" && spec.hooks != "slumber") {
+        return fail(fmt::format("--hooks {}: give ipmitool or slumber", spec.hooks));
+    }
+    if (spec.daemon != 0 && spec.hooks != "slumber") return fail("--daemon needs --hooks slumber");
     for (const auto& [option, path] : {std::pair{"--suspend-program", &spec.suspend_program},
                                        {"--resume-program", &spec.resume_program},
                                        {"--resume-fail-program", &spec.resume_fail_program}}) {

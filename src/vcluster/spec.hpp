@@ -27,7 +27,12 @@ struct Spec {
     Duration resume_timeout{60000};
     Duration slurmd_timeout{10000};  // how soon a silent node is "not responding"
     int return_to_service = 1;
-    std::string suspend_program;  // empty: the built-in ipmitool hooks
+    /// Whose hooks Slurm calls: "ipmitool" (what sites write by hand) or
+    /// "slumber" (slumber suspend/resume/resume-fail with this cluster's
+    /// slumber.toml). A program given below overrides either.
+    std::string hooks = "ipmitool";
+    int daemon = 0;               // 1: run `slumber daemon` beside slurmctld
+    std::string suspend_program;  // empty: the hooks above
     std::string resume_program;
     std::string resume_fail_program;
 
@@ -62,6 +67,8 @@ struct RunDir {
     [[nodiscard]] std::filesystem::path state_dir() const { return root / "slurmctld-state"; }
     [[nodiscard]] std::filesystem::path log_dir() const { return root / "log"; }
     [[nodiscard]] std::filesystem::path hooks_dir() const { return root / "hooks"; }
+    /// slumber's journal and daemon socket ([daemon] state_dir of slumber.toml).
+    [[nodiscard]] std::filesystem::path slumber_state_dir() const { return root / "slumber-state"; }
     [[nodiscard]] std::filesystem::path pid_dir() const { return root / "pids"; }
     [[nodiscard]] std::filesystem::path node_dir(std::string_view node) const { return root / "nodes" / node; }
     [[nodiscard]] std::filesystem::path bmc_dir(std::string_view node) const { return root / "bmcs.d" / node; }

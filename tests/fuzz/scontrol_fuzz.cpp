@@ -1,0 +1,20 @@
+// scontrol's output is external input: any bytes must parse or be refused
+// with a line number, never crash.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "slurm/node_state.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string_view text(reinterpret_cast<const char*>(data), size);
+    auto nodes = slumber::slurm::parse_show_node(text);
+    if (nodes) {
+        for (const auto& node : *nodes) {
+            if (node.name.empty() || node.base.empty()) __builtin_trap();
+        }
+    } else if (nodes.error().line < 1) {
+        __builtin_trap();
+    }
+    return 0;
+}

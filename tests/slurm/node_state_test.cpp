@@ -1,0 +1,87 @@
+// scontrol --oneliner show node, as Slurm 22.05 prints it, parsed into typed
+// node states.
+#include <gtest/gtest.h>
+
+#include "slurm/node_state.hpp"
+
+namespace slumber::slurm {
+namespace {
+
+// Real lines from the virtual cluster's slurmctld, shortened only where noted.
+constexpr std::string_view kIdle =
+    "NodeName=vnode001 Arch=x86_64 CoresPerSocket=1  CPUAlloc=0 CPUEfctv=2 CPUTot=2 CPULoad=23.44 "
+    "AvailableFeatures=(null) ActiveFeatures=(null) Gres=(null) NodeAddr=127.0.0.1 NodeHostName=localhost "
+    "Port=29001 Version=22.05.8 OS=Linux 6.18.44-fc-v782 #1 SMP PREEMPT_DYNAMIC @0  RealMemory=1000 AllocMem=0 "
+    "FreeMem=22320 Sockets=2 Boards=1 State=IDLE ThreadsPerCore=1 TmpDisk=0 Weight=1 Owner=N/A MCS_label=N/A "
+    "Partitions=batch  BootTime=2026-11-25T22:49:19 SlurmdStartTime=2026-11-25T22:49:20 "
+    "LastBusyTime=2026-11-25T22:49:20 CfgTRES=cpu=2,mem=1000M,billing=2 AllocTRES= CapWatts=n/a CurrentWatts=0 "
+    "AveWatts=0 ExtSensorsJoules=n/s ExtSensorsWatts=0 ExtSensorsTemp=n/s";
+constexpr std::string_view kResumeFailed =
+    "NodeName=vnode002 CPUAlloc=0 CPUTot=2 State=DOWN+POWERED_DOWN BootTime=None "
+    "Reason=ResumeTimeout reached [slurm@2026-11-25T22:50:01]";
+constexpr std::string_view kBusy =
+    "NodeName=vnode003 CPUAlloc=2 State=ALLOCATED+POWERING_UP BootTime=2026-11-25T22:49:19 "
+    "Reason=Node unexpectedly rebooted boot_time=1764111000 last response=1764110990 [slurm@2026-11-25T22:51:00]";
+
+TEST(NodeState, ReadsAnIdleNodeWithSpacesInItsOsField) {
+    auto nodes = parse_show_node(kIdle);
+    ASSERT_TRUE(nodes) << nodes.error().message;
+    ASSERT_EQ(nodes->size(), 1U);
+    const NodeState& node = nodes->front();
+    EXPECT_EQ(node.name, "vnode001");
+    EXPECT_EQ(node.base, "IDLE");
+    EXPECT_TRUE(node.flags.empty());
+    EXPECT_EQ(node.boot_time, parse_slurm_time("2026-11-25T22:49:19"));
+    EXPECT_TRUE(node.boot_time.has_value());
+    EXPECT_FALSE(node.running_jobs());
+    EXPECT_TRUE(node.responding());
+}
+
+TEST(NodeState, ReadsFlagsAndAReasonWithoutItsSuffix) {
+    auto nodes = parse_show_node(std::string(kResumeFailed) + "\n" + std::string(kBusy) + "\n");
+    ASSERT_TRUE(nodes) << nodes.error().message;
+    ASSERT_EQ(nodes->size(), 2U);
+    EXPECT_EQ((*nodes)[0].base, "DOWN");
+    EXPECT_TRUE((*nodes)[0].powered_down());
+    EXPECT_EQ((*nodes)[0].reason, "ResumeTimeout reached");
+    EXPECT_FALSE((*nodes)[0].boot_time.has_value()) << "BootTime=None";
+    EXPECT_EQ((*nodes)[0].state_text(), "DOWN+POWERED_DOWN");
+    // A reason may itself contain '=': it runs to the end of the line.
+    EXPECT_EQ((*nodes)[1].reason, "Node unexpectedly rebooted boot_time=1764111000 last response=1764110990");
+    EXPECT_TRUE((*nodes)[1].running_jobs());
+    EXPECT_TRUE((*nodes)[1].powering_up());
+}
+
+TEST(NodeState, NotRespondingMarksAndCompletingJobsCount) {
+    auto nodes = parse_show_node("NodeName=n1 State=IDLE*+NOT_RESPONDING CPUAlloc=0\n"
+                                 "NodeName=n2 State=IDLE+COMPLETING CPUAlloc=0\n");
+    ASSERT_TRUE(nodes) << nodes.error().message;
+    EXPECT_EQ((*nodes)[0].base, "IDLE");
+    EXPECT_FALSE((*nodes)[0].responding());
+    EXPECT_TRUE((*nodes)[1].running_jobs()) << "a completing job still has processes there";
+}
+
+TEST(NodeState, GarbageIsAnErrorNamingItsLine) {
+    auto bad = parse_show_node(std::string(kIdle) + "\nslurm_load_node error: Unable to contact slurm controller\n");
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().line, 2);
+    EXPECT_NE(bad.error().message.find("slurm_load_node"), std::string::npos) << bad.error().message;
+    EXPECT_FALSE(parse_show_node("NodeName=n1 CPUAlloc=0\n")) << "no State=";
+    EXPECT_FALSE(parse_show_node("State=IDLE\n")) << "no NodeName=";
+    auto empty = parse_show_node("No nodes in the system\n");
+    ASSERT_TRUE(empty);
+    EXPECT_TRUE(empty->empty());
+}
+
+TEST(NodeState, SlurmTimes) {
+    EXPECT_FALSE(parse_slurm_time("None"));
+    EXPECT_FALSE(parse_slurm_time("Unknown"));
+    EXPECT_FALSE(parse_slurm_time("2026-11-25T22:49:19x"));
+    const auto earlier = parse_slurm_time("2026-11-25T22:49:19");
+    const auto later = parse_slurm_time("2026-11-25T22:50:20");
+    ASSERT_TRUE(earlier && later);
+    EXPECT_EQ(*later - *earlier, 61);
+}
+
+}  // namespace
+}  // namespace slumber::slurm

@@ -1,0 +1,129 @@
+// The journal on a real SQLite file: requests survive a reopen (a crash),
+// are taken once, superseded by a newer word for the same node, and boots
+// are timed.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "store/journal.hpp"
+
+namespace slumber::store {
+namespace {
+
+class JournalTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        m_dir = std::filesystem::temp_directory_path() /
+                ("slumber-journal-" + std::to_string(::getpid()) + "-" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::remove_all(m_dir);
+    }
+    void TearDown() override { std::filesystem::remove_all(m_dir); }
+    [[nodiscard]] std::filesystem::path file() const { return m_dir / "state" / "journal.db"; }
+
+    std::filesystem::path m_dir;
+};
+
+const std::vector<std::string> kNodes{"n1", "n2", "n3"};
+
+TEST_F(JournalTest, RequestsSurviveAReopenAndAreTakenOnce) {
+    {
+        auto journal = Journal::open(file());
+        ASSERT_TRUE(journal) << journal.error();
+        auto batch = journal->add_requests(kNodes, power::Action::on, "slurm-resume", 1000);
+        ASSERT_TRUE(batch) << batch.error();
+    }
+    auto journal = Journal::open(file());
+    ASSERT_TRUE(journal) << journal.error();
+    auto taken = journal->take_pending();
+    ASSERT_TRUE(taken) << taken.error();
+    ASSERT_EQ(taken->size(), 3U);
+    EXPECT_EQ((*taken)[0].node, "n1");
+    EXPECT_EQ((*taken)[0].action, power::Action::on);
+    EXPECT_EQ((*taken)[0].source, "slurm-resume");
+    EXPECT_EQ((*taken)[0].batch, (*taken)[2].batch);
+    EXPECT_TRUE(journal->take_pending()->empty()) << "taken once";
+
+    // A taker that dies leaves them running; the next start puts them back.
+    EXPECT_EQ(journal->requeue_running().value_or(-1), 3);
+    EXPECT_EQ(journal->take_pending()->size(), 3U);
+    ASSERT_TRUE(journal->finish((*taken)[0].id, true, "on", 2000));
+    ASSERT_TRUE(journal->finish((*taken)[1].id, false, "error: authentication failed", 2000));
+    auto all = journal->requests({}, 0);
+    ASSERT_TRUE(all);
+    EXPECT_EQ((*all)[0].state, RequestState::done);
+    EXPECT_EQ((*all)[1].state, RequestState::failed);
+    EXPECT_EQ((*all)[1].outcome, "error: authentication failed");
+    EXPECT_EQ((*all)[2].state, RequestState::running);
+}
+
+TEST_F(JournalTest, TheLatestWordForANodeSupersedesAPendingOne) {
+    auto journal = Journal::open(file());
+    ASSERT_TRUE(journal);
+    ASSERT_TRUE(journal->add_requests(kNodes, power::Action::off, "slurm-suspend", 1000));
+    const std::vector<std::string> n2{"n2"};
+    ASSERT_TRUE(journal->add_requests(n2, power::Action::on, "slurm-resume", 1500));
+    auto taken = journal->take_pending();
+    ASSERT_TRUE(taken);
+    ASSERT_EQ(taken->size(), 3U);
+    EXPECT_EQ((*taken)[0].node, "n1");
+    EXPECT_EQ((*taken)[1].node, "n3");
+    EXPECT_EQ((*taken)[2].node, "n2");
+    EXPECT_EQ((*taken)[2].action, power::Action::on) << "the job that arrived meanwhile wins";
+    auto history = journal->requests(n2, 0);
+    ASSERT_TRUE(history);
+    ASSERT_EQ(history->size(), 2U);
+    EXPECT_EQ((*history)[0].state, RequestState::superseded);
+}
+
+TEST_F(JournalTest, EventsAndBootsByNode) {
+    auto journal = Journal::open(file());
+    ASSERT_TRUE(journal);
+    ASSERT_TRUE(journal->add_requests(kNodes, power::Action::on, "cli", 1000));
+    ASSERT_TRUE(journal->record({0, 1200, "", std::nullopt, "daemon-start", "slumberd started"}));
+    const std::vector<std::string> n3{"n3"};
+    auto events = journal->events(n3, 0);
+    ASSERT_TRUE(events);
+    ASSERT_EQ(events->size(), 2U) << "n3's request and the cluster-wide event";
+    EXPECT_EQ((*events)[0].kind, "requested");
+    EXPECT_EQ((*events)[0].detail, "on asked by cli");
+    EXPECT_EQ(journal->events(n3, 1100)->size(), 1U);
+
+    ASSERT_TRUE(journal->boot_started("n1", 2000));
+    ASSERT_TRUE(journal->boot_registered("n1", 47000));
+    ASSERT_TRUE(journal->boot_started("n1", 90000));
+    ASSERT_TRUE(journal->boot_registered("n2", 50000)) << "no open boot: nothing to do";
+    auto boots = journal->boots({});
+    ASSERT_TRUE(boots);
+    ASSERT_EQ(boots->size(), 2U);
+    EXPECT_EQ((*boots)[0].registered, 47000);
+    EXPECT_FALSE((*boots)[1].registered.has_value());
+}
+
+TEST_F(JournalTest, TwoWritersAtOnceLoseNothing) {
+    auto first = Journal::open(file());
+    ASSERT_TRUE(first);
+    auto writer = [this](std::string prefix) {
+        auto journal = Journal::open(file());
+        ASSERT_TRUE(journal);
+        for (int i = 0; i < 50; ++i) {
+            const std::vector<std::string> node{prefix + std::to_string(i)};
+            ASSERT_TRUE(journal->add_requests(node, power::Action::on, "test", i));
+        }
+    };
+    std::jthread a(writer, "a");
+    std::jthread b(writer, "b");
+    a.join();
+    b.join();
+    EXPECT_EQ(first->take_pending()->size(), 100U);
+}
+
+TEST_F(JournalTest, AnUnwritableDirectoryIsAClearError) {
+    auto journal = Journal::open("/proc/slumber/journal.db");
+    ASSERT_FALSE(journal);
+    EXPECT_NE(journal.error().find("/proc/slumber"), std::string::npos) << journal.error();
+}
+
+}  // namespace
+}  // namespace slumber::store
