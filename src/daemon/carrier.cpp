@@ -5,6 +5,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <unordered_map>
 
 #include "power/executor.hpp"
@@ -95,21 +96,25 @@ std::expected<int, std::string> Carrier::run_pending() {
             carried.push_back(request);
             drivers.push_back(std::move(*driver));
         }
-        if (action == power::Action::on) {
-            for (const store::Request* request : carried) (void)m_journal.boot_started(request->node, m_now());
-        }
-        power::Executor executor;
-        const auto outcomes = executor.run(action, tasks, {.fanout = 64, .wait = kConfirmWithin});
-        for (std::size_t i = 0; i < outcomes.size(); ++i) {
-            const power::Outcome& outcome = outcomes[i];
+        // Journaled as each target finishes, so that a daemon killed while a
+        // slow BMC holds one node has already recorded the others.
+        std::mutex journal_lock;
+        auto journal_outcome = [&](std::size_t i, const power::Outcome& outcome) {
+            const std::lock_guard guard(journal_lock);
+            const store::TimeMs now = m_now();
             const std::string said = outcome.result ? std::string(power::to_string(*outcome.result))
                                                     : "error: " + power::describe(outcome.result.error());
-            (void)m_journal.finish(carried[i]->id, outcome.result.has_value(), said, m_now());
-            (void)m_journal.record({0, m_now(), outcome.target, carried[i]->id, event_kind(action),
+            if (action == power::Action::on && outcome.result) {
+                (void)m_journal.boot_started(outcome.target, now - outcome.elapsed.count());
+            }
+            (void)m_journal.finish(carried[i]->id, outcome.result.has_value(), said, now);
+            (void)m_journal.record({0, now, outcome.target, carried[i]->id, event_kind(action),
                                     fmt::format("{} by the {} for {}: {} after {} attempt(s), {} ms",
                                                 power::to_string(action), m_who, carried[i]->source, said,
                                                 outcome.attempts, outcome.elapsed.count())});
-        }
+        };
+        power::Executor executor;
+        executor.run(action, tasks, {.fanout = 64, .wait = kConfirmWithin, .on_outcome = journal_outcome});
     }
     return static_cast<int>(requests->size());
 }

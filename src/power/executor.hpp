@@ -4,6 +4,7 @@
 // target's failure never affects another's.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,6 +40,10 @@ struct ExecutorOptions {
     /// command return before the power changes), for at most this long.
     std::chrono::milliseconds wait{0};
     std::chrono::milliseconds poll_interval = std::chrono::seconds(1);
+    /// Called with each task's index and outcome as soon as it is known, from
+    /// the worker thread that ran it: a slow target does not hold back the
+    /// news of the fast ones.
+    std::function<void(std::size_t, const Outcome&)> on_outcome{};
 };
 
 class Executor {

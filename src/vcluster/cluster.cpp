@@ -46,8 +46,8 @@ std::expected<void, std::string> start_daemon(const RunDir& dir) {
     if (!daemon) return std::unexpected(fmt::format("cannot start slumber daemon: {}", daemon.error()));
     if (auto ok = write_record(daemon_record(dir), *daemon); !ok) return ok;
     // Up once its socket exists; a daemon that exits at once says why in its log.
-    if (!wait_until([&] { return fs::exists(dir.slumber_state_dir() / "slumberd.sock") || !alive(*daemon); }, seconds{10},
-                    milliseconds{50}) ||
+    if (!wait_until([&] { return fs::exists(dir.slumber_state_dir() / "slumberd.sock") || !alive(*daemon); },
+                    seconds{10}, milliseconds{50}) ||
         !alive(*daemon)) {
         return std::unexpected(
             fmt::format("slumber daemon did not start; see {}", (dir.log_dir() / "slumberd.log").string()));
@@ -137,8 +137,8 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
     if (!cgroup) return std::unexpected(cgroup.error());
     std::error_code error;
     // A fresh cluster each time: no job or node state from an earlier run.
-    for (const fs::path& stale : {dir.state_dir(), dir.root / "spool", dir.root / "nodes", dir.root / "bmcs.d",
-                                  dir.log_dir(), dir.pid_dir(), dir.hooks_dir()}) {
+    for (const fs::path& stale : {dir.state_dir(), dir.slumber_state_dir(), dir.root / "spool", dir.root / "nodes",
+                                  dir.root / "bmcs.d", dir.log_dir(), dir.pid_dir(), dir.hooks_dir()}) {
         fs::remove_all(stale, error);
         if (error) return std::unexpected(fmt::format("cannot clear {}: {}", stale.string(), error.message()));
     }

@@ -132,7 +132,7 @@ std::string render_slurm_conf(const Spec& spec, const RunDir& dir) {
         "SuspendProgram={hooks}/{suspend}\n"
         "ResumeProgram={hooks}/{resume}\n"
         "ResumeFailProgram={hooks}/{resume_fail}\n",
-        fmt::arg("port", spec.slurmctld_port), fmt::arg("state", dir.slumber_state_dir().string()), fmt::arg("root", root),
+        fmt::arg("port", spec.slurmctld_port), fmt::arg("state", dir.state_dir().string()), fmt::arg("root", root),
         fmt::arg("log", dir.log_dir().string()), fmt::arg("slurmd_timeout", seconds(spec.slurmd_timeout)),
         fmt::arg("rts", spec.return_to_service), fmt::arg("suspend_time", seconds(spec.suspend_time)),
         fmt::arg("suspend_timeout", seconds(spec.suspend_timeout)),

@@ -87,6 +87,18 @@ std::string TestCluster::state(int index) const {
     return out ? trimmed(*out) : "error: " + out.error();
 }
 
+std::string TestCluster::job_state(const std::string& job) const {
+    auto out = run({"squeue", "--noheader", "--jobs", job, "--states", "all", "--format=%T"});
+    std::string state = out ? trimmed(*out) : "";
+    if (state.empty()) {  // left squeue: ask for the record slurmctld keeps for MinJobAge
+        if (auto show = run({"scontrol", "show", "job", job})) {
+            const auto at = show->find("JobState=");
+            if (at != std::string::npos) state = show->substr(at + 9, show->find(' ', at) - at - 9);
+        }
+    }
+    return state;
+}
+
 std::string TestCluster::field(int index, std::string_view key) const {
     auto out = run({"scontrol", "show", "node", node(index)});
     if (!out) return "error: " + out.error();

@@ -50,6 +50,8 @@ class TestCluster {
     [[nodiscard]] std::string state(int index) const;
     /// A field of `scontrol show node` (State, BootTime, Reason …).
     [[nodiscard]] std::string field(int index, std::string_view key) const;
+    /// A job's state (PENDING, RUNNING, COMPLETED …), also after it left squeue.
+    [[nodiscard]] std::string job_state(const std::string& job) const;
     /// Whether the node's slurmd process runs (checked in /proc).
     [[nodiscard]] bool slurmd_running(int index) const;
 

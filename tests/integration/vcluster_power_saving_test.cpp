@@ -46,20 +46,6 @@ class VclusterPowerSaving : public ::testing::Test {
         auto out = cluster->ipmitool(index, {"chassis", "power", "status"});
         return out && *out == fmt::format("Chassis Power is {}\n", power);
     }
-    static std::string job_state(const std::string& job) {
-        auto out = cluster->run({"squeue", "--noheader", "--jobs", job, "--states", "all", "--format=%T"});
-        std::string state = out ? *out : "";
-        if (state.empty()) {  // left squeue: ask for the record slurmctld keeps for MinJobAge
-            auto show = cluster->run({"scontrol", "show", "job", job});
-            if (show) {
-                const auto at = show->find("JobState=");
-                if (at != std::string::npos) state = show->substr(at + 9, show->find(' ', at) - at - 9);
-            }
-        }
-        while (!state.empty() && state.back() == '\n') state.pop_back();
-        return state;
-    }
-
     static inline std::unique_ptr<TestCluster> cluster;
 };
 
@@ -82,10 +68,10 @@ TEST_F(VclusterPowerSaving, TwoFullCyclesOfSleepWakeRunSleep) {
         const bool completed = cluster->wait_for(
             [&] {
                 saw_powering_up = saw_powering_up || states().find('#') != std::string::npos;
-                return job_state(id) == "COMPLETED";
+                return cluster->job_state(id) == "COMPLETED";
             },
             seconds{120});
-        ASSERT_TRUE(completed) << "job " << id << " is " << job_state(id) << "; nodes " << states();
+        ASSERT_TRUE(completed) << "job " << id << " is " << cluster->job_state(id) << "; nodes " << states();
         EXPECT_TRUE(saw_powering_up) << "Slurm showed the nodes powering up (#)";
         EXPECT_TRUE(all([](int i) { return bmc_says(i, "on"); }));
     }

@@ -148,6 +148,28 @@ TEST(Executor, OneTargetsFailureLeavesTheOthersAlone) {
     }
 }
 
+TEST(Executor, EachOutcomeIsReportedOnceAsItIsKnown) {
+    FakeClock clock;
+    std::vector<ScriptedDriver> drivers(6);
+    drivers[4].action_results = {fail(ErrorKind::auth_failed, "wrong password")};
+    std::vector<Task> tasks;
+    for (std::size_t i = 0; i < drivers.size(); ++i) tasks.push_back(task("n" + std::to_string(i), drivers[i]));
+    std::mutex lock;
+    std::vector<std::string> reported(drivers.size());
+    int calls = 0;
+    Executor executor(clock);
+    const auto outcomes = executor.run(Action::on, tasks,
+                                       ExecutorOptions{.fanout = 3, .on_outcome = [&](std::size_t i, const Outcome& o) {
+                                                           const std::lock_guard guard(lock);
+                                                           ++calls;
+                                                           reported[i] = o.target + (o.result ? ":ok" : ":failed");
+                                                       }});
+    EXPECT_EQ(calls, 6);
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        EXPECT_EQ(reported[i], outcomes[i].target + (i == 4 ? ":failed" : ":ok"));
+    }
+}
+
 TEST(Executor, FanOutBoundsTheCallsInFlight) {
     FakeClock clock;
     std::vector<ScriptedDriver> drivers(40);

@@ -72,10 +72,16 @@ TEST(VclusterSpec, SavedSpecLoadsBackTheSame) {
     auto broken = load(dir);
     ASSERT_FALSE(broken);
     EXPECT_NE(broken.error().find(dir.spec_file().string()), std::string::npos) << broken.error();
+    // A run directory from an older slumber: fields added since take defaults.
     std::ofstream(dir.spec_file()) << "nodes = 3\n";
+    auto older = load(dir);
+    ASSERT_TRUE(older) << older.error();
+    EXPECT_EQ(older->nodes, 3);
+    EXPECT_EQ(older->hooks, "ipmitool");
+    std::ofstream(dir.spec_file()) << "name_prefix = \"n\"\n";
     auto partial = load(dir);
     ASSERT_FALSE(partial);
-    EXPECT_NE(partial.error().find("no name_prefix"), std::string::npos) << partial.error();
+    EXPECT_NE(partial.error().find("no nodes"), std::string::npos) << partial.error();
     std::filesystem::remove_all(dir.root);
 }
 

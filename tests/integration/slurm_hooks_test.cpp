@@ -1,0 +1,181 @@
+// slumber's hooks and daemon in charge of Slurm's power saving on the virtual
+// cluster: real slurmctld and slurmd, real ipmi_sim BMCs, real SQLite. What
+// slumber did is asserted from Slurm's own state, the BMCs and the journal.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fmt/format.h>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "test_cluster.hpp"
+#include "vcluster/process.hpp"
+
+namespace slumber::testing {
+namespace {
+
+using std::chrono::seconds;
+
+class SlurmHooks : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        cluster = std::make_unique<TestCluster>(ClusterOptions{"slurm-hooks",
+                                                               16,
+                                                               27700,
+                                                               {"--hooks", "slumber", "--daemon", "--suspend-time",
+                                                                "10s", "--suspend-timeout", "5s", "--resume-timeout",
+                                                                "90s"}});
+    }
+    static void TearDownTestSuite() { cluster.reset(); }
+    void SetUp() override {
+        if (::geteuid() != 0) GTEST_SKIP() << "the virtual cluster needs root";
+        ASSERT_TRUE(cluster->ready()) << cluster->failure();
+    }
+
+    static std::string config() { return cluster->dir() + "/slumber.toml"; }
+    static std::string daemon_record() { return cluster->dir() + "/pids/slumberd"; }
+
+    static nlohmann::json journal() {
+        auto out = cluster->run({SLUMBER_BINARY, "journal", "--json", "--since", "1h", "-c", config()});
+        if (!out) return nlohmann::json::array();
+        auto parsed = nlohmann::json::parse(*out, nullptr, false);
+        return parsed.is_discarded() ? nlohmann::json::array() : parsed;
+    }
+    // Events of `kind` for `node` (any node when empty) whose detail has `text`.
+    static int events(const std::string& node, const std::string& kind, const std::string& text = {}) {
+        int count = 0;
+        for (const auto& event : journal()) {
+            const bool match = (node.empty() || event["node"] == node) && event["kind"] == kind &&
+                               event["detail"].get<std::string>().find(text) != std::string::npos;
+            count += match ? 1 : 0;
+        }
+        return count;
+    }
+    static bool all(const std::function<bool(int)>& holds) {
+        for (int i = 0; i < cluster->nodes(); ++i) {
+            if (!holds(i)) return false;
+        }
+        return true;
+    }
+    static std::string states() {
+        std::string out;
+        for (int i = 0; i < cluster->nodes(); ++i) out += cluster->node(i) + "=" + cluster->state(i) + " ";
+        return out;
+    }
+    static bool all_asleep() {
+        return cluster->wait_for([] { return all([](int i) { return cluster->state(i) == "idle~"; }); }, seconds{90});
+    }
+    static bool bmc_says(int index, std::string_view power) {
+        auto out = cluster->ipmitool(index, {"chassis", "power", "status"});
+        return out && *out == fmt::format("Chassis Power is {}\n", power);
+    }
+    static std::string submit(const std::string& nodes, const std::string& command) {
+        auto job = cluster->run(
+            {"sbatch", "--parsable", "--nodelist", nodes, "--output", "/dev/null", "--wrap", command});
+        return job ? job->substr(0, job->find_first_of(";\n")) : "error: " + job.error();
+    }
+    static bool daemon_running() {
+        auto daemon = vcluster::read_record(daemon_record());
+        return daemon && vcluster::alive(*daemon);
+    }
+    // A daemon recorded where `vcluster down` finds and stops it.
+    static void start_daemon() {
+        auto daemon = vcluster::spawn_detached({.argv = {SLUMBER_BINARY, "daemon", "--config", config()},
+                                                .log = cluster->dir() + "/log/slumberd.log",
+                                                .cgroup = std::nullopt});
+        ASSERT_TRUE(daemon) << daemon.error();
+        ASSERT_TRUE(vcluster::write_record(daemon_record(), *daemon));
+        ASSERT_TRUE(cluster->wait_for(
+            [] { return std::filesystem::exists(cluster->dir() + "/slumber-state/slumberd.sock"); }, seconds{10}));
+    }
+    static void stop_daemon() {
+        if (auto daemon = vcluster::read_record(daemon_record())) vcluster::terminate(*daemon, seconds{10});
+    }
+
+    static inline std::unique_ptr<TestCluster> cluster;
+};
+
+TEST_F(SlurmHooks, TheDaemonPutsIdleNodesToSleepAndWakesThemForAJob) {
+    ASSERT_TRUE(daemon_running());
+    ASSERT_TRUE(all_asleep()) << states();
+    for (int i = 0; i < cluster->nodes(); ++i) {
+        EXPECT_TRUE(bmc_says(i, "off")) << cluster->node(i);
+        EXPECT_GE(events(cluster->node(i), "requested", "off asked by slurm-suspend"), 1) << cluster->node(i);
+        EXPECT_GE(events(cluster->node(i), "power-off", "off by the daemon for slurm-suspend: off"), 1);
+    }
+    const std::string job = submit("vnode[001-002]", "srun /bin/true");
+    ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{120}))
+        << "job " << job << " is " << cluster->job_state(job) << "; " << states();
+    for (int i = 0; i < 2; ++i) {
+        EXPECT_GE(events(cluster->node(i), "power-on", "on by the daemon for slurm-resume: on"), 1);
+        // The daemon saw slurmd register after the power-on: a boot time.
+        EXPECT_TRUE(cluster->wait_for([&] { return events(cluster->node(i), "registered") >= 1; }, seconds{10}))
+            << cluster->node(i);
+    }
+    EXPECT_EQ(events("vnode003", "power-on"), 0) << "only the job's nodes were woken";
+    EXPECT_TRUE(all_asleep()) << "and they sleep again: " << states();
+}
+
+TEST_F(SlurmHooks, ANodeRunningAJobIsNeverPoweredOffWhoeverAsks) {
+    const std::string job = submit("vnode003", "sleep 120");
+    ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "RUNNING"; }, seconds{120}))
+        << cluster->job_state(job) << "; " << states();
+    // An admin (or a confused script) calls the suspend hook by hand.
+    auto asked = cluster->run({SLUMBER_BINARY, "suspend", "vnode003", "-c", config()});
+    ASSERT_TRUE(asked) << asked.error();
+    EXPECT_TRUE(cluster->wait_for([] { return events("vnode003", "refused", "running a job") == 1; }, seconds{10}));
+    EXPECT_TRUE(bmc_says(2, "on"));
+    EXPECT_EQ(cluster->job_state(job), "RUNNING");
+    ASSERT_TRUE(cluster->run({"scancel", job}));
+}
+
+TEST_F(SlurmHooks, ResumeTwiceForTheSameNodeIsHarmless) {
+    ASSERT_TRUE(cluster->wait_for([] { return bmc_says(2, "on"); }, seconds{5}));
+    const int before = events("vnode003", "power-on");
+    for (int i = 0; i < 2; ++i) ASSERT_TRUE(cluster->run({SLUMBER_BINARY, "resume", "vnode003", "-c", config()}));
+    EXPECT_TRUE(cluster->wait_for([&] { return events("vnode003", "power-on", ": on after") == before + 2; },
+                                  seconds{20}));
+    EXPECT_TRUE(bmc_says(2, "on"));
+    EXPECT_NE(cluster->state(2).find("idle"), std::string::npos) << cluster->state(2);
+}
+
+TEST_F(SlurmHooks, ADaemonKilledMidResumeIsReplacedAndFinishesTheResume) {
+    ASSERT_TRUE(all_asleep()) << states();
+    // vnode001's BMC stops answering, so its power-on is in flight for a while.
+    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode001", "bmc-silent"}));
+    const std::string job = submit("vnode[001-002]", "srun /bin/true");
+    const int ons = events("vnode002", "power-on", "slurm-resume: on");
+    ASSERT_TRUE(
+        cluster->wait_for([&] { return events("vnode002", "power-on", "slurm-resume: on") > ons; }, seconds{60}))
+        << "vnode002 was powered on while vnode001's BMC is silent";
+    ASSERT_EQ(events("vnode001", "power-on", "slurm-resume"), 1) << "only the first job's power-on so far";
+    auto daemon = vcluster::read_record(daemon_record());
+    ASSERT_TRUE(daemon && vcluster::alive(*daemon));
+    ASSERT_EQ(::kill(daemon->pid, SIGKILL), 0);
+    ASSERT_TRUE(cluster->wait_for([&] { return !vcluster::alive(*daemon); }, seconds{5}));
+    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode001", "clear"}));
+    start_daemon();
+    EXPECT_TRUE(cluster->wait_for([] { return events("", "restart", "carried out again") >= 1; }, seconds{10}));
+    ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{120}))
+        << "job " << job << " is " << cluster->job_state(job) << "; " << states();
+    EXPECT_TRUE(bmc_says(0, "on") || cluster->state(0) == "idle~");
+}
+
+TEST_F(SlurmHooks, WithoutADaemonTheHooksDoTheWorkThemselves) {
+    stop_daemon();
+    ASSERT_FALSE(daemon_running());
+    const std::string job = submit("vnode004", "srun /bin/true");
+    ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{120}))
+        << "job " << job << " is " << cluster->job_state(job) << "; " << states();
+    EXPECT_GE(events("", "no-daemon", "the resume hook carries out vnode004 itself"), 1);
+    EXPECT_GE(events("vnode004", "power-on", "on by the hook for slurm-resume: on"), 1);
+    EXPECT_TRUE(cluster->wait_for([] { return cluster->state(3) == "idle~"; }, seconds{90})) << states();
+    EXPECT_GE(events("vnode004", "power-off", "off by the hook for slurm-suspend: off"), 1);
+    EXPECT_TRUE(bmc_says(3, "off"));
+    start_daemon();
+}
+
+}  // namespace
+}  // namespace slumber::testing
