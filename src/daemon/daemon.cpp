@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "daemon/carrier.hpp"
+#include "daemon/reconciler.hpp"
 #include "daemon/wake.hpp"
 #include "store/journal.hpp"
 
@@ -70,6 +71,7 @@ int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
 
     const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
     Carrier carrier(config, *journal, scontrol, "daemon");
+    Reconciler reconciler(config, *journal, scontrol);
     auto next_look = std::chrono::steady_clock::now();
     while (!stop) {
         if (auto carried = carrier.run_pending(); !carried) {
@@ -77,11 +79,19 @@ int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
         } else if (*carried > 0) {
             log(fmt::format("carried out {} request(s)", *carried));
         }
-        // Registrations are seen by polling Slurm; every few seconds is
-        // enough to time a boot that takes minutes.
+        // Registrations and nodes in trouble are seen by polling Slurm; every
+        // couple of seconds times a boot well and catches a late one before
+        // Slurm suspends it again.
         if (std::chrono::steady_clock::now() >= next_look) {
             if (auto nodes = scontrol.nodes()) {
                 if (auto seen = carrier.observe_registrations(*nodes); !seen) log(seen.error());
+                if (auto steps = reconciler.run(*nodes); !steps) {
+                    log(steps.error());
+                } else {
+                    for (const auto& step : *steps) {
+                        log(fmt::format("{}: {}: {}", step.node, engine::to_string(step.kind), step.why));
+                    }
+                }
             } else {
                 log(nodes.error());
             }

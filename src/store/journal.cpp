@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS events (
   detail TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_time ON events(time_ms);
+CREATE INDEX IF NOT EXISTS events_node ON events(node, kind, id);
 CREATE TABLE IF NOT EXISTS boots (
   id INTEGER PRIMARY KEY,
   node TEXT NOT NULL,
@@ -237,6 +238,42 @@ DbResult<std::vector<Request>> Journal::requests(std::span<const std::string> no
         if (wanted(filter, request.node)) found.push_back(std::move(request));
     }
     return found;
+}
+
+DbResult<std::map<std::string, FailureStreak>> Journal::failure_streaks() const {
+    // Failed resumes after the node's latest registration; the latest failure
+    // of any kind (a resume Slurm gave up on, a power call that failed) gives
+    // the words for a drain reason.
+    auto select = m_db->prepare(R"sql(
+        SELECT e.node, COUNT(*),
+               (SELECT f.detail FROM events f WHERE f.node = e.node
+                  AND (f.kind = 'resume-failed' OR f.detail LIKE '%: error: %') ORDER BY f.id DESC LIMIT 1)
+        FROM events e
+        WHERE e.kind = 'resume-failed'
+          AND e.id > COALESCE((SELECT MAX(r.id) FROM events r WHERE r.node = e.node AND r.kind = 'registered'), 0)
+        GROUP BY e.node)sql");
+    if (!select) return std::unexpected(select.error());
+    std::map<std::string, FailureStreak> streaks;
+    for (;;) {
+        auto row = select->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        streaks[select->text(0)] = FailureStreak{static_cast<int>(select->integer(1)), select->text(2)};
+    }
+    return streaks;
+}
+
+DbResult<std::set<std::string>> Journal::open_requests() const {
+    auto select = m_db->prepare("SELECT DISTINCT node FROM requests WHERE state IN ('pending', 'running')");
+    if (!select) return std::unexpected(select.error());
+    std::set<std::string> nodes;
+    for (;;) {
+        auto row = select->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        nodes.insert(select->text(0));
+    }
+    return nodes;
 }
 
 DbResult<void> Journal::boot_started(std::string_view node, TimeMs powered_on) {

@@ -8,7 +8,9 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <set>
 #include <optional>
 #include <span>
 #include <string>
@@ -55,6 +57,12 @@ struct Boot {
     std::optional<TimeMs> registered;
 };
 
+/// A node's failed resumes since it last registered with Slurm.
+struct FailureStreak {
+    int failed_resumes = 0;
+    std::string last_failure;  ///< the latest failure's words
+};
+
 class Journal {
   public:
     /// Opens or creates the journal, making its directory (0750) if needed.
@@ -79,6 +87,11 @@ class Journal {
     /// Events, oldest first; for `nodes` only when not empty.
     DbResult<std::vector<Event>> events(std::span<const std::string> nodes, TimeMs since) const;
     DbResult<std::vector<Request>> requests(std::span<const std::string> nodes, TimeMs since) const;
+
+    /// Per node with at least one failed resume since its last registration.
+    DbResult<std::map<std::string, FailureStreak>> failure_streaks() const;
+    /// Nodes with a pending or running request.
+    DbResult<std::set<std::string>> open_requests() const;
 
     DbResult<void> boot_started(std::string_view node, TimeMs powered_on);
     /// Sets the registration time of the node's latest open boot.

@@ -101,6 +101,29 @@ TEST_F(JournalTest, EventsAndBootsByNode) {
     EXPECT_FALSE((*boots)[1].registered.has_value());
 }
 
+TEST_F(JournalTest, FailureStreaksCountSinceTheLastRegistration) {
+    auto journal = Journal::open(file());
+    ASSERT_TRUE(journal);
+    auto event = [&](const std::string& node, const std::string& kind, const std::string& detail) {
+        ASSERT_TRUE(journal->record({0, 0, node, std::nullopt, kind, detail}));
+    };
+    event("n1", "resume-failed", "Slurm: ResumeTimeout reached");
+    event("n1", "registered", "slurmd registered 90 s after power-on");
+    event("n1", "resume-failed", "Slurm: ResumeTimeout reached");
+    event("n1", "power-on", "on by the daemon for recovery: error: authentication failed (BMC said: x)");
+    event("n1", "resume-failed", "Slurm: ResumeTimeout reached (2)");
+    event("n2", "registered", "slurmd registered");
+    auto streaks = journal->failure_streaks();
+    ASSERT_TRUE(streaks) << streaks.error();
+    ASSERT_EQ(streaks->size(), 1U) << "n2 never failed";
+    EXPECT_EQ(streaks->at("n1").failed_resumes, 2);
+    EXPECT_EQ(streaks->at("n1").last_failure, "Slurm: ResumeTimeout reached (2)");
+
+    const std::vector<std::string> n3{"n3"};
+    ASSERT_TRUE(journal->add_requests(n3, power::Action::off, "recovery", 0));
+    EXPECT_EQ(journal->open_requests().value_or(std::set<std::string>{}), std::set<std::string>{"n3"});
+}
+
 TEST_F(JournalTest, TwoWritersAtOnceLoseNothing) {
     auto first = Journal::open(file());
     ASSERT_TRUE(first);

@@ -1,0 +1,40 @@
+// The daemon's recovery loop: gathers what Slurm, the BMCs and the journal
+// say about the managed nodes, asks the engine what to do, and does it —
+// through Slurm (scontrol) for service state and through the journal for
+// power, so every step is durable and journaled with its reason.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "daemon/carrier.hpp"
+#include "engine/recovery.hpp"
+#include "slurm/scontrol.hpp"
+#include "store/journal.hpp"
+
+namespace slumber::daemon {
+
+class Reconciler {
+  public:
+    Reconciler(const config::Config& config, store::Journal& journal, const slurm::Scontrol& slurm,
+               Now now = wall_clock_ms);
+
+    /// One pass over Slurm's current view of the nodes. Returns the steps taken.
+    std::expected<std::vector<engine::Step>, std::string> run(const std::vector<slurm::NodeState>& nodes);
+
+  private:
+    std::map<std::string, power::PowerState> read_bmcs(const std::vector<std::string>& names,
+                                                       std::map<std::string, std::string>& errors);
+    void take(const engine::Step& step);
+
+    const config::Config& m_config;
+    store::Journal& m_journal;
+    const slurm::Scontrol& m_slurm;
+    Now m_now;
+    engine::RecoveryPolicy m_policy;
+    std::map<std::string, engine::TimeMs> m_last_recovery;
+};
+
+}  // namespace slumber::daemon

@@ -1,0 +1,70 @@
+// The recovery policy: a pure function from what Slurm, the BMCs and the
+// journal say about each node to the steps that bring it back into service,
+// or drain it with a reason instead of boot-looping. No I/O and no clock of
+// its own, so the daemon and the simulator decide alike and tests are exact.
+//
+// The cases are DESIGN.md's table, as Slurm 22.05 shows them:
+//   down  "Node unexpectedly rebooted" or "ResumeTimeout reached", slurmd
+//         answering: the node booted (late, or by itself) -> resume it.
+//   down~ (DOWN+POWERED_DOWN) after a failed or unasked boot: BMC off ->
+//         resume it in Slurm, which powers it up again for the waiting job;
+//         BMC on but slurmd silent -> power it off first (a power cycle
+//         through Slurm); after max_failures failed resumes in a row ->
+//         drain it with a reason naming the last error.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "power/result.hpp"
+#include "slurm/node_state.hpp"
+
+namespace slumber::engine {
+
+using TimeMs = std::int64_t;
+
+/// Everything known about one node at one moment.
+struct NodeFacts {
+    slurm::NodeState slurm;
+    /// The BMC's answer, when the daemon asked (see needs_bmc()).
+    std::optional<power::PowerState> bmc;
+    std::string bmc_error;  ///< why the BMC could not be read, if it could not
+    int failed_resumes = 0;  ///< in a row, since the node last registered
+    std::string last_failure;  ///< the words of the latest failure, for a drain reason
+    bool request_open = false;  ///< a power request for it is pending or running
+    bool excluded = false;      ///< [slurm] exclude: never touched
+    std::optional<TimeMs> last_recovery;  ///< when slumber last took a recovery step for it
+};
+
+struct RecoveryPolicy {
+    int max_failures = 3;
+    /// A node just acted on is left alone this long (Slurm and the BMC need
+    /// a moment to show the change).
+    TimeMs settle_ms = 20000;
+};
+
+enum class StepKind {
+    slurm_resume,  ///< scontrol update State=RESUME
+    slurm_drain,   ///< scontrol update State=DRAIN Reason=…
+    power_off,     ///< a journaled power request, carried out like Slurm's
+};
+std::string_view to_string(StepKind kind);
+
+struct Step {
+    std::string node;
+    StepKind kind;
+    std::string why;  ///< for the journal and the drain reason
+};
+
+/// Nodes whose BMC must be read before reconcile() can decide for them.
+std::vector<std::string> needs_bmc(const std::vector<NodeFacts>& nodes, const RecoveryPolicy& policy, TimeMs now);
+
+/// The steps to take now, at most one per node.
+std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryPolicy& policy, TimeMs now);
+
+/// Slurm's reasons for a node it took out of service after a power event.
+bool is_failed_boot_reason(std::string_view reason);
+
+}  // namespace slumber::engine
