@@ -81,6 +81,9 @@ struct DaemonSettings {
     int boots_per_minute = 0;    ///< power-ons started per minute; 0: no limit
     int max_failures = 3;        ///< consecutive failed resumes before a node is drained
     util::Duration reconcile_interval = std::chrono::seconds(30);
+    /// How long a node Slurm gave up on may still register while its BMC
+    /// says on, before slumber switches it off and lets Slurm try again.
+    util::Duration late_boot_grace = std::chrono::minutes(2);
 
     [[nodiscard]] std::filesystem::path journal() const { return state_dir / "journal.db"; }
     [[nodiscard]] std::filesystem::path socket() const { return state_dir / "slumberd.sock"; }

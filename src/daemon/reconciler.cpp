@@ -12,6 +12,7 @@ namespace slumber::daemon {
 Reconciler::Reconciler(const config::Config& config, store::Journal& journal, const slurm::Scontrol& slurm, Now now)
     : m_config(config), m_journal(journal), m_slurm(slurm), m_now(std::move(now)) {
     m_policy.max_failures = config.daemon.max_failures;
+    m_policy.late_boot_grace_ms = config.daemon.late_boot_grace.count();
 }
 
 std::map<std::string, power::PowerState> Reconciler::read_bmcs(const std::vector<std::string>& names,
@@ -51,11 +52,14 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
     std::vector<engine::NodeFacts> facts;
     for (const slurm::NodeState& node : nodes) {
         if (m_config.find(node.name) == nullptr) continue;  // not slumber's to manage
-        engine::NodeFacts fact{node, std::nullopt, {}, 0, {}, open->contains(node.name), m_config.excluded(node.name),
-                               std::nullopt};
+        engine::NodeFacts fact;
+        fact.slurm = node;
+        fact.request_open = open->contains(node.name);
+        fact.excluded = m_config.excluded(node.name);
         if (const auto it = streaks->find(node.name); it != streaks->end()) {
             fact.failed_resumes = it->second.failed_resumes;
             fact.last_failure = it->second.last_failure;
+            fact.failed_at = it->second.failed_at;
         }
         if (const auto it = m_last_recovery.find(node.name); it != m_last_recovery.end()) {
             fact.last_recovery = it->second;

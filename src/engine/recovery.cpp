@@ -67,6 +67,10 @@ std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryP
                 break;
             case Situation::failed_boot:
                 if (!node.bmc) break;  // unreadable BMC: the failure count decides
+                if (*node.bmc == power::PowerState::on && node.failed_at &&
+                    now - *node.failed_at < policy.late_boot_grace_ms) {
+                    break;  // perhaps only slow: let it register
+                }
                 if (*node.bmc == power::PowerState::on) {
                     steps.push_back({name, StepKind::power_off,
                                      "powered on but slurmd never registered: off first, then Slurm powers it up "

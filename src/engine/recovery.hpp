@@ -8,8 +8,8 @@
 //         answering: the node booted (late, or by itself) -> resume it.
 //   down~ (DOWN+POWERED_DOWN) after a failed or unasked boot: BMC off ->
 //         resume it in Slurm, which powers it up again for the waiting job;
-//         BMC on but slurmd silent -> power it off first (a power cycle
-//         through Slurm); after max_failures failed resumes in a row ->
+//         BMC on but slurmd silent past a grace -> power it off first (a
+//         power cycle through Slurm); after max_failures failed resumes in a row ->
 //         drain it with a reason naming the last error.
 #pragma once
 
@@ -33,6 +33,7 @@ struct NodeFacts {
     std::string bmc_error;  ///< why the BMC could not be read, if it could not
     int failed_resumes = 0;  ///< in a row, since the node last registered
     std::string last_failure;  ///< the words of the latest failure, for a drain reason
+    std::optional<TimeMs> failed_at;  ///< when Slurm last gave up on resuming it
     bool request_open = false;  ///< a power request for it is pending or running
     bool excluded = false;      ///< [slurm] exclude: never touched
     std::optional<TimeMs> last_recovery;  ///< when slumber last took a recovery step for it
@@ -42,7 +43,11 @@ struct RecoveryPolicy {
     int max_failures = 3;
     /// A node just acted on is left alone this long (Slurm and the BMC need
     /// a moment to show the change).
-    TimeMs settle_ms = 20000;
+    TimeMs settle_ms = 10000;
+    /// A node Slurm gave up on whose BMC says on may still be booting: it
+    /// gets this long after the failure to register before it is switched
+    /// off (a boot a little slower than ResumeTimeout is not a dead node).
+    TimeMs late_boot_grace_ms = 120000;
 };
 
 enum class StepKind {

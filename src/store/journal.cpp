@@ -245,7 +245,7 @@ DbResult<std::map<std::string, FailureStreak>> Journal::failure_streaks() const 
     // of any kind (a resume Slurm gave up on, a power call that failed) gives
     // the words for a drain reason.
     auto select = m_db->prepare(R"sql(
-        SELECT e.node, COUNT(*),
+        SELECT e.node, COUNT(*), MAX(e.time_ms),
                (SELECT f.detail FROM events f WHERE f.node = e.node
                   AND (f.kind = 'resume-failed' OR f.detail LIKE '%: error: %') ORDER BY f.id DESC LIMIT 1)
         FROM events e
@@ -258,7 +258,8 @@ DbResult<std::map<std::string, FailureStreak>> Journal::failure_streaks() const 
         auto row = select->step();
         if (!row) return std::unexpected(row.error());
         if (!*row) break;
-        streaks[select->text(0)] = FailureStreak{static_cast<int>(select->integer(1)), select->text(2)};
+        streaks[select->text(0)] =
+            FailureStreak{static_cast<int>(select->integer(1)), select->text(3), select->integer(2)};
     }
     return streaks;
 }

@@ -61,6 +61,7 @@ struct Boot {
 struct FailureStreak {
     int failed_resumes = 0;
     std::string last_failure;  ///< the latest failure's words
+    TimeMs failed_at = 0;      ///< when Slurm last gave up on its resume
 };
 
 class Journal {

@@ -16,7 +16,7 @@ NodeFacts node(std::string name, std::string base, std::vector<std::string> flag
     return facts;
 }
 
-const RecoveryPolicy kPolicy{.max_failures = 3, .settle_ms = 20000};
+const RecoveryPolicy kPolicy{.max_failures = 3, .settle_ms = 20000, .late_boot_grace_ms = 60000};
 constexpr TimeMs kNow = 1'000'000;
 
 TEST(Recovery, ALateBootThatRegisteredIsResumed) {
@@ -43,6 +43,17 @@ TEST(Recovery, AFailedBootIsDecidedByTheBmc) {
     EXPECT_EQ(steps[0].kind, StepKind::slurm_resume) << "Slurm powers it up again for the waiting job";
     EXPECT_EQ(steps[1].node, "on");
     EXPECT_EQ(steps[1].kind, StepKind::power_off) << "on but slurmd silent: off first, a cycle through Slurm";
+}
+
+TEST(Recovery, APoweredNodeGetsAGraceToRegisterLate) {
+    auto facts = node("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached");
+    facts.bmc = power::PowerState::on;
+    facts.failed_at = kNow - 30000;
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "30 s after the failure it may still be booting";
+    facts.failed_at = kNow - 61000;
+    const auto steps = reconcile({facts}, kPolicy, kNow);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::power_off);
 }
 
 TEST(Recovery, TooManyFailuresDrainWithTheLastError) {
