@@ -117,7 +117,8 @@ std::string TestCluster::field(int index, std::string_view key) const {
 }
 
 bool TestCluster::slurmd_running(int index) const {
-    const std::string wanted = fmt::format("-N{}{}", '\0', node(index));
+    // Its own cluster's slurmd only: other suites' clusters have a vnode001 too.
+    const std::string wanted = fmt::format("-N{}{}{}-f{}{}/slurm.conf", '\0', node(index), '\0', '\0', m_dir);
     for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
         const std::string pid = entry.path().filename().string();
         if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
