@@ -18,8 +18,8 @@ std::vector<char*> hook_alias(int argc, char** argv) {
     static char suspend[] = "suspend";
     static char resume[] = "resume";
     static char resume_fail[] = "resume-fail";
-    char* verb = name == "slumber-suspend" ? suspend
-                 : name == "slumber-resume" ? resume
+    char* verb = name == "slumber-suspend"       ? suspend
+                 : name == "slumber-resume"      ? resume
                  : name == "slumber-resume-fail" ? resume_fail
                                                  : nullptr;
     if (verb != nullptr) args.insert(args.begin() + 1, verb);
@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
     add_power_command(app, outcome);
     add_vcluster_command(app, outcome);
     add_slurm_commands(app, outcome);
+    add_status_commands(app, outcome);
 
     try {
         app.parse(static_cast<int>(args.size()), args.data());

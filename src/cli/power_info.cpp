@@ -51,7 +51,8 @@ nlohmann::json part_json(const std::optional<power::Result<T>>& part, F value) {
     if (!part) return nullptr;
     if (*part) return value(**part);
     const power::PowerError& error = part->error();
-    return {{"error", {{"kind", power::to_string(error.kind)}, {"message", error.message}, {"bmc_said", error.bmc_said}}}};
+    return {
+        {"error", {{"kind", power::to_string(error.kind)}, {"message", error.message}, {"bmc_said", error.bmc_said}}}};
 }
 
 nlohmann::json details_json(const power::Details& details) {
@@ -68,10 +69,11 @@ nlohmann::json details_json(const power::Details& details) {
                                   return list;
                               })},
         {"guid", part_json(details.guid, [](const std::string& guid) { return guid; })},
-        {"bmc", part_json(details.identity, [](const power::Identity& id) {
-             return nlohmann::json{
-                 {"manufacturer", id.manufacturer}, {"model", id.model}, {"firmware", id.firmware}};
-         })},
+        {"bmc", part_json(details.identity,
+                          [](const power::Identity& id) {
+                              return nlohmann::json{
+                                  {"manufacturer", id.manufacturer}, {"model", id.model}, {"firmware", id.firmware}};
+                          })},
     };
 }
 

@@ -35,7 +35,8 @@ const toml::array* table_array(const toml::table& root, std::string_view key, co
 void reject_unknown_sections(const toml::table& root, const std::string& file, std::vector<ConfigError>& errors) {
     for (const auto& [key, node] : root) {
         if (std::find(kSections.begin(), kSections.end(), key.str()) != kSections.end()) continue;
-        std::string fix = fmt::format("sections are [slurm], [daemon], [defaults], [[node]], [[device]] and [[dependency]]");
+        std::string fix =
+            fmt::format("sections are [slurm], [daemon], [defaults], [[node]], [[device]] and [[dependency]]");
         if (auto near = util::closest_match(key.str(), kSections)) fix = fmt::format("did you mean \"{}\"?", *near);
         errors.push_back(
             ConfigError{file, line_of(node), std::string(key.str()), "unknown section or key", std::move(fix)});

@@ -2,14 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
 
-#include "power/executor.hpp"
-#include "power/factory.hpp"
+#include "daemon/targets.hpp"
 
 namespace slumber::daemon {
 namespace {
@@ -56,12 +56,18 @@ std::expected<int, std::string> Carrier::run_pending() {
     if (requests->empty()) return 0;
 
     // Slurm's view decides whether a node may go off; without it, none may.
+    // A resume alone needs no look (and is not held up by a slow slurmctld).
     std::unordered_map<std::string, slurm::NodeState> slurm_view;
     std::string slurm_error;
-    if (auto nodes = m_slurm.nodes()) {
-        for (auto& node : *nodes) slurm_view.emplace(node.name, std::move(node));
-    } else {
-        slurm_error = nodes.error();
+    const bool any_off = std::any_of(requests->begin(), requests->end(), [](const store::Request& r) {
+        return r.action == power::Action::off || r.action == power::Action::soft;
+    });
+    if (any_off) {
+        if (auto nodes = m_slurm.nodes()) {
+            for (auto& node : *nodes) slurm_view.emplace(node.name, std::move(node));
+        } else {
+            slurm_error = nodes.error();
+        }
     }
 
     std::map<power::Action, std::vector<const store::Request*>> by_action;
@@ -82,20 +88,18 @@ std::expected<int, std::string> Carrier::run_pending() {
     }
 
     for (const auto& [action, list] : by_action) {
-        std::vector<std::unique_ptr<power::Driver>> drivers;
-        std::vector<power::Task> tasks;
+        std::vector<std::string> nodes;
+        for (const store::Request* request : list) nodes.push_back(request->node);
+        DriverSet set = build_drivers(m_config, nodes);
         std::vector<const store::Request*> carried;
         for (const store::Request* request : list) {
-            const config::PowerTarget& target = *m_config.find(request->node);
-            auto driver = power::make_driver(target.driver, m_config.settings_for(target));
-            if (!driver) {
-                refuse(*request, power::describe(driver.error()));
-                continue;
+            if (const auto it = set.failed.find(request->node); it != set.failed.end()) {
+                refuse(*request, it->second);
+            } else {
+                carried.push_back(request);
             }
-            tasks.push_back({request->node, driver->get(), target.policy});
-            carried.push_back(request);
-            drivers.push_back(std::move(*driver));
         }
+        const std::vector<power::Task>& tasks = set.tasks;
         // Journaled as each target finishes, so that a daemon killed while a
         // slow BMC holds one node has already recorded the others.
         std::mutex journal_lock;
@@ -108,10 +112,10 @@ std::expected<int, std::string> Carrier::run_pending() {
                 (void)m_journal.boot_started(outcome.target, now - outcome.elapsed.count());
             }
             (void)m_journal.finish(carried[i]->id, outcome.result.has_value(), said, now);
-            (void)m_journal.record({0, now, outcome.target, carried[i]->id, event_kind(action),
-                                    fmt::format("{} by the {} for {}: {} after {} attempt(s), {} ms",
-                                                power::to_string(action), m_who, carried[i]->source, said,
-                                                outcome.attempts, outcome.elapsed.count())});
+            (void)m_journal.record(
+                {0, now, outcome.target, carried[i]->id, event_kind(action),
+                 fmt::format("{} by the {} for {}: {} after {} attempt(s), {} ms", power::to_string(action), m_who,
+                             carried[i]->source, said, outcome.attempts, outcome.elapsed.count())});
         };
         power::Executor executor;
         executor.run(action, tasks, {.fanout = 64, .wait = kConfirmWithin, .on_outcome = journal_outcome});
@@ -137,8 +141,7 @@ std::expected<void, std::string> Carrier::observe_registrations(const std::vecto
         (void)m_journal.boot_registered(node.name, now);
         (void)m_journal.record({0, now, node.name, std::nullopt, "registered",
                                 fmt::format("slurmd registered {:.1f} s after power-on ({})",
-                                            static_cast<double>(now - boot.powered_on) / 1000.0,
-                                            node.state_text())});
+                                            static_cast<double>(now - boot.powered_on) / 1000.0, node.state_text())});
     }
     return {};
 }

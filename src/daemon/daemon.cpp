@@ -64,10 +64,9 @@ int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
         (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "restart",
                                fmt::format("{} request(s) left running are carried out again", *requeued)});
     }
-    (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "daemon-start",
-                           fmt::format("slumberd started (pid {})", ::getpid())});
-    log(fmt::format("listening on {}, journal {}", config.daemon.socket().string(),
-                    config.daemon.journal().string()));
+    (void)journal->record(
+        {0, wall_clock_ms(), "", std::nullopt, "daemon-start", fmt::format("slumberd started (pid {})", ::getpid())});
+    log(fmt::format("listening on {}, journal {}", config.daemon.socket().string(), config.daemon.journal().string()));
 
     const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
     Carrier carrier(config, *journal, scontrol, "daemon");

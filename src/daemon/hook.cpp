@@ -2,12 +2,55 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
 #include "daemon/carrier.hpp"
 #include "daemon/wake.hpp"
 #include "hostlist/hostlist.hpp"
+#include "slurm/resume_file.hpp"
 #include "store/journal.hpp"
 
 namespace slumber::daemon {
+
+namespace {
+
+// SLURM_RESUME_FILE, when Slurm gives one: node -> "for job 42, 43". A file
+// that cannot be read is journaled and ignored; the hostlist argument rules.
+std::map<std::string, std::string> jobs_by_node(store::Journal& journal) {
+    std::map<std::string, std::string> notes;
+    const char* path = std::getenv("SLURM_RESUME_FILE");
+    if (path == nullptr || *path == '\0') return notes;
+    constexpr std::uintmax_t kMaxBytes = 64U << 20;
+    std::error_code error;
+    const auto size = std::filesystem::file_size(path, error);
+    std::expected<slurm::ResumeFile, std::string> file = std::unexpected(std::string("larger than 64 MiB"));
+    if (error) {
+        file = std::unexpected(error.message());
+    } else if (size <= kMaxBytes) {
+        std::ifstream in(path, std::ios::binary);
+        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        file = slurm::parse_resume_file(text);
+    }
+    if (!file) {
+        (void)journal.record({0, wall_clock_ms(), "", std::nullopt, "hook-note",
+                              fmt::format("SLURM_RESUME_FILE {} ignored: {}", path, file.error())});
+        return notes;
+    }
+    for (const slurm::ResumeJob& job : file->jobs) {
+        auto nodes = hostlist::expand(job.nodes);
+        if (!nodes) continue;
+        for (const std::string& node : *nodes) {
+            std::string& note = notes[node];
+            note += note.empty() ? fmt::format("for job {}", job.job_id) : fmt::format(", {}", job.job_id);
+        }
+    }
+    return notes;
+}
+
+}  // namespace
 
 std::string_view to_string(Hook hook) {
     switch (hook) {
@@ -47,9 +90,18 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config)
         return 0;
     }
     const power::Action action = hook == Hook::resume ? power::Action::on : power::Action::off;
-    if (auto added = journal->add_requests(*names, action, source, wall_clock_ms()); !added) {
-        fmt::print(stderr, "slumber {}: journal: {}\n", to_string(hook), added.error());
-        return 1;
+    // Nodes grouped by the jobs they are woken for, so the journal says why.
+    std::map<std::string, std::vector<std::string>> by_note;
+    const auto jobs = hook == Hook::resume ? jobs_by_node(*journal) : std::map<std::string, std::string>{};
+    for (const std::string& node : *names) {
+        const auto it = jobs.find(node);
+        by_note[it == jobs.end() ? std::string() : it->second].push_back(node);
+    }
+    for (const auto& [note, nodes] : by_note) {
+        if (auto added = journal->add_requests(nodes, action, source, wall_clock_ms(), note); !added) {
+            fmt::print(stderr, "slumber {}: journal: {}\n", to_string(hook), added.error());
+            return 1;
+        }
     }
     if (wake_daemon(config.daemon.socket())) return 0;
 

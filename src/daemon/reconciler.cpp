@@ -4,8 +4,7 @@
 
 #include <memory>
 
-#include "power/executor.hpp"
-#include "power/factory.hpp"
+#include "daemon/targets.hpp"
 
 namespace slumber::daemon {
 
@@ -13,33 +12,6 @@ Reconciler::Reconciler(const config::Config& config, store::Journal& journal, co
     : m_config(config), m_journal(journal), m_slurm(slurm), m_now(std::move(now)) {
     m_policy.max_failures = config.daemon.max_failures;
     m_policy.late_boot_grace_ms = config.daemon.late_boot_grace.count();
-}
-
-std::map<std::string, power::PowerState> Reconciler::read_bmcs(const std::vector<std::string>& names,
-                                                               std::map<std::string, std::string>& errors) {
-    std::vector<std::unique_ptr<power::Driver>> drivers;
-    std::vector<power::Task> tasks;
-    for (const std::string& name : names) {
-        const config::PowerTarget* target = m_config.find(name);
-        if (target == nullptr) continue;
-        auto driver = power::make_driver(target->driver, m_config.settings_for(*target));
-        if (!driver) {
-            errors[name] = power::describe(driver.error());
-            continue;
-        }
-        tasks.push_back({name, driver->get(), target->policy});
-        drivers.push_back(std::move(*driver));
-    }
-    std::map<std::string, power::PowerState> states;
-    power::Executor executor;
-    for (const power::Outcome& outcome : executor.run(power::Action::status, tasks, {.fanout = 64})) {
-        if (outcome.result) {
-            states[outcome.target] = *outcome.result;
-        } else {
-            errors[outcome.target] = power::describe(outcome.result.error());
-        }
-    }
-    return states;
 }
 
 std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std::vector<slurm::NodeState>& nodes) {
@@ -69,14 +41,16 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
     // The BMCs are asked only about the nodes whose next step depends on them.
     const std::vector<std::string> ask = engine::needs_bmc(facts, m_policy, now);
     if (!ask.empty()) {
-        std::map<std::string, std::string> errors;
-        const auto states = read_bmcs(ask, errors);
+        const auto states = read_power(m_config, ask);
         for (engine::NodeFacts& fact : facts) {
-            if (const auto it = states.find(fact.slurm.name); it != states.end()) fact.bmc = it->second;
-            if (const auto it = errors.find(fact.slurm.name); it != errors.end()) {
+            const auto it = states.find(fact.slurm.name);
+            if (it == states.end()) continue;
+            if (it->second == "on" || it->second == "off") {
+                fact.bmc = it->second == "on" ? power::PowerState::on : power::PowerState::off;
+            } else {
                 fact.bmc_error = it->second;
                 (void)m_journal.record({0, now, fact.slurm.name, std::nullopt, "diagnosis",
-                                        fmt::format("{} ({}): BMC unreadable: error: {}", fact.slurm.state_text(),
+                                        fmt::format("{} ({}): BMC unreadable: {}", fact.slurm.state_text(),
                                                     fact.slurm.reason, it->second)});
             }
         }

@@ -25,8 +25,6 @@ class Reconciler {
     std::expected<std::vector<engine::Step>, std::string> run(const std::vector<slurm::NodeState>& nodes);
 
   private:
-    std::map<std::string, power::PowerState> read_bmcs(const std::vector<std::string>& names,
-                                                       std::map<std::string, std::string>& errors);
     void take(const engine::Step& step);
 
     const config::Config& m_config;

@@ -32,8 +32,8 @@ bool wake_daemon(const std::filesystem::path& socket) {
     const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return false;
     const char message = 'w';
-    const ssize_t sent = ::sendto(fd, &message, 1, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&*address),
-                                  sizeof(*address));
+    const ssize_t sent =
+        ::sendto(fd, &message, 1, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&*address), sizeof(*address));
     // EAGAIN: its queue is full of wake-ups already, so it is awake.
     const bool woken = sent == 1 || errno == EAGAIN;
     ::close(fd);

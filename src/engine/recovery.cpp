@@ -6,10 +6,10 @@ namespace slumber::engine {
 namespace {
 
 enum class Situation {
-    healthy,       // nothing to do
-    booted,        // down after a failed or unasked boot, slurmd answering
-    failed_boot,   // down~ after a failed or unasked boot
-    too_many,      // failed too often: drain
+    healthy,      // nothing to do
+    booted,       // down after a failed or unasked boot, slurmd answering
+    failed_boot,  // down~ after a failed or unasked boot
+    too_many,     // failed too often: drain
 };
 
 Situation situation(const NodeFacts& node, const RecoveryPolicy& policy, TimeMs now) {

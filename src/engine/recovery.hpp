@@ -30,12 +30,12 @@ struct NodeFacts {
     slurm::NodeState slurm;
     /// The BMC's answer, when the daemon asked (see needs_bmc()).
     std::optional<power::PowerState> bmc;
-    std::string bmc_error;  ///< why the BMC could not be read, if it could not
-    int failed_resumes = 0;  ///< in a row, since the node last registered
-    std::string last_failure;  ///< the words of the latest failure, for a drain reason
-    std::optional<TimeMs> failed_at;  ///< when Slurm last gave up on resuming it
-    bool request_open = false;  ///< a power request for it is pending or running
-    bool excluded = false;      ///< [slurm] exclude: never touched
+    std::string bmc_error;                ///< why the BMC could not be read, if it could not
+    int failed_resumes = 0;               ///< in a row, since the node last registered
+    std::string last_failure;             ///< the words of the latest failure, for a drain reason
+    std::optional<TimeMs> failed_at;      ///< when Slurm last gave up on resuming it
+    bool request_open = false;            ///< a power request for it is pending or running
+    bool excluded = false;                ///< [slurm] exclude: never touched
     std::optional<TimeMs> last_recovery;  ///< when slumber last took a recovery step for it
 };
 

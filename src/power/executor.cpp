@@ -106,11 +106,10 @@ Outcome Executor::run_one(Action action, const Task& task, const ExecutorOptions
 
 std::vector<Outcome> Executor::run(Action action, std::span<const Task> tasks, const ExecutorOptions& options) {
     std::vector<Outcome> outcomes(tasks.size());
-    util::parallel_for(tasks.size(), options.fanout,
-                       [&](std::size_t i) {
-                           outcomes[i] = run_one(action, tasks[i], options);
-                           if (options.on_outcome) options.on_outcome(i, outcomes[i]);
-                       });
+    util::parallel_for(tasks.size(), options.fanout, [&](std::size_t i) {
+        outcomes[i] = run_one(action, tasks[i], options);
+        if (options.on_outcome) options.on_outcome(i, outcomes[i]);
+    });
     return outcomes;
 }
 

@@ -13,9 +13,9 @@ namespace slumber::slurm {
 
 struct NodeState {
     std::string name;
-    std::string base;  ///< IDLE, ALLOCATED, MIXED, DOWN, FUTURE, UNKNOWN, ERROR
-    std::vector<std::string> flags;  ///< POWERED_DOWN, POWERING_UP, DRAIN, NOT_RESPONDING …
-    std::string reason;              ///< without Slurm's " [user@time]" suffix
+    std::string base;                       ///< IDLE, ALLOCATED, MIXED, DOWN, FUTURE, UNKNOWN, ERROR
+    std::vector<std::string> flags;         ///< POWERED_DOWN, POWERING_UP, DRAIN, NOT_RESPONDING …
+    std::string reason;                     ///< without Slurm's " [user@time]" suffix
     std::optional<std::int64_t> boot_time;  ///< Unix seconds, as slurmd reported it
     int cpus_allocated = 0;
 

@@ -64,14 +64,8 @@ power::Action action_from(std::string_view text) {
 constexpr std::string_view kRequestColumns = "id, batch, node, action, source, time_ms, state, outcome";
 
 Request request_from(const Statement& row) {
-    return Request{row.integer(0),
-                   row.integer(1),
-                   row.text(2),
-                   action_from(row.text(3)),
-                   row.text(4),
-                   row.integer(5),
-                   state_from(row.text(6)),
-                   row.text(7)};
+    return Request{row.integer(0), row.integer(1),          row.text(2), action_from(row.text(3)), row.text(4),
+                   row.integer(5), state_from(row.text(6)), row.text(7)};
 }
 
 bool wanted(const std::unordered_set<std::string>& filter, const std::string& node) {
@@ -100,35 +94,42 @@ DbResult<Journal> Journal::open(const std::filesystem::path& file) {
     std::error_code error;
     if (file.has_parent_path() && !std::filesystem::exists(file.parent_path(), error)) {
         std::filesystem::create_directories(file.parent_path(), error);
-        if (error) return std::unexpected(fmt::format("cannot create {}: {}", file.parent_path().string(), error.message()));
+        if (error)
+            return std::unexpected(fmt::format("cannot create {}: {}", file.parent_path().string(), error.message()));
         std::filesystem::permissions(file.parent_path(), std::filesystem::perms(0750), error);
     }
     auto db = Database::open(file);
     if (!db) return std::unexpected(db.error());
     if (auto schema = db->exec(kSchema); !schema) {
-        return std::unexpected(fmt::format("{}: cannot create the journal's tables: {}", file.string(), schema.error()));
+        return std::unexpected(
+            fmt::format("{}: cannot create the journal's tables: {}", file.string(), schema.error()));
     }
     return Journal(std::move(*db));
 }
 
 DbResult<std::int64_t> Journal::add_requests(std::span<const std::string> nodes, power::Action action,
-                                              std::string_view source, TimeMs now, std::string_view note) {
+                                             std::string_view source, TimeMs now, std::string_view note) {
     auto transaction = Transaction::begin(*m_db);
     if (!transaction) return std::unexpected(transaction.error());
-    auto supersede = m_db->prepare("UPDATE requests SET state = 'superseded', finished_ms = ?2 "
-                                   "WHERE node = ?1 AND state = 'pending'");
+    auto supersede = m_db->prepare(
+        "UPDATE requests SET state = 'superseded', finished_ms = ?2 "
+        "WHERE node = ?1 AND state = 'pending'");
     auto insert = m_db->prepare("INSERT INTO requests (batch, node, action, source, time_ms) VALUES (?, ?, ?, ?, ?)");
     auto event = m_db->prepare("INSERT INTO events (time_ms, node, request, kind, detail) VALUES (?, ?, ?, ?, ?)");
     if (!supersede || !insert || !event) {
         return std::unexpected(!supersede ? supersede.error() : !insert ? insert.error() : event.error());
     }
     std::int64_t batch = 0;
-    const std::string detail = fmt::format("{} asked by {}{}{}", power::to_string(action), source,
-                                           note.empty() ? "" : ": ", note);
+    const std::string detail =
+        fmt::format("{} asked by {}{}{}", power::to_string(action), source, note.empty() ? "" : ": ", note);
     for (const std::string& node : nodes) {
         if (auto done = supersede->bind(1, node).bind(2, now).run(); !done) return std::unexpected(done.error());
-        if (auto done = insert->bind(1, batch).bind(2, node).bind(3, power::to_string(action)).bind(4, source)
-                            .bind(5, now).run();
+        if (auto done = insert->bind(1, batch)
+                            .bind(2, node)
+                            .bind(3, power::to_string(action))
+                            .bind(4, source)
+                            .bind(5, now)
+                            .run();
             !done) {
             return std::unexpected(done.error());
         }
@@ -206,8 +207,8 @@ DbResult<void> Journal::record(const Event& event) {
 
 DbResult<std::vector<Event>> Journal::events(std::span<const std::string> nodes, TimeMs since) const {
     const std::unordered_set<std::string> filter(nodes.begin(), nodes.end());
-    auto select = m_db->prepare(
-        "SELECT id, time_ms, node, request, kind, detail FROM events WHERE time_ms >= ? ORDER BY id");
+    auto select =
+        m_db->prepare("SELECT id, time_ms, node, request, kind, detail FROM events WHERE time_ms >= ? ORDER BY id");
     if (!select) return std::unexpected(select.error());
     select->bind(1, since);
     std::vector<Event> found;
@@ -215,8 +216,8 @@ DbResult<std::vector<Event>> Journal::events(std::span<const std::string> nodes,
         auto row = select->step();
         if (!row) return std::unexpected(row.error());
         if (!*row) break;
-        Event event{select->integer(0), select->integer(1), select->text(2), std::nullopt, select->text(4),
-                    select->text(5)};
+        Event event{select->integer(0), select->integer(1), select->text(2),
+                    std::nullopt,       select->text(4),    select->text(5)};
         if (!select->is_null(3)) event.request = select->integer(3);
         if (wanted(filter, event.node) || event.node.empty()) found.push_back(std::move(event));
     }
@@ -225,8 +226,7 @@ DbResult<std::vector<Event>> Journal::events(std::span<const std::string> nodes,
 
 DbResult<std::vector<Request>> Journal::requests(std::span<const std::string> nodes, TimeMs since) const {
     const std::unordered_set<std::string> filter(nodes.begin(), nodes.end());
-    auto select =
-        m_db->prepare(fmt::format("SELECT {} FROM requests WHERE time_ms >= ? ORDER BY id", kRequestColumns));
+    auto select = m_db->prepare(fmt::format("SELECT {} FROM requests WHERE time_ms >= ? ORDER BY id", kRequestColumns));
     if (!select) return std::unexpected(select.error());
     select->bind(1, since);
     std::vector<Request> found;
@@ -275,6 +275,21 @@ DbResult<std::set<std::string>> Journal::open_requests() const {
         nodes.insert(select->text(0));
     }
     return nodes;
+}
+
+DbResult<std::map<std::string, Request>> Journal::latest_requests() const {
+    auto select = m_db->prepare(fmt::format(
+        "SELECT {} FROM requests WHERE id IN (SELECT MAX(id) FROM requests GROUP BY node)", kRequestColumns));
+    if (!select) return std::unexpected(select.error());
+    std::map<std::string, Request> latest;
+    for (;;) {
+        auto row = select->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        Request request = request_from(*select);
+        latest[request.node] = std::move(request);
+    }
+    return latest;
 }
 
 DbResult<void> Journal::boot_started(std::string_view node, TimeMs powered_on) {

@@ -10,8 +10,8 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <set>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -88,6 +88,8 @@ class Journal {
     /// Events, oldest first; for `nodes` only when not empty.
     DbResult<std::vector<Event>> events(std::span<const std::string> nodes, TimeMs since) const;
     DbResult<std::vector<Request>> requests(std::span<const std::string> nodes, TimeMs since) const;
+    /// Each node's latest request.
+    DbResult<std::map<std::string, Request>> latest_requests() const;
 
     /// Per node with at least one failed resume since its last registration.
     DbResult<std::map<std::string, FailureStreak>> failure_streaks() const;

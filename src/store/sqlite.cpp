@@ -58,19 +58,18 @@ bool Statement::is_null(int column) const { return sqlite3_column_type(m_stmt, c
 
 DbResult<Database> Database::open(const std::filesystem::path& file) {
     sqlite3* db = nullptr;
-    const int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                   nullptr);
+    const int rc =
+        sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     Database database(db);
     if (rc != SQLITE_OK) {
-        return std::unexpected(fmt::format("cannot open {}: {}", file.string(),
-                                           db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+        return std::unexpected(
+            fmt::format("cannot open {}: {}", file.string(), db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
     }
     // A hook and the daemon may write at the same moment: wait, do not fail.
     sqlite3_busy_timeout(db, 5000);
     // WAL with synchronous=NORMAL survives a killed process without losing a
     // committed transaction; only a power loss of the head node could.
-    if (auto wal = database.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
-        !wal) {
+    if (auto wal = database.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"); !wal) {
         return std::unexpected(fmt::format("{}: {}", file.string(), wal.error()));
     }
     return database;

@@ -1,13 +1,16 @@
 #include "util/command.hpp"
 
-#include <sys/wait.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 namespace slumber::util {
@@ -55,9 +58,43 @@ std::vector<std::string> merged_environment(const Environment& extra) {
     return out;
 }
 
+// Reads both pipes to their end, or until `timeout` (0: none) passes; false
+// on timeout.
+bool read_both(int out_fd, int err_fd, std::chrono::milliseconds timeout, std::string& out, std::string& err) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::array<pollfd, 2> fds{pollfd{out_fd, POLLIN, 0}, pollfd{err_fd, POLLIN, 0}};
+    std::array<std::string*, 2> into{&out, &err};
+    std::array<char, 4096> buffer{};
+    int open_fds = 2;
+    while (open_fds > 0) {
+        int wait_ms = -1;
+        if (timeout.count() > 0) {
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) return false;
+            wait_ms = static_cast<int>(left.count());
+        }
+        const int ready = ::poll(fds.data(), fds.size(), wait_ms);
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready < 0) return true;  // cannot wait: take what came
+        for (std::size_t i = 0; i < fds.size(); ++i) {
+            if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+            const ssize_t n = ::read(fds[i].fd, buffer.data(), buffer.size());
+            if (n > 0) {
+                into[i]->append(buffer.data(), static_cast<std::size_t>(n));
+            } else if (n == 0 || errno != EINTR) {
+                fds[i].fd = -1;  // poll ignores negative descriptors
+                --open_fds;
+            }
+        }
+    }
+    return true;
+}
+
 }  // namespace
 
-CommandResult run_command(const std::vector<std::string>& argv, const Environment& extra) {
+CommandResult run_command(const std::vector<std::string>& argv, const Environment& extra,
+                          std::chrono::milliseconds timeout) {
     CommandResult result;
     std::array<int, 2> out{};
     std::array<int, 2> err{};
@@ -69,6 +106,7 @@ CommandResult run_command(const std::vector<std::string>& argv, const Environmen
     // Built before fork: a child of a threaded process must not allocate.
     const std::vector<std::string> environment = merged_environment(extra);
     const std::vector<char*> envp = c_argv(environment);
+    const std::string cannot_run = fmt::format("cannot run {}: ", argv[0]);
     const pid_t pid = ::fork();
     if (pid < 0) {
         result.err = fmt::format("fork: {}", std::strerror(errno));
@@ -80,26 +118,31 @@ CommandResult run_command(const std::vector<std::string>& argv, const Environmen
         ::dup2(out[1], STDOUT_FILENO);
         ::dup2(err[1], STDERR_FILENO);
         ::execvpe(args[0], args.data(), envp.data());
-        const std::string message = fmt::format("cannot run {}: {}", argv[0], std::strerror(errno));
-        write_all(STDERR_FILENO, message.data(), message.size());
+        const char* reason = std::strerror(errno);
+        write_all(STDERR_FILENO, cannot_run.data(), cannot_run.size());
+        write_all(STDERR_FILENO, reason, std::strlen(reason));
         ::_exit(127);
     }
     ::close(out[1]);
     ::close(err[1]);
-    // Standard error is small (a message); read it after standard output.
-    result.out = drain(out[0]);
-    result.err = drain(err[0]);
+    const bool finished = read_both(out[0], err[0], timeout, result.out, result.err);
     ::close(out[0]);
     ::close(err[0]);
+    if (!finished) ::kill(pid, SIGKILL);
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+    if (!finished) {
+        result.err = fmt::format("{} gave no answer within {} ms and was stopped", argv[0], timeout.count());
+    } else if (WIFEXITED(status)) {
+        result.exit_code = WEXITSTATUS(status);
+    }
     return result;
 }
 
-std::expected<std::string, std::string> capture(const std::vector<std::string>& argv, const Environment& extra) {
-    CommandResult result = run_command(argv, extra);
+std::expected<std::string, std::string> capture(const std::vector<std::string>& argv, const Environment& extra,
+                                                std::chrono::milliseconds timeout) {
+    CommandResult result = run_command(argv, extra, timeout);
     if (result.exit_code == 0) return std::move(result.out);
     // Some tools (ipmipower) report failures on standard output.
     std::string message = result.err.empty() ? std::move(result.out) : std::move(result.err);

@@ -2,6 +2,7 @@
 // fork/exec helpers that process code shares.
 #pragma once
 
+#include <chrono>
 #include <expected>
 #include <string>
 #include <utility>
@@ -21,12 +22,16 @@ struct CommandResult {
 
 /// Runs a command to completion (standard input from /dev/null), found on
 /// PATH when its name has no slash.
-CommandResult run_command(const std::vector<std::string>& argv, const Environment& extra = {});
+/// A timeout (0: none) kills a command that has not finished in time; the
+/// result then says so in `err`, with exit code -1.
+CommandResult run_command(const std::vector<std::string>& argv, const Environment& extra = {},
+                          std::chrono::milliseconds timeout = {});
 
 /// Runs a command to completion and returns its standard output; a non-zero
 /// exit is an error carrying its standard error (or output, if it wrote no
 /// error), without the final newline.
-std::expected<std::string, std::string> capture(const std::vector<std::string>& argv, const Environment& extra = {});
+std::expected<std::string, std::string> capture(const std::vector<std::string>& argv, const Environment& extra = {},
+                                                std::chrono::milliseconds timeout = {});
 
 /// Writes all of `text` to fd; safe in a forked child (no allocation).
 void write_all(int fd, const char* text, std::size_t size);

@@ -282,8 +282,8 @@ std::string render_hook(const Spec& spec, const RunDir& dir, Hook hook) {
         fmt::arg("name", name), fmt::arg("root", dir.root.string()), fmt::arg("log", dir.log_dir().string()));
     if (!program.empty()) return out + fmt::format("exec {} \"$@\"\n", program);
     if (spec.hooks == "slumber") {
-        return out + fmt::format("exec {} {} --config {} \"$1\"\n", self_executable(), name,
-                                 dir.slumber_conf().string());
+        return out +
+               fmt::format("exec {} {} --config {} \"$1\"\n", self_executable(), name, dir.slumber_conf().string());
     }
     if (hook == Hook::resume_fail) return out;
     // What sites write by hand: ipmitool per node, in parallel. The password

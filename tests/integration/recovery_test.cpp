@@ -19,8 +19,8 @@ using std::chrono::seconds;
 struct Journal {
     const TestCluster& cluster;
     [[nodiscard]] nlohmann::json all() const {
-        auto out = cluster.run(
-            {SLUMBER_BINARY, "journal", "--json", "--since", "1h", "-c", cluster.dir() + "/slumber.toml"});
+        auto out =
+            cluster.run({SLUMBER_BINARY, "journal", "--json", "--since", "1h", "-c", cluster.dir() + "/slumber.toml"});
         auto parsed = out ? nlohmann::json::parse(*out, nullptr, false) : nlohmann::json::array();
         return parsed.is_discarded() ? nlohmann::json::array() : parsed;
     }
@@ -37,8 +37,16 @@ struct Journal {
 };
 
 std::vector<std::string> up_options(int return_to_service) {
-    return {"--hooks",          "slumber", "--daemon",         "--suspend-time", "10s",
-            "--suspend-timeout", "5s",     "--resume-timeout", "8s",             "--return-to-service",
+    return {"--hooks",
+            "slumber",
+            "--daemon",
+            "--suspend-time",
+            "10s",
+            "--suspend-timeout",
+            "5s",
+            "--resume-timeout",
+            "8s",
+            "--return-to-service",
             std::to_string(return_to_service)};
 }
 
@@ -69,8 +77,8 @@ TEST_F(RecoveryRts1, ANodeThatBootsAfterResumeTimeoutIsResumed) {
     // Slurm gives up at 8 s (down~, ResumeFailProgram), slurmd registers at
     // 14 s (down, "unexpectedly rebooted"), slumber puts it back into service.
     ASSERT_TRUE(cluster->wait_for([&] { return journal.count("vnode001", "resume-failed") == 1; }, seconds{30}));
-    EXPECT_TRUE(cluster->wait_for(
-        [&] { return journal.count("vnode001", "recovery", "resume: slurmd answers") == 1; }, seconds{30}));
+    EXPECT_TRUE(cluster->wait_for([&] { return journal.count("vnode001", "recovery", "resume: slurmd answers") == 1; },
+                                  seconds{30}));
     EXPECT_GE(journal.count("vnode001", "registered"), 1) << "the late boot is timed too";
     EXPECT_TRUE(cluster->wait_for([] { return cluster->field(0, "State").starts_with("IDLE"); }, seconds{10}))
         << cluster->field(0, "State") << " " << cluster->field(0, "Reason");
@@ -83,8 +91,8 @@ TEST_F(RecoveryRts1, ANodeThatNeverRegistersIsCycledThenDrainedWithAReason) {
     for (int attempt = 1; attempt <= 3; ++attempt) {
         SCOPED_TRACE(fmt::format("attempt {}", attempt));
         wake(*cluster, 1);
-        ASSERT_TRUE(cluster->wait_for([&] { return journal.count("vnode002", "resume-failed") == attempt; },
-                                      seconds{40}));
+        ASSERT_TRUE(
+            cluster->wait_for([&] { return journal.count("vnode002", "resume-failed") == attempt; }, seconds{40}));
         if (attempt < 3) {
             // Powered on, slurmd silent: slumber switches it off and hands it back.
             EXPECT_TRUE(cluster->wait_for(
@@ -96,8 +104,8 @@ TEST_F(RecoveryRts1, ANodeThatNeverRegistersIsCycledThenDrainedWithAReason) {
     }
     // The third failure in a row: drained, not boot-looped.
     EXPECT_TRUE(cluster->wait_for([&] { return journal.count("vnode002", "recovery", "drain: ") == 1; }, seconds{30}));
-    EXPECT_TRUE(cluster->wait_for([] { return cluster->field(1, "State").find("DRAIN") != std::string::npos; },
-                                  seconds{10}))
+    EXPECT_TRUE(
+        cluster->wait_for([] { return cluster->field(1, "State").find("DRAIN") != std::string::npos; }, seconds{10}))
         << cluster->field(1, "State");
     EXPECT_NE(cluster->field(1, "Reason").find("slumber: 3 failed resumes in a row"), std::string::npos)
         << cluster->field(1, "Reason");
@@ -109,8 +117,8 @@ TEST_F(RecoveryRts1, ANodeThatBootsUnaskedIsPutBackToService) {
     ASSERT_TRUE(cluster->wait_for([] { return cluster->state(2) == "idle~"; }, seconds{60})) << cluster->state(2);
     // Powered on behind Slurm's back (someone at the console, a BMC glitch).
     ASSERT_TRUE(cluster->ipmitool(2, {"chassis", "power", "on"}));
-    EXPECT_TRUE(cluster->wait_for(
-        [&] { return journal.count("vnode003", "recovery", "resume: slurmd answers") >= 1; }, seconds{40}));
+    EXPECT_TRUE(cluster->wait_for([&] { return journal.count("vnode003", "recovery", "resume: slurmd answers") >= 1; },
+                                  seconds{40}));
     EXPECT_TRUE(cluster->wait_for([] { return cluster->field(2, "State").starts_with("IDLE"); }, seconds{10}))
         << cluster->field(2, "State") << " " << cluster->field(2, "Reason");
 }

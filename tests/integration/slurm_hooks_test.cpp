@@ -21,12 +21,12 @@ using std::chrono::seconds;
 class SlurmHooks : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
-        cluster = std::make_unique<TestCluster>(ClusterOptions{"slurm-hooks",
-                                                               16,
-                                                               27700,
-                                                               {"--hooks", "slumber", "--daemon", "--suspend-time",
-                                                                "10s", "--suspend-timeout", "5s", "--resume-timeout",
-                                                                "90s"}});
+        cluster =
+            std::make_unique<TestCluster>(ClusterOptions{"slurm-hooks",
+                                                         16,
+                                                         27700,
+                                                         {"--hooks", "slumber", "--daemon", "--suspend-time", "10s",
+                                                          "--suspend-timeout", "5s", "--resume-timeout", "90s"}});
     }
     static void TearDownTestSuite() { cluster.reset(); }
     void SetUp() override {
@@ -72,8 +72,8 @@ class SlurmHooks : public ::testing::Test {
         return out && *out == fmt::format("Chassis Power is {}\n", power);
     }
     static std::string submit(const std::string& nodes, const std::string& command) {
-        auto job = cluster->run(
-            {"sbatch", "--parsable", "--nodelist", nodes, "--output", "/dev/null", "--wrap", command});
+        auto job =
+            cluster->run({"sbatch", "--parsable", "--nodelist", nodes, "--output", "/dev/null", "--wrap", command});
         return job ? job->substr(0, job->find_first_of(";\n")) : "error: " + job.error();
     }
     static bool daemon_running() {
@@ -135,8 +135,8 @@ TEST_F(SlurmHooks, ResumeTwiceForTheSameNodeIsHarmless) {
     ASSERT_TRUE(cluster->wait_for([] { return bmc_says(2, "on"); }, seconds{5}));
     const int before = events("vnode003", "power-on");
     for (int i = 0; i < 2; ++i) ASSERT_TRUE(cluster->run({SLUMBER_BINARY, "resume", "vnode003", "-c", config()}));
-    EXPECT_TRUE(cluster->wait_for([&] { return events("vnode003", "power-on", ": on after") == before + 2; },
-                                  seconds{20}));
+    EXPECT_TRUE(
+        cluster->wait_for([&] { return events("vnode003", "power-on", ": on after") == before + 2; }, seconds{20}));
     EXPECT_TRUE(bmc_says(2, "on"));
     EXPECT_NE(cluster->state(2).find("idle"), std::string::npos) << cluster->state(2);
 }

@@ -53,8 +53,9 @@ TEST(NodeState, ReadsFlagsAndAReasonWithoutItsSuffix) {
 }
 
 TEST(NodeState, NotRespondingMarksAndCompletingJobsCount) {
-    auto nodes = parse_show_node("NodeName=n1 State=IDLE*+NOT_RESPONDING CPUAlloc=0\n"
-                                 "NodeName=n2 State=IDLE+COMPLETING CPUAlloc=0\n");
+    auto nodes = parse_show_node(
+        "NodeName=n1 State=IDLE*+NOT_RESPONDING CPUAlloc=0\n"
+        "NodeName=n2 State=IDLE+COMPLETING CPUAlloc=0\n");
     ASSERT_TRUE(nodes) << nodes.error().message;
     EXPECT_EQ((*nodes)[0].base, "IDLE");
     EXPECT_FALSE((*nodes)[0].responding());

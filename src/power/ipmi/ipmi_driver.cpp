@@ -86,9 +86,7 @@ class IpmiDriver final : public Driver {
         return read_status(session);
     }
 
-    [[nodiscard]] std::uint32_t capabilities() const override {
-        return kGuid | kPowerReading | kSensors | kIdentity;
-    }
+    [[nodiscard]] std::uint32_t capabilities() const override { return kGuid | kPowerReading | kSensors | kIdentity; }
 
     // Formatted as SMBIOS (dmidecode, /sys/class/dmi/id/product_uuid) reads
     // the same 16 bytes: first three fields little-endian, the rest in order.
@@ -157,7 +155,8 @@ class IpmiDriver final : public Driver {
         }
         auto readings = read_sensors(session);
         if (!readings) return std::unexpected(readings.error());
-        const auto watts = std::find_if(readings->begin(), readings->end(), [](const auto& r) { return r.unit == "W"; });
+        const auto watts =
+            std::find_if(readings->begin(), readings->end(), [](const auto& r) { return r.unit == "W"; });
         if (watts == readings->end()) {
             return fail(ErrorKind::unsupported, "the BMC measures no power: no DCMI reading, no sensor in Watts");
         }

@@ -20,8 +20,8 @@ struct RawRecord {
 };
 
 // Reads `count` bytes of one record at `offset`; the next record's id with them.
-Result<std::uint16_t> read_part(const Session& session, std::uint16_t reservation, std::uint16_t id,
-                                unsigned offset, unsigned count, std::vector<std::uint8_t>& into) {
+Result<std::uint16_t> read_part(const Session& session, std::uint16_t reservation, std::uint16_t id, unsigned offset,
+                                unsigned count, std::vector<std::uint8_t>& into) {
     Response response(tmpl_cmd_get_sdr_rs);
     if (ipmi_cmd_get_sdr(session.ctx(), reservation, id, static_cast<std::uint8_t>(offset),
                          static_cast<std::uint8_t>(count), response.get()) < 0) {

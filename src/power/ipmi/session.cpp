@@ -22,11 +22,10 @@ Session::Session(const Settings& settings) : m_ctx(ipmi_ctx_create()) {
     const unsigned retransmission = std::max(100U, timeout / 2);
     const std::string password(settings.password.reveal());
     const std::string k_g(settings.k_g.reveal());
-    const int opened =
-        ipmi_ctx_open_outofband_2_0(m_ctx, settings.host.c_str(), settings.username.c_str(), password.c_str(),
-                                    k_g.empty() ? nullptr : reinterpret_cast<const unsigned char*>(k_g.data()),
-                                    static_cast<unsigned>(k_g.size()), settings.privilege, settings.cipher_suite,
-                                    timeout, retransmission, settings.workarounds, IPMI_FLAGS_DEFAULT);
+    const int opened = ipmi_ctx_open_outofband_2_0(
+        m_ctx, settings.host.c_str(), settings.username.c_str(), password.c_str(),
+        k_g.empty() ? nullptr : reinterpret_cast<const unsigned char*>(k_g.data()), static_cast<unsigned>(k_g.size()),
+        settings.privilege, settings.cipher_suite, timeout, retransmission, settings.workarounds, IPMI_FLAGS_DEFAULT);
     if (opened < 0) m_error = error("cannot open a session with " + settings.host);
 }
 

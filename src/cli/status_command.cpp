@@ -1,0 +1,191 @@
+// `slumber status` (each node as Slurm, its BMC and the journal see it) and
+// `slumber slurm-config` (the slurm.conf lines for this setup).
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/exit_code.hpp"
+#include "daemon/carrier.hpp"
+#include "daemon/targets.hpp"
+#include "engine/boot_stats.hpp"
+#include "hostlist/hostlist.hpp"
+#include "slurm/scontrol.hpp"
+#include "store/journal.hpp"
+
+namespace slumber::cli {
+namespace {
+
+struct StatusOptions {
+    std::string file{config::kDefaultPath};
+    std::string nodes;
+    bool json = false;
+};
+
+std::string seconds_text(std::int64_t ms) { return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0); }
+
+std::vector<engine::BootStats> measured_boots(const store::Journal& journal, const std::vector<std::string>& nodes) {
+    std::vector<engine::BootSample> samples;
+    if (auto boots = journal.boots(nodes)) {
+        for (const store::Boot& boot : *boots) {
+            if (boot.registered) samples.push_back({boot.node, *boot.registered - boot.powered_on});
+        }
+    }
+    return engine::boot_stats(std::move(samples));
+}
+
+int run_status(const StatusOptions& options) {
+    auto loaded = config::load(options.file);
+    if (!loaded) {
+        for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));
+        return to_int(ExitCode::config);
+    }
+    const config::Config& config = *loaded;
+    std::vector<std::string> nodes;
+    if (options.nodes.empty()) {
+        for (const auto& target : config.nodes) nodes.push_back(target.name);
+    } else {
+        auto names = hostlist::expand(options.nodes);
+        if (!names) {
+            fmt::print(stderr, "slumber: {}\n", hostlist::describe(names.error(), options.nodes));
+            return to_int(ExitCode::usage);
+        }
+        nodes = std::move(*names);
+    }
+    auto journal = store::Journal::open(config.daemon.journal());
+    if (!journal) {
+        fmt::print(stderr, "slumber: {}\n", journal.error());
+        return to_int(ExitCode::partial);
+    }
+    std::map<std::string, slurm::NodeState> slurm_view;
+    const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
+    if (auto states = scontrol.nodes()) {
+        for (auto& state : *states) slurm_view.emplace(state.name, std::move(state));
+    } else {
+        fmt::print(stderr, "slumber: {}\n", states.error());
+    }
+    const auto power = daemon::read_power(config, nodes);
+    const auto latest = journal->latest_requests().value_or(std::map<std::string, store::Request>{});
+    std::map<std::string, engine::BootStats> boots;
+    for (auto& stats : measured_boots(*journal, nodes)) {
+        if (!stats.node.empty()) boots[stats.node] = stats;
+    }
+
+    nlohmann::json list = nlohmann::json::array();
+    if (!options.json) {
+        fmt::print("{:<12} {:<34} {:<6} {:<40} {}\n", "NODE", "SLURM", "POWER", "LAST REQUEST", "BOOTS (median/max)");
+    }
+    const store::TimeMs now = daemon::wall_clock_ms();
+    for (const std::string& node : nodes) {
+        const auto state = slurm_view.find(node);
+        const std::string slurm_text = state == slurm_view.end() ? "?" : state->second.state_text();
+        const auto power_it = power.find(node);
+        const std::string power_text = power_it == power.end() ? "?" : power_it->second;
+        std::string request_text = "-";
+        if (const auto it = latest.find(node); it != latest.end()) {
+            const store::Request& r = it->second;
+            request_text =
+                fmt::format("{} by {} {}s ago: {}", power::to_string(r.action), r.source, (now - r.time) / 1000,
+                            r.outcome.empty() ? std::string(store::to_string(r.state)) : r.outcome);
+        }
+        const auto boot = boots.find(node);
+        if (options.json) {
+            nlohmann::json item{{"node", node}, {"slurm", slurm_text}, {"power", power_text}};
+            if (state != slurm_view.end()) item["reason"] = state->second.reason;
+            if (const auto it = latest.find(node); it != latest.end()) {
+                item["last_request"] = {{"action", power::to_string(it->second.action)},
+                                        {"source", it->second.source},
+                                        {"time_ms", it->second.time},
+                                        {"state", store::to_string(it->second.state)},
+                                        {"outcome", it->second.outcome}};
+            }
+            if (boot != boots.end()) {
+                item["boots"] = {{"count", boot->second.count},
+                                 {"median_ms", boot->second.median_ms},
+                                 {"p95_ms", boot->second.p95_ms},
+                                 {"max_ms", boot->second.max_ms}};
+            }
+            list.push_back(std::move(item));
+        } else {
+            const std::string boot_text = boot == boots.end() ? "-"
+                                                              : fmt::format("{} ({}/{})", boot->second.count,
+                                                                            seconds_text(boot->second.median_ms),
+                                                                            seconds_text(boot->second.max_ms));
+            fmt::print("{:<12} {:<34} {:<6} {:<40} {}\n", node, slurm_text, power_text, request_text.substr(0, 40),
+                       boot_text);
+        }
+    }
+    if (options.json) fmt::print("{}\n", list.dump(2));
+    return to_int(ExitCode::ok);
+}
+
+// Where the running binary lives: the hooks are links beside it.
+std::filesystem::path own_directory() {
+    std::error_code error;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+    return error ? std::filesystem::path("/usr/sbin") : self.parent_path();
+}
+
+int run_slurm_config(const std::string& file) {
+    auto loaded = config::load(file);
+    if (!loaded) {
+        for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));
+        return to_int(ExitCode::config);
+    }
+    const config::Config& config = *loaded;
+    const std::filesystem::path dir = own_directory();
+    const bool default_config = std::filesystem::path(file) == config::kDefaultPath;
+    fmt::print("# slurm.conf lines for slumber, from {}\n", config.file.string());
+    if (!default_config) {
+        fmt::print(
+            "# The hooks read {} by default; with this file, make each hook a script:\n"
+            "#   #!/bin/sh\n#   exec {}/slumber resume --config {} \"$1\"\n",
+            config::kDefaultPath, dir.string(), config.file.string());
+    }
+    for (const char* hook : {"suspend", "resume", "resume-fail"}) {
+        const auto path = dir / fmt::format("slumber-{}", hook);
+        std::string key = hook == std::string_view("suspend")  ? "SuspendProgram"
+                          : hook == std::string_view("resume") ? "ResumeProgram"
+                                                               : "ResumeFailProgram";
+        fmt::print("{}={}{}\n", key, path.string(),
+                   std::filesystem::exists(path) ? "" : fmt::format("   # create it: ln -s slumber {}", path.string()));
+    }
+    if (!config.slurm.exclude_expression.empty()) {
+        fmt::print("SuspendExcNodes={}   # [slurm] exclude: never powered off\n", config.slurm.exclude_expression);
+    }
+    std::vector<std::string> nodes;
+    for (const auto& target : config.nodes) nodes.push_back(target.name);
+    std::vector<engine::BootStats> stats;
+    if (auto journal = store::Journal::open(config.daemon.journal())) stats = measured_boots(*journal, nodes);
+    if (auto timeout = engine::suggested_resume_timeout(stats)) {
+        const engine::BootStats& all = stats.back();
+        fmt::print("ResumeTimeout={}   # 1.5 x the slowest of {} measured boots (median {}, p95 {}, max {})\n",
+                   *timeout, all.count, seconds_text(all.median_ms), seconds_text(all.p95_ms),
+                   seconds_text(all.max_ms));
+    } else {
+        fmt::print("# ResumeTimeout: no boots measured yet; run the daemon through a few resumes, then ask again\n");
+    }
+    return to_int(ExitCode::ok);
+}
+
+}  // namespace
+
+void add_status_commands(CLI::App& app, Outcome& outcome) {
+    auto options = std::make_shared<StatusOptions>();
+    auto* status = app.add_subcommand("status", "Each node as Slurm, its BMC and slumber's journal see it");
+    status->add_option("nodes", options->nodes, "only these nodes (hostlist); default every configured node");
+    status->add_option("-c,--config", options->file, "configuration file")->capture_default_str();
+    status->add_flag("--json", options->json, "one JSON object per node");
+    status->callback([options, &outcome] { outcome.exit_code = run_status(*options); });
+
+    auto file = std::make_shared<std::string>(config::kDefaultPath);
+    auto* slurm_config = app.add_subcommand("slurm-config", "The slurm.conf lines for this setup, ready to paste");
+    slurm_config->add_option("-c,--config", *file, "configuration file")->capture_default_str();
+    slurm_config->callback([file, &outcome] { outcome.exit_code = run_slurm_config(*file); });
+}
+
+}  // namespace slumber::cli

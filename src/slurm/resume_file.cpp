@@ -1,0 +1,59 @@
+#include "slurm/resume_file.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+namespace slumber::slurm {
+namespace {
+
+using nlohmann::json;
+
+// The value of the first key present, as a string; "" when none is, an error
+// when one holds something else.
+std::expected<std::string, std::string> text_field(const json& object, std::initializer_list<const char*> keys,
+                                                   std::string_view where) {
+    for (const char* key : keys) {
+        const auto it = object.find(key);
+        if (it == object.end() || it->is_null()) continue;
+        if (!it->is_string()) return std::unexpected(fmt::format("{}: \"{}\" is not a string", where, key));
+        return it->get_ref<const std::string&>();
+    }
+    return std::string();
+}
+
+}  // namespace
+
+std::expected<ResumeFile, std::string> parse_resume_file(std::string_view text) {
+    const json document = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+    if (document.is_discarded()) return std::unexpected("not JSON");
+    if (!document.is_object()) return std::unexpected("not a JSON object");
+    ResumeFile file;
+    auto all = text_field(document, {"all_nodes_resume", "all_nodes"}, "the file");
+    if (!all) return std::unexpected(all.error());
+    file.all_nodes = std::move(*all);
+    const auto jobs = document.find("jobs");
+    if (jobs == document.end() || jobs->is_null()) return file;
+    if (!jobs->is_array()) return std::unexpected("\"jobs\" is not a list");
+    for (std::size_t i = 0; i < jobs->size(); ++i) {
+        const json& job = (*jobs)[i];
+        const std::string where = fmt::format("jobs[{}]", i);
+        if (!job.is_object()) return std::unexpected(where + " is not an object");
+        ResumeJob entry;
+        const auto id = job.find("job_id");
+        if (id == job.end() || !id->is_number_integer()) {
+            return std::unexpected(where + ": no integer \"job_id\"");
+        }
+        entry.job_id = id->get<std::int64_t>();
+        auto nodes = text_field(job, {"nodes_resume", "nodes"}, where);
+        if (!nodes) return std::unexpected(nodes.error());
+        entry.nodes = std::move(*nodes);
+        auto partition = text_field(job, {"partition"}, where);
+        if (!partition) return std::unexpected(partition.error());
+        entry.partition = std::move(*partition);
+        file.jobs.push_back(std::move(entry));
+    }
+    return file;
+}
+
+}  // namespace slumber::slurm

@@ -1,0 +1,41 @@
+// Commands run to completion, with extra environment and a timeout.
+#include <gtest/gtest.h>
+
+#include "util/command.hpp"
+
+namespace slumber::util {
+namespace {
+
+using std::chrono::milliseconds;
+
+TEST(Command, OutputErrorAndExitCode) {
+    const CommandResult result = run_command({"sh", "-c", "echo out; echo err >&2; exit 3"});
+    EXPECT_EQ(result.exit_code, 3);
+    EXPECT_EQ(result.out, "out\n");
+    EXPECT_EQ(result.err, "err\n");
+    EXPECT_EQ(capture({"sh", "-c", "echo fine"}).value_or("?"), "fine\n");
+    EXPECT_EQ(capture({"sh", "-c", "echo broken >&2; exit 1"}).error(), "broken");
+}
+
+TEST(Command, ExtraEnvironmentOverridesOurs) {
+    ::setenv("SLUMBER_COMMAND_TEST", "ours", 1);
+    EXPECT_EQ(capture({"sh", "-c", "echo $SLUMBER_COMMAND_TEST"}, {{"SLUMBER_COMMAND_TEST", "theirs"}}).value_or("?"),
+              "theirs\n");
+    EXPECT_EQ(capture({"sh", "-c", "echo $SLUMBER_COMMAND_TEST"}).value_or("?"), "ours\n");
+}
+
+TEST(Command, AHungCommandIsStoppedAtItsTimeout) {
+    const CommandResult result = run_command({"sleep", "30"}, {}, milliseconds{200});
+    EXPECT_EQ(result.exit_code, -1);
+    EXPECT_EQ(result.err, "sleep gave no answer within 200 ms and was stopped");
+    EXPECT_EQ(run_command({"sh", "-c", "echo quick"}, {}, milliseconds{5000}).out, "quick\n");
+}
+
+TEST(Command, AMissingProgramSaysSo) {
+    const CommandResult result = run_command({"/nonexistent/program"});
+    EXPECT_EQ(result.exit_code, 127);
+    EXPECT_EQ(result.err, "cannot run /nonexistent/program: No such file or directory");
+}
+
+}  // namespace
+}  // namespace slumber::util
