@@ -15,7 +15,19 @@ std::string format(const ConfigError& error) {
     return out;
 }
 
+void Config::build_index() {
+    index.clear();
+    for (std::size_t i = 0; i < nodes.size() + devices.size(); ++i) {
+        index.emplace(i < nodes.size() ? nodes[i].name : devices[i - nodes.size()].name, i);
+    }
+}
+
 const PowerTarget* Config::find(std::string_view name) const {
+    if (!index.empty()) {
+        const auto it = index.find(std::string(name));
+        if (it == index.end()) return nullptr;
+        return it->second < nodes.size() ? &nodes[it->second] : &devices[it->second - nodes.size()];
+    }
     for (const auto* targets : {&nodes, &devices}) {
         const auto it = std::find_if(targets->begin(), targets->end(),
                                      [&](const PowerTarget& target) { return target.name == name; });

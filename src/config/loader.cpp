@@ -128,6 +128,7 @@ std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text,
         std::ranges::stable_sort(errors, {}, &ConfigError::line);
         return std::unexpected(std::move(errors));
     }
+    config.build_index();
     return config;
 }
 

@@ -14,14 +14,14 @@ Reconciler::Reconciler(const config::Config& config, store::Journal& journal, co
     m_policy.late_boot_grace_ms = config.daemon.late_boot_grace.count();
 }
 
-std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std::vector<slurm::NodeState>& nodes) {
+std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_facts(
+    const std::vector<slurm::NodeState>& nodes) const {
     auto streaks = m_journal.failure_streaks();
     if (!streaks) return std::unexpected("journal: " + streaks.error());
     auto open = m_journal.open_requests();
     if (!open) return std::unexpected("journal: " + open.error());
-
-    const engine::TimeMs now = m_now();
     std::vector<engine::NodeFacts> facts;
+    facts.reserve(nodes.size());
     for (const slurm::NodeState& node : nodes) {
         if (m_config.find(node.name) == nullptr) continue;  // not slumber's to manage
         engine::NodeFacts fact;
@@ -38,6 +38,14 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
         }
         facts.push_back(std::move(fact));
     }
+    return facts;
+}
+
+std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std::vector<slurm::NodeState>& nodes) {
+    const engine::TimeMs now = m_now();
+    auto gathered = gather_facts(nodes);
+    if (!gathered) return std::unexpected(gathered.error());
+    std::vector<engine::NodeFacts>& facts = *gathered;
     // The BMCs are asked only about the nodes whose next step depends on them.
     const std::vector<std::string> ask = engine::needs_bmc(facts, m_policy, now);
     if (!ask.empty()) {

@@ -24,6 +24,12 @@ class Reconciler {
     /// One pass over Slurm's current view of the nodes. Returns the steps taken.
     std::expected<std::vector<engine::Step>, std::string> run(const std::vector<slurm::NodeState>& nodes);
 
+    /// The engine's input for the managed nodes among `nodes`, from the
+    /// journal, without asking any BMC.
+    std::expected<std::vector<engine::NodeFacts>, std::string> gather_facts(
+        const std::vector<slurm::NodeState>& nodes) const;
+    [[nodiscard]] const engine::RecoveryPolicy& policy() const { return m_policy; }
+
   private:
     void take(const engine::Step& step);
 

@@ -2,6 +2,9 @@
 // node states.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <ctime>
+
 #include "slurm/node_state.hpp"
 
 namespace slumber::slurm {
@@ -82,6 +85,32 @@ TEST(NodeState, SlurmTimes) {
     const auto later = parse_slurm_time("2026-11-25T22:50:20");
     ASSERT_TRUE(earlier && later);
     EXPECT_EQ(*later - *earlier, 61);
+}
+
+// The hand-written reader agrees with strptime + mktime in the local zone,
+// on both sides of a daylight-saving change.
+TEST(NodeState, SlurmTimesAreLocalTimeAsMktimeReadsThem) {
+    const char* saved = std::getenv("TZ");
+    const std::string old_tz = saved != nullptr ? saved : "";
+    for (const char* zone : {"UTC", "Europe/Berlin", "America/New_York"}) {
+        ::setenv("TZ", zone, 1);
+        ::tzset();
+        for (const char* text : {"2026-01-15T08:00:00", "2026-07-15T23:59:59", "2024-02-29T12:30:45",
+                                 "2026-11-25T22:49:19"}) {
+            std::tm tm{};
+            ASSERT_NE(::strptime(text, "%Y-%m-%dT%H:%M:%S", &tm), nullptr);
+            tm.tm_isdst = -1;
+            EXPECT_EQ(parse_slurm_time(text), static_cast<std::int64_t>(std::mktime(&tm))) << zone << " " << text;
+        }
+    }
+    if (saved != nullptr) {
+        ::setenv("TZ", old_tz.c_str(), 1);
+    } else {
+        ::unsetenv("TZ");
+    }
+    ::tzset();
+    EXPECT_FALSE(parse_slurm_time("2026-13-01T00:00:00"));
+    EXPECT_FALSE(parse_slurm_time("2026-1-01T00:00:00"));
 }
 
 }  // namespace
