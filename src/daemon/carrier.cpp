@@ -45,9 +45,10 @@ Carrier::Carrier(const config::Config& config, store::Journal& journal, const sl
     : m_config(config), m_journal(journal), m_slurm(slurm), m_who(std::move(who)), m_now(std::move(now)) {}
 
 void Carrier::refuse(const store::Request& request, const std::string& why) {
-    (void)m_journal.finish(request.id, false, "refused: " + why, m_now());
-    (void)m_journal.record({0, m_now(), request.node, request.id, "refused",
-                            fmt::format("{} refused by the {}: {}", power::to_string(request.action), m_who, why)});
+    (void)m_journal.finish_with(
+        request.id, false, "refused: " + why,
+        {0, m_now(), request.node, request.id, "refused",
+         fmt::format("{} refused by the {}: {}", power::to_string(request.action), m_who, why)});
 }
 
 std::expected<int, std::string> Carrier::run_pending() {
@@ -111,8 +112,8 @@ std::expected<int, std::string> Carrier::run_pending() {
             if (action == power::Action::on && outcome.result) {
                 (void)m_journal.boot_started(outcome.target, now - outcome.elapsed.count());
             }
-            (void)m_journal.finish(carried[i]->id, outcome.result.has_value(), said, now);
-            (void)m_journal.record(
+            (void)m_journal.finish_with(
+                carried[i]->id, outcome.result.has_value(), said,
                 {0, now, outcome.target, carried[i]->id, event_kind(action),
                  fmt::format("{} by the {} for {}: {} after {} attempt(s), {} ms", power::to_string(action), m_who,
                              carried[i]->source, said, outcome.attempts, outcome.elapsed.count())});

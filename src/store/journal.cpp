@@ -119,11 +119,19 @@ DbResult<std::int64_t> Journal::add_requests(std::span<const std::string> nodes,
     if (!supersede || !insert || !event) {
         return std::unexpected(!supersede ? supersede.error() : !insert ? insert.error() : event.error());
     }
+    // Only nodes with a pending request need superseding: one look for all,
+    // instead of an UPDATE per node (1,000 nodes: a third of the hook's time).
+    std::unordered_set<std::string> pending;
+    if (auto select = m_db->prepare("SELECT node FROM requests WHERE state = 'pending'")) {
+        for (auto row = select->step(); row && *row; row = select->step()) pending.insert(select->text(0));
+    }
     std::int64_t batch = 0;
     const std::string detail =
         fmt::format("{} asked by {}{}{}", power::to_string(action), source, note.empty() ? "" : ": ", note);
     for (const std::string& node : nodes) {
-        if (auto done = supersede->bind(1, node).bind(2, now).run(); !done) return std::unexpected(done.error());
+        if (pending.contains(node)) {
+            if (auto done = supersede->bind(1, node).bind(2, now).run(); !done) return std::unexpected(done.error());
+        }
         if (auto done = insert->bind(1, batch)
                             .bind(2, node)
                             .bind(3, power::to_string(action))
@@ -191,6 +199,14 @@ DbResult<void> Journal::finish(std::int64_t request, bool ok, std::string_view o
     auto update = m_db->prepare("UPDATE requests SET state = ?, outcome = ?, finished_ms = ? WHERE id = ?");
     if (!update) return std::unexpected(update.error());
     return update->bind(1, ok ? "done" : "failed").bind(2, outcome).bind(3, now).bind(4, request).run();
+}
+
+DbResult<void> Journal::finish_with(std::int64_t request, bool ok, std::string_view outcome, const Event& event) {
+    auto transaction = Transaction::begin(*m_db);
+    if (!transaction) return std::unexpected(transaction.error());
+    if (auto done = finish(request, ok, outcome, event.time); !done) return done;
+    if (auto done = record(event); !done) return done;
+    return transaction->commit();
 }
 
 DbResult<void> Journal::record(const Event& event) {

@@ -83,6 +83,9 @@ class Journal {
     /// Puts one running request back (its node must wait, e.g. for pacing).
     DbResult<void> requeue(std::int64_t request);
     DbResult<void> finish(std::int64_t request, bool ok, std::string_view outcome, TimeMs now);
+    /// finish() and record() in one transaction: the daemon's per-node
+    /// outcome takes the write lock once, so a hook waits less.
+    DbResult<void> finish_with(std::int64_t request, bool ok, std::string_view outcome, const Event& event);
 
     DbResult<void> record(const Event& event);
     /// Events, oldest first; for `nodes` only when not empty.

@@ -1,6 +1,7 @@
 #include "store/sqlite.hpp"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -66,7 +67,16 @@ DbResult<Database> Database::open(const std::filesystem::path& file) {
             fmt::format("cannot open {}: {}", file.string(), db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
     }
     // A hook and the daemon may write at the same moment: wait, do not fail.
-    sqlite3_busy_timeout(db, 5000);
+    // SQLite's own busy timeout sleeps up to 100 ms between looks; a hook
+    // that Slurm waits for looks again every millisecond, for up to 10 s.
+    sqlite3_busy_handler(
+        db,
+        [](void*, int attempts) -> int {
+            if (attempts >= 10000) return 0;
+            ::usleep(1000);
+            return 1;
+        },
+        nullptr);
     // WAL with synchronous=NORMAL survives a killed process without losing a
     // committed transaction; only a power loss of the head node could.
     if (auto wal = database.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"); !wal) {
