@@ -58,7 +58,7 @@ requests=$("$slumber" journal -c "$work/slumber.toml" --since 1h | grep -c ' req
   echo "# Hook latency: slumber resume vs the first line of a hand-written hook"
   echo
   echo "$nodes nodes per call, $runs runs after 1 warm-up, on $(nproc) cores; measured $(date -u +%Y-%m-%d)."
-  echo "The daemon was running throughout and carried out all $requests journaled power-ons (its BMCs do not answer)."
+  echo "The daemon was running throughout, carrying out the $requests power-ons the hooks journaled (its BMCs do not answer)."
   echo "Produced by \`bench/hooks.sh\`."
   echo
   echo "| what | daemon idle (3 s apart) | daemon busy (0.5 s apart) |"

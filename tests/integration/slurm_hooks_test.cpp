@@ -138,7 +138,30 @@ TEST_F(SlurmHooks, ResumeTwiceForTheSameNodeIsHarmless) {
     EXPECT_TRUE(
         cluster->wait_for([&] { return events("vnode003", "power-on", ": on after") == before + 2; }, seconds{20}));
     EXPECT_TRUE(bmc_says(2, "on"));
-    EXPECT_NE(cluster->state(2).find("idle"), std::string::npos) << cluster->state(2);
+    EXPECT_TRUE(cluster->wait_for([] { return cluster->state(2).find("idle") != std::string::npos; }, seconds{30}))
+        << "the cancelled job's node is idle again: " << cluster->state(2);
+}
+
+TEST_F(SlurmHooks, AJobForANodeThatIsPoweringDownRunsOnceItIsBackUp) {
+    // vnode004 runs a job, goes idle, Slurm suspends it; the next job arrives
+    // while Slurm still shows it powering down (%), during SuspendTimeout.
+    const std::string first = submit("vnode004", "srun /bin/true");
+    ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(first) == "COMPLETED"; }, seconds{120}))
+        << "job " << first << " is " << cluster->job_state(first) << "; " << states();
+    ASSERT_TRUE(cluster->wait_for([] { return cluster->state(3).find('%') != std::string::npos; }, seconds{90}))
+        << cluster->state(3);
+    const std::string job = submit("vnode004", "srun /bin/true");
+    ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{120}))
+        << "job " << job << " is " << cluster->job_state(job) << "; " << states();
+    const nlohmann::json all = journal();
+    int off_then_on = 0;
+    bool off_seen = false;
+    for (const auto& event : all) {
+        if (event["node"] != "vnode004") continue;
+        off_seen = off_seen || event["kind"] == "power-off";
+        off_then_on += off_seen && event["kind"] == "power-on" ? 1 : 0;
+    }
+    EXPECT_GE(off_then_on, 1) << "powered off, then on again for the job";
 }
 
 TEST_F(SlurmHooks, ADaemonKilledMidResumeIsReplacedAndFinishesTheResume) {
