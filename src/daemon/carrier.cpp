@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "daemon/targets.hpp"
+#include "engine/pacing.hpp"
 
 namespace slumber::daemon {
 namespace {
@@ -41,8 +42,37 @@ store::TimeMs wall_clock_ms() {
 }
 
 Carrier::Carrier(const config::Config& config, store::Journal& journal, const slurm::Scontrol& slurm, std::string who,
-                 Now now)
-    : m_config(config), m_journal(journal), m_slurm(slurm), m_who(std::move(who)), m_now(std::move(now)) {}
+                 bool paced, Now now)
+    : m_config(config),
+      m_journal(journal),
+      m_slurm(slurm),
+      m_who(std::move(who)),
+      m_paced(paced),
+      m_now(std::move(now)) {}
+
+std::size_t Carrier::hold_back(std::vector<const store::Request*>& ons) {
+    const engine::PacingPolicy policy{m_config.daemon.max_booting, m_config.daemon.boots_per_minute};
+    if (!m_paced || (policy.max_booting == 0 && policy.boots_per_minute == 0)) return 0;
+    const store::TimeMs now = m_now();
+    // A boot not registered after 10 minutes is a failure, not a boot in
+    // progress: it no longer counts against max_booting.
+    const auto counts = m_journal.boot_counts(now - 600000, now - 60000).value_or(std::pair{0, 0});
+    const auto allowed = static_cast<std::size_t>(engine::boots_allowed(policy, counts.first, counts.second));
+    if (ons.size() <= allowed) return 0;
+    const std::size_t held = ons.size() - allowed;
+    for (std::size_t i = allowed; i < ons.size(); ++i) {
+        (void)m_journal.requeue(ons[i]->id);
+        if (m_held.insert(ons[i]->id).second) {
+            (void)m_journal.record({0, now, ons[i]->node, ons[i]->id, "paced",
+                                    fmt::format("power-on held back: {} booting, {} started in the last minute "
+                                                "(max_booting {}, boots_per_minute {})",
+                                                counts.first, counts.second, policy.max_booting,
+                                                policy.boots_per_minute)});
+        }
+    }
+    ons.resize(allowed);
+    return held;
+}
 
 void Carrier::refuse(const store::Request& request, const std::string& why) {
     (void)m_journal.finish_with(
@@ -88,7 +118,10 @@ std::expected<int, std::string> Carrier::run_pending() {
         }
     }
 
+    std::size_t held = 0;
+    if (auto ons = by_action.find(power::Action::on); ons != by_action.end()) held = hold_back(ons->second);
     for (const auto& [action, list] : by_action) {
+        if (list.empty()) continue;
         std::vector<std::string> nodes;
         for (const store::Request* request : list) nodes.push_back(request->node);
         DriverSet set = build_drivers(m_config, nodes);
@@ -121,7 +154,7 @@ std::expected<int, std::string> Carrier::run_pending() {
         power::Executor executor;
         executor.run(action, tasks, {.fanout = 64, .wait = kConfirmWithin, .on_outcome = journal_outcome});
     }
-    return static_cast<int>(requests->size());
+    return static_cast<int>(requests->size() - held);
 }
 
 std::expected<void, std::string> Carrier::observe_registrations(const std::vector<slurm::NodeState>& nodes) {
@@ -137,7 +170,13 @@ std::expected<void, std::string> Carrier::observe_registrations(const std::vecto
         const store::Boot& boot = it->second;
         // Slurm compares whole seconds; a boot time in the power-on's second counts.
         const bool fresh = node.boot_time && *node.boot_time * 1000 >= boot.powered_on - 1000;
-        if (!fresh || node.powering_up() || node.powered_down() || !node.responding()) continue;
+        if (node.powering_up() || node.powered_down() || !node.responding()) continue;
+        if (!fresh) {
+            // Up and answering since before the power-on: the "on" found it
+            // running (Slurm asked twice) and there was no boot to time.
+            (void)m_journal.cancel_boot(node.name);
+            continue;
+        }
         const store::TimeMs now = m_now();
         (void)m_journal.boot_registered(node.name, now);
         (void)m_journal.record({0, now, node.name, std::nullopt, "registered",

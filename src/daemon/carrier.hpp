@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <set>
 #include <string>
 
 #include "config/config.hpp"
@@ -21,10 +22,14 @@ store::TimeMs wall_clock_ms();
 class Carrier {
   public:
     /// `who` names the carrier in the journal ("daemon", "hook").
+    /// `paced`: hold power-ons back to [daemon] max_booting and
+    /// boots_per_minute (the daemon); a hook without a daemon does not, since
+    /// nobody would carry out what it held back.
     Carrier(const config::Config& config, store::Journal& journal, const slurm::Scontrol& slurm, std::string who,
-            Now now = wall_clock_ms);
+            bool paced = false, Now now = wall_clock_ms);
 
-    /// Takes every pending request and carries it out; returns how many.
+    /// Takes every pending request and carries it out; returns how many (not
+    /// counting power-ons held back for pacing, which stay pending).
     std::expected<int, std::string> run_pending();
 
     /// Journals the registration of nodes that were powered on and now show
@@ -33,12 +38,16 @@ class Carrier {
 
   private:
     void refuse(const store::Request& request, const std::string& why);
+    /// Power-on requests beyond what pacing allows now go back to pending.
+    std::size_t hold_back(std::vector<const store::Request*>& ons);
 
     const config::Config& m_config;
     store::Journal& m_journal;
     const slurm::Scontrol& m_slurm;
     std::string m_who;
+    bool m_paced;
     Now m_now;
+    std::set<std::int64_t> m_held;  ///< requests already journaled as held back
 };
 
 }  // namespace slumber::daemon

@@ -69,7 +69,7 @@ int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
     log(fmt::format("listening on {}, journal {}", config.daemon.socket().string(), config.daemon.journal().string()));
 
     const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
-    Carrier carrier(config, *journal, scontrol, "daemon");
+    Carrier carrier(config, *journal, scontrol, "daemon", /*paced=*/true);
     Reconciler reconciler(config, *journal, scontrol);
     auto next_look = std::chrono::steady_clock::now();
     while (!stop) {

@@ -309,9 +309,21 @@ DbResult<std::map<std::string, Request>> Journal::latest_requests() const {
 }
 
 DbResult<void> Journal::boot_started(std::string_view node, TimeMs powered_on) {
+    // A new power-on replaces a boot still open for the node (the request was
+    // carried out again after a restart): one node boots once at a time.
+    auto transaction = Transaction::begin(*m_db);
+    if (!transaction) return std::unexpected(transaction.error());
+    if (auto done = cancel_boot(node); !done) return done;
     auto insert = m_db->prepare("INSERT INTO boots (node, powered_on_ms) VALUES (?, ?)");
     if (!insert) return std::unexpected(insert.error());
-    return insert->bind(1, node).bind(2, powered_on).run();
+    if (auto done = insert->bind(1, node).bind(2, powered_on).run(); !done) return done;
+    return transaction->commit();
+}
+
+DbResult<void> Journal::cancel_boot(std::string_view node) {
+    auto remove = m_db->prepare("DELETE FROM boots WHERE node = ? AND registered_ms IS NULL");
+    if (!remove) return std::unexpected(remove.error());
+    return remove->bind(1, node).run();
 }
 
 DbResult<void> Journal::boot_registered(std::string_view node, TimeMs registered) {
@@ -320,6 +332,18 @@ DbResult<void> Journal::boot_registered(std::string_view node, TimeMs registered
         "(SELECT MAX(id) FROM boots WHERE node = ?1) AND registered_ms IS NULL");
     if (!update) return std::unexpected(update.error());
     return update->bind(1, node).bind(2, registered).run();
+}
+
+DbResult<std::pair<int, int>> Journal::boot_counts(TimeMs booting_since, TimeMs started_since) const {
+    auto select = m_db->prepare(
+        "SELECT COALESCE(SUM(registered_ms IS NULL AND powered_on_ms >= ?1), 0), "
+        "COALESCE(SUM(powered_on_ms >= ?2), 0) FROM boots WHERE powered_on_ms >= MIN(?1, ?2)");
+    if (!select) return std::unexpected(select.error());
+    select->bind(1, booting_since).bind(2, started_since);
+    auto row = select->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::pair{0, 0};
+    return std::pair{static_cast<int>(select->integer(0)), static_cast<int>(select->integer(1))};
 }
 
 DbResult<std::vector<Boot>> Journal::boots(std::span<const std::string> nodes) const {

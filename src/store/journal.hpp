@@ -100,9 +100,14 @@ class Journal {
     DbResult<std::set<std::string>> open_requests() const;
 
     DbResult<void> boot_started(std::string_view node, TimeMs powered_on);
+    /// Forgets the node's open boot: the power-on found it already running.
+    DbResult<void> cancel_boot(std::string_view node);
     /// Sets the registration time of the node's latest open boot.
     DbResult<void> boot_registered(std::string_view node, TimeMs registered);
     DbResult<std::vector<Boot>> boots(std::span<const std::string> nodes) const;
+    /// Boots not registered yet that started after `booting_since`, and
+    /// boots started after `started_since`: the pacing's inputs.
+    DbResult<std::pair<int, int>> boot_counts(TimeMs booting_since, TimeMs started_since) const;
 
   private:
     explicit Journal(Database db) : m_db(std::make_unique<Database>(std::move(db))) {}

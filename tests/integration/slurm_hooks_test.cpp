@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "test_cluster.hpp"
@@ -81,8 +82,8 @@ class SlurmHooks : public ::testing::Test {
         return daemon && vcluster::alive(*daemon);
     }
     // A daemon recorded where `vcluster down` finds and stops it.
-    static void start_daemon() {
-        auto daemon = vcluster::spawn_detached({.argv = {SLUMBER_BINARY, "daemon", "--config", config()},
+    static void start_daemon(const std::string& file = config()) {
+        auto daemon = vcluster::spawn_detached({.argv = {SLUMBER_BINARY, "daemon", "--config", file},
                                                 .log = cluster->dir() + "/log/slumberd.log",
                                                 .cgroup = std::nullopt});
         ASSERT_TRUE(daemon) << daemon.error();
@@ -184,6 +185,47 @@ TEST_F(SlurmHooks, ADaemonKilledMidResumeIsReplacedAndFinishesTheResume) {
     ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{120}))
         << "job " << job << " is " << cluster->job_state(job) << "; " << states();
     EXPECT_TRUE(bmc_says(0, "on") || cluster->state(0) == "idle~");
+}
+
+TEST_F(SlurmHooks, PacingBootsOneNodeAtATime) {
+    // The same inventory with [daemon] max_booting = 1.
+    const std::string paced = cluster->dir() + "/paced.toml";
+    {
+        std::ifstream in(config());
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const auto at = text.find("[daemon]\n");
+        ASSERT_NE(at, std::string::npos) << text;
+        text.insert(at + 9, "max_booting = 1\n");
+        std::ofstream(paced) << text;
+    }
+    stop_daemon();
+    start_daemon(paced);
+    ASSERT_TRUE(cluster->wait_for(
+        [] { return all([](int i) { return i == 3 || cluster->state(i) == "idle~"; }); }, seconds{90}))
+        << states();
+    const std::size_t before = journal().size();
+    const std::string job = submit("vnode[001-003]", "srun /bin/true");
+    ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{120}))
+        << "job " << job << " is " << cluster->job_state(job) << "; " << states();
+    // Never two nodes between power-on and registration at once.
+    std::set<std::string> booting;
+    std::size_t most = 0;
+    int held = 0;
+    const nlohmann::json all_events = journal();
+    for (std::size_t i = before; i < all_events.size(); ++i) {
+        const auto& event = all_events[i];
+        const std::string node = event["node"];
+        if (event["kind"] == "power-on" && event["detail"].get<std::string>().find(": on after") != std::string::npos) {
+            booting.insert(node);
+        }
+        if (event["kind"] == "registered") booting.erase(node);
+        held += event["kind"] == "paced" ? 1 : 0;
+        most = std::max(most, booting.size());
+    }
+    EXPECT_EQ(most, 1U);
+    EXPECT_GE(held, 2) << "two of the three power-ons waited their turn";
+    stop_daemon();
+    start_daemon();
 }
 
 TEST_F(SlurmHooks, WithoutADaemonTheHooksDoTheWorkThemselves) {

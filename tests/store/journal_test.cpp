@@ -94,6 +94,11 @@ TEST_F(JournalTest, EventsAndBootsByNode) {
     ASSERT_TRUE(journal->boot_registered("n1", 47000));
     ASSERT_TRUE(journal->boot_started("n1", 90000));
     ASSERT_TRUE(journal->boot_registered("n2", 50000)) << "no open boot: nothing to do";
+    ASSERT_TRUE(journal->boot_started("n3", 1000));
+    ASSERT_TRUE(journal->boot_started("n3", 5000)) << "carried out again after a restart";
+    EXPECT_EQ(journal->boot_counts(0, 0).value_or(std::pair{-1, -1}), (std::pair{2, 3}))
+        << "booting: n1's second boot and n3's latest; n3's first was replaced";
+    ASSERT_TRUE(journal->cancel_boot("n3"));
     auto boots = journal->boots({});
     ASSERT_TRUE(boots);
     ASSERT_EQ(boots->size(), 2U);
