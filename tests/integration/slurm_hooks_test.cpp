@@ -19,13 +19,15 @@ namespace {
 
 using std::chrono::seconds;
 
-class SlurmHooks : public ::testing::Test {
+// One cluster per fixture, so that ctest runs the two in parallel.
+template <int Subnet, int Port>
+class HooksCluster : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
         cluster =
-            std::make_unique<TestCluster>(ClusterOptions{"slurm-hooks",
-                                                         16,
-                                                         27700,
+            std::make_unique<TestCluster>(ClusterOptions{fmt::format("slurm-hooks-{}", Subnet),
+                                                         Subnet,
+                                                         Port,
                                                          {"--hooks", "slumber", "--daemon", "--suspend-time", "10s",
                                                           "--suspend-timeout", "5s", "--resume-timeout", "90s"}});
     }
@@ -97,6 +99,9 @@ class SlurmHooks : public ::testing::Test {
 
     static inline std::unique_ptr<TestCluster> cluster;
 };
+
+using SlurmHooks = HooksCluster<16, 27700>;
+using SlurmHooksModes = HooksCluster<17, 27800>;
 
 TEST_F(SlurmHooks, TheDaemonPutsIdleNodesToSleepAndWakesThemForAJob) {
     ASSERT_TRUE(daemon_running());
@@ -187,7 +192,7 @@ TEST_F(SlurmHooks, ADaemonKilledMidResumeIsReplacedAndFinishesTheResume) {
     EXPECT_TRUE(bmc_says(0, "on") || cluster->state(0) == "idle~");
 }
 
-TEST_F(SlurmHooks, PacingBootsOneNodeAtATime) {
+TEST_F(SlurmHooksModes, PacingBootsOneNodeAtATime) {
     // The same inventory with [daemon] max_booting = 1.
     const std::string paced = cluster->dir() + "/paced.toml";
     {
@@ -228,7 +233,7 @@ TEST_F(SlurmHooks, PacingBootsOneNodeAtATime) {
     start_daemon();
 }
 
-TEST_F(SlurmHooks, WithoutADaemonTheHooksDoTheWorkThemselves) {
+TEST_F(SlurmHooksModes, WithoutADaemonTheHooksDoTheWorkThemselves) {
     stop_daemon();
     ASSERT_FALSE(daemon_running());
     const std::string job = submit("vnode004", "srun /bin/true");
