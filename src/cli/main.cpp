@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_code.hpp"
+#include "slurm/hook.hpp"
 
 #include <string_view>
 #include <vector>
@@ -15,14 +16,14 @@ std::vector<char*> hook_alias(int argc, char** argv) {
     std::vector<char*> args(argv, argv + argc);
     std::string_view name = argv[0];
     name = name.substr(name.rfind('/') + 1);
-    static char suspend[] = "suspend";
-    static char resume[] = "resume";
-    static char resume_fail[] = "resume-fail";
-    char* verb = name == "slumber-suspend"       ? suspend
-                 : name == "slumber-resume"      ? resume
-                 : name == "slumber-resume-fail" ? resume_fail
-                                                 : nullptr;
-    if (verb != nullptr) args.insert(args.begin() + 1, verb);
+    for (const slumber::slurm::HookInfo& hook : slumber::slurm::kHooks) {
+        if (name.starts_with("slumber-") && name.substr(8) == hook.name) {
+            // The table's names are string literals: null-terminated, and
+            // CLI11 only reads them.
+            args.insert(args.begin() + 1, const_cast<char*>(hook.name.data()));
+            break;
+        }
+    }
     return args;
 }
 

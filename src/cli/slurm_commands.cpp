@@ -103,7 +103,7 @@ void add_hook(CLI::App& app, Outcome& outcome, daemon::Hook hook, const char* he
         std::string nodes;
     };
     auto options = std::make_shared<HookOptions>();
-    auto* command = app.add_subcommand(std::string(daemon::to_string(hook)), help);
+    auto* command = app.add_subcommand(std::string(slurm::to_string(hook)), help);
     command->add_option("nodes", options->nodes, "the hostlist Slurm passes")->required();
     command->add_option("-c,--config", options->file, "configuration file")->capture_default_str();
     command->callback([options, &outcome, hook] {

@@ -14,6 +14,7 @@
 #include "daemon/targets.hpp"
 #include "engine/boot_stats.hpp"
 #include "hostlist/hostlist.hpp"
+#include "slurm/hook.hpp"
 #include "slurm/scontrol.hpp"
 #include "store/journal.hpp"
 
@@ -146,12 +147,9 @@ int run_slurm_config(const std::string& file) {
             "#   #!/bin/sh\n#   exec {}/slumber resume --config {} \"$1\"\n",
             config::kDefaultPath, dir.string(), config.file.string());
     }
-    for (const char* hook : {"suspend", "resume", "resume-fail"}) {
-        const auto path = dir / fmt::format("slumber-{}", hook);
-        std::string key = hook == std::string_view("suspend")  ? "SuspendProgram"
-                          : hook == std::string_view("resume") ? "ResumeProgram"
-                                                               : "ResumeFailProgram";
-        fmt::print("{}={}{}\n", key, path.string(),
+    for (const slurm::HookInfo& hook : slurm::kHooks) {
+        const auto path = dir / fmt::format("slumber-{}", hook.name);
+        fmt::print("{}={}{}\n", hook.conf_key, path.string(),
                    std::filesystem::exists(path) ? "" : fmt::format("   # create it: ln -s slumber {}", path.string()));
     }
     if (!config.slurm.exclude_expression.empty()) {

@@ -52,31 +52,19 @@ std::map<std::string, std::string> jobs_by_node(store::Journal& journal) {
 
 }  // namespace
 
-std::string_view to_string(Hook hook) {
-    switch (hook) {
-        case Hook::suspend:
-            return "suspend";
-        case Hook::resume:
-            return "resume";
-        case Hook::resume_fail:
-            return "resume-fail";
-    }
-    return "?";
-}
-
 int run_hook(Hook hook, std::string_view hostlist, const config::Config& config) {
-    const std::string source = fmt::format("slurm-{}", to_string(hook));
+    const std::string source = fmt::format("slurm-{}", slurm::to_string(hook));
     auto journal = store::Journal::open(config.daemon.journal());
     if (!journal) {
         // Slurm discards output, but an admin running the hook by hand sees it.
-        fmt::print(stderr, "slumber {}: {}\n", to_string(hook), journal.error());
+        fmt::print(stderr, "slumber {}: {}\n", slurm::to_string(hook), journal.error());
         return 1;
     }
     auto names = hostlist::expand(hostlist);
     if (!names) {
         const std::string why = hostlist::describe(names.error(), hostlist);
         (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "hook-failed", source + ": " + why});
-        fmt::print(stderr, "slumber {}: {}\n", to_string(hook), why);
+        fmt::print(stderr, "slumber {}: {}\n", slurm::to_string(hook), why);
         return 1;
     }
     if (hook == Hook::resume_fail) {
@@ -99,7 +87,7 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config)
     }
     for (const auto& [note, nodes] : by_note) {
         if (auto added = journal->add_requests(nodes, action, source, wall_clock_ms(), note); !added) {
-            fmt::print(stderr, "slumber {}: journal: {}\n", to_string(hook), added.error());
+            fmt::print(stderr, "slumber {}: journal: {}\n", slurm::to_string(hook), added.error());
             return 1;
         }
     }
@@ -107,11 +95,11 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config)
 
     (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "no-daemon",
                            fmt::format("no daemon listening on {}: the {} hook carries out {} itself",
-                                       config.daemon.socket().string(), to_string(hook), hostlist)});
+                                       config.daemon.socket().string(), slurm::to_string(hook), hostlist)});
     const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
     Carrier carrier(config, *journal, scontrol, "hook");
     if (auto carried = carrier.run_pending(); !carried) {
-        fmt::print(stderr, "slumber {}: {}\n", to_string(hook), carried.error());
+        fmt::print(stderr, "slumber {}: {}\n", slurm::to_string(hook), carried.error());
         return 1;
     }
     return 0;

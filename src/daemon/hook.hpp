@@ -8,11 +8,11 @@
 #include <string_view>
 
 #include "config/config.hpp"
+#include "slurm/hook.hpp"
 
 namespace slumber::daemon {
 
-enum class Hook { suspend, resume, resume_fail };
-std::string_view to_string(Hook hook);  ///< "suspend", "resume", "resume-fail"
+using slurm::Hook;
 
 /// Exit code: 0 when the request is safely journaled (and carried out, if
 /// the hook had to), 1 otherwise. Everything worth knowing is journaled.

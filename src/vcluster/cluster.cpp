@@ -174,9 +174,9 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
         {dir.bmc_table(), render_bmc_table(spec), kPublic},
         {dir.slumber_conf(), render_slumber_conf(spec, dir), kPublic},
         {dir.chassis_program(), render_chassis_program(dir, self_executable(), *cgroup), kProgram},
-        {dir.hooks_dir() / hook_file_name(Hook::suspend), render_hook(spec, dir, Hook::suspend), kProgram},
-        {dir.hooks_dir() / hook_file_name(Hook::resume), render_hook(spec, dir, Hook::resume), kProgram},
-        {dir.hooks_dir() / hook_file_name(Hook::resume_fail), render_hook(spec, dir, Hook::resume_fail), kProgram},
+        {dir.hooks_dir() / slurm::to_string(Hook::suspend), render_hook(spec, dir, Hook::suspend), kProgram},
+        {dir.hooks_dir() / slurm::to_string(Hook::resume), render_hook(spec, dir, Hook::resume), kProgram},
+        {dir.hooks_dir() / slurm::to_string(Hook::resume_fail), render_hook(spec, dir, Hook::resume_fail), kProgram},
     };
     for (const auto& [file, text, mode] : files) {
         if (auto ok = write_file(file, text, mode); !ok) return ok;

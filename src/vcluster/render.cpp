@@ -137,8 +137,8 @@ std::string render_slurm_conf(const Spec& spec, const RunDir& dir) {
         fmt::arg("rts", spec.return_to_service), fmt::arg("suspend_time", seconds(spec.suspend_time)),
         fmt::arg("suspend_timeout", seconds(spec.suspend_timeout)),
         fmt::arg("resume_timeout", seconds(spec.resume_timeout)), fmt::arg("hooks", dir.hooks_dir().string()),
-        fmt::arg("suspend", hook_file_name(Hook::suspend)), fmt::arg("resume", hook_file_name(Hook::resume)),
-        fmt::arg("resume_fail", hook_file_name(Hook::resume_fail)));
+        fmt::arg("suspend", slurm::to_string(Hook::suspend)), fmt::arg("resume", slurm::to_string(Hook::resume)),
+        fmt::arg("resume_fail", slurm::to_string(Hook::resume_fail)));
     const std::string ports = spec.nodes == 1
                                   ? fmt::format("{}", spec.slurmd_port(0))
                                   : fmt::format("[{}-{}]", spec.slurmd_port(0), spec.slurmd_port(spec.nodes - 1));
@@ -256,23 +256,11 @@ std::string render_slumber_conf(const Spec& spec, const RunDir& dir) {
         fmt::arg("credentials", dir.credentials_file().string()), fmt::arg("port", port));
 }
 
-std::string_view hook_file_name(Hook hook) {
-    switch (hook) {
-        case Hook::suspend:
-            return "suspend";
-        case Hook::resume:
-            return "resume";
-        case Hook::resume_fail:
-            return "resume-fail";
-    }
-    return "";
-}
-
 std::string render_hook(const Spec& spec, const RunDir& dir, Hook hook) {
     const std::string& program = hook == Hook::suspend  ? spec.suspend_program
                                  : hook == Hook::resume ? spec.resume_program
                                                         : spec.resume_fail_program;
-    const std::string_view name = hook_file_name(hook);
+    const std::string_view name = slurm::to_string(hook);
     std::string out = fmt::format(
         "#!/bin/sh\n"
         "# Slurm's {name} hook for the virtual cluster in {root}.\n"

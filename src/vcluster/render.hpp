@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "slurm/hook.hpp"
 #include "vcluster/spec.hpp"
 
 namespace slumber::vcluster {
@@ -29,8 +30,7 @@ std::string render_bmc_table(const Spec& spec);
 /// The inventory for slumber itself (slumber config check, slumber power …).
 std::string render_slumber_conf(const Spec& spec, const RunDir& dir);
 
-enum class Hook { suspend, resume, resume_fail };
-std::string_view hook_file_name(Hook hook);
+using slurm::Hook;
 
 /// The hook Slurm runs: logs the call, then runs the configured program, or
 /// by default does what sites write by hand (ipmitool per node).

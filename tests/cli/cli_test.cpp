@@ -137,3 +137,38 @@ TEST(CliVcluster, CommandsOnNoClusterSaySoPlainly) {
 }
 
 }  // namespace
+
+// Slurm runs its hooks by path with the hostlist as the only argument: the
+// slumber-<hook> links name the subcommand. Without a daemon the hook carries
+// the request out itself (here against BMCs that do not answer) and the
+// journal says so.
+TEST(Cli, HookLinksJournalTheRequestAndCarryItOut) {
+    const auto dir = std::filesystem::temp_directory_path() / fmt::format("slumber-cli-hooks-{}", ::getpid());
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "ipmi.secret") << "username = \"admin\"\npassword = \"x\"\n";
+    ::chmod((dir / "ipmi.secret").c_str(), 0600);
+    std::ofstream(dir / "slumber.toml") << fmt::format(
+        "[daemon]\nstate_dir = \"{0}/state\"\n[slurm]\nconf = \"{0}/none.conf\"\n[[node]]\nnames = \"n[1-2]\"\n"
+        "driver = \"ipmi\"\nbmc = \"127.252.0.[1-2]\"\ncredentials = \"{0}/ipmi.secret\"\ntimeout = \"200ms\"\n"
+        "retries = 0\n",
+        dir.string());
+    std::filesystem::create_symlink(SLUMBER_BINARY, dir / "slumber-resume");
+    const std::string resume = (dir / "slumber-resume").string();
+    const std::string config = (dir / "slumber.toml").string();
+    FILE* pipe = ::popen(fmt::format("'{}' 'n[1-2]' -c '{}' 2>&1", resume, config).c_str(), "r");
+    std::array<char, 4096> buffer{};
+    std::string out;
+    std::size_t got = 0;
+    while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), got);
+    EXPECT_EQ(WEXITSTATUS(::pclose(pipe)), 0) << out;
+    const CommandResult journal = slumber(fmt::format("journal -c '{}'", config));
+    EXPECT_EQ(journal.exit_code, 0);
+    EXPECT_NE(journal.out.find("n1        requested     on asked by slurm-resume"), std::string::npos) << journal.out;
+    EXPECT_NE(journal.out.find("the resume hook carries out n[1-2] itself"), std::string::npos) << journal.out;
+    EXPECT_NE(journal.out.find("n2        power-on      on by the hook for slurm-resume: error: no answer"),
+              std::string::npos)
+        << journal.out;
+    EXPECT_EQ(slumber(fmt::format("resume 'n[1-' -c '{}'", config)).exit_code, 1) << "a malformed hostlist";
+    std::filesystem::remove_all(dir);
+}
