@@ -33,7 +33,8 @@ std::string scontrol_output(int nodes) {
         std::string state = "IDLE+POWERED_DOWN";
         std::string reason;
         if (i % 5 == 0) state = "ALLOCATED";
-        if (i % 97 == 0) state = "DOWN+POWERED_DOWN", reason = " Reason=ResumeTimeout reached [slurm@2026-11-25T10:00:00]";
+        if (i % 97 == 0)
+            state = "DOWN+POWERED_DOWN", reason = " Reason=ResumeTimeout reached [slurm@2026-11-25T10:00:00]";
         if (i % 101 == 0) state = "DOWN", reason = " Reason=Node unexpectedly rebooted [slurm@2026-11-25T10:00:00]";
         text += fmt::format(
             "NodeName=node{:05} Arch=x86_64 CoresPerSocket=16 CPUAlloc={} CPUEfctv=64 CPUTot=64 CPULoad=0.01 "
@@ -92,8 +93,8 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(dir);
     {
         std::ofstream(dir / "ipmi.secret") << "username = \"admin\"\npassword = \"bench\"\n";
-        std::filesystem::permissions(dir / "ipmi.secret", std::filesystem::perms::owner_read |
-                                                              std::filesystem::perms::owner_write);
+        std::filesystem::permissions(dir / "ipmi.secret",
+                                     std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     }
     auto config = config::load_text(config_text(nodes, dir), "bench.toml");
     if (!config) {
@@ -135,12 +136,13 @@ int main(int argc, char** argv) {
     std::sort(decide_ms.begin(), decide_ms.end());
     rusage usage{};
     ::getrusage(RUSAGE_SELF, &usage);
-    fmt::print("{} nodes, {} passes: parse scontrol output median {:.1f} ms, gather facts and decide median {:.1f} ms, "
-               "total median {:.1f} ms; {} steps or BMC questions per pass; peak RSS {:.1f} MB ({} KB of "
-               "scontrol text)\n",
-               nodes, passes, parse_ms[parse_ms.size() / 2], decide_ms[decide_ms.size() / 2],
-               parse_ms[parse_ms.size() / 2] + decide_ms[decide_ms.size() / 2], steps,
-               static_cast<double>(usage.ru_maxrss) / 1024.0, text.size() / 1024);
+    fmt::print(
+        "{} nodes, {} passes: parse scontrol output median {:.1f} ms, gather facts and decide median {:.1f} ms, "
+        "total median {:.1f} ms; {} steps or BMC questions per pass; peak RSS {:.1f} MB ({} KB of "
+        "scontrol text)\n",
+        nodes, passes, parse_ms[parse_ms.size() / 2], decide_ms[decide_ms.size() / 2],
+        parse_ms[parse_ms.size() / 2] + decide_ms[decide_ms.size() / 2], steps,
+        static_cast<double>(usage.ru_maxrss) / 1024.0, text.size() / 1024);
     std::filesystem::remove_all(dir);
     return 0;
 }

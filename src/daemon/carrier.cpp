@@ -63,11 +63,11 @@ std::size_t Carrier::hold_back(std::vector<const store::Request*>& ons) {
     for (std::size_t i = allowed; i < ons.size(); ++i) {
         (void)m_journal.requeue(ons[i]->id);
         if (m_held.insert(ons[i]->id).second) {
-            (void)m_journal.record({0, now, ons[i]->node, ons[i]->id, "paced",
-                                    fmt::format("power-on held back: {} booting, {} started in the last minute "
-                                                "(max_booting {}, boots_per_minute {})",
-                                                counts.first, counts.second, policy.max_booting,
-                                                policy.boots_per_minute)});
+            (void)m_journal.record(
+                {0, now, ons[i]->node, ons[i]->id, "paced",
+                 fmt::format("power-on held back: {} booting, {} started in the last minute "
+                             "(max_booting {}, boots_per_minute {})",
+                             counts.first, counts.second, policy.max_booting, policy.boots_per_minute)});
         }
     }
     ons.resize(allowed);

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <functional>
 #include <memory>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "test_cluster.hpp"
 #include "vcluster/process.hpp"
@@ -56,23 +56,9 @@ class HooksCluster : public ::testing::Test {
         }
         return count;
     }
-    static bool all(const std::function<bool(int)>& holds) {
-        for (int i = 0; i < cluster->nodes(); ++i) {
-            if (!holds(i)) return false;
-        }
-        return true;
-    }
-    static std::string states() {
-        std::string out;
-        for (int i = 0; i < cluster->nodes(); ++i) out += cluster->node(i) + "=" + cluster->state(i) + " ";
-        return out;
-    }
     static bool all_asleep() {
-        return cluster->wait_for([] { return all([](int i) { return cluster->state(i) == "idle~"; }); }, seconds{90});
-    }
-    static bool bmc_says(int index, std::string_view power) {
-        auto out = cluster->ipmitool(index, {"chassis", "power", "status"});
-        return out && *out == fmt::format("Chassis Power is {}\n", power);
+        return cluster->wait_for([] { return cluster->every_node([](int i) { return cluster->state(i) == "idle~"; }); },
+                                 seconds{90});
     }
     static std::string submit(const std::string& nodes, const std::string& command) {
         auto job =
@@ -105,15 +91,15 @@ using SlurmHooksModes = HooksCluster<17, 27800>;
 
 TEST_F(SlurmHooks, TheDaemonPutsIdleNodesToSleepAndWakesThemForAJob) {
     ASSERT_TRUE(daemon_running());
-    ASSERT_TRUE(all_asleep()) << states();
+    ASSERT_TRUE(all_asleep()) << cluster->states();
     for (int i = 0; i < cluster->nodes(); ++i) {
-        EXPECT_TRUE(bmc_says(i, "off")) << cluster->node(i);
+        EXPECT_TRUE(cluster->bmc_says(i, "off")) << cluster->node(i);
         EXPECT_GE(events(cluster->node(i), "requested", "off asked by slurm-suspend"), 1) << cluster->node(i);
         EXPECT_GE(events(cluster->node(i), "power-off", "off by the daemon for slurm-suspend: off"), 1);
     }
     const std::string job = submit("vnode[001-002]", "srun /bin/true");
     ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{120}))
-        << "job " << job << " is " << cluster->job_state(job) << "; " << states();
+        << "job " << job << " is " << cluster->job_state(job) << "; " << cluster->states();
     for (int i = 0; i < 2; ++i) {
         EXPECT_GE(events(cluster->node(i), "power-on", "on by the daemon for slurm-resume: on"), 1);
         // The daemon saw slurmd register after the power-on: a boot time.
@@ -121,29 +107,29 @@ TEST_F(SlurmHooks, TheDaemonPutsIdleNodesToSleepAndWakesThemForAJob) {
             << cluster->node(i);
     }
     EXPECT_EQ(events("vnode003", "power-on"), 0) << "only the job's nodes were woken";
-    EXPECT_TRUE(all_asleep()) << "and they sleep again: " << states();
+    EXPECT_TRUE(all_asleep()) << "and they sleep again: " << cluster->states();
 }
 
 TEST_F(SlurmHooks, ANodeRunningAJobIsNeverPoweredOffWhoeverAsks) {
     const std::string job = submit("vnode003", "sleep 120");
     ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "RUNNING"; }, seconds{120}))
-        << cluster->job_state(job) << "; " << states();
+        << cluster->job_state(job) << "; " << cluster->states();
     // An admin (or a confused script) calls the suspend hook by hand.
     auto asked = cluster->run({SLUMBER_BINARY, "suspend", "vnode003", "-c", config()});
     ASSERT_TRUE(asked) << asked.error();
     EXPECT_TRUE(cluster->wait_for([] { return events("vnode003", "refused", "running a job") == 1; }, seconds{10}));
-    EXPECT_TRUE(bmc_says(2, "on"));
+    EXPECT_TRUE(cluster->bmc_says(2, "on"));
     EXPECT_EQ(cluster->job_state(job), "RUNNING");
     ASSERT_TRUE(cluster->run({"scancel", job}));
 }
 
 TEST_F(SlurmHooks, ResumeTwiceForTheSameNodeIsHarmless) {
-    ASSERT_TRUE(cluster->wait_for([] { return bmc_says(2, "on"); }, seconds{5}));
+    ASSERT_TRUE(cluster->wait_for([] { return cluster->bmc_says(2, "on"); }, seconds{5}));
     const int before = events("vnode003", "power-on");
     for (int i = 0; i < 2; ++i) ASSERT_TRUE(cluster->run({SLUMBER_BINARY, "resume", "vnode003", "-c", config()}));
     EXPECT_TRUE(
         cluster->wait_for([&] { return events("vnode003", "power-on", ": on after") == before + 2; }, seconds{20}));
-    EXPECT_TRUE(bmc_says(2, "on"));
+    EXPECT_TRUE(cluster->bmc_says(2, "on"));
     EXPECT_TRUE(cluster->wait_for([] { return cluster->state(2).find("idle") != std::string::npos; }, seconds{30}))
         << "the cancelled job's node is idle again: " << cluster->state(2);
 }
@@ -153,12 +139,12 @@ TEST_F(SlurmHooks, AJobForANodeThatIsPoweringDownRunsOnceItIsBackUp) {
     // while Slurm still shows it powering down (%), during SuspendTimeout.
     const std::string first = submit("vnode004", "srun /bin/true");
     ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(first) == "COMPLETED"; }, seconds{120}))
-        << "job " << first << " is " << cluster->job_state(first) << "; " << states();
+        << "job " << first << " is " << cluster->job_state(first) << "; " << cluster->states();
     ASSERT_TRUE(cluster->wait_for([] { return cluster->state(3).find('%') != std::string::npos; }, seconds{90}))
         << cluster->state(3);
     const std::string job = submit("vnode004", "srun /bin/true");
     ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{120}))
-        << "job " << job << " is " << cluster->job_state(job) << "; " << states();
+        << "job " << job << " is " << cluster->job_state(job) << "; " << cluster->states();
     const nlohmann::json all = journal();
     int off_then_on = 0;
     bool off_seen = false;
@@ -171,7 +157,7 @@ TEST_F(SlurmHooks, AJobForANodeThatIsPoweringDownRunsOnceItIsBackUp) {
 }
 
 TEST_F(SlurmHooks, ADaemonKilledMidResumeIsReplacedAndFinishesTheResume) {
-    ASSERT_TRUE(all_asleep()) << states();
+    ASSERT_TRUE(all_asleep()) << cluster->states();
     // vnode001's BMC stops answering, so its power-on is in flight for a while.
     ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode001", "bmc-silent"}));
     const std::string job = submit("vnode[001-002]", "srun /bin/true");
@@ -188,8 +174,8 @@ TEST_F(SlurmHooks, ADaemonKilledMidResumeIsReplacedAndFinishesTheResume) {
     start_daemon();
     EXPECT_TRUE(cluster->wait_for([] { return events("", "restart", "carried out again") >= 1; }, seconds{10}));
     ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{120}))
-        << "job " << job << " is " << cluster->job_state(job) << "; " << states();
-    EXPECT_TRUE(bmc_says(0, "on") || cluster->state(0) == "idle~");
+        << "job " << job << " is " << cluster->job_state(job) << "; " << cluster->states();
+    EXPECT_TRUE(cluster->bmc_says(0, "on") || cluster->state(0) == "idle~");
 }
 
 TEST_F(SlurmHooksModes, PacingBootsOneNodeAtATime) {
@@ -206,12 +192,12 @@ TEST_F(SlurmHooksModes, PacingBootsOneNodeAtATime) {
     stop_daemon();
     start_daemon(paced);
     ASSERT_TRUE(cluster->wait_for(
-        [] { return all([](int i) { return i == 3 || cluster->state(i) == "idle~"; }); }, seconds{90}))
-        << states();
+        [] { return cluster->every_node([](int i) { return i == 3 || cluster->state(i) == "idle~"; }); }, seconds{90}))
+        << cluster->states();
     const std::size_t before = journal().size();
     const std::string job = submit("vnode[001-003]", "srun /bin/true");
     ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{120}))
-        << "job " << job << " is " << cluster->job_state(job) << "; " << states();
+        << "job " << job << " is " << cluster->job_state(job) << "; " << cluster->states();
     // Never two nodes between power-on and registration at once.
     std::set<std::string> booting;
     std::size_t most = 0;
@@ -238,12 +224,12 @@ TEST_F(SlurmHooksModes, WithoutADaemonTheHooksDoTheWorkThemselves) {
     ASSERT_FALSE(daemon_running());
     const std::string job = submit("vnode004", "srun /bin/true");
     ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{120}))
-        << "job " << job << " is " << cluster->job_state(job) << "; " << states();
+        << "job " << job << " is " << cluster->job_state(job) << "; " << cluster->states();
     EXPECT_GE(events("", "no-daemon", "the resume hook carries out vnode004 itself"), 1);
     EXPECT_GE(events("vnode004", "power-on", "on by the hook for slurm-resume: on"), 1);
-    EXPECT_TRUE(cluster->wait_for([] { return cluster->state(3) == "idle~"; }, seconds{90})) << states();
+    EXPECT_TRUE(cluster->wait_for([] { return cluster->state(3) == "idle~"; }, seconds{90})) << cluster->states();
     EXPECT_GE(events("vnode004", "power-off", "off by the hook for slurm-suspend: off"), 1);
-    EXPECT_TRUE(bmc_says(3, "off"));
+    EXPECT_TRUE(cluster->bmc_says(3, "off"));
     start_daemon();
 }
 

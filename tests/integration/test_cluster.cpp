@@ -87,6 +87,17 @@ std::string TestCluster::state(int index) const {
     return out ? trimmed(*out) : "error: " + out.error();
 }
 
+std::string TestCluster::states() const {
+    std::string out;
+    for (int i = 0; i < m_nodes; ++i) out += node(i) + "=" + state(i) + " ";
+    return out;
+}
+
+bool TestCluster::bmc_says(int index, std::string_view power) const {
+    auto out = ipmitool(index, {"chassis", "power", "status"});
+    return out && *out == fmt::format("Chassis Power is {}\n", power);
+}
+
 std::string TestCluster::job_state(const std::string& job) const {
     auto out = run({"squeue", "--noheader", "--jobs", job, "--states", "all", "--format=%T"});
     std::string state = out ? trimmed(*out) : "";

@@ -50,6 +50,18 @@ class TestCluster {
     [[nodiscard]] std::string state(int index) const;
     /// A field of `scontrol show node` (State, BootTime, Reason …).
     [[nodiscard]] std::string field(int index, std::string_view key) const;
+    /// Every node's compact state: "vnode001=idle~ vnode002=mix# …", for messages.
+    [[nodiscard]] std::string states() const;
+    /// Whether `holds(index)` is true for every node.
+    template <typename Holds>
+    [[nodiscard]] bool every_node(Holds&& holds) const {
+        for (int i = 0; i < m_nodes; ++i) {
+            if (!holds(i)) return false;
+        }
+        return true;
+    }
+    /// What the node's BMC says, through ipmitool: "on" or "off".
+    [[nodiscard]] bool bmc_says(int index, std::string_view power) const;
     /// A job's state (PENDING, RUNNING, COMPLETED …), also after it left squeue.
     [[nodiscard]] std::string job_state(const std::string& job) const;
     /// Whether the node's slurmd process runs (checked in /proc).

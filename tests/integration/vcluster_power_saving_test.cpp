@@ -31,21 +31,6 @@ class VclusterPowerSaving : public ::testing::Test {
         ASSERT_TRUE(cluster->ready()) << cluster->failure();
     }
 
-    static bool all(const std::function<bool(int)>& holds) {
-        for (int i = 0; i < cluster->nodes(); ++i) {
-            if (!holds(i)) return false;
-        }
-        return true;
-    }
-    static std::string states() {
-        std::string out;
-        for (int i = 0; i < cluster->nodes(); ++i) out += cluster->node(i) + "=" + cluster->state(i) + " ";
-        return out;
-    }
-    static bool bmc_says(int index, std::string_view power) {
-        auto out = cluster->ipmitool(index, {"chassis", "power", "status"});
-        return out && *out == fmt::format("Chassis Power is {}\n", power);
-    }
     static inline std::unique_ptr<TestCluster> cluster;
 };
 
@@ -54,10 +39,11 @@ TEST_F(VclusterPowerSaving, TwoFullCyclesOfSleepWakeRunSleep) {
     for (int cycle = 1; cycle <= 2; ++cycle) {
         SCOPED_TRACE(fmt::format("cycle {}", cycle));
         // Idle nodes are suspended: powered down through their BMCs.
-        ASSERT_TRUE(
-            cluster->wait_for([] { return all([](int i) { return cluster->state(i) == "idle~"; }); }, seconds{90}))
-            << states();
-        EXPECT_TRUE(all([](int i) { return bmc_says(i, "off") && !cluster->slurmd_running(i); }));
+        ASSERT_TRUE(cluster->wait_for(
+            [] { return cluster->every_node([](int i) { return cluster->state(i) == "idle~"; }); }, seconds{90}))
+            << cluster->states();
+        EXPECT_TRUE(
+            cluster->every_node([](int i) { return cluster->bmc_says(i, "off") && !cluster->slurmd_running(i); }));
 
         // A job for every node wakes them all.
         auto job = cluster->run({"sbatch", "--parsable", "--nodes", everyone, "--output", "/dev/null", "--wrap",
@@ -67,17 +53,18 @@ TEST_F(VclusterPowerSaving, TwoFullCyclesOfSleepWakeRunSleep) {
         bool saw_powering_up = false;
         const bool completed = cluster->wait_for(
             [&] {
-                saw_powering_up = saw_powering_up || states().find('#') != std::string::npos;
+                saw_powering_up = saw_powering_up || cluster->states().find('#') != std::string::npos;
                 return cluster->job_state(id) == "COMPLETED";
             },
             seconds{120});
-        ASSERT_TRUE(completed) << "job " << id << " is " << cluster->job_state(id) << "; nodes " << states();
+        ASSERT_TRUE(completed) << "job " << id << " is " << cluster->job_state(id) << "; nodes " << cluster->states();
         EXPECT_TRUE(saw_powering_up) << "Slurm showed the nodes powering up (#)";
-        EXPECT_TRUE(all([](int i) { return bmc_says(i, "on"); }));
+        EXPECT_TRUE(cluster->every_node([](int i) { return cluster->bmc_says(i, "on"); }));
     }
     // And back to sleep once more.
-    EXPECT_TRUE(cluster->wait_for([] { return all([](int i) { return cluster->state(i) == "idle~"; }); }, seconds{90}))
-        << states();
+    EXPECT_TRUE(cluster->wait_for(
+        [] { return cluster->every_node([](int i) { return cluster->state(i) == "idle~"; }); }, seconds{90}))
+        << cluster->states();
 
     // The hooks ran, each with a hostlist: three suspends and two resumes
     // (more if Slurm split a call).

@@ -95,8 +95,8 @@ TEST(NodeState, SlurmTimesAreLocalTimeAsMktimeReadsThem) {
     for (const char* zone : {"UTC", "Europe/Berlin", "America/New_York"}) {
         ::setenv("TZ", zone, 1);
         ::tzset();
-        for (const char* text : {"2026-01-15T08:00:00", "2026-07-15T23:59:59", "2024-02-29T12:30:45",
-                                 "2026-11-25T22:49:19"}) {
+        for (const char* text :
+             {"2026-01-15T08:00:00", "2026-07-15T23:59:59", "2024-02-29T12:30:45", "2026-11-25T22:49:19"}) {
             std::tm tm{};
             ASSERT_NE(::strptime(text, "%Y-%m-%dT%H:%M:%S", &tm), nullptr);
             tm.tm_isdst = -1;
