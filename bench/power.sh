@@ -2,7 +2,8 @@
 # Benchmark: `slumber power` against FreeIPMI's ipmipower and a sequential
 # ipmitool loop (what sites run today), on the virtual cluster's ipmi_sim BMCs,
 # run side by side by hyperfine. Writes bench/results/power.md.
-# Usage: sudo bench/power.sh [RUNS] [SIZES...]   (after ./scripts/setup; default 5 runs, 64 and 128 BMCs)
+# Usage: sudo bench/power.sh [RUNS] [SIZES...]   (after ./scripts/setup; default 5 runs, 64 and 128 BMCs;
+#        BENCH_ACTIONS="status on" also measures on, BENCH_RESULTS=FILE writes elsewhere)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
@@ -15,7 +16,7 @@ work=$(mktemp -d)
 trap '"$slumber" vcluster down --dir $dir >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 [ "$(id -u)" -eq 0 ] || { echo "bench/power.sh needs root (the virtual cluster)" >&2; exit 2; }
 
-results=bench/results/power.md
+results=${BENCH_RESULTS:-bench/results/power.md}
 {
   echo "# Power fan-out: slumber vs ipmipower vs an ipmitool loop"
   echo

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -51,6 +52,10 @@ std::expected<WakeSocket, std::string> WakeSocket::bind(const std::filesystem::p
         ::close(fd);
         return std::unexpected(fmt::format("cannot bind {}: {}", socket.string(), std::strerror(error)));
     }
+    // Anyone may wake the daemon: a wake-up carries nothing, the journal
+    // (whose file permissions do matter) holds the requests. Hooks run as
+    // SlurmUser, the daemon often as root.
+    ::chmod(socket.c_str(), 0666);
     return WakeSocket(fd, socket);
 }
 
