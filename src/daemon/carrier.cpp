@@ -71,6 +71,7 @@ std::size_t Carrier::hold_back(std::vector<const store::Request*>& ons) {
         }
     }
     ons.resize(allowed);
+    for (const store::Request* started : ons) m_held.erase(started->id);  // its turn came
     return held;
 }
 
