@@ -58,6 +58,7 @@ std::size_t Carrier::hold_back(std::vector<const store::Request*>& ons) {
     // progress: it no longer counts against max_booting.
     const auto counts = m_journal.boot_counts(now - 600000, now - 60000).value_or(std::pair{0, 0});
     const auto allowed = static_cast<std::size_t>(engine::boots_allowed(policy, counts.first, counts.second));
+    for (std::size_t i = 0; i < std::min(allowed, ons.size()); ++i) m_held.erase(ons[i]->id);  // their turn came
     if (ons.size() <= allowed) return 0;
     const std::size_t held = ons.size() - allowed;
     for (std::size_t i = allowed; i < ons.size(); ++i) {
@@ -71,7 +72,6 @@ std::size_t Carrier::hold_back(std::vector<const store::Request*>& ons) {
         }
     }
     ons.resize(allowed);
-    for (const store::Request* started : ons) m_held.erase(started->id);  // its turn came
     return held;
 }
 
