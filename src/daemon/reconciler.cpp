@@ -36,6 +36,15 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
         if (const auto it = m_last_recovery.find(node.name); it != m_last_recovery.end()) {
             fact.last_recovery = it->second;
         }
+        // Slurm marks the node down a moment before ResumeFailProgram runs,
+        // and a site may not use slumber's: the failure counts from when it
+        // was first seen, if the journal has no earlier record of it.
+        if (node.base == "DOWN" && engine::is_failed_boot_reason(node.reason)) {
+            const engine::TimeMs seen = m_first_seen_failed.try_emplace(node.name, m_now()).first->second;
+            if (!fact.failed_at || *fact.failed_at > seen) fact.failed_at = seen;
+        } else {
+            m_first_seen_failed.erase(node.name);
+        }
         facts.push_back(std::move(fact));
     }
     return facts;

@@ -39,6 +39,8 @@ class Reconciler {
     Now m_now;
     engine::RecoveryPolicy m_policy;
     std::map<std::string, engine::TimeMs> m_last_recovery;
+    /// When each node was first seen down after a failed boot.
+    mutable std::map<std::string, engine::TimeMs> m_first_seen_failed;
 };
 
 }  // namespace slumber::daemon

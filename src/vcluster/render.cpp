@@ -241,7 +241,7 @@ std::string render_slumber_conf(const Spec& spec, const RunDir& dir) {
         "\n"
         "[daemon]\n"
         "state_dir = \"{state}\"\n"
-        "late_boot_grace = \"15s\"   # virtual nodes boot in seconds\n"
+        "late_boot_grace = \"30s\"   # virtual nodes boot in seconds; the margin is for loaded test machines\n"
         "\n"
         "[[node]]\n"
         "names = \"{names}\"\n"

@@ -97,7 +97,7 @@ TEST_F(RecoveryRts1, ANodeThatNeverRegistersIsCycledThenDrainedWithAReason) {
             // Powered on, slurmd silent: slumber switches it off and hands it back.
             EXPECT_TRUE(cluster->wait_for(
                 [&] { return journal.count("vnode002", "recovery", "power-off: powered on but slurmd") == attempt; },
-                seconds{30}));
+                seconds{60}));
             EXPECT_TRUE(cluster->wait_for(
                 [&] { return journal.count("vnode002", "recovery", "resume: powered off") == attempt; }, seconds{60}));
         }

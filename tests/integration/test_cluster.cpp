@@ -59,9 +59,10 @@ std::expected<std::string, std::string> TestCluster::slumber(std::vector<std::st
 
 std::expected<std::string, std::string> TestCluster::ipmitool(int index, std::vector<std::string> args,
                                                               const std::string& user) const {
-    // One-second timeout and one retry: a silent BMC fails fast.
+    // Two-second timeout and two retries: a silent BMC fails within seconds,
+    // and a busy one (sanitizer builds, suites in parallel) still answers.
     std::vector<std::string> argv{"ipmitool", "-I", "lanplus", "-C", "3",
-                                  "-N",       "1",  "-R",      "1",  "-H",
+                                  "-N",       "2",  "-R",      "2",  "-H",
                                   bmc(index), "-U", user,      "-f", m_dir + "/ipmi.password"};
     if (user == "operator") {
         argv.emplace_back("-L");
