@@ -81,7 +81,6 @@ struct DaemonSettings {
     int max_booting = 0;       ///< nodes powering on at once; 0: no limit
     int boots_per_minute = 0;  ///< power-ons started per minute; 0: no limit
     int max_failures = 3;      ///< consecutive failed resumes before a node is drained
-    util::Duration reconcile_interval = std::chrono::seconds(30);
     /// How long a node Slurm gave up on may still register while its BMC
     /// says on, before slumber switches it off and lets Slurm try again.
     util::Duration late_boot_grace = std::chrono::minutes(2);

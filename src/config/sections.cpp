@@ -186,13 +186,6 @@ void read_daemon_section(const toml::table& table, const std::string& file, Daem
     if (auto rate = reader.integer("boots_per_minute", 0, 100000)) out.boots_per_minute = static_cast<int>(*rate);
     if (auto failures = reader.integer("max_failures", 1, 100)) out.max_failures = static_cast<int>(*failures);
     if (auto grace = reader.duration("late_boot_grace")) out.late_boot_grace = *grace;
-    if (auto interval = reader.duration("reconcile_interval")) {
-        if (*interval < std::chrono::seconds(1)) {
-            reader.error("reconcile_interval", "is shorter than 1s", "give 1s or more; 30s is the default");
-        } else {
-            out.reconcile_interval = *interval;
-        }
-    }
     reader.reject_unknown_keys();
 }
 
