@@ -50,17 +50,18 @@ Carrier::Carrier(const config::Config& config, store::Journal& journal, const sl
       m_paced(paced),
       m_now(std::move(now)) {}
 
-std::size_t Carrier::hold_back(std::vector<const store::Request*>& ons) {
+void Carrier::hold_back(std::vector<const store::Request*>& ons) {
     const engine::PacingPolicy policy{m_config.daemon.max_booting, m_config.daemon.boots_per_minute};
-    if (!m_paced || (policy.max_booting == 0 && policy.boots_per_minute == 0)) return 0;
+    if (!m_paced || (policy.max_booting == 0 && policy.boots_per_minute == 0)) return;
     const store::TimeMs now = m_now();
     // A boot not registered after 10 minutes is a failure, not a boot in
     // progress: it no longer counts against max_booting.
-    const auto counts = m_journal.boot_counts(now - 600000, now - 60000).value_or(std::pair{0, 0});
+    auto counts = m_journal.boot_counts(now - 600000, now - 60000).value_or(std::pair{0, 0});
+    counts.first += m_ons_in_flight;
+    counts.second += m_ons_in_flight;
     const auto allowed = static_cast<std::size_t>(engine::boots_allowed(policy, counts.first, counts.second));
     for (std::size_t i = 0; i < std::min(allowed, ons.size()); ++i) m_held.erase(ons[i]->id);  // their turn came
-    if (ons.size() <= allowed) return 0;
-    const std::size_t held = ons.size() - allowed;
+    if (ons.size() <= allowed) return;
     for (std::size_t i = allowed; i < ons.size(); ++i) {
         (void)m_journal.requeue(ons[i]->id);
         if (m_held.insert(ons[i]->id).second) {
@@ -72,20 +73,19 @@ std::size_t Carrier::hold_back(std::vector<const store::Request*>& ons) {
         }
     }
     ons.resize(allowed);
-    return held;
 }
 
-void Carrier::refuse(const store::Request& request, const std::string& why) {
-    (void)m_journal.finish_with(
+void Carrier::refuse(store::Journal& journal, const store::Request& request, const std::string& why) const {
+    (void)journal.finish_with(
         request.id, false, "refused: " + why,
         {0, m_now(), request.node, request.id, "refused",
          fmt::format("{} refused by the {}: {}", power::to_string(request.action), m_who, why)});
 }
 
-std::expected<int, std::string> Carrier::run_pending() {
+std::expected<std::vector<Batch>, std::string> Carrier::take() {
     auto requests = m_journal.take_pending();
     if (!requests) return std::unexpected("journal: " + requests.error());
-    if (requests->empty()) return 0;
+    if (requests->empty()) return std::vector<Batch>{};
 
     // Slurm's view decides whether a node may go off; without it, none may.
     // A resume alone needs no look (and is not held up by a slow slurmctld).
@@ -106,56 +106,76 @@ std::expected<int, std::string> Carrier::run_pending() {
     for (const store::Request& request : *requests) {
         const bool powers_off = request.action == power::Action::off || request.action == power::Action::soft;
         if (m_config.find(request.node) == nullptr) {
-            refuse(request, fmt::format("not in {}", m_config.file.string()));
+            refuse(m_journal, request, fmt::format("not in {}", m_config.file.string()));
         } else if (m_config.excluded(request.node)) {
-            refuse(request, "excluded in [slurm] exclude");
+            refuse(m_journal, request, "excluded in [slurm] exclude");
         } else if (powers_off && !slurm_error.empty()) {
-            refuse(request, "cannot tell whether it runs a job: " + slurm_error);
+            refuse(m_journal, request, "cannot tell whether it runs a job: " + slurm_error);
         } else if (const auto it = slurm_view.find(request.node);
                    powers_off && it != slurm_view.end() && it->second.running_jobs()) {
-            refuse(request, fmt::format("Slurm shows it running a job ({})", it->second.state_text()));
+            refuse(m_journal, request, fmt::format("Slurm shows it running a job ({})", it->second.state_text()));
         } else {
             by_action[request.action].push_back(&request);
         }
     }
+    if (auto ons = by_action.find(power::Action::on); ons != by_action.end()) hold_back(ons->second);
 
-    std::size_t held = 0;
-    if (auto ons = by_action.find(power::Action::on); ons != by_action.end()) held = hold_back(ons->second);
+    std::vector<Batch> batches;
     for (const auto& [action, list] : by_action) {
         if (list.empty()) continue;
-        std::vector<std::string> nodes;
-        for (const store::Request* request : list) nodes.push_back(request->node);
-        DriverSet set = build_drivers(m_config, nodes);
-        std::vector<const store::Request*> carried;
-        for (const store::Request* request : list) {
-            if (const auto it = set.failed.find(request->node); it != set.failed.end()) {
-                refuse(*request, it->second);
-            } else {
-                carried.push_back(request);
-            }
-        }
-        const std::vector<power::Task>& tasks = set.tasks;
-        // Journaled as each target finishes, so that a daemon killed while a
-        // slow BMC holds one node has already recorded the others.
-        std::mutex journal_lock;
-        auto journal_outcome = [&](std::size_t i, const power::Outcome& outcome) {
-            const std::lock_guard guard(journal_lock);
-            const store::TimeMs now = m_now();
-            const std::string said = outcome.result ? std::string(power::to_string(*outcome.result))
-                                                    : "error: " + power::describe(outcome.result.error());
-            if (action == power::Action::on && outcome.result) {
-                (void)m_journal.boot_started(outcome.target, now - outcome.elapsed.count());
-            }
-            (void)m_journal.finish_with(
-                carried[i]->id, outcome.result.has_value(), said,
-                {0, now, outcome.target, carried[i]->id, event_kind(action),
-                 fmt::format("{} by the {} for {}: {} after {} attempt(s), {} ms", power::to_string(action), m_who,
-                             carried[i]->source, said, outcome.attempts, outcome.elapsed.count())});
-        };
-        power::Executor executor;
-        executor.run(action, tasks, {.fanout = 64, .wait = kConfirmWithin, .on_outcome = journal_outcome});
+        Batch& batch = batches.emplace_back();
+        batch.action = action;
+        for (const store::Request* request : list) batch.requests.push_back(*request);
+        if (action == power::Action::on) m_ons_in_flight += static_cast<int>(list.size());
     }
-    return static_cast<int>(requests->size() - held);
+    return batches;
+}
+
+void Carrier::carry_out(const Batch& batch, store::Journal& journal) {
+    const power::Action action = batch.action;
+    std::vector<std::string> nodes;
+    for (const store::Request& request : batch.requests) nodes.push_back(request.node);
+    DriverSet set = build_drivers(m_config, nodes);
+    std::vector<const store::Request*> carried;
+    for (const store::Request& request : batch.requests) {
+        if (const auto it = set.failed.find(request.node); it != set.failed.end()) {
+            refuse(journal, request, it->second);
+            if (action == power::Action::on) --m_ons_in_flight;
+        } else {
+            carried.push_back(&request);
+        }
+    }
+    // Journaled as each target finishes, so that a daemon killed while a
+    // slow BMC holds one node has already recorded the others.
+    std::mutex journal_lock;
+    auto journal_outcome = [&](std::size_t i, const power::Outcome& outcome) {
+        const std::lock_guard guard(journal_lock);
+        const store::TimeMs now = m_now();
+        const std::string said = outcome.result ? std::string(power::to_string(*outcome.result))
+                                                : "error: " + power::describe(outcome.result.error());
+        if (action == power::Action::on && outcome.result) {
+            (void)journal.boot_started(outcome.target, now - outcome.elapsed.count());
+        }
+        (void)journal.finish_with(
+            carried[i]->id, outcome.result.has_value(), said,
+            {0, now, outcome.target, carried[i]->id, event_kind(action),
+             fmt::format("{} by the {} for {}: {} after {} attempt(s), {} ms", power::to_string(action), m_who,
+                         carried[i]->source, said, outcome.attempts, outcome.elapsed.count())});
+        if (action == power::Action::on) --m_ons_in_flight;
+    };
+    power::Executor executor;
+    executor.run(action, set.tasks, {.fanout = 64, .wait = kConfirmWithin, .on_outcome = journal_outcome});
+}
+
+std::expected<int, std::string> Carrier::run_pending() {
+    auto batches = take();
+    if (!batches) return std::unexpected(batches.error());
+    int carried = 0;
+    for (const Batch& batch : *batches) {
+        carry_out(batch, m_journal);
+        carried += static_cast<int>(batch.requests.size());
+    }
+    return carried;
 }
 
 std::expected<void, std::string> Carrier::observe_registrations(const std::vector<slurm::NodeState>& nodes) {

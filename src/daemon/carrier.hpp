@@ -5,6 +5,7 @@
 // a hook runs it itself when no daemon is there.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <set>
 #include <string>
@@ -19,6 +20,12 @@ namespace slumber::daemon {
 using Now = std::function<store::TimeMs()>;
 store::TimeMs wall_clock_ms();
 
+/// Requests of one kind, checked and taken from the journal, to carry out.
+struct Batch {
+    power::Action action = power::Action::status;
+    std::vector<store::Request> requests;
+};
+
 class Carrier {
   public:
     /// `who` names the carrier in the journal ("daemon", "hook").
@@ -28,8 +35,17 @@ class Carrier {
     Carrier(const config::Config& config, store::Journal& journal, const slurm::Scontrol& slurm, std::string who,
             bool paced = false, Now now = wall_clock_ms);
 
-    /// Takes every pending request and carries it out; returns how many (not
-    /// counting power-ons held back for pacing, which stay pending).
+    /// Takes every pending request, refuses those that must not be carried
+    /// out (journaled), holds power-ons back for pacing (they stay pending),
+    /// and returns the rest by action.
+    std::expected<std::vector<Batch>, std::string> take();
+
+    /// Switches a batch's nodes, confirms the change and journals each
+    /// outcome as it comes in `journal`, which may be another connection to
+    /// the same file, so that batches can run on their own threads.
+    void carry_out(const Batch& batch, store::Journal& journal);
+
+    /// take() and carry_out() in turn; returns how many requests were carried out.
     std::expected<int, std::string> run_pending();
 
     /// Journals the registration of nodes that were powered on and now show
@@ -37,9 +53,9 @@ class Carrier {
     std::expected<void, std::string> observe_registrations(const std::vector<slurm::NodeState>& nodes);
 
   private:
-    void refuse(const store::Request& request, const std::string& why);
+    void refuse(store::Journal& journal, const store::Request& request, const std::string& why) const;
     /// Power-on requests beyond what pacing allows now go back to pending.
-    std::size_t hold_back(std::vector<const store::Request*>& ons);
+    void hold_back(std::vector<const store::Request*>& ons);
 
     const config::Config& m_config;
     store::Journal& m_journal;
@@ -48,6 +64,9 @@ class Carrier {
     bool m_paced;
     Now m_now;
     std::set<std::int64_t> m_held;  ///< requests already journaled as held back
+    /// Power-ons handed out by take() whose outcome is not journaled yet:
+    /// booting, as far as pacing is concerned.
+    std::atomic<int> m_ons_in_flight{0};
 };
 
 }  // namespace slumber::daemon

@@ -8,6 +8,9 @@
 
 #include <chrono>
 #include <cstring>
+#include <list>
+#include <memory>
+#include <thread>
 
 #include "daemon/carrier.hpp"
 #include "daemon/reconciler.hpp"
@@ -32,6 +35,11 @@ class DaemonLock {
 
   private:
     int m_fd;
+};
+
+struct Worker {
+    std::jthread thread;
+    std::shared_ptr<std::atomic<bool>> done;
 };
 
 void log(const std::string& line) {
@@ -72,11 +80,33 @@ int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
     Carrier carrier(config, *journal, scontrol, "daemon", /*paced=*/true);
     Reconciler reconciler(config, *journal, scontrol);
     auto next_look = std::chrono::steady_clock::now();
+    // Each batch runs on its own thread with its own journal connection, so a
+    // silent BMC holding one batch for its timeouts does not hold up the
+    // requests that come after it (the journal keeps one change per node at a
+    // time). Declared after the carrier: they finish before it goes.
+    std::list<Worker> workers;
     while (!stop) {
-        if (auto carried = carrier.run_pending(); !carried) {
-            log(carried.error());
-        } else if (*carried > 0) {
-            log(fmt::format("carried out {} request(s)", *carried));
+        std::erase_if(workers, [](const Worker& worker) { return worker.done->load(); });
+        if (auto batches = carrier.take(); !batches) {
+            log(batches.error());
+        } else {
+            for (Batch& batch : *batches) {
+                auto connection = store::Journal::open(config.daemon.journal());
+                if (!connection) {
+                    // Left running: the next daemon start carries them out.
+                    log(fmt::format("cannot carry out {} request(s): {}", batch.requests.size(), connection.error()));
+                    continue;
+                }
+                auto done = std::make_shared<std::atomic<bool>>(false);
+                workers.push_back({std::jthread([&carrier, batch = std::move(batch), journal = std::move(*connection),
+                                                 done]() mutable {
+                                       carrier.carry_out(batch, journal);
+                                       log(fmt::format("carried out {} {} request(s)", batch.requests.size(),
+                                                       power::to_string(batch.action)));
+                                       *done = true;
+                                   }),
+                                   done});
+            }
         }
         // Registrations and nodes in trouble are seen by polling Slurm; every
         // couple of seconds times a boot well and catches a late one before
@@ -98,6 +128,7 @@ int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
         }
         socket->wait(std::chrono::milliseconds(500));
     }
+    workers.clear();  // waits for the batches under way: their outcomes are journaled
     (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "daemon-stop", "slumberd stopped"});
     log("stopped");
     return 0;

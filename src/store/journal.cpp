@@ -162,7 +162,9 @@ DbResult<std::vector<Request>> Journal::take_pending(std::size_t limit) {
     auto transaction = Transaction::begin(*m_db);
     if (!transaction) return std::unexpected(transaction.error());
     auto select = m_db->prepare(
-        fmt::format("SELECT {} FROM requests WHERE state = 'pending' ORDER BY id LIMIT ?", kRequestColumns));
+        fmt::format("SELECT {} FROM requests WHERE state = 'pending' AND node NOT IN "
+                    "(SELECT node FROM requests WHERE state = 'running') ORDER BY id LIMIT ?",
+                    kRequestColumns));
     if (!select) return std::unexpected(select.error());
     select->bind(1, static_cast<std::int64_t>(limit));
     std::vector<Request> taken;

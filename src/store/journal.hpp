@@ -75,7 +75,8 @@ class Journal {
     DbResult<std::int64_t> add_requests(std::span<const std::string> nodes, power::Action action,
                                         std::string_view source, TimeMs now, std::string_view note = {});
     /// Pending requests, oldest first, marked running in the same transaction
-    /// so that two takers never get the same one.
+    /// so that two takers never get the same one. A node whose earlier
+    /// request is still running waits: one power change per node at a time.
     DbResult<std::vector<Request>> take_pending(std::size_t limit = 100000);
     /// After a restart: requests left running by a process that died go back
     /// to pending. Returns how many.

@@ -166,6 +166,12 @@ TEST_F(SlurmHooks, ADaemonKilledMidResumeIsReplacedAndFinishesTheResume) {
         cluster->wait_for([&] { return events("vnode002", "power-on", "slurm-resume: on") > ons; }, seconds{60}))
         << "vnode002 was powered on while vnode001's BMC is silent";
     ASSERT_EQ(events("vnode001", "power-on", "slurm-resume"), 1) << "only the first job's power-on so far";
+    // A job that arrives meanwhile is not held up by the silent BMC.
+    const int third_ons = events("vnode003", "power-on", "slurm-resume: on");
+    const std::string second = submit("vnode003", "srun /bin/true");
+    EXPECT_TRUE(
+        cluster->wait_for([&] { return events("vnode003", "power-on", "slurm-resume: on") > third_ons; }, seconds{60}));
+    EXPECT_EQ(events("vnode001", "power-on", "slurm-resume"), 1) << "vnode003 waited for vnode001's silent BMC";
     auto daemon = vcluster::read_record(daemon_record());
     ASSERT_TRUE(daemon && vcluster::alive(*daemon));
     ASSERT_EQ(::kill(daemon->pid, SIGKILL), 0);
@@ -176,6 +182,8 @@ TEST_F(SlurmHooks, ADaemonKilledMidResumeIsReplacedAndFinishesTheResume) {
     ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{120}))
         << "job " << job << " is " << cluster->job_state(job) << "; " << cluster->states();
     EXPECT_TRUE(cluster->bmc_says(0, "on") || cluster->state(0) == "idle~");
+    EXPECT_TRUE(cluster->wait_for([&] { return cluster->job_state(second) == "COMPLETED"; }, seconds{60}))
+        << "job " << second << " is " << cluster->job_state(second);
 }
 
 TEST_F(SlurmHooksModes, PacingBootsOneNodeAtATime) {

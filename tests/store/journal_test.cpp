@@ -77,6 +77,30 @@ TEST_F(JournalTest, TheLatestWordForANodeSupersedesAPendingOne) {
     EXPECT_EQ((*history)[0].state, RequestState::superseded);
 }
 
+TEST_F(JournalTest, ANodeWaitsWhileItsEarlierRequestRuns) {
+    auto journal = Journal::open(file());
+    ASSERT_TRUE(journal);
+    const std::vector<std::string> n1{"n1"};
+    ASSERT_TRUE(journal->add_requests(n1, power::Action::on, "slurm-resume", 1000));
+    auto first = journal->take_pending();
+    ASSERT_TRUE(first);
+    ASSERT_EQ(first->size(), 1U);
+    // A suspend arrives while the power-on still runs (a silent BMC): it must
+    // not be sent to the same BMC at the same time.
+    ASSERT_TRUE(journal->add_requests(kNodes, power::Action::off, "slurm-suspend", 1500));
+    auto second = journal->take_pending();
+    ASSERT_TRUE(second);
+    ASSERT_EQ(second->size(), 2U);
+    EXPECT_EQ((*second)[0].node, "n2");
+    EXPECT_EQ((*second)[1].node, "n3");
+    ASSERT_TRUE(journal->finish((*first)[0].id, true, "on", 2000));
+    auto third = journal->take_pending();
+    ASSERT_TRUE(third);
+    ASSERT_EQ(third->size(), 1U);
+    EXPECT_EQ((*third)[0].node, "n1");
+    EXPECT_EQ((*third)[0].action, power::Action::off);
+}
+
 TEST_F(JournalTest, EventsAndBootsByNode) {
     auto journal = Journal::open(file());
     ASSERT_TRUE(journal);
