@@ -57,6 +57,12 @@ void store_field(NodeState& node, std::string_view key, std::string_view value, 
         for (std::size_t i = 1; i < parts.size(); ++i) node.flags.emplace_back(parts[i]);
     } else if (key == "BootTime") {
         node.boot_time = parse_slurm_time(value);
+    } else if (key == "NodeAddr") {
+        node.address = value;
+    } else if (key == "Port") {
+        int port = 0;
+        const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), port);
+        if (error == std::errc() && end == value.data() + value.size() && port > 0 && port < 65536) node.port = port;
     } else if (key == "CPUAlloc") {
         const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), node.cpus_allocated);
         have_cpus = error == std::errc() && end == value.data() + value.size();

@@ -36,6 +36,8 @@ TEST(NodeState, ReadsAnIdleNodeWithSpacesInItsOsField) {
     EXPECT_TRUE(node.flags.empty());
     EXPECT_EQ(node.boot_time, parse_slurm_time("2026-11-25T22:49:19"));
     EXPECT_TRUE(node.boot_time.has_value());
+    EXPECT_EQ(node.address, "127.0.0.1");
+    EXPECT_EQ(node.port, 29001);
     EXPECT_FALSE(node.running_jobs());
     EXPECT_TRUE(node.responding());
 }
