@@ -4,7 +4,9 @@
 
 #include <memory>
 
+#include "daemon/diagnosis.hpp"
 #include "daemon/targets.hpp"
+#include "util/parallel.hpp"
 
 namespace slumber::daemon {
 
@@ -44,6 +46,7 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
             if (!fact.failed_at || *fact.failed_at > seen) fact.failed_at = seen;
         } else {
             m_first_seen_failed.erase(node.name);
+            m_last_diagnosis.erase(node.name);  // a new failure is diagnosed afresh
         }
         facts.push_back(std::move(fact));
     }
@@ -66,15 +69,43 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
                 fact.bmc = it->second == "on" ? power::PowerState::on : power::PowerState::off;
             } else {
                 fact.bmc_error = it->second;
-                (void)m_journal.record({0, now, fact.slurm.name, std::nullopt, "diagnosis",
-                                        fmt::format("{} ({}): BMC unreadable: {}", fact.slurm.state_text(),
-                                                    fact.slurm.reason, it->second)});
+                diagnosed(fact.slurm.name, fmt::format("{} ({}): BMC unreadable: {}", fact.slurm.state_text(),
+                                                       fact.slurm.reason, it->second));
             }
         }
     }
     auto steps = engine::reconcile(facts, m_policy, now);
+    diagnose(facts, steps);
     for (const engine::Step& step : steps) take(step);
     return steps;
+}
+
+void Reconciler::diagnosed(const std::string& node, const std::string& diagnosis) {
+    // Every pass finds the same trouble again; the journal needs it once.
+    std::string& last = m_last_diagnosis[node];
+    if (last == diagnosis) return;
+    last = diagnosis;
+    (void)m_journal.record({0, m_now(), node, std::nullopt, "diagnosis", diagnosis});
+}
+
+void Reconciler::diagnose(const std::vector<engine::NodeFacts>& facts, const std::vector<engine::Step>& steps) {
+    // A node about to be switched off because it never registered: before it
+    // goes, find out what an admin would check, for the journal and a drain
+    // reason. The probes run side by side, each bounded by its timeout.
+    std::vector<const slurm::NodeState*> silent;
+    for (const engine::Step& step : steps) {
+        if (step.kind != engine::StepKind::power_off) continue;
+        for (const engine::NodeFacts& fact : facts) {
+            if (fact.slurm.name == step.node) silent.push_back(&fact.slurm);
+        }
+    }
+    std::vector<std::string> found(silent.size());
+    util::parallel_for(silent.size(), 16, [&](std::size_t i) {
+        found[i] = diagnose_unregistered(*silent[i], std::chrono::seconds(2));
+    });
+    for (std::size_t i = 0; i < silent.size(); ++i) {
+        diagnosed(silent[i]->name, "powered on, not registered: " + found[i]);
+    }
 }
 
 void Reconciler::take(const engine::Step& step) {

@@ -32,6 +32,10 @@ class Reconciler {
 
   private:
     void take(const engine::Step& step);
+    /// Diagnoses the nodes about to be switched off for never registering.
+    void diagnose(const std::vector<engine::NodeFacts>& facts, const std::vector<engine::Step>& steps);
+    /// Journals a diagnosis unless it is the node's last one again.
+    void diagnosed(const std::string& node, const std::string& diagnosis);
 
     const config::Config& m_config;
     store::Journal& m_journal;
@@ -41,6 +45,7 @@ class Reconciler {
     std::map<std::string, engine::TimeMs> m_last_recovery;
     /// When each node was first seen down after a failed boot.
     mutable std::map<std::string, engine::TimeMs> m_first_seen_failed;
+    mutable std::map<std::string, std::string> m_last_diagnosis;
 };
 
 }  // namespace slumber::daemon

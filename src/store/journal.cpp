@@ -259,16 +259,20 @@ DbResult<std::vector<Request>> Journal::requests(std::span<const std::string> no
 }
 
 DbResult<std::map<std::string, FailureStreak>> Journal::failure_streaks() const {
-    // Failed resumes after the node's latest registration; the latest failure
-    // of any kind (a resume Slurm gave up on, a power call that failed) gives
-    // the words for a drain reason.
+    // Failed resumes after the node's latest registration. The words for a
+    // drain reason: the latest cause found in that time (a diagnosis, a power
+    // call that failed), else the latest failure Slurm reported, which only
+    // says that the resume timed out.
     auto select = m_db->prepare(R"sql(
+        WITH since AS (
+          SELECT node, COALESCE(MAX(CASE WHEN kind = 'registered' THEN id END), 0) AS after
+          FROM events WHERE kind IN ('registered', 'resume-failed') GROUP BY node)
         SELECT e.node, COUNT(*), MAX(e.time_ms),
-               (SELECT f.detail FROM events f WHERE f.node = e.node
-                  AND (f.kind = 'resume-failed' OR f.detail LIKE '%: error: %') ORDER BY f.id DESC LIMIT 1)
-        FROM events e
-        WHERE e.kind = 'resume-failed'
-          AND e.id > COALESCE((SELECT MAX(r.id) FROM events r WHERE r.node = e.node AND r.kind = 'registered'), 0)
+               (SELECT f.detail FROM events f WHERE f.node = e.node AND f.id > s.after
+                  AND (f.kind IN ('resume-failed', 'diagnosis') OR f.detail LIKE '%: error: %')
+                ORDER BY f.kind = 'resume-failed', f.id DESC LIMIT 1)
+        FROM events e JOIN since s ON s.node = e.node
+        WHERE e.kind = 'resume-failed' AND e.id > s.after
         GROUP BY e.node)sql");
     if (!select) return std::unexpected(select.error());
     std::map<std::string, FailureStreak> streaks;

@@ -109,6 +109,10 @@ TEST_F(RecoveryRts1, ANodeThatNeverRegistersIsCycledThenDrainedWithAReason) {
         << cluster->field(1, "State");
     EXPECT_NE(cluster->field(1, "Reason").find("slumber: 3 failed resumes in a row"), std::string::npos)
         << cluster->field(1, "Reason");
+    // What an admin checks next: the machine is on, slurmd is not running.
+    EXPECT_GE(journal.count("vnode002", "diagnosis", "nothing listens on slurmd's port"), 1);
+    EXPECT_NE(cluster->field(1, "Reason").find("nothing listens on slurmd's port"), std::string::npos)
+        << cluster->field(1, "Reason");
     ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode002", "clear"}));
 }
 

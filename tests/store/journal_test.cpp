@@ -146,7 +146,16 @@ TEST_F(JournalTest, FailureStreaksCountSinceTheLastRegistration) {
     ASSERT_TRUE(streaks) << streaks.error();
     ASSERT_EQ(streaks->size(), 1U) << "n2 never failed";
     EXPECT_EQ(streaks->at("n1").failed_resumes, 2);
-    EXPECT_EQ(streaks->at("n1").last_failure, "Slurm: ResumeTimeout reached (2)");
+    EXPECT_EQ(streaks->at("n1").last_failure,
+              "on by the daemon for recovery: error: authentication failed (BMC said: x)")
+        << "the cause, not Slurm's timeout";
+    event("n4", "resume-failed", "Slurm: ResumeTimeout reached");
+    event("n4", "diagnosis", "slurmd is not running");
+    event("n4", "resume-failed", "Slurm: ResumeTimeout reached (2)");
+    streaks = journal->failure_streaks();
+    ASSERT_TRUE(streaks) << streaks.error();
+    EXPECT_EQ(streaks->at("n4").last_failure, "slurmd is not running");
+    EXPECT_EQ(streaks->at("n4").failed_resumes, 2);
 
     const std::vector<std::string> n3{"n3"};
     ASSERT_TRUE(journal->add_requests(n3, power::Action::off, "recovery", 0));
