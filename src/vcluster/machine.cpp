@@ -138,6 +138,20 @@ std::vector<pid_t> Machine::processes() const {
 
 bool Machine::powered() const { return !processes().empty(); }
 
+fs::path Machine::console_log() const { return m_dir.log_dir() / fmt::format("{}.console", m_node); }
+
+void Machine::note_killed_jobs(std::string_view how) const {
+    int steps = 0;
+    for (const pid_t pid : processes()) {
+        std::ifstream comm(fmt::format("/proc/{}/comm", pid));
+        std::string name;
+        steps += std::getline(comm, name) && name == "slurmstepd" ? 1 : 0;
+    }
+    if (steps == 0) return;
+    std::ofstream(console_log(), std::ios::app)
+        << fmt::format("{}: {} with {} job step(s) running: a job was killed\n", m_node, how, steps);
+}
+
 std::expected<void, std::string> Machine::power_on(std::optional<Duration> delay) const {
     const NodeLock lock(m_dir.node_dir(m_node) / "lock");
     if (powered()) return {};
@@ -148,9 +162,7 @@ std::expected<void, std::string> Machine::power_on(std::optional<Duration> delay
     if (error) return std::unexpected(fmt::format("cannot create the cgroup of {}: {}", m_node, error.message()));
     std::vector<std::string> argv{self_executable(), "vcluster", "machine", m_dir.root.string(), m_node, "boot"};
     if (delay) argv.push_back(std::to_string(delay->count()));
-    auto boot = spawn_detached({.argv = std::move(argv),
-                                .log = m_dir.log_dir() / fmt::format("{}.console", m_node),
-                                .cgroup = *group / m_node});
+    auto boot = spawn_detached({.argv = std::move(argv), .log = console_log(), .cgroup = *group / m_node});
     if (!boot) return std::unexpected(fmt::format("cannot boot {}: {}", m_node, boot.error()));
     set_sensors(true);
     return {};
@@ -162,6 +174,7 @@ std::expected<void, std::string> Machine::power_off() const {
         set_sensors(false);
         return {};
     }
+    note_killed_jobs("powered off");
     if (!write_file(cgroup() / "cgroup.kill", "1")) {
         // Kernels before 5.14 have no cgroup.kill: signal each process.
         for (pid_t pid : processes()) ::kill(pid, SIGKILL);
@@ -177,7 +190,7 @@ std::expected<void, std::string> Machine::soft_off() const {
     if (!powered()) return {};
     auto helper =
         spawn_detached({.argv = {self_executable(), "vcluster", "machine", m_dir.root.string(), m_node, "shutdown"},
-                        .log = m_dir.log_dir() / fmt::format("{}.console", m_node),
+                        .log = console_log(),
                         .cgroup = std::nullopt});
     if (!helper) return std::unexpected(fmt::format("cannot shut {} down: {}", m_node, helper.error()));
     return {};
@@ -185,6 +198,7 @@ std::expected<void, std::string> Machine::soft_off() const {
 
 void Machine::run_shutdown(std::chrono::milliseconds grace) const {
     fmt::print("{}: ACPI shutdown requested\n", m_node);
+    note_killed_jobs("shut down");
     for (pid_t pid : processes()) ::kill(pid, SIGTERM);
     if (wait_until([&] { return !powered(); }, grace)) {
         set_sensors(false);

@@ -53,9 +53,16 @@ class Machine {
     /// Removes the node's cgroup once it is empty.
     void remove() const;
 
+    /// Where the node's processes write, like a serial console's log.
+    [[nodiscard]] std::filesystem::path console_log() const;
+
   private:
     [[nodiscard]] std::filesystem::path cgroup() const;
     [[nodiscard]] std::vector<pid_t> processes() const;
+    /// Before power goes: a node switched off with job steps (slurmstepd)
+    /// running has killed a job, which slumber must never cause. The console
+    /// log says so, for tests to find.
+    void note_killed_jobs(std::string_view how) const;
 
     RunDir m_dir;
     Spec m_spec;

@@ -28,7 +28,7 @@ int test_node_count() {
 }
 
 TestCluster::TestCluster(ClusterOptions options)
-    : m_dir("/tmp/slumber-test-" + options.name), m_nodes(test_node_count()), m_subnet(options.bmc_subnet) {
+    : m_dir("/tmp/slumber-test-" + options.name), m_nodes(options.nodes > 0 ? options.nodes : test_node_count()), m_subnet(options.bmc_subnet) {
     if (::geteuid() != 0) {
         m_failure = "the virtual cluster needs root";
         return;

@@ -15,6 +15,7 @@ struct ClusterOptions {
     int bmc_subnet = 10;                  // BMCs on 127.<subnet>.0.x
     int port = 27000;                     // slurmctld; nodes on the ports after it
     std::vector<std::string> up_options;  // e.g. {"--suspend-time", "10s"}
+    int nodes = 0;                        // 0: test_node_count()
 };
 
 /// Node count for integration tests: $SLUMBER_TEST_NODES, default 4.
