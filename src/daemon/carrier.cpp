@@ -76,10 +76,9 @@ void Carrier::hold_back(std::vector<const store::Request*>& ons) {
 }
 
 void Carrier::refuse(store::Journal& journal, const store::Request& request, const std::string& why) const {
-    (void)journal.finish_with(
-        request.id, false, "refused: " + why,
-        {0, m_now(), request.node, request.id, "refused",
-         fmt::format("{} refused by the {}: {}", power::to_string(request.action), m_who, why)});
+    (void)journal.finish_with(request.id, false, "refused: " + why,
+                              {0, m_now(), request.node, request.id, "refused",
+                               fmt::format("{} refused by the {}: {}", power::to_string(request.action), m_who, why)});
 }
 
 std::expected<std::vector<Batch>, std::string> Carrier::take() {
@@ -131,15 +130,17 @@ std::expected<std::vector<Batch>, std::string> Carrier::take() {
     return batches;
 }
 
-void Carrier::carry_out(const Batch& batch, store::Journal& journal) {
+int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
     const power::Action action = batch.action;
     std::vector<std::string> nodes;
     for (const store::Request& request : batch.requests) nodes.push_back(request.node);
     DriverSet set = build_drivers(m_config, nodes);
     std::vector<const store::Request*> carried;
+    int failed = 0;
     for (const store::Request& request : batch.requests) {
         if (const auto it = set.failed.find(request.node); it != set.failed.end()) {
             refuse(journal, request, it->second);
+            ++failed;
             if (action == power::Action::on) --m_ons_in_flight;
         } else {
             carried.push_back(&request);
@@ -153,6 +154,7 @@ void Carrier::carry_out(const Batch& batch, store::Journal& journal) {
         const store::TimeMs now = m_now();
         const std::string said = outcome.result ? std::string(power::to_string(*outcome.result))
                                                 : "error: " + power::describe(outcome.result.error());
+        failed += outcome.result ? 0 : 1;
         if (action == power::Action::on && outcome.result) {
             (void)journal.boot_started(outcome.target, now - outcome.elapsed.count());
         }
@@ -165,6 +167,7 @@ void Carrier::carry_out(const Batch& batch, store::Journal& journal) {
     };
     power::Executor executor;
     executor.run(action, set.tasks, {.fanout = 64, .wait = kConfirmWithin, .on_outcome = journal_outcome});
+    return failed;
 }
 
 std::expected<int, std::string> Carrier::run_pending() {

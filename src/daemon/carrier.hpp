@@ -42,8 +42,9 @@ class Carrier {
 
     /// Switches a batch's nodes, confirms the change and journals each
     /// outcome as it comes in `journal`, which may be another connection to
-    /// the same file, so that batches can run on their own threads.
-    void carry_out(const Batch& batch, store::Journal& journal);
+    /// the same file, so that batches can run on their own threads. Returns
+    /// how many failed.
+    int carry_out(const Batch& batch, store::Journal& journal);
 
     /// take() and carry_out() in turn; returns how many requests were carried out.
     std::expected<int, std::string> run_pending();

@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <list>
 #include <memory>
@@ -42,8 +44,27 @@ struct Worker {
     std::shared_ptr<std::atomic<bool>> done;
 };
 
-void log(const std::string& line) {
-    fmt::print(stderr, "slumberd: {}\n", line);
+// syslog's priorities, as the journal reads them.
+enum class Priority { error = 3, warning = 4, notice = 5, info = 6 };
+
+// Under systemd, stderr goes to the journal, which takes a "<N>" at the start
+// of a line as its priority (sd-daemon(3)): `journalctl -p warning` then shows
+// what needs a look. systemd says so in JOURNAL_STREAM, "device:inode" of the
+// stream; elsewhere the prefix would be noise.
+bool stderr_is_journal() {
+    const char* stream = std::getenv("JOURNAL_STREAM");
+    struct stat status {};
+    if (stream == nullptr || ::fstat(STDERR_FILENO, &status) != 0) return false;
+    return fmt::format("{}:{}", status.st_dev, status.st_ino) == stream;
+}
+
+void log(Priority priority, const std::string& line) {
+    static const bool journal = stderr_is_journal();
+    if (journal) {
+        fmt::print(stderr, "<{}>{}\n", static_cast<int>(priority), line);
+    } else {
+        fmt::print(stderr, "slumberd: {}\n", line);
+    }
     std::fflush(stderr);
 }
 
@@ -52,29 +73,31 @@ void log(const std::string& line) {
 int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
     auto journal = store::Journal::open(config.daemon.journal());
     if (!journal) {
-        log(journal.error());
+        log(Priority::error, journal.error());
         return 1;
     }
     const DaemonLock lock(config.daemon.lock());
     if (!lock.acquire()) {
-        log(fmt::format("another daemon holds {}", config.daemon.lock().string()));
+        log(Priority::error, fmt::format("another daemon holds {}", config.daemon.lock().string()));
         return 1;
     }
     auto socket = WakeSocket::bind(config.daemon.socket());
     if (!socket) {
-        log(socket.error());
+        log(Priority::error, socket.error());
         return 1;
     }
     // A daemon killed in the middle of a request left it running: do it again
     // (every action is idempotent).
     if (auto requeued = journal->requeue_running(); requeued && *requeued > 0) {
-        log(fmt::format("{} request(s) left running by the last daemon: carrying them out again", *requeued));
+        log(Priority::warning,
+            fmt::format("{} request(s) left running by the last daemon: carrying them out again", *requeued));
         (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "restart",
                                fmt::format("{} request(s) left running are carried out again", *requeued)});
     }
     (void)journal->record(
         {0, wall_clock_ms(), "", std::nullopt, "daemon-start", fmt::format("slumberd started (pid {})", ::getpid())});
-    log(fmt::format("listening on {}, journal {}", config.daemon.socket().string(), config.daemon.journal().string()));
+    log(Priority::info,
+        fmt::format("listening on {}, journal {}", config.daemon.socket().string(), config.daemon.journal().string()));
 
     const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
     Carrier carrier(config, *journal, scontrol, "daemon", /*paced=*/true);
@@ -88,21 +111,30 @@ int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
     while (!stop) {
         std::erase_if(workers, [](const Worker& worker) { return worker.done->load(); });
         if (auto batches = carrier.take(); !batches) {
-            log(batches.error());
+            log(Priority::error, batches.error());
         } else {
             for (Batch& batch : *batches) {
                 auto connection = store::Journal::open(config.daemon.journal());
                 if (!connection) {
                     // Left running: the next daemon start carries them out.
-                    log(fmt::format("cannot carry out {} request(s): {}", batch.requests.size(), connection.error()));
+                    log(Priority::error,
+                        fmt::format("cannot carry out {} request(s): {}", batch.requests.size(), connection.error()));
                     continue;
                 }
                 auto done = std::make_shared<std::atomic<bool>>(false);
                 workers.push_back({std::jthread([&carrier, batch = std::move(batch), journal = std::move(*connection),
                                                  done]() mutable {
-                                       carrier.carry_out(batch, journal);
-                                       log(fmt::format("carried out {} {} request(s)", batch.requests.size(),
-                                                       power::to_string(batch.action)));
+                                       const int failed = carrier.carry_out(batch, journal);
+                                       const auto action = power::to_string(batch.action);
+                                       if (failed == 0) {
+                                           log(Priority::info, fmt::format("carried out {} {} request(s)",
+                                                                           batch.requests.size(), action));
+                                       } else {
+                                           log(Priority::warning,
+                                               fmt::format("carried out {} {} request(s), {} failed (slumber journal "
+                                                           "says why)",
+                                                           batch.requests.size(), action, failed));
+                                       }
                                        *done = true;
                                    }),
                                    done});
@@ -113,16 +145,17 @@ int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
         // Slurm suspends it again.
         if (std::chrono::steady_clock::now() >= next_look) {
             if (auto nodes = scontrol.nodes()) {
-                if (auto seen = carrier.observe_registrations(*nodes); !seen) log(seen.error());
+                if (auto seen = carrier.observe_registrations(*nodes); !seen) log(Priority::error, seen.error());
                 if (auto steps = reconciler.run(*nodes); !steps) {
-                    log(steps.error());
+                    log(Priority::error, steps.error());
                 } else {
                     for (const auto& step : *steps) {
-                        log(fmt::format("{}: {}: {}", step.node, engine::to_string(step.kind), step.why));
+                        log(Priority::notice,
+                            fmt::format("{}: {}: {}", step.node, engine::to_string(step.kind), step.why));
                     }
                 }
             } else {
-                log(nodes.error());
+                log(Priority::warning, nodes.error());
             }
             next_look = std::chrono::steady_clock::now() + std::chrono::seconds(2);
         }
@@ -130,7 +163,7 @@ int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
     }
     workers.clear();  // waits for the batches under way: their outcomes are journaled
     (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "daemon-stop", "slumberd stopped"});
-    log("stopped");
+    log(Priority::info, "stopped");
     return 0;
 }
 

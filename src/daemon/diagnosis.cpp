@@ -21,8 +21,8 @@ std::string diagnose_unregistered(const slurm::NodeState& node, std::chrono::mil
                 "(boot order, PXE, disk, a kernel panic) and its link",
                 address, port, probe.detail);
         case util::Reach::refused:
-            return fmt::format("{} is up but nothing listens on slurmd's port {}: slurmd is not running there",
-                               address, port);
+            return fmt::format("{} is up but nothing listens on slurmd's port {}: slurmd is not running there", address,
+                               port);
         case util::Reach::open:
             return fmt::format(
                 "slurmd listens on {}:{} but has not registered: check that the node's munge key and clock match "

@@ -100,9 +100,8 @@ void Reconciler::diagnose(const std::vector<engine::NodeFacts>& facts, const std
         }
     }
     std::vector<std::string> found(silent.size());
-    util::parallel_for(silent.size(), 16, [&](std::size_t i) {
-        found[i] = diagnose_unregistered(*silent[i], std::chrono::seconds(2));
-    });
+    util::parallel_for(silent.size(), 16,
+                       [&](std::size_t i) { found[i] = diagnose_unregistered(*silent[i], std::chrono::seconds(2)); });
     for (std::size_t i = 0; i < silent.size(); ++i) {
         diagnosed(silent[i]->name, "powered on, not registered: " + found[i]);
     }
