@@ -1,6 +1,7 @@
 #include "daemon/daemon.hpp"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,7 +18,9 @@
 #include "daemon/carrier.hpp"
 #include "daemon/reconciler.hpp"
 #include "daemon/wake.hpp"
+#include "slurm/slurm_conf.hpp"
 #include "store/journal.hpp"
+#include "store/sharing.hpp"
 
 namespace slumber::daemon {
 namespace {
@@ -68,6 +71,29 @@ void log(Priority priority, const std::string& line) {
     std::fflush(stderr);
 }
 
+// Slurm runs the hooks as SlurmUser, and they write the journal: a daemon
+// running as root gives the journal to SlurmUser's group, so that a fresh
+// install works without a chmod (docs/slurm.md).
+void share_with_hooks(const config::Config& config) {
+    if (::geteuid() != 0) return;  // the admin arranges it: the daemon could not
+    const auto user = slurm::slurm_user(config.slurm.conf);
+    if (!user) {
+        log(Priority::warning, fmt::format("cannot read SlurmUser from {}: the hooks may not be able to write {}",
+                                           config.slurm.conf.string(), config.daemon.journal().string()));
+        return;
+    }
+    if (*user == "root") return;
+    const passwd* account = ::getpwnam(user->c_str());
+    if (account == nullptr) {
+        log(Priority::warning,
+            fmt::format("SlurmUser {} is not a user here: {} stays root's", *user, config.daemon.journal().string()));
+        return;
+    }
+    if (auto shared = store::share_journal(config.daemon.journal(), account->pw_gid); !shared) {
+        log(Priority::warning, shared.error());
+    }
+}
+
 }  // namespace
 
 int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
@@ -81,6 +107,7 @@ int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
         log(Priority::error, fmt::format("another daemon holds {}", config.daemon.lock().string()));
         return 1;
     }
+    share_with_hooks(config);
     auto socket = WakeSocket::bind(config.daemon.socket());
     if (!socket) {
         log(Priority::error, socket.error());
