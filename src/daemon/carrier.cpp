@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "daemon/targets.hpp"
@@ -33,6 +35,64 @@ const char* event_kind(power::Action action) {
     }
     return "?";
 }
+
+// Outcomes go into the journal in small groups, each at most 20 ms after it
+// is known: a thousand BMCs answering at once make a few transactions rather
+// than a thousand, so a hook waiting for the journal's write lock waits less,
+// and a daemon killed a moment later has still recorded what it learnt.
+class OutcomeWriter {
+  public:
+    /// Each power-on, once written, leaves `ons_in_flight`: pacing then counts
+    /// it from the journal's boots instead.
+    OutcomeWriter(store::Journal& journal, std::atomic<int>& ons_in_flight)
+        : m_journal(journal),
+          m_ons_in_flight(ons_in_flight),
+          m_flusher([this](const std::stop_token& stop) { run(stop); }) {}
+    ~OutcomeWriter() {
+        m_flusher.request_stop();
+        m_wake.notify_one();
+        m_flusher.join();
+        write();  // what came after the last flush
+    }
+    OutcomeWriter(const OutcomeWriter&) = delete;
+    OutcomeWriter& operator=(const OutcomeWriter&) = delete;
+
+    void add(store::Finished finished, bool power_on) {
+        const std::lock_guard guard(m_lock);
+        m_pending.push_back(std::move(finished));
+        m_pending_ons += power_on ? 1 : 0;
+    }
+
+  private:
+    void run(const std::stop_token& stop) {
+        std::unique_lock guard(m_lock);
+        while (!stop.stop_requested()) {
+            m_wake.wait_for(guard, std::chrono::milliseconds(20));
+            guard.unlock();
+            write();
+            guard.lock();
+        }
+    }
+    void write() {
+        std::vector<store::Finished> batch;
+        int ons = 0;
+        {
+            const std::lock_guard guard(m_lock);
+            batch.swap(m_pending);
+            std::swap(ons, m_pending_ons);
+        }
+        if (!batch.empty()) (void)m_journal.finish_all(batch);
+        m_ons_in_flight -= ons;
+    }
+
+    store::Journal& m_journal;
+    std::atomic<int>& m_ons_in_flight;
+    int m_pending_ons = 0;
+    std::mutex m_lock;
+    std::condition_variable m_wake;
+    std::vector<store::Finished> m_pending;
+    std::jthread m_flusher;  // last: starts once the rest exists
+};
 
 }  // namespace
 
@@ -148,26 +208,26 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
     }
     // Journaled as each target finishes, so that a daemon killed while a
     // slow BMC holds one node has already recorded the others.
-    std::mutex journal_lock;
+    std::atomic<int> failures{0};
+    OutcomeWriter writer(journal, m_ons_in_flight);
     auto journal_outcome = [&](std::size_t i, const power::Outcome& outcome) {
-        const std::lock_guard guard(journal_lock);
         const store::TimeMs now = m_now();
         const std::string said = outcome.result ? std::string(power::to_string(*outcome.result))
                                                 : "error: " + power::describe(outcome.result.error());
-        failed += outcome.result ? 0 : 1;
-        if (action == power::Action::on && outcome.result) {
-            (void)journal.boot_started(outcome.target, now - outcome.elapsed.count());
-        }
-        (void)journal.finish_with(
-            carried[i]->id, outcome.result.has_value(), said,
-            {0, now, outcome.target, carried[i]->id, event_kind(action),
-             fmt::format("{} by the {} for {}: {} after {} attempt(s), {} ms", power::to_string(action), m_who,
-                         carried[i]->source, said, outcome.attempts, outcome.elapsed.count())});
-        if (action == power::Action::on) --m_ons_in_flight;
+        failures += outcome.result ? 0 : 1;
+        std::optional<store::TimeMs> boot;
+        if (action == power::Action::on && outcome.result) boot = now - outcome.elapsed.count();
+        writer.add(
+            {carried[i]->id, outcome.result.has_value(), said,
+             store::Event{0, now, outcome.target, carried[i]->id, event_kind(action),
+                          fmt::format("{} by the {} for {}: {} after {} attempt(s), {} ms", power::to_string(action),
+                                      m_who, carried[i]->source, said, outcome.attempts, outcome.elapsed.count())},
+             boot},
+            action == power::Action::on);
     };
     power::Executor executor;
     executor.run(action, set.tasks, {.fanout = 64, .wait = kConfirmWithin, .on_outcome = journal_outcome});
-    return failed;
+    return failed + failures;
 }
 
 std::expected<int, std::string> Carrier::run_pending() {

@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS requests (
 );
 CREATE INDEX IF NOT EXISTS requests_open ON requests(state) WHERE state IN ('pending', 'running');
 CREATE INDEX IF NOT EXISTS requests_node ON requests(node, id);
+CREATE INDEX IF NOT EXISTS requests_failed ON requests(node, id) WHERE state = 'failed';
 CREATE TABLE IF NOT EXISTS events (
   id INTEGER PRIMARY KEY,
   time_ms INTEGER NOT NULL,
@@ -161,10 +162,10 @@ DbResult<std::int64_t> Journal::add_requests(std::span<const std::string> nodes,
 DbResult<std::vector<Request>> Journal::take_pending(std::size_t limit) {
     auto transaction = Transaction::begin(*m_db);
     if (!transaction) return std::unexpected(transaction.error());
-    auto select = m_db->prepare(
-        fmt::format("SELECT {} FROM requests WHERE state = 'pending' AND node NOT IN "
-                    "(SELECT node FROM requests WHERE state = 'running') ORDER BY id LIMIT ?",
-                    kRequestColumns));
+    auto select =
+        m_db->prepare(fmt::format("SELECT {} FROM requests WHERE state = 'pending' AND node NOT IN "
+                                  "(SELECT node FROM requests WHERE state = 'running') ORDER BY id LIMIT ?",
+                                  kRequestColumns));
     if (!select) return std::unexpected(select.error());
     select->bind(1, static_cast<std::int64_t>(limit));
     std::vector<Request> taken;
@@ -208,6 +209,19 @@ DbResult<void> Journal::finish_with(std::int64_t request, bool ok, std::string_v
     if (!transaction) return std::unexpected(transaction.error());
     if (auto done = finish(request, ok, outcome, event.time); !done) return done;
     if (auto done = record(event); !done) return done;
+    return transaction->commit();
+}
+
+DbResult<void> Journal::finish_all(std::span<const Finished> finished) {
+    auto transaction = Transaction::begin(*m_db);
+    if (!transaction) return std::unexpected(transaction.error());
+    for (const Finished& one : finished) {
+        if (auto done = finish(one.request, one.ok, one.outcome, one.event.time); !done) return done;
+        if (auto done = record(one.event); !done) return done;
+        if (one.boot_started) {
+            if (auto done = start_boot(one.event.node, *one.boot_started); !done) return done;
+        }
+    }
     return transaction->commit();
 }
 
@@ -286,6 +300,26 @@ DbResult<std::map<std::string, FailureStreak>> Journal::failure_streaks() const 
     return streaks;
 }
 
+DbResult<std::map<std::string, FailedOffs>> Journal::failed_offs() const {
+    auto select = m_db->prepare(R"sql(
+        SELECT f.node, COUNT(*), MAX(f.finished_ms),
+               (SELECT l.outcome FROM requests l WHERE l.node = f.node AND l.state = 'failed'
+                  AND l.action IN ('off', 'soft') AND l.outcome NOT LIKE 'refused:%' ORDER BY l.id DESC LIMIT 1)
+        FROM requests f
+        WHERE f.state = 'failed' AND f.action IN ('off', 'soft') AND f.outcome NOT LIKE 'refused:%'
+          AND f.id > COALESCE((SELECT MAX(w.id) FROM requests w WHERE w.node = f.node AND w.state = 'done'), 0)
+        GROUP BY f.node)sql");
+    if (!select) return std::unexpected(select.error());
+    std::map<std::string, FailedOffs> found;
+    for (;;) {
+        auto row = select->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        found[select->text(0)] = FailedOffs{static_cast<int>(select->integer(1)), select->integer(2), select->text(3)};
+    }
+    return found;
+}
+
 DbResult<std::set<std::string>> Journal::open_requests() const {
     auto select = m_db->prepare("SELECT DISTINCT node FROM requests WHERE state IN ('pending', 'running')");
     if (!select) return std::unexpected(select.error());
@@ -314,16 +348,31 @@ DbResult<std::map<std::string, Request>> Journal::latest_requests() const {
     return latest;
 }
 
+DbResult<std::optional<Request>> Journal::latest_request(std::string_view node) const {
+    auto select =
+        m_db->prepare(fmt::format("SELECT {} FROM requests WHERE node = ? ORDER BY id DESC LIMIT 1", kRequestColumns));
+    if (!select) return std::unexpected(select.error());
+    select->bind(1, node);
+    auto row = select->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::optional<Request>{};
+    return request_from(*select);
+}
+
 DbResult<void> Journal::boot_started(std::string_view node, TimeMs powered_on) {
     // A new power-on replaces a boot still open for the node (the request was
     // carried out again after a restart): one node boots once at a time.
     auto transaction = Transaction::begin(*m_db);
     if (!transaction) return std::unexpected(transaction.error());
+    if (auto done = start_boot(node, powered_on); !done) return done;
+    return transaction->commit();
+}
+
+DbResult<void> Journal::start_boot(std::string_view node, TimeMs powered_on) {
     if (auto done = cancel_boot(node); !done) return done;
     auto insert = m_db->prepare("INSERT INTO boots (node, powered_on_ms) VALUES (?, ?)");
     if (!insert) return std::unexpected(insert.error());
-    if (auto done = insert->bind(1, node).bind(2, powered_on).run(); !done) return done;
-    return transaction->commit();
+    return insert->bind(1, node).bind(2, powered_on).run();
 }
 
 DbResult<void> Journal::cancel_boot(std::string_view node) {

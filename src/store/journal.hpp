@@ -64,6 +64,23 @@ struct FailureStreak {
     TimeMs failed_at = 0;      ///< when Slurm last gave up on its resume
 };
 
+/// A carried-out request: its outcome, its event, and for a power-on that
+/// worked, when the boot started.
+struct Finished {
+    std::int64_t request = 0;
+    bool ok = false;
+    std::string outcome;
+    Event event;
+    std::optional<TimeMs> boot_started;
+};
+
+/// A node's power-offs that failed in a row (not refusals).
+struct FailedOffs {
+    int count = 0;
+    TimeMs last = 0;         ///< when the latest one finished
+    std::string last_error;  ///< its outcome
+};
+
 class Journal {
   public:
     /// Opens or creates the journal, making its directory (0750) if needed.
@@ -87,6 +104,8 @@ class Journal {
     /// finish() and record() in one transaction: the daemon's per-node
     /// outcome takes the write lock once, so a hook waits less.
     DbResult<void> finish_with(std::int64_t request, bool ok, std::string_view outcome, const Event& event);
+    /// Many finish_with()s, and their boots, in one transaction.
+    DbResult<void> finish_all(std::span<const Finished> finished);
 
     DbResult<void> record(const Event& event);
     /// Events, oldest first; for `nodes` only when not empty.
@@ -94,9 +113,14 @@ class Journal {
     DbResult<std::vector<Request>> requests(std::span<const std::string> nodes, TimeMs since) const;
     /// Each node's latest request.
     DbResult<std::map<std::string, Request>> latest_requests() const;
+    /// One node's latest request, if it ever had one.
+    DbResult<std::optional<Request>> latest_request(std::string_view node) const;
 
     /// Per node with at least one failed resume since its last registration.
     DbResult<std::map<std::string, FailureStreak>> failure_streaks() const;
+    /// Per node whose latest power-offs failed (BMC errors, not refusals)
+    /// with no request that worked since.
+    DbResult<std::map<std::string, FailedOffs>> failed_offs() const;
     /// Nodes with a pending or running request.
     DbResult<std::set<std::string>> open_requests() const;
 
@@ -111,6 +135,7 @@ class Journal {
     DbResult<std::pair<int, int>> boot_counts(TimeMs booting_since, TimeMs started_since) const;
 
   private:
+    DbResult<void> start_boot(std::string_view node, TimeMs powered_on);
     explicit Journal(Database db) : m_db(std::make_unique<Database>(std::move(db))) {}
     std::unique_ptr<Database> m_db;
 };

@@ -101,6 +101,59 @@ TEST_F(JournalTest, ANodeWaitsWhileItsEarlierRequestRuns) {
     EXPECT_EQ((*third)[0].action, power::Action::off);
 }
 
+TEST_F(JournalTest, OutcomesAndBootsInOneGo) {
+    auto journal = Journal::open(file());
+    ASSERT_TRUE(journal);
+    ASSERT_TRUE(journal->add_requests(kNodes, power::Action::on, "slurm-resume", 1000));
+    auto taken = journal->take_pending();
+    ASSERT_TRUE(taken);
+    ASSERT_EQ(taken->size(), 3U);
+    const std::vector<Finished> finished{
+        {(*taken)[0].id, true, "on", Event{0, 1100, "n1", (*taken)[0].id, "power-on", "on"}, 1050},
+        {(*taken)[1].id, false, "error: timeout", Event{0, 1200, "n2", (*taken)[1].id, "power-on", "timeout"},
+         std::nullopt},
+    };
+    ASSERT_TRUE(journal->finish_all(finished));
+    auto all = journal->requests({}, 0);
+    ASSERT_TRUE(all);
+    EXPECT_EQ((*all)[0].state, RequestState::done);
+    EXPECT_EQ((*all)[1].state, RequestState::failed);
+    EXPECT_EQ((*all)[2].state, RequestState::running);
+    auto boots = journal->boots({});
+    ASSERT_TRUE(boots);
+    ASSERT_EQ(boots->size(), 1U) << "only the power-on that worked opens a boot";
+    EXPECT_EQ((*boots)[0].node, "n1");
+    EXPECT_EQ((*boots)[0].powered_on, 1050);
+    EXPECT_EQ(journal->events({}, 1100)->size(), 2U);
+}
+
+TEST_F(JournalTest, FailedPowerOffsInARow) {
+    auto journal = Journal::open(file());
+    ASSERT_TRUE(journal);
+    const std::vector<std::string> n1{"n1"};
+    const std::vector<std::string> n2{"n2"};
+    auto carry = [&](const std::vector<std::string>& nodes, power::Action action, bool ok, const char* outcome,
+                     TimeMs at) {
+        ASSERT_TRUE(journal->add_requests(nodes, action, "slurm", at));
+        auto taken = journal->take_pending();
+        ASSERT_TRUE(taken);
+        for (const Request& request : *taken) {
+            ASSERT_TRUE(journal->finish(request.id, ok, outcome, at + 100));
+        }
+    };
+    carry(n1, power::Action::off, false, "error: timeout", 1000);
+    carry(n1, power::Action::off, false, "error: authentication failed", 2000);
+    carry(n2, power::Action::off, false, "refused: Slurm shows it running a job (ALLOCATED)", 1000);
+    auto failed = journal->failed_offs();
+    ASSERT_TRUE(failed) << failed.error();
+    ASSERT_EQ(failed->size(), 1U) << "a refusal is not a failure to retry";
+    EXPECT_EQ(failed->at("n1").count, 2);
+    EXPECT_EQ(failed->at("n1").last, 2100);
+    EXPECT_EQ(failed->at("n1").last_error, "error: authentication failed");
+    carry(n1, power::Action::on, true, "on", 3000);
+    EXPECT_TRUE(journal->failed_offs()->empty()) << "a request that worked ends the streak";
+}
+
 TEST_F(JournalTest, EventsAndBootsByNode) {
     auto journal = Journal::open(file());
     ASSERT_TRUE(journal);
