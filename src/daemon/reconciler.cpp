@@ -22,6 +22,8 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
     if (!streaks) return std::unexpected("journal: " + streaks.error());
     auto open = m_journal.open_requests();
     if (!open) return std::unexpected("journal: " + open.error());
+    auto failed_offs = m_journal.failed_offs();
+    if (!failed_offs) return std::unexpected("journal: " + failed_offs.error());
     std::vector<engine::NodeFacts> facts;
     facts.reserve(nodes.size());
     for (const slurm::NodeState& node : nodes) {
@@ -34,6 +36,19 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
             fact.failed_resumes = it->second.failed_resumes;
             fact.last_failure = it->second.last_failure;
             fact.failed_at = it->second.failed_at;
+        }
+        if (node.powering_up()) {
+            fact.powering_up_since = m_first_seen_powering_up.try_emplace(node.name, m_now()).first->second;
+            auto latest = m_journal.latest_request(node.name);
+            if (!latest) return std::unexpected("journal: " + latest.error());
+            fact.latest_request_on = *latest && (*latest)->action == power::Action::on;
+        } else {
+            m_first_seen_powering_up.erase(node.name);
+        }
+        if (const auto it = failed_offs->find(node.name); it != failed_offs->end()) {
+            fact.failed_offs = it->second.count;
+            fact.last_failed_off = it->second.last;
+            fact.failed_off_error = it->second.last_error;
         }
         if (const auto it = m_last_recovery.find(node.name); it != m_last_recovery.end()) {
             fact.last_recovery = it->second;
@@ -118,9 +133,11 @@ void Reconciler::take(const engine::Step& step) {
         case engine::StepKind::slurm_drain:
             done = m_slurm.update(step.node, "DRAIN", step.why);
             break;
-        case engine::StepKind::power_off: {
+        case engine::StepKind::power_off:
+        case engine::StepKind::power_on: {
             const std::vector<std::string> node{step.node};
-            if (auto added = m_journal.add_requests(node, power::Action::off, "recovery", now, step.why); !added) {
+            const auto action = step.kind == engine::StepKind::power_on ? power::Action::on : power::Action::off;
+            if (auto added = m_journal.add_requests(node, action, "recovery", now, step.why); !added) {
                 done = std::unexpected("journal: " + added.error());
             }
             break;

@@ -46,6 +46,8 @@ class Reconciler {
     /// When each node was first seen down after a failed boot.
     mutable std::map<std::string, engine::TimeMs> m_first_seen_failed;
     mutable std::map<std::string, std::string> m_last_diagnosis;
+    /// When each node was first seen POWERING_UP.
+    mutable std::map<std::string, engine::TimeMs> m_first_seen_powering_up;
 };
 
 }  // namespace slumber::daemon

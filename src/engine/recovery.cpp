@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace slumber::engine {
 namespace {
 
@@ -10,12 +12,26 @@ enum class Situation {
     booted,       // down after a failed or unasked boot, slurmd answering
     failed_boot,  // down~ after a failed or unasked boot
     too_many,     // failed too often: drain
+    off_failed,   // powered down in Slurm's view, but its power-off failed
+    lost_wake,    // Slurm is waking it, slumber was never asked
 };
+
+TimeMs off_retry_after(const NodeFacts& node, const RecoveryPolicy& policy) {
+    return policy.off_retry_ms << std::min(node.failed_offs - 1, 6);
+}
 
 Situation situation(const NodeFacts& node, const RecoveryPolicy& policy, TimeMs now) {
     const slurm::NodeState& state = node.slurm;
     if (node.excluded || node.request_open || state.has("DRAIN")) return Situation::healthy;
     if (node.last_recovery && now - *node.last_recovery < policy.settle_ms) return Situation::healthy;
+    if (state.powering_up() && !node.latest_request_on && node.powering_up_since &&
+        now - *node.powering_up_since >= policy.lost_wake_ms) {
+        return Situation::lost_wake;
+    }
+    if (node.failed_offs > 0 && state.powered_down() && !state.powering_up() && state.base != "DOWN") {
+        const bool due = !node.last_failed_off || now - *node.last_failed_off >= off_retry_after(node, policy);
+        return due ? Situation::off_failed : Situation::healthy;
+    }
     if (state.base != "DOWN" || !is_failed_boot_reason(state.reason)) return Situation::healthy;
     if (node.failed_resumes >= policy.max_failures) return Situation::too_many;
     if (!state.powered_down() && state.responding()) return Situation::booted;
@@ -33,6 +49,8 @@ std::string_view to_string(StepKind kind) {
             return "drain";
         case StepKind::power_off:
             return "power-off";
+        case StepKind::power_on:
+            return "power-on";
     }
     return "?";
 }
@@ -59,6 +77,18 @@ std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryP
             case Situation::booted:
                 steps.push_back({name, StepKind::slurm_resume,
                                  fmt::format("slurmd answers after \"{}\": back into service", node.slurm.reason)});
+                break;
+            case Situation::lost_wake:
+                steps.push_back({name, StepKind::power_on,
+                                 fmt::format("Slurm has been waking it for {} s ({}) but no resume request reached "
+                                             "slumber: powering it on",
+                                             (now - *node.powering_up_since) / 1000, node.slurm.state_text())});
+                break;
+            case Situation::off_failed:
+                steps.push_back({name, StepKind::power_off,
+                                 fmt::format("{} power-off(s) in a row failed (last: {}); Slurm counts it as "
+                                             "powered down: trying again",
+                                             node.failed_offs, node.failed_off_error)});
                 break;
             case Situation::too_many:
                 steps.push_back({name, StepKind::slurm_drain,

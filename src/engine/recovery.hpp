@@ -11,6 +11,12 @@
 //         BMC on but slurmd silent past a grace -> power it off first (a
 //         power cycle through Slurm); after max_failures failed resumes in a row ->
 //         drain it with a reason naming the last error.
+//   POWERING_UP with no resume request in the journal: Slurm ran the
+//         resume hook but it never recorded the request (it failed to run):
+//         power the node on.
+//   idle~ (POWERED_DOWN) after a power-off that failed: the node may still
+//         be on, burning power, and would not register when woken: try the
+//         power-off again, backing off.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +43,16 @@ struct NodeFacts {
     bool request_open = false;            ///< a power request for it is pending or running
     bool excluded = false;                ///< [slurm] exclude: never touched
     std::optional<TimeMs> last_recovery;  ///< when slumber last took a recovery step for it
+    /// Power-offs that failed in a row (BMC errors, not refusals) since the
+    /// node's last request that worked: it may still be on while Slurm
+    /// counts it as powered down.
+    /// How long Slurm has shown it POWERING_UP, as first seen by the daemon.
+    std::optional<TimeMs> powering_up_since;
+    /// Its latest request is a power-on (a resume slumber was asked for).
+    bool latest_request_on = false;
+    int failed_offs = 0;
+    std::optional<TimeMs> last_failed_off;
+    std::string failed_off_error;
 };
 
 struct RecoveryPolicy {
@@ -48,12 +64,19 @@ struct RecoveryPolicy {
     /// gets this long after the failure to register before it is switched
     /// off (a boot a little slower than ResumeTimeout is not a dead node).
     TimeMs late_boot_grace_ms = 120000;
+    /// A failed power-off is tried again after this long, doubling with each
+    /// failure in a row, up to 64 times as long.
+    TimeMs off_retry_ms = 30000;
+    /// Slurm waking a node whose resume never reached slumber (a hook that
+    /// failed to run) gets a power-on of slumber's own after this long.
+    TimeMs lost_wake_ms = 10000;
 };
 
 enum class StepKind {
     slurm_resume,  ///< scontrol update State=RESUME
     slurm_drain,   ///< scontrol update State=DRAIN Reason=…
     power_off,     ///< a journaled power request, carried out like Slurm's
+    power_on,      ///< the same, to switch on
 };
 std::string_view to_string(StepKind kind);
 

@@ -56,6 +56,52 @@ TEST(Recovery, APoweredNodeGetsAGraceToRegisterLate) {
     EXPECT_EQ(steps[0].kind, StepKind::power_off);
 }
 
+TEST(Recovery, AFailedPowerOffIsTriedAgainBackingOff) {
+    // Slurm suspended it and counts it as off; the BMC did not answer.
+    auto facts = node("n1", "IDLE", {"POWERED_DOWN"}, "");
+    facts.failed_offs = 1;
+    facts.failed_off_error = "error: timeout";
+    facts.last_failed_off = kNow - 29000;
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "30 s after the first failure";
+    facts.last_failed_off = kNow - 30000;
+    auto steps = reconcile({facts}, kPolicy, kNow);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::power_off);
+    EXPECT_NE(steps[0].why.find("error: timeout"), std::string::npos) << steps[0].why;
+
+    facts.failed_offs = 3;
+    facts.last_failed_off = kNow - 119000;
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "the third failure waits 120 s";
+    facts.failed_offs = 20;
+    facts.last_failed_off = kNow - 30000 * 64 + 1;
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "at most 64 times the first wait";
+    facts.last_failed_off = kNow - 30000 * 64;
+    EXPECT_EQ(reconcile({facts}, kPolicy, kNow).size(), 1U);
+
+    // Being woken for a job, or with its power-off under way: left alone.
+    facts.slurm.flags = {"POWERING_UP"};
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty());
+    facts.slurm.flags = {"POWERED_DOWN"};
+    facts.request_open = true;
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty());
+}
+
+TEST(Recovery, AWakeThatNeverReachedSlumberIsCarriedOut) {
+    auto facts = node("n1", "IDLE", {"POWERING_UP"}, "");
+    facts.latest_request_on = false;  // its suspend; the resume hook did not run
+    facts.powering_up_since = kNow - 9000;
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "the hook may still be on its way";
+    facts.powering_up_since = kNow - 10000;
+    const auto steps = reconcile({facts}, kPolicy, kNow);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::power_on);
+    facts.latest_request_on = true;
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "the resume was journaled: it is booting";
+    facts.latest_request_on = false;
+    facts.request_open = true;
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "a request in flight";
+}
+
 TEST(Recovery, TooManyFailuresDrainWithTheLastError) {
     auto facts = node("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached");
     facts.failed_resumes = 3;

@@ -227,6 +227,57 @@ TEST_F(SlurmHooksModes, PacingBootsOneNodeAtATime) {
     start_daemon();
 }
 
+TEST_F(SlurmHooksModes, APowerOffThatFailedIsTriedAgain) {
+    ASSERT_TRUE(cluster->wait_for([] { return cluster->state(1) == "idle~"; }, seconds{90})) << cluster->states();
+    ASSERT_TRUE(cluster->run({"scontrol", "update", "NodeName=vnode002", "State=POWER_UP"}));
+    ASSERT_TRUE(cluster->wait_for([] { return cluster->state(1) == "idle"; }, seconds{60})) << cluster->states();
+    // Slurm suspends it while its BMC refuses the password: the node stays on,
+    // but Slurm counts it as powered down.
+    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode002", "bmc-password"}));
+    const int failed = events("vnode002", "power-off", "error: ");
+    ASSERT_TRUE(cluster->wait_for([&] { return events("vnode002", "power-off", "error: ") > failed; }, seconds{60}))
+        << cluster->states();
+    EXPECT_TRUE(cluster->slurmd_running(1));
+    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode002", "clear"}));
+    EXPECT_TRUE(cluster->wait_for(
+        [] { return events("vnode002", "recovery", "power-off(s) in a row failed") >= 1; }, seconds{60}));
+    EXPECT_TRUE(cluster->wait_for([] { return !cluster->slurmd_running(1); }, seconds{30}))
+        << "switched off once its BMC answered again";
+    EXPECT_TRUE(cluster->bmc_says(1, "off"));
+    EXPECT_EQ(cluster->state(1), "idle~");
+}
+
+// Slurm's resume hook replaced, for one test, by one that fails to run.
+class BrokenResumeHook {
+  public:
+    explicit BrokenResumeHook(std::string path) : m_path(std::move(path)) {
+        std::ifstream in(m_path);
+        m_original.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        std::ofstream(m_path, std::ios::trunc) << "#!/bin/sh\nexit 127\n";
+    }
+    ~BrokenResumeHook() { std::ofstream(m_path, std::ios::trunc) << m_original; }
+    BrokenResumeHook(const BrokenResumeHook&) = delete;
+    BrokenResumeHook& operator=(const BrokenResumeHook&) = delete;
+
+  private:
+    std::string m_path;
+    std::string m_original;
+};
+
+TEST_F(SlurmHooksModes, AWakeWhoseHookFailedToRunIsCarriedOutByTheDaemon) {
+    ASSERT_TRUE(cluster->wait_for([] { return cluster->state(2) == "idle~"; }, seconds{90})) << cluster->states();
+    std::string job;
+    {
+        const BrokenResumeHook broken(cluster->dir() + "/hooks/resume");
+        job = submit("vnode003", "srun /bin/true");
+        EXPECT_TRUE(cluster->wait_for(
+            [] { return events("vnode003", "recovery", "no resume request reached slumber") >= 1; }, seconds{60}))
+            << cluster->states();
+    }
+    EXPECT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{120}))
+        << "job " << job << " is " << cluster->job_state(job) << "; " << cluster->states();
+}
+
 TEST_F(SlurmHooksModes, WithoutADaemonTheHooksDoTheWorkThemselves) {
     stop_daemon();
     ASSERT_FALSE(daemon_running());
