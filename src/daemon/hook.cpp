@@ -60,6 +60,7 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config)
         fmt::print(stderr, "slumber {}: {}\n", slurm::to_string(hook), journal.error());
         return 1;
     }
+    (void)journal->checkpoint_on_commit(false);
     auto names = hostlist::expand(hostlist);
     if (!names) {
         const std::string why = hostlist::describe(names.error(), hostlist);
@@ -96,6 +97,7 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config)
     (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "no-daemon",
                            fmt::format("no daemon listening on {}: the {} hook carries out {} itself",
                                        config.daemon.socket().string(), slurm::to_string(hook), hostlist)});
+    (void)journal->checkpoint_on_commit(true);  // no daemon to do it
     const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
     Carrier carrier(config, *journal, scontrol, "hook");
     if (auto carried = carrier.run_pending(); !carried) {

@@ -225,6 +225,10 @@ DbResult<void> Journal::finish_all(std::span<const Finished> finished) {
     return transaction->commit();
 }
 
+DbResult<void> Journal::checkpoint_on_commit(bool yes) {
+    return m_db->exec(yes ? "PRAGMA wal_autocheckpoint=1000" : "PRAGMA wal_autocheckpoint=0");
+}
+
 DbResult<void> Journal::record(const Event& event) {
     auto insert = m_db->prepare("INSERT INTO events (time_ms, node, request, kind, detail) VALUES (?, ?, ?, ?, ?)");
     if (!insert) return std::unexpected(insert.error());

@@ -107,6 +107,11 @@ class Journal {
     /// Many finish_with()s, and their boots, in one transaction.
     DbResult<void> finish_all(std::span<const Finished> finished);
 
+    /// Whether this connection's commits checkpoint the write-ahead log when
+    /// it has grown (SQLite's default). A Slurm hook, which Slurm waits for,
+    /// leaves that work to the daemon.
+    DbResult<void> checkpoint_on_commit(bool yes);
+
     DbResult<void> record(const Event& event);
     /// Events, oldest first; for `nodes` only when not empty.
     DbResult<std::vector<Event>> events(std::span<const std::string> nodes, TimeMs since) const;
