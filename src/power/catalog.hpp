@@ -49,6 +49,13 @@ std::span<const DriverInfo> drivers();
 const DriverInfo* find_driver(std::string_view name);
 const OptionSpec* find_option(const DriverInfo& driver, std::string_view key);
 
+/// A target's option of type T, if it is set.
+template <typename T>
+const T* option_value(const DriverOptions& options, std::string_view key) {
+    const auto it = options.find(key);
+    return it == options.end() ? nullptr : std::get_if<T>(&it->second);
+}
+
 std::string_view to_string(AddressKind kind);
 std::string_view to_string(OptionType type);
 

@@ -195,18 +195,12 @@ class IpmiDriver final : public Driver {
     Settings m_settings;
 };
 
-template <typename T>
-const T* option(const DriverOptions& options, std::string_view key) {
-    const auto it = options.find(key);
-    return it == options.end() ? nullptr : std::get_if<T>(&it->second);
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Driver>> make(const TargetSettings& target) {
     Settings settings;
     settings.host = target.address;
-    if (const auto* port = option<std::int64_t>(target.options, "port"); port != nullptr && *port != 623) {
+    if (const auto* port = option_value<std::int64_t>(target.options, "port"); port != nullptr && *port != 623) {
         settings.host += fmt::format(":{}", *port);
     }
     if (target.username.empty()) {
@@ -215,15 +209,15 @@ Result<std::unique_ptr<Driver>> make(const TargetSettings& target) {
     settings.username = target.username;
     settings.password = target.password;
     settings.k_g = target.k_g;
-    if (const auto* suite = option<std::int64_t>(target.options, "cipher_suite")) {
+    if (const auto* suite = option_value<std::int64_t>(target.options, "cipher_suite")) {
         settings.cipher_suite = static_cast<std::uint8_t>(*suite);
     }
-    if (const auto* privilege = option<std::string>(target.options, "privilege")) {
+    if (const auto* privilege = option_value<std::string>(target.options, "privilege")) {
         settings.privilege = *privilege == "user"       ? IPMI_PRIVILEGE_LEVEL_USER
                              : *privilege == "operator" ? IPMI_PRIVILEGE_LEVEL_OPERATOR
                                                         : IPMI_PRIVILEGE_LEVEL_ADMIN;
     }
-    if (const auto* flags = option<std::vector<std::string>>(target.options, "workarounds")) {
+    if (const auto* flags = option_value<std::vector<std::string>>(target.options, "workarounds")) {
         for (const std::string& flag : *flags) settings.workarounds |= workaround_flag(flag);
     }
     settings.policy = target.policy;

@@ -1,0 +1,210 @@
+#include "power/tasmota/tasmota_driver.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <thread>
+
+#include "power/http/client.hpp"
+
+namespace slumber::power::tasmota {
+namespace {
+
+using nlohmann::json;
+
+// How long a cycle leaves the load without power: long enough for a switch's
+// power supply to drain, short enough not to matter to anyone waiting.
+constexpr auto kCycleOff = std::chrono::seconds(2);
+
+struct Settings {
+    std::string device;    ///< "plug ib-switch (http://192.168.1.50)", for errors
+    std::string base_url;  ///< without a trailing slash
+    int relay = 1;
+    std::string username;
+    util::Secret password;
+    CallPolicy policy;
+};
+
+// The device's own words, shortened, for error messages.
+std::string excerpt(std::string_view body) {
+    std::string out;
+    for (const char c : body.substr(0, 80)) out += c >= ' ' && c < 127 ? c : '?';
+    return body.size() > 80 ? out + "…" : out;
+}
+
+class TasmotaDriver final : public Driver {
+  public:
+    explicit TasmotaDriver(Settings settings) : m_settings(std::move(settings)) {}
+
+    Result<void> on() override { return switch_to(PowerState::on); }
+    Result<void> off() override { return switch_to(PowerState::off); }
+    Result<void> soft() override {
+        return fail(ErrorKind::unsupported, "a plug cannot ask its load to shut down cleanly; use off");
+    }
+    Result<void> cycle() override {
+        if (auto off = power("Off"); !off) return std::unexpected(off.error());
+        std::this_thread::sleep_for(kCycleOff);
+        return switch_to(PowerState::on);
+    }
+    Result<PowerState> status() override { return power(""); }
+
+    [[nodiscard]] std::uint32_t capabilities() const override { return kPowerReading | kSensors | kIdentity; }
+
+    Result<double> power_reading() override {
+        auto energy = this->energy();
+        if (!energy) return std::unexpected(energy.error());
+        auto watts = reading(*energy, "Power");
+        if (!watts) return fail(ErrorKind::protocol, m_settings.device + ": its energy monitor gives no Power");
+        return *watts;
+    }
+
+    Result<std::vector<SensorReading>> sensors() override {
+        auto energy = this->energy();
+        if (!energy) return std::unexpected(energy.error());
+        std::vector<SensorReading> found;
+        for (const auto& [key, unit] :
+             {std::pair{"Power", "W"}, {"Voltage", "V"}, {"Current", "A"}, {"Total", "kWh"}, {"Today", "kWh"}}) {
+            if (auto value = reading(*energy, key)) found.push_back({key, *value, unit});
+        }
+        return found;
+    }
+
+    Result<Identity> identity() override {
+        auto answer = command("Status 2");
+        if (!answer) return std::unexpected(answer.error());
+        const json& firmware = (*answer)["StatusFWR"];
+        if (!firmware.is_object() || !firmware.contains("Version")) {
+            return fail(ErrorKind::protocol, m_settings.device + ": Status 2 has no StatusFWR.Version");
+        }
+        return Identity{"Tasmota", firmware.value("Hardware", ""), firmware.value("Version", "")};
+    }
+
+  private:
+    // One command; the answer as JSON, or the error it amounts to.
+    Result<json> command(std::string_view text) {
+        http::Request request;
+        request.url = m_settings.base_url + "/cm?";
+        if (!m_settings.password.empty()) {
+            request.url += fmt::format("user={}&password={}&", http::escape(m_settings.username),
+                                       http::escape(m_settings.password.reveal()));
+        }
+        request.url += "cmnd=" + http::escape(text);
+        request.timeout = m_settings.policy.timeout;
+        auto response = http::perform(request, m_settings.device);
+        if (!response) return std::unexpected(response.error());
+        if (response->status == 401 || response->status == 403) {
+            return fail(ErrorKind::auth_failed, m_settings.device + ": the plug refused the password",
+                        excerpt(response->body));
+        }
+        if (response->status >= 500) {
+            return fail(ErrorKind::bmc_busy, fmt::format("{}: HTTP {}", m_settings.device, response->status),
+                        excerpt(response->body));
+        }
+        if (response->status != 200) {
+            return fail(ErrorKind::protocol, fmt::format("{}: HTTP {}", m_settings.device, response->status),
+                        excerpt(response->body));
+        }
+        json answer = json::parse(response->body, nullptr, false);
+        if (answer.is_discarded() || !answer.is_object()) {
+            return fail(ErrorKind::protocol, m_settings.device + ": the answer is not a JSON object",
+                        excerpt(response->body));
+        }
+        // Tasmota answers a missing or wrong password with HTTP 200 and a warning.
+        if (const auto warning = answer.find("WARNING"); warning != answer.end()) {
+            const std::string said = warning->is_string() ? warning->get<std::string>() : warning->dump();
+            if (said.find("user=") != std::string::npos) {
+                return fail(
+                    ErrorKind::auth_failed,
+                    m_settings.device + (m_settings.password.empty() ? ": the plug wants a password (credentials file)"
+                                                                     : ": the plug refused the password"),
+                    said);
+            }
+            return fail(ErrorKind::protocol, m_settings.device + ": the plug warns", said);
+        }
+        if (answer.value("Command", "") == "Unknown") {
+            return fail(ErrorKind::unsupported,
+                        fmt::format("{}: the plug does not know \"{}\"", m_settings.device, text));
+        }
+        return answer;
+    }
+
+    // "Power<relay> <value>": the relay's state as the plug reports it after.
+    Result<PowerState> power(std::string_view value) {
+        const std::string text = value.empty() ? fmt::format("Power{}", m_settings.relay)
+                                               : fmt::format("Power{} {}", m_settings.relay, value);
+        auto answer = command(text);
+        if (!answer) return std::unexpected(answer.error());
+        // A single-relay plug names its relay "POWER", a multi-relay one "POWER1".
+        auto it = answer->find(fmt::format("POWER{}", m_settings.relay));
+        if (it == answer->end() && m_settings.relay == 1) it = answer->find("POWER");
+        if (it == answer->end() || !it->is_string()) {
+            return fail(ErrorKind::protocol,
+                        fmt::format("{}: no state for relay {}", m_settings.device, m_settings.relay),
+                        excerpt(answer->dump()));
+        }
+        const std::string state = it->get<std::string>();
+        if (state == "ON") return PowerState::on;
+        if (state == "OFF") return PowerState::off;
+        return fail(ErrorKind::protocol,
+                    fmt::format("{}: relay {} is \"{}\"", m_settings.device, m_settings.relay, state));
+    }
+
+    Result<void> switch_to(PowerState wanted) {
+        auto now = power("");
+        if (!now) return std::unexpected(now.error());
+        if (*now == wanted) return {};
+        auto answered = power(wanted == PowerState::on ? "On" : "Off");
+        if (!answered) return std::unexpected(answered.error());
+        // Read back: a plug's answer to the command is not proof that its
+        // relay moved (a stuck relay, firmware that echoes the request).
+        auto after = *answered == wanted ? power("") : answered;
+        if (!after) return std::unexpected(after.error());
+        if (*after != wanted) {
+            return fail(ErrorKind::protocol,
+                        fmt::format("{}: asked to switch {}, it answered {} but reads {}", m_settings.device,
+                                    to_string(wanted), to_string(*answered), to_string(*after)));
+        }
+        return {};
+    }
+
+    // Status 8's ENERGY object: present only on plugs that meter.
+    Result<json> energy() {
+        auto answer = command("Status 8");
+        if (!answer) return std::unexpected(answer.error());
+        const auto sns = answer->find("StatusSNS");
+        if (sns == answer->end() || !sns->is_object() || !sns->contains("ENERGY")) {
+            return fail(ErrorKind::unsupported, m_settings.device + ": the plug has no energy monitor");
+        }
+        return (*sns)["ENERGY"];
+    }
+
+    // A number from ENERGY; multi-channel meters give one per relay.
+    std::optional<double> reading(const json& energy, const char* key) const {
+        const auto it = energy.find(key);
+        if (it == energy.end()) return std::nullopt;
+        if (it->is_number()) return it->get<double>();
+        const auto index = static_cast<std::size_t>(m_settings.relay - 1);
+        if (it->is_array() && index < it->size() && (*it)[index].is_number()) return (*it)[index].get<double>();
+        return std::nullopt;
+    }
+
+    Settings m_settings;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Driver>> make(const TargetSettings& target) {
+    Settings settings;
+    settings.base_url = target.address;
+    while (settings.base_url.ends_with('/')) settings.base_url.pop_back();
+    settings.device = fmt::format("plug {} ({})", target.name, settings.base_url);
+    if (const auto* relay = option_value<std::int64_t>(target.options, "relay"))
+        settings.relay = static_cast<int>(*relay);
+    // Tasmota's web user is "admin" unless the firmware was built otherwise.
+    settings.username = target.username.empty() ? "admin" : target.username;
+    settings.password = target.password;
+    settings.policy = target.policy;
+    return std::make_unique<TasmotaDriver>(std::move(settings));
+}
+
+}  // namespace slumber::power::tasmota
