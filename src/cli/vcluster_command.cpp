@@ -1,8 +1,13 @@
-// `slumber vcluster up|down|status|fault|env`: a whole Slurm cluster with IPMI
+// `slumber vcluster up|down|status|fault|env|plug`: a whole Slurm cluster with IPMI
 // BMCs on this machine, for trying slumber and for its tests. Also the hidden
 // helpers that the BMCs (`chassis`) and the nodes (`machine`) call back into.
 #include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
+
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -10,6 +15,7 @@
 #include "cli/exit_code.hpp"
 #include "util/duration.hpp"
 #include "vcluster/cluster.hpp"
+#include "vcluster/tasmota_plug.hpp"
 
 namespace slumber::cli {
 namespace {
@@ -31,6 +37,10 @@ struct VclusterOptions {
     std::string fault_value;
     std::string helper_node;
     std::vector<std::string> helper_request;
+    std::string plug_listen = "127.0.0.1:0";
+    int plug_relays = 1;
+    double plug_watts = 0;
+    std::string plug_password_file;
 };
 
 int fail(std::string_view message, ExitCode code = ExitCode::partial) {
@@ -152,6 +162,42 @@ std::string fault_help() {
     return text;
 }
 
+// An emulated Tasmota plug in the foreground, until SIGINT or SIGTERM.
+int run_plug(const VclusterOptions& options) {
+    const auto colon = options.plug_listen.rfind(':');
+    int port = -1;
+    if (colon != std::string::npos) {
+        const std::string_view digits = std::string_view(options.plug_listen).substr(colon + 1);
+        const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+        if (error != std::errc() || end != digits.data() + digits.size() || port < 0 || port > 65535) port = -1;
+    }
+    if (port < 0) return fail(fmt::format("--listen {}: not ADDRESS:PORT", options.plug_listen), ExitCode::usage);
+    vc::PlugSettings settings;
+    settings.address = options.plug_listen.substr(0, colon);
+    settings.port = port;
+    settings.relays = options.plug_relays;
+    settings.watts = options.plug_watts;
+    if (!options.plug_password_file.empty()) {
+        std::ifstream in(options.plug_password_file);
+        if (!in || !std::getline(in, settings.password)) {
+            return fail(fmt::format("cannot read {}", options.plug_password_file), ExitCode::usage);
+        }
+    }
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before the server's threads start
+    vc::TasmotaPlug plug(std::move(settings));
+    if (!plug.start()) return fail(fmt::format("cannot listen on {}", options.plug_listen), ExitCode::partial);
+    fmt::print("Tasmota plug on http://{}:{}\n", options.plug_listen.substr(0, colon), plug.port());
+    std::fflush(stdout);
+    int signal = 0;
+    sigwait(&signals, &signal);
+    plug.stop();
+    return to_int(ExitCode::ok);
+}
+
 }  // namespace
 
 void add_vcluster_command(CLI::App& app, Outcome& outcome) {
@@ -214,6 +260,14 @@ void add_vcluster_command(CLI::App& app, Outcome& outcome) {
         fmt::print("export SLURM_CONF={}\n", run_dir(*options).slurm_conf().string());
         outcome.exit_code = to_int(ExitCode::ok);
     });
+
+    auto* plug = command->add_subcommand("plug", "Run an emulated Tasmota plug (HTTP) until interrupted");
+    plug->add_option("--listen", options->plug_listen, "ADDRESS:PORT; port 0 picks one")->capture_default_str();
+    plug->add_option("--relays", options->plug_relays, "number of relays")->capture_default_str();
+    plug->add_option("--watts", options->plug_watts, "draw per relay that is on; 0: no energy monitor")
+        ->capture_default_str();
+    plug->add_option("--password-file", options->plug_password_file, "file holding the plug's web password");
+    plug->callback([options, &outcome] { outcome.exit_code = run_plug(*options); });
 
     // Called by ipmi_sim and by the nodes' own processes; not for people.
     for (const char* name : {"chassis", "machine"}) {

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
 #include <array>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -170,5 +173,53 @@ TEST(Cli, HookLinksJournalTheRequestAndCarryItOut) {
               std::string::npos)
         << journal.out;
     EXPECT_EQ(slumber(fmt::format("resume 'n[1-' -c '{}'", config)).exit_code, 1) << "a malformed hostlist";
+    std::filesystem::remove_all(dir);
+}
+
+// `slumber power` on a device behind an emulated Tasmota plug, through the
+// configuration, as an admin would switch an Infiniband switch.
+TEST(Cli, PowerSwitchesADeviceOnATasmotaPlug) {
+    const auto dir = std::filesystem::temp_directory_path() / fmt::format("slumber-cli-plug-{}", ::getpid());
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "plug.password") << "s3cret&more\n";
+    std::ofstream(dir / "plug.secret") << "password = \"s3cret&more\"\n";
+    ::chmod((dir / "plug.secret").c_str(), 0600);
+    // The plug in the background; its first line says where it listens.
+    int out[2];
+    ASSERT_EQ(::pipe(out), 0);
+    const pid_t plug = ::fork();
+    if (plug == 0) {
+        ::dup2(out[1], STDOUT_FILENO);
+        ::close(out[0]);
+        const std::string password_file = (dir / "plug.password").string();
+        ::execl(SLUMBER_BINARY, SLUMBER_BINARY, "vcluster", "plug", "--listen", "127.0.0.1:0", "--watts", "120",
+                "--password-file", password_file.c_str(), nullptr);
+        ::_exit(127);
+    }
+    ::close(out[1]);
+    FILE* said = ::fdopen(out[0], "r");
+    std::array<char, 256> line{};
+    ASSERT_NE(std::fgets(line.data(), line.size(), said), nullptr);
+    const std::string url = std::string(line.data()).substr(std::string(line.data()).find("http://"));
+    std::ofstream(dir / "slumber.toml") << fmt::format(
+        "[[device]]\nname = \"ibswitch\"\ndriver = \"tasmota\"\naddress = \"{}\"\ncredentials = \"{}\"\n"
+        "timeout = \"1s\"\n",
+        url.substr(0, url.find_first_of("\r\n")), (dir / "plug.secret").string());
+    const std::string config = (dir / "slumber.toml").string();
+
+    EXPECT_EQ(slumber(fmt::format("power status ibswitch -c '{}'", config)).out, "ibswitch: off\n");
+    const CommandResult on = slumber(fmt::format("power on ibswitch -c '{}'", config));
+    EXPECT_EQ(on.exit_code, 0) << on.out;
+    EXPECT_EQ(slumber(fmt::format("power status ibswitch -c '{}'", config)).out, "ibswitch: on\n");
+    const CommandResult info = slumber(fmt::format("power info ibswitch -c '{}'", config));
+    EXPECT_NE(info.out.find("120"), std::string::npos) << info.out;
+    EXPECT_EQ(info.out.find("s3cret"), std::string::npos) << "never the password";
+
+    ::kill(plug, SIGTERM);
+    int status = 0;
+    ::waitpid(plug, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the plug stops cleanly";
+    std::fclose(said);
     std::filesystem::remove_all(dir);
 }

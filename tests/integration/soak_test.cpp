@@ -297,14 +297,17 @@ TEST_F(Soak, NoRequestLostNoNodeStrandedNoJobKilled) {
         completed += outcome.first == "COMPLETED" ? 1 : 0;
     }
 
-    std::string faults;
-    for (const auto& [kind, count] : figures.faults) faults += fmt::format("{} {}, ", kind, count);
-    std::string requests_text;
-    for (const auto& [state, count] : by_state) requests_text += fmt::format("{} {}, ", state, count);
+    auto counts = [](const std::map<std::string, int>& counted) {
+        std::string text;
+        for (const auto& [name, count] : counted) text += fmt::format("{}{} {}", text.empty() ? "" : ", ", name, count);
+        return text;
+    };
+    const std::string faults = counts(figures.faults);
+    const std::string requests_text = counts(by_state);
     fmt::print(
-        "soak figures: seed {}; {} s of chaos on {} nodes; {} jobs, {} completed, {} requeued by Slurm; faults: {}"
-        "requests: {}power-ons {}, power-offs {}, registrations {}, recovery steps {}, diagnoses {}, refusals {}; "
-        "longest down~ {} s\n",
+        "soak figures: seed {}; {} s of chaos on {} nodes; {} jobs, {} completed, {} requeued by Slurm; faults: {}; "
+        "requests: {}; events: power-ons {}, power-offs {}, registrations {}, recovery steps {}, diagnoses {}, "
+        "refusals {}; longest down~ {} s\n",
         seed, duration, kNodes, figures.jobs, completed, requeued, faults, requests_text, kinds["power-on"],
         kinds["power-off"], kinds["registered"], kinds["recovery"], kinds["diagnosis"], kinds["refused"],
         figures.longest_down_ms / 1000);
