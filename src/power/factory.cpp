@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "power/exec/exec_driver.hpp"
 #include "power/ipmi/ipmi_driver.hpp"
 #include "power/tasmota/tasmota_driver.hpp"
 
@@ -10,6 +11,7 @@ namespace slumber::power {
 Result<std::unique_ptr<Driver>> make_driver(std::string_view driver_name, const TargetSettings& settings) {
     if (driver_name == "ipmi") return ipmi::make(settings);
     if (driver_name == "tasmota") return tasmota::make(settings);
+    if (driver_name == "exec") return exec::make(settings);
     if (find_driver(driver_name) != nullptr) {
         return fail(ErrorKind::unsupported, fmt::format("the {} driver is not built yet", driver_name));
     }

@@ -24,6 +24,26 @@ void write_all(int fd, const char* text, std::size_t size) {
     }
 }
 
+namespace {
+
+// A child that exits without reading its input must not kill slumber with
+// SIGPIPE: the signal, raised for this thread, is blocked while writing and
+// taken off again; the write just fails.
+void write_without_sigpipe(int fd, std::string_view text) {
+    sigset_t pipe_signal;
+    sigset_t before;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &pipe_signal, &before);
+    write_all(fd, text.data(), text.size());
+    const timespec now{0, 0};
+    while (::sigtimedwait(&pipe_signal, nullptr, &now) == SIGPIPE) {
+    }
+    ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+}
+
+}  // namespace
+
 // Reads a pipe to its end.
 std::string drain(int fd) {
     std::string out;
@@ -94,11 +114,13 @@ bool read_both(int out_fd, int err_fd, std::chrono::milliseconds timeout, std::s
 }  // namespace
 
 CommandResult run_command(const std::vector<std::string>& argv, const Environment& extra,
-                          std::chrono::milliseconds timeout) {
+                          std::chrono::milliseconds timeout, std::string_view input) {
     CommandResult result;
     std::array<int, 2> out{};
     std::array<int, 2> err{};
-    if (::pipe2(out.data(), O_CLOEXEC) != 0 || ::pipe2(err.data(), O_CLOEXEC) != 0) {
+    std::array<int, 2> in{-1, -1};
+    if (::pipe2(out.data(), O_CLOEXEC) != 0 || ::pipe2(err.data(), O_CLOEXEC) != 0 ||
+        (!input.empty() && ::pipe2(in.data(), O_CLOEXEC) != 0)) {
         result.err = fmt::format("pipe: {}", std::strerror(errno));
         return result;
     }
@@ -113,8 +135,7 @@ CommandResult run_command(const std::vector<std::string>& argv, const Environmen
         return result;
     }
     if (pid == 0) {
-        const int null = ::open("/dev/null", O_RDONLY);
-        ::dup2(null, STDIN_FILENO);
+        ::dup2(input.empty() ? ::open("/dev/null", O_RDONLY) : in[0], STDIN_FILENO);
         ::dup2(out[1], STDOUT_FILENO);
         ::dup2(err[1], STDERR_FILENO);
         ::execvpe(args[0], args.data(), envp.data());
@@ -125,6 +146,13 @@ CommandResult run_command(const std::vector<std::string>& argv, const Environmen
     }
     ::close(out[1]);
     ::close(err[1]);
+    if (!input.empty()) {
+        // Small (a password): it fits the pipe, so writing first cannot block
+        // on a child that is itself blocked writing its output.
+        ::close(in[0]);
+        write_without_sigpipe(in[1], input);
+        ::close(in[1]);
+    }
     const bool finished = read_both(out[0], err[0], timeout, result.out, result.err);
     ::close(out[0]);
     ::close(err[0]);

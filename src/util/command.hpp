@@ -5,6 +5,7 @@
 #include <chrono>
 #include <expected>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -20,12 +21,13 @@ struct CommandResult {
     std::string err;
 };
 
-/// Runs a command to completion (standard input from /dev/null), found on
-/// PATH when its name has no slash.
+/// Runs a command to completion, found on PATH when its name has no slash.
+/// Its standard input is `input` (the way to hand a child a secret), or
+/// /dev/null when that is empty.
 /// A timeout (0: none) kills a command that has not finished in time; the
 /// result then says so in `err`, with exit code -1.
 CommandResult run_command(const std::vector<std::string>& argv, const Environment& extra = {},
-                          std::chrono::milliseconds timeout = {});
+                          std::chrono::milliseconds timeout = {}, std::string_view input = {});
 
 /// Runs a command to completion and returns its standard output; a non-zero
 /// exit is an error carrying its standard error (or output, if it wrote no

@@ -37,5 +37,14 @@ TEST(Command, AMissingProgramSaysSo) {
     EXPECT_EQ(result.err, "cannot run /nonexistent/program: No such file or directory");
 }
 
+TEST(Command, ASecretGoesInOnStandardInput) {
+    EXPECT_EQ(run_command({"sh", "-c", "read -r pw; echo \"got $pw\""}, {}, milliseconds{5000}, "s3cret\n").out,
+              "got s3cret\n");
+    // A child that never reads its input: slumber is not killed by SIGPIPE.
+    const std::string large(1 << 20, 'x');
+    EXPECT_EQ(run_command({"true"}, {}, milliseconds{5000}, large).exit_code, 0);
+    EXPECT_EQ(run_command({"cat"}, {}, milliseconds{5000}).out, "") << "without input: /dev/null";
+}
+
 }  // namespace
 }  // namespace slumber::util
