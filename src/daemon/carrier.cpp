@@ -230,6 +230,11 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
     return failed + failures;
 }
 
+void Carrier::give_back(const Batch& batch) {
+    for (const store::Request& request : batch.requests) (void)m_journal.requeue(request.id);
+    if (batch.action == power::Action::on) m_ons_in_flight -= static_cast<int>(batch.requests.size());
+}
+
 std::expected<int, std::string> Carrier::run_pending() {
     auto batches = take();
     if (!batches) return std::unexpected(batches.error());

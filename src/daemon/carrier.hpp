@@ -46,6 +46,10 @@ class Carrier {
     /// how many failed.
     int carry_out(const Batch& batch, store::Journal& journal);
 
+    /// A batch from take() that cannot be carried out now goes back to
+    /// pending, to be taken again.
+    void give_back(const Batch& batch);
+
     /// take() and carry_out() in turn; returns how many requests were carried out.
     std::expected<int, std::string> run_pending();
 

@@ -143,9 +143,11 @@ int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
             for (Batch& batch : *batches) {
                 auto connection = store::Journal::open(config.daemon.journal());
                 if (!connection) {
-                    // Left running: the next daemon start carries them out.
-                    log(Priority::error,
-                        fmt::format("cannot carry out {} request(s): {}", batch.requests.size(), connection.error()));
+                    // Back to pending: the next pass tries again (left running,
+                    // their nodes would wait for a daemon restart).
+                    log(Priority::error, fmt::format("cannot carry out {} request(s) now: {}", batch.requests.size(),
+                                                     connection.error()));
+                    carrier.give_back(batch);
                     continue;
                 }
                 auto done = std::make_shared<std::atomic<bool>>(false);

@@ -111,7 +111,8 @@ void Reconciler::diagnose(const std::vector<engine::NodeFacts>& facts, const std
     for (const engine::Step& step : steps) {
         if (step.kind != engine::StepKind::power_off) continue;
         for (const engine::NodeFacts& fact : facts) {
-            if (fact.slurm.name == step.node) silent.push_back(&fact.slurm);
+            // DOWN: a failed boot (not a retried power-off of a sleeping node).
+            if (fact.slurm.name == step.node && fact.slurm.base == "DOWN") silent.push_back(&fact.slurm);
         }
     }
     std::vector<std::string> found(silent.size());
