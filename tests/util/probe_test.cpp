@@ -1,5 +1,7 @@
 #include "util/probe.hpp"
 
+#include "../support/listeners.hpp"
+
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -10,27 +12,9 @@
 namespace slumber::util {
 namespace {
 
-using std::chrono::milliseconds;
+using slumber::testing::Listener;
 
-// A listening socket on 127.0.0.1 with a kernel-chosen port.
-struct Listener {
-    explicit Listener(int backlog) {
-        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t length = sizeof address;
-        if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 && ::listen(fd, backlog) == 0 &&
-            ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-            port = ntohs(address.sin_port);
-        }
-    }
-    ~Listener() { ::close(fd); }
-    Listener(const Listener&) = delete;
-    Listener& operator=(const Listener&) = delete;
-    int fd = -1;
-    int port = 0;
-};
+using std::chrono::milliseconds;
 
 TEST(ProbeTcp, AListeningPortIsOpen) {
     const Listener listener(8);
@@ -52,21 +36,9 @@ TEST(ProbeTcp, AClosedPortIsRefused) {
 TEST(ProbeTcp, AHostThatDropsTheConnectionIsSilent) {
     // A listener that never accepts: once its queue is full, Linux drops
     // further SYNs, as a firewall or a machine that is not up would.
-    const Listener full(0);
-    std::vector<int> held;
-    ProbeResult result;
-    for (int i = 0; i < 8 && result.reach != Reach::silent; ++i) {
-        result = probe_tcp("127.0.0.1", full.port, milliseconds{200});
-        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        address.sin_port = htons(static_cast<std::uint16_t>(full.port));
-        (void)::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-        held.push_back(fd);
-    }
-    for (const int fd : held) ::close(fd);
-    EXPECT_EQ(result.reach, Reach::silent);
+    Listener full(0);
+    full.fill_queue();
+    EXPECT_EQ(probe_tcp("127.0.0.1", full.port, milliseconds{200}).reach, Reach::silent);
 }
 
 TEST(ProbeTcp, ANameThatDoesNotResolve) {
