@@ -15,7 +15,7 @@
 #include "cli/exit_code.hpp"
 #include "util/duration.hpp"
 #include "vcluster/cluster.hpp"
-#include "vcluster/tasmota_plug.hpp"
+#include "vcluster/plug.hpp"
 
 namespace slumber::cli {
 namespace {
@@ -37,6 +37,7 @@ struct VclusterOptions {
     std::string fault_value;
     std::string helper_node;
     std::vector<std::string> helper_request;
+    std::string plug_api = "tasmota";
     std::string plug_listen = "127.0.0.1:0";
     int plug_relays = 1;
     double plug_watts = 0;
@@ -162,7 +163,7 @@ std::string fault_help() {
     return text;
 }
 
-// An emulated Tasmota plug in the foreground, until SIGINT or SIGTERM.
+// An emulated smart plug in the foreground, until SIGINT or SIGTERM.
 int run_plug(const VclusterOptions& options) {
     const auto colon = options.plug_listen.rfind(':');
     int port = -1;
@@ -173,6 +174,9 @@ int run_plug(const VclusterOptions& options) {
     }
     if (port < 0) return fail(fmt::format("--listen {}: not ADDRESS:PORT", options.plug_listen), ExitCode::usage);
     vc::PlugSettings settings;
+    settings.api = options.plug_api == "shelly1"   ? vc::PlugApi::shelly_gen1
+                   : options.plug_api == "shelly2" ? vc::PlugApi::shelly_gen2
+                                                   : vc::PlugApi::tasmota;
     settings.address = options.plug_listen.substr(0, colon);
     settings.port = port;
     settings.relays = options.plug_relays;
@@ -188,9 +192,9 @@ int run_plug(const VclusterOptions& options) {
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before the server's threads start
-    vc::TasmotaPlug plug(std::move(settings));
+    vc::Plug plug(std::move(settings));
     if (!plug.start()) return fail(fmt::format("cannot listen on {}", options.plug_listen), ExitCode::partial);
-    fmt::print("Tasmota plug on http://{}:{}\n", options.plug_listen.substr(0, colon), plug.port());
+    fmt::print("{} plug on http://{}:{}\n", options.plug_api, options.plug_listen.substr(0, colon), plug.port());
     std::fflush(stdout);
     int signal = 0;
     sigwait(&signals, &signal);
@@ -261,7 +265,10 @@ void add_vcluster_command(CLI::App& app, Outcome& outcome) {
         outcome.exit_code = to_int(ExitCode::ok);
     });
 
-    auto* plug = command->add_subcommand("plug", "Run an emulated Tasmota plug (HTTP) until interrupted");
+    auto* plug = command->add_subcommand("plug", "Run an emulated smart plug (HTTP) until interrupted");
+    plug->add_option("--api", options->plug_api, "tasmota, shelly1 (Gen1) or shelly2 (Gen2+ RPC)")
+        ->check(CLI::IsMember({"tasmota", "shelly1", "shelly2"}))
+        ->capture_default_str();
     plug->add_option("--listen", options->plug_listen, "ADDRESS:PORT; port 0 picks one")->capture_default_str();
     plug->add_option("--relays", options->plug_relays, "number of relays")->capture_default_str();
     plug->add_option("--watts", options->plug_watts, "draw per relay that is on; 0: no energy monitor")

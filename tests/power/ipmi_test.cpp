@@ -38,7 +38,7 @@ TEST(IpmiDriver, UnknownAndUnbuiltDriversAreErrorsNotCrashes) {
     TargetSettings settings;
     settings.username = "admin";
     EXPECT_TRUE(make_driver("ipmi", settings));
-    EXPECT_EQ(make_driver("tasmota", settings).error().kind, ErrorKind::unsupported);
+    EXPECT_EQ(make_driver("redfish", settings).error().kind, ErrorKind::unsupported);
     EXPECT_EQ(make_driver("ipmii", settings).error().kind, ErrorKind::config);
 }
 

@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "power/factory.hpp"
-#include "vcluster/tasmota_plug.hpp"
+#include "vcluster/plug.hpp"
 
 namespace slumber::power {
 namespace {
@@ -14,7 +14,7 @@ namespace {
 using std::chrono::milliseconds;
 using vcluster::PlugFault;
 using vcluster::PlugSettings;
-using vcluster::TasmotaPlug;
+using vcluster::Plug;
 
 class TasmotaTest : public ::testing::Test {
   protected:
@@ -23,7 +23,7 @@ class TasmotaTest : public ::testing::Test {
         settings.relays = relays;
         settings.watts = watts;
         settings.password = std::move(password);
-        plug = std::make_unique<TasmotaPlug>(std::move(settings));
+        plug = std::make_unique<Plug>(std::move(settings));
         ASSERT_TRUE(plug->start());
     }
     std::unique_ptr<Driver> driver(std::string password = {}, std::int64_t relay = 1) {
@@ -37,7 +37,7 @@ class TasmotaTest : public ::testing::Test {
         EXPECT_TRUE(made) << (made ? "" : describe(made.error()));
         return made ? std::move(*made) : nullptr;
     }
-    std::unique_ptr<TasmotaPlug> plug;
+    std::unique_ptr<Plug> plug;
 };
 
 TEST_F(TasmotaTest, SwitchesAndReportsItsRelay) {
@@ -45,11 +45,11 @@ TEST_F(TasmotaTest, SwitchesAndReportsItsRelay) {
     auto plug_driver = driver();
     ASSERT_EQ(plug_driver->status(), PowerState::off);
     ASSERT_TRUE(plug_driver->on());
-    EXPECT_TRUE(plug->relay_on(1));
+    EXPECT_TRUE(plug->relay_on(0));
     EXPECT_EQ(plug_driver->status(), PowerState::on);
     ASSERT_TRUE(plug_driver->on()) << "on when on: nothing to do";
     ASSERT_TRUE(plug_driver->off());
-    EXPECT_FALSE(plug->relay_on(1));
+    EXPECT_FALSE(plug->relay_on(0));
     auto soft = plug_driver->soft();
     ASSERT_FALSE(soft);
     EXPECT_EQ(soft.error().kind, ErrorKind::unsupported);
@@ -59,8 +59,8 @@ TEST_F(TasmotaTest, TheSecondRelayOfAPowerStrip) {
     start(4);
     auto second = driver({}, 2);
     ASSERT_TRUE(second->on());
-    EXPECT_FALSE(plug->relay_on(1));
-    EXPECT_TRUE(plug->relay_on(2));
+    EXPECT_FALSE(plug->relay_on(0));
+    EXPECT_TRUE(plug->relay_on(1));
     auto fifth = driver({}, 5)->status();
     ASSERT_FALSE(fifth);
     EXPECT_EQ(fifth.error().kind, ErrorKind::unsupported) << describe(fifth.error());
@@ -129,7 +129,7 @@ TEST_F(TasmotaTest, HostileAnswers) {
         EXPECT_EQ(error.kind, kind) << describe(error);
     }
     plug->set_fault(PlugFault::none);
-    EXPECT_FALSE(plug->relay_on(1)) << "the liar did not switch";
+    EXPECT_FALSE(plug->relay_on(0)) << "the liar did not switch";
     EXPECT_EQ(plug_driver->status(), PowerState::off);
 }
 

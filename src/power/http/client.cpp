@@ -117,7 +117,8 @@ Result<Response> perform(const Request& request, std::string_view device) {
     // libcurl copies these strings; the secret leaves its wrapper only here.
     const std::string password(request.password.reveal());
     if (!request.username.empty()) {
-        curl_easy_setopt(handle, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+        curl_easy_setopt(handle, CURLOPT_HTTPAUTH,
+                         request.digest_allowed ? CURLAUTH_BASIC | CURLAUTH_DIGEST : CURLAUTH_BASIC);
         curl_easy_setopt(handle, CURLOPT_USERNAME, request.username.c_str());
         curl_easy_setopt(handle, CURLOPT_PASSWORD, password.c_str());
     }

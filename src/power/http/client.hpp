@@ -21,8 +21,11 @@ struct Request {
     std::string body;                  ///< sent as JSON when not empty
     std::vector<std::string> headers;  ///< "Name: value"
     std::chrono::milliseconds timeout{5000};
-    std::string username;  ///< HTTP basic authentication, when not empty
+    std::string username;  ///< HTTP authentication, when not empty
     util::Secret password;
+    /// Basic only (sent at once), or whichever of Basic and Digest the
+    /// device asks for (one round trip more).
+    bool digest_allowed = false;
     bool verify_tls = true;
     std::string ca_file;  ///< a certificate or bundle to trust besides the system's
 };

@@ -3,18 +3,14 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <thread>
-
-#include "power/http/client.hpp"
+#include "power/http/json_reply.hpp"
+#include "power/relay_driver.hpp"
 
 namespace slumber::power::tasmota {
 namespace {
 
+using http::excerpt;
 using nlohmann::json;
-
-// How long a cycle leaves the load without power: long enough for a switch's
-// power supply to drain, short enough not to matter to anyone waiting.
-constexpr auto kCycleOff = std::chrono::seconds(2);
 
 struct Settings {
     std::string device;    ///< "plug ib-switch (http://192.168.1.50)", for errors
@@ -25,28 +21,9 @@ struct Settings {
     CallPolicy policy;
 };
 
-// The device's own words, shortened, for error messages.
-std::string excerpt(std::string_view body) {
-    std::string out;
-    for (const char c : body.substr(0, 80)) out += c >= ' ' && c < 127 ? c : '?';
-    return body.size() > 80 ? out + "…" : out;
-}
-
-class TasmotaDriver final : public Driver {
+class TasmotaDriver final : public RelayDriver {
   public:
-    explicit TasmotaDriver(Settings settings) : m_settings(std::move(settings)) {}
-
-    Result<void> on() override { return switch_to(PowerState::on); }
-    Result<void> off() override { return switch_to(PowerState::off); }
-    Result<void> soft() override {
-        return fail(ErrorKind::unsupported, "a plug cannot ask its load to shut down cleanly; use off");
-    }
-    Result<void> cycle() override {
-        if (auto off = power("Off"); !off) return std::unexpected(off.error());
-        std::this_thread::sleep_for(kCycleOff);
-        return switch_to(PowerState::on);
-    }
-    Result<PowerState> status() override { return power(""); }
+    explicit TasmotaDriver(Settings settings) : RelayDriver(settings.device), m_settings(std::move(settings)) {}
 
     [[nodiscard]] std::uint32_t capabilities() const override { return kPowerReading | kSensors | kIdentity; }
 
@@ -90,24 +67,17 @@ class TasmotaDriver final : public Driver {
         }
         request.url += "cmnd=" + http::escape(text);
         request.timeout = m_settings.policy.timeout;
-        auto response = http::perform(request, m_settings.device);
-        if (!response) return std::unexpected(response.error());
-        if (response->status == 401 || response->status == 403) {
-            return fail(ErrorKind::auth_failed, m_settings.device + ": the plug refused the password",
-                        excerpt(response->body));
+        auto reply = http::get_json(request, m_settings.device);
+        if (!reply) return std::unexpected(reply.error());
+        if (reply->status >= 500) {
+            return fail(ErrorKind::bmc_busy, fmt::format("{}: HTTP {}", m_settings.device, reply->status),
+                        excerpt(reply->body.dump()));
         }
-        if (response->status >= 500) {
-            return fail(ErrorKind::bmc_busy, fmt::format("{}: HTTP {}", m_settings.device, response->status),
-                        excerpt(response->body));
-        }
-        if (response->status != 200) {
-            return fail(ErrorKind::protocol, fmt::format("{}: HTTP {}", m_settings.device, response->status),
-                        excerpt(response->body));
-        }
-        json answer = json::parse(response->body, nullptr, false);
-        if (answer.is_discarded() || !answer.is_object()) {
-            return fail(ErrorKind::protocol, m_settings.device + ": the answer is not a JSON object",
-                        excerpt(response->body));
+        json& answer = reply->body;
+        if (reply->status != 200 || !answer.is_object()) {
+            return fail(ErrorKind::protocol,
+                        fmt::format("{}: HTTP {}, not a command's answer", m_settings.device, reply->status),
+                        excerpt(answer.dump()));
         }
         // Tasmota answers a missing or wrong password with HTTP 200 and a warning.
         if (const auto warning = answer.find("WARNING"); warning != answer.end()) {
@@ -125,8 +95,11 @@ class TasmotaDriver final : public Driver {
             return fail(ErrorKind::unsupported,
                         fmt::format("{}: the plug does not know \"{}\"", m_settings.device, text));
         }
-        return answer;
+        return std::move(answer);
     }
+
+    Result<PowerState> read_relay() override { return power(""); }
+    Result<PowerState> set_relay(PowerState wanted) override { return power(wanted == PowerState::on ? "On" : "Off"); }
 
     // "Power<relay> <value>": the relay's state as the plug reports it after.
     Result<PowerState> power(std::string_view value) {
@@ -147,24 +120,6 @@ class TasmotaDriver final : public Driver {
         if (state == "OFF") return PowerState::off;
         return fail(ErrorKind::protocol,
                     fmt::format("{}: relay {} is \"{}\"", m_settings.device, m_settings.relay, state));
-    }
-
-    Result<void> switch_to(PowerState wanted) {
-        auto now = power("");
-        if (!now) return std::unexpected(now.error());
-        if (*now == wanted) return {};
-        auto answered = power(wanted == PowerState::on ? "On" : "Off");
-        if (!answered) return std::unexpected(answered.error());
-        // Read back: a plug's answer to the command is not proof that its
-        // relay moved (a stuck relay, firmware that echoes the request).
-        auto after = *answered == wanted ? power("") : answered;
-        if (!after) return std::unexpected(after.error());
-        if (*after != wanted) {
-            return fail(ErrorKind::protocol,
-                        fmt::format("{}: asked to switch {}, it answered {} but reads {}", m_settings.device,
-                                    to_string(wanted), to_string(*answered), to_string(*after)));
-        }
-        return {};
     }
 
     // Status 8's ENERGY object: present only on plugs that meter.

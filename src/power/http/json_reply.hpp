@@ -1,0 +1,26 @@
+// An HTTP request whose answer should be JSON: transport failures, refused
+// credentials and answers that are not JSON become power errors here, once
+// for every HTTP driver; what a status code means beyond that is the
+// driver's to say.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "power/http/client.hpp"
+
+namespace slumber::power::http {
+
+struct JsonReply {
+    long status = 0;
+    nlohmann::json body;
+};
+
+/// 401 and 403 are auth_failed; a body that is not JSON is bmc_busy for a
+/// 5xx (an overloaded device answers with a plain error page) and protocol
+/// otherwise.
+Result<JsonReply> get_json(const Request& request, std::string_view device);
+
+/// The device's own words, shortened and printable, for error messages.
+std::string excerpt(std::string_view body);
+
+}  // namespace slumber::power::http
