@@ -11,7 +11,8 @@
 //   - no job killed by a power change: no node was switched off with job
 //     steps running, and every job completed.
 //
-// SOAK_SECONDS (default 150) bounds the chaos; SOAK_SEED replays a run (the
+// SOAK_SECONDS (default 150; the sanitizer run uses 45) bounds the chaos;
+// SOAK_SEED replays a run (the
 // seed is printed). bench/soak.sh runs the long version and reports figures.
 #include <gtest/gtest.h>
 
