@@ -12,8 +12,8 @@
 //     steps running, and every job completed.
 //
 // SOAK_SECONDS (default 150; the sanitizer run uses 45) bounds the chaos;
-// SOAK_SEED replays a run (the
-// seed is printed). bench/soak.sh runs the long version and reports figures.
+// SOAK_SEED replays a run (the seed is printed). bench/soak.sh runs the long
+// version and reports figures.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>

@@ -28,7 +28,9 @@ int test_node_count() {
 }
 
 TestCluster::TestCluster(ClusterOptions options)
-    : m_dir("/tmp/slumber-test-" + options.name), m_nodes(options.nodes > 0 ? options.nodes : test_node_count()), m_subnet(options.bmc_subnet) {
+    : m_dir("/tmp/slumber-test-" + options.name),
+      m_nodes(options.nodes > 0 ? options.nodes : test_node_count()),
+      m_subnet(options.bmc_subnet) {
     if (::geteuid() != 0) {
         m_failure = "the virtual cluster needs root";
         return;
@@ -106,6 +108,17 @@ std::string TestCluster::job_state(const std::string& job) const {
         if (auto show = run({"scontrol", "show", "job", job})) {
             const auto at = show->find("JobState=");
             if (at != std::string::npos) state = show->substr(at + 9, show->find(' ', at) - at - 9);
+        }
+    }
+    if (state.empty()) {  // older than MinJobAge: Slurm's job completion log has its last run
+        std::ifstream log(m_dir + "/log/jobcomp.log");
+        const std::string wanted = "JobId=" + job + " ";
+        std::string line;
+        while (std::getline(log, line)) {
+            const auto at = line.find("JobState=");
+            if (line.starts_with(wanted) && at != std::string::npos) {
+                state = line.substr(at + 9, line.find(' ', at) - at - 9);
+            }
         }
     }
     return state;

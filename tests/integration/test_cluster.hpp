@@ -63,7 +63,8 @@ class TestCluster {
     }
     /// What the node's BMC says, through ipmitool: "on" or "off".
     [[nodiscard]] bool bmc_says(int index, std::string_view power) const;
-    /// A job's state (PENDING, RUNNING, COMPLETED …), also after it left squeue.
+    /// A job's state (PENDING, RUNNING, COMPLETED …), also after it left squeue
+    /// and slurmctld's memory (from the job completion log).
     [[nodiscard]] std::string job_state(const std::string& job) const;
     /// Whether the node's slurmd process runs (checked in /proc).
     [[nodiscard]] bool slurmd_running(int index) const;
