@@ -43,8 +43,8 @@ constexpr std::array kWolOptions{
     OptionSpec{"broadcast", OptionType::string, "broadcast address for the magic packet", 0, 0, {}},
     OptionSpec{"port", OptionType::integer, "UDP port for the magic packet (default 9)", 1, 65535, {}},
     OptionSpec{"off_command", OptionType::string, "command that shuts the node down (WoL cannot)", 0, 0, {}},
-    OptionSpec{"probe", OptionType::string, "host:port whose TCP answer means on (default the name, port 22)", 0, 0,
-               {}},
+    OptionSpec{
+        "probe", OptionType::string, "host:port whose TCP answer means on (default the name, port 22)", 0, 0, {}},
 };
 
 constexpr std::array kExecOptions{

@@ -18,8 +18,8 @@ struct NodeState {
     std::string reason;                     ///< without Slurm's " [user@time]" suffix
     std::optional<std::int64_t> boot_time;  ///< Unix seconds, as slurmd reported it
     int cpus_allocated = 0;
-    std::string address;        ///< NodeAddr: where slurmctld reaches its slurmd
-    std::optional<int> port;    ///< slurmd's port (Port=, SlurmdPort when the node has none)
+    std::string address;      ///< NodeAddr: where slurmctld reaches its slurmd
+    std::optional<int> port;  ///< slurmd's port (Port=, SlurmdPort when the node has none)
 
     [[nodiscard]] bool has(std::string_view flag) const;
     /// Slurm shows jobs on it (or finishing there): it must never be powered off.

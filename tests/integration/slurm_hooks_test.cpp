@@ -239,8 +239,8 @@ TEST_F(SlurmHooksModes, APowerOffThatFailedIsTriedAgain) {
         << cluster->states();
     EXPECT_TRUE(cluster->slurmd_running(1));
     ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode002", "clear"}));
-    EXPECT_TRUE(cluster->wait_for(
-        [] { return events("vnode002", "recovery", "power-off(s) in a row failed") >= 1; }, seconds{60}));
+    EXPECT_TRUE(cluster->wait_for([] { return events("vnode002", "recovery", "power-off(s) in a row failed") >= 1; },
+                                  seconds{60}));
     EXPECT_TRUE(cluster->wait_for([] { return !cluster->slurmd_running(1); }, seconds{30}))
         << "switched off once its BMC answered again";
     EXPECT_TRUE(cluster->bmc_says(1, "off"));

@@ -12,9 +12,9 @@ namespace slumber::power {
 namespace {
 
 using std::chrono::milliseconds;
+using vcluster::Plug;
 using vcluster::PlugFault;
 using vcluster::PlugSettings;
-using vcluster::Plug;
 
 class TasmotaTest : public ::testing::Test {
   protected:
