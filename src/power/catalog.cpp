@@ -28,6 +28,7 @@ constexpr std::array kRedfishOptions{
     OptionSpec{"verify_tls", OptionType::boolean, "check the BMC's certificate (default true)", 0, 0, {}},
     OptionSpec{"ca_file", OptionType::string, "CA bundle or self-signed certificate to trust", 0, 0, {}},
     OptionSpec{"auth", OptionType::string, "session (default) or basic authentication", 0, 0, kRedfishAuth},
+    OptionSpec{"system", OptionType::string, "the ComputerSystem's Id, where a BMC manages several", 0, 0, {}},
 };
 
 constexpr std::array kTasmotaOptions{

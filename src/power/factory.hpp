@@ -24,8 +24,8 @@ struct TargetSettings {
     CallPolicy policy;
 };
 
-/// The driver for `driver_name`, or why there is none (an unknown name, a
-/// driver not built yet, bad settings).
+/// The driver for `driver_name`, or why there is none (an unknown name, bad
+/// settings).
 Result<std::unique_ptr<Driver>> make_driver(std::string_view driver_name, const TargetSettings& settings);
 
 }  // namespace slumber::power

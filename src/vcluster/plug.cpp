@@ -1,7 +1,8 @@
 #include "vcluster/plug.hpp"
 
+#include "vcluster/http_server.hpp"
+
 #include <fmt/format.h>
-#include <httplib.h>
 #include <openssl/evp.h>
 
 #include <random>
@@ -169,32 +170,7 @@ struct Plug::State {
             const std::lock_guard guard(lock);
             now_fault = fault;
         }
-        const std::string body = reply.dump();
-        switch (now_fault) {
-            case PlugFault::slow:
-                std::this_thread::sleep_for(std::chrono::seconds(3));
-                break;
-            case PlugFault::garbage:
-                response.set_content("<html><body>Plug</body></html>", "text/html");
-                return;
-            case PlugFault::http_error:
-                response.status = 500;
-                response.set_content("Internal Server Error", "text/plain");
-                return;
-            case PlugFault::truncated:
-                // Content-Length says the whole answer; half of it comes.
-                response.set_content_provider(body.size(), "application/json",
-                                              [body](std::size_t, std::size_t, httplib::DataSink& sink) {
-                                                  sink.write(body.data(), body.size() / 2);
-                                                  return false;
-                                              });
-                return;
-            case PlugFault::none:
-            case PlugFault::liar:
-                break;
-        }
-        response.status = status;
-        response.set_content(body, "application/json");
+        send_json(response, reply.dump(), status, now_fault);
     }
 
     void tasmota(const httplib::Request& request, httplib::Response& response) {
@@ -393,17 +369,10 @@ Plug::~Plug() { stop(); }
 
 bool Plug::start() {
     State& state = *m_state;
-    const std::string& host = state.settings.address;
-    const int port = state.settings.port == 0
-                         ? state.server.bind_to_any_port(host)
-                         : (state.server.bind_to_port(host, state.settings.port) ? state.settings.port : -1);
+    const int port = serve(state.server, state.settings.address, state.settings.port, state.thread);
     if (port <= 0) return false;
     state.port = port;
-    state.thread = std::thread([&state] { state.server.listen_after_bind(); });
-    // Serving before start() returns: a stop() that came first would not stop it.
-    for (int i = 0; i < 1000 && !state.server.is_running(); ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    return state.server.is_running();
+    return true;
 }
 
 void Plug::stop() {

@@ -17,6 +17,8 @@
 #include <memory>
 #include <string>
 
+#include "vcluster/http_fault.hpp"
+
 namespace slumber::vcluster {
 
 enum class PlugApi { tasmota, shelly_gen1, shelly_gen2 };
@@ -32,14 +34,9 @@ struct PlugSettings {
     std::function<void(int relay, bool on)> on_switch;
 };
 
-enum class PlugFault {
-    none,
-    slow,        ///< answers after 3 s
-    truncated,   ///< sends half of its answer, then closes the connection
-    garbage,     ///< answers with HTML instead of JSON
-    http_error,  ///< HTTP 500 with no JSON
-    liar,        ///< does not switch, and reports the state it was asked for
-};
+/// Faults: slow, truncated, garbage, http_error, liar (it does not switch
+/// and reports the state it was asked for).
+using PlugFault = HttpFault;
 
 class Plug {
   public:

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "power/http/device.hpp"
 #include "power/http/json_reply.hpp"
 #include "power/relay_driver.hpp"
 
@@ -11,14 +12,9 @@ namespace {
 using http::excerpt;
 using nlohmann::json;
 
-struct Settings {
-    std::string device;    ///< "plug ibswitch (http://10.0.0.5)", for errors
-    std::string base_url;  ///< without a trailing slash
+struct Settings : http::Device {
     int generation = 2;
     int channel = 0;
-    std::string username;
-    util::Secret password;
-    CallPolicy policy;
 };
 
 // A number from an object, if it is there and is one.
@@ -163,19 +159,14 @@ class ShellyDriver final : public RelayDriver {
 }  // namespace
 
 Result<std::unique_ptr<Driver>> make(const TargetSettings& target) {
-    Settings settings;
-    settings.base_url = target.address;
-    while (settings.base_url.ends_with('/')) settings.base_url.pop_back();
-    settings.device = fmt::format("plug {} ({})", target.name, settings.base_url);
+    // Gen2+ Digest authentication is always for user "admin".
+    Settings settings{http::describe(target, "plug", target.address, "admin")};
     if (const auto* generation = option_value<std::int64_t>(target.options, "generation")) {
         settings.generation = static_cast<int>(*generation);
     }
     if (const auto* channel = option_value<std::int64_t>(target.options, "channel")) {
         settings.channel = static_cast<int>(*channel);
     }
-    settings.username = target.username.empty() ? "admin" : target.username;
-    settings.password = target.password;
-    settings.policy = target.policy;
     return std::make_unique<ShellyDriver>(std::move(settings));
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "power/http/device.hpp"
 #include "power/http/json_reply.hpp"
 #include "power/relay_driver.hpp"
 
@@ -12,13 +13,8 @@ namespace {
 using http::excerpt;
 using nlohmann::json;
 
-struct Settings {
-    std::string device;    ///< "plug ib-switch (http://192.168.1.50)", for errors
-    std::string base_url;  ///< without a trailing slash
+struct Settings : http::Device {
     int relay = 1;
-    std::string username;
-    util::Secret password;
-    CallPolicy policy;
 };
 
 class TasmotaDriver final : public RelayDriver {
@@ -149,16 +145,10 @@ class TasmotaDriver final : public RelayDriver {
 }  // namespace
 
 Result<std::unique_ptr<Driver>> make(const TargetSettings& target) {
-    Settings settings;
-    settings.base_url = target.address;
-    while (settings.base_url.ends_with('/')) settings.base_url.pop_back();
-    settings.device = fmt::format("plug {} ({})", target.name, settings.base_url);
+    // Tasmota's web user is "admin" unless the firmware was built otherwise.
+    Settings settings{http::describe(target, "plug", target.address, "admin")};
     if (const auto* relay = option_value<std::int64_t>(target.options, "relay"))
         settings.relay = static_cast<int>(*relay);
-    // Tasmota's web user is "admin" unless the firmware was built otherwise.
-    settings.username = target.username.empty() ? "admin" : target.username;
-    settings.password = target.password;
-    settings.policy = target.policy;
     return std::make_unique<TasmotaDriver>(std::move(settings));
 }
 

@@ -1,0 +1,350 @@
+#include "vcluster/redfish.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <csignal>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "vcluster/certificate.hpp"
+#include "vcluster/http_server.hpp"
+
+namespace slumber::vcluster {
+namespace {
+
+using httplib::Request;
+using httplib::Response;
+using nlohmann::json;
+
+constexpr std::string_view kRoot = "/redfish/v1";
+
+json link(const std::string& path) { return {{"@odata.id", path}}; }
+
+// Redfish's error body, with one message from the Base registry.
+json error_body(std::string_view id, std::string_view message) {
+    const std::string code = fmt::format("Base.1.8.{}", id);
+    return {{"error",
+             {{"code", code},
+              {"message", message},
+              {"@Message.ExtendedInfo",
+               json::array({{{"MessageId", code}, {"Message", message}, {"Severity", "Critical"}}})}}}};
+}
+
+std::string random_hex(std::size_t length) {
+    static thread_local std::mt19937_64 generator{std::random_device{}()};
+    std::string out;
+    while (out.size() < length) out += fmt::format("{:016x}", generator());
+    out.resize(length);
+    return out;
+}
+
+}  // namespace
+
+struct RedfishBmc::State {
+    RedfishSettings settings;
+    std::unique_ptr<httplib::SSLServer> server;
+    std::thread thread;
+    int port = 0;
+    mutable std::mutex lock;
+    bool powered = false;
+    HttpFault fault = HttpFault::none;
+    std::map<std::string, std::string> sessions;  // token -> session path
+    int next_session = 1;
+    std::vector<std::string> resets;
+
+    [[nodiscard]] std::string system_path() const { return fmt::format("{}/Systems/{}", kRoot, settings.system_id); }
+    [[nodiscard]] std::string reset_path() const { return system_path() + "/Actions/ComputerSystem.Reset"; }
+
+    // The members below are called with `lock` held.
+    void set_power(bool on, bool graceful) {
+        if (powered == on) return;
+        powered = on;
+        if (settings.on_power) settings.on_power(on, graceful);
+    }
+
+    [[nodiscard]] bool authorized(const Request& request) const {
+        if (const auto token = request.get_header_value("X-Auth-Token"); !token.empty()) {
+            return sessions.contains(token);
+        }
+        return request.get_header_value("Authorization") ==
+               httplib::make_basic_authentication_header(settings.username, settings.password).second;
+    }
+
+    // One request; the status and JSON answer.
+    std::pair<int, json> answer(const Request& request, Response& response) {
+        std::string path = request.path;
+        while (path.size() > 1 && path.ends_with('/')) path.pop_back();
+        if (request.method == "GET" && path == "/redfish") return {200, {{"v1", "/redfish/v1/"}}};
+        if (request.method == "GET" && path == kRoot) return {200, service_root()};
+        if (request.method == "POST" && path == fmt::format("{}/SessionService/Sessions", kRoot)) {
+            return log_in(request, response);
+        }
+        if (!authorized(request)) {
+            response.set_header("WWW-Authenticate", "Basic realm=\"Redfish\"");
+            return {401, error_body("NoValidSession",
+                                    "There is no valid session established with the "
+                                    "implementation.")};
+        }
+        if (request.method == "DELETE" && path.starts_with(fmt::format("{}/SessionService/Sessions/", kRoot))) {
+            const auto it = std::find_if(sessions.begin(), sessions.end(),
+                                         [&](const auto& session) { return session.second == path; });
+            if (it == sessions.end()) return {404, error_body("ResourceMissingAtURI", "No such session.")};
+            sessions.erase(it);
+            return {204, nullptr};
+        }
+        if (request.method == "POST" && path == reset_path()) return reset(request);
+        if (request.method != "GET") {
+            return {405, error_body("OperationNotAllowed", "The HTTP method is not allowed for this resource.")};
+        }
+        if (auto resource = get(path)) return {200, std::move(*resource)};
+        return {404,
+                error_body("ResourceMissingAtURI", fmt::format("The resource at the URI {} was not found.", path))};
+    }
+
+    [[nodiscard]] json service_root() const {
+        return {{"@odata.id", "/redfish/v1/"},
+                {"@odata.type", "#ServiceRoot.v1_15_0.ServiceRoot"},
+                {"Id", "RootService"},
+                {"Name", "Root Service"},
+                {"RedfishVersion", "1.15.0"},
+                {"UUID", settings.uuid},
+                {"Systems", link("/redfish/v1/Systems")},
+                {"Chassis", link("/redfish/v1/Chassis")},
+                {"Managers", link("/redfish/v1/Managers")},
+                {"SessionService", link("/redfish/v1/SessionService")},
+                {"Links", {{"Sessions", link("/redfish/v1/SessionService/Sessions")}}}};
+    }
+
+    // Every resource a GET may read, but the service root.
+    [[nodiscard]] std::optional<json> get(const std::string& path) const {
+        const std::string chassis = fmt::format("{}/Chassis/1", kRoot);
+        const double watts = powered ? settings.watts_on : settings.watts_off;
+        const double celsius = powered ? 26 : 22;
+        if (path == fmt::format("{}/Systems", kRoot)) {
+            return json{{"@odata.id", path},
+                        {"@odata.type", "#ComputerSystemCollection.ComputerSystemCollection"},
+                        {"Members", json::array({link(system_path())})},
+                        {"Members@odata.count", 1}};
+        }
+        if (path == system_path()) {
+            json reset = {{"target", reset_path()}};
+            if (settings.reset_action_info) {
+                reset["@Redfish.ActionInfo"] = system_path() + "/ResetActionInfo";
+            } else {
+                reset["ResetType@Redfish.AllowableValues"] = settings.reset_types;
+            }
+            return json{{"@odata.id", path},
+                        {"@odata.type", "#ComputerSystem.v1_20_0.ComputerSystem"},
+                        {"Id", settings.system_id},
+                        {"Name", "System"},
+                        {"Manufacturer", "slumber"},
+                        {"Model", "Virtual node"},
+                        {"UUID", settings.uuid},
+                        {"PowerState", powered ? "On" : "Off"},
+                        {"Actions", {{"#ComputerSystem.Reset", reset}}},
+                        {"Links",
+                         {{"Chassis", json::array({link(chassis)})},
+                          {"ManagedBy", json::array({link(fmt::format("{}/Managers/1", kRoot))})}}}};
+        }
+        if (settings.reset_action_info && path == system_path() + "/ResetActionInfo") {
+            return json{{"@odata.id", path},
+                        {"@odata.type", "#ActionInfo.v1_3_0.ActionInfo"},
+                        {"Parameters", json::array({{{"Name", "ResetType"},
+                                                     {"Required", true},
+                                                     {"DataType", "String"},
+                                                     {"AllowableValues", settings.reset_types}}})}};
+        }
+        if (path == chassis) {
+            json resource = {{"@odata.id", path},
+                             {"@odata.type", "#Chassis.v1_23_0.Chassis"},
+                             {"Id", "1"},
+                             {"ChassisType", "RackMount"},
+                             {"PowerState", powered ? "On" : "Off"}};
+            if (settings.metrics == RedfishMetrics::legacy_power) {
+                resource["Power"] = link(chassis + "/Power");
+                resource["Thermal"] = link(chassis + "/Thermal");
+            } else if (settings.metrics == RedfishMetrics::environment_metrics) {
+                resource["EnvironmentMetrics"] = link(chassis + "/EnvironmentMetrics");
+            }
+            return resource;
+        }
+        if (settings.metrics == RedfishMetrics::legacy_power && path == chassis + "/Power") {
+            return json{
+                {"@odata.id", path},
+                {"PowerControl",
+                 json::array({{{"MemberId", "0"}, {"Name", "System Power Control"}, {"PowerConsumedWatts", watts}}})}};
+        }
+        if (settings.metrics == RedfishMetrics::legacy_power && path == chassis + "/Thermal") {
+            return json{{"@odata.id", path},
+                        {"Temperatures", json::array({{{"MemberId", "0"},
+                                                       {"Name", "Inlet Temp"},
+                                                       {"PhysicalContext", "Intake"},
+                                                       {"ReadingCelsius", celsius}}})}};
+        }
+        if (settings.metrics == RedfishMetrics::environment_metrics && path == chassis + "/EnvironmentMetrics") {
+            return json{{"@odata.id", path},
+                        {"@odata.type", "#EnvironmentMetrics.v1_3_0.EnvironmentMetrics"},
+                        {"PowerWatts", {{"Reading", watts}}},
+                        {"TemperatureCelsius", {{"Reading", celsius}}}};
+        }
+        if (path == fmt::format("{}/Managers/1", kRoot)) {
+            return json{{"@odata.id", path},
+                        {"@odata.type", "#Manager.v1_17_0.Manager"},
+                        {"Id", "1"},
+                        {"ManagerType", "BMC"},
+                        {"Manufacturer", "slumber"},
+                        {"Model", "Virtual BMC"},
+                        {"FirmwareVersion", "1.0.0-emulator"}};
+        }
+        return std::nullopt;
+    }
+
+    std::pair<int, json> log_in(const Request& request, Response& response) {
+        const json body = json::parse(request.body, nullptr, false);
+        if (!body.is_object() || !body.contains("UserName") || !body.contains("Password")) {
+            return {400, error_body("MalformedJSON", "The request body submitted was malformed JSON.")};
+        }
+        if (body["UserName"] != settings.username || body["Password"] != settings.password) {
+            return {401, error_body("InsufficientPrivilege", "Invalid username or password.")};
+        }
+        if (static_cast<int>(sessions.size()) >= settings.max_sessions) {
+            return {503, error_body("SessionLimitExceeded",
+                                    "The session establishment failed due to the number of simultaneous "
+                                    "sessions exceeding the limit of the implementation.")};
+        }
+        const std::string id = std::to_string(next_session++);
+        const std::string path = fmt::format("{}/SessionService/Sessions/{}", kRoot, id);
+        const std::string token = random_hex(32);
+        sessions[token] = path;
+        response.set_header("X-Auth-Token", token);
+        response.set_header("Location", path);
+        return {201, {{"@odata.id", path}, {"Id", id}, {"UserName", settings.username}}};
+    }
+
+    std::pair<int, json> reset(const Request& request) {
+        const json body = json::parse(request.body, nullptr, false);
+        if (!body.is_object() || !body.contains("ResetType") || !body["ResetType"].is_string()) {
+            return {400, error_body("ActionParameterMissing",
+                                    "The action ComputerSystem.Reset requires the parameter ResetType to be "
+                                    "present in the request body.")};
+        }
+        const std::string type = body["ResetType"];
+        resets.push_back(type);
+        if (std::find(settings.reset_types.begin(), settings.reset_types.end(), type) == settings.reset_types.end()) {
+            return {400, error_body("ActionParameterNotSupported",
+                                    fmt::format("The parameter ResetType for the action ComputerSystem.Reset is "
+                                                "not supported on the target resource: {}.",
+                                                type))};
+        }
+        if (fault == HttpFault::liar) return {204, nullptr};
+        if (type == "On" || type == "ForceOn") {
+            set_power(true, false);
+        } else if (type == "ForceOff") {
+            set_power(false, false);
+        } else if (type == "GracefulShutdown") {
+            set_power(false, true);
+        } else if (type == "PushPowerButton") {
+            set_power(!powered, true);
+        } else if (type == "ForceRestart" || type == "GracefulRestart" || type == "PowerCycle") {
+            if (!powered && type != "PowerCycle") {
+                return {409, error_body("ActionNotSupported", "The system is powered off; it cannot restart.")};
+            }
+            set_power(false, type == "GracefulRestart");
+            set_power(true, false);
+        }
+        return {204, nullptr};
+    }
+
+    void handle(const Request& request, Response& response) {
+        HttpFault now_fault = HttpFault::none;
+        std::pair<int, json> reply;
+        {
+            const std::lock_guard guard(lock);
+            now_fault = fault;
+            reply = answer(request, response);
+        }
+        if (reply.first == 204) {
+            response.status = 204;
+            return;
+        }
+        response.set_header("OData-Version", "4.0");
+        send_json(response, reply.second.dump(), reply.first, now_fault);
+    }
+};
+
+RedfishBmc::RedfishBmc(RedfishSettings settings) : m_state(std::make_unique<State>()) {
+    m_state->settings = std::move(settings);
+}
+
+RedfishBmc::~RedfishBmc() { stop(); }
+
+std::string RedfishBmc::start() {
+    State& state = *m_state;
+    const auto& settings = state.settings;
+    if (!std::filesystem::exists(settings.certificate) || !std::filesystem::exists(settings.key)) {
+        auto made = make_self_signed(settings.certificate, settings.key, {settings.address, "localhost"});
+        if (!made) return made.error();
+    }
+    // OpenSSL writes to a socket whose client gave up (timed out) raise
+    // SIGPIPE, which would end the whole process; the write's error is enough.
+    std::signal(SIGPIPE, SIG_IGN);
+    state.server = std::make_unique<httplib::SSLServer>(settings.certificate.c_str(), settings.key.c_str());
+    if (!state.server->is_valid()) return fmt::format("cannot serve TLS with {}", settings.certificate.string());
+    const auto handler = [&state](const Request& request, Response& response) { state.handle(request, response); };
+    state.server->Get(".*", handler);
+    state.server->Post(".*", handler);
+    state.server->Delete(".*", handler);
+    state.server->Patch(".*", handler);
+    const int port = serve(*state.server, settings.address, settings.port, state.thread);
+    if (port <= 0) return fmt::format("cannot listen on {}:{}", settings.address, settings.port);
+    state.port = port;
+    return {};
+}
+
+void RedfishBmc::stop() {
+    if (!m_state->thread.joinable()) return;
+    m_state->server->stop();
+    m_state->thread.join();
+}
+
+int RedfishBmc::port() const { return m_state->port; }
+
+bool RedfishBmc::powered() const {
+    const std::lock_guard guard(m_state->lock);
+    return m_state->powered;
+}
+
+void RedfishBmc::set_power(bool on) {
+    const std::lock_guard guard(m_state->lock);
+    m_state->set_power(on, false);
+}
+
+void RedfishBmc::set_fault(HttpFault fault) {
+    const std::lock_guard guard(m_state->lock);
+    m_state->fault = fault;
+}
+
+void RedfishBmc::set_password(std::string password) {
+    const std::lock_guard guard(m_state->lock);
+    m_state->settings.password = std::move(password);
+}
+
+int RedfishBmc::sessions() const {
+    const std::lock_guard guard(m_state->lock);
+    return static_cast<int>(m_state->sessions.size());
+}
+
+void RedfishBmc::end_sessions() {
+    const std::lock_guard guard(m_state->lock);
+    m_state->sessions.clear();
+}
+
+std::vector<std::string> RedfishBmc::resets() const {
+    const std::lock_guard guard(m_state->lock);
+    return m_state->resets;
+}
+
+}  // namespace slumber::vcluster

@@ -1,0 +1,79 @@
+// A Redfish BMC, emulated for tests and the virtual cluster: no package
+// provides one that changes state. It serves HTTPS with a self-signed
+// certificate and follows DMTF's Redfish specification (DSP0266) and schema
+// where drivers depend on it:
+// - the service root (/redfish/v1/, readable without credentials) links to
+//   the Systems, Chassis and Managers collections and to the sessions;
+// - one ComputerSystem, at a path chosen per emulated vendor
+//   (Systems/1, Systems/Self, Systems/System.Embedded.1 …), with PowerState,
+//   UUID and the ComputerSystem.Reset action; its ResetTypes are listed
+//   inline (ResetType@Redfish.AllowableValues) or in an ActionInfo resource;
+// - sessions: POST SessionService/Sessions gives X-Auth-Token and Location,
+//   DELETE ends one, and the BMC holds only a few at a time, as real ones do;
+//   HTTP Basic authentication works too; anything else gets 401;
+// - power readings in the chassis' legacy Power resource or in the newer
+//   EnvironmentMetrics, or none;
+// - errors in Redfish's {"error": {"code", "message",
+//   "@Message.ExtendedInfo"}} form.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vcluster/http_fault.hpp"
+
+namespace slumber::vcluster {
+
+enum class RedfishMetrics { legacy_power, environment_metrics, none };
+
+struct RedfishSettings {
+    std::string address = "127.0.0.1";
+    int port = 0;                       ///< 0: the kernel picks one (see RedfishBmc::port())
+    std::filesystem::path certificate;  ///< PEM; made with its key when missing
+    std::filesystem::path key;
+    std::string username = "root";
+    std::string password;
+    std::string system_id = "1";  ///< "Self", "System.Embedded.1", …
+    std::vector<std::string> reset_types{"On", "ForceOff", "GracefulShutdown", "ForceRestart", "PowerCycle"};
+    bool reset_action_info = false;  ///< list ResetTypes in an ActionInfo resource
+    RedfishMetrics metrics = RedfishMetrics::legacy_power;
+    double watts_on = 180;
+    double watts_off = 8;
+    int max_sessions = 4;
+    std::string uuid = "8b4d7e2a-3f61-4c0e-9a57-2d1c6e9b0f13";
+    /// Called when the system's power changes, e.g. to start or stop what it
+    /// powers. `graceful` for a shutdown the OS would carry out.
+    std::function<void(bool on, bool graceful)> on_power;
+};
+
+class RedfishBmc {
+  public:
+    explicit RedfishBmc(RedfishSettings settings);
+    ~RedfishBmc();
+    RedfishBmc(const RedfishBmc&) = delete;
+    RedfishBmc& operator=(const RedfishBmc&) = delete;
+
+    /// Listens and serves on its own thread; why not, if it cannot.
+    [[nodiscard]] std::string start();
+    void stop();
+    [[nodiscard]] int port() const;
+    [[nodiscard]] bool powered() const;
+    void set_power(bool on);
+    void set_fault(HttpFault fault);
+    void set_password(std::string password);
+    /// Sessions open now.
+    [[nodiscard]] int sessions() const;
+    /// Forgets every session, as a BMC does when it resets or times them out.
+    void end_sessions();
+    /// Every ResetType asked for, in order.
+    [[nodiscard]] std::vector<std::string> resets() const;
+
+  private:
+    struct State;
+    std::unique_ptr<State> m_state;
+};
+
+}  // namespace slumber::vcluster
