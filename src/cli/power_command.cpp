@@ -10,6 +10,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/power_targets.hpp"
+#include "daemon/carrier.hpp"
+#include "daemon/dependencies.hpp"
 #include "power/executor.hpp"
 #include "util/duration.hpp"
 
@@ -45,6 +47,19 @@ nlohmann::json outcome_json(power::Action action, const power::Outcome& outcome)
 
 int run_action(power::Action action, const PowerOptions& options, std::chrono::milliseconds wait,
                PowerTargets& resolved) {
+    // Devices the nodes depend on ([[dependency]]) go on first, as they do
+    // for Slurm's resumes.
+    std::map<std::string, power::PowerError> blocked;
+    if (action == power::Action::on) {
+        std::vector<std::string> names;
+        for (const config::PowerTarget* target : resolved.targets) names.push_back(target->name);
+        blocked = daemon::bring_up_dependencies(
+            resolved.config, names,
+            [&](const store::Event& event) {
+                if (!options.json) fmt::print("{}: {}\n", event.node, event.detail);
+            },
+            daemon::wall_clock_ms);
+    }
     std::vector<power::Task> tasks;
     std::vector<power::Outcome> outcomes(resolved.targets.size());
     std::vector<std::size_t> task_index;
@@ -52,6 +67,10 @@ int run_action(power::Action action, const PowerOptions& options, std::chrono::m
         const auto& driver = resolved.drivers[i];
         if (!driver) {
             outcomes[i] = power::Outcome{resolved.targets[i]->name, std::unexpected(driver.error()), false, 0, {}};
+            continue;
+        }
+        if (const auto it = blocked.find(resolved.targets[i]->name); it != blocked.end()) {
+            outcomes[i] = power::Outcome{resolved.targets[i]->name, std::unexpected(it->second), false, 0, {}};
             continue;
         }
         tasks.push_back(power::Task{resolved.targets[i]->name, driver->get(), resolved.targets[i]->policy});

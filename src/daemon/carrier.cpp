@@ -11,6 +11,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "daemon/dependencies.hpp"
 #include "daemon/targets.hpp"
 #include "engine/pacing.hpp"
 
@@ -195,16 +196,35 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
     std::vector<std::string> nodes;
     for (const store::Request& request : batch.requests) nodes.push_back(request.node);
     DriverSet set = build_drivers(m_config, nodes);
+    // Switches and other devices these nodes need go on first; a node whose
+    // device did not come on is not booted into a dead fabric.
+    std::map<std::string, power::PowerError> blocked;
+    if (action == power::Action::on) {
+        blocked = bring_up_dependencies(
+            m_config, nodes, [&journal](const store::Event& event) { (void)journal.record(event); }, m_now);
+    }
+    std::unordered_map<std::string_view, const power::Task*> task_of;
+    for (const power::Task& task : set.tasks) task_of.emplace(task.target, &task);
     std::vector<const store::Request*> carried;
+    std::vector<power::Task> tasks;
     int failed = 0;
     for (const store::Request& request : batch.requests) {
-        if (const auto it = set.failed.find(request.node); it != set.failed.end()) {
-            refuse(journal, request, it->second);
-            ++failed;
-            if (action == power::Action::on) --m_ons_in_flight;
+        const auto no_driver = set.failed.find(request.node);
+        const auto no_device = blocked.find(request.node);
+        if (no_driver != set.failed.end()) {
+            refuse(journal, request, no_driver->second);
+        } else if (no_device != blocked.end()) {
+            const std::string said = "error: " + power::describe(no_device->second);
+            (void)journal.finish_with(request.id, false, said,
+                                      {0, m_now(), request.node, request.id, "failed",
+                                       fmt::format("power-on by the {} for {}: {}", m_who, request.source, said)});
         } else {
             carried.push_back(&request);
+            tasks.push_back(*task_of.at(request.node));
+            continue;
         }
+        ++failed;
+        if (action == power::Action::on) --m_ons_in_flight;
     }
     // Journaled as each target finishes, so that a daemon killed while a
     // slow BMC holds one node has already recorded the others.
@@ -226,7 +246,7 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
             action == power::Action::on);
     };
     power::Executor executor;
-    executor.run(action, set.tasks, {.fanout = 64, .wait = kConfirmWithin, .on_outcome = journal_outcome});
+    executor.run(action, tasks, {.fanout = 64, .wait = kConfirmWithin, .on_outcome = journal_outcome});
     return failed + failures;
 }
 

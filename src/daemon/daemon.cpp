@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "daemon/carrier.hpp"
+#include "daemon/dependencies.hpp"
 #include "daemon/reconciler.hpp"
 #include "daemon/wake.hpp"
 #include "slurm/slurm_conf.hpp"
@@ -129,6 +130,7 @@ int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
     const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
     Carrier carrier(config, *journal, scontrol, "daemon", /*paced=*/true);
     Reconciler reconciler(config, *journal, scontrol);
+    DeviceKeeper devices(config);
     auto next_look = std::chrono::steady_clock::now();
     // Each batch runs on its own thread with its own journal connection, so a
     // silent BMC holding one batch for its timeouts does not hold up the
@@ -182,6 +184,10 @@ int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
                         log(Priority::notice,
                             fmt::format("{}: {}: {}", step.node, engine::to_string(step.kind), step.why));
                     }
+                }
+                for (const std::string& done : devices.run(
+                         *nodes, wall_clock_ms(), [&](const store::Event& event) { (void)journal->record(event); })) {
+                    log(Priority::notice, done);
                 }
             } else {
                 log(Priority::warning, nodes.error());

@@ -1,0 +1,170 @@
+#include "daemon/dependencies.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "daemon/targets.hpp"
+#include "hostlist/hostlist.hpp"
+#include "power/executor.hpp"
+#include "util/duration.hpp"
+
+namespace slumber::daemon {
+namespace {
+
+// How long a device may take to show the power it was switched to.
+constexpr auto kConfirmWithin = std::chrono::seconds(30);
+// A device that failed to switch off is tried again this much later.
+constexpr store::TimeMs kRetryOffAfter = 60'000;
+
+// One lock per device, for the whole process: two batches that need the same
+// switch must not both switch it and both wait out its settle time.
+std::mutex& device_lock(const std::string& device) {
+    static std::mutex guard;
+    static std::map<std::string, std::unique_ptr<std::mutex>> locks;
+    const std::lock_guard lock(guard);
+    auto& slot = locks[device];
+    if (!slot) slot = std::make_unique<std::mutex>();
+    return *slot;
+}
+
+std::string names(const std::vector<std::string>& nodes) {
+    auto compressed = hostlist::compress(nodes, true);
+    return compressed ? *compressed : fmt::format("{}", fmt::join(nodes, ","));
+}
+
+// Runs one action on one device through the executor (retries, backoff,
+// confirmation); the outcome.
+power::Outcome switch_device(const config::Config& config, const std::string& device, power::Action action) {
+    DriverSet set = build_drivers(config, {device});
+    if (set.tasks.empty()) {
+        return {device, power::fail(power::ErrorKind::config, set.failed[device]), false, 0, {}};
+    }
+    power::Executor executor;
+    return executor.run(action, set.tasks, {.fanout = 1, .wait = kConfirmWithin}).front();
+}
+
+}  // namespace
+
+std::vector<DeviceNeed> devices_needed(std::span<const config::Dependency> dependencies,
+                                       std::span<const std::string> nodes) {
+    std::vector<DeviceNeed> needs;
+    for (const config::Dependency& dependency : dependencies) {
+        std::vector<std::string> dependents;
+        for (const std::string& node : nodes) {
+            if (std::find(dependency.nodes.begin(), dependency.nodes.end(), node) != dependency.nodes.end())
+                dependents.push_back(node);
+        }
+        if (dependents.empty()) continue;
+        auto it = std::find_if(needs.begin(), needs.end(),
+                               [&](const DeviceNeed& need) { return need.device == dependency.device; });
+        if (it == needs.end()) it = needs.insert(needs.end(), {dependency.device, {}});
+        for (std::string& node : dependents) {
+            if (std::find(it->nodes.begin(), it->nodes.end(), node) == it->nodes.end())
+                it->nodes.push_back(std::move(node));
+        }
+    }
+    return needs;
+}
+
+std::vector<std::string> devices_idle(
+    std::span<const config::Dependency> dependencies,
+    const std::function<std::optional<store::TimeMs>(const std::string&)>& asleep_since, store::TimeMs now) {
+    std::map<std::string, bool> idle;  // device -> every group so far idle
+    std::vector<std::string> order;
+    for (const config::Dependency& dependency : dependencies) {
+        if (!idle.contains(dependency.device)) order.push_back(dependency.device);
+        const auto [it, first] = idle.try_emplace(dependency.device, true);
+        const auto off_after = std::chrono::duration_cast<std::chrono::milliseconds>(dependency.off_after).count();
+        for (const std::string& node : dependency.nodes) {
+            const auto since = asleep_since(node);
+            if (!since || now - *since < off_after) it->second = false;
+        }
+    }
+    std::vector<std::string> devices;
+    for (const std::string& device : order) {
+        if (idle[device]) devices.push_back(device);
+    }
+    return devices;
+}
+
+std::map<std::string, power::PowerError> bring_up_dependencies(const config::Config& config,
+                                                               const std::vector<std::string>& nodes,
+                                                               const DeviceLog& log,
+                                                               const std::function<store::TimeMs()>& now) {
+    std::map<std::string, power::PowerError> blocked;
+    for (const DeviceNeed& need : devices_needed(config.dependencies, nodes)) {
+        const std::string who = names(need.nodes);
+        const std::lock_guard lock(device_lock(need.device));
+        const power::Outcome status = switch_device(config, need.device, power::Action::status);
+        if (status.result && *status.result == power::PowerState::on) continue;
+        const power::Outcome on = switch_device(config, need.device, power::Action::on);
+        if (!on.result) {
+            const std::string why = power::describe(on.result.error());
+            log({0, now(), need.device, std::nullopt, "failed",
+                 fmt::format("{} did not come on for {}, which depend on it: {}", need.device, who, why)});
+            for (const std::string& node : need.nodes) {
+                blocked[node] = {on.result.error().kind,
+                                 fmt::format("{}, which it depends on, did not come on: {}", need.device, why),
+                                 {}};
+            }
+            continue;
+        }
+        const config::PowerTarget* device = config.find(need.device);
+        const auto settle = device != nullptr ? device->settle : util::Duration{0};
+        log({0, now(), need.device, std::nullopt, "power-on",
+             fmt::format("switched on for {}, which depend on it, after {} attempt(s), {} ms{}", who, on.attempts,
+                         on.elapsed.count(),
+                         settle.count() > 0 ? fmt::format("; settling for {}", util::format_duration(settle)) : "")});
+        std::this_thread::sleep_for(settle);
+    }
+    return blocked;
+}
+
+std::vector<std::string> DeviceKeeper::run(const std::vector<slurm::NodeState>& nodes, store::TimeMs now,
+                                           const DeviceLog& log) {
+    std::vector<std::string> done;
+    if (m_config.dependencies.empty()) return done;
+    for (const slurm::NodeState& node : nodes) {
+        const bool asleep = node.powered_down() && !node.powering_up() && !node.has("POWERING_DOWN");
+        if (!asleep) {
+            m_asleep_since.erase(node.name);
+        } else {
+            m_asleep_since.try_emplace(node.name, now);
+        }
+    }
+    auto asleep_since = [&](const std::string& node) -> std::optional<store::TimeMs> {
+        const auto it = m_asleep_since.find(node);
+        return it == m_asleep_since.end() ? std::nullopt : std::optional(it->second);
+    };
+    const std::vector<std::string> idle = devices_idle(m_config.dependencies, asleep_since, now);
+    // A device that is needed again may be switched off again later.
+    std::erase_if(m_switched_off,
+                  [&](const std::string& device) { return std::find(idle.begin(), idle.end(), device) == idle.end(); });
+    for (const std::string& device : idle) {
+        if (m_switched_off.contains(device)) continue;
+        if (const auto failed = m_failed_at.find(device);
+            failed != m_failed_at.end() && now - failed->second < kRetryOffAfter) {
+            continue;
+        }
+        const std::lock_guard lock(device_lock(device));
+        const power::Outcome off = switch_device(m_config, device, power::Action::off);
+        if (!off.result) {
+            m_failed_at[device] = now;
+            const std::string why = power::describe(off.result.error());
+            log({0, now, device, std::nullopt, "failed", fmt::format("switching {} off failed: {}", device, why)});
+            done.push_back(fmt::format("{}: switching off failed: {}", device, why));
+            continue;
+        }
+        m_switched_off.insert(device);
+        m_failed_at.erase(device);
+        log({0, now, device, std::nullopt, "power-off", "every node that depends on it asleep for its off_after"});
+        done.push_back(fmt::format("{}: switched off, every node that depends on it asleep", device));
+    }
+    return done;
+}
+
+}  // namespace slumber::daemon

@@ -1,0 +1,68 @@
+// Devices that nodes need before they boot, such as the Infiniband switch on
+// a smart plug ([[dependency]] in the configuration). Before any dependent
+// node is powered on, its devices are switched on, confirmed and given their
+// settle time; a device that does not come on fails the dependent power-ons
+// with the reason, rather than booting nodes into a dead fabric. Once every
+// node that depends on a device (in every group that names it) has slept for
+// its group's off_after, the daemon switches the device off.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "slurm/node_state.hpp"
+#include "store/journal.hpp"
+
+namespace slumber::daemon {
+
+/// One device and the nodes among those asked for that need it.
+struct DeviceNeed {
+    std::string device;
+    std::vector<std::string> nodes;
+};
+
+/// The devices `nodes` depend on, in configuration order, each once.
+std::vector<DeviceNeed> devices_needed(std::span<const config::Dependency> dependencies,
+                                       std::span<const std::string> nodes);
+
+/// The devices every one of whose dependents has been asleep (as
+/// `asleep_since` tells; nullopt: awake) for its group's off_after at `now`.
+std::vector<std::string> devices_idle(
+    std::span<const config::Dependency> dependencies,
+    const std::function<std::optional<store::TimeMs>(const std::string&)>& asleep_since, store::TimeMs now);
+
+/// Writes what happened to a device into the journal.
+using DeviceLog = std::function<void(const store::Event&)>;
+
+/// Switches on, confirms and settles every device that `nodes` depend on.
+/// Returns the nodes that must not be powered on, with why (of the device's
+/// error kind). Safe to call from several threads: one thread at a time
+/// handles a device.
+std::map<std::string, power::PowerError> bring_up_dependencies(const config::Config& config,
+                                                               const std::vector<std::string>& nodes,
+                                                               const DeviceLog& log,
+                                                               const std::function<store::TimeMs()>& now);
+
+/// The daemon's side: watches how long dependents sleep and switches idle
+/// devices off, once each time they become idle.
+class DeviceKeeper {
+  public:
+    explicit DeviceKeeper(const config::Config& config) : m_config(config) {}
+
+    /// One pass over Slurm's view of the nodes; returns what it did, in words.
+    std::vector<std::string> run(const std::vector<slurm::NodeState>& nodes, store::TimeMs now, const DeviceLog& log);
+
+  private:
+    const config::Config& m_config;
+    std::map<std::string, store::TimeMs> m_asleep_since;
+    std::set<std::string> m_switched_off;              ///< idle devices already seen to
+    std::map<std::string, store::TimeMs> m_failed_at;  ///< last failed switch-off, to pace retries
+};
+
+}  // namespace slumber::daemon
