@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -42,6 +43,8 @@ struct VclusterOptions {
     int plug_relays = 1;
     double plug_watts = 0;
     std::string plug_password_file;
+    std::string plug_state_file;
+    std::string switch_off_after = "60s";
 };
 
 int fail(std::string_view message, ExitCode code = ExitCode::partial) {
@@ -62,7 +65,8 @@ std::expected<vc::Spec, std::string> spec_from(const VclusterOptions& options) {
                                         {"--suspend-time", &options.suspend_time, &spec.suspend_time},
                                         {"--suspend-timeout", &options.suspend_timeout, &spec.suspend_timeout},
                                         {"--resume-timeout", &options.resume_timeout, &spec.resume_timeout},
-                                        {"--slurmd-timeout", &options.slurmd_timeout, &spec.slurmd_timeout}}) {
+                                        {"--slurmd-timeout", &options.slurmd_timeout, &spec.slurmd_timeout},
+                                        {"--switch-off-after", &options.switch_off_after, &spec.switch_off_after}}) {
         auto parsed = util::parse_duration(*text);
         if (!parsed) return std::unexpected(fmt::format("{} {}: {}", option, *text, parsed.error()));
         *target = *parsed;
@@ -187,12 +191,27 @@ int run_plug(const VclusterOptions& options) {
             return fail(fmt::format("cannot read {}", options.plug_password_file), ExitCode::usage);
         }
     }
+    bool start_on = false;
+    if (!options.plug_state_file.empty()) {
+        // The relay starts as the file says and the file follows the relay,
+        // so that what the plug feeds can tell whether it has power.
+        std::ifstream in(options.plug_state_file);
+        std::string word;
+        start_on = in >> word && word == "on";
+        settings.on_switch = [file = options.plug_state_file](int relay, bool on) {
+            if (relay != 0) return;
+            // Renamed into place: a reader never sees half a word.
+            std::ofstream(file + ".new") << (on ? "on" : "off") << '\n';
+            std::rename((file + ".new").c_str(), file.c_str());
+        };
+    }
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before the server's threads start
     vc::Plug plug(std::move(settings));
+    if (start_on) plug.set_relay(0, true);
     if (!plug.start()) return fail(fmt::format("cannot listen on {}", options.plug_listen), ExitCode::partial);
     fmt::print("{} plug on http://{}:{}\n", options.plug_api, options.plug_listen.substr(0, colon), plug.port());
     std::fflush(stdout);
@@ -229,6 +248,11 @@ void add_vcluster_command(CLI::App& app, Outcome& outcome) {
     up->add_option("--return-to-service", spec.return_to_service, "Slurm's ReturnToService (0, 1, 2)")
         ->capture_default_str();
     up->add_option("--hooks", spec.hooks, "whose hooks Slurm calls: ipmitool (by hand, as sites do) or slumber")
+        ->capture_default_str();
+    up->add_flag("--fabric-switch", spec.fabric_switch,
+                 "a plug (device ibswitch) feeds the nodes' fabric; nodes depend on it");
+    up->add_option("--switch-off-after", options->switch_off_after,
+                   "the fabric switch goes off once every node has slept this long")
         ->capture_default_str();
     up->add_flag("--daemon", options->daemon, "run slumber's daemon beside slurmctld (with --hooks slumber)");
     up->add_option("--suspend-program", spec.suspend_program, "SuspendProgram (default: ipmitool per node)");
@@ -274,6 +298,8 @@ void add_vcluster_command(CLI::App& app, Outcome& outcome) {
     plug->add_option("--watts", options->plug_watts, "draw per relay that is on; 0: no energy monitor")
         ->capture_default_str();
     plug->add_option("--password-file", options->plug_password_file, "file holding the plug's web password");
+    plug->add_option("--state-file", options->plug_state_file,
+                     "file that holds \"on\" or \"off\": relay 1's state at start, kept up to date");
     plug->callback([options, &outcome] { outcome.exit_code = run_plug(*options); });
 
     // Called by ipmi_sim and by the nodes' own processes; not for people.

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "hostlist/hostlist.hpp"
+#include "util/probe.hpp"
 #include "vcluster/bmc.hpp"
 #include "vcluster/files.hpp"
 #include "vcluster/machine.hpp"
@@ -37,6 +38,7 @@ constexpr std::array kFaults{
 
 fs::path slurmctld_record(const RunDir& dir) { return dir.pid_dir() / "slurmctld"; }
 fs::path daemon_record(const RunDir& dir) { return dir.pid_dir() / "slumberd"; }
+fs::path fabric_switch_record(const RunDir& dir) { return dir.pid_dir() / "fabric-switch"; }
 
 // slumber's daemon for this cluster, once Slurm is up; it logs to log/slumberd.log.
 std::expected<void, std::string> start_daemon(const RunDir& dir) {
@@ -51,6 +53,26 @@ std::expected<void, std::string> start_daemon(const RunDir& dir) {
         !alive(*daemon)) {
         return std::unexpected(
             fmt::format("slumber daemon did not start; see {}", (dir.log_dir() / "slumberd.log").string()));
+    }
+    return {};
+}
+
+// The fabric switch's plug, switched on: the nodes boot with their fabric.
+std::expected<void, std::string> start_fabric_switch(const Spec& spec, const RunDir& dir) {
+    if (auto ok = write_file(dir.fabric_state(), "on\n", kPrivateFile); !ok) return ok;
+    const std::string listen = fmt::format("127.0.0.1:{}", spec.switch_port());
+    auto plug = spawn_detached({.argv = {self_executable(), "vcluster", "plug", "--api", "tasmota", "--listen", listen,
+                                         "--watts", "60", "--state-file", dir.fabric_state().string()},
+                                .log = dir.log_dir() / "fabric-switch.log",
+                                .cgroup = std::nullopt});
+    if (!plug) return std::unexpected(fmt::format("cannot start the fabric switch's plug: {}", plug.error()));
+    if (auto ok = write_record(fabric_switch_record(dir), *plug); !ok) return ok;
+    const auto listening = [&] {
+        return util::probe_tcp("127.0.0.1", spec.switch_port(), milliseconds{200}).reach == util::Reach::open;
+    };
+    if (!wait_until([&] { return listening() || !alive(*plug); }, seconds{10}, milliseconds{50}) || !alive(*plug)) {
+        return std::unexpected(fmt::format("the fabric switch's plug did not start on {}; see {}", listen,
+                                           (dir.log_dir() / "fabric-switch.log").string()));
     }
     return {};
 }
@@ -200,6 +222,9 @@ std::expected<void, std::string> start_everything(const Spec& spec, const RunDir
         !alive(*slurmctld)) {
         return std::unexpected(
             fmt::format("slurmctld did not come up; see {}", (dir.log_dir() / "slurmctld.log").string()));
+    }
+    if (spec.fabric_switch != 0) {
+        if (auto fabric = start_fabric_switch(spec, dir); !fabric) return fabric;
     }
     // The nodes start powered on and boot at once; later boots take the boot delay.
     for (const std::string& node : spec.node_names()) {
@@ -353,6 +378,10 @@ std::expected<bool, std::string> down(const RunDir& dir) {
             terminate(*bmc, seconds{2});
             stopped = true;
         }
+    }
+    if (auto plug = read_record(fabric_switch_record(dir)); plug && alive(*plug)) {
+        terminate(*plug, seconds{2});
+        stopped = true;
     }
     if (auto group = cluster_cgroup(dir)) {
         std::error_code error;

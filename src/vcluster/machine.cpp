@@ -111,6 +111,12 @@ std::expected<fs::path, std::string> cluster_cgroup(const RunDir& dir, bool crea
     return group;
 }
 
+bool fabric_on(const RunDir& dir) {
+    std::ifstream state(dir.fabric_state());
+    std::string word;
+    return state >> word && word == "on";
+}
+
 BootFaults read_boot_faults(const RunDir& dir, std::string_view node) {
     BootFaults faults;
     std::ifstream delay(dir.node_dir(node) / "boot-delay-ms");
@@ -215,6 +221,12 @@ int Machine::run_boot(std::optional<Duration> requested_delay) const {
     std::fflush(stdout);
     std::this_thread::sleep_for(delay);
     if (faults.never_registers) {
+        for (;;) ::pause();
+    }
+    // Booted while the fabric switch was off: no network to the controller.
+    if (m_spec.fabric_switch != 0 && !fabric_on(m_dir)) {
+        fmt::print("{}: booted without fabric (the switch is off): slurmd cannot reach slurmctld\n", m_node);
+        std::fflush(stdout);
         for (;;) ::pause();
     }
     if (auto fresh = enter_fresh_boot_time(); !fresh) {

@@ -28,6 +28,9 @@ struct BootFaults {
 };
 BootFaults read_boot_faults(const RunDir& dir, std::string_view node);
 
+/// Whether the fabric switch's plug says its relay is on.
+bool fabric_on(const RunDir& dir);
+
 class Machine {
   public:
     Machine(RunDir dir, Spec spec, std::string node);

@@ -226,6 +226,28 @@ std::string render_bmc_table(const Spec& spec) {
     return out;
 }
 
+namespace {
+
+// The fabric switch on its plug, and the nodes' dependency on it.
+std::string render_fabric_switch(const Spec& spec) {
+    return fmt::format(
+        "\n"
+        "[[device]]\n"
+        "name = \"ibswitch\"\n"
+        "driver = \"tasmota\"\n"
+        "address = \"http://127.0.0.1:{port}\"\n"
+        "settle = \"1s\"   # the switch's ports come up before any node boots\n"
+        "\n"
+        "[[dependency]]\n"
+        "device = \"ibswitch\"\n"
+        "nodes = \"{names}\"\n"
+        "off_after = \"{off_after}ms\"\n",
+        fmt::arg("port", spec.switch_port()), fmt::arg("names", spec.node_hostlist()),
+        fmt::arg("off_after", spec.switch_off_after.count()));
+}
+
+}  // namespace
+
 std::string render_slumber_conf(const Spec& spec, const RunDir& dir) {
     std::string bmc;
     if (spec.nodes <= 254) {
@@ -238,25 +260,26 @@ std::string render_slumber_conf(const Spec& spec, const RunDir& dir) {
     }
     std::string port = spec.bmc_port == 623 ? "" : fmt::format("port = {}\n", spec.bmc_port);
     return fmt::format(
-        "# The virtual cluster's inventory for slumber, written by `slumber vcluster up`.\n"
-        "[slurm]\n"
-        "conf = \"{conf}\"\n"
-        "\n"
-        "[daemon]\n"
-        "state_dir = \"{state}\"\n"
-        "late_boot_grace = \"30s\"   # virtual nodes boot in seconds; the margin is for loaded test machines\n"
-        "\n"
-        "[[node]]\n"
-        "names = \"{names}\"\n"
-        "driver = \"ipmi\"\n"
-        "bmc = {bmc}\n"
-        "credentials = \"{credentials}\"\n"
-        "{port}"
-        "cipher_suite = 3\n"
-        "workarounds = [\"opensesspriv\"]   # ipmi_sim needs it for IPMI 2.0 sessions\n",
-        fmt::arg("conf", dir.slurm_conf().string()), fmt::arg("state", dir.slumber_state_dir().string()),
-        fmt::arg("names", spec.node_hostlist()), fmt::arg("bmc", bmc),
-        fmt::arg("credentials", dir.credentials_file().string()), fmt::arg("port", port));
+               "# The virtual cluster's inventory for slumber, written by `slumber vcluster up`.\n"
+               "[slurm]\n"
+               "conf = \"{conf}\"\n"
+               "\n"
+               "[daemon]\n"
+               "state_dir = \"{state}\"\n"
+               "late_boot_grace = \"30s\"   # virtual nodes boot in seconds; the margin is for loaded test machines\n"
+               "\n"
+               "[[node]]\n"
+               "names = \"{names}\"\n"
+               "driver = \"ipmi\"\n"
+               "bmc = {bmc}\n"
+               "credentials = \"{credentials}\"\n"
+               "{port}"
+               "cipher_suite = 3\n"
+               "workarounds = [\"opensesspriv\"]   # ipmi_sim needs it for IPMI 2.0 sessions\n",
+               fmt::arg("conf", dir.slurm_conf().string()), fmt::arg("state", dir.slumber_state_dir().string()),
+               fmt::arg("names", spec.node_hostlist()), fmt::arg("bmc", bmc),
+               fmt::arg("credentials", dir.credentials_file().string()), fmt::arg("port", port)) +
+           (spec.fabric_switch != 0 ? render_fabric_switch(spec) : std::string());
 }
 
 std::string render_hook(const Spec& spec, const RunDir& dir, Hook hook) {

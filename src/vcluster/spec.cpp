@@ -27,6 +27,8 @@ void fields(Spec& spec, Visit&& visit) {
     visit("return_to_service", spec.return_to_service);
     visit("hooks", spec.hooks);
     visit("daemon", spec.daemon);
+    visit("fabric_switch", spec.fabric_switch);
+    visit("switch_off_after_ms", spec.switch_off_after);
     visit("suspend_program", spec.suspend_program);
     visit("resume_program", spec.resume_program);
     visit("resume_fail_program", spec.resume_fail_program);

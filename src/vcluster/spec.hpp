@@ -31,8 +31,14 @@ struct Spec {
     /// "slumber" (slumber suspend/resume/resume-fail with this cluster's
     /// slumber.toml). A program given below overrides either.
     std::string hooks = "ipmitool";
-    int daemon = 0;               // 1: run `slumber daemon` beside slurmctld
-    std::string suspend_program;  // empty: the hooks above
+    int daemon = 0;  // 1: run `slumber daemon` beside slurmctld
+    /// 1: a Tasmota plug, device "ibswitch", feeds the nodes' fabric; a node
+    /// whose boot ends while it is off comes up without a network and its
+    /// slurmd never registers. slumber's configuration makes the nodes
+    /// depend on it ([[dependency]]).
+    int fabric_switch = 0;
+    Duration switch_off_after{60000};  // the dependency's off_after
+    std::string suspend_program;       // empty: the hooks above
     std::string resume_program;
     std::string resume_fail_program;
 
@@ -41,6 +47,7 @@ struct Spec {
     [[nodiscard]] std::string node_hostlist() const;         // vnode[001-004]
     [[nodiscard]] std::string bmc_address(int index) const;  // 127.1.0.1
     [[nodiscard]] int slurmd_port(int index) const { return slurmctld_port + 1 + index; }
+    [[nodiscard]] int switch_port() const { return slurmctld_port - 1; }  // the fabric switch's plug
     /// The index of a node name, or -1.
     [[nodiscard]] int index_of(std::string_view node) const;
 };
@@ -70,6 +77,8 @@ struct RunDir {
     /// slumber's journal and daemon socket ([daemon] state_dir of slumber.toml).
     [[nodiscard]] std::filesystem::path slumber_state_dir() const { return root / "slumber-state"; }
     [[nodiscard]] std::filesystem::path pid_dir() const { return root / "pids"; }
+    /// "on" or "off": the fabric switch's relay, written by its plug.
+    [[nodiscard]] std::filesystem::path fabric_state() const { return root / "fabric-switch"; }
     [[nodiscard]] std::filesystem::path node_dir(std::string_view node) const { return root / "nodes" / node; }
     [[nodiscard]] std::filesystem::path bmc_dir(std::string_view node) const { return root / "bmcs.d" / node; }
     /// What the BMC's sensors read (polled by ipmi_sim): "watts", "inlet".
