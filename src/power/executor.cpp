@@ -15,7 +15,7 @@ class SteadyClock final : public Clock {
     void sleep_for(std::chrono::milliseconds duration) override { std::this_thread::sleep_for(duration); }
 };
 
-Result<PowerState> perform(Driver& driver, Action action) {
+Result<PowerState> call(Driver& driver, Action action) {
     auto done = [](Result<void> result, PowerState state) -> Result<PowerState> {
         if (!result) return std::unexpected(result.error());
         return state;
@@ -33,6 +33,16 @@ Result<PowerState> perform(Driver& driver, Action action) {
             return driver.status();
     }
     return fail(ErrorKind::internal, "unknown action");
+}
+
+// A driver that throws (a parser surprised by a device's answer) fails its
+// own target, not the daemon that called it.
+Result<PowerState> perform(Driver& driver, Action action) {
+    try {
+        return call(driver, action);
+    } catch (const std::exception& error) {
+        return fail(ErrorKind::internal, fmt::format("the driver failed: {}", error.what()));
+    }
 }
 
 }  // namespace
@@ -85,7 +95,7 @@ Outcome Executor::run_one(Action action, const Task& task, const ExecutorOptions
         const PowerState wanted = *outcome.result;
         const auto deadline = m_clock.now() + options.wait;
         for (;;) {
-            const auto state = task.driver->status();
+            const auto state = perform(*task.driver, Action::status);
             if (state && *state == wanted) {
                 outcome.confirmed = true;
                 break;

@@ -10,6 +10,12 @@ std::string excerpt(std::string_view body) {
     return body.size() > 80 ? out + "…" : out;
 }
 
+std::string text(const nlohmann::json& object, std::string_view key) {
+    if (!object.is_object()) return {};
+    const auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 Result<JsonReply> get_json(const Request& request, std::string_view device) {
     auto response = perform(request, device);
     if (!response) return std::unexpected(response.error());

@@ -23,4 +23,8 @@ Result<JsonReply> get_json(const Request& request, std::string_view device);
 /// The device's own words, shortened and printable, for error messages.
 std::string excerpt(std::string_view body);
 
+/// `object[key]` if `object` is an object and that member a string, else
+/// empty: unlike json::value(), never throws on a device's odd answer.
+std::string text(const nlohmann::json& object, std::string_view key);
+
 }  // namespace slumber::power::http

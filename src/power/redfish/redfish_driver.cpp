@@ -7,7 +7,9 @@
 #include <optional>
 #include <thread>
 
+#include "power/http/json_reply.hpp"
 #include "power/redfish/client.hpp"
+#include "power/redfish/resources.hpp"
 
 namespace slumber::power::redfish {
 namespace {
@@ -25,32 +27,6 @@ struct Layout {
 
 // The standard ResetTypes, for a service that does not say which it takes.
 const std::vector<std::string> kAssumedResetTypes{"On", "ForceOff", "GracefulShutdown", "ForceRestart"};
-
-// "@odata.id" of a link object, or of the first link in an array of them.
-std::string link(const json& object, std::string_view key) {
-    const auto it = object.find(key);
-    if (it == object.end()) return {};
-    const json& target = it->is_array() ? (it->empty() ? json() : (*it)[0]) : *it;
-    if (!target.is_object()) return {};
-    const auto id = target.find("@odata.id");
-    return id != target.end() && id->is_string() ? id->get<std::string>() : std::string();
-}
-
-std::optional<double> number_at(const json& object, const json::json_pointer& pointer) {
-    if (!object.contains(pointer)) return std::nullopt;
-    const json& value = object.at(pointer);
-    if (!value.is_number()) return std::nullopt;
-    return value.get<double>();
-}
-
-std::vector<std::string> strings(const json& list) {
-    std::vector<std::string> out;
-    if (!list.is_array()) return out;
-    for (const json& item : list) {
-        if (item.is_string()) out.push_back(item.get<std::string>());
-    }
-    return out;
-}
 
 class RedfishDriver final : public Driver {
   public:
@@ -79,18 +55,15 @@ class RedfishDriver final : public Driver {
     Result<PowerState> status() override {
         auto system = this->system();
         if (!system) return std::unexpected(system.error());
-        const std::string state = system->value("PowerState", "");
-        // PoweringOn counts as on: the power is there, the OS on its way.
-        if (state == "On" || state == "PoweringOn" || state == "Paused") return PowerState::on;
-        if (state == "Off" || state == "PoweringOff") return PowerState::off;
-        return fail(ErrorKind::protocol,
-                    fmt::format("{}: PowerState is \"{}\"", m_client.device(), state.empty() ? "missing" : state));
+        if (auto state = power_state(*system)) return *state;
+        return fail(ErrorKind::protocol, m_client.device() + ": the system gives no PowerState",
+                    http::excerpt(system->value("PowerState", json()).dump()));
     }
 
     Result<std::string> guid() override {
         auto system = this->system();
         if (!system) return std::unexpected(system.error());
-        std::string uuid = system->value("UUID", "");
+        std::string uuid = http::text(*system, "UUID");
         if (uuid.empty()) return fail(ErrorKind::unsupported, m_client.device() + ": the system has no UUID");
         std::transform(uuid.begin(), uuid.end(), uuid.begin(), [](unsigned char c) { return std::tolower(c); });
         return uuid;
@@ -117,25 +90,14 @@ class RedfishDriver final : public Driver {
         if (const std::string metrics = link(*chassis, "EnvironmentMetrics"); !metrics.empty()) {
             auto resource = m_client.get(metrics);
             if (!resource) return std::unexpected(resource.error());
-            if (auto watts = number_at(*resource, "/PowerWatts/Reading"_json_pointer))
-                found.push_back({"Power", *watts, "W"});
-            if (auto celsius = number_at(*resource, "/TemperatureCelsius/Reading"_json_pointer))
-                found.push_back({"Temperature", *celsius, "C"});
-            return found;
-        }
-        if (const std::string power = link(*chassis, "Power"); !power.empty()) {
-            auto resource = m_client.get(power);
-            if (!resource) return std::unexpected(resource.error());
-            if (auto watts = number_at(*resource, "/PowerControl/0/PowerConsumedWatts"_json_pointer))
-                found.push_back({"Power", *watts, "W"});
-        }
-        if (const std::string thermal = link(*chassis, "Thermal"); !thermal.empty()) {
-            auto resource = m_client.get(thermal);
-            if (!resource) return std::unexpected(resource.error());
-            for (const json& sensor : resource->value("Temperatures", json::array())) {
-                if (!sensor.is_object() || !sensor.contains("ReadingCelsius") || !sensor["ReadingCelsius"].is_number())
-                    continue;
-                found.push_back({sensor.value("Name", "Temperature"), sensor["ReadingCelsius"].get<double>(), "C"});
+            found = environment_readings(*resource);
+        } else {
+            for (const auto& [key, read] : {std::pair{"Power", &power_readings}, {"Thermal", &thermal_readings}}) {
+                const std::string path = link(*chassis, key);
+                if (path.empty()) continue;
+                auto resource = m_client.get(path);
+                if (!resource) return std::unexpected(resource.error());
+                for (SensorReading& reading : read(*resource)) found.push_back(std::move(reading));
             }
         }
         if (found.empty()) return fail(ErrorKind::unsupported, m_client.device() + ": the chassis reports no readings");
@@ -147,14 +109,14 @@ class RedfishDriver final : public Driver {
         if (!layout) return std::unexpected(layout.error());
         auto system = this->system();
         if (!system) return std::unexpected(system.error());
-        Identity identity{system->value("Manufacturer", ""), system->value("Model", ""), ""};
+        Identity identity{http::text(*system, "Manufacturer"), http::text(*system, "Model"), ""};
         if (!(*layout)->manager.empty()) {
             auto manager = m_client.get((*layout)->manager);
             if (!manager) return std::unexpected(manager.error());
-            if (const std::string maker = manager->value("Manufacturer", ""); !maker.empty())
-                identity.manufacturer = maker;
-            if (const std::string model = manager->value("Model", ""); !model.empty()) identity.model = model;
-            identity.firmware = manager->value("FirmwareVersion", "");
+            if (std::string maker = http::text(*manager, "Manufacturer"); !maker.empty())
+                identity.manufacturer = std::move(maker);
+            if (std::string model = http::text(*manager, "Model"); !model.empty()) identity.model = std::move(model);
+            identity.firmware = http::text(*manager, "FirmwareVersion");
         }
         return identity;
     }
@@ -171,11 +133,7 @@ class RedfishDriver final : public Driver {
         if (systems_path.empty()) return fail(ErrorKind::protocol, device + ": the service root links no Systems");
         auto systems = m_client.get(systems_path);
         if (!systems) return std::unexpected(systems.error());
-        std::vector<std::string> members;
-        for (const json& member : systems->value("Members", json::array())) {
-            if (member.is_object() && member.contains("@odata.id") && member["@odata.id"].is_string())
-                members.push_back(member["@odata.id"].get<std::string>());
-        }
+        const std::vector<std::string> members = redfish::members(*systems);
         Layout layout;
         if (!m_system_id.empty()) {
             for (const std::string& member : members) {
@@ -195,24 +153,20 @@ class RedfishDriver final : public Driver {
         }
         auto system = m_client.get(layout.system);
         if (!system) return std::unexpected(system.error());
-        const json reset = system->value("/Actions/#ComputerSystem.Reset"_json_pointer, json::object());
-        layout.reset_target = reset.is_object() ? reset.value("target", "") : "";
-        if (layout.reset_target.empty()) {
+        ResetAction reset = reset_action(*system);
+        if (reset.target.empty()) {
             return fail(ErrorKind::unsupported,
                         fmt::format("{}: {} has no ComputerSystem.Reset", device, layout.system));
         }
-        layout.reset_types = strings(reset.value("ResetType@Redfish.AllowableValues", json()));
-        if (const std::string info = reset.value("@Redfish.ActionInfo", "");
-            layout.reset_types.empty() && !info.empty()) {
-            auto action_info = m_client.get(info);
+        layout.reset_target = std::move(reset.target);
+        layout.reset_types = std::move(reset.types);
+        if (layout.reset_types.empty() && !reset.action_info.empty()) {
+            auto action_info = m_client.get(reset.action_info);
             if (!action_info) return std::unexpected(action_info.error());
-            for (const json& parameter : action_info->value("Parameters", json::array())) {
-                if (parameter.is_object() && parameter.value("Name", "") == "ResetType")
-                    layout.reset_types = strings(parameter.value("AllowableValues", json()));
-            }
+            layout.reset_types = reset_types_in(*action_info);
         }
         if (layout.reset_types.empty()) layout.reset_types = kAssumedResetTypes;
-        const json links = system->value("Links", json::object());
+        const json links = system->contains("Links") ? system->at("Links") : json();
         layout.chassis = link(links, "Chassis");
         layout.manager = link(links, "ManagedBy");
         m_layout = std::move(layout);

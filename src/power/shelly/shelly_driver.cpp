@@ -73,11 +73,11 @@ class ShellyDriver final : public RelayDriver {
         if (m_settings.generation == 1) {
             auto info = get("/shelly");
             if (!info) return std::unexpected(info.error());
-            return Identity{"Shelly", info->value("type", ""), info->value("fw", "")};
+            return Identity{"Shelly", http::text(*info, "type"), http::text(*info, "fw")};
         }
         auto info = get("/rpc/Shelly.GetDeviceInfo");
         if (!info) return std::unexpected(info.error());
-        return Identity{"Shelly", info->value("model", ""), info->value("ver", "")};
+        return Identity{"Shelly", http::text(*info, "model"), http::text(*info, "ver")};
     }
 
   private:

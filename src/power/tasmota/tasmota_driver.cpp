@@ -49,7 +49,7 @@ class TasmotaDriver final : public RelayDriver {
         if (!firmware.is_object() || !firmware.contains("Version")) {
             return fail(ErrorKind::protocol, m_settings.device + ": Status 2 has no StatusFWR.Version");
         }
-        return Identity{"Tasmota", firmware.value("Hardware", ""), firmware.value("Version", "")};
+        return Identity{"Tasmota", http::text(firmware, "Hardware"), http::text(firmware, "Version")};
     }
 
   private:
@@ -87,7 +87,7 @@ class TasmotaDriver final : public RelayDriver {
             }
             return fail(ErrorKind::protocol, m_settings.device + ": the plug warns", said);
         }
-        if (answer.value("Command", "") == "Unknown") {
+        if (http::text(answer, "Command") == "Unknown") {
             return fail(ErrorKind::unsupported,
                         fmt::format("{}: the plug does not know \"{}\"", m_settings.device, text));
         }
