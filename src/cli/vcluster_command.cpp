@@ -1,4 +1,4 @@
-// `slumber vcluster up|down|status|fault|env|plug`: a whole Slurm cluster with IPMI
+// `slumber vcluster up|down|status|fault|env|plug|redfish`: a whole Slurm cluster with IPMI
 // BMCs on this machine, for trying slumber and for its tests. Also the hidden
 // helpers that the BMCs (`chassis`) and the nodes (`machine`) call back into.
 #include <fmt/format.h>
@@ -17,6 +17,7 @@
 #include "util/duration.hpp"
 #include "vcluster/cluster.hpp"
 #include "vcluster/plug.hpp"
+#include "vcluster/redfish.hpp"
 
 namespace slumber::cli {
 namespace {
@@ -44,6 +45,9 @@ struct VclusterOptions {
     double plug_watts = 0;
     std::string plug_password_file;
     std::string plug_state_file;
+    std::string redfish_certificate;
+    std::string redfish_user = "root";
+    std::string redfish_system = "1";
     std::string switch_off_after = "60s";
 };
 
@@ -167,29 +171,53 @@ std::string fault_help() {
     return text;
 }
 
+// "ADDRESS:PORT" as an address and a port (0: any), or nullopt.
+std::optional<std::pair<std::string, int>> parse_listen(const std::string& listen) {
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos) return std::nullopt;
+    const std::string_view digits = std::string_view(listen).substr(colon + 1);
+    int port = -1;
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (error != std::errc() || end != digits.data() + digits.size() || port < 0 || port > 65535) return std::nullopt;
+    return std::pair{listen.substr(0, colon), port};
+}
+
+// The first line of a password file.
+std::expected<std::string, int> read_password_file(const std::string& file) {
+    std::string password;
+    std::ifstream in(file);
+    if (!in || !std::getline(in, password))
+        return std::unexpected(fail(fmt::format("cannot read {}", file), ExitCode::usage));
+    return password;
+}
+
+// Blocks SIGINT and SIGTERM (before any server thread starts, so that they
+// inherit the mask) and returns the set to wait for.
+sigset_t block_stop_signals() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    return signals;
+}
+
 // An emulated smart plug in the foreground, until SIGINT or SIGTERM.
 int run_plug(const VclusterOptions& options) {
-    const auto colon = options.plug_listen.rfind(':');
-    int port = -1;
-    if (colon != std::string::npos) {
-        const std::string_view digits = std::string_view(options.plug_listen).substr(colon + 1);
-        const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-        if (error != std::errc() || end != digits.data() + digits.size() || port < 0 || port > 65535) port = -1;
-    }
-    if (port < 0) return fail(fmt::format("--listen {}: not ADDRESS:PORT", options.plug_listen), ExitCode::usage);
+    const auto listen = parse_listen(options.plug_listen);
+    if (!listen) return fail(fmt::format("--listen {}: not ADDRESS:PORT", options.plug_listen), ExitCode::usage);
     vc::PlugSettings settings;
     settings.api = options.plug_api == "shelly1"   ? vc::PlugApi::shelly_gen1
                    : options.plug_api == "shelly2" ? vc::PlugApi::shelly_gen2
                                                    : vc::PlugApi::tasmota;
-    settings.address = options.plug_listen.substr(0, colon);
-    settings.port = port;
+    settings.address = listen->first;
+    settings.port = listen->second;
     settings.relays = options.plug_relays;
     settings.watts = options.plug_watts;
     if (!options.plug_password_file.empty()) {
-        std::ifstream in(options.plug_password_file);
-        if (!in || !std::getline(in, settings.password)) {
-            return fail(fmt::format("cannot read {}", options.plug_password_file), ExitCode::usage);
-        }
+        auto password = read_password_file(options.plug_password_file);
+        if (!password) return password.error();
+        settings.password = std::move(*password);
     }
     bool start_on = false;
     if (!options.plug_state_file.empty()) {
@@ -205,19 +233,42 @@ int run_plug(const VclusterOptions& options) {
             std::rename((file + ".new").c_str(), file.c_str());
         };
     }
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before the server's threads start
+    sigset_t signals = block_stop_signals();
     vc::Plug plug(std::move(settings));
     if (start_on) plug.set_relay(0, true);
     if (!plug.start()) return fail(fmt::format("cannot listen on {}", options.plug_listen), ExitCode::partial);
-    fmt::print("{} plug on http://{}:{}\n", options.plug_api, options.plug_listen.substr(0, colon), plug.port());
+    fmt::print("{} plug on http://{}:{}\n", options.plug_api, listen->first, plug.port());
     std::fflush(stdout);
     int signal = 0;
     sigwait(&signals, &signal);
     plug.stop();
+    return to_int(ExitCode::ok);
+}
+
+// An emulated Redfish BMC in the foreground, until SIGINT or SIGTERM.
+int run_redfish(const VclusterOptions& options) {
+    const auto listen = parse_listen(options.plug_listen);
+    if (!listen) return fail(fmt::format("--listen {}: not ADDRESS:PORT", options.plug_listen), ExitCode::usage);
+    vc::RedfishSettings settings;
+    settings.address = listen->first;
+    settings.port = listen->second;
+    settings.certificate = options.redfish_certificate;
+    settings.key = options.redfish_certificate + ".key";
+    settings.username = options.redfish_user;
+    settings.system_id = options.redfish_system;
+    if (!options.plug_password_file.empty()) {
+        auto password = read_password_file(options.plug_password_file);
+        if (!password) return password.error();
+        settings.password = std::move(*password);
+    }
+    sigset_t signals = block_stop_signals();
+    vc::RedfishBmc bmc(std::move(settings));
+    if (auto why = bmc.start(); !why.empty()) return fail(why, ExitCode::partial);
+    fmt::print("Redfish BMC on {}:{} (certificate {})\n", listen->first, bmc.port(), options.redfish_certificate);
+    std::fflush(stdout);
+    int signal = 0;
+    sigwait(&signals, &signal);
+    bmc.stop();
     return to_int(ExitCode::ok);
 }
 
@@ -301,6 +352,19 @@ void add_vcluster_command(CLI::App& app, Outcome& outcome) {
     plug->add_option("--state-file", options->plug_state_file,
                      "file that holds \"on\" or \"off\": relay 1's state at start, kept up to date");
     plug->callback([options, &outcome] { outcome.exit_code = run_plug(*options); });
+
+    auto* redfish = command->add_subcommand("redfish", "Run an emulated Redfish BMC (HTTPS) until interrupted");
+    redfish->add_option("--listen", options->plug_listen, "ADDRESS:PORT; port 0 picks one")->capture_default_str();
+    redfish
+        ->add_option("--certificate", options->redfish_certificate,
+                     "its certificate (PEM), made with its key (FILE.key) when missing; trust it with ca_file")
+        ->required();
+    redfish->add_option("--user", options->redfish_user, "the account's name")->capture_default_str();
+    redfish->add_option("--password-file", options->plug_password_file, "file holding the account's password");
+    redfish
+        ->add_option("--system-id", options->redfish_system, "the ComputerSystem's Id (1, Self, System.Embedded.1 …)")
+        ->capture_default_str();
+    redfish->callback([options, &outcome] { outcome.exit_code = run_redfish(*options); });
 
     // Called by ipmi_sim and by the nodes' own processes; not for people.
     for (const char* name : {"chassis", "machine"}) {

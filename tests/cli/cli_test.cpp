@@ -176,6 +176,54 @@ TEST(Cli, HookLinksJournalTheRequestAndCarryItOut) {
     std::filesystem::remove_all(dir);
 }
 
+// A `slumber vcluster` emulator in the background, and the first line it
+// printed (where it listens); stopped with SIGTERM, which it must survive
+// cleanly.
+class Emulator {
+  public:
+    explicit Emulator(std::vector<std::string> args) {
+        int out[2];
+        if (::pipe(out) != 0) return;
+        m_pid = ::fork();
+        if (m_pid == 0) {
+            ::dup2(out[1], STDOUT_FILENO);
+            ::close(out[0]);
+            std::vector<char*> argv{const_cast<char*>(SLUMBER_BINARY), const_cast<char*>("vcluster")};
+            for (std::string& arg : args) argv.push_back(arg.data());
+            argv.push_back(nullptr);
+            ::execv(SLUMBER_BINARY, argv.data());
+            ::_exit(127);
+        }
+        ::close(out[1]);
+        m_out = ::fdopen(out[0], "r");
+        std::array<char, 512> line{};
+        if (std::fgets(line.data(), line.size(), m_out) != nullptr) m_said = line.data();
+    }
+    ~Emulator() {
+        if (m_out != nullptr) std::fclose(m_out);
+    }
+    Emulator(const Emulator&) = delete;
+    Emulator& operator=(const Emulator&) = delete;
+
+    /// The text of the first line from `marker` on, without the line end.
+    [[nodiscard]] std::string said_from(std::string_view marker) const {
+        const auto at = m_said.find(marker);
+        return at == std::string::npos ? std::string() : m_said.substr(at, m_said.find_first_of("\r\n ", at) - at);
+    }
+    /// Stops it; whether it exited with 0.
+    bool stop() {
+        ::kill(m_pid, SIGTERM);
+        int status = 0;
+        ::waitpid(m_pid, &status, 0);
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }
+
+  private:
+    pid_t m_pid = -1;
+    FILE* m_out = nullptr;
+    std::string m_said;
+};
+
 // `slumber power` on a device behind an emulated Tasmota plug, through the
 // configuration, as an admin would switch an Infiniband switch.
 TEST(Cli, PowerSwitchesADeviceOnATasmotaPlug) {
@@ -185,27 +233,14 @@ TEST(Cli, PowerSwitchesADeviceOnATasmotaPlug) {
     std::ofstream(dir / "plug.password") << "s3cret&more\n";
     std::ofstream(dir / "plug.secret") << "password = \"s3cret&more\"\n";
     ::chmod((dir / "plug.secret").c_str(), 0600);
-    // The plug in the background; its first line says where it listens.
-    int out[2];
-    ASSERT_EQ(::pipe(out), 0);
-    const pid_t plug = ::fork();
-    if (plug == 0) {
-        ::dup2(out[1], STDOUT_FILENO);
-        ::close(out[0]);
-        const std::string password_file = (dir / "plug.password").string();
-        ::execl(SLUMBER_BINARY, SLUMBER_BINARY, "vcluster", "plug", "--listen", "127.0.0.1:0", "--watts", "120",
-                "--password-file", password_file.c_str(), nullptr);
-        ::_exit(127);
-    }
-    ::close(out[1]);
-    FILE* said = ::fdopen(out[0], "r");
-    std::array<char, 256> line{};
-    ASSERT_NE(std::fgets(line.data(), line.size(), said), nullptr);
-    const std::string url = std::string(line.data()).substr(std::string(line.data()).find("http://"));
+    Emulator plug(
+        {"plug", "--listen", "127.0.0.1:0", "--watts", "120", "--password-file", (dir / "plug.password").string()});
+    const std::string url = plug.said_from("http://");
+    ASSERT_FALSE(url.empty());
     std::ofstream(dir / "slumber.toml") << fmt::format(
         "[[device]]\nname = \"ibswitch\"\ndriver = \"tasmota\"\naddress = \"{}\"\ncredentials = \"{}\"\n"
         "timeout = \"1s\"\n",
-        url.substr(0, url.find_first_of("\r\n")), (dir / "plug.secret").string());
+        url, (dir / "plug.secret").string());
     const std::string config = (dir / "slumber.toml").string();
 
     EXPECT_EQ(slumber(fmt::format("power status ibswitch -c '{}'", config)).out, "ibswitch: off\n");
@@ -216,10 +251,45 @@ TEST(Cli, PowerSwitchesADeviceOnATasmotaPlug) {
     EXPECT_NE(info.out.find("120"), std::string::npos) << info.out;
     EXPECT_EQ(info.out.find("s3cret"), std::string::npos) << "never the password";
 
-    ::kill(plug, SIGTERM);
-    int status = 0;
-    ::waitpid(plug, &status, 0);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the plug stops cleanly";
-    std::fclose(said);
+    EXPECT_TRUE(plug.stop()) << "the plug stops cleanly";
+    std::filesystem::remove_all(dir);
+}
+
+// `slumber power on` a node behind an emulated Redfish BMC (HTTPS, its
+// self-signed certificate trusted through ca_file) that depends on a switch
+// on a plug: the switch goes on first.
+TEST(Cli, PowerOnANodeOnRedfishSwitchesItsDependencyFirst) {
+    const auto dir = std::filesystem::temp_directory_path() / fmt::format("slumber-cli-redfish-{}", ::getpid());
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "bmc.password") << "calvin\n";
+    std::ofstream(dir / "bmc.secret") << "username = \"root\"\npassword = \"calvin\"\n";
+    ::chmod((dir / "bmc.secret").c_str(), 0600);
+    const std::string certificate = (dir / "bmc.pem").string();
+    Emulator bmc({"redfish", "--listen", "127.0.0.1:0", "--certificate", certificate, "--system-id", "Self",
+                  "--password-file", (dir / "bmc.password").string()});
+    const std::string address = bmc.said_from("127.0.0.1:");
+    ASSERT_FALSE(address.empty());
+    Emulator plug({"plug", "--listen", "127.0.0.1:0"});
+    const std::string url = plug.said_from("http://");
+    std::ofstream(dir / "slumber.toml") << fmt::format(
+        "[[node]]\nnames = \"node001\"\ndriver = \"redfish\"\nbmc = \"{}\"\ncredentials = \"{}\"\n"
+        "ca_file = \"{}\"\ntimeout = \"2s\"\n"
+        "[[device]]\nname = \"ibswitch\"\ndriver = \"tasmota\"\naddress = \"{}\"\n"
+        "[[dependency]]\ndevice = \"ibswitch\"\nnodes = \"node001\"\n",
+        address, (dir / "bmc.secret").string(), certificate, url);
+    const std::string config = (dir / "slumber.toml").string();
+
+    EXPECT_EQ(slumber(fmt::format("power status node001,ibswitch -c '{}'", config)).out, "ibswitch,node001: off\n");
+    const CommandResult on = slumber(fmt::format("power on node001 -c '{}'", config));
+    EXPECT_EQ(on.exit_code, 0) << on.out;
+    EXPECT_NE(on.out.find("ibswitch: switched on for node001"), std::string::npos) << on.out;
+    EXPECT_EQ(slumber(fmt::format("power status node001,ibswitch -c '{}'", config)).out, "ibswitch,node001: on\n");
+    const CommandResult info = slumber(fmt::format("power info node001 -c '{}'", config));
+    EXPECT_NE(info.out.find("180"), std::string::npos) << info.out;
+    EXPECT_EQ(info.out.find("calvin"), std::string::npos) << "never the password";
+
+    EXPECT_TRUE(bmc.stop());
+    EXPECT_TRUE(plug.stop());
     std::filesystem::remove_all(dir);
 }
