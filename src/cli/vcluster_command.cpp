@@ -18,6 +18,7 @@
 #include "vcluster/cluster.hpp"
 #include "vcluster/plug.hpp"
 #include "vcluster/redfish.hpp"
+#include "vcluster/redfish_node.hpp"
 
 namespace slumber::cli {
 namespace {
@@ -300,6 +301,10 @@ void add_vcluster_command(CLI::App& app, Outcome& outcome) {
         ->capture_default_str();
     up->add_option("--hooks", spec.hooks, "whose hooks Slurm calls: ipmitool (by hand, as sites do) or slumber")
         ->capture_default_str();
+    up->add_option("--redfish-nodes", spec.redfish_nodes,
+                   "the last this many nodes get a Redfish BMC (HTTPS) instead of IPMI; needs --hooks slumber")
+        ->capture_default_str();
+    up->add_option("--redfish-port", spec.redfish_port, "TCP port of the Redfish BMCs")->capture_default_str();
     up->add_flag("--fabric-switch", spec.fabric_switch,
                  "a plug (device ibswitch) feeds the nodes' fabric; nodes depend on it");
     up->add_option("--switch-off-after", options->switch_off_after,
@@ -366,7 +371,13 @@ void add_vcluster_command(CLI::App& app, Outcome& outcome) {
         ->capture_default_str();
     redfish->callback([options, &outcome] { outcome.exit_code = run_redfish(*options); });
 
-    // Called by ipmi_sim and by the nodes' own processes; not for people.
+    // Called by ipmi_sim, by the nodes' own processes and by up; not for people.
+    auto* redfish_bmc = command->add_subcommand("redfish-bmc", "")->group("");
+    redfish_bmc->add_option("dir", options->dir)->required();
+    redfish_bmc->add_option("node", options->helper_node)->required();
+    redfish_bmc->callback([options, &outcome] {
+        outcome.exit_code = vc::run_redfish_bmc(vc::RunDir{options->dir}, options->helper_node);
+    });
     for (const char* name : {"chassis", "machine"}) {
         auto* helper = command->add_subcommand(name, "")->group("");
         helper->add_option("dir", options->dir)->required();

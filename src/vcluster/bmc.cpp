@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "util/probe.hpp"
 #include "vcluster/files.hpp"
 #include "vcluster/machine.hpp"
 #include "vcluster/render.hpp"
@@ -28,6 +29,33 @@ std::string proc_net_address(std::string_view address, int port) {
     return fmt::format("{:02X}{:02X}{:02X}{:02X}:{:04X}", octets[3], octets[2], octets[1], octets[0], port);
 }
 
+std::unexpected<std::string> not_listening(const Spec& spec, const RunDir& dir, int index) {
+    const std::string node = spec.node_name(index);
+    return std::unexpected(fmt::format("the BMC of {} did not start listening on {}:{}; see {}", node,
+                                       spec.bmc_address(index),
+                                       spec.redfish_bmc(index) ? spec.redfish_port : spec.bmc_port,
+                                       (dir.log_dir() / fmt::format("bmc.{}.log", node)).string()));
+}
+
+// The node's Redfish BMC: `slumber vcluster redfish-bmc`, its password in a
+// file of its own (never on its command line).
+std::expected<Process, std::string> start_redfish_bmc(const Spec& spec, const RunDir& dir, int index,
+                                                      std::string_view password) {
+    const std::string node = spec.node_name(index);
+    if (auto ok = write_file(dir.bmc_dir(node) / "password", std::string(password) + "\n", kPrivateFile); !ok) {
+        return std::unexpected(ok.error());
+    }
+    auto process = spawn_detached({.argv = {self_executable(), "vcluster", "redfish-bmc", dir.root.string(), node},
+                                   .log = dir.log_dir() / fmt::format("bmc.{}.log", node),
+                                   .cgroup = std::nullopt});
+    if (!process) return std::unexpected(fmt::format("cannot start the BMC of {}: {}", node, process.error()));
+    if (auto ok = write_record(record_file(dir, node), *process); !ok) return std::unexpected(ok.error());
+    const bool up = wait_until([&] { return bmc_listening(spec, index) || !alive(*process); }, std::chrono::seconds{10},
+                               std::chrono::milliseconds{20});
+    if (!up || !alive(*process)) return not_listening(spec, dir, index);
+    return *process;
+}
+
 }  // namespace
 
 std::expected<std::string, std::string> read_password(const RunDir& dir) {
@@ -40,6 +68,10 @@ std::expected<std::string, std::string> read_password(const RunDir& dir) {
 }
 
 bool bmc_listening(const Spec& spec, int index) {
+    if (spec.redfish_bmc(index)) {
+        return util::probe_tcp(spec.bmc_address(index), spec.redfish_port, std::chrono::milliseconds{200}).reach ==
+               util::Reach::open;
+    }
     const std::string wanted = proc_net_address(spec.bmc_address(index), spec.bmc_port);
     std::ifstream udp("/proc/net/udp");
     std::string line;
@@ -63,10 +95,12 @@ std::expected<Process, std::string> start_bmc(const Spec& spec, const RunDir& di
     std::error_code error;
     fs::create_directories(bmc / "state", error);
     if (error) return std::unexpected(fmt::format("cannot create {}: {}", bmc.string(), error.message()));
+    const int port = spec.redfish_bmc(index) ? spec.redfish_port : spec.bmc_port;
     if (bmc_listening(spec, index)) {
         return std::unexpected(fmt::format("{}:{} is already taken: another virtual cluster (try --bmc-subnet)",
-                                           spec.bmc_address(index), spec.bmc_port));
+                                           spec.bmc_address(index), port));
     }
+    if (spec.redfish_bmc(index)) return start_redfish_bmc(spec, dir, index, password);
     if (auto ok = write_file(bmc / "lan.conf", render_lan_conf(spec, index, password, dir.chassis_program().string()),
                              kPrivateFile);
         !ok) {
@@ -84,9 +118,7 @@ std::expected<Process, std::string> start_bmc(const Spec& spec, const RunDir& di
     const bool up = wait_until([&] { return bmc_listening(spec, index) || !alive(*process); }, std::chrono::seconds{10},
                                std::chrono::milliseconds{20});
     if (!up || !alive(*process)) {
-        return std::unexpected(fmt::format("the BMC of {} did not start listening on {}:{}; see {}", node,
-                                           spec.bmc_address(index), spec.bmc_port,
-                                           (dir.log_dir() / fmt::format("bmc.{}.log", node)).string()));
+        return not_listening(spec, dir, index);
     }
     return *process;
 }

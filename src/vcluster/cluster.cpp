@@ -15,6 +15,7 @@
 #include "hostlist/hostlist.hpp"
 #include "util/probe.hpp"
 #include "vcluster/bmc.hpp"
+#include "vcluster/certificate.hpp"
 #include "vcluster/files.hpp"
 #include "vcluster/machine.hpp"
 #include "vcluster/process.hpp"
@@ -202,6 +203,23 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
     };
     for (const auto& [file, text, mode] : files) {
         if (auto ok = write_file(file, text, mode); !ok) return ok;
+    }
+    if (spec.redfish_nodes > 0) {
+        const std::string account = fmt::format(
+            "# Redfish BMC account of the virtual cluster\nusername = \"root\"\npassword = \"{}\"\n", *password);
+        if (auto ok = write_file(dir.redfish_credentials_file(), account, kPrivateFile); !ok) return ok;
+        // One self-signed certificate for all of them, named by every Redfish
+        // BMC's address, which slumber.toml trusts as their ca_file.
+        std::vector<std::string> names;
+        for (int i = 0; i < spec.nodes; ++i) {
+            if (spec.redfish_bmc(i)) names.push_back(spec.bmc_address(i));
+        }
+        fs::remove(dir.redfish_certificate(), error);
+        fs::remove(dir.redfish_certificate().string() + ".key", error);
+        if (auto made = make_self_signed(dir.redfish_certificate(), dir.redfish_certificate().string() + ".key", names);
+            !made) {
+            return std::unexpected(made.error());
+        }
     }
     return save(spec, dir);
 }

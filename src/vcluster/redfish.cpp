@@ -59,8 +59,9 @@ struct RedfishBmc::State {
     [[nodiscard]] std::string reset_path() const { return system_path() + "/Actions/ComputerSystem.Reset"; }
 
     // The members below are called with `lock` held.
+    [[nodiscard]] bool is_powered() const { return settings.read_power ? settings.read_power() : powered; }
     void set_power(bool on, bool graceful) {
-        if (powered == on) return;
+        if (is_powered() == on) return;
         powered = on;
         if (settings.on_power) settings.on_power(on, graceful);
     }
@@ -121,8 +122,9 @@ struct RedfishBmc::State {
     // Every resource a GET may read, but the service root.
     [[nodiscard]] std::optional<json> get(const std::string& path) const {
         const std::string chassis = fmt::format("{}/Chassis/1", kRoot);
-        const double watts = powered ? settings.watts_on : settings.watts_off;
-        const double celsius = powered ? 26 : 22;
+        const bool on = is_powered();
+        const double watts = on ? settings.watts_on : settings.watts_off;
+        const double celsius = on ? 26 : 22;
         if (path == fmt::format("{}/Systems", kRoot)) {
             return json{{"@odata.id", path},
                         {"@odata.type", "#ComputerSystemCollection.ComputerSystemCollection"},
@@ -143,7 +145,7 @@ struct RedfishBmc::State {
                         {"Manufacturer", "slumber"},
                         {"Model", "Virtual node"},
                         {"UUID", settings.uuid},
-                        {"PowerState", powered ? "On" : "Off"},
+                        {"PowerState", on ? "On" : "Off"},
                         {"Actions", {{"#ComputerSystem.Reset", reset}}},
                         {"Links",
                          {{"Chassis", json::array({link(chassis)})},
@@ -162,7 +164,7 @@ struct RedfishBmc::State {
                              {"@odata.type", "#Chassis.v1_23_0.Chassis"},
                              {"Id", "1"},
                              {"ChassisType", "RackMount"},
-                             {"PowerState", powered ? "On" : "Off"}};
+                             {"PowerState", on ? "On" : "Off"}};
             if (settings.metrics == RedfishMetrics::legacy_power) {
                 resource["Power"] = link(chassis + "/Power");
                 resource["Thermal"] = link(chassis + "/Thermal");
@@ -247,9 +249,9 @@ struct RedfishBmc::State {
         } else if (type == "GracefulShutdown") {
             set_power(false, true);
         } else if (type == "PushPowerButton") {
-            set_power(!powered, true);
+            set_power(!is_powered(), true);
         } else if (type == "ForceRestart" || type == "GracefulRestart" || type == "PowerCycle") {
-            if (!powered && type != "PowerCycle") {
+            if (!is_powered() && type != "PowerCycle") {
                 return {409, error_body("ActionNotSupported", "The system is powered off; it cannot restart.")};
             }
             set_power(false, type == "GracefulRestart");
@@ -314,7 +316,7 @@ int RedfishBmc::port() const { return m_state->port; }
 
 bool RedfishBmc::powered() const {
     const std::lock_guard guard(m_state->lock);
-    return m_state->powered;
+    return m_state->is_powered();
 }
 
 void RedfishBmc::set_power(bool on) {

@@ -47,6 +47,9 @@ struct RedfishSettings {
     /// Called when the system's power changes, e.g. to start or stop what it
     /// powers. `graceful` for a shutdown the OS would carry out.
     std::function<void(bool on, bool graceful)> on_power;
+    /// Where the power really is, when something else decides (the virtual
+    /// node's machine): PowerState follows it rather than the last action.
+    std::function<bool()> read_power;
 };
 
 class RedfishBmc {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <vector>
 
+#include "hostlist/hostlist.hpp"
 #include "vcluster/machine.hpp"
 
 namespace slumber::vcluster {
@@ -228,6 +229,27 @@ std::string render_bmc_table(const Spec& spec) {
 
 namespace {
 
+// Nodes first..last-1 as a hostlist.
+std::string node_range(const Spec& spec, int first, int last) {
+    std::vector<std::string> names;
+    for (int i = first; i < last; ++i) names.push_back(spec.node_name(i));
+    auto compressed = hostlist::compress(names, true);
+    return compressed ? *compressed : fmt::format("{}", fmt::join(names, ","));
+}
+
+// The BMC addresses of nodes first..last-1 as slumber.toml's `bmc`: one
+// range while they fit in one /24, else a list; with ":port" when given.
+std::string bmc_range(const Spec& spec, int first, int last, int port) {
+    const std::string suffix = port == 0 ? "" : fmt::format(":{}", port);
+    if (last - first == 1) return fmt::format("\"{}{}\"", spec.bmc_address(first), suffix);
+    if (last <= 254 && port == 0) return fmt::format("\"127.{}.0.[{}-{}]\"", spec.bmc_subnet, first + 1, last);
+    std::string list = "[";
+    for (int i = first; i < last; ++i) {
+        list += fmt::format("{}\"{}{}\"", i == first ? "" : ", ", spec.bmc_address(i), suffix);
+    }
+    return list + "]";
+}
+
 // The fabric switch on its plug, and the nodes' dependency on it.
 std::string render_fabric_switch(const Spec& spec) {
     return fmt::format(
@@ -249,37 +271,47 @@ std::string render_fabric_switch(const Spec& spec) {
 }  // namespace
 
 std::string render_slumber_conf(const Spec& spec, const RunDir& dir) {
-    std::string bmc;
-    if (spec.nodes <= 254) {
-        bmc = spec.nodes == 1 ? fmt::format("\"{}\"", spec.bmc_address(0))
-                              : fmt::format("\"127.{}.0.[1-{}]\"", spec.bmc_subnet, spec.nodes);
-    } else {
-        bmc = "[";
-        for (int i = 0; i < spec.nodes; ++i) bmc += fmt::format("{}\"{}\"", i == 0 ? "" : ", ", spec.bmc_address(i));
-        bmc += "]";
+    const int ipmi_nodes = spec.nodes - spec.redfish_nodes;
+    std::string out = fmt::format(
+        "# The virtual cluster's inventory for slumber, written by `slumber vcluster up`.\n"
+        "[slurm]\n"
+        "conf = \"{conf}\"\n"
+        "\n"
+        "[daemon]\n"
+        "state_dir = \"{state}\"\n"
+        "late_boot_grace = \"30s\"   # virtual nodes boot in seconds; the margin is for loaded test machines\n",
+        fmt::arg("conf", dir.slurm_conf().string()), fmt::arg("state", dir.slumber_state_dir().string()));
+    if (ipmi_nodes > 0) {
+        out += fmt::format(
+            "\n"
+            "[[node]]\n"
+            "names = \"{names}\"\n"
+            "driver = \"ipmi\"\n"
+            "bmc = {bmc}\n"
+            "credentials = \"{credentials}\"\n"
+            "{port}"
+            "cipher_suite = 3\n"
+            "workarounds = [\"opensesspriv\"]   # ipmi_sim needs it for IPMI 2.0 sessions\n",
+            fmt::arg("names", node_range(spec, 0, ipmi_nodes)), fmt::arg("bmc", bmc_range(spec, 0, ipmi_nodes, 0)),
+            fmt::arg("credentials", dir.credentials_file().string()),
+            fmt::arg("port", spec.bmc_port == 623 ? "" : fmt::format("port = {}\n", spec.bmc_port)));
     }
-    std::string port = spec.bmc_port == 623 ? "" : fmt::format("port = {}\n", spec.bmc_port);
-    return fmt::format(
-               "# The virtual cluster's inventory for slumber, written by `slumber vcluster up`.\n"
-               "[slurm]\n"
-               "conf = \"{conf}\"\n"
-               "\n"
-               "[daemon]\n"
-               "state_dir = \"{state}\"\n"
-               "late_boot_grace = \"30s\"   # virtual nodes boot in seconds; the margin is for loaded test machines\n"
-               "\n"
-               "[[node]]\n"
-               "names = \"{names}\"\n"
-               "driver = \"ipmi\"\n"
-               "bmc = {bmc}\n"
-               "credentials = \"{credentials}\"\n"
-               "{port}"
-               "cipher_suite = 3\n"
-               "workarounds = [\"opensesspriv\"]   # ipmi_sim needs it for IPMI 2.0 sessions\n",
-               fmt::arg("conf", dir.slurm_conf().string()), fmt::arg("state", dir.slumber_state_dir().string()),
-               fmt::arg("names", spec.node_hostlist()), fmt::arg("bmc", bmc),
-               fmt::arg("credentials", dir.credentials_file().string()), fmt::arg("port", port)) +
-           (spec.fabric_switch != 0 ? render_fabric_switch(spec) : std::string());
+    if (spec.redfish_nodes > 0) {
+        out += fmt::format(
+            "\n"
+            "[[node]]\n"
+            "names = \"{names}\"\n"
+            "driver = \"redfish\"\n"
+            "bmc = {bmc}\n"
+            "credentials = \"{credentials}\"\n"
+            "ca_file = \"{ca_file}\"   # the BMCs' self-signed certificate\n",
+            fmt::arg("names", node_range(spec, ipmi_nodes, spec.nodes)),
+            fmt::arg("bmc", bmc_range(spec, ipmi_nodes, spec.nodes, spec.redfish_port == 443 ? 0 : spec.redfish_port)),
+            fmt::arg("credentials", dir.redfish_credentials_file().string()),
+            fmt::arg("ca_file", dir.redfish_certificate().string()));
+    }
+    if (spec.fabric_switch != 0) out += render_fabric_switch(spec);
+    return out;
 }
 
 std::string render_hook(const Spec& spec, const RunDir& dir, Hook hook) {

@@ -29,6 +29,8 @@ void fields(Spec& spec, Visit&& visit) {
     visit("daemon", spec.daemon);
     visit("fabric_switch", spec.fabric_switch);
     visit("switch_off_after_ms", spec.switch_off_after);
+    visit("redfish_nodes", spec.redfish_nodes);
+    visit("redfish_port", spec.redfish_port);
     visit("suspend_program", spec.suspend_program);
     visit("resume_program", spec.resume_program);
     visit("resume_fail_program", spec.resume_fail_program);
@@ -92,6 +94,12 @@ std::expected<void, std::string> validate(const Spec& spec) {
         return fail(fmt::format("--hooks {}: give ipmitool or slumber", spec.hooks));
     }
     if (spec.daemon != 0 && spec.hooks != "slumber") return fail("--daemon needs --hooks slumber");
+    if (spec.redfish_nodes < 0 || spec.redfish_nodes > spec.nodes) {
+        return fail(fmt::format("--redfish-nodes {}: give 0 to {}", spec.redfish_nodes, spec.nodes));
+    }
+    if (spec.redfish_nodes > 0 && spec.hooks != "slumber") {
+        return fail("--redfish-nodes needs --hooks slumber (the ipmitool hooks speak only IPMI)");
+    }
     for (const auto& [option, path] : {std::pair{"--suspend-program", &spec.suspend_program},
                                        {"--resume-program", &spec.resume_program},
                                        {"--resume-fail-program", &spec.resume_fail_program}}) {

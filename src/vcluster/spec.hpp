@@ -37,6 +37,10 @@ struct Spec {
     /// slurmd never registers. slumber's configuration makes the nodes
     /// depend on it ([[dependency]]).
     int fabric_switch = 0;
+    /// The last this many nodes have an emulated Redfish BMC (HTTPS on
+    /// redfish_port of their BMC address) instead of ipmi_sim.
+    int redfish_nodes = 0;
+    int redfish_port = 443;
     Duration switch_off_after{60000};  // the dependency's off_after
     std::string suspend_program;       // empty: the hooks above
     std::string resume_program;
@@ -48,6 +52,7 @@ struct Spec {
     [[nodiscard]] std::string bmc_address(int index) const;  // 127.1.0.1
     [[nodiscard]] int slurmd_port(int index) const { return slurmctld_port + 1 + index; }
     [[nodiscard]] int switch_port() const { return slurmctld_port - 1; }  // the fabric switch's plug
+    [[nodiscard]] bool redfish_bmc(int index) const { return index >= nodes - redfish_nodes; }
     /// The index of a node name, or -1.
     [[nodiscard]] int index_of(std::string_view node) const;
 };
@@ -77,6 +82,10 @@ struct RunDir {
     /// slumber's journal and daemon socket ([daemon] state_dir of slumber.toml).
     [[nodiscard]] std::filesystem::path slumber_state_dir() const { return root / "slumber-state"; }
     [[nodiscard]] std::filesystem::path pid_dir() const { return root / "pids"; }
+    /// The Redfish BMCs' shared self-signed certificate (its key beside it,
+    /// ".key"), and their account for slumber.
+    [[nodiscard]] std::filesystem::path redfish_certificate() const { return root / "redfish.pem"; }
+    [[nodiscard]] std::filesystem::path redfish_credentials_file() const { return root / "redfish.secret"; }
     /// "on" or "off": the fabric switch's relay, written by its plug.
     [[nodiscard]] std::filesystem::path fabric_state() const { return root / "fabric-switch"; }
     [[nodiscard]] std::filesystem::path node_dir(std::string_view node) const { return root / "nodes" / node; }

@@ -1,8 +1,9 @@
 // A fabric switch on a smart plug that the nodes depend on ([[dependency]]),
-// end to end on the virtual cluster: real Slurm, real ipmi_sim BMCs, an
-// emulated Tasmota plug, slumber's hooks and daemon. A node whose boot ends
-// while the switch is off comes up without fabric and never registers, so a
-// job that completes proves the order. The cycle: all asleep -> the switch
+// end to end on the virtual cluster: real Slurm, a real ipmi_sim BMC for
+// vnode001 and an emulated Redfish BMC for vnode002, an emulated Tasmota
+// plug, slumber's hooks and daemon. A node whose boot ends while the switch
+// is off comes up without fabric and never registers, so a job that
+// completes proves the order. The cycle: all asleep -> the switch
 // goes off after off_after -> a job arrives -> switch on, then the nodes,
 // the job runs -> all asleep -> the switch goes off again.
 #include <gtest/gtest.h>
@@ -28,7 +29,8 @@ class FabricSwitch : public ::testing::Test {
                            22,
                            28300,
                            {"--hooks", "slumber", "--daemon", "--fabric-switch", "--switch-off-after", "5s",
-                            "--suspend-time", "10s", "--suspend-timeout", "5s", "--resume-timeout", "60s"},
+                            "--redfish-nodes", "1", "--suspend-time", "10s", "--suspend-timeout", "5s",
+                            "--resume-timeout", "60s"},
                            2});
     }
     static void TearDownTestSuite() { cluster.reset(); }
@@ -67,6 +69,12 @@ class FabricSwitch : public ::testing::Test {
 
 TEST_F(FabricSwitch, GoesOnBeforeItsNodesAndOffAfterThem) {
     ASSERT_EQ(switch_state(), "on") << "the cluster starts with its fabric";
+    // vnode002's BMC speaks Redfish, over HTTPS with its own certificate.
+    const std::string config = cluster->dir() + "/slumber.toml";
+    auto info = cluster->run({SLUMBER_BINARY, "power", "info", "vnode002", "-c", config});
+    ASSERT_TRUE(info) << info.error();
+    EXPECT_NE(info->find("Virtual BMC"), std::string::npos) << *info;
+    EXPECT_NE(info->find("180"), std::string::npos) << *info;
     // Everything sleeps, and off_after later the switch goes off.
     ASSERT_TRUE(cluster->wait_for(all_asleep, seconds{90})) << cluster->states();
     ASSERT_TRUE(cluster->wait_for([] { return switch_state() == "off"; }, seconds{30}))

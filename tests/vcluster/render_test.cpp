@@ -1,5 +1,11 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include "config/config.hpp"
 #include "vcluster/render.hpp"
 
 namespace slumber::vcluster {
@@ -64,6 +70,35 @@ TEST(VclusterRender, SlumberInventoryNamesEveryBmc) {
     EXPECT_TRUE(has(conf, "bmc = \"127.1.0.[1-4]\"\n"));
     EXPECT_TRUE(has(conf, "credentials = \"/run/vc/ipmi.secret\"\n"));
     EXPECT_EQ(render_bmc_table(spec).substr(0, 24), "vnode001 127.1.0.1 623\nv");
+}
+
+TEST(VclusterRender, RedfishNodesAndTheFabricSwitchInTheInventory) {
+    Spec spec;
+    spec.nodes = 5;
+    spec.redfish_nodes = 2;
+    spec.fabric_switch = 1;
+    spec.switch_off_after = std::chrono::seconds{30};
+    const std::string conf = render_slumber_conf(spec, RunDir{"/run/vc"});
+    ASSERT_TRUE(has(conf, "names = \"vnode[001-003]\"\ndriver = \"ipmi\"\nbmc = \"127.1.0.[1-3]\"\n")) << conf;
+    EXPECT_TRUE(has(conf, "names = \"vnode[004-005]\"\ndriver = \"redfish\"\nbmc = \"127.1.0.[4-5]\"\n"));
+    EXPECT_TRUE(has(conf, "ca_file = \"/run/vc/redfish.pem\""));
+    EXPECT_TRUE(has(conf, "nodes = \"vnode[001-005]\"\noff_after = \"30000ms\"\n"));
+    // What slumber reads: valid, every node once, the switch a device (with
+    // the credentials files that `up` writes beside it).
+    const auto root = std::filesystem::temp_directory_path() / fmt::format("slumber-render-{}", ::getpid());
+    std::filesystem::create_directories(root);
+    for (const char* file : {"ipmi.secret", "redfish.secret"}) {
+        std::ofstream(root / file) << "username = \"root\"\npassword = \"x\"\n";
+        std::filesystem::permissions(root / file,
+                                     std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    }
+    auto loaded = config::load_text(render_slumber_conf(spec, RunDir{root}), "slumber.toml");
+    std::filesystem::remove_all(root);
+    ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+    EXPECT_EQ(loaded->nodes.size(), 5U);
+    EXPECT_EQ(loaded->nodes.back().driver, "redfish");
+    ASSERT_EQ(loaded->dependencies.size(), 1U);
+    EXPECT_EQ(loaded->dependencies[0].device, "ibswitch");
 }
 
 }  // namespace
