@@ -1,0 +1,55 @@
+// The discrete-event simulator: a trace's jobs on a cluster of whole nodes,
+// scheduled first come first served with EASY backfill on their requested
+// times (as Slurm's backfill does in the common case), nodes switched off by
+// the engine's idle policy and woken by the jobs that need them, each node's
+// energy integrated over its power states. Deterministic: the same trace and
+// settings give the same result, bit for bit.
+#pragma once
+
+#include <array>
+#include <expected>
+#include <string>
+#include <vector>
+
+#include "engine/idle_policy.hpp"
+#include "sim/power_model.hpp"
+#include "sim/trace.hpp"
+
+namespace slumber::sim {
+
+struct Settings {
+    int nodes = 0;           ///< 0: MaxProcs / cores_per_node (the trace's MaxNodes with one core)
+    int cores_per_node = 1;  ///< a job of P processors takes ceil(P / cores) whole nodes
+    PowerModel model;
+    engine::IdlePolicy policy;
+    /// Account energy up to this time (from the trace's start) even after
+    /// the last job, so that policies compare over the same span; 0: until
+    /// the last job ends.
+    Seconds horizon = 0;
+};
+
+struct JobOutcome {
+    Seconds submit = 0;
+    Seconds start = 0;  ///< when it ran: its nodes all up
+    Seconds run = 0;
+    int nodes = 0;
+};
+
+struct Outcome {
+    std::vector<JobOutcome> jobs;  ///< in the trace's order
+    Seconds begin = 0;             ///< the first submit
+    Seconds end = 0;               ///< the horizon, or the last job's end
+    int nodes = 0;
+    std::array<double, kNodePowers> joules{};        ///< by NodePower
+    std::array<double, kNodePowers> node_seconds{};  ///< by NodePower
+    std::vector<int> power_cycles;                   ///< per node: switched off and on again
+    std::int64_t events = 0;
+
+    [[nodiscard]] double total_joules() const;
+};
+
+/// Runs the trace. Fails when the settings do not fit it (no nodes, a job
+/// larger than the cluster).
+std::expected<Outcome, std::string> simulate(const Trace& trace, const Settings& settings);
+
+}  // namespace slumber::sim
