@@ -84,7 +84,11 @@ class Simulation {
             }
         }
         m_outcome.end = std::max(m_settings.horizon, last_job_end);
-        for (std::size_t i = 0; i < m_nodes.size(); ++i) account(static_cast<int>(i), m_outcome.end);
+        for (std::size_t i = 0; i < m_nodes.size(); ++i) {
+            account(static_cast<int>(i), m_outcome.end);
+            if (m_nodes[i].state == NodePower::idle)
+                m_outcome.idle_gaps.push_back(m_outcome.end - m_nodes[i].idle_since);
+        }
         return std::move(m_outcome);
     }
 
@@ -107,6 +111,9 @@ class Simulation {
     void set_state(int index, NodePower state) {
         account(index, m_now);
         Node& node = m_nodes[static_cast<std::size_t>(index)];
+        if (node.state == NodePower::idle && state != NodePower::idle) {
+            m_outcome.idle_gaps.push_back(m_now - node.idle_since);
+        }
         node.state = state;
         if (state == NodePower::idle) node.idle_since = m_now;
     }

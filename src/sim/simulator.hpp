@@ -43,6 +43,10 @@ struct Outcome {
     std::array<double, kNodePowers> joules{};        ///< by NodePower
     std::array<double, kNodePowers> node_seconds{};  ///< by NodePower
     std::vector<int> power_cycles;                   ///< per node: switched off and on again
+    /// Every spell a node spent idle, whole (from the moment it became idle
+    /// to the moment it was allocated, switched off or the end): what an
+    /// oracle could have slept through.
+    std::vector<Seconds> idle_gaps;
     std::int64_t events = 0;
 
     [[nodiscard]] double total_joules() const;

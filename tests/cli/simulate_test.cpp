@@ -1,0 +1,99 @@
+// `slumber simulate` end to end on a two-job trace whose figures are worked
+// out by hand: one node, jobs of 100 s at 0 and at 1000, the published power
+// model (idle 95 W, off 9.75 W, busy 190.7 W, boot 152 s / 19,030 J,
+// shutdown 6 s / 620 J).
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+struct Ran {
+    int exit_code = -1;
+    std::string out;
+};
+
+Ran simulate(const std::string& arguments) {
+    Ran run;
+    FILE* pipe = ::popen(fmt::format("{} simulate {} 2>&1", SLUMBER_BINARY, arguments).c_str(), "r");
+    if (pipe == nullptr) return run;
+    char buffer[4096];
+    while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) run.out += buffer;
+    const int status = ::pclose(pipe);
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return run;
+}
+
+class Simulate : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir = std::filesystem::temp_directory_path() / fmt::format("slumber-simulate-{}", ::getpid());
+        std::filesystem::create_directories(dir);
+        std::ofstream(dir / "two.swf") << "; MaxProcs: 1\n"
+                                          "1 0 0 100 1 -1 -1 1 100 -1 1 1 1 -1 1 -1 -1 -1\n"
+                                          "2 1000 0 100 1 -1 -1 1 100 -1 1 1 1 -1 1 -1 -1 -1\n";
+    }
+    void TearDown() override { std::filesystem::remove_all(dir); }
+    std::filesystem::path dir;
+};
+
+TEST_F(Simulate, ComparesAPolicyWithNeverAndTheOracle) {
+    const Ran run = simulate(fmt::format("{} --policy suspend-time=300s --json", (dir / "two.swf").string()));
+    ASSERT_EQ(run.exit_code, 0) << run.out;
+    const auto report = nlohmann::json::parse(run.out);
+    ASSERT_EQ(report.size(), 3U);
+    const auto& never = report[0];
+    const auto& policy = report[1];
+    const auto& oracle = report[2];
+    EXPECT_EQ(policy["policy"], "suspend-time=300s");
+    // Both accounted until 1252, when the policy's second job ends (boot
+    // 1000-1152, run 1152-1252). Never: busy 200 s, idle 1052 s:
+    // 38,140 + 99,940 = 138,080 J.
+    EXPECT_NEAR(never["energy_kwh"].get<double>(), 138'080 / 3.6e6, 1e-9);
+    // The policy: busy 38,140; idle 300 s 28,500; shutdown 620; off 594 s
+    // 5,791.5; boot 19,030: 92,081.5 J, so 45,998.5 J saved (33.31 %).
+    EXPECT_NEAR(policy["energy_kwh"].get<double>(), 92'081.5 / 3.6e6, 1e-9);
+    EXPECT_NEAR(policy["saved_percent"].get<double>(), 100 * 45'998.5 / 138'080, 1e-6);
+    // The oracle sleeps through the one gap longer than the break-even
+    // (212 s): 100-1000. 900 s x 95 = 85,500 J awake, against 19,650 J of
+    // transitions and 742 s x 9.75 = 7,234.5 J off: 58,615.5 J saved.
+    EXPECT_NEAR(oracle["saved_kwh"].get<double>(), 58'615.5 / 3.6e6, 1e-9);
+    EXPECT_NEAR(policy["oracle_share_percent"].get<double>(), 100 * 45'998.5 / 58'615.5, 1e-6);
+    // Waits 0 and 152 s: mean 76 s, all of it added; bounded slowdowns 1
+    // and (152 + 100) / 100.
+    EXPECT_DOUBLE_EQ(policy["mean_wait_s"].get<double>(), 76);
+    EXPECT_DOUBLE_EQ(policy["added_delay_s"].get<double>(), 76);
+    EXPECT_DOUBLE_EQ(policy["mean_bounded_slowdown"].get<double>(), (1 + 2.52) / 2);
+    EXPECT_DOUBLE_EQ(policy["cycles_per_node"].get<double>(), 1);
+    EXPECT_DOUBLE_EQ(oracle["added_delay_s"].get<double>(), 0);
+}
+
+TEST_F(Simulate, ASweepAndATable) {
+    const Ran run = simulate(fmt::format("{} --sweep suspend-time=1m,5m,1h", (dir / "two.swf").string()));
+    ASSERT_EQ(run.exit_code, 0) << run.out;
+    for (const char* policy : {"never", "suspend-time=1m", "suspend-time=5m", "suspend-time=1h", "oracle"}) {
+        EXPECT_NE(run.out.find(fmt::format("\n{} ", policy)), std::string::npos) << policy << " in\n" << run.out;
+    }
+    EXPECT_NE(run.out.find("2 jobs on 1 nodes"), std::string::npos) << run.out;
+}
+
+TEST_F(Simulate, BadLinesAreNamedThenSkippedOrRefused) {
+    std::ofstream(dir / "two.swf", std::ios::app) << "3 2000 0 100 x -1 -1 1 100 -1 1 1 1 -1 1 -1 -1 -1\n";
+    const std::string file = (dir / "two.swf").string();
+    const Ran skipped = simulate(file);
+    EXPECT_EQ(skipped.exit_code, 0) << skipped.out;
+    EXPECT_NE(skipped.out.find("two.swf:4: skipped: field 5 is \"x\", not a number"), std::string::npos) << skipped.out;
+    const Ran refused = simulate(file + " --bad-lines refuse");
+    EXPECT_NE(refused.exit_code, 0);
+    EXPECT_NE(refused.out.find("two.swf:4: field 5"), std::string::npos) << refused.out;
+    const Ran policy = simulate(file + " --policy suspend-time=soon");
+    EXPECT_EQ(policy.exit_code, 2) << policy.out;
+    EXPECT_NE(policy.out.find("suspend-time=soon"), std::string::npos) << policy.out;
+}
+
+}  // namespace
