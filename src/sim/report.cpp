@@ -116,6 +116,8 @@ Summary summarize(const NamedPolicy& policy, const Outcome& outcome, const Outco
         for (const int node : outcome.power_cycles) cycles += node;
     }
     summary.cycles_per_node = cycles / std::max(1, outcome.nodes);
+    summary.events = policy.oracle ? 0 : outcome.events;
+    summary.simulated_seconds = outcome.end - outcome.begin;
     for (std::size_t state = 0; state < kNodePowers; ++state)
         summary.node_hours[state] = outcome.node_seconds[state] / 3600;
     return summary;
@@ -151,7 +153,9 @@ std::string format_json(const std::vector<Summary>& summaries) {
                         {"mean_bounded_slowdown", s.mean_bounded_slowdown},
                         {"added_delay_s", s.added_delay},
                         {"cycles_per_node", s.cycles_per_node},
-                        {"node_hours", hours_by_state}});
+                        {"node_hours", hours_by_state},
+                        {"events", s.events},
+                        {"simulated_seconds", s.simulated_seconds}});
     }
     return list.dump(2) + "\n";
 }
