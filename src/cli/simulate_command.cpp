@@ -9,7 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_code.hpp"
 #include "sim/report.hpp"
-#include "sim/swf.hpp"
+#include "sim/trace_file.hpp"
 
 namespace slumber::cli {
 namespace {
@@ -49,7 +49,7 @@ std::vector<std::string> expand_sweep(const std::string& sweep) {
 
 int run_simulate(const SimulateOptions& options) {
     const sim::BadLines bad = options.bad_lines == "refuse" ? sim::BadLines::refuse : sim::BadLines::skip;
-    auto trace = sim::read_swf(options.trace, bad);
+    auto trace = sim::read_trace(options.trace, bad);
     if (!trace) {
         return trace.error().line > 0
                    ? fail(fmt::format("{}:{}: {}", options.trace, trace.error().line, trace.error().message),
@@ -121,8 +121,9 @@ int run_simulate(const SimulateOptions& options) {
 void add_simulate_command(CLI::App& app, Outcome& outcome) {
     auto options = std::make_shared<SimulateOptions>();
     auto* command =
-        app.add_subcommand("simulate", "Replay a job trace (SWF) and report what power saving saves and costs");
-    command->add_option("trace", options->trace, "Standard Workload Format file, plain or .gz")->required();
+        app.add_subcommand("simulate", "Replay a job history (SWF, or sacct --parsable2) and report what power saving saves and costs");
+    command->add_option("trace", options->trace, "Standard Workload Format or sacct --parsable2 output, plain or .gz")
+        ->required();
     command->add_option("--nodes", options->nodes, "cluster size (default: from the trace)");
     command->add_option("--cores-per-node", options->cores_per_node, "processors per node: jobs take whole nodes")
         ->capture_default_str();

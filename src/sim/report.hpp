@@ -45,7 +45,7 @@ struct Summary {
     double added_delay = 0;            ///< mean wait minus the never-off mean wait
     double cycles_per_node = 0;
     std::array<double, kNodePowers> node_hours{};
-    std::int64_t events = 0;      ///< the simulation's, for benchmarks
+    std::int64_t events = 0;        ///< the simulation's, for benchmarks
     Seconds simulated_seconds = 0;  ///< the span accounted
 };
 

@@ -48,9 +48,7 @@ class Simulation {
         m_outcome.jobs.resize(trace.jobs.size());
         m_outcome.power_cycles.assign(m_nodes.size(), 0);
         m_needed.reserve(trace.jobs.size());
-        for (const Job& job : trace.jobs) {
-            m_needed.push_back((job.processors + settings.cores_per_node - 1) / settings.cores_per_node);
-        }
+        for (const Job& job : trace.jobs) m_needed.push_back(nodes_for(job, settings));
     }
 
     Outcome run() {
@@ -275,6 +273,11 @@ class Simulation {
 
 }  // namespace
 
+int nodes_for(const Job& job, const Settings& settings) {
+    if (job.nodes > 0) return job.nodes;
+    return (job.processors + settings.cores_per_node - 1) / settings.cores_per_node;
+}
+
 double Outcome::total_joules() const { return std::accumulate(joules.begin(), joules.end(), 0.0); }
 
 std::expected<Outcome, std::string> simulate(const Trace& trace, const Settings& settings) {
@@ -287,9 +290,13 @@ std::expected<Outcome, std::string> simulate(const Trace& trace, const Settings&
                     ? trace.max_nodes
                     : (trace.max_processors + settings.cores_per_node - 1) / settings.cores_per_node;
     }
+    if (settings.nodes == 0 && !trace.size_known) {
+        return std::unexpected(
+            fmt::format("{}: the log does not say how many nodes the cluster has: give --nodes", trace.source));
+    }
     if (nodes < 1) return std::unexpected(fmt::format("{}: how many nodes? (the trace does not say)", trace.source));
     for (const Job& job : trace.jobs) {
-        const int needs = (job.processors + settings.cores_per_node - 1) / settings.cores_per_node;
+        const int needs = nodes_for(job, settings);
         if (needs > nodes) {
             return std::unexpected(fmt::format("{}:{}: job {} needs {} nodes; the cluster has {}", trace.source,
                                                job.line, job.id, needs, nodes));

@@ -52,6 +52,10 @@ struct Outcome {
     [[nodiscard]] double total_joules() const;
 };
 
+/// The whole nodes a job takes: as its log says, else its processors over
+/// the cores per node.
+int nodes_for(const Job& job, const Settings& settings);
+
 /// Runs the trace. Fails when the settings do not fit it (no nodes, a job
 /// larger than the cluster).
 std::expected<Outcome, std::string> simulate(const Trace& trace, const Settings& settings);

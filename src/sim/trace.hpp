@@ -16,6 +16,7 @@ struct Job {
     Seconds run = 0;        ///< how long it ran
     Seconds requested = 0;  ///< the time limit it asked for; its run time where the log has none
     int processors = 1;     ///< allocated, else requested
+    int nodes = 0;          ///< where the log says (sacct); 0: from processors
     Seconds wait = -1;      ///< what it waited in reality; -1 unknown
     int user = -1;
     int line = 0;  ///< where it is in the log
@@ -33,6 +34,9 @@ struct Trace {
     int max_processors = 0;       ///< from the header (MaxProcs), else the largest job
     int max_nodes = 0;            ///< from the header (MaxNodes), 0 if it has none
     std::int64_t unix_start = 0;  ///< UnixStartTime, 0 if the header has none
+    /// Whether the log says how large the machine was (SWF's header does,
+    /// sacct does not: the simulation then needs a node count).
+    bool size_known = true;
     /// Jobs left out that the format allows (no run time, no size): counted,
     /// not problems.
     int without_run_time = 0;

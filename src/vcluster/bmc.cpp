@@ -37,6 +37,21 @@ std::unexpected<std::string> not_listening(const Spec& spec, const RunDir& dir, 
                                        (dir.log_dir() / fmt::format("bmc.{}.log", node)).string()));
 }
 
+// Starts a node's BMC process, records it where `down` and the faults find
+// it, and returns once it listens.
+std::expected<Process, std::string> launch(const Spec& spec, const RunDir& dir, int index,
+                                           std::vector<std::string> argv) {
+    const std::string node = spec.node_name(index);
+    auto process = spawn_detached(
+        {.argv = std::move(argv), .log = dir.log_dir() / fmt::format("bmc.{}.log", node), .cgroup = std::nullopt});
+    if (!process) return std::unexpected(fmt::format("cannot start the BMC of {}: {}", node, process.error()));
+    if (auto ok = write_record(record_file(dir, node), *process); !ok) return std::unexpected(ok.error());
+    const bool up = wait_until([&] { return bmc_listening(spec, index) || !alive(*process); }, std::chrono::seconds{10},
+                               std::chrono::milliseconds{20});
+    if (!up || !alive(*process)) return not_listening(spec, dir, index);
+    return *process;
+}
+
 // The node's Redfish BMC: `slumber vcluster redfish-bmc`, its password in a
 // file of its own (never on its command line).
 std::expected<Process, std::string> start_redfish_bmc(const Spec& spec, const RunDir& dir, int index,
@@ -45,15 +60,7 @@ std::expected<Process, std::string> start_redfish_bmc(const Spec& spec, const Ru
     if (auto ok = write_file(dir.bmc_dir(node) / "password", std::string(password) + "\n", kPrivateFile); !ok) {
         return std::unexpected(ok.error());
     }
-    auto process = spawn_detached({.argv = {self_executable(), "vcluster", "redfish-bmc", dir.root.string(), node},
-                                   .log = dir.log_dir() / fmt::format("bmc.{}.log", node),
-                                   .cgroup = std::nullopt});
-    if (!process) return std::unexpected(fmt::format("cannot start the BMC of {}: {}", node, process.error()));
-    if (auto ok = write_record(record_file(dir, node), *process); !ok) return std::unexpected(ok.error());
-    const bool up = wait_until([&] { return bmc_listening(spec, index) || !alive(*process); }, std::chrono::seconds{10},
-                               std::chrono::milliseconds{20});
-    if (!up || !alive(*process)) return not_listening(spec, dir, index);
-    return *process;
+    return launch(spec, dir, index, {self_executable(), "vcluster", "redfish-bmc", dir.root.string(), node});
 }
 
 }  // namespace
@@ -109,18 +116,9 @@ std::expected<Process, std::string> start_bmc(const Spec& spec, const RunDir& di
     if (auto ok = write_file(bmc / "node.emu", render_bmc_emu(spec, dir, index), kPrivateFile); !ok) {
         return std::unexpected(ok.error());
     }
-    auto process = spawn_detached({.argv = {"ipmi_sim", "-n", "-c", (bmc / "lan.conf").string(), "-f",
-                                            (bmc / "node.emu").string(), "-s", (bmc / "state").string()},
-                                   .log = dir.log_dir() / fmt::format("bmc.{}.log", node),
-                                   .cgroup = std::nullopt});
-    if (!process) return std::unexpected(fmt::format("cannot start the BMC of {}: {}", node, process.error()));
-    if (auto ok = write_record(record_file(dir, node), *process); !ok) return std::unexpected(ok.error());
-    const bool up = wait_until([&] { return bmc_listening(spec, index) || !alive(*process); }, std::chrono::seconds{10},
-                               std::chrono::milliseconds{20});
-    if (!up || !alive(*process)) {
-        return not_listening(spec, dir, index);
-    }
-    return *process;
+    return launch(spec, dir, index,
+                  {"ipmi_sim", "-n", "-c", (bmc / "lan.conf").string(), "-f", (bmc / "node.emu").string(), "-s",
+                   (bmc / "state").string()});
 }
 
 }  // namespace slumber::vcluster

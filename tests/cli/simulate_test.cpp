@@ -96,4 +96,22 @@ TEST_F(Simulate, BadLinesAreNamedThenSkippedOrRefused) {
     EXPECT_NE(policy.out.find("suspend-time=soon"), std::string::npos) << policy.out;
 }
 
+TEST_F(Simulate, ASitesOwnHistoryFromSacct) {
+    std::ofstream(dir / "sacct.txt")
+        << "JobIDRaw|Submit|Start|End|NNodes|NCPUS|Timelimit|State\n"
+           "1|2026-01-01T00:00:00|2026-01-01T00:00:00|2026-01-01T00:01:40|1|8|10|COMPLETED\n"
+           "1.batch|2026-01-01T00:00:00|2026-01-01T00:00:00|2026-01-01T00:01:40|1|8||"
+           "COMPLETED\n"
+           "2|2026-01-01T00:16:40|2026-01-01T00:16:40|2026-01-01T00:18:20|1|8|10|COMPLETED\n";
+    const std::string file = (dir / "sacct.txt").string();
+    const Ran unsized = simulate(file);
+    EXPECT_NE(unsized.exit_code, 0);
+    EXPECT_NE(unsized.out.find("give --nodes"), std::string::npos) << unsized.out;
+    // The same two jobs as two.swf (0 and 1000 s, 100 s each), one node.
+    const Ran ran = simulate(file + " --nodes 1 --policy suspend-time=300s --json");
+    ASSERT_EQ(ran.exit_code, 0) << ran.out;
+    const auto report = nlohmann::json::parse(ran.out);
+    EXPECT_NEAR(report[1]["energy_kwh"].get<double>(), 92'081.5 / 3.6e6, 1e-9);
+}
+
 }  // namespace

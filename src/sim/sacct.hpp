@@ -1,0 +1,23 @@
+// A site's own job history from Slurm's accounting, as `sacct --allusers
+// --parsable2 --starttime 2026-01-01
+// --format=JobIDRaw,Submit,Start,End,NNodes,NCPUS,Timelimit,State` prints it: '|'-separated, a header line naming the
+// columns (in any order; JobID for JobIDRaw and AllocCPUS for NCPUS do too). Job steps (123.batch, 123.0) are left out;
+// jobs that never ran are counted, not replayed.
+#pragma once
+
+#include <expected>
+#include <optional>
+#include <string_view>
+
+#include "sim/trace.hpp"
+
+namespace slumber::sim {
+
+std::expected<Trace, TraceProblem> parse_sacct(std::string_view text, std::string_view source, BadLines bad);
+
+/// Slurm's time limit formats: "MM", "MM:SS", "HH:MM:SS", "D-HH",
+/// "D-HH:MM", "D-HH:MM:SS"; nullopt for UNLIMITED, Partition_Limit and
+/// anything else.
+std::optional<Seconds> parse_time_limit(std::string_view text);
+
+}  // namespace slumber::sim
