@@ -130,7 +130,8 @@ int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
     const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
     Carrier carrier(config, *journal, scontrol, "daemon", /*paced=*/true);
     Reconciler reconciler(config, *journal, scontrol);
-    DeviceKeeper devices(config);
+    DeviceKeeper devices(config);  // one pass at a time, on a worker
+    auto devices_busy = std::make_shared<std::atomic<bool>>(false);
     auto next_look = std::chrono::steady_clock::now();
     // Each batch runs on its own thread with its own journal connection, so a
     // silent BMC holding one batch for its timeouts does not hold up the
@@ -185,9 +186,25 @@ int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
                             fmt::format("{}: {}: {}", step.node, engine::to_string(step.kind), step.why));
                     }
                 }
-                for (const std::string& done : devices.run(
-                         *nodes, wall_clock_ms(), [&](const store::Event& event) { (void)journal->record(event); })) {
-                    log(Priority::notice, done);
+                // Devices go off on a worker too: a plug that does not
+                // answer must not hold up the next resume for its timeouts.
+                if (!config.dependencies.empty() && !devices_busy->load()) {
+                    if (auto connection = store::Journal::open(config.daemon.journal())) {
+                        *devices_busy = true;
+                        auto done = std::make_shared<std::atomic<bool>>(false);
+                        workers.push_back({std::jthread([&devices, states = *nodes, journal = std::move(*connection),
+                                                         devices_busy, done]() mutable {
+                                               for (const std::string& line : devices.run(
+                                                        states, wall_clock_ms(), [&](const store::Event& event) {
+                                                            (void)journal.record(event);
+                                                        })) {
+                                                   log(Priority::notice, line);
+                                               }
+                                               *devices_busy = false;
+                                               *done = true;
+                                           }),
+                                           done});
+                    }
                 }
             } else {
                 log(Priority::warning, nodes.error());
