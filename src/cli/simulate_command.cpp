@@ -120,8 +120,8 @@ int run_simulate(const SimulateOptions& options) {
 
 void add_simulate_command(CLI::App& app, Outcome& outcome) {
     auto options = std::make_shared<SimulateOptions>();
-    auto* command =
-        app.add_subcommand("simulate", "Replay a job history (SWF, or sacct --parsable2) and report what power saving saves and costs");
+    auto* command = app.add_subcommand(
+        "simulate", "Replay a job history (SWF, or sacct --parsable2) and report what power saving saves and costs");
     command->add_option("trace", options->trace, "Standard Workload Format or sacct --parsable2 output, plain or .gz")
         ->required();
     command->add_option("--nodes", options->nodes, "cluster size (default: from the trace)");

@@ -24,14 +24,13 @@ using std::chrono::seconds;
 class FabricSwitch : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
-        cluster = std::make_unique<TestCluster>(
-            ClusterOptions{"dependency",
-                           22,
-                           28300,
-                           {"--hooks", "slumber", "--daemon", "--fabric-switch", "--switch-off-after", "5s",
-                            "--redfish-nodes", "1", "--suspend-time", "10s", "--suspend-timeout", "5s",
-                            "--resume-timeout", "60s"},
-                           2});
+        cluster = std::make_unique<TestCluster>(ClusterOptions{
+            "dependency",
+            22,
+            28300,
+            {"--hooks", "slumber", "--daemon", "--fabric-switch", "--switch-off-after", "5s", "--redfish-nodes", "1",
+             "--suspend-time", "10s", "--suspend-timeout", "5s", "--resume-timeout", "60s"},
+            2});
     }
     static void TearDownTestSuite() { cluster.reset(); }
     void SetUp() override {
