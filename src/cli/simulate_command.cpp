@@ -4,11 +4,15 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <fstream>
 #include <memory>
+#include <optional>
 
 #include "cli/commands.hpp"
 #include "cli/exit_code.hpp"
+#include "config/config.hpp"
 #include "sim/report.hpp"
+#include "sim/series.hpp"
 #include "sim/trace_file.hpp"
 
 namespace slumber::cli {
@@ -16,11 +20,16 @@ namespace {
 
 struct SimulateOptions {
     std::string trace;
-    int nodes = 0;
-    int cores_per_node = 1;
+    std::optional<int> nodes;
+    std::optional<int> cores_per_node;
+    std::string allocation;  ///< empty: the config's, else whole nodes
+    std::string config;      ///< a file with a [simulate] section
     std::vector<std::string> policies;
     std::string sweep;
     bool json = false;
+    std::string csv;
+    std::string plot;
+    std::string every;
     std::string bad_lines = "skip";
 };
 
@@ -45,6 +54,49 @@ std::vector<std::string> expand_sweep(const std::string& sweep) {
         values.remove_prefix(end + 1);
     }
     return out;
+}
+
+bool write_file(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    return static_cast<bool>(out.flush());
+}
+
+// The cluster and its power model: the published defaults, then the
+// configuration's [simulate] section, then the command line.
+std::expected<sim::Settings, std::string> settings_from(const SimulateOptions& options) {
+    sim::Settings settings;
+    if (!options.config.empty()) {
+        auto file = config::load_simulation_settings(options.config);
+        if (!file) {
+            std::string message;
+            for (const config::ConfigError& error : file.error()) message += config::format(error);
+            return std::unexpected(message);
+        }
+        auto seconds = [](util::Duration duration) {
+            return std::chrono::duration_cast<std::chrono::seconds>(duration).count();
+        };
+        settings.nodes = file->nodes.value_or(0);
+        settings.cores_per_node = file->cores_per_node.value_or(1);
+        if (file->whole_nodes) {
+            settings.allocation = *file->whole_nodes ? sim::Allocation::whole_nodes : sim::Allocation::processors;
+        }
+        sim::PowerModel& model = settings.model;
+        model.off_watts = file->off_watts.value_or(model.off_watts);
+        model.idle_watts = file->idle_watts.value_or(model.idle_watts);
+        model.busy_watts = file->busy_watts.value_or(model.busy_watts);
+        if (file->boot_time) model.boot_seconds = seconds(*file->boot_time);
+        model.boot_joules = file->boot_joules.value_or(model.boot_joules);
+        if (file->shutdown_time) model.shutdown_seconds = seconds(*file->shutdown_time);
+        model.shutdown_joules = file->shutdown_joules.value_or(model.shutdown_joules);
+    }
+    if (options.nodes) settings.nodes = *options.nodes;
+    if (options.cores_per_node) settings.cores_per_node = *options.cores_per_node;
+    if (!options.allocation.empty()) {
+        settings.allocation =
+            options.allocation == "processors" ? sim::Allocation::processors : sim::Allocation::whole_nodes;
+    }
+    return settings;
 }
 
 int run_simulate(const SimulateOptions& options) {
@@ -78,39 +130,50 @@ int run_simulate(const SimulateOptions& options) {
         policies.push_back(std::move(*policy));
     }
 
-    sim::Settings settings;
-    settings.nodes = options.nodes;
-    settings.cores_per_node = options.cores_per_node;
-    // Every policy is accounted over the same span: the latest end of any.
-    std::vector<sim::Outcome> outcomes(policies.size());
-    for (int round = 0; round < 2; ++round) {
-        sim::Seconds latest = 0;
-        for (std::size_t i = 0; i < policies.size(); ++i) {
-            if (policies[i].oracle) continue;
-            settings.policy = policies[i].policy;
-            auto outcome = sim::simulate(*trace, settings);
-            if (!outcome) return fail(outcome.error(), ExitCode::partial);
-            latest = std::max(latest, outcome->end);
-            outcomes[i] = std::move(*outcome);
+    auto settings = settings_from(options);
+    if (!settings) return fail(settings.error());
+    const bool series = !options.csv.empty() || !options.plot.empty();
+    if (series) {
+        if (!options.every.empty()) {
+            auto every = util::parse_duration(options.every);
+            if (!every || *every < std::chrono::seconds(1)) {
+                return fail(fmt::format("--every {}: {}", options.every, every ? "less than a second" : every.error()));
+            }
+            settings->sample_every = std::chrono::duration_cast<std::chrono::seconds>(*every).count();
+        } else {
+            const sim::Seconds span = trace->jobs.empty() ? 0 : trace->jobs.back().submit - trace->jobs.front().submit;
+            settings->sample_every = sim::sampling_step(span, 20'000);
         }
-        const bool same_span = std::all_of(policies.begin(), policies.end(), [&](const sim::NamedPolicy& p) {
-            return p.oracle || outcomes[static_cast<std::size_t>(&p - policies.data())].end == latest;
-        });
-        if (same_span) break;
-        settings.horizon = latest;
     }
-    const sim::Outcome& baseline = outcomes.front();
-    const sim::Oracle oracle = sim::oracle(baseline, settings.model);
+    // Every policy is accounted over the same span: the latest end of any.
+    std::vector<engine::IdlePolicy> simulated;
+    for (const sim::NamedPolicy& policy : policies) {
+        if (!policy.oracle) simulated.push_back(policy.policy);
+    }
+    auto outcomes = sim::simulate_each(*trace, *settings, simulated);
+    if (!outcomes) return fail(outcomes.error(), ExitCode::partial);
+    const sim::Outcome& baseline = outcomes->front();
+    const sim::Oracle oracle = sim::oracle(baseline, settings->model);
     std::vector<sim::Summary> summaries;
-    for (std::size_t i = 0; i < policies.size(); ++i) {
-        summaries.push_back(sim::summarize(policies[i], policies[i].oracle ? baseline : outcomes[i], baseline, oracle));
+    std::vector<sim::Run> runs;
+    for (std::size_t i = 0, run = 0; i < policies.size(); ++i) {
+        const sim::Outcome& outcome = policies[i].oracle ? baseline : (*outcomes)[run++];
+        summaries.push_back(sim::summarize(policies[i], outcome, baseline, oracle));
+        if (!policies[i].oracle) runs.push_back({policies[i].name, &outcome});
+    }
+    if (!options.csv.empty() && !write_file(options.csv, sim::format_csv(runs))) {
+        return fail(fmt::format("cannot write {}", options.csv), ExitCode::partial);
+    }
+    const std::string title = fmt::format("{} on {} nodes", trace->source, baseline.nodes);
+    if (!options.plot.empty() && !write_file(options.plot, sim::render_svg(runs, title))) {
+        return fail(fmt::format("cannot write {}", options.plot), ExitCode::partial);
     }
     if (options.json) {
         fmt::print("{}", sim::format_json(summaries));
     } else {
         fmt::print("{}: {} jobs on {} nodes over {:.1f} days; switching a node off pays after {:.0f} s idle\n\n",
                    trace->source, trace->jobs.size(), baseline.nodes,
-                   static_cast<double>(baseline.end - baseline.begin) / 86400, settings.model.break_even_seconds());
+                   static_cast<double>(baseline.end - baseline.begin) / 86400, settings->model.break_even_seconds());
         fmt::print("{}", sim::format_table(summaries));
     }
     return to_int(ExitCode::ok);
@@ -124,9 +187,15 @@ void add_simulate_command(CLI::App& app, Outcome& outcome) {
         "simulate", "Replay a job history (SWF, or sacct --parsable2) and report what power saving saves and costs");
     command->add_option("trace", options->trace, "Standard Workload Format or sacct --parsable2 output, plain or .gz")
         ->required();
-    command->add_option("--nodes", options->nodes, "cluster size (default: from the trace)");
-    command->add_option("--cores-per-node", options->cores_per_node, "processors per node: jobs take whole nodes")
-        ->capture_default_str();
+    command->add_option("--nodes", options->nodes, "cluster size (default: from the trace)")
+        ->check(CLI::Range(1, 10'000'000));
+    command->add_option("--cores-per-node", options->cores_per_node, "processors per node (default 1)")
+        ->check(CLI::Range(1, 1'000'000));
+    command->add_option("--allocation", options->allocation,
+                        "whole-nodes (a job's nodes are its own; the default) or processors (jobs share nodes)")
+        ->check(CLI::IsMember({"whole-nodes", "processors"}));
+    command->add_option("-c,--config", options->config,
+                        "a slumber.toml whose [simulate] section describes the cluster and its power model");
     command->add_option("--policy", options->policies,
                         "never, suspend-time=DURATION, keep-warm=NODES,DURATION (repeatable); never and oracle "
                         "are always shown");
@@ -135,6 +204,9 @@ void add_simulate_command(CLI::App& app, Outcome& outcome) {
         ->check(CLI::IsMember({"skip", "refuse"}))
         ->capture_default_str();
     command->add_flag("--json", options->json, "one JSON object per policy");
+    command->add_option("--csv", options->csv, "write the cluster over time (nodes per state, power, energy) here");
+    command->add_option("--plot", options->plot, "draw powered-on nodes and energy over time here, as SVG");
+    command->add_option("--every", options->every, "a sample in the CSV and the plot this often (default: to fit)");
     command->callback([options, &outcome] { outcome.exit_code = run_simulate(*options); });
 }
 

@@ -90,6 +90,22 @@ struct DaemonSettings {
     [[nodiscard]] std::filesystem::path lock() const { return state_dir / "slumberd.lock"; }
 };
 
+/// [simulate]: the cluster `slumber simulate` replays a job history on, and
+/// what its nodes draw. Unset values keep the published model's defaults
+/// (docs/simulate.md).
+struct SimulationSettings {
+    std::optional<int> nodes;
+    std::optional<int> cores_per_node;
+    std::optional<bool> whole_nodes;  ///< allocation = "whole-nodes" or "processors"
+    std::optional<double> off_watts;
+    std::optional<double> idle_watts;
+    std::optional<double> busy_watts;
+    std::optional<util::Duration> boot_time;
+    std::optional<double> boot_joules;
+    std::optional<util::Duration> shutdown_time;
+    std::optional<double> shutdown_joules;
+};
+
 struct Config {
     std::filesystem::path file;
     SlurmSettings slurm;
@@ -97,6 +113,7 @@ struct Config {
     std::vector<PowerTarget> nodes;
     std::vector<PowerTarget> devices;
     std::vector<Dependency> dependencies;
+    SimulationSettings simulate;
     std::map<std::filesystem::path, Credentials> credentials;
 
     /// Name -> position among nodes, then devices; built by load() so that
@@ -116,6 +133,10 @@ std::expected<Config, std::vector<ConfigError>> load(const std::filesystem::path
 
 /// The same, from text (tests, fuzzing); `file` names it in messages.
 std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text, const std::filesystem::path& file);
+
+/// Only the [simulate] section of a configuration file: the simulator needs
+/// neither the nodes' credentials nor a complete file.
+std::expected<SimulationSettings, std::vector<ConfigError>> load_simulation_settings(const std::filesystem::path& file);
 
 /// Reads one credentials file, refusing it when others may read it.
 std::expected<Credentials, ConfigError> read_credentials(const std::filesystem::path& file);

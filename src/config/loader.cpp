@@ -16,7 +16,8 @@ namespace {
 constexpr std::size_t kMaxConfigBytes = 4U << 20;
 
 using namespace std::string_view_literals;
-constexpr std::array kSections{"slurm"sv, "daemon"sv, "defaults"sv, "node"sv, "device"sv, "dependency"sv};
+constexpr std::array kSections{"slurm"sv, "daemon"sv,     "defaults"sv, "node"sv,
+                               "device"sv, "dependency"sv, "simulate"sv};
 
 // [[node]], [[device]] and [[dependency]] are arrays of tables.
 const toml::array* table_array(const toml::table& root, std::string_view key, const std::string& file,
@@ -36,11 +37,56 @@ void reject_unknown_sections(const toml::table& root, const std::string& file, s
     for (const auto& [key, node] : root) {
         if (std::find(kSections.begin(), kSections.end(), key.str()) != kSections.end()) continue;
         std::string fix =
-            fmt::format("sections are [slurm], [daemon], [defaults], [[node]], [[device]] and [[dependency]]");
+            fmt::format("sections are [slurm], [daemon], [defaults], [[node]], [[device]], [[dependency]] and "
+                        "[simulate]");
         if (auto near = util::closest_match(key.str(), kSections)) fix = fmt::format("did you mean \"{}\"?", *near);
         errors.push_back(
             ConfigError{file, line_of(node), std::string(key.str()), "unknown section or key", std::move(fix)});
     }
+}
+
+void read_simulate(const toml::node& node, const std::string& file, SimulationSettings& out,
+                   std::vector<ConfigError>& errors) {
+    if (const auto* table = node.as_table()) {
+        read_simulate_section(*table, file, out, errors);
+    } else {
+        errors.push_back(ConfigError{file, line_of(node), "simulate", "must be a table", "write [simulate]"});
+    }
+}
+
+std::expected<toml::table, std::vector<ConfigError>> parse(std::string_view text, const std::string& file) {
+    try {
+        return toml::parse(text, file);
+    } catch (const toml::parse_error& e) {
+        return std::unexpected(std::vector{ConfigError{file, static_cast<int>(e.source().begin.line), "",
+                                                       fmt::format("not valid TOML: {}", e.description()), ""}});
+    }
+}
+
+// The file's text, within the size limit.
+std::expected<std::string, std::vector<ConfigError>> read_text(const std::filesystem::path& file) {
+    const std::string name = file.string();
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        std::error_code ec;
+        const bool exists = std::filesystem::exists(file, ec);
+        return std::unexpected(
+            std::vector{ConfigError{name, 0, "", exists ? "cannot be read (permission denied?)" : "does not exist",
+                                    exists ? "run slumber as a user that may read it"
+                                           : "create it (see examples/slumber.toml) or pass --config FILE"}});
+    }
+    // Read in pieces up to the limit: a 4 MiB buffer filled up front costs
+    // the hooks more than the whole rest of reading a 1,000-node file.
+    std::string text;
+    std::array<char, 65536> piece{};
+    while (text.size() <= kMaxConfigBytes && in.read(piece.data(), piece.size()).gcount() > 0) {
+        text.append(piece.data(), static_cast<std::size_t>(in.gcount()));
+    }
+    if (text.size() > kMaxConfigBytes) {
+        return std::unexpected(
+            std::vector{ConfigError{name, 0, "", "is larger than 4 MiB", "is this the right file?"}});
+    }
+    return text;
 }
 
 // Reads every credentials file once; the targets only keep the path.
@@ -68,14 +114,9 @@ void read_all_credentials(Config& config, std::vector<ConfigError>& errors) {
 std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text, const std::filesystem::path& file) {
     std::vector<ConfigError> errors;
     const std::string file_name = file.string();
-    toml::table root;
-    try {
-        root = toml::parse(text, file_name);
-    } catch (const toml::parse_error& e) {
-        errors.push_back(ConfigError{file_name, static_cast<int>(e.source().begin.line), "",
-                                     fmt::format("not valid TOML: {}", e.description()), ""});
-        return std::unexpected(std::move(errors));
-    }
+    auto parsed = parse(text, file_name);
+    if (!parsed) return std::unexpected(std::move(parsed.error()));
+    const toml::table& root = *parsed;
 
     Config config;
     config.file = file;
@@ -93,6 +134,9 @@ std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text,
         } else {
             errors.push_back(ConfigError{file_name, line_of(*daemon), "daemon", "must be a table", "write [daemon]"});
         }
+    }
+    if (const toml::node* simulate = root.get("simulate")) {
+        read_simulate(*simulate, file_name, config.simulate, errors);
     }
     Defaults defaults;
     if (const toml::node* node = root.get("defaults")) {
@@ -133,28 +177,23 @@ std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text,
 }
 
 std::expected<Config, std::vector<ConfigError>> load(const std::filesystem::path& file) {
+    auto text = read_text(file);
+    if (!text) return std::unexpected(std::move(text.error()));
+    return load_text(*text, file);
+}
+
+std::expected<SimulationSettings, std::vector<ConfigError>> load_simulation_settings(
+    const std::filesystem::path& file) {
+    auto text = read_text(file);
+    if (!text) return std::unexpected(std::move(text.error()));
     const std::string name = file.string();
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-        std::error_code ec;
-        const bool exists = std::filesystem::exists(file, ec);
-        return std::unexpected(
-            std::vector{ConfigError{name, 0, "", exists ? "cannot be read (permission denied?)" : "does not exist",
-                                    exists ? "run slumber as a user that may read it"
-                                           : "create it (see examples/slumber.toml) or pass --config FILE"}});
-    }
-    // Read in pieces up to the limit: a 4 MiB buffer filled up front costs
-    // the hooks more than the whole rest of reading a 1,000-node file.
-    std::string text;
-    std::array<char, 65536> piece{};
-    while (text.size() <= kMaxConfigBytes && in.read(piece.data(), piece.size()).gcount() > 0) {
-        text.append(piece.data(), static_cast<std::size_t>(in.gcount()));
-    }
-    if (text.size() > kMaxConfigBytes) {
-        return std::unexpected(
-            std::vector{ConfigError{name, 0, "", "is larger than 4 MiB", "is this the right file?"}});
-    }
-    return load_text(text, file);
+    auto root = parse(*text, name);
+    if (!root) return std::unexpected(std::move(root.error()));
+    std::vector<ConfigError> errors;
+    SimulationSettings settings;
+    if (const toml::node* simulate = root->get("simulate")) read_simulate(*simulate, name, settings, errors);
+    if (!errors.empty()) return std::unexpected(std::move(errors));
+    return settings;
 }
 
 }  // namespace slumber::config

@@ -189,6 +189,38 @@ void read_daemon_section(const toml::table& table, const std::string& file, Daem
     reader.reject_unknown_keys();
 }
 
+void read_simulate_section(const toml::table& table, const std::string& file, SimulationSettings& out,
+                           std::vector<ConfigError>& errors) {
+    TableReader reader(table, "[simulate]", file, errors);
+    if (auto nodes = reader.integer("nodes", 1, 10'000'000)) out.nodes = static_cast<int>(*nodes);
+    if (auto cores = reader.integer("cores_per_node", 1, 1'000'000)) out.cores_per_node = static_cast<int>(*cores);
+    if (auto allocation = reader.string("allocation")) {
+        if (*allocation == "whole-nodes" || *allocation == "processors") {
+            out.whole_nodes = *allocation == "whole-nodes";
+        } else {
+            reader.error("allocation", fmt::format("\"{}\" is not an allocation", *allocation),
+                         "use \"whole-nodes\" or \"processors\"");
+        }
+    }
+    constexpr double kMaxWatts = 1e6;  // a node, not a data centre
+    out.off_watts = reader.number("off_watts", 0, kMaxWatts);
+    out.idle_watts = reader.number("idle_watts", 0, kMaxWatts);
+    out.busy_watts = reader.number("busy_watts", 0, kMaxWatts);
+    out.boot_time = reader.duration("boot_time");
+    out.boot_joules = reader.number("boot_energy", 0, 1e9);
+    out.shutdown_time = reader.duration("shutdown_time");
+    out.shutdown_joules = reader.number("shutdown_energy", 0, 1e9);
+    // Switching off must save something, or no policy can.
+    const double off = out.off_watts.value_or(9.75);
+    const double idle = out.idle_watts.value_or(95);
+    if (reader.error_count() == 0 && off >= idle) {
+        reader.error(out.off_watts ? "off_watts" : "idle_watts",
+                     fmt::format("a node that draws {} W off and {} W idle saves nothing by sleeping", off, idle),
+                     "off_watts must be below idle_watts");
+    }
+    reader.reject_unknown_keys();
+}
+
 Defaults read_defaults_section(const toml::table& table, const std::string& file, std::vector<ConfigError>& errors) {
     TableReader reader(table, "[defaults]", file, errors);
     Defaults defaults;

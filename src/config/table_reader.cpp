@@ -83,6 +83,21 @@ std::optional<std::int64_t> TableReader::integer(std::string_view key, std::int6
     return value->get();
 }
 
+std::optional<double> TableReader::number(std::string_view key, double min, double max) {
+    const toml::node* node = lookup(key);
+    if (node == nullptr) return std::nullopt;
+    const std::optional<double> value = node->value<double>();  // integers too
+    if (!value || !(node->is_integer() || node->is_floating_point())) {
+        type_error(key, "a number", *node);
+        return std::nullopt;
+    }
+    if (!(*value >= min && *value <= max)) {
+        error(key, fmt::format("{} is out of range", *value), fmt::format("use {} to {}", min, max));
+        return std::nullopt;
+    }
+    return *value;
+}
+
 std::optional<bool> TableReader::boolean(std::string_view key) {
     const toml::node* node = lookup(key);
     if (node == nullptr) return std::nullopt;

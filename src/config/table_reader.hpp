@@ -23,6 +23,8 @@ class TableReader {
     /// error when required), a key of the wrong type an error and nullopt.
     std::optional<std::string> string(std::string_view key, bool required = false);
     std::optional<std::int64_t> integer(std::string_view key, std::int64_t min, std::int64_t max);
+    /// An integer or a decimal number.
+    std::optional<double> number(std::string_view key, double min, double max);
     std::optional<bool> boolean(std::string_view key);
     std::optional<util::Duration> duration(std::string_view key);
     std::optional<std::vector<std::string>> string_list(std::string_view key);

@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <memory>
 #include <numeric>
 #include <queue>
-#include <set>
 #include <tuple>
 
 namespace slumber::sim {
@@ -30,90 +30,144 @@ struct Node {
     NodePower state = NodePower::idle;
     Seconds since = 0;       ///< in this state
     Seconds idle_since = 0;  ///< for the idle policy
-    int cycles = 0;
+    Seconds ready_at = 0;    ///< while booting: when it will be up
+    int busy_cores = 0;      ///< held by jobs that run
+    int reserved_cores = 0;  ///< held by jobs waiting for other nodes to boot
+};
+
+struct Share {
+    int node = 0;
+    int cores = 0;
 };
 
 struct Running {
     int job = 0;
-    Seconds start = 0;
     Seconds planned_end = 0;  ///< start + requested: what the scheduler plans with
-    std::vector<int> nodes;
+    std::vector<Share> shares;
+};
+
+// Free processors by how soon a job could use them.
+struct Capacity {
+    int awake = 0;    ///< on nodes that are up
+    int booting = 0;  ///< on nodes still booting for other jobs
+    int asleep = 0;   ///< on nodes that are off
+    [[nodiscard]] int total() const { return awake + booting + asleep; }
 };
 
 class Simulation {
   public:
-    Simulation(const Trace& trace, const Settings& settings, int nodes)
-        : m_trace(trace), m_settings(settings), m_nodes(static_cast<std::size_t>(nodes)) {
+    Simulation(const Trace& trace, Settings settings, int nodes)
+        : m_trace(trace), m_settings(std::move(settings)), m_nodes(static_cast<std::size_t>(nodes)) {
         m_outcome.nodes = nodes;
         m_outcome.jobs.resize(trace.jobs.size());
         m_outcome.power_cycles.assign(m_nodes.size(), 0);
-        m_needed.reserve(trace.jobs.size());
-        for (const Job& job : trace.jobs) m_needed.push_back(nodes_for(job, settings));
-    }
-
-    Outcome run() {
-        const Seconds begin = m_trace.jobs.empty() ? 0 : m_trace.jobs.front().submit;
-        m_outcome.begin = begin;
-        for (Node& node : m_nodes) node = {NodePower::idle, begin, begin, 0};
+        m_demand.reserve(trace.jobs.size());
+        for (const Job& job : trace.jobs) m_demand.push_back(cores_for(job, m_settings));
+        m_begin = m_trace.jobs.empty() ? 0 : m_trace.jobs.front().submit;
+        m_outcome.begin = m_begin;
+        m_last_job_end = m_begin;
+        m_next_sample = m_begin;
+        for (Node& node : m_nodes) node = {NodePower::idle, m_begin, m_begin, m_begin, 0, 0};
+        m_count[static_cast<std::size_t>(NodePower::idle)] = nodes;
+        m_watts = nodes * m_settings.model.watts(NodePower::idle);
+        m_energy_time = m_begin;
         for (std::size_t i = 0; i < m_trace.jobs.size(); ++i) {
             push(m_trace.jobs[i].submit, EventKind::submit, static_cast<int>(i));
         }
-        m_now = begin;
+    }
+
+    static int cores_for(const Job& job, const Settings& settings) {
+        if (settings.allocation == Allocation::processors) return std::max(1, job.processors);
+        return nodes_for(job, settings) * settings.cores_per_node;
+    }
+
+    // Runs until every job has ended; returns when the last one did.
+    Seconds run_jobs() {
+        m_now = m_begin;
         decide_idle();
-        Seconds last_job_end = begin;
-        while (!m_events.empty()) {
-            const Seconds now = m_events.top().time;
-            if (m_settings.horizon > 0 && now > m_settings.horizon && m_pending.empty() && m_running.empty()) break;
-            m_now = now;
-            while (!m_events.empty() && m_events.top().time == now) {
-                const Event event = m_events.top();
-                m_events.pop();
-                ++m_outcome.events;
-                handle(event);
-                if (event.kind == EventKind::job_ends) last_job_end = now;
-            }
-            schedule();
-            decide_idle();
-            // Nothing left but idle-policy checks past the last job: stop
-            // unless the horizon asks to account for more.
-            if (m_pending.empty() && m_running.empty() && m_submitted == m_trace.jobs.size() &&
-                (m_settings.horizon == 0 || only_policy_events_after(m_settings.horizon))) {
-                break;
-            }
+        while (!m_events.empty() && !(m_pending.empty() && m_running.empty() && m_submitted == m_trace.jobs.size())) {
+            step();
         }
-        m_outcome.end = std::max(m_settings.horizon, last_job_end);
+        return m_last_job_end;
+    }
+
+    // Goes on until `end` (no earlier than the last job's end), the policy
+    // still at work, and accounts everything up to it.
+    Outcome finish(Seconds end) {
+        while (!m_events.empty() && m_events.top().time <= end) step();
+        m_outcome.end = end;
+        sample_before(end + 1);
         for (std::size_t i = 0; i < m_nodes.size(); ++i) {
-            account(static_cast<int>(i), m_outcome.end);
-            if (m_nodes[i].state == NodePower::idle)
-                m_outcome.idle_gaps.push_back(m_outcome.end - m_nodes[i].idle_since);
+            account(static_cast<int>(i), end);
+            if (m_nodes[i].state == NodePower::idle) m_outcome.idle_gaps.push_back(end - m_nodes[i].idle_since);
         }
         return std::move(m_outcome);
     }
 
   private:
+    // Handles every event of the next second, then schedules and asks the
+    // idle policy.
+    void step() {
+        const Seconds now = m_events.top().time;
+        sample_before(now);
+        m_now = now;
+        while (!m_events.empty() && m_events.top().time == now) {
+            const Event event = m_events.top();
+            m_events.pop();
+            ++m_outcome.events;
+            handle(event);
+        }
+        schedule();
+        decide_idle();
+    }
+
     void push(Seconds time, EventKind kind, int subject) { m_events.push({time, kind, m_sequence++, subject}); }
 
-    bool only_policy_events_after(Seconds horizon) const { return m_events.empty() || m_events.top().time > horizon; }
+    Node& node(int index) { return m_nodes[static_cast<std::size_t>(index)]; }
 
     // Energy and time of the node's current state up to `until`.
     void account(int index, Seconds until) {
-        Node& node = m_nodes[static_cast<std::size_t>(index)];
-        if (until <= node.since) return;
-        const auto state = static_cast<std::size_t>(node.state);
-        const auto seconds = static_cast<double>(until - node.since);
+        Node& n = node(index);
+        if (until <= n.since) return;
+        const auto state = static_cast<std::size_t>(n.state);
+        const auto seconds = static_cast<double>(until - n.since);
         m_outcome.node_seconds[state] += seconds;
-        m_outcome.joules[state] += seconds * m_settings.model.watts(node.state);
-        node.since = until;
+        m_outcome.joules[state] += seconds * m_settings.model.watts(n.state);
+        n.since = until;
     }
 
     void set_state(int index, NodePower state) {
         account(index, m_now);
-        Node& node = m_nodes[static_cast<std::size_t>(index)];
-        if (node.state == NodePower::idle && state != NodePower::idle) {
-            m_outcome.idle_gaps.push_back(m_now - node.idle_since);
+        Node& n = node(index);
+        if (n.state == state) return;
+        if (n.state == NodePower::idle) m_outcome.idle_gaps.push_back(m_now - n.idle_since);
+        // The whole cluster's draw, for the time series.
+        m_energy += m_watts * static_cast<double>(m_now - m_energy_time);
+        m_energy_time = m_now;
+        m_watts += m_settings.model.watts(state) - m_settings.model.watts(n.state);
+        --m_count[static_cast<std::size_t>(n.state)];
+        ++m_count[static_cast<std::size_t>(state)];
+        n.state = state;
+        if (state == NodePower::idle) n.idle_since = m_now;
+    }
+
+    // An up node's state follows the cores its jobs hold.
+    void settle(int index) {
+        const Node& n = node(index);
+        if (n.state == NodePower::booting || n.state == NodePower::shutting_down || n.state == NodePower::off) return;
+        set_state(index, n.busy_cores > 0       ? NodePower::busy
+                         : n.reserved_cores > 0 ? NodePower::allocated
+                                                : NodePower::idle);
+    }
+
+    // The samples due before `time`: nothing changed since the last event.
+    void sample_before(Seconds time) {
+        if (m_settings.sample_every <= 0) return;
+        for (; m_next_sample < time; m_next_sample += m_settings.sample_every) {
+            Sample sample{m_next_sample, m_count, 0, m_watts};
+            sample.joules = m_energy + m_watts * static_cast<double>(m_next_sample - m_energy_time);
+            m_outcome.series.push_back(sample);
         }
-        node.state = state;
-        if (state == NodePower::idle) node.idle_since = m_now;
     }
 
     void handle(const Event& event) {
@@ -122,21 +176,31 @@ class Simulation {
                 m_pending.push_back(event.subject);
                 ++m_submitted;
                 break;
-            case EventKind::node_ready: {
-                Node& node = m_nodes[static_cast<std::size_t>(event.subject)];
-                if (node.state == NodePower::shutting_down) set_state(event.subject, NodePower::off);
-                // A booted node waits, allocated, for its job's start.
-                if (node.state == NodePower::booting) set_state(event.subject, NodePower::allocated);
+            case EventKind::node_ready:
+                if (node(event.subject).state == NodePower::shutting_down) {
+                    set_state(event.subject, NodePower::off);
+                } else {
+                    // Booted: it waits, allocated, for its jobs' other nodes.
+                    set_state(event.subject, NodePower::allocated);
+                    settle(event.subject);
+                }
                 break;
-            }
             case EventKind::job_starts:
-                for (const int node : running(event.subject).nodes) set_state(node, NodePower::busy);
+                for (const Share& share : running(event.subject).shares) {
+                    node(share.node).reserved_cores -= share.cores;
+                    node(share.node).busy_cores += share.cores;
+                    settle(share.node);
+                }
                 break;
             case EventKind::job_ends: {
                 const auto it = std::find_if(m_running.begin(), m_running.end(),
                                              [&](const Running& r) { return r.job == event.subject; });
-                for (const int node : it->nodes) set_state(node, NodePower::idle);
+                for (const Share& share : it->shares) {
+                    node(share.node).busy_cores -= share.cores;
+                    settle(share.node);
+                }
                 m_running.erase(it);
+                m_last_job_end = m_now;
                 break;
             }
             case EventKind::policy:
@@ -149,73 +213,96 @@ class Simulation {
         return *std::find_if(m_running.begin(), m_running.end(), [&](const Running& r) { return r.job == job; });
     }
 
-    [[nodiscard]] int free_nodes(int* off = nullptr) const {
-        int count = 0;
-        int asleep = 0;
-        for (const Node& node : m_nodes) {
-            count += node.state == NodePower::idle || node.state == NodePower::off ? 1 : 0;
-            asleep += node.state == NodePower::off ? 1 : 0;
-        }
-        if (off != nullptr) *off = asleep;
-        return count;
+    [[nodiscard]] int free_cores(const Node& n) const {
+        if (n.state == NodePower::shutting_down) return 0;
+        return m_settings.cores_per_node - n.busy_cores - n.reserved_cores;
     }
 
-    // Starts the job on `needed` free nodes, awake ones first; the nodes
-    // that are off boot, and the job runs once they are up.
+    [[nodiscard]] Capacity capacity() const {
+        Capacity capacity;
+        for (const Node& n : m_nodes) {
+            const int free = free_cores(n);
+            if (n.state == NodePower::off) {
+                capacity.asleep += free;
+            } else if (n.state == NodePower::booting) {
+                capacity.booting += free;
+            } else {
+                capacity.awake += free;
+            }
+        }
+        return capacity;
+    }
+
+    // Starts the job on free processors: nodes in use first (to pack), then
+    // idle ones, then nodes already booting, then nodes that are off, which
+    // boot; the job runs once all its nodes are up.
     void start(int job) {
-        const int needed = m_needed[static_cast<std::size_t>(job)];
-        Running run{job, m_now, 0, {}};
-        bool boots = false;
-        for (const NodePower wanted : {NodePower::idle, NodePower::off}) {
-            for (std::size_t i = 0; i < m_nodes.size() && static_cast<int>(run.nodes.size()) < needed; ++i) {
-                if (m_nodes[i].state != wanted) continue;
+        int remaining = m_demand[static_cast<std::size_t>(job)];
+        Running run{job, 0, {}};
+        Seconds start = m_now;
+        auto in_use = [](const Node& n) { return n.state != NodePower::booting && n.busy_cores + n.reserved_cores > 0; };
+        auto idle = [](const Node& n) { return n.state == NodePower::idle; };
+        auto booting = [](const Node& n) { return n.state == NodePower::booting; };
+        auto off = [](const Node& n) { return n.state == NodePower::off; };
+        for (const auto& wanted : {+in_use, +idle, +booting, +off}) {
+            for (std::size_t i = 0; i < m_nodes.size() && remaining > 0; ++i) {
+                Node& n = m_nodes[i];
+                const int free = free_cores(n);
+                if (free <= 0 || !wanted(n)) continue;
                 const int index = static_cast<int>(i);
-                run.nodes.push_back(index);
-                if (wanted == NodePower::off) {
-                    boots = true;
+                const int take = std::min(free, remaining);
+                remaining -= take;
+                run.shares.push_back({index, take});
+                if (n.state == NodePower::off) {
                     ++m_outcome.power_cycles[i];
                     set_state(index, NodePower::booting);
-                    push(m_now + m_settings.model.boot_seconds, EventKind::node_ready, index);
-                } else {
-                    set_state(index, NodePower::allocated);
+                    n.ready_at = m_now + m_settings.model.boot_seconds;
+                    push(n.ready_at, EventKind::node_ready, index);
                 }
+                if (n.state == NodePower::booting) start = std::max(start, n.ready_at);
+                n.reserved_cores += take;
+                settle(index);
             }
         }
         const Job& traced = m_trace.jobs[static_cast<std::size_t>(job)];
-        run.start = m_now + (boots ? m_settings.model.boot_seconds : 0);
-        run.planned_end = run.start + traced.requested;
-        m_outcome.jobs[static_cast<std::size_t>(job)] = {traced.submit, run.start, traced.run, needed};
-        push(run.start, EventKind::job_starts, job);
-        push(run.start + traced.run, EventKind::job_ends, job);
+        run.planned_end = start + traced.requested;
+        m_outcome.jobs[static_cast<std::size_t>(job)] = {traced.submit, start, traced.run,
+                                                         static_cast<int>(run.shares.size()),
+                                                         m_demand[static_cast<std::size_t>(job)]};
+        push(start, EventKind::job_starts, job);
+        push(start + traced.run, EventKind::job_ends, job);
         m_running.push_back(std::move(run));
     }
 
     // FCFS with EASY backfill: jobs start in order while they fit; the first
-    // that does not gets a reservation at the earliest time enough nodes
-    // are planned to be free (the shadow time), and later jobs may start now
-    // only if they are planned to end by then or use nodes the reservation
-    // leaves over.
+    // that does not gets a reservation at the earliest time enough
+    // processors are planned to be free (the shadow time), and later jobs
+    // may start now only if they are planned to end by then or use
+    // processors the reservation leaves over.
     void schedule() {
-        int off = 0;
-        int free = free_nodes(&off);
+        int free = capacity().total();
         std::size_t next = 0;
-        while (next < m_pending.size() && m_needed[static_cast<std::size_t>(m_pending[next])] <= free) {
+        while (next < m_pending.size() && demand(m_pending[next]) <= free) {
             const int job = m_pending[next++];
-            free -= m_needed[static_cast<std::size_t>(job)];
+            free -= demand(job);
             start(job);
         }
         m_pending.erase(m_pending.begin(), m_pending.begin() + static_cast<std::ptrdiff_t>(next));
         if (m_pending.empty() || free == 0) return;
 
-        const int head_needs = m_needed[static_cast<std::size_t>(m_pending.front())];
+        const int head_needs = demand(m_pending.front());
         std::vector<std::pair<Seconds, int>> ends;
-        for (const Running& run : m_running) ends.emplace_back(run.planned_end, static_cast<int>(run.nodes.size()));
+        for (const Running& run : m_running) {
+            int cores = 0;
+            for (const Share& share : run.shares) cores += share.cores;
+            ends.emplace_back(run.planned_end, cores);
+        }
         std::sort(ends.begin(), ends.end());
         Seconds shadow = 0;
         int extra = 0;
         int available = free;
-        for (const auto& [end, nodes] : ends) {
-            available += nodes;
+        for (const auto& [end, cores] : ends) {
+            available += cores;
             if (available >= head_needs) {
                 shadow = end;
                 extra = available - head_needs;
@@ -223,22 +310,25 @@ class Simulation {
             }
         }
         std::vector<int> started;
+        Capacity now = capacity();
         for (std::size_t i = 1; i < m_pending.size() && free > 0; ++i) {
             const int job = m_pending[i];
-            const int needs = m_needed[static_cast<std::size_t>(job)];
+            const int needs = demand(job);
             if (needs > free) continue;
-            const int awake = free_nodes(&off) - off;
-            const Seconds boot = needs > awake ? m_settings.model.boot_seconds : 0;
+            const Seconds boot = needs > now.awake ? m_settings.model.boot_seconds : 0;
             const Seconds planned_end = m_now + boot + m_trace.jobs[static_cast<std::size_t>(job)].requested;
             if (planned_end > shadow && needs > extra) continue;
             if (planned_end > shadow) extra -= needs;
             free -= needs;
             start(job);
             started.push_back(job);
+            now = capacity();
         }
         std::erase_if(m_pending,
                       [&](int job) { return std::find(started.begin(), started.end(), job) != started.end(); });
     }
+
+    [[nodiscard]] int demand(int job) const { return m_demand[static_cast<std::size_t>(job)]; }
 
     // Asks the engine which idle nodes to switch off, and when to ask again.
     void decide_idle() {
@@ -247,9 +337,9 @@ class Simulation {
             if (m_nodes[i].state == NodePower::idle) idle.push_back({static_cast<int>(i), m_nodes[i].idle_since});
         }
         const engine::IdleDecision decision = engine::decide_idle(m_settings.policy, idle, m_now);
-        for (const int node : decision.power_off) {
-            set_state(node, NodePower::shutting_down);
-            push(m_now + m_settings.model.shutdown_seconds, EventKind::node_ready, node);
+        for (const int index : decision.power_off) {
+            set_state(index, NodePower::shutting_down);
+            push(m_now + m_settings.model.shutdown_seconds, EventKind::node_ready, index);
         }
         if (decision.next_check >= 0 && (m_policy_check < 0 || decision.next_check < m_policy_check)) {
             m_policy_check = decision.next_check;
@@ -258,29 +348,29 @@ class Simulation {
     }
 
     const Trace& m_trace;
-    const Settings& m_settings;
+    const Settings m_settings;
     std::vector<Node> m_nodes;
-    std::vector<int> m_needed;  ///< nodes per job
+    std::vector<int> m_demand;  ///< processors per job
     std::priority_queue<Event, std::vector<Event>, std::greater<>> m_events;
     std::int64_t m_sequence = 0;
+    Seconds m_begin = 0;
     Seconds m_now = 0;
     std::vector<int> m_pending;  ///< in submit order
     std::vector<Running> m_running;
     std::size_t m_submitted = 0;
+    Seconds m_last_job_end = 0;
     Seconds m_policy_check = -1;
+    // The whole cluster, for the time series.
+    std::array<int, kNodePowers> m_count{};
+    double m_watts = 0;
+    double m_energy = 0;  ///< up to m_energy_time
+    Seconds m_energy_time = 0;
+    Seconds m_next_sample = 0;
     Outcome m_outcome;
 };
 
-}  // namespace
-
-int nodes_for(const Job& job, const Settings& settings) {
-    if (job.nodes > 0) return job.nodes;
-    return (job.processors + settings.cores_per_node - 1) / settings.cores_per_node;
-}
-
-double Outcome::total_joules() const { return std::accumulate(joules.begin(), joules.end(), 0.0); }
-
-std::expected<Outcome, std::string> simulate(const Trace& trace, const Settings& settings) {
+// The cluster's size, checked against the trace.
+std::expected<int, std::string> cluster_nodes(const Trace& trace, const Settings& settings) {
     if (settings.cores_per_node < 1) return std::unexpected("cores per node must be at least 1");
     int nodes = settings.nodes;
     if (nodes == 0) {
@@ -295,14 +385,54 @@ std::expected<Outcome, std::string> simulate(const Trace& trace, const Settings&
             fmt::format("{}: the log does not say how many nodes the cluster has: give --nodes", trace.source));
     }
     if (nodes < 1) return std::unexpected(fmt::format("{}: how many nodes? (the trace does not say)", trace.source));
+    const std::int64_t cores = static_cast<std::int64_t>(nodes) * settings.cores_per_node;
     for (const Job& job : trace.jobs) {
-        const int needs = nodes_for(job, settings);
-        if (needs > nodes) {
+        if (settings.allocation == Allocation::whole_nodes && nodes_for(job, settings) > nodes) {
             return std::unexpected(fmt::format("{}:{}: job {} needs {} nodes; the cluster has {}", trace.source,
-                                               job.line, job.id, needs, nodes));
+                                               job.line, job.id, nodes_for(job, settings), nodes));
+        }
+        if (Simulation::cores_for(job, settings) > cores) {
+            return std::unexpected(fmt::format("{}:{}: job {} needs {} processors; the cluster has {}", trace.source,
+                                               job.line, job.id, Simulation::cores_for(job, settings), cores));
         }
     }
-    return Simulation(trace, settings, nodes).run();
+    return nodes;
+}
+
+}  // namespace
+
+int nodes_for(const Job& job, const Settings& settings) {
+    if (job.nodes > 0) return job.nodes;
+    return (job.processors + settings.cores_per_node - 1) / settings.cores_per_node;
+}
+
+int Sample::powered_on() const {
+    return std::accumulate(nodes.begin(), nodes.end(), 0) - nodes[static_cast<std::size_t>(NodePower::off)];
+}
+
+double Outcome::total_joules() const { return std::accumulate(joules.begin(), joules.end(), 0.0); }
+
+std::expected<Outcome, std::string> simulate(const Trace& trace, const Settings& settings) {
+    auto outcomes = simulate_each(trace, settings, {settings.policy});
+    if (!outcomes) return std::unexpected(outcomes.error());
+    return std::move(outcomes->front());
+}
+
+std::expected<std::vector<Outcome>, std::string> simulate_each(const Trace& trace, const Settings& settings,
+                                                               const std::vector<engine::IdlePolicy>& policies) {
+    const auto nodes = cluster_nodes(trace, settings);
+    if (!nodes) return std::unexpected(nodes.error());
+    std::vector<std::unique_ptr<Simulation>> runs;
+    Seconds end = settings.horizon;
+    for (const engine::IdlePolicy& policy : policies) {
+        Settings each = settings;
+        each.policy = policy;
+        runs.push_back(std::make_unique<Simulation>(trace, each, *nodes));
+        end = std::max(end, runs.back()->run_jobs());
+    }
+    std::vector<Outcome> outcomes;
+    for (auto& run : runs) outcomes.push_back(run->finish(end));
+    return outcomes;
 }
 
 }  // namespace slumber::sim

@@ -1,4 +1,4 @@
-// The discrete-event simulator: a trace's jobs on a cluster of whole nodes,
+// The discrete-event simulator: a trace's jobs on a cluster of nodes,
 // scheduled first come first served with EASY backfill on their requested
 // times (as Slurm's backfill does in the common case), nodes switched off by
 // the engine's idle policy and woken by the jobs that need them, each node's
@@ -17,22 +17,45 @@
 
 namespace slumber::sim {
 
+/// How jobs take nodes. Whole nodes: a job of P processors takes
+/// ceil(P / cores) nodes to itself (Slurm's --exclusive, or select/linear).
+/// Processors: jobs share nodes core by core (select/cons_tres), packed onto
+/// nodes already in use so that the others can sleep; a node draws busy
+/// power while any job runs on it.
+enum class Allocation { whole_nodes, processors };
+
 struct Settings {
     int nodes = 0;           ///< 0: MaxProcs / cores_per_node (the trace's MaxNodes with one core)
-    int cores_per_node = 1;  ///< a job of P processors takes ceil(P / cores) whole nodes
+    int cores_per_node = 1;  ///< processors per node
+    Allocation allocation = Allocation::whole_nodes;
     PowerModel model;
     engine::IdlePolicy policy;
     /// Account energy up to this time (from the trace's start) even after
     /// the last job, so that policies compare over the same span; 0: until
     /// the last job ends.
     Seconds horizon = 0;
+    /// Record the nodes in each state and the energy so far this often; 0:
+    /// no time series.
+    Seconds sample_every = 0;
 };
 
 struct JobOutcome {
     Seconds submit = 0;
     Seconds start = 0;  ///< when it ran: its nodes all up
     Seconds run = 0;
-    int nodes = 0;
+    int nodes = 0;  ///< the nodes it ran on
+    int cores = 0;  ///< the processors it held
+};
+
+/// The cluster at one moment: nodes in each state, and the energy used
+/// since the start.
+struct Sample {
+    Seconds time = 0;
+    std::array<int, kNodePowers> nodes{};  ///< by NodePower
+    double joules = 0;
+    double watts = 0;  ///< drawn at that moment
+
+    [[nodiscard]] int powered_on() const;  ///< in any state but off
 };
 
 struct Outcome {
@@ -47,6 +70,7 @@ struct Outcome {
     /// to the moment it was allocated, switched off or the end): what an
     /// oracle could have slept through.
     std::vector<Seconds> idle_gaps;
+    std::vector<Sample> series;  ///< every sample_every from begin, if asked for
     std::int64_t events = 0;
 
     [[nodiscard]] double total_joules() const;
@@ -59,5 +83,11 @@ int nodes_for(const Job& job, const Settings& settings);
 /// Runs the trace. Fails when the settings do not fit it (no nodes, a job
 /// larger than the cluster).
 std::expected<Outcome, std::string> simulate(const Trace& trace, const Settings& settings);
+
+/// Runs the trace once under each policy (replacing settings.policy) and
+/// accounts every run up to the latest end of any, the policies still at
+/// work after the last job, so that their energies compare.
+std::expected<std::vector<Outcome>, std::string> simulate_each(const Trace& trace, const Settings& settings,
+                                                               const std::vector<engine::IdlePolicy>& policies);
 
 }  // namespace slumber::sim

@@ -114,4 +114,71 @@ TEST_F(Simulate, ASitesOwnHistoryFromSacct) {
     EXPECT_NEAR(report[1]["energy_kwh"].get<double>(), 92'081.5 / 3.6e6, 1e-9);
 }
 
+TEST_F(Simulate, TheClusterOverTimeAsCsvAndAsAPlot) {
+    const std::string csv = (dir / "series.csv").string();
+    const std::string svg = (dir / "plot.svg").string();
+    const Ran run = simulate(fmt::format("{} --policy suspend-time=300s --policy keep-warm=0,5m --every 100s "
+                                         "--csv {} --plot {}",
+                                         (dir / "two.swf").string(), csv, svg));
+    ASSERT_EQ(run.exit_code, 0) << run.out;
+    std::ifstream in(csv);
+    std::vector<std::string> rows;
+    for (std::string line; std::getline(in, line);) rows.push_back(line);
+    // A sample every 100 s from 0 to 1200 (the span ends at 1252) for each
+    // of the three simulated runs; the oracle has no schedule of its own.
+    ASSERT_EQ(rows.size(), 1 + 3 * 13U);
+    EXPECT_EQ(rows[0], "policy,seconds,days,powered_on,off,booting,idle,allocated,busy,shutting_down,watts,kwh");
+    EXPECT_EQ(rows[1], "never,0,0.0000,1,0,0,0,0,1,0,190.70,0.000000");
+    // At 400 the node is shutting down (620 J over 6 s), having used busy
+    // 19,070 + idle 28,500 = 47,570 J. At 500 it is off, having used
+    // another 620 + 94 x 9.75 = 1,536.5 J. At 1100 it is booting for the
+    // second job (19,030 J over 152 s), having been off until 1000 (another
+    // 4,875 J) and booting for 100 s (12,519.7 J): 66,501.2 J in all.
+    EXPECT_EQ(rows[14 + 4], "suspend-time=300s,400,0.0046,1,0,0,0,0,0,1,103.33,0.013214");
+    EXPECT_EQ(rows[14 + 5], "suspend-time=300s,500,0.0058,0,1,0,0,0,0,0,9.75,0.013641");
+    EXPECT_EQ(rows[14 + 11], "suspend-time=300s,1100,0.0127,1,0,1,0,0,0,0,125.20,0.018473");
+    EXPECT_EQ(rows[27 + 5].substr(0, 21), "\"keep-warm=0,5m\",500,") << "quoted: it has a comma";
+
+    // The plot is well-formed SVG that a real renderer draws: two lines
+    // (powered-on nodes, energy saved) for each run.
+    EXPECT_EQ(std::system(fmt::format("xmllint --noout {}", svg).c_str()), 0);
+    EXPECT_EQ(std::system(fmt::format("rsvg-convert -o {}.png {}", svg, svg).c_str()), 0);
+    EXPECT_GT(std::filesystem::file_size(svg + ".png"), 10'000U);
+    std::ifstream plot(svg);
+    const std::string text((std::istreambuf_iterator<char>(plot)), std::istreambuf_iterator<char>());
+    int lines = 0;
+    for (auto at = text.find("<polyline"); at != std::string::npos; at = text.find("<polyline", at + 1)) ++lines;
+    EXPECT_EQ(lines, 6);
+    EXPECT_NE(text.find(">suspend-time=300s<"), std::string::npos);
+}
+
+TEST_F(Simulate, TheClusterAndItsPowerFromTheConfiguration) {
+    // One node drawing 100 W idle that boots in 100 s for 10,000 J. Never:
+    // busy 200 s (38,140 J) and idle 1000 s (100,000 J) until 1200. The
+    // policy: busy 38,140 + idle 300 s 30,000 + shutdown 620 + off 594 s
+    // 5,791.5 + boot 10,000 = 84,551.5 J; the second job waits 100 s.
+    std::ofstream(dir / "slumber.toml") << "[simulate]\n"
+                                           "nodes = 1\n"
+                                           "idle_watts = 100\n"
+                                           "boot_time = \"100s\"\n"
+                                           "boot_energy = 10000\n"
+                                           "allocation = \"processors\"\n";
+    const Ran run = simulate(fmt::format("{} --config {} --policy suspend-time=300s --json", (dir / "two.swf").string(),
+                                         (dir / "slumber.toml").string()));
+    ASSERT_EQ(run.exit_code, 0) << run.out;
+    const auto report = nlohmann::json::parse(run.out);
+    EXPECT_NEAR(report[0]["energy_kwh"].get<double>(), 138'140 / 3.6e6, 1e-9);
+    EXPECT_NEAR(report[1]["energy_kwh"].get<double>(), 84'551.5 / 3.6e6, 1e-9);
+    EXPECT_DOUBLE_EQ(report[1]["mean_wait_s"].get<double>(), 50);
+
+    std::ofstream(dir / "slumber.toml") << "[simulate]\n"
+                                           "idle_wats = 100\n"
+                                           "busy_watts = \"lots\"\n";
+    const Ran wrong = simulate(fmt::format("{} --config {}", (dir / "two.swf").string(), (dir / "slumber.toml").string()));
+    EXPECT_EQ(wrong.exit_code, 2) << wrong.out;
+    EXPECT_NE(wrong.out.find("idle_wats"), std::string::npos) << wrong.out;
+    EXPECT_NE(wrong.out.find("did you mean \"idle_watts\""), std::string::npos) << wrong.out;
+    EXPECT_NE(wrong.out.find("slumber.toml:3"), std::string::npos) << wrong.out;
+}
+
 }  // namespace

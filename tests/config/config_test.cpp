@@ -127,6 +127,34 @@ nodes = "n[1-2]"
     EXPECT_EQ(loaded->dependencies[0].nodes, (std::vector<std::string>{"n1", "n2"}));
 }
 
+TEST(Config, TheSimulatorsClusterLivesBesideTheRest) {
+    auto loaded = load_text(R"(
+[simulate]
+nodes = 64
+cores_per_node = 48
+allocation = "processors"
+idle_watts = 120.5
+busy_watts = 400
+boot_time = "4m"
+)",
+                            "test.toml");
+    ASSERT_TRUE(loaded) << format(loaded.error().front());
+    EXPECT_EQ(loaded->simulate.nodes, 64);
+    EXPECT_EQ(loaded->simulate.cores_per_node, 48);
+    EXPECT_EQ(loaded->simulate.whole_nodes, false);
+    EXPECT_EQ(loaded->simulate.idle_watts, 120.5);
+    EXPECT_EQ(loaded->simulate.busy_watts, 400);
+    EXPECT_EQ(loaded->simulate.boot_time, std::chrono::minutes(4));
+    EXPECT_FALSE(loaded->simulate.off_watts);
+}
+
+TEST(ConfigErrors, SimulateSection) {
+    expect_problem("[simulate]\nallocation = \"shared\"\n", 2, "allocation", "not an allocation", "processors");
+    expect_problem("[simulate]\nidle_watts = -3\n", 2, "idle_watts", "out of range");
+    expect_problem("[simulate]\noff_watts = 100\n", 2, "off_watts", "saves nothing", "below idle_watts");
+    expect_problem("[simulate]\nboot_time = 152\n", 2, "boot_time", "duration");
+}
+
 TEST(ConfigErrors, TomlSyntax) { expect_problem("[[node]]\nnames = \"a\nx", 2, "", "not valid TOML"); }
 
 TEST(ConfigErrors, UnknownSection) { expect_problem("[slurn]\n", 1, "slurn", "unknown section", "\"slurm\""); }

@@ -130,6 +130,68 @@ TEST(Simulator, AJobLargerThanTheClusterIsRefused) {
     auto outcome = simulate(trace_of({job(0, 10, 3)}, 3), settings);
     ASSERT_FALSE(outcome);
     EXPECT_EQ(outcome.error(), "hand-made:1: job 1 needs 3 nodes; the cluster has 2");
+    settings.cores_per_node = 2;
+    settings.allocation = Allocation::processors;
+    outcome = simulate(trace_of({job(0, 10, 5)}, 3), settings);
+    ASSERT_FALSE(outcome);
+    EXPECT_EQ(outcome.error(), "hand-made:1: job 1 needs 5 processors; the cluster has 4");
+}
+
+TEST(Simulator, JobsSharingNodesArePackedSoThatTheOthersSleep) {
+    // Two nodes of 4 cores; SuspendTime 300 s. A (2 processors, 1000 s) at 0
+    // and B (2 processors, 1000 s) at 10 share node 0, which is busy 0-1010:
+    // 1010 x 190.7 = 192,607 J. Node 1 idles 0-300 (28,500 J), shuts down
+    // 300-306 (620 J) and is off 306-1010 (704 x 9.75 = 6,864 J).
+    Settings settings;
+    settings.nodes = 2;
+    settings.cores_per_node = 4;
+    settings.allocation = Allocation::processors;
+    settings.policy = {Kind::after_idle, 300, 0};
+    settings.sample_every = 100;
+    const Trace trace = trace_of({job(0, 1000, 2), job(10, 1000, 2)}, 8);
+    auto outcome = simulate(trace, settings);
+    ASSERT_TRUE(outcome) << outcome.error();
+    EXPECT_EQ(outcome->jobs[1].start, 10);
+    EXPECT_EQ(outcome->jobs[1].nodes, 1);
+    EXPECT_EQ(outcome->end, 1010);
+    EXPECT_DOUBLE_EQ(joules(*outcome, NodePower::busy), 192'607);
+    EXPECT_DOUBLE_EQ(joules(*outcome, NodePower::idle), 28'500);
+    EXPECT_DOUBLE_EQ(joules(*outcome, NodePower::off), 6'864);
+    EXPECT_DOUBLE_EQ(outcome->total_joules(), 228'591);
+
+    // The time series, a sample every 100 s from 0 to 1000: at 300 node 1
+    // is shutting down, from 400 off. At 1000 the energy is the total less
+    // the last 10 s (busy 1,907 J + off 97.5 J).
+    ASSERT_EQ(outcome->series.size(), 11U);
+    EXPECT_EQ(outcome->series[2].powered_on(), 2);
+    EXPECT_EQ(outcome->series[3].nodes[static_cast<std::size_t>(NodePower::shutting_down)], 1);
+    EXPECT_EQ(outcome->series[4].powered_on(), 1);
+    EXPECT_DOUBLE_EQ(outcome->series[4].watts, 190.7 + 9.75);
+    EXPECT_DOUBLE_EQ(outcome->series[10].joules, 228'591 - 1'907 - 97.5);
+
+    // Whole nodes of 4 cores: B takes node 1 to itself.
+    settings.allocation = Allocation::whole_nodes;
+    auto whole = simulate(trace, settings);
+    ASSERT_TRUE(whole);
+    EXPECT_EQ(whole->jobs[1].cores, 4);
+    EXPECT_DOUBLE_EQ(joules(*whole, NodePower::busy), 2'000 * 190.7);
+}
+
+TEST(Simulator, AJobSpanningNodesWaitsForTheOnesThatBoot) {
+    // Two nodes of 4 cores, node 1 off after 300 s idle (off from 306). A
+    // (2 processors, 1000 s) runs on node 0 from 0. B (6 processors) at 500
+    // takes node 0's 2 free cores and node 1's 4: node 1 boots 500-652, and
+    // B starts at 652.
+    Settings settings;
+    settings.nodes = 2;
+    settings.cores_per_node = 4;
+    settings.allocation = Allocation::processors;
+    settings.policy = {Kind::after_idle, 300, 0};
+    auto outcome = simulate(trace_of({job(0, 1000, 2), job(500, 100, 6)}, 8), settings);
+    ASSERT_TRUE(outcome) << outcome.error();
+    EXPECT_EQ(outcome->jobs[1].start, 652);
+    EXPECT_EQ(outcome->jobs[1].nodes, 2);
+    EXPECT_EQ(outcome->power_cycles[1], 1);
 }
 
 TEST(Simulator, TheBreakEvenOfThePublishedModelIsAboutThreeAndAHalfMinutes) {
@@ -169,6 +231,49 @@ TEST(SimulatorOnARealTrace, Invariants) {
     ASSERT_TRUE(again);
     EXPECT_EQ(again->total_joules(), outcome->total_joules()) << "bit for bit";
     EXPECT_EQ(again->events, outcome->events);
+}
+
+// The same with jobs sharing nodes core by core: never more processors in
+// use than the cluster has, nodes busy no longer than the jobs' processor
+// time, and a time series that adds up.
+TEST(SimulatorOnARealTrace, InvariantsWhenJobsShareNodes) {
+    const auto file = testing::trace("HPC2N-2002-alea-subset-3170jobs.swf");
+    if (!std::filesystem::exists(file)) GTEST_SKIP() << file << " is not here";
+    auto trace = read_swf(file, BadLines::refuse);
+    ASSERT_TRUE(trace);
+    Settings settings;
+    settings.cores_per_node = 2;
+    settings.allocation = Allocation::processors;
+    settings.policy = {Kind::after_idle, 600, 0};
+    settings.sample_every = 3600;
+    auto outcome = simulate(*trace, settings);
+    ASSERT_TRUE(outcome) << outcome.error();
+    std::vector<std::pair<Seconds, int>> changes;  // (time, cores taken or given back)
+    double core_seconds = 0;
+    for (const JobOutcome& job : outcome->jobs) {
+        ASSERT_GE(job.start, job.submit);
+        changes.emplace_back(job.start, job.cores);
+        changes.emplace_back(job.start + job.run, -job.cores);
+        core_seconds += static_cast<double>(job.run) * job.cores;
+    }
+    std::sort(changes.begin(), changes.end());  // ends (negative) before starts at the same second
+    int in_use = 0;
+    for (const auto& [time, cores] : changes) {
+        in_use += cores;
+        ASSERT_LE(in_use, 240) << "at " << time;
+    }
+    const double busy = outcome->node_seconds[static_cast<std::size_t>(NodePower::busy)];
+    EXPECT_LE(busy, core_seconds);
+    EXPECT_GE(busy, core_seconds / 2);
+    ASSERT_FALSE(outcome->series.empty());
+    double before = 0;
+    for (const Sample& sample : outcome->series) {
+        ASSERT_EQ(sample.powered_on() + sample.nodes[static_cast<std::size_t>(NodePower::off)], 120);
+        ASSERT_GE(sample.joules, before);
+        before = sample.joules;
+    }
+    EXPECT_LE(before, outcome->total_joules());
+    EXPECT_GE(before, outcome->total_joules() - 3600 * 120 * 190.7);
 }
 
 }  // namespace
