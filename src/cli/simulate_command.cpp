@@ -11,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_code.hpp"
 #include "config/config.hpp"
+#include "sim/jitter.hpp"
 #include "sim/report.hpp"
 #include "sim/series.hpp"
 #include "sim/trace_file.hpp"
@@ -30,6 +31,9 @@ struct SimulateOptions {
     std::string csv;
     std::string plot;
     std::string every;
+    int replicas = 1;
+    std::string jitter = "10s";
+    double max_slowdown = 5;  ///< percent: what the recommendation may cost
     std::string bad_lines = "skip";
 };
 
@@ -99,6 +103,20 @@ std::expected<sim::Settings, std::string> settings_from(const SimulateOptions& o
     return settings;
 }
 
+// Each policy's figures in one replica; the oracle is computed from its
+// never-off run.
+std::vector<sim::Summary> summarize_all(const std::vector<sim::NamedPolicy>& policies,
+                                        const std::vector<sim::Outcome>& outcomes, const sim::PowerModel& model) {
+    const sim::Outcome& baseline = outcomes.front();
+    const sim::Oracle oracle = sim::oracle(baseline, model);
+    std::vector<sim::Summary> summaries;
+    for (std::size_t i = 0, run = 0; i < policies.size(); ++i) {
+        const sim::Outcome& outcome = policies[i].oracle ? baseline : outcomes[run++];
+        summaries.push_back(sim::summarize(policies[i], outcome, baseline, oracle));
+    }
+    return summaries;
+}
+
 int run_simulate(const SimulateOptions& options) {
     const sim::BadLines bad = options.bad_lines == "refuse" ? sim::BadLines::refuse : sim::BadLines::skip;
     auto trace = sim::read_trace(options.trace, bad);
@@ -145,22 +163,32 @@ int run_simulate(const SimulateOptions& options) {
             settings->sample_every = sim::sampling_step(span, 20'000);
         }
     }
-    // Every policy is accounted over the same span: the latest end of any.
     std::vector<engine::IdlePolicy> simulated;
+    std::vector<std::string> simulated_names;
     for (const sim::NamedPolicy& policy : policies) {
-        if (!policy.oracle) simulated.push_back(policy.policy);
+        if (policy.oracle) continue;
+        simulated.push_back(policy.policy);
+        simulated_names.push_back(policy.name);
     }
-    auto outcomes = sim::simulate_each(*trace, *settings, simulated);
-    if (!outcomes) return fail(outcomes.error(), ExitCode::partial);
-    const sim::Outcome& baseline = outcomes->front();
-    const sim::Oracle oracle = sim::oracle(baseline, settings->model);
-    std::vector<sim::Summary> summaries;
+    auto jitter = util::parse_duration(options.jitter);
+    if (!jitter) return fail(fmt::format("--jitter {}: {}", options.jitter, jitter.error()));
+    // Replica 0 is the trace as it is; the others are jittered, and every
+    // policy is compared with never-off within its own replica.
+    std::vector<std::vector<sim::Summary>> replicas;
+    std::vector<sim::Outcome> outcomes;  // replica 0's, for the time series
+    for (int replica = 0; replica < options.replicas; ++replica) {
+        const sim::Seconds most = std::chrono::duration_cast<std::chrono::seconds>(*jitter).count();
+        const sim::Trace input = replica == 0 ? *trace : sim::jittered(*trace, static_cast<std::uint64_t>(replica), most);
+        if (replica == 1) settings->sample_every = 0;
+        auto each = sim::simulate_each(input, *settings, simulated);
+        if (!each) return fail(each.error(), ExitCode::partial);
+        replicas.push_back(summarize_all(policies, *each, settings->model));
+        if (replica == 0) outcomes = std::move(*each);
+    }
+    const std::vector<sim::Summary> summaries = sim::average(replicas);
+    const sim::Outcome& baseline = outcomes.front();
     std::vector<sim::Run> runs;
-    for (std::size_t i = 0, run = 0; i < policies.size(); ++i) {
-        const sim::Outcome& outcome = policies[i].oracle ? baseline : (*outcomes)[run++];
-        summaries.push_back(sim::summarize(policies[i], outcome, baseline, oracle));
-        if (!policies[i].oracle) runs.push_back({policies[i].name, &outcome});
-    }
+    for (std::size_t i = 0; i < outcomes.size(); ++i) runs.push_back({simulated_names[i], &outcomes[i]});
     if (!options.csv.empty() && !write_file(options.csv, sim::format_csv(runs))) {
         return fail(fmt::format("cannot write {}", options.csv), ExitCode::partial);
     }
@@ -171,10 +199,16 @@ int run_simulate(const SimulateOptions& options) {
     if (options.json) {
         fmt::print("{}", sim::format_json(summaries));
     } else {
-        fmt::print("{}: {} jobs on {} nodes over {:.1f} days; switching a node off pays after {:.0f} s idle\n\n",
+        fmt::print("{}: {} jobs on {} nodes over {:.1f} days; switching a node off pays after {:.0f} s idle\n",
                    trace->source, trace->jobs.size(), baseline.nodes,
                    static_cast<double>(baseline.end - baseline.begin) / 86400, settings->model.break_even_seconds());
-        fmt::print("{}", sim::format_table(summaries));
+        if (options.replicas > 1) {
+            fmt::print("means of {} runs, submissions moved by up to {} in all but the first; bsld change ± its "
+                       "standard deviation\n",
+                       options.replicas, options.jitter);
+        }
+        fmt::print("\n");
+        fmt::print("{}\n{}", sim::format_table(summaries), sim::recommend(summaries, options.max_slowdown));
     }
     return to_int(ExitCode::ok);
 }
@@ -206,6 +240,16 @@ void add_simulate_command(CLI::App& app, Outcome& outcome) {
     command->add_flag("--json", options->json, "one JSON object per policy");
     command->add_option("--csv", options->csv, "write the cluster over time (nodes per state, power, energy) here");
     command->add_option("--plot", options->plot, "draw powered-on nodes and energy over time here, as SVG");
+    command->add_option("--replicas", options->replicas,
+                        "run this many times, submissions jittered in all but the first, and report the means")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
+    command->add_option("--jitter", options->jitter, "how far a replica may move each submission")
+        ->capture_default_str();
+    command->add_option("--max-slowdown", options->max_slowdown,
+                        "recommend the policy saving the most within this many per cent more bounded slowdown")
+        ->check(CLI::Range(0.0, 10'000.0))
+        ->capture_default_str();
     command->add_option("--every", options->every, "a sample in the CSV and the plot this often (default: to fit)");
     command->callback([options, &outcome] { outcome.exit_code = run_simulate(*options); });
 }

@@ -29,6 +29,16 @@ double mean_wait(const Outcome& outcome) {
     return sum / static_cast<double>(outcome.jobs.size());
 }
 
+double mean_bounded_slowdown(const Outcome& outcome) {
+    double sum = 0;
+    for (const JobOutcome& job : outcome.jobs) {
+        const auto wait = static_cast<double>(job.start - job.submit);
+        const auto run = static_cast<double>(job.run);
+        sum += std::max(1.0, (wait + run) / std::max(run, kSlowdownFloor));
+    }
+    return sum / static_cast<double>(std::max<std::size_t>(1, outcome.jobs.size()));
+}
+
 std::string hours(double seconds) {
     if (seconds < 60) return fmt::format("{:.0f}s", seconds);
     if (seconds < 3600) return fmt::format("{:.1f}m", seconds / 60);
@@ -98,18 +108,18 @@ Summary summarize(const NamedPolicy& policy, const Outcome& outcome, const Outco
     summary.saved_percent = baseline_joules > 0 ? 100 * (baseline_joules - joules) / baseline_joules : 0;
     summary.oracle_share = oracle_saving > 0 ? 100 * (baseline_joules - joules) / oracle_saving : 0;
     std::vector<double> waits;
-    double slowdown = 0;
+    double booted = 0;
     for (const JobOutcome& job : outcome.jobs) {
-        const auto wait = static_cast<double>(job.start - job.submit);
-        const auto run = static_cast<double>(job.run);
-        waits.push_back(wait);
-        slowdown += std::max(1.0, (wait + run) / std::max(run, kSlowdownFloor));
+        waits.push_back(static_cast<double>(job.start - job.submit));
+        booted += job.boot_wait > 0 ? 1 : 0;
     }
-    const auto count = static_cast<double>(std::max<std::size_t>(1, outcome.jobs.size()));
+    summary.waited_for_boot = 100 * booted / static_cast<double>(std::max<std::size_t>(1, outcome.jobs.size()));
     summary.mean_wait = mean_wait(outcome);
     summary.median_wait = percentile(waits, 0.5);
     summary.p95_wait = percentile(std::move(waits), 0.95);
-    summary.mean_bounded_slowdown = slowdown / count;
+    summary.mean_bounded_slowdown = mean_bounded_slowdown(outcome);
+    const double baseline_slowdown = mean_bounded_slowdown(baseline);
+    summary.slowdown_change = 100 * (summary.mean_bounded_slowdown / baseline_slowdown - 1);
     summary.added_delay = summary.mean_wait - mean_wait(baseline);
     double cycles = policy.oracle ? oracle.cycles : 0;
     if (!policy.oracle) {
@@ -123,14 +133,77 @@ Summary summarize(const NamedPolicy& policy, const Outcome& outcome, const Outco
     return summary;
 }
 
-std::string format_table(const std::vector<Summary>& summaries) {
-    std::string out =
-        fmt::format("{:<24} {:>12} {:>8} {:>9} {:>10} {:>10} {:>10} {:>9} {:>12}\n", "policy", "energy kWh", "saved",
-                    "of oracle", "mean wait", "p95 wait", "added", "mean bsld", "cycles/node");
+std::vector<Summary> average(const std::vector<std::vector<Summary>>& replicas) {
+    if (replicas.size() <= 1) return replicas.empty() ? std::vector<Summary>{} : replicas.front();
+    const auto n = static_cast<double>(replicas.size());
+    std::vector<Summary> out(replicas.front().size());
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        Summary& mean = out[i];
+        mean.policy = replicas.front()[i].policy;
+        mean.replicas = static_cast<int>(replicas.size());
+        double events = 0;
+        double seconds = 0;
+        for (const auto& replica : replicas) {
+            const Summary& s = replica[i];
+            for (auto [sum, value] : {std::pair{&mean.kwh, s.kwh}, {&mean.saved_kwh, s.saved_kwh},
+                                      {&mean.saved_percent, s.saved_percent}, {&mean.oracle_share, s.oracle_share},
+                                      {&mean.mean_wait, s.mean_wait}, {&mean.median_wait, s.median_wait},
+                                      {&mean.p95_wait, s.p95_wait}, {&mean.mean_bounded_slowdown, s.mean_bounded_slowdown},
+                                      {&mean.slowdown_change, s.slowdown_change}, {&mean.added_delay, s.added_delay},
+                                      {&mean.cycles_per_node, s.cycles_per_node},
+                                      {&mean.waited_for_boot, s.waited_for_boot}}) {
+                *sum += value / n;
+            }
+            for (std::size_t state = 0; state < kNodePowers; ++state) mean.node_hours[state] += s.node_hours[state] / n;
+            events += static_cast<double>(s.events) / n;
+            seconds += static_cast<double>(s.simulated_seconds) / n;
+        }
+        mean.events = static_cast<std::int64_t>(std::llround(events));
+        mean.simulated_seconds = static_cast<Seconds>(std::llround(seconds));
+        double squares = 0;
+        for (const auto& replica : replicas) {
+            squares += std::pow(replica[i].slowdown_change - mean.slowdown_change, 2);
+        }
+        mean.slowdown_change_sd = std::sqrt(squares / (n - 1));
+    }
+    return out;
+}
+
+std::string recommend(const std::vector<Summary>& summaries, double max_change) {
+    const Summary* best = nullptr;
+    const Summary* cheapest = nullptr;
     for (const Summary& s : summaries) {
-        out += fmt::format("{:<24} {:>12.0f} {:>7.1f}% {:>8.1f}% {:>10} {:>10} {:>10} {:>9.2f} {:>12.1f}\n", s.policy,
-                           s.kwh, s.saved_percent, s.oracle_share, hours(s.mean_wait), hours(s.p95_wait),
-                           hours(s.added_delay), s.mean_bounded_slowdown, s.cycles_per_node);
+        if (s.policy == "never" || s.policy == "oracle") continue;
+        if (s.slowdown_change < max_change && (best == nullptr || s.saved_kwh > best->saved_kwh)) best = &s;
+        if (cheapest == nullptr || s.slowdown_change < cheapest->slowdown_change) cheapest = &s;
+    }
+    if (cheapest == nullptr) return "";
+    std::string out =
+        best != nullptr
+            ? fmt::format("Within {:+.0f}% bounded slowdown, {} saves the most: {:.1f}% of the energy, {:.1f}% of what "
+                          "the oracle saves, for {:+.1f}%.\n",
+                          max_change, best->policy, best->saved_percent, best->oracle_share, best->slowdown_change)
+            : fmt::format("None of these policies stays within {:+.0f}% bounded slowdown; {} comes closest: {:+.1f}% "
+                          "for {:.1f}% of the energy.\n",
+                          max_change, cheapest->policy, cheapest->slowdown_change, cheapest->saved_percent);
+    if (cheapest->replicas == 1) {
+        out += "One run: a few seconds' difference in submissions moves a busy cluster's slowdown by several per cent; "
+               "--replicas 10 tells a policy's effect from chance.\n";
+    }
+    return out;
+}
+
+std::string format_table(const std::vector<Summary>& summaries) {
+    std::string out = fmt::format("{:<24} {:>12} {:>8} {:>9} {:>10} {:>10} {:>10} {:>9} {:>12} {:>10} {:>12}\n",
+                                  "policy", "energy kWh", "saved", "of oracle", "mean wait", "p95 wait", "added",
+                                  "mean bsld", "bsld change", "boot-hit", "cycles/node");
+    for (const Summary& s : summaries) {
+        const std::string change = s.replicas > 1 ? fmt::format("{:+.1f}±{:.1f}%", s.slowdown_change, s.slowdown_change_sd)
+                                                  : fmt::format("{:+.1f}%", s.slowdown_change);
+        out += fmt::format("{:<24} {:>12.0f} {:>7.1f}% {:>8.1f}% {:>10} {:>10} {:>10} {:>9.2f} {:>12} {:>9.1f}% {:>12.1f}\n",
+                           s.policy, s.kwh, s.saved_percent, s.oracle_share, hours(s.mean_wait), hours(s.p95_wait),
+                           hours(s.added_delay), s.mean_bounded_slowdown, change, s.waited_for_boot,
+                           s.cycles_per_node);
     }
     return out;
 }
@@ -151,8 +224,12 @@ std::string format_json(const std::vector<Summary>& summaries) {
                         {"median_wait_s", s.median_wait},
                         {"p95_wait_s", s.p95_wait},
                         {"mean_bounded_slowdown", s.mean_bounded_slowdown},
+                        {"bounded_slowdown_change_percent", s.slowdown_change},
+                        {"bounded_slowdown_change_sd", s.slowdown_change_sd},
+                        {"replicas", s.replicas},
                         {"added_delay_s", s.added_delay},
                         {"cycles_per_node", s.cycles_per_node},
+                        {"waited_for_boot_percent", s.waited_for_boot},
                         {"node_hours", hours_by_state},
                         {"events", s.events},
                         {"simulated_seconds", s.simulated_seconds}});

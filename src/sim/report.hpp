@@ -42,16 +42,31 @@ struct Summary {
     double median_wait = 0;
     double p95_wait = 0;
     double mean_bounded_slowdown = 0;  ///< max(1, (wait + run) / max(run, 10 s))
+    double slowdown_change = 0;        ///< against never-off, in percent
+    double slowdown_change_sd = 0;     ///< its standard deviation over replicas
     double added_delay = 0;            ///< mean wait minus the never-off mean wait
     double cycles_per_node = 0;
+    double waited_for_boot = 0;  ///< jobs that waited for a node to boot, in percent
     std::array<double, kNodePowers> node_hours{};
     std::int64_t events = 0;        ///< the simulation's, for benchmarks
     Seconds simulated_seconds = 0;  ///< the span accounted
+    int replicas = 1;               ///< runs averaged
 };
 
 /// `outcome` summarized against the never-off `baseline` run of the same
 /// trace over the same span.
 Summary summarize(const NamedPolicy& policy, const Outcome& outcome, const Outcome& baseline, const Oracle& oracle);
+
+/// The mean of each figure over replicas of the same policies (in the same
+/// order), each replica's policies compared with its own never-off run; the
+/// spread of the slowdown change between replicas.
+std::vector<Summary> average(const std::vector<std::vector<Summary>>& replicas);
+
+/// Which SuspendTime suits the site: of the policies that switch nodes off,
+/// the one saving the most energy while adding less than `max_change`
+/// percent to the mean bounded slowdown; said in a sentence, or that none
+/// does and which costs least.
+std::string recommend(const std::vector<Summary>& summaries, double max_change);
 
 std::string format_table(const std::vector<Summary>& summaries);
 std::string format_json(const std::vector<Summary>& summaries);

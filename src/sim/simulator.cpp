@@ -268,7 +268,7 @@ class Simulation {
         run.planned_end = start + traced.requested;
         m_outcome.jobs[static_cast<std::size_t>(job)] = {traced.submit, start, traced.run,
                                                          static_cast<int>(run.shares.size()),
-                                                         m_demand[static_cast<std::size_t>(job)]};
+                                                         m_demand[static_cast<std::size_t>(job)], start - m_now};
         push(start, EventKind::job_starts, job);
         push(start + traced.run, EventKind::job_ends, job);
         m_running.push_back(std::move(run));

@@ -43,8 +43,9 @@ struct JobOutcome {
     Seconds submit = 0;
     Seconds start = 0;  ///< when it ran: its nodes all up
     Seconds run = 0;
-    int nodes = 0;  ///< the nodes it ran on
-    int cores = 0;  ///< the processors it held
+    int nodes = 0;          ///< the nodes it ran on
+    int cores = 0;          ///< the processors it held
+    Seconds boot_wait = 0;  ///< of its wait, for nodes to boot once it had them
 };
 
 /// The cluster at one moment: nodes in each state, and the energy used

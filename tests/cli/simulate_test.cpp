@@ -70,6 +70,7 @@ TEST_F(Simulate, ComparesAPolicyWithNeverAndTheOracle) {
     EXPECT_DOUBLE_EQ(policy["added_delay_s"].get<double>(), 76);
     EXPECT_DOUBLE_EQ(policy["mean_bounded_slowdown"].get<double>(), (1 + 2.52) / 2);
     EXPECT_DOUBLE_EQ(policy["cycles_per_node"].get<double>(), 1);
+    EXPECT_DOUBLE_EQ(policy["waited_for_boot_percent"].get<double>(), 50);
     EXPECT_DOUBLE_EQ(oracle["added_delay_s"].get<double>(), 0);
 }
 
@@ -112,6 +113,24 @@ TEST_F(Simulate, ASitesOwnHistoryFromSacct) {
     ASSERT_EQ(ran.exit_code, 0) << ran.out;
     const auto report = nlohmann::json::parse(ran.out);
     EXPECT_NEAR(report[1]["energy_kwh"].get<double>(), 92'081.5 / 3.6e6, 1e-9);
+}
+
+TEST_F(Simulate, ReplicasAreJitteredAveragedAndTheSameEveryTime) {
+    const std::string command = fmt::format("{} --policy suspend-time=300s --replicas 4 --jitter 60s",
+                                            (dir / "two.swf").string());
+    const Ran run = simulate(command + " --json");
+    ASSERT_EQ(run.exit_code, 0) << run.out;
+    const auto report = nlohmann::json::parse(run.out);
+    EXPECT_EQ(report[1]["replicas"], 4);
+    // Whatever the jitter, the second job arrives to a sleeping node and
+    // waits for its 152 s boot: the same in every replica.
+    EXPECT_DOUBLE_EQ(report[1]["mean_wait_s"].get<double>(), 76);
+    EXPECT_DOUBLE_EQ(report[1]["bounded_slowdown_change_percent"].get<double>(), 100 * ((1 + 2.52) / 2 - 1));
+    EXPECT_DOUBLE_EQ(report[1]["bounded_slowdown_change_sd"].get<double>(), 0);
+    EXPECT_EQ(simulate(command + " --json").out, run.out) << "bit for bit";
+    const Ran table = simulate(command);
+    EXPECT_NE(table.out.find("means of 4 runs, submissions moved by up to 60s"), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find("+76.0±0.0%"), std::string::npos) << table.out;
 }
 
 TEST_F(Simulate, TheClusterOverTimeAsCsvAndAsAPlot) {

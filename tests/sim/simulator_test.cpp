@@ -190,6 +190,8 @@ TEST(Simulator, AJobSpanningNodesWaitsForTheOnesThatBoot) {
     auto outcome = simulate(trace_of({job(0, 1000, 2), job(500, 100, 6)}, 8), settings);
     ASSERT_TRUE(outcome) << outcome.error();
     EXPECT_EQ(outcome->jobs[1].start, 652);
+    EXPECT_EQ(outcome->jobs[1].boot_wait, 152);
+    EXPECT_EQ(outcome->jobs[0].boot_wait, 0);
     EXPECT_EQ(outcome->jobs[1].nodes, 2);
     EXPECT_EQ(outcome->power_cycles[1], 1);
 }
