@@ -29,6 +29,7 @@ struct SimulateOptions {
     std::string sweep;
     bool json = false;
     std::string csv;
+    std::string jobs_csv;
     std::string plot;
     std::string every;
     int replicas = 1;
@@ -192,6 +193,9 @@ int run_simulate(const SimulateOptions& options) {
     if (!options.csv.empty() && !write_file(options.csv, sim::format_csv(runs))) {
         return fail(fmt::format("cannot write {}", options.csv), ExitCode::partial);
     }
+    if (!options.jobs_csv.empty() && !write_file(options.jobs_csv, sim::format_jobs_csv(runs, *trace))) {
+        return fail(fmt::format("cannot write {}", options.jobs_csv), ExitCode::partial);
+    }
     const std::string title = fmt::format("{} on {} nodes", trace->source, baseline.nodes);
     if (!options.plot.empty() && !write_file(options.plot, sim::render_svg(runs, title))) {
         return fail(fmt::format("cannot write {}", options.plot), ExitCode::partial);
@@ -239,6 +243,8 @@ void add_simulate_command(CLI::App& app, Outcome& outcome) {
         ->capture_default_str();
     command->add_flag("--json", options->json, "one JSON object per policy");
     command->add_option("--csv", options->csv, "write the cluster over time (nodes per state, power, energy) here");
+    command->add_option("--jobs-csv", options->jobs_csv,
+                        "write each job's submit, start, wait, boot wait and slowdown under each policy here");
     command->add_option("--plot", options->plot, "draw powered-on nodes and energy over time here, as SVG");
     command->add_option("--replicas", options->replicas,
                         "run this many times, submissions jittered in all but the first, and report the means")

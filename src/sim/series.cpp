@@ -45,7 +45,9 @@ std::string escape(std::string_view text) {
     return out;
 }
 
-std::string quoted(std::string_view field) {
+// keep-warm=4,10m has a comma: quoted as RFC 4180 says.
+std::string csv_field(std::string_view field) {
+    if (field.find_first_of(",\"") == std::string_view::npos) return std::string(field);
     std::string out = "\"";
     for (const char c : field) out += c == '"' ? std::string("\"\"") : std::string(1, c);
     return out + "\"";
@@ -112,14 +114,31 @@ std::string format_csv(const std::vector<Run>& runs) {
     }
     out += ",watts,kwh\n";
     for (const Run& run : runs) {
-        // keep-warm=4,10m has a comma: quoted as RFC 4180 says.
-        const std::string policy = run.policy.find_first_of(",\"") == std::string::npos ? run.policy : quoted(run.policy);
+        const std::string policy = csv_field(run.policy);
         for (const Sample& sample : run.outcome->series) {
             const Seconds seconds = sample.time - run.outcome->begin;
             out += fmt::format("{},{},{:.4f},{}", policy, seconds, static_cast<double>(seconds) / kSecondsPerDay,
                                sample.powered_on());
             for (const int nodes : sample.nodes) out += fmt::format(",{}", nodes);
             out += fmt::format(",{:.2f},{:.6f}\n", sample.watts, sample.joules / kJoulesPerKwh);
+        }
+    }
+    return out;
+}
+
+std::string format_jobs_csv(const std::vector<Run>& runs, const Trace& trace) {
+    constexpr double kSlowdownFloor = 10;  // seconds, as in the report
+    std::string out = "policy,job,submit,start,wait,boot_wait,run,nodes,processors,bounded_slowdown\n";
+    for (const Run& run : runs) {
+        const std::string policy = csv_field(run.policy);
+        const std::vector<JobOutcome>& jobs = run.outcome->jobs;
+        for (std::size_t i = 0; i < jobs.size() && i < trace.jobs.size(); ++i) {
+            const JobOutcome& job = jobs[i];
+            const Seconds wait = job.start - job.submit;
+            const double slowdown =
+                std::max(1.0, static_cast<double>(wait + job.run) / std::max(static_cast<double>(job.run), kSlowdownFloor));
+            out += fmt::format("{},{},{},{},{},{},{},{},{},{:.3f}\n", policy, trace.jobs[i].id, job.submit, job.start,
+                               wait, job.boot_wait, job.run, job.nodes, job.cores, slowdown);
         }
     }
     return out;

@@ -19,6 +19,11 @@ struct Run {
 /// the first submission, kWh used since then.
 std::string format_csv(const std::vector<Run>& runs);
 
+/// "policy,job,submit,start,wait,boot_wait,run,nodes,processors,
+/// bounded_slowdown": each job of `trace` as each run placed it, to find
+/// which jobs a policy hurt.
+std::string format_jobs_csv(const std::vector<Run>& runs, const Trace& trace);
+
 /// Two panels sharing the time axis: powered-on nodes (averaged over each
 /// plotted step) and the energy saved so far against the first run (never
 /// switching off), one line per policy. Runs share their sampling step and

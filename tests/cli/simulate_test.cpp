@@ -136,10 +136,20 @@ TEST_F(Simulate, ReplicasAreJitteredAveragedAndTheSameEveryTime) {
 TEST_F(Simulate, TheClusterOverTimeAsCsvAndAsAPlot) {
     const std::string csv = (dir / "series.csv").string();
     const std::string svg = (dir / "plot.svg").string();
+    const std::string jobs = (dir / "jobs.csv").string();
     const Ran run = simulate(fmt::format("{} --policy suspend-time=300s --policy keep-warm=0,5m --every 100s "
-                                         "--csv {} --plot {}",
-                                         (dir / "two.swf").string(), csv, svg));
+                                         "--csv {} --plot {} --jobs-csv {}",
+                                         (dir / "two.swf").string(), csv, svg, jobs));
     ASSERT_EQ(run.exit_code, 0) << run.out;
+    // Each job under each policy: the second waits 152 s, all of it for the
+    // boot, so its bounded slowdown is (152 + 100) / 100.
+    std::ifstream job_rows(jobs);
+    std::vector<std::string> placed;
+    for (std::string line; std::getline(job_rows, line);) placed.push_back(line);
+    ASSERT_EQ(placed.size(), 1 + 3 * 2U);
+    EXPECT_EQ(placed[0], "policy,job,submit,start,wait,boot_wait,run,nodes,processors,bounded_slowdown");
+    EXPECT_EQ(placed[2], "never,2,1000,1000,0,0,100,1,1,1.000");
+    EXPECT_EQ(placed[4], "suspend-time=300s,2,1000,1152,152,152,100,1,1,2.520");
     std::ifstream in(csv);
     std::vector<std::string> rows;
     for (std::string line; std::getline(in, line);) rows.push_back(line);
