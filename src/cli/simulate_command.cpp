@@ -179,7 +179,8 @@ int run_simulate(const SimulateOptions& options) {
     std::vector<sim::Outcome> outcomes;  // replica 0's, for the time series
     for (int replica = 0; replica < options.replicas; ++replica) {
         const sim::Seconds most = std::chrono::duration_cast<std::chrono::seconds>(*jitter).count();
-        const sim::Trace input = replica == 0 ? *trace : sim::jittered(*trace, static_cast<std::uint64_t>(replica), most);
+        const sim::Trace input =
+            replica == 0 ? *trace : sim::jittered(*trace, static_cast<std::uint64_t>(replica), most);
         if (replica == 1) settings->sample_every = 0;
         auto each = sim::simulate_each(input, *settings, simulated);
         if (!each) return fail(each.error(), ExitCode::partial);
@@ -207,9 +208,10 @@ int run_simulate(const SimulateOptions& options) {
                    trace->source, trace->jobs.size(), baseline.nodes,
                    static_cast<double>(baseline.end - baseline.begin) / 86400, settings->model.break_even_seconds());
         if (options.replicas > 1) {
-            fmt::print("means of {} runs, submissions moved by up to {} in all but the first; bsld change ± its "
-                       "standard deviation\n",
-                       options.replicas, options.jitter);
+            fmt::print(
+                "means of {} runs, submissions moved by up to {} in all but the first; bsld change ± its "
+                "standard deviation\n",
+                options.replicas, options.jitter);
         }
         fmt::print("\n");
         fmt::print("{}\n{}", sim::format_table(summaries), sim::recommend(summaries, options.max_slowdown));
@@ -229,8 +231,9 @@ void add_simulate_command(CLI::App& app, Outcome& outcome) {
         ->check(CLI::Range(1, 10'000'000));
     command->add_option("--cores-per-node", options->cores_per_node, "processors per node (default 1)")
         ->check(CLI::Range(1, 1'000'000));
-    command->add_option("--allocation", options->allocation,
-                        "whole-nodes (a job's nodes are its own; the default) or processors (jobs share nodes)")
+    command
+        ->add_option("--allocation", options->allocation,
+                     "whole-nodes (a job's nodes are its own; the default) or processors (jobs share nodes)")
         ->check(CLI::IsMember({"whole-nodes", "processors"}));
     command->add_option("-c,--config", options->config,
                         "a slumber.toml whose [simulate] section describes the cluster and its power model");
@@ -246,14 +249,16 @@ void add_simulate_command(CLI::App& app, Outcome& outcome) {
     command->add_option("--jobs-csv", options->jobs_csv,
                         "write each job's submit, start, wait, boot wait and slowdown under each policy here");
     command->add_option("--plot", options->plot, "draw powered-on nodes and energy over time here, as SVG");
-    command->add_option("--replicas", options->replicas,
-                        "run this many times, submissions jittered in all but the first, and report the means")
+    command
+        ->add_option("--replicas", options->replicas,
+                     "run this many times, submissions jittered in all but the first, and report the means")
         ->check(CLI::Range(1, 1000))
         ->capture_default_str();
     command->add_option("--jitter", options->jitter, "how far a replica may move each submission")
         ->capture_default_str();
-    command->add_option("--max-slowdown", options->max_slowdown,
-                        "recommend the policy saving the most within this many per cent more bounded slowdown")
+    command
+        ->add_option("--max-slowdown", options->max_slowdown,
+                     "recommend the policy saving the most within this many per cent more bounded slowdown")
         ->check(CLI::Range(0.0, 10'000.0))
         ->capture_default_str();
     command->add_option("--every", options->every, "a sample in the CSV and the plot this often (default: to fit)");

@@ -16,8 +16,7 @@ namespace {
 constexpr std::size_t kMaxConfigBytes = 4U << 20;
 
 using namespace std::string_view_literals;
-constexpr std::array kSections{"slurm"sv, "daemon"sv,     "defaults"sv, "node"sv,
-                               "device"sv, "dependency"sv, "simulate"sv};
+constexpr std::array kSections{"slurm"sv, "daemon"sv, "defaults"sv, "node"sv, "device"sv, "dependency"sv, "simulate"sv};
 
 // [[node]], [[device]] and [[dependency]] are arrays of tables.
 const toml::array* table_array(const toml::table& root, std::string_view key, const std::string& file,
@@ -36,9 +35,9 @@ const toml::array* table_array(const toml::table& root, std::string_view key, co
 void reject_unknown_sections(const toml::table& root, const std::string& file, std::vector<ConfigError>& errors) {
     for (const auto& [key, node] : root) {
         if (std::find(kSections.begin(), kSections.end(), key.str()) != kSections.end()) continue;
-        std::string fix =
-            fmt::format("sections are [slurm], [daemon], [defaults], [[node]], [[device]], [[dependency]] and "
-                        "[simulate]");
+        std::string fix = fmt::format(
+            "sections are [slurm], [daemon], [defaults], [[node]], [[device]], [[dependency]] and "
+            "[simulate]");
         if (auto near = util::closest_match(key.str(), kSections)) fix = fmt::format("did you mean \"{}\"?", *near);
         errors.push_back(
             ConfigError{file, line_of(node), std::string(key.str()), "unknown section or key", std::move(fix)});

@@ -145,11 +145,16 @@ std::vector<Summary> average(const std::vector<std::vector<Summary>>& replicas) 
         double seconds = 0;
         for (const auto& replica : replicas) {
             const Summary& s = replica[i];
-            for (auto [sum, value] : {std::pair{&mean.kwh, s.kwh}, {&mean.saved_kwh, s.saved_kwh},
-                                      {&mean.saved_percent, s.saved_percent}, {&mean.oracle_share, s.oracle_share},
-                                      {&mean.mean_wait, s.mean_wait}, {&mean.median_wait, s.median_wait},
-                                      {&mean.p95_wait, s.p95_wait}, {&mean.mean_bounded_slowdown, s.mean_bounded_slowdown},
-                                      {&mean.slowdown_change, s.slowdown_change}, {&mean.added_delay, s.added_delay},
+            for (auto [sum, value] : {std::pair{&mean.kwh, s.kwh},
+                                      {&mean.saved_kwh, s.saved_kwh},
+                                      {&mean.saved_percent, s.saved_percent},
+                                      {&mean.oracle_share, s.oracle_share},
+                                      {&mean.mean_wait, s.mean_wait},
+                                      {&mean.median_wait, s.median_wait},
+                                      {&mean.p95_wait, s.p95_wait},
+                                      {&mean.mean_bounded_slowdown, s.mean_bounded_slowdown},
+                                      {&mean.slowdown_change, s.slowdown_change},
+                                      {&mean.added_delay, s.added_delay},
                                       {&mean.cycles_per_node, s.cycles_per_node},
                                       {&mean.waited_for_boot, s.waited_for_boot}}) {
                 *sum += value / n;
@@ -180,15 +185,18 @@ std::string recommend(const std::vector<Summary>& summaries, double max_change) 
     if (cheapest == nullptr) return "";
     std::string out =
         best != nullptr
-            ? fmt::format("Within {:+.0f}% bounded slowdown, {} saves the most: {:.1f}% of the energy, {:.1f}% of what "
-                          "the oracle saves, for {:+.1f}%.\n",
-                          max_change, best->policy, best->saved_percent, best->oracle_share, best->slowdown_change)
-            : fmt::format("None of these policies stays within {:+.0f}% bounded slowdown; {} comes closest: {:+.1f}% "
-                          "for {:.1f}% of the energy.\n",
-                          max_change, cheapest->policy, cheapest->slowdown_change, cheapest->saved_percent);
+            ? fmt::format(
+                  "Within {:+.0f}% bounded slowdown, {} saves the most: {:.1f}% of the energy, {:.1f}% of what "
+                  "the oracle saves, for {:+.1f}%.\n",
+                  max_change, best->policy, best->saved_percent, best->oracle_share, best->slowdown_change)
+            : fmt::format(
+                  "None of these policies stays within {:+.0f}% bounded slowdown; {} comes closest: {:+.1f}% "
+                  "for {:.1f}% of the energy.\n",
+                  max_change, cheapest->policy, cheapest->slowdown_change, cheapest->saved_percent);
     if (cheapest->replicas == 1) {
-        out += "One run: a few seconds' difference in submissions moves a busy cluster's slowdown by several per cent; "
-               "--replicas 10 tells a policy's effect from chance.\n";
+        out +=
+            "One run: a few seconds' difference in submissions moves a busy cluster's slowdown by several per cent; "
+            "--replicas 10 tells a policy's effect from chance.\n";
     }
     return out;
 }
@@ -198,12 +206,13 @@ std::string format_table(const std::vector<Summary>& summaries) {
                                   "policy", "energy kWh", "saved", "of oracle", "mean wait", "p95 wait", "added",
                                   "mean bsld", "bsld change", "boot-hit", "cycles/node");
     for (const Summary& s : summaries) {
-        const std::string change = s.replicas > 1 ? fmt::format("{:+.1f}±{:.1f}%", s.slowdown_change, s.slowdown_change_sd)
-                                                  : fmt::format("{:+.1f}%", s.slowdown_change);
-        out += fmt::format("{:<24} {:>12.0f} {:>7.1f}% {:>8.1f}% {:>10} {:>10} {:>10} {:>9.2f} {:>12} {:>9.1f}% {:>12.1f}\n",
-                           s.policy, s.kwh, s.saved_percent, s.oracle_share, hours(s.mean_wait), hours(s.p95_wait),
-                           hours(s.added_delay), s.mean_bounded_slowdown, change, s.waited_for_boot,
-                           s.cycles_per_node);
+        const std::string change = s.replicas > 1
+                                       ? fmt::format("{:+.1f}±{:.1f}%", s.slowdown_change, s.slowdown_change_sd)
+                                       : fmt::format("{:+.1f}%", s.slowdown_change);
+        out += fmt::format(
+            "{:<24} {:>12.0f} {:>7.1f}% {:>8.1f}% {:>10} {:>10} {:>10} {:>9.2f} {:>12} {:>9.1f}% {:>12.1f}\n", s.policy,
+            s.kwh, s.saved_percent, s.oracle_share, hours(s.mean_wait), hours(s.p95_wait), hours(s.added_delay),
+            s.mean_bounded_slowdown, change, s.waited_for_boot, s.cycles_per_node);
     }
     return out;
 }

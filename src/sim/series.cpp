@@ -83,15 +83,15 @@ struct Panel {
         svg += fmt::format(R"(<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="none" stroke="#bbb"/>)",
                            left, top, width, height);
         svg += '\n';
-        svg += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="13" font-weight="bold">{}</text>)", left,
-                           top - 8, escape(label));
+        svg += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="13" font-weight="bold">{}</text>)", left, top - 8,
+                           escape(label));
         svg += '\n';
         const double y_step = tick_step(y_max - y_min);
         for (double value = std::ceil(y_min / y_step) * y_step; value <= y_max + 1e-9; value += y_step) {
             svg += fmt::format(R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="#eee"/>)", left,
                                y(value), left + width, y(value));
-            svg += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="11" text-anchor="end">{}</text>)",
-                               left - 6, y(value) + 4, number(value));
+            svg += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="11" text-anchor="end">{}</text>)", left - 6,
+                               y(value) + 4, number(value));
             svg += '\n';
         }
         const double x_step = tick_step(x_max);
@@ -135,8 +135,8 @@ std::string format_jobs_csv(const std::vector<Run>& runs, const Trace& trace) {
         for (std::size_t i = 0; i < jobs.size() && i < trace.jobs.size(); ++i) {
             const JobOutcome& job = jobs[i];
             const Seconds wait = job.start - job.submit;
-            const double slowdown =
-                std::max(1.0, static_cast<double>(wait + job.run) / std::max(static_cast<double>(job.run), kSlowdownFloor));
+            const double slowdown = std::max(
+                1.0, static_cast<double>(wait + job.run) / std::max(static_cast<double>(job.run), kSlowdownFloor));
             out += fmt::format("{},{},{},{},{},{},{},{},{},{:.3f}\n", policy, trace.jobs[i].id, job.submit, job.start,
                                wait, job.boot_wait, job.run, job.nodes, job.cores, slowdown);
         }

@@ -240,7 +240,9 @@ class Simulation {
         int remaining = m_demand[static_cast<std::size_t>(job)];
         Running run{job, 0, {}};
         Seconds start = m_now;
-        auto in_use = [](const Node& n) { return n.state != NodePower::booting && n.busy_cores + n.reserved_cores > 0; };
+        auto in_use = [](const Node& n) {
+            return n.state != NodePower::booting && n.busy_cores + n.reserved_cores > 0;
+        };
         auto idle = [](const Node& n) { return n.state == NodePower::idle; };
         auto booting = [](const Node& n) { return n.state == NodePower::booting; };
         auto off = [](const Node& n) { return n.state == NodePower::off; };
@@ -266,9 +268,12 @@ class Simulation {
         }
         const Job& traced = m_trace.jobs[static_cast<std::size_t>(job)];
         run.planned_end = start + traced.requested;
-        m_outcome.jobs[static_cast<std::size_t>(job)] = {traced.submit, start, traced.run,
+        m_outcome.jobs[static_cast<std::size_t>(job)] = {traced.submit,
+                                                         start,
+                                                         traced.run,
                                                          static_cast<int>(run.shares.size()),
-                                                         m_demand[static_cast<std::size_t>(job)], start - m_now};
+                                                         m_demand[static_cast<std::size_t>(job)],
+                                                         start - m_now};
         push(start, EventKind::job_starts, job);
         push(start + traced.run, EventKind::job_ends, job);
         m_running.push_back(std::move(run));

@@ -116,8 +116,8 @@ TEST_F(Simulate, ASitesOwnHistoryFromSacct) {
 }
 
 TEST_F(Simulate, ReplicasAreJitteredAveragedAndTheSameEveryTime) {
-    const std::string command = fmt::format("{} --policy suspend-time=300s --replicas 4 --jitter 60s",
-                                            (dir / "two.swf").string());
+    const std::string command =
+        fmt::format("{} --policy suspend-time=300s --replicas 4 --jitter 60s", (dir / "two.swf").string());
     const Ran run = simulate(command + " --json");
     ASSERT_EQ(run.exit_code, 0) << run.out;
     const auto report = nlohmann::json::parse(run.out);
@@ -137,9 +137,10 @@ TEST_F(Simulate, TheClusterOverTimeAsCsvAndAsAPlot) {
     const std::string csv = (dir / "series.csv").string();
     const std::string svg = (dir / "plot.svg").string();
     const std::string jobs = (dir / "jobs.csv").string();
-    const Ran run = simulate(fmt::format("{} --policy suspend-time=300s --policy keep-warm=0,5m --every 100s "
-                                         "--csv {} --plot {} --jobs-csv {}",
-                                         (dir / "two.swf").string(), csv, svg, jobs));
+    const Ran run =
+        simulate(fmt::format("{} --policy suspend-time=300s --policy keep-warm=0,5m --every 100s "
+                             "--csv {} --plot {} --jobs-csv {}",
+                             (dir / "two.swf").string(), csv, svg, jobs));
     ASSERT_EQ(run.exit_code, 0) << run.out;
     // Each job under each policy: the second waits 152 s, all of it for the
     // boot, so its bounded slowdown is (152 + 100) / 100.
@@ -203,7 +204,8 @@ TEST_F(Simulate, TheClusterAndItsPowerFromTheConfiguration) {
     std::ofstream(dir / "slumber.toml") << "[simulate]\n"
                                            "idle_wats = 100\n"
                                            "busy_watts = \"lots\"\n";
-    const Ran wrong = simulate(fmt::format("{} --config {}", (dir / "two.swf").string(), (dir / "slumber.toml").string()));
+    const Ran wrong =
+        simulate(fmt::format("{} --config {}", (dir / "two.swf").string(), (dir / "slumber.toml").string()));
     EXPECT_EQ(wrong.exit_code, 2) << wrong.out;
     EXPECT_NE(wrong.out.find("idle_wats"), std::string::npos) << wrong.out;
     EXPECT_NE(wrong.out.find("did you mean \"idle_watts\""), std::string::npos) << wrong.out;
