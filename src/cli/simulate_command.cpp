@@ -118,20 +118,38 @@ std::vector<sim::Summary> summarize_all(const std::vector<sim::NamedPolicy>& pol
     return summaries;
 }
 
-int run_simulate(const SimulateOptions& options) {
+// The trace, less the lines that are wrong and the jobs too large for the
+// cluster: listed and skipped, or refused, as --bad-lines says.
+std::expected<sim::Trace, int> read_input(const SimulateOptions& options, const sim::Settings& settings) {
     const sim::BadLines bad = options.bad_lines == "refuse" ? sim::BadLines::refuse : sim::BadLines::skip;
     auto trace = sim::read_trace(options.trace, bad);
     if (!trace) {
-        return trace.error().line > 0
-                   ? fail(fmt::format("{}:{}: {}", options.trace, trace.error().line, trace.error().message),
-                          ExitCode::partial)
-                   : fail(trace.error().message, ExitCode::partial);
+        return std::unexpected(trace.error().line > 0 ? fail(fmt::format("{}:{}: {}", options.trace, trace.error().line,
+                                                                         trace.error().message),
+                                                             ExitCode::partial)
+                                                      : fail(trace.error().message, ExitCode::partial));
     }
+    const auto nodes = sim::cluster_size(*trace, settings);
+    if (!nodes) return std::unexpected(fail(nodes.error(), ExitCode::partial));
+    const std::vector<sim::TraceProblem> large = sim::jobs_too_large(*trace, settings, *nodes);
+    if (!large.empty() && bad == sim::BadLines::refuse) {
+        return std::unexpected(fail(fmt::format("{}:{}: {}", options.trace, large.front().line, large.front().message),
+                                    ExitCode::partial));
+    }
+    std::erase_if(trace->jobs, [&](const sim::Job& job) {
+        return std::any_of(large.begin(), large.end(), [&](const sim::TraceProblem& p) { return p.line == job.line; });
+    });
+    trace->problems.insert(trace->problems.end(), large.begin(), large.end());
+    std::ranges::stable_sort(trace->problems, {}, &sim::TraceProblem::line);
     for (std::size_t i = 0; i < trace->problems.size() && i < 10; ++i) {
         fmt::print(stderr, "{}:{}: skipped: {}\n", options.trace, trace->problems[i].line, trace->problems[i].message);
     }
     if (trace->problems.size() > 10) fmt::print(stderr, "… and {} more lines skipped\n", trace->problems.size() - 10);
+    return std::move(*trace);
+}
 
+// Never first and the oracle last, the asked-for policies between.
+std::expected<std::vector<sim::NamedPolicy>, std::string> policies_from(const SimulateOptions& options) {
     std::vector<std::string> names{"never"};
     for (const auto& list : {options.policies, expand_sweep(options.sweep)}) {
         for (const std::string& name : list) {
@@ -145,77 +163,95 @@ int run_simulate(const SimulateOptions& options) {
     std::vector<sim::NamedPolicy> policies;
     for (const std::string& name : names) {
         auto policy = sim::parse_policy(name);
-        if (!policy) return fail(policy.error());
+        if (!policy) return std::unexpected(policy.error());
         policies.push_back(std::move(*policy));
     }
+    return policies;
+}
 
+// How often to sample the cluster for the CSV and the plot; 0 when neither
+// is asked for.
+std::expected<sim::Seconds, std::string> sampling(const SimulateOptions& options, const sim::Trace& trace) {
+    if (options.csv.empty() && options.plot.empty()) return 0;
+    if (options.every.empty()) {
+        const sim::Seconds span = trace.jobs.empty() ? 0 : trace.jobs.back().submit - trace.jobs.front().submit;
+        return sim::sampling_step(span, 20'000);
+    }
+    auto every = util::parse_duration(options.every);
+    if (!every || *every < std::chrono::seconds(1)) {
+        return std::unexpected(
+            fmt::format("--every {}: {}", options.every, every ? "less than a second" : every.error()));
+    }
+    return std::chrono::duration_cast<std::chrono::seconds>(*every).count();
+}
+
+bool write_outputs(const SimulateOptions& options, const sim::Trace& trace, const std::vector<sim::Run>& runs) {
+    const std::string title = fmt::format("{} on {} nodes", trace.source, runs.front().outcome->nodes);
+    // Each text is made only if its file is asked for.
+    auto write = [](const std::string& file, const auto& text) {
+        if (file.empty() || write_file(file, text())) return true;
+        fail(fmt::format("cannot write {}", file), ExitCode::partial);
+        return false;
+    };
+    return write(options.csv, [&] { return sim::format_csv(runs); }) &&
+           write(options.jobs_csv, [&] { return sim::format_jobs_csv(runs, trace); }) &&
+           write(options.plot, [&] { return sim::render_svg(runs, title); });
+}
+
+int run_simulate(const SimulateOptions& options) {
     auto settings = settings_from(options);
     if (!settings) return fail(settings.error());
-    const bool series = !options.csv.empty() || !options.plot.empty();
-    if (series) {
-        if (!options.every.empty()) {
-            auto every = util::parse_duration(options.every);
-            if (!every || *every < std::chrono::seconds(1)) {
-                return fail(fmt::format("--every {}: {}", options.every, every ? "less than a second" : every.error()));
-            }
-            settings->sample_every = std::chrono::duration_cast<std::chrono::seconds>(*every).count();
-        } else {
-            const sim::Seconds span = trace->jobs.empty() ? 0 : trace->jobs.back().submit - trace->jobs.front().submit;
-            settings->sample_every = sim::sampling_step(span, 20'000);
-        }
-    }
+    auto policies = policies_from(options);
+    if (!policies) return fail(policies.error());
+    auto jitter = util::parse_duration(options.jitter);
+    if (!jitter) return fail(fmt::format("--jitter {}: {}", options.jitter, jitter.error()));
+    const auto trace = read_input(options, *settings);
+    if (!trace) return trace.error();
+    auto every = sampling(options, *trace);
+    if (!every) return fail(every.error());
+    settings->sample_every = *every;
+
     std::vector<engine::IdlePolicy> simulated;
     std::vector<std::string> simulated_names;
-    for (const sim::NamedPolicy& policy : policies) {
+    for (const sim::NamedPolicy& policy : *policies) {
         if (policy.oracle) continue;
         simulated.push_back(policy.policy);
         simulated_names.push_back(policy.name);
     }
-    auto jitter = util::parse_duration(options.jitter);
-    if (!jitter) return fail(fmt::format("--jitter {}: {}", options.jitter, jitter.error()));
     // Replica 0 is the trace as it is; the others are jittered, and every
     // policy is compared with never-off within its own replica.
+    const sim::Seconds most = std::chrono::duration_cast<std::chrono::seconds>(*jitter).count();
     std::vector<std::vector<sim::Summary>> replicas;
-    std::vector<sim::Outcome> outcomes;  // replica 0's, for the time series
+    std::vector<sim::Outcome> outcomes;  // replica 0's, for the CSV and the plot
     for (int replica = 0; replica < options.replicas; ++replica) {
-        const sim::Seconds most = std::chrono::duration_cast<std::chrono::seconds>(*jitter).count();
         const sim::Trace input =
             replica == 0 ? *trace : sim::jittered(*trace, static_cast<std::uint64_t>(replica), most);
         if (replica == 1) settings->sample_every = 0;
         auto each = sim::simulate_each(input, *settings, simulated);
         if (!each) return fail(each.error(), ExitCode::partial);
-        replicas.push_back(summarize_all(policies, *each, settings->model));
+        replicas.push_back(summarize_all(*policies, *each, settings->model));
         if (replica == 0) outcomes = std::move(*each);
     }
     const std::vector<sim::Summary> summaries = sim::average(replicas);
-    const sim::Outcome& baseline = outcomes.front();
     std::vector<sim::Run> runs;
     for (std::size_t i = 0; i < outcomes.size(); ++i) runs.push_back({simulated_names[i], &outcomes[i]});
-    if (!options.csv.empty() && !write_file(options.csv, sim::format_csv(runs))) {
-        return fail(fmt::format("cannot write {}", options.csv), ExitCode::partial);
-    }
-    if (!options.jobs_csv.empty() && !write_file(options.jobs_csv, sim::format_jobs_csv(runs, *trace))) {
-        return fail(fmt::format("cannot write {}", options.jobs_csv), ExitCode::partial);
-    }
-    const std::string title = fmt::format("{} on {} nodes", trace->source, baseline.nodes);
-    if (!options.plot.empty() && !write_file(options.plot, sim::render_svg(runs, title))) {
-        return fail(fmt::format("cannot write {}", options.plot), ExitCode::partial);
-    }
+    if (!write_outputs(options, *trace, runs)) return to_int(ExitCode::partial);
+
     if (options.json) {
         fmt::print("{}", sim::format_json(summaries));
-    } else {
-        fmt::print("{}: {} jobs on {} nodes over {:.1f} days; switching a node off pays after {:.0f} s idle\n",
-                   trace->source, trace->jobs.size(), baseline.nodes,
-                   static_cast<double>(baseline.end - baseline.begin) / 86400, settings->model.break_even_seconds());
-        if (options.replicas > 1) {
-            fmt::print(
-                "means of {} runs, submissions moved by up to {} in all but the first; bsld change ± its "
-                "standard deviation\n",
-                options.replicas, options.jitter);
-        }
-        fmt::print("\n");
-        fmt::print("{}\n{}", sim::format_table(summaries), sim::recommend(summaries, options.max_slowdown));
+        return to_int(ExitCode::ok);
     }
+    const sim::Outcome& baseline = outcomes.front();
+    fmt::print("{}: {} jobs on {} nodes over {:.1f} days; switching a node off pays after {:.0f} s idle\n",
+               trace->source, trace->jobs.size(), baseline.nodes,
+               static_cast<double>(baseline.end - baseline.begin) / 86400, settings->model.break_even_seconds());
+    if (options.replicas > 1) {
+        fmt::print(
+            "means of {} runs, submissions moved by up to {} in all but the first; bsld change ± its "
+            "standard deviation\n",
+            options.replicas, options.jitter);
+    }
+    fmt::print("\n{}\n{}", sim::format_table(summaries), sim::recommend(summaries, options.max_slowdown));
     return to_int(ExitCode::ok);
 }
 

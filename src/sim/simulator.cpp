@@ -54,6 +54,12 @@ struct Capacity {
     [[nodiscard]] int total() const { return awake + booting + asleep; }
 };
 
+// The processors a job holds: its own, or its whole nodes'.
+int cores_for(const Job& job, const Settings& settings) {
+    if (settings.allocation == Allocation::processors) return std::max(1, job.processors);
+    return nodes_for(job, settings) * settings.cores_per_node;
+}
+
 class Simulation {
   public:
     Simulation(const Trace& trace, Settings settings, int nodes)
@@ -74,11 +80,6 @@ class Simulation {
         for (std::size_t i = 0; i < m_trace.jobs.size(); ++i) {
             push(m_trace.jobs[i].submit, EventKind::submit, static_cast<int>(i));
         }
-    }
-
-    static int cores_for(const Job& job, const Settings& settings) {
-        if (settings.allocation == Allocation::processors) return std::max(1, job.processors);
-        return nodes_for(job, settings) * settings.cores_per_node;
     }
 
     // Runs until every job has ended; returns when the last one did.
@@ -374,36 +375,6 @@ class Simulation {
     Outcome m_outcome;
 };
 
-// The cluster's size, checked against the trace.
-std::expected<int, std::string> cluster_nodes(const Trace& trace, const Settings& settings) {
-    if (settings.cores_per_node < 1) return std::unexpected("cores per node must be at least 1");
-    int nodes = settings.nodes;
-    if (nodes == 0) {
-        // SWF's MaxNodes counts processors on some logs (HPC2N: 240 for 120
-        // dual-processor nodes); with cores per node given, MaxProcs decides.
-        nodes = trace.max_nodes > 0 && settings.cores_per_node == 1
-                    ? trace.max_nodes
-                    : (trace.max_processors + settings.cores_per_node - 1) / settings.cores_per_node;
-    }
-    if (settings.nodes == 0 && !trace.size_known) {
-        return std::unexpected(
-            fmt::format("{}: the log does not say how many nodes the cluster has: give --nodes", trace.source));
-    }
-    if (nodes < 1) return std::unexpected(fmt::format("{}: how many nodes? (the trace does not say)", trace.source));
-    const std::int64_t cores = static_cast<std::int64_t>(nodes) * settings.cores_per_node;
-    for (const Job& job : trace.jobs) {
-        if (settings.allocation == Allocation::whole_nodes && nodes_for(job, settings) > nodes) {
-            return std::unexpected(fmt::format("{}:{}: job {} needs {} nodes; the cluster has {}", trace.source,
-                                               job.line, job.id, nodes_for(job, settings), nodes));
-        }
-        if (Simulation::cores_for(job, settings) > cores) {
-            return std::unexpected(fmt::format("{}:{}: job {} needs {} processors; the cluster has {}", trace.source,
-                                               job.line, job.id, Simulation::cores_for(job, settings), cores));
-        }
-    }
-    return nodes;
-}
-
 }  // namespace
 
 int nodes_for(const Job& job, const Settings& settings) {
@@ -413,6 +384,37 @@ int nodes_for(const Job& job, const Settings& settings) {
 
 int Sample::powered_on() const {
     return std::accumulate(nodes.begin(), nodes.end(), 0) - nodes[static_cast<std::size_t>(NodePower::off)];
+}
+
+std::expected<int, std::string> cluster_size(const Trace& trace, const Settings& settings) {
+    if (settings.cores_per_node < 1) return std::unexpected("cores per node must be at least 1");
+    if (settings.nodes > 0) return settings.nodes;
+    if (!trace.size_known) {
+        return std::unexpected(
+            fmt::format("{}: the log does not say how many nodes the cluster has: give --nodes", trace.source));
+    }
+    // SWF's MaxNodes counts processors on some logs (HPC2N: 240 for 120
+    // dual-processor nodes); with cores per node given, MaxProcs decides.
+    const int nodes = trace.max_nodes > 0 && settings.cores_per_node == 1
+                          ? trace.max_nodes
+                          : (trace.max_processors + settings.cores_per_node - 1) / settings.cores_per_node;
+    if (nodes < 1) return std::unexpected(fmt::format("{}: how many nodes? (the trace does not say)", trace.source));
+    return nodes;
+}
+
+std::vector<TraceProblem> jobs_too_large(const Trace& trace, const Settings& settings, int nodes) {
+    std::vector<TraceProblem> problems;
+    const std::int64_t cores = static_cast<std::int64_t>(nodes) * settings.cores_per_node;
+    for (const Job& job : trace.jobs) {
+        if (settings.allocation == Allocation::whole_nodes && nodes_for(job, settings) > nodes) {
+            problems.push_back({job.line, fmt::format("job {} needs {} nodes; the cluster has {}", job.id,
+                                                      nodes_for(job, settings), nodes)});
+        } else if (cores_for(job, settings) > cores) {
+            problems.push_back({job.line, fmt::format("job {} needs {} processors; the cluster has {}", job.id,
+                                                      cores_for(job, settings), cores)});
+        }
+    }
+    return problems;
 }
 
 double Outcome::total_joules() const { return std::accumulate(joules.begin(), joules.end(), 0.0); }
@@ -425,8 +427,11 @@ std::expected<Outcome, std::string> simulate(const Trace& trace, const Settings&
 
 std::expected<std::vector<Outcome>, std::string> simulate_each(const Trace& trace, const Settings& settings,
                                                                const std::vector<engine::IdlePolicy>& policies) {
-    const auto nodes = cluster_nodes(trace, settings);
+    const auto nodes = cluster_size(trace, settings);
     if (!nodes) return std::unexpected(nodes.error());
+    if (const auto large = jobs_too_large(trace, settings, *nodes); !large.empty()) {
+        return std::unexpected(fmt::format("{}:{}: {}", trace.source, large.front().line, large.front().message));
+    }
     std::vector<std::unique_ptr<Simulation>> runs;
     Seconds end = settings.horizon;
     for (const engine::IdlePolicy& policy : policies) {

@@ -81,6 +81,13 @@ struct Outcome {
 /// the cores per node.
 int nodes_for(const Job& job, const Settings& settings);
 
+/// The cluster's node count: as the settings say, else from the trace's
+/// header. Fails when neither says.
+std::expected<int, std::string> cluster_size(const Trace& trace, const Settings& settings);
+
+/// The jobs that do not fit on a cluster of `nodes`, by line.
+std::vector<TraceProblem> jobs_too_large(const Trace& trace, const Settings& settings, int nodes);
+
 /// Runs the trace. Fails when the settings do not fit it (no nodes, a job
 /// larger than the cluster).
 std::expected<Outcome, std::string> simulate(const Trace& trace, const Settings& settings);

@@ -97,6 +97,23 @@ TEST_F(Simulate, BadLinesAreNamedThenSkippedOrRefused) {
     EXPECT_NE(policy.out.find("suspend-time=soon"), std::string::npos) << policy.out;
 }
 
+TEST_F(Simulate, JobsLargerThanTheClusterAreSkippedOrRefusedLikeBadLines) {
+    std::ofstream(dir / "big.swf") << "; MaxProcs: 8\n"
+                                      "1 0 0 100 1 -1 -1 1 100 -1 1 1 1 -1 1 -1 -1 -1\n"
+                                      "2 10 0 100 4 -1 -1 4 100 -1 1 1 1 -1 1 -1 -1 -1\n"
+                                      "3 1000 0 100 1 -1 -1 1 100 -1 1 1 1 -1 1 -1 -1 -1\n";
+    const std::string file = (dir / "big.swf").string();
+    const Ran skipped = simulate(file + " --nodes 2 --json");
+    ASSERT_EQ(skipped.exit_code, 0) << skipped.out;
+    EXPECT_NE(skipped.out.find("big.swf:3: skipped: job 2 needs 4 nodes; the cluster has 2"), std::string::npos)
+        << skipped.out;
+    const Ran refused = simulate(file + " --nodes 2 --bad-lines refuse");
+    EXPECT_NE(refused.exit_code, 0);
+    EXPECT_NE(refused.out.find("big.swf:3: job 2 needs 4 nodes; the cluster has 2"), std::string::npos) << refused.out;
+    // Sharing nodes of 2 cores, it fits.
+    EXPECT_EQ(simulate(file + " --nodes 2 --cores-per-node 2 --allocation processors --bad-lines refuse").exit_code, 0);
+}
+
 TEST_F(Simulate, ASitesOwnHistoryFromSacct) {
     std::ofstream(dir / "sacct.txt")
         << "JobIDRaw|Submit|Start|End|NNodes|NCPUS|Timelimit|State\n"
