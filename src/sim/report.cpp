@@ -31,11 +31,7 @@ double mean_wait(const Outcome& outcome) {
 
 double mean_bounded_slowdown(const Outcome& outcome) {
     double sum = 0;
-    for (const JobOutcome& job : outcome.jobs) {
-        const auto wait = static_cast<double>(job.start - job.submit);
-        const auto run = static_cast<double>(job.run);
-        sum += std::max(1.0, (wait + run) / std::max(run, kSlowdownFloor));
-    }
+    for (const JobOutcome& job : outcome.jobs) sum += bounded_slowdown(job);
     return sum / static_cast<double>(std::max<std::size_t>(1, outcome.jobs.size()));
 }
 
@@ -46,6 +42,12 @@ std::string hours(double seconds) {
 }
 
 }  // namespace
+
+double bounded_slowdown(const JobOutcome& job) {
+    const auto wait = static_cast<double>(job.start - job.submit);
+    const auto run = static_cast<double>(job.run);
+    return std::max(1.0, (wait + run) / std::max(run, kSlowdownFloor));
+}
 
 std::expected<NamedPolicy, std::string> parse_policy(std::string_view text) {
     using Kind = engine::IdlePolicy::Kind;
@@ -108,11 +110,15 @@ Summary summarize(const NamedPolicy& policy, const Outcome& outcome, const Outco
     summary.saved_percent = baseline_joules > 0 ? 100 * (baseline_joules - joules) / baseline_joules : 0;
     summary.oracle_share = oracle_saving > 0 ? 100 * (baseline_joules - joules) / oracle_saving : 0;
     std::vector<double> waits;
+    std::vector<double> slowdowns;
     double booted = 0;
     for (const JobOutcome& job : outcome.jobs) {
         waits.push_back(static_cast<double>(job.start - job.submit));
+        slowdowns.push_back(bounded_slowdown(job));
         booted += job.boot_wait > 0 ? 1 : 0;
     }
+    summary.median_bounded_slowdown = percentile(slowdowns, 0.5);
+    summary.p95_bounded_slowdown = percentile(std::move(slowdowns), 0.95);
     summary.waited_for_boot = 100 * booted / static_cast<double>(std::max<std::size_t>(1, outcome.jobs.size()));
     summary.mean_wait = mean_wait(outcome);
     summary.median_wait = percentile(waits, 0.5);
@@ -153,6 +159,8 @@ std::vector<Summary> average(const std::vector<std::vector<Summary>>& replicas) 
                                       {&mean.median_wait, s.median_wait},
                                       {&mean.p95_wait, s.p95_wait},
                                       {&mean.mean_bounded_slowdown, s.mean_bounded_slowdown},
+                                      {&mean.median_bounded_slowdown, s.median_bounded_slowdown},
+                                      {&mean.p95_bounded_slowdown, s.p95_bounded_slowdown},
                                       {&mean.slowdown_change, s.slowdown_change},
                                       {&mean.added_delay, s.added_delay},
                                       {&mean.cycles_per_node, s.cycles_per_node},
@@ -233,6 +241,8 @@ std::string format_json(const std::vector<Summary>& summaries) {
                         {"median_wait_s", s.median_wait},
                         {"p95_wait_s", s.p95_wait},
                         {"mean_bounded_slowdown", s.mean_bounded_slowdown},
+                        {"median_bounded_slowdown", s.median_bounded_slowdown},
+                        {"p95_bounded_slowdown", s.p95_bounded_slowdown},
                         {"bounded_slowdown_change_percent", s.slowdown_change},
                         {"bounded_slowdown_change_sd", s.slowdown_change_sd},
                         {"replicas", s.replicas},

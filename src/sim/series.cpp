@@ -6,6 +6,8 @@
 #include <array>
 #include <cmath>
 
+#include "sim/report.hpp"
+
 namespace slumber::sim {
 namespace {
 
@@ -127,7 +129,6 @@ std::string format_csv(const std::vector<Run>& runs) {
 }
 
 std::string format_jobs_csv(const std::vector<Run>& runs, const Trace& trace) {
-    constexpr double kSlowdownFloor = 10;  // seconds, as in the report
     std::string out = "policy,job,submit,start,wait,boot_wait,run,nodes,processors,bounded_slowdown\n";
     for (const Run& run : runs) {
         const std::string policy = csv_field(run.policy);
@@ -135,8 +136,7 @@ std::string format_jobs_csv(const std::vector<Run>& runs, const Trace& trace) {
         for (std::size_t i = 0; i < jobs.size() && i < trace.jobs.size(); ++i) {
             const JobOutcome& job = jobs[i];
             const Seconds wait = job.start - job.submit;
-            const double slowdown = std::max(
-                1.0, static_cast<double>(wait + job.run) / std::max(static_cast<double>(job.run), kSlowdownFloor));
+            const double slowdown = bounded_slowdown(job);
             out += fmt::format("{},{},{},{},{},{},{},{},{},{:.3f}\n", policy, trace.jobs[i].id, job.submit, job.start,
                                wait, job.boot_wait, job.run, job.nodes, job.cores, slowdown);
         }
@@ -146,7 +146,7 @@ std::string format_jobs_csv(const std::vector<Run>& runs, const Trace& trace) {
 
 std::string render_svg(const std::vector<Run>& runs, const std::string& title) {
     constexpr double kWidth = 960;
-    constexpr double kHeight = 640;
+    constexpr double kHeight = 870;
     constexpr int kMaxPoints = 800;  // per line: more than the pixels across
 
     // Energy is drawn as the saving so far against the first run (never
@@ -159,6 +159,7 @@ std::string render_svg(const std::vector<Run>& runs, const std::string& title) {
     };
     double days = 1;
     double nodes = 1;
+    double kilowatts = 0.001;
     double saved_least = 0;
     double saved_most = 0;
     for (const Run& run : runs) {
@@ -166,13 +167,15 @@ std::string render_svg(const std::vector<Run>& runs, const std::string& title) {
         days = std::max(days, static_cast<double>(outcome.end - outcome.begin) / kSecondsPerDay);
         nodes = std::max(nodes, static_cast<double>(outcome.nodes));
         for (std::size_t k = 0; k < outcome.series.size(); ++k) {
+            kilowatts = std::max(kilowatts, outcome.series[k].watts / 1000);
             saved_least = std::min(saved_least, saved_mwh(k, outcome.series[k]));
             saved_most = std::max(saved_most, saved_mwh(k, outcome.series[k]));
         }
     }
     if (saved_most - saved_least < 1e-3) saved_most = saved_least + 1e-3;
-    const Panel on{70, 90, kWidth - 100, 210, days, 0, nodes};
-    const Panel energy{70, 370, kWidth - 100, 210, days, saved_least, saved_most};
+    const Panel on{70, 90, kWidth - 100, 200, days, 0, nodes};
+    const Panel power{70, 350, kWidth - 100, 200, days, 0, kilowatts};
+    const Panel energy{70, 610, kWidth - 100, 200, days, saved_least, saved_most};
 
     std::string svg = fmt::format(
         R"(<?xml version="1.0" encoding="UTF-8"?>)"
@@ -195,6 +198,7 @@ std::string render_svg(const std::vector<Run>& runs, const std::string& title) {
         legend_x += 40 + 7.0 * static_cast<double>(runs[i].policy.size());
     }
     on.frame(svg, "Powered-on nodes");
+    power.frame(svg, "Power drawn, kW");
     energy.frame(svg, fmt::format("Energy saved so far against {}, MWh", runs.front().policy));
     svg += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" font-size="12" text-anchor="middle">days</text>)",
                        energy.left + energy.width / 2, energy.top + energy.height + 34);
@@ -205,21 +209,28 @@ std::string render_svg(const std::vector<Run>& runs, const std::string& title) {
         const std::size_t count = outcome.series.size();
         if (count == 0) continue;
         // Each plotted point stands for a run of samples: their mean of
-        // powered-on nodes (so that short boots are not lost or
-        // exaggerated), and the energy at the run's end.
+        // powered-on nodes and power (so that short boots are neither lost
+        // nor exaggerated), and the energy saved at the run's end.
         const std::size_t step = (count + kMaxPoints - 1) / kMaxPoints;
         std::string on_points;
+        std::string power_points;
         std::string energy_points;
         for (std::size_t first = 0; first < count; first += step) {
             const std::size_t last = std::min(count, first + step) - 1;
             double sum = 0;
-            for (std::size_t k = first; k <= last; ++k) sum += outcome.series[k].powered_on();
+            double watts = 0;
+            for (std::size_t k = first; k <= last; ++k) {
+                sum += outcome.series[k].powered_on();
+                watts += outcome.series[k].watts;
+            }
+            const auto samples = static_cast<double>(last - first + 1);
             const Sample& end = outcome.series[last];
             const double day = static_cast<double>(end.time - outcome.begin) / kSecondsPerDay;
-            on_points += fmt::format("{:.1f},{:.1f} ", on.x(day), on.y(sum / static_cast<double>(last - first + 1)));
+            on_points += fmt::format("{:.1f},{:.1f} ", on.x(day), on.y(sum / samples));
+            power_points += fmt::format("{:.1f},{:.1f} ", power.x(day), power.y(watts / samples / 1000));
             energy_points += fmt::format("{:.1f},{:.1f} ", energy.x(day), energy.y(saved_mwh(last, end)));
         }
-        for (const std::string* points : {&on_points, &energy_points}) {
+        for (const std::string* points : {&on_points, &power_points, &energy_points}) {
             svg += fmt::format(
                 R"(<polyline fill="none" stroke="{}" stroke-width="1.2" stroke-linejoin="round" points="{}"><title>{}</title></polyline>)",
                 colour(runs[i], i), *points, escape(runs[i].policy));

@@ -24,9 +24,9 @@ std::string format_csv(const std::vector<Run>& runs);
 /// which jobs a policy hurt.
 std::string format_jobs_csv(const std::vector<Run>& runs, const Trace& trace);
 
-/// Two panels sharing the time axis: powered-on nodes (averaged over each
-/// plotted step) and the energy saved so far against the first run (never
-/// switching off), one line per policy. Runs share their sampling step and
+/// Three panels sharing the time axis: powered-on nodes and power drawn
+/// (averaged over each plotted step), and the energy saved so far against
+/// the first run (never switching off), one line per policy. Runs share their sampling step and
 /// span. Self-contained SVG 1.1.
 std::string render_svg(const std::vector<Run>& runs, const std::string& title);
 

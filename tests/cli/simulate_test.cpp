@@ -186,8 +186,8 @@ TEST_F(Simulate, TheClusterOverTimeAsCsvAndAsAPlot) {
     EXPECT_EQ(rows[14 + 11], "suspend-time=300s,1100,0.0127,1,0,1,0,0,0,0,125.20,0.018473");
     EXPECT_EQ(rows[27 + 5].substr(0, 21), "\"keep-warm=0,5m\",500,") << "quoted: it has a comma";
 
-    // The plot is well-formed SVG that a real renderer draws: two lines
-    // (powered-on nodes, energy saved) for each run.
+    // The plot is well-formed SVG that a real renderer draws: three lines
+    // (powered-on nodes, power, energy saved) for each run.
     EXPECT_EQ(std::system(fmt::format("xmllint --noout {}", svg).c_str()), 0);
     EXPECT_EQ(std::system(fmt::format("rsvg-convert -o {}.png {}", svg, svg).c_str()), 0);
     EXPECT_GT(std::filesystem::file_size(svg + ".png"), 10'000U);
@@ -195,7 +195,7 @@ TEST_F(Simulate, TheClusterOverTimeAsCsvAndAsAPlot) {
     const std::string text((std::istreambuf_iterator<char>(plot)), std::istreambuf_iterator<char>());
     int lines = 0;
     for (auto at = text.find("<polyline"); at != std::string::npos; at = text.find("<polyline", at + 1)) ++lines;
-    EXPECT_EQ(lines, 6);
+    EXPECT_EQ(lines, 9);
     EXPECT_NE(text.find(">suspend-time=300s<"), std::string::npos);
 }
 
