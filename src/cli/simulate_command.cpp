@@ -24,7 +24,9 @@ struct SimulateOptions {
     std::optional<int> nodes;
     std::optional<int> cores_per_node;
     std::string allocation;  ///< empty: the config's, else whole nodes
-    std::string config;      ///< a file with a [simulate] section
+    std::optional<int> max_booting;
+    std::optional<int> boots_per_minute;
+    std::string config;  ///< a file with a [simulate] section
     std::vector<std::string> policies;
     std::string sweep;
     bool json = false;
@@ -94,7 +96,10 @@ std::expected<sim::Settings, std::string> settings_from(const SimulateOptions& o
         model.boot_joules = file->boot_joules.value_or(model.boot_joules);
         if (file->shutdown_time) model.shutdown_seconds = seconds(*file->shutdown_time);
         model.shutdown_joules = file->shutdown_joules.value_or(model.shutdown_joules);
+        settings.pacing = {file->max_booting, file->boots_per_minute};
     }
+    if (options.max_booting) settings.pacing.max_booting = *options.max_booting;
+    if (options.boots_per_minute) settings.pacing.boots_per_minute = *options.boots_per_minute;
     if (options.nodes) settings.nodes = *options.nodes;
     if (options.cores_per_node) settings.cores_per_node = *options.cores_per_node;
     if (!options.allocation.empty()) {
@@ -271,8 +276,14 @@ void add_simulate_command(CLI::App& app, Outcome& outcome) {
         ->add_option("--allocation", options->allocation,
                      "whole-nodes (a job's nodes are its own; the default) or processors (jobs share nodes)")
         ->check(CLI::IsMember({"whole-nodes", "processors"}));
+    command->add_option("--max-booting", options->max_booting, "nodes booting at once, as the daemon paces them")
+        ->check(CLI::Range(0, 10'000'000));
+    command
+        ->add_option("--boots-per-minute", options->boots_per_minute, "power-ons per minute, as the daemon paces them")
+        ->check(CLI::Range(0, 10'000'000));
     command->add_option("-c,--config", options->config,
-                        "a slumber.toml whose [simulate] section describes the cluster and its power model");
+                        "a slumber.toml whose [simulate] section describes the cluster and its power model "
+                        "([daemon]'s pacing applies too)");
     command->add_option("--policy", options->policies,
                         "never, suspend-time=DURATION, keep-warm=NODES,DURATION (repeatable); never and oracle "
                         "are always shown");

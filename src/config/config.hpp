@@ -104,6 +104,10 @@ struct SimulationSettings {
     std::optional<double> boot_joules;
     std::optional<util::Duration> shutdown_time;
     std::optional<double> shutdown_joules;
+    /// The daemon's pacing of power-ons, which the simulation applies too:
+    /// filled from [daemon] by load_simulation_settings().
+    int max_booting = 0;
+    int boots_per_minute = 0;
 };
 
 struct Config {
@@ -134,8 +138,9 @@ std::expected<Config, std::vector<ConfigError>> load(const std::filesystem::path
 /// The same, from text (tests, fuzzing); `file` names it in messages.
 std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text, const std::filesystem::path& file);
 
-/// Only the [simulate] section of a configuration file: the simulator needs
-/// neither the nodes' credentials nor a complete file.
+/// Only the [simulate] section of a configuration file, and the pacing of
+/// [daemon]: the simulator needs neither the nodes' credentials nor a
+/// complete file.
 std::expected<SimulationSettings, std::vector<ConfigError>> load_simulation_settings(const std::filesystem::path& file);
 
 /// Reads one credentials file, refusing it when others may read it.

@@ -191,6 +191,12 @@ std::expected<SimulationSettings, std::vector<ConfigError>> load_simulation_sett
     std::vector<ConfigError> errors;
     SimulationSettings settings;
     if (const toml::node* simulate = root->get("simulate")) read_simulate(*simulate, name, settings, errors);
+    if (const toml::node* node = root->get("daemon"); node != nullptr && node->is_table()) {
+        DaemonSettings daemon;
+        read_daemon_section(*node->as_table(), name, daemon, errors);
+        settings.max_booting = daemon.max_booting;
+        settings.boots_per_minute = daemon.boots_per_minute;
+    }
     if (!errors.empty()) return std::unexpected(std::move(errors));
     return settings;
 }

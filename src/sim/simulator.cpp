@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
 #include <memory>
 #include <numeric>
 #include <queue>
@@ -42,7 +43,9 @@ struct Share {
 
 struct Running {
     int job = 0;
+    Seconds allocated = 0;    ///< when it got its nodes
     Seconds planned_end = 0;  ///< start + requested: what the scheduler plans with
+    int waiting = 0;          ///< of its nodes, those not up yet
     std::vector<Share> shares;
 };
 
@@ -118,6 +121,7 @@ class Simulation {
             ++m_outcome.events;
             handle(event);
         }
+        start_boots();
         schedule();
         decide_idle();
     }
@@ -182,17 +186,27 @@ class Simulation {
                     set_state(event.subject, NodePower::off);
                 } else {
                     // Booted: it waits, allocated, for its jobs' other nodes.
+                    --m_booting;
                     set_state(event.subject, NodePower::allocated);
                     settle(event.subject);
+                    node_up(event.subject);
                 }
                 break;
-            case EventKind::job_starts:
-                for (const Share& share : running(event.subject).shares) {
+            case EventKind::job_starts: {
+                Running& run = running(event.subject);
+                for (const Share& share : run.shares) {
                     node(share.node).reserved_cores -= share.cores;
                     node(share.node).busy_cores += share.cores;
                     settle(share.node);
                 }
+                const Job& traced = m_trace.jobs[static_cast<std::size_t>(event.subject)];
+                run.planned_end = m_now + traced.requested;
+                JobOutcome& outcome = m_outcome.jobs[static_cast<std::size_t>(event.subject)];
+                outcome.start = m_now;
+                outcome.boot_wait = m_now - run.allocated;
+                push(m_now + traced.run, EventKind::job_ends, event.subject);
                 break;
+            }
             case EventKind::job_ends: {
                 const auto it = std::find_if(m_running.begin(), m_running.end(),
                                              [&](const Running& r) { return r.job == event.subject; });
@@ -210,8 +224,39 @@ class Simulation {
         }
     }
 
-    const Running& running(int job) const {
-        return *std::find_if(m_running.begin(), m_running.end(), [&](const Running& r) { return r.job == job; });
+    Running& running(int job) {
+        return *std::find_if(m_running.begin(), m_running.end(), [&](Running& r) { return r.job == job; });
+    }
+
+    // A node came up: the jobs that were waiting only for it start now.
+    void node_up(int index) {
+        for (Running& run : m_running) {
+            if (run.waiting == 0) continue;
+            const bool mine = std::any_of(run.shares.begin(), run.shares.end(),
+                                          [&](const Share& share) { return share.node == index; });
+            if (mine && --run.waiting == 0) push(m_now, EventKind::job_starts, run.job);
+        }
+    }
+
+    // Powers on the nodes waiting to boot, as many as the daemon's pacing
+    // (engine/pacing, the same code) allows now; asks again when the
+    // minute's count will allow more.
+    void start_boots() {
+        while (!m_recent_boots.empty() && m_recent_boots.front() <= m_now - 60) m_recent_boots.pop_front();
+        int allowed = engine::boots_allowed(m_settings.pacing, m_booting, static_cast<int>(m_recent_boots.size()));
+        for (; allowed > 0 && !m_boot_queue.empty(); --allowed) {
+            const int index = m_boot_queue.front();
+            m_boot_queue.pop_front();
+            ++m_outcome.power_cycles[static_cast<std::size_t>(index)];
+            ++m_booting;
+            m_recent_boots.push_back(m_now);
+            set_state(index, NodePower::booting);
+            node(index).ready_at = m_now + m_settings.model.boot_seconds;
+            push(node(index).ready_at, EventKind::node_ready, index);
+        }
+        if (!m_boot_queue.empty() && !m_recent_boots.empty() && m_settings.pacing.boots_per_minute > 0) {
+            push(m_recent_boots.front() + 60, EventKind::policy, 0);
+        }
     }
 
     [[nodiscard]] int free_cores(const Node& n) const {
@@ -223,10 +268,10 @@ class Simulation {
         Capacity capacity;
         for (const Node& n : m_nodes) {
             const int free = free_cores(n);
-            if (n.state == NodePower::off) {
-                capacity.asleep += free;
-            } else if (n.state == NodePower::booting) {
+            if (n.state == NodePower::booting || (n.state == NodePower::off && n.reserved_cores > 0)) {
                 capacity.booting += free;
+            } else if (n.state == NodePower::off) {
+                capacity.asleep += free;
             } else {
                 capacity.awake += free;
             }
@@ -234,20 +279,25 @@ class Simulation {
         return capacity;
     }
 
-    // Starts the job on free processors: nodes in use first (to pack), then
-    // idle ones, then nodes already booting, then nodes that are off, which
-    // boot; the job runs once all its nodes are up.
+    // Gives the job free processors: nodes in use first (to pack), then idle
+    // ones, then nodes already booting or waiting to, then nodes that are
+    // off, which are queued to boot; the job runs once all its nodes are up.
     void start(int job) {
         int remaining = m_demand[static_cast<std::size_t>(job)];
-        Running run{job, 0, {}};
-        Seconds start = m_now;
+        Running run{job, m_now, 0, 0, {}};
+        auto up = [](const Node& n) {
+            return n.state == NodePower::idle || n.state == NodePower::allocated || n.state == NodePower::busy;
+        };
         auto in_use = [](const Node& n) {
-            return n.state != NodePower::booting && n.busy_cores + n.reserved_cores > 0;
+            return (n.state == NodePower::allocated || n.state == NodePower::busy) &&
+                   n.busy_cores + n.reserved_cores > 0;
         };
         auto idle = [](const Node& n) { return n.state == NodePower::idle; };
-        auto booting = [](const Node& n) { return n.state == NodePower::booting; };
-        auto off = [](const Node& n) { return n.state == NodePower::off; };
-        for (const auto& wanted : {+in_use, +idle, +booting, +off}) {
+        auto coming = [](const Node& n) {
+            return n.state == NodePower::booting || (n.state == NodePower::off && n.reserved_cores > 0);
+        };
+        auto off = [](const Node& n) { return n.state == NodePower::off && n.reserved_cores == 0; };
+        for (const auto& wanted : {+in_use, +idle, +coming, +off}) {
             for (std::size_t i = 0; i < m_nodes.size() && remaining > 0; ++i) {
                 Node& n = m_nodes[i];
                 const int free = free_cores(n);
@@ -256,28 +306,24 @@ class Simulation {
                 const int take = std::min(free, remaining);
                 remaining -= take;
                 run.shares.push_back({index, take});
-                if (n.state == NodePower::off) {
-                    ++m_outcome.power_cycles[i];
-                    set_state(index, NodePower::booting);
-                    n.ready_at = m_now + m_settings.model.boot_seconds;
-                    push(n.ready_at, EventKind::node_ready, index);
-                }
-                if (n.state == NodePower::booting) start = std::max(start, n.ready_at);
+                if (off(n)) m_boot_queue.push_back(index);
+                if (!up(n)) ++run.waiting;
                 n.reserved_cores += take;
                 settle(index);
             }
         }
         const Job& traced = m_trace.jobs[static_cast<std::size_t>(job)];
-        run.planned_end = start + traced.requested;
+        // Planned with one boot until it starts and the plan is exact.
+        run.planned_end = m_now + (run.waiting > 0 ? m_settings.model.boot_seconds : 0) + traced.requested;
         m_outcome.jobs[static_cast<std::size_t>(job)] = {traced.submit,
-                                                         start,
+                                                         m_now,
                                                          traced.run,
                                                          static_cast<int>(run.shares.size()),
                                                          m_demand[static_cast<std::size_t>(job)],
-                                                         start - m_now};
-        push(start, EventKind::job_starts, job);
-        push(start + traced.run, EventKind::job_ends, job);
+                                                         0};
+        if (run.waiting == 0) push(m_now, EventKind::job_starts, job);
         m_running.push_back(std::move(run));
+        start_boots();
     }
 
     // FCFS with EASY backfill: jobs start in order while they fit; the first
@@ -372,6 +418,10 @@ class Simulation {
     double m_energy = 0;  ///< up to m_energy_time
     Seconds m_energy_time = 0;
     Seconds m_next_sample = 0;
+    // Power-ons the pacing holds back, and what it counts.
+    std::deque<int> m_boot_queue;
+    std::deque<Seconds> m_recent_boots;  ///< power-ons in the last minute
+    int m_booting = 0;
     Outcome m_outcome;
 };
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/idle_policy.hpp"
+#include "engine/pacing.hpp"
 #include "sim/power_model.hpp"
 #include "sim/trace.hpp"
 
@@ -30,6 +31,9 @@ struct Settings {
     Allocation allocation = Allocation::whole_nodes;
     PowerModel model;
     engine::IdlePolicy policy;
+    /// The daemon's limits on power-ons ([daemon] max_booting,
+    /// boots_per_minute): nodes wait, off, for their turn to boot.
+    engine::PacingPolicy pacing;
     /// Account energy up to this time (from the trace's start) even after
     /// the last job, so that policies compare over the same span; 0: until
     /// the last job ends.

@@ -218,6 +218,21 @@ TEST_F(Simulate, TheClusterAndItsPowerFromTheConfiguration) {
     EXPECT_NEAR(report[1]["energy_kwh"].get<double>(), 84'551.5 / 3.6e6, 1e-9);
     EXPECT_DOUBLE_EQ(report[1]["mean_wait_s"].get<double>(), 50);
 
+    // The daemon's pacing applies: two jobs of 2 nodes on a cluster of 2,
+    // both asleep at 1000 (SuspendTime 300 s); one boot at a time makes the
+    // second job wait two boots (1000-1152-1304).
+    std::ofstream(dir / "paced.swf") << "; MaxProcs: 2\n"
+                                        "1 0 0 100 2 -1 -1 2 100 -1 1 1 1 -1 1 -1 -1 -1\n"
+                                        "2 1000 0 100 2 -1 -1 2 100 -1 1 1 1 -1 1 -1 -1 -1\n";
+    std::ofstream(dir / "slumber.toml") << "[daemon]\nmax_booting = 1\n";
+    const Ran paced = simulate(fmt::format("{} --config {} --policy suspend-time=300s --json",
+                                           (dir / "paced.swf").string(), (dir / "slumber.toml").string()));
+    ASSERT_EQ(paced.exit_code, 0) << paced.out;
+    EXPECT_DOUBLE_EQ(nlohmann::json::parse(paced.out)[1]["mean_wait_s"].get<double>(), 304 / 2.0);
+    const Ran unpaced = simulate(fmt::format("{} --config {} --max-booting 0 --policy suspend-time=300s --json",
+                                             (dir / "paced.swf").string(), (dir / "slumber.toml").string()));
+    EXPECT_DOUBLE_EQ(nlohmann::json::parse(unpaced.out)[1]["mean_wait_s"].get<double>(), 152 / 2.0);
+
     std::ofstream(dir / "slumber.toml") << "[simulate]\n"
                                            "idle_wats = 100\n"
                                            "busy_watts = \"lots\"\n";

@@ -196,6 +196,36 @@ TEST(Simulator, AJobSpanningNodesWaitsForTheOnesThatBoot) {
     EXPECT_EQ(outcome->power_cycles[1], 1);
 }
 
+TEST(Simulator, TheDaemonsPacingHoldsBootsBack) {
+    // Three nodes, off from 116 (idle at 10, SuspendTime 100 s, shutdown
+    // 6 s). A three-node job at 1000 wakes them all.
+    Settings settings;
+    settings.policy = {Kind::after_idle, 100, 0};
+    const Trace trace = trace_of({job(0, 10, 3), job(1000, 10, 3)}, 3);
+
+    // One boot at a time: 1000-1152, 1152-1304, 1304-1456.
+    settings.pacing = {.max_booting = 1, .boots_per_minute = 0};
+    auto serial = simulate(trace, settings);
+    ASSERT_TRUE(serial) << serial.error();
+    EXPECT_EQ(serial->jobs[1].start, 1456);
+    EXPECT_EQ(serial->jobs[1].boot_wait, 456);
+    // Waiting its turn, a node is off: 3 x 152 s booting in all.
+    EXPECT_DOUBLE_EQ(joules(*serial, NodePower::booting), 3 * 19'030);
+
+    // Two a minute: two at 1000, the third at 1060, up at 1212.
+    settings.pacing = {.max_booting = 0, .boots_per_minute = 2};
+    auto per_minute = simulate(trace, settings);
+    ASSERT_TRUE(per_minute);
+    EXPECT_EQ(per_minute->jobs[1].start, 1212);
+
+    // No limit: all three at 1000, the job at 1152.
+    settings.pacing = {};
+    auto free = simulate(trace, settings);
+    ASSERT_TRUE(free);
+    EXPECT_EQ(free->jobs[1].start, 1152);
+    EXPECT_EQ(free->power_cycles, (std::vector<int>{1, 1, 1}));
+}
+
 TEST(Simulator, TheBreakEvenOfThePublishedModelIsAboutThreeAndAHalfMinutes) {
     // (19,030 + 620 - 9.75 x 158) / (95 - 9.75) = 212.4 s.
     EXPECT_NEAR(PowerModel{}.break_even_seconds(), 212.4, 0.1);
