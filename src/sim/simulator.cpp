@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cassert>
 #include <deque>
 #include <memory>
 #include <numeric>
@@ -126,7 +127,10 @@ class Simulation {
         decide_idle();
     }
 
-    void push(Seconds time, EventKind kind, int subject) { m_events.push({time, kind, m_sequence++, subject}); }
+    void push(Seconds time, EventKind kind, int subject) {
+        assert(time >= m_now && "an event in the past would turn the clock back");
+        m_events.push({time, kind, m_sequence++, subject});
+    }
 
     Node& node(int index) { return m_nodes[static_cast<std::size_t>(index)]; }
 
@@ -254,8 +258,13 @@ class Simulation {
             node(index).ready_at = m_now + m_settings.model.boot_seconds;
             push(node(index).ready_at, EventKind::node_ready, index);
         }
-        if (!m_boot_queue.empty() && !m_recent_boots.empty() && m_settings.pacing.boots_per_minute > 0) {
-            push(m_recent_boots.front() + 60, EventKind::policy, 0);
+        // Held back by the minute's count: ask again when its oldest boot
+        // leaves the minute. (Held back by max_booting, a boot's end asks.)
+        if (m_boot_queue.empty() || m_recent_boots.empty() || m_settings.pacing.boots_per_minute <= 0) return;
+        const Seconds retry = m_recent_boots.front() + 60;
+        if (retry != m_boot_retry) {
+            m_boot_retry = retry;
+            push(retry, EventKind::policy, 0);
         }
     }
 
@@ -422,6 +431,7 @@ class Simulation {
     std::deque<int> m_boot_queue;
     std::deque<Seconds> m_recent_boots;  ///< power-ons in the last minute
     int m_booting = 0;
+    Seconds m_boot_retry = -1;  ///< when the minute's count allows more
     Outcome m_outcome;
 };
 

@@ -218,6 +218,13 @@ TEST(Simulator, TheDaemonsPacingHoldsBootsBack) {
     ASSERT_TRUE(per_minute);
     EXPECT_EQ(per_minute->jobs[1].start, 1212);
 
+    // Both limits: one at a time still decides (the minute's count is
+    // empty again by 1060, while the first node still boots).
+    settings.pacing = {.max_booting = 1, .boots_per_minute = 1};
+    auto both = simulate(trace, settings);
+    ASSERT_TRUE(both);
+    EXPECT_EQ(both->jobs[1].start, 1456);
+
     // No limit: all three at 1000, the job at 1152.
     settings.pacing = {};
     auto free = simulate(trace, settings);
@@ -265,9 +272,9 @@ TEST(SimulatorOnARealTrace, Invariants) {
     EXPECT_EQ(again->events, outcome->events);
 }
 
-// The same with jobs sharing nodes core by core: never more processors in
-// use than the cluster has, nodes busy no longer than the jobs' processor
-// time, and a time series that adds up.
+// The same with jobs sharing nodes core by core and boots paced: never more
+// processors in use than the cluster has, nodes busy no longer than the
+// jobs' processor time, and a time series that adds up.
 TEST(SimulatorOnARealTrace, InvariantsWhenJobsShareNodes) {
     const auto file = testing::trace("HPC2N-2002-alea-subset-3170jobs.swf");
     if (!std::filesystem::exists(file)) GTEST_SKIP() << file << " is not here";
@@ -277,6 +284,7 @@ TEST(SimulatorOnARealTrace, InvariantsWhenJobsShareNodes) {
     settings.cores_per_node = 2;
     settings.allocation = Allocation::processors;
     settings.policy = {Kind::after_idle, 600, 0};
+    settings.pacing = {.max_booting = 8, .boots_per_minute = 20};
     settings.sample_every = 3600;
     auto outcome = simulate(*trace, settings);
     ASSERT_TRUE(outcome) << outcome.error();
