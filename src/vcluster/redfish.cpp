@@ -8,6 +8,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 
 #include "vcluster/certificate.hpp"
 #include "vcluster/http_server.hpp"
@@ -54,6 +55,7 @@ struct RedfishBmc::State {
     std::map<std::string, std::string> sessions;  // token -> session path
     int next_session = 1;
     std::vector<std::string> resets;
+    std::set<std::string> peers;  // address:port of every connection served
 
     [[nodiscard]] std::string system_path() const { return fmt::format("{}/Systems/{}", kRoot, settings.system_id); }
     [[nodiscard]] std::string reset_path() const { return system_path() + "/Actions/ComputerSystem.Reset"; }
@@ -266,6 +268,7 @@ struct RedfishBmc::State {
         {
             const std::lock_guard guard(lock);
             now_fault = fault;
+            peers.insert(fmt::format("{}:{}", request.remote_addr, request.remote_port));
             reply = answer(request, response);
         }
         if (reply.first == 204) {
@@ -295,6 +298,9 @@ std::string RedfishBmc::start() {
     std::signal(SIGPIPE, SIG_IGN);
     state.server = std::make_unique<httplib::SSLServer>(settings.certificate.c_str(), settings.key.c_str());
     if (!state.server->is_valid()) return fmt::format("cannot serve TLS with {}", settings.certificate.string());
+    // cpp-httplib closes a connection after 5 requests; BMCs keep theirs
+    // open for a client's whole conversation.
+    state.server->set_keep_alive_max_count(100);
     const auto handler = [&state](const Request& request, Response& response) { state.handle(request, response); };
     state.server->Get(".*", handler);
     state.server->Post(".*", handler);
@@ -332,6 +338,11 @@ void RedfishBmc::set_fault(HttpFault fault) {
 void RedfishBmc::set_password(std::string password) {
     const std::lock_guard guard(m_state->lock);
     m_state->settings.password = std::move(password);
+}
+
+int RedfishBmc::connections() const {
+    const std::lock_guard guard(m_state->lock);
+    return static_cast<int>(m_state->peers.size());
 }
 
 int RedfishBmc::sessions() const {

@@ -67,6 +67,8 @@ class RedfishBmc {
     void set_power(bool on);
     void set_fault(HttpFault fault);
     void set_password(std::string password);
+    /// TCP connections served so far (each client address and port).
+    [[nodiscard]] int connections() const;
     /// Sessions open now.
     [[nodiscard]] int sessions() const;
     /// Forgets every session, as a BMC does when it resets or times them out.

@@ -75,6 +75,7 @@ TEST_F(RedfishTest, SwitchesThroughTheResetActionAndLogsOut) {
         ASSERT_TRUE(node->off());
         EXPECT_EQ(node->status(), PowerState::off);
         EXPECT_EQ(bmc->sessions(), 1) << "one session for all of it";
+        EXPECT_EQ(bmc->connections(), 1) << "and one TLS connection: a handshake per request is slow on a BMC";
     }
     EXPECT_EQ(bmc->resets(), (std::vector<std::string>{"On", "PowerCycle", "GracefulShutdown", "On", "ForceOff"}));
     EXPECT_EQ(bmc->sessions(), 0) << "the driver ends its session: BMCs hold only a few";

@@ -92,11 +92,26 @@ std::string Response::header(std::string_view name) const {
     return {};
 }
 
-Result<Response> perform(const Request& request, std::string_view device) {
+Connection::~Connection() {
+    if (m_curl != nullptr) curl_easy_cleanup(static_cast<CURL*>(m_curl));
+}
+
+void* Connection::handle() {
+    if (m_curl == nullptr) {
+        global_init();
+        m_curl = curl_easy_init();
+    }
+    return m_curl;
+}
+
+Result<Response> perform(const Request& request, std::string_view device, Connection* connection) {
     global_init();
-    const std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
-    if (!curl) return fail(ErrorKind::internal, "cannot start an HTTP client");
-    CURL* handle = curl.get();
+    Connection own;
+    CURL* handle = static_cast<CURL*>(connection != nullptr ? connection->handle() : own.handle());
+    if (handle == nullptr) return fail(ErrorKind::internal, "cannot start an HTTP client");
+    // Every option from scratch: the last request's (its password too) must
+    // not leak into this one. The connection and TLS session survive a reset.
+    curl_easy_reset(handle);
     Collected collected;
     char detail[CURL_ERROR_SIZE] = {};
 

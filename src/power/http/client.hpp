@@ -40,10 +40,29 @@ struct Response {
 /// Answers larger than this are refused as garbage.
 constexpr std::size_t kMaxAnswer = 1U << 20;
 
-/// Performs the request. `device` names the target in errors ("plug
-/// 192.168.1.50"). Any HTTP status is a response; only transport failures
-/// are errors.
-Result<Response> perform(const Request& request, std::string_view device);
+/// One libcurl handle kept across requests to the same device, so that they
+/// share one TCP and TLS connection: a Redfish power-on is half a dozen
+/// requests, and a BMC's TLS handshake is the slow part of each. Nothing of
+/// one request (credentials included) carries over to the next but the
+/// connection. For one thread at a time.
+class Connection {
+  public:
+    Connection() = default;
+    ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    /// The libcurl handle (a CURL*), made on first use; for perform().
+    void* handle();
+
+  private:
+    void* m_curl = nullptr;
+};
+
+/// Performs the request, over `connection` when given (else a connection of
+/// its own). `device` names the target in errors ("plug 192.168.1.50"). Any
+/// HTTP status is a response; only transport failures are errors.
+Result<Response> perform(const Request& request, std::string_view device, Connection* connection = nullptr);
 
 /// Percent-encodes a query value ("a b&c" -> "a%20b%26c").
 std::string escape(std::string_view text);

@@ -61,7 +61,7 @@ Result<json> Client::call(std::string_view method, std::string_view path, const 
                 request.password = m_settings.device.password;
             }
         }
-        auto response = http::perform(request, device);
+        auto response = http::perform(request, device, &m_connection);
         if (!response) return std::unexpected(response.error());
         const long status = response->status;
         // A session the BMC has dropped (timed out, BMC reset): log in anew, once.
@@ -113,7 +113,7 @@ Result<void> Client::log_in() {
     request.body =
         json{{"UserName", m_settings.device.username}, {"Password", std::string(m_settings.device.password.reveal())}}
             .dump();
-    auto response = http::perform(request, device);
+    auto response = http::perform(request, device, &m_connection);
     request.body.assign(request.body.size(), '\0');  // the password was in it
     if (!response) return std::unexpected(response.error());
     if (response->status == 401 || response->status == 403) {
@@ -147,7 +147,7 @@ void Client::log_out() {
     http::Request request = this->request("DELETE", m_session);
     request.headers.push_back(fmt::format("X-Auth-Token: {}", m_token.reveal()));
     request.timeout = std::min(request.timeout, std::chrono::milliseconds(2000));
-    (void)http::perform(request, m_settings.device.device);  // the BMC expires it otherwise
+    (void)http::perform(request, m_settings.device.device, &m_connection);  // the BMC expires it otherwise
     m_token = util::Secret();
     m_session.clear();
 }

@@ -46,6 +46,7 @@ class Client {
     void log_out();
 
     ClientSettings m_settings;
+    http::Connection m_connection;                                   ///< one TLS connection for all the calls
     std::string m_sessions = "/redfish/v1/SessionService/Sessions";  ///< from the service root
     util::Secret m_token;
     std::string m_session;  ///< the session's own path, to end it
