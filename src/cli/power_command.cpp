@@ -48,9 +48,9 @@ nlohmann::json outcome_json(power::Action action, const power::Outcome& outcome)
 int run_action(power::Action action, const PowerOptions& options, std::chrono::milliseconds wait,
                PowerTargets& resolved) {
     // Devices the nodes depend on ([[dependency]]) go on first, as they do
-    // for Slurm's resumes.
+    // for Slurm's resumes; a cycle ends with the node on too.
     std::map<std::string, power::PowerError> blocked;
-    if (action == power::Action::on) {
+    if (action == power::Action::on || action == power::Action::cycle) {
         std::vector<std::string> names;
         for (const config::PowerTarget* target : resolved.targets) names.push_back(target->name);
         blocked = daemon::bring_up_dependencies(

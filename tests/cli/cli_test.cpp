@@ -255,9 +255,9 @@ TEST(Cli, PowerSwitchesADeviceOnATasmotaPlug) {
     std::filesystem::remove_all(dir);
 }
 
-// `slumber power on` a node behind an emulated Redfish BMC (HTTPS, its
-// self-signed certificate trusted through ca_file) that depends on a switch
-// on a plug: the switch goes on first.
+// `slumber power on` (and cycle) a node behind an emulated Redfish BMC
+// (HTTPS, its self-signed certificate trusted through ca_file) that depends
+// on a switch on a plug: the switch goes on first.
 TEST(Cli, PowerOnANodeOnRedfishSwitchesItsDependencyFirst) {
     const auto dir = std::filesystem::temp_directory_path() / fmt::format("slumber-cli-redfish-{}", ::getpid());
     std::filesystem::remove_all(dir);
@@ -288,6 +288,14 @@ TEST(Cli, PowerOnANodeOnRedfishSwitchesItsDependencyFirst) {
     const CommandResult info = slumber(fmt::format("power info node001 -c '{}'", config));
     EXPECT_NE(info.out.find("180"), std::string::npos) << info.out;
     EXPECT_EQ(info.out.find("calvin"), std::string::npos) << "never the password";
+
+    // A cycle leaves the node on, so it needs the switch as much as a power
+    // on does: with both off, the switch goes on first again.
+    ASSERT_EQ(slumber(fmt::format("power off node001,ibswitch -c '{}'", config)).exit_code, 0);
+    const CommandResult cycle = slumber(fmt::format("power cycle node001 -c '{}'", config));
+    EXPECT_EQ(cycle.exit_code, 0) << cycle.out;
+    EXPECT_NE(cycle.out.find("ibswitch: switched on for node001"), std::string::npos) << cycle.out;
+    EXPECT_EQ(slumber(fmt::format("power status node001,ibswitch -c '{}'", config)).out, "ibswitch,node001: on\n");
 
     EXPECT_TRUE(bmc.stop());
     EXPECT_TRUE(plug.stop());
