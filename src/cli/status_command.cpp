@@ -13,6 +13,7 @@
 #include "daemon/carrier.hpp"
 #include "daemon/targets.hpp"
 #include "engine/boot_stats.hpp"
+#include "engine/recovery.hpp"
 #include "hostlist/hostlist.hpp"
 #include "slurm/hook.hpp"
 #include "slurm/scontrol.hpp"
@@ -94,8 +95,15 @@ int run_status(const StatusOptions& options) {
                             r.outcome.empty() ? std::string(store::to_string(r.state)) : r.outcome);
         }
         const auto boot = boots.find(node);
+        // Slurm's view against the BMC's: a drained node kept on, a power loss.
+        std::string disagreement;
+        if (state != slurm_view.end() && (power_text == "on" || power_text == "off")) {
+            disagreement = engine::power_disagreement(
+                state->second, power_text == "on" ? power::PowerState::on : power::PowerState::off);
+        }
         if (options.json) {
             nlohmann::json item{{"node", node}, {"slurm", slurm_text}, {"power", power_text}};
+            if (!disagreement.empty()) item["disagreement"] = disagreement;
             if (state != slurm_view.end()) item["reason"] = state->second.reason;
             if (const auto it = latest.find(node); it != latest.end()) {
                 item["last_request"] = {{"action", power::to_string(it->second.action)},
@@ -118,6 +126,7 @@ int run_status(const StatusOptions& options) {
                                                                             seconds_text(boot->second.max_ms));
             fmt::print("{:<12} {:<34} {:<6} {:<40} {}\n", node, slurm_text, power_text, request_text.substr(0, 40),
                        boot_text);
+            if (!disagreement.empty()) fmt::print("{:<12} ! {}\n", "", disagreement);
         }
     }
     if (options.json) fmt::print("{}\n", list.dump(2));

@@ -84,6 +84,12 @@ struct DaemonSettings {
     /// How long a node Slurm gave up on may still register while its BMC
     /// says on, before slumber switches it off and lets Slurm try again.
     util::Duration late_boot_grace = std::chrono::minutes(2);
+    /// A node drained for failed resumes stays on for inspection; by
+    /// default it is switched off, since Slurm counts it as powered down.
+    bool keep_drained_on = false;
+    /// A second power loss behind slumber's back within this long drains
+    /// the node instead of returning it to Slurm's powered-down pool.
+    util::Duration power_loss_window = std::chrono::hours(1);
 
     [[nodiscard]] std::filesystem::path journal() const { return state_dir / "journal.db"; }
     [[nodiscard]] std::filesystem::path socket() const { return state_dir / "slumberd.sock"; }

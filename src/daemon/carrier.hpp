@@ -11,6 +11,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "power/executor.hpp"
 #include "slurm/scontrol.hpp"
 #include "store/journal.hpp"
 
@@ -59,6 +60,11 @@ class Carrier {
 
   private:
     void refuse(store::Journal& journal, const store::Request& request, const std::string& why) const;
+    /// Which of a power-on batch's nodes are on at the BMC but not registered
+    /// with Slurm, with no boot of slumber's under way: Slurm asked to wake
+    /// them, and they must be power-cycled to boot afresh (engine::power_on_step).
+    std::vector<bool> fresh_boots(const std::vector<const store::Request*>& carried,
+                                  const std::vector<power::Task>& tasks, store::Journal& journal) const;
     /// Power-on requests beyond what pacing allows now go back to pending.
     void hold_back(std::vector<const store::Request*>& ons);
 

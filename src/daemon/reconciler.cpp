@@ -14,7 +14,15 @@ Reconciler::Reconciler(const config::Config& config, store::Journal& journal, co
     : m_config(config), m_journal(journal), m_slurm(slurm), m_now(std::move(now)) {
     m_policy.max_failures = config.daemon.max_failures;
     m_policy.late_boot_grace_ms = config.daemon.late_boot_grace.count();
+    m_policy.keep_drained_on = config.daemon.keep_drained_on;
+    m_policy.power_loss_window_ms = config.daemon.power_loss_window.count();
 }
+
+namespace {
+
+bool powers_off(power::Action action) { return action == power::Action::off || action == power::Action::soft; }
+
+}  // namespace
 
 std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_facts(
     const std::vector<slurm::NodeState>& nodes) const {
@@ -24,6 +32,12 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
     if (!open) return std::unexpected("journal: " + open.error());
     auto failed_offs = m_journal.failed_offs();
     if (!failed_offs) return std::unexpected("journal: " + failed_offs.error());
+    auto drains = m_journal.slumber_drains();
+    if (!drains) return std::unexpected("journal: " + drains.error());
+    auto losses = m_journal.power_losses(m_now() - m_policy.power_loss_window_ms);
+    if (!losses) return std::unexpected("journal: " + losses.error());
+    auto latest = m_journal.latest_requests();
+    if (!latest) return std::unexpected("journal: " + latest.error());
     std::vector<engine::NodeFacts> facts;
     facts.reserve(nodes.size());
     for (const slurm::NodeState& node : nodes) {
@@ -37,11 +51,21 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
             fact.last_failure = it->second.last_failure;
             fact.failed_at = it->second.failed_at;
         }
+        const auto request = latest->find(node.name);
+        const store::Request* last = request == latest->end() ? nullptr : &request->second;
+        fact.latest_request_off = last != nullptr && powers_off(last->action);
+        if (const auto it = drains->find(node.name); it != drains->end()) {
+            fact.drained_at = it->second;
+            fact.off_since_drain = fact.latest_request_off && last->time >= it->second;
+        }
+        if (const auto it = losses->find(node.name); it != losses->end()) {
+            fact.recent_power_losses = it->second.recent;
+            fact.last_power_loss = it->second.latest;
+        }
+        if (const auto it = m_dark_read.find(node.name); it != m_dark_read.end()) fact.dark_bmc_read_at = it->second;
         if (node.powering_up()) {
             fact.powering_up_since = m_first_seen_powering_up.try_emplace(node.name, m_now()).first->second;
-            auto latest = m_journal.latest_request(node.name);
-            if (!latest) return std::unexpected("journal: " + latest.error());
-            fact.latest_request_on = *latest && (*latest)->action == power::Action::on;
+            fact.latest_request_on = last != nullptr && last->action == power::Action::on;
         } else {
             m_first_seen_powering_up.erase(node.name);
         }
@@ -80,6 +104,7 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
         for (engine::NodeFacts& fact : facts) {
             const auto it = states.find(fact.slurm.name);
             if (it == states.end()) continue;
+            m_dark_read[fact.slurm.name] = now;
             if (it->second == "on" || it->second == "off") {
                 fact.bmc = it->second == "on" ? power::PowerState::on : power::PowerState::off;
             } else {
@@ -111,8 +136,11 @@ void Reconciler::diagnose(const std::vector<engine::NodeFacts>& facts, const std
     for (const engine::Step& step : steps) {
         if (step.kind != engine::StepKind::power_off) continue;
         for (const engine::NodeFacts& fact : facts) {
-            // DOWN: a failed boot (not a retried power-off of a sleeping node).
-            if (fact.slurm.name == step.node && fact.slurm.base == "DOWN") silent.push_back(&fact.slurm);
+            // DOWN: a failed boot (not a retried power-off of a sleeping
+            // node, nor a drained one, diagnosed before its drain).
+            if (fact.slurm.name == step.node && fact.slurm.base == "DOWN" && !fact.slurm.has("DRAIN")) {
+                silent.push_back(&fact.slurm);
+            }
         }
     }
     std::vector<std::string> found(silent.size());
@@ -121,6 +149,17 @@ void Reconciler::diagnose(const std::vector<engine::NodeFacts>& facts, const std
     for (std::size_t i = 0; i < silent.size(); ++i) {
         diagnosed(silent[i]->name, "powered on, not registered: " + found[i]);
     }
+}
+
+std::expected<void, std::string> Reconciler::return_to_pool(const std::string& node) const {
+    // State=POWER_DOWN_FORCE (scontrol(1), 22.05 and later): Slurm cancels
+    // the node's jobs and runs SuspendProgram (slumber's off finds it off).
+    // Seen on 22.05.8: a DOWN* node goes DOWN+POWERING_DOWN, then, after
+    // SuspendTimeout, DOWN+POWERED_DOWN "Not responding"; the engine's next
+    // step then resumes it (State=RESUME: IDLE+POWERED_DOWN, woken by the
+    // next job). A plain State=RESUME of a DOWN* node would leave it
+    // NOT_RESPONDING until Slurm's own SuspendTime powers it down.
+    return m_slurm.update(node, "POWER_DOWN_FORCE");
 }
 
 void Reconciler::take(const engine::Step& step) {
@@ -134,6 +173,11 @@ void Reconciler::take(const engine::Step& step) {
         case engine::StepKind::slurm_drain:
             done = m_slurm.update(step.node, "DRAIN", step.why);
             break;
+        case engine::StepKind::slurm_power_down:
+            done = return_to_pool(step.node);
+            break;
+        case engine::StepKind::forget_failures:
+            break;  // the journal's event is the step
         case engine::StepKind::power_off:
         case engine::StepKind::power_on: {
             const std::vector<std::string> node{step.node};
@@ -144,9 +188,11 @@ void Reconciler::take(const engine::Step& step) {
             break;
         }
     }
-    (void)m_journal.record({0, now, step.node, std::nullopt, "recovery",
-                            fmt::format("{}: {}{}", engine::to_string(step.kind), step.why,
-                                        done ? "" : " (failed: " + done.error() + ")")});
+    // "drain: …" only for a drain that Slurm took: the journal reads it back
+    // (Journal::slumber_drains) to notice an admin lifting it.
+    const std::string what = done ? std::string(engine::to_string(step.kind))
+                                  : fmt::format("{} failed ({})", engine::to_string(step.kind), done.error());
+    (void)m_journal.record({0, now, step.node, std::nullopt, std::string(step.event), what + ": " + step.why});
 }
 
 }  // namespace slumber::daemon

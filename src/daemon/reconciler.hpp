@@ -32,6 +32,8 @@ class Reconciler {
 
   private:
     void take(const engine::Step& step);
+    /// Hands a node whose power was lost back to Slurm's powered-down pool.
+    std::expected<void, std::string> return_to_pool(const std::string& node) const;
     /// Diagnoses the nodes about to be switched off for never registering.
     void diagnose(const std::vector<engine::NodeFacts>& facts, const std::vector<engine::Step>& steps);
     /// Journals a diagnosis unless it is the node's last one again.
@@ -46,6 +48,9 @@ class Reconciler {
     /// When each node was first seen down after a failed boot.
     mutable std::map<std::string, engine::TimeMs> m_first_seen_failed;
     mutable std::map<std::string, std::string> m_last_diagnosis;
+    /// When each node's BMC was last read (a dark node's at most every
+    /// RecoveryPolicy::dark_recheck_ms).
+    std::map<std::string, engine::TimeMs> m_dark_read;
     /// When each node was first seen POWERING_UP.
     mutable std::map<std::string, engine::TimeMs> m_first_seen_powering_up;
 };

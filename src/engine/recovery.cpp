@@ -8,13 +8,54 @@ namespace slumber::engine {
 namespace {
 
 enum class Situation {
-    healthy,      // nothing to do
-    booted,       // down after a failed or unasked boot, slurmd answering
-    failed_boot,  // down~ after a failed or unasked boot
-    too_many,     // failed too often: drain
-    off_failed,   // powered down in Slurm's view, but its power-off failed
-    lost_wake,    // Slurm is waking it, slumber was never asked
+    healthy,       // nothing to do
+    booted,        // down after a failed or unasked boot, slurmd answering
+    failed_boot,   // down~ after a failed or unasked boot
+    too_many,      // failed too often: drain
+    off_failed,    // powered down in Slurm's view, but its power-off failed
+    lost_wake,     // Slurm is waking it, slumber was never asked
+    drain_lifted,  // drained by slumber, no longer drained: an admin returned it
+    drained_on,    // drained by slumber, powered down in Slurm's view, not switched off yet
+    dark,          // not responding and not powered down: the BMC decides
+    power_lost,    // dark, BMC off, no power-off of slumber's
+    lost_again,    // the same within power_loss_window_ms of the last one
+    parked_down,   // down~ "Not responding": powered down after it went silent
 };
+
+// Slurm's words for a node it marked down when it stopped answering
+// (22.05 to 24.11), and not for one whose boot failed: from 23.02 Slurm
+// appends "ResumeTimeout reached" to the reason ("Not responding : …").
+bool is_silent_reason(std::string_view reason) {
+    return reason.starts_with("Not responding") && !is_failed_boot_reason(reason) &&
+           reason.find("ResumeTimeout reached") == std::string_view::npos;
+}
+
+// Slurm counts it as up but it does not answer, and nothing of slumber's or
+// of Slurm's power saving explains it.
+bool looks_dark(const NodeFacts& node) {
+    const slurm::NodeState& state = node.slurm;
+    if (state.responding() || state.powered_down() || state.powering_up() || state.has("POWERING_DOWN")) return false;
+    if (state.has("POWER_DOWN") || state.base == "FUTURE" || state.base == "UNKNOWN") return false;
+    // Its jobs are Slurm's to requeue first (it does when it marks the node
+    // DOWN); POWER_DOWN_FORCE would cancel them.
+    if (state.running_jobs()) return false;
+    return !node.latest_request_off && (state.reason.empty() || is_silent_reason(state.reason));
+}
+
+Situation dark_situation(const NodeFacts& node, const RecoveryPolicy& policy, TimeMs now) {
+    const auto boot_time = node.slurm.boot_time;
+    if (node.last_power_loss && (!boot_time || *boot_time * 1000 <= *node.last_power_loss)) {
+        return Situation::healthy;  // the loss already journaled and acted on
+    }
+    if (!node.bmc) {
+        const bool due = !node.dark_bmc_read_at || now - *node.dark_bmc_read_at >= policy.dark_recheck_ms;
+        return due ? Situation::dark : Situation::healthy;
+    }
+    if (*node.bmc != power::PowerState::off) return Situation::healthy;  // on and silent: Slurm's to judge
+    return node.recent_power_losses > 0 ? Situation::lost_again : Situation::power_lost;
+}
+
+std::string_view reason_text(std::string_view reason) { return reason.empty() ? "no reason" : reason; }
 
 TimeMs off_retry_after(const NodeFacts& node, const RecoveryPolicy& policy) {
     return policy.off_retry_ms << std::min(node.failed_offs - 1, 6);
@@ -22,8 +63,13 @@ TimeMs off_retry_after(const NodeFacts& node, const RecoveryPolicy& policy) {
 
 Situation situation(const NodeFacts& node, const RecoveryPolicy& policy, TimeMs now) {
     const slurm::NodeState& state = node.slurm;
-    if (node.excluded || node.request_open || state.has("DRAIN")) return Situation::healthy;
+    if (node.drained_at && !state.has("DRAIN")) return Situation::drain_lifted;
+    if (node.excluded || node.request_open) return Situation::healthy;
     if (node.last_recovery && now - *node.last_recovery < policy.settle_ms) return Situation::healthy;
+    if (state.has("DRAIN")) {
+        const bool left_on = node.drained_at && !node.off_since_drain && state.powered_down() && !state.powering_up();
+        return left_on && !policy.keep_drained_on ? Situation::drained_on : Situation::healthy;
+    }
     if (state.powering_up() && !node.latest_request_on && node.powering_up_since &&
         now - *node.powering_up_since >= policy.lost_wake_ms) {
         return Situation::lost_wake;
@@ -31,6 +77,14 @@ Situation situation(const NodeFacts& node, const RecoveryPolicy& policy, TimeMs 
     if (node.failed_offs > 0 && state.powered_down() && !state.powering_up() && state.base != "DOWN") {
         const bool due = !node.last_failed_off || now - *node.last_failed_off >= off_retry_after(node, policy);
         return due ? Situation::off_failed : Situation::healthy;
+    }
+    if (looks_dark(node)) return dark_situation(node, policy, now);
+    // Slurm powers down a node that went silent (22.05 suspends DOWN nodes
+    // after SuspendTime unless SuspendExcStates says otherwise; slumber's
+    // POWER_DOWN_FORCE after a power loss ends here too), but leaves it DOWN.
+    if (state.base == "DOWN" && state.powered_down() && !state.powering_up() && !state.has("POWERING_DOWN") &&
+        node.failed_offs == 0 && is_silent_reason(state.reason)) {
+        return Situation::parked_down;
     }
     if (state.base != "DOWN" || !is_failed_boot_reason(state.reason)) return Situation::healthy;
     if (node.failed_resumes >= policy.max_failures) return Situation::too_many;
@@ -51,6 +105,10 @@ std::string_view to_string(StepKind kind) {
             return "power-off";
         case StepKind::power_on:
             return "power-on";
+        case StepKind::slurm_power_down:
+            return "power-down";
+        case StepKind::forget_failures:
+            return "forget";
     }
     return "?";
 }
@@ -62,7 +120,8 @@ bool is_failed_boot_reason(std::string_view reason) {
 std::vector<std::string> needs_bmc(const std::vector<NodeFacts>& nodes, const RecoveryPolicy& policy, TimeMs now) {
     std::vector<std::string> names;
     for (const NodeFacts& node : nodes) {
-        if (situation(node, policy, now) == Situation::failed_boot) names.push_back(node.slurm.name);
+        const Situation found = situation(node, policy, now);
+        if (found == Situation::failed_boot || found == Situation::dark) names.push_back(node.slurm.name);
     }
     return names;
 }
@@ -73,6 +132,39 @@ std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryP
         const std::string& name = node.slurm.name;
         switch (situation(node, policy, now)) {
             case Situation::healthy:
+            case Situation::dark:  // its BMC could not be read
+                break;
+            case Situation::drain_lifted:
+                steps.push_back({name, StepKind::forget_failures,
+                                 fmt::format("drained by slumber, now {}: returned to service by an admin; its "
+                                             "failures so far are forgotten",
+                                             node.slurm.state_text()),
+                                 "returned"});
+                break;
+            case Situation::drained_on:
+                steps.push_back({name, StepKind::power_off,
+                                 "drained for failed resumes while Slurm counts it as powered down: switching it off "
+                                 "([daemon] keep_drained_on = true keeps it on for inspection)"});
+                break;
+            case Situation::power_lost:
+                steps.push_back({name, StepKind::slurm_power_down,
+                                 fmt::format("BMC off while Slurm shows it {} ({}) and slumber asked for no power-off: "
+                                             "power lost behind slumber's back; back into Slurm's powered-down pool",
+                                             node.slurm.state_text(), reason_text(node.slurm.reason)),
+                                 "power-lost"});
+                break;
+            case Situation::parked_down:
+                steps.push_back({name, StepKind::slurm_resume,
+                                 fmt::format("powered down after \"{}\": available again, Slurm powers it up when a "
+                                             "job needs it",
+                                             node.slurm.reason)});
+                break;
+            case Situation::lost_again:
+                steps.push_back({name, StepKind::slurm_drain,
+                                 fmt::format("slumber: power lost again within {} min with no power-off asked (BMC "
+                                             "off, Slurm {}): check its power supply and feed",
+                                             policy.power_loss_window_ms / 60000, node.slurm.state_text()),
+                                 "power-lost"});
                 break;
             case Situation::booted:
                 steps.push_back({name, StepKind::slurm_resume,
@@ -115,6 +207,27 @@ std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryP
         }
     }
     return steps;
+}
+
+std::string power_disagreement(const slurm::NodeState& slurm, power::PowerState bmc) {
+    if (slurm.powering_up() || slurm.has("POWERING_DOWN")) return {};
+    if (slurm.powered_down() && bmc == power::PowerState::on) {
+        return slurm.has("DRAIN") ? "Slurm counts it as powered down, its BMC says on (drained, kept on?)"
+                                  : "Slurm counts it as powered down, its BMC says on";
+    }
+    if (!slurm.powered_down() && bmc == power::PowerState::off && slurm.base != "FUTURE") {
+        return "Slurm counts it as up, its BMC says off (power lost?)";
+    }
+    return {};
+}
+
+PowerOnStep power_on_step(const PowerOnFacts& facts, TimeMs boot_deadline_ms, TimeMs now) {
+    if (!facts.asked_by_slurm) return PowerOnStep::on;
+    if (facts.open_boot && now - *facts.open_boot < boot_deadline_ms) return PowerOnStep::on;  // a second call
+    if (!facts.bmc) return PowerOnStep::read_bmc;
+    if (*facts.bmc != power::PowerState::on) return PowerOnStep::on;
+    if (!facts.registered) return PowerOnStep::read_slurm;
+    return *facts.registered ? PowerOnStep::on : PowerOnStep::cycle;
 }
 
 }  // namespace slumber::engine

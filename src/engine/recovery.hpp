@@ -17,6 +17,16 @@
 //   idle~ (POWERED_DOWN) after a power-off that failed: the node may still
 //         be on, burning power, and would not register when woken: try the
 //         power-off again, backing off.
+//   drained by slumber for failed resumes, Slurm showing it powered down:
+//         switch it off (it draws power for nothing) unless the site keeps
+//         such nodes on for inspection.
+//   drained by slumber, the drain lifted since (an admin's resume): forget
+//         its failures, so that the next boot is judged afresh.
+//   not responding, not powered down in Slurm's view, BMC off, and no
+//         power-off of slumber's: its power was lost behind slumber's back
+//         (a supply, a breaker, a finger on the button): journal it and hand
+//         it back to Slurm's powered-down pool; a second loss within a
+//         window drains it instead.
 #pragma once
 
 #include <cstdint>
@@ -53,6 +63,22 @@ struct NodeFacts {
     int failed_offs = 0;
     std::optional<TimeMs> last_failed_off;
     std::string failed_off_error;
+    /// When slumber drained it (failed resumes, lost power) since an admin
+    /// last returned it to service: a drain of slumber's that Slurm no
+    /// longer shows was lifted by an admin.
+    std::optional<TimeMs> drained_at;
+    /// A power-off was asked for it after that drain.
+    bool off_since_drain = false;
+    /// Its latest request is a power-off or a shutdown: dark by slumber's hand.
+    bool latest_request_off = false;
+    /// Unplanned power losses journaled within power_loss_window_ms, since
+    /// an admin last returned it to service.
+    int recent_power_losses = 0;
+    /// When the latest power loss was journaled: a node that has not booted
+    /// since (Slurm's BootTime) is dark from that same loss.
+    std::optional<TimeMs> last_power_loss;
+    /// When the daemon last read its BMC because it looked dark.
+    std::optional<TimeMs> dark_bmc_read_at;
 };
 
 struct RecoveryPolicy {
@@ -70,6 +96,13 @@ struct RecoveryPolicy {
     /// Slurm waking a node whose resume never reached slumber (a hook that
     /// failed to run) gets a power-on of slumber's own after this long.
     TimeMs lost_wake_ms = 10000;
+    /// [daemon] keep_drained_on: a node drained for failed resumes stays on
+    /// for inspection instead of being switched off.
+    bool keep_drained_on = false;
+    /// A second unplanned power loss within this long drains the node.
+    TimeMs power_loss_window_ms = 3'600'000;
+    /// A node that does not respond has its BMC read at most this often.
+    TimeMs dark_recheck_ms = 30000;
 };
 
 enum class StepKind {
@@ -77,6 +110,10 @@ enum class StepKind {
     slurm_drain,   ///< scontrol update State=DRAIN Reason=…
     power_off,     ///< a journaled power request, carried out like Slurm's
     power_on,      ///< the same, to switch on
+    /// scontrol update State=POWER_DOWN_FORCE, then State=RESUME once Slurm
+    /// shows it powered down: back into Slurm's powered-down pool.
+    slurm_power_down,
+    forget_failures,  ///< journal only: its failure streak and power losses end here
 };
 std::string_view to_string(StepKind kind);
 
@@ -84,6 +121,9 @@ struct Step {
     std::string node;
     StepKind kind;
     std::string why;  ///< for the journal and the drain reason
+    /// The journal event's kind: "recovery", or "power-lost" for the steps
+    /// taken on an unplanned power loss (counted for power_loss_window_ms).
+    std::string_view event = "recovery";
 };
 
 /// Nodes whose BMC must be read before reconcile() can decide for them.
@@ -94,5 +134,39 @@ std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryP
 
 /// Slurm's reasons for a node it took out of service after a power event.
 bool is_failed_boot_reason(std::string_view reason);
+
+/// Where Slurm's view and the BMC's disagree about power, in words for
+/// `slumber status` ("Slurm counts it as powered down, its BMC says on");
+/// empty when they agree, or while a power change is under way.
+std::string power_disagreement(const slurm::NodeState& slurm, power::PowerState bmc);
+
+/// What a power-on asked by Slurm must do, given what is known so far.
+struct PowerOnFacts {
+    /// Slurm asked (its resume hook, or recovery carrying out a wake whose
+    /// hook never ran); a power-on from the command line is taken as said.
+    bool asked_by_slurm = false;
+    /// slumber's latest power-on of the node that has not registered yet.
+    std::optional<TimeMs> open_boot;
+    std::optional<power::PowerState> bmc;
+    /// Slurm shows it registered and up (responding, neither powered down
+    /// nor powering up), when Slurm was asked.
+    std::optional<bool> registered;
+};
+
+enum class PowerOnStep {
+    on,          ///< switch it on (a no-op on a node that is on)
+    read_bmc,    ///< decide again once the BMC has been read
+    read_slurm,  ///< decide again once Slurm's view has been read
+    cycle,       ///< on but not registered, no boot under way: start it afresh
+};
+
+/// Slurm asks to power on a node whose BMC says on but whose slurmd never
+/// registered (left on after a failed resume, an off that failed): a plain
+/// "on" would do nothing and Slurm would give up again at ResumeTimeout, and
+/// slurmctld ignores a registration whose boot time is older than its resume
+/// request. Such a node is power-cycled, unless a boot slumber started is
+/// still within `boot_deadline_ms` (Slurm may run ResumeProgram twice for one
+/// boot, and the second call must not reset a booting node).
+PowerOnStep power_on_step(const PowerOnFacts& facts, TimeMs boot_deadline_ms, TimeMs now);
 
 }  // namespace slumber::engine

@@ -1,6 +1,7 @@
 #include "slurm/slurm_conf.hpp"
 
 #include <cctype>
+#include <charconv>
 #include <fstream>
 #include <sstream>
 
@@ -39,13 +40,35 @@ std::optional<std::string> conf_option(std::string_view text, std::string_view k
     return value;
 }
 
-std::optional<std::string> slurm_user(const std::filesystem::path& slurm_conf) {
+namespace {
+
+std::optional<std::string> read_conf(const std::filesystem::path& slurm_conf) {
     std::ifstream in(slurm_conf);
     if (!in) return std::nullopt;
     std::ostringstream text;
     text << in.rdbuf();
-    auto user = conf_option(text.str(), "SlurmUser");
+    return text.str();
+}
+
+}  // namespace
+
+std::optional<std::string> slurm_user(const std::filesystem::path& slurm_conf) {
+    const auto text = read_conf(slurm_conf);
+    if (!text) return std::nullopt;
+    auto user = conf_option(*text, "SlurmUser");
     return user && !user->empty() ? *user : "root";
+}
+
+std::optional<std::chrono::seconds> resume_timeout(const std::filesystem::path& slurm_conf) {
+    const auto text = read_conf(slurm_conf);
+    if (!text) return std::nullopt;
+    const auto value = conf_option(*text, "ResumeTimeout");
+    if (!value) return std::chrono::seconds(60);
+    std::int64_t seconds = 0;
+    const char* end = value->data() + value->size();
+    const auto [stop, error] = std::from_chars(value->data(), end, seconds);
+    if (error != std::errc() || stop != end || seconds < 0 || seconds > 100'000'000) return std::nullopt;
+    return std::chrono::seconds(seconds);
 }
 
 }  // namespace slumber::slurm

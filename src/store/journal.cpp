@@ -283,8 +283,8 @@ DbResult<std::map<std::string, FailureStreak>> Journal::failure_streaks() const 
     // says that the resume timed out.
     auto select = m_db->prepare(R"sql(
         WITH since AS (
-          SELECT node, COALESCE(MAX(CASE WHEN kind = 'registered' THEN id END), 0) AS after
-          FROM events WHERE kind IN ('registered', 'resume-failed') GROUP BY node)
+          SELECT node, COALESCE(MAX(CASE WHEN kind IN ('registered', 'returned') THEN id END), 0) AS after
+          FROM events WHERE kind IN ('registered', 'returned', 'resume-failed') GROUP BY node)
         SELECT e.node, COUNT(*), MAX(e.time_ms),
                (SELECT f.detail FROM events f WHERE f.node = e.node AND f.id > s.after
                   AND (f.kind IN ('resume-failed', 'diagnosis') OR f.detail LIKE '%: error: %')
@@ -302,6 +302,43 @@ DbResult<std::map<std::string, FailureStreak>> Journal::failure_streaks() const 
             FailureStreak{static_cast<int>(select->integer(1)), select->text(3), select->integer(2)};
     }
     return streaks;
+}
+
+DbResult<std::map<std::string, TimeMs>> Journal::slumber_drains() const {
+    // A drain step that failed is journaled as "drain failed (…): …".
+    auto select = m_db->prepare(R"sql(
+        SELECT d.node, MAX(d.time_ms) FROM events d
+        WHERE d.kind IN ('recovery', 'power-lost') AND d.detail LIKE 'drain: %'
+          AND d.id > COALESCE((SELECT MAX(r.id) FROM events r WHERE r.node = d.node AND r.kind = 'returned'), 0)
+        GROUP BY d.node)sql");
+    if (!select) return std::unexpected(select.error());
+    std::map<std::string, TimeMs> drains;
+    for (;;) {
+        auto row = select->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        drains[select->text(0)] = select->integer(1);
+    }
+    return drains;
+}
+
+DbResult<std::map<std::string, PowerLosses>> Journal::power_losses(TimeMs window_start) const {
+    auto select = m_db->prepare(R"sql(
+        SELECT p.node, SUM(p.time_ms >= ?1), MAX(p.time_ms)
+        FROM events p
+        WHERE p.kind = 'power-lost'
+          AND p.id > COALESCE((SELECT MAX(r.id) FROM events r WHERE r.node = p.node AND r.kind = 'returned'), 0)
+        GROUP BY p.node)sql");
+    if (!select) return std::unexpected(select.error());
+    select->bind(1, window_start);
+    std::map<std::string, PowerLosses> losses;
+    for (;;) {
+        auto row = select->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        losses[select->text(0)] = PowerLosses{static_cast<int>(select->integer(1)), select->integer(2)};
+    }
+    return losses;
 }
 
 DbResult<std::map<std::string, FailedOffs>> Journal::failed_offs() const {

@@ -64,6 +64,13 @@ struct FailureStreak {
     TimeMs failed_at = 0;      ///< when Slurm last gave up on its resume
 };
 
+/// A node's unplanned power losses ("power-lost" events) since an admin
+/// last returned it to service.
+struct PowerLosses {
+    int recent = 0;     ///< those at or after the window's start
+    TimeMs latest = 0;  ///< when the latest was journaled
+};
+
 /// A carried-out request: its outcome, its event, and for a power-on that
 /// worked, when the boot started.
 struct Finished {
@@ -121,8 +128,16 @@ class Journal {
     /// One node's latest request, if it ever had one.
     DbResult<std::optional<Request>> latest_request(std::string_view node) const;
 
-    /// Per node with at least one failed resume since its last registration.
+    /// Per node with at least one failed resume since its last registration
+    /// or its return to service by an admin (a "returned" event).
     DbResult<std::map<std::string, FailureStreak>> failure_streaks() const;
+    /// When slumber last drained each node (a successful "drain: " step of
+    /// recovery or of a power loss), for the nodes not returned to service
+    /// by an admin since.
+    DbResult<std::map<std::string, TimeMs>> slumber_drains() const;
+    /// Per node with a "power-lost" event since its latest "returned";
+    /// `window_start` bounds PowerLosses::recent.
+    DbResult<std::map<std::string, PowerLosses>> power_losses(TimeMs window_start) const;
     /// Per node whose latest power-offs failed (BMC errors, not refusals)
     /// with no request that worked since.
     DbResult<std::map<std::string, FailedOffs>> failed_offs() const;

@@ -129,6 +129,177 @@ TEST(Recovery, GuardsLeaveNodesAlone) {
     EXPECT_EQ(reconcile({settling}, kPolicy, kNow).size(), 1U) << "after settling, it is acted on again";
 }
 
+TEST(Recovery, AnAdminsResumeOfASlumberDrainForgetsTheFailures) {
+    // Drained for failed resumes; the admin ran `scontrol update state=resume`.
+    auto facts = node("n1", "IDLE", {"POWERED_DOWN"}, "");
+    facts.failed_resumes = 3;
+    facts.drained_at = kNow - 600000;
+    facts.off_since_drain = true;
+    auto steps = reconcile({facts}, kPolicy, kNow);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::forget_failures);
+    EXPECT_EQ(steps[0].event, "returned") << "the journal's streak ends at this event";
+    facts.request_open = true;  // Slurm already wakes it for a job: forgotten all the same
+    EXPECT_EQ(reconcile({facts}, kPolicy, kNow).size(), 1U);
+
+    facts.slurm.base = "DOWN";
+    facts.slurm.flags = {"DRAIN", "POWERED_DOWN"};
+    facts.slurm.reason = "slumber: 3 failed resumes in a row, last: …";
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "still drained: nothing to forget";
+    facts.drained_at.reset();
+    facts.slurm.flags = {"POWERED_DOWN"};
+    facts.slurm.reason = "ResumeTimeout reached";
+    facts.request_open = false;
+    steps = reconcile({facts}, kPolicy, kNow);
+    ASSERT_EQ(steps.size(), 1U) << "no drain of slumber's: the streak stands";
+    EXPECT_EQ(steps[0].kind, StepKind::slurm_drain);
+}
+
+TEST(Recovery, ANodeDrainedForFailedResumesIsSwitchedOffUnlessKeptOn) {
+    auto facts = node("n1", "DOWN", {"DRAIN", "POWERED_DOWN"}, "slumber: 3 failed resumes in a row, last: …");
+    facts.failed_resumes = 3;
+    facts.drained_at = kNow - 30000;
+    auto steps = reconcile({facts}, kPolicy, kNow);
+    ASSERT_EQ(steps.size(), 1U) << "Slurm counts it as powered down: it must not stay on";
+    EXPECT_EQ(steps[0].kind, StepKind::power_off);
+    EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow).empty()) << "the power-off reads the BMC itself";
+
+    RecoveryPolicy keep = kPolicy;
+    keep.keep_drained_on = true;
+    EXPECT_TRUE(reconcile({facts}, keep, kNow).empty()) << "[daemon] keep_drained_on: left on for inspection";
+    facts.off_since_drain = true;
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "switched off once; no loop";
+    facts.off_since_drain = false;
+    facts.last_recovery = kNow - 5000;
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "just drained: Slurm settles first";
+    facts.last_recovery.reset();
+    facts.drained_at.reset();
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "an admin's drain is the admin's";
+    facts.drained_at = kNow - 30000;
+    facts.slurm.flags = {"DRAIN"};
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "Slurm does not count it as powered down";
+}
+
+TEST(Recovery, APowerLossBehindSlumbersBackReturnsTheNodeToThePool) {
+    // A breaker trips under an idle node: Slurm stops hearing from it.
+    auto facts = node("n1", "IDLE", {"NOT_RESPONDING"}, "");
+    facts.slurm.boot_time = (kNow - 3'600'000) / 1000;
+    EXPECT_EQ(needs_bmc({facts}, kPolicy, kNow), (std::vector<std::string>{"n1"}));
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "nothing without the BMC's word";
+    facts.bmc = power::PowerState::off;
+    auto steps = reconcile({facts}, kPolicy, kNow);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::slurm_power_down);
+    EXPECT_EQ(steps[0].event, "power-lost");
+
+    // Slurm has marked it down, its job requeued: the same.
+    facts.slurm.base = "DOWN";
+    facts.slurm.reason = "Not responding";
+    steps = reconcile({facts}, kPolicy, kNow);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::slurm_power_down);
+
+    facts.bmc = power::PowerState::on;
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "on and silent: a network or slurmd fault";
+    facts.bmc = power::PowerState::off;
+    facts.latest_request_off = true;
+    EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow).empty()) << "dark by slumber's hand";
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty());
+    facts.latest_request_off = false;
+    facts.slurm.reason = "disk failure";
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "an admin's reason: the admin's node";
+    facts.slurm.reason = "Not responding";
+    facts.excluded = true;
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty());
+    facts.excluded = false;
+
+    // Journaled and handed back; it has not booted since: the same loss.
+    facts.last_power_loss = kNow - 20000;
+    facts.recent_power_losses = 1;
+    EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow).empty());
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty());
+    // It booted again for a job, then lost power a second time within the window.
+    facts.slurm.boot_time = (kNow - 10000) / 1000;
+    steps = reconcile({facts}, kPolicy, kNow);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::slurm_drain);
+    EXPECT_EQ(steps[0].event, "power-lost");
+    EXPECT_TRUE(steps[0].why.starts_with("slumber: power lost again")) << steps[0].why;
+}
+
+TEST(Recovery, ANodePoweredDownAfterItWentSilentIsResumed) {
+    // Slurm 22.05 powers down a DOWN node after SuspendTime, and so does
+    // POWER_DOWN_FORCE after a power loss; either way it stays DOWN.
+    auto facts = node("n1", "DOWN", {"POWERED_DOWN"}, "Not responding");
+    EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow).empty()) << "slumber's off ran: no need to ask";
+    auto steps = reconcile({facts}, kPolicy, kNow);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::slurm_resume);
+    facts.slurm.flags = {"POWERING_DOWN"};
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "still going down";
+    facts.slurm.flags = {"POWERED_DOWN"};
+    facts.failed_offs = 1;
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "its power-off failed: it may be on";
+    facts.failed_offs = 0;
+    facts.slurm.reason = "Not responding : ResumeTimeout reached";  // 23.02 appends
+    facts.bmc = power::PowerState::on;
+    facts.failed_at = kNow;
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "a failed boot, within its grace";
+}
+
+TEST(Recovery, ADarkNodesBmcIsReadAtMostEveryRecheck) {
+    auto facts = node("n1", "DOWN", {"NOT_RESPONDING"}, "Not responding");
+    facts.dark_bmc_read_at = kNow - 29000;
+    EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow).empty());
+    facts.dark_bmc_read_at = kNow - 30000;
+    EXPECT_EQ(needs_bmc({facts}, kPolicy, kNow).size(), 1U);
+    // Powering up, down, or already in the powered-down pool: not dark.
+    for (const char* flag : {"POWERING_UP", "POWERING_DOWN", "POWERED_DOWN"}) {
+        facts.slurm.flags = {"NOT_RESPONDING", flag};
+        EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow).empty()) << flag;
+    }
+    facts.slurm.flags = {};
+    EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow).empty()) << "responding";
+    facts.slurm = node("n1", "ALLOCATED", {"NOT_RESPONDING"}, "").slurm;
+    EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow).empty()) << "its job is Slurm's to requeue first";
+}
+
+TEST(Recovery, APowerOnOfANodeThatIsOnButNotRegisteredStartsItAfresh) {
+    constexpr TimeMs kDeadline = 60000;
+    PowerOnFacts facts;
+    EXPECT_EQ(power_on_step(facts, kDeadline, kNow), PowerOnStep::on) << "the command line's on is taken as said";
+    facts.asked_by_slurm = true;
+    EXPECT_EQ(power_on_step(facts, kDeadline, kNow), PowerOnStep::read_bmc);
+    facts.open_boot = kNow - 59000;
+    EXPECT_EQ(power_on_step(facts, kDeadline, kNow), PowerOnStep::on) << "Slurm's second call for one boot";
+    facts.open_boot = kNow - 60000;
+    EXPECT_EQ(power_on_step(facts, kDeadline, kNow), PowerOnStep::read_bmc) << "that boot is past its deadline";
+    facts.bmc = power::PowerState::off;
+    EXPECT_EQ(power_on_step(facts, kDeadline, kNow), PowerOnStep::on);
+    facts.bmc = power::PowerState::on;
+    EXPECT_EQ(power_on_step(facts, kDeadline, kNow), PowerOnStep::read_slurm);
+    facts.registered = true;
+    EXPECT_EQ(power_on_step(facts, kDeadline, kNow), PowerOnStep::on) << "up in Slurm: never reset it";
+    facts.registered = false;
+    EXPECT_EQ(power_on_step(facts, kDeadline, kNow), PowerOnStep::cycle);
+    facts.open_boot.reset();
+    EXPECT_EQ(power_on_step(facts, kDeadline, kNow), PowerOnStep::cycle) << "left on after a failed resume";
+}
+
+TEST(Recovery, PowerDisagreementsAreNamed) {
+    slurm::NodeState state;
+    state.base = "DOWN";
+    state.flags = {"DRAIN", "POWERED_DOWN"};
+    EXPECT_NE(power_disagreement(state, power::PowerState::on), "");
+    EXPECT_EQ(power_disagreement(state, power::PowerState::off), "");
+    state.base = "IDLE";
+    state.flags = {"NOT_RESPONDING"};
+    EXPECT_NE(power_disagreement(state, power::PowerState::off), "");
+    EXPECT_EQ(power_disagreement(state, power::PowerState::on), "");
+    state.flags = {"POWERING_UP"};
+    EXPECT_EQ(power_disagreement(state, power::PowerState::off), "") << "a power change under way";
+}
+
 TEST(Recovery, FailedBootReasons) {
     EXPECT_TRUE(is_failed_boot_reason("ResumeTimeout reached"));
     EXPECT_TRUE(is_failed_boot_reason("Node unexpectedly rebooted boot_time=1 last response=2"));

@@ -50,6 +50,13 @@ std::vector<std::string> up_options(int return_to_service) {
             std::to_string(return_to_service)};
 }
 
+// A one-line job on one node; its id, or "" if sbatch refused.
+std::string submit_on(const TestCluster& cluster, int index, const std::string& command = "/bin/true") {
+    auto job = cluster.run(
+        {"sbatch", "--parsable", "--nodelist", cluster.node(index), "--output", "/dev/null", "--wrap", command});
+    return job ? job->substr(0, job->find_first_of(";\n")) : "";
+}
+
 // Waits until the node sleeps, then asks Slurm to wake it as a job would.
 void wake(const TestCluster& cluster, int index) {
     ASSERT_TRUE(cluster.wait_for([&] { return cluster.state(index) == "idle~"; }, seconds{60}))
@@ -113,7 +120,46 @@ TEST_F(RecoveryRts1, ANodeThatNeverRegistersIsCycledThenDrainedWithAReason) {
     EXPECT_GE(journal.count("vnode002", "diagnosis", "nothing listens on slurmd's port"), 1);
     EXPECT_NE(cluster->field(1, "Reason").find("nothing listens on slurmd's port"), std::string::npos)
         << cluster->field(1, "Reason");
+    // Slurm counts a drained node as powered down: it does not stay on
+    // ([daemon] keep_drained_on is false).
+    EXPECT_TRUE(cluster->wait_for([] { return cluster->bmc_says(1, "off"); }, seconds{40}))
+        << "drained and left on: " << cluster->field(1, "State");
+    EXPECT_GE(journal.count("vnode002", "recovery", "power-off: drained for failed resumes"), 1);
+
+    // The admin fixes it and returns it to service: its old failures are
+    // forgotten, Slurm wakes it for a job, and the job runs.
     ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode002", "clear"}));
+    ASSERT_TRUE(cluster->run({"scontrol", "update", "NodeName=vnode002", "State=RESUME"}));
+    EXPECT_TRUE(cluster->wait_for([&] { return journal.count("vnode002", "returned") == 1; }, seconds{20}));
+    const std::string job = submit_on(*cluster, 1);
+    ASSERT_FALSE(job.empty());
+    EXPECT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{90}))
+        << job << " " << cluster->job_state(job) << "; vnode002 " << cluster->field(1, "State") << " "
+        << cluster->field(1, "Reason");
+    EXPECT_EQ(cluster->field(1, "State").find("DRAIN"), std::string::npos) << cluster->field(1, "Reason");
+    EXPECT_EQ(journal.count("vnode002", "recovery", "drain: "), 1) << "drained once, not again at once";
+}
+
+TEST_F(RecoveryRts1, APowerOnOfANodeLeftOnWithoutSlurmdBootsItAfresh) {
+    const Journal journal{*cluster};
+    const int last = cluster->nodes() - 1;
+    const std::string name = cluster->node(last);
+    ASSERT_TRUE(cluster->wait_for([&] { return cluster->state(last) == "idle~"; }, seconds{60}))
+        << cluster->state(last);
+    // Switched on by hand while slurmd could not start: on, never registered,
+    // and still powered down in Slurm's view.
+    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), name, "never-registers"}));
+    ASSERT_TRUE(cluster->ipmitool(last, {"chassis", "power", "on"}));
+    ASSERT_TRUE(cluster->wait_for([&] { return cluster->bmc_says(last, "on"); }, seconds{10}));
+    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), name, "clear"}));
+    // A job wakes it: an "on" that found it on would change nothing, and
+    // Slurm would give up at ResumeTimeout; it must boot afresh instead.
+    const std::string job = submit_on(*cluster, last);
+    ASSERT_FALSE(job.empty());
+    EXPECT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{60}))
+        << job << " " << cluster->job_state(job) << "; " << cluster->field(last, "State");
+    EXPECT_EQ(journal.count(name, "power-on", "power cycle"), 1);
+    EXPECT_EQ(journal.count(name, "resume-failed"), 0) << "the boot came within ResumeTimeout";
 }
 
 TEST_F(RecoveryRts1, ANodeThatBootsUnaskedIsPutBackToService) {
@@ -125,6 +171,76 @@ TEST_F(RecoveryRts1, ANodeThatBootsUnaskedIsPutBackToService) {
                                   seconds{40}));
     EXPECT_TRUE(cluster->wait_for([] { return cluster->field(2, "State").starts_with("IDLE"); }, seconds{10}))
         << cluster->field(2, "State") << " " << cluster->field(2, "Reason");
+}
+
+// Power lost behind slumber's back. SuspendTime is long here, as on real
+// sites, so that Slurm marks the silent node DOWN* before its own power
+// saving would suspend it.
+class RecoveryPowerLoss : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        cluster = std::make_unique<TestCluster>(
+            ClusterOptions{"recovery-power",
+                           34,
+                           28600,
+                           {"--hooks", "slumber", "--daemon", "--suspend-time", "10m", "--suspend-timeout", "5s",
+                            "--resume-timeout", "20s", "--slurmd-timeout", "6s"},
+                           3});
+    }
+    static void TearDownTestSuite() { cluster.reset(); }
+    void SetUp() override {
+        if (::geteuid() != 0) GTEST_SKIP() << "the virtual cluster needs root";
+        ASSERT_TRUE(cluster->ready()) << cluster->failure();
+    }
+    static inline std::unique_ptr<TestCluster> cluster;
+};
+
+TEST_F(RecoveryPowerLoss, AnIdleNodeWhosePowerIsCutComesBackForALaterJobAndASecondLossDrainsIt) {
+    const Journal journal{*cluster};
+    ASSERT_TRUE(cluster->wait_for([] { return cluster->state(0) == "idle"; }, seconds{30})) << cluster->state(0);
+    ASSERT_TRUE(cluster->ipmitool(0, {"chassis", "power", "off"}));  // a breaker trips
+    // Slurm: idle*, then down* "Not responding". slumber: BMC off, no request
+    // of its own: journaled, and handed back to the powered-down pool.
+    EXPECT_TRUE(
+        cluster->wait_for([&] { return journal.count("vnode001", "power-lost", "power-down: ") == 1; }, seconds{60}))
+        << cluster->state(0);
+    EXPECT_TRUE(cluster->wait_for([] { return cluster->state(0) == "idle~"; }, seconds{60}))
+        << cluster->field(0, "State") << " " << cluster->field(0, "Reason");
+    const std::string job = submit_on(*cluster, 0);
+    ASSERT_FALSE(job.empty());
+    EXPECT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{60}))
+        << job << " " << cluster->job_state(job) << "; " << cluster->field(0, "State");
+
+    // Up again, then dark again within the hour: drained with a reason.
+    ASSERT_TRUE(cluster->wait_for([] { return cluster->state(0) == "idle"; }, seconds{60})) << cluster->state(0);
+    ASSERT_TRUE(cluster->ipmitool(0, {"chassis", "power", "off"}));
+    EXPECT_TRUE(
+        cluster->wait_for([] { return cluster->field(0, "State").find("DRAIN") != std::string::npos; }, seconds{60}))
+        << cluster->field(0, "State");
+    EXPECT_NE(cluster->field(0, "Reason").find("slumber: power lost again"), std::string::npos)
+        << cluster->field(0, "Reason");
+    EXPECT_EQ(journal.count("vnode001", "power-lost", "power-down: "), 1);
+}
+
+TEST_F(RecoveryPowerLoss, ANodeThatLosesPowerUnderAJobIsReturnedToThePool) {
+    const Journal journal{*cluster};
+    const std::string job = submit_on(*cluster, 1, "sleep 600");
+    ASSERT_FALSE(job.empty());
+    ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "RUNNING"; }, seconds{60}))
+        << cluster->job_state(job);
+    ASSERT_TRUE(cluster->ipmitool(1, {"chassis", "power", "off"}));
+    EXPECT_TRUE(
+        cluster->wait_for([&] { return journal.count("vnode002", "power-lost", "power-down: ") == 1; }, seconds{60}))
+        << cluster->state(1);
+    // Slurm requeued the job; the node waits in the pool for it.
+    EXPECT_TRUE(cluster->wait_for(
+        [] {
+            const std::string state = cluster->state(1);
+            return state == "idle~" || state.ends_with('#') || state == "mix" || state == "alloc";
+        },
+        seconds{60}))
+        << cluster->field(1, "State") << " " << cluster->field(1, "Reason");
+    (void)cluster->run({"scancel", job});
 }
 
 class RecoveryRts2 : public ::testing::Test {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 namespace slumber::slurm {
 namespace {
 
@@ -15,6 +18,20 @@ TEST(SlurmConf, ReadsAGlobalOptionAsSlurmctldDoes) {
     EXPECT_EQ(conf_option(kText, "ClusterName"), "lab");
     EXPECT_FALSE(conf_option(kText, "SuspendTime").has_value());
     EXPECT_EQ(conf_option("SlurmUser=a\nSlurmUser=b", "SlurmUser"), "b") << "the last setting wins";
+}
+
+TEST(SlurmConf, ResumeTimeoutInSecondsWithSlurmsDefault) {
+    const auto file = std::filesystem::temp_directory_path() / "slumber-resume-timeout.conf";
+    auto with = [&](const std::string& text) {
+        std::ofstream(file) << text;
+        return resume_timeout(file);
+    };
+    EXPECT_EQ(with("ResumeTimeout=300\n"), std::chrono::seconds(300));
+    EXPECT_EQ(with("ClusterName=lab\n"), std::chrono::seconds(60)) << "slurm.conf(5): 60 when unset";
+    EXPECT_FALSE(with("ResumeTimeout=INFINITE\n").has_value()) << "25.05: Slurm never gives up";
+    EXPECT_FALSE(with("ResumeTimeout=-5\n").has_value());
+    std::filesystem::remove(file);
+    EXPECT_FALSE(resume_timeout(file).has_value()) << "unreadable";
 }
 
 }  // namespace

@@ -215,6 +215,42 @@ TEST_F(JournalTest, FailureStreaksCountSinceTheLastRegistration) {
     EXPECT_EQ(journal->open_requests().value_or(std::set<std::string>{}), std::set<std::string>{"n3"});
 }
 
+TEST_F(JournalTest, AnAdminsReturnEndsTheStreakAndTheDrain) {
+    auto journal = Journal::open(file());
+    ASSERT_TRUE(journal);
+    TimeMs clock = 1000;
+    auto event = [&](const std::string& kind, const std::string& detail) {
+        ASSERT_TRUE(journal->record({0, clock += 1000, "n1", std::nullopt, kind, detail}));
+    };
+    for (int i = 0; i < 3; ++i) event("resume-failed", "Slurm: ResumeTimeout reached");
+    event("recovery", "drain failed (scontrol: timeout): slumber: 3 failed resumes in a row, last: x");
+    EXPECT_TRUE(journal->slumber_drains()->empty()) << "a drain Slurm did not take";
+    event("recovery", "drain: slumber: 3 failed resumes in a row, last: x");
+    EXPECT_EQ(journal->slumber_drains()->at("n1"), clock);
+    EXPECT_EQ(journal->failure_streaks()->at("n1").failed_resumes, 3);
+    event("returned", "forget: drained by slumber, now IDLE+POWERED_DOWN: returned to service by an admin");
+    EXPECT_TRUE(journal->failure_streaks()->empty()) << "the admin's resume starts a new streak";
+    EXPECT_TRUE(journal->slumber_drains()->empty());
+    event("resume-failed", "Slurm: ResumeTimeout reached");
+    EXPECT_EQ(journal->failure_streaks()->at("n1").failed_resumes, 1);
+}
+
+TEST_F(JournalTest, PowerLossesCountWithinTheWindowSinceTheLastReturn) {
+    auto journal = Journal::open(file());
+    ASSERT_TRUE(journal);
+    auto event = [&](TimeMs time, const std::string& kind, const std::string& detail) {
+        ASSERT_TRUE(journal->record({0, time, "n1", std::nullopt, kind, detail}));
+    };
+    event(1000, "power-lost", "power-down: BMC off while Slurm shows it IDLE+NOT_RESPONDING");
+    event(5000, "power-lost", "power-down: BMC off while Slurm shows it DOWN+NOT_RESPONDING");
+    auto losses = journal->power_losses(2000);
+    ASSERT_TRUE(losses) << losses.error();
+    EXPECT_EQ(losses->at("n1").recent, 1) << "the first is outside the window";
+    EXPECT_EQ(losses->at("n1").latest, 5000);
+    event(6000, "returned", "forget: returned to service by an admin");
+    EXPECT_TRUE(journal->power_losses(0)->empty());
+}
+
 TEST_F(JournalTest, TwoWritersAtOnceLoseNothing) {
     auto first = Journal::open(file());
     ASSERT_TRUE(first);
