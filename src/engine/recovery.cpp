@@ -212,7 +212,7 @@ std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryP
 std::string power_disagreement(const slurm::NodeState& slurm, power::PowerState bmc) {
     if (slurm.powering_up() || slurm.has("POWERING_DOWN")) return {};
     if (slurm.powered_down() && bmc == power::PowerState::on) {
-        return slurm.has("DRAIN") ? "Slurm counts it as powered down, its BMC says on (drained, kept on?)"
+        return slurm.has("DRAIN") ? "Slurm counts it as powered down (drained), its BMC says on"
                                   : "Slurm counts it as powered down, its BMC says on";
     }
     if (!slurm.powered_down() && bmc == power::PowerState::off && slurm.base != "FUTURE") {

@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_time ON events(time_ms);
 CREATE INDEX IF NOT EXISTS events_node ON events(node, kind, id);
+CREATE INDEX IF NOT EXISTS events_kind ON events(kind, node, id);
 CREATE TABLE IF NOT EXISTS boots (
   id INTEGER PRIMARY KEY,
   node TEXT NOT NULL,
