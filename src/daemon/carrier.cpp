@@ -243,8 +243,10 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
     }
     // Journaled as each target finishes, so that a daemon killed while a
     // slow BMC holds one node has already recorded the others.
-    std::vector<bool> cycle(tasks.size(), false);
-    if (action == power::Action::on) cycle = fresh_boots(carried, tasks, journal);
+    // Power-ons Slurm asked for start their nodes afresh (fresh_boot.hpp).
+    RegisteredNodes registered(m_slurm);
+    std::vector<std::unique_ptr<FreshBootDriver>> fresh(tasks.size());
+    if (action == power::Action::on) fresh_boot_drivers(carried, tasks, journal, registered, fresh);
     std::atomic<int> failures{0};
     OutcomeWriter writer(journal, m_ons_in_flight);
     auto journal_outcome = [&](std::size_t i, const power::Outcome& outcome) {
@@ -259,40 +261,27 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
              store::Event{0, now, outcome.target, carried[i]->id, event_kind(action),
                           fmt::format("{} by the {} for {}: {}{} after {} attempt(s), {} ms", power::to_string(action),
                                       m_who, carried[i]->source,
-                                      cycle[i] ? "power cycle (on at the BMC but not registered with Slurm, and no "
-                                                 "boot of slumber's under way): "
-                                               : "",
+                                      fresh[i] && fresh[i]->cycled()
+                                          ? "power cycle (on at the BMC but not registered with Slurm, and no boot "
+                                            "of slumber's under way): "
+                                          : "",
                                       said, outcome.attempts, outcome.elapsed.count())},
              boot},
             action == power::Action::on);
     };
     power::Executor executor;
-    // Nodes that must start afresh are cycled; the outcome is the power-on's.
-    for (const bool fresh : {false, true}) {
-        std::vector<power::Task> group;
-        std::vector<std::size_t> index;
-        for (std::size_t i = 0; i < tasks.size(); ++i) {
-            if (cycle[i] != fresh) continue;
-            group.push_back(tasks[i]);
-            index.push_back(i);
-        }
-        if (group.empty()) continue;
-        executor.run(
-            fresh ? power::Action::cycle : action, group,
-            {.fanout = 64, .wait = kConfirmWithin, .on_outcome = [&](std::size_t i, const power::Outcome& outcome) {
-                 journal_outcome(index[i], outcome);
-             }});
-    }
+    executor.run(action, tasks, {.fanout = 64, .wait = kConfirmWithin, .on_outcome = journal_outcome});
     return failed + failures;
 }
 
-std::vector<bool> Carrier::fresh_boots(const std::vector<const store::Request*>& carried,
-                                       const std::vector<power::Task>& tasks, store::Journal& journal) const {
+void Carrier::fresh_boot_drivers(const std::vector<const store::Request*>& carried, std::vector<power::Task>& tasks,
+                                 const store::Journal& journal, RegisteredNodes& registered,
+                                 std::vector<std::unique_ptr<FreshBootDriver>>& fresh) const {
     const engine::TimeMs now = m_now();
     const engine::TimeMs deadline = boot_deadline_ms(m_config);
     std::vector<std::string> names;
     for (const store::Request* request : carried) names.push_back(request->node);
-    std::unordered_map<std::string, store::TimeMs> open_boot;
+    std::unordered_map<std::string, store::TimeMs> open_boot;  // the latest boot, if not registered
     for (const store::Boot& boot : journal.boots(names).value_or(std::vector<store::Boot>{})) {
         if (boot.registered) {
             open_boot.erase(boot.node);
@@ -300,39 +289,15 @@ std::vector<bool> Carrier::fresh_boots(const std::vector<const store::Request*>&
             open_boot[boot.node] = boot.powered_on;
         }
     }
-    std::vector<engine::PowerOnFacts> facts(carried.size());
-    std::vector<power::Task> ask;
-    std::vector<std::size_t> asked;
     for (std::size_t i = 0; i < carried.size(); ++i) {
-        facts[i].asked_by_slurm = asked_by_slurm(*carried[i]);
-        if (const auto it = open_boot.find(carried[i]->node); it != open_boot.end()) facts[i].open_boot = it->second;
-        if (engine::power_on_step(facts[i], deadline, now) != engine::PowerOnStep::read_bmc) continue;
-        ask.push_back(tasks[i]);
-        asked.push_back(i);
+        engine::PowerOnFacts facts;
+        facts.asked_by_slurm = asked_by_slurm(*carried[i]);
+        if (const auto it = open_boot.find(carried[i]->node); it != open_boot.end()) facts.open_boot = it->second;
+        if (engine::power_on_step(facts, deadline, now) != engine::PowerOnStep::read_bmc) continue;
+        fresh[i] =
+            std::make_unique<FreshBootDriver>(*tasks[i].driver, carried[i]->node, facts, deadline, now, registered);
+        tasks[i].driver = fresh[i].get();
     }
-    std::vector<bool> cycle(carried.size(), false);
-    if (ask.empty()) return cycle;
-    const std::vector<power::Outcome> states = power::Executor().run(power::Action::status, ask, {.fanout = 64});
-    bool any_on = false;
-    for (std::size_t k = 0; k < states.size(); ++k) {
-        if (!states[k].result) continue;  // unreadable: the power-on says what it finds
-        facts[asked[k]].bmc = *states[k].result;
-        any_on = any_on || *states[k].result == power::PowerState::on;
-    }
-    if (!any_on) return cycle;
-    // Only now Slurm's view: a node it shows registered and up is not reset.
-    std::unordered_map<std::string, bool> registered;
-    if (auto nodes = m_slurm.nodes()) {
-        for (const slurm::NodeState& node : *nodes) {
-            registered[node.name] = node.responding() && !node.powered_down() && !node.powering_up();
-        }
-    }
-    for (const std::size_t i : asked) {
-        const auto it = registered.find(carried[i]->node);
-        facts[i].registered = it == registered.end() || it->second;  // unknown: never reset it
-        cycle[i] = engine::power_on_step(facts[i], deadline, now) == engine::PowerOnStep::cycle;
-    }
-    return cycle;
 }
 
 void Carrier::give_back(const Batch& batch) {

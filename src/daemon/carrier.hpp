@@ -7,10 +7,12 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <set>
 #include <string>
 
 #include "config/config.hpp"
+#include "daemon/fresh_boot.hpp"
 #include "power/executor.hpp"
 #include "slurm/scontrol.hpp"
 #include "store/journal.hpp"
@@ -60,11 +62,12 @@ class Carrier {
 
   private:
     void refuse(store::Journal& journal, const store::Request& request, const std::string& why) const;
-    /// Which of a power-on batch's nodes are on at the BMC but not registered
-    /// with Slurm, with no boot of slumber's under way: Slurm asked to wake
-    /// them, and they must be power-cycled to boot afresh (engine::power_on_step).
-    std::vector<bool> fresh_boots(const std::vector<const store::Request*>& carried,
-                                  const std::vector<power::Task>& tasks, store::Journal& journal) const;
+    /// For each power-on Slurm asked for with no boot of slumber's under way
+    /// (its journaled boot within Slurm's ResumeTimeout), a driver that boots
+    /// the node afresh, put in place of the task's.
+    void fresh_boot_drivers(const std::vector<const store::Request*>& carried, std::vector<power::Task>& tasks,
+                            const store::Journal& journal, RegisteredNodes& registered,
+                            std::vector<std::unique_ptr<FreshBootDriver>>& fresh) const;
     /// Power-on requests beyond what pacing allows now go back to pending.
     void hold_back(std::vector<const store::Request*>& ons);
 
