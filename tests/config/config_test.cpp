@@ -148,6 +148,18 @@ boot_time = "4m"
     EXPECT_FALSE(loaded->simulate.off_watts);
 }
 
+TEST(Config, DrainedNodesAndPowerLosses) {
+    auto defaults = load_text("", "test.toml");
+    ASSERT_TRUE(defaults) << format(defaults.error().front());
+    EXPECT_FALSE(defaults->daemon.keep_drained_on) << "drained nodes are switched off unless kept on";
+    EXPECT_EQ(defaults->daemon.power_loss_window, std::chrono::hours(1));
+    auto loaded = load_text("[daemon]\nkeep_drained_on = true\npower_loss_window = \"30m\"\n", "test.toml");
+    ASSERT_TRUE(loaded) << format(loaded.error().front());
+    EXPECT_TRUE(loaded->daemon.keep_drained_on);
+    EXPECT_EQ(loaded->daemon.power_loss_window, std::chrono::minutes(30));
+    expect_problem("[daemon]\nkeep_drained_on = \"yes\"\n", 2, "keep_drained_on", "");
+}
+
 TEST(ConfigErrors, SimulateSection) {
     expect_problem("[simulate]\nallocation = \"shared\"\n", 2, "allocation", "not an allocation", "processors");
     expect_problem("[simulate]\nidle_watts = -3\n", 2, "idle_watts", "out of range");
