@@ -15,6 +15,17 @@ std::string format(const ConfigError& error) {
     return out;
 }
 
+SharedConfig borrow(const Config& config) { return SharedConfig(SharedConfig(), &config); }
+
+std::uint64_t fingerprint(std::string_view text) {
+    std::uint64_t hash = 0xcbf29ce484222325ULL;
+    for (const char c : text) {
+        hash ^= static_cast<unsigned char>(c);
+        hash *= 0x100000001b3ULL;
+    }
+    return hash;
+}
+
 void Config::build_index() {
     index.clear();
     for (std::size_t i = 0; i < nodes.size() + devices.size(); ++i) {

@@ -1,9 +1,11 @@
 // slumber's configuration, parsed once into typed values (see docs/config.md).
 #pragma once
 
+#include <cstdint>
 #include <expected>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -72,6 +74,8 @@ struct SlurmSettings {
     std::filesystem::path conf = "/etc/slurm/slurm.conf";
     std::string exclude_expression;    ///< as written
     std::vector<std::string> exclude;  ///< expanded: never powered off
+
+    bool operator==(const SlurmSettings&) const = default;
 };
 
 /// How the daemon and the hooks keep their records and pace their work.
@@ -94,6 +98,8 @@ struct DaemonSettings {
     [[nodiscard]] std::filesystem::path journal() const { return state_dir / "journal.db"; }
     [[nodiscard]] std::filesystem::path socket() const { return state_dir / "slumberd.sock"; }
     [[nodiscard]] std::filesystem::path lock() const { return state_dir / "slumberd.lock"; }
+
+    bool operator==(const DaemonSettings&) const = default;
 };
 
 /// [simulate]: the cluster `slumber simulate` replays a job history on, and
@@ -114,10 +120,15 @@ struct SimulationSettings {
     /// filled from [daemon] by load_simulation_settings().
     int max_booting = 0;
     int boots_per_minute = 0;
+
+    bool operator==(const SimulationSettings&) const = default;
 };
 
 struct Config {
     std::filesystem::path file;
+    /// fingerprint() of the file's text as loaded: a daemon tells by it
+    /// whether the file changed since (docs/config.md, "Reloading").
+    std::uint64_t fingerprint = 0;
     SlurmSettings slurm;
     DaemonSettings daemon;
     std::vector<PowerTarget> nodes;
@@ -137,12 +148,31 @@ struct Config {
     [[nodiscard]] power::TargetSettings settings_for(const PowerTarget& target) const;
 };
 
+/// A configuration as the daemon shares it: a reload swaps in a new one
+/// while every batch in flight keeps the one it started with.
+using SharedConfig = std::shared_ptr<const Config>;
+
+/// A SharedConfig that does not own `config`, for callers whose
+/// configuration outlives every user (a hook, a test).
+SharedConfig borrow(const Config& config);
+
+/// FNV-1a (64 bits) of a configuration file's text: equal texts, equal
+/// fingerprints; not a secret and not meant to be one.
+std::uint64_t fingerprint(std::string_view text);
+
 /// Reads, parses and checks a configuration file, and reads the credentials
 /// files it names. Every problem found is returned, not only the first.
 std::expected<Config, std::vector<ConfigError>> load(const std::filesystem::path& file);
 
 /// The same, from text (tests, fuzzing); `file` names it in messages.
 std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text, const std::filesystem::path& file);
+
+/// Where the journal is, for a hook that cannot load the file: [daemon]
+/// state_dir as written, or the default when the file does not set it. A
+/// file that is not valid TOML is searched line by line for `state_dir =
+/// "/absolute/path"` under [daemon]. nullopt: the file cannot be read, or
+/// names a state_dir that cannot be made out.
+std::optional<std::filesystem::path> state_dir_of(const std::filesystem::path& file);
 
 /// Only the [simulate] section of a configuration file, and the pacing of
 /// [daemon]: the simulator needs neither the nodes' credentials nor a

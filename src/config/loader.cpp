@@ -119,6 +119,7 @@ std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text,
 
     Config config;
     config.file = file;
+    config.fingerprint = fingerprint(text);
     reject_unknown_sections(root, file_name, errors);
     if (const toml::node* slurm = root.get("slurm")) {
         if (const auto* table = slurm->as_table()) {
@@ -179,6 +180,54 @@ std::expected<Config, std::vector<ConfigError>> load(const std::filesystem::path
     auto text = read_text(file);
     if (!text) return std::unexpected(std::move(text.error()));
     return load_text(*text, file);
+}
+
+namespace {
+
+// `state_dir = "/path"` on a line of its own under [daemon], for a file that
+// toml++ cannot parse. nullopt: not found or not plain.
+std::optional<std::filesystem::path> scan_state_dir(std::string_view text) {
+    bool in_daemon = false;
+    std::optional<std::filesystem::path> found;
+    while (!text.empty()) {
+        const auto end = text.find('\n');
+        std::string_view line = text.substr(0, end);
+        text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+        line.remove_prefix(std::min(line.find_first_not_of(" \t"), line.size()));
+        if (line.starts_with('[')) {
+            in_daemon = line.starts_with("[daemon]");
+            continue;
+        }
+        if (!in_daemon || !line.starts_with("state_dir")) continue;
+        line.remove_prefix(9);
+        line.remove_prefix(std::min(line.find_first_not_of(" \t"), line.size()));
+        if (!line.starts_with('=')) continue;
+        line.remove_prefix(1);
+        line.remove_prefix(std::min(line.find_first_not_of(" \t"), line.size()));
+        const auto close = line.find('"', 1);
+        if (!line.starts_with('"') || close == std::string_view::npos) return std::nullopt;
+        found = std::filesystem::path(line.substr(1, close - 1));
+    }
+    return found;
+}
+
+}  // namespace
+
+std::optional<std::filesystem::path> state_dir_of(const std::filesystem::path& file) {
+    auto text = read_text(file);
+    if (!text) return std::nullopt;
+    std::optional<std::filesystem::path> dir;
+    if (auto root = parse(*text, file.string())) {
+        const toml::node* node = root->at_path("daemon.state_dir").node();
+        if (node == nullptr) return DaemonSettings{}.state_dir;
+        if (const auto* value = node->as_string()) dir = std::filesystem::path(value->get());
+    } else if (text->find("state_dir") == std::string::npos) {
+        return DaemonSettings{}.state_dir;
+    } else {
+        dir = scan_state_dir(*text);
+    }
+    if (!dir || !dir->is_absolute()) return std::nullopt;
+    return dir;
 }
 
 std::expected<SimulationSettings, std::vector<ConfigError>> load_simulation_settings(

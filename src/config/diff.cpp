@@ -1,0 +1,151 @@
+#include "config/diff.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+
+#include "hostlist/hostlist.hpp"
+
+namespace slumber::config {
+namespace {
+
+const Credentials* credentials_of(const Config& config, const PowerTarget& target) {
+    if (!target.credentials) return nullptr;
+    const auto it = config.credentials.find(*target.credentials);
+    return it == config.credentials.end() ? nullptr : &it->second;
+}
+
+bool same_credentials(const Credentials* a, const Credentials* b) {
+    if (a == nullptr || b == nullptr) return a == b;
+    return a->username == b->username && a->password.reveal() == b->password.reveal() &&
+           a->k_g.reveal() == b->k_g.reveal();
+}
+
+// Whether slumber would switch the target differently; where it is written
+// in the file (line) does not count.
+bool same_target(const Config& before, const PowerTarget& a, const Config& after, const PowerTarget& b) {
+    return a.kind == b.kind && a.driver == b.driver && a.address == b.address && a.credentials == b.credentials &&
+           a.options == b.options && a.policy.timeout == b.policy.timeout && a.policy.retries == b.policy.retries &&
+           a.policy.backoff == b.policy.backoff && a.settle == b.settle &&
+           same_credentials(credentials_of(before, a), credentials_of(after, b));
+}
+
+void diff_targets(const Config& before, const std::vector<PowerTarget>& old_targets, const Config& after,
+                  const std::vector<PowerTarget>& new_targets, std::vector<std::string>& added,
+                  std::vector<std::string>& removed, std::vector<std::string>& changed) {
+    std::unordered_map<std::string_view, const PowerTarget*> old_by_name;
+    for (const PowerTarget& target : old_targets) old_by_name.emplace(target.name, &target);
+    std::set<std::string_view> kept;
+    for (const PowerTarget& target : new_targets) {
+        const auto it = old_by_name.find(target.name);
+        if (it == old_by_name.end()) {
+            added.push_back(target.name);
+            continue;
+        }
+        kept.insert(target.name);
+        if (!same_target(before, *it->second, after, target)) changed.push_back(target.name);
+    }
+    for (const PowerTarget& target : old_targets) {
+        if (!kept.contains(target.name)) removed.push_back(target.name);
+    }
+}
+
+bool same_dependencies(const std::vector<Dependency>& a, const std::vector<Dependency>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const Dependency& x, const Dependency& y) {
+        return x.device == y.device && x.nodes == y.nodes && x.off_after == y.off_after;
+    });
+}
+
+template <typename T>
+void setting(std::vector<std::string>& out, std::string_view name, const T& before, const T& after) {
+    if (before != after) out.push_back(fmt::format("{} {} -> {}", name, before, after));
+}
+
+void diff_daemon(const DaemonSettings& a, const DaemonSettings& b, ConfigChanges& changes) {
+    if (a.state_dir != b.state_dir) {
+        changes.need_restart.push_back(
+            fmt::format("[daemon] state_dir {} -> {}", a.state_dir.string(), b.state_dir.string()));
+    }
+    const std::size_t known = changes.settings.size();
+    setting(changes.settings, "[daemon] max_booting", a.max_booting, b.max_booting);
+    setting(changes.settings, "[daemon] boots_per_minute", a.boots_per_minute, b.boots_per_minute);
+    setting(changes.settings, "[daemon] max_failures", a.max_failures, b.max_failures);
+    setting(changes.settings, "[daemon] late_boot_grace", util::format_duration(a.late_boot_grace),
+            util::format_duration(b.late_boot_grace));
+    // A setting added to [daemon] later is still noticed, if not by name.
+    DaemonSettings rest = b;
+    rest.state_dir = a.state_dir;
+    rest.max_booting = a.max_booting;
+    rest.boots_per_minute = a.boots_per_minute;
+    rest.max_failures = a.max_failures;
+    rest.late_boot_grace = a.late_boot_grace;
+    if (rest != a && changes.settings.size() == known) changes.settings.emplace_back("[daemon]");
+}
+
+std::string hostlist_of(const std::vector<std::string>& names) {
+    auto compressed = hostlist::compress(names, false);
+    return compressed ? *compressed : fmt::format("{}", fmt::join(names, ","));
+}
+
+}  // namespace
+
+bool ConfigChanges::empty() const {
+    return nodes_added.empty() && nodes_removed.empty() && nodes_changed.empty() && devices_added.empty() &&
+           devices_removed.empty() && devices_changed.empty() && !exclude_changed && settings.empty() &&
+           need_restart.empty();
+}
+
+ConfigChanges diff(const Config& before, const Config& after) {
+    ConfigChanges changes;
+    diff_targets(before, before.nodes, after, after.nodes, changes.nodes_added, changes.nodes_removed,
+                 changes.nodes_changed);
+    diff_targets(before, before.devices, after, after.devices, changes.devices_added, changes.devices_removed,
+                 changes.devices_changed);
+    // The same nodes excluded, however the expression is written.
+    std::vector<std::string> old_exclude = before.slurm.exclude;
+    std::vector<std::string> new_exclude = after.slurm.exclude;
+    std::ranges::sort(old_exclude);
+    std::ranges::sort(new_exclude);
+    if (old_exclude != new_exclude) {
+        changes.exclude_changed = true;
+        changes.exclude_before = before.slurm.exclude_expression;
+        changes.exclude_after = after.slurm.exclude_expression;
+    }
+    if (before.slurm.conf != after.slurm.conf) {
+        changes.need_restart.push_back(
+            fmt::format("[slurm] conf {} -> {}", before.slurm.conf.string(), after.slurm.conf.string()));
+    }
+    if (before.slurm.bin_dir != after.slurm.bin_dir) {
+        changes.need_restart.push_back(
+            fmt::format("[slurm] bin_dir {} -> {}", before.slurm.bin_dir.string(), after.slurm.bin_dir.string()));
+    }
+    diff_daemon(before.daemon, after.daemon, changes);
+    if (!same_dependencies(before.dependencies, after.dependencies)) changes.settings.emplace_back("[[dependency]]");
+    if (before.simulate != after.simulate) changes.settings.emplace_back("[simulate]");
+    return changes;
+}
+
+std::string describe(const ConfigChanges& changes) {
+    std::vector<std::string> parts;
+    const auto names = [&](std::string_view what, const std::vector<std::string>& list) {
+        if (!list.empty()) parts.push_back(fmt::format("{} {}", what, hostlist_of(list)));
+    };
+    names("nodes added", changes.nodes_added);
+    names("nodes removed", changes.nodes_removed);
+    names("nodes changed", changes.nodes_changed);
+    names("devices added", changes.devices_added);
+    names("devices removed", changes.devices_removed);
+    names("devices changed", changes.devices_changed);
+    if (changes.exclude_changed) {
+        parts.push_back(fmt::format("exclude {} (was {})",
+                                    changes.exclude_after.empty() ? "none" : changes.exclude_after,
+                                    changes.exclude_before.empty() ? "none" : changes.exclude_before));
+    }
+    for (const std::string& setting : changes.settings) parts.push_back(setting);
+    for (const std::string& setting : changes.need_restart) parts.push_back(setting);
+    return parts.empty() ? "no change" : fmt::format("{}", fmt::join(parts, "; "));
+}
+
+}  // namespace slumber::config
