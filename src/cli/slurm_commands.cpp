@@ -23,8 +23,10 @@ namespace slumber::cli {
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
 
 extern "C" void request_stop(int /*signal*/) { g_stop = true; }
+extern "C" void request_reload(int /*signal*/) { g_reload = true; }
 
 std::optional<config::Config> load_or_report(const std::string& file) {
     auto loaded = config::load(file);
@@ -66,9 +68,20 @@ int run_journal(const JournalOptions& options) {
         }
         nodes = std::move(*names);
     }
-    const auto config = load_or_report(options.file);
-    if (!config) return to_int(ExitCode::config);
-    auto journal = store::Journal::open(config->daemon.journal());
+    // The journal is what an admin reads to learn why a reload was refused:
+    // a file that does not load still names where it is.
+    config::DaemonSettings settings;
+    if (auto loaded = config::load(options.file)) {
+        settings = loaded->daemon;
+    } else if (auto state_dir = config::state_dir_of(options.file)) {
+        fmt::print(stderr, "slumber: warning: {} does not load ({}); reading the journal in {}\n", options.file,
+                   config::format(loaded.error().front()), state_dir->string());
+        settings.state_dir = *state_dir;
+    } else {
+        for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));
+        return to_int(ExitCode::config);
+    }
+    auto journal = store::Journal::open(settings.journal());
     if (!journal) {
         fmt::print(stderr, "slumber: {}\n", journal.error());
         return to_int(ExitCode::partial);
@@ -107,8 +120,16 @@ void add_hook(CLI::App& app, Outcome& outcome, daemon::Hook hook, const char* he
     command->add_option("nodes", options->nodes, "the hostlist Slurm passes")->required();
     command->add_option("-c,--config", options->file, "configuration file")->capture_default_str();
     command->callback([options, &outcome, hook] {
-        const auto config = load_or_report(options->file);
-        outcome.exit_code = config ? daemon::run_hook(hook, options->nodes, *config) : to_int(ExitCode::config);
+        auto loaded = config::load(options->file);
+        if (loaded) {
+            outcome.exit_code = daemon::run_hook(hook, options->nodes, *loaded);
+            return;
+        }
+        for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));
+        // Slurm's request is still recorded for the daemon, which runs the
+        // configuration it loaded last.
+        const int code = daemon::run_hook_unconfigured(hook, options->nodes, options->file, loaded.error());
+        outcome.exit_code = code == 0 ? 0 : to_int(ExitCode::config);
     });
 }
 
@@ -123,14 +144,15 @@ void add_slurm_commands(CLI::App& app, Outcome& outcome) {
     auto* daemon_command = app.add_subcommand("daemon", "Run slumberd: carry out requests, follow boots, recover");
     daemon_command->add_option("-c,--config", *daemon_file, "configuration file")->capture_default_str();
     daemon_command->callback([daemon_file, &outcome] {
-        const auto config = load_or_report(*daemon_file);
+        auto config = load_or_report(*daemon_file);
         if (!config) {
             outcome.exit_code = to_int(ExitCode::config);
             return;
         }
         std::signal(SIGTERM, request_stop);
         std::signal(SIGINT, request_stop);
-        outcome.exit_code = daemon::run_daemon(*config, g_stop);
+        std::signal(SIGHUP, request_reload);  // systemctl reload
+        outcome.exit_code = daemon::run_daemon(std::move(*config), g_stop, g_reload);
     });
 
     auto options = std::make_shared<JournalOptions>();

@@ -11,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_code.hpp"
 #include "daemon/carrier.hpp"
+#include "daemon/reload.hpp"
 #include "daemon/targets.hpp"
 #include "engine/boot_stats.hpp"
 #include "engine/recovery.hpp"
@@ -47,6 +48,8 @@ int run_status(const StatusOptions& options) {
         return to_int(ExitCode::config);
     }
     const config::Config& config = *loaded;
+    // The daemon decides with the configuration it loaded, not with the file.
+    if (auto warning = daemon::running_config_warning(config)) fmt::print(stderr, "slumber: warning: {}\n", *warning);
     std::vector<std::string> nodes;
     if (options.nodes.empty()) {
         for (const auto& target : config.nodes) nodes.push_back(target.name);

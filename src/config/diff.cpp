@@ -74,6 +74,9 @@ void diff_daemon(const DaemonSettings& a, const DaemonSettings& b, ConfigChanges
     setting(changes.settings, "[daemon] max_failures", a.max_failures, b.max_failures);
     setting(changes.settings, "[daemon] late_boot_grace", util::format_duration(a.late_boot_grace),
             util::format_duration(b.late_boot_grace));
+    setting(changes.settings, "[daemon] keep_drained_on", a.keep_drained_on, b.keep_drained_on);
+    setting(changes.settings, "[daemon] power_loss_window", util::format_duration(a.power_loss_window),
+            util::format_duration(b.power_loss_window));
     // A setting added to [daemon] later is still noticed, if not by name.
     DaemonSettings rest = b;
     rest.state_dir = a.state_dir;
@@ -81,6 +84,8 @@ void diff_daemon(const DaemonSettings& a, const DaemonSettings& b, ConfigChanges
     rest.boots_per_minute = a.boots_per_minute;
     rest.max_failures = a.max_failures;
     rest.late_boot_grace = a.late_boot_grace;
+    rest.keep_drained_on = a.keep_drained_on;
+    rest.power_loss_window = a.power_loss_window;
     if (rest != a && changes.settings.size() == known) changes.settings.emplace_back("[daemon]");
 }
 

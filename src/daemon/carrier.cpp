@@ -117,9 +117,9 @@ store::TimeMs wall_clock_ms() {
         .count();
 }
 
-Carrier::Carrier(const config::Config& config, store::Journal& journal, const slurm::Scontrol& slurm, std::string who,
+Carrier::Carrier(config::SharedConfig config, store::Journal& journal, const slurm::Scontrol& slurm, std::string who,
                  bool paced, Now now)
-    : m_config(config),
+    : m_config(std::move(config)),
       m_journal(journal),
       m_slurm(slurm),
       m_who(std::move(who)),
@@ -127,7 +127,7 @@ Carrier::Carrier(const config::Config& config, store::Journal& journal, const sl
       m_now(std::move(now)) {}
 
 void Carrier::hold_back(std::vector<const store::Request*>& ons) {
-    const engine::PacingPolicy policy{m_config.daemon.max_booting, m_config.daemon.boots_per_minute};
+    const engine::PacingPolicy policy{m_config->daemon.max_booting, m_config->daemon.boots_per_minute};
     if (!m_paced || (policy.max_booting == 0 && policy.boots_per_minute == 0)) return;
     const store::TimeMs now = m_now();
     // A boot not registered after 10 minutes is a failure, not a boot in
@@ -180,9 +180,9 @@ std::expected<std::vector<Batch>, std::string> Carrier::take() {
     std::map<power::Action, std::vector<const store::Request*>> by_action;
     for (const store::Request& request : *requests) {
         const bool powers_off = request.action == power::Action::off || request.action == power::Action::soft;
-        if (m_config.find(request.node) == nullptr) {
-            refuse(m_journal, request, fmt::format("not in {}", m_config.file.string()));
-        } else if (m_config.excluded(request.node)) {
+        if (m_config->find(request.node) == nullptr) {
+            refuse(m_journal, request, fmt::format("not in {}", m_config->file.string()));
+        } else if (m_config->excluded(request.node)) {
             refuse(m_journal, request, "excluded in [slurm] exclude");
         } else if (powers_off && !slurm_error.empty()) {
             refuse(m_journal, request, "cannot tell whether it runs a job: " + slurm_error);
@@ -200,6 +200,7 @@ std::expected<std::vector<Batch>, std::string> Carrier::take() {
         if (list.empty()) continue;
         Batch& batch = batches.emplace_back();
         batch.action = action;
+        batch.config = m_config;
         for (const store::Request* request : list) batch.requests.push_back(*request);
         if (action == power::Action::on) m_ons_in_flight += static_cast<int>(list.size());
     }
@@ -210,13 +211,16 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
     const power::Action action = batch.action;
     std::vector<std::string> nodes;
     for (const store::Request& request : batch.requests) nodes.push_back(request.node);
-    DriverSet set = build_drivers(m_config, nodes);
+    // Never m_config here: a batch runs on its own thread while a reload
+    // may replace m_config.
+    const config::Config& config = *batch.config;
+    DriverSet set = build_drivers(config, nodes);
     // Switches and other devices these nodes need go on first; a node whose
     // device did not come on is not booted into a dead fabric.
     std::map<std::string, power::PowerError> blocked;
     if (action == power::Action::on) {
         blocked = bring_up_dependencies(
-            m_config, nodes, [&journal](const store::Event& event) { (void)journal.record(event); }, m_now);
+            config, nodes, [&journal](const store::Event& event) { (void)journal.record(event); }, m_now);
     }
     std::unordered_map<std::string_view, const power::Task*> task_of;
     for (const power::Task& task : set.tasks) task_of.emplace(task.target, &task);
@@ -246,7 +250,7 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
     // Power-ons Slurm asked for start their nodes afresh (fresh_boot.hpp).
     RegisteredNodes registered(m_slurm);
     std::vector<std::unique_ptr<FreshBootDriver>> fresh(tasks.size());
-    if (action == power::Action::on) fresh_boot_drivers(carried, tasks, journal, registered, fresh);
+    if (action == power::Action::on) fresh_boot_drivers(config, carried, tasks, journal, registered, fresh);
     std::atomic<int> failures{0};
     OutcomeWriter writer(journal, m_ons_in_flight);
     auto journal_outcome = [&](std::size_t i, const power::Outcome& outcome) {
@@ -274,11 +278,12 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
     return failed + failures;
 }
 
-void Carrier::fresh_boot_drivers(const std::vector<const store::Request*>& carried, std::vector<power::Task>& tasks,
-                                 const store::Journal& journal, RegisteredNodes& registered,
+void Carrier::fresh_boot_drivers(const config::Config& config, const std::vector<const store::Request*>& carried,
+                                 std::vector<power::Task>& tasks, const store::Journal& journal,
+                                 RegisteredNodes& registered,
                                  std::vector<std::unique_ptr<FreshBootDriver>>& fresh) const {
     const engine::TimeMs now = m_now();
-    const engine::TimeMs deadline = boot_deadline_ms(m_config);
+    const engine::TimeMs deadline = boot_deadline_ms(config);
     std::vector<std::string> names;
     for (const store::Request* request : carried) names.push_back(request->node);
     std::unordered_map<std::string, store::TimeMs> open_boot;  // the latest boot, if not registered

@@ -27,6 +27,9 @@ store::TimeMs wall_clock_ms();
 struct Batch {
     power::Action action = power::Action::status;
     std::vector<store::Request> requests;
+    /// The configuration take() decided with: the batch is carried out with
+    /// it, whatever a reload puts in force meanwhile.
+    config::SharedConfig config;
 };
 
 class Carrier {
@@ -35,8 +38,15 @@ class Carrier {
     /// `paced`: hold power-ons back to [daemon] max_booting and
     /// boots_per_minute (the daemon); a hook without a daemon does not, since
     /// nobody would carry out what it held back.
-    Carrier(const config::Config& config, store::Journal& journal, const slurm::Scontrol& slurm, std::string who,
+    Carrier(config::SharedConfig config, store::Journal& journal, const slurm::Scontrol& slurm, std::string who,
             bool paced = false, Now now = wall_clock_ms);
+    Carrier(const config::Config& config, store::Journal& journal, const slurm::Scontrol& slurm, std::string who,
+            bool paced = false, Now now = wall_clock_ms)
+        : Carrier(config::borrow(config), journal, slurm, std::move(who), paced, now) {}
+
+    /// The configuration the next take() decides with (a reload). Batches
+    /// already taken keep theirs. Call it from the thread that calls take().
+    void reconfigure(config::SharedConfig config) { m_config = std::move(config); }
 
     /// Takes every pending request, refuses those that must not be carried
     /// out (journaled), holds power-ons back for pacing (they stay pending),
@@ -65,13 +75,13 @@ class Carrier {
     /// For each power-on Slurm asked for with no boot of slumber's under way
     /// (its journaled boot within Slurm's ResumeTimeout), a driver that boots
     /// the node afresh, put in place of the task's.
-    void fresh_boot_drivers(const std::vector<const store::Request*>& carried, std::vector<power::Task>& tasks,
-                            const store::Journal& journal, RegisteredNodes& registered,
+    void fresh_boot_drivers(const config::Config& config, const std::vector<const store::Request*>& carried,
+                            std::vector<power::Task>& tasks, const store::Journal& journal, RegisteredNodes& registered,
                             std::vector<std::unique_ptr<FreshBootDriver>>& fresh) const;
     /// Power-on requests beyond what pacing allows now go back to pending.
     void hold_back(std::vector<const store::Request*>& ons);
 
-    const config::Config& m_config;
+    config::SharedConfig m_config;
     store::Journal& m_journal;
     const slurm::Scontrol& m_slurm;
     std::string m_who;

@@ -18,6 +18,7 @@
 #include "daemon/carrier.hpp"
 #include "daemon/dependencies.hpp"
 #include "daemon/reconciler.hpp"
+#include "daemon/reload.hpp"
 #include "daemon/wake.hpp"
 #include "slurm/slurm_conf.hpp"
 #include "store/journal.hpp"
@@ -95,9 +96,33 @@ void share_with_hooks(const config::Config& config) {
     }
 }
 
+// SIGHUP: the file is loaded again and, if it is valid and changes nothing
+// that needs a restart, put in force; otherwise the configuration in force
+// stays, and the log and the journal say why.
+void reload_config(LiveConfig& live, store::Journal& journal) {
+    log(Priority::notice, fmt::format("reloading {} (SIGHUP)", live.current()->file.string()));
+    const Reloaded outcome = live.reload();
+    if (outcome.applied) {
+        log(Priority::notice, outcome.summary);
+    } else {
+        for (const std::string& problem : outcome.problems) log(Priority::error, problem);
+        log(Priority::error, outcome.summary);
+    }
+    (void)journal.record(
+        {0, wall_clock_ms(), "", std::nullopt, outcome.applied ? "reload" : "reload-refused", outcome.summary});
+    if (auto recorded = record_running_config(*live.current(), outcome.applied ? nullptr : &outcome); !recorded) {
+        log(Priority::warning, recorded.error());
+    }
+}
+
 }  // namespace
 
-int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
+int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic<bool>& reload) {
+    LiveConfig live(std::make_shared<const config::Config>(std::move(loaded)));
+    // What a reload cannot change (the state directory, Slurm's commands)
+    // comes from the configuration the daemon started with.
+    const config::SharedConfig first = live.current();
+    const config::Config& config = *first;
     auto journal = store::Journal::open(config.daemon.journal());
     if (!journal) {
         log(Priority::error, journal.error());
@@ -124,13 +149,14 @@ int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
     }
     (void)journal->record(
         {0, wall_clock_ms(), "", std::nullopt, "daemon-start", fmt::format("slumberd started (pid {})", ::getpid())});
+    if (auto recorded = record_running_config(config, nullptr); !recorded) log(Priority::warning, recorded.error());
     log(Priority::info,
         fmt::format("listening on {}, journal {}", config.daemon.socket().string(), config.daemon.journal().string()));
 
     const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
-    Carrier carrier(config, *journal, scontrol, "daemon", /*paced=*/true);
-    Reconciler reconciler(config, *journal, scontrol);
-    DeviceKeeper devices(config);  // one pass at a time, on a worker
+    Carrier carrier(first, *journal, scontrol, "daemon", /*paced=*/true);
+    Reconciler reconciler(first, *journal, scontrol);
+    DeviceKeeper devices(first);  // one pass at a time, on a worker
     auto devices_busy = std::make_shared<std::atomic<bool>>(false);
     auto next_look = std::chrono::steady_clock::now();
     // Each batch runs on its own thread with its own journal connection, so a
@@ -140,6 +166,11 @@ int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
     std::list<Worker> workers;
     while (!stop) {
         std::erase_if(workers, [](const Worker& worker) { return worker.done->load(); });
+        if (reload.exchange(false)) {
+            reload_config(live, *journal);
+            carrier.reconfigure(live.current());
+            reconciler.reconfigure(live.current());
+        }
         if (auto batches = carrier.take(); !batches) {
             log(Priority::error, batches.error());
         } else {
@@ -188,8 +219,9 @@ int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
                 }
                 // Devices go off on a worker too: a plug that does not
                 // answer must not hold up the next resume for its timeouts.
-                if (!config.dependencies.empty() && !devices_busy->load()) {
+                if (!live.current()->dependencies.empty() && !devices_busy->load()) {
                     if (auto connection = store::Journal::open(config.daemon.journal())) {
+                        devices.reconfigure(live.current());  // no pass runs now
                         *devices_busy = true;
                         auto done = std::make_shared<std::atomic<bool>>(false);
                         workers.push_back({std::jthread([&devices, states = *nodes, journal = std::move(*connection),
@@ -209,12 +241,17 @@ int run_daemon(const config::Config& config, const std::atomic<bool>& stop) {
             } else {
                 log(Priority::warning, nodes.error());
             }
+            if (auto edited = live.notice_edit()) {
+                log(Priority::warning, *edited);
+                (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "config-changed", *edited});
+            }
             next_look = std::chrono::steady_clock::now() + std::chrono::seconds(2);
         }
         socket->wait(std::chrono::milliseconds(500));
     }
     workers.clear();  // waits for the batches under way: their outcomes are journaled
     (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "daemon-stop", "slumberd stopped"});
+    forget_running_config(config);
     log(Priority::info, "stopped");
     return 0;
 }

@@ -9,7 +9,9 @@
 
 namespace slumber::daemon {
 
-/// Runs until `stop` becomes true (SIGTERM, SIGINT). Exit code.
-int run_daemon(const config::Config& config, const std::atomic<bool>& stop);
+/// Runs until `stop` becomes true (SIGTERM, SIGINT). Whenever `reload` is
+/// set (SIGHUP), clears it and loads the configuration's file again
+/// (docs/config.md, "Reloading"). Exit code.
+int run_daemon(config::Config config, const std::atomic<bool>& stop, std::atomic<bool>& reload);
 
 }  // namespace slumber::daemon

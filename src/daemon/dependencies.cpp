@@ -127,7 +127,7 @@ std::map<std::string, power::PowerError> bring_up_dependencies(const config::Con
 std::vector<std::string> DeviceKeeper::run(const std::vector<slurm::NodeState>& nodes, store::TimeMs now,
                                            const DeviceLog& log) {
     std::vector<std::string> done;
-    if (m_config.dependencies.empty()) return done;
+    if (m_config->dependencies.empty()) return done;
     for (const slurm::NodeState& node : nodes) {
         const bool asleep = node.powered_down() && !node.powering_up() && !node.has("POWERING_DOWN");
         if (!asleep) {
@@ -140,7 +140,7 @@ std::vector<std::string> DeviceKeeper::run(const std::vector<slurm::NodeState>& 
         const auto it = m_asleep_since.find(node);
         return it == m_asleep_since.end() ? std::nullopt : std::optional(it->second);
     };
-    const std::vector<std::string> idle = devices_idle(m_config.dependencies, asleep_since, now);
+    const std::vector<std::string> idle = devices_idle(m_config->dependencies, asleep_since, now);
     // A device that is needed again may be switched off again later.
     std::erase_if(m_switched_off,
                   [&](const std::string& device) { return std::find(idle.begin(), idle.end(), device) == idle.end(); });
@@ -151,7 +151,7 @@ std::vector<std::string> DeviceKeeper::run(const std::vector<slurm::NodeState>& 
             continue;
         }
         const std::lock_guard lock(device_lock(device));
-        const power::Outcome off = switch_device(m_config, device, power::Action::off);
+        const power::Outcome off = switch_device(*m_config, device, power::Action::off);
         if (!off.result) {
             m_failed_at[device] = now;
             const std::string why = power::describe(off.result.error());

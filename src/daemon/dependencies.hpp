@@ -53,13 +53,17 @@ std::map<std::string, power::PowerError> bring_up_dependencies(const config::Con
 /// devices off, once each time they become idle.
 class DeviceKeeper {
   public:
-    explicit DeviceKeeper(const config::Config& config) : m_config(config) {}
+    explicit DeviceKeeper(config::SharedConfig config) : m_config(std::move(config)) {}
+    explicit DeviceKeeper(const config::Config& config) : DeviceKeeper(config::borrow(config)) {}
+
+    /// The configuration of the next pass (a reload); never while run() runs.
+    void reconfigure(config::SharedConfig config) { m_config = std::move(config); }
 
     /// One pass over Slurm's view of the nodes; returns what it did, in words.
     std::vector<std::string> run(const std::vector<slurm::NodeState>& nodes, store::TimeMs now, const DeviceLog& log);
 
   private:
-    const config::Config& m_config;
+    config::SharedConfig m_config;
     std::map<std::string, store::TimeMs> m_asleep_since;
     std::set<std::string> m_switched_off;              ///< idle devices already seen to
     std::map<std::string, store::TimeMs> m_failed_at;  ///< last failed switch-off, to pace retries

@@ -50,10 +50,50 @@ std::map<std::string, std::string> jobs_by_node(store::Journal& journal) {
     return notes;
 }
 
+// Steps 1 and 2 of a hook (docs/slurm.md): Slurm's request into the journal,
+// the daemon woken. Returns whether the hook is done (the daemon was woken,
+// or there is nothing to carry out), or the exit code if the request could
+// not be journaled.
+std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, store::Journal& journal,
+                                   const std::filesystem::path& socket) {
+    const std::string source = fmt::format("slurm-{}", slurm::to_string(hook));
+    auto names = hostlist::expand(hostlist);
+    if (!names) {
+        const std::string why = hostlist::describe(names.error(), hostlist);
+        (void)journal.record({0, wall_clock_ms(), "", std::nullopt, "hook-failed", source + ": " + why});
+        fmt::print(stderr, "slumber {}: {}\n", slurm::to_string(hook), why);
+        return std::unexpected(1);
+    }
+    if (hook == Hook::resume_fail) {
+        // Slurm gave up on these nodes (ResumeTimeout reached): recovery
+        // starts from this record.
+        for (const std::string& node : *names) {
+            (void)journal.record(
+                {0, wall_clock_ms(), node, std::nullopt, "resume-failed", "Slurm: ResumeTimeout reached"});
+        }
+        (void)wake_daemon(socket);
+        return true;
+    }
+    const power::Action action = hook == Hook::resume ? power::Action::on : power::Action::off;
+    // Nodes grouped by the jobs they are woken for, so the journal says why.
+    std::map<std::string, std::vector<std::string>> by_note;
+    const auto jobs = hook == Hook::resume ? jobs_by_node(journal) : std::map<std::string, std::string>{};
+    for (const std::string& node : *names) {
+        const auto it = jobs.find(node);
+        by_note[it == jobs.end() ? std::string() : it->second].push_back(node);
+    }
+    for (const auto& [note, nodes] : by_note) {
+        if (auto added = journal.add_requests(nodes, action, source, wall_clock_ms(), note); !added) {
+            fmt::print(stderr, "slumber {}: journal: {}\n", slurm::to_string(hook), added.error());
+            return std::unexpected(1);
+        }
+    }
+    return wake_daemon(socket);
+}
+
 }  // namespace
 
 int run_hook(Hook hook, std::string_view hostlist, const config::Config& config) {
-    const std::string source = fmt::format("slurm-{}", slurm::to_string(hook));
     auto journal = store::Journal::open(config.daemon.journal());
     if (!journal) {
         // Slurm discards output, but an admin running the hook by hand sees it.
@@ -61,38 +101,9 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config)
         return 1;
     }
     (void)journal->checkpoint_on_commit(false);
-    auto names = hostlist::expand(hostlist);
-    if (!names) {
-        const std::string why = hostlist::describe(names.error(), hostlist);
-        (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "hook-failed", source + ": " + why});
-        fmt::print(stderr, "slumber {}: {}\n", slurm::to_string(hook), why);
-        return 1;
-    }
-    if (hook == Hook::resume_fail) {
-        // Slurm gave up on these nodes (ResumeTimeout reached): recovery
-        // starts from this record.
-        for (const std::string& node : *names) {
-            (void)journal->record(
-                {0, wall_clock_ms(), node, std::nullopt, "resume-failed", "Slurm: ResumeTimeout reached"});
-        }
-        (void)wake_daemon(config.daemon.socket());
-        return 0;
-    }
-    const power::Action action = hook == Hook::resume ? power::Action::on : power::Action::off;
-    // Nodes grouped by the jobs they are woken for, so the journal says why.
-    std::map<std::string, std::vector<std::string>> by_note;
-    const auto jobs = hook == Hook::resume ? jobs_by_node(*journal) : std::map<std::string, std::string>{};
-    for (const std::string& node : *names) {
-        const auto it = jobs.find(node);
-        by_note[it == jobs.end() ? std::string() : it->second].push_back(node);
-    }
-    for (const auto& [note, nodes] : by_note) {
-        if (auto added = journal->add_requests(nodes, action, source, wall_clock_ms(), note); !added) {
-            fmt::print(stderr, "slumber {}: journal: {}\n", slurm::to_string(hook), added.error());
-            return 1;
-        }
-    }
-    if (wake_daemon(config.daemon.socket())) return 0;
+    const auto done = hand_over(hook, hostlist, *journal, config.daemon.socket());
+    if (!done) return done.error();
+    if (*done) return 0;
 
     (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "no-daemon",
                            fmt::format("no daemon listening on {}: the {} hook carries out {} itself",
@@ -105,6 +116,42 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config)
         return 1;
     }
     return 0;
+}
+
+int run_hook_unconfigured(Hook hook, std::string_view hostlist, const std::filesystem::path& file,
+                          std::span<const config::ConfigError> errors) {
+    const std::string_view name = slurm::to_string(hook);
+    const std::string why = errors.empty() ? "it does not load" : config::format(errors.front());
+    config::DaemonSettings settings;
+    const auto state_dir = config::state_dir_of(file);
+    if (state_dir) settings.state_dir = *state_dir;
+    // Only an existing journal: a guessed place must not start a second one.
+    std::error_code error;
+    if (!state_dir || !std::filesystem::exists(settings.journal(), error)) {
+        fmt::print(stderr, "slumber {}: {} cannot be loaded and names no journal that exists: {} is not recorded\n",
+                   name, file.string(), hostlist);
+        return 1;
+    }
+    auto journal = store::Journal::open(settings.journal());
+    if (!journal) {
+        fmt::print(stderr, "slumber {}: {}\n", name, journal.error());
+        return 1;
+    }
+    (void)journal->checkpoint_on_commit(false);
+    (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "hook-config",
+                           fmt::format("the {} hook cannot load {}, and journals {} for the daemon, which decides "
+                                       "with the configuration it runs: {}",
+                                       name, file.string(), hostlist, why)});
+    const auto done = hand_over(hook, hostlist, *journal, settings.socket());
+    if (!done) return done.error();
+    if (*done) return 0;
+    (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "no-daemon",
+                           fmt::format("no daemon listening on {}, and {} does not load: {} waits in the journal "
+                                       "for a daemon",
+                                       settings.socket().string(), file.string(), hostlist)});
+    fmt::print(stderr, "slumber {}: no daemon runs and {} does not load: {} waits in the journal\n", name,
+               file.string(), hostlist);
+    return 1;
 }
 
 }  // namespace slumber::daemon

@@ -2,8 +2,15 @@
 // them as SlurmUser with a near-empty environment and discards their output,
 // so a hook records the request in the journal first, wakes the daemon and
 // returns; with no daemon running it carries the request out itself.
+//
+// A hook never decides about nodes while a daemon runs: it journals what
+// Slurm asked, and the daemon decides with the configuration it runs (which
+// an admin reloads with SIGHUP). Only a hook that finds no daemon decides,
+// with the file as it is then.
 #pragma once
 
+#include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -17,5 +24,15 @@ using slurm::Hook;
 /// Exit code: 0 when the request is safely journaled (and carried out, if
 /// the hook had to), 1 otherwise. Everything worth knowing is journaled.
 int run_hook(Hook hook, std::string_view hostlist, const config::Config& config);
+
+/// The hook when its configuration `file` does not load (`errors`, from
+/// config::load). The request still goes into the journal named by the
+/// file's [daemon] state_dir (config::state_dir_of), if that journal exists,
+/// with a "hook-config" event saying why, and the daemon is woken: it decides
+/// with the configuration it runs. Exit code 0 when a daemon was woken; 1
+/// otherwise (no daemon: the request waits in the journal for one; no
+/// journal: nothing is recorded, and stderr says so).
+int run_hook_unconfigured(Hook hook, std::string_view hostlist, const std::filesystem::path& file,
+                          std::span<const config::ConfigError> errors);
 
 }  // namespace slumber::daemon

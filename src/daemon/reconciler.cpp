@@ -10,12 +10,17 @@
 
 namespace slumber::daemon {
 
-Reconciler::Reconciler(const config::Config& config, store::Journal& journal, const slurm::Scontrol& slurm, Now now)
-    : m_config(config), m_journal(journal), m_slurm(slurm), m_now(std::move(now)) {
-    m_policy.max_failures = config.daemon.max_failures;
-    m_policy.late_boot_grace_ms = config.daemon.late_boot_grace.count();
-    m_policy.keep_drained_on = config.daemon.keep_drained_on;
-    m_policy.power_loss_window_ms = config.daemon.power_loss_window.count();
+Reconciler::Reconciler(config::SharedConfig config, store::Journal& journal, const slurm::Scontrol& slurm, Now now)
+    : m_journal(journal), m_slurm(slurm), m_now(std::move(now)) {
+    reconfigure(std::move(config));
+}
+
+void Reconciler::reconfigure(config::SharedConfig config) {
+    m_config = std::move(config);
+    m_policy.max_failures = m_config->daemon.max_failures;
+    m_policy.late_boot_grace_ms = m_config->daemon.late_boot_grace.count();
+    m_policy.keep_drained_on = m_config->daemon.keep_drained_on;
+    m_policy.power_loss_window_ms = m_config->daemon.power_loss_window.count();
 }
 
 namespace {
@@ -41,11 +46,11 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
     std::vector<engine::NodeFacts> facts;
     facts.reserve(nodes.size());
     for (const slurm::NodeState& node : nodes) {
-        if (m_config.find(node.name) == nullptr) continue;  // not slumber's to manage
+        if (m_config->find(node.name) == nullptr) continue;  // not slumber's to manage
         engine::NodeFacts fact;
         fact.slurm = node;
         fact.request_open = open->contains(node.name);
-        fact.excluded = m_config.excluded(node.name);
+        fact.excluded = m_config->excluded(node.name);
         if (const auto it = streaks->find(node.name); it != streaks->end()) {
             fact.failed_resumes = it->second.failed_resumes;
             fact.last_failure = it->second.last_failure;
@@ -100,7 +105,7 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
     // The BMCs are asked only about the nodes whose next step depends on them.
     const std::vector<std::string> ask = engine::needs_bmc(facts, m_policy, now);
     if (!ask.empty()) {
-        const auto states = read_power(m_config, ask);
+        const auto states = read_power(*m_config, ask);
         for (engine::NodeFacts& fact : facts) {
             const auto it = states.find(fact.slurm.name);
             if (it == states.end()) continue;

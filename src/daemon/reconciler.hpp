@@ -18,8 +18,15 @@ namespace slumber::daemon {
 
 class Reconciler {
   public:
-    Reconciler(const config::Config& config, store::Journal& journal, const slurm::Scontrol& slurm,
+    Reconciler(config::SharedConfig config, store::Journal& journal, const slurm::Scontrol& slurm,
                Now now = wall_clock_ms);
+    Reconciler(const config::Config& config, store::Journal& journal, const slurm::Scontrol& slurm,
+               Now now = wall_clock_ms)
+        : Reconciler(config::borrow(config), journal, slurm, std::move(now)) {}
+
+    /// The configuration (and the recovery policy from it) of the next
+    /// pass: a reload. What the reconciler remembers of each node stays.
+    void reconfigure(config::SharedConfig config);
 
     /// One pass over Slurm's current view of the nodes. Returns the steps taken.
     std::expected<std::vector<engine::Step>, std::string> run(const std::vector<slurm::NodeState>& nodes);
@@ -39,7 +46,7 @@ class Reconciler {
     /// Journals a diagnosis unless it is the node's last one again.
     void diagnosed(const std::string& node, const std::string& diagnosis);
 
-    const config::Config& m_config;
+    config::SharedConfig m_config;
     store::Journal& m_journal;
     const slurm::Scontrol& m_slurm;
     Now m_now;

@@ -1,0 +1,165 @@
+#include "daemon/reload.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <charconv>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "config/diff.hpp"
+
+namespace slumber::daemon {
+namespace {
+
+// Written by the daemon beside its journal: "key=value" lines.
+std::filesystem::path running_file(const config::Config& config) { return config.daemon.state_dir / "slumberd.config"; }
+
+std::optional<std::uint64_t> fingerprint_of_file(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream text;
+    text << in.rdbuf();
+    return config::fingerprint(text.str());
+}
+
+std::map<std::string, std::string> read_pairs(const std::filesystem::path& file) {
+    std::map<std::string, std::string> pairs;
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto equals = line.find('=');
+        if (equals != std::string::npos) pairs[line.substr(0, equals)] = line.substr(equals + 1);
+    }
+    return pairs;
+}
+
+bool process_alive(const std::string& pid_text) {
+    pid_t pid = 0;
+    const auto [end, error] = std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), pid);
+    if (error != std::errc() || pid <= 0) return false;
+    return ::kill(pid, 0) == 0 || errno == EPERM;
+}
+
+}  // namespace
+
+LiveConfig::LiveConfig(config::SharedConfig loaded) : m_current(std::move(loaded)), m_seen(stamp(m_current->file)) {}
+
+std::optional<LiveConfig::FileStamp> LiveConfig::stamp(const std::filesystem::path& file) {
+    std::error_code error;
+    FileStamp stamp{std::filesystem::last_write_time(file, error), 0};
+    if (error) return std::nullopt;
+    stamp.size = std::filesystem::file_size(file, error);
+    if (error) return std::nullopt;
+    return stamp;
+}
+
+Reloaded LiveConfig::reload() {
+    const std::filesystem::path file = m_current->file;
+    // Stamped before it is read: an edit made meanwhile is noticed later.
+    m_seen = stamp(file);
+    m_changed.reset();
+    auto loaded = config::load(file);
+    Reloaded outcome;
+    if (!loaded) {
+        for (const config::ConfigError& error : loaded.error()) outcome.problems.push_back(config::format(error));
+        const config::ConfigError& first = loaded.error().front();
+        outcome.summary = fmt::format("{} not reloaded, the daemon keeps the configuration it runs: {}{}{}",
+                                      file.string(), first.line > 0 ? fmt::format("line {}: ", first.line) : "",
+                                      first.key.empty() ? "" : first.key + ": ", first.message);
+        if (loaded.error().size() > 1) outcome.summary += fmt::format(" (and {} more)", loaded.error().size() - 1);
+        outcome.fingerprint = fingerprint_of_file(file).value_or(0);
+        m_told = outcome.fingerprint;
+        return outcome;
+    }
+    const config::ConfigChanges changes = config::diff(*m_current, *loaded);
+    if (!changes.need_restart.empty()) {
+        for (const std::string& change : changes.need_restart) {
+            outcome.problems.push_back(
+                fmt::format("{}: {}: a running daemon cannot change it; restart slumberd", file.string(), change));
+        }
+        outcome.summary = fmt::format(
+            "{} not reloaded, the daemon keeps the configuration it runs: {} cannot change while it runs (restart "
+            "slumberd to apply the file)",
+            file.string(), fmt::join(changes.need_restart, "; "));
+        outcome.fingerprint = loaded->fingerprint;
+        m_told = outcome.fingerprint;
+        return outcome;
+    }
+    outcome.applied = true;
+    outcome.fingerprint = loaded->fingerprint;
+    outcome.summary = fmt::format("{} reloaded: {}", file.string(), config::describe(changes));
+    m_current = std::make_shared<const config::Config>(std::move(*loaded));
+    m_told = 0;
+    return outcome;
+}
+
+std::optional<std::string> LiveConfig::notice_edit() {
+    const std::filesystem::path& file = m_current->file;
+    const auto now_stamp = stamp(file);
+    if (!now_stamp || now_stamp == m_seen) return std::nullopt;  // unchanged, or being replaced
+    if (now_stamp != m_changed) {
+        m_changed = now_stamp;  // the next call tells whether it held still
+        return std::nullopt;
+    }
+    const auto now = fingerprint_of_file(file);
+    if (!now) return std::nullopt;
+    m_seen = now_stamp;
+    m_changed.reset();
+    if (*now == m_current->fingerprint || *now == m_told) return std::nullopt;
+    m_told = *now;
+    return fmt::format(
+        "{} changed on disk; the daemon still runs the configuration it loaded: reload it (systemctl reload "
+        "slumberd, or kill -HUP {}) to apply the file",
+        file.string(), ::getpid());
+}
+
+std::expected<void, std::string> record_running_config(const config::Config& config, const Reloaded* refused) {
+    const std::filesystem::path file = running_file(config);
+    const std::filesystem::path partial = file.string() + ".new";
+    std::string text = fmt::format("pid={}\nfile={}\nfingerprint={:016x}\n", ::getpid(),
+                                   std::filesystem::absolute(config.file).string(), config.fingerprint);
+    if (refused != nullptr) {
+        text += fmt::format("refused_fingerprint={:016x}\nrefused={}\n", refused->fingerprint, refused->summary);
+    }
+    {
+        std::ofstream out(partial, std::ios::trunc);
+        out << text;
+        if (!out.flush()) return std::unexpected(fmt::format("cannot write {}", partial.string()));
+    }
+    std::error_code error;
+    std::filesystem::rename(partial, file, error);
+    if (error) return std::unexpected(fmt::format("cannot write {}: {}", file.string(), error.message()));
+    return {};
+}
+
+void forget_running_config(const config::Config& config) {
+    std::error_code ignored;
+    std::filesystem::remove(running_file(config), ignored);
+}
+
+std::optional<std::string> running_config_warning(const config::Config& file) {
+    auto running = read_pairs(running_file(file));
+    if (running.empty() || !process_alive(running["pid"])) return std::nullopt;
+    const std::string& pid = running["pid"];
+    std::error_code error;
+    if (!std::filesystem::equivalent(running["file"], file.file, error)) {
+        return fmt::format("slumberd (pid {}) runs {}, not {}", pid, running["file"], file.file.string());
+    }
+    const std::string now = fmt::format("{:016x}", file.fingerprint);
+    if (running["fingerprint"] == now) return std::nullopt;
+    if (running["refused_fingerprint"] == now) {
+        return fmt::format("slumberd (pid {}) refused this version of {}: {}", pid, file.file.string(),
+                           running["refused"]);
+    }
+    return fmt::format(
+        "{} changed since slumberd (pid {}) loaded it, and the daemon still runs the old one: reload it "
+        "(systemctl reload slumberd, or kill -HUP {})",
+        file.file.string(), pid, pid);
+}
+
+}  // namespace slumber::daemon
