@@ -14,7 +14,10 @@ if(SLUMBER_SANITIZE)
   target_link_options(slumber_options INTERFACE -fsanitize=address,undefined)
 endif()
 if(SLUMBER_FUZZ)
-  target_compile_options(slumber_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined)
+  # -fno-sanitize-recover=all: undefined behaviour stops the fuzzer like a
+  # crash, so that it is saved and reported, not logged and run past.
+  target_compile_options(slumber_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined
+                                                   -fno-sanitize-recover=all -fno-omit-frame-pointer)
   target_link_options(slumber_options INTERFACE -fsanitize=address,undefined)
 endif()
 target_include_directories(slumber_options INTERFACE ${PROJECT_SOURCE_DIR}/src)

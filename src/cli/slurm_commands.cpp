@@ -18,6 +18,7 @@
 #include "hostlist/hostlist.hpp"
 #include "store/journal.hpp"
 #include "util/duration.hpp"
+#include "util/safe_text.hpp"
 
 namespace slumber::cli {
 namespace {
@@ -100,12 +101,15 @@ int run_journal(const JournalOptions& options) {
                             {"kind", event.kind},
                             {"detail", event.detail}});
         }
-        fmt::print("{}\n", list.dump(2));
+        fmt::print("{}\n", list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
         return to_int(ExitCode::ok);
     }
+    // A journal written before its texts were made safe may still hold a
+    // device's control characters: never printed as they are.
     for (const auto& event : *events) {
-        fmt::print("{}  {:<9} {:<13} {}\n", local_time(event.time), event.node.empty() ? "-" : event.node, event.kind,
-                   event.detail);
+        fmt::print("{}  {:<9} {:<13} {}\n", local_time(event.time),
+                   event.node.empty() ? "-" : util::safe_text(event.node), util::safe_text(event.kind),
+                   util::safe_text(event.detail));
     }
     return to_int(ExitCode::ok);
 }

@@ -19,6 +19,7 @@
 #include "slurm/hook.hpp"
 #include "slurm/scontrol.hpp"
 #include "store/journal.hpp"
+#include "util/safe_text.hpp"
 
 namespace slumber::cli {
 namespace {
@@ -127,12 +128,12 @@ int run_status(const StatusOptions& options) {
                                                               : fmt::format("{} ({}/{})", boot->second.count,
                                                                             seconds_text(boot->second.median_ms),
                                                                             seconds_text(boot->second.max_ms));
-            fmt::print("{:<12} {:<34} {:<6} {:<40} {}\n", node, slurm_text, power_text, request_text.substr(0, 40),
-                       boot_text);
-            if (!disagreement.empty()) fmt::print("{:<12} ! {}\n", "", disagreement);
+            fmt::print("{:<12} {:<34} {:<6} {:<40} {}\n", node, util::safe_text(slurm_text), power_text,
+                       util::safe_text(request_text).substr(0, 40), boot_text);
+            if (!disagreement.empty()) fmt::print("{:<12} ! {}\n", "", util::safe_text(disagreement));
         }
     }
-    if (options.json) fmt::print("{}\n", list.dump(2));
+    if (options.json) fmt::print("{}\n", list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     return to_int(ExitCode::ok);
 }
 

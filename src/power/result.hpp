@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/safe_text.hpp"
+
 namespace slumber::power {
 
 enum class PowerState { on, off };
@@ -46,8 +48,12 @@ std::string describe(const PowerError& error);
 template <typename T>
 using Result = std::expected<T, PowerError>;
 
+/// The error as a value. Both texts may carry a device's words (a reply, a
+/// header, a JSON message): they are made safe to print here, where every
+/// driver's errors pass, so that no log line, journal entry or terminal
+/// gets a device's control characters.
 inline std::unexpected<PowerError> fail(ErrorKind kind, std::string message, std::string bmc_said = {}) {
-    return std::unexpected(PowerError{kind, std::move(message), std::move(bmc_said)});
+    return std::unexpected(PowerError{kind, util::safe_text(message), util::safe_text(bmc_said)});
 }
 
 }  // namespace slumber::power

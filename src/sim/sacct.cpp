@@ -4,11 +4,10 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <map>
 #include <vector>
 
-#include "slurm/node_state.hpp"
+#include "util/time_text.hpp"
 
 namespace slumber::sim {
 namespace {
@@ -24,12 +23,8 @@ std::vector<std::string_view> split(std::string_view line, char separator) {
     return fields;
 }
 
-std::optional<std::int64_t> whole(std::string_view text) {
-    std::int64_t value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
-    return value;
-}
+// Counts (job IDs, CPUs, nodes): digits only, below 10^18.
+std::optional<std::int64_t> whole(std::string_view text) { return util::parse_digits(text, 999'999'999'999'999'999); }
 
 // The columns slumber reads, each with the names sacct may give it.
 struct Column {
@@ -49,43 +44,6 @@ constexpr std::array kColumns{
 enum Index { kJob, kSubmit, kStart, kEnd, kCpus, kNodes, kLimit };
 
 }  // namespace
-
-std::optional<Seconds> parse_time_limit(std::string_view text) {
-    Seconds days = 0;
-    if (const auto dash = text.find('-'); dash != std::string_view::npos) {
-        const auto d = whole(text.substr(0, dash));
-        if (!d) return std::nullopt;
-        days = *d;
-        text.remove_prefix(dash + 1);
-        // "D-HH", "D-HH:MM", "D-HH:MM:SS": hours first.
-        const auto parts = split(text, ':');
-        if (parts.size() > 3) return std::nullopt;
-        std::array<Seconds, 3> hms{};
-        for (std::size_t i = 0; i < parts.size(); ++i) {
-            const auto value = whole(parts[i]);
-            if (!value) return std::nullopt;
-            hms[i] = *value;
-        }
-        return days * 86400 + hms[0] * 3600 + hms[1] * 60 + hms[2];
-    }
-    const auto parts = split(text, ':');
-    std::vector<Seconds> values;
-    for (const std::string_view part : parts) {
-        const auto value = whole(part);
-        if (!value) return std::nullopt;
-        values.push_back(*value);
-    }
-    switch (values.size()) {
-        case 1:  // minutes
-            return values[0] * 60;
-        case 2:  // minutes:seconds
-            return values[0] * 60 + values[1];
-        case 3:
-            return values[0] * 3600 + values[1] * 60 + values[2];
-        default:
-            return std::nullopt;
-    }
-}
 
 std::expected<Trace, TraceProblem> parse_sacct(std::string_view text, std::string_view source, BadLines bad) {
     Trace trace;
@@ -135,11 +93,18 @@ std::expected<Trace, TraceProblem> parse_sacct(std::string_view text, std::strin
         }
         const std::string_view id = field(kJob);
         if (id.find('.') != std::string_view::npos) continue;  // a job step
-        const auto submit = slurm::parse_slurm_time(field(kSubmit));
-        const auto start = slurm::parse_slurm_time(field(kStart));
-        const auto finish = slurm::parse_slurm_time(field(kEnd));
+        const auto submit = util::parse_slurm_time(field(kSubmit));
+        const auto start = util::parse_slurm_time(field(kStart));
+        const auto finish = util::parse_slurm_time(field(kEnd));
         if (!submit) {
-            if (!problem(number, fmt::format("job {}: Submit \"{}\" is not a time", id, field(kSubmit)))) break;
+            if (!problem(number, fmt::format("job {}: Submit {}", id, submit.error()))) break;
+            continue;
+        }
+        const auto unknown = [](std::string_view value) {
+            return value == "Unknown" || value == "None" || value.empty();
+        };
+        if ((!start && !unknown(field(kStart))) || (!finish && !unknown(field(kEnd)))) {
+            if (!problem(number, fmt::format("job {}: {}", id, !start ? start.error() : finish.error()))) break;
             continue;
         }
         if (!start || !finish) {  // "Unknown", "None": never ran, or still running
@@ -164,7 +129,7 @@ std::expected<Trace, TraceProblem> parse_sacct(std::string_view text, std::strin
         job.processors = static_cast<int>(std::min<std::int64_t>(*cpus, 100'000'000));
         if (const auto nodes = whole(field(kNodes)))
             job.nodes = static_cast<int>(std::min<std::int64_t>(*nodes, 1'000'000));
-        const auto limit = parse_time_limit(field(kLimit));
+        const auto limit = util::parse_slurm_duration(field(kLimit));  // none for UNLIMITED, Partition_Limit
         job.requested = limit && *limit > 0 ? std::max(*limit, job.run) : job.run;
         job.line = number;
         first_submit = first_submit < 0 ? job.submit : std::min(first_submit, job.submit);

@@ -2,11 +2,11 @@
 // --parsable2 --starttime 2026-01-01
 // --format=JobIDRaw,Submit,Start,End,NNodes,NCPUS,Timelimit,State` prints it: '|'-separated, a header line naming the
 // columns (in any order; JobID for JobIDRaw and AllocCPUS for NCPUS do too). Job steps (123.batch, 123.0) are left out;
-// jobs that never ran are counted, not replayed.
+// jobs that never ran are counted, not replayed. Times and time limits are read by util/time_text.hpp, with its
+// ranges: a Submit time before 1970 or a sign in a field is a wrong line.
 #pragma once
 
 #include <expected>
-#include <optional>
 #include <string_view>
 
 #include "sim/trace.hpp"
@@ -14,10 +14,5 @@
 namespace slumber::sim {
 
 std::expected<Trace, TraceProblem> parse_sacct(std::string_view text, std::string_view source, BadLines bad);
-
-/// Slurm's time limit formats: "MM", "MM:SS", "HH:MM:SS", "D-HH",
-/// "D-HH:MM", "D-HH:MM:SS"; nullopt for UNLIMITED, Partition_Limit and
-/// anything else.
-std::optional<Seconds> parse_time_limit(std::string_view text);
 
 }  // namespace slumber::sim

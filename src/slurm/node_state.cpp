@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdlib>
-#include <ctime>
-#include <map>
+
+#include "util/safe_text.hpp"
+#include "util/time_text.hpp"
 
 namespace slumber::slurm {
 namespace {
@@ -48,15 +48,18 @@ std::string strip_reason_suffix(std::string_view reason) {
 
 void store_field(NodeState& node, std::string_view key, std::string_view value, bool& have_cpus) {
     if (key == "NodeName") {
-        node.name = value;
+        node.name = util::safe_text(value);
     } else if (key == "State") {
         const auto parts = split(value, '+');
-        node.base = parts.empty() ? "" : std::string(parts.front());
+        node.base = parts.empty() ? "" : util::safe_text(parts.front());
         // scontrol may mark a state with '*' (not responding) or '~' too.
         while (!node.base.empty() && (node.base.back() == '*' || node.base.back() == '~')) node.base.pop_back();
-        for (std::size_t i = 1; i < parts.size(); ++i) node.flags.emplace_back(parts[i]);
+        for (std::size_t i = 1; i < parts.size(); ++i) node.flags.push_back(util::safe_text(parts[i]));
     } else if (key == "BootTime") {
-        node.boot_time = parse_slurm_time(value);
+        // "None" or "Unknown" before slurmd first registers; a time out of
+        // range (before 1970, or a field with a sign) is no boot time either.
+        const auto boot = util::parse_slurm_time(value);
+        node.boot_time = boot ? std::optional(*boot) : std::nullopt;
     } else if (key == "NodeAddr") {
         node.address = value;
     } else if (key == "Port") {
@@ -91,8 +94,9 @@ std::expected<NodeState, std::string> parse_line(std::string_view line) {
             key = *next;
             value_start = at + key.size() + 1;
             if (key == "Reason") {
-                // The reason is free text, to the end of the line.
-                node.reason = strip_reason_suffix(line.substr(value_start));
+                // The reason is free text, to the end of the line, written by
+                // anyone with scontrol: never printed or journaled as it is.
+                node.reason = util::safe_text(strip_reason_suffix(line.substr(value_start)));
                 key = {};
                 break;
             }
@@ -109,16 +113,6 @@ std::expected<NodeState, std::string> parse_line(std::string_view line) {
     return node;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-std::int64_t days_from_civil(int year, int month, int day) {
-    const int y = year - (month <= 2 ? 1 : 0);
-    const int era = (y >= 0 ? y : y - 399) / 400;
-    const int year_of_era = y - era * 400;
-    const int day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-    const int day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    return static_cast<std::int64_t>(era) * 146097 + day_of_era - 719468;
-}
-
 }  // namespace
 
 bool NodeState::has(std::string_view flag) const { return std::find(flags.begin(), flags.end(), flag) != flags.end(); }
@@ -131,53 +125,6 @@ std::string NodeState::state_text() const {
     std::string text = base;
     for (const std::string& flag : flags) text += "+" + flag;
     return text;
-}
-
-std::optional<std::int64_t> parse_slurm_time(std::string_view text) {
-    // "YYYY-MM-DDTHH:MM:SS", read by hand: strptime and mktime cost 3 us per
-    // call (mktime looks the time zone up each time), a third of a second per
-    // pass over 100,000 nodes.
-    if (text.size() != 19 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
-        text[16] != ':') {
-        return std::nullopt;
-    }
-    auto number = [&](std::size_t at, std::size_t length, int& out) {
-        const char* begin = text.data() + at;
-        const auto [end, error] = std::from_chars(begin, begin + length, out);
-        return error == std::errc() && end == begin + length;
-    };
-    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-    if (!number(0, 4, year) || !number(5, 2, month) || !number(8, 2, day) || !number(11, 2, hour) ||
-        !number(14, 2, minute) || !number(17, 2, second)) {
-        return std::nullopt;
-    }
-    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
-    // The local time zone's offset for this hour, from mktime once per hour
-    // seen (and again if TZ changes).
-    thread_local std::map<std::int64_t, std::int64_t> offsets;
-    thread_local std::string offsets_zone;
-    const char* zone = std::getenv("TZ");
-    if (offsets_zone != (zone != nullptr ? zone : "-")) {
-        offsets.clear();
-        offsets_zone = zone != nullptr ? zone : "-";
-    }
-    const std::int64_t civil_days = days_from_civil(year, month, day);
-    const std::int64_t as_utc = civil_days * 86400 + hour * 3600 + minute * 60 + second;
-    const std::int64_t hour_key = as_utc / 3600;
-    auto it = offsets.find(hour_key);
-    if (it == offsets.end()) {
-        std::tm tm{};
-        tm.tm_year = year - 1900;
-        tm.tm_mon = month - 1;
-        tm.tm_mday = day;
-        tm.tm_hour = hour;
-        tm.tm_isdst = -1;
-        const std::time_t local = std::mktime(&tm);
-        if (local == static_cast<std::time_t>(-1)) return std::nullopt;
-        if (offsets.size() > 10000) offsets.clear();
-        it = offsets.emplace(hour_key, hour_key * 3600 - static_cast<std::int64_t>(local)).first;
-    }
-    return as_utc - it->second;
 }
 
 std::expected<std::vector<NodeState>, ParseError> parse_show_node(std::string_view text) {

@@ -16,7 +16,7 @@ struct NodeState {
     std::string base;                       ///< IDLE, ALLOCATED, MIXED, DOWN, FUTURE, UNKNOWN, ERROR
     std::vector<std::string> flags;         ///< POWERED_DOWN, POWERING_UP, DRAIN, NOT_RESPONDING …
     std::string reason;                     ///< without Slurm's " [user@time]" suffix
-    std::optional<std::int64_t> boot_time;  ///< Unix seconds, as slurmd reported it
+    std::optional<std::int64_t> boot_time;  ///< Unix seconds, as slurmd reported it (util::parse_slurm_time)
     int cpus_allocated = 0;
     std::string address;      ///< NodeAddr: where slurmctld reaches its slurmd
     std::optional<int> port;  ///< slurmd's port (Port=, SlurmdPort when the node has none)
@@ -40,9 +40,5 @@ struct ParseError {
 /// naming its line, and nothing is returned then (a half-read cluster view
 /// would make the daemon act on nodes it cannot see).
 std::expected<std::vector<NodeState>, ParseError> parse_show_node(std::string_view text);
-
-/// "2026-11-25T22:49:19" (local time, as slurmctld prints it) to Unix
-/// seconds; nothing for "None", "Unknown" or garbage.
-std::optional<std::int64_t> parse_slurm_time(std::string_view text);
 
 }  // namespace slumber::slurm

@@ -1,4 +1,5 @@
 #include "store/journal.hpp"
+#include "util/safe_text.hpp"
 
 #include <fmt/format.h>
 
@@ -128,8 +129,9 @@ DbResult<std::int64_t> Journal::add_requests(std::span<const std::string> nodes,
         for (auto row = select->step(); row && *row; row = select->step()) pending.insert(select->text(0));
     }
     std::int64_t batch = 0;
-    const std::string detail =
-        fmt::format("{} asked by {}{}{}", power::to_string(action), source, note.empty() ? "" : ": ", note);
+    // Journaled text may quote a device or Slurm (util/safe_text.hpp).
+    const std::string detail = util::safe_text(
+        fmt::format("{} asked by {}{}{}", power::to_string(action), source, note.empty() ? "" : ": ", note));
     for (const std::string& node : nodes) {
         if (pending.contains(node)) {
             if (auto done = supersede->bind(1, node).bind(2, now).run(); !done) return std::unexpected(done.error());
@@ -202,7 +204,11 @@ DbResult<void> Journal::requeue(std::int64_t request) {
 DbResult<void> Journal::finish(std::int64_t request, bool ok, std::string_view outcome, TimeMs now) {
     auto update = m_db->prepare("UPDATE requests SET state = ?, outcome = ?, finished_ms = ? WHERE id = ?");
     if (!update) return std::unexpected(update.error());
-    return update->bind(1, ok ? "done" : "failed").bind(2, outcome).bind(3, now).bind(4, request).run();
+    return update->bind(1, ok ? "done" : "failed")
+        .bind(2, util::safe_text(outcome))
+        .bind(3, now)
+        .bind(4, request)
+        .run();
 }
 
 DbResult<void> Journal::finish_with(std::int64_t request, bool ok, std::string_view outcome, const Event& event) {
@@ -233,7 +239,7 @@ DbResult<void> Journal::checkpoint_on_commit(bool yes) {
 DbResult<void> Journal::record(const Event& event) {
     auto insert = m_db->prepare("INSERT INTO events (time_ms, node, request, kind, detail) VALUES (?, ?, ?, ?, ?)");
     if (!insert) return std::unexpected(insert.error());
-    insert->bind(1, event.time).bind(2, event.node).bind(4, event.kind).bind(5, event.detail);
+    insert->bind(1, event.time).bind(2, event.node).bind(4, event.kind).bind(5, util::safe_text(event.detail));
     if (event.request) {
         insert->bind(3, *event.request);
     } else {

@@ -1,8 +1,9 @@
 #include "util/duration.hpp"
 
+#include "util/time_text.hpp"
+
 #include <fmt/format.h>
 #include <array>
-#include <charconv>
 #include <cstdint>
 
 namespace slumber::util {
@@ -26,13 +27,16 @@ std::expected<Duration, std::string> parse_duration(std::string_view text) {
     std::int64_t total = 0;
     std::size_t pos = 0;
     while (pos < text.size()) {
-        std::int64_t value = 0;
-        const auto [end, ec] = std::from_chars(text.data() + pos, text.data() + text.size(), value);
-        if (ec != std::errc{} || value < 0) {
+        std::size_t digits = 0;
+        while (pos + digits < text.size() && text[pos + digits] >= '0' && text[pos + digits] <= '9') ++digits;
+        if (digits == 0) {
             return std::unexpected(
                 fmt::format("\"{}\" is not a duration: expected a number at \"{}\"", text, text.substr(pos)));
         }
-        pos = static_cast<std::size_t>(end - text.data());
+        const auto number = parse_digits(text.substr(pos, digits), kMaxMilliseconds);
+        if (!number) return std::unexpected(fmt::format("\"{}\" is longer than a year", text));
+        const std::int64_t value = *number;
+        pos += digits;
         const Unit* unit = nullptr;
         for (const Unit& candidate : kUnits) {
             if (text.substr(pos).starts_with(candidate.suffix)) {

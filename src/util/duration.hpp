@@ -10,8 +10,10 @@ namespace slumber::util {
 
 using Duration = std::chrono::milliseconds;
 
-/// Parses a sequence of number+unit parts (units: ms, s, m, h, d). The error
-/// text says what was expected.
+/// Parses a sequence of number+unit parts (units: ms, s, m, h, d); numbers
+/// are ASCII digits only, the total 0 to 366 days. The error text says what
+/// was expected. (Times and durations written by other programs are read by
+/// util/time_text.hpp.)
 std::expected<Duration, std::string> parse_duration(std::string_view text);
 
 /// The shortest exact spelling: 90000ms -> "1m30s".

@@ -17,9 +17,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     Seconds last_submit = 0;
     for (const Job& job : trace->jobs) {
-        if (job.submit < last_submit || job.run < 0 || job.processors < 1 || job.requested < job.run) __builtin_trap();
+        if (job.submit < last_submit || job.run < 0 || job.wait < 0 || job.processors < 1 || job.requested < job.run)
+            __builtin_trap();
         last_submit = job.submit;
     }
-    (void)parse_time_limit(text.substr(0, 24));
+    if (trace->unix_start < 0) __builtin_trap();
     return 0;
 }

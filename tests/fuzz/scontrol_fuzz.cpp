@@ -1,10 +1,12 @@
 // scontrol's output is external input: any bytes must parse or be refused
-// with a line number, never crash.
+// with a line number, never crash; boot times are never before 1970 and
+// what Slurm's users wrote (reasons) is safe to print.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "slurm/node_state.hpp"
+#include "util/safe_text.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -12,6 +14,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (nodes) {
         for (const auto& node : *nodes) {
             if (node.name.empty() || node.base.empty()) __builtin_trap();
+            if (node.boot_time && *node.boot_time < 0) __builtin_trap();
+            if (!slumber::util::is_safe_text(node.reason) || !slumber::util::is_safe_text(node.state_text())) {
+                __builtin_trap();
+            }
         }
     } else if (nodes.error().line < 1) {
         __builtin_trap();

@@ -80,17 +80,47 @@ TEST_F(Sacct, WrongInputIsNamed) {
     EXPECT_EQ(refused.error().line, 8);
 }
 
-TEST(TimeLimit, SlurmsFormats) {
-    EXPECT_EQ(parse_time_limit("30"), 1800);
-    EXPECT_EQ(parse_time_limit("30:15"), 1815);
-    EXPECT_EQ(parse_time_limit("02:00:00"), 7200);
-    EXPECT_EQ(parse_time_limit("1-00"), 86'400);
-    EXPECT_EQ(parse_time_limit("2-03:04"), 2 * 86'400 + 3 * 3600 + 4 * 60);
-    EXPECT_EQ(parse_time_limit("2-03:04:05"), 2 * 86'400 + 3 * 3600 + 4 * 60 + 5);
-    EXPECT_EQ(parse_time_limit("UNLIMITED"), std::nullopt);
-    EXPECT_EQ(parse_time_limit("Partition_Limit"), std::nullopt);
-    EXPECT_EQ(parse_time_limit("1:2:3:4"), std::nullopt);
-    EXPECT_EQ(parse_time_limit(""), std::nullopt);
+// What fuzzing found: times before 1970, signs inside fields, negative
+// years and time limits that overflow are wrong lines, never jobs with a
+// negative submit time or a wrapped limit.
+TEST_F(Sacct, TimesOutOfRangeAreWrongLinesNotJobs) {
+    const std::string text =
+        "JobIDRaw|Submit|Start|End|NNodes|NCPUS|Timelimit|State\n"
+        "1|0006-01-01T10:00:00|2026-01-01T10:00:00|2026-01-01T10:10:00|1|1|10|COMPLETED\n"   // line 2
+        "2|1969-12-31T23:59:00|2026-01-01T10:00:00|2026-01-01T10:10:00|1|1|10|COMPLETED\n"   // 3
+        "3|2026-01-01T10:-0:00|2026-01-01T10:00:00|2026-01-01T10:10:00|1|1|10|COMPLETED\n"   // 4
+        "4|-026-01-01T10:00:00|2026-01-01T10:00:00|2026-01-01T10:10:00|1|1|10|COMPLETED\n"   // 5
+        "5|2026-01-01T10:00:00|2026-01-01T10:+1:00|2026-01-01T10:10:00|1|1|10|COMPLETED\n"   // 6
+        "6|2026-01-01T10:00:00|2026-01-01T10:00:00|2026-01-01T10:10:00|1|-1|10|COMPLETED\n"  // 7: no size
+        "7|2026-01-01T10:00:00|2026-01-01T10:00:00|2026-01-01T10:10:00|1|1|6-4212222222222222|X\n"
+        "8|2026-01-01T10:00:00|2026-01-01T10:00:00|2026-01-01T10:10:00|1|1|233333333333333333|X\n"
+        "9|2026-01-01T10:00:00|2026-01-01T10:00:00|2026-01-01T10:10:00|1|1|-5|X\n";
+    auto trace = parse_sacct(text, "x", BadLines::skip);
+    ASSERT_TRUE(trace) << trace.error().message;
+    ASSERT_EQ(trace->problems.size(), 5U);
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(trace->problems[static_cast<std::size_t>(i)].line, i + 2);
+    EXPECT_NE(trace->problems[0].message.find("the year is not 1970–9999"), std::string::npos)
+        << trace->problems[0].message;
+    EXPECT_NE(trace->problems[1].message.find("year"), std::string::npos) << trace->problems[1].message;
+    EXPECT_NE(trace->problems[2].message.find("minute"), std::string::npos) << trace->problems[2].message;
+    EXPECT_EQ(trace->without_size, 1);
+    // Limits that are not Slurm limits are no limit: planned with the run time.
+    ASSERT_EQ(trace->jobs.size(), 3U);
+    for (const Job& job : trace->jobs) {
+        EXPECT_GE(job.submit, 0);
+        EXPECT_EQ(job.requested, 600) << job.id;
+    }
+}
+
+TEST_F(Sacct, TheFirstSecondOf1970IsATime) {
+    auto trace = parse_sacct(
+        "JobIDRaw|Submit|Start|End|NCPUS\n"
+        "1|1970-01-01T00:00:00|1970-01-01T00:00:00|1970-01-01T00:00:01|1\n",
+        "x", BadLines::refuse);
+    ASSERT_TRUE(trace) << trace.error().message;
+    EXPECT_EQ(trace->unix_start, 0);
+    ASSERT_EQ(trace->jobs.size(), 1U);
+    EXPECT_EQ(trace->jobs[0].run, 1);
 }
 
 }  // namespace

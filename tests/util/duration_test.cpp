@@ -23,7 +23,9 @@ TEST(Duration, RefusesWithAReason) {
     EXPECT_NE(parse_duration("-5s").error().find("expected a number"), std::string::npos);
     EXPECT_NE(parse_duration("5 s").error().find("needs a unit"), std::string::npos);
     EXPECT_NE(parse_duration("400d").error().find("longer than a year"), std::string::npos);
-    EXPECT_NE(parse_duration("99999999999999999999s").error().find("expected a number"), std::string::npos);
+    EXPECT_NE(parse_duration("99999999999999999999s").error().find("longer than a year"), std::string::npos);
+    EXPECT_NE(parse_duration("-0s").error().find("expected a number"), std::string::npos) << "digits only";
+    EXPECT_NE(parse_duration("1m-0s").error().find("expected a number"), std::string::npos);
 }
 
 TEST(Duration, FormatsShortestExactSpelling) {

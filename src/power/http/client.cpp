@@ -53,7 +53,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
 }
 
 PowerError transport_error(CURLcode code, std::string_view device, const char* detail) {
-    const std::string said = detail != nullptr && *detail != '\0' ? detail : curl_easy_strerror(code);
+    const std::string said = util::safe_text(detail != nullptr && *detail != '\0' ? detail : curl_easy_strerror(code));
     switch (code) {
         case CURLE_COULDNT_RESOLVE_HOST:
             return {ErrorKind::unreachable, fmt::format("{}: the name does not resolve", device), said};
