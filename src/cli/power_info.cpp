@@ -27,6 +27,9 @@ std::string sensors_text(const std::vector<power::SensorReading>& sensors) {
     return text;
 }
 
+// null for a part the device left empty, as for a part it cannot read.
+nlohmann::json text_or_null(const std::string& text) { return text.empty() ? nlohmann::json() : nlohmann::json(text); }
+
 void print_details(const power::Details& details) {
     fmt::print("{}\n", details.target);
     auto line = [](std::string_view label, const auto& part, auto text) {
@@ -41,9 +44,7 @@ void print_details(const power::Details& details) {
     line("draw:", details.watts, [](double watts) { return fmt::format("{:g} W", watts); });
     line("sensors:", details.sensors, sensors_text);
     line("guid:", details.guid, [](const std::string& guid) { return guid; });
-    line("bmc:", details.identity, [](const power::Identity& id) {
-        return fmt::format("{}, {}, firmware {}", id.manufacturer, id.model, id.firmware);
-    });
+    line("bmc:", details.identity, power::identity_text);
 }
 
 template <typename T, typename F>
@@ -71,8 +72,9 @@ nlohmann::json details_json(const power::Details& details) {
         {"guid", part_json(details.guid, [](const std::string& guid) { return guid; })},
         {"bmc", part_json(details.identity,
                           [](const power::Identity& id) {
-                              return nlohmann::json{
-                                  {"manufacturer", id.manufacturer}, {"model", id.model}, {"firmware", id.firmware}};
+                              return nlohmann::json{{"manufacturer", text_or_null(id.manufacturer)},
+                                                    {"model", text_or_null(id.model)},
+                                                    {"firmware", text_or_null(id.firmware)}};
                           })},
     };
 }

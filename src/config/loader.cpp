@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "config/config.hpp"
 #include "config/sections.hpp"
 #include "config/table_reader.hpp"
+#include "power/catalog.hpp"
 #include "util/suggest.hpp"
 
 namespace slumber::config {
@@ -88,11 +90,32 @@ std::expected<std::string, std::vector<ConfigError>> read_text(const std::filesy
     return text;
 }
 
+// A BMC account (IPMI, Redfish) has a name; a plug's may not (Tasmota's
+// default is admin). Said once per file, for the first target that needs it.
+void check_username(const Config& config, const PowerTarget& target, const Credentials& credentials,
+                    std::set<std::filesystem::path>& reported, std::vector<ConfigError>& errors) {
+    const power::DriverInfo* driver = power::find_driver(target.driver);
+    if (driver == nullptr || !driver->needs_credentials || !credentials.username.empty()) return;
+    if (!reported.insert(*target.credentials).second) return;
+    errors.push_back(
+        ConfigError{target.credentials->string(), 0,
+                    fmt::format("credentials of {} (line {} of {})", target.name, target.line, config.file.string()),
+                    fmt::format("has no username, which the {} driver needs to log in", driver->name),
+                    "add the account's name to it: username = \"...\" (beside password = \"...\")"});
+}
+
 // Reads every credentials file once; the targets only keep the path.
 void read_all_credentials(Config& config, std::vector<ConfigError>& errors) {
+    std::set<std::filesystem::path> without_username;
     for (const auto& targets : {&config.nodes, &config.devices}) {
         for (const PowerTarget& target : *targets) {
-            if (!target.credentials || config.credentials.contains(*target.credentials)) continue;
+            if (!target.credentials) continue;
+            if (const auto known = config.credentials.find(*target.credentials); known != config.credentials.end()) {
+                // A file that failed to read is stored empty and reported already.
+                if (known->second.password.reveal().empty() && known->second.username.empty()) continue;
+                check_username(config, target, known->second, without_username, errors);
+                continue;
+            }
             auto credentials = read_credentials(*target.credentials);
             if (!credentials) {
                 ConfigError error = credentials.error();
@@ -103,6 +126,7 @@ void read_all_credentials(Config& config, std::vector<ConfigError>& errors) {
                 config.credentials.emplace(*target.credentials, Credentials{});
                 continue;
             }
+            check_username(config, target, *credentials, without_username, errors);
             config.credentials.emplace(*target.credentials, std::move(*credentials));
         }
     }

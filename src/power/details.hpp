@@ -24,6 +24,12 @@ struct Details {
 /// Asks the driver everything its capabilities promise. After an
 /// unreachable or authentication failure it asks nothing more (BMCs lock
 /// accounts; a silent BMC would cost a timeout per question).
+/// Device text in it (identity, GUID, sensor names) is made safe to print
+/// (util::safe_text).
 Details read_details(const std::string& target, Driver& driver);
+
+/// "IANA 343, product 0x0f02, firmware 9.08", as `power info` shows it: a
+/// part the device left empty is left out; none at all reads "not reported".
+std::string identity_text(const Identity& identity);
 
 }  // namespace slumber::power

@@ -101,5 +101,28 @@ TEST_F(CredentialsFile, ConfigReportsAnOpenCredentialsFileOnce) {
     EXPECT_NE(loaded.error().front().key.find("credentials of n1"), std::string::npos);
 }
 
+TEST_F(CredentialsFile, ABmcAccountWithoutAUsernameIsAnErrorNamingTheFileAndTheFix) {
+    const fs::path secret = write("ipmi.secret", "password = \"x\"\n", 0600);
+    auto loaded = load_text(fmt::format("[defaults]\ncredentials = \"{}\"\n[[node]]\nnames = \"n[1-3]\"\n"
+                                        "driver = \"ipmi\"\nbmc = \"b[1-3]\"\n",
+                                        secret.string()),
+                            "test.toml");
+    ASSERT_FALSE(loaded);
+    ASSERT_EQ(loaded.error().size(), 1U) << "said once for the file";
+    const ConfigError& error = loaded.error().front();
+    EXPECT_EQ(error.file, secret.string());
+    EXPECT_NE(error.key.find("credentials of n1"), std::string::npos) << error.key;
+    EXPECT_NE(error.message.find("no username"), std::string::npos) << error.message;
+    EXPECT_NE(error.fix.find("username = "), std::string::npos) << error.fix;
+    EXPECT_EQ(format(error).find("\"x\""), std::string::npos) << "the secret is never shown";
+
+    // A plug's password alone is enough (Tasmota's user name defaults to admin).
+    auto plug = load_text(fmt::format("[[device]]\nname = \"sw\"\ndriver = \"tasmota\"\n"
+                                      "address = \"http://plug\"\ncredentials = \"{}\"\n",
+                                      secret.string()),
+                          "test.toml");
+    EXPECT_TRUE(plug) << format(plug.error().front());
+}
+
 }  // namespace
 }  // namespace slumber::config

@@ -31,6 +31,17 @@ class PowerIpmi : public ::testing::Test {
 
     static std::string all() { return fmt::format("vnode[001-{:03}]", cluster->nodes()); }
     static std::string config() { return cluster->dir() + "/slumber.toml"; }
+    // The inventory with one line of the IPMI group's settings replaced.
+    static std::string config_with(const std::string& name, const std::string& line, const std::string& replacement) {
+        std::ifstream in(config());
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const auto at = text.find(line);
+        if (at == std::string::npos) return {};
+        text.replace(at, line.size(), replacement);
+        const std::string file = cluster->dir() + "/" + name;
+        std::ofstream(file) << text;
+        return file;
+    }
 
     // Exit code, and standard output followed by standard error.
     static vcluster::CommandResult power(std::vector<std::string> args, const std::string& file = config()) {
@@ -176,6 +187,36 @@ TEST_F(PowerIpmi, OperatorAccountIsEnoughForPowerControl) {
     }
     EXPECT_EQ(power({"off", "vnode003", "--wait"}, operator_config).out, "vnode003: off\n");
     EXPECT_EQ(power({"on", "vnode003", "--wait"}, operator_config).out, "vnode003: on\n");
+}
+
+// ipmi_sim refuses the SHA-256 suites (15-17) with RMCP+ status 0x04, which
+// FreeIPMI reports as "internal IPMI error": a setting that cannot work,
+// said at once with its fix, and never retried.
+TEST_F(PowerIpmi, ACipherSuiteTheBmcDoesNotOfferIsUnsupportedAtOnce) {
+    const std::string file = config_with("sha256.toml", "cipher_suite = 3\n", "cipher_suite = 17\n");
+    ASSERT_FALSE(file.empty());
+    const auto outcome = power_json({"status", "vnode001"}, file);
+    ASSERT_EQ(outcome.size(), 1U) << outcome;
+    EXPECT_EQ(outcome[0]["error"]["kind"], "unsupported") << outcome[0];
+    EXPECT_EQ(outcome[0]["attempts"], 1) << "never retried";
+    const std::string message = outcome[0]["error"]["message"];
+    EXPECT_NE(message.find("does not offer cipher suite 17"), std::string::npos) << message;
+    EXPECT_NE(message.find("cipher_suite"), std::string::npos) << message;
+    const std::string said = outcome[0]["error"]["bmc_said"];
+    EXPECT_NE(said.find("RMCP+ status 0x04"), std::string::npos) << said;
+    EXPECT_EQ(power({"status", "vnode001"}, file).exit_code, 1);
+}
+
+TEST_F(PowerIpmi, ABmcThatNeedsOpensessprivIsToldSo) {
+    const std::string file = config_with("no-workaround.toml", "workarounds = [\"opensesspriv\"]", "workarounds = []");
+    ASSERT_FALSE(file.empty());
+    const auto outcome = power_json({"status", "vnode001"}, file);
+    ASSERT_EQ(outcome.size(), 1U) << outcome;
+    EXPECT_EQ(outcome[0]["error"]["kind"], "permission") << outcome[0];
+    EXPECT_EQ(outcome[0]["attempts"], 1);
+    const std::string message = outcome[0]["error"]["message"];
+    EXPECT_NE(message.find("workarounds = [\"opensesspriv\"]"), std::string::npos) << message;
+    EXPECT_NE(message.find("needs FreeIPMI's opensesspriv"), std::string::npos) << message;
 }
 
 // The value after "NAME :" in ipmitool's "mc info" or "mc guid" listing.

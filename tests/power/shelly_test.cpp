@@ -109,6 +109,20 @@ TEST_P(ShellyTest, HostileAnswers) {
     EXPECT_EQ(on.error().kind, ErrorKind::protocol) << describe(on.error());
 }
 
+// A plug of the other generation answers a plain 404 page, not JSON: the
+// error must still say which setting is wrong.
+TEST_P(ShellyTest, TheWrongGenerationIsNamedWithItsFix) {
+    PlugSettings settings;
+    settings.api = generation() == 1 ? PlugApi::shelly_gen2 : PlugApi::shelly_gen1;
+    plug = std::make_unique<Plug>(std::move(settings));
+    ASSERT_TRUE(plug->start());
+    auto status = driver()->status();
+    ASSERT_FALSE(status);
+    EXPECT_EQ(status.error().kind, ErrorKind::config) << describe(status.error());
+    const std::string fix = fmt::format("set generation = {}", generation() == 1 ? 2 : 1);
+    EXPECT_NE(status.error().message.find(fix), std::string::npos) << describe(status.error());
+}
+
 INSTANTIATE_TEST_SUITE_P(Generations, ShellyTest, ::testing::Values(1, 2),
                          [](const auto& generation) { return fmt::format("Gen{}", generation.param); });
 

@@ -27,6 +27,12 @@ Result<JsonReply> get_json(const Request& request, std::string_view device) {
                     excerpt(response->body));
     }
     JsonReply reply{response->status, nlohmann::json::parse(response->body, nullptr, false)};
+    // A 404 (or other 4xx) page is often plain text or HTML; what it means is
+    // the driver's to say (a Shelly's 404 is a path of the other generation).
+    if (reply.body.is_discarded() && reply.status >= 400 && reply.status < 500) {
+        reply.body = excerpt(response->body);
+        return reply;
+    }
     if (reply.body.is_discarded()) {
         return fail(response->status >= 500 ? ErrorKind::bmc_busy : ErrorKind::protocol,
                     fmt::format("{}: HTTP {}, and the answer is not JSON", device, response->status),

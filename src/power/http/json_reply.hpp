@@ -16,8 +16,9 @@ struct JsonReply {
 };
 
 /// 401 and 403 are auth_failed; a body that is not JSON is bmc_busy for a
-/// 5xx (an overloaded device answers with a plain error page) and protocol
-/// otherwise.
+/// 5xx (an overloaded device answers with a plain error page), comes back
+/// as a JSON string holding its excerpt for another 4xx (the status is the
+/// driver's to read), and is protocol otherwise.
 Result<JsonReply> get_json(const Request& request, std::string_view device);
 
 /// The device's own words, shortened and printable, for error messages.

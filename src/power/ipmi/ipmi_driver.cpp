@@ -210,6 +210,13 @@ Result<std::unique_ptr<Driver>> make(const TargetSettings& target) {
     settings.password = target.password;
     settings.k_g = target.k_g;
     if (const auto* suite = option_value<std::int64_t>(target.options, "cipher_suite")) {
+        // xRC4 confidentiality (4, 5, 9, 10, 13, 14) is not in FreeIPMI.
+        if (*suite < 0 || *suite > 255 || !IPMI_CIPHER_SUITE_ID_SUPPORTED(*suite)) {
+            return fail(ErrorKind::config,
+                        fmt::format("{}: cipher_suite {} is not one FreeIPMI can use: choose 0-3, 6-8, 11, 12 or "
+                                    "15-17 (3 is the most common)",
+                                    target.name, *suite));
+        }
         settings.cipher_suite = static_cast<std::uint8_t>(*suite);
     }
     if (const auto* privilege = option_value<std::string>(target.options, "privilege")) {

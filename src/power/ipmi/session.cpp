@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "power/ipmi/ipmi_driver.hpp"
+#include "power/ipmi/open_session.hpp"
 
 namespace slumber::power::ipmi {
 
@@ -26,7 +27,55 @@ Session::Session(const Settings& settings) : m_ctx(ipmi_ctx_create()) {
         m_ctx, settings.host.c_str(), settings.username.c_str(), password.c_str(),
         k_g.empty() ? nullptr : reinterpret_cast<const unsigned char*>(k_g.data()), static_cast<unsigned>(k_g.size()),
         settings.privilege, settings.cipher_suite, timeout, retransmission, settings.workarounds, IPMI_FLAGS_DEFAULT);
-    if (opened < 0) m_error = error("cannot open a session with " + settings.host);
+    if (opened < 0) m_error = explain_open_failure(settings, error("cannot open a session with " + settings.host));
+}
+
+// FreeIPMI says "internal IPMI error" for most RMCP+ refusals and cannot tell
+// a privilege the account lacks from a BMC that needs a workaround: one
+// credential-free Open Session Request (open_session.hpp) tells which, so
+// that a setting that cannot work is reported as such, at once, with its fix.
+PowerError Session::explain_open_failure(const Settings& settings, PowerError failed) const {
+    const int errnum = ipmi_ctx_errnum(m_ctx);
+    const std::string suite = fmt::format("cipher suite {}", settings.cipher_suite);
+    const std::string choose = "set cipher_suite to one it offers (3 is the most common)";
+    if (errnum == IPMI_ERR_CIPHER_SUITE_ID_UNAVAILABLE) {
+        return fail(ErrorKind::unsupported, fmt::format("{} does not offer {}: {}", settings.host, suite, choose),
+                    failed.bmc_said)
+            .error();
+    }
+    const bool opensesspriv = (settings.workarounds & IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_OPEN_SESSION_PRIVILEGE) != 0;
+    if (errnum == IPMI_ERR_IPMI_ERROR || errnum == IPMI_ERR_BAD_RMCPPLUS_STATUS_CODE) {
+        const auto answer = probe_open_session(settings.host, settings.cipher_suite,
+                                               opensesspriv ? settings.privilege : 0, settings.policy.timeout);
+        if (!answer || answer->status == 0) return failed;
+        const std::string said =
+            fmt::format("RMCP+ status {:#04x}: {}", answer->status, rmcpplus_status_text(answer->status));
+        if (refuses_cipher_suite(answer->status)) {
+            return fail(ErrorKind::unsupported, fmt::format("{} does not offer {}: {}", settings.host, suite, choose),
+                        said)
+                .error();
+        }
+        failed.bmc_said = said;
+        return failed;
+    }
+    if (errnum == IPMI_ERR_PRIVILEGE_LEVEL_CANNOT_BE_OBTAINED && !opensesspriv) {
+        // Asked for "the highest level" (what FreeIPMI asks without the
+        // workaround), such a BMC grants none: ipmi_sim does, as do some
+        // older BMCs.
+        const auto answer = probe_open_session(settings.host, settings.cipher_suite, 0, settings.policy.timeout);
+        if (answer && answer->status == 0 && answer->max_privilege < settings.privilege) {
+            failed.message = fmt::format(
+                "{}: the BMC grants no privilege to a session that asks for the highest: it needs FreeIPMI's "
+                "opensesspriv workaround (workarounds = [\"opensesspriv\"] for it)",
+                failed.message);
+        } else {
+            failed.message = fmt::format(
+                "{}: the account lacks the privilege asked for (the privilege setting: user, operator or admin), "
+                "or the BMC needs workarounds = [\"opensesspriv\"]",
+                failed.message);
+        }
+    }
+    return failed;
 }
 
 Session::~Session() {
@@ -38,7 +87,7 @@ Session::~Session() {
 PowerError Session::error(std::string what) const {
     const int errnum = ipmi_ctx_errnum(m_ctx);
     const char* said = ipmi_ctx_errormsg(m_ctx);
-    return PowerError{error_kind(errnum), std::move(what), said != nullptr ? said : ""};
+    return fail(error_kind(errnum), std::move(what), said != nullptr ? said : "").error();
 }
 
 bool Session::command_unsupported() const {

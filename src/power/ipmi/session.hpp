@@ -44,6 +44,8 @@ class Session {
     [[nodiscard]] bool command_unsupported() const;
 
   private:
+    PowerError explain_open_failure(const Settings& settings, PowerError failed) const;
+
     ipmi_ctx_t m_ctx;
     std::optional<PowerError> m_error;
 };

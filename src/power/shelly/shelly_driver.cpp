@@ -104,10 +104,7 @@ class ShellyDriver final : public RelayDriver {
             return fail(reply->status == 404 ? ErrorKind::unsupported : ErrorKind::protocol,
                         fmt::format("{}: {} failed", device(), path.substr(0, path.find('?'))), said);
         }
-        if (reply->status == 404) {
-            return fail(ErrorKind::unsupported, fmt::format("{}: it does not know {} (is `generation` right?)",
-                                                            device(), path.substr(0, path.find('?'))));
-        }
+        if (reply->status == 404) return wrong_path(path, body);
         if (reply->status >= 500) {
             return fail(ErrorKind::bmc_busy, fmt::format("{}: HTTP {}", device(), reply->status), excerpt(body.dump()));
         }
@@ -116,6 +113,19 @@ class ShellyDriver final : public RelayDriver {
                         excerpt(body.dump()));
         }
         return std::move(body);
+    }
+
+    // Gen1 answers an /rpc path, and Gen2+ a Gen1 path, with a plain 404 (a
+    // Gen2+ device names a missing switch in a JSON error instead): almost
+    // always the `generation` setting; for Gen1 also a switch it lacks.
+    [[nodiscard]] std::unexpected<PowerError> wrong_path(const std::string& path, const json& body) const {
+        const int other = m_settings.generation == 1 ? 2 : 1;
+        const std::string channel =
+            m_settings.generation == 1 ? fmt::format(", or it has no switch {}", m_settings.channel) : "";
+        return fail(ErrorKind::config,
+                    fmt::format("{}: it does not know {}: a Gen{} Shelly? Then set generation = {} for it{}", device(),
+                                path.substr(0, path.find('?')), other == 2 ? "2 or later" : "1", other, channel),
+                    body.is_string() ? body.get<std::string>() : std::string());
     }
 
     // The relay's state in an answer: "ison" (Gen1) or "output" (Gen2).
