@@ -58,10 +58,12 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
         }
         const auto request = latest->find(node.name);
         const store::Request* last = request == latest->end() ? nullptr : &request->second;
-        fact.latest_request_off = last != nullptr && powers_off(last->action);
+        const bool last_off = last != nullptr && powers_off(last->action);
+        // An off from before its latest boot (Slurm's BootTime) did not make it dark.
+        fact.latest_request_off = last_off && (!node.boot_time || last->time >= *node.boot_time * 1000);
         if (const auto it = drains->find(node.name); it != drains->end()) {
             fact.drained_at = it->second;
-            fact.off_since_drain = fact.latest_request_off && last->time >= it->second;
+            fact.off_since_drain = last_off && last->time >= it->second;
         }
         if (const auto it = losses->find(node.name); it != losses->end()) {
             fact.recent_power_losses = it->second.recent;

@@ -69,7 +69,8 @@ struct NodeFacts {
     std::optional<TimeMs> drained_at;
     /// A power-off was asked for it after that drain.
     bool off_since_drain = false;
-    /// Its latest request is a power-off or a shutdown: dark by slumber's hand.
+    /// Its latest request is a power-off or a shutdown made since it last
+    /// booted (Slurm's BootTime): dark by slumber's hand.
     bool latest_request_off = false;
     /// Unplanned power losses journaled within power_loss_window_ms, since
     /// an admin last returned it to service.
