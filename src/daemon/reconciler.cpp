@@ -112,8 +112,8 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
             const auto it = states.find(fact.slurm.name);
             if (it == states.end()) continue;
             m_dark_read[fact.slurm.name] = now;
-            if (it->second == "on" || it->second == "off") {
-                fact.bmc = it->second == "on" ? power::PowerState::on : power::PowerState::off;
+            if (const auto state = power::parse_power_state(it->second)) {
+                fact.bmc = *state;
             } else {
                 fact.bmc_error = it->second;
                 diagnosed(fact.slurm.name, fmt::format("{} ({}): BMC unreadable: {}", fact.slurm.state_text(),

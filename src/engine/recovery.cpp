@@ -188,12 +188,13 @@ std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryP
                                              node.last_failure.empty() ? node.slurm.reason : node.last_failure)});
                 break;
             case Situation::failed_boot:
-                if (!node.bmc) break;  // unreadable BMC: the failure count decides
-                if (*node.bmc == power::PowerState::on && node.failed_at &&
+                if (!node.bmc) break;                          // unreadable BMC: the failure count decides
+                if (power::is_transitional(*node.bmc)) break;  // decided once the power has settled
+                if (*node.bmc != power::PowerState::off && node.failed_at &&
                     now - *node.failed_at < policy.late_boot_grace_ms) {
                     break;  // perhaps only slow: let it register
                 }
-                if (*node.bmc == power::PowerState::on) {
+                if (*node.bmc != power::PowerState::off) {  // on, or paused: powered but not running
                     steps.push_back({name, StepKind::power_off,
                                      "powered on but slurmd never registered: off first, then Slurm powers it up "
                                      "again"});

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <array>
+#include <utility>
 
 namespace slumber::power {
 namespace {
@@ -12,11 +13,20 @@ constexpr std::array kKinds{
     ErrorKindInfo{ErrorKind::auth_failed, "auth_failed", "authentication failed", false},
     ErrorKindInfo{ErrorKind::permission, "permission", "privilege too low", false},
     ErrorKindInfo{ErrorKind::bmc_busy, "bmc_busy", "the controller is busy", true},
+    ErrorKindInfo{ErrorKind::in_progress, "in_progress", "an action is under way", true},
     ErrorKindInfo{ErrorKind::unsupported, "unsupported", "not supported", false},
     ErrorKindInfo{ErrorKind::protocol, "protocol", "unexpected answer", true},
     ErrorKindInfo{ErrorKind::config, "config", "bad settings", false},
     ErrorKindInfo{ErrorKind::internal, "internal", "internal error", false},
 };
+
+constexpr std::array<std::pair<PowerState, std::string_view>, 5> kStates{{
+    {PowerState::on, "on"},
+    {PowerState::off, "off"},
+    {PowerState::powering_on, "powering_on"},
+    {PowerState::powering_off, "powering_off"},
+    {PowerState::paused, "paused"},
+}};
 
 }  // namespace
 
@@ -29,7 +39,27 @@ const ErrorKindInfo& info(ErrorKind kind) {
 
 std::string_view to_string(ErrorKind kind) { return info(kind).name; }
 
-std::string_view to_string(PowerState state) { return state == PowerState::on ? "on" : "off"; }
+std::string_view to_string(PowerState state) {
+    for (const auto& [known, name] : kStates) {
+        if (known == state) return name;
+    }
+    return "?";
+}
+
+std::optional<PowerState> parse_power_state(std::string_view text) {
+    for (const auto& [state, name] : kStates) {
+        if (name == text) return state;
+    }
+    return std::nullopt;
+}
+
+bool is_transitional(PowerState state) { return state == PowerState::powering_on || state == PowerState::powering_off; }
+
+PowerState heading(PowerState state) {
+    if (state == PowerState::powering_on) return PowerState::on;
+    if (state == PowerState::powering_off) return PowerState::off;
+    return state;
+}
 
 std::string describe(const PowerError& error) {
     std::string text(info(error.kind).summary);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -10,7 +11,19 @@
 
 namespace slumber::power {
 
-enum class PowerState { on, off };
+/// What a target's power is doing, as honestly as its controller says.
+/// Redfish reports all five (DSP0268 Resource.PowerState: On, Off,
+/// PoweringOn, PoweringOff, and Paused from Resource v1_13_0); IPMI, plugs and
+/// the other drivers know only on and off. A transitional state is neither
+/// end: a system in powering_off still has power, and one in powering_on has
+/// not finished coming on.
+enum class PowerState {
+    on,
+    off,
+    powering_on,   ///< between off and on: the controller is processing a power-on
+    powering_off,  ///< between on and off: a shutdown (perhaps a graceful one that hangs) is under way
+    paused,        ///< powered, but the system is paused (not running)
+};
 
 enum class ErrorKind {
     unreachable,  ///< no answer at all: wrong address, network, BMC hung
@@ -18,6 +31,8 @@ enum class ErrorKind {
     auth_failed,  ///< wrong user name, password or key; never retried in a loop
     permission,   ///< the account's privilege is too low for this action
     bmc_busy,     ///< the BMC refused for now (out of sessions, node busy)
+    in_progress,  ///< an action is under way on the target (accepted and not yet done, or the BMC
+                  ///< said a change is in progress): wait for it, never send it again
     unsupported,  ///< the BMC or driver cannot do this
     protocol,     ///< garbage or an unexpected answer
     config,       ///< bad settings for this target (e.g. an unknown option value)
@@ -34,7 +49,16 @@ struct ErrorKindInfo {
 };
 const ErrorKindInfo& info(ErrorKind kind);
 std::string_view to_string(ErrorKind kind);
+/// "on", "off", "powering_on", "powering_off", "paused": for JSON, logs and
+/// the journal; parse_power_state() reads them back.
 std::string_view to_string(PowerState state);
+std::optional<PowerState> parse_power_state(std::string_view text);
+/// powering_on or powering_off: the state is still changing, so a decision
+/// that depends on where it ends must wait for it.
+bool is_transitional(PowerState state);
+/// Where a state is heading: powering_on leads to on, powering_off to off;
+/// every other state is where it stays.
+PowerState heading(PowerState state);
 
 struct PowerError {
     ErrorKind kind = ErrorKind::internal;

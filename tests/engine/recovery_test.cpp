@@ -45,6 +45,20 @@ TEST(Recovery, AFailedBootIsDecidedByTheBmc) {
     EXPECT_EQ(steps[1].kind, StepKind::power_off) << "on but slurmd silent: off first, a cycle through Slurm";
 }
 
+TEST(Recovery, AFailedBootWaitsForThePowerToSettle) {
+    auto facts = node("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached");
+    facts.failed_at = kNow - 120000;
+    for (const auto state : {power::PowerState::powering_off, power::PowerState::powering_on}) {
+        facts.bmc = state;
+        EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty())
+            << power::to_string(state) << ": neither off nor on yet, decided when it has settled";
+    }
+    facts.bmc = power::PowerState::paused;
+    const auto steps = reconcile({facts}, kPolicy, kNow);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::power_off) << "paused has power but does not run";
+}
+
 TEST(Recovery, APoweredNodeGetsAGraceToRegisterLate) {
     auto facts = node("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached");
     facts.bmc = power::PowerState::on;

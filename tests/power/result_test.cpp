@@ -22,5 +22,18 @@ TEST(PowerResult, OnlyTransientKindsAreWorthRetrying) {
     EXPECT_EQ(to_string(PowerState::on), "on");
 }
 
+TEST(PowerResult, EveryPowerStateIsNamedAndReadBack) {
+    for (const PowerState state :
+         {PowerState::on, PowerState::off, PowerState::powering_on, PowerState::powering_off, PowerState::paused}) {
+        EXPECT_EQ(parse_power_state(to_string(state)), state) << to_string(state);
+    }
+    EXPECT_EQ(to_string(PowerState::powering_off), "powering_off");
+    EXPECT_EQ(parse_power_state("error: timeout"), std::nullopt);
+    EXPECT_TRUE(is_transitional(PowerState::powering_off));
+    EXPECT_FALSE(is_transitional(PowerState::paused));
+    EXPECT_EQ(heading(PowerState::powering_off), PowerState::off);
+    EXPECT_EQ(heading(PowerState::paused), PowerState::paused);
+}
+
 }  // namespace
 }  // namespace slumber::power

@@ -1,5 +1,8 @@
 #include "power/redfish/resources.hpp"
 
+#include <array>
+#include <utility>
+
 #include "power/http/json_reply.hpp"
 
 namespace slumber::power::redfish {
@@ -63,9 +66,17 @@ std::vector<std::string> reset_types_in(const json& action_info) {
 }
 
 std::optional<PowerState> power_state(const json& system) {
+    static constexpr std::array<std::pair<std::string_view, PowerState>, 5> kStates{{
+        {"On", PowerState::on},
+        {"Off", PowerState::off},
+        {"PoweringOn", PowerState::powering_on},
+        {"PoweringOff", PowerState::powering_off},
+        {"Paused", PowerState::paused},
+    }};
     const std::string state = http::text(system, "PowerState");
-    if (state == "On" || state == "PoweringOn" || state == "Paused") return PowerState::on;
-    if (state == "Off" || state == "PoweringOff") return PowerState::off;
+    for (const auto& [name, value] : kStates) {
+        if (name == state) return value;
+    }
     return std::nullopt;
 }
 

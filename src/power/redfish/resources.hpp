@@ -31,8 +31,9 @@ ResetAction reset_action(const nlohmann::json& system);
 /// The ResetType parameter's AllowableValues in an ActionInfo resource.
 std::vector<std::string> reset_types_in(const nlohmann::json& action_info);
 
-/// The system's PowerState as on or off (PoweringOn counts as on, since the
-/// power is there); nullopt when it is missing or not one of Redfish's values.
+/// The system's PowerState, each of DSP0268's Resource.PowerState values as
+/// its own state (PoweringOff is not off); nullopt when it is missing or not
+/// one of them.
 std::optional<PowerState> power_state(const nlohmann::json& system);
 
 /// Readings from a chassis' EnvironmentMetrics, Power or Thermal resource.
