@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <map>
 #include <set>
+#include <tuple>
+#include <variant>
 
 #include "config/sections.hpp"
 #include "hostlist/hostlist.hpp"
@@ -28,20 +30,44 @@ void check_unique_names(const Config& config, std::vector<ConfigError>& errors) 
     }
 }
 
-// Two nodes on one BMC is the "crossed addresses" mistake waiting to happen:
-// switching one off would switch the other.
+// The options that pick this target among others behind its address, as
+// written: "system Blade1", "relay 2"; empty where there are none.
+std::string target_selector(const PowerTarget& target) {
+    const power::DriverInfo* driver = power::find_driver(target.driver);
+    if (driver == nullptr) return {};
+    std::string selector;
+    for (const std::string_view key : driver->target_options) {
+        const auto it = target.options.find(key);
+        if (it == target.options.end()) continue;
+        std::string value;
+        if (const auto* number = std::get_if<std::int64_t>(&it->second)) value = std::to_string(*number);
+        if (const auto* text = std::get_if<std::string>(&it->second)) value = *text;
+        selector += fmt::format("{}{} {}", selector.empty() ? "" : ", ", key, value);
+    }
+    return selector;
+}
+
+// Two nodes on one power controller is the "crossed addresses" mistake
+// waiting to happen: switching one off would switch the other. A target is
+// its whole address: a blade chassis' manager serves several systems, a power
+// strip several relays, so the system, relay, channel or port is part of it.
 void check_unique_addresses(const Config& config, std::vector<ConfigError>& errors) {
-    std::map<std::pair<std::string_view, std::string_view>, const PowerTarget*> seen;
+    std::map<std::tuple<std::string_view, std::string_view, std::string>, const PowerTarget*> seen;
     for (const auto* targets : {&config.nodes, &config.devices}) {
         for (const PowerTarget& target : *targets) {
             if (target.address.empty()) continue;
-            const auto [it, inserted] =
-                seen.emplace(std::pair<std::string_view, std::string_view>(target.driver, target.address), &target);
+            std::string selector = target_selector(target);
+            const std::string where =
+                selector.empty() ? target.address : fmt::format("{} ({})", target.address, selector);
+            const auto [it, inserted] = seen.emplace(
+                std::tuple(std::string_view(target.driver), std::string_view(target.address), std::move(selector)),
+                &target);
             if (inserted) continue;
             errors.push_back(ConfigError{
                 config.file.string(), target.line, fmt::format("{} {}", kind_name(target.kind), target.name),
-                fmt::format("{} and {} both have the address {}", it->second->name, target.name, target.address),
-                "every target needs its own power controller address; check for a copy-paste slip"});
+                fmt::format("{} and {} both have the address {}", it->second->name, target.name, where),
+                "every target needs its own power controller address (or its own system, relay or port behind "
+                "one); check for a copy-paste slip"});
         }
     }
 }

@@ -45,6 +45,29 @@ std::optional<std::filesystem::path> read_absolute_path(TableReader& reader, std
     return path;
 }
 
+// A file the target needs (a certificate): absolute, and there now, so
+// that a typo shows in `config check` rather than as a TLS failure later.
+std::optional<std::filesystem::path> read_existing_file(TableReader& reader, std::string_view key) {
+    auto path = read_absolute_path(reader, key);
+    if (!path) return std::nullopt;
+    std::error_code error;
+    const auto status = std::filesystem::status(*path, error);
+    if (status.type() == std::filesystem::file_type::not_found) {
+        reader.error(key, fmt::format("\"{}\" does not exist", path->string()), "give the path of the file");
+        return std::nullopt;
+    }
+    if (error) {
+        reader.error(key, fmt::format("\"{}\" cannot be read: {}", path->string(), error.message()),
+                     "check the path and its directories' permissions");
+        return std::nullopt;
+    }
+    if (!std::filesystem::is_regular_file(status)) {
+        reader.error(key, fmt::format("\"{}\" is not a file", path->string()), "give the path of the file");
+        return std::nullopt;
+    }
+    return path;
+}
+
 const power::DriverInfo* read_driver(TableReader& reader, const std::optional<std::string>& fallback) {
     auto name = reader.string("driver");
     if (!name) name = fallback;
@@ -76,6 +99,9 @@ std::optional<power::OptionValue> read_option(TableReader& reader, const power::
             return std::nullopt;
         case OptionType::duration:
             if (auto v = reader.duration(spec.key)) return *v;
+            return std::nullopt;
+        case OptionType::file:
+            if (auto path = read_existing_file(reader, spec.key)) return path->string();
             return std::nullopt;
         case OptionType::string:
         case OptionType::string_list:
@@ -120,6 +146,7 @@ CallPolicy read_policy(TableReader& reader, const CallPolicy& inherited) {
     if (auto timeout = reader.duration("timeout")) policy.timeout = *timeout;
     if (auto retries = reader.integer("retries", 0, kMaxRetries)) policy.retries = static_cast<int>(*retries);
     if (auto backoff = reader.duration("backoff")) policy.backoff = *backoff;
+    if (auto confirm = reader.duration("confirm_timeout")) policy.confirm = *confirm;
     return policy;
 }
 

@@ -26,7 +26,7 @@ constexpr std::array kIpmiOptions{
 constexpr std::array kRedfishAuth{"session"sv, "basic"sv};
 constexpr std::array kRedfishOptions{
     OptionSpec{"verify_tls", OptionType::boolean, "check the BMC's certificate (default true)", 0, 0, {}},
-    OptionSpec{"ca_file", OptionType::string, "CA bundle or self-signed certificate to trust", 0, 0, {}},
+    OptionSpec{"ca_file", OptionType::file, "CA bundle or self-signed certificate to trust", 0, 0, {}},
     OptionSpec{"auth", OptionType::string, "session (default) or basic authentication", 0, 0, kRedfishAuth},
     OptionSpec{"system", OptionType::string, "the ComputerSystem's Id, where a BMC manages several", 0, 0, {}},
 };
@@ -56,13 +56,19 @@ constexpr std::array kExecOptions{
     OptionSpec{"status", OptionType::string, "command that prints on or off", 0, 0, {}},
 };
 
+constexpr std::array kIpmiTarget{"port"sv};
+constexpr std::array kRedfishTarget{"system"sv};
+constexpr std::array kTasmotaTarget{"relay"sv};
+constexpr std::array kShellyTarget{"channel"sv};
+
 constexpr std::array kDrivers{
-    DriverInfo{"ipmi", "IPMI 2.0 over LAN (RMCP+)", AddressKind::host, true, kIpmiOptions},
-    DriverInfo{"redfish", "Redfish ComputerSystem over HTTPS", AddressKind::host, true, kRedfishOptions},
-    DriverInfo{"tasmota", "Tasmota smart plug (HTTP)", AddressKind::url, false, kTasmotaOptions},
-    DriverInfo{"shelly", "Shelly smart plug (HTTP)", AddressKind::url, false, kShellyOptions},
-    DriverInfo{"wol", "Wake-on-LAN magic packet", AddressKind::mac, false, kWolOptions},
-    DriverInfo{"exec", "site commands per action", AddressKind::none, false, kExecOptions},
+    DriverInfo{"ipmi", "IPMI 2.0 over LAN (RMCP+)", AddressKind::host, true, kIpmiOptions, kIpmiTarget},
+    DriverInfo{"redfish", "Redfish ComputerSystem over HTTPS", AddressKind::host, true, kRedfishOptions,
+               kRedfishTarget},
+    DriverInfo{"tasmota", "Tasmota smart plug (HTTP)", AddressKind::url, false, kTasmotaOptions, kTasmotaTarget},
+    DriverInfo{"shelly", "Shelly smart plug (HTTP)", AddressKind::url, false, kShellyOptions, kShellyTarget},
+    DriverInfo{"wol", "Wake-on-LAN magic packet", AddressKind::mac, false, kWolOptions, {}},
+    DriverInfo{"exec", "site commands per action", AddressKind::none, false, kExecOptions, {}},
 };
 
 }  // namespace
@@ -109,6 +115,8 @@ std::string_view to_string(OptionType type) {
             return "a list of strings";
         case OptionType::duration:
             return "a duration such as \"30s\"";
+        case OptionType::file:
+            return "the absolute path of a file";
     }
     return "?";
 }

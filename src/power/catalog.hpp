@@ -22,7 +22,14 @@ enum class AddressKind {
     none,  ///< no address (exec: the command knows)
 };
 
-enum class OptionType { integer, boolean, string, string_list, duration };
+enum class OptionType {
+    integer,
+    boolean,
+    string,
+    string_list,
+    duration,
+    file,  ///< the absolute path of a file that exists (a certificate): a relative one depends on who runs slumber
+};
 
 struct OptionSpec {
     std::string_view key;
@@ -39,6 +46,10 @@ struct DriverInfo {
     AddressKind address;
     bool needs_credentials;
     std::span<const OptionSpec> options;
+    /// The options that pick one target among several behind one address
+    /// (a blade chassis' systems, a power strip's relays, BMCs on one host's
+    /// ports): a target is its address and these.
+    std::span<const std::string_view> target_options;
 };
 
 using OptionValue = std::variant<std::int64_t, bool, std::string, std::vector<std::string>, std::chrono::milliseconds>;

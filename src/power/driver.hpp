@@ -3,6 +3,7 @@
 // one thread at a time (the executor serializes calls per target).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -10,6 +11,11 @@
 #include "power/result.hpp"
 
 namespace slumber::power {
+
+/// How long a cycle made of off and on leaves the load without power (plugs,
+/// and BMCs that offer no cycle of their own): long enough for a power
+/// supply to drain, short enough not to matter to anyone waiting.
+inline constexpr std::chrono::seconds kCycleOff{2};
 
 /// What `slumber power` and the daemon ask of a target.
 enum class Action { on, off, soft, cycle, status };

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "util/duration.hpp"
 #include "util/parallel.hpp"
 
 namespace slumber::power {
@@ -33,6 +34,19 @@ Result<PowerState> call(Driver& driver, Action action) {
             return driver.status();
     }
     return fail(ErrorKind::internal, "unknown action");
+}
+
+// The state an action leads to; a cycle ends on.
+PowerState goal_of(Action action) {
+    return action == Action::off || action == Action::soft ? PowerState::off : PowerState::on;
+}
+
+// Whether an action that failed this way may have reached the target: its
+// answer was lost or garbled, or the target said a change is under way.
+// Unreachable (nothing got through), busy (refused) and the rest may be sent
+// again at once.
+bool may_have_acted(ErrorKind kind) {
+    return kind == ErrorKind::timeout || kind == ErrorKind::protocol || kind == ErrorKind::in_progress;
 }
 
 // A driver that throws (a parser surprised by a device's answer) fails its
@@ -75,23 +89,66 @@ std::mutex& Executor::lock_for(const std::string& target) {
     return *lock;
 }
 
+// After an action failed in a way that may have reached the target, its
+// state decides instead of a second send: a PushPowerButton pressed twice
+// turns the machine back off, and a second Reset while one is in progress
+// is refused or worse. Watches for the policy's confirm time: the goal
+// reached is a success; a change still heading there at the end, or one the
+// target said was in progress, is not sent again; only a state seen settled
+// where it was for the whole window means the action did not take.
+Executor::Settled Executor::settle_after(Action action, const Task& task, const ExecutorOptions& options,
+                                         bool said_in_progress) {
+    const PowerState goal = goal_of(action);
+    const auto deadline = m_clock.now() + task.policy.confirm;
+    for (;;) {
+        const auto state = perform(*task.driver, Action::status);
+        if (state && *state == goal) return {true, false, {}};
+        if (m_clock.now() >= deadline) {
+            if (!state) return {false, false, state.error()};
+            if (!said_in_progress && heading(*state) != goal) return {false, true, {}};
+            return {false, false,
+                    PowerError{ErrorKind::in_progress,
+                               fmt::format("{} is under way: still {} after {}; not sent again", to_string(action),
+                                           to_string(*state), util::format_duration(task.policy.confirm)),
+                               {}}};
+        }
+        m_clock.sleep_for(options.poll_interval);
+    }
+}
+
 Outcome Executor::run_one(Action action, const Task& task, const ExecutorOptions& options) {
     const std::lock_guard serialized(lock_for(task.target));
     const auto start = m_clock.now();
     Outcome outcome{task.target, fail(ErrorKind::internal, "not run"), false, 0, {}};
     auto backoff = task.policy.backoff;
+    bool may_be_under_way = false;  // the last send may have reached the target
+    bool said_in_progress = false;
     for (int attempt = 0; attempt <= task.policy.retries; ++attempt) {
         if (attempt > 0) {
             m_clock.sleep_for(backoff);
             backoff *= 2;
         }
+        if (may_be_under_way) {
+            Settled settled = settle_after(action, task, options, said_in_progress);
+            if (settled.reached) {
+                outcome.result = goal_of(action);
+                outcome.confirmed = true;
+                break;
+            }
+            if (!settled.send_again) {
+                outcome.result = std::unexpected(std::move(settled.why));
+                continue;  // the next attempt watches again; nothing is sent
+            }
+        }
         ++outcome.attempts;
         outcome.result = perform(*task.driver, action);
         // An authentication failure is never retried: BMCs lock accounts.
         if (outcome.result || !info(outcome.result.error().kind).transient) break;
+        may_be_under_way = action != Action::status && may_have_acted(outcome.result.error().kind);
+        said_in_progress = outcome.result.error().kind == ErrorKind::in_progress;
     }
-    outcome.confirmed = outcome.result && action == Action::status;
-    if (outcome.result && action != Action::status && options.wait.count() > 0) {
+    outcome.confirmed = outcome.confirmed || (outcome.result && action == Action::status);
+    if (outcome.result && !outcome.confirmed && action != Action::status && options.wait.count() > 0) {
         const PowerState wanted = *outcome.result;
         const auto deadline = m_clock.now() + options.wait;
         for (;;) {
@@ -102,8 +159,8 @@ Outcome Executor::run_one(Action action, const Task& task, const ExecutorOptions
             }
             if (m_clock.now() >= deadline) {
                 outcome.result =
-                    state ? fail(ErrorKind::timeout, fmt::format("still {} after {} s of waiting", to_string(*state),
-                                                                 options.wait.count() / 1000))
+                    state ? fail(ErrorKind::timeout, fmt::format("still {} after {} of waiting", to_string(*state),
+                                                                 util::format_duration(options.wait)))
                           : std::unexpected(state.error());
                 break;
             }

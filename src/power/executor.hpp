@@ -1,7 +1,10 @@
 // Runs one action over many targets at once: a bounded number in flight,
 // never two calls to the same target at the same time, retries with backoff
 // for transient errors only, and every target's own outcome reported. One
-// target's failure never affects another's.
+// target's failure never affects another's. A retry never repeats an action
+// that may already have taken effect: after a failure whose request may have
+// reached the target (a lost answer, "in progress"), the target's state is
+// watched first, and the action is sent again only if it did not take.
 #pragma once
 
 #include <functional>
@@ -55,6 +58,12 @@ class Executor {
 
   private:
     Outcome run_one(Action action, const Task& task, const ExecutorOptions& options);
+    struct Settled {
+        bool reached = false;     ///< the target is where the action leads
+        bool send_again = false;  ///< it never moved: the action did not take
+        PowerError why;           ///< otherwise: still under way, or unreadable
+    };
+    Settled settle_after(Action action, const Task& task, const ExecutorOptions& options, bool said_in_progress);
     std::mutex& lock_for(const std::string& target);
 
     Clock& m_clock;

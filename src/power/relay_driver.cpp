@@ -6,13 +6,6 @@
 #include <thread>
 
 namespace slumber::power {
-namespace {
-
-// How long a cycle leaves the load without power: long enough for a switch's
-// power supply to drain, short enough not to matter to anyone waiting.
-constexpr auto kCycleOff = std::chrono::seconds(2);
-
-}  // namespace
 
 Result<void> RelayDriver::soft() {
     return fail(ErrorKind::unsupported, m_device + ": a relay cannot ask its load to shut down cleanly; use off");

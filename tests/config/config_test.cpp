@@ -276,6 +276,16 @@ TEST(ConfigErrors, RelativeCredentialsPath) {
                    "credentials", "relative path", "absolute path");
 }
 
+TEST(ConfigErrors, CaFileRelativeOrMissing) {
+    const std::string node =
+        "[[node]]\nnames = \"n1\"\ndriver = \"redfish\"\nbmc = \"b\"\n"
+        "credentials = \"/nonexistent/redfish.secret\"\n";
+    expect_problem(node + "ca_file = \"bmc.pem\"\n", 6, "ca_file", "\"bmc.pem\" is a relative path", "absolute path");
+    expect_problem(node + "ca_file = \"/nonexistent/bmc.pem\"\n", 6, "ca_file",
+                   "\"/nonexistent/bmc.pem\" does not exist");
+    expect_problem(node + "ca_file = \"/tmp\"\n", 6, "ca_file", "is not a file");
+}
+
 TEST(ConfigErrors, IpmiWithoutCredentials) {
     expect_problem("[[node]]\nnames = \"n1\"\ndriver = \"ipmi\"\nbmc = \"b\"\n", 1, "credentials",
                    "the ipmi driver logs in", "credentials =");
@@ -284,6 +294,53 @@ TEST(ConfigErrors, IpmiWithoutCredentials) {
 TEST(ConfigErrors, NameDefinedTwice) {
     expect_problem("[[node]]\nnames = \"n[1-3]\"\ndriver = \"exec\"\n[[device]]\nname = \"n2\"\ndriver = \"exec\"\n", 4,
                    "n2", "defined twice: also in the [[node]] at line 1");
+}
+
+// Blades behind one chassis manager, relays of one power strip: one address,
+// several targets. Only the same address with the same system (relay …) is
+// one target twice.
+TEST(Config, TargetsBehindOneAddressAreToldApartByTheirSystemOrRelay) {
+    const std::string blades = R"(
+[defaults.redfish]
+verify_tls = true
+[[node]]
+names = "blade1"
+driver = "redfish"
+bmc = "cmm01"
+credentials = "/nonexistent/redfish.secret"
+system = "Blade1"
+[[node]]
+names = "blade2"
+driver = "redfish"
+bmc = "cmm01"
+credentials = "/nonexistent/redfish.secret"
+system = "Blade2"
+[[device]]
+name = "switch-a"
+driver = "tasmota"
+address = "http://strip.lan"
+relay = 1
+[[device]]
+name = "switch-b"
+driver = "tasmota"
+address = "http://strip.lan"
+relay = 2
+)";
+    auto errors = errors_of(blades);
+    for (const ConfigError& error : errors) {
+        EXPECT_EQ(error.message.find("both have the address"), std::string::npos) << format(error);
+    }
+    std::string crossed = blades;
+    crossed.replace(crossed.find("Blade2"), 6, "Blade1");
+    crossed.replace(crossed.find("relay = 2"), 9, "relay = 1");
+    errors = errors_of(crossed);
+    std::vector<std::string> duplicates;
+    for (const ConfigError& error : errors) {
+        if (error.message.find("both have the address") != std::string::npos) duplicates.push_back(error.message);
+    }
+    EXPECT_EQ(duplicates, (std::vector<std::string>{"blade1 and blade2 both have the address cmm01 (system Blade1)",
+                                                    "switch-a and switch-b both have the address http://strip.lan "
+                                                    "(relay 1)"}));
 }
 
 TEST(ConfigErrors, TwoNodesOnOneBmc) {

@@ -46,6 +46,7 @@ class ScriptedDriver final : public Driver {
     std::deque<Result<void>> action_results;
     std::deque<Result<PowerState>> status_results;
     PowerState power = PowerState::off;
+    bool acts_before_failing = false;  ///< the action takes effect even when its answer is an error
     int calls = 0;
     int status_calls = 0;
     static inline std::atomic<int> active{0};
@@ -80,7 +81,7 @@ class ScriptedDriver final : public Driver {
             result = action_results.front();
             if (action_results.size() > 1) action_results.pop_front();
         }
-        if (result) power = target;
+        if (result || acts_before_failing) power = target;
         return result;
     }
 };
@@ -108,6 +109,7 @@ TEST(Executor, TransientErrorsAreRetriedWithDoublingBackoff) {
 TEST(Executor, RetriesStopAtThePolicysLimitWithTheLastError) {
     FakeClock clock;
     ScriptedDriver driver;
+    driver.power = PowerState::on;  // and it stays on: the "off" never took
     driver.action_results = {fail(ErrorKind::timeout, "session timed out")};
     Executor executor(clock);
     const std::vector tasks{task("n1", driver, 1)};
@@ -116,6 +118,62 @@ TEST(Executor, RetriesStopAtThePolicysLimitWithTheLastError) {
     EXPECT_EQ(outcomes[0].result.error().kind, ErrorKind::timeout);
     EXPECT_EQ(outcomes[0].attempts, 2);
     EXPECT_EQ(driver.calls, 2);
+}
+
+// A retry never repeats an action that may already have taken effect: a
+// PushPowerButton pressed twice turns the machine back off.
+TEST(Executor, AnActionThatTookEffectBeforeItsAnswerWasLostIsNotSentAgain) {
+    FakeClock clock;
+    ScriptedDriver driver;
+    driver.acts_before_failing = true;
+    driver.action_results = {fail(ErrorKind::timeout, "no complete answer in time"), {}};
+    Executor executor(clock);
+    const std::vector tasks{task("n1", driver, 3)};
+    const auto outcomes = executor.run(Action::on, tasks, {});
+    ASSERT_TRUE(outcomes[0].result) << describe(outcomes[0].result.error());
+    EXPECT_EQ(*outcomes[0].result, PowerState::on);
+    EXPECT_TRUE(outcomes[0].confirmed) << "read back before any second send";
+    EXPECT_EQ(driver.calls, 1) << "sent once";
+    EXPECT_EQ(outcomes[0].attempts, 1);
+}
+
+TEST(Executor, AChangeThatShowsLateIsWatchedNotResent) {
+    FakeClock clock;
+    ScriptedDriver driver;
+    driver.action_results = {fail(ErrorKind::protocol, "garbled answer")};
+    // Its state lags: off twice more, then on (the first look is the driver's own).
+    driver.status_results = {PowerState::off, PowerState::off, PowerState::on};
+    Executor executor(clock);
+    const std::vector tasks{task("n1", driver, 2)};
+    const auto outcomes = executor.run(Action::on, tasks, ExecutorOptions{.poll_interval = seconds{1}});
+    ASSERT_TRUE(outcomes[0].result) << describe(outcomes[0].result.error());
+    EXPECT_EQ(driver.calls, 1);
+}
+
+TEST(Executor, AnActionTheTargetSaysIsInProgressIsNeverSentAgain) {
+    FakeClock clock;
+    ScriptedDriver driver;
+    driver.action_results = {fail(ErrorKind::in_progress, "a change is in progress", "ResourceInUse")};
+    Executor executor(clock);
+    const std::vector tasks{task("n1", driver, 2)};
+    const auto outcomes = executor.run(Action::on, tasks, {});
+    ASSERT_FALSE(outcomes[0].result);
+    EXPECT_EQ(outcomes[0].result.error().kind, ErrorKind::in_progress);
+    EXPECT_EQ(outcomes[0].result.error().message, "on is under way: still off after 30s; not sent again");
+    EXPECT_EQ(driver.calls, 1) << "each retry watched the state; none sent the action";
+}
+
+TEST(Executor, AChangeStillUnderWayAtTheEndOfTheConfirmWindowIsNotResent) {
+    FakeClock clock;
+    ScriptedDriver driver;
+    driver.action_results = {fail(ErrorKind::timeout, "no complete answer in time")};
+    driver.status_results = {PowerState::powering_on};
+    Executor executor(clock);
+    const std::vector tasks{task("n1", driver, 1)};
+    const auto outcomes = executor.run(Action::on, tasks, {});
+    ASSERT_FALSE(outcomes[0].result);
+    EXPECT_EQ(outcomes[0].result.error().kind, ErrorKind::in_progress);
+    EXPECT_EQ(driver.calls, 1);
 }
 
 TEST(Executor, AuthenticationFailureIsNeverRetried) {
@@ -217,7 +275,7 @@ TEST(Executor, WaitingGivesUpAfterTheLimit) {
     const auto outcomes = executor.run(Action::off, tasks, ExecutorOptions{.wait = seconds{10}});
     ASSERT_FALSE(outcomes[0].result);
     EXPECT_EQ(outcomes[0].result.error().kind, ErrorKind::timeout);
-    EXPECT_EQ(outcomes[0].result.error().message, "still on after 10 s of waiting");
+    EXPECT_EQ(outcomes[0].result.error().message, "still on after 10s of waiting");
     EXPECT_EQ(outcomes[0].elapsed, seconds{10});
 }
 

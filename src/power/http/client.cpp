@@ -61,8 +61,20 @@ PowerError transport_error(CURLcode code, std::string_view device, const char* d
             return {ErrorKind::unreachable, fmt::format("{}: no connection", device), said};
         case CURLE_OPERATION_TIMEDOUT:
             return {ErrorKind::timeout, fmt::format("{}: no complete answer in time", device), said};
-        case CURLE_PEER_FAILED_VERIFICATION:
         case CURLE_SSL_CONNECT_ERROR:
+            // OpenSSL's words when the other end answered the TLS hello with
+            // something else, such as a plain-HTTP server's "400 Bad Request".
+            for (const std::string_view plain :
+                 {"wrong version number", "packet length too long", "record layer failure", "unexpected eof"}) {
+                if (said.find(plain) == std::string::npos) continue;
+                return {ErrorKind::config,
+                        fmt::format("{}: the server does not speak TLS (plain HTTP on that port?); check the "
+                                    "address and port",
+                                    device),
+                        said};
+            }
+            [[fallthrough]];
+        case CURLE_PEER_FAILED_VERIFICATION:
         case CURLE_SSL_CERTPROBLEM:
         case CURLE_SSL_CACERT_BADFILE:
             return {

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
+
 #include "power/http/json_reply.hpp"
 
 namespace slumber::power::redfish {
@@ -24,6 +27,36 @@ std::string said(std::string_view body) {
     return http::excerpt(body);
 }
 
+std::string message_id(std::string_view body) {
+    const json parsed = json::parse(body, nullptr, false);
+    if (!parsed.is_object() || !parsed.contains("error") || !parsed["error"].is_object()) return {};
+    const json& error = parsed["error"];
+    const auto extended = error.find("@Message.ExtendedInfo");
+    if (extended != error.end() && extended->is_array() && !extended->empty()) {
+        if (std::string id = http::text((*extended)[0], "MessageId"); !id.empty()) return id;
+    }
+    return http::text(error, "code");
+}
+
+namespace {
+
+// Location may be absolute ("https://bmc/redfish/v1/…"): the path is kept.
+std::string path_of(std::string location) {
+    if (const auto at = location.find("/redfish/"); at != std::string::npos) location.erase(0, at);
+    return location;
+}
+
+// Retry-After in seconds (DSP0266 allows it on a 202 and a 503); an HTTP
+// date or anything else reads as none.
+std::chrono::seconds retry_after(const std::string& value) {
+    int seconds = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    if (ec != std::errc{} || end != value.data() + value.size() || seconds < 0) return std::chrono::seconds(0);
+    return std::chrono::seconds(std::min(seconds, 3600));
+}
+
+}  // namespace
+
 Client::~Client() { log_out(); }
 
 http::Request Client::request(std::string_view method, std::string_view path) const {
@@ -38,13 +71,25 @@ http::Request Client::request(std::string_view method, std::string_view path) co
     return request;
 }
 
-Result<json> Client::service_root() { return call("GET", "/redfish/v1/", nullptr); }
+Result<json> Client::service_root() { return get("/redfish/v1/"); }
 
-Result<json> Client::get(std::string_view path) { return call("GET", path, nullptr); }
+Result<json> Client::get(std::string_view path) {
+    auto reply = send("GET", path, nullptr);
+    if (!reply) return std::unexpected(reply.error());
+    if (!reply->body.is_object()) {
+        return fail(ErrorKind::protocol, fmt::format("{}: {} is not a JSON object", device(), path),
+                    http::excerpt(reply->body.dump()));
+    }
+    return std::move(reply->body);
+}
 
-Result<json> Client::post(std::string_view path, const json& body) { return call("POST", path, &body); }
+Result<json> Client::post(std::string_view path, const json& body) {
+    auto reply = send("POST", path, &body);
+    if (!reply) return std::unexpected(reply.error());
+    return std::move(reply->body);
+}
 
-Result<json> Client::call(std::string_view method, std::string_view path, const json* body) {
+Result<Reply> Client::send(std::string_view method, std::string_view path, const json* body, bool missing_ok) {
     const std::string& device = m_settings.device.device;
     const bool public_resource = path == "/redfish/v1/" || path == "/redfish/v1";
     for (int attempt = 0;; ++attempt) {
@@ -76,24 +121,34 @@ Result<json> Client::call(std::string_view method, std::string_view path, const 
                                     status == 401 ? "credentials" : "the account's privilege"),
                         said(response->body));
         }
+        // Base registry ResourceInUse: "the resource is in use or in
+        // transition" (bmcweb answers a Reset with it, HTTP 503, while a
+        // power change is under way).
+        if (status >= 400 && message_id(response->body).ends_with(".ResourceInUse")) {
+            return fail(ErrorKind::in_progress,
+                        fmt::format("{}: {} {}: a change is in progress (HTTP {})", device, method, path, status),
+                        said(response->body));
+        }
         if (status >= 500) {
             return fail(ErrorKind::bmc_busy, fmt::format("{}: {} {}: HTTP {}", device, method, path, status),
                         said(response->body));
         }
-        if (status == 404) {
+        if (status == 404 && !missing_ok) {
             return fail(ErrorKind::protocol, fmt::format("{}: no resource at {}", device, path), said(response->body));
         }
-        if (status >= 300) {
+        if (status >= 300 && status != 404) {
             return fail(ErrorKind::protocol, fmt::format("{}: {} {}: HTTP {}", device, method, path, status),
                         said(response->body));
         }
-        if (status == 204 || (method != "GET" && response->body.empty())) return json(nullptr);
-        json parsed = json::parse(response->body, nullptr, false);
-        if (parsed.is_discarded() || !parsed.is_object()) {
+        Reply reply{status, nullptr, path_of(response->header("Location")),
+                    retry_after(response->header("Retry-After"))};
+        if (status == 404 || status == 204 || (method != "GET" && response->body.empty())) return reply;
+        reply.body = json::parse(response->body, nullptr, false);
+        if (reply.body.is_discarded() || !reply.body.is_object()) {
             return fail(ErrorKind::protocol, fmt::format("{}: {} is not a JSON object", device, path),
                         http::excerpt(response->body));
         }
-        return parsed;
+        return reply;
     }
 }
 
@@ -135,10 +190,7 @@ Result<void> Client::log_in() {
                     said(response->body));
     }
     m_token = util::Secret(token);
-    std::string location = response->header("Location");
-    // Location may be absolute ("https://bmc/redfish/v1/…"): keep the path.
-    if (const auto at = location.find("/redfish/"); at != std::string::npos) location.erase(0, at);
-    m_session = location;
+    m_session = path_of(response->header("Location"));
     return {};
 }
 
