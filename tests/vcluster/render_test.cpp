@@ -84,7 +84,8 @@ TEST(VclusterRender, RedfishNodesAndTheFabricSwitchInTheInventory) {
     EXPECT_TRUE(has(conf, "ca_file = \"/run/vc/redfish.pem\""));
     EXPECT_TRUE(has(conf, "nodes = \"vnode[001-005]\"\noff_after = \"30000ms\"\n"));
     // What slumber reads: valid, every node once, the switch a device (with
-    // the credentials files that `up` writes beside it).
+    // the credentials files and the certificate that `up` writes beside it:
+    // a ca_file must exist).
     const auto root = std::filesystem::temp_directory_path() / fmt::format("slumber-render-{}", ::getpid());
     std::filesystem::create_directories(root);
     for (const char* file : {"ipmi.secret", "redfish.secret"}) {
@@ -92,6 +93,7 @@ TEST(VclusterRender, RedfishNodesAndTheFabricSwitchInTheInventory) {
         std::filesystem::permissions(root / file,
                                      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     }
+    std::ofstream(root / "redfish.pem") << "-----BEGIN CERTIFICATE-----\n";
     auto loaded = config::load_text(render_slumber_conf(spec, RunDir{root}), "slumber.toml");
     std::filesystem::remove_all(root);
     ASSERT_TRUE(loaded) << config::format(loaded.error().front());
