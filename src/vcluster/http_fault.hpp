@@ -11,6 +11,7 @@ enum class HttpFault {
     garbage,     ///< answers with HTML instead of JSON
     http_error,  ///< HTTP 500 with no JSON
     liar,        ///< does not switch, and says it did
+    hostile,     ///< HTTP 500 with a JSON error whose words forge a log line and hold terminal controls
 };
 
 }  // namespace slumber::vcluster

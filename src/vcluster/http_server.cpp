@@ -24,6 +24,16 @@ void send_json(httplib::Response& response, const std::string& body, int status,
                                               return false;
                                           });
             return;
+        case HttpFault::hostile:
+            // Shelly's and Redfish's error shapes at once; a newline, ESC
+            // sequences (clear screen, window title), a C1 CSI and a byte
+            // that is not UTF-8.
+            response.status = 500;
+            response.set_content(
+                R"({"code": -1, "message": "off\n2026-11-30T08:00:00 node002: on\u001b[2J\u001b]0;owned\u0007\u009b31m\u00ff",)"
+                R"( "error": {"code": "Base.1.0.GeneralError", "message": "off\n\u001b[2J"}})",
+                "application/json");
+            return;
         case HttpFault::none:
         case HttpFault::liar:
             break;

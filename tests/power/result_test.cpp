@@ -12,6 +12,13 @@ TEST(PowerResult, DescriptionKeepsTheBmcsOwnWords) {
               "no answer from the controller: no reply from 10.0.0.5:623 in 5 s");
 }
 
+TEST(PowerResult, ADevicesWordsAreMadeSafeWhereTheErrorIsMade) {
+    const PowerError error = fail(ErrorKind::protocol, "node001: HTTP 500\nnode002: on", "\x1b[2J\x9b").error();
+    EXPECT_EQ(error.message, "node001: HTTP 500\\nnode002: on");
+    EXPECT_EQ(error.bmc_said, "\\x1b[2J\\x9b");
+    EXPECT_EQ(describe(error), "unexpected answer: node001: HTTP 500\\nnode002: on (BMC said: \\x1b[2J\\x9b)");
+}
+
 TEST(PowerResult, OnlyTransientKindsAreWorthRetrying) {
     EXPECT_TRUE(info(ErrorKind::unreachable).transient);
     EXPECT_TRUE(info(ErrorKind::bmc_busy).transient);

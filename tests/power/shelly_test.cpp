@@ -103,6 +103,15 @@ TEST_P(ShellyTest, HostileAnswers) {
         ASSERT_FALSE(status);
         EXPECT_EQ(status.error().kind, kind) << describe(status.error());
     }
+    // A plug's words reach logs, the journal and terminals: made safe first.
+    plug->set_fault(PlugFault::hostile);
+    auto hostile = relay->status();
+    ASSERT_FALSE(hostile);
+    const std::string said = describe(hostile.error());
+    EXPECT_EQ(said.find_first_of("\n\r\x1b\x07"), std::string::npos) << said;
+    EXPECT_EQ(said.find("\xc2\x9b"), std::string::npos) << said;
+    EXPECT_NE(said.find("off\\n2026-11-30T08:00:00 node002: on\\x1b[2J\\x1b]0;owned\\x07\\u009b31m"), std::string::npos)
+        << said;
     plug->set_fault(PlugFault::liar);
     auto on = relay->on();
     ASSERT_FALSE(on) << "a relay that did not move is caught by reading it back";
