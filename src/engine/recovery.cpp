@@ -226,7 +226,9 @@ PowerOnStep power_on_step(const PowerOnFacts& facts, TimeMs boot_deadline_ms, Ti
     if (!facts.asked_by_slurm) return PowerOnStep::on;
     if (facts.open_boot && now - *facts.open_boot < boot_deadline_ms) return PowerOnStep::on;  // a second call
     if (!facts.bmc) return PowerOnStep::read_bmc;
-    if (*facts.bmc != power::PowerState::on) return PowerOnStep::on;
+    // Powered but not running (paused) needs a fresh start as much as on;
+    // off, or on its way on or off, is switched on.
+    if (*facts.bmc != power::PowerState::on && *facts.bmc != power::PowerState::paused) return PowerOnStep::on;
     if (!facts.registered) return PowerOnStep::read_slurm;
     return *facts.registered ? PowerOnStep::on : PowerOnStep::cycle;
 }

@@ -296,6 +296,11 @@ TEST(Recovery, APowerOnOfANodeThatIsOnButNotRegisteredStartsItAfresh) {
     EXPECT_EQ(power_on_step(facts, kDeadline, kNow), PowerOnStep::on) << "up in Slurm: never reset it";
     facts.registered = false;
     EXPECT_EQ(power_on_step(facts, kDeadline, kNow), PowerOnStep::cycle);
+    facts.bmc = power::PowerState::paused;
+    EXPECT_EQ(power_on_step(facts, kDeadline, kNow), PowerOnStep::cycle) << "powered, not running";
+    facts.bmc = power::PowerState::powering_on;
+    EXPECT_EQ(power_on_step(facts, kDeadline, kNow), PowerOnStep::on);
+    facts.bmc = power::PowerState::on;
     facts.open_boot.reset();
     EXPECT_EQ(power_on_step(facts, kDeadline, kNow), PowerOnStep::cycle) << "left on after a failed resume";
 }
