@@ -124,7 +124,7 @@ void add_hook(CLI::App& app, Outcome& outcome, daemon::Hook hook, const char* he
     command->add_option("nodes", options->nodes, "the hostlist Slurm passes")->required();
     command->add_option("-c,--config", options->file, "configuration file")->capture_default_str();
     command->callback([options, &outcome, hook] {
-        auto loaded = config::load(options->file);
+        auto loaded = config::load(options->file, {.credentials = false});
         if (loaded) {
             outcome.exit_code = daemon::run_hook(hook, options->nodes, *loaded);
             return;

@@ -160,12 +160,20 @@ SharedConfig borrow(const Config& config);
 /// fingerprints; not a secret and not meant to be one.
 std::uint64_t fingerprint(std::string_view text);
 
+/// What load() reads besides the file itself.
+struct LoadOptions {
+    /// The credentials files the targets name. A hook that hands its request
+    /// to the daemon does without: SlurmUser may not read them (docs/slurm.md).
+    bool credentials = true;
+};
+
 /// Reads, parses and checks a configuration file, and reads the credentials
 /// files it names. Every problem found is returned, not only the first.
-std::expected<Config, std::vector<ConfigError>> load(const std::filesystem::path& file);
+std::expected<Config, std::vector<ConfigError>> load(const std::filesystem::path& file, LoadOptions options = {});
 
 /// The same, from text (tests, fuzzing); `file` names it in messages.
-std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text, const std::filesystem::path& file);
+std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text, const std::filesystem::path& file,
+                                                          LoadOptions options = {});
 
 /// Where the journal is, for a hook that cannot load the file: [daemon]
 /// state_dir as written, or the default when the file does not set it. A

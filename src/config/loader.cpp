@@ -134,7 +134,8 @@ void read_all_credentials(Config& config, std::vector<ConfigError>& errors) {
 
 }  // namespace
 
-std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text, const std::filesystem::path& file) {
+std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text, const std::filesystem::path& file,
+                                                          LoadOptions options) {
     std::vector<ConfigError> errors;
     const std::string file_name = file.string();
     auto parsed = parse(text, file_name);
@@ -191,7 +192,7 @@ std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text,
     // Cross-section checks on a partly read file would report the nodes of a
     // broken group as "not defined": fix the local problems first.
     if (errors.empty()) check_consistency(config, errors);
-    if (errors.empty()) read_all_credentials(config, errors);
+    if (errors.empty() && options.credentials) read_all_credentials(config, errors);
     if (!errors.empty()) {
         std::ranges::stable_sort(errors, {}, &ConfigError::line);
         return std::unexpected(std::move(errors));
@@ -200,10 +201,10 @@ std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text,
     return config;
 }
 
-std::expected<Config, std::vector<ConfigError>> load(const std::filesystem::path& file) {
+std::expected<Config, std::vector<ConfigError>> load(const std::filesystem::path& file, LoadOptions options) {
     auto text = read_text(file);
     if (!text) return std::unexpected(std::move(text.error()));
-    return load_text(*text, file);
+    return load_text(*text, file, options);
 }
 
 namespace {

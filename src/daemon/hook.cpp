@@ -109,8 +109,19 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config)
                            fmt::format("no daemon listening on {}: the {} hook carries out {} itself",
                                        config.daemon.socket().string(), slurm::to_string(hook), hostlist)});
     (void)journal->checkpoint_on_commit(true);  // no daemon to do it
-    const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
-    Carrier carrier(config, *journal, scontrol, "hook");
+    // Carrying out needs the BMCs' credentials, which a hook that hands its
+    // request to the daemon does without: the file as it is now, in full.
+    auto full = config::load(config.file);
+    if (!full) {
+        const std::string why = config::format(full.error().front());
+        (void)journal->record(
+            {0, wall_clock_ms(), "", std::nullopt, "hook-failed",
+             fmt::format("the {} hook cannot carry out {}: {}", slurm::to_string(hook), hostlist, why)});
+        fmt::print(stderr, "slumber {}: cannot carry out {}: {}\n", slurm::to_string(hook), hostlist, why);
+        return 1;
+    }
+    const slurm::Scontrol scontrol(full->slurm.bin_dir, full->slurm.conf);
+    Carrier carrier(*full, *journal, scontrol, "hook");
     if (auto carried = carrier.run_pending(); !carried) {
         fmt::print(stderr, "slumber {}: {}\n", slurm::to_string(hook), carried.error());
         return 1;

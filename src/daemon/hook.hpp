@@ -23,6 +23,9 @@ using slurm::Hook;
 
 /// Exit code: 0 when the request is safely journaled (and carried out, if
 /// the hook had to), 1 otherwise. Everything worth knowing is journaled.
+/// `config` may be loaded without credentials (config::LoadOptions): a hook
+/// that finds no daemon loads config.file again, in full, to carry the
+/// request out.
 int run_hook(Hook hook, std::string_view hostlist, const config::Config& config);
 
 /// The hook when its configuration `file` does not load (`errors`, from

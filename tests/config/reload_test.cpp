@@ -118,6 +118,21 @@ TEST(ConfigFingerprint, FollowsTheText) {
     EXPECT_EQ(load_or_fail(kBase).fingerprint, fingerprint(kBase));
 }
 
+TEST(ConfigLoad, AHookReadsTheNodesWithoutTheirCredentials) {
+    constexpr const char* kIpmi = R"(
+[[node]]
+names = "n[1-2]"
+driver = "ipmi"
+bmc = "10.0.0.[1-2]"
+credentials = "/nonexistent/ipmi.secret"
+)";
+    EXPECT_FALSE(load_text(kIpmi, "test.toml"));
+    auto loaded = load_text(kIpmi, "test.toml", {.credentials = false});
+    ASSERT_TRUE(loaded) << format(loaded.error().front());
+    EXPECT_NE(loaded->find("n2"), nullptr);
+    EXPECT_TRUE(loaded->credentials.empty());
+}
+
 class StateDirOf : public ::testing::Test {
   protected:
     std::filesystem::path write(const std::string& text) {

@@ -187,6 +187,23 @@ TEST_F(ConfigReload, ANodeRemovedAndAddedBackFollowsTheFile) {
     ASSERT_TRUE(cluster->wait_for([] { return events("", "reload", "nodes added vnode004") == 1; }, seconds{10}));
 }
 
+TEST_F(ConfigReload, AHookNeedsNoCredentialsWhileADaemonRuns) {
+    // Credentials the hook may not use (here: readable by others, which
+    // slumber refuses; at a site: root's file, and Slurm runs the hooks as
+    // SlurmUser). The daemon read them when it started.
+    const std::string credentials = cluster->dir() + "/ipmi.secret";
+    ASSERT_TRUE(std::filesystem::exists(credentials));
+    std::filesystem::permissions(credentials, std::filesystem::perms::others_read, std::filesystem::perm_options::add);
+    const int offs = events("vnode003", "power-off", "slurm-suspend: off after");
+    const int code = hook("suspend", "vnode003");
+    std::filesystem::permissions(credentials, std::filesystem::perms::others_read,
+                                 std::filesystem::perm_options::remove);
+    EXPECT_EQ(code, 0);
+    EXPECT_TRUE(cluster->wait_for([&] { return events("vnode003", "power-off", "slurm-suspend: off after") > offs; },
+                                  seconds{30}));
+    EXPECT_EQ(events("", "hook-config"), 1) << "only the one of the invalid edit";
+}
+
 TEST_F(ConfigReload, AnEditNotReloadedIsPointedOutOnce) {
     EXPECT_EQ(status_warnings().find("changed since slumberd"), std::string::npos) << status_warnings();
     std::string paced = original;
