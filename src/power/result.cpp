@@ -8,16 +8,17 @@ namespace slumber::power {
 namespace {
 
 constexpr std::array kKinds{
-    ErrorKindInfo{ErrorKind::unreachable, "unreachable", "no answer from the controller", true},
-    ErrorKindInfo{ErrorKind::timeout, "timeout", "the controller stopped answering", true},
-    ErrorKindInfo{ErrorKind::auth_failed, "auth_failed", "authentication failed", false},
-    ErrorKindInfo{ErrorKind::permission, "permission", "privilege too low", false},
-    ErrorKindInfo{ErrorKind::bmc_busy, "bmc_busy", "the controller is busy", true},
-    ErrorKindInfo{ErrorKind::in_progress, "in_progress", "an action is under way", true},
-    ErrorKindInfo{ErrorKind::unsupported, "unsupported", "not supported", false},
-    ErrorKindInfo{ErrorKind::protocol, "protocol", "unexpected answer", true},
-    ErrorKindInfo{ErrorKind::config, "config", "bad settings", false},
-    ErrorKindInfo{ErrorKind::internal, "internal", "internal error", false},
+    ErrorKindInfo{ErrorKind::unreachable, "unreachable", "no answer from the controller", true, Latch::none},
+    ErrorKindInfo{ErrorKind::timeout, "timeout", "the controller stopped answering", true, Latch::none},
+    ErrorKindInfo{ErrorKind::auth_failed, "auth_failed", "authentication failed", false, Latch::target},
+    ErrorKindInfo{ErrorKind::permission, "permission", "privilege too low", false, Latch::action},
+    ErrorKindInfo{ErrorKind::bmc_busy, "bmc_busy", "the controller is busy", true, Latch::none},
+    ErrorKindInfo{ErrorKind::in_progress, "in_progress", "an action is under way", true, Latch::none},
+    ErrorKindInfo{ErrorKind::unsupported, "unsupported", "not supported", false, Latch::action},
+    ErrorKindInfo{ErrorKind::protocol, "protocol", "unexpected answer", true, Latch::none},
+    ErrorKindInfo{ErrorKind::config, "config", "bad settings", false, Latch::target},
+    // slumber's own failure (out of memory, a thread that would not start) may pass.
+    ErrorKindInfo{ErrorKind::internal, "internal", "internal error", false, Latch::none},
 };
 
 constexpr std::array<std::pair<PowerState, std::string_view>, 5> kStates{{
@@ -49,6 +50,13 @@ std::string_view to_string(PowerState state) {
 std::optional<PowerState> parse_power_state(std::string_view text) {
     for (const auto& [state, name] : kStates) {
         if (name == text) return state;
+    }
+    return std::nullopt;
+}
+
+std::optional<ErrorKind> error_kind_from(std::string_view name) {
+    for (const ErrorKindInfo& entry : kKinds) {
+        if (entry.name == name) return entry.kind;
     }
     return std::nullopt;
 }

@@ -39,16 +39,30 @@ enum class ErrorKind {
     internal,     ///< slumber itself failed
 };
 
-/// The error kinds: name (for JSON and logs), what to tell the admin, and
-/// whether trying again may help.
+/// How far a failure that cannot heal by itself reaches. Such a failure
+/// blocks the target for every automatic caller (daemon, hooks, recovery)
+/// until its credentials file changes or an admin clears it: a BMC that
+/// refused a password must not be asked again every pass, since many lock
+/// the account after a few failed logins (docs/power.md, "Blocked targets").
+enum class Latch {
+    none,    ///< may heal by itself: retry later
+    action,  ///< this action on this target cannot work (ResetType not offered, privilege too low)
+    target,  ///< no action on this target can work (password refused, bad settings)
+};
+
+/// The error kinds: name (for JSON and logs), what to tell the admin,
+/// whether trying again at once may help, and whether a failure latches.
 struct ErrorKindInfo {
     ErrorKind kind;
     std::string_view name;
     std::string_view summary;
     bool transient;
+    Latch latch;
 };
 const ErrorKindInfo& info(ErrorKind kind);
 std::string_view to_string(ErrorKind kind);
+/// The kind a name stands for (as to_string() writes it), if any.
+std::optional<ErrorKind> error_kind_from(std::string_view name);
 /// "on", "off", "powering_on", "powering_off", "paused": for JSON, logs and
 /// the journal; parse_power_state() reads them back.
 std::string_view to_string(PowerState state);

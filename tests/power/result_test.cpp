@@ -42,5 +42,18 @@ TEST(PowerResult, EveryPowerStateIsNamedAndReadBack) {
     EXPECT_EQ(heading(PowerState::paused), PowerState::paused);
 }
 
+TEST(PowerResult, FailuresThatCannotHealLatchAsFarAsTheyReach) {
+    EXPECT_EQ(info(ErrorKind::auth_failed).latch, Latch::target);
+    EXPECT_EQ(info(ErrorKind::config).latch, Latch::target);
+    EXPECT_EQ(info(ErrorKind::permission).latch, Latch::action);
+    EXPECT_EQ(info(ErrorKind::unsupported).latch, Latch::action);
+    for (ErrorKind kind : {ErrorKind::unreachable, ErrorKind::timeout, ErrorKind::bmc_busy, ErrorKind::in_progress,
+                           ErrorKind::protocol, ErrorKind::internal}) {
+        EXPECT_EQ(info(kind).latch, Latch::none) << to_string(kind);
+    }
+    EXPECT_EQ(error_kind_from("auth_failed"), ErrorKind::auth_failed);
+    EXPECT_EQ(error_kind_from("password"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace slumber::power
