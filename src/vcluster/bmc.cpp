@@ -2,6 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include <fmt/format.h>
 #include <array>
 #include <fstream>
@@ -95,8 +98,8 @@ std::optional<Process> bmc_process(const RunDir& dir, std::string_view node) {
     return read_record(record_file(dir, node));
 }
 
-std::expected<Process, std::string> start_bmc(const Spec& spec, const RunDir& dir, int index,
-                                              std::string_view password) {
+std::expected<Process, std::string> start_bmc(const Spec& spec, const RunDir& dir, int index, std::string_view password,
+                                              bool log_logins) {
     const std::string node = spec.node_name(index);
     const fs::path bmc = dir.bmc_dir(node);
     std::error_code error;
@@ -116,9 +119,31 @@ std::expected<Process, std::string> start_bmc(const Spec& spec, const RunDir& di
     if (auto ok = write_file(bmc / "node.emu", render_bmc_emu(spec, dir, index), kPrivateFile); !ok) {
         return std::unexpected(ok.error());
     }
-    return launch(spec, dir, index,
-                  {"ipmi_sim", "-n", "-c", (bmc / "lan.conf").string(), "-f", (bmc / "node.emu").string(), "-s",
-                   (bmc / "state").string()});
+    if (!log_logins) {
+        return launch(spec, dir, index,
+                      {"ipmi_sim", "-n", "-c", (bmc / "lan.conf").string(), "-f", (bmc / "node.emu").string(), "-s",
+                       (bmc / "state").string()});
+    }
+    // ipmi_sim prints one "Activate session" line per session it opens, but
+    // only with -d and its console: -n sends its messages to syslog. The
+    // console is a FIFO opened read-write, which never reaches end-of-file
+    // (a console at EOF makes ipmi_sim abort).
+    const fs::path console = bmc / "console";
+    if (!fs::exists(console, error) && ::mkfifo(console.c_str(), 0600) != 0) {
+        return std::unexpected(fmt::format("cannot create {}: {}", console.string(), std::strerror(errno)));
+    }
+    return launch(
+        spec, dir, index,
+        {"/bin/sh", "-c", "exec ipmi_sim -d -c \"$1\" -f \"$2\" -s \"$3\" <>\"$4\"", "ipmi_sim",
+         (bmc / "lan.conf").string(), (bmc / "node.emu").string(), (bmc / "state").string(), console.string()});
+}
+
+int failed_logins(const RunDir& dir, std::string_view node) {
+    std::ifstream log(dir.log_dir() / fmt::format("bmc.{}.log", node));
+    std::string line;
+    int count = 0;
+    while (std::getline(log, line)) count += line.find(kLoginLine) != std::string::npos ? 1 : 0;
+    return count;
 }
 
 }  // namespace slumber::vcluster

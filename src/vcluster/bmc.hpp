@@ -15,9 +15,20 @@ namespace slumber::vcluster {
 std::expected<std::string, std::string> read_password(const RunDir& dir);
 
 /// Writes the BMC's configuration with `password` and starts it; returns once
-/// it listens on its UDP port.
-std::expected<Process, std::string> start_bmc(const Spec& spec, const RunDir& dir, int index,
-                                              std::string_view password);
+/// it listens on its UDP port. `log_logins`: an ipmi_sim BMC writes a line
+/// per login attempt to its log (log/bmc.NODE.log), as the `bmc-password`
+/// fault does while every login fails.
+std::expected<Process, std::string> start_bmc(const Spec& spec, const RunDir& dir, int index, std::string_view password,
+                                              bool log_logins = false);
+
+/// What ipmi_sim (-d) writes when a client opens an RMCP+ session: one per
+/// login attempt, whatever the password.
+inline constexpr std::string_view kLoginLine = "Activate session";
+
+/// Logins the node's BMC refused while its password was changed (the
+/// `bmc-password` fault), counted in the BMC's own log: ipmi_sim logs each
+/// attempt then, and none at other times.
+int failed_logins(const RunDir& dir, std::string_view node);
 
 /// The recorded ipmi_sim of a node, if any.
 std::optional<Process> bmc_process(const RunDir& dir, std::string_view node);

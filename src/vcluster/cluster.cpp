@@ -271,16 +271,18 @@ std::vector<std::string> active_faults(const RunDir& dir, std::string_view node)
     if (boot.never_registers) out.emplace_back("never-registers");
     if (auto bmc = bmc_process(dir, node); bmc && alive(*bmc) && state_of(bmc->pid) == 'T')
         out.emplace_back("bmc-silent");
-    if (fs::exists(dir.bmc_dir(node) / "password-changed")) out.emplace_back("bmc-password");
+    if (fs::exists(dir.bmc_dir(node) / "password-changed")) {
+        out.push_back(fmt::format("bmc-password ({} failed logins in its log)", failed_logins(dir, node)));
+    }
     return out;
 }
 
-std::expected<void, std::string> restart_bmc(const Spec& spec, const RunDir& dir, int index,
-                                             std::string_view password) {
+std::expected<void, std::string> restart_bmc(const Spec& spec, const RunDir& dir, int index, std::string_view password,
+                                             bool log_logins = false) {
     const std::string node = spec.node_name(index);
     if (auto old = bmc_process(dir, node)) terminate(*old, seconds{2});
     wait_until([&] { return !bmc_listening(spec, index); }, seconds{5}, milliseconds{20});
-    auto started = start_bmc(spec, dir, index, password);
+    auto started = start_bmc(spec, dir, index, password, log_logins);
     if (!started) return std::unexpected(started.error());
     return {};
 }
@@ -308,7 +310,8 @@ std::expected<void, std::string> inject_one(const Spec& spec, const RunDir& dir,
         case Fault::bmc_password: {
             auto password = read_password(dir);
             if (!password) return std::unexpected(password.error());
-            if (auto ok = restart_bmc(spec, dir, index, *password + "-changed"); !ok) return ok;
+            // Every login fails now: the BMC logs each one (failed_logins()).
+            if (auto ok = restart_bmc(spec, dir, index, *password + "-changed", true); !ok) return ok;
             return write_file(dir.bmc_dir(node) / "password-changed", "", kPrivateFile);
         }
         case Fault::clear: {

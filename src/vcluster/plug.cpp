@@ -87,6 +87,7 @@ struct Plug::State {
     std::vector<Clock::time_point> on_since;
     double watt_hours = 0;  // metered before the relays' current on-spells
     PlugFault fault = PlugFault::none;
+    std::atomic<int> refused_logins{0};
 
     // The members below are called with `lock` held.
     [[nodiscard]] double total_kwh() const {
@@ -180,6 +181,7 @@ struct Plug::State {
             if (!settings.password.empty() && (request.get_param_value("user") != "admin" ||
                                                request.get_param_value("password") != settings.password)) {
                 reply = {{"WARNING", "Need user=<username>&password=<password>"}};
+                ++refused_logins;
             } else if (!request.has_param("cmnd")) {
                 reply = {{"WARNING", "Enter command cmnd="}};
             } else {
@@ -202,8 +204,14 @@ struct Plug::State {
         }
         if (password.empty()) return true;
         const std::string header = request.get_header_value("Authorization");
+        // A request without credentials is asked for them (Digest's
+        // challenge); one with credentials that fail is a failed login.
+        refused_logins += header.empty() ? 0 : 1;
         if (settings.api == PlugApi::shelly_gen1) {
-            if (header == httplib::make_basic_authentication_header("admin", password).second) return true;
+            if (header == httplib::make_basic_authentication_header("admin", password).second) {
+                --refused_logins;
+                return true;
+            }
             response.status = 401;
             response.set_header("WWW-Authenticate", "Basic realm=\"Shelly\"");
             return false;
@@ -214,6 +222,7 @@ struct Plug::State {
         const std::string expected = sha256_hex(
             fmt::format("{}:{}:{}:{}:{}:{}", ha1, fields["nonce"], fields["nc"], fields["cnonce"], fields["qop"], ha2));
         if (fields["username"] == "admin" && !fields["response"].empty() && fields["response"] == expected) {
+            --refused_logins;
             return true;
         }
         response.status = 401;
@@ -397,6 +406,8 @@ void Plug::set_fault(PlugFault fault) {
     const std::lock_guard guard(m_state->lock);
     m_state->fault = fault;
 }
+
+int Plug::refused_logins() const { return m_state->refused_logins; }
 
 void Plug::set_password(std::string password) {
     const std::lock_guard guard(m_state->lock);

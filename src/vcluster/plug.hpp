@@ -54,6 +54,9 @@ class Plug {
     void set_relay(int relay, bool on);
     void set_fault(PlugFault fault);
     void set_password(std::string password);
+    /// Requests whose credentials it refused (a Digest challenge to a request
+    /// that sent none is not one): what a lockout policy would count.
+    [[nodiscard]] int refused_logins() const;
 
   private:
     struct State;
