@@ -5,11 +5,13 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/power_targets.hpp"
+#include "daemon/blocks.hpp"
 #include "daemon/carrier.hpp"
 #include "daemon/dependencies.hpp"
 #include "power/executor.hpp"
@@ -47,6 +49,16 @@ nlohmann::json outcome_json(power::Action action, const power::Outcome& outcome)
 
 int run_action(power::Action action, const PowerOptions& options, std::chrono::milliseconds wait,
                PowerTargets& resolved) {
+    // An admin's command is one deliberate attempt, on a blocked target too:
+    // its outcome updates the blocks the daemon and the hooks obey
+    // (docs/power.md, "Blocked targets"). Without the journal (not readable
+    // by this user) it only switches.
+    std::error_code error;
+    auto journal = std::filesystem::exists(resolved.config.daemon.journal(), error)
+                       ? store::Journal::open(resolved.config.daemon.journal())
+                       : std::unexpected(std::string("no journal"));
+    daemon::Blocks blocks(resolved.config, journal ? &*journal : nullptr, daemon::Caller::deliberate,
+                          daemon::wall_clock_ms);
     // Devices the nodes depend on ([[dependency]]) go on first, as they do
     // for Slurm's resumes; a cycle ends with the node on too.
     std::map<std::string, power::PowerError> blocked;
@@ -58,7 +70,7 @@ int run_action(power::Action action, const PowerOptions& options, std::chrono::m
             [&](const store::Event& event) {
                 if (!options.json) fmt::print("{}: {}\n", event.node, event.detail);
             },
-            daemon::wall_clock_ms);
+            daemon::wall_clock_ms, blocks);
     }
     std::vector<power::Task> tasks;
     std::vector<power::Outcome> outcomes(resolved.targets.size());
@@ -80,7 +92,10 @@ int run_action(power::Action action, const PowerOptions& options, std::chrono::m
     power::ExecutorOptions run_options{.fanout = options.fanout};
     if (options.wait) run_options.wait = wait;
     auto done = executor.run(action, tasks, run_options);
-    for (std::size_t i = 0; i < done.size(); ++i) outcomes[task_index[i]] = std::move(done[i]);
+    for (std::size_t i = 0; i < done.size(); ++i) {
+        (void)blocks.record(action, done[i], "slumber power");
+        outcomes[task_index[i]] = std::move(done[i]);
+    }
 
     const bool all_ok =
         std::all_of(outcomes.begin(), outcomes.end(), [](const auto& o) { return o.result.has_value(); });

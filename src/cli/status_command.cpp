@@ -4,12 +4,15 @@
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/exit_code.hpp"
+#include "cli/power_targets.hpp"
+#include "daemon/blocks.hpp"
 #include "daemon/carrier.hpp"
 #include "daemon/reload.hpp"
 #include "daemon/targets.hpp"
@@ -40,6 +43,26 @@ std::vector<engine::BootStats> measured_boots(const store::Journal& journal, con
         }
     }
     return engine::boot_stats(std::move(samples));
+}
+
+nlohmann::json block_json(const store::Block& block) {
+    return {{"action", block.action ? nlohmann::json(power::to_string(*block.action)) : nlohmann::json("every")},
+            {"kind", power::to_string(block.kind)},
+            {"error", block.words},
+            {"since_ms", block.since},
+            {"met_by", block.source}};
+}
+
+void print_blocks(const std::vector<store::Block>& blocks, store::TimeMs now) {
+    if (blocks.empty()) return;
+    fmt::print(
+        "\nBLOCKED: failures that cannot heal by themselves; slumber does not call these again until their\n"
+        "credentials file changes or `slumber unblock TARGETS`:\n");
+    for (const store::Block& block : blocks) {
+        fmt::print("{:<12} {} for {} min: {} (met by {})\n", block.target,
+                   block.action ? fmt::format("{} blocked", power::to_string(*block.action)) : "blocked",
+                   (now - block.since) / 60000, block.words, block.source);
+    }
 }
 
 int run_status(const StatusOptions& options) {
@@ -74,7 +97,12 @@ int run_status(const StatusOptions& options) {
     } else {
         fmt::print(stderr, "slumber: {}\n", states.error());
     }
-    const auto power = daemon::read_power(config, nodes);
+    // Blocked targets are not asked (a `watch slumber status` must not
+    // hammer a BMC that refused the password); they are listed below.
+    daemon::Blocks gate(config, &*journal, daemon::Caller::automatic, daemon::wall_clock_ms);
+    const auto power = daemon::read_power(config, nodes, gate, "slumber status");
+    const auto blocks = journal->blocks(options.nodes.empty() ? std::vector<std::string>{} : nodes)
+                            .value_or(std::vector<store::Block>{});
     const auto latest = journal->latest_requests().value_or(std::map<std::string, store::Request>{});
     std::map<std::string, engine::BootStats> boots;
     for (auto& stats : measured_boots(*journal, nodes)) {
@@ -90,7 +118,10 @@ int run_status(const StatusOptions& options) {
         const auto state = slurm_view.find(node);
         const std::string slurm_text = state == slurm_view.end() ? "?" : state->second.state_text();
         const auto power_it = power.find(node);
-        const std::string power_text = power_it == power.end() ? "?" : power_it->second;
+        const bool blocked = std::any_of(blocks.begin(), blocks.end(), [&](const store::Block& block) {
+            return block.target == node && (!block.action || *block.action == power::Action::status);
+        });
+        const std::string power_text = blocked ? "blocked" : power_it == power.end() ? "?" : power_it->second;
         std::string request_text = "-";
         if (const auto it = latest.find(node); it != latest.end()) {
             const store::Request& r = it->second;
@@ -116,6 +147,9 @@ int run_status(const StatusOptions& options) {
                                         {"state", store::to_string(it->second.state)},
                                         {"outcome", it->second.outcome}};
             }
+            for (const store::Block& block : blocks) {
+                if (block.target == node) item["blocked"].push_back(block_json(block));
+            }
             if (boot != boots.end()) {
                 item["boots"] = {{"count", boot->second.count},
                                  {"median_ms", boot->second.median_ms},
@@ -133,8 +167,64 @@ int run_status(const StatusOptions& options) {
             if (!disagreement.empty()) fmt::print("{:<12} ! {}\n", "", util::safe_text(disagreement));
         }
     }
-    if (options.json) fmt::print("{}\n", list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    if (options.json) {
+        fmt::print("{}\n", list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    } else {
+        print_blocks(blocks, now);
+    }
     return to_int(ExitCode::ok);
+}
+
+struct UnblockOptions {
+    std::string file{config::kDefaultPath};
+    std::string targets;
+};
+
+// `slumber unblock TARGETS`: an admin clears blocks (after fixing the BMC's
+// account, say), and returns to service the nodes slumber drained for them.
+int run_unblock(const UnblockOptions& options) {
+    auto loaded = config::load(options.file);
+    if (!loaded) {
+        for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));
+        return to_int(ExitCode::config);
+    }
+    auto names = hostlist::expand(options.targets);
+    if (!names) {
+        fmt::print(stderr, "slumber: {}\n", hostlist::describe(names.error(), options.targets));
+        return to_int(ExitCode::usage);
+    }
+    auto journal = store::Journal::open(loaded->daemon.journal());
+    if (!journal) {
+        fmt::print(stderr, "slumber: {}\n", journal.error());
+        return to_int(ExitCode::partial);
+    }
+    const slurm::Scontrol scontrol(loaded->slurm.bin_dir, loaded->slurm.conf);
+    std::map<std::string, slurm::NodeState> slurm_view;
+    if (auto states = scontrol.nodes()) {
+        for (auto& state : *states) slurm_view.emplace(state.name, std::move(state));
+    }
+    std::vector<std::pair<std::string, std::string>> lines;
+    bool all_ok = true;
+    for (const std::string& target : *names) {
+        auto lifted =
+            journal->remove_blocks(target, std::nullopt, "lifted by `slumber unblock`", daemon::wall_clock_ms());
+        if (!lifted) {
+            all_ok = false;
+            lines.emplace_back(target, "error: journal: " + lifted.error());
+            continue;
+        }
+        std::string text = *lifted > 0 ? "unblocked" : "was not blocked";
+        const auto state = slurm_view.find(target);
+        if (state != slurm_view.end() && state->second.has("DRAIN") &&
+            state->second.reason.starts_with(daemon::kBlockDrainPrefix)) {
+            const auto resumed = scontrol.update(target, "RESUME");
+            text += resumed ? "; back in service in Slurm" : "; could not resume it in Slurm: " + resumed.error();
+            all_ok = all_ok && resumed.has_value();
+        }
+        lines.emplace_back(target, text);
+    }
+    print_grouped(lines);
+    return to_int(all_ok ? ExitCode::ok : ExitCode::partial);
 }
 
 // Where the running binary lives: the hooks are links beside it.
@@ -192,6 +282,13 @@ void add_status_commands(CLI::App& app, Outcome& outcome) {
     status->add_option("-c,--config", options->file, "configuration file")->capture_default_str();
     status->add_flag("--json", options->json, "one JSON object per node");
     status->callback([options, &outcome] { outcome.exit_code = run_status(*options); });
+
+    auto unblock_options = std::make_shared<UnblockOptions>();
+    auto* unblock = app.add_subcommand(
+        "unblock", "Let slumber call these targets again after a failure that cannot heal (e.g. a refused password)");
+    unblock->add_option("targets", unblock_options->targets, "node or device names, as a hostlist")->required();
+    unblock->add_option("-c,--config", unblock_options->file, "configuration file")->capture_default_str();
+    unblock->callback([unblock_options, &outcome] { outcome.exit_code = run_unblock(*unblock_options); });
 
     auto file = std::make_shared<std::string>(config::kDefaultPath);
     auto* slurm_config = app.add_subcommand("slurm-config", "The slurm.conf lines for this setup, ready to paste");

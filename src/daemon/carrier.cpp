@@ -11,6 +11,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "daemon/blocks.hpp"
 #include "daemon/dependencies.hpp"
 #include "daemon/targets.hpp"
 #include "engine/pacing.hpp"
@@ -215,12 +216,16 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
     // may replace m_config.
     const config::Config& config = *batch.config;
     DriverSet set = build_drivers(config, nodes);
+    // A target blocked after a failure that cannot heal fails at once,
+    // without a login (docs/power.md, "Blocked targets").
+    Blocks blocks(config, &journal, Caller::automatic, m_now);
+    blocks.hold(set, action);
     // Switches and other devices these nodes need go on first; a node whose
     // device did not come on is not booted into a dead fabric.
     std::map<std::string, power::PowerError> blocked;
     if (action == power::Action::on) {
         blocked = bring_up_dependencies(
-            config, nodes, [&journal](const store::Event& event) { (void)journal.record(event); }, m_now);
+            config, nodes, [&journal](const store::Event& event) { (void)journal.record(event); }, m_now, blocks);
     }
     std::unordered_map<std::string_view, const power::Task*> task_of;
     for (const power::Task& task : set.tasks) task_of.emplace(task.target, &task);
@@ -229,14 +234,18 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
     int failed = 0;
     for (const store::Request& request : batch.requests) {
         const auto no_driver = set.failed.find(request.node);
+        const auto held = set.blocked.find(request.node);
         const auto no_device = blocked.find(request.node);
         if (no_driver != set.failed.end()) {
             refuse(journal, request, no_driver->second);
-        } else if (no_device != blocked.end()) {
-            const std::string said = "error: " + power::describe(no_device->second);
-            (void)journal.finish_with(request.id, false, said,
-                                      {0, m_now(), request.node, request.id, "failed",
-                                       fmt::format("power-on by the {} for {}: {}", m_who, request.source, said)});
+        } else if (held != set.blocked.end() || no_device != blocked.end()) {
+            const std::string said =
+                "error: " + power::describe(held != set.blocked.end() ? held->second : no_device->second);
+            (void)journal.finish_with(
+                request.id, false, said,
+                {0, m_now(), request.node, request.id, "failed",
+                 fmt::format("{} by the {} for {}: {}", power::to_string(action), m_who, request.source, said)});
+            if (held != set.blocked.end()) drain_if_waited_for(journal, request, blocks.find(request.node, action));
         } else {
             carried.push_back(&request);
             tasks.push_back(*task_of.at(request.node));
@@ -245,37 +254,63 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
         ++failed;
         if (action == power::Action::on) --m_ons_in_flight;
     }
-    // Journaled as each target finishes, so that a daemon killed while a
-    // slow BMC holds one node has already recorded the others.
     // Power-ons Slurm asked for start their nodes afresh (fresh_boot.hpp).
     RegisteredNodes registered(m_slurm);
     std::vector<std::unique_ptr<FreshBootDriver>> fresh(tasks.size());
     if (action == power::Action::on) fresh_boot_drivers(config, carried, tasks, journal, registered, fresh);
+    // Failures that cannot heal block their target once the outcomes are
+    // written (one connection, one writer at a time).
+    std::mutex latched_guard;
+    std::vector<std::pair<std::size_t, power::Outcome>> latched;
     std::atomic<int> failures{0};
-    OutcomeWriter writer(journal, m_ons_in_flight);
-    auto journal_outcome = [&](std::size_t i, const power::Outcome& outcome) {
-        const store::TimeMs now = m_now();
-        const std::string said = outcome.result ? std::string(power::to_string(*outcome.result))
-                                                : "error: " + power::describe(outcome.result.error());
-        failures += outcome.result ? 0 : 1;
-        std::optional<store::TimeMs> boot;
-        if (action == power::Action::on && outcome.result) boot = now - outcome.elapsed.count();
-        writer.add(
-            {carried[i]->id, outcome.result.has_value(), said,
-             store::Event{0, now, outcome.target, carried[i]->id, event_kind(action),
-                          fmt::format("{} by the {} for {}: {}{} after {} attempt(s), {} ms", power::to_string(action),
-                                      m_who, carried[i]->source,
-                                      fresh[i] && fresh[i]->cycled()
-                                          ? "power cycle (on at the BMC but not registered with Slurm, and no boot "
-                                            "of slumber's under way): "
-                                          : "",
-                                      said, outcome.attempts, outcome.elapsed.count())},
-             boot},
-            action == power::Action::on);
-    };
-    power::Executor executor;
-    executor.run(action, tasks, {.fanout = 64, .wait = kConfirmWithin, .on_outcome = journal_outcome});
+    {
+        // Journaled as each target finishes, so that a daemon killed while a
+        // slow BMC holds one node has already recorded the others.
+        OutcomeWriter writer(journal, m_ons_in_flight);
+        auto journal_outcome = [&](std::size_t i, const power::Outcome& outcome) {
+            const store::TimeMs now = m_now();
+            const std::string said = outcome.result ? std::string(power::to_string(*outcome.result))
+                                                    : "error: " + power::describe(outcome.result.error());
+            failures += outcome.result ? 0 : 1;
+            if (!outcome.result && power::info(outcome.result.error().kind).latch != power::Latch::none) {
+                const std::lock_guard lock(latched_guard);
+                latched.emplace_back(i, outcome);
+            }
+            std::optional<store::TimeMs> boot;
+            if (action == power::Action::on && outcome.result) boot = now - outcome.elapsed.count();
+            writer.add({carried[i]->id, outcome.result.has_value(), said,
+                        store::Event{0, now, outcome.target, carried[i]->id, event_kind(action),
+                                     fmt::format("{} by the {} for {}: {}{} after {} attempt(s), {} ms",
+                                                 power::to_string(action), m_who, carried[i]->source,
+                                                 fresh[i] && fresh[i]->cycled()
+                                                     ? "power cycle (on at the BMC but not registered with Slurm, "
+                                                       "and no boot of slumber's under way): "
+                                                     : "",
+                                                 said, outcome.attempts, outcome.elapsed.count())},
+                        boot},
+                       action == power::Action::on);
+        };
+        power::Executor executor;
+        executor.run(action, tasks, {.fanout = 64, .wait = kConfirmWithin, .on_outcome = journal_outcome});
+    }
+    for (const auto& [i, outcome] : latched) {
+        const auto block = blocks.record(action, outcome, fmt::format("the {} for {}", m_who, carried[i]->source));
+        if (block) drain_if_waited_for(journal, *carried[i], block);
+    }
     return failed + failures;
+}
+
+void Carrier::drain_if_waited_for(store::Journal& journal, const store::Request& request,
+                                  const std::optional<store::Block>& block) const {
+    // A job waits for a node Slurm (or recovery, for Slurm) is waking: drain
+    // it with the fault and the fix, or Slurm waits out ResumeTimeout and
+    // tries it again later, and nobody is told why.
+    if (!block || request.action != power::Action::on || !asked_by_slurm(request)) return;
+    const std::string reason = drain_reason(*block);
+    const auto drained = m_slurm.update(request.node, "DRAIN", reason);
+    (void)journal.record({0, m_now(), request.node, request.id, "drained",
+                          drained ? fmt::format("drained in Slurm: {}", reason)
+                                  : fmt::format("could not drain it in Slurm ({}): {}", drained.error(), reason)});
 }
 
 void Carrier::fresh_boot_drivers(const config::Config& config, const std::vector<const store::Request*>& carried,

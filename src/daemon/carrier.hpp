@@ -8,6 +8,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -71,6 +72,9 @@ class Carrier {
     std::expected<void, std::string> observe_registrations(const std::vector<slurm::NodeState>& nodes);
 
   private:
+    /// Drains a node whose power-on for a waiting job met `block`.
+    void drain_if_waited_for(store::Journal& journal, const store::Request& request,
+                             const std::optional<store::Block>& block) const;
     void refuse(store::Journal& journal, const store::Request& request, const std::string& why) const;
     /// For each power-on Slurm asked for with no boot of slumber's under way
     /// (its journaled boot within Slurm's ResumeTimeout), a driver that boots

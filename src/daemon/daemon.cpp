@@ -15,6 +15,7 @@
 #include <memory>
 #include <thread>
 
+#include "daemon/blocks.hpp"
 #include "daemon/carrier.hpp"
 #include "daemon/dependencies.hpp"
 #include "daemon/reconciler.hpp"
@@ -224,18 +225,19 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                         devices.reconfigure(live.current());  // no pass runs now
                         *devices_busy = true;
                         auto done = std::make_shared<std::atomic<bool>>(false);
-                        workers.push_back({std::jthread([&devices, states = *nodes, journal = std::move(*connection),
-                                                         devices_busy, done]() mutable {
-                                               for (const std::string& line : devices.run(
-                                                        states, wall_clock_ms(), [&](const store::Event& event) {
-                                                            (void)journal.record(event);
-                                                        })) {
-                                                   log(Priority::notice, line);
-                                               }
-                                               *devices_busy = false;
-                                               *done = true;
-                                           }),
-                                           done});
+                        workers.push_back(
+                            {std::jthread([&devices, current = live.current(), states = *nodes,
+                                           journal = std::move(*connection), devices_busy, done]() mutable {
+                                 Blocks blocks(*current, &journal, Caller::automatic, wall_clock_ms);
+                                 for (const std::string& line : devices.run(
+                                          states, wall_clock_ms(),
+                                          [&](const store::Event& event) { (void)journal.record(event); }, blocks)) {
+                                     log(Priority::notice, line);
+                                 }
+                                 *devices_busy = false;
+                                 *done = true;
+                             }),
+                             done});
                     }
                 }
             } else {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "daemon/targets.hpp"
 #include "hostlist/hostlist.hpp"
@@ -37,14 +38,21 @@ std::string names(const std::vector<std::string>& nodes) {
 }
 
 // Runs one action on one device through the executor (retries, backoff,
-// confirmation); the outcome.
-power::Outcome switch_device(const config::Config& config, const std::string& device, power::Action action) {
+// confirmation); the outcome. A blocked device is not contacted.
+power::Outcome switch_device(const config::Config& config, const std::string& device, power::Action action,
+                             Blocks& blocks, std::string_view source) {
     DriverSet set = build_drivers(config, {device});
+    blocks.hold(set, action);
+    if (const auto held = set.blocked.find(device); held != set.blocked.end()) {
+        return {device, std::unexpected(held->second), false, 0, {}};
+    }
     if (set.tasks.empty()) {
         return {device, power::fail(power::ErrorKind::config, set.failed[device]), false, 0, {}};
     }
     power::Executor executor;
-    return executor.run(action, set.tasks, {.fanout = 1, .wait = kConfirmWithin}).front();
+    power::Outcome outcome = executor.run(action, set.tasks, {.fanout = 1, .wait = kConfirmWithin}).front();
+    (void)blocks.record(action, outcome, source);
+    return outcome;
 }
 
 }  // namespace
@@ -94,14 +102,16 @@ std::vector<std::string> devices_idle(
 std::map<std::string, power::PowerError> bring_up_dependencies(const config::Config& config,
                                                                const std::vector<std::string>& nodes,
                                                                const DeviceLog& log,
-                                                               const std::function<store::TimeMs()>& now) {
+                                                               const std::function<store::TimeMs()>& now,
+                                                               Blocks& blocks) {
     std::map<std::string, power::PowerError> blocked;
     for (const DeviceNeed& need : devices_needed(config.dependencies, nodes)) {
         const std::string who = names(need.nodes);
         const std::lock_guard lock(device_lock(need.device));
-        const power::Outcome status = switch_device(config, need.device, power::Action::status);
+        const std::string source = fmt::format("a power-on of {}", who);
+        const power::Outcome status = switch_device(config, need.device, power::Action::status, blocks, source);
         if (status.result && *status.result == power::PowerState::on) continue;
-        const power::Outcome on = switch_device(config, need.device, power::Action::on);
+        const power::Outcome on = switch_device(config, need.device, power::Action::on, blocks, source);
         if (!on.result) {
             const std::string why = power::describe(on.result.error());
             log({0, now(), need.device, std::nullopt, "failed",
@@ -125,7 +135,7 @@ std::map<std::string, power::PowerError> bring_up_dependencies(const config::Con
 }
 
 std::vector<std::string> DeviceKeeper::run(const std::vector<slurm::NodeState>& nodes, store::TimeMs now,
-                                           const DeviceLog& log) {
+                                           const DeviceLog& log, Blocks& blocks) {
     std::vector<std::string> done;
     if (m_config->dependencies.empty()) return done;
     for (const slurm::NodeState& node : nodes) {
@@ -151,16 +161,21 @@ std::vector<std::string> DeviceKeeper::run(const std::vector<slurm::NodeState>& 
             continue;
         }
         const std::lock_guard lock(device_lock(device));
-        const power::Outcome off = switch_device(*m_config, device, power::Action::off);
+        const power::Outcome off =
+            switch_device(*m_config, device, power::Action::off, blocks, "the daemon, its nodes asleep");
         if (!off.result) {
             m_failed_at[device] = now;
             const std::string why = power::describe(off.result.error());
-            log({0, now, device, std::nullopt, "failed", fmt::format("switching {} off failed: {}", device, why)});
+            // A blocked device fails alike every time: journaled once.
+            if (off.attempts > 0 || std::exchange(m_last_failure[device], why) != why) {
+                log({0, now, device, std::nullopt, "failed", fmt::format("switching {} off failed: {}", device, why)});
+            }
             done.push_back(fmt::format("{}: switching off failed: {}", device, why));
             continue;
         }
         m_switched_off.insert(device);
         m_failed_at.erase(device);
+        m_last_failure.erase(device);
         log({0, now, device, std::nullopt, "power-off", "every node that depends on it asleep for its off_after"});
         done.push_back(fmt::format("{}: switched off, every node that depends on it asleep", device));
     }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "daemon/blocks.hpp"
 #include "slurm/node_state.hpp"
 #include "store/journal.hpp"
 
@@ -42,12 +43,14 @@ using DeviceLog = std::function<void(const store::Event&)>;
 
 /// Switches on, confirms and settles every device that `nodes` depend on.
 /// Returns the nodes that must not be powered on, with why (of the device's
-/// error kind). Safe to call from several threads: one thread at a time
-/// handles a device.
+/// error kind). A device that `blocks` holds is not contacted, and a failure
+/// that cannot heal blocks it. Safe to call from several threads: one
+/// thread at a time handles a device.
 std::map<std::string, power::PowerError> bring_up_dependencies(const config::Config& config,
                                                                const std::vector<std::string>& nodes,
                                                                const DeviceLog& log,
-                                                               const std::function<store::TimeMs()>& now);
+                                                               const std::function<store::TimeMs()>& now,
+                                                               Blocks& blocks);
 
 /// The daemon's side: watches how long dependents sleep and switches idle
 /// devices off, once each time they become idle.
@@ -60,13 +63,16 @@ class DeviceKeeper {
     void reconfigure(config::SharedConfig config) { m_config = std::move(config); }
 
     /// One pass over Slurm's view of the nodes; returns what it did, in words.
-    std::vector<std::string> run(const std::vector<slurm::NodeState>& nodes, store::TimeMs now, const DeviceLog& log);
+    /// A blocked device is left alone (`blocks`).
+    std::vector<std::string> run(const std::vector<slurm::NodeState>& nodes, store::TimeMs now, const DeviceLog& log,
+                                 Blocks& blocks);
 
   private:
     config::SharedConfig m_config;
     std::map<std::string, store::TimeMs> m_asleep_since;
-    std::set<std::string> m_switched_off;              ///< idle devices already seen to
-    std::map<std::string, store::TimeMs> m_failed_at;  ///< last failed switch-off, to pace retries
+    std::set<std::string> m_switched_off;               ///< idle devices already seen to
+    std::map<std::string, store::TimeMs> m_failed_at;   ///< last failed switch-off, to pace retries
+    std::map<std::string, std::string> m_last_failure;  ///< its words, to journal a block's once
 };
 
 }  // namespace slumber::daemon

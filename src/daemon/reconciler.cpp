@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "daemon/blocks.hpp"
 #include "daemon/diagnosis.hpp"
 #include "daemon/targets.hpp"
 #include "util/parallel.hpp"
@@ -107,7 +108,8 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
     // The BMCs are asked only about the nodes whose next step depends on them.
     const std::vector<std::string> ask = engine::needs_bmc(facts, m_policy, now);
     if (!ask.empty()) {
-        const auto states = read_power(*m_config, ask);
+        Blocks blocks(*m_config, &m_journal, Caller::automatic, m_now);
+        const auto states = read_power(*m_config, ask, blocks, "the daemon's recovery");
         for (engine::NodeFacts& fact : facts) {
             const auto it = states.find(fact.slurm.name);
             if (it == states.end()) continue;
@@ -122,6 +124,9 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
         }
     }
     auto steps = engine::reconcile(facts, m_policy, now);
+    if (auto blocks = m_journal.blocks()) {
+        for (engine::Step& drain : drains_for_blocks(facts, *blocks, steps)) steps.push_back(std::move(drain));
+    }
     diagnose(facts, steps);
     for (const engine::Step& step : steps) take(step);
     return steps;

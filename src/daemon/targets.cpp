@@ -2,9 +2,36 @@
 
 #include <fmt/format.h>
 
+#include <mutex>
+
+#include "daemon/blocks.hpp"
 #include "power/factory.hpp"
 
 namespace slumber::daemon {
+namespace {
+
+// The credentials as the file says now: read again whenever its
+// fingerprint changes; the configuration's copy when it cannot be read.
+power::TargetSettings current_settings(const config::Config& config, const config::PowerTarget& target) {
+    power::TargetSettings settings = config.settings_for(target);
+    if (!target.credentials) return settings;
+    static std::mutex guard;
+    static std::map<std::filesystem::path, std::pair<std::string, config::Credentials>> read;
+    const std::string fingerprint = file_fingerprint(*target.credentials);
+    const std::lock_guard lock(guard);
+    auto it = read.find(*target.credentials);
+    if (it == read.end() || it->second.first != fingerprint) {
+        auto fresh = config::read_credentials(*target.credentials);
+        if (!fresh) return settings;
+        it = read.insert_or_assign(*target.credentials, std::pair{fingerprint, std::move(*fresh)}).first;
+    }
+    settings.username = it->second.second.username;
+    settings.password = it->second.second.password;
+    settings.k_g = it->second.second.k_g;
+    return settings;
+}
+
+}  // namespace
 
 DriverSet build_drivers(const config::Config& config, const std::vector<std::string>& nodes) {
     DriverSet set;
@@ -14,7 +41,7 @@ DriverSet build_drivers(const config::Config& config, const std::vector<std::str
             set.failed[node] = fmt::format("not in {}", config.file.string());
             continue;
         }
-        auto driver = power::make_driver(target->driver, config.settings_for(*target));
+        auto driver = power::make_driver(target->driver, current_settings(config, *target));
         if (!driver) {
             set.failed[node] = power::describe(driver.error());
             continue;
@@ -25,12 +52,16 @@ DriverSet build_drivers(const config::Config& config, const std::vector<std::str
     return set;
 }
 
-std::map<std::string, std::string> read_power(const config::Config& config, const std::vector<std::string>& nodes) {
+std::map<std::string, std::string> read_power(const config::Config& config, const std::vector<std::string>& nodes,
+                                              Blocks& blocks, std::string_view source) {
     DriverSet set = build_drivers(config, nodes);
+    blocks.hold(set, power::Action::status);
     std::map<std::string, std::string> states;
     for (const auto& [node, why] : set.failed) states[node] = "error: " + why;
+    for (const auto& [node, error] : set.blocked) states[node] = "error: " + power::describe(error);
     power::Executor executor;
     for (const power::Outcome& outcome : executor.run(power::Action::status, set.tasks, {.fanout = 64})) {
+        (void)blocks.record(power::Action::status, outcome, source);
         states[outcome.target] = outcome.result ? std::string(power::to_string(*outcome.result))
                                                 : "error: " + power::describe(outcome.result.error());
     }

@@ -12,16 +12,26 @@
 
 namespace slumber::daemon {
 
+class Blocks;
+
 struct DriverSet {
     std::vector<std::unique_ptr<power::Driver>> drivers;
     std::vector<power::Task> tasks;  ///< one per node that has a driver, in the order given
     /// Nodes without a driver, and why (not in the configuration, bad settings).
     std::map<std::string, std::string> failed;
+    /// Nodes left alone because a failure that cannot heal blocks them
+    /// (Blocks::hold), with the error their call fails with.
+    std::map<std::string, power::PowerError> blocked;
 };
 
+/// A credentials file is read again when it has changed since it was last
+/// read (the daemon outlives an admin's fix of a password), so a driver gets
+/// what the file says now.
 DriverSet build_drivers(const config::Config& config, const std::vector<std::string>& nodes);
 
-/// Every node's power state, or the error in words.
-std::map<std::string, std::string> read_power(const config::Config& config, const std::vector<std::string>& nodes);
+/// Every node's power state, or the error in words; a node that `blocks`
+/// holds is not asked.
+std::map<std::string, std::string> read_power(const config::Config& config, const std::vector<std::string>& nodes,
+                                              Blocks& blocks, std::string_view source);
 
 }  // namespace slumber::daemon

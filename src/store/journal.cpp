@@ -43,6 +43,16 @@ CREATE TABLE IF NOT EXISTS boots (
   registered_ms INTEGER
 );
 CREATE INDEX IF NOT EXISTS boots_node ON boots(node, id);
+CREATE TABLE IF NOT EXISTS blocks (
+  target TEXT NOT NULL,
+  action TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  words TEXT NOT NULL,
+  since_ms INTEGER NOT NULL,
+  credentials TEXT NOT NULL,
+  source TEXT NOT NULL,
+  PRIMARY KEY (target, action)
+);
 )sql";
 
 constexpr std::array kStates{RequestState::pending, RequestState::running, RequestState::done, RequestState::failed,
@@ -405,6 +415,88 @@ DbResult<std::optional<Request>> Journal::latest_request(std::string_view node) 
     if (!row) return std::unexpected(row.error());
     if (!*row) return std::optional<Request>{};
     return request_from(*select);
+}
+
+namespace {
+
+// A block's action column: "" blocks every action (a literal: SQLite takes
+// a string_view without data for NULL).
+std::string_view action_column(const std::optional<power::Action>& action) {
+    return action ? power::to_string(*action) : std::string_view("");
+}
+
+std::string block_event(const Block& block) {
+    return fmt::format(
+        "blocked{}: {} (met by {}); automatic power calls stop until its credentials file "
+        "changes or `slumber unblock {}`",
+        block.action ? fmt::format(" for {}", power::to_string(*block.action)) : "", block.words, block.source,
+        block.target);
+}
+
+}  // namespace
+
+DbResult<bool> Journal::add_block(const Block& block) {
+    auto transaction = Transaction::begin(*m_db);
+    if (!transaction) return std::unexpected(transaction.error());
+    auto insert = m_db->prepare(
+        "INSERT OR IGNORE INTO blocks (target, action, kind, words, since_ms, credentials, source) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (!insert) return std::unexpected(insert.error());
+    if (auto done = insert->bind(1, block.target)
+                        .bind(2, action_column(block.action))
+                        .bind(3, power::to_string(block.kind))
+                        .bind(4, block.words)
+                        .bind(5, block.since)
+                        .bind(6, block.credentials)
+                        .bind(7, block.source)
+                        .run();
+        !done) {
+        return std::unexpected(done.error());
+    }
+    if (m_db->changes() == 0) return false;
+    if (auto done = record({0, block.since, block.target, std::nullopt, "blocked", block_event(block)}); !done) {
+        return std::unexpected(done.error());
+    }
+    if (auto committed = transaction->commit(); !committed) return std::unexpected(committed.error());
+    return true;
+}
+
+DbResult<std::vector<Block>> Journal::blocks(std::span<const std::string> targets) const {
+    const std::unordered_set<std::string> filter(targets.begin(), targets.end());
+    auto select = m_db->prepare(
+        "SELECT target, action, kind, words, since_ms, credentials, source FROM blocks ORDER BY since_ms, target");
+    if (!select) return std::unexpected(select.error());
+    std::vector<Block> found;
+    for (;;) {
+        auto row = select->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        Block block{select->text(0), std::nullopt,   power::ErrorKind::internal, select->text(3), select->integer(4),
+                    select->text(5), select->text(6)};
+        if (const std::string action = select->text(1); !action.empty()) block.action = action_from(action);
+        block.kind = power::error_kind_from(select->text(2)).value_or(power::ErrorKind::internal);
+        if (wanted(filter, block.target)) found.push_back(std::move(block));
+    }
+    return found;
+}
+
+DbResult<int> Journal::remove_blocks(std::string_view target, std::optional<power::Action> action, std::string_view why,
+                                     TimeMs now) {
+    auto transaction = Transaction::begin(*m_db);
+    if (!transaction) return std::unexpected(transaction.error());
+    auto remove = m_db->prepare(action ? "DELETE FROM blocks WHERE target = ?1 AND action IN ('', ?2)"
+                                       : "DELETE FROM blocks WHERE target = ?1");
+    if (!remove) return std::unexpected(remove.error());
+    remove->bind(1, target);
+    if (action) remove->bind(2, power::to_string(*action));
+    if (auto done = remove->run(); !done) return std::unexpected(done.error());
+    const int lifted = m_db->changes();
+    if (lifted == 0) return 0;
+    if (auto done = record({0, now, std::string(target), std::nullopt, "unblocked", std::string(why)}); !done) {
+        return std::unexpected(done.error());
+    }
+    if (auto committed = transaction->commit(); !committed) return std::unexpected(committed.error());
+    return lifted;
 }
 
 DbResult<void> Journal::boot_started(std::string_view node, TimeMs powered_on) {

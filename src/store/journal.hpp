@@ -88,6 +88,21 @@ struct FailedOffs {
     std::string last_error;  ///< its outcome
 };
 
+/// A target that failed in a way that cannot heal by itself
+/// (power::Latch): no automatic caller touches it again until its
+/// credentials file changes or an admin clears it (`slumber unblock`).
+struct Block {
+    std::string target;
+    std::optional<power::Action> action;  ///< what it blocks; nullopt: every action
+    power::ErrorKind kind = power::ErrorKind::internal;
+    std::string words;  ///< the failure, as power::describe() says it
+    TimeMs since = 0;
+    /// The target's credentials file when it failed ("device:inode:size:
+    /// mtime", never its content); empty when it has none.
+    std::string credentials;
+    std::string source;  ///< who met the failure: "daemon for slurm-resume", "cli" …
+};
+
 class Journal {
   public:
     /// Opens or creates the journal, making its directory (0750) if needed.
@@ -143,6 +158,17 @@ class Journal {
     DbResult<std::map<std::string, FailedOffs>> failed_offs() const;
     /// Nodes with a pending or running request.
     DbResult<std::set<std::string>> open_requests() const;
+
+    /// Records a block and its "blocked" event, unless the target already
+    /// has a block for that action: true when it is new.
+    DbResult<bool> add_block(const Block& block);
+    /// The blocks of `targets` (every block when empty), oldest first.
+    DbResult<std::vector<Block>> blocks(std::span<const std::string> targets = {}) const;
+    /// Lifts a target's blocks and records an "unblocked" event saying `why`:
+    /// every block when `action` is nullopt, else those that stop `action`
+    /// (its own and the target-wide one). Returns how many were lifted.
+    DbResult<int> remove_blocks(std::string_view target, std::optional<power::Action> action, std::string_view why,
+                                TimeMs now);
 
     DbResult<void> boot_started(std::string_view node, TimeMs powered_on);
     /// Forgets the node's open boot: the power-on found it already running.

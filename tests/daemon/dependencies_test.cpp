@@ -84,7 +84,7 @@ off_after = "1s"
     std::map<std::string, power::PowerError> bring_up(const std::vector<std::string>& nodes) {
         return bring_up_dependencies(
             config, nodes, [this](const store::Event& event) { events.push_back(event); },
-            [] { return store::TimeMs{0}; });
+            [] { return store::TimeMs{0}; }, no_blocks);
     }
 
     static slurm::NodeState node(std::string name, std::vector<std::string> flags) {
@@ -98,6 +98,7 @@ off_after = "1s"
     std::unique_ptr<vcluster::Plug> plug;
     config::Config config;
     std::vector<store::Event> events;
+    Blocks no_blocks{config, nullptr, Caller::automatic, [] { return store::TimeMs{0}; }};
 };
 
 TEST_F(DependenciesOnAPlug, TheDeviceGoesOnAndSettlesBeforeItsNodes) {
@@ -132,17 +133,17 @@ TEST_F(DependenciesOnAPlug, TheDaemonSwitchesItOffOnceItsNodesHaveSleptOffAfter)
     auto log = [this](const store::Event& event) { events.push_back(event); };
     const std::vector asleep{node("n1", {"POWERED_DOWN"}), node("n2", {"POWERED_DOWN"}), node("n3", {})};
     const std::vector waking{node("n1", {"POWERED_DOWN", "POWERING_UP"}), node("n2", {"POWERED_DOWN"}), node("n3", {})};
-    EXPECT_TRUE(keeper.run(asleep, 0, log).empty());
-    EXPECT_TRUE(keeper.run(asleep, 900, log).empty());
+    EXPECT_TRUE(keeper.run(asleep, 0, log, no_blocks).empty());
+    EXPECT_TRUE(keeper.run(asleep, 900, log, no_blocks).empty());
     EXPECT_TRUE(plug->relay_on(0));
-    ASSERT_EQ(keeper.run(asleep, 1000, log).size(), 1U);
+    ASSERT_EQ(keeper.run(asleep, 1000, log, no_blocks).size(), 1U);
     EXPECT_FALSE(plug->relay_on(0));
-    EXPECT_TRUE(keeper.run(asleep, 5000, log).empty()) << "once, not on every pass";
+    EXPECT_TRUE(keeper.run(asleep, 5000, log, no_blocks).empty()) << "once, not on every pass";
 
-    keeper.run(waking, 6000, log);  // n1 powers up: the switch is needed again
+    keeper.run(waking, 6000, log, no_blocks);  // n1 powers up: the switch is needed again
     plug->set_relay(0, true);
-    EXPECT_TRUE(keeper.run(asleep, 6500, log).empty()) << "n1 has slept only since 6.5 s";
-    EXPECT_EQ(keeper.run(asleep, 7500, log).size(), 1U);
+    EXPECT_TRUE(keeper.run(asleep, 6500, log, no_blocks).empty()) << "n1 has slept only since 6.5 s";
+    EXPECT_EQ(keeper.run(asleep, 7500, log, no_blocks).size(), 1U);
     EXPECT_FALSE(plug->relay_on(0));
     ASSERT_EQ(events.size(), 2U);
     EXPECT_EQ(events[1].kind, "power-off");

@@ -8,8 +8,10 @@
 #include <fmt/format.h>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "test_cluster.hpp"
+#include "vcluster/bmc.hpp"
 
 namespace slumber::testing {
 namespace {
@@ -241,6 +243,60 @@ TEST_F(RecoveryPowerLoss, ANodeThatLosesPowerUnderAJobIsReturnedToThePool) {
         seconds{60}))
         << cluster->field(1, "State") << " " << cluster->field(1, "Reason");
     (void)cluster->run({"scancel", job});
+}
+
+// A BMC whose password was changed, with a job waiting for its node: the
+// daemon used to log in with the refused password every pass (about every
+// 2 s, with no end), which locks the account on many BMCs. Now: one failed
+// login, the node blocked and drained with the fault and the fix, shown by
+// `slumber status`, and back in service once the admin fixed it and ran
+// `slumber unblock`. The failed logins are counted by the BMC itself.
+TEST_F(RecoveryRts1, ABmcThatRefusesThePasswordIsTriedOnceThenBlockedAndDrained) {
+    if (cluster->nodes() < 4) GTEST_SKIP() << "needs a fourth node";
+    const Journal journal{*cluster};
+    const vcluster::RunDir run{cluster->dir()};
+    const std::string node = cluster->node(3);
+    ASSERT_TRUE(cluster->wait_for([] { return cluster->state(3) == "idle~"; }, seconds{60})) << cluster->state(3);
+    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), node, "bmc-password"}));
+    auto job = cluster->run({"sbatch", "--parsable", "--nodelist", node, "--output", "/dev/null", "--wrap", "true"});
+    ASSERT_TRUE(job) << job.error();
+    const std::string id = job->substr(0, job->find_first_of(";\n"));
+
+    EXPECT_TRUE(
+        cluster->wait_for([&] { return journal.count(node, "blocked", "authentication failed") == 1; }, seconds{30}));
+    EXPECT_TRUE(cluster->wait_for(
+        [&] { return cluster->field(3, "Reason").starts_with("slumber: BMC authentication failed"); }, seconds{10}))
+        << cluster->field(3, "State") << " " << cluster->field(3, "Reason");
+    EXPECT_NE(cluster->field(3, "Reason").find("slumber unblock " + node), std::string::npos);
+    // Slurm gives up on the resume (8 s) and the daemon's passes go on every
+    // 2 s: half a minute is a dozen chances to try again.
+    std::this_thread::sleep_for(seconds{30});
+    EXPECT_LE(vcluster::failed_logins(run, node), 2) << "the BMC's own count of refused logins";
+    EXPECT_EQ(journal.count(node, "blocked"), 1) << "journaled once";
+    auto status = cluster->run({SLUMBER_BINARY, "status", "-c", cluster->dir() + "/slumber.toml"});
+    ASSERT_TRUE(status) << status.error();
+    EXPECT_NE(status->find("BLOCKED"), std::string::npos) << *status;
+    EXPECT_NE(status->find(node + "     blocked for"), std::string::npos) << *status;
+
+    // Slurm 22.05 replaced the reason with "ResumeTimeout reached" when it
+    // gave up: slumber drains the node again.
+    EXPECT_TRUE(cluster->field(3, "State").find("DRAIN") != std::string::npos &&
+                cluster->field(3, "Reason").starts_with("slumber: BMC authentication failed"))
+        << cluster->field(3, "State") << " " << cluster->field(3, "Reason");
+
+    // The admin puts the account right and lets slumber call it again.
+    const int failed = vcluster::failed_logins(run, node);
+    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), node, "clear"}));
+    auto unblocked = cluster->run({SLUMBER_BINARY, "unblock", node, "-c", cluster->dir() + "/slumber.toml"});
+    ASSERT_TRUE(unblocked) << unblocked.error();
+    EXPECT_EQ(*unblocked, node + ": unblocked; back in service in Slurm\n");
+    // Slurm requeued the job when the node was drained, to begin two
+    // minutes later; the admin lets it start now.
+    ASSERT_TRUE(cluster->run({"scontrol", "update", "JobId=" + id, "StartTime=now"}));
+    EXPECT_TRUE(cluster->wait_for([&] { return cluster->job_state(id) == "COMPLETED"; }, seconds{90}))
+        << cluster->job_state(id) << " " << cluster->states();
+    EXPECT_EQ(vcluster::failed_logins(run, node), failed);
+    EXPECT_EQ(journal.count(node, "unblocked", "slumber unblock"), 1);
 }
 
 class RecoveryRts2 : public ::testing::Test {

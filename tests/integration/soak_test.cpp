@@ -9,7 +9,11 @@
 //     recovery step or diagnosis in it, and at the end every node is in
 //     service or drained with slumber's reason;
 //   - no job killed by a power change: no node was switched off with job
-//     steps running, and every job completed.
+//     steps running, and every job completed;
+//   - no BMC locked out: while a BMC's password is changed, it counts at
+//     most a handful of failed logins (its own log says, not slumber's);
+//     once the fault is cleared the soak, as an admin would, runs
+//     `slumber unblock` for the node.
 //
 // SOAK_SECONDS (default 150; the sanitizer run uses 45) bounds the chaos;
 // SOAK_SEED replays a run (the seed is printed). bench/soak.sh runs the long
@@ -32,6 +36,7 @@
 #include "hostlist/hostlist.hpp"
 #include "store/journal.hpp"
 #include "test_cluster.hpp"
+#include "vcluster/bmc.hpp"
 
 namespace slumber::testing {
 namespace {
@@ -44,6 +49,10 @@ constexpr int kResumeTimeout = 20;  // seconds; slow boots go past it
 // A node down~ this long must have seen slumber act: the late-boot grace
 // (30 s in the virtual cluster) plus the settle time and a loaded machine.
 constexpr auto kMaxQuietDown = seconds{75};
+// Failed logins a BMC may see while its password is changed: the first
+// refusal blocks the node, and only calls already under way at that moment
+// (a power-on and a recovery read, say) may still arrive.
+constexpr int kMaxFailedLogins = 3;
 
 long env_or(const char* name, long fallback) {
     const char* text = std::getenv(name);
@@ -65,6 +74,8 @@ struct Figures {
     int jobs = 0;
     std::map<std::string, int> faults;
     std::int64_t longest_down_ms = 0;
+    int failed_logins = 0;       // at the BMCs, while their password was changed
+    int most_failed_logins = 0;  // in one password change
 };
 
 class Soak : public ::testing::Test {
@@ -82,6 +93,11 @@ class Soak : public ::testing::Test {
     void SetUp() override {
         if (::geteuid() != 0) GTEST_SKIP() << "the virtual cluster needs root";
         ASSERT_TRUE(cluster->ready()) << cluster->failure();
+    }
+
+    // Failed logins the node's BMC has logged so far.
+    static int failed_logins(int index) {
+        return vcluster::failed_logins(vcluster::RunDir{cluster->dir()}, cluster->node(index));
     }
 
     static bool fault(int index, const std::vector<std::string>& what) {
@@ -150,6 +166,23 @@ TEST_F(Soak, NoRequestLostNoNodeStrandedNoJobKilled) {
     Figures figures;
     std::vector<std::string> jobs;
     std::map<int, Clock::time_point> faulted;  // node index -> when to clear its fault
+    std::map<int, int> password_changed;       // node index -> its BMC's failed logins when it was
+    // The fault is over: count what the BMC refused meanwhile, and let
+    // slumber call it again, as the admin who fixed the account would.
+    auto clear = [&](int index) {
+        EXPECT_TRUE(fault(index, {"clear"}));
+        const auto changed = password_changed.find(index);
+        if (changed == password_changed.end()) return;
+        const int refused = failed_logins(index) - changed->second;
+        password_changed.erase(changed);
+        figures.failed_logins += refused;
+        figures.most_failed_logins = std::max(figures.most_failed_logins, refused);
+        EXPECT_LE(refused, kMaxFailedLogins)
+            << cluster->node(index) << "'s BMC refused " << refused << " logins while its password was changed";
+        auto unblocked =
+            cluster->run({SLUMBER_BINARY, "unblock", cluster->node(index), "-c", cluster->dir() + "/slumber.toml"});
+        EXPECT_TRUE(unblocked) << unblocked.error();
+    };
     std::map<std::string, std::int64_t> down_since;
     std::vector<DownStretch> stretches;
     auto observe = [&] {
@@ -196,7 +229,7 @@ TEST_F(Soak, NoRequestLostNoNodeStrandedNoJobKilled) {
                 ++it;
                 continue;
             }
-            EXPECT_TRUE(fault(it->first, {"clear"}));
+            clear(it->first);
             it = faulted.erase(it);
         }
         if (pick(1, 20) <= (busy ? 14 : 1)) {
@@ -208,6 +241,7 @@ TEST_F(Soak, NoRequestLostNoNodeStrandedNoJobKilled) {
         if (const int index = pick(0, kNodes - 1); pick(1, 10) <= 2 && faulted.size() < 2 && !faulted.contains(index)) {
             const std::vector<std::string> what = random_fault(index);
             if (!what.empty()) {
+                if (what[0] == "bmc-password") password_changed[index] = failed_logins(index);
                 ASSERT_TRUE(fault(index, what)) << what[0];
                 ++figures.faults[what[0]];
                 faulted[index] = Clock::now() + seconds{pick(10, 40)};
@@ -215,7 +249,7 @@ TEST_F(Soak, NoRequestLostNoNodeStrandedNoJobKilled) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds{pick(1000, 4000)});
     }
-    for (const auto& [index, when] : faulted) EXPECT_TRUE(fault(index, {"clear"}));
+    for (const auto& [index, when] : faulted) clear(index);
     figures.jobs = static_cast<int>(jobs.size());
 
     // Quiet: every job finished, every node asleep or drained by slumber.
@@ -308,10 +342,12 @@ TEST_F(Soak, NoRequestLostNoNodeStrandedNoJobKilled) {
     fmt::print(
         "soak figures: seed {}; {} s of chaos on {} nodes; {} jobs, {} completed, {} requeued by Slurm; faults: {}; "
         "requests: {}; events: power-ons {}, power-offs {}, registrations {}, recovery steps {}, diagnoses {}, "
-        "refusals {}; longest down~ {} s\n",
+        "refusals {}, blocks {}; longest down~ {} s; failed logins at the BMCs while their password was changed: "
+        "{} in {} change(s), at most {} in one\n",
         seed, duration, kNodes, figures.jobs, completed, requeued, faults, requests_text, kinds["power-on"],
         kinds["power-off"], kinds["registered"], kinds["recovery"], kinds["diagnosis"], kinds["refused"],
-        figures.longest_down_ms / 1000);
+        kinds["blocked"], figures.longest_down_ms / 1000, figures.failed_logins, figures.faults["bmc-password"],
+        figures.most_failed_logins);
 }
 
 }  // namespace

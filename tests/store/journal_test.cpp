@@ -251,6 +251,45 @@ TEST_F(JournalTest, PowerLossesCountWithinTheWindowSinceTheLastReturn) {
     EXPECT_TRUE(journal->power_losses(0)->empty());
 }
 
+TEST_F(JournalTest, ABlockIsRecordedOnceAndLiftedByScope) {
+    auto journal = Journal::open(file());
+    ASSERT_TRUE(journal) << journal.error();
+    const Block refused{"n1", std::nullopt, power::ErrorKind::auth_failed, "authentication failed",
+                        1000, "1:2:3:4",    "daemon for slurm-resume"};
+    EXPECT_EQ(journal->add_block(refused), true);
+    EXPECT_EQ(journal->add_block(refused), false) << "the same block again is not news";
+    const Block no_cycle{
+        "n2", power::Action::cycle, power::ErrorKind::unsupported, "no ResetType for a power cycle", 2000, "", "cli"};
+    EXPECT_EQ(journal->add_block(no_cycle), true);
+    auto events = journal->events({}, 0);
+    ASSERT_TRUE(events);
+    ASSERT_EQ(events->size(), 2U);
+    EXPECT_EQ((*events)[0].kind, "blocked");
+    EXPECT_NE((*events)[0].detail.find("slumber unblock n1"), std::string::npos) << (*events)[0].detail;
+
+    // Survives a reopen, with every field.
+    journal = Journal::open(file());
+    ASSERT_TRUE(journal) << journal.error();
+    auto blocks = journal->blocks();
+    ASSERT_TRUE(blocks) << blocks.error();
+    ASSERT_EQ(blocks->size(), 2U);
+    EXPECT_EQ((*blocks)[0].target, "n1");
+    EXPECT_EQ((*blocks)[0].action, std::nullopt);
+    EXPECT_EQ((*blocks)[0].kind, power::ErrorKind::auth_failed);
+    EXPECT_EQ((*blocks)[0].credentials, "1:2:3:4");
+    EXPECT_EQ((*blocks)[1].action, power::Action::cycle);
+    EXPECT_EQ(journal->blocks(std::vector<std::string>{"n2"})->size(), 1U);
+
+    // A power-on that worked proves nothing about a cycle.
+    EXPECT_EQ(journal->remove_blocks("n2", power::Action::on, "power-on worked", 3000), 0);
+    EXPECT_EQ(journal->remove_blocks("n2", power::Action::cycle, "power cycle worked", 3000), 1);
+    EXPECT_EQ(journal->remove_blocks("n1", std::nullopt, "slumber unblock by root", 3000), 1);
+    EXPECT_TRUE(journal->blocks()->empty());
+    events = journal->events({}, 0);
+    EXPECT_EQ(events->back().kind, "unblocked");
+    EXPECT_EQ(events->back().detail, "slumber unblock by root");
+}
+
 TEST_F(JournalTest, TwoWritersAtOnceLoseNothing) {
     auto first = Journal::open(file());
     ASSERT_TRUE(first);
