@@ -1,6 +1,14 @@
 #include "slurm/resume_file.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
@@ -54,6 +62,35 @@ std::expected<ResumeFile, std::string> parse_resume_file(std::string_view text) 
         file.jobs.push_back(std::move(entry));
     }
     return file;
+}
+
+std::expected<ResumeFile, std::string> read_resume_file(const std::filesystem::path& path) {
+    // O_NONBLOCK: a FIFO put there by mistake must not hang the hook.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return std::unexpected(fmt::format("cannot open: {}", std::strerror(errno)));
+    struct FdCloser {
+        int fd;
+        ~FdCloser() { ::close(fd); }
+    } closer{fd};
+    struct stat status {};
+    if (::fstat(fd, &status) != 0) return std::unexpected(fmt::format("cannot read: {}", std::strerror(errno)));
+    if (!S_ISREG(status.st_mode)) return std::unexpected("not a regular file");
+    if (static_cast<std::uintmax_t>(status.st_size) > kMaxResumeFileBytes) {
+        return std::unexpected(fmt::format("larger than {} MiB", kMaxResumeFileBytes >> 20));
+    }
+    std::string text;
+    std::array<char, 65536> buffer{};
+    for (;;) {
+        const ssize_t got = ::read(fd, buffer.data(), buffer.size());
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) return std::unexpected(fmt::format("cannot read: {}", std::strerror(errno)));
+        if (got == 0) break;
+        text.append(buffer.data(), static_cast<std::size_t>(got));
+        if (text.size() > kMaxResumeFileBytes) {
+            return std::unexpected(fmt::format("larger than {} MiB", kMaxResumeFileBytes >> 20));
+        }
+    }
+    return parse_resume_file(text);
 }
 
 }  // namespace slumber::slurm

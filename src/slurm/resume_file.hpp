@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,5 +28,15 @@ struct ResumeFile {
 /// Parses the file's text; an error names what is wrong (not JSON, a field
 /// of the wrong type). Unknown fields are ignored: Slurm adds them.
 std::expected<ResumeFile, std::string> parse_resume_file(std::string_view text);
+
+/// Largest SLURM_RESUME_FILE read: a job->node map this large is not one.
+inline constexpr std::uintmax_t kMaxResumeFileBytes = 64U << 20;
+
+/// Reads and parses the file. An error says what went wrong in the words of
+/// the system ("cannot open: Permission denied", "not a regular file",
+/// "larger than 64 MiB") or of parse_resume_file(). Slurm 22.05 writes a
+/// file under its StateSaveLocation; 23.02 and later pass a memfd
+/// (/proc/<slurmctld pid>/fd/<n>), which reads the same way.
+std::expected<ResumeFile, std::string> read_resume_file(const std::filesystem::path& path);
 
 }  // namespace slumber::slurm

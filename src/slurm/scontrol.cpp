@@ -1,6 +1,7 @@
 #include "slurm/scontrol.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "util/command.hpp"
 
@@ -32,6 +33,21 @@ std::expected<void, std::string> Scontrol::update(const std::string& hostlist, c
     auto out = util::capture(argv, {{"SLURM_CONF", m_conf.string()}}, kScontrolTimeout);
     if (!out) return std::unexpected(fmt::format("scontrol update {} State={}: {}", hostlist, state, out.error()));
     return {};
+}
+
+std::expected<void, std::string> Scontrol::call(const ScontrolCall& arguments) const {
+    std::vector<std::string> argv{m_program};
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    auto out = util::capture(argv, {{"SLURM_CONF", m_conf.string()}}, kScontrolTimeout);
+    if (!out) return std::unexpected(fmt::format("scontrol {}: {}", fmt::join(arguments, " "), out.error()));
+    return {};
+}
+
+std::expected<Version, std::string> Scontrol::version() const {
+    auto out = util::capture({m_program, "--version"}, {{"SLURM_CONF", m_conf.string()}}, kScontrolTimeout);
+    if (!out) return std::unexpected(fmt::format("scontrol --version: {}", out.error()));
+    if (auto version = parse_version(*out)) return *version;
+    return std::unexpected(fmt::format("scontrol --version: \"{}\" names no Slurm release", out->substr(0, 60)));
 }
 
 }  // namespace slumber::slurm

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "slurm/dialect.hpp"
 #include "slurm/node_state.hpp"
 
 namespace slumber::slurm {
@@ -23,6 +24,12 @@ class Scontrol {
     /// they are, never through a shell.
     [[nodiscard]] std::expected<void, std::string> update(const std::string& hostlist, const std::string& state,
                                                           const std::string& reason = {}) const;
+    /// Any call (the arguments after "scontrol", e.g. from
+    /// still_up_calls()), never through a shell.
+    [[nodiscard]] std::expected<void, std::string> call(const ScontrolCall& arguments) const;
+    /// `scontrol --version`: the release of Slurm's commands, which on the
+    /// head node is slurmctld's.
+    [[nodiscard]] std::expected<Version, std::string> version() const;
 
   private:
     std::string m_program;

@@ -1,9 +1,16 @@
 #include "slurm/slurm_conf.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <fstream>
+#include <set>
 #include <sstream>
+
+#include "hostlist/hostlist.hpp"
+#include "slurm/dialect.hpp"
 
 namespace slumber::slurm {
 namespace {
@@ -40,8 +47,6 @@ std::optional<std::string> conf_option(std::string_view text, std::string_view k
     return value;
 }
 
-namespace {
-
 std::optional<std::string> read_conf(const std::filesystem::path& slurm_conf) {
     std::ifstream in(slurm_conf);
     if (!in) return std::nullopt;
@@ -49,8 +54,6 @@ std::optional<std::string> read_conf(const std::filesystem::path& slurm_conf) {
     text << in.rdbuf();
     return text.str();
 }
-
-}  // namespace
 
 std::optional<std::string> slurm_user(const std::filesystem::path& slurm_conf) {
     const auto text = read_conf(slurm_conf);
@@ -63,12 +66,109 @@ std::optional<std::chrono::seconds> resume_timeout(const std::filesystem::path& 
     const auto text = read_conf(slurm_conf);
     if (!text) return std::nullopt;
     const auto value = conf_option(*text, "ResumeTimeout");
-    if (!value) return std::chrono::seconds(60);
-    std::int64_t seconds = 0;
-    const char* end = value->data() + value->size();
-    const auto [stop, error] = std::from_chars(value->data(), end, seconds);
-    if (error != std::errc() || stop != end || seconds < 0 || seconds > 100'000'000) return std::nullopt;
-    return std::chrono::seconds(seconds);
+    if (!value) return ResumeTimeout{}.limit;
+    const auto parsed = parse_resume_timeout(*value);  // INFINITE: nothing
+    return parsed ? parsed->limit : std::nullopt;
+}
+
+namespace {
+
+// SuspendExcNodes groups: "n[1-4]:2,head" -> {"n[1-4]", counted}, {"head"}.
+// Commas inside brackets belong to the hostlist.
+struct ExcGroup {
+    std::string_view nodes;
+    bool counted = false;
+};
+
+std::vector<ExcGroup> exc_groups(std::string_view value) {
+    std::vector<ExcGroup> groups;
+    int depth = 0;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= value.size(); ++i) {
+        const char c = i < value.size() ? value[i] : ',';
+        depth += c == '[' ? 1 : c == ']' ? -1 : 0;
+        if (c != ',' || (depth > 0 && i < value.size())) continue;
+        std::string_view part = trim(value.substr(start, i - start));
+        start = i + 1;
+        ExcGroup group{part};
+        const auto colon = part.rfind(':');
+        if (colon != std::string_view::npos && part.find(']', colon) == std::string_view::npos) {
+            group.nodes = part.substr(0, colon);
+            group.counted = true;
+        }
+        if (!group.nodes.empty()) groups.push_back(group);
+    }
+    return groups;
+}
+
+}  // namespace
+
+ExclusionCheck compare_exclusions(const std::vector<std::string>& managed, const std::vector<std::string>& exclude,
+                                  std::string_view conf_text) {
+    ExclusionCheck check;
+    check.parts = conf_option(conf_text, "SuspendExcParts").value_or("");
+    std::set<std::string, std::less<>> always;
+    std::set<std::string, std::less<>> counted;
+    const std::string value = conf_option(conf_text, "SuspendExcNodes").value_or("");
+    for (const ExcGroup& group : exc_groups(value)) {
+        auto names = hostlist::Hostlist::parse(group.nodes);
+        if (!names) {
+            check.error = fmt::format("SuspendExcNodes={}: {}", value, hostlist::describe(names.error(), group.nodes));
+            return check;
+        }
+        names->for_each([&](std::string_view name) { (group.counted ? counted : always).emplace(name); });
+    }
+    const std::set<std::string, std::less<>> excluded(exclude.begin(), exclude.end());
+    for (const std::string& node : managed) {
+        const bool slumber_keeps = excluded.contains(node);
+        const bool slurm_keeps = always.contains(node);
+        if (slumber_keeps && !slurm_keeps) {
+            check.only_in_slumber.push_back(node);
+            if (counted.contains(node)) check.counted.push_back(node);
+        } else if (slurm_keeps && !slumber_keeps) {
+            check.only_in_slurm.push_back(node);
+        }
+    }
+    return check;
+}
+
+std::vector<std::string> check_exclusions(const std::filesystem::path& slurm_conf,
+                                          const std::vector<std::string>& managed,
+                                          const std::vector<std::string>& exclude) {
+    const auto text = read_conf(slurm_conf);
+    if (!text) {
+        return {
+            fmt::format("{} cannot be read: SuspendExcNodes not compared with [slurm] exclude", slurm_conf.string())};
+    }
+    std::vector<std::string> lines = compare_exclusions(managed, exclude, *text).describe();
+    for (std::string& line : lines) line = fmt::format("{}: {}", slurm_conf.string(), line);
+    return lines;
+}
+
+std::vector<std::string> ExclusionCheck::describe() const {
+    auto list = [](const std::vector<std::string>& names) {
+        auto compressed = hostlist::Hostlist::parse(fmt::format("{}", fmt::join(names, ",")));
+        return compressed ? compressed->ranged_string() : fmt::format("{}", fmt::join(names, ","));
+    };
+    std::vector<std::string> lines;
+    if (!error.empty()) lines.push_back(error);
+    if (!only_in_slumber.empty()) {
+        lines.push_back(fmt::format(
+            "{} in [slurm] exclude but not in slurm.conf's SuspendExcNodes{}: Slurm will ask to suspend them, slumber "
+            "refuses and tells Slurm they are still up, again after each SuspendTime; add them to SuspendExcNodes",
+            list(only_in_slumber), counted.empty() ? "" : fmt::format(" ({} only counted, \":N\")", list(counted))));
+    }
+    if (!only_in_slurm.empty()) {
+        lines.push_back(fmt::format(
+            "{} in slurm.conf's SuspendExcNodes but not in [slurm] exclude: Slurm never suspends them, but slumber's "
+            "own recovery may switch them off; add them to exclude",
+            list(only_in_slurm)));
+    }
+    if (!parts.empty()) {
+        lines.push_back(
+            fmt::format("SuspendExcParts={} is not compared with [slurm] exclude: check its nodes by hand", parts));
+    }
+    return lines;
 }
 
 }  // namespace slumber::slurm

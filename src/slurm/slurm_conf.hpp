@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace slumber::slurm {
 
@@ -22,5 +23,39 @@ std::optional<std::string> slurm_user(const std::filesystem::path& slurm_conf);
 /// 22.05 to 24.11); nothing if the file cannot be read or the value is not
 /// a number of seconds (INFINITE, from 25.05: Slurm never gives up).
 std::optional<std::chrono::seconds> resume_timeout(const std::filesystem::path& slurm_conf);
+
+/// The whole file, or nothing if it cannot be read.
+std::optional<std::string> read_conf(const std::filesystem::path& slurm_conf);
+
+/// How slurm.conf's SuspendExcNodes and SuspendExcParts compare with
+/// slumber's `[slurm] exclude`, for the nodes slumber manages. Slurm never
+/// asks to suspend a node in SuspendExcNodes; slumber never powers off a
+/// node in `exclude`. When they disagree, Slurm suspends a node slumber must
+/// refuse (and then tell Slurm it is still up), again each SuspendTime.
+struct ExclusionCheck {
+    std::vector<std::string> only_in_slumber;  ///< excluded by slumber, suspended by Slurm
+    std::vector<std::string> only_in_slurm;    ///< in SuspendExcNodes, not in `exclude`
+    /// In a "nodes:N" group (slurm.conf(5), 23.02 and later): Slurm keeps
+    /// only N of the group up and suspends the others, so they count as
+    /// suspended for a node in `exclude`.
+    std::vector<std::string> counted;
+    std::string parts;  ///< SuspendExcParts as written: partitions are not compared
+    std::string error;  ///< SuspendExcNodes could not be read (bad hostlist)
+
+    [[nodiscard]] bool agrees() const { return only_in_slumber.empty() && only_in_slurm.empty() && error.empty(); }
+    /// One line per finding, for the daemon's log and `slumber slurm-config`.
+    [[nodiscard]] std::vector<std::string> describe() const;
+};
+
+/// `managed`: the nodes in slumber.toml; `exclude`: [slurm] exclude,
+/// expanded; `conf_text`: slurm.conf.
+ExclusionCheck compare_exclusions(const std::vector<std::string>& managed, const std::vector<std::string>& exclude,
+                                  std::string_view conf_text);
+
+/// compare_exclusions() on the file: one line per finding, each naming the
+/// file; a file that cannot be read is a finding too.
+std::vector<std::string> check_exclusions(const std::filesystem::path& slurm_conf,
+                                          const std::vector<std::string>& managed,
+                                          const std::vector<std::string>& exclude);
 
 }  // namespace slumber::slurm

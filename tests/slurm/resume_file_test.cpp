@@ -1,6 +1,11 @@
 // SLURM_RESUME_FILE in the shapes Slurm 22.05 and 23.02+ write.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include "slurm/resume_file.hpp"
 
 namespace slumber::slurm {
@@ -38,6 +43,21 @@ TEST(ResumeFile, GarbageIsAnErrorSayingWhat) {
     auto empty = parse_resume_file("{}");
     ASSERT_TRUE(empty);
     EXPECT_TRUE(empty->jobs.empty());
+}
+
+TEST(ResumeFile, AFileThatCannotBeReadSaysWhyInTheSystemsWords) {
+    const auto dir = std::filesystem::temp_directory_path() / ("slumber-resume-file-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    EXPECT_EQ(read_resume_file(dir / "missing.json").error(), "cannot open: No such file or directory");
+    EXPECT_EQ(read_resume_file(dir).error(), "not a regular file");
+    std::ofstream(dir / "resume.json")
+        << R"({"all_nodes_resume": "n1", "jobs": [{"job_id": 7, "nodes_resume": "n1"}]})";
+    auto file = read_resume_file(dir / "resume.json");
+    ASSERT_TRUE(file) << file.error();
+    EXPECT_EQ(file->jobs.at(0).job_id, 7);
+    std::ofstream(dir / "bad.json") << "{";
+    EXPECT_EQ(read_resume_file(dir / "bad.json").error(), "not JSON");
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -1,0 +1,101 @@
+#include "slurm/dialect.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace slumber::slurm {
+namespace {
+
+bool read_int(std::string_view text, int& out) {
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return error == std::errc() && end == text.data() + text.size() && out >= 0;
+}
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) text.remove_prefix(1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) text.remove_suffix(1);
+    return text;
+}
+
+bool same_word(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+std::string join(const std::vector<std::string>& names) {
+    std::string text;
+    for (const std::string& name : names) text += (text.empty() ? "" : ",") + name;
+    return text;
+}
+
+}  // namespace
+
+std::optional<Version> parse_version(std::string_view text) {
+    text = trim(text);
+    const auto space = text.rfind(' ');
+    if (space == std::string_view::npos) return std::nullopt;
+    const std::string_view name = text.substr(0, space);
+    if (name != "slurm" && name != "slurm-wlm") return std::nullopt;
+    std::string_view number = text.substr(space + 1);
+    number = number.substr(0, number.find('-'));  // "24.11.1-1", "25.05.0-rc1"
+    const auto first = number.find('.');
+    const auto second = number.find('.', first == std::string_view::npos ? first : first + 1);
+    if (first == std::string_view::npos) return std::nullopt;
+    Version version;
+    const std::string_view minor =
+        number.substr(first + 1, second == std::string_view::npos ? second : second - first - 1);
+    if (!read_int(number.substr(0, first), version.major) || !read_int(minor, version.minor)) return std::nullopt;
+    if (second != std::string_view::npos && !read_int(number.substr(second + 1), version.micro)) return std::nullopt;
+    return version;
+}
+
+bool has_reason(std::string_view text, Reason reason) {
+    const auto info = std::find_if(std::begin(kReasons), std::end(kReasons),
+                                   [reason](const ReasonInfo& entry) { return entry.reason == reason; });
+    if (info == std::end(kReasons)) return false;
+    constexpr std::string_view kJoin = " : ";  // how Slurm appends a reason (23.02 and later)
+    while (true) {
+        const auto at = text.find(kJoin);
+        if (trim(text.substr(0, at)).starts_with(info->words)) return true;
+        if (at == std::string_view::npos) return false;
+        text.remove_prefix(at + kJoin.size());
+    }
+}
+
+std::expected<ResumeTimeout, std::string> parse_resume_timeout(std::string_view value) {
+    value = trim(value);
+    if (same_word(value, "INFINITE") || same_word(value, "UNLIMITED")) return ResumeTimeout{std::nullopt};
+    if (value.ends_with("sec")) value = trim(value.substr(0, value.size() - 3));  // scontrol show config
+    int seconds = 0;
+    if (!read_int(value, seconds)) {
+        return std::unexpected(
+            fmt::format("ResumeTimeout \"{}\" is neither seconds nor INFINITE", value.substr(0, 40)));
+    }
+    return ResumeTimeout{std::chrono::seconds(seconds)};
+}
+
+bool shows_powered_down(const NodeState& node) {
+    return (node.has("POWERING_DOWN") || node.powered_down()) && !node.powering_up() && node.base != "DOWN";
+}
+
+std::vector<ScontrolCall> still_up_calls(const Version& /*version*/, const std::vector<NodeState>& nodes) {
+    // One recipe for 22.05 to 24.11 (see the header); the version is taken so
+    // that a release that needs other calls gets its own branch here.
+    std::vector<std::string> powering_down;
+    bool any = false;
+    for (const NodeState& node : nodes) {
+        if (!shows_powered_down(node)) continue;
+        any = true;
+        if (node.has("POWERING_DOWN")) powering_down.push_back(node.name);
+    }
+    std::vector<ScontrolCall> calls;
+    if (!powering_down.empty()) calls.push_back({"update", "NodeName=" + join(powering_down), "State=RESUME"});
+    if (any) calls.push_back({"reconfigure"});
+    return calls;
+}
+
+}  // namespace slumber::slurm
