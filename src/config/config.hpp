@@ -94,6 +94,12 @@ struct DaemonSettings {
     /// A second power loss behind slumber's back within this long drains
     /// the node instead of returning it to Slurm's powered-down pool.
     util::Duration power_loss_window = std::chrono::hours(1);
+    /// How long after slumber powers a node on it may take to register
+    /// before slumber counts the boot as failed and starts recovery itself.
+    /// Unset: none while Slurm's ResumeTimeout decides; with
+    /// ResumeTimeout=INFINITE (Slurm 25.05 and later), what the measured
+    /// boots suggest (engine::boot_deadline()).
+    std::optional<util::Duration> boot_deadline;
 
     [[nodiscard]] std::filesystem::path journal() const { return state_dir / "journal.db"; }
     [[nodiscard]] std::filesystem::path socket() const { return state_dir / "slumberd.sock"; }

@@ -7,9 +7,41 @@
 #include "daemon/blocks.hpp"
 #include "daemon/diagnosis.hpp"
 #include "daemon/targets.hpp"
+#include "slurm/slurm_conf.hpp"
 #include "util/parallel.hpp"
 
 namespace slumber::daemon {
+
+std::vector<engine::BootStats> measured_boots(const store::Journal& journal, const std::vector<std::string>& nodes) {
+    std::vector<engine::BootSample> samples;
+    if (auto boots = journal.boots(nodes)) {
+        for (const store::Boot& boot : *boots) {
+            if (boot.registered) samples.push_back({boot.node, *boot.registered - boot.powered_on});
+        }
+    }
+    return engine::boot_stats(std::move(samples));
+}
+
+engine::TimeMs boot_deadline(const config::Config& config, const store::Journal& journal, std::string& why) {
+    slurm::ResumeTimeout slurm_timeout;
+    const auto text = slurm::read_conf(config.slurm.conf);
+    if (const auto value = text ? slurm::conf_option(*text, "ResumeTimeout") : std::nullopt) {
+        if (auto parsed = slurm::parse_resume_timeout(*value)) slurm_timeout = *parsed;
+    }
+    std::optional<engine::TimeMs> configured;
+    if (config.daemon.boot_deadline) configured = config.daemon.boot_deadline->count();
+    std::vector<std::string> nodes;
+    for (const auto& target : config.nodes) nodes.push_back(target.name);
+    const auto measured =
+        slurm_timeout.infinite() && !configured ? measured_boots(journal, nodes) : std::vector<engine::BootStats>{};
+    const engine::TimeMs deadline = engine::boot_deadline(configured, slurm_timeout, measured);
+    why = configured      ? "[daemon] boot_deadline"
+          : deadline == 0 ? "none: Slurm's ResumeTimeout decides"
+          : measured.empty()
+              ? "ResumeTimeout=INFINITE and no boot measured yet: the default"
+              : fmt::format("ResumeTimeout=INFINITE: 1.5 x the slowest of {} measured boots", measured.back().count);
+    return deadline;
+}
 
 Reconciler::Reconciler(config::SharedConfig config, store::Journal& journal, const slurm::Scontrol& slurm, Now now)
     : m_journal(journal), m_slurm(slurm), m_now(std::move(now)) {
@@ -22,6 +54,7 @@ void Reconciler::reconfigure(config::SharedConfig config) {
     m_policy.late_boot_grace_ms = m_config->daemon.late_boot_grace.count();
     m_policy.keep_drained_on = m_config->daemon.keep_drained_on;
     m_policy.power_loss_window_ms = m_config->daemon.power_loss_window.count();
+    m_policy.boot_deadline_ms = boot_deadline(*m_config, m_journal, m_boot_deadline_source);
 }
 
 namespace {
@@ -44,6 +77,24 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
     if (!losses) return std::unexpected("journal: " + losses.error());
     auto latest = m_journal.latest_requests();
     if (!latest) return std::unexpected("journal: " + latest.error());
+    // The journal's open boots, for the boot deadline: read only when one
+    // applies and a node is being woken.
+    std::map<std::string, engine::TimeMs> booting;
+    if (m_policy.boot_deadline_ms > 0) {
+        std::vector<std::string> waking;
+        for (const slurm::NodeState& node : nodes) {
+            if (node.powering_up()) waking.push_back(node.name);
+        }
+        auto boots = waking.empty() ? store::DbResult<std::vector<store::Boot>>{} : m_journal.boots(waking);
+        if (!boots) return std::unexpected("journal: " + boots.error());
+        for (const store::Boot& boot : *boots) {
+            if (boot.registered) {
+                booting.erase(boot.node);
+            } else {
+                booting[boot.node] = boot.powered_on;
+            }
+        }
+    }
     std::vector<engine::NodeFacts> facts;
     facts.reserve(nodes.size());
     for (const slurm::NodeState& node : nodes) {
@@ -73,10 +124,13 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
         if (const auto it = m_dark_read.find(node.name); it != m_dark_read.end()) fact.dark_bmc_read_at = it->second;
         if (node.powering_up()) {
             fact.powering_up_since = m_first_seen_powering_up.try_emplace(node.name, m_now()).first->second;
-            fact.latest_request_on = last != nullptr && last->action == power::Action::on;
+            // A cycle ends with the node on too (the boot deadline's step).
+            fact.latest_request_on =
+                last != nullptr && (last->action == power::Action::on || last->action == power::Action::cycle);
         } else {
             m_first_seen_powering_up.erase(node.name);
         }
+        if (const auto it = booting.find(node.name); it != booting.end()) fact.booting_since = it->second;
         if (const auto it = failed_offs->find(node.name); it != failed_offs->end()) {
             fact.failed_offs = it->second.count;
             fact.last_failed_off = it->second.last;
@@ -177,6 +231,10 @@ std::expected<void, std::string> Reconciler::return_to_pool(const std::string& n
 void Reconciler::take(const engine::Step& step) {
     const engine::TimeMs now = m_now();
     m_last_recovery[step.node] = now;
+    if (step.failed_resume) {
+        // Counted as ResumeFailProgram's record is: the failure streak.
+        (void)m_journal.record({0, now, step.node, std::nullopt, "resume-failed", "slumber: " + step.why});
+    }
     std::expected<void, std::string> done;
     switch (step.kind) {
         case engine::StepKind::slurm_resume:
@@ -191,9 +249,12 @@ void Reconciler::take(const engine::Step& step) {
         case engine::StepKind::forget_failures:
             break;  // the journal's event is the step
         case engine::StepKind::power_off:
-        case engine::StepKind::power_on: {
+        case engine::StepKind::power_on:
+        case engine::StepKind::power_cycle: {
             const std::vector<std::string> node{step.node};
-            const auto action = step.kind == engine::StepKind::power_on ? power::Action::on : power::Action::off;
+            const auto action = step.kind == engine::StepKind::power_on      ? power::Action::on
+                                : step.kind == engine::StepKind::power_cycle ? power::Action::cycle
+                                                                             : power::Action::off;
             if (auto added = m_journal.add_requests(node, action, "recovery", now, step.why); !added) {
                 done = std::unexpected("journal: " + added.error());
             }

@@ -16,6 +16,15 @@
 
 namespace slumber::daemon {
 
+/// Boot times (power-on to registration) from the journal's boots of
+/// `nodes`, per node and for all together (engine::boot_stats()).
+std::vector<engine::BootStats> measured_boots(const store::Journal& journal, const std::vector<std::string>& nodes);
+
+/// The boot deadline for these settings, Slurm's ResumeTimeout (read from
+/// slurm.conf; 60 s when unset or unreadable) and the journal's boots
+/// (engine::boot_deadline()); `why` says where it came from, for the log.
+engine::TimeMs boot_deadline(const config::Config& config, const store::Journal& journal, std::string& why);
+
 class Reconciler {
   public:
     Reconciler(config::SharedConfig config, store::Journal& journal, const slurm::Scontrol& slurm,
@@ -36,6 +45,8 @@ class Reconciler {
     std::expected<std::vector<engine::NodeFacts>, std::string> gather_facts(
         const std::vector<slurm::NodeState>& nodes) const;
     [[nodiscard]] const engine::RecoveryPolicy& policy() const { return m_policy; }
+    /// Where policy().boot_deadline_ms came from, for the log.
+    [[nodiscard]] const std::string& boot_deadline_source() const { return m_boot_deadline_source; }
 
   private:
     void take(const engine::Step& step);
@@ -51,6 +62,7 @@ class Reconciler {
     const slurm::Scontrol& m_slurm;
     Now m_now;
     engine::RecoveryPolicy m_policy;
+    std::string m_boot_deadline_source;
     std::map<std::string, engine::TimeMs> m_last_recovery;
     /// When each node was first seen down after a failed boot.
     mutable std::map<std::string, engine::TimeMs> m_first_seen_failed;

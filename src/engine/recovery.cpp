@@ -20,14 +20,14 @@ enum class Situation {
     power_lost,    // dark, BMC off, no power-off of slumber's
     lost_again,    // the same within power_loss_window_ms of the last one
     parked_down,   // down~ "Not responding": powered down after it went silent
+    boot_overdue,  // Slurm still waits for its boot, past slumber's deadline
 };
 
 // Slurm's words for a node it marked down when it stopped answering
 // (22.05 to 24.11), and not for one whose boot failed: from 23.02 Slurm
 // appends "ResumeTimeout reached" to the reason ("Not responding : …").
 bool is_silent_reason(std::string_view reason) {
-    return reason.starts_with("Not responding") && !is_failed_boot_reason(reason) &&
-           reason.find("ResumeTimeout reached") == std::string_view::npos;
+    return slurm::has_reason(reason, slurm::Reason::not_responding) && !is_failed_boot_reason(reason);
 }
 
 // Slurm counts it as up but it does not answer, and nothing of slumber's or
@@ -70,6 +70,10 @@ Situation situation(const NodeFacts& node, const RecoveryPolicy& policy, TimeMs 
         const bool left_on = node.drained_at && !node.off_since_drain && state.powered_down() && !state.powering_up();
         return left_on && !policy.keep_drained_on ? Situation::drained_on : Situation::healthy;
     }
+    if (policy.boot_deadline_ms > 0 && state.powering_up() && node.latest_request_on && node.booting_since &&
+        now - *node.booting_since >= policy.boot_deadline_ms) {
+        return node.failed_resumes + 1 >= policy.max_failures ? Situation::too_many : Situation::boot_overdue;
+    }
     if (state.powering_up() && !node.latest_request_on && node.powering_up_since &&
         now - *node.powering_up_since >= policy.lost_wake_ms) {
         return Situation::lost_wake;
@@ -109,12 +113,23 @@ std::string_view to_string(StepKind kind) {
             return "power-down";
         case StepKind::forget_failures:
             return "forget";
+        case StepKind::power_cycle:
+            return "power-cycle";
     }
     return "?";
 }
 
 bool is_failed_boot_reason(std::string_view reason) {
-    return reason.starts_with("ResumeTimeout reached") || reason.starts_with("Node unexpectedly rebooted");
+    return slurm::has_reason(reason, slurm::Reason::resume_timeout) ||
+           slurm::has_reason(reason, slurm::Reason::unexpected_reboot);
+}
+
+TimeMs boot_deadline(std::optional<TimeMs> configured, const slurm::ResumeTimeout& slurm,
+                     const std::vector<BootStats>& measured) {
+    if (configured && *configured > 0) return *configured;
+    if (!slurm.infinite()) return 0;
+    const auto suggested = suggested_resume_timeout(measured);
+    return suggested ? TimeMs{*suggested} * 1000 : kDefaultBootDeadlineMs;
 }
 
 std::vector<std::string> needs_bmc(const std::vector<NodeFacts>& nodes, const RecoveryPolicy& policy, TimeMs now) {
@@ -182,11 +197,31 @@ std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryP
                                              "powered down: trying again",
                                              node.failed_offs, node.failed_off_error)});
                 break;
-            case Situation::too_many:
-                steps.push_back({name, StepKind::slurm_drain,
-                                 fmt::format("slumber: {} failed resumes in a row, last: {}", node.failed_resumes,
-                                             node.last_failure.empty() ? node.slurm.reason : node.last_failure)});
+            case Situation::boot_overdue:
+                steps.push_back({.node = name,
+                                 .kind = StepKind::power_cycle,
+                                 .why = fmt::format("not registered {} s after power-on, past the boot deadline of "
+                                                    "{} s ({}): power cycle for a fresh boot",
+                                                    (now - *node.booting_since) / 1000, policy.boot_deadline_ms / 1000,
+                                                    node.slurm.state_text()),
+                                 .failed_resume = true});
                 break;
+            case Situation::too_many: {
+                // Past the boot deadline, this boot is the failure that
+                // reaches the limit: it counts too.
+                const bool overdue = node.slurm.powering_up();
+                steps.push_back(
+                    {.node = name,
+                     .kind = StepKind::slurm_drain,
+                     .why = fmt::format("slumber: {} failed resumes in a row, last: {}",
+                                        node.failed_resumes + (overdue ? 1 : 0),
+                                        overdue ? fmt::format("not registered within the boot deadline of {} s",
+                                                              policy.boot_deadline_ms / 1000)
+                                        : node.last_failure.empty() ? node.slurm.reason
+                                                                    : node.last_failure),
+                     .failed_resume = overdue});
+                break;
+            }
             case Situation::failed_boot:
                 if (!node.bmc) break;                          // unreadable BMC: the failure count decides
                 if (power::is_transitional(*node.bmc)) break;  // decided once the power has settled

@@ -27,6 +27,10 @@
 //         (a supply, a breaker, a finger on the button): journal it and hand
 //         it back to Slurm's powered-down pool; a second loss within a
 //         window drains it instead.
+//   POWERING_UP past slumber's own boot deadline (Slurm 25.05 with
+//         ResumeTimeout=INFINITE never gives up on a boot): count a failed
+//         resume and power-cycle it, a fresh boot for Slurm, which still
+//         waits (the job stays allocated to it, so it is not switched off).
 #pragma once
 
 #include <cstdint>
@@ -34,7 +38,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/boot_stats.hpp"
 #include "power/result.hpp"
+#include "slurm/dialect.hpp"
 #include "slurm/node_state.hpp"
 
 namespace slumber::engine {
@@ -80,6 +86,9 @@ struct NodeFacts {
     std::optional<TimeMs> last_power_loss;
     /// When the daemon last read its BMC because it looked dark.
     std::optional<TimeMs> dark_bmc_read_at;
+    /// When slumber's latest power-on of it started, if it has not
+    /// registered since (the journal's open boot).
+    std::optional<TimeMs> booting_since;
 };
 
 struct RecoveryPolicy {
@@ -104,6 +113,10 @@ struct RecoveryPolicy {
     TimeMs power_loss_window_ms = 3'600'000;
     /// A node that does not respond has its BMC read at most this often.
     TimeMs dark_recheck_ms = 30000;
+    /// A node Slurm still shows POWERING_UP this long after slumber powered
+    /// it on counts as a failed boot; 0: Slurm's ResumeTimeout decides (see
+    /// boot_deadline()).
+    TimeMs boot_deadline_ms = 0;
 };
 
 enum class StepKind {
@@ -115,6 +128,7 @@ enum class StepKind {
     /// shows it powered down: back into Slurm's powered-down pool.
     slurm_power_down,
     forget_failures,  ///< journal only: its failure streak and power losses end here
+    power_cycle,      ///< a journaled power request, off then on: a fresh boot for a node that is on
 };
 std::string_view to_string(StepKind kind);
 
@@ -125,6 +139,9 @@ struct Step {
     /// The journal event's kind: "recovery", or "power-lost" for the steps
     /// taken on an unplanned power loss (counted for power_loss_window_ms).
     std::string_view event = "recovery";
+    /// The step ends a boot slumber gave up on: journal it as a failed
+    /// resume, as ResumeFailProgram does for Slurm's ResumeTimeout.
+    bool failed_resume = false;
 };
 
 /// Nodes whose BMC must be read before reconcile() can decide for them.
@@ -133,7 +150,10 @@ std::vector<std::string> needs_bmc(const std::vector<NodeFacts>& nodes, const Re
 /// The steps to take now, at most one per node.
 std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryPolicy& policy, TimeMs now);
 
-/// Slurm's reasons for a node it took out of service after a power event.
+/// Slurm's reasons for a node it took out of service after a power event
+/// ("ResumeTimeout reached", "Node unexpectedly rebooted"), read by what the
+/// reason contains (slurm::has_reason(): 23.02 appends them to an earlier
+/// reason).
 bool is_failed_boot_reason(std::string_view reason);
 
 /// Where Slurm's view and the BMC's disagree about power, in words for
@@ -169,5 +189,16 @@ enum class PowerOnStep {
 /// still within `boot_deadline_ms` (Slurm may run ResumeProgram twice for one
 /// boot, and the second call must not reset a booting node).
 PowerOnStep power_on_step(const PowerOnFacts& facts, TimeMs boot_deadline_ms, TimeMs now);
+
+/// With no boot this long, a boot deadline of slumber's own is used.
+inline constexpr TimeMs kDefaultBootDeadlineMs = 600000;
+
+/// The boot deadline the daemon applies, in ms (0: none, Slurm decides):
+/// `configured` ([daemon] boot_deadline) when set; otherwise, when Slurm
+/// never gives up on a boot (ResumeTimeout=INFINITE, 25.05 and later), what
+/// the measured boots suggest (1.5 x the slowest, at least a minute:
+/// suggested_resume_timeout()), or kDefaultBootDeadlineMs without any.
+TimeMs boot_deadline(std::optional<TimeMs> configured, const slurm::ResumeTimeout& slurm,
+                     const std::vector<BootStats>& measured);
 
 }  // namespace slumber::engine

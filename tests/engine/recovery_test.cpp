@@ -324,6 +324,64 @@ TEST(Recovery, FailedBootReasons) {
     EXPECT_TRUE(is_failed_boot_reason("Node unexpectedly rebooted boot_time=1 last response=2"));
     EXPECT_FALSE(is_failed_boot_reason("Not responding"));
     EXPECT_FALSE(is_failed_boot_reason(""));
+    // Slurm 23.02 and later append the reason to one the node already has.
+    EXPECT_TRUE(is_failed_boot_reason("Not responding : ResumeTimeout reached"));
+    EXPECT_TRUE(is_failed_boot_reason("Not responding : Node unexpectedly rebooted"));
+    EXPECT_FALSE(is_failed_boot_reason("slumber: 3 failed resumes in a row, last: ResumeTimeout reached"));
+}
+
+TEST(Recovery, AFailedBootWithSlurm2302sAppendedReasonIsRecovered) {
+    auto facts = node("n1", "DOWN", {"POWERED_DOWN", "NOT_RESPONDING"}, "Not responding : ResumeTimeout reached");
+    EXPECT_EQ(needs_bmc({facts}, kPolicy, kNow), (std::vector<std::string>{"n1"}));
+    facts.bmc = power::PowerState::off;
+    const auto steps = reconcile({facts}, kPolicy, kNow);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::slurm_resume);
+    const auto late = reconcile({node("n2", "DOWN", {}, "Not responding : Node unexpectedly rebooted")}, kPolicy, kNow);
+    ASSERT_EQ(late.size(), 1U);
+    EXPECT_EQ(late[0].kind, StepKind::slurm_resume);
+}
+
+// Slurm 25.05 with ResumeTimeout=INFINITE shows a boot that never registers
+// as POWERING_UP for ever: slumber's own deadline starts recovery.
+TEST(Recovery, ABootPastTheDeadlineIsCountedAndSwitchedOff) {
+    RecoveryPolicy policy = kPolicy;
+    policy.boot_deadline_ms = 300000;
+    auto facts = node("n1", "ALLOCATED", {"POWERING_UP", "NOT_RESPONDING"}, "");
+    facts.latest_request_on = true;
+    facts.powering_up_since = kNow - 400000;
+    facts.booting_since = kNow - 299000;
+    EXPECT_TRUE(reconcile({facts}, policy, kNow).empty()) << "inside the deadline: still booting";
+    facts.booting_since = kNow - 300000;
+    auto steps = reconcile({facts}, policy, kNow);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::power_cycle) << "the job stays allocated: a cycle, not a power-off";
+    EXPECT_TRUE(steps[0].failed_resume);
+    EXPECT_NE(steps[0].why.find("past the boot deadline of 300 s"), std::string::npos) << steps[0].why;
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "no deadline: Slurm's ResumeTimeout decides";
+    // The cycle's boot gets the whole deadline again.
+    facts.booting_since = kNow - 1000;
+    EXPECT_TRUE(reconcile({facts}, policy, kNow).empty());
+    // The boot that reaches max_failures drains it instead of looping.
+    facts.booting_since = kNow - 300000;
+    facts.failed_resumes = 2;
+    steps = reconcile({facts}, policy, kNow);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::slurm_drain);
+    EXPECT_TRUE(steps[0].failed_resume);
+    EXPECT_EQ(steps[0].why,
+              "slumber: 3 failed resumes in a row, last: not registered within the boot deadline of 300 s");
+}
+
+TEST(Recovery, TheBootDeadlineComesFromSettingThenMeasuredBoots) {
+    const slurm::ResumeTimeout finite{std::chrono::seconds(90)};
+    const slurm::ResumeTimeout infinite{std::nullopt};
+    const std::vector<BootStats> measured{{"", 4, 50000, 70000, 130000}};
+    EXPECT_EQ(boot_deadline(std::nullopt, finite, measured), 0) << "Slurm gives up by itself";
+    EXPECT_EQ(boot_deadline(120000, finite, measured), 120000) << "an admin's setting always applies";
+    EXPECT_EQ(boot_deadline(std::nullopt, infinite, measured), 240000) << "1.5 x 130 s, rounded up to minutes";
+    EXPECT_EQ(boot_deadline(std::nullopt, infinite, {}), kDefaultBootDeadlineMs);
+    EXPECT_EQ(boot_deadline(45000, infinite, measured), 45000);
 }
 
 }  // namespace
