@@ -118,21 +118,28 @@ void add_hook(CLI::App& app, Outcome& outcome, daemon::Hook hook, const char* he
     struct HookOptions {
         std::string file{config::kDefaultPath};
         std::string nodes;
+        std::string features;
     };
     auto options = std::make_shared<HookOptions>();
     auto* command = app.add_subcommand(std::string(slurm::to_string(hook)), help);
     command->add_option("nodes", options->nodes, "the hostlist Slurm passes")->required();
+    if (hook == daemon::Hook::resume) {
+        // Slurm adds the features a job needs as a second argument when it
+        // asks for nodes with them (a node_features plugin's reboot).
+        command->add_option("features", options->features, "the node features a job needs, as Slurm passes them");
+    }
     command->add_option("-c,--config", options->file, "configuration file")->capture_default_str();
     command->callback([options, &outcome, hook] {
         auto loaded = config::load(options->file, {.credentials = false});
         if (loaded) {
-            outcome.exit_code = daemon::run_hook(hook, options->nodes, *loaded);
+            outcome.exit_code = daemon::run_hook(hook, options->nodes, *loaded, options->features);
             return;
         }
         for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));
         // Slurm's request is still recorded for the daemon, which runs the
         // configuration it loaded last.
-        const int code = daemon::run_hook_unconfigured(hook, options->nodes, options->file, loaded.error());
+        const int code =
+            daemon::run_hook_unconfigured(hook, options->nodes, options->file, loaded.error(), options->features);
         outcome.exit_code = code == 0 ? 0 : to_int(ExitCode::config);
     });
 }

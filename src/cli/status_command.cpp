@@ -14,6 +14,7 @@
 #include "cli/power_targets.hpp"
 #include "daemon/blocks.hpp"
 #include "daemon/carrier.hpp"
+#include "daemon/reconciler.hpp"
 #include "daemon/reload.hpp"
 #include "daemon/targets.hpp"
 #include "engine/boot_stats.hpp"
@@ -21,6 +22,7 @@
 #include "hostlist/hostlist.hpp"
 #include "slurm/hook.hpp"
 #include "slurm/scontrol.hpp"
+#include "slurm/slurm_conf.hpp"
 #include "store/journal.hpp"
 #include "util/safe_text.hpp"
 
@@ -34,16 +36,6 @@ struct StatusOptions {
 };
 
 std::string seconds_text(std::int64_t ms) { return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0); }
-
-std::vector<engine::BootStats> measured_boots(const store::Journal& journal, const std::vector<std::string>& nodes) {
-    std::vector<engine::BootSample> samples;
-    if (auto boots = journal.boots(nodes)) {
-        for (const store::Boot& boot : *boots) {
-            if (boot.registered) samples.push_back({boot.node, *boot.registered - boot.powered_on});
-        }
-    }
-    return engine::boot_stats(std::move(samples));
-}
 
 nlohmann::json block_json(const store::Block& block) {
     return {{"action", block.action ? nlohmann::json(power::to_string(*block.action)) : nlohmann::json("every")},
@@ -105,7 +97,7 @@ int run_status(const StatusOptions& options) {
                             .value_or(std::vector<store::Block>{});
     const auto latest = journal->latest_requests().value_or(std::map<std::string, store::Request>{});
     std::map<std::string, engine::BootStats> boots;
-    for (auto& stats : measured_boots(*journal, nodes)) {
+    for (auto& stats : daemon::measured_boots(*journal, nodes)) {
         if (!stats.node.empty()) boots[stats.node] = stats;
     }
 
@@ -243,12 +235,17 @@ int run_slurm_config(const std::string& file) {
     const config::Config& config = *loaded;
     const std::filesystem::path dir = own_directory();
     const bool default_config = std::filesystem::path(file) == config::kDefaultPath;
-    fmt::print("# slurm.conf lines for slumber, from {}\n", config.file.string());
+    // slurmctld runs the hooks from its own working directory: every path
+    // in what it runs must be absolute.
+    std::error_code error;
+    const std::filesystem::path config_file = std::filesystem::absolute(config.file, error).lexically_normal();
+    fmt::print("# slurm.conf lines for slumber, from {}\n", config_file.string());
     if (!default_config) {
+        // "$@": ResumeProgram may get the features a job needs as $2.
         fmt::print(
             "# The hooks read {} by default; with this file, make each hook a script:\n"
-            "#   #!/bin/sh\n#   exec {}/slumber resume --config {} \"$1\"\n",
-            config::kDefaultPath, dir.string(), config.file.string());
+            "#   #!/bin/sh\n#   exec {}/slumber resume --config {} \"$@\"\n",
+            config::kDefaultPath, dir.string(), config_file.string());
     }
     for (const slurm::HookInfo& hook : slurm::kHooks) {
         const auto path = dir / fmt::format("slumber-{}", hook.name);
@@ -260,8 +257,12 @@ int run_slurm_config(const std::string& file) {
     }
     std::vector<std::string> nodes;
     for (const auto& target : config.nodes) nodes.push_back(target.name);
+    // What slurm.conf says today, where it disagrees with [slurm] exclude.
+    for (const std::string& line : slurm::check_exclusions(config.slurm.conf, nodes, config.slurm.exclude)) {
+        fmt::print("# {}\n", line);
+    }
     std::vector<engine::BootStats> stats;
-    if (auto journal = store::Journal::open(config.daemon.journal())) stats = measured_boots(*journal, nodes);
+    if (auto journal = store::Journal::open(config.daemon.journal())) stats = daemon::measured_boots(*journal, nodes);
     if (auto timeout = engine::suggested_resume_timeout(stats)) {
         const engine::BootStats& all = stats.back();
         fmt::print("ResumeTimeout={}   # 1.5 x the slowest of {} measured boots (median {}, p95 {}, max {})\n",

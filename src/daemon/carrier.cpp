@@ -1,6 +1,7 @@
 #include "daemon/carrier.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
@@ -13,6 +14,7 @@
 
 #include "daemon/blocks.hpp"
 #include "daemon/dependencies.hpp"
+#include "daemon/reconciler.hpp"
 #include "daemon/targets.hpp"
 #include "engine/pacing.hpp"
 #include "engine/recovery.hpp"
@@ -98,10 +100,14 @@ class OutcomeWriter {
     std::jthread m_flusher;  // last: starts once the rest exists
 };
 
-// How long a boot slumber started counts as under way: Slurm's ResumeTimeout,
-// after which Slurm gives up on it; 10 minutes when slurm.conf cannot tell
-// (INFINITE, from Slurm 25.05), as for pacing.
-engine::TimeMs boot_deadline_ms(const config::Config& config) {
+// How long a boot slumber started counts as under way: the boot deadline
+// recovery applies ([daemon] boot_deadline, or with ResumeTimeout=INFINITE
+// from Slurm 25.05 what the measured boots suggest), else Slurm's
+// ResumeTimeout, after which Slurm gives up on it; 10 minutes when
+// slurm.conf cannot tell, as for pacing.
+engine::TimeMs boot_deadline_ms(const config::Config& config, const store::Journal& journal) {
+    std::string why;
+    if (const engine::TimeMs own = boot_deadline(config, journal, why); own > 0) return own;
     const auto timeout = slurm::resume_timeout(config.slurm.conf);
     return timeout ? std::chrono::duration_cast<std::chrono::milliseconds>(*timeout).count() : 600000;
 }
@@ -179,21 +185,31 @@ std::expected<std::vector<Batch>, std::string> Carrier::take() {
     }
 
     std::map<power::Action, std::vector<const store::Request*>> by_action;
+    // Power-offs refused: Slurm may now count these nodes as powered down
+    // while they are on, and must be told otherwise.
+    std::vector<std::string> refused_offs;
     for (const store::Request& request : *requests) {
         const bool powers_off = request.action == power::Action::off || request.action == power::Action::soft;
+        const auto view = slurm_view.find(request.node);
+        std::string why;
         if (m_config->find(request.node) == nullptr) {
-            refuse(m_journal, request, fmt::format("not in {}", m_config->file.string()));
-        } else if (m_config->excluded(request.node)) {
-            refuse(m_journal, request, "excluded in [slurm] exclude");
+            why = fmt::format("not in {}", m_config->file.string());
+        } else if ((powers_off || request.action == power::Action::cycle) && m_config->excluded(request.node)) {
+            // Excluded means never powered off by slumber (a cycle is off
+            // too); a power-on that Slurm asks for is carried out.
+            why = "excluded in [slurm] exclude: never powered off by slumber";
         } else if (powers_off && !slurm_error.empty()) {
-            refuse(m_journal, request, "cannot tell whether it runs a job: " + slurm_error);
-        } else if (const auto it = slurm_view.find(request.node);
-                   powers_off && it != slurm_view.end() && it->second.running_jobs()) {
-            refuse(m_journal, request, fmt::format("Slurm shows it running a job ({})", it->second.state_text()));
+            why = "cannot tell whether it runs a job: " + slurm_error;
+        } else if (powers_off && view != slurm_view.end() && view->second.running_jobs()) {
+            why = fmt::format("Slurm shows it running a job ({})", view->second.state_text());
         } else {
             by_action[request.action].push_back(&request);
+            continue;
         }
+        refuse(m_journal, request, why);
+        if (powers_off) refused_offs.push_back(request.node);
     }
+    if (!refused_offs.empty()) tell_slurm_still_up(refused_offs, slurm_view, slurm_error);
     if (auto ons = by_action.find(power::Action::on); ons != by_action.end()) hold_back(ons->second);
 
     std::vector<Batch> batches;
@@ -206,6 +222,50 @@ std::expected<std::vector<Batch>, std::string> Carrier::take() {
         if (action == power::Action::on) m_ons_in_flight += static_cast<int>(list.size());
     }
     return batches;
+}
+
+void Carrier::tell_slurm_still_up(const std::vector<std::string>& nodes,
+                                  const std::unordered_map<std::string, slurm::NodeState>& view,
+                                  const std::string& slurm_error) {
+    const store::TimeMs now = m_now();
+    auto note = [&](const std::string& node, const std::string& detail) {
+        (void)m_journal.record({0, now, node, std::nullopt, "slurm-view", detail});
+    };
+    if (!slurm_error.empty()) {
+        for (const std::string& node : nodes) {
+            note(node, "power-off refused; cannot tell Slurm it is still up: " + slurm_error);
+        }
+        return;
+    }
+    std::vector<slurm::NodeState> states;
+    for (const std::string& node : nodes) {
+        const auto it = view.find(node);
+        if (it == view.end()) {
+            note(node, "power-off refused; Slurm does not know the node: nothing to tell it");
+        } else if (!slurm::shows_powered_down(it->second)) {
+            note(node,
+                 fmt::format("power-off refused; Slurm shows it {}: nothing to tell it", it->second.state_text()));
+        } else {
+            states.push_back(it->second);
+        }
+    }
+    if (states.empty()) return;
+    const auto version = m_slurm.version();
+    const auto calls = slurm::still_up_calls(version.value_or(slurm::kOldestSupported), states);
+    std::string done;
+    std::string failed;
+    for (const slurm::ScontrolCall& call : calls) {
+        const std::string text = fmt::format("scontrol {}", fmt::join(call, " "));
+        done += (done.empty() ? "" : "; ") + text;
+        if (auto called = m_slurm.call(call); !called) failed += (failed.empty() ? "" : "; ") + called.error();
+    }
+    const std::string release = version ? fmt::format("Slurm {}.{:02}", version->major, version->minor)
+                                        : fmt::format("Slurm of unknown release ({})", version.error());
+    for (const slurm::NodeState& state : states) {
+        note(state.name, fmt::format("power-off refused, the node stays on; {} showed it {}: told it the node is "
+                                     "still up ({}){}",
+                                     release, state.state_text(), done, failed.empty() ? "" : ", failed: " + failed));
+    }
 }
 
 int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
@@ -277,7 +337,10 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
                 latched.emplace_back(i, outcome);
             }
             std::optional<store::TimeMs> boot;
-            if (action == power::Action::on && outcome.result) boot = now - outcome.elapsed.count();
+            // A cycle is a boot too: the boot deadline and registration count from it.
+            if ((action == power::Action::on || action == power::Action::cycle) && outcome.result) {
+                boot = now - outcome.elapsed.count();
+            }
             writer.add({carried[i]->id, outcome.result.has_value(), said,
                         store::Event{0, now, outcome.target, carried[i]->id, event_kind(action),
                                      fmt::format("{} by the {} for {}: {}{} after {} attempt(s), {} ms",
@@ -318,7 +381,7 @@ void Carrier::fresh_boot_drivers(const config::Config& config, const std::vector
                                  RegisteredNodes& registered,
                                  std::vector<std::unique_ptr<FreshBootDriver>>& fresh) const {
     const engine::TimeMs now = m_now();
-    const engine::TimeMs deadline = boot_deadline_ms(config);
+    const engine::TimeMs deadline = boot_deadline_ms(config, journal);
     std::vector<std::string> names;
     for (const store::Request* request : carried) names.push_back(request->node);
     std::unordered_map<std::string, store::TimeMs> open_boot;  // the latest boot, if not registered
@@ -330,6 +393,8 @@ void Carrier::fresh_boot_drivers(const config::Config& config, const std::vector
         }
     }
     for (std::size_t i = 0; i < carried.size(); ++i) {
+        // Excluded means never powered off by slumber: not even for a cycle.
+        if (config.excluded(carried[i]->node)) continue;
         engine::PowerOnFacts facts;
         facts.asked_by_slurm = asked_by_slurm(*carried[i]);
         if (const auto it = open_boot.find(carried[i]->node); it != open_boot.end()) facts.open_boot = it->second;

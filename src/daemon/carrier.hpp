@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "config/config.hpp"
 #include "daemon/fresh_boot.hpp"
@@ -82,6 +83,14 @@ class Carrier {
     void fresh_boot_drivers(const config::Config& config, const std::vector<const store::Request*>& carried,
                             std::vector<power::Task>& tasks, const store::Journal& journal, RegisteredNodes& registered,
                             std::vector<std::unique_ptr<FreshBootDriver>>& fresh) const;
+    /// After refused power-offs: Slurm asked to suspend these nodes (or
+    /// someone did in its name) and may now count them as powered down
+    /// while they are on, so the next job would wait for a boot that never
+    /// comes and end `down~`. Makes Slurm's view true again with the calls
+    /// that fit its release (slurm::still_up_calls()) and journals it.
+    void tell_slurm_still_up(const std::vector<std::string>& nodes,
+                             const std::unordered_map<std::string, slurm::NodeState>& view,
+                             const std::string& slurm_error);
     /// Power-on requests beyond what pacing allows now go back to pending.
     void hold_back(std::vector<const store::Request*>& ons);
 

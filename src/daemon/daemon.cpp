@@ -116,6 +116,21 @@ void reload_config(LiveConfig& live, store::Journal& journal) {
     }
 }
 
+// What the admin should know of how this configuration meets Slurm's: an
+// exclude that slurm.conf does not share makes Slurm suspend nodes slumber
+// must refuse, again and again; and the boot deadline in force.
+void log_slurm_agreement(const config::Config& config, const Reconciler& reconciler) {
+    std::vector<std::string> managed;
+    for (const auto& target : config.nodes) managed.push_back(target.name);
+    for (const std::string& line : slurm::check_exclusions(config.slurm.conf, managed, config.slurm.exclude)) {
+        log(Priority::warning, line);
+    }
+    if (reconciler.policy().boot_deadline_ms > 0) {
+        log(Priority::info, fmt::format("boot deadline {} s ({})", reconciler.policy().boot_deadline_ms / 1000,
+                                        reconciler.boot_deadline_source()));
+    }
+}
+
 }  // namespace
 
 int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic<bool>& reload) {
@@ -158,6 +173,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     Carrier carrier(first, *journal, scontrol, "daemon", /*paced=*/true);
     Reconciler reconciler(first, *journal, scontrol);
     DeviceKeeper devices(first);  // one pass at a time, on a worker
+    log_slurm_agreement(config, reconciler);
     auto devices_busy = std::make_shared<std::atomic<bool>>(false);
     auto next_look = std::chrono::steady_clock::now();
     // Each batch runs on its own thread with its own journal connection, so a
@@ -171,6 +187,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             reload_config(live, *journal);
             carrier.reconfigure(live.current());
             reconciler.reconfigure(live.current());
+            log_slurm_agreement(*live.current(), reconciler);
         }
         if (auto batches = carrier.take(); !batches) {
             log(Priority::error, batches.error());

@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <map>
 
 #include "daemon/carrier.hpp"
@@ -23,17 +21,7 @@ std::map<std::string, std::string> jobs_by_node(store::Journal& journal) {
     std::map<std::string, std::string> notes;
     const char* path = std::getenv("SLURM_RESUME_FILE");
     if (path == nullptr || *path == '\0') return notes;
-    constexpr std::uintmax_t kMaxBytes = 64U << 20;
-    std::error_code error;
-    const auto size = std::filesystem::file_size(path, error);
-    std::expected<slurm::ResumeFile, std::string> file = std::unexpected(std::string("larger than 64 MiB"));
-    if (error) {
-        file = std::unexpected(error.message());
-    } else if (size <= kMaxBytes) {
-        std::ifstream in(path, std::ios::binary);
-        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        file = slurm::parse_resume_file(text);
-    }
+    const auto file = slurm::read_resume_file(path);
     if (!file) {
         (void)journal.record({0, wall_clock_ms(), "", std::nullopt, "hook-note",
                               fmt::format("SLURM_RESUME_FILE {} ignored: {}", path, file.error())});
@@ -54,8 +42,8 @@ std::map<std::string, std::string> jobs_by_node(store::Journal& journal) {
 // the daemon woken. Returns whether the hook is done (the daemon was woken,
 // or there is nothing to carry out), or the exit code if the request could
 // not be journaled.
-std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, store::Journal& journal,
-                                   const std::filesystem::path& socket) {
+std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, std::string_view features,
+                                   store::Journal& journal, const std::filesystem::path& socket) {
     const std::string source = fmt::format("slurm-{}", slurm::to_string(hook));
     auto names = hostlist::expand(hostlist);
     if (!names) {
@@ -76,11 +64,15 @@ std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, store::
     }
     const power::Action action = hook == Hook::resume ? power::Action::on : power::Action::off;
     // Nodes grouped by the jobs they are woken for, so the journal says why.
+    // Features a job needs (Slurm's second argument) are noted: slumber
+    // powers the nodes on as they are, it does not change their features.
     std::map<std::string, std::vector<std::string>> by_note;
     const auto jobs = hook == Hook::resume ? jobs_by_node(journal) : std::map<std::string, std::string>{};
+    const std::string wanted = features.empty() ? "" : fmt::format("features {} wanted", features);
     for (const std::string& node : *names) {
         const auto it = jobs.find(node);
-        by_note[it == jobs.end() ? std::string() : it->second].push_back(node);
+        const std::string job = it == jobs.end() ? std::string() : it->second;
+        by_note[job.empty() || wanted.empty() ? job + wanted : job + "; " + wanted].push_back(node);
     }
     for (const auto& [note, nodes] : by_note) {
         if (auto added = journal.add_requests(nodes, action, source, wall_clock_ms(), note); !added) {
@@ -93,7 +85,7 @@ std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, store::
 
 }  // namespace
 
-int run_hook(Hook hook, std::string_view hostlist, const config::Config& config) {
+int run_hook(Hook hook, std::string_view hostlist, const config::Config& config, std::string_view features) {
     auto journal = store::Journal::open(config.daemon.journal());
     if (!journal) {
         // Slurm discards output, but an admin running the hook by hand sees it.
@@ -101,7 +93,7 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config)
         return 1;
     }
     (void)journal->checkpoint_on_commit(false);
-    const auto done = hand_over(hook, hostlist, *journal, config.daemon.socket());
+    const auto done = hand_over(hook, hostlist, features, *journal, config.daemon.socket());
     if (!done) return done.error();
     if (*done) return 0;
 
@@ -130,7 +122,7 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config)
 }
 
 int run_hook_unconfigured(Hook hook, std::string_view hostlist, const std::filesystem::path& file,
-                          std::span<const config::ConfigError> errors) {
+                          std::span<const config::ConfigError> errors, std::string_view features) {
     const std::string_view name = slurm::to_string(hook);
     const std::string why = errors.empty() ? "it does not load" : config::format(errors.front());
     config::DaemonSettings settings;
@@ -153,7 +145,7 @@ int run_hook_unconfigured(Hook hook, std::string_view hostlist, const std::files
                            fmt::format("the {} hook cannot load {}, and journals {} for the daemon, which decides "
                                        "with the configuration it runs: {}",
                                        name, file.string(), hostlist, why)});
-    const auto done = hand_over(hook, hostlist, *journal, settings.socket());
+    const auto done = hand_over(hook, hostlist, features, *journal, settings.socket());
     if (!done) return done.error();
     if (*done) return 0;
     (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "no-daemon",

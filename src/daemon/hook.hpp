@@ -26,7 +26,11 @@ using slurm::Hook;
 /// `config` may be loaded without credentials (config::LoadOptions): a hook
 /// that finds no daemon loads config.file again, in full, to carry the
 /// request out.
-int run_hook(Hook hook, std::string_view hostlist, const config::Config& config);
+/// `features`: ResumeProgram's second argument, the node features a job
+/// needs (slurm.conf(5) ResumeProgram, with a node_features plugin: Slurm
+/// runs `ResumeProgram <hostlist> <features>` to reboot nodes into them);
+/// journaled with the request, which is carried out as any power-on.
+int run_hook(Hook hook, std::string_view hostlist, const config::Config& config, std::string_view features = {});
 
 /// The hook when its configuration `file` does not load (`errors`, from
 /// config::load). The request still goes into the journal named by the
@@ -36,6 +40,6 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config)
 /// otherwise (no daemon: the request waits in the journal for one; no
 /// journal: nothing is recorded, and stderr says so).
 int run_hook_unconfigured(Hook hook, std::string_view hostlist, const std::filesystem::path& file,
-                          std::span<const config::ConfigError> errors);
+                          std::span<const config::ConfigError> errors, std::string_view features = {});
 
 }  // namespace slumber::daemon

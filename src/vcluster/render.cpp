@@ -329,7 +329,7 @@ std::string render_hook(const Spec& spec, const RunDir& dir, Hook hook) {
     if (!program.empty()) return out + fmt::format("exec {} \"$@\"\n", program);
     if (spec.hooks == "slumber") {
         return out +
-               fmt::format("exec {} {} --config {} \"$1\"\n", self_executable(), name, dir.slumber_conf().string());
+               fmt::format("exec {} {} --config {} \"$@\"\n", self_executable(), name, dir.slumber_conf().string());
     }
     if (hook == Hook::resume_fail) return out;
     // What sites write by hand: ipmitool per node, in parallel. The password

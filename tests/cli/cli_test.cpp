@@ -11,24 +11,17 @@
 #include <filesystem>
 #include <fstream>
 
+#include "shell.hpp"
+
 namespace {
 
-struct CommandResult {
-    int exit_code = -1;
-    std::string out;  // stdout and stderr together
-};
+using cli_tests::CommandResult;
+using cli_tests::shell;
 
 CommandResult slumber(const std::string& arguments, const std::string& input = "") {
-    std::string command = fmt::format("'{}' {} 2>&1", SLUMBER_BINARY, arguments);
+    std::string command = fmt::format("'{}' {}", SLUMBER_BINARY, arguments);
     if (!input.empty()) command = fmt::format("printf '%b' '{}' | {}", input, command);
-    FILE* pipe = ::popen(command.c_str(), "r");
-    CommandResult run;
-    std::array<char, 4096> buffer{};
-    std::size_t got = 0;
-    while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.out.append(buffer.data(), got);
-    const int status = ::pclose(pipe);
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return run;
+    return shell(command);
 }
 
 TEST(Cli, HostlistExpandPrintsOneNamePerLine) {
