@@ -17,6 +17,7 @@
 #include "daemon/reconciler.hpp"
 #include "daemon/reload.hpp"
 #include "daemon/targets.hpp"
+#include "daemon/wake.hpp"
 #include "engine/boot_stats.hpp"
 #include "engine/recovery.hpp"
 #include "hostlist/hostlist.hpp"
@@ -197,6 +198,7 @@ int run_unblock(const UnblockOptions& options) {
     }
     std::vector<std::pair<std::string, std::string>> lines;
     bool all_ok = true;
+    bool woken = false;
     for (const std::string& target : *names) {
         auto lifted =
             journal->remove_blocks(target, std::nullopt, "lifted by `slumber unblock`", daemon::wall_clock_ms());
@@ -213,9 +215,23 @@ int run_unblock(const UnblockOptions& options) {
             text += resumed ? "; back in service in Slurm" : "; could not resume it in Slurm: " + resumed.error();
             all_ok = all_ok && resumed.has_value();
         }
+        // Slurm is still waking it for a job: the power-on the block refused
+        // is asked for again, or the job would wait out ResumeTimeout.
+        if (*lifted > 0 && state != slurm_view.end() && state->second.powering_up()) {
+            const std::vector<std::string> node{target};
+            const auto asked = journal->add_requests(node, power::Action::on, "unblock", daemon::wall_clock_ms(),
+                                                     "Slurm is waking it and its block was lifted");
+            text += asked ? "; power-on asked again" : "; could not ask for its power-on: " + asked.error();
+            all_ok = all_ok && asked.has_value();
+            woken = woken || asked.has_value();
+        }
         lines.emplace_back(target, text);
     }
     print_grouped(lines);
+    if (woken && !daemon::wake_daemon(loaded->daemon.socket())) {
+        fmt::print(stderr, "slumber: no daemon listening on {}: run `slumber power on` for the nodes above\n",
+                   loaded->daemon.socket().string());
+    }
     return to_int(all_ok ? ExitCode::ok : ExitCode::partial);
 }
 
