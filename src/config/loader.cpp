@@ -67,6 +67,16 @@ std::expected<toml::table, std::vector<ConfigError>> parse(std::string_view text
 // The file's text, within the size limit.
 std::expected<std::string, std::vector<ConfigError>> read_text(const std::filesystem::path& file) {
     const std::string name = file.string();
+    // A directory opens and reads as empty (a "valid" file with no nodes),
+    // and a FIFO blocks the reader: only a regular file is a configuration.
+    std::error_code kind_error;
+    const auto kind = std::filesystem::status(file, kind_error).type();
+    if (!kind_error && kind != std::filesystem::file_type::regular) {
+        return std::unexpected(std::vector{ConfigError{
+            name, 0, "",
+            kind == std::filesystem::file_type::directory ? "is a directory, not a file" : "is not a regular file",
+            "pass the configuration file itself, e.g. --config /etc/slumber/slumber.toml"}});
+    }
     std::ifstream in(file, std::ios::binary);
     if (!in) {
         std::error_code ec;

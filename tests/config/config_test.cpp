@@ -386,6 +386,12 @@ TEST(ConfigErrors, MissingFileSaysSo) {
     EXPECT_NE(loaded.error().front().fix.find("--config"), std::string::npos);
 }
 
+TEST(ConfigErrors, ADirectoryIsNotAConfiguration) {
+    auto loaded = load("/tmp");
+    ASSERT_FALSE(loaded);
+    EXPECT_EQ(loaded.error().front().message, "is a directory, not a file");
+}
+
 TEST(ConfigErrors, FormatNamesFileLineKeyAndFix) {
     const ConfigError e{"/etc/slumber/slumber.toml", 12, "[[node]] #2, bmc", "4 addresses for 5 node names",
                         "give one BMC address per name"};
