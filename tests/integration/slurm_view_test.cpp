@@ -150,8 +150,8 @@ TEST_F(SlurmView, ABootPastSlumbersDeadlineIsRecoveredWhileSlurmWaits) {
     ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode002", "never-registers"}));
     const int ons = events("vnode002", "power-on", "for slurm-resume: on");
     const std::string job = submit("vnode002", "srun /bin/true");
-    ASSERT_TRUE(cluster->wait_for([&] { return events("vnode002", "power-on", "for slurm-resume: on") > ons; },
-                                  seconds{30}));
+    ASSERT_TRUE(
+        cluster->wait_for([&] { return events("vnode002", "power-on", "for slurm-resume: on") > ons; }, seconds{30}));
     // This boot never registers (the boot delay is 2 s); the next one would.
     std::this_thread::sleep_for(seconds{4});
     ASSERT_FALSE(cluster->slurmd_running(1));
