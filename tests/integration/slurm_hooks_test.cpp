@@ -245,7 +245,9 @@ TEST_F(SlurmHooksModes, APowerOffThatFailedIsTriedAgain) {
     // or an admin lifts the block: the admin who fixed the account does.
     auto unblocked = cluster->run({SLUMBER_BINARY, "unblock", "vnode002", "-c", cluster->dir() + "/slumber.toml"});
     ASSERT_TRUE(unblocked) << unblocked.error();
-    EXPECT_TRUE(cluster->wait_for([] { return !cluster->slurmd_running(1); }, seconds{30}))
+    // The power-offs refused while it was blocked count as failures in a
+    // row: the next try comes after the doubled back-off (30 s, 60 s, …).
+    EXPECT_TRUE(cluster->wait_for([] { return !cluster->slurmd_running(1); }, seconds{150}))
         << "switched off once its BMC answered again";
     EXPECT_TRUE(cluster->bmc_says(1, "off"));
     EXPECT_EQ(cluster->state(1), "idle~");
