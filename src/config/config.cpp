@@ -3,15 +3,20 @@
 #include <fmt/format.h>
 #include <algorithm>
 
+#include "util/safe_text.hpp"
+
 namespace slumber::config {
 
+// The key, the message and the fix may quote the file (an unknown key, a
+// bad value), which is anyone's text: shown escaped, so that a key cannot
+// forge a line or drive the terminal of the admin running `config check`.
 std::string format(const ConfigError& error) {
-    std::string out = error.file;
+    std::string out = util::safe_text(error.file);
     if (error.line > 0) out += fmt::format(":{}", error.line);
     out += ": ";
-    if (!error.key.empty()) out += fmt::format("{}: ", error.key);
-    out += error.message;
-    if (!error.fix.empty()) out += fmt::format("\n    fix: {}", error.fix);
+    if (!error.key.empty()) out += fmt::format("{}: ", util::safe_text(error.key));
+    out += util::safe_text(error.message);
+    if (!error.fix.empty()) out += fmt::format("\n    fix: {}", util::safe_text(error.fix));
     return out;
 }
 

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <algorithm>
 
 #include "config/config.hpp"
 
@@ -174,6 +175,17 @@ TEST(ConfigErrors, UnknownSection) { expect_problem("[slurn]\n", 1, "slurn", "un
 TEST(ConfigErrors, UnknownKeySuggestsTheNearest) {
     expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n1\"\nbmc = \"b1\"\ncipher_suit = 3\n", 8,
                    "[[node]] #1, cipher_suit", "unknown key", "did you mean \"cipher_suite\"?");
+}
+
+// A key is the file's text: an escape sequence in it must reach the admin's
+// terminal as visible text, never as a colour change or a forged line.
+TEST(ConfigErrors, KeysFromTheFileAreShownEscaped) {
+    const auto errors = errors_of("[daemon]\n\"bad\\u001b[31mkey\\nfix: none\" = 1\n");
+    ASSERT_EQ(errors.size(), 1U);
+    const std::string shown = format(errors.front());
+    EXPECT_EQ(shown.find('\x1b'), std::string::npos) << shown;
+    EXPECT_NE(shown.find("bad\\x1b[31mkey\\nfix: none"), std::string::npos) << shown;
+    EXPECT_EQ(std::count(shown.begin(), shown.end(), '\n'), 1) << shown;  // only the line before "fix:"
 }
 
 TEST(ConfigErrors, NodeWrittenAsTableInsteadOfList) {
