@@ -5,6 +5,7 @@
 #include "config/addresses.hpp"
 #include "config/table_reader.hpp"
 #include "hostlist/hostlist.hpp"
+#include "power/exec/exec_driver.hpp"
 #include "util/suggest.hpp"
 
 namespace slumber::config {
@@ -102,6 +103,17 @@ std::optional<power::OptionValue> read_option(TableReader& reader, const power::
             return std::nullopt;
         case OptionType::file:
             if (auto path = read_existing_file(reader, spec.key)) return path->string();
+            return std::nullopt;
+        case OptionType::command:
+            if (auto text = reader.string(spec.key)) {
+                if (auto checked = power::exec::check_template(*text); !checked) {
+                    reader.error(spec.key, fmt::format("command template: {}", checked.error()),
+                                 "it is split into words as a shell would (quotes, backslash), then {name} "
+                                 "and {user} are filled in; see docs/power.md, exec");
+                    return std::nullopt;
+                }
+                return *text;
+            }
             return std::nullopt;
         case OptionType::string:
         case OptionType::string_list:

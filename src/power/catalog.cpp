@@ -43,17 +43,17 @@ constexpr std::array kShellyOptions{
 constexpr std::array kWolOptions{
     OptionSpec{"broadcast", OptionType::string, "broadcast address for the magic packet", 0, 0, {}},
     OptionSpec{"port", OptionType::integer, "UDP port for the magic packet (default 9)", 1, 65535, {}},
-    OptionSpec{"off_command", OptionType::string, "command that shuts the node down (WoL cannot)", 0, 0, {}},
+    OptionSpec{"off_command", OptionType::command, "command that shuts the node down (WoL cannot)", 0, 0, {}},
     OptionSpec{
         "probe", OptionType::string, "host:port whose TCP answer means on (default the name, port 22)", 0, 0, {}},
 };
 
 constexpr std::array kExecOptions{
-    OptionSpec{"on", OptionType::string, "command that powers the target on", 0, 0, {}},
-    OptionSpec{"off", OptionType::string, "command that powers it off hard", 0, 0, {}},
-    OptionSpec{"soft", OptionType::string, "command that shuts it down cleanly", 0, 0, {}},
-    OptionSpec{"cycle", OptionType::string, "command that power-cycles it", 0, 0, {}},
-    OptionSpec{"status", OptionType::string, "command that prints on or off", 0, 0, {}},
+    OptionSpec{"on", OptionType::command, "command that powers the target on", 0, 0, {}},
+    OptionSpec{"off", OptionType::command, "command that powers it off hard", 0, 0, {}},
+    OptionSpec{"soft", OptionType::command, "command that shuts it down cleanly", 0, 0, {}},
+    OptionSpec{"cycle", OptionType::command, "command that power-cycles it", 0, 0, {}},
+    OptionSpec{"status", OptionType::command, "command that prints on or off", 0, 0, {}},
 };
 
 constexpr std::array kIpmiTarget{"port"sv};
@@ -117,6 +117,8 @@ std::string_view to_string(OptionType type) {
             return "a duration such as \"30s\"";
         case OptionType::file:
             return "the absolute path of a file";
+        case OptionType::command:
+            return "a command, split into words as a shell would, with {name} and {user}";
     }
     return "?";
 }

@@ -28,7 +28,8 @@ enum class OptionType {
     string,
     string_list,
     duration,
-    file,  ///< the absolute path of a file that exists (a certificate): a relative one depends on who runs slumber
+    file,     ///< the absolute path of a file that exists (a certificate): a relative one depends on who runs slumber
+    command,  ///< a command template (power/exec/exec_driver.hpp), checked when the file is read, not when it runs
 };
 
 struct OptionSpec {

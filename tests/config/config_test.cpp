@@ -177,6 +177,21 @@ TEST(ConfigErrors, UnknownKeySuggestsTheNearest) {
                    "[[node]] #1, cipher_suit", "unknown key", "did you mean \"cipher_suite\"?");
 }
 
+// A command template is checked when the file is read, not first when a node
+// needs it (found by trying it: `config check` passed "{bogus" and the power-on
+// failed with a config error at night).
+TEST(ConfigErrors, ExecTemplatesAreCheckedWhenRead) {
+    expect_problem("[[device]]\nname = \"sw\"\ndriver = \"exec\"\non = \"pdu {bogus} on\"\n", 4, "on",
+                   "unknown field {bogus}", "{name} and {user}");
+    expect_problem("[[device]]\nname = \"sw\"\ndriver = \"exec\"\noff = \"pdu 'off\"\n", 4, "off",
+                   "quote is never closed");
+    expect_problem("[[device]]\nname = \"sw\"\ndriver = \"exec\"\nstatus = \"  \"\n", 4, "status", "empty");
+    expect_problem(
+        "[[node]]\nnames = \"n1\"\ndriver = \"wol\"\nbmc = \"aa:bb:cc:dd:ee:ff\"\n"
+        "off_command = \"ssh {host} poweroff\"\n",
+        5, "off_command", "unknown field {host}");
+}
+
 // A key is the file's text: an escape sequence in it must reach the admin's
 // terminal as visible text, never as a colour change or a forged line.
 TEST(ConfigErrors, KeysFromTheFileAreShownEscaped) {

@@ -159,6 +159,17 @@ std::expected<std::vector<std::string>, std::string> split_words(std::string_vie
     return words;
 }
 
+std::expected<void, std::string> check_template(std::string_view text) {
+    auto words = split_words(text);
+    if (!words) return std::unexpected(words.error());
+    if (words->empty()) return std::unexpected("the command is empty");
+    const TargetSettings any;
+    for (const std::string& word : *words) {
+        if (auto filled = substitute(word, any); !filled) return std::unexpected(filled.error());
+    }
+    return {};
+}
+
 Result<std::unique_ptr<Driver>> make(const TargetSettings& target) {
     Settings settings;
     settings.name = target.name;

@@ -21,6 +21,12 @@ namespace slumber::power::exec {
 /// anything. An unclosed quote is an error.
 std::expected<std::vector<std::string>, std::string> split_words(std::string_view text);
 
+/// Checks one template as make() would use it, so that `config check` finds
+/// a mistake before a node needs the command: an unclosed quote, no words,
+/// or a field other than {name} and {user}. The error says which, without
+/// the target's name (the caller knows where the template is).
+std::expected<void, std::string> check_template(std::string_view text);
+
 /// Checks the templates (on, off, soft, cycle, status) and builds the driver.
 Result<std::unique_ptr<Driver>> make(const TargetSettings& settings);
 
