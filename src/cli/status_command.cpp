@@ -191,6 +191,25 @@ int run_unblock(const UnblockOptions& options) {
         fmt::print(stderr, "slumber: {}\n", journal.error());
         return to_int(ExitCode::partial);
     }
+    // A name that is neither in the configuration nor blocked is a typo:
+    // refused before anything changes. A block left by a target since
+    // removed from the file can still be lifted.
+    const auto blocked = journal->blocks(*names);
+    if (!blocked) {
+        fmt::print(stderr, "slumber: journal: {}\n", blocked.error());
+        return to_int(ExitCode::partial);
+    }
+    std::vector<std::string> unknown;
+    for (const std::string& target : *names) {
+        const bool has_block = std::any_of(blocked->begin(), blocked->end(),
+                                           [&](const store::Block& block) { return block.target == target; });
+        if (loaded->find(target) == nullptr && !has_block) unknown.push_back(target);
+    }
+    if (!unknown.empty()) {
+        fmt::print(stderr, "slumber: not in {} and not blocked: {}\n", loaded->file.string(),
+                   hostlist::compress(unknown, false).value_or("?"));
+        return to_int(ExitCode::usage);
+    }
     const slurm::Scontrol scontrol(loaded->slurm.bin_dir, loaded->slurm.conf);
     std::map<std::string, slurm::NodeState> slurm_view;
     if (auto states = scontrol.nodes()) {

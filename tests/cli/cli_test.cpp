@@ -294,3 +294,24 @@ TEST(Cli, PowerOnANodeOnRedfishSwitchesItsDependencyFirst) {
     EXPECT_TRUE(plug.stop());
     std::filesystem::remove_all(dir);
 }
+
+// `slumber unblock` with a name that is neither configured nor blocked is a
+// typo: exit 2, named, and nothing changed (before, it said "was not
+// blocked" and exited 0, so a script never noticed).
+TEST(Cli, UnblockRefusesNamesThatAreNeitherConfiguredNorBlocked) {
+    const auto dir = std::filesystem::temp_directory_path() / fmt::format("slumber-cli-unblock-{}", ::getpid());
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "slumber.toml") << fmt::format(
+        "[daemon]\nstate_dir = \"{0}/state\"\n[slurm]\nconf = \"{0}/none.conf\"\n[[node]]\nnames = \"n[1-2]\"\n"
+        "driver = \"exec\"\non = \"true\"\n",
+        dir.string());
+    const std::string config = (dir / "slumber.toml").string();
+    const CommandResult typo = slumber(fmt::format("unblock 'n1,nosuch[1-2]' -c '{}'", config));
+    EXPECT_EQ(typo.exit_code, 2);
+    EXPECT_EQ(typo.out, "slumber: not in " + config + " and not blocked: nosuch[1-2]\n");
+    const CommandResult known = slumber(fmt::format("unblock n1 -c '{}'", config));
+    EXPECT_EQ(known.exit_code, 0) << known.out;
+    EXPECT_EQ(known.out, "n1: was not blocked\n");
+    std::filesystem::remove_all(dir);
+}
