@@ -68,7 +68,6 @@ void diff_daemon(const DaemonSettings& a, const DaemonSettings& b, ConfigChanges
         changes.need_restart.push_back(
             fmt::format("[daemon] state_dir {} -> {}", a.state_dir.string(), b.state_dir.string()));
     }
-    const std::size_t known = changes.settings.size();
     setting(changes.settings, "[daemon] max_booting", a.max_booting, b.max_booting);
     setting(changes.settings, "[daemon] boots_per_minute", a.boots_per_minute, b.boots_per_minute);
     setting(changes.settings, "[daemon] max_failures", a.max_failures, b.max_failures);
@@ -77,7 +76,12 @@ void diff_daemon(const DaemonSettings& a, const DaemonSettings& b, ConfigChanges
     setting(changes.settings, "[daemon] keep_drained_on", a.keep_drained_on, b.keep_drained_on);
     setting(changes.settings, "[daemon] power_loss_window", util::format_duration(a.power_loss_window),
             util::format_duration(b.power_loss_window));
-    // A setting added to [daemon] later is still noticed, if not by name.
+    const auto deadline = [](const std::optional<util::Duration>& d) {
+        return d ? util::format_duration(*d) : std::string("unset");
+    };
+    setting(changes.settings, "[daemon] boot_deadline", deadline(a.boot_deadline), deadline(b.boot_deadline));
+    // A setting added to [daemon] later is still noticed, if not by name,
+    // also when named ones changed with it.
     DaemonSettings rest = b;
     rest.state_dir = a.state_dir;
     rest.max_booting = a.max_booting;
@@ -86,7 +90,8 @@ void diff_daemon(const DaemonSettings& a, const DaemonSettings& b, ConfigChanges
     rest.late_boot_grace = a.late_boot_grace;
     rest.keep_drained_on = a.keep_drained_on;
     rest.power_loss_window = a.power_loss_window;
-    if (rest != a && changes.settings.size() == known) changes.settings.emplace_back("[daemon]");
+    rest.boot_deadline = a.boot_deadline;
+    if (rest != a) changes.settings.emplace_back("[daemon] another setting");
 }
 
 std::string hostlist_of(const std::vector<std::string>& names) {

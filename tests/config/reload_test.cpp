@@ -82,11 +82,13 @@ TEST(ConfigDiff, DaemonSettingsAreNamedAndTheStateDirNeedsARestart) {
 [daemon]
 max_booting = 2
 late_boot_grace = "5m"
+boot_deadline = "20m"
 state_dir = "/srv/slumber"
 )";
     const ConfigChanges changes = diff(load_or_fail(kBase), load_or_fail(after));
     EXPECT_EQ(changes.settings,
-              (std::vector<std::string>{"[daemon] max_booting 0 -> 2", "[daemon] late_boot_grace 2m -> 5m"}));
+              (std::vector<std::string>{"[daemon] max_booting 0 -> 2", "[daemon] late_boot_grace 2m -> 5m",
+                                        "[daemon] boot_deadline unset -> 20m"}));
     EXPECT_EQ(changes.need_restart, (std::vector<std::string>{"[daemon] state_dir /var/lib/slumber -> /srv/slumber"}));
 }
 
