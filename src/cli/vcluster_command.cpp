@@ -311,6 +311,10 @@ void add_vcluster_command(CLI::App& app, Outcome& outcome) {
                    "the fabric switch goes off once every node has slept this long")
         ->capture_default_str();
     up->add_flag("--daemon", options->daemon, "run slumber's daemon beside slurmctld (with --hooks slumber)");
+    up->add_option(
+          "--deployment", spec.deployment,
+          "root (everything as root, auth/none) or site (slurmctld as SlurmUser slurm, munge, as sites run it)")
+        ->capture_default_str();
     up->add_option("--suspend-program", spec.suspend_program, "SuspendProgram (default: ipmitool per node)");
     up->add_option("--resume-program", spec.resume_program, "ResumeProgram (default: ipmitool per node)");
     up->add_option("--resume-fail-program", spec.resume_fail_program, "ResumeFailProgram (default: log only)");

@@ -7,13 +7,16 @@
 #include <fmt/format.h>
 #include <array>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
 
 #include "hostlist/hostlist.hpp"
 #include "util/probe.hpp"
+#include "vcluster/accounts.hpp"
 #include "vcluster/bmc.hpp"
 #include "vcluster/certificate.hpp"
 #include "vcluster/files.hpp"
@@ -40,6 +43,82 @@ constexpr std::array kFaults{
 fs::path slurmctld_record(const RunDir& dir) { return dir.pid_dir() / "slurmctld"; }
 fs::path daemon_record(const RunDir& dir) { return dir.pid_dir() / "slumberd"; }
 fs::path fabric_switch_record(const RunDir& dir) { return dir.pid_dir() / "fabric-switch"; }
+fs::path munged_record(const RunDir& dir) { return dir.pid_dir() / "munged"; }
+
+std::expected<void, std::string> give(const fs::path& path, const Account& owner, fs::perms mode) {
+    if (::chown(path.c_str(), owner.uid, owner.gid) != 0) {
+        return std::unexpected(
+            fmt::format("cannot give {} to {}: {}", path.string(), owner.name, std::strerror(errno)));
+    }
+    std::error_code error;
+    fs::permissions(path, mode, error);
+    if (error) return std::unexpected(fmt::format("cannot chmod {}: {}", path.string(), error.message()));
+    return {};
+}
+
+// Deployment "site": what slurmctld, running as SlurmUser, writes (its state,
+// its logs, the hand-written hooks' log and the password file those hooks
+// read, as a site's own scripts would), and the cluster's munge key, owned
+// by munge as munged insists.
+std::expected<void, std::string> prepare_site(const RunDir& dir) {
+    auto slurm = system_account(kSiteSlurmUser);
+    if (!slurm) return std::unexpected(slurm.error());
+    auto munge = system_account(kMungeUser);
+    if (!munge) return std::unexpected(munge.error());
+    using fs::perms;
+    constexpr auto kOpenDir =
+        perms::owner_all | perms::group_read | perms::group_exec | perms::others_read | perms::others_exec;
+    for (const fs::path& owned : {dir.state_dir(), dir.log_dir()}) {
+        if (auto ok = give(owned, *slurm, kOpenDir); !ok) return ok;
+    }
+    if (auto ok = give(dir.password_file(), *slurm, kPrivateFile); !ok) return ok;
+    // slumber's state directory, as its package would make it: the hooks
+    // (SlurmUser) and the daemon (root) share it through SlurmUser's group.
+    std::error_code error;
+    fs::create_directories(dir.slumber_state_dir(), error);
+    if (error)
+        return std::unexpected(fmt::format("cannot create {}: {}", dir.slumber_state_dir().string(), error.message()));
+    if (::chown(dir.slumber_state_dir().c_str(), 0, slurm->gid) != 0 ||
+        ::chmod(dir.slumber_state_dir().c_str(), 02770) != 0) {
+        return std::unexpected(fmt::format("cannot share {} with {}: {}", dir.slumber_state_dir().string(), slurm->name,
+                                           std::strerror(errno)));
+    }
+    fs::create_directories(dir.munge_dir(), error);
+    if (error) return std::unexpected(fmt::format("cannot create {}: {}", dir.munge_dir().string(), error.message()));
+    if (auto ok = give(dir.munge_dir(), *munge, kOpenDir); !ok) return ok;
+    std::ifstream random("/dev/urandom", std::ios::binary);
+    std::string key(1024, '\0');  // as `mungekey` makes it
+    if (!random.read(key.data(), static_cast<std::streamsize>(key.size()))) {
+        return std::unexpected("cannot read /dev/urandom");
+    }
+    if (auto ok = write_file(dir.munge_key(), key, perms::owner_read); !ok) return ok;
+    return give(dir.munge_key(), *munge, perms::owner_read);
+}
+
+// The cluster's own munged, as the munge user, in the foreground so that its
+// record is the process that runs; slurm.conf's AuthInfo names its socket.
+std::expected<void, std::string> start_munged(const RunDir& dir) {
+    auto munge = system_account(kMungeUser);
+    if (!munge) return std::unexpected(munge.error());
+    const fs::path munge_dir = dir.munge_dir();
+    auto munged = spawn_detached(
+        {.argv = {find_program("munged").value_or("munged"), "--foreground", "--socket=" + dir.munge_socket().string(),
+                  "--key-file=" + dir.munge_key().string(), "--pid-file=" + (munge_dir / "munged.pid").string(),
+                  "--log-file=" + (munge_dir / "munged.log").string(),
+                  "--seed-file=" + (munge_dir / "munged.seed").string()},
+         .log = dir.log_dir() / "munged.console",
+         .cgroup = std::nullopt,
+         .as = *munge});
+    if (!munged) return std::unexpected(fmt::format("cannot start munged: {}", munged.error()));
+    if (auto ok = write_record(munged_record(dir), *munged); !ok) return ok;
+    if (!wait_until([&] { return fs::exists(dir.munge_socket()) || !alive(*munged); }, seconds{10}, milliseconds{50}) ||
+        !alive(*munged)) {
+        return std::unexpected(fmt::format("munged did not start; see {} and {}",
+                                           (dir.log_dir() / "munged.console").string(),
+                                           (munge_dir / "munged.log").string()));
+    }
+    return {};
+}
 
 // slumber's daemon for this cluster, once Slurm is up; it logs to log/slumberd.log.
 std::expected<void, std::string> start_daemon(const RunDir& dir) {
@@ -95,7 +174,7 @@ std::expected<void, std::string> check_run_dir(const RunDir& dir) {
     return {};
 }
 
-std::expected<void, std::string> check_environment() {
+std::expected<void, std::string> check_environment(const Spec& spec) {
     if (::geteuid() != 0) {
         return std::unexpected(
             "the virtual cluster needs root: several slurmd on one host, a time namespace per node, a cgroup per "
@@ -105,6 +184,7 @@ std::expected<void, std::string> check_environment() {
     for (const char* program : {"slurmctld", "slurmd", "scontrol", "sinfo", "ipmi_sim", "ipmitool"}) {
         if (!find_program(program)) missing.emplace_back(program);
     }
+    if (spec.site() && !find_program("munged")) missing.emplace_back("munged (package munge)");
     if (!missing.empty()) {
         return std::unexpected(fmt::format(
             "{} not installed (./scripts/setup installs slurm-wlm, openipmi and ipmitool)", fmt::join(missing, ", ")));
@@ -160,8 +240,9 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
     if (!cgroup) return std::unexpected(cgroup.error());
     std::error_code error;
     // A fresh cluster each time: no job or node state from an earlier run.
-    for (const fs::path& stale : {dir.state_dir(), dir.slumber_state_dir(), dir.root / "spool", dir.root / "nodes",
-                                  dir.root / "bmcs.d", dir.log_dir(), dir.pid_dir(), dir.hooks_dir()}) {
+    for (const fs::path& stale :
+         {dir.state_dir(), dir.slumber_state_dir(), dir.root / "spool", dir.root / "nodes", dir.root / "bmcs.d",
+          dir.log_dir(), dir.pid_dir(), dir.hooks_dir(), dir.munge_dir()}) {
         fs::remove_all(stale, error);
         if (error) return std::unexpected(fmt::format("cannot clear {}: {}", stale.string(), error.message()));
     }
@@ -221,6 +302,9 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
             return std::unexpected(made.error());
         }
     }
+    if (spec.site()) {
+        if (auto ok = prepare_site(dir); !ok) return ok;
+    }
     return save(spec, dir);
 }
 
@@ -231,9 +315,18 @@ std::expected<void, std::string> start_everything(const Spec& spec, const RunDir
         if (auto bmc = start_bmc(spec, dir, i, *password); !bmc) return std::unexpected(bmc.error());
     }
     use_cluster_conf(dir);
+    std::optional<Account> slurm_user;
+    if (spec.site()) {
+        if (auto munged = start_munged(dir); !munged) return munged;
+        // As systemd starts it from 23.11 (User=slurm): never root.
+        auto account = system_account(kSiteSlurmUser);
+        if (!account) return std::unexpected(account.error());
+        slurm_user = *account;
+    }
     auto slurmctld = spawn_detached({.argv = {"slurmctld", "-D", "-f", dir.slurm_conf().string()},
                                      .log = dir.log_dir() / "slurmctld.console",
-                                     .cgroup = std::nullopt});
+                                     .cgroup = std::nullopt,
+                                     .as = slurm_user});
     if (!slurmctld) return std::unexpected(fmt::format("cannot start slurmctld: {}", slurmctld.error()));
     if (auto ok = write_record(slurmctld_record(dir), *slurmctld); !ok) return ok;
     if (!wait_until([&] { return slurmctld_answers(dir) || !alive(*slurmctld); }, seconds{30}, milliseconds{200}) ||
@@ -352,7 +445,7 @@ const FaultInfo* find_fault(std::string_view name) {
 std::expected<void, std::string> up(const Spec& spec, const RunDir& dir) {
     if (auto ok = validate(spec); !ok) return ok;
     if (auto ok = check_run_dir(dir); !ok) return ok;
-    if (auto ok = check_environment(); !ok) return ok;
+    if (auto ok = check_environment(spec); !ok) return ok;
     const auto running = recorded_processes(dir);
     if (std::any_of(running.begin(), running.end(), [](const Process& p) { return alive(p); })) {
         if (auto previous = load(dir); previous && slurmctld_answers(dir)) {
@@ -402,6 +495,11 @@ std::expected<bool, std::string> down(const RunDir& dir) {
     }
     if (auto plug = read_record(fabric_switch_record(dir)); plug && alive(*plug)) {
         terminate(*plug, seconds{2});
+        stopped = true;
+    }
+    // Last: Slurm's daemons and commands authenticate through it.
+    if (auto munged = read_record(munged_record(dir)); munged && alive(*munged)) {
+        terminate(*munged, seconds{5});
         stopped = true;
     }
     if (auto group = cluster_cgroup(dir)) {

@@ -1,6 +1,7 @@
 #include "vcluster/process.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -102,6 +103,10 @@ std::expected<Process, std::string> spawn_detached(const Launch& launch) {
         ::dup2(null, STDIN_FILENO);
         ::dup2(out, STDOUT_FILENO);
         ::dup2(out, STDERR_FILENO);
+        if (launch.as && (::setgroups(launch.as->groups.size(), launch.as->groups.data()) != 0 ||
+                          ::setgid(launch.as->gid) != 0 || ::setuid(launch.as->uid) != 0)) {
+            fail("cannot become its user");
+        }
         // Nothing else inherited: a node must not hold its BMC's socket.
         const int keep = report[1];
         if (keep > 3) ::close_range(3, static_cast<unsigned>(keep - 1), 0);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "util/command.hpp"
+#include "vcluster/accounts.hpp"
 
 namespace slumber::vcluster {
 
@@ -27,6 +28,9 @@ struct Launch {
     std::vector<std::string> argv;                // argv[0] is looked up in PATH
     std::filesystem::path log;                    // stdout and stderr, appended
     std::optional<std::filesystem::path> cgroup;  // joined before exec
+    /// Run as this user (its groups too) instead of the caller's; the log is
+    /// opened before, so it may be a file the user could not open.
+    std::optional<Account> as = std::nullopt;
 };
 
 /// Starts argv in its own session with stdin from /dev/null and no other

@@ -86,6 +86,16 @@ std::string full_sensor_record(const Sensor& sensor) {
     return out;
 }
 
+// Who Slurm runs as and how its parts know each other. As sites run it:
+// slurmctld as SlurmUser (never root under systemd from 23.11), munge
+// credentials through the cluster's own munged (slurm.conf(5) AuthInfo
+// socket=, read by auth/munge and cred/munge alike, 22.05 to 24.11).
+std::string render_auth(const Spec& spec, const RunDir& dir) {
+    if (!spec.site()) return "SlurmUser=root\nSlurmdUser=root\nAuthType=auth/none\nCredType=cred/none\n";
+    return fmt::format("SlurmUser={}\nSlurmdUser=root\nAuthType=auth/munge\nCredType=cred/munge\nAuthInfo=socket={}\n",
+                       kSiteSlurmUser, dir.munge_socket().string());
+}
+
 }  // namespace
 
 std::string render_slurm_conf(const Spec& spec, const RunDir& dir) {
@@ -96,13 +106,10 @@ std::string render_slurm_conf(const Spec& spec, const RunDir& dir) {
         "ClusterName=vcluster\n"
         "SlurmctldHost=localhost(127.0.0.1)\n"
         "SlurmctldPort={port}\n"
-        "SlurmUser=root\n"
-        "SlurmdUser=root\n"
-        "AuthType=auth/none\n"
-        "CredType=cred/none\n"
+        "{auth}"
         "StateSaveLocation={state}\n"
         "SlurmdSpoolDir={root}/spool/%n\n"
-        "SlurmctldPidFile={root}/pids/slurmctld.slurm-pid\n"
+        "SlurmctldPidFile={ctld_pid}\n"
         "SlurmdPidFile={root}/pids/slurmd.%n.slurm-pid\n"
         "SlurmctldLogFile={log}/slurmctld.log\n"
         "SlurmdLogFile={log}/slurmd.%n.log\n"
@@ -136,9 +143,12 @@ std::string render_slurm_conf(const Spec& spec, const RunDir& dir) {
         "SuspendProgram={hooks}/{suspend}\n"
         "ResumeProgram={hooks}/{resume}\n"
         "ResumeFailProgram={hooks}/{resume_fail}\n",
-        fmt::arg("port", spec.slurmctld_port), fmt::arg("state", dir.state_dir().string()), fmt::arg("root", root),
-        fmt::arg("log", dir.log_dir().string()), fmt::arg("slurmd_timeout", seconds(spec.slurmd_timeout)),
-        fmt::arg("rts", spec.return_to_service), fmt::arg("suspend_time", seconds(spec.suspend_time)),
+        fmt::arg("port", spec.slurmctld_port), fmt::arg("auth", render_auth(spec, dir)),
+        fmt::arg("ctld_pid",
+                 (spec.site() ? dir.state_dir() / "slurmctld.pid" : dir.pid_dir() / "slurmctld.slurm-pid").string()),
+        fmt::arg("state", dir.state_dir().string()), fmt::arg("root", root), fmt::arg("log", dir.log_dir().string()),
+        fmt::arg("slurmd_timeout", seconds(spec.slurmd_timeout)), fmt::arg("rts", spec.return_to_service),
+        fmt::arg("suspend_time", seconds(spec.suspend_time)),
         fmt::arg("suspend_timeout", seconds(spec.suspend_timeout)),
         fmt::arg("resume_timeout", seconds(spec.resume_timeout)), fmt::arg("hooks", dir.hooks_dir().string()),
         fmt::arg("suspend", slurm::to_string(Hook::suspend)), fmt::arg("resume", slurm::to_string(Hook::resume)),

@@ -27,6 +27,7 @@ void fields(Spec& spec, Visit&& visit) {
     visit("return_to_service", spec.return_to_service);
     visit("hooks", spec.hooks);
     visit("daemon", spec.daemon);
+    visit("deployment", spec.deployment);
     visit("fabric_switch", spec.fabric_switch);
     visit("switch_off_after_ms", spec.switch_off_after);
     visit("redfish_nodes", spec.redfish_nodes);
@@ -94,6 +95,9 @@ std::expected<void, std::string> validate(const Spec& spec) {
         return fail(fmt::format("--hooks {}: give ipmitool or slumber", spec.hooks));
     }
     if (spec.daemon != 0 && spec.hooks != "slumber") return fail("--daemon needs --hooks slumber");
+    if (spec.deployment != "root" && spec.deployment != "site") {
+        return fail(fmt::format("--deployment {}: give root or site", spec.deployment));
+    }
     if (spec.redfish_nodes < 0 || spec.redfish_nodes > spec.nodes) {
         return fail(fmt::format("--redfish-nodes {}: give 0 to {}", spec.redfish_nodes, spec.nodes));
     }

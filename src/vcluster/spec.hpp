@@ -32,6 +32,12 @@ struct Spec {
     /// slumber.toml). A program given below overrides either.
     std::string hooks = "ipmitool";
     int daemon = 0;  // 1: run `slumber daemon` beside slurmctld
+    /// How Slurm runs: "root" (slurmctld as root, auth/none: quick, and
+    /// what the rig began with) or "site" (as sites run it: slurmctld as the
+    /// unprivileged SlurmUser `slurm` with munge authentication through a
+    /// munged of the cluster's own, slurmd and slumber's daemon as root, so
+    /// that Slurm runs the hooks as `slurm` with its near-empty environment).
+    std::string deployment = "root";
     /// 1: a Tasmota plug, device "ibswitch", feeds the nodes' fabric; a node
     /// whose boot ends while it is off comes up without a network and its
     /// slurmd never registers. slumber's configuration makes the nodes
@@ -55,7 +61,12 @@ struct Spec {
     [[nodiscard]] bool redfish_bmc(int index) const { return index >= nodes - redfish_nodes; }
     /// The index of a node name, or -1.
     [[nodiscard]] int index_of(std::string_view node) const;
+    [[nodiscard]] bool site() const { return deployment == "site"; }
 };
+
+/// SlurmUser of a cluster with deployment "site", and the user its munged runs as.
+inline constexpr const char* kSiteSlurmUser = "slurm";
+inline constexpr const char* kMungeUser = "munge";
 
 /// A problem with the options, in words for the command line.
 std::expected<void, std::string> validate(const Spec& spec);
@@ -82,6 +93,11 @@ struct RunDir {
     /// slumber's journal and daemon socket ([daemon] state_dir of slumber.toml).
     [[nodiscard]] std::filesystem::path slumber_state_dir() const { return root / "slumber-state"; }
     [[nodiscard]] std::filesystem::path pid_dir() const { return root / "pids"; }
+    /// With deployment "site": the cluster's own munged, its key, socket
+    /// (slurm.conf's AuthInfo=socket=…) and log.
+    [[nodiscard]] std::filesystem::path munge_dir() const { return root / "munge"; }
+    [[nodiscard]] std::filesystem::path munge_key() const { return munge_dir() / "munge.key"; }
+    [[nodiscard]] std::filesystem::path munge_socket() const { return munge_dir() / "munge.socket.2"; }
     /// The Redfish BMCs' shared self-signed certificate (its key beside it,
     /// ".key"), and their account for slumber.
     [[nodiscard]] std::filesystem::path redfish_certificate() const { return root / "redfish.pem"; }

@@ -27,6 +27,11 @@ int test_node_count() {
     return 4;
 }
 
+std::string test_deployment() {
+    const char* text = std::getenv("SLUMBER_TEST_DEPLOYMENT");
+    return text != nullptr && std::string_view(text) == "site" ? "site" : "root";
+}
+
 TestCluster::TestCluster(ClusterOptions options)
     : m_dir("/tmp/slumber-test-" + options.name),
       m_nodes(options.nodes > 0 ? options.nodes : test_node_count()),
@@ -43,6 +48,7 @@ TestCluster::TestCluster(ClusterOptions options)
                                 "--bmc-subnet", std::to_string(m_subnet),
                                 "--port",       std::to_string(options.port)};
     up.insert(up.end(), options.up_options.begin(), options.up_options.end());
+    if (test_deployment() == "site") up.insert(up.end(), {"--deployment", "site"});
     if (auto started = slumber(up); !started) m_failure = "slumber vcluster up failed: " + started.error();
 }
 

@@ -21,6 +21,11 @@ struct ClusterOptions {
 /// Node count for integration tests: $SLUMBER_TEST_NODES, default 4.
 int test_node_count();
 
+/// How the suites' clusters run Slurm: "site" when $SLUMBER_TEST_DEPLOYMENT
+/// is site (slurmctld as SlurmUser slurm with munge, the hooks as slurm:
+/// `slumber vcluster up --deployment site`), else "root" (root, auth/none).
+std::string test_deployment();
+
 class TestCluster {
   public:
     explicit TestCluster(ClusterOptions options);

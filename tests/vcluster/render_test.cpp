@@ -30,6 +30,26 @@ TEST(VclusterRender, SlurmConfHasOnePortPerNodeAndPowerSaving) {
     EXPECT_TRUE(has(conf, "ResumeFailProgram=/run/vc/hooks/resume-fail\n"));
 }
 
+TEST(VclusterRender, RootDeploymentRunsSlurmAsRootWithoutAuthentication) {
+    const std::string conf = render_slurm_conf(Spec{}, RunDir{"/run/vc"});
+    EXPECT_TRUE(has(conf, "SlurmUser=root\n"));
+    EXPECT_TRUE(has(conf, "AuthType=auth/none\n"));
+    EXPECT_FALSE(has(conf, "AuthInfo"));
+}
+
+// As sites run it: slurmctld as SlurmUser slurm, munge through the
+// cluster's own munged (slurm.conf(5) AuthInfo socket=, 22.05 and 24.11).
+TEST(VclusterRender, SiteDeploymentRunsSlurmctldAsSlurmWithMunge) {
+    Spec spec;
+    spec.deployment = "site";
+    const std::string conf = render_slurm_conf(spec, RunDir{"/run/vc"});
+    EXPECT_TRUE(has(conf, "SlurmUser=slurm\nSlurmdUser=root\n"));
+    EXPECT_TRUE(has(conf, "AuthType=auth/munge\nCredType=cred/munge\nAuthInfo=socket=/run/vc/munge/munge.socket.2\n"));
+    // slurmctld, as slurm, writes its PID file where it may.
+    EXPECT_TRUE(has(conf, "SlurmctldPidFile=/run/vc/slurmctld-state/slurmctld.pid\n"));
+    EXPECT_FALSE(has(conf, "auth/none"));
+}
+
 TEST(VclusterRender, EachBmcHasItsAddressGuidAndChassisProgram) {
     Spec spec;
     const std::string first = render_lan_conf(spec, 0, "pw1", "/run/vc/bmc-chassis");

@@ -50,6 +50,8 @@ TEST(VclusterSpec, ValidationNamesTheOption) {
     EXPECT_NE(error_of([](Spec& s) { s.return_to_service = 3; }).find("0, 1 or 2"), std::string::npos);
     EXPECT_NE(error_of([](Spec& s) { s.resume_timeout = Duration{500}; }).find("--resume-timeout"), std::string::npos);
     EXPECT_NE(error_of([](Spec& s) { s.resume_program = "hooks/resume"; }).find("absolute path"), std::string::npos);
+    EXPECT_NE(error_of([](Spec& s) { s.deployment = "cloud"; }).find("--deployment cloud: give root or site"),
+              std::string::npos);
 }
 
 TEST(VclusterSpec, SavedSpecLoadsBackTheSame) {
@@ -60,6 +62,7 @@ TEST(VclusterSpec, SavedSpecLoadsBackTheSame) {
     spec.boot_delay = Duration{4500};
     spec.return_to_service = 2;
     spec.resume_program = "/usr/local/sbin/resume";
+    spec.deployment = "site";
     ASSERT_TRUE(save(spec, dir));
     auto loaded = load(dir);
     ASSERT_TRUE(loaded) << loaded.error();
@@ -67,6 +70,7 @@ TEST(VclusterSpec, SavedSpecLoadsBackTheSame) {
     EXPECT_EQ(loaded->boot_delay, Duration{4500});
     EXPECT_EQ(loaded->return_to_service, 2);
     EXPECT_EQ(loaded->resume_program, "/usr/local/sbin/resume");
+    EXPECT_TRUE(loaded->site());
 
     std::ofstream(dir.spec_file()) << "nodes = [";
     auto broken = load(dir);
@@ -78,6 +82,7 @@ TEST(VclusterSpec, SavedSpecLoadsBackTheSame) {
     ASSERT_TRUE(older) << older.error();
     EXPECT_EQ(older->nodes, 3);
     EXPECT_EQ(older->hooks, "ipmitool");
+    EXPECT_EQ(older->deployment, "root");
     std::ofstream(dir.spec_file()) << "name_prefix = \"n\"\n";
     auto partial = load(dir);
     ASSERT_FALSE(partial);
