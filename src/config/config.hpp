@@ -88,6 +88,10 @@ struct DaemonSettings {
     /// How long a node Slurm gave up on may still register while its BMC
     /// says on, before slumber switches it off and lets Slurm try again.
     util::Duration late_boot_grace = std::chrono::minutes(2);
+    /// How long a node Slurm counts as powered down may stay on at its BMC
+    /// (reads this far apart all say on, no request in flight) before
+    /// slumber switches it off: its suspend never reached slumber.
+    util::Duration late_off_grace = std::chrono::minutes(1);
     /// A node drained for failed resumes stays on for inspection; by
     /// default it is switched off, since Slurm counts it as powered down.
     bool keep_drained_on = false;

@@ -73,6 +73,8 @@ void diff_daemon(const DaemonSettings& a, const DaemonSettings& b, ConfigChanges
     setting(changes.settings, "[daemon] max_failures", a.max_failures, b.max_failures);
     setting(changes.settings, "[daemon] late_boot_grace", util::format_duration(a.late_boot_grace),
             util::format_duration(b.late_boot_grace));
+    setting(changes.settings, "[daemon] late_off_grace", util::format_duration(a.late_off_grace),
+            util::format_duration(b.late_off_grace));
     setting(changes.settings, "[daemon] keep_drained_on", a.keep_drained_on, b.keep_drained_on);
     setting(changes.settings, "[daemon] power_loss_window", util::format_duration(a.power_loss_window),
             util::format_duration(b.power_loss_window));
@@ -88,6 +90,7 @@ void diff_daemon(const DaemonSettings& a, const DaemonSettings& b, ConfigChanges
     rest.boots_per_minute = a.boots_per_minute;
     rest.max_failures = a.max_failures;
     rest.late_boot_grace = a.late_boot_grace;
+    rest.late_off_grace = a.late_off_grace;
     rest.keep_drained_on = a.keep_drained_on;
     rest.power_loss_window = a.power_loss_window;
     rest.boot_deadline = a.boot_deadline;

@@ -225,6 +225,7 @@ void read_daemon_section(const toml::table& table, const std::string& file, Daem
     if (auto rate = reader.integer("boots_per_minute", 0, 100000)) out.boots_per_minute = static_cast<int>(*rate);
     if (auto failures = reader.integer("max_failures", 1, 100)) out.max_failures = static_cast<int>(*failures);
     if (auto grace = reader.duration("late_boot_grace")) out.late_boot_grace = *grace;
+    if (auto grace = reader.duration("late_off_grace")) out.late_off_grace = *grace;
     if (auto keep = reader.boolean("keep_drained_on")) out.keep_drained_on = *keep;
     if (auto window = reader.duration("power_loss_window")) out.power_loss_window = *window;
     if (auto deadline = reader.duration("boot_deadline")) out.boot_deadline = *deadline;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <set>
 
 #include "daemon/blocks.hpp"
 #include "daemon/diagnosis.hpp"
@@ -55,11 +56,25 @@ void Reconciler::reconfigure(config::SharedConfig config) {
     m_policy.keep_drained_on = m_config->daemon.keep_drained_on;
     m_policy.power_loss_window_ms = m_config->daemon.power_loss_window.count();
     m_policy.boot_deadline_ms = boot_deadline(*m_config, m_journal, m_boot_deadline_source);
+    m_policy.late_off_grace_ms = m_config->daemon.late_off_grace.count();
 }
 
 namespace {
 
 bool powers_off(power::Action action) { return action == power::Action::off || action == power::Action::soft; }
+
+// The managed nodes Slurm keeps on: those slurm.conf's SuspendExcNodes
+// names outside a counted ":N" group (Slurm never suspends them). Partitions
+// in SuspendExcParts are not resolved here, nor SuspendExcStates: a node in
+// one that Slurm nevertheless shows asleep was powered down by Slurm.
+std::set<std::string, std::less<>> kept_on_by_slurm(const config::Config& config) {
+    const auto text = slurm::read_conf(config.slurm.conf);
+    if (!text) return {};
+    std::vector<std::string> managed;
+    for (const auto& target : config.nodes) managed.push_back(target.name);
+    const slurm::ExclusionCheck check = slurm::compare_exclusions(managed, {}, *text);
+    return {check.only_in_slurm.begin(), check.only_in_slurm.end()};
+}
 
 }  // namespace
 
@@ -97,6 +112,7 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
     }
     std::vector<engine::NodeFacts> facts;
     facts.reserve(nodes.size());
+    std::optional<std::set<std::string, std::less<>>> kept_on;  // read once a node looks asleep
     for (const slurm::NodeState& node : nodes) {
         if (m_config->find(node.name) == nullptr) continue;  // not slumber's to manage
         engine::NodeFacts fact;
@@ -149,6 +165,20 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
             m_first_seen_failed.erase(node.name);
             m_last_diagnosis.erase(node.name);  // a new failure is diagnosed afresh
         }
+        if (engine::asleep_in_slurm(fact)) {
+            if (!kept_on) kept_on = kept_on_by_slurm(*m_config);
+            fact.slurm_keeps_on = kept_on->contains(node.name);
+        }
+        if (engine::asleep_in_slurm(fact)) {
+            const AsleepWatch& watch =
+                m_asleep.try_emplace(node.name, AsleepWatch{.since = m_now(), .bmc_read_at = {}, .on_since = {}})
+                    .first->second;
+            fact.asleep_since = watch.since;
+            fact.asleep_bmc_read_at = watch.bmc_read_at;
+            fact.on_while_asleep_since = watch.on_since;
+        } else {
+            m_asleep.erase(node.name);  // woken, powering down, asked for: watched afresh next time
+        }
         facts.push_back(std::move(fact));
     }
     return facts;
@@ -168,7 +198,9 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
             const auto it = states.find(fact.slurm.name);
             if (it == states.end()) continue;
             m_dark_read[fact.slurm.name] = now;
-            if (const auto state = power::parse_power_state(it->second)) {
+            const auto state = power::parse_power_state(it->second);
+            watch_asleep(fact, state, now);
+            if (state) {
                 fact.bmc = *state;
             } else {
                 fact.bmc_error = it->second;
@@ -184,6 +216,24 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
     diagnose(facts, steps);
     for (const engine::Step& step : steps) take(step);
     return steps;
+}
+
+void Reconciler::watch_asleep(engine::NodeFacts& fact, const std::optional<power::PowerState>& state,
+                              engine::TimeMs now) {
+    const auto it = m_asleep.find(fact.slurm.name);
+    if (it == m_asleep.end()) return;
+    AsleepWatch& watch = it->second;
+    watch.bmc_read_at = now;
+    // Only reads in a row that all say on count; one that is off, or on its
+    // way (a node's own shutdown), starts the grace afresh. An unreadable BMC
+    // says nothing either way.
+    if (state == power::PowerState::on || state == power::PowerState::paused) {
+        watch.on_since = watch.on_since.value_or(now);
+    } else if (state) {
+        watch.on_since.reset();
+    }
+    fact.asleep_bmc_read_at = watch.bmc_read_at;
+    fact.on_while_asleep_since = watch.on_since;
 }
 
 void Reconciler::diagnosed(const std::string& node, const std::string& diagnosis) {

@@ -72,6 +72,16 @@ class Reconciler {
     std::map<std::string, engine::TimeMs> m_dark_read;
     /// When each node was first seen POWERING_UP.
     mutable std::map<std::string, engine::TimeMs> m_first_seen_powering_up;
+    /// What the reconciler remembers of each node asleep in Slurm's view
+    /// (engine::asleep_in_slurm()) while it stays so.
+    struct AsleepWatch {
+        engine::TimeMs since = 0;                   ///< first seen asleep
+        std::optional<engine::TimeMs> bmc_read_at;  ///< its BMC last read
+        std::optional<engine::TimeMs> on_since;     ///< the first of the reads in a row that found it on
+    };
+    mutable std::map<std::string, AsleepWatch> m_asleep;
+    /// Records what a read of an asleep node's BMC found.
+    void watch_asleep(engine::NodeFacts& fact, const std::optional<power::PowerState>& state, engine::TimeMs now);
 };
 
 }  // namespace slumber::daemon

@@ -21,6 +21,8 @@ enum class Situation {
     lost_again,    // the same within power_loss_window_ms of the last one
     parked_down,   // down~ "Not responding": powered down after it went silent
     boot_overdue,  // Slurm still waits for its boot, past slumber's deadline
+    asleep_due,    // asleep in Slurm's view, its BMC due to be read
+    left_on,       // asleep in Slurm's view, on at its BMC past late_off_grace
 };
 
 // Slurm's words for a node it marked down when it stopped answering
@@ -57,6 +59,32 @@ Situation dark_situation(const NodeFacts& node, const RecoveryPolicy& policy, Ti
 
 std::string_view reason_text(std::string_view reason) { return reason.empty() ? "no reason" : reason; }
 
+// A node asleep in Slurm's view whose suspend never reached slumber (no
+// power-off since it last booted), or whose BMC was found on, is read every
+// late_off_grace; one slumber switched off, every asleep_recheck_ms.
+bool urgent_read(const NodeFacts& node) { return !node.latest_request_off || node.on_while_asleep_since; }
+
+TimeMs last_asleep_read(const NodeFacts& node, TimeMs now) {
+    return node.asleep_bmc_read_at.value_or(node.asleep_since.value_or(now));
+}
+
+bool asleep_read_due(const NodeFacts& node, const RecoveryPolicy& policy, TimeMs now) {
+    if (urgent_read(node)) {
+        return !node.asleep_bmc_read_at || now - *node.asleep_bmc_read_at >= policy.late_off_grace_ms;
+    }
+    return now - last_asleep_read(node, now) >= policy.asleep_recheck_ms;
+}
+
+Situation asleep_situation(const NodeFacts& node, const RecoveryPolicy& policy, TimeMs now) {
+    if (!node.bmc) return asleep_read_due(node, policy, now) ? Situation::asleep_due : Situation::healthy;
+    // Paused has power too; a BMC on its way on or off is read again later
+    // (the daemon starts the grace afresh: a node's own shutdown).
+    const bool powered = *node.bmc == power::PowerState::on || *node.bmc == power::PowerState::paused;
+    const bool long_enough =
+        node.on_while_asleep_since && now - *node.on_while_asleep_since >= policy.late_off_grace_ms;
+    return powered && long_enough ? Situation::left_on : Situation::healthy;
+}
+
 TimeMs off_retry_after(const NodeFacts& node, const RecoveryPolicy& policy) {
     return policy.off_retry_ms << std::min(node.failed_offs - 1, 6);
 }
@@ -82,6 +110,7 @@ Situation situation(const NodeFacts& node, const RecoveryPolicy& policy, TimeMs 
         const bool due = !node.last_failed_off || now - *node.last_failed_off >= off_retry_after(node, policy);
         return due ? Situation::off_failed : Situation::healthy;
     }
+    if (asleep_in_slurm(node)) return asleep_situation(node, policy, now);
     if (looks_dark(node)) return dark_situation(node, policy, now);
     // Slurm powers down a node that went silent (22.05 suspends DOWN nodes
     // after SuspendTime unless SuspendExcStates says otherwise; slumber's
@@ -119,6 +148,16 @@ std::string_view to_string(StepKind kind) {
     return "?";
 }
 
+bool asleep_in_slurm(const NodeFacts& node) {
+    const slurm::NodeState& state = node.slurm;
+    if (!state.powered_down() || state.powering_up() || state.base != "IDLE" || state.running_jobs()) return false;
+    for (const std::string_view flag :
+         {"POWERING_DOWN", "POWER_DOWN", "DRAIN", "FAIL", "REBOOT_REQUESTED", "REBOOT_ISSUED"}) {
+        if (state.has(flag)) return false;
+    }
+    return !node.excluded && !node.slurm_keeps_on && !node.request_open && node.failed_offs == 0;
+}
+
 bool is_failed_boot_reason(std::string_view reason) {
     return slurm::has_reason(reason, slurm::Reason::resume_timeout) ||
            slurm::has_reason(reason, slurm::Reason::unexpected_reboot);
@@ -134,10 +173,19 @@ TimeMs boot_deadline(std::optional<TimeMs> configured, const slurm::ResumeTimeou
 
 std::vector<std::string> needs_bmc(const std::vector<NodeFacts>& nodes, const RecoveryPolicy& policy, TimeMs now) {
     std::vector<std::string> names;
+    std::vector<const NodeFacts*> asleep;
     for (const NodeFacts& node : nodes) {
         const Situation found = situation(node, policy, now);
         if (found == Situation::failed_boot || found == Situation::dark) names.push_back(node.slurm.name);
+        if (found == Situation::asleep_due) asleep.push_back(&node);
     }
+    // Sleeping nodes, the most urgent first, then those unread the longest.
+    std::stable_sort(asleep.begin(), asleep.end(), [now](const NodeFacts* a, const NodeFacts* b) {
+        if (urgent_read(*a) != urgent_read(*b)) return urgent_read(*a);
+        return last_asleep_read(*a, now) < last_asleep_read(*b, now);
+    });
+    asleep.resize(std::min(asleep.size(), policy.asleep_reads_per_pass));
+    for (const NodeFacts* node : asleep) names.push_back(node->slurm.name);
     return names;
 }
 
@@ -147,7 +195,21 @@ std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryP
         const std::string& name = node.slurm.name;
         switch (situation(node, policy, now)) {
             case Situation::healthy:
-            case Situation::dark:  // its BMC could not be read
+            case Situation::dark:        // its BMC could not be read
+            case Situation::asleep_due:  // its BMC was not read this pass
+                break;
+            case Situation::left_on:
+                steps.push_back(
+                    {name, StepKind::power_off,
+                     fmt::format("Slurm counts it as powered down ({}) but its BMC has said {} for {} s, {}: "
+                                 "switching it off",
+                                 node.slurm.state_text(), power::to_string(*node.bmc),
+                                 (now - *node.on_while_asleep_since) / 1000,
+                                 node.latest_request_off
+                                     ? "after slumber switched it off: switched on behind slumber's back (a node "
+                                       "kept on is powered up through Slurm, or excluded)"
+                                     : "and no power-off reached slumber since it last booted: its suspend was lost "
+                                       "(a suspend hook that failed to run or was killed)")});
                 break;
             case Situation::drain_lifted:
                 steps.push_back({name, StepKind::forget_failures,

@@ -27,12 +27,18 @@
 //         (a supply, a breaker, a finger on the button): journal it and hand
 //         it back to Slurm's powered-down pool; a second loss within a
 //         window drains it instead.
+//   idle~ (POWERED_DOWN, asleep in Slurm's view) while its BMC says on, at
+//         two reads late_off_grace apart, with no request in flight: its
+//         suspend never reached slumber (a hook that failed to run or was
+//         killed), or it was switched on behind slumber's back: switch it
+//         off through the journal, like any power-off.
 //   POWERING_UP past slumber's own boot deadline (Slurm 25.05 with
 //         ResumeTimeout=INFINITE never gives up on a boot): count a failed
 //         resume and power-cycle it, a fresh boot for Slurm, which still
 //         waits (the job stays allocated to it, so it is not switched off).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -89,6 +95,15 @@ struct NodeFacts {
     /// When slumber's latest power-on of it started, if it has not
     /// registered since (the journal's open boot).
     std::optional<TimeMs> booting_since;
+    /// Slurm keeps it on (SuspendExcNodes): never switched off because
+    /// Slurm shows it asleep.
+    bool slurm_keeps_on = false;
+    /// For a node asleep in Slurm's view (asleep_in_slurm()), as the daemon
+    /// remembers it while it stays so: since when (first seen), when its BMC
+    /// was last read, and the first of the reads in a row that found it on.
+    std::optional<TimeMs> asleep_since;
+    std::optional<TimeMs> asleep_bmc_read_at;
+    std::optional<TimeMs> on_while_asleep_since;
 };
 
 struct RecoveryPolicy {
@@ -117,6 +132,19 @@ struct RecoveryPolicy {
     /// it on counts as a failed boot; 0: Slurm's ResumeTimeout decides (see
     /// boot_deadline()).
     TimeMs boot_deadline_ms = 0;
+    /// [daemon] late_off_grace: a node asleep in Slurm's view whose BMC says
+    /// on is switched off once reads this far apart all found it on (its
+    /// own shutdown, a BMC slow to show it, have that long). Its BMC is read
+    /// this often while it has no power-off of slumber's since it booted, or
+    /// was found on.
+    TimeMs late_off_grace_ms = 60000;
+    /// The BMC of a node asleep in Slurm's view that slumber switched off is
+    /// read this often: a power-on behind slumber's back.
+    TimeMs asleep_recheck_ms = 600000;
+    /// At most this many BMCs of sleeping nodes are read per pass, the most
+    /// urgent first: a daemon that starts beside thousands of sleeping nodes
+    /// does not read them all at once.
+    std::size_t asleep_reads_per_pass = 64;
 };
 
 enum class StepKind {
@@ -143,6 +171,14 @@ struct Step {
     /// resume, as ResumeFailProgram does for Slurm's ResumeTimeout.
     bool failed_resume = false;
 };
+
+/// Slurm counts the node as asleep and nothing else explains it: POWERED_DOWN
+/// and IDLE (`idle~`), neither being woken nor powering down nor asked to
+/// power down (Slurm's own POWERING_DOWN phase, SuspendTimeout), not drained,
+/// failed or rebooting, no jobs; not excluded by slumber or kept on by Slurm,
+/// no request of slumber's in flight, no failed power-off (retried on its
+/// own). Such a node should be off at its BMC.
+bool asleep_in_slurm(const NodeFacts& node);
 
 /// Nodes whose BMC must be read before reconcile() can decide for them.
 std::vector<std::string> needs_bmc(const std::vector<NodeFacts>& nodes, const RecoveryPolicy& policy, TimeMs now);

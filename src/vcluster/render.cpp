@@ -289,7 +289,8 @@ std::string render_slumber_conf(const Spec& spec, const RunDir& dir) {
         "\n"
         "[daemon]\n"
         "state_dir = \"{state}\"\n"
-        "late_boot_grace = \"30s\"   # virtual nodes boot in seconds; the margin is for loaded test machines\n",
+        "late_boot_grace = \"30s\"   # virtual nodes boot in seconds; the margin is for loaded test machines\n"
+        "late_off_grace = \"10s\"    # and switch off at once\n",
         fmt::arg("conf", dir.slurm_conf().string()), fmt::arg("state", dir.slumber_state_dir().string()));
     if (ipmi_nodes > 0) {
         out += fmt::format(

@@ -161,6 +161,16 @@ TEST(Config, DrainedNodesAndPowerLosses) {
     expect_problem("[daemon]\nkeep_drained_on = \"yes\"\n", 2, "keep_drained_on", "");
 }
 
+TEST(Config, NodesLeftOnWhileSlurmCountsThemAsleep) {
+    auto defaults = load_text("", "test.toml");
+    ASSERT_TRUE(defaults) << format(defaults.error().front());
+    EXPECT_EQ(defaults->daemon.late_off_grace, std::chrono::minutes(1));
+    auto loaded = load_text("[daemon]\nlate_off_grace = \"5m\"\n", "test.toml");
+    ASSERT_TRUE(loaded) << format(loaded.error().front());
+    EXPECT_EQ(loaded->daemon.late_off_grace, std::chrono::minutes(5));
+    expect_problem("[daemon]\nlate_off_grace = 30\n", 2, "late_off_grace", "duration");
+}
+
 TEST(ConfigErrors, SimulateSection) {
     expect_problem("[simulate]\nallocation = \"shared\"\n", 2, "allocation", "not an allocation", "processors");
     expect_problem("[simulate]\nidle_watts = -3\n", 2, "idle_watts", "out of range");

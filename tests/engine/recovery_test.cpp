@@ -373,6 +373,129 @@ TEST(Recovery, ABootPastTheDeadlineIsCountedAndSwitchedOff) {
               "slumber: 3 failed resumes in a row, last: not registered within the boot deadline of 300 s");
 }
 
+// Slurm counts the node as asleep (idle~), its BMC as on: a suspend that never
+// reached slumber. Read at once, then again after late_off_grace; switched
+// off when both reads say on.
+TEST(Recovery, ANodeAsleepInSlurmButOnAtItsBmcIsSwitchedOffAfterTheGrace) {
+    RecoveryPolicy policy = kPolicy;
+    policy.late_off_grace_ms = 60000;
+    auto facts = node("n1", "IDLE", {"POWERED_DOWN"}, "");
+    facts.asleep_since = kNow;
+    EXPECT_EQ(needs_bmc({facts}, policy, kNow), std::vector<std::string>{"n1"})
+        << "no power-off since it booted: its BMC is read at once";
+    facts.bmc = power::PowerState::on;
+    facts.asleep_bmc_read_at = kNow;
+    facts.on_while_asleep_since = kNow;
+    EXPECT_TRUE(reconcile({facts}, policy, kNow).empty()) << "one read is not enough: it may be shutting down";
+    facts.bmc.reset();
+    EXPECT_TRUE(needs_bmc({facts}, policy, kNow + 59000).empty()) << "read again after the grace, not before";
+    EXPECT_EQ(needs_bmc({facts}, policy, kNow + 60000).size(), 1U);
+    facts.bmc = power::PowerState::on;
+    facts.asleep_bmc_read_at = kNow + 60000;
+    const auto steps = reconcile({facts}, policy, kNow + 60000);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::power_off) << "a journaled request: the carrier switches it";
+    EXPECT_EQ(steps[0].event, "recovery");
+    EXPECT_NE(steps[0].why.find("Slurm counts it as powered down (IDLE+POWERED_DOWN) but its BMC has said on for "
+                                "60 s"),
+              std::string::npos)
+        << steps[0].why;
+    EXPECT_NE(steps[0].why.find("its suspend was lost"), std::string::npos) << steps[0].why;
+
+    facts.bmc = power::PowerState::paused;
+    EXPECT_EQ(reconcile({facts}, policy, kNow + 60000).size(), 1U) << "paused has power too";
+    for (const auto state : {power::PowerState::off, power::PowerState::powering_off, power::PowerState::powering_on}) {
+        facts.bmc = state;
+        EXPECT_TRUE(reconcile({facts}, policy, kNow + 60000).empty()) << power::to_string(state);
+    }
+}
+
+TEST(Recovery, OnlyANodeSlurmCountsAsAsleepAndNothingElseExplainsIsSwitchedOff) {
+    auto asleep = [] {
+        auto facts = node("n1", "IDLE", {"POWERED_DOWN"}, "");
+        facts.bmc = power::PowerState::on;
+        facts.asleep_since = kNow - 600000;
+        facts.asleep_bmc_read_at = kNow;
+        facts.on_while_asleep_since = kNow - 120000;
+        return facts;
+    };
+    ASSERT_EQ(reconcile({asleep()}, kPolicy, kNow).size(), 1U);
+    EXPECT_TRUE(asleep_in_slurm(asleep()));
+    // Slurm's own phases: powering down (SuspendTimeout), a power-down asked
+    // for, being woken, woken for a job (alloc~ before the resume hook runs).
+    for (const std::vector<std::string>& flags :
+         std::vector<std::vector<std::string>>{{"POWERING_DOWN"},
+                                               {"POWERED_DOWN", "POWERING_DOWN"},
+                                               {"POWER_DOWN"},
+                                               {"POWERED_DOWN", "POWER_DOWN"},
+                                               {"POWERED_DOWN", "POWERING_UP"},
+                                               {"POWERED_DOWN", "DRAIN"},
+                                               {"POWERED_DOWN", "REBOOT_REQUESTED"},
+                                               {}}) {
+        auto facts = asleep();
+        facts.slurm.flags = flags;
+        EXPECT_FALSE(asleep_in_slurm(facts)) << facts.slurm.state_text();
+        EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << facts.slurm.state_text();
+    }
+    for (const char* base : {"ALLOCATED", "MIXED", "DOWN"}) {
+        auto facts = asleep();
+        facts.slurm.base = base;
+        EXPECT_FALSE(asleep_in_slurm(facts)) << base;
+    }
+    auto excluded = asleep();
+    excluded.excluded = true;
+    auto kept = asleep();
+    kept.slurm_keeps_on = true;
+    auto in_flight = asleep();
+    in_flight.request_open = true;
+    auto settling = asleep();
+    settling.last_recovery = kNow - 5000;
+    EXPECT_TRUE(reconcile({excluded, kept, in_flight, settling}, kPolicy, kNow).empty());
+    EXPECT_TRUE(needs_bmc({excluded, kept, in_flight, settling}, kPolicy, kNow).empty());
+    auto failed_off = asleep();
+    failed_off.failed_offs = 1;
+    failed_off.last_failed_off = kNow - 10000;
+    EXPECT_FALSE(asleep_in_slurm(failed_off)) << "a failed power-off is retried with its own back-off";
+    EXPECT_TRUE(reconcile({failed_off}, kPolicy, kNow).empty());
+}
+
+TEST(Recovery, ASleepingNodeSlumberSwitchedOffIsReadSeldomAndSwitchedOffIfSomeonePowersItOn) {
+    auto facts = node("n1", "IDLE", {"POWERED_DOWN"}, "");
+    facts.latest_request_off = true;  // slumber switched it off since it booted
+    facts.asleep_since = kNow;
+    EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow).empty()) << "known off: no read at once";
+    EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow + kPolicy.asleep_recheck_ms - 1).empty());
+    EXPECT_EQ(needs_bmc({facts}, kPolicy, kNow + kPolicy.asleep_recheck_ms).size(), 1U);
+    facts.asleep_bmc_read_at = kNow + kPolicy.asleep_recheck_ms;
+    EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow + kPolicy.asleep_recheck_ms + 60000).empty())
+        << "found off: the next read after the same wait";
+    // Switched on behind slumber's back: found on, read again after the grace.
+    const TimeMs found = kNow + kPolicy.asleep_recheck_ms;
+    facts.on_while_asleep_since = found;
+    EXPECT_EQ(needs_bmc({facts}, kPolicy, found + kPolicy.late_off_grace_ms).size(), 1U);
+    facts.bmc = power::PowerState::on;
+    const auto steps = reconcile({facts}, kPolicy, found + kPolicy.late_off_grace_ms);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::power_off);
+    EXPECT_NE(steps[0].why.find("switched on behind slumber's back"), std::string::npos) << steps[0].why;
+}
+
+TEST(Recovery, SleepingNodesAreReadAFewAtATimeTheMostUrgentFirst) {
+    RecoveryPolicy policy = kPolicy;
+    policy.asleep_reads_per_pass = 3;
+    std::vector<NodeFacts> nodes;
+    for (int i = 0; i < 5; ++i) {
+        auto facts = node("off" + std::to_string(i), "IDLE", {"POWERED_DOWN"}, "");
+        facts.latest_request_off = true;
+        facts.asleep_since = kNow - policy.asleep_recheck_ms - 1000 * i;  // the last one waited longest
+        nodes.push_back(facts);
+    }
+    auto lost = node("lost", "IDLE", {"POWERED_DOWN"}, "");  // no power-off reached slumber
+    lost.asleep_since = kNow;
+    nodes.push_back(lost);
+    EXPECT_EQ(needs_bmc(nodes, policy, kNow), (std::vector<std::string>{"lost", "off4", "off3"}));
+}
+
 TEST(Recovery, TheBootDeadlineComesFromSettingThenMeasuredBoots) {
     const slurm::ResumeTimeout finite{std::chrono::seconds(90)};
     const slurm::ResumeTimeout infinite{std::nullopt};

@@ -253,17 +253,17 @@ TEST_F(SlurmHooksModes, APowerOffThatFailedIsTriedAgain) {
     EXPECT_EQ(cluster->state(1), "idle~");
 }
 
-// Slurm's resume hook replaced, for one test, by one that fails to run.
-class BrokenResumeHook {
+// One of Slurm's hooks replaced, for one test, by one that fails to run.
+class BrokenHook {
   public:
-    explicit BrokenResumeHook(std::string path) : m_path(std::move(path)) {
+    explicit BrokenHook(std::string path) : m_path(std::move(path)) {
         std::ifstream in(m_path);
         m_original.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
         std::ofstream(m_path, std::ios::trunc) << "#!/bin/sh\nexit 127\n";
     }
-    ~BrokenResumeHook() { std::ofstream(m_path, std::ios::trunc) << m_original; }
-    BrokenResumeHook(const BrokenResumeHook&) = delete;
-    BrokenResumeHook& operator=(const BrokenResumeHook&) = delete;
+    ~BrokenHook() { std::ofstream(m_path, std::ios::trunc) << m_original; }
+    BrokenHook(const BrokenHook&) = delete;
+    BrokenHook& operator=(const BrokenHook&) = delete;
 
   private:
     std::string m_path;
@@ -274,7 +274,7 @@ TEST_F(SlurmHooksModes, AWakeWhoseHookFailedToRunIsCarriedOutByTheDaemon) {
     ASSERT_TRUE(cluster->wait_for([] { return cluster->state(2) == "idle~"; }, seconds{90})) << cluster->states();
     std::string job;
     {
-        const BrokenResumeHook broken(cluster->dir() + "/hooks/resume");
+        const BrokenHook broken(cluster->dir() + "/hooks/resume");
         job = submit("vnode003", "srun /bin/true");
         EXPECT_TRUE(cluster->wait_for(
             [] { return events("vnode003", "recovery", "no resume request reached slumber") >= 1; }, seconds{60}))
@@ -282,6 +282,37 @@ TEST_F(SlurmHooksModes, AWakeWhoseHookFailedToRunIsCarriedOutByTheDaemon) {
     }
     EXPECT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{120}))
         << "job " << job << " is " << cluster->job_state(job) << "; " << cluster->states();
+}
+
+// Slurm suspends a node but its suspend hook fails to run: Slurm counts the
+// node as powered down (idle~) while it is on. The daemon compares Slurm's
+// view with the BMC's, switches it off after late_off_grace (10 s in the
+// virtual cluster) and journals why, once; a later job wakes it as usual.
+TEST_F(SlurmHooksModes, ASuspendThatNeverReachedSlumberIsNoticedAndTheNodeSwitchedOff) {
+    ASSERT_TRUE(cluster->wait_for([] { return cluster->state(0) == "idle~"; }, seconds{90})) << cluster->states();
+    const std::string lost = "its suspend was lost";
+    const int failed_before = events("vnode001", "resume-failed");
+    {
+        const BrokenHook broken(cluster->dir() + "/hooks/suspend");
+        ASSERT_TRUE(cluster->run({"scontrol", "update", "NodeName=vnode001", "State=POWER_UP"}));
+        ASSERT_TRUE(cluster->wait_for([] { return cluster->state(0) == "idle"; }, seconds{60})) << cluster->states();
+        const int offs = events("vnode001", "requested", "off asked by slurm-suspend");
+        ASSERT_TRUE(cluster->wait_for([] { return cluster->state(0) == "idle~"; }, seconds{60})) << cluster->states();
+        EXPECT_EQ(events("vnode001", "requested", "off asked by slurm-suspend"), offs) << "the hook never ran";
+        EXPECT_TRUE(cluster->slurmd_running(0)) << "Slurm counts it as powered down; it is on";
+        EXPECT_TRUE(cluster->wait_for([&] { return events("vnode001", "recovery", lost) == 1; }, seconds{60}))
+            << cluster->states();
+    }
+    EXPECT_TRUE(cluster->wait_for([] { return !cluster->slurmd_running(0); }, seconds{30}));
+    EXPECT_TRUE(cluster->bmc_says(0, "off"));
+    EXPECT_GE(events("vnode001", "power-off", "off by the daemon for recovery: off"), 1);
+    EXPECT_EQ(cluster->state(0), "idle~");
+
+    const std::string job = submit("vnode001", "srun /bin/true");
+    ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{120}))
+        << "job " << job << " is " << cluster->job_state(job) << "; " << cluster->states();
+    EXPECT_EQ(events("vnode001", "resume-failed"), failed_before) << "the wake worked the first time";
+    EXPECT_EQ(events("vnode001", "recovery", lost), 1) << "journaled once";
 }
 
 TEST_F(SlurmHooksModes, WithoutADaemonTheHooksDoTheWorkThemselves) {
