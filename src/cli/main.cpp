@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_code.hpp"
 #include "slurm/hook.hpp"
+#include "util/process_start.hpp"
 
 #include <string_view>
 #include <vector>
@@ -31,6 +32,11 @@ std::vector<char*> hook_alias(int argc, char** argv) {
 
 int main(int argc, char** argv) {
     using namespace slumber::cli;
+    // Slurm 22.05 runs the hooks with descriptors 0-2 closed and signals
+    // blocked (util/process_start.hpp): whatever slumber runs as, it starts
+    // from a clean state, and so does every process it starts.
+    slumber::util::open_closed_standard_fds();
+    slumber::util::reset_signals();
     std::vector<char*> args = hook_alias(argc, argv);
     CLI::App app{"slumber: lights-out power management for Slurm clusters", "slumber"};
     app.require_subcommand(1);

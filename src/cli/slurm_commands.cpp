@@ -135,7 +135,7 @@ void add_hook(CLI::App& app, Outcome& outcome, daemon::Hook hook, const char* he
             outcome.exit_code = daemon::run_hook(hook, options->nodes, *loaded, options->features);
             return;
         }
-        for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));
+        for (const auto& error : loaded.error()) daemon::report_hook_error(hook, config::format(error));
         // Slurm's request is still recorded for the daemon, which runs the
         // configuration it loaded last.
         const int code =

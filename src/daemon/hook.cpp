@@ -1,5 +1,7 @@
 #include "daemon/hook.hpp"
 
+#include <syslog.h>
+
 #include <fmt/format.h>
 
 #include <cstdlib>
@@ -10,6 +12,7 @@
 #include "hostlist/hostlist.hpp"
 #include "slurm/resume_file.hpp"
 #include "store/journal.hpp"
+#include "util/safe_text.hpp"
 
 namespace slumber::daemon {
 
@@ -49,7 +52,7 @@ std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, std::st
     if (!names) {
         const std::string why = hostlist::describe(names.error(), hostlist);
         (void)journal.record({0, wall_clock_ms(), "", std::nullopt, "hook-failed", source + ": " + why});
-        fmt::print(stderr, "slumber {}: {}\n", slurm::to_string(hook), why);
+        report_hook_error(hook, why);
         return std::unexpected(1);
     }
     if (hook == Hook::resume_fail) {
@@ -76,7 +79,7 @@ std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, std::st
     }
     for (const auto& [note, nodes] : by_note) {
         if (auto added = journal.add_requests(nodes, action, source, wall_clock_ms(), note); !added) {
-            fmt::print(stderr, "slumber {}: journal: {}\n", slurm::to_string(hook), added.error());
+            report_hook_error(hook, "journal: " + added.error());
             return std::unexpected(1);
         }
     }
@@ -85,11 +88,21 @@ std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, std::st
 
 }  // namespace
 
+void report_hook_error(Hook hook, std::string_view text) {
+    const std::string_view name = slurm::to_string(hook);
+    fmt::print(stderr, "slumber {}: {}\n", name, text);
+    // The ident must outlive every syslog() call: one per process, as a
+    // process runs one hook.
+    static const std::string ident = fmt::format("slumber-{}", name);
+    ::openlog(ident.c_str(), LOG_PID, LOG_DAEMON);
+    ::syslog(LOG_ERR, "%s", util::safe_text(text).c_str());
+}
+
 int run_hook(Hook hook, std::string_view hostlist, const config::Config& config, std::string_view features) {
     auto journal = store::Journal::open(config.daemon.journal());
     if (!journal) {
         // Slurm discards output, but an admin running the hook by hand sees it.
-        fmt::print(stderr, "slumber {}: {}\n", slurm::to_string(hook), journal.error());
+        report_hook_error(hook, journal.error());
         return 1;
     }
     (void)journal->checkpoint_on_commit(false);
@@ -109,13 +122,13 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config,
         (void)journal->record(
             {0, wall_clock_ms(), "", std::nullopt, "hook-failed",
              fmt::format("the {} hook cannot carry out {}: {}", slurm::to_string(hook), hostlist, why)});
-        fmt::print(stderr, "slumber {}: cannot carry out {}: {}\n", slurm::to_string(hook), hostlist, why);
+        report_hook_error(hook, fmt::format("cannot carry out {}: {}", hostlist, why));
         return 1;
     }
     const slurm::Scontrol scontrol(full->slurm.bin_dir, full->slurm.conf);
     Carrier carrier(*full, *journal, scontrol, "hook");
     if (auto carried = carrier.run_pending(); !carried) {
-        fmt::print(stderr, "slumber {}: {}\n", slurm::to_string(hook), carried.error());
+        report_hook_error(hook, carried.error());
         return 1;
     }
     return 0;
@@ -131,13 +144,13 @@ int run_hook_unconfigured(Hook hook, std::string_view hostlist, const std::files
     // Only an existing journal: a guessed place must not start a second one.
     std::error_code error;
     if (!state_dir || !std::filesystem::exists(settings.journal(), error)) {
-        fmt::print(stderr, "slumber {}: {} cannot be loaded and names no journal that exists: {} is not recorded\n",
-                   name, file.string(), hostlist);
+        report_hook_error(hook, fmt::format("{} cannot be loaded and names no journal that exists: {} is not recorded",
+                                            file.string(), hostlist));
         return 1;
     }
     auto journal = store::Journal::open(settings.journal());
     if (!journal) {
-        fmt::print(stderr, "slumber {}: {}\n", name, journal.error());
+        report_hook_error(hook, journal.error());
         return 1;
     }
     (void)journal->checkpoint_on_commit(false);
@@ -152,8 +165,8 @@ int run_hook_unconfigured(Hook hook, std::string_view hostlist, const std::files
                            fmt::format("no daemon listening on {}, and {} does not load: {} waits in the journal "
                                        "for a daemon",
                                        settings.socket().string(), file.string(), hostlist)});
-    fmt::print(stderr, "slumber {}: no daemon runs and {} does not load: {} waits in the journal\n", name,
-               file.string(), hostlist);
+    report_hook_error(
+        hook, fmt::format("no daemon runs and {} does not load: {} waits in the journal", file.string(), hostlist));
     return 1;
 }
 

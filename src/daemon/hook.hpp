@@ -21,6 +21,14 @@ namespace slumber::daemon {
 
 using slurm::Hook;
 
+/// A hook's error, for whoever can see it: standard error (an admin who runs
+/// the hook by hand) and syslog, facility daemon, priority err, ident
+/// slumber-suspend, slumber-resume or slumber-resume-fail, because Slurm
+/// never shows a hook's output (22.05 runs hooks with descriptors 0-2
+/// closed; later releases discard what they print). What can be journaled
+/// is journaled as well.
+void report_hook_error(Hook hook, std::string_view text);
+
 /// Exit code: 0 when the request is safely journaled (and carried out, if
 /// the hook had to), 1 otherwise. Everything worth knowing is journaled.
 /// `config` may be loaded without credentials (config::LoadOptions): a hook

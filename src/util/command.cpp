@@ -1,5 +1,7 @@
 #include "util/command.hpp"
 
+#include "util/process_start.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -135,6 +137,10 @@ CommandResult run_command(const std::vector<std::string>& argv, const Environmen
         return result;
     }
     if (pid == 0) {
+        // Not this thread's mask, nor a signal this process was told to
+        // ignore (process_start.hpp): a site's script that waits for its
+        // own children would hang with SIGCHLD blocked.
+        reset_signals();
         ::dup2(input.empty() ? ::open("/dev/null", O_RDONLY) : in[0], STDIN_FILENO);
         ::dup2(out[1], STDOUT_FILENO);
         ::dup2(err[1], STDERR_FILENO);

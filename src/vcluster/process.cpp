@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "util/command.hpp"
+#include "util/process_start.hpp"
 
 namespace slumber::vcluster {
 
@@ -83,6 +84,7 @@ std::expected<Process, std::string> spawn_detached(const Launch& launch) {
     }
     if (pid == 0) {
         ::close(report[0]);
+        util::reset_signals();  // a clean mask and default dispositions, whatever this thread had
         auto fail = [&](const char* what) {
             const int error = errno;
             write_all(report[1], what, std::strlen(what));

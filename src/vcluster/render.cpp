@@ -344,16 +344,17 @@ std::string render_hook(const Spec& spec, const RunDir& dir, Hook hook) {
     }
     if (hook == Hook::resume_fail) return out;
     // What sites write by hand: ipmitool per node, in parallel. The password
-    // comes from a file (-f), never the command line.
+    // comes from a file (-f), never the command line. Not `cmd & … wait`:
+    // Slurm 22.05 starts the hook with SIGCHLD blocked, and a shell's wait
+    // then sleeps for ever (dash waits for the signal); xargs waits for its
+    // children with waitpid, which needs no signal.
     out += fmt::format(
-        "for node in $(SLURM_CONF={conf} /usr/bin/scontrol show hostnames \"$1\"); do\n"
-        "  bmc=$(/usr/bin/awk -v n=\"$node\" '$1 == n {{ print $2 \" \" $3 }}' {table})\n"
-        "  set -- $bmc\n"
-        "  /usr/bin/ipmitool -I lanplus -C 3 -H \"$1\" -p \"$2\" -U admin -f {password} chassis power {verb} \\\n"
-        "    >> {log}/hooks.log 2>&1 &\n"
-        "  pids=\"$pids $!\"\n"
-        "done\n"
-        "wait $pids\n",
+        "# Each node's BMC address and port, from the table, run in parallel by xargs.\n"
+        "SLURM_CONF={conf} /usr/bin/scontrol show hostnames \"$1\" |\n"
+        "  /usr/bin/awk 'NR == FNR {{ bmc[$1] = $2 \" \" $3; next }} $1 in bmc {{ print bmc[$1] }}' {table} - |\n"
+        "  /usr/bin/xargs --max-procs=0 --max-lines=1 /bin/sh -c \\\n"
+        "    '/usr/bin/ipmitool -I lanplus -C 3 -H \"$0\" -p \"$1\" -U admin -f {password} chassis power {verb}' \\\n"
+        "    >> {log}/hooks.log 2>&1\n",
         fmt::arg("conf", dir.slurm_conf().string()), fmt::arg("table", dir.bmc_table().string()),
         fmt::arg("password", dir.password_file().string()), fmt::arg("verb", hook == Hook::suspend ? "off" : "on"),
         fmt::arg("log", dir.log_dir().string()));

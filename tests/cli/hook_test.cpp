@@ -10,9 +10,11 @@
 #include <fstream>
 
 #include "shell.hpp"
+#include "slurmctld_like.hpp"
 
 namespace {
 
+using cli_tests::run_like_slurmctld;
 using cli_tests::shell;
 
 // A directory with a slumber.toml of two nodes on the exec driver (no
@@ -104,6 +106,47 @@ TEST_F(Hooks, AResumeFileThatCannotBeOpenedIsJournaledWithTheReason) {
         << said;
     EXPECT_EQ(said.find("not JSON"), std::string::npos) << said;
     EXPECT_NE(said.find("n1        requested     on asked by slurm-resume"), std::string::npos) << said;
+}
+
+// Slurm 22.05 runs a hook with descriptors 0-2 closed: an error written to
+// stderr aborted the hook (SIGABRT, "power_save: program signaled: Aborted"
+// in slurmctld's log) and the message was lost. Now it exits with its code,
+// and what went wrong reaches syslog.
+TEST_F(Hooks, AHookStartedAsSlurm2205StartsItExitsWithItsCodeAndTellsSyslog) {
+    std::ofstream(dir / "broken.toml") << "[daemon]\nstate_dir = \"" << (dir / "nowhere").string()
+                                       << "\"\n[[node]]\nnames = \"n1\"\n";
+    const bool root = ::geteuid() == 0;
+    const auto run = run_like_slurmctld({SLUMBER_BINARY, "resume", "n1", "-c", (dir / "broken.toml").string()},
+                                        {"SLURM_CONF=" + (dir / "slurm.conf").string()}, root);
+    EXPECT_EQ(run.signal, 0) << "killed by signal " << run.signal << "; " << run.syslog;
+    EXPECT_EQ(run.exit_code, 3) << run.syslog;
+    if (!root) GTEST_SKIP() << "reading syslog needs a private /dev (root)";
+    EXPECT_NE(run.syslog.find("slumber-resume["), std::string::npos) << run.syslog;
+    EXPECT_NE(run.syslog.find("cannot be loaded and names no journal that exists: n1 is not recorded"),
+              std::string::npos)
+        << run.syslog;
+}
+
+// Slurm 22.05 starts a hook with SIGCHLD (and more) blocked and SIGPIPE
+// ignored, and every process it starts inherited that: a site's script that
+// waits for its children slept for ever. Each command slumber runs starts
+// with a clean mask and default dispositions.
+TEST_F(Hooks, WhatAHookRunsStartsWithACleanSignalMask) {
+    const auto probe = dir / "probe.sh";
+    std::ofstream(probe) << "#!/bin/sh\n"
+                         << "while read -r line; do case $line in SigBlk*|SigIgn*) echo \"$line\";; esac; done "
+                         << "< /proc/$$/status > " << (dir / "probe.out").string() << "\n";
+    ::chmod(probe.c_str(), 0755);
+    std::ofstream(dir / "slumber.toml") << fmt::format(
+        "[daemon]\nstate_dir = \"{0}/state\"\n[slurm]\nconf = \"{0}/slurm.conf\"\n"
+        "[[node]]\nnames = \"n1\"\ndriver = \"exec\"\non = \"{1}\"\n",
+        dir.string(), probe.string());
+    const auto run = run_like_slurmctld({SLUMBER_BINARY, "resume", "n1", "-c", config()},
+                                        {"SLURM_CONF=" + (dir / "slurm.conf").string()});
+    EXPECT_EQ(run.exit_code, 0);
+    std::ifstream in(dir / "probe.out");
+    const std::string seen((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(seen, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n") << journal();
 }
 
 // slurmctld runs the hooks from its own directory: a script made from

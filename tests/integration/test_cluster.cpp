@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -145,6 +147,70 @@ std::string TestCluster::field(int index, std::string_view key) const {
         return trimmed(value);
     }
     return "";
+}
+
+namespace {
+
+// Every process as /proc shows it: PID, parent, state and argv.
+struct ProcessEntry {
+    int pid = 0;
+    int parent = 0;
+    char state = '?';
+    std::string name;  // the command name, all a zombie keeps
+    std::vector<std::string> argv;
+};
+
+std::vector<ProcessEntry> processes() {
+    std::vector<ProcessEntry> out;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        const std::string pid = entry.path().filename().string();
+        if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        ProcessEntry process;
+        process.pid = std::stoi(pid);
+        std::ifstream stat(entry.path() / "stat");
+        std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+        const auto close = text.rfind(')');
+        if (close == std::string::npos || close + 4 >= text.size()) continue;
+        process.state = text[close + 2];
+        const auto open = text.find('(');
+        if (open != std::string::npos) process.name = text.substr(open + 1, close - open - 1);
+        process.parent = std::atoi(text.c_str() + close + 4);
+        std::ifstream in(entry.path() / "cmdline");
+        std::string arg;
+        while (std::getline(in, arg, '\0')) process.argv.push_back(arg);
+        out.push_back(std::move(process));
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::string> TestCluster::running_hooks() const {
+    const auto all = processes();
+    const std::string hooks = m_dir + "/hooks/";
+    const std::string config = m_dir + "/slumber.toml";
+    auto is_hook = [&](const ProcessEntry& p) {
+        if (p.state == 'Z') return false;
+        const bool script =
+            std::any_of(p.argv.begin(), p.argv.end(), [&](const std::string& arg) { return arg.starts_with(hooks); });
+        const bool slumber = p.argv.size() > 1 &&
+                             (p.argv[1] == "suspend" || p.argv[1] == "resume" || p.argv[1] == "resume-fail") &&
+                             std::find(p.argv.begin(), p.argv.end(), config) != p.argv.end();
+        return script || slumber;
+    };
+    auto text = [](const ProcessEntry& p) {
+        return fmt::format("{} {} ({})", p.pid,
+                           p.argv.empty() ? "[" + p.name + "]" : fmt::format("{}", fmt::join(p.argv, " ")), p.state);
+    };
+    std::vector<std::string> out;
+    for (const ProcessEntry& hook : all) {
+        if (!is_hook(hook)) continue;
+        out.push_back(text(hook));
+        for (const ProcessEntry& child : all) {
+            if (child.parent == hook.pid) out.push_back("  child " + text(child));
+        }
+    }
+    return out;
 }
 
 bool TestCluster::slurmd_running(int index) const {

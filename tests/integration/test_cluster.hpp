@@ -73,6 +73,11 @@ class TestCluster {
     [[nodiscard]] std::string job_state(const std::string& job) const;
     /// Whether the node's slurmd process runs (checked in /proc).
     [[nodiscard]] bool slurmd_running(int index) const;
+    /// This cluster's hooks still running (the scripts in hooks/, and
+    /// slumber's suspend/resume/resume-fail with its slumber.toml), each as
+    /// "PID command line" followed by its children: a hook that hangs shows
+    /// here (zombies are not running).
+    [[nodiscard]] std::vector<std::string> running_hooks() const;
 
     /// Polls `ready` every 250 ms until it holds or `limit` passes.
     template <typename Ready>

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -78,6 +79,10 @@ TEST_F(VclusterPowerSaving, TwoFullCyclesOfSleepWakeRunSleep) {
     }
     EXPECT_GE(suspends, 3);
     EXPECT_GE(resumes, 2);
+    // And none of them is left: Slurm 22.05 starts hooks with SIGCHLD
+    // blocked, and a hook whose shell waits for its ipmitools slept for ever.
+    EXPECT_TRUE(cluster->wait_for([] { return cluster->running_hooks().empty(); }, seconds{20}))
+        << fmt::format("{}", fmt::join(cluster->running_hooks(), "\n"));
 }
 
 }  // namespace

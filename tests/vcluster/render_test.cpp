@@ -76,6 +76,9 @@ TEST(VclusterRender, DefaultHooksUseIpmitoolWithThePasswordFile) {
     EXPECT_TRUE(has(render_hook(spec, dir, Hook::resume), "chassis power on"));
     EXPECT_TRUE(has(suspend, "/usr/bin/scontrol show hostnames"));
     EXPECT_FALSE(has(suspend, " -P ")) << "no password on a command line";
+    // Slurm 22.05 starts hooks with SIGCHLD blocked: a shell's wait never returns.
+    EXPECT_FALSE(has(suspend, "wait")) << suspend;
+    EXPECT_TRUE(has(suspend, "/usr/bin/xargs --max-procs=0")) << suspend;
     EXPECT_FALSE(has(render_hook(spec, dir, Hook::resume_fail), "ipmitool"));
 
     spec.resume_program = "/opt/site/resume";
