@@ -34,16 +34,86 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
     return parts;
 }
 
-// Slurm appends " [user@2026-11-25T22:49:19]" to a reason.
-std::string strip_reason_suffix(std::string_view reason) {
-    while (!reason.empty() && reason.back() == ' ') reason.remove_suffix(1);
-    if (reason.ends_with(']')) {
-        const auto open = reason.rfind(" [");
-        if (open != std::string_view::npos && reason.substr(open).find('@') != std::string_view::npos) {
-            reason = reason.substr(0, open);
+// The fields scontrol prints after Reason=, in its order (see the header).
+constexpr std::string_view kAfterReason[] = {"Comment", "Extra", "InstanceId", "InstanceType", "ReservationName"};
+
+std::string_view trim_spaces(std::string_view text) {
+    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+    while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+    return text;
+}
+
+// Slurm appends " [user@2026-11-25T22:49:19]" to a reason's first line. The
+// first such suffix ends the reason: whatever a reason says, it cannot
+// reach past it. Returns where the suffix starts and ends.
+struct ReasonSuffix {
+    std::size_t begin = std::string_view::npos;
+    std::size_t end = std::string_view::npos;
+    std::optional<std::int64_t> time;
+};
+
+ReasonSuffix find_reason_suffix(std::string_view text) {
+    for (std::size_t open = text.find(" ["); open != std::string_view::npos; open = text.find(" [", open + 1)) {
+        const std::size_t close = text.find(']', open);
+        if (close == std::string_view::npos) break;
+        const std::string_view inside = text.substr(open + 2, close - open - 2);
+        const auto at = inside.rfind('@');
+        const bool ends_token = close + 1 == text.size() || text[close + 1] == ' ';
+        if (at == std::string_view::npos || at == 0 || !ends_token || inside.find(' ') != std::string_view::npos) {
+            continue;
         }
+        const auto time = util::parse_slurm_time(inside.substr(at + 1));
+        return {open, close + 1, time ? std::optional(*time) : std::nullopt};
     }
-    return std::string(reason);
+    return {};
+}
+
+// " Key=" of the first field after the reason, at or after `from`.
+std::size_t first_field_after_reason(std::string_view text, std::size_t from) {
+    std::size_t first = text.size();
+    for (const std::string_view key : kAfterReason) {
+        const auto at = text.find(fmt::format(" {}=", key), from);
+        if (at != std::string_view::npos) first = std::min(first, at);
+    }
+    return first;
+}
+
+// The fields that follow the reason (" Comment=… ReservationName=…"), last
+// first: Comment= and Extra= are free text, and each value runs to the next
+// field's key.
+void store_after_reason(NodeState& node, std::string_view tail) {
+    for (auto key = std::rbegin(kAfterReason); key != std::rend(kAfterReason); ++key) {
+        const auto at = tail.rfind(fmt::format(" {}=", *key));
+        if (at == std::string_view::npos) continue;
+        const std::string_view value = trim_spaces(tail.substr(at + key->size() + 2));
+        if (*key == "ReservationName") node.reservation = util::safe_text(value);
+        tail = tail.substr(0, at);
+    }
+}
+
+// Everything from "Reason=" to the end of the line: the reason, its time,
+// and the fields that follow it.
+void store_reason(NodeState& node, std::string_view rest) {
+    const ReasonSuffix suffix = find_reason_suffix(rest);
+    std::string reason;
+    std::size_t fields = 0;
+    if (suffix.begin != std::string_view::npos) {
+        reason = std::string(trim_spaces(rest.substr(0, suffix.begin)));
+        node.reason_time = suffix.time;
+        // Further lines of the reason, before the first field.
+        fields = first_field_after_reason(rest, suffix.end);
+        const std::string_view more = trim_spaces(rest.substr(suffix.end, fields - suffix.end));
+        if (!more.empty()) reason += " " + std::string(more);
+    } else {
+        // No time (Slurm prints none when it has none): the reason ends where
+        // a field that follows it starts.
+        fields = first_field_after_reason(rest, 0);
+        reason = std::string(trim_spaces(rest.substr(0, fields)));
+    }
+    // The reason is free text written by anyone with scontrol: never printed
+    // or journaled as it is.
+    node.reason = util::safe_text(reason);
+    store_after_reason(node, rest.substr(std::min(fields, rest.size())));
 }
 
 void store_field(NodeState& node, std::string_view key, std::string_view value, bool& have_cpus) {
@@ -94,9 +164,14 @@ std::expected<NodeState, std::string> parse_line(std::string_view line) {
             key = *next;
             value_start = at + key.size() + 1;
             if (key == "Reason") {
-                // The reason is free text, to the end of the line, written by
-                // anyone with scontrol: never printed or journaled as it is.
-                node.reason = util::safe_text(strip_reason_suffix(line.substr(value_start)));
+                store_reason(node, line.substr(value_start));
+                key = {};
+                break;
+            }
+            if (std::find(std::begin(kAfterReason), std::end(kAfterReason), key) != std::end(kAfterReason)) {
+                // No reason: the free-text fields that follow one start here,
+                // and a "Reason=" inside a comment is no reason.
+                store_after_reason(node, " " + std::string(line.substr(at)));
                 key = {};
                 break;
             }

@@ -1,5 +1,12 @@
 // Slurm's view of its nodes, parsed from `scontrol --oneliner show node`:
 // the base state, the power-saving flags, the reason and the boot time.
+//
+// Field order (src/api/node_info.c slurm_sprint_node_table()): every field
+// whose value has no spaces of its own comes before Reason=, except these,
+// which follow it when set: Comment= and Extra= (22.05 and 24.11), then
+// InstanceId=, InstanceType= and ReservationName= (24.11; checked against
+// libslurmfull of 22.05.8 and 24.11.5). A reason of several lines goes on
+// after its " [user@time]" suffix, each further line after seven spaces.
 #pragma once
 
 #include <cstdint>
@@ -13,9 +20,16 @@ namespace slumber::slurm {
 
 struct NodeState {
     std::string name;
-    std::string base;                       ///< IDLE, ALLOCATED, MIXED, DOWN, FUTURE, UNKNOWN, ERROR
-    std::vector<std::string> flags;         ///< POWERED_DOWN, POWERING_UP, DRAIN, NOT_RESPONDING …
-    std::string reason;                     ///< without Slurm's " [user@time]" suffix
+    std::string base;                ///< IDLE, ALLOCATED, MIXED, DOWN, FUTURE, UNKNOWN, ERROR
+    std::vector<std::string> flags;  ///< POWERED_DOWN, POWERING_UP, DRAIN, NOT_RESPONDING …
+    std::string reason;              ///< without Slurm's " [user@time]" suffix
+    /// When the reason was last set, Unix seconds (the suffix's time). Slurm
+    /// 23.02 and later update it when an event repeats a reason the node
+    /// already has without appending the words again, so it tells a reason
+    /// set now from one left over from an earlier episode.
+    std::optional<std::int64_t> reason_time;
+    /// ReservationName=, printed after Reason= by Slurm 24.11 (not by 22.05).
+    std::string reservation;
     std::optional<std::int64_t> boot_time;  ///< Unix seconds, as slurmd reported it (util::parse_slurm_time)
     int cpus_allocated = 0;
     std::string address;      ///< NodeAddr: where slurmctld reaches its slurmd

@@ -1,6 +1,6 @@
 // scontrol's output is external input: any bytes must parse or be refused
 // with a line number, never crash; boot times are never before 1970 and
-// what Slurm's users wrote (reasons) is safe to print.
+// what Slurm's users wrote (reasons, reservation names) is safe to print.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (const auto& node : *nodes) {
             if (node.name.empty() || node.base.empty()) __builtin_trap();
             if (node.boot_time && *node.boot_time < 0) __builtin_trap();
-            if (!slumber::util::is_safe_text(node.reason) || !slumber::util::is_safe_text(node.state_text())) {
+            if (!slumber::util::is_safe_text(node.reason) || !slumber::util::is_safe_text(node.state_text()) ||
+                !slumber::util::is_safe_text(node.reservation)) {
                 __builtin_trap();
             }
         }

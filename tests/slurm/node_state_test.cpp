@@ -99,5 +99,59 @@ TEST(NodeState, AReasonCannotControlTheTerminal) {
     EXPECT_EQ(nodes->at(0).flags.at(0), "DRAIN\\x1b[2J");
 }
 
+// Slurm 24.11.5 prints ReservationName= after Reason= (22.05.8 does not: the
+// order is slurm_sprint_node_table()'s, checked in both releases' libslurmfull).
+constexpr std::string_view kReserved2411 =
+    "NodeName=vnode002 CoresPerSocket=1 CPUAlloc=0 CPUEfctv=2 CPUTot=2 CPULoad=0.00 AvailableFeatures=(null) "
+    "ActiveFeatures=(null) Gres=(null) NodeAddr=127.0.0.1 NodeHostName=localhost Port=29002 RealMemory=1000 "
+    "AllocMem=0 FreeMem=N/A Sockets=2 Boards=1 State=DOWN+POWERED_DOWN+MAINTENANCE+RESERVED ThreadsPerCore=1 "
+    "TmpDisk=0 Weight=1 Owner=N/A MCS_label=N/A Partitions=batch BootTime=None SlurmdStartTime=None "
+    "LastBusyTime=2026-11-25T22:49:20 ResumeAfterTime=None CfgTRES=cpu=2,mem=1000M,billing=2 AllocTRES= "
+    "CurrentWatts=n/a AveWatts=n/a Reason=Not responding : ResumeTimeout reached [slurm@2026-11-25T22:50:01] "
+    "ReservationName=maint_0412";
+
+TEST(NodeState, AReasonEndsAtItsSuffixAndReservationNameFollowsIt) {
+    auto nodes = parse_show_node(kReserved2411);
+    ASSERT_TRUE(nodes) << nodes.error().message;
+    const NodeState& node = nodes->at(0);
+    EXPECT_EQ(node.reason, "Not responding : ResumeTimeout reached");
+    EXPECT_EQ(node.reason_time, util::parse_slurm_time("2026-11-25T22:50:01").value());
+    EXPECT_EQ(node.reservation, "maint_0412");
+    EXPECT_TRUE(node.powered_down());
+}
+
+TEST(NodeState, TheFieldsAfterAReasonAreNotPartOfIt) {
+    // Every field slurm_sprint_node_table() prints after Reason= (24.11).
+    auto nodes = parse_show_node(
+        "NodeName=n1 State=IDLE+DRAIN CPUAlloc=0 Reason=fan broken [root@2026-01-01T00:00:00] Comment=rack 4, "
+        "slot 2 Extra={\"a\": 1} InstanceId=i-0abc InstanceType=m5.large ReservationName=r1\n"
+        // No time with the reason (Slurm prints none when it has none).
+        "NodeName=n2 State=IDLE+DRAIN CPUAlloc=0 Reason=fan broken Comment=see ticket\n"
+        // No reason: a comment that quotes one is no reason.
+        "NodeName=n3 State=IDLE CPUAlloc=0 Comment=was Reason=ResumeTimeout reached ReservationName=r2\n"
+        // A reason that quotes a field stays whole: its suffix ends it.
+        "NodeName=n4 State=DOWN CPUAlloc=0 Reason=bad ReservationName=x text [slurm@2026-01-01T00:00:00]\n");
+    ASSERT_TRUE(nodes) << nodes.error().message;
+    EXPECT_EQ(nodes->at(0).reason, "fan broken");
+    EXPECT_EQ(nodes->at(0).reservation, "r1");
+    EXPECT_EQ(nodes->at(1).reason, "fan broken");
+    EXPECT_FALSE(nodes->at(1).reason_time);
+    EXPECT_EQ(nodes->at(2).reason, "");
+    EXPECT_EQ(nodes->at(2).reservation, "r2");
+    EXPECT_EQ(nodes->at(3).reason, "bad ReservationName=x text");
+    EXPECT_EQ(nodes->at(3).reservation, "");
+}
+
+TEST(NodeState, AReasonOfSeveralLinesIsReadWhole) {
+    // --oneliner joins a reason's lines with a space and seven more; the
+    // suffix follows the first line only.
+    auto nodes = parse_show_node(
+        "NodeName=n1 State=IDLE+DRAIN CPUAlloc=0 Reason=first [root@2026-01-01T00:00:00]        second "
+        "ReservationName=r1\n");
+    ASSERT_TRUE(nodes) << nodes.error().message;
+    EXPECT_EQ(nodes->at(0).reason, "first second");
+    EXPECT_EQ(nodes->at(0).reservation, "r1");
+}
+
 }  // namespace
 }  // namespace slumber::slurm
