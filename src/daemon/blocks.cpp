@@ -139,7 +139,7 @@ std::vector<engine::Step> drains_for_blocks(const std::vector<engine::NodeFacts>
     std::vector<engine::Step> drains;
     for (const engine::NodeFacts& fact : facts) {
         const slurm::NodeState& node = fact.slurm;
-        if (node.base != "DOWN" || node.has("DRAIN") || !engine::is_failed_boot_reason(node.reason)) continue;
+        if (node.has("DRAIN") || !engine::failed_boot_now(fact)) continue;
         if (std::any_of(steps.begin(), steps.end(), [&](const engine::Step& step) { return step.node == node.name; }))
             continue;
         const auto block = std::find_if(blocks.begin(), blocks.end(), [&](const store::Block& b) {

@@ -114,7 +114,7 @@ engine::TimeMs boot_deadline_ms(const config::Config& config, const store::Journ
 
 // Slurm's resume hook, or recovery carrying out a wake whose hook never ran.
 bool asked_by_slurm(const store::Request& request) {
-    return request.source == "slurm-resume" || request.source == "recovery";
+    return request.source == "slurm-resume" || request.source == kRebootSource || request.source == "recovery";
 }
 
 }  // namespace
@@ -345,10 +345,11 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
                         store::Event{0, now, outcome.target, carried[i]->id, event_kind(action),
                                      fmt::format("{} by the {} for {}: {}{} after {} attempt(s), {} ms",
                                                  power::to_string(action), m_who, carried[i]->source,
-                                                 fresh[i] && fresh[i]->cycled()
-                                                     ? "power cycle (on at the BMC but not registered with Slurm, "
-                                                       "and no boot of slumber's under way): "
-                                                     : "",
+                                                 !fresh[i] || !fresh[i]->cycled() ? ""
+                                                 : carried[i]->source == kRebootSource
+                                                     ? "power cycle (a reboot Slurm asked for): "
+                                                     : "power cycle (on at the BMC but not registered with Slurm, "
+                                                       "and no boot of slumber's under way): ",
                                                  said, outcome.attempts, outcome.elapsed.count())},
                         boot},
                        action == power::Action::on);
@@ -397,6 +398,7 @@ void Carrier::fresh_boot_drivers(const config::Config& config, const std::vector
         if (config.excluded(carried[i]->node)) continue;
         engine::PowerOnFacts facts;
         facts.asked_by_slurm = asked_by_slurm(*carried[i]);
+        facts.reboot = carried[i]->source == kRebootSource;
         if (const auto it = open_boot.find(carried[i]->node); it != open_boot.end()) facts.open_boot = it->second;
         if (engine::power_on_step(facts, deadline, now) != engine::PowerOnStep::read_bmc) continue;
         fresh[i] =

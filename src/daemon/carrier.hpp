@@ -21,6 +21,11 @@
 
 namespace slumber::daemon {
 
+/// The source of a power-on the resume hook journals for a reboot Slurm asked
+/// for through ResumeProgram (slurm::resume_is_reboot()): carried out as a
+/// power cycle of a node that is on.
+inline constexpr std::string_view kRebootSource = "slurm-reboot";
+
 /// The journal's clock: Unix milliseconds, injected so that tests control it.
 using Now = std::function<store::TimeMs()>;
 store::TimeMs wall_clock_ms();

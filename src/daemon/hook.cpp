@@ -10,6 +10,7 @@
 #include "daemon/carrier.hpp"
 #include "daemon/wake.hpp"
 #include "hostlist/hostlist.hpp"
+#include "slurm/dialect.hpp"
 #include "slurm/resume_file.hpp"
 #include "store/journal.hpp"
 #include "util/safe_text.hpp"
@@ -66,19 +67,31 @@ std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, std::st
         return true;
     }
     const power::Action action = hook == Hook::resume ? power::Action::on : power::Action::off;
+    // A reboot Slurm asks for through ResumeProgram (features a job needs,
+    // sbatch --reboot): journaled as such, carried out as a power cycle of
+    // a node that is on. The features are noted; a site whose boot settings
+    // follow them maps them with its exec driver's script (docs/slurm.md).
+    const char* job_id = std::getenv("SLURM_JOB_ID");
+    const char* resume_file = std::getenv("SLURM_RESUME_FILE");
+    const bool reboot = hook == Hook::resume && slurm::resume_is_reboot(features, job_id != nullptr && *job_id != '\0',
+                                                                        resume_file != nullptr && *resume_file != '\0');
+    const std::string request_source = reboot ? std::string(kRebootSource) : source;
     // Nodes grouped by the jobs they are woken for, so the journal says why.
-    // Features a job needs (Slurm's second argument) are noted: slumber
-    // powers the nodes on as they are, it does not change their features.
     std::map<std::string, std::vector<std::string>> by_note;
     const auto jobs = hook == Hook::resume ? jobs_by_node(journal) : std::map<std::string, std::string>{};
-    const std::string wanted = features.empty() ? "" : fmt::format("features {} wanted", features);
+    std::string wanted = features.empty() ? "" : fmt::format("features {} wanted", util::safe_text(features));
+    if (reboot && jobs.empty() && job_id != nullptr && *job_id != '\0') {
+        wanted = fmt::format("reboot for job {}{}{}", util::safe_text(job_id), wanted.empty() ? "" : "; ", wanted);
+    } else if (reboot) {
+        wanted = wanted.empty() ? "reboot" : "reboot; " + wanted;
+    }
     for (const std::string& node : *names) {
         const auto it = jobs.find(node);
         const std::string job = it == jobs.end() ? std::string() : it->second;
         by_note[job.empty() || wanted.empty() ? job + wanted : job + "; " + wanted].push_back(node);
     }
     for (const auto& [note, nodes] : by_note) {
-        if (auto added = journal.add_requests(nodes, action, source, wall_clock_ms(), note); !added) {
+        if (auto added = journal.add_requests(nodes, action, request_source, wall_clock_ms(), note); !added) {
             report_hook_error(hook, "journal: " + added.error());
             return std::unexpected(1);
         }

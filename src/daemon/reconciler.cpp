@@ -63,20 +63,24 @@ namespace {
 
 bool powers_off(power::Action action) { return action == power::Action::off || action == power::Action::soft; }
 
-// The managed nodes Slurm keeps on: those slurm.conf's SuspendExcNodes
-// names outside a counted ":N" group (Slurm never suspends them). Partitions
-// in SuspendExcParts are not resolved here, nor SuspendExcStates: a node in
-// one that Slurm nevertheless shows asleep was powered down by Slurm.
-std::set<std::string, std::less<>> kept_on_by_slurm(const config::Config& config) {
-    const auto text = slurm::read_conf(config.slurm.conf);
-    if (!text) return {};
-    std::vector<std::string> managed;
-    for (const auto& target : config.nodes) managed.push_back(target.name);
-    const slurm::ExclusionCheck check = slurm::compare_exclusions(managed, {}, *text);
-    return {check.only_in_slurm.begin(), check.only_in_slurm.end()};
-}
+// SuspendExc* can change at run time (scontrol update, 23.02 and later), and
+// show config is one call to slurmctld: once a minute is enough.
+constexpr engine::TimeMs kRulesMaxAgeMs = 60000;
 
 }  // namespace
+
+const slurm::PowerSaveRules& Reconciler::rules() const {
+    const engine::TimeMs now = m_now();
+    if (m_rules_read_at && now - *m_rules_read_at < kRulesMaxAgeMs) return m_rules;
+    m_rules_read_at = now;
+    if (auto rules = m_slurm.power_save_rules()) {
+        if (!rules->error.empty() && rules->error != m_rules.error) {
+            (void)m_journal.record({0, now, "", std::nullopt, "slurm-view", "power-saving rules: " + rules->error});
+        }
+        m_rules = std::move(*rules);
+    }
+    return m_rules;
+}
 
 std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_facts(
     const std::vector<slurm::NodeState>& nodes) const {
@@ -94,12 +98,16 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
     if (!latest) return std::unexpected("journal: " + latest.error());
     // The journal's open boots, for the boot deadline: read only when one
     // applies and a node is being woken.
+    // Also read for a node whose failed-boot words are an older part of
+    // its reason (engine::failed_boot_now()).
     std::map<std::string, engine::TimeMs> booting;
-    if (m_policy.boot_deadline_ms > 0) {
-        std::vector<std::string> waking;
-        for (const slurm::NodeState& node : nodes) {
-            if (node.powering_up()) waking.push_back(node.name);
-        }
+    std::vector<std::string> waking;
+    for (const slurm::NodeState& node : nodes) {
+        const bool older_words = node.base == "DOWN" && engine::is_failed_boot_reason(node.reason) &&
+                                 !engine::is_failed_boot_reason(slurm::latest_reason(node.reason));
+        if ((node.powering_up() && m_policy.boot_deadline_ms > 0) || older_words) waking.push_back(node.name);
+    }
+    {
         auto boots = waking.empty() ? store::DbResult<std::vector<store::Boot>>{} : m_journal.boots(waking);
         if (!boots) return std::unexpected("journal: " + boots.error());
         for (const store::Boot& boot : *boots) {
@@ -110,9 +118,9 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
             }
         }
     }
+    const slurm::PowerSaveRules& power_rules = rules();
     std::vector<engine::NodeFacts> facts;
     facts.reserve(nodes.size());
-    std::optional<std::set<std::string, std::less<>>> kept_on;  // read once a node looks asleep
     for (const slurm::NodeState& node : nodes) {
         if (m_config->find(node.name) == nullptr) continue;  // not slumber's to manage
         engine::NodeFacts fact;
@@ -132,7 +140,13 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
         if (const auto it = drains->find(node.name); it != drains->end()) {
             fact.drained_at = it->second;
             fact.off_since_drain = last_off && last->time >= it->second;
+            // Slurm ran its suspend hook after the drain: with
+            // idle_on_node_suspend that suspend is what lifted it.
+            fact.drain_lifted_by_suspend = power_rules.idle_on_node_suspend && last_off &&
+                                           last->source == "slurm-suspend" && last->time >= it->second;
         }
+        fact.keep_on = slurm::keep_on_reason(power_rules, node, nodes);
+        fact.power_on_refused = slurm::power_on_refusal(power_rules, node, nodes);
         if (const auto it = losses->find(node.name); it != losses->end()) {
             fact.recent_power_losses = it->second.recent;
             fact.last_power_loss = it->second.latest;
@@ -158,16 +172,12 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
         // Slurm marks the node down a moment before ResumeFailProgram runs,
         // and a site may not use slumber's: the failure counts from when it
         // was first seen, if the journal has no earlier record of it.
-        if (node.base == "DOWN" && engine::is_failed_boot_reason(node.reason)) {
+        if (engine::failed_boot_now(fact)) {
             const engine::TimeMs seen = m_first_seen_failed.try_emplace(node.name, m_now()).first->second;
             if (!fact.failed_at || *fact.failed_at > seen) fact.failed_at = seen;
         } else {
             m_first_seen_failed.erase(node.name);
             m_last_diagnosis.erase(node.name);  // a new failure is diagnosed afresh
-        }
-        if (engine::asleep_in_slurm(fact)) {
-            if (!kept_on) kept_on = kept_on_by_slurm(*m_config);
-            fact.slurm_keeps_on = kept_on->contains(node.name);
         }
         if (engine::asleep_in_slurm(fact)) {
             const AsleepWatch& watch =
@@ -268,14 +278,15 @@ void Reconciler::diagnose(const std::vector<engine::NodeFacts>& facts, const std
 }
 
 std::expected<void, std::string> Reconciler::return_to_pool(const std::string& node) const {
-    // State=POWER_DOWN_FORCE (scontrol(1), 22.05 and later): Slurm cancels
+    // POWER_DOWN_FORCE (scontrol(1), 22.05 and later; `scontrol power down
+    // force` from 24.05, slurm::power_call()): Slurm cancels
     // the node's jobs and runs SuspendProgram (slumber's off finds it off).
     // Seen on 22.05.8: a DOWN* node goes DOWN+POWERING_DOWN, then, after
     // SuspendTimeout, DOWN+POWERED_DOWN "Not responding"; the engine's next
     // step then resumes it (State=RESUME: IDLE+POWERED_DOWN, woken by the
     // next job). A plain State=RESUME of a DOWN* node would leave it
     // NOT_RESPONDING until Slurm's own SuspendTime powers it down.
-    return m_slurm.update(node, "POWER_DOWN_FORCE");
+    return m_slurm.power(slurm::PowerRequest::down_force, node);
 }
 
 void Reconciler::take(const engine::Step& step) {

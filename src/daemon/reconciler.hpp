@@ -82,6 +82,11 @@ class Reconciler {
     mutable std::map<std::string, AsleepWatch> m_asleep;
     /// Records what a read of an asleep node's BMC found.
     void watch_asleep(engine::NodeFacts& fact, const std::optional<power::PowerState>& state, engine::TimeMs now);
+    /// Slurm's power-saving rules (SuspendExc*, max_powered_nodes,
+    /// idle_on_node_suspend), read again at most once a minute.
+    const slurm::PowerSaveRules& rules() const;
+    mutable slurm::PowerSaveRules m_rules;
+    mutable std::optional<engine::TimeMs> m_rules_read_at;
 };
 
 }  // namespace slumber::daemon

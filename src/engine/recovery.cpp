@@ -15,6 +15,7 @@ enum class Situation {
     off_failed,    // powered down in Slurm's view, but its power-off failed
     lost_wake,     // Slurm is waking it, slumber was never asked
     drain_lifted,  // drained by slumber, no longer drained: an admin returned it
+    drain_undone,  // drained by slumber, lifted by Slurm's idle_on_node_suspend: drain it again
     drained_on,    // drained by slumber, powered down in Slurm's view, not switched off yet
     dark,          // not responding and not powered down: the BMC decides
     power_lost,    // dark, BMC off, no power-off of slumber's
@@ -28,8 +29,8 @@ enum class Situation {
 // Slurm's words for a node it marked down when it stopped answering
 // (22.05 to 24.11), and not for one whose boot failed: from 23.02 Slurm
 // appends "ResumeTimeout reached" to the reason ("Not responding : …").
-bool is_silent_reason(std::string_view reason) {
-    return slurm::has_reason(reason, slurm::Reason::not_responding) && !is_failed_boot_reason(reason);
+bool is_silent(const NodeFacts& node) {
+    return slurm::has_reason(node.slurm.reason, slurm::Reason::not_responding) && !failed_boot_now(node);
 }
 
 // Slurm counts it as up but it does not answer, and nothing of slumber's or
@@ -41,7 +42,10 @@ bool looks_dark(const NodeFacts& node) {
     // Its jobs are Slurm's to requeue first (it does when it marks the node
     // DOWN); POWER_DOWN_FORCE would cancel them.
     if (state.running_jobs()) return false;
-    return !node.latest_request_off && (state.reason.empty() || is_silent_reason(state.reason));
+    // Slurm is rebooting it (scontrol reboot, RebootProgram): silent, and
+    // perhaps off for a moment, by Slurm's own hand.
+    if (slurm::rebooting(state)) return false;
+    return !node.latest_request_off && (state.reason.empty() || is_silent(node));
 }
 
 Situation dark_situation(const NodeFacts& node, const RecoveryPolicy& policy, TimeMs now) {
@@ -91,12 +95,14 @@ TimeMs off_retry_after(const NodeFacts& node, const RecoveryPolicy& policy) {
 
 Situation situation(const NodeFacts& node, const RecoveryPolicy& policy, TimeMs now) {
     const slurm::NodeState& state = node.slurm;
-    if (node.drained_at && !state.has("DRAIN")) return Situation::drain_lifted;
+    if (node.drained_at && !state.has("DRAIN")) {
+        return node.drain_lifted_by_suspend ? Situation::drain_undone : Situation::drain_lifted;
+    }
     if (node.excluded || node.request_open) return Situation::healthy;
     if (node.last_recovery && now - *node.last_recovery < policy.settle_ms) return Situation::healthy;
     if (state.has("DRAIN")) {
         const bool left_on = node.drained_at && !node.off_since_drain && state.powered_down() && !state.powering_up();
-        return left_on && !policy.keep_drained_on ? Situation::drained_on : Situation::healthy;
+        return left_on && !policy.keep_drained_on && node.keep_on.empty() ? Situation::drained_on : Situation::healthy;
     }
     if (policy.boot_deadline_ms > 0 && state.powering_up() && node.latest_request_on && node.booting_since &&
         now - *node.booting_since >= policy.boot_deadline_ms) {
@@ -116,10 +122,10 @@ Situation situation(const NodeFacts& node, const RecoveryPolicy& policy, TimeMs 
     // after SuspendTime unless SuspendExcStates says otherwise; slumber's
     // POWER_DOWN_FORCE after a power loss ends here too), but leaves it DOWN.
     if (state.base == "DOWN" && state.powered_down() && !state.powering_up() && !state.has("POWERING_DOWN") &&
-        node.failed_offs == 0 && is_silent_reason(state.reason)) {
+        node.failed_offs == 0 && is_silent(node)) {
         return Situation::parked_down;
     }
-    if (state.base != "DOWN" || !is_failed_boot_reason(state.reason)) return Situation::healthy;
+    if (!failed_boot_now(node)) return Situation::healthy;
     if (node.failed_resumes >= policy.max_failures) return Situation::too_many;
     if (!state.powered_down() && state.responding()) return Situation::booted;
     if (state.powered_down()) return Situation::failed_boot;
@@ -155,7 +161,15 @@ bool asleep_in_slurm(const NodeFacts& node) {
          {"POWERING_DOWN", "POWER_DOWN", "DRAIN", "FAIL", "REBOOT_REQUESTED", "REBOOT_ISSUED"}) {
         if (state.has(flag)) return false;
     }
-    return !node.excluded && !node.slurm_keeps_on && !node.request_open && node.failed_offs == 0;
+    return !node.excluded && node.keep_on.empty() && !node.request_open && node.failed_offs == 0;
+}
+
+bool failed_boot_now(const NodeFacts& node) {
+    const slurm::NodeState& state = node.slurm;
+    if (state.base != "DOWN" || !is_failed_boot_reason(state.reason)) return false;
+    if (is_failed_boot_reason(slurm::latest_reason(state.reason))) return true;
+    return state.powered_down() && state.reason_time && node.booting_since &&
+           *state.reason_time * 1000 >= *node.booting_since - 1000;  // Slurm's time is in whole seconds
 }
 
 bool is_failed_boot_reason(std::string_view reason) {
@@ -210,6 +224,14 @@ std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryP
                                        "kept on is powered up through Slurm, or excluded)"
                                      : "and no power-off reached slumber since it last booted: its suspend was lost "
                                        "(a suspend hook that failed to run or was killed)")});
+                break;
+            case Situation::drain_undone:
+                steps.push_back(
+                    {name, StepKind::slurm_drain,
+                     slurm::latest_reason(node.slurm.reason).starts_with("slumber:")
+                         ? std::string(node.slurm.reason)
+                         : std::string("slumber: drained again after Slurm's idle_on_node_suspend lifted slumber's "
+                                       "drain; see slumber journal for why it was drained")});
                 break;
             case Situation::drain_lifted:
                 steps.push_back({name, StepKind::forget_failures,
@@ -291,7 +313,17 @@ std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryP
                     now - *node.failed_at < policy.late_boot_grace_ms) {
                     break;  // perhaps only slow: let it register
                 }
-                if (*node.bmc != power::PowerState::off) {  // on, or paused: powered but not running
+                if (*node.bmc != power::PowerState::off && !node.keep_on.empty() && !node.power_on_refused.empty()) {
+                    break;  // neither off (kept on) nor a boot Slurm does not count (at its cap): left as it is
+                }
+                if (*node.bmc != power::PowerState::off && !node.keep_on.empty()) {
+                    // Slurm was told to keep it on: a fresh boot instead of
+                    // an off; slurmd registers and Slurm takes it back.
+                    steps.push_back({name, StepKind::power_cycle,
+                                     fmt::format("powered on but slurmd never registered; {}: power cycle for a "
+                                                 "fresh boot rather than off",
+                                                 node.keep_on)});
+                } else if (*node.bmc != power::PowerState::off) {  // on, or paused: powered but not running
                     steps.push_back({name, StepKind::power_off,
                                      "powered on but slurmd never registered: off first, then Slurm powers it up "
                                      "again"});
@@ -326,6 +358,7 @@ PowerOnStep power_on_step(const PowerOnFacts& facts, TimeMs boot_deadline_ms, Ti
     // Powered but not running (paused) needs a fresh start as much as on;
     // off, or on its way on or off, is switched on.
     if (*facts.bmc != power::PowerState::on && *facts.bmc != power::PowerState::paused) return PowerOnStep::on;
+    if (facts.reboot) return PowerOnStep::cycle;
     if (!facts.registered) return PowerOnStep::read_slurm;
     return *facts.registered ? PowerOnStep::on : PowerOnStep::cycle;
 }

@@ -95,15 +95,23 @@ struct NodeFacts {
     /// When slumber's latest power-on of it started, if it has not
     /// registered since (the journal's open boot).
     std::optional<TimeMs> booting_since;
-    /// Slurm keeps it on (SuspendExcNodes): never switched off because
-    /// Slurm shows it asleep.
-    bool slurm_keeps_on = false;
     /// For a node asleep in Slurm's view (asleep_in_slurm()), as the daemon
     /// remembers it while it stays so: since when (first seen), when its BMC
     /// was last read, and the first of the reads in a row that found it on.
     std::optional<TimeMs> asleep_since;
     std::optional<TimeMs> asleep_bmc_read_at;
     std::optional<TimeMs> on_while_asleep_since;
+    /// Why Slurm was told to keep it on (slurm::keep_on_reason(): the
+    /// SuspendExc* settings): slumber never switches it off by a decision
+    /// of its own. Empty: it may.
+    std::string keep_on;
+    /// Why slumber must not power it on by a decision of its own
+    /// (slurm::power_on_refusal(): max_powered_nodes). Empty: it may.
+    std::string power_on_refused;
+    /// Slurm's idle_on_node_suspend is set and Slurm ran its suspend hook
+    /// for the node after slumber drained it: Slurm, not an admin, lifted
+    /// the drain.
+    bool drain_lifted_by_suspend = false;
 };
 
 struct RecoveryPolicy {
@@ -186,6 +194,16 @@ std::vector<std::string> needs_bmc(const std::vector<NodeFacts>& nodes, const Re
 /// The steps to take now, at most one per node.
 std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryPolicy& policy, TimeMs now);
 
+/// Whether Slurm shows a failed boot of this episode: DOWN, with "ResumeTimeout
+/// reached" or "Node unexpectedly rebooted" as the newest part of its reason
+/// (slurm::latest_reason()), or, when those words are an older part (23.02
+/// and later keep a reason through State=RESUME and power-down, and do not
+/// append words it already has but update its time), powered down by Slurm
+/// with the reason's time at or after a power-on of slumber's that never
+/// registered (`booting_since`). Anything else is a reason left over from an
+/// earlier episode.
+bool failed_boot_now(const NodeFacts& node);
+
 /// Slurm's reasons for a node it took out of service after a power event
 /// ("ResumeTimeout reached", "Node unexpectedly rebooted"), read by what the
 /// reason contains (slurm::has_reason(): 23.02 appends them to an earlier
@@ -208,13 +226,17 @@ struct PowerOnFacts {
     /// Slurm shows it registered and up (responding, neither powered down
     /// nor powering up), when Slurm was asked.
     std::optional<bool> registered;
+    /// Slurm asked for a reboot through ResumeProgram
+    /// (slurm::resume_is_reboot()): a node that is on is power-cycled
+    /// even though it is registered; one that is off is switched on.
+    bool reboot = false;
 };
 
 enum class PowerOnStep {
     on,          ///< switch it on (a no-op on a node that is on)
     read_bmc,    ///< decide again once the BMC has been read
     read_slurm,  ///< decide again once Slurm's view has been read
-    cycle,       ///< on but not registered, no boot under way: start it afresh
+    cycle,       ///< on but not registered, no boot under way, or a reboot: start it afresh
 };
 
 /// Slurm asks to power on a node whose BMC says on but whose slurmd never

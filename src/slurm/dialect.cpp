@@ -66,6 +66,68 @@ bool has_reason(std::string_view text, Reason reason) {
     }
 }
 
+std::string_view latest_reason(std::string_view text) {
+    const auto at = text.rfind(" : ");
+    return trim(at == std::string_view::npos ? text : text.substr(at + 3));
+}
+
+std::string sinfo_state(const NodeState& node) {
+    // node_state_string_compact() (22.05 and 24.11), which sinfo lowers.
+    const bool busy = node.base == "ALLOCATED" || node.base == "MIXED" || node.has("COMPLETING");
+    std::string text = node.has("DRAIN")          ? (busy ? "drng" : "drain")
+                       : node.has("FAIL")         ? (busy ? "failg" : "fail")
+                       : node.has("INVALID_REG")  ? "inval"
+                       : node.base == "ALLOCATED" ? "alloc"
+                       : node.base == "MIXED"     ? "mix"
+                       : node.has("COMPLETING")   ? "comp"
+                       : node.base == "FUTURE"    ? "futr"
+                       : node.base == "UNKNOWN"   ? "unk"
+                                                  : std::string();
+    if (text.empty()) {
+        for (const char c : node.base) text += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    for (const StateFlagInfo& flag : kStateFlags) {
+        if (node.has(flag.flag)) return text + flag.suffix;
+    }
+    return text;
+}
+
+bool resume_is_reboot(std::string_view features, bool job_id_set, bool resume_file_set) {
+    return !trim(features).empty() || (job_id_set && !resume_file_set);
+}
+
+bool rebooting(const NodeState& node) { return node.has("REBOOT_REQUESTED") || node.has("REBOOT_ISSUED"); }
+
+ScontrolCall power_call(const Version& version, PowerRequest request, const std::string& hostlist) {
+    struct Words {
+        PowerRequest request;
+        std::string_view command;  // scontrol power …, 24.05 and later
+        std::string_view state;    // scontrol update State=…, before
+    };
+    static constexpr Words kWords[] = {
+        {PowerRequest::up, "up", "POWER_UP"},
+        {PowerRequest::down, "down", "POWER_DOWN"},
+        {PowerRequest::down_asap, "down asap", "POWER_DOWN_ASAP"},
+        {PowerRequest::down_force, "down force", "POWER_DOWN_FORCE"},
+    };
+    const Words* words = &kWords[0];
+    for (const Words& entry : kWords) {
+        if (entry.request == request) words = &entry;
+    }
+    if (version < kPowerCommandSince) {
+        return {"update", "NodeName=" + hostlist, "State=" + std::string(words->state)};
+    }
+    ScontrolCall call{"power"};
+    std::string_view rest = words->command;
+    while (!rest.empty()) {
+        const auto space = rest.find(' ');
+        call.emplace_back(rest.substr(0, space));
+        rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+    }
+    call.push_back(hostlist);
+    return call;
+}
+
 std::expected<ResumeTimeout, std::string> parse_resume_timeout(std::string_view value) {
     value = trim(value);
     if (same_word(value, "INFINITE") || same_word(value, "UNLIMITED")) return ResumeTimeout{std::nullopt};

@@ -70,6 +70,43 @@ inline constexpr ReasonInfo kReasons[] = {
 /// (slumber's own drain reason "…, last: ResumeTimeout reached") does not.
 bool has_reason(std::string_view text, Reason reason);
 
+/// The newest part of a reason: Slurm appends each new reason after " : "
+/// (23.02 and later), so the last part is the latest event's, unless a
+/// later event repeated words the reason already had (Slurm then leaves the
+/// text as it is and only updates its time: NodeState::reason_time).
+std::string_view latest_reason(std::string_view text);
+
+/// A node state flag as `scontrol show node` writes it after '+', and the
+/// character sinfo appends to the state for it. Identical in 22.05.8 and
+/// 24.11.5 (sinfo(1) "NODE STATE CODES", scontrol(1) "State" flags; the
+/// order is node_state_string()'s: when several are set, the first of this
+/// table wins). POWER_DOWN_ASAP and POWER_DOWN_FORCE are not flags of their
+/// own: they are update requests that show as POWER_DOWN ('!'), with DRAIN
+/// for ASAP (sinfo `drng!`), and as POWERING_DOWN then POWERED_DOWN for FORCE.
+struct StateFlagInfo {
+    std::string_view flag;
+    char suffix;
+    std::string_view meaning;
+};
+
+inline constexpr StateFlagInfo kStateFlags[] = {
+    {"MAINTENANCE", '$', "in a maintenance reservation"},
+    {"REBOOT_ISSUED", '^', "reboot issued (RebootProgram, or ResumeProgram for a powered-down node)"},
+    {"REBOOT_REQUESTED", '@', "reboot pending"},
+    {"POWERING_UP", '#', "being powered up or configured"},
+    {"POWERING_DOWN", '%', "being powered down"},
+    {"POWERED_DOWN", '~', "powered off"},
+    {"POWER_DOWN", '!', "power down pending"},
+    {"NOT_RESPONDING", '*', "not responding"},
+};
+
+/// The state as `sinfo -o %t` prints it: "idle~", "down~", "drng!", "mix#".
+std::string sinfo_state(const NodeState& node);
+
+/// Whether Slurm is rebooting the node (REBOOT_REQUESTED or REBOOT_ISSUED):
+/// it may be silent, and off for a moment, by Slurm's own hand.
+bool rebooting(const NodeState& node);
+
 /// slurm.conf's ResumeTimeout.
 struct ResumeTimeout {
     /// Seconds Slurm waits for a resumed node to register; nothing when
@@ -109,6 +146,40 @@ using ScontrolCall = std::vector<std::string>;
 /// One call per kind for all nodes: at most one RESUME and one reconfigure.
 /// Note that reconfigure also applies any edit to slurm.conf not yet read.
 std::vector<ScontrolCall> still_up_calls(const Version& version, const std::vector<NodeState>& nodes);
+
+/// The first release with `scontrol power {up|down} [asap|force] NODES`
+/// (scontrol(1) of 24.11: "This subcommand obsoletes the prior usage of
+/// scontrol's update command ... State={POWER_UP|POWER_DOWN|POWER_DOWN_ASAP|
+/// POWER_DOWN_FORCE}"; 22.05's scontrol(1) has no such command).
+inline constexpr Version kPowerCommandSince{24, 5, 0};
+
+/// What slumber asks Slurm to do about a node's power.
+enum class PowerRequest {
+    up,          ///< run ResumeProgram and wait for the node (POWER_UP)
+    down,        ///< run SuspendProgram (POWER_DOWN)
+    down_asap,   ///< drain, and power down once its jobs are done (POWER_DOWN_ASAP)
+    down_force,  ///< cancel its jobs and power it down (POWER_DOWN_FORCE)
+};
+
+/// The scontrol call for `request` on `hostlist` in the words of `version`:
+/// `power up|down [asap|force] NODES` from 24.05, `update NodeName=NODES
+/// State=POWER_…` before. The update form still works in 24.11 (scontrol(1)
+/// calls it obsoleted, not removed); the new one is used where it exists.
+ScontrolCall power_call(const Version& version, PowerRequest request, const std::string& hostlist);
+
+/// Whether a call of ResumeProgram asks for a reboot rather than a wake-up.
+/// Slurm runs ResumeProgram for nodes that are on in two cases, and waits
+/// for each to register with a new boot time (else ResumeTimeout):
+/// - a node_features plugin (node_features/helpers, 22.05 and 24.11) and a
+///   job whose --constraint needs features the node does not have active:
+///   `ResumeProgram NODES FEATURES` (slurm.conf(5) ResumeProgram: "the
+///   program ... will be passed the names of nodes ... and the features");
+/// - `sbatch --reboot` on nodes under power saving: `ResumeProgram NODES`
+///   with SLURM_JOB_ID set and no SLURM_RESUME_FILE (seen on 24.11.5,
+///   issue 16). A wake-up for jobs comes with SLURM_RESUME_FILE.
+/// RebootProgram (`scontrol reboot`) is separate and never reaches slumber.
+/// `features`: ResumeProgram's second argument, empty when none.
+bool resume_is_reboot(std::string_view features, bool job_id_set, bool resume_file_set);
 
 /// Whether Slurm shows a node as powered down or powering down while it is
 /// not down and not being woken: the view a refused power-off leaves behind.

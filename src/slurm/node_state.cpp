@@ -130,6 +130,10 @@ void store_field(NodeState& node, std::string_view key, std::string_view value, 
         // range (before 1970, or a field with a sign) is no boot time either.
         const auto boot = util::parse_slurm_time(value);
         node.boot_time = boot ? std::optional(*boot) : std::nullopt;
+    } else if (key == "Partitions") {
+        for (const std::string_view part : split(value, ',')) {
+            if (!part.empty()) node.partitions.push_back(util::safe_text(part));
+        }
     } else if (key == "NodeAddr") {
         node.address = value;
     } else if (key == "Port") {

@@ -32,8 +32,9 @@ struct NodeState {
     std::string reservation;
     std::optional<std::int64_t> boot_time;  ///< Unix seconds, as slurmd reported it (util::parse_slurm_time)
     int cpus_allocated = 0;
-    std::string address;      ///< NodeAddr: where slurmctld reaches its slurmd
-    std::optional<int> port;  ///< slurmd's port (Port=, SlurmdPort when the node has none)
+    std::vector<std::string> partitions;  ///< Partitions=, for SuspendExcParts
+    std::string address;                  ///< NodeAddr: where slurmctld reaches its slurmd
+    std::optional<int> port;              ///< slurmd's port (Port=, SlurmdPort when the node has none)
 
     [[nodiscard]] bool has(std::string_view flag) const;
     /// Slurm shows jobs on it (or finishing there): it must never be powered off.

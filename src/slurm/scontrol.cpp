@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "slurm/slurm_conf.hpp"
 #include "util/command.hpp"
 
 namespace slumber::slurm {
@@ -44,10 +45,32 @@ std::expected<void, std::string> Scontrol::call(const ScontrolCall& arguments) c
 }
 
 std::expected<Version, std::string> Scontrol::version() const {
+    const std::lock_guard lock(m_version->mutex);
+    if (m_version->version) return *m_version->version;
     auto out = util::capture({m_program, "--version"}, {{"SLURM_CONF", m_conf.string()}}, kScontrolTimeout);
     if (!out) return std::unexpected(fmt::format("scontrol --version: {}", out.error()));
-    if (auto version = parse_version(*out)) return *version;
+    if (auto version = parse_version(*out)) {
+        m_version->version = *version;
+        return *version;
+    }
     return std::unexpected(fmt::format("scontrol --version: \"{}\" names no Slurm release", out->substr(0, 60)));
+}
+
+std::expected<void, std::string> Scontrol::power(PowerRequest request, const std::string& hostlist) const {
+    return call(power_call(version().value_or(kOldestSupported), request, hostlist));
+}
+
+std::expected<std::string, std::string> Scontrol::show_config() const {
+    auto out = util::capture({m_program, "show", "config"}, {{"SLURM_CONF", m_conf.string()}}, kScontrolTimeout);
+    if (!out) return std::unexpected(fmt::format("scontrol show config: {}", out.error()));
+    return std::move(*out);
+}
+
+std::expected<PowerSaveRules, std::string> Scontrol::power_save_rules() const {
+    auto shown = show_config();
+    if (shown) return rules_from_show_config(*shown);
+    if (const auto text = read_conf(m_conf)) return rules_from_slurm_conf(*text);
+    return std::unexpected(fmt::format("{}; {} cannot be read either", shown.error(), m_conf.string()));
 }
 
 }  // namespace slumber::slurm

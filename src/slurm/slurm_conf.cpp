@@ -11,6 +11,7 @@
 
 #include "hostlist/hostlist.hpp"
 #include "slurm/dialect.hpp"
+#include "slurm/power_save.hpp"
 
 namespace slumber::slurm {
 namespace {
@@ -71,52 +72,19 @@ std::optional<std::chrono::seconds> resume_timeout(const std::filesystem::path& 
     return parsed ? parsed->limit : std::nullopt;
 }
 
-namespace {
-
-// SuspendExcNodes groups: "n[1-4]:2,head" -> {"n[1-4]", counted}, {"head"}.
-// Commas inside brackets belong to the hostlist.
-struct ExcGroup {
-    std::string_view nodes;
-    bool counted = false;
-};
-
-std::vector<ExcGroup> exc_groups(std::string_view value) {
-    std::vector<ExcGroup> groups;
-    int depth = 0;
-    std::size_t start = 0;
-    for (std::size_t i = 0; i <= value.size(); ++i) {
-        const char c = i < value.size() ? value[i] : ',';
-        depth += c == '[' ? 1 : c == ']' ? -1 : 0;
-        if (c != ',' || (depth > 0 && i < value.size())) continue;
-        std::string_view part = trim(value.substr(start, i - start));
-        start = i + 1;
-        ExcGroup group{part};
-        const auto colon = part.rfind(':');
-        if (colon != std::string_view::npos && part.find(']', colon) == std::string_view::npos) {
-            group.nodes = part.substr(0, colon);
-            group.counted = true;
-        }
-        if (!group.nodes.empty()) groups.push_back(group);
-    }
-    return groups;
-}
-
-}  // namespace
-
 ExclusionCheck compare_exclusions(const std::vector<std::string>& managed, const std::vector<std::string>& exclude,
                                   std::string_view conf_text) {
     ExclusionCheck check;
     check.parts = conf_option(conf_text, "SuspendExcParts").value_or("");
     std::set<std::string, std::less<>> always;
     std::set<std::string, std::less<>> counted;
-    const std::string value = conf_option(conf_text, "SuspendExcNodes").value_or("");
-    for (const ExcGroup& group : exc_groups(value)) {
-        auto names = hostlist::Hostlist::parse(group.nodes);
-        if (!names) {
-            check.error = fmt::format("SuspendExcNodes={}: {}", value, hostlist::describe(names.error(), group.nodes));
-            return check;
-        }
-        names->for_each([&](std::string_view name) { (group.counted ? counted : always).emplace(name); });
+    const PowerSaveRules rules = rules_from_slurm_conf(conf_text);
+    if (!rules.error.empty()) {
+        check.error = rules.error;
+        return check;
+    }
+    for (const ExcludedGroup& group : rules.exc_nodes) {
+        (group.keep ? counted : always).insert(group.nodes.begin(), group.nodes.end());
     }
     const std::set<std::string, std::less<>> excluded(exclude.begin(), exclude.end());
     for (const std::string& node : managed) {

@@ -2,6 +2,7 @@
 // it, without a daemon or a cluster: what reaches the journal and the screen.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,7 +38,8 @@ class Hooks : public ::testing::Test {
     void write_config(const std::string& slurm_extra) {
         std::ofstream(dir / "slumber.toml") << fmt::format(
             "[daemon]\nstate_dir = \"{0}/state\"\n[slurm]\nconf = \"{0}/slurm.conf\"\n{1}\n"
-            "[[node]]\nnames = \"n[1-2]\"\ndriver = \"exec\"\non = \"/bin/true\"\nstatus = \"/bin/echo on\"\n",
+            "[[node]]\nnames = \"n[1-2]\"\ndriver = \"exec\"\non = \"/bin/true\"\ncycle = \"/bin/true\"\n"
+            "status = \"/bin/echo on\"\n",
             dir.string(), slurm_extra);
     }
     [[nodiscard]] std::string config() const { return (dir / "slumber.toml").string(); }
@@ -48,16 +50,65 @@ class Hooks : public ::testing::Test {
     std::filesystem::path dir;
 };
 
-// Slurm 23.02 and later run `ResumeProgram <hostlist> <features>` when a job
-// needs node features; slumber once exited 2 on it and the nodes never woke.
-TEST_F(Hooks, ResumeTakesTheFeaturesAJobNeedsAndPowersOn) {
+// With a node_features plugin, Slurm runs `ResumeProgram <hostlist>
+// <features>` for a job that needs features a node lacks, and waits for the
+// node to boot again (24.11: the node hit ResumeTimeout when slumber took it
+// for a plain power-on). A node that is on is power-cycled.
+TEST_F(Hooks, ResumeWithFeaturesIsAReboot) {
     const auto run = shell(fmt::format("'{}' resume 'n[1-2]' feat1,feat2 -c '{}'", SLUMBER_BINARY, config()));
     EXPECT_EQ(run.exit_code, 0) << run.out;
     const std::string said = journal();
-    EXPECT_NE(said.find("n1        requested     on asked by slurm-resume: features feat1,feat2 wanted"),
+    EXPECT_NE(said.find("n1        requested     on asked by slurm-reboot: reboot; features feat1,feat2 wanted"),
               std::string::npos)
         << said;
-    EXPECT_NE(said.find("n2        power-on      on by the hook for slurm-resume"), std::string::npos) << said;
+    EXPECT_NE(said.find("n2        power-on      on by the hook for slurm-reboot: power cycle (a reboot Slurm asked "
+                        "for)"),
+              std::string::npos)
+        << said;
+}
+
+// sbatch --reboot on nodes under power saving: ResumeProgram with
+// SLURM_JOB_ID and no SLURM_RESUME_FILE (24.11.5). A wake-up for a job comes
+// with the file, and stays a plain power-on.
+TEST_F(Hooks, ResumeForSbatchRebootIsAReboot) {
+    auto run = shell(fmt::format("env SLURM_JOB_ID=42 '{}' resume n1 -c '{}'", SLUMBER_BINARY, config()));
+    EXPECT_EQ(run.exit_code, 0) << run.out;
+    std::string said = journal();
+    EXPECT_NE(said.find("n1        requested     on asked by slurm-reboot: reboot for job 42"), std::string::npos)
+        << said;
+    EXPECT_NE(said.find("power cycle (a reboot Slurm asked for)"), std::string::npos) << said;
+
+    std::ofstream(dir / "resume.json")
+        << R"({"all_nodes_resume": "n2", "jobs": [{"job_id": 43, "nodes_resume": "n2"}]})";
+    run = shell(fmt::format("env SLURM_JOB_ID=43 SLURM_RESUME_FILE='{}' '{}' resume n2 -c '{}'",
+                            (dir / "resume.json").string(), SLUMBER_BINARY, config()));
+    EXPECT_EQ(run.exit_code, 0) << run.out;
+    said = journal();
+    EXPECT_NE(said.find("n2        requested     on asked by slurm-resume: for job 43"), std::string::npos) << said;
+    EXPECT_EQ(said.find("n2        power-on      on by the hook for slurm-resume: power cycle"), std::string::npos)
+        << said;
+}
+
+// Slurm 23.02 and later hand ResumeProgram a memfd that slurmctld holds,
+// as /proc/<slurmctld pid>/fd/<n>, readable only while the hook runs, with
+// the keys all_nodes_resume and nodes_resume and more per job (24.11.5's
+// power_save.c). The test process plays slurmctld.
+TEST_F(Hooks, ResumeReadsSlurm2302sResumeFileFromProc) {
+    const int fd = ::memfd_create("resume_file", 0);
+    ASSERT_GE(fd, 0);
+    const std::string json =
+        R"({"all_nodes_resume":"n[1-2]","jobs":[{"extra":null,"features":"c1","job_id":140814,)"
+        R"("nodes_alloc":"n[1-2]","nodes_resume":"n[1-2]","oversubscribe":"OK","partition":"batch",)"
+        R"("reservation":null}]})";
+    ASSERT_EQ(::write(fd, json.data(), json.size()), static_cast<ssize_t>(json.size()));
+    const std::string path = fmt::format("/proc/{}/fd/{}", ::getpid(), fd);
+    const auto run = shell(fmt::format("env SLURM_JOB_ID=140814 SLURM_RESUME_FILE='{}' '{}' resume 'n[1-2]' -c '{}'",
+                                       path, SLUMBER_BINARY, config()));
+    ::close(fd);
+    EXPECT_EQ(run.exit_code, 0) << run.out;
+    const std::string said = journal();
+    EXPECT_NE(said.find("n1        requested     on asked by slurm-resume: for job 140814"), std::string::npos) << said;
+    EXPECT_EQ(said.find("ignored"), std::string::npos) << said;
 }
 
 // Excluded means never powered off by slumber: a power-on Slurm asks for is

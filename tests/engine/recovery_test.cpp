@@ -445,7 +445,7 @@ TEST(Recovery, OnlyANodeSlurmCountsAsAsleepAndNothingElseExplainsIsSwitchedOff) 
     auto excluded = asleep();
     excluded.excluded = true;
     auto kept = asleep();
-    kept.slurm_keeps_on = true;
+    kept.keep_on = "in slurm.conf's SuspendExcNodes: Slurm keeps it on";
     auto in_flight = asleep();
     in_flight.request_open = true;
     auto settling = asleep();
@@ -505,6 +505,104 @@ TEST(Recovery, TheBootDeadlineComesFromSettingThenMeasuredBoots) {
     EXPECT_EQ(boot_deadline(std::nullopt, infinite, measured), 240000) << "1.5 x 130 s, rounded up to minutes";
     EXPECT_EQ(boot_deadline(std::nullopt, infinite, {}), kDefaultBootDeadlineMs);
     EXPECT_EQ(boot_deadline(45000, infinite, measured), 45000);
+}
+
+TEST(Recovery, ARebootSlurmAskedForCyclesANodeThatIsOn) {
+    PowerOnFacts facts;
+    facts.asked_by_slurm = true;
+    facts.bmc = power::PowerState::on;
+    facts.registered = true;
+    facts.reboot = true;
+    EXPECT_EQ(power_on_step(facts, 600000, kNow), PowerOnStep::cycle) << "registered, but Slurm wants a new boot";
+    facts.bmc = power::PowerState::off;
+    EXPECT_EQ(power_on_step(facts, 600000, kNow), PowerOnStep::on);
+    facts.bmc = power::PowerState::on;
+    facts.open_boot = kNow - 5000;
+    EXPECT_EQ(power_on_step(facts, 600000, kNow), PowerOnStep::on) << "Slurm asked twice for one boot";
+    facts.open_boot.reset();
+    facts.reboot = false;
+    EXPECT_EQ(power_on_step(facts, 600000, kNow), PowerOnStep::on) << "a wake-up of a registered node: nothing";
+}
+
+// 24.11 keeps a reason through State=RESUME and power-down; words of an
+// earlier episode must not pass for this one's.
+TEST(Recovery, AStaleResumeTimeoutIsNotAFailedBootNow) {
+    // The earlier failure's words, then the node went silent while up (its
+    // power was lost): Slurm appended "Not responding" (24.11).
+    auto dark = node("n1", "DOWN", {"NOT_RESPONDING"}, "ResumeTimeout reached : Not responding");
+    EXPECT_FALSE(failed_boot_now(dark));
+    EXPECT_EQ(needs_bmc({dark}, kPolicy, kNow), std::vector<std::string>{"n1"}) << "dark: its BMC decides";
+    dark.bmc = power::PowerState::off;
+    auto steps = reconcile({dark}, kPolicy, kNow);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::slurm_power_down) << "a power loss, not a failed boot";
+
+    // Powered down by Slurm later (SuspendTime on a DOWN node): no boot of
+    // slumber's is open, so the reason is the earlier episode's.
+    auto parked = node("n2", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached : Not responding");
+    parked.slurm.reason_time = kNow / 1000 - 30;
+    EXPECT_FALSE(failed_boot_now(parked));
+    steps = reconcile({parked}, kPolicy, kNow);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::slurm_resume) << "parked down after going silent";
+}
+
+TEST(Recovery, ARepeatedResumeTimeoutIsReadByItsTime) {
+    // Slurm does not append words a reason already has, but updates its
+    // time: a boot of slumber's that never registered, and the reason set
+    // after it, is a failure now even though its newest part is older words.
+    auto facts = node("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached : Not responding");
+    facts.booting_since = kNow - 90000;
+    facts.slurm.reason_time = (kNow - 20000) / 1000;
+    EXPECT_TRUE(failed_boot_now(facts));
+    facts.slurm.reason_time = (kNow - 120000) / 1000;
+    EXPECT_FALSE(failed_boot_now(facts)) << "set before that power-on: an earlier episode's";
+    facts.slurm.reason_time.reset();
+    EXPECT_FALSE(failed_boot_now(facts));
+    EXPECT_TRUE(failed_boot_now(node("n2", "DOWN", {"POWERED_DOWN"}, "Not responding : ResumeTimeout reached")))
+        << "the newest part";
+    EXPECT_FALSE(failed_boot_now(node("n3", "IDLE", {"POWERED_DOWN"}, "ResumeTimeout reached")))
+        << "resumed since: not DOWN";
+}
+
+TEST(Recovery, SlurmRebootingANodeIsNotAPowerLoss) {
+    auto facts = node("n1", "IDLE", {"NOT_RESPONDING", "REBOOT_ISSUED"}, "");
+    facts.bmc = power::PowerState::off;
+    EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow).empty());
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty());
+}
+
+TEST(Recovery, ANodeSlurmKeepsOnIsNeverSwitchedOffBySlumber) {
+    // Drained for failed resumes and powered down in Slurm's view: switched
+    // off, unless SuspendExc* tells Slurm to keep it on.
+    auto drained = node("n1", "DOWN", {"DRAIN", "POWERED_DOWN"}, "slumber: 3 failed resumes in a row");
+    drained.drained_at = kNow - 60000;
+    ASSERT_EQ(reconcile({drained}, kPolicy, kNow).size(), 1U);
+    drained.keep_on = "SuspendExcStates=DRAIN keeps DRAIN nodes on";
+    EXPECT_TRUE(reconcile({drained}, kPolicy, kNow).empty());
+
+    // A failed boot left on: a power cycle instead of an off.
+    auto failed = node("n2", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached");
+    failed.bmc = power::PowerState::on;
+    failed.keep_on = "in slurm.conf's SuspendExcNodes: Slurm keeps it on";
+    auto steps = reconcile({failed}, kPolicy, kNow);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::power_cycle);
+    EXPECT_NE(steps[0].why.find("SuspendExcNodes"), std::string::npos) << steps[0].why;
+    // ... unless a boot would pass max_powered_nodes: then it is left alone.
+    failed.power_on_refused = "SlurmctldParameters=max_powered_nodes=2 is reached (2 powered)";
+    EXPECT_TRUE(reconcile({failed}, kPolicy, kNow).empty());
+}
+
+TEST(Recovery, ADrainLiftedBySlurmsSuspendIsSetAgain) {
+    // idle_on_node_suspend: Slurm made the node IDLE when it suspended it.
+    auto facts = node("n1", "IDLE", {"POWERING_DOWN"}, "slumber: power lost again within 60 min");
+    facts.drained_at = kNow - 60000;
+    facts.drain_lifted_by_suspend = true;
+    auto steps = reconcile({facts}, kPolicy, kNow);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::slurm_drain);
+    EXPECT_EQ(steps[0].why, "slumber: power lost again within 60 min") << "with slumber's own words";
 }
 
 }  // namespace

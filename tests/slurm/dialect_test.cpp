@@ -3,19 +3,15 @@
 // calls that make Slurm show a node up again after a refused power-off.
 #include <gtest/gtest.h>
 
+#include "nodes.hpp"
+
 #include "slurm/dialect.hpp"
 #include "slurm/slurm_conf.hpp"
 
 namespace slumber::slurm {
 namespace {
 
-NodeState node(std::string name, std::string base, std::vector<std::string> flags) {
-    NodeState state;
-    state.name = std::move(name);
-    state.base = std::move(base);
-    state.flags = std::move(flags);
-    return state;
-}
+using testing::node;
 
 TEST(Dialect, ReadsScontrolVersionAsEachPackagePrintsIt) {
     EXPECT_EQ(parse_version("slurm 22.05.8\n"), (Version{22, 5, 8}));
@@ -91,6 +87,41 @@ constexpr std::string_view kConf =
     "SlurmUser=root\n"
     "SuspendExcNodes=head01,vnode[001-002]:1 # keep one of them up\n"
     "SuspendExcParts=debug\n";
+
+TEST(Dialect, PowerRequestsUseTheWordsOfTheRunningRelease) {
+    // scontrol power … from 24.05; 22.05 (and 23.x) know only update State=.
+    EXPECT_EQ(power_call({22, 5, 8}, PowerRequest::down_force, "n[1-2]"),
+              (ScontrolCall{"update", "NodeName=n[1-2]", "State=POWER_DOWN_FORCE"}));
+    EXPECT_EQ(power_call({23, 11, 4}, PowerRequest::up, "n1"),
+              (ScontrolCall{"update", "NodeName=n1", "State=POWER_UP"}));
+    EXPECT_EQ(power_call({24, 5, 0}, PowerRequest::up, "n1"), (ScontrolCall{"power", "up", "n1"}));
+    EXPECT_EQ(power_call({24, 11, 5}, PowerRequest::down_force, "n[1-2]"),
+              (ScontrolCall{"power", "down", "force", "n[1-2]"}));
+    EXPECT_EQ(power_call({24, 11, 5}, PowerRequest::down_asap, "n1"), (ScontrolCall{"power", "down", "asap", "n1"}));
+    EXPECT_EQ(power_call({24, 11, 5}, PowerRequest::down, "n1"), (ScontrolCall{"power", "down", "n1"}));
+}
+
+TEST(Dialect, TheLatestReasonIsTheLastPartSlurmAppended) {
+    EXPECT_EQ(latest_reason("Not responding : ResumeTimeout reached"), "ResumeTimeout reached");
+    EXPECT_EQ(latest_reason("ResumeTimeout reached"), "ResumeTimeout reached");
+    EXPECT_EQ(latest_reason(""), "");
+}
+
+TEST(Dialect, StatesAsSinfoPrintsThem) {
+    // Seen on 24.11.5 (issue 16) and 22.05.8: the same suffixes.
+    EXPECT_EQ(sinfo_state(node("n", "IDLE", {"POWERED_DOWN"})), "idle~");
+    EXPECT_EQ(sinfo_state(node("n", "DOWN", {"POWERED_DOWN", "NOT_RESPONDING"})), "down~");
+    EXPECT_EQ(sinfo_state(node("n", "MIXED", {"POWERING_UP"})), "mix#");
+    EXPECT_EQ(sinfo_state(node("n", "IDLE", {"POWERING_DOWN"})), "idle%");
+    EXPECT_EQ(sinfo_state(node("n", "ALLOCATED", {"DRAIN", "POWER_DOWN"})), "drng!") << "POWER_DOWN_ASAP";
+    EXPECT_EQ(sinfo_state(node("n", "IDLE", {"DRAIN", "POWERED_DOWN"})), "drain~");
+    EXPECT_EQ(sinfo_state(node("n", "IDLE", {"REBOOT_REQUESTED"})), "idle@");
+    EXPECT_EQ(sinfo_state(node("n", "IDLE", {"REBOOT_ISSUED", "NOT_RESPONDING"})), "idle^");
+    EXPECT_EQ(sinfo_state(node("n", "DOWN", {"NOT_RESPONDING"})), "down*");
+    EXPECT_EQ(sinfo_state(node("n", "IDLE", {"INVALID_REG"})), "inval");
+    EXPECT_TRUE(rebooting(node("n", "IDLE", {"REBOOT_ISSUED"})));
+    EXPECT_FALSE(rebooting(node("n", "IDLE", {"POWERING_UP"})));
+}
 
 TEST(Exclusions, NamesNodesSlumberExcludesButSlurmSuspends) {
     const auto check = compare_exclusions({"head01", "vnode001", "vnode002", "vnode003", "vnode004"},
