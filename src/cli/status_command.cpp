@@ -132,7 +132,10 @@ int run_status(const StatusOptions& options) {
         if (options.json) {
             nlohmann::json item{{"node", node}, {"slurm", slurm_text}, {"power", power_text}};
             if (!disagreement.empty()) item["disagreement"] = disagreement;
-            if (state != slurm_view.end()) item["reason"] = state->second.reason;
+            if (state != slurm_view.end()) {
+                item["reason"] = state->second.reason;
+                item["sinfo"] = slurm::sinfo_state(state->second);  // "idle~", as sinfo %t prints it
+            }
             if (const auto it = latest.find(node); it != latest.end()) {
                 item["last_request"] = {{"action", power::to_string(it->second.action)},
                                         {"source", it->second.source},
@@ -295,6 +298,11 @@ int run_slurm_config(const std::string& file) {
     // What slurm.conf says today, where it disagrees with [slurm] exclude.
     for (const std::string& line : slurm::check_exclusions(config.slurm.conf, nodes, config.slurm.exclude)) {
         fmt::print("# {}\n", line);
+    }
+    // Settings of Slurm's in force (scontrol show config) that work against slumber.
+    const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
+    if (auto rules = scontrol.power_save_rules()) {
+        for (const std::string& line : slurm::describe_conflicts(*rules)) fmt::print("# {}\n", line);
     }
     std::vector<engine::BootStats> stats;
     if (auto journal = store::Journal::open(config.daemon.journal())) stats = daemon::measured_boots(*journal, nodes);

@@ -125,6 +125,7 @@ void log_slurm_agreement(const config::Config& config, const Reconciler& reconci
     for (const std::string& line : slurm::check_exclusions(config.slurm.conf, managed, config.slurm.exclude)) {
         log(Priority::warning, line);
     }
+    for (const std::string& line : slurm::describe_conflicts(reconciler.rules())) log(Priority::warning, line);
     if (reconciler.policy().boot_deadline_ms > 0) {
         log(Priority::info, fmt::format("boot deadline {} s ({})", reconciler.policy().boot_deadline_ms / 1000,
                                         reconciler.boot_deadline_source()));

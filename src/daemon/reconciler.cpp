@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <memory>
-#include <set>
 
 #include "daemon/blocks.hpp"
 #include "daemon/diagnosis.hpp"

@@ -45,6 +45,10 @@ class Reconciler {
     std::expected<std::vector<engine::NodeFacts>, std::string> gather_facts(
         const std::vector<slurm::NodeState>& nodes) const;
     [[nodiscard]] const engine::RecoveryPolicy& policy() const { return m_policy; }
+    /// Slurm's power-saving rules (SuspendExc*, max_powered_nodes,
+    /// idle_on_node_suspend) that recovery respects, read again at most once
+    /// a minute.
+    const slurm::PowerSaveRules& rules() const;
     /// Where policy().boot_deadline_ms came from, for the log.
     [[nodiscard]] const std::string& boot_deadline_source() const { return m_boot_deadline_source; }
 
@@ -82,9 +86,6 @@ class Reconciler {
     mutable std::map<std::string, AsleepWatch> m_asleep;
     /// Records what a read of an asleep node's BMC found.
     void watch_asleep(engine::NodeFacts& fact, const std::optional<power::PowerState>& state, engine::TimeMs now);
-    /// Slurm's power-saving rules (SuspendExc*, max_powered_nodes,
-    /// idle_on_node_suspend), read again at most once a minute.
-    const slurm::PowerSaveRules& rules() const;
     mutable slurm::PowerSaveRules m_rules;
     mutable std::optional<engine::TimeMs> m_rules_read_at;
 };

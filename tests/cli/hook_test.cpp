@@ -226,4 +226,17 @@ TEST_F(Hooks, SlurmConfigPointsOutAnExcludeThatSlurmConfDoesNotShare) {
     EXPECT_EQ(run.out.find("not in slurm.conf"), std::string::npos) << run.out;
 }
 
+// idle_on_node_suspend lifts every drain when Slurm suspends a node,
+// slumber's too (22.05 and 24.11): slurm-config says so. Without slurmctld,
+// slurm.conf is read.
+TEST_F(Hooks, SlurmConfigNamesIdleOnNodeSuspend) {
+    std::ofstream(dir / "slurm.conf")
+        << "ClusterName=test\nSlurmctldParameters=enable_configless,idle_on_node_suspend\n";
+    const auto run = shell(fmt::format("'{}' slurm-config -c '{}'", SLUMBER_BINARY, config()));
+    EXPECT_EQ(run.exit_code, 0) << run.out;
+    EXPECT_NE(run.out.find("# SlurmctldParameters=idle_on_node_suspend makes Slurm lift every drain"),
+              std::string::npos)
+        << run.out;
+}
+
 }  // namespace
