@@ -12,9 +12,11 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "hostlist/hostlist.hpp"
+#include "slurm/dialect.hpp"
 #include "util/probe.hpp"
 #include "vcluster/accounts.hpp"
 #include "vcluster/bmc.hpp"
@@ -235,6 +237,13 @@ std::vector<Process> recorded_processes(const RunDir& dir) {
     return processes;
 }
 
+// The release of the Slurm installed here, from `slurmd -V` ("slurm-wlm 24.11.5");
+// nothing when it says something else.
+std::optional<slurm::Version> installed_slurm() {
+    auto out = capture({"slurmd", "-V"});
+    return out ? slurm::parse_version(*out) : std::nullopt;
+}
+
 std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir& dir) {
     auto cgroup = cluster_cgroup(dir, true);
     if (!cgroup) return std::unexpected(cgroup.error());
@@ -284,6 +293,11 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
     };
     for (const auto& [file, text, mode] : files) {
         if (auto ok = write_file(file, text, mode); !ok) return ok;
+    }
+    if (const auto slurm = installed_slurm(); slurm && needs_cgroup_conf(*slurm)) {
+        if (auto ok = write_file(dir.cgroup_conf(), render_cgroup_conf(), kPublic); !ok) return ok;
+    } else {
+        fs::remove(dir.cgroup_conf(), error);  // from a cluster of another release in this directory
     }
     if (spec.redfish_nodes > 0) {
         const std::string account = fmt::format(

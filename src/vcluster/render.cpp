@@ -163,6 +163,14 @@ std::string render_slurm_conf(const Spec& spec, const RunDir& dir) {
     return out;
 }
 
+bool needs_cgroup_conf(const slurm::Version& slurm) { return slurm >= slurm::Version{24, 5, 0}; }
+
+std::string render_cgroup_conf() {
+    return "# Written by `slumber vcluster up`: the virtual cluster gives every node a cgroup\n"
+           "# of its own; Slurm must not manage cgroups here.\n"
+           "CgroupPlugin=disabled\n";
+}
+
 std::string render_lan_conf(const Spec& spec, int index, std::string_view password, std::string_view chassis_program) {
     const std::string node = spec.node_name(index);
     return fmt::format(

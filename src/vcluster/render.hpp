@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "slurm/dialect.hpp"
 #include "slurm/hook.hpp"
 #include "vcluster/spec.hpp"
 
@@ -12,6 +13,19 @@ namespace slumber::vcluster {
 
 /// slurm.conf: multiple-slurmd nodes on localhost, power saving on, the hooks.
 std::string render_slurm_conf(const Spec& spec, const RunDir& dir);
+
+/// Whether the cluster needs a cgroup.conf that turns Slurm's cgroup plugin
+/// off. The virtual cluster powers nodes through cgroups of its own, and
+/// needs none of Slurm's (proctrack/linuxproc, task/none). Slurm 24.11's
+/// slurmd initialises its cgroup plugin all the same, and stops on a machine
+/// with a hybrid v1/v2 hierarchy ("Hybrid mode is not supported", seen on
+/// 24.11.5); without systemd, cgroup/v2 wants it over D-Bus. `CgroupPlugin=
+/// disabled` is in cgroup.conf(5) of 24.05 and 24.11; 22.05's knows no such
+/// value, and its slurmd reads no cgroup.conf here.
+bool needs_cgroup_conf(const slurm::Version& slurm);
+
+/// That cgroup.conf.
+std::string render_cgroup_conf();
 
 /// ipmi_sim's lan.conf for one node's BMC (holds the password: mode 600).
 /// ipmi_sim runs `chassis_program NODE get|set …` for every power request.

@@ -78,6 +78,9 @@ struct RunDir {
 
     [[nodiscard]] std::filesystem::path spec_file() const { return root / "cluster.toml"; }
     [[nodiscard]] std::filesystem::path slurm_conf() const { return root / "slurm.conf"; }
+    /// Beside slurm.conf, where Slurm looks for it; only for Slurm releases
+    /// that need it (render.hpp's needs_cgroup_conf).
+    [[nodiscard]] std::filesystem::path cgroup_conf() const { return root / "cgroup.conf"; }
     [[nodiscard]] std::filesystem::path slumber_conf() const { return root / "slumber.toml"; }
     [[nodiscard]] std::filesystem::path password_file() const { return root / "ipmi.password"; }
     [[nodiscard]] std::filesystem::path credentials_file() const { return root / "ipmi.secret"; }

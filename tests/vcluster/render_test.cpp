@@ -50,6 +50,16 @@ TEST(VclusterRender, SiteDeploymentRunsSlurmctldAsSlurmWithMunge) {
     EXPECT_FALSE(has(conf, "auth/none"));
 }
 
+// Slurm 24.11's slurmd starts its cgroup plugin even with proctrack/linuxproc
+// and stops on a hybrid hierarchy; 22.05's would not know the value.
+TEST(VclusterRender, CgroupConfTurnsSlurmsCgroupsOffFrom2405) {
+    EXPECT_FALSE(needs_cgroup_conf(slurm::Version{22, 5, 8}));
+    EXPECT_FALSE(needs_cgroup_conf(slurm::Version{23, 11, 4}));
+    EXPECT_TRUE(needs_cgroup_conf(slurm::Version{24, 5, 0}));
+    EXPECT_TRUE(needs_cgroup_conf(slurm::Version{24, 11, 5}));
+    EXPECT_TRUE(has(render_cgroup_conf(), "\nCgroupPlugin=disabled\n"));
+}
+
 TEST(VclusterRender, EachBmcHasItsAddressGuidAndChassisProgram) {
     Spec spec;
     const std::string first = render_lan_conf(spec, 0, "pw1", "/run/vc/bmc-chassis");
