@@ -121,12 +121,13 @@ class Soak : public ::testing::Test {
     static inline std::unique_ptr<TestCluster> cluster;
 };
 
-// slurmctld's "power_save: pid N waking nodes vnode[001-002]" lines: per
-// node, how many times Slurm ran the hook for it.
+// slurmctld's "power_save: pid N waking nodes vnode[001-002]" lines (22.05;
+// from 23.02 slurmscriptd runs the hooks and the line has no "pid N", seen
+// on 24.11.5): per node, how many times Slurm ran the hook for it.
 std::map<std::string, int> hook_calls(const std::string& log, const std::string& verb) {
     std::map<std::string, int> calls;
     std::ifstream in(log);
-    const std::regex line(fmt::format(R"(power_save: pid \d+ {} nodes (\S+))", verb));
+    const std::regex line(fmt::format(R"(power_save: (?:pid \d+ )?{} nodes (\S+))", verb));
     std::string text;
     std::smatch match;
     while (std::getline(in, text)) {
