@@ -120,6 +120,28 @@ TEST(NodeState, AReasonEndsAtItsSuffixAndReservationNameFollowsIt) {
     EXPECT_TRUE(node.powered_down());
 }
 
+// Printed by Slurm 24.11.5's scontrol (a slurmctld in a Debian 13 root, a node
+// in a maintenance reservation whose reason survived State=RESUME).
+constexpr std::string_view kReal2411 =
+    "NodeName=v1 CoresPerSocket=1  CPUAlloc=0 CPUEfctv=2 CPUTot=2 CPULoad=0.00 AvailableFeatures=(null) A"
+    "ctiveFeatures=(null) Gres=(null) NodeAddr=127.0.0.1 NodeHostName=localhost  RealMemory=1000 AllocMem"
+    "=0 FreeMem=N/A Sockets=2 Boards=1 State=UNKNOWN+MAINTENANCE+POWER_DOWN+RESERVED+NOT_RESPONDING Threa"
+    "dsPerCore=1 TmpDisk=0 Weight=1 Owner=N/A MCS_label=N/A Partitions=batch  BootTime=None SlurmdStartTi"
+    "me=None LastBusyTime=2026-11-30T12:14:17 ResumeAfterTime=None CfgTRES=cpu=2,mem=1000M,billing=2 Allo"
+    "cTRES= CurrentWatts=0 AveWatts=0  Reason=Not responding [root@2026-11-30T12:14:07] ReservationName=m"
+    "aint_0412";
+
+TEST(NodeState, ReadsSlurm2411sLineWithItsReservation) {
+    auto nodes = parse_show_node(kReal2411);
+    ASSERT_TRUE(nodes) << nodes.error().message;
+    const NodeState& node = nodes->at(0);
+    EXPECT_EQ(node.reason, "Not responding");
+    EXPECT_EQ(node.reservation, "maint_0412");
+    EXPECT_EQ(node.reason_time, util::parse_slurm_time("2026-11-30T12:14:07").value());
+    EXPECT_TRUE(node.has("POWER_DOWN"));
+    EXPECT_EQ(node.partitions, std::vector<std::string>{"batch"});
+}
+
 TEST(NodeState, TheFieldsAfterAReasonAreNotPartOfIt) {
     // Every field slurm_sprint_node_table() prints after Reason= (24.11).
     auto nodes = parse_show_node(
