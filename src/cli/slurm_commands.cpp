@@ -15,6 +15,7 @@
 #include "daemon/carrier.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/hook.hpp"
+#include "daemon/hook_carrier.hpp"
 #include "hostlist/hostlist.hpp"
 #include "store/journal.hpp"
 #include "util/duration.hpp"
@@ -164,6 +165,28 @@ void add_slurm_commands(CLI::App& app, Outcome& outcome) {
         std::signal(SIGINT, request_stop);
         std::signal(SIGHUP, request_reload);  // systemctl reload
         outcome.exit_code = daemon::run_daemon(std::move(*config), g_stop, g_reload);
+    });
+
+    // What a hook that finds no daemon starts detached (hook_carrier.hpp);
+    // an admin may run it too, to carry out what waits in the journal.
+    auto carry_file = std::make_shared<std::string>(config::kDefaultPath);
+    auto* carry = app.add_subcommand(
+        "carry", "Carry out the journal's pending requests once, without a daemon (what a hook starts when none runs)");
+    carry->add_option("-c,--config", *carry_file, "configuration file")->capture_default_str();
+    carry->callback([carry_file, &outcome] {
+        auto config = load_or_report(*carry_file);
+        if (!config) {
+            outcome.exit_code = to_int(ExitCode::config);
+            return;
+        }
+        auto journal = store::Journal::open(config->daemon.journal());
+        if (!journal) {
+            fmt::print(stderr, "slumber: {}\n", journal.error());
+            outcome.exit_code = to_int(ExitCode::partial);
+            return;
+        }
+        outcome.exit_code =
+            daemon::carry_without_daemon(*config, *journal) == 0 ? to_int(ExitCode::ok) : to_int(ExitCode::partial);
     });
 
     auto options = std::make_shared<JournalOptions>();

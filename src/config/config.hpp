@@ -108,6 +108,8 @@ struct DaemonSettings {
     [[nodiscard]] std::filesystem::path journal() const { return state_dir / "journal.db"; }
     [[nodiscard]] std::filesystem::path socket() const { return state_dir / "slumberd.sock"; }
     [[nodiscard]] std::filesystem::path lock() const { return state_dir / "slumberd.lock"; }
+    /// Held by whoever carries out requests (daemon/carrier_lock.hpp).
+    [[nodiscard]] std::filesystem::path carrier_lock() const { return state_dir / "carrier.lock"; }
 
     bool operator==(const DaemonSettings&) const = default;
 };

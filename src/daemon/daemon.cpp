@@ -13,10 +13,12 @@
 #include <cstring>
 #include <list>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "daemon/blocks.hpp"
 #include "daemon/carrier.hpp"
+#include "daemon/carrier_lock.hpp"
 #include "daemon/dependencies.hpp"
 #include "daemon/reconciler.hpp"
 #include "daemon/reload.hpp"
@@ -97,6 +99,29 @@ void share_with_hooks(const config::Config& config) {
     }
 }
 
+// The carrier lock, held alone (carrier_lock.hpp): carriers that hooks
+// started while no daemon ran finish first (their requests are running, and
+// must not be taken back and carried out twice at once). Nothing when the
+// daemon is stopped while it waits, or the lock file cannot be opened.
+std::optional<CarrierLock> wait_for_carriers(const config::Config& config, const std::atomic<bool>& stop) {
+    auto lock = CarrierLock::open(config.daemon.carrier_lock());
+    if (!lock) {
+        log(Priority::error, lock.error());
+        return std::nullopt;
+    }
+    bool told = false;
+    while (!lock->try_exclusive()) {
+        if (stop) return std::nullopt;
+        if (!told) {
+            log(Priority::notice, fmt::format("a carrier that a hook started holds {}: waiting for it to finish",
+                                              config.daemon.carrier_lock().string()));
+            told = true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return std::move(*lock);
+}
+
 // SIGHUP: the file is loaded again and, if it is valid and changes nothing
 // that needs a restart, put in force; otherwise the configuration in force
 // stays, and the log and the journal say why.
@@ -150,19 +175,21 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         log(Priority::error, fmt::format("another daemon holds {}", config.daemon.lock().string()));
         return 1;
     }
+    // Carriers a hook started while no daemon ran may still be at work: the
+    // daemon waits for them, then carries out requests alone.
+    const auto carriers = wait_for_carriers(config, stop);
+    if (!carriers) return 1;
     share_with_hooks(config);
     auto socket = WakeSocket::bind(config.daemon.socket());
     if (!socket) {
         log(Priority::error, socket.error());
         return 1;
     }
-    // A daemon killed in the middle of a request left it running: do it again
-    // (every action is idempotent).
-    if (auto requeued = journal->requeue_running(); requeued && *requeued > 0) {
+    // A daemon or a hook's carrier killed in the middle of a request left it
+    // running: do it again (every action is idempotent).
+    if (auto requeued = take_back_left_running(*journal, "the daemon", wall_clock_ms()); requeued && *requeued > 0) {
         log(Priority::warning,
-            fmt::format("{} request(s) left running by the last daemon: carrying them out again", *requeued));
-        (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "restart",
-                               fmt::format("{} request(s) left running are carried out again", *requeued)});
+            fmt::format("{} request(s) left running by a carrier that died: carrying them out again", *requeued));
     }
     (void)journal->record(
         {0, wall_clock_ms(), "", std::nullopt, "daemon-start", fmt::format("slumberd started (pid {})", ::getpid())});

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "daemon/carrier.hpp"
+#include "daemon/hook_carrier.hpp"
 #include "daemon/wake.hpp"
 #include "hostlist/hostlist.hpp"
 #include "slurm/dialect.hpp"
@@ -123,28 +124,35 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config,
     if (!done) return done.error();
     if (*done) return 0;
 
-    (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "no-daemon",
-                           fmt::format("no daemon listening on {}: the {} hook carries out {} itself",
-                                       config.daemon.socket().string(), slurm::to_string(hook), hostlist)});
-    (void)journal->checkpoint_on_commit(true);  // no daemon to do it
     // Carrying out needs the BMCs' credentials, which a hook that hands its
     // request to the daemon does without: the file as it is now, in full.
     auto full = config::load(config.file);
     if (!full) {
         const std::string why = config::format(full.error().front());
-        (void)journal->record(
-            {0, wall_clock_ms(), "", std::nullopt, "hook-failed",
-             fmt::format("the {} hook cannot carry out {}: {}", slurm::to_string(hook), hostlist, why)});
+        (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "hook-failed",
+                               fmt::format("no daemon listening on {}, and the {} hook cannot carry out {}: {}",
+                                           config.daemon.socket().string(), slurm::to_string(hook), hostlist, why)});
         report_hook_error(hook, fmt::format("cannot carry out {}: {}", hostlist, why));
         return 1;
     }
-    const slurm::Scontrol scontrol(full->slurm.bin_dir, full->slurm.conf);
-    Carrier carrier(*full, *journal, scontrol, "hook");
-    if (auto carried = carrier.run_pending(); !carried) {
-        report_hook_error(hook, carried.error());
-        return 1;
+    // Slurm (23.02 and later) kills the hook's process group after the
+    // largest Resume/SuspendTimeout: the work goes to a carrier that is not in
+    // it (hook_carrier.hpp), and the hook returns at once.
+    const auto carrier = start_hook_carrier(config.file);
+    if (carrier) {
+        (void)journal->record(
+            {0, wall_clock_ms(), "", std::nullopt, "no-daemon",
+             fmt::format("no daemon listening on {}: the {} hook hands {} to a carrier of its own (pid {})",
+                         config.daemon.socket().string(), slurm::to_string(hook), hostlist, *carrier)});
+        return 0;
     }
-    return 0;
+    (void)journal->record(
+        {0, wall_clock_ms(), "", std::nullopt, "no-daemon",
+         fmt::format("no daemon listening on {}, and no carrier could be started ({}): the {} hook carries out {} "
+                     "itself",
+                     config.daemon.socket().string(), carrier.error(), slurm::to_string(hook), hostlist)});
+    (void)journal->checkpoint_on_commit(true);  // no daemon to do it
+    return carry_without_daemon(*full, *journal);
 }
 
 int run_hook_unconfigured(Hook hook, std::string_view hostlist, const std::filesystem::path& file,

@@ -1,8 +1,10 @@
 // slumber's hooks and daemon in charge of Slurm's power saving on the virtual
 // cluster: real slurmctld and slurmd, real ipmi_sim BMCs, real SQLite. What
 // slumber did is asserted from Slurm's own state, the BMCs and the journal.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <fmt/format.h>
 #include <fstream>
@@ -11,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "store/journal.hpp"
 #include "test_cluster.hpp"
 #include "vcluster/process.hpp"
 
@@ -19,17 +22,18 @@ namespace {
 
 using std::chrono::seconds;
 
-// One cluster per fixture, so that ctest runs the two in parallel.
-template <int Subnet, int Port>
+// One cluster per fixture, so that ctest runs them in parallel. `Daemon`:
+// slumber's daemon runs and Slurm suspends idle nodes after 10 s; without,
+// Slurm suspends none and the tests call the hooks themselves.
+template <int Subnet, int Port, bool Daemon = true>
 class HooksCluster : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
-        cluster =
-            std::make_unique<TestCluster>(ClusterOptions{fmt::format("slurm-hooks-{}", Subnet),
-                                                         Subnet,
-                                                         Port,
-                                                         {"--hooks", "slumber", "--daemon", "--suspend-time", "10s",
-                                                          "--suspend-timeout", "5s", "--resume-timeout", "90s"}});
+        std::vector<std::string> options{"--hooks",           "slumber", "--suspend-time",   Daemon ? "10s" : "1h",
+                                         "--suspend-timeout", "5s",      "--resume-timeout", "90s"};
+        if (Daemon) options.emplace_back("--daemon");
+        cluster = std::make_unique<TestCluster>(
+            ClusterOptions{fmt::format("slurm-hooks-{}", Subnet), Subnet, Port, std::move(options)});
     }
     static void TearDownTestSuite() { cluster.reset(); }
     void SetUp() override {
@@ -321,12 +325,181 @@ TEST_F(SlurmHooksModes, WithoutADaemonTheHooksDoTheWorkThemselves) {
     const std::string job = submit("vnode004", "srun /bin/true");
     ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{120}))
         << "job " << job << " is " << cluster->job_state(job) << "; " << cluster->states();
-    EXPECT_GE(events("", "no-daemon", "the resume hook carries out vnode004 itself"), 1);
+    EXPECT_GE(events("", "no-daemon", "the resume hook hands vnode004 to a carrier of its own"), 1);
     EXPECT_GE(events("vnode004", "power-on", "on by the hook for slurm-resume: on"), 1);
     EXPECT_TRUE(cluster->wait_for([] { return cluster->state(3) == "idle~"; }, seconds{90})) << cluster->states();
     EXPECT_GE(events("vnode004", "power-off", "off by the hook for slurm-suspend: off"), 1);
     EXPECT_TRUE(cluster->bmc_says(3, "off"));
     start_daemon();
+}
+
+// No daemon: the hooks carry requests out through carriers of their own.
+class SlurmHooksAlone : public HooksCluster<47, 29740, false> {
+  protected:
+    // Runs one of the cluster's hooks as slurmscriptd runs it (Slurm 23.02
+    // and later): in a process group of its own, which Slurm kills whole
+    // (SIGKILL) once the largest Resume/SuspendTimeout has passed.
+    static pid_t run_hook_as_slurm(const std::string& hook, const std::string& nodes) {
+        const std::string path = cluster->dir() + "/hooks/" + hook;
+        const pid_t pid = ::fork();
+        if (pid == 0) {
+            ::setpgid(0, 0);
+            const int null = ::open("/dev/null", O_RDWR);
+            for (int fd = 0; fd < 3; ++fd) ::dup2(null, fd);
+            ::execl(path.c_str(), path.c_str(), nodes.c_str(), nullptr);
+            ::_exit(127);
+        }
+        (void)::setpgid(pid, pid);  // here too: no race with the kill
+        return pid;
+    }
+    // slurmscriptd at the timeout: the whole group, whatever is left of it.
+    static void kill_as_slurm(pid_t hook) {
+        (void)::kill(-hook, SIGKILL);
+        (void)::waitpid(hook, nullptr, 0);
+    }
+    // slurmscriptd's wait: until the hook exits, at most `timeout`, then the kill.
+    static bool wait_as_slurm(pid_t hook, std::chrono::seconds timeout) {
+        const bool exited = cluster->wait_for([&] { return ::waitpid(hook, nullptr, WNOHANG) == hook; }, timeout);
+        if (!exited) kill_as_slurm(hook);
+        return exited;
+    }
+    // The requests for these nodes since `since`, from the journal itself.
+    static std::vector<store::Request> requests(const std::vector<std::string>& nodes, store::TimeMs since) {
+        auto journal = store::Journal::open(cluster->dir() + "/slumber-state/journal.db");
+        if (!journal) return {};
+        return journal->requests(nodes, since).value_or(std::vector<store::Request>{});
+    }
+    static store::RequestState state_of(std::int64_t id) {
+        auto journal = store::Journal::open(cluster->dir() + "/slumber-state/journal.db");
+        auto all = journal ? journal->requests({}, 0) : store::DbResult<std::vector<store::Request>>{};
+        for (const store::Request& request : all.value_or(std::vector<store::Request>{})) {
+            if (request.id == id) return request.state;
+        }
+        return store::RequestState::superseded;
+    }
+    // The PID the hook's latest "no-daemon" event gives its carrier.
+    static pid_t carrier_pid() {
+        pid_t pid = 0;
+        for (const auto& event : journal()) {
+            const std::string detail = event["detail"];
+            const auto at = detail.find("to a carrier of its own (pid ");
+            if (event["kind"] != "no-daemon" || at == std::string::npos) continue;
+            pid = std::atoi(detail.c_str() + at + 29);
+        }
+        return pid;
+    }
+    static std::string daemon_log() {
+        std::ifstream in(cluster->dir() + "/log/slumberd.log");
+        return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    }
+    static store::TimeMs now_ms() {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    }
+};
+
+// A hook that switched nodes itself, behind a silent BMC (18 s a node), was
+// killed half-way by Slurm's timeout: its requests stayed "running" for ever
+// and the node stayed on. Now the hook hands them to a carrier outside its
+// process group and returns; the carrier finishes once the BMC answers.
+TEST_F(SlurmHooksAlone, AHookKilledBySlurmsTimeoutLeavesNothingHalfDone) {
+    const std::vector<std::string> nodes{"vnode001", "vnode002", "vnode003"};
+    ASSERT_TRUE(cluster->wait_for([] { return cluster->state(0) == "idle"; }, seconds{60})) << cluster->states();
+    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode001", "bmc-silent"}));
+    const store::TimeMs since = now_ms();
+    const pid_t hook = run_hook_as_slurm("suspend", "vnode[001-003]");
+    // The batch is under way: two nodes are off, the first waits for its BMC.
+    ASSERT_TRUE(cluster->wait_for(
+        [] {
+            return events("vnode002", "power-off", "for slurm-suspend: off") == 1 &&
+                   events("vnode003", "power-off", "for slurm-suspend: off") == 1;
+        },
+        seconds{60}));
+    ASSERT_EQ(events("vnode001", "power-off"), 0);
+    kill_as_slurm(hook);
+    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode001", "clear"}));
+    EXPECT_TRUE(cluster->wait_for([] { return events("vnode001", "power-off") == 1; }, seconds{60}))
+        << "vnode001's power-off was never finished";
+    EXPECT_EQ(events("vnode001", "power-off", "off by the hook for slurm-suspend: off"), 1);
+    EXPECT_TRUE(cluster->bmc_says(0, "off"));
+    const auto asked = requests(nodes, since);
+    ASSERT_EQ(asked.size(), 3U) << "one request per node, none added";
+    for (const store::Request& request : asked) {
+        EXPECT_EQ(request.state, store::RequestState::done) << request.node << " " << request.outcome;
+    }
+    EXPECT_EQ(events("", "restart"), 0) << "nothing was left running";
+}
+
+// A daemon started while a hook's carrier is at work waits for it: the
+// carrier's running requests are not taken back and done twice at once.
+TEST_F(SlurmHooksAlone, ADaemonStartedWhileAHooksCarrierWorksWaitsForIt) {
+    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode004", "bmc-silent"}));
+    const store::TimeMs since = now_ms();
+    EXPECT_TRUE(wait_as_slurm(run_hook_as_slurm("suspend", "vnode004"), seconds{10}))
+        << "the hook returns at once, whatever its BMC does";
+    ASSERT_TRUE(cluster->wait_for(
+        [&] {
+            const auto asked = requests({"vnode004"}, since);
+            return asked.size() == 1 && asked[0].state == store::RequestState::running;
+        },
+        seconds{20}))
+        << "the carrier took the request";
+    auto daemon = vcluster::spawn_detached({.argv = {SLUMBER_BINARY, "daemon", "--config", config()},
+                                            .log = cluster->dir() + "/log/slumberd.log",
+                                            .cgroup = std::nullopt});
+    ASSERT_TRUE(daemon) << daemon.error();
+    ASSERT_TRUE(vcluster::write_record(daemon_record(), *daemon));
+    EXPECT_TRUE(cluster->wait_for(
+        [] { return daemon_log().find("a carrier that a hook started holds") != std::string::npos; }, seconds{10}))
+        << daemon_log();
+    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode004", "clear"}));
+    EXPECT_TRUE(cluster->wait_for(
+        [] { return std::filesystem::exists(cluster->dir() + "/slumber-state/slumberd.sock"); }, seconds{90}))
+        << "the daemon starts once the carrier is done";
+    EXPECT_EQ(events("vnode004", "power-off"), 1) << "carried out once";
+    EXPECT_EQ(events("vnode004", "power-off", "off by the hook for slurm-suspend: off"), 1);
+    EXPECT_EQ(events("", "restart"), 0) << "the daemon took back nothing it must not";
+    const auto asked = requests({"vnode004"}, since);
+    ASSERT_EQ(asked.size(), 1U);
+    EXPECT_EQ(asked[0].state, store::RequestState::done);
+    stop_daemon();
+}
+
+// A carrier killed itself half-way (kill -9, a restart of slurmctld's
+// service, which stops everything in its cgroup): the next hook's carrier
+// finds itself alone and carries out what the dead one left running.
+TEST_F(SlurmHooksAlone, WhatAKilledCarrierLeftRunningIsCarriedOutByTheNextHook) {
+    ASSERT_FALSE(daemon_running());
+    ASSERT_TRUE(
+        cluster->wait_for([] { return cluster->bmc_says(1, "off") && cluster->bmc_says(2, "off"); }, seconds{10}));
+    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode003", "bmc-silent"}));
+    const store::TimeMs since = now_ms();
+    const pid_t hook = run_hook_as_slurm("resume", "vnode[002-003]");
+    ASSERT_TRUE(
+        cluster->wait_for([] { return events("vnode002", "power-on", "for slurm-resume: on") == 1; }, seconds{60}));
+    kill_as_slurm(hook);
+    const pid_t carrier = carrier_pid();
+    ASSERT_GT(carrier, 0);
+    ASSERT_EQ(::kill(carrier, SIGKILL), 0);
+    const auto left = requests({"vnode003"}, since);
+    ASSERT_EQ(left.size(), 1U);
+    ASSERT_EQ(left[0].state, store::RequestState::running) << "left running by the dead carrier";
+    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode003", "clear"}));
+
+    EXPECT_TRUE(wait_as_slurm(run_hook_as_slurm("resume", "vnode001"), seconds{10}));
+    EXPECT_TRUE(cluster->wait_for(
+        [] {
+            return events("", "restart", "1 request(s) left running are carried out again by a hook's carrier") == 1;
+        },
+        seconds{20}));
+    EXPECT_TRUE(cluster->wait_for([&] { return state_of(left[0].id) == store::RequestState::done; }, seconds{60}))
+        << "vnode003's request, taken back";
+    EXPECT_EQ(events("vnode003", "power-on", "on by the hook for slurm-resume: on"), 1);
+    EXPECT_TRUE(
+        cluster->wait_for([] { return events("vnode001", "power-on", "for slurm-resume: on") == 1; }, seconds{30}));
+    EXPECT_TRUE(cluster->bmc_says(2, "on"));
+    EXPECT_TRUE(cluster->bmc_says(0, "on"));
 }
 
 }  // namespace

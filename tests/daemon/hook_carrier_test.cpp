@@ -1,0 +1,158 @@
+// Carriers that hooks start when no daemon runs: side by side with each
+// other, never beside a daemon, and the requests a carrier that died left
+// running taken back by the first one that finds itself alone — never while
+// their carrier may still be at work. Nodes switched by `exec` commands.
+#include "daemon/hook_carrier.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+#include "daemon/carrier.hpp"
+#include "daemon/carrier_lock.hpp"
+
+namespace slumber::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(CarrierLock, TheDaemonHoldsItAloneCarriersSideBySide) {
+    std::string pattern = (fs::temp_directory_path() / "slumber-carrier-lock-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    const fs::path file = fs::path(pattern) / "carrier.lock";
+    auto a = CarrierLock::open(file);
+    auto b = CarrierLock::open(file);
+    ASSERT_TRUE(a && b);
+    EXPECT_TRUE(a->try_exclusive());
+    EXPECT_FALSE(b->try_exclusive());
+    EXPECT_FALSE(b->try_shared()) << "nobody works beside a daemon";
+    EXPECT_TRUE(a->try_shared());
+    EXPECT_TRUE(b->try_shared()) << "carriers side by side";
+    EXPECT_FALSE(a->try_exclusive()) << "not alone";
+    b->release();
+    EXPECT_TRUE(a->try_exclusive()) << "the last one out is alone";
+    a->release();
+
+    // A holder that is killed holds nothing: the kernel drops its lock.
+    std::array<int, 2> ready{};
+    ASSERT_EQ(::pipe(ready.data()), 0);
+    const pid_t holder = ::fork();
+    if (holder == 0) {
+        auto lock = CarrierLock::open(file);
+        const char held = lock && lock->try_shared() ? '1' : '0';
+        (void)::write(ready[1], &held, 1);
+        ::pause();
+        ::_exit(0);
+    }
+    char held = 0;
+    ASSERT_EQ(::read(ready[0], &held, 1), 1);
+    EXPECT_EQ(held, '1');
+    EXPECT_FALSE(a->try_exclusive());
+    ::kill(holder, SIGKILL);
+    ::waitpid(holder, nullptr, 0);
+    EXPECT_TRUE(a->try_exclusive());
+    fs::remove_all(pattern);
+}
+
+class HookCarrier : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        std::string pattern = (fs::temp_directory_path() / "slumber-hook-carrier-XXXXXX").string();
+        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+        dir = pattern;
+        auto loaded = config::load_text(fmt::format(R"(
+[daemon]
+state_dir = "{0}/state"
+
+[slurm]
+bin_dir = "{0}/no-slurm"
+
+[[node]]
+names = "n[1-3]"
+driver = "exec"
+on = "true"
+off = "true"
+status = "echo on"
+)",
+                                                    dir.string()),
+                                        "test.toml");
+        ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+        config = std::move(*loaded);
+        auto opened = store::Journal::open(config.daemon.journal());
+        ASSERT_TRUE(opened) << opened.error();
+        journal = std::make_unique<store::Journal>(std::move(*opened));
+    }
+    void TearDown() override { fs::remove_all(dir); }
+
+    // A carrier that took these requests and died before it finished them.
+    void left_running(const std::vector<std::string>& nodes) {
+        ASSERT_TRUE(journal->add_requests(nodes, power::Action::on, "cli", wall_clock_ms()));
+        auto taken = journal->take_pending();
+        ASSERT_TRUE(taken);
+        ASSERT_EQ(taken->size(), nodes.size());
+    }
+    store::RequestState state_of(const std::string& node) const {
+        const std::vector<std::string> one{node};
+        auto requests = journal->requests(one, 0);
+        return requests && !requests->empty() ? requests->back().state : store::RequestState::superseded;
+    }
+    int events(const std::string& kind, const std::string& text) const {
+        auto all = journal->events({}, 0);
+        if (!all) return -1;
+        return static_cast<int>(std::count_if(all->begin(), all->end(), [&](const store::Event& event) {
+            return event.kind == kind && event.detail.find(text) != std::string::npos;
+        }));
+    }
+
+    fs::path dir;
+    config::Config config;
+    std::unique_ptr<store::Journal> journal;
+};
+
+TEST_F(HookCarrier, WhatACarrierThatDiedLeftRunningIsTakenBackByTheNextOneAlone) {
+    left_running({"n1", "n2"});
+    ASSERT_TRUE(
+        journal->add_requests(std::vector<std::string>{"n3"}, power::Action::on, "slurm-resume", wall_clock_ms()));
+    EXPECT_EQ(carry_without_daemon(config, *journal), 0);
+    for (const char* node : {"n1", "n2", "n3"}) EXPECT_EQ(state_of(node), store::RequestState::done) << node;
+    EXPECT_EQ(events("restart", "2 request(s) left running are carried out again by a hook's carrier"), 1);
+    EXPECT_EQ(events("power-on", "on by the hook for cli: on"), 2);
+}
+
+TEST_F(HookCarrier, WhatALiveCarrierRunsIsLeftToIt) {
+    left_running({"n1"});
+    auto other = CarrierLock::open(config.daemon.carrier_lock());  // that carrier, still at work
+    ASSERT_TRUE(other && other->try_shared());
+    ASSERT_TRUE(journal->add_requests(std::vector<std::string>{"n3"}, power::Action::on, "cli", wall_clock_ms()));
+    EXPECT_EQ(carry_without_daemon(config, *journal), 0);
+    EXPECT_EQ(state_of("n3"), store::RequestState::done) << "carried out beside the other carrier";
+    EXPECT_EQ(state_of("n1"), store::RequestState::running) << "not taken back while its carrier may be at work";
+    EXPECT_EQ(events("restart", ""), 0);
+
+    other->release();  // it died
+    ASSERT_TRUE(journal->add_requests(std::vector<std::string>{"n2"}, power::Action::on, "cli", wall_clock_ms()));
+    EXPECT_EQ(carry_without_daemon(config, *journal), 0);
+    EXPECT_EQ(state_of("n1"), store::RequestState::done);
+    EXPECT_EQ(state_of("n2"), store::RequestState::done);
+    EXPECT_EQ(events("restart", "1 request(s) left running"), 1);
+}
+
+TEST_F(HookCarrier, ADaemonHoldingTheLockGetsTheWork) {
+    left_running({"n1"});
+    auto daemon = CarrierLock::open(config.daemon.carrier_lock());
+    ASSERT_TRUE(daemon && daemon->try_exclusive());
+    ASSERT_TRUE(journal->add_requests(std::vector<std::string>{"n2"}, power::Action::on, "cli", wall_clock_ms()));
+    EXPECT_EQ(carry_without_daemon(config, *journal), 0);
+    EXPECT_EQ(state_of("n1"), store::RequestState::running);
+    EXPECT_EQ(state_of("n2"), store::RequestState::pending) << "the daemon takes it";
+    EXPECT_EQ(events("carrier", "is held by the daemon"), 1);
+}
+
+}  // namespace
+}  // namespace slumber::daemon
