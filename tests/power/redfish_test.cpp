@@ -166,8 +166,16 @@ TEST_F(RedfishTest, APlainHttpServerIsNotTakenForABadCertificate) {
     wrong.address = fmt::format("127.0.0.1:{}", plain.port());
     auto status = driver(wrong)->status();
     ASSERT_FALSE(status);
-    EXPECT_EQ(status.error().kind, ErrorKind::config);
-    EXPECT_NE(status.error().message.find("does not speak TLS"), std::string::npos) << describe(status.error());
+    // OpenSSL 3.0 (Debian 12) draws the plain server's "400 Bad Request" and
+    // says so; 3.5 (Debian 13) sends a hello that server never answers, and
+    // the driver can only say no TLS session came. Either way it is
+    // not blamed on a certificate.
+    if (status.error().kind == ErrorKind::config) {
+        EXPECT_NE(status.error().message.find("does not speak TLS"), std::string::npos) << describe(status.error());
+    } else {
+        EXPECT_EQ(status.error().kind, ErrorKind::timeout) << describe(status.error());
+        EXPECT_NE(status.error().message.find("no TLS session in time"), std::string::npos) << describe(status.error());
+    }
     EXPECT_EQ(status.error().message.find("ca_file"), std::string::npos) << describe(status.error());
 }
 

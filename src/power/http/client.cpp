@@ -163,6 +163,22 @@ Result<Response> perform(const Request& request, std::string_view device, Connec
     if (collected.too_large) {
         return fail(ErrorKind::protocol, fmt::format("{}: an answer larger than {} KiB", device, kMaxAnswer / 1024));
     }
+    if (code == CURLE_OPERATION_TIMEDOUT && request.url.starts_with("https:")) {
+        // No TLS session in time: the BMC is down or busy, or the port
+        // speaks plain HTTP and waits for the end of a request line. OpenSSL
+        // 3.5 (Debian 13) sends a ClientHello such a server never answers,
+        // where 3.0's drew its "400 Bad Request"; curl 8 counts the TLS
+        // handshake as part of connecting, so only "no session" is certain.
+        curl_off_t tls_done = 0;
+        curl_easy_getinfo(handle, CURLINFO_APPCONNECT_TIME_T, &tls_done);
+        if (tls_done == 0) {
+            return fail(ErrorKind::timeout,
+                        fmt::format("{}: no TLS session in time (the BMC is down or busy, or plain HTTP on that "
+                                    "port?)",
+                                    device),
+                        util::safe_text(detail));
+        }
+    }
     if (code != CURLE_OK) return std::unexpected(transport_error(code, device, detail));
     Response response;
     curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
