@@ -178,7 +178,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     // Carriers a hook started while no daemon ran may still be at work: the
     // daemon waits for them, then carries out requests alone.
     const auto carriers = wait_for_carriers(config, stop);
-    if (!carriers) return 1;
+    if (!carriers) return stop ? 0 : 1;
     share_with_hooks(config);
     auto socket = WakeSocket::bind(config.daemon.socket());
     if (!socket) {

@@ -72,7 +72,9 @@ int carry_without_daemon(const config::Config& config, store::Journal& journal) 
         const bool last = lock->try_exclusive();
         if (last) (void)take_back_left_running(journal, kWho, wall_clock_ms());
         lock->release();
-        if (!last) return code;  // the carriers still at work look again when they finish
+        // The carriers still at work look again when they finish; a journal
+        // that fails would fail again (the next hook's carrier tries anew).
+        if (!last || code != 0) return code;
         const auto open = journal.open_requests();
         if (!open || open->empty()) return code;
     }
