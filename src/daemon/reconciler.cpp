@@ -180,7 +180,9 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
         }
         if (engine::asleep_in_slurm(fact)) {
             const AsleepWatch& watch =
-                m_asleep.try_emplace(node.name, AsleepWatch{.since = m_now(), .bmc_read_at = {}, .on_since = {}})
+                m_asleep
+                    .try_emplace(node.name,
+                                 AsleepWatch{.since = m_now(), .bmc_read_at = {}, .on_since = {}, .bmc_error = {}})
                     .first->second;
             fact.asleep_since = watch.since;
             fact.asleep_bmc_read_at = watch.bmc_read_at;
@@ -208,13 +210,15 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
             if (it == states.end()) continue;
             m_dark_read[fact.slurm.name] = now;
             const auto state = power::parse_power_state(it->second);
-            watch_asleep(fact, state, now);
+            const bool news = watch_asleep(fact, state, it->second, now);
             if (state) {
                 fact.bmc = *state;
             } else {
                 fact.bmc_error = it->second;
-                diagnosed(fact.slurm.name, fmt::format("{} ({}): BMC unreadable: {}", fact.slurm.state_text(),
-                                                       fact.slurm.reason, it->second));
+                if (news) {
+                    diagnosed(fact.slurm.name, fmt::format("{} ({}): BMC unreadable: {}", fact.slurm.state_text(),
+                                                           fact.slurm.reason, it->second));
+                }
             }
         }
     }
@@ -227,12 +231,16 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
     return steps;
 }
 
-void Reconciler::watch_asleep(engine::NodeFacts& fact, const std::optional<power::PowerState>& state,
-                              engine::TimeMs now) {
+bool Reconciler::watch_asleep(engine::NodeFacts& fact, const std::optional<power::PowerState>& state,
+                              const std::string& said, engine::TimeMs now) {
     const auto it = m_asleep.find(fact.slurm.name);
-    if (it == m_asleep.end()) return;
+    if (it == m_asleep.end()) return true;
     AsleepWatch& watch = it->second;
     watch.bmc_read_at = now;
+    // A sleeping node's BMC is read again and again: the same error is news
+    // once while it sleeps.
+    const bool news = state || watch.bmc_error != said;
+    watch.bmc_error = state ? std::string() : said;
     // Only reads in a row that all say on count; one that is off, or on its
     // way (a node's own shutdown), starts the grace afresh. An unreadable BMC
     // says nothing either way.
@@ -243,6 +251,7 @@ void Reconciler::watch_asleep(engine::NodeFacts& fact, const std::optional<power
     }
     fact.asleep_bmc_read_at = watch.bmc_read_at;
     fact.on_while_asleep_since = watch.on_since;
+    return news;
 }
 
 void Reconciler::diagnosed(const std::string& node, const std::string& diagnosis) {

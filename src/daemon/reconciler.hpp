@@ -82,10 +82,13 @@ class Reconciler {
         engine::TimeMs since = 0;                   ///< first seen asleep
         std::optional<engine::TimeMs> bmc_read_at;  ///< its BMC last read
         std::optional<engine::TimeMs> on_since;     ///< the first of the reads in a row that found it on
+        std::string bmc_error;                      ///< what its latest read said, if it failed
     };
     mutable std::map<std::string, AsleepWatch> m_asleep;
-    /// Records what a read of an asleep node's BMC found.
-    void watch_asleep(engine::NodeFacts& fact, const std::optional<power::PowerState>& state, engine::TimeMs now);
+    /// Records what a read of a node's BMC found (`state`, else the error
+    /// `said`), if it is asleep; whether a failed read is news for the journal.
+    bool watch_asleep(engine::NodeFacts& fact, const std::optional<power::PowerState>& state, const std::string& said,
+                      engine::TimeMs now);
     mutable slurm::PowerSaveRules m_rules;
     mutable std::optional<engine::TimeMs> m_rules_read_at;
 };
