@@ -113,6 +113,9 @@ engine::TimeMs boot_deadline_ms(const config::Config& config, const store::Journ
 }
 
 // Slurm's resume hook, or recovery carrying out a wake whose hook never ran.
+// From 23.11 reconfigure restarts slurmctld (slurm::kReconfigureRestartsSince).
+constexpr store::TimeMs kReconfigureSpacingMs = 300000;
+
 bool asked_by_slurm(const store::Request& request) {
     return request.source == "slurm-resume" || request.source == kRebootSource || request.source == "recovery";
 }
@@ -164,7 +167,19 @@ void Carrier::refuse(store::Journal& journal, const store::Request& request, con
                                fmt::format("{} refused by the {}: {}", power::to_string(request.action), m_who, why)});
 }
 
+void Carrier::reconfigure_if_owed() {
+    if (!m_reconfigure_owed || (m_last_reconfigure && m_now() - *m_last_reconfigure < kReconfigureSpacingMs)) return;
+    m_reconfigure_owed = false;
+    m_last_reconfigure = m_now();
+    const auto called = m_slurm.call({"reconfigure"});
+    (void)m_journal.record({0, m_now(), "", std::nullopt, "slurm-view",
+                            fmt::format("scontrol reconfigure, postponed so that slurmctld restarts at most once in "
+                                        "{} min: nodes whose power-off was refused register again{}",
+                                        kReconfigureSpacingMs / 60000, called ? "" : ", failed: " + called.error())});
+}
+
 std::expected<std::vector<Batch>, std::string> Carrier::take() {
+    reconfigure_if_owed();
     auto requests = m_journal.take_pending();
     if (!requests) return std::unexpected("journal: " + requests.error());
     if (requests->empty()) return std::vector<Batch>{};
@@ -251,10 +266,24 @@ void Carrier::tell_slurm_still_up(const std::vector<std::string>& nodes,
     }
     if (states.empty()) return;
     const auto version = m_slurm.version();
-    const auto calls = slurm::still_up_calls(version.value_or(slurm::kOldestSupported), states);
+    auto calls = slurm::still_up_calls(version.value_or(slurm::kOldestSupported), states);
+    // From 23.11 reconfigure restarts slurmctld: at most one per spacing,
+    // the next one owed (24.11.5: a restart every SuspendTime held a job
+    // CONFIGURING for minutes).
+    const bool spaced = version && *version >= slurm::kReconfigureRestartsSince;
+    bool postponed = false;
+    if (spaced && m_last_reconfigure && now - *m_last_reconfigure < kReconfigureSpacingMs) {
+        postponed =
+            std::erase_if(calls, [](const slurm::ScontrolCall& call) { return call.front() == "reconfigure"; }) > 0;
+        m_reconfigure_owed = m_reconfigure_owed || postponed;
+    }
     std::string done;
     std::string failed;
     for (const slurm::ScontrolCall& call : calls) {
+        if (call.front() == "reconfigure") {
+            m_last_reconfigure = now;
+            m_reconfigure_owed = false;
+        }
         const std::string text = fmt::format("scontrol {}", fmt::join(call, " "));
         done += (done.empty() ? "" : "; ") + text;
         if (auto called = m_slurm.call(call); !called) failed += (failed.empty() ? "" : "; ") + called.error();
@@ -263,8 +292,12 @@ void Carrier::tell_slurm_still_up(const std::vector<std::string>& nodes,
                                         : fmt::format("Slurm of unknown release ({})", version.error());
     for (const slurm::NodeState& state : states) {
         note(state.name, fmt::format("power-off refused, the node stays on; {} showed it {}: told it the node is "
-                                     "still up ({}){}",
-                                     release, state.state_text(), done, failed.empty() ? "" : ", failed: " + failed));
+                                     "still up ({}){}{}",
+                                     release, state.state_text(), done, failed.empty() ? "" : ", failed: " + failed,
+                                     postponed ? fmt::format("; scontrol reconfigure postponed (it restarts slurmctld "
+                                                             "from 23.11: at most once in {} min)",
+                                                             kReconfigureSpacingMs / 60000)
+                                               : ""));
     }
 }
 

@@ -98,6 +98,10 @@ class Carrier {
                              const std::string& slurm_error);
     /// Power-on requests beyond what pacing allows now go back to pending.
     void hold_back(std::vector<const store::Request*>& ons);
+    /// A reconfigure that tell_slurm_still_up() postponed (it restarts
+    /// slurmctld from 23.11: slurm::kReconfigureSpacing), called once the
+    /// spacing is over.
+    void reconfigure_if_owed();
 
     config::SharedConfig m_config;
     store::Journal& m_journal;
@@ -109,6 +113,10 @@ class Carrier {
     /// Power-ons handed out by take() whose outcome is not journaled yet:
     /// booting, as far as pacing is concerned.
     std::atomic<int> m_ons_in_flight{0};
+    /// The last `scontrol reconfigure` slumber called, and whether one was
+    /// postponed since (take()'s thread only).
+    std::optional<store::TimeMs> m_last_reconfigure;
+    bool m_reconfigure_owed = false;
 };
 
 }  // namespace slumber::daemon

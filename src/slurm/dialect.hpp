@@ -123,6 +123,14 @@ std::expected<ResumeTimeout, std::string> parse_resume_timeout(std::string_view 
 /// The arguments of one scontrol call, after "scontrol".
 using ScontrolCall = std::vector<std::string>;
 
+/// From 23.11 `scontrol reconfigure` restarts slurmctld in place (scontrol(1)
+/// of 24.11: "Starting in 23.11, this command operates by creating new
+/// processes for the daemons"). Seen on 24.11.5 in the virtual cluster: a
+/// reconfigure after every refused suspend (an excluded node Slurm suspends
+/// each SuspendTime) restarted slurmctld nine times in two minutes and held a
+/// job CONFIGURING meanwhile. The daemon spaces such calls (docs/slurm.md).
+inline constexpr Version kReconfigureRestartsSince{23, 11, 0};
+
 /// What makes Slurm show these nodes as up again, given how Slurm shows them
 /// now, after slumber refused to power them off (they are on, as they were):
 ///
