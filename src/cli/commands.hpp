@@ -18,6 +18,7 @@ void add_vcluster_command(CLI::App& app, Outcome& outcome);
 void add_power_command(CLI::App& app, Outcome& outcome);
 void add_slurm_commands(CLI::App& app, Outcome& outcome);
 void add_status_commands(CLI::App& app, Outcome& outcome);
+void add_slurm_config_command(CLI::App& app, Outcome& outcome);
 void add_simulate_command(CLI::App& app, Outcome& outcome);
 
 }  // namespace slumber::cli

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
     add_vcluster_command(app, outcome);
     add_slurm_commands(app, outcome);
     add_status_commands(app, outcome);
+    add_slurm_config_command(app, outcome);
     add_simulate_command(app, outcome);
 
     try {

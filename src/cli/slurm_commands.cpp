@@ -16,6 +16,7 @@
 #include "daemon/daemon.hpp"
 #include "daemon/hook.hpp"
 #include "daemon/hook_carrier.hpp"
+#include "daemon/shared_journal.hpp"
 #include "hostlist/hostlist.hpp"
 #include "store/journal.hpp"
 #include "util/duration.hpp"
@@ -30,8 +31,8 @@ std::atomic<bool> g_reload{false};
 extern "C" void request_stop(int /*signal*/) { g_stop = true; }
 extern "C" void request_reload(int /*signal*/) { g_reload = true; }
 
-std::optional<config::Config> load_or_report(const std::string& file) {
-    auto loaded = config::load(file);
+std::optional<config::Config> load_or_report(const std::string& file, config::LoadOptions options = {}) {
+    auto loaded = config::load(file, options);
     if (!loaded) {
         for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));
         return std::nullopt;
@@ -72,9 +73,12 @@ int run_journal(const JournalOptions& options) {
     }
     // The journal is what an admin reads to learn why a reload was refused:
     // a file that does not load still names where it is.
+    // Reading it needs no BMC password: nor does loading the file for it.
     config::DaemonSettings settings;
-    if (auto loaded = config::load(options.file)) {
+    config::SlurmSettings slurm;
+    if (auto loaded = config::load(options.file, {.credentials = false})) {
         settings = loaded->daemon;
+        slurm = loaded->slurm;
     } else if (auto state_dir = config::state_dir_of(options.file)) {
         fmt::print(stderr, "slumber: warning: {} does not load ({}); reading the journal in {}\n", options.file,
                    config::format(loaded.error().front()), state_dir->string());
@@ -83,7 +87,7 @@ int run_journal(const JournalOptions& options) {
         for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));
         return to_int(ExitCode::config);
     }
-    auto journal = store::Journal::open(settings.journal());
+    auto journal = daemon::open_journal(settings, slurm);
     if (!journal) {
         fmt::print(stderr, "slumber: {}\n", journal.error());
         return to_int(ExitCode::partial);
@@ -174,12 +178,15 @@ void add_slurm_commands(CLI::App& app, Outcome& outcome) {
         "carry", "Carry out the journal's pending requests once, without a daemon (what a hook starts when none runs)");
     carry->add_option("-c,--config", *carry_file, "configuration file")->capture_default_str();
     carry->callback([carry_file, &outcome] {
-        auto config = load_or_report(*carry_file);
+        // Started by a hook, it runs as SlurmUser: the requests of targets
+        // whose credentials it may not read are refused and Slurm is told
+        // (daemon::unreadable_credentials), never tried without a password.
+        auto config = load_or_report(*carry_file, {.unreadable_credentials = true});
         if (!config) {
             outcome.exit_code = to_int(ExitCode::config);
             return;
         }
-        auto journal = store::Journal::open(config->daemon.journal());
+        auto journal = daemon::open_journal(config->daemon, config->slurm);
         if (!journal) {
             fmt::print(stderr, "slumber: {}\n", journal.error());
             outcome.exit_code = to_int(ExitCode::partial);

@@ -1,13 +1,15 @@
 // `slumber status` (each node as Slurm, its BMC and the journal see it) and
-// `slumber slurm-config` (the slurm.conf lines for this setup).
+// `slumber unblock`.
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "cli/commands.hpp"
 #include "cli/exit_code.hpp"
@@ -16,11 +18,13 @@
 #include "daemon/carrier.hpp"
 #include "daemon/reconciler.hpp"
 #include "daemon/reload.hpp"
+#include "daemon/shared_journal.hpp"
 #include "daemon/targets.hpp"
 #include "daemon/wake.hpp"
 #include "engine/boot_stats.hpp"
 #include "engine/recovery.hpp"
 #include "hostlist/hostlist.hpp"
+#include "slurm/caller.hpp"
 #include "slurm/hook.hpp"
 #include "slurm/scontrol.hpp"
 #include "slurm/slurm_conf.hpp"
@@ -59,7 +63,9 @@ void print_blocks(const std::vector<store::Block>& blocks, store::TimeMs now) {
 }
 
 int run_status(const StatusOptions& options) {
-    auto loaded = config::load(options.file);
+    // Anyone may look: the BMCs of credentials files this user may not read
+    // (the daemon's, mode 600) are not asked, and their POWER shows "-".
+    auto loaded = config::load(options.file, {.unreadable_credentials = true});
     if (!loaded) {
         for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));
         return to_int(ExitCode::config);
@@ -78,7 +84,7 @@ int run_status(const StatusOptions& options) {
         }
         nodes = std::move(*names);
     }
-    auto journal = store::Journal::open(config.daemon.journal());
+    auto journal = daemon::open_journal(config.daemon, config.slurm);
     if (!journal) {
         fmt::print(stderr, "slumber: {}\n", journal.error());
         return to_int(ExitCode::partial);
@@ -93,7 +99,18 @@ int run_status(const StatusOptions& options) {
     // Blocked targets are not asked (a `watch slumber status` must not
     // hammer a BMC that refused the password); they are listed below.
     daemon::Blocks gate(config, &*journal, daemon::Caller::automatic, daemon::wall_clock_ms);
-    const auto power = daemon::read_power(config, nodes, gate, "slumber status");
+    std::vector<std::string> asked;
+    std::set<std::string> unread;
+    for (const std::string& node : nodes) {
+        const config::PowerTarget* target = config.find(node);
+        if (target != nullptr && target->credentials && config.unreadable_credentials.contains(*target->credentials)) {
+            unread.insert(target->credentials->string());
+        } else {
+            asked.push_back(node);
+        }
+    }
+    auto power = daemon::read_power(config, asked, gate, "slumber status");
+    for (const std::string& node : nodes) power.emplace(node, "-");
     const auto blocks = journal->blocks(options.nodes.empty() ? std::vector<std::string>{} : nodes)
                             .value_or(std::vector<store::Block>{});
     const auto latest = journal->latest_requests().value_or(std::map<std::string, store::Request>{});
@@ -168,6 +185,10 @@ int run_status(const StatusOptions& options) {
     } else {
         print_blocks(blocks, now);
     }
+    if (!unread.empty()) {
+        fmt::print(stderr, "slumber: POWER -: BMCs not asked, {} cannot read {} (the daemon reads it)\n",
+                   slurm::user_name(::geteuid()), fmt::join(unread, ", "));
+    }
     return to_int(ExitCode::ok);
 }
 
@@ -189,7 +210,7 @@ int run_unblock(const UnblockOptions& options) {
         fmt::print(stderr, "slumber: {}\n", hostlist::describe(names.error(), options.targets));
         return to_int(ExitCode::usage);
     }
-    auto journal = store::Journal::open(loaded->daemon.journal());
+    auto journal = daemon::open_journal(loaded->daemon, loaded->slurm);
     if (!journal) {
         fmt::print(stderr, "slumber: {}\n", journal.error());
         return to_int(ExitCode::partial);
@@ -257,66 +278,6 @@ int run_unblock(const UnblockOptions& options) {
     return to_int(all_ok ? ExitCode::ok : ExitCode::partial);
 }
 
-// Where the running binary lives: the hooks are links beside it.
-std::filesystem::path own_directory() {
-    std::error_code error;
-    const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
-    return error ? std::filesystem::path("/usr/sbin") : self.parent_path();
-}
-
-int run_slurm_config(const std::string& file) {
-    auto loaded = config::load(file);
-    if (!loaded) {
-        for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));
-        return to_int(ExitCode::config);
-    }
-    const config::Config& config = *loaded;
-    const std::filesystem::path dir = own_directory();
-    const bool default_config = std::filesystem::path(file) == config::kDefaultPath;
-    // slurmctld runs the hooks from its own working directory: every path
-    // in what it runs must be absolute.
-    std::error_code error;
-    const std::filesystem::path config_file = std::filesystem::absolute(config.file, error).lexically_normal();
-    fmt::print("# slurm.conf lines for slumber, from {}\n", config_file.string());
-    if (!default_config) {
-        // "$@": ResumeProgram may get the features a job needs as $2.
-        fmt::print(
-            "# The hooks read {} by default; with this file, make each hook a script:\n"
-            "#   #!/bin/sh\n#   exec {}/slumber resume --config {} \"$@\"\n",
-            config::kDefaultPath, dir.string(), config_file.string());
-    }
-    for (const slurm::HookInfo& hook : slurm::kHooks) {
-        const auto path = dir / fmt::format("slumber-{}", hook.name);
-        fmt::print("{}={}{}\n", hook.conf_key, path.string(),
-                   std::filesystem::exists(path) ? "" : fmt::format("   # create it: ln -s slumber {}", path.string()));
-    }
-    if (!config.slurm.exclude_expression.empty()) {
-        fmt::print("SuspendExcNodes={}   # [slurm] exclude: never powered off\n", config.slurm.exclude_expression);
-    }
-    std::vector<std::string> nodes;
-    for (const auto& target : config.nodes) nodes.push_back(target.name);
-    // What slurm.conf says today, where it disagrees with [slurm] exclude.
-    for (const std::string& line : slurm::check_exclusions(config.slurm.conf, nodes, config.slurm.exclude)) {
-        fmt::print("# {}\n", line);
-    }
-    // Settings of Slurm's in force (scontrol show config) that work against slumber.
-    const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
-    if (auto rules = scontrol.power_save_rules()) {
-        for (const std::string& line : slurm::describe_conflicts(*rules)) fmt::print("# {}\n", line);
-    }
-    std::vector<engine::BootStats> stats;
-    if (auto journal = store::Journal::open(config.daemon.journal())) stats = daemon::measured_boots(*journal, nodes);
-    if (auto timeout = engine::suggested_resume_timeout(stats)) {
-        const engine::BootStats& all = stats.back();
-        fmt::print("ResumeTimeout={}   # 1.5 x the slowest of {} measured boots (median {}, p95 {}, max {})\n",
-                   *timeout, all.count, seconds_text(all.median_ms), seconds_text(all.p95_ms),
-                   seconds_text(all.max_ms));
-    } else {
-        fmt::print("# ResumeTimeout: no boots measured yet; run the daemon through a few resumes, then ask again\n");
-    }
-    return to_int(ExitCode::ok);
-}
-
 }  // namespace
 
 void add_status_commands(CLI::App& app, Outcome& outcome) {
@@ -333,11 +294,6 @@ void add_status_commands(CLI::App& app, Outcome& outcome) {
     unblock->add_option("targets", unblock_options->targets, "node or device names, as a hostlist")->required();
     unblock->add_option("-c,--config", unblock_options->file, "configuration file")->capture_default_str();
     unblock->callback([unblock_options, &outcome] { outcome.exit_code = run_unblock(*unblock_options); });
-
-    auto file = std::make_shared<std::string>(config::kDefaultPath);
-    auto* slurm_config = app.add_subcommand("slurm-config", "The slurm.conf lines for this setup, ready to paste");
-    slurm_config->add_option("-c,--config", *file, "configuration file")->capture_default_str();
-    slurm_config->callback([file, &outcome] { outcome.exit_code = run_slurm_config(*file); });
 }
 
 }  // namespace slumber::cli

@@ -148,6 +148,9 @@ struct Config {
     std::vector<Dependency> dependencies;
     SimulationSettings simulate;
     std::map<std::filesystem::path, Credentials> credentials;
+    /// Credentials files left out because this user may not read them
+    /// (LoadOptions::unreadable_credentials), with the system's words.
+    std::map<std::filesystem::path, std::string> unreadable_credentials;
 
     /// Name -> position among nodes, then devices; built by load() so that
     /// find() stays fast on 10,000 nodes. Empty: find() searches.
@@ -177,6 +180,11 @@ struct LoadOptions {
     /// The credentials files the targets name. A hook that hands its request
     /// to the daemon does without: SlurmUser may not read them (docs/slurm.md).
     bool credentials = true;
+    /// A credentials file this user may not read (permission denied) is left
+    /// out and named in Config::unreadable_credentials instead of being an
+    /// error: a hook without a daemon runs as SlurmUser, `slumber status` as
+    /// anyone; neither may log in to a BMC without its password.
+    bool unreadable_credentials = false;
 };
 
 /// Reads, parses and checks a configuration file, and reads the credentials

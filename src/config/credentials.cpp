@@ -34,11 +34,15 @@ std::expected<std::string, ConfigError> read_private_file(const std::filesystem:
     if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
         problem = credentials_error(file, 0, "is not a regular file", "point credentials at a file");
     } else if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-        problem =
-            credentials_error(file, 0,
-                              fmt::format("is accessible by group or others (mode {:04o}); slumber refuses to use it",
-                                          info.st_mode & 07777),
-                              fmt::format("chmod 600 {}", file.string()));
+        // Only its owner may read it, group included (docs/slurm.md): hooks
+        // that must read it without a daemon get it as SlurmUser's own file.
+        problem = credentials_error(
+            file, 0,
+            fmt::format("is accessible by group or others (mode {:04o}); slumber refuses to use it",
+                        info.st_mode & 07777),
+            fmt::format("chmod 600 {0} (for hooks that switch nodes without a daemon, make it SlurmUser's: chown "
+                        "slurm {0}; chmod 600 {0})",
+                        file.string()));
     } else if (info.st_size > kMaxCredentialsBytes) {
         problem = credentials_error(file, 0, "is larger than 64 KiB", "is this the right file?");
     } else {

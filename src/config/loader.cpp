@@ -1,7 +1,11 @@
 // Reading slumber.toml: the file, its sections, and the credentials it names.
+#include <unistd.h>
+
 #include <fmt/format.h>
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -115,7 +119,7 @@ void check_username(const Config& config, const PowerTarget& target, const Crede
 }
 
 // Reads every credentials file once; the targets only keep the path.
-void read_all_credentials(Config& config, std::vector<ConfigError>& errors) {
+void read_all_credentials(Config& config, std::vector<ConfigError>& errors, bool skip_unreadable) {
     std::set<std::filesystem::path> without_username;
     for (const auto& targets : {&config.nodes, &config.devices}) {
         for (const PowerTarget& target : *targets) {
@@ -124,6 +128,11 @@ void read_all_credentials(Config& config, std::vector<ConfigError>& errors) {
                 // A file that failed to read is stored empty and reported already.
                 if (known->second.password.reveal().empty() && known->second.username.empty()) continue;
                 check_username(config, target, known->second, without_username, errors);
+                continue;
+            }
+            if (skip_unreadable && config.unreadable_credentials.contains(*target.credentials)) continue;
+            if (skip_unreadable && ::access(target.credentials->c_str(), R_OK) != 0 && errno == EACCES) {
+                config.unreadable_credentials.emplace(*target.credentials, std::strerror(errno));
                 continue;
             }
             auto credentials = read_credentials(*target.credentials);
@@ -202,7 +211,7 @@ std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text,
     // Cross-section checks on a partly read file would report the nodes of a
     // broken group as "not defined": fix the local problems first.
     if (errors.empty()) check_consistency(config, errors);
-    if (errors.empty() && options.credentials) read_all_credentials(config, errors);
+    if (errors.empty() && options.credentials) read_all_credentials(config, errors, options.unreadable_credentials);
     if (!errors.empty()) {
         std::ranges::stable_sort(errors, {}, &ConfigError::line);
         return std::unexpected(std::move(errors));

@@ -1,5 +1,7 @@
 #include "daemon/carrier.hpp"
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -18,6 +20,7 @@
 #include "daemon/targets.hpp"
 #include "engine/pacing.hpp"
 #include "engine/recovery.hpp"
+#include "slurm/caller.hpp"
 #include "slurm/slurm_conf.hpp"
 
 namespace slumber::daemon {
@@ -122,6 +125,18 @@ bool asked_by_slurm(const store::Request& request) {
 
 }  // namespace
 
+std::optional<std::string> unreadable_credentials(const config::Config& config, const std::string& node) {
+    const config::PowerTarget* target = config.find(node);
+    if (target == nullptr || !target->credentials) return std::nullopt;
+    const auto it = config.unreadable_credentials.find(*target->credentials);
+    if (it == config.unreadable_credentials.end()) return std::nullopt;
+    const std::string user = slurm::user_name(::geteuid());
+    return fmt::format(
+        "{} cannot read {} ({}) and no daemon runs to: start slumberd (the hooks then need no credentials), or make "
+        "the file {}'s, mode 600",
+        user, target->credentials->string(), it->second, user);
+}
+
 store::TimeMs wall_clock_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
@@ -217,12 +232,25 @@ std::expected<std::vector<Batch>, std::string> Carrier::take() {
             why = "cannot tell whether it runs a job: " + slurm_error;
         } else if (powers_off && view != slurm_view.end() && view->second.running_jobs()) {
             why = fmt::format("Slurm shows it running a job ({})", view->second.state_text());
+        } else if (auto unreadable = unreadable_credentials(*m_config, request.node)) {
+            why = std::move(*unreadable);
         } else {
             by_action[request.action].push_back(&request);
             continue;
         }
         refuse(m_journal, request, why);
         if (powers_off) refused_offs.push_back(request.node);
+        // A job waits for a node that will not come on: Slurm is told why,
+        // as for a blocked BMC, instead of waiting out ResumeTimeout silently.
+        if (request.action == power::Action::on && asked_by_slurm(request) &&
+            unreadable_credentials(*m_config, request.node)) {
+            const std::string reason = fmt::format("slumber: not powered on: {}", why);
+            const auto drained = m_slurm.update(request.node, "DRAIN", reason);
+            (void)m_journal.record(
+                {0, m_now(), request.node, request.id, "drained",
+                 drained ? fmt::format("drained in Slurm: {}", reason)
+                         : fmt::format("could not drain it in Slurm ({}): {}", drained.error(), reason)});
+        }
     }
     if (!refused_offs.empty()) tell_slurm_still_up(refused_offs, slurm_view, slurm_error);
     if (auto ons = by_action.find(power::Action::on); ons != by_action.end()) hold_back(ons->second);

@@ -26,6 +26,13 @@ namespace slumber::daemon {
 /// power cycle of a node that is on.
 inline constexpr std::string_view kRebootSource = "slurm-reboot";
 
+/// Why a target cannot be switched by this process: its credentials file is
+/// in config.unreadable_credentials (a hook without a daemon, running as a
+/// SlurmUser that may not read it). Such a request is refused, never tried
+/// without the password; Slurm is told (a refused power-off: the node is
+/// still up; a power-on Slurm waits for: the node is drained with the why).
+std::optional<std::string> unreadable_credentials(const config::Config& config, const std::string& node);
+
 /// The journal's clock: Unix milliseconds, injected so that tests control it.
 using Now = std::function<store::TimeMs()>;
 store::TimeMs wall_clock_ms();

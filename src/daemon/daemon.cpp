@@ -8,6 +8,9 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <fstream>
+
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -22,8 +25,11 @@
 #include "daemon/dependencies.hpp"
 #include "daemon/reconciler.hpp"
 #include "daemon/reload.hpp"
+#include "daemon/shared_journal.hpp"
 #include "daemon/wake.hpp"
+#include "slurm/caller.hpp"
 #include "slurm/slurm_conf.hpp"
+#include "slurm/slurm_user.hpp"
 #include "store/journal.hpp"
 #include "store/sharing.hpp"
 
@@ -31,20 +37,56 @@ namespace slumber::daemon {
 namespace {
 
 // Held for the daemon's life: a second daemon on the same state directory
-// would carry out every request twice.
+// would carry out every request twice. The holder's PID is written in it.
 class DaemonLock {
   public:
-    explicit DaemonLock(const std::filesystem::path& file)
-        : m_fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640)) {}
+    explicit DaemonLock(std::filesystem::path file) : m_file(std::move(file)) {}
     ~DaemonLock() {
         if (m_fd >= 0) ::close(m_fd);
     }
     DaemonLock(const DaemonLock&) = delete;
     DaemonLock& operator=(const DaemonLock&) = delete;
-    [[nodiscard]] bool acquire() const { return m_fd >= 0 && ::flock(m_fd, LOCK_EX | LOCK_NB) == 0; }
+
+    /// Nothing when this daemon holds the lock; else why not, in words: a
+    /// daemon that holds it (a lock that a read-only descriptor can test
+    /// too), or a file this user may not open.
+    [[nodiscard]] std::optional<std::string> acquire() {
+        m_fd = ::open(m_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+        if (m_fd < 0) {
+            const int error = errno;
+            const int look = ::open(m_file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+            const bool held = look >= 0 && ::flock(look, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+            if (look >= 0) ::close(look);
+            if (held) return holder();
+            return cannot_open(error);
+        }
+        if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) return holder();
+        const std::string pid = fmt::format("{}\n", ::getpid());
+        if (::ftruncate(m_fd, 0) == 0) (void)!::write(m_fd, pid.data(), pid.size());
+        return std::nullopt;
+    }
 
   private:
-    int m_fd;
+    [[nodiscard]] std::string holder() const {
+        std::ifstream in(m_file);
+        long pid = 0;
+        return in >> pid ? fmt::format("another daemon (pid {}) holds {}", pid, m_file.string())
+                         : fmt::format("another daemon holds {}", m_file.string());
+    }
+    [[nodiscard]] std::string cannot_open(int error) const {
+        std::string text = fmt::format("cannot open the lock file {}: {}", m_file.string(), std::strerror(error));
+        struct stat status {};
+        if ((error == EACCES || error == EPERM) && ::stat(m_file.c_str(), &status) == 0) {
+            const std::string owner = slurm::user_name(status.st_uid);
+            text += fmt::format(
+                " (it belongs to {}, mode {:04o}, and this daemon runs as {}); no daemon holds it now: start the "
+                "daemon as {} as before, or remove the file so that this user makes its own",
+                owner, status.st_mode & 07777, slurm::user_name(::geteuid()), owner);
+        }
+        return text;
+    }
+    std::filesystem::path m_file;
+    int m_fd = -1;
 };
 
 struct Worker {
@@ -77,26 +119,26 @@ void log(Priority priority, const std::string& line) {
 }
 
 // Slurm runs the hooks as SlurmUser, and they write the journal: a daemon
-// running as root gives the journal to SlurmUser's group, so that a fresh
-// install works without a chmod (docs/slurm.md).
+// running as root gives the journal to SlurmUser's group, so that an install
+// whose state directory an earlier version or an admin made works without a
+// chmod (docs/slurm.md). SlurmUser as slurmctld has it: Include files and a
+// numeric SlurmUser count.
 void share_with_hooks(const config::Config& config) {
     if (::geteuid() != 0) return;  // the admin arranges it: the daemon could not
-    const auto user = slurm::slurm_user(config.slurm.conf);
+    const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
+    const auto user = slurm::find_slurm_user(scontrol, config.slurm.conf);
     if (!user) {
-        log(Priority::warning, fmt::format("cannot read SlurmUser from {}: the hooks may not be able to write {}",
-                                           config.slurm.conf.string(), config.daemon.journal().string()));
-        return;
-    }
-    if (*user == "root") return;
-    const passwd* account = ::getpwnam(user->c_str());
-    if (account == nullptr) {
         log(Priority::warning,
-            fmt::format("SlurmUser {} is not a user here: {} stays root's", *user, config.daemon.journal().string()));
+            fmt::format("{}: the hooks may not be able to write {}", user.error(), config.daemon.journal().string()));
         return;
     }
-    if (auto shared = store::share_journal(config.daemon.journal(), account->pw_gid); !shared) {
+    if (user->uid == 0) return;
+    if (auto shared = store::share_journal(config.daemon.journal(), user->gid); !shared) {
         log(Priority::warning, shared.error());
+        return;
     }
+    log(Priority::info,
+        fmt::format("journal shared with SlurmUser {} (from {}) through its group", user->name, user->source));
 }
 
 // The carrier lock, held alone (carrier_lock.hpp): carriers that hooks
@@ -165,14 +207,14 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     // comes from the configuration the daemon started with.
     const config::SharedConfig first = live.current();
     const config::Config& config = *first;
-    auto journal = store::Journal::open(config.daemon.journal());
+    auto journal = open_journal(config.daemon, config.slurm);
     if (!journal) {
         log(Priority::error, journal.error());
         return 1;
     }
-    const DaemonLock lock(config.daemon.lock());
-    if (!lock.acquire()) {
-        log(Priority::error, fmt::format("another daemon holds {}", config.daemon.lock().string()));
+    DaemonLock lock(config.daemon.lock());
+    if (auto refused = lock.acquire()) {
+        log(Priority::error, *refused);
         return 1;
     }
     // Carriers a hook started while no daemon ran may still be at work: the

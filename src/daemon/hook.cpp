@@ -3,14 +3,18 @@
 #include <syslog.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <map>
 
 #include "daemon/carrier.hpp"
 #include "daemon/hook_carrier.hpp"
+#include "daemon/shared_journal.hpp"
 #include "daemon/wake.hpp"
 #include "hostlist/hostlist.hpp"
+#include "slurm/caller.hpp"
 #include "slurm/dialect.hpp"
 #include "slurm/resume_file.hpp"
 #include "store/journal.hpp"
@@ -49,7 +53,11 @@ std::map<std::string, std::string> jobs_by_node(store::Journal& journal) {
 // not be journaled.
 std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, std::string_view features,
                                    store::Journal& journal, const std::filesystem::path& socket) {
-    const std::string source = fmt::format("slurm-{}", slurm::to_string(hook));
+    // A hook a person runs by hand is journaled as theirs, not Slurm's.
+    const bool by_slurm = slurm::run_by_slurm();
+    const std::string source = fmt::format("{}-{}", by_slurm ? "slurm" : "hand", slurm::to_string(hook));
+    const std::string by_hand =
+        by_slurm ? "" : fmt::format("run by hand by {}, not by Slurm", slurm::user_name(::geteuid()));
     auto names = hostlist::expand(hostlist);
     if (!names) {
         const std::string why = hostlist::describe(names.error(), hostlist);
@@ -60,9 +68,10 @@ std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, std::st
     if (hook == Hook::resume_fail) {
         // Slurm gave up on these nodes (ResumeTimeout reached): recovery
         // starts from this record.
+        const std::string why =
+            by_slurm ? "Slurm: ResumeTimeout reached" : fmt::format("`slumber resume-fail` {}", by_hand);
         for (const std::string& node : *names) {
-            (void)journal.record(
-                {0, wall_clock_ms(), node, std::nullopt, "resume-failed", "Slurm: ResumeTimeout reached"});
+            (void)journal.record({0, wall_clock_ms(), node, std::nullopt, "resume-failed", why});
         }
         (void)wake_daemon(socket);
         return true;
@@ -76,7 +85,8 @@ std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, std::st
     const char* resume_file = std::getenv("SLURM_RESUME_FILE");
     const bool reboot = hook == Hook::resume && slurm::resume_is_reboot(features, job_id != nullptr && *job_id != '\0',
                                                                         resume_file != nullptr && *resume_file != '\0');
-    const std::string request_source = reboot ? std::string(kRebootSource) : source;
+    // By hand, features or not, it is a person's power-on, journaled as theirs.
+    const std::string request_source = reboot && by_slurm ? std::string(kRebootSource) : source;
     // Nodes grouped by the jobs they are woken for, so the journal says why.
     std::map<std::string, std::vector<std::string>> by_note;
     const auto jobs = hook == Hook::resume ? jobs_by_node(journal) : std::map<std::string, std::string>{};
@@ -88,8 +98,11 @@ std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, std::st
     }
     for (const std::string& node : *names) {
         const auto it = jobs.find(node);
-        const std::string job = it == jobs.end() ? std::string() : it->second;
-        by_note[job.empty() || wanted.empty() ? job + wanted : job + "; " + wanted].push_back(node);
+        std::vector<std::string> notes;
+        for (const std::string& part : {by_hand, it == jobs.end() ? std::string() : it->second, wanted}) {
+            if (!part.empty()) notes.push_back(part);
+        }
+        by_note[fmt::format("{}", fmt::join(notes, "; "))].push_back(node);
     }
     for (const auto& [note, nodes] : by_note) {
         if (auto added = journal.add_requests(nodes, action, request_source, wall_clock_ms(), note); !added) {
@@ -113,7 +126,7 @@ void report_hook_error(Hook hook, std::string_view text) {
 }
 
 int run_hook(Hook hook, std::string_view hostlist, const config::Config& config, std::string_view features) {
-    auto journal = store::Journal::open(config.daemon.journal());
+    auto journal = open_journal(config.daemon, config.slurm);
     if (!journal) {
         // Slurm discards output, but an admin running the hook by hand sees it.
         report_hook_error(hook, journal.error());
@@ -126,7 +139,9 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config,
 
     // Carrying out needs the BMCs' credentials, which a hook that hands its
     // request to the daemon does without: the file as it is now, in full.
-    auto full = config::load(config.file);
+    // Files SlurmUser may not read are left out: their targets' requests are
+    // refused and Slurm is told (Carrier), never tried without a password.
+    auto full = config::load(config.file, {.unreadable_credentials = true});
     if (!full) {
         const std::string why = config::format(full.error().front());
         (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "hook-failed",
@@ -134,6 +149,19 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config,
                                            config.daemon.socket().string(), slurm::to_string(hook), hostlist, why)});
         report_hook_error(hook, fmt::format("cannot carry out {}: {}", hostlist, why));
         return 1;
+    }
+    // Nodes whose credentials file SlurmUser may not read: the carrier
+    // refuses their requests and tells Slurm (Carrier); the hook says so
+    // where someone looks, and exits 1, which slurmctld logs.
+    int code = 0;
+    if (auto names = hostlist::expand(hostlist)) {
+        for (const std::string& node : *names) {
+            if (auto why = unreadable_credentials(*full, node)) {
+                report_hook_error(hook, fmt::format("{} not switched: {}", hostlist, *why));
+                code = 1;
+                break;
+            }
+        }
     }
     // Slurm (23.02 and later) kills the hook's process group after the
     // largest Resume/SuspendTimeout: the work goes to a carrier that is not in
@@ -144,7 +172,7 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config,
             {0, wall_clock_ms(), "", std::nullopt, "no-daemon",
              fmt::format("no daemon listening on {}: the {} hook hands {} to a carrier of its own (pid {})",
                          config.daemon.socket().string(), slurm::to_string(hook), hostlist, *carrier)});
-        return 0;
+        return code;
     }
     (void)journal->record(
         {0, wall_clock_ms(), "", std::nullopt, "no-daemon",
@@ -152,7 +180,8 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config,
                      "itself",
                      config.daemon.socket().string(), carrier.error(), slurm::to_string(hook), hostlist)});
     (void)journal->checkpoint_on_commit(true);  // no daemon to do it
-    return carry_without_daemon(*full, *journal);
+    const int carried = carry_without_daemon(*full, *journal);
+    return carried != 0 ? carried : code;
 }
 
 int run_hook_unconfigured(Hook hook, std::string_view hostlist, const std::filesystem::path& file,

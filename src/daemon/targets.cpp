@@ -12,9 +12,14 @@ namespace {
 
 // The credentials as the file says now: read again whenever its
 // fingerprint changes; the configuration's copy when it cannot be read.
-power::TargetSettings current_settings(const config::Config& config, const config::PowerTarget& target) {
+// Without either (a configuration loaded without credentials, a file this
+// user may not read), no driver: it would log in without the password, and
+// a refused login blocks the BMC (docs/power.md).
+std::expected<power::TargetSettings, std::string> current_settings(const config::Config& config,
+                                                                   const config::PowerTarget& target) {
     power::TargetSettings settings = config.settings_for(target);
     if (!target.credentials) return settings;
+    const bool loaded = config.credentials.contains(*target.credentials);
     static std::mutex guard;
     static std::map<std::filesystem::path, std::pair<std::string, config::Credentials>> read;
     const std::string fingerprint = file_fingerprint(*target.credentials);
@@ -22,7 +27,8 @@ power::TargetSettings current_settings(const config::Config& config, const confi
     auto it = read.find(*target.credentials);
     if (it == read.end() || it->second.first != fingerprint) {
         auto fresh = config::read_credentials(*target.credentials);
-        if (!fresh) return settings;
+        if (!fresh && loaded) return settings;
+        if (!fresh) return std::unexpected(fresh.error().message);
         it = read.insert_or_assign(*target.credentials, std::pair{fingerprint, std::move(*fresh)}).first;
     }
     settings.username = it->second.second.username;
@@ -41,7 +47,12 @@ DriverSet build_drivers(const config::Config& config, const std::vector<std::str
             set.failed[node] = fmt::format("not in {}", config.file.string());
             continue;
         }
-        auto driver = power::make_driver(target->driver, current_settings(config, *target));
+        const auto settings = current_settings(config, *target);
+        if (!settings) {
+            set.failed[node] = fmt::format("{}: {}", target->credentials->string(), settings.error());
+            continue;
+        }
+        auto driver = power::make_driver(target->driver, *settings);
         if (!driver) {
             set.failed[node] = power::describe(driver.error());
             continue;

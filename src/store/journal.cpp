@@ -103,14 +103,8 @@ std::string_view to_string(RequestState state) {
     return "?";
 }
 
-DbResult<Journal> Journal::open(const std::filesystem::path& file) {
-    std::error_code error;
-    if (file.has_parent_path() && !std::filesystem::exists(file.parent_path(), error)) {
-        std::filesystem::create_directories(file.parent_path(), error);
-        if (error)
-            return std::unexpected(fmt::format("cannot create {}: {}", file.parent_path().string(), error.message()));
-        std::filesystem::permissions(file.parent_path(), std::filesystem::perms(0750), error);
-    }
+DbResult<Journal> Journal::open(const std::filesystem::path& file, const GroupLookup& group) {
+    if (auto made = create_journal(file, group); !made) return std::unexpected(made.error());
     auto db = Database::open(file);
     if (!db) return std::unexpected(db.error());
     if (auto schema = db->exec(kSchema); !schema) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "power/driver.hpp"
+#include "store/sharing.hpp"
 #include "store/sqlite.hpp"
 
 namespace slumber::store {
@@ -105,8 +106,9 @@ struct Block {
 
 class Journal {
   public:
-    /// Opens or creates the journal, making its directory (0750) if needed.
-    static DbResult<Journal> open(const std::filesystem::path& file);
+    /// Opens or creates the journal, making its directory if needed: shared
+    /// with the group `group` names when it makes anything (sharing.hpp).
+    static DbResult<Journal> open(const std::filesystem::path& file, const GroupLookup& group = {});
 
     /// Records a request for each node in one transaction, and an event per
     /// node. Older pending requests for these nodes are superseded: Slurm's

@@ -160,7 +160,7 @@ TEST(Cli, HookLinksJournalTheRequestAndCarryItOut) {
     std::size_t got = 0;
     while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), got);
     EXPECT_EQ(WEXITSTATUS(::pclose(pipe)), 0) << out;
-    const std::string outcome = "n2        power-on      on by the hook for slurm-resume: error: no answer";
+    const std::string outcome = "n2        power-on      on by the hook for hand-resume: error: no answer";
     CommandResult journal;
     for (int poll = 0; poll < 100; ++poll) {  // the carrier outlives the hook
         journal = slumber(fmt::format("journal -c '{}'", config));
@@ -168,7 +168,10 @@ TEST(Cli, HookLinksJournalTheRequestAndCarryItOut) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     EXPECT_EQ(journal.exit_code, 0);
-    EXPECT_NE(journal.out.find("n1        requested     on asked by slurm-resume"), std::string::npos) << journal.out;
+    // Run from a shell, not by slurmctld: an admin's, and journaled as such.
+    EXPECT_NE(journal.out.find("n1        requested     on asked by hand-resume: run by hand by "), std::string::npos)
+        << journal.out;
+    EXPECT_EQ(journal.out.find("slurm-resume"), std::string::npos) << journal.out;
     EXPECT_NE(journal.out.find("the resume hook hands n[1-2] to a carrier of its own (pid "), std::string::npos)
         << journal.out;
     EXPECT_NE(journal.out.find(outcome), std::string::npos) << journal.out;

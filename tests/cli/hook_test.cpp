@@ -18,6 +18,7 @@ namespace {
 
 using cli_tests::run_like_slurmctld;
 using cli_tests::shell;
+using cli_tests::slurm_shell;
 
 // A directory with a slumber.toml of two nodes on the exec driver (no
 // credentials, nothing to reach), its journal in state/.
@@ -47,16 +48,8 @@ class Hooks : public ::testing::Test {
     [[nodiscard]] std::string journal() const {
         return shell(fmt::format("'{}' journal -c '{}'", SLUMBER_BINARY, config())).out;
     }
-    // The journal once it says `text`, or after 10 s: without a daemon the
-    // hook returns at once and a carrier of its own does the work.
     [[nodiscard]] std::string journal_saying(const std::string& text) const {
-        std::string said;
-        for (int poll = 0; poll < 100; ++poll) {
-            said = journal();
-            if (said.find(text) != std::string::npos) break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        return said;
+        return cli_tests::journal_saying(config(), text);
     }
 
     std::filesystem::path dir;
@@ -67,7 +60,7 @@ class Hooks : public ::testing::Test {
 // node to boot again (24.11: the node hit ResumeTimeout when slumber took it
 // for a plain power-on). A node that is on is power-cycled.
 TEST_F(Hooks, ResumeWithFeaturesIsAReboot) {
-    const auto run = shell(fmt::format("'{}' resume 'n[1-2]' feat1,feat2 -c '{}'", SLUMBER_BINARY, config()));
+    const auto run = slurm_shell(fmt::format("'{}' resume 'n[1-2]' feat1,feat2 -c '{}'", SLUMBER_BINARY, config()));
     EXPECT_EQ(run.exit_code, 0) << run.out;
     const std::string said = journal_saying("n2        power-on");
     EXPECT_NE(said.find("n1        requested     on asked by slurm-reboot: reboot; features feat1,feat2 wanted"),
@@ -83,7 +76,7 @@ TEST_F(Hooks, ResumeWithFeaturesIsAReboot) {
 // SLURM_JOB_ID and no SLURM_RESUME_FILE (24.11.5). A wake-up for a job comes
 // with the file, and stays a plain power-on.
 TEST_F(Hooks, ResumeForSbatchRebootIsAReboot) {
-    auto run = shell(fmt::format("env SLURM_JOB_ID=42 '{}' resume n1 -c '{}'", SLUMBER_BINARY, config()));
+    auto run = slurm_shell(fmt::format("env SLURM_JOB_ID=42 '{}' resume n1 -c '{}'", SLUMBER_BINARY, config()));
     EXPECT_EQ(run.exit_code, 0) << run.out;
     std::string said = journal_saying("n1        power-on");
     EXPECT_NE(said.find("n1        requested     on asked by slurm-reboot: reboot for job 42"), std::string::npos)
@@ -92,8 +85,8 @@ TEST_F(Hooks, ResumeForSbatchRebootIsAReboot) {
 
     std::ofstream(dir / "resume.json")
         << R"({"all_nodes_resume": "n2", "jobs": [{"job_id": 43, "nodes_resume": "n2"}]})";
-    run = shell(fmt::format("env SLURM_JOB_ID=43 SLURM_RESUME_FILE='{}' '{}' resume n2 -c '{}'",
-                            (dir / "resume.json").string(), SLUMBER_BINARY, config()));
+    run = slurm_shell(fmt::format("env SLURM_JOB_ID=43 SLURM_RESUME_FILE='{}' '{}' resume n2 -c '{}'",
+                                  (dir / "resume.json").string(), SLUMBER_BINARY, config()));
     EXPECT_EQ(run.exit_code, 0) << run.out;
     said = journal_saying("n2        power-on");
     EXPECT_NE(said.find("n2        requested     on asked by slurm-resume: for job 43"), std::string::npos) << said;
@@ -115,8 +108,8 @@ TEST_F(Hooks, ResumeReadsSlurm2302sResumeFileFromProc) {
         R"("reservation":null}]})";
     ASSERT_EQ(::write(fd, json.data(), json.size()), static_cast<ssize_t>(json.size()));
     const std::string path = fmt::format("/proc/{}/fd/{}", ::getpid(), fd);
-    const auto run = shell(fmt::format("env SLURM_JOB_ID=140814 SLURM_RESUME_FILE='{}' '{}' resume 'n[1-2]' -c '{}'",
-                                       path, SLUMBER_BINARY, config()));
+    const auto run = slurm_shell(fmt::format(
+        "env SLURM_JOB_ID=140814 SLURM_RESUME_FILE='{}' '{}' resume 'n[1-2]' -c '{}'", path, SLUMBER_BINARY, config()));
     ::close(fd);
     EXPECT_EQ(run.exit_code, 0) << run.out;
     const std::string said = journal();
@@ -128,12 +121,12 @@ TEST_F(Hooks, ResumeReadsSlurm2302sResumeFileFromProc) {
 // carried out; a power-off is refused, and Slurm is to be told.
 TEST_F(Hooks, AnExcludedNodeIsPoweredOnButNeverOff) {
     write_config("exclude = \"n1\"");
-    ASSERT_EQ(shell(fmt::format("'{}' resume n1 -c '{}'", SLUMBER_BINARY, config())).exit_code, 0);
+    ASSERT_EQ(slurm_shell(fmt::format("'{}' resume n1 -c '{}'", SLUMBER_BINARY, config())).exit_code, 0);
     std::string said = journal_saying("n1        power-on");
     EXPECT_NE(said.find("n1        power-on      on by the hook for slurm-resume"), std::string::npos) << said;
     EXPECT_EQ(said.find("refused"), std::string::npos) << said;
 
-    ASSERT_EQ(shell(fmt::format("'{}' suspend n1 -c '{}'", SLUMBER_BINARY, config())).exit_code, 0);
+    ASSERT_EQ(slurm_shell(fmt::format("'{}' suspend n1 -c '{}'", SLUMBER_BINARY, config())).exit_code, 0);
     said = journal_saying("n1        slurm-view");
     EXPECT_NE(said.find("n1        refused       off refused by the hook: excluded in [slurm] exclude: never powered "
                         "off by slumber"),
@@ -160,8 +153,8 @@ TEST_F(Hooks, AResumeFileThatCannotBeOpenedIsJournaledWithTheReason) {
     } else {
         ::chmod((dir / "resume.json").c_str(), 0);
     }
-    const auto run = shell(fmt::format("SLURM_RESUME_FILE='{}' {}'{}' resume n1 -c '{}'",
-                                       (dir / "resume.json").string(), run_as, SLUMBER_BINARY, config()));
+    const auto run = slurm_shell(fmt::format("SLURM_RESUME_FILE='{}' {}'{}' resume n1 -c '{}'",
+                                             (dir / "resume.json").string(), run_as, SLUMBER_BINARY, config()));
     EXPECT_EQ(run.exit_code, 0) << run.out;
     const std::string said = journal();
     EXPECT_NE(said.find(fmt::format("SLURM_RESUME_FILE {} ignored: cannot open: Permission denied",
@@ -199,11 +192,12 @@ TEST_F(Hooks, WhatAHookRunsStartsWithACleanSignalMask) {
     const auto probe = dir / "probe.sh";
     std::ofstream(probe) << "#!/bin/sh\n"
                          << "while read -r line; do case $line in SigBlk*|SigIgn*) echo \"$line\";; esac; done "
-                         << "< /proc/$$/status > " << (dir / "probe.out").string() << "\n";
+                         << "< /proc/$$/status > " << (dir / "probe.out").string() << "\necho on\n";
     ::chmod(probe.c_str(), 0755);
+    // The probe is the status command: the power-on asks it first.
     std::ofstream(dir / "slumber.toml") << fmt::format(
         "[daemon]\nstate_dir = \"{0}/state\"\n[slurm]\nconf = \"{0}/slurm.conf\"\n"
-        "[[node]]\nnames = \"n1\"\ndriver = \"exec\"\non = \"{1}\"\n",
+        "[[node]]\nnames = \"n1\"\ndriver = \"exec\"\non = \"/bin/true\"\nstatus = \"{1}\"\n",
         dir.string(), probe.string());
     const auto run = run_like_slurmctld({SLUMBER_BINARY, "resume", "n1", "-c", config()},
                                         {"SLURM_CONF=" + (dir / "slurm.conf").string()});

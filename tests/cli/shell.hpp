@@ -7,7 +7,10 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <string>
+#include <thread>
 
 namespace cli_tests {
 
@@ -26,6 +29,32 @@ inline CommandResult shell(const std::string& command) {
     const int status = ::pclose(pipe);
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return run;
+}
+
+/// `slumber journal -c CONFIG` once it says `text`, or after 10 s: without a
+/// daemon a hook returns at once and a carrier of its own does the work.
+inline std::string journal_saying(const std::string& config, const std::string& text) {
+    std::string said;
+    for (int poll = 0; poll < 100; ++poll) {
+        said = shell(fmt::format("'{}' journal -c '{}'", SLUMBER_BINARY, config)).out;
+        if (said.find(text) != std::string::npos) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return said;
+}
+
+/// The command run as Slurm runs a hook, as far as slumber can tell: from a
+/// process named slurmctld (a shell started under that name), which is how
+/// a hook knows Slurm ran it and not a person (slurm/caller.hpp).
+inline CommandResult slurm_shell(const std::string& command) {
+    const std::filesystem::path dir = std::filesystem::temp_directory_path() / "slumber-cli-tests";
+    const std::filesystem::path slurmctld = dir / "slurmctld";
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (!std::filesystem::is_symlink(slurmctld, error)) std::filesystem::create_symlink("/bin/sh", slurmctld, error);
+    ::setenv("SLUMBER_TEST_HOOK", command.c_str(), 1);
+    // eval, then exit: the command runs as a child of "slurmctld", never in its place.
+    return shell(fmt::format("'{}' -c 'eval \"$SLUMBER_TEST_HOOK\"; exit $?'", slurmctld.string()));
 }
 
 }  // namespace cli_tests

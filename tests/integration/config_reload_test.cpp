@@ -84,7 +84,9 @@ class ConfigReload : public ::testing::Test {
         return count;
     }
     // A hook called as Slurm calls it; its exit code.
+    // As Slurm runs it (a slurmctld ancestor: journaled as slurm-<hook>).
     static int hook(const std::string& name, const std::string& nodes) {
+        const AsSlurmctld slurmctld;
         return util::run_command({SLUMBER_BINARY, name, nodes, "-c", config()}).exit_code;
     }
     static std::string status_warnings() {

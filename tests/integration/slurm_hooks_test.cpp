@@ -364,6 +364,8 @@ TEST_F(SlurmHooksModes, WithoutADaemonTheHooksDoTheWorkThemselves) {
 // No daemon: the hooks carry requests out through carriers of their own.
 class SlurmHooksAlone : public HooksCluster<47, 29740, false> {
   protected:
+    // The test stands in for slurmscriptd: the hooks it starts are Slurm's.
+    const AsSlurmctld m_slurmctld;
     // Runs one of the cluster's hooks as slurmscriptd runs it (Slurm 23.02
     // and later): in a process group of its own, which Slurm kills whole
     // (SIGKILL) once the largest Resume/SuspendTimeout has passed.

@@ -1,5 +1,6 @@
 #include "test_cluster.hpp"
 
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -28,6 +29,13 @@ int test_node_count() {
     }
     return 4;
 }
+
+AsSlurmctld::AsSlurmctld() {
+    ::prctl(PR_GET_NAME, m_name.data());
+    ::prctl(PR_SET_NAME, "slurmctld");
+}
+
+AsSlurmctld::~AsSlurmctld() { ::prctl(PR_SET_NAME, m_name.data()); }
 
 std::string test_deployment() {
     const char* text = std::getenv("SLUMBER_TEST_DEPLOYMENT");

@@ -3,6 +3,7 @@
 // The clients are the real ones: ipmitool, sinfo, scontrol, sbatch.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <expected>
 #include <string>
@@ -25,6 +26,22 @@ int test_node_count();
 /// is site (slurmctld as SlurmUser slurm with munge, the hooks as slurm:
 /// `slumber vcluster up --deployment site`), else "root" (root, auth/none).
 std::string test_deployment();
+
+/// While it lives, this test process is named slurmctld (its main thread's
+/// name, which /proc/PID/stat shows; make it on the main thread): hooks the
+/// test starts itself, standing in for Slurm, then look run by Slurm to
+/// slumber (src/slurm/caller.hpp), which journals a hook run by anyone else
+/// as a person's.
+class AsSlurmctld {
+  public:
+    AsSlurmctld();
+    ~AsSlurmctld();
+    AsSlurmctld(const AsSlurmctld&) = delete;
+    AsSlurmctld& operator=(const AsSlurmctld&) = delete;
+
+  private:
+    std::array<char, 17> m_name{};
+};
 
 class TestCluster {
   public:
