@@ -215,6 +215,22 @@ TEST_F(Hooks, WhatAHookRunsStartsWithACleanSignalMask) {
     EXPECT_EQ(seen, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n") << journal();
 }
 
+// A hook's carrier writes to /dev/null: when its file no longer loads (an
+// edit between the hook and the carrier), the journal says why the requests
+// wait there.
+TEST_F(Hooks, ACarrierWhoseFileDoesNotLoadSaysSoInTheJournal) {
+    ASSERT_EQ(shell(fmt::format("'{}' carry -c '{}'", SLUMBER_BINARY, config())).exit_code, 0) << "nothing to do";
+    ASSERT_EQ(shell(fmt::format("'{}' resume n1 -c '{}'", SLUMBER_BINARY, config())).exit_code, 0);
+    (void)journal_saying("n1        power-on");
+    std::ofstream(dir / "slumber.toml", std::ios::app) << "[daemon]\nbogus = 1\n";
+    const auto run = shell(fmt::format("'{}' carry -c '{}'", SLUMBER_BINARY, config()));
+    EXPECT_EQ(run.exit_code, 3) << run.out;
+    const std::string said = journal_saying("carrier");
+    EXPECT_NE(said.find(fmt::format("carrier       slumber carry cannot load {}", config())), std::string::npos)
+        << said;
+    EXPECT_NE(said.find("the requests wait in the journal"), std::string::npos) << said;
+}
+
 // slurmctld runs the hooks from its own directory: a script made from
 // `slurm-config -c relative.toml` must name the file by its absolute path.
 TEST_F(Hooks, SlurmConfigNamesTheConfigurationByItsAbsolutePath) {
