@@ -74,17 +74,7 @@ std::expected<void, std::string> prepare_site(const RunDir& dir) {
         if (auto ok = give(owned, *slurm, kOpenDir); !ok) return ok;
     }
     if (auto ok = give(dir.password_file(), *slurm, kPrivateFile); !ok) return ok;
-    // slumber's state directory, as its package would make it: the hooks
-    // (SlurmUser) and the daemon (root) share it through SlurmUser's group.
     std::error_code error;
-    fs::create_directories(dir.slumber_state_dir(), error);
-    if (error)
-        return std::unexpected(fmt::format("cannot create {}: {}", dir.slumber_state_dir().string(), error.message()));
-    if (::chown(dir.slumber_state_dir().c_str(), 0, slurm->gid) != 0 ||
-        ::chmod(dir.slumber_state_dir().c_str(), 02770) != 0) {
-        return std::unexpected(fmt::format("cannot share {} with {}: {}", dir.slumber_state_dir().string(), slurm->name,
-                                           std::strerror(errno)));
-    }
     fs::create_directories(dir.munge_dir(), error);
     if (error) return std::unexpected(fmt::format("cannot create {}: {}", dir.munge_dir().string(), error.message()));
     if (auto ok = give(dir.munge_dir(), *munge, kOpenDir); !ok) return ok;
@@ -95,6 +85,25 @@ std::expected<void, std::string> prepare_site(const RunDir& dir) {
     }
     if (auto ok = write_file(dir.munge_key(), key, perms::owner_read); !ok) return ok;
     return give(dir.munge_key(), *munge, perms::owner_read);
+}
+
+// slumber's state directory, made as an admin's first slumber command as
+// root makes it (`slumber journal`), now that slurmctld answers: shared
+// with SlurmUser's group, which slumber asks slurmctld for (SlurmUser is set
+// in an Include'd file here: slurm.conf itself does not say). The hooks, as
+// slurm, could not make it in the run directory, which is root's.
+std::expected<void, std::string> make_slumber_state(const RunDir& dir) {
+    const auto made = capture({self_executable(), "journal", "--since", "1s", "-c", dir.slumber_conf().string()});
+    if (!made) return std::unexpected(fmt::format("slumber journal could not make its state: {}", made.error()));
+    struct stat status {};
+    auto slurm = system_account(kSiteSlurmUser);
+    if (!slurm) return std::unexpected(slurm.error());
+    if (::stat(dir.slumber_state_dir().c_str(), &status) != 0 || status.st_gid != slurm->gid ||
+        (status.st_mode & 07777) != 02770) {
+        return std::unexpected(fmt::format("{} is not shared with {}'s group (2770) after slumber made it",
+                                           dir.slumber_state_dir().string(), slurm->name));
+    }
+    return {};
 }
 
 // The cluster's own munged, as the munge user, in the foreground so that its
@@ -317,6 +326,7 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
         }
     }
     if (spec.site()) {
+        if (auto ok = write_file(dir.slurm_user_conf(), render_slurm_user_conf(), kPublic); !ok) return ok;
         if (auto ok = prepare_site(dir); !ok) return ok;
     }
     return save(spec, dir);
@@ -366,6 +376,9 @@ std::expected<void, std::string> start_everything(const Spec& spec, const RunDir
     if (!registered) {
         return std::unexpected(fmt::format("not every node registered with slurmctld within {} s; see {}/slurmd.*.log",
                                            std::chrono::duration_cast<seconds>(limit).count(), dir.log_dir().string()));
+    }
+    if (spec.site() && spec.hooks == "slumber") {
+        if (auto made = make_slumber_state(dir); !made) return made;
     }
     if (spec.daemon != 0) return start_daemon(dir);
     return {};

@@ -92,8 +92,10 @@ std::string full_sensor_record(const Sensor& sensor) {
 // socket=, read by auth/munge and cred/munge alike, 22.05 to 24.11).
 std::string render_auth(const Spec& spec, const RunDir& dir) {
     if (!spec.site()) return "SlurmUser=root\nSlurmdUser=root\nAuthType=auth/none\nCredType=cred/none\n";
-    return fmt::format("SlurmUser={}\nSlurmdUser=root\nAuthType=auth/munge\nCredType=cred/munge\nAuthInfo=socket={}\n",
-                       kSiteSlurmUser, dir.munge_socket().string());
+    // SlurmUser in an Include'd file, as sites split their configuration:
+    // slumber must ask slurmctld, not read this file, to find it.
+    return fmt::format("Include {}\nSlurmdUser=root\nAuthType=auth/munge\nCredType=cred/munge\nAuthInfo=socket={}\n",
+                       dir.slurm_user_conf().string(), dir.munge_socket().string());
 }
 
 }  // namespace
@@ -169,6 +171,10 @@ std::string render_cgroup_conf() {
     return "# Written by `slumber vcluster up`: the virtual cluster gives every node a cgroup\n"
            "# of its own; Slurm must not manage cgroups here.\n"
            "CgroupPlugin=disabled\n";
+}
+
+std::string render_slurm_user_conf() {
+    return fmt::format("# Included by slurm.conf: who slurmctld runs as.\nSlurmUser={}\n", kSiteSlurmUser);
 }
 
 std::string render_lan_conf(const Spec& spec, int index, std::string_view password, std::string_view chassis_program) {

@@ -13,6 +13,8 @@ namespace slumber::vcluster {
 
 /// slurm.conf: multiple-slurmd nodes on localhost, power saving on, the hooks.
 std::string render_slurm_conf(const Spec& spec, const RunDir& dir);
+/// With deployment "site": the file slurm.conf includes that sets SlurmUser.
+std::string render_slurm_user_conf();
 
 /// Whether the cluster needs a cgroup.conf that turns Slurm's cgroup plugin
 /// off. The virtual cluster powers nodes through cgroups of its own, and

@@ -82,6 +82,8 @@ struct RunDir {
     /// that need it (render.hpp's needs_cgroup_conf).
     [[nodiscard]] std::filesystem::path cgroup_conf() const { return root / "cgroup.conf"; }
     [[nodiscard]] std::filesystem::path slumber_conf() const { return root / "slumber.toml"; }
+    /// With deployment "site": slurm.conf's Include'd file naming SlurmUser.
+    [[nodiscard]] std::filesystem::path slurm_user_conf() const { return root / "slurm-user.conf"; }
     [[nodiscard]] std::filesystem::path password_file() const { return root / "ipmi.password"; }
     [[nodiscard]] std::filesystem::path credentials_file() const { return root / "ipmi.secret"; }
     /// The same password for the BMCs' operator account (enough for power control).

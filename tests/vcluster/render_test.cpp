@@ -43,7 +43,10 @@ TEST(VclusterRender, SiteDeploymentRunsSlurmctldAsSlurmWithMunge) {
     Spec spec;
     spec.deployment = "site";
     const std::string conf = render_slurm_conf(spec, RunDir{"/run/vc"});
-    EXPECT_TRUE(has(conf, "SlurmUser=slurm\nSlurmdUser=root\n"));
+    // SlurmUser in an Include'd file: slumber must ask slurmctld for it.
+    EXPECT_TRUE(has(conf, "Include /run/vc/slurm-user.conf\nSlurmdUser=root\n"));
+    EXPECT_TRUE(has(render_slurm_user_conf(), "\nSlurmUser=slurm\n"));
+    EXPECT_FALSE(has(conf, "SlurmUser=slurm"));
     EXPECT_TRUE(has(conf, "AuthType=auth/munge\nCredType=cred/munge\nAuthInfo=socket=/run/vc/munge/munge.socket.2\n"));
     // slurmctld, as slurm, writes its PID file where it may.
     EXPECT_TRUE(has(conf, "SlurmctldPidFile=/run/vc/slurmctld-state/slurmctld.pid\n"));
