@@ -7,8 +7,13 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -92,10 +97,30 @@ class HooksCluster : public ::testing::Test {
     static inline std::unique_ptr<TestCluster> cluster;
 };
 
+// The watch the tests below rely on sees what they look for: a secret in the
+// command line of a shell that lives 0.2 s, and in the environment of a
+// sleep whose command line does not hold it.
+TEST(SecretWatchControl, SeesASecretInAShortLivedProcesssCommandLineOrEnvironment) {
+    const std::string secret = fmt::format("slumber-watch-{}", ::getpid());
+    SecretWatch watch(secret);
+    ASSERT_EQ(std::system(fmt::format("sleep 0.2; : {}", secret).c_str()), 0);
+    ASSERT_EQ(std::system(fmt::format("env SLUMBER_WATCH={} sleep 0.2", secret).c_str()), 0);
+    const auto seen = watch.stop();
+    const auto any = [&](std::string_view what) {
+        return std::ranges::any_of(seen, [&](const std::string& line) { return line.find(what) != std::string::npos; });
+    };
+    EXPECT_TRUE(any("(sh) command line")) << fmt::format("{}", fmt::join(seen, "\n"));
+    EXPECT_TRUE(any("(sleep) environment")) << fmt::format("{}", fmt::join(seen, "\n"));
+}
+
 using SlurmHooks = HooksCluster<16, 27700>;
 using SlurmHooksModes = HooksCluster<17, 27800>;
 
 TEST_F(SlurmHooks, TheDaemonPutsIdleNodesToSleepAndWakesThemForAJob) {
+    // And no BMC password shows in a command line or environment of anything
+    // that runs meanwhile (the hooks Slurm runs and all they start), a log,
+    // the journal or slumber's output; SLUMBER_TEST_DEPLOYMENT=site: as sites run it.
+    SecretWatch watch(cluster->password());
     ASSERT_TRUE(daemon_running());
     ASSERT_TRUE(all_asleep()) << cluster->states();
     for (int i = 0; i < cluster->nodes(); ++i) {
@@ -114,6 +139,10 @@ TEST_F(SlurmHooks, TheDaemonPutsIdleNodesToSleepAndWakesThemForAJob) {
     }
     EXPECT_EQ(events("vnode003", "power-on"), 0) << "only the job's nodes were woken";
     EXPECT_TRUE(all_asleep()) << "and they sleep again: " << cluster->states();
+    const auto seen = watch.stop();
+    EXPECT_TRUE(seen.empty()) << fmt::format("{}", fmt::join(seen, "\n"));
+    const auto files = cluster->password_outside_secrets();
+    EXPECT_TRUE(files.empty()) << fmt::format("{}", fmt::join(files, "\n"));
 }
 
 TEST_F(SlurmHooks, ANodeRunningAJobIsNeverPoweredOffWhoeverAsks) {
@@ -347,6 +376,9 @@ class CredentialsGivenToSlurmUser {
 
 TEST_F(SlurmHooksModes, WithoutADaemonTheHooksDoTheWorkThemselves) {
     const CredentialsGivenToSlurmUser credentials(cluster->dir() + "/ipmi.secret");
+    // The hooks' carriers read the credentials themselves: still no password
+    // in a command line, an environment or a log.
+    SecretWatch watch(cluster->password());
     ASSERT_TRUE(cluster->wait_for([] { return cluster->state(3) == "idle~"; }, seconds{90})) << cluster->states();
     stop_daemon();
     ASSERT_FALSE(daemon_running());
@@ -358,6 +390,10 @@ TEST_F(SlurmHooksModes, WithoutADaemonTheHooksDoTheWorkThemselves) {
     EXPECT_TRUE(cluster->wait_for([] { return cluster->state(3) == "idle~"; }, seconds{90})) << cluster->states();
     EXPECT_GE(events("vnode004", "power-off", "off by the hook for slurm-suspend: off"), 1);
     EXPECT_TRUE(cluster->bmc_says(3, "off"));
+    const auto seen = watch.stop();
+    EXPECT_TRUE(seen.empty()) << fmt::format("{}", fmt::join(seen, "\n"));
+    const auto files = cluster->password_outside_secrets();
+    EXPECT_TRUE(files.empty()) << fmt::format("{}", fmt::join(files, "\n"));
     start_daemon();
 }
 

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "vcluster/process.hpp"
@@ -192,6 +193,63 @@ std::vector<ProcessEntry> processes() {
 }
 
 }  // namespace
+
+SecretWatch::SecretWatch(std::string secret)
+    : m_secret(std::move(secret)), m_thread([this](const std::stop_token& stop) {
+          std::set<std::string> seen;
+          while (!stop.stop_requested()) {
+              for (const ProcessEntry& process : processes()) {
+                  std::ifstream in(fmt::format("/proc/{}/environ", process.pid));
+                  const std::string environ((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+                  const std::string cmdline = fmt::format("{}", fmt::join(process.argv, " "));
+                  for (const auto& [where, text] : {std::pair{"command line", &cmdline}, {"environment", &environ}}) {
+                      if (text->find(m_secret) != std::string::npos) {
+                          seen.insert(fmt::format("{} ({}) {}: {}", process.pid, process.name, where, cmdline));
+                      }
+                  }
+              }
+              std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          }
+          m_seen.assign(seen.begin(), seen.end());
+      }) {}
+
+SecretWatch::~SecretWatch() { (void)stop(); }
+
+std::vector<std::string> SecretWatch::stop() {
+    if (m_thread.joinable()) {
+        m_thread.request_stop();
+        m_thread.join();
+    }
+    return m_seen;
+}
+
+std::string TestCluster::password() const {
+    std::ifstream in(m_dir + "/ipmi.password");
+    std::string password;
+    std::getline(in, password);
+    return trimmed(password);
+}
+
+std::vector<std::string> TestCluster::password_outside_secrets() const {
+    const std::string secret = password();
+    std::vector<std::string> found;
+    if (secret.empty()) return {"no password in ipmi.password"};
+    for (const char* dir : {"/log", "/slumber-state"}) {
+        std::error_code error;
+        for (const auto& entry : std::filesystem::recursive_directory_iterator(m_dir + dir, error)) {
+            if (!entry.is_regular_file(error)) continue;
+            std::ifstream in(entry.path(), std::ios::binary);
+            const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            if (text.find(secret) != std::string::npos) found.push_back(entry.path().string());
+        }
+    }
+    for (const char* command : {"journal", "status"}) {
+        auto out = slumber({command, "--json", "-c", m_dir + "/slumber.toml"});
+        const std::string text = out ? *out : out.error();
+        if (text.find(secret) != std::string::npos) found.push_back(fmt::format("slumber {} --json", command));
+    }
+    return found;
+}
 
 std::vector<std::string> TestCluster::running_hooks() const {
     const auto all = processes();

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <expected>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace slumber::testing {
@@ -41,6 +42,24 @@ class AsSlurmctld {
 
   private:
     std::array<char, 17> m_name{};
+};
+
+/// Looks for `secret` in every process's command line and environment, on a
+/// thread of its own, every 20 ms until stop(): a hook lives for a fraction
+/// of a second, its children less. stop() says where it was seen ("PID
+/// (name) command line: …").
+class SecretWatch {
+  public:
+    explicit SecretWatch(std::string secret);
+    ~SecretWatch();
+    SecretWatch(const SecretWatch&) = delete;
+    SecretWatch& operator=(const SecretWatch&) = delete;
+    std::vector<std::string> stop();
+
+  private:
+    std::string m_secret;
+    std::vector<std::string> m_seen;
+    std::jthread m_thread;
 };
 
 class TestCluster {
@@ -95,6 +114,12 @@ class TestCluster {
     /// "PID command line" followed by its children: a hook that hangs shows
     /// here (zombies are not running).
     [[nodiscard]] std::vector<std::string> running_hooks() const;
+    /// The BMC password `up` generated (ipmi.password).
+    [[nodiscard]] std::string password() const;
+    /// Where the password shows that is no credentials file: the files in
+    /// log/ and slumber-state/ (the journal's database included), and what
+    /// `slumber journal --json` and `slumber status --json` print.
+    [[nodiscard]] std::vector<std::string> password_outside_secrets() const;
 
     /// Polls `ready` every 250 ms until it holds or `limit` passes.
     template <typename Ready>
