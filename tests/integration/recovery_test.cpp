@@ -245,6 +245,39 @@ TEST_F(RecoveryPowerLoss, ANodeThatLosesPowerUnderAJobIsReturnedToThePool) {
     (void)cluster->run({"scancel", job});
 }
 
+// `sbatch --reboot` on a node that is on and idle: Slurm asks ResumeProgram
+// for the reboot (power_job_reboot(): the node, SLURM_JOB_ID set, no
+// SLURM_RESUME_FILE, 22.05.8 and 24.11.5 alike) and waits for slurmd to
+// register with a boot time after the request. A power-on of a node that is
+// on does nothing, so the node used to miss ResumeTimeout and the job was
+// requeued; slumber power-cycles it instead and journals the reboot.
+TEST_F(RecoveryPowerLoss, ARebootSlurmAsksForThroughResumeProgramIsAPowerCycleAndTheJobRuns) {
+    const Journal journal{*cluster};
+    const std::string node = cluster->node(2);
+    ASSERT_TRUE(cluster->wait_for([] { return cluster->state(2) == "idle"; }, seconds{30})) << cluster->state(2);
+    ASSERT_TRUE(cluster->bmc_says(2, "on"));
+    const std::string booted = cluster->field(2, "BootTime");
+    auto submitted = cluster->run(
+        {"sbatch", "--parsable", "--reboot", "--nodelist", node, "--output", "/dev/null", "--wrap", "/bin/true"});
+    ASSERT_TRUE(submitted) << submitted.error();
+    const std::string job = submitted->substr(0, submitted->find_first_of(";\n"));
+
+    EXPECT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{120}))
+        << job << " " << cluster->job_state(job) << "; " << cluster->field(2, "State") << " "
+        << cluster->field(2, "Reason");
+    EXPECT_EQ(journal.count(node, "requested", "on asked by slurm-reboot: reboot for job " + job), 1);
+    EXPECT_EQ(journal.count(node, "power-on", "for slurm-reboot: power cycle (a reboot Slurm asked for)"), 1);
+    EXPECT_GE(journal.count(node, "registered"), 1);
+    // Rebooted: slurmd came back with a later boot time (whole seconds).
+    EXPECT_GT(cluster->field(2, "BootTime"), booted);
+    // Nothing failed: no ResumeTimeout, no diagnosis, no reason, no drain.
+    EXPECT_EQ(journal.count(node, "resume-failed"), 0);
+    EXPECT_EQ(journal.count(node, "diagnosis"), 0);
+    EXPECT_EQ(journal.count(node, "recovery"), 0);
+    EXPECT_TRUE(cluster->field(2, "State").starts_with("IDLE")) << cluster->field(2, "State");
+    EXPECT_EQ(cluster->field(2, "Reason"), "") << cluster->field(2, "State");
+}
+
 // A BMC whose password was changed, with a job waiting for its node: the
 // daemon used to log in with the refused password every pass (about every
 // 2 s, with no end), which locks the account on many BMCs. Now: one failed
