@@ -2,6 +2,14 @@
 
 #include <array>
 
+#include "power/exec/exec_driver.hpp"
+#include "power/ipmi/ipmi_driver.hpp"
+#include "power/ipmi/workarounds.hpp"
+#include "power/redfish/redfish_driver.hpp"
+#include "power/shelly/shelly_driver.hpp"
+#include "power/tasmota/tasmota_driver.hpp"
+#include "power/wol/wol_driver.hpp"
+
 namespace slumber::power {
 namespace {
 
@@ -9,18 +17,11 @@ using namespace std::string_view_literals;
 
 constexpr std::array kPrivileges{"user"sv, "operator"sv, "admin"sv};
 
-// FreeIPMI's workaround flags for IPMI 2.0 sessions (ipmipower -W), which
-// some BMC firmware needs; ipmi_sim needs "opensesspriv".
-constexpr std::array kIpmiWorkarounds{
-    "authcap"sv,      "nochecksumcheck"sv,     "idzero"sv,     "unexpectedauth"sv, "forcepermsg"sv,
-    "endianseq"sv,    "noauthcodecheck"sv,     "intel20"sv,    "supermicro20"sv,   "sun20"sv,
-    "opensesspriv"sv, "integritycheckvalue"sv, "nonstandard"sv};
-
 constexpr std::array kIpmiOptions{
     OptionSpec{"port", OptionType::integer, "UDP port of the BMC (default 623)", 1, 65535, {}},
     OptionSpec{"cipher_suite", OptionType::integer, "IPMI 2.0 cipher suite ID (default 3)", 0, 17, {}},
     OptionSpec{"privilege", OptionType::string, "session privilege level (default admin)", 0, 0, kPrivileges},
-    OptionSpec{"workarounds", OptionType::string_list, "FreeIPMI workaround flags", 0, 0, kIpmiWorkarounds},
+    OptionSpec{"workarounds", OptionType::string_list, "FreeIPMI workaround flags", 0, 0, ipmi::kWorkaroundNames},
 };
 
 constexpr std::array kRedfishAuth{"session"sv, "basic"sv};
@@ -62,13 +63,15 @@ constexpr std::array kTasmotaTarget{"relay"sv};
 constexpr std::array kShellyTarget{"channel"sv};
 
 constexpr std::array kDrivers{
-    DriverInfo{"ipmi", "IPMI 2.0 over LAN (RMCP+)", AddressKind::host, true, kIpmiOptions, kIpmiTarget},
-    DriverInfo{"redfish", "Redfish ComputerSystem over HTTPS", AddressKind::host, true, kRedfishOptions,
-               kRedfishTarget},
-    DriverInfo{"tasmota", "Tasmota smart plug (HTTP)", AddressKind::url, false, kTasmotaOptions, kTasmotaTarget},
-    DriverInfo{"shelly", "Shelly smart plug (HTTP)", AddressKind::url, false, kShellyOptions, kShellyTarget},
-    DriverInfo{"wol", "Wake-on-LAN magic packet", AddressKind::mac, false, kWolOptions, {}},
-    DriverInfo{"exec", "site commands per action", AddressKind::none, false, kExecOptions, {}},
+    DriverInfo{"ipmi", "IPMI 2.0 over LAN (RMCP+)", AddressKind::host, true, kIpmiOptions, kIpmiTarget, ipmi::make},
+    DriverInfo{"redfish", "Redfish ComputerSystem over HTTPS", AddressKind::host, true, kRedfishOptions, kRedfishTarget,
+               redfish::make},
+    DriverInfo{"tasmota", "Tasmota smart plug (HTTP)", AddressKind::url, false, kTasmotaOptions, kTasmotaTarget,
+               tasmota::make},
+    DriverInfo{"shelly", "Shelly smart plug (HTTP)", AddressKind::url, false, kShellyOptions, kShellyTarget,
+               shelly::make},
+    DriverInfo{"wol", "Wake-on-LAN magic packet", AddressKind::mac, false, kWolOptions, {}, wol::make},
+    DriverInfo{"exec", "site commands per action", AddressKind::none, false, kExecOptions, {}, exec::make},
 };
 
 }  // namespace

@@ -1,18 +1,25 @@
-// The power drivers slumber knows, with the options each accepts. One table
-// serves configuration checking now and driver construction later, so that
-// adding a driver touches one place.
+// The power drivers slumber knows, with the options each accepts and the
+// function that builds each. One table serves configuration checking and
+// driver construction (make_driver, factory.hpp), so that adding a driver
+// touches one place: its row in catalog.cpp.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
+#include "power/result.hpp"
+
 namespace slumber::power {
+
+class Driver;
+struct TargetSettings;
 
 /// What a target's address is for this driver.
 enum class AddressKind {
@@ -41,6 +48,10 @@ struct OptionSpec {
     std::span<const std::string_view> choices;  ///< strings and lists: allowed values, if limited
 };
 
+/// Builds one target's driver from its settings, or says why it cannot
+/// (ErrorKind::config: a setting the driver refuses).
+using MakeDriver = Result<std::unique_ptr<Driver>> (*)(const TargetSettings& settings);
+
 struct DriverInfo {
     std::string_view name;
     std::string_view summary;
@@ -51,6 +62,7 @@ struct DriverInfo {
     /// (a blade chassis' systems, a power strip's relays, BMCs on one host's
     /// ports): a target is its address and these.
     std::span<const std::string_view> target_options;
+    MakeDriver make;
 };
 
 using OptionValue = std::variant<std::int64_t, bool, std::string, std::vector<std::string>, std::chrono::milliseconds>;

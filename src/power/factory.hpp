@@ -1,5 +1,5 @@
-// Building a driver for one target from its settings: the construction half
-// of the driver table in catalog.hpp.
+// Building a driver for one target from its settings, through the driver
+// table in catalog.hpp (each row's make).
 #pragma once
 
 #include <memory>
@@ -24,8 +24,8 @@ struct TargetSettings {
     CallPolicy policy;
 };
 
-/// The driver for `driver_name`, or why there is none (an unknown name, bad
-/// settings).
+/// The driver for `driver_name`, or why there is none: ErrorKind::config for
+/// a name the catalog does not list or settings the driver refuses.
 Result<std::unique_ptr<Driver>> make_driver(std::string_view driver_name, const TargetSettings& settings);
 
 }  // namespace slumber::power

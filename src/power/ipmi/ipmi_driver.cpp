@@ -7,6 +7,7 @@
 
 #include "power/ipmi/sdr.hpp"
 #include "power/ipmi/session.hpp"
+#include "power/ipmi/workarounds.hpp"
 
 namespace slumber::power::ipmi {
 
@@ -48,19 +49,6 @@ ErrorKind error_kind(int errnum) {
 }
 
 namespace {
-
-// The FreeIPMI workaround flags for IPMI 2.0 sessions, by their ipmipower -W
-// names; the IPMI 1.5-only ones have no effect on lanplus sessions.
-unsigned workaround_flag(std::string_view name) {
-    if (name == "authcap") return IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_AUTHENTICATION_CAPABILITIES;
-    if (name == "intel20") return IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_INTEL_2_0_SESSION;
-    if (name == "supermicro20") return IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_SUPERMICRO_2_0_SESSION;
-    if (name == "sun20") return IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_SUN_2_0_SESSION;
-    if (name == "opensesspriv") return IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_OPEN_SESSION_PRIVILEGE;
-    if (name == "integritycheckvalue") return IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_NON_EMPTY_INTEGRITY_CHECK_VALUE;
-    if (name == "nochecksumcheck") return IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_NO_CHECKSUM_CHECK;
-    return 0;
-}
 
 class IpmiDriver final : public Driver {
   public:
