@@ -11,9 +11,10 @@ shift || true
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(64 128)
 slumber=$PWD/build/release/src/cli/slumber
+rig=$PWD/build/release/src/cli/slumber-vcluster
 dir=/tmp/slumber-bench-power
 work=$(mktemp -d)
-trap '"$slumber" vcluster down --dir $dir >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+trap '"$rig" down --dir $dir >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 [ "$(id -u)" -eq 0 ] || { echo "bench/power.sh needs root (the virtual cluster)" >&2; exit 2; }
 
 results=${BENCH_RESULTS:-bench/results/power.md}
@@ -30,9 +31,9 @@ results=${BENCH_RESULTS:-bench/results/power.md}
 
 for n in "${sizes[@]}"; do
   # Boots that would start slurmd take an hour: no node boots during the runs.
-  "$slumber" vcluster up --dir $dir --nodes "$n" --bmc-subnet 30 --port 29000 --suspend-time 1h >/dev/null
-  "$slumber" vcluster down --dir $dir >/dev/null
-  "$slumber" vcluster up --dir $dir --nodes "$n" --bmc-subnet 30 --port 29000 --suspend-time 1h \
+  "$rig" up --dir $dir --nodes "$n" --bmc-subnet 30 --port 29000 --suspend-time 1h >/dev/null
+  "$rig" down --dir $dir >/dev/null
+  "$rig" up --dir $dir --nodes "$n" --bmc-subnet 30 --port 29000 --suspend-time 1h \
     --boot-delay 1h >/dev/null
   nodes=$(printf 'vnode[001-%03d]' "$n")
   bmcs="127.30.0.[1-$n]"
@@ -74,7 +75,7 @@ for n in "${sizes[@]}"; do
     echo "- $action, $n BMCs: slumber peak RSS $((rss / 1024)) MB, CPU ${user}s user + ${sys}s system, ${wall}s wall;" \
       "ipmipower (4 s retransmit) $((prss / 1024)) MB, ${puser}s + ${psys}s, ${pwall}s wall" >> "$work/costs"
   done
-  "$slumber" vcluster down --dir $dir >/dev/null
+  "$rig" down --dir $dir >/dev/null
 done
 { echo "## Cost of one run"; echo; cat "$work/costs"; echo; } >> "$results"
 cat "$results"

@@ -11,13 +11,14 @@ cd "$(dirname "$0")/.."
 runs=${1:-3}
 n=${2:-64}
 slumber=$PWD/build/release/src/cli/slumber
+rig=$PWD/build/release/src/cli/slumber-vcluster
 dir=/tmp/slumber-bench-resume
-trap '"$slumber" vcluster down --dir $dir >/dev/null 2>&1 || true' EXIT
+trap '"$rig" down --dir $dir >/dev/null 2>&1 || true' EXIT
 [ "$(id -u)" -eq 0 ] || { echo "bench/resume.sh needs root (the virtual cluster)" >&2; exit 2; }
 
 # Boots that would start slurmd take an hour: power changes only, no node
 # registers, and Slurm's own power saving stays out of the way.
-"$slumber" vcluster up --dir $dir --nodes "$n" --bmc-subnet 31 --port 29100 --suspend-time 1h \
+"$rig" up --dir $dir --nodes "$n" --bmc-subnet 31 --port 29100 --suspend-time 1h \
   --boot-delay 1h --hooks slumber --daemon >/dev/null
 export SLURM_CONF=$dir/slurm.conf
 nodes=$(printf 'vnode[001-%03d]' "$n")

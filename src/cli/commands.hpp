@@ -14,7 +14,6 @@ struct Outcome {
 
 void add_hostlist_command(CLI::App& app, Outcome& outcome);
 void add_config_command(CLI::App& app, Outcome& outcome);
-void add_vcluster_command(CLI::App& app, Outcome& outcome);
 void add_power_command(CLI::App& app, Outcome& outcome);
 void add_slurm_commands(CLI::App& app, Outcome& outcome);
 void add_status_commands(CLI::App& app, Outcome& outcome);

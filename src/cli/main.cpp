@@ -46,7 +46,6 @@ int main(int argc, char** argv) {
     add_hostlist_command(app, outcome);
     add_config_command(app, outcome);
     add_power_command(app, outcome);
-    add_vcluster_command(app, outcome);
     add_slurm_commands(app, outcome);
     add_status_commands(app, outcome);
     add_slurm_config_command(app, outcome);

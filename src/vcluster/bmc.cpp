@@ -55,7 +55,7 @@ std::expected<Process, std::string> launch(const Spec& spec, const RunDir& dir, 
     return *process;
 }
 
-// The node's Redfish BMC: `slumber vcluster redfish-bmc`, its password in a
+// The node's Redfish BMC: `slumber-vcluster redfish-bmc`, its password in a
 // file of its own (never on its command line).
 std::expected<Process, std::string> start_redfish_bmc(const Spec& spec, const RunDir& dir, int index,
                                                       std::string_view password) {
@@ -63,7 +63,7 @@ std::expected<Process, std::string> start_redfish_bmc(const Spec& spec, const Ru
     if (auto ok = write_file(dir.bmc_dir(node) / "password", std::string(password) + "\n", kPrivateFile); !ok) {
         return std::unexpected(ok.error());
     }
-    return launch(spec, dir, index, {self_executable(), "vcluster", "redfish-bmc", dir.root.string(), node});
+    return launch(spec, dir, index, {self_executable(), "redfish-bmc", dir.root.string(), node});
 }
 
 }  // namespace

@@ -93,7 +93,7 @@ std::expected<void, std::string> prepare_site(const RunDir& dir) {
 // in an Include'd file here: slurm.conf itself does not say). The hooks, as
 // slurm, could not make it in the run directory, which is root's.
 std::expected<void, std::string> make_slumber_state(const RunDir& dir) {
-    const auto made = capture({self_executable(), "journal", "--since", "1s", "-c", dir.slumber_conf().string()});
+    const auto made = capture({slumber_executable(), "journal", "--since", "1s", "-c", dir.slumber_conf().string()});
     if (!made) return std::unexpected(fmt::format("slumber journal could not make its state: {}", made.error()));
     struct stat status {};
     auto slurm = system_account(kSiteSlurmUser);
@@ -133,7 +133,7 @@ std::expected<void, std::string> start_munged(const RunDir& dir) {
 
 // slumber's daemon for this cluster, once Slurm is up; it logs to log/slumberd.log.
 std::expected<void, std::string> start_daemon(const RunDir& dir) {
-    auto daemon = spawn_detached({.argv = {self_executable(), "daemon", "--config", dir.slumber_conf().string()},
+    auto daemon = spawn_detached({.argv = {slumber_executable(), "daemon", "--config", dir.slumber_conf().string()},
                                   .log = dir.log_dir() / "slumberd.log",
                                   .cgroup = std::nullopt});
     if (!daemon) return std::unexpected(fmt::format("cannot start slumber daemon: {}", daemon.error()));
@@ -152,8 +152,8 @@ std::expected<void, std::string> start_daemon(const RunDir& dir) {
 std::expected<void, std::string> start_fabric_switch(const Spec& spec, const RunDir& dir) {
     if (auto ok = write_file(dir.fabric_state(), "on\n", kPrivateFile); !ok) return ok;
     const std::string listen = fmt::format("127.0.0.1:{}", spec.switch_port());
-    auto plug = spawn_detached({.argv = {self_executable(), "vcluster", "plug", "--api", "tasmota", "--listen", listen,
-                                         "--watts", "60", "--state-file", dir.fabric_state().string()},
+    auto plug = spawn_detached({.argv = {self_executable(), "plug", "--api", "tasmota", "--listen", listen, "--watts",
+                                         "60", "--state-file", dir.fabric_state().string()},
                                 .log = dir.log_dir() / "fabric-switch.log",
                                 .cgroup = std::nullopt});
     if (!plug) return std::unexpected(fmt::format("cannot start the fabric switch's plug: {}", plug.error()));
@@ -199,6 +199,14 @@ std::expected<void, std::string> check_environment(const Spec& spec) {
     if (!missing.empty()) {
         return std::unexpected(fmt::format(
             "{} not installed (./scripts/setup installs slurm-wlm, openipmi and ipmitool)", fmt::join(missing, ", ")));
+    }
+    // slumber's hooks and daemon are the slumber beside this binary.
+    if (const std::string slumber = slumber_executable();
+        spec.hooks == "slumber" && ::access(slumber.c_str(), X_OK) != 0) {
+        return std::unexpected(
+            fmt::format("--hooks slumber runs {}, which is not there (build the slumber target: "
+                        "cmake --build --preset release --target slumber)",
+                        slumber));
     }
     return {};
 }
@@ -296,9 +304,12 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
         {dir.bmc_table(), render_bmc_table(spec), kPublic},
         {dir.slumber_conf(), render_slumber_conf(spec, dir), kPublic},
         {dir.chassis_program(), render_chassis_program(dir, self_executable(), *cgroup), kProgram},
-        {dir.hooks_dir() / slurm::to_string(Hook::suspend), render_hook(spec, dir, Hook::suspend), kProgram},
-        {dir.hooks_dir() / slurm::to_string(Hook::resume), render_hook(spec, dir, Hook::resume), kProgram},
-        {dir.hooks_dir() / slurm::to_string(Hook::resume_fail), render_hook(spec, dir, Hook::resume_fail), kProgram},
+        {dir.hooks_dir() / slurm::to_string(Hook::suspend), render_hook(spec, dir, Hook::suspend, slumber_executable()),
+         kProgram},
+        {dir.hooks_dir() / slurm::to_string(Hook::resume), render_hook(spec, dir, Hook::resume, slumber_executable()),
+         kProgram},
+        {dir.hooks_dir() / slurm::to_string(Hook::resume_fail),
+         render_hook(spec, dir, Hook::resume_fail, slumber_executable()), kProgram},
     };
     for (const auto& [file, text, mode] : files) {
         if (auto ok = write_file(file, text, mode); !ok) return ok;
@@ -453,7 +464,7 @@ std::expected<void, std::string> inject_one(const Spec& spec, const RunDir& dir,
 std::expected<Spec, std::string> load_running(const RunDir& dir) {
     if (!fs::exists(dir.spec_file())) {
         return std::unexpected(
-            fmt::format("no virtual cluster in {} (slumber vcluster up creates one)", dir.root.string()));
+            fmt::format("no virtual cluster in {} (slumber-vcluster up creates one)", dir.root.string()));
     }
     return load(dir);
 }
@@ -477,7 +488,7 @@ std::expected<void, std::string> up(const Spec& spec, const RunDir& dir) {
     if (std::any_of(running.begin(), running.end(), [](const Process& p) { return alive(p); })) {
         if (auto previous = load(dir); previous && slurmctld_answers(dir)) {
             return std::unexpected(
-                fmt::format("a virtual cluster is already running in {} (slumber vcluster down --dir {} stops it)",
+                fmt::format("a virtual cluster is already running in {} (slumber-vcluster down --dir {} stops it)",
                             dir.root.string(), dir.root.string()));
         }
         fmt::print(stderr, "slumber: cleaning up a virtual cluster in {} that did not stop cleanly\n",
@@ -592,11 +603,11 @@ std::optional<Machine> helper_target(std::string_view helper, const RunDir& dir,
                                      std::span<const std::string> request) {
     auto spec = load(dir);
     if (!spec) {
-        fmt::print(stderr, "slumber vcluster {}: {}\n", helper, spec.error());
+        fmt::print(stderr, "slumber-vcluster {}: {}\n", helper, spec.error());
         return std::nullopt;
     }
     if (spec->index_of(node) < 0 || request.empty()) {
-        fmt::print(stderr, "slumber vcluster {}: bad request \"{}\" for node \"{}\"\n", helper, fmt::join(request, " "),
+        fmt::print(stderr, "slumber-vcluster {}: bad request \"{}\" for node \"{}\"\n", helper, fmt::join(request, " "),
                    node);
         return std::nullopt;
     }
@@ -646,7 +657,7 @@ int machine_helper(const RunDir& dir, std::string_view node, std::span<const std
             const std::string& text = request[1];
             if (std::from_chars(text.data(), text.data() + text.size(), ms).ptr != text.data() + text.size() ||
                 ms < 0) {
-                fmt::print(stderr, "slumber vcluster machine: boot delay \"{}\" is not milliseconds\n", text);
+                fmt::print(stderr, "slumber-vcluster machine: boot delay \"{}\" is not milliseconds\n", text);
                 return 1;
             }
             delay = Duration{ms};

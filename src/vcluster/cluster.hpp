@@ -1,4 +1,4 @@
-// `slumber vcluster`: bringing a whole virtual cluster up and down, asking
+// `slumber-vcluster`: bringing a whole virtual cluster up and down, asking
 // what runs, and breaking nodes on purpose.
 #pragma once
 

@@ -93,7 +93,13 @@ std::optional<std::string> find_program(std::string_view name) {
 std::string self_executable() {
     std::error_code error;
     const fs::path self = fs::read_symlink("/proc/self/exe", error);
-    return error ? std::string("slumber") : self.string();
+    return error ? std::string("slumber-vcluster") : self.string();
+}
+
+std::string slumber_executable() {
+    std::error_code error;
+    const fs::path self = fs::read_symlink("/proc/self/exe", error);
+    return error ? std::string("slumber") : (self.parent_path() / "slumber").string();
 }
 
 std::expected<fs::path, std::string> cluster_cgroup(const RunDir& dir, bool create) {
@@ -166,7 +172,7 @@ std::expected<void, std::string> Machine::power_on(std::optional<Duration> delay
     std::error_code error;
     fs::create_directories(*group / m_node, error);
     if (error) return std::unexpected(fmt::format("cannot create the cgroup of {}: {}", m_node, error.message()));
-    std::vector<std::string> argv{self_executable(), "vcluster", "machine", m_dir.root.string(), m_node, "boot"};
+    std::vector<std::string> argv{self_executable(), "machine", m_dir.root.string(), m_node, "boot"};
     if (delay) argv.push_back(std::to_string(delay->count()));
     auto boot = spawn_detached({.argv = std::move(argv), .log = console_log(), .cgroup = *group / m_node});
     if (!boot) return std::unexpected(fmt::format("cannot boot {}: {}", m_node, boot.error()));
@@ -194,10 +200,9 @@ std::expected<void, std::string> Machine::power_off() const {
 
 std::expected<void, std::string> Machine::soft_off() const {
     if (!powered()) return {};
-    auto helper =
-        spawn_detached({.argv = {self_executable(), "vcluster", "machine", m_dir.root.string(), m_node, "shutdown"},
-                        .log = console_log(),
-                        .cgroup = std::nullopt});
+    auto helper = spawn_detached({.argv = {self_executable(), "machine", m_dir.root.string(), m_node, "shutdown"},
+                                  .log = console_log(),
+                                  .cgroup = std::nullopt});
     if (!helper) return std::unexpected(fmt::format("cannot shut {} down: {}", m_node, helper.error()));
     return {};
 }

@@ -75,7 +75,13 @@ class Machine {
 /// Where a system program is installed (the sbin and bin directories), if it is.
 std::optional<std::string> find_program(std::string_view name);
 
-/// The path of the slumber binary itself, for helpers to call back into.
+/// The path of this binary (slumber-vcluster), for helpers to call back into.
 std::string self_executable();
+
+/// The slumber the rig runs for slumber's own commands (the hooks, the daemon,
+/// `slumber journal`): `slumber` in this binary's directory, where the build
+/// puts both (src/vcluster/CMakeLists.txt). Not checked here: `up` says when
+/// it is missing.
+std::string slumber_executable();
 
 }  // namespace slumber::vcluster

@@ -14,12 +14,12 @@ namespace slumber::vcluster {
 int run_redfish_bmc(const RunDir& dir, std::string_view node) {
     auto spec = load(dir);
     if (!spec) {
-        fmt::print(stderr, "slumber vcluster redfish-bmc: {}\n", spec.error());
+        fmt::print(stderr, "slumber-vcluster redfish-bmc: {}\n", spec.error());
         return 1;
     }
     const int index = spec->index_of(node);
     if (index < 0) {
-        fmt::print(stderr, "slumber vcluster redfish-bmc: no node {} in {}\n", node, dir.root.string());
+        fmt::print(stderr, "slumber-vcluster redfish-bmc: no node {} in {}\n", node, dir.root.string());
         return 1;
     }
     RedfishSettings settings;
@@ -30,7 +30,7 @@ int run_redfish_bmc(const RunDir& dir, std::string_view node) {
     // The password as start_bmc() wrote it for this BMC (a fault may change it).
     std::ifstream password(dir.bmc_dir(node) / "password");
     if (!std::getline(password, settings.password)) {
-        fmt::print(stderr, "slumber vcluster redfish-bmc: no password for {}\n", node);
+        fmt::print(stderr, "slumber-vcluster redfish-bmc: no password for {}\n", node);
         return 1;
     }
     // One UUID per node, as SMBIOS gives each machine its own.
@@ -53,7 +53,7 @@ int run_redfish_bmc(const RunDir& dir, std::string_view node) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before the server's threads start
     RedfishBmc bmc(std::move(settings));
     if (auto why = bmc.start(); !why.empty()) {
-        fmt::print(stderr, "slumber vcluster redfish-bmc: {}\n", why);
+        fmt::print(stderr, "slumber-vcluster redfish-bmc: {}\n", why);
         return 1;
     }
     fmt::print("{}: Redfish BMC on https://{}:{}\n", node, spec->bmc_address(index), bmc.port());

@@ -1,6 +1,6 @@
 // A virtual node's Redfish BMC: the emulated Redfish BMC on the node's BMC
 // address, whose system power is the node's machine, as ipmi_sim's chassis
-// is for the other nodes. It runs as `slumber vcluster redfish-bmc DIR NODE`,
+// is for the other nodes. It runs as `slumber-vcluster redfish-bmc DIR NODE`,
 // started and recorded by start_bmc().
 #pragma once
 

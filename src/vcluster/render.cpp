@@ -103,7 +103,7 @@ std::string render_auth(const Spec& spec, const RunDir& dir) {
 std::string render_slurm_conf(const Spec& spec, const RunDir& dir) {
     const std::string root = dir.root.string();
     std::string out = fmt::format(
-        "# A virtual cluster written by `slumber vcluster up`: real Slurm, every node\n"
+        "# A virtual cluster written by `slumber-vcluster up`: real Slurm, every node\n"
         "# a slurmd on localhost with its own port, powered by its own ipmi_sim BMC.\n"
         "ClusterName=vcluster\n"
         "SlurmctldHost=localhost(127.0.0.1)\n"
@@ -168,7 +168,7 @@ std::string render_slurm_conf(const Spec& spec, const RunDir& dir) {
 bool needs_cgroup_conf(const slurm::Version& slurm) { return slurm >= slurm::Version{24, 5, 0}; }
 
 std::string render_cgroup_conf() {
-    return "# Written by `slumber vcluster up`: the virtual cluster gives every node a cgroup\n"
+    return "# Written by `slumber-vcluster up`: the virtual cluster gives every node a cgroup\n"
            "# of its own; Slurm must not manage cgroups here.\n"
            "CgroupPlugin=disabled\n";
 }
@@ -180,7 +180,7 @@ std::string render_slurm_user_conf() {
 std::string render_lan_conf(const Spec& spec, int index, std::string_view password, std::string_view chassis_program) {
     const std::string node = spec.node_name(index);
     return fmt::format(
-        "# BMC of {node}, written by `slumber vcluster up`.\n"
+        "# BMC of {node}, written by `slumber-vcluster up`.\n"
         "name \"{node}\"\n"
         "set_working_mc 0x20\n"
         "  startlan 1\n"
@@ -200,12 +200,12 @@ std::string render_lan_conf(const Spec& spec, int index, std::string_view passwo
         fmt::arg("password", password));
 }
 
-std::string render_chassis_program(const RunDir& dir, std::string_view slumber, const std::filesystem::path& cgroup) {
+std::string render_chassis_program(const RunDir& dir, std::string_view rig, const std::filesystem::path& cgroup) {
     return fmt::format(
         "#!/bin/sh\n"
         "# ipmi_sim's chassis_control program for the virtual cluster in {root}:\n"
         "# NODE get power | NODE set power 0|1 | NODE set shutdown 1 | …\n"
-        "# Power status is answered here, without starting slumber: ipmi_sim\n"
+        "# Power status is answered here, without starting the rig: ipmi_sim\n"
         "# waits for it, and clients retransmit if the answer is slow.\n"
         "node=$1\n"
         "shift\n"
@@ -218,9 +218,9 @@ std::string render_chassis_program(const RunDir& dir, std::string_view slumber, 
         "  exit 0\n"
         "fi\n"
         "echo \"$(/bin/date '+%Y-%m-%dT%H:%M:%S') $node $*\" >> {log}/bmc-requests.log\n"
-        "exec {slumber} vcluster chassis {root} \"$node\" \"$@\"\n",
+        "exec {rig} chassis {root} \"$node\" \"$@\"\n",
         fmt::arg("root", dir.root.string()), fmt::arg("log", dir.log_dir().string()),
-        fmt::arg("cgroup", cgroup.string()), fmt::arg("slumber", slumber));
+        fmt::arg("cgroup", cgroup.string()), fmt::arg("rig", rig));
 }
 
 std::string render_bmc_emu(const Spec& spec, const RunDir& dir, int index) {
@@ -297,7 +297,7 @@ std::string render_fabric_switch(const Spec& spec) {
 std::string render_slumber_conf(const Spec& spec, const RunDir& dir) {
     const int ipmi_nodes = spec.nodes - spec.redfish_nodes;
     std::string out = fmt::format(
-        "# The virtual cluster's inventory for slumber, written by `slumber vcluster up`.\n"
+        "# The virtual cluster's inventory for slumber, written by `slumber-vcluster up`.\n"
         "[slurm]\n"
         "conf = \"{conf}\"\n"
         "\n"
@@ -339,7 +339,7 @@ std::string render_slumber_conf(const Spec& spec, const RunDir& dir) {
     return out;
 }
 
-std::string render_hook(const Spec& spec, const RunDir& dir, Hook hook) {
+std::string render_hook(const Spec& spec, const RunDir& dir, Hook hook, std::string_view slumber) {
     const std::string& program = hook == Hook::suspend  ? spec.suspend_program
                                  : hook == Hook::resume ? spec.resume_program
                                                         : spec.resume_fail_program;
@@ -353,8 +353,7 @@ std::string render_hook(const Spec& spec, const RunDir& dir, Hook hook) {
         fmt::arg("name", name), fmt::arg("root", dir.root.string()), fmt::arg("log", dir.log_dir().string()));
     if (!program.empty()) return out + fmt::format("exec {} \"$@\"\n", program);
     if (spec.hooks == "slumber") {
-        return out +
-               fmt::format("exec {} {} --config {} \"$@\"\n", self_executable(), name, dir.slumber_conf().string());
+        return out + fmt::format("exec {} {} --config {} \"$@\"\n", slumber, name, dir.slumber_conf().string());
     }
     if (hook == Hook::resume_fail) return out;
     // What sites write by hand: ipmitool per node, in parallel. The password

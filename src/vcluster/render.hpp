@@ -34,8 +34,8 @@ std::string render_cgroup_conf();
 std::string render_lan_conf(const Spec& spec, int index, std::string_view password, std::string_view chassis_program);
 
 /// That chassis program: answers `get power` from the node's cgroup itself,
-/// hands every change to `slumber vcluster chassis`.
-std::string render_chassis_program(const RunDir& dir, std::string_view slumber, const std::filesystem::path& cgroup);
+/// hands every change to `RIG chassis` (RIG: the slumber-vcluster binary).
+std::string render_chassis_program(const RunDir& dir, std::string_view rig, const std::filesystem::path& cgroup);
 
 /// ipmi_sim's command file: the BMC's management controller and its sensors.
 std::string render_bmc_emu(const Spec& spec, const RunDir& dir, int index);
@@ -49,7 +49,8 @@ std::string render_slumber_conf(const Spec& spec, const RunDir& dir);
 using slurm::Hook;
 
 /// The hook Slurm runs: logs the call, then runs the configured program, or
-/// by default does what sites write by hand (ipmitool per node).
-std::string render_hook(const Spec& spec, const RunDir& dir, Hook hook);
+/// by default does what sites write by hand (ipmitool per node); with
+/// `--hooks slumber`, runs `SLUMBER HOOK --config …` (SLUMBER: slumber's path).
+std::string render_hook(const Spec& spec, const RunDir& dir, Hook hook, std::string_view slumber);
 
 }  // namespace slumber::vcluster

@@ -131,7 +131,7 @@ std::expected<void, std::string> save(const Spec& spec, const RunDir& dir) {
         }
     });
     std::ofstream out(dir.spec_file());
-    out << "# Written by `slumber vcluster up`; read by its helpers. Do not edit.\n" << table << '\n';
+    out << "# Written by `slumber-vcluster up`; read by its helpers. Do not edit.\n" << table << '\n';
     if (!out.flush()) return std::unexpected(fmt::format("cannot write {}", dir.spec_file().string()));
     return {};
 }

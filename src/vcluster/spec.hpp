@@ -13,7 +13,7 @@ namespace slumber::vcluster {
 
 using Duration = std::chrono::milliseconds;
 
-/// The options of `slumber vcluster up`, saved in the run directory so that
+/// The options of `slumber-vcluster up`, saved in the run directory so that
 /// the BMCs' helper processes and later commands see the same cluster.
 struct Spec {
     int nodes = 4;

@@ -26,6 +26,11 @@ CommandResult slumber(const std::string& arguments, const std::string& input = "
     return shell(command);
 }
 
+// The test rig's own binary, slumber-vcluster.
+CommandResult rig(const std::string& arguments) {
+    return shell(fmt::format("'{}' {}", SLUMBER_VCLUSTER_BINARY, arguments));
+}
+
 TEST(Cli, HostlistExpandPrintsOneNamePerLine) {
     const CommandResult run = slumber("hostlist expand 'n[1-3]' m01");
     EXPECT_EQ(run.exit_code, 0);
@@ -109,18 +114,39 @@ TEST_F(ConfigCheck, ExampleConfigurationIsValidApartFromItsSecretFile) {
     EXPECT_NE(run.out.find("invalid (1 problem)"), std::string::npos) << run.out;
 }
 
+// slumber's package carries no test rig: the virtual cluster (its HTTP and
+// HTTPS servers, OpenSSL's server side, the chassis and machine helpers) is
+// slumber-vcluster's alone. binutils' nm and readelf read both binaries; the
+// rig's own symbols show that nm finds what it looks for.
+TEST(Cli, TheProductBinaryCarriesNoVirtualCluster) {
+    const std::string rig_code = "slumber::vcluster::|httplib::";
+    const auto symbols = [&](const char* binary) {
+        return shell(fmt::format("nm -C --defined-only '{}' | grep -cE '{}'", binary, rig_code)).out;
+    };
+    EXPECT_EQ(symbols(SLUMBER_BINARY), "0\n") << "slumber defines the rig's code";
+    EXPECT_NE(symbols(SLUMBER_VCLUSTER_BINARY), "0\n") << "the control: nm finds the rig's code in the rig";
+    const CommandResult needed = shell(fmt::format("readelf -d '{}' | grep NEEDED", SLUMBER_BINARY));
+    ASSERT_EQ(needed.exit_code, 0) << needed.out;
+    EXPECT_NE(needed.out.find("libcurl"), std::string::npos) << "the control: readelf lists the libraries";
+    for (const char* library : {"libcpp-httplib", "libssl", "libcrypto"}) {
+        EXPECT_EQ(needed.out.find(library), std::string::npos) << library << " in " << needed.out;
+    }
+    EXPECT_EQ(slumber("--help").out.find("vcluster"), std::string::npos);
+    EXPECT_EQ(slumber("vcluster up --dir /tmp/slumber-cli-never").exit_code, 2) << "no such command";
+}
+
 TEST(CliVcluster, BadOptionsAreUsageErrorsThatNameTheOption) {
-    const CommandResult nodes = slumber("vcluster up --dir /tmp/slumber-cli-never --nodes 0");
+    const CommandResult nodes = rig("up --dir /tmp/slumber-cli-never --nodes 0");
     EXPECT_EQ(nodes.exit_code, 2);
     EXPECT_NE(nodes.out.find("--nodes 0: give 1 to 4000"), std::string::npos) << nodes.out;
-    const CommandResult duration = slumber("vcluster up --dir /tmp/slumber-cli-never --resume-timeout 5x");
+    const CommandResult duration = rig("up --dir /tmp/slumber-cli-never --resume-timeout 5x");
     EXPECT_EQ(duration.exit_code, 2);
     EXPECT_NE(duration.out.find("--resume-timeout 5x"), std::string::npos) << duration.out;
     EXPECT_FALSE(std::filesystem::exists("/tmp/slumber-cli-never")) << "nothing half-done";
 }
 
 TEST(CliVcluster, UnknownFaultListsTheKnownOnes) {
-    const CommandResult run = slumber("vcluster fault --dir /tmp/slumber-cli-never vnode001 explode");
+    const CommandResult run = rig("fault --dir /tmp/slumber-cli-never vnode001 explode");
     EXPECT_EQ(run.exit_code, 2);
     EXPECT_NE(run.out.find("unknown fault \"explode\"; one of: slow-boot, never-registers, reboot"), std::string::npos)
         << run.out;
@@ -128,7 +154,7 @@ TEST(CliVcluster, UnknownFaultListsTheKnownOnes) {
 
 TEST(CliVcluster, CommandsOnNoClusterSaySoPlainly) {
     for (const char* command : {"status", "down", "fault vnode001 reboot"}) {
-        const CommandResult run = slumber(fmt::format("vcluster {} --dir /tmp/slumber-cli-never", command));
+        const CommandResult run = rig(fmt::format("{} --dir /tmp/slumber-cli-never", command));
         EXPECT_EQ(run.exit_code, 1) << command;
         EXPECT_NE(run.out.find("no virtual cluster in /tmp/slumber-cli-never"), std::string::npos) << run.out;
     }
@@ -179,7 +205,7 @@ TEST(Cli, HookLinksJournalTheRequestAndCarryItOut) {
     std::filesystem::remove_all(dir);
 }
 
-// A `slumber vcluster` emulator in the background, and the first line it
+// A `slumber-vcluster` emulator in the background, and the first line it
 // printed (where it listens); stopped with SIGTERM, which it must survive
 // cleanly.
 class Emulator {
@@ -191,10 +217,10 @@ class Emulator {
         if (m_pid == 0) {
             ::dup2(out[1], STDOUT_FILENO);
             ::close(out[0]);
-            std::vector<char*> argv{const_cast<char*>(SLUMBER_BINARY), const_cast<char*>("vcluster")};
+            std::vector<char*> argv{const_cast<char*>(SLUMBER_VCLUSTER_BINARY)};
             for (std::string& arg : args) argv.push_back(arg.data());
             argv.push_back(nullptr);
-            ::execv(SLUMBER_BINARY, argv.data());
+            ::execv(SLUMBER_VCLUSTER_BINARY, argv.data());
             ::_exit(127);
         }
         ::close(out[1]);

@@ -154,10 +154,10 @@ TEST_F(PowerIpmi, BrokenBmcsFailAloneWithTheirOwnError) {
         std::ofstream out(quick);
         out << "[defaults]\ntimeout = \"1s\"\nretries = 1\nbackoff = \"500ms\"\n\n" << in.rdbuf();
     }
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode001", "bmc-silent"}));
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode002", "bmc-password"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode001", "bmc-silent"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode002", "bmc-password"}));
     const auto outcomes = power_json({"status", all()}, quick);
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode00[1-2]", "clear"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode00[1-2]", "clear"}));
 
     ASSERT_EQ(outcomes.size(), static_cast<std::size_t>(cluster->nodes()));
     EXPECT_EQ(outcomes[0]["error"]["kind"], "unreachable") << outcomes[0];
@@ -265,10 +265,10 @@ TEST_F(PowerIpmi, InfoAgreesWithIpmitoolAndFollowsThePower) {
 }
 
 TEST_F(PowerIpmi, InfoOnABrokenBmcSaysWhyAndAsksNothingMore) {
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode004", "bmc-password"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode004", "bmc-password"}));
     const auto info = power_json({"info", "vnode00[3-4]"});
     const vcluster::CommandResult exit = power({"info", "vnode00[3-4]"});
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode004", "clear"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode004", "clear"}));
     ASSERT_EQ(info.size(), 2U);
     EXPECT_EQ(info[1]["state"]["error"]["kind"], "auth_failed") << info[1];
     EXPECT_TRUE(info[1]["guid"].is_null()) << "no further logins after a wrong password";
@@ -282,9 +282,9 @@ TEST_F(PowerIpmi, ExitCodesTellUsageConfigAndPartialFailureApart) {
     EXPECT_EQ(power({"status", "vnode[001"}).exit_code, 2);
     EXPECT_EQ(power({"reboot", "vnode001"}).exit_code, 2);
     EXPECT_EQ(power({"status", "vnode001"}, "/nonexistent/slumber.toml").exit_code, 3);
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode001", "bmc-password"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode001", "bmc-password"}));
     const vcluster::CommandResult partial = power({"status", all()});
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode001", "clear"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode001", "clear"}));
     EXPECT_EQ(partial.exit_code, 1) << partial.out;
     EXPECT_NE(partial.out.find("vnode001: error: authentication failed"), std::string::npos) << partial.out;
 }

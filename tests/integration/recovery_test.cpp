@@ -81,7 +81,7 @@ class RecoveryRts1 : public ::testing::Test {
 
 TEST_F(RecoveryRts1, ANodeThatBootsAfterResumeTimeoutIsResumed) {
     const Journal journal{*cluster};
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode001", "slow-boot", "14s"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode001", "slow-boot", "14s"}));
     wake(*cluster, 0);
     // Slurm gives up at 8 s (down~, ResumeFailProgram), slurmd registers at
     // 14 s (down, "unexpectedly rebooted"), slumber puts it back into service.
@@ -91,12 +91,12 @@ TEST_F(RecoveryRts1, ANodeThatBootsAfterResumeTimeoutIsResumed) {
     EXPECT_GE(journal.count("vnode001", "registered"), 1) << "the late boot is timed too";
     EXPECT_TRUE(cluster->wait_for([] { return cluster->field(0, "State").starts_with("IDLE"); }, seconds{10}))
         << cluster->field(0, "State") << " " << cluster->field(0, "Reason");
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode001", "clear"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode001", "clear"}));
 }
 
 TEST_F(RecoveryRts1, ANodeThatNeverRegistersIsCycledThenDrainedWithAReason) {
     const Journal journal{*cluster};
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode002", "never-registers"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode002", "never-registers"}));
     for (int attempt = 1; attempt <= 3; ++attempt) {
         SCOPED_TRACE(fmt::format("attempt {}", attempt));
         wake(*cluster, 1);
@@ -130,7 +130,7 @@ TEST_F(RecoveryRts1, ANodeThatNeverRegistersIsCycledThenDrainedWithAReason) {
 
     // The admin fixes it and returns it to service: its old failures are
     // forgotten, Slurm wakes it for a job, and the job runs.
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode002", "clear"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode002", "clear"}));
     ASSERT_TRUE(cluster->run({"scontrol", "update", "NodeName=vnode002", "State=RESUME"}));
     EXPECT_TRUE(cluster->wait_for([&] { return journal.count("vnode002", "returned") == 1; }, seconds{20}));
     const std::string job = submit_on(*cluster, 1);
@@ -150,10 +150,10 @@ TEST_F(RecoveryRts1, APowerOnOfANodeLeftOnWithoutSlurmdBootsItAfresh) {
         << cluster->state(last);
     // Switched on by hand while slurmd could not start: on, never registered,
     // and still powered down in Slurm's view.
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), name, "never-registers"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), name, "never-registers"}));
     ASSERT_TRUE(cluster->ipmitool(last, {"chassis", "power", "on"}));
     ASSERT_TRUE(cluster->wait_for([&] { return cluster->bmc_says(last, "on"); }, seconds{10}));
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), name, "clear"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), name, "clear"}));
     // A job wakes it: an "on" that found it on would change nothing, and
     // Slurm would give up at ResumeTimeout; it must boot afresh instead.
     const std::string job = submit_on(*cluster, last);
@@ -290,7 +290,7 @@ TEST_F(RecoveryRts1, ABmcThatRefusesThePasswordIsTriedOnceThenBlockedAndDrained)
     const vcluster::RunDir run{cluster->dir()};
     const std::string node = cluster->node(3);
     ASSERT_TRUE(cluster->wait_for([] { return cluster->state(3) == "idle~"; }, seconds{60})) << cluster->state(3);
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), node, "bmc-password"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), node, "bmc-password"}));
     auto job = cluster->run({"sbatch", "--parsable", "--nodelist", node, "--output", "/dev/null", "--wrap", "true"});
     ASSERT_TRUE(job) << job.error();
     const std::string id = job->substr(0, job->find_first_of(";\n"));
@@ -319,7 +319,7 @@ TEST_F(RecoveryRts1, ABmcThatRefusesThePasswordIsTriedOnceThenBlockedAndDrained)
 
     // The admin puts the account right and lets slumber call it again.
     const int failed = vcluster::failed_logins(run, node);
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), node, "clear"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), node, "clear"}));
     auto unblocked = cluster->run({SLUMBER_BINARY, "unblock", node, "-c", cluster->dir() + "/slumber.toml"});
     ASSERT_TRUE(unblocked) << unblocked.error();
     EXPECT_EQ(*unblocked, node + ": unblocked; back in service in Slurm\n");
@@ -347,14 +347,14 @@ class RecoveryRts2 : public ::testing::Test {
 
 TEST_F(RecoveryRts2, SlurmReturnsALateNodeItselfAndSlumberOnlyTimesTheBoot) {
     const Journal journal{*cluster};
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode001", "slow-boot", "14s"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode001", "slow-boot", "14s"}));
     wake(*cluster, 0);
     ASSERT_TRUE(cluster->wait_for([&] { return journal.count("vnode001", "resume-failed") == 1; }, seconds{30}));
     EXPECT_TRUE(cluster->wait_for([&] { return journal.count("vnode001", "registered") >= 1; }, seconds{30}));
     EXPECT_TRUE(cluster->wait_for([] { return cluster->field(0, "State").starts_with("IDLE"); }, seconds{10}))
         << cluster->field(0, "State") << " " << cluster->field(0, "Reason");
     EXPECT_EQ(journal.count("vnode001", "recovery"), 0) << "ReturnToService=2 needs no help";
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode001", "clear"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode001", "clear"}));
 }
 
 }  // namespace

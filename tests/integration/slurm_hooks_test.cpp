@@ -194,7 +194,7 @@ TEST_F(SlurmHooks, AJobForANodeThatIsPoweringDownRunsOnceItIsBackUp) {
 TEST_F(SlurmHooks, ADaemonKilledMidResumeIsReplacedAndFinishesTheResume) {
     ASSERT_TRUE(all_asleep()) << cluster->states();
     // vnode001's BMC stops answering, so its power-on is in flight for a while.
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode001", "bmc-silent"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode001", "bmc-silent"}));
     const std::string job = submit("vnode[001-002]", "srun /bin/true");
     const int ons = events("vnode002", "power-on", "slurm-resume: on");
     ASSERT_TRUE(
@@ -211,7 +211,7 @@ TEST_F(SlurmHooks, ADaemonKilledMidResumeIsReplacedAndFinishesTheResume) {
     ASSERT_TRUE(daemon && vcluster::alive(*daemon));
     ASSERT_EQ(::kill(daemon->pid, SIGKILL), 0);
     ASSERT_TRUE(cluster->wait_for([&] { return !vcluster::alive(*daemon); }, seconds{5}));
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode001", "clear"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode001", "clear"}));
     start_daemon();
     EXPECT_TRUE(cluster->wait_for([] { return events("", "restart", "carried out again") >= 1; }, seconds{10}));
     ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{120}))
@@ -268,12 +268,12 @@ TEST_F(SlurmHooksModes, APowerOffThatFailedIsTriedAgain) {
     ASSERT_TRUE(cluster->wait_for([] { return cluster->state(1) == "idle"; }, seconds{60})) << cluster->states();
     // Slurm suspends it while its BMC refuses the password: the node stays on,
     // but Slurm counts it as powered down.
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode002", "bmc-password"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode002", "bmc-password"}));
     const int failed = events("vnode002", "power-off", "error: ");
     ASSERT_TRUE(cluster->wait_for([&] { return events("vnode002", "power-off", "error: ") > failed; }, seconds{60}))
         << cluster->states();
     EXPECT_TRUE(cluster->slurmd_running(1));
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode002", "clear"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode002", "clear"}));
     EXPECT_TRUE(cluster->wait_for([] { return events("vnode002", "recovery", "power-off(s) in a row failed") >= 1; },
                                   seconds{60}));
     // A refused password blocks the BMC until the credentials file changes
@@ -472,7 +472,7 @@ class SlurmHooksAlone : public HooksCluster<47, 29740, false> {
 TEST_F(SlurmHooksAlone, AHookKilledBySlurmsTimeoutLeavesNothingHalfDone) {
     const std::vector<std::string> nodes{"vnode001", "vnode002", "vnode003"};
     ASSERT_TRUE(cluster->wait_for([] { return cluster->state(0) == "idle"; }, seconds{60})) << cluster->states();
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode001", "bmc-silent"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode001", "bmc-silent"}));
     const store::TimeMs since = now_ms();
     const pid_t hook = run_hook_as_slurm("suspend", "vnode[001-003]");
     // The batch is under way: two nodes are off, the first waits for its BMC.
@@ -484,7 +484,7 @@ TEST_F(SlurmHooksAlone, AHookKilledBySlurmsTimeoutLeavesNothingHalfDone) {
         seconds{60}));
     ASSERT_EQ(events("vnode001", "power-off"), 0);
     kill_as_slurm(hook);
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode001", "clear"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode001", "clear"}));
     EXPECT_TRUE(cluster->wait_for([] { return events("vnode001", "power-off") == 1; }, seconds{60}))
         << "vnode001's power-off was never finished";
     EXPECT_EQ(events("vnode001", "power-off", "off by the hook for slurm-suspend: off"), 1);
@@ -500,7 +500,7 @@ TEST_F(SlurmHooksAlone, AHookKilledBySlurmsTimeoutLeavesNothingHalfDone) {
 // A daemon started while a hook's carrier is at work waits for it: the
 // carrier's running requests are not taken back and done twice at once.
 TEST_F(SlurmHooksAlone, ADaemonStartedWhileAHooksCarrierWorksWaitsForIt) {
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode004", "bmc-silent"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode004", "bmc-silent"}));
     const store::TimeMs since = now_ms();
     EXPECT_TRUE(wait_as_slurm(run_hook_as_slurm("suspend", "vnode004"), seconds{10}))
         << "the hook returns at once, whatever its BMC does";
@@ -519,7 +519,7 @@ TEST_F(SlurmHooksAlone, ADaemonStartedWhileAHooksCarrierWorksWaitsForIt) {
     EXPECT_TRUE(cluster->wait_for(
         [] { return daemon_log().find("a carrier that a hook started holds") != std::string::npos; }, seconds{10}))
         << daemon_log();
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode004", "clear"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode004", "clear"}));
     EXPECT_TRUE(cluster->wait_for(
         [] { return std::filesystem::exists(cluster->dir() + "/slumber-state/slumberd.sock"); }, seconds{90}))
         << "the daemon starts once the carrier is done";
@@ -539,7 +539,7 @@ TEST_F(SlurmHooksAlone, WhatAKilledCarrierLeftRunningIsCarriedOutByTheNextHook) 
     ASSERT_FALSE(daemon_running());
     ASSERT_TRUE(
         cluster->wait_for([] { return cluster->bmc_says(1, "off") && cluster->bmc_says(2, "off"); }, seconds{10}));
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode003", "bmc-silent"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode003", "bmc-silent"}));
     const store::TimeMs since = now_ms();
     const pid_t hook = run_hook_as_slurm("resume", "vnode[002-003]");
     ASSERT_TRUE(
@@ -551,7 +551,7 @@ TEST_F(SlurmHooksAlone, WhatAKilledCarrierLeftRunningIsCarriedOutByTheNextHook) 
     const auto left = requests({"vnode003"}, since);
     ASSERT_EQ(left.size(), 1U);
     ASSERT_EQ(left[0].state, store::RequestState::running) << "left running by the dead carrier";
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode003", "clear"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode003", "clear"}));
 
     EXPECT_TRUE(wait_as_slurm(run_hook_as_slurm("resume", "vnode001"), seconds{10}));
     EXPECT_TRUE(cluster->wait_for(

@@ -147,7 +147,7 @@ TEST_F(SlurmView, ARefusedSuspendLeavesSlurmShowingTheNodeUpAndTheNextJobRuns) {
 TEST_F(SlurmView, ABootPastSlumbersDeadlineIsRecoveredWhileSlurmWaits) {
     reconfigure_slumber("[daemon]", "boot_deadline = \"20s\"");
     ASSERT_TRUE(cluster->wait_for([] { return cluster->state(1) == "idle~"; }, seconds{90})) << cluster->states();
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode002", "never-registers"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode002", "never-registers"}));
     const int ons = events("vnode002", "power-on", "for slurm-resume: on");
     const std::string job = submit("vnode002", "srun /bin/true");
     ASSERT_TRUE(
@@ -155,7 +155,7 @@ TEST_F(SlurmView, ABootPastSlumbersDeadlineIsRecoveredWhileSlurmWaits) {
     // This boot never registers (the boot delay is 2 s); the next one would.
     std::this_thread::sleep_for(seconds{4});
     ASSERT_FALSE(cluster->slurmd_running(1));
-    ASSERT_TRUE(cluster->slumber({"vcluster", "fault", "--dir", cluster->dir(), "vnode002", "clear"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode002", "clear"}));
     ASSERT_TRUE(cluster->wait_for(
         [] { return events("vnode002", "resume-failed", "past the boot deadline of 20 s") >= 1; }, seconds{60}))
         << cluster->states();

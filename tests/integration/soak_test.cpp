@@ -101,9 +101,9 @@ class Soak : public ::testing::Test {
     }
 
     static bool fault(int index, const std::vector<std::string>& what) {
-        std::vector<std::string> args{"vcluster", "fault", "--dir", cluster->dir(), cluster->node(index)};
+        std::vector<std::string> args{"fault", "--dir", cluster->dir(), cluster->node(index)};
         args.insert(args.end(), what.begin(), what.end());
-        return cluster->slumber(args).has_value();
+        return cluster->rig(args).has_value();
     }
 
     // Every node's compact state in one sinfo call.

@@ -52,19 +52,23 @@ TestCluster::TestCluster(ClusterOptions options)
         return;
     }
     ::setenv("SLURM_CONF", (m_dir + "/slurm.conf").c_str(), 1);
-    (void)slumber({"vcluster", "down", "--dir", m_dir});  // a previous run that crashed
-    std::vector<std::string> up{"vcluster",     "up",
-                                "--dir",        m_dir,
-                                "--nodes",      std::to_string(m_nodes),
-                                "--bmc-subnet", std::to_string(m_subnet),
-                                "--port",       std::to_string(options.port)};
+    (void)rig({"down", "--dir", m_dir});  // a previous run that crashed
+    std::vector<std::string> up{"up",
+                                "--dir",
+                                m_dir,
+                                "--nodes",
+                                std::to_string(m_nodes),
+                                "--bmc-subnet",
+                                std::to_string(m_subnet),
+                                "--port",
+                                std::to_string(options.port)};
     up.insert(up.end(), options.up_options.begin(), options.up_options.end());
     if (test_deployment() == "site") up.insert(up.end(), {"--deployment", "site"});
-    if (auto started = slumber(up); !started) m_failure = "slumber vcluster up failed: " + started.error();
+    if (auto started = rig(up); !started) m_failure = "slumber-vcluster up failed: " + started.error();
 }
 
 TestCluster::~TestCluster() {
-    if (::geteuid() == 0) (void)slumber({"vcluster", "down", "--dir", m_dir});
+    if (::geteuid() == 0) (void)rig({"down", "--dir", m_dir});
 }
 
 std::string TestCluster::node(int index) const { return fmt::format("vnode{:03}", index + 1); }
@@ -73,6 +77,11 @@ std::string TestCluster::bmc(int index) const { return fmt::format("127.{}.0.{}"
 
 std::expected<std::string, std::string> TestCluster::slumber(std::vector<std::string> args) const {
     args.insert(args.begin(), SLUMBER_BINARY);
+    return vcluster::capture(args);
+}
+
+std::expected<std::string, std::string> TestCluster::rig(std::vector<std::string> args) const {
+    args.insert(args.begin(), SLUMBER_VCLUSTER_BINARY);
     return vcluster::capture(args);
 }
 

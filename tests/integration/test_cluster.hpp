@@ -1,4 +1,4 @@
-// A virtual cluster for one test suite: brought up with `slumber vcluster up`
+// A virtual cluster for one test suite: brought up with `slumber-vcluster up`
 // in its own run directory, BMC subnet and ports, and taken down at the end.
 // The clients are the real ones: ipmitool, sinfo, scontrol, sbatch.
 #pragma once
@@ -25,7 +25,7 @@ int test_node_count();
 
 /// How the suites' clusters run Slurm: "site" when $SLUMBER_TEST_DEPLOYMENT
 /// is site (slurmctld as SlurmUser slurm with munge, the hooks as slurm:
-/// `slumber vcluster up --deployment site`), else "root" (root, auth/none).
+/// `slumber-vcluster up --deployment site`), else "root" (root, auth/none).
 std::string test_deployment();
 
 /// While it lives, this test process is named slurmctld (its main thread's
@@ -78,8 +78,10 @@ class TestCluster {
     [[nodiscard]] std::string bmc(int index) const;   // 127.<subnet>.0.<index+1>
     [[nodiscard]] const std::string& dir() const { return m_dir; }
 
-    /// `slumber ARGS --dir DIR`-style call; output or error text.
+    /// `slumber ARGS`; output or error text.
     std::expected<std::string, std::string> slumber(std::vector<std::string> args) const;
+    /// `slumber-vcluster ARGS` (the rig: up, down, status, fault …); output or error text.
+    std::expected<std::string, std::string> rig(std::vector<std::string> args) const;
     /// ipmitool -I lanplus against a node's BMC with the cluster's password file.
     std::expected<std::string, std::string> ipmitool(int index, std::vector<std::string> args,
                                                      const std::string& user = "admin") const;

@@ -34,9 +34,9 @@ class VclusterFaults : public ::testing::Test {
     }
 
     static void fault(int index, std::vector<std::string> what) {
-        std::vector<std::string> args{"vcluster", "fault", "--dir", cluster->dir(), cluster->node(index)};
+        std::vector<std::string> args{"fault", "--dir", cluster->dir(), cluster->node(index)};
         args.insert(args.end(), what.begin(), what.end());
-        auto done = cluster->slumber(args);
+        auto done = cluster->rig(args);
         ASSERT_TRUE(done) << done.error();
     }
     static bool sleeping(int index) {
@@ -133,7 +133,7 @@ TEST_F(VclusterFaults, ChangedBmcPasswordIsAnAuthenticationFailure) {
     ASSERT_FALSE(refused) << *refused;
     auto freeipmi = cluster->ipmipower(node, {"--stat"});
     EXPECT_EQ(freeipmi.value_or(freeipmi.error()), cluster->bmc(node) + ": password invalid");
-    auto status = cluster->slumber({"vcluster", "status", "--dir", cluster->dir()});
+    auto status = cluster->rig({"status", "--dir", cluster->dir()});
     ASSERT_TRUE(status);
     EXPECT_NE(status->find("bmc-password"), std::string::npos) << *status;
     for (const int other : {0, 1, 2}) EXPECT_TRUE(cluster->ipmitool(other, {"chassis", "power", "status"}));

@@ -1,4 +1,4 @@
-// `slumber vcluster up|down` as an admin meets them: twice in a row, after a
+// `slumber-vcluster up|down` as an admin meets them: twice in a row, after a
 // crash, and the proof that down leaves nothing of the cluster running.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -33,10 +33,10 @@ class VclusterLifecycle : public ::testing::Test {
 TEST_F(VclusterLifecycle, SecondUpRefusesAndCrashedRunIsCleanedUp) {
     TestCluster cluster({"lifecycle", 14, 27500, {"--suspend-time", "1h"}});
     ASSERT_TRUE(cluster.ready()) << cluster.failure();
-    const std::vector<std::string> up{"vcluster", "up",           "--dir", cluster.dir(), "--nodes",
-                                      "2",        "--bmc-subnet", "14",    "--port",      "27500"};
+    const std::vector<std::string> up{"up",           "--dir", cluster.dir(), "--nodes", "2",
+                                      "--bmc-subnet", "14",    "--port",      "27500"};
 
-    auto again = cluster.slumber(up);
+    auto again = cluster.rig(up);
     ASSERT_FALSE(again);
     EXPECT_NE(again.error().find("already running in " + cluster.dir()), std::string::npos) << again.error();
     EXPECT_EQ(cluster.state(0), "idle") << "the running cluster is untouched";
@@ -48,24 +48,24 @@ TEST_F(VclusterLifecycle, SecondUpRefusesAndCrashedRunIsCleanedUp) {
         ASSERT_TRUE(process) << victim;
         ::kill(process->pid, SIGKILL);
     }
-    auto restarted = cluster.slumber(up);
+    auto restarted = cluster.rig(up);
     ASSERT_TRUE(restarted) << restarted.error();
     for (const auto& old : before) EXPECT_FALSE(vcluster::alive(old)) << "pid " << old.pid << " of the old run";
     EXPECT_EQ(cluster.state(1), "idle");
 
     // down stops exactly what it recorded, and a second down says so.
     const auto running = recorded(cluster.dir());
-    auto down = cluster.slumber({"vcluster", "down", "--dir", cluster.dir()});
+    auto down = cluster.rig({"down", "--dir", cluster.dir()});
     ASSERT_TRUE(down) << down.error();
     EXPECT_NE(down->find("Stopped the virtual cluster"), std::string::npos) << *down;
     for (const auto& process : running) EXPECT_FALSE(vcluster::alive(process)) << "pid " << process.pid;
     EXPECT_FALSE(cluster.slurmd_running(0));
     EXPECT_FALSE(cluster.slurmd_running(1));
-    auto status = cluster.slumber({"vcluster", "status", "--dir", cluster.dir(), "--json"});
+    auto status = cluster.rig({"status", "--dir", cluster.dir(), "--json"});
     ASSERT_TRUE(status) << status.error();
     EXPECT_NE(status->find("\"slurmctld\": \"stopped\""), std::string::npos) << *status;
     EXPECT_EQ(status->find("\"power\": \"on\""), std::string::npos) << *status;
-    auto twice = cluster.slumber({"vcluster", "down", "--dir", cluster.dir()});
+    auto twice = cluster.rig({"down", "--dir", cluster.dir()});
     ASSERT_TRUE(twice) << twice.error();
     EXPECT_NE(twice->find("No virtual cluster was running"), std::string::npos) << *twice;
 }

@@ -117,7 +117,7 @@ TEST_F(VclusterPower, CycleRestartsTheNode) {
 TEST_F(VclusterPower, StatusAgreesWithTheBmcsAndTheProcesses) {
     const int node = 0;
     ASSERT_TRUE(cluster->ipmitool(node, {"chassis", "power", "off"}));
-    auto status = cluster->slumber({"vcluster", "status", "--dir", cluster->dir()});
+    auto status = cluster->rig({"status", "--dir", cluster->dir()});
     ASSERT_TRUE(status) << status.error();
     for (int i = 0; i < cluster->nodes(); ++i) {
         const bool on = power(i) == "Chassis Power is on\n";

@@ -76,26 +76,39 @@ TEST(VclusterRender, EachBmcHasItsAddressGuidAndChassisProgram) {
 }
 
 TEST(VclusterRender, ChassisProgramAnswersStatusItselfAndHandsChangesOn) {
-    const std::string program = render_chassis_program(RunDir{"/run/vc"}, "/usr/bin/slumber", "/sys/fs/cgroup/vc");
+    const std::string program =
+        render_chassis_program(RunDir{"/run/vc"}, "/build/slumber-vcluster", "/sys/fs/cgroup/vc");
     EXPECT_TRUE(has(program, "read -r pid < /sys/fs/cgroup/vc/\"$node\"/cgroup.procs"));
-    EXPECT_TRUE(has(program, "exec /usr/bin/slumber vcluster chassis /run/vc \"$node\" \"$@\"\n"));
+    EXPECT_TRUE(has(program, "exec /build/slumber-vcluster chassis /run/vc \"$node\" \"$@\"\n"));
 }
 
 TEST(VclusterRender, DefaultHooksUseIpmitoolWithThePasswordFile) {
     Spec spec;
     const RunDir dir{"/run/vc"};
-    const std::string suspend = render_hook(spec, dir, Hook::suspend);
+    const std::string suspend = render_hook(spec, dir, Hook::suspend, "/build/slumber");
     EXPECT_TRUE(has(suspend, "-f /run/vc/ipmi.password chassis power off"));
-    EXPECT_TRUE(has(render_hook(spec, dir, Hook::resume), "chassis power on"));
+    EXPECT_TRUE(has(render_hook(spec, dir, Hook::resume, "/build/slumber"), "chassis power on"));
     EXPECT_TRUE(has(suspend, "/usr/bin/scontrol show hostnames"));
     EXPECT_FALSE(has(suspend, " -P ")) << "no password on a command line";
     // Slurm 22.05 starts hooks with SIGCHLD blocked: a shell's wait never returns.
     EXPECT_FALSE(has(suspend, "wait")) << suspend;
     EXPECT_TRUE(has(suspend, "/usr/bin/xargs --max-procs=0")) << suspend;
-    EXPECT_FALSE(has(render_hook(spec, dir, Hook::resume_fail), "ipmitool"));
+    EXPECT_FALSE(has(render_hook(spec, dir, Hook::resume_fail, "/build/slumber"), "ipmitool"));
 
     spec.resume_program = "/opt/site/resume";
-    EXPECT_TRUE(has(render_hook(spec, dir, Hook::resume), "exec /opt/site/resume \"$@\"\n"));
+    EXPECT_TRUE(has(render_hook(spec, dir, Hook::resume, "/build/slumber"), "exec /opt/site/resume \"$@\"\n"));
+}
+
+// With --hooks slumber, Slurm's hooks run the slumber the rig was given (the
+// one beside slumber-vcluster), never the rig itself.
+TEST(VclusterRender, SlumberHooksRunTheSlumberBinary) {
+    Spec spec;
+    spec.hooks = "slumber";
+    const RunDir dir{"/run/vc"};
+    EXPECT_TRUE(has(render_hook(spec, dir, Hook::suspend, "/build/slumber"),
+                    "exec /build/slumber suspend --config /run/vc/slumber.toml \"$@\"\n"));
+    EXPECT_TRUE(has(render_hook(spec, dir, Hook::resume_fail, "/build/slumber"),
+                    "exec /build/slumber resume-fail --config /run/vc/slumber.toml \"$@\"\n"));
 }
 
 TEST(VclusterRender, SlumberInventoryNamesEveryBmc) {

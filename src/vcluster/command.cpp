@@ -1,6 +1,7 @@
-// `slumber vcluster up|down|status|fault|env|plug|redfish`: a whole Slurm cluster with IPMI
+// `slumber-vcluster up|down|status|fault|env|plug|redfish`: a whole Slurm cluster with IPMI
 // BMCs on this machine, for trying slumber and for its tests. Also the hidden
-// helpers that the BMCs (`chassis`) and the nodes (`machine`) call back into.
+// helpers that the BMCs (`chassis`, `redfish-bmc`) and the nodes (`machine`)
+// call back into.
 #include <fmt/format.h>
 #include <pthread.h>
 #include <signal.h>
@@ -12,22 +13,23 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "cli/commands.hpp"
 #include "cli/exit_code.hpp"
 #include "util/duration.hpp"
 #include "vcluster/cluster.hpp"
+#include "vcluster/command.hpp"
 #include "vcluster/plug.hpp"
 #include "vcluster/redfish.hpp"
 #include "vcluster/redfish_node.hpp"
 
-namespace slumber::cli {
+namespace slumber::vcluster {
 namespace {
 
-namespace vc = slumber::vcluster;
+using cli::ExitCode;
+using cli::to_int;
 
 struct VclusterOptions {
-    std::string dir = vc::default_run_dir().string();
-    vc::Spec spec;
+    std::string dir = default_run_dir().string();
+    Spec spec;
     std::string boot_delay = "2s";
     std::string suspend_time = "30s";
     std::string suspend_timeout = "30s";
@@ -57,14 +59,14 @@ int fail(std::string_view message, ExitCode code = ExitCode::partial) {
     return to_int(code);
 }
 
-vc::RunDir run_dir(const VclusterOptions& options) {
+RunDir run_dir(const VclusterOptions& options) {
     std::error_code error;
     const auto absolute = std::filesystem::absolute(options.dir, error);
-    return vc::RunDir{error ? std::filesystem::path(options.dir) : absolute.lexically_normal()};
+    return RunDir{error ? std::filesystem::path(options.dir) : absolute.lexically_normal()};
 }
 
-std::expected<vc::Spec, std::string> spec_from(const VclusterOptions& options) {
-    vc::Spec spec = options.spec;
+std::expected<Spec, std::string> spec_from(const VclusterOptions& options) {
+    Spec spec = options.spec;
     spec.daemon = options.daemon ? 1 : 0;
     for (auto [option, text, target] : {std::tuple{"--boot-delay", &options.boot_delay, &spec.boot_delay},
                                         {"--suspend-time", &options.suspend_time, &spec.suspend_time},
@@ -76,18 +78,18 @@ std::expected<vc::Spec, std::string> spec_from(const VclusterOptions& options) {
         if (!parsed) return std::unexpected(fmt::format("{} {}: {}", option, *text, parsed.error()));
         *target = *parsed;
     }
-    if (auto ok = vc::validate(spec); !ok) return std::unexpected(ok.error());
+    if (auto ok = validate(spec); !ok) return std::unexpected(ok.error());
     return spec;
 }
 
 int run_up(const VclusterOptions& options) {
     auto spec = spec_from(options);
     if (!spec) return fail(spec.error(), ExitCode::usage);
-    const vc::RunDir dir = run_dir(options);
+    const RunDir dir = run_dir(options);
     fmt::print("Starting {} nodes ({}) with their BMCs in {} …\n", spec->nodes, spec->node_hostlist(),
                dir.root.string());
     std::fflush(stdout);
-    if (auto ok = vc::up(*spec, dir); !ok) return fail(ok.error());
+    if (auto ok = up(*spec, dir); !ok) return fail(ok.error());
     fmt::print(
         "Up: slurmctld on port {}, every node idle, BMCs on {}…{} port {}.\n"
         "  export SLURM_CONF={}   # then sinfo, squeue, sbatch work\n"
@@ -102,8 +104,8 @@ int run_up(const VclusterOptions& options) {
 }
 
 int run_down(const VclusterOptions& options) {
-    const vc::RunDir dir = run_dir(options);
-    auto stopped = vc::down(dir);
+    const RunDir dir = run_dir(options);
+    auto stopped = down(dir);
     if (!stopped) return fail(stopped.error());
     fmt::print("{}\n", *stopped
                            ? fmt::format("Stopped the virtual cluster in {}.", dir.root.string())
@@ -112,12 +114,12 @@ int run_down(const VclusterOptions& options) {
 }
 
 int run_status(const VclusterOptions& options) {
-    const vc::RunDir dir = run_dir(options);
-    auto status = vc::status(dir);
+    const RunDir dir = run_dir(options);
+    auto status = vcluster::status(dir);
     if (!status) return fail(status.error());
     if (options.json) {
         nlohmann::json nodes = nlohmann::json::array();
-        for (const vc::NodeStatus& node : status->nodes) {
+        for (const NodeStatus& node : status->nodes) {
             nodes.push_back({{"name", node.name},
                              {"power", node.powered ? "on" : "off"},
                              {"bmc_address", node.bmc_address},
@@ -135,7 +137,7 @@ int run_status(const VclusterOptions& options) {
     fmt::print("virtual cluster in {}: slurmctld {}\n", dir.root.string(),
                status->slurmctld_running ? "running" : "stopped");
     fmt::print("{:<12} {:<6} {:<18} {:<12} {:<14} {}\n", "NODE", "POWER", "BMC", "BMC STATE", "SLURM", "FAULTS");
-    for (const vc::NodeStatus& node : status->nodes) {
+    for (const NodeStatus& node : status->nodes) {
         fmt::print("{:<12} {:<6} {:<18} {:<12} {:<14} {}\n", node.name, node.powered ? "on" : "off", node.bmc_address,
                    node.bmc, node.slurm_state.empty() ? "-" : node.slurm_state,
                    node.faults.empty() ? "-" : fmt::format("{}", fmt::join(node.faults, ", ")));
@@ -144,14 +146,14 @@ int run_status(const VclusterOptions& options) {
 }
 
 int run_fault(const VclusterOptions& options) {
-    const vc::FaultInfo* info = vc::find_fault(options.fault);
+    const FaultInfo* info = find_fault(options.fault);
     if (info == nullptr) {
         std::vector<std::string_view> names;
-        for (const vc::FaultInfo& f : vc::faults()) names.push_back(f.name);
+        for (const FaultInfo& f : faults()) names.push_back(f.name);
         return fail(fmt::format("unknown fault \"{}\"; one of: {}", options.fault, fmt::join(names, ", ")),
                     ExitCode::usage);
     }
-    std::optional<vc::Duration> value;
+    std::optional<Duration> value;
     if (info->takes_duration) {
         auto parsed = util::parse_duration(options.fault_value);
         if (!parsed)
@@ -160,13 +162,13 @@ int run_fault(const VclusterOptions& options) {
     } else if (!options.fault_value.empty()) {
         return fail(fmt::format("{} takes no value", info->name), ExitCode::usage);
     }
-    if (auto ok = vc::inject(run_dir(options), options.nodes, info->fault, value); !ok) return fail(ok.error());
+    if (auto ok = inject(run_dir(options), options.nodes, info->fault, value); !ok) return fail(ok.error());
     return to_int(ExitCode::ok);
 }
 
 std::string fault_help() {
     std::string text = "Give nodes a fault, or clear it:\n";
-    for (const vc::FaultInfo& f : vc::faults()) {
+    for (const FaultInfo& f : faults()) {
         text += fmt::format("  {:<16} {}{}\n", f.name, f.help, f.takes_duration ? " (needs a duration)" : "");
     }
     return text;
@@ -207,10 +209,10 @@ sigset_t block_stop_signals() {
 int run_plug(const VclusterOptions& options) {
     const auto listen = parse_listen(options.plug_listen);
     if (!listen) return fail(fmt::format("--listen {}: not ADDRESS:PORT", options.plug_listen), ExitCode::usage);
-    vc::PlugSettings settings;
-    settings.api = options.plug_api == "shelly1"   ? vc::PlugApi::shelly_gen1
-                   : options.plug_api == "shelly2" ? vc::PlugApi::shelly_gen2
-                                                   : vc::PlugApi::tasmota;
+    PlugSettings settings;
+    settings.api = options.plug_api == "shelly1"   ? PlugApi::shelly_gen1
+                   : options.plug_api == "shelly2" ? PlugApi::shelly_gen2
+                                                   : PlugApi::tasmota;
     settings.address = listen->first;
     settings.port = listen->second;
     settings.relays = options.plug_relays;
@@ -235,7 +237,7 @@ int run_plug(const VclusterOptions& options) {
         };
     }
     sigset_t signals = block_stop_signals();
-    vc::Plug plug(std::move(settings));
+    Plug plug(std::move(settings));
     if (start_on) plug.set_relay(0, true);
     if (!plug.start()) return fail(fmt::format("cannot listen on {}", options.plug_listen), ExitCode::partial);
     fmt::print("{} plug on http://{}:{}\n", options.plug_api, listen->first, plug.port());
@@ -250,7 +252,7 @@ int run_plug(const VclusterOptions& options) {
 int run_redfish(const VclusterOptions& options) {
     const auto listen = parse_listen(options.plug_listen);
     if (!listen) return fail(fmt::format("--listen {}: not ADDRESS:PORT", options.plug_listen), ExitCode::usage);
-    vc::RedfishSettings settings;
+    RedfishSettings settings;
     settings.address = listen->first;
     settings.port = listen->second;
     settings.certificate = options.redfish_certificate;
@@ -263,7 +265,7 @@ int run_redfish(const VclusterOptions& options) {
         settings.password = std::move(*password);
     }
     sigset_t signals = block_stop_signals();
-    vc::RedfishBmc bmc(std::move(settings));
+    RedfishBmc bmc(std::move(settings));
     if (auto why = bmc.start(); !why.empty()) return fail(why, ExitCode::partial);
     fmt::print("Redfish BMC on {}:{} (certificate {})\n", listen->first, bmc.port(), options.redfish_certificate);
     std::fflush(stdout);
@@ -275,18 +277,16 @@ int run_redfish(const VclusterOptions& options) {
 
 }  // namespace
 
-void add_vcluster_command(CLI::App& app, Outcome& outcome) {
-    auto* command = app.add_subcommand("vcluster", "A virtual Slurm cluster with IPMI BMCs on this machine (root)");
-    command->require_subcommand(1);
+void add_commands(CLI::App& app, int& exit_code) {
     auto options = std::make_shared<VclusterOptions>();
     auto add_dir = [&](CLI::App* sub) {
         sub->add_option("--dir", options->dir,
                         "run directory (default $SLUMBER_VCLUSTER_DIR or /tmp/slumber-vcluster)");
     };
 
-    auto* up = command->add_subcommand("up", "Start slurmctld, one slurmd and one ipmi_sim BMC per node");
+    auto* up = app.add_subcommand("up", "Start slurmctld, one slurmd and one ipmi_sim BMC per node");
     add_dir(up);
-    vc::Spec& spec = options->spec;
+    Spec& spec = options->spec;
     up->add_option("-n,--nodes", spec.nodes, "number of nodes")->capture_default_str();
     up->add_option("--boot-delay", options->boot_delay, "time from power on to slurmd start")->capture_default_str();
     up->add_option("--port", spec.slurmctld_port, "slurmctld port; nodes use the ports after it")
@@ -318,21 +318,21 @@ void add_vcluster_command(CLI::App& app, Outcome& outcome) {
     up->add_option("--suspend-program", spec.suspend_program, "SuspendProgram (default: ipmitool per node)");
     up->add_option("--resume-program", spec.resume_program, "ResumeProgram (default: ipmitool per node)");
     up->add_option("--resume-fail-program", spec.resume_fail_program, "ResumeFailProgram (default: log only)");
-    up->callback([options, &outcome] { outcome.exit_code = run_up(*options); });
+    up->callback([options, &exit_code] { exit_code = run_up(*options); });
 
-    auto* down = command->add_subcommand("down", "Stop everything the cluster started, and only that");
+    auto* down = app.add_subcommand("down", "Stop everything the cluster started, and only that");
     add_dir(down);
-    down->callback([options, &outcome] { outcome.exit_code = run_down(*options); });
+    down->callback([options, &exit_code] { exit_code = run_down(*options); });
 
-    auto* status = command->add_subcommand("status", "Power, BMC, Slurm state and faults of every node");
+    auto* status = app.add_subcommand("status", "Power, BMC, Slurm state and faults of every node");
     add_dir(status);
     status->add_flag("--json", options->json, "one JSON document");
-    status->callback([options, &outcome] { outcome.exit_code = run_status(*options); });
+    status->callback([options, &exit_code] { exit_code = run_status(*options); });
 
-    auto* fault = command->add_subcommand(
+    auto* fault = app.add_subcommand(
         "fault", "Break nodes on purpose: " + [] {
             std::string names;
-            for (const vc::FaultInfo& f : vc::faults()) names += (names.empty() ? "" : ", ") + std::string(f.name);
+            for (const FaultInfo& f : faults()) names += (names.empty() ? "" : ", ") + std::string(f.name);
             return names;
         }());
     fault->footer(fault_help());
@@ -340,16 +340,16 @@ void add_vcluster_command(CLI::App& app, Outcome& outcome) {
     fault->add_option("nodes", options->nodes, "hostlist of nodes, e.g. vnode[002-003]")->required();
     fault->add_option("fault", options->fault, "the fault")->required();
     fault->add_option("value", options->fault_value, "duration for slow-boot, e.g. 90s");
-    fault->callback([options, &outcome] { outcome.exit_code = run_fault(*options); });
+    fault->callback([options, &exit_code] { exit_code = run_fault(*options); });
 
-    auto* env = command->add_subcommand("env", "Print the export that points Slurm's commands at the cluster");
+    auto* env = app.add_subcommand("env", "Print the export that points Slurm's commands at the cluster");
     add_dir(env);
-    env->callback([options, &outcome] {
+    env->callback([options, &exit_code] {
         fmt::print("export SLURM_CONF={}\n", run_dir(*options).slurm_conf().string());
-        outcome.exit_code = to_int(ExitCode::ok);
+        exit_code = to_int(ExitCode::ok);
     });
 
-    auto* plug = command->add_subcommand("plug", "Run an emulated smart plug (HTTP) until interrupted");
+    auto* plug = app.add_subcommand("plug", "Run an emulated smart plug (HTTP) until interrupted");
     plug->add_option("--api", options->plug_api, "tasmota, shelly1 (Gen1) or shelly2 (Gen2+ RPC)")
         ->check(CLI::IsMember({"tasmota", "shelly1", "shelly2"}))
         ->capture_default_str();
@@ -360,9 +360,9 @@ void add_vcluster_command(CLI::App& app, Outcome& outcome) {
     plug->add_option("--password-file", options->plug_password_file, "file holding the plug's web password");
     plug->add_option("--state-file", options->plug_state_file,
                      "file that holds \"on\" or \"off\": relay 1's state at start, kept up to date");
-    plug->callback([options, &outcome] { outcome.exit_code = run_plug(*options); });
+    plug->callback([options, &exit_code] { exit_code = run_plug(*options); });
 
-    auto* redfish = command->add_subcommand("redfish", "Run an emulated Redfish BMC (HTTPS) until interrupted");
+    auto* redfish = app.add_subcommand("redfish", "Run an emulated Redfish BMC (HTTPS) until interrupted");
     redfish->add_option("--listen", options->plug_listen, "ADDRESS:PORT; port 0 picks one")->capture_default_str();
     redfish
         ->add_option("--certificate", options->redfish_certificate,
@@ -373,26 +373,25 @@ void add_vcluster_command(CLI::App& app, Outcome& outcome) {
     redfish
         ->add_option("--system-id", options->redfish_system, "the ComputerSystem's Id (1, Self, System.Embedded.1 …)")
         ->capture_default_str();
-    redfish->callback([options, &outcome] { outcome.exit_code = run_redfish(*options); });
+    redfish->callback([options, &exit_code] { exit_code = run_redfish(*options); });
 
     // Called by ipmi_sim, by the nodes' own processes and by up; not for people.
-    auto* redfish_bmc = command->add_subcommand("redfish-bmc", "")->group("");
+    auto* redfish_bmc = app.add_subcommand("redfish-bmc", "")->group("");
     redfish_bmc->add_option("dir", options->dir)->required();
     redfish_bmc->add_option("node", options->helper_node)->required();
-    redfish_bmc->callback([options, &outcome] {
-        outcome.exit_code = vc::run_redfish_bmc(vc::RunDir{options->dir}, options->helper_node);
-    });
+    redfish_bmc->callback(
+        [options, &exit_code] { exit_code = run_redfish_bmc(RunDir{options->dir}, options->helper_node); });
     for (const char* name : {"chassis", "machine"}) {
-        auto* helper = command->add_subcommand(name, "")->group("");
+        auto* helper = app.add_subcommand(name, "")->group("");
         helper->add_option("dir", options->dir)->required();
         helper->add_option("node", options->helper_node)->required();
         helper->add_option("request", options->helper_request)->required();
-        helper->callback([options, &outcome, chassis = std::string_view(name) == "chassis"] {
-            const vc::RunDir dir{options->dir};
-            outcome.exit_code = chassis ? vc::chassis(dir, options->helper_node, options->helper_request)
-                                        : vc::machine_helper(dir, options->helper_node, options->helper_request);
+        helper->callback([options, &exit_code, chassis = std::string_view(name) == "chassis"] {
+            const RunDir dir{options->dir};
+            exit_code = chassis ? vcluster::chassis(dir, options->helper_node, options->helper_request)
+                                : machine_helper(dir, options->helper_node, options->helper_request);
         });
     }
 }
 
-}  // namespace slumber::cli
+}  // namespace slumber::vcluster
