@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "hostlist/hostlist.hpp"
-#include "vcluster/machine.hpp"
 
 namespace slumber::vcluster {
 namespace {

@@ -145,6 +145,24 @@ TEST(CliVcluster, BadOptionsAreUsageErrorsThatNameTheOption) {
     EXPECT_FALSE(std::filesystem::exists("/tmp/slumber-cli-never")) << "nothing half-done";
 }
 
+// The rig runs the slumber in its own directory for slumber's hooks and
+// daemon: a rig alone says so before it starts anything.
+TEST(CliVcluster, UpWithSlumbersHooksNeedsSlumberBesideTheRig) {
+    if (::geteuid() != 0) GTEST_SKIP() << "up checks for root first";
+    const auto alone = std::filesystem::temp_directory_path() / fmt::format("slumber-cli-rig-{}", ::getpid());
+    std::filesystem::remove_all(alone);
+    std::filesystem::create_directories(alone);
+    std::filesystem::copy_file(SLUMBER_VCLUSTER_BINARY, alone / "slumber-vcluster");
+    const CommandResult run = shell(
+        fmt::format("'{}' up --dir /tmp/slumber-cli-never --hooks slumber", (alone / "slumber-vcluster").string()));
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_NE(run.out.find(fmt::format("--hooks slumber runs {}, which is not there", (alone / "slumber").string())),
+              std::string::npos)
+        << run.out;
+    EXPECT_FALSE(std::filesystem::exists("/tmp/slumber-cli-never")) << "nothing started";
+    std::filesystem::remove_all(alone);
+}
+
 TEST(CliVcluster, UnknownFaultListsTheKnownOnes) {
     const CommandResult run = rig("fault --dir /tmp/slumber-cli-never vnode001 explode");
     EXPECT_EQ(run.exit_code, 2);
