@@ -157,6 +157,7 @@ int run_slurm_config(const std::string& file) {
         fmt::print("SuspendExcNodes={}   # [slurm] exclude: never powered off\n", config.slurm.exclude_expression);
     }
     std::vector<std::string> nodes;
+    nodes.reserve(config.nodes.size());
     for (const auto& target : config.nodes) nodes.push_back(target.name);
     // What slurm.conf says today, where it disagrees with [slurm] exclude.
     for (const std::string& line : slurm::check_exclusions(config.slurm.conf, nodes, config.slurm.exclude)) {

@@ -109,7 +109,9 @@ std::expected<std::string, std::vector<ConfigError>> read_text(const std::filesy
 void check_username(const Config& config, const PowerTarget& target, const Credentials& credentials,
                     std::set<std::filesystem::path>& reported, std::vector<ConfigError>& errors) {
     const power::DriverInfo* driver = power::find_driver(target.driver);
-    if (driver == nullptr || !driver->needs_credentials || !credentials.username.empty()) return;
+    if (driver == nullptr || !driver->needs_credentials || !credentials.username.empty() || !target.credentials) {
+        return;
+    }
     if (!reported.insert(*target.credentials).second) return;
     errors.push_back(
         ConfigError{target.credentials->string(), 0,

@@ -332,6 +332,7 @@ void Carrier::tell_slurm_still_up(const std::vector<std::string>& nodes,
 int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
     const power::Action action = batch.action;
     std::vector<std::string> nodes;
+    nodes.reserve(batch.requests.size());
     for (const store::Request& request : batch.requests) nodes.push_back(request.node);
     // Never m_config here: a batch runs on its own thread while a reload
     // may replace m_config.
@@ -445,6 +446,7 @@ void Carrier::fresh_boot_drivers(const config::Config& config, const std::vector
     const engine::TimeMs now = m_now();
     const engine::TimeMs deadline = boot_deadline_ms(config, journal);
     std::vector<std::string> names;
+    names.reserve(carried.size());
     for (const store::Request* request : carried) names.push_back(request->node);
     std::unordered_map<std::string, store::TimeMs> open_boot;  // the latest boot, if not registered
     for (const store::Boot& boot : journal.boots(names).value_or(std::vector<store::Boot>{})) {
@@ -486,6 +488,7 @@ std::expected<int, std::string> Carrier::run_pending() {
 
 std::expected<void, std::string> Carrier::observe_registrations(const std::vector<slurm::NodeState>& nodes) {
     std::vector<std::string> names;
+    names.reserve(nodes.size());
     for (const auto& node : nodes) names.push_back(node.name);
     auto boots = m_journal.boots(names);
     if (!boots) return std::unexpected("journal: " + boots.error());

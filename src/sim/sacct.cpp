@@ -41,7 +41,14 @@ constexpr std::array kColumns{
     Column{"NNodes", {"NNodes", "AllocNodes"}, false},
     Column{"Timelimit", {"Timelimit", "TimelimitRaw"}, false},
 };
-enum Index { kJob, kSubmit, kStart, kEnd, kCpus, kNodes, kLimit };
+// Each column's place in kColumns.
+constexpr std::size_t kJob = 0;
+constexpr std::size_t kSubmit = 1;
+constexpr std::size_t kStart = 2;
+constexpr std::size_t kEnd = 3;
+constexpr std::size_t kCpus = 4;
+constexpr std::size_t kNodes = 5;
+constexpr std::size_t kLimit = 6;
 
 }  // namespace
 
@@ -81,7 +88,7 @@ std::expected<Trace, TraceProblem> parse_sacct(std::string_view text, std::strin
             header = true;
             continue;
         }
-        auto field = [&](Index index) -> std::string_view {
+        auto field = [&](std::size_t index) -> std::string_view {
             const int column = at[index];
             return column >= 0 && static_cast<std::size_t>(column) < fields.size()
                        ? fields[static_cast<std::size_t>(column)]

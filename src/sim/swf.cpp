@@ -20,16 +20,14 @@ constexpr double kLargest = 1e12;
 constexpr std::int64_t kMostProcessors = 100'000'000;
 
 // SWF's fields, counted from 1 as its definition does.
-enum Field : std::size_t {
-    kJobId = 1,
-    kSubmit = 2,
-    kWait = 3,
-    kRunTime = 4,
-    kAllocated = 5,
-    kRequestedProcessors = 8,
-    kRequestedTime = 9,
-    kUser = 12,
-};
+constexpr std::size_t kJobId = 1;
+constexpr std::size_t kSubmit = 2;
+constexpr std::size_t kWait = 3;
+constexpr std::size_t kRunTime = 4;
+constexpr std::size_t kAllocated = 5;
+constexpr std::size_t kRequestedProcessors = 8;
+constexpr std::size_t kRequestedTime = 9;
+constexpr std::size_t kUser = 12;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
@@ -133,7 +131,7 @@ class Reader {
     }
 
     bool job(const std::array<double, kFields + 1>& field, int number) {
-        auto whole = [&](Field f) { return static_cast<std::int64_t>(std::floor(field[f])); };
+        auto whole = [&](std::size_t f) { return static_cast<std::int64_t>(std::floor(field[f])); };
         Job job;
         job.id = whole(kJobId);
         job.submit = whole(kSubmit);

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <optional>
+#include <string_view>
 #include <thread>
 
 #include "power/http/json_reply.hpp"
@@ -35,7 +37,7 @@ constexpr auto kPollInterval = std::chrono::milliseconds(250);
 constexpr auto kLongestPoll = std::chrono::milliseconds(5000);
 
 // The standard ResetTypes, for a service that does not say which it takes.
-const std::vector<std::string> kAssumedResetTypes{"On", "ForceOff", "GracefulShutdown", "ForceRestart"};
+constexpr std::array<std::string_view, 4> kAssumedResetTypes{"On", "ForceOff", "GracefulShutdown", "ForceRestart"};
 
 class RedfishDriver final : public Driver {
   public:
@@ -205,7 +207,8 @@ class RedfishDriver final : public Driver {
             if (!action_info) return std::unexpected(action_info.error());
             layout.reset_types = reset_types_in(*action_info);
         }
-        if (layout.reset_types.empty() && !layout.reset_target.empty()) layout.reset_types = kAssumedResetTypes;
+        if (layout.reset_types.empty() && !layout.reset_target.empty())
+            layout.reset_types.assign(kAssumedResetTypes.begin(), kAssumedResetTypes.end());
         const json links = system->contains("Links") ? system->at("Links") : json();
         layout.chassis = link(links, "Chassis");
         layout.manager = link(links, "ManagedBy");

@@ -10,12 +10,13 @@ namespace {
 
 using nlohmann::json;
 
-const json kNone;
+// What a missing member reads as: null (a json cannot be constexpr).
+const json null_value;
 
 const json& member(const json& object, std::string_view key) {
-    if (!object.is_object()) return kNone;
+    if (!object.is_object()) return null_value;
     const auto it = object.find(key);
-    return it == object.end() ? kNone : *it;
+    return it == object.end() ? null_value : *it;
 }
 
 std::vector<std::string> strings(const json& list) {
@@ -36,7 +37,7 @@ std::optional<double> number(const json& value) {
 
 std::string link(const json& object, std::string_view key) {
     const json& found = member(object, key);
-    const json& target = found.is_array() ? (found.empty() ? kNone : found[0]) : found;
+    const json& target = found.is_array() ? (found.empty() ? null_value : found[0]) : found;
     return http::text(target, "@odata.id");
 }
 
