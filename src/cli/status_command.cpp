@@ -5,29 +5,18 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
-#include <algorithm>
-#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "cli/commands.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/power_targets.hpp"
-#include "daemon/blocks.hpp"
-#include "daemon/carrier.hpp"
-#include "daemon/reconciler.hpp"
-#include "daemon/reload.hpp"
-#include "daemon/shared_journal.hpp"
-#include "daemon/targets.hpp"
 #include "daemon/wake.hpp"
-#include "engine/boot_stats.hpp"
-#include "engine/recovery.hpp"
 #include "hostlist/hostlist.hpp"
+#include "service/node_view.hpp"
+#include "service/node_view_json.hpp"
+#include "service/unblock.hpp"
 #include "slurm/caller.hpp"
-#include "slurm/hook.hpp"
-#include "slurm/scontrol.hpp"
-#include "slurm/slurm_conf.hpp"
 #include "store/journal.hpp"
 #include "util/safe_text.hpp"
 
@@ -42,14 +31,6 @@ struct StatusOptions {
 
 std::string seconds_text(std::int64_t ms) { return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0); }
 
-nlohmann::json block_json(const store::Block& block) {
-    return {{"action", block.action ? nlohmann::json(power::to_string(*block.action)) : nlohmann::json("every")},
-            {"kind", power::to_string(block.kind)},
-            {"error", block.words},
-            {"since_ms", block.since},
-            {"met_by", block.source}};
-}
-
 void print_blocks(const std::vector<store::Block>& blocks, store::TimeMs now) {
     if (blocks.empty()) return;
     fmt::print(
@@ -58,8 +39,30 @@ void print_blocks(const std::vector<store::Block>& blocks, store::TimeMs now) {
     for (const store::Block& block : blocks) {
         fmt::print("{:<12} {} for {} min: {} (met by {})\n", block.target,
                    block.action ? fmt::format("{} blocked", power::to_string(*block.action)) : "blocked",
-                   (now - block.since) / 60000, block.words, block.source);
+                   (now - block.since) / 60000, util::safe_text(block.words), util::safe_text(block.source));
     }
+}
+
+void print_table(const service::ClusterView& view) {
+    fmt::print("{:<12} {:<34} {:<6} {:<40} {}\n", "NODE", "SLURM", "POWER", "LAST REQUEST", "BOOTS (median/max)");
+    for (const service::NodeView& node : view.nodes) {
+        std::string request_text = "-";
+        if (node.last_request) {
+            const store::Request& r = *node.last_request;
+            request_text =
+                fmt::format("{} by {} {}s ago: {}", power::to_string(r.action), r.source, (view.time - r.time) / 1000,
+                            r.outcome.empty() ? std::string(store::to_string(r.state)) : r.outcome);
+        }
+        const std::string boot_text =
+            node.boots ? fmt::format("{} ({}/{})", node.boots->count, seconds_text(node.boots->median_ms),
+                                     seconds_text(node.boots->max_ms))
+                       : "-";
+        fmt::print("{:<12} {:<34} {:<6} {:<40} {}\n", node.name,
+                   util::safe_text(node.slurm ? node.slurm->state_text() : "?"), util::safe_text(node.power.text()),
+                   util::safe_text(request_text).substr(0, 40), boot_text);
+        if (!node.disagreement.empty()) fmt::print("{:<12} ! {}\n", "", util::safe_text(node.disagreement));
+    }
+    print_blocks(view.blocks, view.time);
 }
 
 int run_status(const StatusOptions& options) {
@@ -70,13 +73,8 @@ int run_status(const StatusOptions& options) {
         for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));
         return to_int(ExitCode::config);
     }
-    const config::Config& config = *loaded;
-    // The daemon decides with the configuration it loaded, not with the file.
-    if (auto warning = daemon::running_config_warning(config)) fmt::print(stderr, "slumber: warning: {}\n", *warning);
     std::vector<std::string> nodes;
-    if (options.nodes.empty()) {
-        for (const auto& target : config.nodes) nodes.push_back(target.name);
-    } else {
+    if (!options.nodes.empty()) {
         auto names = hostlist::expand(options.nodes);
         if (!names) {
             fmt::print(stderr, "slumber: {}\n", hostlist::describe(names.error(), options.nodes));
@@ -84,110 +82,24 @@ int run_status(const StatusOptions& options) {
         }
         nodes = std::move(*names);
     }
-    auto journal = daemon::open_journal(config.daemon, config.slurm);
-    if (!journal) {
-        fmt::print(stderr, "slumber: {}\n", journal.error());
+    const auto view = service::view_nodes(*loaded, nodes);
+    if (!view) {
+        fmt::print(stderr, "slumber: {}\n", view.error());
         return to_int(ExitCode::partial);
     }
-    std::map<std::string, slurm::NodeState> slurm_view;
-    const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
-    if (auto states = scontrol.nodes()) {
-        for (auto& state : *states) slurm_view.emplace(state.name, std::move(state));
-    } else {
-        fmt::print(stderr, "slumber: {}\n", states.error());
-    }
-    // Blocked targets are not asked (a `watch slumber status` must not
-    // hammer a BMC that refused the password); they are listed below.
-    daemon::Blocks gate(config, &*journal, daemon::Caller::automatic, daemon::wall_clock_ms);
-    std::vector<std::string> asked;
-    std::set<std::string> unread;
-    for (const std::string& node : nodes) {
-        const config::PowerTarget* target = config.find(node);
-        if (target != nullptr && target->credentials && config.unreadable_credentials.contains(*target->credentials)) {
-            unread.insert(target->credentials->string());
-        } else {
-            asked.push_back(node);
-        }
-    }
-    auto power = daemon::read_power(config, asked, gate, "slumber status");
-    for (const std::string& node : nodes) power.emplace(node, "-");
-    const auto blocks = journal->blocks(options.nodes.empty() ? std::vector<std::string>{} : nodes)
-                            .value_or(std::vector<store::Block>{});
-    const auto latest = journal->latest_requests().value_or(std::map<std::string, store::Request>{});
-    std::map<std::string, engine::BootStats> boots;
-    for (auto& stats : daemon::measured_boots(*journal, nodes)) {
-        if (!stats.node.empty()) boots[stats.node] = stats;
-    }
-
-    nlohmann::json list = nlohmann::json::array();
-    if (!options.json) {
-        fmt::print("{:<12} {:<34} {:<6} {:<40} {}\n", "NODE", "SLURM", "POWER", "LAST REQUEST", "BOOTS (median/max)");
-    }
-    const store::TimeMs now = daemon::wall_clock_ms();
-    for (const std::string& node : nodes) {
-        const auto state = slurm_view.find(node);
-        const std::string slurm_text = state == slurm_view.end() ? "?" : state->second.state_text();
-        const auto power_it = power.find(node);
-        const bool blocked = std::any_of(blocks.begin(), blocks.end(), [&](const store::Block& block) {
-            return block.target == node && (!block.action || *block.action == power::Action::status);
-        });
-        const std::string power_text = blocked ? "blocked" : power_it == power.end() ? "?" : power_it->second;
-        std::string request_text = "-";
-        if (const auto it = latest.find(node); it != latest.end()) {
-            const store::Request& r = it->second;
-            request_text =
-                fmt::format("{} by {} {}s ago: {}", power::to_string(r.action), r.source, (now - r.time) / 1000,
-                            r.outcome.empty() ? std::string(store::to_string(r.state)) : r.outcome);
-        }
-        const auto boot = boots.find(node);
-        // Slurm's view against the BMC's: a drained node kept on, a power loss.
-        std::string disagreement;
-        if (state != slurm_view.end() && (power_text == "on" || power_text == "off")) {
-            disagreement = engine::power_disagreement(
-                state->second, power_text == "on" ? power::PowerState::on : power::PowerState::off);
-        }
-        if (options.json) {
-            nlohmann::json item{{"node", node}, {"slurm", slurm_text}, {"power", power_text}};
-            if (!disagreement.empty()) item["disagreement"] = disagreement;
-            if (state != slurm_view.end()) {
-                item["reason"] = state->second.reason;
-                item["sinfo"] = slurm::sinfo_state(state->second);  // "idle~", as sinfo %t prints it
-            }
-            if (const auto it = latest.find(node); it != latest.end()) {
-                item["last_request"] = {{"action", power::to_string(it->second.action)},
-                                        {"source", it->second.source},
-                                        {"time_ms", it->second.time},
-                                        {"state", store::to_string(it->second.state)},
-                                        {"outcome", it->second.outcome}};
-            }
-            for (const store::Block& block : blocks) {
-                if (block.target == node) item["blocked"].push_back(block_json(block));
-            }
-            if (boot != boots.end()) {
-                item["boots"] = {{"count", boot->second.count},
-                                 {"median_ms", boot->second.median_ms},
-                                 {"p95_ms", boot->second.p95_ms},
-                                 {"max_ms", boot->second.max_ms}};
-            }
-            list.push_back(std::move(item));
-        } else {
-            const std::string boot_text = boot == boots.end() ? "-"
-                                                              : fmt::format("{} ({}/{})", boot->second.count,
-                                                                            seconds_text(boot->second.median_ms),
-                                                                            seconds_text(boot->second.max_ms));
-            fmt::print("{:<12} {:<34} {:<6} {:<40} {}\n", node, util::safe_text(slurm_text), power_text,
-                       util::safe_text(request_text).substr(0, 40), boot_text);
-            if (!disagreement.empty()) fmt::print("{:<12} ! {}\n", "", util::safe_text(disagreement));
-        }
+    for (const std::string& warning : view->warnings) {
+        fmt::print(stderr, "slumber: warning: {}\n", util::safe_text(warning));
     }
     if (options.json) {
-        fmt::print("{}\n", list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+        fmt::print("{}\n", service::to_json(*view).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     } else {
-        print_blocks(blocks, now);
+        print_table(*view);
     }
-    if (!unread.empty()) {
+    if (!view->unread_credentials.empty()) {
+        std::vector<std::string> files;
+        for (const auto& file : view->unread_credentials) files.push_back(file.string());
         fmt::print(stderr, "slumber: POWER -: BMCs not asked, {} cannot read {} (the daemon reads it)\n",
-                   slurm::user_name(::geteuid()), fmt::join(unread, ", "));
+                   slurm::user_name(::geteuid()), fmt::join(files, ", "));
     }
     return to_int(ExitCode::ok);
 }
@@ -210,68 +122,20 @@ int run_unblock(const UnblockOptions& options) {
         fmt::print(stderr, "slumber: {}\n", hostlist::describe(names.error(), options.targets));
         return to_int(ExitCode::usage);
     }
-    auto journal = daemon::open_journal(loaded->daemon, loaded->slurm);
-    if (!journal) {
-        fmt::print(stderr, "slumber: {}\n", journal.error());
-        return to_int(ExitCode::partial);
-    }
-    // A name that is neither in the configuration nor blocked is a typo:
-    // refused before anything changes. A block left by a target since
-    // removed from the file can still be lifted.
-    const auto blocked = journal->blocks(*names);
-    if (!blocked) {
-        fmt::print(stderr, "slumber: journal: {}\n", blocked.error());
-        return to_int(ExitCode::partial);
-    }
-    std::vector<std::string> unknown;
-    for (const std::string& target : *names) {
-        const bool has_block = std::any_of(blocked->begin(), blocked->end(),
-                                           [&](const store::Block& block) { return block.target == target; });
-        if (loaded->find(target) == nullptr && !has_block) unknown.push_back(target);
-    }
-    if (!unknown.empty()) {
-        fmt::print(stderr, "slumber: not in {} and not blocked: {}\n", loaded->file.string(),
-                   hostlist::compress(unknown, false).value_or("?"));
-        return to_int(ExitCode::usage);
-    }
-    const slurm::Scontrol scontrol(loaded->slurm.bin_dir, loaded->slurm.conf);
-    std::map<std::string, slurm::NodeState> slurm_view;
-    if (auto states = scontrol.nodes()) {
-        for (auto& state : *states) slurm_view.emplace(state.name, std::move(state));
+    const auto result = service::unblock(*loaded, *names);
+    if (!result) {
+        fmt::print(stderr, "slumber: {}\n", result.error().words);
+        return to_int(result.error().kind == service::UnblockError::Kind::unknown ? ExitCode::usage
+                                                                                  : ExitCode::partial);
     }
     std::vector<std::pair<std::string, std::string>> lines;
     bool all_ok = true;
-    bool woken = false;
-    for (const std::string& target : *names) {
-        auto lifted =
-            journal->remove_blocks(target, std::nullopt, "lifted by `slumber unblock`", daemon::wall_clock_ms());
-        if (!lifted) {
-            all_ok = false;
-            lines.emplace_back(target, "error: journal: " + lifted.error());
-            continue;
-        }
-        std::string text = *lifted > 0 ? "unblocked" : "was not blocked";
-        const auto state = slurm_view.find(target);
-        if (state != slurm_view.end() && state->second.has("DRAIN") &&
-            state->second.reason.starts_with(daemon::kBlockDrainPrefix)) {
-            const auto resumed = scontrol.update(target, "RESUME");
-            text += resumed ? "; back in service in Slurm" : "; could not resume it in Slurm: " + resumed.error();
-            all_ok = all_ok && resumed.has_value();
-        }
-        // Slurm is still waking it for a job: the power-on the block refused
-        // is asked for again, or the job would wait out ResumeTimeout.
-        if (*lifted > 0 && state != slurm_view.end() && state->second.powering_up()) {
-            const std::vector<std::string> node{target};
-            const auto asked = journal->add_requests(node, power::Action::on, "unblock", daemon::wall_clock_ms(),
-                                                     "Slurm is waking it and its block was lifted");
-            text += asked ? "; power-on asked again" : "; could not ask for its power-on: " + asked.error();
-            all_ok = all_ok && asked.has_value();
-            woken = woken || asked.has_value();
-        }
-        lines.emplace_back(target, text);
+    for (const service::Unblocked& target : result->targets) {
+        lines.emplace_back(target.target, target.words);
+        all_ok = all_ok && target.ok;
     }
     print_grouped(lines);
-    if (woken && !daemon::wake_daemon(loaded->daemon.socket())) {
+    if (result->woken && !daemon::wake_daemon(loaded->daemon.socket())) {
         fmt::print(stderr, "slumber: no daemon listening on {}: run `slumber power on` for the nodes above\n",
                    loaded->daemon.socket().string());
     }

@@ -209,15 +209,18 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
             const auto it = states.find(fact.slurm.name);
             if (it == states.end()) continue;
             m_dark_read[fact.slurm.name] = now;
-            const auto state = power::parse_power_state(it->second);
-            const bool news = watch_asleep(fact, state, it->second, now);
-            if (state) {
-                fact.bmc = *state;
+            const PowerReading& reading = it->second;
+            const std::string said =
+                reading ? std::string(power::to_string(*reading)) : fmt::format("error: {}", reading.error());
+            const bool news =
+                watch_asleep(fact, reading ? std::optional(*reading) : std::optional<power::PowerState>{}, said, now);
+            if (reading) {
+                fact.bmc = *reading;
             } else {
-                fact.bmc_error = it->second;
+                fact.bmc_error = said;
                 if (news) {
                     diagnosed(fact.slurm.name, fmt::format("{} ({}): BMC unreadable: {}", fact.slurm.state_text(),
-                                                           fact.slurm.reason, it->second));
+                                                           fact.slurm.reason, said));
                 }
             }
         }

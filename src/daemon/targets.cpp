@@ -63,18 +63,18 @@ DriverSet build_drivers(const config::Config& config, const std::vector<std::str
     return set;
 }
 
-std::map<std::string, std::string> read_power(const config::Config& config, const std::vector<std::string>& nodes,
-                                              Blocks& blocks, std::string_view source) {
+std::map<std::string, PowerReading> read_power(const config::Config& config, const std::vector<std::string>& nodes,
+                                               Blocks& blocks, std::string_view source) {
     DriverSet set = build_drivers(config, nodes);
     blocks.hold(set, power::Action::status);
-    std::map<std::string, std::string> states;
-    for (const auto& [node, why] : set.failed) states[node] = "error: " + why;
-    for (const auto& [node, error] : set.blocked) states[node] = "error: " + power::describe(error);
+    std::map<std::string, PowerReading> states;
+    for (const auto& [node, why] : set.failed) states[node] = std::unexpected(why);
+    for (const auto& [node, error] : set.blocked) states[node] = std::unexpected(power::describe(error));
     power::Executor executor;
     for (const power::Outcome& outcome : executor.run(power::Action::status, set.tasks, {.fanout = 64})) {
         (void)blocks.record(power::Action::status, outcome, source);
-        states[outcome.target] = outcome.result ? std::string(power::to_string(*outcome.result))
-                                                : "error: " + power::describe(outcome.result.error());
+        states[outcome.target] =
+            outcome.result ? PowerReading(*outcome.result) : std::unexpected(power::describe(outcome.result.error()));
     }
     return states;
 }

@@ -2,6 +2,7 @@
 // the carrier, the reconciler and `slumber status`.
 #pragma once
 
+#include <expected>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,9 +30,13 @@ struct DriverSet {
 /// what the file says now.
 DriverSet build_drivers(const config::Config& config, const std::vector<std::string>& nodes);
 
-/// Every node's power state, or the error in words; a node that `blocks`
-/// holds is not asked.
-std::map<std::string, std::string> read_power(const config::Config& config, const std::vector<std::string>& nodes,
-                                              Blocks& blocks, std::string_view source);
+/// A node's power state as its controller said it, or why it could not be
+/// read, in words (power::describe(); a device's text in it is untrusted).
+using PowerReading = std::expected<power::PowerState, std::string>;
+
+/// Every node's power state, or why not; a node that `blocks` holds is not
+/// asked (its reading is the block's error).
+std::map<std::string, PowerReading> read_power(const config::Config& config, const std::vector<std::string>& nodes,
+                                               Blocks& blocks, std::string_view source);
 
 }  // namespace slumber::daemon

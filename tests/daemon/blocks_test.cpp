@@ -69,7 +69,8 @@ nodes = "n1"
     }
     std::string read(Caller caller) {
         Blocks blocks(config, journal.get(), caller, [] { return store::TimeMs{1000}; });
-        return read_power(config, {"ibswitch"}, blocks, "the test").at("ibswitch");
+        const PowerReading reading = read_power(config, {"ibswitch"}, blocks, "the test").at("ibswitch");
+        return reading ? std::string(power::to_string(*reading)) : "error: " + reading.error();
     }
     int events(std::string_view kind) {
         const auto all = journal->events({}, 0).value_or(std::vector<store::Event>{});

@@ -1,0 +1,123 @@
+#include "service/node_view.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "daemon/blocks.hpp"
+#include "daemon/reconciler.hpp"
+#include "daemon/reload.hpp"
+#include "daemon/shared_journal.hpp"
+#include "daemon/targets.hpp"
+#include "engine/recovery.hpp"
+#include "slurm/scontrol.hpp"
+
+namespace slumber::service {
+namespace {
+
+PowerReading reading_of(const daemon::PowerReading& read) {
+    PowerReading reading;
+    if (!read) {
+        reading.kind = PowerReading::Kind::error;
+        reading.words = read.error();
+        return reading;
+    }
+    const power::PowerState state = *read;
+    reading.kind = state == power::PowerState::on    ? PowerReading::Kind::on
+                   : state == power::PowerState::off ? PowerReading::Kind::off
+                                                     : PowerReading::Kind::transitional;
+    reading.state = state;
+    return reading;
+}
+
+// A block on every action, or on reading the power state, means the node's
+// controller was not asked.
+bool blocks_reading(const std::vector<store::Block>& blocks) {
+    return std::any_of(blocks.begin(), blocks.end(), [](const store::Block& block) {
+        return !block.action || *block.action == power::Action::status;
+    });
+}
+
+}  // namespace
+
+std::string PowerReading::text() const {
+    switch (kind) {
+        case Kind::on:
+        case Kind::off:
+        case Kind::transitional:
+            return state ? std::string(power::to_string(*state)) : "?";
+        case Kind::error:
+            return "error: " + words;
+        case Kind::blocked:
+            return "blocked";
+        case Kind::not_asked:
+            return "-";
+    }
+    return "?";
+}
+
+std::expected<ClusterView, std::string> view_nodes(const config::Config& config, const std::vector<std::string>& nodes,
+                                                   const daemon::Now& now) {
+    std::vector<std::string> names = nodes;
+    if (names.empty()) {
+        for (const auto& target : config.nodes) names.push_back(target.name);
+    }
+    auto journal = daemon::open_journal(config.daemon, config.slurm);
+    if (!journal) return std::unexpected(journal.error());
+
+    ClusterView view;
+    // The daemon decides with the configuration it loaded, not with the file.
+    if (auto warning = daemon::running_config_warning(config)) view.warnings.push_back(*warning);
+    std::map<std::string, slurm::NodeState> slurm_view;
+    const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
+    if (auto states = scontrol.nodes()) {
+        for (auto& state : *states) slurm_view.emplace(state.name, std::move(state));
+    } else {
+        view.warnings.push_back(states.error());
+    }
+
+    // Blocked targets and those whose password this user may not read are
+    // not asked.
+    daemon::Blocks gate(config, &*journal, daemon::Caller::automatic, now);
+    std::vector<std::string> asked;
+    for (const std::string& node : names) {
+        const config::PowerTarget* target = config.find(node);
+        if (target != nullptr && target->credentials && config.unreadable_credentials.contains(*target->credentials)) {
+            view.unread_credentials.insert(*target->credentials);
+        } else {
+            asked.push_back(node);
+        }
+    }
+    const auto power = daemon::read_power(config, asked, gate, "slumber status");
+    view.blocks = journal->blocks(nodes).value_or(std::vector<store::Block>{});
+    const auto latest = journal->latest_requests().value_or(std::map<std::string, store::Request>{});
+    std::map<std::string, engine::BootStats> boots;
+    for (auto& stats : daemon::measured_boots(*journal, names)) {
+        if (!stats.node.empty()) boots[stats.node] = stats;
+    }
+
+    view.time = now();
+    for (const std::string& name : names) {
+        NodeView node;
+        node.name = name;
+        if (auto it = slurm_view.find(name); it != slurm_view.end()) node.slurm = it->second;
+        for (const store::Block& block : view.blocks) {
+            if (block.target == name) node.blocks.push_back(block);
+        }
+        if (blocks_reading(node.blocks)) {
+            node.power.kind = PowerReading::Kind::blocked;
+        } else if (auto it = power.find(name); it != power.end()) {
+            node.power = reading_of(it->second);
+        }
+        if (node.slurm && (node.power.kind == PowerReading::Kind::on || node.power.kind == PowerReading::Kind::off)) {
+            node.disagreement = engine::power_disagreement(*node.slurm, *node.power.state);
+        }
+        if (auto it = latest.find(name); it != latest.end()) node.last_request = it->second;
+        if (auto it = boots.find(name); it != boots.end()) node.boots = it->second;
+        view.nodes.push_back(std::move(node));
+    }
+    return view;
+}
+
+}  // namespace slumber::service

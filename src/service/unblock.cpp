@@ -1,0 +1,70 @@
+#include "service/unblock.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "daemon/blocks.hpp"
+#include "daemon/shared_journal.hpp"
+#include "hostlist/hostlist.hpp"
+#include "slurm/scontrol.hpp"
+
+namespace slumber::service {
+
+std::expected<UnblockResult, UnblockError> unblock(const config::Config& config,
+                                                   const std::vector<std::string>& targets, const daemon::Now& now) {
+    auto journal = daemon::open_journal(config.daemon, config.slurm);
+    if (!journal) return std::unexpected(UnblockError{UnblockError::Kind::journal, journal.error()});
+    // A name that is neither in the configuration nor blocked is a typo:
+    // refused before anything changes.
+    const auto blocked = journal->blocks(targets);
+    if (!blocked) return std::unexpected(UnblockError{UnblockError::Kind::journal, "journal: " + blocked.error()});
+    std::vector<std::string> unknown;
+    for (const std::string& target : targets) {
+        const bool has_block = std::any_of(blocked->begin(), blocked->end(),
+                                           [&](const store::Block& block) { return block.target == target; });
+        if (config.find(target) == nullptr && !has_block) unknown.push_back(target);
+    }
+    if (!unknown.empty()) {
+        return std::unexpected(
+            UnblockError{UnblockError::Kind::unknown, fmt::format("not in {} and not blocked: {}", config.file.string(),
+                                                                  hostlist::compress(unknown, false).value_or("?"))});
+    }
+    const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
+    std::map<std::string, slurm::NodeState> slurm_view;
+    if (auto states = scontrol.nodes()) {
+        for (auto& state : *states) slurm_view.emplace(state.name, std::move(state));
+    }
+    UnblockResult result;
+    for (const std::string& target : targets) {
+        Unblocked& done = result.targets.emplace_back();
+        done.target = target;
+        auto lifted = journal->remove_blocks(target, std::nullopt, "lifted by `slumber unblock`", now());
+        if (!lifted) {
+            done = {target, "error: journal: " + lifted.error(), false};
+            continue;
+        }
+        done.words = *lifted > 0 ? "unblocked" : "was not blocked";
+        const auto state = slurm_view.find(target);
+        if (state != slurm_view.end() && state->second.has("DRAIN") &&
+            state->second.reason.starts_with(daemon::kBlockDrainPrefix)) {
+            const auto resumed = scontrol.update(target, "RESUME");
+            done.words += resumed ? "; back in service in Slurm" : "; could not resume it in Slurm: " + resumed.error();
+            done.ok = resumed.has_value();
+        }
+        // Slurm is still waking it for a job: the power-on the block refused
+        // is asked for again, or the job would wait out ResumeTimeout.
+        if (*lifted > 0 && state != slurm_view.end() && state->second.powering_up()) {
+            const std::vector<std::string> node{target};
+            const auto asked = journal->add_requests(node, power::Action::on, "unblock", now(),
+                                                     "Slurm is waking it and its block was lifted");
+            done.words += asked ? "; power-on asked again" : "; could not ask for its power-on: " + asked.error();
+            done.ok = done.ok && asked.has_value();
+            result.woken = result.woken || asked.has_value();
+        }
+    }
+    return result;
+}
+
+}  // namespace slumber::service

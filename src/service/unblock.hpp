@@ -1,0 +1,50 @@
+// Lifting blocks: an admin, having fixed a BMC's account, lets slumber call
+// its targets again (`slumber unblock`, and the dashboard's action).
+#pragma once
+
+#include <expected>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "daemon/carrier.hpp"
+
+namespace slumber::service {
+
+/// What lifting did for one target.
+struct Unblocked {
+    std::string target;
+    /// "unblocked" or "was not blocked", then what followed: "; back in
+    /// service in Slurm" (a node slumber drained for its block), "; power-on
+    /// asked again" (Slurm was waking it when the block refused), or why not.
+    std::string words;
+    bool ok = true;  ///< false when the journal or Slurm refused a step
+};
+
+struct UnblockResult {
+    std::vector<Unblocked> targets;  ///< in the order asked for
+    /// A power-on was journaled again: the daemon must be woken (or, with
+    /// none, `slumber power on` run) for it to happen.
+    bool woken = false;
+};
+
+struct UnblockError {
+    enum class Kind {
+        unknown,  ///< a name neither configured nor blocked (a typo): nothing was changed
+        journal,  ///< the journal could not be opened or read: nothing was changed
+    };
+    Kind kind;
+    std::string words;
+};
+
+/// Lifts every block on `targets` (node or device names); a node slumber
+/// drained for its block ("slumber: BMC …", daemon::kBlockDrainPrefix) is
+/// returned to service with `scontrol update State=RESUME`, and one Slurm is
+/// still waking has its power-on journaled again, or the job would wait out
+/// ResumeTimeout. A block left by a target since removed from the file can
+/// still be lifted.
+std::expected<UnblockResult, UnblockError> unblock(const config::Config& config,
+                                                   const std::vector<std::string>& targets,
+                                                   const daemon::Now& now = daemon::wall_clock_ms);
+
+}  // namespace slumber::service

@@ -1,0 +1,160 @@
+// The node view without Slurm and without root: a node behind an `exec`
+// command, one behind an emulated plug on loopback that refuses the
+// password, and a journal in a temporary directory. What `slumber status`
+// and the HTTP API show comes from here, so its JSON schema is pinned too.
+#include "service/node_view.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <memory>
+
+#include "service/node_view_json.hpp"
+#include "service/unblock.hpp"
+#include "vcluster/plug.hpp"
+
+namespace slumber::service {
+namespace {
+
+namespace fs = std::filesystem;
+
+class NodeViewTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        std::string pattern = (fs::temp_directory_path() / "slumber-view-XXXXXX").string();
+        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+        dir = pattern;
+        vcluster::PlugSettings settings;
+        settings.password = "changed-on-the-plug";
+        plug = std::make_unique<vcluster::Plug>(settings);
+        ASSERT_TRUE(plug->start());
+        const fs::path secret = dir / "plug.secret";
+        std::ofstream(secret) << "username = \"admin\"\npassword = \"the-old-one\"\n";
+        ::chmod(secret.c_str(), 0600);
+        // [slurm] bin_dir names a directory without scontrol: Slurm cannot
+        // be asked, as on a machine where the daemon runs but slurmctld is down.
+        auto loaded = config::load_text(fmt::format(R"(
+[daemon]
+state_dir = "{0}/state"
+
+[slurm]
+bin_dir = "{0}"
+
+[[node]]
+names = "n1"
+driver = "exec"
+on = "true"
+off = "true"
+status = "echo on"
+
+[[node]]
+names = "n2"
+driver = "tasmota"
+bmc = "http://127.0.0.1:{1}"
+credentials = "{2}"
+timeout = "1s"
+retries = 2
+)",
+                                                    dir.string(), plug->port(), secret.string()),
+                                        "test.toml");
+        ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+        config = std::move(*loaded);
+    }
+    void TearDown() override { fs::remove_all(dir); }
+
+    ClusterView view(const std::vector<std::string>& nodes = {}) {
+        auto taken = view_nodes(config, nodes, [] { return store::TimeMs{1'000'000}; });
+        EXPECT_TRUE(taken) << taken.error();
+        return taken ? *taken : ClusterView{};
+    }
+
+    fs::path dir;
+    std::unique_ptr<vcluster::Plug> plug;
+    config::Config config;
+};
+
+TEST_F(NodeViewTest, EveryConfiguredNodeWithWhatItsControllerSays) {
+    const ClusterView taken = view();
+    ASSERT_EQ(taken.nodes.size(), 2U);
+    EXPECT_EQ(taken.time, 1'000'000);
+    EXPECT_EQ(taken.nodes[0].name, "n1");
+    EXPECT_EQ(taken.nodes[0].power.kind, PowerReading::Kind::on);
+    EXPECT_EQ(taken.nodes[0].power.text(), "on");
+    EXPECT_EQ(taken.nodes[1].name, "n2");
+    // The refusal is a block from the first look on: shown as such, with the
+    // controller's words.
+    EXPECT_EQ(taken.nodes[1].power.kind, PowerReading::Kind::blocked);
+    ASSERT_EQ(taken.nodes[1].blocks.size(), 1U);
+    EXPECT_NE(taken.nodes[1].blocks[0].words.find("authentication failed"), std::string::npos)
+        << taken.nodes[1].blocks[0].words;
+    EXPECT_EQ(taken.blocks.size(), 1U);
+    // Slurm could not be asked: said once, and no node has Slurm's view.
+    ASSERT_EQ(taken.warnings.size(), 1U);
+    EXPECT_FALSE(taken.nodes[0].slurm);
+    EXPECT_TRUE(taken.nodes[0].disagreement.empty());
+}
+
+TEST_F(NodeViewTest, ARefusedPasswordIsAskedOnceThenShownBlockedWithoutAskingAgain) {
+    (void)view();
+    const int refused = plug->refused_logins();
+    EXPECT_GE(refused, 1);
+    for (int i = 0; i < 3; ++i) {
+        const ClusterView taken = view({"n2"});
+        ASSERT_EQ(taken.nodes.size(), 1U);
+        EXPECT_EQ(taken.nodes[0].power.kind, PowerReading::Kind::blocked);
+        EXPECT_EQ(taken.nodes[0].power.text(), "blocked");
+        ASSERT_EQ(taken.nodes[0].blocks.size(), 1U);
+        EXPECT_EQ(taken.nodes[0].blocks[0].kind, power::ErrorKind::auth_failed);
+    }
+    EXPECT_EQ(plug->refused_logins(), refused) << "a polled view must not hammer a BMC that refused the password";
+}
+
+TEST_F(NodeViewTest, TheJournalsLatestRequestAndTheJsonSchema) {
+    {
+        auto journal = store::Journal::open(config.daemon.journal());
+        ASSERT_TRUE(journal) << journal.error();
+        const std::vector<std::string> n1{"n1"};
+        ASSERT_TRUE(journal->add_requests(n1, power::Action::off, "cli", 990'000, "by hand"));
+    }
+    (void)view();  // n2's refusal makes its block
+    const nlohmann::json json = to_json(view());
+    ASSERT_TRUE(json.is_array());
+    ASSERT_EQ(json.size(), 2U);
+    EXPECT_EQ(json[0]["node"], "n1");
+    EXPECT_EQ(json[0]["slurm"], "?");
+    EXPECT_EQ(json[0]["power"], "on");
+    EXPECT_FALSE(json[0].contains("reason"));
+    EXPECT_EQ(json[0]["last_request"]["action"], "off");
+    EXPECT_EQ(json[0]["last_request"]["source"], "cli");
+    EXPECT_EQ(json[0]["last_request"]["time_ms"], 990'000);
+    EXPECT_EQ(json[0]["last_request"]["state"], "pending");
+    EXPECT_EQ(json[1]["power"], "blocked");
+    ASSERT_EQ(json[1]["blocked"].size(), 1U);
+    EXPECT_EQ(json[1]["blocked"][0]["kind"], "auth_failed");
+    EXPECT_EQ(json[1]["blocked"][0]["action"], "every");
+    EXPECT_EQ(json[1]["blocked"][0]["met_by"], "slumber status");
+}
+
+TEST_F(NodeViewTest, UnblockLiftsTheBlockAndRefusesAnUnknownNameChangingNothing) {
+    (void)view();
+    const auto typo = unblock(config, {"n2", "n9"}, [] { return store::TimeMs{1'001'000}; });
+    ASSERT_FALSE(typo);
+    EXPECT_EQ(typo.error().kind, UnblockError::Kind::unknown);
+    EXPECT_NE(typo.error().words.find("n9"), std::string::npos) << typo.error().words;
+    EXPECT_EQ(view({"n2"}).nodes[0].power.kind, PowerReading::Kind::blocked) << "nothing was lifted";
+
+    const auto lifted = unblock(config, {"n2", "n1"}, [] { return store::TimeMs{1'001'000}; });
+    ASSERT_TRUE(lifted);
+    ASSERT_EQ(lifted->targets.size(), 2U);
+    EXPECT_EQ(lifted->targets[0].words, "unblocked");
+    EXPECT_EQ(lifted->targets[1].words, "was not blocked");
+    EXPECT_FALSE(lifted->woken);
+    plug->set_password("the-old-one");
+    EXPECT_EQ(view({"n2"}).nodes[0].power.text(), "off");
+}
+
+}  // namespace
+}  // namespace slumber::service
