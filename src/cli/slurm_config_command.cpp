@@ -1,12 +1,7 @@
 // `slumber slurm-config`: the slurm.conf lines for this setup, and what
 // SlurmUser, who runs the hooks, must be able to reach.
-#include <grp.h>
-#include <pwd.h>
-#include <sys/stat.h>
-
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
-#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -14,10 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_code.hpp"
-#include "daemon/reconciler.hpp"
-#include "daemon/shared_journal.hpp"
-#include "engine/boot_stats.hpp"
-#include "engine/recovery.hpp"
+#include "service/slurm_setup.hpp"
 #include "slurm/hook.hpp"
 #include "slurm/power_save.hpp"
 #include "slurm/scontrol.hpp"
@@ -68,40 +60,21 @@ void print_hooks(const fs::path& bin_dir, const fs::path& config_file, bool defa
     }
 }
 
-// Whether `user` may reach `path` with the permission bits of `want`
-// (4 read, 2 write, 1 search or execute): each directory above it searched,
-// then the path itself, as the kernel decides for a user who is not root.
+// service::access_for() in the words slurm-config prints.
 std::string access_of(const fs::path& path, const slurm::SlurmUser& user, int want) {
-    if (user.uid == 0) return "ok";
-    int count = 64;
-    std::vector<gid_t> groups(static_cast<std::size_t>(count));
-    if (::getgrouplist(user.name.c_str(), user.gid, groups.data(), &count) < 0) count = 0;
-    groups.resize(static_cast<std::size_t>(count));
-    groups.push_back(user.gid);
-    auto allowed = [&](const struct stat& status, int bits) {
-        const bool in_group = std::find(groups.begin(), groups.end(), status.st_gid) != groups.end();
-        const int shift = status.st_uid == user.uid ? 6 : in_group ? 3 : 0;
-        return ((static_cast<int>(status.st_mode) >> shift) & bits) == bits;
-    };
-    auto describe = [](const fs::path& where, const struct stat& status) {
-        const passwd* owner = ::getpwuid(status.st_uid);
-        const group* owning = ::getgrgid(status.st_gid);
-        return fmt::format("{} is {}:{} {:04o}", where.string(), owner ? owner->pw_name : std::to_string(status.st_uid),
-                           owning ? owning->gr_name : std::to_string(status.st_gid), status.st_mode & 07777);
-    };
-    struct stat status {};
-    for (fs::path above = path.parent_path(); !above.empty(); above = above.parent_path()) {
-        if (::stat(above.c_str(), &status) == 0 && !allowed(status, 1)) {
-            return fmt::format("NOT reachable by {}: {}", user.name, describe(above, status));
-        }
-        if (above == above.root_path()) break;
+    const service::Access access = service::access_for(path, user, want);
+    switch (access.verdict) {
+        case service::Access::Verdict::ok:
+            return "ok";
+        case service::Access::Verdict::missing:
+            return "does not exist yet";
+        case service::Access::Verdict::unreachable:
+            return fmt::format("NOT reachable by {}: {}", user.name, access.where);
+        case service::Access::Verdict::denied:
+            return fmt::format("NOT {} by {}: {}", want == service::kRead ? "readable" : "readable and writable",
+                               user.name, access.where);
     }
-    if (::stat(path.c_str(), &status) != 0) return "does not exist yet";
-    if (!allowed(status, want)) {
-        return fmt::format("NOT {} by {}: {}", want == 4 ? "readable" : "readable and writable", user.name,
-                           describe(path, status));
-    }
-    return "ok";
+    return "?";
 }
 
 // What SlurmUser, who runs the hooks, must be able to read and write, and
@@ -114,9 +87,9 @@ void print_slurm_user_needs(const config::Config& config, const fs::path& config
         return;
     }
     fmt::print("# SlurmUser {} (from {}) runs the hooks; it needs:\n", user->name, user->source);
-    fmt::print("#   to read {}: {}\n", config_file.string(), access_of(config_file, *user, 4));
+    fmt::print("#   to read {}: {}\n", config_file.string(), access_of(config_file, *user, service::kRead));
     const fs::path state = config.daemon.state_dir;
-    std::string state_access = access_of(state, *user, 7);
+    std::string state_access = access_of(state, *user, service::kReadWriteSearch);
     if (state_access == "does not exist yet") {
         state_access += "; the daemon, or any slumber command run as root, makes it for SlurmUser's group";
     } else if (state_access.starts_with("NOT")) {
@@ -137,7 +110,7 @@ void print_slurm_user_needs(const config::Config& config, const fs::path& config
         "#   and must read these (make each {}'s, mode 600: chown {} FILE; chmod 600 FILE):\n",
         user->name, user->name);
     for (const fs::path& file : files) {
-        fmt::print("#     {}: {}\n", file.string(), access_of(file, *user, 4));
+        fmt::print("#     {}: {}\n", file.string(), access_of(file, *user, service::kRead));
     }
 }
 
@@ -168,14 +141,10 @@ int run_slurm_config(const std::string& file) {
     if (auto rules = scontrol.power_save_rules()) {
         for (const std::string& line : slurm::describe_conflicts(*rules)) fmt::print("# {}\n", line);
     }
-    std::vector<engine::BootStats> stats;
-    if (auto journal = daemon::open_journal(config.daemon, config.slurm)) {
-        stats = daemon::measured_boots(*journal, nodes);
-    }
-    if (auto timeout = engine::suggested_resume_timeout(stats)) {
-        const engine::BootStats& all = stats.back();
+    if (const auto advice = service::resume_timeout_advice(config)) {
+        const engine::BootStats& all = advice->all;
         fmt::print("ResumeTimeout={}   # 1.5 x the slowest of {} measured boots (median {}, p95 {}, max {})\n",
-                   *timeout, all.count, seconds_text(all.median_ms), seconds_text(all.p95_ms),
+                   advice->seconds, all.count, seconds_text(all.median_ms), seconds_text(all.p95_ms),
                    seconds_text(all.max_ms));
     } else {
         fmt::print("# ResumeTimeout: no boots measured yet; run the daemon through a few resumes, then ask again\n");

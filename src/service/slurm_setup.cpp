@@ -1,0 +1,57 @@
+#include "service/slurm_setup.hpp"
+
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "daemon/reconciler.hpp"
+#include "daemon/shared_journal.hpp"
+
+namespace slumber::service {
+
+Access access_for(const std::filesystem::path& path, const slurm::SlurmUser& user, int want) {
+    if (user.uid == 0) return {};
+    int count = 64;
+    std::vector<gid_t> groups(static_cast<std::size_t>(count));
+    if (::getgrouplist(user.name.c_str(), user.gid, groups.data(), &count) < 0) count = 0;
+    groups.resize(static_cast<std::size_t>(count));
+    groups.push_back(user.gid);
+    const auto allowed = [&](const struct stat& status, int bits) {
+        const bool in_group = std::find(groups.begin(), groups.end(), status.st_gid) != groups.end();
+        const int shift = status.st_uid == user.uid ? 6 : in_group ? 3 : 0;
+        return ((static_cast<int>(status.st_mode) >> shift) & bits) == bits;
+    };
+    const auto describe = [](const std::filesystem::path& where, const struct stat& status) {
+        const passwd* owner = ::getpwuid(status.st_uid);
+        const group* owning = ::getgrgid(status.st_gid);
+        return fmt::format("{} is {}:{} {:04o}", where.string(), owner ? owner->pw_name : std::to_string(status.st_uid),
+                           owning ? owning->gr_name : std::to_string(status.st_gid), status.st_mode & 07777);
+    };
+    struct stat status {};
+    for (auto above = path.parent_path(); !above.empty(); above = above.parent_path()) {
+        if (::stat(above.c_str(), &status) == 0 && !allowed(status, 1)) {
+            return {Access::Verdict::unreachable, describe(above, status)};
+        }
+        if (above == above.root_path()) break;
+    }
+    if (::stat(path.c_str(), &status) != 0) return {Access::Verdict::missing, ""};
+    if (!allowed(status, want)) return {Access::Verdict::denied, describe(path, status)};
+    return {};
+}
+
+std::optional<ResumeTimeoutAdvice> resume_timeout_advice(const config::Config& config) {
+    std::vector<std::string> nodes;
+    for (const auto& target : config.nodes) nodes.push_back(target.name);
+    auto journal = daemon::open_journal(config.daemon, config.slurm);
+    if (!journal) return std::nullopt;
+    const std::vector<engine::BootStats> stats = daemon::measured_boots(*journal, nodes);
+    const auto seconds = engine::suggested_resume_timeout(stats);
+    if (!seconds) return std::nullopt;
+    return ResumeTimeoutAdvice{*seconds, stats.back()};
+}
+
+}  // namespace slumber::service

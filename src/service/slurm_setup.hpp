@@ -1,0 +1,53 @@
+// What Slurm needs from slumber's setup, as typed values: the ResumeTimeout
+// the measured boots call for, and what SlurmUser (who runs the hooks) can
+// reach. `slumber slurm-config` prints them; `doctor` will check them.
+#pragma once
+
+#include <expected>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "engine/boot_stats.hpp"
+#include "slurm/slurm_user.hpp"
+
+namespace slumber::service {
+
+/// What a user may do with a path, as the kernel decides for a user who is
+/// not root: each directory above it searched, then the path's own bits.
+struct Access {
+    enum class Verdict {
+        ok,
+        missing,      ///< the path does not exist (yet)
+        unreachable,  ///< a directory above it may not be searched
+        denied,       ///< the path's own bits refuse what is wanted
+    };
+    Verdict verdict = Verdict::ok;
+    /// For unreachable and denied: the path that refuses, with owner, group
+    /// and mode ("/etc/slumber is root:root 0700").
+    std::string where;
+    [[nodiscard]] bool ok() const { return verdict == Verdict::ok; }
+};
+
+/// Read (4), write (2) and search/execute (1) bits, as in a file's mode.
+inline constexpr int kRead = 4;
+inline constexpr int kReadWrite = 6;
+inline constexpr int kReadWriteSearch = 7;
+
+/// Whether `user` may reach `path` with the permission bits `want`; root
+/// may always. Group membership from the account database (getgrouplist).
+Access access_for(const std::filesystem::path& path, const slurm::SlurmUser& user, int want);
+
+/// The ResumeTimeout the journal's measured boots call for
+/// (engine::suggested_resume_timeout: 1.5 x the slowest, whole minutes, at
+/// least 60 s), with the figures behind it; nothing before any boot was
+/// measured or when the journal cannot be read.
+struct ResumeTimeoutAdvice {
+    int seconds = 0;
+    engine::BootStats all;  ///< every node's boots together
+};
+std::optional<ResumeTimeoutAdvice> resume_timeout_advice(const config::Config& config);
+
+}  // namespace slumber::service

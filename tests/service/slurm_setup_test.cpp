@@ -1,0 +1,102 @@
+// What slurm-config (and next `doctor`) checks, without Slurm: what a user
+// who is not root may reach, and the ResumeTimeout that journaled boots call
+// for.
+#include "service/slurm_setup.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "store/journal.hpp"
+
+namespace slumber::service {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SlurmSetupTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        std::string pattern = (fs::temp_directory_path() / "slumber-setup-XXXXXX").string();
+        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+        dir = pattern;
+        ::chmod(dir.c_str(), 0755);
+    }
+    void TearDown() override { fs::remove_all(dir); }
+
+    fs::path dir;
+    // An account that is neither the files' owner nor in their group.
+    slurm::SlurmUser stranger{"slumber-test-nobody", 65534, 65534, "the test"};
+};
+
+TEST_F(SlurmSetupTest, WhatAUserMayReachIsDecidedAsTheKernelDoes) {
+    const fs::path file = dir / "slumber.toml";
+    std::ofstream(file) << "x\n";
+    ::chmod(file.c_str(), 0644);
+    EXPECT_TRUE(access_for(file, stranger, kRead).ok());
+    EXPECT_EQ(access_for(file, stranger, kReadWrite).verdict, Access::Verdict::denied);
+
+    ::chmod(file.c_str(), 0600);
+    const Access denied = access_for(file, stranger, kRead);
+    EXPECT_EQ(denied.verdict, Access::Verdict::denied);
+    EXPECT_NE(denied.where.find(fmt::format("{} is ", file.string())), std::string::npos) << denied.where;
+    EXPECT_NE(denied.where.find(" 0600"), std::string::npos) << denied.where;
+
+    EXPECT_EQ(access_for(dir / "missing.toml", stranger, kRead).verdict, Access::Verdict::missing);
+
+    // A directory above that may not be searched hides even a file anyone may read.
+    ::chmod(file.c_str(), 0644);
+    ::chmod(dir.c_str(), 0700);
+    const Access hidden = access_for(file, stranger, kRead);
+    EXPECT_EQ(hidden.verdict, Access::Verdict::unreachable);
+    EXPECT_NE(hidden.where.find(fmt::format("{} is ", dir.string())), std::string::npos) << hidden.where;
+
+    // The owner's bits count for the owner, and root may always.
+    const slurm::SlurmUser owner{"owner", ::geteuid(), ::getegid(), "the test"};
+    EXPECT_TRUE(access_for(file, owner, kReadWrite).ok());
+    const slurm::SlurmUser root{"root", 0, 0, "the test"};
+    EXPECT_TRUE(access_for(file, root, kReadWriteSearch).ok());
+}
+
+TEST_F(SlurmSetupTest, ResumeTimeoutAdviceFollowsTheSlowestMeasuredBoot) {
+    auto loaded = config::load_text(fmt::format(R"(
+[daemon]
+state_dir = "{0}/state"
+
+[slurm]
+bin_dir = "{0}"  # no scontrol: SlurmUser is looked up in slurm.conf only
+
+[[node]]
+names = "n[1-2]"
+driver = "exec"
+on = "true"
+off = "true"
+)",
+                                                dir.string()),
+                                    "test.toml");
+    ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+    EXPECT_FALSE(resume_timeout_advice(*loaded)) << "no boot measured yet";
+    {
+        auto journal = store::Journal::open(loaded->daemon.journal());
+        ASSERT_TRUE(journal) << journal.error();
+        // n1 booted in 30 s and 50 s, n2 in 130 s: 1.5 x 130 s is 195 s, 240 s in whole minutes.
+        for (const auto& [node, on, registered] :
+             {std::tuple{"n1", 1'000'000, 1'030'000}, {"n1", 2'000'000, 2'050'000}, {"n2", 1'000'000, 1'130'000}}) {
+            ASSERT_TRUE(journal->boot_started(node, on));
+            ASSERT_TRUE(journal->boot_registered(node, registered));
+        }
+    }
+    const auto advice = resume_timeout_advice(*loaded);
+    ASSERT_TRUE(advice);
+    EXPECT_EQ(advice->seconds, 240);
+    EXPECT_EQ(advice->all.count, 3);
+    EXPECT_EQ(advice->all.max_ms, 130'000);
+    EXPECT_TRUE(advice->all.node.empty());
+}
+
+}  // namespace
+}  // namespace slumber::service
