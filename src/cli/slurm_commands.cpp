@@ -50,7 +50,7 @@ void note_unloadable_for_carrier(const std::string& file, const std::string& why
     settings.state_dir = *state_dir;
     if (!std::filesystem::exists(settings.journal(), error)) return;  // a guessed place must not start one
     if (auto journal = store::Journal::open(settings.journal())) {
-        (void)journal->record({0, daemon::wall_clock_ms(), "", std::nullopt, "carrier",
+        (void)journal->record({0, daemon::wall_clock_ms(), "", std::nullopt, store::EventKind::carrier,
                                fmt::format("slumber carry cannot load {} ({}): the requests wait in the journal for "
                                            "a daemon or the next hook",
                                            file, why)});
@@ -117,11 +117,14 @@ int run_journal(const JournalOptions& options) {
     if (options.json) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& event : *events) {
-            list.push_back({{"time_ms", event.time},
-                            {"node", event.node},
-                            {"request", event.request ? nlohmann::json(*event.request) : nlohmann::json(nullptr)},
-                            {"kind", event.kind},
-                            {"detail", event.detail}});
+            nlohmann::json item{{"time_ms", event.time},
+                                {"node", event.node},
+                                {"request", event.request ? nlohmann::json(*event.request) : nlohmann::json(nullptr)},
+                                {"kind", store::to_string(event.kind)},
+                                {"detail", event.detail}};
+            if (event.outcome) item["outcome"] = store::to_string(*event.outcome);
+            if (event.action) item["action"] = power::to_string(*event.action);
+            list.push_back(std::move(item));
         }
         fmt::print("{}\n", list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
         return to_int(ExitCode::ok);
@@ -130,7 +133,7 @@ int run_journal(const JournalOptions& options) {
     // device's control characters: never printed as they are.
     for (const auto& event : *events) {
         fmt::print("{}  {:<9} {:<13} {}\n", local_time(event.time),
-                   event.node.empty() ? "-" : util::safe_text(event.node), util::safe_text(event.kind),
+                   event.node.empty() ? "-" : util::safe_text(event.node), store::to_string(event.kind),
                    util::safe_text(event.detail));
     }
     return to_int(ExitCode::ok);

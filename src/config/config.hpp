@@ -104,6 +104,10 @@ struct DaemonSettings {
     /// ResumeTimeout=INFINITE (Slurm 25.05 and later), what the measured
     /// boots suggest (engine::boot_deadline()).
     std::optional<util::Duration> boot_deadline;
+    /// How long the journal keeps its rows: the daemon removes older ones
+    /// (store::Journal::prune(), which keeps what decisions still need) at
+    /// its start and then hourly. 0: kept forever.
+    util::Duration journal_keep = std::chrono::days(90);
 
     [[nodiscard]] std::filesystem::path journal() const { return state_dir / "journal.db"; }
     [[nodiscard]] std::filesystem::path socket() const { return state_dir / "slumberd.sock"; }

@@ -82,6 +82,8 @@ void diff_daemon(const DaemonSettings& a, const DaemonSettings& b, ConfigChanges
         return d ? util::format_duration(*d) : std::string("unset");
     };
     setting(changes.settings, "[daemon] boot_deadline", deadline(a.boot_deadline), deadline(b.boot_deadline));
+    setting(changes.settings, "[daemon] journal_keep", util::format_duration(a.journal_keep),
+            util::format_duration(b.journal_keep));
     // A setting added to [daemon] later is still noticed, if not by name,
     // also when named ones changed with it.
     DaemonSettings rest = b;
@@ -94,6 +96,7 @@ void diff_daemon(const DaemonSettings& a, const DaemonSettings& b, ConfigChanges
     rest.keep_drained_on = a.keep_drained_on;
     rest.power_loss_window = a.power_loss_window;
     rest.boot_deadline = a.boot_deadline;
+    rest.journal_keep = a.journal_keep;
     if (rest != a) changes.settings.emplace_back("[daemon] another setting");
 }
 

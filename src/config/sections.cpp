@@ -229,6 +229,7 @@ void read_daemon_section(const toml::table& table, const std::string& file, Daem
     if (auto keep = reader.boolean("keep_drained_on")) out.keep_drained_on = *keep;
     if (auto window = reader.duration("power_loss_window")) out.power_loss_window = *window;
     if (auto deadline = reader.duration("boot_deadline")) out.boot_deadline = *deadline;
+    if (auto keep = reader.duration("journal_keep")) out.journal_keep = *keep;
     reader.reject_unknown_keys();
 }
 

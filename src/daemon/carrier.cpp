@@ -29,22 +29,6 @@ namespace {
 // How long a power change may take to show in the BMC's status.
 constexpr auto kConfirmWithin = std::chrono::seconds(30);
 
-const char* event_kind(power::Action action) {
-    switch (action) {
-        case power::Action::on:
-            return "power-on";
-        case power::Action::off:
-            return "power-off";
-        case power::Action::soft:
-            return "shutdown";
-        case power::Action::cycle:
-            return "power-cycle";
-        case power::Action::status:
-            return "status";
-    }
-    return "?";
-}
-
 // Outcomes go into the journal in small groups, each at most 20 ms after it
 // is known: a thousand BMCs answering at once make a few transactions rather
 // than a thousand, so a hook waiting for the journal's write lock waits less,
@@ -167,7 +151,7 @@ void Carrier::hold_back(std::vector<const store::Request*>& ons) {
         (void)m_journal.requeue(ons[i]->id);
         if (m_held.insert(ons[i]->id).second) {
             (void)m_journal.record(
-                {0, now, ons[i]->node, ons[i]->id, "paced",
+                {0, now, ons[i]->node, ons[i]->id, store::EventKind::paced,
                  fmt::format("power-on held back: {} booting, {} started in the last minute "
                              "(max_booting {}, boots_per_minute {})",
                              counts.first, counts.second, policy.max_booting, policy.boots_per_minute)});
@@ -177,8 +161,8 @@ void Carrier::hold_back(std::vector<const store::Request*>& ons) {
 }
 
 void Carrier::refuse(store::Journal& journal, const store::Request& request, const std::string& why) const {
-    (void)journal.finish_with(request.id, false, "refused: " + why,
-                              {0, m_now(), request.node, request.id, "refused",
+    (void)journal.finish_with(request.id, store::OutcomeKind::refused, "refused: " + why,
+                              {0, m_now(), request.node, request.id, store::EventKind::refused,
                                fmt::format("{} refused by the {}: {}", power::to_string(request.action), m_who, why)});
 }
 
@@ -187,7 +171,7 @@ void Carrier::reconfigure_if_owed() {
     m_reconfigure_owed = false;
     m_last_reconfigure = m_now();
     const auto called = m_slurm.call({"reconfigure"});
-    (void)m_journal.record({0, m_now(), "", std::nullopt, "slurm-view",
+    (void)m_journal.record({0, m_now(), "", std::nullopt, store::EventKind::slurm_view,
                             fmt::format("scontrol reconfigure, postponed so that slurmctld restarts at most once in "
                                         "{} min: nodes whose power-off was refused register again{}",
                                         kReconfigureSpacingMs / 60000, called ? "" : ", failed: " + called.error())});
@@ -247,7 +231,7 @@ std::expected<std::vector<Batch>, std::string> Carrier::take() {
             const std::string reason = fmt::format("slumber: not powered on: {}", why);
             const auto drained = m_slurm.update(request.node, "DRAIN", reason);
             (void)m_journal.record(
-                {0, m_now(), request.node, request.id, "drained",
+                {0, m_now(), request.node, request.id, store::EventKind::drained,
                  drained ? fmt::format("drained in Slurm: {}", reason)
                          : fmt::format("could not drain it in Slurm ({}): {}", drained.error(), reason)});
         }
@@ -272,7 +256,7 @@ void Carrier::tell_slurm_still_up(const std::vector<std::string>& nodes,
                                   const std::string& slurm_error) {
     const store::TimeMs now = m_now();
     auto note = [&](const std::string& node, const std::string& detail) {
-        (void)m_journal.record({0, now, node, std::nullopt, "slurm-view", detail});
+        (void)m_journal.record({0, now, node, std::nullopt, store::EventKind::slurm_view, detail});
     };
     if (!slurm_error.empty()) {
         for (const std::string& node : nodes) {
@@ -365,7 +349,7 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
                 "error: " + power::describe(held != set.blocked.end() ? held->second : no_device->second);
             (void)journal.finish_with(
                 request.id, false, said,
-                {0, m_now(), request.node, request.id, "failed",
+                {0, m_now(), request.node, request.id, store::EventKind::failed,
                  fmt::format("{} by the {} for {}: {}", power::to_string(action), m_who, request.source, said)});
             if (held != set.blocked.end()) drain_if_waited_for(journal, request, blocks.find(request.node, action));
         } else {
@@ -404,7 +388,7 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
                 boot = now - outcome.elapsed.count();
             }
             writer.add({carried[i]->id, outcome.result.has_value(), said,
-                        store::Event{0, now, outcome.target, carried[i]->id, event_kind(action),
+                        store::Event{0, now, outcome.target, carried[i]->id, store::event_kind(action),
                                      fmt::format("{} by the {} for {}: {}{} after {} attempt(s), {} ms",
                                                  power::to_string(action), m_who, carried[i]->source,
                                                  !fresh[i] || !fresh[i]->cycled() ? ""
@@ -434,7 +418,7 @@ void Carrier::drain_if_waited_for(store::Journal& journal, const store::Request&
     if (!block || request.action != power::Action::on || !asked_by_slurm(request)) return;
     const std::string reason = drain_reason(*block);
     const auto drained = m_slurm.update(request.node, "DRAIN", reason);
-    (void)journal.record({0, m_now(), request.node, request.id, "drained",
+    (void)journal.record({0, m_now(), request.node, request.id, store::EventKind::drained,
                           drained ? fmt::format("drained in Slurm: {}", reason)
                                   : fmt::format("could not drain it in Slurm ({}): {}", drained.error(), reason)});
 }
@@ -448,14 +432,7 @@ void Carrier::fresh_boot_drivers(const config::Config& config, const std::vector
     std::vector<std::string> names;
     names.reserve(carried.size());
     for (const store::Request* request : carried) names.push_back(request->node);
-    std::unordered_map<std::string, store::TimeMs> open_boot;  // the latest boot, if not registered
-    for (const store::Boot& boot : journal.boots(names).value_or(std::vector<store::Boot>{})) {
-        if (boot.registered) {
-            open_boot.erase(boot.node);
-        } else {
-            open_boot[boot.node] = boot.powered_on;
-        }
-    }
+    const auto open_boot = journal.open_boots(names).value_or(std::map<std::string, store::TimeMs>{});
     for (std::size_t i = 0; i < carried.size(); ++i) {
         // Excluded means never powered off by slumber: not even for a cycle.
         if (config.excluded(carried[i]->node)) continue;
@@ -490,14 +467,13 @@ std::expected<void, std::string> Carrier::observe_registrations(const std::vecto
     std::vector<std::string> names;
     names.reserve(nodes.size());
     for (const auto& node : nodes) names.push_back(node.name);
-    auto boots = m_journal.boots(names);
-    if (!boots) return std::unexpected("journal: " + boots.error());
-    std::unordered_map<std::string, store::Boot> latest;
-    for (auto& boot : *boots) latest[boot.node] = std::move(boot);
+    // Only the open boots: the whole boots table is never read in a pass.
+    auto open = m_journal.open_boots(names);
+    if (!open) return std::unexpected("journal: " + open.error());
     for (const slurm::NodeState& node : nodes) {
-        const auto it = latest.find(node.name);
-        if (it == latest.end() || it->second.registered) continue;
-        const store::Boot& boot = it->second;
+        const auto it = open->find(node.name);
+        if (it == open->end()) continue;
+        const store::Boot boot{node.name, it->second, std::nullopt};
         // Slurm compares whole seconds; a boot time in the power-on's second counts.
         const bool fresh = node.boot_time && *node.boot_time * 1000 >= boot.powered_on - 1000;
         if (node.powering_up() || node.powered_down() || !node.responding()) continue;
@@ -509,7 +485,7 @@ std::expected<void, std::string> Carrier::observe_registrations(const std::vecto
         }
         const store::TimeMs now = m_now();
         (void)m_journal.boot_registered(node.name, now);
-        (void)m_journal.record({0, now, node.name, std::nullopt, "registered",
+        (void)m_journal.record({0, now, node.name, std::nullopt, store::EventKind::registered,
                                 fmt::format("slurmd registered {:.1f} s after power-on ({})",
                                             static_cast<double>(now - boot.powered_on) / 1000.0, node.state_text())});
     }

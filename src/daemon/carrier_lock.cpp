@@ -43,7 +43,7 @@ void CarrierLock::release() { (void)::flock(m_fd, LOCK_UN); }
 store::DbResult<int> take_back_left_running(store::Journal& journal, std::string_view who, store::TimeMs now) {
     auto requeued = journal.requeue_running();
     if (requeued && *requeued > 0) {
-        (void)journal.record({0, now, "", std::nullopt, "restart",
+        (void)journal.record({0, now, "", std::nullopt, store::EventKind::restart,
                               fmt::format("{} request(s) left running are carried out again by {}", *requeued, who)});
     }
     return requeued;

@@ -32,6 +32,7 @@
 #include "slurm/slurm_user.hpp"
 #include "store/journal.hpp"
 #include "store/sharing.hpp"
+#include "util/duration.hpp"
 
 namespace slumber::daemon {
 namespace {
@@ -176,8 +177,9 @@ void reload_config(LiveConfig& live, store::Journal& journal) {
         for (const std::string& problem : outcome.problems) log(Priority::error, problem);
         log(Priority::error, outcome.summary);
     }
-    (void)journal.record(
-        {0, wall_clock_ms(), "", std::nullopt, outcome.applied ? "reload" : "reload-refused", outcome.summary});
+    (void)journal.record({0, wall_clock_ms(), "", std::nullopt,
+                          outcome.applied ? store::EventKind::reload : store::EventKind::reload_refused,
+                          outcome.summary});
     if (auto recorded = record_running_config(*live.current(), outcome.applied ? nullptr : &outcome); !recorded) {
         log(Priority::warning, recorded.error());
     }
@@ -196,6 +198,21 @@ void log_slurm_agreement(const config::Config& config, const Reconciler& reconci
     if (reconciler.policy().boot_deadline_ms > 0) {
         log(Priority::info, fmt::format("boot deadline {} s ({})", reconciler.policy().boot_deadline_ms / 1000,
                                         reconciler.boot_deadline_source()));
+    }
+}
+
+// Retention, [daemon] journal_keep (0: keep everything). A prune holds the
+// journal's write lock for a moment, so it runs at the start and then
+// hourly, not every pass.
+void prune_journal(store::Journal& journal, util::Duration keep) {
+    if (keep.count() <= 0) return;
+    const store::TimeMs now = wall_clock_ms();
+    const auto pruned = journal.prune(now - keep.count(), now);
+    if (!pruned) {
+        log(Priority::warning, fmt::format("journal: cannot remove rows older than journal_keep: {}", pruned.error()));
+    } else if (pruned->events + pruned->requests + pruned->boots > 0) {
+        log(Priority::info, fmt::format("journal: removed {} event(s), {} request(s) and {} boot(s) older than {}",
+                                        pruned->events, pruned->requests, pruned->boots, util::format_duration(keep)));
     }
 }
 
@@ -233,8 +250,8 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         log(Priority::warning,
             fmt::format("{} request(s) left running by a carrier that died: carrying them out again", *requeued));
     }
-    (void)journal->record(
-        {0, wall_clock_ms(), "", std::nullopt, "daemon-start", fmt::format("slumberd started (pid {})", ::getpid())});
+    (void)journal->record({0, wall_clock_ms(), "", std::nullopt, store::EventKind::daemon_start,
+                           fmt::format("slumberd started (pid {})", ::getpid())});
     if (auto recorded = record_running_config(config, nullptr); !recorded) log(Priority::warning, recorded.error());
     log(Priority::info,
         fmt::format("listening on {}, journal {}", config.daemon.socket().string(), config.daemon.journal().string()));
@@ -246,6 +263,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     log_slurm_agreement(config, reconciler);
     auto devices_busy = std::make_shared<std::atomic<bool>>(false);
     auto next_look = std::chrono::steady_clock::now();
+    auto next_prune = next_look;
     // Each batch runs on its own thread with its own journal connection, so a
     // silent BMC holding one batch for its timeouts does not hold up the
     // requests that come after it (the journal keeps one change per node at a
@@ -332,14 +350,19 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             }
             if (auto edited = live.notice_edit()) {
                 log(Priority::warning, *edited);
-                (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "config-changed", *edited});
+                (void)journal->record(
+                    {0, wall_clock_ms(), "", std::nullopt, store::EventKind::config_changed, *edited});
             }
             next_look = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+            if (next_look >= next_prune) {
+                prune_journal(*journal, live.current()->daemon.journal_keep);
+                next_prune = next_look + std::chrono::hours(1);
+            }
         }
         socket->wait(std::chrono::milliseconds(500));
     }
     workers.clear();  // waits for the batches under way: their outcomes are journaled
-    (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "daemon-stop", "slumberd stopped"});
+    (void)journal->record({0, wall_clock_ms(), "", std::nullopt, store::EventKind::daemon_stop, "slumberd stopped"});
     forget_running_config(config);
     log(Priority::info, "stopped");
     return 0;

@@ -114,7 +114,7 @@ std::map<std::string, power::PowerError> bring_up_dependencies(const config::Con
         const power::Outcome on = switch_device(config, need.device, power::Action::on, blocks, source);
         if (!on.result) {
             const std::string why = power::describe(on.result.error());
-            log({0, now(), need.device, std::nullopt, "failed",
+            log({0, now(), need.device, std::nullopt, store::EventKind::failed,
                  fmt::format("{} did not come on for {}, which depend on it: {}", need.device, who, why)});
             for (const std::string& node : need.nodes) {
                 blocked[node] = {on.result.error().kind,
@@ -125,7 +125,7 @@ std::map<std::string, power::PowerError> bring_up_dependencies(const config::Con
         }
         const config::PowerTarget* device = config.find(need.device);
         const auto settle = device != nullptr ? device->settle : util::Duration{0};
-        log({0, now(), need.device, std::nullopt, "power-on",
+        log({0, now(), need.device, std::nullopt, store::EventKind::power_on,
              fmt::format("switched on for {}, which depend on it, after {} attempt(s), {} ms{}", who, on.attempts,
                          on.elapsed.count(),
                          settle.count() > 0 ? fmt::format("; settling for {}", util::format_duration(settle)) : "")});
@@ -168,7 +168,8 @@ std::vector<std::string> DeviceKeeper::run(const std::vector<slurm::NodeState>& 
             const std::string why = power::describe(off.result.error());
             // A blocked device fails alike every time: journaled once.
             if (off.attempts > 0 || std::exchange(m_last_failure[device], why) != why) {
-                log({0, now, device, std::nullopt, "failed", fmt::format("switching {} off failed: {}", device, why)});
+                log({0, now, device, std::nullopt, store::EventKind::failed,
+                     fmt::format("switching {} off failed: {}", device, why)});
             }
             done.push_back(fmt::format("{}: switching off failed: {}", device, why));
             continue;
@@ -176,7 +177,8 @@ std::vector<std::string> DeviceKeeper::run(const std::vector<slurm::NodeState>& 
         m_switched_off.insert(device);
         m_failed_at.erase(device);
         m_last_failure.erase(device);
-        log({0, now, device, std::nullopt, "power-off", "every node that depends on it asleep for its off_after"});
+        log({0, now, device, std::nullopt, store::EventKind::power_off,
+             "every node that depends on it asleep for its off_after"});
         done.push_back(fmt::format("{}: switched off, every node that depends on it asleep", device));
     }
     return done;

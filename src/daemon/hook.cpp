@@ -32,7 +32,7 @@ std::map<std::string, std::string> jobs_by_node(store::Journal& journal) {
     if (path == nullptr || *path == '\0') return notes;
     const auto file = slurm::read_resume_file(path);
     if (!file) {
-        (void)journal.record({0, wall_clock_ms(), "", std::nullopt, "hook-note",
+        (void)journal.record({0, wall_clock_ms(), "", std::nullopt, store::EventKind::hook_note,
                               fmt::format("SLURM_RESUME_FILE {} ignored: {}", path, file.error())});
         return notes;
     }
@@ -61,7 +61,8 @@ std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, std::st
     auto names = hostlist::expand(hostlist);
     if (!names) {
         const std::string why = hostlist::describe(names.error(), hostlist);
-        (void)journal.record({0, wall_clock_ms(), "", std::nullopt, "hook-failed", source + ": " + why});
+        (void)journal.record(
+            {0, wall_clock_ms(), "", std::nullopt, store::EventKind::hook_failed, source + ": " + why});
         report_hook_error(hook, why);
         return std::unexpected(1);
     }
@@ -71,7 +72,7 @@ std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, std::st
         const std::string why =
             by_slurm ? "Slurm: ResumeTimeout reached" : fmt::format("`slumber resume-fail` {}", by_hand);
         for (const std::string& node : *names) {
-            (void)journal.record({0, wall_clock_ms(), node, std::nullopt, "resume-failed", why});
+            (void)journal.record({0, wall_clock_ms(), node, std::nullopt, store::EventKind::resume_failed, why});
         }
         (void)wake_daemon(socket);
         return true;
@@ -144,7 +145,7 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config,
     auto full = config::load(config.file, {.unreadable_credentials = true});
     if (!full) {
         const std::string why = config::format(full.error().front());
-        (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "hook-failed",
+        (void)journal->record({0, wall_clock_ms(), "", std::nullopt, store::EventKind::hook_failed,
                                fmt::format("no daemon listening on {}, and the {} hook cannot carry out {}: {}",
                                            config.daemon.socket().string(), slurm::to_string(hook), hostlist, why)});
         report_hook_error(hook, fmt::format("cannot carry out {}: {}", hostlist, why));
@@ -169,13 +170,13 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config,
     const auto carrier = start_hook_carrier(config.file);
     if (carrier) {
         (void)journal->record(
-            {0, wall_clock_ms(), "", std::nullopt, "no-daemon",
+            {0, wall_clock_ms(), "", std::nullopt, store::EventKind::no_daemon,
              fmt::format("no daemon listening on {}: the {} hook hands {} to a carrier of its own (pid {})",
                          config.daemon.socket().string(), slurm::to_string(hook), hostlist, *carrier)});
         return code;
     }
     (void)journal->record(
-        {0, wall_clock_ms(), "", std::nullopt, "no-daemon",
+        {0, wall_clock_ms(), "", std::nullopt, store::EventKind::no_daemon,
          fmt::format("no daemon listening on {}, and no carrier could be started ({}): the {} hook carries out {} "
                      "itself",
                      config.daemon.socket().string(), carrier.error(), slurm::to_string(hook), hostlist)});
@@ -204,14 +205,14 @@ int run_hook_unconfigured(Hook hook, std::string_view hostlist, const std::files
         return 1;
     }
     (void)journal->checkpoint_on_commit(false);
-    (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "hook-config",
+    (void)journal->record({0, wall_clock_ms(), "", std::nullopt, store::EventKind::hook_config,
                            fmt::format("the {} hook cannot load {}, and journals {} for the daemon, which decides "
                                        "with the configuration it runs: {}",
                                        name, file.string(), hostlist, why)});
     const auto done = hand_over(hook, hostlist, features, *journal, settings.socket());
     if (!done) return done.error();
     if (*done) return 0;
-    (void)journal->record({0, wall_clock_ms(), "", std::nullopt, "no-daemon",
+    (void)journal->record({0, wall_clock_ms(), "", std::nullopt, store::EventKind::no_daemon,
                            fmt::format("no daemon listening on {}, and {} does not load: {} waits in the journal "
                                        "for a daemon",
                                        settings.socket().string(), file.string(), hostlist)});

@@ -14,7 +14,7 @@ namespace {
 constexpr std::string_view kWho = "a hook's carrier";
 
 void note(store::Journal& journal, const std::string& detail) {
-    (void)journal.record({0, wall_clock_ms(), "", std::nullopt, "carrier", detail});
+    (void)journal.record({0, wall_clock_ms(), "", std::nullopt, store::EventKind::carrier, detail});
 }
 
 // Pending requests until none are left that can be taken now.

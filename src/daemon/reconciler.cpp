@@ -74,7 +74,8 @@ const slurm::PowerSaveRules& Reconciler::rules() const {
     m_rules_read_at = now;
     if (auto rules = m_slurm.power_save_rules()) {
         if (!rules->error.empty() && rules->error != m_rules.error) {
-            (void)m_journal.record({0, now, "", std::nullopt, "slurm-view", "power-saving rules: " + rules->error});
+            (void)m_journal.record(
+                {0, now, "", std::nullopt, store::EventKind::slurm_view, "power-saving rules: " + rules->error});
         }
         m_rules = std::move(*rules);
     }
@@ -99,24 +100,16 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
     // applies and a node is being woken.
     // Also read for a node whose failed-boot words are an older part of
     // its reason (engine::failed_boot_now()).
-    std::map<std::string, engine::TimeMs> booting;
     std::vector<std::string> waking;
     for (const slurm::NodeState& node : nodes) {
         const bool older_words = node.base == "DOWN" && engine::is_failed_boot_reason(node.reason) &&
                                  !engine::is_failed_boot_reason(slurm::latest_reason(node.reason));
         if ((node.powering_up() && m_policy.boot_deadline_ms > 0) || older_words) waking.push_back(node.name);
     }
-    {
-        auto boots = waking.empty() ? store::DbResult<std::vector<store::Boot>>{} : m_journal.boots(waking);
-        if (!boots) return std::unexpected("journal: " + boots.error());
-        for (const store::Boot& boot : *boots) {
-            if (boot.registered) {
-                booting.erase(boot.node);
-            } else {
-                booting[boot.node] = boot.powered_on;
-            }
-        }
-    }
+    auto open_boots =
+        waking.empty() ? store::DbResult<std::map<std::string, store::TimeMs>>{} : m_journal.open_boots(waking);
+    if (!open_boots) return std::unexpected("journal: " + open_boots.error());
+    const std::map<std::string, engine::TimeMs>& booting = *open_boots;
     const slurm::PowerSaveRules& power_rules = rules();
     std::vector<engine::NodeFacts> facts;
     facts.reserve(nodes.size());
@@ -262,7 +255,7 @@ void Reconciler::diagnosed(const std::string& node, const std::string& diagnosis
     std::string& last = m_last_diagnosis[node];
     if (last == diagnosis) return;
     last = diagnosis;
-    (void)m_journal.record({0, m_now(), node, std::nullopt, "diagnosis", diagnosis});
+    (void)m_journal.record({0, m_now(), node, std::nullopt, store::EventKind::diagnosis, diagnosis});
 }
 
 void Reconciler::diagnose(const std::vector<engine::NodeFacts>& facts, const std::vector<engine::Step>& steps) {
@@ -305,7 +298,8 @@ void Reconciler::take(const engine::Step& step) {
     m_last_recovery[step.node] = now;
     if (step.failed_resume) {
         // Counted as ResumeFailProgram's record is: the failure streak.
-        (void)m_journal.record({0, now, step.node, std::nullopt, "resume-failed", "slumber: " + step.why});
+        (void)m_journal.record(
+            {0, now, step.node, std::nullopt, store::EventKind::resume_failed, "slumber: " + step.why});
     }
     std::expected<void, std::string> done;
     switch (step.kind) {
@@ -337,7 +331,7 @@ void Reconciler::take(const engine::Step& step) {
     // (Journal::slumber_drains) to notice an admin lifting it.
     const std::string what = done ? std::string(engine::to_string(step.kind))
                                   : fmt::format("{} failed ({})", engine::to_string(step.kind), done.error());
-    (void)m_journal.record({0, now, step.node, std::nullopt, std::string(step.event), what + ": " + step.why});
+    (void)m_journal.record({0, now, step.node, std::nullopt, step.event, what + ": " + step.why});
 }
 
 }  // namespace slumber::daemon

@@ -238,7 +238,7 @@ std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryP
                                  fmt::format("drained by slumber, now {}: returned to service by an admin; its "
                                              "failures so far are forgotten",
                                              node.slurm.state_text()),
-                                 "returned"});
+                                 store::EventKind::returned});
                 break;
             case Situation::drained_on:
                 steps.push_back({name, StepKind::power_off,
@@ -250,7 +250,7 @@ std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryP
                                  fmt::format("BMC off while Slurm shows it {} ({}) and slumber asked for no power-off: "
                                              "power lost behind slumber's back; back into Slurm's powered-down pool",
                                              node.slurm.state_text(), reason_text(node.slurm.reason)),
-                                 "power-lost"});
+                                 store::EventKind::power_lost});
                 break;
             case Situation::parked_down:
                 steps.push_back({name, StepKind::slurm_resume,
@@ -263,7 +263,7 @@ std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryP
                                  fmt::format("slumber: power lost again within {} min with no power-off asked (BMC "
                                              "off, Slurm {}): check its power supply and feed",
                                              policy.power_loss_window_ms / 60000, node.slurm.state_text()),
-                                 "power-lost"});
+                                 store::EventKind::power_lost});
                 break;
             case Situation::booted:
                 steps.push_back({name, StepKind::slurm_resume,

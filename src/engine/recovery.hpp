@@ -48,6 +48,7 @@
 #include "power/result.hpp"
 #include "slurm/dialect.hpp"
 #include "slurm/node_state.hpp"
+#include "store/vocabulary.hpp"
 
 namespace slumber::engine {
 
@@ -172,9 +173,10 @@ struct Step {
     std::string node;
     StepKind kind;
     std::string why;  ///< for the journal and the drain reason
-    /// The journal event's kind: "recovery", or "power-lost" for the steps
-    /// taken on an unplanned power loss (counted for power_loss_window_ms).
-    std::string_view event = "recovery";
+    /// The journal event's kind: recovery, or power_lost for the steps
+    /// taken on an unplanned power loss (counted for power_loss_window_ms),
+    /// returned for a drain an admin lifted.
+    store::EventKind event = store::EventKind::recovery;
     /// The step ends a boot slumber gave up on: journal it as a failed
     /// resume, as ResumeFailProgram does for Slurm's ResumeTimeout.
     bool failed_resume = false;

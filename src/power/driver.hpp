@@ -3,9 +3,12 @@
 // one thread at a time (the executor serializes calls per target).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "power/result.hpp"
@@ -19,7 +22,13 @@ inline constexpr std::chrono::seconds kCycleOff{2};
 
 /// What `slumber power` and the daemon ask of a target.
 enum class Action { on, off, soft, cycle, status };
+/// "on", "off", "soft", "cycle", "status": the words of the command line,
+/// the journal and an exec driver's verbs (one table, executor.cpp).
 std::string_view to_string(Action action);
+/// The action a word stands for, as to_string() writes it; nullopt otherwise.
+std::optional<Action> action_from(std::string_view word);
+/// Every action, in the order of the enum.
+inline constexpr std::array kActions{Action::on, Action::off, Action::soft, Action::cycle, Action::status};
 
 /// Optional abilities, declared so that callers need not try and fail.
 enum Capability : std::uint32_t {

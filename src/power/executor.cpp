@@ -6,6 +6,7 @@
 
 #include "util/duration.hpp"
 #include "util/parallel.hpp"
+#include "util/vocabulary.hpp"
 
 namespace slumber::power {
 namespace {
@@ -61,26 +62,22 @@ Result<PowerState> perform(Driver& driver, Action action) {
 
 }  // namespace
 
+constexpr std::array<util::Word<Action>, 5> kActionWords{{
+    {Action::on, "on"},
+    {Action::off, "off"},
+    {Action::soft, "soft"},
+    {Action::cycle, "cycle"},
+    {Action::status, "status"},
+}};
+
 Clock& steady_clock() {
     static SteadyClock clock;
     return clock;
 }
 
-std::string_view to_string(Action action) {
-    switch (action) {
-        case Action::on:
-            return "on";
-        case Action::off:
-            return "off";
-        case Action::soft:
-            return "soft";
-        case Action::cycle:
-            return "cycle";
-        case Action::status:
-            return "status";
-    }
-    return "?";
-}
+std::string_view to_string(Action action) { return util::word_of(kActionWords, action); }
+
+std::optional<Action> action_from(std::string_view word) { return util::value_of(kActionWords, word); }
 
 std::mutex& Executor::lock_for(const std::string& target) {
     const std::lock_guard guard(m_locks_guard);

@@ -1,4 +1,5 @@
 #include "store/journal.hpp"
+#include "store/schema.hpp"
 #include "util/safe_text.hpp"
 
 #include <fmt/format.h>
@@ -10,55 +11,8 @@
 namespace slumber::store {
 namespace {
 
-constexpr std::string_view kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS requests (
-  id INTEGER PRIMARY KEY,
-  batch INTEGER NOT NULL,
-  node TEXT NOT NULL,
-  action TEXT NOT NULL,
-  source TEXT NOT NULL,
-  time_ms INTEGER NOT NULL,
-  state TEXT NOT NULL DEFAULT 'pending',
-  outcome TEXT NOT NULL DEFAULT '',
-  finished_ms INTEGER
-);
-CREATE INDEX IF NOT EXISTS requests_open ON requests(state) WHERE state IN ('pending', 'running');
-CREATE INDEX IF NOT EXISTS requests_node ON requests(node, id);
-CREATE INDEX IF NOT EXISTS requests_failed ON requests(node, id) WHERE state = 'failed';
-CREATE TABLE IF NOT EXISTS events (
-  id INTEGER PRIMARY KEY,
-  time_ms INTEGER NOT NULL,
-  node TEXT NOT NULL,
-  request INTEGER,
-  kind TEXT NOT NULL,
-  detail TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_time ON events(time_ms);
-CREATE INDEX IF NOT EXISTS events_node ON events(node, kind, id);
-CREATE INDEX IF NOT EXISTS events_kind ON events(kind, node, id);
-CREATE TABLE IF NOT EXISTS boots (
-  id INTEGER PRIMARY KEY,
-  node TEXT NOT NULL,
-  powered_on_ms INTEGER NOT NULL,
-  registered_ms INTEGER
-);
-CREATE INDEX IF NOT EXISTS boots_node ON boots(node, id);
-CREATE TABLE IF NOT EXISTS blocks (
-  target TEXT NOT NULL,
-  action TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  words TEXT NOT NULL,
-  since_ms INTEGER NOT NULL,
-  credentials TEXT NOT NULL,
-  source TEXT NOT NULL,
-  PRIMARY KEY (target, action)
-);
-)sql";
-
 constexpr std::array kStates{RequestState::pending, RequestState::running, RequestState::done, RequestState::failed,
                              RequestState::superseded};
-constexpr std::array kActions{power::Action::on, power::Action::off, power::Action::soft, power::Action::cycle,
-                              power::Action::status};
 
 RequestState state_from(std::string_view text) {
     for (RequestState state : kStates) {
@@ -67,18 +21,20 @@ RequestState state_from(std::string_view text) {
     return RequestState::failed;
 }
 
-power::Action action_from(std::string_view text) {
-    for (power::Action action : kActions) {
-        if (power::to_string(action) == text) return action;
-    }
-    return power::Action::status;
+// A word this version does not know reads as status: it changes nothing.
+power::Action action_from(std::string_view text) { return power::action_from(text).value_or(power::Action::status); }
+
+// The columns that hold a vocabulary's word or '' for none.
+std::string_view word_column(const std::optional<OutcomeKind>& kind) { return kind ? to_string(*kind) : ""; }
+std::string_view word_column(const std::optional<power::Action>& action) {
+    return action ? power::to_string(*action) : "";
 }
 
-constexpr std::string_view kRequestColumns = "id, batch, node, action, source, time_ms, state, outcome";
+constexpr std::string_view kRequestColumns = "id, batch, node, action, source, time_ms, state, outcome, outcome_kind";
 
 Request request_from(const Statement& row) {
-    return Request{row.integer(0), row.integer(1),          row.text(2), action_from(row.text(3)), row.text(4),
-                   row.integer(5), state_from(row.text(6)), row.text(7)};
+    return Request{row.integer(0), row.integer(1),          row.text(2), action_from(row.text(3)),      row.text(4),
+                   row.integer(5), state_from(row.text(6)), row.text(7), outcome_kind_from(row.text(8))};
 }
 
 bool wanted(const std::unordered_set<std::string>& filter, const std::string& node) {
@@ -107,10 +63,7 @@ DbResult<Journal> Journal::open(const std::filesystem::path& file, const GroupLo
     if (auto made = create_journal(file, group); !made) return std::unexpected(made.error());
     auto db = Database::open(file);
     if (!db) return std::unexpected(db.error());
-    if (auto schema = db->exec(kSchema); !schema) {
-        return std::unexpected(
-            fmt::format("{}: cannot create the journal's tables: {}", file.string(), schema.error()));
-    }
+    if (auto migrated = migrate(*db, file); !migrated) return std::unexpected(migrated.error());
     return Journal(std::move(*db));
 }
 
@@ -122,7 +75,8 @@ DbResult<std::int64_t> Journal::add_requests(std::span<const std::string> nodes,
         "UPDATE requests SET state = 'superseded', finished_ms = ?2 "
         "WHERE node = ?1 AND state = 'pending'");
     auto insert = m_db->prepare("INSERT INTO requests (batch, node, action, source, time_ms) VALUES (?, ?, ?, ?, ?)");
-    auto event = m_db->prepare("INSERT INTO events (time_ms, node, request, kind, detail) VALUES (?, ?, ?, ?, ?)");
+    auto event =
+        m_db->prepare("INSERT INTO events (time_ms, node, request, kind, detail, action) VALUES (?, ?, ?, ?, ?, ?)");
     if (!supersede || !insert || !event) {
         return std::unexpected(!supersede ? supersede.error() : !insert ? insert.error() : event.error());
     }
@@ -157,7 +111,13 @@ DbResult<std::int64_t> Journal::add_requests(std::span<const std::string> nodes,
             if (!fix) return std::unexpected(fix.error());
             if (auto done = fix->bind(1, id).bind(2, id).run(); !done) return std::unexpected(done.error());
         }
-        if (auto done = event->bind(1, now).bind(2, node).bind(3, id).bind(4, "requested").bind(5, detail).run();
+        if (auto done = event->bind(1, now)
+                            .bind(2, node)
+                            .bind(3, id)
+                            .bind(4, to_string(EventKind::requested))
+                            .bind(5, detail)
+                            .bind(6, power::to_string(action))
+                            .run();
             !done) {
             return std::unexpected(done.error());
         }
@@ -205,30 +165,44 @@ DbResult<void> Journal::requeue(std::int64_t request) {
     return update->bind(1, request).run();
 }
 
-DbResult<void> Journal::finish(std::int64_t request, bool ok, std::string_view outcome, TimeMs now) {
-    auto update = m_db->prepare("UPDATE requests SET state = ?, outcome = ?, finished_ms = ? WHERE id = ?");
+DbResult<void> Journal::finish(std::int64_t request, OutcomeKind kind, std::string_view outcome, TimeMs now) {
+    auto update =
+        m_db->prepare("UPDATE requests SET state = ?, outcome = ?, finished_ms = ?, outcome_kind = ? WHERE id = ?");
     if (!update) return std::unexpected(update.error());
-    return update->bind(1, ok ? "done" : "failed")
+    return update->bind(1, to_string(kind == OutcomeKind::ok ? RequestState::done : RequestState::failed))
         .bind(2, util::safe_text(outcome))
         .bind(3, now)
-        .bind(4, request)
+        .bind(4, to_string(kind))
+        .bind(5, request)
         .run();
 }
 
-DbResult<void> Journal::finish_with(std::int64_t request, bool ok, std::string_view outcome, const Event& event) {
+DbResult<void> Journal::finish(std::int64_t request, bool ok, std::string_view outcome, TimeMs now) {
+    return finish(request, ok ? OutcomeKind::ok : OutcomeKind::error, outcome, now);
+}
+
+DbResult<void> Journal::finish_with(std::int64_t request, OutcomeKind kind, std::string_view outcome, Event event) {
     auto transaction = Transaction::begin(*m_db);
     if (!transaction) return std::unexpected(transaction.error());
-    if (auto done = finish(request, ok, outcome, event.time); !done) return done;
+    if (auto done = finish(request, kind, outcome, event.time); !done) return done;
+    if (!event.outcome) event.outcome = kind;
     if (auto done = record(event); !done) return done;
     return transaction->commit();
+}
+
+DbResult<void> Journal::finish_with(std::int64_t request, bool ok, std::string_view outcome, const Event& event) {
+    return finish_with(request, ok ? OutcomeKind::ok : OutcomeKind::error, outcome, event);
 }
 
 DbResult<void> Journal::finish_all(std::span<const Finished> finished) {
     auto transaction = Transaction::begin(*m_db);
     if (!transaction) return std::unexpected(transaction.error());
     for (const Finished& one : finished) {
-        if (auto done = finish(one.request, one.ok, one.outcome, one.event.time); !done) return done;
-        if (auto done = record(one.event); !done) return done;
+        const OutcomeKind kind = one.ok ? OutcomeKind::ok : OutcomeKind::error;
+        if (auto done = finish(one.request, kind, one.outcome, one.event.time); !done) return done;
+        Event event = one.event;
+        if (!event.outcome) event.outcome = kind;
+        if (auto done = record(event); !done) return done;
         if (one.boot_started) {
             if (auto done = start_boot(one.event.node, *one.boot_started); !done) return done;
         }
@@ -241,9 +215,16 @@ DbResult<void> Journal::checkpoint_on_commit(bool yes) {
 }
 
 DbResult<void> Journal::record(const Event& event) {
-    auto insert = m_db->prepare("INSERT INTO events (time_ms, node, request, kind, detail) VALUES (?, ?, ?, ?, ?)");
+    auto insert = m_db->prepare(
+        "INSERT INTO events (time_ms, node, request, kind, detail, outcome, action) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+        "CASE WHEN ?7 = '' THEN COALESCE((SELECT action FROM requests WHERE id = ?3), '') ELSE ?7 END)");
     if (!insert) return std::unexpected(insert.error());
-    insert->bind(1, event.time).bind(2, event.node).bind(4, event.kind).bind(5, util::safe_text(event.detail));
+    insert->bind(1, event.time)
+        .bind(2, event.node)
+        .bind(4, to_string(event.kind))
+        .bind(5, util::safe_text(event.detail))
+        .bind(6, word_column(event.outcome))
+        .bind(7, word_column(event.action));
     if (event.request) {
         insert->bind(3, *event.request);
     } else {
@@ -254,8 +235,9 @@ DbResult<void> Journal::record(const Event& event) {
 
 DbResult<std::vector<Event>> Journal::events(std::span<const std::string> nodes, TimeMs since) const {
     const std::unordered_set<std::string> filter(nodes.begin(), nodes.end());
-    auto select =
-        m_db->prepare("SELECT id, time_ms, node, request, kind, detail FROM events WHERE time_ms >= ? ORDER BY id");
+    auto select = m_db->prepare(
+        "SELECT id, time_ms, node, request, kind, detail, outcome, action FROM events WHERE time_ms >= ? "
+        "ORDER BY id");
     if (!select) return std::unexpected(select.error());
     select->bind(1, since);
     std::vector<Event> found;
@@ -263,8 +245,14 @@ DbResult<std::vector<Event>> Journal::events(std::span<const std::string> nodes,
         auto row = select->step();
         if (!row) return std::unexpected(row.error());
         if (!*row) break;
-        Event event{select->integer(0), select->integer(1), select->text(2),
-                    std::nullopt,       select->text(4),    select->text(5)};
+        Event event{select->integer(0),
+                    select->integer(1),
+                    select->text(2),
+                    std::nullopt,
+                    event_kind_from(select->text(4)).value_or(EventKind::unknown),
+                    select->text(5),
+                    outcome_kind_from(select->text(6)),
+                    power::action_from(select->text(7))};
         if (!select->is_null(3)) event.request = select->integer(3);
         if (wanted(filter, event.node) || event.node.empty()) found.push_back(std::move(event));
     }
@@ -298,7 +286,7 @@ DbResult<std::map<std::string, FailureStreak>> Journal::failure_streaks() const 
           FROM events WHERE kind IN ('registered', 'returned', 'resume-failed') GROUP BY node)
         SELECT e.node, COUNT(*), MAX(e.time_ms),
                (SELECT f.detail FROM events f WHERE f.node = e.node AND f.id > s.after
-                  AND (f.kind IN ('resume-failed', 'diagnosis') OR f.detail LIKE '%: error: %')
+                  AND (f.kind IN ('resume-failed', 'diagnosis') OR f.outcome = 'error')
                 ORDER BY f.kind = 'resume-failed', f.id DESC LIMIT 1)
         FROM events e JOIN since s ON s.node = e.node
         WHERE e.kind = 'resume-failed' AND e.id > s.after
@@ -356,9 +344,9 @@ DbResult<std::map<std::string, FailedOffs>> Journal::failed_offs() const {
     auto select = m_db->prepare(R"sql(
         SELECT f.node, COUNT(*), MAX(f.finished_ms),
                (SELECT l.outcome FROM requests l WHERE l.node = f.node AND l.state = 'failed'
-                  AND l.action IN ('off', 'soft') AND l.outcome NOT LIKE 'refused:%' ORDER BY l.id DESC LIMIT 1)
+                  AND l.action IN ('off', 'soft') AND l.outcome_kind = 'error' ORDER BY l.id DESC LIMIT 1)
         FROM requests f
-        WHERE f.state = 'failed' AND f.action IN ('off', 'soft') AND f.outcome NOT LIKE 'refused:%'
+        WHERE f.state = 'failed' AND f.action IN ('off', 'soft') AND f.outcome_kind = 'error'
           AND f.id > COALESCE((SELECT MAX(w.id) FROM requests w WHERE w.node = f.node AND w.state = 'done'), 0)
         GROUP BY f.node)sql");
     if (!select) return std::unexpected(select.error());
@@ -448,7 +436,9 @@ DbResult<bool> Journal::add_block(const Block& block) {
         return std::unexpected(done.error());
     }
     if (m_db->changes() == 0) return false;
-    if (auto done = record({0, block.since, block.target, std::nullopt, "blocked", block_event(block)}); !done) {
+    if (auto done = record({0, block.since, block.target, std::nullopt, EventKind::blocked, block_event(block),
+                            std::nullopt, block.action});
+        !done) {
         return std::unexpected(done.error());
     }
     if (auto committed = transaction->commit(); !committed) return std::unexpected(committed.error());
@@ -486,7 +476,9 @@ DbResult<int> Journal::remove_blocks(std::string_view target, std::optional<powe
     if (auto done = remove->run(); !done) return std::unexpected(done.error());
     const int lifted = m_db->changes();
     if (lifted == 0) return 0;
-    if (auto done = record({0, now, std::string(target), std::nullopt, "unblocked", std::string(why)}); !done) {
+    if (auto done = record(
+            {0, now, std::string(target), std::nullopt, EventKind::unblocked, std::string(why), std::nullopt, action});
+        !done) {
         return std::unexpected(done.error());
     }
     if (auto committed = transaction->commit(); !committed) return std::unexpected(committed.error());

@@ -19,6 +19,7 @@
 #include "power/driver.hpp"
 #include "store/sharing.hpp"
 #include "store/sqlite.hpp"
+#include "store/vocabulary.hpp"
 
 namespace slumber::store {
 
@@ -39,6 +40,9 @@ struct Request {
     TimeMs time = 0;
     RequestState state = RequestState::pending;
     std::string outcome;  ///< "ok", or the error in words
+    /// How it ended: what the recovery queries read, never the words.
+    /// nullopt while it is open, and for a superseded one.
+    std::optional<OutcomeKind> outcome_kind = std::nullopt;
 };
 
 /// What happened to a node, and why.
@@ -47,8 +51,13 @@ struct Event {
     TimeMs time = 0;
     std::string node;  ///< empty for the cluster as a whole
     std::optional<std::int64_t> request;
-    std::string kind;    ///< "requested", "power-on", "confirmed", "registered", "refused", "failed" …
+    EventKind kind = EventKind::unknown;
     std::string detail;  ///< the words for a person: cause and outcome
+    /// How the power call, request or step it reports ended, if it reports
+    /// one: the recovery queries read this, never the detail's words.
+    std::optional<OutcomeKind> outcome = std::nullopt;
+    /// The power action it concerns (a request's, a carried-out call's).
+    std::optional<power::Action> action = std::nullopt;
 };
 
 /// A power-on and, once it came, the node's registration with Slurm.
@@ -76,7 +85,7 @@ struct PowerLosses {
 /// worked, when the boot started.
 struct Finished {
     std::int64_t request = 0;
-    bool ok = false;
+    bool ok = false;  ///< OutcomeKind::ok, else OutcomeKind::error
     std::string outcome;
     Event event;
     std::optional<TimeMs> boot_started;
@@ -104,6 +113,13 @@ struct Block {
     std::string source;  ///< who met the failure: "daemon for slurm-resume", "cli" …
 };
 
+/// What prune() removed.
+struct Pruned {
+    int events = 0;
+    int requests = 0;
+    int boots = 0;
+};
+
 class Journal {
   public:
     /// Opens or creates the journal, making its directory if needed: shared
@@ -124,9 +140,14 @@ class Journal {
     DbResult<int> requeue_running();
     /// Puts one running request back (its node must wait, e.g. for pacing).
     DbResult<void> requeue(std::int64_t request);
+    /// Ends a request: done when `kind` is ok, else failed, with `outcome`
+    /// in words; `ok` false stands for OutcomeKind::error.
+    DbResult<void> finish(std::int64_t request, OutcomeKind kind, std::string_view outcome, TimeMs now);
     DbResult<void> finish(std::int64_t request, bool ok, std::string_view outcome, TimeMs now);
     /// finish() and record() in one transaction: the daemon's per-node
-    /// outcome takes the write lock once, so a hook waits less.
+    /// outcome takes the write lock once, so a hook waits less. The event
+    /// gets the request's outcome kind unless it names its own.
+    DbResult<void> finish_with(std::int64_t request, OutcomeKind kind, std::string_view outcome, Event event);
     DbResult<void> finish_with(std::int64_t request, bool ok, std::string_view outcome, const Event& event);
     /// Many finish_with()s, and their boots, in one transaction.
     DbResult<void> finish_all(std::span<const Finished> finished);
@@ -136,6 +157,8 @@ class Journal {
     /// leaves that work to the daemon.
     DbResult<void> checkpoint_on_commit(bool yes);
 
+    /// Records an event; one about a request gets the request's action
+    /// when it names none.
     DbResult<void> record(const Event& event);
     /// Events, oldest first; for `nodes` only when not empty.
     DbResult<std::vector<Event>> events(std::span<const std::string> nodes, TimeMs since) const;
@@ -178,9 +201,22 @@ class Journal {
     /// Sets the registration time of the node's latest open boot.
     DbResult<void> boot_registered(std::string_view node, TimeMs registered);
     DbResult<std::vector<Boot>> boots(std::span<const std::string> nodes) const;
+    /// The nodes' open boots (a power-on not registered yet, at most one per
+    /// node, always its latest boot): node -> powered_on. Reads only the
+    /// open boots (an index of their own), not the whole table: the daemon
+    /// asks every pass.
+    DbResult<std::map<std::string, TimeMs>> open_boots(std::span<const std::string> nodes) const;
     /// Boots not registered yet that started after `booting_since`, and
     /// boots started after `started_since`: the pacing's inputs.
     DbResult<std::pair<int, int>> boot_counts(TimeMs booting_since, TimeMs started_since) const;
+
+    /// Retention ([journal] keep): removes the rows older than `before` that
+    /// no decision needs any more, and journals a "pruned" event when it
+    /// removed any. Kept whatever their age: open requests and boots, blocks,
+    /// and each node's latest event of each kind and latest request in each
+    /// state, which the recovery queries start from ("since its latest
+    /// registration", "since its latest request that worked").
+    DbResult<Pruned> prune(TimeMs before, TimeMs now);
 
   private:
     DbResult<void> start_boot(std::string_view node, TimeMs powered_on);

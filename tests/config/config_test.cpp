@@ -171,6 +171,19 @@ TEST(Config, NodesLeftOnWhileSlurmCountsThemAsleep) {
     expect_problem("[daemon]\nlate_off_grace = 30\n", 2, "late_off_grace", "duration");
 }
 
+TEST(Config, JournalRetention) {
+    auto defaults = load_text("", "test.toml");
+    ASSERT_TRUE(defaults) << format(defaults.error().front());
+    EXPECT_EQ(defaults->daemon.journal_keep, std::chrono::days(90));
+    auto loaded = load_text("[daemon]\njournal_keep = \"30d\"\n", "test.toml");
+    ASSERT_TRUE(loaded) << format(loaded.error().front());
+    EXPECT_EQ(loaded->daemon.journal_keep, std::chrono::days(30));
+    auto forever = load_text("[daemon]\njournal_keep = \"0s\"\n", "test.toml");
+    ASSERT_TRUE(forever) << format(forever.error().front());
+    EXPECT_EQ(forever->daemon.journal_keep.count(), 0);
+    expect_problem("[daemon]\njournal_keep = \"2000d\"\n", 2, "journal_keep", "longer than a year");
+}
+
 TEST(ConfigErrors, SimulateSection) {
     expect_problem("[simulate]\nallocation = \"shared\"\n", 2, "allocation", "not an allocation", "processors");
     expect_problem("[simulate]\nidle_watts = -3\n", 2, "idle_watts", "out of range");

@@ -74,7 +74,8 @@ nodes = "n1"
     }
     int events(std::string_view kind) {
         const auto all = journal->events({}, 0).value_or(std::vector<store::Event>{});
-        return static_cast<int>(std::count_if(all.begin(), all.end(), [&](const auto& e) { return e.kind == kind; }));
+        return static_cast<int>(
+            std::count_if(all.begin(), all.end(), [&](const auto& e) { return store::to_string(e.kind) == kind; }));
     }
 
     fs::path dir;

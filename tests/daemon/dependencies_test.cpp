@@ -110,7 +110,7 @@ TEST_F(DependenciesOnAPlug, TheDeviceGoesOnAndSettlesBeforeItsNodes) {
     EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300)) << "its settle time";
     ASSERT_EQ(events.size(), 1U);
     EXPECT_EQ(events[0].node, "ibswitch");
-    EXPECT_EQ(events[0].kind, "power-on");
+    EXPECT_EQ(events[0].kind, store::EventKind::power_on);
     EXPECT_NE(events[0].detail.find("for n1, which depend on it"), std::string::npos) << events[0].detail;
     EXPECT_TRUE(bring_up({"n2"}).empty());
     EXPECT_EQ(events.size(), 1U) << "already on: nothing to do, nothing to say";
@@ -124,7 +124,7 @@ TEST_F(DependenciesOnAPlug, ADeviceThatDoesNotComeOnFailsItsNodesOnly) {
     EXPECT_NE(blocked.at("n1").message.find("ibswitch, which it depends on, did not come on"), std::string::npos)
         << blocked.at("n1").message;
     ASSERT_EQ(events.size(), 1U);
-    EXPECT_EQ(events[0].kind, "failed");
+    EXPECT_EQ(events[0].kind, store::EventKind::failed);
 }
 
 TEST_F(DependenciesOnAPlug, TheDaemonSwitchesItOffOnceItsNodesHaveSleptOffAfter) {
@@ -146,7 +146,7 @@ TEST_F(DependenciesOnAPlug, TheDaemonSwitchesItOffOnceItsNodesHaveSleptOffAfter)
     EXPECT_EQ(keeper.run(asleep, 7500, log, no_blocks).size(), 1U);
     EXPECT_FALSE(plug->relay_on(0));
     ASSERT_EQ(events.size(), 2U);
-    EXPECT_EQ(events[1].kind, "power-off");
+    EXPECT_EQ(events[1].kind, store::EventKind::power_off);
 }
 
 }  // namespace

@@ -106,7 +106,7 @@ status = "echo on"
         auto all = journal->events({}, 0);
         if (!all) return -1;
         return static_cast<int>(std::count_if(all->begin(), all->end(), [&](const store::Event& event) {
-            return event.kind == kind && event.detail.find(text) != std::string::npos;
+            return store::to_string(event.kind) == kind && event.detail.find(text) != std::string::npos;
         }));
     }
 

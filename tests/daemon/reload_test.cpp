@@ -165,7 +165,7 @@ TEST_F(Reload, ABatchKeepsTheConfigurationItWasTakenWith) {
     auto events = journal->events(nodes, 0);
     ASSERT_TRUE(events);
     ASSERT_FALSE(events->empty());
-    EXPECT_EQ(events->back().kind, "refused");
+    EXPECT_EQ(events->back().kind, store::EventKind::refused);
     EXPECT_NE(events->back().detail.find("not in"), std::string::npos) << events->back().detail;
 }
 

@@ -152,7 +152,7 @@ TEST(Recovery, AnAdminsResumeOfASlumberDrainForgetsTheFailures) {
     auto steps = reconcile({facts}, kPolicy, kNow);
     ASSERT_EQ(steps.size(), 1U);
     EXPECT_EQ(steps[0].kind, StepKind::forget_failures);
-    EXPECT_EQ(steps[0].event, "returned") << "the journal's streak ends at this event";
+    EXPECT_EQ(steps[0].event, store::EventKind::returned) << "the journal's streak ends at this event";
     facts.request_open = true;  // Slurm already wakes it for a job: forgotten all the same
     EXPECT_EQ(reconcile({facts}, kPolicy, kNow).size(), 1U);
 
@@ -204,7 +204,7 @@ TEST(Recovery, APowerLossBehindSlumbersBackReturnsTheNodeToThePool) {
     auto steps = reconcile({facts}, kPolicy, kNow);
     ASSERT_EQ(steps.size(), 1U);
     EXPECT_EQ(steps[0].kind, StepKind::slurm_power_down);
-    EXPECT_EQ(steps[0].event, "power-lost");
+    EXPECT_EQ(steps[0].event, store::EventKind::power_lost);
 
     // Slurm has marked it down, its job requeued: the same.
     facts.slurm.base = "DOWN";
@@ -237,7 +237,7 @@ TEST(Recovery, APowerLossBehindSlumbersBackReturnsTheNodeToThePool) {
     steps = reconcile({facts}, kPolicy, kNow);
     ASSERT_EQ(steps.size(), 1U);
     EXPECT_EQ(steps[0].kind, StepKind::slurm_drain);
-    EXPECT_EQ(steps[0].event, "power-lost");
+    EXPECT_EQ(steps[0].event, store::EventKind::power_lost);
     EXPECT_TRUE(steps[0].why.starts_with("slumber: power lost again")) << steps[0].why;
 }
 
@@ -395,7 +395,7 @@ TEST(Recovery, ANodeAsleepInSlurmButOnAtItsBmcIsSwitchedOffAfterTheGrace) {
     const auto steps = reconcile({facts}, policy, kNow + 60000);
     ASSERT_EQ(steps.size(), 1U);
     EXPECT_EQ(steps[0].kind, StepKind::power_off) << "a journaled request: the carrier switches it";
-    EXPECT_EQ(steps[0].event, "recovery");
+    EXPECT_EQ(steps[0].event, store::EventKind::recovery);
     EXPECT_NE(steps[0].why.find("Slurm counts it as powered down (IDLE+POWERED_DOWN) but its BMC has said on for "
                                 "60 s"),
               std::string::npos)

@@ -298,12 +298,13 @@ TEST_F(Soak, NoRequestLostNoNodeStrandedNoJobKilled) {
 
     // No node down~ for long without slumber acting on it.
     std::map<std::string, int> kinds;
-    for (const store::Event& event : *events) ++kinds[event.kind];
+    for (const store::Event& event : *events) ++kinds[std::string(store::to_string(event.kind))];
     for (const DownStretch& stretch : stretches) {
         figures.longest_down_ms = std::max(figures.longest_down_ms, stretch.to - stretch.from);
         if (stretch.to - stretch.from < std::chrono::milliseconds{kMaxQuietDown}.count()) continue;
         const bool acted = std::any_of(events->begin(), events->end(), [&](const store::Event& event) {
-            return event.node == stretch.node && (event.kind == "recovery" || event.kind == "diagnosis") &&
+            return event.node == stretch.node &&
+                   (event.kind == store::EventKind::recovery || event.kind == store::EventKind::diagnosis) &&
                    event.time >= stretch.from && event.time <= stretch.to;
         });
         EXPECT_TRUE(acted) << stretch.node << " was down~ for " << (stretch.to - stretch.from) / 1000

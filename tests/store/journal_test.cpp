@@ -109,8 +109,8 @@ TEST_F(JournalTest, OutcomesAndBootsInOneGo) {
     ASSERT_TRUE(taken);
     ASSERT_EQ(taken->size(), 3U);
     const std::vector<Finished> finished{
-        {(*taken)[0].id, true, "on", Event{0, 1100, "n1", (*taken)[0].id, "power-on", "on"}, 1050},
-        {(*taken)[1].id, false, "error: timeout", Event{0, 1200, "n2", (*taken)[1].id, "power-on", "timeout"},
+        {(*taken)[0].id, true, "on", Event{0, 1100, "n1", (*taken)[0].id, EventKind::power_on, "on"}, 1050},
+        {(*taken)[1].id, false, "error: timeout", Event{0, 1200, "n2", (*taken)[1].id, EventKind::power_on, "timeout"},
          std::nullopt},
     };
     ASSERT_TRUE(journal->finish_all(finished));
@@ -132,7 +132,7 @@ TEST_F(JournalTest, FailedPowerOffsInARow) {
     ASSERT_TRUE(journal);
     const std::vector<std::string> n1{"n1"};
     const std::vector<std::string> n2{"n2"};
-    auto carry = [&](const std::vector<std::string>& nodes, power::Action action, bool ok, const char* outcome,
+    auto carry = [&](const std::vector<std::string>& nodes, power::Action action, OutcomeKind ok, const char* outcome,
                      TimeMs at) {
         ASSERT_TRUE(journal->add_requests(nodes, action, "slurm", at));
         auto taken = journal->take_pending();
@@ -141,16 +141,16 @@ TEST_F(JournalTest, FailedPowerOffsInARow) {
             ASSERT_TRUE(journal->finish(request.id, ok, outcome, at + 100));
         }
     };
-    carry(n1, power::Action::off, false, "error: timeout", 1000);
-    carry(n1, power::Action::off, false, "error: authentication failed", 2000);
-    carry(n2, power::Action::off, false, "refused: Slurm shows it running a job (ALLOCATED)", 1000);
+    carry(n1, power::Action::off, OutcomeKind::error, "error: timeout", 1000);
+    carry(n1, power::Action::off, OutcomeKind::error, "error: authentication failed", 2000);
+    carry(n2, power::Action::off, OutcomeKind::refused, "refused: Slurm shows it running a job (ALLOCATED)", 1000);
     auto failed = journal->failed_offs();
     ASSERT_TRUE(failed) << failed.error();
     ASSERT_EQ(failed->size(), 1U) << "a refusal is not a failure to retry";
     EXPECT_EQ(failed->at("n1").count, 2);
     EXPECT_EQ(failed->at("n1").last, 2100);
     EXPECT_EQ(failed->at("n1").last_error, "error: authentication failed");
-    carry(n1, power::Action::on, true, "on", 3000);
+    carry(n1, power::Action::on, OutcomeKind::ok, "on", 3000);
     EXPECT_TRUE(journal->failed_offs()->empty()) << "a request that worked ends the streak";
 }
 
@@ -158,12 +158,12 @@ TEST_F(JournalTest, EventsAndBootsByNode) {
     auto journal = Journal::open(file());
     ASSERT_TRUE(journal);
     ASSERT_TRUE(journal->add_requests(kNodes, power::Action::on, "cli", 1000));
-    ASSERT_TRUE(journal->record({0, 1200, "", std::nullopt, "daemon-start", "slumberd started"}));
+    ASSERT_TRUE(journal->record({0, 1200, "", std::nullopt, EventKind::daemon_start, "slumberd started"}));
     const std::vector<std::string> n3{"n3"};
     auto events = journal->events(n3, 0);
     ASSERT_TRUE(events);
     ASSERT_EQ(events->size(), 2U) << "n3's request and the cluster-wide event";
-    EXPECT_EQ((*events)[0].kind, "requested");
+    EXPECT_EQ((*events)[0].kind, store::EventKind::requested);
     EXPECT_EQ((*events)[0].detail, "on asked by cli");
     EXPECT_EQ(journal->events(n3, 1100)->size(), 1U);
 
@@ -186,13 +186,15 @@ TEST_F(JournalTest, EventsAndBootsByNode) {
 TEST_F(JournalTest, FailureStreaksCountSinceTheLastRegistration) {
     auto journal = Journal::open(file());
     ASSERT_TRUE(journal);
-    auto event = [&](const std::string& node, const std::string& kind, const std::string& detail) {
-        ASSERT_TRUE(journal->record({0, 0, node, std::nullopt, kind, detail}));
+    auto event = [&](const std::string& node, const std::string& kind, const std::string& detail,
+                     std::optional<OutcomeKind> outcome = std::nullopt) {
+        ASSERT_TRUE(journal->record({0, 0, node, std::nullopt, *event_kind_from(kind), detail, outcome}));
     };
     event("n1", "resume-failed", "Slurm: ResumeTimeout reached");
     event("n1", "registered", "slurmd registered 90 s after power-on");
     event("n1", "resume-failed", "Slurm: ResumeTimeout reached");
-    event("n1", "power-on", "on by the daemon for recovery: error: authentication failed (BMC said: x)");
+    event("n1", "power-on", "on by the daemon for recovery: error: authentication failed (BMC said: x)",
+          OutcomeKind::error);
     event("n1", "resume-failed", "Slurm: ResumeTimeout reached (2)");
     event("n2", "registered", "slurmd registered");
     auto streaks = journal->failure_streaks();
@@ -220,7 +222,7 @@ TEST_F(JournalTest, AnAdminsReturnEndsTheStreakAndTheDrain) {
     ASSERT_TRUE(journal);
     TimeMs clock = 1000;
     auto event = [&](const std::string& kind, const std::string& detail) {
-        ASSERT_TRUE(journal->record({0, clock += 1000, "n1", std::nullopt, kind, detail}));
+        ASSERT_TRUE(journal->record({0, clock += 1000, "n1", std::nullopt, *event_kind_from(kind), detail}));
     };
     for (int i = 0; i < 3; ++i) event("resume-failed", "Slurm: ResumeTimeout reached");
     event("recovery", "drain failed (scontrol: timeout): slumber: 3 failed resumes in a row, last: x");
@@ -239,7 +241,7 @@ TEST_F(JournalTest, PowerLossesCountWithinTheWindowSinceTheLastReturn) {
     auto journal = Journal::open(file());
     ASSERT_TRUE(journal);
     auto event = [&](TimeMs time, const std::string& kind, const std::string& detail) {
-        ASSERT_TRUE(journal->record({0, time, "n1", std::nullopt, kind, detail}));
+        ASSERT_TRUE(journal->record({0, time, "n1", std::nullopt, *event_kind_from(kind), detail}));
     };
     event(1000, "power-lost", "power-down: BMC off while Slurm shows it IDLE+NOT_RESPONDING");
     event(5000, "power-lost", "power-down: BMC off while Slurm shows it DOWN+NOT_RESPONDING");
@@ -264,7 +266,7 @@ TEST_F(JournalTest, ABlockIsRecordedOnceAndLiftedByScope) {
     auto events = journal->events({}, 0);
     ASSERT_TRUE(events);
     ASSERT_EQ(events->size(), 2U);
-    EXPECT_EQ((*events)[0].kind, "blocked");
+    EXPECT_EQ((*events)[0].kind, store::EventKind::blocked);
     EXPECT_NE((*events)[0].detail.find("slumber unblock n1"), std::string::npos) << (*events)[0].detail;
 
     // Survives a reopen, with every field.
@@ -286,7 +288,7 @@ TEST_F(JournalTest, ABlockIsRecordedOnceAndLiftedByScope) {
     EXPECT_EQ(journal->remove_blocks("n1", std::nullopt, "slumber unblock by root", 3000), 1);
     EXPECT_TRUE(journal->blocks()->empty());
     events = journal->events({}, 0);
-    EXPECT_EQ(events->back().kind, "unblocked");
+    EXPECT_EQ(events->back().kind, store::EventKind::unblocked);
     EXPECT_EQ(events->back().detail, "slumber unblock by root");
 }
 

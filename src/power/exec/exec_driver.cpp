@@ -11,8 +11,6 @@
 namespace slumber::power::exec {
 namespace {
 
-constexpr std::array kVerbs{"on", "off", "soft", "cycle", "status"};
-
 // A command's last line of error output, for "the device said".
 std::string last_line(std::string text) {
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
@@ -176,7 +174,8 @@ Result<std::unique_ptr<Driver>> make(const TargetSettings& target) {
     settings.username = target.username;
     settings.password = target.password;
     settings.policy = target.policy;
-    for (const char* verb : kVerbs) {
+    for (const Action action : kActions) {
+        const std::string verb(to_string(action));
         const auto* text = option_value<std::string>(target.options, verb);
         if (text == nullptr) continue;
         auto words = split_words(*text);

@@ -1,0 +1,133 @@
+#include "store/schema.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <string_view>
+
+namespace slumber::store {
+namespace {
+
+// Version 0: the journal as slumber wrote it before schema versions.
+constexpr std::string_view kVersion0 = R"sql(
+CREATE TABLE IF NOT EXISTS requests (
+  id INTEGER PRIMARY KEY,
+  batch INTEGER NOT NULL,
+  node TEXT NOT NULL,
+  action TEXT NOT NULL,
+  source TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending',
+  outcome TEXT NOT NULL DEFAULT '',
+  finished_ms INTEGER
+);
+CREATE INDEX IF NOT EXISTS requests_open ON requests(state) WHERE state IN ('pending', 'running');
+CREATE INDEX IF NOT EXISTS requests_node ON requests(node, id);
+CREATE INDEX IF NOT EXISTS requests_failed ON requests(node, id) WHERE state = 'failed';
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  node TEXT NOT NULL,
+  request INTEGER,
+  kind TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_time ON events(time_ms);
+CREATE INDEX IF NOT EXISTS events_node ON events(node, kind, id);
+CREATE INDEX IF NOT EXISTS events_kind ON events(kind, node, id);
+CREATE TABLE IF NOT EXISTS boots (
+  id INTEGER PRIMARY KEY,
+  node TEXT NOT NULL,
+  powered_on_ms INTEGER NOT NULL,
+  registered_ms INTEGER
+);
+CREATE INDEX IF NOT EXISTS boots_node ON boots(node, id);
+CREATE TABLE IF NOT EXISTS blocks (
+  target TEXT NOT NULL,
+  action TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  words TEXT NOT NULL,
+  since_ms INTEGER NOT NULL,
+  credentials TEXT NOT NULL,
+  source TEXT NOT NULL,
+  PRIMARY KEY (target, action)
+);
+)sql";
+
+// Version 1: outcomes and actions as columns, so that the recovery queries
+// match words of a vocabulary (store/vocabulary.hpp) instead of prose.
+// requests.outcome_kind and events.outcome: '', or OutcomeKind's word;
+// events.action: '', or power::Action's word. Rows already written are
+// filled from what version 0 said in words, once, here: a failed request
+// whose outcome began "refused:" was refused, other failures were errors; an
+// event whose detail held ": error: " reported a failed power call, every
+// other event of a carried-out action one that worked. Open boots get an
+// index of their own: the daemon looks for them every pass.
+constexpr std::string_view kVersion1 = R"sql(
+ALTER TABLE requests ADD COLUMN outcome_kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN action TEXT NOT NULL DEFAULT '';
+UPDATE requests SET outcome_kind = CASE
+  WHEN state = 'done' THEN 'ok'
+  WHEN state = 'failed' AND outcome LIKE 'refused:%' THEN 'refused'
+  WHEN state = 'failed' THEN 'error'
+  ELSE '' END;
+UPDATE events SET outcome = 'error' WHERE detail LIKE '%: error: %';
+UPDATE events SET outcome = 'ok'
+  WHERE outcome = '' AND kind IN ('power-on', 'power-off', 'shutdown', 'power-cycle', 'status');
+UPDATE events SET outcome = 'refused' WHERE kind = 'refused';
+UPDATE events SET action = COALESCE((SELECT r.action FROM requests r WHERE r.id = events.request), '')
+  WHERE request IS NOT NULL;
+CREATE INDEX IF NOT EXISTS requests_time ON requests(time_ms);
+CREATE INDEX IF NOT EXISTS requests_outcome ON requests(node, id) WHERE outcome_kind = 'error';
+CREATE INDEX IF NOT EXISTS boots_open ON boots(node) WHERE registered_ms IS NULL;
+CREATE INDEX IF NOT EXISTS boots_time ON boots(powered_on_ms);
+)sql";
+
+// kMigrations[v] takes a journal from version v to v + 1.
+constexpr std::array<std::string_view, kSchemaVersion> kMigrations{kVersion1};
+
+}  // namespace
+
+DbResult<int> schema_version(Database& db) {
+    auto select = db.prepare("PRAGMA user_version");
+    if (!select) return std::unexpected(select.error());
+    auto row = select->step();
+    if (!row) return std::unexpected(row.error());
+    return *row ? static_cast<int>(select->integer(0)) : 0;
+}
+
+DbResult<void> migrate(Database& db, const std::filesystem::path& file) {
+    auto seen = schema_version(db);
+    if (!seen) return std::unexpected(seen.error());
+    if (*seen == kSchemaVersion) return {};  // the common case: no write lock taken
+    auto transaction = Transaction::begin(db);
+    if (!transaction) return std::unexpected(transaction.error());
+    // Another process may have migrated it between the look and the lock.
+    auto version = schema_version(db);
+    if (!version) return std::unexpected(version.error());
+    if (*version > kSchemaVersion) {
+        return std::unexpected(fmt::format(
+            "{}: the journal's schema version is {}, newer than this slumber's ({}): it was written by a newer "
+            "slumber; run that one, or move the journal aside",
+            file.string(), *version, kSchemaVersion));
+    }
+    if (*version == 0) {
+        if (auto made = db.exec(kVersion0); !made) {
+            return std::unexpected(
+                fmt::format("{}: cannot create the journal's tables: {}", file.string(), made.error()));
+        }
+    }
+    for (int from = *version; from < kSchemaVersion; ++from) {
+        if (auto done = db.exec(kMigrations[static_cast<std::size_t>(from)]); !done) {
+            return std::unexpected(fmt::format("{}: cannot migrate the journal from schema version {} to {}: {}",
+                                               file.string(), from, from + 1, done.error()));
+        }
+    }
+    if (auto set = db.exec(fmt::format("PRAGMA user_version = {}", kSchemaVersion)); !set) {
+        return std::unexpected(set.error());
+    }
+    return transaction->commit();
+}
+
+}  // namespace slumber::store

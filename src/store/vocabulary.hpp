@@ -1,0 +1,74 @@
+// The journal's vocabularies: each an enum with its words in one table
+// (vocabulary.cpp). Every writer names an event kind or an outcome by its
+// enum, never by a string literal, and the journal's queries match these
+// columns, never the prose of a detail, so that rewording a message cannot
+// change a drain or retry decision. The words are what the journal stores
+// and what `slumber journal` prints; changing one is a schema change
+// (journal.cpp, migrations).
+//
+// The other vocabularies the journal stores have their tables beside their
+// enums: power::Action (power/driver.hpp), power::ErrorKind
+// (power/result.hpp), RequestState (journal.hpp).
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "power/driver.hpp"
+
+namespace slumber::store {
+
+/// What an event reports. Every kind a writer uses is here; `unknown` stands
+/// for a word this version does not know (a row written by a newer one).
+enum class EventKind {
+    requested,       ///< a power request was journaled (add_requests)
+    power_on,        ///< a power-on was carried out (its outcome says how it went)
+    power_off,       ///< a power-off was carried out
+    shutdown,        ///< a soft (ACPI) shutdown was carried out
+    power_cycle,     ///< a power cycle was carried out
+    status,          ///< a power status read was carried out
+    refused,         ///< a request refused before any BMC was called
+    failed,          ///< a power call that could not be made or did not work
+    paced,           ///< a power-on held back by [daemon] max_booting / boots_per_minute
+    drained,         ///< slumber drained the node in Slurm after a blocked power-on
+    registered,      ///< slurmd registered after a power-on of slumber's
+    resume_failed,   ///< a resume that failed (Slurm's ResumeFailProgram, or slumber's boot deadline)
+    diagnosis,       ///< why a boot failed, as far as slumber could tell
+    recovery,        ///< a recovery step (engine::reconcile())
+    power_lost,      ///< a step taken on an unplanned power loss
+    returned,        ///< an admin returned a node slumber drained to service
+    blocked,         ///< a target blocked after a failure that cannot heal
+    unblocked,       ///< a block lifted
+    restart,         ///< requests left running by a process that died were queued again
+    slurm_view,      ///< what slumber told or asked Slurm (scontrol reconfigure, power-saving rules)
+    hook_note,       ///< a note from a Slurm hook
+    hook_failed,     ///< a Slurm hook that could not do its work
+    hook_config,     ///< a hook that could not load the configuration
+    no_daemon,       ///< a hook found no daemon and carried the requests out itself
+    carrier,         ///< a hook's carrier process (slumber carry)
+    config_changed,  ///< the daemon saw its configuration file change
+    reload,          ///< the daemon reloaded its configuration (SIGHUP)
+    reload_refused,  ///< a reload refused: changes a running daemon cannot take
+    daemon_start,
+    daemon_stop,
+    pruned,  ///< rows older than [journal] keep were removed
+    unknown,
+};
+/// The word stored in the journal: "power-on", "resume-failed" …
+std::string_view to_string(EventKind kind);
+/// The kind a stored word stands for; nullopt for a word not in the table.
+std::optional<EventKind> event_kind_from(std::string_view word);
+/// The event that reports a carried-out `action`: power-on, power-off,
+/// shutdown (soft), power-cycle, status.
+EventKind event_kind(power::Action action);
+
+/// How a power call, a request or a step ended.
+enum class OutcomeKind {
+    ok,       ///< it worked
+    error,    ///< it was tried (or could not be) and failed: a BMC error, a blocked target
+    refused,  ///< slumber refused it before calling anything: no driver, a rule
+};
+std::string_view to_string(OutcomeKind kind);
+std::optional<OutcomeKind> outcome_kind_from(std::string_view word);
+
+}  // namespace slumber::store

@@ -1,0 +1,101 @@
+// The power phase from journal rows: a resume and a suspend as the daemon
+// journals them, failures, refusals, and the time spent in each phase.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "engine/power_phase.hpp"
+
+namespace slumber::engine {
+namespace {
+
+using store::EventKind;
+using store::OutcomeKind;
+
+PhaseRow requested(TimeMs time, power::Action action) { return {time, EventKind::requested, std::nullopt, action}; }
+PhaseRow carried(TimeMs time, EventKind kind, OutcomeKind outcome) { return {time, kind, outcome, std::nullopt}; }
+PhaseRow row(TimeMs time, EventKind kind) { return {time, kind, std::nullopt, std::nullopt}; }
+
+std::vector<PowerPhase> phases(const std::vector<PhaseChange>& timeline) {
+    std::vector<PowerPhase> found;
+    for (const PhaseChange& change : timeline) found.push_back(change.phase);
+    return found;
+}
+
+TEST(PowerPhaseTest, AResumeAndASuspendPassThroughEveryPhase) {
+    const std::vector<PhaseRow> rows{
+        requested(1000, power::Action::on),
+        row(1010, EventKind::paced),  // held back a moment: still powering on
+        carried(1030, EventKind::power_on, OutcomeKind::ok),
+        row(61000, EventKind::registered),
+        requested(100000, power::Action::soft),
+        carried(100500, EventKind::shutdown, OutcomeKind::ok),
+    };
+    const auto timeline = phase_timeline(rows);
+    EXPECT_EQ(phases(timeline), (std::vector{PowerPhase::powering_on, PowerPhase::booting, PowerPhase::up,
+                                             PowerPhase::powering_off, PowerPhase::off}));
+    EXPECT_EQ(timeline[2].since, 61000);
+    const auto spent = time_in_phases(timeline, 200000);
+    EXPECT_EQ(spent[static_cast<std::size_t>(PowerPhase::powering_on)], 30);
+    EXPECT_EQ(spent[static_cast<std::size_t>(PowerPhase::booting)], 59970);
+    EXPECT_EQ(spent[static_cast<std::size_t>(PowerPhase::up)], 39000);
+    EXPECT_EQ(spent[static_cast<std::size_t>(PowerPhase::powering_off)], 500);
+    EXPECT_EQ(spent[static_cast<std::size_t>(PowerPhase::off)], 99500);
+    EXPECT_EQ(spent[static_cast<std::size_t>(PowerPhase::failed)], 0);
+}
+
+TEST(PowerPhaseTest, FailuresLeadToFailedUntilTheNextRequest) {
+    const std::vector<PhaseRow> rows{
+        requested(1000, power::Action::on),
+        carried(1100, EventKind::power_on, OutcomeKind::error),  // the BMC refused the password
+        requested(5000, power::Action::cycle),
+        carried(6000, EventKind::power_cycle, OutcomeKind::ok),
+        row(400000, EventKind::resume_failed),  // Slurm gave up on the boot
+        row(400001, EventKind::diagnosis),
+        requested(500000, power::Action::off),
+        carried(500100, EventKind::power_off, OutcomeKind::error),
+    };
+    EXPECT_EQ(phases(phase_timeline(rows)),
+              (std::vector{PowerPhase::powering_on, PowerPhase::failed, PowerPhase::powering_on, PowerPhase::booting,
+                           PowerPhase::failed, PowerPhase::powering_off, PowerPhase::failed}));
+}
+
+TEST(PowerPhaseTest, ARefusedRequestLeavesThePhaseItFound) {
+    const std::vector<PhaseRow> rows{
+        row(1000, EventKind::registered),
+        requested(2000, power::Action::off),
+        {2001, EventKind::refused, OutcomeKind::refused, power::Action::off},
+    };
+    const auto timeline = phase_timeline(rows);
+    EXPECT_EQ(phases(timeline), (std::vector{PowerPhase::up, PowerPhase::powering_off, PowerPhase::up}));
+    EXPECT_EQ(timeline.back().since, 2001);
+}
+
+TEST(PowerPhaseTest, UnknownUntilARowSaysAndUnmovedByOtherRows) {
+    const std::vector<PhaseRow> rows{
+        row(500, EventKind::diagnosis), requested(600, power::Action::status), row(700, EventKind::power_lost),
+        row(800, EventKind::recovery),  row(900, EventKind::blocked),
+    };
+    const auto timeline = phase_timeline(rows);
+    ASSERT_EQ(timeline.size(), 1U);
+    EXPECT_EQ(timeline[0].phase, PowerPhase::off);
+    EXPECT_EQ(timeline[0].since, 700);
+    const auto spent = time_in_phases(timeline, 1000);
+    EXPECT_EQ(spent[static_cast<std::size_t>(PowerPhase::off)], 300) << "no time counted before the first phase";
+    EXPECT_TRUE(phase_timeline({}).empty());
+}
+
+TEST(PowerPhaseTest, TimeInPhasesStopsAtUntil) {
+    const std::vector<PhaseChange> timeline{{PowerPhase::booting, 1000}, {PowerPhase::up, 5000}};
+    const auto spent = time_in_phases(timeline, 3000);
+    EXPECT_EQ(spent[static_cast<std::size_t>(PowerPhase::booting)], 2000);
+    EXPECT_EQ(spent[static_cast<std::size_t>(PowerPhase::up)], 0);
+}
+
+TEST(PowerPhaseTest, PhasesHaveTheirWords) {
+    EXPECT_EQ(to_string(PowerPhase::powering_on), "powering-on");
+    EXPECT_EQ(to_string(PowerPhase::failed), "failed");
+}
+
+}  // namespace
+}  // namespace slumber::engine

@@ -1,0 +1,52 @@
+// The journal's vocabularies: each word stands for one value and reads back
+// as it; the words are the journal's stored text and must not change.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "store/vocabulary.hpp"
+
+namespace slumber::store {
+namespace {
+
+TEST(VocabularyTest, EveryEventKindHasOneWordThatReadsBack) {
+    std::set<std::string_view> words;
+    for (int i = 0; i <= static_cast<int>(EventKind::unknown); ++i) {
+        const auto kind = static_cast<EventKind>(i);
+        const std::string_view word = to_string(kind);
+        EXPECT_NE(word, "?") << i;
+        EXPECT_TRUE(words.insert(word).second) << word << " twice";
+        EXPECT_EQ(event_kind_from(word), kind) << word;
+    }
+    EXPECT_EQ(event_kind_from("no-such-kind"), std::nullopt);
+}
+
+TEST(VocabularyTest, StoredWordsStayAsTheyWere) {
+    // Journals already written hold these words (schema version 0).
+    EXPECT_EQ(to_string(EventKind::resume_failed), "resume-failed");
+    EXPECT_EQ(to_string(EventKind::power_lost), "power-lost");
+    EXPECT_EQ(to_string(EventKind::slurm_view), "slurm-view");
+    EXPECT_EQ(to_string(EventKind::reload_refused), "reload-refused");
+    EXPECT_EQ(to_string(OutcomeKind::refused), "refused");
+}
+
+TEST(VocabularyTest, ACarriedOutActionHasItsEvent) {
+    EXPECT_EQ(event_kind(power::Action::on), EventKind::power_on);
+    EXPECT_EQ(event_kind(power::Action::off), EventKind::power_off);
+    EXPECT_EQ(event_kind(power::Action::soft), EventKind::shutdown);
+    EXPECT_EQ(event_kind(power::Action::cycle), EventKind::power_cycle);
+    EXPECT_EQ(event_kind(power::Action::status), EventKind::status);
+}
+
+TEST(VocabularyTest, OutcomesAndActionsReadBack) {
+    for (const OutcomeKind kind : {OutcomeKind::ok, OutcomeKind::error, OutcomeKind::refused}) {
+        EXPECT_EQ(outcome_kind_from(to_string(kind)), kind);
+    }
+    for (const power::Action action : power::kActions) EXPECT_EQ(power::action_from(power::to_string(action)), action);
+    EXPECT_EQ(power::action_from("reboot"), std::nullopt);
+    EXPECT_EQ(outcome_kind_from(""), std::nullopt);
+}
+
+}  // namespace
+}  // namespace slumber::store
