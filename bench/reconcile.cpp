@@ -73,8 +73,8 @@ void fill_journal(store::Journal& journal, int nodes) {
         carry_out(power::Action::on, "slurm-resume", round * 1000 + 500);
     }
     for (int i = 97; i <= nodes; i += 97) {
-        (void)journal.record({0, 9000, all[static_cast<std::size_t>(i - 1)], std::nullopt, "resume-failed",
-                              "Slurm: ResumeTimeout reached"});
+        (void)journal.record({0, 9000, all[static_cast<std::size_t>(i - 1)], std::nullopt,
+                              store::EventKind::resume_failed, "Slurm: ResumeTimeout reached"});
     }
 }
 
