@@ -1,11 +1,13 @@
 #include "test_cluster.hpp"
 
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -178,6 +180,24 @@ struct ProcessEntry {
     std::vector<std::string> argv;
 };
 
+// A file under /proc/PID, or "" once the process is gone: read(2) of a
+// process's file fails with ESRCH when it exits mid-read, and libstdc++'s
+// filebuf throws for that whatever the stream's exception mask (a watch
+// that looks every 20 ms meets it).
+std::string proc_text(const std::filesystem::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return {};
+    std::string text;
+    std::array<char, 4096> buffer{};
+    for (;;) {
+        const ssize_t got = ::read(fd, buffer.data(), buffer.size());
+        if (got <= 0) break;
+        text.append(buffer.data(), static_cast<std::size_t>(got));
+    }
+    ::close(fd);
+    return text;
+}
+
 std::vector<ProcessEntry> processes() {
     std::vector<ProcessEntry> out;
     for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
@@ -185,15 +205,14 @@ std::vector<ProcessEntry> processes() {
         if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
         ProcessEntry process;
         process.pid = std::stoi(pid);
-        std::ifstream stat(entry.path() / "stat");
-        std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+        const std::string text = proc_text(entry.path() / "stat");
         const auto close = text.rfind(')');
         if (close == std::string::npos || close + 4 >= text.size()) continue;
         process.state = text[close + 2];
         const auto open = text.find('(');
         if (open != std::string::npos) process.name = text.substr(open + 1, close - open - 1);
         process.parent = std::atoi(text.c_str() + close + 4);
-        std::ifstream in(entry.path() / "cmdline");
+        std::istringstream in(proc_text(entry.path() / "cmdline"));
         std::string arg;
         while (std::getline(in, arg, '\0')) process.argv.push_back(arg);
         out.push_back(std::move(process));
@@ -207,9 +226,17 @@ SecretWatch::SecretWatch(std::string secret)
     : m_secret(std::move(secret)), m_thread([this](const std::stop_token& stop) {
           std::set<std::string> seen;
           while (!stop.stop_requested()) {
-              for (const ProcessEntry& process : processes()) {
-                  std::ifstream in(fmt::format("/proc/{}/environ", process.pid));
-                  const std::string environ((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+              // /proc changes under the look: a round that fails is skipped,
+              // never the test's end (an exception here would abort it).
+              std::vector<ProcessEntry> all;
+              try {
+                  all = processes();
+              } catch (const std::exception&) {
+                  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                  continue;
+              }
+              for (const ProcessEntry& process : all) {
+                  const std::string environ = proc_text(fmt::format("/proc/{}/environ", process.pid));
                   const std::string cmdline = fmt::format("{}", fmt::join(process.argv, " "));
                   for (const auto& [where, text] : {std::pair{"command line", &cmdline}, {"environment", &environ}}) {
                       if (text->find(m_secret) != std::string::npos) {
@@ -294,8 +321,7 @@ bool TestCluster::slurmd_running(int index) const {
     for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
         const std::string pid = entry.path().filename().string();
         if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-        std::ifstream in(entry.path() / "cmdline");
-        std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const std::string cmdline = proc_text(entry.path() / "cmdline");
         if (cmdline.find("slurmd") != std::string::npos && cmdline.find(wanted + '\0') != std::string::npos) {
             const auto state = vcluster::state_of(std::stoi(pid));
             if (state && *state != 'Z') return true;
