@@ -167,14 +167,21 @@ void Carrier::refuse(store::Journal& journal, const store::Request& request, con
 }
 
 void Carrier::reconfigure_if_owed() {
-    if (!m_reconfigure_owed || (m_last_reconfigure && m_now() - *m_last_reconfigure < kReconfigureSpacingMs)) return;
-    m_reconfigure_owed = false;
-    m_last_reconfigure = m_now();
+    const Reconfigures done = reconfigures();
+    if (!done.owed || (done.last && m_now() - *done.last < kReconfigureSpacingMs)) return;
     const auto called = m_slurm.call({"reconfigure"});
-    (void)m_journal.record({0, m_now(), "", std::nullopt, store::EventKind::slurm_view,
+    (void)m_journal.record({0, m_now(), "", std::nullopt, store::EventKind::reconfigured,
                             fmt::format("scontrol reconfigure, postponed so that slurmctld restarts at most once in "
                                         "{} min: nodes whose power-off was refused register again{}",
                                         kReconfigureSpacingMs / 60000, called ? "" : ", failed: " + called.error())});
+}
+
+Carrier::Reconfigures Carrier::reconfigures() const {
+    // A journal that cannot be read counts as no reconfigure yet: Slurm's
+    // view is made true rather than left wrong.
+    const auto last = m_journal.latest_event_time(store::EventKind::reconfigured).value_or(std::nullopt);
+    const auto owed = m_journal.latest_event_time(store::EventKind::reconfigure_owed).value_or(std::nullopt);
+    return {last, owed && (!last || *owed > *last)};
 }
 
 std::expected<std::vector<Batch>, std::string> Carrier::take() {
@@ -284,21 +291,30 @@ void Carrier::tell_slurm_still_up(const std::vector<std::string>& nodes,
     // CONFIGURING for minutes).
     const bool spaced = version && *version >= slurm::kReconfigureRestartsSince;
     bool postponed = false;
-    if (spaced && m_last_reconfigure && now - *m_last_reconfigure < kReconfigureSpacingMs) {
+    const Reconfigures before = reconfigures();
+    if (spaced && before.last && now - *before.last < kReconfigureSpacingMs) {
         postponed =
             std::erase_if(calls, [](const slurm::ScontrolCall& call) { return call.front() == "reconfigure"; }) > 0;
-        m_reconfigure_owed = m_reconfigure_owed || postponed;
     }
     std::string done;
     std::string failed;
     for (const slurm::ScontrolCall& call : calls) {
-        if (call.front() == "reconfigure") {
-            m_last_reconfigure = now;
-            m_reconfigure_owed = false;
-        }
         const std::string text = fmt::format("scontrol {}", fmt::join(call, " "));
         done += (done.empty() ? "" : "; ") + text;
-        if (auto called = m_slurm.call(call); !called) failed += (failed.empty() ? "" : "; ") + called.error();
+        const auto called = m_slurm.call(call);
+        if (!called) failed += (failed.empty() ? "" : "; ") + called.error();
+        if (call.front() == "reconfigure") {
+            (void)m_journal.record({0, now, "", std::nullopt, store::EventKind::reconfigured,
+                                    fmt::format("scontrol reconfigure: nodes whose power-off was refused register "
+                                                "again{}",
+                                                called ? "" : ", failed: " + called.error())});
+        }
+    }
+    if (postponed) {
+        (void)m_journal.record({0, now, "", std::nullopt, store::EventKind::reconfigure_owed,
+                                fmt::format("scontrol reconfigure postponed: it restarts slurmctld from 23.11, at "
+                                            "most once in {} min; owed",
+                                            kReconfigureSpacingMs / 60000)});
     }
     const std::string release = version ? fmt::format("Slurm {}.{:02}", version->major, version->minor)
                                         : fmt::format("Slurm of unknown release ({})", version.error());

@@ -109,6 +109,14 @@ class Carrier {
     /// slurmctld from 23.11: slurm::kReconfigureSpacing), called once the
     /// spacing is over.
     void reconfigure_if_owed();
+    /// The last `scontrol reconfigure` any slumber process called, and
+    /// whether one was postponed since: read from the journal, which every
+    /// hook's carrier (a process of its own) and the daemon share.
+    struct Reconfigures {
+        std::optional<store::TimeMs> last;
+        bool owed = false;
+    };
+    [[nodiscard]] Reconfigures reconfigures() const;
 
     config::SharedConfig m_config;
     store::Journal& m_journal;
@@ -120,10 +128,6 @@ class Carrier {
     /// Power-ons handed out by take() whose outcome is not journaled yet:
     /// booting, as far as pacing is concerned.
     std::atomic<int> m_ons_in_flight{0};
-    /// The last `scontrol reconfigure` slumber called, and whether one was
-    /// postponed since (take()'s thread only).
-    std::optional<store::TimeMs> m_last_reconfigure;
-    bool m_reconfigure_owed = false;
 };
 
 }  // namespace slumber::daemon

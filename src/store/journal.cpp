@@ -388,6 +388,16 @@ DbResult<std::map<std::string, Request>> Journal::latest_requests() const {
     return latest;
 }
 
+DbResult<std::optional<TimeMs>> Journal::latest_event_time(EventKind kind) const {
+    auto select = m_db->prepare("SELECT MAX(time_ms) FROM events WHERE kind = ?");
+    if (!select) return std::unexpected(select.error());
+    select->bind(1, to_string(kind));
+    auto row = select->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row || select->is_null(0)) return std::optional<TimeMs>{};
+    return std::optional<TimeMs>{select->integer(0)};
+}
+
 DbResult<std::optional<Request>> Journal::latest_request(std::string_view node) const {
     auto select =
         m_db->prepare(fmt::format("SELECT {} FROM requests WHERE node = ? ORDER BY id DESC LIMIT 1", kRequestColumns));

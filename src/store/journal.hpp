@@ -165,6 +165,9 @@ class Journal {
     DbResult<std::vector<Request>> requests(std::span<const std::string> nodes, TimeMs since) const;
     /// Each node's latest request.
     DbResult<std::map<std::string, Request>> latest_requests() const;
+    /// When the newest event of `kind` was recorded (any node), Unix ms;
+    /// nothing when there is none.
+    DbResult<std::optional<TimeMs>> latest_event_time(EventKind kind) const;
     /// One node's latest request, if it ever had one.
     DbResult<std::optional<Request>> latest_request(std::string_view node) const;
 

@@ -7,7 +7,7 @@
 namespace slumber::store {
 namespace {
 
-constexpr std::array<util::Word<EventKind>, 32> kEventKinds{{
+constexpr std::array<util::Word<EventKind>, 34> kEventKinds{{
     {EventKind::requested, "requested"},
     {EventKind::power_on, "power-on"},
     {EventKind::power_off, "power-off"},
@@ -28,6 +28,8 @@ constexpr std::array<util::Word<EventKind>, 32> kEventKinds{{
     {EventKind::unblocked, "unblocked"},
     {EventKind::restart, "restart"},
     {EventKind::slurm_view, "slurm-view"},
+    {EventKind::reconfigured, "reconfigure"},
+    {EventKind::reconfigure_owed, "reconfigure-owed"},
     {EventKind::hook_note, "hook-note"},
     {EventKind::hook_failed, "hook-failed"},
     {EventKind::hook_config, "hook-config"},

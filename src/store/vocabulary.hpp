@@ -21,34 +21,39 @@ namespace slumber::store {
 /// What an event reports. Every kind a writer uses is here; `unknown` stands
 /// for a word this version does not know (a row written by a newer one).
 enum class EventKind {
-    requested,       ///< a power request was journaled (add_requests)
-    power_on,        ///< a power-on was carried out (its outcome says how it went)
-    power_off,       ///< a power-off was carried out
-    shutdown,        ///< a soft (ACPI) shutdown was carried out
-    power_cycle,     ///< a power cycle was carried out
-    status,          ///< a power status read was carried out
-    refused,         ///< a request refused before any BMC was called
-    failed,          ///< a power call that could not be made or did not work
-    paced,           ///< a power-on held back by [daemon] max_booting / boots_per_minute
-    drained,         ///< slumber drained the node in Slurm after a blocked power-on
-    registered,      ///< slurmd registered after a power-on of slumber's
-    resume_failed,   ///< a resume that failed (Slurm's ResumeFailProgram, or slumber's boot deadline)
-    diagnosis,       ///< why a boot failed, as far as slumber could tell
-    recovery,        ///< a recovery step (engine::reconcile())
-    power_lost,      ///< a step taken on an unplanned power loss
-    returned,        ///< an admin returned a node slumber drained to service
-    blocked,         ///< a target blocked after a failure that cannot heal
-    unblocked,       ///< a block lifted
-    restart,         ///< requests left running by a process that died were queued again
-    slurm_view,      ///< what slumber told or asked Slurm (scontrol reconfigure, power-saving rules)
-    hook_note,       ///< a note from a Slurm hook
-    hook_failed,     ///< a Slurm hook that could not do its work
-    hook_config,     ///< a hook that could not load the configuration
-    no_daemon,       ///< a hook found no daemon and carried the requests out itself
-    carrier,         ///< a hook's carrier process (slumber carry)
-    config_changed,  ///< the daemon saw its configuration file change
-    reload,          ///< the daemon reloaded its configuration (SIGHUP)
-    reload_refused,  ///< a reload refused: changes a running daemon cannot take
+    requested,      ///< a power request was journaled (add_requests)
+    power_on,       ///< a power-on was carried out (its outcome says how it went)
+    power_off,      ///< a power-off was carried out
+    shutdown,       ///< a soft (ACPI) shutdown was carried out
+    power_cycle,    ///< a power cycle was carried out
+    status,         ///< a power status read was carried out
+    refused,        ///< a request refused before any BMC was called
+    failed,         ///< a power call that could not be made or did not work
+    paced,          ///< a power-on held back by [daemon] max_booting / boots_per_minute
+    drained,        ///< slumber drained the node in Slurm after a blocked power-on
+    registered,     ///< slurmd registered after a power-on of slumber's
+    resume_failed,  ///< a resume that failed (Slurm's ResumeFailProgram, or slumber's boot deadline)
+    diagnosis,      ///< why a boot failed, as far as slumber could tell
+    recovery,       ///< a recovery step (engine::reconcile())
+    power_lost,     ///< a step taken on an unplanned power loss
+    returned,       ///< an admin returned a node slumber drained to service
+    blocked,        ///< a target blocked after a failure that cannot heal
+    unblocked,      ///< a block lifted
+    restart,        ///< requests left running by a process that died were queued again
+    slurm_view,     ///< what slumber told or asked Slurm (power-saving rules)
+    /// slumber called `scontrol reconfigure` (after refused power-offs). From
+    /// 23.11 it restarts slurmctld: the journal, not a process's memory,
+    /// spaces them, since every hook's carrier is a process of its own.
+    reconfigured,
+    reconfigure_owed,  ///< a reconfigure postponed by that spacing, owed once it is over
+    hook_note,         ///< a note from a Slurm hook
+    hook_failed,       ///< a Slurm hook that could not do its work
+    hook_config,       ///< a hook that could not load the configuration
+    no_daemon,         ///< a hook found no daemon and carried the requests out itself
+    carrier,           ///< a hook's carrier process (slumber carry)
+    config_changed,    ///< the daemon saw its configuration file change
+    reload,            ///< the daemon reloaded its configuration (SIGHUP)
+    reload_refused,    ///< a reload refused: changes a running daemon cannot take
     daemon_start,
     daemon_stop,
     pruned,  ///< rows older than [journal] keep were removed

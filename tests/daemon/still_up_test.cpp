@@ -85,6 +85,43 @@ TEST_F(StillUp, FromSlurm2311ReconfigureIsSpacedAndTheNextOneOwed) {
     EXPECT_EQ(reconfigures(), 2) << "owed once, called once";
 }
 
+// Without a daemon each suspend hook starts a carrier of its own (a new
+// process): the spacing and the owed reconfigure live in the journal, not in
+// a carrier's memory. 24.11.5, no daemon: slurmctld restarted at every
+// refused suspend, six times in four minutes.
+TEST_F(StillUp, EachHooksCarrierIsANewProcessAndTheSpacingHolds) {
+    fake_scontrol("24.11.5");
+    auto config = config::load(m_dir / "slumber.toml");
+    ASSERT_TRUE(config);
+    const slurm::Scontrol slurm(m_dir, m_dir / "slurm.conf");
+    const auto hook_carrier_refuses_at = [&](store::TimeMs now) {
+        auto journal = store::Journal::open(config->daemon.journal());
+        ASSERT_TRUE(journal) << journal.error();
+        Carrier carrier(*config, *journal, slurm, "hook", false, [this] { return m_now; });
+        refuse_at(carrier, *journal, now);
+    };
+    hook_carrier_refuses_at(1'000'000);
+    EXPECT_EQ(reconfigures(), 1);
+    hook_carrier_refuses_at(1'024'000);
+    hook_carrier_refuses_at(1'048'000);
+    EXPECT_EQ(reconfigures(), 1) << "24 s apart, as SuspendTime had it: postponed";
+    hook_carrier_refuses_at(1'301'000);
+    EXPECT_EQ(reconfigures(), 2) << "five minutes on, a new carrier calls it";
+
+    // The owed one is called by whichever carrier or daemon takes next.
+    hook_carrier_refuses_at(1'400'000);
+    EXPECT_EQ(reconfigures(), 2);
+    auto journal = store::Journal::open(config->daemon.journal());
+    ASSERT_TRUE(journal) << journal.error();
+    Carrier daemon(*config, *journal, slurm, "daemon", false, [this] { return m_now; });
+    m_now = 1'602'000;
+    ASSERT_TRUE(daemon.take());
+    EXPECT_EQ(reconfigures(), 3) << "the owed one, once five minutes have passed";
+    m_now = 2'000'000;
+    ASSERT_TRUE(daemon.take());
+    EXPECT_EQ(reconfigures(), 3) << "owed once, called once";
+}
+
 TEST_F(StillUp, Slurm2205ReconfiguresAfterEveryRefusal) {
     fake_scontrol("22.05.8");
     auto config = config::load(m_dir / "slumber.toml");
