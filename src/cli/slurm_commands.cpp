@@ -92,10 +92,8 @@ int run_journal(const JournalOptions& options) {
     // a file that does not load still names where it is.
     // Reading it needs no BMC password: nor does loading the file for it.
     config::DaemonSettings settings;
-    config::SlurmSettings slurm;
     if (auto loaded = config::load(options.file, {.credentials = false})) {
         settings = loaded->daemon;
-        slurm = loaded->slurm;
     } else if (auto state_dir = config::state_dir_of(options.file)) {
         fmt::print(stderr, "slumber: warning: {} does not load ({}); reading the journal in {}\n", options.file,
                    config::format(loaded.error().front()), state_dir->string());
@@ -104,12 +102,14 @@ int run_journal(const JournalOptions& options) {
         for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));
         return to_int(ExitCode::config);
     }
-    auto journal = daemon::open_journal(settings, slurm);
+    // A reader: never made, migrated or locked for writing here.
+    auto journal = store::JournalReader::open(settings.journal());
     if (!journal) {
         fmt::print(stderr, "slumber: {}\n", journal.error());
         return to_int(ExitCode::partial);
     }
-    auto events = journal->events(nodes, daemon::wall_clock_ms() - since->count());
+    if (journal->missing()) fmt::print(stderr, "slumber: {}\n", *journal->missing());
+    auto events = (*journal)->events(nodes, daemon::wall_clock_ms() - since->count());
     if (!events) {
         fmt::print(stderr, "slumber: journal: {}\n", events.error());
         return to_int(ExitCode::partial);

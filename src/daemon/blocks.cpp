@@ -50,7 +50,15 @@ std::string credentials_fingerprint(const config::Config& config, std::string_vi
 }
 
 Blocks::Blocks(const config::Config& config, store::Journal* journal, Caller caller, std::function<store::TimeMs()> now)
-    : m_config(config), m_journal(journal), m_caller(caller), m_now(std::move(now)) {}
+    : m_config(config),
+      m_journal(journal),
+      m_writer([journal] { return journal; }),
+      m_caller(caller),
+      m_now(std::move(now)) {}
+
+Blocks::Blocks(const config::Config& config, const store::Journal* reader, std::function<store::Journal*()> writer,
+               Caller caller, std::function<store::TimeMs()> now)
+    : m_config(config), m_journal(reader), m_writer(std::move(writer)), m_caller(caller), m_now(std::move(now)) {}
 
 void Blocks::hold(DriverSet& set, power::Action action) {
     if (m_journal == nullptr || m_caller == Caller::deliberate || set.tasks.empty()) return;
@@ -65,12 +73,16 @@ void Blocks::hold(DriverSet& set, power::Action action) {
         const std::string now = credentials_fingerprint(m_config, block.target);
         if (now != block.credentials) {
             const config::PowerTarget* target = m_config.find(block.target);
-            (void)m_journal->remove_blocks(
-                block.target, std::nullopt,
-                fmt::format("credentials file {} changed since it was blocked ({}): trying again",
-                            target != nullptr && target->credentials ? target->credentials->string() : "?",
-                            block.words),
-                m_now());
+            // Lifted in the journal when this caller may write it; tried
+            // again either way.
+            if (store::Journal* writer = m_writer()) {
+                (void)writer->remove_blocks(
+                    block.target, std::nullopt,
+                    fmt::format("credentials file {} changed since it was blocked ({}): trying again",
+                                target != nullptr && target->credentials ? target->credentials->string() : "?",
+                                block.words),
+                    m_now());
+            }
             lifted[block.target] = now;
             stopping.erase(block.target);
             continue;
@@ -89,10 +101,11 @@ std::optional<store::Block> Blocks::record(power::Action action, const power::Ou
                                            std::string_view source) {
     if (m_journal == nullptr) return std::nullopt;
     if (outcome.result) {
-        if (m_caller == Caller::deliberate) {
-            (void)m_journal->remove_blocks(
-                outcome.target, action, fmt::format("{} by {} worked: block lifted", power::to_string(action), source),
-                m_now());
+        store::Journal* writer = m_caller == Caller::deliberate ? m_writer() : nullptr;
+        if (writer != nullptr) {
+            (void)writer->remove_blocks(outcome.target, action,
+                                        fmt::format("{} by {} worked: block lifted", power::to_string(action), source),
+                                        m_now());
         }
         return std::nullopt;
     }
@@ -106,7 +119,9 @@ std::optional<store::Block> Blocks::record(power::Action action, const power::Ou
                        m_now(),
                        credentials_fingerprint(m_config, outcome.target),
                        std::string(source)};
-    auto added = m_journal->add_block(block);
+    store::Journal* writer = m_writer();
+    if (writer == nullptr) return std::nullopt;
+    auto added = writer->add_block(block);
     if (!added || !*added) return std::nullopt;
     return block;
 }

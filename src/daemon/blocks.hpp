@@ -40,6 +40,12 @@ class Blocks {
     /// `journal` may be null (a command that cannot open it): then nothing
     /// is blocked or recorded. `source` names the caller in the journal.
     Blocks(const config::Config& config, store::Journal* journal, Caller caller, std::function<store::TimeMs()> now);
+    /// For a reader (`slumber status`): reads the blocks from `reader` and
+    /// asks `writer` for a journal only when it must record or lift one; a
+    /// writer that gives null (no journal, or not writable by this user)
+    /// leaves the block unrecorded.
+    Blocks(const config::Config& config, const store::Journal* reader, std::function<store::Journal*()> writer,
+           Caller caller, std::function<store::TimeMs()> now);
 
     /// For an automatic caller: moves the targets blocked for `action` from
     /// set.tasks to set.blocked, each with the error it fails with. A block
@@ -57,7 +63,8 @@ class Blocks {
 
   private:
     const config::Config& m_config;
-    store::Journal* m_journal;
+    const store::Journal* m_journal;
+    std::function<store::Journal*()> m_writer;
     Caller m_caller;
     std::function<store::TimeMs()> m_now;
 };

@@ -1,5 +1,8 @@
 #include "daemon/shared_journal.hpp"
 
+#include <memory>
+#include <system_error>
+
 #include "slurm/slurm_user.hpp"
 
 namespace slumber::daemon {
@@ -20,6 +23,18 @@ std::optional<gid_t> slurm_user_group(const config::SlurmSettings& slurm, std::s
 
 store::DbResult<store::Journal> open_journal(const config::DaemonSettings& daemon, const config::SlurmSettings& slurm) {
     return store::Journal::open(daemon.journal(), [&] { return slurm_user_group(slurm); });
+}
+
+std::function<store::Journal*()> writer_when_needed(std::filesystem::path file) {
+    auto opened = std::make_shared<std::optional<store::DbResult<store::Journal>>>();
+    return [file = std::move(file), opened]() -> store::Journal* {
+        if (!*opened) {
+            std::error_code error;
+            *opened = std::filesystem::exists(file, error) ? store::Journal::open(file)
+                                                           : std::unexpected(std::string("no journal"));
+        }
+        return **opened ? &***opened : nullptr;
+    };
 }
 
 }  // namespace slumber::daemon

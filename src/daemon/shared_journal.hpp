@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#include <filesystem>
+#include <functional>
 #include <optional>
 
 #include "config/config.hpp"
@@ -20,5 +22,11 @@ std::optional<gid_t> slurm_user_group(const config::SlurmSettings& slurm, std::s
 /// The journal of `daemon`'s state directory, opened, or made and shared with
 /// slurm_user_group() when it does not exist yet.
 store::DbResult<store::Journal> open_journal(const config::DaemonSettings& daemon, const config::SlurmSettings& slurm);
+
+/// For a reader that must record a block (blocks.hpp) now and then: the
+/// journal `file` opened for writing when first asked for, and only when
+/// it exists (never made); null when it does not, or cannot be opened so
+/// (this user may not write it). Opened once, kept by the function.
+std::function<store::Journal*()> writer_when_needed(std::filesystem::path file);
 
 }  // namespace slumber::daemon

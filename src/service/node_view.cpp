@@ -63,10 +63,12 @@ std::expected<ClusterView, std::string> view_nodes(const config::Config& config,
     if (names.empty()) {
         for (const auto& target : config.nodes) names.push_back(target.name);
     }
-    auto journal = daemon::open_journal(config.daemon, config.slurm);
-    if (!journal) return std::unexpected(journal.error());
+    auto reader = store::JournalReader::open(config.daemon.journal());
+    if (!reader) return std::unexpected(reader.error());
+    const store::Journal& journal = **reader;
 
     ClusterView view;
+    if (reader->missing()) view.warnings.push_back(*reader->missing());
     // The daemon decides with the configuration it loaded, not with the file.
     if (auto warning = daemon::running_config_warning(config)) view.warnings.push_back(*warning);
     std::map<std::string, slurm::NodeState> slurm_view;
@@ -79,7 +81,10 @@ std::expected<ClusterView, std::string> view_nodes(const config::Config& config,
 
     // Blocked targets and those whose password this user may not read are
     // not asked.
-    daemon::Blocks gate(config, &*journal, daemon::Caller::automatic, now);
+    // A failure that cannot heal still blocks its target, so that a polled
+    // view never hammers a BMC: the one write a view makes, when it must.
+    daemon::Blocks gate(config, &journal, daemon::writer_when_needed(config.daemon.journal()),
+                        daemon::Caller::automatic, now);
     std::vector<std::string> asked;
     for (const std::string& node : names) {
         const config::PowerTarget* target = config.find(node);
@@ -90,10 +95,10 @@ std::expected<ClusterView, std::string> view_nodes(const config::Config& config,
         }
     }
     const auto power = daemon::read_power(config, asked, gate, "slumber status");
-    view.blocks = journal->blocks(nodes).value_or(std::vector<store::Block>{});
-    const auto latest = journal->latest_requests().value_or(std::map<std::string, store::Request>{});
+    view.blocks = journal.blocks(nodes).value_or(std::vector<store::Block>{});
+    const auto latest = journal.latest_requests().value_or(std::map<std::string, store::Request>{});
     std::map<std::string, engine::BootStats> boots;
-    for (auto& stats : daemon::measured_boots(*journal, names)) {
+    for (auto& stats : daemon::measured_boots(journal, names)) {
         if (!stats.node.empty()) boots[stats.node] = stats;
     }
 

@@ -9,7 +9,6 @@
 #include <algorithm>
 
 #include "daemon/reconciler.hpp"
-#include "daemon/shared_journal.hpp"
 
 namespace slumber::service {
 
@@ -46,9 +45,9 @@ Access access_for(const std::filesystem::path& path, const slurm::SlurmUser& use
 std::optional<ResumeTimeoutAdvice> resume_timeout_advice(const config::Config& config) {
     std::vector<std::string> nodes;
     for (const auto& target : config.nodes) nodes.push_back(target.name);
-    auto journal = daemon::open_journal(config.daemon, config.slurm);
+    auto journal = store::JournalReader::open(config.daemon.journal());
     if (!journal) return std::nullopt;
-    const std::vector<engine::BootStats> stats = daemon::measured_boots(*journal, nodes);
+    const std::vector<engine::BootStats> stats = daemon::measured_boots(**journal, nodes);
     const auto seconds = engine::suggested_resume_timeout(stats);
     if (!seconds) return std::nullopt;
     return ResumeTimeoutAdvice{*seconds, stats.back()};

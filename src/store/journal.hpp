@@ -222,9 +222,35 @@ class Journal {
     DbResult<Pruned> prune(TimeMs before, TimeMs now);
 
   private:
+    friend class JournalReader;
     DbResult<void> start_boot(std::string_view node, TimeMs powered_on);
     explicit Journal(Database db) : m_db(std::make_unique<Database>(std::move(db))) {}
     std::unique_ptr<Database> m_db;
+};
+
+/// The journal as a reader sees it (`slumber status`, `slumber journal`,
+/// `slumber slurm-config`, the front ends): opened with SQLITE_OPEN_READONLY,
+/// so a reader never creates, migrates or takes the write lock of the file,
+/// and only Journal's const queries can be called.
+class JournalReader {
+  public:
+    /// Opens `file` read-only. A missing file reads as an empty journal (in
+    /// memory, nothing made on disk) and missing() then says so. Errors: a
+    /// journal of another schema version, saying what to do (schema.hpp's
+    /// check_version); a file this user may not read; SQLite's errors.
+    static DbResult<JournalReader> open(const std::filesystem::path& file);
+
+    const Journal& operator*() const { return m_journal; }
+    const Journal* operator->() const { return &m_journal; }
+    /// Words for a person when the file does not exist ("no journal at …
+    /// yet: nothing journaled"); nullopt when it does.
+    [[nodiscard]] const std::optional<std::string>& missing() const { return m_missing; }
+
+  private:
+    JournalReader(Journal journal, std::optional<std::string> missing)
+        : m_journal(std::move(journal)), m_missing(std::move(missing)) {}
+    Journal m_journal;
+    std::optional<std::string> m_missing;
 };
 
 }  // namespace slumber::store

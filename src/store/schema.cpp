@@ -87,6 +87,13 @@ CREATE INDEX IF NOT EXISTS boots_time ON boots(powered_on_ms);
 // kMigrations[v] takes a journal from version v to v + 1.
 constexpr std::array<std::string_view, kSchemaVersion> kMigrations{kVersion1};
 
+std::string newer_than_this(const std::filesystem::path& file, int version) {
+    return fmt::format(
+        "{}: the journal's schema version is {}, newer than this slumber's ({}): it was written by a newer "
+        "slumber; run that one, or move the journal aside",
+        file.string(), version, kSchemaVersion);
+}
+
 }  // namespace
 
 DbResult<int> schema_version(Database& db) {
@@ -95,6 +102,20 @@ DbResult<int> schema_version(Database& db) {
     auto row = select->step();
     if (!row) return std::unexpected(row.error());
     return *row ? static_cast<int>(select->integer(0)) : 0;
+}
+
+DbResult<void> check_version(Database& db, const std::filesystem::path& file) {
+    auto version = schema_version(db);
+    if (!version) return std::unexpected(fmt::format("{}: {}", file.string(), version.error()));
+    if (*version > kSchemaVersion) return std::unexpected(newer_than_this(file, *version));
+    if (*version < kSchemaVersion) {
+        return std::unexpected(fmt::format(
+            "{}: the journal's schema version is {}, older than this slumber's ({}), and a reader does not "
+            "migrate it: start (or restart) `slumber daemon`, which migrates it as it opens it (so does the next "
+            "Slurm hook), then read it again",
+            file.string(), *version, kSchemaVersion));
+    }
+    return {};
 }
 
 DbResult<void> migrate(Database& db, const std::filesystem::path& file) {
@@ -106,12 +127,7 @@ DbResult<void> migrate(Database& db, const std::filesystem::path& file) {
     // Another process may have migrated it between the look and the lock.
     auto version = schema_version(db);
     if (!version) return std::unexpected(version.error());
-    if (*version > kSchemaVersion) {
-        return std::unexpected(fmt::format(
-            "{}: the journal's schema version is {}, newer than this slumber's ({}): it was written by a newer "
-            "slumber; run that one, or move the journal aside",
-            file.string(), *version, kSchemaVersion));
-    }
+    if (*version > kSchemaVersion) return std::unexpected(newer_than_this(file, *version));
     if (*version == 0) {
         if (auto made = db.exec(kVersion0); !made) {
             return std::unexpected(

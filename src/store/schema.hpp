@@ -23,4 +23,10 @@ DbResult<int> schema_version(Database& db);
 /// kSchemaVersion), which this one must not write to; SQLite's errors.
 DbResult<void> migrate(Database& db, const std::filesystem::path& file);
 
+/// For a reader, which never migrates: succeeds when the file is at
+/// kSchemaVersion. Errors say what to do: an older journal is migrated by
+/// the next writer (the daemon when it starts, a hook, `slumber power`), a
+/// newer one is read by the slumber that wrote it; SQLite's errors.
+DbResult<void> check_version(Database& db, const std::filesystem::path& file);
+
 }  // namespace slumber::store

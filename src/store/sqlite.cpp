@@ -5,7 +5,28 @@
 
 #include <fmt/format.h>
 
+#include <system_error>
+
 namespace slumber::store {
+namespace {
+
+// "file:/path?immutable=1", the path's '?', '#' and '%' escaped as
+// https://sqlite.org/uri.html asks.
+std::string immutable_uri(const std::filesystem::path& file) {
+    std::string uri = "file:";
+    std::error_code error;
+    const std::filesystem::path absolute = std::filesystem::absolute(file, error);
+    for (const char c : (error ? file : absolute).string()) {
+        if (c == '?' || c == '#' || c == '%') {
+            uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+        } else {
+            uri += c;
+        }
+    }
+    return uri + "?immutable=1";
+}
+
+}  // namespace
 
 Statement::~Statement() {
     if (m_stmt != nullptr) sqlite3_finalize(m_stmt);
@@ -57,10 +78,13 @@ std::string Statement::text(int column) const {
 
 bool Statement::is_null(int column) const { return sqlite3_column_type(m_stmt, column) == SQLITE_NULL; }
 
-DbResult<Database> Database::open(const std::filesystem::path& file) {
+DbResult<Database> Database::open(const std::filesystem::path& file, Access access) {
     sqlite3* db = nullptr;
-    const int rc =
-        sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    const int flags = access == Access::read_write  ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                      : access == Access::read_only ? SQLITE_OPEN_READONLY
+                                                    : SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+    const std::string name = access == Access::snapshot ? immutable_uri(file) : file.string();
+    const int rc = sqlite3_open_v2(name.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
     Database database(db);
     if (rc != SQLITE_OK) {
         return std::unexpected(
@@ -77,6 +101,7 @@ DbResult<Database> Database::open(const std::filesystem::path& file) {
             return 1;
         },
         nullptr);
+    if (access != Access::read_write) return database;
     // WAL with synchronous=NORMAL survives a killed process without losing a
     // committed transaction; only a power loss of the head node could.
     if (auto wal = database.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"); !wal) {

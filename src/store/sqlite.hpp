@@ -44,11 +44,25 @@ class Statement {
     sqlite3_stmt* m_stmt;
 };
 
+/// How a connection may use its file.
+enum class Access {
+    read_write,  ///< creates the file if missing; sets WAL mode
+    read_only,   ///< SQLITE_OPEN_READONLY: never creates, writes or locks it for writing
+    /// read_only, the file taken as unchanging while open (SQLite's
+    /// immutable URI parameter, https://sqlite.org/uri.html): for a WAL
+    /// journal without a -wal file in a directory this user cannot write,
+    /// where SQLite cannot make the -shm file a WAL reader needs.
+    snapshot,
+};
+
 class Database {
   public:
-    /// Opens (creating) the file in WAL mode with a busy timeout, so that the
-    /// hooks and the daemon can write the same journal.
-    static DbResult<Database> open(const std::filesystem::path& file);
+    /// Opens the file with a busy timeout, so that the hooks and the daemon
+    /// can share the same journal. read_write creates it and puts it in WAL
+    /// mode; read_only opens an existing file as it is (Errors: the file is
+    /// missing; a WAL file whose -shm file this user can neither find nor
+    /// make, SQLite's "attempt to write a readonly database").
+    static DbResult<Database> open(const std::filesystem::path& file, Access access = Access::read_write);
     ~Database();
     Database(Database&& other) noexcept : m_db(other.m_db) { other.m_db = nullptr; }
     Database(const Database&) = delete;

@@ -146,7 +146,8 @@ TEST_F(AsAnotherUser, ADaemonThatMayNotOpenTheLockFileSaysSo) {
 
 // The state directory and journal belonged to whoever made them first (an
 // admin's `slumber journal` as root: 0750 root, and the hooks then failed
-// with "unable to open database file"). Whoever makes them gives them to
+// with "unable to open database file"). A reader now makes nothing; the
+// writer that makes them (here a hook run by hand as root) gives them to
 // SlurmUser's group, named or numeric.
 TEST_F(AsAnotherUser, TheJournalsMakerSharesItWithSlurmUsersGroup) {
     for (const char* user : {"nobody", "65534"}) {
@@ -157,7 +158,12 @@ TEST_F(AsAnotherUser, TheJournalsMakerSharesItWithSlurmUsersGroup) {
             "[[node]]\nnames = \"n2\"\ndriver = \"exec\"\non = \"/bin/true\"\nstatus = \"/bin/echo on\"\n",
             state.string(), dir.string());
         std::ofstream(dir / "slurm.conf") << "ClusterName=test\nSlurmUser=" << user << "\n";
-        ASSERT_EQ(shell(slumber("journal")).exit_code, 0);
+        const auto read = shell(slumber("journal"));
+        ASSERT_EQ(read.exit_code, 0) << read.out;
+        EXPECT_NE(read.out.find(fmt::format("no journal at {}/journal.db yet", state.string())), std::string::npos)
+            << read.out;
+        EXPECT_FALSE(std::filesystem::exists(state)) << "a reader makes nothing";
+        ASSERT_EQ(shell(slumber("resume n2")).exit_code, 0);
         struct stat status {};
         ASSERT_EQ(::stat(state.c_str(), &status), 0);
         EXPECT_EQ(status.st_mode & 07777, 02770U);

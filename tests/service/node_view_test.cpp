@@ -62,6 +62,9 @@ retries = 2
                                         "test.toml");
         ASSERT_TRUE(loaded) << config::format(loaded.error().front());
         config = std::move(*loaded);
+        // The journal as the daemon or a hook makes it: a view only reads it,
+        // and writes only a block.
+        ASSERT_TRUE(store::Journal::open(config.daemon.journal()));
     }
     void TearDown() override { fs::remove_all(dir); }
 
