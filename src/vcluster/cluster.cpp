@@ -88,13 +88,15 @@ std::expected<void, std::string> prepare_site(const RunDir& dir) {
 }
 
 // slumber's state directory, made as an admin's first slumber command as
-// root makes it (`slumber journal`), now that slurmctld answers: shared
+// root makes it (`slumber carry`, a carrier with nothing to carry out: the
+// readers, `slumber journal` and `status`, make nothing), now that
+// slurmctld answers: shared
 // with SlurmUser's group, which slumber asks slurmctld for (SlurmUser is set
 // in an Include'd file here: slurm.conf itself does not say). The hooks, as
 // slurm, could not make it in the run directory, which is root's.
 std::expected<void, std::string> make_slumber_state(const RunDir& dir) {
-    const auto made = capture({slumber_executable(), "journal", "--since", "1s", "-c", dir.slumber_conf().string()});
-    if (!made) return std::unexpected(fmt::format("slumber journal could not make its state: {}", made.error()));
+    const auto made = capture({slumber_executable(), "carry", "-c", dir.slumber_conf().string()});
+    if (!made) return std::unexpected(fmt::format("slumber carry could not make its state: {}", made.error()));
     struct stat status {};
     auto slurm = system_account(kSiteSlurmUser);
     if (!slurm) return std::unexpected(slurm.error());
