@@ -26,6 +26,7 @@
 #include "daemon/reconciler.hpp"
 #include "daemon/reload.hpp"
 #include "daemon/shared_journal.hpp"
+#include "daemon/systemd_notify.hpp"
 #include "daemon/wake.hpp"
 #include "slurm/caller.hpp"
 #include "slurm/slurm_conf.hpp"
@@ -261,6 +262,8 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     Reconciler reconciler(first, *journal, scontrol);
     DeviceKeeper devices(first);  // one pass at a time, on a worker
     log_slurm_agreement(config, reconciler);
+    SystemdNotifier systemd;  // READY after the first look at Slurm
+    bool ready = false;
     auto devices_busy = std::make_shared<std::atomic<bool>>(false);
     auto next_look = std::chrono::steady_clock::now();
     auto next_prune = next_look;
@@ -270,12 +273,16 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     // time). Declared after the carrier: they finish before it goes.
     std::list<Worker> workers;
     while (!stop) {
+        systemd.keep_alive();
         std::erase_if(workers, [](const Worker& worker) { return worker.done->load(); });
         if (reload.exchange(false)) {
+            systemd.reloading();
             reload_config(live, *journal);
             carrier.reconfigure(live.current());
             reconciler.reconfigure(live.current());
             log_slurm_agreement(*live.current(), reconciler);
+            ready = false;  // READY again after the next look
+            next_look = std::chrono::steady_clock::now();
         }
         if (auto batches = carrier.take(); !batches) {
             log(Priority::error, batches.error());
@@ -313,7 +320,10 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         // couple of seconds times a boot well and catches a late one before
         // Slurm suspends it again.
         if (std::chrono::steady_clock::now() >= next_look) {
+            std::string pass_status;
             if (auto nodes = scontrol.nodes()) {
+                pass_status = fmt::format("{} node(s) in Slurm, {} managed; {} batch(es) of requests under way",
+                                          nodes->size(), live.current()->nodes.size(), workers.size());
                 if (auto seen = carrier.observe_registrations(*nodes); !seen) log(Priority::error, seen.error());
                 if (auto steps = reconciler.run(*nodes); !steps) {
                     log(Priority::error, steps.error());
@@ -347,6 +357,13 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                 }
             } else {
                 log(Priority::warning, nodes.error());
+                pass_status = fmt::format("Slurm unreadable: {}", nodes.error());
+            }
+            if (!ready) {
+                systemd.ready(pass_status);
+                ready = true;
+            } else {
+                systemd.status(pass_status);
             }
             if (auto edited = live.notice_edit()) {
                 log(Priority::warning, *edited);
@@ -361,6 +378,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         }
         socket->wait(std::chrono::milliseconds(500));
     }
+    systemd.stopping();
     workers.clear();  // waits for the batches under way: their outcomes are journaled
     (void)journal->record({0, wall_clock_ms(), "", std::nullopt, store::EventKind::daemon_stop, "slumberd stopped"});
     forget_running_config(config);
