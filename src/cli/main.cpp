@@ -13,10 +13,16 @@ namespace {
 
 // Slurm's hooks are paths without arguments: slumber-suspend, slumber-resume
 // and slumber-resume-fail are links to this binary that name the subcommand.
-std::vector<char*> hook_alias(int argc, char** argv) {
+// So is slumberd, the daemon's name in the docs, the unit and ps.
+std::vector<char*> program_alias(int argc, char** argv) {
     std::vector<char*> args(argv, argv + argc);
     std::string_view name = argv[0];
     name = name.substr(name.rfind('/') + 1);
+    if (name == "slumberd") {
+        static char daemon[] = "daemon";
+        args.insert(args.begin() + 1, daemon);
+        return args;
+    }
     for (const slumber::slurm::HookInfo& hook : slumber::slurm::kHooks) {
         if (name.starts_with("slumber-") && name.substr(8) == hook.name) {
             // The table's names are string literals: null-terminated, and
@@ -28,6 +34,15 @@ std::vector<char*> hook_alias(int argc, char** argv) {
     return args;
 }
 
+// `--version` on every verb too: a hook path (slumber-resume --version) and
+// slumberd answer it like slumber.
+void add_version_flags(CLI::App& app) {
+    for (CLI::App* sub : app.get_subcommands({})) {
+        sub->set_version_flag("--version", SLUMBER_VERSION);
+        add_version_flags(*sub);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -37,7 +52,7 @@ int main(int argc, char** argv) {
     // from a clean state, and so does every process it starts.
     slumber::util::open_closed_standard_fds();
     slumber::util::reset_signals();
-    std::vector<char*> args = hook_alias(argc, argv);
+    std::vector<char*> args = program_alias(argc, argv);
     CLI::App app{"slumber: lights-out power management for Slurm clusters", "slumber"};
     app.require_subcommand(1);
     app.set_version_flag("--version", SLUMBER_VERSION);
@@ -50,6 +65,7 @@ int main(int argc, char** argv) {
     add_status_commands(app, outcome);
     add_slurm_config_command(app, outcome);
     add_simulate_command(app, outcome);
+    add_version_flags(app);
 
     try {
         app.parse(static_cast<int>(args.size()), args.data());
