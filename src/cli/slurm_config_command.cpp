@@ -23,11 +23,23 @@ namespace fs = std::filesystem;
 
 std::string seconds_text(std::int64_t ms) { return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0); }
 
-// Where the running binary lives: the hooks are links beside it.
+// Where the running binary lives.
 fs::path own_directory() {
     std::error_code error;
     const auto self = fs::read_symlink("/proc/self/exe", error);
-    return error ? fs::path("/usr/sbin") : self.parent_path();
+    return error ? fs::path("/usr/bin") : self.parent_path();
+}
+
+// Where the hooks' links are: beside the binary in a build tree, in sbin
+// beside bin when installed (/usr/bin/slumber, /usr/sbin/slumber-suspend:
+// packaging/CMakeLists.txt). Where neither has them, beside the binary.
+fs::path hook_directory(const fs::path& own) {
+    const fs::path first = fmt::format("slumber-{}", slurm::kHooks[0].name);
+    std::error_code error;
+    for (const fs::path& dir : {own, own.parent_path() / "sbin"}) {
+        if (fs::exists(dir / first, error)) return dir.lexically_normal();
+    }
+    return own;
 }
 
 // The hooks' lines. With the default configuration file the hooks are links
@@ -37,8 +49,9 @@ fs::path own_directory() {
 // working directory: every path is absolute.
 void print_hooks(const fs::path& bin_dir, const fs::path& config_file, bool default_config) {
     if (default_config) {
+        const fs::path hook_dir = hook_directory(bin_dir);
         for (const slurm::HookInfo& hook : slurm::kHooks) {
-            const fs::path path = bin_dir / fmt::format("slumber-{}", hook.name);
+            const fs::path path = hook_dir / fmt::format("slumber-{}", hook.name);
             fmt::print("{}={}{}\n", hook.conf_key, path.string(),
                        fs::exists(path) ? "" : fmt::format("   # create it: ln -s slumber {}", path.string()));
         }
