@@ -74,8 +74,9 @@ void print_hooks(const fs::path& bin_dir, const fs::path& config_file, bool defa
 }
 
 // service::access_for() in the words slurm-config prints.
-std::string access_of(const fs::path& path, const slurm::SlurmUser& user, int want) {
-    const service::Access access = service::access_for(path, user, want);
+std::string access_of(const fs::path& path, const slurm::SlurmUser& user, int want,
+                      service::PathKind kind = service::PathKind::any) {
+    const service::Access access = service::access_for(path, user, want, kind);
     switch (access.verdict) {
         case service::Access::Verdict::ok:
             return "ok";
@@ -86,6 +87,8 @@ std::string access_of(const fs::path& path, const slurm::SlurmUser& user, int wa
         case service::Access::Verdict::denied:
             return fmt::format("NOT {} by {}: {}", want == service::kRead ? "readable" : "readable and writable",
                                user.name, access.where);
+        case service::Access::Verdict::refused:
+            return fmt::format("NOT usable: {} (fix: {})", access.where, access.fix);
     }
     return "?";
 }
@@ -123,7 +126,8 @@ void print_slurm_user_needs(const config::Config& config, const fs::path& config
         "#   and must read these (make each {}'s, mode 600: chown {} FILE; chmod 600 FILE):\n",
         user->name, user->name);
     for (const fs::path& file : files) {
-        fmt::print("#     {}: {}\n", file.string(), access_of(file, *user, service::kRead));
+        fmt::print("#     {}: {}\n", file.string(),
+                   access_of(file, *user, service::kRead, service::PathKind::credentials));
     }
 }
 

@@ -67,8 +67,9 @@ void print_table(const service::ClusterView& view) {
 
 int run_status(const StatusOptions& options) {
     // Anyone may look: the BMCs of credentials files this user may not read
-    // (the daemon's, mode 600) are not asked, and their POWER shows "-".
-    auto loaded = config::load(options.file, {.unreadable_credentials = true});
+    // (the daemon's, mode 600) or that slumber refuses (group-readable) are
+    // not asked, and their POWER shows "-" with the reason below the table.
+    auto loaded = config::load(options.file, {.unreadable_credentials = true, .refused_credentials = true});
     if (!loaded) {
         for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));
         return to_int(ExitCode::config);
@@ -100,6 +101,10 @@ int run_status(const StatusOptions& options) {
         for (const auto& file : view->unread_credentials) files.push_back(file.string());
         fmt::print(stderr, "slumber: POWER -: BMCs not asked, {} cannot read {} (the daemon reads it)\n",
                    slurm::user_name(::geteuid()), fmt::join(files, ", "));
+    }
+    for (const auto& [file, refusal] : view->refused_credentials) {
+        fmt::print(stderr, "slumber: POWER -: BMCs not asked, {} {}; fix: {}\n", file.string(), refusal.message,
+                   refusal.fix);
     }
     return to_int(ExitCode::ok);
 }

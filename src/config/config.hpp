@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include "power/catalog.hpp"
 #include "power/factory.hpp"
 #include "power/policy.hpp"
@@ -155,6 +157,10 @@ struct Config {
     /// Credentials files left out because this user may not read them
     /// (LoadOptions::unreadable_credentials), with the system's words.
     std::map<std::filesystem::path, std::string> unreadable_credentials;
+    /// Credentials files left out because slumber refuses them
+    /// (refuse_credentials_file(): their mode, their kind), with the
+    /// refusal; only with LoadOptions::refused_credentials.
+    std::map<std::filesystem::path, ConfigError> refused_credentials;
 
     /// Name -> position among nodes, then devices; built by load() so that
     /// find() stays fast on 10,000 nodes. Empty: find() searches.
@@ -189,6 +195,12 @@ struct LoadOptions {
     /// error: a hook without a daemon runs as SlurmUser, `slumber status` as
     /// anyone; neither may log in to a BMC without its password.
     bool unreadable_credentials = false;
+    /// A credentials file slumber refuses by its status
+    /// (refuse_credentials_file(): group-readable, say) is left out and
+    /// named in Config::refused_credentials instead of being an error: for
+    /// those who only look (`slumber status`), whose other nodes are worth
+    /// showing. Never for those who switch nodes: they fail as before.
+    bool refused_credentials = false;
 };
 
 /// Reads, parses and checks a configuration file, and reads the credentials
@@ -211,7 +223,16 @@ std::optional<std::filesystem::path> state_dir_of(const std::filesystem::path& f
 /// complete file.
 std::expected<SimulationSettings, std::vector<ConfigError>> load_simulation_settings(const std::filesystem::path& file);
 
-/// Reads one credentials file, refusing it when others may read it.
+/// Reads one credentials file, refusing it when others may read it
+/// (refuse_credentials_file()).
 std::expected<Credentials, ConfigError> read_credentials(const std::filesystem::path& file);
+
+/// slumber's rule for a credentials file, from its status (lstat(2) or
+/// fstat(2)): a regular file, not a symbolic link, that neither its group
+/// nor others may access (mode 600 or stricter), at most 64 KiB. The
+/// refusal names the file, what is wrong and the fix (chmod 600, and for
+/// hooks without a daemon the owner); nothing when it passes. The one rule
+/// read_credentials() applies and `slumber slurm-config` checks.
+std::optional<ConfigError> refuse_credentials_file(const std::filesystem::path& file, const struct stat& status);
 
 }  // namespace slumber::config

@@ -31,20 +31,10 @@ std::expected<std::string, ConfigError> read_private_file(const std::filesystem:
     struct stat info {};
     std::string text;
     std::optional<ConfigError> problem;
-    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    if (::fstat(fd, &info) != 0) {
         problem = credentials_error(file, 0, "is not a regular file", "point credentials at a file");
-    } else if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-        // Only its owner may read it, group included (docs/slurm.md): hooks
-        // that must read it without a daemon get it as SlurmUser's own file.
-        problem = credentials_error(
-            file, 0,
-            fmt::format("is accessible by group or others (mode {:04o}); slumber refuses to use it",
-                        info.st_mode & 07777),
-            fmt::format("chmod 600 {0} (for hooks that switch nodes without a daemon, make it SlurmUser's: chown "
-                        "slurm {0}; chmod 600 {0})",
-                        file.string()));
-    } else if (info.st_size > kMaxCredentialsBytes) {
-        problem = credentials_error(file, 0, "is larger than 64 KiB", "is this the right file?");
+    } else if (auto refused = refuse_credentials_file(file, info)) {
+        problem = std::move(refused);
     } else {
         text.resize(static_cast<std::size_t>(info.st_size));
         const ssize_t got = ::read(fd, text.data(), text.size());
@@ -58,6 +48,30 @@ std::expected<std::string, ConfigError> read_private_file(const std::filesystem:
 }
 
 }  // namespace
+
+std::optional<ConfigError> refuse_credentials_file(const std::filesystem::path& file, const struct stat& status) {
+    if (S_ISLNK(status.st_mode)) {
+        return credentials_error(file, 0, "is a symbolic link; slumber opens credentials files without following one",
+                                 "point credentials at the file itself");
+    }
+    if (!S_ISREG(status.st_mode))
+        return credentials_error(file, 0, "is not a regular file", "point credentials at a file");
+    if ((status.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        // Only its owner may read it, group included (docs/slurm.md): hooks
+        // that must read it without a daemon get it as SlurmUser's own file.
+        return credentials_error(
+            file, 0,
+            fmt::format("is accessible by group or others (mode {:04o}); slumber refuses to use it",
+                        status.st_mode & 07777),
+            fmt::format("chmod 600 {0} (for hooks that switch nodes without a daemon, make it SlurmUser's: chown "
+                        "slurm {0}; chmod 600 {0})",
+                        file.string()));
+    }
+    if (status.st_size > kMaxCredentialsBytes) {
+        return credentials_error(file, 0, "is larger than 64 KiB", "is this the right file?");
+    }
+    return std::nullopt;
+}
 
 std::expected<Credentials, ConfigError> read_credentials(const std::filesystem::path& file) {
     auto text = read_private_file(file);

@@ -1,4 +1,5 @@
 // Reading slumber.toml: the file, its sections, and the credentials it names.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -121,7 +122,8 @@ void check_username(const Config& config, const PowerTarget& target, const Crede
 }
 
 // Reads every credentials file once; the targets only keep the path.
-void read_all_credentials(Config& config, std::vector<ConfigError>& errors, bool skip_unreadable) {
+void read_all_credentials(Config& config, std::vector<ConfigError>& errors, LoadOptions options) {
+    const bool skip_unreadable = options.unreadable_credentials;
     std::set<std::filesystem::path> without_username;
     for (const auto& targets : {&config.nodes, &config.devices}) {
         for (const PowerTarget& target : *targets) {
@@ -136,6 +138,16 @@ void read_all_credentials(Config& config, std::vector<ConfigError>& errors, bool
             if (skip_unreadable && ::access(target.credentials->c_str(), R_OK) != 0 && errno == EACCES) {
                 config.unreadable_credentials.emplace(*target.credentials, std::strerror(errno));
                 continue;
+            }
+            if (options.refused_credentials) {
+                if (config.refused_credentials.contains(*target.credentials)) continue;
+                struct stat status {};
+                if (::lstat(target.credentials->c_str(), &status) == 0) {
+                    if (auto refused = refuse_credentials_file(*target.credentials, status)) {
+                        config.refused_credentials.emplace(*target.credentials, std::move(*refused));
+                        continue;
+                    }
+                }
             }
             auto credentials = read_credentials(*target.credentials);
             if (!credentials) {
@@ -213,7 +225,7 @@ std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text,
     // Cross-section checks on a partly read file would report the nodes of a
     // broken group as "not defined": fix the local problems first.
     if (errors.empty()) check_consistency(config, errors);
-    if (errors.empty() && options.credentials) read_all_credentials(config, errors, options.unreadable_credentials);
+    if (errors.empty() && options.credentials) read_all_credentials(config, errors, options);
     if (!errors.empty()) {
         std::ranges::stable_sort(errors, {}, &ConfigError::line);
         return std::unexpected(std::move(errors));

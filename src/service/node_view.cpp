@@ -79,8 +79,8 @@ std::expected<ClusterView, std::string> view_nodes(const config::Config& config,
         view.warnings.push_back(states.error());
     }
 
-    // Blocked targets and those whose password this user may not read are
-    // not asked.
+    // Blocked targets, those whose password this user may not read and
+    // those whose credentials file slumber refuses are not asked.
     // A failure that cannot heal still blocks its target, so that a polled
     // view never hammers a BMC: the one write a view makes, when it must.
     daemon::Blocks gate(config, &journal, daemon::writer_when_needed(config.daemon.journal()),
@@ -90,6 +90,9 @@ std::expected<ClusterView, std::string> view_nodes(const config::Config& config,
         const config::PowerTarget* target = config.find(node);
         if (target != nullptr && target->credentials && config.unreadable_credentials.contains(*target->credentials)) {
             view.unread_credentials.insert(*target->credentials);
+        } else if (target != nullptr && target->credentials &&
+                   config.refused_credentials.contains(*target->credentials)) {
+            view.refused_credentials.emplace(*target->credentials, config.refused_credentials.at(*target->credentials));
         } else {
             asked.push_back(node);
         }

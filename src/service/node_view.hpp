@@ -6,6 +6,7 @@
 
 #include <expected>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -27,7 +28,7 @@ struct PowerReading {
         transitional,  ///< powering_on, powering_off or paused (Redfish's Resource.PowerState)
         error,         ///< it could not be read: `words` says why
         blocked,       ///< not asked: a failure that cannot heal blocks it (store::Block)
-        not_asked,     ///< not asked: this user may not read its credentials file
+        not_asked,     ///< not asked: this user may not read its credentials file, or slumber refuses it
     };
     Kind kind = Kind::not_asked;
     std::optional<power::PowerState> state;  ///< for on, off and transitional
@@ -59,6 +60,10 @@ struct ClusterView {
     /// Credentials files this user may not read (the daemon's, mode 600):
     /// the controllers behind them were not asked.
     std::set<std::filesystem::path> unread_credentials;
+    /// Credentials files slumber refuses (config::refuse_credentials_file():
+    /// group-readable, say), with the refusal and its fix: the controllers
+    /// behind them were not asked, and no slumber process will ask them.
+    std::map<std::filesystem::path, config::ConfigError> refused_credentials;
     /// What made the view incomplete or may mislead: Slurm could not be
     /// asked; the daemon runs with another configuration than the file's.
     std::vector<std::string> warnings;
@@ -66,10 +71,10 @@ struct ClusterView {
 
 /// The nodes named (every configured node when `nodes` is empty) as they
 /// are now. Asks Slurm (`scontrol show node`) once and each node's power
-/// controller once, in parallel, except those blocked or whose credentials
-/// this user may not read: a page polled every few seconds never hammers a
-/// BMC that refused the password. Reads the journal for the latest request,
-/// blocks and boots. Errors: the journal cannot be opened (in words).
+/// controller once, in parallel, except those blocked, whose credentials
+/// this user may not read or slumber refuses (Config::refused_credentials): a page polled every few seconds never
+/// hammers a BMC that refused the password. Reads the journal for the latest request, blocks and boots. Errors: the
+/// journal cannot be opened (in words).
 std::expected<ClusterView, std::string> view_nodes(const config::Config& config, const std::vector<std::string>& nodes,
                                                    const daemon::Now& now = daemon::wall_clock_ms);
 

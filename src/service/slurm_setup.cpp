@@ -12,8 +12,17 @@
 
 namespace slumber::service {
 
-Access access_for(const std::filesystem::path& path, const slurm::SlurmUser& user, int want) {
-    if (user.uid == 0) return {};
+Access access_for(const std::filesystem::path& path, const slurm::SlurmUser& user, int want, PathKind kind) {
+    // slumber's own rule binds every user, root included.
+    const auto refused = [&]() -> std::optional<Access> {
+        struct stat status {};
+        if (kind != PathKind::credentials || ::lstat(path.c_str(), &status) != 0) return std::nullopt;
+        auto refusal = config::refuse_credentials_file(path, status);
+        if (!refusal) return std::nullopt;
+        return Access{Access::Verdict::refused, fmt::format("{} {}", path.string(), refusal->message),
+                      std::move(refusal->fix)};
+    };
+    if (user.uid == 0) return refused().value_or(Access{});
     int count = 64;
     std::vector<gid_t> groups(static_cast<std::size_t>(count));
     if (::getgrouplist(user.name.c_str(), user.gid, groups.data(), &count) < 0) count = 0;
@@ -33,12 +42,13 @@ Access access_for(const std::filesystem::path& path, const slurm::SlurmUser& use
     struct stat status {};
     for (auto above = path.parent_path(); !above.empty(); above = above.parent_path()) {
         if (::stat(above.c_str(), &status) == 0 && !allowed(status, 1)) {
-            return {Access::Verdict::unreachable, describe(above, status)};
+            return {Access::Verdict::unreachable, describe(above, status), ""};
         }
         if (above == above.root_path()) break;
     }
-    if (::stat(path.c_str(), &status) != 0) return {Access::Verdict::missing, ""};
-    if (!allowed(status, want)) return {Access::Verdict::denied, describe(path, status)};
+    if (::stat(path.c_str(), &status) != 0) return {Access::Verdict::missing, "", ""};
+    if (auto refusal = refused()) return *refusal;
+    if (!allowed(status, want)) return {Access::Verdict::denied, describe(path, status), ""};
     return {};
 }
 

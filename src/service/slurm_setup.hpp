@@ -23,11 +23,18 @@ struct Access {
         missing,      ///< the path does not exist (yet)
         unreachable,  ///< a directory above it may not be searched
         denied,       ///< the path's own bits refuse what is wanted
+        /// slumber itself refuses the file, whoever reads it: a credentials
+        /// file that its group or others may access, say
+        /// (config::refuse_credentials_file(), the rule read_credentials() applies)
+        refused,
     };
     Verdict verdict = Verdict::ok;
     /// For unreachable and denied: the path that refuses, with owner, group
-    /// and mode ("/etc/slumber is root:root 0700").
+    /// and mode ("/etc/slumber is root:root 0700"). For refused: the file
+    /// and slumber's words ("/etc/slumber/ipmi.secret is accessible by group
+    /// or others (mode 0640); slumber refuses to use it").
     std::string where;
+    std::string fix;  ///< for refused: what makes it right (chmod 600, the owner)
     [[nodiscard]] bool ok() const { return verdict == Verdict::ok; }
 };
 
@@ -36,9 +43,17 @@ inline constexpr int kRead = 4;
 inline constexpr int kReadWrite = 6;
 inline constexpr int kReadWriteSearch = 7;
 
+/// What the path is to slumber: any file, or a credentials file, which
+/// slumber reads only under its own rule (config::refuse_credentials_file()).
+enum class PathKind { any, credentials };
+
 /// Whether `user` may reach `path` with the permission bits `want`; root
 /// may always. Group membership from the account database (getgrouplist).
-Access access_for(const std::filesystem::path& path, const slurm::SlurmUser& user, int want);
+/// For PathKind::credentials, a file that slumber refuses (its mode, its
+/// kind; read with lstat(2)) is Verdict::refused whoever asks, root
+/// included, once it is reachable and exists.
+Access access_for(const std::filesystem::path& path, const slurm::SlurmUser& user, int want,
+                  PathKind kind = PathKind::any);
 
 /// The ResumeTimeout the journal's measured boots call for
 /// (engine::suggested_resume_timeout: 1.5 x the slowest, whole minutes, at

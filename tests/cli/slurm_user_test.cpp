@@ -87,6 +87,22 @@ TEST_F(AsAnotherUser, JournalAndStatusNeedNoSecret) {
         << status.out;
 }
 
+// A site's credentials file of mode 0640 root:slurm, which slumber refuses:
+// `slumber status` (as root, who may read it) exited 3 on it. Now the node
+// shows POWER "-", the others as always, and the refusal with its fix.
+TEST_F(AsAnotherUser, StatusShowsANodeWhoseCredentialsFileSlumberRefusesAndSaysWhy) {
+    ::chmod((dir / "ipmi.secret").c_str(), 0640);
+    const auto status = shell(slumber("status"));
+    EXPECT_EQ(status.exit_code, 0) << status.out;
+    EXPECT_NE(status.out.find("n1           ?                                  -"), std::string::npos) << status.out;
+    EXPECT_NE(status.out.find("n2           ?                                  on"), std::string::npos) << status.out;
+    EXPECT_NE(status.out.find(fmt::format("BMCs not asked, {0}/ipmi.secret is accessible by group or others (mode "
+                                          "0640); slumber refuses to use it; fix: chmod 600 {0}/ipmi.secret",
+                                          dir.string())),
+              std::string::npos)
+        << status.out;
+}
+
 // Without a daemon, a hook that cannot read the credentials said "cannot
 // open credentials file" and left Slurm waiting for a boot (or counting a
 // node that is on as powered down). Now each request is refused, never
@@ -198,6 +214,23 @@ TEST_F(AsAnotherUser, SlurmConfigNamesScriptsAndWhatSlurmUserMustReach) {
         std::string::npos)
         << run.out;
     EXPECT_NE(run.out.find(fmt::format("{}/ipmi.secret: NOT readable by nobody", dir.string())), std::string::npos)
+        << run.out;
+}
+
+// slurm-config printed "ok" for a credentials file of mode 0640 whose group
+// SlurmUser is in (root:slurm at a site), a file slumber refuses to use.
+TEST_F(AsAnotherUser, SlurmConfigSaysSlumberRefusesAGroupReadableCredentialsFile) {
+    std::ofstream(dir / "slurm.conf") << "ClusterName=test\nSlurmUser=nobody\n";
+    const auto secret = dir / "ipmi.secret";
+    ASSERT_EQ(::chown(secret.c_str(), 0, kNobody), 0);
+    ::chmod(secret.c_str(), 0640);
+    const auto run = shell(slumber("slurm-config"));
+    EXPECT_EQ(run.exit_code, 0) << run.out;
+    EXPECT_EQ(run.out.find(fmt::format("{}: ok", secret.string())), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find(fmt::format("{0}: NOT usable: {0} is accessible by group or others (mode 0640); slumber "
+                                       "refuses to use it (fix: chmod 600 {0}",
+                                       secret.string())),
+              std::string::npos)
         << run.out;
 }
 

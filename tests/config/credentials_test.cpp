@@ -107,6 +107,36 @@ TEST_F(CredentialsFile, ConfigReportsAnOpenCredentialsFileOnce) {
     EXPECT_NE(loaded.error().front().key.find("credentials of n1"), std::string::npos);
 }
 
+// `slumber status` exited 3 on a credentials file of mode 0640 (root:slurm,
+// a site's setup): those who only look load with refused_credentials, and
+// the file is set aside with the refusal; the others' loads still fail.
+TEST_F(CredentialsFile, ALookersLoadSetsARefusedFileAsideWithTheRefusal) {
+    const fs::path secret = write("ipmi.secret", "username = \"admin\"\npassword = \"x\"\n", 0640);
+    const std::string text = fmt::format(
+        "[[node]]\nnames = \"n[1-2]\"\ndriver = \"ipmi\"\nbmc = \"b[1-2]\"\ncredentials = \"{}\"\n"
+        "[[node]]\nnames = \"n3\"\ndriver = \"exec\"\non = \"true\"\n",
+        secret.string());
+    auto looker = load_text(text, "test.toml", {.unreadable_credentials = true, .refused_credentials = true});
+    ASSERT_TRUE(looker) << format(looker.error().front());
+    ASSERT_EQ(looker->refused_credentials.size(), 1U);
+    const ConfigError& refusal = looker->refused_credentials.at(secret);
+    EXPECT_NE(refusal.message.find("mode 0640"), std::string::npos) << refusal.message;
+    EXPECT_TRUE(refusal.fix.starts_with("chmod 600 " + secret.string())) << refusal.fix;
+    EXPECT_FALSE(looker->credentials.contains(secret));
+    EXPECT_EQ(looker->nodes.size(), 3U);
+
+    // The rule is the one read_credentials() applies, from the file's status.
+    struct stat status {};
+    ASSERT_EQ(::lstat(secret.c_str(), &status), 0);
+    const auto rule = refuse_credentials_file(secret, status);
+    ASSERT_TRUE(rule);
+    EXPECT_EQ(rule->message, read_credentials(secret).error().message);
+
+    // Whoever switches nodes with it still fails, as before.
+    EXPECT_FALSE(load_text(text, "test.toml", {.unreadable_credentials = true}));
+    EXPECT_FALSE(load_text(text, "test.toml"));
+}
+
 TEST_F(CredentialsFile, ABmcAccountWithoutAUsernameIsAnErrorNamingTheFileAndTheFix) {
     const fs::path secret = write("ipmi.secret", "password = \"x\"\n", 0600);
     auto loaded = load_text(fmt::format("[defaults]\ncredentials = \"{}\"\n[[node]]\nnames = \"n[1-3]\"\n"

@@ -62,6 +62,33 @@ TEST_F(SlurmSetupTest, WhatAUserMayReachIsDecidedAsTheKernelDoes) {
     EXPECT_TRUE(access_for(file, root, kReadWriteSearch).ok());
 }
 
+// slurm-config said "ok" for a credentials file of mode 0640 root:slurm
+// (SlurmUser reads it through its group) that slumber itself refuses.
+TEST_F(SlurmSetupTest, ACredentialsFileSlumberRefusesIsRefusedWhoeverMayReadIt) {
+    const fs::path file = dir / "ipmi.secret";
+    std::ofstream(file) << "password = \"x\"\n";
+    ::chmod(file.c_str(), 0640);
+    // In the file's group, as SlurmUser is in root:slurm's.
+    const slurm::SlurmUser member{"member", 65534, ::getegid(), "the test"};
+    EXPECT_TRUE(access_for(file, member, kRead).ok()) << "the kernel lets it read";
+    const Access refused = access_for(file, member, kRead, PathKind::credentials);
+    EXPECT_EQ(refused.verdict, Access::Verdict::refused);
+    EXPECT_NE(refused.where.find(fmt::format("{} is accessible by group or others (mode 0640)", file.string())),
+              std::string::npos)
+        << refused.where;
+    EXPECT_TRUE(refused.fix.starts_with("chmod 600 " + file.string())) << refused.fix;
+    EXPECT_NE(refused.fix.find("chown slurm " + file.string()), std::string::npos) << refused.fix;
+    const slurm::SlurmUser root{"root", 0, 0, "the test"};
+    EXPECT_EQ(access_for(file, root, kRead, PathKind::credentials).verdict, Access::Verdict::refused);
+
+    // Mode 600: its owner may use it; others are denied by the kernel, as before.
+    ::chmod(file.c_str(), 0600);
+    const slurm::SlurmUser owner{"owner", ::geteuid(), ::getegid(), "the test"};
+    EXPECT_TRUE(access_for(file, owner, kRead, PathKind::credentials).ok());
+    EXPECT_EQ(access_for(file, stranger, kRead, PathKind::credentials).verdict, Access::Verdict::denied);
+    EXPECT_EQ(access_for(dir / "absent", stranger, kRead, PathKind::credentials).verdict, Access::Verdict::missing);
+}
+
 TEST_F(SlurmSetupTest, ResumeTimeoutAdviceFollowsTheSlowestMeasuredBoot) {
     auto loaded = config::load_text(fmt::format(R"(
 [daemon]
