@@ -40,13 +40,27 @@ bool CarrierLock::try_shared() { return lock(m_fd, LOCK_SH); }
 
 void CarrierLock::release() { (void)::flock(m_fd, LOCK_UN); }
 
-store::DbResult<int> take_back_left_running(store::Journal& journal, std::string_view who, store::TimeMs now) {
+store::DbResult<int> take_back_left_running(store::Journal& journal, std::string_view who, store::TimeMs now,
+                                            std::string_view left_by) {
     auto requeued = journal.requeue_running();
     if (requeued && *requeued > 0) {
         (void)journal.record({0, now, "", std::nullopt, store::EventKind::restart,
-                              fmt::format("{} request(s) left running are carried out again by {}", *requeued, who)});
+                              fmt::format("{} request(s) left running are carried out again by {}{}{}", *requeued, who,
+                                          left_by.empty() ? "" : ", left by ", left_by)});
     }
     return requeued;
+}
+
+std::string left_running_by(const store::Journal& journal) {
+    const auto started = journal.latest_event_time(store::EventKind::daemon_start);
+    const auto stopped = journal.latest_event_time(store::EventKind::daemon_stop);
+    const auto handed = journal.latest_event_time(store::EventKind::no_daemon);
+    const auto taken_back = journal.latest_event_time(store::EventKind::restart);
+    if (!started || !stopped || !handed || !taken_back) return "a carrier that died";
+    if (!*started) return "a hook's carrier that died";
+    const auto before = [&](const std::optional<store::TimeMs>& other) { return !other || *other < **started; };
+    return before(*stopped) && before(*handed) && before(*taken_back) ? "a daemon that died"
+                                                                      : "a hook's carrier that died";
 }
 
 }  // namespace slumber::daemon

@@ -47,7 +47,17 @@ class CarrierLock {
 /// With the lock held exclusively: the requests the journal shows running
 /// were left so by a carrier that died; they go back to pending, and a
 /// "restart" event says that `who` ("the daemon", "a hook's carrier")
-/// carries them out again. Returns how many.
-store::DbResult<int> take_back_left_running(store::Journal& journal, std::string_view who, store::TimeMs now);
+/// carries them out again, and who left them when `left_by` is given
+/// (left_running_by()). Returns how many.
+store::DbResult<int> take_back_left_running(store::Journal& journal, std::string_view who, store::TimeMs now,
+                                            std::string_view left_by = {});
+
+/// Who left requests running, for a daemon that starts (every hook's
+/// carrier has finished: the daemon waits for them), from the journal: "a
+/// daemon that died" when the latest daemon-start has no daemon-stop after
+/// it and no hook handed work to a carrier of its own (no-daemon) nor took
+/// back leftovers (restart) since; else "a hook's carrier that died". A
+/// journal that cannot be read: "a carrier that died".
+std::string left_running_by(const store::Journal& journal);
 
 }  // namespace slumber::daemon

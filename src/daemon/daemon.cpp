@@ -247,9 +247,13 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     }
     // A daemon or a hook's carrier killed in the middle of a request left it
     // running: do it again (every action is idempotent).
-    if (auto requeued = take_back_left_running(*journal, "the daemon", wall_clock_ms()); requeued && *requeued > 0) {
+    // Who left them (a daemon killed, kill -9 say, or a hook's carrier) is
+    // asked before this daemon's own start is journaled.
+    const std::string left_by = left_running_by(*journal);
+    if (auto requeued = take_back_left_running(*journal, "the daemon", wall_clock_ms(), left_by);
+        requeued && *requeued > 0) {
         log(Priority::warning,
-            fmt::format("{} request(s) left running by a carrier that died: carrying them out again", *requeued));
+            fmt::format("{} request(s) left running by {}: carrying them out again", *requeued, left_by));
     }
     (void)journal->record({0, wall_clock_ms(), "", std::nullopt, store::EventKind::daemon_start,
                            fmt::format("slumberd started (pid {})", ::getpid())});

@@ -125,6 +125,32 @@ TEST_F(HookCarrier, WhatACarrierThatDiedLeftRunningIsTakenBackByTheNextOneAlone)
     EXPECT_EQ(events("power-on", "on by the hook for cli: on"), 2);
 }
 
+// After kill -9 of a daemon, the next one said the work was "left running by a
+// carrier that died": it names the daemon when the dead holder was one.
+TEST_F(HookCarrier, WhoLeftRequestsRunningIsTheDaemonWhenItDiedWithoutStopping) {
+    const auto record = [&](store::EventKind kind, store::TimeMs time) {
+        ASSERT_TRUE(journal->record({0, time, "", std::nullopt, kind, "test"}));
+    };
+    EXPECT_EQ(left_running_by(*journal), "a hook's carrier that died") << "no daemon ever ran";
+    record(store::EventKind::daemon_start, 1000);
+    left_running({"n1"});
+    EXPECT_EQ(left_running_by(*journal), "a daemon that died") << "started, never stopped, no carrier since";
+    EXPECT_EQ(take_back_left_running(*journal, "the daemon", 2000, left_running_by(*journal)), 1);
+    EXPECT_EQ(events("restart",
+                     "1 request(s) left running are carried out again by the daemon, left by a daemon "
+                     "that died"),
+              1);
+    // Taken back since (a restart event): what runs from now on is a later carrier's.
+    EXPECT_EQ(left_running_by(*journal), "a hook's carrier that died");
+    record(store::EventKind::daemon_start, 3000);
+    EXPECT_EQ(left_running_by(*journal), "a daemon that died");
+    record(store::EventKind::no_daemon, 4000);  // it died; a hook handed work to a carrier of its own
+    EXPECT_EQ(left_running_by(*journal), "a hook's carrier that died");
+    record(store::EventKind::daemon_start, 5000);
+    record(store::EventKind::daemon_stop, 6000);  // it stopped cleanly
+    EXPECT_EQ(left_running_by(*journal), "a hook's carrier that died");
+}
+
 TEST_F(HookCarrier, WhatALiveCarrierRunsIsLeftToIt) {
     left_running({"n1"});
     auto other = CarrierLock::open(config.daemon.carrier_lock());  // that carrier, still at work
