@@ -383,7 +383,8 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         socket->wait(std::chrono::milliseconds(500));
     }
     systemd.stopping();
-    workers.clear();  // waits for the batches under way: their outcomes are journaled
+    workers.clear();            // waits for the batches under way: their outcomes are journaled
+    reconciler.finish_reads();  // and for the BMC reads, whose blocks are journaled too
     (void)journal->record({0, wall_clock_ms(), "", std::nullopt, store::EventKind::daemon_stop, "slumberd stopped"});
     forget_running_config(config);
     log(Priority::info, "stopped");

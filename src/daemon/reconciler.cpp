@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "daemon/blocks.hpp"
@@ -43,8 +44,9 @@ engine::TimeMs boot_deadline(const config::Config& config, const store::Journal&
     return deadline;
 }
 
-Reconciler::Reconciler(config::SharedConfig config, store::Journal& journal, const slurm::Scontrol& slurm, Now now)
-    : m_journal(journal), m_slurm(slurm), m_now(std::move(now)) {
+Reconciler::Reconciler(config::SharedConfig config, store::Journal& journal, const slurm::Scontrol& slurm, Now now,
+                       PowerReader reader)
+    : m_journal(journal), m_slurm(slurm), m_now(now), m_reads(std::move(reader), now) {
     reconfigure(std::move(config));
 }
 
@@ -193,30 +195,16 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
     auto gathered = gather_facts(nodes);
     if (!gathered) return std::unexpected(gathered.error());
     std::vector<engine::NodeFacts>& facts = *gathered;
-    // The BMCs are asked only about the nodes whose next step depends on them.
+    // The BMCs are asked only about the nodes whose next step depends on
+    // them, on a worker: this pass decides with the answers that have come
+    // (a silent BMC holds its own read for its timeouts, never the daemon).
     const std::vector<std::string> ask = engine::needs_bmc(facts, m_policy, now);
-    if (!ask.empty()) {
-        Blocks blocks(*m_config, &m_journal, Caller::automatic, m_now);
-        const auto states = read_power(*m_config, ask, blocks, "the daemon's recovery");
-        for (engine::NodeFacts& fact : facts) {
-            const auto it = states.find(fact.slurm.name);
-            if (it == states.end()) continue;
-            m_dark_read[fact.slurm.name] = now;
-            const PowerReading& reading = it->second;
-            const std::string said =
-                reading ? std::string(power::to_string(*reading)) : fmt::format("error: {}", reading.error());
-            const bool news =
-                watch_asleep(fact, reading ? std::optional(*reading) : std::optional<power::PowerState>{}, said, now);
-            if (reading) {
-                fact.bmc = *reading;
-            } else {
-                fact.bmc_error = said;
-                if (news) {
-                    diagnosed(fact.slurm.name, fmt::format("{} ({}): BMC unreadable: {}", fact.slurm.state_text(),
-                                                           fact.slurm.reason, said));
-                }
-            }
-        }
+    std::map<std::string, BmcReading> answers = m_reads.collect();
+    std::vector<std::string> unread;
+    for (engine::NodeFacts& fact : facts) {
+        if (std::ranges::find(ask, fact.slurm.name) == ask.end()) continue;
+        const auto it = answers.find(fact.slurm.name);
+        if (it == answers.end() || !take_reading(fact, it->second)) unread.push_back(fact.slurm.name);
     }
     auto steps = engine::reconcile(facts, m_policy, now);
     if (auto blocks = m_journal.blocks()) {
@@ -224,7 +212,33 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
     }
     diagnose(facts, steps);
     for (const engine::Step& step : steps) take(step);
+    m_reads.start(m_config, unread);  // after the steps: asked after what they changed
     return steps;
+}
+
+bool Reconciler::take_reading(engine::NodeFacts& fact, const BmcReading& reading) {
+    const std::string& node = fact.slurm.name;
+    // Asked before slumber last acted on the node, or before it went to
+    // sleep this time: the power may have changed since.
+    if (const auto it = m_last_recovery.find(node); it != m_last_recovery.end() && reading.asked_at < it->second) {
+        return false;
+    }
+    if (const auto it = m_asleep.find(node); it != m_asleep.end() && reading.asked_at < it->second.since) return false;
+    m_dark_read[node] = reading.taken_at;
+    const PowerReading& state = reading.state;
+    const std::string said = state ? std::string(power::to_string(*state)) : fmt::format("error: {}", state.error());
+    const bool news =
+        watch_asleep(fact, state ? std::optional(*state) : std::optional<power::PowerState>{}, said, reading.taken_at);
+    if (state) {
+        fact.bmc = *state;
+    } else {
+        fact.bmc_error = said;
+        if (news) {
+            diagnosed(node,
+                      fmt::format("{} ({}): BMC unreadable: {}", fact.slurm.state_text(), fact.slurm.reason, said));
+        }
+    }
+    return true;
 }
 
 bool Reconciler::watch_asleep(engine::NodeFacts& fact, const std::optional<power::PowerState>& state,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "daemon/bmc_reads.hpp"
 #include "daemon/carrier.hpp"
 #include "engine/recovery.hpp"
 #include "slurm/scontrol.hpp"
@@ -27,18 +28,28 @@ engine::TimeMs boot_deadline(const config::Config& config, const store::Journal&
 
 class Reconciler {
   public:
+    /// `now`: the clock of every time the reconciler keeps or journals
+    /// (Unix ms); it is called on the read workers too. `reader`: how BMCs
+    /// are read, on a worker (BmcReads); tests give their own.
     Reconciler(config::SharedConfig config, store::Journal& journal, const slurm::Scontrol& slurm,
-               Now now = wall_clock_ms);
+               Now now = wall_clock_ms, PowerReader reader = bmc_power_reader());
     Reconciler(const config::Config& config, store::Journal& journal, const slurm::Scontrol& slurm,
-               Now now = wall_clock_ms)
-        : Reconciler(config::borrow(config), journal, slurm, std::move(now)) {}
+               Now now = wall_clock_ms, PowerReader reader = bmc_power_reader())
+        : Reconciler(config::borrow(config), journal, slurm, std::move(now), std::move(reader)) {}
 
     /// The configuration (and the recovery policy from it) of the next
     /// pass: a reload. What the reconciler remembers of each node stays.
     void reconfigure(config::SharedConfig config);
 
-    /// One pass over Slurm's current view of the nodes. Returns the steps taken.
+    /// One pass over Slurm's current view of the nodes. Returns the steps
+    /// taken. It never waits for a BMC: the reads engine::needs_bmc() asks
+    /// for are started on a worker, and a pass decides with the answers that
+    /// have come since the last one (each as of when it came).
     std::expected<std::vector<engine::Step>, std::string> run(const std::vector<slurm::NodeState>& nodes);
+
+    /// Waits for the BMC reads under way (each bounded by its BMC's
+    /// timeouts): the daemon stops.
+    void finish_reads() { m_reads.wait(); }
 
     /// The engine's input for the managed nodes among `nodes`, from the
     /// journal, without asking any BMC.
@@ -89,8 +100,13 @@ class Reconciler {
     /// `said`), if it is asleep; whether a failed read is news for the journal.
     bool watch_asleep(engine::NodeFacts& fact, const std::optional<power::PowerState>& state, const std::string& said,
                       engine::TimeMs now);
+    /// Puts a BMC's answer in the node's facts; false when it is older than
+    /// what slumber did to the node since, or than the node's sleep.
+    bool take_reading(engine::NodeFacts& fact, const BmcReading& reading);
     mutable slurm::PowerSaveRules m_rules;
     mutable std::optional<engine::TimeMs> m_rules_read_at;
+    /// Last: its workers finish before the rest goes.
+    BmcReads m_reads;
 };
 
 }  // namespace slumber::daemon
