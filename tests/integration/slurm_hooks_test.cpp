@@ -19,6 +19,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "store/journal.hpp"
 #include "test_cluster.hpp"
@@ -348,6 +349,73 @@ TEST_F(SlurmHooksModes, ASuspendThatNeverReachedSlumberIsNoticedAndTheNodeSwitch
         << "job " << job << " is " << cluster->job_state(job) << "; " << cluster->states();
     EXPECT_EQ(events("vnode001", "resume-failed"), failed_before) << "the wake worked the first time";
     EXPECT_EQ(events("vnode001", "recovery", lost), 1) << "journaled once";
+}
+
+// A silent BMC of a node asleep in Slurm's view is read on a worker: a wake
+// that comes meanwhile is carried out at once, not after the read's timeouts
+// (24.11.5: each pass held about 15 s while such reads ran on the loop).
+TEST_F(SlurmHooksModes, ASilentBmcOfASleepingNodeHoldsUpNoWake) {
+    // Every BMC call of this daemon's gets 30 s and no retry: a read of a
+    // silent BMC lasts that long, far longer than a wake.
+    const std::string patient = cluster->dir() + "/patient.toml";
+    {
+        std::ifstream in(config());
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const std::string ipmi = "driver = \"ipmi\"\n";
+        const auto at = text.find(ipmi);
+        ASSERT_NE(at, std::string::npos) << text;
+        text.insert(at + ipmi.size(), "timeout = \"30s\"\nretries = 0\n");
+        std::ofstream(patient) << text;
+    }
+    stop_daemon();
+    start_daemon(patient);
+    ASSERT_TRUE(
+        cluster->wait_for([] { return cluster->state(1) == "idle~" && cluster->state(2) == "idle~"; }, seconds{90}))
+        << cluster->states();
+    {
+        // vnode002 wakes, its BMC goes silent, and Slurm suspends it without
+        // its hook: asleep in Slurm's view with no power-off of slumber's
+        // since it booted, so the daemon reads its BMC as soon as it sees it.
+        const BrokenHook broken(cluster->dir() + "/hooks/suspend");
+        ASSERT_TRUE(cluster->run({"scontrol", "update", "NodeName=vnode002", "State=POWER_UP"}));
+        ASSERT_TRUE(cluster->wait_for([] { return cluster->state(1) == "idle"; }, seconds{60})) << cluster->states();
+        ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode002", "bmc-silent"}));
+        ASSERT_TRUE(cluster->wait_for([] { return cluster->state(1) == "idle~"; }, seconds{60})) << cluster->states();
+    }
+    // A pass or two (2 s apart) later that read is under way; it cannot
+    // be seen from outside (the BMC is stopped), so the test lets them pass.
+    std::this_thread::sleep_for(seconds{5});
+    const int ons = events("vnode003", "power-on", "slurm-resume: on");
+    const std::string job = submit("vnode003", "srun /bin/true");
+    ASSERT_TRUE(
+        cluster->wait_for([&] { return events("vnode003", "power-on", "slurm-resume: on") > ons; }, seconds{120}))
+        << cluster->states();
+    // The read's answer (an error) is journaled by the pass that takes it:
+    // after the wake, which did not wait for it.
+    bool woken = false;
+    int unreadable_before_wake = 0;
+    for (const auto& event : journal()) {
+        const std::string detail = event["detail"];
+        if (event["node"] == "vnode003" && event["kind"] == "power-on" &&
+            detail.find("slurm-resume: on") != std::string::npos) {
+            woken = true;
+        }
+        if (!woken && event["node"] == "vnode002" && event["kind"] == "diagnosis" &&
+            detail.find("BMC unreadable") != std::string::npos) {
+            ++unreadable_before_wake;
+        }
+    }
+    EXPECT_TRUE(woken);
+    EXPECT_EQ(unreadable_before_wake, 0) << "vnode003's wake waited for vnode002's silent BMC";
+    ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{120}))
+        << "job " << job << " is " << cluster->job_state(job) << "; " << cluster->states();
+    EXPECT_TRUE(cluster->wait_for([] { return events("vnode002", "diagnosis", "BMC unreadable") >= 1; }, seconds{60}))
+        << "the silent BMC's read ended and was journaled";
+    // Its BMC answers again: found on while asleep, it is switched off.
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode002", "clear"}));
+    EXPECT_TRUE(cluster->wait_for([] { return !cluster->slurmd_running(1); }, seconds{90})) << cluster->states();
+    stop_daemon();
+    start_daemon();
 }
 
 // Without a daemon, whoever carries requests out reads the BMCs'
