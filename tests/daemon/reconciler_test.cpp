@@ -6,13 +6,13 @@
 // every pass (and every hook request behind it) for its timeouts.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
 
+#include "../support/temp_dir.hpp"
 #include "daemon/reconciler.hpp"
 
 namespace slumber::daemon {
@@ -76,9 +76,6 @@ class HeldBmc {
 class ReconcilerTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern = (fs::temp_directory_path() / "slumber-reconciler-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        m_dir = pattern;
         fs::create_directories(m_dir / "state");
         std::ofstream(m_dir / "slumber.toml")
             << "[daemon]\nstate_dir = \"" << (m_dir / "state").string()
@@ -95,8 +92,6 @@ class ReconcilerTest : public ::testing::Test {
         m_journal = std::make_unique<store::Journal>(std::move(*journal));
         m_slurm.emplace(m_dir, m_dir / "slurm.conf");
     }
-    void TearDown() override { fs::remove_all(m_dir); }
-
     // The calls that change something in Slurm.
     [[nodiscard]] std::vector<std::string> scontrol_calls() const {
         std::ifstream in(m_dir / "calls");
@@ -128,7 +123,8 @@ class ReconcilerTest : public ::testing::Test {
         return [this] { return m_now.load(); };
     }
 
-    fs::path m_dir;
+    const testing::TempDir m_temp{"slumber-reconciler"};
+    const fs::path m_dir = m_temp.path();
     config::Config m_config;
     std::unique_ptr<store::Journal> m_journal;
     std::atomic<store::TimeMs> m_now = 1'000'000;
