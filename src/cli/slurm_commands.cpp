@@ -124,6 +124,7 @@ int run_journal(const JournalOptions& options) {
                                 {"detail", event.detail}};
             if (event.outcome) item["outcome"] = store::to_string(*event.outcome);
             if (event.action) item["action"] = power::to_string(*event.action);
+            if (event.step) item["step"] = store::to_string(*event.step);
             list.push_back(std::move(item));
         }
         fmt::print("{}\n", list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));

@@ -341,11 +341,13 @@ void Reconciler::take(const engine::Step& step) {
             break;
         }
     }
-    // "drain: …" only for a drain that Slurm took: the journal reads it back
-    // (Journal::slumber_drains) to notice an admin lifting it.
+    // The step and whether it was taken are columns: the journal reads a
+    // drain Slurm took back (Journal::slumber_drains) to notice an admin
+    // lifting it.
     const std::string what = done ? std::string(engine::to_string(step.kind))
                                   : fmt::format("{} failed ({})", engine::to_string(step.kind), done.error());
-    (void)m_journal.record({0, now, step.node, std::nullopt, step.event, what + ": " + step.why});
+    (void)m_journal.record({0, now, step.node, std::nullopt, step.event, what + ": " + step.why,
+                            done ? store::OutcomeKind::ok : store::OutcomeKind::error, std::nullopt, step.kind});
 }
 
 }  // namespace slumber::daemon

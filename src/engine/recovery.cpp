@@ -134,26 +134,6 @@ Situation situation(const NodeFacts& node, const RecoveryPolicy& policy, TimeMs 
 
 }  // namespace
 
-std::string_view to_string(StepKind kind) {
-    switch (kind) {
-        case StepKind::slurm_resume:
-            return "resume";
-        case StepKind::slurm_drain:
-            return "drain";
-        case StepKind::power_off:
-            return "power-off";
-        case StepKind::power_on:
-            return "power-on";
-        case StepKind::slurm_power_down:
-            return "power-down";
-        case StepKind::forget_failures:
-            return "forget";
-        case StepKind::power_cycle:
-            return "power-cycle";
-    }
-    return "?";
-}
-
 bool asleep_in_slurm(const NodeFacts& node) {
     const slurm::NodeState& state = node.slurm;
     if (!state.powered_down() || state.powering_up() || state.base != "IDLE" || state.running_jobs()) return false;

@@ -156,18 +156,10 @@ struct RecoveryPolicy {
     std::size_t asleep_reads_per_pass = 64;
 };
 
-enum class StepKind {
-    slurm_resume,  ///< scontrol update State=RESUME
-    slurm_drain,   ///< scontrol update State=DRAIN Reason=…
-    power_off,     ///< a journaled power request, carried out like Slurm's
-    power_on,      ///< the same, to switch on
-    /// scontrol update State=POWER_DOWN_FORCE, then State=RESUME once Slurm
-    /// shows it powered down: back into Slurm's powered-down pool.
-    slurm_power_down,
-    forget_failures,  ///< journal only: its failure streak and power losses end here
-    power_cycle,      ///< a journaled power request, off then on: a fresh boot for a node that is on
-};
-std::string_view to_string(StepKind kind);
+// The step kinds are a journal vocabulary (store/vocabulary.hpp): the
+// journal's queries read them.
+using store::StepKind;
+using store::to_string;
 
 struct Step {
     std::string node;

@@ -29,6 +29,7 @@ std::string_view word_column(const std::optional<OutcomeKind>& kind) { return ki
 std::string_view word_column(const std::optional<power::Action>& action) {
     return action ? power::to_string(*action) : "";
 }
+std::string_view word_column(const std::optional<StepKind>& step) { return step ? to_string(*step) : ""; }
 
 constexpr std::string_view kRequestColumns = "id, batch, node, action, source, time_ms, state, outcome, outcome_kind";
 
@@ -216,15 +217,16 @@ DbResult<void> Journal::checkpoint_on_commit(bool yes) {
 
 DbResult<void> Journal::record(const Event& event) {
     auto insert = m_db->prepare(
-        "INSERT INTO events (time_ms, node, request, kind, detail, outcome, action) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-        "CASE WHEN ?7 = '' THEN COALESCE((SELECT action FROM requests WHERE id = ?3), '') ELSE ?7 END)");
+        "INSERT INTO events (time_ms, node, request, kind, detail, outcome, action, step) VALUES (?1, ?2, ?3, ?4, ?5, "
+        "?6, CASE WHEN ?7 = '' THEN COALESCE((SELECT action FROM requests WHERE id = ?3), '') ELSE ?7 END, ?8)");
     if (!insert) return std::unexpected(insert.error());
     insert->bind(1, event.time)
         .bind(2, event.node)
         .bind(4, to_string(event.kind))
         .bind(5, util::safe_text(event.detail))
         .bind(6, word_column(event.outcome))
-        .bind(7, word_column(event.action));
+        .bind(7, word_column(event.action))
+        .bind(8, word_column(event.step));
     if (event.request) {
         insert->bind(3, *event.request);
     } else {
@@ -236,7 +238,7 @@ DbResult<void> Journal::record(const Event& event) {
 DbResult<std::vector<Event>> Journal::events(std::span<const std::string> nodes, TimeMs since) const {
     const std::unordered_set<std::string> filter(nodes.begin(), nodes.end());
     auto select = m_db->prepare(
-        "SELECT id, time_ms, node, request, kind, detail, outcome, action FROM events WHERE time_ms >= ? "
+        "SELECT id, time_ms, node, request, kind, detail, outcome, action, step FROM events WHERE time_ms >= ? "
         "ORDER BY id");
     if (!select) return std::unexpected(select.error());
     select->bind(1, since);
@@ -252,7 +254,8 @@ DbResult<std::vector<Event>> Journal::events(std::span<const std::string> nodes,
                     event_kind_from(select->text(4)).value_or(EventKind::unknown),
                     select->text(5),
                     outcome_kind_from(select->text(6)),
-                    power::action_from(select->text(7))};
+                    power::action_from(select->text(7)),
+                    step_kind_from(select->text(8))};
         if (!select->is_null(3)) event.request = select->integer(3);
         if (wanted(filter, event.node) || event.node.empty()) found.push_back(std::move(event));
     }
@@ -286,7 +289,7 @@ DbResult<std::map<std::string, FailureStreak>> Journal::failure_streaks() const 
           FROM events WHERE kind IN ('registered', 'returned', 'resume-failed') GROUP BY node)
         SELECT e.node, COUNT(*), MAX(e.time_ms),
                (SELECT f.detail FROM events f WHERE f.node = e.node AND f.id > s.after
-                  AND (f.kind IN ('resume-failed', 'diagnosis') OR f.outcome = 'error')
+                  AND (f.kind IN ('resume-failed', 'diagnosis') OR (f.outcome = 'error' AND f.step = ''))
                 ORDER BY f.kind = 'resume-failed', f.id DESC LIMIT 1)
         FROM events e JOIN since s ON s.node = e.node
         WHERE e.kind = 'resume-failed' AND e.id > s.after
@@ -304,10 +307,10 @@ DbResult<std::map<std::string, FailureStreak>> Journal::failure_streaks() const 
 }
 
 DbResult<std::map<std::string, TimeMs>> Journal::slumber_drains() const {
-    // A drain step that failed is journaled as "drain failed (…): …".
+    // A drain step Slurm did not take has the outcome error.
     auto select = m_db->prepare(R"sql(
         SELECT d.node, MAX(d.time_ms) FROM events d
-        WHERE d.kind IN ('recovery', 'power-lost') AND d.detail LIKE 'drain: %'
+        WHERE d.kind IN ('recovery', 'power-lost') AND d.step = 'drain' AND d.outcome = 'ok'
           AND d.id > COALESCE((SELECT MAX(r.id) FROM events r WHERE r.node = d.node AND r.kind = 'returned'), 0)
         GROUP BY d.node)sql");
     if (!select) return std::unexpected(select.error());

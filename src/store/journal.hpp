@@ -58,6 +58,9 @@ struct Event {
     std::optional<OutcomeKind> outcome = std::nullopt;
     /// The power action it concerns (a request's, a carried-out call's).
     std::optional<power::Action> action = std::nullopt;
+    /// The recovery step it reports (its outcome: whether the step was
+    /// taken); nullopt for every other event.
+    std::optional<StepKind> step = std::nullopt;
 };
 
 /// A power-on and, once it came, the node's registration with Slurm.
@@ -174,9 +177,9 @@ class Journal {
     /// Per node with at least one failed resume since its last registration
     /// or its return to service by an admin (a "returned" event).
     DbResult<std::map<std::string, FailureStreak>> failure_streaks() const;
-    /// When slumber last drained each node (a successful "drain: " step of
-    /// recovery or of a power loss), for the nodes not returned to service
-    /// by an admin since.
+    /// When slumber last drained each node (a drain step of recovery or of
+    /// a power loss whose outcome is ok), for the nodes not returned to
+    /// service by an admin since.
     DbResult<std::map<std::string, TimeMs>> slumber_drains() const;
     /// Per node with a "power-lost" event since its latest "returned";
     /// `window_start` bounds PowerLosses::recent.

@@ -84,8 +84,25 @@ CREATE INDEX IF NOT EXISTS boots_open ON boots(node) WHERE registered_ms IS NULL
 CREATE INDEX IF NOT EXISTS boots_time ON boots(powered_on_ms);
 )sql";
 
+// Version 2: a recovery step's event names its step (events.step: '', or
+// StepKind's word) and whether it was taken (events.outcome), so that
+// Journal::slumber_drains reads columns instead of "drain: …" in a detail.
+// Rows already written are filled from their words, once, here: a step's
+// detail began "STEP: " when it was taken and "STEP failed (…)" when not.
+constexpr std::string_view kVersion2 = R"sql(
+ALTER TABLE events ADD COLUMN step TEXT NOT NULL DEFAULT '';
+WITH steps(word) AS (VALUES ('resume'), ('drain'), ('power-off'), ('power-on'), ('power-down'), ('forget'),
+                            ('power-cycle'))
+UPDATE events SET
+  step = (SELECT word FROM steps WHERE events.detail LIKE word || ': %' OR events.detail LIKE word || ' failed (%'),
+  outcome = CASE WHEN EXISTS (SELECT 1 FROM steps WHERE events.detail LIKE word || ' failed (%') THEN 'error'
+                 ELSE 'ok' END
+  WHERE kind IN ('recovery', 'power-lost', 'returned')
+    AND EXISTS (SELECT 1 FROM steps WHERE events.detail LIKE word || ': %' OR events.detail LIKE word || ' failed (%');
+)sql";
+
 // kMigrations[v] takes a journal from version v to v + 1.
-constexpr std::array<std::string_view, kSchemaVersion> kMigrations{kVersion1};
+constexpr std::array<std::string_view, kSchemaVersion> kMigrations{kVersion1, kVersion2};
 
 std::string newer_than_this(const std::filesystem::path& file, int version) {
     return fmt::format(

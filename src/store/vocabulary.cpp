@@ -58,6 +58,16 @@ constexpr std::array<util::Word<OutcomeKind>, 3> kOutcomes{{
     {OutcomeKind::refused, "refused"},
 }};
 
+constexpr std::array<util::Word<StepKind>, 7> kSteps{{
+    {StepKind::slurm_resume, "resume"},
+    {StepKind::slurm_drain, "drain"},
+    {StepKind::power_off, "power-off"},
+    {StepKind::power_on, "power-on"},
+    {StepKind::slurm_power_down, "power-down"},
+    {StepKind::forget_failures, "forget"},
+    {StepKind::power_cycle, "power-cycle"},
+}};
+
 }  // namespace
 
 std::string_view to_string(EventKind kind) { return util::word_of(kEventKinds, kind); }
@@ -71,5 +81,9 @@ EventKind event_kind(power::Action action) {
 std::string_view to_string(OutcomeKind kind) { return util::word_of(kOutcomes, kind); }
 
 std::optional<OutcomeKind> outcome_kind_from(std::string_view word) { return util::value_of(kOutcomes, word); }
+
+std::string_view to_string(StepKind kind) { return util::word_of(kSteps, kind); }
+
+std::optional<StepKind> step_kind_from(std::string_view word) { return util::value_of(kSteps, word); }
 
 }  // namespace slumber::store

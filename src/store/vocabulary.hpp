@@ -76,4 +76,23 @@ enum class OutcomeKind {
 std::string_view to_string(OutcomeKind kind);
 std::optional<OutcomeKind> outcome_kind_from(std::string_view word);
 
+/// A recovery step (engine::reconcile()), journaled in its event's step
+/// column: Journal::slumber_drains() reads that column and the outcome,
+/// never the detail's words.
+enum class StepKind {
+    slurm_resume,  ///< scontrol update State=RESUME
+    slurm_drain,   ///< scontrol update State=DRAIN Reason=…
+    power_off,     ///< a journaled power request, carried out like Slurm's
+    power_on,      ///< the same, to switch on
+    /// scontrol update State=POWER_DOWN_FORCE, then State=RESUME once Slurm
+    /// shows it powered down: back into Slurm's powered-down pool.
+    slurm_power_down,
+    forget_failures,  ///< journal only: its failure streak and power losses end here
+    power_cycle,      ///< a journaled power request, off then on: a fresh boot for a node that is on
+};
+/// "resume", "drain", "power-off", "power-on", "power-down", "forget",
+/// "power-cycle": the words that begin the step's detail too.
+std::string_view to_string(StepKind kind);
+std::optional<StepKind> step_kind_from(std::string_view word);
+
 }  // namespace slumber::store

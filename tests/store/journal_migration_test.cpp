@@ -103,6 +103,26 @@ TEST_F(JournalMigrationTest, OldRowsGetTheirColumnsFromTheirWords) {
                                       {EventKind::refused, OutcomeKind::refused, A::soft}}));
 }
 
+TEST_F(JournalMigrationTest, OldRecoveryStepsGetTheirStepAndOutcomeFromTheirWords) {
+    auto journal = Journal::open(file());
+    ASSERT_TRUE(journal) << journal.error();
+    std::vector<std::tuple<std::string, TimeMs, std::optional<StepKind>, std::optional<OutcomeKind>>> found;
+    const auto events = journal->events({}, 0);
+    ASSERT_TRUE(events);
+    for (const Event& event : *events) {
+        if (event.kind == EventKind::recovery || event.kind == EventKind::power_lost ||
+            event.kind == EventKind::returned) {
+            found.emplace_back(event.node, event.time, event.step, event.outcome);
+        }
+    }
+    const auto drain = StepKind::slurm_drain;
+    EXPECT_EQ(found, (decltype(found){{"n3", 7000000, std::nullopt, std::nullopt},
+                                      {"n3", 7100000, drain, OutcomeKind::ok},
+                                      {"n4", 8000000, drain, OutcomeKind::ok},
+                                      {"n4", 8100000, std::nullopt, std::nullopt},
+                                      {"n4", 8200000, drain, OutcomeKind::error}}));
+}
+
 TEST_F(JournalMigrationTest, TwoOpensMigrateOnceAndAReopenChangesNothing) {
     {
         auto first = Journal::open(file());

@@ -224,10 +224,17 @@ TEST_F(JournalTest, AnAdminsReturnEndsTheStreakAndTheDrain) {
     auto event = [&](const std::string& kind, const std::string& detail) {
         ASSERT_TRUE(journal->record({0, clock += 1000, "n1", std::nullopt, *event_kind_from(kind), detail}));
     };
+    // A recovery step's event, as the reconciler journals it: the step and
+    // whether Slurm took it are columns.
+    auto step = [&](StepKind kind, OutcomeKind outcome, const std::string& detail) {
+        ASSERT_TRUE(journal->record(
+            {0, clock += 1000, "n1", std::nullopt, EventKind::recovery, detail, outcome, std::nullopt, kind}));
+    };
     for (int i = 0; i < 3; ++i) event("resume-failed", "Slurm: ResumeTimeout reached");
-    event("recovery", "drain failed (scontrol: timeout): slumber: 3 failed resumes in a row, last: x");
+    step(StepKind::slurm_drain, OutcomeKind::error,
+         "drain failed (scontrol: timeout): slumber: 3 failed resumes in a row, last: x");
     EXPECT_TRUE(journal->slumber_drains()->empty()) << "a drain Slurm did not take";
-    event("recovery", "drain: slumber: 3 failed resumes in a row, last: x");
+    step(StepKind::slurm_drain, OutcomeKind::ok, "drain: slumber: 3 failed resumes in a row, last: x");
     EXPECT_EQ(journal->slumber_drains()->at("n1"), clock);
     EXPECT_EQ(journal->failure_streaks()->at("n1").failed_resumes, 3);
     event("returned", "forget: drained by slumber, now IDLE+POWERED_DOWN: returned to service by an admin");
@@ -235,6 +242,25 @@ TEST_F(JournalTest, AnAdminsReturnEndsTheStreakAndTheDrain) {
     EXPECT_TRUE(journal->slumber_drains()->empty());
     event("resume-failed", "Slurm: ResumeTimeout reached");
     EXPECT_EQ(journal->failure_streaks()->at("n1").failed_resumes, 1);
+}
+
+// Rewording a step's detail changes no drain decision: the columns decide.
+TEST_F(JournalTest, SlumbersDrainsAreReadFromTheStepColumnNotTheWords) {
+    auto journal = Journal::open(file());
+    ASSERT_TRUE(journal);
+    ASSERT_TRUE(journal->record({0, 2000, "n1", std::nullopt, EventKind::recovery,
+                                 "drain: only words, as an event that is no step says them"}));
+    EXPECT_TRUE(journal->slumber_drains()->empty()) << "words alone are not a drain";
+    ASSERT_TRUE(journal->record({0, 3000, "n2", std::nullopt, EventKind::power_lost,
+                                 "drained in Slurm, reworded: power lost again", OutcomeKind::ok, std::nullopt,
+                                 StepKind::slurm_drain}));
+    ASSERT_TRUE(journal->record({0, 4000, "n3", std::nullopt, EventKind::recovery, "resume: slumber: it booted",
+                                 OutcomeKind::ok, std::nullopt, StepKind::slurm_resume}));
+    EXPECT_EQ(*journal->slumber_drains(), (std::map<std::string, TimeMs>{{"n2", 3000}}));
+    const auto events = journal->events({}, 0);
+    ASSERT_TRUE(events);
+    EXPECT_EQ(events->at(1).step, StepKind::slurm_drain);
+    EXPECT_EQ(events->at(0).step, std::nullopt);
 }
 
 TEST_F(JournalTest, PowerLossesCountWithinTheWindowSinceTheLastReturn) {
