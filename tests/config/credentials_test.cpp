@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../support/temp_dir.hpp"
 #include "config/config.hpp"
 
 namespace slumber::config {
@@ -13,13 +14,6 @@ namespace fs = std::filesystem;
 
 class CredentialsFile : public ::testing::Test {
   protected:
-    void SetUp() override {
-        std::string pattern = (fs::temp_directory_path() / "slumber-credentials-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        m_dir = pattern;
-    }
-    void TearDown() override { fs::remove_all(m_dir); }
-
     fs::path write(const std::string& name, const std::string& text, mode_t mode) {
         const fs::path path = m_dir / name;
         std::ofstream(path) << text;
@@ -27,7 +21,8 @@ class CredentialsFile : public ::testing::Test {
         return path;
     }
 
-    fs::path m_dir;
+    slumber::testing::TempDir m_temp{"slumber-credentials"};
+    std::filesystem::path m_dir = m_temp.path();
 };
 
 TEST_F(CredentialsFile, ReadsUserPasswordAndKey) {

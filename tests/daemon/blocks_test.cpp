@@ -11,6 +11,9 @@
 #include <fstream>
 #include <memory>
 
+#include "../support/journal.hpp"
+#include "../support/refusing_plug.hpp"
+#include "../support/temp_dir.hpp"
 #include "daemon/dependencies.hpp"
 #include "vcluster/plug.hpp"
 
@@ -22,14 +25,7 @@ namespace fs = std::filesystem;
 class BlockedPlug : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern = (fs::temp_directory_path() / "slumber-blocks-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        dir = pattern;
-        vcluster::PlugSettings settings;
-        settings.password = "changed-on-the-plug";
-        plug = std::make_unique<vcluster::Plug>(settings);
-        ASSERT_TRUE(plug->start());
-        write_credentials("the-old-one");
+        plug = testing::refusing_plug(dir / "plug.secret");
         auto loaded = config::load_text(fmt::format(R"(
 [daemon]
 state_dir = "{}"
@@ -56,16 +52,12 @@ nodes = "n1"
                                         "test.toml");
         ASSERT_TRUE(loaded) << config::format(loaded.error().front());
         config = std::move(*loaded);
-        auto opened = store::Journal::open(config.daemon.journal());
-        ASSERT_TRUE(opened) << opened.error();
-        journal = std::make_unique<store::Journal>(std::move(*opened));
+        journal = testing::open_journal(config.daemon.journal());
+        ASSERT_TRUE(journal);
     }
-    void TearDown() override { fs::remove_all(dir); }
 
-    void write_credentials(const std::string& password) {
-        const fs::path path = dir / "plug.secret";
-        std::ofstream(path) << fmt::format("username = \"admin\"\npassword = \"{}\"\n", password);
-        ::chmod(path.c_str(), 0600);
+    void write_credentials(std::string_view password) const {
+        testing::write_credentials(dir / "plug.secret", password);
     }
     std::string read(Caller caller) {
         Blocks blocks(config, journal.get(), caller, [] { return store::TimeMs{1000}; });
@@ -78,7 +70,8 @@ nodes = "n1"
             std::count_if(all.begin(), all.end(), [&](const auto& e) { return store::to_string(e.kind) == kind; }));
     }
 
-    fs::path dir;
+    slumber::testing::TempDir m_temp{"slumber-blocks"};
+    std::filesystem::path dir = m_temp.path();
     std::unique_ptr<vcluster::Plug> plug;
     config::Config config;
     std::unique_ptr<store::Journal> journal;

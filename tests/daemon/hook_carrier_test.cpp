@@ -14,6 +14,9 @@
 #include <algorithm>
 #include <array>
 
+#include "../support/exec_nodes.hpp"
+#include "../support/journal.hpp"
+#include "../support/temp_dir.hpp"
 #include "daemon/carrier.hpp"
 #include "daemon/carrier_lock.hpp"
 
@@ -63,32 +66,12 @@ TEST(CarrierLock, TheDaemonHoldsItAloneCarriersSideBySide) {
 class HookCarrier : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern = (fs::temp_directory_path() / "slumber-hook-carrier-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        dir = pattern;
-        auto loaded = config::load_text(fmt::format(R"(
-[daemon]
-state_dir = "{0}/state"
-
-[slurm]
-bin_dir = "{0}/no-slurm"
-
-[[node]]
-names = "n[1-3]"
-driver = "exec"
-on = "true"
-off = "true"
-status = "echo on"
-)",
-                                                    dir.string()),
-                                        "test.toml");
+        auto loaded = config::load_text(testing::exec_nodes_toml(dir, "n[1-3]"), "test.toml");
         ASSERT_TRUE(loaded) << config::format(loaded.error().front());
         config = std::move(*loaded);
-        auto opened = store::Journal::open(config.daemon.journal());
-        ASSERT_TRUE(opened) << opened.error();
-        journal = std::make_unique<store::Journal>(std::move(*opened));
+        journal = testing::open_journal(config.daemon.journal());
+        ASSERT_TRUE(journal);
     }
-    void TearDown() override { fs::remove_all(dir); }
 
     // A carrier that took these requests and died before it finished them.
     void left_running(const std::vector<std::string>& nodes) {
@@ -110,7 +93,8 @@ status = "echo on"
         }));
     }
 
-    fs::path dir;
+    slumber::testing::TempDir m_temp{"slumber-hook-carrier"};
+    std::filesystem::path dir = m_temp.path();
     config::Config config;
     std::unique_ptr<store::Journal> journal;
 };

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <memory>
 
+#include "../support/temp_dir.hpp"
 #include "daemon/carrier.hpp"
 
 namespace slumber::daemon {
@@ -19,13 +20,7 @@ namespace fs = std::filesystem;
 
 class Reload : public ::testing::Test {
   protected:
-    void SetUp() override {
-        std::string pattern = (fs::temp_directory_path() / "slumber-reload-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        m_dir = pattern;
-        write(with_exclude("n1"));
-    }
-    void TearDown() override { fs::remove_all(m_dir); }
+    void SetUp() override { write(with_exclude("n1")); }
 
     [[nodiscard]] fs::path file() const { return m_dir / "slumber.toml"; }
     [[nodiscard]] std::string with_exclude(const std::string& exclude, const std::string& nodes = "n[1-3]") const {
@@ -44,7 +39,8 @@ class Reload : public ::testing::Test {
     // Moves the file's modification time, as a later save would.
     void touch_later() const { fs::last_write_time(file(), fs::last_write_time(file()) + std::chrono::seconds(1)); }
 
-    fs::path m_dir;
+    slumber::testing::TempDir m_temp{"slumber-reload"};
+    std::filesystem::path m_dir = m_temp.path();
 };
 
 TEST_F(Reload, AValidFileIsPutInForceAndWhatChangedSaid) {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <sstream>
 
+#include "../support/temp_dir.hpp"
 #include "daemon/carrier.hpp"
 
 namespace slumber::daemon {
@@ -21,15 +22,11 @@ namespace fs = std::filesystem;
 class StillUp : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern = (fs::temp_directory_path() / "slumber-still-up-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        m_dir = pattern;
         fs::create_directories(m_dir / "state");
         std::ofstream(m_dir / "slumber.toml")
             << "[slurm]\nexclude = \"n1\"\n[daemon]\nstate_dir = \"" << (m_dir / "state").string()
             << "\"\n[[node]]\nnames = \"n1\"\ndriver = \"tasmota\"\nbmc_pattern = \"http://{name}\"\n";
     }
-    void TearDown() override { fs::remove_all(m_dir); }
 
     // scontrol of `release`, showing n1 as Slurm does while it suspends it.
     void fake_scontrol(const std::string& release) const {
@@ -56,7 +53,8 @@ class StillUp : public ::testing::Test {
         EXPECT_TRUE(batches->empty()) << "an excluded node is never switched off";
     }
 
-    fs::path m_dir;
+    slumber::testing::TempDir m_temp{"slumber-still-up"};
+    std::filesystem::path m_dir = m_temp.path();
     store::TimeMs m_now = 1'000'000;
 };
 

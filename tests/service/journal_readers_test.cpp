@@ -13,6 +13,7 @@
 
 #include <algorithm>
 
+#include "../support/exec_nodes.hpp"
 #include "../support/temp_dir.hpp"
 #include "service/node_view.hpp"
 #include "service/slurm_setup.hpp"
@@ -28,23 +29,7 @@ class JournalReadersTest : public ::testing::Test {
   protected:
     void SetUp() override {
         ::chmod(dir.path().c_str(), 0755);
-        // No scontrol in bin_dir: Slurm is not asked.
-        auto loaded = config::load_text(fmt::format(R"(
-[daemon]
-state_dir = "{0}/state"
-
-[slurm]
-bin_dir = "{0}"
-
-[[node]]
-names = "n1"
-driver = "exec"
-on = "true"
-off = "true"
-status = "echo on"
-)",
-                                                    dir.path().string()),
-                                        "test.toml");
+        auto loaded = config::load_text(testing::exec_nodes_toml(dir.path(), "n1"), "test.toml");
         ASSERT_TRUE(loaded) << config::format(loaded.error().front());
         config = std::move(*loaded);
     }

@@ -12,6 +12,9 @@
 #include <fstream>
 #include <memory>
 
+#include "../support/exec_nodes.hpp"
+#include "../support/refusing_plug.hpp"
+#include "../support/temp_dir.hpp"
 #include "service/node_view_json.hpp"
 #include "service/unblock.hpp"
 #include "vcluster/plug.hpp"
@@ -24,41 +27,21 @@ namespace fs = std::filesystem;
 class NodeViewTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern = (fs::temp_directory_path() / "slumber-view-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        dir = pattern;
-        vcluster::PlugSettings settings;
-        settings.password = "changed-on-the-plug";
-        plug = std::make_unique<vcluster::Plug>(settings);
-        ASSERT_TRUE(plug->start());
         const fs::path secret = dir / "plug.secret";
-        std::ofstream(secret) << "username = \"admin\"\npassword = \"the-old-one\"\n";
-        ::chmod(secret.c_str(), 0600);
-        // [slurm] bin_dir names a directory without scontrol: Slurm cannot
-        // be asked, as on a machine where the daemon runs but slurmctld is down.
-        auto loaded = config::load_text(fmt::format(R"(
-[daemon]
-state_dir = "{0}/state"
-
-[slurm]
-bin_dir = "{0}"
-
-[[node]]
-names = "n1"
-driver = "exec"
-on = "true"
-off = "true"
-status = "echo on"
-
+        plug = testing::refusing_plug(secret);
+        // n1 behind an exec command, n2 behind the plug; Slurm cannot be
+        // asked, as on a machine where the daemon runs but slurmctld is down.
+        auto loaded = config::load_text(testing::exec_nodes_toml(dir, "n1",
+                                                                 fmt::format(R"(
 [[node]]
 names = "n2"
 driver = "tasmota"
-bmc = "http://127.0.0.1:{1}"
-credentials = "{2}"
+bmc = "http://127.0.0.1:{}"
+credentials = "{}"
 timeout = "1s"
 retries = 2
 )",
-                                                    dir.string(), plug->port(), secret.string()),
+                                                                             plug->port(), secret.string())),
                                         "test.toml");
         ASSERT_TRUE(loaded) << config::format(loaded.error().front());
         config = std::move(*loaded);
@@ -66,7 +49,6 @@ retries = 2
         // and writes only a block.
         ASSERT_TRUE(store::Journal::open(config.daemon.journal()));
     }
-    void TearDown() override { fs::remove_all(dir); }
 
     ClusterView view(const std::vector<std::string>& nodes = {}) {
         auto taken = view_nodes(config, nodes, [] { return store::TimeMs{1'000'000}; });
@@ -74,7 +56,8 @@ retries = 2
         return taken ? *taken : ClusterView{};
     }
 
-    fs::path dir;
+    slumber::testing::TempDir m_temp{"slumber-view"};
+    std::filesystem::path dir = m_temp.path();
     std::unique_ptr<vcluster::Plug> plug;
     config::Config config;
 };

@@ -11,6 +11,7 @@
 
 #include <fstream>
 
+#include "../support/temp_dir.hpp"
 #include "store/journal.hpp"
 
 namespace slumber::service {
@@ -20,15 +21,10 @@ namespace fs = std::filesystem;
 
 class SlurmSetupTest : public ::testing::Test {
   protected:
-    void SetUp() override {
-        std::string pattern = (fs::temp_directory_path() / "slumber-setup-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        dir = pattern;
-        ::chmod(dir.c_str(), 0755);
-    }
-    void TearDown() override { fs::remove_all(dir); }
+    void SetUp() override { ::chmod(dir.c_str(), 0755); }
 
-    fs::path dir;
+    slumber::testing::TempDir m_temp{"slumber-setup"};
+    std::filesystem::path dir = m_temp.path();
     // An account that is neither the files' owner nor in their group.
     slurm::SlurmUser stranger{"slumber-test-nobody", 65534, 65534, "the test"};
 };
