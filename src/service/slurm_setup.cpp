@@ -1,7 +1,6 @@
 #include "service/slurm_setup.hpp"
 
 #include <grp.h>
-#include <pwd.h>
 #include <sys/stat.h>
 
 #include <fmt/format.h>
@@ -9,6 +8,7 @@
 #include <algorithm>
 
 #include "daemon/reconciler.hpp"
+#include "store/sharing.hpp"
 
 namespace slumber::service {
 
@@ -34,10 +34,7 @@ Access access_for(const std::filesystem::path& path, const slurm::SlurmUser& use
         return ((static_cast<int>(status.st_mode) >> shift) & bits) == bits;
     };
     const auto describe = [](const std::filesystem::path& where, const struct stat& status) {
-        const passwd* owner = ::getpwuid(status.st_uid);
-        const group* owning = ::getgrgid(status.st_gid);
-        return fmt::format("{} is {}:{} {:04o}", where.string(), owner ? owner->pw_name : std::to_string(status.st_uid),
-                           owning ? owning->gr_name : std::to_string(status.st_gid), status.st_mode & 07777);
+        return fmt::format("{} is {}", where.string(), store::owner_and_mode(status));
     };
     struct stat status {};
     for (auto above = path.parent_path(); !above.empty(); above = above.parent_path()) {

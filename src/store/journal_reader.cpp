@@ -4,6 +4,7 @@
 
 #include "store/journal.hpp"
 #include "store/schema.hpp"
+#include "store/sharing.hpp"
 
 namespace slumber::store {
 
@@ -37,7 +38,12 @@ DbResult<JournalReader> JournalReader::open(const std::filesystem::path& file) {
         auto snapshot = opened(Access::snapshot);
         if (snapshot) return JournalReader(Journal(std::move(*snapshot)), std::nullopt);
     }
-    if (!db) return std::unexpected(db.error());
+    if (!db) {
+        // SQLite says "unable to open database file" where a directory above
+        // refuses this user: that directory is named instead.
+        if (auto refused = journal_refused_by_directory(file, false)) return std::unexpected(std::move(*refused));
+        return std::unexpected(db.error());
+    }
     return JournalReader(Journal(std::move(*db)), std::nullopt);
 }
 

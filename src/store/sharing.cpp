@@ -1,6 +1,8 @@
 #include "store/sharing.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,6 +43,43 @@ class Group {
 
 }  // namespace
 
+std::string owner_and_mode(const struct stat& status) {
+    const passwd* owner = ::getpwuid(status.st_uid);
+    const group* owning = ::getgrgid(status.st_gid);
+    return fmt::format("{}:{} {:04o}", owner ? owner->pw_name : std::to_string(status.st_uid),
+                       owning ? owning->gr_name : std::to_string(status.st_gid), status.st_mode & 07777);
+}
+
+std::optional<std::string> journal_refused_by_directory(const std::filesystem::path& journal, bool write) {
+    const std::filesystem::path absolute = std::filesystem::absolute(journal);
+    const std::filesystem::path dir = absolute.parent_path();
+    const passwd* self = ::getpwuid(::geteuid());
+    const std::string user = self ? self->pw_name : std::to_string(::geteuid());
+    const auto refusal = [&](const std::filesystem::path& where, std::string_view what) -> std::string {
+        struct stat status {};
+        if (::stat(where.c_str(), &status) != 0) {
+            return fmt::format("{} may not {} {}", user, what, where.string());
+        }
+        const group* owning = ::getgrgid(status.st_gid);
+        const std::string group_name = owning ? owning->gr_name : std::to_string(status.st_gid);
+        return fmt::format("{} may not {} {} ({}): run slumber as root or as a member of group {}", user, what,
+                           where.string(), owner_and_mode(status), group_name);
+    };
+    std::filesystem::path above;
+    for (const auto& part : dir) {
+        above /= part;
+        if (::faccessat(AT_FDCWD, above.c_str(), X_OK, AT_EACCESS) != 0 && errno == EACCES) {
+            return refusal(above, "enter");
+        }
+    }
+    std::error_code error;
+    if (write && !std::filesystem::exists(absolute, error) &&
+        ::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) != 0 && errno == EACCES) {
+        return refusal(dir, fmt::format("make {} in", absolute.filename().string()));
+    }
+    return std::nullopt;
+}
+
 std::expected<void, std::string> share_journal(const std::filesystem::path& journal, gid_t group) {
     if (auto dir = share(journal.parent_path(), group, 02770); !dir) return dir;
     for (const char* suffix : {"", "-wal", "-shm"}) {
@@ -59,7 +98,12 @@ std::expected<void, std::string> create_journal(const std::filesystem::path& jou
     const std::filesystem::path dir = journal.has_parent_path() ? journal.parent_path() : ".";
     if (!std::filesystem::exists(dir, error)) {
         std::filesystem::create_directories(dir, error);
-        if (error) return std::unexpected(fmt::format("cannot create {}: {}", dir.string(), error.message()));
+        if (error) {
+            if (auto refused = journal_refused_by_directory(dir / ".", false)) {
+                return std::unexpected(std::move(*refused));
+            }
+            return std::unexpected(fmt::format("cannot create {}: {}", dir.string(), error.message()));
+        }
         if (const auto gid = group.get()) {
             // A member of the group may give it too; if not, the journal still works for its maker.
             (void)share(dir, *gid, 02770);
@@ -68,6 +112,9 @@ std::expected<void, std::string> create_journal(const std::filesystem::path& jou
         }
     }
     if (std::filesystem::exists(journal, error)) return {};
+    // A directory this user may not enter hides the journal (a state
+    // directory 2770 of SlurmUser's group, to a user outside it).
+    if (auto refused = journal_refused_by_directory(journal, true)) return std::unexpected(std::move(*refused));
     struct stat dir_status {};
     const bool shared_dir = ::stat(dir.c_str(), &dir_status) == 0 && (dir_status.st_mode & S_ISGID) != 0;
     const int fd = ::open(journal.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);

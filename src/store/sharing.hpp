@@ -6,6 +6,7 @@
 // `slumber journal`) makes them so.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <expected>
@@ -34,5 +35,18 @@ std::expected<void, std::string> share_journal(const std::filesystem::path& jour
 /// the directory is setgid already (shared by an earlier creator): then
 /// 0660. Existing files are left as they are.
 std::expected<void, std::string> create_journal(const std::filesystem::path& journal, const GroupLookup& group);
+
+/// Why this process (its effective user and groups, faccessat(2) with
+/// AT_EACCESS) may not use the journal, when a directory is what refuses:
+/// the first directory above it that it may not enter ("nobody may not
+/// enter /var/lib/slumber (root:slurm 2770): run slumber as root or as a
+/// member of group slurm"), or, to make a missing journal (`write`), its
+/// directory that it may not write in. Nothing when every directory lets
+/// it through: the file's own error is then the true one.
+std::optional<std::string> journal_refused_by_directory(const std::filesystem::path& journal, bool write);
+
+/// "OWNER:GROUP MODE" of a file's status, by name where the account
+/// database has one ("root:slurm 2770").
+std::string owner_and_mode(const struct stat& status);
 
 }  // namespace slumber::store

@@ -222,6 +222,26 @@ TEST_F(AsAnotherUser, SlurmConfigNamesScriptsAndWhatSlurmUserMustReach) {
         << run.out;
 }
 
+// A user outside SlurmUser's group got "cannot create …/journal.db:
+// Permission denied" from `slumber journal`: the journal exists, in a state
+// directory 2770 of that group that the user may not enter. That directory
+// is named, with its mode and group, and the fix.
+TEST_F(AsAnotherUser, AUserWhoMayNotEnterTheStateDirectoryIsToldSo) {
+    ASSERT_EQ(shell(slumber("resume n2")).exit_code, 0);  // the journal, made by root
+    const auto state = dir / "state";
+    ASSERT_EQ(::chown(state.c_str(), 0, 0), 0);
+    ::chmod(state.c_str(), 02770);
+    const std::string why = fmt::format(
+        "nobody may not enter {} (root:root 2770): run slumber as root or as a member of group root", state.string());
+    for (const char* command : {"journal", "status", "resume n2"}) {
+        SCOPED_TRACE(command);
+        const auto run = shell(as_nobody(slumber(command)));
+        EXPECT_NE(run.exit_code, 0) << run.out;
+        EXPECT_NE(run.out.find(why), std::string::npos) << run.out;
+        EXPECT_EQ(run.out.find("cannot create"), std::string::npos) << run.out;
+    }
+}
+
 // slurm-config printed "ok" for a credentials file of mode 0640 whose group
 // SlurmUser is in (root:slurm at a site), a file slumber refuses to use.
 TEST_F(AsAnotherUser, SlurmConfigSaysSlumberRefusesAGroupReadableCredentialsFile) {
