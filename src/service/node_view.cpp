@@ -11,6 +11,7 @@
 #include "daemon/shared_journal.hpp"
 #include "daemon/targets.hpp"
 #include "engine/recovery.hpp"
+#include "service/power_phases.hpp"
 #include "slurm/scontrol.hpp"
 
 namespace slumber::service {
@@ -104,6 +105,7 @@ std::expected<ClusterView, std::string> view_nodes(const config::Config& config,
     for (auto& stats : daemon::measured_boots(journal, names)) {
         if (!stats.node.empty()) boots[stats.node] = stats;
     }
+    const auto phases = current_phases(journal, names);
 
     view.time = now();
     for (const std::string& name : names) {
@@ -123,6 +125,7 @@ std::expected<ClusterView, std::string> view_nodes(const config::Config& config,
         }
         if (auto it = latest.find(name); it != latest.end()) node.last_request = it->second;
         if (auto it = boots.find(name); it != boots.end()) node.boots = it->second;
+        if (auto it = phases.find(name); it != phases.end()) node.phase = it->second;
         view.nodes.push_back(std::move(node));
     }
     return view;

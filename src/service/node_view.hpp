@@ -15,6 +15,7 @@
 #include "config/config.hpp"
 #include "daemon/carrier.hpp"
 #include "engine/boot_stats.hpp"
+#include "engine/power_phase.hpp"
 #include "slurm/node_state.hpp"
 #include "store/journal.hpp"
 
@@ -51,6 +52,9 @@ struct NodeView {
     std::optional<store::Request> last_request;  ///< the latest request journaled for the node
     std::vector<store::Block> blocks;            ///< failures that cannot heal, on this node
     std::optional<engine::BootStats> boots;      ///< power-on to registration, as measured so far
+    /// The power phase the journal's rows put it in, and since when
+    /// (service/power_phases.hpp); nothing before its first power row.
+    std::optional<engine::PhaseChange> phase;
 };
 
 struct ClusterView {

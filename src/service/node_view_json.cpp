@@ -36,6 +36,9 @@ nlohmann::json to_json(const NodeView& node) {
                          {"p95_ms", node.boots->p95_ms},
                          {"max_ms", node.boots->max_ms}};
     }
+    if (node.phase) {
+        item["phase"] = {{"name", engine::to_string(node.phase->phase)}, {"since_ms", node.phase->since}};
+    }
     return item;
 }
 

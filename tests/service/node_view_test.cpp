@@ -124,6 +124,28 @@ TEST_F(NodeViewTest, TheJournalsLatestRequestAndTheJsonSchema) {
     EXPECT_EQ(json[1]["blocked"][0]["met_by"], "slumber status");
 }
 
+// The phase comes from the journal's rows (engine::phase_timeline), the
+// same rows metrics will read.
+TEST_F(NodeViewTest, EachNodesPowerPhaseFromTheJournal) {
+    {
+        auto journal = store::Journal::open(config.daemon.journal());
+        ASSERT_TRUE(journal) << journal.error();
+        const std::vector<std::string> n1{"n1"};
+        ASSERT_TRUE(journal->add_requests(n1, power::Action::on, "slurm-resume", 900'000));
+        ASSERT_TRUE(journal->record({0, 905'000, "n1", std::nullopt, store::EventKind::power_on, "on",
+                                     store::OutcomeKind::ok, power::Action::on}));
+    }
+    const ClusterView taken = view();
+    ASSERT_TRUE(taken.nodes[0].phase);
+    EXPECT_EQ(taken.nodes[0].phase->phase, engine::PowerPhase::booting);
+    EXPECT_EQ(taken.nodes[0].phase->since, 905'000);
+    EXPECT_FALSE(taken.nodes[1].phase) << "no power row for n2 yet";
+    const nlohmann::json json = to_json(taken);
+    EXPECT_EQ(json[0]["phase"]["name"], "booting");
+    EXPECT_EQ(json[0]["phase"]["since_ms"], 905'000);
+    EXPECT_FALSE(json[1].contains("phase"));
+}
+
 TEST_F(NodeViewTest, UnblockLiftsTheBlockAndRefusesAnUnknownNameChangingNothing) {
     (void)view();
     const auto typo = unblock(config, {"n2", "n9"}, [] { return store::TimeMs{1'001'000}; });
