@@ -149,12 +149,14 @@ int run_slurm_config(const std::string& file) {
     std::vector<std::string> nodes;
     nodes.reserve(config.nodes.size());
     for (const auto& target : config.nodes) nodes.push_back(target.name);
-    // What slurm.conf says today, where it disagrees with [slurm] exclude.
-    for (const std::string& line : slurm::check_exclusions(config.slurm.conf, nodes, config.slurm.exclude)) {
+    // What Slurm holds in force (scontrol show config: Include files and
+    // scontrol update count), where it disagrees with [slurm] exclude.
+    const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
+    for (const std::string& line :
+         slurm::check_exclusions_in_force(config.slurm.conf, scontrol.show_config(), nodes, config.slurm.exclude)) {
         fmt::print("# {}\n", line);
     }
     // Settings of Slurm's in force (scontrol show config) that work against slumber.
-    const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
     if (auto rules = scontrol.power_save_rules()) {
         for (const std::string& line : slurm::describe_conflicts(*rules)) fmt::print("# {}\n", line);
     }

@@ -74,11 +74,15 @@ std::optional<std::chrono::seconds> resume_timeout(const std::filesystem::path& 
 
 ExclusionCheck compare_exclusions(const std::vector<std::string>& managed, const std::vector<std::string>& exclude,
                                   std::string_view conf_text) {
+    return compare_exclusions(managed, exclude, rules_from_slurm_conf(conf_text));
+}
+
+ExclusionCheck compare_exclusions(const std::vector<std::string>& managed, const std::vector<std::string>& exclude,
+                                  const PowerSaveRules& rules) {
     ExclusionCheck check;
-    check.parts = conf_option(conf_text, "SuspendExcParts").value_or("");
+    check.parts = fmt::format("{}", fmt::join(rules.exc_parts, ","));
     std::set<std::string, std::less<>> always;
     std::set<std::string, std::less<>> counted;
-    const PowerSaveRules rules = rules_from_slurm_conf(conf_text);
     if (!rules.error.empty()) {
         check.error = rules.error;
         return check;
@@ -110,6 +114,57 @@ std::vector<std::string> check_exclusions(const std::filesystem::path& slurm_con
     }
     std::vector<std::string> lines = compare_exclusions(managed, exclude, *text).describe();
     for (std::string& line : lines) line = fmt::format("{}: {}", slurm_conf.string(), line);
+    return lines;
+}
+
+std::vector<std::string> check_exclusions_in_force(const std::filesystem::path& slurm_conf,
+                                                   const std::expected<std::string, std::string>& show_config,
+                                                   const std::vector<std::string>& managed,
+                                                   const std::vector<std::string>& exclude) {
+    if (!show_config) {
+        std::vector<std::string> lines = check_exclusions(slurm_conf, managed, exclude);
+        for (std::string& line : lines) {
+            line += fmt::format(" (slurmctld did not answer, so slurm.conf as written: {})", show_config.error());
+        }
+        return lines;
+    }
+    const PowerSaveRules in_force = rules_from_show_config(*show_config);
+    std::vector<std::string> lines = compare_exclusions(managed, exclude, in_force).describe();
+    if (lines.empty()) return lines;
+    // Where the value in force comes from: the file's own line, or elsewhere.
+    const auto values = parse_show_config(*show_config);
+    const auto shown_value = values.find("SuspendExcNodes");
+    const std::string shown = shown_value == values.end() ? std::string("(null)") : shown_value->second;
+    const auto text = read_conf(slurm_conf).value_or("");
+    int line_number = 0;
+    int number = 0;
+    for (std::string_view rest = text; !rest.empty();) {
+        const auto end = rest.find('\n');
+        ++number;
+        if (conf_option(rest.substr(0, end), "SuspendExcNodes")) line_number = number;
+        rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+    }
+    const PowerSaveRules written = rules_from_slurm_conf(text);
+    const auto groups = [](const PowerSaveRules& rules) {
+        std::set<std::pair<std::vector<std::string>, int>> set;
+        for (const ExcludedGroup& group : rules.exc_nodes) set.emplace(group.nodes, group.keep.value_or(-1));
+        return set;
+    };
+    const bool from_file = groups(written) == groups(in_force) && written.error == in_force.error;
+    std::string where;
+    if (from_file && line_number > 0) {
+        where = fmt::format("{} line {}: ", slurm_conf.string(), line_number);
+    } else if (from_file) {
+        where = fmt::format("{} (no SuspendExcNodes line): ", slurm_conf.string());
+    } else {
+        where = fmt::format(
+            "SuspendExcNodes in force (scontrol show config) is {}, not {}'s {} (set in an Include file, or by "
+            "scontrol update since the last reconfigure): ",
+            shown, slurm_conf.string(),
+            line_number > 0 ? fmt::format("line {}: {}", line_number, conf_option(text, "SuspendExcNodes").value_or(""))
+                            : std::string("(no SuspendExcNodes line)"));
+    }
+    for (std::string& line : lines) line = where + line;
     return lines;
 }
 

@@ -5,11 +5,14 @@
 #pragma once
 
 #include <chrono>
+#include <expected>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "slurm/power_save.hpp"
 
 namespace slumber::slurm {
 
@@ -51,6 +54,23 @@ struct ExclusionCheck {
 /// expanded; `conf_text`: slurm.conf.
 ExclusionCheck compare_exclusions(const std::vector<std::string>& managed, const std::vector<std::string>& exclude,
                                   std::string_view conf_text);
+/// The same with Slurm's rules as read (rules_from_show_config(): the
+/// values in force).
+ExclusionCheck compare_exclusions(const std::vector<std::string>& managed, const std::vector<std::string>& exclude,
+                                  const PowerSaveRules& rules);
+
+/// compare_exclusions() with the values in force: `show_config` is
+/// `scontrol show config`'s output (Scontrol::show_config()), which has
+/// read every Include file and holds what `scontrol update` or a
+/// reconfigure set since. Each finding names where to fix it: slurm.conf's
+/// SuspendExcNodes line ("FILE line N: …") when the value in force is the
+/// file's, else the value in force and the file's, which differ (an
+/// Include file, or scontrol update). Without an answer from slurmctld (an
+/// error in `show_config`), check_exclusions() on the file, saying so.
+std::vector<std::string> check_exclusions_in_force(const std::filesystem::path& slurm_conf,
+                                                   const std::expected<std::string, std::string>& show_config,
+                                                   const std::vector<std::string>& managed,
+                                                   const std::vector<std::string>& exclude);
 
 /// compare_exclusions() on the file: one line per finding, each naming the
 /// file; a file that cannot be read is a finding too.

@@ -242,6 +242,26 @@ TEST_F(AsAnotherUser, AUserWhoMayNotEnterTheStateDirectoryIsToldSo) {
     }
 }
 
+// slurm-config compared [slurm] exclude with SuspendExcNodes as slurm.conf
+// writes it, not with the value in force: here an Include file's, which
+// scontrol show config (a stand-in for slurmctld's answer) prints.
+TEST_F(AsAnotherUser, SlurmConfigComparesExcludeWithTheSuspendExcNodesInForce) {
+    std::filesystem::create_directories(dir / "bin");
+    std::ofstream(dir / "bin" / "scontrol") << "#!/bin/sh\n[ \"$1 $2\" = \"show config\" ] || exit 1\n"
+                                               "echo 'SlurmUser               = root(0)'\n"
+                                               "echo 'SuspendExcNodes         = n1'\n";
+    ::chmod((dir / "bin" / "scontrol").c_str(), 0755);
+    std::ofstream(dir / "slumber.toml") << fmt::format(
+        "[daemon]\nstate_dir = \"{0}/state\"\n[slurm]\nconf = \"{0}/slurm.conf\"\nbin_dir = \"{0}/bin\"\n"
+        "exclude = \"n1\"\n"
+        "[[node]]\nnames = \"n[1-2]\"\ndriver = \"exec\"\non = \"/bin/true\"\nstatus = \"/bin/echo on\"\n",
+        dir.string());
+    std::ofstream(dir / "slurm.conf") << "ClusterName=test\nInclude power.conf\n";  // SuspendExcNodes=n1 there
+    const auto run = shell(slumber("slurm-config"));
+    EXPECT_EQ(run.exit_code, 0) << run.out;
+    EXPECT_EQ(run.out.find("not in slurm.conf's SuspendExcNodes"), std::string::npos) << run.out;
+}
+
 // slurm-config printed "ok" for a credentials file of mode 0640 whose group
 // SlurmUser is in (root:slurm at a site), a file slumber refuses to use.
 TEST_F(AsAnotherUser, SlurmConfigSaysSlumberRefusesAGroupReadableCredentialsFile) {

@@ -1,7 +1,12 @@
 // What each Slurm version says and needs: versions, reasons (22.05's and
 // 23.02's wording), ResumeTimeout (INFINITE from 25.05), and the scontrol
 // calls that make Slurm show a node up again after a refused power-off.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "nodes.hpp"
 
@@ -156,6 +161,38 @@ TEST(Exclusions, ABadHostlistIsReportedNotGuessed) {
     const auto check = compare_exclusions({"n1"}, {"n1"}, "SuspendExcNodes=n[1-\n");
     EXPECT_FALSE(check.agrees());
     EXPECT_NE(check.error.find("SuspendExcNodes=n[1-"), std::string::npos) << check.error;
+}
+
+// slurm-config compared [slurm] exclude with SuspendExcNodes as slurm.conf
+// writes it; Slurm goes by the value in force (scontrol show config), which
+// an Include file or scontrol update may have set.
+TEST(Exclusions, TheValueInForceCountsAndTheFilesLineIsWhereToFixIt) {
+    const std::filesystem::path file =
+        std::filesystem::temp_directory_path() / fmt::format("slumber-exclusions-{}.conf", ::getpid());
+    std::ofstream(file) << "ClusterName=test\nSuspendExcNodes=n1\n";
+    const std::vector<std::string> managed{"n1", "n2", "n3"};
+    // In force n[1-2] (an Include file): [slurm] exclude n[1-2] agrees.
+    const std::string include = "SuspendExcNodes         = n[1-2]\nSuspendExcParts         = (null)\n";
+    EXPECT_TRUE(check_exclusions_in_force(file, include, managed, {"n1", "n2"}).empty());
+    // Exclude n1 alone: n2 is Slurm's only, and the value in force is named, not the file's line.
+    auto lines = check_exclusions_in_force(file, include, managed, {"n1"});
+    ASSERT_EQ(lines.size(), 1U);
+    EXPECT_NE(lines[0].find(fmt::format(
+                  "SuspendExcNodes in force (scontrol show config) is n[1-2], not {}'s line 2: n1", file.string())),
+              std::string::npos)
+        << lines[0];
+    EXPECT_NE(lines[0].find("n2 in slurm.conf's SuspendExcNodes but not in [slurm] exclude"), std::string::npos)
+        << lines[0];
+    // In force as the file says: the file's line is the place to fix.
+    lines = check_exclusions_in_force(file, "SuspendExcNodes = n1\n", managed, {"n1", "n2"});
+    ASSERT_EQ(lines.size(), 1U);
+    EXPECT_TRUE(lines[0].starts_with(fmt::format("{} line 2: n2 in [slurm] exclude", file.string()))) << lines[0];
+    // slurmctld does not answer: the file as written, said so.
+    lines = check_exclusions_in_force(file, std::unexpected(std::string("scontrol show config: refused")), managed,
+                                      {"n1", "n2"});
+    ASSERT_EQ(lines.size(), 1U);
+    EXPECT_NE(lines[0].find("slurmctld did not answer, so slurm.conf as written"), std::string::npos) << lines[0];
+    std::filesystem::remove(file);
 }
 
 }  // namespace
