@@ -399,7 +399,7 @@ TEST_F(SlurmHooksModes, ASilentBmcOfASleepingNodeHoldsUpNoWake) {
     std::map<std::int64_t, std::int64_t> asked;
     std::optional<std::int64_t> waited;
     for (const auto& event : journal()) {
-        if (event["node"] != "vnode003" || !event.contains("request")) continue;
+        if (event["node"] != "vnode003" || !event.contains("request") || !event["request"].is_number()) continue;
         const std::int64_t request = event["request"];
         const std::int64_t time = event["time_ms"];
         if (event["kind"] == "requested") asked[request] = time;
