@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -31,13 +32,16 @@ inline CommandResult shell(const std::string& command) {
     return run;
 }
 
-/// `slumber journal -c CONFIG` once it says `text`, or after 10 s: without a
-/// daemon a hook returns at once and a carrier of its own does the work.
+/// `slumber journal -c CONFIG` once it says `text`: without a daemon a hook
+/// returns at once and a carrier of its own does the work, which may take
+/// its time on a loaded machine (each scontrol call without a slurmctld waits
+/// to fail). The 60 s bound only ends a failing test; it times nothing.
 inline std::string journal_saying(const std::string& config, const std::string& text) {
     std::string said;
-    for (int poll = 0; poll < 100; ++poll) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (true) {
         said = shell(fmt::format("'{}' journal -c '{}'", SLUMBER_BINARY, config)).out;
-        if (said.find(text) != std::string::npos) break;
+        if (said.find(text) != std::string::npos || std::chrono::steady_clock::now() >= deadline) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     return said;
