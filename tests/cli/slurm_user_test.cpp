@@ -195,7 +195,8 @@ TEST_F(AsAnotherUser, TheJournalsMakerSharesItWithSlurmUsersGroup) {
         // SlurmUser, in that group, journals through it.
         const auto hook = shell(as_nobody(slumber("resume n2")));
         EXPECT_EQ(hook.exit_code, 0) << hook.out;
-        EXPECT_NE(journal_saying("n2        power-on").find("n2        power-on"), std::string::npos);
+        const std::string said = journal_saying("n2        power-on");
+        EXPECT_NE(said.find("n2        power-on"), std::string::npos) << said;
     }
 }
 
