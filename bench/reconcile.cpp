@@ -18,6 +18,7 @@
 #include "config/config.hpp"
 #include "daemon/reconciler.hpp"
 #include "slurm/node_state.hpp"
+#include "slurm/scontrol.hpp"
 #include "store/journal.hpp"
 
 namespace {

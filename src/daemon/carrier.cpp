@@ -121,24 +121,20 @@ std::optional<std::string> unreadable_credentials(const config::Config& config, 
         user, target->credentials->string(), it->second, user);
 }
 
-store::TimeMs wall_clock_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-Carrier::Carrier(config::SharedConfig config, store::Journal& journal, const slurm::Scontrol& slurm, std::string who,
-                 bool paced, Now now)
+Carrier::Carrier(config::SharedConfig config, store::Journal& journal, const slurm::SlurmView& slurm, std::string who,
+                 bool paced, Clock& clock, DriverSource drivers)
     : m_config(std::move(config)),
       m_journal(journal),
       m_slurm(slurm),
       m_who(std::move(who)),
       m_paced(paced),
-      m_now(std::move(now)) {}
+      m_clock(clock),
+      m_drivers(std::move(drivers)) {}
 
 void Carrier::hold_back(std::vector<const store::Request*>& ons) {
     const engine::PacingPolicy policy{m_config->daemon.max_booting, m_config->daemon.boots_per_minute};
     if (!m_paced || (policy.max_booting == 0 && policy.boots_per_minute == 0)) return;
-    const store::TimeMs now = m_now();
+    const store::TimeMs now = m_clock.wall_ms();
     // A boot not registered after 10 minutes is a failure, not a boot in
     // progress: it no longer counts against max_booting.
     auto counts = m_journal.boot_counts(now - 600000, now - 60000).value_or(std::pair{0, 0});
@@ -162,15 +158,15 @@ void Carrier::hold_back(std::vector<const store::Request*>& ons) {
 
 void Carrier::refuse(store::Journal& journal, const store::Request& request, const std::string& why) const {
     (void)journal.finish_with(request.id, store::OutcomeKind::refused, "refused: " + why,
-                              {0, m_now(), request.node, request.id, store::EventKind::refused,
+                              {0, m_clock.wall_ms(), request.node, request.id, store::EventKind::refused,
                                fmt::format("{} refused by the {}: {}", power::to_string(request.action), m_who, why)});
 }
 
 void Carrier::reconfigure_if_owed() {
     const Reconfigures done = reconfigures();
-    if (!done.owed || (done.last && m_now() - *done.last < kReconfigureSpacingMs)) return;
+    if (!done.owed || (done.last && m_clock.wall_ms() - *done.last < kReconfigureSpacingMs)) return;
     const auto called = m_slurm.call({"reconfigure"});
-    (void)m_journal.record({0, m_now(), "", std::nullopt, store::EventKind::reconfigured,
+    (void)m_journal.record({0, m_clock.wall_ms(), "", std::nullopt, store::EventKind::reconfigured,
                             fmt::format("scontrol reconfigure, postponed so that slurmctld restarts at most once in "
                                         "{} min: nodes whose power-off was refused register again{}",
                                         kReconfigureSpacingMs / 60000, called ? "" : ", failed: " + called.error())});
@@ -238,7 +234,7 @@ std::expected<std::vector<Batch>, std::string> Carrier::take() {
             const std::string reason = fmt::format("slumber: not powered on: {}", why);
             const auto drained = m_slurm.update(request.node, "DRAIN", reason);
             (void)m_journal.record(
-                {0, m_now(), request.node, request.id, store::EventKind::drained,
+                {0, m_clock.wall_ms(), request.node, request.id, store::EventKind::drained,
                  drained ? fmt::format("drained in Slurm: {}", reason)
                          : fmt::format("could not drain it in Slurm ({}): {}", drained.error(), reason)});
         }
@@ -261,7 +257,7 @@ std::expected<std::vector<Batch>, std::string> Carrier::take() {
 void Carrier::tell_slurm_still_up(const std::vector<std::string>& nodes,
                                   const std::unordered_map<std::string, slurm::NodeState>& view,
                                   const std::string& slurm_error) {
-    const store::TimeMs now = m_now();
+    const store::TimeMs now = m_clock.wall_ms();
     auto note = [&](const std::string& node, const std::string& detail) {
         (void)m_journal.record({0, now, node, std::nullopt, store::EventKind::slurm_view, detail});
     };
@@ -337,17 +333,18 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
     // Never m_config here: a batch runs on its own thread while a reload
     // may replace m_config.
     const config::Config& config = *batch.config;
-    DriverSet set = build_drivers(config, nodes);
+    DriverSet set = m_drivers(config, nodes);
     // A target blocked after a failure that cannot heal fails at once,
     // without a login (docs/power.md, "Blocked targets").
-    Blocks blocks(config, &journal, Caller::automatic, m_now);
+    Blocks blocks(config, &journal, Caller::automatic, m_clock.wall());
     blocks.hold(set, action);
     // Switches and other devices these nodes need go on first; a node whose
     // device did not come on is not booted into a dead fabric.
     std::map<std::string, power::PowerError> blocked;
     if (action == power::Action::on) {
         blocked = bring_up_dependencies(
-            config, nodes, [&journal](const store::Event& event) { (void)journal.record(event); }, m_now, blocks);
+            config, nodes, [&journal](const store::Event& event) { (void)journal.record(event); }, m_clock.wall(),
+            blocks);
     }
     std::unordered_map<std::string_view, const power::Task*> task_of;
     for (const power::Task& task : set.tasks) task_of.emplace(task.target, &task);
@@ -365,7 +362,7 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
                 "error: " + power::describe(held != set.blocked.end() ? held->second : no_device->second);
             (void)journal.finish_with(
                 request.id, false, said,
-                {0, m_now(), request.node, request.id, store::EventKind::failed,
+                {0, m_clock.wall_ms(), request.node, request.id, store::EventKind::failed,
                  fmt::format("{} by the {} for {}: {}", power::to_string(action), m_who, request.source, said)});
             if (held != set.blocked.end()) drain_if_waited_for(journal, request, blocks.find(request.node, action));
         } else {
@@ -390,7 +387,7 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
         // slow BMC holds one node has already recorded the others.
         OutcomeWriter writer(journal, m_ons_in_flight);
         auto journal_outcome = [&](std::size_t i, const power::Outcome& outcome) {
-            const store::TimeMs now = m_now();
+            const store::TimeMs now = m_clock.wall_ms();
             const std::string said = outcome.result ? std::string(power::to_string(*outcome.result))
                                                     : "error: " + power::describe(outcome.result.error());
             failures += outcome.result ? 0 : 1;
@@ -416,7 +413,7 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
                         boot},
                        action == power::Action::on);
         };
-        power::Executor executor;
+        power::Executor executor(m_clock);
         executor.run(action, tasks, {.fanout = 64, .wait = kConfirmWithin, .on_outcome = journal_outcome});
     }
     for (const auto& [i, outcome] : latched) {
@@ -434,7 +431,7 @@ void Carrier::drain_if_waited_for(store::Journal& journal, const store::Request&
     if (!block || request.action != power::Action::on || !asked_by_slurm(request)) return;
     const std::string reason = drain_reason(*block);
     const auto drained = m_slurm.update(request.node, "DRAIN", reason);
-    (void)journal.record({0, m_now(), request.node, request.id, store::EventKind::drained,
+    (void)journal.record({0, m_clock.wall_ms(), request.node, request.id, store::EventKind::drained,
                           drained ? fmt::format("drained in Slurm: {}", reason)
                                   : fmt::format("could not drain it in Slurm ({}): {}", drained.error(), reason)});
 }
@@ -443,7 +440,7 @@ void Carrier::fresh_boot_drivers(const config::Config& config, const std::vector
                                  std::vector<power::Task>& tasks, const store::Journal& journal,
                                  RegisteredNodes& registered,
                                  std::vector<std::unique_ptr<FreshBootDriver>>& fresh) const {
-    const engine::TimeMs now = m_now();
+    const engine::TimeMs now = m_clock.wall_ms();
     const engine::TimeMs deadline = boot_deadline_ms(config, journal);
     std::vector<std::string> names;
     names.reserve(carried.size());
@@ -499,7 +496,7 @@ std::expected<void, std::string> Carrier::observe_registrations(const std::vecto
             (void)m_journal.cancel_boot(node.name);
             continue;
         }
-        const store::TimeMs now = m_now();
+        const store::TimeMs now = m_clock.wall_ms();
         (void)m_journal.boot_registered(node.name, now);
         (void)m_journal.record({0, now, node.name, std::nullopt, store::EventKind::registered,
                                 fmt::format("slurmd registered {:.1f} s after power-on ({})",

@@ -14,9 +14,11 @@
 #include <unordered_map>
 
 #include "config/config.hpp"
+#include "daemon/clock.hpp"
 #include "daemon/fresh_boot.hpp"
+#include "daemon/targets.hpp"
 #include "power/executor.hpp"
-#include "slurm/scontrol.hpp"
+#include "slurm/slurm_view.hpp"
 #include "store/journal.hpp"
 
 namespace slumber::daemon {
@@ -33,10 +35,6 @@ inline constexpr std::string_view kRebootSource = "slurm-reboot";
 /// still up; a power-on Slurm waits for: the node is drained with the why).
 std::optional<std::string> unreadable_credentials(const config::Config& config, const std::string& node);
 
-/// The journal's clock: Unix milliseconds, injected so that tests control it.
-using Now = std::function<store::TimeMs()>;
-store::TimeMs wall_clock_ms();
-
 /// Requests of one kind, checked and taken from the journal, to carry out.
 struct Batch {
     power::Action action = power::Action::status;
@@ -52,11 +50,14 @@ class Carrier {
     /// `paced`: hold power-ons back to [daemon] max_booting and
     /// boots_per_minute (the daemon); a hook without a daemon does not, since
     /// nobody would carry out what it held back.
-    Carrier(config::SharedConfig config, store::Journal& journal, const slurm::Scontrol& slurm, std::string who,
-            bool paced = false, Now now = wall_clock_ms);
-    Carrier(const config::Config& config, store::Journal& journal, const slurm::Scontrol& slurm, std::string who,
-            bool paced = false, Now now = wall_clock_ms)
-        : Carrier(config::borrow(config), journal, slurm, std::move(who), paced, now) {}
+    /// `slurm` (scontrol), `clock` (wall time and the executor's sleeping)
+    /// and `drivers` (build_drivers()) are seams for tests; each must outlive
+    /// the carrier.
+    Carrier(config::SharedConfig config, store::Journal& journal, const slurm::SlurmView& slurm, std::string who,
+            bool paced = false, Clock& clock = system_clock(), DriverSource drivers = build_drivers);
+    Carrier(const config::Config& config, store::Journal& journal, const slurm::SlurmView& slurm, std::string who,
+            bool paced = false, Clock& clock = system_clock(), DriverSource drivers = build_drivers)
+        : Carrier(config::borrow(config), journal, slurm, std::move(who), paced, clock, std::move(drivers)) {}
 
     /// The configuration the next take() decides with (a reload). Batches
     /// already taken keep theirs. Call it from the thread that calls take().
@@ -120,10 +121,11 @@ class Carrier {
 
     config::SharedConfig m_config;
     store::Journal& m_journal;
-    const slurm::Scontrol& m_slurm;
+    const slurm::SlurmView& m_slurm;
     std::string m_who;
     bool m_paced;
-    Now m_now;
+    Clock& m_clock;
+    DriverSource m_drivers;
     std::set<std::int64_t> m_held;  ///< requests already journaled as held back
     /// Power-ons handed out by take() whose outcome is not journaled yet:
     /// booting, as far as pacing is concerned.

@@ -29,6 +29,7 @@
 #include "daemon/systemd_notify.hpp"
 #include "daemon/wake.hpp"
 #include "slurm/caller.hpp"
+#include "slurm/scontrol.hpp"
 #include "slurm/slurm_conf.hpp"
 #include "slurm/slurm_user.hpp"
 #include "store/journal.hpp"

@@ -14,7 +14,7 @@
 
 #include "engine/recovery.hpp"
 #include "power/driver.hpp"
-#include "slurm/scontrol.hpp"
+#include "slurm/slurm_view.hpp"
 
 namespace slumber::daemon {
 
@@ -22,13 +22,13 @@ namespace slumber::daemon {
 /// needs it, by whichever thread asks first.
 class RegisteredNodes {
   public:
-    explicit RegisteredNodes(const slurm::Scontrol& slurm) : m_slurm(slurm) {}
+    explicit RegisteredNodes(const slurm::SlurmView& slurm) : m_slurm(slurm) {}
     /// Responding and neither powered down nor powering up. A node Slurm could
     /// not be asked about counts as registered: it is never reset blind.
     bool registered(const std::string& node);
 
   private:
-    const slurm::Scontrol& m_slurm;
+    const slurm::SlurmView& m_slurm;
     std::once_flag m_read;
     std::unordered_map<std::string, bool> m_up;
     bool m_known = false;

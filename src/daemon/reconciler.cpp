@@ -44,7 +44,7 @@ engine::TimeMs boot_deadline(const config::Config& config, const store::Journal&
     return deadline;
 }
 
-Reconciler::Reconciler(config::SharedConfig config, store::Journal& journal, const slurm::Scontrol& slurm, Now now,
+Reconciler::Reconciler(config::SharedConfig config, store::Journal& journal, const slurm::SlurmView& slurm, Now now,
                        PowerReader reader)
     : m_journal(journal), m_slurm(slurm), m_now(now), m_reads(std::move(reader), now) {
     reconfigure(std::move(config));

@@ -12,7 +12,7 @@
 #include "daemon/bmc_reads.hpp"
 #include "daemon/carrier.hpp"
 #include "engine/recovery.hpp"
-#include "slurm/scontrol.hpp"
+#include "slurm/slurm_view.hpp"
 #include "store/journal.hpp"
 
 namespace slumber::daemon {
@@ -31,9 +31,9 @@ class Reconciler {
     /// `now`: the clock of every time the reconciler keeps or journals
     /// (Unix ms); it is called on the read workers too. `reader`: how BMCs
     /// are read, on a worker (BmcReads); tests give their own.
-    Reconciler(config::SharedConfig config, store::Journal& journal, const slurm::Scontrol& slurm,
+    Reconciler(config::SharedConfig config, store::Journal& journal, const slurm::SlurmView& slurm,
                Now now = wall_clock_ms, PowerReader reader = bmc_power_reader());
-    Reconciler(const config::Config& config, store::Journal& journal, const slurm::Scontrol& slurm,
+    Reconciler(const config::Config& config, store::Journal& journal, const slurm::SlurmView& slurm,
                Now now = wall_clock_ms, PowerReader reader = bmc_power_reader())
         : Reconciler(config::borrow(config), journal, slurm, std::move(now), std::move(reader)) {}
 
@@ -74,7 +74,7 @@ class Reconciler {
 
     config::SharedConfig m_config;
     store::Journal& m_journal;
-    const slurm::Scontrol& m_slurm;
+    const slurm::SlurmView& m_slurm;
     Now m_now;
     engine::RecoveryPolicy m_policy;
     std::string m_boot_deadline_source;

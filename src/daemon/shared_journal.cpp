@@ -3,6 +3,7 @@
 #include <memory>
 #include <system_error>
 
+#include "slurm/scontrol.hpp"
 #include "slurm/slurm_user.hpp"
 
 namespace slumber::daemon {

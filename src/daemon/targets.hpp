@@ -3,6 +3,7 @@
 #pragma once
 
 #include <expected>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,6 +30,9 @@ struct DriverSet {
 /// read (the daemon outlives an admin's fix of a password), so a driver gets
 /// what the file says now.
 DriverSet build_drivers(const config::Config& config, const std::vector<std::string>& nodes);
+
+/// Where the carrier gets its drivers: build_drivers(), or a test's.
+using DriverSource = std::function<DriverSet(const config::Config&, const std::vector<std::string>&)>;
 
 /// A node's power state as its controller said it, or why it could not be
 /// read, in words (power::describe(); a device's text in it is untrusted).

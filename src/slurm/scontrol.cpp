@@ -56,10 +56,6 @@ std::expected<Version, std::string> Scontrol::version() const {
     return std::unexpected(fmt::format("scontrol --version: \"{}\" names no Slurm release", out->substr(0, 60)));
 }
 
-std::expected<void, std::string> Scontrol::power(PowerRequest request, const std::string& hostlist) const {
-    return call(power_call(version().value_or(kOldestSupported), request, hostlist));
-}
-
 std::expected<std::string, std::string> Scontrol::show_config() const {
     auto out = util::capture({m_program, "show", "config"}, {{"SLURM_CONF", m_conf.string()}}, kScontrolTimeout);
     if (!out) return std::unexpected(fmt::format("scontrol show config: {}", out.error()));

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "daemon/fresh_boot.hpp"
+#include "slurm/scontrol.hpp"
 
 namespace slumber::daemon {
 namespace {

@@ -14,6 +14,7 @@
 
 #include "../support/temp_dir.hpp"
 #include "daemon/reconciler.hpp"
+#include "slurm/scontrol.hpp"
 
 namespace slumber::daemon {
 namespace {

@@ -12,6 +12,7 @@
 
 #include "../support/temp_dir.hpp"
 #include "daemon/carrier.hpp"
+#include "slurm/scontrol.hpp"
 
 namespace slumber::daemon {
 namespace {

@@ -11,8 +11,10 @@
 #include <memory>
 #include <sstream>
 
+#include "../support/manual_clock.hpp"
 #include "../support/temp_dir.hpp"
 #include "daemon/carrier.hpp"
+#include "slurm/scontrol.hpp"
 
 namespace slumber::daemon {
 namespace {
@@ -45,7 +47,7 @@ class StillUp : public ::testing::Test {
     }
     // Slurm suspends n1 again; the carrier refuses at `now`.
     void refuse_at(Carrier& carrier, store::Journal& journal, store::TimeMs now) {
-        m_now = now;
+        m_clock.set_wall(now);
         const std::vector<std::string> node{"n1"};
         ASSERT_TRUE(journal.add_requests(node, power::Action::off, "slurm-suspend", now));
         auto batches = carrier.take();
@@ -55,7 +57,7 @@ class StillUp : public ::testing::Test {
 
     slumber::testing::TempDir m_temp{"slumber-still-up"};
     std::filesystem::path m_dir = m_temp.path();
-    store::TimeMs m_now = 1'000'000;
+    slumber::testing::ManualClock m_clock{1'000'000};
 };
 
 TEST_F(StillUp, FromSlurm2311ReconfigureIsSpacedAndTheNextOneOwed) {
@@ -66,19 +68,19 @@ TEST_F(StillUp, FromSlurm2311ReconfigureIsSpacedAndTheNextOneOwed) {
     auto journal = store::Journal::open(config->daemon.journal());
     ASSERT_TRUE(journal) << journal.error();
     const slurm::Scontrol slurm(m_dir, m_dir / "slurm.conf");
-    Carrier carrier(*config, *journal, slurm, "daemon", false, [this] { return m_now; });
+    Carrier carrier(*config, *journal, slurm, "daemon", false, m_clock);
 
     refuse_at(carrier, *journal, 1'000'000);
     EXPECT_EQ(reconfigures(), 1);
     refuse_at(carrier, *journal, 1'060'000);
     EXPECT_EQ(reconfigures(), 1) << "a minute later: postponed";
-    m_now = 1'200'000;
+    m_clock.set_wall(1'200'000);
     ASSERT_TRUE(carrier.take());
     EXPECT_EQ(reconfigures(), 1);
-    m_now = 1'301'000;
+    m_clock.set_wall(1'301'000);
     ASSERT_TRUE(carrier.take());
     EXPECT_EQ(reconfigures(), 2) << "the owed one, once five minutes have passed";
-    m_now = 1'700'000;
+    m_clock.set_wall(1'700'000);
     ASSERT_TRUE(carrier.take());
     EXPECT_EQ(reconfigures(), 2) << "owed once, called once";
 }
@@ -95,7 +97,7 @@ TEST_F(StillUp, EachHooksCarrierIsANewProcessAndTheSpacingHolds) {
     const auto hook_carrier_refuses_at = [&](store::TimeMs now) {
         auto journal = store::Journal::open(config->daemon.journal());
         ASSERT_TRUE(journal) << journal.error();
-        Carrier carrier(*config, *journal, slurm, "hook", false, [this] { return m_now; });
+        Carrier carrier(*config, *journal, slurm, "hook", false, m_clock);
         refuse_at(carrier, *journal, now);
     };
     hook_carrier_refuses_at(1'000'000);
@@ -111,11 +113,11 @@ TEST_F(StillUp, EachHooksCarrierIsANewProcessAndTheSpacingHolds) {
     EXPECT_EQ(reconfigures(), 2);
     auto journal = store::Journal::open(config->daemon.journal());
     ASSERT_TRUE(journal) << journal.error();
-    Carrier daemon(*config, *journal, slurm, "daemon", false, [this] { return m_now; });
-    m_now = 1'602'000;
+    Carrier daemon(*config, *journal, slurm, "daemon", false, m_clock);
+    m_clock.set_wall(1'602'000);
     ASSERT_TRUE(daemon.take());
     EXPECT_EQ(reconfigures(), 3) << "the owed one, once five minutes have passed";
-    m_now = 2'000'000;
+    m_clock.set_wall(2'000'000);
     ASSERT_TRUE(daemon.take());
     EXPECT_EQ(reconfigures(), 3) << "owed once, called once";
 }
@@ -127,7 +129,7 @@ TEST_F(StillUp, Slurm2205ReconfiguresAfterEveryRefusal) {
     auto journal = store::Journal::open(config->daemon.journal());
     ASSERT_TRUE(journal) << journal.error();
     const slurm::Scontrol slurm(m_dir, m_dir / "slurm.conf");
-    Carrier carrier(*config, *journal, slurm, "daemon", false, [this] { return m_now; });
+    Carrier carrier(*config, *journal, slurm, "daemon", false, m_clock);
     refuse_at(carrier, *journal, 1'000'000);
     refuse_at(carrier, *journal, 1'060'000);
     EXPECT_EQ(reconfigures(), 2) << "reconfigure only re-reads the file there";
