@@ -1,0 +1,298 @@
+// The carrier without a cluster: Slurm's view is a FakeSlurm, the BMCs are
+// drivers the test controls, and the clock is the test's (the executor's
+// waiting and backoff move it, never real time).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <mutex>
+
+#include "../support/fake_slurm.hpp"
+#include "../support/journal.hpp"
+#include "../support/manual_clock.hpp"
+#include "../support/temp_dir.hpp"
+#include "daemon/blocks.hpp"
+#include "daemon/carrier.hpp"
+#include "daemon/reconciler.hpp"
+
+namespace slumber::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+using slumber::testing::node_state;
+
+// The BMCs: each node's power, the error its actions fail with if the test
+// sets one, and how many actions each was sent. Drivers are called on the
+// executor's threads.
+class Bmcs {
+  public:
+    void fail_actions(const std::string& node, power::PowerError error) {
+        const std::lock_guard lock(m_guard);
+        m_errors[node] = std::move(error);
+    }
+    int actions(const std::string& node) {
+        const std::lock_guard lock(m_guard);
+        return m_actions[node];
+    }
+    power::Result<void> act(const std::string& node, power::PowerState goal) {
+        const std::lock_guard lock(m_guard);
+        ++m_actions[node];
+        if (const auto it = m_errors.find(node); it != m_errors.end()) return std::unexpected(it->second);
+        m_power[node] = goal;
+        return {};
+    }
+    power::Result<power::PowerState> status(const std::string& node) {
+        const std::lock_guard lock(m_guard);
+        const auto it = m_power.find(node);
+        return it == m_power.end() ? power::PowerState::off : it->second;
+    }
+
+  private:
+    std::mutex m_guard;
+    std::map<std::string, power::PowerState> m_power;
+    std::map<std::string, power::PowerError> m_errors;
+    std::map<std::string, int> m_actions;
+};
+
+class FakeBmc final : public power::Driver {
+  public:
+    FakeBmc(Bmcs& bmcs, std::string node) : m_bmcs(bmcs), m_node(std::move(node)) {}
+    power::Result<void> on() override { return m_bmcs.act(m_node, power::PowerState::on); }
+    power::Result<void> off() override { return m_bmcs.act(m_node, power::PowerState::off); }
+    power::Result<void> soft() override { return m_bmcs.act(m_node, power::PowerState::off); }
+    power::Result<void> cycle() override { return m_bmcs.act(m_node, power::PowerState::on); }
+    power::Result<power::PowerState> status() override { return m_bmcs.status(m_node); }
+
+  private:
+    Bmcs& m_bmcs;
+    std::string m_node;
+};
+
+// The carrier's source of drivers: one FakeBmc per configured node.
+DriverSource fake_drivers(Bmcs& bmcs) {
+    return [&bmcs](const config::Config& config, const std::vector<std::string>& nodes) {
+        DriverSet set;
+        for (const std::string& node : nodes) {
+            const config::PowerTarget* target = config.find(node);
+            if (target == nullptr) {
+                set.failed[node] = "not configured";
+                continue;
+            }
+            set.drivers.push_back(std::make_unique<FakeBmc>(bmcs, node));
+            set.tasks.push_back({node, set.drivers.back().get(), target->policy});
+        }
+        return set;
+    };
+}
+
+class CarrierTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        fs::create_directories(m_dir / "state");
+        std::ofstream(m_dir / "slumber.toml")
+            << "[slurm]\nexclude = \"n9\"\n[daemon]\nstate_dir = \"" << (m_dir / "state").string()
+            << "\"\nmax_booting = 2\n[[node]]\nnames = \"n[1-3],n9\"\ndriver = \"tasmota\"\n"
+               "bmc_pattern = \"http://{name}\"\n";
+        auto loaded = config::load(m_dir / "slumber.toml");
+        ASSERT_TRUE(loaded);
+        m_config = std::move(*loaded);
+        m_journal = slumber::testing::open_journal(m_config.daemon.journal());
+        ASSERT_NE(m_journal, nullptr);
+    }
+
+    Carrier carrier(bool paced = false) {
+        return Carrier(m_config, *m_journal, m_slurm, "daemon", paced, m_clock, fake_drivers(m_bmcs));
+    }
+    void ask(const std::vector<std::string>& nodes, power::Action action, const std::string& source) {
+        ASSERT_TRUE(m_journal->add_requests(nodes, action, source, m_clock.wall_ms()));
+    }
+    // Takes what is pending and carries it all out; the nodes taken.
+    std::vector<std::string> carry(Carrier& carrier) {
+        std::vector<std::string> taken;
+        auto batches = carrier.take();
+        EXPECT_TRUE(batches) << (batches ? "" : batches.error());
+        if (!batches) return taken;
+        for (const Batch& batch : *batches) {
+            for (const store::Request& request : batch.requests) taken.push_back(request.node);
+            carrier.carry_out(batch, *m_journal);
+        }
+        return taken;
+    }
+    std::vector<store::Event> events(const std::string& node, store::EventKind kind) const {
+        std::vector<store::Event> found;
+        const std::vector<std::string> nodes{node};
+        for (store::Event& event : m_journal->events(nodes, 0).value_or(std::vector<store::Event>{})) {
+            if (event.kind == kind) found.push_back(std::move(event));
+        }
+        return found;
+    }
+    std::optional<store::Request> latest(const std::string& node) const {
+        return m_journal->latest_request(node).value_or(std::nullopt);
+    }
+
+    slumber::testing::TempDir m_temp{"slumber-carrier"};
+    fs::path m_dir = m_temp.path();
+    config::Config m_config;
+    std::unique_ptr<store::Journal> m_journal;
+    slumber::testing::FakeSlurm m_slurm;
+    slumber::testing::ManualClock m_clock{1'700'000'000'000};
+    Bmcs m_bmcs;
+};
+
+// A BMC that refuses the password is asked once: many lock the account
+// after a few failed logins. The node Slurm waits for is drained with the
+// fault and the fix, and the next request fails without a login.
+TEST_F(CarrierTest, ARefusedPasswordIsNeverRetriedAndSlurmIsToldWhy) {
+    m_slurm.show({node_state("n1", "IDLE", {"POWERED_DOWN"})});
+    m_bmcs.fail_actions("n1", {power::ErrorKind::auth_failed, "login refused", "invalid password"});
+    Carrier daemon = carrier();
+    ask({"n1"}, power::Action::on, "slurm-resume");
+    EXPECT_EQ(carry(daemon), std::vector<std::string>{"n1"});
+    EXPECT_EQ(m_bmcs.actions("n1"), 1) << "a refused password is not tried again";
+    ASSERT_TRUE(latest("n1"));
+    EXPECT_EQ(latest("n1")->state, store::RequestState::failed);
+    const auto calls = m_slurm.calls();
+    ASSERT_EQ(calls.size(), 1U);
+    EXPECT_TRUE(calls[0].starts_with("update NodeName=n1 State=DRAIN Reason=" + std::string(kBlockDrainPrefix)))
+        << calls[0];
+
+    m_clock.advance(std::chrono::minutes(5));
+    ask({"n1"}, power::Action::on, "slurm-resume");
+    carry(daemon);
+    EXPECT_EQ(m_bmcs.actions("n1"), 1) << "blocked: the next request fails without a login";
+    EXPECT_EQ(latest("n1")->state, store::RequestState::failed);
+}
+
+// Slurm suspends an excluded node: the power-off is refused, the node stays
+// on, and Slurm, which now counts it as powering down, is told it is up
+// with the calls its release needs.
+TEST_F(CarrierTest, ARefusedPowerOffLeavesTheNodeOnAndMakesSlurmsViewTrue) {
+    const slurm::NodeState suspending = node_state("n9", "IDLE", {"POWERING_DOWN"});
+    m_slurm.show({suspending});
+    Carrier daemon = carrier();
+    ask({"n9"}, power::Action::off, "slurm-suspend");
+    EXPECT_TRUE(carry(daemon).empty());
+    EXPECT_EQ(m_bmcs.actions("n9"), 0);
+    ASSERT_TRUE(latest("n9"));
+    EXPECT_EQ(latest("n9")->outcome_kind, store::OutcomeKind::refused);
+    std::vector<std::string> expected;
+    for (const auto& call : slurm::still_up_calls({22, 5, 8}, {suspending})) {
+        expected.push_back(fmt::format("{}", fmt::join(call, " ")));
+    }
+    ASSERT_FALSE(expected.empty());
+    EXPECT_EQ(m_slurm.calls(), expected);
+}
+
+// A node Slurm shows running a job is never switched off, whoever asks.
+TEST_F(CarrierTest, APowerOffOfANodeRunningAJobIsRefused) {
+    m_slurm.show({node_state("n2", "ALLOCATED")});
+    Carrier daemon = carrier();
+    ask({"n2"}, power::Action::off, "cli");
+    EXPECT_TRUE(carry(daemon).empty());
+    EXPECT_EQ(m_bmcs.actions("n2"), 0);
+    EXPECT_EQ(latest("n2")->outcome_kind, store::OutcomeKind::refused);
+    EXPECT_EQ(events("n2", store::EventKind::refused).size(), 1U);
+}
+
+// max_booting = 2: the third power-on waits, journaled once, while two
+// boots are under way (handed out, then journaled), and goes once one of
+// them has registered.
+TEST_F(CarrierTest, PacingHoldsPowerOnsBackUntilABootRegisters) {
+    Carrier daemon = carrier(/*paced=*/true);
+    ask({"n1", "n2", "n3"}, power::Action::on, "cli");
+    auto batches = daemon.take();
+    ASSERT_TRUE(batches);
+    ASSERT_EQ(batches->size(), 1U);
+    ASSERT_EQ(batches->front().requests.size(), 2U);
+    EXPECT_EQ(latest("n3")->state, store::RequestState::pending);
+    EXPECT_EQ(events("n3", store::EventKind::paced).size(), 1U);
+
+    m_clock.advance(std::chrono::seconds(1));
+    EXPECT_TRUE(carry(daemon).empty()) << "two handed out, not journaled yet: still booting";
+    daemon.carry_out(batches->front(), *m_journal);
+    m_clock.advance(std::chrono::seconds(5));
+    EXPECT_TRUE(carry(daemon).empty()) << "two journaled boots not registered";
+    EXPECT_EQ(events("n3", store::EventKind::paced).size(), 1U) << "held back, journaled once";
+
+    m_clock.advance(std::chrono::seconds(30));
+    const std::int64_t booted = m_clock.wall_ms() / 1000 - 20;
+    ASSERT_TRUE(daemon.observe_registrations({node_state("n1", "IDLE", {}, booted)}));
+    EXPECT_EQ(carry(daemon), std::vector<std::string>{"n3"});
+    EXPECT_EQ(m_bmcs.actions("n3"), 1);
+}
+
+// Without pacing (a hook's carrier), every power-on goes at once.
+TEST_F(CarrierTest, AnUnpacedCarrierHoldsNothingBack) {
+    Carrier hook = carrier(/*paced=*/false);
+    ask({"n1", "n2", "n3"}, power::Action::on, "cli");
+    EXPECT_EQ(carry(hook).size(), 3U);
+    EXPECT_TRUE(events("n3", store::EventKind::paced).empty());
+}
+
+// A boot counts once slurmd registers with a boot time after the power-on;
+// a node up since before it was found running: no boot to time.
+TEST_F(CarrierTest, ARegistrationCountsOnlyWithABootTimeAfterThePowerOn) {
+    Carrier daemon = carrier();
+    ask({"n1", "n2", "n3"}, power::Action::on, "cli");
+    carry(daemon);
+    const std::int64_t powered_on = m_clock.wall_ms() / 1000;
+    m_clock.advance(std::chrono::seconds(40));
+    ASSERT_TRUE(daemon.observe_registrations({
+        node_state("n1", "IDLE", {}, powered_on + 30),           // fresh
+        node_state("n2", "IDLE", {}, powered_on - 3600),         // stale: up all along
+        node_state("n3", "IDLE", {"POWERING_UP"}, std::nullopt)  // still booting
+    }));
+    EXPECT_EQ(events("n1", store::EventKind::registered).size(), 1U);
+    EXPECT_TRUE(events("n2", store::EventKind::registered).empty());
+    EXPECT_TRUE(events("n3", store::EventKind::registered).empty());
+    const std::vector<std::string> nodes{"n1", "n2", "n3"};
+    const auto open = m_journal->open_boots(nodes);
+    ASSERT_TRUE(open);
+    EXPECT_EQ(open->size(), 1U);
+    EXPECT_TRUE(open->contains("n3")) << "only the boot still under way stays open";
+}
+
+// The reconciler's first-seen timers: a node powering up, or down after a
+// failed boot, counts from when it was first seen so, not from each pass,
+// and afresh once it has left that state.
+TEST_F(CarrierTest, FirstSeenTimersCountFromTheFirstSightingAndStartAfresh) {
+    Reconciler reconciler(m_config, *m_journal, m_slurm, m_clock.wall(),
+                          [](const config::Config&, const std::vector<std::string>& nodes) {
+                              std::map<std::string, PowerReading> states;
+                              for (const std::string& node : nodes) states[node] = power::PowerState::on;
+                              return states;
+                          });
+    const slurm::NodeState booting = node_state("n1", "IDLE", {"POWERING_UP"});
+    slurm::NodeState failed = node_state("n2", "DOWN", {"POWERED_DOWN"});
+    failed.reason = "ResumeTimeout reached";
+    const auto facts_of = [&](const std::vector<slurm::NodeState>& nodes) {
+        std::map<std::string, engine::NodeFacts> by_node;
+        auto facts = reconciler.gather_facts(nodes);
+        EXPECT_TRUE(facts) << (facts ? "" : facts.error());
+        if (!facts) return by_node;
+        for (engine::NodeFacts& fact : *facts) by_node[fact.slurm.name] = std::move(fact);
+        return by_node;
+    };
+
+    const store::TimeMs first = m_clock.wall_ms();
+    auto facts = facts_of({booting, failed});
+    EXPECT_EQ(facts["n1"].powering_up_since, first);
+    EXPECT_EQ(facts["n2"].failed_at, first);
+
+    m_clock.advance(std::chrono::seconds(90));
+    facts = facts_of({booting, failed});
+    EXPECT_EQ(facts["n1"].powering_up_since, first) << "the same episode";
+    EXPECT_EQ(facts["n2"].failed_at, first);
+
+    m_clock.advance(std::chrono::seconds(10));
+    facts_of({node_state("n1", "IDLE"), node_state("n2", "IDLE")});  // both well again
+    m_clock.advance(std::chrono::seconds(10));
+    const store::TimeMs again = m_clock.wall_ms();
+    facts = facts_of({booting, failed});
+    EXPECT_EQ(facts["n1"].powering_up_since, again) << "a new episode";
+    EXPECT_EQ(facts["n2"].failed_at, again);
+}
+
+}  // namespace
+}  // namespace slumber::daemon
