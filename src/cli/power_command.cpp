@@ -12,9 +12,8 @@
 #include "cli/commands.hpp"
 #include "cli/power_targets.hpp"
 #include "daemon/blocks.hpp"
-#include "daemon/carrier.hpp"
-#include "daemon/dependencies.hpp"
-#include "power/executor.hpp"
+#include "daemon/clock.hpp"
+#include "daemon/switching.hpp"
 #include "util/duration.hpp"
 
 namespace slumber::cli {
@@ -47,6 +46,23 @@ nlohmann::json outcome_json(power::Action action, const power::Outcome& outcome)
     return item;
 }
 
+// The drivers resolve_targets() built (`slumber power info` uses them too),
+// for the switcher; one that could not be built fails its target with its
+// own error (run_action()).
+daemon::DriverSet drivers_of(const PowerTargets& resolved) {
+    daemon::DriverSet set;
+    for (std::size_t i = 0; i < resolved.targets.size(); ++i) {
+        const config::PowerTarget& target = *resolved.targets[i];
+        const auto& driver = resolved.drivers[i];
+        if (driver) {
+            set.tasks.push_back(power::Task{target.name, driver->get(), target.policy});
+        } else {
+            set.failed[target.name] = power::describe(driver.error());
+        }
+    }
+    return set;
+}
+
 int run_action(power::Action action, const PowerOptions& options, std::chrono::milliseconds wait,
                PowerTargets& resolved) {
     // An admin's command is one deliberate attempt, on a blocked target too:
@@ -59,42 +75,28 @@ int run_action(power::Action action, const PowerOptions& options, std::chrono::m
                        : std::unexpected(std::string("no journal"));
     daemon::Blocks blocks(resolved.config, journal ? &*journal : nullptr, daemon::Caller::deliberate,
                           daemon::wall_clock_ms);
+    daemon::SwitchPlan plan{.action = action, .fanout = options.fanout};
+    for (const config::PowerTarget* target : resolved.targets) plan.targets.push_back(target->name);
+    if (options.wait) plan.wait = wait;
     // Devices the nodes depend on ([[dependency]]) go on first, as they do
     // for Slurm's resumes; a cycle ends with the node on too.
-    std::map<std::string, power::PowerError> blocked;
     if (action == power::Action::on || action == power::Action::cycle) {
-        std::vector<std::string> names;
-        for (const config::PowerTarget* target : resolved.targets) names.push_back(target->name);
-        blocked = daemon::bring_up_dependencies(
-            resolved.config, names,
-            [&](const store::Event& event) {
-                if (!options.json) fmt::print("{}: {}\n", event.node, event.detail);
-            },
-            daemon::wall_clock_ms, blocks);
+        plan.dependencies = [&](const store::Event& event) {
+            if (!options.json) fmt::print("{}: {}\n", event.node, event.detail);
+        };
     }
-    std::vector<power::Task> tasks;
-    std::vector<power::Outcome> outcomes(resolved.targets.size());
-    std::vector<std::size_t> task_index;
-    for (std::size_t i = 0; i < resolved.targets.size(); ++i) {
-        const auto& driver = resolved.drivers[i];
-        if (!driver) {
-            outcomes[i] = power::Outcome{resolved.targets[i]->name, std::unexpected(driver.error()), false, 0, {}};
-            continue;
+    plan.source = [](std::size_t) { return std::string("slumber power"); };
+    const daemon::Switcher switcher{.drivers = [&resolved](const config::Config&, const std::vector<std::string>&) {
+        return drivers_of(resolved);
+    }};
+    std::vector<power::Outcome> outcomes;
+    const auto switched = switcher.run(resolved.config, blocks, plan);
+    for (std::size_t i = 0; i < switched.size(); ++i) {
+        if (switched[i].not_called == daemon::NotCalled::no_driver) {
+            outcomes.push_back({plan.targets[i], std::unexpected(resolved.drivers[i].error()), false, 0, {}});
+        } else {
+            outcomes.push_back(switched[i].outcome);
         }
-        if (const auto it = blocked.find(resolved.targets[i]->name); it != blocked.end()) {
-            outcomes[i] = power::Outcome{resolved.targets[i]->name, std::unexpected(it->second), false, 0, {}};
-            continue;
-        }
-        tasks.push_back(power::Task{resolved.targets[i]->name, driver->get(), resolved.targets[i]->policy});
-        task_index.push_back(i);
-    }
-    power::Executor executor;
-    power::ExecutorOptions run_options{.fanout = options.fanout};
-    if (options.wait) run_options.wait = wait;
-    auto done = executor.run(action, tasks, run_options);
-    for (std::size_t i = 0; i < done.size(); ++i) {
-        (void)blocks.record(action, done[i], "slumber power");
-        outcomes[task_index[i]] = std::move(done[i]);
     }
 
     const bool all_ok =

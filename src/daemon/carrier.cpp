@@ -17,6 +17,7 @@
 #include "daemon/blocks.hpp"
 #include "daemon/dependencies.hpp"
 #include "daemon/reconciler.hpp"
+#include "daemon/switching.hpp"
 #include "daemon/targets.hpp"
 #include "engine/pacing.hpp"
 #include "engine/recovery.hpp"
@@ -33,7 +34,9 @@ constexpr auto kConfirmWithin = std::chrono::seconds(30);
 // is known: a thousand BMCs answering at once make a few transactions rather
 // than a thousand, so a hook waiting for the journal's write lock waits less,
 // and a daemon killed a moment later has still recorded what it learnt.
-class OutcomeWriter {
+}  // namespace
+
+class Carrier::OutcomeWriter {
   public:
     /// Each power-on, once written, leaves `ons_in_flight`: pacing then counts
     /// it from the journal's boots instead.
@@ -86,6 +89,8 @@ class OutcomeWriter {
     std::vector<store::Finished> m_pending;
     std::jthread m_flusher;  // last: starts once the rest exists
 };
+
+namespace {
 
 // How long a boot slumber started counts as under way: the boot deadline
 // recovery applies ([daemon] boot_deadline, or with ResumeTimeout=INFINITE
@@ -327,100 +332,97 @@ void Carrier::tell_slurm_still_up(const std::vector<std::string>& nodes,
 
 int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
     const power::Action action = batch.action;
-    std::vector<std::string> nodes;
-    nodes.reserve(batch.requests.size());
-    for (const store::Request& request : batch.requests) nodes.push_back(request.node);
     // Never m_config here: a batch runs on its own thread while a reload
     // may replace m_config.
     const config::Config& config = *batch.config;
-    DriverSet set = m_drivers(config, nodes);
     // A target blocked after a failure that cannot heal fails at once,
     // without a login (docs/power.md, "Blocked targets").
     Blocks blocks(config, &journal, Caller::automatic, m_clock.wall());
-    blocks.hold(set, action);
+    SwitchPlan plan{.action = action, .wait = kConfirmWithin};
+    for (const store::Request& request : batch.requests) plan.targets.push_back(request.node);
     // Switches and other devices these nodes need go on first; a node whose
     // device did not come on is not booted into a dead fabric.
-    std::map<std::string, power::PowerError> blocked;
     if (action == power::Action::on) {
-        blocked = bring_up_dependencies(
-            config, nodes, [&journal](const store::Event& event) { (void)journal.record(event); }, m_clock.wall(),
-            blocks);
+        plan.dependencies = [&journal](const store::Event& event) { (void)journal.record(event); };
     }
-    std::unordered_map<std::string_view, const power::Task*> task_of;
-    for (const power::Task& task : set.tasks) task_of.emplace(task.target, &task);
-    std::vector<const store::Request*> carried;
-    std::vector<power::Task> tasks;
-    int failed = 0;
-    for (const store::Request& request : batch.requests) {
-        const auto no_driver = set.failed.find(request.node);
-        const auto held = set.blocked.find(request.node);
-        const auto no_device = blocked.find(request.node);
-        if (no_driver != set.failed.end()) {
-            refuse(journal, request, no_driver->second);
-        } else if (held != set.blocked.end() || no_device != blocked.end()) {
-            const std::string said =
-                "error: " + power::describe(held != set.blocked.end() ? held->second : no_device->second);
-            (void)journal.finish_with(
-                request.id, false, said,
-                {0, m_clock.wall_ms(), request.node, request.id, store::EventKind::failed,
-                 fmt::format("{} by the {} for {}: {}", power::to_string(action), m_who, request.source, said)});
-            if (held != set.blocked.end()) drain_if_waited_for(journal, request, blocks.find(request.node, action));
-        } else {
-            carried.push_back(&request);
-            tasks.push_back(*task_of.at(request.node));
-            continue;
-        }
-        ++failed;
-        if (action == power::Action::on) --m_ons_in_flight;
-    }
+    plan.source = [&](std::size_t i) { return fmt::format("the {} for {}", m_who, batch.requests[i].source); };
     // Power-ons Slurm asked for start their nodes afresh (fresh_boot.hpp).
     RegisteredNodes registered(m_slurm);
-    std::vector<std::unique_ptr<FreshBootDriver>> fresh(tasks.size());
-    if (action == power::Action::on) fresh_boot_drivers(config, carried, tasks, journal, registered, fresh);
-    // Failures that cannot heal block their target once the outcomes are
-    // written (one connection, one writer at a time).
-    std::mutex latched_guard;
-    std::vector<std::pair<std::size_t, power::Outcome>> latched;
-    std::atomic<int> failures{0};
-    {
-        // Journaled as each target finishes, so that a daemon killed while a
-        // slow BMC holds one node has already recorded the others.
-        OutcomeWriter writer(journal, m_ons_in_flight);
-        auto journal_outcome = [&](std::size_t i, const power::Outcome& outcome) {
-            const store::TimeMs now = m_clock.wall_ms();
-            const std::string said = outcome.result ? std::string(power::to_string(*outcome.result))
-                                                    : "error: " + power::describe(outcome.result.error());
-            failures += outcome.result ? 0 : 1;
-            if (!outcome.result && power::info(outcome.result.error().kind).latch != power::Latch::none) {
-                const std::lock_guard lock(latched_guard);
-                latched.emplace_back(i, outcome);
+    std::vector<std::unique_ptr<FreshBootDriver>> fresh;
+    std::vector<const FreshBootDriver*> fresh_of(batch.requests.size(), nullptr);
+    // Journaled as each target finishes, so that a daemon killed while a
+    // slow BMC holds one node has already recorded the others; written out
+    // before the blocks the failures call for (one connection, one writer
+    // at a time).
+    std::optional<OutcomeWriter> writer;
+    plan.prepare = [&](std::span<const std::size_t> called, std::vector<power::Task>& tasks) {
+        if (action == power::Action::on) {
+            std::vector<const store::Request*> carried;
+            for (const std::size_t i : called) carried.push_back(&batch.requests[i]);
+            fresh.resize(tasks.size());
+            fresh_boot_drivers(config, carried, tasks, journal, registered, fresh);
+            for (std::size_t k = 0; k < called.size(); ++k) fresh_of[called[k]] = fresh[k].get();
+        }
+        writer.emplace(journal, m_ons_in_flight);
+    };
+    std::atomic<int> failed{0};
+    plan.on_target = [&](std::size_t i, const TargetOutcome& target) {
+        failed += journal_outcome(batch.requests[i], target, fresh_of[i], journal, blocks, writer ? &*writer : nullptr)
+                      ? 0
+                      : 1;
+    };
+    plan.settled = [&writer] { writer.reset(); };
+    const std::vector<TargetOutcome> outcomes = Switcher{m_drivers, &m_clock}.run(config, blocks, plan);
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        if (outcomes[i].block) drain_if_waited_for(journal, batch.requests[i], outcomes[i].block);
+    }
+    return failed;
+}
+
+bool Carrier::journal_outcome(const store::Request& request, const TargetOutcome& target, const FreshBootDriver* fresh,
+                              store::Journal& journal, const Blocks& blocks, OutcomeWriter* writer) {
+    const power::Action action = request.action;
+    const power::Outcome& outcome = target.outcome;
+    const store::TimeMs now = m_clock.wall_ms();
+    const std::string said = outcome.result ? std::string(power::to_string(*outcome.result))
+                                            : "error: " + power::describe(outcome.result.error());
+    switch (target.not_called) {
+        case NotCalled::no_driver:
+            refuse(journal, request, target.no_driver);
+            break;
+        case NotCalled::blocked:
+        case NotCalled::no_device:
+            (void)journal.finish_with(
+                request.id, false, said,
+                {0, now, request.node, request.id, store::EventKind::failed,
+                 fmt::format("{} by the {} for {}: {}", power::to_string(action), m_who, request.source, said)});
+            if (target.not_called == NotCalled::blocked) {
+                drain_if_waited_for(journal, request, blocks.find(request.node, action));
             }
+            break;
+        case NotCalled::no: {
             std::optional<store::TimeMs> boot;
             // A cycle is a boot too: the boot deadline and registration count from it.
             if ((action == power::Action::on || action == power::Action::cycle) && outcome.result) {
                 boot = now - outcome.elapsed.count();
             }
-            writer.add({carried[i]->id, outcome.result.has_value(), said,
-                        store::Event{0, now, outcome.target, carried[i]->id, store::event_kind(action),
-                                     fmt::format("{} by the {} for {}: {}{} after {} attempt(s), {} ms",
-                                                 power::to_string(action), m_who, carried[i]->source,
-                                                 !fresh[i] || !fresh[i]->cycled() ? ""
-                                                 : carried[i]->source == kRebootSource
-                                                     ? "power cycle (a reboot Slurm asked for): "
-                                                     : "power cycle (on at the BMC but not registered with Slurm, "
-                                                       "and no boot of slumber's under way): ",
-                                                 said, outcome.attempts, outcome.elapsed.count())},
-                        boot},
-                       action == power::Action::on);
-        };
-        power::Executor executor(m_clock);
-        executor.run(action, tasks, {.fanout = 64, .wait = kConfirmWithin, .on_outcome = journal_outcome});
+            writer->add({request.id, outcome.result.has_value(), said,
+                         store::Event{0, now, outcome.target, request.id, store::event_kind(action),
+                                      fmt::format("{} by the {} for {}: {}{} after {} attempt(s), {} ms",
+                                                  power::to_string(action), m_who, request.source,
+                                                  fresh == nullptr || !fresh->cycled() ? ""
+                                                  : request.source == kRebootSource
+                                                      ? "power cycle (a reboot Slurm asked for): "
+                                                      : "power cycle (on at the BMC but not registered with Slurm, "
+                                                        "and no boot of slumber's under way): ",
+                                                  said, outcome.attempts, outcome.elapsed.count())},
+                         boot},
+                        action == power::Action::on);
+            return outcome.result.has_value();
+        }
     }
-    for (const auto& [i, outcome] : latched) {
-        const auto block = blocks.record(action, outcome, fmt::format("the {} for {}", m_who, carried[i]->source));
-        if (block) drain_if_waited_for(journal, *carried[i], block);
-    }
-    return failed + failures;
+    if (action == power::Action::on) --m_ons_in_flight;
+    return false;
 }
 
 void Carrier::drain_if_waited_for(store::Journal& journal, const store::Request& request,
@@ -474,6 +476,35 @@ std::expected<int, std::string> Carrier::run_pending() {
         carried += static_cast<int>(batch.requests.size());
     }
     return carried;
+}
+
+std::expected<void, std::string> Carrier::start_pending(const std::filesystem::path& journal_file, BatchDone done) {
+    (void)under_way();  // the workers that have finished go
+    auto batches = take();
+    if (!batches) return std::unexpected(batches.error());
+    for (Batch& batch : *batches) {
+        auto connection = store::Journal::open(journal_file);
+        if (!connection) {
+            // Back to pending: the next call tries again (left running,
+            // their nodes would wait for a daemon restart).
+            give_back(batch);
+            done(batch, std::unexpected(connection.error()));
+            continue;
+        }
+        auto finished = std::make_shared<std::atomic<bool>>(false);
+        m_workers.push_back(
+            {std::jthread([this, batch = std::move(batch), journal = std::move(*connection), done, finished]() mutable {
+                 done(batch, carry_out(batch, journal));
+                 *finished = true;
+             }),
+             finished});
+    }
+    return {};
+}
+
+std::size_t Carrier::under_way() {
+    std::erase_if(m_workers, [](const Worker& worker) { return worker.done->load(); });
+    return m_workers.size();
 }
 
 std::expected<void, std::string> Carrier::observe_registrations(const std::vector<slurm::NodeState>& nodes) {

@@ -6,11 +6,14 @@
 #pragma once
 
 #include <atomic>
+#include <filesystem>
 #include <functional>
+#include <list>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 #include "config/config.hpp"
@@ -22,6 +25,9 @@
 #include "store/journal.hpp"
 
 namespace slumber::daemon {
+
+class Blocks;
+struct TargetOutcome;
 
 /// The source of a power-on the resume hook journals for a reboot Slurm asked
 /// for through ResumeProgram (slurm::resume_is_reboot()): carried out as a
@@ -81,11 +87,34 @@ class Carrier {
     /// take() and carry_out() in turn; returns how many requests were carried out.
     std::expected<int, std::string> run_pending();
 
+    /// How a batch that start_pending() handed to a worker ended: how many
+    /// of its requests failed, or why it could not start (its requests went
+    /// back to pending, for the next call).
+    using BatchDone = std::function<void(const Batch& batch, const std::expected<int, std::string>& failed)>;
+    /// take(), then each batch carried out on a worker thread of the
+    /// carrier's own, with its own connection to `journal_file`, so that a
+    /// silent BMC holding one batch for its timeouts does not hold up the
+    /// requests that come after it (the journal keeps one change per node
+    /// at a time). `done` is called from the worker as each batch ends. An
+    /// error: take()'s. Call it, under_way() and finish() from one thread.
+    std::expected<void, std::string> start_pending(const std::filesystem::path& journal_file, BatchDone done);
+    /// Batches under way on the carrier's workers.
+    [[nodiscard]] std::size_t under_way();
+    /// Waits for the batches under way: their outcomes are journaled. The
+    /// carrier waits for them when it goes, too.
+    void finish() { m_workers.clear(); }
+
     /// Journals the registration of nodes that were powered on and now show
     /// in Slurm as up with a boot time after the power-on.
     std::expected<void, std::string> observe_registrations(const std::vector<slurm::NodeState>& nodes);
 
   private:
+    class OutcomeWriter;
+    /// Journals how one request of a batch ended (TargetOutcome: called, or
+    /// why not); power-ons not called leave the in-flight count. `writer`
+    /// takes the called ones. Whether it went well.
+    bool journal_outcome(const store::Request& request, const TargetOutcome& target, const FreshBootDriver* fresh,
+                         store::Journal& journal, const Blocks& blocks, OutcomeWriter* writer);
     /// Drains a node whose power-on for a waiting job met `block`.
     void drain_if_waited_for(store::Journal& journal, const store::Request& request,
                              const std::optional<store::Block>& block) const;
@@ -130,6 +159,12 @@ class Carrier {
     /// Power-ons handed out by take() whose outcome is not journaled yet:
     /// booting, as far as pacing is concerned.
     std::atomic<int> m_ons_in_flight{0};
+    struct Worker {
+        std::jthread thread;
+        std::shared_ptr<std::atomic<bool>> done;
+    };
+    /// Last: the workers finish before the rest of the carrier goes.
+    std::list<Worker> m_workers;
 };
 
 }  // namespace slumber::daemon

@@ -121,6 +121,22 @@ void log(Priority priority, const std::string& line) {
     std::fflush(stderr);
 }
 
+// How a batch of requests the carrier carried out ended.
+void log_batch(const Batch& batch, const std::expected<int, std::string>& failed) {
+    if (!failed) {
+        log(Priority::error,
+            fmt::format("cannot carry out {} request(s) now: {}", batch.requests.size(), failed.error()));
+        return;
+    }
+    const auto action = power::to_string(batch.action);
+    if (*failed == 0) {
+        log(Priority::info, fmt::format("carried out {} {} request(s)", batch.requests.size(), action));
+    } else {
+        log(Priority::warning, fmt::format("carried out {} {} request(s), {} failed (slumber journal says why)",
+                                           batch.requests.size(), action, *failed));
+    }
+}
+
 // Slurm runs the hooks as SlurmUser, and they write the journal: a daemon
 // running as root gives the journal to SlurmUser's group, so that an install
 // whose state directory an earlier version or an admin made works without a
@@ -272,10 +288,8 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     auto devices_busy = std::make_shared<std::atomic<bool>>(false);
     auto next_look = std::chrono::steady_clock::now();
     auto next_prune = next_look;
-    // Each batch runs on its own thread with its own journal connection, so a
-    // silent BMC holding one batch for its timeouts does not hold up the
-    // requests that come after it (the journal keeps one change per node at a
-    // time). Declared after the carrier: they finish before it goes.
+    // The devices' passes run on workers too (the carrier has its own for
+    // the batches). Declared after the carrier: they finish before it goes.
     std::list<Worker> workers;
     while (!stop) {
         systemd.keep_alive();
@@ -289,37 +303,8 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             ready = false;  // READY again after the next look
             next_look = std::chrono::steady_clock::now();
         }
-        if (auto batches = carrier.take(); !batches) {
-            log(Priority::error, batches.error());
-        } else {
-            for (Batch& batch : *batches) {
-                auto connection = store::Journal::open(config.daemon.journal());
-                if (!connection) {
-                    // Back to pending: the next pass tries again (left running,
-                    // their nodes would wait for a daemon restart).
-                    log(Priority::error, fmt::format("cannot carry out {} request(s) now: {}", batch.requests.size(),
-                                                     connection.error()));
-                    carrier.give_back(batch);
-                    continue;
-                }
-                auto done = std::make_shared<std::atomic<bool>>(false);
-                workers.push_back({std::jthread([&carrier, batch = std::move(batch), journal = std::move(*connection),
-                                                 done]() mutable {
-                                       const int failed = carrier.carry_out(batch, journal);
-                                       const auto action = power::to_string(batch.action);
-                                       if (failed == 0) {
-                                           log(Priority::info, fmt::format("carried out {} {} request(s)",
-                                                                           batch.requests.size(), action));
-                                       } else {
-                                           log(Priority::warning,
-                                               fmt::format("carried out {} {} request(s), {} failed (slumber journal "
-                                                           "says why)",
-                                                           batch.requests.size(), action, failed));
-                                       }
-                                       *done = true;
-                                   }),
-                                   done});
-            }
+        if (auto started = carrier.start_pending(config.daemon.journal(), log_batch); !started) {
+            log(Priority::error, started.error());
         }
         // Registrations and nodes in trouble are seen by polling Slurm; every
         // couple of seconds times a boot well and catches a late one before
@@ -327,8 +312,9 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         if (std::chrono::steady_clock::now() >= next_look) {
             std::string pass_status;
             if (auto nodes = scontrol.nodes()) {
-                pass_status = fmt::format("{} node(s) in Slurm, {} managed; {} batch(es) of requests under way",
-                                          nodes->size(), live.current()->nodes.size(), workers.size());
+                pass_status =
+                    fmt::format("{} node(s) in Slurm, {} managed; {} batch(es) of requests under way", nodes->size(),
+                                live.current()->nodes.size(), carrier.under_way() + workers.size());
                 if (auto seen = carrier.observe_registrations(*nodes); !seen) log(Priority::error, seen.error());
                 if (auto steps = reconciler.run(*nodes); !steps) {
                     log(Priority::error, steps.error());
@@ -384,7 +370,8 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         socket->wait(std::chrono::milliseconds(500));
     }
     systemd.stopping();
-    workers.clear();            // waits for the batches under way: their outcomes are journaled
+    carrier.finish();           // waits for the batches under way: their outcomes are journaled
+    workers.clear();            // and for the devices' pass
     reconciler.finish_reads();  // and for the BMC reads, whose blocks are journaled too
     (void)journal->record({0, wall_clock_ms(), "", std::nullopt, store::EventKind::daemon_stop, "slumberd stopped"});
     forget_running_config(config);

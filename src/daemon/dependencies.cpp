@@ -8,9 +8,8 @@
 #include <thread>
 #include <utility>
 
-#include "daemon/targets.hpp"
+#include "daemon/switching.hpp"
 #include "hostlist/hostlist.hpp"
-#include "power/executor.hpp"
 #include "util/duration.hpp"
 
 namespace slumber::daemon {
@@ -41,18 +40,11 @@ std::string names(const std::vector<std::string>& nodes) {
 // confirmation); the outcome. A blocked device is not contacted.
 power::Outcome switch_device(const config::Config& config, const std::string& device, power::Action action,
                              Blocks& blocks, std::string_view source) {
-    DriverSet set = build_drivers(config, {device});
-    blocks.hold(set, action);
-    if (const auto held = set.blocked.find(device); held != set.blocked.end()) {
-        return {device, std::unexpected(held->second), false, 0, {}};
-    }
-    if (set.tasks.empty()) {
-        return {device, power::fail(power::ErrorKind::config, set.failed[device]), false, 0, {}};
-    }
-    power::Executor executor;
-    power::Outcome outcome = executor.run(action, set.tasks, {.fanout = 1, .wait = kConfirmWithin}).front();
-    (void)blocks.record(action, outcome, source);
-    return outcome;
+    const SwitchPlan plan{
+        .action = action, .targets = {device}, .fanout = 1, .wait = kConfirmWithin, .source = [source](std::size_t) {
+            return std::string(source);
+        }};
+    return Switcher{}.run(config, blocks, plan).front().outcome;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "daemon/blocks.hpp"
+#include "daemon/switching.hpp"
 #include "power/factory.hpp"
 
 namespace slumber::daemon {
@@ -65,16 +66,18 @@ DriverSet build_drivers(const config::Config& config, const std::vector<std::str
 
 std::map<std::string, PowerReading> read_power(const config::Config& config, const std::vector<std::string>& nodes,
                                                Blocks& blocks, std::string_view source) {
-    DriverSet set = build_drivers(config, nodes);
-    blocks.hold(set, power::Action::status);
+    const SwitchPlan plan{.action = power::Action::status, .targets = nodes, .source = [source](std::size_t) {
+                              return std::string(source);
+                          }};
     std::map<std::string, PowerReading> states;
-    for (const auto& [node, why] : set.failed) states[node] = std::unexpected(why);
-    for (const auto& [node, error] : set.blocked) states[node] = std::unexpected(power::describe(error));
-    power::Executor executor;
-    for (const power::Outcome& outcome : executor.run(power::Action::status, set.tasks, {.fanout = 64})) {
-        (void)blocks.record(power::Action::status, outcome, source);
-        states[outcome.target] =
-            outcome.result ? PowerReading(*outcome.result) : std::unexpected(power::describe(outcome.result.error()));
+    for (const TargetOutcome& read : Switcher{}.run(config, blocks, plan)) {
+        const power::Outcome& outcome = read.outcome;
+        if (read.not_called == NotCalled::no_driver) {
+            states[outcome.target] = std::unexpected(read.no_driver);
+        } else {
+            states[outcome.target] = outcome.result ? PowerReading(*outcome.result)
+                                                    : std::unexpected(power::describe(outcome.result.error()));
+        }
     }
     return states;
 }

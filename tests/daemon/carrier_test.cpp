@@ -15,6 +15,7 @@
 #include "daemon/blocks.hpp"
 #include "daemon/carrier.hpp"
 #include "daemon/reconciler.hpp"
+#include "daemon/switching.hpp"
 
 namespace slumber::daemon {
 namespace {
@@ -292,6 +293,58 @@ TEST_F(CarrierTest, FirstSeenTimersCountFromTheFirstSightingAndStartAfresh) {
     facts = facts_of({booting, failed});
     EXPECT_EQ(facts["n1"].powering_up_since, again) << "a new episode";
     EXPECT_EQ(facts["n2"].failed_at, again);
+}
+
+// The daemon carries batches out on the carrier's own workers, each with
+// its own journal connection; finish() waits for them.
+TEST_F(CarrierTest, BatchesRunOnTheCarriersOwnWorkers) {
+    Carrier daemon = carrier();
+    ask({"n1", "n2"}, power::Action::on, "cli");
+    ask({"n3"}, power::Action::off, "cli");
+    m_slurm.show({node_state("n3", "IDLE")});
+    std::mutex guard;
+    std::map<power::Action, int> failed;
+    ASSERT_TRUE(daemon.start_pending(m_config.daemon.journal(),
+                                     [&](const Batch& batch, const std::expected<int, std::string>& done) {
+                                         const std::lock_guard lock(guard);
+                                         failed[batch.action] = done.value_or(-1);
+                                     }));
+    daemon.finish();
+    EXPECT_EQ(daemon.under_way(), 0U);
+    EXPECT_EQ(failed, (std::map<power::Action, int>{{power::Action::on, 0}, {power::Action::off, 0}}));
+    for (const std::string& node : std::vector<std::string>{"n1", "n2", "n3"}) {
+        ASSERT_TRUE(latest(node));
+        EXPECT_EQ(latest(node)->state, store::RequestState::done) << node;
+        EXPECT_EQ(m_bmcs.actions(node), 1) << node;
+    }
+}
+
+// One entry point for every switch: each target's outcome in the order
+// asked, a target without a driver or blocked never called, and a failure
+// that cannot heal blocking its target for the next automatic caller.
+TEST_F(CarrierTest, TheSwitcherCallsOnlyWhatMayBeCalledAndRecordsBlocks) {
+    const Switcher switcher{fake_drivers(m_bmcs), &m_clock};
+    m_bmcs.fail_actions("n2", {power::ErrorKind::auth_failed, "login refused", ""});
+    Blocks blocks(m_config, m_journal.get(), Caller::automatic, m_clock.wall());
+    bool settled = false;
+    SwitchPlan plan{.action = power::Action::on, .targets = {"n1", "nX", "n2"}};
+    plan.source = [](std::size_t) { return std::string("a test"); };
+    plan.settled = [&] { settled = true; };
+    auto first = switcher.run(m_config, blocks, plan);
+    ASSERT_EQ(first.size(), 3U);
+    EXPECT_TRUE(settled);
+    EXPECT_EQ(first[0].outcome.target, "n1");
+    EXPECT_TRUE(first[0].outcome.result);
+    EXPECT_EQ(first[1].not_called, NotCalled::no_driver);
+    EXPECT_EQ(first[1].no_driver, "not configured");
+    EXPECT_EQ(first[2].not_called, NotCalled::no);
+    EXPECT_TRUE(first[2].block) << "a refused password blocks its target";
+
+    auto second = switcher.run(m_config, blocks, plan);
+    EXPECT_EQ(second[2].not_called, NotCalled::blocked);
+    EXPECT_FALSE(second[2].outcome.result);
+    EXPECT_EQ(m_bmcs.actions("n2"), 1);
+    EXPECT_EQ(m_bmcs.actions("n1"), 2);
 }
 
 }  // namespace
