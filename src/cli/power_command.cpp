@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -46,20 +47,32 @@ nlohmann::json outcome_json(power::Action action, const power::Outcome& outcome)
     return item;
 }
 
-// The drivers resolve_targets() built (`slumber power info` uses them too),
-// for the switcher; one that could not be built fails its target with its
-// own error (run_action()).
-daemon::DriverSet drivers_of(const PowerTargets& resolved) {
+// The drivers for `names`: those resolve_targets() built for the targets on
+// the command line (`slumber power info` uses them too; one that could not be
+// built fails its target with its own error, run_action()), and the devices
+// they depend on from the configuration.
+daemon::DriverSet drivers_of(const PowerTargets& resolved, const std::vector<std::string>& names) {
     daemon::DriverSet set;
-    for (std::size_t i = 0; i < resolved.targets.size(); ++i) {
-        const config::PowerTarget& target = *resolved.targets[i];
-        const auto& driver = resolved.drivers[i];
+    std::vector<std::string> others;
+    for (const std::string& name : names) {
+        const auto named = std::find_if(resolved.targets.begin(), resolved.targets.end(),
+                                        [&](const config::PowerTarget* target) { return target->name == name; });
+        if (named == resolved.targets.end()) {
+            others.push_back(name);
+            continue;
+        }
+        const auto& driver = resolved.drivers[static_cast<std::size_t>(named - resolved.targets.begin())];
         if (driver) {
-            set.tasks.push_back(power::Task{target.name, driver->get(), target.policy});
+            set.tasks.push_back(power::Task{name, driver->get(), (*named)->policy});
         } else {
-            set.failed[target.name] = power::describe(driver.error());
+            set.failed[name] = power::describe(driver.error());
         }
     }
+    if (others.empty()) return set;
+    daemon::DriverSet built = daemon::build_drivers(resolved.config, others);
+    std::move(built.tasks.begin(), built.tasks.end(), std::back_inserter(set.tasks));
+    std::move(built.drivers.begin(), built.drivers.end(), std::back_inserter(set.drivers));
+    set.failed.merge(built.failed);
     return set;
 }
 
@@ -86,9 +99,10 @@ int run_action(power::Action action, const PowerOptions& options, std::chrono::m
         };
     }
     plan.source = [](std::size_t) { return std::string("slumber power"); };
-    const daemon::Switcher switcher{.drivers = [&resolved](const config::Config&, const std::vector<std::string>&) {
-        return drivers_of(resolved);
-    }};
+    const daemon::Switcher switcher{
+        .drivers = [&resolved](const config::Config&, const std::vector<std::string>& names) {
+            return drivers_of(resolved, names);
+        }};
     std::vector<power::Outcome> outcomes;
     const auto switched = switcher.run(resolved.config, blocks, plan);
     for (std::size_t i = 0; i < switched.size(); ++i) {

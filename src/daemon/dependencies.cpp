@@ -38,13 +38,13 @@ std::string names(const std::vector<std::string>& nodes) {
 
 // Runs one action on one device through the executor (retries, backoff,
 // confirmation); the outcome. A blocked device is not contacted.
-power::Outcome switch_device(const config::Config& config, const std::string& device, power::Action action,
-                             Blocks& blocks, std::string_view source) {
+power::Outcome switch_device(const Switcher& switcher, const config::Config& config, const std::string& device,
+                             power::Action action, Blocks& blocks, std::string_view source) {
     const SwitchPlan plan{
         .action = action, .targets = {device}, .fanout = 1, .wait = kConfirmWithin, .source = [source](std::size_t) {
             return std::string(source);
         }};
-    return Switcher{}.run(config, blocks, plan).front().outcome;
+    return switcher.run(config, blocks, plan).front().outcome;
 }
 
 }  // namespace
@@ -95,15 +95,17 @@ std::map<std::string, power::PowerError> bring_up_dependencies(const config::Con
                                                                const std::vector<std::string>& nodes,
                                                                const DeviceLog& log,
                                                                const std::function<store::TimeMs()>& now,
-                                                               Blocks& blocks) {
+                                                               Blocks& blocks, const Switcher* switcher) {
+    const Switcher real;
+    const Switcher& use = switcher != nullptr ? *switcher : real;
     std::map<std::string, power::PowerError> blocked;
     for (const DeviceNeed& need : devices_needed(config.dependencies, nodes)) {
         const std::string who = names(need.nodes);
         const std::lock_guard lock(device_lock(need.device));
         const std::string source = fmt::format("a power-on of {}", who);
-        const power::Outcome status = switch_device(config, need.device, power::Action::status, blocks, source);
+        const power::Outcome status = switch_device(use, config, need.device, power::Action::status, blocks, source);
         if (status.result && *status.result == power::PowerState::on) continue;
-        const power::Outcome on = switch_device(config, need.device, power::Action::on, blocks, source);
+        const power::Outcome on = switch_device(use, config, need.device, power::Action::on, blocks, source);
         if (!on.result) {
             const std::string why = power::describe(on.result.error());
             log({0, now(), need.device, std::nullopt, store::EventKind::failed,
@@ -121,7 +123,7 @@ std::map<std::string, power::PowerError> bring_up_dependencies(const config::Con
              fmt::format("switched on for {}, which depend on it, after {} attempt(s), {} ms{}", who, on.attempts,
                          on.elapsed.count(),
                          settle.count() > 0 ? fmt::format("; settling for {}", util::format_duration(settle)) : "")});
-        std::this_thread::sleep_for(settle);
+        use.clock->sleep_for(std::chrono::duration_cast<std::chrono::milliseconds>(settle));
     }
     return blocked;
 }
@@ -154,7 +156,7 @@ std::vector<std::string> DeviceKeeper::run(const std::vector<slurm::NodeState>& 
         }
         const std::lock_guard lock(device_lock(device));
         const power::Outcome off =
-            switch_device(*m_config, device, power::Action::off, blocks, "the daemon, its nodes asleep");
+            switch_device(Switcher{}, *m_config, device, power::Action::off, blocks, "the daemon, its nodes asleep");
         if (!off.result) {
             m_failed_at[device] = now;
             const std::string why = power::describe(off.result.error());

@@ -22,6 +22,8 @@
 
 namespace slumber::daemon {
 
+struct Switcher;
+
 /// One device and the nodes among those asked for that need it.
 struct DeviceNeed {
     std::string device;
@@ -45,12 +47,14 @@ using DeviceLog = std::function<void(const store::Event&)>;
 /// Returns the nodes that must not be powered on, with why (of the device's
 /// error kind). A device that `blocks` holds is not contacted, and a failure
 /// that cannot heal blocks it. Safe to call from several threads: one
-/// thread at a time handles a device.
+/// thread at a time handles a device. `switcher`: the drivers and the clock
+/// (of the calls and the settle time) of the switch that needs the devices;
+/// null: the real ones.
 std::map<std::string, power::PowerError> bring_up_dependencies(const config::Config& config,
                                                                const std::vector<std::string>& nodes,
                                                                const DeviceLog& log,
                                                                const std::function<store::TimeMs()>& now,
-                                                               Blocks& blocks);
+                                                               Blocks& blocks, const Switcher* switcher = nullptr);
 
 /// The daemon's side: watches how long dependents sleep and switches idle
 /// devices off, once each time they become idle.

@@ -11,7 +11,7 @@ std::vector<TargetOutcome> Switcher::run(const config::Config& config, Blocks& b
     blocks.hold(set, action);
     std::map<std::string, power::PowerError> no_device;
     if (plan.dependencies) {
-        no_device = bring_up_dependencies(config, plan.targets, plan.dependencies, clock->wall(), blocks);
+        no_device = bring_up_dependencies(config, plan.targets, plan.dependencies, clock->wall(), blocks, this);
     }
     std::unordered_map<std::string_view, const power::Task*> task_of;
     for (const power::Task& task : set.tasks) task_of.emplace(task.target, &task);

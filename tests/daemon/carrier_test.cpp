@@ -347,5 +347,30 @@ TEST_F(CarrierTest, TheSwitcherCallsOnlyWhatMayBeCalledAndRecordsBlocks) {
     EXPECT_EQ(m_bmcs.actions("n1"), 2);
 }
 
+// The devices a power-on depends on come from the same source of drivers,
+// and their settle time passes on the same clock: a live switch is waited
+// for without real time passing, and a dead one fails its nodes unbooted.
+TEST_F(CarrierTest, DevicesComeFromTheSameDriversAndSettleOnTheSameClock) {
+    std::ofstream(m_dir / "devices.toml")
+        << "[daemon]\nstate_dir = \"" << (m_dir / "state").string()
+        << "\"\n[[device]]\nname = \"sw\"\ndriver = \"tasmota\"\naddress = \"http://sw\"\nsettle = \"10m\"\n"
+           "[[device]]\nname = \"dead\"\ndriver = \"tasmota\"\naddress = \"http://dead\"\n"
+           "[[node]]\nnames = \"n[1-2]\"\ndriver = \"tasmota\"\nbmc_pattern = \"http://{name}\"\n"
+           "[[dependency]]\ndevice = \"sw\"\nnodes = \"n1\"\n[[dependency]]\ndevice = \"dead\"\nnodes = \"n2\"\n";
+    auto devices = config::load(m_dir / "devices.toml");
+    ASSERT_TRUE(devices) << config::format(devices.error().front());
+    m_bmcs.fail_actions("dead", {power::ErrorKind::unreachable, "no answer", ""});
+    Carrier daemon(*devices, *m_journal, m_slurm, "daemon", false, m_clock, fake_drivers(m_bmcs));
+    ask({"n1", "n2"}, power::Action::on, "cli");
+    const store::TimeMs before = m_clock.wall_ms();
+    EXPECT_EQ(carry(daemon).size(), 2U);
+    EXPECT_EQ(m_bmcs.actions("sw"), 1);
+    EXPECT_GE(m_clock.wall_ms() - before, 600'000) << "the switch's settle time, on the test's clock";
+    EXPECT_EQ(m_bmcs.actions("n1"), 1);
+    EXPECT_EQ(m_bmcs.actions("n2"), 0) << "not booted into a dead fabric";
+    ASSERT_TRUE(latest("n2"));
+    EXPECT_EQ(latest("n2")->state, store::RequestState::failed);
+}
+
 }  // namespace
 }  // namespace slumber::daemon
