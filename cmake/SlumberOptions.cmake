@@ -12,6 +12,13 @@ if(SLUMBER_SANITIZE)
   target_compile_options(slumber_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
                                                    -fno-sanitize-recover=undefined)
   target_link_options(slumber_options INTERFACE -fsanitize=address,undefined)
+  # GCC 14 at -O2 with the sanitizers' instrumentation reports
+  # -Wmaybe-uninitialized inside libstdc++'s <regex> automaton (the
+  # std::function of a moved _State: soak_test.cpp, seen 2026-11-30), code
+  # that GCC 14 without them and GCC 12 build clean.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(slumber_options INTERFACE -Wno-maybe-uninitialized)
+  endif()
 endif()
 if(SLUMBER_FUZZ)
   # -fno-sanitize-recover=all: undefined behaviour stops the fuzzer like a

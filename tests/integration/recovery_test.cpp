@@ -275,7 +275,11 @@ TEST_F(RecoveryPowerLoss, ARebootSlurmAsksForThroughResumeProgramIsAPowerCycleAn
     EXPECT_EQ(journal.count(node, "diagnosis"), 0);
     EXPECT_EQ(journal.count(node, "recovery"), 0);
     EXPECT_TRUE(cluster->field(2, "State").starts_with("IDLE")) << cluster->field(2, "State");
-    EXPECT_EQ(cluster->field(2, "Reason"), "") << cluster->field(2, "State");
+    // No reason of slumber's. Slurm 24.11 may leave its own "Not responding"
+    // when the power cycle outlasted SlurmdTimeout (seen under the sanitizers,
+    // 2026-11-30): the node is IDLE and takes jobs; 22.05 clears it.
+    const std::string reason = cluster->field(2, "Reason");
+    EXPECT_TRUE(reason.empty() || reason.starts_with("Not responding [slurm@")) << reason;
 }
 
 // A BMC whose password was changed, with a job waiting for its node: the
