@@ -94,8 +94,10 @@ std::expected<void, std::string> prepare_site(const RunDir& dir) {
 // with SlurmUser's group, which slumber asks slurmctld for (SlurmUser is set
 // in an Include'd file here: slurm.conf itself does not say). The hooks, as
 // slurm, could not make it in the run directory, which is root's.
-std::expected<void, std::string> make_slumber_state(const RunDir& dir) {
-    const auto made = capture({slumber_executable(), "carry", "-c", dir.slumber_conf().string()});
+std::expected<void, std::string> make_slumber_state(const Spec& spec, const RunDir& dir) {
+    std::vector<std::string> carry = slumber_command(spec, "carry");
+    carry.insert(carry.end(), {"-c", dir.slumber_conf().string()});
+    const auto made = capture(carry);
     if (!made) return std::unexpected(fmt::format("slumber carry could not make its state: {}", made.error()));
     struct stat status {};
     auto slurm = system_account(kSiteSlurmUser);
@@ -134,10 +136,11 @@ std::expected<void, std::string> start_munged(const RunDir& dir) {
 }
 
 // slumber's daemon for this cluster, once Slurm is up; it logs to log/slumberd.log.
-std::expected<void, std::string> start_daemon(const RunDir& dir) {
-    auto daemon = spawn_detached({.argv = {slumber_executable(), "daemon", "--config", dir.slumber_conf().string()},
-                                  .log = dir.log_dir() / "slumberd.log",
-                                  .cgroup = std::nullopt});
+std::expected<void, std::string> start_daemon(const Spec& spec, const RunDir& dir) {
+    std::vector<std::string> argv = slumber_command(spec, "daemon");
+    argv.insert(argv.end(), {"--config", dir.slumber_conf().string()});
+    auto daemon =
+        spawn_detached({.argv = std::move(argv), .log = dir.log_dir() / "slumberd.log", .cgroup = std::nullopt});
     if (!daemon) return std::unexpected(fmt::format("cannot start slumber daemon: {}", daemon.error()));
     if (auto ok = write_record(daemon_record(dir), *daemon); !ok) return ok;
     // Up once its socket exists; a daemon that exits at once says why in its log.
@@ -202,13 +205,16 @@ std::expected<void, std::string> check_environment(const Spec& spec) {
         return std::unexpected(fmt::format(
             "{} not installed (./scripts/setup installs slurm-wlm, openipmi and ipmitool)", fmt::join(missing, ", ")));
     }
-    // slumber's hooks and daemon are the slumber beside this binary.
-    if (const std::string slumber = slumber_executable();
-        spec.hooks == "slumber" && ::access(slumber.c_str(), X_OK) != 0) {
-        return std::unexpected(
-            fmt::format("--hooks slumber runs {}, which is not there (build the slumber target: "
-                        "cmake --build --preset release --target slumber)",
-                        slumber));
+    // slumber's hooks and daemon are the slumber beside this binary, or the
+    // installed one's links.
+    for (const std::string_view verb : {"suspend", "resume", "resume-fail", "daemon", "carry"}) {
+        if (const std::string program = slumber_command(spec, verb).front();
+            spec.hooks == "slumber" && ::access(program.c_str(), X_OK) != 0) {
+            return std::unexpected(fmt::format(
+                "--hooks slumber runs {}, which is not there ({})", program,
+                spec.installed.empty() ? "build the slumber target: cmake --build --preset release --target slumber"
+                                       : "install slumber's package, or give --installed the prefix it went to"));
+        }
     }
     return {};
 }
@@ -306,12 +312,13 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
         {dir.bmc_table(), render_bmc_table(spec), kPublic},
         {dir.slumber_conf(), render_slumber_conf(spec, dir), kPublic},
         {dir.chassis_program(), render_chassis_program(dir, self_executable(), *cgroup), kProgram},
-        {dir.hooks_dir() / slurm::to_string(Hook::suspend), render_hook(spec, dir, Hook::suspend, slumber_executable()),
-         kProgram},
-        {dir.hooks_dir() / slurm::to_string(Hook::resume), render_hook(spec, dir, Hook::resume, slumber_executable()),
-         kProgram},
+        {dir.hooks_dir() / slurm::to_string(Hook::suspend),
+         render_hook(spec, dir, Hook::suspend, slumber_command(spec, slurm::to_string(Hook::suspend))), kProgram},
+        {dir.hooks_dir() / slurm::to_string(Hook::resume),
+         render_hook(spec, dir, Hook::resume, slumber_command(spec, slurm::to_string(Hook::resume))), kProgram},
         {dir.hooks_dir() / slurm::to_string(Hook::resume_fail),
-         render_hook(spec, dir, Hook::resume_fail, slumber_executable()), kProgram},
+         render_hook(spec, dir, Hook::resume_fail, slumber_command(spec, slurm::to_string(Hook::resume_fail))),
+         kProgram},
     };
     for (const auto& [file, text, mode] : files) {
         if (auto ok = write_file(file, text, mode); !ok) return ok;
@@ -391,9 +398,9 @@ std::expected<void, std::string> start_everything(const Spec& spec, const RunDir
                                            std::chrono::duration_cast<seconds>(limit).count(), dir.log_dir().string()));
     }
     if (spec.site() && spec.hooks == "slumber") {
-        if (auto made = make_slumber_state(dir); !made) return made;
+        if (auto made = make_slumber_state(spec, dir); !made) return made;
     }
-    if (spec.daemon != 0) return start_daemon(dir);
+    if (spec.daemon != 0) return start_daemon(spec, dir);
     return {};
 }
 

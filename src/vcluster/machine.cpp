@@ -13,6 +13,7 @@
 #include <fstream>
 #include <functional>
 
+#include "slurm/hook.hpp"
 #include "vcluster/process.hpp"
 
 namespace slumber::vcluster {
@@ -100,6 +101,16 @@ std::string slumber_executable() {
     std::error_code error;
     const fs::path self = fs::read_symlink("/proc/self/exe", error);
     return error ? std::string("slumber") : (self.parent_path() / "slumber").string();
+}
+
+std::vector<std::string> slumber_command(const Spec& spec, std::string_view verb) {
+    if (spec.installed.empty()) return {slumber_executable(), std::string(verb)};
+    const fs::path prefix = spec.installed;
+    if (verb == "daemon") return {(prefix / "sbin" / "slumberd").string()};
+    for (const slurm::HookInfo& hook : slurm::kHooks) {
+        if (verb == hook.name) return {(prefix / "sbin" / fmt::format("slumber-{}", verb)).string()};
+    }
+    return {(prefix / "bin" / "slumber").string(), std::string(verb)};
 }
 
 std::expected<fs::path, std::string> cluster_cgroup(const RunDir& dir, bool create) {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vcluster/spec.hpp"
@@ -83,5 +84,13 @@ std::string self_executable();
 /// puts both (src/vcluster/CMakeLists.txt). Not checked here: `up` says when
 /// it is missing.
 std::string slumber_executable();
+
+/// How the rig runs slumber's VERB for SPEC's cluster: the program and the
+/// arguments before the verb's own. {"/build/slumber", "suspend"} by default;
+/// with Spec::installed (/usr), the link a package installs for the verb,
+/// {"/usr/sbin/slumber-suspend"} (suspend, resume, resume-fail; slumberd for
+/// daemon: src/cli/main.cpp tells them apart by name), or
+/// {"/usr/bin/slumber", VERB} for the others.
+std::vector<std::string> slumber_command(const Spec& spec, std::string_view verb);
 
 }  // namespace slumber::vcluster

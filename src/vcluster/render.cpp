@@ -1,6 +1,7 @@
 #include "vcluster/render.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <vector>
 
 #include "hostlist/hostlist.hpp"
@@ -338,7 +339,7 @@ std::string render_slumber_conf(const Spec& spec, const RunDir& dir) {
     return out;
 }
 
-std::string render_hook(const Spec& spec, const RunDir& dir, Hook hook, std::string_view slumber) {
+std::string render_hook(const Spec& spec, const RunDir& dir, Hook hook, const std::vector<std::string>& slumber) {
     const std::string& program = hook == Hook::suspend  ? spec.suspend_program
                                  : hook == Hook::resume ? spec.resume_program
                                                         : spec.resume_fail_program;
@@ -352,7 +353,7 @@ std::string render_hook(const Spec& spec, const RunDir& dir, Hook hook, std::str
         fmt::arg("name", name), fmt::arg("root", dir.root.string()), fmt::arg("log", dir.log_dir().string()));
     if (!program.empty()) return out + fmt::format("exec {} \"$@\"\n", program);
     if (spec.hooks == "slumber") {
-        return out + fmt::format("exec {} {} --config {} \"$@\"\n", slumber, name, dir.slumber_conf().string());
+        return out + fmt::format("exec {} --config {} \"$@\"\n", fmt::join(slumber, " "), dir.slumber_conf().string());
     }
     if (hook == Hook::resume_fail) return out;
     // What sites write by hand: ipmitool per node, in parallel. The password

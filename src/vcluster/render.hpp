@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "slurm/dialect.hpp"
 #include "slurm/hook.hpp"
@@ -50,7 +51,9 @@ using slurm::Hook;
 
 /// The hook Slurm runs: logs the call, then runs the configured program, or
 /// by default does what sites write by hand (ipmitool per node); with
-/// `--hooks slumber`, runs `SLUMBER HOOK --config …` (SLUMBER: slumber's path).
-std::string render_hook(const Spec& spec, const RunDir& dir, Hook hook, std::string_view slumber);
+/// `--hooks slumber`, runs `SLUMBER --config …` (SLUMBER: the command that
+/// runs slumber's hook, slumber_command(): `/build/slumber suspend` or the
+/// installed `/usr/sbin/slumber-suspend`).
+std::string render_hook(const Spec& spec, const RunDir& dir, Hook hook, const std::vector<std::string>& slumber);
 
 }  // namespace slumber::vcluster

@@ -35,6 +35,7 @@ void fields(Spec& spec, Visit&& visit) {
     visit("suspend_program", spec.suspend_program);
     visit("resume_program", spec.resume_program);
     visit("resume_fail_program", spec.resume_fail_program);
+    visit("installed", spec.installed);
 }
 
 }  // namespace
@@ -104,6 +105,10 @@ std::expected<void, std::string> validate(const Spec& spec) {
     if (spec.redfish_nodes > 0 && spec.hooks != "slumber") {
         return fail("--redfish-nodes needs --hooks slumber (the ipmitool hooks speak only IPMI)");
     }
+    if (!spec.installed.empty() && !std::filesystem::path(spec.installed).is_absolute()) {
+        return fail(fmt::format("--installed {}: give an absolute prefix such as /usr", spec.installed));
+    }
+    if (!spec.installed.empty() && spec.hooks != "slumber") return fail("--installed needs --hooks slumber");
     for (const auto& [option, path] : {std::pair{"--suspend-program", &spec.suspend_program},
                                        {"--resume-program", &spec.resume_program},
                                        {"--resume-fail-program", &spec.resume_fail_program}}) {

@@ -48,7 +48,14 @@ struct Spec {
     int redfish_nodes = 0;
     int redfish_port = 443;
     Duration switch_off_after{60000};  // the dependency's off_after
-    std::string suspend_program;       // empty: the hooks above
+    /// Which slumber the hooks and the daemon run. Empty: the one beside
+    /// slumber-vcluster, by verb (`slumber suspend`, `slumber daemon`). A
+    /// prefix such as /usr: slumber as its package installs it, the links
+    /// PREFIX/sbin/slumber-suspend, -resume, -resume-fail and slumberd and
+    /// PREFIX/bin/slumber (docs/install.md), so that a suite proves the
+    /// installed files.
+    std::string installed;
+    std::string suspend_program;  // empty: the hooks above
     std::string resume_program;
     std::string resume_fail_program;
 

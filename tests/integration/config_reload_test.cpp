@@ -72,7 +72,7 @@ class ConfigReload : public ::testing::Test {
     }
     // Events of `kind` for `node` (any node when empty) whose detail has `text`.
     static int events(const std::string& node, const std::string& kind, const std::string& text = {}) {
-        auto out = cluster->run({SLUMBER_BINARY, "journal", "--json", "--since", "1h", "-c", config()});
+        auto out = cluster->run({slumber_program(), "journal", "--json", "--since", "1h", "-c", config()});
         const auto all = nlohmann::json::parse(out.value_or("[]"), nullptr, false);
         int count = 0;
         for (const auto& event : all.is_array() ? all : nlohmann::json::array()) {
@@ -87,10 +87,10 @@ class ConfigReload : public ::testing::Test {
     // As Slurm runs it (a slurmctld ancestor: journaled as slurm-<hook>).
     static int hook(const std::string& name, const std::string& nodes) {
         const AsSlurmctld slurmctld;
-        return util::run_command({SLUMBER_BINARY, name, nodes, "-c", config()}).exit_code;
+        return util::run_command({slumber_program(), name, nodes, "-c", config()}).exit_code;
     }
     static std::string status_warnings() {
-        return util::run_command({SLUMBER_BINARY, "status", "-c", config()},
+        return util::run_command({slumber_program(), "status", "-c", config()},
                                  {{"SLURM_CONF", cluster->dir() + "/slurm.conf"}})
             .err;
     }

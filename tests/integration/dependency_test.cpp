@@ -46,7 +46,7 @@ class FabricSwitch : public ::testing::Test {
     }
     static nlohmann::json journal() {
         auto out = cluster->run(
-            {SLUMBER_BINARY, "journal", "--json", "--since", "1h", "-c", cluster->dir() + "/slumber.toml"});
+            {slumber_program(), "journal", "--json", "--since", "1h", "-c", cluster->dir() + "/slumber.toml"});
         auto parsed = out ? nlohmann::json::parse(*out, nullptr, false) : nlohmann::json::array();
         return parsed.is_discarded() ? nlohmann::json::array() : parsed;
     }
@@ -70,7 +70,7 @@ TEST_F(FabricSwitch, GoesOnBeforeItsNodesAndOffAfterThem) {
     ASSERT_EQ(switch_state(), "on") << "the cluster starts with its fabric";
     // vnode002's BMC speaks Redfish, over HTTPS with its own certificate.
     const std::string config = cluster->dir() + "/slumber.toml";
-    auto info = cluster->run({SLUMBER_BINARY, "power", "info", "vnode002", "-c", config});
+    auto info = cluster->run({slumber_program(), "power", "info", "vnode002", "-c", config});
     ASSERT_TRUE(info) << info.error();
     EXPECT_NE(info->find("Virtual BMC"), std::string::npos) << *info;
     EXPECT_NE(info->find("180"), std::string::npos) << *info;

@@ -45,7 +45,7 @@ class PowerIpmi : public ::testing::Test {
 
     // Exit code, and standard output followed by standard error.
     static vcluster::CommandResult power(std::vector<std::string> args, const std::string& file = config()) {
-        std::vector<std::string> argv{SLUMBER_BINARY, "power"};
+        std::vector<std::string> argv{slumber_program(), "power"};
         argv.insert(argv.end(), args.begin(), args.end());
         argv.insert(argv.end(), {"-c", file});
         vcluster::CommandResult run = vcluster::run_command(argv);

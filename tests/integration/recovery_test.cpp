@@ -21,8 +21,8 @@ using std::chrono::seconds;
 struct Journal {
     const TestCluster& cluster;
     [[nodiscard]] nlohmann::json all() const {
-        auto out =
-            cluster.run({SLUMBER_BINARY, "journal", "--json", "--since", "1h", "-c", cluster.dir() + "/slumber.toml"});
+        auto out = cluster.run(
+            {slumber_program(), "journal", "--json", "--since", "1h", "-c", cluster.dir() + "/slumber.toml"});
         auto parsed = out ? nlohmann::json::parse(*out, nullptr, false) : nlohmann::json::array();
         return parsed.is_discarded() ? nlohmann::json::array() : parsed;
     }
@@ -310,7 +310,7 @@ TEST_F(RecoveryRts1, ABmcThatRefusesThePasswordIsTriedOnceThenBlockedAndDrained)
     std::this_thread::sleep_for(seconds{30});
     EXPECT_LE(vcluster::failed_logins(run, node), 2) << "the BMC's own count of refused logins";
     EXPECT_EQ(journal.count(node, "blocked"), 1) << "journaled once";
-    auto status = cluster->run({SLUMBER_BINARY, "status", "-c", cluster->dir() + "/slumber.toml"});
+    auto status = cluster->run({slumber_program(), "status", "-c", cluster->dir() + "/slumber.toml"});
     ASSERT_TRUE(status) << status.error();
     EXPECT_NE(status->find("BLOCKED"), std::string::npos) << *status;
     EXPECT_NE(status->find(node + "     blocked for"), std::string::npos) << *status;
@@ -324,7 +324,7 @@ TEST_F(RecoveryRts1, ABmcThatRefusesThePasswordIsTriedOnceThenBlockedAndDrained)
     // The admin puts the account right and lets slumber call it again.
     const int failed = vcluster::failed_logins(run, node);
     ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), node, "clear"}));
-    auto unblocked = cluster->run({SLUMBER_BINARY, "unblock", node, "-c", cluster->dir() + "/slumber.toml"});
+    auto unblocked = cluster->run({slumber_program(), "unblock", node, "-c", cluster->dir() + "/slumber.toml"});
     ASSERT_TRUE(unblocked) << unblocked.error();
     EXPECT_EQ(*unblocked, node + ": unblocked; back in service in Slurm\n");
     // Slurm requeued the job when the node was drained, to begin two

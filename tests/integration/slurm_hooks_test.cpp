@@ -55,7 +55,7 @@ class HooksCluster : public ::testing::Test {
     static std::string daemon_record() { return cluster->dir() + "/pids/slumberd"; }
 
     static nlohmann::json journal() {
-        auto out = cluster->run({SLUMBER_BINARY, "journal", "--json", "--since", "1h", "-c", config()});
+        auto out = cluster->run({slumber_program(), "journal", "--json", "--since", "1h", "-c", config()});
         if (!out) return nlohmann::json::array();
         auto parsed = nlohmann::json::parse(*out, nullptr, false);
         return parsed.is_discarded() ? nlohmann::json::array() : parsed;
@@ -85,7 +85,7 @@ class HooksCluster : public ::testing::Test {
     }
     // A daemon recorded where `vcluster down` finds and stops it.
     static void start_daemon(const std::string& file = config()) {
-        auto daemon = vcluster::spawn_detached({.argv = {SLUMBER_BINARY, "daemon", "--config", file},
+        auto daemon = vcluster::spawn_detached({.argv = slumberd_command({"--config", file}),
                                                 .log = cluster->dir() + "/log/slumberd.log",
                                                 .cgroup = std::nullopt});
         ASSERT_TRUE(daemon) << daemon.error();
@@ -153,7 +153,7 @@ TEST_F(SlurmHooks, ANodeRunningAJobIsNeverPoweredOffWhoeverAsks) {
     ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "RUNNING"; }, seconds{120}))
         << cluster->job_state(job) << "; " << cluster->states();
     // An admin (or a confused script) calls the suspend hook by hand.
-    auto asked = cluster->run({SLUMBER_BINARY, "suspend", "vnode003", "-c", config()});
+    auto asked = cluster->run({slumber_program(), "suspend", "vnode003", "-c", config()});
     ASSERT_TRUE(asked) << asked.error();
     EXPECT_TRUE(cluster->wait_for([] { return events("vnode003", "refused", "running a job") == 1; }, seconds{10}));
     EXPECT_TRUE(cluster->bmc_says(2, "on"));
@@ -164,7 +164,7 @@ TEST_F(SlurmHooks, ANodeRunningAJobIsNeverPoweredOffWhoeverAsks) {
 TEST_F(SlurmHooks, ResumeTwiceForTheSameNodeIsHarmless) {
     ASSERT_TRUE(cluster->wait_for([] { return cluster->bmc_says(2, "on"); }, seconds{5}));
     const int before = events("vnode003", "power-on");
-    for (int i = 0; i < 2; ++i) ASSERT_TRUE(cluster->run({SLUMBER_BINARY, "resume", "vnode003", "-c", config()}));
+    for (int i = 0; i < 2; ++i) ASSERT_TRUE(cluster->run({slumber_program(), "resume", "vnode003", "-c", config()}));
     EXPECT_TRUE(
         cluster->wait_for([&] { return events("vnode003", "power-on", ": on after") == before + 2; }, seconds{20}));
     EXPECT_TRUE(cluster->bmc_says(2, "on"));
@@ -281,7 +281,7 @@ TEST_F(SlurmHooksModes, APowerOffThatFailedIsTriedAgain) {
                                   seconds{60}));
     // A refused password blocks the BMC until the credentials file changes
     // or an admin lifts the block: the admin who fixed the account does.
-    auto unblocked = cluster->run({SLUMBER_BINARY, "unblock", "vnode002", "-c", cluster->dir() + "/slumber.toml"});
+    auto unblocked = cluster->run({slumber_program(), "unblock", "vnode002", "-c", cluster->dir() + "/slumber.toml"});
     ASSERT_TRUE(unblocked) << unblocked.error();
     // The power-offs refused while it was blocked count as failures in a
     // row: the next try comes after the doubled back-off (30 s, 60 s, …).
@@ -587,7 +587,7 @@ TEST_F(SlurmHooksAlone, ADaemonStartedWhileAHooksCarrierWorksWaitsForIt) {
         },
         seconds{20}))
         << "the carrier took the request";
-    auto daemon = vcluster::spawn_detached({.argv = {SLUMBER_BINARY, "daemon", "--config", config()},
+    auto daemon = vcluster::spawn_detached({.argv = slumberd_command({"--config", config()}),
                                             .log = cluster->dir() + "/log/slumberd.log",
                                             .cgroup = std::nullopt});
     ASSERT_TRUE(daemon) << daemon.error();

@@ -42,7 +42,7 @@ class SlurmView : public ::testing::Test {
     static std::string daemon_log() { return cluster->dir() + "/log/slumberd.log"; }
 
     static nlohmann::json journal() {
-        auto out = cluster->run({SLUMBER_BINARY, "journal", "--json", "--since", "1h", "-c", config()});
+        auto out = cluster->run({slumber_program(), "journal", "--json", "--since", "1h", "-c", config()});
         auto parsed = out ? nlohmann::json::parse(*out, nullptr, false) : nlohmann::json::array();
         return parsed.is_discarded() ? nlohmann::json::array() : parsed;
     }
@@ -73,7 +73,7 @@ class SlurmView : public ::testing::Test {
         const std::string record = cluster->dir() + "/pids/slumberd";
         if (auto daemon = vcluster::read_record(record)) vcluster::terminate(*daemon, seconds{10});
         auto daemon = vcluster::spawn_detached(
-            {.argv = {SLUMBER_BINARY, "daemon", "--config", config()}, .log = daemon_log(), .cgroup = std::nullopt});
+            {.argv = slumberd_command({"--config", config()}), .log = daemon_log(), .cgroup = std::nullopt});
         ASSERT_TRUE(daemon) << daemon.error();
         ASSERT_TRUE(vcluster::write_record(record, *daemon));
         ASSERT_TRUE(cluster->wait_for(

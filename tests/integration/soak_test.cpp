@@ -181,7 +181,7 @@ TEST_F(Soak, NoRequestLostNoNodeStrandedNoJobKilled) {
         EXPECT_LE(refused, kMaxFailedLogins)
             << cluster->node(index) << "'s BMC refused " << refused << " logins while its password was changed";
         auto unblocked =
-            cluster->run({SLUMBER_BINARY, "unblock", cluster->node(index), "-c", cluster->dir() + "/slumber.toml"});
+            cluster->run({slumber_program(), "unblock", cluster->node(index), "-c", cluster->dir() + "/slumber.toml"});
         EXPECT_TRUE(unblocked) << unblocked.error();
     };
     std::map<std::string, std::int64_t> down_since;

@@ -45,6 +45,24 @@ std::string test_deployment() {
     return text != nullptr && std::string_view(text) == "site" ? "site" : "root";
 }
 
+std::string test_installed_prefix() {
+    const char* text = std::getenv("SLUMBER_TEST_INSTALLED");
+    return text != nullptr ? text : "";
+}
+
+std::string slumber_program() {
+    const std::string prefix = test_installed_prefix();
+    return prefix.empty() ? SLUMBER_BINARY : prefix + "/bin/slumber";
+}
+
+std::vector<std::string> slumberd_command(const std::vector<std::string>& options) {
+    const std::string prefix = test_installed_prefix();
+    std::vector<std::string> argv = prefix.empty() ? std::vector<std::string>{SLUMBER_BINARY, "daemon"}
+                                                   : std::vector<std::string>{prefix + "/sbin/slumberd"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    return argv;
+}
+
 TestCluster::TestCluster(ClusterOptions options)
     : m_dir("/tmp/slumber-test-" + options.name),
       m_nodes(options.nodes > 0 ? options.nodes : test_node_count()),
@@ -66,6 +84,12 @@ TestCluster::TestCluster(ClusterOptions options)
                                 std::to_string(options.port)};
     up.insert(up.end(), options.up_options.begin(), options.up_options.end());
     if (test_deployment() == "site") up.insert(up.end(), {"--deployment", "site"});
+    const auto& given = options.up_options;
+    const auto hooks = std::find(given.begin(), given.end(), "--hooks");
+    if (const std::string prefix = test_installed_prefix();
+        !prefix.empty() && hooks != given.end() && std::next(hooks) != given.end() && *std::next(hooks) == "slumber") {
+        up.insert(up.end(), {"--installed", prefix});
+    }
     if (auto started = rig(up); !started) m_failure = "slumber-vcluster up failed: " + started.error();
 }
 
@@ -78,7 +102,7 @@ std::string TestCluster::node(int index) const { return fmt::format("vnode{:03}"
 std::string TestCluster::bmc(int index) const { return fmt::format("127.{}.0.{}", m_subnet, index + 1); }
 
 std::expected<std::string, std::string> TestCluster::slumber(std::vector<std::string> args) const {
-    args.insert(args.begin(), SLUMBER_BINARY);
+    args.insert(args.begin(), slumber_program());
     return vcluster::capture(args);
 }
 

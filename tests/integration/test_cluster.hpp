@@ -28,6 +28,21 @@ int test_node_count();
 /// `slumber-vcluster up --deployment site`), else "root" (root, auth/none).
 std::string test_deployment();
 
+/// Which slumber the suites run: empty for the build's, or the prefix of an
+/// installed one from $SLUMBER_TEST_INSTALLED (/usr: scripts/package-test,
+/// which runs a suite against the package's files). Clusters with slumber's
+/// hooks then run it through its links (`slumber-vcluster up --installed`).
+std::string test_installed_prefix();
+
+/// The slumber program a test runs: PREFIX/bin/slumber when installed, else
+/// the build's.
+std::string slumber_program();
+
+/// The daemon's command line with OPTIONS: PREFIX/sbin/slumberd when
+/// installed (the package's link, as systemd starts it), else the build's
+/// `slumber daemon`.
+std::vector<std::string> slumberd_command(const std::vector<std::string>& options);
+
 /// While it lives, this test process is named slurmctld (its main thread's
 /// name, which /proc/PID/stat shows; make it on the main thread): hooks the
 /// test starts itself, standing in for Slurm, then look run by Slurm to

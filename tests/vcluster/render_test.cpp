@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "config/config.hpp"
+#include "vcluster/machine.hpp"
 #include "vcluster/render.hpp"
 
 namespace slumber::vcluster {
@@ -85,18 +86,18 @@ TEST(VclusterRender, ChassisProgramAnswersStatusItselfAndHandsChangesOn) {
 TEST(VclusterRender, DefaultHooksUseIpmitoolWithThePasswordFile) {
     Spec spec;
     const RunDir dir{"/run/vc"};
-    const std::string suspend = render_hook(spec, dir, Hook::suspend, "/build/slumber");
+    const std::string suspend = render_hook(spec, dir, Hook::suspend, {"/build/slumber", "x"});
     EXPECT_TRUE(has(suspend, "-f /run/vc/ipmi.password chassis power off"));
-    EXPECT_TRUE(has(render_hook(spec, dir, Hook::resume, "/build/slumber"), "chassis power on"));
+    EXPECT_TRUE(has(render_hook(spec, dir, Hook::resume, {"/build/slumber", "x"}), "chassis power on"));
     EXPECT_TRUE(has(suspend, "/usr/bin/scontrol show hostnames"));
     EXPECT_FALSE(has(suspend, " -P ")) << "no password on a command line";
     // Slurm 22.05 starts hooks with SIGCHLD blocked: a shell's wait never returns.
     EXPECT_FALSE(has(suspend, "wait")) << suspend;
     EXPECT_TRUE(has(suspend, "/usr/bin/xargs --max-procs=0")) << suspend;
-    EXPECT_FALSE(has(render_hook(spec, dir, Hook::resume_fail, "/build/slumber"), "ipmitool"));
+    EXPECT_FALSE(has(render_hook(spec, dir, Hook::resume_fail, {"/build/slumber", "x"}), "ipmitool"));
 
     spec.resume_program = "/opt/site/resume";
-    EXPECT_TRUE(has(render_hook(spec, dir, Hook::resume, "/build/slumber"), "exec /opt/site/resume \"$@\"\n"));
+    EXPECT_TRUE(has(render_hook(spec, dir, Hook::resume, {"/build/slumber", "x"}), "exec /opt/site/resume \"$@\"\n"));
 }
 
 // With --hooks slumber, Slurm's hooks run the slumber the rig was given (the
@@ -105,10 +106,24 @@ TEST(VclusterRender, SlumberHooksRunTheSlumberBinary) {
     Spec spec;
     spec.hooks = "slumber";
     const RunDir dir{"/run/vc"};
-    EXPECT_TRUE(has(render_hook(spec, dir, Hook::suspend, "/build/slumber"),
+    EXPECT_TRUE(has(render_hook(spec, dir, Hook::suspend, {"/build/slumber", "suspend"}),
                     "exec /build/slumber suspend --config /run/vc/slumber.toml \"$@\"\n"));
-    EXPECT_TRUE(has(render_hook(spec, dir, Hook::resume_fail, "/build/slumber"),
+    EXPECT_TRUE(has(render_hook(spec, dir, Hook::resume_fail, {"/build/slumber", "resume-fail"}),
                     "exec /build/slumber resume-fail --config /run/vc/slumber.toml \"$@\"\n"));
+    // Installed (slumber-vcluster up --installed /usr): the links a package puts in sbin.
+    EXPECT_TRUE(has(render_hook(spec, dir, Hook::resume, {"/usr/sbin/slumber-resume"}),
+                    "exec /usr/sbin/slumber-resume --config /run/vc/slumber.toml \"$@\"\n"));
+}
+
+TEST(VclusterRender, InstalledSlumberIsRunThroughItsLinks) {
+    Spec spec;
+    spec.hooks = "slumber";
+    spec.installed = "/usr";
+    EXPECT_EQ(slumber_command(spec, "resume-fail"), (std::vector<std::string>{"/usr/sbin/slumber-resume-fail"}));
+    EXPECT_EQ(slumber_command(spec, "daemon"), (std::vector<std::string>{"/usr/sbin/slumberd"}));
+    EXPECT_EQ(slumber_command(spec, "carry"), (std::vector<std::string>{"/usr/bin/slumber", "carry"}));
+    spec.installed.clear();
+    EXPECT_EQ(slumber_command(spec, "suspend").at(1), "suspend");
 }
 
 TEST(VclusterRender, SlumberInventoryNamesEveryBmc) {

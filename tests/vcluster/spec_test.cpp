@@ -52,6 +52,13 @@ TEST(VclusterSpec, ValidationNamesTheOption) {
     EXPECT_NE(error_of([](Spec& s) { s.resume_program = "hooks/resume"; }).find("absolute path"), std::string::npos);
     EXPECT_NE(error_of([](Spec& s) { s.deployment = "cloud"; }).find("--deployment cloud: give root or site"),
               std::string::npos);
+    EXPECT_NE(error_of([](Spec& s) {
+                  s.hooks = "slumber";
+                  s.installed = "usr";
+              }).find("--installed usr: give an absolute prefix"),
+              std::string::npos);
+    EXPECT_NE(error_of([](Spec& s) { s.installed = "/usr"; }).find("--installed needs --hooks slumber"),
+              std::string::npos);
 }
 
 TEST(VclusterSpec, SavedSpecLoadsBackTheSame) {
@@ -63,6 +70,8 @@ TEST(VclusterSpec, SavedSpecLoadsBackTheSame) {
     spec.return_to_service = 2;
     spec.resume_program = "/usr/local/sbin/resume";
     spec.deployment = "site";
+    spec.hooks = "slumber";
+    spec.installed = "/usr";
     ASSERT_TRUE(save(spec, dir));
     auto loaded = load(dir);
     ASSERT_TRUE(loaded) << loaded.error();
@@ -71,6 +80,7 @@ TEST(VclusterSpec, SavedSpecLoadsBackTheSame) {
     EXPECT_EQ(loaded->return_to_service, 2);
     EXPECT_EQ(loaded->resume_program, "/usr/local/sbin/resume");
     EXPECT_TRUE(loaded->site());
+    EXPECT_EQ(loaded->installed, "/usr");
 
     std::ofstream(dir.spec_file()) << "nodes = [";
     auto broken = load(dir);
