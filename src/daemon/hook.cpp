@@ -64,7 +64,7 @@ std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, std::st
         (void)journal.record(
             {0, wall_clock_ms(), "", std::nullopt, store::EventKind::hook_failed, source + ": " + why});
         report_hook_error(hook, why);
-        return std::unexpected(1);
+        return std::unexpected(2);  // bad input, as every verb says it (docs/exit-codes.md)
     }
     if (hook == Hook::resume_fail) {
         // Slurm gave up on these nodes (ResumeTimeout reached): recovery

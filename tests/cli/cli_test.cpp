@@ -219,7 +219,7 @@ TEST(Cli, HookLinksJournalTheRequestAndCarryItOut) {
     EXPECT_NE(journal.out.find("the resume hook hands n[1-2] to a carrier of its own (pid "), std::string::npos)
         << journal.out;
     EXPECT_NE(journal.out.find(outcome), std::string::npos) << journal.out;
-    EXPECT_EQ(slumber(fmt::format("resume 'n[1-' -c '{}'", config)).exit_code, 1) << "a malformed hostlist";
+    EXPECT_EQ(slumber(fmt::format("resume 'n[1-' -c '{}'", config)).exit_code, 2) << "a malformed hostlist";
     std::filesystem::remove_all(dir);
 }
 

@@ -119,6 +119,25 @@ TEST(SecretWatchControl, SeesASecretInAShortLivedProcesssCommandLineOrEnvironmen
 using SlurmHooks = HooksCluster<16, 27700>;
 using SlurmHooksModes = HooksCluster<17, 27800>;
 
+// What Slurm runs is the slumber under test: the build's by verb, or under
+// scripts/package-test (SLUMBER_TEST_INSTALLED=/usr) the package's links, the
+// hooks in /usr/sbin and the daemon slumberd.
+TEST_F(SlurmHooks, SlurmRunsTheSlumberUnderTest) {
+    const std::string prefix = test_installed_prefix();
+    std::ifstream file(cluster->dir() + "/hooks/suspend");
+    const std::string hook{std::istreambuf_iterator<char>(file), {}};
+    EXPECT_NE(hook.find(prefix.empty() ? slumber_program() + " suspend --config "
+                                       : prefix + "/sbin/slumber-suspend --config "),
+              std::string::npos)
+        << hook;
+    const auto daemon = vcluster::read_record(daemon_record());
+    ASSERT_TRUE(daemon);
+    std::ifstream cmdline(fmt::format("/proc/{}/cmdline", daemon->pid));
+    std::string program;
+    std::getline(cmdline, program, '\0');
+    EXPECT_EQ(program, prefix.empty() ? slumber_program() : prefix + "/sbin/slumberd");
+}
+
 TEST_F(SlurmHooks, TheDaemonPutsIdleNodesToSleepAndWakesThemForAJob) {
     // And no BMC password shows in a command line or environment of anything
     // that runs meanwhile (the hooks Slurm runs and all they start), a log,
