@@ -36,6 +36,16 @@ struct Journal {
         }
         return n;
     }
+    // The node's events, one "kind: detail" a line, for a failure's message.
+    [[nodiscard]] std::string dump(const std::string& node) const {
+        std::string out;
+        for (const auto& event : all()) {
+            if (event["node"] == node) {
+                out += fmt::format("\n  {}: {}", event["kind"].get<std::string>(), event["detail"].get<std::string>());
+            }
+        }
+        return out;
+    }
 };
 
 std::vector<std::string> up_options(int return_to_service) {
@@ -254,7 +264,8 @@ TEST_F(RecoveryPowerLoss, ANodeThatLosesPowerUnderAJobIsReturnedToThePool) {
 TEST_F(RecoveryPowerLoss, ARebootSlurmAsksForThroughResumeProgramIsAPowerCycleAndTheJobRuns) {
     const Journal journal{*cluster};
     const std::string node = cluster->node(2);
-    ASSERT_TRUE(cluster->wait_for([] { return cluster->state(2) == "idle"; }, seconds{30})) << cluster->state(2);
+    ASSERT_TRUE(cluster->wait_for([] { return cluster->state(2) == "idle"; }, seconds{30}))
+        << cluster->field(2, "State") << " " << cluster->field(2, "Reason") << "; " << journal.dump(node);
     ASSERT_TRUE(cluster->bmc_says(2, "on"));
     const std::string booted = cluster->field(2, "BootTime");
     auto submitted = cluster->run(
@@ -279,7 +290,7 @@ TEST_F(RecoveryPowerLoss, ARebootSlurmAsksForThroughResumeProgramIsAPowerCycleAn
     // when the power cycle outlasted SlurmdTimeout (seen under the sanitizers,
     // 2026-11-30): the node is IDLE and takes jobs; 22.05 clears it.
     const std::string reason = cluster->field(2, "Reason");
-    EXPECT_TRUE(reason.empty() || reason.starts_with("Not responding [slurm@")) << reason;
+    EXPECT_TRUE(reason.empty() || reason.starts_with("Not responding [slurm@")) << reason << journal.dump(node);
 }
 
 // A BMC whose password was changed, with a job waiting for its node: the
