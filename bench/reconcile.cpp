@@ -63,15 +63,15 @@ std::string config_text(int nodes, const std::filesystem::path& dir) {
 void fill_journal(store::Journal& journal, int nodes) {
     std::vector<std::string> all;
     for (int i = 1; i <= nodes; ++i) all.push_back(fmt::format("node{:05}", i));
-    auto carry_out = [&](power::Action action, const char* source, store::TimeMs time) {
+    auto carry_out = [&](power::Action action, store::RequestSource source, store::TimeMs time) {
         (void)journal.add_requests(all, action, source, time);
         for (const store::Request& request : journal.take_pending().value_or(std::vector<store::Request>{})) {
             (void)journal.finish(request.id, true, "ok", time + 100);
         }
     };
     for (int round = 0; round < 3; ++round) {
-        carry_out(power::Action::off, "slurm-suspend", round * 1000);
-        carry_out(power::Action::on, "slurm-resume", round * 1000 + 500);
+        carry_out(power::Action::off, store::RequestSource::slurm_suspend, round * 1000);
+        carry_out(power::Action::on, store::RequestSource::slurm_resume, round * 1000 + 500);
     }
     for (int i = 97; i <= nodes; i += 97) {
         (void)journal.record({0, 9000, all[static_cast<std::size_t>(i - 1)], std::nullopt,

@@ -49,9 +49,9 @@ void print_table(const service::ClusterView& view) {
         std::string request_text = "-";
         if (node.last_request) {
             const store::Request& r = *node.last_request;
-            request_text =
-                fmt::format("{} by {} {}s ago: {}", power::to_string(r.action), r.source, (view.time - r.time) / 1000,
-                            r.outcome.empty() ? std::string(store::to_string(r.state)) : r.outcome);
+            request_text = fmt::format("{} by {} {}s ago: {}", power::to_string(r.action), store::to_string(r.source),
+                                       (view.time - r.time) / 1000,
+                                       r.outcome.empty() ? std::string(store::to_string(r.state)) : r.outcome);
         }
         const std::string boot_text =
             node.boots ? fmt::format("{} ({}/{})", node.boots->count, seconds_text(node.boots->median_ms),

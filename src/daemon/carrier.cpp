@@ -109,7 +109,8 @@ engine::TimeMs boot_deadline_ms(const config::Config& config, const store::Journ
 constexpr store::TimeMs kReconfigureSpacingMs = 300000;
 
 bool asked_by_slurm(const store::Request& request) {
-    return request.source == "slurm-resume" || request.source == kRebootSource || request.source == "recovery";
+    using enum store::RequestSource;
+    return request.source == slurm_resume || request.source == slurm_reboot || request.source == recovery;
 }
 
 }  // namespace
@@ -345,7 +346,9 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
     if (action == power::Action::on) {
         plan.dependencies = [&journal](const store::Event& event) { (void)journal.record(event); };
     }
-    plan.source = [&](std::size_t i) { return fmt::format("the {} for {}", m_who, batch.requests[i].source); };
+    plan.source = [&](std::size_t i) {
+        return fmt::format("the {} for {}", m_who, store::to_string(batch.requests[i].source));
+    };
     // Power-ons Slurm asked for start their nodes afresh (fresh_boot.hpp).
     RegisteredNodes registered(m_slurm);
     std::vector<std::unique_ptr<FreshBootDriver>> fresh;
@@ -392,10 +395,10 @@ bool Carrier::journal_outcome(const store::Request& request, const TargetOutcome
             break;
         case NotCalled::blocked:
         case NotCalled::no_device:
-            (void)journal.finish_with(
-                request.id, false, said,
-                {0, now, request.node, request.id, store::EventKind::failed,
-                 fmt::format("{} by the {} for {}: {}", power::to_string(action), m_who, request.source, said)});
+            (void)journal.finish_with(request.id, false, said,
+                                      {0, now, request.node, request.id, store::EventKind::failed,
+                                       fmt::format("{} by the {} for {}: {}", power::to_string(action), m_who,
+                                                   store::to_string(request.source), said)});
             if (target.not_called == NotCalled::blocked) {
                 drain_if_waited_for(journal, request, blocks.find(request.node, action));
             }
@@ -409,9 +412,9 @@ bool Carrier::journal_outcome(const store::Request& request, const TargetOutcome
             writer->add({request.id, outcome.result.has_value(), said,
                          store::Event{0, now, outcome.target, request.id, store::event_kind(action),
                                       fmt::format("{} by the {} for {}: {}{} after {} attempt(s), {} ms",
-                                                  power::to_string(action), m_who, request.source,
+                                                  power::to_string(action), m_who, store::to_string(request.source),
                                                   fresh == nullptr || !fresh->cycled() ? ""
-                                                  : request.source == kRebootSource
+                                                  : request.source == store::RequestSource::slurm_reboot
                                                       ? "power cycle (a reboot Slurm asked for): "
                                                       : "power cycle (on at the BMC but not registered with Slurm, "
                                                         "and no boot of slumber's under way): ",
@@ -453,7 +456,7 @@ void Carrier::fresh_boot_drivers(const config::Config& config, const std::vector
         if (config.excluded(carried[i]->node)) continue;
         engine::PowerOnFacts facts;
         facts.asked_by_slurm = asked_by_slurm(*carried[i]);
-        facts.reboot = carried[i]->source == kRebootSource;
+        facts.reboot = carried[i]->source == store::RequestSource::slurm_reboot;
         if (const auto it = open_boot.find(carried[i]->node); it != open_boot.end()) facts.open_boot = it->second;
         if (engine::power_on_step(facts, deadline, now) != engine::PowerOnStep::read_bmc) continue;
         fresh[i] =

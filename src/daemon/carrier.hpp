@@ -29,11 +29,6 @@ namespace slumber::daemon {
 class Blocks;
 struct TargetOutcome;
 
-/// The source of a power-on the resume hook journals for a reboot Slurm asked
-/// for through ResumeProgram (slurm::resume_is_reboot()): carried out as a
-/// power cycle of a node that is on.
-inline constexpr std::string_view kRebootSource = "slurm-reboot";
-
 /// Why a target cannot be switched by this process: its credentials file is
 /// in config.unreadable_credentials (a hook without a daemon, running as a
 /// SlurmUser that may not read it). Such a request is refused, never tried

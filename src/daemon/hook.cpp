@@ -47,6 +47,16 @@ std::map<std::string, std::string> jobs_by_node(store::Journal& journal) {
     return notes;
 }
 
+// Who asks for a suspend or resume hook's requests: Slurm, or a person who
+// ran the hook by hand. By hand, features or not, a resume is a person's
+// power-on, journaled as theirs.
+store::RequestSource request_source(Hook hook, bool by_slurm, bool reboot) {
+    using enum store::RequestSource;
+    if (hook == Hook::suspend) return by_slurm ? slurm_suspend : hand_suspend;
+    if (!by_slurm) return hand_resume;
+    return reboot ? slurm_reboot : slurm_resume;
+}
+
 // Steps 1 and 2 of a hook (docs/slurm.md): Slurm's request into the journal,
 // the daemon woken. Returns whether the hook is done (the daemon was woken,
 // or there is nothing to carry out), or the exit code if the request could
@@ -55,14 +65,14 @@ std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, std::st
                                    store::Journal& journal, const std::filesystem::path& socket) {
     // A hook a person runs by hand is journaled as theirs, not Slurm's.
     const bool by_slurm = slurm::run_by_slurm();
-    const std::string source = fmt::format("{}-{}", by_slurm ? "slurm" : "hand", slurm::to_string(hook));
     const std::string by_hand =
         by_slurm ? "" : fmt::format("run by hand by {}, not by Slurm", slurm::user_name(::geteuid()));
     auto names = hostlist::expand(hostlist);
     if (!names) {
         const std::string why = hostlist::describe(names.error(), hostlist);
         (void)journal.record(
-            {0, wall_clock_ms(), "", std::nullopt, store::EventKind::hook_failed, source + ": " + why});
+            {0, wall_clock_ms(), "", std::nullopt, store::EventKind::hook_failed,
+             fmt::format("slumber {}{}{}: {}", slurm::to_string(hook), by_slurm ? "" : ", ", by_hand, why)});
         report_hook_error(hook, why);
         return std::unexpected(2);  // bad input, as every verb says it (docs/exit-codes.md)
     }
@@ -86,8 +96,7 @@ std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, std::st
     const char* resume_file = std::getenv("SLURM_RESUME_FILE");
     const bool reboot = hook == Hook::resume && slurm::resume_is_reboot(features, job_id != nullptr && *job_id != '\0',
                                                                         resume_file != nullptr && *resume_file != '\0');
-    // By hand, features or not, it is a person's power-on, journaled as theirs.
-    const std::string request_source = reboot && by_slurm ? std::string(kRebootSource) : source;
+    const store::RequestSource source = request_source(hook, by_slurm, reboot);
     // Nodes grouped by the jobs they are woken for, so the journal says why.
     std::map<std::string, std::vector<std::string>> by_note;
     const auto jobs = hook == Hook::resume ? jobs_by_node(journal) : std::map<std::string, std::string>{};
@@ -106,7 +115,7 @@ std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, std::st
         by_note[fmt::format("{}", fmt::join(notes, "; "))].push_back(node);
     }
     for (const auto& [note, nodes] : by_note) {
-        if (auto added = journal.add_requests(nodes, action, request_source, wall_clock_ms(), note); !added) {
+        if (auto added = journal.add_requests(nodes, action, source, wall_clock_ms(), note); !added) {
             report_hook_error(hook, "journal: " + added.error());
             return std::unexpected(1);
         }

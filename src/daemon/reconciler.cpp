@@ -137,7 +137,8 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
             // Slurm ran its suspend hook after the drain: with
             // idle_on_node_suspend that suspend is what lifted it.
             fact.drain_lifted_by_suspend = power_rules.idle_on_node_suspend && last_off &&
-                                           last->source == "slurm-suspend" && last->time >= it->second;
+                                           last->source == store::RequestSource::slurm_suspend &&
+                                           last->time >= it->second;
         }
         fact.keep_on = slurm::keep_on_reason(power_rules, node, nodes);
         fact.power_on_refused = slurm::power_on_refusal(power_rules, node, nodes);
@@ -335,7 +336,8 @@ void Reconciler::take(const engine::Step& step) {
             const auto action = step.kind == engine::StepKind::power_on      ? power::Action::on
                                 : step.kind == engine::StepKind::power_cycle ? power::Action::cycle
                                                                              : power::Action::off;
-            if (auto added = m_journal.add_requests(node, action, "recovery", now, step.why); !added) {
+            if (auto added = m_journal.add_requests(node, action, store::RequestSource::recovery, now, step.why);
+                !added) {
                 done = std::unexpected("journal: " + added.error());
             }
             break;

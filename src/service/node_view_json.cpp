@@ -24,7 +24,7 @@ nlohmann::json to_json(const NodeView& node) {
     if (node.last_request) {
         const store::Request& request = *node.last_request;
         item["last_request"] = {{"action", power::to_string(request.action)},
-                                {"source", request.source},
+                                {"source", store::to_string(request.source)},
                                 {"time_ms", request.time},
                                 {"state", store::to_string(request.state)},
                                 {"outcome", request.outcome}};

@@ -57,7 +57,7 @@ std::expected<UnblockResult, UnblockError> unblock(const config::Config& config,
         // is asked for again, or the job would wait out ResumeTimeout.
         if (*lifted > 0 && state != slurm_view.end() && state->second.powering_up()) {
             const std::vector<std::string> node{target};
-            const auto asked = journal->add_requests(node, power::Action::on, "unblock", now(),
+            const auto asked = journal->add_requests(node, power::Action::on, store::RequestSource::unblock, now(),
                                                      "Slurm is waking it and its block was lifted");
             done.words += asked ? "; power-on asked again" : "; could not ask for its power-on: " + asked.error();
             done.ok = done.ok && asked.has_value();

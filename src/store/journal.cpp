@@ -34,8 +34,15 @@ std::string_view word_column(const std::optional<StepKind>& step) { return step 
 constexpr std::string_view kRequestColumns = "id, batch, node, action, source, time_ms, state, outcome, outcome_kind";
 
 Request request_from(const Statement& row) {
-    return Request{row.integer(0), row.integer(1),          row.text(2), action_from(row.text(3)),      row.text(4),
-                   row.integer(5), state_from(row.text(6)), row.text(7), outcome_kind_from(row.text(8))};
+    return Request{row.integer(0),
+                   row.integer(1),
+                   row.text(2),
+                   action_from(row.text(3)),
+                   request_source_from(row.text(4)).value_or(RequestSource::unknown),
+                   row.integer(5),
+                   state_from(row.text(6)),
+                   row.text(7),
+                   outcome_kind_from(row.text(8))};
 }
 
 bool wanted(const std::unordered_set<std::string>& filter, const std::string& node) {
@@ -69,7 +76,7 @@ DbResult<Journal> Journal::open(const std::filesystem::path& file, const GroupLo
 }
 
 DbResult<std::int64_t> Journal::add_requests(std::span<const std::string> nodes, power::Action action,
-                                             std::string_view source, TimeMs now, std::string_view note) {
+                                             RequestSource source, TimeMs now, std::string_view note) {
     auto transaction = Transaction::begin(*m_db);
     if (!transaction) return std::unexpected(transaction.error());
     auto supersede = m_db->prepare(
@@ -90,7 +97,7 @@ DbResult<std::int64_t> Journal::add_requests(std::span<const std::string> nodes,
     std::int64_t batch = 0;
     // Journaled text may quote a device or Slurm (util/safe_text.hpp).
     const std::string detail = util::safe_text(
-        fmt::format("{} asked by {}{}{}", power::to_string(action), source, note.empty() ? "" : ": ", note));
+        fmt::format("{} asked by {}{}{}", power::to_string(action), to_string(source), note.empty() ? "" : ": ", note));
     for (const std::string& node : nodes) {
         if (pending.contains(node)) {
             if (auto done = supersede->bind(1, node).bind(2, now).run(); !done) return std::unexpected(done.error());
@@ -98,7 +105,7 @@ DbResult<std::int64_t> Journal::add_requests(std::span<const std::string> nodes,
         if (auto done = insert->bind(1, batch)
                             .bind(2, node)
                             .bind(3, power::to_string(action))
-                            .bind(4, source)
+                            .bind(4, to_string(source))
                             .bind(5, now)
                             .run();
             !done) {

@@ -36,7 +36,7 @@ struct Request {
     std::int64_t batch = 0;  ///< the hook call or command it came with
     std::string node;
     power::Action action = power::Action::status;
-    std::string source;  ///< "slurm-resume", "slurm-suspend", "cli", "recovery" …
+    RequestSource source = RequestSource::unknown;  ///< who asked: Slurm's hook, a person's, recovery …
     TimeMs time = 0;
     RequestState state = RequestState::pending;
     std::string outcome;  ///< "ok", or the error in words
@@ -113,7 +113,7 @@ struct Block {
     /// The target's credentials file when it failed ("device:inode:size:
     /// mtime", never its content); empty when it has none.
     std::string credentials;
-    std::string source;  ///< who met the failure: "daemon for slurm-resume", "cli" …
+    std::string source;  ///< who met the failure, in words: "the daemon for slurm-resume", "slumber power" …
 };
 
 /// What prune() removed.
@@ -132,8 +132,8 @@ class Journal {
     /// Records a request for each node in one transaction, and an event per
     /// node. Older pending requests for these nodes are superseded: Slurm's
     /// latest word counts (a resume after a suspend that has not run yet).
-    DbResult<std::int64_t> add_requests(std::span<const std::string> nodes, power::Action action,
-                                        std::string_view source, TimeMs now, std::string_view note = {});
+    DbResult<std::int64_t> add_requests(std::span<const std::string> nodes, power::Action action, RequestSource source,
+                                        TimeMs now, std::string_view note = {});
     /// Pending requests, oldest first, marked running in the same transaction
     /// so that two takers never get the same one. A node whose earlier
     /// request is still running waits: one power change per node at a time.

@@ -58,6 +58,17 @@ constexpr std::array<util::Word<OutcomeKind>, 3> kOutcomes{{
     {OutcomeKind::refused, "refused"},
 }};
 
+constexpr std::array<util::Word<RequestSource>, 8> kRequestSources{{
+    {RequestSource::slurm_resume, "slurm-resume"},
+    {RequestSource::slurm_suspend, "slurm-suspend"},
+    {RequestSource::slurm_reboot, "slurm-reboot"},
+    {RequestSource::hand_resume, "hand-resume"},
+    {RequestSource::hand_suspend, "hand-suspend"},
+    {RequestSource::recovery, "recovery"},
+    {RequestSource::unblock, "unblock"},
+    {RequestSource::unknown, "unknown"},
+}};
+
 constexpr std::array<util::Word<StepKind>, 7> kSteps{{
     {StepKind::slurm_resume, "resume"},
     {StepKind::slurm_drain, "drain"},
@@ -81,6 +92,12 @@ EventKind event_kind(power::Action action) {
 std::string_view to_string(OutcomeKind kind) { return util::word_of(kOutcomes, kind); }
 
 std::optional<OutcomeKind> outcome_kind_from(std::string_view word) { return util::value_of(kOutcomes, word); }
+
+std::string_view to_string(RequestSource source) { return util::word_of(kRequestSources, source); }
+
+std::optional<RequestSource> request_source_from(std::string_view word) {
+    return util::value_of(kRequestSources, word);
+}
 
 std::string_view to_string(StepKind kind) { return util::word_of(kSteps, kind); }
 

@@ -76,6 +76,30 @@ enum class OutcomeKind {
 std::string_view to_string(OutcomeKind kind);
 std::optional<OutcomeKind> outcome_kind_from(std::string_view word);
 
+/// Who asked for a power request (the requests table's source column).
+/// A hook run by Slurm journals its requests as Slurm's; the same hook run
+/// by a person in a shell (slurm::run_by_slurm() false) as theirs, so that
+/// the journal never says "asked by slurm-resume" for a resume typed by
+/// hand. `unknown` stands for a word this version does not know (a row
+/// written by a newer one).
+enum class RequestSource {
+    slurm_resume,   ///< Slurm's ResumeProgram (`slumber resume`): a job or an admin waits for the node
+    slurm_suspend,  ///< Slurm's SuspendProgram (`slumber suspend`)
+    /// A reboot Slurm asked for through ResumeProgram (features a job
+    /// needs, sbatch --reboot; slurm::resume_is_reboot()): carried out as a
+    /// power cycle of a node that is on.
+    slurm_reboot,
+    hand_resume,   ///< `slumber resume` run by a person, not by Slurm
+    hand_suspend,  ///< `slumber suspend` run by a person, not by Slurm
+    recovery,      ///< a recovery step (engine::reconcile()), carried out as Slurm's resume would be
+    unblock,       ///< `slumber unblock`: a node Slurm is still waking, asked for again
+    unknown,
+};
+/// The word stored in the journal: "slurm-resume", "hand-suspend" …
+std::string_view to_string(RequestSource source);
+/// The source a stored word stands for; nullopt for a word not in the table.
+std::optional<RequestSource> request_source_from(std::string_view word);
+
 /// A recovery step (engine::reconcile()), journaled in its event's step
 /// column: Journal::slumber_drains() reads that column and the outcome,
 /// never the detail's words.

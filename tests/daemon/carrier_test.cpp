@@ -36,6 +36,21 @@ class Bmcs {
         const std::lock_guard lock(m_guard);
         return m_actions[node];
     }
+    int cycles(const std::string& node) {
+        const std::lock_guard lock(m_guard);
+        return m_cycles[node];
+    }
+    void power(const std::string& node, power::PowerState state) {
+        const std::lock_guard lock(m_guard);
+        m_power[node] = state;
+    }
+    power::Result<void> cycle(const std::string& node) {
+        {
+            const std::lock_guard lock(m_guard);
+            ++m_cycles[node];
+        }
+        return act(node, power::PowerState::on);
+    }
     power::Result<void> act(const std::string& node, power::PowerState goal) {
         const std::lock_guard lock(m_guard);
         ++m_actions[node];
@@ -54,6 +69,7 @@ class Bmcs {
     std::map<std::string, power::PowerState> m_power;
     std::map<std::string, power::PowerError> m_errors;
     std::map<std::string, int> m_actions;
+    std::map<std::string, int> m_cycles;
 };
 
 class FakeBmc final : public power::Driver {
@@ -62,7 +78,7 @@ class FakeBmc final : public power::Driver {
     power::Result<void> on() override { return m_bmcs.act(m_node, power::PowerState::on); }
     power::Result<void> off() override { return m_bmcs.act(m_node, power::PowerState::off); }
     power::Result<void> soft() override { return m_bmcs.act(m_node, power::PowerState::off); }
-    power::Result<void> cycle() override { return m_bmcs.act(m_node, power::PowerState::on); }
+    power::Result<void> cycle() override { return m_bmcs.cycle(m_node); }
     power::Result<power::PowerState> status() override { return m_bmcs.status(m_node); }
 
   private:
@@ -105,7 +121,7 @@ class CarrierTest : public ::testing::Test {
     Carrier carrier(bool paced = false) {
         return Carrier(m_config, *m_journal, m_slurm, "daemon", paced, m_clock, fake_drivers(m_bmcs));
     }
-    void ask(const std::vector<std::string>& nodes, power::Action action, const std::string& source) {
+    void ask(const std::vector<std::string>& nodes, power::Action action, store::RequestSource source) {
         ASSERT_TRUE(m_journal->add_requests(nodes, action, source, m_clock.wall_ms()));
     }
     // Takes what is pending and carries it all out; the nodes taken.
@@ -128,6 +144,12 @@ class CarrierTest : public ::testing::Test {
         }
         return found;
     }
+    // The DRAIN calls Slurm was asked for so far.
+    std::size_t drains() const {
+        const auto calls = m_slurm.calls();
+        return static_cast<std::size_t>(std::ranges::count_if(
+            calls, [](const std::string& call) { return call.find(" State=DRAIN ") != std::string::npos; }));
+    }
     std::optional<store::Request> latest(const std::string& node) const {
         return m_journal->latest_request(node).value_or(std::nullopt);
     }
@@ -148,7 +170,7 @@ TEST_F(CarrierTest, ARefusedPasswordIsNeverRetriedAndSlurmIsToldWhy) {
     m_slurm.show({node_state("n1", "IDLE", {"POWERED_DOWN"})});
     m_bmcs.fail_actions("n1", {power::ErrorKind::auth_failed, "login refused", "invalid password"});
     Carrier daemon = carrier();
-    ask({"n1"}, power::Action::on, "slurm-resume");
+    ask({"n1"}, power::Action::on, store::RequestSource::slurm_resume);
     EXPECT_EQ(carry(daemon), std::vector<std::string>{"n1"});
     EXPECT_EQ(m_bmcs.actions("n1"), 1) << "a refused password is not tried again";
     ASSERT_TRUE(latest("n1"));
@@ -159,10 +181,62 @@ TEST_F(CarrierTest, ARefusedPasswordIsNeverRetriedAndSlurmIsToldWhy) {
         << calls[0];
 
     m_clock.advance(std::chrono::minutes(5));
-    ask({"n1"}, power::Action::on, "slurm-resume");
+    ask({"n1"}, power::Action::on, store::RequestSource::slurm_resume);
     carry(daemon);
     EXPECT_EQ(m_bmcs.actions("n1"), 1) << "blocked: the next request fails without a login";
     EXPECT_EQ(latest("n1")->state, store::RequestState::failed);
+}
+
+// A power-on Slurm waits for (its resume, a reboot it asked for, recovery
+// acting for it) that a block refuses drains the node with the fault;
+// a person's power-on is only refused: no job waits for it.
+TEST_F(CarrierTest, OnlyAPowerOnSlurmWaitsForDrainsABlockedNode) {
+    m_slurm.show({node_state("n1", "IDLE", {"POWERED_DOWN"})});
+    m_bmcs.fail_actions("n1", {power::ErrorKind::auth_failed, "login refused", "invalid password"});
+    Carrier daemon = carrier();
+    ask({"n1"}, power::Action::on, store::RequestSource::hand_resume);
+    carry(daemon);
+    EXPECT_EQ(m_bmcs.actions("n1"), 1);
+    EXPECT_EQ(latest("n1")->state, store::RequestState::failed);
+    EXPECT_EQ(drains(), 0U) << "a person's power-on: nobody waits for it";
+
+    for (const store::RequestSource source :
+         {store::RequestSource::slurm_resume, store::RequestSource::slurm_reboot, store::RequestSource::recovery}) {
+        const std::size_t before = drains();
+        m_clock.advance(std::chrono::minutes(1));
+        ask({"n1"}, power::Action::on, source);
+        carry(daemon);
+        EXPECT_EQ(latest("n1")->state, store::RequestState::failed) << store::to_string(source);
+        EXPECT_GT(drains(), before) << store::to_string(source) << ": Slurm waits for it";
+    }
+    EXPECT_EQ(m_bmcs.actions("n1"), 1) << "blocked: never called again";
+}
+
+// A node on at its BMC and registered with Slurm is power-cycled only for a
+// reboot Slurm asked for; Slurm's resume of it just switches it on. One on
+// at its BMC but not registered is started afresh for Slurm, never for a
+// person, whose power-on is what they asked for.
+TEST_F(CarrierTest, ARebootOrAnUnregisteredNodeOfSlurmsIsPowerCycled) {
+    m_slurm.show({node_state("n1", "IDLE"), node_state("n2", "IDLE"), node_state("n3", "IDLE", {"POWERING_UP"})});
+    for (const char* node : {"n1", "n2", "n3"}) m_bmcs.power(node, power::PowerState::on);
+    Carrier daemon = carrier();
+    ask({"n1"}, power::Action::on, store::RequestSource::slurm_reboot);
+    ask({"n2"}, power::Action::on, store::RequestSource::slurm_resume);
+    ask({"n3"}, power::Action::on, store::RequestSource::hand_resume);
+    EXPECT_EQ(carry(daemon).size(), 3U);
+    EXPECT_EQ(m_bmcs.cycles("n1"), 1) << "a reboot Slurm asked for";
+    ASSERT_EQ(events("n1", store::EventKind::power_on).size(), 1U);
+    EXPECT_NE(events("n1", store::EventKind::power_on)[0].detail.find("a reboot Slurm asked for"), std::string::npos);
+    EXPECT_EQ(m_bmcs.cycles("n2"), 0) << "up and registered: Slurm's resume only switches it on";
+    EXPECT_EQ(m_bmcs.cycles("n3"), 0) << "a person's power-on";
+    EXPECT_EQ(m_bmcs.actions("n3"), 1);
+
+    // Past the boot deadline (ResumeTimeout's default, 600 s): not a second
+    // call for a boot still under way.
+    m_clock.advance(std::chrono::minutes(20));
+    ask({"n3"}, power::Action::on, store::RequestSource::recovery);
+    carry(daemon);
+    EXPECT_EQ(m_bmcs.cycles("n3"), 1) << "recovery, for Slurm: on but not registered, started afresh";
 }
 
 // Slurm suspends an excluded node: the power-off is refused, the node stays
@@ -172,7 +246,7 @@ TEST_F(CarrierTest, ARefusedPowerOffLeavesTheNodeOnAndMakesSlurmsViewTrue) {
     const slurm::NodeState suspending = node_state("n9", "IDLE", {"POWERING_DOWN"});
     m_slurm.show({suspending});
     Carrier daemon = carrier();
-    ask({"n9"}, power::Action::off, "slurm-suspend");
+    ask({"n9"}, power::Action::off, store::RequestSource::slurm_suspend);
     EXPECT_TRUE(carry(daemon).empty());
     EXPECT_EQ(m_bmcs.actions("n9"), 0);
     ASSERT_TRUE(latest("n9"));
@@ -189,7 +263,7 @@ TEST_F(CarrierTest, ARefusedPowerOffLeavesTheNodeOnAndMakesSlurmsViewTrue) {
 TEST_F(CarrierTest, APowerOffOfANodeRunningAJobIsRefused) {
     m_slurm.show({node_state("n2", "ALLOCATED")});
     Carrier daemon = carrier();
-    ask({"n2"}, power::Action::off, "cli");
+    ask({"n2"}, power::Action::off, store::RequestSource::hand_suspend);
     EXPECT_TRUE(carry(daemon).empty());
     EXPECT_EQ(m_bmcs.actions("n2"), 0);
     EXPECT_EQ(latest("n2")->outcome_kind, store::OutcomeKind::refused);
@@ -201,7 +275,7 @@ TEST_F(CarrierTest, APowerOffOfANodeRunningAJobIsRefused) {
 // them has registered.
 TEST_F(CarrierTest, PacingHoldsPowerOnsBackUntilABootRegisters) {
     Carrier daemon = carrier(/*paced=*/true);
-    ask({"n1", "n2", "n3"}, power::Action::on, "cli");
+    ask({"n1", "n2", "n3"}, power::Action::on, store::RequestSource::hand_resume);
     auto batches = daemon.take();
     ASSERT_TRUE(batches);
     ASSERT_EQ(batches->size(), 1U);
@@ -226,7 +300,7 @@ TEST_F(CarrierTest, PacingHoldsPowerOnsBackUntilABootRegisters) {
 // Without pacing (a hook's carrier), every power-on goes at once.
 TEST_F(CarrierTest, AnUnpacedCarrierHoldsNothingBack) {
     Carrier hook = carrier(/*paced=*/false);
-    ask({"n1", "n2", "n3"}, power::Action::on, "cli");
+    ask({"n1", "n2", "n3"}, power::Action::on, store::RequestSource::hand_resume);
     EXPECT_EQ(carry(hook).size(), 3U);
     EXPECT_TRUE(events("n3", store::EventKind::paced).empty());
 }
@@ -235,7 +309,7 @@ TEST_F(CarrierTest, AnUnpacedCarrierHoldsNothingBack) {
 // a node up since before it was found running: no boot to time.
 TEST_F(CarrierTest, ARegistrationCountsOnlyWithABootTimeAfterThePowerOn) {
     Carrier daemon = carrier();
-    ask({"n1", "n2", "n3"}, power::Action::on, "cli");
+    ask({"n1", "n2", "n3"}, power::Action::on, store::RequestSource::hand_resume);
     carry(daemon);
     const std::int64_t powered_on = m_clock.wall_ms() / 1000;
     m_clock.advance(std::chrono::seconds(40));
@@ -295,12 +369,43 @@ TEST_F(CarrierTest, FirstSeenTimersCountFromTheFirstSightingAndStartAfresh) {
     EXPECT_EQ(facts["n2"].failed_at, again);
 }
 
+// With idle_on_node_suspend, Slurm lifts slumber's drain when it suspends
+// the node: the reconciler sees that from Slurm's own suspend after the
+// drain, never from a person's power-off.
+TEST_F(CarrierTest, OnlySlurmsSuspendAfterADrainCountsAsLiftingIt) {
+    slurm::PowerSaveRules rules;
+    rules.idle_on_node_suspend = true;
+    m_slurm.rules(rules);
+    Reconciler reconciler(m_config, *m_journal, m_slurm, m_clock.wall(),
+                          [](const config::Config&, const std::vector<std::string>& nodes) {
+                              std::map<std::string, PowerReading> states;
+                              for (const std::string& node : nodes) states[node] = power::PowerState::off;
+                              return states;
+                          });
+    const store::TimeMs drained = m_clock.wall_ms();
+    ASSERT_TRUE(m_journal->record({0, drained, "n1", std::nullopt, store::EventKind::recovery, "drain: a test",
+                                   store::OutcomeKind::ok, std::nullopt, store::StepKind::slurm_drain}));
+    ASSERT_TRUE(m_journal->record({0, drained, "n2", std::nullopt, store::EventKind::recovery, "drain: a test",
+                                   store::OutcomeKind::ok, std::nullopt, store::StepKind::slurm_drain}));
+    m_clock.advance(std::chrono::seconds(10));
+    ask({"n1"}, power::Action::off, store::RequestSource::slurm_suspend);
+    ask({"n2"}, power::Action::off, store::RequestSource::hand_suspend);
+    auto facts = reconciler.gather_facts(
+        {node_state("n1", "IDLE", {"POWERED_DOWN"}), node_state("n2", "IDLE", {"POWERED_DOWN"})});
+    ASSERT_TRUE(facts) << facts.error();
+    ASSERT_EQ(facts->size(), 2U);
+    EXPECT_EQ((*facts)[0].drained_at, drained);
+    EXPECT_TRUE((*facts)[0].drain_lifted_by_suspend) << "Slurm's suspend after the drain";
+    EXPECT_EQ((*facts)[1].drained_at, drained);
+    EXPECT_FALSE((*facts)[1].drain_lifted_by_suspend) << "a person's power-off";
+}
+
 // The daemon carries batches out on the carrier's own workers, each with
 // its own journal connection; finish() waits for them.
 TEST_F(CarrierTest, BatchesRunOnTheCarriersOwnWorkers) {
     Carrier daemon = carrier();
-    ask({"n1", "n2"}, power::Action::on, "cli");
-    ask({"n3"}, power::Action::off, "cli");
+    ask({"n1", "n2"}, power::Action::on, store::RequestSource::hand_resume);
+    ask({"n3"}, power::Action::off, store::RequestSource::hand_suspend);
     m_slurm.show({node_state("n3", "IDLE")});
     std::mutex guard;
     std::map<power::Action, int> failed;
@@ -361,7 +466,7 @@ TEST_F(CarrierTest, DevicesComeFromTheSameDriversAndSettleOnTheSameClock) {
     ASSERT_TRUE(devices) << config::format(devices.error().front());
     m_bmcs.fail_actions("dead", {power::ErrorKind::unreachable, "no answer", ""});
     Carrier daemon(*devices, *m_journal, m_slurm, "daemon", false, m_clock, fake_drivers(m_bmcs));
-    ask({"n1", "n2"}, power::Action::on, "cli");
+    ask({"n1", "n2"}, power::Action::on, store::RequestSource::hand_resume);
     const store::TimeMs before = m_clock.wall_ms();
     EXPECT_EQ(carry(daemon).size(), 2U);
     EXPECT_EQ(m_bmcs.actions("sw"), 1);

@@ -75,7 +75,8 @@ class HookCarrier : public ::testing::Test {
 
     // A carrier that took these requests and died before it finished them.
     void left_running(const std::vector<std::string>& nodes) {
-        ASSERT_TRUE(journal->add_requests(nodes, power::Action::on, "cli", wall_clock_ms()));
+        ASSERT_TRUE(
+            journal->add_requests(nodes, power::Action::on, store::RequestSource::hand_resume, wall_clock_ms()));
         auto taken = journal->take_pending();
         ASSERT_TRUE(taken);
         ASSERT_EQ(taken->size(), nodes.size());
@@ -101,12 +102,12 @@ class HookCarrier : public ::testing::Test {
 
 TEST_F(HookCarrier, WhatACarrierThatDiedLeftRunningIsTakenBackByTheNextOneAlone) {
     left_running({"n1", "n2"});
-    ASSERT_TRUE(
-        journal->add_requests(std::vector<std::string>{"n3"}, power::Action::on, "slurm-resume", wall_clock_ms()));
+    ASSERT_TRUE(journal->add_requests(std::vector<std::string>{"n3"}, power::Action::on,
+                                      store::RequestSource::slurm_resume, wall_clock_ms()));
     EXPECT_EQ(carry_without_daemon(config, *journal), 0);
     for (const char* node : {"n1", "n2", "n3"}) EXPECT_EQ(state_of(node), store::RequestState::done) << node;
     EXPECT_EQ(events("restart", "2 request(s) left running are carried out again by a hook's carrier"), 1);
-    EXPECT_EQ(events("power-on", "on by the hook for cli: on"), 2);
+    EXPECT_EQ(events("power-on", "on by the hook for hand-resume: on"), 2);
 }
 
 // After kill -9 of a daemon, the next one said the work was "left running by a
@@ -139,14 +140,16 @@ TEST_F(HookCarrier, WhatALiveCarrierRunsIsLeftToIt) {
     left_running({"n1"});
     auto other = CarrierLock::open(config.daemon.carrier_lock());  // that carrier, still at work
     ASSERT_TRUE(other && other->try_shared());
-    ASSERT_TRUE(journal->add_requests(std::vector<std::string>{"n3"}, power::Action::on, "cli", wall_clock_ms()));
+    ASSERT_TRUE(journal->add_requests(std::vector<std::string>{"n3"}, power::Action::on,
+                                      store::RequestSource::hand_resume, wall_clock_ms()));
     EXPECT_EQ(carry_without_daemon(config, *journal), 0);
     EXPECT_EQ(state_of("n3"), store::RequestState::done) << "carried out beside the other carrier";
     EXPECT_EQ(state_of("n1"), store::RequestState::running) << "not taken back while its carrier may be at work";
     EXPECT_EQ(events("restart", ""), 0);
 
     other->release();  // it died
-    ASSERT_TRUE(journal->add_requests(std::vector<std::string>{"n2"}, power::Action::on, "cli", wall_clock_ms()));
+    ASSERT_TRUE(journal->add_requests(std::vector<std::string>{"n2"}, power::Action::on,
+                                      store::RequestSource::hand_resume, wall_clock_ms()));
     EXPECT_EQ(carry_without_daemon(config, *journal), 0);
     EXPECT_EQ(state_of("n1"), store::RequestState::done);
     EXPECT_EQ(state_of("n2"), store::RequestState::done);
@@ -157,7 +160,8 @@ TEST_F(HookCarrier, ADaemonHoldingTheLockGetsTheWork) {
     left_running({"n1"});
     auto daemon = CarrierLock::open(config.daemon.carrier_lock());
     ASSERT_TRUE(daemon && daemon->try_exclusive());
-    ASSERT_TRUE(journal->add_requests(std::vector<std::string>{"n2"}, power::Action::on, "cli", wall_clock_ms()));
+    ASSERT_TRUE(journal->add_requests(std::vector<std::string>{"n2"}, power::Action::on,
+                                      store::RequestSource::hand_resume, wall_clock_ms()));
     EXPECT_EQ(carry_without_daemon(config, *journal), 0);
     EXPECT_EQ(state_of("n1"), store::RequestState::running);
     EXPECT_EQ(state_of("n2"), store::RequestState::pending) << "the daemon takes it";

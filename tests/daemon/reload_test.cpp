@@ -138,7 +138,7 @@ TEST_F(Reload, ABatchKeepsTheConfigurationItWasTakenWith) {
     const slurm::Scontrol slurm("/nonexistent", "/nonexistent/slurm.conf");  // power-ons do not ask Slurm
     Carrier carrier(before, *journal, slurm, "daemon");
     const std::vector<std::string> nodes{"n3"};
-    ASSERT_TRUE(journal->add_requests(nodes, power::Action::on, "test", 1000));
+    ASSERT_TRUE(journal->add_requests(nodes, power::Action::on, store::RequestSource::hand_resume, 1000));
     auto batches = carrier.take();
     ASSERT_TRUE(batches);
     ASSERT_EQ(batches->size(), 1U);
@@ -155,7 +155,7 @@ TEST_F(Reload, ABatchKeepsTheConfigurationItWasTakenWith) {
 
     // The next request for n3 is decided with the new file.
     carrier.give_back((*batches)[0]);
-    ASSERT_TRUE(journal->add_requests(nodes, power::Action::on, "test", 2000));
+    ASSERT_TRUE(journal->add_requests(nodes, power::Action::on, store::RequestSource::hand_resume, 2000));
     auto next = carrier.take();
     ASSERT_TRUE(next);
     EXPECT_TRUE(next->empty());

@@ -49,7 +49,7 @@ class StillUp : public ::testing::Test {
     void refuse_at(Carrier& carrier, store::Journal& journal, store::TimeMs now) {
         m_clock.set_wall(now);
         const std::vector<std::string> node{"n1"};
-        ASSERT_TRUE(journal.add_requests(node, power::Action::off, "slurm-suspend", now));
+        ASSERT_TRUE(journal.add_requests(node, power::Action::off, store::RequestSource::slurm_suspend, now));
         auto batches = carrier.take();
         ASSERT_TRUE(batches) << batches.error();
         EXPECT_TRUE(batches->empty()) << "an excluded node is never switched off";

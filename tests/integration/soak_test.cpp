@@ -287,8 +287,8 @@ TEST_F(Soak, NoRequestLostNoNodeStrandedNoJobKilled) {
     std::map<std::string, int> suspends;
     std::map<std::string, int> by_state;
     for (const store::Request& request : *requests) {
-        if (request.source == "slurm-resume") ++resumes[request.node];
-        if (request.source == "slurm-suspend") ++suspends[request.node];
+        if (request.source == store::RequestSource::slurm_resume) ++resumes[request.node];
+        if (request.source == store::RequestSource::slurm_suspend) ++suspends[request.node];
         ++by_state[std::string(store::to_string(request.state))];
         EXPECT_NE(request.state, store::RequestState::pending) << request.node << " request " << request.id;
         EXPECT_NE(request.state, store::RequestState::running) << request.node << " request " << request.id;

@@ -74,7 +74,7 @@ TEST_F(JournalReadersTest, TheViewReadsAJournalThisUserMayNotWrite) {
         auto journal = store::Journal::open(config.daemon.journal());
         ASSERT_TRUE(journal) << journal.error();
         const std::vector<std::string> n1{"n1"};
-        ASSERT_TRUE(journal->add_requests(n1, power::Action::off, "cli", 990'000));
+        ASSERT_TRUE(journal->add_requests(n1, power::Action::off, store::RequestSource::hand_suspend, 990'000));
     }
     ::chmod(config.daemon.state_dir.c_str(), 0555);
     ::chmod(config.daemon.journal().c_str(), 0444);

@@ -103,7 +103,8 @@ TEST_F(NodeViewTest, TheJournalsLatestRequestAndTheJsonSchema) {
         auto journal = store::Journal::open(config.daemon.journal());
         ASSERT_TRUE(journal) << journal.error();
         const std::vector<std::string> n1{"n1"};
-        ASSERT_TRUE(journal->add_requests(n1, power::Action::off, "cli", 990'000, "by hand"));
+        ASSERT_TRUE(
+            journal->add_requests(n1, power::Action::off, store::RequestSource::hand_suspend, 990'000, "by hand"));
     }
     (void)view();  // n2's refusal makes its block
     const nlohmann::json json = to_json(view());
@@ -114,7 +115,7 @@ TEST_F(NodeViewTest, TheJournalsLatestRequestAndTheJsonSchema) {
     EXPECT_EQ(json[0]["power"], "on");
     EXPECT_FALSE(json[0].contains("reason"));
     EXPECT_EQ(json[0]["last_request"]["action"], "off");
-    EXPECT_EQ(json[0]["last_request"]["source"], "cli");
+    EXPECT_EQ(json[0]["last_request"]["source"], "hand-suspend");
     EXPECT_EQ(json[0]["last_request"]["time_ms"], 990'000);
     EXPECT_EQ(json[0]["last_request"]["state"], "pending");
     EXPECT_EQ(json[1]["power"], "blocked");
@@ -131,7 +132,7 @@ TEST_F(NodeViewTest, EachNodesPowerPhaseFromTheJournal) {
         auto journal = store::Journal::open(config.daemon.journal());
         ASSERT_TRUE(journal) << journal.error();
         const std::vector<std::string> n1{"n1"};
-        ASSERT_TRUE(journal->add_requests(n1, power::Action::on, "slurm-resume", 900'000));
+        ASSERT_TRUE(journal->add_requests(n1, power::Action::on, store::RequestSource::slurm_resume, 900'000));
         ASSERT_TRUE(journal->record({0, 905'000, "n1", std::nullopt, store::EventKind::power_on, "on",
                                      store::OutcomeKind::ok, power::Action::on}));
     }

@@ -31,7 +31,7 @@ class JournalColumnsTest : public ::testing::Test {
     std::int64_t carry(const std::string& node, power::Action action, OutcomeKind kind, const std::string& words,
                        TimeMs at) {
         const std::vector<std::string> one{node};
-        EXPECT_TRUE(journal->add_requests(one, action, "slurm-suspend", at));
+        EXPECT_TRUE(journal->add_requests(one, action, store::RequestSource::slurm_suspend, at));
         auto taken = journal->take_pending();
         EXPECT_TRUE(taken && taken->size() == 1U);
         const std::int64_t id = (*taken)[0].id;
@@ -114,7 +114,7 @@ TEST_F(JournalColumnsTest, PruneKeepsWhatDecisionsStartFrom) {
     carry("n2", power::Action::off, OutcomeKind::error, "error: unreachable", 200 * day);
     // n3: an old pending request and an old open boot; n4 old registered boots.
     const std::vector<std::string> n3{"n3"};
-    ASSERT_TRUE(journal->add_requests(n3, power::Action::on, "cli", 1 * day));
+    ASSERT_TRUE(journal->add_requests(n3, power::Action::on, store::RequestSource::hand_resume, 1 * day));
     ASSERT_TRUE(journal->boot_started("n3", 1 * day));
     ASSERT_TRUE(journal->boot_started("n4", 1 * day));
     ASSERT_TRUE(journal->boot_registered("n4", 1 * day + 60000));

@@ -67,6 +67,13 @@ TEST_F(JournalMigrationTest, AVersion0JournalMigratesAndAnswersAsItDid) {
     EXPECT_EQ(offs->at("n1").last, 5000100);
     EXPECT_EQ(offs->at("n1").last_error, "error: no answer from the controller");
     EXPECT_EQ(journal->open_requests().value_or(std::set<std::string>{}), (std::set<std::string>{"n5"}));
+    // Its requests' sources read back as the values they were written for;
+    // "cli", which only tests ever wrote, is a word this version does not know.
+    const auto latest = journal->latest_requests();
+    ASSERT_TRUE(latest) << latest.error();
+    EXPECT_EQ(latest->at("n1").source, RequestSource::slurm_suspend);
+    EXPECT_EQ(latest->at("n2").source, RequestSource::recovery);
+    EXPECT_EQ(latest->at("n5").source, RequestSource::unknown);
     EXPECT_EQ(journal->open_boots({}).value_or(std::map<std::string, TimeMs>{}),
               (std::map<std::string, TimeMs>{{"n2", 410000}}));
     EXPECT_EQ(journal->events({}, 0)->size(), 22U);

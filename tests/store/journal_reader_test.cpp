@@ -53,12 +53,12 @@ TEST(JournalReader, ReadsWhatAWriterWroteAndSeesItsLaterCommits) {
     auto writer = Journal::open(file);
     ASSERT_TRUE(writer) << writer.error();
     const std::vector<std::string> n1{"n1"};
-    ASSERT_TRUE(writer->add_requests(n1, power::Action::on, "cli", 1000));
+    ASSERT_TRUE(writer->add_requests(n1, power::Action::on, store::RequestSource::hand_resume, 1000));
     auto reader = JournalReader::open(file);
     ASSERT_TRUE(reader) << reader.error();
     EXPECT_FALSE(reader->missing());
     EXPECT_EQ((*reader)->requests({}, 0)->size(), 1U);
-    ASSERT_TRUE(writer->add_requests(n1, power::Action::off, "cli", 2000));
+    ASSERT_TRUE(writer->add_requests(n1, power::Action::off, store::RequestSource::hand_suspend, 2000));
     EXPECT_EQ((*reader)->requests({}, 0)->size(), 2U);
 }
 
@@ -100,7 +100,7 @@ TEST(JournalReader, AJournalAndDirectoryThisUserMayOnlyReadAreRead) {
         auto writer = Journal::open(file);
         ASSERT_TRUE(writer) << writer.error();
         const std::vector<std::string> nodes{"n1", "n2"};
-        ASSERT_TRUE(writer->add_requests(nodes, power::Action::on, "slurm-resume", 1000));
+        ASSERT_TRUE(writer->add_requests(nodes, power::Action::on, store::RequestSource::slurm_resume, 1000));
     }
     ASSERT_FALSE(fs::exists(state / "journal.db-wal")) << "the last writer gone, SQLite removed its WAL";
     ::chmod(dir.path().c_str(), 0755);

@@ -31,7 +31,7 @@ TEST_F(JournalTest, RequestsSurviveAReopenAndAreTakenOnce) {
     {
         auto journal = Journal::open(file());
         ASSERT_TRUE(journal) << journal.error();
-        auto batch = journal->add_requests(kNodes, power::Action::on, "slurm-resume", 1000);
+        auto batch = journal->add_requests(kNodes, power::Action::on, store::RequestSource::slurm_resume, 1000);
         ASSERT_TRUE(batch) << batch.error();
     }
     auto journal = Journal::open(file());
@@ -41,7 +41,7 @@ TEST_F(JournalTest, RequestsSurviveAReopenAndAreTakenOnce) {
     ASSERT_EQ(taken->size(), 3U);
     EXPECT_EQ((*taken)[0].node, "n1");
     EXPECT_EQ((*taken)[0].action, power::Action::on);
-    EXPECT_EQ((*taken)[0].source, "slurm-resume");
+    EXPECT_EQ((*taken)[0].source, RequestSource::slurm_resume);
     EXPECT_EQ((*taken)[0].batch, (*taken)[2].batch);
     EXPECT_TRUE(journal->take_pending()->empty()) << "taken once";
 
@@ -61,9 +61,9 @@ TEST_F(JournalTest, RequestsSurviveAReopenAndAreTakenOnce) {
 TEST_F(JournalTest, TheLatestWordForANodeSupersedesAPendingOne) {
     auto journal = Journal::open(file());
     ASSERT_TRUE(journal);
-    ASSERT_TRUE(journal->add_requests(kNodes, power::Action::off, "slurm-suspend", 1000));
+    ASSERT_TRUE(journal->add_requests(kNodes, power::Action::off, store::RequestSource::slurm_suspend, 1000));
     const std::vector<std::string> n2{"n2"};
-    ASSERT_TRUE(journal->add_requests(n2, power::Action::on, "slurm-resume", 1500));
+    ASSERT_TRUE(journal->add_requests(n2, power::Action::on, store::RequestSource::slurm_resume, 1500));
     auto taken = journal->take_pending();
     ASSERT_TRUE(taken);
     ASSERT_EQ(taken->size(), 3U);
@@ -81,13 +81,13 @@ TEST_F(JournalTest, ANodeWaitsWhileItsEarlierRequestRuns) {
     auto journal = Journal::open(file());
     ASSERT_TRUE(journal);
     const std::vector<std::string> n1{"n1"};
-    ASSERT_TRUE(journal->add_requests(n1, power::Action::on, "slurm-resume", 1000));
+    ASSERT_TRUE(journal->add_requests(n1, power::Action::on, store::RequestSource::slurm_resume, 1000));
     auto first = journal->take_pending();
     ASSERT_TRUE(first);
     ASSERT_EQ(first->size(), 1U);
     // A suspend arrives while the power-on still runs (a silent BMC): it must
     // not be sent to the same BMC at the same time.
-    ASSERT_TRUE(journal->add_requests(kNodes, power::Action::off, "slurm-suspend", 1500));
+    ASSERT_TRUE(journal->add_requests(kNodes, power::Action::off, store::RequestSource::slurm_suspend, 1500));
     auto second = journal->take_pending();
     ASSERT_TRUE(second);
     ASSERT_EQ(second->size(), 2U);
@@ -104,7 +104,7 @@ TEST_F(JournalTest, ANodeWaitsWhileItsEarlierRequestRuns) {
 TEST_F(JournalTest, OutcomesAndBootsInOneGo) {
     auto journal = Journal::open(file());
     ASSERT_TRUE(journal);
-    ASSERT_TRUE(journal->add_requests(kNodes, power::Action::on, "slurm-resume", 1000));
+    ASSERT_TRUE(journal->add_requests(kNodes, power::Action::on, store::RequestSource::slurm_resume, 1000));
     auto taken = journal->take_pending();
     ASSERT_TRUE(taken);
     ASSERT_EQ(taken->size(), 3U);
@@ -134,7 +134,9 @@ TEST_F(JournalTest, FailedPowerOffsInARow) {
     const std::vector<std::string> n2{"n2"};
     auto carry = [&](const std::vector<std::string>& nodes, power::Action action, OutcomeKind ok, const char* outcome,
                      TimeMs at) {
-        ASSERT_TRUE(journal->add_requests(nodes, action, "slurm", at));
+        const RequestSource source =
+            action == power::Action::on ? RequestSource::slurm_resume : RequestSource::slurm_suspend;
+        ASSERT_TRUE(journal->add_requests(nodes, action, source, at));
         auto taken = journal->take_pending();
         ASSERT_TRUE(taken);
         for (const Request& request : *taken) {
@@ -157,14 +159,14 @@ TEST_F(JournalTest, FailedPowerOffsInARow) {
 TEST_F(JournalTest, EventsAndBootsByNode) {
     auto journal = Journal::open(file());
     ASSERT_TRUE(journal);
-    ASSERT_TRUE(journal->add_requests(kNodes, power::Action::on, "cli", 1000));
+    ASSERT_TRUE(journal->add_requests(kNodes, power::Action::on, store::RequestSource::hand_resume, 1000));
     ASSERT_TRUE(journal->record({0, 1200, "", std::nullopt, EventKind::daemon_start, "slumberd started"}));
     const std::vector<std::string> n3{"n3"};
     auto events = journal->events(n3, 0);
     ASSERT_TRUE(events);
     ASSERT_EQ(events->size(), 2U) << "n3's request and the cluster-wide event";
     EXPECT_EQ((*events)[0].kind, store::EventKind::requested);
-    EXPECT_EQ((*events)[0].detail, "on asked by cli");
+    EXPECT_EQ((*events)[0].detail, "on asked by hand-resume");
     EXPECT_EQ(journal->events(n3, 1100)->size(), 1U);
 
     ASSERT_TRUE(journal->boot_started("n1", 2000));
@@ -213,7 +215,7 @@ TEST_F(JournalTest, FailureStreaksCountSinceTheLastRegistration) {
     EXPECT_EQ(streaks->at("n4").failed_resumes, 2);
 
     const std::vector<std::string> n3{"n3"};
-    ASSERT_TRUE(journal->add_requests(n3, power::Action::off, "recovery", 0));
+    ASSERT_TRUE(journal->add_requests(n3, power::Action::off, store::RequestSource::recovery, 0));
     EXPECT_EQ(journal->open_requests().value_or(std::set<std::string>{}), std::set<std::string>{"n3"});
 }
 
@@ -326,7 +328,7 @@ TEST_F(JournalTest, TwoWritersAtOnceLoseNothing) {
         ASSERT_TRUE(journal);
         for (int i = 0; i < 50; ++i) {
             const std::vector<std::string> node{prefix + std::to_string(i)};
-            ASSERT_TRUE(journal->add_requests(node, power::Action::on, "test", i));
+            ASSERT_TRUE(journal->add_requests(node, power::Action::on, store::RequestSource::hand_resume, i));
         }
     };
     std::jthread a(writer, "a");

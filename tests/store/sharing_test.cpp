@@ -24,7 +24,9 @@ bool can_write_as(uid_t user, gid_t group, const std::filesystem::path& file) {
         if (::setgroups(1, &group) != 0 || ::setgid(group) != 0 || ::setuid(user) != 0) ::_exit(2);
         auto journal = Journal::open(file);
         const std::vector<std::string> nodes{"n1"};
-        ::_exit(journal && journal->add_requests(nodes, power::Action::on, "slurm-resume", 1000) ? 0 : 1);
+        ::_exit(journal && journal->add_requests(nodes, power::Action::on, store::RequestSource::slurm_resume, 1000)
+                    ? 0
+                    : 1);
     }
     int status = 0;
     ::waitpid(child, &status, 0);

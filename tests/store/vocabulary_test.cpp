@@ -1,5 +1,6 @@
 // The journal's vocabularies: each word stands for one value and reads back
 // as it; the words are the journal's stored text and must not change.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <set>
@@ -10,16 +11,32 @@
 namespace slumber::store {
 namespace {
 
-TEST(VocabularyTest, EveryEventKindHasOneWordThatReadsBack) {
+// Every value of an enum whose last value is `last` has a word of its own
+// that `parse` reads back as that value.
+template <typename Enum, typename Parse>
+void expect_words_read_back(Enum last, Parse parse) {
     std::set<std::string_view> words;
-    for (int i = 0; i <= static_cast<int>(EventKind::unknown); ++i) {
-        const auto kind = static_cast<EventKind>(i);
-        const std::string_view word = to_string(kind);
+    for (int i = 0; i <= static_cast<int>(last); ++i) {
+        const auto value = static_cast<Enum>(i);
+        const std::string_view word = to_string(value);
         EXPECT_NE(word, "?") << i;
         EXPECT_TRUE(words.insert(word).second) << word << " twice";
-        EXPECT_EQ(event_kind_from(word), kind) << word;
+        EXPECT_EQ(parse(word), value) << word;
     }
+}
+
+TEST(VocabularyTest, EveryEventKindHasOneWordThatReadsBack) {
+    expect_words_read_back(EventKind::unknown, event_kind_from);
     EXPECT_EQ(event_kind_from("no-such-kind"), std::nullopt);
+}
+
+TEST(VocabularyTest, EveryRequestSourceHasOneWordThatReadsBack) {
+    expect_words_read_back(RequestSource::unknown, request_source_from);
+    // A word this version does not know: one a newer version wrote, or
+    // "cli", which only tests ever wrote.
+    EXPECT_EQ(request_source_from("cli"), std::nullopt);
+    EXPECT_EQ(request_source_from("Slurm-Resume"), std::nullopt);
+    EXPECT_EQ(request_source_from(""), std::nullopt);
 }
 
 TEST(VocabularyTest, StoredWordsStayAsTheyWere) {
@@ -29,6 +46,11 @@ TEST(VocabularyTest, StoredWordsStayAsTheyWere) {
     EXPECT_EQ(to_string(EventKind::slurm_view), "slurm-view");
     EXPECT_EQ(to_string(EventKind::reload_refused), "reload-refused");
     EXPECT_EQ(to_string(OutcomeKind::refused), "refused");
+    std::string sources;
+    for (int i = 0; i <= static_cast<int>(RequestSource::unknown); ++i) {
+        sources += fmt::format("{} ", to_string(static_cast<RequestSource>(i)));
+    }
+    EXPECT_EQ(sources, "slurm-resume slurm-suspend slurm-reboot hand-resume hand-suspend recovery unblock unknown ");
 }
 
 TEST(VocabularyTest, ACarriedOutActionHasItsEvent) {

@@ -23,6 +23,11 @@ class FakeSlurm final : public slurm::SlurmView {
         const std::lock_guard lock(m_guard);
         m_nodes = std::move(nodes);
     }
+    /// What power_save_rules() answers from now on.
+    void rules(slurm::PowerSaveRules rules) {
+        const std::lock_guard lock(m_guard);
+        m_rules = std::move(rules);
+    }
     /// Every call asked of Slurm, as scontrol's arguments: "update
     /// NodeName=n1 State=DRAIN Reason=…", "reconfigure".
     std::vector<std::string> calls() const {
@@ -43,7 +48,10 @@ class FakeSlurm final : public slurm::SlurmView {
         return log(fmt::format("{}", fmt::join(arguments, " ")));
     }
     std::expected<slurm::Version, std::string> version() const override { return m_version; }
-    std::expected<slurm::PowerSaveRules, std::string> power_save_rules() const override { return m_rules; }
+    std::expected<slurm::PowerSaveRules, std::string> power_save_rules() const override {
+        const std::lock_guard lock(m_guard);
+        return m_rules;
+    }
 
   private:
     std::expected<void, std::string> log(std::string call) const {
