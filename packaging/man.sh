@@ -40,11 +40,43 @@ help2man --no-info --section 8 --version-string "$version" \
   --include "$source/packaging/slumberd.8.h2m" \
   --output "$out/slumberd.8" "$work/slumberd"
 
+# Markdown tables as definition lists (go-md2man's .TP): each row's first
+# cell is the term; the others follow as "header: cell", the last column
+# (what the row means) as plain text. Empty cells are left out.
+tables_as_lists() {
+  awk -F'|' '
+    function trim(s) { gsub(/^[ \t]+|[ \t]+$/, "", s); return s }
+    function cells(line, out,    n, i) {
+      n = split(line, raw, "|")
+      # A row starts and ends with "|": raw[1] and raw[n] are empty.
+      for (i = 2; i < n; i++) out[i - 1] = trim(raw[i])
+      return n - 2
+    }
+    /^\|/ && !intable { columns = cells($0, header); intable = 1; next }
+    /^\|[-| :]*$/ && intable == 1 { intable = 2; next }
+    /^\|/ && intable == 2 {
+      cells($0, row)
+      text = ""
+      for (i = 2; i < columns; i++) {
+        if (row[i] == "") continue
+        text = text (text == "" ? "" : "; ") header[i] ": " row[i]
+      }
+      last = row[columns]
+      if (last != "") text = text (text == "" ? "" : " — ") last
+      printf "%s\n: %s\n\n", row[1], text
+      next
+    }
+    { intable = 0; print }
+  '
+}
+
 {
   printf '%% SLUMBER.TOML 5 "" "slumber %s" "File Formats"\n\n' "$version"
   printf '# NAME\n\nslumber.toml - configuration of slumber, lights-out power management for Slurm\n\n'
-  # docs/config.md's own title becomes DESCRIPTION; its sections follow.
-  sed -e '1s/^# .*/# DESCRIPTION/' "$source/docs/config.md"
+  # docs/config.md's own title becomes DESCRIPTION; its sections follow, each
+  # table as a list (a table as wide as docs/config.md's does not fit in 80
+  # columns: groff 1.23 warns, and lintian with it).
+  sed -e '1s/^# .*/# DESCRIPTION/' "$source/docs/config.md" | tables_as_lists
   printf '\n# SEE ALSO\n\nslumber(1), slumberd(8), slurm.conf(5)\n'
 } > "$work/slumber.toml.5.md"
 go-md2man -in "$work/slumber.toml.5.md" -out "$out/slumber.toml.5"
