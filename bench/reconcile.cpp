@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "daemon/reconciler.hpp"
+#include "operate/reconciler.hpp"
 #include "slurm/node_state.hpp"
 #include "slurm/scontrol.hpp"
 #include "store/journal.hpp"
@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
     fill_journal(*journal, nodes);
     const std::string text = scontrol_output(nodes);
     const slurm::Scontrol unused(config->slurm.bin_dir, config->slurm.conf);
-    daemon::Reconciler reconciler(*config, *journal, unused, [] { return store::TimeMs{100000}; });
+    operate::Reconciler reconciler(*config, *journal, unused, [] { return store::TimeMs{100000}; });
 
     std::vector<double> parse_ms;
     std::vector<double> decide_ms;

@@ -12,9 +12,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/power_targets.hpp"
-#include "daemon/blocks.hpp"
-#include "daemon/clock.hpp"
-#include "daemon/switching.hpp"
+#include "operate/blocks.hpp"
+#include "operate/clock.hpp"
+#include "operate/switching.hpp"
 #include "util/duration.hpp"
 
 namespace slumber::cli {
@@ -51,8 +51,8 @@ nlohmann::json outcome_json(power::Action action, const power::Outcome& outcome)
 // the command line (`slumber power info` uses them too; one that could not be
 // built fails its target with its own error, run_action()), and the devices
 // they depend on from the configuration.
-daemon::DriverSet drivers_of(const PowerTargets& resolved, const std::vector<std::string>& names) {
-    daemon::DriverSet set;
+operate::DriverSet drivers_of(const PowerTargets& resolved, const std::vector<std::string>& names) {
+    operate::DriverSet set;
     std::vector<std::string> others;
     for (const std::string& name : names) {
         const auto named = std::find_if(resolved.targets.begin(), resolved.targets.end(),
@@ -69,7 +69,7 @@ daemon::DriverSet drivers_of(const PowerTargets& resolved, const std::vector<std
         }
     }
     if (others.empty()) return set;
-    daemon::DriverSet built = daemon::build_drivers(resolved.config, others);
+    operate::DriverSet built = operate::build_drivers(resolved.config, others);
     std::move(built.tasks.begin(), built.tasks.end(), std::back_inserter(set.tasks));
     std::move(built.drivers.begin(), built.drivers.end(), std::back_inserter(set.drivers));
     set.failed.merge(built.failed);
@@ -86,9 +86,9 @@ int run_action(power::Action action, const PowerOptions& options, std::chrono::m
     auto journal = std::filesystem::exists(resolved.config.daemon.journal(), error)
                        ? store::Journal::open(resolved.config.daemon.journal())
                        : std::unexpected(std::string("no journal"));
-    daemon::Blocks blocks(resolved.config, journal ? &*journal : nullptr, daemon::Caller::deliberate,
-                          daemon::wall_clock_ms);
-    daemon::SwitchPlan plan{.action = action, .fanout = options.fanout};
+    operate::Blocks blocks(resolved.config, journal ? &*journal : nullptr, operate::Caller::deliberate,
+                           operate::wall_clock_ms);
+    operate::SwitchPlan plan{.action = action, .fanout = options.fanout};
     for (const config::PowerTarget* target : resolved.targets) plan.targets.push_back(target->name);
     if (options.wait) plan.wait = wait;
     // Devices the nodes depend on ([[dependency]]) go on first, as they do
@@ -99,14 +99,14 @@ int run_action(power::Action action, const PowerOptions& options, std::chrono::m
         };
     }
     plan.source = [](std::size_t) { return std::string("slumber power"); };
-    const daemon::Switcher switcher{
+    const operate::Switcher switcher{
         .drivers = [&resolved](const config::Config&, const std::vector<std::string>& names) {
             return drivers_of(resolved, names);
         }};
     std::vector<power::Outcome> outcomes;
     const auto switched = switcher.run(resolved.config, blocks, plan);
     for (std::size_t i = 0; i < switched.size(); ++i) {
-        if (switched[i].not_called == daemon::NotCalled::no_driver) {
+        if (switched[i].not_called == operate::NotCalled::no_driver) {
             outcomes.push_back({plan.targets[i], std::unexpected(resolved.drivers[i].error()), false, 0, {}});
         } else {
             outcomes.push_back(switched[i].outcome);

@@ -12,12 +12,12 @@
 #include "cli/commands.hpp"
 #include "cli/exit_code.hpp"
 #include "config/config.hpp"
-#include "daemon/carrier.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/hook.hpp"
-#include "daemon/hook_carrier.hpp"
-#include "daemon/shared_journal.hpp"
 #include "hostlist/hostlist.hpp"
+#include "operate/carrier.hpp"
+#include "operate/hook_carrier.hpp"
+#include "operate/shared_journal.hpp"
 #include "store/journal.hpp"
 #include "util/duration.hpp"
 #include "util/safe_text.hpp"
@@ -50,7 +50,7 @@ void note_unloadable_for_carrier(const std::string& file, const std::string& why
     settings.state_dir = *state_dir;
     if (!std::filesystem::exists(settings.journal(), error)) return;  // a guessed place must not start one
     if (auto journal = store::Journal::open(settings.journal())) {
-        (void)journal->record({0, daemon::wall_clock_ms(), "", std::nullopt, store::EventKind::carrier,
+        (void)journal->record({0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::carrier,
                                fmt::format("slumber carry cannot load {} ({}): the requests wait in the journal for "
                                            "a daemon or the next hook",
                                            file, why)});
@@ -109,7 +109,7 @@ int run_journal(const JournalOptions& options) {
         return to_int(ExitCode::partial);
     }
     if (journal->missing()) fmt::print(stderr, "slumber: {}\n", *journal->missing());
-    auto events = (*journal)->events(nodes, daemon::wall_clock_ms() - since->count());
+    auto events = (*journal)->events(nodes, operate::wall_clock_ms() - since->count());
     if (!events) {
         fmt::print(stderr, "slumber: journal: {}\n", events.error());
         return to_int(ExitCode::partial);
@@ -201,7 +201,7 @@ void add_slurm_commands(CLI::App& app, Outcome& outcome) {
     carry->callback([carry_file, &outcome] {
         // Started by a hook, it runs as SlurmUser: the requests of targets
         // whose credentials it may not read are refused and Slurm is told
-        // (daemon::unreadable_credentials), never tried without a password.
+        // (operate::unreadable_credentials), never tried without a password.
         auto config = config::load(*carry_file, {.unreadable_credentials = true});
         if (!config) {
             for (const auto& error : config.error()) fmt::print(stderr, "{}\n", config::format(error));
@@ -211,14 +211,14 @@ void add_slurm_commands(CLI::App& app, Outcome& outcome) {
             outcome.exit_code = to_int(ExitCode::config);
             return;
         }
-        auto journal = daemon::open_journal(config->daemon, config->slurm);
+        auto journal = operate::open_journal(config->daemon, config->slurm);
         if (!journal) {
             fmt::print(stderr, "slumber: {}\n", journal.error());
             outcome.exit_code = to_int(ExitCode::partial);
             return;
         }
         outcome.exit_code =
-            daemon::carry_without_daemon(*config, *journal) == 0 ? to_int(ExitCode::ok) : to_int(ExitCode::partial);
+            operate::carry_without_daemon(*config, *journal) == 0 ? to_int(ExitCode::ok) : to_int(ExitCode::partial);
     });
 
     auto options = std::make_shared<JournalOptions>();

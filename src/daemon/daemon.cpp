@@ -19,15 +19,15 @@
 #include <optional>
 #include <thread>
 
-#include "daemon/blocks.hpp"
-#include "daemon/carrier.hpp"
-#include "daemon/carrier_lock.hpp"
-#include "daemon/dependencies.hpp"
-#include "daemon/reconciler.hpp"
 #include "daemon/reload.hpp"
-#include "daemon/shared_journal.hpp"
 #include "daemon/systemd_notify.hpp"
 #include "daemon/wake.hpp"
+#include "operate/blocks.hpp"
+#include "operate/carrier.hpp"
+#include "operate/carrier_lock.hpp"
+#include "operate/dependencies.hpp"
+#include "operate/reconciler.hpp"
+#include "operate/shared_journal.hpp"
 #include "slurm/caller.hpp"
 #include "slurm/scontrol.hpp"
 #include "slurm/slurm_conf.hpp"
@@ -122,7 +122,7 @@ void log(Priority priority, const std::string& line) {
 }
 
 // How a batch of requests the carrier carried out ended.
-void log_batch(const Batch& batch, const std::expected<int, std::string>& failed) {
+void log_batch(const operate::Batch& batch, const std::expected<int, std::string>& failed) {
     if (!failed) {
         log(Priority::error,
             fmt::format("cannot carry out {} request(s) now: {}", batch.requests.size(), failed.error()));
@@ -164,8 +164,8 @@ void share_with_hooks(const config::Config& config) {
 // started while no daemon ran finish first (their requests are running, and
 // must not be taken back and carried out twice at once). Nothing when the
 // daemon is stopped while it waits, or the lock file cannot be opened.
-std::optional<CarrierLock> wait_for_carriers(const config::Config& config, const std::atomic<bool>& stop) {
-    auto lock = CarrierLock::open(config.daemon.carrier_lock());
+std::optional<operate::CarrierLock> wait_for_carriers(const config::Config& config, const std::atomic<bool>& stop) {
+    auto lock = operate::CarrierLock::open(config.daemon.carrier_lock());
     if (!lock) {
         log(Priority::error, lock.error());
         return std::nullopt;
@@ -195,10 +195,11 @@ void reload_config(LiveConfig& live, store::Journal& journal) {
         for (const std::string& problem : outcome.problems) log(Priority::error, problem);
         log(Priority::error, outcome.summary);
     }
-    (void)journal.record({0, wall_clock_ms(), "", std::nullopt,
+    (void)journal.record({0, operate::wall_clock_ms(), "", std::nullopt,
                           outcome.applied ? store::EventKind::reload : store::EventKind::reload_refused,
                           outcome.summary});
-    if (auto recorded = record_running_config(*live.current(), outcome.applied ? nullptr : &outcome); !recorded) {
+    if (auto recorded = operate::record_running_config(*live.current(), outcome.applied ? nullptr : &outcome);
+        !recorded) {
         log(Priority::warning, recorded.error());
     }
 }
@@ -206,7 +207,7 @@ void reload_config(LiveConfig& live, store::Journal& journal) {
 // What the admin should know of how this configuration meets Slurm's: an
 // exclude that slurm.conf does not share makes Slurm suspend nodes slumber
 // must refuse, again and again; and the boot deadline in force.
-void log_slurm_agreement(const config::Config& config, const Reconciler& reconciler) {
+void log_slurm_agreement(const config::Config& config, const operate::Reconciler& reconciler) {
     std::vector<std::string> managed;
     for (const auto& target : config.nodes) managed.push_back(target.name);
     for (const std::string& line : slurm::check_exclusions(config.slurm.conf, managed, config.slurm.exclude)) {
@@ -224,7 +225,7 @@ void log_slurm_agreement(const config::Config& config, const Reconciler& reconci
 // hourly, not every pass.
 void prune_journal(store::Journal& journal, util::Duration keep) {
     if (keep.count() <= 0) return;
-    const store::TimeMs now = wall_clock_ms();
+    const store::TimeMs now = operate::wall_clock_ms();
     const auto pruned = journal.prune(now - keep.count(), now);
     if (!pruned) {
         log(Priority::warning, fmt::format("journal: cannot remove rows older than journal_keep: {}", pruned.error()));
@@ -242,7 +243,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     // comes from the configuration the daemon started with.
     const config::SharedConfig first = live.current();
     const config::Config& config = *first;
-    auto journal = open_journal(config.daemon, config.slurm);
+    auto journal = operate::open_journal(config.daemon, config.slurm);
     if (!journal) {
         log(Priority::error, journal.error());
         return 1;
@@ -266,22 +267,23 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     // running: do it again (every action is idempotent).
     // Who left them (a daemon killed, kill -9 say, or a hook's carrier) is
     // asked before this daemon's own start is journaled.
-    const std::string left_by = left_running_by(*journal);
-    if (auto requeued = take_back_left_running(*journal, "the daemon", wall_clock_ms(), left_by);
+    const std::string left_by = operate::left_running_by(*journal);
+    if (auto requeued = operate::take_back_left_running(*journal, "the daemon", operate::wall_clock_ms(), left_by);
         requeued && *requeued > 0) {
         log(Priority::warning,
             fmt::format("{} request(s) left running by {}: carrying them out again", *requeued, left_by));
     }
-    (void)journal->record({0, wall_clock_ms(), "", std::nullopt, store::EventKind::daemon_start,
+    (void)journal->record({0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::daemon_start,
                            fmt::format("slumberd started (pid {})", ::getpid())});
-    if (auto recorded = record_running_config(config, nullptr); !recorded) log(Priority::warning, recorded.error());
+    if (auto recorded = operate::record_running_config(config, nullptr); !recorded)
+        log(Priority::warning, recorded.error());
     log(Priority::info,
         fmt::format("listening on {}, journal {}", config.daemon.socket().string(), config.daemon.journal().string()));
 
     const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
-    Carrier carrier(first, *journal, scontrol, "daemon", /*paced=*/true);
-    Reconciler reconciler(first, *journal, scontrol);
-    DeviceKeeper devices(first);  // one pass at a time, on a worker
+    operate::Carrier carrier(first, *journal, scontrol, "daemon", /*paced=*/true);
+    operate::Reconciler reconciler(first, *journal, scontrol);
+    operate::DeviceKeeper devices(first);  // one pass at a time, on a worker
     log_slurm_agreement(config, reconciler);
     SystemdNotifier systemd;  // READY after the first look at Slurm
     bool ready = false;
@@ -334,9 +336,10 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                         workers.push_back(
                             {std::jthread([&devices, current = live.current(), states = *nodes,
                                            journal = std::move(*connection), devices_busy, done]() mutable {
-                                 Blocks blocks(*current, &journal, Caller::automatic, wall_clock_ms);
+                                 operate::Blocks blocks(*current, &journal, operate::Caller::automatic,
+                                                        operate::wall_clock_ms);
                                  for (const std::string& line : devices.run(
-                                          states, wall_clock_ms(),
+                                          states, operate::wall_clock_ms(),
                                           [&](const store::Event& event) { (void)journal.record(event); }, blocks)) {
                                      log(Priority::notice, line);
                                  }
@@ -359,7 +362,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             if (auto edited = live.notice_edit()) {
                 log(Priority::warning, *edited);
                 (void)journal->record(
-                    {0, wall_clock_ms(), "", std::nullopt, store::EventKind::config_changed, *edited});
+                    {0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::config_changed, *edited});
             }
             next_look = std::chrono::steady_clock::now() + std::chrono::seconds(2);
             if (next_look >= next_prune) {
@@ -373,8 +376,9 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     carrier.finish();           // waits for the batches under way: their outcomes are journaled
     workers.clear();            // and for the devices' pass
     reconciler.finish_reads();  // and for the BMC reads, whose blocks are journaled too
-    (void)journal->record({0, wall_clock_ms(), "", std::nullopt, store::EventKind::daemon_stop, "slumberd stopped"});
-    forget_running_config(config);
+    (void)journal->record(
+        {0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::daemon_stop, "slumberd stopped"});
+    operate::forget_running_config(config);
     log(Priority::info, "stopped");
     return 0;
 }

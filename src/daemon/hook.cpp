@@ -9,11 +9,11 @@
 #include <cstdlib>
 #include <map>
 
-#include "daemon/carrier.hpp"
-#include "daemon/hook_carrier.hpp"
-#include "daemon/shared_journal.hpp"
 #include "daemon/wake.hpp"
 #include "hostlist/hostlist.hpp"
+#include "operate/carrier.hpp"
+#include "operate/hook_carrier.hpp"
+#include "operate/shared_journal.hpp"
 #include "slurm/caller.hpp"
 #include "slurm/dialect.hpp"
 #include "slurm/resume_file.hpp"
@@ -32,7 +32,7 @@ std::map<std::string, std::string> jobs_by_node(store::Journal& journal) {
     if (path == nullptr || *path == '\0') return notes;
     const auto file = slurm::read_resume_file(path);
     if (!file) {
-        (void)journal.record({0, wall_clock_ms(), "", std::nullopt, store::EventKind::hook_note,
+        (void)journal.record({0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::hook_note,
                               fmt::format("SLURM_RESUME_FILE {} ignored: {}", path, file.error())});
         return notes;
     }
@@ -71,7 +71,7 @@ std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, std::st
     if (!names) {
         const std::string why = hostlist::describe(names.error(), hostlist);
         (void)journal.record(
-            {0, wall_clock_ms(), "", std::nullopt, store::EventKind::hook_failed,
+            {0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::hook_failed,
              fmt::format("slumber {}{}{}: {}", slurm::to_string(hook), by_slurm ? "" : ", ", by_hand, why)});
         report_hook_error(hook, why);
         return std::unexpected(2);  // bad input, as every verb says it (docs/exit-codes.md)
@@ -82,7 +82,8 @@ std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, std::st
         const std::string why =
             by_slurm ? "Slurm: ResumeTimeout reached" : fmt::format("`slumber resume-fail` {}", by_hand);
         for (const std::string& node : *names) {
-            (void)journal.record({0, wall_clock_ms(), node, std::nullopt, store::EventKind::resume_failed, why});
+            (void)journal.record(
+                {0, operate::wall_clock_ms(), node, std::nullopt, store::EventKind::resume_failed, why});
         }
         (void)wake_daemon(socket);
         return true;
@@ -115,7 +116,7 @@ std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, std::st
         by_note[fmt::format("{}", fmt::join(notes, "; "))].push_back(node);
     }
     for (const auto& [note, nodes] : by_note) {
-        if (auto added = journal.add_requests(nodes, action, source, wall_clock_ms(), note); !added) {
+        if (auto added = journal.add_requests(nodes, action, source, operate::wall_clock_ms(), note); !added) {
             report_hook_error(hook, "journal: " + added.error());
             return std::unexpected(1);
         }
@@ -136,7 +137,7 @@ void report_hook_error(Hook hook, std::string_view text) {
 }
 
 int run_hook(Hook hook, std::string_view hostlist, const config::Config& config, std::string_view features) {
-    auto journal = open_journal(config.daemon, config.slurm);
+    auto journal = operate::open_journal(config.daemon, config.slurm);
     if (!journal) {
         // Slurm discards output, but an admin running the hook by hand sees it.
         report_hook_error(hook, journal.error());
@@ -154,7 +155,7 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config,
     auto full = config::load(config.file, {.unreadable_credentials = true});
     if (!full) {
         const std::string why = config::format(full.error().front());
-        (void)journal->record({0, wall_clock_ms(), "", std::nullopt, store::EventKind::hook_failed,
+        (void)journal->record({0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::hook_failed,
                                fmt::format("no daemon listening on {}, and the {} hook cannot carry out {}: {}",
                                            config.daemon.socket().string(), slurm::to_string(hook), hostlist, why)});
         report_hook_error(hook, fmt::format("cannot carry out {}: {}", hostlist, why));
@@ -166,7 +167,7 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config,
     int code = 0;
     if (auto names = hostlist::expand(hostlist)) {
         for (const std::string& node : *names) {
-            if (auto why = unreadable_credentials(*full, node)) {
+            if (auto why = operate::unreadable_credentials(*full, node)) {
                 report_hook_error(hook, fmt::format("{} not switched: {}", hostlist, *why));
                 code = 1;
                 break;
@@ -176,21 +177,21 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config,
     // Slurm (23.02 and later) kills the hook's process group after the
     // largest Resume/SuspendTimeout: the work goes to a carrier that is not in
     // it (hook_carrier.hpp), and the hook returns at once.
-    const auto carrier = start_hook_carrier(config.file);
+    const auto carrier = operate::start_hook_carrier(config.file);
     if (carrier) {
         (void)journal->record(
-            {0, wall_clock_ms(), "", std::nullopt, store::EventKind::no_daemon,
+            {0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::no_daemon,
              fmt::format("no daemon listening on {}: the {} hook hands {} to a carrier of its own (pid {})",
                          config.daemon.socket().string(), slurm::to_string(hook), hostlist, *carrier)});
         return code;
     }
     (void)journal->record(
-        {0, wall_clock_ms(), "", std::nullopt, store::EventKind::no_daemon,
+        {0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::no_daemon,
          fmt::format("no daemon listening on {}, and no carrier could be started ({}): the {} hook carries out {} "
                      "itself",
                      config.daemon.socket().string(), carrier.error(), slurm::to_string(hook), hostlist)});
     (void)journal->checkpoint_on_commit(true);  // no daemon to do it
-    const int carried = carry_without_daemon(*full, *journal);
+    const int carried = operate::carry_without_daemon(*full, *journal);
     return carried != 0 ? carried : code;
 }
 
@@ -214,14 +215,14 @@ int run_hook_unconfigured(Hook hook, std::string_view hostlist, const std::files
         return 1;
     }
     (void)journal->checkpoint_on_commit(false);
-    (void)journal->record({0, wall_clock_ms(), "", std::nullopt, store::EventKind::hook_config,
+    (void)journal->record({0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::hook_config,
                            fmt::format("the {} hook cannot load {}, and journals {} for the daemon, which decides "
                                        "with the configuration it runs: {}",
                                        name, file.string(), hostlist, why)});
     const auto done = hand_over(hook, hostlist, features, *journal, settings.socket());
     if (!done) return done.error();
     if (*done) return 0;
-    (void)journal->record({0, wall_clock_ms(), "", std::nullopt, store::EventKind::no_daemon,
+    (void)journal->record({0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::no_daemon,
                            fmt::format("no daemon listening on {}, and {} does not load: {} waits in the journal "
                                        "for a daemon",
                                        settings.socket().string(), file.string(), hostlist)});

@@ -16,20 +16,11 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "operate/running_config.hpp"
 
 namespace slumber::daemon {
 
-/// What a reload did.
-struct Reloaded {
-    bool applied = false;
-    /// Applied: config::describe() of the changes ("no change" too).
-    /// Refused: why, in one line, for the journal.
-    std::string summary;
-    /// Refused: every problem, formatted as `slumber config check` does.
-    std::vector<std::string> problems;
-    /// config::fingerprint() of the text that was tried; 0 if unread.
-    std::uint64_t fingerprint = 0;
-};
+using operate::Reloaded;
 
 class LiveConfig {
   public:
@@ -63,18 +54,5 @@ class LiveConfig {
     std::optional<FileStamp> m_changed;  ///< a change seen once, not yet reported
     std::uint64_t m_told = 0;            ///< fingerprint last warned about or refused
 };
-
-/// Records, in the state directory, which file and which version of it the
-/// daemon runs (and the last refused version, with why), for `slumber
-/// status`. Best effort: a failure is returned to be logged.
-std::expected<void, std::string> record_running_config(const config::Config& config, const Reloaded* refused);
-
-/// Removes that record: the daemon stops.
-void forget_running_config(const config::Config& config);
-
-/// `slumber status`'s word on the daemon's configuration: nullopt when no
-/// daemon runs or it runs this very file as it is now; otherwise what
-/// differs and what to do.
-std::optional<std::string> running_config_warning(const config::Config& file);
 
 }  // namespace slumber::daemon

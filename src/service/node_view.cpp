@@ -5,19 +5,19 @@
 #include <algorithm>
 #include <map>
 
-#include "daemon/blocks.hpp"
-#include "daemon/reconciler.hpp"
-#include "daemon/reload.hpp"
-#include "daemon/shared_journal.hpp"
-#include "daemon/targets.hpp"
 #include "engine/recovery.hpp"
+#include "operate/blocks.hpp"
+#include "operate/reconciler.hpp"
+#include "operate/running_config.hpp"
+#include "operate/shared_journal.hpp"
+#include "operate/targets.hpp"
 #include "service/power_phases.hpp"
 #include "slurm/scontrol.hpp"
 
 namespace slumber::service {
 namespace {
 
-PowerReading reading_of(const daemon::PowerReading& read) {
+PowerReading reading_of(const operate::PowerReading& read) {
     PowerReading reading;
     if (!read) {
         reading.kind = PowerReading::Kind::error;
@@ -59,7 +59,7 @@ std::string PowerReading::text() const {
 }
 
 std::expected<ClusterView, std::string> view_nodes(const config::Config& config, const std::vector<std::string>& nodes,
-                                                   const daemon::Now& now) {
+                                                   const operate::Now& now) {
     std::vector<std::string> names = nodes;
     if (names.empty()) {
         for (const auto& target : config.nodes) names.push_back(target.name);
@@ -71,7 +71,7 @@ std::expected<ClusterView, std::string> view_nodes(const config::Config& config,
     ClusterView view;
     if (reader->missing()) view.warnings.push_back(*reader->missing());
     // The daemon decides with the configuration it loaded, not with the file.
-    if (auto warning = daemon::running_config_warning(config)) view.warnings.push_back(*warning);
+    if (auto warning = operate::running_config_warning(config)) view.warnings.push_back(*warning);
     std::map<std::string, slurm::NodeState> slurm_view;
     const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
     if (auto states = scontrol.nodes()) {
@@ -84,8 +84,8 @@ std::expected<ClusterView, std::string> view_nodes(const config::Config& config,
     // those whose credentials file slumber refuses are not asked.
     // A failure that cannot heal still blocks its target, so that a polled
     // view never hammers a BMC: the one write a view makes, when it must.
-    daemon::Blocks gate(config, &journal, daemon::writer_when_needed(config.daemon.journal()),
-                        daemon::Caller::automatic, now);
+    operate::Blocks gate(config, &journal, operate::writer_when_needed(config.daemon.journal()),
+                         operate::Caller::automatic, now);
     std::vector<std::string> asked;
     for (const std::string& node : names) {
         const config::PowerTarget* target = config.find(node);
@@ -98,11 +98,11 @@ std::expected<ClusterView, std::string> view_nodes(const config::Config& config,
             asked.push_back(node);
         }
     }
-    const auto power = daemon::read_power(config, asked, gate, "slumber status");
+    const auto power = operate::read_power(config, asked, gate, "slumber status");
     view.blocks = journal.blocks(nodes).value_or(std::vector<store::Block>{});
     const auto latest = journal.latest_requests().value_or(std::map<std::string, store::Request>{});
     std::map<std::string, engine::BootStats> boots;
-    for (auto& stats : daemon::measured_boots(journal, names)) {
+    for (auto& stats : operate::measured_boots(journal, names)) {
         if (!stats.node.empty()) boots[stats.node] = stats;
     }
     const auto phases = current_phases(journal, names);

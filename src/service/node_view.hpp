@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "daemon/carrier.hpp"
 #include "engine/boot_stats.hpp"
 #include "engine/power_phase.hpp"
+#include "operate/carrier.hpp"
 #include "slurm/node_state.hpp"
 #include "store/journal.hpp"
 
@@ -80,6 +80,6 @@ struct ClusterView {
 /// hammers a BMC that refused the password. Reads the journal for the latest request, blocks and boots. Errors: the
 /// journal cannot be opened (in words).
 std::expected<ClusterView, std::string> view_nodes(const config::Config& config, const std::vector<std::string>& nodes,
-                                                   const daemon::Now& now = daemon::wall_clock_ms);
+                                                   const operate::Now& now = operate::wall_clock_ms);
 
 }  // namespace slumber::service

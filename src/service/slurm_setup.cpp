@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "daemon/reconciler.hpp"
+#include "operate/reconciler.hpp"
 #include "store/sharing.hpp"
 
 namespace slumber::service {
@@ -54,7 +54,7 @@ std::optional<ResumeTimeoutAdvice> resume_timeout_advice(const config::Config& c
     for (const auto& target : config.nodes) nodes.push_back(target.name);
     auto journal = store::JournalReader::open(config.daemon.journal());
     if (!journal) return std::nullopt;
-    const std::vector<engine::BootStats> stats = daemon::measured_boots(**journal, nodes);
+    const std::vector<engine::BootStats> stats = operate::measured_boots(**journal, nodes);
     const auto seconds = engine::suggested_resume_timeout(stats);
     if (!seconds) return std::nullopt;
     return ResumeTimeoutAdvice{*seconds, stats.back()};

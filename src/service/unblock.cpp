@@ -5,16 +5,16 @@
 #include <algorithm>
 #include <map>
 
-#include "daemon/blocks.hpp"
-#include "daemon/shared_journal.hpp"
 #include "hostlist/hostlist.hpp"
+#include "operate/blocks.hpp"
+#include "operate/shared_journal.hpp"
 #include "slurm/scontrol.hpp"
 
 namespace slumber::service {
 
 std::expected<UnblockResult, UnblockError> unblock(const config::Config& config,
-                                                   const std::vector<std::string>& targets, const daemon::Now& now) {
-    auto journal = daemon::open_journal(config.daemon, config.slurm);
+                                                   const std::vector<std::string>& targets, const operate::Now& now) {
+    auto journal = operate::open_journal(config.daemon, config.slurm);
     if (!journal) return std::unexpected(UnblockError{UnblockError::Kind::journal, journal.error()});
     // A name that is neither in the configuration nor blocked is a typo:
     // refused before anything changes.
@@ -48,7 +48,7 @@ std::expected<UnblockResult, UnblockError> unblock(const config::Config& config,
         done.words = *lifted > 0 ? "unblocked" : "was not blocked";
         const auto state = slurm_view.find(target);
         if (state != slurm_view.end() && state->second.has("DRAIN") &&
-            state->second.reason.starts_with(daemon::kBlockDrainPrefix)) {
+            state->second.reason.starts_with(operate::kBlockDrainPrefix)) {
             const auto resumed = scontrol.update(target, "RESUME");
             done.words += resumed ? "; back in service in Slurm" : "; could not resume it in Slurm: " + resumed.error();
             done.ok = resumed.has_value();

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "daemon/carrier.hpp"
+#include "operate/carrier.hpp"
 
 namespace slumber::service {
 
@@ -38,13 +38,13 @@ struct UnblockError {
 };
 
 /// Lifts every block on `targets` (node or device names); a node slumber
-/// drained for its block ("slumber: BMC …", daemon::kBlockDrainPrefix) is
+/// drained for its block ("slumber: BMC …", operate::kBlockDrainPrefix) is
 /// returned to service with `scontrol update State=RESUME`, and one Slurm is
 /// still waking has its power-on journaled again, or the job would wait out
 /// ResumeTimeout. A block left by a target since removed from the file can
 /// still be lifted.
 std::expected<UnblockResult, UnblockError> unblock(const config::Config& config,
                                                    const std::vector<std::string>& targets,
-                                                   const daemon::Now& now = daemon::wall_clock_ms);
+                                                   const operate::Now& now = operate::wall_clock_ms);
 
 }  // namespace slumber::service

@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "../support/temp_dir.hpp"
-#include "daemon/carrier.hpp"
+#include "operate/carrier.hpp"
 #include "slurm/scontrol.hpp"
 
 namespace slumber::daemon {
@@ -119,15 +119,15 @@ TEST_F(Reload, AnEditNotReloadedIsPointedOutOnceItHoldsStill) {
 TEST_F(Reload, StatusSaysWhenTheDaemonRunsAnotherVersionOfTheFile) {
     const config::SharedConfig running = load();
     fs::create_directories(running->daemon.state_dir);
-    EXPECT_FALSE(running_config_warning(*running)) << "no daemon recorded";
-    ASSERT_TRUE(record_running_config(*running, nullptr));  // this process plays the daemon
-    EXPECT_FALSE(running_config_warning(*running));
+    EXPECT_FALSE(operate::running_config_warning(*running)) << "no daemon recorded";
+    ASSERT_TRUE(operate::record_running_config(*running, nullptr));  // this process plays the daemon
+    EXPECT_FALSE(operate::running_config_warning(*running));
     write(with_exclude("n2"));
-    const auto warning = running_config_warning(*load());
+    const auto warning = operate::running_config_warning(*load());
     ASSERT_TRUE(warning);
     EXPECT_NE(warning->find("changed since slumberd"), std::string::npos) << *warning;
-    forget_running_config(*running);
-    EXPECT_FALSE(running_config_warning(*load()));
+    operate::forget_running_config(*running);
+    EXPECT_FALSE(operate::running_config_warning(*load()));
 }
 
 TEST_F(Reload, ABatchKeepsTheConfigurationItWasTakenWith) {
@@ -136,7 +136,7 @@ TEST_F(Reload, ABatchKeepsTheConfigurationItWasTakenWith) {
     auto journal = store::Journal::open(before->daemon.journal());
     ASSERT_TRUE(journal) << journal.error();
     const slurm::Scontrol slurm("/nonexistent", "/nonexistent/slurm.conf");  // power-ons do not ask Slurm
-    Carrier carrier(before, *journal, slurm, "daemon");
+    operate::Carrier carrier(before, *journal, slurm, "daemon");
     const std::vector<std::string> nodes{"n3"};
     ASSERT_TRUE(journal->add_requests(nodes, power::Action::on, store::RequestSource::hand_resume, 1000));
     auto batches = carrier.take();

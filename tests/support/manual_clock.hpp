@@ -6,11 +6,11 @@
 #include <chrono>
 #include <mutex>
 
-#include "daemon/clock.hpp"
+#include "operate/clock.hpp"
 
 namespace slumber::testing {
 
-class ManualClock final : public daemon::Clock {
+class ManualClock final : public operate::Clock {
   public:
     explicit ManualClock(store::TimeMs wall = 1'000'000) : m_wall(wall) {}
 

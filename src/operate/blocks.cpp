@@ -1,0 +1,168 @@
+#include "operate/blocks.hpp"
+
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+namespace slumber::operate {
+namespace {
+
+bool stops(const store::Block& block, power::Action action) { return !block.action || *block.action == action; }
+
+std::string local_time(store::TimeMs ms) {
+    const std::time_t seconds = ms / 1000;
+    std::tm local{};
+    ::localtime_r(&seconds, &local);
+    return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", local.tm_year + 1900, local.tm_mon + 1, local.tm_mday,
+                       local.tm_hour, local.tm_min, local.tm_sec);
+}
+
+// What an admin does about each kind that latches.
+std::string_view fix_for(power::ErrorKind kind) {
+    switch (kind) {
+        case power::ErrorKind::auth_failed:
+            return "fix the credentials file";
+        case power::ErrorKind::permission:
+            return "give the account a higher privilege";
+        case power::ErrorKind::unsupported:
+            return "change the target's settings";
+        default:
+            return "fix the target's settings";
+    }
+}
+
+}  // namespace
+
+std::string file_fingerprint(const std::filesystem::path& file) {
+    struct stat status {};
+    if (::stat(file.c_str(), &status) != 0) return {};
+    return fmt::format("{}:{}:{}:{}", status.st_dev, status.st_ino, status.st_size,
+                       static_cast<long long>(status.st_mtim.tv_sec) * 1'000'000'000LL + status.st_mtim.tv_nsec);
+}
+
+std::string credentials_fingerprint(const config::Config& config, std::string_view target) {
+    const config::PowerTarget* found = config.find(target);
+    if (found == nullptr || !found->credentials) return {};
+    return file_fingerprint(*found->credentials);
+}
+
+Blocks::Blocks(const config::Config& config, store::Journal* journal, Caller caller, std::function<store::TimeMs()> now)
+    : m_config(config),
+      m_journal(journal),
+      m_writer([journal] { return journal; }),
+      m_caller(caller),
+      m_now(std::move(now)) {}
+
+Blocks::Blocks(const config::Config& config, const store::Journal* reader, std::function<store::Journal*()> writer,
+               Caller caller, std::function<store::TimeMs()> now)
+    : m_config(config), m_journal(reader), m_writer(std::move(writer)), m_caller(caller), m_now(std::move(now)) {}
+
+void Blocks::hold(DriverSet& set, power::Action action) {
+    if (m_journal == nullptr || m_caller == Caller::deliberate || set.tasks.empty()) return;
+    std::vector<std::string> names;
+    for (const power::Task& task : set.tasks) names.push_back(task.target);
+    auto blocks = m_journal->blocks(names);
+    if (!blocks || blocks->empty()) return;
+    std::map<std::string, const store::Block*> stopping;
+    std::map<std::string, std::string> lifted;  // target -> the credentials file's fingerprint now
+    for (const store::Block& block : *blocks) {
+        if (!stops(block, action) || lifted.contains(block.target)) continue;
+        const std::string now = credentials_fingerprint(m_config, block.target);
+        if (now != block.credentials) {
+            const config::PowerTarget* target = m_config.find(block.target);
+            // Lifted in the journal when this caller may write it; tried
+            // again either way.
+            if (store::Journal* writer = m_writer()) {
+                (void)writer->remove_blocks(
+                    block.target, std::nullopt,
+                    fmt::format("credentials file {} changed since it was blocked ({}): trying again",
+                                target != nullptr && target->credentials ? target->credentials->string() : "?",
+                                block.words),
+                    m_now());
+            }
+            lifted[block.target] = now;
+            stopping.erase(block.target);
+            continue;
+        }
+        stopping.try_emplace(block.target, &block);
+    }
+    std::erase_if(set.tasks, [&](const power::Task& task) {
+        const auto it = stopping.find(task.target);
+        if (it == stopping.end()) return false;
+        set.blocked[task.target] = blocked_error(*it->second);
+        return true;
+    });
+}
+
+std::optional<store::Block> Blocks::record(power::Action action, const power::Outcome& outcome,
+                                           std::string_view source) {
+    if (m_journal == nullptr) return std::nullopt;
+    if (outcome.result) {
+        store::Journal* writer = m_caller == Caller::deliberate ? m_writer() : nullptr;
+        if (writer != nullptr) {
+            (void)writer->remove_blocks(outcome.target, action,
+                                        fmt::format("{} by {} worked: block lifted", power::to_string(action), source),
+                                        m_now());
+        }
+        return std::nullopt;
+    }
+    const power::PowerError& error = outcome.result.error();
+    const power::Latch latch = power::info(error.kind).latch;
+    if (latch == power::Latch::none) return std::nullopt;
+    store::Block block{outcome.target,
+                       latch == power::Latch::action ? std::optional(action) : std::nullopt,
+                       error.kind,
+                       power::describe(error),
+                       m_now(),
+                       credentials_fingerprint(m_config, outcome.target),
+                       std::string(source)};
+    store::Journal* writer = m_writer();
+    if (writer == nullptr) return std::nullopt;
+    auto added = writer->add_block(block);
+    if (!added || !*added) return std::nullopt;
+    return block;
+}
+
+std::optional<store::Block> Blocks::find(const std::string& target, power::Action action) const {
+    if (m_journal == nullptr) return std::nullopt;
+    auto blocks = m_journal->blocks(std::vector<std::string>{target});
+    if (!blocks) return std::nullopt;
+    const auto it =
+        std::find_if(blocks->begin(), blocks->end(), [&](const store::Block& block) { return stops(block, action); });
+    return it == blocks->end() ? std::nullopt : std::optional(*it);
+}
+
+power::PowerError blocked_error(const store::Block& block) {
+    return {block.kind,
+            fmt::format("blocked since {} after: {}; not tried again until its credentials file changes or "
+                        "`slumber unblock {}`",
+                        local_time(block.since), block.words, block.target),
+            {}};
+}
+
+std::string drain_reason(const store::Block& block) {
+    return fmt::format("slumber: BMC {}; {}, then slumber unblock {}", power::info(block.kind).summary,
+                       fix_for(block.kind), block.target);
+}
+
+std::vector<engine::Step> drains_for_blocks(const std::vector<engine::NodeFacts>& facts,
+                                            const std::vector<store::Block>& blocks,
+                                            const std::vector<engine::Step>& steps) {
+    std::vector<engine::Step> drains;
+    for (const engine::NodeFacts& fact : facts) {
+        const slurm::NodeState& node = fact.slurm;
+        if (node.has("DRAIN") || !engine::failed_boot_now(fact)) continue;
+        if (std::any_of(steps.begin(), steps.end(), [&](const engine::Step& step) { return step.node == node.name; }))
+            continue;
+        const auto block = std::find_if(blocks.begin(), blocks.end(), [&](const store::Block& b) {
+            return b.target == node.name && stops(b, power::Action::on);
+        });
+        if (block != blocks.end()) drains.push_back({node.name, engine::StepKind::slurm_drain, drain_reason(*block)});
+    }
+    return drains;
+}
+
+}  // namespace slumber::operate

@@ -1,0 +1,91 @@
+// Targets blocked after a failure that cannot heal by itself (a BMC that
+// refuses the password, a ResetType it does not offer, bad settings: see
+// power::Latch). Many BMCs lock an account after a few failed logins, so
+// no automatic caller — the daemon's passes, recovery, the reconciler's
+// reads, the hooks, the devices' keeper — contacts a blocked target again:
+// its call fails at once with the block's words. A block is durable (in the
+// journal), journaled once, and lifted when the target's credentials file
+// changes (the admin fixed the password) or by `slumber unblock`.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/config.hpp"
+#include "engine/recovery.hpp"
+#include "operate/targets.hpp"
+#include "store/journal.hpp"
+
+namespace slumber::operate {
+
+/// A file's identity without its content, "device:inode:size:mtime_ns", as
+/// stat(2) gives it: it changes when the file is rewritten or replaced.
+/// Empty when the file cannot be read.
+std::string file_fingerprint(const std::filesystem::path& file);
+
+/// The fingerprint of the target's credentials file; empty without one.
+std::string credentials_fingerprint(const config::Config& config, std::string_view target);
+
+/// How a caller treats blocked targets.
+enum class Caller {
+    automatic,   ///< the daemon, the hooks, recovery: a blocked target is left alone
+    deliberate,  ///< an admin's `slumber power`: one attempt whatever the block; success lifts it
+};
+
+class Blocks {
+  public:
+    /// `journal` may be null (a command that cannot open it): then nothing
+    /// is blocked or recorded. `source` names the caller in the journal.
+    Blocks(const config::Config& config, store::Journal* journal, Caller caller, std::function<store::TimeMs()> now);
+    /// For a reader (`slumber status`): reads the blocks from `reader` and
+    /// asks `writer` for a journal only when it must record or lift one; a
+    /// writer that gives null (no journal, or not writable by this user)
+    /// leaves the block unrecorded.
+    Blocks(const config::Config& config, const store::Journal* reader, std::function<store::Journal*()> writer,
+           Caller caller, std::function<store::TimeMs()> now);
+
+    /// For an automatic caller: moves the targets blocked for `action` from
+    /// set.tasks to set.blocked, each with the error it fails with. A block
+    /// whose credentials file has changed since is lifted instead
+    /// (journaled) and the target tried again.
+    void hold(DriverSet& set, power::Action action);
+
+    /// After a call: a failure that cannot heal blocks its target; the block
+    /// is returned when it is new (journaled once). A deliberate call that
+    /// worked lifts the blocks it proves wrong. `source` says who met it.
+    std::optional<store::Block> record(power::Action action, const power::Outcome& outcome, std::string_view source);
+
+    /// The block that stops `action` on `target`, if any.
+    [[nodiscard]] std::optional<store::Block> find(const std::string& target, power::Action action) const;
+
+  private:
+    const config::Config& m_config;
+    const store::Journal* m_journal;
+    std::function<store::Journal*()> m_writer;
+    Caller m_caller;
+    std::function<store::TimeMs()> m_now;
+};
+
+/// The error a blocked target's call fails with, without contacting it: the
+/// block's kind and words, and the way out.
+power::PowerError blocked_error(const store::Block& block);
+
+/// How drain_reason() starts: `slumber unblock` resumes nodes drained so.
+inline constexpr std::string_view kBlockDrainPrefix = "slumber: BMC ";
+
+/// "slumber: BMC authentication failed; fix the credentials, then `slumber
+/// unblock node1`": a drain reason for Slurm (one line, short).
+std::string drain_reason(const store::Block& block);
+
+/// Drains for the nodes Slurm gave up waking (DOWN, "ResumeTimeout
+/// reached") whose power-on is blocked and for which `steps` has nothing:
+/// Slurm 22.05 replaces the reason slumber drained them with, and clears
+/// DRAIN, when ResumeTimeout strikes; the drain is given again.
+std::vector<engine::Step> drains_for_blocks(const std::vector<engine::NodeFacts>& facts,
+                                            const std::vector<store::Block>& blocks,
+                                            const std::vector<engine::Step>& steps);
+
+}  // namespace slumber::operate

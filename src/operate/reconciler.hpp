@@ -1,0 +1,112 @@
+// The daemon's recovery loop: gathers what Slurm, the BMCs and the journal
+// say about the managed nodes, asks the engine what to do, and does it —
+// through Slurm (scontrol) for service state and through the journal for
+// power, so every step is durable and journaled with its reason.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "engine/recovery.hpp"
+#include "operate/bmc_reads.hpp"
+#include "operate/carrier.hpp"
+#include "slurm/slurm_view.hpp"
+#include "store/journal.hpp"
+
+namespace slumber::operate {
+
+/// Boot times (power-on to registration) from the journal's boots of
+/// `nodes`, per node and for all together (engine::boot_stats()).
+std::vector<engine::BootStats> measured_boots(const store::Journal& journal, const std::vector<std::string>& nodes);
+
+/// The boot deadline for these settings, Slurm's ResumeTimeout (read from
+/// slurm.conf; 60 s when unset or unreadable) and the journal's boots
+/// (engine::boot_deadline()); `why` says where it came from, for the log.
+engine::TimeMs boot_deadline(const config::Config& config, const store::Journal& journal, std::string& why);
+
+class Reconciler {
+  public:
+    /// `now`: the clock of every time the reconciler keeps or journals
+    /// (Unix ms); it is called on the read workers too. `reader`: how BMCs
+    /// are read, on a worker (BmcReads); tests give their own.
+    Reconciler(config::SharedConfig config, store::Journal& journal, const slurm::SlurmView& slurm,
+               Now now = wall_clock_ms, PowerReader reader = bmc_power_reader());
+    Reconciler(const config::Config& config, store::Journal& journal, const slurm::SlurmView& slurm,
+               Now now = wall_clock_ms, PowerReader reader = bmc_power_reader())
+        : Reconciler(config::borrow(config), journal, slurm, std::move(now), std::move(reader)) {}
+
+    /// The configuration (and the recovery policy from it) of the next
+    /// pass: a reload. What the reconciler remembers of each node stays.
+    void reconfigure(config::SharedConfig config);
+
+    /// One pass over Slurm's current view of the nodes. Returns the steps
+    /// taken. It never waits for a BMC: the reads engine::needs_bmc() asks
+    /// for are started on a worker, and a pass decides with the answers that
+    /// have come since the last one (each as of when it came).
+    std::expected<std::vector<engine::Step>, std::string> run(const std::vector<slurm::NodeState>& nodes);
+
+    /// Waits for the BMC reads under way (each bounded by its BMC's
+    /// timeouts): the daemon stops.
+    void finish_reads() { m_reads.wait(); }
+
+    /// The engine's input for the managed nodes among `nodes`, from the
+    /// journal, without asking any BMC.
+    std::expected<std::vector<engine::NodeFacts>, std::string> gather_facts(
+        const std::vector<slurm::NodeState>& nodes) const;
+    [[nodiscard]] const engine::RecoveryPolicy& policy() const { return m_policy; }
+    /// Slurm's power-saving rules (SuspendExc*, max_powered_nodes,
+    /// idle_on_node_suspend) that recovery respects, read again at most once
+    /// a minute.
+    const slurm::PowerSaveRules& rules() const;
+    /// Where policy().boot_deadline_ms came from, for the log.
+    [[nodiscard]] const std::string& boot_deadline_source() const { return m_boot_deadline_source; }
+
+  private:
+    void take(const engine::Step& step);
+    /// Hands a node whose power was lost back to Slurm's powered-down pool.
+    std::expected<void, std::string> return_to_pool(const std::string& node) const;
+    /// Diagnoses the nodes about to be switched off for never registering.
+    void diagnose(const std::vector<engine::NodeFacts>& facts, const std::vector<engine::Step>& steps);
+    /// Journals a diagnosis unless it is the node's last one again.
+    void diagnosed(const std::string& node, const std::string& diagnosis);
+
+    config::SharedConfig m_config;
+    store::Journal& m_journal;
+    const slurm::SlurmView& m_slurm;
+    Now m_now;
+    engine::RecoveryPolicy m_policy;
+    std::string m_boot_deadline_source;
+    std::map<std::string, engine::TimeMs> m_last_recovery;
+    /// When each node was first seen down after a failed boot.
+    mutable std::map<std::string, engine::TimeMs> m_first_seen_failed;
+    mutable std::map<std::string, std::string> m_last_diagnosis;
+    /// When each node's BMC was last read (a dark node's at most every
+    /// RecoveryPolicy::dark_recheck_ms).
+    std::map<std::string, engine::TimeMs> m_dark_read;
+    /// When each node was first seen POWERING_UP.
+    mutable std::map<std::string, engine::TimeMs> m_first_seen_powering_up;
+    /// What the reconciler remembers of each node asleep in Slurm's view
+    /// (engine::asleep_in_slurm()) while it stays so.
+    struct AsleepWatch {
+        engine::TimeMs since = 0;                   ///< first seen asleep
+        std::optional<engine::TimeMs> bmc_read_at;  ///< its BMC last read
+        std::optional<engine::TimeMs> on_since;     ///< the first of the reads in a row that found it on
+        std::string bmc_error;                      ///< what its latest read said, if it failed
+    };
+    mutable std::map<std::string, AsleepWatch> m_asleep;
+    /// Records what a read of a node's BMC found (`state`, else the error
+    /// `said`), if it is asleep; whether a failed read is news for the journal.
+    bool watch_asleep(engine::NodeFacts& fact, const std::optional<power::PowerState>& state, const std::string& said,
+                      engine::TimeMs now);
+    /// Puts a BMC's answer in the node's facts; false when it is older than
+    /// what slumber did to the node since, or than the node's sleep.
+    bool take_reading(engine::NodeFacts& fact, const BmcReading& reading);
+    mutable slurm::PowerSaveRules m_rules;
+    mutable std::optional<engine::TimeMs> m_rules_read_at;
+    /// Last: its workers finish before the rest goes.
+    BmcReads m_reads;
+};
+
+}  // namespace slumber::operate

@@ -1,0 +1,141 @@
+// Blocked targets against an emulated smart plug on loopback whose password
+// does not match the credentials file: automatic callers log in once, then
+// leave it alone until the file changes; an admin's deliberate call tries
+// once and lifts the block when it works.
+#include "operate/blocks.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
+#include <memory>
+
+#include "../support/journal.hpp"
+#include "../support/refusing_plug.hpp"
+#include "../support/temp_dir.hpp"
+#include "operate/dependencies.hpp"
+#include "vcluster/plug.hpp"
+
+namespace slumber::operate {
+namespace {
+
+namespace fs = std::filesystem;
+
+class BlockedPlug : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        plug = testing::refusing_plug(dir / "plug.secret");
+        auto loaded = config::load_text(fmt::format(R"(
+[daemon]
+state_dir = "{}"
+
+[[device]]
+name = "ibswitch"
+driver = "tasmota"
+address = "http://127.0.0.1:{}"
+credentials = "{}"
+timeout = "1s"
+retries = 2
+
+[[node]]
+names = "n1"
+driver = "exec"
+on = "true"
+off = "true"
+
+[[dependency]]
+device = "ibswitch"
+nodes = "n1"
+)",
+                                                    dir.string(), plug->port(), (dir / "plug.secret").string()),
+                                        "test.toml");
+        ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+        config = std::move(*loaded);
+        journal = testing::open_journal(config.daemon.journal());
+        ASSERT_TRUE(journal);
+    }
+
+    void write_credentials(std::string_view password) const {
+        testing::write_credentials(dir / "plug.secret", password);
+    }
+    std::string read(Caller caller) {
+        Blocks blocks(config, journal.get(), caller, [] { return store::TimeMs{1000}; });
+        const PowerReading reading = read_power(config, {"ibswitch"}, blocks, "the test").at("ibswitch");
+        return reading ? std::string(power::to_string(*reading)) : "error: " + reading.error();
+    }
+    int events(std::string_view kind) {
+        const auto all = journal->events({}, 0).value_or(std::vector<store::Event>{});
+        return static_cast<int>(
+            std::count_if(all.begin(), all.end(), [&](const auto& e) { return store::to_string(e.kind) == kind; }));
+    }
+
+    slumber::testing::TempDir m_temp{"slumber-blocks"};
+    std::filesystem::path dir = m_temp.path();
+    std::unique_ptr<vcluster::Plug> plug;
+    config::Config config;
+    std::unique_ptr<store::Journal> journal;
+};
+
+TEST_F(BlockedPlug, AutomaticCallersStopAfterTheFirstRefusedLogin) {
+    EXPECT_TRUE(read(Caller::automatic).starts_with("error: authentication failed")) << read(Caller::automatic);
+    for (int pass = 0; pass < 5; ++pass) {
+        const std::string said = read(Caller::automatic);
+        EXPECT_NE(said.find("blocked since"), std::string::npos) << said;
+        EXPECT_NE(said.find("slumber unblock ibswitch"), std::string::npos) << said;
+    }
+    // Nor do the devices' keeper and a node's power-on that needs the device.
+    Blocks blocks(config, journal.get(), Caller::automatic, [] { return store::TimeMs{2000}; });
+    DeviceKeeper keeper(config);
+    slurm::NodeState asleep;
+    asleep.name = "n1";
+    asleep.base = "IDLE";
+    asleep.flags = {"POWERED_DOWN"};
+    for (const store::TimeMs now : {0, 700'000, 1'400'000}) {
+        keeper.run(
+            {asleep}, now, [](const store::Event&) {}, blocks);
+    }
+    const auto failed = bring_up_dependencies(
+        config, {"n1"}, [](const store::Event&) {}, [] { return store::TimeMs{3000}; }, blocks);
+    ASSERT_TRUE(failed.contains("n1"));
+    EXPECT_EQ(failed.at("n1").kind, power::ErrorKind::auth_failed);
+
+    EXPECT_EQ(plug->refused_logins(), 1) << "one failed login, then none";
+    EXPECT_EQ(events("blocked"), 1) << "journaled once";
+    auto blocks_now = journal->blocks();
+    ASSERT_EQ(blocks_now->size(), 1U);
+    EXPECT_EQ(blocks_now->front().action, std::nullopt) << "a refused password blocks every action";
+    EXPECT_EQ(blocks_now->front().source, "the test");
+
+    // The admin writes the new password: the block lifts on the next use,
+    // and the driver uses what the file says now.
+    write_credentials("changed-on-the-plug");
+    EXPECT_EQ(read(Caller::automatic), "off");
+    EXPECT_EQ(events("unblocked"), 1);
+    EXPECT_TRUE(journal->blocks()->empty());
+    EXPECT_EQ(plug->refused_logins(), 1);
+}
+
+TEST_F(BlockedPlug, AnAdminsCallTriesOnceAndLiftsTheBlockWhenItWorks) {
+    (void)read(Caller::automatic);
+    EXPECT_NE(read(Caller::deliberate).find("authentication failed"), std::string::npos);
+    EXPECT_EQ(plug->refused_logins(), 2) << "a deliberate call is tried, once";
+    EXPECT_EQ(journal->blocks()->size(), 1U);
+    // The plug's password is put back; the file never changed.
+    plug->set_password("the-old-one");
+    EXPECT_NE(read(Caller::automatic).find("blocked since"), std::string::npos);
+    EXPECT_EQ(read(Caller::deliberate), "off");
+    EXPECT_TRUE(journal->blocks()->empty());
+    EXPECT_EQ(read(Caller::automatic), "off");
+}
+
+TEST(BlockWords, TheDrainReasonNamesTheFaultAndTheFix) {
+    const store::Block block{"node7", std::nullopt, power::ErrorKind::auth_failed, "authentication failed", 0, "", ""};
+    const std::string reason = drain_reason(block);
+    EXPECT_TRUE(reason.starts_with(kBlockDrainPrefix)) << reason;
+    EXPECT_EQ(reason, "slumber: BMC authentication failed; fix the credentials file, then slumber unblock node7");
+    EXPECT_EQ(blocked_error(block).kind, power::ErrorKind::auth_failed);
+}
+
+}  // namespace
+}  // namespace slumber::operate

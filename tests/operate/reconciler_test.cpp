@@ -1,0 +1,251 @@
+// The daemon's recovery loop without a cluster: Slurm's view is made by hand,
+// the BMCs are a reader the test controls, the clock is the test's, and a
+// script stands in for scontrol and logs each call.
+//
+// 24.11.5: a silent BMC of an idle~ node, read on the daemon's loop, held
+// every pass (and every hook request behind it) for its timeouts.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+
+#include "../support/temp_dir.hpp"
+#include "operate/reconciler.hpp"
+#include "slurm/scontrol.hpp"
+
+namespace slumber::operate {
+namespace {
+
+namespace fs = std::filesystem;
+
+slurm::NodeState node(std::string name, std::string base, std::vector<std::string> flags, std::string reason = {}) {
+    slurm::NodeState state;
+    state.name = std::move(name);
+    state.base = std::move(base);
+    state.flags = std::move(flags);
+    state.reason = std::move(reason);
+    return state;
+}
+
+// idle~: asleep in Slurm's view, with no power-off of slumber's journaled,
+// so its BMC is read every late_off_grace (60 s by default).
+slurm::NodeState asleep(std::string name) { return node(std::move(name), "IDLE", {"POWERED_DOWN"}); }
+
+// A BMC that does not answer until the test lets it (or, so that a test of
+// a reconciler that waits for it ends, until a few seconds have passed);
+// from then on it answers `answer` at once.
+class HeldBmc {
+  public:
+    explicit HeldBmc(PowerReading answer) : m_state(std::move(answer)) {}
+    std::map<std::string, PowerReading> read(const std::vector<std::string>& nodes) {
+        std::unique_lock lock(m_guard);
+        ++m_reads;
+        m_asked.notify_all();
+        const bool let_go = m_let_go.wait_for(lock, std::chrono::seconds(5), [this] { return m_answer; });
+        if (!let_go) m_held_a_pass = true;  // nobody let it go: the pass was waiting for it
+        std::map<std::string, PowerReading> states;
+        for (const std::string& name : nodes) states[name] = m_state;
+        return states;
+    }
+    void answer() {
+        const std::lock_guard lock(m_guard);
+        m_answer = true;
+        m_let_go.notify_all();
+    }
+    int reads() {
+        const std::lock_guard lock(m_guard);
+        return m_reads;
+    }
+    bool held_a_pass() {
+        const std::lock_guard lock(m_guard);
+        return m_held_a_pass;
+    }
+
+  private:
+    PowerReading m_state;
+    std::mutex m_guard;
+    std::condition_variable m_asked;
+    std::condition_variable m_let_go;
+    bool m_answer = false;
+    bool m_held_a_pass = false;
+    int m_reads = 0;
+};
+
+class ReconcilerTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        fs::create_directories(m_dir / "state");
+        std::ofstream(m_dir / "slumber.toml")
+            << "[daemon]\nstate_dir = \"" << (m_dir / "state").string()
+            << "\"\n[[node]]\nnames = \"n[1-2]\"\ndriver = \"tasmota\"\nbmc_pattern = \"http://{name}\"\n";
+        const fs::path program = m_dir / "scontrol";
+        std::ofstream(program) << "#!/bin/sh\necho \"$@\" >> '" << (m_dir / "calls").string()
+                               << "'\ncase \"$1\" in\n  --version) echo 'slurm 24.11.5' ;;\nesac\n";
+        ::chmod(program.c_str(), 0755);
+        auto config = config::load(m_dir / "slumber.toml");
+        ASSERT_TRUE(config);
+        m_config = std::move(*config);
+        auto journal = store::Journal::open(m_config.daemon.journal());
+        ASSERT_TRUE(journal) << journal.error();
+        m_journal = std::make_unique<store::Journal>(std::move(*journal));
+        m_slurm.emplace(m_dir, m_dir / "slurm.conf");
+    }
+    // The calls that change something in Slurm.
+    [[nodiscard]] std::vector<std::string> scontrol_calls() const {
+        std::ifstream in(m_dir / "calls");
+        std::vector<std::string> calls;
+        for (std::string line; std::getline(in, line);) {
+            if (line.starts_with("update")) calls.push_back(line);
+        }
+        return calls;
+    }
+    [[nodiscard]] int diagnoses(const std::string& name) const {
+        const std::vector<std::string> nodes{name};
+        auto events = m_journal->events(nodes, 0);
+        int count = 0;
+        for (const store::Event& event : events ? *events : std::vector<store::Event>{}) {
+            count += event.kind == store::EventKind::diagnosis ? 1 : 0;
+        }
+        return count;
+    }
+    // A reader whose BMCs all answer `state` at once.
+    static PowerReader answering(PowerReading state, std::shared_ptr<std::atomic<int>> reads = nullptr) {
+        return [state, reads](const config::Config&, const std::vector<std::string>& nodes) {
+            if (reads) ++*reads;
+            std::map<std::string, PowerReading> states;
+            for (const std::string& name : nodes) states[name] = state;
+            return states;
+        };
+    }
+    Now clock() {
+        return [this] { return m_now.load(); };
+    }
+
+    const testing::TempDir m_temp{"slumber-reconciler"};
+    const fs::path m_dir = m_temp.path();
+    config::Config m_config;
+    std::unique_ptr<store::Journal> m_journal;
+    std::atomic<store::TimeMs> m_now = 1'000'000;
+    std::optional<slurm::Scontrol> m_slurm;
+};
+
+TEST_F(ReconcilerTest, ASilentBmcHoldsNoPassAndNoOtherNodesStep) {
+    HeldBmc bmc(std::unexpected("timed out"));
+    Reconciler reconciler(
+        m_config, *m_journal, *m_slurm, clock(),
+        [&bmc](const config::Config&, const std::vector<std::string>& nodes) { return bmc.read(nodes); });
+    // n2 lost its power and Slurm powered it down: back into the pool.
+    const std::vector<slurm::NodeState> nodes{asleep("n1"), node("n2", "DOWN", {"POWERED_DOWN"}, "Not responding")};
+    auto steps = reconciler.run(nodes);
+    ASSERT_TRUE(steps) << steps.error();
+    ASSERT_EQ(steps->size(), 1U);
+    EXPECT_EQ((*steps)[0].node, "n2");
+    EXPECT_EQ(scontrol_calls(), std::vector<std::string>{"update NodeName=n2 State=RESUME"});
+
+    m_now += 2000;
+    steps = reconciler.run(nodes);  // the next pass, n1's BMC still silent
+    ASSERT_TRUE(steps) << steps.error();
+    EXPECT_FALSE(bmc.held_a_pass()) << "a pass waited for n1's silent BMC";
+    bmc.answer();
+    reconciler.finish_reads();
+    EXPECT_EQ(bmc.reads(), 1) << "one read of n1's BMC at a time";
+
+    m_now += 2000;
+    steps = reconciler.run(nodes);
+    ASSERT_TRUE(steps) << steps.error();
+    EXPECT_EQ(diagnoses("n1"), 1) << "its answer (an error) is taken by the pass after it came";
+}
+
+TEST_F(ReconcilerTest, OnWhileAsleepCountsFromWhenTheBmcSaidSo) {
+    Reconciler reconciler(m_config, *m_journal, *m_slurm, clock(), answering(power::PowerState::on));
+    const std::vector<slurm::NodeState> nodes{asleep("n1")};
+    const store::TimeMs start = m_now;
+    ASSERT_TRUE(reconciler.run(nodes));  // asks
+    reconciler.finish_reads();           // on, as of `start`
+    m_now = start + 30'000;
+    auto steps = reconciler.run(nodes);  // takes it, 30 s late
+    ASSERT_TRUE(steps) << steps.error();
+    EXPECT_TRUE(steps->empty());
+
+    m_now = start + 60'000;
+    ASSERT_TRUE(reconciler.run(nodes));  // a late_off_grace on: asks again
+    reconciler.finish_reads();           // on, as of start + 60 s
+    m_now = start + 61'000;
+    steps = reconciler.run(nodes);
+    ASSERT_TRUE(steps) << steps.error();
+    ASSERT_EQ(steps->size(), 1U) << "on for 60 s by its BMC's answers, though the first was taken 30 s late";
+    EXPECT_EQ((*steps)[0].kind, engine::StepKind::power_off);
+    auto requests = m_journal->latest_requests();
+    ASSERT_TRUE(requests);
+    ASSERT_TRUE(requests->contains("n1"));
+    EXPECT_EQ(requests->at("n1").action, power::Action::off);
+}
+
+TEST_F(ReconcilerTest, AnOffBetweenReadsStartsTheGraceAfresh) {
+    auto state = std::make_shared<std::atomic<power::PowerState>>(power::PowerState::on);
+    Reconciler reconciler(m_config, *m_journal, *m_slurm, clock(),
+                          [state](const config::Config&, const std::vector<std::string>& nodes) {
+                              std::map<std::string, PowerReading> states;
+                              for (const std::string& name : nodes) states[name] = state->load();
+                              return states;
+                          });
+    const std::vector<slurm::NodeState> nodes{asleep("n1")};
+    const store::TimeMs start = m_now;
+    for (const auto& [at, found] : {std::pair{0, power::PowerState::on}, std::pair{60'000, power::PowerState::off},
+                                    std::pair{120'000, power::PowerState::on}}) {
+        m_now = start + at;
+        *state = found;
+        ASSERT_TRUE(reconciler.run(nodes));
+        reconciler.finish_reads();
+        m_now = start + at + 1000;
+        auto steps = reconciler.run(nodes);
+        ASSERT_TRUE(steps) << steps.error();
+        EXPECT_TRUE(steps->empty()) << "an off in between: never on for 60 s in a row (at " << at << " ms)";
+    }
+}
+
+TEST_F(ReconcilerTest, TheSameBmcErrorIsJournaledOnceWhileTheNodeSleeps) {
+    auto reads = std::make_shared<std::atomic<int>>(0);
+    Reconciler reconciler(m_config, *m_journal, *m_slurm, clock(), answering(std::unexpected("timed out"), reads));
+    const std::vector<slurm::NodeState> nodes{asleep("n1")};
+    for (int round = 0; round < 3; ++round) {
+        ASSERT_TRUE(reconciler.run(nodes));
+        reconciler.finish_reads();
+        m_now += 1000;
+        ASSERT_TRUE(reconciler.run(nodes));
+        m_now += 60'000;
+    }
+    EXPECT_EQ(reads->load(), 3) << "read once per late_off_grace";
+    EXPECT_EQ(diagnoses("n1"), 1);
+}
+
+TEST_F(ReconcilerTest, AnAnswerAskedBeforeTheNodeFellAsleepIsNotTaken) {
+    HeldBmc bmc(power::PowerState::on);
+    Reconciler reconciler(
+        m_config, *m_journal, *m_slurm, clock(),
+        [&bmc](const config::Config&, const std::vector<std::string>& nodes) { return bmc.read(nodes); });
+    const store::TimeMs start = m_now;
+    ASSERT_TRUE(reconciler.run({asleep("n1")}));  // asks, during its first sleep
+    m_now = start + 1000;
+    ASSERT_TRUE(reconciler.run({node("n1", "IDLE", {})}));  // woken meanwhile: the watch ends
+    bmc.answer();                                           // on, as of start + 1 s
+    reconciler.finish_reads();
+    m_now = start + 2000;
+    ASSERT_TRUE(reconciler.run({asleep("n1")}));  // asleep again: a new watch; asks afresh
+    reconciler.finish_reads();                    // on, as of start + 2 s
+    m_now = start + 61'000;
+    auto steps = reconciler.run({asleep("n1")});  // had the old answer counted, its grace would be over: asked now
+    ASSERT_TRUE(steps) << steps.error();
+    reconciler.finish_reads();
+    m_now = start + 61'500;
+    steps = reconciler.run({asleep("n1")});
+    ASSERT_TRUE(steps) << steps.error();
+    EXPECT_TRUE(steps->empty()) << "on since its new sleep's first answer only, 59.5 s ago";
+    EXPECT_FALSE(bmc.held_a_pass());
+}
+
+}  // namespace
+}  // namespace slumber::operate
