@@ -27,9 +27,6 @@
 namespace slumber::operate {
 namespace {
 
-// How long a power change may take to show in the BMC's status.
-constexpr auto kConfirmWithin = std::chrono::seconds(30);
-
 // Outcomes go into the journal in small groups, each at most 20 ms after it
 // is known: a thousand BMCs answering at once make a few transactions rather
 // than a thousand, so a hook waiting for the journal's write lock waits less,

@@ -15,8 +15,6 @@
 namespace slumber::operate {
 namespace {
 
-// How long a device may take to show the power it was switched to.
-constexpr auto kConfirmWithin = std::chrono::seconds(30);
 // A device that failed to switch off is tried again this much later.
 constexpr store::TimeMs kRetryOffAfter = 60'000;
 
@@ -124,8 +122,8 @@ std::vector<std::string> DeviceKeeper::run(const std::vector<slurm::NodeState>& 
             continue;
         }
         const std::lock_guard lock(device_lock(device));
-        const power::Outcome off =
-            switch_device(Switcher{}, *m_config, device, power::Action::off, blocks, "the daemon, its nodes asleep");
+        const power::Outcome off = switch_device(Switcher{.drivers = m_drivers, .clock = m_clock}, *m_config, device,
+                                                 power::Action::off, blocks, "the daemon, its nodes asleep");
         if (!off.result) {
             m_failed_at[device] = now;
             const std::string why = power::describe(off.result.error());

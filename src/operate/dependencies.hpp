@@ -18,6 +18,8 @@
 #include "config/config.hpp"
 #include "engine/dependencies.hpp"
 #include "operate/blocks.hpp"
+#include "operate/clock.hpp"
+#include "operate/targets.hpp"
 #include "slurm/node_state.hpp"
 #include "store/journal.hpp"
 
@@ -50,8 +52,15 @@ std::map<std::string, power::PowerError> bring_up_dependencies(const config::Con
 /// devices off, once each time they become idle.
 class DeviceKeeper {
   public:
-    explicit DeviceKeeper(config::SharedConfig config) : m_config(std::move(config)) {}
-    explicit DeviceKeeper(const config::Config& config) : DeviceKeeper(config::borrow(config)) {}
+    /// `clock` (the executor's retries, waiting and settle time) and
+    /// `drivers` (build_drivers()) are seams for tests, as the carrier's;
+    /// the clock must outlive the keeper.
+    explicit DeviceKeeper(config::SharedConfig config, Clock& clock = system_clock(),
+                          DriverSource drivers = build_drivers)
+        : m_config(std::move(config)), m_clock(&clock), m_drivers(std::move(drivers)) {}
+    explicit DeviceKeeper(const config::Config& config, Clock& clock = system_clock(),
+                          DriverSource drivers = build_drivers)
+        : DeviceKeeper(config::borrow(config), clock, std::move(drivers)) {}
 
     /// The configuration of the next pass (a reload); never while run() runs.
     void reconfigure(config::SharedConfig config) { m_config = std::move(config); }
@@ -63,6 +72,8 @@ class DeviceKeeper {
 
   private:
     config::SharedConfig m_config;
+    Clock* m_clock;
+    DriverSource m_drivers;
     std::map<std::string, store::TimeMs> m_asleep_since;
     std::set<std::string> m_switched_off;               ///< idle devices already seen to
     std::map<std::string, store::TimeMs> m_failed_at;   ///< last failed switch-off, to pace retries

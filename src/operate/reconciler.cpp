@@ -44,9 +44,9 @@ engine::TimeMs boot_deadline(const config::Config& config, const store::Journal&
     return deadline;
 }
 
-Reconciler::Reconciler(config::SharedConfig config, store::Journal& journal, const slurm::SlurmView& slurm, Now now,
-                       PowerReader reader)
-    : m_journal(journal), m_slurm(slurm), m_now(now), m_reads(std::move(reader), now) {
+Reconciler::Reconciler(config::SharedConfig config, store::Journal& journal, const slurm::SlurmView& slurm,
+                       Clock& clock, PowerReader reader)
+    : m_journal(journal), m_slurm(slurm), m_clock(&clock), m_reads(std::move(reader), clock.wall()) {
     reconfigure(std::move(config));
 }
 
@@ -71,7 +71,7 @@ constexpr engine::TimeMs kRulesMaxAgeMs = 60000;
 }  // namespace
 
 const slurm::PowerSaveRules& Reconciler::rules() const {
-    const engine::TimeMs now = m_now();
+    const engine::TimeMs now = m_clock->wall_ms();
     if (m_rules_read_at && now - *m_rules_read_at < kRulesMaxAgeMs) return m_rules;
     m_rules_read_at = now;
     if (auto rules = m_slurm.power_save_rules()) {
@@ -94,7 +94,7 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
     if (!failed_offs) return std::unexpected("journal: " + failed_offs.error());
     auto drains = m_journal.slumber_drains();
     if (!drains) return std::unexpected("journal: " + drains.error());
-    auto losses = m_journal.power_losses(m_now() - m_policy.power_loss_window_ms);
+    auto losses = m_journal.power_losses(m_clock->wall_ms() - m_policy.power_loss_window_ms);
     if (!losses) return std::unexpected("journal: " + losses.error());
     auto latest = m_journal.latest_requests();
     if (!latest) return std::unexpected("journal: " + latest.error());
@@ -148,7 +148,7 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
         }
         if (const auto it = m_dark_read.find(node.name); it != m_dark_read.end()) fact.dark_bmc_read_at = it->second;
         if (node.powering_up()) {
-            fact.powering_up_since = m_first_seen_powering_up.try_emplace(node.name, m_now()).first->second;
+            fact.powering_up_since = m_first_seen_powering_up.try_emplace(node.name, m_clock->wall_ms()).first->second;
             // A cycle ends with the node on too (the boot deadline's step).
             fact.latest_request_on =
                 last != nullptr && (last->action == power::Action::on || last->action == power::Action::cycle);
@@ -168,7 +168,7 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
         // and a site may not use slumber's: the failure counts from when it
         // was first seen, if the journal has no earlier record of it.
         if (engine::failed_boot_now(fact)) {
-            const engine::TimeMs seen = m_first_seen_failed.try_emplace(node.name, m_now()).first->second;
+            const engine::TimeMs seen = m_first_seen_failed.try_emplace(node.name, m_clock->wall_ms()).first->second;
             if (!fact.failed_at || *fact.failed_at > seen) fact.failed_at = seen;
         } else {
             m_first_seen_failed.erase(node.name);
@@ -177,8 +177,9 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
         if (engine::asleep_in_slurm(fact)) {
             const AsleepWatch& watch =
                 m_asleep
-                    .try_emplace(node.name,
-                                 AsleepWatch{.since = m_now(), .bmc_read_at = {}, .on_since = {}, .bmc_error = {}})
+                    .try_emplace(
+                        node.name,
+                        AsleepWatch{.since = m_clock->wall_ms(), .bmc_read_at = {}, .on_since = {}, .bmc_error = {}})
                     .first->second;
             fact.asleep_since = watch.since;
             fact.asleep_bmc_read_at = watch.bmc_read_at;
@@ -192,7 +193,7 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
 }
 
 std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std::vector<slurm::NodeState>& nodes) {
-    const engine::TimeMs now = m_now();
+    const engine::TimeMs now = m_clock->wall_ms();
     auto gathered = gather_facts(nodes);
     if (!gathered) return std::unexpected(gathered.error());
     std::vector<engine::NodeFacts>& facts = *gathered;
@@ -270,7 +271,7 @@ void Reconciler::diagnosed(const std::string& node, const std::string& diagnosis
     std::string& last = m_last_diagnosis[node];
     if (last == diagnosis) return;
     last = diagnosis;
-    (void)m_journal.record({0, m_now(), node, std::nullopt, store::EventKind::diagnosis, diagnosis});
+    (void)m_journal.record({0, m_clock->wall_ms(), node, std::nullopt, store::EventKind::diagnosis, diagnosis});
 }
 
 void Reconciler::diagnose(const std::vector<engine::NodeFacts>& facts, const std::vector<engine::Step>& steps) {
@@ -309,7 +310,7 @@ std::expected<void, std::string> Reconciler::return_to_pool(const std::string& n
 }
 
 void Reconciler::take(const engine::Step& step) {
-    const engine::TimeMs now = m_now();
+    const engine::TimeMs now = m_clock->wall_ms();
     m_last_recovery[step.node] = now;
     if (step.failed_resume) {
         // Counted as ResumeFailProgram's record is: the failure streak.

@@ -12,6 +12,7 @@
 #include "engine/recovery.hpp"
 #include "operate/bmc_reads.hpp"
 #include "operate/carrier.hpp"
+#include "operate/clock.hpp"
 #include "slurm/slurm_view.hpp"
 #include "store/journal.hpp"
 
@@ -28,14 +29,15 @@ engine::TimeMs boot_deadline(const config::Config& config, const store::Journal&
 
 class Reconciler {
   public:
-    /// `now`: the clock of every time the reconciler keeps or journals
-    /// (Unix ms); it is called on the read workers too. `reader`: how BMCs
-    /// are read, on a worker (BmcReads); tests give their own.
+    /// `clock`: the one the carrier reads too (Clock::wall_ms(): every time
+    /// the reconciler keeps or journals, in Unix ms; read on the BMC read
+    /// workers too); it must outlive the reconciler. `reader`: how BMCs are
+    /// read, on a worker (BmcReads); tests give their own.
     Reconciler(config::SharedConfig config, store::Journal& journal, const slurm::SlurmView& slurm,
-               Now now = wall_clock_ms, PowerReader reader = bmc_power_reader());
+               Clock& clock = system_clock(), PowerReader reader = bmc_power_reader());
     Reconciler(const config::Config& config, store::Journal& journal, const slurm::SlurmView& slurm,
-               Now now = wall_clock_ms, PowerReader reader = bmc_power_reader())
-        : Reconciler(config::borrow(config), journal, slurm, std::move(now), std::move(reader)) {}
+               Clock& clock = system_clock(), PowerReader reader = bmc_power_reader())
+        : Reconciler(config::borrow(config), journal, slurm, clock, std::move(reader)) {}
 
     /// The configuration (and the recovery policy from it) of the next
     /// pass: a reload. What the reconciler remembers of each node stays.
@@ -75,7 +77,7 @@ class Reconciler {
     config::SharedConfig m_config;
     store::Journal& m_journal;
     const slurm::SlurmView& m_slurm;
-    Now m_now;
+    Clock* m_clock;
     engine::RecoveryPolicy m_policy;
     std::string m_boot_deadline_source;
     std::map<std::string, engine::TimeMs> m_last_recovery;

@@ -7,6 +7,7 @@
 // failures call for recorded.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -22,6 +23,11 @@
 #include "power/executor.hpp"
 
 namespace slumber::operate {
+
+/// How long a power change of a node or a device may take to show in its
+/// BMC's (or plug's) status: the wait of every power-on and power-off the
+/// carrier and the devices' keeper ask for (SwitchPlan::wait).
+inline constexpr std::chrono::milliseconds kConfirmWithin = std::chrono::seconds(30);
 
 /// Why a target was not called.
 enum class NotCalled {

@@ -14,6 +14,7 @@
 #include "../support/temp_dir.hpp"
 #include "operate/blocks.hpp"
 #include "operate/carrier.hpp"
+#include "operate/dependencies.hpp"
 #include "operate/reconciler.hpp"
 #include "operate/switching.hpp"
 
@@ -332,7 +333,7 @@ TEST_F(CarrierTest, ARegistrationCountsOnlyWithABootTimeAfterThePowerOn) {
 // failed boot, counts from when it was first seen so, not from each pass,
 // and afresh once it has left that state.
 TEST_F(CarrierTest, FirstSeenTimersCountFromTheFirstSightingAndStartAfresh) {
-    Reconciler reconciler(m_config, *m_journal, m_slurm, m_clock.wall(),
+    Reconciler reconciler(m_config, *m_journal, m_slurm, m_clock,
                           [](const config::Config&, const std::vector<std::string>& nodes) {
                               std::map<std::string, PowerReading> states;
                               for (const std::string& node : nodes) states[node] = power::PowerState::on;
@@ -376,7 +377,7 @@ TEST_F(CarrierTest, OnlySlurmsSuspendAfterADrainCountsAsLiftingIt) {
     slurm::PowerSaveRules rules;
     rules.idle_on_node_suspend = true;
     m_slurm.rules(rules);
-    Reconciler reconciler(m_config, *m_journal, m_slurm, m_clock.wall(),
+    Reconciler reconciler(m_config, *m_journal, m_slurm, m_clock,
                           [](const config::Config&, const std::vector<std::string>& nodes) {
                               std::map<std::string, PowerReading> states;
                               for (const std::string& node : nodes) states[node] = power::PowerState::off;
@@ -475,6 +476,43 @@ TEST_F(CarrierTest, DevicesComeFromTheSameDriversAndSettleOnTheSameClock) {
     EXPECT_EQ(m_bmcs.actions("n2"), 0) << "not booted into a dead fabric";
     ASSERT_TRUE(latest("n2"));
     EXPECT_EQ(latest("n2")->state, store::RequestState::failed);
+}
+
+// The daemon's keeper of devices switches an idle device off through the
+// source of drivers and the clock it was given, as the carrier does: the
+// switch's off_after passes on the test's clock, and its plug is the test's.
+TEST_F(CarrierTest, TheDeviceKeeperSwitchesAnIdleDeviceOffThroughItsDrivers) {
+    std::ofstream(m_dir / "keeper.toml")
+        << "[daemon]\nstate_dir = \"" << (m_dir / "state").string()
+        << "\"\n[[device]]\nname = \"sw\"\ndriver = \"tasmota\"\naddress = \"http://sw\"\n"
+           "[[node]]\nnames = \"n[1-2]\"\ndriver = \"tasmota\"\nbmc_pattern = \"http://{name}\"\n"
+           "[[dependency]]\ndevice = \"sw\"\nnodes = \"n[1-2]\"\noff_after = \"1m\"\n";
+    auto devices = config::load(m_dir / "keeper.toml");
+    ASSERT_TRUE(devices) << config::format(devices.error().front());
+    m_bmcs.power("sw", power::PowerState::on);
+    DeviceKeeper keeper(*devices, m_clock, fake_drivers(m_bmcs));
+    Blocks blocks(*devices, m_journal.get(), Caller::automatic, m_clock.wall());
+    std::vector<store::Event> logged;
+    const DeviceLog log = [&logged](const store::Event& event) { logged.push_back(event); };
+    const std::vector<slurm::NodeState> asleep{node_state("n1", "IDLE", {"POWERED_DOWN"}),
+                                               node_state("n2", "IDLE", {"POWERED_DOWN"})};
+
+    EXPECT_TRUE(keeper.run(asleep, m_clock.wall_ms(), log, blocks).empty()) << "asleep for less than off_after";
+    m_clock.advance(std::chrono::seconds(30));
+    EXPECT_TRUE(keeper.run({asleep[0], node_state("n2", "IDLE", {})}, m_clock.wall_ms(), log, blocks).empty());
+    m_clock.advance(std::chrono::seconds(59));
+    EXPECT_TRUE(keeper.run(asleep, m_clock.wall_ms(), log, blocks).empty()) << "n2 woke: its minute starts afresh";
+    EXPECT_EQ(m_bmcs.actions("sw"), 0);
+
+    m_clock.advance(std::chrono::seconds(61));
+    const auto done = keeper.run(asleep, m_clock.wall_ms(), log, blocks);
+    ASSERT_EQ(done.size(), 1U);
+    EXPECT_EQ(done[0], "sw: switched off, every node that depends on it asleep");
+    EXPECT_EQ(m_bmcs.actions("sw"), 1) << "switched through the keeper's drivers";
+    EXPECT_EQ(m_bmcs.status("sw"), power::PowerState::off);
+    ASSERT_EQ(logged.size(), 1U);
+    EXPECT_EQ(logged[0].kind, store::EventKind::power_off);
+    EXPECT_TRUE(keeper.run(asleep, m_clock.wall_ms(), log, blocks).empty()) << "once each time it becomes idle";
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The daemon's recovery loop without a cluster: Slurm's view is made by hand,
-// the BMCs are a reader the test controls, the clock is the test's, and a
+// the BMCs are a reader the test controls, the clock is the test's (one
+// ManualClock, as the carrier's), and a
 // script stands in for scontrol and logs each call.
 //
 // 24.11.5: a silent BMC of an idle~ node, read on the daemon's loop, held
@@ -12,6 +13,7 @@
 #include <fstream>
 #include <mutex>
 
+#include "../support/manual_clock.hpp"
 #include "../support/temp_dir.hpp"
 #include "operate/reconciler.hpp"
 #include "slurm/scontrol.hpp"
@@ -120,15 +122,13 @@ class ReconcilerTest : public ::testing::Test {
             return states;
         };
     }
-    Now clock() {
-        return [this] { return m_now.load(); };
-    }
+    testing::ManualClock& clock() { return m_clock; }
 
     const testing::TempDir m_temp{"slumber-reconciler"};
     const fs::path m_dir = m_temp.path();
     config::Config m_config;
     std::unique_ptr<store::Journal> m_journal;
-    std::atomic<store::TimeMs> m_now = 1'000'000;
+    testing::ManualClock m_clock{1'000'000};
     std::optional<slurm::Scontrol> m_slurm;
 };
 
@@ -145,7 +145,7 @@ TEST_F(ReconcilerTest, ASilentBmcHoldsNoPassAndNoOtherNodesStep) {
     EXPECT_EQ((*steps)[0].node, "n2");
     EXPECT_EQ(scontrol_calls(), std::vector<std::string>{"update NodeName=n2 State=RESUME"});
 
-    m_now += 2000;
+    m_clock.advance(std::chrono::milliseconds(2000));
     steps = reconciler.run(nodes);  // the next pass, n1's BMC still silent
     ASSERT_TRUE(steps) << steps.error();
     EXPECT_FALSE(bmc.held_a_pass()) << "a pass waited for n1's silent BMC";
@@ -153,7 +153,7 @@ TEST_F(ReconcilerTest, ASilentBmcHoldsNoPassAndNoOtherNodesStep) {
     reconciler.finish_reads();
     EXPECT_EQ(bmc.reads(), 1) << "one read of n1's BMC at a time";
 
-    m_now += 2000;
+    m_clock.advance(std::chrono::milliseconds(2000));
     steps = reconciler.run(nodes);
     ASSERT_TRUE(steps) << steps.error();
     EXPECT_EQ(diagnoses("n1"), 1) << "its answer (an error) is taken by the pass after it came";
@@ -162,18 +162,18 @@ TEST_F(ReconcilerTest, ASilentBmcHoldsNoPassAndNoOtherNodesStep) {
 TEST_F(ReconcilerTest, OnWhileAsleepCountsFromWhenTheBmcSaidSo) {
     Reconciler reconciler(m_config, *m_journal, *m_slurm, clock(), answering(power::PowerState::on));
     const std::vector<slurm::NodeState> nodes{asleep("n1")};
-    const store::TimeMs start = m_now;
+    const store::TimeMs start = m_clock.wall_ms();
     ASSERT_TRUE(reconciler.run(nodes));  // asks
     reconciler.finish_reads();           // on, as of `start`
-    m_now = start + 30'000;
+    m_clock.set_wall(start + 30'000);
     auto steps = reconciler.run(nodes);  // takes it, 30 s late
     ASSERT_TRUE(steps) << steps.error();
     EXPECT_TRUE(steps->empty());
 
-    m_now = start + 60'000;
+    m_clock.set_wall(start + 60'000);
     ASSERT_TRUE(reconciler.run(nodes));  // a late_off_grace on: asks again
     reconciler.finish_reads();           // on, as of start + 60 s
-    m_now = start + 61'000;
+    m_clock.set_wall(start + 61'000);
     steps = reconciler.run(nodes);
     ASSERT_TRUE(steps) << steps.error();
     ASSERT_EQ(steps->size(), 1U) << "on for 60 s by its BMC's answers, though the first was taken 30 s late";
@@ -193,14 +193,14 @@ TEST_F(ReconcilerTest, AnOffBetweenReadsStartsTheGraceAfresh) {
                               return states;
                           });
     const std::vector<slurm::NodeState> nodes{asleep("n1")};
-    const store::TimeMs start = m_now;
+    const store::TimeMs start = m_clock.wall_ms();
     for (const auto& [at, found] : {std::pair{0, power::PowerState::on}, std::pair{60'000, power::PowerState::off},
                                     std::pair{120'000, power::PowerState::on}}) {
-        m_now = start + at;
+        m_clock.set_wall(start + at);
         *state = found;
         ASSERT_TRUE(reconciler.run(nodes));
         reconciler.finish_reads();
-        m_now = start + at + 1000;
+        m_clock.set_wall(start + at + 1000);
         auto steps = reconciler.run(nodes);
         ASSERT_TRUE(steps) << steps.error();
         EXPECT_TRUE(steps->empty()) << "an off in between: never on for 60 s in a row (at " << at << " ms)";
@@ -214,9 +214,9 @@ TEST_F(ReconcilerTest, TheSameBmcErrorIsJournaledOnceWhileTheNodeSleeps) {
     for (int round = 0; round < 3; ++round) {
         ASSERT_TRUE(reconciler.run(nodes));
         reconciler.finish_reads();
-        m_now += 1000;
+        m_clock.advance(std::chrono::milliseconds(1000));
         ASSERT_TRUE(reconciler.run(nodes));
-        m_now += 60'000;
+        m_clock.advance(std::chrono::milliseconds(60'000));
     }
     EXPECT_EQ(reads->load(), 3) << "read once per late_off_grace";
     EXPECT_EQ(diagnoses("n1"), 1);
@@ -227,20 +227,20 @@ TEST_F(ReconcilerTest, AnAnswerAskedBeforeTheNodeFellAsleepIsNotTaken) {
     Reconciler reconciler(
         m_config, *m_journal, *m_slurm, clock(),
         [&bmc](const config::Config&, const std::vector<std::string>& nodes) { return bmc.read(nodes); });
-    const store::TimeMs start = m_now;
+    const store::TimeMs start = m_clock.wall_ms();
     ASSERT_TRUE(reconciler.run({asleep("n1")}));  // asks, during its first sleep
-    m_now = start + 1000;
+    m_clock.set_wall(start + 1000);
     ASSERT_TRUE(reconciler.run({node("n1", "IDLE", {})}));  // woken meanwhile: the watch ends
     bmc.answer();                                           // on, as of start + 1 s
     reconciler.finish_reads();
-    m_now = start + 2000;
+    m_clock.set_wall(start + 2000);
     ASSERT_TRUE(reconciler.run({asleep("n1")}));  // asleep again: a new watch; asks afresh
     reconciler.finish_reads();                    // on, as of start + 2 s
-    m_now = start + 61'000;
+    m_clock.set_wall(start + 61'000);
     auto steps = reconciler.run({asleep("n1")});  // had the old answer counted, its grace would be over: asked now
     ASSERT_TRUE(steps) << steps.error();
     reconciler.finish_reads();
-    m_now = start + 61'500;
+    m_clock.set_wall(start + 61'500);
     steps = reconciler.run({asleep("n1")});
     ASSERT_TRUE(steps) << steps.error();
     EXPECT_TRUE(steps->empty()) << "on since its new sleep's first answer only, 59.5 s ago";
