@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -35,8 +36,7 @@ std::string proc_net_address(std::string_view address, int port) {
 std::unexpected<std::string> not_listening(const Spec& spec, const RunDir& dir, int index) {
     const std::string node = spec.node_name(index);
     return std::unexpected(fmt::format("the BMC of {} did not start listening on {}:{}; see {}", node,
-                                       spec.bmc_address(index),
-                                       spec.redfish_bmc(index) ? spec.redfish_port : spec.bmc_port,
+                                       spec.bmc_address(index), spec.bmc_port_of(index),
                                        (dir.log_dir() / fmt::format("bmc.{}.log", node)).string()));
 }
 
@@ -82,16 +82,27 @@ bool bmc_listening(const Spec& spec, int index) {
         return util::probe_tcp(spec.bmc_address(index), spec.redfish_port, std::chrono::milliseconds{200}).reach ==
                util::Reach::open;
     }
-    const std::string wanted = proc_net_address(spec.bmc_address(index), spec.bmc_port);
+    return udp_unread_bytes(spec.bmc_address(index), spec.bmc_port).has_value();
+}
+
+std::optional<long> udp_unread_bytes(std::string_view address, int port) {
+    // "sl local_address rem_address st tx_queue:rx_queue …", the queues in hex.
+    const std::string wanted = proc_net_address(address, port);
     std::ifstream udp("/proc/net/udp");
     std::string line;
     while (std::getline(udp, line)) {
         std::istringstream fields(line);
         std::string slot;
         std::string local;
-        if (fields >> slot >> local && local == wanted) return true;
+        std::string remote;
+        std::string state;
+        std::string queues;
+        if (!(fields >> slot >> local >> remote >> state >> queues) || local != wanted) continue;
+        const auto colon = queues.find(':');
+        if (colon == std::string::npos) return 0;
+        return std::strtol(queues.c_str() + colon + 1, nullptr, 16);
     }
-    return false;
+    return std::nullopt;
 }
 
 std::optional<Process> bmc_process(const RunDir& dir, std::string_view node) {
@@ -105,7 +116,7 @@ std::expected<Process, std::string> start_bmc(const Spec& spec, const RunDir& di
     std::error_code error;
     fs::create_directories(bmc / "state", error);
     if (error) return std::unexpected(fmt::format("cannot create {}: {}", bmc.string(), error.message()));
-    const int port = spec.redfish_bmc(index) ? spec.redfish_port : spec.bmc_port;
+    const int port = spec.bmc_port_of(index);
     if (bmc_listening(spec, index)) {
         return std::unexpected(fmt::format("{}:{} is already taken: another virtual cluster (try --bmc-subnet)",
                                            spec.bmc_address(index), port));

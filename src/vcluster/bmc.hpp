@@ -3,6 +3,7 @@
 #pragma once
 
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,7 +34,14 @@ int failed_logins(const RunDir& dir, std::string_view node);
 /// The recorded ipmi_sim of a node, if any.
 std::optional<Process> bmc_process(const RunDir& dir, std::string_view node);
 
-/// Whether something listens on the BMC's address and port (/proc/net/udp).
+/// Whether something listens on the BMC's address and port (/proc/net/udp,
+/// or a TCP connection for a Redfish BMC).
 bool bmc_listening(const Spec& spec, int index);
+
+/// Bytes sent to the UDP socket bound to ADDRESS:PORT that it has not read
+/// (its receive queue in /proc/net/udp, this network namespace's), or
+/// nullopt when no socket is bound there. A stopped BMC (fault bmc-silent)
+/// that someone is asking shows a queue.
+std::optional<long> udp_unread_bytes(std::string_view address, int port);
 
 }  // namespace slumber::vcluster

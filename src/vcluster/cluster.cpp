@@ -569,7 +569,7 @@ std::expected<ClusterStatus, std::string> status(const RunDir& dir) {
         NodeStatus node;
         node.name = spec->node_name(i);
         node.powered = Machine(dir, *spec, node.name).powered();
-        node.bmc_address = fmt::format("{}:{}", spec->bmc_address(i), spec->bmc_port);
+        node.bmc_address = fmt::format("{}:{}", spec->bmc_address(i), spec->bmc_port_of(i));
         const auto bmc = bmc_process(dir, node.name);
         node.bmc = !bmc || !alive(*bmc) ? "not running" : state_of(bmc->pid) == 'T' ? "silent" : "answering";
         node.faults = active_faults(dir, node.name);

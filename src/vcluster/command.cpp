@@ -90,15 +90,20 @@ int run_up(const VclusterOptions& options) {
                dir.root.string());
     std::fflush(stdout);
     if (auto ok = up(*spec, dir); !ok) return fail(ok.error());
+    const int ipmi_bmcs = spec->nodes - spec->redfish_nodes;
+    const std::string ports = spec->redfish_nodes == 0 ? fmt::format("port {}", spec->bmc_port)
+                              : ipmi_bmcs == 0         ? fmt::format("port {} (Redfish)", spec->redfish_port)
+                                                       : fmt::format("port {} (IPMI), the last {} on port {} (Redfish)",
+                                                                     spec->bmc_port, spec->redfish_nodes, spec->redfish_port);
     fmt::print(
-        "Up: slurmctld on port {}, every node idle, BMCs on {}…{} port {}.\n"
+        "Up: slurmctld on port {}, every node idle, BMCs on {}…{} {}.\n"
         "  export SLURM_CONF={}   # then sinfo, squeue, sbatch work\n"
         "  BMC user admin, password in {}; FreeIPMI: ipmipower --config-file {} -h '{}' --stat\n"
         "  slumber inventory: {}   (slumber power status '{}' -c …)\n",
-        spec->slurmctld_port, spec->bmc_address(0), spec->bmc_address(spec->nodes - 1), spec->bmc_port,
+        spec->slurmctld_port, spec->bmc_address(0), spec->bmc_address(spec->nodes - 1), ports,
         dir.slurm_conf().string(), dir.password_file().string(), dir.freeipmi_conf().string(),
-        spec->nodes == 1 ? spec->bmc_address(0)
-                         : fmt::format("127.{}.0.[1-{}]", spec->bmc_subnet, std::min(spec->nodes, 254)),
+        ipmi_bmcs <= 1 ? spec->bmc_address(0)
+                       : fmt::format("127.{}.0.[1-{}]", spec->bmc_subnet, std::min(ipmi_bmcs, 254)),
         dir.slumber_conf().string(), spec->node_hostlist());
     return to_int(ExitCode::ok);
 }

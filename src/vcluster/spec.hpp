@@ -66,6 +66,9 @@ struct Spec {
     [[nodiscard]] int slurmd_port(int index) const { return slurmctld_port + 1 + index; }
     [[nodiscard]] int switch_port() const { return slurmctld_port - 1; }  // the fabric switch's plug
     [[nodiscard]] bool redfish_bmc(int index) const { return index >= nodes - redfish_nodes; }
+    /// The port the node's BMC listens on: bmc_port (UDP, IPMI) or
+    /// redfish_port (TCP, HTTPS) for a Redfish BMC.
+    [[nodiscard]] int bmc_port_of(int index) const { return redfish_bmc(index) ? redfish_port : bmc_port; }
     /// The index of a node name, or -1.
     [[nodiscard]] int index_of(std::string_view node) const;
     [[nodiscard]] bool site() const { return deployment == "site"; }

@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "vcluster/bmc.hpp"
 #include "vcluster/process.hpp"
 
 namespace slumber::testing {
@@ -354,22 +355,6 @@ bool TestCluster::slurmd_running(int index) const {
     return false;
 }
 
-long TestCluster::bmc_unread_bytes(int index) const {
-    // /proc/net/udp: "sl local_address rem_address st tx_queue:rx_queue …",
-    // the address as the host-order 32-bit value in hex (x86: 127.10.0.2 is
-    // 02000A7F), the port in hex.
-    const std::string local = fmt::format("{:02X}{:02X}{:02X}{:02X}:{:04X}", index + 1, 0, m_subnet, 127, 623);
-    std::istringstream table(proc_text("/proc/net/udp"));
-    std::string line;
-    std::getline(table, line);  // the header
-    while (std::getline(table, line)) {
-        std::istringstream fields(line);
-        std::string slot, address, remote, state, queues;
-        fields >> slot >> address >> remote >> state >> queues;
-        const auto colon = queues.find(':');
-        if (address == local && colon != std::string::npos) return std::stol(queues.substr(colon + 1), nullptr, 16);
-    }
-    return -1;
-}
+long TestCluster::bmc_unread_bytes(int index) const { return vcluster::udp_unread_bytes(bmc(index), 623).value_or(-1); }
 
 }  // namespace slumber::testing

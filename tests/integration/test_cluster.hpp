@@ -126,9 +126,8 @@ class TestCluster {
     [[nodiscard]] std::string job_state(const std::string& job) const;
     /// Whether the node's slurmd process runs (checked in /proc).
     [[nodiscard]] bool slurmd_running(int index) const;
-    /// Datagrams sent to the node's IPMI BMC (UDP 623) that it has not read:
-    /// the receive queue of its socket in /proc/net/udp (bytes). A stopped
-    /// BMC (fault bmc-silent) that someone is asking shows a queue.
+    /// Bytes sent to the node's IPMI BMC (UDP 623) that it has not read
+    /// (vcluster::udp_unread_bytes), -1 when nothing listens there.
     [[nodiscard]] long bmc_unread_bytes(int index) const;
     /// This cluster's hooks still running (the scripts in hooks/, and
     /// slumber's suspend/resume/resume-fail with its slumber.toml), each as
