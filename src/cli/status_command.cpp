@@ -44,23 +44,50 @@ void print_blocks(const std::vector<store::Block>& blocks, store::TimeMs now) {
 }
 
 void print_table(const service::ClusterView& view) {
-    fmt::print("{:<12} {:<34} {:<6} {:<40} {}\n", "NODE", "SLURM", "POWER", "LAST REQUEST", "BOOTS (median/max)");
+    struct Row {
+        std::string node, slurm, power, request, boots, disagreement;
+    };
+    std::vector<Row> rows;
+    // Columns as wide as their longest entry, and at least as wide as a
+    // cluster's usual names and states need: a long node name or a state
+    // with many flags (IDLE+DRAIN+POWERED_DOWN+NOT_RESPONDING) shifts the
+    // columns after it instead of running into them.
+    std::size_t node_width = 12;
+    std::size_t slurm_width = 34;
+    std::size_t power_width = 6;
     for (const service::NodeView& node : view.nodes) {
-        std::string request_text = "-";
+        Row row{util::safe_text(node.name),
+                util::safe_text(node.slurm ? node.slurm->state_text() : "?"),
+                util::safe_text(node.power.text()),
+                "-",
+                "-",
+                util::safe_text(node.disagreement)};
         if (node.last_request) {
             const store::Request& r = *node.last_request;
-            request_text = fmt::format("{} by {} {}s ago: {}", power::to_string(r.action), store::to_string(r.source),
-                                       (view.time - r.time) / 1000,
-                                       r.outcome.empty() ? std::string(store::to_string(r.state)) : r.outcome);
+            row.request =
+                util::safe_text(fmt::format("{} by {} {}s ago: {}", power::to_string(r.action),
+                                            store::to_string(r.source), (view.time - r.time) / 1000,
+                                            r.outcome.empty() ? std::string(store::to_string(r.state)) : r.outcome))
+                    .substr(0, 40);
         }
-        const std::string boot_text =
-            node.boots ? fmt::format("{} ({}/{})", node.boots->count, seconds_text(node.boots->median_ms),
-                                     seconds_text(node.boots->max_ms))
-                       : "-";
-        fmt::print("{:<12} {:<34} {:<6} {:<40} {}\n", node.name,
-                   util::safe_text(node.slurm ? node.slurm->state_text() : "?"), util::safe_text(node.power.text()),
-                   util::safe_text(request_text).substr(0, 40), boot_text);
-        if (!node.disagreement.empty()) fmt::print("{:<12} ! {}\n", "", util::safe_text(node.disagreement));
+        if (node.boots) {
+            row.boots = fmt::format("{} ({}/{})", node.boots->count, seconds_text(node.boots->median_ms),
+                                    seconds_text(node.boots->max_ms));
+        }
+        node_width = std::max(node_width, row.node.size());
+        slurm_width = std::max(slurm_width, row.slurm.size());
+        power_width = std::max(power_width, row.power.size());
+        rows.push_back(std::move(row));
+    }
+    const auto line = [&](std::string_view node, std::string_view slurm, std::string_view power,
+                          std::string_view request, std::string_view boots) {
+        fmt::print("{:<{}} {:<{}} {:<{}} {:<40} {}\n", node, node_width, slurm, slurm_width, power, power_width,
+                   request, boots);
+    };
+    line("NODE", "SLURM", "POWER", "LAST REQUEST", "BOOTS (median/max)");
+    for (const Row& row : rows) {
+        line(row.node, row.slurm, row.power, row.request, row.boots);
+        if (!row.disagreement.empty()) fmt::print("{:<{}} ! {}\n", "", node_width, row.disagreement);
     }
     print_blocks(view.blocks, view.time);
 }

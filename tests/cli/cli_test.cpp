@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "shell.hpp"
 
@@ -367,5 +368,32 @@ TEST(Cli, UnblockRefusesNamesThatAreNeitherConfiguredNorBlocked) {
     const CommandResult known = slumber(fmt::format("unblock n1 -c '{}'", config));
     EXPECT_EQ(known.exit_code, 0) << known.out;
     EXPECT_EQ(known.out, "n1: was not blocked\n");
+    std::filesystem::remove_all(dir);
+}
+
+// Node names longer than the NODE column ran into the SLURM column (and a
+// state with many flags into POWER): the columns now widen to their longest
+// entry, the rows stay aligned with the header.
+TEST(Cli, StatusColumnsWidenForALongNodeName) {
+    const auto dir = std::filesystem::temp_directory_path() / fmt::format("slumber-cli-status-{}", ::getpid());
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "none.conf") << "ClusterName=test\n";  // scontrol fails at once: no controller
+    std::ofstream(dir / "slumber.toml") << fmt::format(
+        "[daemon]\nstate_dir = \"{0}/state\"\n[slurm]\nconf = \"{0}/none.conf\"\n"
+        "[[node]]\nnames = \"gpu-node-a100-rack07-[01-02]\"\ndriver = \"exec\"\non = \"true\"\n"
+        "status = \"/bin/echo on\"\n",
+        dir.string());
+    const CommandResult status = slumber(fmt::format("status -c '{}'", (dir / "slumber.toml").string()));
+    EXPECT_EQ(status.exit_code, 0) << status.out;
+    std::istringstream lines(status.out);
+    std::string header;
+    std::string row;
+    while (std::getline(lines, header) && !header.starts_with("NODE")) {
+    }
+    ASSERT_TRUE(std::getline(lines, row)) << status.out;
+    EXPECT_TRUE(row.starts_with("gpu-node-a100-rack07-01 ?")) << status.out;
+    EXPECT_EQ(header.find("SLURM"), row.find('?')) << status.out;
+    EXPECT_EQ(header.find("POWER"), row.find(" on ") + 1) << status.out;
     std::filesystem::remove_all(dir);
 }
