@@ -18,6 +18,7 @@
 #include "operate/carrier.hpp"
 #include "operate/hook_carrier.hpp"
 #include "operate/shared_journal.hpp"
+#include "service/journal_json.hpp"
 #include "store/journal.hpp"
 #include "util/duration.hpp"
 #include "util/safe_text.hpp"
@@ -116,17 +117,7 @@ int run_journal(const JournalOptions& options) {
     }
     if (options.json) {
         nlohmann::json list = nlohmann::json::array();
-        for (const auto& event : *events) {
-            nlohmann::json item{{"time_ms", event.time},
-                                {"node", event.node},
-                                {"request", event.request ? nlohmann::json(*event.request) : nlohmann::json(nullptr)},
-                                {"kind", store::to_string(event.kind)},
-                                {"detail", event.detail}};
-            if (event.outcome) item["outcome"] = store::to_string(*event.outcome);
-            if (event.action) item["action"] = power::to_string(*event.action);
-            if (event.step) item["step"] = store::to_string(*event.step);
-            list.push_back(std::move(item));
-        }
+        for (const auto& event : *events) list.push_back(service::to_json(event));
         fmt::print("{}\n", list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
         return to_int(ExitCode::ok);
     }
