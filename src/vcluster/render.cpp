@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <algorithm>
 #include <vector>
 
 #include "hostlist/hostlist.hpp"
@@ -133,6 +134,11 @@ std::string render_slurm_conf(const Spec& spec, const RunDir& dir) {
         "# which are powered off.\n"
         "TreeWidth=65533\n"
         "SlurmdTimeout={slurmd_timeout}\n"
+        "# A ping round ends when its slowest node has answered or timed out\n"
+        "# (MessageTimeout, default 10 s: a node that is off), and only then\n"
+        "# do the others' answers count: a round longer than SlurmdTimeout\n"
+        "# would set live nodes DOWN \"Not responding\".\n"
+        "MessageTimeout={message_timeout}\n"
         "MinJobAge=30\n"
         "KillWait=5\n"
         "ReturnToService={rts}\n"
@@ -149,8 +155,9 @@ std::string render_slurm_conf(const Spec& spec, const RunDir& dir) {
         fmt::arg("ctld_pid",
                  (spec.site() ? dir.state_dir() / "slurmctld.pid" : dir.pid_dir() / "slurmctld.slurm-pid").string()),
         fmt::arg("state", dir.state_dir().string()), fmt::arg("root", root), fmt::arg("log", dir.log_dir().string()),
-        fmt::arg("slurmd_timeout", seconds(spec.slurmd_timeout)), fmt::arg("rts", spec.return_to_service),
-        fmt::arg("suspend_time", seconds(spec.suspend_time)),
+        fmt::arg("slurmd_timeout", seconds(spec.slurmd_timeout)),
+        fmt::arg("message_timeout", std::clamp(seconds(spec.slurmd_timeout) / 2 - 1, 2LL, 10LL)),
+        fmt::arg("rts", spec.return_to_service), fmt::arg("suspend_time", seconds(spec.suspend_time)),
         fmt::arg("suspend_timeout", seconds(spec.suspend_timeout)),
         fmt::arg("resume_timeout", seconds(spec.resume_timeout)), fmt::arg("hooks", dir.hooks_dir().string()),
         fmt::arg("suspend", slurm::to_string(Hook::suspend)), fmt::arg("resume", slurm::to_string(Hook::resume)),
