@@ -5,16 +5,13 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
-#include <filesystem>
-#include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/power_targets.hpp"
-#include "operate/blocks.hpp"
-#include "operate/clock.hpp"
-#include "operate/switching.hpp"
+#include "service/power_action.hpp"
+#include "service/power_json.hpp"
 #include "util/duration.hpp"
 
 namespace slumber::cli {
@@ -31,93 +28,20 @@ std::string outcome_text(power::Action action, const power::Outcome& outcome) {
     return "ok";
 }
 
-nlohmann::json outcome_json(power::Action action, const power::Outcome& outcome) {
-    nlohmann::json item{{"target", outcome.target},         {"action", power::to_string(action)},
-                        {"ok", outcome.result.has_value()}, {"confirmed", outcome.confirmed},
-                        {"attempts", outcome.attempts},     {"elapsed_ms", outcome.elapsed.count()}};
-    if (outcome.result) {
-        item["state"] = outcome.confirmed || action == power::Action::status
-                            ? nlohmann::json(power::to_string(*outcome.result))
-                            : nlohmann::json(nullptr);
-    } else {
-        const power::PowerError& error = outcome.result.error();
-        item["error"] = {
-            {"kind", power::to_string(error.kind)}, {"message", error.message}, {"bmc_said", error.bmc_said}};
-    }
-    return item;
-}
-
-// The drivers for `names`: those resolve_targets() built for the targets on
-// the command line (`slumber power info` uses them too; one that could not be
-// built fails its target with its own error, run_action()), and the devices
-// they depend on from the configuration.
-operate::DriverSet drivers_of(const PowerTargets& resolved, const std::vector<std::string>& names) {
-    operate::DriverSet set;
-    std::vector<std::string> others;
-    for (const std::string& name : names) {
-        const auto named = std::find_if(resolved.targets.begin(), resolved.targets.end(),
-                                        [&](const config::PowerTarget* target) { return target->name == name; });
-        if (named == resolved.targets.end()) {
-            others.push_back(name);
-            continue;
-        }
-        const auto& driver = resolved.drivers[static_cast<std::size_t>(named - resolved.targets.begin())];
-        if (driver) {
-            set.tasks.push_back(power::Task{name, driver->get(), (*named)->policy});
-        } else {
-            set.failed[name] = power::describe(driver.error());
-        }
-    }
-    if (others.empty()) return set;
-    operate::DriverSet built = operate::build_drivers(resolved.config, others);
-    std::move(built.tasks.begin(), built.tasks.end(), std::back_inserter(set.tasks));
-    std::move(built.drivers.begin(), built.drivers.end(), std::back_inserter(set.drivers));
-    set.failed.merge(built.failed);
-    return set;
-}
-
 int run_action(power::Action action, const PowerOptions& options, std::chrono::milliseconds wait,
-               PowerTargets& resolved) {
-    // An admin's command is one deliberate attempt, on a blocked target too:
-    // its outcome updates the blocks the daemon and the hooks obey
-    // (docs/power.md, "Blocked targets"). Without the journal (not readable
-    // by this user) it only switches.
-    std::error_code error;
-    auto journal = std::filesystem::exists(resolved.config.daemon.journal(), error)
-                       ? store::Journal::open(resolved.config.daemon.journal())
-                       : std::unexpected(std::string("no journal"));
-    operate::Blocks blocks(resolved.config, journal ? &*journal : nullptr, operate::Caller::deliberate,
-                           operate::wall_clock_ms);
-    operate::SwitchPlan plan{.action = action, .fanout = options.fanout};
-    for (const config::PowerTarget* target : resolved.targets) plan.targets.push_back(target->name);
-    if (options.wait) plan.wait = wait;
-    // Devices the nodes depend on ([[dependency]]) go on first, as they do
-    // for Slurm's resumes; a cycle ends with the node on too.
-    if (action == power::Action::on || action == power::Action::cycle) {
-        plan.dependencies = [&](const store::Event& event) {
-            if (!options.json) fmt::print("{}: {}\n", event.node, event.detail);
-        };
+               const PowerTargets& resolved) {
+    service::PowerRequest request{.action = action, .fanout = options.fanout};
+    if (options.wait) request.wait = wait;
+    if (!options.json) {
+        request.devices = [](const store::Event& event) { fmt::print("{}: {}\n", event.node, event.detail); };
     }
-    plan.source = [](std::size_t) { return std::string("slumber power"); };
-    const operate::Switcher switcher{
-        .drivers = [&resolved](const config::Config&, const std::vector<std::string>& names) {
-            return drivers_of(resolved, names);
-        }};
-    std::vector<power::Outcome> outcomes;
-    const auto switched = switcher.run(resolved.config, blocks, plan);
-    for (std::size_t i = 0; i < switched.size(); ++i) {
-        if (switched[i].not_called == operate::NotCalled::no_driver) {
-            outcomes.push_back({plan.targets[i], std::unexpected(resolved.drivers[i].error()), false, 0, {}});
-        } else {
-            outcomes.push_back(switched[i].outcome);
-        }
-    }
+    const std::vector<power::Outcome> outcomes = service::switch_power(resolved, request);
 
     const bool all_ok =
         std::all_of(outcomes.begin(), outcomes.end(), [](const auto& o) { return o.result.has_value(); });
     if (options.json) {
         nlohmann::json list = nlohmann::json::array();
-        for (const auto& outcome : outcomes) list.push_back(outcome_json(action, outcome));
+        for (const auto& outcome : outcomes) list.push_back(service::to_json(action, outcome));
         fmt::print("{}\n", list.dump(2));
     } else {
         std::vector<std::pair<std::string, std::string>> lines;

@@ -5,7 +5,6 @@
 #include <algorithm>
 
 #include "hostlist/hostlist.hpp"
-#include "power/factory.hpp"
 
 namespace slumber::cli {
 
@@ -24,25 +23,13 @@ std::expected<PowerTargets, ExitCode> resolve_targets(const PowerOptions& option
         for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));
         return std::unexpected(ExitCode::config);
     }
-    PowerTargets resolved{std::move(*loaded), {}, {}};
-    std::vector<std::string> unknown;
-    for (const std::string& name : *names) {
-        const config::PowerTarget* target = resolved.config.find(name);
-        if (target == nullptr) {
-            unknown.push_back(name);
-        } else if (std::find(resolved.targets.begin(), resolved.targets.end(), target) == resolved.targets.end()) {
-            resolved.targets.push_back(target);
-        }
-    }
-    if (!unknown.empty()) {
-        fmt::print(stderr, "slumber: not in {}: {}\n", resolved.config.file.string(),
-                   hostlist::compress(unknown, false).value_or("?"));
+    const std::string file = loaded->file.string();
+    auto resolved = service::power_targets(std::move(*loaded), *names);
+    if (!resolved) {
+        fmt::print(stderr, "slumber: not in {}: {}\n", file, hostlist::compress(resolved.error(), false).value_or("?"));
         return std::unexpected(ExitCode::usage);
     }
-    for (const config::PowerTarget* target : resolved.targets) {
-        resolved.drivers.push_back(power::make_driver(target->driver, resolved.config.settings_for(*target)));
-    }
-    return resolved;
+    return std::move(*resolved);
 }
 
 void print_grouped(const std::vector<std::pair<std::string, std::string>>& lines) {

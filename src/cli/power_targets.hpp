@@ -3,14 +3,13 @@
 #pragma once
 
 #include <expected>
-#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "cli/exit_code.hpp"
 #include "config/config.hpp"
-#include "power/driver.hpp"
+#include "service/power_action.hpp"
 
 namespace slumber::cli {
 
@@ -24,13 +23,7 @@ struct PowerOptions {
     std::string wait_timeout = "2m";
 };
 
-struct PowerTargets {
-    config::Config config;
-    std::vector<const config::PowerTarget*> targets;
-    /// One per target; a target whose driver cannot be built keeps the
-    /// reason and fails alone, the others go ahead.
-    std::vector<power::Result<std::unique_ptr<power::Driver>>> drivers;
-};
+using PowerTargets = service::PowerTargets;
 
 /// The targets named on the command line, or the exit code for why there
 /// are none (bad hostlist or fan-out, bad config, names not in it), said on

@@ -1,0 +1,100 @@
+#include "service/power_action.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <iterator>
+
+#include "operate/blocks.hpp"
+#include "operate/clock.hpp"
+#include "operate/switching.hpp"
+#include "power/factory.hpp"
+
+namespace slumber::service {
+namespace {
+
+// The drivers for `names`: those power_targets() built for the named
+// targets (one that could not be built fails its target with its own
+// error, switch_power()), and the devices they depend on from the
+// configuration.
+operate::DriverSet drivers_of(const PowerTargets& resolved, const std::vector<std::string>& names) {
+    operate::DriverSet set;
+    std::vector<std::string> others;
+    for (const std::string& name : names) {
+        const auto named = std::find_if(resolved.targets.begin(), resolved.targets.end(),
+                                        [&](const config::PowerTarget* target) { return target->name == name; });
+        if (named == resolved.targets.end()) {
+            others.push_back(name);
+            continue;
+        }
+        const auto& driver = resolved.drivers[static_cast<std::size_t>(named - resolved.targets.begin())];
+        if (driver) {
+            set.tasks.push_back(power::Task{name, driver->get(), (*named)->policy});
+        } else {
+            set.failed[name] = power::describe(driver.error());
+        }
+    }
+    if (others.empty()) return set;
+    operate::DriverSet built = operate::build_drivers(resolved.config, others);
+    std::move(built.tasks.begin(), built.tasks.end(), std::back_inserter(set.tasks));
+    std::move(built.drivers.begin(), built.drivers.end(), std::back_inserter(set.drivers));
+    set.failed.merge(built.failed);
+    return set;
+}
+
+}  // namespace
+
+std::expected<PowerTargets, std::vector<std::string>> power_targets(config::Config config,
+                                                                    const std::vector<std::string>& names) {
+    PowerTargets resolved{std::move(config), {}, {}};
+    std::vector<std::string> unknown;
+    for (const std::string& name : names) {
+        const config::PowerTarget* target = resolved.config.find(name);
+        if (target == nullptr) {
+            unknown.push_back(name);
+        } else if (std::find(resolved.targets.begin(), resolved.targets.end(), target) == resolved.targets.end()) {
+            resolved.targets.push_back(target);
+        }
+    }
+    if (!unknown.empty()) return std::unexpected(std::move(unknown));
+    for (const config::PowerTarget* target : resolved.targets) {
+        resolved.drivers.push_back(power::make_driver(target->driver, resolved.config.settings_for(*target)));
+    }
+    return resolved;
+}
+
+std::vector<power::Outcome> switch_power(const PowerTargets& targets, const PowerRequest& request) {
+    // An admin's command is one deliberate attempt, on a blocked target too.
+    // Without the journal (not readable by this user) it only switches; a
+    // journal that does not exist is not made here.
+    std::error_code error;
+    auto journal = std::filesystem::exists(targets.config.daemon.journal(), error)
+                       ? store::Journal::open(targets.config.daemon.journal())
+                       : std::unexpected(std::string("no journal"));
+    operate::Blocks blocks(targets.config, journal ? &*journal : nullptr, operate::Caller::deliberate,
+                           operate::wall_clock_ms);
+    operate::SwitchPlan plan{.action = request.action, .fanout = request.fanout, .wait = request.wait};
+    for (const config::PowerTarget* target : targets.targets) plan.targets.push_back(target->name);
+    // A cycle ends with the node on too: its devices go on first.
+    if (request.action == power::Action::on || request.action == power::Action::cycle) {
+        plan.dependencies = [&request](const store::Event& event) {
+            if (request.devices) request.devices(event);
+        };
+    }
+    plan.source = [&request](std::size_t) { return request.source; };
+    const operate::Switcher switcher{
+        .drivers = [&targets](const config::Config&, const std::vector<std::string>& names) {
+            return drivers_of(targets, names);
+        }};
+    std::vector<power::Outcome> outcomes;
+    const auto switched = switcher.run(targets.config, blocks, plan);
+    for (std::size_t i = 0; i < switched.size(); ++i) {
+        if (switched[i].not_called == operate::NotCalled::no_driver) {
+            outcomes.push_back({plan.targets[i], std::unexpected(targets.drivers[i].error()), false, 0, {}});
+        } else {
+            outcomes.push_back(switched[i].outcome);
+        }
+    }
+    return outcomes;
+}
+
+}  // namespace slumber::service
