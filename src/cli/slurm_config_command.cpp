@@ -4,7 +4,6 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <memory>
-#include <set>
 #include <vector>
 
 #include "cli/commands.hpp"
@@ -73,10 +72,8 @@ void print_hooks(const fs::path& bin_dir, const fs::path& config_file, bool defa
     }
 }
 
-// service::access_for() in the words slurm-config prints.
-std::string access_of(const fs::path& path, const slurm::SlurmUser& user, int want,
-                      service::PathKind kind = service::PathKind::any) {
-    const service::Access access = service::access_for(path, user, want, kind);
+// An Access in the words slurm-config prints, for `user` who wants `want`.
+std::string access_words(const service::Access& access, const slurm::SlurmUser& user, int want) {
     switch (access.verdict) {
         case service::Access::Verdict::ok:
             return "ok";
@@ -96,38 +93,31 @@ std::string access_of(const fs::path& path, const slurm::SlurmUser& user, int wa
 // What SlurmUser, who runs the hooks, must be able to read and write, and
 // whether it can now; credentials only when no daemon runs (docs/slurm.md).
 void print_slurm_user_needs(const config::Config& config, const fs::path& config_file) {
-    const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
-    const auto user = slurm::find_slurm_user(scontrol, config.slurm.conf);
-    if (!user) {
-        fmt::print("# SlurmUser runs the hooks, but who that is cannot be told: {}\n", user.error());
+    const auto needs = service::slurm_user_needs(config, config_file);
+    if (!needs) {
+        fmt::print("# SlurmUser runs the hooks, but who that is cannot be told: {}\n", needs.error());
         return;
     }
-    fmt::print("# SlurmUser {} (from {}) runs the hooks; it needs:\n", user->name, user->source);
-    fmt::print("#   to read {}: {}\n", config_file.string(), access_of(config_file, *user, service::kRead));
-    const fs::path state = config.daemon.state_dir;
-    std::string state_access = access_of(state, *user, service::kReadWriteSearch);
-    if (state_access == "does not exist yet") {
+    const slurm::SlurmUser& user = needs->user;
+    fmt::print("# SlurmUser {} (from {}) runs the hooks; it needs:\n", user.name, user.source);
+    fmt::print("#   to read {}: {}\n", config_file.string(), access_words(needs->config_file, user, service::kRead));
+    const std::string state = needs->state_dir.string();
+    std::string state_access = access_words(needs->state, user, service::kReadWriteSearch);
+    if (needs->state.verdict == service::Access::Verdict::missing) {
         state_access += "; the daemon, or any slumber command run as root, makes it for SlurmUser's group";
-    } else if (state_access.starts_with("NOT")) {
+    } else if (!needs->state.ok()) {
         state_access += fmt::format(" (chgrp {} {}; chmod 2770 {}; the daemon, run as root, does it at start)",
-                                    user->name, state.string(), state.string());
+                                    user.name, state, state);
     }
-    fmt::print("#   to read and write {} (the journal, its -wal and -shm files, the daemon's socket): {}\n",
-               state.string(), state_access);
-    std::set<fs::path> files;
-    for (const auto& targets : {&config.nodes, &config.devices}) {
-        for (const config::PowerTarget& target : *targets) {
-            if (target.credentials) files.insert(*target.credentials);
-        }
-    }
-    if (files.empty()) return;
+    fmt::print("#   to read and write {} (the journal, its -wal and -shm files, the daemon's socket): {}\n", state,
+               state_access);
+    if (needs->credentials.empty()) return;
     fmt::print(
         "#   no credentials file while the daemon runs; without a daemon the hooks switch nodes themselves\n"
         "#   and must read these (make each {}'s, mode 600: chown {} FILE; chmod 600 FILE):\n",
-        user->name, user->name);
-    for (const fs::path& file : files) {
-        fmt::print("#     {}: {}\n", file.string(),
-                   access_of(file, *user, service::kRead, service::PathKind::credentials));
+        user.name, user.name);
+    for (const auto& [file, access] : needs->credentials) {
+        fmt::print("#     {}: {}\n", file.string(), access_words(access, user, service::kRead));
     }
 }
 

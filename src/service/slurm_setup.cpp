@@ -6,8 +6,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "operate/reconciler.hpp"
+#include "slurm/scontrol.hpp"
 #include "store/sharing.hpp"
 
 namespace slumber::service {
@@ -47,6 +49,30 @@ Access access_for(const std::filesystem::path& path, const slurm::SlurmUser& use
     if (auto refusal = refused()) return *refusal;
     if (!allowed(status, want)) return {Access::Verdict::denied, describe(path, status), ""};
     return {};
+}
+
+SlurmUserNeeds slurm_user_needs(const config::Config& config, const std::filesystem::path& config_file,
+                                const slurm::SlurmUser& user) {
+    SlurmUserNeeds needs{user, access_for(config_file, user, kRead), config.daemon.state_dir, {}, {}};
+    needs.state = access_for(needs.state_dir, user, kReadWriteSearch);
+    std::set<std::filesystem::path> files;
+    for (const auto& targets : {&config.nodes, &config.devices}) {
+        for (const config::PowerTarget& target : *targets) {
+            if (target.credentials) files.insert(*target.credentials);
+        }
+    }
+    for (const std::filesystem::path& file : files) {
+        needs.credentials.emplace_back(file, access_for(file, user, kRead, PathKind::credentials));
+    }
+    return needs;
+}
+
+std::expected<SlurmUserNeeds, std::string> slurm_user_needs(const config::Config& config,
+                                                            const std::filesystem::path& config_file) {
+    const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
+    auto user = slurm::find_slurm_user(scontrol, config.slurm.conf);
+    if (!user) return std::unexpected(std::move(user.error()));
+    return slurm_user_needs(config, config_file, *user);
 }
 
 std::optional<ResumeTimeoutAdvice> resume_timeout_advice(const config::Config& config) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.hpp"
@@ -54,6 +55,30 @@ enum class PathKind { any, credentials };
 /// included, once it is reachable and exists.
 Access access_for(const std::filesystem::path& path, const slurm::SlurmUser& user, int want,
                   PathKind kind = PathKind::any);
+
+/// What SlurmUser, who runs the hooks, must reach, and whether it can now
+/// (docs/slurm.md).
+struct SlurmUserNeeds {
+    slurm::SlurmUser user;
+    Access config_file;               ///< kRead of the configuration file
+    std::filesystem::path state_dir;  ///< [daemon] state_dir
+    Access state;                     ///< kReadWriteSearch of state_dir: the journal, its -wal and -shm, the socket
+    /// The nodes' and devices' credentials files, each once, in path order,
+    /// with kRead under slumber's own rule (PathKind::credentials): read by
+    /// the hooks only when no daemon runs.
+    std::vector<std::pair<std::filesystem::path, Access>> credentials;
+};
+
+/// What `user` needs of `config` and `config_file` (absolute), and whether
+/// it has it now.
+SlurmUserNeeds slurm_user_needs(const config::Config& config, const std::filesystem::path& config_file,
+                                const slurm::SlurmUser& user);
+
+/// The same for SlurmUser as Slurm says it (slurm::find_slurm_user, with
+/// `scontrol` of [slurm] bin_dir); an error says why SlurmUser cannot be
+/// told.
+std::expected<SlurmUserNeeds, std::string> slurm_user_needs(const config::Config& config,
+                                                            const std::filesystem::path& config_file);
 
 /// The ResumeTimeout the journal's measured boots call for
 /// (engine::suggested_resume_timeout: 1.5 x the slowest, whole minutes, at

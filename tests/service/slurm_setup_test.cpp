@@ -85,6 +85,42 @@ TEST_F(SlurmSetupTest, ACredentialsFileSlumberRefusesIsRefusedWhoeverMayReadIt) 
     EXPECT_EQ(access_for(dir / "absent", stranger, kRead, PathKind::credentials).verdict, Access::Verdict::missing);
 }
 
+// What slurm-config prints for SlurmUser, as typed values: the
+// configuration file, the state directory and each credentials file once.
+TEST_F(SlurmSetupTest, SlurmUserNeedsTheFileTheStateDirectoryAndEachCredentialsFileOnce) {
+    const fs::path config_file = dir / "slumber.toml";
+    std::ofstream(config_file) << "x\n";
+    ::chmod(config_file.c_str(), 0644);
+    const fs::path secret = dir / "b.secret";
+    std::ofstream(secret) << "password = \"x\"\n";
+    ::chmod(secret.c_str(), 0640);
+    const std::string text = fmt::format(
+        "[daemon]\nstate_dir = \"{0}/state\"\n[slurm]\nbin_dir = \"{0}\"\n"
+        "[[node]]\nnames = \"n[1-2]\"\ndriver = \"tasmota\"\nbmc_pattern = \"http://{{name}}\"\ncredentials = \"{1}\"\n"
+        "[[device]]\nname = \"sw\"\ndriver = \"tasmota\"\naddress = \"http://sw\"\ncredentials = \"{0}/a.secret\"\n",
+        dir.string(), secret.string());
+    const auto loaded = config::load_text(text, config_file, {.credentials = false});
+    ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+
+    const SlurmUserNeeds needs = slurm_user_needs(*loaded, config_file, stranger);
+    EXPECT_EQ(needs.user.name, stranger.name);
+    EXPECT_TRUE(needs.config_file.ok());
+    EXPECT_EQ(needs.state_dir, dir / "state");
+    EXPECT_EQ(needs.state.verdict, Access::Verdict::missing);
+    ASSERT_EQ(needs.credentials.size(), 2U);
+    EXPECT_EQ(needs.credentials[0].first, dir / "a.secret");
+    EXPECT_EQ(needs.credentials[0].second.verdict, Access::Verdict::missing);
+    EXPECT_EQ(needs.credentials[1].first, secret);
+    EXPECT_EQ(needs.credentials[1].second.verdict, Access::Verdict::refused) << "mode 0640, slumber's own rule";
+
+    // A state directory only its owner may enter.
+    fs::create_directory(dir / "state");
+    ::chmod((dir / "state").c_str(), 0700);
+    const SlurmUserNeeds later = slurm_user_needs(*loaded, config_file, stranger);
+    EXPECT_EQ(later.state.verdict, Access::Verdict::denied);
+    EXPECT_NE(later.state.where.find(" 0700"), std::string::npos) << later.state.where;
+}
+
 TEST_F(SlurmSetupTest, ResumeTimeoutAdviceFollowsTheSlowestMeasuredBoot) {
     auto loaded = config::load_text(fmt::format(R"(
 [daemon]
