@@ -11,10 +11,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_code.hpp"
+#include "cli/nodes_argument.hpp"
 #include "config/config.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/hook.hpp"
-#include "hostlist/hostlist.hpp"
 #include "operate/carrier.hpp"
 #include "operate/hook_carrier.hpp"
 #include "operate/shared_journal.hpp"
@@ -80,15 +80,8 @@ int run_journal(const JournalOptions& options) {
         fmt::print(stderr, "slumber: --since {}: {}\n", options.since, since.error());
         return to_int(ExitCode::usage);
     }
-    std::vector<std::string> nodes;
-    if (!options.nodes.empty()) {
-        auto names = hostlist::expand(options.nodes);
-        if (!names) {
-            fmt::print(stderr, "slumber: {}\n", hostlist::describe(names.error(), options.nodes));
-            return to_int(ExitCode::usage);
-        }
-        nodes = std::move(*names);
-    }
+    const auto nodes = nodes_argument(options.nodes);
+    if (!nodes) return to_int(nodes.error());
     // The journal is what an admin reads to learn why a reload was refused:
     // a file that does not load still names where it is.
     // Reading it needs no BMC password: nor does loading the file for it.
@@ -110,7 +103,7 @@ int run_journal(const JournalOptions& options) {
         return to_int(ExitCode::partial);
     }
     if (journal->missing()) fmt::print(stderr, "slumber: {}\n", *journal->missing());
-    auto events = (*journal)->events(nodes, operate::wall_clock_ms() - since->count());
+    auto events = (*journal)->events(*nodes, operate::wall_clock_ms() - since->count());
     if (!events) {
         fmt::print(stderr, "slumber: journal: {}\n", events.error());
         return to_int(ExitCode::partial);

@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_code.hpp"
+#include "cli/nodes_argument.hpp"
 #include "cli/power_targets.hpp"
 #include "daemon/wake.hpp"
 #include "hostlist/hostlist.hpp"
@@ -101,16 +102,9 @@ int run_status(const StatusOptions& options) {
         for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));
         return to_int(ExitCode::config);
     }
-    std::vector<std::string> nodes;
-    if (!options.nodes.empty()) {
-        auto names = hostlist::expand(options.nodes);
-        if (!names) {
-            fmt::print(stderr, "slumber: {}\n", hostlist::describe(names.error(), options.nodes));
-            return to_int(ExitCode::usage);
-        }
-        nodes = std::move(*names);
-    }
-    const auto view = service::view_nodes(*loaded, nodes);
+    const auto nodes = nodes_argument(options.nodes);
+    if (!nodes) return to_int(nodes.error());
+    const auto view = service::view_nodes(*loaded, *nodes);
     if (!view) {
         fmt::print(stderr, "slumber: {}\n", view.error());
         return to_int(ExitCode::partial);

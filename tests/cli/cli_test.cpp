@@ -371,6 +371,20 @@ TEST(Cli, UnblockRefusesNamesThatAreNeitherConfiguredNorBlocked) {
     std::filesystem::remove_all(dir);
 }
 
+// status and journal take an optional hostlist of nodes, parsed alike: a
+// malformed one is a usage error, said before anything is read.
+TEST(Cli, StatusAndJournalRefuseAMalformedHostlistOfNodes) {
+    const auto config = std::filesystem::temp_directory_path() / fmt::format("slumber-cli-nodes-{}.toml", ::getpid());
+    std::ofstream(config) << "[[node]]\nnames = \"n1\"\ndriver = \"exec\"\non = \"true\"\n";
+    for (const std::string verb : {"status", "journal"}) {
+        const CommandResult run = slumber(fmt::format("{} 'n[3-1]' -c '{}'", verb, config.string()));
+        EXPECT_EQ(run.exit_code, 2) << verb << ": " << run.out;
+        EXPECT_TRUE(run.out.starts_with("slumber: invalid hostlist \"n[3-1]\": range 3-1 runs backwards"))
+            << verb << ": " << run.out;
+    }
+    std::filesystem::remove(config);
+}
+
 // Node names longer than the NODE column ran into the SLURM column (and a
 // state with many flags into POWER): the columns now widen to their longest
 // entry, the rows stay aligned with the header.
