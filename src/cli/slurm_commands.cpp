@@ -18,6 +18,7 @@
 #include "operate/carrier.hpp"
 #include "operate/hook_carrier.hpp"
 #include "operate/shared_journal.hpp"
+#include "service/journal_events.hpp"
 #include "service/journal_json.hpp"
 #include "store/journal.hpp"
 #include "util/duration.hpp"
@@ -82,41 +83,29 @@ int run_journal(const JournalOptions& options) {
     }
     const auto nodes = nodes_argument(options.nodes);
     if (!nodes) return to_int(nodes.error());
-    // The journal is what an admin reads to learn why a reload was refused:
-    // a file that does not load still names where it is.
-    // Reading it needs no BMC password: nor does loading the file for it.
-    config::DaemonSettings settings;
-    if (auto loaded = config::load(options.file, {.credentials = false})) {
-        settings = loaded->daemon;
-    } else if (auto state_dir = config::state_dir_of(options.file)) {
+    const auto read = service::journal_events(options.file, *nodes, operate::wall_clock_ms() - since->count());
+    const service::JournalNotes& notes = read ? read->notes : read.error().notes;
+    if (notes.fallback) {
         fmt::print(stderr, "slumber: warning: {} does not load ({}); reading the journal in {}\n", options.file,
-                   config::format(loaded.error().front()), state_dir->string());
-        settings.state_dir = *state_dir;
-    } else {
-        for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));
-        return to_int(ExitCode::config);
+                   config::format(notes.fallback->error), notes.fallback->state_dir.string());
     }
-    // A reader: never made, migrated or locked for writing here.
-    auto journal = store::JournalReader::open(settings.journal());
-    if (!journal) {
-        fmt::print(stderr, "slumber: {}\n", journal.error());
+    if (notes.missing) fmt::print(stderr, "slumber: {}\n", *notes.missing);
+    if (!read) {
+        for (const auto& error : read.error().config) fmt::print(stderr, "{}\n", config::format(error));
+        if (!read.error().config.empty()) return to_int(ExitCode::config);
+        fmt::print(stderr, "slumber: {}\n", read.error().words);
         return to_int(ExitCode::partial);
     }
-    if (journal->missing()) fmt::print(stderr, "slumber: {}\n", *journal->missing());
-    auto events = (*journal)->events(*nodes, operate::wall_clock_ms() - since->count());
-    if (!events) {
-        fmt::print(stderr, "slumber: journal: {}\n", events.error());
-        return to_int(ExitCode::partial);
-    }
+    const std::vector<store::Event>& events = read->events;
     if (options.json) {
         nlohmann::json list = nlohmann::json::array();
-        for (const auto& event : *events) list.push_back(service::to_json(event));
+        for (const auto& event : events) list.push_back(service::to_json(event));
         fmt::print("{}\n", list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
         return to_int(ExitCode::ok);
     }
     // A journal written before its texts were made safe may still hold a
     // device's control characters: never printed as they are.
-    for (const auto& event : *events) {
+    for (const auto& event : events) {
         fmt::print("{}  {:<9} {:<13} {}\n", local_time(event.time),
                    event.node.empty() ? "-" : util::safe_text(event.node), store::to_string(event.kind),
                    util::safe_text(event.detail));
