@@ -1,5 +1,5 @@
-// A command's optional hostlist of nodes (`slumber status [NODES]`,
-// `slumber journal [NODES]`), parsed in one place.
+// A command's hostlist argument (`slumber power on NODES`, `slumber unblock
+// TARGETS`, `slumber status [NODES]` …), parsed in one place.
 #pragma once
 
 #include <expected>
@@ -10,9 +10,12 @@
 
 namespace slumber::cli {
 
-/// The names `text` expands to; none when it is empty (every node). A
-/// malformed hostlist is ExitCode::usage, said on standard error as
-/// hostlist::describe() words it.
+/// The names a hostlist argument expands to. A malformed hostlist is
+/// ExitCode::usage, said on standard error as hostlist::describe() words it.
+std::expected<std::vector<std::string>, ExitCode> hostlist_argument(const std::string& text);
+
+/// An optional hostlist of nodes: as hostlist_argument(), and none when it is
+/// empty (every node).
 std::expected<std::vector<std::string>, ExitCode> nodes_argument(const std::string& text);
 
 }  // namespace slumber::cli

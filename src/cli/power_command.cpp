@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <array>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -16,9 +15,6 @@
 
 namespace slumber::cli {
 namespace {
-
-constexpr std::array kActions{power::Action::on, power::Action::off, power::Action::soft, power::Action::cycle,
-                              power::Action::status};
 
 // What one target's line says: its state, "ok" for an action not read back,
 // or the error in words.
@@ -56,9 +52,8 @@ int run_power(const PowerOptions& options) {
         auto resolved = resolve_targets(options);
         return resolved ? run_power_info(options, *resolved) : to_int(resolved.error());
     }
-    const auto action = std::find_if(kActions.begin(), kActions.end(),
-                                     [&](power::Action a) { return power::to_string(a) == options.action; });
-    if (action == kActions.end()) {
+    const std::optional<power::Action> action = power::action_from(options.action);
+    if (!action) {
         fmt::print(stderr, "slumber: unknown action \"{}\"; one of: on, off, soft, cycle, status, info\n",
                    options.action);
         return to_int(ExitCode::usage);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "cli/nodes_argument.hpp"
 #include "hostlist/hostlist.hpp"
 
 namespace slumber::cli {
@@ -13,11 +14,8 @@ std::expected<PowerTargets, ExitCode> resolve_targets(const PowerOptions& option
         fmt::print(stderr, "slumber: --fanout {}: give at least 1\n", options.fanout);
         return std::unexpected(ExitCode::usage);
     }
-    auto names = hostlist::expand(options.targets);
-    if (!names) {
-        fmt::print(stderr, "slumber: {}\n", hostlist::describe(names.error(), options.targets));
-        return std::unexpected(ExitCode::usage);
-    }
+    auto names = hostlist_argument(options.targets);
+    if (!names) return std::unexpected(names.error());
     auto loaded = config::load(options.file);
     if (!loaded) {
         for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));

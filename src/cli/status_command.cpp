@@ -13,7 +13,6 @@
 #include "cli/nodes_argument.hpp"
 #include "cli/power_targets.hpp"
 #include "daemon/wake.hpp"
-#include "hostlist/hostlist.hpp"
 #include "service/node_view.hpp"
 #include "service/node_view_json.hpp"
 #include "service/unblock.hpp"
@@ -143,11 +142,8 @@ int run_unblock(const UnblockOptions& options) {
         for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));
         return to_int(ExitCode::config);
     }
-    auto names = hostlist::expand(options.targets);
-    if (!names) {
-        fmt::print(stderr, "slumber: {}\n", hostlist::describe(names.error(), options.targets));
-        return to_int(ExitCode::usage);
-    }
+    auto names = hostlist_argument(options.targets);
+    if (!names) return to_int(names.error());
     const auto result = service::unblock(*loaded, *names);
     if (!result) {
         fmt::print(stderr, "slumber: {}\n", result.error().words);
