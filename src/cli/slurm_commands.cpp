@@ -42,23 +42,6 @@ std::optional<config::Config> load_or_report(const std::string& file, config::Lo
     return std::move(*loaded);
 }
 
-// `slumber carry` when its file does not load: a "carrier" event in the
-// journal where the file's state_dir points, when that journal exists.
-void note_unloadable_for_carrier(const std::string& file, const std::string& why) {
-    config::DaemonSettings settings;
-    const auto state_dir = config::state_dir_of(file);
-    std::error_code error;
-    if (!state_dir) return;
-    settings.state_dir = *state_dir;
-    if (!std::filesystem::exists(settings.journal(), error)) return;  // a guessed place must not start one
-    if (auto journal = store::Journal::open(settings.journal())) {
-        (void)journal->record({0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::carrier,
-                               fmt::format("slumber carry cannot load {} ({}): the requests wait in the journal for "
-                                           "a daemon or the next hook",
-                                           file, why)});
-    }
-}
-
 struct JournalOptions {
     std::string file{config::kDefaultPath};
     std::string nodes;
@@ -180,7 +163,7 @@ void add_slurm_commands(CLI::App& app, Outcome& outcome) {
             for (const auto& error : config.error()) fmt::print(stderr, "{}\n", config::format(error));
             // A hook's carrier writes to /dev/null: the journal the file
             // names, if it exists, says why the requests wait there.
-            note_unloadable_for_carrier(*carry_file, config::format(config.error().front()));
+            operate::journal_unloadable_config(*carry_file, config::format(config.error().front()));
             outcome.exit_code = to_int(ExitCode::config);
             return;
         }

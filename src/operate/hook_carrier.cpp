@@ -4,6 +4,7 @@
 
 #include "operate/carrier.hpp"
 #include "operate/carrier_lock.hpp"
+#include "operate/clock.hpp"
 #include "slurm/scontrol.hpp"
 #include "util/detach.hpp"
 
@@ -77,6 +78,21 @@ int carry_without_daemon(const config::Config& config, store::Journal& journal) 
         if (!last || code != 0) return code;
         const auto open = journal.open_requests();
         if (!open || open->empty()) return code;
+    }
+}
+
+void journal_unloadable_config(const std::string& config_file, const std::string& why) {
+    const auto state_dir = config::state_dir_of(config_file);
+    if (!state_dir) return;
+    config::DaemonSettings settings;
+    settings.state_dir = *state_dir;
+    std::error_code error;
+    if (!std::filesystem::exists(settings.journal(), error)) return;  // a guessed place must not start one
+    if (auto journal = store::Journal::open(settings.journal())) {
+        (void)journal->record({0, wall_clock_ms(), "", std::nullopt, store::EventKind::carrier,
+                               fmt::format("slumber carry cannot load {} ({}): the requests wait in the journal for "
+                                           "a daemon or the next hook",
+                                           config_file, why)});
     }
 }
 

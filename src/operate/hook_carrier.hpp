@@ -34,4 +34,11 @@ std::expected<pid_t, std::string> start_hook_carrier(const std::filesystem::path
 /// Returns 0, or 1 when the journal could not be read or written.
 int carry_without_daemon(const config::Config& config, store::Journal& journal);
 
+/// A carrier that cannot load `config_file` (`why`: the first error) says so
+/// in the journal of the state directory that file names, when that journal
+/// exists (a guessed place never gets a new one): the requests wait there
+/// for a daemon or the next hook, and the admin reading the journal learns
+/// why nothing happened.
+void journal_unloadable_config(const std::string& config_file, const std::string& why);
+
 }  // namespace slumber::operate
