@@ -323,6 +323,11 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
     for (const auto& [file, text, mode] : files) {
         if (auto ok = write_file(file, text, mode); !ok) return ok;
     }
+    if (spec.web_port != 0) {
+        auto token = new_password();
+        if (!token) return std::unexpected(token.error());
+        if (auto ok = write_file(dir.web_token_file(), *token + "\n", kPrivateFile); !ok) return ok;
+    }
     if (const auto slurm = installed_slurm(); slurm && needs_cgroup_conf(*slurm)) {
         if (auto ok = write_file(dir.cgroup_conf(), render_cgroup_conf(), kPublic); !ok) return ok;
     } else {

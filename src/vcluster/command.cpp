@@ -316,6 +316,9 @@ void add_commands(CLI::App& app, int& exit_code) {
                    "the fabric switch goes off once every node has slept this long")
         ->capture_default_str();
     up->add_flag("--daemon", options->daemon, "run slumber's daemon beside slurmctld (with --hooks slumber)");
+    up->add_option("--web", spec.web_port,
+                   "the daemon serves its dashboard, API and metrics on 127.0.0.1 at this port, its action token "
+                   "in web.token (with --daemon)");
     up->add_option("--installed", spec.installed,
                    "run the slumber installed under this prefix (e.g. /usr, as its package installs it: "
                    "PREFIX/sbin/slumber-suspend ..., slumberd), not the one beside slumber-vcluster");

@@ -343,6 +343,15 @@ std::string render_slumber_conf(const Spec& spec, const RunDir& dir) {
             fmt::arg("ca_file", dir.redfish_certificate().string()));
     }
     if (spec.fabric_switch != 0) out += render_fabric_switch(spec);
+    if (spec.web_port != 0) {
+        out += fmt::format(
+            "\n"
+            "[web]\n"
+            "enabled = true\n"
+            "port = {port}\n"
+            "token_file = \"{token}\"   # actions need it; without it the dashboard is read-only\n",
+            fmt::arg("port", spec.web_port), fmt::arg("token", dir.web_token_file().string()));
+    }
     return out;
 }
 

@@ -30,6 +30,7 @@ void fields(Spec& spec, Visit&& visit) {
     visit("deployment", spec.deployment);
     visit("fabric_switch", spec.fabric_switch);
     visit("switch_off_after_ms", spec.switch_off_after);
+    visit("web_port", spec.web_port);
     visit("redfish_nodes", spec.redfish_nodes);
     visit("redfish_port", spec.redfish_port);
     visit("suspend_program", spec.suspend_program);
@@ -96,6 +97,9 @@ std::expected<void, std::string> validate(const Spec& spec) {
         return fail(fmt::format("--hooks {}: give ipmitool or slumber", spec.hooks));
     }
     if (spec.daemon != 0 && spec.hooks != "slumber") return fail("--daemon needs --hooks slumber");
+    if (spec.web_port != 0 && spec.daemon == 0) return fail("--web needs --daemon");
+    if (spec.web_port < 0 || spec.web_port > 65535)
+        return fail(fmt::format("--web {}: give a TCP port", spec.web_port));
     if (spec.deployment != "root" && spec.deployment != "site") {
         return fail(fmt::format("--deployment {}: give root or site", spec.deployment));
     }

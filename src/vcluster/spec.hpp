@@ -48,6 +48,9 @@ struct Spec {
     int redfish_nodes = 0;
     int redfish_port = 443;
     Duration switch_off_after{60000};  // the dependency's off_after
+    /// Not 0: the daemon's HTTP server ([web] of slumber.toml) on
+    /// 127.0.0.1 at this port, its action token in RunDir::web_token_file().
+    int web_port = 0;
     /// Which slumber the hooks and the daemon run. Empty: the one beside
     /// slumber-vcluster, by verb (`slumber suspend`, `slumber daemon`). A
     /// prefix such as /usr: slumber as its package installs it, the links
@@ -95,6 +98,8 @@ struct RunDir {
     /// With deployment "site": slurm.conf's Include'd file naming SlurmUser.
     [[nodiscard]] std::filesystem::path slurm_user_conf() const { return root / "slurm-user.conf"; }
     [[nodiscard]] std::filesystem::path password_file() const { return root / "ipmi.password"; }
+    /// The token the daemon's web actions need ([web] token_file), mode 600.
+    [[nodiscard]] std::filesystem::path web_token_file() const { return root / "web.token"; }
     [[nodiscard]] std::filesystem::path credentials_file() const { return root / "ipmi.secret"; }
     /// The same password for the BMCs' operator account (enough for power control).
     [[nodiscard]] std::filesystem::path operator_credentials_file() const { return root / "ipmi-operator.secret"; }

@@ -136,6 +136,14 @@ TEST(VclusterRender, SlumberInventoryNamesEveryBmc) {
     EXPECT_EQ(render_bmc_table(spec).substr(0, 24), "vnode001 127.1.0.1 623\nv");
 }
 
+TEST(VclusterRender, TheWebServerOnlyWhenAsked) {
+    Spec spec;
+    EXPECT_FALSE(has(render_slumber_conf(spec, RunDir{"/run/vc"}), "[web]"));
+    spec.web_port = 28890;
+    const std::string conf = render_slumber_conf(spec, RunDir{"/run/vc"});
+    EXPECT_TRUE(has(conf, "[web]\nenabled = true\nport = 28890\ntoken_file = \"/run/vc/web.token\"")) << conf;
+}
+
 TEST(VclusterRender, RedfishNodesAndTheFabricSwitchInTheInventory) {
     Spec spec;
     spec.nodes = 5;

@@ -59,6 +59,7 @@ TEST(VclusterSpec, ValidationNamesTheOption) {
               std::string::npos);
     EXPECT_NE(error_of([](Spec& s) { s.installed = "/usr"; }).find("--installed needs --hooks slumber"),
               std::string::npos);
+    EXPECT_NE(error_of([](Spec& s) { s.web_port = 28890; }).find("--web needs --daemon"), std::string::npos);
 }
 
 TEST(VclusterSpec, SavedSpecLoadsBackTheSame) {
