@@ -356,14 +356,17 @@ function drawTimeline() {
 
 // ---- power readings: from the nodes' JSON when it has them, else /metrics ---
 
-function sumWatts(nodes) {
-  let total = 0;
-  let any = false;
-  for (const node of nodes) {
-    const watts = node.power_watts ?? (node.energy && node.energy.watts);
-    if (Number.isFinite(watts)) { total += watts; any = true; }
+// /api/overview's energy: [{node, watts, joules, saved_joules}], empty until
+// the daemon samples power. Nothing when no node has a reading.
+function overviewEnergy() {
+  const energy = state.overview && Array.isArray(state.overview.energy) ? state.overview.energy : [];
+  let watts = null;
+  let saved = null;
+  for (const reading of energy) {
+    if (Number.isFinite(reading.watts)) watts = (watts || 0) + reading.watts;
+    if (Number.isFinite(reading.saved_joules)) saved = (saved || 0) + reading.saved_joules;
   }
-  return any ? total : null;
+  return { watts, saved };
 }
 
 // Prometheus text format: `name{labels} value`. Only the series the page
@@ -377,24 +380,23 @@ function readMetrics(text) {
     if (!match) continue;
     const value = Number(match[3]);
     if (!Number.isFinite(value)) continue;
-    if (/^slumber_node_power_watts$/.test(match[1])) watts = (watts || 0) + value;
-    if (/^slumber_energy_saved_joules_total$/.test(match[1])) saved = (saved || 0) + value;
+    if (match[1] === 'slumber_node_power_watts') watts = (watts || 0) + value;
+    if (match[1] === 'slumber_node_energy_saved_joules_total') saved = (saved || 0) + value;
   }
   return { watts, saved };
 }
 
 async function pollEnergy(now) {
-  let watts = sumWatts(state.nodes);
-  try {
-    const answer = await fetch('/metrics', { cache: 'no-store' });
-    if (answer.ok) {
-      const metrics = readMetrics(await answer.text());
-      if (watts === null) watts = metrics.watts;
-      state.savedJoules = metrics.saved;
+  let { watts, saved } = overviewEnergy();
+  if (watts === null && saved === null) {
+    try {
+      const answer = await fetch('/metrics', { cache: 'no-store' });
+      if (answer.ok) ({ watts, saved } = readMetrics(await answer.text()));
+    } catch (error) {
+      // The chart says what is missing; the nodes go on without it.
     }
-  } catch (error) {
-    // The chart says what is missing; the nodes go on without it.
   }
+  state.savedJoules = saved;
   if (watts !== null) {
     state.power.push({ time: now, watts });
     if (state.power.length > POWER_POINTS_KEPT) state.power.shift();

@@ -40,6 +40,7 @@ TEST(DashboardAssets, ThePageRefersOnlyToItsOwnFiles) {
     int references = 0;
     for (auto match = std::sregex_iterator(page.begin(), page.end(), reference); match != std::sregex_iterator();
          ++match) {
+        if ((*match)[2].str().starts_with("data:")) continue;  // no icon: no request
         ++references;
         EXPECT_TRUE(find_asset((*match)[2].str())) << (*match)[0].str();
     }
