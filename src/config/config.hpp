@@ -120,6 +120,22 @@ struct DaemonSettings {
     bool operator==(const DaemonSettings&) const = default;
 };
 
+/// [web]: the daemon's HTTP server: Prometheus /metrics, the JSON API and
+/// the dashboard (docs/web.md). Off unless enabled; localhost unless told.
+struct WebSettings {
+    bool enabled = false;
+    /// An IPv4 or IPv6 address to bind; "0.0.0.0" or "::" only when written.
+    std::string listen = "127.0.0.1";
+    /// Outside Prometheus' allocated exporter range 9100-9999 (all of it
+    /// taken) and Slurm's 6817-6819: see docs/web.md.
+    int port = 8817;
+    /// The bearer token that actions need (power on/off …): a file readable
+    /// by its owner only, as a credentials file. Unset: read-only.
+    std::optional<std::filesystem::path> token_file;
+
+    bool operator==(const WebSettings&) const = default;
+};
+
 /// [simulate]: the cluster `slumber simulate` replays a job history on, and
 /// what its nodes draw. Unset values keep the published model's defaults
 /// (docs/simulate.md).
@@ -153,6 +169,7 @@ struct Config {
     std::vector<PowerTarget> devices;
     std::vector<Dependency> dependencies;
     SimulationSettings simulate;
+    WebSettings web;
     std::map<std::filesystem::path, Credentials> credentials;
     /// Credentials files left out because this user may not read them
     /// (LoadOptions::unreadable_credentials), with the system's words.

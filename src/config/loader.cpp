@@ -23,7 +23,8 @@ namespace {
 constexpr std::size_t kMaxConfigBytes = 4U << 20;
 
 using namespace std::string_view_literals;
-constexpr std::array kSections{"slurm"sv, "daemon"sv, "defaults"sv, "node"sv, "device"sv, "dependency"sv, "simulate"sv};
+constexpr std::array kSections{"slurm"sv,  "daemon"sv,     "defaults"sv, "node"sv,
+                               "device"sv, "dependency"sv, "simulate"sv, "web"sv};
 
 // [[node]], [[device]] and [[dependency]] are arrays of tables.
 const toml::array* table_array(const toml::table& root, std::string_view key, const std::string& file,
@@ -43,8 +44,8 @@ void reject_unknown_sections(const toml::table& root, const std::string& file, s
     for (const auto& [key, node] : root) {
         if (std::find(kSections.begin(), kSections.end(), key.str()) != kSections.end()) continue;
         std::string fix = fmt::format(
-            "sections are [slurm], [daemon], [defaults], [[node]], [[device]], [[dependency]] and "
-            "[simulate]");
+            "sections are [slurm], [daemon], [defaults], [[node]], [[device]], [[dependency]], "
+            "[simulate] and [web]");
         if (auto near = util::closest_match(key.str(), kSections)) fix = fmt::format("did you mean \"{}\"?", *near);
         errors.push_back(
             ConfigError{file, line_of(node), std::string(key.str()), "unknown section or key", std::move(fix)});
@@ -195,6 +196,13 @@ std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text,
     }
     if (const toml::node* simulate = root.get("simulate")) {
         read_simulate(*simulate, file_name, config.simulate, errors);
+    }
+    if (const toml::node* web = root.get("web")) {
+        if (const auto* table = web->as_table()) {
+            read_web_section(*table, file_name, config.web, errors);
+        } else {
+            errors.push_back(ConfigError{file_name, line_of(*web), "web", "must be a table", "write [web]"});
+        }
     }
     Defaults defaults;
     if (const toml::node* node = root.get("defaults")) {

@@ -1,5 +1,7 @@
 #include "config/sections.hpp"
 
+#include <arpa/inet.h>
+
 #include <fmt/format.h>
 
 #include "config/addresses.hpp"
@@ -230,6 +232,26 @@ void read_daemon_section(const toml::table& table, const std::string& file, Daem
     if (auto window = reader.duration("power_loss_window")) out.power_loss_window = *window;
     if (auto deadline = reader.duration("boot_deadline")) out.boot_deadline = *deadline;
     if (auto keep = reader.duration("journal_keep")) out.journal_keep = *keep;
+    reader.reject_unknown_keys();
+}
+
+void read_web_section(const toml::table& table, const std::string& file, WebSettings& out,
+                      std::vector<ConfigError>& errors) {
+    TableReader reader(table, "[web]", file, errors);
+    if (auto enabled = reader.boolean("enabled")) out.enabled = *enabled;
+    if (auto listen = reader.string("listen")) {
+        // An address, not a name: what the server binds must not depend on
+        // a resolver, and "localhost" may resolve to more than loopback.
+        in6_addr any{};
+        if (::inet_pton(AF_INET, listen->c_str(), &any) == 1 || ::inet_pton(AF_INET6, listen->c_str(), &any) == 1) {
+            out.listen = *listen;
+        } else {
+            reader.error("listen", fmt::format("\"{}\" is not an IPv4 or IPv6 address", *listen),
+                         "give an address, e.g. \"127.0.0.1\" (the default), \"::1\" or \"0.0.0.0\" for every one");
+        }
+    }
+    if (auto port = reader.integer("port", 1, 65535)) out.port = static_cast<int>(*port);
+    if (auto token = read_absolute_path(reader, "token_file")) out.token_file = *token;
     reader.reject_unknown_keys();
 }
 

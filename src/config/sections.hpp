@@ -26,6 +26,8 @@ void read_daemon_section(const toml::table& table, const std::string& file, Daem
                          std::vector<ConfigError>& errors);
 void read_simulate_section(const toml::table& table, const std::string& file, SimulationSettings& out,
                            std::vector<ConfigError>& errors);
+void read_web_section(const toml::table& table, const std::string& file, WebSettings& out,
+                      std::vector<ConfigError>& errors);
 Defaults read_defaults_section(const toml::table& table, const std::string& file, std::vector<ConfigError>& errors);
 
 /// One [[node]] group becomes one PowerTarget per name.

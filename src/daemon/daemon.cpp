@@ -35,6 +35,7 @@
 #include "store/journal.hpp"
 #include "store/sharing.hpp"
 #include "util/duration.hpp"
+#include "web/server.hpp"
 
 namespace slumber::daemon {
 namespace {
@@ -220,6 +221,23 @@ void log_slurm_agreement(const config::Config& config, const operate::Reconciler
     }
 }
 
+// The web server ([web]), when enabled: nothing when it is not; an error
+// when it cannot listen, since the admin asked for it.
+std::expected<std::unique_ptr<web::WebServer>, std::string> start_web(const config::SharedConfig& config,
+                                                                      std::shared_ptr<web::Collector>& collector) {
+    if (!config->web.enabled) return nullptr;
+    // A snapshot serves the requests of a few seconds: a page polled by
+    // many clients asks Slurm and each controller once per that.
+    collector = std::make_shared<web::Collector>(config, std::string(web::slumber_version()), web::EnergySource{},
+                                                 std::chrono::seconds(5));
+    auto server = web::WebServer::start(config->web, collector);
+    if (!server) return std::unexpected(server.error());
+    const bool v6 = config->web.listen.find(':') != std::string::npos;
+    log(Priority::info, fmt::format("web: serving http://{}{}{}:{}/metrics and /api", v6 ? "[" : "", config->web.listen,
+                                    v6 ? "]" : "", (*server)->port()));
+    return server;
+}
+
 // Retention, [daemon] journal_keep (0: keep everything). A prune holds the
 // journal's write lock for a moment, so it runs at the start and then
 // hourly, not every pass.
@@ -280,6 +298,13 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     log(Priority::info,
         fmt::format("listening on {}, journal {}", config.daemon.socket().string(), config.daemon.journal().string()));
 
+    std::shared_ptr<web::Collector> web_collector;
+    auto web_server = start_web(first, web_collector);
+    if (!web_server) {
+        log(Priority::error, web_server.error());
+        return 1;
+    }
+
     const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
     operate::Carrier carrier(first, *journal, scontrol, "daemon", /*paced=*/true);
     operate::Reconciler reconciler(first, *journal, scontrol);
@@ -301,6 +326,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             reload_config(live, *journal);
             carrier.reconfigure(live.current());
             reconciler.reconfigure(live.current());
+            if (web_collector) web_collector->reconfigure(live.current());
             log_slurm_agreement(*live.current(), reconciler);
             ready = false;  // READY again after the next look
             next_look = std::chrono::steady_clock::now();
@@ -373,6 +399,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         socket->wait(std::chrono::milliseconds(500));
     }
     systemd.stopping();
+    web_server->reset();        // no new look at the journal from here on
     carrier.finish();           // waits for the batches under way: their outcomes are journaled
     workers.clear();            // and for the devices' pass
     reconciler.finish_reads();  // and for the BMC reads, whose blocks are journaled too

@@ -75,6 +75,7 @@ std::expected<ClusterView, std::string> view_nodes(const config::Config& config,
     std::map<std::string, slurm::NodeState> slurm_view;
     const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
     if (auto states = scontrol.nodes()) {
+        view.slurm_answered = true;
         for (auto& state : *states) slurm_view.emplace(state.name, std::move(state));
     } else {
         view.warnings.push_back(states.error());

@@ -61,6 +61,7 @@ struct ClusterView {
     store::TimeMs time = 0;            ///< when it was taken, Unix milliseconds
     std::vector<NodeView> nodes;       ///< in the order asked for
     std::vector<store::Block> blocks;  ///< every block in scope, devices' included
+    bool slurm_answered = false;       ///< `scontrol show node` answered and was understood
     /// Credentials files this user may not read (the daemon's, mode 600):
     /// the controllers behind them were not asked.
     std::set<std::filesystem::path> unread_credentials;

@@ -149,6 +149,26 @@ boot_time = "4m"
     EXPECT_FALSE(loaded->simulate.off_watts);
 }
 
+TEST(Config, TheWebServerIsOffAndLocalUnlessToldOtherwise) {
+    auto defaults = load_text("", "test.toml");
+    ASSERT_TRUE(defaults) << format(defaults.error().front());
+    EXPECT_FALSE(defaults->web.enabled);
+    EXPECT_EQ(defaults->web.listen, "127.0.0.1");
+    EXPECT_EQ(defaults->web.port, 8817);
+    EXPECT_FALSE(defaults->web.token_file);
+    auto loaded = load_text(
+        "[web]\nenabled = true\nlisten = \"::\"\nport = 9999\ntoken_file = \"/etc/slumber/web.token\"\n", "test.toml");
+    ASSERT_TRUE(loaded) << format(loaded.error().front());
+    EXPECT_TRUE(loaded->web.enabled);
+    EXPECT_EQ(loaded->web.listen, "::");
+    EXPECT_EQ(loaded->web.port, 9999);
+    EXPECT_EQ(loaded->web.token_file, std::filesystem::path("/etc/slumber/web.token"));
+    expect_problem("[web]\nlisten = \"localhost\"\n", 2, "listen", "address");
+    expect_problem("[web]\nport = 70000\n", 2, "port", "");
+    expect_problem("[web]\ntoken_file = \"web.token\"\n", 2, "token_file", "relative");
+    expect_problem("[web]\nportt = 1\n", 2, "portt", "");
+}
+
 TEST(Config, DrainedNodesAndPowerLosses) {
     auto defaults = load_text("", "test.toml");
     ASSERT_TRUE(defaults) << format(defaults.error().front());

@@ -1,0 +1,133 @@
+#include "web/routes.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "hostlist/hostlist.hpp"
+#include "service/journal_json.hpp"
+#include "service/node_view_json.hpp"
+#include "util/duration.hpp"
+#include "util/safe_text.hpp"
+
+namespace slumber::web {
+namespace {
+
+constexpr std::string_view kJson = "application/json";
+// An answer's events at most: the newest are kept. The dashboard asks for
+// what came since its last look.
+constexpr std::size_t kMaxEvents = 10'000;
+
+std::string dump(const nlohmann::json& value) {
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// ?node=HOSTLIST (or ?nodes=): the names, empty for all; nothing after an
+// answer of 400.
+std::optional<std::vector<std::string>> nodes_parameter(const httplib::Request& request, httplib::Response& response) {
+    std::string text;
+    if (request.has_param("node")) text = request.get_param_value("node");
+    if (request.has_param("nodes")) text = request.get_param_value("nodes");
+    if (text.empty()) return std::vector<std::string>{};
+    auto names = hostlist::expand(text);
+    if (!names) {
+        answer_error(response, 400, fmt::format("node: {}", hostlist::describe(names.error(), text)));
+        return std::nullopt;
+    }
+    return std::move(*names);
+}
+
+// ?since=DURATION (how far back, as `slumber journal --since`: "15m", "1d")
+// or ?since_ms=UNIX_MS (after an event the client has: the dashboard's
+// timeline); a day back when neither is given.
+std::optional<store::TimeMs> since_parameter(const httplib::Request& request, httplib::Response& response,
+                                             store::TimeMs now) {
+    if (request.has_param("since_ms")) {
+        const std::string text = request.get_param_value("since_ms");
+        store::TimeMs since = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), since);
+        if (error != std::errc{} || end != text.data() + text.size() || since < 0) {
+            answer_error(response, 400,
+                         fmt::format("since_ms: \"{}\" is not a time in Unix milliseconds", util::safe_text(text)));
+            return std::nullopt;
+        }
+        return since;
+    }
+    const std::string text = request.has_param("since") ? request.get_param_value("since") : "1d";
+    const auto back = util::parse_duration(text);
+    if (!back) {
+        answer_error(response, 400, fmt::format("since: {} (a duration such as 15m, 2h or 1d)", back.error()));
+        return std::nullopt;
+    }
+    return now - back->count();
+}
+
+void serve_metrics(Collector& collector, httplib::Response& response) {
+    const auto snapshot = collector.snapshot();
+    response.set_content(render_metrics(*snapshot), std::string(kExpositionContentType));
+}
+
+void serve_nodes(Collector& collector, const httplib::Request& request, httplib::Response& response) {
+    const auto names = nodes_parameter(request, response);
+    if (!names) return;
+    const auto snapshot = collector.snapshot();
+    service::ClusterView view = snapshot->nodes;
+    if (!names->empty()) {
+        const std::set<std::string> wanted(names->begin(), names->end());
+        std::erase_if(view.nodes, [&](const service::NodeView& node) { return !wanted.contains(node.name); });
+    }
+    response.set_content(dump(service::to_json(view)), std::string(kJson));
+}
+
+void serve_events(Collector& collector, const httplib::Request& request, httplib::Response& response) {
+    const auto names = nodes_parameter(request, response);
+    if (!names) return;
+    const auto since = since_parameter(request, response, operate::wall_clock_ms());
+    if (!since) return;
+    const config::SharedConfig config = collector.config();
+    auto reader = store::JournalReader::open(config->daemon.journal());
+    if (!reader) {
+        answer_error(response, 503, fmt::format("the journal cannot be read: {}", reader.error()));
+        return;
+    }
+    auto events = (*reader)->events(*names, *since);
+    if (!events) {
+        answer_error(response, 503, fmt::format("the journal cannot be read: {}", events.error()));
+        return;
+    }
+    nlohmann::json list = nlohmann::json::array();
+    const std::size_t skip = events->size() > kMaxEvents ? events->size() - kMaxEvents : 0;
+    for (std::size_t i = skip; i < events->size(); ++i) list.push_back(service::to_json((*events)[i]));
+    response.set_content(dump(list), std::string(kJson));
+}
+
+}  // namespace
+
+void answer_error(httplib::Response& response, int status, std::string_view words) {
+    response.status = status;
+    response.set_content(dump(nlohmann::json{{"error", words}}), std::string(kJson));
+}
+
+void add_read_routes(httplib::Server& server, std::shared_ptr<Collector> collector) {
+    server.Get("/metrics", [collector](const httplib::Request&, httplib::Response& response) {
+        serve_metrics(*collector, response);
+    });
+    server.Get("/api/nodes", [collector](const httplib::Request& request, httplib::Response& response) {
+        serve_nodes(*collector, request, response);
+    });
+    server.Get("/api/events", [collector](const httplib::Request& request, httplib::Response& response) {
+        serve_events(*collector, request, response);
+    });
+    server.set_error_handler([](const httplib::Request& request, httplib::Response& response) {
+        if (!response.body.empty()) return;  // a handler's own answer
+        answer_error(response, response.status,
+                     response.status == 404
+                         ? fmt::format("no such page: {} {}", request.method, util::safe_text(request.path))
+                         : fmt::format("HTTP {}", response.status));
+    });
+}
+
+}  // namespace slumber::web
