@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "web/page_routes.hpp"
 #include "web/routes.hpp"
 
 namespace slumber::web {
@@ -36,6 +37,7 @@ std::expected<std::unique_ptr<WebServer>, std::string> WebServer::start(const co
     server.set_read_timeout(kReadTimeoutSeconds, 0);
     server.set_write_timeout(kWriteTimeoutSeconds, 0);
     server.set_payload_max_length(kMaxBodyBytes);
+    add_page_routes(server, collector);
     add_read_routes(server, std::move(collector));
     int port = settings.port;
     if (port == 0) {
