@@ -20,6 +20,7 @@
 #include "vcluster/plug.hpp"
 #include "vcluster/redfish.hpp"
 #include "vcluster/redfish_node.hpp"
+#include "vcluster/room.hpp"
 
 namespace slumber::vcluster {
 namespace {
@@ -40,6 +41,7 @@ struct VclusterOptions {
     std::string nodes;
     std::string fault;
     std::string fault_value;
+    std::string room_celsius;
     std::string helper_node;
     std::vector<std::string> helper_request;
     std::string plug_api = "tasmota";
@@ -147,6 +149,25 @@ int run_status(const VclusterOptions& options) {
                    node.bmc, node.slurm_state.empty() ? "-" : node.slurm_state,
                    node.faults.empty() ? "-" : fmt::format("{}", fmt::join(node.faults, ", ")));
     }
+    return to_int(ExitCode::ok);
+}
+
+int run_room(const VclusterOptions& options) {
+    const RunDir dir = run_dir(options);
+    auto spec = load(dir);
+    if (!spec) return fail(spec.error());
+    if (!options.room_celsius.empty()) {
+        int celsius = 0;
+        const char* end = options.room_celsius.data() + options.room_celsius.size();
+        const auto [at, error] = std::from_chars(options.room_celsius.data(), end, celsius);
+        if (error != std::errc{} || at != end) {
+            return fail(fmt::format("room {}: not a whole number of °C", options.room_celsius), ExitCode::usage);
+        }
+        if (auto set = set_room_celsius(dir, *spec, celsius); !set) return fail(set.error(), ExitCode::usage);
+    }
+    const int on = nodes_on(dir, *spec);
+    fmt::print("room {} °C with every node off; {} node(s) on, {} °C each: inlets read {} °C\n", room_celsius(dir), on,
+               kWarmingPerNodeOn, room_celsius(dir) + kWarmingPerNodeOn * on);
     return to_int(ExitCode::ok);
 }
 
@@ -352,6 +373,13 @@ void add_commands(CLI::App& app, int& exit_code) {
     fault->add_option("fault", options->fault, "the fault")->required();
     fault->add_option("value", options->fault_value, "duration for slow-boot, e.g. 90s");
     fault->callback([options, &exit_code] { exit_code = run_fault(*options); });
+
+    auto* room = app.add_subcommand(
+        "room",
+        "The room's air, which every node on warms and every BMC's inlet sensor reads; set it to heat the room");
+    add_dir(room);
+    room->add_option("celsius", options->room_celsius, "the room with every node off, in whole °C (default 22)");
+    room->callback([options, &exit_code] { exit_code = run_room(*options); });
 
     auto* env = app.add_subcommand("env", "Print the export that points Slurm's commands at the cluster");
     add_dir(env);

@@ -15,6 +15,7 @@
 
 #include "slurm/hook.hpp"
 #include "vcluster/process.hpp"
+#include "vcluster/room.hpp"
 
 namespace slumber::vcluster {
 namespace {
@@ -257,11 +258,11 @@ int Machine::run_boot(std::optional<Duration> requested_delay) const {
     return 1;
 }
 
-// A running node draws 180 W and warms its inlet air; switched off, the
-// BMC's standby power remains.
+// A running node draws 180 W and warms the room's air, which every inlet
+// reads; switched off, the BMC's standby power remains.
 void Machine::set_sensors(bool on) const {
-    std::ofstream(m_dir.sensor_file(m_node, "watts")) << (on ? 180 : 8) << '\n';
-    std::ofstream(m_dir.sensor_file(m_node, "inlet")) << (on ? 26 : 22) << '\n';
+    std::ofstream(m_dir.sensor_file(m_node, "watts")) << (on ? kWattsOn : kWattsOff) << '\n';
+    warm_inlets(m_dir, m_spec);
 }
 
 void Machine::remove() const {

@@ -52,7 +52,7 @@ class Machine {
     void run_shutdown(std::chrono::milliseconds grace) const;
     /// Body of the boot process that power_on() starts; does not return on success.
     int run_boot(std::optional<Duration> delay) const;
-    /// Sets what the BMC's sensors read: power draw and inlet temperature.
+    /// Sets what the BMC's power sensor reads, and every inlet (vcluster/room.hpp).
     void set_sensors(bool on) const;
     /// Removes the node's cgroup once it is empty.
     void remove() const;

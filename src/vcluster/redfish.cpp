@@ -210,7 +210,7 @@ struct RedfishBmc::State {
         const std::string chassis = fmt::format("{}/Chassis/1", kRoot);
         const bool on = systems.front().powered();
         const double watts = on ? settings.watts_on : settings.watts_off;
-        const double celsius = on ? 26 : 22;
+        const double celsius = settings.read_inlet ? settings.read_inlet() : on ? 26 : 22;
         if (path == fmt::format("{}/Systems", kRoot)) {
             json members = json::array();
             for (const SystemPower& system : systems) members.push_back(link(system_path(system)));

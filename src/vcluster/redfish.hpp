@@ -78,6 +78,9 @@ struct RedfishSettings {
     /// Where the power really is, when something else decides (the virtual
     /// node's machine): PowerState follows it rather than the last action.
     std::function<bool()> read_power;
+    /// What the inlet sensor reads (°C), when something else decides (the
+    /// virtual cluster's room); else 26 on and 22 off.
+    std::function<double()> read_inlet;
 };
 
 class RedfishBmc {

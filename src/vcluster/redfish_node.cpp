@@ -8,6 +8,7 @@
 
 #include "vcluster/machine.hpp"
 #include "vcluster/redfish.hpp"
+#include "vcluster/room.hpp"
 
 namespace slumber::vcluster {
 
@@ -37,6 +38,7 @@ int run_redfish_bmc(const RunDir& dir, std::string_view node) {
     settings.uuid = fmt::format("8b4d7e2a-3f61-4c0e-9a57-{:012x}", 0x2d1c6e9b0000ULL + static_cast<unsigned>(index));
     const Machine machine(dir, *spec, std::string(node));
     settings.read_power = [&machine] { return machine.powered(); };
+    settings.read_inlet = [&dir, node] { return inlet_celsius(dir, node); };
     settings.on_power = [&machine, node = std::string(node)](bool on, bool graceful) {
         auto done = on ? machine.power_on() : graceful ? machine.soft_off() : machine.power_off();
         fmt::print("{}: Redfish {}: {}\n", node,

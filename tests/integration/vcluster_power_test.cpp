@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <set>
+#include <string>
 
 #include "test_cluster.hpp"
 
@@ -65,13 +66,15 @@ TEST_F(VclusterPower, PowerOffStopsTheNodeAndPowerOnBootsItAfresh) {
     const std::string boot_before = cluster->field(node, "BootTime");
 
     EXPECT_EQ(sensor(node, "Power"), "180");
-    EXPECT_EQ(sensor(node, "Inlet Temp"), "26");
+    // The room's air (docs/vcluster.md): every node on warms every inlet by 2 °C.
+    const int inlet_on = std::stoi(sensor(node, "Inlet Temp"));
+    EXPECT_GE(inlet_on, 24) << "22 °C and this node at least";
     ASSERT_TRUE(cluster->ipmitool(node, {"chassis", "power", "off"}));
     EXPECT_EQ(power(node), "Chassis Power is off\n");
     EXPECT_FALSE(cluster->slurmd_running(node));
     // ipmi_sim polls the sensors every second: standby power, cooler air.
     EXPECT_TRUE(cluster->wait_for([&] { return sensor(node, "Power") == "8"; }, seconds{5})) << sensor(node, "Power");
-    EXPECT_EQ(sensor(node, "Inlet Temp"), "22");
+    EXPECT_EQ(std::stoi(sensor(node, "Inlet Temp")), inlet_on - 2);
     // slurmctld notices at its next ping: the node leaves the responding set.
     EXPECT_TRUE(cluster->wait_for([&] { return cluster->state(node).ends_with("*"); }, seconds{60}))
         << cluster->state(node);
