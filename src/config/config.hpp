@@ -240,6 +240,11 @@ std::optional<std::filesystem::path> state_dir_of(const std::filesystem::path& f
 /// complete file.
 std::expected<SimulationSettings, std::vector<ConfigError>> load_simulation_settings(const std::filesystem::path& file);
 
+/// The text of a file only its owner may read (refuse_credentials_file()'s
+/// rule), opened without following a symbolic link: a credentials file,
+/// the web server's token. Errors name the file, never its content.
+std::expected<std::string, ConfigError> read_private_file(const std::filesystem::path& file);
+
 /// Reads one credentials file, refusing it when others may read it
 /// (refuse_credentials_file()).
 std::expected<Credentials, ConfigError> read_credentials(const std::filesystem::path& file);

@@ -17,6 +17,8 @@ ConfigError credentials_error(const std::filesystem::path& file, int line, std::
     return ConfigError{file.string(), line, "", std::move(message), std::move(fix)};
 }
 
+}  // namespace
+
 // Opens without following a final symlink so that the check and the read see
 // the same file.
 std::expected<std::string, ConfigError> read_private_file(const std::filesystem::path& file) {
@@ -46,8 +48,6 @@ std::expected<std::string, ConfigError> read_private_file(const std::filesystem:
     if (problem) return std::unexpected(std::move(*problem));
     return text;
 }
-
-}  // namespace
 
 std::optional<ConfigError> refuse_credentials_file(const std::filesystem::path& file, const struct stat& status) {
     if (S_ISLNK(status.st_mode)) {

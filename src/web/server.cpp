@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "web/actions.hpp"
 #include "web/page_routes.hpp"
 #include "web/routes.hpp"
 
@@ -32,13 +33,20 @@ WebServer::~WebServer() {
 
 std::expected<std::unique_ptr<WebServer>, std::string> WebServer::start(const config::WebSettings& settings,
                                                                         std::shared_ptr<Collector> collector) {
+    std::optional<Token> token;
+    if (settings.token_file) {
+        auto read = Token::read(*settings.token_file);
+        if (!read) return std::unexpected(read.error());
+        token = std::move(*read);
+    }
     auto impl = std::make_unique<Impl>();
     httplib::Server& server = impl->server;
     server.set_read_timeout(kReadTimeoutSeconds, 0);
     server.set_write_timeout(kWriteTimeoutSeconds, 0);
     server.set_payload_max_length(kMaxBodyBytes);
     add_page_routes(server, collector);
-    add_read_routes(server, std::move(collector));
+    add_read_routes(server, collector);
+    add_action_routes(server, std::move(collector), std::move(token));
     int port = settings.port;
     if (port == 0) {
         port = server.bind_to_any_port(settings.listen);

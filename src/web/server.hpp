@@ -18,8 +18,8 @@ namespace slumber::web {
 class WebServer {
   public:
     /// Binds `settings.listen`:`settings.port` and serves on a thread of its
-    /// own until destroyed. Errors, in words: the address cannot be bound
-    /// (in use, not this host's).
+    /// own until destroyed. Errors, in words: the token file is refused
+    /// (Token::read), the address cannot be bound (in use, not this host's).
     static std::expected<std::unique_ptr<WebServer>, std::string> start(const config::WebSettings& settings,
                                                                         std::shared_ptr<Collector> collector);
     /// Stops serving and waits for the requests under way.
