@@ -258,7 +258,7 @@ function drawBoots() {
   byId('boot-note').textContent = measured.length === 0 ? 'No boot measured yet.' :
     `Median (blue) and longest (amber) boot per node, power-on to registration` +
     (limit ? `; the dashed line is Slurm's ResumeTimeout (${seconds(limit)}).` : '.');
-  svg.hidden = measured.length === 0;
+  svg.classList.toggle('empty', measured.length === 0);
   if (measured.length === 0) return;
   const width = svg.clientWidth || 600;
   const rowHeight = 18;
@@ -287,7 +287,7 @@ function drawPower() {
   const saved = state.savedJoules;
   const savedText = saved === null ? 'Energy saved: not reported by this daemon.' :
     `Energy saved: ${(saved / 3.6e6).toFixed(3)} kWh.`;
-  svg.hidden = points.length === 0;
+  svg.classList.toggle('empty', points.length === 0);
   if (points.length === 0) {
     byId('energy-note').textContent = `No power readings reported yet. ${savedText}`;
     return;
