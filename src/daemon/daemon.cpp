@@ -271,6 +271,14 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         log(Priority::error, *refused);
         return 1;
     }
+    // The web server first: a daemon that cannot serve what [web] asks for
+    // stops before it journals its start.
+    std::shared_ptr<web::Collector> web_collector;
+    auto web_server = start_web(first, web_collector);
+    if (!web_server) {
+        log(Priority::error, web_server.error());
+        return 1;
+    }
     // Carriers a hook started while no daemon ran may still be at work: the
     // daemon waits for them, then carries out requests alone.
     const auto carriers = wait_for_carriers(config, stop);
@@ -297,13 +305,6 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         log(Priority::warning, recorded.error());
     log(Priority::info,
         fmt::format("listening on {}, journal {}", config.daemon.socket().string(), config.daemon.journal().string()));
-
-    std::shared_ptr<web::Collector> web_collector;
-    auto web_server = start_web(first, web_collector);
-    if (!web_server) {
-        log(Priority::error, web_server.error());
-        return 1;
-    }
 
     const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
     operate::Carrier carrier(first, *journal, scontrol, "daemon", /*paced=*/true);

@@ -127,7 +127,13 @@ void unblock(Collector& collector, const std::string& name, httplib::Response& r
 
 std::expected<Token, std::string> Token::read(const std::filesystem::path& file) {
     auto text = config::read_private_file(file);
-    if (!text) return std::unexpected(fmt::format("[web] token_file: {}", config::format(text.error())));
+    if (!text) {
+        config::ConfigError error = text.error();
+        // The credentials' fix speaks of hooks that read them as SlurmUser;
+        // only the daemon reads the token.
+        if (error.fix.starts_with("chmod 600")) error.fix = fmt::format("chmod 600 {}", file.string());
+        return std::unexpected(fmt::format("[web] token_file: {}", config::format(error)));
+    }
     const std::size_t first = text->find_first_not_of(" \t\r\n");
     const std::size_t last = text->find_last_not_of(" \t\r\n");
     if (first == std::string::npos) {
