@@ -2,7 +2,8 @@
 """The dashboard in a real browser: Debian's Chromium, headless, driven through
 WebDriver (Debian's chromedriver and python3-selenium), against a virtual
 cluster whose slumber daemon serves the page (slumber-vcluster up --daemon
---web). It checks that the tiles follow a job that wakes powered-down nodes
+--web --fabric-switch). It checks that the devices show the fabric switch and
+the nodes that need it, that the tiles follow a job that wakes powered-down nodes
 (off, booting, up and busy), that an action is refused without the token and
 done with it, that a node running a job is never switched off, and that text
 from Slurm shows as text. Screenshots go to --artefacts at each step.
@@ -176,6 +177,7 @@ def main():
     run(rig + ["down", "--dir", RUN_DIR], check=False)  # a previous run that crashed
     up = rig + ["up", "--dir", RUN_DIR, "--nodes", str(NODES), "--bmc-subnet", str(BMC_SUBNET),
                 "--port", str(SLURMCTLD_PORT), "--hooks", "slumber", "--daemon", "--web", str(WEB_PORT),
+                "--fabric-switch",
                 "--suspend-time", "10s", "--boot-delay", "10s", "--suspend-timeout", "5s", "--resume-timeout", "60s"]
     if os.environ.get("SLUMBER_TEST_DEPLOYMENT") == "site":
         up += ["--deployment", "site"]
@@ -192,6 +194,16 @@ def main():
         dashboard.driver.get(PAGE)
         nodes = [f"vnode{i:03}" for i in range(1, NODES + 1)]
         dashboard.wait_tiles("a tile per node", lambda tiles: sorted(tiles) == nodes, 60)
+        device = wait_for("the fabric switch in the devices", lambda: dashboard.driver.execute_script(
+            "const row = document.querySelector('#devices tr[data-device=\"ibswitch\"]');"
+            "return row ? [...row.cells].map(cell => cell.textContent) : null;"), 30)
+        if device[1] != "tasmota" or device[4] != ", ".join(nodes):
+            raise Failure(f"the devices table shows the fabric switch as {device}")
+        device = wait_for("the fabric switch in the devices", lambda: dashboard.driver.execute_script(
+            "const row = document.querySelector('#devices tr[data-device=\"ibswitch\"]');"
+            "return row ? [...row.cells].map(cell => cell.textContent) : null;"), 30)
+        if device[1] != "tasmota" or device[4] != ", ".join(nodes):
+            raise Failure(f"the devices table shows the fabric switch as {device}")
         log("waiting for every node to power down (SuspendTime 10 s)")
         dashboard.wait_tiles("every tile off", lambda tiles: all(phase == "off" for phase in tiles.values()), 180)
         dashboard.screenshot("1-asleep")
