@@ -35,7 +35,7 @@ void serve_overview(Collector& collector, httplib::Response& response) {
 
 }  // namespace
 
-void add_page_routes(httplib::Server& server, std::shared_ptr<Collector> collector) {
+void add_page_routes(httplib::Server& server, const std::shared_ptr<Collector>& collector) {
     for (const dashboard::Asset& asset : dashboard::assets()) server.Get(std::string(asset.path), serve_asset);
     server.Get("/index.html", serve_asset);
     server.Get("/api/overview", [collector](const httplib::Request&, httplib::Response& response) {

@@ -12,6 +12,6 @@
 
 namespace slumber::web {
 
-void add_page_routes(httplib::Server& server, std::shared_ptr<Collector> collector);
+void add_page_routes(httplib::Server& server, const std::shared_ptr<Collector>& collector);
 
 }  // namespace slumber::web
