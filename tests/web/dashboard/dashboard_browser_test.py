@@ -34,6 +34,26 @@ PAGE = f"http://127.0.0.1:{WEB_PORT}/"
 MARKUP_REASON = '<img src=x id=pwned onerror="document.title=1">'
 
 
+# What each tile's colour must be for what Slurm, the controller and the
+# journal say (the page's phaseOf), beyond the phases the cluster goes through.
+PHASE_TABLE = [
+    ({"slurm": "IDLE", "power": "on"}, "idle"),
+    ({"slurm": "MIXED", "power": "on"}, "busy"),
+    ({"slurm": "IDLE+COMPLETING", "power": "on"}, "busy"),
+    ({"slurm": "IDLE+POWERED_DOWN", "power": "off"}, "off"),
+    ({"slurm": "IDLE+POWERING_DOWN", "power": "off"}, "off"),
+    ({"slurm": "ALLOCATED+POWERED_DOWN", "power": "off"}, "booting"),
+    ({"slurm": "MIXED+NOT_RESPONDING+POWERING_UP", "power": "on"}, "booting"),
+    ({"slurm": "MIXED", "power": "on", "phase": {"name": "booting"}}, "booting"),
+    ({"slurm": "DOWN+POWERED_DOWN", "power": "off", "reason": "ResumeTimeout reached"}, "failing"),
+    ({"slurm": "IDLE", "power": "error: no answer from the controller"}, "failing"),
+    ({"slurm": "IDLE+POWERED_DOWN", "power": "blocked", "blocked": [{"kind": "auth_failed"}]}, "failing"),
+    ({"slurm": "IDLE+POWERED_DOWN", "power": "off", "phase": {"name": "failed"}}, "failing"),
+    ({"slurm": "IDLE+DRAIN", "power": "on"}, "drained"),
+    ({"slurm": "MIXED+DRAIN", "power": "on", "blocked": [{"kind": "auth_failed"}]}, "drained"),
+]
+
+
 class Failure(Exception):
     pass
 
@@ -194,6 +214,10 @@ def main():
         dashboard.driver.get(PAGE)
         nodes = [f"vnode{i:03}" for i in range(1, NODES + 1)]
         dashboard.wait_tiles("a tile per node", lambda tiles: sorted(tiles) == nodes, 60)
+        for node, expected in PHASE_TABLE:
+            got = dashboard.driver.execute_script("return phaseOf(arguments[0])", node)
+            if got != expected:
+                raise Failure(f"a node with {node} shows as {got}, not {expected}")
         device = wait_for("the fabric switch in the devices", lambda: dashboard.driver.execute_script(
             "const row = document.querySelector('#devices tr[data-device=\"ibswitch\"]');"
             "return row ? [...row.cells].map(cell => cell.textContent) : null;"), 30)
