@@ -136,6 +136,19 @@ struct WebSettings {
     bool operator==(const WebSettings&) const = default;
 };
 
+/// [thermal]: the thermal guard (docs/energy.md, "The thermal guard"). At or
+/// above `limit` (°C, the warmest fresh temperature reading of any BMC) the
+/// daemon holds back new power-ons; below `resume` it lets them go again.
+struct ThermalSettings {
+    std::optional<double> limit;  ///< °C; unset: no guard
+    double resume = 0;            ///< °C, below limit; the loader sets limit - 3 when unset
+    /// While the guard holds, also ask Slurm to power down nodes that are
+    /// idle (`scontrol update state=power_down`), so the room cools sooner.
+    bool power_down_idle = false;
+
+    bool operator==(const ThermalSettings&) const = default;
+};
+
 /// [simulate]: the cluster `slumber simulate` replays a job history on, and
 /// what its nodes draw. Unset values keep the published model's defaults
 /// (docs/simulate.md).
@@ -169,6 +182,7 @@ struct Config {
     std::vector<PowerTarget> devices;
     std::vector<Dependency> dependencies;
     SimulationSettings simulate;
+    ThermalSettings thermal;
     WebSettings web;
     std::map<std::filesystem::path, Credentials> credentials;
     /// Credentials files left out because this user may not read them

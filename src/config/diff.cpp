@@ -140,6 +140,7 @@ ConfigChanges diff(const Config& before, const Config& after) {
     diff_daemon(before.daemon, after.daemon, changes);
     if (!same_dependencies(before.dependencies, after.dependencies)) changes.settings.emplace_back("[[dependency]]");
     if (before.simulate != after.simulate) changes.settings.emplace_back("[simulate]");
+    if (before.thermal != after.thermal) changes.settings.emplace_back("[thermal]");
     // The server binds once, and reads its token once, at the daemon's start.
     if (before.web != after.web) changes.need_restart.emplace_back("[web]");
     return changes;

@@ -23,8 +23,8 @@ namespace {
 constexpr std::size_t kMaxConfigBytes = 4U << 20;
 
 using namespace std::string_view_literals;
-constexpr std::array kSections{"slurm"sv,  "daemon"sv,     "defaults"sv, "node"sv,
-                               "device"sv, "dependency"sv, "simulate"sv, "web"sv};
+constexpr std::array kSections{"slurm"sv,      "daemon"sv,   "defaults"sv, "node"sv,   "device"sv,
+                               "dependency"sv, "simulate"sv, "web"sv,      "thermal"sv};
 
 // [[node]], [[device]] and [[dependency]] are arrays of tables.
 const toml::array* table_array(const toml::table& root, std::string_view key, const std::string& file,
@@ -202,6 +202,14 @@ std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text,
             read_web_section(*table, file_name, config.web, errors);
         } else {
             errors.push_back(ConfigError{file_name, line_of(*web), "web", "must be a table", "write [web]"});
+        }
+    }
+    if (const toml::node* thermal = root.get("thermal")) {
+        if (const auto* table = thermal->as_table()) {
+            read_thermal_section(*table, file_name, config.thermal, errors);
+        } else {
+            errors.push_back(
+                ConfigError{file_name, line_of(*thermal), "thermal", "must be a table", "write [thermal]"});
         }
     }
     Defaults defaults;

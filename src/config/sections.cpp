@@ -255,6 +255,25 @@ void read_web_section(const toml::table& table, const std::string& file, WebSett
     reader.reject_unknown_keys();
 }
 
+void read_thermal_section(const toml::table& table, const std::string& file, ThermalSettings& out,
+                          std::vector<ConfigError>& errors) {
+    TableReader reader(table, "[thermal]", file, errors);
+    // What an inlet or ambient sensor can read and a room can stand.
+    out.limit = reader.number("limit", 0, 80);
+    const auto resume = reader.number("resume", 0, 80);
+    if (!out.limit) {
+        if (resume)
+            reader.error("resume", "resume without limit", "set limit (°C), the temperature that holds power-ons");
+    } else if (resume && *resume >= *out.limit) {
+        reader.error("resume", fmt::format("resume {} °C is not below limit {} °C", *resume, *out.limit),
+                     "power-ons go again below resume: make it a few degrees below limit");
+    } else {
+        out.resume = resume.value_or(*out.limit - 3);
+    }
+    if (auto down = reader.boolean("power_down_idle")) out.power_down_idle = *down;
+    reader.reject_unknown_keys();
+}
+
 void read_simulate_section(const toml::table& table, const std::string& file, SimulationSettings& out,
                            std::vector<ConfigError>& errors) {
     TableReader reader(table, "[simulate]", file, errors);

@@ -26,6 +26,10 @@ void read_daemon_section(const toml::table& table, const std::string& file, Daem
                          std::vector<ConfigError>& errors);
 void read_simulate_section(const toml::table& table, const std::string& file, SimulationSettings& out,
                            std::vector<ConfigError>& errors);
+/// [thermal]: limit and resume in °C (0-80, resume below limit, limit - 3
+/// when unset), power_down_idle.
+void read_thermal_section(const toml::table& table, const std::string& file, ThermalSettings& out,
+                          std::vector<ConfigError>& errors);
 void read_web_section(const toml::table& table, const std::string& file, WebSettings& out,
                       std::vector<ConfigError>& errors);
 Defaults read_defaults_section(const toml::table& table, const std::string& file, std::vector<ConfigError>& errors);

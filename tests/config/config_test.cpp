@@ -169,6 +169,27 @@ TEST(Config, TheWebServerIsOffAndLocalUnlessToldOtherwise) {
     expect_problem("[web]\nportt = 1\n", 2, "portt", "");
 }
 
+TEST(Config, TheThermalGuardIsOffUntilGivenALimitAndResumesBelowIt) {
+    auto defaults = load_text("", "test.toml");
+    ASSERT_TRUE(defaults) << format(defaults.error().front());
+    EXPECT_FALSE(defaults->thermal.limit);
+    EXPECT_FALSE(defaults->thermal.power_down_idle);
+    auto limit_only = load_text("[thermal]\nlimit = 30\n", "test.toml");
+    ASSERT_TRUE(limit_only) << format(limit_only.error().front());
+    EXPECT_EQ(limit_only->thermal.limit, 30);
+    EXPECT_EQ(limit_only->thermal.resume, 27) << "three degrees below the limit";
+    auto loaded = load_text("[thermal]\nlimit = 32.5\nresume = 28\npower_down_idle = true\n", "test.toml");
+    ASSERT_TRUE(loaded) << format(loaded.error().front());
+    EXPECT_EQ(loaded->thermal.limit, 32.5);
+    EXPECT_EQ(loaded->thermal.resume, 28);
+    EXPECT_TRUE(loaded->thermal.power_down_idle);
+    expect_problem("[thermal]\nlimit = 30\nresume = 30\n", 3, "resume", "not below limit");
+    expect_problem("[thermal]\nresume = 25\n", 2, "resume", "without limit");
+    expect_problem("[thermal]\nlimit = 95\n", 2, "limit", "");
+    expect_problem("[thermal]\nlimit = \"hot\"\n", 2, "limit", "");
+    expect_problem("[thermal]\nlimitt = 30\n", 2, "limitt", "");
+}
+
 TEST(Config, DrainedNodesAndPowerLosses) {
     auto defaults = load_text("", "test.toml");
     ASSERT_TRUE(defaults) << format(defaults.error().front());
