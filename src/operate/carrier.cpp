@@ -136,24 +136,27 @@ Carrier::Carrier(config::SharedConfig config, store::Journal& journal, const slu
 
 void Carrier::hold_back(std::vector<const store::Request*>& ons) {
     const engine::PacingPolicy policy{m_config->daemon.max_booting, m_config->daemon.boots_per_minute};
-    if (!m_paced || (policy.max_booting == 0 && policy.boots_per_minute == 0)) return;
+    if (!m_paced || (policy.max_booting == 0 && policy.boots_per_minute == 0 && !m_hold_all)) return;
     const store::TimeMs now = m_clock.wall_ms();
     // A boot not registered after 10 minutes is a failure, not a boot in
     // progress: it no longer counts against max_booting.
     auto counts = m_journal.boot_counts(now - 600000, now - 60000).value_or(std::pair{0, 0});
     counts.first += m_ons_in_flight;
     counts.second += m_ons_in_flight;
-    const auto allowed = static_cast<std::size_t>(engine::boots_allowed(policy, counts.first, counts.second));
+    const auto allowed =
+        m_hold_all ? 0 : static_cast<std::size_t>(engine::boots_allowed(policy, counts.first, counts.second));
     for (std::size_t i = 0; i < std::min(allowed, ons.size()); ++i) m_held.erase(ons[i]->id);  // their turn came
     if (ons.size() <= allowed) return;
     for (std::size_t i = allowed; i < ons.size(); ++i) {
         (void)m_journal.requeue(ons[i]->id);
         if (m_held.insert(ons[i]->id).second) {
+            const std::string why =
+                m_hold_all
+                    ? *m_hold_all
+                    : fmt::format("{} booting, {} started in the last minute (max_booting {}, boots_per_minute {})",
+                                  counts.first, counts.second, policy.max_booting, policy.boots_per_minute);
             (void)m_journal.record(
-                {0, now, ons[i]->node, ons[i]->id, store::EventKind::paced,
-                 fmt::format("power-on held back: {} booting, {} started in the last minute "
-                             "(max_booting {}, boots_per_minute {})",
-                             counts.first, counts.second, policy.max_booting, policy.boots_per_minute)});
+                {0, now, ons[i]->node, ons[i]->id, store::EventKind::paced, "power-on held back: " + why});
         }
     }
     ons.resize(allowed);

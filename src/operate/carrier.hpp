@@ -64,6 +64,11 @@ class Carrier {
     /// already taken keep theirs. Call it from the thread that calls take().
     void reconfigure(config::SharedConfig config) { m_config = std::move(config); }
 
+    /// While set, a paced carrier holds back every power-on, journaled with
+    /// these words (the thermal guard's: ThermalGuard::hold()). Call it from
+    /// the thread that calls take().
+    void hold_power_ons(std::optional<std::string> why) { m_hold_all = std::move(why); }
+
     /// Takes every pending request, refuses those that must not be carried
     /// out (journaled), holds power-ons back for pacing (they stay pending),
     /// and returns the rest by action.
@@ -128,7 +133,8 @@ class Carrier {
     void tell_slurm_still_up(const std::vector<std::string>& nodes,
                              const std::unordered_map<std::string, slurm::NodeState>& view,
                              const std::string& slurm_error);
-    /// Power-on requests beyond what pacing allows now go back to pending.
+    /// Power-on requests beyond what pacing allows now go back to pending,
+    /// and all of them while hold_power_ons() says so.
     void hold_back(std::vector<const store::Request*>& ons);
     /// A reconfigure that tell_slurm_still_up() postponed (it restarts
     /// slurmctld from 23.11: slurm::kReconfigureSpacing), called once the
@@ -150,7 +156,8 @@ class Carrier {
     bool m_paced;
     Clock& m_clock;
     DriverSource m_drivers;
-    std::set<std::int64_t> m_held;  ///< requests already journaled as held back
+    std::set<std::int64_t> m_held;          ///< requests already journaled as held back
+    std::optional<std::string> m_hold_all;  ///< hold_power_ons()
     /// Power-ons handed out by take() whose outcome is not journaled yet:
     /// booting, as far as pacing is concerned.
     std::atomic<int> m_ons_in_flight{0};

@@ -7,7 +7,7 @@
 namespace slumber::store {
 namespace {
 
-constexpr std::array<util::Word<EventKind>, 34> kEventKinds{{
+constexpr std::array<util::Word<EventKind>, 35> kEventKinds{{
     {EventKind::requested, "requested"},
     {EventKind::power_on, "power-on"},
     {EventKind::power_off, "power-off"},
@@ -41,6 +41,7 @@ constexpr std::array<util::Word<EventKind>, 34> kEventKinds{{
     {EventKind::daemon_start, "daemon-start"},
     {EventKind::daemon_stop, "daemon-stop"},
     {EventKind::pruned, "pruned"},
+    {EventKind::thermal, "thermal"},
     {EventKind::unknown, "unknown"},
 }};
 

@@ -57,6 +57,9 @@ enum class EventKind {
     daemon_start,
     daemon_stop,
     pruned,  ///< rows older than [journal] keep were removed
+    /// The thermal guard began or stopped holding power-ons, or cannot see
+    /// any temperature ([thermal]).
+    thermal,
     unknown,
 };
 /// The word stored in the journal: "power-on", "resume-failed" …

@@ -298,6 +298,22 @@ TEST_F(CarrierTest, PacingHoldsPowerOnsBackUntilABootRegisters) {
     EXPECT_EQ(m_bmcs.actions("n3"), 1);
 }
 
+// The thermal guard's hold: every power-on waits, journaled once with the
+// guard's words, and all go once it lifts.
+TEST_F(CarrierTest, AThermalHoldHoldsEveryPowerOnUntilLifted) {
+    Carrier daemon = carrier(/*paced=*/true);
+    daemon.hold_power_ons("31 °C (Inlet Temp of bmc1) at or above the thermal limit 30 °C");
+    ask({"n1"}, power::Action::on, store::RequestSource::hand_resume);
+    EXPECT_TRUE(carry(daemon).empty());
+    EXPECT_TRUE(carry(daemon).empty());
+    const auto held = events("n1", store::EventKind::paced);
+    ASSERT_EQ(held.size(), 1U);
+    EXPECT_EQ(held.front().detail, "power-on held back: 31 °C (Inlet Temp of bmc1) at or above the thermal limit 30 °C");
+    EXPECT_EQ(m_bmcs.actions("n1"), 0);
+    daemon.hold_power_ons(std::nullopt);
+    EXPECT_EQ(carry(daemon), std::vector<std::string>{"n1"});
+}
+
 // Without pacing (a hook's carrier), every power-on goes at once.
 TEST_F(CarrierTest, AnUnpacedCarrierHoldsNothingBack) {
     Carrier hook = carrier(/*paced=*/false);

@@ -1,0 +1,56 @@
+#include "operate/thermal_guard.hpp"
+
+#include <fmt/format.h>
+
+#include <utility>
+
+namespace slumber::operate {
+
+ThermalGuard::ThermalGuard(store::Journal& journal, Clock& clock, Readings readings)
+    : m_journal(journal), m_clock(clock), m_readings(std::move(readings)) {}
+
+void ThermalGuard::update(const config::ThermalSettings& settings, std::int64_t max_age_ms) {
+    if (!settings.limit) {
+        if (m_hold) record("thermal guard off ([thermal] limit removed): power-ons go again");
+        m_hold.reset();
+        m_warmest.reset();
+        m_blind = false;
+        return;
+    }
+    const engine::ThermalPolicy policy{*settings.limit, settings.resume, max_age_ms};
+    const std::vector<engine::Temperature> readings = m_readings();
+    const engine::ThermalVerdict verdict =
+        engine::judge_temperature(policy, readings, m_clock.wall_ms(), m_hold.has_value());
+    m_warmest = verdict.warmest;
+    if (!verdict.warmest) {
+        if (!m_blind) {
+            record(
+                fmt::format("thermal guard cannot see: no temperature reading in the last {} s; power-ons are not "
+                            "held back",
+                            max_age_ms / 1000));
+        }
+        m_blind = true;
+    } else if (m_blind) {
+        m_blind = false;
+        record("thermal guard sees again");
+    }
+    if (!verdict.hold) {
+        if (m_hold && verdict.warmest) {
+            record(fmt::format("{} °C ({} of {}) is below {} °C: power-ons go again", verdict.warmest->celsius,
+                               verdict.warmest->sensor, verdict.warmest->target, settings.resume));
+        }
+        m_hold.reset();
+        return;
+    }
+    const engine::Temperature& warmest = *verdict.warmest;
+    const bool starting = !m_hold;
+    m_hold = fmt::format("{} °C ({} of {}) at or above the thermal limit {} °C; power-ons wait until below {} °C",
+                         warmest.celsius, warmest.sensor, warmest.target, *settings.limit, settings.resume);
+    if (starting) record(*m_hold);
+}
+
+void ThermalGuard::record(const std::string& text) {
+    (void)m_journal.record({0, m_clock.wall_ms(), "", std::nullopt, store::EventKind::thermal, text});
+}
+
+}  // namespace slumber::operate

@@ -1,0 +1,48 @@
+// The thermal guard as the daemon runs it ([thermal], docs/energy.md): each
+// pass it judges the latest temperature readings (engine::judge_temperature),
+// journals when it starts and stops holding power-ons and when it cannot see,
+// and tells the carrier why power-ons wait while it holds.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "engine/thermal.hpp"
+#include "operate/clock.hpp"
+#include "store/journal.hpp"
+
+namespace slumber::operate {
+
+class ThermalGuard {
+  public:
+    /// Each target's latest temperature reading, as the daemon sampled it.
+    using Readings = std::function<std::vector<engine::Temperature>()>;
+
+    ThermalGuard(store::Journal& journal, Clock& clock, Readings readings);
+
+    /// One pass. `max_age_ms`: how old a reading may be and still count
+    /// (three sampling intervals). With no `limit` the guard holds nothing and
+    /// reads nothing.
+    void update(const config::ThermalSettings& settings, std::int64_t max_age_ms);
+
+    /// Why power-ons wait, in words, while the guard holds; nullopt otherwise.
+    [[nodiscard]] const std::optional<std::string>& hold() const { return m_hold; }
+    /// The warmest fresh reading at the last pass, if any.
+    [[nodiscard]] const std::optional<engine::Temperature>& warmest() const { return m_warmest; }
+
+  private:
+    void record(const std::string& text);
+
+    store::Journal& m_journal;
+    Clock& m_clock;
+    Readings m_readings;
+    std::optional<std::string> m_hold;
+    std::optional<engine::Temperature> m_warmest;
+    bool m_blind = false;  ///< said once that no reading is fresh
+};
+
+}  // namespace slumber::operate

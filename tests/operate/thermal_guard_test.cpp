@@ -1,0 +1,108 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "../support/journal.hpp"
+#include "../support/manual_clock.hpp"
+#include "../support/temp_dir.hpp"
+#include "operate/thermal_guard.hpp"
+
+namespace slumber::operate {
+namespace {
+
+constexpr std::int64_t kMaxAgeMs = 90000;
+
+class ThermalGuardTest : public ::testing::Test {
+  protected:
+    ThermalGuard guard() {
+        return ThermalGuard(*m_journal, m_clock, [this] { return m_readings; });
+    }
+    void read(const std::string& target, double celsius) {
+        std::erase_if(m_readings, [&](const engine::Temperature& t) { return t.target == target; });
+        m_readings.push_back({target, "Inlet Temp", celsius, m_clock.wall_ms()});
+    }
+    std::vector<std::string> thermal_events() const {
+        std::vector<std::string> texts;
+        for (const store::Event& event : m_journal->events({}, 0).value_or(std::vector<store::Event>{})) {
+            if (event.kind == store::EventKind::thermal) texts.push_back(event.detail);
+        }
+        return texts;
+    }
+
+    slumber::testing::TempDir m_temp{"slumber-thermal"};
+    std::unique_ptr<store::Journal> m_journal = slumber::testing::open_journal(m_temp / "journal.db");
+    slumber::testing::ManualClock m_clock;
+    std::vector<engine::Temperature> m_readings;
+    config::ThermalSettings m_settings{.limit = 30, .resume = 27, .power_down_idle = false};
+};
+
+TEST_F(ThermalGuardTest, HoldsAtTheLimitJournalsOnceAndReleasesBelowResume) {
+    ThermalGuard thermal = guard();
+    read("bmc1", 26);
+    read("bmc2", 29);
+    thermal.update(m_settings, kMaxAgeMs);
+    EXPECT_FALSE(thermal.hold());
+    EXPECT_TRUE(thermal_events().empty());
+
+    read("bmc2", 31);
+    thermal.update(m_settings, kMaxAgeMs);
+    ASSERT_TRUE(thermal.hold());
+    EXPECT_NE(thermal.hold()->find("31 °C (Inlet Temp of bmc2) at or above the thermal limit 30 °C"), std::string::npos)
+        << *thermal.hold();
+    thermal.update(m_settings, kMaxAgeMs);
+    read("bmc2", 28);
+    thermal.update(m_settings, kMaxAgeMs);
+    EXPECT_TRUE(thermal.hold()) << "between resume and limit: still held";
+    EXPECT_EQ(thermal_events().size(), 1U) << "journaled when it began, not at every pass";
+
+    read("bmc2", 26.5);
+    thermal.update(m_settings, kMaxAgeMs);
+    EXPECT_FALSE(thermal.hold());
+    const auto events = thermal_events();
+    ASSERT_EQ(events.size(), 2U);
+    EXPECT_NE(events[1].find("below 27 °C: power-ons go again"), std::string::npos) << events[1];
+}
+
+TEST_F(ThermalGuardTest, ReadingsGoneStaleReleaseTheHoldAndAreSaidOnce) {
+    ThermalGuard thermal = guard();
+    read("bmc1", 35);
+    thermal.update(m_settings, kMaxAgeMs);
+    ASSERT_TRUE(thermal.hold());
+    m_clock.advance(std::chrono::milliseconds(kMaxAgeMs + 1));
+    thermal.update(m_settings, kMaxAgeMs);
+    thermal.update(m_settings, kMaxAgeMs);
+    EXPECT_FALSE(thermal.hold()) << "a guard that cannot see keeps no job waiting";
+    EXPECT_FALSE(thermal.warmest());
+    auto events = thermal_events();
+    ASSERT_EQ(events.size(), 2U);
+    EXPECT_NE(events[1].find("cannot see"), std::string::npos) << events[1];
+
+    read("bmc1", 25);
+    thermal.update(m_settings, kMaxAgeMs);
+    events = thermal_events();
+    ASSERT_EQ(events.size(), 3U);
+    EXPECT_EQ(events[2], "thermal guard sees again");
+}
+
+TEST_F(ThermalGuardTest, WithoutALimitItReadsNothingAndAReloadThatRemovesItReleases) {
+    int reads = 0;
+    ThermalGuard thermal(*m_journal, m_clock, [&] {
+        ++reads;
+        return m_readings;
+    });
+    read("bmc1", 40);
+    thermal.update({}, kMaxAgeMs);
+    EXPECT_EQ(reads, 0);
+    EXPECT_FALSE(thermal.hold());
+    thermal.update(m_settings, kMaxAgeMs);
+    EXPECT_TRUE(thermal.hold());
+    thermal.update({}, kMaxAgeMs);
+    EXPECT_FALSE(thermal.hold());
+    const auto events = thermal_events();
+    ASSERT_EQ(events.size(), 2U);
+    EXPECT_NE(events[1].find("limit removed"), std::string::npos) << events[1];
+}
+
+}  // namespace
+}  // namespace slumber::operate
