@@ -6,6 +6,18 @@
 
 namespace slumber::operate {
 
+std::vector<std::string> idle_to_power_down(const config::Config& config, const slurm::PowerSaveRules& rules,
+                                            const std::vector<slurm::NodeState>& cluster) {
+    std::vector<std::string> nodes;
+    for (const slurm::NodeState& node : cluster) {
+        if (node.base != "IDLE" || !node.flags.empty() || node.cpus_allocated > 0 || node.running_jobs()) continue;
+        if (config.find(node.name) == nullptr || config.excluded(node.name)) continue;
+        if (!slurm::keep_on_reason(rules, node, cluster).empty()) continue;
+        nodes.push_back(node.name);
+    }
+    return nodes;
+}
+
 ThermalGuard::ThermalGuard(store::Journal& journal, Clock& clock, Readings readings)
     : m_journal(journal), m_clock(clock), m_readings(std::move(readings)) {}
 

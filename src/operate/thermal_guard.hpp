@@ -13,9 +13,19 @@
 #include "config/config.hpp"
 #include "engine/thermal.hpp"
 #include "operate/clock.hpp"
+#include "slurm/node_state.hpp"
+#include "slurm/power_save.hpp"
 #include "store/journal.hpp"
 
 namespace slumber::operate {
+
+/// The nodes to power down while the guard holds ([thermal] power_down_idle):
+/// those slumber manages that Slurm shows IDLE with no flag but maybe
+/// NOT_RESPONDING left out (so not powered down, powering up or down, drained,
+/// reserved or in maintenance), no CPU allocated, and that neither [slurm]
+/// exclude nor Slurm's power-saving exclusions keep on (keep_on_reason()).
+std::vector<std::string> idle_to_power_down(const config::Config& config, const slurm::PowerSaveRules& rules,
+                                            const std::vector<slurm::NodeState>& cluster);
 
 class ThermalGuard {
   public:

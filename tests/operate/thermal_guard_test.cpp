@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/fake_slurm.hpp"
 #include "../support/journal.hpp"
 #include "../support/manual_clock.hpp"
 #include "../support/temp_dir.hpp"
@@ -102,6 +103,32 @@ TEST_F(ThermalGuardTest, WithoutALimitItReadsNothingAndAReloadThatRemovesItRelea
     const auto events = thermal_events();
     ASSERT_EQ(events.size(), 2U);
     EXPECT_NE(events[1].find("limit removed"), std::string::npos) << events[1];
+}
+
+// Only nodes that are idle and up, that slumber manages, and that nothing
+// keeps on: the guard cools the room as SuspendTime would, no further.
+TEST(ThermalPowerDown, OnlyIdleNodesUpThatNothingKeepsOn) {
+    const auto config = config::load_text(
+        "[slurm]\nexclude = \"n6\"\n[[node]]\nnames = \"n[1-7]\"\ndriver = \"tasmota\"\nbmc_pattern = "
+        "\"http://{name}\"\n",
+        "test.toml");
+    ASSERT_TRUE(config);
+    using slumber::testing::node_state;
+    slurm::NodeState busy = node_state("n2", "IDLE");
+    busy.cpus_allocated = 4;
+    const std::vector<slurm::NodeState> cluster{
+        node_state("n1", "IDLE"),
+        busy,
+        node_state("n3", "ALLOCATED"),
+        node_state("n4", "IDLE", {"POWERED_DOWN"}),
+        node_state("n5", "IDLE", {"DRAIN"}),
+        node_state("n6", "IDLE"),  // [slurm] exclude
+        node_state("n7", "IDLE"),  // SuspendExcNodes
+        node_state("x1", "IDLE"),  // not slumber's
+    };
+    slurm::PowerSaveRules rules;
+    rules.exc_nodes.push_back({{"n7"}, std::nullopt});
+    EXPECT_EQ(idle_to_power_down(*config, rules, cluster), std::vector<std::string>{"n1"});
 }
 
 }  // namespace
