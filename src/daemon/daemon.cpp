@@ -353,6 +353,8 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                             fmt::format("{}: {}: {}", step.node, engine::to_string(step.kind), step.why));
                     }
                 }
+                // The web server shows these reads: it never asks a BMC itself.
+                if (web_collector) web_collector->publish_bmc_reads(reconciler.latest_reads());
                 // Devices go off on a worker too: a plug that does not
                 // answer must not hold up the next resume for its timeouts.
                 if (!live.current()->dependencies.empty() && !devices_busy->load()) {

@@ -202,6 +202,11 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
     // (a silent BMC holds its own read for its timeouts, never the daemon).
     const std::vector<std::string> ask = engine::needs_bmc(facts, m_policy, now);
     std::map<std::string, BmcReading> answers = m_reads.collect();
+    if (!answers.empty()) {
+        auto latest = std::make_shared<std::map<std::string, BmcReading>>(*m_latest_reads);
+        for (const auto& [node, reading] : answers) latest->insert_or_assign(node, reading);
+        m_latest_reads = std::move(latest);
+    }
     std::vector<std::string> unread;
     for (engine::NodeFacts& fact : facts) {
         if (std::ranges::find(ask, fact.slurm.name) == ask.end()) continue;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,13 @@ class Reconciler {
     /// Waits for the BMC reads under way (each bounded by its BMC's
     /// timeouts): the daemon stops.
     void finish_reads() { m_reads.wait(); }
+
+    /// The latest answer of each node's BMC that the reconciler's reads
+    /// brought (with when it was asked and came), as of the last pass: an
+    /// immutable map, safe to hand to another thread (the web server's).
+    [[nodiscard]] std::shared_ptr<const std::map<std::string, BmcReading>> latest_reads() const {
+        return m_latest_reads;
+    }
 
     /// The engine's input for the managed nodes among `nodes`, from the
     /// journal, without asking any BMC.
@@ -105,6 +113,9 @@ class Reconciler {
     /// Puts a BMC's answer in the node's facts; false when it is older than
     /// what slumber did to the node since, or than the node's sleep.
     bool take_reading(engine::NodeFacts& fact, const BmcReading& reading);
+    /// Every node's latest BMC answer, replaced (never changed) when new ones come.
+    std::shared_ptr<const std::map<std::string, BmcReading>> m_latest_reads =
+        std::make_shared<const std::map<std::string, BmcReading>>();
     mutable slurm::PowerSaveRules m_rules;
     mutable std::optional<engine::TimeMs> m_rules_read_at;
     /// Last: its workers finish before the rest goes.

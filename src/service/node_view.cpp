@@ -59,7 +59,7 @@ std::string PowerReading::text() const {
 }
 
 std::expected<ClusterView, std::string> view_nodes(const config::Config& config, const std::vector<std::string>& nodes,
-                                                   const operate::Now& now) {
+                                                   const operate::Now& now, const PublishedReads* published) {
     std::vector<std::string> names = nodes;
     if (names.empty()) {
         for (const auto& target : config.nodes) names.push_back(target.name);
@@ -81,12 +81,6 @@ std::expected<ClusterView, std::string> view_nodes(const config::Config& config,
         view.warnings.push_back(states.error());
     }
 
-    // Blocked targets, those whose password this user may not read and
-    // those whose credentials file slumber refuses are not asked.
-    // A failure that cannot heal still blocks its target, so that a polled
-    // view never hammers a BMC: the one write a view makes, when it must.
-    operate::Blocks gate(config, &journal, operate::writer_when_needed(config.daemon.journal()),
-                         operate::Caller::automatic, now);
     std::vector<std::string> asked;
     for (const std::string& node : names) {
         const config::PowerTarget* target = config.find(node);
@@ -99,9 +93,27 @@ std::expected<ClusterView, std::string> view_nodes(const config::Config& config,
             asked.push_back(node);
         }
     }
-    const auto power = operate::read_power(config, asked, gate, "slumber status");
-    view.blocks = journal.blocks(nodes).value_or(std::vector<store::Block>{});
     const auto latest = journal.latest_requests().value_or(std::map<std::string, store::Request>{});
+    std::map<std::string, operate::PowerReading> power;
+    if (published != nullptr) {
+        // What the daemon read, unless slumber has asked for power since.
+        for (const std::string& node : asked) {
+            const auto read = published->find(node);
+            if (read == published->end()) continue;
+            const auto request = latest.find(node);
+            if (request != latest.end() && read->second.asked_at < request->second.time) continue;
+            power.emplace(node, read->second.state);
+        }
+    } else {
+        // Blocked targets, those whose password this user may not read and
+        // those whose credentials file slumber refuses are not asked.
+        // A failure that cannot heal still blocks its target, so that a polled
+        // view never hammers a BMC: the one write a view makes, when it must.
+        operate::Blocks gate(config, &journal, operate::writer_when_needed(config.daemon.journal()),
+                             operate::Caller::automatic, now);
+        power = operate::read_power(config, asked, gate, "slumber status");
+    }
+    view.blocks = journal.blocks(nodes).value_or(std::vector<store::Block>{});
     std::map<std::string, engine::BootStats> boots;
     for (auto& stats : operate::measured_boots(journal, names)) {
         if (!stats.node.empty()) boots[stats.node] = stats;

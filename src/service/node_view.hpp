@@ -15,6 +15,7 @@
 #include "config/config.hpp"
 #include "engine/boot_stats.hpp"
 #include "engine/power_phase.hpp"
+#include "operate/bmc_reads.hpp"
 #include "operate/carrier.hpp"
 #include "slurm/node_state.hpp"
 #include "store/journal.hpp"
@@ -74,13 +75,21 @@ struct ClusterView {
     std::vector<std::string> warnings;
 };
 
+/// BMC reads the daemon already made (its reconciler's latest answer per
+/// node, operate::BmcReads, each with when it was asked and came), by node.
+using PublishedReads = std::map<std::string, operate::BmcReading>;
+
 /// The nodes named (every configured node when `nodes` is empty) as they
 /// are now. Asks Slurm (`scontrol show node`) once and each node's power
 /// controller once, in parallel, except those blocked, whose credentials
 /// this user may not read or slumber refuses (Config::refused_credentials): a page polled every few seconds never
 /// hammers a BMC that refused the password. Reads the journal for the latest request, blocks and boots. Errors: the
 /// journal cannot be opened (in words).
+/// With `published` (the web server's view), no controller is asked at all:
+/// each node's power is its published read, or not_asked when it has none
+/// or the read was asked before the node's latest journaled request.
 std::expected<ClusterView, std::string> view_nodes(const config::Config& config, const std::vector<std::string>& nodes,
-                                                   const operate::Now& now = operate::wall_clock_ms);
+                                                   const operate::Now& now = operate::wall_clock_ms,
+                                                   const PublishedReads* published = nullptr);
 
 }  // namespace slumber::service

@@ -97,6 +97,11 @@ void Collector::reconfigure(config::SharedConfig config) {
     m_config = std::move(config);
 }
 
+void Collector::publish_bmc_reads(std::shared_ptr<const service::PublishedReads> reads) {
+    const std::lock_guard lock(m_config_mutex);
+    m_reads = std::move(reads);
+}
+
 config::SharedConfig Collector::config() const {
     const std::lock_guard lock(m_config_mutex);
     return m_config;
@@ -122,7 +127,13 @@ MetricsSnapshot Collector::take(const config::Config& config) {
     std::vector<std::string> names;
     for (const config::PowerTarget& target : config.nodes) names.push_back(target.name);
     for (const config::PowerTarget& target : config.devices) names.push_back(target.name);
-    if (auto view = service::view_nodes(config, names, m_now)) {
+    std::shared_ptr<const service::PublishedReads> reads;
+    {
+        const std::lock_guard lock(m_config_mutex);
+        reads = m_reads;
+    }
+    const service::PublishedReads none;
+    if (auto view = service::view_nodes(config, names, m_now, reads ? reads.get() : &none)) {
         snapshot.slurm_up = view->slurm_answered;
         snapshot.nodes = *view;
         snapshot.devices = *view;

@@ -1,6 +1,7 @@
 // Gathers what /metrics and the JSON API serve, on the web server's own
-// threads: the node view (service::view_nodes, which asks Slurm and each
-// controller once), and the journal read through read-only connections of
+// threads: the node view (service::view_nodes, which asks Slurm once and no
+// controller: the BMC power states are those the daemon's loop read and
+// published here), and the journal read through read-only connections of
 // its own. Nothing here touches the daemon loop's objects.
 #pragma once
 
@@ -12,6 +13,7 @@
 
 #include "config/config.hpp"
 #include "operate/clock.hpp"
+#include "service/node_view.hpp"
 #include "store/journal.hpp"
 #include "web/metrics.hpp"
 
@@ -53,15 +55,20 @@ std::string address_without_credentials(std::string_view address);
 using EnergySource = std::function<std::vector<EnergyReading>()>;
 
 /// One look at everything, shared by the requests of a few seconds: a page
-/// polled by many clients asks Slurm and the controllers once per
-/// `max_age`, however many ask.
+/// polled by many clients asks Slurm once per `max_age`, however many ask,
+/// and never a controller.
 class Collector {
   public:
     Collector(config::SharedConfig config, std::string version, EnergySource energy, std::chrono::milliseconds max_age,
               const operate::Now& now = operate::wall_clock_ms);
     /// The configuration in force after a reload (the daemon calls it).
     void reconfigure(config::SharedConfig config);
-    /// The latest snapshot, taken anew when it is older than max_age.
+    /// The daemon's latest BMC reads (operate::Reconciler::latest_reads()),
+    /// after each pass: what the snapshots show as each node's power. Until
+    /// the first, and for a node not in them, the power is not known.
+    void publish_bmc_reads(std::shared_ptr<const service::PublishedReads> reads);
+    /// The latest snapshot, taken anew when it is older than max_age. It
+    /// never asks a BMC.
     std::shared_ptr<const MetricsSnapshot> snapshot();
     /// The configuration in force.
     [[nodiscard]] config::SharedConfig config() const;
@@ -70,6 +77,7 @@ class Collector {
     MetricsSnapshot take(const config::Config& config);
     mutable std::mutex m_config_mutex;
     config::SharedConfig m_config;
+    std::shared_ptr<const service::PublishedReads> m_reads;  ///< under m_config_mutex
     std::string m_version;
     EnergySource m_energy;
     std::chrono::milliseconds m_max_age;
