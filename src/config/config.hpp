@@ -171,6 +171,23 @@ struct SimulationSettings {
     bool operator==(const SimulationSettings&) const = default;
 };
 
+/// [energy]: how the daemon samples power and temperature readings, and the
+/// price `slumber report` puts on energy (docs/energy.md).
+struct EnergySettings {
+    /// How often the daemon reads each target's meter (power_reading() and
+    /// sensors()); 0: never. A target busy with a power action skips that
+    /// sample instead of waiting for it.
+    util::Duration interval = std::chrono::minutes(1);
+    /// What a kWh costs, in `currency`; 0: no cost in reports.
+    double price_per_kwh = 0;
+    std::string currency;  ///< "EUR", "USD" …: only printed
+    /// The sensor recorded as a target's temperature (sensors()' name, exact);
+    /// empty: the first whose name says inlet, then ambient.
+    std::string temperature_sensor;
+
+    bool operator==(const EnergySettings&) const = default;
+};
+
 struct Config {
     std::filesystem::path file;
     /// fingerprint() of the file's text as loaded: a daemon tells by it
@@ -184,6 +201,7 @@ struct Config {
     SimulationSettings simulate;
     ThermalSettings thermal;
     WebSettings web;
+    EnergySettings energy;
     std::map<std::filesystem::path, Credentials> credentials;
     /// Credentials files left out because this user may not read them
     /// (LoadOptions::unreadable_credentials), with the system's words.

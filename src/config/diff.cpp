@@ -143,6 +143,7 @@ ConfigChanges diff(const Config& before, const Config& after) {
     if (before.thermal != after.thermal) changes.settings.emplace_back("[thermal]");
     // The server binds once, and reads its token once, at the daemon's start.
     if (before.web != after.web) changes.need_restart.emplace_back("[web]");
+    if (before.energy != after.energy) changes.settings.emplace_back("[energy]");
     return changes;
 }
 

@@ -306,6 +306,23 @@ void read_simulate_section(const toml::table& table, const std::string& file, Si
     reader.reject_unknown_keys();
 }
 
+void read_energy_section(const toml::table& table, const std::string& file, EnergySettings& out,
+                         std::vector<ConfigError>& errors) {
+    TableReader reader(table, "[energy]", file, errors);
+    if (auto interval = reader.duration("interval")) {
+        if (interval->count() != 0 && *interval < std::chrono::seconds(5)) {
+            reader.error("interval", "a BMC asked more often than every 5 s is hammered",
+                         "use \"5s\" or more, or \"0s\" to read no meters");
+        } else {
+            out.interval = *interval;
+        }
+    }
+    if (auto price = reader.number("price_per_kwh", 0, 1e6)) out.price_per_kwh = *price;
+    if (auto currency = reader.string("currency")) out.currency = *currency;
+    if (auto sensor = reader.string("temperature_sensor")) out.temperature_sensor = *sensor;
+    reader.reject_unknown_keys();
+}
+
 Defaults read_defaults_section(const toml::table& table, const std::string& file, std::vector<ConfigError>& errors) {
     TableReader reader(table, "[defaults]", file, errors);
     Defaults defaults;

@@ -32,6 +32,8 @@ void read_thermal_section(const toml::table& table, const std::string& file, The
                           std::vector<ConfigError>& errors);
 void read_web_section(const toml::table& table, const std::string& file, WebSettings& out,
                       std::vector<ConfigError>& errors);
+void read_energy_section(const toml::table& table, const std::string& file, EnergySettings& out,
+                         std::vector<ConfigError>& errors);
 Defaults read_defaults_section(const toml::table& table, const std::string& file, std::vector<ConfigError>& errors);
 
 /// One [[node]] group becomes one PowerTarget per name.

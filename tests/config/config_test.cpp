@@ -491,5 +491,32 @@ TEST(ConfigErrors, FormatNamesFileLineKeyAndFix) {
               "    fix: give one BMC address per name");
 }
 
+TEST(Config, EnergySampling) {
+    auto defaults = load_text("", "test.toml");
+    ASSERT_TRUE(defaults) << format(defaults.error().front());
+    EXPECT_EQ(defaults->energy.interval, std::chrono::minutes(1));
+    EXPECT_EQ(defaults->energy.price_per_kwh, 0);
+    EXPECT_TRUE(defaults->energy.temperature_sensor.empty());
+    auto loaded = load_text(
+        "[energy]\ninterval = \"30s\"\nprice_per_kwh = 0.25\ncurrency = \"EUR\"\ntemperature_sensor = \"Inlet "
+        "Temp\"\n",
+        "test.toml");
+    ASSERT_TRUE(loaded) << format(loaded.error().front());
+    EXPECT_EQ(loaded->energy.interval, std::chrono::seconds(30));
+    EXPECT_EQ(loaded->energy.price_per_kwh, 0.25);
+    EXPECT_EQ(loaded->energy.currency, "EUR");
+    EXPECT_EQ(loaded->energy.temperature_sensor, "Inlet Temp");
+    auto off = load_text("[energy]\ninterval = \"0s\"\n", "test.toml");
+    ASSERT_TRUE(off) << format(off.error().front());
+    EXPECT_EQ(off->energy.interval.count(), 0);
+}
+
+TEST(ConfigErrors, EnergySection) {
+    expect_problem("[energy]\ninterval = \"1s\"\n", 2, "interval", "hammered", "5s");
+    expect_problem("[energy]\nprice_per_kwh = -1\n", 2, "price_per_kwh", "out of range");
+    expect_problem("[energy]\nintervall = \"1m\"\n", 2, "intervall", "unknown key", "interval");
+    expect_problem("energy = 3\n", 1, "energy", "must be a table");
+}
+
 }  // namespace
 }  // namespace slumber::config

@@ -1,0 +1,135 @@
+#include "engine/energy.hpp"
+
+#include <algorithm>
+
+namespace slumber::engine {
+namespace {
+
+constexpr std::size_t index(PowerPhase phase) { return static_cast<std::size_t>(phase); }
+
+double seconds(TimeMs ms) { return static_cast<double>(ms) / 1000.0; }
+
+// Whether the node is on in the never-off world's sense: its draw there is
+// what it drew here.
+bool awake(std::optional<PowerPhase> phase) {
+    return !phase || *phase == PowerPhase::up || *phase == PowerPhase::failed;
+}
+
+// The readings' linear interpolation between `a` and `b`, over [x, y]
+// inside [a.time, b.time]: joules.
+double between(const PowerSample& a, const PowerSample& b, TimeMs x, TimeMs y) {
+    const auto at = [&](TimeMs t) {
+        const double share = static_cast<double>(t - a.time) / static_cast<double>(b.time - a.time);
+        return a.watts + (b.watts - a.watts) * share;
+    };
+    return (at(x) + at(y)) / 2 * seconds(y - x);
+}
+
+struct Measured {
+    double joules = 0;
+    TimeMs ms = 0;
+};
+
+// The readings' energy over [x, y): pairs of consecutive readings at most
+// max_gap apart measure the time between them. `first` is the first pair
+// that may reach x; it moves on as the spans do (both are sorted).
+Measured measure(std::span<const PowerSample> samples, std::size_t& first, TimeMs x, TimeMs y, TimeMs max_gap) {
+    Measured out;
+    while (first + 1 < samples.size() && samples[first + 1].time <= x) ++first;
+    for (std::size_t i = first; i + 1 < samples.size() && samples[i].time < y; ++i) {
+        const PowerSample& a = samples[i];
+        const PowerSample& b = samples[i + 1];
+        if (b.time <= a.time || b.time - a.time > max_gap) continue;
+        const TimeMs lo = std::max(a.time, x);
+        const TimeMs hi = std::min(b.time, y);
+        if (hi <= lo) continue;
+        out.joules += between(a, b, lo, hi);
+        out.ms += hi - lo;
+    }
+    return out;
+}
+
+}  // namespace
+
+double EnergyModel::watts(std::optional<PowerPhase> phase) const {
+    if (!phase) return idle_watts;
+    switch (*phase) {
+        case PowerPhase::off:
+        case PowerPhase::powering_on:
+            return off_watts;
+        case PowerPhase::booting:
+            return boot_watts;
+        case PowerPhase::powering_off:
+            return shutdown_watts;
+        case PowerPhase::up:
+        case PowerPhase::failed:
+            return idle_watts;
+    }
+    return idle_watts;
+}
+
+PhaseMeans measured_means(std::span<const PhaseChange> timeline, std::span<const PowerSample> samples) {
+    std::array<double, kPowerPhases> sum{};
+    std::array<int, kPowerPhases> count{};
+    std::size_t current = 0;
+    for (const PowerSample& sample : samples) {
+        while (current < timeline.size() && timeline[current].since <= sample.time) ++current;
+        if (current == 0) continue;  // before the first known phase
+        const std::size_t phase = index(timeline[current - 1].phase);
+        sum[phase] += sample.watts;
+        ++count[phase];
+    }
+    PhaseMeans means;
+    for (std::size_t i = 0; i < kPowerPhases; ++i) {
+        if (count[i] >= kMeasuredMeanSamples) means[i] = sum[i] / count[i];
+    }
+    return means;
+}
+
+EnergyModel with_means(EnergyModel model, const PhaseMeans& means) {
+    model.off_watts = means[index(PowerPhase::off)].value_or(model.off_watts);
+    model.idle_watts = means[index(PowerPhase::up)].value_or(model.idle_watts);
+    model.boot_watts = means[index(PowerPhase::booting)].value_or(model.boot_watts);
+    model.shutdown_watts = means[index(PowerPhase::powering_off)].value_or(model.shutdown_watts);
+    return model;
+}
+
+EnergyAccount& EnergyAccount::operator+=(const EnergyAccount& other) {
+    joules += other.joules;
+    measured_joules += other.measured_joules;
+    never_off_joules += other.never_off_joules;
+    measured_ms += other.measured_ms;
+    unknown_ms += other.unknown_ms;
+    for (std::size_t i = 0; i < kPowerPhases; ++i) phase_ms[i] += other.phase_ms[i];
+    return *this;
+}
+
+EnergyAccount integrate(std::span<const PhaseChange> timeline, std::span<const PowerSample> samples,
+                        const EnergyModel& model, const Integration& span) {
+    EnergyAccount account;
+    std::size_t first_pair = 0;
+    // Each stretch of one phase inside the span: [start, end).
+    auto add = [&](std::optional<PowerPhase> phase, TimeMs start, TimeMs end) {
+        start = std::max(start, span.from);
+        end = std::min(end, span.until);
+        if (end <= start) return;
+        const Measured measured = measure(samples, first_pair, start, end, span.max_gap);
+        const double used = measured.joules + model.watts(phase) * seconds(end - start - measured.ms);
+        account.joules += used;
+        account.measured_joules += measured.joules;
+        account.measured_ms += measured.ms;
+        account.never_off_joules += awake(phase) ? used : model.idle_watts * seconds(end - start);
+        if (phase) {
+            account.phase_ms[index(*phase)] += end - start;
+        } else {
+            account.unknown_ms += end - start;
+        }
+    };
+    add(std::nullopt, span.from, timeline.empty() ? span.until : timeline.front().since);
+    for (std::size_t i = 0; i < timeline.size(); ++i) {
+        add(timeline[i].phase, timeline[i].since, i + 1 < timeline.size() ? timeline[i + 1].since : span.until);
+    }
+    return account;
+}
+
+}  // namespace slumber::engine

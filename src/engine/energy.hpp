@@ -1,0 +1,89 @@
+// A node's energy over a span of time, from its power phases (the journal's
+// rows, engine::phase_timeline) and its meter's readings: measured where two
+// readings close together cover the time, modelled from the phase where
+// none do. Pure: no I/O, no clock; the span's ends are the caller's.
+//
+// Units: watts (W), joules (J), milliseconds since the Unix epoch (ms).
+//
+// Saved energy is counted against a node that is never switched off: over
+// the time it spent off, powering on or off and booting, that node would
+// have drawn idle power, and the node that slept drew what the model or its
+// meter says for those phases, boot and shutdown included. Time spent up,
+// failed, or before its first known phase, is the same in both worlds and
+// saves nothing. docs/energy.md says it for the user.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "engine/power_phase.hpp"
+
+namespace slumber::engine {
+
+/// One reading of a target's meter: the power drawn at that moment.
+struct PowerSample {
+    TimeMs time = 0;   ///< ms since the epoch
+    double watts = 0;  ///< W, >= 0
+};
+
+/// What a node draws in each phase when no reading says (W). The figures
+/// are [simulate]'s (off_watts, idle_watts, boot_energy / boot_time,
+/// shutdown_energy / shutdown_time), or the node's measured means.
+struct EnergyModel {
+    double off_watts = 9.75;
+    double idle_watts = 95;
+    double boot_watts = 19'030.0 / 152;  ///< booting: powered on, slurmd not registered yet
+    double shutdown_watts = 620.0 / 6;   ///< powering off
+    /// The draw of a phase: off and powering-on (not switched on yet) draw
+    /// off_watts, booting boot_watts, powering-off shutdown_watts; up,
+    /// failed and an unknown phase (nullopt) idle_watts.
+    [[nodiscard]] double watts(std::optional<PowerPhase> phase) const;
+};
+
+/// The mean reading in each phase (indexed by PowerPhase), for the phases
+/// with at least kMeasuredMeanSamples readings; nullopt for the others.
+inline constexpr int kMeasuredMeanSamples = 3;
+using PhaseMeans = std::array<std::optional<double>, kPowerPhases>;
+PhaseMeans measured_means(std::span<const PhaseChange> timeline, std::span<const PowerSample> samples);
+
+/// `model` with a phase's measured mean in place of its figure where there
+/// is one (off, up, booting and powering-off; powering-on and failed keep
+/// what their figure comes from).
+EnergyModel with_means(EnergyModel model, const PhaseMeans& means);
+
+/// A node's or device's energy over a span.
+struct EnergyAccount {
+    double joules = 0;                            ///< used: measured plus modelled
+    double measured_joules = 0;                   ///< the part readings cover
+    double never_off_joules = 0;                  ///< what it would have used had it never been switched off
+    TimeMs measured_ms = 0;                       ///< time covered by readings
+    std::array<TimeMs, kPowerPhases> phase_ms{};  ///< time in each phase (indexed by PowerPhase)
+    TimeMs unknown_ms = 0;                        ///< time before the first known phase
+    /// never_off_joules - joules: negative when the boots and shutdowns cost
+    /// more than the sleep saved.
+    [[nodiscard]] double saved_joules() const { return never_off_joules - joules; }
+    EnergyAccount& operator+=(const EnergyAccount& other);
+};
+
+/// How far apart two readings may be and still measure the time between
+/// them (linearly interpolated); farther apart, the model fills the gap.
+/// The daemon's [energy] interval times three.
+struct Integration {
+    TimeMs from = 0;   ///< the span's start (ms); earlier rows and readings count nowhere
+    TimeMs until = 0;  ///< its end (ms), > from
+    TimeMs max_gap = 180'000;
+};
+
+/// The energy of one node from `from` to `until`. `timeline` is its
+/// phases oldest first (phase_timeline()); `samples` its readings sorted by
+/// time (those outside the span, up to max_gap away, still measure the
+/// span's ends). Additive: the accounts of [a, b) and [b, c) sum to [a, c).
+EnergyAccount integrate(std::span<const PhaseChange> timeline, std::span<const PowerSample> samples,
+                        const EnergyModel& model, const Integration& span);
+
+/// Joules to kWh.
+constexpr double kwh(double joules) { return joules / 3.6e6; }
+
+}  // namespace slumber::engine

@@ -1,0 +1,121 @@
+#include "engine/energy.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace slumber::engine {
+namespace {
+
+constexpr TimeMs kHour = 3'600'000;
+
+// Round figures: each phase's draw is easy to reckon by hand.
+EnergyModel round_model() {
+    return EnergyModel{.off_watts = 10, .idle_watts = 100, .boot_watts = 150, .shutdown_watts = 120};
+}
+
+TEST(Energy, AModelledNodeThatSleptSavesIdleLessOffLessItsBootAndShutdown) {
+    // Up 1 h, powering off 10 s, off 2 h, booting 100 s, up until 4 h.
+    const std::vector<PhaseChange> timeline{{PowerPhase::up, 0},
+                                            {PowerPhase::powering_off, kHour},
+                                            {PowerPhase::off, kHour + 10'000},
+                                            {PowerPhase::booting, 3 * kHour + 10'000},
+                                            {PowerPhase::up, 3 * kHour + 110'000}};
+    const auto account = integrate(timeline, {}, round_model(), {.from = 0, .until = 4 * kHour});
+    const double up_s = 3600 + (3600 - 110);
+    const double used = 100 * up_s + 120 * 10 + 10 * 7200 + 150 * 100;
+    EXPECT_NEAR(account.joules, used, 1e-6);
+    EXPECT_NEAR(account.never_off_joules, 100 * 4 * 3600.0, 1e-6);
+    EXPECT_NEAR(account.saved_joules(), 100 * (7200 + 110) - (120 * 10 + 10 * 7200 + 150 * 100), 1e-6);
+    EXPECT_EQ(account.measured_joules, 0);
+    EXPECT_EQ(account.phase_ms[static_cast<std::size_t>(PowerPhase::off)], 2 * kHour);
+    EXPECT_EQ(account.phase_ms, time_in_phases(timeline, 4 * kHour)) << "the journal's per-phase times";
+    EXPECT_EQ(account.unknown_ms, 0);
+}
+
+TEST(Energy, BootsAndShutdownsCanCostMoreThanASleepSaves) {
+    // Off for 5 s between a 60 s shutdown and a 300 s boot.
+    const std::vector<PhaseChange> timeline{{PowerPhase::up, 0},
+                                            {PowerPhase::powering_off, 1000},
+                                            {PowerPhase::off, 61'000},
+                                            {PowerPhase::booting, 66'000},
+                                            {PowerPhase::up, 366'000}};
+    const auto account = integrate(timeline, {}, round_model(), {.from = 0, .until = 400'000});
+    EXPECT_LT(account.saved_joules(), 0);
+    EXPECT_NEAR(account.saved_joules(), 100.0 * 365 - (120 * 60 + 10 * 5 + 150 * 300), 1e-6);
+}
+
+TEST(Energy, ReadingsMeasureTheTimeTheyCoverAndTheModelTheRest) {
+    const std::vector<PhaseChange> timeline{{PowerPhase::up, 0}};
+    // 200 W read every minute for the first 10 minutes, then nothing.
+    std::vector<PowerSample> samples;
+    for (TimeMs t = 0; t <= 600'000; t += 60'000) samples.push_back({t, 200});
+    const auto account = integrate(timeline, samples, round_model(), {.from = 0, .until = 1'200'000});
+    EXPECT_EQ(account.measured_ms, 600'000);
+    EXPECT_NEAR(account.measured_joules, 200 * 600.0, 1e-6);
+    EXPECT_NEAR(account.joules, 200 * 600.0 + 100 * 600.0, 1e-6);
+    EXPECT_NEAR(account.saved_joules(), 0, 1e-6) << "a node that was up all along saves nothing";
+}
+
+TEST(Energy, ReadingsTooFarApartMeasureNothing) {
+    const std::vector<PhaseChange> timeline{{PowerPhase::off, 0}};
+    const std::vector<PowerSample> samples{{0, 5}, {600'000, 5}};
+    const auto account = integrate(timeline, samples, round_model(), {.from = 0, .until = 600'000, .max_gap = 180'000});
+    EXPECT_EQ(account.measured_ms, 0);
+    EXPECT_NEAR(account.joules, 10 * 600.0, 1e-6);
+}
+
+TEST(Energy, ReadingsAreInterpolatedAcrossAPhaseChange) {
+    // Off at 10 W, then booting: readings 10 W at 0 s and 130 W at 60 s; the
+    // boot starts at 30 s, where the line reads 70 W.
+    const std::vector<PhaseChange> timeline{{PowerPhase::off, 0}, {PowerPhase::booting, 30'000}};
+    const std::vector<PowerSample> samples{{0, 10}, {60'000, 130}};
+    const auto account = integrate(timeline, samples, round_model(), {.from = 0, .until = 60'000});
+    EXPECT_NEAR(account.joules, (10 + 70) / 2.0 * 30 + (70 + 130) / 2.0 * 30, 1e-6);
+    EXPECT_NEAR(account.never_off_joules, 100 * 60.0, 1e-6);
+}
+
+TEST(Energy, AccountsOfAdjacentSpansAddUp) {
+    const std::vector<PhaseChange> timeline{{PowerPhase::up, 0},
+                                            {PowerPhase::powering_off, 500'000},
+                                            {PowerPhase::off, 520'000},
+                                            {PowerPhase::booting, 900'000},
+                                            {PowerPhase::up, 1'000'000}};
+    std::vector<PowerSample> samples;
+    for (TimeMs t = 7'000; t < 1'200'000; t += 45'000) samples.push_back({t, 50.0 + static_cast<double>(t % 97)});
+    const EnergyModel model = round_model();
+    const auto whole = integrate(timeline, samples, model, {.from = 0, .until = 1'200'000});
+    EnergyAccount parts;
+    for (TimeMs t = 0; t < 1'200'000; t += 100'000)
+        parts += integrate(timeline, samples, model, {.from = t, .until = t + 100'000});
+    EXPECT_NEAR(parts.joules, whole.joules, 1e-6);
+    EXPECT_NEAR(parts.measured_joules, whole.measured_joules, 1e-6);
+    EXPECT_NEAR(parts.never_off_joules, whole.never_off_joules, 1e-6);
+    EXPECT_EQ(parts.phase_ms, whole.phase_ms);
+    EXPECT_EQ(parts.measured_ms, whole.measured_ms);
+}
+
+TEST(Energy, TimeBeforeTheFirstKnownPhaseIsIdleAndSavesNothing) {
+    const std::vector<PhaseChange> timeline{{PowerPhase::off, 60'000}};
+    const auto account = integrate(timeline, {}, round_model(), {.from = 0, .until = 120'000});
+    EXPECT_EQ(account.unknown_ms, 60'000);
+    EXPECT_NEAR(account.joules, 100 * 60.0 + 10 * 60.0, 1e-6);
+    EXPECT_NEAR(account.saved_joules(), 90 * 60.0, 1e-6);
+    const auto nothing = integrate({}, {}, round_model(), {.from = 0, .until = 120'000});
+    EXPECT_EQ(nothing.unknown_ms, 120'000);
+    EXPECT_NEAR(nothing.saved_joules(), 0, 1e-9);
+}
+
+TEST(Energy, MeasuredMeansReplaceTheFiguresOfThePhasesWithEnoughReadings) {
+    const std::vector<PhaseChange> timeline{{PowerPhase::off, 0}, {PowerPhase::up, 100'000}};
+    const std::vector<PowerSample> samples{{10'000, 4}, {20'000, 6}, {30'000, 5}, {110'000, 210}, {120'000, 190}};
+    const PhaseMeans means = measured_means(timeline, samples);
+    EXPECT_EQ(means[static_cast<std::size_t>(PowerPhase::off)], 5.0);
+    EXPECT_FALSE(means[static_cast<std::size_t>(PowerPhase::up)]) << "two readings are not enough";
+    const EnergyModel model = with_means(round_model(), means);
+    EXPECT_EQ(model.off_watts, 5.0);
+    EXPECT_EQ(model.idle_watts, 100.0);
+}
+
+}  // namespace
+}  // namespace slumber::engine
