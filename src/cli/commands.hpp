@@ -19,5 +19,6 @@ void add_slurm_commands(CLI::App& app, Outcome& outcome);
 void add_status_commands(CLI::App& app, Outcome& outcome);
 void add_slurm_config_command(CLI::App& app, Outcome& outcome);
 void add_simulate_command(CLI::App& app, Outcome& outcome);
+void add_report_command(CLI::App& app, Outcome& outcome);
 
 }  // namespace slumber::cli

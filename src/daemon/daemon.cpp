@@ -247,9 +247,11 @@ void prune_journal(store::Journal& journal, util::Duration keep) {
     const auto pruned = journal.prune(now - keep.count(), now);
     if (!pruned) {
         log(Priority::warning, fmt::format("journal: cannot remove rows older than journal_keep: {}", pruned.error()));
-    } else if (pruned->events + pruned->requests + pruned->boots > 0) {
-        log(Priority::info, fmt::format("journal: removed {} event(s), {} request(s) and {} boot(s) older than {}",
-                                        pruned->events, pruned->requests, pruned->boots, util::format_duration(keep)));
+    } else if (pruned->events + pruned->requests + pruned->boots + pruned->readings > 0) {
+        log(Priority::info,
+            fmt::format("journal: removed {} event(s), {} request(s), {} boot(s) and {} reading(s) older than {}",
+                        pruned->events, pruned->requests, pruned->boots, pruned->readings,
+                        util::format_duration(keep)));
     }
 }
 

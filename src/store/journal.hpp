@@ -116,11 +116,32 @@ struct Block {
     std::string source;  ///< who met the failure, in words: "the daemon for slurm-resume", "slumber power" …
 };
 
+/// One sample of a target's meter and temperature sensor.
+struct Reading {
+    std::string target;
+    TimeMs time = 0;
+    std::optional<double> watts;        ///< W drawn; nullopt: no power reading this time
+    std::optional<double> temperature;  ///< °C; nullopt: no temperature sensor found
+    std::string sensor;                 ///< the temperature's sensor, as the target names it
+};
+
+/// A target's energy counters (J) over [since, until]: the daemon adds to
+/// them as it integrates its readings (engine::integrate()).
+struct EnergyTotal {
+    std::string target;
+    TimeMs since = 0;
+    TimeMs until = 0;
+    double joules = 0;           ///< used, measured and modelled
+    double measured_joules = 0;  ///< the part readings covered
+    double saved_joules = 0;     ///< against never switching off; may go down (a boot costs)
+};
+
 /// What prune() removed.
 struct Pruned {
     int events = 0;
     int requests = 0;
     int boots = 0;
+    int readings = 0;
 };
 
 class Journal {
@@ -215,6 +236,18 @@ class Journal {
     /// Boots not registered yet that started after `booting_since`, and
     /// boots started after `started_since`: the pacing's inputs.
     DbResult<std::pair<int, int>> boot_counts(TimeMs booting_since, TimeMs started_since) const;
+
+    /// Records readings in one transaction.
+    DbResult<void> add_readings(std::span<const Reading> readings);
+    /// Readings of `targets` (every target's when empty) taken in
+    /// [since, until], by target then time.
+    DbResult<std::vector<Reading>> readings(std::span<const std::string> targets, TimeMs since, TimeMs until) const;
+    /// Each target's latest reading (the thermal guard's and /metrics').
+    DbResult<std::map<std::string, Reading>> latest_readings() const;
+    /// Adds each increment to its target's counters (made at the first).
+    DbResult<void> add_energy(std::span<const EnergyTotal> increments);
+    /// Every target's counters.
+    DbResult<std::map<std::string, EnergyTotal>> energy_totals() const;
 
     /// Retention ([journal] keep): removes the rows older than `before` that
     /// no decision needs any more, and journals a "pruned" event when it

@@ -41,30 +41,33 @@ constexpr std::string_view kPruneRequests = R"sql(
 constexpr std::string_view kPruneBoots = R"sql(
     DELETE FROM boots WHERE powered_on_ms < ?1 AND registered_ms IS NOT NULL
       AND id NOT IN (SELECT MAX(id) FROM boots GROUP BY node))sql";
+constexpr std::string_view kPruneReadings = R"sql(
+    DELETE FROM readings WHERE time_ms < ?1
+      AND id NOT IN (SELECT MAX(id) FROM readings GROUP BY target))sql";
 
 }  // namespace
 
 DbResult<Pruned> Journal::prune(TimeMs before, TimeMs now) {
     auto transaction = Transaction::begin(*m_db);
     if (!transaction) return std::unexpected(transaction.error());
-    std::array<int, 3> removed{};
-    const std::array queries{kPruneEvents, kPruneRequests, kPruneBoots};
+    std::array<int, 4> removed{};
+    const std::array queries{kPruneEvents, kPruneRequests, kPruneBoots, kPruneReadings};
     for (std::size_t i = 0; i < queries.size(); ++i) {
         auto remove = m_db->prepare(queries[i]);
         if (!remove) return std::unexpected(remove.error());
         if (auto done = remove->bind(1, before).run(); !done) return std::unexpected(done.error());
         removed[i] = m_db->changes();
     }
-    const Pruned pruned{removed[0], removed[1], removed[2]};
-    if (pruned.events + pruned.requests + pruned.boots > 0) {
+    const Pruned pruned{removed[0], removed[1], removed[2], removed[3]};
+    if (pruned.events + pruned.requests + pruned.boots + pruned.readings > 0) {
         const Event event{0,
                           now,
                           "",
                           std::nullopt,
                           EventKind::pruned,
-                          fmt::format("retention: removed {} event(s), {} request(s) and {} boot(s) older than "
-                                      "{} s (Unix time), keeping what recovery still reads",
-                                      pruned.events, pruned.requests, pruned.boots, before / 1000)};
+                          fmt::format("retention: removed {} event(s), {} request(s), {} boot(s) and {} reading(s) "
+                                      "older than {} s (Unix time), keeping what recovery still reads",
+                                      pruned.events, pruned.requests, pruned.boots, pruned.readings, before / 1000)};
         if (auto done = record(event); !done) return std::unexpected(done.error());
     }
     if (auto committed = transaction->commit(); !committed) return std::unexpected(committed.error());

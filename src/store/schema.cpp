@@ -101,8 +101,35 @@ UPDATE events SET
     AND EXISTS (SELECT 1 FROM steps WHERE events.detail LIKE word || ': %' OR events.detail LIKE word || ' failed (%');
 )sql";
 
+// Version 3: the meters' readings and each target's energy counters
+// (docs/energy.md). readings: one row per sample of a target, its power (W)
+// and its temperature (°C, with the sensor's name), either NULL when the
+// target gave none; pruned with the rest by journal_keep, each target's
+// latest kept. energy: one row per target, the daemon's running totals
+// (J) from since_ms to until_ms: counters, never pruned.
+constexpr std::string_view kVersion3 = R"sql(
+CREATE TABLE IF NOT EXISTS readings (
+  id INTEGER PRIMARY KEY,
+  target TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  watts REAL,
+  temperature REAL,
+  sensor TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS readings_target ON readings(target, time_ms);
+CREATE INDEX IF NOT EXISTS readings_time ON readings(time_ms);
+CREATE TABLE IF NOT EXISTS energy (
+  target TEXT PRIMARY KEY,
+  since_ms INTEGER NOT NULL,
+  until_ms INTEGER NOT NULL,
+  joules REAL NOT NULL DEFAULT 0,
+  measured_joules REAL NOT NULL DEFAULT 0,
+  saved_joules REAL NOT NULL DEFAULT 0
+);
+)sql";
+
 // kMigrations[v] takes a journal from version v to v + 1.
-constexpr std::array<std::string_view, kSchemaVersion> kMigrations{kVersion1, kVersion2};
+constexpr std::array<std::string_view, kSchemaVersion> kMigrations{kVersion1, kVersion2, kVersion3};
 
 std::string newer_than_this(const std::filesystem::path& file, int version) {
     return fmt::format(

@@ -29,6 +29,9 @@ class Statement {
     Statement& bind(int index, std::int64_t value);
     Statement& bind(int index, std::string_view value);
     Statement& bind(int index, std::nullopt_t);
+    /// A floating-point value (a name of its own: an int argument would
+    /// match both this and the int64 bind).
+    Statement& bind_real(int index, double value);
     /// true: a row is ready to read; false: done.
     DbResult<bool> step();
     /// Runs to completion, for statements that return no rows.
@@ -36,6 +39,7 @@ class Statement {
     void reset();
 
     [[nodiscard]] std::int64_t integer(int column) const;
+    [[nodiscard]] double real(int column) const;
     [[nodiscard]] std::string text(int column) const;
     [[nodiscard]] bool is_null(int column) const;
 

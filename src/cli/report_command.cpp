@@ -1,0 +1,110 @@
+// `slumber report`: energy used and saved, hours off, boots, failed
+// resumes, power cycles and devices over a span of the journal. Renders
+// service::energy_report() only.
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/exit_code.hpp"
+#include "cli/nodes_argument.hpp"
+#include "config/config.hpp"
+#include "operate/clock.hpp"
+#include "service/energy_json.hpp"
+#include "service/energy_report.hpp"
+#include "util/duration.hpp"
+#include "util/safe_text.hpp"
+
+namespace slumber::cli {
+namespace {
+
+struct ReportOptions {
+    std::string file{config::kDefaultPath};
+    std::string targets;
+    std::string since = "1d";
+    bool json = false;
+};
+
+double hours(store::TimeMs ms) { return static_cast<double>(ms) / 3.6e6; }
+
+std::string boot_times(const std::vector<store::TimeMs>& boots) {
+    if (boots.empty()) return "-";
+    store::TimeMs sum = 0;
+    store::TimeMs longest = 0;
+    for (const store::TimeMs boot : boots) {
+        sum += boot;
+        longest = std::max(longest, boot);
+    }
+    return fmt::format("{:.0f}/{:.0f}", static_cast<double>(sum) / static_cast<double>(boots.size()) / 1000.0,
+                       static_cast<double>(longest) / 1000.0);
+}
+
+std::string cost_line(const service::EnergyReport& report) {
+    if (report.price_per_kwh <= 0) return "";
+    const std::string unit = report.currency.empty() ? "" : " " + util::safe_text(report.currency);
+    return fmt::format("cost: {:.2f}{} used, {:.2f}{} saved (at {:.4g}{} per kWh)\n", report.cost(report.total.joules),
+                       unit, report.cost(report.total.saved_joules()), unit, report.price_per_kwh, unit);
+}
+
+void print_text(const service::EnergyReport& report) {
+    const auto off = static_cast<std::size_t>(engine::PowerPhase::off);
+    fmt::print("energy over the last {:.1f} h\n", hours(report.until - report.since));
+    fmt::print("{:<16} {:>9} {:>9} {:>9} {:>7} {:>5} {:>11} {:>6} {:>6}\n", "node", "used kWh", "saved kWh", "measured",
+               "off h", "boots", "boot s avg/max", "failed", "cycles");
+    const store::TimeMs span = std::max<store::TimeMs>(1, report.until - report.since);
+    for (const service::NodeEnergy& node : report.nodes) {
+        fmt::print("{:<16} {:>9.3f} {:>9.3f} {:>8.0f}% {:>7.1f} {:>5} {:>11} {:>6} {:>6}\n", util::safe_text(node.node),
+                   engine::kwh(node.energy.joules), engine::kwh(node.energy.saved_joules()),
+                   100.0 * static_cast<double>(node.energy.measured_ms) / static_cast<double>(span),
+                   hours(node.energy.phase_ms[off]), node.boots, boot_times(node.boot_ms), node.failed_resumes,
+                   node.power_cycles);
+    }
+    fmt::print("{:<16} {:>9.3f} {:>9.3f}\n", "total", engine::kwh(report.total.joules),
+               engine::kwh(report.total.saved_joules()));
+    fmt::print("{}", cost_line(report));
+    for (const service::DeviceEnergy& device : report.devices) {
+        fmt::print("device {}: {:.3f} kWh measured, on {:.1f} h\n", util::safe_text(device.device),
+                   engine::kwh(device.energy.measured_joules), hours(device.on_ms));
+    }
+    fmt::print("model: {}\n", service::describe(report.model));
+}
+
+int run_report(const ReportOptions& options) {
+    const auto since = util::parse_duration(options.since);
+    if (!since) {
+        fmt::print(stderr, "slumber: --since {}: {}\n", options.since, since.error());
+        return to_int(ExitCode::usage);
+    }
+    const auto targets = nodes_argument(options.targets);
+    if (!targets) return to_int(targets.error());
+    const store::TimeMs now = operate::wall_clock_ms();
+    const auto report = service::energy_report(options.file, *targets, now - since->count(), now);
+    if (!report) {
+        for (const auto& error : report.error().config) fmt::print(stderr, "{}\n", config::format(error));
+        if (!report.error().config.empty()) return to_int(ExitCode::config);
+        fmt::print(stderr, "slumber: {}\n", report.error().words);
+        return to_int(ExitCode::partial);
+    }
+    if (options.json) {
+        fmt::print("{}\n", service::to_json(*report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    } else {
+        print_text(*report);
+    }
+    return to_int(ExitCode::ok);
+}
+
+}  // namespace
+
+void add_report_command(CLI::App& app, Outcome& outcome) {
+    auto options = std::make_shared<ReportOptions>();
+    auto* report = app.add_subcommand(
+        "report", "Energy used and saved, hours off, boots, failed resumes and power cycles per node, and devices");
+    report->add_option("targets", options->targets, "only these nodes and devices (hostlist)");
+    report->add_option("-c,--config", options->file, "configuration file")->capture_default_str();
+    report->add_option("--since", options->since, "how far back")->capture_default_str();
+    report->add_flag("--json", options->json, "one JSON object (docs/energy.md)");
+    report->callback([options, &outcome] { outcome.exit_code = run_report(*options); });
+}
+
+}  // namespace slumber::cli

@@ -1,0 +1,21 @@
+// The JSON of `slumber report --json`, written once, so that the HTTP API
+// can serve the same schema.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "service/energy_report.hpp"
+
+namespace slumber::service {
+
+/// {"since_ms", "until_ms" (Unix ms), "model" {"off_watts", "idle_watts",
+///  "boot_watts", "shutdown_watts", "description"}, "price_per_kwh",
+///  "currency", "total" {energy…}, "nodes" [{"node", energy…, "boots",
+///  "boot_ms" [ms…], "failed_resumes", "power_cycles", "model" {…}}],
+///  "devices" [{"device", "used_kwh", "measured_kwh", "on_hours"}]}, where
+///  energy is "used_kwh", "measured_kwh", "saved_kwh", "never_off_kwh",
+///  "measured_share" (0–1 of the time), "hours" {phase: hours…},
+///  "unknown_hours", and with a price "used_cost", "saved_cost".
+nlohmann::json to_json(const EnergyReport& report);
+
+}  // namespace slumber::service

@@ -1,0 +1,168 @@
+// `slumber report`'s numbers from a crafted journal, checked against the
+// same numbers worked out here by hand from the journal's per-phase times
+// and [simulate]'s figures, without the engine's integration.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "config/config.hpp"
+#include "service/energy_json.hpp"
+#include "service/energy_report.hpp"
+
+namespace slumber::service {
+namespace {
+
+namespace fs = std::filesystem;
+using store::EventKind;
+using store::OutcomeKind;
+using store::TimeMs;
+
+constexpr TimeMs kT0 = 1'700'000'000'000;
+constexpr TimeMs kS = 1000;
+constexpr TimeMs kHour = 3600 * kS;
+
+// off 10 W, idle 100 W, booting 15000 J / 100 s = 150 W, powering off
+// 1200 J / 10 s = 120 W; readings 60 s apart measure the time between them.
+constexpr std::string_view kConfig = R"(
+[simulate]
+off_watts = 10
+idle_watts = 100
+boot_time = "100s"
+boot_energy = 15000
+shutdown_time = "10s"
+shutdown_energy = 1200
+
+[energy]
+interval = "1m"
+price_per_kwh = 0.25
+currency = "EUR"
+)";
+
+class EnergyReportTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        m_dir = fs::temp_directory_path() / ("slumber-report-" + std::to_string(::getpid()) + "-" +
+                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(m_dir);
+        auto opened = store::Journal::open(m_dir / "journal.db");
+        ASSERT_TRUE(opened) << opened.error();
+        journal.emplace(std::move(*opened));
+        auto loaded = config::load_text(kConfig, "test.toml");
+        ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+        config = std::move(*loaded);
+    }
+    void TearDown() override {
+        journal.reset();
+        fs::remove_all(m_dir);
+    }
+    void row(const std::string& node, TimeMs at, EventKind kind, std::optional<power::Action> action,
+             std::optional<OutcomeKind> outcome = std::nullopt) {
+        ASSERT_TRUE(journal->record({0, kT0 + at, node, std::nullopt, kind, "crafted", outcome, action}));
+    }
+    void readings(const std::string& target, TimeMs from, TimeMs until, double watts) {
+        std::vector<store::Reading> all;
+        for (TimeMs t = from; t <= until; t += 60 * kS) all.push_back({target, kT0 + t, watts, 21.5, "Inlet"});
+        ASSERT_TRUE(journal->add_readings(all));
+    }
+    fs::path m_dir;
+    std::optional<store::Journal> journal;
+    config::Config config;
+};
+
+TEST_F(EnergyReportTest, AgreesWithThePerPhaseTimesAndTheModelWorkedOutByHand) {
+    using power::Action;
+    // n1, no meter: on and booting 150 s, up, asked off at 1 h, off 10 s
+    // later, asked on at 3 h, switched on 2 s later, registered 140 s after.
+    row("n1", 0, EventKind::power_on, Action::on, OutcomeKind::ok);
+    ASSERT_TRUE(journal->boot_started("n1", kT0));
+    row("n1", 150 * kS, EventKind::registered, std::nullopt);
+    ASSERT_TRUE(journal->boot_registered("n1", kT0 + 150 * kS));
+    row("n1", kHour, EventKind::requested, Action::off);
+    row("n1", kHour + 10 * kS, EventKind::power_off, Action::off, OutcomeKind::ok);
+    row("n1", 3 * kHour, EventKind::requested, Action::on);
+    row("n1", 3 * kHour + 2 * kS, EventKind::power_on, Action::on, OutcomeKind::ok);
+    ASSERT_TRUE(journal->boot_started("n1", kT0 + 3 * kHour + 2 * kS));
+    row("n1", 3 * kHour + 142 * kS, EventKind::registered, std::nullopt);
+    ASSERT_TRUE(journal->boot_registered("n1", kT0 + 3 * kHour + 142 * kS));
+    // n2, metered at 200 W all along: up, a failed resume at 2 h, a power
+    // cycle 30 s later, registered 60 s after that.
+    row("n2", 0, EventKind::registered, std::nullopt);
+    row("n2", 2 * kHour, EventKind::resume_failed, std::nullopt);
+    row("n2", 2 * kHour + 30 * kS, EventKind::power_cycle, Action::cycle, OutcomeKind::ok);
+    row("n2", 2 * kHour + 90 * kS, EventKind::registered, std::nullopt);
+    readings("n2", 0, 4 * kHour, 200);
+    // A plug metered at 5 W, on from 1 h to 2 h.
+    row("plug", kHour, EventKind::power_on, Action::on, OutcomeKind::ok);
+    row("plug", 2 * kHour, EventKind::power_off, Action::off, OutcomeKind::ok);
+    readings("plug", kHour, 2 * kHour, 5);
+
+    const auto report = energy_report(*journal, config, {"n1", "n2"}, {"plug"}, kT0, kT0 + 4 * kHour);
+    ASSERT_TRUE(report) << report.error();
+    ASSERT_EQ(report->nodes.size(), 2U);
+
+    // n1's seconds in each phase, from the rows above.
+    const double booting = 150 + 140, powering_off = 10, off = 2 * 3600 - 10, powering_on = 2;
+    const double up = 4 * 3600 - booting - powering_off - off - powering_on;
+    const double used = 150 * booting + 120 * powering_off + 10 * (off + powering_on) + 100 * up;
+    const double saved = 100 * (booting + powering_off + off + powering_on) -
+                         (150 * booting + 120 * powering_off + 10 * (off + powering_on));
+    const NodeEnergy& n1 = report->nodes[0];
+    EXPECT_NEAR(n1.energy.joules, used, 1e-6);
+    EXPECT_NEAR(n1.energy.saved_joules(), saved, 1e-6);
+    EXPECT_EQ(n1.energy.measured_joules, 0);
+    EXPECT_EQ(n1.energy.phase_ms[static_cast<std::size_t>(engine::PowerPhase::off)], static_cast<TimeMs>(off * 1000));
+    EXPECT_EQ(n1.boots, 2);
+    EXPECT_EQ(n1.boot_ms, (std::vector<TimeMs>{150 * kS, 140 * kS}));
+    EXPECT_EQ(n1.failed_resumes, 0);
+
+    // n2: measured throughout; its idle figure is its measured 200 W, so
+    // its 60 s boot saved nothing.
+    const NodeEnergy& n2 = report->nodes[1];
+    EXPECT_NEAR(n2.energy.joules, 200.0 * 4 * 3600, 1e-6);
+    EXPECT_NEAR(n2.energy.measured_joules, n2.energy.joules, 1e-6);
+    EXPECT_NEAR(n2.energy.saved_joules(), 0, 1e-6);
+    EXPECT_EQ(n2.model.idle_watts, 200);
+    EXPECT_EQ(n2.failed_resumes, 1);
+    EXPECT_EQ(n2.power_cycles, 1);
+
+    ASSERT_EQ(report->devices.size(), 1U);
+    EXPECT_NEAR(report->devices[0].energy.measured_joules, 5.0 * 3600, 1e-6);
+    EXPECT_EQ(report->devices[0].on_ms, kHour);
+
+    EXPECT_NEAR(report->total.joules, used + 200.0 * 4 * 3600, 1e-6);
+    EXPECT_NEAR(report->total.saved_joules(), saved, 1e-6);
+    EXPECT_NEAR(report->cost(report->total.saved_joules()), saved / 3.6e6 * 0.25, 1e-9);
+
+    const nlohmann::json json = to_json(*report);
+    EXPECT_EQ(json["since_ms"], kT0);
+    EXPECT_NEAR(json["total"]["saved_kwh"].get<double>(), saved / 3.6e6, 1e-9);
+    EXPECT_NEAR(json["total"]["saved_cost"].get<double>(), saved / 3.6e6 * 0.25, 1e-9);
+    EXPECT_EQ(json["currency"], "EUR");
+    EXPECT_EQ(json["nodes"][0]["node"], "n1");
+    EXPECT_NEAR(json["nodes"][0]["hours"]["off"].get<double>(), off / 3600, 1e-9);
+    EXPECT_EQ(json["nodes"][0]["boot_ms"], (std::vector<TimeMs>{150 * kS, 140 * kS}));
+    EXPECT_EQ(json["nodes"][1]["power_cycles"], 1);
+    EXPECT_NEAR(json["nodes"][1]["measured_share"].get<double>(), 1.0, 1e-9);
+    EXPECT_EQ(json["devices"][0]["device"], "plug");
+    EXPECT_NEAR(json["model"]["boot_watts"].get<double>(), 150, 1e-9);
+}
+
+TEST_F(EnergyReportTest, ASpanThatStartsWhileTheNodeIsOffTakesItsPhaseFromEarlierRows) {
+    row("n1", 0, EventKind::power_off, power::Action::off, OutcomeKind::ok);
+    const auto report = energy_report(*journal, config, {"n1"}, {}, kT0 + kHour, kT0 + 2 * kHour);
+    ASSERT_TRUE(report) << report.error();
+    EXPECT_NEAR(report->nodes[0].energy.joules, 10.0 * 3600, 1e-6);
+    EXPECT_NEAR(report->nodes[0].energy.saved_joules(), 90.0 * 3600, 1e-6);
+    EXPECT_EQ(report->nodes[0].energy.unknown_ms, 0);
+}
+
+TEST_F(EnergyReportTest, TheDefaultModelIsTheSimulators) {
+    const engine::EnergyModel model = energy_model(config::SimulationSettings{});
+    EXPECT_EQ(model.off_watts, 9.75);
+    EXPECT_EQ(model.idle_watts, 95);
+    EXPECT_NEAR(model.boot_watts, 19'030.0 / 152, 1e-9);
+    EXPECT_NEAR(model.shutdown_watts, 620.0 / 6, 1e-9);
+}
+
+}  // namespace
+}  // namespace slumber::service
