@@ -15,6 +15,7 @@
 #include "config/config.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/hook.hpp"
+#include "daemon/log.hpp"
 #include "operate/carrier.hpp"
 #include "operate/hook_carrier.hpp"
 #include "operate/shared_journal.hpp"
@@ -32,15 +33,6 @@ std::atomic<bool> g_reload{false};
 
 extern "C" void request_stop(int /*signal*/) { g_stop = true; }
 extern "C" void request_reload(int /*signal*/) { g_reload = true; }
-
-std::optional<config::Config> load_or_report(const std::string& file, config::LoadOptions options = {}) {
-    auto loaded = config::load(file, options);
-    if (!loaded) {
-        for (const auto& error : loaded.error()) fmt::print(stderr, "{}\n", config::format(error));
-        return std::nullopt;
-    }
-    return std::move(*loaded);
-}
 
 struct JournalOptions {
     std::string file{config::kDefaultPath};
@@ -137,8 +129,10 @@ void add_slurm_commands(CLI::App& app, Outcome& outcome) {
     auto* daemon_command = app.add_subcommand("daemon", "Run slumberd: carry out requests, follow boots, recover");
     daemon_command->add_option("-c,--config", *daemon_file, "configuration file")->capture_default_str();
     daemon_command->callback([daemon_file, &outcome] {
-        auto config = load_or_report(*daemon_file);
+        auto config = config::load(*daemon_file);
         if (!config) {
+            // At the journal's error priority: `journalctl -u slumberd -p err` shows why it stopped.
+            for (const auto& error : config.error()) daemon::log(daemon::Priority::error, config::format(error));
             outcome.exit_code = to_int(ExitCode::config);
             return;
         }

@@ -25,10 +25,15 @@ std::expected<std::string, ConfigError> read_private_file(const std::filesystem:
     const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         const int error = errno;
-        return std::unexpected(credentials_error(
-            file, 0, fmt::format("cannot open credentials file: {}", std::strerror(error)),
-            error == ENOENT ? "create it with username = \"...\" and password = \"...\", then chmod 600 it"
-                            : "check that slumber's user owns it"));
+        const char* fix = error == ENOENT
+                              ? "create it with username = \"...\" and password = \"...\", then chmod 600 it"
+                          : error == ELOOP  ? "name the file itself: a symbolic link is refused, so that what is "
+                                              "checked is what is read"
+                          : error == EACCES ? "run slumber as the file's owner (or root), or give the file to the "
+                                              "user that runs slumber"
+                                            : "check the file and its directory";
+        return std::unexpected(
+            credentials_error(file, 0, fmt::format("cannot open credentials file: {}", std::strerror(error)), fix));
     }
     struct stat info {};
     std::string text;

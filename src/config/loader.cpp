@@ -90,7 +90,9 @@ std::expected<std::string, std::vector<ConfigError>> read_text(const std::filesy
         return std::unexpected(
             std::vector{ConfigError{name, 0, "", exists ? "cannot be read (permission denied?)" : "does not exist",
                                     exists ? "run slumber as a user that may read it"
-                                           : "create it (see examples/slumber.toml) or pass --config FILE"}});
+                                           : "create it (a commented template is /usr/share/doc/slumber/examples/"
+                                             "slumber.toml, or examples/slumber.toml in the source) or give another "
+                                             "file with -c FILE"}});
     }
     // Read in pieces up to the limit: a 4 MiB buffer filled up front costs
     // the hooks more than the whole rest of reading a 1,000-node file.

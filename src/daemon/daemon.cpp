@@ -19,6 +19,7 @@
 #include <optional>
 #include <thread>
 
+#include "daemon/log.hpp"
 #include "daemon/reload.hpp"
 #include "daemon/systemd_notify.hpp"
 #include "daemon/wake.hpp"
@@ -98,30 +99,6 @@ struct Worker {
     std::shared_ptr<std::atomic<bool>> done;
 };
 
-// syslog's priorities, as the journal reads them.
-enum class Priority { error = 3, warning = 4, notice = 5, info = 6 };
-
-// Under systemd, stderr goes to the journal, which takes a "<N>" at the start
-// of a line as its priority (sd-daemon(3)): `journalctl -p warning` then shows
-// what needs a look. systemd says so in JOURNAL_STREAM, "device:inode" of the
-// stream; elsewhere the prefix would be noise.
-bool stderr_is_journal() {
-    const char* stream = std::getenv("JOURNAL_STREAM");
-    struct stat status {};
-    if (stream == nullptr || ::fstat(STDERR_FILENO, &status) != 0) return false;
-    return fmt::format("{}:{}", status.st_dev, status.st_ino) == stream;
-}
-
-void log(Priority priority, const std::string& line) {
-    static const bool journal = stderr_is_journal();
-    if (journal) {
-        fmt::print(stderr, "<{}>{}\n", static_cast<int>(priority), line);
-    } else {
-        fmt::print(stderr, "slumberd: {}\n", line);
-    }
-    std::fflush(stderr);
-}
-
 // How a batch of requests the carrier carried out ended.
 void log_batch(const operate::Batch& batch, const std::expected<int, std::string>& failed) {
     if (!failed) {
@@ -156,6 +133,12 @@ void share_with_hooks(const config::Config& config) {
     if (auto shared = store::share_journal(config.daemon.journal(), user->gid); !shared) {
         log(Priority::warning, shared.error());
         return;
+    }
+    // A hook's carrier takes the carrier lock too (read-only suffices for flock).
+    if (std::filesystem::exists(config.daemon.carrier_lock())) {
+        if (auto shared = store::share_file(config.daemon.carrier_lock(), user->gid, 0640); !shared) {
+            log(Priority::warning, shared.error());
+        }
     }
     log(Priority::info,
         fmt::format("journal shared with SlurmUser {} (from {}) through its group", user->name, user->source));
@@ -281,11 +264,14 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         log(Priority::error, web_server.error());
         return 1;
     }
+    // First, since systemd gives the state directory (StateDirectory=) back
+    // to root:root at every start, and the carrier lock made next must take
+    // SlurmUser's group from it.
+    share_with_hooks(config);
     // Carriers a hook started while no daemon ran may still be at work: the
     // daemon waits for them, then carries out requests alone.
     const auto carriers = wait_for_carriers(config, stop);
     if (!carriers) return stop ? 0 : 1;
-    share_with_hooks(config);
     auto socket = WakeSocket::bind(config.daemon.socket());
     if (!socket) {
         log(Priority::error, socket.error());

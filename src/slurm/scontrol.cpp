@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "slurm/slurm_conf.hpp"
 #include "util/command.hpp"
@@ -15,9 +19,15 @@ constexpr std::chrono::seconds kScontrolTimeout{20};
 
 }  // namespace
 
+std::expected<std::string, std::string> Scontrol::run(const std::vector<std::string>& argv) const {
+    if (::access(m_conf.c_str(), R_OK) != 0) {
+        return std::unexpected(fmt::format("{} ([slurm] conf): {}", m_conf.string(), std::strerror(errno)));
+    }
+    return util::capture(argv, {{"SLURM_CONF", m_conf.string()}}, kScontrolTimeout);
+}
+
 std::expected<std::vector<NodeState>, std::string> Scontrol::nodes() const {
-    auto out =
-        util::capture({m_program, "--oneliner", "show", "node"}, {{"SLURM_CONF", m_conf.string()}}, kScontrolTimeout);
+    auto out = run({m_program, "--oneliner", "show", "node"});
     if (!out) return std::unexpected(fmt::format("scontrol show node: {}", out.error()));
     auto nodes = parse_show_node(*out);
     if (!nodes) {
@@ -31,7 +41,7 @@ std::expected<void, std::string> Scontrol::update(const std::string& hostlist, c
                                                   const std::string& reason) const {
     std::vector<std::string> argv{m_program, "update", "NodeName=" + hostlist, "State=" + state};
     if (!reason.empty()) argv.push_back("Reason=" + reason);
-    auto out = util::capture(argv, {{"SLURM_CONF", m_conf.string()}}, kScontrolTimeout);
+    auto out = run(argv);
     if (!out) return std::unexpected(fmt::format("scontrol update {} State={}: {}", hostlist, state, out.error()));
     return {};
 }
@@ -39,7 +49,7 @@ std::expected<void, std::string> Scontrol::update(const std::string& hostlist, c
 std::expected<void, std::string> Scontrol::call(const ScontrolCall& arguments) const {
     std::vector<std::string> argv{m_program};
     argv.insert(argv.end(), arguments.begin(), arguments.end());
-    auto out = util::capture(argv, {{"SLURM_CONF", m_conf.string()}}, kScontrolTimeout);
+    auto out = run(argv);
     if (!out) return std::unexpected(fmt::format("scontrol {}: {}", fmt::join(arguments, " "), out.error()));
     return {};
 }
@@ -57,7 +67,7 @@ std::expected<Version, std::string> Scontrol::version() const {
 }
 
 std::expected<std::string, std::string> Scontrol::show_config() const {
-    auto out = util::capture({m_program, "show", "config"}, {{"SLURM_CONF", m_conf.string()}}, kScontrolTimeout);
+    auto out = run({m_program, "show", "config"});
     if (!out) return std::unexpected(fmt::format("scontrol show config: {}", out.error()));
     return std::move(*out);
 }

@@ -38,6 +38,11 @@ class Scontrol final : public SlurmView {
     [[nodiscard]] std::expected<PowerSaveRules, std::string> power_save_rules() const override;
 
   private:
+    /// scontrol with SLURM_CONF; an error naming the file, at once, when it
+    /// cannot be read, since scontrol then waits for a controller forever
+    /// (seen with 22.05 and 24.11) and would only time out.
+    [[nodiscard]] std::expected<std::string, std::string> run(const std::vector<std::string>& argv) const;
+
     std::string m_program;
     std::filesystem::path m_conf;
     // Shared by copies: the daemon hands one Scontrol to several threads.

@@ -80,6 +80,10 @@ std::optional<std::string> journal_refused_by_directory(const std::filesystem::p
     return std::nullopt;
 }
 
+std::expected<void, std::string> share_file(const std::filesystem::path& file, gid_t group, mode_t mode) {
+    return share(file, group, mode);
+}
+
 std::expected<void, std::string> share_journal(const std::filesystem::path& journal, gid_t group) {
     if (auto dir = share(journal.parent_path(), group, 02770); !dir) return dir;
     for (const char* suffix : {"", "-wal", "-shm"}) {

@@ -27,6 +27,10 @@ using GroupLookup = std::function<std::optional<gid_t>()>;
 /// Others get nothing. Needs root or the files' owner.
 std::expected<void, std::string> share_journal(const std::filesystem::path& journal, gid_t group);
 
+/// Gives one file to `group` with `mode`: what else the hooks share with
+/// the daemon in the journal's directory (the carrier lock).
+std::expected<void, std::string> share_file(const std::filesystem::path& file, gid_t group, mode_t mode);
+
 /// Makes what is missing of the journal's directory and the (empty) journal
 /// file, shared as share_journal() says with the group `group` names, so
 /// that SQLite's -wal and -shm files follow (SQLite gives them the

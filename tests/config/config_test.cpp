@@ -474,7 +474,7 @@ TEST(ConfigErrors, MissingFileSaysSo) {
     auto loaded = load("/nonexistent/slumber.toml");
     ASSERT_FALSE(loaded);
     EXPECT_EQ(loaded.error().front().message, "does not exist");
-    EXPECT_NE(loaded.error().front().fix.find("--config"), std::string::npos);
+    EXPECT_NE(loaded.error().front().fix.find("-c FILE"), std::string::npos);
 }
 
 TEST(ConfigErrors, ADirectoryIsNotAConfiguration) {

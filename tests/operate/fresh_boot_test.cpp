@@ -42,6 +42,7 @@ class FreshBoot : public ::testing::Test {
     void SetUp() override {
         m_dir = fs::temp_directory_path() / fmt::format("slumber-fresh-boot-{}", ::getpid());
         fs::create_directories(m_dir);
+        std::ofstream(m_dir / "slurm.conf");  // scontrol is given one, as on a controller
         std::ofstream(m_dir / "scontrol") << "#!/bin/sh\n"
                                              "echo 'NodeName=waking State=IDLE+POWERED_DOWN+POWERING_UP CPUAlloc=0'\n"
                                              "echo 'NodeName=up State=IDLE CPUAlloc=0'\n";

@@ -80,6 +80,7 @@ class ReconcilerTest : public ::testing::Test {
   protected:
     void SetUp() override {
         fs::create_directories(m_dir / "state");
+        std::ofstream(m_dir / "slurm.conf");  // scontrol is given one, as on a controller
         std::ofstream(m_dir / "slumber.toml")
             << "[daemon]\nstate_dir = \"" << (m_dir / "state").string()
             << "\"\n[[node]]\nnames = \"n[1-2]\"\ndriver = \"tasmota\"\nbmc_pattern = \"http://{name}\"\n";

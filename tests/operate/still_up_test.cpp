@@ -25,6 +25,7 @@ class StillUp : public ::testing::Test {
   protected:
     void SetUp() override {
         fs::create_directories(m_dir / "state");
+        std::ofstream(m_dir / "slurm.conf");  // scontrol is given one, as on a controller
         std::ofstream(m_dir / "slumber.toml")
             << "[slurm]\nexclude = \"n1\"\n[daemon]\nstate_dir = \"" << (m_dir / "state").string()
             << "\"\n[[node]]\nnames = \"n1\"\ndriver = \"tasmota\"\nbmc_pattern = \"http://{name}\"\n";

@@ -1,4 +1,5 @@
 #include "slurm/slurm_conf.hpp"
+#include "slurm/scontrol.hpp"
 
 #include <gtest/gtest.h>
 
@@ -32,6 +33,26 @@ TEST(SlurmConf, ResumeTimeoutInSecondsWithSlurmsDefault) {
     EXPECT_FALSE(with("ResumeTimeout=-5\n").has_value());
     std::filesystem::remove(file);
     EXPECT_FALSE(resume_timeout(file).has_value()) << "unreadable";
+}
+
+}  // namespace
+}  // namespace slumber::slurm
+
+namespace slumber::slurm {
+namespace {
+
+// scontrol without a slurm.conf waits for a controller forever: slumber
+// names the missing file at once instead of timing out after 20 s.
+TEST(ScontrolWithoutSlurmConf, NamesTheFileAtOnce) {
+    const Scontrol scontrol("/usr/bin", "/nonexistent/slurm.conf");
+    const auto nodes = scontrol.nodes();
+    ASSERT_FALSE(nodes);
+    EXPECT_NE(nodes.error().find("/nonexistent/slurm.conf ([slurm] conf): No such file or directory"),
+              std::string::npos)
+        << nodes.error();
+    const auto rules = scontrol.power_save_rules();
+    ASSERT_FALSE(rules);
+    EXPECT_NE(rules.error().find("No such file"), std::string::npos) << rules.error();
 }
 
 }  // namespace
