@@ -29,6 +29,7 @@
 #include "operate/dependencies.hpp"
 #include "operate/reconciler.hpp"
 #include "operate/shared_journal.hpp"
+#include "operate/thermal_guard.hpp"
 #include "slurm/caller.hpp"
 #include "slurm/scontrol.hpp"
 #include "slurm/slurm_conf.hpp"
@@ -298,6 +299,8 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     operate::Carrier carrier(first, *journal, scontrol, "daemon", /*paced=*/true);
     operate::Reconciler reconciler(first, *journal, scontrol);
     operate::DeviceKeeper devices(first);  // one pass at a time, on a worker
+    operate::ThermalGuard thermal(*journal, operate::system_clock(),
+                                  [&journal] { return operate::journal_temperatures(*journal); });
     log_slurm_agreement(config, reconciler);
     SystemdNotifier systemd;  // READY after the first look at Slurm
     bool ready = false;
@@ -343,6 +346,16 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                 }
                 // The web server shows these reads: it never asks a BMC itself.
                 if (web_collector) web_collector->publish_bmc_reads(reconciler.latest_reads());
+                // The thermal guard: a reading counts for three sampling intervals.
+                const config::Config& now = *live.current();
+                thermal.update(now.thermal, 3 * now.energy.interval.count());
+                carrier.hold_power_ons(thermal.hold());
+                if (thermal.hold()) {
+                    pass_status += "; power-ons held: " + *thermal.hold();
+                    if (auto asked = thermal.power_down_idle(now, reconciler.rules(), *nodes, scontrol); !asked) {
+                        log(Priority::warning, asked.error());
+                    }
+                }
                 // Devices go off on a worker too: a plug that does not
                 // answer must not hold up the next resume for its timeouts.
                 if (!live.current()->dependencies.empty() && !devices_busy->load()) {

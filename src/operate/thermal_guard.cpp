@@ -1,6 +1,11 @@
 #include "operate/thermal_guard.hpp"
 
+#include "hostlist/hostlist.hpp"
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <map>
 
 #include <utility>
 
@@ -15,6 +20,31 @@ std::vector<std::string> idle_to_power_down(const config::Config& config, const 
         if (!slurm::keep_on_reason(rules, node, cluster).empty()) continue;
         nodes.push_back(node.name);
     }
+    return nodes;
+}
+
+std::vector<engine::Temperature> journal_temperatures(const store::Journal& journal) {
+    std::vector<engine::Temperature> temperatures;
+    for (const auto& [target, reading] : journal.latest_readings().value_or(std::map<std::string, store::Reading>{})) {
+        if (reading.temperature) temperatures.push_back({target, reading.sensor, *reading.temperature, reading.time});
+    }
+    return temperatures;
+}
+
+std::expected<std::vector<std::string>, std::string> ThermalGuard::power_down_idle(
+    const config::Config& config, const slurm::PowerSaveRules& rules, const std::vector<slurm::NodeState>& cluster,
+    const slurm::SlurmView& slurm) {
+    if (!m_hold || !config.thermal.power_down_idle) return std::vector<std::string>{};
+    std::vector<std::string> nodes = idle_to_power_down(config, rules, cluster);
+    if (nodes.empty()) return nodes;
+    const std::string hostlist = hostlist::compress(nodes, true).value_or(fmt::format("{}", fmt::join(nodes, ",")));
+    if (auto asked = slurm.update(hostlist, "POWER_DOWN", ""); !asked) {
+        record(
+            fmt::format("thermal guard: Slurm refused to power down the idle nodes {}: {}", hostlist, asked.error()));
+        return std::unexpected(asked.error());
+    }
+    record(fmt::format("thermal guard: asked Slurm to power down the idle nodes {} ([thermal] power_down_idle)",
+                       hostlist));
     return nodes;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <expected>
 #include <functional>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 #include "operate/clock.hpp"
 #include "slurm/node_state.hpp"
 #include "slurm/power_save.hpp"
+#include "slurm/slurm_view.hpp"
 #include "store/journal.hpp"
 
 namespace slumber::operate {
@@ -27,6 +29,10 @@ namespace slumber::operate {
 std::vector<std::string> idle_to_power_down(const config::Config& config, const slurm::PowerSaveRules& rules,
                                             const std::vector<slurm::NodeState>& cluster);
 
+/// Each target's latest temperature from the journal's readings (the
+/// daemon's samples, [energy]); targets without one are left out.
+std::vector<engine::Temperature> journal_temperatures(const store::Journal& journal);
+
 class ThermalGuard {
   public:
     /// Each target's latest temperature reading, as the daemon sampled it.
@@ -38,6 +44,15 @@ class ThermalGuard {
     /// (three sampling intervals). With no `limit` the guard holds nothing and
     /// reads nothing.
     void update(const config::ThermalSettings& settings, std::int64_t max_age_ms);
+
+    /// While the guard holds and [thermal] power_down_idle says so: asks
+    /// Slurm to power down the nodes idle_to_power_down() names (Slurm then
+    /// calls the SuspendProgram, so its view stays true), journaled. Returns
+    /// what it asked, or why Slurm refused.
+    std::expected<std::vector<std::string>, std::string> power_down_idle(const config::Config& config,
+                                                                         const slurm::PowerSaveRules& rules,
+                                                                         const std::vector<slurm::NodeState>& cluster,
+                                                                         const slurm::SlurmView& slurm);
 
     /// Why power-ons wait, in words, while the guard holds; nullopt otherwise.
     [[nodiscard]] const std::optional<std::string>& hold() const { return m_hold; }

@@ -131,5 +131,37 @@ TEST(ThermalPowerDown, OnlyIdleNodesUpThatNothingKeepsOn) {
     EXPECT_EQ(idle_to_power_down(*config, rules, cluster), std::vector<std::string>{"n1"});
 }
 
+// While holding, with power_down_idle, Slurm is asked to power the idle
+// nodes down (so it calls the SuspendProgram and its view stays true);
+// without a hold, or without the setting, nothing is asked.
+TEST_F(ThermalGuardTest, PowersIdleNodesDownThroughSlurmOnlyWhileHolding) {
+    auto config = config::load_text(
+        "[thermal]\nlimit = 30\npower_down_idle = true\n[[node]]\nnames = \"n[1-3]\"\ndriver = \"tasmota\"\n"
+        "bmc_pattern = \"http://{name}\"\n",
+        "test.toml");
+    ASSERT_TRUE(config);
+    using slumber::testing::node_state;
+    const std::vector<slurm::NodeState> cluster{node_state("n1", "IDLE"), node_state("n2", "IDLE"),
+                                                node_state("n3", "ALLOCATED")};
+    slumber::testing::FakeSlurm slurm;
+    ThermalGuard thermal = guard();
+    read("bmc1", 25);
+    thermal.update(config->thermal, kMaxAgeMs);
+    ASSERT_TRUE(thermal.power_down_idle(*config, {}, cluster, slurm));
+    EXPECT_TRUE(slurm.calls().empty()) << "not holding";
+
+    read("bmc1", 33);
+    thermal.update(config->thermal, kMaxAgeMs);
+    const auto asked = thermal.power_down_idle(*config, {}, cluster, slurm);
+    ASSERT_TRUE(asked);
+    EXPECT_EQ(*asked, (std::vector<std::string>{"n1", "n2"}));
+    EXPECT_EQ(slurm.calls(), std::vector<std::string>{"update NodeName=n[1-2] State=POWER_DOWN"});
+    EXPECT_NE(thermal_events().back().find("asked Slurm to power down the idle nodes n[1-2]"), std::string::npos);
+
+    config->thermal.power_down_idle = false;
+    ASSERT_TRUE(thermal.power_down_idle(*config, {}, cluster, slurm));
+    EXPECT_EQ(slurm.calls().size(), 1U) << "not asked for";
+}
+
 }  // namespace
 }  // namespace slumber::operate
