@@ -308,7 +308,8 @@ TEST_F(CarrierTest, AThermalHoldHoldsEveryPowerOnUntilLifted) {
     EXPECT_TRUE(carry(daemon).empty());
     const auto held = events("n1", store::EventKind::paced);
     ASSERT_EQ(held.size(), 1U);
-    EXPECT_EQ(held.front().detail, "power-on held back: 31 °C (Inlet Temp of bmc1) at or above the thermal limit 30 °C");
+    EXPECT_EQ(held.front().detail,
+              "power-on held back: 31 °C (Inlet Temp of bmc1) at or above the thermal limit 30 °C");
     EXPECT_EQ(m_bmcs.actions("n1"), 0);
     daemon.hold_power_ons(std::nullopt);
     EXPECT_EQ(carry(daemon), std::vector<std::string>{"n1"});
