@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -27,9 +28,11 @@
 #include "operate/carrier.hpp"
 #include "operate/carrier_lock.hpp"
 #include "operate/dependencies.hpp"
+#include "operate/meter_sampler.hpp"
 #include "operate/reconciler.hpp"
 #include "operate/shared_journal.hpp"
 #include "operate/thermal_guard.hpp"
+#include "service/energy_counters.hpp"
 #include "slurm/caller.hpp"
 #include "slurm/scontrol.hpp"
 #include "slurm/slurm_conf.hpp"
@@ -205,14 +208,27 @@ void log_slurm_agreement(const config::Config& config, const operate::Reconciler
     }
 }
 
+// The nodes' energy counters as /metrics shows them.
+web::EnergySource energy_source(std::shared_ptr<const service::EnergyCounters> energy) {
+    return [energy = std::move(energy)] {
+        std::vector<web::EnergyReading> readings;
+        for (const service::EnergyCounter& counter : energy->counters()) {
+            if (!counter.device)
+                readings.push_back({counter.target, counter.watts, counter.joules, counter.saved_joules});
+        }
+        return readings;
+    };
+}
+
 // The web server ([web]), when enabled: nothing when it is not; an error
 // when it cannot listen, since the admin asked for it.
 std::expected<std::unique_ptr<web::WebServer>, std::string> start_web(const config::SharedConfig& config,
-                                                                      std::shared_ptr<web::Collector>& collector) {
+                                                                      std::shared_ptr<web::Collector>& collector,
+                                                                      web::EnergySource energy) {
     if (!config->web.enabled) return nullptr;
     // A snapshot serves the requests of a few seconds: a page polled by
     // many clients asks Slurm and each controller once per that.
-    collector = std::make_shared<web::Collector>(config, std::string(web::slumber_version()), web::EnergySource{},
+    collector = std::make_shared<web::Collector>(config, std::string(web::slumber_version()), std::move(energy),
                                                  std::chrono::seconds(5));
     auto server = web::WebServer::start(config->web, collector);
     if (!server) return std::unexpected(server.error());
@@ -220,6 +236,25 @@ std::expected<std::unique_ptr<web::WebServer>, std::string> start_web(const conf
     log(Priority::info, fmt::format("web: serving http://{}{}{}:{}/metrics and /api", v6 ? "[" : "", config->web.listen,
                                     v6 ? "]" : "", (*server)->port()));
     return server;
+}
+
+// A sampling round's news: a target that stops or starts giving readings,
+// and a journal that would not take them. A BMC without a meter fails the
+// same way every round: said once, not every minute.
+void log_sampling(const operate::SamplingRounds::Finished& finished, std::map<std::string, std::string>& failures) {
+    if (finished.journal_error) {
+        log(Priority::warning, fmt::format("energy: readings not recorded: {}", *finished.journal_error));
+    }
+    for (const auto& [target, words] : finished.round.failed) {
+        const auto it = failures.find(target);
+        if (it != failures.end() && it->second == words) continue;
+        log(Priority::notice, fmt::format("energy: {} gave no reading: {}", target, words));
+        failures.insert_or_assign(target, words);
+    }
+    for (const store::Reading& reading : finished.round.readings) {
+        if (failures.erase(reading.target) > 0)
+            log(Priority::info, fmt::format("energy: {} reads again", reading.target));
+    }
 }
 
 // Retention, [daemon] journal_keep (0: keep everything). A prune holds the
@@ -260,7 +295,8 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     // The web server first: a daemon that cannot serve what [web] asks for
     // stops before it journals its start.
     std::shared_ptr<web::Collector> web_collector;
-    auto web_server = start_web(first, web_collector);
+    auto energy = std::make_shared<service::EnergyCounters>(operate::wall_clock_ms());
+    auto web_server = start_web(first, web_collector, energy_source(energy));
     if (!web_server) {
         log(Priority::error, web_server.error());
         return 1;
@@ -301,6 +337,14 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     operate::DeviceKeeper devices(first);  // one pass at a time, on a worker
     operate::ThermalGuard thermal(*journal, operate::system_clock(),
                                   [&journal] { return operate::journal_temperatures(*journal); });
+    // Power and temperature readings every [energy] interval, integrated
+    // into the energy counters on the sampler's worker.
+    operate::SamplingRounds sampling(
+        operate::MeterSampler{}, operate::wall_clock_ms,
+        [energy](store::Journal& connection, const config::Config& current, const operate::SampleRound& round) {
+            return energy->advance(connection, current, round.time, round.readings);
+        });
+    std::map<std::string, std::string> sample_failures;  // logged when they change
     log_slurm_agreement(config, reconciler);
     SystemdNotifier systemd;  // READY after the first look at Slurm
     bool ready = false;
@@ -326,6 +370,8 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         if (auto started = carrier.start_pending(config.daemon.journal(), log_batch); !started) {
             log(Priority::error, started.error());
         }
+        (void)sampling.start_if_due(live.current());
+        if (auto finished = sampling.collect()) log_sampling(*finished, sample_failures);
         // Registrations and nodes in trouble are seen by polling Slurm; every
         // couple of seconds times a boot well and catches a late one before
         // Slurm suspends it again.
@@ -407,6 +453,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     carrier.finish();           // waits for the batches under way: their outcomes are journaled
     workers.clear();            // and for the devices' pass
     reconciler.finish_reads();  // and for the BMC reads, whose blocks are journaled too
+    sampling.wait();            // and for the sampling round
     (void)journal->record(
         {0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::daemon_stop, "slumberd stopped"});
     operate::forget_running_config(config);

@@ -4,14 +4,32 @@
 
 namespace slumber::power {
 
-Details read_details(const std::string& target, Driver& driver) {
-    Details details{target, driver.status(), {}, {}, {}, {}};
-    if (!details.state) {
-        const ErrorKind kind = details.state.error().kind;
-        if (kind == ErrorKind::unreachable || kind == ErrorKind::auth_failed || kind == ErrorKind::timeout) {
-            return details;
+bool stops_conversation(ErrorKind kind) {
+    return kind == ErrorKind::unreachable || kind == ErrorKind::auth_failed || kind == ErrorKind::timeout;
+}
+
+MeterReading read_meter(Driver& driver) {
+    MeterReading meter;
+    const std::uint32_t can = driver.capabilities();
+    if ((can & kPowerReading) != 0) {
+        meter.watts = driver.power_reading();
+        if (!*meter.watts && stops_conversation(meter.watts->error().kind)) return meter;
+    }
+    if ((can & kSensors) != 0) {
+        meter.sensors = driver.sensors();
+        if (*meter.sensors) {
+            for (SensorReading& sensor : **meter.sensors) {
+                sensor.name = util::safe_text(sensor.name);
+                sensor.unit = util::safe_text(sensor.unit);
+            }
         }
     }
+    return meter;
+}
+
+Details read_details(const std::string& target, Driver& driver) {
+    Details details{target, driver.status(), {}, {}, {}, {}};
+    if (!details.state && stops_conversation(details.state.error().kind)) return details;
     const std::uint32_t can = driver.capabilities();
     // What a device says about itself is its own text: made safe to print
     // here, once, for every front end.
@@ -26,16 +44,9 @@ Details read_details(const std::string& target, Driver& driver) {
         details.guid = driver.guid();
         if (*details.guid) **details.guid = util::safe_text(**details.guid);
     }
-    if ((can & kPowerReading) != 0) details.watts = driver.power_reading();
-    if ((can & kSensors) != 0) {
-        details.sensors = driver.sensors();
-        if (*details.sensors) {
-            for (SensorReading& sensor : **details.sensors) {
-                sensor.name = util::safe_text(sensor.name);
-                sensor.unit = util::safe_text(sensor.unit);
-            }
-        }
-    }
+    MeterReading meter = read_meter(driver);
+    details.watts = std::move(meter.watts);
+    details.sensors = std::move(meter.sensors);
     return details;
 }
 

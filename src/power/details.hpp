@@ -21,6 +21,22 @@ struct Details {
     std::optional<Result<std::vector<SensorReading>>> sensors;
 };
 
+/// A target's meter at one moment: what it draws and what its sensors read,
+/// each absent where the driver has none (capabilities()).
+struct MeterReading {
+    std::optional<Result<double>> watts;  ///< W
+    std::optional<Result<std::vector<SensorReading>>> sensors;
+};
+
+/// Reads the power draw and the sensors the driver offers; after a power
+/// reading that failed as unreachable, refused or timed out it asks nothing
+/// more. Sensor names and units are made safe to print (util::safe_text).
+MeterReading read_meter(Driver& driver);
+
+/// Whether a failure of this kind means that asking the target anything
+/// more now would only cost another timeout or another refused login.
+bool stops_conversation(ErrorKind kind);
+
 /// Asks the driver everything its capabilities promise. After an
 /// unreachable or authentication failure it asks nothing more (BMCs lock
 /// accounts; a silent BMC would cost a timeout per question).

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "power/target_locks.hpp"
 #include "util/duration.hpp"
 #include "util/parallel.hpp"
 #include "util/vocabulary.hpp"
@@ -79,13 +80,6 @@ std::string_view to_string(Action action) { return util::word_of(kActionWords, a
 
 std::optional<Action> action_from(std::string_view word) { return util::value_of(kActionWords, word); }
 
-std::mutex& Executor::lock_for(const std::string& target) {
-    const std::lock_guard guard(m_locks_guard);
-    auto& lock = m_locks[target];
-    if (!lock) lock = std::make_unique<std::mutex>();
-    return *lock;
-}
-
 // After an action failed in a way that may have reached the target, its
 // state decides instead of a second send: a PushPowerButton pressed twice
 // turns the machine back off, and a second Reset while one is in progress
@@ -114,7 +108,7 @@ Executor::Settled Executor::settle_after(Action action, const Task& task, const 
 }
 
 Outcome Executor::run_one(Action action, const Task& task, const ExecutorOptions& options) {
-    const std::lock_guard serialized(lock_for(task.target));
+    const auto serialized = TargetLocks::process().lock(task.target);
     const auto start = m_clock.now();
     Outcome outcome{task.target, fail(ErrorKind::internal, "not run"), false, 0, {}};
     auto backoff = task.policy.backoff;

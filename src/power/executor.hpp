@@ -1,16 +1,15 @@
 // Runs one action over many targets at once: a bounded number in flight,
 // never two calls to the same target at the same time, retries with backoff
 // for transient errors only, and every target's own outcome reported. One
-// target's failure never affects another's. A retry never repeats an action
-// that may already have taken effect: after a failure whose request may have
-// reached the target (a lost answer, "in progress"), the target's state is
-// watched first, and the action is sent again only if it did not take.
+// target's failure never affects another's. Two calls to one target wait for
+// each other across every Executor of the process (TargetLocks). A retry
+// never repeats an action that may already have taken effect: after a
+// failure whose request may have reached the target (a lost answer, "in
+// progress"), the target's state is watched first, and the action is sent
+// again only if it did not take.
 #pragma once
 
 #include <functional>
-#include <map>
-#include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -64,11 +63,8 @@ class Executor {
         PowerError why;           ///< otherwise: still under way, or unreadable
     };
     Settled settle_after(Action action, const Task& task, const ExecutorOptions& options, bool said_in_progress);
-    std::mutex& lock_for(const std::string& target);
 
     Clock& m_clock;
-    std::mutex m_locks_guard;
-    std::map<std::string, std::unique_ptr<std::mutex>> m_locks;
 };
 
 }  // namespace slumber::power

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "config/config.hpp"
+#include "service/energy_counters.hpp"
 #include "service/energy_json.hpp"
 #include "service/energy_report.hpp"
 
@@ -154,6 +155,62 @@ TEST_F(EnergyReportTest, ASpanThatStartsWhileTheNodeIsOffTakesItsPhaseFromEarlie
     EXPECT_NEAR(report->nodes[0].energy.joules, 10.0 * 3600, 1e-6);
     EXPECT_NEAR(report->nodes[0].energy.saved_joules(), 90.0 * 3600, 1e-6);
     EXPECT_EQ(report->nodes[0].energy.unknown_ms, 0);
+}
+
+// The daemon's counters, advanced after each sampling round, add up to the
+// report over the whole span, and the journal's running totals to both.
+TEST_F(EnergyReportTest, TheDaemonsCountersAddUpToTheReport) {
+    auto loaded = config::load_text(std::string(kConfig) + R"(
+[[node]]
+names = "n[1-2]"
+driver = "exec"
+on = "true"
+off = "true"
+
+[[device]]
+name = "plug"
+driver = "exec"
+on = "true"
+off = "true"
+)",
+                                    "test.toml");
+    ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+    using power::Action;
+    row("n1", 0, EventKind::power_on, Action::on, OutcomeKind::ok);
+    row("n1", 150 * kS, EventKind::registered, std::nullopt);
+    row("n1", kHour, EventKind::power_off, Action::off, OutcomeKind::ok);
+    row("n2", 0, EventKind::registered, std::nullopt);
+    readings("n2", 0, 2 * kHour, 200);
+    row("plug", 0, EventKind::power_on, Action::on, OutcomeKind::ok);
+    readings("plug", 0, 2 * kHour, 5);
+
+    EnergyCounters counters(kT0);
+    for (TimeMs until = 7 * 60 * kS; until <= 2 * kHour; until += 7 * 60 * kS) {
+        ASSERT_TRUE(counters.advance(*journal, *loaded, kT0 + until, {{"n2", kT0 + until, 200.0, std::nullopt, ""}}));
+    }
+    const TimeMs last = 2 * kHour - (2 * kHour) % (7 * 60 * kS);
+    const auto report = energy_report(*journal, *loaded, {"n1", "n2"}, {"plug"}, kT0, kT0 + last);
+    ASSERT_TRUE(report) << report.error();
+    const std::vector<EnergyCounter> counted = counters.counters();
+    ASSERT_EQ(counted.size(), 3U);
+    EXPECT_EQ(counted[0].target, "n1");
+    EXPECT_NEAR(counted[0].joules, report->nodes[0].energy.joules, 1e-6);
+    EXPECT_NEAR(counted[0].saved_joules, report->nodes[0].energy.saved_joules(), 1e-6);
+    EXPECT_EQ(counted[0].watts, std::nullopt) << "n1 has no meter";
+    EXPECT_NEAR(counted[1].joules, 200.0 * static_cast<double>(last) / 1000, 1e-6);
+    EXPECT_EQ(counted[1].watts, 200.0);
+    EXPECT_TRUE(counted[2].device);
+    EXPECT_NEAR(counted[2].measured_joules, 5.0 * static_cast<double>(last) / 1000, 1e-6);
+
+    const auto totals = journal->energy_totals();
+    ASSERT_TRUE(totals) << totals.error();
+    EXPECT_NEAR(totals->at("n1").joules, counted[0].joules, 1e-6);
+    EXPECT_NEAR(totals->at("n1").saved_joules, counted[0].saved_joules, 1e-6);
+    EXPECT_EQ(totals->at("n1").since, kT0);
+    EXPECT_EQ(totals->at("n1").until, kT0 + last);
+    // Time that has been counted is not counted again.
+    ASSERT_TRUE(counters.advance(*journal, *loaded, kT0 + last, {}));
+    EXPECT_EQ(counters.counters()[0].joules, counted[0].joules);
 }
 
 TEST_F(EnergyReportTest, TheDefaultModelIsTheSimulators) {

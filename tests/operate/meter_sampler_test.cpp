@@ -1,0 +1,169 @@
+// The daemon's energy sampling against emulated plugs on loopback (a
+// Tasmota energy monitor, one whose password changed): readings journaled,
+// a target another call talks to skipped rather than waited for, a refused
+// login met once and then never again, and the temperature sensor chosen
+// as [energy] says.
+#include "operate/meter_sampler.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "../support/journal.hpp"
+#include "../support/refusing_plug.hpp"
+#include "../support/temp_dir.hpp"
+#include "power/target_locks.hpp"
+#include "vcluster/plug.hpp"
+
+namespace slumber::operate {
+namespace {
+
+class MeterSampling : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        vcluster::PlugSettings settings;
+        settings.watts = 40;
+        metered = std::make_unique<vcluster::Plug>(settings);
+        ASSERT_TRUE(metered->start());
+        metered->set_relay(0, true);
+        refusing = testing::refusing_plug(dir / "plug.secret");
+        auto loaded = config::load_text(
+            fmt::format(R"(
+[daemon]
+state_dir = "{}"
+
+[energy]
+interval = "1m"
+
+[[device]]
+name = "ibswitch"
+driver = "tasmota"
+address = "http://127.0.0.1:{}"
+timeout = "1s"
+
+[[device]]
+name = "locked"
+driver = "tasmota"
+address = "http://127.0.0.1:{}"
+credentials = "{}"
+timeout = "1s"
+
+[[node]]
+names = "n1"
+driver = "exec"
+on = "true"
+off = "true"
+)",
+                        dir.string(), metered->port(), refusing->port(), (dir / "plug.secret").string()),
+            "test.toml");
+        ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+        config = std::make_shared<const config::Config>(std::move(*loaded));
+        journal = testing::open_journal(config->daemon.journal());
+        ASSERT_TRUE(journal);
+    }
+
+    SampleRound round(const std::vector<std::string>& targets) {
+        Blocks blocks(*config, journal.get(), Caller::automatic, [] { return store::TimeMs{1000}; });
+        return MeterSampler{}.run(*config, targets, blocks, 5000);
+    }
+
+    slumber::testing::TempDir m_temp{"slumber-sampler"};
+    std::filesystem::path dir = m_temp.path();
+    std::unique_ptr<vcluster::Plug> metered;
+    std::unique_ptr<vcluster::Plug> refusing;
+    config::SharedConfig config;
+    std::unique_ptr<store::Journal> journal;
+};
+
+TEST_F(MeterSampling, AMeteredPlugIsReadAndATargetWithoutAMeterLeftOut) {
+    const SampleRound found = round({"ibswitch", "n1"});
+    ASSERT_EQ(found.readings.size(), 1U);
+    EXPECT_EQ(found.readings[0].target, "ibswitch");
+    EXPECT_EQ(found.readings[0].watts, 40.0);
+    EXPECT_EQ(found.readings[0].time, 5000);
+    EXPECT_TRUE(found.failed.empty()) << found.failed.begin()->second;
+    EXPECT_TRUE(found.busy.empty());
+}
+
+TEST_F(MeterSampling, ATargetAnotherCallTalksToIsSkippedNotWaitedFor) {
+    const auto talking = power::TargetLocks::process().lock("ibswitch");
+    const SampleRound found = round({"ibswitch"});
+    EXPECT_TRUE(found.readings.empty());
+    EXPECT_EQ(found.busy, std::vector<std::string>{"ibswitch"});
+}
+
+TEST_F(MeterSampling, ARefusedLoginIsMetOnceThenTheTargetIsLeftAlone) {
+    for (int pass = 0; pass < 4; ++pass) {
+        const SampleRound found = round({"locked"});
+        EXPECT_TRUE(found.readings.empty());
+        if (pass == 0) {
+            ASSERT_TRUE(found.failed.contains("locked"));
+            EXPECT_TRUE(found.failed.at("locked").starts_with("authentication failed")) << found.failed.at("locked");
+        }
+    }
+    EXPECT_EQ(refusing->refused_logins(), 1);
+    const auto blocks = journal->blocks();
+    ASSERT_TRUE(blocks);
+    ASSERT_EQ(blocks->size(), 1U);
+    EXPECT_EQ(blocks->front().source, "the daemon's energy sampling");
+}
+
+TEST_F(MeterSampling, RoundsFollowTheIntervalAndTheirReadingsAreJournaled) {
+    store::TimeMs now = 1'000'000;
+    SamplingRounds rounds(MeterSampler{}, [&now] { return now; });
+    EXPECT_TRUE(rounds.start_if_due(config));
+    rounds.wait();
+    auto finished = rounds.collect();
+    ASSERT_TRUE(finished);
+    EXPECT_FALSE(finished->journal_error) << *finished->journal_error;
+    EXPECT_FALSE(rounds.collect()) << "taken out";
+    now += 59'000;
+    EXPECT_FALSE(rounds.start_if_due(config)) << "within the interval";
+    now += 1'000;
+    EXPECT_TRUE(rounds.start_if_due(config));
+    rounds.wait();
+    ASSERT_TRUE(rounds.collect());
+
+    const std::vector<std::string> plug{"ibswitch"};
+    const auto readings = journal->readings(plug, 0, 2'000'000);
+    ASSERT_TRUE(readings) << readings.error();
+    ASSERT_EQ(readings->size(), 2U);
+    EXPECT_EQ(readings->at(0).time, 1'000'000);
+    EXPECT_EQ(readings->at(1).time, 1'060'000);
+    EXPECT_EQ(readings->at(1).watts, 40.0);
+
+    auto off = std::make_shared<config::Config>(*config);
+    off->energy.interval = util::Duration{0};
+    now += 600'000;
+    EXPECT_FALSE(rounds.start_if_due(off)) << "interval 0: no sampling";
+}
+
+TEST(PickTemperature, TheNamedSensorElseInletElseAmbientInCelsiusOnly) {
+    const std::vector<power::SensorReading> sensors{{"CPU Temp", 55, "C"},
+                                                    {"Ambient", 24, "C"},
+                                                    {"Inlet Temp", 71.6, "F"},
+                                                    {"System Inlet", 22, "C"},
+                                                    {"PSU1 Power", 180, "W"}};
+    EXPECT_EQ(pick_temperature(sensors, "")->name, "System Inlet");
+    EXPECT_EQ(pick_temperature(sensors, "CPU Temp")->value, 55);
+    EXPECT_FALSE(pick_temperature(sensors, "Inlet Temp")) << "not in degrees Celsius";
+    EXPECT_FALSE(pick_temperature(sensors, "cpu temp")) << "a named sensor is matched exactly";
+    const std::vector<power::SensorReading> ambient{{"CPU Temp", 55, "C"}, {"AMBIENT AIR", 19, "C"}};
+    EXPECT_EQ(pick_temperature(ambient, "")->value, 19);
+    EXPECT_FALSE(pick_temperature(std::vector<power::SensorReading>{{"CPU Temp", 55, "C"}}, ""));
+}
+
+TEST(TargetLocks, OneCallPerTargetAcrossTheProcess) {
+    auto& locks = power::TargetLocks::process();
+    {
+        const auto held = locks.lock("bmc-a");
+        EXPECT_FALSE(locks.try_lock("bmc-a").owns_lock());
+        EXPECT_TRUE(locks.try_lock("bmc-b").owns_lock());
+    }
+    EXPECT_TRUE(locks.try_lock("bmc-a").owns_lock());
+}
+
+}  // namespace
+}  // namespace slumber::operate
