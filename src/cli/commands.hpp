@@ -20,5 +20,6 @@ void add_status_commands(CLI::App& app, Outcome& outcome);
 void add_slurm_config_command(CLI::App& app, Outcome& outcome);
 void add_simulate_command(CLI::App& app, Outcome& outcome);
 void add_report_command(CLI::App& app, Outcome& outcome);
+void add_doctor_command(CLI::App& app, Outcome& outcome);
 
 }  // namespace slumber::cli

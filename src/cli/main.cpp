@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
     add_slurm_commands(app, outcome);
     add_status_commands(app, outcome);
     add_slurm_config_command(app, outcome);
+    add_doctor_command(app, outcome);
     add_simulate_command(app, outcome);
     add_report_command(app, outcome);
     add_version_flags(app);

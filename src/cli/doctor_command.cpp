@@ -1,0 +1,80 @@
+// `slumber doctor [HOSTLIST] [--json]`: what is wrong with this setup, each
+// finding with where and the fix; service::run_doctor() finds, this renders.
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cli/commands.hpp"
+#include "cli/exit_code.hpp"
+#include "cli/nodes_argument.hpp"
+#include "config/config.hpp"
+#include "service/doctor.hpp"
+#include "service/doctor_json.hpp"
+#include "util/safe_text.hpp"
+
+namespace slumber::cli {
+namespace {
+
+struct DoctorOptions {
+    std::string file{config::kDefaultPath};
+    std::string nodes;
+    bool json = false;
+};
+
+std::string where(const service::Finding& finding) {
+    if (finding.file.empty()) return "";
+    return finding.line > 0 ? fmt::format("{}:{}", finding.file.string(), finding.line) : finding.file.string();
+}
+
+void print_text(const service::DoctorReport& report) {
+    fmt::print("slumber doctor: {} and {}\n", report.config_file.string(),
+               report.slurm_conf.empty() ? std::string("(no slurm.conf)") : report.slurm_conf.string());
+    for (const service::Finding& finding : report.findings) {
+        fmt::print("\n{:<8}{}  {}\n", service::to_string(finding.severity()), service::to_string(finding.check),
+                   util::safe_text(where(finding)));
+        fmt::print("        {}\n", finding.what);
+        if (!finding.fix.empty()) fmt::print("        fix: {}\n", util::safe_text(finding.fix));
+        if (!finding.paste.empty()) fmt::print("        paste: {}\n", util::safe_text(finding.paste));
+    }
+    const int errors = report.count(service::Severity::error);
+    const int warnings = report.count(service::Severity::warning);
+    const int advice = report.count(service::Severity::advice);
+    if (errors + warnings + advice == 0) {
+        fmt::print("nothing wrong found\n");
+    } else {
+        fmt::print("\n{} error(s), {} warning(s), {} advice\n", errors, warnings, advice);
+    }
+}
+
+int run_doctor(const DoctorOptions& options) {
+    auto nodes = nodes_argument(options.nodes);
+    if (!nodes) return to_int(nodes.error());
+    const service::DoctorReport report = service::run_doctor(options.file, {.nodes = *nodes, .daemon_user = {}});
+    if (options.json) {
+        fmt::print("{}\n", service::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    } else {
+        print_text(report);
+    }
+    if (report.count(service::Severity::error) > 0) return to_int(ExitCode::doctor_errors);
+    if (report.count(service::Severity::warning) > 0) return to_int(ExitCode::doctor_warnings);
+    return to_int(ExitCode::ok);
+}
+
+}  // namespace
+
+void add_doctor_command(CLI::App& app, Outcome& outcome) {
+    auto options = std::make_shared<DoctorOptions>();
+    auto* doctor = app.add_subcommand(
+        "doctor", "Check slumber.toml, the slurm.conf it names and slumber's files for what would go wrong");
+    doctor->add_option("nodes", options->nodes, "only findings about these nodes (hostlist), and those about no node");
+    doctor->add_option("-c,--config", options->file, "configuration file")->capture_default_str();
+    doctor->add_flag("--json", options->json, "the findings as one JSON object");
+    doctor->footer(
+        "Exit status: 0 nothing wrong (advice may be shown), 5 errors found, 6 warnings but no error "
+        "(docs/doctor.md, docs/exit-codes.md).");
+    doctor->callback([options, &outcome] { outcome.exit_code = run_doctor(*options); });
+}
+
+}  // namespace slumber::cli

@@ -1,0 +1,255 @@
+#include "service/doctor.hpp"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+
+#include "service/doctor_checks.hpp"
+#include "util/safe_text.hpp"
+
+namespace slumber::service {
+
+const std::vector<CheckInfo> kChecks = {
+    {Check::config_invalid, "config-invalid", Severity::error, "slumber.toml does not load"},
+    {Check::slurm_conf_missing, "slurm-conf-missing", Severity::error, "[slurm] conf names no readable file"},
+    {Check::slurm_conf_unreadable, "slurm-conf-unreadable", Severity::error,
+     "SlurmUser, who runs the hooks and their scontrol, may not read slurm.conf"},
+    {Check::slurm_conf_include, "slurm-conf-include", Severity::error,
+     "an Include line names a file that cannot be read"},
+    {Check::slurm_conf_value, "slurm-conf-value", Severity::error, "a slurm.conf value slumber needs cannot be read"},
+    {Check::slurm_user_unknown, "slurm-user-unknown", Severity::error, "SlurmUser is no account on this machine"},
+    {Check::hook_unset, "hook-unset", Severity::error, "SuspendProgram or ResumeProgram is not set"},
+    {Check::resume_fail_unset, "resume-fail-unset", Severity::warning, "ResumeFailProgram is not set"},
+    {Check::hook_relative, "hook-relative", Severity::error, "a hook's path is not absolute"},
+    {Check::hook_missing, "hook-missing", Severity::error, "a hook's path names no regular file"},
+    {Check::hook_not_executable, "hook-not-executable", Severity::error, "SlurmUser may not run a hook"},
+    {Check::hook_group_writable, "hook-group-writable", Severity::error,
+     "a hook is writable by its group or others, so Slurm refuses it"},
+    {Check::hook_not_slumber, "hook-not-slumber", Severity::warning, "a hook is not slumber's"},
+    {Check::hook_wrong_verb, "hook-wrong-verb", Severity::error, "a hook is slumber's, for another verb"},
+    {Check::suspend_time_unset, "suspend-time-unset", Severity::error,
+     "SuspendTime is unset or INFINITE: power saving is off"},
+    {Check::resume_timeout_short, "resume-timeout-short", Severity::error,
+     "ResumeTimeout is shorter than a measured boot"},
+    {Check::resume_timeout_tight, "resume-timeout-tight", Severity::warning,
+     "ResumeTimeout leaves less than half again the slowest measured boot"},
+    {Check::resume_timeout_default, "resume-timeout-default", Severity::advice,
+     "ResumeTimeout is not set, and no boot was measured yet"},
+    {Check::suspend_timeout_unset, "suspend-timeout-unset", Severity::advice, "SuspendTimeout is not set"},
+    {Check::controller_not_excluded, "controller-not-excluded", Severity::error,
+     "a SlurmctldHost that is a Slurm node may be powered off"},
+    {Check::exclude_only_slumber, "exclude-only-slumber", Severity::warning,
+     "a node in [slurm] exclude is not excluded from Slurm's power saving"},
+    {Check::exclude_only_slurm, "exclude-only-slurm", Severity::warning,
+     "a node Slurm never suspends is not in [slurm] exclude"},
+    {Check::resume_rate_pacing, "resume-rate-pacing", Severity::warning,
+     "Slurm asks for more resumes per minute than slumber's pacing starts"},
+    {Check::return_to_service, "return-to-service", Severity::advice,
+     "ReturnToService=0 keeps nodes that stopped answering DOWN"},
+    {Check::idle_on_node_suspend, "idle-on-node-suspend", Severity::warning,
+     "SlurmctldParameters=idle_on_node_suspend lifts slumber's drains"},
+    {Check::node_unknown_to_slurm, "node-unknown-to-slurm", Severity::error,
+     "a node of slumber.toml is on no NodeName line"},
+    {Check::node_without_power_control, "node-without-power-control", Severity::error,
+     "a Slurm node slumber cannot switch may be suspended by Slurm"},
+    {Check::credentials_missing, "credentials-missing", Severity::error, "a credentials file cannot be read"},
+    {Check::credentials_not_private, "credentials-not-private", Severity::error,
+     "a credentials file others may read (slumber refuses it)"},
+    {Check::credentials_slurm_user, "credentials-slurm-user", Severity::warning,
+     "no daemon runs, and SlurmUser may not read a credentials file the hooks then need"},
+    {Check::config_slurm_user, "config-slurm-user", Severity::error, "SlurmUser may not read slumber.toml"},
+    {Check::state_dir_slurm_user, "state-dir-slurm-user", Severity::error,
+     "SlurmUser may not write the state directory"},
+    {Check::state_dir_daemon, "state-dir-daemon", Severity::error,
+     "the daemon's user may not write the state directory"},
+    {Check::journal_slurm_user, "journal-slurm-user", Severity::error, "SlurmUser may not write the journal"},
+    {Check::journal_daemon, "journal-daemon", Severity::error, "the daemon's user may not write the journal"},
+    {Check::token_file, "token-file", Severity::error, "[web] token_file is missing or others may read it"},
+    {Check::daemon_not_running, "daemon-not-running", Severity::warning, "no daemon runs on this state directory"},
+    {Check::daemon_config_differs, "daemon-config-differs", Severity::warning,
+     "the running daemon runs another configuration"},
+};
+
+namespace {
+
+struct SeverityName {
+    Severity severity;
+    std::string_view name;
+};
+constexpr SeverityName kSeverityNames[] = {
+    {Severity::error, "error"},
+    {Severity::warning, "warning"},
+    {Severity::advice, "advice"},
+};
+
+// The PID written in the daemon's lock file (daemon.cpp's DaemonLock), when
+// a daemon holds the lock: flock(2) on a read-only descriptor tells.
+std::optional<pid_t> daemon_holding(const std::filesystem::path& lock) {
+    const int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return std::nullopt;
+    const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd);
+    if (!held) return std::nullopt;
+    std::ifstream in(lock);
+    pid_t pid = 0;
+    return in >> pid ? pid : 0;
+}
+
+// The account a process runs as, from /proc/PID's owner.
+std::optional<slurm::SlurmUser> account_of(pid_t pid) {
+    struct stat status {};
+    if (pid <= 0 || ::stat(fmt::format("/proc/{}", pid).c_str(), &status) != 0) return std::nullopt;
+    const passwd* entry = ::getpwuid(status.st_uid);
+    if (entry == nullptr)
+        return slurm::SlurmUser{fmt::format("{}", status.st_uid), status.st_uid, status.st_gid, "the daemon's process"};
+    return slurm::SlurmUser{entry->pw_name, entry->pw_uid, entry->pw_gid, "the daemon's process"};
+}
+
+slurm::SlurmUser root_user() { return {"root", 0, 0, "packaging/slumberd.service"}; }
+
+}  // namespace
+
+const CheckInfo& info(Check check) {
+    const auto it =
+        std::find_if(kChecks.begin(), kChecks.end(), [&](const CheckInfo& each) { return each.check == check; });
+    return it != kChecks.end() ? *it : kChecks.front();
+}
+
+std::string_view to_string(Check check) { return info(check).id; }
+
+std::string_view to_string(Severity severity) {
+    for (const SeverityName& each : kSeverityNames) {
+        if (each.severity == severity) return each.name;
+    }
+    return "?";
+}
+
+int DoctorReport::count(Severity severity) const {
+    return static_cast<int>(
+        std::count_if(findings.begin(), findings.end(), [&](const Finding& f) { return f.severity() == severity; }));
+}
+
+namespace doctor {
+
+std::string shown(std::string_view text) { return fmt::format("\"{}\"", util::safe_text(text.substr(0, 300))); }
+
+void place_at(Finding& finding, const slurm::SlurmConf& conf, const slurm::ConfSetting* setting) {
+    finding.file = setting ? setting->place.file : conf.files.front();
+    finding.line = setting ? setting->place.line : 0;
+}
+
+std::expected<slurm::SlurmUser, std::string> slurm_user_of(const slurm::SlurmConf& conf) {
+    const slurm::ConfSetting* setting = conf.find("SlurmUser");
+    const std::string name = setting && !setting->value.empty() ? setting->value : "root";
+    const std::string source = setting ? fmt::format("{}:{}", setting->place.file.string(), setting->place.line)
+                                       : std::string("Slurm's default");
+    uid_t uid = 0;
+    const auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), uid);
+    const passwd* entry =
+        error == std::errc() && end == name.data() + name.size() ? ::getpwuid(uid) : ::getpwnam(name.c_str());
+    if (entry == nullptr)
+        return std::unexpected(fmt::format("SlurmUser {} ({}) is no account on this machine", shown(name), source));
+    return slurm::SlurmUser{entry->pw_name, entry->pw_uid, entry->pw_gid, source};
+}
+
+}  // namespace doctor
+
+DoctorReport run_doctor(const std::filesystem::path& config_file, const DoctorOptions& options) {
+    DoctorReport report;
+    std::error_code error;
+    report.config_file = std::filesystem::absolute(config_file, error).lexically_normal();
+    doctor::Findings findings;
+    // Nothing here logs in to a BMC: credentials files are checked, not read.
+    auto loaded = config::load(config_file, {.credentials = false});
+    if (!loaded) {
+        for (const config::ConfigError& problem : loaded.error()) {
+            findings.push_back({Check::config_invalid,
+                                problem.key.empty()
+                                    ? util::safe_text(problem.message)
+                                    : fmt::format("{}: {}", problem.key, util::safe_text(problem.message)),
+                                problem.file,
+                                problem.line,
+                                problem.fix,
+                                "",
+                                {}});
+        }
+        report.findings = std::move(findings);
+        return report;
+    }
+    const config::Config& config = *loaded;
+    report.slurm_conf = config.slurm.conf;
+    const auto slurm_conf = slurm::read_slurm_conf(config.slurm.conf);
+    const auto holder = daemon_holding(config.daemon.lock());
+    doctor::Setup setup{config,
+                        report.config_file,
+                        slurm_conf ? &*slurm_conf : nullptr,
+                        std::nullopt,
+                        options.daemon_user.value_or(root_user()),
+                        holder.has_value()};
+    if (holder) {
+        if (auto account = account_of(*holder)) setup.daemon_user = std::move(*account);
+    }
+    if (!slurm_conf) {
+        findings.push_back(
+            {Check::slurm_conf_missing,
+             fmt::format("[slurm] conf is {}, which cannot be read: doctor checks no slurm.conf setting, "
+                         "and slumber's hooks and daemon cannot ask Slurm anything",
+                         config.slurm.conf.string()),
+             report.config_file,
+             0,
+             "point [slurm] conf at the slurm.conf slurmctld reads (default /etc/slurm/slurm.conf)",
+             "",
+             {}});
+    } else {
+        for (const auto& [place, problem] : slurm_conf->problems) {
+            findings.push_back({Check::slurm_conf_include,
+                                util::safe_text(problem),
+                                place.file,
+                                place.line,
+                                "make the file exist and be readable, or remove the Include line",
+                                "",
+                                {}});
+        }
+        if (auto user = doctor::slurm_user_of(*slurm_conf)) {
+            setup.slurm_user = std::move(*user);
+        } else {
+            Finding finding{Check::slurm_user_unknown,
+                            user.error(),
+                            {},
+                            0,
+                            "create the account, or set SlurmUser to the account slurmctld runs as",
+                            "",
+                            {}};
+            doctor::place_at(finding, *slurm_conf, slurm_conf->find("SlurmUser"));
+            findings.push_back(std::move(finding));
+        }
+        doctor::check_hooks(setup, findings);
+        doctor::check_timing(setup, findings);
+        doctor::check_nodes(setup, findings);
+    }
+    doctor::check_files(setup, findings);
+
+    if (!options.nodes.empty()) {
+        std::erase_if(findings, [&](const Finding& finding) {
+            return !finding.nodes.empty() &&
+                   std::none_of(finding.nodes.begin(), finding.nodes.end(), [&](const std::string& node) {
+                       return std::find(options.nodes.begin(), options.nodes.end(), node) != options.nodes.end();
+                   });
+        });
+    }
+    std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+        return static_cast<int>(a.check) < static_cast<int>(b.check);
+    });
+    report.findings = std::move(findings);
+    return report;
+}
+
+}  // namespace slumber::service

@@ -1,0 +1,124 @@
+// `slumber doctor`: what is wrong with a setup before it bites, as typed
+// findings. This slice reads files only: slumber.toml, the slurm.conf it
+// points at (Include lines followed), the state directory and the journal's
+// measured boots; it asks no BMC and no slurmctld, so it answers the same
+// with Slurm down. docs/doctor.md lists every check.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "slurm/slurm_user.hpp"
+
+namespace slumber::service {
+
+/// How bad a finding is. `error`: power saving fails or does harm as set
+/// up; `warning`: it works but will misbehave in a case that will come;
+/// `advice`: works, and could be better.
+enum class Severity { error, warning, advice };
+
+/// Every check doctor makes: one per fault, named by a stable word.
+enum class Check {
+    config_invalid,
+    slurm_conf_missing,
+    slurm_conf_unreadable,
+    slurm_conf_include,
+    slurm_conf_value,
+    slurm_user_unknown,
+    hook_unset,
+    resume_fail_unset,
+    hook_relative,
+    hook_missing,
+    hook_not_executable,
+    hook_group_writable,
+    hook_not_slumber,
+    hook_wrong_verb,
+    suspend_time_unset,
+    resume_timeout_short,
+    resume_timeout_tight,
+    resume_timeout_default,
+    suspend_timeout_unset,
+    controller_not_excluded,
+    exclude_only_slumber,
+    exclude_only_slurm,
+    resume_rate_pacing,
+    return_to_service,
+    idle_on_node_suspend,
+    node_unknown_to_slurm,
+    node_without_power_control,
+    credentials_missing,
+    credentials_not_private,
+    credentials_slurm_user,
+    config_slurm_user,
+    state_dir_slurm_user,
+    state_dir_daemon,
+    journal_slurm_user,
+    journal_daemon,
+    token_file,
+    daemon_not_running,
+    daemon_config_differs,
+};
+
+/// A check's stable word (its id in --json and docs/doctor.md), its
+/// severity and the fault it catches, in one line.
+struct CheckInfo {
+    Check check;
+    std::string_view id;
+    Severity severity;
+    std::string_view fault;
+};
+
+/// The one table of checks: ids, severities and docs/doctor.md's list come
+/// from it (tests/service/doctor_test.cpp holds the doc to it).
+extern const std::vector<CheckInfo> kChecks;
+
+const CheckInfo& info(Check check);
+std::string_view to_string(Severity severity);
+std::string_view to_string(Check check);
+
+/// One thing wrong. Text quoted from slurm.conf or slumber.toml is made
+/// safe to print (util::safe_text); no secret is ever in one.
+struct Finding {
+    Check check;
+    std::string what;  ///< what is wrong, in a sentence
+    /// Where to fix it: a file, and a 1-based line when it is at one (0:
+    /// the whole file, or the place where a line is missing).
+    std::filesystem::path file;
+    int line = 0;
+    std::string fix;                 ///< what to do
+    std::string paste;               ///< a slurm.conf line to paste when that is the fix; else empty
+    std::vector<std::string> nodes;  ///< the nodes it concerns; empty: the whole setup
+
+    [[nodiscard]] Severity severity() const { return info(check).severity; }
+};
+
+/// What doctor needs besides the configuration file. Every member has the
+/// value the command uses; tests replace them.
+struct DoctorOptions {
+    /// Only findings about these nodes, and those about no node in
+    /// particular; empty: every node.
+    std::vector<std::string> nodes;
+    /// The account the daemon runs as when none runs now: root, as
+    /// packaging/slumberd.service runs it. A running daemon's own account
+    /// (its process, found by the PID in the lock file) wins.
+    std::optional<slurm::SlurmUser> daemon_user;
+};
+
+struct DoctorReport {
+    std::filesystem::path config_file;  ///< absolute
+    std::filesystem::path slurm_conf;   ///< [slurm] conf; empty when the configuration did not load
+    std::vector<Finding> findings;      ///< in kChecks' order, then file and line
+
+    [[nodiscard]] int count(Severity severity) const;
+};
+
+/// Runs every check on `config_file` and what it names. Never fails: what
+/// cannot be read is a finding.
+DoctorReport run_doctor(const std::filesystem::path& config_file, const DoctorOptions& options = {});
+
+}  // namespace slumber::service

@@ -1,0 +1,49 @@
+// doctor's checks, grouped by what they read; run_doctor() (doctor.cpp)
+// calls them in turn. Internal to the service library.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "service/doctor.hpp"
+#include "slurm/conf_file.hpp"
+#include "slurm/slurm_user.hpp"
+
+namespace slumber::service::doctor {
+
+/// What every check may read, gathered once.
+struct Setup {
+    const config::Config& config;
+    std::filesystem::path config_file;             ///< absolute
+    const slurm::SlurmConf* slurm_conf = nullptr;  ///< null: it could not be read
+    std::optional<slurm::SlurmUser> slurm_user;    ///< nothing: not an account (a finding says so)
+    slurm::SlurmUser daemon_user;
+    bool daemon_running = false;
+};
+
+using Findings = std::vector<Finding>;
+
+/// A value from slurm.conf or slumber.toml, quoted safely for a message.
+std::string shown(std::string_view text);
+
+/// Where a setting of slurm.conf is, or slurm.conf itself when unset.
+void place_at(Finding& finding, const slurm::SlurmConf& conf, const slurm::ConfSetting* setting);
+
+/// SlurmUser as slurm.conf (with its Include files) sets it, root when
+/// unset; an error says why it is no account here.
+std::expected<slurm::SlurmUser, std::string> slurm_user_of(const slurm::SlurmConf& conf);
+
+/// SuspendProgram, ResumeProgram, ResumeFailProgram (doctor_hooks.cpp).
+void check_hooks(const Setup& setup, Findings& out);
+/// SuspendTime, the timeouts, ResumeRate, ReturnToService,
+/// idle_on_node_suspend (doctor_timing.cpp).
+void check_timing(const Setup& setup, Findings& out);
+/// Which nodes each side knows and keeps on (doctor_nodes.cpp).
+void check_nodes(const Setup& setup, Findings& out);
+/// slumber's own files and daemon (doctor_files.cpp).
+void check_files(const Setup& setup, Findings& out);
+
+}  // namespace slumber::service::doctor

@@ -1,0 +1,201 @@
+// slumber's own files and daemon: who must reach what (docs/slurm.md).
+// The hooks run as SlurmUser: they read slumber.toml and slurm.conf (for
+// scontrol) and write the journal in the state directory; the daemon
+// writes them too; credentials are the daemon's, and SlurmUser's only when
+// no daemon runs and the hooks switch nodes themselves.
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include <set>
+
+#include "operate/running_config.hpp"
+#include "service/doctor_checks.hpp"
+#include "service/slurm_setup.hpp"
+
+namespace slumber::service::doctor {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string denial(const Access& access) {
+    return access.where.empty() ? std::string("not allowed by its mode") : access.where;
+}
+
+void check_credentials(const Setup& setup, Findings& out) {
+    std::set<fs::path> seen;
+    for (const auto& targets : {&setup.config.nodes, &setup.config.devices}) {
+        for (const config::PowerTarget& target : *targets) {
+            if (!target.credentials || !seen.insert(*target.credentials).second) continue;
+            const fs::path& file = *target.credentials;
+            struct stat status {};
+            const auto add = [&](Check check, std::string what, std::string fix) {
+                out.push_back(
+                    {check, std::move(what), setup.config_file, target.line, std::move(fix), "", {target.name}});
+            };
+            if (::lstat(file.c_str(), &status) != 0) {
+                add(Check::credentials_missing,
+                    fmt::format("credentials file {} (of {}) does not exist", file.string(), target.name),
+                    "create it with username = \"...\" and password = \"...\", then chmod 600 it");
+                continue;
+            }
+            if (auto refusal = config::refuse_credentials_file(file, status)) {
+                add(Check::credentials_not_private, fmt::format("{} {}", file.string(), refusal->message),
+                    refusal->fix);
+                continue;
+            }
+            if (const Access daemon = access_for(file, setup.daemon_user, kRead); !daemon.ok()) {
+                add(Check::credentials_missing,
+                    fmt::format("the daemon's user {} may not read {}: {}", setup.daemon_user.name, file.string(),
+                                denial(daemon)),
+                    fmt::format("chown {} {}", setup.daemon_user.name, file.string()));
+            }
+            if (setup.daemon_running || !setup.slurm_user) continue;
+            if (const Access slurm = access_for(file, *setup.slurm_user, kRead, PathKind::credentials); !slurm.ok()) {
+                add(Check::credentials_slurm_user,
+                    fmt::format(
+                        "no daemon runs, so the hooks switch nodes themselves as SlurmUser {}, who may not read "
+                        "{}: {}",
+                        setup.slurm_user->name, file.string(), denial(slurm)),
+                    "start the daemon (systemctl enable --now slumberd), or make the file SlurmUser's: "
+                    "chown " +
+                        setup.slurm_user->name + " " + file.string() + "; chmod 600 " + file.string());
+            }
+        }
+    }
+}
+
+// What SlurmUser (who runs the hooks) and the daemon's user must read and write.
+void check_access(const Setup& setup, Findings& out) {
+    const fs::path& state = setup.config.daemon.state_dir;
+    const bool state_exists = fs::exists(state);
+    const auto grant = [&](const slurm::SlurmUser& user, const fs::path& path, bool directory) {
+        return directory
+                   ? fmt::format("chgrp {0} {1}; chmod 2770 {1} (the daemon does this at start when it runs as root)",
+                                 user.name, path.string())
+                   : fmt::format("chgrp {0} {1}; chmod 660 {1}", user.name, path.string());
+    };
+    const auto check_user = [&](const slurm::SlurmUser& user, std::string_view who, Check dir_check,
+                                Check journal_check) {
+        if (!state_exists) return;
+        if (const Access access = access_for(state, user, kReadWriteSearch); !access.ok()) {
+            out.push_back({dir_check,
+                           fmt::format("{} {} may not write the state directory {}: {}", who, user.name, state.string(),
+                                       denial(access)),
+                           setup.config_file,
+                           0,
+                           grant(user, state, true),
+                           "",
+                           {}});
+            return;
+        }
+        for (const char* suffix : {"", "-wal", "-shm"}) {
+            const fs::path file = setup.config.daemon.journal().string() + suffix;
+            if (!fs::exists(file)) continue;
+            if (const Access access = access_for(file, user, kReadWrite); !access.ok()) {
+                out.push_back({journal_check,
+                               fmt::format("{} {} may not write the journal {}: {}", who, user.name, file.string(),
+                                           denial(access)),
+                               setup.config_file,
+                               0,
+                               grant(user, file, false),
+                               "",
+                               {}});
+            }
+        }
+    };
+    if (setup.slurm_user) {
+        const slurm::SlurmUser& user = *setup.slurm_user;
+        if (const Access access = access_for(setup.config_file, user, kRead);
+            !access.ok() && access.verdict != Access::Verdict::missing) {
+            out.push_back({Check::config_slurm_user,
+                           fmt::format("SlurmUser {} may not read {}, which the hooks load: {}", user.name,
+                                       setup.config_file.string(), denial(access)),
+                           setup.config_file,
+                           0,
+                           fmt::format("chmod 644 {}", setup.config_file.string()),
+                           "",
+                           {}});
+        }
+        if (setup.slurm_conf != nullptr) {
+            for (const fs::path& file : setup.slurm_conf->files) {
+                if (const Access access = access_for(file, user, kRead); !access.ok()) {
+                    out.push_back({Check::slurm_conf_unreadable,
+                                   fmt::format("SlurmUser {} may not read {}, which slurmctld and the hooks' scontrol "
+                                               "read: {}",
+                                               user.name, file.string(), denial(access)),
+                                   file,
+                                   0,
+                                   fmt::format("chmod 644 {}", file.string()),
+                                   "",
+                                   {}});
+                }
+            }
+        }
+        check_user(user, "SlurmUser", Check::state_dir_slurm_user, Check::journal_slurm_user);
+    }
+    if (!setup.slurm_user || setup.slurm_user->uid != setup.daemon_user.uid) {
+        check_user(setup.daemon_user, "the daemon's user", Check::state_dir_daemon, Check::journal_daemon);
+    }
+}
+
+void check_token(const Setup& setup, Findings& out) {
+    if (!setup.config.web.token_file) return;
+    const fs::path& file = *setup.config.web.token_file;
+    struct stat status {};
+    if (::lstat(file.c_str(), &status) != 0) {
+        out.push_back({Check::token_file,
+                       fmt::format("[web] token_file {} does not exist: the daemon's web server refuses every action",
+                                   file.string()),
+                       setup.config_file,
+                       0,
+                       fmt::format("head -c 32 /dev/urandom | base64 > {0}; chmod 600 {0}", file.string()),
+                       "",
+                       {}});
+        return;
+    }
+    if (auto refusal = config::refuse_credentials_file(file, status)) {
+        out.push_back({Check::token_file,
+                       fmt::format("[web] token_file {} {}", file.string(), refusal->message),
+                       setup.config_file,
+                       0,
+                       fmt::format("chmod 600 {}", file.string()),
+                       "",
+                       {}});
+    }
+}
+
+void check_daemon(const Setup& setup, Findings& out) {
+    if (!setup.daemon_running) {
+        out.push_back({Check::daemon_not_running,
+                       fmt::format("no daemon holds {}: each hook then switches nodes itself, as SlurmUser, and no one "
+                                   "recovers nodes that fail to boot",
+                                   setup.config.daemon.lock().string()),
+                       setup.config_file,
+                       0,
+                       "systemctl enable --now slumberd",
+                       "",
+                       {}});
+        return;
+    }
+    if (auto differs = operate::running_config_warning(setup.config)) {
+        out.push_back({Check::daemon_config_differs,
+                       *differs,
+                       setup.config_file,
+                       0,
+                       "reload the daemon (systemctl reload slumberd)",
+                       "",
+                       {}});
+    }
+}
+
+}  // namespace
+
+void check_files(const Setup& setup, Findings& out) {
+    check_credentials(setup, out);
+    check_access(setup, out);
+    check_token(setup, out);
+    check_daemon(setup, out);
+}
+
+}  // namespace slumber::service::doctor

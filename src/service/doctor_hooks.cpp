@@ -1,0 +1,156 @@
+// SuspendProgram, ResumeProgram and ResumeFailProgram as slurmctld will
+// take them. Slurm's own test (src/slurmctld/power_save.c, _valid_prog(),
+// 22.05 and 24.11): an absolute path, stat(2) finds a regular file, not
+// writable by group or others; a program failing it turns power saving off
+// with only a debug line in slurmctld's log. The program runs as SlurmUser
+// (slurm.conf(5), SuspendProgram), so SlurmUser must be allowed to run it.
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "service/doctor_checks.hpp"
+#include "service/slurm_setup.hpp"
+#include "slurm/hook.hpp"
+
+namespace slumber::service::doctor {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Where the hook for `hook` is when slumber is installed: /usr/sbin's
+// links with the default configuration; with another file, the script
+// `slumber slurm-config -c FILE` describes, beside FILE.
+fs::path suggested_path(const Setup& setup, const slurm::HookInfo& hook) {
+    const fs::path dir =
+        setup.config_file == fs::path(config::kDefaultPath) ? fs::path("/usr/sbin") : setup.config_file.parent_path();
+    return dir / fmt::format("slumber-{}", hook.name);
+}
+
+// Whether `text` names slumber's verb `name` as a program would run it:
+// "slumber-resume" or "slumber resume", not followed by more of a word
+// ("slumber resume" is not "slumber resume-fail").
+bool names_verb(std::string_view text, std::string_view name) {
+    for (const char separator : {'-', ' '}) {
+        const std::string word = fmt::format("slumber{}{}", separator, name);
+        for (auto at = text.find(word); at != std::string_view::npos; at = text.find(word, at + 1)) {
+            const auto end = at + word.size();
+            const char next = end < text.size() ? text[end] : ' ';
+            if (next != '-' && std::isalnum(static_cast<unsigned char>(next)) == 0) return true;
+        }
+    }
+    return false;
+}
+
+// The verbs a hook program runs: a link slumber-VERB to the slumber
+// binary runs VERB (src/cli/main.cpp); a script runs those it names; the
+// binary itself under another name runs none ("" in the result).
+std::vector<std::string_view> verbs_run(const fs::path& program, const std::string& head) {
+    std::error_code error;
+    const fs::path real = fs::canonical(program, error);
+    std::vector<std::string_view> verbs;
+    if (!error && real.filename() == "slumber") {
+        for (const slurm::HookInfo& hook : slurm::kHooks) {
+            if (program.filename() == fmt::format("slumber-{}", hook.name)) verbs.push_back(hook.name);
+        }
+        if (verbs.empty()) verbs.emplace_back("");
+        return verbs;
+    }
+    if (!head.starts_with("#!")) return verbs;
+    for (const slurm::HookInfo& hook : slurm::kHooks) {
+        if (names_verb(head, hook.name)) verbs.push_back(hook.name);
+    }
+    return verbs;
+}
+
+std::string first_bytes(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::string text(16 * 1024, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    return text;
+}
+
+void check_hook(const Setup& setup, const slurm::HookInfo& hook, Findings& out) {
+    const slurm::SlurmConf& conf = *setup.slurm_conf;
+    const slurm::ConfSetting* setting = conf.find(hook.conf_key);
+    const auto add = [&](Check check, std::string what, std::string fix, std::string paste = {}) {
+        Finding finding{check, std::move(what), {}, 0, std::move(fix), std::move(paste), {}};
+        place_at(finding, conf, setting);
+        out.push_back(std::move(finding));
+    };
+    const std::string paste = fmt::format("{}={}", hook.conf_key, suggested_path(setup, hook).string());
+    if (setting == nullptr || setting->value.empty()) {
+        const bool fail = hook.hook == slurm::Hook::resume_fail;
+        add(fail ? Check::resume_fail_unset : Check::hook_unset,
+            fail ? fmt::format("{} is not set: Slurm tells slumber nothing when a node misses ResumeTimeout, and "
+                               "slumber notices only on its next look at Slurm's nodes",
+                               hook.conf_key)
+                 : fmt::format("{} is not set: Slurm has nothing to run, and slumber is never asked to {}",
+                               hook.conf_key,
+                               hook.hook == slurm::Hook::suspend ? "power a node off" : "power a node on"),
+            "add the line (`slumber slurm-config` prints every line for this setup), then scontrol reconfigure", paste);
+        return;
+    }
+    const fs::path program = setting->value;
+    if (program.is_relative()) {
+        add(Check::hook_relative,
+            fmt::format("{}={} is not an absolute path: slurmctld refuses it and power saving stays off", hook.conf_key,
+                        shown(setting->value)),
+            "name the program by its absolute path", paste);
+        return;
+    }
+    struct stat status {};
+    if (::stat(program.c_str(), &status) != 0 || !S_ISREG(status.st_mode)) {
+        add(Check::hook_missing,
+            fmt::format("{}={}: {}, so slurmctld refuses it and power saving stays off", hook.conf_key,
+                        shown(setting->value),
+                        ::stat(program.c_str(), &status) != 0 ? "no such file" : "not a regular file"),
+            "install slumber's hook there, or point the line at it", paste);
+        return;
+    }
+    if ((status.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+        add(Check::hook_group_writable,
+            fmt::format("{} is writable by its group or others (mode {:04o}): slurmctld refuses such a program and "
+                        "power saving stays off",
+                        shown(setting->value), status.st_mode & 07777),
+            fmt::format("chmod go-w {}", shown(program.string())));
+    }
+    const std::string head = first_bytes(program);
+    if (setup.slurm_user) {
+        // A script is read by its interpreter as well as run.
+        const int want = head.starts_with("#!") ? kRead + 1 : 1;
+        const Access access = access_for(program, *setup.slurm_user, want);
+        const bool root_cannot_run =
+            setup.slurm_user->uid == 0 && (status.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0;
+        if (!access.ok() || root_cannot_run) {
+            add(Check::hook_not_executable,
+                fmt::format("SlurmUser {} may not run {}: {}", setup.slurm_user->name, shown(setting->value),
+                            access.where.empty() ? fmt::format("mode {:04o}", status.st_mode & 07777) : access.where),
+                fmt::format("chmod 755 {} (and let SlurmUser search every directory above it)", program.string()));
+        }
+    }
+    const auto verbs = verbs_run(program, head);
+    if (std::find(verbs.begin(), verbs.end(), hook.name) != verbs.end()) return;
+    if (verbs.empty()) {
+        add(Check::hook_not_slumber,
+            fmt::format("{}={} is not slumber's hook: what it does, slumber neither journals nor recovers",
+                        hook.conf_key, shown(setting->value)),
+            "use slumber's hook, or ignore this if the program calls it", paste);
+        return;
+    }
+    add(Check::hook_wrong_verb,
+        fmt::format("{}={} runs slumber's {} instead of {}", hook.conf_key, shown(setting->value),
+                    verbs.front().empty() ? std::string("command without a verb") : fmt::format("`{}`", verbs.front()),
+                    fmt::format("`{}`", hook.name)),
+        "point the line at slumber's hook for this program", paste);
+}
+
+}  // namespace
+
+void check_hooks(const Setup& setup, Findings& out) {
+    for (const slurm::HookInfo& hook : slurm::kHooks) check_hook(setup, hook, out);
+}
+
+}  // namespace slumber::service::doctor

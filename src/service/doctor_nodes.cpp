@@ -1,0 +1,177 @@
+// Which nodes each side knows, and which each keeps on. Slurm suspends any
+// node of a NodeName line that idles SuspendTime, except those in
+// SuspendExcNodes (a group with ":N" keeps only N of its nodes up) and the
+// nodes of SuspendExcParts' partitions (slurm.conf(5), 22.05.8 and 24.11.3).
+// slumber switches only the nodes of slumber.toml, never those in
+// [slurm] exclude.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <set>
+
+#include "hostlist/hostlist.hpp"
+#include "service/doctor_checks.hpp"
+#include "slurm/power_save.hpp"
+#include "slurm/slurm_conf.hpp"
+#include "util/safe_text.hpp"
+
+namespace slumber::service::doctor {
+namespace {
+
+using Names = std::set<std::string, std::less<>>;
+
+std::string compressed(const std::vector<std::string>& names) {
+    const std::string joined = fmt::format("{}", fmt::join(names, ","));
+    auto list = hostlist::Hostlist::parse(joined);
+    return list ? list->ranged_string() : joined;
+}
+
+// The nodes Slurm never suspends, as slurm.conf says.
+struct Kept {
+    Names always;                 ///< SuspendExcNodes without a count, SuspendExcParts' nodes
+    slurm::PowerSaveRules rules;  ///< with SuspendExcParts' nodes as groups of their own
+};
+
+Kept kept_by_slurm(const slurm::SlurmConf& conf) {
+    std::string text;
+    for (const char* key : {"SuspendExcNodes", "SuspendExcParts"}) {
+        if (const slurm::ConfSetting* setting = conf.find(key)) text += fmt::format("{}={}\n", key, setting->value);
+    }
+    Kept kept{{}, slurm::rules_from_slurm_conf(text)};
+    for (const std::string& partition : kept.rules.exc_parts) {
+        kept.rules.exc_nodes.push_back({conf.partition_nodes(partition), std::nullopt});
+    }
+    for (const slurm::ExcludedGroup& group : kept.rules.exc_nodes) {
+        if (!group.keep) kept.always.insert(group.nodes.begin(), group.nodes.end());
+    }
+    return kept;
+}
+
+// SuspendExcNodes as it would read with `more` added.
+std::string exc_nodes_line(const slurm::SlurmConf& conf, const std::vector<std::string>& more) {
+    const slurm::ConfSetting* setting = conf.find("SuspendExcNodes");
+    const std::string added = compressed(more);
+    if (setting == nullptr || setting->value.empty()) return fmt::format("SuspendExcNodes={}", added);
+    // A group without a count must follow every counted group (22.05's slurm.conf(5)): add at the end.
+    return fmt::format("SuspendExcNodes={},{}", util::safe_text(setting->value), added);
+}
+
+Finding on_exc_nodes(const Setup& setup, Check check, std::string what, std::string fix,
+                     const std::vector<std::string>& nodes, bool paste) {
+    Finding finding{check, std::move(what), {}, 0, std::move(fix), {}, nodes};
+    place_at(finding, *setup.slurm_conf, setup.slurm_conf->find("SuspendExcNodes"));
+    if (paste) finding.paste = exc_nodes_line(*setup.slurm_conf, nodes);
+    return finding;
+}
+
+// SlurmctldHost=name(address), every line of it; ControlMachine and
+// BackupController are the names before 18.08, still read by 22.05.
+std::vector<std::string> controllers(const slurm::SlurmConf& conf) {
+    std::vector<std::string> names;
+    for (const slurm::ConfSetting& setting : conf.settings) {
+        for (const char* key : {"SlurmctldHost", "ControlMachine", "BackupController"}) {
+            if (setting.key.size() == std::string_view(key).size() &&
+                std::equal(setting.key.begin(), setting.key.end(), key, [](char a, char b) {
+                    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+                })) {
+                names.push_back(setting.value.substr(0, setting.value.find('(')));
+            }
+        }
+    }
+    return names;
+}
+
+}  // namespace
+
+void check_nodes(const Setup& setup, Findings& out) {
+    const slurm::SlurmConf& conf = *setup.slurm_conf;
+    const std::vector<std::string> slurm_nodes = conf.node_names();
+    const Names known(slurm_nodes.begin(), slurm_nodes.end());
+    std::vector<std::string> managed;
+    std::vector<std::string> unknown;
+    int first_line = 0;
+    for (const config::PowerTarget& target : setup.config.nodes) {
+        managed.push_back(target.name);
+        if (known.contains(target.name)) continue;
+        if (unknown.empty()) first_line = target.line;
+        unknown.push_back(target.name);
+    }
+    const Names ours(managed.begin(), managed.end());
+    if (!unknown.empty()) {
+        out.push_back({Check::node_unknown_to_slurm,
+                       fmt::format("{} in slumber.toml but on no NodeName line of {}: Slurm never asks for them, and "
+                                   "slumber's recovery looks for them in vain",
+                                   compressed(unknown), conf.files.front().string()),
+                       setup.config_file, first_line,
+                       "correct the names (they must be Slurm's node names), or add the nodes to slurm.conf", "",
+                       unknown});
+    }
+
+    Kept kept = kept_by_slurm(conf);
+    if (!kept.rules.error.empty()) {
+        out.push_back(on_exc_nodes(setup, Check::slurm_conf_value, util::safe_text(kept.rules.error),
+                                   "write SuspendExcNodes as a hostlist, each group with an optional \":count\"", {},
+                                   false));
+        return;
+    }
+    const Names excluded(setup.config.slurm.exclude.begin(), setup.config.slurm.exclude.end());
+
+    std::vector<std::string> exposed_controllers;
+    for (const std::string& controller : controllers(conf)) {
+        if (known.contains(controller) && !kept.always.contains(controller)) exposed_controllers.push_back(controller);
+    }
+    if (!exposed_controllers.empty()) {
+        out.push_back(on_exc_nodes(
+            setup, Check::controller_not_excluded,
+            fmt::format("{} runs slurmctld (SlurmctldHost) and is a Slurm node that SuspendExcNodes does not keep on: "
+                        "idle, Slurm suspends its own controller",
+                        compressed(exposed_controllers)),
+            "add it to SuspendExcNodes (and to slumber.toml's [slurm] exclude if slumber manages it)",
+            exposed_controllers, true));
+    }
+
+    std::vector<std::string> uncontrolled;
+    for (const std::string& node : slurm_nodes) {
+        if (ours.contains(node) || kept.always.contains(node)) continue;
+        if (std::find(exposed_controllers.begin(), exposed_controllers.end(), node) != exposed_controllers.end())
+            continue;
+        uncontrolled.push_back(node);
+    }
+    if (!uncontrolled.empty()) {
+        out.push_back(on_exc_nodes(
+            setup, Check::node_without_power_control,
+            fmt::format("{} are Slurm nodes that slumber.toml does not list: Slurm may suspend them and calls slumber, "
+                        "which cannot switch them; they stay on while Slurm counts them off, and fail to resume",
+                        compressed(uncontrolled)),
+            "keep them out of power saving in slurm.conf, or give each its power control in slumber.toml", uncontrolled,
+            true));
+    }
+
+    const slurm::ExclusionCheck exclusions = slurm::compare_exclusions(managed, setup.config.slurm.exclude, kept.rules);
+    if (!exclusions.only_in_slumber.empty()) {
+        out.push_back(on_exc_nodes(
+            setup, Check::exclude_only_slumber,
+            fmt::format("{} in slumber.toml's [slurm] exclude, but Slurm may suspend them{}: slumber refuses and tells "
+                        "Slurm they are still up, again after each SuspendTime",
+                        compressed(exclusions.only_in_slumber),
+                        exclusions.counted.empty()
+                            ? ""
+                            : fmt::format(" ({} only counted in a \":N\" group)", compressed(exclusions.counted))),
+            "add them to SuspendExcNodes", exclusions.only_in_slumber, true));
+    }
+    if (!exclusions.only_in_slurm.empty()) {
+        Finding finding{Check::exclude_only_slurm,
+                        fmt::format("{} kept on by slurm.conf (SuspendExcNodes or SuspendExcParts) but not in "
+                                    "slumber.toml's [slurm] exclude: slumber's own recovery may switch them off",
+                                    compressed(exclusions.only_in_slurm)),
+                        setup.config_file,
+                        0,
+                        fmt::format("add them to [slurm] exclude in {}", setup.config_file.string()),
+                        {},
+                        exclusions.only_in_slurm};
+        out.push_back(std::move(finding));
+    }
+    (void)excluded;
+}
+
+}  // namespace slumber::service::doctor

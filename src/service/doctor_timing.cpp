@@ -1,0 +1,166 @@
+// slurm.conf's power-saving times and rates, and the settings that change
+// what slumber's recovery can do. Defaults and meanings from slurm.conf(5),
+// 22.05.8 and 24.11.3 alike: SuspendTime INFINITE (power saving off; -1
+// too), SuspendTimeout 30 s, ResumeTimeout 60 s, ResumeRate 300 nodes per
+// minute (0: no limit), ReturnToService 0.
+#include <fmt/format.h>
+
+#include <cctype>
+#include <charconv>
+
+#include "service/doctor_checks.hpp"
+#include "service/slurm_setup.hpp"
+#include "slurm/dialect.hpp"
+#include "slurm/power_save.hpp"
+#include "util/safe_text.hpp"
+
+namespace slumber::service::doctor {
+namespace {
+
+bool infinite(std::string_view value) {
+    std::string upper;
+    for (const char c : value) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return upper == "INFINITE" || upper == "UNLIMITED" || upper == "-1";
+}
+
+std::optional<long> number(std::string_view value) {
+    long out = 0;
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), out);
+    if (error != std::errc() || end != value.data() + value.size()) return std::nullopt;
+    return out;
+}
+
+Finding at(const Setup& setup, Check check, const slurm::ConfSetting* setting, std::string what, std::string fix,
+           std::string paste = {}) {
+    Finding finding{check, std::move(what), {}, 0, std::move(fix), std::move(paste), {}};
+    place_at(finding, *setup.slurm_conf, setting);
+    return finding;
+}
+
+void check_suspend_time(const Setup& setup, Findings& out) {
+    const slurm::SlurmConf& conf = *setup.slurm_conf;
+    const slurm::ConfSetting* setting = conf.find("SuspendTime");
+    if (setting && !infinite(setting->value)) return;
+    // A partition's own SuspendTime turns power saving on for its nodes.
+    for (const slurm::ConfRecord& partition : conf.partitions) {
+        const auto value = partition.get("SuspendTime");
+        if (value && !infinite(*value)) return;
+    }
+    out.push_back(
+        at(setup, Check::suspend_time_unset, setting,
+           setting ? fmt::format("SuspendTime={}: power saving is off, Slurm suspends no node", shown(setting->value))
+                   : "SuspendTime is not set (INFINITE): power saving is off, Slurm suspends no node",
+           "set how long a node idles before Slurm suspends it", "SuspendTime=600"));
+}
+
+void check_resume_timeout(const Setup& setup, Findings& out) {
+    const slurm::ConfSetting* setting = setup.slurm_conf->find("ResumeTimeout");
+    std::optional<std::chrono::seconds> limit = std::chrono::seconds(60);
+    if (setting) {
+        auto parsed = slurm::parse_resume_timeout(setting->value);
+        if (!parsed) {
+            out.push_back(at(setup, Check::slurm_conf_value, setting, util::safe_text(parsed.error()),
+                             "write a number of seconds"));
+            return;
+        }
+        limit = parsed->limit;
+    }
+    const auto advice = resume_timeout_advice(setup.config);
+    if (!advice) {
+        if (!setting) {
+            out.push_back(at(setup, Check::resume_timeout_default, nullptr,
+                             "ResumeTimeout is not set: Slurm gives a node 60 s to boot and register, less than most "
+                             "servers need; no boot was measured yet to say more",
+                             "set it above the slowest boot you have timed; once the daemon has measured boots, "
+                             "doctor and `slumber slurm-config` give the value",
+                             "ResumeTimeout=300"));
+        }
+        return;
+    }
+    if (!limit) return;  // INFINITE (25.05 and later): Slurm never gives up
+    const auto slowest_s = static_cast<double>(advice->all.max_ms) / 1000.0;
+    const std::string paste = fmt::format("ResumeTimeout={}", advice->seconds);
+    if (static_cast<double>(limit->count()) < slowest_s) {
+        out.push_back(at(setup, Check::resume_timeout_short, setting,
+                         fmt::format("ResumeTimeout is {} s, and the slowest of {} measured boots took {:.1f} s: Slurm "
+                                     "gives up on such a node (down~) and requeues its job",
+                                     limit->count(), advice->all.count, slowest_s),
+                         "raise it to half again the slowest boot, in whole minutes", paste));
+    } else if (limit->count() < advice->seconds) {
+        out.push_back(at(setup, Check::resume_timeout_tight, setting,
+                         fmt::format("ResumeTimeout is {} s, close to the slowest of {} measured boots ({:.1f} s): a "
+                                     "boot a little slower ends down~",
+                                     limit->count(), advice->all.count, slowest_s),
+                         "raise it to half again the slowest boot, in whole minutes", paste));
+    }
+}
+
+void check_suspend_timeout(const Setup& setup, Findings& out) {
+    if (setup.slurm_conf->find("SuspendTimeout")) return;
+    out.push_back(at(setup, Check::suspend_timeout_unset, nullptr,
+                     "SuspendTimeout is not set: Slurm counts a node as off 30 s after asking, whether or not it is",
+                     "set it to how long your nodes take to power off, with room to spare"));
+}
+
+void check_resume_rate(const Setup& setup, Findings& out) {
+    const int pace = setup.config.daemon.boots_per_minute;
+    if (pace <= 0) return;
+    const slurm::ConfSetting* setting = setup.slurm_conf->find("ResumeRate");
+    const long rate = setting ? number(setting->value).value_or(300) : 300;
+    if (rate > 0 && rate <= pace) return;
+    out.push_back(at(
+        setup, Check::resume_rate_pacing, setting,
+        fmt::format("ResumeRate is {}, and [daemon] boots_per_minute is {}: Slurm may ask for more boots a minute than "
+                    "slumber starts, and the last of a burst start late against ResumeTimeout",
+                    rate == 0 ? std::string("0 (no limit)") : fmt::format("{} nodes a minute", rate), pace),
+        "let Slurm ask no faster than slumber boots (ResumeTimeout then counts from the ask slumber can serve)",
+        fmt::format("ResumeRate={}", pace)));
+}
+
+void check_return_to_service(const Setup& setup, Findings& out) {
+    const slurm::ConfSetting* setting = setup.slurm_conf->find("ReturnToService");
+    if (setting && setting->value != "0") return;
+    out.push_back(at(setup, Check::return_to_service, setting,
+                     "ReturnToService is 0: a node Slurm set DOWN for not responding stays DOWN when it answers "
+                     "again, until an admin resumes it; slumber returns to service only the nodes of its own "
+                     "recovery (late and unasked boots)",
+                     "let Slurm return nodes that answer again (docs/slurm.md: slumber's recovery works with 1 and 2)",
+                     "ReturnToService=1"));
+}
+
+void check_idle_on_node_suspend(const Setup& setup, Findings& out) {
+    const slurm::ConfSetting* setting = setup.slurm_conf->find("SlurmctldParameters");
+    if (setting == nullptr) return;
+    const slurm::PowerSaveRules rules =
+        slurm::rules_from_slurm_conf(fmt::format("SlurmctldParameters={}", setting->value));
+    if (!rules.idle_on_node_suspend) return;
+    std::string rest;
+    for (std::string_view value = setting->value; !value.empty();) {
+        const auto comma = value.find(',');
+        const std::string_view part = value.substr(0, comma);
+        if (part.substr(0, part.find('=')) != "idle_on_node_suspend" && !part.empty()) {
+            rest += rest.empty() ? "" : ",";
+            rest += part;
+        }
+        if (comma == std::string_view::npos) break;
+        value.remove_prefix(comma + 1);
+    }
+    out.push_back(at(setup, Check::idle_on_node_suspend, setting,
+                     "SlurmctldParameters has idle_on_node_suspend: Slurm lifts every drain when it suspends a node, "
+                     "slumber's too (a node drained after failed resumes comes back into use)",
+                     rest.empty() ? "remove the SlurmctldParameters line" : "remove idle_on_node_suspend from it",
+                     rest.empty() ? std::string() : fmt::format("SlurmctldParameters={}", rest)));
+}
+
+}  // namespace
+
+void check_timing(const Setup& setup, Findings& out) {
+    check_suspend_time(setup, out);
+    check_resume_timeout(setup, out);
+    check_suspend_timeout(setup, out);
+    check_resume_rate(setup, out);
+    check_return_to_service(setup, out);
+    check_idle_on_node_suspend(setup, out);
+}
+
+}  // namespace slumber::service::doctor

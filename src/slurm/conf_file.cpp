@@ -1,0 +1,243 @@
+#include "slurm/conf_file.hpp"
+
+#include <glob.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "hostlist/hostlist.hpp"
+#include "slurm/slurm_conf.hpp"
+
+namespace slumber::slurm {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kMaxDepth = 16;
+
+bool same_key(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+std::string_view trim(std::string_view text) {
+    const auto first = text.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos) return {};
+    return text.substr(first, text.find_last_not_of(" \t\r") - first + 1);
+}
+
+// "#" starts a comment unless escaped ("\#", which Slurm's parser keeps).
+std::string without_comment(std::string_view line) {
+    std::string out;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        if (line[i] == '\\' && i + 1 < line.size() && line[i + 1] == '#') {
+            out += '#';
+            ++i;
+        } else if (line[i] == '#') {
+            break;
+        } else {
+            out += line[i];
+        }
+    }
+    return out;
+}
+
+// Key=value pairs split at whitespace outside double quotes; the quotes go.
+std::vector<std::pair<std::string, std::string>> split_pairs(std::string_view line) {
+    std::vector<std::pair<std::string, std::string>> pairs;
+    std::size_t i = 0;
+    while (i < line.size()) {
+        while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
+        if (i >= line.size()) break;
+        std::string word;
+        bool quoted = false;
+        for (; i < line.size() && (quoted || (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')); ++i) {
+            if (line[i] == '"') {
+                quoted = !quoted;
+            } else {
+                word += line[i];
+            }
+        }
+        const auto equals = word.find('=');
+        if (equals == std::string::npos || equals == 0) continue;  // Slurm rejects it; doctor only reads
+        pairs.emplace_back(word.substr(0, equals), word.substr(equals + 1));
+    }
+    return pairs;
+}
+
+std::optional<std::string> read_file(const fs::path& file) { return read_conf(file); }
+
+class Reader {
+  public:
+    Reader(const ConfReader& reader, SlurmConf& conf, fs::path base)
+        : m_read(reader), m_conf(conf), m_base(std::move(base)) {}
+
+    void parse(std::string_view text, const fs::path& file, int depth) {
+        m_open.push_back(file);
+        int number = 0;
+        std::string joined;
+        int first = 0;
+        while (!text.empty()) {
+            const auto end = text.find('\n');
+            std::string_view line = text.substr(0, end);
+            text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+            ++number;
+            if (joined.empty()) first = number;
+            // A backslash at the end continues the line.
+            const std::string_view trimmed = trim(line);
+            if (!trimmed.empty() && trimmed.back() == '\\' && !text.empty()) {
+                joined += trimmed.substr(0, trimmed.size() - 1);
+                continue;
+            }
+            joined += line;
+            take_line(joined, {file, first}, depth);
+            joined.clear();
+        }
+        m_open.pop_back();
+    }
+
+  private:
+    void take_line(std::string_view raw, const ConfPlace& place, int depth) {
+        const std::string line = without_comment(raw);
+        const std::string_view body = trim(line);
+        if (body.empty()) return;
+        if (body.size() > 8 && same_key(body.substr(0, 7), "include") && (body[7] == ' ' || body[7] == '\t')) {
+            include(trim(body.substr(8)), place, depth);
+            return;
+        }
+        auto pairs = split_pairs(body);
+        if (pairs.empty()) return;
+        if (same_key(pairs.front().first, "NodeName")) {
+            m_conf.nodes.push_back({std::move(pairs), place});
+        } else if (same_key(pairs.front().first, "PartitionName")) {
+            m_conf.partitions.push_back({std::move(pairs), place});
+        } else if (same_key(pairs.front().first, "FrontendName") || same_key(pairs.front().first, "NodeSet") ||
+                   same_key(pairs.front().first, "DownNodes")) {
+            return;  // records doctor does not read
+        } else {
+            for (auto& [key, value] : pairs) m_conf.settings.push_back({std::move(key), std::move(value), place});
+        }
+    }
+
+    void include(std::string_view name, const ConfPlace& place, int depth) {
+        std::string path(name);
+        if (!path.empty() && path.front() == '"' && path.back() == '"' && path.size() >= 2) {
+            path = path.substr(1, path.size() - 2);
+        }
+        // %c: ClusterName as read so far (INCLUDE MODIFIERS).
+        const ConfSetting* cluster = m_conf.find("ClusterName");
+        for (auto at = path.find("%c"); at != std::string::npos; at = path.find("%c", at)) {
+            const std::string value = cluster ? cluster->value : std::string();
+            path.replace(at, 2, value);
+            at += value.size();
+        }
+        fs::path file = path;
+        if (file.is_relative()) file = m_base / file;
+        if (depth >= kMaxDepth) {
+            m_conf.problems.emplace_back(place,
+                                         fmt::format("Include {}: more than {} levels of Include", path, kMaxDepth));
+            return;
+        }
+        std::vector<fs::path> files;
+        if (path.find_first_of("*?") != std::string::npos) {
+            glob_t found{};
+            if (::glob(file.c_str(), 0, nullptr, &found) == 0) {
+                for (std::size_t i = 0; i < found.gl_pathc; ++i) files.emplace_back(found.gl_pathv[i]);
+            }
+            ::globfree(&found);
+            if (files.empty()) return;  // a pattern that matches nothing includes nothing
+        } else {
+            files.push_back(file);
+        }
+        for (const fs::path& each : files) {
+            if (std::find(m_open.begin(), m_open.end(), each) != m_open.end()) {
+                m_conf.problems.emplace_back(place, fmt::format("Include {}: the file includes itself", each.string()));
+                continue;
+            }
+            const auto text = m_read(each);
+            if (!text) {
+                m_conf.problems.emplace_back(place, fmt::format("Include {}: cannot be read", each.string()));
+                continue;
+            }
+            m_conf.files.push_back(each);
+            parse(*text, each, depth + 1);
+        }
+    }
+
+    const ConfReader& m_read;
+    SlurmConf& m_conf;
+    fs::path m_base;
+    std::vector<fs::path> m_open;  // the files being read, to refuse a loop
+};
+
+std::vector<std::string> expand(std::string_view expression) {
+    std::vector<std::string> names;
+    auto parsed = hostlist::Hostlist::parse(expression);
+    if (parsed) parsed->for_each([&](std::string_view name) { names.emplace_back(name); });
+    return names;
+}
+
+}  // namespace
+
+std::optional<std::string> ConfRecord::get(std::string_view key) const {
+    std::optional<std::string> value;
+    for (const auto& [name, each] : pairs) {
+        if (same_key(name, key)) value = each;
+    }
+    return value;
+}
+
+const ConfSetting* SlurmConf::find(std::string_view key) const {
+    const auto it = std::find_if(settings.rbegin(), settings.rend(),
+                                 [&](const ConfSetting& setting) { return same_key(setting.key, key); });
+    return it == settings.rend() ? nullptr : &*it;
+}
+
+std::vector<std::string> SlurmConf::node_names() const {
+    std::vector<std::string> names;
+    std::set<std::string, std::less<>> seen;
+    for (const ConfRecord& record : nodes) {
+        if (same_key(record.name(), "DEFAULT")) continue;
+        for (std::string& name : expand(record.name())) {
+            if (seen.insert(name).second) names.push_back(std::move(name));
+        }
+    }
+    return names;
+}
+
+std::vector<std::string> SlurmConf::partition_nodes(std::string_view name) const {
+    std::vector<std::string> names;
+    for (const ConfRecord& record : partitions) {
+        if (record.name() != name) continue;
+        const auto value = record.get("Nodes");
+        if (!value) continue;
+        if (same_key(*value, "ALL")) return node_names();
+        // Nodes= is a list of hostlists and node sets; node sets are not read.
+        for (std::string& node : expand(*value)) names.push_back(std::move(node));
+    }
+    return names;
+}
+
+std::optional<SlurmConf> read_slurm_conf(const std::filesystem::path& slurm_conf, const ConfReader& reader) {
+    const ConfReader use = reader ? reader : ConfReader(read_file);
+    const auto text = use(slurm_conf);
+    if (!text) return std::nullopt;
+    SlurmConf conf;
+    conf.files.push_back(slurm_conf);
+    Reader(use, conf, slurm_conf.parent_path()).parse(*text, slurm_conf, 0);
+    return conf;
+}
+
+SlurmConf parse_slurm_conf(std::string_view text, const std::filesystem::path& file) {
+    SlurmConf conf;
+    conf.files.push_back(file);
+    const ConfReader none = [](const fs::path&) -> std::optional<std::string> { return std::nullopt; };
+    Reader(none, conf, file.parent_path()).parse(text, file, 0);
+    return conf;
+}
+
+}  // namespace slumber::slurm

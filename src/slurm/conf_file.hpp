@@ -1,0 +1,80 @@
+// slurm.conf as slurmctld reads it, with where each setting was written:
+// Include lines followed, every key=value pair of a line kept, NodeName and
+// PartitionName lines as records. For `slumber doctor`, which must point at
+// the file and line to change; slurm_conf.hpp's conf_option() stays the
+// quick look-up of one option in one file's text.
+//
+// Facts from slurm.conf(5) (22.05.8 and 24.11.3): keys are case-insensitive,
+// node and partition names are not; "#" starts a comment; a line that
+// begins with the word "Include" and whitespace names a file included
+// inline, "%c" in it standing for ClusterName, a relative name being looked
+// for in slurm.conf's own directory (INCLUDE MODIFIERS); for a global option
+// the last setting wins.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace slumber::slurm {
+
+/// Where something was written: a file and a 1-based line.
+struct ConfPlace {
+    std::filesystem::path file;
+    int line = 0;
+};
+
+/// One global `Key=Value` pair.
+struct ConfSetting {
+    std::string key;    ///< as written
+    std::string value;  ///< as written, quotes removed; untrusted text
+    ConfPlace place;
+};
+
+/// A NodeName= or PartitionName= line: its pairs in order, the first one
+/// naming the record ("NodeName", "node[1-4]").
+struct ConfRecord {
+    std::vector<std::pair<std::string, std::string>> pairs;
+    ConfPlace place;
+
+    [[nodiscard]] const std::string& name() const { return pairs.front().second; }
+    /// The value of `key` (case-insensitive) on this line, if set.
+    [[nodiscard]] std::optional<std::string> get(std::string_view key) const;
+};
+
+struct SlurmConf {
+    std::vector<ConfSetting> settings;         ///< global pairs, in the order read
+    std::vector<ConfRecord> nodes;             ///< NodeName lines (DEFAULT ones too)
+    std::vector<ConfRecord> partitions;        ///< PartitionName lines (DEFAULT ones too)
+    std::vector<std::filesystem::path> files;  ///< every file read, slurm.conf first
+    /// Include lines that could not be followed (a missing file, a loop),
+    /// each at the Include line, with what is wrong.
+    std::vector<std::pair<ConfPlace, std::string>> problems;
+
+    /// The setting in force for `key` (case-insensitive): the last one read.
+    [[nodiscard]] const ConfSetting* find(std::string_view key) const;
+    /// Every node a NodeName line defines (not DEFAULT), expanded, in the
+    /// order written; a NodeName that is no hostlist is skipped.
+    [[nodiscard]] std::vector<std::string> node_names() const;
+    /// The nodes of partition `name` (its Nodes=, "ALL" meaning every node),
+    /// expanded.
+    [[nodiscard]] std::vector<std::string> partition_nodes(std::string_view name) const;
+};
+
+/// How a file's text is read: nothing when it cannot be.
+using ConfReader = std::function<std::optional<std::string>(const std::filesystem::path&)>;
+
+/// Reads `slurm_conf` and every file it includes (at most 16 deep; a file
+/// that includes itself is a problem, not a loop). Nothing when
+/// `slurm_conf` itself cannot be read. `reader` reads from the disk unless
+/// given (tests, fuzzing).
+std::optional<SlurmConf> read_slurm_conf(const std::filesystem::path& slurm_conf, const ConfReader& reader = {});
+
+/// One file's text, Include lines not followed (fuzzing).
+SlurmConf parse_slurm_conf(std::string_view text, const std::filesystem::path& file);
+
+}  // namespace slumber::slurm
