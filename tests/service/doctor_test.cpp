@@ -1,0 +1,498 @@
+// `slumber doctor`'s checks, each on a crafted slurm.conf and slumber.toml
+// in a temporary directory with exactly that fault; the same setup without
+// it reports nothing.
+#include "service/doctor.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <pwd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "../support/temp_dir.hpp"
+#include "service/doctor_json.hpp"
+#include "store/journal.hpp"
+
+namespace slumber::service {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string me() {
+    const passwd* entry = ::getpwuid(::geteuid());
+    return entry ? entry->pw_name : "root";
+}
+
+class Doctor : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        ::chmod(dir.c_str(), 0755);
+        fs::create_directories(dir / "bin");
+        fs::create_directories(dir / "sbin");
+        fs::create_directories(dir / "state");
+        ::chmod((dir / "state").c_str(), 0755);
+        // The installed layout: sbin/slumber-VERB links to bin/slumber.
+        write("bin/slumber", "#!/bin/sh\n", 0755);
+        for (const char* verb : {"suspend", "resume", "resume-fail"}) {
+            fs::create_symlink("../bin/slumber", dir / "sbin" / fmt::format("slumber-{}", verb));
+        }
+        write("plug.secret", "username = \"u\"\npassword = \"p\"\n", 0600);
+        hold_daemon_lock();
+    }
+    void TearDown() override {
+        if (m_lock >= 0) ::close(m_lock);
+    }
+
+    void write(const std::string& name, const std::string& text, mode_t mode = 0644) {
+        std::ofstream(dir / name) << text;
+        ::chmod((dir / name).c_str(), mode);
+    }
+    // As a running daemon holds it (daemon.cpp's DaemonLock).
+    void hold_daemon_lock() {
+        m_lock = ::open((dir / "state/slumberd.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+        ASSERT_GE(m_lock, 0);
+        ASSERT_EQ(::flock(m_lock, LOCK_EX | LOCK_NB), 0);
+        const std::string pid = fmt::format("{}\n", ::getpid());
+        ASSERT_EQ(::write(m_lock, pid.data(), pid.size()), static_cast<ssize_t>(pid.size()));
+    }
+    void release_daemon_lock() {
+        ::close(m_lock);
+        m_lock = -1;
+    }
+
+    void set(const std::string& key, const std::string& value) {
+        const auto it = std::find_if(power.begin(), power.end(), [&](const auto& pair) { return pair.first == key; });
+        if (it == power.end()) {
+            power.emplace_back(key, value);
+        } else {
+            it->second = value;
+        }
+    }
+    void erase(const std::string& key) {
+        std::erase_if(power, [&](const auto& pair) { return pair.first == key; });
+    }
+
+    DoctorReport run(DoctorOptions options = {}) {
+        write("slurm.conf", fmt::format("ClusterName=test\nSlurmctldHost=head(10.0.0.1)\nSlurmUser={}\n"
+                                        "# power saving lives in its own file, as sites split it\n"
+                                        "Include power.conf\n{}NodeName=DEFAULT CPUs=2\nNodeName=head CPUs=1\n"
+                                        "NodeName={} RealMemory=1000\nPartitionName=batch Nodes={} Default=YES\n",
+                                        slurm_user, slurm_extra, slurm_nodes, slurm_nodes));
+        std::string text;
+        for (const auto& [key, value] : power) text += fmt::format("{}={}\n", key, value);
+        write("power.conf", text);
+        write("slumber.toml",
+              fmt::format(R"([daemon]
+state_dir = "{0}/state"
+{2}
+[slurm]
+bin_dir = "{0}"
+conf = "{0}/slurm.conf"
+{3}
+[[node]]
+names = "{1}"
+driver = "exec"
+on = "true"
+off = "true"
+
+[[device]]
+name = "plug"
+driver = "tasmota"
+address = "http://plug"
+credentials = "{4}"
+{5})",
+                          dir.string(), nodes, daemon_extra, slurm_section, credentials.string(), toml_extra),
+              toml_mode);
+        return run_doctor(dir / "slumber.toml", options);
+    }
+
+    static std::vector<std::string> ids(const DoctorReport& report) {
+        std::vector<std::string> out;
+        for (const Finding& finding : report.findings) out.emplace_back(to_string(finding.check));
+        return out;
+    }
+    static const Finding* find(const DoctorReport& report, Check check) {
+        const auto it = std::find_if(report.findings.begin(), report.findings.end(),
+                                     [&](const Finding& finding) { return finding.check == check; });
+        return it == report.findings.end() ? nullptr : &*it;
+    }
+    static std::string text(const DoctorReport& report) { return to_json(report).dump(2); }
+
+    slumber::testing::TempDir m_temp{"slumber-doctor"};
+    fs::path dir = m_temp.path();
+    int m_lock = -1;
+    std::string slurm_user = me();
+    std::string slurm_nodes = "n[1-4]";
+    std::string slurm_extra;
+    std::string nodes = "n[1-4]";
+    std::string daemon_extra;
+    std::string slurm_section;
+    std::string toml_extra;
+    mode_t toml_mode = 0644;
+    fs::path credentials = dir / "plug.secret";
+    std::vector<std::pair<std::string, std::string>> power{
+        {"SuspendProgram", (dir / "sbin/slumber-suspend").string()},
+        {"ResumeProgram", (dir / "sbin/slumber-resume").string()},
+        {"ResumeFailProgram", (dir / "sbin/slumber-resume-fail").string()},
+        {"SuspendTime", "600"},
+        {"SuspendTimeout", "60"},
+        {"ResumeTimeout", "300"},
+        {"ReturnToService", "1"},
+        {"SuspendExcNodes", "head"},
+    };
+};
+
+TEST_F(Doctor, ACleanSetupReportsNothing) {
+    const DoctorReport report = run();
+    EXPECT_TRUE(report.findings.empty()) << text(report);
+    EXPECT_EQ(report.count(Severity::error), 0);
+    EXPECT_EQ(report.slurm_conf, dir / "slurm.conf");
+}
+
+TEST_F(Doctor, ConfigurationErrorsAreFindingsWithFileAndLine) {
+    toml_extra = "colour = \"red\"\n";
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"config-invalid"}) << text(report);
+    EXPECT_EQ(report.findings[0].file, dir / "slumber.toml");
+    EXPECT_EQ(report.findings[0].line, 19);
+    EXPECT_EQ(report.findings[0].severity(), Severity::error);
+}
+
+TEST_F(Doctor, AMissingSlurmConfIsAFinding) {
+    write("slumber.toml",
+          fmt::format("[daemon]\nstate_dir = \"{0}/state\"\n[slurm]\nconf = \"{0}/nowhere.conf\"\n", dir.string()));
+    const DoctorReport report = run_doctor(dir / "slumber.toml");
+    ASSERT_EQ(ids(report), std::vector<std::string>{"slurm-conf-missing"}) << text(report);
+}
+
+TEST_F(Doctor, AnIncludeThatCannotBeReadIsAnErrorAtItsLine) {
+    slurm_extra = "Include site-%c.conf\n";
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"slurm-conf-include"}) << text(report);
+    EXPECT_EQ(report.findings[0].file, dir / "slurm.conf");
+    EXPECT_EQ(report.findings[0].line, 6);
+    EXPECT_NE(report.findings[0].what.find((dir / "site-test.conf").string()), std::string::npos)
+        << "%c is ClusterName";
+}
+
+TEST_F(Doctor, ASlurmUserThatIsNoAccountIsAnError) {
+    slurm_user = "slumber-no-such-user";
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"slurm-user-unknown"}) << text(report);
+    EXPECT_EQ(report.findings[0].line, 3);
+}
+
+TEST_F(Doctor, AMissingSuspendProgramGivesTheLineToPaste) {
+    erase("SuspendProgram");
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"hook-unset"}) << text(report);
+    EXPECT_EQ(report.findings[0].paste, fmt::format("SuspendProgram={}/slumber-suspend", dir.string()));
+    EXPECT_EQ(report.findings[0].file, dir / "slurm.conf");
+}
+
+TEST_F(Doctor, AMissingResumeFailProgramIsAWarning) {
+    erase("ResumeFailProgram");
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"resume-fail-unset"}) << text(report);
+    EXPECT_EQ(report.findings[0].severity(), Severity::warning);
+}
+
+TEST_F(Doctor, ARelativeHookIsAnErrorWhereItIsWrittenInTheIncludedFile) {
+    set("ResumeProgram", "slumber-resume");
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"hook-relative"}) << text(report);
+    EXPECT_EQ(report.findings[0].file, dir / "power.conf");
+    EXPECT_EQ(report.findings[0].line, 2);
+}
+
+TEST_F(Doctor, AHookThatDoesNotExistIsAnError) {
+    set("SuspendProgram", (dir / "sbin/slumber-sleep").string());
+    EXPECT_EQ(ids(run()), std::vector<std::string>{"hook-missing"});
+}
+
+TEST_F(Doctor, AHookSlurmUserMayNotRunIsAnError) {
+    ::chmod((dir / "bin/slumber").c_str(), 0644);
+    const DoctorReport report = run();
+    EXPECT_EQ(ids(report), std::vector<std::string>(3, "hook-not-executable")) << text(report);
+}
+
+TEST_F(Doctor, AHookOthersMayWriteIsAnErrorSlurmRefusesIt) {
+    ::chmod((dir / "bin/slumber").c_str(), 0775);
+    const DoctorReport report = run();
+    EXPECT_EQ(ids(report), std::vector<std::string>(3, "hook-group-writable")) << text(report);
+    EXPECT_NE(report.findings[0].fix.find("chmod go-w"), std::string::npos);
+}
+
+TEST_F(Doctor, ASiteScriptIsNotSlumbersHook) {
+    write("sbin/site-suspend", "#!/bin/sh\nipmitool -H \"$1-ipmi\" chassis power off\n", 0755);
+    set("SuspendProgram", (dir / "sbin/site-suspend").string());
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"hook-not-slumber"}) << text(report);
+    EXPECT_EQ(report.findings[0].severity(), Severity::warning);
+}
+
+TEST_F(Doctor, AScriptThatRunsSlumbersHookIsSlumbers) {
+    // As `slumber slurm-config -c FILE` describes it for a file of its own.
+    write("sbin/suspend", fmt::format("#!/bin/sh\nexec {}/bin/slumber suspend --config x \"$@\"\n", dir.string()),
+          0755);
+    set("SuspendProgram", (dir / "sbin/suspend").string());
+    EXPECT_TRUE(run().findings.empty());
+}
+
+TEST_F(Doctor, SlumbersHookForAnotherVerbIsAnError) {
+    set("SuspendProgram", (dir / "sbin/slumber-resume").string());
+    write("sbin/fail", "#!/bin/sh\nexec slumber resume --config x \"$@\"\n", 0755);
+    set("ResumeFailProgram", (dir / "sbin/fail").string());
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>(2, "hook-wrong-verb")) << text(report);
+    EXPECT_NE(report.findings[0].what.find("instead of `suspend`"), std::string::npos) << report.findings[0].what;
+    EXPECT_NE(report.findings[1].what.find("instead of `resume-fail`"), std::string::npos) << report.findings[1].what;
+}
+
+TEST_F(Doctor, PowerSavingOffIsAnErrorUnlessAPartitionTurnsItOn) {
+    set("SuspendTime", "INFINITE");
+    DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"suspend-time-unset"}) << text(report);
+    EXPECT_EQ(report.findings[0].paste, "SuspendTime=600");
+    erase("SuspendTime");
+    slurm_extra = "PartitionName=DEFAULT SuspendTime=300\n";
+    EXPECT_TRUE(run().findings.empty());
+}
+
+TEST_F(Doctor, ResumeTimeoutIsHeldToTheMeasuredBoots) {
+    {
+        auto journal = store::Journal::open(dir / "state/journal.db");
+        ASSERT_TRUE(journal) << journal.error();
+        // The slowest boot took 130 s: 1.5 x that is 195 s, 240 s in whole minutes.
+        ASSERT_TRUE(journal->boot_started("n1", 1'000'000));
+        ASSERT_TRUE(journal->boot_registered("n1", 1'130'000));
+    }
+    set("ResumeTimeout", "100");
+    DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"resume-timeout-short"}) << text(report);
+    EXPECT_EQ(report.findings[0].paste, "ResumeTimeout=240");
+    EXPECT_EQ(report.findings[0].file, dir / "power.conf");
+    EXPECT_EQ(report.findings[0].line, 6);
+    set("ResumeTimeout", "200");
+    report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"resume-timeout-tight"}) << text(report);
+    set("ResumeTimeout", "240");
+    EXPECT_TRUE(run().findings.empty());
+    erase("ResumeTimeout");  // 60 s by default
+    EXPECT_EQ(ids(run()), std::vector<std::string>{"resume-timeout-short"});
+}
+
+TEST_F(Doctor, AnUnsetResumeTimeoutWithoutMeasuredBootsIsAdvice) {
+    erase("ResumeTimeout");
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"resume-timeout-default"}) << text(report);
+    EXPECT_EQ(report.findings[0].severity(), Severity::advice);
+}
+
+TEST_F(Doctor, AnUnsetSuspendTimeoutIsAdvice) {
+    erase("SuspendTimeout");
+    EXPECT_EQ(ids(run()), std::vector<std::string>{"suspend-timeout-unset"});
+}
+
+TEST_F(Doctor, AControllerThatIsASlurmNodeMustBeExcluded) {
+    erase("SuspendExcNodes");
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"controller-not-excluded"}) << text(report);
+    EXPECT_EQ(report.findings[0].paste, "SuspendExcNodes=head");
+    EXPECT_EQ(report.findings[0].nodes, std::vector<std::string>{"head"});
+    // Its partition in SuspendExcParts keeps it on too.
+    slurm_extra = "PartitionName=admin Nodes=head\n";
+    set("SuspendExcParts", "admin");
+    EXPECT_TRUE(run().findings.empty()) << text(run());
+}
+
+TEST_F(Doctor, ANodeInExcludeThatSlurmMaySuspendIsAWarning) {
+    slurm_section = "exclude = \"n1\"";
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"exclude-only-slumber"}) << text(report);
+    EXPECT_EQ(report.findings[0].paste, "SuspendExcNodes=head,n1");
+}
+
+TEST_F(Doctor, ANodeSlurmKeepsOnThatSlumberMaySwitchOffIsAWarning) {
+    set("SuspendExcNodes", "head,n2");
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"exclude-only-slurm"}) << text(report);
+    EXPECT_EQ(report.findings[0].nodes, std::vector<std::string>{"n2"});
+    EXPECT_EQ(report.findings[0].file, dir / "slumber.toml");
+}
+
+TEST_F(Doctor, ResumeRateFasterThanSlumbersPacingIsAWarning) {
+    daemon_extra = "boots_per_minute = 5";
+    DoctorReport report = run();  // ResumeRate unset: 300 a minute
+    ASSERT_EQ(ids(report), std::vector<std::string>{"resume-rate-pacing"}) << text(report);
+    EXPECT_EQ(report.findings[0].paste, "ResumeRate=5");
+    set("ResumeRate", "5");
+    EXPECT_TRUE(run().findings.empty());
+}
+
+TEST_F(Doctor, ReturnToServiceZeroIsAdvice) {
+    set("ReturnToService", "0");
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"return-to-service"}) << text(report);
+    EXPECT_EQ(report.findings[0].paste, "ReturnToService=1");
+}
+
+TEST_F(Doctor, IdleOnNodeSuspendIsAWarningWithTheLineWithoutIt) {
+    set("SlurmctldParameters", "enable_configless,idle_on_node_suspend");
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"idle-on-node-suspend"}) << text(report);
+    EXPECT_EQ(report.findings[0].paste, "SlurmctldParameters=enable_configless");
+}
+
+TEST_F(Doctor, ANodeSlurmDoesNotKnowIsAnError) {
+    nodes = "n[1-5]";
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"node-unknown-to-slurm"}) << text(report);
+    EXPECT_EQ(report.findings[0].nodes, std::vector<std::string>{"n5"});
+    EXPECT_EQ(report.findings[0].line, 8);
+}
+
+TEST_F(Doctor, ASlurmNodeSlumberCannotSwitchMustBeExcluded) {
+    slurm_nodes = "n[1-6]";
+    DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"node-without-power-control"}) << text(report);
+    EXPECT_EQ(report.findings[0].paste, "SuspendExcNodes=head,n[5-6]");
+    // Doctor for other nodes leaves it out; what concerns no node stays.
+    erase("SuspendTimeout");
+    report = run({.nodes = {"n1"}, .daemon_user = {}});
+    EXPECT_EQ(ids(report), std::vector<std::string>{"suspend-timeout-unset"}) << text(report);
+    report = run({.nodes = {"n6"}, .daemon_user = {}});
+    EXPECT_EQ(ids(report), (std::vector<std::string>{"suspend-timeout-unset", "node-without-power-control"}));
+}
+
+TEST_F(Doctor, AMissingCredentialsFileIsAnError) {
+    credentials = dir / "absent.secret";
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"credentials-missing"}) << text(report);
+    EXPECT_EQ(report.findings[0].nodes, std::vector<std::string>{"plug"});
+}
+
+TEST_F(Doctor, ACredentialsFileOthersMayReadIsAnError) {
+    ::chmod(credentials.c_str(), 0640);
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"credentials-not-private"}) << text(report);
+    EXPECT_NE(report.findings[0].fix.find("chmod 600"), std::string::npos);
+}
+
+TEST_F(Doctor, WithoutADaemonSlurmUserMustReadTheCredentials) {
+    release_daemon_lock();
+    slurm_user = "nobody";
+    const DoctorReport report = run();
+    EXPECT_TRUE(find(report, Check::daemon_not_running)) << text(report);
+    const Finding* finding = find(report, Check::credentials_slurm_user);
+    ASSERT_TRUE(finding) << text(report);
+    EXPECT_NE(finding->what.find(credentials.string()), std::string::npos);
+}
+
+TEST_F(Doctor, NoDaemonIsAWarning) {
+    release_daemon_lock();
+    const DoctorReport report = run();
+    // The test's user owns the credentials file: the hooks could read it.
+    ASSERT_EQ(ids(report), std::vector<std::string>{"daemon-not-running"}) << text(report);
+}
+
+TEST_F(Doctor, ADaemonRunningAnotherFileIsAWarning) {
+    write("state/slumberd.config", fmt::format("pid={}\nfile=/etc/other.toml\nfingerprint=0\n", ::getpid()));
+    EXPECT_EQ(ids(run()), std::vector<std::string>{"daemon-config-differs"});
+}
+
+TEST_F(Doctor, SlurmUserMustReadSlumberTomlAndSlurmConf) {
+    slurm_user = "nobody";
+    toml_mode = 0600;
+    DoctorReport report = run();
+    EXPECT_TRUE(find(report, Check::config_slurm_user)) << text(report);
+    EXPECT_FALSE(find(report, Check::slurm_conf_unreadable)) << text(report);
+    ::chmod((dir / "power.conf").c_str(), 0600);  // after run() wrote it
+    report = run_doctor(dir / "slumber.toml");
+    const Finding* finding = find(report, Check::slurm_conf_unreadable);
+    ASSERT_TRUE(finding) << text(report);
+    EXPECT_EQ(finding->file, dir / "power.conf");
+}
+
+TEST_F(Doctor, SlurmUserAndTheDaemonMustWriteTheStateDirectoryAndTheJournal) {
+    slurm_user = "nobody";
+    ::chmod((dir / "state").c_str(), 0700);
+    DoctorReport report = run();
+    EXPECT_TRUE(find(report, Check::state_dir_slurm_user)) << text(report);
+    EXPECT_FALSE(find(report, Check::state_dir_daemon)) << "the daemon runs as this test's user";
+
+    ::chmod((dir / "state").c_str(), 0777);
+    write("state/journal.db", "", 0644);
+    report = run();
+    EXPECT_FALSE(find(report, Check::state_dir_slurm_user)) << text(report);
+    EXPECT_TRUE(find(report, Check::journal_slurm_user)) << text(report);
+
+    // A daemon to come that runs as nobody.
+    release_daemon_lock();
+    slurm_user = me();
+    ::chmod((dir / "state").c_str(), 0755);
+    report = run({.nodes = {}, .daemon_user = slurm::SlurmUser{"nobody", 65534, 65534, "the test"}});
+    EXPECT_TRUE(find(report, Check::state_dir_daemon)) << text(report);
+}
+
+TEST_F(Doctor, AWebTokenFileMustExistAndBePrivate) {
+    toml_extra = fmt::format("[web]\nenabled = true\ntoken_file = \"{}/token\"\n", dir.string());
+    DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"token-file"}) << text(report);
+    write("token", "secret\n", 0644);
+    report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"token-file"}) << text(report);
+    EXPECT_EQ(report.findings[0].what.find("secret"), std::string::npos) << "never the token itself";
+    ::chmod((dir / "token").c_str(), 0600);
+    EXPECT_TRUE(run().findings.empty());
+}
+
+TEST_F(Doctor, ASuspendExcNodesSlurmCannotReadIsAnError) {
+    set("SuspendExcNodes", "head,n[1-");
+    EXPECT_EQ(ids(run()), std::vector<std::string>{"slurm-conf-value"});
+    set("SuspendExcNodes", "head");
+    set("ResumeTimeout", "soon");
+    EXPECT_EQ(ids(run()), std::vector<std::string>{"slurm-conf-value"});
+}
+
+TEST_F(Doctor, TheJsonHasEveryField) {
+    erase("SuspendExcNodes");
+    const nlohmann::json json = to_json(run());
+    EXPECT_EQ(json["errors"], 1);
+    EXPECT_EQ(json["warnings"], 0);
+    ASSERT_EQ(json["findings"].size(), 1U);
+    const nlohmann::json& finding = json["findings"][0];
+    EXPECT_EQ(finding["severity"], "error");
+    EXPECT_EQ(finding["check"], "controller-not-excluded");
+    EXPECT_EQ(finding["file"], (dir / "slurm.conf").string());
+    EXPECT_EQ(finding["line"], 0);
+    EXPECT_EQ(finding["paste"], "SuspendExcNodes=head");
+    EXPECT_EQ(finding["nodes"], nlohmann::json::array({"head"}));
+}
+
+// docs/doctor.md lists every check by its id, and kChecks has each once.
+TEST(DoctorChecks, EveryCheckIsInTheTableOnceAndInTheDocs) {
+    std::ifstream in(SLUMBER_DOCTOR_DOC);
+    std::stringstream doc;
+    doc << in.rdbuf();
+    ASSERT_FALSE(doc.str().empty()) << SLUMBER_DOCTOR_DOC;
+    std::set<std::string_view> seen;
+    for (const CheckInfo& check : kChecks) {
+        EXPECT_TRUE(seen.insert(check.id).second) << check.id;
+        EXPECT_EQ(&info(check.check), &check);
+        EXPECT_NE(doc.str().find(fmt::format("`{}`", check.id)), std::string::npos) << check.id << " in docs/doctor.md";
+    }
+    EXPECT_EQ(seen.size(), static_cast<std::size_t>(Check::daemon_config_differs) + 1);
+}
+
+}  // namespace
+}  // namespace slumber::service
