@@ -25,6 +25,7 @@
 
 #include "store/journal.hpp"
 #include "test_cluster.hpp"
+#include "util/command.hpp"
 #include "vcluster/process.hpp"
 
 namespace slumber::testing {
@@ -165,6 +166,39 @@ TEST_F(SlurmHooks, TheDaemonPutsIdleNodesToSleepAndWakesThemForAJob) {
     EXPECT_TRUE(seen.empty()) << fmt::format("{}", fmt::join(seen, "\n"));
     const auto files = cluster->password_outside_secrets();
     EXPECT_TRUE(files.empty()) << fmt::format("{}", fmt::join(files, "\n"));
+}
+
+// `slumber doctor` on the README's demo cluster (`--hooks slumber --daemon`),
+// once the daemon has measured boots: nothing wrong, no error and no warning
+// (exit 0), as its JSON says too; and doctor for one node says the same.
+TEST_F(SlurmHooks, DoctorFindsNothingWrongOnTheDemoCluster) {
+    const auto text = util::run_command({slumber_program(), "doctor", "-c", config()});
+    EXPECT_EQ(text.exit_code, 0) << text.out << text.err;
+    EXPECT_NE(text.out.find("nothing wrong found"), std::string::npos) << text.out;
+    const auto json = util::run_command({slumber_program(), "doctor", "--json", "-c", config(), "vnode001"});
+    EXPECT_EQ(json.exit_code, 0) << json.out << json.err;
+    const auto report = nlohmann::json::parse(json.out, nullptr, false);
+    ASSERT_FALSE(report.is_discarded()) << json.out;
+    EXPECT_EQ(report["errors"], 0) << json.out;
+    EXPECT_EQ(report["warnings"], 0) << json.out;
+    EXPECT_EQ(report["slurm_conf"], cluster->dir() + "/slurm.conf");
+
+    // The same setup with a node Slurm does not know: doctor read the
+    // cluster's own slurm.conf, and says so with exit 5.
+    const std::string wrong = cluster->dir() + "/doctor-wrong.toml";
+    {
+        std::ifstream in(config());
+        std::ofstream out(wrong);
+        out << in.rdbuf() << "\n[[node]]\nnames = \"vnode099\"\ndriver = \"exec\"\non = \"true\"\noff = \"true\"\n";
+    }
+    const auto faulty = util::run_command({slumber_program(), "doctor", "--json", "-c", wrong});
+    std::filesystem::remove(wrong);
+    EXPECT_EQ(faulty.exit_code, 5) << faulty.out << faulty.err;
+    const auto found = nlohmann::json::parse(faulty.out, nullptr, false);
+    ASSERT_FALSE(found.is_discarded()) << faulty.out;
+    EXPECT_TRUE(std::ranges::any_of(found["findings"], [](const nlohmann::json& finding) {
+        return finding["check"] == "node-unknown-to-slurm" && finding["nodes"] == nlohmann::json::array({"vnode099"});
+    })) << faulty.out;
 }
 
 TEST_F(SlurmHooks, ANodeRunningAJobIsNeverPoweredOffWhoeverAsks) {
