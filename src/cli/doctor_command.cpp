@@ -34,7 +34,7 @@ void print_text(const service::DoctorReport& report) {
     for (const service::Finding& finding : report.findings) {
         fmt::print("\n{:<8}{}  {}\n", service::to_string(finding.severity()), service::to_string(finding.check),
                    util::safe_text(where(finding)));
-        fmt::print("        {}\n", finding.what);
+        fmt::print("        {}\n", util::safe_text(finding.what));
         if (!finding.fix.empty()) fmt::print("        fix: {}\n", util::safe_text(finding.fix));
         if (!finding.paste.empty()) fmt::print("        paste: {}\n", util::safe_text(finding.paste));
     }

@@ -66,7 +66,7 @@ std::vector<std::string_view> verbs_run(const fs::path& program, const std::stri
 
 std::string first_bytes(const fs::path& file) {
     std::ifstream in(file, std::ios::binary);
-    std::string text(16 * 1024, '\0');
+    std::string text(std::size_t{16} * 1024, '\0');
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
     text.resize(static_cast<std::size_t>(in.gcount()));
     return text;

@@ -114,7 +114,6 @@ void check_nodes(const Setup& setup, Findings& out) {
                                    false));
         return;
     }
-    const Names excluded(setup.config.slurm.exclude.begin(), setup.config.slurm.exclude.end());
 
     std::vector<std::string> exposed_controllers;
     for (const std::string& controller : controllers(conf)) {
@@ -171,7 +170,6 @@ void check_nodes(const Setup& setup, Findings& out) {
                         exclusions.only_in_slurm};
         out.push_back(std::move(finding));
     }
-    (void)excluded;
 }
 
 }  // namespace slumber::service::doctor

@@ -115,6 +115,39 @@ TEST_F(ConfigCheck, ExampleConfigurationIsValidApartFromItsSecretFile) {
     EXPECT_NE(run.out.find("invalid (1 problem)"), std::string::npos) << run.out;
 }
 
+// `slumber doctor`'s exit codes (docs/doctor.md): 5 with an error, 6 with
+// warnings only, 2 for a malformed hostlist; no secret in what it prints.
+TEST_F(ConfigCheck, DoctorExitsFiveOnErrorsSixOnWarningsOnly) {
+    const std::string dir = m_dir.string();
+    std::ofstream(m_dir / "slumber.toml", std::ios::app)
+        << fmt::format("[slurm]\nconf = \"{0}/slurm.conf\"\n[daemon]\nstate_dir = \"{0}/state\"\n", dir);
+    const std::string file = (m_dir / "slumber.toml").string();
+    CommandResult run = slumber("doctor -c " + file);
+    EXPECT_EQ(run.exit_code, 5) << run.out;
+    EXPECT_NE(run.out.find("error   slurm-conf-missing  " + file), std::string::npos) << run.out;
+    EXPECT_EQ(run.out.find("hunter2"), std::string::npos) << "the password was printed";
+
+    // Links named as the package's, to a program named slumber (its own
+    // mode, not the build tree's, which a umask may make group-writable).
+    std::filesystem::create_directory(m_dir / "bin");
+    std::ofstream(m_dir / "bin/slumber") << "#!/bin/sh\n";
+    ::chmod((m_dir / "bin/slumber").c_str(), 0755);
+    for (const char* verb : {"suspend", "resume", "resume-fail"}) {
+        std::filesystem::create_symlink(m_dir / "bin/slumber", m_dir / fmt::format("slumber-{}", verb));
+    }
+    std::ofstream(m_dir / "slurm.conf") << fmt::format(
+        "SlurmctldHost=head\nSuspendProgram={0}/slumber-suspend\nResumeProgram={0}/slumber-resume\n"
+        "ResumeFailProgram={0}/slumber-resume-fail\nSuspendTime=600\nSuspendTimeout=60\nResumeTimeout=300\n"
+        "ReturnToService=1\nNodeName=node[1-2] CPUs=2\n",
+        dir);
+    run = slumber("doctor --json -c " + file);
+    EXPECT_EQ(run.exit_code, 6) << run.out;
+    EXPECT_NE(run.out.find("\"check\": \"daemon-not-running\""), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("\"errors\": 0"), std::string::npos) << run.out;
+
+    EXPECT_EQ(slumber("doctor 'node[1-' -c " + file).exit_code, 2);
+}
+
 // slumber's package carries no test rig: the virtual cluster (its emulated
 // BMCs' and plugs' HTTPS servers, OpenSSL's server side, the chassis and
 // machine helpers) is slumber-vcluster's alone. The daemon's own web server
