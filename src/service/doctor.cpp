@@ -35,6 +35,8 @@ const std::vector<CheckInfo> kChecks = {
      "a hook is writable by its group or others, so Slurm refuses it"},
     {Check::hook_not_slumber, "hook-not-slumber", Severity::warning, "a hook is not slumber's"},
     {Check::hook_wrong_verb, "hook-wrong-verb", Severity::error, "a hook is slumber's, for another verb"},
+    {Check::hook_other_config, "hook-other-config", Severity::warning,
+     "a hook of slumber's loads another configuration file than the one checked"},
     {Check::suspend_time_unset, "suspend-time-unset", Severity::error,
      "SuspendTime is unset or INFINITE: power saving is off"},
     {Check::resume_timeout_short, "resume-timeout-short", Severity::error,

@@ -38,6 +38,7 @@ enum class Check {
     hook_group_writable,
     hook_not_slumber,
     hook_wrong_verb,
+    hook_other_config,
     suspend_time_unset,
     resume_timeout_short,
     resume_timeout_tight,

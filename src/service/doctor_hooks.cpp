@@ -8,7 +8,9 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <fstream>
+#include <optional>
 
 #include "service/doctor_checks.hpp"
 #include "service/slurm_setup.hpp"
@@ -72,6 +74,36 @@ std::string first_bytes(const fs::path& file) {
     return text;
 }
 
+// The configuration file a hook of slumber's loads: a link, the default
+// (it gets no arguments of the site's own); a script, what follows its
+// --config or -c, else the default; nothing when that is a shell
+// variable or otherwise cannot be told.
+std::optional<fs::path> config_loaded(const fs::path& program, const std::string& head) {
+    if (!head.starts_with("#!")) return fs::path(config::kDefaultPath);
+    for (const std::string_view option : {"--config", " -c"}) {
+        const auto at = head.find(option);
+        if (at == std::string::npos) continue;
+        std::size_t start = at + option.size();
+        if (start < head.size() && head[start] == '=') ++start;
+        while (start < head.size() && (head[start] == ' ' || head[start] == '\t')) ++start;
+        std::size_t end = start;
+        while (end < head.size() && std::isspace(static_cast<unsigned char>(head[end])) == 0 && head[end] != ';') ++end;
+        std::string value = head.substr(start, end - start);
+        if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
+            value = value.substr(1, value.size() - 2);
+        }
+        if (value.empty() || value.find_first_of("$`") != std::string::npos) return std::nullopt;
+        return fs::path(value).is_absolute() ? fs::path(value) : program.parent_path() / value;
+    }
+    return fs::path(config::kDefaultPath);
+}
+
+bool same_file(const fs::path& a, const fs::path& b) {
+    std::error_code error;
+    const bool same = fs::equivalent(a, b, error);
+    return error ? a.lexically_normal() == b.lexically_normal() : same;
+}
+
 void check_hook(const Setup& setup, const slurm::HookInfo& hook, Findings& out) {
     const slurm::SlurmConf& conf = *setup.slurm_conf;
     const slurm::ConfSetting* setting = conf.find(hook.conf_key);
@@ -132,7 +164,19 @@ void check_hook(const Setup& setup, const slurm::HookInfo& hook, Findings& out) 
         }
     }
     const auto verbs = verbs_run(program, head);
-    if (std::find(verbs.begin(), verbs.end(), hook.name) != verbs.end()) return;
+    if (std::find(verbs.begin(), verbs.end(), hook.name) != verbs.end()) {
+        const auto loaded = config_loaded(program, head);
+        if (loaded && !same_file(*loaded, setup.config_file)) {
+            add(Check::hook_other_config,
+                fmt::format("{}={} loads {}, not {}: what doctor checks is not what the hook reads", hook.conf_key,
+                            shown(setting->value), shown(loaded->string()), setup.config_file.string()),
+                fmt::format("with a configuration file other than {}, make the hook a script that runs slumber {} "
+                            "--config {} (`slumber slurm-config -c {}` prints it)",
+                            config::kDefaultPath, hook.name, setup.config_file.string(), setup.config_file.string()),
+                paste);
+        }
+        return;
+    }
     if (verbs.empty()) {
         add(Check::hook_not_slumber,
             fmt::format("{}={} is not slumber's hook: what it does, slumber neither journals nor recovers",

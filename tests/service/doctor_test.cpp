@@ -40,10 +40,14 @@ class Doctor : public ::testing::Test {
         fs::create_directories(dir / "sbin");
         fs::create_directories(dir / "state");
         ::chmod((dir / "state").c_str(), 0755);
-        // The installed layout: sbin/slumber-VERB links to bin/slumber.
+        // The hooks for a configuration file other than the default: a
+        // script each, as `slumber slurm-config -c FILE` describes them.
         write("bin/slumber", "#!/bin/sh\n", 0755);
         for (const char* verb : {"suspend", "resume", "resume-fail"}) {
-            fs::create_symlink("../bin/slumber", dir / "sbin" / fmt::format("slumber-{}", verb));
+            write(fmt::format("sbin/slumber-{}", verb),
+                  fmt::format("#!/bin/sh\nexec {0}/bin/slumber {1} --config {0}/slumber.toml \"$@\"\n", dir.string(),
+                              verb),
+                  0755);
         }
         write("plug.secret", "username = \"u\"\npassword = \"p\"\n", 0600);
         hold_daemon_lock();
@@ -220,13 +224,17 @@ TEST_F(Doctor, AHookThatDoesNotExistIsAnError) {
 }
 
 TEST_F(Doctor, AHookSlurmUserMayNotRunIsAnError) {
-    ::chmod((dir / "bin/slumber").c_str(), 0644);
+    for (const char* verb : {"suspend", "resume", "resume-fail"}) {
+        ::chmod((dir / fmt::format("sbin/slumber-{}", verb)).c_str(), 0644);
+    }
     const DoctorReport report = run();
     EXPECT_EQ(ids(report), std::vector<std::string>(3, "hook-not-executable")) << text(report);
 }
 
 TEST_F(Doctor, AHookOthersMayWriteIsAnErrorSlurmRefusesIt) {
-    ::chmod((dir / "bin/slumber").c_str(), 0775);
+    for (const char* verb : {"suspend", "resume", "resume-fail"}) {
+        ::chmod((dir / fmt::format("sbin/slumber-{}", verb)).c_str(), 0775);
+    }
     const DoctorReport report = run();
     EXPECT_EQ(ids(report), std::vector<std::string>(3, "hook-group-writable")) << text(report);
     EXPECT_NE(report.findings[0].fix.find("chmod go-w"), std::string::npos);
@@ -240,16 +248,29 @@ TEST_F(Doctor, ASiteScriptIsNotSlumbersHook) {
     EXPECT_EQ(report.findings[0].severity(), Severity::warning);
 }
 
-TEST_F(Doctor, AScriptThatRunsSlumbersHookIsSlumbers) {
-    // As `slumber slurm-config -c FILE` describes it for a file of its own.
-    write("sbin/suspend", fmt::format("#!/bin/sh\nexec {}/bin/slumber suspend --config x \"$@\"\n", dir.string()),
-          0755);
-    set("SuspendProgram", (dir / "sbin/suspend").string());
+// The package's links run the verb their name says, on the default file.
+TEST_F(Doctor, ALinkToSlumberIsItsHookForTheDefaultFile) {
+    fs::create_directory(dir / "links");
+    fs::create_symlink("../bin/slumber", dir / "links/slumber-suspend");
+    set("SuspendProgram", (dir / "links/slumber-suspend").string());
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"hook-other-config"}) << text(report);
+    EXPECT_NE(report.findings[0].what.find("/etc/slumber/slumber.toml"), std::string::npos) << report.findings[0].what;
+    EXPECT_EQ(report.findings[0].severity(), Severity::warning);
+}
+
+TEST_F(Doctor, AScriptForAnotherConfigurationFileIsAWarning) {
+    write("sbin/slumber-resume", "#!/bin/sh\nexec /usr/sbin/slumber-resume --config=/etc/other.toml \"$@\"\n", 0755);
+    EXPECT_EQ(ids(run()), std::vector<std::string>{"hook-other-config"});
+    // A variable cannot be told: no finding.
+    write("sbin/slumber-resume", "#!/bin/sh\nexec slumber resume -c \"$CONF\" \"$@\"\n", 0755);
     EXPECT_TRUE(run().findings.empty());
 }
 
 TEST_F(Doctor, SlumbersHookForAnotherVerbIsAnError) {
-    set("SuspendProgram", (dir / "sbin/slumber-resume").string());
+    fs::create_directory(dir / "links");
+    fs::create_symlink("../bin/slumber", dir / "links/slumber-resume");
+    set("SuspendProgram", (dir / "links/slumber-resume").string());
     write("sbin/fail", "#!/bin/sh\nexec slumber resume --config x \"$@\"\n", 0755);
     set("ResumeFailProgram", (dir / "sbin/fail").string());
     const DoctorReport report = run();
