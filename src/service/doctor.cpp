@@ -9,7 +9,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <expected>
 #include <fstream>
 
 #include "service/doctor_checks.hpp"
@@ -93,16 +95,21 @@ constexpr SeverityName kSeverityNames[] = {
 };
 
 // The PID written in the daemon's lock file (daemon.cpp's DaemonLock), when
-// a daemon holds the lock: flock(2) on a read-only descriptor tells.
-std::optional<pid_t> daemon_holding(const std::filesystem::path& lock) {
+// a daemon holds the lock: flock(2) on a read-only descriptor tells. An
+// error when the file exists and this user may not open it (the daemon
+// makes it 0640 for SlurmUser's group): then it cannot be told.
+std::expected<std::optional<pid_t>, int> daemon_holding(const std::filesystem::path& lock) {
     const int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) return std::nullopt;
+    if (fd < 0) {
+        if (errno == ENOENT) return std::nullopt;
+        return std::unexpected(errno);
+    }
     const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
     ::close(fd);
     if (!held) return std::nullopt;
     std::ifstream in(lock);
     pid_t pid = 0;
-    return in >> pid ? pid : 0;
+    return in >> pid ? std::optional(pid) : std::optional(pid_t{0});
 }
 
 // The account a process runs as, from /proc/PID's owner.
@@ -195,9 +202,10 @@ DoctorReport run_doctor(const std::filesystem::path& config_file, const DoctorOp
                         slurm_conf ? &*slurm_conf : nullptr,
                         std::nullopt,
                         options.daemon_user.value_or(root_user()),
+                        holder && holder->has_value(),
                         holder.has_value()};
-    if (holder) {
-        if (auto account = account_of(*holder)) setup.daemon_user = std::move(*account);
+    if (holder && *holder) {
+        if (auto account = account_of(**holder)) setup.daemon_user = std::move(*account);
     }
     if (!slurm_conf) {
         findings.push_back(

@@ -22,6 +22,9 @@ struct Setup {
     std::optional<slurm::SlurmUser> slurm_user;    ///< nothing: not an account (a finding says so)
     slurm::SlurmUser daemon_user;
     bool daemon_running = false;
+    /// Whether daemon_running could be told: the lock file exists, and
+    /// this user may not open it.
+    bool daemon_known = true;
 };
 
 using Findings = std::vector<Finding>;

@@ -50,7 +50,7 @@ void check_credentials(const Setup& setup, Findings& out) {
                                 denial(daemon)),
                     fmt::format("chown {} {}", setup.daemon_user.name, file.string()));
             }
-            if (setup.daemon_running || !setup.slurm_user) continue;
+            if (setup.daemon_running || !setup.daemon_known || !setup.slurm_user) continue;
             if (const Access slurm = access_for(file, *setup.slurm_user, kRead, PathKind::credentials); !slurm.ok()) {
                 add(Check::credentials_slurm_user,
                     fmt::format(
@@ -166,6 +166,7 @@ void check_token(const Setup& setup, Findings& out) {
 }
 
 void check_daemon(const Setup& setup, Findings& out) {
+    if (!setup.daemon_known) return;  // run doctor as root to know
     if (!setup.daemon_running) {
         out.push_back({Check::daemon_not_running,
                        fmt::format("no daemon holds {}: each hook then switches nodes itself, as SlurmUser, and no one "
