@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <map>
 
 #include "service/doctor_checks.hpp"
 #include "service/slurm_setup.hpp"
@@ -53,9 +54,71 @@ void check_suspend_time(const Setup& setup, Findings& out) {
            "set how long a node idles before Slurm suspends it", "SuspendTime=600"));
 }
 
+// A PartitionName line as written, with `key` set to `value`.
+std::string with_value(const slurm::ConfRecord& line, std::string_view key, std::string_view value) {
+    std::string out;
+    for (const auto& [name, each] : line.pairs) {
+        const bool replaced =
+            name.size() == key.size() && std::equal(name.begin(), name.end(), key.begin(), [](char a, char b) {
+                return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+            });
+        const std::string_view shown_value = replaced ? value : std::string_view(each);
+        out += fmt::format("{}{}={}", out.empty() ? "" : " ", name,
+                           shown_value.find(' ') == std::string_view::npos ? std::string(shown_value)
+                                                                           : fmt::format("\"{}\"", shown_value));
+    }
+    return util::safe_text(out);
+}
+
+// What ResumeTimeout gives a node: seconds, or nothing for INFINITE.
+using Timeout = std::optional<std::chrono::seconds>;
+
+bool shorter(const Timeout& a, const Timeout& b) { return a && (!b || *a < *b); }
+
+// The shortest ResumeTimeout Slurm gives a node of slumber's, and the
+// partition line it comes from (null: the global value). A node takes the
+// highest of its partitions that set one, else the global value
+// (slurm.conf(5) 22.05.8 and 24.11.3, PARTITION CONFIGURATION);
+// PartitionName=DEFAULT's applies to the partition lines after it.
+std::pair<Timeout, const slurm::ConfRecord*> effective_limit(const Setup& setup, const Timeout& global) {
+    std::map<std::string, std::pair<Timeout, const slurm::ConfRecord*>, std::less<>> per_node;
+    std::optional<std::string> default_value;
+    const slurm::ConfRecord* default_line = nullptr;
+    for (const slurm::ConfRecord& partition : setup.slurm_conf->partitions) {
+        const auto own = partition.get("ResumeTimeout");
+        if (partition.name() == "DEFAULT") {
+            if (own) {
+                default_value = own;
+                default_line = &partition;
+            }
+            continue;
+        }
+        const auto value = own ? own : default_value;
+        const slurm::ConfRecord* line = own ? &partition : default_line;
+        if (!value) continue;
+        const auto parsed = slurm::parse_resume_timeout(*value);
+        if (!parsed) continue;
+        for (const std::string& node : setup.slurm_conf->partition_nodes(partition.name())) {
+            auto [it, added] = per_node.try_emplace(node, parsed->limit, line);
+            if (!added && shorter(it->second.first, parsed->limit)) it->second = {parsed->limit, line};
+        }
+    }
+    // Each node's own, else the global one; the shortest of them.
+    std::pair<Timeout, const slurm::ConfRecord*> tightest{global, nullptr};
+    bool first = true;
+    for (const config::PowerTarget& target : setup.config.nodes) {
+        const auto it = per_node.find(target.name);
+        const std::pair<Timeout, const slurm::ConfRecord*> mine =
+            it == per_node.end() ? std::pair<Timeout, const slurm::ConfRecord*>{global, nullptr} : it->second;
+        if (first || shorter(mine.first, tightest.first)) tightest = mine;
+        first = false;
+    }
+    return tightest;
+}
+
 void check_resume_timeout(const Setup& setup, Findings& out) {
     const slurm::ConfSetting* setting = setup.slurm_conf->find("ResumeTimeout");
-    std::optional<std::chrono::seconds> limit = std::chrono::seconds(60);
+    Timeout limit = std::chrono::seconds(60);
     if (setting) {
         auto parsed = slurm::parse_resume_timeout(setting->value);
         if (!parsed) {
@@ -65,9 +128,10 @@ void check_resume_timeout(const Setup& setup, Findings& out) {
         }
         limit = parsed->limit;
     }
+    const auto [effective, partition] = effective_limit(setup, limit);
     const auto advice = resume_timeout_advice(setup.config);
     if (!advice) {
-        if (!setting) {
+        if (!setting && partition == nullptr) {
             out.push_back(at(setup, Check::resume_timeout_default, nullptr,
                              "ResumeTimeout is not set: Slurm gives a node 60 s to boot and register, less than most "
                              "servers need; no boot was measured yet to say more",
@@ -77,21 +141,35 @@ void check_resume_timeout(const Setup& setup, Findings& out) {
         }
         return;
     }
+    limit = effective;
+    const auto place = [&](Finding finding) {
+        if (partition != nullptr) {
+            const slurm::ConfRecord& line = *partition;
+            finding.file = line.place.file;
+            finding.line = line.place.line;
+            finding.what = fmt::format("partition {}'s {}", shown(line.name()), finding.what);
+            finding.fix += " on this PartitionName line (a partition's value wins over the global one)";
+            finding.paste = with_value(line, "ResumeTimeout", finding.paste.substr(finding.paste.find('=') + 1));
+        }
+        return finding;
+    };
     if (!limit) return;  // INFINITE (25.05 and later): Slurm never gives up
     const auto slowest_s = static_cast<double>(advice->all.max_ms) / 1000.0;
     const std::string paste = fmt::format("ResumeTimeout={}", advice->seconds);
     if (static_cast<double>(limit->count()) < slowest_s) {
-        out.push_back(at(setup, Check::resume_timeout_short, setting,
-                         fmt::format("ResumeTimeout is {} s, and the slowest of {} measured boots took {:.1f} s: Slurm "
-                                     "gives up on such a node (down~) and requeues its job",
-                                     limit->count(), advice->all.count, slowest_s),
-                         "raise it to half again the slowest boot, in whole minutes", paste));
+        out.push_back(
+            place(at(setup, Check::resume_timeout_short, setting,
+                     fmt::format("ResumeTimeout is {} s, and the slowest of {} measured boots took {:.1f} s: Slurm "
+                                 "gives up on such a node (down~) and requeues its job",
+                                 limit->count(), advice->all.count, slowest_s),
+                     "raise it to half again the slowest boot, in whole minutes", paste)));
     } else if (limit->count() < advice->seconds) {
-        out.push_back(at(setup, Check::resume_timeout_tight, setting,
-                         fmt::format("ResumeTimeout is {} s, close to the slowest of {} measured boots ({:.1f} s): a "
-                                     "boot a little slower ends down~",
-                                     limit->count(), advice->all.count, slowest_s),
-                         "raise it to half again the slowest boot, in whole minutes", paste));
+        out.push_back(
+            place(at(setup, Check::resume_timeout_tight, setting,
+                     fmt::format("ResumeTimeout is {} s, close to the slowest of {} measured boots ({:.1f} s): a "
+                                 "boot a little slower ends down~",
+                                 limit->count(), advice->all.count, slowest_s),
+                     "raise it to half again the slowest boot, in whole minutes", paste)));
     }
 }
 

@@ -310,6 +310,18 @@ TEST_F(Doctor, ResumeTimeoutIsHeldToTheMeasuredBoots) {
     EXPECT_TRUE(run().findings.empty());
     erase("ResumeTimeout");  // 60 s by default
     EXPECT_EQ(ids(run()), std::vector<std::string>{"resume-timeout-short"});
+
+    // A partition's own wins, for its nodes (here every partition after DEFAULT's line).
+    set("ResumeTimeout", "300");
+    slurm_extra = "PartitionName=DEFAULT ResumeTimeout=100\n";
+    report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"resume-timeout-short"}) << text(report);
+    EXPECT_EQ(report.findings[0].file, dir / "slurm.conf");
+    EXPECT_EQ(report.findings[0].line, 6);
+    EXPECT_EQ(report.findings[0].paste, "PartitionName=DEFAULT ResumeTimeout=240");
+    set("ResumeTimeout", "100");
+    slurm_extra = "PartitionName=DEFAULT ResumeTimeout=600\n";
+    EXPECT_TRUE(run().findings.empty()) << text(run());
 }
 
 TEST_F(Doctor, AnUnsetResumeTimeoutWithoutMeasuredBootsIsAdvice) {
