@@ -78,6 +78,8 @@ const std::vector<CheckInfo> kChecks = {
     {Check::journal_daemon, "journal-daemon", Severity::error, "the daemon's user may not write the journal"},
     {Check::token_file, "token-file", Severity::error, "[web] token_file is missing or others may read it"},
     {Check::daemon_not_running, "daemon-not-running", Severity::warning, "no daemon runs on this state directory"},
+    {Check::daemon_not_answering, "daemon-not-answering", Severity::warning,
+     "a daemon holds the lock, and nothing listens on its wake socket"},
     {Check::daemon_config_differs, "daemon-config-differs", Severity::warning,
      "the running daemon runs another configuration"},
 };

@@ -62,6 +62,7 @@ enum class Check {
     journal_daemon,
     token_file,
     daemon_not_running,
+    daemon_not_answering,
     daemon_config_differs,
 };
 

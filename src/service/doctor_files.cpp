@@ -3,10 +3,16 @@
 // scontrol) and write the journal in the state directory; the daemon
 // writes them too; credentials are the daemon's, and SlurmUser's only when
 // no daemon runs and the hooks switch nodes themselves.
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <optional>
 #include <set>
 
 #include "operate/running_config.hpp"
@@ -165,6 +171,25 @@ void check_token(const Setup& setup, Findings& out) {
     }
 }
 
+// Whether a datagram socket is bound at `socket`: connect(2) tells without
+// sending anything (the hooks' wake-up is one datagram: daemon/wake.cpp).
+// Nothing when this user may not write to it, which cannot tell.
+std::optional<bool> listening(const fs::path& socket) {
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    const std::string path = socket.string();
+    if (path.size() >= sizeof(address.sun_path)) return false;
+    std::copy(path.begin(), path.end(), address.sun_path);
+    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return std::nullopt;
+    const int done = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address));
+    const int error = errno;
+    ::close(fd);
+    if (done == 0) return true;
+    if (error == EACCES || error == EPERM) return std::nullopt;
+    return false;
+}
+
 void check_daemon(const Setup& setup, Findings& out) {
     if (!setup.daemon_known) return;  // run doctor as root to know
     if (!setup.daemon_running) {
@@ -178,6 +203,17 @@ void check_daemon(const Setup& setup, Findings& out) {
                        "",
                        {}});
         return;
+    }
+    if (const auto heard = listening(setup.config.daemon.socket()); heard && !*heard) {
+        out.push_back({Check::daemon_not_answering,
+                       fmt::format("a daemon holds {}, but nothing listens on {}: the hooks cannot wake it, and "
+                                   "their requests wait for its next look at the journal",
+                                   setup.config.daemon.lock().string(), setup.config.daemon.socket().string()),
+                       setup.config_file,
+                       0,
+                       "restart the daemon (systemctl restart slumberd)",
+                       "",
+                       {}});
     }
     if (auto differs = operate::running_config_warning(setup.config)) {
         out.push_back({Check::daemon_config_differs,

@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 #include <pwd.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -51,9 +53,11 @@ class Doctor : public ::testing::Test {
         }
         write("plug.secret", "username = \"u\"\npassword = \"p\"\n", 0600);
         hold_daemon_lock();
+        bind_wake_socket();
     }
     void TearDown() override {
         if (m_lock >= 0) ::close(m_lock);
+        if (m_socket >= 0) ::close(m_socket);
     }
 
     void write(const std::string& name, const std::string& text, mode_t mode = 0644) {
@@ -71,6 +75,17 @@ class Doctor : public ::testing::Test {
     void release_daemon_lock() {
         ::close(m_lock);
         m_lock = -1;
+    }
+    // The daemon's wake socket (daemon/wake.cpp), bound as it binds it.
+    void bind_wake_socket() {
+        m_socket = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        ASSERT_GE(m_socket, 0);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        const std::string path = (dir / "state/slumberd.sock").string();
+        ASSERT_LT(path.size(), sizeof(address.sun_path));
+        std::copy(path.begin(), path.end(), address.sun_path);
+        ASSERT_EQ(::bind(m_socket, reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0);
     }
 
     void set(const std::string& key, const std::string& value) {
@@ -134,6 +149,7 @@ credentials = "{4}"
     slumber::testing::TempDir m_temp{"slumber-doctor"};
     fs::path dir = m_temp.path();
     int m_lock = -1;
+    int m_socket = -1;
     std::string slurm_user = me();
     std::string slurm_nodes = "n[1-4]";
     std::string slurm_extra;
@@ -441,6 +457,12 @@ TEST_F(Doctor, NoDaemonIsAWarning) {
     fs::remove(dir / "state/slumberd.lock");
     fs::create_symlink("/dev/null", dir / "state/slumberd.lock");
     EXPECT_TRUE(run().findings.empty()) << text(run());
+}
+
+TEST_F(Doctor, ADaemonThatDoesNotListenIsAWarning) {
+    ::close(m_socket);
+    m_socket = -1;
+    EXPECT_EQ(ids(run()), std::vector<std::string>{"daemon-not-answering"});
 }
 
 TEST_F(Doctor, ADaemonRunningAnotherFileIsAWarning) {
