@@ -50,7 +50,7 @@ std::string error_kind_in(std::string_view detail);
 /// user:password@ part removed.
 std::string address_without_credentials(std::string_view address);
 
-/// The energy readings, once the daemon samples power (issue 19): called
+/// The energy counters (service::EnergyCounters in the daemon): called
 /// on a web thread, so it must be thread-safe. Empty: no energy series.
 using EnergySource = std::function<std::vector<EnergyReading>()>;
 

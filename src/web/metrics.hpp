@@ -28,7 +28,7 @@ struct JournalCounts {
     std::vector<double> boot_seconds;  ///< power-on to registration of each boot registered since, seconds
 };
 
-/// One node's energy, for the series of the energy sampling (issue 19):
+/// One node's energy, for the series of the energy sampling:
 /// what the meter or the model said last, and the counters since the
 /// daemon started.
 struct EnergyReading {
@@ -57,7 +57,7 @@ struct MetricsSnapshot {
     int requests_open = 0;                            ///< nodes with a pending or running request
     int nodes_booting = 0;                            ///< open boots: powered on, not registered yet
     JournalCounts counts;
-    std::vector<EnergyReading> energy;  ///< empty until the daemon samples power
+    std::vector<EnergyReading> energy;  ///< empty until the daemon's first sampling round
 };
 
 /// The upper bounds of slumber_boot_duration_seconds' buckets: a node's

@@ -7,11 +7,21 @@
 #include <httplib.h>
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <fstream>
+#include <limits>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
 
+#include <csignal>
+#include <filesystem>
+
+#include "store/journal.hpp"
 #include "test_cluster.hpp"
+#include "vcluster/process.hpp"
 
 namespace slumber::testing {
 namespace {
@@ -160,6 +170,252 @@ TEST_F(WebMetrics, TheJsonApiAndItsRefusals) {
         EXPECT_EQ(answer.find(cluster->password()), std::string::npos) << "no secret in an answer";
         EXPECT_EQ(answer.find(token()), std::string::npos) << "no token in an answer";
     }
+}
+
+// A node's energy over [since, until), worked out here from the journal's
+// rows and the model figures, without slumber's engine: the phases from the
+// events as docs/energy.md describes them, the readings' linear
+// interpolation where two are at most `gap` apart, the model elsewhere.
+struct ByHand {
+    std::map<std::string, double> phase_ms;
+    double joules = 0, measured_joules = 0, never_off_joules = 0;
+    std::map<std::string, std::pair<double, int>> readings;  ///< phase -> (sum of watts, readings) taken in it
+};
+
+std::optional<std::string> phase_after(const store::Event& event, const std::optional<std::string>& now,
+                                       const std::optional<std::string>& before_request) {
+    using store::EventKind;
+    const bool on = event.action == power::Action::on || event.action == power::Action::cycle;
+    const bool off = event.action == power::Action::off || event.action == power::Action::soft;
+    const auto carried = [&](std::string worked) -> std::optional<std::string> {
+        if (event.outcome == store::OutcomeKind::error) return "failed";
+        if (event.outcome == store::OutcomeKind::refused) return now;
+        return worked;
+    };
+    switch (event.kind) {
+        case EventKind::requested:
+            return on ? "powering-on" : off ? "powering-off" : now;
+        case EventKind::power_on:
+        case EventKind::power_cycle:
+            return carried("booting");
+        case EventKind::power_off:
+        case EventKind::shutdown:
+            return carried("off");
+        case EventKind::failed:
+        case EventKind::resume_failed:
+            return "failed";
+        case EventKind::refused:
+            return before_request;
+        case EventKind::registered:
+            return "up";
+        case EventKind::power_lost:
+            return "off";
+        default:
+            return now;
+    }
+}
+
+ByHand energy_by_hand(const std::vector<store::Event>& events, const std::vector<store::Reading>& readings,
+                      const nlohmann::json& model, store::TimeMs since, store::TimeMs until, store::TimeMs gap) {
+    std::vector<std::pair<store::TimeMs, std::string>> changes;
+    std::optional<std::string> now, before_request;
+    for (const store::Event& event : events) {
+        if (event.kind == store::EventKind::requested) before_request = now;
+        auto next = phase_after(event, now, before_request);
+        if (next && next != now) changes.emplace_back(event.time, *next);
+        now = next;
+    }
+    const auto phase_at = [&](store::TimeMs t) -> std::string {
+        std::string phase = "unknown";
+        for (const auto& [at, name] : changes) {
+            if (at <= t) phase = name;
+        }
+        return phase;
+    };
+    ByHand out;
+    std::vector<std::pair<store::TimeMs, double>> samples;
+    for (const store::Reading& reading : readings) {
+        if (!reading.watts) continue;
+        samples.emplace_back(reading.time, *reading.watts);
+        auto& [sum, count] = out.readings[phase_at(reading.time)];
+        sum += *reading.watts;
+        ++count;
+    }
+    // The draw of each phase: the report's per-node model, whose figures
+    // are checked against the readings' means in the test.
+    const double idle = model["idle_watts"].get<double>();
+    const std::map<std::string, double> watts{{"off", model["off_watts"].get<double>()},
+                                              {"powering-on", model["off_watts"].get<double>()},
+                                              {"booting", model["boot_watts"].get<double>()},
+                                              {"powering-off", model["shutdown_watts"].get<double>()},
+                                              {"up", idle},
+                                              {"failed", idle},
+                                              {"unknown", idle}};
+    std::set<store::TimeMs> cuts{since, until};
+    for (const auto& change : changes) {
+        if (change.first > since && change.first < until) cuts.insert(change.first);
+    }
+    for (const auto& sample : samples) {
+        if (sample.first > since && sample.first < until) cuts.insert(sample.first);
+    }
+    for (auto it = cuts.begin(); std::next(it) != cuts.end(); ++it) {
+        const store::TimeMs a = *it, b = *std::next(it);
+        const std::string phase = phase_at(a);
+        const double span_s = static_cast<double>(b - a) / 1000;
+        out.phase_ms[phase] += static_cast<double>(b - a);
+        // The readings on either side of [a, b), if close enough to measure it.
+        const auto after = std::find_if(samples.begin(), samples.end(), [&](const auto& s) { return s.first >= b; });
+        double used = watts.at(phase) * span_s;
+        if (after != samples.end() && after != samples.begin()) {
+            const auto& [t0, w0] = *std::prev(after);
+            const auto& [t1, w1] = *after;
+            if (t0 <= a && t1 - t0 <= gap) {
+                const auto at = [&](store::TimeMs t) {
+                    return t1 == t0 ? w0 : w0 + (w1 - w0) * static_cast<double>(t - t0) / static_cast<double>(t1 - t0);
+                };
+                used = (at(a) + at(b)) / 2 * span_s;
+                out.measured_joules += used;
+            }
+        }
+        out.joules += used;
+        const bool asleep = phase == "off" || phase == "powering-on" || phase == "booting" || phase == "powering-off";
+        out.never_off_joules += asleep ? idle * span_s : used;
+    }
+    return out;
+}
+
+// The daemon samples the BMCs' power sensors: /metrics shows each node's
+// draw and its energy counters, and `slumber report` over the cluster's
+// life agrees with the journal's phases, its readings and the model,
+// worked out here by hand.
+TEST_F(WebMetrics, EnergyIsSampledAndTheReportAgreesWithTheJournal) {
+    const auto counted = [](const std::string& page, const std::string& node) {
+        const std::string key = fmt::format(R"(slumber_node_energy_joules_total{{node="{}"}} )", node);
+        const auto at = page.find("\n" + key);
+        return at != std::string::npos && std::stod(page.substr(at + 1 + key.size())) > 0;
+    };
+    auto journal = store::Journal::open(cluster->dir() + "/slumber-state/journal.db");
+    ASSERT_TRUE(journal) << journal.error();
+    // Two rounds (a minute apart, the first as the daemon started) measure
+    // the time between them.
+    const auto sampled_twice = [&](const std::string& node) {
+        const std::vector<std::string> one{node};
+        return journal->readings(one, 0, std::numeric_limits<store::TimeMs>::max())
+                   .value_or(std::vector<store::Reading>{})
+                   .size() >= 2;
+    };
+    ASSERT_TRUE(cluster->wait_for(
+        [&] {
+            const std::string page = metrics();
+            return sampled_twice(cluster->node(0)) && sampled_twice(cluster->node(1)) &&
+                   counted(page, cluster->node(0)) && counted(page, cluster->node(1));
+        },
+        seconds{150}))
+        << metrics();
+    const std::string page = metrics();
+    for (int i = 0; i < 2; ++i) {
+        EXPECT_NE(page.find(fmt::format(R"(slumber_node_power_watts{{node="{}"}} )", cluster->node(i))),
+                  std::string::npos)
+            << page;
+    }
+
+    auto text = cluster->slumber({"report", "--json", "--since", "30m", "-c", cluster->dir() + "/slumber.toml"});
+    ASSERT_TRUE(text) << text.error();
+    const auto report = nlohmann::json::parse(*text, nullptr, false);
+    ASSERT_TRUE(report.is_object()) << *text;
+    const store::TimeMs since = report["since_ms"], until = report["until_ms"];
+    constexpr store::TimeMs kGap = 3 * 60'000;  // three [energy] intervals of 1 min
+    for (const auto& node : report["nodes"]) {
+        const std::string name = node["node"];
+        SCOPED_TRACE(name);
+        const std::vector<std::string> one{name};
+        const auto events = journal->events(one, 0);
+        const auto readings = journal->readings(one, since - kGap, until + kGap);
+        ASSERT_TRUE(events && readings);
+        ASSERT_GE(readings->size(), 2U) << "sampled once a minute";
+        const ByHand hand = energy_by_hand(*events, *readings, node["model"], since, until, kGap);
+        // The node's model: [simulate]'s figures, or the mean of the
+        // readings taken in a phase when there are three or more.
+        for (const auto& [figure, phase] : std::map<std::string, std::string>{{"off_watts", "off"},
+                                                                              {"idle_watts", "up"},
+                                                                              {"boot_watts", "booting"},
+                                                                              {"shutdown_watts", "powering-off"}}) {
+            const auto it = hand.readings.find(phase);
+            const double expected = it != hand.readings.end() && it->second.second >= 3
+                                        ? it->second.first / it->second.second
+                                        : report["model"][figure].get<double>();
+            EXPECT_NEAR(node["model"][figure].get<double>(), expected, 1e-9) << figure;
+        }
+        for (const auto& [phase, ms] : hand.phase_ms) {
+            if (phase == "unknown") {
+                EXPECT_NEAR(node["unknown_hours"].get<double>(), ms / 3.6e6, 1e-9);
+            } else {
+                EXPECT_NEAR(node["hours"][phase].get<double>(), ms / 3.6e6, 1e-9) << phase;
+            }
+        }
+        EXPECT_NEAR(node["used_kwh"].get<double>(), hand.joules / 3.6e6, 1e-9);
+        EXPECT_NEAR(node["measured_kwh"].get<double>(), hand.measured_joules / 3.6e6, 1e-9);
+        EXPECT_NEAR(node["never_off_kwh"].get<double>(), hand.never_off_joules / 3.6e6, 1e-9);
+        EXPECT_NEAR(node["saved_kwh"].get<double>(), (hand.never_off_joules - hand.joules) / 3.6e6, 1e-9);
+        EXPECT_GT(hand.measured_joules, 0) << "the BMC's power sensor measured part of it";
+    }
+}
+
+// The thermal guard end to end: the virtual room's air, which every BMC's
+// inlet sensor reads, is heated past [thermal] limit; the daemon's sampling
+// sees it, power-ons wait (the job's node stays off at its BMC), and once
+// the room cools below the resume temperature the node boots and the job
+// runs. Last in the suite: it changes the daemon's configuration, and puts
+// it back.
+TEST_F(WebMetrics, AHotRoomHoldsPowerOnsUntilItCools) {
+    const std::string file = cluster->dir() + "/slumber.toml";
+    std::string original;
+    {
+        std::ifstream in(file);
+        original.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    const auto reload = [&](const std::string& text) {
+        std::ofstream(file + ".new", std::ios::trunc) << text;
+        std::filesystem::rename(file + ".new", file);
+        auto daemon = vcluster::read_record(cluster->dir() + "/pids/slumberd");
+        ASSERT_TRUE(daemon && vcluster::alive(*daemon)) << "the daemon runs";
+        ASSERT_EQ(::kill(daemon->pid, SIGHUP), 0);
+    };
+    const auto thermal_events = [&](const std::string& text) {
+        auto out = cluster->slumber({"journal", "--json", "--since", "1h", "-c", file});
+        const auto all = nlohmann::json::parse(out.value_or("[]"), nullptr, false);
+        int count = 0;
+        for (const auto& event : all.is_array() ? all : nlohmann::json::array()) {
+            count += event["kind"] == "thermal" && event["detail"].get<std::string>().find(text) != std::string::npos;
+        }
+        return count;
+    };
+    const std::string node = cluster->node(0);
+    ASSERT_TRUE(
+        cluster->wait_for([&] { return cluster->state(0) == "idle~" && cluster->bmc_says(0, "off"); }, seconds{150}))
+        << cluster->states();
+
+    ASSERT_TRUE(cluster->rig({"room", "--dir", cluster->dir(), "35"}));
+    reload(original + "\n[energy]\ninterval = \"5s\"\n\n[thermal]\nlimit = 30\nresume = 27\n");
+    ASSERT_TRUE(cluster->wait_for([&] { return thermal_events("at or above the thermal limit 30") >= 1; }, seconds{60}))
+        << "the guard holds once a reading of the hot room is in";
+
+    auto job =
+        cluster->run({"sbatch", "--parsable", "--nodelist", node, "--output", "/dev/null", "--wrap", "srun /bin/true"});
+    ASSERT_TRUE(job) << job.error();
+    const std::string id = job->substr(0, job->find_first_of(";\n"));
+    EXPECT_FALSE(cluster->wait_for([&] { return cluster->bmc_says(0, "on"); }, seconds{20}))
+        << "powered on while the room was too hot";
+    EXPECT_NE(cluster->job_state(id), "COMPLETED");
+
+    ASSERT_TRUE(cluster->rig({"room", "--dir", cluster->dir(), "20"}));
+    EXPECT_TRUE(cluster->wait_for([&] { return cluster->job_state(id) == "COMPLETED"; }, seconds{150}))
+        << cluster->job_state(id) << "; " << cluster->states();
+    EXPECT_EQ(thermal_events("power-ons go again"), 1);
+    EXPECT_EQ(thermal_events("at or above the thermal limit"), 1) << "one hold, journaled once";
+
+    reload(original);
+    ASSERT_TRUE(cluster->rig({"room", "--dir", cluster->dir(), "22"}));
 }
 
 }  // namespace
