@@ -199,15 +199,16 @@ DoctorReport run_doctor(const std::filesystem::path& config_file, const DoctorOp
     report.slurm_conf = config.slurm.conf;
     const auto slurm_conf = slurm::read_slurm_conf(config.slurm.conf);
     const auto holder = daemon_holding(config.daemon.lock());
+    const std::optional<pid_t> daemon_pid = holder.value_or(std::nullopt);
     doctor::Setup setup{config,
                         report.config_file,
                         slurm_conf ? &*slurm_conf : nullptr,
                         std::nullopt,
                         options.daemon_user.value_or(root_user()),
-                        holder && holder->has_value(),
+                        daemon_pid.has_value(),
                         holder.has_value()};
-    if (holder && *holder) {
-        if (auto account = account_of(**holder)) setup.daemon_user = std::move(*account);
+    if (daemon_pid) {
+        if (auto account = account_of(*daemon_pid)) setup.daemon_user = std::move(*account);
     }
     if (!slurm_conf) {
         findings.push_back(
