@@ -70,12 +70,7 @@ std::vector<std::string> controllers(const slurm::SlurmConf& conf) {
     std::vector<std::string> names;
     for (const slurm::ConfSetting& setting : conf.settings) {
         for (const char* key : {"SlurmctldHost", "ControlMachine", "BackupController"}) {
-            if (setting.key.size() == std::string_view(key).size() &&
-                std::equal(setting.key.begin(), setting.key.end(), key, [](char a, char b) {
-                    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-                })) {
-                names.push_back(setting.value.substr(0, setting.value.find('(')));
-            }
+            if (slurm::same_key(setting.key, key)) names.push_back(setting.value.substr(0, setting.value.find('(')));
         }
     }
     return names;

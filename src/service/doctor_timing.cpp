@@ -58,11 +58,7 @@ void check_suspend_time(const Setup& setup, Findings& out) {
 std::string with_value(const slurm::ConfRecord& line, std::string_view key, std::string_view value) {
     std::string out;
     for (const auto& [name, each] : line.pairs) {
-        const bool replaced =
-            name.size() == key.size() && std::equal(name.begin(), name.end(), key.begin(), [](char a, char b) {
-                return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-            });
-        const std::string_view shown_value = replaced ? value : std::string_view(each);
+        const std::string_view shown_value = slurm::same_key(name, key) ? value : std::string_view(each);
         out += fmt::format("{}{}={}", out.empty() ? "" : " ", name,
                            shown_value.find(' ') == std::string_view::npos ? std::string(shown_value)
                                                                            : fmt::format("\"{}\"", shown_value));
@@ -86,7 +82,7 @@ std::pair<Timeout, const slurm::ConfRecord*> effective_limit(const Setup& setup,
     const slurm::ConfRecord* default_line = nullptr;
     for (const slurm::ConfRecord& partition : setup.slurm_conf->partitions) {
         const auto own = partition.get("ResumeTimeout");
-        if (partition.name() == "DEFAULT") {
+        if (slurm::same_key(partition.name(), "DEFAULT")) {
             if (own) {
                 default_value = own;
                 default_line = &partition;

@@ -18,12 +18,6 @@ namespace fs = std::filesystem;
 
 constexpr int kMaxDepth = 16;
 
-bool same_key(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
 std::string_view trim(std::string_view text) {
     const auto first = text.find_first_not_of(" \t\r");
     if (first == std::string_view::npos) return {};
@@ -182,6 +176,12 @@ std::vector<std::string> expand(std::string_view expression) {
 }
 
 }  // namespace
+
+bool same_key(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
 
 std::optional<std::string> ConfRecord::get(std::string_view key) const {
     std::optional<std::string> value;

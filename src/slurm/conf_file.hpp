@@ -22,6 +22,10 @@
 
 namespace slumber::slurm {
 
+/// Whether two slurm.conf keys are the same key: they are case-insensitive
+/// (ASCII). Also for "DEFAULT" as a NodeName or PartitionName.
+bool same_key(std::string_view a, std::string_view b);
+
 /// Where something was written: a file and a 1-based line.
 struct ConfPlace {
     std::filesystem::path file;
