@@ -47,25 +47,36 @@ std::string cost_line(const service::EnergyReport& report) {
                        unit, report.cost(report.total.saved_joules()), unit, report.price_per_kwh, unit);
 }
 
+// kWh for the days and months a site reports on; Wh for a span so short
+// (the demo's minutes) that kWh would print 0.000.
+struct EnergyUnit {
+    std::string_view name;
+    double joules = 3.6e6;  ///< per unit
+};
+EnergyUnit unit_for(const service::EnergyReport& report) {
+    return engine::kwh(report.total.joules) < 1 ? EnergyUnit{"Wh", 3600} : EnergyUnit{"kWh", 3.6e6};
+}
+
 void print_text(const service::EnergyReport& report) {
     const auto off = static_cast<std::size_t>(engine::PowerPhase::off);
-    fmt::print("energy over the last {:.1f} h\n", hours(report.until - report.since));
-    fmt::print("{:<16} {:>9} {:>9} {:>9} {:>7} {:>5} {:>11} {:>6} {:>6}\n", "node", "used kWh", "saved kWh", "measured",
-               "off h", "boots", "boot s avg/max", "failed", "cycles");
+    const EnergyUnit unit = unit_for(report);
+    fmt::print("energy over the last {}\n", util::format_duration(util::Duration(report.until - report.since)));
+    fmt::print("{:<16} {:>9} {:>9} {:>9} {:>7} {:>5} {:>11} {:>6} {:>6}\n", "node", fmt::format("used {}", unit.name),
+               fmt::format("saved {}", unit.name), "measured", "off h", "boots", "boot s avg/max", "failed", "cycles");
     const store::TimeMs span = std::max<store::TimeMs>(1, report.until - report.since);
     for (const service::NodeEnergy& node : report.nodes) {
         fmt::print("{:<16} {:>9.3f} {:>9.3f} {:>8.0f}% {:>7.1f} {:>5} {:>11} {:>6} {:>6}\n", util::safe_text(node.node),
-                   engine::kwh(node.energy.joules), engine::kwh(node.energy.saved_joules()),
+                   node.energy.joules / unit.joules, node.energy.saved_joules() / unit.joules,
                    100.0 * static_cast<double>(node.energy.measured_ms) / static_cast<double>(span),
                    hours(node.energy.phase_ms[off]), node.boots, boot_times(node.boot_ms), node.failed_resumes,
                    node.power_cycles);
     }
-    fmt::print("{:<16} {:>9.3f} {:>9.3f}\n", "total", engine::kwh(report.total.joules),
-               engine::kwh(report.total.saved_joules()));
+    fmt::print("{:<16} {:>9.3f} {:>9.3f}\n", "total", report.total.joules / unit.joules,
+               report.total.saved_joules() / unit.joules);
     fmt::print("{}", cost_line(report));
     for (const service::DeviceEnergy& device : report.devices) {
-        fmt::print("device {}: {:.3f} kWh measured, on {:.1f} h\n", util::safe_text(device.device),
-                   engine::kwh(device.energy.measured_joules), hours(device.on_ms));
+        fmt::print("device {}: {:.3f} {} measured, on {:.1f} h\n", util::safe_text(device.device),
+                   device.energy.measured_joules / unit.joules, unit.name, hours(device.on_ms));
     }
     fmt::print("model: {}\n", service::describe(report.model));
 }

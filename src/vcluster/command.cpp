@@ -54,6 +54,7 @@ struct VclusterOptions {
     std::string redfish_user = "root";
     std::string redfish_system = "1";
     std::string switch_off_after = "60s";
+    std::string energy_interval = "0";
 };
 
 int fail(std::string_view message, ExitCode code = ExitCode::partial) {
@@ -75,7 +76,8 @@ std::expected<Spec, std::string> spec_from(const VclusterOptions& options) {
                                         {"--suspend-timeout", &options.suspend_timeout, &spec.suspend_timeout},
                                         {"--resume-timeout", &options.resume_timeout, &spec.resume_timeout},
                                         {"--slurmd-timeout", &options.slurmd_timeout, &spec.slurmd_timeout},
-                                        {"--switch-off-after", &options.switch_off_after, &spec.switch_off_after}}) {
+                                        {"--switch-off-after", &options.switch_off_after, &spec.switch_off_after},
+                                        {"--energy-interval", &options.energy_interval, &spec.energy_interval}}) {
         auto parsed = util::parse_duration(*text);
         if (!parsed) return std::unexpected(fmt::format("{} {}: {}", option, *text, parsed.error()));
         *target = *parsed;
@@ -335,6 +337,10 @@ void add_commands(CLI::App& app, int& exit_code) {
                  "a plug (device ibswitch) feeds the nodes' fabric; nodes depend on it");
     up->add_option("--switch-off-after", options->switch_off_after,
                    "the fabric switch goes off once every node has slept this long")
+        ->capture_default_str();
+    up->add_option("--energy-interval", options->energy_interval,
+                   "how often the daemon reads the BMCs' power and inlet sensors ([energy] interval, at least 5s); "
+                   "0: slumber's default, 1m")
         ->capture_default_str();
     up->add_flag("--daemon", options->daemon, "run slumber's daemon beside slurmctld (with --hooks slumber)");
     up->add_option("--web", spec.web_port,

@@ -343,6 +343,13 @@ std::string render_slumber_conf(const Spec& spec, const RunDir& dir) {
             fmt::arg("ca_file", dir.redfish_certificate().string()));
     }
     if (spec.fabric_switch != 0) out += render_fabric_switch(spec);
+    if (spec.energy_interval.count() != 0) {
+        out += fmt::format(
+            "\n"
+            "[energy]\n"
+            "interval = \"{}ms\"   # how often the daemon reads the BMCs' power and inlet sensors\n",
+            spec.energy_interval.count());
+    }
     if (spec.web_port != 0) {
         out += fmt::format(
             "\n"

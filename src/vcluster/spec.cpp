@@ -30,6 +30,7 @@ void fields(Spec& spec, Visit&& visit) {
     visit("deployment", spec.deployment);
     visit("fabric_switch", spec.fabric_switch);
     visit("switch_off_after_ms", spec.switch_off_after);
+    visit("energy_interval_ms", spec.energy_interval);
     visit("web_port", spec.web_port);
     visit("redfish_nodes", spec.redfish_nodes);
     visit("redfish_port", spec.redfish_port);
@@ -98,6 +99,10 @@ std::expected<void, std::string> validate(const Spec& spec) {
     }
     if (spec.daemon != 0 && spec.hooks != "slumber") return fail("--daemon needs --hooks slumber");
     if (spec.web_port != 0 && spec.daemon == 0) return fail("--web needs --daemon");
+    if (spec.energy_interval.count() != 0 && spec.energy_interval < std::chrono::seconds(5)) {
+        // slumber refuses a shorter [energy] interval: it would hammer the BMCs.
+        return fail("--energy-interval: give 0 or at least 5s");
+    }
     if (spec.web_port < 0 || spec.web_port > 65535)
         return fail(fmt::format("--web {}: give a TCP port", spec.web_port));
     if (spec.deployment != "root" && spec.deployment != "site") {

@@ -48,6 +48,9 @@ struct Spec {
     int redfish_nodes = 0;
     int redfish_port = 443;
     Duration switch_off_after{60000};  // the dependency's off_after
+    /// Not 0: slumber.toml's [energy] interval, how often the daemon reads
+    /// the BMCs' power and inlet sensors; 0 leaves slumber's default (1 min).
+    Duration energy_interval{0};
     /// Not 0: the daemon's HTTP server ([web] of slumber.toml) on
     /// 127.0.0.1 at this port, its action token in RunDir::web_token_file().
     int web_port = 0;
