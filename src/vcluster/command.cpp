@@ -54,7 +54,7 @@ struct VclusterOptions {
     std::string redfish_user = "root";
     std::string redfish_system = "1";
     std::string switch_off_after = "60s";
-    std::string energy_interval = "0";
+    std::string energy_interval = "0s";
 };
 
 int fail(std::string_view message, ExitCode code = ExitCode::partial) {
@@ -340,7 +340,7 @@ void add_commands(CLI::App& app, int& exit_code) {
         ->capture_default_str();
     up->add_option("--energy-interval", options->energy_interval,
                    "how often the daemon reads the BMCs' power and inlet sensors ([energy] interval, at least 5s); "
-                   "0: slumber's default, 1m")
+                   "0s: slumber's default, 1m")
         ->capture_default_str();
     up->add_flag("--daemon", options->daemon, "run slumber's daemon beside slurmctld (with --hooks slumber)");
     up->add_option("--web", spec.web_port,
