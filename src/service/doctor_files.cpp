@@ -24,6 +24,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Whether `path` is missing, as far as this user can tell: a directory
+// above it that this user may not search says nothing either way.
+bool missing(const fs::path& path, struct stat& status) {
+    return ::lstat(path.c_str(), &status) != 0 && (errno == ENOENT || errno == ENOTDIR);
+}
+bool present(const fs::path& path) {
+    struct stat status {};
+    return ::lstat(path.c_str(), &status) == 0;
+}
+
 std::string denial(const Access& access) {
     return access.where.empty() ? std::string("not allowed by its mode") : access.where;
 }
@@ -39,12 +49,13 @@ void check_credentials(const Setup& setup, Findings& out) {
                 out.push_back(
                     {check, std::move(what), setup.config_file, target.line, std::move(fix), "", {target.name}});
             };
-            if (::lstat(file.c_str(), &status) != 0) {
+            if (missing(file, status)) {
                 add(Check::credentials_missing,
                     fmt::format("credentials file {} (of {}) does not exist", file.string(), target.name),
                     "create it with username = \"...\" and password = \"...\", then chmod 600 it");
                 continue;
             }
+            if (!present(file)) continue;  // this user cannot tell: run doctor as root
             if (auto refusal = config::refuse_credentials_file(file, status)) {
                 add(Check::credentials_not_private, fmt::format("{} {}", file.string(), refusal->message),
                     refusal->fix);
@@ -74,7 +85,7 @@ void check_credentials(const Setup& setup, Findings& out) {
 // What SlurmUser (who runs the hooks) and the daemon's user must read and write.
 void check_access(const Setup& setup, Findings& out) {
     const fs::path& state = setup.config.daemon.state_dir;
-    const bool state_exists = fs::exists(state);
+    const bool state_exists = present(state);
     const auto grant = [&](const slurm::SlurmUser& user, const fs::path& path, bool directory) {
         return directory
                    ? fmt::format("chgrp {0} {1}; chmod 2770 {1} (the daemon does this at start when it runs as root)",
@@ -97,7 +108,7 @@ void check_access(const Setup& setup, Findings& out) {
         }
         for (const char* suffix : {"", "-wal", "-shm"}) {
             const fs::path file = setup.config.daemon.journal().string() + suffix;
-            if (!fs::exists(file)) continue;
+            if (!present(file)) continue;
             if (const Access access = access_for(file, user, kReadWrite); !access.ok()) {
                 out.push_back({journal_check,
                                fmt::format("{} {} may not write the journal {}: {}", who, user.name, file.string(),
@@ -149,7 +160,7 @@ void check_token(const Setup& setup, Findings& out) {
     if (!setup.config.web.token_file) return;
     const fs::path& file = *setup.config.web.token_file;
     struct stat status {};
-    if (::lstat(file.c_str(), &status) != 0) {
+    if (missing(file, status)) {
         out.push_back({Check::token_file,
                        fmt::format("[web] token_file {} does not exist: the daemon's web server refuses every action",
                                    file.string()),
@@ -160,6 +171,7 @@ void check_token(const Setup& setup, Findings& out) {
                        {}});
         return;
     }
+    if (!present(file)) return;  // this user cannot tell: run doctor as root
     if (auto refusal = config::refuse_credentials_file(file, status)) {
         out.push_back({Check::token_file,
                        fmt::format("[web] token_file {} {}", file.string(), refusal->message),

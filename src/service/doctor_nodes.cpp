@@ -112,7 +112,12 @@ void check_nodes(const Setup& setup, Findings& out) {
 
     std::vector<std::string> exposed_controllers;
     for (const std::string& controller : controllers(conf)) {
-        if (known.contains(controller) && !kept.always.contains(controller)) exposed_controllers.push_back(controller);
+        // SlurmctldHost is "the short, or long, hostname" (slurm.conf(5)); a node name is usually the short one.
+        const std::string name = known.contains(controller) ? controller : controller.substr(0, controller.find('.'));
+        if (known.contains(name) && !kept.always.contains(name) &&
+            std::find(exposed_controllers.begin(), exposed_controllers.end(), name) == exposed_controllers.end()) {
+            exposed_controllers.push_back(name);
+        }
     }
     if (!exposed_controllers.empty()) {
         out.push_back(on_exc_nodes(

@@ -354,12 +354,17 @@ TEST_F(Doctor, AnUnsetSuspendTimeoutIsAdvice) {
 
 TEST_F(Doctor, AControllerThatIsASlurmNodeMustBeExcluded) {
     erase("SuspendExcNodes");
-    const DoctorReport report = run();
+    DoctorReport report = run();
     ASSERT_EQ(ids(report), std::vector<std::string>{"controller-not-excluded"}) << text(report);
     EXPECT_EQ(report.findings[0].paste, "SuspendExcNodes=head");
     EXPECT_EQ(report.findings[0].nodes, std::vector<std::string>{"head"});
-    // Its partition in SuspendExcParts keeps it on too.
-    slurm_extra = "PartitionName=admin Nodes=head\n";
+    // A second controller named by its long name is the node of its short one.
+    slurm_extra = "NodeName=backup CPUs=1\nSlurmctldHost=backup.cluster.example\n";
+    report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"controller-not-excluded"}) << text(report);
+    EXPECT_EQ(report.findings[0].paste, "SuspendExcNodes=head,backup");
+    // Their partition in SuspendExcParts keeps them on too.
+    slurm_extra += "PartitionName=admin Nodes=head,backup\n";
     set("SuspendExcParts", "admin");
     EXPECT_TRUE(run().findings.empty()) << text(run());
 }
