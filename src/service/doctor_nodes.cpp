@@ -7,9 +7,11 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <set>
 
 #include "hostlist/hostlist.hpp"
+#include "hostlist/natural_compare.hpp"
 #include "service/doctor_checks.hpp"
 #include "slurm/power_save.hpp"
 #include "slurm/slurm_conf.hpp"
@@ -60,7 +62,7 @@ Finding on_exc_nodes(const Setup& setup, Check check, std::string what, std::str
                      const std::vector<std::string>& nodes, bool paste) {
     Finding finding{check, std::move(what), {}, 0, std::move(fix), {}, nodes};
     place_at(finding, *setup.slurm_conf, setup.slurm_conf->find("SuspendExcNodes"));
-    if (paste) finding.paste = exc_nodes_line(*setup.slurm_conf, nodes);
+    if (paste) finding.paste = "SuspendExcNodes";  // the whole line once every node to add is known
     return finding;
 }
 
@@ -79,6 +81,7 @@ std::vector<std::string> controllers(const slurm::SlurmConf& conf) {
 }  // namespace
 
 void check_nodes(const Setup& setup, Findings& out) {
+    const std::size_t first = out.size();
     const slurm::SlurmConf& conf = *setup.slurm_conf;
     const std::vector<std::string> slurm_nodes = conf.node_names();
     const Names known(slurm_nodes.begin(), slurm_nodes.end());
@@ -139,8 +142,8 @@ void check_nodes(const Setup& setup, Findings& out) {
     if (!uncontrolled.empty()) {
         out.push_back(on_exc_nodes(
             setup, Check::node_without_power_control,
-            fmt::format("{} are Slurm nodes that slumber.toml does not list: Slurm may suspend them and calls slumber, "
-                        "which cannot switch them; they stay on while Slurm counts them off, and fail to resume",
+            fmt::format("Slurm node(s) {} not in slumber.toml: Slurm may suspend them and calls slumber, which cannot "
+                        "switch them; they stay on while Slurm counts them off, and fail to resume",
                         compressed(uncontrolled)),
             "keep them out of power saving in slurm.conf, or give each its power control in slumber.toml", uncontrolled,
             true));
@@ -169,6 +172,20 @@ void check_nodes(const Setup& setup, Findings& out) {
                         {},
                         exclusions.only_in_slurm};
         out.push_back(std::move(finding));
+    }
+    // One SuspendExcNodes line with every node to add: pasting one line per
+    // finding would leave only the last (the last setting wins).
+    std::vector<std::string> to_add;
+    for (std::size_t i = first; i < out.size(); ++i) {
+        if (out[i].paste != "SuspendExcNodes") continue;
+        for (const std::string& node : out[i].nodes) {
+            if (std::find(to_add.begin(), to_add.end(), node) == to_add.end()) to_add.push_back(node);
+        }
+    }
+    std::stable_sort(to_add.begin(), to_add.end(),
+                     [](const std::string& a, const std::string& b) { return hostlist::natural_compare(a, b) < 0; });
+    for (std::size_t i = first; i < out.size(); ++i) {
+        if (out[i].paste == "SuspendExcNodes") out[i].paste = exc_nodes_line(conf, to_add);
     }
 }
 

@@ -362,7 +362,7 @@ TEST_F(Doctor, AControllerThatIsASlurmNodeMustBeExcluded) {
     slurm_extra = "NodeName=backup CPUs=1\nSlurmctldHost=backup.cluster.example\n";
     report = run();
     ASSERT_EQ(ids(report), std::vector<std::string>{"controller-not-excluded"}) << text(report);
-    EXPECT_EQ(report.findings[0].paste, "SuspendExcNodes=head,backup");
+    EXPECT_EQ(report.findings[0].paste, "SuspendExcNodes=backup,head");
     // Their partition in SuspendExcParts keeps them on too.
     slurm_extra += "PartitionName=admin Nodes=head,backup\n";
     set("SuspendExcParts", "admin");
@@ -413,6 +413,19 @@ TEST_F(Doctor, ANodeSlurmDoesNotKnowIsAnError) {
     ASSERT_EQ(ids(report), std::vector<std::string>{"node-unknown-to-slurm"}) << text(report);
     EXPECT_EQ(report.findings[0].nodes, std::vector<std::string>{"n5"});
     EXPECT_EQ(report.findings[0].line, 8);
+}
+
+// Each finding's SuspendExcNodes line has every node to add: pasting one
+// line per finding would keep only the last.
+TEST_F(Doctor, EverySuspendExcNodesToPasteHasEveryNodeToAdd) {
+    erase("SuspendExcNodes");
+    slurm_nodes = "n[1-5]";
+    slurm_section = "exclude = \"n1\"";
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), (std::vector<std::string>{"controller-not-excluded", "exclude-only-slumber",
+                                                     "node-without-power-control"}))
+        << text(report);
+    for (const Finding& finding : report.findings) EXPECT_EQ(finding.paste, "SuspendExcNodes=head,n[1,5]");
 }
 
 TEST_F(Doctor, ASlurmNodeSlumberCannotSwitchMustBeExcluded) {
