@@ -1,6 +1,6 @@
 // What Slurm needs from slumber's setup, as typed values: the ResumeTimeout
 // the measured boots call for, and what SlurmUser (who runs the hooks) can
-// reach. `slumber slurm-config` prints them; `doctor` will check them.
+// reach. `slumber slurm-config` prints them; `slumber doctor` checks them.
 #pragma once
 
 #include <expected>

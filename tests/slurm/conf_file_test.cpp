@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
+
+#include "../support/temp_dir.hpp"
 
 namespace slumber::slurm {
 namespace {
@@ -64,6 +67,22 @@ TEST(ConfFile, IncludesThatCannotBeFollowedAreProblemsAtTheirLine) {
     EXPECT_NE(conf->problems[1].second.find("/etc/slurm/missing.conf"), std::string::npos) << "beside slurm.conf";
     ASSERT_NE(conf->find("SlurmUser"), nullptr);
     EXPECT_FALSE(read_slurm_conf("/nowhere/slurm.conf", files({})));
+}
+
+// A pattern is expanded as glob(3) does, in its order; one that matches
+// nothing includes nothing.
+TEST(ConfFile, AnIncludePatternReadsEveryFileItMatches) {
+    slumber::testing::TempDir dir("slumber-conf-file");
+    fs::create_directory(dir / "conf.d");
+    std::ofstream(dir / "slurm.conf") << "Include conf.d/*.conf\nInclude none.d/*.conf\n";
+    std::ofstream(dir / "conf.d/b.conf") << "SuspendTime=600\n";
+    std::ofstream(dir / "conf.d/a.conf") << "SuspendTime=60\nResumeTimeout=300\n";
+    const auto conf = read_slurm_conf(dir / "slurm.conf");
+    ASSERT_TRUE(conf);
+    EXPECT_EQ(conf->files, (std::vector<fs::path>{dir / "slurm.conf", dir / "conf.d/a.conf", dir / "conf.d/b.conf"}));
+    ASSERT_NE(conf->find("SuspendTime"), nullptr);
+    EXPECT_EQ(conf->find("SuspendTime")->value, "600");
+    EXPECT_TRUE(conf->problems.empty());
 }
 
 TEST(ConfFile, AnEscapedHashIsNoComment) {
