@@ -30,8 +30,8 @@ minutes=${2:-5}
 rig=$PWD/build/release/src/cli/slumber-vcluster
 slumber=$PWD/build/release/src/cli/slumber
 dir=/tmp/slumber-bench-daemon
-web=32900
-exporter_port=32901
+web=22900   # above the nodes' ports (20001 …) and below the ephemeral range
+exporter_port=22901
 results=${BENCH_RESULTS:-bench/results/daemon.md}
 [ "$(id -u)" -eq 0 ] || { echo "bench/daemon.sh needs root (the virtual cluster)" >&2; exit 2; }
 command -v prometheus-ipmi-exporter > /dev/null ||
@@ -49,7 +49,7 @@ trap cleanup EXIT
 
 echo "bringing up $nodes nodes (their BMCs, slurmctld, slumberd) ..."
 started=$(date +%s)
-"$rig" up --dir $dir --nodes "$nodes" --bmc-subnet 32 --port 32000 --hooks slumber --daemon --web $web \
+"$rig" up --dir $dir --nodes "$nodes" --bmc-subnet 32 --port 20000 --hooks slumber --daemon --web $web \
   --suspend-time 1h --suspend-timeout 30s --boot-delay 1h > "$work/up.log"
 echo "up in $(($(date +%s) - started)) s"
 export SLURM_CONF=$dir/slurm.conf

@@ -10,21 +10,12 @@
 #include <sstream>
 
 #include "hostlist/hostlist.hpp"
+#include "slurm/conf_file.hpp"
 #include "slurm/dialect.hpp"
 #include "slurm/power_save.hpp"
 
 namespace slumber::slurm {
 namespace {
-
-bool same_key(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
-            return false;
-        }
-    }
-    return true;
-}
 
 std::string_view trim(std::string_view text) {
     const auto first = text.find_first_not_of(" \t\r");
@@ -57,18 +48,18 @@ std::optional<std::string> read_conf(const std::filesystem::path& slurm_conf) {
 }
 
 std::optional<std::string> slurm_user(const std::filesystem::path& slurm_conf) {
-    const auto text = read_conf(slurm_conf);
-    if (!text) return std::nullopt;
-    auto user = conf_option(*text, "SlurmUser");
-    return user && !user->empty() ? *user : "root";
+    const auto conf = read_slurm_conf(slurm_conf);  // Include lines followed: sites keep SlurmUser there
+    if (!conf) return std::nullopt;
+    const ConfSetting* user = conf->find("SlurmUser");
+    return user != nullptr && !user->value.empty() ? user->value : "root";
 }
 
 std::optional<std::chrono::seconds> resume_timeout(const std::filesystem::path& slurm_conf) {
-    const auto text = read_conf(slurm_conf);
-    if (!text) return std::nullopt;
-    const auto value = conf_option(*text, "ResumeTimeout");
-    if (!value) return ResumeTimeout{}.limit;
-    const auto parsed = parse_resume_timeout(*value);  // INFINITE: nothing
+    const auto conf = read_slurm_conf(slurm_conf);
+    if (!conf) return std::nullopt;
+    const ConfSetting* value = conf->find("ResumeTimeout");
+    if (value == nullptr) return ResumeTimeout{}.limit;
+    const auto parsed = parse_resume_timeout(value->value);  // INFINITE: nothing
     return parsed ? parsed->limit : std::nullopt;
 }
 

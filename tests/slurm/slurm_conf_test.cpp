@@ -2,6 +2,9 @@
 #include "slurm/scontrol.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
 
 #include <filesystem>
 #include <fstream>
@@ -33,6 +36,20 @@ TEST(SlurmConf, ResumeTimeoutInSecondsWithSlurmsDefault) {
     EXPECT_FALSE(with("ResumeTimeout=-5\n").has_value());
     std::filesystem::remove(file);
     EXPECT_FALSE(resume_timeout(file).has_value()) << "unreadable";
+}
+
+// Sites keep SlurmUser and the power-saving timers in an Include file
+// (the virtual cluster's site deployment does): read where slurmctld reads.
+TEST(SlurmConf, SlurmUserAndResumeTimeoutFollowIncludeLines) {
+    const auto dir = std::filesystem::temp_directory_path() / fmt::format("slumber-include-{}", ::getpid());
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "slurm.conf") << "ClusterName=lab\nInclude power.conf\nNodeName=n[1-4] CPUs=2\n";
+    std::ofstream(dir / "power.conf") << "SlurmUser=slurm\nResumeTimeout=420\n";
+    EXPECT_EQ(slurm_user(dir / "slurm.conf"), "slurm");
+    EXPECT_EQ(resume_timeout(dir / "slurm.conf"), std::chrono::seconds(420));
+    std::ofstream(dir / "slurm.conf", std::ios::app) << "ResumeTimeout=90\n";
+    EXPECT_EQ(resume_timeout(dir / "slurm.conf"), std::chrono::seconds(90)) << "the last setting wins";
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace
