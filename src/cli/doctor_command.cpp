@@ -1,4 +1,4 @@
-// `slumber doctor [HOSTLIST] [--json]`: what is wrong with this setup, each
+// `slumber doctor [HOSTLIST] [--json] [--no-contact]`: what is wrong with this setup, each
 // finding with where and the fix; service::run_doctor() finds, this renders.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -21,6 +21,7 @@ struct DoctorOptions {
     std::string file{config::kDefaultPath};
     std::string nodes;
     bool json = false;
+    bool no_contact = false;
 };
 
 std::string where(const service::Finding& finding) {
@@ -51,7 +52,9 @@ void print_text(const service::DoctorReport& report) {
 int run_doctor(const DoctorOptions& options) {
     auto nodes = nodes_argument(options.nodes);
     if (!nodes) return to_int(nodes.error());
-    const service::DoctorReport report = service::run_doctor(options.file, {.nodes = *nodes, .daemon_user = {}});
+    service::DoctorOptions doctor{.nodes = *nodes};
+    doctor.contact = !options.no_contact;
+    const service::DoctorReport report = service::run_doctor(options.file, doctor);
     if (options.json) {
         fmt::print("{}\n", service::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     } else {
@@ -67,10 +70,14 @@ int run_doctor(const DoctorOptions& options) {
 void add_doctor_command(CLI::App& app, Outcome& outcome) {
     auto options = std::make_shared<DoctorOptions>();
     auto* doctor = app.add_subcommand(
-        "doctor", "Check slumber.toml, the slurm.conf it names and slumber's files for what would go wrong");
+        "doctor",
+        "Check slumber.toml, the slurm.conf it names, slumber's files, every BMC and device, and this machine's "
+        "clock for what would go wrong");
     doctor->add_option("nodes", options->nodes, "only findings about these nodes (hostlist), and those about no node");
     doctor->add_option("-c,--config", options->file, "configuration file")->capture_default_str();
     doctor->add_flag("--json", options->json, "the findings as one JSON object");
+    doctor->add_flag("--no-contact", options->no_contact,
+                     "contact no BMC and no device: check the files and the clock only (offline use)");
     doctor->footer(
         "Exit status: 0 nothing wrong (advice may be shown), 5 errors found, 6 warnings but no error "
         "(docs/doctor.md, docs/exit-codes.md).");

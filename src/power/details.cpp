@@ -27,7 +27,7 @@ MeterReading read_meter(Driver& driver) {
     return meter;
 }
 
-Details read_details(const std::string& target, Driver& driver) {
+Details read_details(const std::string& target, Driver& driver, ReadMeter meter) {
     Details details{target, driver.status(), {}, {}, {}, {}};
     if (!details.state && stops_conversation(details.state.error().kind)) return details;
     const std::uint32_t can = driver.capabilities();
@@ -44,9 +44,10 @@ Details read_details(const std::string& target, Driver& driver) {
         details.guid = driver.guid();
         if (*details.guid) **details.guid = util::safe_text(**details.guid);
     }
-    MeterReading meter = read_meter(driver);
-    details.watts = std::move(meter.watts);
-    details.sensors = std::move(meter.sensors);
+    if (meter == ReadMeter::no) return details;
+    MeterReading reading = read_meter(driver);
+    details.watts = std::move(reading.watts);
+    details.sensors = std::move(reading.sensors);
     return details;
 }
 

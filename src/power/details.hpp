@@ -37,12 +37,17 @@ MeterReading read_meter(Driver& driver);
 /// more now would only cost another timeout or another refused login.
 bool stops_conversation(ErrorKind kind);
 
-/// Asks the driver everything its capabilities promise. After an
-/// unreachable or authentication failure it asks nothing more (BMCs lock
-/// accounts; a silent BMC would cost a timeout per question).
+/// Whether read_details() reads the meter (power draw and sensors) too.
+enum class ReadMeter { yes, no };
+
+/// Asks the driver everything its capabilities promise; with ReadMeter::no,
+/// all but the meter (`doctor` needs no power draw, and an IPMI BMC's SDR
+/// takes a session and many commands to walk). After an unreachable or
+/// authentication failure it asks nothing more (BMCs lock accounts; a
+/// silent BMC would cost a timeout per question).
 /// Device text in it (identity, GUID, sensor names) is made safe to print
 /// (util::safe_text).
-Details read_details(const std::string& target, Driver& driver);
+Details read_details(const std::string& target, Driver& driver, ReadMeter meter = ReadMeter::yes);
 
 /// "IANA 343, product 0x0f02, firmware 9.08", as `power info` shows it: a
 /// part the device left empty is left out; none at all reads "not reported".

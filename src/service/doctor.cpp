@@ -82,6 +82,24 @@ const std::vector<CheckInfo> kChecks = {
      "a daemon holds the lock, and nothing listens on its wake socket"},
     {Check::daemon_config_differs, "daemon-config-differs", Severity::warning,
      "the running daemon runs another configuration"},
+    {Check::target_settings, "target-settings", Severity::error,
+     "no driver can be made for a BMC or device from its settings and credentials"},
+    {Check::target_blocked, "target-blocked", Severity::error,
+     "a BMC or device is blocked after a failure that cannot heal; doctor does not contact it"},
+    {Check::target_unreachable, "target-unreachable", Severity::error, "a BMC or device does not answer"},
+    {Check::target_auth_refused, "target-auth-refused", Severity::error, "a BMC or device refuses the credentials"},
+    {Check::target_privilege, "target-privilege", Severity::error,
+     "the account's privilege on a BMC is too low to switch power"},
+    {Check::target_status_unreadable, "target-status-unreadable", Severity::error,
+     "a BMC or device answers, but its power state cannot be read"},
+    {Check::target_no_status, "target-no-status", Severity::advice,
+     "a target's driver cannot read its power state (an exec target without a status command)"},
+    {Check::target_identity_unreadable, "target-identity-unreadable", Severity::warning,
+     "a BMC's identity or system GUID cannot be read"},
+    {Check::guid_duplicate, "guid-duplicate", Severity::error,
+     "two targets report the same system GUID/UUID: one BMC under two names, or cloned firmware"},
+    {Check::clock_unsynchronised, "clock-unsynchronised", Severity::warning,
+     "the head node's clock is not synchronised"},
 };
 
 namespace {
@@ -249,6 +267,8 @@ DoctorReport run_doctor(const std::filesystem::path& config_file, const DoctorOp
         doctor::check_nodes(setup, findings);
     }
     doctor::check_files(setup, findings);
+    doctor::check_targets(setup, options, findings);
+    doctor::check_clock(options.clock, findings);
 
     if (!options.nodes.empty()) {
         std::erase_if(findings, [&](const Finding& finding) {

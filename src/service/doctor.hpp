@@ -1,19 +1,23 @@
 // `slumber doctor`: what is wrong with a setup before it bites, as typed
-// findings. This slice reads files only: slumber.toml, the slurm.conf it
-// points at (Include lines followed), the state directory and the journal's
-// measured boots; it asks no BMC and no slurmctld, so it answers the same
-// with Slurm down. docs/doctor.md lists every check.
+// findings. It reads slumber.toml, the slurm.conf it points at (Include
+// lines followed), the state directory and the journal's measured boots;
+// it asks no slurmctld, so it answers the same with Slurm down. It logs in
+// to every BMC and device once (unless told not to) and reads the head
+// node's clock discipline from the kernel. docs/doctor.md lists every check.
 #pragma once
 
 #include <sys/types.h>
 
+#include <expected>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "slurm/slurm_user.hpp"
+#include "store/journal.hpp"
 
 namespace slumber::service {
 
@@ -64,6 +68,16 @@ enum class Check {
     daemon_not_running,
     daemon_not_answering,
     daemon_config_differs,
+    target_settings,
+    target_blocked,
+    target_unreachable,
+    target_auth_refused,
+    target_privilege,
+    target_status_unreadable,
+    target_no_status,
+    target_identity_unreadable,
+    guid_duplicate,
+    clock_unsynchronised,
 };
 
 /// A check's stable word (its id in --json and docs/doctor.md), its
@@ -99,16 +113,39 @@ struct Finding {
     [[nodiscard]] Severity severity() const { return info(check).severity; }
 };
 
+/// The head node's clock as the kernel's NTP discipline reports it
+/// (ntp_adjtime(2), read only): what chrony, ntpd or systemd-timesyncd set
+/// when they synchronise it.
+struct ClockSync {
+    /// STA_UNSYNC clear and the clock state not TIME_ERROR.
+    bool synchronised = true;
+    long max_error_us = 0;  ///< the kernel's maximum error estimate, µs (timex.maxerror)
+};
+
+/// The kernel's word on this machine's clock; an error (errno's words) when
+/// ntp_adjtime(2) fails.
+std::expected<ClockSync, std::string> kernel_clock_sync();
+
 /// What doctor needs besides the configuration file. Every member has the
 /// value the command uses; tests replace them.
 struct DoctorOptions {
     /// Only findings about these nodes, and those about no node in
     /// particular; empty: every node.
-    std::vector<std::string> nodes;
+    std::vector<std::string> nodes{};
     /// The account the daemon runs as when none runs now: root, as
     /// packaging/slumberd.service runs it. A running daemon's own account
     /// (its process, found by the PID in the lock file) wins.
-    std::optional<slurm::SlurmUser> daemon_user;
+    std::optional<slurm::SlurmUser> daemon_user{};
+    /// Log in to every BMC and device (those of `nodes` when given), once
+    /// each; false (`--no-contact`): check the files only.
+    bool contact = true;
+    /// Targets contacted at once.
+    int fanout = 32;
+    /// Where the head node's clock discipline is read from; tests inject one.
+    std::function<std::expected<ClockSync, std::string>()> clock = kernel_clock_sync;
+    /// The wall clock that stamps the blocks a refused login records.
+    /// Unset: the system's.
+    std::function<store::TimeMs()> now{};
 };
 
 struct DoctorReport {

@@ -2,7 +2,9 @@
 // calls them in turn. Internal to the service library.
 #pragma once
 
+#include <expected>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,5 +50,11 @@ void check_timing(const Setup& setup, Findings& out);
 void check_nodes(const Setup& setup, Findings& out);
 /// slumber's own files and daemon (doctor_files.cpp).
 void check_files(const Setup& setup, Findings& out);
+/// Every BMC and device of options.nodes (all when empty): the settings,
+/// and unless options.contact is false one login each, blocks respected
+/// and recorded (doctor_targets.cpp).
+void check_targets(const Setup& setup, const DoctorOptions& options, Findings& out);
+/// The head node's clock, as `read` says it is disciplined (doctor_clock.cpp).
+void check_clock(const std::function<std::expected<ClockSync, std::string>()>& read, Findings& out);
 
 }  // namespace slumber::service::doctor

@@ -1,0 +1,230 @@
+// `slumber doctor`'s checks of the BMCs and devices against emulated ones on
+// loopback (a Tasmota plug, a Redfish BMC): one login each, a refusal
+// blocks the target so that no later run tries the password again, two
+// entries for one BMC show as one GUID twice; and the head node's clock,
+// with its reading injected.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <memory>
+
+#include "../support/journal.hpp"
+#include "../support/listeners.hpp"
+#include "../support/refusing_plug.hpp"
+#include "../support/temp_dir.hpp"
+#include "service/doctor.hpp"
+#include "vcluster/certificate.hpp"
+#include "vcluster/plug.hpp"
+#include "vcluster/redfish.hpp"
+
+namespace slumber::service {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kBmcPassword = "calvin";
+
+using ClockReader = std::function<std::expected<ClockSync, std::string>()>;
+
+std::expected<ClockSync, std::string> synchronised() { return ClockSync{true, 50'000}; }
+
+class DoctorTargets : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        fs::create_directories(dir / "state");
+        journal = testing::open_journal(dir / "state/journal.db");
+        ASSERT_TRUE(journal);
+    }
+
+    void start_bmc() {
+        // Its certificate names it both ways, so that two entries can reach
+        // it by two addresses (slumber.toml refuses one address twice).
+        ASSERT_TRUE(vcluster::make_self_signed(dir / "bmc.pem", dir / "bmc.key", {"127.0.0.1", "localhost"}));
+        vcluster::RedfishSettings settings;
+        settings.certificate = dir / "bmc.pem";
+        settings.key = dir / "bmc.key";
+        settings.password = std::string(kBmcPassword);
+        bmc = std::make_unique<vcluster::RedfishBmc>(settings);
+        ASSERT_EQ(bmc->start(), "");
+        std::ofstream(dir / "bmc.secret") << fmt::format("username = \"root\"\npassword = \"{}\"\n", kBmcPassword);
+        ::chmod((dir / "bmc.secret").c_str(), 0600);
+    }
+    // A [[node]] whose BMC is the emulated Redfish one.
+    std::string redfish_node(std::string_view name, std::string_view host = "127.0.0.1") const {
+        return fmt::format(R"(
+[[node]]
+names = "{}"
+driver = "redfish"
+bmc = "{}:{}"
+credentials = "{}"
+ca_file = "{}"
+timeout = "2s"
+)",
+                           name, host, bmc->port(), (dir / "bmc.secret").string(), (dir / "bmc.pem").string());
+    }
+    // A [[device]]: a Tasmota plug at `port` on loopback.
+    std::string plug_device(std::string_view name, int port, const fs::path& credentials) const {
+        return fmt::format(R"(
+[[device]]
+name = "{}"
+driver = "tasmota"
+address = "http://127.0.0.1:{}"
+credentials = "{}"
+timeout = "1s"
+retries = 2
+)",
+                           name, port, credentials.string());
+    }
+
+    // The machine running the test may have no time service: its clock is
+    // injected.
+    DoctorReport run(const std::string& targets, DoctorOptions options = {}, ClockReader clock = synchronised) {
+        std::ofstream(dir / "slumber.toml")
+            << fmt::format("[daemon]\nstate_dir = \"{}/state\"\n{}", dir.string(), targets);
+        options.clock = std::move(clock);
+        options.now = [] { return store::TimeMs{1'000'000}; };
+        return run_doctor(dir / "slumber.toml", options);
+    }
+    // The findings of this slice: the others (no slurm.conf here) are the
+    // static checks' business.
+    static std::vector<Finding> of_targets(const DoctorReport& report) {
+        std::vector<Finding> kept;
+        for (const Finding& finding : report.findings) {
+            if (finding.check >= Check::target_settings) kept.push_back(finding);
+        }
+        return kept;
+    }
+    static std::string listed(const std::vector<Finding>& findings) {
+        std::string text;
+        for (const Finding& f : findings) text += fmt::format("{}: {}\n", to_string(f.check), f.what);
+        return text;
+    }
+
+    testing::TempDir m_temp{"slumber-doctor-targets"};
+    fs::path dir = m_temp.path();
+    std::unique_ptr<store::Journal> journal;
+    std::unique_ptr<vcluster::RedfishBmc> bmc;
+};
+
+TEST_F(DoctorTargets, HealthyTargetsReportNothing) {
+    start_bmc();
+    vcluster::PlugSettings settings;
+    settings.password = "right";
+    vcluster::Plug plug(settings);
+    ASSERT_TRUE(plug.start());
+    testing::write_credentials(dir / "plug.secret", "right");
+
+    const auto report = run(redfish_node("node001") + plug_device("ibswitch", plug.port(), dir / "plug.secret"));
+    EXPECT_TRUE(of_targets(report).empty()) << listed(of_targets(report));
+    EXPECT_EQ(plug.refused_logins(), 0);
+    EXPECT_EQ(bmc->sessions(), 0) << "the Redfish session is ended";
+}
+
+TEST_F(DoctorTargets, ARefusedPasswordIsOneLoginAndABlockEvenWhenDoctorRunsTwice) {
+    const auto plug = testing::refusing_plug(dir / "plug.secret");
+    const std::string targets = plug_device("ibswitch", plug->port(), dir / "plug.secret");
+
+    const auto first = of_targets(run(targets));
+    ASSERT_EQ(first.size(), 1U) << listed(first);
+    EXPECT_EQ(first[0].check, Check::target_auth_refused);
+    EXPECT_EQ(first[0].nodes, std::vector<std::string>{"ibswitch"});
+    EXPECT_NE(first[0].what.find(fmt::format("127.0.0.1:{}", plug->port())), std::string::npos) << first[0].what;
+    EXPECT_NE(first[0].fix.find((dir / "plug.secret").string()), std::string::npos) << first[0].fix;
+    EXPECT_EQ(first[0].what.find(testing::kOldPassword), std::string::npos) << "no secret in a finding";
+    EXPECT_EQ(first[0].fix.find(testing::kOldPassword), std::string::npos);
+    const auto blocks = journal->blocks(std::vector<std::string>{"ibswitch"});
+    ASSERT_TRUE(blocks);
+    ASSERT_EQ(blocks->size(), 1U) << "recorded as every automatic caller records it";
+    EXPECT_EQ(blocks->front().kind, power::ErrorKind::auth_failed);
+    EXPECT_EQ(blocks->front().source, "slumber doctor");
+
+    const auto second = of_targets(run(targets));
+    ASSERT_EQ(second.size(), 1U) << listed(second);
+    EXPECT_EQ(second[0].check, Check::target_blocked);
+    EXPECT_EQ(plug->refused_logins(), 1) << "the refused password was not tried again";
+
+    // The admin writes the right password: the block is lifted and doctor
+    // finds nothing.
+    testing::write_credentials(dir / "plug.secret", testing::kPlugPassword);
+    EXPECT_TRUE(of_targets(run(targets)).empty());
+    EXPECT_EQ(plug->refused_logins(), 1);
+}
+
+TEST_F(DoctorTargets, NoContactAndAHostlistLeaveTheOthersAlone) {
+    const auto plug = testing::refusing_plug(dir / "plug.secret");
+    start_bmc();
+    const std::string targets = redfish_node("node001") + plug_device("ibswitch", plug->port(), dir / "plug.secret");
+
+    EXPECT_TRUE(of_targets(run(targets, {.contact = false})).empty());
+    EXPECT_TRUE(of_targets(run(targets, {.nodes = {"node001"}})).empty());
+    EXPECT_EQ(plug->refused_logins(), 0);
+    EXPECT_TRUE(journal->blocks(std::vector<std::string>{"ibswitch"}).value_or(std::vector<store::Block>{}).empty());
+}
+
+TEST_F(DoctorTargets, AnAddressNobodyListensAtIsUnreachable) {
+    int port = 0;
+    {
+        const testing::Listener closed;  // bound, then closed: nobody listens there
+        port = closed.port;
+    }
+    testing::write_credentials(dir / "plug.secret", "any");
+    const auto found = of_targets(run(plug_device("ibswitch", port, dir / "plug.secret")));
+    ASSERT_EQ(found.size(), 1U) << listed(found);
+    EXPECT_EQ(found[0].check, Check::target_unreachable);
+    EXPECT_NE(found[0].what.find(fmt::format("127.0.0.1:{}", port)), std::string::npos) << found[0].what;
+    EXPECT_TRUE(journal->blocks(std::vector<std::string>{"ibswitch"}).value_or(std::vector<store::Block>{}).empty())
+        << "an unreachable target may heal: not blocked";
+}
+
+TEST_F(DoctorTargets, TwoEntriesForOneBmcReportOneGuidTwice) {
+    start_bmc();
+    const std::string both = redfish_node("node001") + redfish_node("node002", "localhost");
+    const auto found = of_targets(run(both));
+    ASSERT_EQ(found.size(), 1U) << listed(found);
+    EXPECT_EQ(found[0].check, Check::guid_duplicate);
+    EXPECT_EQ(found[0].nodes, (std::vector<std::string>{"node001", "node002"}));
+    EXPECT_NE(found[0].what.find("8b4d7e2a-3f61-4c0e-9a57-2d1c6e9b0f13"), std::string::npos) << found[0].what;
+    // Asked for one of them, doctor contacts only that one: no pair to compare.
+    EXPECT_TRUE(of_targets(run(both, {.nodes = {"node001"}})).empty());
+}
+
+TEST_F(DoctorTargets, AnIpmiSessionAtUserPrivilegeCannotSwitchPower) {
+    testing::write_credentials(dir / "bmc.secret", "any");
+    const std::string node = fmt::format(R"(
+[[node]]
+names = "node001"
+driver = "ipmi"
+bmc = "127.0.0.1"
+credentials = "{}"
+privilege = "user"
+)",
+                                         (dir / "bmc.secret").string());
+    const auto found = of_targets(run(node, {.contact = false}));
+    ASSERT_EQ(found.size(), 1U) << listed(found);
+    EXPECT_EQ(found[0].check, Check::target_privilege);
+    EXPECT_EQ(found[0].line, 4) << "at the node's table";
+}
+
+TEST_F(DoctorTargets, AnUnsynchronisedClockIsAWarning) {
+    const auto with_clock = [&](ClockReader clock) {
+        return of_targets(run("", {.contact = false}, std::move(clock)));
+    };
+    const auto found = with_clock([] { return ClockSync{false, 16'000'000}; });
+    ASSERT_EQ(found.size(), 1U) << listed(found);
+    EXPECT_EQ(found[0].check, Check::clock_unsynchronised);
+    EXPECT_EQ(found[0].severity(), Severity::warning);
+    EXPECT_NE(found[0].what.find("16.0 s"), std::string::npos) << found[0].what;
+    EXPECT_NE(found[0].fix.find("chrony"), std::string::npos) << found[0].fix;
+    EXPECT_TRUE(with_clock(synchronised).empty());
+    EXPECT_TRUE(with_clock([]() -> std::expected<ClockSync, std::string> {
+                    return std::unexpected("ntp_adjtime: Operation not permitted");
+                }).empty())
+        << "what the kernel would not say is not guessed";
+}
+
+}  // namespace
+}  // namespace slumber::service
