@@ -188,6 +188,17 @@ struct EnergySettings {
     bool operator==(const EnergySettings&) const = default;
 };
 
+/// [doctor]: what `slumber doctor` may ask besides the BMCs (docs/doctor.md).
+struct DoctorSettings {
+    /// A site command that prints a node's own SMBIOS UUID (the first line
+    /// of its output), `{node}` in a word replaced by the node's name; split
+    /// into words as an exec template is, and run without a shell. Empty:
+    /// no node is asked, and no BMC's GUID is compared with its node's.
+    std::string node_uuid_command;
+
+    bool operator==(const DoctorSettings&) const = default;
+};
+
 struct Config {
     std::filesystem::path file;
     /// fingerprint() of the file's text as loaded: a daemon tells by it
@@ -202,6 +213,7 @@ struct Config {
     ThermalSettings thermal;
     WebSettings web;
     EnergySettings energy;
+    DoctorSettings doctor;
     std::map<std::filesystem::path, Credentials> credentials;
     /// Credentials files left out because this user may not read them
     /// (LoadOptions::unreadable_credentials), with the system's words.

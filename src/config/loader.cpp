@@ -23,8 +23,8 @@ namespace {
 constexpr std::size_t kMaxConfigBytes = 4U << 20;
 
 using namespace std::string_view_literals;
-constexpr std::array kSections{"slurm"sv,      "daemon"sv,   "defaults"sv, "node"sv,    "device"sv,
-                               "dependency"sv, "simulate"sv, "web"sv,      "thermal"sv, "energy"sv};
+constexpr std::array kSections{"slurm"sv,    "daemon"sv, "defaults"sv, "node"sv,   "device"sv, "dependency"sv,
+                               "simulate"sv, "web"sv,    "thermal"sv,  "energy"sv, "doctor"sv};
 
 // [[node]], [[device]] and [[dependency]] are arrays of tables.
 const toml::array* table_array(const toml::table& root, std::string_view key, const std::string& file,
@@ -45,7 +45,7 @@ void reject_unknown_sections(const toml::table& root, const std::string& file, s
         if (std::find(kSections.begin(), kSections.end(), key.str()) != kSections.end()) continue;
         std::string fix = fmt::format(
             "sections are [slurm], [daemon], [defaults], [[node]], [[device]], [[dependency]], "
-            "[simulate], [web], [thermal] and [energy]");
+            "[simulate], [web], [thermal], [energy] and [doctor]");
         if (auto near = util::closest_match(key.str(), kSections)) fix = fmt::format("did you mean \"{}\"?", *near);
         errors.push_back(
             ConfigError{file, line_of(node), std::string(key.str()), "unknown section or key", std::move(fix)});
@@ -219,6 +219,13 @@ std::expected<Config, std::vector<ConfigError>> load_text(std::string_view text,
             read_energy_section(*table, file_name, config.energy, errors);
         } else {
             errors.push_back(ConfigError{file_name, line_of(*energy), "energy", "must be a table", "write [energy]"});
+        }
+    }
+    if (const toml::node* doctor = root.get("doctor")) {
+        if (const auto* table = doctor->as_table()) {
+            read_doctor_section(*table, file_name, config.doctor, errors);
+        } else {
+            errors.push_back(ConfigError{file_name, line_of(*doctor), "doctor", "must be a table", "write [doctor]"});
         }
     }
     Defaults defaults;

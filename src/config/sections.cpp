@@ -323,6 +323,39 @@ void read_energy_section(const toml::table& table, const std::string& file, Ener
     reader.reject_unknown_keys();
 }
 
+void read_doctor_section(const toml::table& table, const std::string& file, DoctorSettings& out,
+                         std::vector<ConfigError>& errors) {
+    TableReader reader(table, "[doctor]", file, errors);
+    if (auto command = reader.string("node_uuid_command")) {
+        const auto words = power::exec::split_words(*command);
+        std::string problem;
+        if (!words) {
+            problem = words.error();
+        } else if (words->empty()) {
+            problem = "it has no words";
+        } else {
+            for (const std::string& word : *words) {
+                std::string rest = word;
+                for (auto at = rest.find("{node}"); at != std::string::npos; at = rest.find("{node}")) {
+                    rest.erase(at, 6);
+                }
+                if (rest.find_first_of("{}") != std::string::npos) {
+                    problem = fmt::format("\"{}\" has a field other than {{node}}", word);
+                    break;
+                }
+            }
+        }
+        if (problem.empty()) {
+            out.node_uuid_command = *command;
+        } else {
+            reader.error("node_uuid_command", problem,
+                         "a command that prints the node's SMBIOS UUID, e.g. \"ssh {node} cat "
+                         "/sys/class/dmi/id/product_uuid\"");
+        }
+    }
+    reader.reject_unknown_keys();
+}
+
 Defaults read_defaults_section(const toml::table& table, const std::string& file, std::vector<ConfigError>& errors) {
     TableReader reader(table, "[defaults]", file, errors);
     Defaults defaults;

@@ -34,6 +34,9 @@ void read_web_section(const toml::table& table, const std::string& file, WebSett
                       std::vector<ConfigError>& errors);
 void read_energy_section(const toml::table& table, const std::string& file, EnergySettings& out,
                          std::vector<ConfigError>& errors);
+/// [doctor]: node_uuid_command, a template with no field but {node}.
+void read_doctor_section(const toml::table& table, const std::string& file, DoctorSettings& out,
+                         std::vector<ConfigError>& errors);
 Defaults read_defaults_section(const toml::table& table, const std::string& file, std::vector<ConfigError>& errors);
 
 /// One [[node]] group becomes one PowerTarget per name.

@@ -98,6 +98,8 @@ const std::vector<CheckInfo> kChecks = {
      "a BMC's identity or system GUID cannot be read"},
     {Check::guid_duplicate, "guid-duplicate", Severity::error,
      "two targets report the same system GUID/UUID: one BMC under two names, or cloned firmware"},
+    {Check::node_uuid_mismatch, "node-uuid-mismatch", Severity::error,
+     "a node's own SMBIOS UUID is not its BMC's system GUID: the address reaches another machine's BMC"},
     {Check::clock_unsynchronised, "clock-unsynchronised", Severity::warning,
      "the head node's clock is not synchronised"},
 };

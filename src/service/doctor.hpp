@@ -77,6 +77,7 @@ enum class Check {
     target_no_status,
     target_identity_unreadable,
     guid_duplicate,
+    node_uuid_mismatch,
     clock_unsynchronised,
 };
 

@@ -1,6 +1,7 @@
 // Every BMC and device: its settings, then one conversation each — power
-// state, identity, system GUID/UUID — and what the answers say together (two
-// targets with one GUID). doctor is an automatic caller (operate::Blocks):
+// state, identity, system GUID/UUID — and what the answers say together: two
+// targets with one GUID, and a node whose own SMBIOS UUID (where the site
+// gives a command that prints it) is not its BMC's GUID. doctor is an automatic caller (operate::Blocks):
 // many BMCs lock an account after a few failed logins, so a target blocked
 // after a refusal is not contacted again, and a refusal doctor meets blocks
 // its target as anyone else's does. No retry: a failure is a finding.
@@ -23,8 +24,10 @@
 #include "operate/targets.hpp"
 #include "power/catalog.hpp"
 #include "power/details.hpp"
+#include "power/exec/exec_driver.hpp"
 #include "power/target_locks.hpp"
 #include "service/doctor_checks.hpp"
+#include "util/command.hpp"
 #include "util/parallel.hpp"
 #include "util/safe_text.hpp"
 
@@ -32,6 +35,9 @@ namespace slumber::service::doctor {
 namespace {
 
 constexpr std::string_view kSource = "slumber doctor";
+// How long a node may take to say its UUID: an ssh to a node that is
+// booting, or whose sshd hangs, must not hold doctor up for long.
+constexpr std::chrono::seconds kNodeUuidTimeout{10};
 
 std::vector<const config::PowerTarget*> chosen(const config::Config& config, const std::vector<std::string>& names) {
     std::vector<const config::PowerTarget*> targets;
@@ -192,6 +198,44 @@ std::optional<std::string> comparable(const std::string& guid) {
     return text;
 }
 
+// The same 16 bytes with the first three fields in the other byte order:
+// some BMCs send their GUID big-endian where SMBIOS stores it little-endian
+// (power/ipmi/ipmi_driver.cpp guid()), and that is no crossed address.
+std::string byte_swapped(const std::string& hex) {
+    if (hex.size() != 32) return hex;
+    std::string out = hex;
+    const auto reverse = [&](std::size_t from, std::size_t bytes) {
+        for (std::size_t i = 0; i < bytes; ++i) out.replace(from + 2 * i, 2, hex.substr(from + 2 * (bytes - 1 - i), 2));
+    };
+    reverse(0, 4);
+    reverse(8, 2);
+    reverse(12, 2);
+    return out;
+}
+
+// The node's own UUID as the site's command prints it: its first line that
+// is not blank. Nothing when the command fails (a node that is down, an ssh
+// refused): doctor compares what it learns, and guesses nothing.
+std::optional<std::string> node_uuid(const std::string& command, const std::string& node) {
+    auto words = power::exec::split_words(command);
+    if (!words || words->empty()) return std::nullopt;
+    for (std::string& word : *words) {
+        for (auto at = word.find("{node}"); at != std::string::npos; at = word.find("{node}", at + node.size())) {
+            word.replace(at, 6, node);
+        }
+    }
+    const util::CommandResult result = util::run_command(*words, {}, kNodeUuidTimeout);
+    if (result.exit_code != 0) return std::nullopt;
+    std::size_t start = 0;
+    while (start < result.out.size()) {
+        const std::size_t end = std::min(result.out.find('\n', start), result.out.size());
+        const std::string line = result.out.substr(start, end - start);
+        if (line.find_first_not_of(" \t\r") != std::string::npos) return util::safe_text(line.substr(0, 100));
+        start = end + 1;
+    }
+    return std::nullopt;
+}
+
 void check_duplicates(const Setup& setup, const std::vector<const config::PowerTarget*>& targets,
                       const std::vector<power::Details>& replies, Findings& out) {
     std::map<std::string, std::vector<std::size_t>> holders;
@@ -218,6 +262,51 @@ void check_duplicates(const Setup& setup, const std::vector<const config::PowerT
             "addresses are right, give each BMC its own GUID with its vendor's tool",
             fmt::join(finding.nodes, ","));
         out.push_back(std::move(finding));
+    }
+}
+
+// Each node whose BMC says it is on and gave a GUID is asked for its own
+// SMBIOS UUID (config.doctor.node_uuid_command); a node off cannot answer.
+void check_node_uuids(const Setup& setup, const DoctorOptions& options,
+                      const std::vector<const config::PowerTarget*>& targets,
+                      const std::vector<power::Details>& replies, Findings& out) {
+    const std::string& command = setup.config.doctor.node_uuid_command;
+    if (command.empty()) return;
+    std::map<std::string, std::size_t> holder;  // a BMC's GUID -> its target
+    std::vector<std::size_t> asked;
+    for (std::size_t i = 0; i < replies.size(); ++i) {
+        const auto& guid = replies[i].guid;
+        if (!guid || !*guid || !comparable(**guid)) continue;
+        holder.emplace(*comparable(**guid), i);
+        if (targets[i]->kind == config::TargetKind::node && replies[i].state &&
+            *replies[i].state == power::PowerState::on) {
+            asked.push_back(i);
+        }
+    }
+    std::vector<std::optional<std::string>> own(asked.size());
+    util::parallel_for(asked.size(), options.fanout,
+                       [&](std::size_t k) { own[k] = node_uuid(command, targets[asked[k]]->name); });
+    for (std::size_t k = 0; k < asked.size(); ++k) {
+        const auto mine = own[k] ? comparable(*own[k]) : std::nullopt;
+        if (!mine) continue;
+        const config::PowerTarget& target = *targets[asked[k]];
+        const std::string& guid = **replies[asked[k]].guid;
+        const std::string bmc = *comparable(guid);
+        if (*mine == bmc || byte_swapped(*mine) == bmc) continue;
+        auto other = holder.find(*mine);
+        if (other == holder.end()) other = holder.find(byte_swapped(*mine));
+        const std::string whose = other != holder.end()
+                                      ? fmt::format("; {} reports {}'s UUID: the two addresses are crossed",
+                                                    named(*targets[other->second]), target.name)
+                                      : std::string("; no BMC of slumber.toml reports it");
+        out.push_back(about(setup, target, Check::node_uuid_mismatch,
+                            fmt::format("{} says its own SMBIOS UUID is {} ([doctor] node_uuid_command), and its BMC, "
+                                        "{}, reports {}{}: switching it may switch another machine",
+                                        target.name, *own[k], named(target), guid, whose),
+                            fmt::format("correct {}'s BMC address in slumber.toml (`slumber power info {}` shows the "
+                                        "BMC's GUID); if the address is right, the BMC reports another GUID than "
+                                        "its host's SMBIOS (a replaced board): set it with the vendor's tool",
+                                        target.name, target.name)));
     }
 }
 
@@ -281,6 +370,7 @@ void check_targets(const Setup& setup, const DoctorOptions& options, Findings& o
         answers.push_back(details);
     }
     check_duplicates(setup, answered, answers, out);
+    check_node_uuids(setup, options, answered, answers, out);
 }
 
 }  // namespace slumber::service::doctor

@@ -511,6 +511,25 @@ TEST(Config, EnergySampling) {
     EXPECT_EQ(off->energy.interval.count(), 0);
 }
 
+TEST(Config, DoctorAsksNodesForTheirUuidOnlyWhenGivenACommand) {
+    auto defaults = load_text("", "test.toml");
+    ASSERT_TRUE(defaults) << format(defaults.error().front());
+    EXPECT_TRUE(defaults->doctor.node_uuid_command.empty());
+    auto loaded =
+        load_text("[doctor]\nnode_uuid_command = \"ssh {node} cat /sys/class/dmi/id/product_uuid\"\n", "test.toml");
+    ASSERT_TRUE(loaded) << format(loaded.error().front());
+    EXPECT_EQ(loaded->doctor.node_uuid_command, "ssh {node} cat /sys/class/dmi/id/product_uuid");
+}
+
+TEST(ConfigErrors, DoctorSection) {
+    expect_problem("[doctor]\nnode_uuid_command = \"ssh {name} cat x\"\n", 2, "node_uuid_command", "{node}",
+                   "product_uuid");
+    expect_problem("[doctor]\nnode_uuid_command = \"ssh '{node}\"\n", 2, "node_uuid_command", "");
+    expect_problem("[doctor]\nnode_uuid_command = \" \"\n", 2, "node_uuid_command", "no words");
+    expect_problem("[doctor]\nnode_uuid = \"x\"\n", 2, "node_uuid", "unknown key");
+    expect_problem("doctor = 3\n", 1, "doctor", "must be a table");
+}
+
 TEST(ConfigErrors, EnergySection) {
     expect_problem("[energy]\ninterval = \"1s\"\n", 2, "interval", "hammered", "5s");
     expect_problem("[energy]\nprice_per_kwh = -1\n", 2, "price_per_kwh", "out of range");

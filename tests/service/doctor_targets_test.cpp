@@ -192,6 +192,36 @@ TEST_F(DoctorTargets, TwoEntriesForOneBmcReportOneGuidTwice) {
     EXPECT_TRUE(of_targets(run(both, {.nodes = {"node001"}})).empty());
 }
 
+// The node's own UUID from the site's command, here a file per node.
+TEST_F(DoctorTargets, ANodeWhoseOwnUuidIsNotItsBmcsGuidIsCrossed) {
+    start_bmc();
+    bmc->set_power(true);
+    const std::string targets =
+        fmt::format("[doctor]\nnode_uuid_command = \"cat {}/uuid-{{node}}\"\n", dir.string()) + redfish_node("node001");
+    const auto says = [&](std::string_view uuid) { std::ofstream(dir / "uuid-node001") << uuid << "\n"; };
+
+    says("8B4D7E2A-3F61-4C0E-9A57-2D1C6E9B0F13");  // dmidecode prints it upper-case
+    EXPECT_TRUE(of_targets(run(targets)).empty());
+    says("2a7e4d8b-613f-0e4c-9a57-2d1c6e9b0f13");  // a BMC that sends the first fields big-endian
+    EXPECT_TRUE(of_targets(run(targets)).empty());
+
+    says("\n4c4c4544-0031-3510-8044-b4c04f4e3232");
+    const auto found = of_targets(run(targets));
+    ASSERT_EQ(found.size(), 1U) << listed(found);
+    EXPECT_EQ(found[0].check, Check::node_uuid_mismatch);
+    EXPECT_EQ(found[0].nodes, std::vector<std::string>{"node001"});
+    EXPECT_NE(found[0].what.find("4c4c4544-0031-3510-8044-b4c04f4e3232"), std::string::npos) << found[0].what;
+    EXPECT_NE(found[0].what.find("8b4d7e2a-3f61-4c0e-9a57-2d1c6e9b0f13"), std::string::npos) << found[0].what;
+
+    // A node that cannot say (down, its ssh refused) is no finding; nor is
+    // a node its BMC says is off, which is not asked.
+    fs::remove(dir / "uuid-node001");
+    EXPECT_TRUE(of_targets(run(targets)).empty());
+    says("4c4c4544-0031-3510-8044-b4c04f4e3232");
+    bmc->set_power(false);
+    EXPECT_TRUE(of_targets(run(targets)).empty());
+}
+
 TEST_F(DoctorTargets, AnIpmiSessionAtUserPrivilegeCannotSwitchPower) {
     testing::write_credentials(dir / "bmc.secret", "any");
     const std::string node = fmt::format(R"(
