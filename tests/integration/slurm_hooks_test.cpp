@@ -20,9 +20,12 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 
+#include "service/doctor.hpp"
 #include "store/journal.hpp"
 #include "test_cluster.hpp"
 #include "util/command.hpp"
@@ -171,17 +174,53 @@ TEST_F(SlurmHooks, TheDaemonPutsIdleNodesToSleepAndWakesThemForAJob) {
 // `slumber doctor` on the README's demo cluster (`--hooks slumber --daemon`),
 // once the daemon has measured boots: nothing wrong, no error and no warning
 // (exit 0), as its JSON says too; and doctor for one node says the same.
+// doctor logs in to every ipmi_sim BMC (and the switch's plug): each
+// answers, with a GUID of its own. The machine that runs the test may have
+// no time service (a container): then doctor says so, and nothing else.
 TEST_F(SlurmHooks, DoctorFindsNothingWrongOnTheDemoCluster) {
+    const auto clock = service::kernel_clock_sync();
+    const bool synchronised = !clock || clock->synchronised;
     const auto text = util::run_command({slumber_program(), "doctor", "-c", config()});
-    EXPECT_EQ(text.exit_code, 0) << text.out << text.err;
-    EXPECT_NE(text.out.find("nothing wrong found"), std::string::npos) << text.out;
+    EXPECT_EQ(text.exit_code, synchronised ? 0 : 6) << text.out << text.err;
+    EXPECT_NE(text.out.find(synchronised ? "nothing wrong found" : "0 error(s), 1 warning(s), 0 advice"),
+              std::string::npos)
+        << text.out;
     const auto json = util::run_command({slumber_program(), "doctor", "--json", "-c", config(), "vnode001"});
-    EXPECT_EQ(json.exit_code, 0) << json.out << json.err;
+    EXPECT_EQ(json.exit_code, synchronised ? 0 : 6) << json.out << json.err;
     const auto report = nlohmann::json::parse(json.out, nullptr, false);
     ASSERT_FALSE(report.is_discarded()) << json.out;
     EXPECT_EQ(report["errors"], 0) << json.out;
-    EXPECT_EQ(report["warnings"], 0) << json.out;
+    EXPECT_EQ(report["warnings"], synchronised ? 0 : 1) << json.out;
+    for (const auto& finding : report["findings"]) EXPECT_EQ(finding["check"], "clock-unsynchronised") << json.out;
     EXPECT_EQ(report["slurm_conf"], cluster->dir() + "/slurm.conf");
+
+    // The same setup with vnode002's BMC at an address where none answers:
+    // doctor asked the real BMCs, and says which one is missing, and where.
+    const std::string moved = cluster->dir() + "/doctor-moved.toml";
+    {
+        std::ifstream in(config());
+        std::stringstream file;
+        file << in.rdbuf();
+        const std::string original = file.str();
+        const std::regex range(R"re(bmc = "127\.(\d+)\.0\.\[1-(\d+)\]"\n)re");
+        std::smatch match;
+        ASSERT_TRUE(std::regex_search(original, match, range)) << original;
+        const std::string subnet = match[1].str();
+        std::string list = fmt::format(R"(bmc = ["127.{0}.0.1", "127.{0}.0.250")", subnet);
+        for (int i = 3; i <= std::stoi(match[2].str()); ++i) list += fmt::format(R"(, "127.{}.0.{}")", subnet, i);
+        // Short, so that the silent address costs seconds, not minutes.
+        std::ofstream(moved) << match.prefix() << list << "]\ntimeout = \"2s\"\nretries = 0\n" << match.suffix();
+    }
+    const auto unreachable = util::run_command({slumber_program(), "doctor", "--json", "-c", moved});
+    std::filesystem::remove(moved);
+    EXPECT_EQ(unreachable.exit_code, 5) << unreachable.out << unreachable.err;
+    const auto silent = nlohmann::json::parse(unreachable.out, nullptr, false);
+    ASSERT_FALSE(silent.is_discarded()) << unreachable.out;
+    EXPECT_EQ(silent["errors"], 1) << unreachable.out;
+    EXPECT_TRUE(std::ranges::any_of(silent["findings"], [](const nlohmann::json& finding) {
+        return finding["check"] == "target-unreachable" && finding["nodes"] == nlohmann::json::array({"vnode002"}) &&
+               finding["what"].get<std::string>().find(".0.250") != std::string::npos;
+    })) << unreachable.out;
 
     // The same setup with a node Slurm does not know: doctor read the
     // cluster's own slurm.conf, and says so with exit 5.
