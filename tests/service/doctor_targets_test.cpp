@@ -222,6 +222,41 @@ TEST_F(DoctorTargets, ANodeWhoseOwnUuidIsNotItsBmcsGuidIsCrossed) {
     EXPECT_TRUE(of_targets(run(targets)).empty());
 }
 
+// exec targets: no login, a command each. One without a status command
+// cannot tell its power; settings no driver can be made from are a finding.
+TEST_F(DoctorTargets, ATargetWithoutStatusOrWithoutADriver) {
+    std::ofstream(dir / "nouser.secret") << "password = \"p\"\n";
+    ::chmod((dir / "nouser.secret").c_str(), 0600);
+    const std::string targets = fmt::format(R"(
+[[node]]
+names = "node001"
+driver = "exec"
+on = "true"
+off = "true"
+status = "echo on"
+
+[[node]]
+names = "node002"
+driver = "exec"
+on = "true"
+off = "true"
+
+[[node]]
+names = "node003"
+driver = "ipmi"
+bmc = "127.0.0.1"
+credentials = "{}"
+)",
+                                            (dir / "nouser.secret").string());
+    const auto found = of_targets(run(targets));
+    ASSERT_EQ(found.size(), 2U) << listed(found);
+    EXPECT_EQ(found[0].check, Check::target_settings);
+    EXPECT_EQ(found[0].nodes, std::vector<std::string>{"node003"});
+    EXPECT_EQ(found[1].check, Check::target_no_status);
+    EXPECT_EQ(found[1].severity(), Severity::advice);
+    EXPECT_EQ(found[1].nodes, std::vector<std::string>{"node002"});
+}
+
 TEST_F(DoctorTargets, AnIpmiSessionAtUserPrivilegeCannotSwitchPower) {
     testing::write_credentials(dir / "bmc.secret", "any");
     const std::string node = fmt::format(R"(
