@@ -22,7 +22,9 @@
 # Chromium's and the scrapers' own CPU is not counted for either.
 #
 # Usage: sudo bench/daemon.sh [NODES] [MINUTES]   (default 1000 nodes, 5 minutes;
-#        after ./scripts/setup; writes bench/results/daemon.md, BENCH_RESULTS=FILE elsewhere)
+#        after ./scripts/setup; writes bench/results/daemon.md, BENCH_RESULTS=FILE elsewhere;
+#        BENCH_REUSE=1 measures a cluster an earlier run left up (bringing up 1,000 slurmd
+#        takes about 10 minutes) and leaves it up)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 nodes=${1:-1000}
@@ -39,29 +41,39 @@ command -v prometheus-ipmi-exporter > /dev/null ||
 command -v chromium > /dev/null || { echo "bench/daemon.sh needs chromium (./scripts/setup installs it)" >&2; exit 2; }
 work=$(mktemp -d)
 pids=()
+keep_cluster=""
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null || true; done
   wait 2> /dev/null || true
-  "$rig" down --dir $dir > /dev/null 2>&1 || true
+  [ -n "$keep_cluster" ] || "$rig" down --dir $dir > /dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-echo "bringing up $nodes nodes (their BMCs, slurmctld, slumberd) ..."
-started=$(date +%s)
-"$rig" up --dir $dir --nodes "$nodes" --bmc-subnet 32 --port 20000 --hooks slumber --daemon --web $web \
-  --suspend-time 1h --suspend-timeout 30s --boot-delay 1h > "$work/up.log"
-echo "up in $(($(date +%s) - started)) s"
 export SLURM_CONF=$dir/slurm.conf
-all=$(scontrol show hostlist "$(sinfo --noheader --Node --format=%N | sort -u | paste -sd,)")
-scontrol update nodename="$all" state=power_down_force
-echo "waiting for every node to be powered down ($all) ..."
-for _ in $(seq 600); do
-  [ "$(sinfo --noheader --format=%t | sort -u | tr -d '\n')" = "idle~" ] && break
+if [ -n "${BENCH_REUSE:-}" ] && "$rig" status --dir $dir > /dev/null 2>&1; then
+  echo "measuring the cluster already up in $dir (BENCH_REUSE)"
+  keep_cluster=1
+else
+  echo "bringing up $nodes nodes (their BMCs, slurmctld, slumberd) ..."
+  started=$(date +%s)
+  "$rig" up --dir $dir --nodes "$nodes" --bmc-subnet 32 --port 20000 --hooks slumber --daemon --web $web \
+    --suspend-time 1h --suspend-timeout 30s --boot-delay 1h > "$work/up.log"
+  echo "up in $(($(date +%s) - started)) s"
+  all=$(scontrol show hostlist "$(sinfo --noheader --Node --format=%N | sort -u | paste -sd,)")
+  scontrol update nodename="$all" state=power_down_force
+fi
+# Slurm shows idle~ once SuspendTimeout has passed; the daemon may still
+# be switching BMCs off: the window starts once every node's machine has
+# stopped (its slurmd gone) and the power-offs are journaled.
+echo "waiting for every node to be powered down ..."
+for _ in $(seq 900); do
+  [ "$(sinfo --noheader --format=%t | sort -u | tr -d '\n')" = "idle~" ] &&
+    ! pgrep -f "slurmd -D -N .* -f $dir/slurm.conf" > /dev/null && break
   sleep 2
 done
 sinfo --noheader --format='%t %D'
-echo "BMCs say off: $("$slumber" power status "$all" -c $dir/slumber.toml)"
+sleep 30
 
 # The exporter: a module for the virtual BMCs (ipmi_sim wants the
 # opensesspriv workaround), its password in a file only root reads.

@@ -33,6 +33,7 @@
 #include "operate/shared_journal.hpp"
 #include "operate/thermal_guard.hpp"
 #include "service/energy_counters.hpp"
+#include "service/node_view.hpp"
 #include "slurm/caller.hpp"
 #include "slurm/scontrol.hpp"
 #include "slurm/slurm_conf.hpp"
@@ -257,6 +258,17 @@ void log_sampling(const operate::SamplingRounds::Finished& finished, std::map<st
     }
 }
 
+// The reads the web server shows: the reconciler's of the nodes, and the
+// devices' states the sampling read.
+std::shared_ptr<const service::PublishedReads> with_devices(
+    std::shared_ptr<const std::map<std::string, operate::BmcReading>> nodes,
+    const std::map<std::string, operate::BmcReading>& devices) {
+    if (devices.empty()) return nodes;
+    auto both = std::make_shared<service::PublishedReads>(*nodes);
+    for (const auto& [device, read] : devices) both->insert_or_assign(device, read);
+    return both;
+}
+
 // Retention, [daemon] journal_keep (0: keep everything). A prune holds the
 // journal's write lock for a moment, so it runs at the start and then
 // hourly, not every pass.
@@ -344,7 +356,8 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         [energy](store::Journal& connection, const config::Config& current, const operate::SampleRound& round) {
             return energy->advance(connection, current, round.time, round.readings);
         });
-    std::map<std::string, std::string> sample_failures;  // logged when they change
+    std::map<std::string, std::string> sample_failures;       // logged when they change
+    std::map<std::string, operate::BmcReading> device_power;  // the devices' states the sampling read
     log_slurm_agreement(config, reconciler);
     SystemdNotifier systemd;  // READY after the first look at Slurm
     bool ready = false;
@@ -371,7 +384,10 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             log(Priority::error, started.error());
         }
         (void)sampling.start_if_due(live.current());
-        if (auto finished = sampling.collect()) log_sampling(*finished, sample_failures);
+        if (auto finished = sampling.collect()) {
+            log_sampling(*finished, sample_failures);
+            for (auto& [device, read] : finished->round.device_power) device_power.insert_or_assign(device, read);
+        }
         // Registrations and nodes in trouble are seen by polling Slurm; every
         // couple of seconds times a boot well and catches a late one before
         // Slurm suspends it again.
@@ -391,7 +407,8 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                     }
                 }
                 // The web server shows these reads: it never asks a BMC itself.
-                if (web_collector) web_collector->publish_bmc_reads(reconciler.latest_reads());
+                if (web_collector)
+                    web_collector->publish_bmc_reads(with_devices(reconciler.latest_reads(), device_power));
                 // The thermal guard: a reading counts for three sampling intervals.
                 const config::Config& now = *live.current();
                 thermal.update(now.thermal, 3 * now.energy.interval.count());

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <mutex>
+#include <set>
 #include <utility>
 
 #include "power/details.hpp"
@@ -26,23 +27,40 @@ bool contains_word(std::string_view text, std::string_view word) {
 // drivers say "C" too.
 bool celsius(const power::SensorReading& sensor) { return sensor.unit == "C" || sensor.unit == "°C"; }
 
-// One target's round: its power and temperature, or why neither.
+// One target's round: its power and temperature, a device's power state,
+// or why none.
 struct TargetSample {
     std::optional<store::Reading> reading;
+    std::optional<PowerReading> power;  ///< a device's status()
+    store::TimeMs power_taken = 0;
     bool busy = false;
-    bool metered = false;  ///< it has a meter or sensors at all
     std::optional<power::PowerError> error;
 };
 
-TargetSample sample(const power::Task& task, store::TimeMs now, std::string_view wanted) {
+TargetSample sample(const power::Task& task, bool device, store::TimeMs now, const Now& clock,
+                    std::string_view wanted) {
     TargetSample result;
     constexpr std::uint32_t kMeters = power::kPowerReading | power::kSensors;
-    if ((task.driver->capabilities() & kMeters) == 0) return result;
-    result.metered = true;
+    const bool metered = (task.driver->capabilities() & kMeters) != 0;
+    if (!metered && !device) return result;
     const auto talking = power::TargetLocks::process().try_lock(task.target);
     if (!talking.owns_lock()) {
         result.busy = true;
         return result;
+    }
+    if (device) {
+        auto state = task.driver->status();
+        result.power_taken = clock();
+        if (!state) {
+            result.power = std::unexpected(util::safe_text(power::describe(state.error())));
+            if (power::stops_conversation(state.error().kind)) {
+                result.error = state.error();
+                return result;
+            }
+        } else {
+            result.power = *state;
+        }
+        if (!metered) return result;
     }
     const power::MeterReading meter = power::read_meter(*task.driver);
     store::Reading reading{task.target, now, std::nullopt, std::nullopt, ""};
@@ -93,15 +111,19 @@ SampleRound MeterSampler::run(const config::Config& config, const std::vector<st
     round.time = now;
     DriverSet set = drivers(config, targets);
     blocks.hold(set, power::Action::status);
+    std::set<std::string, std::less<>> devices;
+    for (const config::PowerTarget& device : config.devices) devices.insert(device.name);
     std::vector<TargetSample> samples(set.tasks.size());
     util::parallel_for(set.tasks.size(), std::max(1, fanout), [&](std::size_t i) {
-        samples[i] = sample(set.tasks[i], now, config.energy.temperature_sensor);
+        samples[i] =
+            sample(set.tasks[i], devices.contains(set.tasks[i].target), now, clock, config.energy.temperature_sensor);
     });
     for (std::size_t i = 0; i < samples.size(); ++i) {
         const std::string& target = set.tasks[i].target;
         TargetSample& result = samples[i];
         if (result.busy) round.busy.push_back(target);
         if (result.reading) round.readings.push_back(std::move(*result.reading));
+        if (result.power) round.device_power[target] = {std::move(*result.power), now, result.power_taken};
         if (!result.error) continue;
         round.failed[target] = util::safe_text(power::describe(*result.error));
         // A refused login blocks the target here too: the next round must
@@ -134,7 +156,9 @@ bool SamplingRounds::start_if_due(config::SharedConfig config) {
     const auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(config->energy.interval).count();
     if (interval <= 0 || m_shared->running) return false;
     const store::TimeMs now = m_now();
-    if (m_last_start && now - *m_last_start < interval) return false;
+    // A clock stepped back (NTP) makes the last start later than now: due,
+    // rather than no reading until the clock is back where it was.
+    if (m_last_start && now >= *m_last_start && now - *m_last_start < interval) return false;
     wait();  // the last round's thread, finished
     m_last_start = now;
     m_shared->running = true;

@@ -4,6 +4,9 @@
 // Redfish Power/EnvironmentMetrics, a Tasmota or Shelly meter), on workers
 // off the daemon's loop, and journals the readings (store::Reading): the
 // energy counters, `slumber report` and the thermal guard read them there.
+// A device's power state is read in the same conversation: nothing else
+// reads it between the switches the devices' keeper makes, and the web
+// server shows it.
 //
 // A sample never competes with a power action: a target that another call
 // is talking to (power::TargetLocks) is skipped for the round, not waited
@@ -25,6 +28,7 @@
 
 #include "config/config.hpp"
 #include "operate/blocks.hpp"
+#include "operate/bmc_reads.hpp"
 #include "operate/clock.hpp"
 #include "operate/targets.hpp"
 #include "power/driver.hpp"
@@ -46,18 +50,23 @@ struct SampleRound {
     std::vector<store::Reading> readings;       ///< targets that gave a power or temperature reading
     std::vector<std::string> busy;              ///< skipped: another call was talking to them
     std::map<std::string, std::string> failed;  ///< target -> why it gave nothing (words, device text made safe)
+    /// Each device's power state (status()), with when it was asked and
+    /// answered; devices only (the reconciler reads the nodes' when it must).
+    std::map<std::string, BmcReading> device_power;
 };
 
 /// Who reads: the drivers of the targets that have a meter or sensors, from
 /// `drivers` (build_drivers() in the daemon, a test's own).
 struct MeterSampler {
     DriverSource drivers = build_drivers;
-    int fanout = 16;  ///< targets read at once
+    int fanout = 16;            ///< targets read at once
+    Now clock = wall_clock_ms;  ///< when a device's state came; called on the workers, so thread-safe
 
-    /// One round over `targets` (nodes and devices) at `now`: those with
-    /// neither a meter nor sensors are left out; `blocks` holds back the
-    /// blocked ones and records the blocks the failures call for (on the
-    /// calling thread, after the reads).
+    /// One round over `targets` (nodes and devices) at `now`: nodes with
+    /// neither a meter nor sensors are left out, and the power state of
+    /// each of `targets` that config.devices lists is read too; `blocks`
+    /// holds back the blocked ones and records the blocks the failures call
+    /// for (on the calling thread, after the reads).
     SampleRound run(const config::Config& config, const std::vector<std::string>& targets, Blocks& blocks,
                     store::TimeMs now) const;
 };

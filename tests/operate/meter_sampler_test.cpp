@@ -85,6 +85,12 @@ TEST_F(MeterSampling, AMeteredPlugIsReadAndATargetWithoutAMeterLeftOut) {
     EXPECT_EQ(found.readings[0].time, 5000);
     EXPECT_TRUE(found.failed.empty()) << found.failed.begin()->second;
     EXPECT_TRUE(found.busy.empty());
+    // A device's power state comes in the same conversation; a node's not.
+    ASSERT_EQ(found.device_power.size(), 1U);
+    ASSERT_TRUE(found.device_power.at("ibswitch").state) << found.device_power.at("ibswitch").state.error();
+    EXPECT_EQ(*found.device_power.at("ibswitch").state, power::PowerState::on);
+    metered->set_relay(0, false);
+    EXPECT_EQ(*round({"ibswitch"}).device_power.at("ibswitch").state, power::PowerState::off);
 }
 
 TEST_F(MeterSampling, ATargetAnotherCallTalksToIsSkippedNotWaitedFor) {
