@@ -94,8 +94,8 @@ int run_report(const ReportOptions& options) {
     if (!report) {
         for (const auto& error : report.error().config) fmt::print(stderr, "{}\n", config::format(error));
         if (!report.error().config.empty()) return to_int(ExitCode::config);
-        fmt::print(stderr, "slumber: {}\n", report.error().words);
-        return to_int(ExitCode::partial);
+        fmt::print(stderr, "slumber: {}\n", util::safe_text(report.error().words));
+        return to_int(report.error().unknown_targets ? ExitCode::usage : ExitCode::partial);
     }
     if (options.json) {
         fmt::print("{}\n", service::to_json(*report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));

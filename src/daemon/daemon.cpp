@@ -411,7 +411,11 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                     web_collector->publish_bmc_reads(with_devices(reconciler.latest_reads(), device_power));
                 // The thermal guard: a reading counts for three sampling intervals.
                 const config::Config& now = *live.current();
+                const bool held = thermal.hold().has_value();
                 thermal.update(now.thermal, 3 * now.energy.interval.count());
+                // The journal has it; the log too, for an admin without systemd's STATUS.
+                if (thermal.hold() && !held) log(Priority::warning, "thermal guard: " + *thermal.hold());
+                if (!thermal.hold() && held) log(Priority::notice, "thermal guard: power-ons go again");
                 carrier.hold_power_ons(thermal.hold());
                 if (thermal.hold()) {
                     pass_status += "; power-ons held: " + *thermal.hold();

@@ -114,7 +114,11 @@ EnergyAccount integrate(std::span<const PhaseChange> timeline, std::span<const P
         end = std::min(end, span.until);
         if (end <= start) return;
         const Measured measured = measure(samples, first_pair, start, end, span.max_gap);
-        const double used = measured.joules + model.watts(phase) * seconds(end - start - measured.ms);
+        // Before the node's first known phase only readings count: a node
+        // slumber has no row of yet (a journal started a minute ago, a
+        // report over a day) must not be charged a day at idle power.
+        const double modelled = phase ? model.watts(phase) * seconds(end - start - measured.ms) : 0.0;
+        const double used = measured.joules + modelled;
         account.joules += used;
         account.measured_joules += measured.joules;
         account.measured_ms += measured.ms;

@@ -10,7 +10,8 @@
 // have drawn idle power, and the node that slept drew what the model or its
 // meter says for those phases, boot and shutdown included. Time spent up,
 // failed, or before its first known phase, is the same in both worlds and
-// saves nothing. docs/energy.md says it for the user.
+// saves nothing; before its first known phase only readings count (the
+// model knows nothing of that time). docs/energy.md says it for the user.
 #pragma once
 
 #include <array>
@@ -60,7 +61,7 @@ struct EnergyAccount {
     double never_off_joules = 0;                  ///< what it would have used had it never been switched off
     TimeMs measured_ms = 0;                       ///< time covered by readings
     std::array<TimeMs, kPowerPhases> phase_ms{};  ///< time in each phase (indexed by PowerPhase)
-    TimeMs unknown_ms = 0;                        ///< time before the first known phase
+    TimeMs unknown_ms = 0;                        ///< time before the first known phase: only readings count in it
     /// never_off_joules - joules: negative when the boots and shutdowns cost
     /// more than the sleep saved.
     [[nodiscard]] double saved_joules() const { return never_off_joules - joules; }

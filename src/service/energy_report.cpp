@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "hostlist/hostlist.hpp"
 #include "sim/power_model.hpp"
 
 namespace slumber::service {
@@ -155,6 +156,24 @@ std::expected<EnergyReport, ReportError> energy_report(const std::filesystem::pa
     }
     auto journal = store::JournalReader::open(config->daemon.journal());
     if (!journal) return std::unexpected(ReportError{{}, journal.error()});
+    std::vector<std::string> unknown;
+    for (const std::string& node : nodes) {
+        if (config->find(node) != nullptr) continue;
+        const std::vector<std::string> one{node};
+        auto rows = (*journal)->events(one, 0);
+        if (!rows) return std::unexpected(ReportError{{}, "journal: " + rows.error()});
+        // events() gives the cluster's own rows (a daemon's start) too.
+        if (std::ranges::none_of(*rows, [&](const store::Event& event) { return event.node == node; })) {
+            unknown.push_back(node);
+        }
+    }
+    if (!unknown.empty()) {
+        return std::unexpected(
+            ReportError{{},
+                        fmt::format("{}: not in {} and never in its journal",
+                                    hostlist::compress(unknown, false).value_or(unknown.front()), file.string()),
+                        true});
+    }
     auto report = energy_report(**journal, *config, nodes, devices, since, until);
     if (!report) return std::unexpected(ReportError{{}, "journal: " + report.error()});
     return std::move(*report);

@@ -70,13 +70,15 @@ store::DbResult<EnergyReport> energy_report(const store::Journal& journal, const
 
 struct ReportError {
     std::vector<config::ConfigError> config;  ///< the file does not load
-    std::string words;                        ///< else why the journal could not be read
+    std::string words;                        ///< else why the journal could not be read, or the unknown targets
+    bool unknown_targets = false;             ///< targets neither the file nor its journal knows (a usage error)
 };
 
 /// The report from the journal of the configuration `file` (loaded without
 /// credentials, the journal opened read-only). `targets` empty: every
 /// configured node and device; else those named (nodes, devices, or names
-/// only the journal knows, counted as nodes).
+/// only the journal knows, counted as nodes). A name neither knows is an
+/// error (unknown_targets): a report must not invent a node's energy.
 std::expected<EnergyReport, ReportError> energy_report(const std::filesystem::path& file,
                                                        const std::vector<std::string>& targets, store::TimeMs since,
                                                        store::TimeMs until);

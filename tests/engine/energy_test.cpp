@@ -95,15 +95,22 @@ TEST(Energy, AccountsOfAdjacentSpansAddUp) {
     EXPECT_EQ(parts.measured_ms, whole.measured_ms);
 }
 
-TEST(Energy, TimeBeforeTheFirstKnownPhaseIsIdleAndSavesNothing) {
+// A report over a day of a journal a minute old charges nothing for the
+// time before it knew the node, unless readings measured that time.
+TEST(Energy, TimeBeforeTheFirstKnownPhaseCountsOnlyWhatReadingsMeasureAndSavesNothing) {
     const std::vector<PhaseChange> timeline{{PowerPhase::off, 60'000}};
     const auto account = integrate(timeline, {}, round_model(), {.from = 0, .until = 120'000});
     EXPECT_EQ(account.unknown_ms, 60'000);
-    EXPECT_NEAR(account.joules, 100 * 60.0 + 10 * 60.0, 1e-6);
+    EXPECT_NEAR(account.joules, 10 * 60.0, 1e-6);
     EXPECT_NEAR(account.saved_joules(), 90 * 60.0, 1e-6);
     const auto nothing = integrate({}, {}, round_model(), {.from = 0, .until = 120'000});
     EXPECT_EQ(nothing.unknown_ms, 120'000);
+    EXPECT_EQ(nothing.joules, 0);
     EXPECT_NEAR(nothing.saved_joules(), 0, 1e-9);
+    const std::vector<PowerSample> readings{{0, 200}, {60'000, 200}};
+    const auto measured = integrate({}, readings, round_model(), {.from = 0, .until = 120'000});
+    EXPECT_NEAR(measured.joules, 200 * 60.0, 1e-6) << "the first minute measured, the second unknown";
+    EXPECT_NEAR(measured.saved_joules(), 0, 1e-9);
 }
 
 TEST(Energy, MeasuredMeansReplaceTheFiguresOfThePhasesWithEnoughReadings) {

@@ -250,7 +250,7 @@ ByHand energy_by_hand(const std::vector<store::Event>& events, const std::vector
                                               {"powering-off", model["shutdown_watts"].get<double>()},
                                               {"up", idle},
                                               {"failed", idle},
-                                              {"unknown", idle}};
+                                              {"unknown", 0.0}};  // before any row: only readings count
     std::set<store::TimeMs> cuts{since, until};
     for (const auto& change : changes) {
         if (change.first > since && change.first < until) cuts.insert(change.first);

@@ -3,7 +3,10 @@
 // and [simulate]'s figures, without the engine's integration.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <filesystem>
+#include <fstream>
 
 #include "config/config.hpp"
 #include "service/energy_counters.hpp"
@@ -211,6 +214,23 @@ off = "true"
     // Time that has been counted is not counted again.
     ASSERT_TRUE(counters.advance(*journal, *loaded, kT0 + last, {}));
     EXPECT_EQ(counters.counters()[0].joules, counted[0].joules);
+}
+
+// A name the configuration does not list and the journal never saw is a
+// usage error: the report must not invent its energy. A name only the
+// journal knows (a node removed from the file) is reported.
+TEST_F(EnergyReportTest, ANameNeitherTheFileNorItsJournalKnowsIsRefused) {
+    const fs::path file = m_dir / "slumber.toml";
+    std::ofstream(file) << fmt::format("[daemon]\nstate_dir = \"{}\"\n", m_dir.string());
+    row("gone1", 0, EventKind::power_off, power::Action::off, OutcomeKind::ok);
+    ASSERT_TRUE(journal->record({0, kT0, "", std::nullopt, EventKind::daemon_start, "started"}));
+    const auto refused = energy_report(file, {"gone1", "nosuch", "other"}, kT0, kT0 + kHour);
+    ASSERT_FALSE(refused);
+    EXPECT_TRUE(refused.error().unknown_targets);
+    EXPECT_NE(refused.error().words.find("nosuch,other: not in"), std::string::npos) << refused.error().words;
+    const auto known = energy_report(file, {"gone1"}, kT0, kT0 + kHour);
+    ASSERT_TRUE(known) << known.error().words;
+    EXPECT_NEAR(known->nodes.at(0).energy.joules, 9.75 * 3600, 1e-6) << "off for the hour, by the default model";
 }
 
 TEST_F(EnergyReportTest, TheDefaultModelIsTheSimulators) {
