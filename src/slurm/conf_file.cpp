@@ -18,12 +18,6 @@ namespace fs = std::filesystem;
 
 constexpr int kMaxDepth = 16;
 
-std::string_view trim(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t\r");
-    if (first == std::string_view::npos) return {};
-    return text.substr(first, text.find_last_not_of(" \t\r") - first + 1);
-}
-
 // "#" starts a comment unless escaped ("\#", which Slurm's parser keeps).
 std::string without_comment(std::string_view line) {
     std::string out;
@@ -176,6 +170,12 @@ std::vector<std::string> expand(std::string_view expression) {
 }
 
 }  // namespace
+
+std::string_view trim(std::string_view text) {
+    const auto first = text.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos) return {};
+    return text.substr(first, text.find_last_not_of(" \t\r") - first + 1);
+}
 
 bool same_key(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {

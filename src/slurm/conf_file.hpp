@@ -22,6 +22,10 @@
 
 namespace slumber::slurm {
 
+/// `text` without the blanks slurm.conf allows around its words (spaces,
+/// tabs, the CR of a file saved on Windows).
+std::string_view trim(std::string_view text);
+
 /// Whether two slurm.conf keys are the same key: they are case-insensitive
 /// (ASCII). Also for "DEFAULT" as a NodeName or PartitionName.
 bool same_key(std::string_view a, std::string_view b);

@@ -9,16 +9,11 @@
 #include <set>
 
 #include "hostlist/hostlist.hpp"
+#include "slurm/conf_file.hpp"
 #include "slurm/slurm_conf.hpp"
 
 namespace slumber::slurm {
 namespace {
-
-std::string_view trim(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t\r");
-    if (first == std::string_view::npos) return {};
-    return text.substr(first, text.find_last_not_of(" \t\r") - first + 1);
-}
 
 std::string upper(std::string_view text) {
     std::string out;

@@ -15,15 +15,7 @@
 #include "slurm/power_save.hpp"
 
 namespace slumber::slurm {
-namespace {
-
-std::string_view trim(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t\r");
-    if (first == std::string_view::npos) return {};
-    return text.substr(first, text.find_last_not_of(" \t\r") - first + 1);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::optional<std::string> conf_option(std::string_view text, std::string_view key) {
     std::optional<std::string> value;
