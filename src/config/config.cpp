@@ -20,6 +20,13 @@ std::string format(const ConfigError& error) {
     return out;
 }
 
+std::string format_line(const ConfigError& error) {
+    constexpr std::string_view kFixLine = "\n    fix: ";
+    std::string out = format(error);
+    if (const auto fix = out.find(kFixLine); fix != std::string::npos) out.replace(fix, kFixLine.size(), "; fix: ");
+    return out;
+}
+
 SharedConfig borrow(const Config& config) { return SharedConfig(SharedConfig(), &config); }
 
 std::uint64_t fingerprint(std::string_view text) {

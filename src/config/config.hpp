@@ -36,6 +36,9 @@ struct ConfigError {
 
 /// "file:line: key: message" plus an indented "fix:" line.
 std::string format(const ConfigError& error);
+/// The same on one line ("…; fix: …"), for the journal, whose rows are
+/// one line each.
+std::string format_line(const ConfigError& error);
 
 /// How calls to a target's power controller are paced.
 using CallPolicy = power::CallPolicy;

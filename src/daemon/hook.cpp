@@ -154,7 +154,7 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config,
     // refused and Slurm is told (Carrier), never tried without a password.
     auto full = config::load(config.file, {.unreadable_credentials = true});
     if (!full) {
-        const std::string why = config::format(full.error().front());
+        const std::string why = config::format_line(full.error().front());
         (void)journal->record({0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::hook_failed,
                                fmt::format("no daemon listening on {}, and the {} hook cannot carry out {}: {}",
                                            config.daemon.socket().string(), slurm::to_string(hook), hostlist, why)});
@@ -198,7 +198,7 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config,
 int run_hook_unconfigured(Hook hook, std::string_view hostlist, const std::filesystem::path& file,
                           std::span<const config::ConfigError> errors, std::string_view features) {
     const std::string_view name = slurm::to_string(hook);
-    const std::string why = errors.empty() ? "it does not load" : config::format(errors.front());
+    const std::string why = errors.empty() ? "it does not load" : config::format_line(errors.front());
     config::DaemonSettings settings;
     const auto state_dir = config::state_dir_of(file);
     if (state_dir) settings.state_dir = *state_dir;

@@ -13,7 +13,8 @@
 namespace slumber::service {
 
 std::expected<UnblockResult, UnblockError> unblock(const config::Config& config,
-                                                   const std::vector<std::string>& targets, const operate::Now& now) {
+                                                   const std::vector<std::string>& targets, std::string_view who,
+                                                   const operate::Now& now) {
     auto journal = operate::open_journal(config.daemon, config.slurm);
     if (!journal) return std::unexpected(UnblockError{UnblockError::Kind::journal, journal.error()});
     // A name that is neither in the configuration nor blocked is a typo:
@@ -40,7 +41,7 @@ std::expected<UnblockResult, UnblockError> unblock(const config::Config& config,
     for (const std::string& target : targets) {
         Unblocked& done = result.targets.emplace_back();
         done.target = target;
-        auto lifted = journal->remove_blocks(target, std::nullopt, "lifted by `slumber unblock`", now());
+        auto lifted = journal->remove_blocks(target, std::nullopt, fmt::format("lifted by {}", who), now());
         if (!lifted) {
             done = {target, "error: journal: " + lifted.error(), false};
             continue;

@@ -4,6 +4,7 @@
 
 #include <expected>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.hpp"
@@ -42,9 +43,10 @@ struct UnblockError {
 /// returned to service with `scontrol update State=RESUME`, and one Slurm is
 /// still waking has its power-on journaled again, or the job would wait out
 /// ResumeTimeout. A block left by a target since removed from the file can
-/// still be lifted.
+/// still be lifted. `who` names the caller in the journal ("lifted by …").
 std::expected<UnblockResult, UnblockError> unblock(const config::Config& config,
                                                    const std::vector<std::string>& targets,
+                                                   std::string_view who = "`slumber unblock`",
                                                    const operate::Now& now = operate::wall_clock_ms);
 
 }  // namespace slumber::service

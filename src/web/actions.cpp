@@ -111,7 +111,7 @@ void power(Collector& collector, const std::string& name, const httplib::Request
 void unblock(Collector& collector, const std::string& name, httplib::Response& response) {
     const config::SharedConfig config = collector.config();
     if (actionable_node(*config, name, response) == nullptr) return;
-    const auto result = service::unblock(*config, {name});
+    const auto result = service::unblock(*config, {name}, "the web API");
     if (!result) {
         answer_error(response, result.error().kind == service::UnblockError::Kind::unknown ? 404 : 503,
                      result.error().words);

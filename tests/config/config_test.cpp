@@ -35,6 +35,14 @@ void expect_problem(const std::string& text, int line, const std::string& key, c
     EXPECT_NE(e.fix.find(fix), std::string::npos) << format(e);
 }
 
+// The journal's rows are one line: a hook's config error there too.
+TEST(Config, AnErrorOnOneLineForTheJournal) {
+    const ConfigError error{"/etc/slumber/slumber.toml", 7, "thermal.limit", "100 is out of range", "use 0 to 80"};
+    EXPECT_EQ(format(error), "/etc/slumber/slumber.toml:7: thermal.limit: 100 is out of range\n    fix: use 0 to 80");
+    EXPECT_EQ(format_line(error), "/etc/slumber/slumber.toml:7: thermal.limit: 100 is out of range; fix: use 0 to 80");
+    EXPECT_EQ(format_line({"f.toml", 0, "", "empty", ""}), "f.toml: empty");
+}
+
 TEST(Config, ExpandsNodeGroupsWithBmcsInStep) {
     auto loaded = load_text(R"(
 [slurm]

@@ -149,13 +149,13 @@ TEST_F(NodeViewTest, EachNodesPowerPhaseFromTheJournal) {
 
 TEST_F(NodeViewTest, UnblockLiftsTheBlockAndRefusesAnUnknownNameChangingNothing) {
     (void)view();
-    const auto typo = unblock(config, {"n2", "n9"}, [] { return store::TimeMs{1'001'000}; });
+    const auto typo = unblock(config, {"n2", "n9"}, "`slumber unblock`", [] { return store::TimeMs{1'001'000}; });
     ASSERT_FALSE(typo);
     EXPECT_EQ(typo.error().kind, UnblockError::Kind::unknown);
     EXPECT_NE(typo.error().words.find("n9"), std::string::npos) << typo.error().words;
     EXPECT_EQ(view({"n2"}).nodes[0].power.kind, PowerReading::Kind::blocked) << "nothing was lifted";
 
-    const auto lifted = unblock(config, {"n2", "n1"}, [] { return store::TimeMs{1'001'000}; });
+    const auto lifted = unblock(config, {"n2", "n1"}, "`slumber unblock`", [] { return store::TimeMs{1'001'000}; });
     ASSERT_TRUE(lifted);
     ASSERT_EQ(lifted->targets.size(), 2U);
     EXPECT_EQ(lifted->targets[0].words, "unblocked");
