@@ -122,12 +122,15 @@ std::expected<Process, std::string> start_bmc(const Spec& spec, const RunDir& di
                                            spec.bmc_address(index), port));
     }
     if (spec.redfish_bmc(index)) return start_redfish_bmc(spec, dir, index, password);
-    if (auto ok = write_file(bmc / "lan.conf", render_lan_conf(spec, index, password, dir.chassis_program().string()),
-                             kPrivateFile);
+    const int machine = spec.index_of(crossed_with(dir, node).value_or(node));
+    if (machine < 0) return std::unexpected(fmt::format("{}: crossed with a node this cluster does not have", node));
+    if (auto ok =
+            write_file(bmc / "lan.conf",
+                       render_lan_conf(spec, index, machine, password, dir.chassis_program().string()), kPrivateFile);
         !ok) {
         return std::unexpected(ok.error());
     }
-    if (auto ok = write_file(bmc / "node.emu", render_bmc_emu(spec, dir, index), kPrivateFile); !ok) {
+    if (auto ok = write_file(bmc / "node.emu", render_bmc_emu(spec, dir, machine), kPrivateFile); !ok) {
         return std::unexpected(ok.error());
     }
     if (!log_logins) {
@@ -147,6 +150,23 @@ std::expected<Process, std::string> start_bmc(const Spec& spec, const RunDir& di
         spec, dir, index,
         {"/bin/sh", "-c", "exec ipmi_sim -d -c \"$1\" -f \"$2\" -s \"$3\" <>\"$4\"", "ipmi_sim",
          (bmc / "lan.conf").string(), (bmc / "node.emu").string(), (bmc / "state").string(), console.string()});
+}
+
+std::expected<void, std::string> restart_bmc(const Spec& spec, const RunDir& dir, int index, std::string_view password,
+                                             bool log_logins) {
+    const std::string node = spec.node_name(index);
+    if (auto old = bmc_process(dir, node)) terminate(*old, std::chrono::seconds{2});
+    wait_until([&] { return !bmc_listening(spec, index); }, std::chrono::seconds{5}, std::chrono::milliseconds{20});
+    auto started = start_bmc(spec, dir, index, password, log_logins);
+    if (!started) return std::unexpected(started.error());
+    return {};
+}
+
+std::optional<std::string> crossed_with(const RunDir& dir, std::string_view node) {
+    std::ifstream in(dir.bmc_dir(node) / "crossed-with");
+    std::string other;
+    if (!std::getline(in, other) || other.empty()) return std::nullopt;
+    return other;
 }
 
 int failed_logins(const RunDir& dir, std::string_view node) {

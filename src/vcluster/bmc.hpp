@@ -22,6 +22,16 @@ std::expected<std::string, std::string> read_password(const RunDir& dir);
 std::expected<Process, std::string> start_bmc(const Spec& spec, const RunDir& dir, int index, std::string_view password,
                                               bool log_logins = false);
 
+/// Stops the node's BMC and starts it again as start_bmc() does.
+std::expected<void, std::string> restart_bmc(const Spec& spec, const RunDir& dir, int index, std::string_view password,
+                                             bool log_logins = false);
+
+/// The node whose BMC answers at NODE's address under the `crossed` fault
+/// (bmcs.d/NODE/crossed-with names it); nothing when NODE's address reaches
+/// NODE's own BMC. start_bmc() and the Redfish BMC read it, so that a BMC
+/// restarted by another fault stays crossed.
+std::optional<std::string> crossed_with(const RunDir& dir, std::string_view node);
+
 /// What ipmi_sim (-d) writes when a client opens an RMCP+ session: one per
 /// login attempt, whatever the password.
 inline constexpr std::string_view kLoginLine = "Activate session";

@@ -21,6 +21,7 @@
 #include "vcluster/accounts.hpp"
 #include "vcluster/bmc.hpp"
 #include "vcluster/certificate.hpp"
+#include "vcluster/crossed.hpp"
 #include "vcluster/files.hpp"
 #include "vcluster/machine.hpp"
 #include "vcluster/process.hpp"
@@ -39,7 +40,10 @@ constexpr std::array kFaults{
     FaultInfo{Fault::reboot, "reboot", false, "the node reboots, or comes up if off, without being asked"},
     FaultInfo{Fault::bmc_silent, "bmc-silent", false, "the BMC stops answering (its process is stopped)"},
     FaultInfo{Fault::bmc_password, "bmc-password", false, "the BMC no longer accepts the cluster's password"},
-    FaultInfo{Fault::clear, "clear", false, "undo every fault of the node"},
+    FaultInfo{Fault::crossed, "crossed", false,
+              "two nodes (exactly): their BMC addresses are swapped, each BMC switches, measures and identifies the "
+              "other's machine"},
+    FaultInfo{Fault::clear, "clear", false, "undo every fault of the node (and a crossing of its pair)"},
 };
 
 fs::path slurmctld_record(const RunDir& dir) { return dir.pid_dir() / "slurmctld"; }
@@ -312,6 +316,7 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
         {dir.bmc_table(), render_bmc_table(spec), kPublic},
         {dir.slumber_conf(), render_slumber_conf(spec, dir), kPublic},
         {dir.chassis_program(), render_chassis_program(dir, self_executable(), *cgroup), kProgram},
+        {dir.node_uuid_program(), render_node_uuid_program(dir, *cgroup), kProgram},
         {dir.hooks_dir() / slurm::to_string(Hook::suspend),
          render_hook(spec, dir, Hook::suspend, slumber_command(spec, slurm::to_string(Hook::suspend))), kProgram},
         {dir.hooks_dir() / slurm::to_string(Hook::resume),
@@ -322,6 +327,10 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
     };
     for (const auto& [file, text, mode] : files) {
         if (auto ok = write_file(file, text, mode); !ok) return ok;
+    }
+    for (int i = 0; i < spec.nodes; ++i) {
+        const fs::path uuid = dir.node_dir(spec.node_name(i)) / "product_uuid";
+        if (auto ok = write_file(uuid, smbios_uuid(spec, i) + "\n", kPublic); !ok) return ok;
     }
     if (spec.web_port != 0) {
         auto token = new_password();
@@ -419,17 +428,10 @@ std::vector<std::string> active_faults(const RunDir& dir, std::string_view node)
     if (fs::exists(dir.bmc_dir(node) / "password-changed")) {
         out.push_back(fmt::format("bmc-password ({} failed logins in its log)", failed_logins(dir, node)));
     }
+    if (auto partner = crossed_with(dir, node)) {
+        out.push_back(fmt::format("crossed with {} (its address reaches {}'s BMC)", *partner, *partner));
+    }
     return out;
-}
-
-std::expected<void, std::string> restart_bmc(const Spec& spec, const RunDir& dir, int index, std::string_view password,
-                                             bool log_logins = false) {
-    const std::string node = spec.node_name(index);
-    if (auto old = bmc_process(dir, node)) terminate(*old, seconds{2});
-    wait_until([&] { return !bmc_listening(spec, index); }, seconds{5}, milliseconds{20});
-    auto started = start_bmc(spec, dir, index, password, log_logins);
-    if (!started) return std::unexpected(started.error());
-    return {};
 }
 
 std::expected<void, std::string> inject_one(const Spec& spec, const RunDir& dir, int index, Fault fault,
@@ -459,17 +461,25 @@ std::expected<void, std::string> inject_one(const Spec& spec, const RunDir& dir,
             if (auto ok = restart_bmc(spec, dir, index, *password + "-changed", true); !ok) return ok;
             return write_file(dir.bmc_dir(node) / "password-changed", "", kPrivateFile);
         }
+        case Fault::crossed:
+            return std::unexpected("crossed is a fault of a pair of nodes");  // inject() gives it the pair
         case Fault::clear: {
             fs::remove(node_dir / "boot-delay-ms", error);
             fs::remove(node_dir / "never-registers", error);
             if (auto bmc = bmc_process(dir, node); bmc && alive(*bmc)) ::kill(bmc->pid, SIGCONT);
+            // A crossed BMC restarts once, uncrossed, with its password back.
+            const bool crossed = crossed_with(dir, node).has_value();
             if (fs::exists(dir.bmc_dir(node) / "password-changed")) {
-                auto password = read_password(dir);
-                if (!password) return std::unexpected(password.error());
-                if (auto ok = restart_bmc(spec, dir, index, *password); !ok) return ok;
-                fs::remove(dir.bmc_dir(node) / "password-changed", error);
+                if (crossed) {
+                    fs::remove(dir.bmc_dir(node) / "password-changed", error);
+                } else {
+                    auto password = read_password(dir);
+                    if (!password) return std::unexpected(password.error());
+                    if (auto ok = restart_bmc(spec, dir, index, *password); !ok) return ok;
+                    fs::remove(dir.bmc_dir(node) / "password-changed", error);
+                }
             }
-            return {};
+            return uncross(spec, dir, index);
         }
     }
     return {};
@@ -601,6 +611,15 @@ std::expected<void, std::string> inject(const RunDir& dir, std::string_view node
         indexes.push_back(index);
     }
     use_cluster_conf(dir);
+    if (fault == Fault::crossed) {
+        if (indexes.size() != 2) {
+            return std::unexpected(
+                fmt::format("crossed needs exactly two nodes, the pair whose BMC addresses are swapped (e.g. "
+                            "vnode[002-003]); \"{}\" names {}",
+                            nodes, indexes.size()));
+        }
+        return cross(*spec, dir, indexes[0], indexes[1]);
+    }
     for (const int index : indexes) {
         if (auto ok = inject_one(*spec, dir, index, fault, value); !ok) {
             return std::unexpected(fmt::format("{}: {}", spec->node_name(index), ok.error()));

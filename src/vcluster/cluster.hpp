@@ -38,7 +38,7 @@ struct ClusterStatus {
 std::expected<ClusterStatus, std::string> status(const RunDir& dir);
 
 /// The faults a node can be given; one table for parsing and for help.
-enum class Fault { slow_boot, never_registers, reboot, bmc_silent, bmc_password, clear };
+enum class Fault { slow_boot, never_registers, reboot, bmc_silent, bmc_password, crossed, clear };
 
 struct FaultInfo {
     Fault fault;
@@ -49,7 +49,8 @@ struct FaultInfo {
 std::span<const FaultInfo> faults();
 const FaultInfo* find_fault(std::string_view name);
 
-/// Applies a fault to every node of the hostlist.
+/// Applies a fault to every node of the hostlist; `crossed` to the pair it
+/// must name.
 std::expected<void, std::string> inject(const RunDir& dir, std::string_view nodes, Fault fault,
                                         std::optional<Duration> value);
 

@@ -6,8 +6,10 @@
 
 #include <fstream>
 
+#include "vcluster/bmc.hpp"
 #include "vcluster/machine.hpp"
 #include "vcluster/redfish.hpp"
+#include "vcluster/render.hpp"
 #include "vcluster/room.hpp"
 
 namespace slumber::vcluster {
@@ -34,12 +36,21 @@ int run_redfish_bmc(const RunDir& dir, std::string_view node) {
         fmt::print(stderr, "slumber-vcluster redfish-bmc: no password for {}\n", node);
         return 1;
     }
+    // The machine behind this address: another node's under the `crossed`
+    // fault (vcluster/crossed.hpp), whose BMC, UUID and sensors answer here.
+    const std::string machine_name = crossed_with(dir, node).value_or(std::string(node));
+    const int machine_index = spec->index_of(machine_name);
+    if (machine_index < 0) {
+        fmt::print(stderr, "slumber-vcluster redfish-bmc: {} is crossed with {}, no node of {}\n", node, machine_name,
+                   dir.root.string());
+        return 1;
+    }
     // One UUID per node, as SMBIOS gives each machine its own.
-    settings.uuid = fmt::format("8b4d7e2a-3f61-4c0e-9a57-{:012x}", 0x2d1c6e9b0000ULL + static_cast<unsigned>(index));
-    const Machine machine(dir, *spec, std::string(node));
+    settings.uuid = smbios_uuid(*spec, machine_index);
+    const Machine machine(dir, *spec, machine_name);
     settings.read_power = [&machine] { return machine.powered(); };
-    settings.read_inlet = [&dir, node] { return inlet_celsius(dir, node); };
-    settings.on_power = [&machine, node = std::string(node)](bool on, bool graceful) {
+    settings.read_inlet = [&dir, &machine_name] { return inlet_celsius(dir, machine_name); };
+    settings.on_power = [&machine, node = machine_name](bool on, bool graceful) {
         auto done = on ? machine.power_on() : graceful ? machine.soft_off() : machine.power_off();
         fmt::print("{}: Redfish {}: {}\n", node,
                    on         ? "on"

@@ -20,6 +20,11 @@ std::string guid_for(int index, int subnet) {
     return fmt::format("5e1f0b3c{:04x}0040a1b2c3d4{:08x}", subnet, index + 1);
 }
 
+// The Redfish BMCs' ComputerSystem UUIDs, one per node.
+std::string redfish_uuid(int index) {
+    return fmt::format("8b4d7e2a-3f61-4c0e-9a57-{:012x}", 0x2d1c6e9b0000ULL + static_cast<unsigned>(index));
+}
+
 // A threshold sensor as IPMI describes it in a Full Sensor Record (SDR type
 // 01h, IPMI 2.0 table 43-1): reading = step × raw value.
 struct Sensor {
@@ -184,10 +189,11 @@ std::string render_slurm_user_conf() {
     return fmt::format("# Included by slurm.conf: who slurmctld runs as.\nSlurmUser={}\n", kSiteSlurmUser);
 }
 
-std::string render_lan_conf(const Spec& spec, int index, std::string_view password, std::string_view chassis_program) {
-    const std::string node = spec.node_name(index);
+std::string render_lan_conf(const Spec& spec, int index, int machine, std::string_view password,
+                            std::string_view chassis_program) {
+    const std::string node = spec.node_name(machine);
     return fmt::format(
-        "# BMC of {node}, written by `slumber-vcluster up`.\n"
+        "# BMC of {node}{crossed}, written by `slumber-vcluster up`.\n"
         "name \"{node}\"\n"
         "set_working_mc 0x20\n"
         "  startlan 1\n"
@@ -203,8 +209,11 @@ std::string render_lan_conf(const Spec& spec, int index, std::string_view passwo
         "  user 2 true \"admin\" \"{password}\" admin 10 none md2 md5 straight\n"
         "  user 3 true \"operator\" \"{password}\" operator 10 none md2 md5 straight\n",
         fmt::arg("node", node), fmt::arg("address", spec.bmc_address(index)), fmt::arg("port", spec.bmc_port),
-        fmt::arg("guid", guid_for(index, spec.bmc_subnet)), fmt::arg("chassis", chassis_program),
-        fmt::arg("password", password));
+        fmt::arg("guid", guid_for(machine, spec.bmc_subnet)), fmt::arg("chassis", chassis_program),
+        fmt::arg("password", password),
+        fmt::arg("crossed", machine == index
+                                ? std::string()
+                                : fmt::format(", at {}'s address (fault crossed)", spec.node_name(index))));
 }
 
 std::string render_chassis_program(const RunDir& dir, std::string_view rig, const std::filesystem::path& cgroup) {
@@ -228,6 +237,28 @@ std::string render_chassis_program(const RunDir& dir, std::string_view rig, cons
         "exec {rig} chassis {root} \"$node\" \"$@\"\n",
         fmt::arg("root", dir.root.string()), fmt::arg("log", dir.log_dir().string()),
         fmt::arg("cgroup", cgroup.string()), fmt::arg("rig", rig));
+}
+
+std::string smbios_uuid(const Spec& spec, int index) {
+    if (spec.redfish_bmc(index)) return redfish_uuid(index);
+    const std::string hex = guid_for(index, spec.bmc_subnet);
+    return fmt::format("{}-{}-{}-{}-{}", hex.substr(0, 8), hex.substr(8, 4), hex.substr(12, 4), hex.substr(16, 4),
+                       hex.substr(20));
+}
+
+std::string render_node_uuid_program(const RunDir& dir, const std::filesystem::path& cgroup) {
+    return fmt::format(
+        "#!/bin/sh\n"
+        "# [doctor] node_uuid_command of the virtual cluster in {root}: NODE's own\n"
+        "# SMBIOS UUID, as `ssh NODE cat /sys/class/dmi/id/product_uuid` prints it,\n"
+        "# only while the node's machine is on. It stays with the machine whatever\n"
+        "# BMC answers at the node's address (fault crossed).\n"
+        "if ! read -r pid < {cgroup}/\"$1\"/cgroup.procs 2>/dev/null; then\n"
+        "  echo \"$1 is off: nothing answers\" >&2\n"
+        "  exit 1\n"
+        "fi\n"
+        "exec /bin/cat {root}/nodes/\"$1\"/product_uuid\n",
+        fmt::arg("root", dir.root.string()), fmt::arg("cgroup", cgroup.string()));
 }
 
 std::string render_bmc_emu(const Spec& spec, const RunDir& dir, int index) {
@@ -311,8 +342,12 @@ std::string render_slumber_conf(const Spec& spec, const RunDir& dir) {
         "[daemon]\n"
         "state_dir = \"{state}\"\n"
         "late_boot_grace = \"30s\"   # virtual nodes boot in seconds; the margin is for loaded test machines\n"
-        "late_off_grace = \"10s\"    # and switch off at once\n",
-        fmt::arg("conf", dir.slurm_conf().string()), fmt::arg("state", dir.slumber_state_dir().string()));
+        "late_off_grace = \"10s\"    # and switch off at once\n"
+        "\n"
+        "[doctor]\n"
+        "node_uuid_command = \"{node_uuid} {{node}}\"   # each node's own SMBIOS UUID, against its BMC's GUID\n",
+        fmt::arg("conf", dir.slurm_conf().string()), fmt::arg("state", dir.slumber_state_dir().string()),
+        fmt::arg("node_uuid", dir.node_uuid_program().string()));
     if (ipmi_nodes > 0) {
         out += fmt::format(
             "\n"

@@ -30,15 +30,30 @@ bool needs_cgroup_conf(const slurm::Version& slurm);
 /// That cgroup.conf.
 std::string render_cgroup_conf();
 
-/// ipmi_sim's lan.conf for one node's BMC (holds the password: mode 600).
-/// ipmi_sim runs `chassis_program NODE get|set …` for every power request.
-std::string render_lan_conf(const Spec& spec, int index, std::string_view password, std::string_view chassis_program);
+/// ipmi_sim's lan.conf for the BMC at node INDEX's address (holds the
+/// password: mode 600), the BMC of node MACHINE's machine: its GUID, and
+/// `chassis_program MACHINE get|set …`, which ipmi_sim runs for every power
+/// request. MACHINE is INDEX but for the `crossed` fault, where the address
+/// in the inventory reaches the other node's BMC.
+std::string render_lan_conf(const Spec& spec, int index, int machine, std::string_view password,
+                            std::string_view chassis_program);
 
 /// That chassis program: answers `get power` from the node's cgroup itself,
 /// hands every change to `RIG chassis` (RIG: the slumber-vcluster binary).
 std::string render_chassis_program(const RunDir& dir, std::string_view rig, const std::filesystem::path& cgroup);
 
-/// ipmi_sim's command file: the BMC's management controller and its sensors.
+/// Node INDEX's own SMBIOS UUID (/sys/class/dmi/id/product_uuid on a real
+/// node): what its BMC reports as system GUID (ipmi_sim's `guid`, the
+/// Redfish ComputerSystem's UUID) while the addresses are not crossed.
+std::string smbios_uuid(const Spec& spec, int index);
+
+/// The node_uuid_program: `node-uuid NODE` prints the node's product_uuid
+/// (nodes/NODE/) while its machine is on, as `ssh NODE cat
+/// /sys/class/dmi/id/product_uuid` would, and fails while it is off.
+std::string render_node_uuid_program(const RunDir& dir, const std::filesystem::path& cgroup);
+
+/// ipmi_sim's command file: the BMC's management controller and the sensors
+/// of node INDEX's machine.
 std::string render_bmc_emu(const Spec& spec, const RunDir& dir, int index);
 
 /// The table the hooks read: "node address port" per line.

@@ -110,6 +110,9 @@ struct RunDir {
     [[nodiscard]] std::filesystem::path freeipmi_conf() const { return root / "freeipmi.conf"; }
     [[nodiscard]] std::filesystem::path bmc_table() const { return root / "bmcs"; }
     [[nodiscard]] std::filesystem::path chassis_program() const { return root / "bmc-chassis"; }
+    /// slumber.toml's [doctor] node_uuid_command: prints a node's own SMBIOS
+    /// UUID (its node dir's product_uuid) while its machine is on.
+    [[nodiscard]] std::filesystem::path node_uuid_program() const { return root / "node-uuid"; }
     [[nodiscard]] std::filesystem::path state_dir() const { return root / "slurmctld-state"; }
     [[nodiscard]] std::filesystem::path log_dir() const { return root / "log"; }
     [[nodiscard]] std::filesystem::path hooks_dir() const { return root / "hooks"; }

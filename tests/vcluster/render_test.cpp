@@ -66,14 +66,44 @@ TEST(VclusterRender, CgroupConfTurnsSlurmsCgroupsOffFrom2405) {
 
 TEST(VclusterRender, EachBmcHasItsAddressGuidAndChassisProgram) {
     Spec spec;
-    const std::string first = render_lan_conf(spec, 0, "pw1", "/run/vc/bmc-chassis");
-    const std::string second = render_lan_conf(spec, 1, "pw1", "/run/vc/bmc-chassis");
+    const std::string first = render_lan_conf(spec, 0, 0, "pw1", "/run/vc/bmc-chassis");
+    const std::string second = render_lan_conf(spec, 1, 1, "pw1", "/run/vc/bmc-chassis");
     EXPECT_TRUE(has(first, "addr 127.1.0.1 623\n"));
     EXPECT_TRUE(has(second, "addr 127.1.0.2 623\n"));
     EXPECT_TRUE(has(first, "chassis_control \"/run/vc/bmc-chassis vnode001\""));
     const auto guid = [](const std::string& conf) { return conf.substr(conf.find("guid "), 38); };
     EXPECT_NE(guid(first), guid(second));
     EXPECT_TRUE(has(first, "\"operator\" \"pw1\" operator"));
+}
+
+// The `crossed` fault: the BMC at vnode001's address is vnode002's, with
+// vnode002's GUID and chassis, and its sensors.
+TEST(VclusterRender, CrossedBmcIsTheOtherMachinesAtItsOwnAddress) {
+    Spec spec;
+    const RunDir dir{"/run/vc"};
+    const std::string crossed = render_lan_conf(spec, 0, 1, "pw1", "/run/vc/bmc-chassis");
+    const std::string second = render_lan_conf(spec, 1, 1, "pw1", "/run/vc/bmc-chassis");
+    EXPECT_TRUE(has(crossed, "addr 127.1.0.1 623\n"));
+    EXPECT_TRUE(has(crossed, "chassis_control \"/run/vc/bmc-chassis vnode002\""));
+    EXPECT_TRUE(has(crossed, "# BMC of vnode002, at vnode001's address (fault crossed)"));
+    const auto guid = [](const std::string& conf) { return conf.substr(conf.find("guid "), 38); };
+    EXPECT_EQ(guid(crossed), guid(second));
+    EXPECT_TRUE(has(render_bmc_emu(spec, dir, 1), "/run/vc/nodes/vnode002/sensor.watts"));
+}
+
+// A node's own UUID is its BMC's GUID (uncrossed), so that doctor's
+// node-uuid-mismatch check finds nothing on a healthy virtual cluster.
+TEST(VclusterRender, NodeUuidIsItsBmcsGuidAndAnswersOnlyWhileOn) {
+    Spec spec;
+    const std::string conf = render_lan_conf(spec, 1, 1, "pw1", "/run/vc/bmc-chassis");
+    std::string uuid = smbios_uuid(spec, 1);
+    std::erase(uuid, '-');
+    EXPECT_TRUE(has(conf, "guid " + uuid + "\n")) << uuid;
+    EXPECT_NE(smbios_uuid(spec, 0), smbios_uuid(spec, 1));
+    const std::string program = render_node_uuid_program(RunDir{"/run/vc"}, "/sys/fs/cgroup/vc");
+    EXPECT_TRUE(has(program, "read -r pid < /sys/fs/cgroup/vc/\"$1\"/cgroup.procs"));
+    EXPECT_TRUE(has(program, "exec /bin/cat /run/vc/nodes/\"$1\"/product_uuid\n"));
+    EXPECT_TRUE(has(render_slumber_conf(spec, RunDir{"/run/vc"}), "node_uuid_command = \"/run/vc/node-uuid {node}\""));
 }
 
 TEST(VclusterRender, ChassisProgramAnswersStatusItselfAndHandsChangesOn) {
