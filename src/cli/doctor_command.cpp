@@ -1,7 +1,11 @@
 // `slumber doctor [HOSTLIST] [--json] [--no-contact]`: what is wrong with this setup, each
 // finding with where and the fix; service::run_doctor() finds, this renders.
+// `slumber doctor --verify-mapping HOSTLIST`: service::verify_mapping()
+// powers nodes up to prove their BMC addresses, this renders its progress too.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -12,6 +16,7 @@
 #include "config/config.hpp"
 #include "service/doctor.hpp"
 #include "service/doctor_json.hpp"
+#include "service/verify_mapping.hpp"
 #include "util/safe_text.hpp"
 
 namespace slumber::cli {
@@ -22,6 +27,7 @@ struct DoctorOptions {
     std::string nodes;
     bool json = false;
     bool no_contact = false;
+    std::string verify_mapping;  ///< a hostlist: --verify-mapping
 };
 
 std::string where(const service::Finding& finding) {
@@ -39,6 +45,9 @@ void print_text(const service::DoctorReport& report) {
         if (!finding.fix.empty()) fmt::print("        fix: {}\n", util::safe_text(finding.fix));
         if (!finding.paste.empty()) fmt::print("        paste: {}\n", util::safe_text(finding.paste));
     }
+    if (report.verified && !report.verified->empty()) {
+        fmt::print("\nverified (each one's BMC started it): {}\n", fmt::join(*report.verified, ", "));
+    }
     const int errors = report.count(service::Severity::error);
     const int warnings = report.count(service::Severity::warning);
     const int advice = report.count(service::Severity::advice);
@@ -49,12 +58,39 @@ void print_text(const service::DoctorReport& report) {
     }
 }
 
+// --verify-mapping powers nodes up; the passive checks are another run.
+std::expected<service::DoctorReport, ExitCode> verify_mapping(const DoctorOptions& options) {
+    if (!options.nodes.empty() || options.no_contact) {
+        fmt::print(stderr,
+                   "slumber doctor: --verify-mapping takes its nodes as its value, and contacts BMCs: give "
+                   "it neither a HOSTLIST argument nor --no-contact\n");
+        return std::unexpected(ExitCode::usage);
+    }
+    auto nodes = hostlist_argument(options.verify_mapping);
+    if (!nodes) return std::unexpected(nodes.error());
+    service::VerifyMappingOptions verify{.nodes = *nodes};
+    // With --json, standard output is the JSON document alone.
+    std::FILE* progress = options.json ? stderr : stdout;
+    verify.progress = [progress](const std::string& line) {
+        fmt::print(progress, "{}\n", util::safe_text(line));
+        std::fflush(progress);
+    };
+    return service::verify_mapping(options.file, verify);
+}
+
 int run_doctor(const DoctorOptions& options) {
-    auto nodes = nodes_argument(options.nodes);
-    if (!nodes) return to_int(nodes.error());
-    service::DoctorOptions doctor{.nodes = *nodes};
-    doctor.contact = !options.no_contact;
-    const service::DoctorReport report = service::run_doctor(options.file, doctor);
+    service::DoctorReport report;
+    if (!options.verify_mapping.empty()) {
+        auto verified = verify_mapping(options);
+        if (!verified) return to_int(verified.error());
+        report = std::move(*verified);
+    } else {
+        auto nodes = nodes_argument(options.nodes);
+        if (!nodes) return to_int(nodes.error());
+        service::DoctorOptions doctor{.nodes = *nodes};
+        doctor.contact = !options.no_contact;
+        report = service::run_doctor(options.file, doctor);
+    }
     if (options.json) {
         fmt::print("{}\n", service::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     } else {
@@ -78,6 +114,9 @@ void add_doctor_command(CLI::App& app, Outcome& outcome) {
     doctor->add_flag("--json", options->json, "the findings as one JSON object");
     doctor->add_flag("--no-contact", options->no_contact,
                      "contact no BMC and no device: check the files and the clock only (offline use)");
+    doctor->add_option("--verify-mapping", options->verify_mapping,
+                       "power up, one at a time through Slurm, each of these nodes (hostlist) that is idle and "
+                       "powered down, check that it is the node that registers, and power it down again");
     doctor->footer(
         "Exit status: 0 nothing wrong (advice may be shown), 5 errors found, 6 warnings but no error "
         "(docs/doctor.md, docs/exit-codes.md).");

@@ -100,6 +100,14 @@ const std::vector<CheckInfo> kChecks = {
      "two targets report the same system GUID/UUID: one BMC under two names, or cloned firmware"},
     {Check::node_uuid_mismatch, "node-uuid-mismatch", Severity::error,
      "a node's own SMBIOS UUID is not its BMC's system GUID: the address reaches another machine's BMC"},
+    {Check::mapping_crossed, "mapping-crossed", Severity::error,
+     "--verify-mapping: a node's BMC started another powered-down node: their addresses are crossed"},
+    {Check::mapping_silent, "mapping-silent", Severity::error,
+     "--verify-mapping: a node powered up through its BMC did not register, and no other node did"},
+    {Check::mapping_not_restored, "mapping-not-restored", Severity::error,
+     "--verify-mapping: a node it powered up could not be returned to power saving"},
+    {Check::mapping_skipped, "mapping-skipped", Severity::warning,
+     "--verify-mapping: a node was not checked (a job, drained, reserved, not powered down, blocked)"},
     {Check::clock_unsynchronised, "clock-unsynchronised", Severity::warning,
      "the head node's clock is not synchronised"},
 };
@@ -170,6 +178,34 @@ int DoctorReport::count(Severity severity) const {
 
 namespace doctor {
 
+std::optional<config::Config> load_config(const std::filesystem::path& file, DoctorReport& report) {
+    std::error_code error;
+    report.config_file = std::filesystem::absolute(file, error).lexically_normal();
+    // Nothing here logs in to a BMC: credentials files are checked, not read.
+    auto loaded = config::load(file, {.credentials = false});
+    if (!loaded) {
+        report.findings = config_findings(loaded.error());
+        return std::nullopt;
+    }
+    report.slurm_conf = loaded->slurm.conf;
+    return std::move(*loaded);
+}
+
+Findings config_findings(const std::vector<config::ConfigError>& problems) {
+    Findings findings;
+    for (const config::ConfigError& problem : problems) {
+        findings.push_back({Check::config_invalid,
+                            problem.key.empty() ? util::safe_text(problem.message)
+                                                : fmt::format("{}: {}", problem.key, util::safe_text(problem.message)),
+                            problem.file,
+                            problem.line,
+                            problem.fix,
+                            "",
+                            {}});
+    }
+    return findings;
+}
+
 std::string shown(std::string_view text) { return fmt::format("\"{}\"", util::safe_text(text.substr(0, 300))); }
 
 void place_at(Finding& finding, const slurm::SlurmConf& conf, const slurm::ConfSetting* setting) {
@@ -195,28 +231,10 @@ std::expected<slurm::SlurmUser, std::string> slurm_user_of(const slurm::SlurmCon
 
 DoctorReport run_doctor(const std::filesystem::path& config_file, const DoctorOptions& options) {
     DoctorReport report;
-    std::error_code error;
-    report.config_file = std::filesystem::absolute(config_file, error).lexically_normal();
     doctor::Findings findings;
-    // Nothing here logs in to a BMC: credentials files are checked, not read.
-    auto loaded = config::load(config_file, {.credentials = false});
-    if (!loaded) {
-        for (const config::ConfigError& problem : loaded.error()) {
-            findings.push_back({Check::config_invalid,
-                                problem.key.empty()
-                                    ? util::safe_text(problem.message)
-                                    : fmt::format("{}: {}", problem.key, util::safe_text(problem.message)),
-                                problem.file,
-                                problem.line,
-                                problem.fix,
-                                "",
-                                {}});
-        }
-        report.findings = std::move(findings);
-        return report;
-    }
+    const auto loaded = doctor::load_config(config_file, report);
+    if (!loaded) return report;
     const config::Config& config = *loaded;
-    report.slurm_conf = config.slurm.conf;
     const auto slurm_conf = slurm::read_slurm_conf(config.slurm.conf);
     const auto holder = daemon_holding(config.daemon.lock());
     const std::optional<pid_t> daemon_pid = holder.value_or(std::nullopt);

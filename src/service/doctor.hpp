@@ -78,6 +78,10 @@ enum class Check {
     target_identity_unreadable,
     guid_duplicate,
     node_uuid_mismatch,
+    mapping_crossed,
+    mapping_silent,
+    mapping_not_restored,
+    mapping_skipped,
     clock_unsynchronised,
 };
 
@@ -153,6 +157,9 @@ struct DoctorReport {
     std::filesystem::path config_file;  ///< absolute
     std::filesystem::path slurm_conf;   ///< [slurm] conf; empty when the configuration did not load
     std::vector<Finding> findings;      ///< in kChecks' order, then file and line
+    /// With --verify-mapping (verify_mapping.hpp): the nodes whose BMC
+    /// started them; nothing for the other checks.
+    std::optional<std::vector<std::string>> verified;
 
     [[nodiscard]] int count(Severity severity) const;
 };

@@ -31,6 +31,14 @@ struct Setup {
 
 using Findings = std::vector<Finding>;
 
+/// A configuration that does not load, as config-invalid findings (each at
+/// its file and line, as `slumber config check` words them).
+Findings config_findings(const std::vector<config::ConfigError>& problems);
+
+/// slumber.toml for a report: sets its config_file (absolute) and
+/// slurm_conf; nothing when it does not load, and its findings then say why.
+std::optional<config::Config> load_config(const std::filesystem::path& file, DoctorReport& report);
+
 /// A value from slurm.conf or slumber.toml, quoted safely for a message.
 std::string shown(std::string_view text);
 

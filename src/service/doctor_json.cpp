@@ -16,7 +16,7 @@ nlohmann::json to_json(const DoctorReport& report) {
             {"nodes", finding.nodes},
         });
     }
-    return {
+    nlohmann::json out = {
         {"config", report.config_file.string()},
         {"slurm_conf",
          report.slurm_conf.empty() ? nlohmann::json(nullptr) : nlohmann::json(report.slurm_conf.string())},
@@ -25,6 +25,8 @@ nlohmann::json to_json(const DoctorReport& report) {
         {"advice", report.count(Severity::advice)},
         {"findings", std::move(findings)},
     };
+    if (report.verified) out["verified"] = *report.verified;
+    return out;
 }
 
 }  // namespace slumber::service

@@ -7,7 +7,7 @@
 namespace slumber::store {
 namespace {
 
-constexpr std::array<util::Word<EventKind>, 35> kEventKinds{{
+constexpr std::array<util::Word<EventKind>, 36> kEventKinds{{
     {EventKind::requested, "requested"},
     {EventKind::power_on, "power-on"},
     {EventKind::power_off, "power-off"},
@@ -42,6 +42,7 @@ constexpr std::array<util::Word<EventKind>, 35> kEventKinds{{
     {EventKind::daemon_stop, "daemon-stop"},
     {EventKind::pruned, "pruned"},
     {EventKind::thermal, "thermal"},
+    {EventKind::mapping_check, "mapping-check"},
     {EventKind::unknown, "unknown"},
 }};
 

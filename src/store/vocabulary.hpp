@@ -60,6 +60,9 @@ enum class EventKind {
     /// The thermal guard began or stopped holding power-ons, or cannot see
     /// any temperature ([thermal]).
     thermal,
+    /// `slumber doctor --verify-mapping` powered a node up through Slurm to
+    /// check that its BMC starts it: what it asked, and what registered.
+    mapping_check,
     unknown,
 };
 /// The word stored in the journal: "power-on", "resume-failed" …

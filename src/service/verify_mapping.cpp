@@ -1,0 +1,422 @@
+#include "service/verify_mapping.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include "config/config.hpp"
+#include "operate/blocks.hpp"
+#include "operate/clock.hpp"
+#include "operate/shared_journal.hpp"
+#include "service/doctor_checks.hpp"
+#include "service/mapping_check.hpp"
+#include "slurm/conf_file.hpp"
+#include "slurm/scontrol.hpp"
+#include "slurm/slurm_conf.hpp"
+
+namespace slumber::service {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using SteadyClock = std::chrono::steady_clock;
+
+// Progress while waiting for a node: a line this often.
+constexpr seconds kProgressEvery{5};
+// After SuspendTimeout, the margin for Slurm to mark a node powered down.
+constexpr seconds kPowerDownMargin{15};
+// When slurm.conf cannot tell (ResumeTimeout INFINITE, from 25.05): as
+// long as the carrier's boot deadline defaults to.
+constexpr seconds kResumeLimitUnknown{600};
+
+enum class Ending { registered, crossed, silent };
+
+struct Outcome {
+    Ending ending = Ending::silent;
+    std::string other;  ///< the node that registered instead (crossed)
+    std::string why;    ///< for silent: what slumber's power-on said, when it failed
+    double seconds = 0;
+};
+
+// What every step reads and writes, gathered once.
+struct Run {
+    const config::Config& config;
+    std::filesystem::path config_file;
+    const slurm::SlurmView& slurm;
+    store::Journal& journal;
+    const VerifyMappingOptions& options;
+    seconds resume_limit;
+    seconds suspend_limit;
+    DoctorReport& report;
+    std::set<std::string> crossed;  ///< nodes already found in a crossed pair
+
+    void say(const std::string& line) const {
+        if (options.progress) options.progress(line);
+    }
+    // Each step is journaled on the node, as the daemon's own are.
+    void note(const std::string& node, const std::string& detail) const {
+        (void)journal.record({0, operate::wall_clock_ms(), node, std::nullopt, store::EventKind::mapping_check,
+                              "doctor --verify-mapping: " + detail});
+    }
+    void find(Check check, std::string what, std::string fix, std::vector<std::string> nodes) const {
+        report.findings.push_back({check, std::move(what), config_file, 0, std::move(fix), "", std::move(nodes)});
+    }
+    // The fix, unless given: wait until Slurm shows it asleep.
+    void skip(const std::string& node, const std::string& why, std::string fix = {}) const {
+        say(fmt::format("{}: not checked: {}", node, why));
+        if (fix.empty()) {
+            fix = fmt::format(
+                "check it when Slurm shows it idle and powered down (idle~, `sinfo -n {}`); once it "
+                "is idle, `scontrol update nodename={} state=power_down` puts it there",
+                node, node);
+        }
+        find(Check::mapping_skipped, fmt::format("{} was not powered on to check its BMC: {}", node, why),
+             std::move(fix), {node});
+    }
+};
+
+const slurm::NodeState* state_of(const std::vector<slurm::NodeState>& nodes, std::string_view name) {
+    const auto it = std::find_if(nodes.begin(), nodes.end(), [&](const slurm::NodeState& n) { return n.name == name; });
+    return it == nodes.end() ? nullptr : &*it;
+}
+
+seconds suspend_timeout(const std::filesystem::path& slurm_conf) {
+    constexpr seconds kDefault{30};  // slurm.conf(5), 22.05 to 24.11
+    const auto conf = slurm::read_slurm_conf(slurm_conf);
+    const slurm::ConfSetting* setting = conf ? conf->find("SuspendTimeout") : nullptr;
+    if (setting == nullptr) return kDefault;
+    long long value = 0;
+    const std::string& text = setting->value;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return error == std::errc() && value > 0 ? seconds{value} : kDefault;
+}
+
+// Nodes that boot for a reason of their own since `since`: Slurm is powering
+// them up, or someone asked slumber to power them on.
+std::set<std::string> asked_elsewhere(const Run& run, const std::vector<slurm::NodeState>& now,
+                                      const std::string& checked, store::TimeMs since) {
+    std::set<std::string> out;
+    for (const slurm::NodeState& node : now) {
+        if (node.name != checked && node.powering_up()) out.insert(node.name);
+    }
+    if (auto requests = run.journal.requests({}, since)) {
+        for (const store::Request& request : *requests) {
+            if (request.node != checked &&
+                (request.action == power::Action::on || request.action == power::Action::cycle)) {
+                out.insert(request.node);
+            }
+        }
+    }
+    return out;
+}
+
+// The words of slumber's power-on of `node` since `since` when it failed or
+// was refused: no boot is coming then.
+std::optional<std::string> failed_power_on(const Run& run, const std::string& node, store::TimeMs since) {
+    const std::vector<std::string> names{node};
+    auto requests = run.journal.requests(names, since);
+    if (!requests) return std::nullopt;
+    for (const store::Request& request : *requests) {
+        if (request.action == power::Action::on && request.state == store::RequestState::failed) {
+            return request.outcome;
+        }
+    }
+    return std::nullopt;
+}
+
+Outcome wait_for_registration(Run& run, const std::string& node, const std::vector<Sleeper>& before,
+                              store::TimeMs asked_ms) {
+    const auto start = SteadyClock::now();
+    const auto deadline = start + run.resume_limit;
+    auto next_progress = start + kProgressEvery;
+    const auto elapsed = [&] { return std::chrono::duration<double>(SteadyClock::now() - start).count(); };
+    while (SteadyClock::now() < deadline) {
+        std::this_thread::sleep_for(run.options.poll);
+        auto now = run.slurm.nodes();
+        if (now) {
+            const auto seen =
+                observe_mapping(node, asked_ms / 1000, before, *now, asked_elsewhere(run, *now, node, asked_ms));
+            if (seen.verdict == MappingVerdict::registered) return {Ending::registered, "", "", elapsed()};
+            if (seen.verdict == MappingVerdict::other_registered) return {Ending::crossed, seen.other, "", elapsed()};
+        }
+        if (auto failed = failed_power_on(run, node, asked_ms)) return {Ending::silent, "", *failed, elapsed()};
+        if (SteadyClock::now() >= next_progress) {
+            next_progress += kProgressEvery;
+            run.say(fmt::format("{}: waiting for it to register: {:.0f} s of {} s (ResumeTimeout){}", node, elapsed(),
+                                run.resume_limit.count(), now ? "" : "; Slurm did not answer: " + now.error()));
+        }
+    }
+    return {Ending::silent, "", "", elapsed()};
+}
+
+// Asks Slurm for `request` on `node`; journals it, and a failure is a finding.
+bool ask(Run& run, slurm::PowerRequest request, const std::string& node, const std::string& why) {
+    const auto done = run.slurm.power(request, node);
+    const std::string call = fmt::format(
+        "{}", fmt::join(slurm::power_call(run.slurm.version().value_or(slurm::kOldestSupported), request, node), " "));
+    run.note(node, fmt::format("scontrol {} ({}){}", call, why, done ? "" : ", failed: " + done.error()));
+    if (!done) {
+        run.find(Check::mapping_not_restored,
+                 fmt::format("Slurm refused `scontrol {}` for {}: {}", call, node, done.error()),
+                 fmt::format("see `scontrol show node {}`; return it to power saving by hand (`scontrol update "
+                             "nodename={} state=power_down`) once it is idle",
+                             node, node),
+                 {node});
+    }
+    return done.has_value();
+}
+
+// Waits until Slurm shows every one of `nodes` powered down again (idle~,
+// after SuspendTimeout), so that the next node is checked against a quiet
+// cluster; one that does not is a finding.
+void wait_powered_down(Run& run, const std::vector<std::string>& nodes) {
+    const auto deadline = SteadyClock::now() + run.suspend_limit + kPowerDownMargin;
+    std::vector<std::string> left = nodes;
+    while (!left.empty() && SteadyClock::now() < deadline) {
+        std::this_thread::sleep_for(run.options.poll);
+        auto now = run.slurm.nodes();
+        if (!now) continue;
+        std::erase_if(left, [&](const std::string& name) {
+            const slurm::NodeState* node = state_of(*now, name);
+            return node != nullptr && node->powered_down() && !node->has("POWERING_DOWN");
+        });
+    }
+    for (const std::string& node : left) {
+        run.find(Check::mapping_not_restored,
+                 fmt::format("{} was asked to power down again and Slurm did not show it powered down within {} s "
+                             "(SuspendTimeout and a margin)",
+                             node, (run.suspend_limit + kPowerDownMargin).count()),
+                 fmt::format("see `scontrol show node {}` and `slumber journal {}`", node, node), {node});
+    }
+}
+
+// A crossed pair stays out of service until the addresses are corrected:
+// the next resume of either would start the other's machine, and the next
+// suspend stop it, jobs included. Slurm already shows the node that
+// registered unasked DOWN ("Node unexpectedly rebooted", 22.05.8); DRAIN
+// keeps both out, with the pair in the reason, whatever Slurm set.
+void drain_pair(Run& run, const std::string& node, const std::string& other) {
+    const std::string reason = fmt::format("slumber: crossed BMC addresses? {}'s BMC started {}", node, other);
+    const std::string pair = fmt::format("{},{}", node, other);
+    const auto drained = run.slurm.update(pair, "DRAIN", reason);
+    for (const std::string& each : {node, other}) {
+        run.note(each, drained ? fmt::format("drained in Slurm: {}", reason)
+                               : fmt::format("could not drain it in Slurm ({}): {}", drained.error(), reason));
+    }
+    run.say(drained ? fmt::format("{}: drained in Slurm until the addresses are corrected: {}", pair, reason)
+                    : fmt::format("{}: could not drain them in Slurm: {}", pair, drained.error()));
+}
+
+// Back to the way Slurm expects it: powered down, Slurm's view true.
+void put_back(Run& run, const std::string& node, const Outcome& outcome) {
+    auto now = run.slurm.nodes();
+    const slurm::NodeState* checked = now ? state_of(*now, node) : nullptr;
+    std::vector<std::string> asked;
+    if (outcome.ending == Ending::registered) {
+        if (checked != nullptr && checked->running_jobs()) {
+            run.say(fmt::format("{}: Slurm gave it a job meanwhile; left on (Slurm powers it down after SuspendTime)",
+                                node));
+            run.note(node, "left on: Slurm gave it a job while it was checked");
+            return;
+        }
+        // POWER_DOWN: Slurm runs SuspendProgram (slumber powers it off
+        // through the BMC just proven its own) and shows it idle~.
+        if (ask(run, slurm::PowerRequest::down, node, "its check is over")) asked.push_back(node);
+    } else if (outcome.ending == Ending::crossed) {
+        const slurm::NodeState* other = now ? state_of(*now, outcome.other) : nullptr;
+        if (other != nullptr && other->running_jobs()) {
+            // Its machine is on through `node`'s BMC: powering that off
+            // would kill the job. Slurm ends `node`'s power-up at
+            // ResumeTimeout (down~).
+            run.find(Check::mapping_not_restored,
+                     fmt::format("{} registered in {}'s place and Slurm gave it a job meanwhile; {}'s BMC keeps its "
+                                 "machine on, so {} was not powered down (that would kill the job)",
+                                 outcome.other, node, node, node),
+                     fmt::format("once the job ends, correct the addresses, then `scontrol update nodename={},{} "
+                                 "state=power_down_force`",
+                                 node, outcome.other),
+                     {node, outcome.other});
+            return;
+        }
+        // The other node first, so that Slurm gives it no job; then the
+        // checked node's POWER_DOWN_FORCE ends its pending power-up, and its
+        // SuspendProgram switches off through the same crossed BMC the
+        // machine it started.
+        if (ask(run, slurm::PowerRequest::down, outcome.other, fmt::format("it registered in {}'s place", node))) {
+            asked.push_back(outcome.other);
+        }
+        if (ask(run, slurm::PowerRequest::down_force, node,
+                fmt::format("its BMC started {}; end its power-up and switch that machine off", outcome.other))) {
+            asked.push_back(node);
+        }
+    } else {
+        // Slurm would wait out ResumeTimeout (down~) and call ResumeFailProgram.
+        if (ask(run, slurm::PowerRequest::down_force, node, "it did not register; end its power-up")) {
+            asked.push_back(node);
+        }
+    }
+    if (!asked.empty()) {
+        run.say(fmt::format("{}: powering down again through Slurm (up to {} s)", fmt::join(asked, ", "),
+                            (run.suspend_limit + kPowerDownMargin).count()));
+        wait_powered_down(run, asked);
+    }
+    if (outcome.ending == Ending::crossed) drain_pair(run, node, outcome.other);
+}
+
+void report_outcome(Run& run, const std::string& node, const Outcome& outcome) {
+    switch (outcome.ending) {
+        case Ending::registered:
+            run.report.verified->push_back(node);
+            run.say(fmt::format("{}: registered {:.1f} s after the power-up: the BMC at its address is its own", node,
+                                outcome.seconds));
+            run.note(node, fmt::format("registered {:.1f} s after the power-up: its BMC is its own", outcome.seconds));
+            break;
+        case Ending::crossed: {
+            const std::string what = fmt::format("{}'s BMC started {}: crossed addresses?", node, outcome.other);
+            run.say(fmt::format("{}: {}", node, what));
+            run.note(node, what);
+            run.crossed.insert({node, outcome.other});
+            run.find(Check::mapping_crossed,
+                     fmt::format("{} Slurm powered up {} through the BMC at its address in slumber.toml, and {}, "
+                                 "powered down and asked for by nobody, registered {:.1f} s later while {} did not: "
+                                 "suspending {} would power off {}, jobs included",
+                                 what, node, outcome.other, outcome.seconds, node, node, outcome.other),
+                     fmt::format("compare the BMC addresses of {} and {} in slumber.toml with the machines' labels "
+                                 "(`slumber power info {},{}` shows each BMC's GUID), swap them if they are crossed, "
+                                 "then `scontrol update nodename={},{} state=resume` (doctor drained both) and run "
+                                 "--verify-mapping again",
+                                 node, outcome.other, node, outcome.other, node, outcome.other),
+                     {node, outcome.other});
+            break;
+        }
+        case Ending::silent: {
+            const std::string what =
+                outcome.why.empty()
+                    ? fmt::format(
+                          "{} did not register within {} s (ResumeTimeout) after Slurm powered it up, and no "
+                          "powered-down node registered instead",
+                          node, run.resume_limit.count())
+                    : fmt::format("{} was not powered on: slumber's power-on failed: {}", node, outcome.why);
+            run.say(fmt::format("{}: {}", node, what));
+            run.note(node, what);
+            run.find(Check::mapping_silent, what,
+                     fmt::format("`slumber power status {}` and `slumber journal {}` say what its BMC did; check "
+                                 "that its address reaches its own BMC and that the node boots and starts slurmd",
+                                 node, node),
+                     {node});
+            break;
+        }
+    }
+}
+
+// One node: powered up through Slurm, waited for, put back.
+void check_one(Run& run, const std::string& node) {
+    auto nodes = run.slurm.nodes();
+    if (!nodes) return run.skip(node, "Slurm cannot be asked: " + nodes.error());
+    const slurm::NodeState* state = state_of(*nodes, node);
+    if (state == nullptr) return run.skip(node, "Slurm does not know it");
+    if (auto why = why_not_verifiable(*state)) return run.skip(node, *why);
+    const std::vector<Sleeper> before = sleepers(*nodes, node);
+    const store::TimeMs asked_ms = operate::wall_clock_ms();
+    // Through Slurm (POWER_UP): Slurm runs ResumeProgram, slumber's hook,
+    // and the power-on goes through slumber's carrier (target locks, blocks,
+    // dependencies); Slurm then expects the registration. docs/doctor.md.
+    if (!ask(run, slurm::PowerRequest::up, node, "to check that the BMC at its address starts it")) return;
+    run.say(fmt::format("{}: powering up through Slurm; waiting up to {} s (ResumeTimeout) for it to register", node,
+                        run.resume_limit.count()));
+    const Outcome outcome = wait_for_registration(run, node, before, asked_ms);
+    report_outcome(run, node, outcome);
+    put_back(run, node, outcome);
+}
+
+// The hooks must be slumber's, for this configuration: through Slurm, the
+// power-up is theirs to carry out.
+std::vector<Finding> hook_problems(const config::Config& config, const std::filesystem::path& config_file,
+                                   const slurm::SlurmConf& conf) {
+    auto user = doctor::slurm_user_of(conf);
+    doctor::Setup setup{config,
+                        config_file,
+                        &conf,
+                        user ? std::optional(*user) : std::nullopt,
+                        user ? *user : slurm::SlurmUser{"root", 0, 0, ""},
+                        false,
+                        true};
+    std::vector<Finding> found;
+    doctor::check_hooks(setup, found);
+    std::erase_if(found, [](const Finding& f) { return f.check == Check::resume_fail_unset; });
+    return found;
+}
+
+}  // namespace
+
+DoctorReport verify_mapping(const std::filesystem::path& config_file, const VerifyMappingOptions& options) {
+    DoctorReport report;
+    report.verified.emplace();
+    const auto loaded = doctor::load_config(config_file, report);
+    if (!loaded) return report;
+    const config::Config& config = *loaded;
+    const auto skip_all = [&](const std::string& why) {
+        for (const std::string& node : options.nodes) {
+            report.findings.push_back({Check::mapping_skipped,
+                                       fmt::format("{} was not powered on to check its BMC: {}", node, why),
+                                       report.config_file,
+                                       0,
+                                       "fix what the other findings say, then run --verify-mapping again",
+                                       "",
+                                       {node}});
+        }
+    };
+    const auto slurm_conf = slurm::read_slurm_conf(config.slurm.conf);
+    if (!slurm_conf) {
+        skip_all(fmt::format("[slurm] conf {} cannot be read", config.slurm.conf.string()));
+        return report;
+    }
+    if (auto problems = hook_problems(config, report.config_file, *slurm_conf); !problems.empty()) {
+        report.findings = std::move(problems);
+        skip_all("it is powered up through Slurm, whose hooks must be slumber's for this configuration");
+        return report;
+    }
+    auto journal = operate::open_journal(config.daemon, config.slurm);
+    if (!journal) {
+        skip_all("the journal cannot be opened: " + journal.error());
+        return report;
+    }
+    const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
+    Run run{config,
+            report.config_file,
+            options.slurm != nullptr ? *options.slurm : scontrol,
+            *journal,
+            options,
+            slurm::resume_timeout(config.slurm.conf).value_or(kResumeLimitUnknown),
+            suspend_timeout(config.slurm.conf),
+            report,
+            {}};
+    const operate::Blocks blocks(config, &*journal, operate::Caller::automatic, operate::wall_clock_ms);
+    for (const std::string& node : options.nodes) {
+        if (config.find(node) == nullptr) {
+            run.skip(node, fmt::format("not in {}", report.config_file.string()), "name the nodes of slumber.toml");
+        } else if (config.excluded(node)) {
+            run.skip(node, "excluded in [slurm] exclude: slumber never powers it off, so it could not be put back",
+                     "check its BMC address by hand (`slumber power info NODE` shows the BMC's GUID)");
+        } else if (run.crossed.contains(node)) {
+            run.skip(node, "already found in a crossed pair above", "see the mapping-crossed finding");
+        } else if (auto block = blocks.find(node, power::Action::on); block || blocks.find(node, power::Action::off)) {
+            const auto shown = block ? block : blocks.find(node, power::Action::off);
+            run.skip(node, fmt::format("its BMC is blocked: {}", shown->words),
+                     fmt::format("put the cause right, then `slumber unblock {}`", node));
+        } else {
+            check_one(run, node);
+        }
+    }
+    std::stable_sort(report.findings.begin(), report.findings.end(), [](const Finding& a, const Finding& b) {
+        return static_cast<int>(a.check) < static_cast<int>(b.check);
+    });
+    return report;
+}
+
+}  // namespace slumber::service
