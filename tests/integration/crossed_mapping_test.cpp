@@ -1,0 +1,127 @@
+// Crossed BMC addresses on the virtual cluster (`slumber-vcluster fault
+// vnode002,vnode003 crossed`), caught both ways `slumber doctor` can: the
+// passive GUID check (each node's own SMBIOS UUID against its BMC's GUID)
+// and `--verify-mapping`, which powers sleeping nodes up through Slurm one
+// at a time and watches which node registers. A clean node (vnode001) is
+// verified and nothing is said against it.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "test_cluster.hpp"
+#include "util/command.hpp"
+
+namespace slumber::testing {
+namespace {
+
+using std::chrono::seconds;
+
+class CrossedMapping : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        // Three nodes, the hooks slumber's and no daemon (the hooks carry
+        // out their requests). Slurm suspends nothing by itself (SuspendTime
+        // 1 h): the nodes stay up for the GUID check, and the test powers
+        // them down, 5 s each (SuspendTimeout), for --verify-mapping.
+        cluster = std::make_unique<TestCluster>(
+            ClusterOptions{"crossed-mapping",
+                           61,
+                           31000,
+                           {"--hooks", "slumber", "--suspend-time", "1h", "--suspend-timeout", "5s", "--resume-timeout",
+                            "30s", "--boot-delay", "1s"},
+                           /*nodes=*/3});
+        if (cluster->ready()) {
+            crossed = cluster->rig({"fault", "--dir", cluster->dir(), "vnode[002-003]", "crossed"});
+        }
+    }
+    static void TearDownTestSuite() { cluster.reset(); }
+    void SetUp() override {
+        if (::geteuid() != 0) GTEST_SKIP() << "the virtual cluster needs root";
+        ASSERT_TRUE(cluster->ready()) << cluster->failure();
+        ASSERT_TRUE(crossed) << crossed.error();
+    }
+    static std::string config() { return cluster->dir() + "/slumber.toml"; }
+    static nlohmann::json parsed(const util::CommandResult& result) {
+        auto json = nlohmann::json::parse(result.out, nullptr, false);
+        EXPECT_FALSE(json.is_discarded()) << result.out << result.err;
+        return json;
+    }
+    // The findings of `check`, each as its nodes joined ("vnode002,vnode003").
+    static std::vector<std::string> found(const nlohmann::json& report, std::string_view check) {
+        std::vector<std::string> out;
+        for (const auto& finding : report["findings"]) {
+            if (finding["check"] != check) continue;
+            std::vector<std::string> nodes = finding["nodes"];
+            out.push_back(fmt::format("{}", fmt::join(nodes, ",")));
+        }
+        return out;
+    }
+
+    static inline std::unique_ptr<TestCluster> cluster;
+    static inline std::expected<std::string, std::string> crossed;
+};
+
+// While the nodes are up: each crossed node's own UUID is not its BMC's
+// GUID, and the other BMC reports it; vnode001 is not mentioned.
+TEST_F(CrossedMapping, TheGuidCheckFlagsTheCrossedPair) {
+    const auto status = cluster->rig({"status", "--dir", cluster->dir()});
+    ASSERT_TRUE(status) << status.error();
+    EXPECT_NE(status->find("crossed with vnode003"), std::string::npos) << *status;
+    const auto result = util::run_command({slumber_program(), "doctor", "--json", "-c", config()});
+    EXPECT_EQ(result.exit_code, 5) << result.out << result.err;
+    const auto report = parsed(result);
+    const auto mismatches = found(report, "node-uuid-mismatch");
+    EXPECT_EQ(mismatches, (std::vector<std::string>{"vnode002", "vnode003"})) << result.out;
+    for (const auto& finding : report["findings"]) {
+        if (finding["check"] != "node-uuid-mismatch") continue;
+        EXPECT_NE(std::string(finding["what"]).find("the two addresses are crossed"), std::string::npos) << finding;
+    }
+    EXPECT_TRUE(found(report, "guid-duplicate").empty()) << result.out;
+}
+
+// Once every node sleeps: vnode001 registers when powered up through its
+// BMC; vnode002's BMC starts vnode003. Afterwards every node is powered
+// down again, the crossed pair drained with the pair named.
+TEST_F(CrossedMapping, VerifyMappingFindsTheCrossedPairAndVerifiesTheCleanNode) {
+    // Through the crossed BMCs too: each one powers off the other's machine.
+    const auto down = cluster->run({"scontrol", "update", "nodename=vnode[001-003]", "state=power_down"});
+    ASSERT_TRUE(down) << down.error();
+    ASSERT_TRUE(cluster->wait_for(
+        [&] { return cluster->every_node([&](int i) { return cluster->state(i) == "idle~"; }); }, seconds{60}))
+        << cluster->states();
+    const auto started = std::chrono::steady_clock::now();
+    const auto result = util::run_command(
+        {slumber_program(), "doctor", "--verify-mapping", "vnode[001-003]", "--json", "-c", config()});
+    const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    EXPECT_EQ(result.exit_code, 5) << result.out << result.err;
+    const auto report = parsed(result);
+    EXPECT_EQ(report["verified"], nlohmann::json({"vnode001"})) << result.out;
+    EXPECT_EQ(found(report, "mapping-crossed"), (std::vector<std::string>{"vnode002,vnode003"})) << result.out;
+    EXPECT_TRUE(found(report, "mapping-silent").empty()) << result.out;
+    EXPECT_TRUE(found(report, "mapping-not-restored").empty()) << result.out;
+    // vnode003, the other half of the pair, is not powered up again.
+    EXPECT_EQ(found(report, "mapping-skipped"), (std::vector<std::string>{"vnode003"})) << result.out;
+    EXPECT_NE(result.err.find("vnode002's BMC started vnode003: crossed addresses?"), std::string::npos) << result.err;
+    fmt::print("doctor --verify-mapping took {:.1f} s\n", took);
+
+    // Slurm's view and the machines agree: everything powered down.
+    EXPECT_TRUE(cluster->every_node([&](int i) {
+        const std::string state = cluster->state(i);
+        return state.ends_with("~");
+    })) << cluster->states();
+    const auto status = cluster->rig({"status", "--dir", cluster->dir()});
+    ASSERT_TRUE(status) << status.error();
+    EXPECT_EQ(status->find(" on "), std::string::npos) << *status;
+    EXPECT_EQ(cluster->field(1, "Reason").find("slumber: crossed BMC addresses? vnode002's BMC started vnode003"), 0U)
+        << cluster->field(1, "Reason");
+    EXPECT_EQ(cluster->state(0), "idle~");
+    const auto journal = cluster->slumber({"journal", "vnode002", "-c", config()});
+    ASSERT_TRUE(journal) << journal.error();
+    EXPECT_NE(journal->find("mapping-check"), std::string::npos) << *journal;
+}
+
+}  // namespace
+}  // namespace slumber::testing
