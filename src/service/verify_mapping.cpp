@@ -232,7 +232,8 @@ void put_back(Run& run, const std::string& node, const Outcome& outcome) {
         if (other != nullptr && other->running_jobs()) {
             // Its machine is on through `node`'s BMC: powering that off
             // would kill the job. Slurm ends `node`'s power-up at
-            // ResumeTimeout (down~).
+            // ResumeTimeout (down~); the drain lets the job finish and
+            // starts no other.
             run.find(Check::mapping_not_restored,
                      fmt::format("{} registered in {}'s place and Slurm gave it a job meanwhile; {}'s BMC keeps its "
                                  "machine on, so {} was not powered down (that would kill the job)",
@@ -241,6 +242,7 @@ void put_back(Run& run, const std::string& node, const Outcome& outcome) {
                                  "state=power_down_force`",
                                  node, outcome.other),
                      {node, outcome.other});
+            drain_pair(run, node, outcome.other);
             return;
         }
         // The other node first, so that Slurm gives it no job; then the
@@ -387,16 +389,23 @@ DoctorReport verify_mapping(const std::filesystem::path& config_file, const Veri
         return report;
     }
     const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
+    verify_mapping_with(config, scontrol, *journal, options, report);
+    return report;
+}
+
+void verify_mapping_with(const config::Config& config, const slurm::SlurmView& slurm, store::Journal& journal,
+                         const VerifyMappingOptions& options, DoctorReport& report) {
+    if (!report.verified) report.verified.emplace();
     Run run{config,
             report.config_file,
-            options.slurm != nullptr ? *options.slurm : scontrol,
-            *journal,
+            slurm,
+            journal,
             options,
             slurm::resume_timeout(config.slurm.conf).value_or(kResumeLimitUnknown),
             suspend_timeout(config.slurm.conf),
             report,
             {}};
-    const operate::Blocks blocks(config, &*journal, operate::Caller::automatic, operate::wall_clock_ms);
+    const operate::Blocks blocks(config, &journal, operate::Caller::automatic, operate::wall_clock_ms);
     for (const std::string& node : options.nodes) {
         if (config.find(node) == nullptr) {
             run.skip(node, fmt::format("not in {}", report.config_file.string()), "name the nodes of slumber.toml");
@@ -416,7 +425,6 @@ DoctorReport verify_mapping(const std::filesystem::path& config_file, const Veri
     std::stable_sort(report.findings.begin(), report.findings.end(), [](const Finding& a, const Finding& b) {
         return static_cast<int>(a.check) < static_cast<int>(b.check);
     });
-    return report;
 }
 
 }  // namespace slumber::service

@@ -13,8 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "config/config.hpp"
 #include "service/doctor.hpp"
 #include "slurm/slurm_view.hpp"
+#include "store/journal.hpp"
 
 namespace slumber::service {
 
@@ -26,14 +28,18 @@ struct VerifyMappingOptions {
     std::function<void(const std::string&)> progress{};
     /// How often Slurm's view is read while waiting.
     std::chrono::milliseconds poll{1000};
-    /// Slurm; null: scontrol of the configuration's [slurm] (tests give
-    /// their own).
-    const slurm::SlurmView* slurm = nullptr;
 };
 
 /// Checks options.nodes as the file header says. Never fails: what cannot
 /// be done is a finding (mapping-skipped for a node not checked, with why).
 /// The report's `verified` lists the nodes whose BMC started them.
 DoctorReport verify_mapping(const std::filesystem::path& config_file, const VerifyMappingOptions& options);
+
+/// The checks themselves, once verify_mapping() has loaded the
+/// configuration, found the hooks slumber's and opened the journal, with
+/// Slurm as given (scontrol; tests give their own): adds to report's
+/// findings and its `verified`.
+void verify_mapping_with(const config::Config& config, const slurm::SlurmView& slurm, store::Journal& journal,
+                         const VerifyMappingOptions& options, DoctorReport& report);
 
 }  // namespace slumber::service

@@ -1,0 +1,200 @@
+// --verify-mapping's steps against a Slurm that answers as Slurm 22.05.8
+// did in the virtual cluster (crossed_mapping_test runs the real one): what
+// it asks Slurm, in which order, and what it reports. Slurm here is a
+// script: POWER_UP of a node starts its machine, or the machine of the node
+// its BMC is crossed with, which Slurm then shows DOWN with a new boot time.
+#include "service/verify_mapping.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+
+#include "../support/temp_dir.hpp"
+
+namespace slumber::service {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::int64_t now_s() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+class ScriptedSlurm final : public slurm::SlurmView {
+  public:
+    explicit ScriptedSlurm(std::vector<std::string> names) {
+        for (const std::string& name : names) {
+            slurm::NodeState node;
+            node.name = name;
+            node.base = "IDLE";
+            node.flags = {"POWERED_DOWN"};
+            node.boot_time = 1000;
+            m_nodes[name] = node;
+        }
+    }
+    std::map<std::string, std::string> crossed;  ///< the node whose BMC starts another's machine -> that node
+    bool silent = false;                         ///< POWER_UP starts no machine that registers
+    bool job_on_start = false;                   ///< Slurm gives the machine that registers a job at once
+    mutable std::vector<std::string> calls;
+    mutable std::map<std::string, slurm::NodeState> m_nodes;
+
+    [[nodiscard]] std::expected<std::vector<slurm::NodeState>, std::string> nodes() const override {
+        std::vector<slurm::NodeState> out;
+        for (const auto& [name, node] : m_nodes) out.push_back(node);
+        return out;
+    }
+    [[nodiscard]] std::expected<void, std::string> update(const std::string& hostlist, const std::string& state,
+                                                          const std::string& reason) const override {
+        calls.push_back(fmt::format("{} {} {}", state, hostlist, reason));
+        return {};
+    }
+    [[nodiscard]] std::expected<void, std::string> call(const slurm::ScontrolCall& arguments) const override {
+        // update NodeName=N State=S, as power_call() words it for 22.05
+        const std::string node = arguments.at(1).substr(9);
+        const std::string state = arguments.at(2).substr(6);
+        calls.push_back(state + " " + node);
+        if (state == "POWER_UP") {
+            m_nodes[node].flags = {"POWERING_UP"};
+            if (silent) return {};
+            const auto other = crossed.find(node);
+            slurm::NodeState& started = m_nodes[other == crossed.end() ? node : other->second];
+            started.boot_time = now_s();
+            if (other != crossed.end()) {
+                started.base = "DOWN";  // "Node unexpectedly rebooted"
+                started.flags = {};
+            } else {
+                started.flags = {};
+            }
+            if (job_on_start) started.cpus_allocated = 4;
+        } else {
+            m_nodes[node].flags = {"POWERED_DOWN"};
+        }
+        return {};
+    }
+    [[nodiscard]] std::expected<slurm::Version, std::string> version() const override {
+        return slurm::Version{22, 5, 8};
+    }
+    [[nodiscard]] std::expected<slurm::PowerSaveRules, std::string> power_save_rules() const override {
+        return slurm::PowerSaveRules{};
+    }
+};
+
+class VerifyMapping : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        // ResumeTimeout and SuspendTimeout of 1 s: a node that never
+        // registers is given up on at once.
+        std::ofstream(dir.path() / "slurm.conf") << "ResumeTimeout=1\nSuspendTimeout=1\n";
+        const std::string text = fmt::format(
+            "[daemon]\nstate_dir = \"{0}/state\"\n[slurm]\nconf = \"{0}/slurm.conf\"\nexclude = \"n9\"\n"
+            "[[node]]\nnames = \"n[1-3],n9\"\ndriver = \"exec\"\non = \"true\"\noff = \"true\"\nstatus = \"echo on\"\n",
+            dir.path().string());
+        auto loaded = config::load_text(text, dir.path() / "slumber.toml");
+        ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+        config = std::move(*loaded);
+        auto opened = store::Journal::open(dir.path() / "state" / "journal.db");
+        ASSERT_TRUE(opened) << opened.error();
+        journal.emplace(std::move(*opened));
+    }
+    DoctorReport run(const ScriptedSlurm& slurm, std::vector<std::string> nodes) {
+        DoctorReport report;
+        VerifyMappingOptions options{.nodes = std::move(nodes)};
+        options.poll = std::chrono::milliseconds{5};
+        options.progress = [this](const std::string& line) { progress += line + "\n"; };
+        verify_mapping_with(config, slurm, *journal, options, report);
+        return report;
+    }
+    static std::vector<std::string> found(const DoctorReport& report, Check check) {
+        std::vector<std::string> out;
+        for (const Finding& finding : report.findings) {
+            if (finding.check == check) out.push_back(fmt::format("{}", fmt::join(finding.nodes, ",")));
+        }
+        return out;
+    }
+
+    testing::TempDir dir{"verify-mapping"};
+    config::Config config;
+    std::optional<store::Journal> journal;
+    std::string progress;
+};
+
+TEST_F(VerifyMapping, ACrossedPairIsNamedPutBackAndDrainedAndACleanNodeVerified) {
+    ScriptedSlurm slurm({"n1", "n2", "n3"});
+    slurm.crossed = {{"n2", "n3"}, {"n3", "n2"}};
+    const DoctorReport report = run(slurm, {"n1", "n2", "n3"});
+    EXPECT_EQ(report.verified, std::vector<std::string>{"n1"});
+    EXPECT_EQ(found(report, Check::mapping_crossed), std::vector<std::string>{"n2,n3"});
+    EXPECT_EQ(found(report, Check::mapping_skipped), std::vector<std::string>{"n3"});  // the pair is known
+    EXPECT_TRUE(found(report, Check::mapping_not_restored).empty());
+    // The node that registered unasked first (Slurm gives it no job), then
+    // the checked one's pending power-up ended, its crossed BMC switching
+    // the other machine off; both drained, the pair in the reason.
+    EXPECT_EQ(slurm.calls, (std::vector<std::string>{
+                               "POWER_UP n1", "POWER_DOWN n1", "POWER_UP n2", "POWER_DOWN n3", "POWER_DOWN_FORCE n2",
+                               "DRAIN n2,n3 slumber: crossed BMC addresses? n2's BMC started n3"}));
+    EXPECT_NE(progress.find("n2: n2's BMC started n3: crossed addresses?"), std::string::npos) << progress;
+    auto events = journal->events({}, 0);
+    ASSERT_TRUE(events);
+    const auto checks = std::count_if(events->begin(), events->end(), [](const store::Event& event) {
+        return event.kind == store::EventKind::mapping_check;
+    });
+    EXPECT_GE(checks, 6);  // each call of Slurm's, what registered, the drains
+}
+
+// The machine that registered got a job: switching off through the crossed
+// BMC would kill it. Nothing is powered down; both are drained.
+TEST_F(VerifyMapping, APairWhoseOtherNodeGotAJobIsLeftOnAndDrained) {
+    ScriptedSlurm slurm({"n1", "n2", "n3"});
+    slurm.crossed = {{"n2", "n3"}};
+    slurm.job_on_start = true;
+    const DoctorReport report = run(slurm, {"n2"});
+    EXPECT_EQ(found(report, Check::mapping_crossed), std::vector<std::string>{"n2,n3"});
+    EXPECT_EQ(found(report, Check::mapping_not_restored), std::vector<std::string>{"n2,n3"});
+    EXPECT_EQ(slurm.calls, (std::vector<std::string>{
+                               "POWER_UP n2", "DRAIN n2,n3 slumber: crossed BMC addresses? n2's BMC started n3"}));
+}
+
+// A node that got a job once it registered is left on for Slurm to suspend.
+TEST_F(VerifyMapping, AVerifiedNodeWithAJobIsLeftOn) {
+    ScriptedSlurm slurm({"n1", "n2"});
+    slurm.job_on_start = true;
+    const DoctorReport report = run(slurm, {"n1"});
+    EXPECT_EQ(report.verified, std::vector<std::string>{"n1"});
+    EXPECT_EQ(slurm.calls, std::vector<std::string>{"POWER_UP n1"});
+    EXPECT_TRUE(report.findings.empty());
+}
+
+// Nothing registers within ResumeTimeout: the power-up is ended at once
+// (POWER_DOWN_FORCE) rather than left to end `down~`.
+TEST_F(VerifyMapping, ANodeThatDoesNotRegisterIsPoweredDownAgain) {
+    ScriptedSlurm slurm({"n1", "n2"});
+    slurm.silent = true;
+    const DoctorReport report = run(slurm, {"n1"});
+    EXPECT_EQ(found(report, Check::mapping_silent), std::vector<std::string>{"n1"});
+    EXPECT_TRUE(report.verified->empty());
+    EXPECT_EQ(slurm.calls, (std::vector<std::string>{"POWER_UP n1", "POWER_DOWN_FORCE n1"}));
+}
+
+// Never touched: a node with a job, a drained one, one Slurm does not
+// know, one in [slurm] exclude, one slumber.toml does not have.
+TEST_F(VerifyMapping, NodesThatDoNotSleepAreSkippedWithoutACall) {
+    ScriptedSlurm slurm({"n1", "n2", "n9"});
+    slurm.m_nodes["n1"].base = "ALLOCATED";
+    slurm.m_nodes["n2"].flags = {"DRAIN", "POWERED_DOWN"};
+    const DoctorReport report = run(slurm, {"n1", "n2", "n3", "n9", "n7"});
+    EXPECT_TRUE(slurm.calls.empty()) << fmt::format("{}", fmt::join(slurm.calls, "; "));
+    EXPECT_EQ(found(report, Check::mapping_skipped), (std::vector<std::string>{"n1", "n2", "n3", "n9", "n7"}));
+    EXPECT_NE(progress.find("n1: not checked: Slurm shows it running a job"), std::string::npos) << progress;
+    EXPECT_NE(progress.find("n3: not checked: Slurm does not know it"), std::string::npos) << progress;
+    EXPECT_NE(progress.find("n9: not checked: excluded in [slurm] exclude"), std::string::npos) << progress;
+    EXPECT_NE(progress.find("n7: not checked: not in"), std::string::npos) << progress;
+}
+
+}  // namespace
+}  // namespace slumber::service
