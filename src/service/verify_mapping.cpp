@@ -154,13 +154,17 @@ Outcome wait_for_registration(Run& run, const std::string& node, const std::vect
     return {Ending::silent, "", "", elapsed()};
 }
 
-// Asks Slurm for `request` on `node`; journals it, and a failure is a finding.
+// Asks Slurm for `request` on `node`; journals it, and a failure is a
+// finding: the node is not checked (POWER_UP), or not put back.
 bool ask(Run& run, slurm::PowerRequest request, const std::string& node, const std::string& why) {
     const auto done = run.slurm.power(request, node);
     const std::string call = fmt::format(
         "{}", fmt::join(slurm::power_call(run.slurm.version().value_or(slurm::kOldestSupported), request, node), " "));
     run.note(node, fmt::format("scontrol {} ({}){}", call, why, done ? "" : ", failed: " + done.error()));
-    if (!done) {
+    if (!done && request == slurm::PowerRequest::up) {
+        run.skip(node, fmt::format("Slurm refused `scontrol {}`: {}", call, done.error()),
+                 fmt::format("see `scontrol show node {}`", node));
+    } else if (!done) {
         run.find(Check::mapping_not_restored,
                  fmt::format("Slurm refused `scontrol {}` for {}: {}", call, node, done.error()),
                  fmt::format("see `scontrol show node {}`; return it to power saving by hand (`scontrol update "

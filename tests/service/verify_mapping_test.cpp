@@ -41,6 +41,7 @@ class ScriptedSlurm final : public slurm::SlurmView {
     std::map<std::string, std::string> crossed;  ///< the node whose BMC starts another's machine -> that node
     bool silent = false;                         ///< POWER_UP starts no machine that registers
     bool job_on_start = false;                   ///< Slurm gives the machine that registers a job at once
+    bool refuse_up = false;                      ///< POWER_UP fails, as scontrol does for a node it will not wake
     mutable std::vector<std::string> calls;
     mutable std::map<std::string, slurm::NodeState> m_nodes;
 
@@ -59,6 +60,7 @@ class ScriptedSlurm final : public slurm::SlurmView {
         const std::string node = arguments.at(1).substr(9);
         const std::string state = arguments.at(2).substr(6);
         calls.push_back(state + " " + node);
+        if (state == "POWER_UP" && refuse_up) return std::unexpected("Invalid node state specified");
         if (state == "POWER_UP") {
             m_nodes[node].flags = {"POWERING_UP"};
             if (silent) return {};
@@ -179,6 +181,17 @@ TEST_F(VerifyMapping, ANodeThatDoesNotRegisterIsPoweredDownAgain) {
     EXPECT_EQ(found(report, Check::mapping_silent), std::vector<std::string>{"n1"});
     EXPECT_TRUE(report.verified->empty());
     EXPECT_EQ(slurm.calls, (std::vector<std::string>{"POWER_UP n1", "POWER_DOWN_FORCE n1"}));
+}
+
+// Slurm refuses the power-up: the node is not checked, and nothing else is asked.
+TEST_F(VerifyMapping, APowerUpSlurmRefusesLeavesTheNodeUnchecked) {
+    ScriptedSlurm slurm({"n1", "n2"});
+    slurm.refuse_up = true;
+    const DoctorReport report = run(slurm, {"n1"});
+    EXPECT_EQ(found(report, Check::mapping_skipped), std::vector<std::string>{"n1"});
+    EXPECT_EQ(report.findings.size(), 1U);
+    EXPECT_EQ(slurm.calls, std::vector<std::string>{"POWER_UP n1"});
+    EXPECT_NE(progress.find("Invalid node state specified"), std::string::npos) << progress;
 }
 
 // Never touched: a node with a job, a drained one, one Slurm does not
