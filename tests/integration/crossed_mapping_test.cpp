@@ -70,6 +70,10 @@ TEST_F(CrossedMapping, TheGuidCheckFlagsTheCrossedPair) {
     const auto status = cluster->rig({"status", "--dir", cluster->dir()});
     ASSERT_TRUE(status) << status.error();
     EXPECT_NE(status->find("crossed with vnode003"), std::string::npos) << *status;
+    // The BMC at vnode002's address is vnode003's (its GUID ends in the node's number).
+    const auto guid = cluster->ipmitool(1, {"mc", "guid"});
+    ASSERT_TRUE(guid) << guid.error();
+    EXPECT_NE(guid->find("c3d400000003"), std::string::npos) << *guid;
     const auto result = util::run_command({slumber_program(), "doctor", "--json", "-c", config()});
     EXPECT_EQ(result.exit_code, 5) << result.out << result.err;
     const auto report = parsed(result);
@@ -121,6 +125,22 @@ TEST_F(CrossedMapping, VerifyMappingFindsTheCrossedPairAndVerifiesTheCleanNode) 
     const auto journal = cluster->slumber({"journal", "vnode002", "-c", config()});
     ASSERT_TRUE(journal) << journal.error();
     EXPECT_NE(journal->find("mapping-check"), std::string::npos) << *journal;
+}
+
+// The fault names exactly two nodes; `clear` on either one uncrosses both.
+TEST_F(CrossedMapping, TheFaultTakesAPairAndClearOnEitherNodeUndoesBoth) {
+    EXPECT_FALSE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode001", "crossed"}));
+    EXPECT_FALSE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode[001-003]", "crossed"}));
+    // vnode002 is crossed with vnode003 already.
+    EXPECT_FALSE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode[001-002]", "crossed"}));
+    const auto cleared = cluster->rig({"fault", "--dir", cluster->dir(), "vnode003", "clear"});
+    ASSERT_TRUE(cleared) << cleared.error();
+    const auto status = cluster->rig({"status", "--dir", cluster->dir()});
+    ASSERT_TRUE(status) << status.error();
+    EXPECT_EQ(status->find("crossed with"), std::string::npos) << *status;
+    const auto guid = cluster->ipmitool(1, {"mc", "guid"});
+    ASSERT_TRUE(guid) << guid.error();
+    EXPECT_NE(guid->find("c3d400000002"), std::string::npos) << *guid;
 }
 
 }  // namespace
