@@ -6,7 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/power_targets.hpp"
+#include "operate/blocks.hpp"
+#include "operate/clock.hpp"
 #include "power/details.hpp"
+#include "service/power_action.hpp"
 #include "util/parallel.hpp"
 
 namespace slumber::cli {
@@ -89,6 +92,15 @@ int run_power_info(const PowerOptions& options, PowerTargets& resolved) {
         all[i] = driver ? power::read_details(name, **driver)
                         : power::Details{name, std::unexpected(driver.error()), {}, {}, {}, {}};
     });
+    // An admin's look is one deliberate attempt, as `slumber power status`:
+    // a refused password blocks the target for the daemon (which must not
+    // try it again), and an answer lifts what the answer proves wrong.
+    const auto journal = service::existing_journal(resolved.config);
+    operate::Blocks blocks(resolved.config, journal.get(), operate::Caller::deliberate, operate::wall_clock_ms);
+    for (const auto& details : all) {
+        (void)blocks.record(power::Action::status, {details.target, details.state, details.state.has_value(), 1, {}},
+                            "slumber power info");
+    }
     bool all_ok = true;
     for (const auto& details : all) {
         all_ok = all_ok && details.state && !failed(details.watts) && !failed(details.sensors) &&

@@ -13,6 +13,7 @@
 #include "cli/nodes_argument.hpp"
 #include "cli/power_targets.hpp"
 #include "daemon/wake.hpp"
+#include "hostlist/hostlist.hpp"
 #include "service/node_view.hpp"
 #include "service/node_view_json.hpp"
 #include "service/unblock.hpp"
@@ -103,6 +104,16 @@ int run_status(const StatusOptions& options) {
     }
     const auto nodes = nodes_argument(options.nodes);
     if (!nodes) return to_int(nodes.error());
+    // A typo must not pass for a node that Slurm and its BMC know nothing of.
+    std::vector<std::string> unknown;
+    for (const std::string& node : *nodes) {
+        if (loaded->find(node) == nullptr) unknown.push_back(node);
+    }
+    if (!unknown.empty()) {
+        fmt::print(stderr, "slumber: not in {}: {}\n", loaded->file.string(),
+                   hostlist::compress(unknown, false).value_or("?"));
+        return to_int(ExitCode::usage);
+    }
     const auto view = service::view_nodes(*loaded, *nodes);
     if (!view) {
         fmt::print(stderr, "slumber: {}\n", view.error());

@@ -258,14 +258,18 @@ void log_sampling(const operate::SamplingRounds::Finished& finished, std::map<st
     }
 }
 
-// The reads the web server shows: the reconciler's of the nodes, and the
-// devices' states the sampling read.
-std::shared_ptr<const service::PublishedReads> with_devices(
-    std::shared_ptr<const std::map<std::string, operate::BmcReading>> nodes,
-    const std::map<std::string, operate::BmcReading>& devices) {
-    if (devices.empty()) return nodes;
-    auto both = std::make_shared<service::PublishedReads>(*nodes);
-    for (const auto& [device, read] : devices) both->insert_or_assign(device, read);
+// The reads the web server shows: of each target, the later of the
+// reconciler's (a node in flux) and the sampling's (every node and device,
+// every [energy] interval).
+std::shared_ptr<const service::PublishedReads> with_sampled(
+    std::shared_ptr<const std::map<std::string, operate::BmcReading>> reconciled,
+    const std::map<std::string, operate::BmcReading>& sampled) {
+    if (sampled.empty()) return reconciled;
+    auto both = std::make_shared<service::PublishedReads>(*reconciled);
+    for (const auto& [target, read] : sampled) {
+        const auto it = both->find(target);
+        if (it == both->end() || it->second.asked_at < read.asked_at) both->insert_or_assign(target, read);
+    }
     return both;
 }
 
@@ -356,8 +360,8 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         [energy](store::Journal& connection, const config::Config& current, const operate::SampleRound& round) {
             return energy->advance(connection, current, round.time, round.readings);
         });
-    std::map<std::string, std::string> sample_failures;       // logged when they change
-    std::map<std::string, operate::BmcReading> device_power;  // the devices' states the sampling read
+    std::map<std::string, std::string> sample_failures;        // logged when they change
+    std::map<std::string, operate::BmcReading> sampled_power;  // the states the sampling read
     log_slurm_agreement(config, reconciler);
     SystemdNotifier systemd;  // READY after the first look at Slurm
     bool ready = false;
@@ -386,7 +390,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         (void)sampling.start_if_due(live.current());
         if (auto finished = sampling.collect()) {
             log_sampling(*finished, sample_failures);
-            for (auto& [device, read] : finished->round.device_power) device_power.insert_or_assign(device, read);
+            for (auto& [target, read] : finished->round.power) sampled_power.insert_or_assign(target, read);
         }
         // Registrations and nodes in trouble are seen by polling Slurm; every
         // couple of seconds times a boot well and catches a late one before
@@ -408,7 +412,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                 }
                 // The web server shows these reads: it never asks a BMC itself.
                 if (web_collector)
-                    web_collector->publish_bmc_reads(with_devices(reconciler.latest_reads(), device_power));
+                    web_collector->publish_bmc_reads(with_sampled(reconciler.latest_reads(), sampled_power));
                 // The thermal guard: a reading counts for three sampling intervals.
                 const config::Config& now = *live.current();
                 const bool held = thermal.hold().has_value();
@@ -417,6 +421,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                 if (thermal.hold() && !held) log(Priority::warning, "thermal guard: " + *thermal.hold());
                 if (!thermal.hold() && held) log(Priority::notice, "thermal guard: power-ons go again");
                 carrier.hold_power_ons(thermal.hold());
+                if (web_collector) web_collector->publish_thermal_hold(thermal.hold());
                 if (thermal.hold()) {
                     pass_status += "; power-ons held: " + *thermal.hold();
                     if (auto asked = thermal.power_down_idle(now, reconciler.rules(), *nodes, scontrol); !asked) {

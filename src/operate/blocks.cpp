@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace slumber::operate {
 namespace {
@@ -60,18 +61,15 @@ Blocks::Blocks(const config::Config& config, const store::Journal* reader, std::
                Caller caller, std::function<store::TimeMs()> now)
     : m_config(config), m_journal(reader), m_writer(std::move(writer)), m_caller(caller), m_now(std::move(now)) {}
 
-void Blocks::hold(DriverSet& set, power::Action action) {
-    if (m_journal == nullptr || m_caller == Caller::deliberate || set.tasks.empty()) return;
-    std::vector<std::string> names;
-    for (const power::Task& task : set.tasks) names.push_back(task.target);
-    auto blocks = m_journal->blocks(names);
-    if (!blocks || blocks->empty()) return;
-    std::map<std::string, const store::Block*> stopping;
-    std::map<std::string, std::string> lifted;  // target -> the credentials file's fingerprint now
+std::map<std::string, store::Block> Blocks::stopping(const std::vector<std::string>& targets, power::Action action) {
+    std::map<std::string, store::Block> stopping;
+    if (m_journal == nullptr || m_caller == Caller::deliberate || targets.empty()) return stopping;
+    auto blocks = m_journal->blocks(targets);
+    if (!blocks) return stopping;
+    std::set<std::string> lifted;
     for (const store::Block& block : *blocks) {
         if (!stops(block, action) || lifted.contains(block.target)) continue;
-        const std::string now = credentials_fingerprint(m_config, block.target);
-        if (now != block.credentials) {
+        if (credentials_fingerprint(m_config, block.target) != block.credentials) {
             const config::PowerTarget* target = m_config.find(block.target);
             // Lifted in the journal when this caller may write it; tried
             // again either way.
@@ -83,18 +81,32 @@ void Blocks::hold(DriverSet& set, power::Action action) {
                                 block.words),
                     m_now());
             }
-            lifted[block.target] = now;
+            lifted.insert(block.target);
             stopping.erase(block.target);
             continue;
         }
-        stopping.try_emplace(block.target, &block);
+        stopping.try_emplace(block.target, block);
     }
+    return stopping;
+}
+
+void Blocks::hold(DriverSet& set, power::Action action) {
+    std::vector<std::string> names;
+    for (const power::Task& task : set.tasks) names.push_back(task.target);
+    const auto blocked = stopping(names, action);
+    if (blocked.empty()) return;
     std::erase_if(set.tasks, [&](const power::Task& task) {
-        const auto it = stopping.find(task.target);
-        if (it == stopping.end()) return false;
-        set.blocked[task.target] = blocked_error(*it->second);
+        const auto it = blocked.find(task.target);
+        if (it == blocked.end()) return false;
+        set.blocked[task.target] = blocked_error(it->second);
         return true;
     });
+}
+
+std::optional<store::Block> Blocks::holding(const std::string& target, power::Action action) {
+    auto blocked = stopping({target}, action);
+    if (blocked.empty()) return std::nullopt;
+    return std::move(blocked.begin()->second);
 }
 
 std::optional<store::Block> Blocks::record(power::Action action, const power::Outcome& outcome,

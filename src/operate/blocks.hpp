@@ -10,9 +10,11 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.hpp"
 #include "engine/recovery.hpp"
@@ -53,6 +55,11 @@ class Blocks {
     /// (journaled) and the target tried again.
     void hold(DriverSet& set, power::Action action);
 
+    /// For an automatic caller: the block that stops `action` on `target`,
+    /// as hold() decides it (a block whose credentials file has changed is
+    /// lifted instead); nullopt when none does.
+    std::optional<store::Block> holding(const std::string& target, power::Action action);
+
     /// After a call: a failure that cannot heal blocks its target; the block
     /// is returned when it is new (journaled once). A deliberate call that
     /// worked lifts the blocks it proves wrong. `source` says who met it.
@@ -62,6 +69,9 @@ class Blocks {
     [[nodiscard]] std::optional<store::Block> find(const std::string& target, power::Action action) const;
 
   private:
+    /// hold()'s decision for `targets`: the block that stops each.
+    std::map<std::string, store::Block> stopping(const std::vector<std::string>& targets, power::Action action);
+
     const config::Config& m_config;
     const store::Journal* m_journal;
     std::function<store::Journal*()> m_writer;

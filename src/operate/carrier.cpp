@@ -211,6 +211,7 @@ std::expected<std::vector<Batch>, std::string> Carrier::take() {
     // Power-offs refused: Slurm may now count these nodes as powered down
     // while they are on, and must be told otherwise.
     std::vector<std::string> refused_offs;
+    Blocks blocks(*m_config, &m_journal, Caller::automatic, m_clock.wall());
     for (const store::Request& request : *requests) {
         const bool powers_off = request.action == power::Action::off || request.action == power::Action::soft;
         const auto view = slurm_view.find(request.node);
@@ -227,6 +228,11 @@ std::expected<std::vector<Batch>, std::string> Carrier::take() {
             why = fmt::format("Slurm shows it running a job ({})", view->second.state_text());
         } else if (auto unreadable = unreadable_credentials(*m_config, request.node)) {
             why = std::move(*unreadable);
+        } else if (const auto block = powers_off ? blocks.holding(request.node, request.action) : std::nullopt) {
+            // Not switched, so still on as far as anyone knows: Slurm is
+            // told so below rather than left counting it off. Once
+            // unblocked, Slurm suspends the idle node again by itself.
+            why = power::describe(blocked_error(*block));
         } else {
             by_action[request.action].push_back(&request);
             continue;

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cctype>
 #include <mutex>
-#include <set>
 #include <utility>
 
 #include "power/details.hpp"
@@ -27,64 +26,59 @@ bool contains_word(std::string_view text, std::string_view word) {
 // drivers say "C" too.
 bool celsius(const power::SensorReading& sensor) { return sensor.unit == "C" || sensor.unit == "°C"; }
 
-// One target's round: its power and temperature, a device's power state,
-// or why none.
+// One target's round: its power state, power and temperature, or why none.
 struct TargetSample {
     std::optional<store::Reading> reading;
-    std::optional<PowerReading> power;  ///< a device's status()
+    std::optional<PowerReading> power;  ///< its state, or why it could not be read
     store::TimeMs power_taken = 0;
     bool busy = false;
     std::optional<power::PowerError> error;
 };
 
-TargetSample sample(const power::Task& task, bool device, store::TimeMs now, const Now& clock,
-                    std::string_view wanted) {
+TargetSample sample(const power::Task& task, store::TimeMs now, const Now& clock, std::string_view wanted) {
     TargetSample result;
-    constexpr std::uint32_t kMeters = power::kPowerReading | power::kSensors;
-    const bool metered = (task.driver->capabilities() & kMeters) != 0;
-    if (!metered && !device) return result;
     const auto talking = power::TargetLocks::process().try_lock(task.target);
     if (!talking.owns_lock()) {
         result.busy = true;
         return result;
     }
-    if (device) {
-        auto state = task.driver->status();
-        result.power_taken = clock();
-        if (!state) {
-            result.power = std::unexpected(util::safe_text(power::describe(state.error())));
-            if (power::stops_conversation(state.error().kind)) {
-                result.error = state.error();
-                return result;
-            }
-        } else {
-            result.power = *state;
+    power::Sample sampled = power::read_sample(*task.driver);
+    result.power_taken = clock();
+    if (sampled.state) {
+        result.power = *sampled.state;
+    } else {
+        result.power = std::unexpected(util::safe_text(power::describe(sampled.state.error())));
+        if (power::stops_conversation(sampled.state.error().kind)) {
+            result.error = sampled.state.error();
+            return result;
         }
-        if (!metered) return result;
     }
-    const power::MeterReading meter = power::read_meter(*task.driver);
     store::Reading reading{task.target, now, std::nullopt, std::nullopt, ""};
-    if (meter.watts) {
-        if (*meter.watts && **meter.watts >= 0) {
-            reading.watts = **meter.watts;
-        } else if (!*meter.watts) {
-            result.error = meter.watts->error();
+    if (sampled.watts) {
+        if (*sampled.watts && **sampled.watts >= 0) {
+            reading.watts = **sampled.watts;
+        } else if (!*sampled.watts) {
+            result.error = sampled.watts->error();
         }
     }
-    if (meter.sensors) {
-        if (*meter.sensors) {
-            if (auto found = pick_temperature(**meter.sensors, wanted)) {
+    if (sampled.sensors) {
+        if (*sampled.sensors) {
+            if (auto found = pick_temperature(**sampled.sensors, wanted)) {
                 reading.temperature = found->value;
                 reading.sensor = found->name;
             }
         } else if (!result.error) {
-            result.error = meter.sensors->error();
+            result.error = sampled.sensors->error();
         }
     }
     // Either reading is worth keeping; a failure of the other (a BMC
-    // without DCMI that has an inlet sensor) is not news.
+    // without DCMI that has an inlet sensor) is not news. A target without
+    // a meter gives its power state alone.
+    constexpr std::uint32_t kMeters = power::kPowerReading | power::kSensors;
     if (reading.watts || reading.temperature) {
         result.reading = std::move(reading);
+        result.error.reset();
+    } else if ((task.driver->capabilities() & kMeters) == 0) {
         result.error.reset();
     }
     return result;
@@ -111,19 +105,16 @@ SampleRound MeterSampler::run(const config::Config& config, const std::vector<st
     round.time = now;
     DriverSet set = drivers(config, targets);
     blocks.hold(set, power::Action::status);
-    std::set<std::string, std::less<>> devices;
-    for (const config::PowerTarget& device : config.devices) devices.insert(device.name);
     std::vector<TargetSample> samples(set.tasks.size());
     util::parallel_for(set.tasks.size(), std::max(1, fanout), [&](std::size_t i) {
-        samples[i] =
-            sample(set.tasks[i], devices.contains(set.tasks[i].target), now, clock, config.energy.temperature_sensor);
+        samples[i] = sample(set.tasks[i], now, clock, config.energy.temperature_sensor);
     });
     for (std::size_t i = 0; i < samples.size(); ++i) {
         const std::string& target = set.tasks[i].target;
         TargetSample& result = samples[i];
         if (result.busy) round.busy.push_back(target);
         if (result.reading) round.readings.push_back(std::move(*result.reading));
-        if (result.power) round.device_power[target] = {std::move(*result.power), now, result.power_taken};
+        if (result.power) round.power[target] = {std::move(*result.power), now, result.power_taken};
         if (!result.error) continue;
         round.failed[target] = util::safe_text(power::describe(*result.error));
         // A refused login blocks the target here too: the next round must

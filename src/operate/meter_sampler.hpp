@@ -1,12 +1,12 @@
 // The daemon's energy sampling ([energy] interval, docs/energy.md): each
-// round reads the meter and sensors of every node and device whose
-// controller has them (power::read_meter(): DCMI or the SDR over IPMI,
-// Redfish Power/EnvironmentMetrics, a Tasmota or Shelly meter), on workers
-// off the daemon's loop, and journals the readings (store::Reading): the
-// energy counters, `slumber report` and the thermal guard read them there.
-// A device's power state is read in the same conversation: nothing else
-// reads it between the switches the devices' keeper makes, and the web
-// server shows it.
+// round reads the power state, and the meter and sensors where the
+// controller has them (power::read_sample(): DCMI and the SDR over IPMI in
+// one session, Redfish Power/EnvironmentMetrics, a Tasmota or Shelly
+// meter), of every node and device, on workers off the daemon's loop, and
+// journals the readings (store::Reading): the energy counters, `slumber
+// report` and the thermal guard read them there. The power states go to the
+// web server: the reconciler reads a node's only while it is in flux, and
+// nothing reads a device's between the switches the devices' keeper makes.
 //
 // A sample never competes with a power action: a target that another call
 // is talking to (power::TargetLocks) is skipped for the round, not waited
@@ -50,21 +50,19 @@ struct SampleRound {
     std::vector<store::Reading> readings;       ///< targets that gave a power or temperature reading
     std::vector<std::string> busy;              ///< skipped: another call was talking to them
     std::map<std::string, std::string> failed;  ///< target -> why it gave nothing (words, device text made safe)
-    /// Each device's power state (status()), with when it was asked and
-    /// answered; devices only (the reconciler reads the nodes' when it must).
-    std::map<std::string, BmcReading> device_power;
+    /// Each target's power state, or why it could not be read, with when
+    /// it was asked and answered; busy and blocked targets have none.
+    std::map<std::string, BmcReading> power;
 };
 
-/// Who reads: the drivers of the targets that have a meter or sensors, from
-/// `drivers` (build_drivers() in the daemon, a test's own).
+/// Who reads: the targets' drivers, from `drivers` (build_drivers() in the
+/// daemon, a test's own).
 struct MeterSampler {
     DriverSource drivers = build_drivers;
     int fanout = 16;            ///< targets read at once
     Now clock = wall_clock_ms;  ///< when a device's state came; called on the workers, so thread-safe
 
-    /// One round over `targets` (nodes and devices) at `now`: nodes with
-    /// neither a meter nor sensors are left out, and the power state of
-    /// each of `targets` that config.devices lists is read too; `blocks`
+    /// One round over `targets` (nodes and devices) at `now`; `blocks`
     /// holds back the blocked ones and records the blocks the failures call
     /// for (on the calling thread, after the reads).
     SampleRound run(const config::Config& config, const std::vector<std::string>& targets, Blocks& blocks,

@@ -4,27 +4,41 @@
 
 namespace slumber::power {
 
-bool stops_conversation(ErrorKind kind) {
-    return kind == ErrorKind::unreachable || kind == ErrorKind::auth_failed || kind == ErrorKind::timeout;
-}
+namespace {
 
-MeterReading read_meter(Driver& driver) {
-    MeterReading meter;
+// The power draw and sensors the driver offers; after a power reading that
+// failed as unreachable, refused or timed out, nothing more.
+void ask_meter(Driver& driver, std::optional<Result<double>>& watts,
+               std::optional<Result<std::vector<SensorReading>>>& sensors) {
     const std::uint32_t can = driver.capabilities();
     if ((can & kPowerReading) != 0) {
-        meter.watts = driver.power_reading();
-        if (!*meter.watts && stops_conversation(meter.watts->error().kind)) return meter;
+        watts = driver.power_reading();
+        if (!*watts && stops_conversation(watts->error().kind)) return;
     }
-    if ((can & kSensors) != 0) {
-        meter.sensors = driver.sensors();
-        if (*meter.sensors) {
-            for (SensorReading& sensor : **meter.sensors) {
-                sensor.name = util::safe_text(sensor.name);
-                sensor.unit = util::safe_text(sensor.unit);
-            }
-        }
+    if ((can & kSensors) != 0) sensors = driver.sensors();
+}
+
+void make_safe(std::optional<Result<std::vector<SensorReading>>>& sensors) {
+    if (!sensors || !*sensors) return;
+    for (SensorReading& sensor : **sensors) {
+        sensor.name = util::safe_text(sensor.name);
+        sensor.unit = util::safe_text(sensor.unit);
     }
-    return meter;
+}
+
+}  // namespace
+
+Sample Driver::sample() {
+    Sample result{status(), {}, {}};
+    if (!result.state && stops_conversation(result.state.error().kind)) return result;
+    ask_meter(*this, result.watts, result.sensors);
+    return result;
+}
+
+Sample read_sample(Driver& driver) {
+    Sample result = driver.sample();
+    make_safe(result.sensors);
+    return result;
 }
 
 Details read_details(const std::string& target, Driver& driver, ReadMeter meter) {
@@ -45,9 +59,8 @@ Details read_details(const std::string& target, Driver& driver, ReadMeter meter)
         if (*details.guid) **details.guid = util::safe_text(**details.guid);
     }
     if (meter == ReadMeter::no) return details;
-    MeterReading reading = read_meter(driver);
-    details.watts = std::move(reading.watts);
-    details.sensors = std::move(reading.sensors);
+    ask_meter(driver, details.watts, details.sensors);
+    make_safe(details.sensors);
     return details;
 }
 

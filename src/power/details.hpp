@@ -21,21 +21,9 @@ struct Details {
     std::optional<Result<std::vector<SensorReading>>> sensors;
 };
 
-/// A target's meter at one moment: what it draws and what its sensors read,
-/// each absent where the driver has none (capabilities()).
-struct MeterReading {
-    std::optional<Result<double>> watts;  ///< W
-    std::optional<Result<std::vector<SensorReading>>> sensors;
-};
-
-/// Reads the power draw and the sensors the driver offers; after a power
-/// reading that failed as unreachable, refused or timed out it asks nothing
-/// more. Sensor names and units are made safe to print (util::safe_text).
-MeterReading read_meter(Driver& driver);
-
-/// Whether a failure of this kind means that asking the target anything
-/// more now would only cost another timeout or another refused login.
-bool stops_conversation(ErrorKind kind);
+/// Reads the target's power state and meter (Driver::sample()), with
+/// sensor names and units made safe to print (util::safe_text).
+Sample read_sample(Driver& driver);
 
 /// Whether read_details() reads the meter (power draw and sensors) too.
 enum class ReadMeter { yes, no };

@@ -51,6 +51,15 @@ struct SensorReading {
     std::string unit;  ///< "W", "C", …
 };
 
+/// A target's power state and meter at one moment: what the daemon's energy
+/// sampling reads each round. A meter part is absent where capabilities()
+/// has none.
+struct Sample {
+    Result<PowerState> state;
+    std::optional<Result<double>> watts;  ///< W
+    std::optional<Result<std::vector<SensorReading>>> sensors;
+};
+
 class Driver {
   public:
     virtual ~Driver() = default;
@@ -72,6 +81,13 @@ class Driver {
         return fail(ErrorKind::unsupported, "no sensors from this driver");
     }
     virtual Result<Identity> identity() { return fail(ErrorKind::unsupported, "no identity from this driver"); }
+    /// status(), then power_reading() and sensors() as capabilities()
+    /// offers them, in as few conversations as the protocol allows (IPMI:
+    /// one session where the three calls open one each). After a failure
+    /// that stops the conversation (stops_conversation()) nothing more is
+    /// asked. Device text is left as the device sent it (read_sample()
+    /// makes it safe).
+    virtual Sample sample();
 };
 
 }  // namespace slumber::power

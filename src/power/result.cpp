@@ -76,4 +76,8 @@ std::string describe(const PowerError& error) {
     return text;
 }
 
+bool stops_conversation(ErrorKind kind) {
+    return kind == ErrorKind::unreachable || kind == ErrorKind::auth_failed || kind == ErrorKind::timeout;
+}
+
 }  // namespace slumber::power

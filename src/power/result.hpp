@@ -61,6 +61,9 @@ struct ErrorKindInfo {
 };
 const ErrorKindInfo& info(ErrorKind kind);
 std::string_view to_string(ErrorKind kind);
+/// Whether a failure of this kind means that asking the target anything
+/// more now would only cost another timeout or another refused login.
+bool stops_conversation(ErrorKind kind);
 /// The kind a name stands for (as to_string() writes it), if any.
 std::optional<ErrorKind> error_kind_from(std::string_view name);
 /// "on", "off", "powering_on", "powering_off", "paused": for JSON, logs and

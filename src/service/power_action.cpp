@@ -62,16 +62,19 @@ std::expected<PowerTargets, std::vector<std::string>> power_targets(config::Conf
     return resolved;
 }
 
+std::unique_ptr<store::Journal> existing_journal(const config::Config& config) {
+    std::error_code error;
+    if (!std::filesystem::exists(config.daemon.journal(), error)) return nullptr;
+    auto journal = store::Journal::open(config.daemon.journal());
+    return journal ? std::make_unique<store::Journal>(std::move(*journal)) : nullptr;
+}
+
 std::vector<power::Outcome> switch_power(const PowerTargets& targets, const PowerRequest& request) {
     // An admin's command is one deliberate attempt, on a blocked target too.
     // Without the journal (not readable by this user) it only switches; a
     // journal that does not exist is not made here.
-    std::error_code error;
-    auto journal = std::filesystem::exists(targets.config.daemon.journal(), error)
-                       ? store::Journal::open(targets.config.daemon.journal())
-                       : std::unexpected(std::string("no journal"));
-    operate::Blocks blocks(targets.config, journal ? &*journal : nullptr, operate::Caller::deliberate,
-                           operate::wall_clock_ms);
+    const auto journal = existing_journal(targets.config);
+    operate::Blocks blocks(targets.config, journal.get(), operate::Caller::deliberate, operate::wall_clock_ms);
     operate::SwitchPlan plan{.action = request.action, .fanout = request.fanout, .wait = request.wait};
     for (const config::PowerTarget* target : targets.targets) plan.targets.push_back(target->name);
     // A cycle ends with the node on too: its devices go on first.

@@ -15,6 +15,7 @@
 #include "operate/dependencies.hpp"
 #include "power/driver.hpp"
 #include "power/executor.hpp"
+#include "store/journal.hpp"
 
 namespace slumber::service {
 
@@ -51,5 +52,10 @@ struct PowerRequest {
 /// when it exists and this user may write it) records and lifts blocks;
 /// without it the targets are only switched.
 std::vector<power::Outcome> switch_power(const PowerTargets& targets, const PowerRequest& request);
+
+/// The journal an admin's command records and lifts blocks in: nullptr when
+/// it does not exist (it is not made here) or this user cannot open it;
+/// the command then only acts.
+std::unique_ptr<store::Journal> existing_journal(const config::Config& config);
 
 }  // namespace slumber::service

@@ -3,6 +3,7 @@
 #include "util/time_text.hpp"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -43,6 +44,12 @@ std::expected<Duration, std::string> parse_duration(std::string_view text) {
                 unit = &candidate;
                 break;
             }
+        }
+        if (unit == nullptr && pos < text.size()) {
+            std::size_t letters = 0;
+            while (pos + letters < text.size() && (text[pos + letters] < '0' || text[pos + letters] > '9')) ++letters;
+            return std::unexpected(fmt::format("\"{}\": unknown unit \"{}\"; the units are ms, s, m, h and d", text,
+                                               text.substr(pos, std::max<std::size_t>(letters, 1))));
         }
         if (unit == nullptr) {
             return std::unexpected(

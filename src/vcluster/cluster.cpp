@@ -250,10 +250,22 @@ std::map<std::string, std::string> slurm_states(const RunDir& dir) {
     return states;
 }
 
+// This run directory's slurmctld answers: not one of another cluster that
+// holds the port (ours then fails to bind and exits, but only after the
+// other has answered), which `scontrol ping` alone cannot tell apart.
 bool slurmctld_answers(const RunDir& dir) {
     use_cluster_conf(dir);
-    auto out = capture({"scontrol", "ping"});
-    return out && out->find("is UP") != std::string::npos;
+    auto out = capture({"scontrol", "show", "config"});
+    if (!out) return false;
+    std::istringstream lines(*out);
+    std::string line;
+    while (std::getline(lines, line)) {
+        // "StateSaveLocation       = /tmp/…/state", padded as its release pads it.
+        if (!line.starts_with("StateSaveLocation ")) continue;
+        const std::size_t equals = line.find("= ");
+        return equals != std::string::npos && line.substr(equals + 2) == dir.state_dir().string();
+    }
+    return false;
 }
 
 std::vector<Process> recorded_processes(const RunDir& dir) {

@@ -157,15 +157,28 @@ bool Token::matches(std::string_view presented) const {
 
 void add_action_routes(httplib::Server& server, std::shared_ptr<Collector> collector, std::optional<Token> token) {
     auto shared = std::make_shared<const std::optional<Token>>(std::move(token));
-    server.Post(R"(/api/nodes/([^/]+)/power)",
-                [collector, shared](const httplib::Request& request, httplib::Response& response) {
-                    if (authorized(*shared, request, response))
-                        power(*collector, request.matches[1], request, response);
-                });
-    server.Post(R"(/api/nodes/([^/]+)/unblock)",
-                [collector, shared](const httplib::Request& request, httplib::Response& response) {
-                    if (authorized(*shared, request, response)) unblock(*collector, request.matches[1], response);
-                });
+    constexpr const char* kPower = R"(/api/nodes/([^/]+)/power)";
+    constexpr const char* kUnblock = R"(/api/nodes/([^/]+)/unblock)";
+    server.Post(kPower, [collector, shared](const httplib::Request& request, httplib::Response& response) {
+        if (authorized(*shared, request, response)) power(*collector, request.matches[1], request, response);
+    });
+    server.Post(kUnblock, [collector, shared](const httplib::Request& request, httplib::Response& response) {
+        if (authorized(*shared, request, response)) unblock(*collector, request.matches[1], response);
+    });
+    // An action asked with another method exists but is not done so: 405
+    // with the method that is (RFC 9110, 15.5.6), not "no such page".
+    const auto post_only = [](const httplib::Request& request, httplib::Response& response) {
+        response.set_header("Allow", "POST");
+        answer_error(
+            response, 405,
+            fmt::format("{} takes POST, not {}", util::safe_text(request.path), util::safe_text(request.method)));
+    };
+    for (const char* action : {kPower, kUnblock}) {
+        server.Get(action, post_only);
+        server.Put(action, post_only);
+        server.Patch(action, post_only);
+        server.Delete(action, post_only);
+    }
 }
 
 }  // namespace slumber::web

@@ -102,6 +102,11 @@ void Collector::publish_bmc_reads(std::shared_ptr<const service::PublishedReads>
     m_reads = std::move(reads);
 }
 
+void Collector::publish_thermal_hold(std::optional<std::string> hold) {
+    const std::lock_guard lock(m_config_mutex);
+    m_thermal_hold = std::move(hold);
+}
+
 config::SharedConfig Collector::config() const {
     const std::lock_guard lock(m_config_mutex);
     return m_config;
@@ -131,6 +136,7 @@ MetricsSnapshot Collector::take(const config::Config& config) {
     {
         const std::lock_guard lock(m_config_mutex);
         reads = m_reads;
+        snapshot.thermal_hold = m_thermal_hold;
     }
     const service::PublishedReads none;
     if (auto view = service::view_nodes(config, names, m_now, reads ? reads.get() : &none)) {

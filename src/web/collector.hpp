@@ -67,6 +67,9 @@ class Collector {
     /// after each pass: what the snapshots show as each node's power. Until
     /// the first, and for a node not in them, the power is not known.
     void publish_bmc_reads(std::shared_ptr<const service::PublishedReads> reads);
+    /// Why the thermal guard holds power-ons, or nullopt (the daemon
+    /// calls it after each pass).
+    void publish_thermal_hold(std::optional<std::string> hold);
     /// The latest snapshot, taken anew when it is older than max_age. It
     /// never asks a BMC.
     std::shared_ptr<const MetricsSnapshot> snapshot();
@@ -78,6 +81,7 @@ class Collector {
     mutable std::mutex m_config_mutex;
     config::SharedConfig m_config;
     std::shared_ptr<const service::PublishedReads> m_reads;  ///< under m_config_mutex
+    std::optional<std::string> m_thermal_hold;               ///< under m_config_mutex
     std::string m_version;
     EnergySource m_energy;
     std::chrono::milliseconds m_max_age;

@@ -45,6 +45,10 @@ void render_health(Exposition& page, const MetricsSnapshot& snapshot) {
     page.family("slumber_journal_up", MetricType::gauge,
                 "Whether slumber's journal could be opened and read for this page: 1 yes, 0 no");
     page.sample({}, snapshot.journal_up ? 1 : 0);
+    page.family("slumber_thermal_hold", MetricType::gauge,
+                "Whether the thermal guard holds power-ons because a temperature reading reached [thermal] limit: "
+                "1 yes, 0 no");
+    page.sample({}, snapshot.thermal_hold ? 1 : 0);
 }
 
 void render_nodes(Exposition& page, const MetricsSnapshot& snapshot) {
@@ -55,8 +59,9 @@ void render_nodes(Exposition& page, const MetricsSnapshot& snapshot) {
     }
     render_power_states(page, "slumber_node_bmc_power_state", "node", snapshot.nodes,
                         "The node's power as its controller last said it, one series per state: 1 for the state it "
-                        "is in (error: it could not be read; blocked: not asked after a failure that cannot heal; "
-                        "unknown: not asked)");
+                        "is in, read every [energy] interval and while Slurm powers it up or down (error: it could not "
+                        "be read; blocked: not asked after a failure that cannot heal; unknown: not read since "
+                        "slumber last switched it)");
     page.family("slumber_node_slurm_power_state", MetricType::gauge,
                 "The node's power-saving state in Slurm (sinfo's ~ # % ! suffixes), one series per state: 1 for "
                 "the states it is in, none for a node Slurm did not list");

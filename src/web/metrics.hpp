@@ -58,6 +58,9 @@ struct MetricsSnapshot {
     int nodes_booting = 0;                            ///< open boots: powered on, not registered yet
     JournalCounts counts;
     std::vector<EnergyReading> energy;  ///< empty until the daemon's first sampling round
+    /// Why the thermal guard holds power-ons (operate::ThermalGuard::hold()),
+    /// or nullopt while it does not.
+    std::optional<std::string> thermal_hold;
 };
 
 /// The upper bounds of slumber_boot_duration_seconds' buckets: a node's

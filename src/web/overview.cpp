@@ -42,7 +42,10 @@ nlohmann::json overview_json(const config::Config& config, const MetricsSnapshot
     }
     const auto timeout_ms =
         resume_timeout ? nlohmann::json(std::chrono::milliseconds(*resume_timeout).count()) : nlohmann::json(nullptr);
-    return {{"resume_timeout_ms", timeout_ms}, {"devices", std::move(devices)}, {"energy", std::move(energy)}};
+    return {{"resume_timeout_ms", timeout_ms},
+            {"devices", std::move(devices)},
+            {"energy", std::move(energy)},
+            {"thermal_hold", snapshot.thermal_hold ? nlohmann::json(*snapshot.thermal_hold) : nlohmann::json(nullptr)}};
 }
 
 }  // namespace slumber::web

@@ -410,7 +410,8 @@ TEST(Cli, UnblockRefusesNamesThatAreNeitherConfiguredNorBlocked) {
 }
 
 // status and journal take an optional hostlist of nodes, parsed alike: a
-// malformed one is a usage error, said before anything is read.
+// malformed one is a usage error, said before anything is read; so is, for
+// status, a node the configuration does not have.
 TEST(Cli, StatusAndJournalRefuseAMalformedHostlistOfNodes) {
     const auto config = std::filesystem::temp_directory_path() / fmt::format("slumber-cli-nodes-{}.toml", ::getpid());
     std::ofstream(config) << "[[node]]\nnames = \"n1\"\ndriver = \"exec\"\non = \"true\"\n";
@@ -420,6 +421,9 @@ TEST(Cli, StatusAndJournalRefuseAMalformedHostlistOfNodes) {
         EXPECT_TRUE(run.out.starts_with("slumber: invalid hostlist \"n[3-1]\": range 3-1 runs backwards"))
             << verb << ": " << run.out;
     }
+    const CommandResult typo = slumber(fmt::format("status 'n1,n9,n[10-11]' -c '{}'", config.string()));
+    EXPECT_EQ(typo.exit_code, 2) << typo.out;
+    EXPECT_EQ(typo.out, fmt::format("slumber: not in {}: n[9-11]\n", config.string()));
     std::filesystem::remove(config);
 }
 

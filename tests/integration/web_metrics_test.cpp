@@ -154,6 +154,10 @@ TEST_F(WebMetrics, TheJsonApiAndItsRefusals) {
     httplib::Headers right{{"Authorization", "Bearer " + token()}};
     EXPECT_EQ(web.Post(path, right, R"({"action":"reboot"})", "application/json")->status, 400);
     EXPECT_EQ(web.Post("/api/nodes/nosuchnode/power", right, R"({"action":"on"})", "application/json")->status, 404);
+    auto got = web.Get(path);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->status, 405) << "an action, asked with GET";
+    EXPECT_EQ(got->get_header_value("Allow"), "POST");
     // A job holds the node: no action on it.
     auto job = cluster->run(
         {"sbatch", "--parsable", "--nodelist", cluster->node(1), "--output", "/dev/null", "--wrap", "sleep 300"});
@@ -317,6 +321,10 @@ TEST_F(WebMetrics, EnergyIsSampledAndTheReportAgreesWithTheJournal) {
         EXPECT_NE(page.find(fmt::format(R"(slumber_node_power_watts{{node="{}"}} )", cluster->node(i))),
                   std::string::npos)
             << page;
+        // The rounds read each node's power too: known, not "unknown", while
+        // nothing switches it.
+        const std::string power = cluster->bmc_says(i, "on") ? "on" : "off";
+        EXPECT_TRUE(has_line(page, series("slumber_node_bmc_power_state", cluster->node(i), power, 1))) << page;
     }
 
     auto text = cluster->slumber({"report", "--json", "--since", "30m", "-c", cluster->dir() + "/slumber.toml"});
@@ -407,11 +415,19 @@ TEST_F(WebMetrics, AHotRoomHoldsPowerOnsUntilItCools) {
     EXPECT_FALSE(cluster->wait_for([&] { return cluster->bmc_says(0, "on"); }, seconds{20}))
         << "powered on while the room was too hot";
     EXPECT_NE(cluster->job_state(id), "COMPLETED");
+    // Monitoring and the dashboard see the hold.
+    EXPECT_TRUE(has_line(metrics(), "slumber_thermal_hold 1")) << metrics();
+    auto overview = client().Get("/api/overview");
+    ASSERT_TRUE(overview && overview->status == 200);
+    const auto shown = nlohmann::json::parse(overview->body, nullptr, false);
+    ASSERT_TRUE(shown.is_object() && shown["thermal_hold"].is_string()) << overview->body;
+    EXPECT_NE(shown["thermal_hold"].get<std::string>().find("thermal limit 30"), std::string::npos) << overview->body;
 
     ASSERT_TRUE(cluster->rig({"room", "--dir", cluster->dir(), "20"}));
     EXPECT_TRUE(cluster->wait_for([&] { return cluster->job_state(id) == "COMPLETED"; }, seconds{150}))
         << cluster->job_state(id) << "; " << cluster->states();
     EXPECT_EQ(thermal_events("power-ons go again"), 1);
+    EXPECT_TRUE(cluster->wait_for([&] { return has_line(metrics(), "slumber_thermal_hold 0"); }, seconds{10}));
     EXPECT_EQ(thermal_events("at or above the thermal limit"), 1) << "one hold, journaled once";
 
     reload(original);

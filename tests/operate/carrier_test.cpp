@@ -33,6 +33,10 @@ class Bmcs {
         const std::lock_guard lock(m_guard);
         m_errors[node] = std::move(error);
     }
+    void heal(const std::string& node) {
+        const std::lock_guard lock(m_guard);
+        m_errors.erase(node);
+    }
     int actions(const std::string& node) {
         const std::lock_guard lock(m_guard);
         return m_actions[node];
@@ -258,6 +262,43 @@ TEST_F(CarrierTest, ARefusedPowerOffLeavesTheNodeOnAndMakesSlurmsViewTrue) {
     }
     ASSERT_FALSE(expected.empty());
     EXPECT_EQ(m_slurm.calls(), expected);
+}
+
+// Slurm suspends a node whose BMC is blocked (it refused the password): the
+// power-off is refused without a login, and Slurm, which would count the node
+// off while it runs, is told it is up; once unblocked, Slurm's next suspend
+// of the idle node goes through.
+TEST_F(CarrierTest, APowerOffOfABlockedNodeIsRefusedAndSlurmToldItIsUp) {
+    m_slurm.show({node_state("n1", "IDLE", {"POWERED_DOWN"})});
+    m_bmcs.fail_actions("n1", {power::ErrorKind::auth_failed, "login refused", "invalid password"});
+    Carrier daemon = carrier();
+    ask({"n1"}, power::Action::on, store::RequestSource::slurm_resume);
+    carry(daemon);
+    ASSERT_EQ(m_bmcs.actions("n1"), 1);
+
+    const slurm::NodeState suspending = node_state("n1", "IDLE", {"POWERING_DOWN"});
+    m_slurm.show({suspending});
+    const std::size_t calls_before = m_slurm.calls().size();
+    m_clock.advance(std::chrono::minutes(5));
+    ask({"n1"}, power::Action::off, store::RequestSource::slurm_suspend);
+    EXPECT_TRUE(carry(daemon).empty());
+    EXPECT_EQ(m_bmcs.actions("n1"), 1) << "blocked: no login";
+    ASSERT_TRUE(latest("n1"));
+    EXPECT_EQ(latest("n1")->outcome_kind, store::OutcomeKind::refused);
+    const auto calls = m_slurm.calls();
+    std::vector<std::string> told(calls.begin() + static_cast<std::ptrdiff_t>(calls_before), calls.end());
+    std::vector<std::string> expected;
+    for (const auto& call : slurm::still_up_calls({22, 5, 8}, {suspending})) {
+        expected.push_back(fmt::format("{}", fmt::join(call, " ")));
+    }
+    EXPECT_EQ(told, expected);
+
+    ASSERT_TRUE(m_journal->remove_blocks("n1", std::nullopt, "test: unblocked", m_clock.wall_ms()));
+    m_bmcs.heal("n1");
+    m_clock.advance(std::chrono::minutes(5));
+    ask({"n1"}, power::Action::off, store::RequestSource::slurm_suspend);
+    EXPECT_EQ(carry(daemon), std::vector<std::string>{"n1"});
+    EXPECT_EQ(latest("n1")->state, store::RequestState::done);
 }
 
 // A node Slurm shows running a job is never switched off, whoever asks.

@@ -55,6 +55,7 @@ names = "n1"
 driver = "exec"
 on = "true"
 off = "true"
+status = "echo off"
 )",
                         dir.string(), metered->port(), refusing->port(), (dir / "plug.secret").string()),
             "test.toml");
@@ -77,7 +78,7 @@ off = "true"
     std::unique_ptr<store::Journal> journal;
 };
 
-TEST_F(MeterSampling, AMeteredPlugIsReadAndATargetWithoutAMeterLeftOut) {
+TEST_F(MeterSampling, AMeteredPlugIsReadAndATargetWithoutAMeterGivesItsStateAlone) {
     const SampleRound found = round({"ibswitch", "n1"});
     ASSERT_EQ(found.readings.size(), 1U);
     EXPECT_EQ(found.readings[0].target, "ibswitch");
@@ -85,12 +86,14 @@ TEST_F(MeterSampling, AMeteredPlugIsReadAndATargetWithoutAMeterLeftOut) {
     EXPECT_EQ(found.readings[0].time, 5000);
     EXPECT_TRUE(found.failed.empty()) << found.failed.begin()->second;
     EXPECT_TRUE(found.busy.empty());
-    // A device's power state comes in the same conversation; a node's not.
-    ASSERT_EQ(found.device_power.size(), 1U);
-    ASSERT_TRUE(found.device_power.at("ibswitch").state) << found.device_power.at("ibswitch").state.error();
-    EXPECT_EQ(*found.device_power.at("ibswitch").state, power::PowerState::on);
+    // Every target's power state comes in the same round, with or without a meter.
+    ASSERT_EQ(found.power.size(), 2U);
+    ASSERT_TRUE(found.power.at("ibswitch").state) << found.power.at("ibswitch").state.error();
+    EXPECT_EQ(*found.power.at("ibswitch").state, power::PowerState::on);
+    ASSERT_TRUE(found.power.at("n1").state) << found.power.at("n1").state.error();
+    EXPECT_EQ(*found.power.at("n1").state, power::PowerState::off);
     metered->set_relay(0, false);
-    EXPECT_EQ(*round({"ibswitch"}).device_power.at("ibswitch").state, power::PowerState::off);
+    EXPECT_EQ(*round({"ibswitch"}).power.at("ibswitch").state, power::PowerState::off);
 }
 
 TEST_F(MeterSampling, ATargetAnotherCallTalksToIsSkippedNotWaitedFor) {

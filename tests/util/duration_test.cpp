@@ -21,7 +21,8 @@ TEST(Duration, RefusesWithAReason) {
     EXPECT_NE(parse_duration("").error().find("empty"), std::string::npos);
     EXPECT_NE(parse_duration("ten minutes").error().find("expected a number"), std::string::npos);
     EXPECT_NE(parse_duration("-5s").error().find("expected a number"), std::string::npos);
-    EXPECT_NE(parse_duration("5 s").error().find("needs a unit"), std::string::npos);
+    EXPECT_NE(parse_duration("5 s").error().find(R"(unknown unit " s")"), std::string::npos);
+    EXPECT_EQ(parse_duration("10y").error(), R"("10y": unknown unit "y"; the units are ms, s, m, h and d)");
     EXPECT_NE(parse_duration("400d").error().find("longer than a year"), std::string::npos);
     EXPECT_NE(parse_duration("99999999999999999999s").error().find("longer than a year"), std::string::npos);
     EXPECT_NE(parse_duration("-0s").error().find("expected a number"), std::string::npos) << "digits only";

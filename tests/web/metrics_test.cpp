@@ -42,6 +42,9 @@ TEST(Metrics, OneSeriesPerStateWithTheCurrentOneAtOne) {
     EXPECT_TRUE(has_line(page, R"(slumber_build_info{version="1.2.3"} 1)"));
     EXPECT_TRUE(has_line(page, "slumber_slurm_up 1"));
     EXPECT_TRUE(has_line(page, "slumber_journal_up 0"));
+    EXPECT_TRUE(has_line(page, "slumber_thermal_hold 0"));
+    snapshot.thermal_hold = "too warm";
+    EXPECT_TRUE(has_line(render_metrics(snapshot), "slumber_thermal_hold 1"));
     EXPECT_TRUE(has_line(page, R"(slumber_node_bmc_power_state{node="n1",state="off"} 1)"));
     EXPECT_TRUE(has_line(page, R"(slumber_node_bmc_power_state{node="n1",state="on"} 0)"));
     EXPECT_TRUE(has_line(page, R"(slumber_node_bmc_power_state{node="n2",state="error"} 1)"));

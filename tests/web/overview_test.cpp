@@ -26,6 +26,7 @@ TEST(Overview, DevicesWithTheirDependantsResumeTimeoutAndEnergy) {
     view.power.state = power::PowerState::on;
     snapshot.devices.nodes.push_back(view);
     snapshot.energy = {{"n1", 120.5, 1000, 3.6e6}, {"n2", std::nullopt, 0, 0}};
+    snapshot.thermal_hold = "31 °C (Inlet Temp of n1) at or above the thermal limit 30 °C";
 
     const nlohmann::json overview = overview_json(config, snapshot, std::chrono::seconds{90});
     EXPECT_EQ(overview["resume_timeout_ms"], 90000);
@@ -44,6 +45,7 @@ TEST(Overview, DevicesWithTheirDependantsResumeTimeoutAndEnergy) {
     EXPECT_EQ(overview["energy"][0]["watts"], 120.5);
     EXPECT_EQ(overview["energy"][0]["saved_joules"], 3.6e6);
     EXPECT_TRUE(overview["energy"][1]["watts"].is_null());
+    EXPECT_EQ(overview["thermal_hold"], *snapshot.thermal_hold);
     // The page needs no address, and an address may hold a password.
     EXPECT_EQ(overview.dump().find("hunter2"), std::string::npos);
     EXPECT_EQ(overview.dump().find("plug.lan"), std::string::npos);
@@ -54,6 +56,7 @@ TEST(Overview, NothingKnownIsNullOrEmpty) {
     EXPECT_TRUE(overview["resume_timeout_ms"].is_null());
     EXPECT_TRUE(overview["devices"].is_array() && overview["devices"].empty());
     EXPECT_TRUE(overview["energy"].is_array() && overview["energy"].empty());
+    EXPECT_TRUE(overview["thermal_hold"].is_null());
 }
 
 }  // namespace

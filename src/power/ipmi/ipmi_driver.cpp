@@ -125,11 +125,32 @@ class IpmiDriver final : public Driver {
         return read_sensors(session);
     }
 
-    // DCMI's reading where the BMC has DCMI and measures; else the first
-    // sensor in Watts from its SDR (many BMCs have "PS1 Input Power" or so).
     Result<double> power_reading() override {
         Session session(m_settings);
         if (session.failed()) return std::unexpected(*session.failed());
+        std::optional<Result<std::vector<SensorReading>>> sdr;
+        return read_power(session, sdr);
+    }
+
+    // One session for the state, the power and the SDR's sensors: a BMC has
+    // few session slots, and each login costs it a key exchange.
+    Sample sample() override {
+        Session session(m_settings);
+        if (session.failed()) return {std::unexpected(*session.failed()), {}, {}};
+        Sample result{read_status(session), {}, {}};
+        if (!result.state && stops_conversation(result.state.error().kind)) return result;
+        std::optional<Result<std::vector<SensorReading>>> sdr;
+        result.watts = read_power(session, sdr);
+        if (!*result.watts && stops_conversation(result.watts->error().kind)) return result;
+        result.sensors = sdr ? std::move(*sdr) : read_sensors(session);
+        return result;
+    }
+
+  private:
+    // DCMI's reading where the BMC has DCMI and measures; else the first
+    // sensor in Watts from its SDR (many BMCs have "PS1 Input Power" or
+    // so), which is then kept in `sdr` for the caller.
+    Result<double> read_power(const Session& session, std::optional<Result<std::vector<SensorReading>>>& sdr) const {
         Response dcmi(tmpl_cmd_dcmi_get_power_reading_rs);
         if (ipmi_cmd_dcmi_get_power_reading(session.ctx(), IPMI_DCMI_POWER_READING_MODE_SYSTEM_POWER_STATISTICS, 0,
                                             dcmi.get()) >= 0) {
@@ -141,17 +162,15 @@ class IpmiDriver final : public Driver {
         } else if (!session.command_unsupported()) {
             return std::unexpected(session.error("DCMI Get Power Reading failed"));
         }
-        auto readings = read_sensors(session);
-        if (!readings) return std::unexpected(readings.error());
-        const auto watts =
-            std::find_if(readings->begin(), readings->end(), [](const auto& r) { return r.unit == "W"; });
-        if (watts == readings->end()) {
+        sdr = read_sensors(session);
+        if (!*sdr) return std::unexpected(sdr->error());
+        const auto watts = std::find_if((*sdr)->begin(), (*sdr)->end(), [](const auto& r) { return r.unit == "W"; });
+        if (watts == (*sdr)->end()) {
             return fail(ErrorKind::unsupported, "the BMC measures no power: no DCMI reading, no sensor in Watts");
         }
         return watts->value;
     }
 
-  private:
     Result<PowerState> read_status(const Session& session) const {
         Response response(tmpl_cmd_get_chassis_status_rs);
         if (ipmi_cmd_get_chassis_status(session.ctx(), response.get()) < 0) {

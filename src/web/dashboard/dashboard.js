@@ -209,6 +209,8 @@ function attentionItems() {
     }
     if (node.disagreement) items.push(`${node.node}: ${node.disagreement}`);
   }
+  const hold = state.overview && state.overview.thermal_hold;
+  if (hold) items.push(`power-ons are held by the thermal guard: ${hold}`);
   for (const warning of state.warnings) items.push(String(warning));
   return items;
 }
