@@ -17,6 +17,7 @@ constexpr std::array kKinds{
     ErrorKindInfo{ErrorKind::unsupported, "unsupported", "not supported", false, Latch::action},
     ErrorKindInfo{ErrorKind::protocol, "protocol", "unexpected answer", true, Latch::none},
     ErrorKindInfo{ErrorKind::config, "config", "bad settings", false, Latch::target},
+    ErrorKindInfo{ErrorKind::crossed, "crossed", "addresses look crossed", false, Latch::target},
     // slumber's own failure (out of memory, a thread that would not start) may pass.
     ErrorKindInfo{ErrorKind::internal, "internal", "internal error", false, Latch::none},
 };

@@ -36,7 +36,11 @@ enum class ErrorKind {
     unsupported,  ///< the BMC or driver cannot do this
     protocol,     ///< garbage or an unexpected answer
     config,       ///< bad settings for this target (e.g. an unknown option value)
-    internal,     ///< slumber itself failed
+    /// The target's address looks crossed with another node's: its power
+    /// changes landed on the other machine (engine/crossed.hpp). Never the
+    /// answer of a call; the kind of the block that stops both nodes.
+    crossed,
+    internal,  ///< slumber itself failed
 };
 
 /// How far a failure that cannot heal by itself reaches. Such a failure

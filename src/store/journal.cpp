@@ -488,8 +488,12 @@ DbResult<int> Journal::remove_blocks(std::string_view target, std::optional<powe
                                      TimeMs now) {
     auto transaction = Transaction::begin(*m_db);
     if (!transaction) return std::unexpected(transaction.error());
-    auto remove = m_db->prepare(action ? "DELETE FROM blocks WHERE target = ?1 AND action IN ('', ?2)"
-                                       : "DELETE FROM blocks WHERE target = ?1");
+    // A call that worked proves nothing about crossed addresses (it may
+    // have switched the other machine): that block stays.
+    auto remove = m_db->prepare(
+        action ? fmt::format("DELETE FROM blocks WHERE target = ?1 AND action IN ('', ?2) AND kind <> '{}'",
+                             power::to_string(power::ErrorKind::crossed))
+               : std::string("DELETE FROM blocks WHERE target = ?1"));
     if (!remove) return std::unexpected(remove.error());
     remove->bind(1, target);
     if (action) remove->bind(2, power::to_string(*action));

@@ -189,6 +189,10 @@ class Journal {
     DbResult<std::vector<Request>> requests(std::span<const std::string> nodes, TimeMs since) const;
     /// Each node's latest request.
     DbResult<std::map<std::string, Request>> latest_requests() const;
+    /// The power calls carried out with an ok outcome since `since`
+    /// (power-on, power-off, shutdown and power-cycle events, each with the
+    /// action its kind stands for), oldest first.
+    DbResult<std::vector<Event>> power_changes(TimeMs since) const;
     /// When the newest event of `kind` was recorded (any node), Unix ms;
     /// nothing when there is none.
     DbResult<std::optional<TimeMs>> latest_event_time(EventKind kind) const;
@@ -218,7 +222,9 @@ class Journal {
     DbResult<std::vector<Block>> blocks(std::span<const std::string> targets = {}) const;
     /// Lifts a target's blocks and records an "unblocked" event saying `why`:
     /// every block when `action` is nullopt, else those that stop `action`
-    /// (its own and the target-wide one). Returns how many were lifted.
+    /// (its own and the target-wide one) except a block for crossed
+    /// addresses, which a call that worked does not disprove. Returns how
+    /// many were lifted.
     DbResult<int> remove_blocks(std::string_view target, std::optional<power::Action> action, std::string_view why,
                                 TimeMs now);
 

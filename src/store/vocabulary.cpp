@@ -7,7 +7,7 @@
 namespace slumber::store {
 namespace {
 
-constexpr std::array<util::Word<EventKind>, 36> kEventKinds{{
+constexpr std::array<util::Word<EventKind>, 37> kEventKinds{{
     {EventKind::requested, "requested"},
     {EventKind::power_on, "power-on"},
     {EventKind::power_off, "power-off"},
@@ -43,6 +43,7 @@ constexpr std::array<util::Word<EventKind>, 36> kEventKinds{{
     {EventKind::pruned, "pruned"},
     {EventKind::thermal, "thermal"},
     {EventKind::mapping_check, "mapping-check"},
+    {EventKind::crossed_suspected, "crossed-suspected"},
     {EventKind::unknown, "unknown"},
 }};
 

@@ -63,6 +63,10 @@ enum class EventKind {
     /// `slumber doctor --verify-mapping` powered a node up through Slurm to
     /// check that its BMC starts it: what it asked, and what registered.
     mapping_check,
+    /// Two nodes' BMC addresses look crossed, from what slumber's power
+    /// changes did (engine/crossed.hpp); the detail names both and the
+    /// evidence. Both are blocked and drained.
+    crossed_suspected,
     unknown,
 };
 /// The word stored in the journal: "power-on", "resume-failed" …
