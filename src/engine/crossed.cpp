@@ -1,0 +1,187 @@
+#include "engine/crossed.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "slurm/dialect.hpp"
+
+namespace slumber::engine {
+namespace {
+
+bool switches_on(power::Action action) { return action == power::Action::on || action == power::Action::cycle; }
+bool switches_off(power::Action action) { return action == power::Action::off || action == power::Action::soft; }
+// Its own power cycle explains a node's silence too.
+bool takes_power(power::Action action) { return switches_off(action) || action == power::Action::cycle; }
+
+// Slurm itself is changing its power: its own doing, not a crossed BMC's.
+bool slurm_changing_power(const slurm::NodeState& node) {
+    return node.powered_down() || node.powering_up() || node.has("POWERING_DOWN") || node.has("POWER_DOWN") ||
+           slurm::rebooting(node);
+}
+
+// Whether slumber changed `node`'s power in [from, to] with an action `counts` accepts.
+template <typename Counts>
+bool changed_by_slumber(const std::vector<PowerChange>& changes, const std::string& node, TimeMs from, TimeMs to,
+                        Counts counts) {
+    return std::any_of(changes.begin(), changes.end(), [&](const PowerChange& change) {
+        return change.node == node && counts(change.action) && change.at >= from && change.at <= to;
+    });
+}
+
+const CrossedWitness* find(const std::vector<CrossedWitness>& nodes, const std::string& name) {
+    const auto it =
+        std::find_if(nodes.begin(), nodes.end(), [&](const CrossedWitness& node) { return node.slurm.name == name; });
+    return it == nodes.end() ? nullptr : &*it;
+}
+
+// B booted unasked from sleep, and slumber switched it on not around its boot.
+bool booted_unasked(const CrossedWitness& node, const std::vector<PowerChange>& changes,
+                    const CrossedWindows& windows) {
+    if (node.suspected || !node.woke_unasked) return false;
+    const TimeMs booted = node.woke_unasked->boot_ms;
+    return !changed_by_slumber(changes, node.slurm.name, booted - windows.after_on_ms, booted + kCallSlackMs,
+                               switches_on);
+}
+
+// The power-ons that may have booted `other`: each within after_on_ms
+// before its boot, while it still slept, of a node not registered since.
+std::vector<const PowerChange*> woke_candidates(const CrossedWitness& other, const std::vector<CrossedWitness>& nodes,
+                                                const std::vector<PowerChange>& changes,
+                                                const CrossedWindows& windows) {
+    std::vector<const PowerChange*> found;
+    const UnaskedWake& wake = *other.woke_unasked;
+    for (const PowerChange& change : changes) {
+        if (!switches_on(change.action) || change.node == other.slurm.name) continue;
+        if (wake.boot_ms < change.at - kCallSlackMs || wake.boot_ms - change.at > windows.after_on_ms) continue;
+        if (wake.asleep_until < change.at - kCallSlackMs) continue;  // it was awake already
+        const CrossedWitness* asked = find(nodes, change.node);
+        if (asked == nullptr || asked->suspected || seen_up(asked->slurm)) continue;
+        if (std::none_of(found.begin(), found.end(), [&](const PowerChange* c) { return c->node == change.node; })) {
+            found.push_back(&change);
+        }
+    }
+    return found;
+}
+
+// Y went silent unexplained: seen up, then not responding, while Slurm
+// neither powers it down nor reboots it and slumber switched it off not.
+bool silenced_unasked(const CrossedWitness& node, const std::vector<PowerChange>& changes,
+                      const CrossedWindows& windows) {
+    const slurm::NodeState& state = node.slurm;
+    if (node.suspected || state.responding() || !node.silent_since || !node.seen_up_at) return false;
+    if (slurm_changing_power(state)) return false;
+    return !changed_by_slumber(changes, state.name, *node.silent_since - windows.after_off_ms, *node.silent_since,
+                               takes_power);
+}
+
+// The power-offs that may have silenced `other`: each before it went
+// silent, within after_off_ms, while it was still up, of a node not
+// switched on again since.
+std::vector<const PowerChange*> silenced_candidates(const CrossedWitness& other,
+                                                    const std::vector<CrossedWitness>& nodes,
+                                                    const std::vector<PowerChange>& changes,
+                                                    const CrossedWindows& windows) {
+    std::vector<const PowerChange*> found;
+    const TimeMs silent = *other.silent_since;
+    for (const PowerChange& change : changes) {
+        if (!switches_off(change.action) || change.node == other.slurm.name) continue;
+        if (silent < change.at - kCallSlackMs || silent - change.at > windows.after_off_ms) continue;
+        if (*other.seen_up_at < change.at - kLookSlackMs) continue;  // silent before the off
+        const CrossedWitness* asked = find(nodes, change.node);
+        if (asked == nullptr || asked->suspected) continue;
+        if (changed_by_slumber(changes, change.node, change.at + 1, silent, switches_on)) continue;
+        if (std::none_of(found.begin(), found.end(), [&](const PowerChange* c) { return c->node == change.node; })) {
+            found.push_back(&change);
+        }
+    }
+    return found;
+}
+
+std::string seconds_after(TimeMs later, TimeMs earlier) {
+    return fmt::format("{:.0f} s", static_cast<double>(std::max<TimeMs>(later - earlier, 0)) / 1000.0);
+}
+
+// Each node in at most one pair: a node two pairs claim is in neither
+// (a crossed mapping is one to one; two claims mean a coincidence).
+std::vector<CrossedPair> one_to_one(std::vector<CrossedPair> pairs) {
+    std::map<std::string, int> claims;
+    for (const CrossedPair& pair : pairs) {
+        ++claims[pair.asked];
+        ++claims[pair.other];
+    }
+    std::erase_if(pairs, [&](const CrossedPair& pair) { return claims[pair.asked] > 1 || claims[pair.other] > 1; });
+    return pairs;
+}
+
+}  // namespace
+
+bool seen_up(const slurm::NodeState& node) {
+    return node.responding() && !node.powered_down() && !node.powering_up() && !node.has("POWERING_DOWN");
+}
+
+CrossedWindows crossed_windows(TimeMs resume_timeout_s, TimeMs suspend_timeout_s, TimeMs slurmd_timeout_s) {
+    return {.after_on_ms = resume_timeout_s * 1000,
+            .after_off_ms = (suspend_timeout_s + slurmd_timeout_s) * 1000 + kLookSlackMs};
+}
+
+std::vector<std::string> crossed_probes(const std::vector<CrossedWitness>& nodes,
+                                        const std::vector<PowerChange>& changes, const CrossedWindows& windows) {
+    std::vector<std::string> probes;
+    for (const CrossedWitness& other : nodes) {
+        if (!silenced_unasked(other, changes, windows)) continue;
+        const auto candidates = silenced_candidates(other, nodes, changes, windows);
+        if (candidates.size() != 1) continue;
+        if (std::ranges::find(probes, candidates.front()->node) == probes.end()) {
+            probes.push_back(candidates.front()->node);
+        }
+    }
+    return probes;
+}
+
+CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const std::vector<PowerChange>& changes,
+                                 const CrossedWindows& windows, TimeMs now) {
+    CrossedJudgement judged;
+    for (const CrossedWitness& other : nodes) {
+        const slurm::NodeState& state = other.slurm;
+        if (booted_unasked(other, changes, windows)) {
+            const auto candidates = woke_candidates(other, nodes, changes, windows);
+            if (candidates.size() != 1) continue;
+            const PowerChange& on = *candidates.front();
+            if (now - on.at < windows.after_on_ms) {
+                judged.pending.insert(judged.pending.end(), {on.node, state.name});
+                continue;
+            }
+            const CrossedWitness& asked = *find(nodes, on.node);
+            judged.pairs.push_back({on.node, state.name, CrossedPattern::woke_other,
+                                    fmt::format("slumber switched {} on; {}, asleep in Slurm's view and switched on by "
+                                                "nobody, registered with a boot time {} after that power-on; {} has "
+                                                "not registered in the {} since (Slurm shows it {})",
+                                                on.node, state.name, seconds_after(other.woke_unasked->boot_ms, on.at),
+                                                on.node, seconds_after(now, on.at), asked.slurm.state_text())});
+        } else if (silenced_unasked(other, changes, windows)) {
+            const auto candidates = silenced_candidates(other, nodes, changes, windows);
+            if (candidates.size() != 1) continue;
+            const PowerChange& off = *candidates.front();
+            const CrossedWitness& asked = *find(nodes, off.node);
+            if (asked.slurmd_answers != true) continue;  // not asked yet, or it is off as it should be
+            judged.pairs.push_back({off.node, state.name, CrossedPattern::silenced_other,
+                                    fmt::format("slumber switched {} off; {}, up until then, stopped responding {} "
+                                                "after that power-off (Slurm shows it {}), and nothing of slumber's or "
+                                                "Slurm's explains it; {}'s slurmd still answers",
+                                                off.node, state.name, seconds_after(*other.silent_since, off.at),
+                                                state.state_text(), off.node)});
+        }
+    }
+    judged.pairs = one_to_one(std::move(judged.pairs));
+    return judged;
+}
+
+std::string crossed_drain_reason(const CrossedPair& pair) {
+    const auto& [first, second] = std::minmax(pair.asked, pair.other);
+    return fmt::format("slumber: BMC addresses of {} and {} look crossed; check, then slumber unblock {},{}", first,
+                       second, first, second);
+}
+
+}  // namespace slumber::engine

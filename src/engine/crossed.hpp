@@ -1,0 +1,140 @@
+// Crossed BMC addresses, seen from behaviour: node A's BMC entry really
+// drives node B's machine and the other way round, so that every power
+// change slumber makes lands on the wrong node. Two patterns give it away,
+// each within a bounded window after a power change slumber carried out:
+//
+//   woke_other:     slumber switched A on; B, asleep in Slurm's view and
+//                   asked on by nobody, registered with a boot time after
+//                   that power-on, while A has not registered within
+//                   ResumeTimeout.
+//   silenced_other: slumber switched A off; B, up and responding, went
+//                   silent (NOT_RESPONDING) and nothing of slumber's or
+//                   Slurm's explains it, while A's slurmd still answers.
+//
+// A pure function of what Slurm shows, what the daemon remembers of each
+// node and slumber's recent power changes (no I/O, no clock), so that tests
+// are exact. The daemon acts on a suspicion: it journals it, blocks both
+// nodes for every automatic caller and drains both in Slurm
+// (operate/crossed_watch.hpp).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/recovery.hpp"
+#include "power/driver.hpp"
+#include "slurm/node_state.hpp"
+
+namespace slumber::engine {
+
+/// A power change slumber carried out and its BMC confirmed: the journal's
+/// power-on, power-off, shutdown and power-cycle events whose outcome is ok.
+struct PowerChange {
+    std::string node;
+    power::Action action = power::Action::on;
+    TimeMs at = 0;  ///< when the event was journaled (the call had just ended), Unix ms
+};
+
+/// Up, as CrossedWitness::seen_up_at counts it: responding, neither
+/// powered down nor being powered up or down.
+bool seen_up(const slurm::NodeState& node);
+
+/// A node that woke from sleep with nobody's power-up: seen asleep in
+/// Slurm's view (POWERED_DOWN, not POWERING_UP), then up, without Slurm
+/// powering it up in between.
+struct UnaskedWake {
+    TimeMs boot_ms = 0;       ///< the boot time it registered with (Slurm's BootTime), Unix ms
+    TimeMs asleep_until = 0;  ///< when it was last seen asleep before that
+};
+
+/// One managed node as the check sees it: Slurm's view now, and what the
+/// daemon remembers of it (lost when the daemon restarts: a pattern that
+/// began before is not judged).
+struct CrossedWitness {
+    slurm::NodeState slurm;
+    /// Its latest wake from sleep that nobody asked for, kept while it
+    /// sleeps again (Slurm may suspend it before the pattern is judged).
+    std::optional<UnaskedWake> woke_unasked;
+    /// When it was last seen up: responding, neither powered down nor being
+    /// powered up or down.
+    std::optional<TimeMs> seen_up_at;
+    /// When it was first seen not responding since it was last seen up.
+    std::optional<TimeMs> silent_since;
+    /// Whether its slurmd accepts a connection now, asked only for the
+    /// nodes crossed_probes() names; nothing: not asked.
+    std::optional<bool> slurmd_answers;
+    /// Already half of a suspected pair (blocked): not judged again.
+    bool suspected = false;
+};
+
+/// How long after one of slumber's power changes a change of another node
+/// counts as its effect, in ms. Longer windows catch slower machines and
+/// let more coincidences through.
+struct CrossedWindows {
+    /// After a power-on: Slurm's ResumeTimeout. A machine that a power-on
+    /// meant for another node booted registers within the time Slurm gives
+    /// any boot; one later than that is a failed boot for Slurm anyway.
+    TimeMs after_on_ms = 60000;
+    /// After a power-off: SuspendTimeout (a shutdown may take that long) +
+    /// SlurmdTimeout (Slurm pings each node every SlurmdTimeout/3 and marks
+    /// it NOT_RESPONDING when a ping fails, slurm.conf(5)) + kLookSlackMs.
+    TimeMs after_off_ms = 30000 + 300000;
+};
+
+/// Slack for the daemon's looks at Slurm (every 2 s) and Slurm's
+/// whole-second times, in ms.
+inline constexpr TimeMs kLookSlackMs = 5000;
+/// How long before its event a power change may have taken effect, in ms:
+/// the event is journaled when the call ends, after the BMC confirmed the
+/// change (a few seconds, more with a retry).
+inline constexpr TimeMs kCallSlackMs = 15000;
+
+/// The windows for Slurm's settings, in seconds (slurm.conf(5) defaults:
+/// ResumeTimeout 60, SuspendTimeout 30, SlurmdTimeout 300).
+CrossedWindows crossed_windows(TimeMs resume_timeout_s, TimeMs suspend_timeout_s, TimeMs slurmd_timeout_s);
+
+enum class CrossedPattern {
+    woke_other,      ///< switched on, the other node booted
+    silenced_other,  ///< switched off, the other node went silent
+};
+
+/// Two nodes whose BMC addresses look crossed.
+struct CrossedPair {
+    std::string asked;  ///< the node slumber switched
+    std::string other;  ///< the node that changed instead
+    CrossedPattern pattern = CrossedPattern::woke_other;
+    std::string evidence;  ///< what was seen, in words, for the journal
+};
+
+/// The nodes switched off whose slurmd the daemon must try before
+/// suspect_crossed() can decide: each is the only one that could have
+/// silenced a node that went silent.
+std::vector<std::string> crossed_probes(const std::vector<CrossedWitness>& nodes,
+                                        const std::vector<PowerChange>& changes, const CrossedWindows& windows);
+
+/// What the behaviour gives away, as of `now`.
+struct CrossedJudgement {
+    std::vector<CrossedPair> pairs;
+    /// Nodes of a pattern still open (a node woke unasked after another's
+    /// power-on, which has not had ResumeTimeout to register yet): recovery
+    /// leaves them alone until it is decided.
+    std::vector<std::string> pending;
+};
+
+/// The pairs the behaviour gives away. A node changed by a power change of
+/// its own, by Slurm (powering it up or down, rebooting it), or before the
+/// change, is never counted; nor is a pattern with more than one candidate
+/// on either side (it waits for the others to settle). A woken node counts
+/// only once the node switched on has had the whole window to register
+/// and has not (a hand at the other's button is a coincidence that the
+/// switched node's own registration ends).
+CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const std::vector<PowerChange>& changes,
+                                 const CrossedWindows& windows, TimeMs now);
+
+/// Slurm's drain reason for both nodes of a pair: "slumber: BMC addresses
+/// of A and B look crossed; check, then slumber unblock A,B" (starts with
+/// operate::kBlockDrainPrefix, so that `slumber unblock` resumes them).
+std::string crossed_drain_reason(const CrossedPair& pair);
+
+}  // namespace slumber::engine

@@ -1,0 +1,196 @@
+// Crossed BMC addresses judged from behaviour on hand-made snapshots: the two
+// patterns, and the look-alikes that must not count (a node's own power
+// change, Slurm's reboot or power saving, a change before slumber's, too
+// late, or with more than one candidate).
+#include <gtest/gtest.h>
+
+#include "engine/crossed.hpp"
+
+namespace slumber::engine {
+namespace {
+
+constexpr TimeMs kOn = 1'000'000'000;  // slumber's power change, Unix ms
+const CrossedWindows kWindows = crossed_windows(/*resume_timeout_s=*/60, /*suspend_timeout_s=*/30,
+                                                /*slurmd_timeout_s=*/30);
+
+CrossedWitness witness(std::string name, std::string base, std::vector<std::string> flags) {
+    CrossedWitness node;
+    node.slurm.name = std::move(name);
+    node.slurm.base = std::move(base);
+    node.slurm.flags = std::move(flags);
+    return node;
+}
+
+// A switched on at kOn, never registered; B asleep until then, registered
+// with a boot time 20 s later. Judged once A has had ResumeTimeout.
+constexpr TimeMs kJudged = kOn + 61000;
+
+std::vector<CrossedWitness> woke_other() {
+    auto a = witness("n1", "DOWN", {"POWERED_DOWN"});
+    a.slurm.reason = "ResumeTimeout reached";
+    auto b = witness("n2", "DOWN", {});
+    b.slurm.reason = "Node unexpectedly rebooted";
+    b.woke_unasked = UnaskedWake{kOn + 20000, kOn + 18000};
+    return {a, b};
+}
+
+// A (idle) switched off at kOn; B, running a job, went silent 8 s later; A's slurmd answers.
+std::vector<CrossedWitness> silenced_other() {
+    auto a = witness("n1", "IDLE", {"POWERED_DOWN"});
+    a.slurmd_answers = true;
+    auto b = witness("n2", "MIXED", {"NOT_RESPONDING"});
+    b.seen_up_at = kOn + 6000;
+    b.silent_since = kOn + 8000;
+    return {a, b};
+}
+
+const std::vector<PowerChange> kSwitchedOn{{"n1", power::Action::on, kOn}};
+const std::vector<PowerChange> kSwitchedOff{{"n1", power::Action::off, kOn}};
+
+TEST(Crossed, ThePowerOnOfOneNodeBootsAnotherThatSlept) {
+    const auto pairs = suspect_crossed(woke_other(), kSwitchedOn, kWindows, kJudged).pairs;
+    ASSERT_EQ(pairs.size(), 1U);
+    EXPECT_EQ(pairs[0].asked, "n1");
+    EXPECT_EQ(pairs[0].other, "n2");
+    EXPECT_EQ(pairs[0].pattern, CrossedPattern::woke_other);
+    EXPECT_NE(pairs[0].evidence.find("registered with a boot time 20 s after that power-on"), std::string::npos)
+        << pairs[0].evidence;
+    EXPECT_EQ(crossed_drain_reason(pairs[0]),
+              "slumber: BMC addresses of n1 and n2 look crossed; check, then slumber unblock n1,n2");
+}
+
+TEST(Crossed, AWokenNodeWaitsUntilTheSwitchedNodeHadResumeTimeout) {
+    auto woke = woke_other();
+    woke[0].slurm = witness("n1", "IDLE", {"POWERING_UP"}).slurm;  // still booting, perhaps slowly
+    const auto early = suspect_crossed(woke, kSwitchedOn, kWindows, kOn + 25000);
+    EXPECT_TRUE(early.pairs.empty());
+    EXPECT_EQ(early.pending, (std::vector<std::string>{"n1", "n2"})) << "recovery leaves both alone meanwhile";
+    woke[0].slurm = witness("n1", "IDLE", {}).slurm;  // it registered: a coincidence
+    const auto registered = suspect_crossed(woke, kSwitchedOn, kWindows, kOn + 30000);
+    EXPECT_TRUE(registered.pairs.empty());
+    EXPECT_TRUE(registered.pending.empty());
+}
+
+TEST(Crossed, ThePowerOffOfOneNodeSilencesAnotherThatRunsAJob) {
+    const auto nodes = silenced_other();
+    EXPECT_EQ(crossed_probes(nodes, kSwitchedOff, kWindows), std::vector<std::string>{"n1"});
+    const auto pairs = suspect_crossed(nodes, kSwitchedOff, kWindows, kOn + 10000).pairs;
+    ASSERT_EQ(pairs.size(), 1U);
+    EXPECT_EQ(pairs[0].asked, "n1");
+    EXPECT_EQ(pairs[0].other, "n2");
+    EXPECT_EQ(pairs[0].pattern, CrossedPattern::silenced_other);
+    EXPECT_NE(pairs[0].evidence.find("stopped responding 8 s after"), std::string::npos) << pairs[0].evidence;
+    EXPECT_NE(pairs[0].evidence.find("n1's slurmd still answers"), std::string::npos) << pairs[0].evidence;
+}
+
+TEST(Crossed, ASilencedNodeNeedsTheSwitchedOffNodeToAnswer) {
+    auto nodes = silenced_other();
+    nodes[0].slurmd_answers.reset();
+    EXPECT_TRUE(suspect_crossed(nodes, kSwitchedOff, kWindows, kOn + 10000).pairs.empty()) << "not probed yet";
+    nodes[0].slurmd_answers = false;
+    EXPECT_TRUE(suspect_crossed(nodes, kSwitchedOff, kWindows, kOn + 10000).pairs.empty())
+        << "it is off, as asked: a coincidence";
+}
+
+TEST(Crossed, ANodeSwitchedByItsOwnPowerChangeIsNoEvidence) {
+    auto on = kSwitchedOn;
+    on.push_back({"n2", power::Action::on, kOn + 1000});  // Slurm woke n2 too
+    EXPECT_TRUE(suspect_crossed(woke_other(), on, kWindows, kJudged).pairs.empty());
+    auto off = kSwitchedOff;
+    off.push_back({"n2", power::Action::off, kOn});  // suspended together
+    EXPECT_TRUE(crossed_probes(silenced_other(), off, kWindows).empty());
+    EXPECT_TRUE(suspect_crossed(silenced_other(), off, kWindows, kOn + 10000).pairs.empty());
+    off.back().action = power::Action::cycle;
+    EXPECT_TRUE(suspect_crossed(silenced_other(), off, kWindows, kOn + 10000).pairs.empty()) << "its own power cycle";
+}
+
+TEST(Crossed, SlurmsOwnDoingIsNoEvidence) {
+    for (const std::string flag : {"POWERING_DOWN", "POWER_DOWN", "POWERED_DOWN", "REBOOT_ISSUED"}) {
+        auto silenced = silenced_other();
+        silenced[1].slurm.flags.push_back(flag);
+        EXPECT_TRUE(suspect_crossed(silenced, kSwitchedOff, kWindows, kOn + 10000).pairs.empty()) << flag;
+    }
+}
+
+TEST(Crossed, AChangeBeforeSlumbersOrPastTheWindowIsNoEvidence) {
+    auto woke = woke_other();
+    woke[1].woke_unasked->boot_ms = kOn - 30000;
+    EXPECT_TRUE(suspect_crossed(woke, kSwitchedOn, kWindows, kJudged).pairs.empty()) << "booted before the power-on";
+    woke[1].woke_unasked->boot_ms = kOn + kWindows.after_on_ms + 10000;
+    EXPECT_TRUE(suspect_crossed(woke, kSwitchedOn, kWindows, kJudged + 20000).pairs.empty())
+        << "booted past ResumeTimeout";
+    woke = woke_other();
+    woke[1].woke_unasked->asleep_until = kOn - 60000;
+    EXPECT_TRUE(suspect_crossed(woke, kSwitchedOn, kWindows, kJudged).pairs.empty()) << "awake before the power-on";
+
+    auto silenced = silenced_other();
+    silenced[1].seen_up_at = kOn - 60000;
+    silenced[1].silent_since = kOn - 58000;
+    EXPECT_TRUE(suspect_crossed(silenced, kSwitchedOff, kWindows, kOn + 10000).pairs.empty())
+        << "silent before the power-off";
+    silenced = silenced_other();
+    silenced[1].silent_since = kOn + kWindows.after_off_ms + 1000;
+    silenced[1].seen_up_at = *silenced[1].silent_since - 2000;
+    EXPECT_TRUE(suspect_crossed(silenced, kSwitchedOff, kWindows, kOn + 10000).pairs.empty())
+        << "silent past the window";
+}
+
+TEST(Crossed, ANodeThatRegisteredAfterItsPowerOnIsNotCrossed) {
+    auto woke = woke_other();
+    woke[0].slurm =
+        witness("n1", "IDLE", {}).slurm;  // n1 registered: n2's boot is a coincidence (a hand at its button)
+    woke[0].slurm.boot_time = (kOn + 25000) / 1000;
+    EXPECT_TRUE(suspect_crossed(woke, kSwitchedOn, kWindows, kJudged).pairs.empty());
+}
+
+TEST(Crossed, ANodeThatWasNeverSeenAsleepOrUpIsNotJudged) {
+    auto woke = woke_other();
+    woke[1].woke_unasked.reset();  // the daemon started after it woke, or Slurm woke it
+    EXPECT_TRUE(suspect_crossed(woke, kSwitchedOn, kWindows, kJudged).pairs.empty());
+    auto silenced = silenced_other();
+    silenced[1].silent_since.reset();
+    EXPECT_TRUE(suspect_crossed(silenced, kSwitchedOff, kWindows, kOn + 10000).pairs.empty());
+}
+
+TEST(Crossed, MoreThanOneCandidateWaits) {
+    auto woke = woke_other();
+    woke.push_back(witness("n3", "DOWN", {"POWERED_DOWN"}));
+    auto on = kSwitchedOn;
+    on.push_back({"n3", power::Action::on, kOn});
+    EXPECT_TRUE(suspect_crossed(woke, on, kWindows, kJudged).pairs.empty()) << "n1 or n3: wait until one registers";
+    woke[2].slurm = witness("n3", "IDLE", {}).slurm;
+    ASSERT_EQ(suspect_crossed(woke, on, kWindows, kJudged).pairs.size(), 1U) << "n3 registered: n1 is left";
+
+    auto silenced = silenced_other();
+    silenced.push_back(witness("n3", "IDLE", {"POWERED_DOWN"}));
+    auto off = kSwitchedOff;
+    off.push_back({"n3", power::Action::off, kOn + 1000});
+    EXPECT_TRUE(crossed_probes(silenced, off, kWindows).empty());
+    EXPECT_TRUE(suspect_crossed(silenced, off, kWindows, kOn + 10000).pairs.empty());
+}
+
+TEST(Crossed, OneSwitchedNodeSilencingTwoIsACoincidence) {
+    auto silenced = silenced_other();
+    auto third = silenced[1];
+    third.slurm.name = "n3";
+    silenced.push_back(third);  // a switch failing under both, say
+    EXPECT_TRUE(suspect_crossed(silenced, kSwitchedOff, kWindows, kOn + 10000).pairs.empty());
+}
+
+TEST(Crossed, APairAlreadySuspectedIsNotJudgedAgain) {
+    auto woke = woke_other();
+    woke[0].suspected = true;
+    EXPECT_TRUE(suspect_crossed(woke, kSwitchedOn, kWindows, kJudged).pairs.empty());
+    auto silenced = silenced_other();
+    silenced[1].suspected = true;
+    EXPECT_TRUE(suspect_crossed(silenced, kSwitchedOff, kWindows, kOn + 10000).pairs.empty());
+}
+
+TEST(Crossed, TheWindowsComeFromSlurmsTimeouts) {
+    const CrossedWindows windows = crossed_windows(300, 60, 120);
+    EXPECT_EQ(windows.after_on_ms, 300000);
+    EXPECT_EQ(windows.after_off_ms, (60 + 120) * 1000 + kLookSlackMs);
+}
+
+}  // namespace
+}  // namespace slumber::engine
