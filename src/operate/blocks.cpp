@@ -30,6 +30,8 @@ std::string_view fix_for(power::ErrorKind kind) {
             return "give the account a higher privilege";
         case power::ErrorKind::unsupported:
             return "change the target's settings";
+        case power::ErrorKind::crossed:
+            return "check which machine each BMC address drives";
         default:
             return "fix the target's settings";
     }
@@ -69,7 +71,10 @@ std::map<std::string, store::Block> Blocks::stopping(const std::vector<std::stri
     std::set<std::string> lifted;
     for (const store::Block& block : *blocks) {
         if (!stops(block, action) || lifted.contains(block.target)) continue;
-        if (credentials_fingerprint(m_config, block.target) != block.credentials) {
+        // A crossed address is not put right by a new password: only
+        // `slumber unblock` lifts that block.
+        if (block.kind != power::ErrorKind::crossed &&
+            credentials_fingerprint(m_config, block.target) != block.credentials) {
             const config::PowerTarget* target = m_config.find(block.target);
             // Lifted in the journal when this caller may write it; tried
             // again either way.
@@ -148,11 +153,12 @@ std::optional<store::Block> Blocks::find(const std::string& target, power::Actio
 }
 
 power::PowerError blocked_error(const store::Block& block) {
-    return {block.kind,
-            fmt::format("blocked since {} after: {}; not tried again until its credentials file changes or "
-                        "`slumber unblock {}`",
-                        local_time(block.since), block.words, block.target),
-            {}};
+    return {
+        block.kind,
+        fmt::format("blocked since {} after: {}; not tried again until {}`slumber unblock {}`", local_time(block.since),
+                    block.words, block.kind == power::ErrorKind::crossed ? "" : "its credentials file changes or ",
+                    block.target),
+        {}};
 }
 
 std::string drain_reason(const store::Block& block) {

@@ -5,7 +5,10 @@
 // reads, the hooks, the devices' keeper — contacts a blocked target again:
 // its call fails at once with the block's words. A block is durable (in the
 // journal), journaled once, and lifted when the target's credentials file
-// changes (the admin fixed the password) or by `slumber unblock`.
+// changes (the admin fixed the password) or by `slumber unblock`. A block
+// for crossed BMC addresses (ErrorKind::crossed, operate/crossed_watch.hpp)
+// is lifted only by `slumber unblock`: a new password does not move an
+// address.
 #pragma once
 
 #include <filesystem>

@@ -46,7 +46,11 @@ engine::TimeMs boot_deadline(const config::Config& config, const store::Journal&
 
 Reconciler::Reconciler(config::SharedConfig config, store::Journal& journal, const slurm::SlurmView& slurm,
                        Clock& clock, PowerReader reader)
-    : m_journal(journal), m_slurm(slurm), m_clock(&clock), m_reads(std::move(reader), clock.wall()) {
+    : m_journal(journal),
+      m_slurm(slurm),
+      m_clock(&clock),
+      m_crossed(journal, slurm, clock),
+      m_reads(std::move(reader), clock.wall()) {
     reconfigure(std::move(config));
 }
 
@@ -58,6 +62,7 @@ void Reconciler::reconfigure(config::SharedConfig config) {
     m_policy.power_loss_window_ms = m_config->daemon.power_loss_window.count();
     m_policy.boot_deadline_ms = boot_deadline(*m_config, m_journal, m_boot_deadline_source);
     m_policy.late_off_grace_ms = m_config->daemon.late_off_grace.count();
+    m_crossed.reconfigure(crossed_windows(*m_config, m_policy.boot_deadline_ms));
 }
 
 namespace {
@@ -197,6 +202,13 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
     auto gathered = gather_facts(nodes);
     if (!gathered) return std::unexpected(gathered.error());
     std::vector<engine::NodeFacts>& facts = *gathered;
+    // Crossed BMC addresses first: recovery must not power-cycle or switch
+    // off a node whose power changes land on another machine.
+    std::vector<slurm::NodeState> managed;
+    managed.reserve(facts.size());
+    for (const engine::NodeFacts& fact : facts) managed.push_back(fact.slurm);
+    const std::set<std::string> crossed = m_crossed.run(managed);
+    std::erase_if(facts, [&](const engine::NodeFacts& fact) { return crossed.contains(fact.slurm.name); });
     // The BMCs are asked only about the nodes whose next step depends on
     // them, on a worker: this pass decides with the answers that have come
     // (a silent BMC holds its own read for its timeouts, never the daemon).

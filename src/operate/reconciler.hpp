@@ -14,6 +14,7 @@
 #include "operate/bmc_reads.hpp"
 #include "operate/carrier.hpp"
 #include "operate/clock.hpp"
+#include "operate/crossed_watch.hpp"
 #include "slurm/slurm_view.hpp"
 #include "store/journal.hpp"
 
@@ -70,6 +71,8 @@ class Reconciler {
     /// idle_on_node_suspend) that recovery respects, read again at most once
     /// a minute.
     const slurm::PowerSaveRules& rules() const;
+    /// The watch for crossed BMC addresses that each pass runs first.
+    CrossedWatch& crossed() { return m_crossed; }
     /// Where policy().boot_deadline_ms came from, for the log.
     [[nodiscard]] const std::string& boot_deadline_source() const { return m_boot_deadline_source; }
 
@@ -116,6 +119,8 @@ class Reconciler {
     /// Every node's latest BMC answer, replaced (never changed) when new ones come.
     std::shared_ptr<const std::map<std::string, BmcReading>> m_latest_reads =
         std::make_shared<const std::map<std::string, BmcReading>>();
+    /// Runs before recovery decides: a pair it suspects gets no step.
+    CrossedWatch m_crossed;
     mutable slurm::PowerSaveRules m_rules;
     mutable std::optional<engine::TimeMs> m_rules_read_at;
     /// Last: its workers finish before the rest goes.

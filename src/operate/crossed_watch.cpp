@@ -1,0 +1,223 @@
+#include "operate/crossed_watch.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "operate/diagnosis.hpp"
+#include "slurm/conf_file.hpp"
+#include "slurm/dialect.hpp"
+#include "util/probe.hpp"
+
+namespace slumber::operate {
+namespace {
+
+// A whole number of seconds set in slurm.conf, else Slurm's default.
+engine::TimeMs seconds_setting(const slurm::SlurmConf* conf, std::string_view key, engine::TimeMs fallback) {
+    const slurm::ConfSetting* setting = conf != nullptr ? conf->find(key) : nullptr;
+    if (setting == nullptr) return fallback;
+    engine::TimeMs value = 0;
+    const std::string& text = setting->value;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return error == std::errc{} && end == text.data() + text.size() && value > 0 ? value : fallback;
+}
+
+// A connection to slurmd's port (no message): the machine runs and slurmd
+// listens. The daemon waits for it, so it is short; it is made only for a
+// node the engine names (crossed_probes()), rarely.
+bool slurmd_listens(const slurm::NodeState& node) {
+    const std::string& address = node.address.empty() ? node.name : node.address;
+    return util::probe_tcp(address, node.port.value_or(kDefaultSlurmdPort), std::chrono::milliseconds(1500)).reach ==
+           util::Reach::open;
+}
+
+const slurm::NodeState* find(const std::vector<slurm::NodeState>& nodes, const std::string& name) {
+    const auto it =
+        std::find_if(nodes.begin(), nodes.end(), [&](const slurm::NodeState& node) { return node.name == name; });
+    return it == nodes.end() ? nullptr : &*it;
+}
+
+// Both blocks of a pair carry the same words (they name both nodes), which
+// is how one finds the other.
+constexpr std::string_view kWordsStart = "BMC addresses of ";
+
+// A drain is given again at most this often (Slurm's view is read every
+// pass, and an scontrol call and a journal line each time would be noise).
+constexpr engine::TimeMs kRedrainMs = 20000;
+
+// A node's slurmd is tried at most this often, in ms.
+constexpr engine::TimeMs kReprobeMs = 20000;
+
+}  // namespace
+
+engine::CrossedWindows crossed_windows(const config::Config& config, engine::TimeMs boot_deadline_ms) {
+    const auto conf = slurm::read_slurm_conf(config.slurm.conf);
+    const slurm::SlurmConf* read = conf ? &*conf : nullptr;
+    // slurm.conf(5) defaults: ResumeTimeout 60 s, SuspendTimeout 30 s, SlurmdTimeout 300 s.
+    engine::TimeMs resume = seconds_setting(read, "ResumeTimeout", 60);
+    if (read != nullptr && read->find("ResumeTimeout") != nullptr && boot_deadline_ms > 0 &&
+        seconds_setting(read, "ResumeTimeout", 0) == 0) {
+        resume = boot_deadline_ms / 1000;  // INFINITE: slumber's own boot deadline bounds a boot
+    }
+    return engine::crossed_windows(resume, seconds_setting(read, "SuspendTimeout", 30),
+                                   seconds_setting(read, "SlurmdTimeout", 300));
+}
+
+void CrossedWatch::remember(const slurm::NodeState& node, engine::TimeMs now) {
+    Memory& memory = m_memory[node.name];
+    if (node.powered_down() && !node.powering_up()) {
+        memory.asleep_at = now;
+        memory.asked_up = false;
+    } else if (node.powering_up() || slurm::rebooting(node)) {
+        memory.asked_up = true;
+    }
+    if (engine::seen_up(node)) {
+        // The first sighting up after a sleep that nobody ended.
+        const bool woke = memory.asleep_at && !memory.asked_up && node.boot_time &&
+                          (!memory.woke_unasked || memory.woke_unasked->asleep_until != *memory.asleep_at);
+        if (woke) memory.woke_unasked = engine::UnaskedWake{*node.boot_time * 1000, *memory.asleep_at};
+        memory.seen_up_at = now;
+        memory.silent_since.reset();
+    } else if (!node.responding() && memory.seen_up_at && !memory.silent_since) {
+        memory.silent_since = now;
+    }
+}
+
+std::map<std::string, std::string> CrossedWatch::suspected_pairs(const std::vector<store::Block>& blocks) const {
+    std::map<std::string, std::string> pairs;
+    for (const store::Block& block : blocks) {
+        if (block.kind != power::ErrorKind::crossed) continue;
+        const auto partner = std::find_if(blocks.begin(), blocks.end(), [&](const store::Block& other) {
+            return other.kind == power::ErrorKind::crossed && other.target != block.target &&
+                   other.words == block.words;
+        });
+        pairs[block.target] = partner == blocks.end() ? block.target : partner->target;
+    }
+    return pairs;
+}
+
+std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& managed) {
+    const engine::TimeMs now = m_clock->wall_ms();
+    const auto blocks = m_journal.blocks();
+    if (!blocks) return m_suspected;  // unreadable: as last seen
+    std::map<std::string, std::string> pairs = suspected_pairs(*blocks);
+    // A block lifted (`slumber unblock`): judged afresh, from now on.
+    for (const std::string& node : m_suspected) {
+        if (pairs.contains(node)) continue;
+        m_memory[node] = Memory{};
+        m_memory[node].judged_from = now;
+    }
+    for (const slurm::NodeState& node : managed) remember(node, now);
+
+    const engine::TimeMs window = std::max(m_windows.after_on_ms, m_windows.after_off_ms);
+    std::vector<engine::PowerChange> changes;
+    if (auto events = m_journal.power_changes(now - 2 * window - engine::kLookSlackMs)) {
+        for (const store::Event& event : *events) {
+            const auto memory = m_memory.find(event.node);
+            if (!event.action || memory == m_memory.end() || event.time < memory->second.judged_from) continue;
+            changes.push_back({event.node, *event.action, event.time});
+        }
+    }
+    std::vector<engine::CrossedWitness> witnesses;
+    for (const slurm::NodeState& node : managed) {
+        const Memory& memory = m_memory[node.name];
+        witnesses.push_back({node, memory.woke_unasked, memory.seen_up_at, memory.silent_since, std::nullopt,
+                             pairs.contains(node.name)});
+    }
+    std::set<std::string> held;
+    if (!changes.empty()) {
+        for (const std::string& probe : engine::crossed_probes(witnesses, changes, m_windows)) {
+            for (engine::CrossedWitness& witness : witnesses) {
+                if (witness.slurm.name == probe) witness.slurmd_answers = slurmd_answers(witness.slurm, now);
+            }
+        }
+        const engine::CrossedJudgement judged = engine::suspect_crossed(witnesses, changes, m_windows, now);
+        for (const engine::CrossedPair& pair : judged.pairs) {
+            act(pair, managed);
+            pairs[pair.asked] = pair.other;
+            pairs[pair.other] = pair.asked;
+        }
+        held.insert(judged.pending.begin(), judged.pending.end());
+    }
+    keep_drained(pairs, managed);
+    m_suspected.clear();
+    for (const auto& [node, partner] : pairs) m_suspected.insert(node);
+    held.insert(m_suspected.begin(), m_suspected.end());
+    return held;
+}
+
+bool CrossedWatch::slurmd_answers(const slurm::NodeState& node, engine::TimeMs now) {
+    // A machine that is off, as asked, does not answer: each pass of the
+    // window would wait the probe's timeout for it again.
+    if (const auto it = m_probed.find(node.name); it != m_probed.end() && now - it->second.first < kReprobeMs) {
+        return it->second.second;
+    }
+    const bool answers = (m_probe ? m_probe : slurmd_listens)(node);
+    m_probed.insert_or_assign(node.name, std::pair{now, answers});
+    return answers;
+}
+
+void CrossedWatch::act(const engine::CrossedPair& pair, const std::vector<slurm::NodeState>& managed) {
+    const engine::TimeMs now = m_clock->wall_ms();
+    const auto& [first, second] = std::minmax(pair.asked, pair.other);
+    const std::string words = fmt::format("{}{} and {} look crossed: {}", kWordsStart, first, second, pair.evidence);
+    for (const std::string& node : {pair.asked, pair.other}) {
+        (void)m_journal.record({0, now, node, std::nullopt, store::EventKind::crossed_suspected,
+                                words + "; both blocked for every automatic action and drained"});
+        (void)m_journal.add_block({node, std::nullopt, power::ErrorKind::crossed, words, now, {}, "the daemon"});
+    }
+    tell_slurm(pair, managed);
+}
+
+void CrossedWatch::tell_slurm(const engine::CrossedPair& pair, const std::vector<slurm::NodeState>& managed) {
+    // The node whose machine runs (the asked node of a power-off that
+    // stopped the other; the other node of a power-on that booted it) is
+    // shown up again if Slurm counts it as powered down (Slurm may have
+    // suspended the woken one meanwhile, a power-off that reached the dark
+    // machine). The node whose machine is off is left to Slurm's own
+    // conclusion, which is true: DOWN after SlurmdTimeout, or down~ after
+    // ResumeTimeout. Forcing its power-down would run SuspendProgram for a
+    // node Slurm may still show with a job, a refusal that tells Slurm the
+    // node is up again.
+    const std::string& machine_on = pair.pattern == engine::CrossedPattern::silenced_other ? pair.asked : pair.other;
+    const slurm::NodeState* running = find(managed, machine_on);
+    if (running == nullptr || !slurm::shows_powered_down(*running)) return;
+    const auto version = m_slurm.version();
+    std::vector<std::string> done;
+    for (const slurm::ScontrolCall& call :
+         slurm::still_up_calls(version.value_or(slurm::kOldestSupported), {*running})) {
+        const auto called = m_slurm.call(call);
+        done.push_back(fmt::format("scontrol {}{}", fmt::join(call, " "), called ? "" : " failed: " + called.error()));
+    }
+    (void)m_journal.record({0, m_clock->wall_ms(), machine_on, std::nullopt, store::EventKind::slurm_view,
+                            fmt::format("Slurm showed it {} but its machine runs (BMC addresses of {} and {} look "
+                                        "crossed): told it the node is still up ({})",
+                                        running->state_text(), pair.asked, pair.other, fmt::join(done, "; "))});
+}
+
+void CrossedWatch::keep_drained(const std::map<std::string, std::string>& pairs,
+                                const std::vector<slurm::NodeState>& managed) {
+    for (const auto& [node, partner] : pairs) {
+        const slurm::NodeState* state = find(managed, node);
+        if (state == nullptr) continue;
+        const std::string reason = engine::crossed_drain_reason({node, partner, {}, {}});
+        // Slurm 23.02 and later append their own words to a reason; a drain
+        // Slurm took back (22.05 at ResumeTimeout) is given again, at most
+        // every kRedrainMs.
+        if (state->has("DRAIN") && state->reason.find(reason) != std::string::npos) continue;
+        const engine::TimeMs now = m_clock->wall_ms();
+        if (const auto it = m_drained_at.find(node); it != m_drained_at.end() && now - it->second < kRedrainMs) {
+            continue;
+        }
+        m_drained_at[node] = now;
+        const auto drained = m_slurm.update(node, "DRAIN", reason);
+        (void)m_journal.record({0, m_clock->wall_ms(), node, std::nullopt, store::EventKind::drained,
+                                drained
+                                    ? fmt::format("drained in Slurm: {}", reason)
+                                    : fmt::format("could not drain it in Slurm ({}): {}", drained.error(), reason)});
+    }
+}
+
+}  // namespace slumber::operate

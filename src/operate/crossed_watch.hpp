@@ -1,0 +1,94 @@
+// The daemon's watch for crossed BMC addresses (engine/crossed.hpp): it
+// remembers what each pass shows of the managed nodes, asks the engine
+// whether slumber's recent power changes landed on the wrong machine, and
+// acts on a suspicion before recovery does anything to either node:
+//
+// - journals it ("crossed-suspected" on both nodes, naming both and the
+//   evidence);
+// - blocks both in the journal (kind `crossed`, every action) for every
+//   automatic caller: the hooks, the carrier, recovery, the BMC reads. Such
+//   a block is not lifted when a credentials file changes (a password says
+//   nothing about which machine an address drives); `slumber unblock A,B`
+//   lifts it once the addresses are put right;
+// - tells Slurm what is true: a node Slurm counts as powered down whose
+//   machine still runs is shown up again (slurm::still_up_calls()); the
+//   node whose machine went dark is left to Slurm's own, true, conclusion
+//   (DOWN after SlurmdTimeout, down~ after ResumeTimeout);
+// - drains both with a reason naming the pair, and keeps them drained while
+//   the block lasts (Slurm 22.05 clears a drain when ResumeTimeout strikes).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/config.hpp"
+#include "engine/crossed.hpp"
+#include "operate/clock.hpp"
+#include "slurm/slurm_view.hpp"
+#include "store/journal.hpp"
+
+namespace slumber::operate {
+
+/// The windows for the slurm.conf that `config` names (ResumeTimeout,
+/// SuspendTimeout, SlurmdTimeout, Include lines followed; Slurm's defaults
+/// when unset or unreadable); `boot_deadline_ms` stands for a ResumeTimeout
+/// of INFINITE when it is not 0.
+engine::CrossedWindows crossed_windows(const config::Config& config, engine::TimeMs boot_deadline_ms);
+
+class CrossedWatch {
+  public:
+    CrossedWatch(store::Journal& journal, const slurm::SlurmView& slurm, Clock& clock)
+        : m_journal(journal), m_slurm(slurm), m_clock(&clock) {}
+
+    void reconfigure(const engine::CrossedWindows& windows) { m_windows = windows; }
+    [[nodiscard]] const engine::CrossedWindows& windows() const { return m_windows; }
+
+    /// One pass over Slurm's view of the managed nodes. Returns the nodes
+    /// under a crossed block (old and new) and those of a pattern still
+    /// open (engine::CrossedJudgement::pending): recovery takes no step for
+    /// them.
+    std::set<std::string> run(const std::vector<slurm::NodeState>& managed);
+
+    /// Whether slurmd answers on the node's address and port (a TCP
+    /// connection, no message); replaced by tests.
+    using SlurmdProbe = std::function<bool(const slurm::NodeState&)>;
+    void set_probe(SlurmdProbe probe) { m_probe = std::move(probe); }
+
+  private:
+    struct Memory {
+        std::optional<engine::TimeMs> asleep_at;  ///< last seen asleep
+        /// Seen powering up or rebooting by Slurm since it was last seen asleep.
+        bool asked_up = false;
+        std::optional<engine::UnaskedWake> woke_unasked;
+        std::optional<engine::TimeMs> seen_up_at;
+        std::optional<engine::TimeMs> silent_since;
+        /// Power changes before this are not judged (a block just lifted).
+        engine::TimeMs judged_from = 0;
+    };
+    void remember(const slurm::NodeState& node, engine::TimeMs now);
+    /// The partner of each node under a crossed block (its block's pair).
+    std::map<std::string, std::string> suspected_pairs(const std::vector<store::Block>& blocks) const;
+    /// Whether the node's slurmd answers, tried again at most every 20 s.
+    bool slurmd_answers(const slurm::NodeState& node, engine::TimeMs now);
+    void act(const engine::CrossedPair& pair, const std::vector<slurm::NodeState>& managed);
+    void tell_slurm(const engine::CrossedPair& pair, const std::vector<slurm::NodeState>& managed);
+    /// Drains the suspected nodes Slurm shows undrained.
+    void keep_drained(const std::map<std::string, std::string>& pairs, const std::vector<slurm::NodeState>& managed);
+
+    store::Journal& m_journal;
+    const slurm::SlurmView& m_slurm;
+    Clock* m_clock;
+    engine::CrossedWindows m_windows;
+    SlurmdProbe m_probe;
+    std::map<std::string, Memory> m_memory;
+    std::set<std::string> m_suspected;  ///< as of the last pass
+    std::map<std::string, engine::TimeMs> m_drained_at;
+    std::map<std::string, std::pair<engine::TimeMs, bool>>
+        m_probed;  ///< when each slurmd was tried, and its answer  ///< when keep_drained() last drained each node
+};
+
+}  // namespace slumber::operate

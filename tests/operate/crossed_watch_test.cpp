@@ -1,0 +1,237 @@
+// The daemon's watch for crossed BMC addresses inside its recovery loop,
+// without a cluster: Slurm's view is made by hand, a script stands in for
+// scontrol and logs each call, the clock and slurmd's answer are the test's.
+// What it must do on a suspicion: journal it, block both nodes (a block no
+// credentials file change lifts), drain both naming the pair, tell Slurm a
+// node it counts as powered down still runs, and take no recovery step for
+// either.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "../support/manual_clock.hpp"
+#include "../support/temp_dir.hpp"
+#include "operate/blocks.hpp"
+#include "operate/reconciler.hpp"
+#include "slurm/scontrol.hpp"
+
+namespace slumber::operate {
+namespace {
+
+namespace fs = std::filesystem;
+
+slurm::NodeState node(std::string name, std::string base, std::vector<std::string> flags, std::string reason = {}) {
+    slurm::NodeState state;
+    state.name = std::move(name);
+    state.base = std::move(base);
+    state.flags = std::move(flags);
+    state.reason = std::move(reason);
+    return state;
+}
+
+class CrossedWatchTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        fs::create_directories(m_dir / "state");
+        std::ofstream(m_dir / "slurm.conf") << "SuspendTimeout=10\nSlurmdTimeout=12\nResumeTimeout=30\n";
+        std::ofstream(m_dir / "ipmi.secret") << "username = \"admin\"\npassword = \"secret\"\n";
+        ::chmod((m_dir / "ipmi.secret").c_str(), 0600);
+        std::ofstream(m_dir / "slumber.toml")
+            << "[slurm]\nconf = \"" << (m_dir / "slurm.conf").string() << "\"\n[daemon]\nstate_dir = \""
+            << (m_dir / "state").string() << "\"\n[[node]]\nnames = \"n[1-3]\"\ndriver = \"ipmi\"\nbmc = \"b[1-3]\"\n"
+            << "credentials = \"" << (m_dir / "ipmi.secret").string() << "\"\n";
+        const fs::path program = m_dir / "scontrol";
+        std::ofstream(program) << "#!/bin/sh\necho \"$@\" >> '" << (m_dir / "calls").string()
+                               << "'\ncase \"$1\" in\n  --version) echo 'slurm 22.05.8' ;;\nesac\n";
+        ::chmod(program.c_str(), 0755);
+        auto config = config::load(m_dir / "slumber.toml");
+        ASSERT_TRUE(config) << config::format(config.error().front());
+        m_config = std::move(*config);
+        auto journal = store::Journal::open(m_config.daemon.journal());
+        ASSERT_TRUE(journal) << journal.error();
+        m_journal = std::make_unique<store::Journal>(std::move(*journal));
+        m_slurm.emplace(m_dir, m_dir / "slurm.conf");
+    }
+    [[nodiscard]] std::vector<std::string> scontrol_calls() const {
+        std::ifstream in(m_dir / "calls");
+        std::vector<std::string> calls;
+        for (std::string line; std::getline(in, line);) {
+            if (!line.starts_with("--version") && !line.starts_with("show")) calls.push_back(line);
+        }
+        return calls;
+    }
+    [[nodiscard]] int events(const std::string& name, store::EventKind kind) const {
+        const std::vector<std::string> nodes{name};
+        int count = 0;
+        for (const store::Event& event : m_journal->events(nodes, 0).value_or(std::vector<store::Event>{})) {
+            count += event.kind == kind && event.node == name ? 1 : 0;
+        }
+        return count;
+    }
+    // slumber's power call, carried out and confirmed.
+    void switched(const std::string& name, store::EventKind kind) {
+        ASSERT_TRUE(m_journal->record({0, m_clock.wall_ms(), name, std::nullopt, kind,
+                                       "by the daemon for slurm-suspend: ok", store::OutcomeKind::ok}));
+    }
+    std::unique_ptr<Reconciler> reconciler(bool slurmd_answers) {
+        auto made = std::make_unique<Reconciler>(m_config, *m_journal, *m_slurm, m_clock,
+                                                 [](const config::Config&, const std::vector<std::string>& nodes) {
+                                                     std::map<std::string, PowerReading> states;
+                                                     for (const std::string& name : nodes)
+                                                         states[name] = power::PowerState::on;
+                                                     return states;
+                                                 });
+        made->crossed().set_probe([slurmd_answers](const slurm::NodeState&) { return slurmd_answers; });
+        return made;
+    }
+    void pass(Reconciler& reconciler, const std::vector<slurm::NodeState>& nodes) {
+        auto steps = reconciler.run(nodes);
+        ASSERT_TRUE(steps) << steps.error();
+        m_steps = std::move(*steps);
+        m_clock.advance(std::chrono::seconds(2));
+    }
+
+    const testing::TempDir m_temp{"slumber-crossed"};
+    const fs::path m_dir = m_temp.path();
+    config::Config m_config;
+    std::unique_ptr<store::Journal> m_journal;
+    testing::ManualClock m_clock{1'700'000'000'000};
+    std::optional<slurm::Scontrol> m_slurm;
+    std::vector<engine::Step> m_steps;
+};
+
+const std::string kReason = "slumber: BMC addresses of n1 and n2 look crossed; check, then slumber unblock n1,n2";
+
+// The seed's case: Slurm suspends idle n1; its BMC address is n2's, whose
+// machine runs a job and goes dark; n1's own machine stays up.
+TEST_F(CrossedWatchTest, SuspendingOneNodeThatSilencesAnotherBlocksAndDrainsBoth) {
+    auto watch = reconciler(/*slurmd_answers=*/true);
+    EXPECT_EQ(watch->crossed().windows().after_off_ms, (10 + 12) * 1000 + engine::kLookSlackMs);
+    pass(*watch, {node("n1", "IDLE", {}), node("n2", "MIXED", {}), node("n3", "IDLE", {})});
+    switched("n1", store::EventKind::power_off);
+    pass(*watch, {node("n1", "IDLE", {"POWERING_DOWN"}), node("n2", "MIXED", {}), node("n3", "IDLE", {})});
+    m_clock.advance(std::chrono::seconds(4));
+    pass(*watch,
+         {node("n1", "IDLE", {"POWERED_DOWN"}), node("n2", "MIXED", {"NOT_RESPONDING"}), node("n3", "IDLE", {})});
+
+    EXPECT_EQ(events("n1", store::EventKind::crossed_suspected), 1);
+    EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 1);
+    const auto blocks = m_journal->blocks();
+    ASSERT_TRUE(blocks);
+    ASSERT_EQ(blocks->size(), 2U);
+    for (const store::Block& block : *blocks) {
+        EXPECT_EQ(block.kind, power::ErrorKind::crossed);
+        EXPECT_FALSE(block.action) << "every action";
+        EXPECT_NE(block.words.find("n2, up until then, stopped responding"), std::string::npos) << block.words;
+    }
+    const auto calls = scontrol_calls();
+    EXPECT_NE(std::ranges::find(calls, "reconfigure"), calls.end()) << "n1 runs although Slurm counts it off";
+    EXPECT_NE(std::ranges::find(calls, "update NodeName=n1 State=DRAIN Reason=" + kReason), calls.end())
+        << fmt::format("{}", fmt::join(calls, "\n"));
+    EXPECT_NE(std::ranges::find(calls, "update NodeName=n2 State=DRAIN Reason=" + kReason), calls.end());
+    EXPECT_TRUE(m_steps.empty());
+
+    // Slurm marks n2 DOWN, later powers it down: recovery takes no step for
+    // either node, and the drains stand (given again when Slurm drops one).
+    m_clock.advance(std::chrono::seconds(30));
+    const std::size_t before = scontrol_calls().size();
+    for (int i = 0; i < 5; ++i) {
+        pass(*watch, {node("n1", "IDLE", {"DRAIN", "POWERED_DOWN"}, kReason),
+                      node("n2", "DOWN", {"DRAIN", "NOT_RESPONDING"}, kReason), node("n3", "IDLE", {})});
+        EXPECT_TRUE(m_steps.empty());
+    }
+    EXPECT_EQ(scontrol_calls().size(), before);
+    pass(*watch, {node("n1", "IDLE", {"POWERED_DOWN"}), node("n2", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"),
+                  node("n3", "IDLE", {})});
+    EXPECT_TRUE(m_steps.empty()) << "no resume, no power-off of a failed boot";
+    EXPECT_EQ(scontrol_calls().size(), before + 2) << "drained again";
+    EXPECT_EQ(events("n1", store::EventKind::crossed_suspected), 1) << "journaled once";
+}
+
+TEST_F(CrossedWatchTest, ASwitchedOffNodeThatIsOffMakesItACoincidence) {
+    auto watch = reconciler(/*slurmd_answers=*/false);
+    pass(*watch, {node("n1", "IDLE", {}), node("n2", "MIXED", {})});
+    switched("n1", store::EventKind::power_off);
+    pass(*watch, {node("n1", "IDLE", {"POWERED_DOWN"}), node("n2", "MIXED", {"NOT_RESPONDING"})});
+    EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 0);
+    EXPECT_TRUE(m_journal->blocks()->empty());
+}
+
+TEST_F(CrossedWatchTest, APowerOnThatBootsAnotherSleepingNodeBlocksAndDrainsBoth) {
+    auto watch = reconciler(/*slurmd_answers=*/true);
+    pass(*watch, {node("n1", "IDLE", {"POWERED_DOWN"}), node("n2", "IDLE", {"POWERED_DOWN"})});
+    switched("n1", store::EventKind::power_on);
+    pass(*watch, {node("n1", "IDLE", {"POWERING_UP"}), node("n2", "IDLE", {"POWERED_DOWN"})});
+    m_clock.advance(std::chrono::seconds(6));
+    auto booted = node("n2", "DOWN", {}, "Node unexpectedly rebooted");
+    booted.boot_time = m_clock.wall_ms() / 1000 - 1;
+    pass(*watch, {node("n1", "IDLE", {"POWERING_UP"}), booted});
+    EXPECT_TRUE(m_steps.empty()) << "n2 is not resumed while it is judged";
+    EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 0) << "n1 may still register";
+    // Slurm suspends the woken node meanwhile; n1 misses ResumeTimeout (30 s).
+    m_clock.advance(std::chrono::seconds(12));
+    pass(*watch, {node("n1", "IDLE", {"POWERING_UP"}), node("n2", "IDLE", {"POWERED_DOWN"})});
+    m_clock.advance(std::chrono::seconds(12));
+    pass(*watch, {node("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"), node("n2", "IDLE", {"POWERED_DOWN"})});
+    EXPECT_TRUE(m_steps.empty()) << "no power-off of n1 (it would reach n2's machine)";
+    EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 1);
+    EXPECT_EQ(m_journal->blocks()->size(), 2U);
+    const auto calls = scontrol_calls();
+    EXPECT_NE(std::ranges::find(calls, "update NodeName=n1 State=DRAIN Reason=" + kReason), calls.end());
+    EXPECT_NE(std::ranges::find(calls, "reconfigure"), calls.end()) << "n2's machine runs: Slurm is told so";
+}
+
+TEST_F(CrossedWatchTest, ANodeSlurmWakesIsNoEvidence) {
+    auto watch = reconciler(/*slurmd_answers=*/true);
+    pass(*watch, {node("n1", "IDLE", {"POWERED_DOWN"}), node("n2", "IDLE", {"POWERED_DOWN"})});
+    switched("n1", store::EventKind::power_on);
+    // Slurm wakes n2 too, and its resume never reached slumber.
+    pass(*watch, {node("n1", "IDLE", {"POWERING_UP"}), node("n2", "IDLE", {"POWERING_UP"})});
+    auto booted = node("n2", "IDLE", {});
+    booted.boot_time = m_clock.wall_ms() / 1000;
+    pass(*watch, {node("n1", "IDLE", {"POWERING_UP"}), booted});
+    m_clock.advance(std::chrono::seconds(40));
+    pass(*watch, {node("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"), booted});
+    EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 0);
+}
+
+TEST_F(CrossedWatchTest, TheBlockOutlivesANewCredentialsFileAndUnblockJudgesAfresh) {
+    auto watch = reconciler(/*slurmd_answers=*/true);
+    pass(*watch, {node("n1", "IDLE", {}), node("n2", "MIXED", {})});
+    switched("n1", store::EventKind::power_off);
+    pass(*watch, {node("n1", "IDLE", {"POWERED_DOWN"}), node("n2", "MIXED", {"NOT_RESPONDING"})});
+    ASSERT_EQ(m_journal->blocks()->size(), 2U);
+
+    std::ofstream(m_dir / "ipmi.secret.new") << "username = \"admin\"\npassword = \"other\"\n";
+    ::chmod((m_dir / "ipmi.secret.new").c_str(), 0600);
+    fs::rename(m_dir / "ipmi.secret.new", m_dir / "ipmi.secret");
+    Blocks blocks(m_config, m_journal.get(), Caller::automatic, [this] { return m_clock.wall_ms(); });
+    DriverSet set;
+    set.tasks.push_back({"n1", nullptr, {}});
+    blocks.hold(set, power::Action::on);
+    EXPECT_TRUE(set.tasks.empty()) << "still blocked";
+    ASSERT_TRUE(set.blocked.contains("n1"));
+    EXPECT_EQ(set.blocked["n1"].message.find("credentials file"), std::string::npos) << set.blocked["n1"].message;
+
+    // An admin's `slumber power on n1` that works proves nothing either.
+    auto lifted = m_journal->remove_blocks("n1", power::Action::on, "on by slumber power worked", m_clock.wall_ms());
+    ASSERT_TRUE(lifted);
+    EXPECT_EQ(*lifted, 0);
+
+    // The admin fixed the addresses and lifted both: the old power-off is
+    // not judged again.
+    ASSERT_TRUE(m_journal->remove_blocks("n1", std::nullopt, "lifted by test", m_clock.wall_ms()));
+    ASSERT_TRUE(m_journal->remove_blocks("n2", std::nullopt, "lifted by test", m_clock.wall_ms()));
+    pass(*watch, {node("n1", "IDLE", {"POWERED_DOWN"}), node("n2", "MIXED", {"NOT_RESPONDING"})});
+    pass(*watch, {node("n1", "IDLE", {"POWERED_DOWN"}), node("n2", "MIXED", {})});
+    pass(*watch, {node("n1", "IDLE", {"POWERED_DOWN"}), node("n2", "MIXED", {"NOT_RESPONDING"})});
+    EXPECT_TRUE(m_journal->blocks()->empty());
+    EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 1);
+}
+
+}  // namespace
+}  // namespace slumber::operate
