@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+
 #include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -32,15 +34,39 @@ struct StatusOptions {
 
 std::string seconds_text(std::int64_t ms) { return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0); }
 
+// Crossed addresses apart: no new password lifts them, and each pair is
+// said once, with what the daemon saw.
+void print_crossed(const std::vector<store::Block>& blocks, store::TimeMs now) {
+    std::vector<const store::Block*> pairs;
+    for (const store::Block& block : blocks) {
+        if (block.kind != power::ErrorKind::crossed) continue;
+        const bool partner_shown = std::any_of(pairs.begin(), pairs.end(),
+                                               [&](const store::Block* shown) { return shown->words == block.words; });
+        if (!partner_shown) pairs.push_back(&block);
+    }
+    if (pairs.empty()) return;
+    fmt::print(
+        "\nCROSSED: BMC addresses that look crossed, from what slumber's power changes did; slumber does nothing\n"
+        "automatically to these nodes until `slumber unblock` lifts both (a new credentials file does not):\n");
+    for (const store::Block* block : pairs) {
+        fmt::print("{} min ago: {}\n", (now - block->since) / 60000, util::safe_text(block->words));
+    }
+}
+
 void print_blocks(const std::vector<store::Block>& blocks, store::TimeMs now) {
-    if (blocks.empty()) return;
+    print_crossed(blocks, now);
+    std::vector<const store::Block*> others;
+    for (const store::Block& block : blocks) {
+        if (block.kind != power::ErrorKind::crossed) others.push_back(&block);
+    }
+    if (others.empty()) return;
     fmt::print(
         "\nBLOCKED: failures that cannot heal by themselves; slumber does not call these again until their\n"
         "credentials file changes or `slumber unblock TARGETS`:\n");
-    for (const store::Block& block : blocks) {
-        fmt::print("{:<12} {} for {} min: {} (met by {})\n", block.target,
-                   block.action ? fmt::format("{} blocked", power::to_string(*block.action)) : "blocked",
-                   (now - block.since) / 60000, util::safe_text(block.words), util::safe_text(block.source));
+    for (const store::Block* block : others) {
+        fmt::print("{:<12} {} for {} min: {} (met by {})\n", block->target,
+                   block->action ? fmt::format("{} blocked", power::to_string(*block->action)) : "blocked",
+                   (now - block->since) / 60000, util::safe_text(block->words), util::safe_text(block->source));
     }
 }
 

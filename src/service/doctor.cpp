@@ -108,6 +108,8 @@ const std::vector<CheckInfo> kChecks = {
      "--verify-mapping: a node it powered up could not be returned to power saving"},
     {Check::mapping_skipped, "mapping-skipped", Severity::warning,
      "--verify-mapping: a node was not checked (a job, drained, reserved, not powered down, blocked)"},
+    {Check::crossed_suspected, "crossed-suspected", Severity::error,
+     "the daemon saw a power change land on another node: two BMC addresses look crossed"},
     {Check::clock_unsynchronised, "clock-unsynchronised", Severity::warning,
      "the head node's clock is not synchronised"},
 };
@@ -288,6 +290,7 @@ DoctorReport run_doctor(const std::filesystem::path& config_file, const DoctorOp
     }
     doctor::check_files(setup, findings);
     doctor::check_targets(setup, options, findings);
+    doctor::check_crossed(setup, findings);
     doctor::check_clock(options.clock, findings);
 
     if (!options.nodes.empty()) {

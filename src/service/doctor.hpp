@@ -82,6 +82,7 @@ enum class Check {
     mapping_silent,
     mapping_not_restored,
     mapping_skipped,
+    crossed_suspected,
     clock_unsynchronised,
 };
 

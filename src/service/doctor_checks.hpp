@@ -62,6 +62,9 @@ void check_files(const Setup& setup, Findings& out);
 /// and unless options.contact is false one login each, blocks respected
 /// and recorded (doctor_targets.cpp).
 void check_targets(const Setup& setup, const DoctorOptions& options, Findings& out);
+/// Pairs of nodes whose BMC addresses the daemon saw to be crossed, from
+/// the journal's blocks (doctor_crossed.cpp).
+void check_crossed(const Setup& setup, Findings& out);
 /// The head node's clock, as `read` says it is disciplined (doctor_clock.cpp).
 void check_clock(const std::function<std::expected<ClockSync, std::string>()>& read, Findings& out);
 

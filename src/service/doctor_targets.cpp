@@ -352,6 +352,8 @@ void check_targets(const Setup& setup, const DoctorOptions& options, Findings& o
             continue;
         }
         if (const auto held = set.blocked.find(target->name); held != set.blocked.end()) {
+            // Not contacted; check_crossed() says it, with its own fix.
+            if (held->second.kind == power::ErrorKind::crossed) continue;
             out.push_back(about(
                 setup, *target, Check::target_blocked,
                 fmt::format("{} was not contacted: {}", named(*target), power::describe(held->second)),

@@ -197,12 +197,17 @@ function select(name) {
 function attentionItems() {
   const items = [];
   const limit = resumeTimeoutMs();
+  const crossed = new Set();  // both nodes of a pair carry the same words: said once
   for (const node of state.nodes) {
     const phase = phaseOf(node);
     if (phase === 'drained') items.push(`${node.node} is drained: ${node.reason || 'no reason given'}`);
     else if (phase === 'failing') items.push(`${node.node} is failing: ${node.slurm}${node.reason ? ` (${node.reason})` : ''}`);
     for (const block of node.blocked || []) {
       if (CREDENTIAL_ERRORS.has(block.kind)) items.push(`the BMC of ${node.node} refused its credentials: ${block.error}`);
+      if (block.kind === 'crossed' && !crossed.has(block.error)) {
+        crossed.add(block.error);
+        items.push(`${block.error}; slumber leaves both alone until \`slumber unblock\``);
+      }
     }
     if (limit && node.boots && node.boots.max_ms > SLOW_BOOT_SHARE * limit) {
       items.push(`${node.node} boots slowly: ${seconds(node.boots.max_ms)} of a ${seconds(limit)} ResumeTimeout`);

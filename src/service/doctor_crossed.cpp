@@ -1,0 +1,42 @@
+// Crossed BMC addresses the daemon saw from behaviour (operate/crossed_watch.hpp):
+// read from the journal's blocks, so said with --no-contact too, and whether
+// or not Slurm answers.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "service/doctor_checks.hpp"
+#include "store/journal.hpp"
+#include "util/safe_text.hpp"
+
+namespace slumber::service::doctor {
+
+void check_crossed(const Setup& setup, Findings& out) {
+    auto journal = store::JournalReader::open(setup.config.daemon.journal());
+    if (!journal) return;  // check_files says why the journal cannot be read
+    const auto blocks = (*journal)->blocks();
+    if (!blocks) return;
+    std::map<std::string, std::size_t> said;  // a pair's words -> its finding in `out`
+    for (const store::Block& block : *blocks) {
+        if (block.kind != power::ErrorKind::crossed) continue;
+        // Both nodes of a pair carry the same words: one finding per pair.
+        if (const auto partner = said.find(block.words); partner != said.end()) {
+            out[partner->second].nodes.push_back(block.target);
+            continue;
+        }
+        said.emplace(block.words, out.size());
+        const config::PowerTarget* target = setup.config.find(block.target);
+        out.push_back({Check::crossed_suspected,
+                       fmt::format("the daemon saw it: {}", util::safe_text(block.words)),
+                       setup.config_file,
+                       target != nullptr ? target->line : 0,
+                       "check which machine each of these BMC addresses drives (`slumber power info` shows each "
+                       "BMC's GUID; [doctor] node_uuid_command compares it with the node's own), correct them in "
+                       "slumber.toml, then `slumber unblock` both: until then slumber does nothing to either node "
+                       "by itself, and a new credentials file does not lift it",
+                       "",
+                       {block.target}});
+    }
+}
+
+}  // namespace slumber::service::doctor
