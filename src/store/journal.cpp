@@ -428,11 +428,11 @@ std::string_view action_column(const std::optional<power::Action>& action) {
 }
 
 std::string block_event(const Block& block) {
-    return fmt::format(
-        "blocked{}: {} (met by {}); automatic power calls stop until its credentials file "
-        "changes or `slumber unblock {}`",
-        block.action ? fmt::format(" for {}", power::to_string(*block.action)) : "", block.words, block.source,
-        block.target);
+    // A crossed address is not put right by a new password (Blocks::hold).
+    return fmt::format("blocked{}: {} (met by {}); automatic power calls stop until {}`slumber unblock {}`",
+                       block.action ? fmt::format(" for {}", power::to_string(*block.action)) : "", block.words,
+                       block.source, block.kind == power::ErrorKind::crossed ? "" : "its credentials file changes or ",
+                       block.target);
 }
 
 }  // namespace
