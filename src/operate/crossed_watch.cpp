@@ -183,18 +183,30 @@ void CrossedWatch::tell_slurm(const engine::CrossedPair& pair, const std::vector
     // node is up again.
     const std::string& machine_on = pair.pattern == engine::CrossedPattern::silenced_other ? pair.asked : pair.other;
     const slurm::NodeState* running = find(managed, machine_on);
-    if (running == nullptr || !slurm::shows_powered_down(*running)) return;
+    if (running == nullptr || !running->powered_down() || running->powering_up()) return;
+    // DOWN+POWERED_DOWN (22.05 suspends a node it set DOWN "unexpectedly
+    // rebooted"): State=RESUME makes it IDLE+POWERED_DOWN first, as for
+    // recovery's parked nodes; then as after a refused power-off.
+    std::vector<slurm::ScontrolCall> calls;
+    slurm::NodeState resumed = *running;
+    if (resumed.base == "DOWN") {
+        calls.push_back({"update", "NodeName=" + machine_on, "State=RESUME"});
+        resumed.base = "IDLE";
+    }
     const auto version = m_slurm.version();
+    for (slurm::ScontrolCall& call : slurm::still_up_calls(version.value_or(slurm::kOldestSupported), {resumed})) {
+        calls.push_back(std::move(call));
+    }
     std::vector<std::string> done;
-    for (const slurm::ScontrolCall& call :
-         slurm::still_up_calls(version.value_or(slurm::kOldestSupported), {*running})) {
+    for (const slurm::ScontrolCall& call : calls) {
         const auto called = m_slurm.call(call);
         done.push_back(fmt::format("scontrol {}{}", fmt::join(call, " "), called ? "" : " failed: " + called.error()));
     }
     (void)m_journal.record({0, m_clock->wall_ms(), machine_on, std::nullopt, store::EventKind::slurm_view,
                             fmt::format("Slurm showed it {} but its machine runs (BMC addresses of {} and {} look "
                                         "crossed): told it the node is still up ({})",
-                                        running->state_text(), pair.asked, pair.other, fmt::join(done, "; "))});
+                                        running->state_text(), std::min(pair.asked, pair.other),
+                                        std::max(pair.asked, pair.other), fmt::join(done, "; "))});
 }
 
 void CrossedWatch::keep_drained(const std::map<std::string, std::string>& pairs,
