@@ -1,0 +1,154 @@
+// Crossed BMC addresses caught by the daemon from behaviour, on the virtual
+// cluster with real Slurm and ipmi_sim BMCs: the rig's `crossed` fault makes
+// each of two BMCs drive the other's machine. The seed's case: a job runs on
+// vnode001, Slurm suspends idle vnode002, and slumber's power-off through
+// vnode002's address kills vnode001 and its job. slumber must see it, stop
+// (no second power-off, vnode002's next suspend not carried out), drain both
+// naming the pair, and say so in status and doctor.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "test_cluster.hpp"
+#include "util/command.hpp"
+
+namespace slumber::testing {
+namespace {
+
+using std::chrono::seconds;
+
+const std::string kReason =
+    "slumber: BMC addresses of vnode001 and vnode002 look crossed; check, then slumber unblock vnode001,vnode002";
+
+class Crossed : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        // SlurmdTimeout 6 s: Slurm pings every 2 s, so a dead node is
+        // NOT_RESPONDING within a few seconds.
+        cluster = std::make_unique<TestCluster>(
+            ClusterOptions{"crossed",
+                           62,
+                           31200,
+                           {"--hooks", "slumber", "--daemon", "--suspend-time", "10s", "--suspend-timeout", "5s",
+                            "--resume-timeout", "20s", "--slurmd-timeout", "6s"},
+                           2});
+    }
+    static void TearDownTestSuite() { cluster.reset(); }
+    void SetUp() override {
+        if (::geteuid() != 0) GTEST_SKIP() << "the virtual cluster needs root";
+        ASSERT_TRUE(cluster->ready()) << cluster->failure();
+    }
+    [[nodiscard]] static nlohmann::json journal() {
+        auto out = cluster->run(
+            {slumber_program(), "journal", "--json", "--since", "1h", "-c", cluster->dir() + "/slumber.toml"});
+        auto parsed = out ? nlohmann::json::parse(*out, nullptr, false) : nlohmann::json::array();
+        return parsed.is_discarded() ? nlohmann::json::array() : parsed;
+    }
+    // Events of `kind` on `node` whose detail has `text` and, when given, whose outcome is `outcome`.
+    [[nodiscard]] static int count(const std::string& node, const std::string& kind, const std::string& text = {},
+                                   const std::string& outcome = {}) {
+        int n = 0;
+        for (const auto& event : journal()) {
+            const bool matches = event["node"] == node && event["kind"] == kind &&
+                                 event["detail"].get<std::string>().find(text) != std::string::npos &&
+                                 (outcome.empty() || event.value("outcome", "") == outcome);
+            n += matches ? 1 : 0;
+        }
+        return n;
+    }
+    [[nodiscard]] static std::string dump() {
+        std::string out;
+        for (const auto& event : journal()) {
+            out += fmt::format("\n  {} {}: {}", event["node"].get<std::string>(), event["kind"].get<std::string>(),
+                               event["detail"].get<std::string>());
+        }
+        return out;
+    }
+    [[nodiscard]] static std::string console(int index) {
+        std::ifstream in(cluster->dir() + "/log/" + cluster->node(index) + ".console");
+        return {std::istreambuf_iterator<char>(in), {}};
+    }
+    static std::string submit_on(int index, const std::string& command) {
+        auto job = cluster->run(
+            {"sbatch", "--parsable", "--nodelist", cluster->node(index), "--output", "/dev/null", "--wrap", command});
+        return job ? job->substr(0, job->find_first_of(";\n")) : "";
+    }
+    static inline std::unique_ptr<TestCluster> cluster;
+};
+
+TEST_F(Crossed, SuspendingANodeThatKillsAnotherUnderItsJobIsCaughtAndBothAreLeftAlone) {
+    const auto started = std::chrono::steady_clock::now();
+    // Both busy first, so that Slurm suspends neither before the fault is in
+    // place: vnode002's short job ends, and SuspendTime later Slurm suspends it.
+    const std::string long_job = submit_on(0, "sleep 600");
+    const std::string short_job = submit_on(1, "sleep 8");
+    ASSERT_FALSE(long_job.empty());
+    ASSERT_FALSE(short_job.empty());
+    ASSERT_TRUE(cluster->wait_for(
+        [&] { return cluster->job_state(long_job) == "RUNNING" && cluster->job_state(short_job) == "RUNNING"; },
+        seconds{30}))
+        << cluster->states();
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode[001-002]", "crossed"}));
+
+    // Slurm suspends vnode002; the power-off reaches vnode001's machine.
+    ASSERT_TRUE(cluster->wait_for([] { return count("vnode002", "power-off", "", "ok") == 1; }, seconds{60}))
+        << cluster->states() << dump();
+    EXPECT_TRUE(cluster->wait_for([] { return console(0).find("a job was killed") != std::string::npos; }, seconds{10}))
+        << console(0);
+    EXPECT_TRUE(cluster->slurmd_running(1)) << "vnode002's machine runs on";
+
+    // Seen, journaled on both, both drained naming the pair.
+    ASSERT_TRUE(cluster->wait_for(
+        [] { return count("vnode001", "crossed-suspected") == 1 && count("vnode002", "crossed-suspected") == 1; },
+        seconds{30}))
+        << cluster->states() << dump();
+    const auto detected = std::chrono::steady_clock::now();
+    EXPECT_EQ(count("vnode002", "crossed-suspected", "vnode002's slurmd still answers"), 1) << dump();
+    for (int i = 0; i < 2; ++i) {
+        EXPECT_TRUE(cluster->wait_for([i] { return cluster->field(i, "Reason").starts_with(kReason); }, seconds{10}))
+            << cluster->node(i) << ": " << cluster->field(i, "State") << " " << cluster->field(i, "Reason");
+        EXPECT_NE(cluster->field(i, "State").find("DRAIN"), std::string::npos) << cluster->field(i, "State");
+    }
+    EXPECT_EQ(count("vnode002", "slurm-view", "told it the node is still up"), 1) << dump();
+
+    // Nothing more to either: vnode002's next suspend (and a resume of it)
+    // is not carried out, and nothing switches vnode001's address.
+    ASSERT_TRUE(cluster->run({"scontrol", "update", "NodeName=vnode002", "State=POWER_DOWN"}));
+    EXPECT_TRUE(
+        cluster->wait_for([] { return count("vnode002", "failed", "addresses look crossed") >= 1; }, seconds{30}))
+        << cluster->states() << dump();
+    std::this_thread::sleep_for(seconds{10});  // five of the daemon's passes
+    EXPECT_EQ(count("vnode002", "power-off", "", "ok"), 1) << dump();
+    EXPECT_EQ(count("vnode001", "power-off", "", "ok"), 0) << dump();
+    EXPECT_EQ(count("vnode001", "power-on", "", "ok") + count("vnode002", "power-on", "", "ok"), 0) << dump();
+    EXPECT_EQ(count("vnode001", "recovery") + count("vnode002", "recovery"), 0) << dump();
+    EXPECT_TRUE(cluster->slurmd_running(1)) << "vnode002's machine is still on";
+    EXPECT_FALSE(cluster->slurmd_running(0)) << "vnode001's machine is still off";
+
+    // slumber status and doctor say it; a new credentials file lifts nothing.
+    auto status = cluster->slumber({"status", "-c", cluster->dir() + "/slumber.toml"});
+    ASSERT_TRUE(status) << status.error();
+    EXPECT_NE(status->find("CROSSED:"), std::string::npos) << *status;
+    EXPECT_NE(status->find("BMC addresses of vnode001 and vnode002 look crossed"), std::string::npos) << *status;
+    const auto doctor =
+        util::run_command({slumber_program(), "doctor", "--no-contact", "-c", cluster->dir() + "/slumber.toml"});
+    EXPECT_NE(doctor.exit_code, 0);
+    EXPECT_NE(doctor.out.find("crossed-suspected"), std::string::npos) << doctor.out << doctor.err;
+
+    // The admin puts the addresses right and lifts both.
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode001", "clear"}));
+    auto unblocked = cluster->slumber({"unblock", "vnode[001-002]", "-c", cluster->dir() + "/slumber.toml"});
+    ASSERT_TRUE(unblocked) << unblocked.error();
+    EXPECT_NE(unblocked->find("unblocked; back in service in Slurm"), std::string::npos) << *unblocked;
+    (void)cluster->run({"scancel", long_job});
+    RecordProperty("detection_seconds",
+                   static_cast<int>(std::chrono::duration_cast<seconds>(detected - started).count()));
+}
+
+}  // namespace
+}  // namespace slumber::testing
