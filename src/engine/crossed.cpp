@@ -41,7 +41,8 @@ bool booted_unasked(const CrossedWitness& node, const std::vector<PowerChange>& 
                     const CrossedWindows& windows) {
     if (node.suspected || !node.woke_unasked) return false;
     const TimeMs booted = node.woke_unasked->boot_ms;
-    return !changed_by_slumber(changes, node.slurm.name, booted - windows.after_on_ms, booted + kCallSlackMs,
+    // A boot later than ResumeTimeout is still its own power-on's.
+    return !changed_by_slumber(changes, node.slurm.name, booted - 2 * windows.after_on_ms, booted + kCallSlackMs,
                                switches_on);
 }
 

@@ -41,8 +41,8 @@ struct PowerChange {
 bool seen_up(const slurm::NodeState& node);
 
 /// A node that woke from sleep with nobody's power-up: seen asleep in
-/// Slurm's view (POWERED_DOWN, not POWERING_UP), then up, without Slurm
-/// powering it up in between.
+/// Slurm's view (IDLE+POWERED_DOWN, not DOWN after a failed boot), then
+/// up, without Slurm powering it up in between.
 struct UnaskedWake {
     TimeMs boot_ms = 0;       ///< the boot time it registered with (Slurm's BootTime), Unix ms
     TimeMs asleep_until = 0;  ///< when it was last seen asleep before that

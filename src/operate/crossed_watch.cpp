@@ -67,9 +67,13 @@ engine::CrossedWindows crossed_windows(const config::Config& config, engine::Tim
 
 void CrossedWatch::remember(const slurm::NodeState& node, engine::TimeMs now) {
     Memory& memory = m_memory[node.name];
-    if (node.powered_down() && !node.powering_up()) {
+    if (node.powered_down() && !node.powering_up() && node.base == "IDLE") {
         memory.asleep_at = now;
         memory.asked_up = false;
+    } else if (node.powered_down() && !node.powering_up()) {
+        // down~: Slurm gave up on its boot (a late registration is that
+        // boot's own) or parked a silent node; not asleep, for this check.
+        memory.asleep_at.reset();
     } else if (node.powering_up() || slurm::rebooting(node)) {
         memory.asked_up = true;
     }

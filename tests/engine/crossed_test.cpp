@@ -96,6 +96,9 @@ TEST(Crossed, ANodeSwitchedByItsOwnPowerChangeIsNoEvidence) {
     auto on = kSwitchedOn;
     on.push_back({"n2", power::Action::on, kOn + 1000});  // Slurm woke n2 too
     EXPECT_TRUE(suspect_crossed(woke_other(), on, kWindows, kJudged).pairs.empty());
+    on = kSwitchedOn;
+    on.push_back({"n2", power::Action::on, kOn + 20000 - 90000});  // its own boot, later than ResumeTimeout
+    EXPECT_TRUE(suspect_crossed(woke_other(), on, kWindows, kJudged).pairs.empty());
     auto off = kSwitchedOff;
     off.push_back({"n2", power::Action::off, kOn});  // suspended together
     EXPECT_TRUE(crossed_probes(silenced_other(), off, kWindows).empty());

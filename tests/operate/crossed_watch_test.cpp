@@ -185,6 +185,21 @@ TEST_F(CrossedWatchTest, APowerOnThatBootsAnotherSleepingNodeBlocksAndDrainsBoth
     EXPECT_NE(std::ranges::find(calls, "reconfigure"), calls.end()) << "n2's machine runs: Slurm is told so";
 }
 
+// Seen on the virtual cluster: n1's boot outlasted ResumeTimeout (down~),
+// and it registered just as slumber switched n2 on.
+TEST_F(CrossedWatchTest, ALateBootAfterSlurmGaveUpIsNoEvidence) {
+    auto watch = reconciler(/*slurmd_answers=*/true);
+    pass(*watch, {node("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"), node("n2", "IDLE", {"POWERED_DOWN"})});
+    switched("n2", store::EventKind::power_on);
+    auto late = node("n1", "DOWN", {}, "Node unexpectedly rebooted");
+    late.boot_time = m_clock.wall_ms() / 1000;
+    pass(*watch, {late, node("n2", "IDLE", {"POWERING_UP"})});
+    m_clock.advance(std::chrono::seconds(40));
+    pass(*watch, {late, node("n2", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached")});
+    EXPECT_EQ(events("n1", store::EventKind::crossed_suspected), 0);
+    EXPECT_TRUE(m_journal->blocks()->empty());
+}
+
 TEST_F(CrossedWatchTest, ANodeSlurmWakesIsNoEvidence) {
     auto watch = reconciler(/*slurmd_answers=*/true);
     pass(*watch, {node("n1", "IDLE", {"POWERED_DOWN"}), node("n2", "IDLE", {"POWERED_DOWN"})});
