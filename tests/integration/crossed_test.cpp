@@ -119,8 +119,7 @@ TEST_F(Crossed, SuspendingANodeThatKillsAnotherUnderItsJobIsCaughtAndBothAreLeft
     // Nothing more to either: vnode002's next suspend (and a resume of it)
     // is not carried out, and nothing switches vnode001's address.
     ASSERT_TRUE(cluster->run({"scontrol", "update", "NodeName=vnode002", "State=POWER_DOWN"}));
-    EXPECT_TRUE(
-        cluster->wait_for([] { return count("vnode002", "refused", "look crossed") >= 1; }, seconds{30}))
+    EXPECT_TRUE(cluster->wait_for([] { return count("vnode002", "refused", "look crossed") >= 1; }, seconds{30}))
         << cluster->states() << dump();
     std::this_thread::sleep_for(seconds{10});  // five of the daemon's passes
     EXPECT_EQ(count("vnode002", "power-off", "", "ok"), 1) << dump();
