@@ -35,9 +35,14 @@ class CrossedMapping : public ::testing::Test {
                            /*nodes=*/3});
         if (cluster->ready()) {
             crossed = cluster->rig({"fault", "--dir", cluster->dir(), "vnode[002-003]", "crossed"});
+            // No daemon: the hooks' carriers, as SlurmUser, switch the nodes.
+            credentials = std::make_unique<CredentialsGivenToSlurmUser>(cluster->dir() + "/ipmi.secret");
         }
     }
-    static void TearDownTestSuite() { cluster.reset(); }
+    static void TearDownTestSuite() {
+        credentials.reset();
+        cluster.reset();
+    }
     void SetUp() override {
         if (::geteuid() != 0) GTEST_SKIP() << "the virtual cluster needs root";
         ASSERT_TRUE(cluster->ready()) << cluster->failure();
@@ -62,6 +67,7 @@ class CrossedMapping : public ::testing::Test {
 
     static inline std::unique_ptr<TestCluster> cluster;
     static inline std::expected<std::string, std::string> crossed;
+    static inline std::unique_ptr<CredentialsGivenToSlurmUser> credentials;
 };
 
 // While the nodes are up: each crossed node's own UUID is not its BMC's

@@ -504,30 +504,6 @@ TEST_F(SlurmHooksModes, ASilentBmcOfASleepingNodeHoldsUpNoWake) {
     start_daemon();
 }
 
-// Without a daemon, whoever carries requests out reads the BMCs'
-// credentials: in a site deployment the hooks run as SlurmUser, so a site
-// that runs no daemon gives SlurmUser the credentials file (mode 600 stays:
-// slumber refuses a file others can read), as this does for one test.
-class CredentialsGivenToSlurmUser {
-  public:
-    explicit CredentialsGivenToSlurmUser(std::string file) : m_file(std::move(file)) {
-        struct stat before {};
-        const passwd* slurm = ::getpwnam("slurm");
-        if (test_deployment() != "site" || slurm == nullptr || ::stat(m_file.c_str(), &before) != 0) return;
-        m_owner = std::pair{before.st_uid, before.st_gid};
-        (void)::chown(m_file.c_str(), slurm->pw_uid, slurm->pw_gid);
-    }
-    ~CredentialsGivenToSlurmUser() {
-        if (m_owner) (void)::chown(m_file.c_str(), m_owner->first, m_owner->second);
-    }
-    CredentialsGivenToSlurmUser(const CredentialsGivenToSlurmUser&) = delete;
-    CredentialsGivenToSlurmUser& operator=(const CredentialsGivenToSlurmUser&) = delete;
-
-  private:
-    std::string m_file;
-    std::optional<std::pair<uid_t, gid_t>> m_owner;
-};
-
 TEST_F(SlurmHooksModes, WithoutADaemonTheHooksDoTheWorkThemselves) {
     const CredentialsGivenToSlurmUser credentials(cluster->dir() + "/ipmi.secret");
     // The hooks' carriers read the credentials themselves: still no password

@@ -1,7 +1,9 @@
 #include "test_cluster.hpp"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -44,6 +46,18 @@ AsSlurmctld::~AsSlurmctld() { ::prctl(PR_SET_NAME, m_name.data()); }
 std::string test_deployment() {
     const char* text = std::getenv("SLUMBER_TEST_DEPLOYMENT");
     return text != nullptr && std::string_view(text) == "site" ? "site" : "root";
+}
+
+CredentialsGivenToSlurmUser::CredentialsGivenToSlurmUser(std::string file) : m_file(std::move(file)) {
+    struct stat before {};
+    const passwd* slurm = ::getpwnam("slurm");
+    if (test_deployment() != "site" || slurm == nullptr || ::stat(m_file.c_str(), &before) != 0) return;
+    m_owner = std::pair{before.st_uid, before.st_gid};
+    (void)::chown(m_file.c_str(), slurm->pw_uid, slurm->pw_gid);
+}
+
+CredentialsGivenToSlurmUser::~CredentialsGivenToSlurmUser() {
+    if (m_owner) (void)::chown(m_file.c_str(), m_owner->first, m_owner->second);
 }
 
 std::string test_installed_prefix() {

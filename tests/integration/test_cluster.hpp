@@ -3,11 +3,14 @@
 // The clients are the real ones: ipmitool, sinfo, scontrol, sbatch.
 #pragma once
 
+#include <sys/types.h>
 #include <array>
 #include <chrono>
 #include <expected>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace slumber::testing {
@@ -27,6 +30,23 @@ int test_node_count();
 /// is site (slurmctld as SlurmUser slurm with munge, the hooks as slurm:
 /// `slumber-vcluster up --deployment site`), else "root" (root, auth/none).
 std::string test_deployment();
+
+/// Without a daemon, whoever carries requests out reads the BMCs'
+/// credentials: in a site deployment the hooks run as SlurmUser, so a site
+/// that runs no daemon gives SlurmUser the credentials file (mode 600 stays:
+/// slumber refuses a file others can read; docs/slurm.md, "Who needs the BMC
+/// passwords"). This does so for its lifetime, in a site deployment only.
+class CredentialsGivenToSlurmUser {
+  public:
+    explicit CredentialsGivenToSlurmUser(std::string file);
+    ~CredentialsGivenToSlurmUser();
+    CredentialsGivenToSlurmUser(const CredentialsGivenToSlurmUser&) = delete;
+    CredentialsGivenToSlurmUser& operator=(const CredentialsGivenToSlurmUser&) = delete;
+
+  private:
+    std::string m_file;
+    std::optional<std::pair<uid_t, gid_t>> m_owner;
+};
 
 /// Which slumber the suites run: empty for the build's, or the prefix of an
 /// installed one from $SLUMBER_TEST_INSTALLED (/usr: scripts/package-test,
