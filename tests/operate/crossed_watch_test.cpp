@@ -14,6 +14,7 @@
 #include <fstream>
 
 #include "../support/manual_clock.hpp"
+#include "../support/node_state.hpp"
 #include "../support/temp_dir.hpp"
 #include "operate/blocks.hpp"
 #include "operate/reconciler.hpp"
@@ -24,14 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-slurm::NodeState node(std::string name, std::string base, std::vector<std::string> flags, std::string reason = {}) {
-    slurm::NodeState state;
-    state.name = std::move(name);
-    state.base = std::move(base);
-    state.flags = std::move(flags);
-    state.reason = std::move(reason);
-    return state;
-}
+using testing::node_state;
 
 class CrossedWatchTest : public ::testing::Test {
   protected:
@@ -111,12 +105,13 @@ const std::string kReason = "slumber: BMC addresses of n1 and n2 look crossed; c
 TEST_F(CrossedWatchTest, SuspendingOneNodeThatSilencesAnotherBlocksAndDrainsBoth) {
     auto watch = reconciler(/*slurmd_answers=*/true);
     EXPECT_EQ(watch->crossed().windows().after_off_ms, (10 + 12) * 1000 + engine::kLookSlackMs);
-    pass(*watch, {node("n1", "IDLE", {}), node("n2", "MIXED", {}), node("n3", "IDLE", {})});
+    pass(*watch, {node_state("n1", "IDLE", {}), node_state("n2", "MIXED", {}), node_state("n3", "IDLE", {})});
     switched("n1", store::EventKind::power_off);
-    pass(*watch, {node("n1", "IDLE", {"POWERING_DOWN"}), node("n2", "MIXED", {}), node("n3", "IDLE", {})});
-    m_clock.advance(std::chrono::seconds(4));
     pass(*watch,
-         {node("n1", "IDLE", {"POWERED_DOWN"}), node("n2", "MIXED", {"NOT_RESPONDING"}), node("n3", "IDLE", {})});
+         {node_state("n1", "IDLE", {"POWERING_DOWN"}), node_state("n2", "MIXED", {}), node_state("n3", "IDLE", {})});
+    m_clock.advance(std::chrono::seconds(4));
+    pass(*watch, {node_state("n1", "IDLE", {"POWERED_DOWN"}), node_state("n2", "MIXED", {"NOT_RESPONDING"}),
+                  node_state("n3", "IDLE", {})});
 
     EXPECT_EQ(events("n1", store::EventKind::crossed_suspected), 1);
     EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 1);
@@ -140,13 +135,13 @@ TEST_F(CrossedWatchTest, SuspendingOneNodeThatSilencesAnotherBlocksAndDrainsBoth
     m_clock.advance(std::chrono::seconds(30));
     const std::size_t before = scontrol_calls().size();
     for (int i = 0; i < 5; ++i) {
-        pass(*watch, {node("n1", "IDLE", {"DRAIN", "POWERED_DOWN"}, kReason),
-                      node("n2", "DOWN", {"DRAIN", "NOT_RESPONDING"}, kReason), node("n3", "IDLE", {})});
+        pass(*watch, {node_state("n1", "IDLE", {"DRAIN", "POWERED_DOWN"}, kReason),
+                      node_state("n2", "DOWN", {"DRAIN", "NOT_RESPONDING"}, kReason), node_state("n3", "IDLE", {})});
         EXPECT_TRUE(m_steps.empty());
     }
     EXPECT_EQ(scontrol_calls().size(), before);
-    pass(*watch, {node("n1", "IDLE", {"POWERED_DOWN"}), node("n2", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"),
-                  node("n3", "IDLE", {})});
+    pass(*watch, {node_state("n1", "IDLE", {"POWERED_DOWN"}),
+                  node_state("n2", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"), node_state("n3", "IDLE", {})});
     EXPECT_TRUE(m_steps.empty()) << "no resume, no power-off of a failed boot";
     EXPECT_EQ(scontrol_calls().size(), before + 2) << "drained again";
     EXPECT_EQ(events("n1", store::EventKind::crossed_suspected), 1) << "journaled once";
@@ -154,29 +149,30 @@ TEST_F(CrossedWatchTest, SuspendingOneNodeThatSilencesAnotherBlocksAndDrainsBoth
 
 TEST_F(CrossedWatchTest, ASwitchedOffNodeThatIsOffMakesItACoincidence) {
     auto watch = reconciler(/*slurmd_answers=*/false);
-    pass(*watch, {node("n1", "IDLE", {}), node("n2", "MIXED", {})});
+    pass(*watch, {node_state("n1", "IDLE", {}), node_state("n2", "MIXED", {})});
     switched("n1", store::EventKind::power_off);
-    pass(*watch, {node("n1", "IDLE", {"POWERED_DOWN"}), node("n2", "MIXED", {"NOT_RESPONDING"})});
+    pass(*watch, {node_state("n1", "IDLE", {"POWERED_DOWN"}), node_state("n2", "MIXED", {"NOT_RESPONDING"})});
     EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 0);
     EXPECT_TRUE(m_journal->blocks()->empty());
 }
 
 TEST_F(CrossedWatchTest, APowerOnThatBootsAnotherSleepingNodeBlocksAndDrainsBoth) {
     auto watch = reconciler(/*slurmd_answers=*/true);
-    pass(*watch, {node("n1", "IDLE", {"POWERED_DOWN"}), node("n2", "IDLE", {"POWERED_DOWN"})});
+    pass(*watch, {node_state("n1", "IDLE", {"POWERED_DOWN"}), node_state("n2", "IDLE", {"POWERED_DOWN"})});
     switched("n1", store::EventKind::power_on);
-    pass(*watch, {node("n1", "IDLE", {"POWERING_UP"}), node("n2", "IDLE", {"POWERED_DOWN"})});
+    pass(*watch, {node_state("n1", "IDLE", {"POWERING_UP"}), node_state("n2", "IDLE", {"POWERED_DOWN"})});
     m_clock.advance(std::chrono::seconds(6));
-    auto booted = node("n2", "DOWN", {}, "Node unexpectedly rebooted");
+    auto booted = node_state("n2", "DOWN", {}, "Node unexpectedly rebooted");
     booted.boot_time = m_clock.wall_ms() / 1000 - 1;
-    pass(*watch, {node("n1", "IDLE", {"POWERING_UP"}), booted});
+    pass(*watch, {node_state("n1", "IDLE", {"POWERING_UP"}), booted});
     EXPECT_TRUE(m_steps.empty()) << "n2 is not resumed while it is judged";
     EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 0) << "n1 may still register";
     // Slurm suspends the woken node meanwhile; n1 misses ResumeTimeout (30 s).
     m_clock.advance(std::chrono::seconds(12));
-    pass(*watch, {node("n1", "IDLE", {"POWERING_UP"}), node("n2", "IDLE", {"POWERED_DOWN"})});
+    pass(*watch, {node_state("n1", "IDLE", {"POWERING_UP"}), node_state("n2", "IDLE", {"POWERED_DOWN"})});
     m_clock.advance(std::chrono::seconds(12));
-    pass(*watch, {node("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"), node("n2", "IDLE", {"POWERED_DOWN"})});
+    pass(*watch, {node_state("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"),
+                  node_state("n2", "IDLE", {"POWERED_DOWN"})});
     EXPECT_TRUE(m_steps.empty()) << "no power-off of n1 (it would reach n2's machine)";
     EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 1);
     EXPECT_EQ(m_journal->blocks()->size(), 2U);
@@ -189,36 +185,37 @@ TEST_F(CrossedWatchTest, APowerOnThatBootsAnotherSleepingNodeBlocksAndDrainsBoth
 // and it registered just as slumber switched n2 on.
 TEST_F(CrossedWatchTest, ALateBootAfterSlurmGaveUpIsNoEvidence) {
     auto watch = reconciler(/*slurmd_answers=*/true);
-    pass(*watch, {node("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"), node("n2", "IDLE", {"POWERED_DOWN"})});
+    pass(*watch, {node_state("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"),
+                  node_state("n2", "IDLE", {"POWERED_DOWN"})});
     switched("n2", store::EventKind::power_on);
-    auto late = node("n1", "DOWN", {}, "Node unexpectedly rebooted");
+    auto late = node_state("n1", "DOWN", {}, "Node unexpectedly rebooted");
     late.boot_time = m_clock.wall_ms() / 1000;
-    pass(*watch, {late, node("n2", "IDLE", {"POWERING_UP"})});
+    pass(*watch, {late, node_state("n2", "IDLE", {"POWERING_UP"})});
     m_clock.advance(std::chrono::seconds(40));
-    pass(*watch, {late, node("n2", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached")});
+    pass(*watch, {late, node_state("n2", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached")});
     EXPECT_EQ(events("n1", store::EventKind::crossed_suspected), 0);
     EXPECT_TRUE(m_journal->blocks()->empty());
 }
 
 TEST_F(CrossedWatchTest, ANodeSlurmWakesIsNoEvidence) {
     auto watch = reconciler(/*slurmd_answers=*/true);
-    pass(*watch, {node("n1", "IDLE", {"POWERED_DOWN"}), node("n2", "IDLE", {"POWERED_DOWN"})});
+    pass(*watch, {node_state("n1", "IDLE", {"POWERED_DOWN"}), node_state("n2", "IDLE", {"POWERED_DOWN"})});
     switched("n1", store::EventKind::power_on);
     // Slurm wakes n2 too, and its resume never reached slumber.
-    pass(*watch, {node("n1", "IDLE", {"POWERING_UP"}), node("n2", "IDLE", {"POWERING_UP"})});
-    auto booted = node("n2", "IDLE", {});
+    pass(*watch, {node_state("n1", "IDLE", {"POWERING_UP"}), node_state("n2", "IDLE", {"POWERING_UP"})});
+    auto booted = node_state("n2", "IDLE", {});
     booted.boot_time = m_clock.wall_ms() / 1000;
-    pass(*watch, {node("n1", "IDLE", {"POWERING_UP"}), booted});
+    pass(*watch, {node_state("n1", "IDLE", {"POWERING_UP"}), booted});
     m_clock.advance(std::chrono::seconds(40));
-    pass(*watch, {node("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"), booted});
+    pass(*watch, {node_state("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"), booted});
     EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 0);
 }
 
 TEST_F(CrossedWatchTest, TheBlockOutlivesANewCredentialsFileAndUnblockJudgesAfresh) {
     auto watch = reconciler(/*slurmd_answers=*/true);
-    pass(*watch, {node("n1", "IDLE", {}), node("n2", "MIXED", {})});
+    pass(*watch, {node_state("n1", "IDLE", {}), node_state("n2", "MIXED", {})});
     switched("n1", store::EventKind::power_off);
-    pass(*watch, {node("n1", "IDLE", {"POWERED_DOWN"}), node("n2", "MIXED", {"NOT_RESPONDING"})});
+    pass(*watch, {node_state("n1", "IDLE", {"POWERED_DOWN"}), node_state("n2", "MIXED", {"NOT_RESPONDING"})});
     ASSERT_EQ(m_journal->blocks()->size(), 2U);
 
     std::ofstream(m_dir / "ipmi.secret.new") << "username = \"admin\"\npassword = \"other\"\n";
@@ -241,9 +238,9 @@ TEST_F(CrossedWatchTest, TheBlockOutlivesANewCredentialsFileAndUnblockJudgesAfre
     // not judged again.
     ASSERT_TRUE(m_journal->remove_blocks("n1", std::nullopt, "lifted by test", m_clock.wall_ms()));
     ASSERT_TRUE(m_journal->remove_blocks("n2", std::nullopt, "lifted by test", m_clock.wall_ms()));
-    pass(*watch, {node("n1", "IDLE", {"POWERED_DOWN"}), node("n2", "MIXED", {"NOT_RESPONDING"})});
-    pass(*watch, {node("n1", "IDLE", {"POWERED_DOWN"}), node("n2", "MIXED", {})});
-    pass(*watch, {node("n1", "IDLE", {"POWERED_DOWN"}), node("n2", "MIXED", {"NOT_RESPONDING"})});
+    pass(*watch, {node_state("n1", "IDLE", {"POWERED_DOWN"}), node_state("n2", "MIXED", {"NOT_RESPONDING"})});
+    pass(*watch, {node_state("n1", "IDLE", {"POWERED_DOWN"}), node_state("n2", "MIXED", {})});
+    pass(*watch, {node_state("n1", "IDLE", {"POWERED_DOWN"}), node_state("n2", "MIXED", {"NOT_RESPONDING"})});
     EXPECT_TRUE(m_journal->blocks()->empty());
     EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 1);
 }
