@@ -113,6 +113,9 @@ struct DaemonSettings {
     /// (store::Journal::prune(), which keeps what decisions still need) at
     /// its start and then hourly. 0: kept forever.
     util::Duration journal_keep = std::chrono::days(90);
+    /// How often the daemon looks at Slurm while nothing is in flux
+    /// (engine::LookPace; every 2 s while something is), 2 s to 10 min.
+    util::Duration idle_poll = std::chrono::seconds(30);
 
     [[nodiscard]] std::filesystem::path journal() const { return state_dir / "journal.db"; }
     [[nodiscard]] std::filesystem::path socket() const { return state_dir / "slumberd.sock"; }

@@ -84,6 +84,8 @@ void diff_daemon(const DaemonSettings& a, const DaemonSettings& b, ConfigChanges
     setting(changes.settings, "[daemon] boot_deadline", deadline(a.boot_deadline), deadline(b.boot_deadline));
     setting(changes.settings, "[daemon] journal_keep", util::format_duration(a.journal_keep),
             util::format_duration(b.journal_keep));
+    setting(changes.settings, "[daemon] idle_poll", util::format_duration(a.idle_poll),
+            util::format_duration(b.idle_poll));
     // A setting added to [daemon] later is still noticed, if not by name,
     // also when named ones changed with it.
     DaemonSettings rest = b;
@@ -97,6 +99,7 @@ void diff_daemon(const DaemonSettings& a, const DaemonSettings& b, ConfigChanges
     rest.power_loss_window = a.power_loss_window;
     rest.boot_deadline = a.boot_deadline;
     rest.journal_keep = a.journal_keep;
+    rest.idle_poll = a.idle_poll;
     if (rest != a) changes.settings.emplace_back("[daemon] another setting");
 }
 

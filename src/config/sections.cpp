@@ -8,6 +8,7 @@
 #include "config/table_reader.hpp"
 #include "hostlist/hostlist.hpp"
 #include "power/exec/exec_driver.hpp"
+#include "util/duration.hpp"
 #include "util/suggest.hpp"
 
 namespace slumber::config {
@@ -232,6 +233,16 @@ void read_daemon_section(const toml::table& table, const std::string& file, Daem
     if (auto window = reader.duration("power_loss_window")) out.power_loss_window = *window;
     if (auto deadline = reader.duration("boot_deadline")) out.boot_deadline = *deadline;
     if (auto keep = reader.duration("journal_keep")) out.journal_keep = *keep;
+    if (auto poll = reader.duration("idle_poll")) {
+        // Below the busy pace it means nothing; above 10 min, a node that
+        // rebooted by itself would wait that long for its recovery.
+        if (*poll < std::chrono::seconds(2) || *poll > std::chrono::minutes(10)) {
+            reader.error("idle_poll", fmt::format("{} is outside 2s to 10m", util::format_duration(*poll)),
+                         "use e.g. \"30s\" (the default)");
+        } else {
+            out.idle_poll = *poll;
+        }
+    }
     reader.reject_unknown_keys();
 }
 

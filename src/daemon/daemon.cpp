@@ -24,6 +24,7 @@
 #include "daemon/reload.hpp"
 #include "daemon/systemd_notify.hpp"
 #include "daemon/wake.hpp"
+#include "engine/look_pace.hpp"
 #include "operate/blocks.hpp"
 #include "operate/carrier.hpp"
 #include "operate/carrier_lock.hpp"
@@ -392,11 +393,13 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             log_sampling(*finished, sample_failures);
             for (auto& [target, read] : finished->round.power) sampled_power.insert_or_assign(target, read);
         }
-        // Registrations and nodes in trouble are seen by polling Slurm; every
-        // couple of seconds times a boot well and catches a late one before
-        // Slurm suspends it again.
+        // Registrations and nodes in trouble are seen by looking at Slurm:
+        // every couple of seconds while something is in flux, seldom while
+        // nothing is, and at once when a hook wakes the daemon
+        // (engine/look_pace.hpp).
         if (std::chrono::steady_clock::now() >= next_look) {
             std::string pass_status;
+            std::optional<std::string> in_flux = "Slurm unreadable";
             if (auto nodes = scontrol.nodes()) {
                 pass_status =
                     fmt::format("{} node(s) in Slurm, {} managed; {} batch(es) of requests under way", nodes->size(),
@@ -410,6 +413,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                             fmt::format("{}: {}: {}", step.node, engine::to_string(step.kind), step.why));
                     }
                 }
+                in_flux = reconciler.in_flux();
                 // The web server shows these reads: it never asks a BMC itself.
                 if (web_collector)
                     web_collector->publish_bmc_reads(with_sampled(reconciler.latest_reads(), sampled_power));
@@ -455,6 +459,15 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                 log(Priority::warning, nodes.error());
                 pass_status = fmt::format("Slurm unreadable: {}", nodes.error());
             }
+            // What the daemon does itself is in flux too: a batch of power
+            // changes, a device's pass, power-ons held for the heat.
+            if (!in_flux && carrier.under_way() > 0) in_flux = "power changes under way";
+            if (!in_flux && !workers.empty()) in_flux = "a device is being switched";
+            if (!in_flux && thermal.hold()) in_flux = "power-ons held";
+            const engine::LookPace look_pace{.idle_ms = live.current()->daemon.idle_poll.count()};
+            const std::chrono::milliseconds pace{in_flux ? look_pace.busy_ms : look_pace.idle_ms};
+            pass_status += fmt::format("; next look at Slurm in {} ({})", util::format_duration(pace),
+                                       in_flux ? *in_flux : "nothing in flux");
             if (!ready) {
                 systemd.ready(pass_status);
                 ready = true;
@@ -466,13 +479,14 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                 (void)journal->record(
                     {0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::config_changed, *edited});
             }
-            next_look = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+            next_look = std::chrono::steady_clock::now() + pace;
             if (next_look >= next_prune) {
                 prune_journal(*journal, live.current()->daemon.journal_keep);
                 next_prune = next_look + std::chrono::hours(1);
             }
         }
-        socket->wait(std::chrono::milliseconds(500));
+        // A hook's request: Slurm is changing something, look at once.
+        if (socket->wait(std::chrono::milliseconds(500))) next_look = std::chrono::steady_clock::now();
     }
     systemd.stopping();
     web_server->reset();        // no new look at the journal from here on

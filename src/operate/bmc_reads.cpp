@@ -81,4 +81,9 @@ bool BmcReads::in_flight(const std::string& node) const {
     return m_shared->in_flight.contains(node);
 }
 
+bool BmcReads::busy() const {
+    const std::lock_guard lock(m_shared->guard);
+    return !m_shared->in_flight.empty() || !m_shared->answered.empty();
+}
+
 }  // namespace slumber::operate

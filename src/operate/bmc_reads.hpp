@@ -62,6 +62,8 @@ class BmcReads {
 
     /// Whether a read of `node` is under way.
     [[nodiscard]] bool in_flight(const std::string& node) const;
+    /// Whether a read is under way or an answer waits to be collected.
+    [[nodiscard]] bool busy() const;
 
   private:
     struct Shared;

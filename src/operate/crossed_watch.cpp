@@ -117,11 +117,13 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
 
     const engine::TimeMs window = std::max(m_windows.after_on_ms, m_windows.after_off_ms);
     std::vector<engine::PowerChange> changes;
+    m_watching = false;
     if (auto events = m_journal.power_changes(now - 2 * window - engine::kLookSlackMs)) {
         for (const store::Event& event : *events) {
             const auto memory = m_memory.find(event.node);
             if (!event.action || memory == m_memory.end() || event.time < memory->second.judged_from) continue;
             changes.push_back({event.node, *event.action, event.time});
+            m_watching = m_watching || now - event.time <= window + engine::kLookSlackMs;
         }
     }
     std::vector<engine::CrossedWitness> witnesses;

@@ -53,6 +53,11 @@ class CrossedWatch {
     /// them.
     std::set<std::string> run(const std::vector<slurm::NodeState>& managed);
 
+    /// Whether the last pass watched a power change of slumber's still
+    /// within its window (CrossedWindows): its effect on another node may
+    /// show yet, and is timed by the daemon's looks.
+    [[nodiscard]] bool watching() const { return m_watching; }
+
     /// Whether slurmd answers on the node's address and port (a TCP
     /// connection, no message); replaced by tests.
     using SlurmdProbe = std::function<bool(const slurm::NodeState&)>;
@@ -85,7 +90,8 @@ class CrossedWatch {
     engine::CrossedWindows m_windows;
     SlurmdProbe m_probe;
     std::map<std::string, Memory> m_memory;
-    std::set<std::string> m_suspected;  ///< as of the last pass
+    std::set<std::string> m_suspected;
+    bool m_watching = false;  ///< as of the last pass
     std::map<std::string, engine::TimeMs> m_drained_at;
     std::map<std::string, std::pair<engine::TimeMs, bool>>
         m_probed;  ///< when each slurmd was tried, and its answer  ///< when keep_drained() last drained each node

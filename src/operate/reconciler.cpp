@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "engine/look_pace.hpp"
 #include "operate/blocks.hpp"
 #include "operate/diagnosis.hpp"
 #include "operate/targets.hpp"
@@ -202,6 +203,7 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
     auto gathered = gather_facts(nodes);
     if (!gathered) return std::unexpected(gathered.error());
     std::vector<engine::NodeFacts>& facts = *gathered;
+    m_in_flux = engine::first_in_flux(facts, m_policy, now);
     // Crossed BMC addresses first: recovery must not power-cycle or switch
     // off a node whose power changes land on another machine.
     std::vector<slurm::NodeState> managed;
@@ -232,6 +234,15 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
     diagnose(facts, steps);
     for (const engine::Step& step : steps) take(step);
     m_reads.start(m_config, unread);  // after the steps: asked after what they changed
+    if (!m_in_flux) {
+        if (!steps.empty()) {
+            m_in_flux = fmt::format("{}: {} just taken", steps.front().node, engine::to_string(steps.front().kind));
+        } else if (m_reads.busy()) {
+            m_in_flux = "BMC reads under way";
+        } else if (m_crossed.watching()) {
+            m_in_flux = "a power change's effect on other nodes is watched (crossed BMC addresses)";
+        }
+    }
     return steps;
 }
 

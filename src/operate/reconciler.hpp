@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,12 @@ class Reconciler {
     const slurm::PowerSaveRules& rules() const;
     /// The watch for crossed BMC addresses that each pass runs first.
     CrossedWatch& crossed() { return m_crossed; }
+    /// Why the last pass found something in flux, in words ("vnode003:
+    /// powering up", engine::in_flux(); a BMC read under way; a power
+    /// change's window for crossed addresses; a step just taken); nothing
+    /// when all was quiet, so that the daemon may wait its idle interval
+    /// (engine::LookPace) before the next pass.
+    [[nodiscard]] const std::optional<std::string>& in_flux() const { return m_in_flux; }
     /// Where policy().boot_deadline_ms came from, for the log.
     [[nodiscard]] const std::string& boot_deadline_source() const { return m_boot_deadline_source; }
 
@@ -121,6 +128,7 @@ class Reconciler {
         std::make_shared<const std::map<std::string, BmcReading>>();
     /// Runs before recovery decides: a pair it suspects gets no step.
     CrossedWatch m_crossed;
+    std::optional<std::string> m_in_flux;
     mutable slurm::PowerSaveRules m_rules;
     mutable std::optional<engine::TimeMs> m_rules_read_at;
     /// Last: its workers finish before the rest goes.

@@ -233,6 +233,17 @@ TEST(Config, JournalRetention) {
     expect_problem("[daemon]\njournal_keep = \"2000d\"\n", 2, "journal_keep", "longer than a year");
 }
 
+TEST(Config, IdlePoll) {
+    auto defaults = load_text("", "test.toml");
+    ASSERT_TRUE(defaults) << format(defaults.error().front());
+    EXPECT_EQ(defaults->daemon.idle_poll, std::chrono::seconds(30));
+    auto loaded = load_text("[daemon]\nidle_poll = \"2m\"\n", "test.toml");
+    ASSERT_TRUE(loaded) << format(loaded.error().front());
+    EXPECT_EQ(loaded->daemon.idle_poll, std::chrono::minutes(2));
+    expect_problem("[daemon]\nidle_poll = \"1s\"\n", 2, "idle_poll", "outside 2s to 10m", "30s");
+    expect_problem("[daemon]\nidle_poll = \"1h\"\n", 2, "idle_poll", "outside 2s to 10m");
+}
+
 TEST(ConfigErrors, SimulateSection) {
     expect_problem("[simulate]\nallocation = \"shared\"\n", 2, "allocation", "not an allocation", "processors");
     expect_problem("[simulate]\nidle_watts = -3\n", 2, "idle_watts", "out of range");

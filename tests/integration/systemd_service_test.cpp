@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <thread>
@@ -90,6 +92,7 @@ TEST_F(SystemdService, ReadyOnceSlurmIsReadThenStatusAndTheWatchdogStopsWhileThe
         std::ranges::find_if(m_received, [](const std::string& message) { return message.starts_with("READY=1\n"); });
     ASSERT_NE(ready, m_received.end()) << all_received();
     EXPECT_NE(ready->find("STATUS=2 node(s) in Slurm, 2 managed"), std::string::npos) << *ready;
+    EXPECT_NE(ready->find("; next look at Slurm in "), std::string::npos) << *ready;
     ASSERT_TRUE(received("WATCHDOG=1", kWatchdog)) << all_received();
 
     // slurmctld stops answering: the loop waits on scontrol for longer than
@@ -135,6 +138,39 @@ TEST_F(SystemdService, ReloadAndStopAreAnnouncedAsSystemctlExpects) {
     EXPECT_TRUE(received("STOPPING=1", seconds{30})) << all_received();
     EXPECT_TRUE(cluster->wait_for([&] { return !vcluster::alive(*m_daemon); }, seconds{60}));
     m_daemon.reset();
+}
+
+// The daemon looks at Slurm every [daemon] idle_poll while nothing is in
+// flux, and at once when a hook wakes it: with idle_poll 10 minutes, a
+// suspend Slurm starts is seen within seconds and looked at every 2 s
+// (docs/slurm.md, "What the daemon does"; the STATUS line says so).
+TEST_F(SystemdService, LooksAtSlurmSeldomWhileNothingMovesAndAtOnceWhenAHookWakesIt) {
+    const std::string config = cluster->dir() + "/slumber.toml";
+    std::string text;
+    {
+        std::ifstream in(config);
+        text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const auto daemon_section = text.find("[daemon]\n");
+    ASSERT_NE(daemon_section, std::string::npos) << text;
+    std::string seldom = text;
+    seldom.insert(daemon_section + 9, "idle_poll = \"10m\"\n");
+    std::ofstream(config) << seldom;
+    start_daemon();
+    ASSERT_TRUE(received("READY=1", seconds{30})) << all_received();
+    EXPECT_TRUE(received("next look at Slurm in 10m (nothing in flux)", seconds{30})) << all_received();
+
+    // Slurm suspends vnode001 (its hook wakes the daemon): the next look
+    // comes at once, not in 10 minutes, and the following ones every 2 s.
+    m_received.clear();
+    const auto down = cluster->run({"scontrol", "update", "nodename=vnode001", "state=power_down"});
+    EXPECT_TRUE(down) << down.error();
+    EXPECT_TRUE(received("next look at Slurm in 2s (vnode001: ", seconds{30})) << all_received();
+    EXPECT_TRUE(cluster->wait_for([&] { return cluster->state(0) == "idle~"; }, seconds{60})) << cluster->states();
+    const auto up = cluster->run({"scontrol", "update", "nodename=vnode001", "state=power_up"});
+    EXPECT_TRUE(up) << up.error();
+    EXPECT_TRUE(cluster->wait_for([&] { return cluster->state(0) == "idle"; }, seconds{90})) << cluster->states();
+    std::ofstream(config) << text;
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <mutex>
 
 #include "../support/manual_clock.hpp"
+#include "../support/node_state.hpp"
 #include "../support/temp_dir.hpp"
 #include "operate/reconciler.hpp"
 #include "slurm/scontrol.hpp"
@@ -23,18 +24,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-slurm::NodeState node(std::string name, std::string base, std::vector<std::string> flags, std::string reason = {}) {
-    slurm::NodeState state;
-    state.name = std::move(name);
-    state.base = std::move(base);
-    state.flags = std::move(flags);
-    state.reason = std::move(reason);
-    return state;
-}
+using testing::node_state;
 
 // idle~: asleep in Slurm's view, with no power-off of slumber's journaled,
 // so its BMC is read every late_off_grace (60 s by default).
-slurm::NodeState asleep(std::string name) { return node(std::move(name), "IDLE", {"POWERED_DOWN"}); }
+slurm::NodeState asleep(std::string name) { return node_state(std::move(name), "IDLE", {"POWERED_DOWN"}); }
 
 // A BMC that does not answer until the test lets it (or, so that a test of
 // a reconciler that waits for it ends, until a few seconds have passed);
@@ -139,7 +133,8 @@ TEST_F(ReconcilerTest, ASilentBmcHoldsNoPassAndNoOtherNodesStep) {
         m_config, *m_journal, *m_slurm, clock(),
         [&bmc](const config::Config&, const std::vector<std::string>& nodes) { return bmc.read(nodes); });
     // n2 lost its power and Slurm powered it down: back into the pool.
-    const std::vector<slurm::NodeState> nodes{asleep("n1"), node("n2", "DOWN", {"POWERED_DOWN"}, "Not responding")};
+    const std::vector<slurm::NodeState> nodes{asleep("n1"),
+                                              node_state("n2", "DOWN", {"POWERED_DOWN"}, "Not responding")};
     auto steps = reconciler.run(nodes);
     ASSERT_TRUE(steps) << steps.error();
     ASSERT_EQ(steps->size(), 1U);
@@ -231,8 +226,8 @@ TEST_F(ReconcilerTest, AnAnswerAskedBeforeTheNodeFellAsleepIsNotTaken) {
     const store::TimeMs start = m_clock.wall_ms();
     ASSERT_TRUE(reconciler.run({asleep("n1")}));  // asks, during its first sleep
     m_clock.set_wall(start + 1000);
-    ASSERT_TRUE(reconciler.run({node("n1", "IDLE", {})}));  // woken meanwhile: the watch ends
-    bmc.answer();                                           // on, as of start + 1 s
+    ASSERT_TRUE(reconciler.run({node_state("n1", "IDLE", {})}));  // woken meanwhile: the watch ends
+    bmc.answer();                                                 // on, as of start + 1 s
     reconciler.finish_reads();
     m_clock.set_wall(start + 2000);
     ASSERT_TRUE(reconciler.run({asleep("n1")}));  // asleep again: a new watch; asks afresh
@@ -246,6 +241,27 @@ TEST_F(ReconcilerTest, AnAnswerAskedBeforeTheNodeFellAsleepIsNotTaken) {
     ASSERT_TRUE(steps) << steps.error();
     EXPECT_TRUE(steps->empty()) << "on since its new sleep's first answer only, 59.5 s ago";
     EXPECT_FALSE(bmc.held_a_pass());
+}
+
+// What keeps the daemon looking every 2 s: a node in flux, a BMC read
+// under way, a step just taken; a quiet cluster lets it wait its idle_poll.
+TEST_F(ReconcilerTest, APassSaysWhatIsInFlux) {
+    auto reads = std::make_shared<std::atomic<int>>(0);
+    Reconciler reconciler(m_config, *m_journal, *m_slurm, clock(), answering(power::PowerState::off, reads));
+    ASSERT_TRUE(reconciler.run({node_state("n1", "IDLE", {}), node_state("n2", "ALLOCATED", {})}));
+    EXPECT_EQ(reconciler.in_flux(), std::nullopt);
+
+    ASSERT_TRUE(reconciler.run({node_state("n1", "IDLE", {}), node_state("n2", "IDLE", {"POWERING_UP"})}));
+    EXPECT_EQ(reconciler.in_flux(), "n2: powering up");
+
+    // Asleep with no power-off of slumber's: its BMC is read, on a worker;
+    // the read under way keeps the looks frequent until its answer is used.
+    ASSERT_TRUE(reconciler.run({asleep("n1"), node_state("n2", "IDLE", {})}));
+    EXPECT_EQ(reconciler.in_flux(), "BMC reads under way");
+    reconciler.finish_reads();
+    ASSERT_EQ(reads->load(), 1);
+    ASSERT_TRUE(reconciler.run({asleep("n1"), node_state("n2", "IDLE", {})}));
+    EXPECT_EQ(reconciler.in_flux(), std::nullopt) << "its BMC says off, as Slurm: nothing to do";
 }
 
 }  // namespace
