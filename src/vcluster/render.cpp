@@ -343,6 +343,7 @@ std::string render_slumber_conf(const Spec& spec, const RunDir& dir) {
         "state_dir = \"{state}\"\n"
         "late_boot_grace = \"30s\"   # virtual nodes boot in seconds; the margin is for loaded test machines\n"
         "late_off_grace = \"10s\"    # and switch off at once\n"
+        "idle_poll = \"10s\"         # a handful of nodes: a look at Slurm costs little\n"
         "\n"
         "[doctor]\n"
         "node_uuid_command = \"{node_uuid} {{node}}\"   # each node's own SMBIOS UUID, against its BMC's GUID\n",

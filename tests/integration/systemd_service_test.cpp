@@ -151,10 +151,12 @@ TEST_F(SystemdService, LooksAtSlurmSeldomWhileNothingMovesAndAtOnceWhenAHookWake
         std::ifstream in(config);
         text.assign(std::istreambuf_iterator<char>(in), {});
     }
-    const auto daemon_section = text.find("[daemon]\n");
-    ASSERT_NE(daemon_section, std::string::npos) << text;
+    // The virtual cluster's own idle_poll (10 s), made 10 minutes.
+    const std::string_view ours = "idle_poll = \"10s\"";
+    const auto setting = text.find(ours);
+    ASSERT_NE(setting, std::string::npos) << text;
     std::string seldom = text;
-    seldom.insert(daemon_section + 9, "idle_poll = \"10m\"\n");
+    seldom.replace(setting, ours.size(), "idle_poll = \"10m\"");
     std::ofstream(config) << seldom;
     start_daemon();
     ASSERT_TRUE(received("READY=1", seconds{30})) << all_received();
