@@ -88,6 +88,23 @@ class CrossedWatchTest : public ::testing::Test {
         m_steps = std::move(*steps);
         m_clock.advance(std::chrono::seconds(2));
     }
+    // Passes every 2 s, Slurm showing the same, until `until` ms after `start`.
+    void passes_until(Reconciler& reconciler, engine::TimeMs start, engine::TimeMs until,
+                      const std::vector<slurm::NodeState>& nodes) {
+        while (m_clock.wall_ms() < start + until) pass(reconciler, nodes);
+    }
+    // A power change of slumber's, carried out, in the words of its caller.
+    void switched_by(const std::string& name, store::EventKind kind, const std::string& detail) {
+        ASSERT_TRUE(
+            m_journal->record({0, m_clock.wall_ms(), name, std::nullopt, kind, detail, store::OutcomeKind::ok}));
+    }
+    // Slurm shows the node up, registered with a boot time `boot_ms` (Unix ms).
+    static slurm::NodeState up(const std::string& name, const std::string& base, engine::TimeMs boot_ms,
+                               const std::string& reason = {}) {
+        auto node = node_state(name, base, {}, reason);
+        node.boot_time = boot_ms / 1000;
+        return node;
+    }
 
     const testing::TempDir m_temp{"slumber-crossed"};
     const fs::path m_dir = m_temp.path();
@@ -194,6 +211,106 @@ TEST_F(CrossedWatchTest, ALateBootAfterSlurmGaveUpIsNoEvidence) {
     m_clock.advance(std::chrono::seconds(40));
     pass(*watch, {late, node_state("n2", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached")});
     EXPECT_EQ(events("n1", store::EventKind::crossed_suspected), 0);
+    EXPECT_TRUE(m_journal->blocks()->empty());
+}
+
+// Seen by a tester on the virtual cluster (ResumeTimeout 60 s): n2 switched
+// on by the web API, n1 woken by Slurm 5 s later, registered, ran its job
+// and was suspended again. At 126 s the watch had forgotten n2's own
+// power-on (it aged out of its look-back before n1's) and took n1's present
+// IDLE+POWERED_DOWN for "never registered": both blocked and drained.
+TEST_F(CrossedWatchTest, AWebApiPowerOnAndAJobsResumeAreNoEvidenceHoweverLongAfter) {
+    auto watch = reconciler(/*slurmd_answers=*/true);
+    const engine::TimeMs start = m_clock.wall_ms();
+    const auto asleep = [](const std::string& name) { return node_state(name, "IDLE", {"POWERED_DOWN"}); };
+    pass(*watch, {asleep("n1"), asleep("n2")});
+    switched_by("n2", store::EventKind::power_on, "on by the web API: on after 1 attempt(s), 60 ms");
+    passes_until(*watch, start, 5000, {asleep("n1"), asleep("n2")});
+    switched_by("n1", store::EventKind::power_on, "on by the daemon for slurm-resume: on after 1 attempt(s), 60 ms");
+    const engine::TimeMs n1_on = m_clock.wall_ms();
+    // n2 registers with a boot time 0 s after n1's power-on; recovery resumes it.
+    passes_until(*watch, start, 9000,
+                 {node_state("n1", "IDLE", {"POWERING_UP"}), up("n2", "DOWN", n1_on, "Node unexpectedly rebooted")});
+    passes_until(*watch, start, 40000, {up("n1", "ALLOCATED", n1_on + 1000), up("n2", "IDLE", n1_on)});
+    // Slurm suspends both once idle.
+    passes_until(*watch, start, 44000,
+                 {node_state("n1", "IDLE", {"POWERING_DOWN"}), node_state("n2", "IDLE", {"POWERING_DOWN"})});
+    switched("n1", store::EventKind::power_off);
+    switched("n2", store::EventKind::power_off);
+    passes_until(*watch, start, 200000, {asleep("n1"), asleep("n2")});
+
+    EXPECT_EQ(events("n1", store::EventKind::crossed_suspected), 0);
+    EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 0);
+    EXPECT_TRUE(m_journal->blocks()->empty());
+    for (const std::string& call : scontrol_calls()) {
+        EXPECT_EQ(call.find("DRAIN"), std::string::npos) << call;
+        EXPECT_NE(call, "reconfigure") << "n2's machine was off: Slurm must not be told it is up";
+    }
+}
+
+// The first kind alone: a node switched on by slumber (the web API) stays
+// explained by that power-on, even once the power-on of another node that
+// never registered is judged after the first one left the usual look-back.
+TEST_F(CrossedWatchTest, ANodesOwnPowerOnExplainsItsWakeForGood) {
+    auto watch = reconciler(/*slurmd_answers=*/true);
+    const engine::TimeMs start = m_clock.wall_ms();
+    const auto asleep = [](const std::string& name) { return node_state(name, "IDLE", {"POWERED_DOWN"}); };
+    pass(*watch, {asleep("n1"), asleep("n2")});
+    switched_by("n2", store::EventKind::power_on, "on by the web API: on after 1 attempt(s), 60 ms");
+    passes_until(*watch, start, 20000, {asleep("n1"), asleep("n2")});
+    // Slurm wakes n1 20 s later; its boot fails (it never registers).
+    switched_by("n1", store::EventKind::power_on, "on by the daemon for slurm-resume: on after 1 attempt(s), 60 ms");
+    const engine::TimeMs n1_on = m_clock.wall_ms();
+    passes_until(*watch, start, 26000,
+                 {node_state("n1", "IDLE", {"POWERING_UP"}), up("n2", "DOWN", n1_on, "Node unexpectedly rebooted")});
+    passes_until(*watch, start, 52000, {node_state("n1", "IDLE", {"POWERING_UP"}), up("n2", "IDLE", n1_on)});
+    passes_until(*watch, start, 120000,
+                 {node_state("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"), up("n2", "IDLE", n1_on)});
+    EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 0);
+    EXPECT_TRUE(m_journal->blocks()->empty());
+}
+
+// The second kind alone: n2 woke by a hand at its button just after n1's
+// power-on; n1 registered, and Slurm suspended it again before its
+// ResumeTimeout was over. Its registration ends the pattern for good.
+TEST_F(CrossedWatchTest, ANodeThatRegisteredAndSleptAgainIsNotCrossed) {
+    auto watch = reconciler(/*slurmd_answers=*/true);
+    const engine::TimeMs start = m_clock.wall_ms();
+    const auto asleep = [](const std::string& name) { return node_state(name, "IDLE", {"POWERED_DOWN"}); };
+    pass(*watch, {asleep("n1"), asleep("n2")});
+    switched_by("n1", store::EventKind::power_on, "on by the daemon for slurm-resume: on after 1 attempt(s), 60 ms");
+    const engine::TimeMs n1_on = m_clock.wall_ms();
+    passes_until(*watch, start, 4000, {node_state("n1", "IDLE", {"POWERING_UP"}), asleep("n2")});
+    passes_until(*watch, start, 12000,
+                 {up("n1", "IDLE", n1_on + 1000), up("n2", "DOWN", n1_on + 2000, "Node unexpectedly rebooted")});
+    passes_until(*watch, start, 16000, {node_state("n1", "IDLE", {"POWERING_DOWN"}), up("n2", "IDLE", n1_on + 2000)});
+    switched("n1", store::EventKind::power_off);
+    passes_until(*watch, start, 100000, {asleep("n1"), up("n2", "IDLE", n1_on + 2000)});
+    EXPECT_EQ(events("n1", store::EventKind::crossed_suspected), 0);
+    EXPECT_TRUE(m_journal->blocks()->empty());
+}
+
+// The power-off pattern, judged long after: n2 switched off by the web API
+// stays silent (DOWN); n1, suspended 10 s later, is woken again by a job.
+// Neither n2's own power-off leaving the look-back nor n1's slurmd
+// answering now (it was switched on again) makes them a pair.
+TEST_F(CrossedWatchTest, ASilenceStaysExplainedAndALaterPowerOnIsNoEvidence) {
+    auto watch = reconciler(/*slurmd_answers=*/true);
+    const engine::TimeMs start = m_clock.wall_ms();
+    pass(*watch, {up("n1", "IDLE", start - 100000), up("n2", "IDLE", start - 100000)});
+    switched_by("n2", store::EventKind::power_off, "off by the web API: off after 1 attempt(s), 60 ms");
+    passes_until(*watch, start, 10000, {up("n1", "IDLE", start - 100000), up("n2", "IDLE", start - 100000)});
+    passes_until(*watch, start, 12000, {node_state("n1", "IDLE", {"POWERING_DOWN"}), up("n2", "IDLE", start - 100000)});
+    switched("n1", store::EventKind::power_off);
+    passes_until(*watch, start, 16000, {node_state("n1", "IDLE", {"POWERED_DOWN"}), up("n2", "IDLE", start - 100000)});
+    const auto silent = node_state("n2", "IDLE", {"NOT_RESPONDING"});
+    passes_until(*watch, start, 40000, {node_state("n1", "IDLE", {"POWERED_DOWN"}), silent});
+    switched_by("n1", store::EventKind::power_on, "on by the daemon for slurm-resume: on after 1 attempt(s), 60 ms");
+    const engine::TimeMs n1_on = m_clock.wall_ms();
+    passes_until(*watch, start, 46000, {node_state("n1", "IDLE", {"POWERING_UP"}), silent});
+    passes_until(*watch, start, 300000,
+                 {up("n1", "ALLOCATED", n1_on), node_state("n2", "DOWN", {"NOT_RESPONDING"}, "Not responding")});
+    EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 0);
     EXPECT_TRUE(m_journal->blocks()->empty());
 }
 
