@@ -1,5 +1,7 @@
 #include "service/power_action.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <iterator>
@@ -39,6 +41,23 @@ operate::DriverSet drivers_of(const PowerTargets& resolved, const std::vector<st
     std::move(built.drivers.begin(), built.drivers.end(), std::back_inserter(set.drivers));
     set.failed.merge(built.failed);
     return set;
+}
+
+// Each switch, as the daemon's are: who did what to which node shows in
+// `slumber journal`, /metrics counts it, and the daemon's crossed-address
+// watch counts a carried-out change as slumber's own (a node an admin
+// switched on is not "woken by nobody").
+void journal_switches(store::Journal& journal, const PowerRequest& request,
+                      const std::vector<power::Outcome>& outcomes) {
+    for (const power::Outcome& outcome : outcomes) {
+        const std::string said = outcome.result ? std::string(power::to_string(*outcome.result))
+                                                : "error: " + power::describe(outcome.result.error());
+        (void)journal.record({0, operate::wall_clock_ms(), outcome.target, std::nullopt,
+                              store::event_kind(request.action),
+                              fmt::format("{} by {}: {} after {} attempt(s), {} ms", power::to_string(request.action),
+                                          request.source, said, outcome.attempts, outcome.elapsed.count()),
+                              outcome.result ? store::OutcomeKind::ok : store::OutcomeKind::error, request.action});
+    }
 }
 
 }  // namespace
@@ -97,6 +116,7 @@ std::vector<power::Outcome> switch_power(const PowerTargets& targets, const Powe
             outcomes.push_back(switched[i].outcome);
         }
     }
+    if (journal != nullptr && request.action != power::Action::status) journal_switches(*journal, request, outcomes);
     return outcomes;
 }
 

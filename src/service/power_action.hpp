@@ -49,8 +49,10 @@ struct PowerRequest {
 /// Switches every target of `targets` as `request` says; each one's
 /// outcome, in the order of targets.targets. A target without a driver
 /// fails with its driver's error and 0 attempts. The journal (the daemon's,
-/// when it exists and this user may write it) records and lifts blocks;
-/// without it the targets are only switched.
+/// when it exists and this user may write it) records each switch (not a
+/// status read) as a power-on, power-off, shutdown or power-cycle event
+/// "ACTION by SOURCE: ...", and records and lifts blocks; without it the
+/// targets are only switched.
 std::vector<power::Outcome> switch_power(const PowerTargets& targets, const PowerRequest& request);
 
 /// The journal an admin's command records and lifts blocks in: nullptr when

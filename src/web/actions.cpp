@@ -64,20 +64,6 @@ const config::PowerTarget* actionable_node(const config::Config& config, const s
     return target;
 }
 
-// An action through the API is journaled as the daemon's are: who did
-// what to which node shows in `slumber journal`, and /metrics counts it.
-void journal_action(const config::Config& config, const std::string& node, power::Action action,
-                    const power::Outcome& outcome) {
-    auto journal = store::Journal::open(config.daemon.journal());
-    if (!journal) return;
-    const std::string said = outcome.result ? std::string(power::to_string(*outcome.result))
-                                            : "error: " + power::describe(outcome.result.error());
-    (void)journal->record({0, operate::wall_clock_ms(), node, std::nullopt, store::event_kind(action),
-                           fmt::format("{} by the web API: {} after {} attempt(s), {} ms", power::to_string(action),
-                                       said, outcome.attempts, outcome.elapsed.count()),
-                           outcome.result ? store::OutcomeKind::ok : store::OutcomeKind::error, action});
-}
-
 void power(Collector& collector, const std::string& name, const httplib::Request& request,
            httplib::Response& response) {
     const auto body = nlohmann::json::parse(request.body, nullptr, false);
@@ -97,7 +83,6 @@ void power(Collector& collector, const std::string& name, const httplib::Request
         return;
     }
     const auto outcomes = service::switch_power(*targets, {.action = *action, .source = "the web API"});
-    journal_action(*config, name, *action, outcomes.front());
     nlohmann::json answer = service::to_json(*action, outcomes.front());
     if (!outcomes.front().result) {
         response.status = 502;  // the controller failed: its words are in the answer

@@ -112,6 +112,30 @@ TEST_F(PowerActionTest, ABlockedTargetIsTriedOnceAndItsSuccessLiftsTheBlock) {
     EXPECT_TRUE(blocks->empty());
 }
 
+// An admin's switch counts as slumber's own power change: the daemon's
+// crossed-address watch reads it (Journal::power_changes), and would take a
+// node switched on by `slumber power` for one woken by nobody otherwise.
+TEST_F(PowerActionTest, ASwitchIsJournaledAsAPowerChangeOfSlumbers) {
+    ASSERT_TRUE(store::Journal::open(config.daemon.journal()));  // the daemon's, made before
+    const auto outcomes = switch_power(targets({"n2"}), {.action = power::Action::on});
+    ASSERT_EQ(outcomes.size(), 1U);
+    ASSERT_TRUE(outcomes[0].result);
+    (void)switch_power(targets({"n2"}), {.action = power::Action::status});
+    auto journal = store::Journal::open(config.daemon.journal());
+    ASSERT_TRUE(journal);
+    const auto changes = journal->power_changes(0);
+    ASSERT_TRUE(changes);
+    ASSERT_EQ(changes->size(), 1U) << "a status read is no change";
+    EXPECT_EQ(changes->front().node, "n2");
+    EXPECT_EQ(changes->front().action, power::Action::on);
+    const std::vector<std::string> n2{"n2"};
+    const auto events = journal->events(n2, 0);
+    ASSERT_TRUE(events);
+    ASSERT_EQ(events->size(), 1U);
+    EXPECT_TRUE(events->front().detail.starts_with("on by slumber power: on after 1 attempt(s)"))
+        << events->front().detail;
+}
+
 TEST(PowerJson, AConfirmedChangeAnActionNotReadBackAndAFailure) {
     const power::Outcome on{"n1", power::PowerState::on, true, 2, std::chrono::milliseconds(1500)};
     const nlohmann::json expected{{"target", "n1"}, {"action", "on"},     {"ok", true},   {"confirmed", true},
