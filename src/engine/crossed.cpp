@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include "slurm/dialect.hpp"
@@ -36,11 +37,31 @@ const CrossedWitness* find(const std::vector<CrossedWitness>& nodes, const std::
     return it == nodes.end() ? nullptr : &*it;
 }
 
+// The latest a power-on may be journaled and still count for a wake at
+// `boot_ms` (woke_candidates()), and so the last moment that wake is judged.
+TimeMs wake_judged_until(TimeMs boot_ms, const CrossedWindows& windows) {
+    return boot_ms + kCallSlackMs + windows.after_on_ms + kLateLookMs;
+}
+
+bool silence_judged(const CrossedWitness& node, TimeMs now) {
+    return node.silent_since && node.seen_up_at && now - *node.silent_since <= kSilenceJudgedMs;
+}
+
+// The switched node registered after the power-on, whatever Slurm shows
+// now (it may have run a job and been suspended since): seen up after the
+// event, or up with a boot time after the change may have taken effect.
+bool registered_since(const CrossedWitness& node, TimeMs change_at) {
+    if (seen_up(node.slurm)) return true;
+    if (node.seen_up_at && *node.seen_up_at > change_at) return true;
+    return node.seen_up_boot_ms && *node.seen_up_boot_ms >= change_at - kCallSlackMs;
+}
+
 // B booted unasked from sleep, and slumber switched it on not around its boot.
-bool booted_unasked(const CrossedWitness& node, const std::vector<PowerChange>& changes,
-                    const CrossedWindows& windows) {
+bool booted_unasked(const CrossedWitness& node, const std::vector<PowerChange>& changes, const CrossedWindows& windows,
+                    TimeMs now) {
     if (node.suspected || !node.woke_unasked) return false;
     const TimeMs booted = node.woke_unasked->boot_ms;
+    if (now > wake_judged_until(booted, windows)) return false;  // settled: judged when it could be
     // A boot later than ResumeTimeout is still its own power-on's.
     return !changed_by_slumber(changes, node.slurm.name, booted - 2 * windows.after_on_ms, booted + kCallSlackMs,
                                switches_on);
@@ -58,7 +79,7 @@ std::vector<const PowerChange*> woke_candidates(const CrossedWitness& other, con
         if (wake.boot_ms < change.at - kCallSlackMs || wake.boot_ms - change.at > windows.after_on_ms) continue;
         if (wake.asleep_until < change.at - kCallSlackMs) continue;  // it was awake already
         const CrossedWitness* asked = find(nodes, change.node);
-        if (asked == nullptr || asked->suspected || seen_up(asked->slurm)) continue;
+        if (asked == nullptr || asked->suspected || registered_since(*asked, change.at)) continue;
         if (std::none_of(found.begin(), found.end(), [&](const PowerChange* c) { return c->node == change.node; })) {
             found.push_back(&change);
         }
@@ -69,17 +90,20 @@ std::vector<const PowerChange*> woke_candidates(const CrossedWitness& other, con
 // Y went silent unexplained: seen up, then not responding, while Slurm
 // neither powers it down nor reboots it and slumber switched it off not.
 bool silenced_unasked(const CrossedWitness& node, const std::vector<PowerChange>& changes,
-                      const CrossedWindows& windows) {
+                      const CrossedWindows& windows, TimeMs now) {
     const slurm::NodeState& state = node.slurm;
-    if (node.suspected || state.responding() || !node.silent_since || !node.seen_up_at) return false;
+    if (node.suspected || state.responding() || !silence_judged(node, now)) return false;
     if (slurm_changing_power(state)) return false;
-    return !changed_by_slumber(changes, state.name, *node.silent_since - windows.after_off_ms, *node.silent_since,
-                               takes_power);
+    // Its own power-off may be journaled after it went silent (the call
+    // ends when the BMC confirms it).
+    return !changed_by_slumber(changes, state.name, *node.silent_since - windows.after_off_ms,
+                               *node.silent_since + kCallSlackMs, takes_power);
 }
 
 // The power-offs that may have silenced `other`: each before it went
 // silent, within after_off_ms, while it was still up, of a node not
-// switched on again since.
+// switched on again since (up to now: its slurmd answering after a
+// power-on of its own proves nothing).
 std::vector<const PowerChange*> silenced_candidates(const CrossedWitness& other,
                                                     const std::vector<CrossedWitness>& nodes,
                                                     const std::vector<PowerChange>& changes,
@@ -92,7 +116,9 @@ std::vector<const PowerChange*> silenced_candidates(const CrossedWitness& other,
         if (*other.seen_up_at < change.at - kLookSlackMs) continue;  // silent before the off
         const CrossedWitness* asked = find(nodes, change.node);
         if (asked == nullptr || asked->suspected) continue;
-        if (changed_by_slumber(changes, change.node, change.at + 1, silent, switches_on)) continue;
+        if (changed_by_slumber(changes, change.node, change.at + 1, std::numeric_limits<TimeMs>::max(), switches_on)) {
+            continue;
+        }
         if (std::none_of(found.begin(), found.end(), [&](const PowerChange* c) { return c->node == change.node; })) {
             found.push_back(&change);
         }
@@ -127,11 +153,27 @@ CrossedWindows crossed_windows(TimeMs resume_timeout_s, TimeMs suspend_timeout_s
             .after_off_ms = (suspend_timeout_s + slurmd_timeout_s) * 1000 + kLookSlackMs};
 }
 
+TimeMs crossed_look_back(const std::vector<CrossedWitness>& nodes, const CrossedWindows& windows, TimeMs now) {
+    TimeMs since = now;
+    for (const CrossedWitness& node : nodes) {
+        // A wake's own power-on may be up to twice ResumeTimeout before its
+        // boot (booted_unasked()); the power-ons that may have caused it, one.
+        if (node.woke_unasked && now <= wake_judged_until(node.woke_unasked->boot_ms, windows)) {
+            since = std::min(since, node.woke_unasked->boot_ms - 2 * windows.after_on_ms);
+        }
+        // A silence's own power-off and those that may have caused it are
+        // within after_off_ms before it; the power-ons since then follow.
+        if (silence_judged(node, now)) since = std::min(since, *node.silent_since - windows.after_off_ms);
+    }
+    return since - kLookSlackMs;
+}
+
 std::vector<std::string> crossed_probes(const std::vector<CrossedWitness>& nodes,
-                                        const std::vector<PowerChange>& changes, const CrossedWindows& windows) {
+                                        const std::vector<PowerChange>& changes, const CrossedWindows& windows,
+                                        TimeMs now) {
     std::vector<std::string> probes;
     for (const CrossedWitness& other : nodes) {
-        if (!silenced_unasked(other, changes, windows)) continue;
+        if (!silenced_unasked(other, changes, windows, now)) continue;
         const auto candidates = silenced_candidates(other, nodes, changes, windows);
         if (candidates.size() != 1) continue;
         if (std::ranges::find(probes, candidates.front()->node) == probes.end()) {
@@ -146,7 +188,7 @@ CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const
     CrossedJudgement judged;
     for (const CrossedWitness& other : nodes) {
         const slurm::NodeState& state = other.slurm;
-        if (booted_unasked(other, changes, windows)) {
+        if (booted_unasked(other, changes, windows, now)) {
             const auto candidates = woke_candidates(other, nodes, changes, windows);
             if (candidates.size() != 1) continue;
             const PowerChange& on = *candidates.front();
@@ -161,7 +203,7 @@ CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const
                                                 "not registered in the {} since (Slurm shows it {})",
                                                 on.node, state.name, seconds_after(other.woke_unasked->boot_ms, on.at),
                                                 on.node, seconds_after(now, on.at), asked.slurm.state_text())});
-        } else if (silenced_unasked(other, changes, windows)) {
+        } else if (silenced_unasked(other, changes, windows, now)) {
             const auto candidates = silenced_candidates(other, nodes, changes, windows);
             if (candidates.size() != 1) continue;
             const PowerChange& off = *candidates.front();

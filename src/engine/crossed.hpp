@@ -11,6 +11,12 @@
 //                   silent (NOT_RESPONDING) and nothing of slumber's or
 //                   Slurm's explains it, while A's slurmd still answers.
 //
+// Each is judged from what happened around B's change (its boot, its
+// silence), never from the present alone: a power change that explains B
+// counts however long ago B changed (crossed_look_back() says how far back
+// the changes must be read), and A having registered after its power-on
+// ends the pattern even once Slurm has suspended A again.
+//
 // A pure function of what Slurm shows, what the daemon remembers of each
 // node and slumber's recent power changes (no I/O, no clock), so that tests
 // are exact. The daemon acts on a suspicion: it journals it, blocks both
@@ -59,6 +65,8 @@ struct CrossedWitness {
     /// When it was last seen up: responding, neither powered down nor being
     /// powered up or down.
     std::optional<TimeMs> seen_up_at;
+    /// The boot time Slurm showed when it was last seen up, Unix ms.
+    std::optional<TimeMs> seen_up_boot_ms;
     /// When it was first seen not responding since it was last seen up.
     std::optional<TimeMs> silent_since;
     /// Whether its slurmd accepts a connection now, asked only for the
@@ -89,6 +97,15 @@ inline constexpr TimeMs kLookSlackMs = 5000;
 /// the event is journaled when the call ends, after the BMC confirmed the
 /// change (a few seconds, more with a retry).
 inline constexpr TimeMs kCallSlackMs = 15000;
+/// How long a wake stays judged after the last power-on that may have
+/// caused it had its window, in ms: a look of the daemon's that came late
+/// (every [daemon] idle_poll, 30 s by default, when nothing is in flux).
+inline constexpr TimeMs kLateLookMs = 30000;
+/// How long after it was first seen a silence is judged, in ms: long enough
+/// for the power-off that caused it to be journaled and for a few looks.
+/// The switched node's slurmd is asked then; later, it may answer because
+/// someone switched it on again, which proves nothing.
+inline constexpr TimeMs kSilenceJudgedMs = kCallSlackMs + 2 * kLookSlackMs;
 
 /// The windows for Slurm's settings, in seconds (slurm.conf(5) defaults:
 /// ResumeTimeout 60, SuspendTimeout 30, SlurmdTimeout 300).
@@ -107,11 +124,18 @@ struct CrossedPair {
     std::string evidence;  ///< what was seen, in words, for the journal
 };
 
+/// The earliest power change that judging `nodes` as of `now` needs, Unix
+/// ms: the one that may explain, or have caused, the oldest wake or silence
+/// still judged. The caller passes suspect_crossed() every power change
+/// since then (and at least those of the last windows).
+TimeMs crossed_look_back(const std::vector<CrossedWitness>& nodes, const CrossedWindows& windows, TimeMs now);
+
 /// The nodes switched off whose slurmd the daemon must try before
 /// suspect_crossed() can decide: each is the only one that could have
 /// silenced a node that went silent.
 std::vector<std::string> crossed_probes(const std::vector<CrossedWitness>& nodes,
-                                        const std::vector<PowerChange>& changes, const CrossedWindows& windows);
+                                        const std::vector<PowerChange>& changes, const CrossedWindows& windows,
+                                        TimeMs now);
 
 /// What the behaviour gives away, as of `now`.
 struct CrossedJudgement {
@@ -127,8 +151,11 @@ struct CrossedJudgement {
 /// change, is never counted; nor is a pattern with more than one candidate
 /// on either side (it waits for the others to settle). A woken node counts
 /// only once the node switched on has had the whole window to register
-/// and has not (a hand at the other's button is a coincidence that the
-/// switched node's own registration ends).
+/// and has not, then or since (a hand at the other's button is a
+/// coincidence that the switched node's own registration ends, even if
+/// Slurm suspends it again). A silenced node counts only while its silence
+/// is new (kSilenceJudgedMs), and not for a switched-off node that was
+/// switched on again since.
 CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const std::vector<PowerChange>& changes,
                                  const CrossedWindows& windows, TimeMs now);
 

@@ -83,6 +83,7 @@ void CrossedWatch::remember(const slurm::NodeState& node, engine::TimeMs now) {
                           (!memory.woke_unasked || memory.woke_unasked->asleep_until != *memory.asleep_at);
         if (woke) memory.woke_unasked = engine::UnaskedWake{*node.boot_time * 1000, *memory.asleep_at};
         memory.seen_up_at = now;
+        if (node.boot_time) memory.seen_up_boot_ms = *node.boot_time * 1000;
         memory.silent_since.reset();
     } else if (!node.responding() && memory.seen_up_at && !memory.silent_since) {
         memory.silent_since = now;
@@ -115,10 +116,20 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
     }
     for (const slurm::NodeState& node : managed) remember(node, now);
 
+    std::vector<engine::CrossedWitness> witnesses;
+    for (const slurm::NodeState& node : managed) {
+        const Memory& memory = m_memory[node.name];
+        witnesses.push_back({node, memory.woke_unasked, memory.seen_up_at, memory.seen_up_boot_ms, memory.silent_since,
+                             std::nullopt, pairs.contains(node.name)});
+    }
+    // The changes around every wake and silence still judged, however long
+    // ago it happened: a node's own power change explains it for good.
     const engine::TimeMs window = std::max(m_windows.after_on_ms, m_windows.after_off_ms);
+    const engine::TimeMs since =
+        std::min(now - 2 * window - engine::kLookSlackMs, engine::crossed_look_back(witnesses, m_windows, now));
     std::vector<engine::PowerChange> changes;
     m_watching = false;
-    if (auto events = m_journal.power_changes(now - 2 * window - engine::kLookSlackMs)) {
+    if (auto events = m_journal.power_changes(since)) {
         for (const store::Event& event : *events) {
             const auto memory = m_memory.find(event.node);
             if (!event.action || memory == m_memory.end() || event.time < memory->second.judged_from) continue;
@@ -126,15 +137,9 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
             m_watching = m_watching || now - event.time <= window + engine::kLookSlackMs;
         }
     }
-    std::vector<engine::CrossedWitness> witnesses;
-    for (const slurm::NodeState& node : managed) {
-        const Memory& memory = m_memory[node.name];
-        witnesses.push_back({node, memory.woke_unasked, memory.seen_up_at, memory.silent_since, std::nullopt,
-                             pairs.contains(node.name)});
-    }
     std::set<std::string> held;
     if (!changes.empty()) {
-        for (const std::string& probe : engine::crossed_probes(witnesses, changes, m_windows)) {
+        for (const std::string& probe : engine::crossed_probes(witnesses, changes, m_windows, now)) {
             for (engine::CrossedWitness& witness : witnesses) {
                 if (witness.slurm.name == probe) witness.slurmd_answers = slurmd_answers(witness.slurm, now);
             }

@@ -70,6 +70,7 @@ class CrossedWatch {
         bool asked_up = false;
         std::optional<engine::UnaskedWake> woke_unasked;
         std::optional<engine::TimeMs> seen_up_at;
+        std::optional<engine::TimeMs> seen_up_boot_ms;
         std::optional<engine::TimeMs> silent_since;
         /// Power changes before this are not judged (a block just lifted).
         engine::TimeMs judged_from = 0;

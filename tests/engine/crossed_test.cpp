@@ -73,7 +73,7 @@ TEST(Crossed, AWokenNodeWaitsUntilTheSwitchedNodeHadResumeTimeout) {
 
 TEST(Crossed, ThePowerOffOfOneNodeSilencesAnotherThatRunsAJob) {
     const auto nodes = silenced_other();
-    EXPECT_EQ(crossed_probes(nodes, kSwitchedOff, kWindows), std::vector<std::string>{"n1"});
+    EXPECT_EQ(crossed_probes(nodes, kSwitchedOff, kWindows, kOn + 10000), std::vector<std::string>{"n1"});
     const auto pairs = suspect_crossed(nodes, kSwitchedOff, kWindows, kOn + 10000).pairs;
     ASSERT_EQ(pairs.size(), 1U);
     EXPECT_EQ(pairs[0].asked, "n1");
@@ -101,7 +101,7 @@ TEST(Crossed, ANodeSwitchedByItsOwnPowerChangeIsNoEvidence) {
     EXPECT_TRUE(suspect_crossed(woke_other(), on, kWindows, kJudged).pairs.empty());
     auto off = kSwitchedOff;
     off.push_back({"n2", power::Action::off, kOn});  // suspended together
-    EXPECT_TRUE(crossed_probes(silenced_other(), off, kWindows).empty());
+    EXPECT_TRUE(crossed_probes(silenced_other(), off, kWindows, kOn + 10000).empty());
     EXPECT_TRUE(suspect_crossed(silenced_other(), off, kWindows, kOn + 10000).pairs.empty());
     off.back().action = power::Action::cycle;
     EXPECT_TRUE(suspect_crossed(silenced_other(), off, kWindows, kOn + 10000).pairs.empty()) << "its own power cycle";
@@ -146,6 +146,62 @@ TEST(Crossed, ANodeThatRegisteredAfterItsPowerOnIsNotCrossed) {
     EXPECT_TRUE(suspect_crossed(woke, kSwitchedOn, kWindows, kJudged).pairs.empty());
 }
 
+// Seen on the virtual cluster: n1 registered after its power-on, ran a job
+// and was suspended again before the pattern was judged. Its registration
+// ends the pattern, whatever Slurm shows of it now.
+TEST(Crossed, ASwitchedNodeThatRegisteredAndSleptAgainEndsThePattern) {
+    auto woke = woke_other();
+    woke[0].slurm = witness("n1", "IDLE", {"POWERED_DOWN"}).slurm;
+    woke[0].seen_up_at = kOn + 10000;
+    const auto judged = suspect_crossed(woke, kSwitchedOn, kWindows, kJudged);
+    EXPECT_TRUE(judged.pairs.empty());
+    EXPECT_TRUE(judged.pending.empty());
+    // Registered before its power-on's event was journaled (a slow call):
+    // the boot time it showed says so.
+    woke[0].seen_up_at = kOn - 1000;
+    woke[0].seen_up_boot_ms = kOn - 6000;
+    EXPECT_TRUE(suspect_crossed(woke, kSwitchedOn, kWindows, kJudged).pairs.empty());
+    // Last up before its sleep, long before the power-on: it never registered.
+    woke[0].seen_up_at = kOn - 300000;
+    woke[0].seen_up_boot_ms = kOn - 900000;
+    EXPECT_EQ(suspect_crossed(woke, kSwitchedOn, kWindows, kJudged).pairs.size(), 1U);
+}
+
+// Seen on the virtual cluster: n2's own power-on (by the web API) left the
+// watch's look-back before the power-on of n1 did, and n2's wake looked
+// unasked. The look-back covers every wake still judged.
+TEST(Crossed, AWakesOwnPowerOnIsReadBackHoweverLongAgo) {
+    const auto woke = woke_other();  // n2 booted at kOn + 20 s
+    const TimeMs boot = kOn + 20000;
+    EXPECT_EQ(crossed_look_back(woke, kWindows, kJudged + 40000), boot - 2 * kWindows.after_on_ms - kLookSlackMs);
+    auto on = kSwitchedOn;
+    on.insert(on.begin(), {"n2", power::Action::on, boot - 2 * kWindows.after_on_ms + 1000});
+    EXPECT_TRUE(suspect_crossed(woke, on, kWindows, kJudged + 40000).pairs.empty());
+    // Past its last chance to be judged, a wake is settled: neither judged
+    // nor read back for.
+    const TimeMs settled = boot + kCallSlackMs + kWindows.after_on_ms + kLateLookMs + 1;
+    EXPECT_TRUE(suspect_crossed(woke, kSwitchedOn, kWindows, settled).pairs.empty());
+    EXPECT_EQ(crossed_look_back(woke, kWindows, settled), settled - kLookSlackMs);
+}
+
+// The power-off pattern, for the same two kinds: a silence is judged while
+// it is new (its own power-off read back), and a switched-off node that was
+// switched on again answers for that power-on, not for a crossed address.
+TEST(Crossed, ASilenceIsJudgedWhileNewAndNotByALaterPowerOn) {
+    const auto silenced = silenced_other();  // n2 silent at kOn + 8 s
+    EXPECT_EQ(crossed_look_back(silenced, kWindows, kOn + 10000), kOn + 8000 - kWindows.after_off_ms - kLookSlackMs);
+    const TimeMs late = kOn + 8000 + kSilenceJudgedMs + 1;
+    EXPECT_TRUE(crossed_probes(silenced, kSwitchedOff, kWindows, late).empty());
+    EXPECT_TRUE(suspect_crossed(silenced, kSwitchedOff, kWindows, late).pairs.empty()) << "n1 answers later";
+    auto again = kSwitchedOff;
+    again.push_back({"n1", power::Action::on, kOn + 9000});  // Slurm woke n1 again
+    EXPECT_TRUE(crossed_probes(silenced, again, kWindows, kOn + 12000).empty());
+    EXPECT_TRUE(suspect_crossed(silenced, again, kWindows, kOn + 12000).pairs.empty());
+    auto own = kSwitchedOff;
+    own.push_back({"n2", power::Action::off, kOn + 12000});  // journaled after it went silent
+    EXPECT_TRUE(suspect_crossed(silenced, own, kWindows, kOn + 14000).pairs.empty());
+}
+
 TEST(Crossed, ANodeThatWasNeverSeenAsleepOrUpIsNotJudged) {
     auto woke = woke_other();
     woke[1].woke_unasked.reset();  // the daemon started after it woke, or Slurm woke it
@@ -168,7 +224,7 @@ TEST(Crossed, MoreThanOneCandidateWaits) {
     silenced.push_back(witness("n3", "IDLE", {"POWERED_DOWN"}));
     auto off = kSwitchedOff;
     off.push_back({"n3", power::Action::off, kOn + 1000});
-    EXPECT_TRUE(crossed_probes(silenced, off, kWindows).empty());
+    EXPECT_TRUE(crossed_probes(silenced, off, kWindows, kOn + 10000).empty());
     EXPECT_TRUE(suspect_crossed(silenced, off, kWindows, kOn + 10000).pairs.empty());
 }
 
