@@ -274,6 +274,7 @@ idle_hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$daemon/status")
 idle_rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$daemon/status")
 threads=$(awk '/^Threads/ { print $2 }' "/proc/$daemon/status")
 idle_events=$(sql "SELECT COUNT(*) FROM events WHERE time_ms >= $t0")
+idle_load=$(cut -d' ' -f1-3 /proc/loadavg) # the context of the wall times
 if [ -n "${BENCH_PROFILE:-}" ]; then
   # Where the idle daemon's time goes, after the window: tracing slows what
   # it traces. strace follows its children (scontrol) too.
@@ -302,6 +303,7 @@ sleep 3 # the daemon's next look at Slurm, which sees the nodes powering up
 resume_own=$(($(own_ticks "$daemon") - daemon_own_before))
 resume_child=$(($(child_ticks "$daemon") - daemon_child_before))
 resume_hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$daemon/status")
+resume_load=$(cut -d' ' -f1-3 /proc/loadavg)
 # The timestamps: a request's time_ms is when the hook journaled it (the
 # hook's record of what Slurm asked); a power-on event's time_ms is when its
 # outcome was journaled, after the call (and for IPMI the confirmation).
@@ -383,7 +385,8 @@ total=$((daemon_own + daemon_child + ctld_caused))
   echo "CPU is utime + stime from /proc/PID/stat, children's (cutime + cstime) apart: they count once reaped."
   echo "slurmctld's share caused by the daemon is its CPU (with its children) in the window with the daemon"
   echo "minus its CPU in a window as long before the daemon started ($base_s s). The daemon ran ${settle} s before its window."
-  echo "The machine was shared with other work: CPU-seconds hold, wall times may be longer than on an idle machine."
+  echo "The machine was shared with other work: CPU-seconds hold, wall times may be longer than on an idle machine"
+  echo "(load average $idle_load at the end of the idle window, $resume_load once the resume was done)."
   echo
   echo "## Idle, $window_s s, every node powered down"
   echo
