@@ -1,6 +1,7 @@
 // `slumber power on|off|soft|cycle|status HOSTLIST`: switch nodes and devices
 // from the configuration, many at once, and report each one's outcome grouped
-// as ipmipower does: "node[002-004]: on". `info` is in power_info.cpp.
+// as ipmipower does: "node[002-004]: on". A node Slurm shows running a job is
+// not powered off (off, soft, cycle). `info` is in power_info.cpp.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -9,8 +10,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/power_targets.hpp"
+#include "hostlist/hostlist.hpp"
 #include "service/power_action.hpp"
 #include "service/power_json.hpp"
+#include "slurm/scontrol.hpp"
 #include "util/duration.hpp"
 
 namespace slumber::cli {
@@ -24,24 +27,52 @@ std::string outcome_text(power::Action action, const power::Outcome& outcome) {
     return "ok";
 }
 
+// For an action that powers off: the nodes Slurm shows running a job are
+// taken out of `resolved`, refused. When Slurm cannot be asked (no
+// slurmctld yet, a rig without Slurm) the nodes are switched as asked, and
+// standard error says so: this is the admin's tool for that case too.
+std::vector<service::Refused> refuse_busy_nodes(power::Action action, PowerTargets& resolved) {
+    if (!service::powers_off(action)) return {};
+    std::vector<std::string> nodes;
+    for (const config::PowerTarget* target : resolved.targets) {
+        if (target->kind == config::TargetKind::node) nodes.push_back(target->name);
+    }
+    if (nodes.empty()) return {};
+    const slurm::Scontrol scontrol(resolved.config.slurm.bin_dir, resolved.config.slurm.conf);
+    const auto view = scontrol.nodes();
+    if (!view) {
+        fmt::print(stderr, "slumber: cannot ask Slurm whether {} run a job ({}); switching as asked\n",
+                   hostlist::compress(nodes, false).value_or("the nodes"), view.error());
+        return {};
+    }
+    return service::refuse_busy_nodes(resolved, action, *view, "slumber power");
+}
+
 int run_action(power::Action action, const PowerOptions& options, std::chrono::milliseconds wait,
-               const PowerTargets& resolved) {
+               PowerTargets& resolved) {
+    const std::vector<service::Refused> refused = refuse_busy_nodes(action, resolved);
     service::PowerRequest request{.action = action, .fanout = options.fanout};
     if (options.wait) request.wait = wait;
     if (!options.json) {
         request.devices = [](const store::Event& event) { fmt::print("{}: {}\n", event.node, event.detail); };
     }
-    const std::vector<power::Outcome> outcomes = service::switch_power(resolved, request);
+    const std::vector<power::Outcome> outcomes =
+        resolved.targets.empty() ? std::vector<power::Outcome>{} : service::switch_power(resolved, request);
 
-    const bool all_ok =
-        std::all_of(outcomes.begin(), outcomes.end(), [](const auto& o) { return o.result.has_value(); });
+    const bool all_ok = refused.empty() && std::all_of(outcomes.begin(), outcomes.end(),
+                                                       [](const auto& o) { return o.result.has_value(); });
     if (options.json) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& outcome : outcomes) list.push_back(service::to_json(action, outcome));
+        for (const auto& node : refused) {
+            list.push_back(
+                {{"target", node.target}, {"action", power::to_string(action)}, {"ok", false}, {"refused", node.why}});
+        }
         fmt::print("{}\n", list.dump(2));
     } else {
         std::vector<std::pair<std::string, std::string>> lines;
         for (const auto& outcome : outcomes) lines.emplace_back(outcome.target, outcome_text(action, outcome));
+        for (const auto& node : refused) lines.emplace_back(node.target, "refused: " + node.why);
         print_grouped(lines);
     }
     return to_int(all_ok ? ExitCode::ok : ExitCode::partial);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <iterator>
+#include <map>
 
 #include "operate/blocks.hpp"
 #include "operate/clock.hpp"
@@ -43,24 +44,104 @@ operate::DriverSet drivers_of(const PowerTargets& resolved, const std::vector<st
     return set;
 }
 
-// Each switch, as the daemon's are: who did what to which node shows in
-// `slumber journal`, /metrics counts it, and the daemon's crossed-address
-// watch counts a carried-out change as slumber's own (a node an admin
-// switched on is not "woken by nobody").
-void journal_switches(store::Journal& journal, const PowerRequest& request,
-                      const std::vector<power::Outcome>& outcomes) {
+// The requests an admin's action journals for its nodes, as they go: ids
+// by node, empty when there is no journal or it refused.
+std::map<std::string, std::int64_t> start_node_requests(store::Journal* journal, const PowerTargets& targets,
+                                                        const PowerRequest& request, store::TimeMs now) {
+    if (journal == nullptr || request.action == power::Action::status) return {};
+    std::vector<std::string> nodes;
+    for (const config::PowerTarget* target : targets.targets) {
+        if (target->kind == config::TargetKind::node) nodes.push_back(target->name);
+    }
+    if (nodes.empty()) return {};
+    const auto ids = journal->start_requests(nodes, request.action, request.journal_as, now);
+    if (!ids || ids->size() != nodes.size()) return {};
+    std::map<std::string, std::int64_t> by_node;
+    for (std::size_t i = 0; i < nodes.size(); ++i) by_node.emplace(nodes[i], (*ids)[i]);
+    return by_node;
+}
+
+// The event of one switch: "ACTION by SOURCE: what came of it after N
+// attempt(s), M ms", with its outcome and action (the journal's power
+// changes), under `request_id` when it has a request.
+std::string said(const power::Outcome& outcome) {
+    return outcome.result ? std::string(power::to_string(*outcome.result))
+                          : "error: " + power::describe(outcome.result.error());
+}
+
+store::Event switch_event(const PowerRequest& request, const power::Outcome& outcome,
+                          std::optional<std::int64_t> request_id) {
+    return {0,
+            operate::wall_clock_ms(),
+            outcome.target,
+            request_id,
+            store::event_kind(request.action),
+            fmt::format("{} by {}: {} after {} attempt(s), {} ms", power::to_string(request.action), request.source,
+                        said(outcome), outcome.attempts, outcome.elapsed.count()),
+            outcome.result ? store::OutcomeKind::ok : store::OutcomeKind::error,
+            request.action};
+}
+
+void finish_node_requests(store::Journal* journal, const std::map<std::string, std::int64_t>& requests,
+                          const PowerRequest& request, const std::vector<power::Outcome>& outcomes) {
+    if (journal == nullptr || requests.empty()) return;
+    std::vector<store::Finished> finished;
     for (const power::Outcome& outcome : outcomes) {
-        const std::string said = outcome.result ? std::string(power::to_string(*outcome.result))
-                                                : "error: " + power::describe(outcome.result.error());
-        (void)journal.record({0, operate::wall_clock_ms(), outcome.target, std::nullopt,
-                              store::event_kind(request.action),
-                              fmt::format("{} by {}: {} after {} attempt(s), {} ms", power::to_string(request.action),
-                                          request.source, said, outcome.attempts, outcome.elapsed.count()),
-                              outcome.result ? store::OutcomeKind::ok : store::OutcomeKind::error, request.action});
+        const auto id = requests.find(outcome.target);
+        if (id == requests.end()) continue;
+        const store::Event event = switch_event(request, outcome, id->second);
+        const bool ok = outcome.result.has_value();
+        finished.push_back({id->second, ok, ok ? "ok" : said(outcome), event, std::nullopt});
+    }
+    (void)journal->finish_all(finished);
+}
+
+// Each switch of a target without a request of its own (a device; a node
+// when its request could not be journaled), as the daemon's are: who did
+// what shows in `slumber journal`, /metrics counts it, and the daemon's
+// crossed-address watch counts a carried-out change as slumber's own (a
+// node an admin switched on is not "woken by nobody").
+void journal_switches(store::Journal& journal, const PowerRequest& request, const std::vector<power::Outcome>& outcomes,
+                      const std::map<std::string, std::int64_t>& requests) {
+    for (const power::Outcome& outcome : outcomes) {
+        if (requests.contains(outcome.target)) continue;  // its request's event says it
+        (void)journal.record(switch_event(request, outcome, std::nullopt));
     }
 }
 
 }  // namespace
+
+bool powers_off(power::Action action) {
+    return action == power::Action::off || action == power::Action::soft || action == power::Action::cycle;
+}
+
+std::vector<Refused> refuse_busy_nodes(PowerTargets& targets, power::Action action,
+                                       const std::vector<slurm::NodeState>& view, std::string_view who) {
+    std::vector<Refused> refused;
+    if (!powers_off(action)) return refused;
+    const auto journal = existing_journal(targets.config);
+    for (std::size_t i = 0; i < targets.targets.size();) {
+        const config::PowerTarget* target = targets.targets[i];
+        const auto busy = std::find_if(view.begin(), view.end(), [&](const slurm::NodeState& state) {
+            return state.name == target->name && state.running_jobs();
+        });
+        if (target->kind != config::TargetKind::node || busy == view.end()) {
+            ++i;
+            continue;
+        }
+        const std::string why =
+            fmt::format("Slurm shows it running a job ({}): slumber powers off no node that does", busy->state_text());
+        if (journal) {
+            (void)journal->record({0, operate::wall_clock_ms(), target->name, std::nullopt, store::EventKind::refused,
+                                   fmt::format("{} refused, asked by {}: {}", power::to_string(action), who, why),
+                                   store::OutcomeKind::refused, action});
+        }
+        refused.push_back({target->name, why});
+        targets.targets.erase(targets.targets.begin() + static_cast<std::ptrdiff_t>(i));
+        targets.drivers.erase(targets.drivers.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+    return refused;
+}
 
 std::expected<PowerTargets, std::vector<std::string>> power_targets(config::Config config,
                                                                     const std::vector<std::string>& names) {
@@ -108,6 +189,7 @@ std::vector<power::Outcome> switch_power(const PowerTargets& targets, const Powe
             return drivers_of(targets, names);
         }};
     std::vector<power::Outcome> outcomes;
+    const auto requests = start_node_requests(journal.get(), targets, request, operate::wall_clock_ms());
     const auto switched = switcher.run(targets.config, blocks, plan);
     for (std::size_t i = 0; i < switched.size(); ++i) {
         if (switched[i].not_called == operate::NotCalled::no_driver) {
@@ -116,7 +198,10 @@ std::vector<power::Outcome> switch_power(const PowerTargets& targets, const Powe
             outcomes.push_back(switched[i].outcome);
         }
     }
-    if (journal != nullptr && request.action != power::Action::status) journal_switches(*journal, request, outcomes);
+    finish_node_requests(journal.get(), requests, request, outcomes);
+    if (journal != nullptr && request.action != power::Action::status) {
+        journal_switches(*journal, request, outcomes, requests);
+    }
     return outcomes;
 }
 

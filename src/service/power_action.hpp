@@ -15,6 +15,7 @@
 #include "operate/dependencies.hpp"
 #include "power/driver.hpp"
 #include "power/executor.hpp"
+#include "slurm/node_state.hpp"
 #include "store/journal.hpp"
 
 namespace slumber::service {
@@ -44,15 +45,38 @@ struct PowerRequest {
     /// comes here as it happens (may be empty).
     operate::DeviceLog devices{};
     std::string source = "slumber power";  ///< who asks, for the blocks a failure records
+    /// Who asks, for the requests journaled for the nodes (on, off, soft
+    /// and cycle; Journal::start_requests()): recovery then takes a node
+    /// that goes dark after a power-off for one slumber switched off, not
+    /// for a power loss.
+    store::RequestSource journal_as = store::RequestSource::hand_power;
 };
+
+/// Whether `action` takes a node's power away: off, soft, cycle.
+bool powers_off(power::Action action);
+
+/// A node not switched because Slurm shows it running a job.
+struct Refused {
+    std::string target;
+    std::string why;  ///< "Slurm shows it running a job (ALLOCATED): …"
+};
+
+/// For an action that powers off: takes out of `targets` the nodes that
+/// Slurm's `view` shows running a job (slumber powers off no such node, on
+/// anyone's word), journals each refusal when the journal exists, and
+/// returns them in the order of `targets`. Devices, and nodes Slurm does not
+/// list, stay. Nothing for any other action.
+std::vector<Refused> refuse_busy_nodes(PowerTargets& targets, power::Action action,
+                                       const std::vector<slurm::NodeState>& view, std::string_view who);
 
 /// Switches every target of `targets` as `request` says; each one's
 /// outcome, in the order of targets.targets. A target without a driver
 /// fails with its driver's error and 0 attempts. The journal (the daemon's,
-/// when it exists and this user may write it) records each switch (not a
-/// status read) as a power-on, power-off, shutdown or power-cycle event
-/// "ACTION by SOURCE: ...", and records and lifts blocks; without it the
-/// targets are only switched.
+/// when it exists and this user may write it) records and lifts blocks;
+/// for on, off, soft and cycle it records a request per node (source
+/// `request.journal_as`) with its outcome, and each switch of a device as
+/// a power-on, power-off, shutdown or power-cycle event "ACTION by SOURCE:
+/// ..."; without it the targets are only switched.
 std::vector<power::Outcome> switch_power(const PowerTargets& targets, const PowerRequest& request);
 
 /// The journal an admin's command records and lifts blocks in: nullptr when

@@ -77,12 +77,27 @@ DbResult<Journal> Journal::open(const std::filesystem::path& file, const GroupLo
 
 DbResult<std::int64_t> Journal::add_requests(std::span<const std::string> nodes, power::Action action,
                                              RequestSource source, TimeMs now, std::string_view note) {
+    return insert_requests(nodes, action, source, now, note, RequestState::pending, nullptr);
+}
+
+DbResult<std::vector<std::int64_t>> Journal::start_requests(std::span<const std::string> nodes, power::Action action,
+                                                            RequestSource source, TimeMs now, std::string_view note) {
+    std::vector<std::int64_t> ids;
+    auto added = insert_requests(nodes, action, source, now, note, RequestState::running, &ids);
+    if (!added) return std::unexpected(added.error());
+    return ids;
+}
+
+DbResult<std::int64_t> Journal::insert_requests(std::span<const std::string> nodes, power::Action action,
+                                                RequestSource source, TimeMs now, std::string_view note,
+                                                RequestState state, std::vector<std::int64_t>* ids) {
     auto transaction = Transaction::begin(*m_db);
     if (!transaction) return std::unexpected(transaction.error());
     auto supersede = m_db->prepare(
         "UPDATE requests SET state = 'superseded', finished_ms = ?2 "
         "WHERE node = ?1 AND state = 'pending'");
-    auto insert = m_db->prepare("INSERT INTO requests (batch, node, action, source, time_ms) VALUES (?, ?, ?, ?, ?)");
+    auto insert =
+        m_db->prepare("INSERT INTO requests (batch, node, action, source, time_ms, state) VALUES (?, ?, ?, ?, ?, ?)");
     auto event =
         m_db->prepare("INSERT INTO events (time_ms, node, request, kind, detail, action) VALUES (?, ?, ?, ?, ?, ?)");
     if (!supersede || !insert || !event) {
@@ -107,11 +122,13 @@ DbResult<std::int64_t> Journal::add_requests(std::span<const std::string> nodes,
                             .bind(3, power::to_string(action))
                             .bind(4, to_string(source))
                             .bind(5, now)
+                            .bind(6, to_string(state))
                             .run();
             !done) {
             return std::unexpected(done.error());
         }
         const std::int64_t id = m_db->last_insert_id();
+        if (ids != nullptr) ids->push_back(id);
         if (batch == 0) {
             // The batch is named after its first request.
             batch = id;

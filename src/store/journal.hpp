@@ -155,6 +155,13 @@ class Journal {
     /// latest word counts (a resume after a suspend that has not run yet).
     DbResult<std::int64_t> add_requests(std::span<const std::string> nodes, power::Action action, RequestSource source,
                                         TimeMs now, std::string_view note = {});
+    /// Records requests that the caller carries out itself (an admin's
+    /// `slumber power`, the web API on a node Slurm does not know) as
+    /// add_requests() does, but running already: no carrier takes them, and
+    /// the recovery queries see them as slumber's. The caller ends each with
+    /// finish_with(). Their ids, in the order of `nodes`.
+    DbResult<std::vector<std::int64_t>> start_requests(std::span<const std::string> nodes, power::Action action,
+                                                       RequestSource source, TimeMs now, std::string_view note = {});
     /// Pending requests, oldest first, marked running in the same transaction
     /// so that two takers never get the same one. A node whose earlier
     /// request is still running waits: one power change per node at a time.
@@ -265,6 +272,9 @@ class Journal {
 
   private:
     friend class JournalReader;
+    DbResult<std::int64_t> insert_requests(std::span<const std::string> nodes, power::Action action,
+                                           RequestSource source, TimeMs now, std::string_view note, RequestState state,
+                                           std::vector<std::int64_t>* ids);
     DbResult<void> start_boot(std::string_view node, TimeMs powered_on);
     explicit Journal(Database db) : m_db(std::make_unique<Database>(std::move(db))) {}
     std::unique_ptr<Database> m_db;

@@ -61,7 +61,7 @@ constexpr std::array<util::Word<OutcomeKind>, 3> kOutcomes{{
     {OutcomeKind::refused, "refused"},
 }};
 
-constexpr std::array<util::Word<RequestSource>, 8> kRequestSources{{
+constexpr std::array<util::Word<RequestSource>, 10> kRequestSources{{
     {RequestSource::slurm_resume, "slurm-resume"},
     {RequestSource::slurm_suspend, "slurm-suspend"},
     {RequestSource::slurm_reboot, "slurm-reboot"},
@@ -69,6 +69,8 @@ constexpr std::array<util::Word<RequestSource>, 8> kRequestSources{{
     {RequestSource::hand_suspend, "hand-suspend"},
     {RequestSource::recovery, "recovery"},
     {RequestSource::unblock, "unblock"},
+    {RequestSource::hand_power, "slumber-power"},
+    {RequestSource::web_api, "web-api"},
     {RequestSource::unknown, "unknown"},
 }};
 

@@ -103,6 +103,12 @@ enum class RequestSource {
     hand_suspend,  ///< `slumber suspend` run by a person, not by Slurm
     recovery,      ///< a recovery step (engine::reconcile()), carried out as Slurm's resume would be
     unblock,       ///< `slumber unblock`: a node Slurm is still waking, asked for again
+    /// `slumber power on|off|soft|cycle`: an admin's command, carried out by
+    /// the command itself (Journal::start_requests()).
+    hand_power,
+    /// The web API on a node Slurm does not know (one Slurm knows goes
+    /// through Slurm, and its hooks journal the request as Slurm's).
+    web_api,
     unknown,
 };
 /// The word stored in the journal: "slurm-resume", "hand-suspend" …

@@ -203,6 +203,31 @@ TEST_F(ReconcilerTest, AnOffBetweenReadsStartsTheGraceAfresh) {
     }
 }
 
+// H2, H3: a node an admin switched off with `slumber power off` (its
+// request journaled by the command itself) that Slurm then finds silent is
+// slumber's power-off, not a power lost behind its back; a node with no
+// such request is.
+TEST_F(ReconcilerTest, AnAdminsPowerOffIsNoPowerLoss) {
+    const std::vector<std::string> admin{"n1"};
+    const auto started = m_journal->start_requests(admin, power::Action::off, store::RequestSource::hand_power,
+                                                   m_clock.wall_ms() - 5000);
+    ASSERT_TRUE(started && started->size() == 1U);
+    ASSERT_TRUE(m_journal->finish(started->front(), store::OutcomeKind::ok, "ok", m_clock.wall_ms() - 4000));
+    Reconciler reconciler(m_config, *m_journal, *m_slurm, clock(), answering(power::PowerState::off));
+    const std::int64_t booted = m_clock.wall_ms() / 1000 - 3600;
+    std::vector<slurm::NodeState> nodes{node_state("n1", "IDLE", {"NOT_RESPONDING"}),
+                                        node_state("n2", "IDLE", {"NOT_RESPONDING"})};
+    for (slurm::NodeState& node : nodes) node.boot_time = booted;
+    ASSERT_TRUE(reconciler.run(nodes));
+    reconciler.finish_reads();
+    m_clock.advance(std::chrono::milliseconds(1000));
+    auto steps = reconciler.run(nodes);
+    ASSERT_TRUE(steps) << steps.error();
+    ASSERT_EQ(steps->size(), 1U);
+    EXPECT_EQ(steps->front().node, "n2");
+    EXPECT_EQ(steps->front().event, store::EventKind::power_lost);
+}
+
 TEST_F(ReconcilerTest, TheSameBmcErrorIsJournaledOnceWhileTheNodeSleeps) {
     auto reads = std::make_shared<std::atomic<int>>(0);
     Reconciler reconciler(m_config, *m_journal, *m_slurm, clock(), answering(std::unexpected("timed out"), reads));

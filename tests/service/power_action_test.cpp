@@ -8,8 +8,11 @@
 #include <fmt/format.h>
 
 #include "../support/exec_nodes.hpp"
+#include "../support/fake_slurm.hpp"
 #include "../support/temp_dir.hpp"
 #include "service/power_json.hpp"
+#include "service/slurm_power.hpp"
+#include "service/unblock.hpp"
 
 namespace slumber::service {
 namespace {
@@ -134,6 +137,154 @@ TEST_F(PowerActionTest, ASwitchIsJournaledAsAPowerChangeOfSlumbers) {
     ASSERT_EQ(events->size(), 1U);
     EXPECT_TRUE(events->front().detail.starts_with("on by slumber power: on after 1 attempt(s)"))
         << events->front().detail;
+}
+
+// H2: `slumber power off` of a node Slurm shows running a job is refused
+// (and journaled so); the others are switched, each journaled as a request
+// of slumber-power with its outcome, which recovery reads as slumber's own
+// power-off rather than a power lost behind its back.
+TEST_F(PowerActionTest, APowerOffSparesANodeRunningAJobAndJournalsTheOthersAsRequests) {
+    ASSERT_TRUE(store::Journal::open(config.daemon.journal()));
+    PowerTargets resolved = targets({"n1", "n2", "sw"});
+    const std::vector<slurm::NodeState> view{slumber::testing::node_state("n1", "IDLE"),
+                                             slumber::testing::node_state("n2", "ALLOCATED")};
+    const std::vector<Refused> refused = refuse_busy_nodes(resolved, power::Action::off, view, "slumber power");
+    ASSERT_EQ(refused.size(), 1U);
+    EXPECT_EQ(refused[0].target, "n2");
+    EXPECT_EQ(refused[0].why, "Slurm shows it running a job (ALLOCATED): slumber powers off no node that does");
+    ASSERT_EQ(resolved.targets.size(), 2U);
+    EXPECT_EQ(resolved.targets[0]->name, "n1");
+    EXPECT_EQ(resolved.targets[1]->name, "sw");
+    EXPECT_EQ(resolved.drivers.size(), 2U);
+    // A cycle takes the power away too; a power-on refuses nothing.
+    PowerTargets again = targets({"n2"});
+    EXPECT_EQ(refuse_busy_nodes(again, power::Action::cycle, view, "slumber power").size(), 1U);
+    PowerTargets on = targets({"n2"});
+    EXPECT_TRUE(refuse_busy_nodes(on, power::Action::on, view, "slumber power").empty());
+
+    const auto outcomes = switch_power(resolved, {.action = power::Action::off});
+    ASSERT_EQ(outcomes.size(), 2U);
+    const auto journal = store::Journal::open(config.daemon.journal());
+    ASSERT_TRUE(journal);
+    const auto latest = journal->latest_requests();
+    ASSERT_TRUE(latest);
+    ASSERT_TRUE(latest->contains("n1"));
+    const store::Request& request = latest->at("n1");
+    EXPECT_EQ(request.action, power::Action::off);
+    EXPECT_EQ(request.source, store::RequestSource::hand_power);
+    EXPECT_EQ(request.state, store::RequestState::done);
+    EXPECT_FALSE(latest->contains("n2")) << "refused: no request";
+    EXPECT_FALSE(latest->contains("sw")) << "a device's switching is no node's request";
+    const auto open = journal->open_requests();
+    ASSERT_TRUE(open);
+    EXPECT_TRUE(open->empty());
+    const std::vector<std::string> nodes{"n1", "n2"};
+    const auto events = journal->events(nodes, 0);
+    ASSERT_TRUE(events);
+    int power_offs = 0;
+    int refusals = 0;
+    for (const store::Event& event : *events) {
+        if (event.kind == store::EventKind::power_off && event.node == "n1") {
+            ++power_offs;
+            EXPECT_EQ(event.outcome, store::OutcomeKind::ok);
+            EXPECT_TRUE(event.detail.starts_with("off by slumber power: ")) << event.detail;
+        }
+        if (event.kind == store::EventKind::refused && event.node == "n2") ++refusals;
+    }
+    EXPECT_EQ(power_offs, 1);
+    EXPECT_EQ(refusals, 2) << "the off and the cycle";
+}
+
+// H3, M2: a person's power action on a node Slurm knows is asked of Slurm,
+// so that Slurm counts it as powered down (or waking) and runs slumber's
+// hooks; refused on a node running a job, an excluded one, or one Slurm is
+// switching the other way; nothing asked when Slurm's view already is so.
+TEST(SlurmPower, EachStateGetsItsStep) {
+    using slumber::testing::node_state;
+    using Kind = SlurmPowerStep::Kind;
+    const auto off = [](const slurm::NodeState& node, bool excluded = false) {
+        return slurm_power_step(node, power::Action::off, excluded);
+    };
+    const auto on = [](const slurm::NodeState& node) { return slurm_power_step(node, power::Action::on, false); };
+    const SlurmPowerStep idle_off = off(node_state("n1", "IDLE"));
+    EXPECT_EQ(idle_off.kind, Kind::ask);
+    EXPECT_EQ(idle_off.request, slurm::PowerRequest::down);
+    const SlurmPowerStep busy = off(node_state("n1", "MIXED"));
+    EXPECT_EQ(busy.kind, Kind::refuse);
+    EXPECT_EQ(busy.words, "n1 runs a job (MIXED): slumber powers off no node that does");
+    EXPECT_EQ(off(node_state("n1", "IDLE"), true).kind, Kind::refuse);
+    EXPECT_EQ(off(node_state("n1", "IDLE", {"POWERED_DOWN"})).kind, Kind::nothing);
+    EXPECT_EQ(off(node_state("n1", "IDLE", {"POWERING_DOWN"})).kind, Kind::nothing);
+    EXPECT_EQ(off(node_state("n1", "IDLE", {"POWERED_DOWN", "POWERING_UP"})).kind, Kind::refuse);
+
+    const SlurmPowerStep asleep_on = on(node_state("n1", "IDLE", {"POWERED_DOWN"}));
+    EXPECT_EQ(asleep_on.kind, Kind::ask);
+    EXPECT_EQ(asleep_on.request, slurm::PowerRequest::up);
+    EXPECT_EQ(on(node_state("n1", "DOWN", {"POWERED_DOWN"})).kind, Kind::ask);
+    EXPECT_EQ(on(node_state("n1", "IDLE", {"POWERED_DOWN", "POWERING_UP"})).kind, Kind::nothing);
+    EXPECT_EQ(on(node_state("n1", "IDLE", {"POWERING_DOWN"})).kind, Kind::refuse);
+    const SlurmPowerStep up = on(node_state("n1", "IDLE"));
+    EXPECT_EQ(up.kind, Kind::nothing);
+    EXPECT_EQ(up.words, "Slurm shows n1 up (IDLE), not powered down: nothing to power on");
+}
+
+TEST(SlurmPower, TheCallIsSlurmsReleasesAndJournaled) {
+    slumber::testing::TempDir temp{"slumber-slurm-power"};
+    auto journal = store::Journal::open(temp.path() / "journal.db");
+    ASSERT_TRUE(journal) << journal.error();
+    const slumber::testing::FakeSlurm old_slurm({22, 5, 8});
+    const auto down = power_through_slurm(old_slurm, &*journal, slumber::testing::node_state("n1", "IDLE"),
+                                          power::Action::off, false, "the web API", std::nullopt, 1000);
+    EXPECT_EQ(down.status, 202);
+    EXPECT_TRUE(down.ok);
+    EXPECT_EQ(down.slurm_call, "scontrol update NodeName=n1 State=POWER_DOWN");
+    EXPECT_EQ(old_slurm.calls(), std::vector<std::string>{"update NodeName=n1 State=POWER_DOWN"});
+    const slumber::testing::FakeSlurm new_slurm({24, 11, 5});
+    const auto up =
+        power_through_slurm(new_slurm, &*journal, slumber::testing::node_state("n1", "IDLE", {"POWERED_DOWN"}),
+                            power::Action::on, false, "the web API", "inlet 41 C on n3", 2000);
+    EXPECT_EQ(up.status, 202);
+    EXPECT_EQ(new_slurm.calls(), std::vector<std::string>{"power up n1"});
+    EXPECT_NE(up.words.find("once the thermal guard lets it (inlet 41 C on n3)"), std::string::npos) << up.words;
+    const auto busy = power_through_slurm(old_slurm, &*journal, slumber::testing::node_state("n1", "ALLOCATED"),
+                                          power::Action::off, false, "the web API", std::nullopt, 3000);
+    EXPECT_EQ(busy.status, 409);
+    EXPECT_FALSE(busy.ok);
+    EXPECT_EQ(old_slurm.calls().size(), 1U) << "nothing asked of Slurm";
+    const std::vector<std::string> node{"n1"};
+    const auto events = journal->events(node, 0);
+    ASSERT_TRUE(events);
+    ASSERT_EQ(events->size(), 3U);
+    EXPECT_EQ((*events)[0].kind, store::EventKind::slurm_view);
+    EXPECT_EQ((*events)[0].detail,
+              "power-down asked of Slurm by the web API: scontrol update NodeName=n1 State=POWER_DOWN");
+    EXPECT_EQ((*events)[2].kind, store::EventKind::refused);
+}
+
+// M5: clearing slumber's drain resumes a node slumber drained for any
+// reason of its own (a power lost again, here), with no block to lift; an
+// admin's drain is left, and said so.
+TEST_F(PowerActionTest, UnblockClearsSlumbersDrainsAndLeavesAnAdminsAlone) {
+    ASSERT_TRUE(store::Journal::open(config.daemon.journal()));
+    slumber::testing::FakeSlurm slurm;
+    slurm::NodeState lost = slumber::testing::node_state("n1", "IDLE", {"DRAIN"});
+    lost.reason = "slumber: power lost again within 60 min with no power-off asked";
+    slurm::NodeState admin = slumber::testing::node_state("n2", "IDLE", {"DRAIN"});
+    admin.reason = "bad DIMM";
+    slurm.show({lost, admin});
+    const auto result = unblock(config, slurm, {"n1", "n2"}, "the web API", [] { return store::TimeMs{5000}; });
+    ASSERT_TRUE(result) << result.error().words;
+    ASSERT_EQ(result->targets.size(), 2U);
+    EXPECT_TRUE(result->targets[0].ok);
+    EXPECT_EQ(result->targets[0].words,
+              "was not blocked; back in service in Slurm (slumber's drain \"slumber: power lost again within 60 min "
+              "with no power-off asked\" cleared)");
+    EXPECT_FALSE(result->targets[1].ok);
+    EXPECT_TRUE(result->targets[1].drain_left);
+    EXPECT_EQ(result->targets[1].words,
+              "was not blocked; drained by someone else, not by slumber (reason \"bad DIMM\"): left as it is; "
+              "`scontrol update NodeName=n2 State=RESUME` returns it to service");
+    EXPECT_EQ(slurm.calls(), std::vector<std::string>{"update NodeName=n1 State=RESUME"});
 }
 
 TEST(PowerJson, AConfirmedChangeAnActionNotReadBackAndAFailure) {
