@@ -86,7 +86,12 @@ class Blocks {
 /// block's kind and words, and the way out.
 power::PowerError blocked_error(const store::Block& block);
 
-/// How drain_reason() starts: `slumber unblock` resumes nodes drained so.
+/// How every drain reason slumber sets starts (blocks, failed resumes, power
+/// lost again, crossed addresses …): `slumber unblock` and the web API's
+/// "clear slumber drain" resume a node drained so, and no other.
+inline constexpr std::string_view kSlumberDrainPrefix = "slumber:";
+
+/// How drain_reason() starts.
 inline constexpr std::string_view kBlockDrainPrefix = "slumber: BMC ";
 
 /// "slumber: BMC authentication failed; fix the credentials, then `slumber

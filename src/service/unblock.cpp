@@ -12,7 +12,37 @@
 
 namespace slumber::service {
 
+namespace {
+
+// A drained node: slumber's drain is cleared in Slurm, anyone else's left
+// with the words to clear it. Adds to `done`.
+void clear_drain(const slurm::SlurmView& slurm, const slurm::NodeState& state, bool lifted, Unblocked& done) {
+    if (!state.has("DRAIN")) return;
+    if (!state.reason.starts_with(operate::kSlumberDrainPrefix)) {
+        done.words += fmt::format(
+            "; drained by someone else, not by slumber (reason \"{}\"): left as it is; `scontrol update NodeName={} "
+            "State=RESUME` returns it to service",
+            state.reason.empty() ? "none" : state.reason, state.name);
+        done.drain_left = true;
+        done.ok = lifted;
+        return;
+    }
+    const auto resumed = slurm.update(state.name, "RESUME");
+    done.words += resumed ? fmt::format("; back in service in Slurm (slumber's drain \"{}\" cleared)", state.reason)
+                          : "; could not resume it in Slurm: " + resumed.error();
+    done.ok = resumed.has_value();
+}
+
+}  // namespace
+
 std::expected<UnblockResult, UnblockError> unblock(const config::Config& config,
+                                                   const std::vector<std::string>& targets, std::string_view who,
+                                                   const operate::Now& now) {
+    const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
+    return unblock(config, scontrol, targets, who, now);
+}
+
+std::expected<UnblockResult, UnblockError> unblock(const config::Config& config, const slurm::SlurmView& scontrol,
                                                    const std::vector<std::string>& targets, std::string_view who,
                                                    const operate::Now& now) {
     auto journal = operate::open_journal(config.daemon, config.slurm);
@@ -32,7 +62,6 @@ std::expected<UnblockResult, UnblockError> unblock(const config::Config& config,
             UnblockError{UnblockError::Kind::unknown, fmt::format("not in {} and not blocked: {}", config.file.string(),
                                                                   hostlist::compress(unknown, false).value_or("?"))});
     }
-    const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
     std::map<std::string, slurm::NodeState> slurm_view;
     if (auto states = scontrol.nodes()) {
         for (auto& state : *states) slurm_view.emplace(state.name, std::move(state));
@@ -48,12 +77,7 @@ std::expected<UnblockResult, UnblockError> unblock(const config::Config& config,
         }
         done.words = *lifted > 0 ? "unblocked" : "was not blocked";
         const auto state = slurm_view.find(target);
-        if (state != slurm_view.end() && state->second.has("DRAIN") &&
-            state->second.reason.starts_with(operate::kBlockDrainPrefix)) {
-            const auto resumed = scontrol.update(target, "RESUME");
-            done.words += resumed ? "; back in service in Slurm" : "; could not resume it in Slurm: " + resumed.error();
-            done.ok = resumed.has_value();
-        }
+        if (state != slurm_view.end()) clear_drain(scontrol, state->second, *lifted > 0, done);
         // Slurm is still waking it for a job: the power-on the block refused
         // is asked for again, or the job would wait out ResumeTimeout.
         if (*lifted > 0 && state != slurm_view.end() && state->second.powering_up()) {

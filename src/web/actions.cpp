@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "service/power_action.hpp"
 #include "service/power_json.hpp"
+#include "service/slurm_power.hpp"
 #include "service/unblock.hpp"
 #include "slurm/scontrol.hpp"
 #include "util/safe_text.hpp"
@@ -36,32 +38,78 @@ bool authorized(const std::optional<Token>& token, const httplib::Request& reque
     return true;
 }
 
-// The node named in the path, when slumber manages it and Slurm does not
-// show it running a job (asked now, not from the shared look); else
-// answered: 404, 409, or 503 when Slurm cannot be asked.
-const config::PowerTarget* actionable_node(const config::Config& config, const std::string& name,
+// The node named in the path, when slumber manages it; else answered 404.
+const config::PowerTarget* configured_node(const config::Config& config, const std::string& name,
                                            httplib::Response& response) {
     const config::PowerTarget* target = config.find(name);
     if (target == nullptr || target->kind != config::TargetKind::node) {
         answer_error(response, 404, fmt::format("no node {} in the configuration", util::safe_text(name)));
         return nullptr;
     }
-    const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
-    const auto nodes = scontrol.nodes();
-    if (!nodes) {
-        answer_error(response, 503,
-                     fmt::format("Slurm cannot be asked whether {} runs a job: {}", name, nodes.error()));
-        return nullptr;
-    }
-    for (const slurm::NodeState& state : *nodes) {
-        if (state.name == name && state.running_jobs()) {
-            answer_error(
-                response, 409,
-                fmt::format("{} runs a job ({}): slumber acts on no node that does", name, state.state_text()));
-            return nullptr;
-        }
-    }
     return target;
+}
+
+// Slurm's view of the nodes, asked now (not from the shared look); else
+// answered 503.
+std::optional<std::vector<slurm::NodeState>> slurm_nodes(const slurm::SlurmView& slurm, const std::string& name,
+                                                         httplib::Response& response) {
+    auto nodes = slurm.nodes();
+    if (!nodes) {
+        answer_error(response, 503, fmt::format("Slurm cannot be asked about {}: {}", name, nodes.error()));
+        return std::nullopt;
+    }
+    return std::move(*nodes);
+}
+
+const slurm::NodeState* find_node(const std::vector<slurm::NodeState>& nodes, const std::string& name) {
+    const auto it = std::find_if(nodes.begin(), nodes.end(), [&](const auto& node) { return node.name == name; });
+    return it == nodes.end() ? nullptr : &*it;
+}
+
+void answer_json(httplib::Response& response, const nlohmann::json& answer) {
+    response.set_content(answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+}
+
+// A node Slurm knows: asked of Slurm (service/slurm_power.hpp), whose
+// hooks then journal and carry out the request.
+void power_through_slurm(Collector& collector, const config::Config& config, const slurm::SlurmView& slurm,
+                         const slurm::NodeState& node, power::Action action, httplib::Response& response) {
+    auto journal = store::Journal::open(config.daemon.journal());
+    const service::SlurmPowerDone done =
+        service::power_through_slurm(slurm, journal ? &*journal : nullptr, node, action, config.excluded(node.name),
+                                     "the web API", collector.thermal_hold(), operate::wall_clock_ms());
+    response.status = done.status;
+    nlohmann::json answer{
+        {"target", node.name}, {"action", power::to_string(action)}, {"ok", done.ok}, {"words", done.words}};
+    if (!done.slurm_call.empty()) answer["slurm"] = done.slurm_call;
+    answer_json(response, answer);
+}
+
+// A node Slurm does not list (a test machine, a node not in slurm.conf
+// yet): switched here, as `slumber power` switches, and journaled as a
+// request of the web API's. A power-on waits while the thermal guard holds.
+void power_directly(Collector& collector, const config::Config& config, const std::string& name, power::Action action,
+                    httplib::Response& response) {
+    if (const auto hold = collector.thermal_hold(); hold && action == power::Action::on) {
+        answer_error(response, 409, fmt::format("{}: the thermal guard holds power-ons: {}", name, *hold));
+        return;
+    }
+    auto targets = service::power_targets(config, {name});
+    if (!targets) {
+        answer_error(response, 404, fmt::format("no node {} in the configuration", name));
+        return;
+    }
+    const auto outcomes = service::switch_power(
+        *targets, {.action = action, .source = "the web API", .journal_as = store::RequestSource::web_api});
+    nlohmann::json answer = service::to_json(action, outcomes.front());
+    if (!outcomes.front().result) {
+        response.status = 502;  // the controller failed: its words are in the answer
+        answer["words"] = fmt::format("{}: {}", name, power::describe(outcomes.front().result.error()));
+    } else {
+        answer["words"] =
+            fmt::format("{}: {} (Slurm does not know it: switched directly)", name, power::to_string(action));
+    }
+    answer_json(response, answer);
 }
 
 void power(Collector& collector, const std::string& name, const httplib::Request& request,
@@ -76,36 +124,32 @@ void power(Collector& collector, const std::string& name, const httplib::Request
         return;
     }
     const config::SharedConfig config = collector.config();
-    if (actionable_node(*config, name, response) == nullptr) return;
-    auto targets = service::power_targets(*config, {name});
-    if (!targets) {
-        answer_error(response, 404, fmt::format("no node {} in the configuration", name));
-        return;
-    }
-    const auto outcomes = service::switch_power(*targets, {.action = *action, .source = "the web API"});
-    nlohmann::json answer = service::to_json(*action, outcomes.front());
-    if (!outcomes.front().result) {
-        response.status = 502;  // the controller failed: its words are in the answer
-        answer["words"] = fmt::format("{}: {}", name, power::describe(outcomes.front().result.error()));
+    if (configured_node(*config, name, response) == nullptr) return;
+    const slurm::Scontrol scontrol(config->slurm.bin_dir, config->slurm.conf);
+    const auto nodes = slurm_nodes(scontrol, name, response);
+    if (!nodes) return;
+    if (const slurm::NodeState* node = find_node(*nodes, name)) {
+        power_through_slurm(collector, *config, scontrol, *node, *action, response);
     } else {
-        answer["words"] = fmt::format("{}: {}", name, power::to_string(*action));
+        power_directly(collector, *config, name, *action, response);
     }
-    response.set_content(answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
+// Lifts the node's blocks and clears slumber's drain: 409 when there was
+// nothing of slumber's to lift and the node is drained by someone else.
 void unblock(Collector& collector, const std::string& name, httplib::Response& response) {
     const config::SharedConfig config = collector.config();
-    if (actionable_node(*config, name, response) == nullptr) return;
-    const auto result = service::unblock(*config, {name}, "the web API");
+    if (configured_node(*config, name, response) == nullptr) return;
+    const slurm::Scontrol scontrol(config->slurm.bin_dir, config->slurm.conf);
+    const auto result = service::unblock(*config, scontrol, {name}, "the web API");
     if (!result) {
         answer_error(response, result.error().kind == service::UnblockError::Kind::unknown ? 404 : 503,
                      result.error().words);
         return;
     }
     const service::Unblocked& done = result->targets.front();
-    response.status = done.ok ? 200 : 502;
-    const nlohmann::json answer{{"target", done.target}, {"words", done.words}, {"ok", done.ok}};
-    response.set_content(answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+    response.status = done.ok ? 200 : done.drain_left ? 409 : 502;
+    answer_json(response, {{"target", done.target}, {"words", done.words}, {"ok", done.ok}});
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
-// The API's actions (docs/web.md, "Actions"): power a node on or off, lift
-// its blocks (which returns a node slumber drained for them to service, and
-// makes slumber ask its BMC again). Each needs the bearer token of
-// [web] token_file, and none is carried out on a node running a job.
+// The API's actions (docs/web.md, "Actions"): power a node on or off (asked
+// of Slurm for a node it knows: service/slurm_power.hpp; never off while it
+// runs a job), lift its blocks and clear slumber's drain (which returns a
+// node slumber drained to service, and makes slumber ask its BMC again).
+// Each needs the bearer token of [web] token_file.
 #pragma once
 
 #include <httplib.h>

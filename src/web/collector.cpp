@@ -107,6 +107,11 @@ void Collector::publish_thermal_hold(std::optional<std::string> hold) {
     m_thermal_hold = std::move(hold);
 }
 
+std::optional<std::string> Collector::thermal_hold() const {
+    const std::lock_guard lock(m_config_mutex);
+    return m_thermal_hold;
+}
+
 config::SharedConfig Collector::config() const {
     const std::lock_guard lock(m_config_mutex);
     return m_config;

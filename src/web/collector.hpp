@@ -70,6 +70,8 @@ class Collector {
     /// Why the thermal guard holds power-ons, or nullopt (the daemon
     /// calls it after each pass).
     void publish_thermal_hold(std::optional<std::string> hold);
+    /// What publish_thermal_hold() last said.
+    [[nodiscard]] std::optional<std::string> thermal_hold() const;
     /// The latest snapshot, taken anew when it is older than max_age. It
     /// never asks a BMC.
     std::shared_ptr<const MetricsSnapshot> snapshot();

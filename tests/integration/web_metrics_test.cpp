@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include <csignal>
 #include <filesystem>
@@ -168,8 +169,48 @@ TEST_F(WebMetrics, TheJsonApiAndItsRefusals) {
     auto refused = web.Post(path, right, R"({"action":"off"})", "application/json");
     ASSERT_TRUE(refused);
     EXPECT_EQ(refused->status, 409) << refused->body;
+    // `slumber power off` refuses it too, says why, exits 1, and the job lives on.
+    const std::string config = cluster->dir() + "/slumber.toml";
+    for (const char* action : {"off", "cycle"}) {
+        const auto by_hand = cluster->slumber({"power", action, cluster->node(1), "-c", config});
+        ASSERT_FALSE(by_hand) << "slumber power " << action << " of a node running a job: " << *by_hand;
+        EXPECT_TRUE(by_hand.error().starts_with(cluster->node(1) + ": refused: Slurm shows it running a job ("))
+            << action << ": " << by_hand.error();
+    }
     EXPECT_TRUE(cluster->bmc_says(1, "on"));
+    EXPECT_EQ(cluster->job_state(id), "RUNNING");
     (void)cluster->run({"scancel", id});
+
+    // Idle again: the API's power-off is asked of Slurm, which powers the
+    // node down through slumber's suspend hook (idle~), and the journal
+    // calls it slumber's power-off, not a power lost behind its back.
+    ASSERT_TRUE(cluster->wait_for([&] { return cluster->state(1) == "idle"; }, seconds{60})) << cluster->states();
+    const auto asked_at =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    auto off = web.Post(path, right, R"({"action":"off"})", "application/json");
+    ASSERT_TRUE(off);
+    EXPECT_EQ(off->status, 202) << off->body;
+    EXPECT_NE(off->body.find("POWER_DOWN"), std::string::npos) << off->body;
+    EXPECT_TRUE(
+        cluster->wait_for([&] { return cluster->state(1) == "idle~" && cluster->bmc_says(1, "off"); }, seconds{60}))
+        << cluster->states();
+    // Past a daemon pass or two that reads the silent node's BMC.
+    std::this_thread::sleep_for(seconds{8});
+    auto journal = store::Journal::open(cluster->dir() + "/slumber-state/journal.db");
+    ASSERT_TRUE(journal) << journal.error();
+    const std::vector<std::string> node{cluster->node(1)};
+    const auto requests = journal->requests(node, asked_at);
+    ASSERT_TRUE(requests) << requests.error();
+    EXPECT_TRUE(std::any_of(requests->begin(), requests->end(), [](const store::Request& request) {
+        return request.action == power::Action::off && request.source == store::RequestSource::slurm_suspend &&
+               request.state == store::RequestState::done;
+    })) << "the suspend hook journaled and carried out the power-off";
+    const auto journaled = journal->events(node, asked_at);
+    ASSERT_TRUE(journaled) << journaled.error();
+    for (const store::Event& event : *journaled) {
+        EXPECT_NE(event.kind, store::EventKind::power_lost) << event.detail;
+    }
     for (const auto& answer : {nodes->body, events->body, refused->body}) {
         EXPECT_EQ(answer.find(cluster->password()), std::string::npos) << "no secret in an answer";
         EXPECT_EQ(answer.find(token()), std::string::npos) << "no token in an answer";
