@@ -265,6 +265,16 @@ void check_duplicates(const Setup& setup, const std::vector<const config::PowerT
     }
 }
 
+// Who else was asked for this UUID: every node's BMC of slumber.toml only
+// when no HOSTLIST narrowed the run and each one gave a GUID; else only those.
+std::string nobody_else(const config::Config& config, const DoctorOptions& options, std::size_t compared) {
+    if (options.nodes.empty() && compared == config.nodes.size()) return "; no BMC of slumber.toml reports it";
+    return fmt::format(
+        "; none of the {} BMC(s) whose GUID doctor read reports it ({}: `slumber doctor` without a "
+        "HOSTLIST compares it with every BMC)",
+        compared, options.nodes.empty() ? "the others gave none" : "only those of HOSTLIST were asked");
+}
+
 // Each node whose BMC says it is on and gave a GUID is asked for its own
 // SMBIOS UUID (config.doctor.node_uuid_command); a node off cannot answer.
 void check_node_uuids(const Setup& setup, const DoctorOptions& options,
@@ -274,10 +284,12 @@ void check_node_uuids(const Setup& setup, const DoctorOptions& options,
     if (command.empty()) return;
     std::map<std::string, std::size_t> holder;  // a BMC's GUID -> its target
     std::vector<std::size_t> asked;
+    std::size_t compared = 0;  // the nodes' BMCs that gave a GUID
     for (std::size_t i = 0; i < replies.size(); ++i) {
         const auto& guid = replies[i].guid;
         if (!guid || !*guid || !comparable(**guid)) continue;
         holder.emplace(*comparable(**guid), i);
+        if (targets[i]->kind == config::TargetKind::node) ++compared;
         if (targets[i]->kind == config::TargetKind::node && replies[i].state &&
             *replies[i].state == power::PowerState::on) {
             asked.push_back(i);
@@ -298,10 +310,12 @@ void check_node_uuids(const Setup& setup, const DoctorOptions& options,
         const std::string whose = other != holder.end()
                                       ? fmt::format("; {} reports {}'s UUID: the two addresses are crossed",
                                                     named(*targets[other->second]), target.name)
-                                      : std::string("; no BMC of slumber.toml reports it");
+                                      : nobody_else(setup.config, options, compared);
         out.push_back(about(setup, target, Check::node_uuid_mismatch,
                             fmt::format("{} says its own SMBIOS UUID is {} ([doctor] node_uuid_command), and its BMC, "
-                                        "{}, reports {}{}: switching it may switch another machine",
+                                        "{}, reports {} (compared in either byte order of the first three fields, "
+                                        "which IPMI and SMBIOS may store differently){}: switching it may switch "
+                                        "another machine",
                                         target.name, *own[k], named(target), guid, whose),
                             fmt::format("correct {}'s BMC address in slumber.toml (`slumber power info {}` shows the "
                                         "BMC's GUID); if the address is right, the BMC reports another GUID than "

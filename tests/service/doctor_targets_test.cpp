@@ -212,6 +212,18 @@ TEST_F(DoctorTargets, ANodeWhoseOwnUuidIsNotItsBmcsGuidIsCrossed) {
     EXPECT_EQ(found[0].nodes, std::vector<std::string>{"node001"});
     EXPECT_NE(found[0].what.find("4c4c4544-0031-3510-8044-b4c04f4e3232"), std::string::npos) << found[0].what;
     EXPECT_NE(found[0].what.find("8b4d7e2a-3f61-4c0e-9a57-2d1c6e9b0f13"), std::string::npos) << found[0].what;
+    EXPECT_NE(found[0].what.find("no BMC of slumber.toml reports it"), std::string::npos) << found[0].what;
+
+    // With a HOSTLIST, the other BMCs were not asked: doctor does not say
+    // that none of them reports the UUID.
+    DoctorOptions only;
+    only.nodes = {"node001"};
+    const auto narrowed = of_targets(run(targets + redfish_node("node002", "localhost"), only));
+    ASSERT_EQ(narrowed.size(), 1U) << listed(narrowed);
+    EXPECT_EQ(narrowed[0].what.find("no BMC of slumber.toml"), std::string::npos) << narrowed[0].what;
+    EXPECT_NE(narrowed[0].what.find("none of the 1 BMC(s) whose GUID doctor read reports it (only those of HOSTLIST"),
+              std::string::npos)
+        << narrowed[0].what;
 
     // A node that cannot say (down, its ssh refused) is no finding; nor is
     // a node its BMC says is off, which is not asked.
