@@ -102,6 +102,8 @@ const std::vector<CheckInfo> kChecks = {
      "a node's own SMBIOS UUID is not its BMC's system GUID: the address reaches another machine's BMC"},
     {Check::mapping_crossed, "mapping-crossed", Severity::error,
      "--verify-mapping: a node's BMC started another powered-down node: their addresses are crossed"},
+    {Check::mapping_bmc_on, "mapping-bmc-on", Severity::error,
+     "--verify-mapping: Slurm shows a node powered down and its BMC says on: a crossed address, or a node left on"},
     {Check::mapping_silent, "mapping-silent", Severity::error,
      "--verify-mapping: a node powered up through its BMC did not register, and no other node did"},
     {Check::mapping_not_restored, "mapping-not-restored", Severity::error,

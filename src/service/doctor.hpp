@@ -79,6 +79,7 @@ enum class Check {
     guid_duplicate,
     node_uuid_mismatch,
     mapping_crossed,
+    mapping_bmc_on,
     mapping_silent,
     mapping_not_restored,
     mapping_skipped,

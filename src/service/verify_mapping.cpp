@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <csignal>
+#include <memory>
 #include <optional>
 #include <set>
 #include <thread>
@@ -34,7 +36,7 @@ constexpr seconds kPowerDownMargin{15};
 // long as the carrier's boot deadline defaults to.
 constexpr seconds kResumeLimitUnknown{600};
 
-enum class Ending { registered, crossed, silent };
+enum class Ending { registered, crossed, silent, interrupted };
 
 struct Outcome {
     Ending ending = Ending::silent;
@@ -42,6 +44,12 @@ struct Outcome {
     std::string why;    ///< for silent: what slumber's power-on said, when it failed
     double seconds = 0;
 };
+
+std::string signal_name(int signal) {
+    if (signal == SIGINT) return "SIGINT";
+    if (signal == SIGTERM) return "SIGTERM";
+    return fmt::format("signal {}", signal);
+}
 
 // What every step reads and writes, gathered once.
 struct Run {
@@ -53,7 +61,16 @@ struct Run {
     seconds resume_limit;
     seconds suspend_limit;
     DoctorReport& report;
+    std::function<operate::PowerReading(const std::string&)> bmc_power;
     std::set<std::string> crossed;  ///< nodes already found in a crossed pair
+    int stopped_by = 0;             ///< the signal that asked to stop; 0: none yet
+    bool stop_journaled = false;    ///< the interruption is in the journal
+
+    // Whether a signal asked to stop; once it has, it stays so.
+    bool stopping() {
+        if (stopped_by == 0 && options.stop_signal) stopped_by = options.stop_signal();
+        return stopped_by != 0;
+    }
 
     void say(const std::string& line) const {
         if (options.progress) options.progress(line);
@@ -137,6 +154,9 @@ Outcome wait_for_registration(Run& run, const std::string& node, const std::vect
     const auto elapsed = [&] { return std::chrono::duration<double>(SteadyClock::now() - start).count(); };
     while (SteadyClock::now() < deadline) {
         std::this_thread::sleep_for(run.options.poll);
+        // Read once more after a signal: what registered by now is put back
+        // the way it must be.
+        const bool stopping = run.stopping();
         auto now = run.slurm.nodes();
         if (now) {
             const auto seen =
@@ -145,6 +165,7 @@ Outcome wait_for_registration(Run& run, const std::string& node, const std::vect
             if (seen.verdict == MappingVerdict::other_registered) return {Ending::crossed, seen.other, "", elapsed()};
         }
         if (auto failed = failed_power_on(run, node, asked_ms)) return {Ending::silent, "", *failed, elapsed()};
+        if (stopping) return {Ending::interrupted, "", "", elapsed()};
         if (SteadyClock::now() >= next_progress) {
             next_progress += kProgressEvery;
             run.say(fmt::format("{}: waiting for it to register: {:.0f} s of {} s (ResumeTimeout){}", node, elapsed(),
@@ -262,13 +283,16 @@ void put_back(Run& run, const std::string& node, const Outcome& outcome) {
         }
     } else {
         // Slurm would wait out ResumeTimeout (down~) and call ResumeFailProgram.
-        if (ask(run, slurm::PowerRequest::down_force, node, "it did not register; end its power-up")) {
-            asked.push_back(node);
-        }
+        const std::string why =
+            outcome.ending == Ending::interrupted
+                ? fmt::format("the check was interrupted ({}); end its power-up", signal_name(run.stopped_by))
+                : std::string("it did not register; end its power-up");
+        if (ask(run, slurm::PowerRequest::down_force, node, why)) asked.push_back(node);
     }
     if (!asked.empty()) {
-        run.say(fmt::format("{}: powering down again through Slurm (up to {} s)", fmt::join(asked, ", "),
-                            (run.suspend_limit + kPowerDownMargin).count()));
+        run.say(fmt::format("{}: powering down again through Slurm (up to {} s){}", fmt::join(asked, ", "),
+                            (run.suspend_limit + kPowerDownMargin).count(),
+                            run.stopped_by != 0 ? "; interrupt again to leave it as it is" : ""));
         wait_powered_down(run, asked);
     }
     if (outcome.ending == Ending::crossed) drain_pair(run, node, outcome.other);
@@ -300,6 +324,17 @@ void report_outcome(Run& run, const std::string& node, const Outcome& outcome) {
                      {node, outcome.other});
             break;
         }
+        case Ending::interrupted: {
+            const std::string what =
+                fmt::format("interrupted ({}) {:.0f} s after Slurm powered it up, before it registered: not checked",
+                            signal_name(run.stopped_by), outcome.seconds);
+            run.say(fmt::format("{}: {}; putting it back to sleep first", node, what));
+            run.note(node, what);
+            run.stop_journaled = true;
+            run.find(Check::mapping_skipped, fmt::format("{} was {}", node, what),
+                     fmt::format("run --verify-mapping {} again", node), {node});
+            break;
+        }
         case Ending::silent: {
             const std::string what =
                 outcome.why.empty()
@@ -320,6 +355,48 @@ void report_outcome(Run& run, const std::string& node, const Outcome& outcome) {
     }
 }
 
+// Whether the BMC at the node's address says its machine is off, as a node
+// asleep in Slurm's view should be. One that says on is not powered up:
+// slumber's carrier power-cycles a machine that is on and not registered
+// when Slurm resumes its node, and that machine may be another node's,
+// running a job, through a crossed address (a tester's job was requeued
+// so). A state that cannot be read is no leave to touch the node either.
+bool bmc_says_off(Run& run, const std::string& node) {
+    const operate::PowerReading reading = run.bmc_power(node);
+    if (!reading) {
+        run.skip(
+            node,
+            fmt::format("its BMC's power state cannot be read ({}): --verify-mapping powers up no node whose "
+                        "BMC it cannot read first",
+                        reading.error()),
+            fmt::format("`slumber power status {}`; `slumber doctor {}` says what is wrong with its BMC", node, node));
+        return false;
+    }
+    if (*reading == power::PowerState::off) return true;
+    if (*reading == power::PowerState::powering_off) {
+        run.skip(node, "its BMC says its machine is powering off",
+                 fmt::format("check it again once `slumber power status {}` says off", node));
+        return false;
+    }
+    const std::string what = fmt::format(
+        "Slurm shows {0} powered down, and the BMC at its address says its machine is {1}: that address may drive "
+        "another, running machine (crossed addresses?), or {0} was left on behind Slurm's back. Powering {0} up "
+        "would have slumber power-cycle that machine (on, and not registered as {0}), jobs included: not checked",
+        node, power::to_string(*reading));
+    run.say(fmt::format("{}: not checked: Slurm shows it powered down, and its BMC says {}", node,
+                        power::to_string(*reading)));
+    run.note(node, what);
+    run.find(Check::mapping_bmc_on, what,
+             fmt::format("find out which machine the BMC at {0}'s address drives before anything switches it: "
+                         "`slumber doctor {0}` with [doctor] node_uuid_command compares that BMC's GUID with the "
+                         "machines' own UUIDs (`slumber power info {0}` shows the GUID), or look at the machine at "
+                         "that address; correct the address if it is another node's. Only when it is {0}'s own "
+                         "machine, left on, switch it off (`slumber power off {0}`) and check again",
+                         node),
+             {node});
+    return false;
+}
+
 // One node: powered up through Slurm, waited for, put back.
 void check_one(Run& run, const std::string& node) {
     auto nodes = run.slurm.nodes();
@@ -327,6 +404,7 @@ void check_one(Run& run, const std::string& node) {
     const slurm::NodeState* state = state_of(*nodes, node);
     if (state == nullptr) return run.skip(node, "Slurm does not know it");
     if (auto why = why_not_verifiable(*state)) return run.skip(node, *why);
+    if (!bmc_says_off(run, node)) return;
     const std::vector<Sleeper> before = sleepers(*nodes, node);
     const store::TimeMs asked_ms = operate::wall_clock_ms();
     // Through Slurm (POWER_UP): Slurm runs ResumeProgram, slumber's hook,
@@ -366,30 +444,30 @@ DoctorReport verify_mapping(const std::filesystem::path& config_file, const Veri
     const auto loaded = doctor::load_config(config_file, report);
     if (!loaded) return report;
     const config::Config& config = *loaded;
-    const auto skip_all = [&](const std::string& why) {
-        for (const std::string& node : options.nodes) {
-            report.findings.push_back({Check::mapping_skipped,
-                                       fmt::format("{} was not powered on to check its BMC: {}", node, why),
-                                       report.config_file,
-                                       0,
-                                       "fix what the other findings say, then run --verify-mapping again",
-                                       "",
-                                       {node}});
-        }
+    // One finding for every node, with the one reason none was checked.
+    const auto skip_all = [&](const std::string& why, const std::string& fix) {
+        report.findings.push_back({Check::mapping_skipped,
+                                   fmt::format("no node was powered on to check its BMC: {}", why), report.config_file,
+                                   0, fix + ", then run --verify-mapping again", "", options.nodes});
     };
     const auto slurm_conf = slurm::read_slurm_conf(config.slurm.conf);
     if (!slurm_conf) {
-        skip_all(fmt::format("[slurm] conf {} cannot be read", config.slurm.conf.string()));
+        skip_all(fmt::format("[slurm] conf {} cannot be read", config.slurm.conf.string()),
+                 "point [slurm] conf at the slurm.conf slurmctld reads, readable by this user");
         return report;
     }
     if (auto problems = hook_problems(config, report.config_file, *slurm_conf); !problems.empty()) {
         report.findings = std::move(problems);
-        skip_all("it is powered up through Slurm, whose hooks must be slumber's for this configuration");
+        skip_all("they are powered up through Slurm, whose hooks must be slumber's for this configuration",
+                 "fix what the other findings say");
         return report;
     }
     auto journal = operate::open_journal(config.daemon, config.slurm);
     if (!journal) {
-        skip_all("the journal cannot be opened: " + journal.error());
+        // Each step is journaled, and Slurm's POWER_UP needs a Slurm
+        // administrator anyway.
+        skip_all("the journal cannot be opened for writing by this user: " + journal.error(),
+                 "run it as root (or SlurmUser), who may write the journal and ask Slurm for POWER_UP");
         return report;
     }
     const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
@@ -408,9 +486,31 @@ void verify_mapping_with(const config::Config& config, const slurm::SlurmView& s
             slurm::resume_timeout(config.slurm.conf).value_or(kResumeLimitUnknown),
             suspend_timeout(config.slurm.conf),
             report,
-            {}};
-    const operate::Blocks blocks(config, &journal, operate::Caller::automatic, operate::wall_clock_ms);
+            {},
+            {},
+            0,
+            false};
+    auto blocks =
+        std::make_shared<operate::Blocks>(config, &journal, operate::Caller::automatic, operate::wall_clock_ms);
+    run.bmc_power = options.bmc_power;
+    if (!run.bmc_power) {
+        run.bmc_power = [&config, blocks](const std::string& node) -> operate::PowerReading {
+            auto read = operate::read_power(config, {node}, *blocks, "slumber doctor --verify-mapping");
+            const auto it = read.find(node);
+            if (it == read.end()) return std::unexpected(std::string("no reading"));
+            return it->second;
+        };
+    }
     for (const std::string& node : options.nodes) {
+        if (run.stopping()) {
+            // The node under way, if any, is back to sleep already.
+            const std::string why =
+                fmt::format("the check was interrupted ({}) before it", signal_name(run.stopped_by));
+            if (!run.stop_journaled) run.note(node, "not checked: " + why);
+            run.stop_journaled = true;
+            run.skip(node, why, fmt::format("run --verify-mapping {} again", node));
+            continue;
+        }
         if (config.find(node) == nullptr) {
             run.skip(node, fmt::format("not in {}", report.config_file.string()), "name the nodes of slumber.toml");
         } else if (config.excluded(node)) {
@@ -418,8 +518,9 @@ void verify_mapping_with(const config::Config& config, const slurm::SlurmView& s
                      "check its BMC address by hand (`slumber power info NODE` shows the BMC's GUID)");
         } else if (run.crossed.contains(node)) {
             run.skip(node, "already found in a crossed pair above", "see the mapping-crossed finding");
-        } else if (auto block = blocks.find(node, power::Action::on); block || blocks.find(node, power::Action::off)) {
-            const auto shown = block ? block : blocks.find(node, power::Action::off);
+        } else if (auto block = blocks->find(node, power::Action::on);
+                   block || blocks->find(node, power::Action::off)) {
+            const auto shown = block ? block : blocks->find(node, power::Action::off);
             run.skip(node, fmt::format("its BMC is blocked: {}", shown->words),
                      fmt::format("put the cause right, then `slumber unblock {}`", node));
         } else {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "operate/targets.hpp"
 #include "service/doctor.hpp"
 #include "slurm/slurm_view.hpp"
 #include "store/journal.hpp"
@@ -28,6 +29,14 @@ struct VerifyMappingOptions {
     std::function<void(const std::string&)> progress{};
     /// How often Slurm's view is read while waiting.
     std::chrono::milliseconds poll{1000};
+    /// What the BMC at a node's address says of its machine's power, read
+    /// before the node is powered up; unset: through its driver, as
+    /// `slumber status` reads it (blocks obeyed). Tests give their own.
+    std::function<operate::PowerReading(const std::string& node)> bmc_power{};
+    /// The signal that asked the check to stop (SIGINT, SIGTERM), 0 while
+    /// none has; unset: none ever does. The node under way is put back to
+    /// sleep through Slurm first, the rest are not checked.
+    std::function<int()> stop_signal{};
 };
 
 /// Checks options.nodes as the file header says. Never fails: what cannot

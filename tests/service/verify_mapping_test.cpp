@@ -11,6 +11,7 @@
 #include <fmt/ranges.h>
 
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <map>
 
@@ -104,13 +105,31 @@ class VerifyMapping : public ::testing::Test {
         ASSERT_TRUE(opened) << opened.error();
         journal.emplace(std::move(*opened));
     }
-    DoctorReport run(const ScriptedSlurm& slurm, std::vector<std::string> nodes) {
+    // The BMCs say off unless `bmc` says otherwise; with real_bmc, each is
+    // read through its driver (the exec status command: "echo on").
+    DoctorReport run(const ScriptedSlurm& slurm, std::vector<std::string> nodes, bool real_bmc = false) {
         DoctorReport report;
         VerifyMappingOptions options{.nodes = std::move(nodes)};
         options.poll = std::chrono::milliseconds{5};
         options.progress = [this](const std::string& line) { progress += line + "\n"; };
+        if (!real_bmc) {
+            options.bmc_power = [this](const std::string& node) {
+                const auto it = bmc.find(node);
+                return it == bmc.end() ? operate::PowerReading(power::PowerState::off) : it->second;
+            };
+        }
+        options.stop_signal = stop;
         verify_mapping_with(config, slurm, *journal, options, report);
         return report;
+    }
+    std::vector<std::string> journaled() const {
+        std::vector<std::string> out;
+        auto events = journal->events({}, 0);
+        if (!events) return out;
+        for (const store::Event& event : *events) {
+            if (event.kind == store::EventKind::mapping_check) out.push_back(event.node + ": " + event.detail);
+        }
+        return out;
     }
     static std::vector<std::string> found(const DoctorReport& report, Check check) {
         std::vector<std::string> out;
@@ -120,6 +139,8 @@ class VerifyMapping : public ::testing::Test {
         return out;
     }
 
+    std::map<std::string, operate::PowerReading> bmc;
+    std::function<int()> stop;
     testing::TempDir dir{"verify-mapping"};
     config::Config config;
     std::optional<store::Journal> journal;
@@ -207,6 +228,60 @@ TEST_F(VerifyMapping, NodesThatDoNotSleepAreSkippedWithoutACall) {
     EXPECT_NE(progress.find("n3: not checked: Slurm does not know it"), std::string::npos) << progress;
     EXPECT_NE(progress.find("n9: not checked: excluded in [slurm] exclude"), std::string::npos) << progress;
     EXPECT_NE(progress.find("n7: not checked: not in"), std::string::npos) << progress;
+}
+
+// A tester's job was requeued so: n2 asleep in Slurm's view, its BMC
+// address driving n3's machine, which runs a job. Powering n2 up had the
+// carrier find "its" machine on and power-cycle it. Now the BMC is read
+// first, and a node asleep whose BMC says on is reported and not touched;
+// nor is one whose BMC cannot be read.
+TEST_F(VerifyMapping, ANodeAsleepWhoseBmcSaysOnOrCannotBeReadIsNeverPoweredUp) {
+    ScriptedSlurm slurm({"n1", "n2", "n3"});
+    slurm.m_nodes["n3"].base = "ALLOCATED";
+    slurm.m_nodes["n3"].flags = {};
+    bmc["n2"] = power::PowerState::on;
+    bmc["n1"] = std::unexpected(std::string("no answer from 10.0.0.1"));
+    const DoctorReport report = run(slurm, {"n1", "n2"});
+    EXPECT_TRUE(slurm.calls.empty()) << fmt::format("{}", fmt::join(slurm.calls, "; "));
+    EXPECT_EQ(found(report, Check::mapping_bmc_on), std::vector<std::string>{"n2"});
+    EXPECT_EQ(found(report, Check::mapping_skipped), std::vector<std::string>{"n1"});
+    EXPECT_TRUE(report.verified->empty());
+    EXPECT_NE(progress.find("n2: not checked: Slurm shows it powered down, and its BMC says on"), std::string::npos)
+        << progress;
+    EXPECT_NE(progress.find("no answer from 10.0.0.1"), std::string::npos) << progress;
+    const auto events = journaled();
+    EXPECT_TRUE(std::any_of(events.begin(), events.end(), [](const std::string& line) {
+        return line.starts_with("n2: ") && line.find("says its machine is on") != std::string::npos;
+    })) << fmt::format("{}", fmt::join(events, "\n"));
+}
+
+// Unless a test gives the readings, the BMC is asked through the node's
+// driver: here an exec status command that prints "on".
+TEST_F(VerifyMapping, TheBmcIsReadThroughTheNodesDriver) {
+    ScriptedSlurm slurm({"n1", "n2"});
+    const DoctorReport report = run(slurm, {"n1"}, true);
+    EXPECT_TRUE(slurm.calls.empty()) << fmt::format("{}", fmt::join(slurm.calls, "; "));
+    EXPECT_EQ(found(report, Check::mapping_bmc_on), std::vector<std::string>{"n1"});
+}
+
+// SIGINT while waiting for a node: it is put back to sleep through Slurm as
+// a node that did not register is, the interruption is journaled, and the
+// nodes after it are not checked.
+TEST_F(VerifyMapping, AnInterruptedCheckPutsTheNodeBackAndChecksNoMore) {
+    ScriptedSlurm slurm({"n1", "n2", "n3"});
+    slurm.silent = true;
+    stop = [&slurm] { return slurm.calls.empty() ? 0 : SIGINT; };
+    const DoctorReport report = run(slurm, {"n1", "n2"});
+    EXPECT_EQ(slurm.calls, (std::vector<std::string>{"POWER_UP n1", "POWER_DOWN_FORCE n1"}));
+    EXPECT_EQ(found(report, Check::mapping_skipped), (std::vector<std::string>{"n1", "n2"}));
+    EXPECT_TRUE(found(report, Check::mapping_silent).empty()) << "it was not waited for: not silent";
+    const auto events = journaled();
+    EXPECT_TRUE(std::any_of(events.begin(), events.end(), [](const std::string& line) {
+        return line.starts_with("n1: ") && line.find("interrupted (SIGINT)") != std::string::npos;
+    })) << fmt::format("{}", fmt::join(events, "\n"));
+    EXPECT_TRUE(std::any_of(events.begin(), events.end(), [](const std::string& line) {
+        return line.find("POWER_DOWN_FORCE (the check was interrupted (SIGINT)") != std::string::npos;
+    })) << fmt::format("{}", fmt::join(events, "\n"));
 }
 
 }  // namespace
