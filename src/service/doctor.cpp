@@ -11,8 +11,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <expected>
 #include <fstream>
+#include <set>
 
 #include "service/doctor_checks.hpp"
 #include "util/safe_text.hpp"
@@ -114,6 +116,8 @@ const std::vector<CheckInfo> kChecks = {
      "the daemon saw a power change land on another node: two BMC addresses look crossed"},
     {Check::clock_unsynchronised, "clock-unsynchronised", Severity::warning,
      "the head node's clock is not synchronised"},
+    {Check::not_checked, "not-checked", Severity::warning,
+     "a check could not run: this user may not read what it needs (the journal, the daemon's lock, a file)"},
 };
 
 namespace {
@@ -251,6 +255,11 @@ DoctorReport run_doctor(const std::filesystem::path& config_file, const DoctorOp
                         holder.has_value()};
     if (daemon_pid) {
         if (auto account = account_of(*daemon_pid)) setup.daemon_user = std::move(*account);
+    }
+    if (!holder) setup.daemon_unknown_why = std::strerror(holder.error());
+    if (auto journal = store::JournalReader::open(config.daemon.journal()); !journal) {
+        setup.journal_unreadable = util::safe_text(journal.error());
+        findings.push_back(doctor::journal_not_read(setup, options.contact));
     }
     if (!slurm_conf) {
         findings.push_back(

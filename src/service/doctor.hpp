@@ -85,6 +85,7 @@ enum class Check {
     mapping_skipped,
     crossed_suspected,
     clock_unsynchronised,
+    not_checked,
 };
 
 /// A check's stable word (its id in --json and docs/doctor.md), its

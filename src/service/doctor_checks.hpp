@@ -24,9 +24,14 @@ struct Setup {
     std::optional<slurm::SlurmUser> slurm_user;    ///< nothing: not an account (a finding says so)
     slurm::SlurmUser daemon_user;
     bool daemon_running = false;
-    /// Whether daemon_running could be told: the lock file exists, and
-    /// this user may not open it.
+    /// Whether daemon_running could be told: false when the lock file
+    /// exists and this user may not open it.
     bool daemon_known = true;
+    /// Why daemon_known is false, in the system's words.
+    std::string daemon_unknown_why{};
+    /// Why this user cannot read the journal (blocks, measured boots, the
+    /// crossed pairs the daemon saw); nothing when it can, or there is none.
+    std::optional<std::string> journal_unreadable{};
 };
 
 using Findings = std::vector<Finding>;
@@ -48,6 +53,11 @@ void place_at(Finding& finding, const slurm::SlurmConf& conf, const slurm::ConfS
 /// SlurmUser as slurm.conf (with its Include files) sets it, root when
 /// unset; an error says why it is no account here.
 std::expected<slurm::SlurmUser, std::string> slurm_user_of(const slurm::SlurmConf& conf);
+
+/// The not-checked finding for a journal this user cannot read
+/// (setup.journal_unreadable): what was not checked for want of it, and
+/// that no target was contacted when `contact` was asked (doctor_files.cpp).
+Finding journal_not_read(const Setup& setup, bool contact);
 
 /// SuspendProgram, ResumeProgram, ResumeFailProgram (doctor_hooks.cpp).
 void check_hooks(const Setup& setup, Findings& out);

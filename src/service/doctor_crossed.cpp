@@ -12,8 +12,9 @@
 namespace slumber::service::doctor {
 
 void check_crossed(const Setup& setup, Findings& out) {
+    if (setup.journal_unreadable) return;  // a not-checked finding says so
     auto journal = store::JournalReader::open(setup.config.daemon.journal());
-    if (!journal) return;  // check_files says why the journal cannot be read
+    if (!journal) return;
     const auto blocks = (*journal)->blocks();
     if (!blocks) return;
     std::map<std::string, std::size_t> said;  // a pair's words -> its finding in `out`

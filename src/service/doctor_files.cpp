@@ -10,8 +10,11 @@
 
 #include <fmt/format.h>
 
+#include <pwd.h>
 #include <algorithm>
+
 #include <cerrno>
+#include <cstring>
 #include <optional>
 #include <set>
 
@@ -32,6 +35,31 @@ bool missing(const fs::path& path, struct stat& status) {
 bool present(const fs::path& path) {
     struct stat status {};
     return ::lstat(path.c_str(), &status) == 0;
+}
+// Why this user cannot tell whether `path` exists (a directory above it it
+// may not search), in the system's words; nothing when it can.
+std::optional<std::string> unseen(const fs::path& path) {
+    struct stat status {};
+    if (::lstat(path.c_str(), &status) == 0 || errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    return std::strerror(errno);
+}
+
+// The user running doctor, for a not-checked finding.
+std::string this_user() {
+    const passwd* entry = ::getpwuid(::geteuid());
+    return entry != nullptr ? entry->pw_name : fmt::format("uid {}", ::geteuid());
+}
+
+// A check that could not run because this user may not read what it needs:
+// said, so that a run as another user never reads as a clean bill.
+Finding not_checked(const Setup& setup, std::string what, std::vector<std::string> nodes = {}) {
+    return {Check::not_checked,
+            fmt::format("{} (doctor runs as {})", std::move(what), this_user()),
+            setup.config_file,
+            0,
+            "run doctor as root (or as SlurmUser, who may read the state directory and the journal)",
+            "",
+            std::move(nodes)};
 }
 
 std::string denial(const Access& access) {
@@ -55,7 +83,15 @@ void check_credentials(const Setup& setup, Findings& out) {
                     "create it with username = \"...\" and password = \"...\", then chmod 600 it");
                 continue;
             }
-            if (!present(file)) continue;  // this user cannot tell: run doctor as root
+            if (auto why = unseen(file)) {
+                out.push_back(not_checked(setup,
+                                          fmt::format("credentials file {} (of {}) cannot be looked at by this user "
+                                                      "({}): credentials-missing and credentials-not-private were not "
+                                                      "checked for it",
+                                                      file.string(), target.name, *why),
+                                          {target.name}));
+                continue;
+            }
             if (auto refusal = config::refuse_credentials_file(file, status)) {
                 add(Check::credentials_not_private, fmt::format("{} {}", file.string(), refusal->message),
                     refusal->fix);
@@ -92,6 +128,7 @@ void check_access(const Setup& setup, Findings& out) {
                                  user.name, path.string())
                    : fmt::format("chgrp {0} {1}; chmod 660 {1}", user.name, path.string());
     };
+    bool blind = false;  // this user may not look into the state directory
     const auto check_user = [&](const slurm::SlurmUser& user, std::string_view who, Check dir_check,
                                 Check journal_check) {
         if (!state_exists) return;
@@ -108,6 +145,10 @@ void check_access(const Setup& setup, Findings& out) {
         }
         for (const char* suffix : {"", "-wal", "-shm"}) {
             const fs::path file = setup.config.daemon.journal().string() + suffix;
+            if (unseen(file)) {
+                blind = true;
+                break;
+            }
             if (!present(file)) continue;
             if (const Access access = access_for(file, user, kReadWrite); !access.ok()) {
                 out.push_back({journal_check,
@@ -154,6 +195,13 @@ void check_access(const Setup& setup, Findings& out) {
     if (!setup.slurm_user || setup.slurm_user->uid != setup.daemon_user.uid) {
         check_user(setup.daemon_user, "the daemon's user", Check::state_dir_daemon, Check::journal_daemon);
     }
+    if (blind) {
+        out.push_back(not_checked(
+            setup,
+            fmt::format("this user may not look into the state directory {} ({}): whether SlurmUser and the "
+                        "daemon's user may write the journal (journal-slurm-user, journal-daemon) was not checked",
+                        state.string(), unseen(setup.config.daemon.journal()).value_or("?"))));
+    }
 }
 
 void check_token(const Setup& setup, Findings& out) {
@@ -171,7 +219,12 @@ void check_token(const Setup& setup, Findings& out) {
                        {}});
         return;
     }
-    if (!present(file)) return;  // this user cannot tell: run doctor as root
+    if (auto why = unseen(file)) {
+        out.push_back(not_checked(
+            setup, fmt::format("[web] token_file {} cannot be looked at by this user ({}): token-file was not checked",
+                               file.string(), *why)));
+        return;
+    }
     if (auto refusal = config::refuse_credentials_file(file, status)) {
         out.push_back({Check::token_file,
                        fmt::format("[web] token_file {} {}", file.string(), refusal->message),
@@ -203,7 +256,14 @@ std::optional<bool> listening(const fs::path& socket) {
 }
 
 void check_daemon(const Setup& setup, Findings& out) {
-    if (!setup.daemon_known) return;  // run doctor as root to know
+    if (!setup.daemon_known) {
+        out.push_back(
+            not_checked(setup, fmt::format("the daemon's lock {} cannot be opened by this user ({}): whether a "
+                                           "daemon runs (daemon-not-running, daemon-not-answering, "
+                                           "daemon-config-differs) was not checked",
+                                           setup.config.daemon.lock().string(), setup.daemon_unknown_why)));
+        return;
+    }
     if (!setup.daemon_running) {
         out.push_back({Check::daemon_not_running,
                        fmt::format("no daemon holds {}: each hook then switches nodes itself, as SlurmUser, and no one "
@@ -239,6 +299,17 @@ void check_daemon(const Setup& setup, Findings& out) {
 }
 
 }  // namespace
+
+Finding journal_not_read(const Setup& setup, bool contact) {
+    return not_checked(
+        setup, fmt::format("the journal {} cannot be read by this user ({}): the crossed BMC addresses the daemon saw "
+                           "(crossed-suspected), blocked targets (target-blocked) and the measured boots ResumeTimeout "
+                           "is held to (resume-timeout-short, resume-timeout-tight) were not checked{}",
+                           setup.config.daemon.journal().string(), setup.journal_unreadable.value_or("?"),
+                           contact ? ", and no BMC or device was contacted: doctor never contacts a target whose "
+                                     "block it cannot read"
+                                   : ""));
+}
 
 void check_files(const Setup& setup, Findings& out) {
     check_credentials(setup, out);

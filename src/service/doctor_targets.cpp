@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 
+#include "hostlist/hostlist.hpp"
 #include "operate/blocks.hpp"
 #include "operate/clock.hpp"
 #include "operate/shared_journal.hpp"
@@ -80,16 +81,34 @@ void check_privilege_setting(const Setup& setup, const config::PowerTarget& targ
                         "that has that privilege on the BMC"));
 }
 
+enum class Readiness { ready, not_ready, unreadable_here };
+
 // Whether the target's password can be read: a credentials file that is
 // missing or that slumber refuses is already a finding (check_files), and
-// one this user may not read is left unsaid (run doctor as root); in each
-// case no login is tried, since one without the password would be refused.
-bool credentials_ready(const config::PowerTarget& target) {
-    if (!target.credentials) return true;
+// one this user may not read is a not-checked finding (run doctor as
+// root); in each case no login is tried, since one without the password
+// would be refused.
+Readiness credentials_ready(const config::PowerTarget& target) {
+    if (!target.credentials) return Readiness::ready;
     struct stat status {};
-    if (::lstat(target.credentials->c_str(), &status) != 0) return false;
-    if (config::refuse_credentials_file(*target.credentials, status)) return false;
-    return ::access(target.credentials->c_str(), R_OK) == 0;
+    if (::lstat(target.credentials->c_str(), &status) != 0) return Readiness::not_ready;
+    if (config::refuse_credentials_file(*target.credentials, status)) return Readiness::not_ready;
+    return ::access(target.credentials->c_str(), R_OK) == 0 ? Readiness::ready : Readiness::unreadable_here;
+}
+
+// One not-checked finding per credentials file this user may not read, with
+// the targets left uncontacted for it.
+void report_unreadable(const Setup& setup, const std::map<std::filesystem::path, std::vector<std::string>>& files,
+                       Findings& out) {
+    for (const auto& [file, names] : files) {
+        out.push_back({Check::not_checked,
+                       fmt::format("this user may not read the credentials file {}: {} not contacted, so the BMC and "
+                                   "device checks (target-*, guid-duplicate, node-uuid-mismatch) did not run for {}",
+                                   file.string(), names.size() == 1 ? "its target was" : "its targets were",
+                                   hostlist::compress(names, false).value_or(fmt::format("{}", fmt::join(names, ",")))),
+                       setup.config_file, 0, "run doctor as root (or as the daemon's user, who reads the credentials)",
+                       "", names});
+    }
 }
 
 // Blocks as every automatic caller keeps them, in the journal. A refusal
@@ -330,15 +349,21 @@ void check_targets(const Setup& setup, const DoctorOptions& options, Findings& o
     const config::Config& config = setup.config;
     const std::vector<const config::PowerTarget*> all = chosen(config, options.nodes);
     for (const config::PowerTarget* target : all) check_privilege_setting(setup, *target, out);
-    if (!options.contact) return;
+    // A target whose block cannot be read is not contacted: the journal's
+    // not-checked finding says so.
+    if (!options.contact || setup.journal_unreadable) return;
 
     std::vector<const config::PowerTarget*> targets;
     std::vector<std::string> names;
+    std::map<std::filesystem::path, std::vector<std::string>> unreadable;
     for (const config::PowerTarget* target : all) {
-        if (!credentials_ready(*target)) continue;
+        const Readiness ready = credentials_ready(*target);
+        if (ready == Readiness::unreadable_here) unreadable[*target->credentials].push_back(target->name);
+        if (ready != Readiness::ready) continue;
         targets.push_back(target);
         names.push_back(target->name);
     }
+    report_unreadable(setup, unreadable, out);
     operate::DriverSet set = operate::build_drivers(config, names);
     auto reader = store::JournalReader::open(config.daemon.journal());
     operate::Blocks blocks(config, reader ? &**reader : nullptr, journal_writer(config), operate::Caller::automatic,
