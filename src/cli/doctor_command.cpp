@@ -5,9 +5,12 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "cli/commands.hpp"
@@ -28,7 +31,33 @@ struct DoctorOptions {
     bool json = false;
     bool no_contact = false;
     std::string verify_mapping;  ///< a hostlist: --verify-mapping
+    bool verify = false;         ///< --verify-mapping was given (its value may be empty)
 };
+
+// The signal that asked --verify-mapping to stop; 0 while none has.
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+extern "C" void stop_verify_mapping(int signal) { g_stop_signal = signal; }
+
+// SIGINT and SIGTERM let --verify-mapping put the node under way back to
+// sleep (through Slurm) before it exits; SA_RESETHAND makes a second one
+// end it at once, for a person who will not wait.
+void catch_stop_signals() {
+    struct sigaction action {};
+    action.sa_handler = stop_verify_mapping;
+    action.sa_flags = SA_RESETHAND;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGINT, &action, nullptr);
+    ::sigaction(SIGTERM, &action, nullptr);
+}
+
+// The names once each, in the order first given: `vnode[001,001]` is one
+// node to check.
+std::vector<std::string> once_each(std::vector<std::string> names) {
+    std::set<std::string> seen;
+    std::erase_if(names, [&](const std::string& name) { return !seen.insert(name).second; });
+    return names;
+}
 
 std::string where(const service::Finding& finding) {
     if (finding.file.empty()) return "";
@@ -39,8 +68,10 @@ void print_text(const service::DoctorReport& report) {
     fmt::print("slumber doctor: {} and {}\n", report.config_file.string(),
                report.slurm_conf.empty() ? std::string("(no slurm.conf)") : report.slurm_conf.string());
     for (const service::Finding& finding : report.findings) {
-        fmt::print("\n{:<8}{}  {}\n", service::to_string(finding.severity()), service::to_string(finding.check),
-                   util::safe_text(where(finding)));
+        // No trailing blanks when the finding is at no file.
+        const std::string place = where(finding);
+        fmt::print("\n{:<8}{}{}{}\n", service::to_string(finding.severity()), service::to_string(finding.check),
+                   place.empty() ? "" : "  ", util::safe_text(place));
         fmt::print("        {}\n", util::safe_text(finding.what));
         if (!finding.fix.empty()) fmt::print("        fix: {}\n", util::safe_text(finding.fix));
         if (!finding.paste.empty()) fmt::print("        paste: {}\n", util::safe_text(finding.paste));
@@ -60,6 +91,18 @@ void print_text(const service::DoctorReport& report) {
 
 // --verify-mapping powers nodes up; the passive checks are another run.
 std::expected<service::DoctorReport, ExitCode> verify_mapping(const DoctorOptions& options) {
+    // CLI11 takes the next word as the value, whatever it is:
+    // `--verify-mapping -c FILE` would check a node named "-c" (and take
+    // FILE for a HOSTLIST argument).
+    if (options.verify_mapping.empty() || options.verify_mapping.front() == '-') {
+        fmt::print(stderr,
+                   "slumber doctor: --verify-mapping needs the nodes to check as its value (a hostlist, e.g. "
+                   "--verify-mapping 'node[001-004]'){}\n",
+                   options.verify_mapping.empty()
+                       ? std::string(", not an empty one")
+                       : fmt::format(", not \"{}\"", util::safe_text(options.verify_mapping)));
+        return std::unexpected(ExitCode::usage);
+    }
     if (!options.nodes.empty() || options.no_contact) {
         fmt::print(stderr,
                    "slumber doctor: --verify-mapping takes its nodes as its value, and contacts BMCs: give "
@@ -68,7 +111,9 @@ std::expected<service::DoctorReport, ExitCode> verify_mapping(const DoctorOption
     }
     auto nodes = hostlist_argument(options.verify_mapping);
     if (!nodes) return std::unexpected(nodes.error());
-    service::VerifyMappingOptions verify{.nodes = *nodes};
+    service::VerifyMappingOptions verify{.nodes = once_each(std::move(*nodes))};
+    catch_stop_signals();
+    verify.stop_signal = [] { return static_cast<int>(g_stop_signal); };
     // With --json, standard output is the JSON document alone.
     std::FILE* progress = options.json ? stderr : stdout;
     verify.progress = [progress](const std::string& line) {
@@ -80,13 +125,20 @@ std::expected<service::DoctorReport, ExitCode> verify_mapping(const DoctorOption
 
 int run_doctor(const DoctorOptions& options) {
     service::DoctorReport report;
-    if (!options.verify_mapping.empty()) {
+    if (options.verify) {
         auto verified = verify_mapping(options);
         if (!verified) return to_int(verified.error());
         report = std::move(*verified);
     } else {
         auto nodes = nodes_argument(options.nodes);
         if (!nodes) return to_int(nodes.error());
+        // As `slumber unblock` does: a misspelt name would otherwise show
+        // only the findings about no node, and look like a clean bill.
+        if (const auto unknown = service::unknown_names(options.file, *nodes); !unknown.empty()) {
+            fmt::print(stderr, "slumber doctor: neither {} nor its slurm.conf has {}\n", options.file,
+                       util::safe_text(fmt::format("{}", fmt::join(unknown, ","))));
+            return to_int(ExitCode::usage);
+        }
         service::DoctorOptions doctor{.nodes = *nodes};
         doctor.contact = !options.no_contact;
         report = service::run_doctor(options.file, doctor);
@@ -96,6 +148,8 @@ int run_doctor(const DoctorOptions& options) {
     } else {
         print_text(report);
     }
+    // A signal stopped --verify-mapping: exit as the shell expects of it.
+    if (g_stop_signal != 0) return 128 + static_cast<int>(g_stop_signal);
     if (report.count(service::Severity::error) > 0) return to_int(ExitCode::doctor_errors);
     if (report.count(service::Severity::warning) > 0) return to_int(ExitCode::doctor_warnings);
     return to_int(ExitCode::ok);
@@ -114,13 +168,17 @@ void add_doctor_command(CLI::App& app, Outcome& outcome) {
     doctor->add_flag("--json", options->json, "the findings as one JSON object");
     doctor->add_flag("--no-contact", options->no_contact,
                      "contact no BMC and no device: check the files and the clock only (offline use)");
-    doctor->add_option("--verify-mapping", options->verify_mapping,
-                       "power up, one at a time through Slurm, each of these nodes (hostlist) that is idle and "
-                       "powered down, check that it is the node that registers, and power it down again");
+    auto* verify =
+        doctor->add_option("--verify-mapping", options->verify_mapping,
+                           "power up, one at a time through Slurm, each of these nodes (hostlist) that is idle and "
+                           "powered down, check that it is the node that registers, and power it down again");
     doctor->footer(
         "Exit status: 0 nothing wrong (advice may be shown), 5 errors found, 6 warnings but no error "
         "(docs/doctor.md, docs/exit-codes.md).");
-    doctor->callback([options, &outcome] { outcome.exit_code = run_doctor(*options); });
+    doctor->callback([options, verify, &outcome] {
+        options->verify = verify->count() > 0;
+        outcome.exit_code = run_doctor(*options);
+    });
 }
 
 }  // namespace slumber::cli

@@ -237,6 +237,22 @@ std::expected<slurm::SlurmUser, std::string> slurm_user_of(const slurm::SlurmCon
 
 }  // namespace doctor
 
+std::vector<std::string> unknown_names(const std::filesystem::path& config_file,
+                                       const std::vector<std::string>& nodes) {
+    const auto loaded = config::load(config_file, {.credentials = false});
+    if (!loaded) return {};
+    const auto slurm_conf = slurm::read_slurm_conf(loaded->slurm.conf);
+    std::set<std::string> slurm_nodes;
+    if (slurm_conf) {
+        for (std::string& node : slurm_conf->node_names()) slurm_nodes.insert(std::move(node));
+    }
+    std::vector<std::string> unknown;
+    for (const std::string& node : nodes) {
+        if (loaded->find(node) == nullptr && !slurm_nodes.contains(node)) unknown.push_back(node);
+    }
+    return unknown;
+}
+
 DoctorReport run_doctor(const std::filesystem::path& config_file, const DoctorOptions& options) {
     DoctorReport report;
     doctor::Findings findings;

@@ -167,6 +167,12 @@ struct DoctorReport {
     [[nodiscard]] int count(Severity severity) const;
 };
 
+/// The names of `nodes` that neither slumber.toml (a node or a device) nor
+/// the slurm.conf it names (a NodeName line) has: `slumber doctor HOSTLIST`
+/// refuses them. None when the configuration does not load (run_doctor()'s
+/// findings then say why).
+std::vector<std::string> unknown_names(const std::filesystem::path& config_file, const std::vector<std::string>& nodes);
+
 /// Runs every check on `config_file` and what it names. Never fails: what
 /// cannot be read is a finding.
 DoctorReport run_doctor(const std::filesystem::path& config_file, const DoctorOptions& options = {});

@@ -148,6 +148,23 @@ TEST_F(ConfigCheck, DoctorExitsFiveOnErrorsSixOnWarningsOnly) {
     EXPECT_NE(run.out.find("\"errors\": 0"), std::string::npos) << run.out;
 
     EXPECT_EQ(slumber("doctor 'node[1-' -c " + file).exit_code, 2);
+    // No line ends in blanks (a finding at no file printed two).
+    run = slumber("doctor --no-contact -c " + file);
+    EXPECT_EQ(run.out.find(" \n"), std::string::npos) << run.out;
+
+    // A name neither slumber.toml nor slurm.conf has is refused, as
+    // `slumber unblock` refuses one; a known one narrows the findings.
+    run = slumber("doctor --no-contact node9 -c " + file);
+    EXPECT_EQ(run.exit_code, 2) << run.out;
+    EXPECT_NE(run.out.find("node9"), std::string::npos) << run.out;
+    EXPECT_EQ(slumber("doctor --no-contact node1 -c " + file).exit_code, 6);
+    // --verify-mapping needs nodes: an empty hostlist is not "every node",
+    // and an option in its place is no node.
+    run = slumber("doctor --verify-mapping '' -c " + file);
+    EXPECT_EQ(run.exit_code, 2) << run.out;
+    run = slumber("doctor --verify-mapping -c " + file);
+    EXPECT_EQ(run.exit_code, 2) << run.out;
+    EXPECT_NE(run.out.find("--verify-mapping needs the nodes to check"), std::string::npos) << run.out;
 }
 
 // slumber's package carries no test rig: the virtual cluster (its emulated
