@@ -120,6 +120,9 @@ struct DaemonSettings {
     [[nodiscard]] std::filesystem::path journal() const { return state_dir / "journal.db"; }
     [[nodiscard]] std::filesystem::path socket() const { return state_dir / "slumberd.sock"; }
     [[nodiscard]] std::filesystem::path lock() const { return state_dir / "slumberd.lock"; }
+    /// slurm.conf without its node and partition definitions, kept by the
+    /// daemon for Slurm's commands (slurm/client_conf.hpp).
+    [[nodiscard]] std::filesystem::path slurm_client_conf() const { return state_dir / "slurm-client.conf"; }
     /// Held by whoever carries out requests (daemon/carrier_lock.hpp).
     [[nodiscard]] std::filesystem::path carrier_lock() const { return state_dir / "carrier.lock"; }
 

@@ -348,7 +348,8 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     log(Priority::info,
         fmt::format("listening on {}, journal {}", config.daemon.socket().string(), config.daemon.journal().string()));
 
-    const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
+    slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
+    scontrol.use_client_conf(config.daemon.slurm_client_conf(), /*writes=*/true);
     operate::Carrier carrier(first, *journal, scontrol, "daemon", /*paced=*/true);
     operate::Reconciler reconciler(first, *journal, scontrol);
     operate::DeviceKeeper devices(first);  // one pass at a time, on a worker

@@ -73,7 +73,8 @@ std::expected<ClusterView, std::string> view_nodes(const config::Config& config,
     // The daemon decides with the configuration it loaded, not with the file.
     if (auto warning = operate::running_config_warning(config)) view.warnings.push_back(*warning);
     std::map<std::string, slurm::NodeState> slurm_view;
-    const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
+    slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
+    scontrol.use_client_conf(config.daemon.slurm_client_conf(), /*writes=*/false);  // the daemon's, if up to date
     if (auto states = scontrol.nodes()) {
         view.slurm_answered = true;
         for (auto& state : *states) slurm_view.emplace(state.name, std::move(state));

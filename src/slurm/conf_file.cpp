@@ -107,6 +107,7 @@ class Reader {
                    same_key(pairs.front().first, "DownNodes")) {
             return;  // records doctor does not read
         } else {
+            m_conf.global_lines.emplace_back(body);
             for (auto& [key, value] : pairs) m_conf.settings.push_back({std::move(key), std::move(value), place});
         }
     }

@@ -59,6 +59,11 @@ struct SlurmConf {
     std::vector<ConfRecord> nodes;             ///< NodeName lines (DEFAULT ones too)
     std::vector<ConfRecord> partitions;        ///< PartitionName lines (DEFAULT ones too)
     std::vector<std::filesystem::path> files;  ///< every file read, slurm.conf first
+    /// Every line that is neither a record (NodeName, PartitionName,
+    /// NodeSet, DownNodes, FrontendName) nor an Include, comments removed,
+    /// continuations joined, in the order read: what Slurm's commands need
+    /// of the file to reach slurmctld (client_conf.hpp).
+    std::vector<std::string> global_lines;
     /// Include lines that could not be followed (a missing file, a loop),
     /// each at the Include line, with what is wrong.
     std::vector<std::pair<ConfPlace, std::string>> problems;

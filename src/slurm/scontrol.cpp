@@ -23,7 +23,8 @@ std::expected<std::string, std::string> Scontrol::run(const std::vector<std::str
     if (::access(m_conf.c_str(), R_OK) != 0) {
         return std::unexpected(fmt::format("{} ([slurm] conf): {}", m_conf.string(), std::strerror(errno)));
     }
-    return util::capture(argv, {{"SLURM_CONF", m_conf.string()}}, kScontrolTimeout);
+    const std::filesystem::path conf = m_client ? m_client->conf_for_commands() : m_conf;
+    return util::capture(argv, {{"SLURM_CONF", conf.string()}}, kScontrolTimeout);
 }
 
 std::expected<std::vector<NodeState>, std::string> Scontrol::nodes() const {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "slurm/client_conf.hpp"
 #include "slurm/slurm_view.hpp"
 
 namespace slumber::slurm {
@@ -26,6 +27,14 @@ class Scontrol final : public SlurmView {
                                                           const std::string& reason = {}) const override;
     /// Never through a shell.
     [[nodiscard]] std::expected<void, std::string> call(const ScontrolCall& arguments) const override;
+    /// From now on, Slurm's commands read a copy of slurm.conf without its
+    /// node and partition definitions at `file` (client_conf.hpp: a tenth
+    /// of the work at 10,000 nodes), which this process keeps up to date
+    /// (`writes`, the daemon) or only uses while it is. Copies of this
+    /// object share it.
+    void use_client_conf(std::filesystem::path file, bool writes) {
+        m_client = std::make_shared<ClientConf>(m_conf, std::move(file), writes);
+    }
     /// `scontrol --version`: the release of Slurm's commands, which on the
     /// head node is slurmctld's. Asked once; the answer is kept for the
     /// life of this object (an upgrade of Slurm restarts the daemon anyway).
@@ -45,6 +54,7 @@ class Scontrol final : public SlurmView {
 
     std::string m_program;
     std::filesystem::path m_conf;
+    std::shared_ptr<ClientConf> m_client;
     // Shared by copies: the daemon hands one Scontrol to several threads.
     struct VersionCache {
         std::mutex mutex;
