@@ -50,7 +50,9 @@ TEST(VocabularyTest, StoredWordsStayAsTheyWere) {
     for (int i = 0; i <= static_cast<int>(RequestSource::unknown); ++i) {
         sources += fmt::format("{} ", to_string(static_cast<RequestSource>(i)));
     }
-    EXPECT_EQ(sources, "slurm-resume slurm-suspend slurm-reboot hand-resume hand-suspend recovery unblock unknown ");
+    EXPECT_EQ(sources,
+              "slurm-resume slurm-suspend slurm-reboot hand-resume hand-suspend recovery unblock slumber-power web-api "
+              "unknown ");
 }
 
 TEST(VocabularyTest, ACarriedOutActionHasItsEvent) {
