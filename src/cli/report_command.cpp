@@ -3,6 +3,7 @@
 // service::energy_report() only.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -10,6 +11,7 @@
 #include "cli/exit_code.hpp"
 #include "cli/nodes_argument.hpp"
 #include "config/config.hpp"
+#include "hostlist/hostlist.hpp"
 #include "operate/clock.hpp"
 #include "service/energy_json.hpp"
 #include "service/energy_report.hpp"
@@ -57,17 +59,45 @@ EnergyUnit unit_for(const service::EnergyReport& report) {
     return engine::kwh(report.total.joules) < 1 ? EnergyUnit{"Wh", 3600} : EnergyUnit{"kWh", 3.6e6};
 }
 
+// The never-off draw each node was charged at, grouped by draw, when they
+// are not all the model's: "vnode[001-002] 180 W (measured), vnode003 95 W".
+std::string idle_draws(const service::EnergyReport& report) {
+    std::vector<std::pair<std::string, std::vector<std::string>>> groups;  // draw in words, its nodes
+    bool all_modelled = true;
+    for (const service::NodeEnergy& node : report.nodes) {
+        const bool measured = node.model.idle_watts != report.model.idle_watts;
+        all_modelled = all_modelled && !measured;
+        std::string draw = fmt::format("{:.4g} W{}", node.model.idle_watts, measured ? " (measured)" : "");
+        auto it = std::ranges::find(groups, draw, &std::pair<std::string, std::vector<std::string>>::first);
+        if (it == groups.end()) it = groups.insert(groups.end(), {std::move(draw), {}});
+        it->second.push_back(node.node);
+    }
+    if (all_modelled) return "";
+    std::string out = "never-off draw per node (its measured mean up, over the journal's history, where it has one):";
+    for (const auto& [draw, nodes] : groups) {
+        out += fmt::format(" {} {},", util::safe_text(hostlist::compress(nodes, false).value_or(nodes.front())), draw);
+    }
+    out.back() = '\n';
+    return out;
+}
+
 void print_text(const service::EnergyReport& report) {
     const auto off = static_cast<std::size_t>(engine::PowerPhase::off);
     const EnergyUnit unit = unit_for(report);
-    fmt::print("energy over the last {}\n", util::format_duration(util::Duration(report.until - report.since)));
-    fmt::print("{:<16} {:>9} {:>9} {:>9} {:>7} {:>5} {:>11} {:>6} {:>6}\n", "node", fmt::format("used {}", unit.name),
+    fmt::print("energy over the last {}", util::format_duration(util::Duration(report.until - report.since)));
+    // "measured" is a share of the time the journal knows: a journal an
+    // hour old cannot have measured 4 % of a day and no more.
+    const store::TimeMs known = std::max<store::TimeMs>(1, report.until - report.known_since);
+    if (report.known_since > report.since) {
+        fmt::print(" (the journal knows the last {})", util::format_duration(util::Duration(known)));
+    }
+    fmt::print("\n{:<16} {:>9} {:>9} {:>9} {:>7} {:>5} {:>14} {:>6} {:>6}\n", "node", fmt::format("used {}", unit.name),
                fmt::format("saved {}", unit.name), "measured", "off h", "boots", "boot s avg/max", "failed", "cycles");
-    const store::TimeMs span = std::max<store::TimeMs>(1, report.until - report.since);
     for (const service::NodeEnergy& node : report.nodes) {
-        fmt::print("{:<16} {:>9.3f} {:>9.3f} {:>8.0f}% {:>7.1f} {:>5} {:>11} {:>6} {:>6}\n", util::safe_text(node.node),
-                   node.energy.joules / unit.joules, node.energy.saved_joules() / unit.joules,
-                   100.0 * static_cast<double>(node.energy.measured_ms) / static_cast<double>(span),
+        const double measured =
+            std::min(1.0, static_cast<double>(node.energy.measured_ms) / static_cast<double>(known));
+        fmt::print("{:<16} {:>9.3f} {:>9.3f} {:>8.0f}% {:>7.1f} {:>5} {:>14} {:>6} {:>6}\n", util::safe_text(node.node),
+                   node.energy.joules / unit.joules, node.energy.saved_joules() / unit.joules, 100.0 * measured,
                    hours(node.energy.phase_ms[off]), node.boots, boot_times(node.boot_ms), node.failed_resumes,
                    node.power_cycles);
     }
@@ -79,6 +109,7 @@ void print_text(const service::EnergyReport& report) {
                    device.energy.measured_joules / unit.joules, unit.name, hours(device.on_ms));
     }
     fmt::print("model: {}\n", service::describe(report.model));
+    fmt::print("{}", idle_draws(report));
 }
 
 int run_report(const ReportOptions& options) {

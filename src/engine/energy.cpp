@@ -69,19 +69,28 @@ double EnergyModel::watts(std::optional<PowerPhase> phase) const {
 }
 
 PhaseMeans measured_means(std::span<const PhaseChange> timeline, std::span<const PowerSample> samples) {
-    std::array<double, kPowerPhases> sum{};
-    std::array<int, kPowerPhases> count{};
+    PhaseReadings readings;
+    if (!samples.empty()) readings.add(timeline, samples, samples.front().time, samples.back().time + 1);
+    return readings.means();
+}
+
+void PhaseReadings::add(std::span<const PhaseChange> timeline, std::span<const PowerSample> samples, TimeMs from,
+                        TimeMs until) {
     std::size_t current = 0;
     for (const PowerSample& sample : samples) {
+        if (sample.time < from || sample.time >= until) continue;
         while (current < timeline.size() && timeline[current].since <= sample.time) ++current;
         if (current == 0) continue;  // before the first known phase
         const std::size_t phase = index(timeline[current - 1].phase);
-        sum[phase] += sample.watts;
+        watts[phase] += sample.watts;
         ++count[phase];
     }
+}
+
+PhaseMeans PhaseReadings::means() const {
     PhaseMeans means;
     for (std::size_t i = 0; i < kPowerPhases; ++i) {
-        if (count[i] >= kMeasuredMeanSamples) means[i] = sum[i] / count[i];
+        if (count[i] >= kMeasuredMeanSamples) means[i] = watts[i] / static_cast<double>(count[i]);
     }
     return means;
 }

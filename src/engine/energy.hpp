@@ -49,6 +49,19 @@ inline constexpr int kMeasuredMeanSamples = 3;
 using PhaseMeans = std::array<std::optional<double>, kPowerPhases>;
 PhaseMeans measured_means(std::span<const PhaseChange> timeline, std::span<const PowerSample> samples);
 
+/// A node's readings summed per phase: what its measured means are made
+/// of. Summed over the journal's whole history rather than a span's, so
+/// that a report and the daemon's counters, which add the energy of a few
+/// seconds at a time, charge a node the same draws.
+struct PhaseReadings {
+    std::array<double, kPowerPhases> watts{};  ///< sum of the readings (W)
+    std::array<long long, kPowerPhases> count{};
+    /// Adds the readings timed in [from, until), each to the phase the
+    /// timeline puts it in; those before the first phase count nowhere.
+    void add(std::span<const PhaseChange> timeline, std::span<const PowerSample> samples, TimeMs from, TimeMs until);
+    [[nodiscard]] PhaseMeans means() const;
+};
+
 /// `model` with a phase's measured mean in place of its figure where there
 /// is one (off, up, booting and powering-off; powering-on and failed keep
 /// what their figure comes from).

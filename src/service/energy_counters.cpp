@@ -1,23 +1,23 @@
 #include "service/energy_counters.hpp"
 
-#include "service/energy_report.hpp"
-
 namespace slumber::service {
 
 std::expected<void, std::string> EnergyCounters::advance(store::Journal& journal, const config::Config& config,
                                                          store::TimeMs until,
                                                          const std::vector<store::Reading>& readings) {
     store::TimeMs since = 0;
+    NodeReadings history;  // m_history once the round is recorded, not before
     {
         const std::lock_guard lock(m_guard);
         since = m_last;
+        history = m_history;
     }
     if (until <= since) return {};
     std::vector<std::string> nodes;
     std::vector<std::string> devices;
     for (const config::PowerTarget& node : config.nodes) nodes.push_back(node.name);
     for (const config::PowerTarget& device : config.devices) devices.push_back(device.name);
-    auto report = energy_report(journal, config, nodes, devices, since, until);
+    auto report = energy_report(journal, config, nodes, devices, since, until, history);
     if (!report) return std::unexpected(report.error());
 
     std::vector<store::EnergyTotal> increments;
@@ -31,6 +31,7 @@ std::expected<void, std::string> EnergyCounters::advance(store::Journal& journal
 
     const std::lock_guard lock(m_guard);
     m_last = until;
+    m_history = std::move(history);
     m_order.clear();
     for (std::size_t i = 0; i < increments.size(); ++i) {
         const store::EnergyTotal& increment = increments[i];

@@ -2,7 +2,8 @@
 // slumber_node_energy_saved_joules_total): after each sampling round, the
 // energy of every node and device from the last round to this one,
 // computed as `slumber report` computes it (energy_report(): measured where
-// readings cover the time, [simulate]'s model where none do), added to
+// readings cover the time, [simulate]'s model or the node's measured means
+// over the journal's history where none do), added to
 // counters that start at 0 when the daemon starts and to the journal's
 // running totals (store::EnergyTotal).
 //
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "service/energy_report.hpp"
 #include "store/journal.hpp"
 
 namespace slumber::service {
@@ -51,6 +53,8 @@ class EnergyCounters {
   private:
     mutable std::mutex m_guard;
     store::TimeMs m_last;
+    /// The nodes' readings before m_last, per phase: their measured means.
+    NodeReadings m_history;
     std::vector<std::string> m_order;
     std::map<std::string, EnergyCounter> m_counters;
 };

@@ -58,10 +58,15 @@ nlohmann::json to_json(const EnergyReport& report) {
                            {"measured_kwh", engine::kwh(device.energy.measured_joules)},
                            {"on_hours", hours(device.on_ms)}});
     }
-    return {{"since_ms", report.since},    {"until_ms", report.until},
-            {"model", std::move(model)},   {"price_per_kwh", report.price_per_kwh},
-            {"currency", report.currency}, {"total", energy_json(report.total, report)},
-            {"nodes", std::move(nodes)},   {"devices", std::move(devices)}};
+    return {{"since_ms", report.since},
+            {"until_ms", report.until},
+            {"known_since_ms", report.known_since},
+            {"model", std::move(model)},
+            {"price_per_kwh", report.price_per_kwh},
+            {"currency", report.currency},
+            {"total", energy_json(report.total, report)},
+            {"nodes", std::move(nodes)},
+            {"devices", std::move(devices)}};
 }
 
 }  // namespace slumber::service

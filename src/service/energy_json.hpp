@@ -8,7 +8,8 @@
 
 namespace slumber::service {
 
-/// {"since_ms", "until_ms" (Unix ms), "model" {"off_watts", "idle_watts",
+/// {"since_ms", "until_ms", "known_since_ms" (Unix ms; the journal's first
+///  row in the span, EnergyReport::known_since), "model" {"off_watts", "idle_watts",
 ///  "boot_watts", "shutdown_watts", "description"}, "price_per_kwh",
 ///  "currency", "total" {energy…}, "nodes" [{"node", energy…, "boots",
 ///  "boot_ms" [ms…], "failed_resumes", "power_cycles", "model" {…}}],

@@ -80,13 +80,47 @@ store::TimeMs max_reading_gap(const config::EnergySettings& settings) {
     return interval > 0 ? 3 * interval : 180'000;
 }
 
+store::DbResult<NodeReadings> readings_before(const store::Journal& journal, const std::vector<std::string>& nodes,
+                                              store::TimeMs until) {
+    NodeReadings out;
+    if (nodes.empty()) return out;
+    auto events = journal.events(nodes, 0);
+    if (!events) return std::unexpected(events.error());
+    auto readings = journal.readings(nodes, 0, until);
+    if (!readings) return std::unexpected(readings.error());
+    std::map<std::string, Rows> rows = rows_of(*events, *readings);
+    for (const std::string& node : nodes) {
+        const Rows& own = rows[node];
+        out[node].add(engine::phase_timeline(own.phases), own.samples, 0, until);
+    }
+    return out;
+}
+
 store::DbResult<EnergyReport> energy_report(const store::Journal& journal, const config::Config& config,
                                             const std::vector<std::string>& nodes,
                                             const std::vector<std::string>& devices, store::TimeMs since,
                                             store::TimeMs until) {
+    auto history = readings_before(journal, nodes, since);
+    if (!history) return std::unexpected(history.error());
+    return energy_report(journal, config, nodes, devices, since, until, *history);
+}
+
+store::DbResult<EnergyReport> energy_report(const store::Journal& journal, const config::Config& config,
+                                            const std::vector<std::string>& nodes,
+                                            const std::vector<std::string>& devices, store::TimeMs since,
+                                            store::TimeMs until, NodeReadings& history) {
     std::vector<std::string> targets = nodes;
     targets.insert(targets.end(), devices.begin(), devices.end());
-    if (targets.empty()) return EnergyReport{since, until, {}, {}, {}, energy_model(config.simulate), 0, ""};
+    if (targets.empty()) return EnergyReport{since, until, since, {}, {}, {}, energy_model(config.simulate), 0, ""};
+    std::vector<std::string> unread;
+    for (const std::string& node : nodes) {
+        if (!history.contains(node)) unread.push_back(node);
+    }
+    if (!unread.empty()) {
+        auto earlier = readings_before(journal, unread, since);
+        if (!earlier) return std::unexpected(earlier.error());
+        history.merge(*earlier);
+    }
     // A phase at `since` needs the rows before it: from the journal's start.
     auto events = journal.events(targets, 0);
     if (!events) return std::unexpected(events.error());
@@ -99,6 +133,12 @@ store::DbResult<EnergyReport> energy_report(const store::Journal& journal, const
     EnergyReport report;
     report.since = since;
     report.until = until;
+    report.known_since = until;
+    // events() gives the cluster's own rows (a daemon's start) too: the
+    // journal's first row, whoever it is about.
+    for (const store::Event& event : *events) report.known_since = std::min(report.known_since, event.time);
+    for (const store::Reading& reading : *readings) report.known_since = std::min(report.known_since, reading.time);
+    report.known_since = std::max(report.known_since, since);
     report.model = energy_model(config.simulate);
     report.price_per_kwh = config.energy.price_per_kwh;
     report.currency = config.energy.currency;
@@ -111,7 +151,9 @@ store::DbResult<EnergyReport> energy_report(const store::Journal& journal, const
         const std::vector<engine::PhaseChange> timeline = engine::phase_timeline(own.phases);
         NodeEnergy& entry = report.nodes.emplace_back();
         entry.node = node;
-        entry.model = engine::with_means(report.model, engine::measured_means(timeline, own.samples));
+        engine::PhaseReadings& measured = history[node];
+        measured.add(timeline, own.samples, since, until);
+        entry.model = engine::with_means(report.model, measured.means());
         entry.energy = engine::integrate(timeline, own.samples, entry.model, span);
         report.total += entry.energy;
     }

@@ -7,6 +7,7 @@
 
 #include <expected>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,7 @@ store::TimeMs max_reading_gap(const config::EnergySettings& settings);
 struct NodeEnergy {
     std::string node;
     engine::EnergyAccount energy;
-    engine::EnergyModel model;  ///< [simulate]'s, with this node's measured means
+    engine::EnergyModel model;  ///< [simulate]'s, with this node's measured means (over the journal's history)
     int boots = 0;              ///< power-ons journaled as boots in the span
     /// Those that registered: from power-on to slurmd's registration (ms).
     std::vector<store::TimeMs> boot_ms;
@@ -52,6 +53,10 @@ struct DeviceEnergy {
 struct EnergyReport {
     store::TimeMs since = 0;  ///< ms since the epoch
     store::TimeMs until = 0;
+    /// Where the journal's knowledge starts: its first row in the span
+    /// (an event or a reading), `since` when it is older, `until` when the
+    /// span holds none.
+    store::TimeMs known_since = 0;
     std::vector<NodeEnergy> nodes;  ///< in the order asked
     std::vector<DeviceEnergy> devices;
     engine::EnergyAccount total;  ///< the nodes'
@@ -61,12 +66,34 @@ struct EnergyReport {
     [[nodiscard]] double cost(double joules) const { return engine::kwh(joules) * price_per_kwh; }
 };
 
+/// Each node's readings summed per phase, by name: the measured means a
+/// node is charged at (its never-off draw among them) come from these.
+using NodeReadings = std::map<std::string, engine::PhaseReadings>;
+
+/// The readings of `nodes` timed before `until`, from the journal's whole
+/// history (as far back as [daemon] journal_keep keeps them). Errors: the
+/// journal's.
+store::DbResult<NodeReadings> readings_before(const store::Journal& journal, const std::vector<std::string>& nodes,
+                                              store::TimeMs until);
+
 /// The report of `nodes` and `devices` from `since` to `until` (ms) from
-/// the journal's rows. Errors: the journal's.
+/// the journal's rows. Each node is charged at [simulate]'s figures, or at
+/// its measured means over the journal's history up to `until` where it
+/// has kMeasuredMeanSamples readings in a phase. Errors: the journal's.
 store::DbResult<EnergyReport> energy_report(const store::Journal& journal, const config::Config& config,
                                             const std::vector<std::string>& nodes,
                                             const std::vector<std::string>& devices, store::TimeMs since,
                                             store::TimeMs until);
+
+/// The same, for one who reports span after span (the daemon's counters):
+/// `history` holds the nodes' readings before `since` (readings_before(),
+/// then what earlier calls added) and gets the span's added, so that the
+/// journal's history is read once rather than every few seconds. A node
+/// missing from it is read from the journal.
+store::DbResult<EnergyReport> energy_report(const store::Journal& journal, const config::Config& config,
+                                            const std::vector<std::string>& nodes,
+                                            const std::vector<std::string>& devices, store::TimeMs since,
+                                            store::TimeMs until, NodeReadings& history);
 
 struct ReportError {
     std::vector<config::ConfigError> config;  ///< the file does not load
