@@ -131,7 +131,7 @@ nlohmann::json inventory_json(const config::Config& config) {
 }
 
 int run_check(const CheckOptions& options) {
-    auto loaded = config::load(options.file);
+    auto loaded = config::load(options.file, {.web_token = true});
     if (!loaded) {
         const auto& errors = loaded.error();
         if (options.json) {

@@ -129,7 +129,9 @@ void add_slurm_commands(CLI::App& app, Outcome& outcome) {
     auto* daemon_command = app.add_subcommand("daemon", "Run slumberd: carry out requests, follow boots, recover");
     daemon_command->add_option("-c,--config", *daemon_file, "configuration file")->capture_default_str();
     daemon_command->callback([daemon_file, &outcome] {
-        auto config = config::load(*daemon_file);
+        // The token as its web server will read it: an unusable one is a
+        // configuration error (exit 3), found before anything starts.
+        auto config = config::load(*daemon_file, {.web_token = true});
         if (!config) {
             // At the journal's error priority: `journalctl -u slumberd -p err` shows why it stopped.
             for (const auto& error : config.error()) daemon::log(daemon::Priority::error, config::format(error));

@@ -271,6 +271,12 @@ struct LoadOptions {
     /// those who only look (`slumber status`), whose other nodes are worth
     /// showing. Never for those who switch nodes: they fail as before.
     bool refused_credentials = false;
+    /// [web] token_file, when the web server is enabled, checked as the
+    /// daemon reads it (a credentials file's rules, and not empty): for the
+    /// daemon itself and `slumber config check`, so that the check refuses
+    /// what the daemon would. A file this user may not look at is left to
+    /// the daemon's user.
+    bool web_token = false;
 };
 
 /// Reads, parses and checks a configuration file, and reads the credentials

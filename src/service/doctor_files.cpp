@@ -210,7 +210,7 @@ void check_token(const Setup& setup, Findings& out) {
     struct stat status {};
     if (missing(file, status)) {
         out.push_back({Check::token_file,
-                       fmt::format("[web] token_file {} does not exist: the daemon's web server refuses every action",
+                       fmt::format("[web] token_file {} does not exist: the daemon does not start with [web] enabled",
                                    file.string()),
                        setup.config_file,
                        0,

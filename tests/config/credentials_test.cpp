@@ -155,5 +155,31 @@ TEST_F(CredentialsFile, ABmcAccountWithoutAUsernameIsAnErrorNamingTheFileAndTheF
     EXPECT_TRUE(plug) << format(plug.error().front());
 }
 
+// `slumber config check` and the daemon check [web] token_file as the web
+// server reads it: a tester's check passed a token at mode 644 that the
+// daemon then refused.
+TEST_F(CredentialsFile, TheWebTokenIsCheckedAsTheDaemonReadsIt) {
+    const auto with_token = [&](const fs::path& token, bool enabled = true) {
+        return fmt::format("[web]\nenabled = {}\ntoken_file = \"{}\"\n", enabled, token.string());
+    };
+    const fs::path open = write("open.token", "0123456789abcdef\n", 0644);
+    auto refused = load_text(with_token(open), "slumber.toml", {.web_token = true});
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().front().file, open.string());
+    EXPECT_NE(refused.error().front().message.find("mode 0644"), std::string::npos);
+    EXPECT_EQ(refused.error().front().fix, "chmod 600 " + open.string());
+    EXPECT_TRUE(load_text(with_token(open), "slumber.toml")) << "only those that serve or check the web read it";
+    EXPECT_TRUE(load_text(with_token(open, false), "slumber.toml", {.web_token = true})) << "no web server, no token";
+
+    auto empty = load_text(with_token(write("empty.token", "\n", 0600)), "slumber.toml", {.web_token = true});
+    ASSERT_FALSE(empty);
+    EXPECT_NE(empty.error().front().message.find("empty"), std::string::npos);
+    auto missing = load_text(with_token(m_dir / "absent.token"), "slumber.toml", {.web_token = true});
+    ASSERT_FALSE(missing);
+    EXPECT_NE(missing.error().front().fix.find("openssl rand -hex 32"), std::string::npos);
+    const fs::path good = write("web.token", "0123456789abcdef\n", 0600);
+    EXPECT_TRUE(load_text(with_token(good), "slumber.toml", {.web_token = true}));
+}
+
 }  // namespace
 }  // namespace slumber::config
