@@ -111,6 +111,27 @@ void answer_error(httplib::Response& response, int status, std::string_view word
     response.set_content(dump(nlohmann::json{{"error", words}}), std::string(kJson));
 }
 
+void answer_other_methods(httplib::Server& server, std::set<std::string, std::less<>> paths) {
+    constexpr std::string_view kAllow = "GET, HEAD, OPTIONS";
+    server.set_pre_routing_handler([paths = std::move(paths), kAllow](const httplib::Request& request,
+                                                                      httplib::Response& response) {
+        if (request.method == "GET" || request.method == "HEAD" || !paths.contains(request.path)) {
+            return httplib::Server::HandlerResponse::Unhandled;
+        }
+        response.set_header("Allow", std::string(kAllow));
+        if (request.method == "OPTIONS") {
+            response.status = 204;
+        } else {
+            answer_error(
+                response, 405,
+                fmt::format("{} takes GET, not {}", util::safe_text(request.path), util::safe_text(request.method)));
+        }
+        return httplib::Server::HandlerResponse::Handled;
+    });
+}
+
+std::vector<std::string> read_paths() { return {"/metrics", "/api/nodes", "/api/events"}; }
+
 void add_read_routes(httplib::Server& server, std::shared_ptr<Collector> collector) {
     server.Get("/metrics", [collector](const httplib::Request&, httplib::Response& response) {
         serve_metrics(*collector, response);

@@ -3,15 +3,26 @@
 #include <fmt/format.h>
 
 #include "web/actions.hpp"
+#include "web/dashboard/assets.hpp"
 #include "web/page_routes.hpp"
 #include "web/routes.hpp"
 
 namespace slumber::web {
 namespace {
 
-// Timeouts of a connection: a client that stalls holds one of the pool's
-// threads this long at most.
-constexpr time_t kReadTimeoutSeconds = 5;
+// cpp-httplib (0.11, Debian's) serves each connection on one thread of a
+// fixed pool, from its request's first byte to its last kept-alive
+// request, and has no deadline for a request's head as a whole: a client
+// that sends a header line every few seconds holds its thread as long as
+// it likes. Its default pool (8 threads on a small head node) was used up
+// by ten such clients, and /metrics waited behind them. So: a pool that a
+// handful of slow or idle clients cannot fill, a connection closed after
+// 2 s without a byte (a request's head comes in one packet from Prometheus,
+// curl or a browser), and an idle kept-alive one after 2 s. docs/web.md
+// says the limits.
+constexpr std::size_t kConnections = 64;
+constexpr time_t kReadTimeoutSeconds = 2;
+constexpr time_t kKeepAliveSeconds = 2;
 constexpr time_t kWriteTimeoutSeconds = 10;
 // The API takes no large bodies: actions carry none.
 constexpr std::size_t kMaxBodyBytes = 64 * 1024;
@@ -41,9 +52,15 @@ std::expected<std::unique_ptr<WebServer>, std::string> WebServer::start(const co
     }
     auto impl = std::make_unique<Impl>();
     httplib::Server& server = impl->server;
+    server.new_task_queue = [] { return new httplib::ThreadPool(kConnections); };
     server.set_read_timeout(kReadTimeoutSeconds, 0);
+    server.set_keep_alive_timeout(kKeepAliveSeconds);
     server.set_write_timeout(kWriteTimeoutSeconds, 0);
     server.set_payload_max_length(kMaxBodyBytes);
+    std::set<std::string, std::less<>> get_only{"/index.html", "/api/overview"};
+    for (const dashboard::Asset& asset : dashboard::assets()) get_only.emplace(asset.path);
+    for (std::string& path : read_paths()) get_only.insert(std::move(path));
+    answer_other_methods(server, std::move(get_only));
     add_page_routes(server, collector);
     add_read_routes(server, collector);
     add_action_routes(server, std::move(collector), std::move(token));

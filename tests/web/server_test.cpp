@@ -1,0 +1,91 @@
+// The web server keeps answering while slow clients hold connections open
+// (a tester's ten clients, one header line every 3 s, stalled /metrics for
+// half a minute with cpp-httplib's default pool of 8).
+#include "web/server.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../support/temp_dir.hpp"
+
+namespace slumber::web {
+namespace {
+
+// A connection to 127.0.0.1:port that has sent `text`; -1 when it fails.
+int connect_and_send(int port, std::string_view text) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
+        ::send(fd, text.data(), text.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(text.size())) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+TEST(WebServer, AnswersMetricsWhileSlowClientsTrickleTheirRequests) {
+    slumber::testing::TempDir dir("slumber-web-server");
+    // No Slurm in bin_dir: /metrics says slumber_slurm_up 0, at once.
+    auto loaded = config::load_text(
+        fmt::format("[daemon]\nstate_dir = \"{0}/state\"\n[slurm]\nbin_dir = \"{0}\"\n", dir.path().string()),
+        "test.toml");
+    ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+    const config::SharedConfig config = std::make_shared<const config::Config>(std::move(*loaded));
+    auto collector = std::make_shared<Collector>(config, "1.0", EnergySource{}, std::chrono::seconds(5));
+    config::WebSettings web;
+    web.enabled = true;
+    web.port = 0;  // the system's choice
+    auto server = WebServer::start(web, collector);
+    ASSERT_TRUE(server) << server.error();
+    const int port = (*server)->port();
+
+    // More slow clients than cpp-httplib's default pool has threads, each
+    // sending a header line every second, within the read timeout: none
+    // of them is ever done with its request's head while this test runs.
+    constexpr int kSlowClients = 16;
+    std::vector<int> slow;
+    for (int i = 0; i < kSlowClients; ++i) {
+        const int fd = connect_and_send(port, "GET /metrics HTTP/1.1\r\nHost: localhost\r\n");
+        ASSERT_GE(fd, 0) << "slow client " << i;
+        slow.push_back(fd);
+    }
+    std::atomic<bool> done = false;
+    std::jthread trickle([&] {
+        for (int line = 0; !done && line < 20; ++line) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(900));
+            for (const int fd : slow) (void)::send(fd, "X-Slow: 1\r\n", 11, MSG_NOSIGNAL);
+        }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // every slow client accepted and reading
+
+    httplib::Client client("127.0.0.1", port);
+    client.set_connection_timeout(5, 0);
+    client.set_read_timeout(5, 0);  // generous: the slow clients trickle for 18 s
+    const auto answer = client.Get("/metrics");
+    done = true;
+    ASSERT_TRUE(answer) << "no answer while " << kSlowClients
+                        << " slow clients held connections: " << httplib::to_string(answer.error());
+    EXPECT_EQ(answer->status, 200);
+    EXPECT_NE(answer->body.find("slumber_build_info"), std::string::npos);
+    for (const int fd : slow) ::close(fd);
+}
+
+}  // namespace
+}  // namespace slumber::web
