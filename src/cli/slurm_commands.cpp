@@ -68,8 +68,8 @@ int run_journal(const JournalOptions& options) {
     if (!read) {
         for (const auto& error : read.error().config) fmt::print(stderr, "{}\n", config::format(error));
         if (!read.error().config.empty()) return to_int(ExitCode::config);
-        fmt::print(stderr, "slumber: {}\n", read.error().words);
-        return to_int(ExitCode::partial);
+        fmt::print(stderr, "slumber: {}\n", util::safe_text(read.error().words));
+        return to_int(read.error().unknown_nodes ? ExitCode::usage : ExitCode::partial);
     }
     const std::vector<store::Event>& events = read->events;
     if (options.json) {

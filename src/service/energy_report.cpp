@@ -7,6 +7,7 @@
 #include <set>
 
 #include "hostlist/hostlist.hpp"
+#include "service/journal_events.hpp"
 #include "sim/power_model.hpp"
 
 namespace slumber::service {
@@ -198,22 +199,13 @@ std::expected<EnergyReport, ReportError> energy_report(const std::filesystem::pa
     }
     auto journal = store::JournalReader::open(config->daemon.journal());
     if (!journal) return std::unexpected(ReportError{{}, journal.error()});
-    std::vector<std::string> unknown;
-    for (const std::string& node : nodes) {
-        if (config->find(node) != nullptr) continue;
-        const std::vector<std::string> one{node};
-        auto rows = (*journal)->events(one, 0);
-        if (!rows) return std::unexpected(ReportError{{}, "journal: " + rows.error()});
-        // events() gives the cluster's own rows (a daemon's start) too.
-        if (std::ranges::none_of(*rows, [&](const store::Event& event) { return event.node == node; })) {
-            unknown.push_back(node);
-        }
-    }
-    if (!unknown.empty()) {
+    auto unknown = unknown_names(&*config, **journal, nodes);
+    if (!unknown) return std::unexpected(ReportError{{}, "journal: " + unknown.error()});
+    if (!unknown->empty()) {
         return std::unexpected(
             ReportError{{},
                         fmt::format("{}: not in {} and never in its journal",
-                                    hostlist::compress(unknown, false).value_or(unknown.front()), file.string()),
+                                    hostlist::compress(*unknown, false).value_or(unknown->front()), file.string()),
                         true});
     }
     auto report = energy_report(**journal, *config, nodes, devices, since, until);

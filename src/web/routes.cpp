@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "hostlist/hostlist.hpp"
+#include "service/journal_events.hpp"
 #include "service/journal_json.hpp"
 #include "service/node_view_json.hpp"
 #include "util/duration.hpp"
@@ -65,6 +67,10 @@ std::optional<store::TimeMs> since_parameter(const httplib::Request& request, ht
     return now - back->count();
 }
 
+std::string compressed(const std::vector<std::string>& names) {
+    return hostlist::compress(names, false).value_or(names.front());
+}
+
 void serve_metrics(Collector& collector, httplib::Response& response) {
     const auto snapshot = collector.snapshot();
     response.set_content(render_metrics(*snapshot), std::string(kExpositionContentType));
@@ -78,6 +84,16 @@ void serve_nodes(Collector& collector, const httplib::Request& request, httplib:
     if (!names->empty()) {
         const std::set<std::string> wanted(names->begin(), names->end());
         std::erase_if(view.nodes, [&](const service::NodeView& node) { return !wanted.contains(node.name); });
+        // As `slumber status` does: an unknown name is an error, not [].
+        std::vector<std::string> unknown;
+        for (const std::string& name : *names) {
+            if (std::ranges::none_of(view.nodes, [&](const service::NodeView& node) { return node.name == name; }))
+                unknown.push_back(name);
+        }
+        if (!unknown.empty()) {
+            answer_error(response, 404, fmt::format("no such node: {}", util::safe_text(compressed(unknown))));
+            return;
+        }
     }
     response.set_content(dump(service::to_json(view)), std::string(kJson));
 }
@@ -91,6 +107,19 @@ void serve_events(Collector& collector, const httplib::Request& request, httplib
     auto reader = store::JournalReader::open(config->daemon.journal());
     if (!reader) {
         answer_error(response, 503, fmt::format("the journal cannot be read: {}", reader.error()));
+        return;
+    }
+    // As `slumber journal` does: a name neither the file nor the journal
+    // knows is an error, not the cluster's own events.
+    auto unknown = service::unknown_names(config.get(), **reader, *names);
+    if (!unknown) {
+        answer_error(response, 503, fmt::format("the journal cannot be read: {}", unknown.error()));
+        return;
+    }
+    if (!unknown->empty()) {
+        answer_error(response, 404,
+                     fmt::format("no such node: {} (not configured, never in the journal)",
+                                 util::safe_text(compressed(*unknown))));
         return;
     }
     auto events = (*reader)->events(*names, *since);

@@ -427,8 +427,8 @@ TEST(Cli, UnblockRefusesNamesThatAreNeitherConfiguredNorBlocked) {
 }
 
 // status and journal take an optional hostlist of nodes, parsed alike: a
-// malformed one is a usage error, said before anything is read; so is, for
-// status, a node the configuration does not have.
+// malformed one is a usage error, said before anything is read; so is a
+// node the configuration does not have (for journal: nor its journal).
 TEST(Cli, StatusAndJournalRefuseAMalformedHostlistOfNodes) {
     const auto config = std::filesystem::temp_directory_path() / fmt::format("slumber-cli-nodes-{}.toml", ::getpid());
     std::ofstream(config) << "[[node]]\nnames = \"n1\"\ndriver = \"exec\"\non = \"true\"\n";
@@ -441,6 +441,11 @@ TEST(Cli, StatusAndJournalRefuseAMalformedHostlistOfNodes) {
     const CommandResult typo = slumber(fmt::format("status 'n1,n9,n[10-11]' -c '{}'", config.string()));
     EXPECT_EQ(typo.exit_code, 2) << typo.out;
     EXPECT_EQ(typo.out, fmt::format("slumber: not in {}: n[9-11]\n", config.string()));
+    // journal: a name neither the file nor its journal knows, not the
+    // cluster's own events as if they were its.
+    const CommandResult unknown = slumber(fmt::format("journal 'n1,nosuch' -c '{}'", config.string()));
+    EXPECT_EQ(unknown.exit_code, 2) << unknown.out;
+    EXPECT_NE(unknown.out.find("nosuch: not in"), std::string::npos) << unknown.out;
     std::filesystem::remove(config);
 }
 

@@ -147,6 +147,23 @@ TEST_F(WebMetrics, TheJsonApiAndItsRefusals) {
     EXPECT_EQ(web.Get("/api/events?since=yesterday")->status, 400);
     EXPECT_EQ(web.Get("/api/nodes?node=vnode[1")->status, 400);
     EXPECT_EQ(web.Get("/nothing-here")->status, 404);
+    // A node name that is neither configured nor journaled is refused,
+    // named, as `slumber status` and `slumber journal` refuse it.
+    for (const std::string request : {"/api/nodes?node=nosuch", "/api/events?node=nosuch"}) {
+        auto unknown = web.Get(request);
+        ASSERT_TRUE(unknown) << request;
+        EXPECT_EQ(unknown->status, 404) << request;
+        EXPECT_NE(unknown->body.find("nosuch"), std::string::npos) << unknown->body;
+    }
+    // The read pages take GET: another method is 405 with what is allowed.
+    auto posted = web.Post("/metrics", "", "text/plain");
+    ASSERT_TRUE(posted);
+    EXPECT_EQ(posted->status, 405) << posted->body;
+    EXPECT_EQ(posted->get_header_value("Allow"), "GET, HEAD, OPTIONS");
+    auto options = web.Options("/api/nodes");
+    ASSERT_TRUE(options);
+    EXPECT_EQ(options->status, 204);
+    EXPECT_EQ(options->get_header_value("Allow"), "GET, HEAD, OPTIONS");
 
     const std::string path = fmt::format("/api/nodes/{}/power", cluster->node(1));
     EXPECT_EQ(web.Post(path, R"({"action":"off"})", "application/json")->status, 401) << "no token";
