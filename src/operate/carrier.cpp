@@ -245,10 +245,12 @@ std::expected<std::vector<Batch>, std::string> Carrier::take() {
             unreadable_credentials(*m_config, request.node)) {
             const std::string reason = fmt::format("slumber: not powered on: {}", why);
             const auto drained = m_slurm.update(request.node, "DRAIN", reason);
-            (void)m_journal.record(
-                {0, m_clock.wall_ms(), request.node, request.id, store::EventKind::drained,
-                 drained ? fmt::format("drained in Slurm: {}", reason)
-                         : fmt::format("could not drain it in Slurm ({}): {}", drained.error(), reason)});
+            (void)m_journal.record({0, m_clock.wall_ms(), request.node, request.id, store::EventKind::drained,
+                                    drained
+                                        ? fmt::format("drained in Slurm: {}", reason)
+                                        : fmt::format("could not drain it in Slurm ({}): {}", drained.error(), reason),
+                                    drained ? store::OutcomeKind::ok : store::OutcomeKind::error, std::nullopt,
+                                    store::StepKind::slurm_drain});
         }
     }
     if (!refused_offs.empty()) tell_slurm_still_up(refused_offs, slurm_view, slurm_error);
@@ -444,7 +446,9 @@ void Carrier::drain_if_waited_for(store::Journal& journal, const store::Request&
     const auto drained = m_slurm.update(request.node, "DRAIN", reason);
     (void)journal.record({0, m_clock.wall_ms(), request.node, request.id, store::EventKind::drained,
                           drained ? fmt::format("drained in Slurm: {}", reason)
-                                  : fmt::format("could not drain it in Slurm ({}): {}", drained.error(), reason)});
+                                  : fmt::format("could not drain it in Slurm ({}): {}", drained.error(), reason),
+                          drained ? store::OutcomeKind::ok : store::OutcomeKind::error, std::nullopt,
+                          store::StepKind::slurm_drain});
 }
 
 void Carrier::fresh_boot_drivers(const config::Config& config, const std::vector<const store::Request*>& carried,

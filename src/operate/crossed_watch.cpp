@@ -237,9 +237,10 @@ void CrossedWatch::keep_drained(const std::map<std::string, std::string>& pairs,
         m_drained_at[node] = now;
         const auto drained = m_slurm.update(node, "DRAIN", reason);
         (void)m_journal.record({0, m_clock->wall_ms(), node, std::nullopt, store::EventKind::drained,
-                                drained
-                                    ? fmt::format("drained in Slurm: {}", reason)
-                                    : fmt::format("could not drain it in Slurm ({}): {}", drained.error(), reason)});
+                                drained ? fmt::format("drained in Slurm: {}", reason)
+                                        : fmt::format("could not drain it in Slurm ({}): {}", drained.error(), reason),
+                                drained ? store::OutcomeKind::ok : store::OutcomeKind::error, std::nullopt,
+                                store::StepKind::slurm_drain});
     }
 }
 
