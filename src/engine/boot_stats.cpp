@@ -7,14 +7,18 @@
 namespace slumber::engine {
 namespace {
 
+// `times` oldest first.
 BootStats summarize(std::string node, std::vector<std::int64_t> times) {
+    const std::size_t recent = std::min(times.size(), kRecentBoots);
+    const std::int64_t recent_max = *std::max_element(times.end() - static_cast<std::ptrdiff_t>(recent), times.end());
     std::sort(times.begin(), times.end());
     const std::size_t n = times.size();
     // Nearest rank: the smallest value with at least 95 % of the samples at
     // or below it; the median is the lower middle for an even count.
     const auto rank = static_cast<std::size_t>(std::ceil(0.95 * static_cast<double>(n)));
-    return BootStats{std::move(node), static_cast<int>(n), times[(n - 1) / 2],
-                     times[std::max<std::size_t>(rank, 1) - 1], times.back()};
+    return BootStats{std::move(node),    static_cast<int>(n),
+                     times[(n - 1) / 2], times[std::max<std::size_t>(rank, 1) - 1],
+                     times.back(),       recent_max};
 }
 
 }  // namespace

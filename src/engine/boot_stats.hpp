@@ -21,7 +21,12 @@ struct BootStats {
     std::int64_t median_ms = 0;
     std::int64_t p95_ms = 0;  ///< nearest-rank
     std::int64_t max_ms = 0;
+    /// The slowest of the latest kRecentBoots: what the dashboard's "needs
+    /// a look" goes by, so that one slow boot long ago stops being news.
+    std::int64_t recent_max_ms = 0;
 };
+
+inline constexpr std::size_t kRecentBoots = 3;
 
 /// One entry per node with at least one boot, in name order, then the whole
 /// cluster (node empty) when there is any boot at all.

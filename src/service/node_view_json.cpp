@@ -34,7 +34,8 @@ nlohmann::json to_json(const NodeView& node) {
         item["boots"] = {{"count", node.boots->count},
                          {"median_ms", node.boots->median_ms},
                          {"p95_ms", node.boots->p95_ms},
-                         {"max_ms", node.boots->max_ms}};
+                         {"max_ms", node.boots->max_ms},
+                         {"recent_max_ms", node.boots->recent_max_ms}};
     }
     if (node.phase) {
         item["phase"] = {{"name", engine::to_string(node.phase->phase)}, {"since_ms", node.phase->since}};

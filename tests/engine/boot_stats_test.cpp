@@ -35,5 +35,17 @@ TEST(BootStats, FastBootsStillGetSlurmsDefaultAndNoBootsNothing) {
     EXPECT_FALSE(suggested_resume_timeout(boot_stats({})));
 }
 
+// The dashboard's "boots slowly" goes by the latest boots: one slow boot
+// followed by three quick ones is no longer news.
+TEST(BootStats, TheSlowestOfTheLatestBoots) {
+    std::vector<BootSample> samples{{"n1", 76000}, {"n1", 20000}, {"n1", 21000}, {"n1", 19000}};
+    auto stats = boot_stats(samples);
+    EXPECT_EQ(stats[0].max_ms, 76000);
+    EXPECT_EQ(stats[0].recent_max_ms, 21000);
+    samples.push_back({"n1", 70000});
+    stats = boot_stats(samples);
+    EXPECT_EQ(stats[0].recent_max_ms, 70000);
+}
+
 }  // namespace
 }  // namespace slumber::engine

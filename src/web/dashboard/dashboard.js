@@ -209,8 +209,9 @@ function attentionItems() {
         items.push(`${block.error}; slumber leaves both alone until \`slumber unblock\``);
       }
     }
-    if (limit && node.boots && node.boots.max_ms > SLOW_BOOT_SHARE * limit) {
-      items.push(`${node.node} boots slowly: ${seconds(node.boots.max_ms)} of a ${seconds(limit)} ResumeTimeout`);
+    // Only while one of its latest boots is slow: one slow boot long ago is not news.
+    if (limit && node.boots && node.boots.recent_max_ms > SLOW_BOOT_SHARE * limit) {
+      items.push(`${node.node} boots slowly: ${seconds(node.boots.recent_max_ms)} of a ${seconds(limit)} ResumeTimeout (slowest of its latest boots)`);
     }
     if (node.disagreement) items.push(`${node.node}: ${node.disagreement}`);
   }
