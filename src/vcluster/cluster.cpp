@@ -26,6 +26,7 @@
 #include "vcluster/machine.hpp"
 #include "vcluster/process.hpp"
 #include "vcluster/render.hpp"
+#include "vcluster/room.hpp"
 
 namespace slumber::vcluster {
 namespace {
@@ -343,7 +344,14 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
     for (int i = 0; i < spec.nodes; ++i) {
         const fs::path uuid = dir.node_dir(spec.node_name(i)) / "product_uuid";
         if (auto ok = write_file(uuid, smbios_uuid(spec, i) + "\n", kPublic); !ok) return ok;
+        // ipmi_sim reads a sensor from its file and, until the file exists,
+        // answers 0 as a valid reading (flags 0x40: scanning on, reading
+        // available), so the daemon's first round read 0 W and 0 °C. The
+        // machine writes the file when switched; before that it is off.
+        const fs::path watts = dir.sensor_file(spec.node_name(i), "watts");
+        if (auto ok = write_file(watts, fmt::format("{}\n", kWattsOff), kPublic); !ok) return ok;
     }
+    warm_inlets(dir, spec);  // the room's temperature at every inlet
     if (spec.web_port != 0) {
         auto token = new_password();
         if (!token) return std::unexpected(token.error());
