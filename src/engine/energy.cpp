@@ -145,4 +145,29 @@ EnergyAccount integrate(std::span<const PhaseChange> timeline, std::span<const P
     return account;
 }
 
+EnergyAccount integrate_learning(std::span<const PhaseChange> timeline, std::span<const PowerSample> samples,
+                                 const EnergyModel& model, const Integration& span, PhaseReadings& readings,
+                                 EnergyModel* charged) {
+    EnergyAccount account;
+    TimeMs from = span.from;
+    std::size_t current = 0;
+    for (const PowerSample& sample : samples) {
+        if (sample.time < span.from || sample.time >= span.until) continue;
+        while (current < timeline.size() && timeline[current].since <= sample.time) ++current;
+        if (current == 0) continue;  // before the first known phase
+        const std::size_t phase = index(timeline[current - 1].phase);
+        if (readings.count[phase] + 1 == kMeasuredMeanSamples && sample.time > from) {
+            account +=
+                integrate(timeline, samples, with_means(model, readings.means()), {from, sample.time, span.max_gap});
+            from = sample.time;
+        }
+        readings.watts[phase] += sample.watts;
+        ++readings.count[phase];
+    }
+    const EnergyModel last = with_means(model, readings.means());
+    if (span.until > from) account += integrate(timeline, samples, last, {from, span.until, span.max_gap});
+    if (charged != nullptr) *charged = last;
+    return account;
+}
+
 }  // namespace slumber::engine

@@ -97,6 +97,19 @@ struct Integration {
 EnergyAccount integrate(std::span<const PhaseChange> timeline, std::span<const PowerSample> samples,
                         const EnergyModel& model, const Integration& span);
 
+/// integrate() with the draws a node's readings teach as they come in:
+/// each phase at `model`'s figure until the node has kMeasuredMeanSamples
+/// readings in it (`readings` holds those before span.from), at its
+/// measured mean from the reading that makes it one. The span is cut where
+/// a mean first appears, and each part is charged at the means known at its
+/// end, so that a report over a span agrees with the daemon's counters,
+/// which charged each round at the means known then. Adds the span's
+/// readings to `readings`; `charged` (if given) gets the model in force at
+/// the span's end.
+EnergyAccount integrate_learning(std::span<const PhaseChange> timeline, std::span<const PowerSample> samples,
+                                 const EnergyModel& model, const Integration& span, PhaseReadings& readings,
+                                 EnergyModel* charged = nullptr);
+
 /// Joules to kWh.
 constexpr double kwh(double joules) { return joules / 3.6e6; }
 

@@ -152,10 +152,8 @@ store::DbResult<EnergyReport> energy_report(const store::Journal& journal, const
         const std::vector<engine::PhaseChange> timeline = engine::phase_timeline(own.phases);
         NodeEnergy& entry = report.nodes.emplace_back();
         entry.node = node;
-        engine::PhaseReadings& measured = history[node];
-        measured.add(timeline, own.samples, since, until);
-        entry.model = engine::with_means(report.model, measured.means());
-        entry.energy = engine::integrate(timeline, own.samples, entry.model, span);
+        entry.energy =
+            engine::integrate_learning(timeline, own.samples, report.model, span, history[node], &entry.model);
         report.total += entry.energy;
     }
     for (NodeEnergy& entry : report.nodes) by_node.emplace(entry.node, &entry);

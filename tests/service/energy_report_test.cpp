@@ -264,6 +264,44 @@ off = "true"
     EXPECT_GT(counted[0].saved_joules, 160.0 * 290);
 }
 
+// A node first metered up while the daemon runs: the counters charged its
+// first sleep at the model's idle draw (no mean yet) and its second at its
+// measured one; a report over the same span charges each part the same.
+TEST_F(EnergyReportTest, CountersAndTheReportAgreeWhileANodesMeansAreLearned) {
+    auto loaded = config::load_text(std::string(kConfig) + R"(
+[[node]]
+names = "n1"
+driver = "exec"
+on = "true"
+off = "true"
+)",
+                                    "test.toml");
+    ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+    loaded->energy.interval = std::chrono::seconds(5);
+    using power::Action;
+    // Off at 12 W for 10 min, up at 180 W for 10 min, off again for 10 min.
+    row("n1", 0, EventKind::power_off, Action::off, OutcomeKind::ok);
+    readings("n1", 5 * kS, 600 * kS - 5 * kS, 12, 5 * kS);
+    row("n1", 600 * kS, EventKind::power_on, Action::on, OutcomeKind::ok);
+    row("n1", 600 * kS + 2 * kS, EventKind::registered, std::nullopt);
+    readings("n1", 605 * kS, 1200 * kS - 5 * kS, 180, 5 * kS);
+    row("n1", 1200 * kS, EventKind::power_off, Action::off, OutcomeKind::ok);
+    readings("n1", 1205 * kS, 1800 * kS, 12, 5 * kS);
+
+    EnergyCounters counters(kT0);
+    for (TimeMs until = 5 * kS; until <= 1800 * kS; until += 5 * kS) {
+        ASSERT_TRUE(counters.advance(*journal, *loaded, kT0 + until, {}));
+    }
+    const auto report = energy_report(*journal, *loaded, {"n1"}, {}, kT0, kT0 + 1800 * kS);
+    ASSERT_TRUE(report) << report.error();
+    EXPECT_EQ(report->nodes[0].model.idle_watts, 180);
+    const EnergyCounter counted = counters.counters().at(0);
+    EXPECT_NEAR(counted.joules, report->nodes[0].energy.joules, 1e-6);
+    EXPECT_NEAR(counted.saved_joules, report->nodes[0].energy.saved_joules(), 1e-6);
+    // The first sleep saved against 100 W, the second against 180 W.
+    EXPECT_NEAR(report->nodes[0].energy.saved_joules(), 88.0 * 600 + 168.0 * 600, 5 * 168.0);
+}
+
 // A name the configuration does not list and the journal never saw is a
 // usage error: the report must not invent its energy. A name only the
 // journal knows (a node removed from the file) is reported.
