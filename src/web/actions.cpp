@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "service/power_action.hpp"
@@ -16,7 +17,19 @@
 namespace slumber::web {
 namespace {
 
-constexpr std::string_view kBearer = "Bearer ";
+// The credentials of "Authorization: Bearer TOKEN": the scheme's name is
+// case-insensitive (RFC 9110 11.1) and one or more spaces follow it (RFC
+// 6750 2.1); nothing when the header is no bearer token.
+std::optional<std::string_view> bearer_token(std::string_view header) {
+    constexpr std::string_view kScheme = "bearer";
+    if (header.size() <= kScheme.size() || header[kScheme.size()] != ' ') return std::nullopt;
+    for (std::size_t i = 0; i < kScheme.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) return std::nullopt;
+    }
+    header.remove_prefix(kScheme.size());
+    while (!header.empty() && header.front() == ' ') header.remove_prefix(1);
+    return header;
+}
 
 // Whether the request may act; else answered: 401 without a token, 403
 // with a wrong one or when the server has none.
@@ -26,12 +39,13 @@ bool authorized(const std::optional<Token>& token, const httplib::Request& reque
         return false;
     }
     const std::string header = request.get_header_value("Authorization");
-    if (!header.starts_with(kBearer)) {
+    const auto given = bearer_token(header);
+    if (!given) {
         response.set_header("WWW-Authenticate", "Bearer realm=\"slumber\"");
         answer_error(response, 401, "an action needs the token of [web] token_file: Authorization: Bearer TOKEN");
         return false;
     }
-    if (!token->matches(std::string_view(header).substr(kBearer.size()))) {
+    if (!token->matches(*given)) {
         answer_error(response, 403, "wrong token");
         return false;
     }

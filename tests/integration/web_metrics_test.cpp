@@ -171,6 +171,9 @@ TEST_F(WebMetrics, TheJsonApiAndItsRefusals) {
     EXPECT_EQ(web.Post(path, wrong, R"({"action":"off"})", "application/json")->status, 403);
     httplib::Headers right{{"Authorization", "Bearer " + token()}};
     EXPECT_EQ(web.Post(path, right, R"({"action":"reboot"})", "application/json")->status, 400);
+    httplib::Headers lower{{"Authorization", "bearer  " + token()}};
+    EXPECT_EQ(web.Post(path, lower, R"({"action":"reboot"})", "application/json")->status, 400)
+        << "the scheme's name is case-insensitive (RFC 9110), spaces may follow it";
     EXPECT_EQ(web.Post("/api/nodes/nosuchnode/power", right, R"({"action":"on"})", "application/json")->status, 404);
     auto got = web.Get(path);
     ASSERT_TRUE(got);
