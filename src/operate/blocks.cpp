@@ -65,11 +65,16 @@ Blocks::Blocks(const config::Config& config, const store::Journal* reader, std::
 
 std::map<std::string, store::Block> Blocks::stopping(const std::vector<std::string>& targets, power::Action action) {
     std::map<std::string, store::Block> stopping;
-    if (m_journal == nullptr || m_caller == Caller::deliberate || targets.empty()) return stopping;
+    if (m_journal == nullptr || targets.empty()) return stopping;
+    if (m_caller == Caller::deliberate && action == power::Action::status) return stopping;
     auto blocks = m_journal->blocks(targets);
     if (!blocks) return stopping;
     std::set<std::string> lifted;
     for (const store::Block& block : *blocks) {
+        if (m_caller == Caller::deliberate) {
+            if (stops_deliberate(block, action)) stopping.try_emplace(block.target, block);
+            continue;
+        }
         if (!stops(block, action) || lifted.contains(block.target)) continue;
         // A crossed address is not put right by a new password: only
         // `slumber unblock` lifts that block.
@@ -152,7 +157,34 @@ std::optional<store::Block> Blocks::find(const std::string& target, power::Actio
     return it == blocks->end() ? std::nullopt : std::optional(*it);
 }
 
+std::optional<std::string> crossed_partner(const store::Block& block) {
+    if (block.kind != power::ErrorKind::crossed) return std::nullopt;
+    constexpr std::string_view kStart = "BMC addresses of ";
+    constexpr std::string_view kAnd = " and ";
+    const std::string_view words = block.words;
+    const std::size_t start = words.find(kStart);
+    const std::size_t end = words.find(" look crossed");
+    if (start == std::string_view::npos || end == std::string_view::npos || end < start) return std::nullopt;
+    const std::string_view pair = words.substr(start + kStart.size(), end - start - kStart.size());
+    const std::size_t middle = pair.find(kAnd);
+    if (middle == std::string_view::npos) return std::nullopt;
+    const std::string_view first = pair.substr(0, middle);
+    const std::string_view second = pair.substr(middle + kAnd.size());
+    if (first == block.target && !second.empty() && second != first) return std::string(second);
+    if (second == block.target && !first.empty() && first != second) return std::string(first);
+    return std::nullopt;
+}
+
 power::PowerError blocked_error(const store::Block& block) {
+    if (const auto partner = crossed_partner(block)) {
+        const auto& [first, second] = std::minmax(block.target, *partner);
+        return {block.kind,
+                fmt::format("blocked since {} after: {}; a power change through {}'s BMC address may switch {}'s "
+                            "machine: not tried, by anyone, until the addresses of both are checked and "
+                            "`slumber unblock {},{}`",
+                            local_time(block.since), block.words, block.target, *partner, first, second),
+                {}};
+    }
     return {
         block.kind,
         fmt::format("blocked since {} after: {}; not tried again until {}`slumber unblock {}`", local_time(block.since),

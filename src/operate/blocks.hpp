@@ -8,7 +8,9 @@
 // changes (the admin fixed the password) or by `slumber unblock`. A block
 // for crossed BMC addresses (ErrorKind::crossed, operate/crossed_watch.hpp)
 // is lifted only by `slumber unblock`: a new password does not move an
-// address.
+// address. It also holds for deliberate callers (`slumber power`, the web
+// API): a power change through either address switches the other node's
+// machine, and has killed its job.
 #pragma once
 
 #include <filesystem>
@@ -36,8 +38,11 @@ std::string credentials_fingerprint(const config::Config& config, std::string_vi
 
 /// How a caller treats blocked targets.
 enum class Caller {
-    automatic,   ///< the daemon, the hooks, recovery: a blocked target is left alone
-    deliberate,  ///< an admin's `slumber power`: one attempt whatever the block; success lifts it
+    automatic,  ///< the daemon, the hooks, recovery: a blocked target is left alone
+    /// An admin's `slumber power` or the web API: one attempt whatever the
+    /// block (success lifts it), except that a crossed block stops every
+    /// power change (a status read goes on).
+    deliberate,
 };
 
 class Blocks {
@@ -91,11 +96,17 @@ power::PowerError blocked_error(const store::Block& block);
 /// "clear slumber drain" resume a node drained so, and no other.
 inline constexpr std::string_view kSlumberDrainPrefix = "slumber:";
 
+/// The other node of a crossed block's pair, read from its words ("BMC
+/// addresses of A and B look crossed: …"); nullopt for another kind, or
+/// words that name no pair.
+std::optional<std::string> crossed_partner(const store::Block& block);
+
 /// How drain_reason() starts.
 inline constexpr std::string_view kBlockDrainPrefix = "slumber: BMC ";
 
 /// "slumber: BMC authentication failed; fix the credentials, then `slumber
-/// unblock node1`": a drain reason for Slurm (one line, short).
+/// unblock node1`": a drain reason for Slurm (one line, short). A crossed
+/// block's names the pair (engine::crossed_drain_reason()).
 std::string drain_reason(const store::Block& block);
 
 /// Drains for the nodes Slurm gave up waking (DOWN, "ResumeTimeout

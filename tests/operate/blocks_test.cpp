@@ -15,6 +15,7 @@
 #include "../support/refusing_plug.hpp"
 #include "../support/temp_dir.hpp"
 #include "operate/dependencies.hpp"
+#include "operate/switching.hpp"
 #include "vcluster/plug.hpp"
 
 namespace slumber::operate {
@@ -127,6 +128,54 @@ TEST_F(BlockedPlug, AnAdminsCallTriesOnceAndLiftsTheBlockWhenItWorks) {
     EXPECT_EQ(read(Caller::deliberate), "off");
     EXPECT_TRUE(journal->blocks()->empty());
     EXPECT_EQ(read(Caller::automatic), "off");
+}
+
+// A tester's `slumber power off vnode001` (and the web API's) on a node
+// under a crossed block switched the partner's machine and killed its job:
+// a crossed block holds for deliberate power changes too; a status read
+// goes on.
+TEST_F(BlockedPlug, ACrossedBlockHoldsForAnAdminsPowerChangeButNotForAStatusRead) {
+    const std::string words = "BMC addresses of n1 and n2 look crossed: slumber switched n1 off; n2 went silent";
+    ASSERT_TRUE(journal->add_block({"n1", std::nullopt, power::ErrorKind::crossed, words, 1000, {}, "the daemon"}));
+    for (const power::Action action :
+         {power::Action::on, power::Action::off, power::Action::soft, power::Action::cycle}) {
+        Blocks blocks(config, journal.get(), Caller::deliberate, [] { return store::TimeMs{2000}; });
+        const Switcher switcher;
+        const auto outcomes = switcher.run(config, blocks, {.action = action, .targets = {"n1"}});
+        ASSERT_EQ(outcomes.size(), 1U);
+        EXPECT_EQ(outcomes[0].not_called, NotCalled::blocked) << power::to_string(action);
+        ASSERT_FALSE(outcomes[0].outcome.result) << power::to_string(action);
+        const std::string said = outcomes[0].outcome.result.error().message;
+        EXPECT_EQ(outcomes[0].outcome.result.error().kind, power::ErrorKind::crossed);
+        EXPECT_NE(said.find("may switch n2's machine"), std::string::npos) << said;
+        EXPECT_NE(said.find("`slumber unblock n1,n2`"), std::string::npos) << said;
+    }
+    Blocks blocks(config, journal.get(), Caller::deliberate, [] { return store::TimeMs{2000}; });
+    const auto read = Switcher{}.run(config, blocks, {.action = power::Action::status, .targets = {"n1"}});
+    ASSERT_EQ(read.size(), 1U);
+    EXPECT_NE(read[0].not_called, NotCalled::blocked) << "a status read goes on";
+    const auto left = journal->blocks(std::vector<std::string>{"n1"});
+    ASSERT_TRUE(left);
+    EXPECT_EQ(std::ranges::count_if(*left, [](const store::Block& b) { return b.kind == power::ErrorKind::crossed; }),
+              1)
+        << "the crossed block stands";
+    // Another kind of block still gives a deliberate call its one attempt.
+    EXPECT_FALSE(blocks.holding("ibswitch", power::Action::on));
+}
+
+TEST(BlockWords, ACrossedBlockNamesItsPartner) {
+    store::Block block{
+        "n2", std::nullopt, power::ErrorKind::crossed, "BMC addresses of n1 and n2 look crossed: evidence", 0, "", ""};
+    EXPECT_EQ(crossed_partner(block), "n1");
+    block.target = "n1";
+    EXPECT_EQ(crossed_partner(block), "n2");
+    block.words = "BMC addresses of n1 and n1 look crossed: evidence";
+    EXPECT_EQ(crossed_partner(block), std::nullopt) << "never a self-pair";
+    block.words = "something else";
+    EXPECT_EQ(crossed_partner(block), std::nullopt);
+    block.kind = power::ErrorKind::auth_failed;
+    block.words = "BMC addresses of n1 and n2 look crossed";
+    EXPECT_EQ(crossed_partner(block), std::nullopt);
 }
 
 TEST(BlockWords, TheDrainReasonNamesTheFaultAndTheFix) {
