@@ -8,10 +8,18 @@
 #include <map>
 #include <set>
 
+#include "engine/crossed.hpp"
+
 namespace slumber::operate {
 namespace {
 
 bool stops(const store::Block& block, power::Action action) { return !block.action || *block.action == action; }
+
+// A deliberate caller is stopped only by a crossed block, and only from
+// changing power: its call would switch the partner's machine.
+bool stops_deliberate(const store::Block& block, power::Action action) {
+    return block.kind == power::ErrorKind::crossed && action != power::Action::status && stops(block, action);
+}
 
 std::string local_time(store::TimeMs ms) {
     const std::time_t seconds = ms / 1000;
@@ -194,6 +202,9 @@ power::PowerError blocked_error(const store::Block& block) {
 }
 
 std::string drain_reason(const store::Block& block) {
+    if (const auto partner = crossed_partner(block)) {
+        return engine::crossed_drain_reason({block.target, *partner, engine::CrossedPattern::woke_other, {}});
+    }
     return fmt::format("slumber: BMC {}; {}, then slumber unblock {}", power::info(block.kind).summary,
                        fix_for(block.kind), block.target);
 }

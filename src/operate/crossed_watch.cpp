@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "operate/blocks.hpp"
 #include "operate/diagnosis.hpp"
 #include "slurm/conf_file.hpp"
 #include "slurm/dialect.hpp"
@@ -225,7 +226,10 @@ void CrossedWatch::keep_drained(const std::map<std::string, std::string>& pairs,
     for (const auto& [node, partner] : pairs) {
         const slurm::NodeState* state = find(managed, node);
         if (state == nullptr) continue;
-        const std::string reason = engine::crossed_drain_reason({node, partner, {}, {}});
+        const std::string reason =
+            partner.empty()
+                ? fmt::format("{}addresses look crossed; check, then slumber unblock {}", kBlockDrainPrefix, node)
+                : engine::crossed_drain_reason({node, partner, {}, {}});
         // Slurm 23.02 and later append their own words to a reason; a drain
         // Slurm took back (22.05 at ResumeTimeout) is given again, at most
         // every kRedrainMs.

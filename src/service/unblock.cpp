@@ -11,6 +11,31 @@
 #include "slurm/scontrol.hpp"
 
 namespace slumber::service {
+namespace {
+
+// Each node of `targets` under a crossed block, and its partner, and the
+// other way round (the partner's block is read from `journal`).
+std::map<std::string, std::string> crossed_partners(const std::vector<std::string>& targets,
+                                                    const std::vector<store::Block>& blocked,
+                                                    const store::Journal& journal) {
+    std::map<std::string, std::string> partners;
+    for (const store::Block& block : blocked) {
+        const auto partner = operate::crossed_partner(block);
+        if (!partner || std::ranges::find(targets, block.target) == targets.end()) continue;
+        partners.emplace(block.target, *partner);
+        // Only a partner still blocked as crossed is lifted with it.
+        const auto theirs = journal.blocks(std::vector<std::string>{*partner});
+        if (theirs &&
+            std::ranges::any_of(*theirs, [](const store::Block& b) { return b.kind == power::ErrorKind::crossed; })) {
+            partners.emplace(*partner, block.target);
+        } else {
+            partners.erase(block.target);
+        }
+    }
+    return partners;
+}
+
+}  // namespace
 
 namespace {
 
@@ -66,16 +91,42 @@ std::expected<UnblockResult, UnblockError> unblock(const config::Config& config,
     if (auto states = scontrol.nodes()) {
         for (auto& state : *states) slurm_view.emplace(state.name, std::move(state));
     }
-    UnblockResult result;
+    // A crossed block is a pair's: both addresses are put right together,
+    // and the partner of a node named alone is lifted with it (and listed
+    // after the nodes asked for), saying so. One left blocked stayed
+    // drained with no word of it to the admin.
+    const std::map<std::string, std::string> partners = crossed_partners(targets, *blocked, *journal);
+    std::vector<std::string> all = targets;
     for (const std::string& target : targets) {
+        const auto partner = partners.find(target);
+        if (partner != partners.end() && std::ranges::find(all, partner->second) == all.end()) {
+            all.push_back(partner->second);
+        }
+    }
+    UnblockResult result;
+    for (const std::string& target : all) {
         Unblocked& done = result.targets.emplace_back();
         done.target = target;
-        auto lifted = journal->remove_blocks(target, std::nullopt, fmt::format("lifted by {}", who), now());
+        const auto partner = partners.find(target);
+        const bool named = std::ranges::find(targets, target) != targets.end();
+        const std::string why =
+            partner == partners.end() || std::ranges::find(targets, partner->second) != targets.end()
+                ? fmt::format("lifted by {}", who)
+                : fmt::format("lifted by {}{} {} (their BMC addresses looked crossed: a pair is lifted together)", who,
+                              named ? ", with" : " of", partner->second);
+        auto lifted = journal->remove_blocks(target, std::nullopt, why, now());
         if (!lifted) {
             done = {target, "error: journal: " + lifted.error(), false};
             continue;
         }
         done.words = *lifted > 0 ? "unblocked" : "was not blocked";
+        if (*lifted > 0 && partner != partners.end() && std::ranges::find(targets, partner->second) == targets.end()) {
+            done.words += fmt::format(
+                ", and {} with it (their BMC addresses looked crossed: a pair is lifted together)", partner->second);
+        } else if (*lifted > 0 && !named && partner != partners.end()) {
+            done.words += fmt::format(" with {} (their BMC addresses looked crossed: a pair is lifted together)",
+                                      partner->second);
+        }
         const auto state = slurm_view.find(target);
         if (state != slurm_view.end()) clear_drain(scontrol, state->second, *lifted > 0, done);
         // Slurm is still waking it for a job: the power-on the block refused

@@ -328,6 +328,24 @@ TEST_F(CrossedWatchTest, ANodeSlurmWakesIsNoEvidence) {
     EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 0);
 }
 
+// Seen by a tester: `slumber unblock` of one node of the pair left the
+// other blocked, and it was drained again as "n2 and n2 look crossed".
+// The partner comes from the block's words, never the node itself.
+TEST_F(CrossedWatchTest, ANodeWhosePartnersBlockIsGoneIsDrainedNamingThePair) {
+    auto watch = reconciler(/*slurmd_answers=*/true);
+    pass(*watch, {node_state("n1", "IDLE", {}), node_state("n2", "MIXED", {})});
+    switched("n1", store::EventKind::power_off);
+    pass(*watch, {node_state("n1", "IDLE", {"POWERED_DOWN"}), node_state("n2", "MIXED", {"NOT_RESPONDING"})});
+    ASSERT_EQ(m_journal->blocks()->size(), 2U);
+    ASSERT_TRUE(m_journal->remove_blocks("n1", std::nullopt, "lifted by test", m_clock.wall_ms()));
+    m_clock.advance(std::chrono::seconds(30));
+    const std::size_t before = scontrol_calls().size();
+    pass(*watch, {node_state("n1", "IDLE", {}), node_state("n2", "IDLE", {})});
+    const auto calls = scontrol_calls();
+    ASSERT_EQ(calls.size(), before + 1) << fmt::format("{}", fmt::join(calls, "\n"));
+    EXPECT_EQ(calls.back(), "update NodeName=n2 State=DRAIN Reason=" + kReason);
+}
+
 TEST_F(CrossedWatchTest, TheBlockOutlivesANewCredentialsFileAndUnblockJudgesAfresh) {
     auto watch = reconciler(/*slurmd_answers=*/true);
     pass(*watch, {node_state("n1", "IDLE", {}), node_state("n2", "MIXED", {})});
