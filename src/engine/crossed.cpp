@@ -126,6 +126,16 @@ std::vector<const PowerChange*> silenced_candidates(const CrossedWitness& other,
     return found;
 }
 
+// The switched-off node was dark in Slurm's view since before its power-off
+// could have started (its event is journaled when the call ends): its own
+// slurmd was not running, so the machine its power-off stopped was
+// another's. Seen by a tester: recovery switched off sleeping vnode002,
+// whose BMC said on because it drove vnode003's machine, and killed
+// vnode003's job; vnode002's slurmd never answered, as it never had.
+bool dark_before(const CrossedWitness& node, const PowerChange& off) {
+    return node.dark_since && *node.dark_since <= off.at - kCallSlackMs;
+}
+
 std::string seconds_after(TimeMs later, TimeMs earlier) {
     return fmt::format("{:.0f} s", static_cast<double>(std::max<TimeMs>(later - earlier, 0)) / 1000.0);
 }
@@ -208,13 +218,22 @@ CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const
             if (candidates.size() != 1) continue;
             const PowerChange& off = *candidates.front();
             const CrossedWitness& asked = *find(nodes, off.node);
-            if (asked.slurmd_answers != true) continue;  // not asked yet, or it is off as it should be
-            judged.pairs.push_back({off.node, state.name, CrossedPattern::silenced_other,
-                                    fmt::format("slumber switched {} off; {}, up until then, stopped responding {} "
-                                                "after that power-off (Slurm shows it {}), and nothing of slumber's or "
-                                                "Slurm's explains it; {}'s slurmd still answers",
-                                                off.node, state.name, seconds_after(*other.silent_since, off.at),
-                                                state.state_text(), off.node)});
+            const bool answers = asked.slurmd_answers == true;
+            // Not asked yet, or off as it should be, unless it was off already.
+            if (!answers && !dark_before(asked, off)) continue;
+            const std::string why =
+                answers ? fmt::format("{}'s slurmd still answers", off.node)
+                        : fmt::format(
+                              "{} was dark in Slurm's view since {} before that power-off (Slurm shows it "
+                              "{}), so the machine it stopped was not its own",
+                              off.node, seconds_after(off.at, *asked.dark_since), asked.slurm.state_text());
+            judged.pairs.push_back(
+                {off.node, state.name, CrossedPattern::silenced_other,
+                 fmt::format("slumber switched {} off; {}, up until then, stopped responding {} "
+                             "after that power-off (Slurm shows it {}), and nothing of slumber's or "
+                             "Slurm's explains it; {}",
+                             off.node, state.name, seconds_after(*other.silent_since, off.at), state.state_text(), why),
+                 answers});
         }
     }
     judged.pairs = one_to_one(std::move(judged.pairs));

@@ -9,7 +9,10 @@
 //                   ResumeTimeout.
 //   silenced_other: slumber switched A off; B, up and responding, went
 //                   silent (NOT_RESPONDING) and nothing of slumber's or
-//                   Slurm's explains it, while A's slurmd still answers.
+//                   Slurm's explains it, while A's slurmd still answers,
+//                   or A was dark in Slurm's view already before the off
+//                   (its own machine was not the one running: recovery
+//                   switching off a sleeping node whose BMC said on).
 //
 // Each is judged from what happened around B's change (its boot, its
 // silence), never from the present alone: a power change that explains B
@@ -69,6 +72,10 @@ struct CrossedWitness {
     std::optional<TimeMs> seen_up_boot_ms;
     /// When it was first seen not responding since it was last seen up.
     std::optional<TimeMs> silent_since;
+    /// When it was first seen dark (not responding, or powered down and
+    /// not being powered up) since it was last seen up: from then on its
+    /// own machine runs no slurmd that Slurm hears.
+    std::optional<TimeMs> dark_since;
     /// Whether its slurmd accepts a connection now, asked only for the
     /// nodes crossed_probes() names; nothing: not asked.
     std::optional<bool> slurmd_answers;
@@ -122,6 +129,10 @@ struct CrossedPair {
     std::string other;  ///< the node that changed instead
     CrossedPattern pattern = CrossedPattern::woke_other;
     std::string evidence;  ///< what was seen, in words, for the journal
+    /// silenced_other: whether the switched node's own machine runs (its
+    /// slurmd answered); false when it was dark before the power-off, and
+    /// both machines are off now.
+    bool asked_runs = true;
 };
 
 /// The earliest power change that judging `nodes` as of `now` needs, Unix
@@ -155,7 +166,9 @@ struct CrossedJudgement {
 /// coincidence that the switched node's own registration ends, even if
 /// Slurm suspends it again). A silenced node counts only while its silence
 /// is new (kSilenceJudgedMs), and not for a switched-off node that was
-/// switched on again since.
+/// switched on again since; it needs the switched-off node's slurmd to
+/// answer, or that node to have been dark (CrossedWitness::dark_since)
+/// since before its power-off could have started.
 CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const std::vector<PowerChange>& changes,
                                  const CrossedWindows& windows, TimeMs now);
 

@@ -86,20 +86,24 @@ void CrossedWatch::remember(const slurm::NodeState& node, engine::TimeMs now) {
         memory.seen_up_at = now;
         if (node.boot_time) memory.seen_up_boot_ms = *node.boot_time * 1000;
         memory.silent_since.reset();
+        memory.dark_since.reset();
     } else if (!node.responding() && memory.seen_up_at && !memory.silent_since) {
         memory.silent_since = now;
     }
+    const bool dark = !node.responding() || (node.powered_down() && !node.powering_up());
+    if (dark && !memory.dark_since) memory.dark_since = now;
 }
 
 std::map<std::string, std::string> CrossedWatch::suspected_pairs(const std::vector<store::Block>& blocks) const {
+    // The partner is named by the block's words, whether or not its own
+    // block is still there (a tester's `slumber unblock` of one node of a
+    // pair left the other drained "A and A look crossed").
     std::map<std::string, std::string> pairs;
     for (const store::Block& block : blocks) {
         if (block.kind != power::ErrorKind::crossed) continue;
-        const auto partner = std::find_if(blocks.begin(), blocks.end(), [&](const store::Block& other) {
-            return other.kind == power::ErrorKind::crossed && other.target != block.target &&
-                   other.words == block.words;
-        });
-        pairs[block.target] = partner == blocks.end() ? block.target : partner->target;
+        // Words that name no pair (none slumber writes): still held, drained
+        // without a partner's name.
+        pairs[block.target] = crossed_partner(block).value_or("");
     }
     return pairs;
 }
@@ -121,7 +125,7 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
     for (const slurm::NodeState& node : managed) {
         const Memory& memory = m_memory[node.name];
         witnesses.push_back({node, memory.woke_unasked, memory.seen_up_at, memory.seen_up_boot_ms, memory.silent_since,
-                             std::nullopt, pairs.contains(node.name)});
+                             memory.dark_since, std::nullopt, pairs.contains(node.name)});
     }
     // The changes around every wake and silence still judged, however long
     // ago it happened: a node's own power change explains it for good.
@@ -193,6 +197,9 @@ void CrossedWatch::tell_slurm(const engine::CrossedPair& pair, const std::vector
     // ResumeTimeout. Forcing its power-down would run SuspendProgram for a
     // node Slurm may still show with a job, a refusal that tells Slurm the
     // node is up again.
+    // A power-off of a node that was dark already stopped the other's
+    // machine, and both are off: Slurm's conclusions are true for both.
+    if (pair.pattern == engine::CrossedPattern::silenced_other && !pair.asked_runs) return;
     const std::string& machine_on = pair.pattern == engine::CrossedPattern::silenced_other ? pair.asked : pair.other;
     const slurm::NodeState* running = find(managed, machine_on);
     if (running == nullptr || !running->powered_down() || running->powering_up()) return;

@@ -72,6 +72,7 @@ class CrossedWatch {
         std::optional<engine::TimeMs> seen_up_at;
         std::optional<engine::TimeMs> seen_up_boot_ms;
         std::optional<engine::TimeMs> silent_since;
+        std::optional<engine::TimeMs> dark_since;
         /// Power changes before this are not judged (a block just lifted).
         engine::TimeMs judged_from = 0;
     };

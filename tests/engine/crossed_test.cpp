@@ -83,6 +83,40 @@ TEST(Crossed, ThePowerOffOfOneNodeSilencesAnotherThatRunsAJob) {
     EXPECT_NE(pairs[0].evidence.find("n1's slurmd still answers"), std::string::npos) << pairs[0].evidence;
 }
 
+// Seen by a tester: n1 slept (idle~) for ten minutes when recovery found
+// its BMC on (it drives n2's machine) and switched it off; n2, running a
+// job, went dark. n1's slurmd could not answer, as it had not before: its
+// own machine was off all along. That is the same evidence.
+TEST(Crossed, APowerOffOfANodeThatWasDarkAlreadySilencesAnother) {
+    auto nodes = silenced_other();
+    nodes[0].slurm.flags = {"POWERED_DOWN", "NOT_RESPONDING"};
+    nodes[0].slurmd_answers = false;
+    nodes[0].dark_since = kOn - 600000;
+    EXPECT_EQ(crossed_probes(nodes, kSwitchedOff, kWindows, kOn + 10000), std::vector<std::string>{"n1"});
+    const auto pairs = suspect_crossed(nodes, kSwitchedOff, kWindows, kOn + 10000).pairs;
+    ASSERT_EQ(pairs.size(), 1U);
+    EXPECT_EQ(pairs[0].asked, "n1");
+    EXPECT_EQ(pairs[0].other, "n2");
+    EXPECT_FALSE(pairs[0].asked_runs) << "both machines are off now";
+    EXPECT_NE(pairs[0].evidence.find("n1 was dark in Slurm's view since 600 s before that power-off"),
+              std::string::npos)
+        << pairs[0].evidence;
+    // Dark only once its power-off may have started (Slurm's POWERED_DOWN
+    // after a short SuspendTimeout, a slow call): a normal suspend, no evidence.
+    nodes[0].dark_since = kOn - kCallSlackMs + 1;
+    EXPECT_TRUE(suspect_crossed(nodes, kSwitchedOff, kWindows, kOn + 10000).pairs.empty());
+    // Switched on again since: it answers for that power-on.
+    nodes[0].dark_since = kOn - 600000;
+    auto again = kSwitchedOff;
+    again.push_back({"n1", power::Action::on, kOn + 9000});
+    EXPECT_TRUE(suspect_crossed(nodes, again, kWindows, kOn + 12000).pairs.empty());
+    // Its slurmd answering as well: its own machine runs.
+    nodes[0].slurmd_answers = true;
+    const auto answered = suspect_crossed(nodes, kSwitchedOff, kWindows, kOn + 10000).pairs;
+    ASSERT_EQ(answered.size(), 1U);
+    EXPECT_TRUE(answered[0].asked_runs);
+}
+
 TEST(Crossed, ASilencedNodeNeedsTheSwitchedOffNodeToAnswer) {
     auto nodes = silenced_other();
     nodes[0].slurmd_answers.reset();

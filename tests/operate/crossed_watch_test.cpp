@@ -164,6 +164,43 @@ TEST_F(CrossedWatchTest, SuspendingOneNodeThatSilencesAnotherBlocksAndDrainsBoth
     EXPECT_EQ(events("n1", store::EventKind::crossed_suspected), 1) << "journaled once";
 }
 
+// Seen by a tester on the virtual cluster: n1 asleep (idle~) for ten
+// minutes, n2 running a job, then their BMC addresses crossed. Recovery
+// found n1's BMC on (n2's machine) and switched it off: n2's job died.
+// n1's slurmd never answered (its own machine was off all along), which
+// the watch took for "off as asked". Both must be blocked at once, before
+// recovery takes n2's silence for a power loss; nothing runs, so Slurm is
+// not told that either is up.
+TEST_F(CrossedWatchTest, APowerOffOfASleepingNodeThatSilencesAnotherBlocksBoth) {
+    auto watch = reconciler(/*slurmd_answers=*/false);
+    const engine::TimeMs start = m_clock.wall_ms();
+    const auto asleep = node_state("n1", "IDLE", {"POWERED_DOWN"});
+    const auto busy = up("n2", "ALLOCATED", start - 3600000);
+    passes_until(*watch, start, 60000, {asleep, busy, node_state("n3", "IDLE", {})});
+    switched_by("n1", store::EventKind::power_off, "off by the daemon for recovery: off after 1 attempt(s), 60 ms");
+    passes_until(*watch, start, 66000, {asleep, busy, node_state("n3", "IDLE", {})});
+    auto silent = busy;
+    silent.flags = {"NOT_RESPONDING"};
+    pass(*watch, {asleep, silent, node_state("n3", "IDLE", {})});
+
+    EXPECT_EQ(events("n1", store::EventKind::crossed_suspected), 1);
+    EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 1);
+    ASSERT_EQ(m_journal->blocks()->size(), 2U);
+    EXPECT_NE(m_journal->blocks()->front().words.find("n1 was dark in Slurm's view"), std::string::npos)
+        << m_journal->blocks()->front().words;
+    EXPECT_TRUE(m_steps.empty()) << "no recovery step for either";
+    const auto calls = scontrol_calls();
+    EXPECT_NE(std::ranges::find(calls, "update NodeName=n1 State=DRAIN Reason=" + kReason), calls.end())
+        << fmt::format("{}", fmt::join(calls, "\n"));
+    EXPECT_NE(std::ranges::find(calls, "update NodeName=n2 State=DRAIN Reason=" + kReason), calls.end());
+    EXPECT_EQ(std::ranges::find(calls, "reconfigure"), calls.end()) << "neither machine runs";
+    // Slurm marks n2 DOWN: still no step (no power-lost hand-back).
+    auto down = node_state("n2", "DOWN", {"DRAIN", "NOT_RESPONDING"}, kReason);
+    passes_until(*watch, start, 120000,
+                 {node_state("n1", "IDLE", {"DRAIN", "POWERED_DOWN"}, kReason), down, node_state("n3", "IDLE", {})});
+    EXPECT_TRUE(m_steps.empty());
+}
+
 TEST_F(CrossedWatchTest, ASwitchedOffNodeThatIsOffMakesItACoincidence) {
     auto watch = reconciler(/*slurmd_answers=*/false);
     pass(*watch, {node_state("n1", "IDLE", {}), node_state("n2", "MIXED", {})});
