@@ -232,7 +232,13 @@ std::expected<std::vector<Batch>, std::string> Carrier::take() {
             // Not switched, so still on as far as anyone knows: Slurm is
             // told so below rather than left counting it off. Once
             // unblocked, Slurm suspends the idle node again by itself.
+            // A crossed node is kept drained instead (keep_crossed_drained()).
             why = power::describe(blocked_error(*block));
+            if (block->kind == power::ErrorKind::crossed) {
+                refuse(m_journal, request, why);
+                keep_crossed_drained(*block, slurm_view, slurm_error);
+                continue;
+            }
         } else {
             by_action[request.action].push_back(&request);
             continue;
@@ -266,6 +272,40 @@ std::expected<std::vector<Batch>, std::string> Carrier::take() {
         if (action == power::Action::on) m_ons_in_flight += static_cast<int>(list.size());
     }
     return batches;
+}
+
+void Carrier::keep_crossed_drained(const store::Block& block,
+                                   const std::unordered_map<std::string, slurm::NodeState>& view,
+                                   const std::string& slurm_error) {
+    // Telling Slurm that the node is up (State=RESUME, reconfigure) lifted
+    // the drain, and Slurm, which suspends a drained idle node too (22.05,
+    // 24.11), suspended it again after SuspendTime: seen by a tester, the
+    // crossed node drained, idle, idle, drained… with nine reconfigures in
+    // two minutes, and a job ran on it in an idle moment. Drained, a node
+    // Slurm counts as powered down gets no job, so its view is left as it
+    // is, and Slurm does not suspend a powered-down node again: one
+    // refusal, then quiet. `slumber unblock` resumes it; recovery then
+    // switches the running machine off if Slurm still counts it asleep.
+    const std::string reason = drain_reason(block);
+    const auto it = view.find(block.target);
+    std::string done;
+    if (!slurm_error.empty()) {
+        done = "cannot read Slurm's view: " + slurm_error;
+    } else if (it != view.end() && it->second.has("DRAIN") && it->second.reason.find(reason) != std::string::npos) {
+        done = fmt::format(
+            "Slurm shows it {}, drained: left counting it as powered down (no job waits for a drained "
+            "node; telling Slurm it is up would lift the drain, and Slurm would suspend it again)",
+            it->second.state_text());
+    } else {
+        const auto drained = m_slurm.update(block.target, "DRAIN", reason);
+        done = drained ? fmt::format(
+                             "drained it in Slurm ({}) and left Slurm counting it as powered down (no job "
+                             "waits for a drained node)",
+                             reason)
+                       : fmt::format("could not drain it in Slurm ({}): {}", drained.error(), reason);
+    }
+    (void)m_journal.record({0, m_clock.wall_ms(), block.target, std::nullopt, store::EventKind::slurm_view,
+                            "power-off refused (BMC addresses look crossed), the node stays on; " + done});
 }
 
 void Carrier::tell_slurm_still_up(const std::vector<std::string>& nodes,

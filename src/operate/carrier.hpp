@@ -125,6 +125,11 @@ class Carrier {
     void fresh_boot_drivers(const config::Config& config, const std::vector<const store::Request*>& carried,
                             std::vector<power::Task>& tasks, const store::Journal& journal, RegisteredNodes& registered,
                             std::vector<std::unique_ptr<FreshBootDriver>>& fresh) const;
+    /// After refusing the power-off of a node under a crossed block: drains
+    /// it if Slurm shows it undrained, and leaves Slurm counting it as
+    /// powered down (journaled).
+    void keep_crossed_drained(const store::Block& block, const std::unordered_map<std::string, slurm::NodeState>& view,
+                              const std::string& slurm_error);
     /// After refused power-offs: Slurm asked to suspend these nodes (or
     /// someone did in its name) and may now count them as powered down
     /// while they are on, so the next job would wait for a boot that never

@@ -216,6 +216,14 @@ void CrossedWatch::tell_slurm(const engine::CrossedPair& pair, const std::vector
     for (slurm::ScontrolCall& call : slurm::still_up_calls(version.value_or(slurm::kOldestSupported), {resumed})) {
         calls.push_back(std::move(call));
     }
+    // State=RESUME lifts a drain: the drain follows it in the same step,
+    // before the reconfigure that has the node register (a tester saw a job
+    // land on it in the seconds before the next pass drained it again).
+    const std::string reason = engine::crossed_drain_reason(pair);
+    const auto reconfigure = std::ranges::find_if(
+        calls, [](const slurm::ScontrolCall& call) { return !call.empty() && call.front() == "reconfigure"; });
+    calls.insert(reconfigure, {"update", "NodeName=" + machine_on, "State=DRAIN", "Reason=" + reason});
+    m_drained_at[machine_on] = m_clock->wall_ms();
     std::vector<std::string> done;
     for (const slurm::ScontrolCall& call : calls) {
         const auto called = m_slurm.call(call);
@@ -223,7 +231,7 @@ void CrossedWatch::tell_slurm(const engine::CrossedPair& pair, const std::vector
     }
     (void)m_journal.record({0, m_clock->wall_ms(), machine_on, std::nullopt, store::EventKind::slurm_view,
                             fmt::format("Slurm showed it {} but its machine runs (BMC addresses of {} and {} look "
-                                        "crossed): told it the node is still up ({})",
+                                        "crossed): told it the node is still up, and drained it ({})",
                                         running->state_text(), std::min(pair.asked, pair.other),
                                         std::max(pair.asked, pair.other), fmt::join(done, "; "))});
 }

@@ -301,6 +301,40 @@ TEST_F(CarrierTest, APowerOffOfABlockedNodeIsRefusedAndSlurmToldItIsUp) {
     EXPECT_EQ(latest("n1")->state, store::RequestState::done);
 }
 
+// Seen by a tester: Slurm suspended a node under a crossed block every
+// SuspendTime; each refusal told Slurm it was up (State=RESUME, which lifts
+// the drain, and reconfigure), so the drain flapped, nine reconfigures came
+// in two minutes, and a job ran on it in an undrained moment. A crossed
+// node is kept drained and Slurm left counting it as powered down, where
+// it is not suspended again.
+TEST_F(CarrierTest, ASuspendOfACrossedNodeKeepsItDrainedAndTellsSlurmNothingElse) {
+    const std::string words = "BMC addresses of n1 and n2 look crossed: slumber switched n1 off; n2 went silent";
+    const std::string reason = "slumber: BMC addresses of n1 and n2 look crossed; check, then slumber unblock n1,n2";
+    for (const std::string node : {"n1", "n2"}) {
+        ASSERT_TRUE(m_journal->add_block({node, std::nullopt, power::ErrorKind::crossed, words, 0, {}, "the daemon"}));
+    }
+    auto drained = node_state("n1", "IDLE", {"DRAIN", "POWERING_DOWN"});
+    drained.reason = reason;
+    m_slurm.show({drained});
+    Carrier daemon = carrier();
+    ask({"n1"}, power::Action::off, store::RequestSource::slurm_suspend);
+    EXPECT_TRUE(carry(daemon).empty());
+    EXPECT_EQ(m_bmcs.actions("n1"), 0);
+    EXPECT_EQ(latest("n1")->outcome_kind, store::OutcomeKind::refused);
+    EXPECT_TRUE(m_slurm.calls().empty()) << fmt::format("{}", fmt::join(m_slurm.calls(), "\n"));
+    const auto views = events("n1", store::EventKind::slurm_view);
+    ASSERT_EQ(views.size(), 1U);
+    EXPECT_NE(views[0].detail.find("left counting it as powered down"), std::string::npos) << views[0].detail;
+
+    // Undrained (an admin's resume, idle_on_node_suspend): drained again,
+    // and still no RESUME nor reconfigure.
+    m_slurm.show({node_state("n1", "IDLE", {"POWERING_DOWN"})});
+    m_clock.advance(std::chrono::minutes(1));
+    ask({"n1"}, power::Action::off, store::RequestSource::slurm_suspend);
+    EXPECT_TRUE(carry(daemon).empty());
+    EXPECT_EQ(m_slurm.calls(), std::vector<std::string>{"update NodeName=n1 State=DRAIN Reason=" + reason});
+}
+
 // A node Slurm shows running a job is never switched off, whoever asks.
 TEST_F(CarrierTest, APowerOffOfANodeRunningAJobIsRefused) {
     m_slurm.show({node_state("n2", "ALLOCATED")});

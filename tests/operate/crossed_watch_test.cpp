@@ -145,6 +145,11 @@ TEST_F(CrossedWatchTest, SuspendingOneNodeThatSilencesAnotherBlocksAndDrainsBoth
     EXPECT_NE(std::ranges::find(calls, "update NodeName=n1 State=DRAIN Reason=" + kReason), calls.end())
         << fmt::format("{}", fmt::join(calls, "\n"));
     EXPECT_NE(std::ranges::find(calls, "update NodeName=n2 State=DRAIN Reason=" + kReason), calls.end());
+    // The drain comes with the calls that tell Slurm n1 is up, before the
+    // reconfigure has it register: no moment undrained for a job to land.
+    const auto drain = std::ranges::find(calls, "update NodeName=n1 State=DRAIN Reason=" + kReason);
+    EXPECT_LT(drain, std::ranges::find(calls, "reconfigure"));
+    EXPECT_EQ(std::ranges::count(calls, "update NodeName=n1 State=DRAIN Reason=" + kReason), 1);
     EXPECT_TRUE(m_steps.empty());
 
     // Slurm marks n2 DOWN, later powers it down: recovery takes no step for
