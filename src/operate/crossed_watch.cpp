@@ -218,11 +218,18 @@ void CrossedWatch::tell_slurm(const engine::CrossedPair& pair, const std::vector
     }
     // State=RESUME lifts a drain: the drain follows it in the same step,
     // before the reconfigure that has the node register (a tester saw a job
-    // land on it in the seconds before the next pass drained it again).
+    // land on it in the seconds before the next pass drained it again), and
+    // again after it: Slurm 22.05.8 keeps DRAIN but clears the reason when
+    // the powered-down node registers ("Node vnode002 now responding").
     const std::string reason = engine::crossed_drain_reason(pair);
+    const slurm::ScontrolCall drain{"update", "NodeName=" + machine_on, "State=DRAIN", "Reason=" + reason};
     const auto reconfigure = std::ranges::find_if(
         calls, [](const slurm::ScontrolCall& call) { return !call.empty() && call.front() == "reconfigure"; });
-    calls.insert(reconfigure, {"update", "NodeName=" + machine_on, "State=DRAIN", "Reason=" + reason});
+    if (reconfigure != calls.end()) calls.insert(std::next(reconfigure), drain);
+    calls.insert(
+        std::ranges::find_if(
+            calls, [](const slurm::ScontrolCall& call) { return !call.empty() && call.front() == "reconfigure"; }),
+        drain);
     m_drained_at[machine_on] = m_clock->wall_ms();
     std::vector<std::string> done;
     for (const slurm::ScontrolCall& call : calls) {
