@@ -305,7 +305,7 @@ void Carrier::keep_crossed_drained(const store::Block& block,
                        : fmt::format("could not drain it in Slurm ({}): {}", drained.error(), reason);
     }
     (void)m_journal.record({0, m_clock.wall_ms(), block.target, std::nullopt, store::EventKind::slurm_view,
-                            "power-off refused (BMC addresses look crossed), the node stays on; " + done});
+                            "power-off refused (BMC addresses look crossed): not switched; " + done});
 }
 
 void Carrier::tell_slurm_still_up(const std::vector<std::string>& nodes,

@@ -109,23 +109,22 @@ std::expected<UnblockResult, UnblockError> unblock(const config::Config& config,
         done.target = target;
         const auto partner = partners.find(target);
         const bool named = std::ranges::find(targets, target) != targets.end();
+        // Lifted with its partner, not both named: said in the journal and the answer.
+        const bool together =
+            partner != partners.end() && !(named && std::ranges::find(targets, partner->second) != targets.end());
+        constexpr std::string_view kTogether = "their BMC addresses looked crossed: a pair is lifted together";
         const std::string why =
-            partner == partners.end() || std::ranges::find(targets, partner->second) != targets.end()
-                ? fmt::format("lifted by {}", who)
-                : fmt::format("lifted by {}{} {} (their BMC addresses looked crossed: a pair is lifted together)", who,
-                              named ? ", with" : " of", partner->second);
+            together ? fmt::format("lifted by {}{} {} ({})", who, named ? ", with" : " of", partner->second, kTogether)
+                     : fmt::format("lifted by {}", who);
         auto lifted = journal->remove_blocks(target, std::nullopt, why, now());
         if (!lifted) {
             done = {target, "error: journal: " + lifted.error(), false};
             continue;
         }
         done.words = *lifted > 0 ? "unblocked" : "was not blocked";
-        if (*lifted > 0 && partner != partners.end() && std::ranges::find(targets, partner->second) == targets.end()) {
-            done.words += fmt::format(
-                ", and {} with it (their BMC addresses looked crossed: a pair is lifted together)", partner->second);
-        } else if (*lifted > 0 && !named && partner != partners.end()) {
-            done.words += fmt::format(" with {} (their BMC addresses looked crossed: a pair is lifted together)",
-                                      partner->second);
+        if (*lifted > 0 && together) {
+            done.words += named ? fmt::format(", and {} with it ({})", partner->second, kTogether)
+                                : fmt::format(" with {} ({})", partner->second, kTogether);
         }
         const auto state = slurm_view.find(target);
         if (state != slurm_view.end()) clear_drain(scontrol, state->second, *lifted > 0, done);

@@ -85,6 +85,17 @@ TEST_F(UnblockCrossed, OneNodeOfAPairLiftsBothAndSaysSo) {
     EXPECT_EQ(blocks(), 0U);
     EXPECT_EQ(calls(),
               (std::vector<std::string>{"update NodeName=n2 State=RESUME", "update NodeName=n3 State=RESUME"}));
+    // The journal says it of both.
+    auto journal = operate::open_journal(m_config.daemon, m_config.slurm);
+    ASSERT_TRUE(journal);
+    std::vector<std::string> said;
+    for (const store::Event& event : journal->events({}, 0).value_or(std::vector<store::Event>{})) {
+        if (event.kind == store::EventKind::unblocked) said.push_back(event.node + ": " + event.detail);
+    }
+    EXPECT_EQ(said,
+              (std::vector<std::string>{
+                  "n2: lifted by the test, with n3 (their BMC addresses looked crossed: a pair is lifted together)",
+                  "n3: lifted by the test of n2 (their BMC addresses looked crossed: a pair is lifted together)"}));
 }
 
 TEST_F(UnblockCrossed, BothNamedAreLiftedAsAnyTwo) {
