@@ -393,6 +393,8 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         if (auto finished = sampling.collect()) {
             log_sampling(*finished, sample_failures);
             for (auto& [target, read] : finished->round.power) sampled_power.insert_or_assign(target, read);
+            // Shown at once, not at the next look at Slurm (up to idle_poll later).
+            if (web_collector) web_collector->publish_bmc_reads(with_sampled(reconciler.latest_reads(), sampled_power));
         }
         // Registrations and nodes in trouble are seen by looking at Slurm:
         // every couple of seconds while something is in flux, seldom while
