@@ -70,6 +70,11 @@ class UnblockCrossed : public ::testing::Test {
 // A tester's `slumber unblock vnode002` said "unblocked; back in service"
 // with no word of vnode003, which stayed blocked and was drained again as
 // "vnode003 and vnode003 look crossed".
+// What unblock adds once it has cleared slumber's drain of a crossed pair.
+const std::string kCleared =
+    " (slumber's drain \"slumber: BMC addresses of n2 and n3 look crossed; check, then slumber unblock n2,n3\" "
+    "cleared)";
+
 TEST_F(UnblockCrossed, OneNodeOfAPairLiftsBothAndSaysSo) {
     const auto result = unblock(m_config, {"n2"}, "the test", [] { return store::TimeMs{5000}; });
     ASSERT_TRUE(result) << result.error().words;
@@ -77,11 +82,13 @@ TEST_F(UnblockCrossed, OneNodeOfAPairLiftsBothAndSaysSo) {
     EXPECT_EQ(result->targets[0].target, "n2") << "the node asked for first (the web API answers with it)";
     EXPECT_EQ(result->targets[0].words,
               "unblocked, and n3 with it (their BMC addresses looked crossed: a pair is lifted together); back in "
-              "service in Slurm");
+              "service in Slurm" +
+                  kCleared);
     EXPECT_EQ(result->targets[1].target, "n3");
     EXPECT_EQ(result->targets[1].words,
               "unblocked with n2 (their BMC addresses looked crossed: a pair is lifted together); back in service in "
-              "Slurm");
+              "Slurm" +
+                  kCleared);
     EXPECT_EQ(blocks(), 0U);
     EXPECT_EQ(calls(),
               (std::vector<std::string>{"update NodeName=n2 State=RESUME", "update NodeName=n3 State=RESUME"}));
@@ -102,8 +109,8 @@ TEST_F(UnblockCrossed, BothNamedAreLiftedAsAnyTwo) {
     const auto result = unblock(m_config, {"n2", "n3"}, "the test", [] { return store::TimeMs{5000}; });
     ASSERT_TRUE(result) << result.error().words;
     ASSERT_EQ(result->targets.size(), 2U);
-    EXPECT_EQ(result->targets[0].words, "unblocked; back in service in Slurm");
-    EXPECT_EQ(result->targets[1].words, "unblocked; back in service in Slurm");
+    EXPECT_EQ(result->targets[0].words, "unblocked; back in service in Slurm" + kCleared);
+    EXPECT_EQ(result->targets[1].words, "unblocked; back in service in Slurm" + kCleared);
     EXPECT_EQ(blocks(), 0U);
 }
 
