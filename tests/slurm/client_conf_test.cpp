@@ -52,8 +52,7 @@ TEST(ClientConf, KeepsTheSettingsAndLeavesTheDefinitionsOut) {
     for (const char* gone : {"NodeName", "nodename", "NodeSet", "DownNodes", "PartitionName", "Include", "Gres"}) {
         EXPECT_EQ(text.find(gone), std::string::npos) << gone << " in\n" << text;
     }
-    EXPECT_EQ(client_conf_sources(text),
-              (std::vector<fs::path>{dir.path() / "slurm.conf", dir.path() / "nodes.conf"}));
+    EXPECT_EQ(client_conf_sources(text), (std::vector<fs::path>{dir.path() / "slurm.conf", dir.path() / "nodes.conf"}));
     EXPECT_EQ(client_conf_sources("ClusterName=alpha\n"), std::nullopt);
 }
 
