@@ -4,24 +4,19 @@
 
 #include "engine/recovery.hpp"
 
+#include "../support/node_facts.hpp"
+
 namespace slumber::engine {
 namespace {
 
-NodeFacts node(std::string name, std::string base, std::vector<std::string> flags, std::string reason) {
-    NodeFacts facts;
-    facts.slurm.name = std::move(name);
-    facts.slurm.base = std::move(base);
-    facts.slurm.flags = std::move(flags);
-    facts.slurm.reason = std::move(reason);
-    return facts;
-}
+using testing::node_facts;
 
 const RecoveryPolicy kPolicy{.max_failures = 3, .settle_ms = 20000, .late_boot_grace_ms = 60000};
 constexpr TimeMs kNow = 1'000'000;
 
 TEST(Recovery, ALateBootThatRegisteredIsResumed) {
     // RTS=1: slurmd registered after ResumeTimeout; Slurm calls it a reboot.
-    const std::vector<NodeFacts> nodes{node("n1", "DOWN", {}, "Node unexpectedly rebooted")};
+    const std::vector<NodeFacts> nodes{node_facts("n1", "DOWN", {}, "Node unexpectedly rebooted")};
     EXPECT_TRUE(needs_bmc(nodes, kPolicy, kNow).empty()) << "slurmd answers: no need to ask the BMC";
     const auto steps = reconcile(nodes, kPolicy, kNow);
     ASSERT_EQ(steps.size(), 1U);
@@ -30,9 +25,9 @@ TEST(Recovery, ALateBootThatRegisteredIsResumed) {
 }
 
 TEST(Recovery, AFailedBootIsDecidedByTheBmc) {
-    std::vector<NodeFacts> nodes{node("off", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"),
-                                 node("on", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"),
-                                 node("silent", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached")};
+    std::vector<NodeFacts> nodes{node_facts("off", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"),
+                                 node_facts("on", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"),
+                                 node_facts("silent", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached")};
     EXPECT_EQ(needs_bmc(nodes, kPolicy, kNow), (std::vector<std::string>{"off", "on", "silent"}));
     nodes[0].bmc = power::PowerState::off;
     nodes[1].bmc = power::PowerState::on;
@@ -46,7 +41,7 @@ TEST(Recovery, AFailedBootIsDecidedByTheBmc) {
 }
 
 TEST(Recovery, AFailedBootWaitsForThePowerToSettle) {
-    auto facts = node("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached");
+    auto facts = node_facts("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached");
     facts.failed_at = kNow - 120000;
     for (const auto state : {power::PowerState::powering_off, power::PowerState::powering_on}) {
         facts.bmc = state;
@@ -60,7 +55,7 @@ TEST(Recovery, AFailedBootWaitsForThePowerToSettle) {
 }
 
 TEST(Recovery, APoweredNodeGetsAGraceToRegisterLate) {
-    auto facts = node("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached");
+    auto facts = node_facts("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached");
     facts.bmc = power::PowerState::on;
     facts.failed_at = kNow - 30000;
     EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "30 s after the failure it may still be booting";
@@ -72,7 +67,7 @@ TEST(Recovery, APoweredNodeGetsAGraceToRegisterLate) {
 
 TEST(Recovery, AFailedPowerOffIsTriedAgainBackingOff) {
     // Slurm suspended it and counts it as off; the BMC did not answer.
-    auto facts = node("n1", "IDLE", {"POWERED_DOWN"}, "");
+    auto facts = node_facts("n1", "IDLE", {"POWERED_DOWN"}, "");
     facts.failed_offs = 1;
     facts.failed_off_error = "error: timeout";
     facts.last_failed_off = kNow - 29000;
@@ -101,7 +96,7 @@ TEST(Recovery, AFailedPowerOffIsTriedAgainBackingOff) {
 }
 
 TEST(Recovery, AWakeThatNeverReachedSlumberIsCarriedOut) {
-    auto facts = node("n1", "IDLE", {"POWERING_UP"}, "");
+    auto facts = node_facts("n1", "IDLE", {"POWERING_UP"}, "");
     facts.latest_request_on = false;  // its suspend; the resume hook did not run
     facts.powering_up_since = kNow - 9000;
     EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "the hook may still be on its way";
@@ -117,7 +112,7 @@ TEST(Recovery, AWakeThatNeverReachedSlumberIsCarriedOut) {
 }
 
 TEST(Recovery, TooManyFailuresDrainWithTheLastError) {
-    auto facts = node("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached");
+    auto facts = node_facts("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached");
     facts.failed_resumes = 3;
     facts.last_failure = "on by the daemon: error: authentication failed";
     const auto steps = reconcile({facts}, kPolicy, kNow);
@@ -129,15 +124,15 @@ TEST(Recovery, TooManyFailuresDrainWithTheLastError) {
 }
 
 TEST(Recovery, GuardsLeaveNodesAlone) {
-    auto excluded = node("head", "DOWN", {}, "Node unexpectedly rebooted");
+    auto excluded = node_facts("head", "DOWN", {}, "Node unexpectedly rebooted");
     excluded.excluded = true;
-    auto busy = node("n2", "DOWN", {}, "Node unexpectedly rebooted");
+    auto busy = node_facts("n2", "DOWN", {}, "Node unexpectedly rebooted");
     busy.request_open = true;
-    auto settling = node("n3", "DOWN", {}, "Node unexpectedly rebooted");
+    auto settling = node_facts("n3", "DOWN", {}, "Node unexpectedly rebooted");
     settling.last_recovery = kNow - 5000;
-    auto admin = node("n4", "DOWN", {}, "disk failure");
-    auto fine = node("n5", "IDLE", {"POWERED_DOWN"}, "");
-    auto silent = node("n6", "DOWN", {"NOT_RESPONDING"}, "Node unexpectedly rebooted");
+    auto admin = node_facts("n4", "DOWN", {}, "disk failure");
+    auto fine = node_facts("n5", "IDLE", {"POWERED_DOWN"}, "");
+    auto silent = node_facts("n6", "DOWN", {"NOT_RESPONDING"}, "Node unexpectedly rebooted");
     EXPECT_TRUE(reconcile({excluded, busy, settling, admin, fine, silent}, kPolicy, kNow).empty());
     settling.last_recovery = kNow - 25000;
     EXPECT_EQ(reconcile({settling}, kPolicy, kNow).size(), 1U) << "after settling, it is acted on again";
@@ -145,7 +140,7 @@ TEST(Recovery, GuardsLeaveNodesAlone) {
 
 TEST(Recovery, AnAdminsResumeOfASlumberDrainForgetsTheFailures) {
     // Drained for failed resumes; the admin ran `scontrol update state=resume`.
-    auto facts = node("n1", "IDLE", {"POWERED_DOWN"}, "");
+    auto facts = node_facts("n1", "IDLE", {"POWERED_DOWN"}, "");
     facts.failed_resumes = 3;
     facts.drained_at = kNow - 600000;
     facts.off_since_drain = true;
@@ -170,7 +165,7 @@ TEST(Recovery, AnAdminsResumeOfASlumberDrainForgetsTheFailures) {
 }
 
 TEST(Recovery, ANodeDrainedForFailedResumesIsSwitchedOffUnlessKeptOn) {
-    auto facts = node("n1", "DOWN", {"DRAIN", "POWERED_DOWN"}, "slumber: 3 failed resumes in a row, last: …");
+    auto facts = node_facts("n1", "DOWN", {"DRAIN", "POWERED_DOWN"}, "slumber: 3 failed resumes in a row, last: …");
     facts.failed_resumes = 3;
     facts.drained_at = kNow - 30000;
     auto steps = reconcile({facts}, kPolicy, kNow);
@@ -196,7 +191,7 @@ TEST(Recovery, ANodeDrainedForFailedResumesIsSwitchedOffUnlessKeptOn) {
 
 TEST(Recovery, APowerLossBehindSlumbersBackReturnsTheNodeToThePool) {
     // A breaker trips under an idle node: Slurm stops hearing from it.
-    auto facts = node("n1", "IDLE", {"NOT_RESPONDING"}, "");
+    auto facts = node_facts("n1", "IDLE", {"NOT_RESPONDING"}, "");
     facts.slurm.boot_time = (kNow - 3'600'000) / 1000;
     EXPECT_EQ(needs_bmc({facts}, kPolicy, kNow), (std::vector<std::string>{"n1"}));
     EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "nothing without the BMC's word";
@@ -244,7 +239,7 @@ TEST(Recovery, APowerLossBehindSlumbersBackReturnsTheNodeToThePool) {
 TEST(Recovery, ANodePoweredDownAfterItWentSilentIsResumed) {
     // Slurm 22.05 powers down a DOWN node after SuspendTime, and so does
     // POWER_DOWN_FORCE after a power loss; either way it stays DOWN.
-    auto facts = node("n1", "DOWN", {"POWERED_DOWN"}, "Not responding");
+    auto facts = node_facts("n1", "DOWN", {"POWERED_DOWN"}, "Not responding");
     EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow).empty()) << "slumber's off ran: no need to ask";
     auto steps = reconcile({facts}, kPolicy, kNow);
     ASSERT_EQ(steps.size(), 1U);
@@ -262,7 +257,7 @@ TEST(Recovery, ANodePoweredDownAfterItWentSilentIsResumed) {
 }
 
 TEST(Recovery, ADarkNodesBmcIsReadAtMostEveryRecheck) {
-    auto facts = node("n1", "DOWN", {"NOT_RESPONDING"}, "Not responding");
+    auto facts = node_facts("n1", "DOWN", {"NOT_RESPONDING"}, "Not responding");
     facts.dark_bmc_read_at = kNow - 29000;
     EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow).empty());
     facts.dark_bmc_read_at = kNow - 30000;
@@ -274,7 +269,7 @@ TEST(Recovery, ADarkNodesBmcIsReadAtMostEveryRecheck) {
     }
     facts.slurm.flags = {};
     EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow).empty()) << "responding";
-    facts.slurm = node("n1", "ALLOCATED", {"NOT_RESPONDING"}, "").slurm;
+    facts.slurm = node_facts("n1", "ALLOCATED", {"NOT_RESPONDING"}, "").slurm;
     EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow).empty()) << "its job is Slurm's to requeue first";
 }
 
@@ -331,13 +326,14 @@ TEST(Recovery, FailedBootReasons) {
 }
 
 TEST(Recovery, AFailedBootWithSlurm2302sAppendedReasonIsRecovered) {
-    auto facts = node("n1", "DOWN", {"POWERED_DOWN", "NOT_RESPONDING"}, "Not responding : ResumeTimeout reached");
+    auto facts = node_facts("n1", "DOWN", {"POWERED_DOWN", "NOT_RESPONDING"}, "Not responding : ResumeTimeout reached");
     EXPECT_EQ(needs_bmc({facts}, kPolicy, kNow), (std::vector<std::string>{"n1"}));
     facts.bmc = power::PowerState::off;
     const auto steps = reconcile({facts}, kPolicy, kNow);
     ASSERT_EQ(steps.size(), 1U);
     EXPECT_EQ(steps[0].kind, StepKind::slurm_resume);
-    const auto late = reconcile({node("n2", "DOWN", {}, "Not responding : Node unexpectedly rebooted")}, kPolicy, kNow);
+    const auto late =
+        reconcile({node_facts("n2", "DOWN", {}, "Not responding : Node unexpectedly rebooted")}, kPolicy, kNow);
     ASSERT_EQ(late.size(), 1U);
     EXPECT_EQ(late[0].kind, StepKind::slurm_resume);
 }
@@ -347,7 +343,7 @@ TEST(Recovery, AFailedBootWithSlurm2302sAppendedReasonIsRecovered) {
 TEST(Recovery, ABootPastTheDeadlineIsCountedAndSwitchedOff) {
     RecoveryPolicy policy = kPolicy;
     policy.boot_deadline_ms = 300000;
-    auto facts = node("n1", "ALLOCATED", {"POWERING_UP", "NOT_RESPONDING"}, "");
+    auto facts = node_facts("n1", "ALLOCATED", {"POWERING_UP", "NOT_RESPONDING"}, "");
     facts.latest_request_on = true;
     facts.powering_up_since = kNow - 400000;
     facts.booting_since = kNow - 299000;
@@ -379,7 +375,7 @@ TEST(Recovery, ABootPastTheDeadlineIsCountedAndSwitchedOff) {
 TEST(Recovery, ANodeAsleepInSlurmButOnAtItsBmcIsSwitchedOffAfterTheGrace) {
     RecoveryPolicy policy = kPolicy;
     policy.late_off_grace_ms = 60000;
-    auto facts = node("n1", "IDLE", {"POWERED_DOWN"}, "");
+    auto facts = node_facts("n1", "IDLE", {"POWERED_DOWN"}, "");
     facts.asleep_since = kNow;
     EXPECT_EQ(needs_bmc({facts}, policy, kNow), std::vector<std::string>{"n1"})
         << "no power-off since it booted: its BMC is read at once";
@@ -412,7 +408,7 @@ TEST(Recovery, ANodeAsleepInSlurmButOnAtItsBmcIsSwitchedOffAfterTheGrace) {
 
 TEST(Recovery, OnlyANodeSlurmCountsAsAsleepAndNothingElseExplainsIsSwitchedOff) {
     auto asleep = [] {
-        auto facts = node("n1", "IDLE", {"POWERED_DOWN"}, "");
+        auto facts = node_facts("n1", "IDLE", {"POWERED_DOWN"}, "");
         facts.bmc = power::PowerState::on;
         facts.asleep_since = kNow - 600000;
         facts.asleep_bmc_read_at = kNow;
@@ -460,7 +456,7 @@ TEST(Recovery, OnlyANodeSlurmCountsAsAsleepAndNothingElseExplainsIsSwitchedOff) 
 }
 
 TEST(Recovery, ASleepingNodeSlumberSwitchedOffIsReadSeldomAndSwitchedOffIfSomeonePowersItOn) {
-    auto facts = node("n1", "IDLE", {"POWERED_DOWN"}, "");
+    auto facts = node_facts("n1", "IDLE", {"POWERED_DOWN"}, "");
     facts.latest_request_off = true;  // slumber switched it off since it booted
     facts.asleep_since = kNow;
     EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow).empty()) << "known off: no read at once";
@@ -485,12 +481,12 @@ TEST(Recovery, SleepingNodesAreReadAFewAtATimeTheMostUrgentFirst) {
     policy.asleep_reads_per_pass = 3;
     std::vector<NodeFacts> nodes;
     for (int i = 0; i < 5; ++i) {
-        auto facts = node("off" + std::to_string(i), "IDLE", {"POWERED_DOWN"}, "");
+        auto facts = node_facts("off" + std::to_string(i), "IDLE", {"POWERED_DOWN"}, "");
         facts.latest_request_off = true;
         facts.asleep_since = kNow - policy.asleep_recheck_ms - 1000 * i;  // the last one waited longest
         nodes.push_back(facts);
     }
-    auto lost = node("lost", "IDLE", {"POWERED_DOWN"}, "");  // no power-off reached slumber
+    auto lost = node_facts("lost", "IDLE", {"POWERED_DOWN"}, "");  // no power-off reached slumber
     lost.asleep_since = kNow;
     nodes.push_back(lost);
     EXPECT_EQ(needs_bmc(nodes, policy, kNow), (std::vector<std::string>{"lost", "off4", "off3"}));
@@ -529,7 +525,7 @@ TEST(Recovery, ARebootSlurmAskedForCyclesANodeThatIsOn) {
 TEST(Recovery, AStaleResumeTimeoutIsNotAFailedBootNow) {
     // The earlier failure's words, then the node went silent while up (its
     // power was lost): Slurm appended "Not responding" (24.11).
-    auto dark = node("n1", "DOWN", {"NOT_RESPONDING"}, "ResumeTimeout reached : Not responding");
+    auto dark = node_facts("n1", "DOWN", {"NOT_RESPONDING"}, "ResumeTimeout reached : Not responding");
     EXPECT_FALSE(failed_boot_now(dark));
     EXPECT_EQ(needs_bmc({dark}, kPolicy, kNow), std::vector<std::string>{"n1"}) << "dark: its BMC decides";
     dark.bmc = power::PowerState::off;
@@ -539,7 +535,7 @@ TEST(Recovery, AStaleResumeTimeoutIsNotAFailedBootNow) {
 
     // Powered down by Slurm later (SuspendTime on a DOWN node): no boot of
     // slumber's is open, so the reason is the earlier episode's.
-    auto parked = node("n2", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached : Not responding");
+    auto parked = node_facts("n2", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached : Not responding");
     parked.slurm.reason_time = kNow / 1000 - 30;
     EXPECT_FALSE(failed_boot_now(parked));
     steps = reconcile({parked}, kPolicy, kNow);
@@ -551,7 +547,7 @@ TEST(Recovery, ARepeatedResumeTimeoutIsReadByItsTime) {
     // Slurm does not append words a reason already has, but updates its
     // time: a boot of slumber's that never registered, and the reason set
     // after it, is a failure now even though its newest part is older words.
-    auto facts = node("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached : Not responding");
+    auto facts = node_facts("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached : Not responding");
     facts.booting_since = kNow - 90000;
     facts.slurm.reason_time = (kNow - 20000) / 1000;
     EXPECT_TRUE(failed_boot_now(facts));
@@ -559,14 +555,14 @@ TEST(Recovery, ARepeatedResumeTimeoutIsReadByItsTime) {
     EXPECT_FALSE(failed_boot_now(facts)) << "set before that power-on: an earlier episode's";
     facts.slurm.reason_time.reset();
     EXPECT_FALSE(failed_boot_now(facts));
-    EXPECT_TRUE(failed_boot_now(node("n2", "DOWN", {"POWERED_DOWN"}, "Not responding : ResumeTimeout reached")))
+    EXPECT_TRUE(failed_boot_now(node_facts("n2", "DOWN", {"POWERED_DOWN"}, "Not responding : ResumeTimeout reached")))
         << "the newest part";
-    EXPECT_FALSE(failed_boot_now(node("n3", "IDLE", {"POWERED_DOWN"}, "ResumeTimeout reached")))
+    EXPECT_FALSE(failed_boot_now(node_facts("n3", "IDLE", {"POWERED_DOWN"}, "ResumeTimeout reached")))
         << "resumed since: not DOWN";
 }
 
 TEST(Recovery, SlurmRebootingANodeIsNotAPowerLoss) {
-    auto facts = node("n1", "IDLE", {"NOT_RESPONDING", "REBOOT_ISSUED"}, "");
+    auto facts = node_facts("n1", "IDLE", {"NOT_RESPONDING", "REBOOT_ISSUED"}, "");
     facts.bmc = power::PowerState::off;
     EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow).empty());
     EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty());
@@ -575,14 +571,14 @@ TEST(Recovery, SlurmRebootingANodeIsNotAPowerLoss) {
 TEST(Recovery, ANodeSlurmKeepsOnIsNeverSwitchedOffBySlumber) {
     // Drained for failed resumes and powered down in Slurm's view: switched
     // off, unless SuspendExc* tells Slurm to keep it on.
-    auto drained = node("n1", "DOWN", {"DRAIN", "POWERED_DOWN"}, "slumber: 3 failed resumes in a row");
+    auto drained = node_facts("n1", "DOWN", {"DRAIN", "POWERED_DOWN"}, "slumber: 3 failed resumes in a row");
     drained.drained_at = kNow - 60000;
     ASSERT_EQ(reconcile({drained}, kPolicy, kNow).size(), 1U);
     drained.keep_on = "SuspendExcStates=DRAIN keeps DRAIN nodes on";
     EXPECT_TRUE(reconcile({drained}, kPolicy, kNow).empty());
 
     // A failed boot left on: a power cycle instead of an off.
-    auto failed = node("n2", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached");
+    auto failed = node_facts("n2", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached");
     failed.bmc = power::PowerState::on;
     failed.keep_on = "in slurm.conf's SuspendExcNodes: Slurm keeps it on";
     auto steps = reconcile({failed}, kPolicy, kNow);
@@ -596,7 +592,7 @@ TEST(Recovery, ANodeSlurmKeepsOnIsNeverSwitchedOffBySlumber) {
 
 TEST(Recovery, ADrainLiftedBySlurmsSuspendIsSetAgain) {
     // idle_on_node_suspend: Slurm made the node IDLE when it suspended it.
-    auto facts = node("n1", "IDLE", {"POWERING_DOWN"}, "slumber: power lost again within 60 min");
+    auto facts = node_facts("n1", "IDLE", {"POWERING_DOWN"}, "slumber: power lost again within 60 min");
     facts.drained_at = kNow - 60000;
     facts.drain_lifted_by_suspend = true;
     auto steps = reconcile({facts}, kPolicy, kNow);
