@@ -254,10 +254,14 @@ void CrossedWatch::keep_drained(const std::map<std::string, std::string>& pairs,
                 : engine::crossed_drain_reason({node, partner, {}, {}});
         // Slurm 23.02 and later append their own words to a reason; a drain
         // Slurm took back (22.05 at ResumeTimeout) is given again, at most
-        // every kRedrainMs.
+        // every kRedrainMs. A drain that lost only its reason (22.05.8 clears
+        // it when the powered-down node registers, keeping DRAIN) gets it
+        // back at once: the admin reads the pair there.
         if (state->has("DRAIN") && state->reason.find(reason) != std::string::npos) continue;
+        const bool reason_lost = state->has("DRAIN") && state->reason.empty();
         const engine::TimeMs now = m_clock->wall_ms();
-        if (const auto it = m_drained_at.find(node); it != m_drained_at.end() && now - it->second < kRedrainMs) {
+        if (const auto it = m_drained_at.find(node);
+            !reason_lost && it != m_drained_at.end() && now - it->second < kRedrainMs) {
             continue;
         }
         m_drained_at[node] = now;

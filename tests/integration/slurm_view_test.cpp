@@ -24,7 +24,7 @@ class SlurmView : public ::testing::Test {
     static void SetUpTestSuite() {
         cluster =
             std::make_unique<TestCluster>(ClusterOptions{"slurm-view",
-                                                         62,
+                                                         63,
                                                          28620,
                                                          // ResumeTimeout long enough that only slumber's boot deadline
                                                          // can end a boot that never registers (as INFINITE would).
