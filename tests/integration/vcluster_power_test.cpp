@@ -71,10 +71,15 @@ TEST_F(VclusterPower, PowerOffStopsTheNodeAndPowerOnBootsItAfresh) {
     // the nodes booted, seconds after they had, and current ones a few
     // seconds later. The readings are waited for, as a client would poll.
     const int nodes_on = cluster->nodes();
-    EXPECT_TRUE(cluster->wait_for([&] { return sensor(node, "Power") == "180"; }, seconds{15})) << sensor(node, "Power");
+    EXPECT_TRUE(cluster->wait_for([&] { return sensor(node, "Power") == "180"; }, seconds{15}))
+        << sensor(node, "Power");
     // The room's air (docs/vcluster.md): every node on warms every inlet by 2 °C.
-    EXPECT_TRUE(cluster->wait_for([&] { return sensor(node, "Inlet Temp") == std::to_string(vcluster::kRoomCelsius + vcluster::kWarmingPerNodeOn * nodes_on); },
-                                  seconds{15}))
+    EXPECT_TRUE(cluster->wait_for(
+        [&] {
+            return sensor(node, "Inlet Temp") ==
+                   std::to_string(vcluster::kRoomCelsius + vcluster::kWarmingPerNodeOn * nodes_on);
+        },
+        seconds{15}))
         << sensor(node, "Inlet Temp") << " °C: the room and the warmth of each of " << nodes_on << " nodes";
     const int inlet_on = std::stoi(sensor(node, "Inlet Temp"));
     ASSERT_TRUE(cluster->ipmitool(node, {"chassis", "power", "off"}));
@@ -82,8 +87,8 @@ TEST_F(VclusterPower, PowerOffStopsTheNodeAndPowerOnBootsItAfresh) {
     EXPECT_FALSE(cluster->slurmd_running(node));
     // ipmi_sim polls the sensors every second: standby power, cooler air.
     EXPECT_TRUE(cluster->wait_for([&] { return sensor(node, "Power") == "8"; }, seconds{5})) << sensor(node, "Power");
-    EXPECT_TRUE(cluster->wait_for([&] { return sensor(node, "Inlet Temp") == std::to_string(inlet_on - 2); },
-                                  seconds{15}))
+    EXPECT_TRUE(
+        cluster->wait_for([&] { return sensor(node, "Inlet Temp") == std::to_string(inlet_on - 2); }, seconds{15}))
         << sensor(node, "Inlet Temp");
     // slurmctld notices at its next ping: the node leaves the responding set.
     EXPECT_TRUE(cluster->wait_for([&] { return cluster->state(node).ends_with("*"); }, seconds{60}))
