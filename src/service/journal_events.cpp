@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
+#include <set>
 
 #include "hostlist/hostlist.hpp"
 
@@ -11,15 +13,17 @@ namespace slumber::service {
 store::DbResult<std::vector<std::string>> unknown_names(const config::Config* config, const store::Journal& journal,
                                                         const std::vector<std::string>& names) {
     std::vector<std::string> unknown;
+    // One pass over the journal for all of them, not one per name: a web
+    // client's hostlist may name a hundred thousand.
+    std::optional<std::set<std::string>> journaled;
     for (const std::string& name : names) {
         if (config != nullptr && config->find(name) != nullptr) continue;
-        const std::vector<std::string> one{name};
-        auto rows = journal.events(one, 0);
-        if (!rows) return std::unexpected(rows.error());
-        // events() gives the cluster's own rows (a daemon's start) too.
-        if (std::ranges::none_of(*rows, [&](const store::Event& event) { return event.node == name; })) {
-            unknown.push_back(name);
+        if (!journaled) {
+            auto nodes = journal.nodes_in_events();
+            if (!nodes) return std::unexpected(nodes.error());
+            journaled = std::move(*nodes);
         }
+        if (!journaled->contains(name)) unknown.push_back(name);
     }
     return unknown;
 }

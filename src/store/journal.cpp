@@ -400,6 +400,19 @@ DbResult<std::set<std::string>> Journal::open_requests() const {
     return nodes;
 }
 
+DbResult<std::set<std::string>> Journal::nodes_in_events() const {
+    auto select = m_db->prepare("SELECT DISTINCT node FROM events WHERE node != ''");
+    if (!select) return std::unexpected(select.error());
+    std::set<std::string> nodes;
+    for (;;) {
+        auto row = select->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        nodes.insert(select->text(0));
+    }
+    return nodes;
+}
+
 DbResult<std::map<std::string, Request>> Journal::latest_requests() const {
     auto select = m_db->prepare(fmt::format(
         "SELECT {} FROM requests WHERE id IN (SELECT MAX(id) FROM requests GROUP BY node)", kRequestColumns));

@@ -221,6 +221,9 @@ class Journal {
     DbResult<std::map<std::string, FailedOffs>> failed_offs() const;
     /// Nodes with a pending or running request.
     DbResult<std::set<std::string>> open_requests() const;
+    /// Every node any event names: one pass over the events, for checking
+    /// many names at once (a request's hostlist) against what it ever saw.
+    DbResult<std::set<std::string>> nodes_in_events() const;
 
     /// Records a block and its "blocked" event, unless the target already
     /// has a block for that action: true when it is new.

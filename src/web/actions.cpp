@@ -6,6 +6,8 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "operate/blocks.hpp"
+#include "operate/clock.hpp"
 #include "service/power_action.hpp"
 #include "service/power_json.hpp"
 #include "service/slurm_power.hpp"
@@ -89,6 +91,16 @@ void answer_json(httplib::Response& response, const nlohmann::json& answer) {
 void power_through_slurm(Collector& collector, const config::Config& config, const slurm::SlurmView& slurm,
                          const slurm::NodeState& node, power::Action action, httplib::Response& response) {
     auto journal = store::Journal::open(config.daemon.journal());
+    // Slurm's hook would refuse it: a blocked node (a refused password,
+    // crossed BMC addresses) is refused here, before Slurm is asked and
+    // left waiting for a power change that never comes (ResumeTimeout).
+    operate::Blocks blocks(config, journal ? &*journal : nullptr, operate::Caller::automatic, operate::wall_clock_ms);
+    if (const auto block = blocks.holding(node.name, action)) {
+        answer_error(response, 409,
+                     fmt::format("{} is blocked: {}; lift it with `slumber unblock {}` (or the dashboard) once fixed",
+                                 node.name, util::safe_text(block->words), node.name));
+        return;
+    }
     const service::SlurmPowerDone done =
         service::power_through_slurm(slurm, journal ? &*journal : nullptr, node, action, config.excluded(node.name),
                                      "the web API", collector.thermal_hold(), operate::wall_clock_ms());

@@ -87,5 +87,36 @@ TEST(WebServer, AnswersMetricsWhileSlowClientsTrickleTheirRequests) {
     for (const int fd : slow) ::close(fd);
 }
 
+// A tester's one GET with `?node=n[1-4096][1-4096]` (16 million names)
+// pinned a core and grew the daemon to 2 GB: the names are counted first.
+TEST(WebServer, RefusesAHostlistOfMoreNamesThanAnyClusterHas) {
+    slumber::testing::TempDir dir("slumber-web-server");
+    auto loaded = config::load_text(
+        fmt::format("[daemon]\nstate_dir = \"{0}/state\"\n[slurm]\nbin_dir = \"{0}\"\n", dir.path().string()),
+        "test.toml");
+    ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+    const config::SharedConfig config = std::make_shared<const config::Config>(std::move(*loaded));
+    auto collector = std::make_shared<Collector>(config, "1.0", EnergySource{}, std::chrono::seconds(5));
+    config::WebSettings web;
+    web.enabled = true;
+    web.port = 0;
+    auto server = WebServer::start(web, collector);
+    ASSERT_TRUE(server) << server.error();
+    httplib::Client client("127.0.0.1", (*server)->port());
+    client.set_read_timeout(10, 0);
+    for (const char* path : {"/api/nodes?node=n%5B1-4096%5D%5B1-4096%5D", "/api/events?node=n%5B1-4096%5D%5B1-4096%5D",
+                             "/api/nodes?nodes=n%5B1-3%5D%5B1-50000%5D"}) {
+        const auto answer = client.Get(path);
+        ASSERT_TRUE(answer) << path << ": " << httplib::to_string(answer.error());
+        EXPECT_EQ(answer->status, 400) << path;
+        EXPECT_NE(answer->body.find("at most 100000 in one request"), std::string::npos) << answer->body;
+    }
+    // Many names within the limit are answered too (404: none is known), not
+    // one journal scan per name.
+    const auto many = client.Get("/api/events?node=n%5B1-2%5D%5B1-50000%5D");
+    ASSERT_TRUE(many) << httplib::to_string(many.error());
+    EXPECT_EQ(many->status, 404);
+}
+
 }  // namespace
 }  // namespace slumber::web
