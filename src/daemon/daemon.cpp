@@ -382,6 +382,13 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             carrier.reconfigure(live.current());
             reconciler.reconfigure(live.current());
             if (web_collector) web_collector->reconfigure(live.current());
+            if (*web_server) {
+                if (auto token = (*web_server)->reload_token(); !token) {
+                    log(Priority::error, fmt::format("[web] token_file: {}; every action is refused until a reload "
+                                                     "reads a usable token",
+                                                     token.error()));
+                }
+            }
             log_slurm_agreement(*live.current(), reconciler);
             ready = false;  // READY again after the next look
             next_look = std::chrono::steady_clock::now();

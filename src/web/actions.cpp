@@ -33,9 +33,37 @@ std::optional<std::string_view> bearer_token(std::string_view header) {
     return header;
 }
 
+}  // namespace
+
+std::expected<void, std::string> TokenSlot::read(const std::optional<std::filesystem::path>& file) {
+    std::optional<Token> token;
+    std::string unusable;
+    std::expected<void, std::string> done;
+    if (file) {
+        if (auto read = Token::read(*file)) {
+            token = std::move(*read);
+        } else {
+            unusable = read.error();
+            done = std::unexpected(read.error());
+        }
+    }
+    const std::lock_guard lock(m_mutex);
+    m_token = std::move(token);
+    m_unusable = std::move(unusable);
+    return done;
+}
+
 // Whether the request may act; else answered: 401 without a token, 403
 // with a wrong one or when the server has none.
-bool authorized(const std::optional<Token>& token, const httplib::Request& request, httplib::Response& response) {
+bool TokenSlot::authorized(const httplib::Request& request, httplib::Response& response) const {
+    const std::lock_guard lock(m_mutex);
+    const std::optional<Token>& token = m_token;
+    if (!token && !m_unusable.empty()) {
+        answer_error(
+            response, 403,
+            fmt::format("the API is read-only until a reload reads a usable token: {}", util::safe_text(m_unusable)));
+        return false;
+    }
     if (!token) {
         answer_error(response, 403, "the API is read-only: [web] token_file is not set");
         return false;
@@ -53,6 +81,8 @@ bool authorized(const std::optional<Token>& token, const httplib::Request& reque
     }
     return true;
 }
+
+namespace {
 
 // The node named in the path, when slumber manages it; else answered 404.
 const config::PowerTarget* configured_node(const config::Config& config, const std::string& name,
@@ -210,15 +240,16 @@ bool Token::matches(std::string_view presented) const {
     return differ == 0;
 }
 
-void add_action_routes(httplib::Server& server, std::shared_ptr<Collector> collector, std::optional<Token> token) {
-    auto shared = std::make_shared<const std::optional<Token>>(std::move(token));
+void add_action_routes(httplib::Server& server, std::shared_ptr<Collector> collector,
+                       std::shared_ptr<const TokenSlot> token) {
+    const std::shared_ptr<const TokenSlot>& shared = token;
     constexpr const char* kPower = R"(/api/nodes/([^/]+)/power)";
     constexpr const char* kUnblock = R"(/api/nodes/([^/]+)/unblock)";
     server.Post(kPower, [collector, shared](const httplib::Request& request, httplib::Response& response) {
-        if (authorized(*shared, request, response)) power(*collector, request.matches[1], request, response);
+        if (shared->authorized(request, response)) power(*collector, request.matches[1], request, response);
     });
     server.Post(kUnblock, [collector, shared](const httplib::Request& request, httplib::Response& response) {
-        if (authorized(*shared, request, response)) unblock(*collector, request.matches[1], response);
+        if (shared->authorized(request, response)) unblock(*collector, request.matches[1], response);
     });
     // An action asked with another method exists but is not done so: 405
     // with the method that is (RFC 9110, 15.5.6), not "no such page".
@@ -229,6 +260,10 @@ void add_action_routes(httplib::Server& server, std::shared_ptr<Collector> colle
             fmt::format("{} takes POST, not {}", util::safe_text(request.path), util::safe_text(request.method)));
     };
     for (const char* action : {kPower, kUnblock}) {
+        server.Options(action, [](const httplib::Request&, httplib::Response& response) {
+            response.set_header("Allow", "POST, OPTIONS");
+            response.status = 204;
+        });
         server.Get(action, post_only);
         server.Put(action, post_only);
         server.Patch(action, post_only);

@@ -13,6 +13,8 @@
 #include <optional>
 #include <string>
 
+#include <mutex>
+
 #include "util/secret.hpp"
 #include "web/collector.hpp"
 
@@ -35,8 +37,28 @@ class Token {
     util::Secret m_secret;
 };
 
+/// The token in force: read at the daemon's start and again at each reload
+/// (SIGHUP), since an admin who rotates the token or finds its file exposed
+/// expects the change to count without a restart. Shared by the handlers.
+class TokenSlot {
+  public:
+    /// `file`'s token from now on; none when `file` is nullopt. A file
+    /// that cannot be used (Token::read's errors) leaves no token in force:
+    /// every action is refused, saying why, until a reload reads a good one.
+    std::expected<void, std::string> read(const std::optional<std::filesystem::path>& file);
+    /// 401/403 answered unless `presented` (the Authorization header's
+    /// value) carries the token in force.
+    bool authorized(const httplib::Request& request, httplib::Response& response) const;
+
+  private:
+    mutable std::mutex m_mutex;
+    std::optional<Token> m_token;
+    std::string m_unusable;  ///< why the file in [web] token_file gives no token
+};
+
 /// POST /api/nodes/NODE/power {"action": "on"|"off"} and POST
 /// /api/nodes/NODE/unblock. Without a token, every action is refused (403).
-void add_action_routes(httplib::Server& server, std::shared_ptr<Collector> collector, std::optional<Token> token);
+void add_action_routes(httplib::Server& server, std::shared_ptr<Collector> collector,
+                       std::shared_ptr<const TokenSlot> token);
 
 }  // namespace slumber::web

@@ -31,11 +31,15 @@ constexpr std::size_t kMaxBodyBytes = 64 * 1024;
 
 struct WebServer::Impl {
     httplib::Server server;
+    std::shared_ptr<TokenSlot> token = std::make_shared<TokenSlot>();
+    std::optional<std::filesystem::path> token_file;
 };
 
 WebServer::WebServer(std::unique_ptr<Impl> impl, int port) : m_impl(std::move(impl)), m_port(port) {
     m_thread = std::jthread([server = &m_impl->server] { server->listen_after_bind(); });
 }
+
+std::expected<void, std::string> WebServer::reload_token() { return m_impl->token->read(m_impl->token_file); }
 
 WebServer::~WebServer() {
     m_impl->server.stop();
@@ -44,13 +48,9 @@ WebServer::~WebServer() {
 
 std::expected<std::unique_ptr<WebServer>, std::string> WebServer::start(const config::WebSettings& settings,
                                                                         std::shared_ptr<Collector> collector) {
-    std::optional<Token> token;
-    if (settings.token_file) {
-        auto read = Token::read(*settings.token_file);
-        if (!read) return std::unexpected(read.error());
-        token = std::move(*read);
-    }
     auto impl = std::make_unique<Impl>();
+    impl->token_file = settings.token_file;
+    if (auto read = impl->token->read(settings.token_file); !read) return std::unexpected(read.error());
     httplib::Server& server = impl->server;
     server.new_task_queue = [] { return new httplib::ThreadPool(kConnections); };
     server.set_read_timeout(kReadTimeoutSeconds, 0);
@@ -63,7 +63,7 @@ std::expected<std::unique_ptr<WebServer>, std::string> WebServer::start(const co
     answer_other_methods(server, std::move(get_only));
     add_page_routes(server, collector);
     add_read_routes(server, collector);
-    add_action_routes(server, std::move(collector), std::move(token));
+    add_action_routes(server, std::move(collector), impl->token);
     int port = settings.port;
     if (port == 0) {
         port = server.bind_to_any_port(settings.listen);

@@ -27,6 +27,12 @@ class WebServer {
     WebServer(const WebServer&) = delete;
     WebServer& operator=(const WebServer&) = delete;
 
+    /// Reads [web] token_file again (the daemon's SIGHUP): a new token is in
+    /// force at once; a file that can no longer be used (readable by others,
+    /// empty, gone) leaves actions refused until a reload reads a good one.
+    /// The error, in words, for the log.
+    std::expected<void, std::string> reload_token();
+
     /// The port bound (settings.port, or the one the system chose for 0).
     [[nodiscard]] int port() const { return m_port; }
 

@@ -12,8 +12,12 @@
 
 #include <fmt/format.h>
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -116,6 +120,51 @@ TEST(WebServer, RefusesAHostlistOfMoreNamesThanAnyClusterHas) {
     const auto many = client.Get("/api/events?node=n%5B1-2%5D%5B1-50000%5D");
     ASSERT_TRUE(many) << httplib::to_string(many.error());
     EXPECT_EQ(many->status, 404);
+}
+
+// A tester rotated the token and made its file readable by others, then
+// sent SIGHUP: the old token still worked. The reload reads it again.
+TEST(WebServer, AReloadReadsTheTokenAgain) {
+    slumber::testing::TempDir dir("slumber-web-server");
+    const std::filesystem::path token = dir.path() / "web.token";
+    const auto write_token = [&](std::string_view text, mode_t mode) {
+        std::ofstream(token) << text << "\n";
+        ::chmod(token.c_str(), mode);
+    };
+    write_token("first-token-0123456789", 0600);
+    auto loaded = config::load_text(
+        fmt::format("[daemon]\nstate_dir = \"{0}/state\"\n[slurm]\nbin_dir = \"{0}\"\n", dir.path().string()),
+        "test.toml");
+    ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+    const config::SharedConfig config = std::make_shared<const config::Config>(std::move(*loaded));
+    auto collector = std::make_shared<Collector>(config, "1.0", EnergySource{}, std::chrono::seconds(5));
+    config::WebSettings web;
+    web.enabled = true;
+    web.port = 0;
+    web.token_file = token;
+    auto server = WebServer::start(web, collector);
+    ASSERT_TRUE(server) << server.error();
+    httplib::Client client("127.0.0.1", (*server)->port());
+    // Past the token, the node is unknown: 404. Refused by it: 401 or 403.
+    const auto status_with = [&](const std::string& presented) {
+        const httplib::Headers headers{{"Authorization", "Bearer " + presented}};
+        const auto answer = client.Post("/api/nodes/n1/power", headers, R"({"action":"on"})", "application/json");
+        return answer ? answer->status : -1;
+    };
+    EXPECT_EQ(status_with("first-token-0123456789"), 404);
+    write_token("second-token-0123456789", 0600);
+    EXPECT_EQ(status_with("first-token-0123456789"), 404) << "in force until the reload";
+    ASSERT_TRUE((*server)->reload_token());
+    EXPECT_EQ(status_with("first-token-0123456789"), 403);
+    EXPECT_EQ(status_with("second-token-0123456789"), 404);
+    write_token("second-token-0123456789", 0644);
+    const auto exposed = (*server)->reload_token();
+    ASSERT_FALSE(exposed);
+    EXPECT_EQ(status_with("second-token-0123456789"), 403) << "an exposed token acts no more";
+    const auto options = client.Options("/api/nodes/n1/power");
+    ASSERT_TRUE(options);
+    EXPECT_EQ(options->status, 204);
+    EXPECT_EQ(options->get_header_value("Allow"), "POST, OPTIONS");
 }
 
 }  // namespace
