@@ -56,15 +56,23 @@ bool registered_since(const CrossedWitness& node, TimeMs change_at) {
     return node.seen_up_boot_ms && *node.seen_up_boot_ms >= change_at - kCallSlackMs;
 }
 
-// B booted unasked from sleep, and slumber switched it on not around its boot.
+// B booted unasked from sleep, and slumber's latest switch of it before
+// that boot is no power-on near it. An own power-on that a power-off
+// followed explains nothing: a tester's `slumber power on B; slumber power
+// off B` hid the pattern when A's resume booted B's machine 50 s later.
 bool booted_unasked(const CrossedWitness& node, const std::vector<PowerChange>& changes, const CrossedWindows& windows,
                     TimeMs now) {
     if (node.suspected || !node.woke_unasked) return false;
     const TimeMs booted = node.woke_unasked->boot_ms;
     if (now > wake_judged_until(booted, windows)) return false;  // settled: judged when it could be
+    const PowerChange* latest = nullptr;
+    for (const PowerChange& change : changes) {
+        if (change.node != node.slurm.name || change.at > booted + kCallSlackMs) continue;
+        if (!switches_on(change.action) && !switches_off(change.action)) continue;
+        if (latest == nullptr || change.at >= latest->at) latest = &change;
+    }
     // A boot later than ResumeTimeout is still its own power-on's.
-    return !changed_by_slumber(changes, node.slurm.name, booted - 2 * windows.after_on_ms, booted + kCallSlackMs,
-                               switches_on);
+    return latest == nullptr || !switches_on(latest->action) || latest->at < booted - 2 * windows.after_on_ms;
 }
 
 // The power-ons that may have booted `other`: each within after_on_ms

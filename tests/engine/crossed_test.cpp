@@ -141,6 +141,19 @@ TEST(Crossed, ANodeSwitchedByItsOwnPowerChangeIsNoEvidence) {
     EXPECT_TRUE(suspect_crossed(silenced_other(), off, kWindows, kOn + 10000).pairs.empty()) << "its own power cycle";
 }
 
+// Seen by a tester: B switched on and at once off by hand, 50 s before A's
+// resume booted B's machine. Its own power-on, undone, explains nothing.
+TEST(Crossed, AnOwnPowerOnThatAPowerOffFollowedExplainsNothing) {
+    auto changes = kSwitchedOn;
+    changes.push_back({"n2", power::Action::on, kOn - 50000});
+    changes.push_back({"n2", power::Action::off, kOn - 49000});
+    const auto pairs = suspect_crossed(woke_other(), changes, kWindows, kJudged).pairs;
+    ASSERT_EQ(pairs.size(), 1U);
+    EXPECT_EQ(pairs[0].other, "n2");
+    changes.push_back({"n2", power::Action::on, kOn - 30000});  // on again: its own boot after all
+    EXPECT_TRUE(suspect_crossed(woke_other(), changes, kWindows, kJudged).pairs.empty());
+}
+
 TEST(Crossed, SlurmsOwnDoingIsNoEvidence) {
     for (const std::string flag : {"POWERING_DOWN", "POWER_DOWN", "POWERED_DOWN", "REBOOT_ISSUED"}) {
         auto silenced = silenced_other();
