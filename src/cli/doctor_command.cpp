@@ -32,6 +32,7 @@ struct DoctorOptions {
     bool no_contact = false;
     std::string verify_mapping;  ///< a hostlist: --verify-mapping
     bool verify = false;         ///< --verify-mapping was given (its value may be empty)
+    bool nodes_given = false;    ///< a HOSTLIST argument was given (it may be empty: '')
 };
 
 // The signal that asked --verify-mapping to stop; 0 while none has.
@@ -130,6 +131,11 @@ int run_doctor(const DoctorOptions& options) {
         if (!verified) return to_int(verified.error());
         report = std::move(*verified);
     } else {
+        // `doctor ''` (a variable that came out empty) would check everything.
+        if (options.nodes_given && options.nodes.empty()) {
+            fmt::print(stderr, "slumber doctor: an empty HOSTLIST names no node (leave it out to check them all)\n");
+            return to_int(ExitCode::usage);
+        }
         auto nodes = nodes_argument(options.nodes);
         if (!nodes) return to_int(nodes.error());
         // As `slumber unblock` does: a misspelt name would otherwise show
@@ -163,7 +169,8 @@ void add_doctor_command(CLI::App& app, Outcome& outcome) {
         "doctor",
         "Check slumber.toml, the slurm.conf it names, slumber's files, every BMC and device, and this machine's "
         "clock for what would go wrong");
-    doctor->add_option("nodes", options->nodes, "only findings about these nodes (hostlist), and those about no node");
+    auto* nodes = doctor->add_option("nodes", options->nodes,
+                                     "only findings about these nodes (hostlist), and those about no node");
     doctor->add_option("-c,--config", options->file, "configuration file")->capture_default_str();
     doctor->add_flag("--json", options->json, "the findings as one JSON object");
     doctor->add_flag("--no-contact", options->no_contact,
@@ -175,8 +182,9 @@ void add_doctor_command(CLI::App& app, Outcome& outcome) {
     doctor->footer(
         "Exit status: 0 nothing wrong (advice may be shown), 5 errors found, 6 warnings but no error "
         "(docs/doctor.md, docs/exit-codes.md).");
-    doctor->callback([options, verify, &outcome] {
+    doctor->callback([options, verify, nodes, &outcome] {
         options->verify = verify->count() > 0;
+        options->nodes_given = nodes->count() > 0;
         outcome.exit_code = run_doctor(*options);
     });
 }

@@ -148,6 +148,9 @@ TEST_F(ConfigCheck, DoctorExitsFiveOnErrorsSixOnWarningsOnly) {
     EXPECT_NE(run.out.find("\"errors\": 0"), std::string::npos) << run.out;
 
     EXPECT_EQ(slumber("doctor 'node[1-' -c " + file).exit_code, 2);
+    run = slumber("doctor '' --no-contact -c " + file);
+    EXPECT_EQ(run.exit_code, 2) << "an empty hostlist, not every node";
+    EXPECT_NE(run.out.find("an empty HOSTLIST names no node"), std::string::npos) << run.out;
     // No line ends in blanks (a finding at no file printed two).
     run = slumber("doctor --no-contact -c " + file);
     EXPECT_EQ(run.out.find(" \n"), std::string::npos) << run.out;
