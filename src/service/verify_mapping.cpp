@@ -226,6 +226,24 @@ void wait_powered_down(Run& run, const std::vector<std::string>& nodes) {
 // registered unasked DOWN ("Node unexpectedly rebooted", 22.05.8); DRAIN
 // keeps both out, with the pair in the reason, whatever Slurm set.
 void drain_pair(Run& run, const std::string& node, const std::string& other) {
+    // Blocked too, as the daemon blocks a pair it suspects
+    // (operate/crossed_watch.hpp, the same words on both, which is how
+    // `slumber unblock` of one finds the other): until then `slumber power
+    // on` of either still switched the other's machine.
+    const auto& [first, second] = std::minmax(node, other);
+    const std::string words = fmt::format(
+        "BMC addresses of {} and {} look crossed: {}'s BMC started {} "
+        "(slumber doctor --verify-mapping)",
+        first, second, node, other);
+    for (const std::string& each : {node, other}) {
+        (void)run.journal.add_block({each,
+                                     std::nullopt,
+                                     power::ErrorKind::crossed,
+                                     words,
+                                     operate::wall_clock_ms(),
+                                     {},
+                                     "slumber doctor --verify-mapping"});
+    }
     const std::string reason = fmt::format("slumber: crossed BMC addresses? {}'s BMC started {}", node, other);
     const std::string pair = fmt::format("{},{}", node, other);
     const auto drained = run.slurm.update(pair, "DRAIN", reason);

@@ -131,6 +131,19 @@ TEST_F(CrossedMapping, VerifyMappingFindsTheCrossedPairAndVerifiesTheCleanNode) 
     const auto journal = cluster->slumber({"journal", "vnode002", "-c", config()});
     ASSERT_TRUE(journal) << journal.error();
     EXPECT_NE(journal->find("mapping-check"), std::string::npos) << *journal;
+    // Both blocked, as the daemon blocks a pair it suspects: a deliberate
+    // power-on of either is refused (it would start the other's machine),
+    // and unblocking one lifts both.
+    for (const char* node : {"vnode002", "vnode003"}) {
+        const auto on = util::run_command({slumber_program(), "power", "on", node, "-c", config()});
+        EXPECT_EQ(on.exit_code, 1) << node << ": " << on.out << on.err;
+        EXPECT_NE((on.out + on.err).find("BMC addresses of vnode002 and vnode003 look crossed"), std::string::npos)
+            << on.out << on.err;
+    }
+    EXPECT_TRUE(cluster->slumber({"unblock", "vnode003", "-c", config()}));
+    const auto lifted = cluster->slumber({"status", "vnode[002-003]", "-c", config()});
+    ASSERT_TRUE(lifted) << lifted.error();
+    EXPECT_EQ(lifted->find("crossed"), std::string::npos) << *lifted;
 }
 
 // The fault names exactly two nodes; `clear` on either one uncrosses both.
