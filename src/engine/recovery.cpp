@@ -108,7 +108,7 @@ Situation situation(const NodeFacts& node, const RecoveryPolicy& policy, TimeMs 
         now - *node.booting_since >= policy.boot_deadline_ms) {
         return node.failed_resumes + 1 >= policy.max_failures ? Situation::too_many : Situation::boot_overdue;
     }
-    if (state.powering_up() && !node.latest_request_on && node.powering_up_since &&
+    if (state.powering_up() && !node.latest_request_on && !node.wake_adopted && node.powering_up_since &&
         now - *node.powering_up_since >= policy.lost_wake_ms) {
         return Situation::lost_wake;
     }
@@ -170,7 +170,11 @@ std::vector<std::string> needs_bmc(const std::vector<NodeFacts>& nodes, const Re
     std::vector<const NodeFacts*> asleep;
     for (const NodeFacts& node : nodes) {
         const Situation found = situation(node, policy, now);
-        if (found == Situation::failed_boot || found == Situation::dark) names.push_back(node.slurm.name);
+        // A lost wake too: a node another controller's daemon (or a person)
+        // already powered on must not be switched again (docs/ha.md).
+        if (found == Situation::failed_boot || found == Situation::dark || found == Situation::lost_wake) {
+            names.push_back(node.slurm.name);
+        }
         if (found == Situation::asleep_due) asleep.push_back(&node);
     }
     // Sleeping nodes, the most urgent first, then those unread the longest.
@@ -250,10 +254,27 @@ std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryP
                                  fmt::format("slurmd answers after \"{}\": back into service", node.slurm.reason)});
                 break;
             case Situation::lost_wake:
-                steps.push_back({name, StepKind::power_on,
-                                 fmt::format("Slurm has been waking it for {} s ({}) but no resume request reached "
-                                             "slumber: powering it on",
-                                             (now - *node.powering_up_since) / 1000, node.slurm.state_text())});
+                // Its BMC first: unread yet, the next pass decides; on (or on
+                // its way), someone else's power-on is under way.
+                if (!node.bmc && node.bmc_error.empty()) break;
+                if (node.bmc && power::is_transitional(*node.bmc)) break;  // decided once the power has settled
+                if (node.bmc && *node.bmc != power::PowerState::off) {
+                    steps.push_back({name, StepKind::adopt_boot,
+                                     fmt::format("Slurm has been waking it for {} s ({}) without a resume request of "
+                                                 "slumber's, and its BMC says {}: powered on by someone else (the "
+                                                 "daemon of the controller that acted before, or a person); waiting "
+                                                 "for it to register",
+                                                 (now - *node.powering_up_since) / 1000, node.slurm.state_text(),
+                                                 power::to_string(*node.bmc))});
+                    break;
+                }
+                steps.push_back(
+                    {name, StepKind::power_on,
+                     fmt::format("Slurm has been waking it for {} s ({}) but no resume request reached "
+                                 "slumber{}: powering it on",
+                                 (now - *node.powering_up_since) / 1000, node.slurm.state_text(),
+                                 node.bmc ? ", and its BMC says off"
+                                          : fmt::format(" (its BMC could not be read: {})", node.bmc_error))});
                 break;
             case Situation::off_failed:
                 steps.push_back({name, StepKind::power_off,

@@ -113,6 +113,10 @@ struct NodeFacts {
     /// for the node after slumber drained it: Slurm, not an admin, lifted
     /// the drain.
     bool drain_lifted_by_suspend = false;
+    /// Slurm is waking it without a resume of slumber's and its BMC was
+    /// found on (adopt_boot): another controller's daemon or a person
+    /// powered it on, and it is left to register. Until it stops powering up.
+    bool wake_adopted = false;
 };
 
 struct RecoveryPolicy {

@@ -155,11 +155,13 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
         if (const auto it = m_dark_read.find(node.name); it != m_dark_read.end()) fact.dark_bmc_read_at = it->second;
         if (node.powering_up()) {
             fact.powering_up_since = m_first_seen_powering_up.try_emplace(node.name, m_clock->wall_ms()).first->second;
+            fact.wake_adopted = m_wake_adopted.contains(node.name);
             // A cycle ends with the node on too (the boot deadline's step).
             fact.latest_request_on =
                 last != nullptr && (last->action == power::Action::on || last->action == power::Action::cycle);
         } else {
             m_first_seen_powering_up.erase(node.name);
+            m_wake_adopted.erase(node.name);
         }
         if (const auto it = booting.find(node.name); it != booting.end()) fact.booting_since = it->second;
         if (const auto it = failed_offs->find(node.name); it != failed_offs->end()) {
@@ -358,6 +360,9 @@ void Reconciler::take(const engine::Step& step) {
             break;
         case engine::StepKind::forget_failures:
             break;  // the journal's event is the step
+        case engine::StepKind::adopt_boot:
+            m_wake_adopted.insert(step.node);  // and the journal's event
+            break;
         case engine::StepKind::power_off:
         case engine::StepKind::power_on:
         case engine::StepKind::power_cycle: {

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,9 @@ class Reconciler {
     std::map<std::string, engine::TimeMs> m_dark_read;
     /// When each node was first seen POWERING_UP.
     mutable std::map<std::string, engine::TimeMs> m_first_seen_powering_up;
+    /// Nodes Slurm is waking whose BMC was found on without a power-on of
+    /// this daemon's (engine::StepKind::adopt_boot), while they power up.
+    mutable std::set<std::string> m_wake_adopted;
     /// What the reconciler remembers of each node asleep in Slurm's view
     /// (engine::asleep_in_slurm()) while it stays so.
     struct AsleepWatch {

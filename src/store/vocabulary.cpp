@@ -7,7 +7,7 @@
 namespace slumber::store {
 namespace {
 
-constexpr std::array<util::Word<EventKind>, 37> kEventKinds{{
+constexpr std::array<util::Word<EventKind>, 38> kEventKinds{{
     {EventKind::requested, "requested"},
     {EventKind::power_on, "power-on"},
     {EventKind::power_off, "power-off"},
@@ -44,6 +44,7 @@ constexpr std::array<util::Word<EventKind>, 37> kEventKinds{{
     {EventKind::thermal, "thermal"},
     {EventKind::mapping_check, "mapping-check"},
     {EventKind::crossed_suspected, "crossed-suspected"},
+    {EventKind::controller_role, "controller-role"},
     {EventKind::unknown, "unknown"},
 }};
 
@@ -74,13 +75,14 @@ constexpr std::array<util::Word<RequestSource>, 10> kRequestSources{{
     {RequestSource::unknown, "unknown"},
 }};
 
-constexpr std::array<util::Word<StepKind>, 7> kSteps{{
+constexpr std::array<util::Word<StepKind>, 8> kSteps{{
     {StepKind::slurm_resume, "resume"},
     {StepKind::slurm_drain, "drain"},
     {StepKind::power_off, "power-off"},
     {StepKind::power_on, "power-on"},
     {StepKind::slurm_power_down, "power-down"},
     {StepKind::forget_failures, "forget"},
+    {StepKind::adopt_boot, "adopt-boot"},
     {StepKind::power_cycle, "power-cycle"},
 }};
 

@@ -67,6 +67,10 @@ enum class EventKind {
     /// changes did (engine/crossed.hpp); the detail names both and the
     /// evidence. Both are blocked and drained.
     crossed_suspected,
+    /// The daemon began or stopped acting for the cluster: with two or more
+    /// SlurmctldHost lines, only the daemon beside the acting slurmctld acts
+    /// (docs/ha.md); the detail says which controller acts and why.
+    controller_role,
     unknown,
 };
 /// The word stored in the journal: "power-on", "resume-failed" …
@@ -129,9 +133,13 @@ enum class StepKind {
     slurm_power_down,
     forget_failures,  ///< journal only: its failure streak and power losses end here
     power_cycle,      ///< a journaled power request, off then on: a fresh boot for a node that is on
+    /// journal only: Slurm is waking a node whose resume never reached this
+    /// daemon and its BMC already says on (another controller's daemon, or
+    /// a person, powered it on): slumber waits for it to register.
+    adopt_boot,
 };
 /// "resume", "drain", "power-off", "power-on", "power-down", "forget",
-/// "power-cycle": the words that begin the step's detail too.
+/// "power-cycle", "adopt-boot": the words that begin the step's detail too.
 std::string_view to_string(StepKind kind);
 std::optional<StepKind> step_kind_from(std::string_view word);
 

@@ -101,14 +101,44 @@ TEST(Recovery, AWakeThatNeverReachedSlumberIsCarriedOut) {
     facts.powering_up_since = kNow - 9000;
     EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "the hook may still be on its way";
     facts.powering_up_since = kNow - 10000;
-    const auto steps = reconcile({facts}, kPolicy, kNow);
+    EXPECT_EQ(needs_bmc({facts}, kPolicy, kNow), std::vector<std::string>{"n1"}) << "its BMC first";
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "not read yet";
+    facts.bmc = power::PowerState::off;
+    auto steps = reconcile({facts}, kPolicy, kNow);
     ASSERT_EQ(steps.size(), 1U);
     EXPECT_EQ(steps[0].kind, StepKind::power_on);
+    EXPECT_NE(steps[0].why.find("its BMC says off"), std::string::npos) << steps[0].why;
+    facts.bmc.reset();
+    facts.bmc_error = "timeout";
+    steps = reconcile({facts}, kPolicy, kNow);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::power_on) << "an unreadable BMC: the power-on says what it can";
+    facts.bmc_error.clear();
+    facts.bmc = power::PowerState::off;
     facts.latest_request_on = true;
     EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "the resume was journaled: it is booting";
     facts.latest_request_on = false;
     facts.request_open = true;
     EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "a request in flight";
+}
+
+// After a controller failover (docs/ha.md) the new acting daemon never got
+// the resume the other one carried out: a node already on is not switched
+// again, but left to register.
+TEST(Recovery, AWakeSomeoneElsePoweredOnIsAdoptedNotSwitchedAgain) {
+    auto facts = node_facts("n1", "IDLE", {"POWERING_UP"}, "");
+    facts.powering_up_since = kNow - 10000;
+    facts.bmc = power::PowerState::powering_on;
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "decided once the power has settled";
+    facts.bmc = power::PowerState::on;
+    const auto steps = reconcile({facts}, kPolicy, kNow);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::adopt_boot);
+    EXPECT_NE(steps[0].why.find("its BMC says on"), std::string::npos) << steps[0].why;
+    facts.wake_adopted = true;
+    facts.bmc.reset();
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow + 60000).empty());
+    EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow + 60000).empty()) << "no read while it boots";
 }
 
 TEST(Recovery, TooManyFailuresDrainWithTheLastError) {
