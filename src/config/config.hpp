@@ -116,6 +116,12 @@ struct DaemonSettings {
     /// How often the daemon looks at Slurm while nothing is in flux
     /// (engine::LookPace; every 2 s while something is), 2 s to 10 min.
     util::Duration idle_poll = std::chrono::seconds(30);
+    /// The controller this daemon runs beside: its SlurmctldHost name in
+    /// slurm.conf. Read only when slurm.conf has more than one SlurmctldHost
+    /// line: then only the daemon beside the slurmctld in control acts
+    /// (engine/controller_role.hpp, docs/ha.md). Empty: this host's name up
+    /// to its first dot, as slurmctld finds its own entry.
+    std::string controller;
 
     [[nodiscard]] std::filesystem::path journal() const { return state_dir / "journal.db"; }
     [[nodiscard]] std::filesystem::path socket() const { return state_dir / "slumberd.sock"; }

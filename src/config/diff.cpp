@@ -86,6 +86,8 @@ void diff_daemon(const DaemonSettings& a, const DaemonSettings& b, ConfigChanges
             util::format_duration(b.journal_keep));
     setting(changes.settings, "[daemon] idle_poll", util::format_duration(a.idle_poll),
             util::format_duration(b.idle_poll));
+    setting(changes.settings, "[daemon] controller", a.controller.empty() ? "this host's name" : a.controller,
+            b.controller.empty() ? "this host's name" : b.controller);
     // A setting added to [daemon] later is still noticed, if not by name,
     // also when named ones changed with it.
     DaemonSettings rest = b;
@@ -100,6 +102,7 @@ void diff_daemon(const DaemonSettings& a, const DaemonSettings& b, ConfigChanges
     rest.boot_deadline = a.boot_deadline;
     rest.journal_keep = a.journal_keep;
     rest.idle_poll = a.idle_poll;
+    rest.controller = a.controller;
     if (rest != a) changes.settings.emplace_back("[daemon] another setting");
 }
 

@@ -4,11 +4,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "config/addresses.hpp"
 #include "config/table_reader.hpp"
 #include "hostlist/hostlist.hpp"
 #include "power/exec/exec_driver.hpp"
 #include "util/duration.hpp"
+#include "util/safe_text.hpp"
 #include "util/suggest.hpp"
 
 namespace slumber::config {
@@ -241,6 +245,19 @@ void read_daemon_section(const toml::table& table, const std::string& file, Daem
                          "use e.g. \"30s\" (the default)");
         } else {
             out.idle_poll = *poll;
+        }
+    }
+    if (auto controller = reader.string("controller")) {
+        // A host name as slurm.conf's SlurmctldHost gives it.
+        const bool name =
+            !controller->empty() && controller->size() <= 255 && std::ranges::all_of(*controller, [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_';
+            });
+        if (name) {
+            out.controller = *controller;
+        } else {
+            reader.error("controller", fmt::format("\"{}\" is no host name", util::safe_text(*controller)),
+                         "give the name of this controller's SlurmctldHost line in slurm.conf");
         }
     }
     reader.reject_unknown_keys();

@@ -67,6 +67,16 @@ std::expected<Version, std::string> Scontrol::version() const {
     return std::unexpected(fmt::format("scontrol --version: \"{}\" names no Slurm release", out->substr(0, 60)));
 }
 
+std::expected<std::vector<ControllerPing>, std::string> Scontrol::ping() const {
+    auto out = run({m_program, "ping"});
+    if (!out) return std::unexpected(fmt::format("scontrol ping: {}", out.error()));
+    auto pings = parse_ping(*out);
+    if (!pings) {
+        return std::unexpected(fmt::format("scontrol ping, line {}: {}", pings.error().line, pings.error().message));
+    }
+    return std::move(*pings);
+}
+
 std::expected<std::string, std::string> Scontrol::show_config() const {
     auto out = run({m_program, "show", "config"});
     if (!out) return std::unexpected(fmt::format("scontrol show config: {}", out.error()));

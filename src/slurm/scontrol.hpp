@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "slurm/client_conf.hpp"
+#include "slurm/controllers.hpp"
 #include "slurm/slurm_view.hpp"
 
 namespace slumber::slurm {
@@ -39,6 +40,10 @@ class Scontrol final : public SlurmView {
     /// head node is slurmctld's. Asked once; the answer is kept for the
     /// life of this object (an upgrade of Slurm restarts the daemon anyway).
     [[nodiscard]] std::expected<Version, std::string> version() const override;
+    /// `scontrol ping`: every controller of slurm.conf and whether it
+    /// answers (controllers.hpp). An error when none answers (scontrol then
+    /// exits 1) or the output is not Slurm's.
+    [[nodiscard]] std::expected<std::vector<ControllerPing>, std::string> ping() const;
     /// `scontrol show config`, as text.
     [[nodiscard]] std::expected<std::string, std::string> show_config() const;
     /// The power-saving rules in force (show config), or from the file of

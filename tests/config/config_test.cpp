@@ -244,6 +244,17 @@ TEST(Config, IdlePoll) {
     expect_problem("[daemon]\nidle_poll = \"1h\"\n", 2, "idle_poll", "outside 2s to 10m");
 }
 
+TEST(Config, Controller) {
+    auto defaults = load_text("", "test.toml");
+    ASSERT_TRUE(defaults) << format(defaults.error().front());
+    EXPECT_EQ(defaults->daemon.controller, "") << "this host's name";
+    auto loaded = load_text("[daemon]\ncontroller = \"ctl2.example.org\"\n", "test.toml");
+    ASSERT_TRUE(loaded) << format(loaded.error().front());
+    EXPECT_EQ(loaded->daemon.controller, "ctl2.example.org");
+    expect_problem("[daemon]\ncontroller = \"ctl 2\"\n", 2, "controller", "is no host name", "SlurmctldHost");
+    expect_problem("[daemon]\ncontroller = \"\"\n", 2, "controller", "is no host name");
+}
+
 TEST(ConfigErrors, SimulateSection) {
     expect_problem("[simulate]\nallocation = \"shared\"\n", 2, "allocation", "not an allocation", "processors");
     expect_problem("[simulate]\nidle_watts = -3\n", 2, "idle_watts", "out of range");

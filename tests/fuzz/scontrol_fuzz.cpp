@@ -1,10 +1,12 @@
 // scontrol's output is external input: any bytes must parse or be refused
 // with a line number, never crash; boot times are never before 1970 and
 // what Slurm's users wrote (reasons, reservation names) is safe to print.
+// `scontrol ping`'s answer goes through its parser too.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "slurm/controllers.hpp"
 #include "slurm/node_state.hpp"
 #include "util/safe_text.hpp"
 
@@ -21,6 +23,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             }
         }
     } else if (nodes.error().line < 1) {
+        __builtin_trap();
+    }
+    auto pings = slumber::slurm::parse_ping(text);
+    if (pings) {
+        for (const auto& ping : *pings) {
+            if (ping.host.empty() || ping.mode.empty() || !slumber::util::is_safe_text(ping.host)) __builtin_trap();
+        }
+    } else if (pings.error().line < 1) {
         __builtin_trap();
     }
     return 0;

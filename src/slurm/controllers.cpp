@@ -1,0 +1,56 @@
+#include "slurm/controllers.hpp"
+
+#include <fmt/format.h>
+
+#include "util/safe_text.hpp"
+
+namespace slumber::slurm {
+
+std::vector<std::string> controller_hosts(const SlurmConf& conf) {
+    std::vector<std::string> hosts;
+    for (const ConfSetting& setting : conf.settings) {
+        if (!same_key(setting.key, "SlurmctldHost")) continue;
+        const std::string_view value = trim(setting.value);
+        hosts.emplace_back(trim(value.substr(0, value.find('('))));
+    }
+    return hosts;
+}
+
+std::expected<std::vector<ControllerPing>, ParseError> parse_ping(std::string_view text) {
+    std::vector<ControllerPing> pings;
+    int number = 0;
+    while (!text.empty()) {
+        const std::size_t end = text.find('\n');
+        const std::string_view line = trim(text.substr(0, end));
+        text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+        ++number;
+        // "**** … ** RESTORE SLURMCTLD DAEMON TO SERVICE ** …": root's banner.
+        if (line.empty() || line.starts_with("**")) continue;
+        constexpr std::string_view kStart = "Slurmctld(";
+        const std::size_t close = line.find(")");
+        const std::size_t at = line.find(") at ");
+        const std::size_t is = line.rfind(" is ");
+        if (!line.starts_with(kStart) || close == std::string_view::npos || at != close ||
+            is == std::string_view::npos || is <= at + 5) {
+            return std::unexpected(ParseError{number, fmt::format("\"{}\" is no \"Slurmctld(MODE) at HOST is UP\"",
+                                                                  util::safe_text(line.substr(0, 80)))});
+        }
+        ControllerPing ping;
+        ping.mode = std::string(line.substr(kStart.size(), close - kStart.size()));
+        ping.host = std::string(line.substr(at + 5, is - at - 5));
+        const std::string_view state = line.substr(is + 4);
+        if (state != "UP" && state != "DOWN") {
+            return std::unexpected(ParseError{
+                number, fmt::format("\"{}\": a controller is UP or DOWN", util::safe_text(state.substr(0, 20)))});
+        }
+        if (ping.mode.empty() || ping.host.empty() || ping.host.find(' ') != std::string::npos ||
+            !util::is_safe_text(ping.host) || !util::is_safe_text(ping.mode)) {
+            return std::unexpected(ParseError{number, "a controller without a mode or a host name"});
+        }
+        ping.up = state == "UP";
+        pings.push_back(std::move(ping));
+    }
+    return pings;
+}
+
+}  // namespace slumber::slurm
