@@ -13,6 +13,7 @@
 #include "cli/exit_code.hpp"
 #include "cli/nodes_argument.hpp"
 #include "config/config.hpp"
+#include "daemon/controller_watch.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/hook.hpp"
 #include "daemon/log.hpp"
@@ -135,6 +136,12 @@ void add_slurm_commands(CLI::App& app, Outcome& outcome) {
         if (!config) {
             // At the journal's error priority: `journalctl -u slumberd -p err` shows why it stopped.
             for (const auto& error : config.error()) daemon::log(daemon::Priority::error, config::format(error));
+            outcome.exit_code = to_int(ExitCode::config);
+            return;
+        }
+        // With several controllers, this daemon's must be one of them.
+        if (auto controllers = daemon::ControllerWatch::make(*config); !controllers) {
+            daemon::log(daemon::Priority::error, controllers.error());
             outcome.exit_code = to_int(ExitCode::config);
             return;
         }

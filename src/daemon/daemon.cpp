@@ -20,6 +20,7 @@
 #include <optional>
 #include <thread>
 
+#include "daemon/controller_watch.hpp"
 #include "daemon/log.hpp"
 #include "daemon/reload.hpp"
 #include "daemon/systemd_notify.hpp"
@@ -291,6 +292,39 @@ void prune_journal(store::Journal& journal, util::Duration keep) {
     }
 }
 
+// With several controllers, how often a daemon asks which one is in
+// control while nothing is in flux: a failover (Slurm's SlurmctldTimeout,
+// 120 s by default) is followed within this long.
+constexpr engine::TimeMs kControllerLookMs = 5000;
+
+// A daemon standing by carries out nothing (docs/ha.md): what waits in its
+// journal is the acting daemon's now, which brings Slurm's view and the
+// power together by recovery (a lost wake, a node left on).
+void hand_over_pending(store::Journal& journal, const engine::ControllerRole& role) {
+    auto pending = journal.take_pending();
+    if (!pending) {
+        log(Priority::error, "journal: " + pending.error());
+        return;
+    }
+    const std::string words =
+        fmt::format("not carried out here: {}; the daemon beside it brings Slurm's view and the power together",
+                    role.acting_host.empty() ? role.why : fmt::format("{} is in control", role.acting_host));
+    for (const store::Request& request : *pending) {
+        (void)journal.finish_with(request.id, store::OutcomeKind::refused, words,
+                                  {0, operate::wall_clock_ms(), request.node, request.id, store::EventKind::refused,
+                                   fmt::format("{} {}", power::to_string(request.action), words),
+                                   store::OutcomeKind::refused, request.action});
+    }
+    if (!pending->empty()) log(Priority::warning, fmt::format("{} request(s) {}", pending->size(), words));
+}
+
+// The daemon's role changed (ControllerWatch): logged and journaled.
+void note_role(store::Journal& journal, const ControllerWatch::Change& change) {
+    const std::string words = change.took_over ? "took over: " + change.role.why : change.role.why;
+    log(change.role.acting ? Priority::notice : Priority::warning, words);
+    (void)journal.record({0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::controller_role, words});
+}
+
 }  // namespace
 
 int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic<bool>& reload) {
@@ -302,6 +336,11 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     auto journal = operate::open_journal(config.daemon, config.slurm);
     if (!journal) {
         log(Priority::error, journal.error());
+        return 1;
+    }
+    auto controllers = ControllerWatch::make(config);
+    if (!controllers) {
+        log(Priority::error, controllers.error());
         return 1;
     }
     DaemonLock lock(config.daemon.lock());
@@ -389,14 +428,23 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                                                      token.error()));
                 }
             }
+            if (auto watch = ControllerWatch::make(*live.current())) {
+                controllers = std::move(*watch);  // its role from the next look
+            } else {
+                log(Priority::error, watch.error() + "; the controllers as before stay in force");
+            }
             log_slurm_agreement(*live.current(), reconciler);
             ready = false;  // READY again after the next look
             next_look = std::chrono::steady_clock::now();
         }
-        if (auto started = carrier.start_pending(config.daemon.journal(), log_batch); !started) {
-            log(Priority::error, started.error());
+        // Standing by (another controller's daemon acts): nothing is carried
+        // out, and its BMCs are read by that daemon alone.
+        if (controllers->acting()) {
+            if (auto started = carrier.start_pending(config.daemon.journal(), log_batch); !started) {
+                log(Priority::error, started.error());
+            }
+            (void)sampling.start_if_due(live.current());
         }
-        (void)sampling.start_if_due(live.current());
         if (auto finished = sampling.collect()) {
             log_sampling(*finished, sample_failures);
             for (auto& [target, read] : finished->round.power) sampled_power.insert_or_assign(target, read);
@@ -410,7 +458,14 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         if (std::chrono::steady_clock::now() >= next_look) {
             std::string pass_status;
             std::optional<std::string> in_flux = "Slurm unreadable";
-            if (auto nodes = scontrol.nodes()) {
+            // With several controllers, first which one is in control.
+            if (auto change = controllers->update(scontrol)) note_role(*journal, *change);
+            const bool standing_by = !controllers->acting();
+            if (standing_by) {
+                hand_over_pending(*journal, controllers->role());
+                pass_status = controllers->role().why;
+                in_flux.reset();
+            } else if (auto nodes = scontrol.nodes()) {
                 pass_status =
                     fmt::format("{} node(s) in Slurm, {} managed; {} batch(es) of requests under way", nodes->size(),
                                 live.current()->nodes.size(), carrier.under_way() + workers.size());
@@ -474,7 +529,10 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             if (!in_flux && carrier.under_way() > 0) in_flux = "power changes under way";
             if (!in_flux && !workers.empty()) in_flux = "a device is being switched";
             if (!in_flux && thermal.hold()) in_flux = "power-ons held";
-            const engine::LookPace look_pace{.idle_ms = live.current()->daemon.idle_poll.count()};
+            engine::LookPace look_pace{.idle_ms = live.current()->daemon.idle_poll.count()};
+            // Sharing the cluster with other controllers' daemons: a failover
+            // is noticed within kControllerLookMs, acting or standing by.
+            if (controllers->shared()) look_pace.idle_ms = std::min(look_pace.idle_ms, kControllerLookMs);
             const std::chrono::milliseconds pace{in_flux ? look_pace.busy_ms : look_pace.idle_ms};
             pass_status += fmt::format("; next look at Slurm in {} ({})", util::format_duration(pace),
                                        in_flux ? *in_flux : "nothing in flux");

@@ -1,0 +1,118 @@
+// The daemon's view of Slurm's controllers (docs/ha.md): slurm.conf's
+// SlurmctldHost lines, and `scontrol ping` answered by a script that stands
+// in for scontrol and prints what the test writes.
+#include "daemon/controller_watch.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "../support/temp_dir.hpp"
+#include "config/config.hpp"
+
+namespace slumber::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ControllerWatchTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        const fs::path program = m_dir / "scontrol";
+        std::ofstream(program) << "#!/bin/sh\n[ \"$1\" = ping ] || exit 2\ncat '" << (m_dir / "ping").string()
+                               << "'\nexit $(cat '" << (m_dir / "exit").string() << "')\n";
+        ::chmod(program.c_str(), 0755);
+        answer("Slurmctld(primary) at ctl1 is UP\nSlurmctld(backup) at ctl2 is UP\n");
+    }
+    void slurm_conf(const std::string& hosts) const {
+        std::ofstream(m_dir / "slurm.conf") << hosts << "ClusterName=c\nNodeName=n1\n";
+    }
+    void answer(const std::string& text, int code = 0) const {
+        std::ofstream(m_dir / "ping") << text;
+        std::ofstream(m_dir / "exit") << code;
+    }
+    [[nodiscard]] config::Config config(const std::string& controller) const {
+        config::Config out;
+        out.slurm.conf = m_dir / "slurm.conf";
+        out.slurm.bin_dir = m_dir;
+        out.daemon.controller = controller;
+        return out;
+    }
+    [[nodiscard]] slurm::Scontrol scontrol() const { return {m_dir, m_dir / "slurm.conf"}; }
+
+    const testing::TempDir m_temp{"slumber-controllers"};
+    const fs::path m_dir = m_temp.path();
+};
+
+TEST_F(ControllerWatchTest, OneControllerActsWithoutAsking) {
+    slurm_conf("SlurmctldHost=head(10.0.0.1)\n");
+    auto watch = ControllerWatch::make(config("somewhere-else"));
+    ASSERT_TRUE(watch) << watch.error();
+    EXPECT_FALSE(watch->shared());
+    EXPECT_TRUE(watch->acting());
+    answer("", 1);  // never asked
+    EXPECT_FALSE(watch->update(scontrol()));
+    EXPECT_TRUE(watch->acting());
+}
+
+TEST_F(ControllerWatchTest, TheBackupsDaemonStandsByThenTakesOverAndGivesBack) {
+    slurm_conf("SlurmctldHost=ctl1(10.0.0.1)\nSlurmctldHost=ctl2(10.0.0.2)\n");
+    auto watch = ControllerWatch::make(config("ctl2"));
+    ASSERT_TRUE(watch) << watch.error();
+    EXPECT_TRUE(watch->shared());
+    EXPECT_FALSE(watch->acting()) << "nothing carried out before the first ping";
+
+    auto change = watch->update(scontrol());
+    ASSERT_TRUE(change);
+    EXPECT_TRUE(change->first);
+    EXPECT_FALSE(change->role.acting);
+    EXPECT_EQ(change->role.acting_host, "ctl1");
+    EXPECT_FALSE(watch->update(scontrol())) << "no change, nothing to say";
+
+    answer(
+        "Slurmctld(primary) at ctl1 is DOWN\nSlurmctld(backup) at ctl2 is UP\n"
+        "*****************************************\n** RESTORE SLURMCTLD DAEMON TO SERVICE **\n"
+        "*****************************************\n");
+    change = watch->update(scontrol());
+    ASSERT_TRUE(change);
+    EXPECT_TRUE(change->took_over);
+    EXPECT_TRUE(watch->acting());
+    EXPECT_EQ(change->role.why, "the slurmctld beside it (ctl2, backup) is in control; ctl1 does not answer");
+
+    answer("Slurmctld(primary) at ctl1 is UP\nSlurmctld(backup) at ctl2 is UP\n");
+    change = watch->update(scontrol());
+    ASSERT_TRUE(change) << "the primary took control back";
+    EXPECT_FALSE(change->role.acting);
+    EXPECT_FALSE(change->took_over);
+}
+
+TEST_F(ControllerWatchTest, NoAnswerOrGarbageStandsBy) {
+    slurm_conf("SlurmctldHost=ctl1\nSlurmctldHost=ctl2\n");
+    auto watch = ControllerWatch::make(config("ctl1"));
+    ASSERT_TRUE(watch) << watch.error();
+    ASSERT_TRUE(watch->update(scontrol()));
+    EXPECT_TRUE(watch->acting());
+    answer("Slurmctld(primary) at ctl1 is DOWN\nSlurmctld(backup) at ctl2 is DOWN\n", 1);
+    auto change = watch->update(scontrol());
+    ASSERT_TRUE(change);
+    EXPECT_FALSE(change->role.acting);
+    EXPECT_NE(change->role.why.find("standing by: scontrol ping"), std::string::npos) << change->role.why;
+    answer("slurm_ping: Unable to contact slurm controller\x1b[2J\n");
+    EXPECT_FALSE(watch->update(scontrol())) << "still standing by";
+    EXPECT_FALSE(watch->acting());
+    EXPECT_EQ(watch->role().why.find('\x1b'), std::string::npos) << "Slurm's text is shown safely";
+}
+
+TEST_F(ControllerWatchTest, ADaemonBesideNoneOfTheControllersIsAConfigurationError) {
+    slurm_conf("SlurmctldHost=ctl1(10.0.0.1)\nSlurmctldHost=ctl2(10.0.0.2)\n");
+    auto watch = ControllerWatch::make(config("head3"));
+    ASSERT_FALSE(watch);
+    EXPECT_NE(watch.error().find("lists 2 controllers (ctl1, ctl2) and this daemon's, \"head3\", is none of them"),
+              std::string::npos)
+        << watch.error();
+    EXPECT_NE(watch.error().find("[daemon] controller"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace slumber::daemon
