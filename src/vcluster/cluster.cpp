@@ -21,6 +21,7 @@
 #include "vcluster/accounts.hpp"
 #include "vcluster/bmc.hpp"
 #include "vcluster/certificate.hpp"
+#include "vcluster/controllers.hpp"
 #include "vcluster/crossed.hpp"
 #include "vcluster/files.hpp"
 #include "vcluster/machine.hpp"
@@ -47,8 +48,6 @@ constexpr std::array kFaults{
     FaultInfo{Fault::clear, "clear", false, "undo every fault of the node (and a crossing of its pair)"},
 };
 
-fs::path slurmctld_record(const RunDir& dir) { return dir.pid_dir() / "slurmctld"; }
-fs::path daemon_record(const RunDir& dir) { return dir.pid_dir() / "slumberd"; }
 fs::path fabric_switch_record(const RunDir& dir) { return dir.pid_dir() / "fabric-switch"; }
 fs::path munged_record(const RunDir& dir) { return dir.pid_dir() / "munged"; }
 
@@ -67,7 +66,7 @@ std::expected<void, std::string> give(const fs::path& path, const Account& owner
 // its logs, the hand-written hooks' log and the password file those hooks
 // read, as a site's own scripts would), and the cluster's munge key, owned
 // by munge as munged insists.
-std::expected<void, std::string> prepare_site(const RunDir& dir) {
+std::expected<void, std::string> prepare_site(const Spec& spec, const RunDir& dir) {
     auto slurm = system_account(kSiteSlurmUser);
     if (!slurm) return std::unexpected(slurm.error());
     auto munge = system_account(kMungeUser);
@@ -75,8 +74,13 @@ std::expected<void, std::string> prepare_site(const RunDir& dir) {
     using fs::perms;
     constexpr auto kOpenDir =
         perms::owner_all | perms::group_read | perms::group_exec | perms::others_read | perms::others_exec;
-    for (const fs::path& owned : {dir.state_dir(), dir.log_dir()}) {
-        if (auto ok = give(owned, *slurm, kOpenDir); !ok) return ok;
+    std::vector<fs::path> owned{dir.state_dir(), dir.log_dir()};
+    // Each controller's PID file and log, on its host's own disk.
+    for (int i = 0; i < spec.controllers && spec.high_availability(); ++i) {
+        owned.push_back(dir.controller_dir(spec.controller_name(i)));
+    }
+    for (const fs::path& path : owned) {
+        if (auto ok = give(path, *slurm, kOpenDir); !ok) return ok;
     }
     if (auto ok = give(dir.password_file(), *slurm, kPrivateFile); !ok) return ok;
     std::error_code error;
@@ -99,18 +103,18 @@ std::expected<void, std::string> prepare_site(const RunDir& dir) {
 // with SlurmUser's group, which slumber asks slurmctld for (SlurmUser is set
 // in an Include'd file here: slurm.conf itself does not say). The hooks, as
 // slurm, could not make it in the run directory, which is root's.
-std::expected<void, std::string> make_slumber_state(const Spec& spec, const RunDir& dir) {
+std::expected<void, std::string> make_slumber_state(const Spec& spec, const RunDir& dir, int controller) {
+    const fs::path state = slumber_state_of(spec, dir, controller);
     std::vector<std::string> carry = slumber_command(spec, "carry");
-    carry.insert(carry.end(), {"-c", dir.slumber_conf().string()});
+    carry.insert(carry.end(), {"-c", slumber_conf_of(spec, dir, controller).string()});
     const auto made = capture(carry);
     if (!made) return std::unexpected(fmt::format("slumber carry could not make its state: {}", made.error()));
     struct stat status {};
     auto slurm = system_account(kSiteSlurmUser);
     if (!slurm) return std::unexpected(slurm.error());
-    if (::stat(dir.slumber_state_dir().c_str(), &status) != 0 || status.st_gid != slurm->gid ||
-        (status.st_mode & 07777) != 02770) {
-        return std::unexpected(fmt::format("{} is not shared with {}'s group (2770) after slumber made it",
-                                           dir.slumber_state_dir().string(), slurm->name));
+    if (::stat(state.c_str(), &status) != 0 || status.st_gid != slurm->gid || (status.st_mode & 07777) != 02770) {
+        return std::unexpected(
+            fmt::format("{} is not shared with {}'s group (2770) after slumber made it", state.string(), slurm->name));
     }
     return {};
 }
@@ -136,24 +140,6 @@ std::expected<void, std::string> start_munged(const RunDir& dir) {
         return std::unexpected(fmt::format("munged did not start; see {} and {}",
                                            (dir.log_dir() / "munged.console").string(),
                                            (munge_dir / "munged.log").string()));
-    }
-    return {};
-}
-
-// slumber's daemon for this cluster, once Slurm is up; it logs to log/slumberd.log.
-std::expected<void, std::string> start_daemon(const Spec& spec, const RunDir& dir) {
-    std::vector<std::string> argv = slumber_command(spec, "daemon");
-    argv.insert(argv.end(), {"--config", dir.slumber_conf().string()});
-    auto daemon =
-        spawn_detached({.argv = std::move(argv), .log = dir.log_dir() / "slumberd.log", .cgroup = std::nullopt});
-    if (!daemon) return std::unexpected(fmt::format("cannot start slumber daemon: {}", daemon.error()));
-    if (auto ok = write_record(daemon_record(dir), *daemon); !ok) return ok;
-    // Up once its socket exists; a daemon that exits at once says why in its log.
-    if (!wait_until([&] { return fs::exists(dir.slumber_state_dir() / "slumberd.sock") || !alive(*daemon); },
-                    seconds{10}, milliseconds{50}) ||
-        !alive(*daemon)) {
-        return std::unexpected(
-            fmt::format("slumber daemon did not start; see {}", (dir.log_dir() / "slumberd.log").string()));
     }
     return {};
 }
@@ -235,9 +221,6 @@ std::expected<std::string, std::string> new_password() {
     return password;
 }
 
-// Slurm's commands find the cluster through SLURM_CONF; children inherit it.
-void use_cluster_conf(const RunDir& dir) { ::setenv("SLURM_CONF", dir.slurm_conf().c_str(), 1); }
-
 // Node name -> state as `sinfo -N` prints it (with its ~ # % * suffixes).
 std::map<std::string, std::string> slurm_states(const RunDir& dir) {
     use_cluster_conf(dir);
@@ -249,24 +232,6 @@ std::map<std::string, std::string> slurm_states(const RunDir& dir) {
     std::string state;
     while (lines >> node >> state) states[node] = state;
     return states;
-}
-
-// This run directory's slurmctld answers: not one of another cluster that
-// holds the port (ours then fails to bind and exits, but only after the
-// other has answered), which `scontrol ping` alone cannot tell apart.
-bool slurmctld_answers(const RunDir& dir) {
-    use_cluster_conf(dir);
-    auto out = capture({"scontrol", "show", "config"});
-    if (!out) return false;
-    std::istringstream lines(*out);
-    std::string line;
-    while (std::getline(lines, line)) {
-        // "StateSaveLocation       = /tmp/…/state", padded as its release pads it.
-        if (!line.starts_with("StateSaveLocation ")) continue;
-        const std::size_t equals = line.find("= ");
-        return equals != std::string::npos && line.substr(equals + 2) == dir.state_dir().string();
-    }
-    return false;
 }
 
 std::vector<Process> recorded_processes(const RunDir& dir) {
@@ -291,15 +256,30 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
     if (!cgroup) return std::unexpected(cgroup.error());
     std::error_code error;
     // A fresh cluster each time: no job or node state from an earlier run.
-    for (const fs::path& stale :
-         {dir.state_dir(), dir.slumber_state_dir(), dir.root / "spool", dir.root / "nodes", dir.root / "bmcs.d",
-          dir.log_dir(), dir.pid_dir(), dir.hooks_dir(), dir.munge_dir()}) {
-        fs::remove_all(stale, error);
-        if (error) return std::unexpected(fmt::format("cannot clear {}: {}", stale.string(), error.message()));
+    std::vector<fs::path> stale{dir.state_dir(),        dir.slumber_state_dir(),
+                                dir.root / "spool",     dir.root / "nodes",
+                                dir.root / "bmcs.d",    dir.log_dir(),
+                                dir.pid_dir(),          dir.hooks_dir(),
+                                dir.munge_dir(),        dir.root / "controllers",
+                                dir.controller_mount(), dir.controller_hosts_file(),
+                                dir.slumber_conf()};
+    std::vector<fs::path> needed{dir.root, dir.state_dir(), dir.log_dir(), dir.pid_dir(), dir.hooks_dir()};
+    // A cluster of either kind may have run here before.
+    for (int i = 0; i < kMaxControllers; ++i) {
+        const std::string name = fmt::format("vctl{}", i + 1);
+        stale.insert(stale.end(), {dir.slumber_state_dir(name), dir.slumber_conf(name)});
     }
-    for (const fs::path& needed : {dir.root, dir.state_dir(), dir.log_dir(), dir.pid_dir(), dir.hooks_dir()}) {
-        fs::create_directories(needed, error);
-        if (error) return std::unexpected(fmt::format("cannot create {}: {}", needed.string(), error.message()));
+    if (spec.high_availability()) {
+        needed.push_back(dir.controller_mount());
+        for (int i = 0; i < spec.controllers; ++i) needed.push_back(dir.controller_dir(spec.controller_name(i)));
+    }
+    for (const fs::path& path : stale) {
+        fs::remove_all(path, error);
+        if (error) return std::unexpected(fmt::format("cannot clear {}: {}", path.string(), error.message()));
+    }
+    for (const fs::path& path : needed) {
+        fs::create_directories(path, error);
+        if (error) return std::unexpected(fmt::format("cannot create {}: {}", path.string(), error.message()));
     }
     for (const std::string& node : spec.node_names()) {
         fs::create_directories(dir.root / "spool" / node, error);
@@ -311,7 +291,7 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
     if (!password) return std::unexpected(password.error());
     constexpr auto kPublic = kPrivateFile | fs::perms::group_read | fs::perms::others_read;
     constexpr auto kProgram = kPublic | fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec;
-    const std::vector<std::tuple<fs::path, std::string, fs::perms>> files{
+    std::vector<std::tuple<fs::path, std::string, fs::perms>> files{
         {dir.password_file(), *password, kPrivateFile},
         {dir.credentials_file(),
          fmt::format("# BMC account of the virtual cluster\nusername = \"admin\"\npassword = \"{}\"\n", *password),
@@ -327,7 +307,6 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
          kPrivateFile},
         {dir.slurm_conf(), render_slurm_conf(spec, dir), kPublic},
         {dir.bmc_table(), render_bmc_table(spec), kPublic},
-        {dir.slumber_conf(), render_slumber_conf(spec, dir), kPublic},
         {dir.chassis_program(), render_chassis_program(dir, self_executable(), *cgroup), kProgram},
         {dir.node_uuid_program(), render_node_uuid_program(dir, *cgroup), kProgram},
         {dir.hooks_dir() / slurm::to_string(Hook::suspend),
@@ -338,6 +317,13 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
          render_hook(spec, dir, Hook::resume_fail, slumber_command(spec, slurm::to_string(Hook::resume_fail))),
          kProgram},
     };
+    // One slumber configuration per controller: its daemon's and its hooks'.
+    for (int i = 0; i < spec.controllers; ++i) {
+        files.emplace_back(slumber_conf_of(spec, dir, i), render_slumber_conf(spec, dir, i), kPublic);
+    }
+    if (spec.high_availability()) {
+        files.emplace_back(dir.controller_hosts_file(), render_controller_hosts(spec), kPublic);
+    }
     for (const auto& [file, text, mode] : files) {
         if (auto ok = write_file(file, text, mode); !ok) return ok;
     }
@@ -381,7 +367,7 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
     }
     if (spec.site()) {
         if (auto ok = write_file(dir.slurm_user_conf(), render_slurm_user_conf(), kPublic); !ok) return ok;
-        if (auto ok = prepare_site(dir); !ok) return ok;
+        if (auto ok = prepare_site(spec, dir); !ok) return ok;
     }
     return save(spec, dir);
 }
@@ -393,24 +379,12 @@ std::expected<void, std::string> start_everything(const Spec& spec, const RunDir
         if (auto bmc = start_bmc(spec, dir, i, *password); !bmc) return std::unexpected(bmc.error());
     }
     use_cluster_conf(dir);
-    std::optional<Account> slurm_user;
     if (spec.site()) {
         if (auto munged = start_munged(dir); !munged) return munged;
-        // As systemd starts it from 23.11 (User=slurm): never root.
-        auto account = system_account(kSiteSlurmUser);
-        if (!account) return std::unexpected(account.error());
-        slurm_user = *account;
     }
-    auto slurmctld = spawn_detached({.argv = {"slurmctld", "-D", "-f", dir.slurm_conf().string()},
-                                     .log = dir.log_dir() / "slurmctld.console",
-                                     .cgroup = std::nullopt,
-                                     .as = slurm_user});
-    if (!slurmctld) return std::unexpected(fmt::format("cannot start slurmctld: {}", slurmctld.error()));
-    if (auto ok = write_record(slurmctld_record(dir), *slurmctld); !ok) return ok;
-    if (!wait_until([&] { return slurmctld_answers(dir) || !alive(*slurmctld); }, seconds{30}, milliseconds{200}) ||
-        !alive(*slurmctld)) {
-        return std::unexpected(
-            fmt::format("slurmctld did not come up; see {}", (dir.log_dir() / "slurmctld.log").string()));
+    // The primary first: it takes control, the backup then stands by.
+    for (int i = 0; i < spec.controllers; ++i) {
+        if (auto ok = start_slurmctld(spec, dir, i); !ok) return ok;
     }
     if (spec.fabric_switch != 0) {
         if (auto fabric = start_fabric_switch(spec, dir); !fabric) return fabric;
@@ -431,10 +405,14 @@ std::expected<void, std::string> start_everything(const Spec& spec, const RunDir
         return std::unexpected(fmt::format("not every node registered with slurmctld within {} s; see {}/slurmd.*.log",
                                            std::chrono::duration_cast<seconds>(limit).count(), dir.log_dir().string()));
     }
-    if (spec.site() && spec.hooks == "slumber") {
-        if (auto made = make_slumber_state(spec, dir); !made) return made;
+    for (int i = 0; i < spec.controllers; ++i) {
+        if (spec.site() && spec.hooks == "slumber") {
+            if (auto made = make_slumber_state(spec, dir, i); !made) return made;
+        }
+        if (spec.daemon != 0) {
+            if (auto ok = start_daemon(spec, dir, i); !ok) return ok;
+        }
     }
-    if (spec.daemon != 0) return start_daemon(spec, dir);
     return {};
 }
 
@@ -552,17 +530,8 @@ std::expected<void, std::string> up(const Spec& spec, const RunDir& dir) {
 std::expected<bool, std::string> down(const RunDir& dir) {
     auto spec = load_running(dir);
     if (!spec) return std::unexpected(spec.error());
-    bool stopped = false;
-    // The daemon before Slurm: it would take the nodes vanishing for faults.
-    if (auto daemon = read_record(daemon_record(dir)); daemon && alive(*daemon)) {
-        terminate(*daemon, seconds{10});
-        stopped = true;
-    }
-    // slurmctld first: it saves its state and stops reacting to nodes vanishing.
-    if (auto slurmctld = read_record(slurmctld_record(dir)); slurmctld && alive(*slurmctld)) {
-        terminate(*slurmctld, seconds{10});
-        stopped = true;
-    }
+    // Slurm before the nodes: it saves its state and stops reacting to nodes vanishing.
+    bool stopped = stop_controllers(*spec, dir);
     for (const std::string& node : spec->node_names()) {
         const Machine machine(dir, *spec, node);
         if (machine.powered()) {
@@ -596,9 +565,9 @@ std::expected<bool, std::string> down(const RunDir& dir) {
 std::expected<ClusterStatus, std::string> status(const RunDir& dir) {
     auto spec = load_running(dir);
     if (!spec) return std::unexpected(spec.error());
-    ClusterStatus out{*spec, false, {}};
-    const auto slurmctld = read_record(slurmctld_record(dir));
-    out.slurmctld_running = slurmctld && alive(*slurmctld);
+    ClusterStatus out{*spec, false, controller_status(*spec, dir), {}};
+    out.slurmctld_running = std::any_of(out.controllers.begin(), out.controllers.end(),
+                                        [](const ControllerStatus& c) { return c.slurmctld_running; });
     const auto states = out.slurmctld_running ? slurm_states(dir) : std::map<std::string, std::string>{};
     for (int i = 0; i < spec->nodes; ++i) {
         NodeStatus node;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "vcluster/controllers.hpp"
 #include "vcluster/spec.hpp"
 
 namespace slumber::vcluster {
@@ -31,7 +32,8 @@ struct NodeStatus {
 
 struct ClusterStatus {
     Spec spec;
-    bool slurmctld_running = false;
+    bool slurmctld_running = false;  // any controller's
+    std::vector<ControllerStatus> controllers;
     std::vector<NodeStatus> nodes;
 };
 

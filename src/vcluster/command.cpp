@@ -1,4 +1,4 @@
-// `slumber-vcluster up|down|status|fault|env|plug|redfish`: a whole Slurm cluster with IPMI
+// `slumber-vcluster up|down|status|controller|fault|env|plug|redfish`: a whole Slurm cluster with IPMI
 // BMCs on this machine, for trying slumber and for its tests. Also the hidden
 // helpers that the BMCs (`chassis`, `redfish-bmc`) and the nodes (`machine`)
 // call back into.
@@ -55,6 +55,9 @@ struct VclusterOptions {
     std::string redfish_system = "1";
     std::string switch_off_after = "60s";
     std::string energy_interval = "0s";
+    std::string slurmctld_timeout = "10s";
+    std::string controller_action;
+    int controller_number = 0;
 };
 
 int fail(std::string_view message, ExitCode code = ExitCode::partial) {
@@ -77,7 +80,8 @@ std::expected<Spec, std::string> spec_from(const VclusterOptions& options) {
                                         {"--resume-timeout", &options.resume_timeout, &spec.resume_timeout},
                                         {"--slurmd-timeout", &options.slurmd_timeout, &spec.slurmd_timeout},
                                         {"--switch-off-after", &options.switch_off_after, &spec.switch_off_after},
-                                        {"--energy-interval", &options.energy_interval, &spec.energy_interval}}) {
+                                        {"--energy-interval", &options.energy_interval, &spec.energy_interval},
+                                        {"--slurmctld-timeout", &options.slurmctld_timeout, &spec.slurmctld_timeout}}) {
         auto parsed = util::parse_duration(*text);
         if (!parsed) return std::unexpected(fmt::format("{} {}: {}", option, *text, parsed.error()));
         *target = *parsed;
@@ -108,7 +112,15 @@ int run_up(const VclusterOptions& options) {
         dir.slurm_conf().string(), dir.password_file().string(), dir.freeipmi_conf().string(),
         ipmi_bmcs <= 1 ? spec->bmc_address(0)
                        : fmt::format("127.{}.0.[1-{}]", spec->bmc_subnet, std::min(ipmi_bmcs, 254)),
-        dir.slumber_conf().string(), spec->node_hostlist());
+        spec->high_availability() ? (dir.root / "slumber-vctl[1-2].toml").string() : dir.slumber_conf().string(),
+        spec->node_hostlist());
+    if (spec->high_availability()) {
+        fmt::print(
+            "  controllers: vctl1 at {} (primary), vctl2 at {} (backup), SlurmctldTimeout {} s; "
+            "slumber-vcluster controller kill|stop|start 1|2\n",
+            spec->controller_address(0), spec->controller_address(1),
+            std::chrono::duration_cast<std::chrono::seconds>(spec->slurmctld_timeout).count());
+    }
     return to_int(ExitCode::ok);
 }
 
@@ -136,21 +148,55 @@ int run_status(const VclusterOptions& options) {
                              {"faults", node.faults},
                              {"slurm_state", node.slurm_state}});
         }
+        nlohmann::json controllers = nlohmann::json::array();
+        for (const ControllerStatus& controller : status->controllers) {
+            controllers.push_back({{"name", controller.name},
+                                   {"address", controller.address},
+                                   {"slurmctld", controller.slurmctld_running ? "running" : "stopped"},
+                                   {"daemon", controller.daemon_running ? "running" : "stopped"},
+                                   {"ping", controller.ping}});
+        }
         fmt::print("{}\n", nlohmann::json{{"run_dir", dir.root.string()},
                                           {"slurm_conf", dir.slurm_conf().string()},
                                           {"slurmctld", status->slurmctld_running ? "running" : "stopped"},
+                                          {"controllers", controllers},
                                           {"nodes", nodes}}
                                .dump(2));
         return to_int(ExitCode::ok);
     }
     fmt::print("virtual cluster in {}: slurmctld {}\n", dir.root.string(),
                status->slurmctld_running ? "running" : "stopped");
+    // What `scontrol ping` says: UP for a backup standing by as for the controller in control.
+    fmt::print("{:<12} {:<10} {:<10} {:<10} {}\n", "CONTROLLER", "ADDRESS", "SLURMCTLD", "SLUMBERD", "SCONTROL PING");
+    for (const ControllerStatus& controller : status->controllers) {
+        fmt::print("{:<12} {:<10} {:<10} {:<10} {}\n", controller.name, controller.address,
+                   controller.slurmctld_running ? "running" : "stopped",
+                   status->spec.daemon == 0    ? "-"
+                   : controller.daemon_running ? "running"
+                                               : "stopped",
+                   controller.ping.empty() ? "-" : controller.ping);
+    }
     fmt::print("{:<12} {:<6} {:<18} {:<12} {:<14} {}\n", "NODE", "POWER", "BMC", "BMC STATE", "SLURM", "FAULTS");
     for (const NodeStatus& node : status->nodes) {
         fmt::print("{:<12} {:<6} {:<18} {:<12} {:<14} {}\n", node.name, node.powered ? "on" : "off", node.bmc_address,
                    node.bmc, node.slurm_state.empty() ? "-" : node.slurm_state,
                    node.faults.empty() ? "-" : fmt::format("{}", fmt::join(node.faults, ", ")));
     }
+    return to_int(ExitCode::ok);
+}
+
+int run_controller(const VclusterOptions& options) {
+    const ControllerActionInfo* info = find_controller_action(options.controller_action);
+    if (info == nullptr) {
+        std::vector<std::string_view> names;
+        for (const ControllerActionInfo& a : controller_actions()) names.push_back(a.name);
+        return fail(fmt::format("unknown controller action \"{}\"; one of: {}", options.controller_action,
+                                fmt::join(names, ", ")),
+                    ExitCode::usage);
+    }
+    auto done = act_on_controller(run_dir(options), info->action, options.controller_number);
+    if (!done) return fail(done.error());
+    fmt::print("{}\n", *done);
     return to_int(ExitCode::ok);
 }
 
@@ -343,6 +389,13 @@ void add_commands(CLI::App& app, int& exit_code) {
                    "0s: slumber's default, 1m")
         ->capture_default_str();
     up->add_flag("--daemon", options->daemon, "run slumber's daemon beside slurmctld (with --hooks slumber)");
+    up->add_option("--controllers", spec.controllers,
+                   "1, or 2: a primary slurmctld vctl1 (127.0.0.1) and a backup vctl2 (127.0.0.2), Slurm's high "
+                   "availability, each with its own slumber daemon")
+        ->capture_default_str();
+    up->add_option("--slurmctld-timeout", options->slurmctld_timeout,
+                   "with --controllers 2: Slurm's SlurmctldTimeout, how long the backup waits for a silent primary")
+        ->capture_default_str();
     up->add_option("--web", spec.web_port,
                    "the daemon serves its dashboard, API and metrics on 127.0.0.1 at this port, its action token "
                    "in web.token (with --daemon)");
@@ -379,6 +432,19 @@ void add_commands(CLI::App& app, int& exit_code) {
     fault->add_option("fault", options->fault, "the fault")->required();
     fault->add_option("value", options->fault_value, "duration for slow-boot, e.g. 90s");
     fault->callback([options, &exit_code] { exit_code = run_fault(*options); });
+
+    auto* controller = app.add_subcommand(
+        "controller", "Kill, stop or start a controller (its slurmctld and its slumber daemon): kill|stop|start N");
+    controller->footer([] {
+        std::string text = "Actions:\n";
+        for (const ControllerActionInfo& a : controller_actions()) text += fmt::format("  {:<6} {}\n", a.name, a.help);
+        return text;
+    }());
+    add_dir(controller);
+    controller->add_option("action", options->controller_action, "kill, stop or start")->required();
+    controller->add_option("number", options->controller_number, "1 (vctl1, the primary) or 2 (vctl2, the backup)")
+        ->required();
+    controller->callback([options, &exit_code] { exit_code = run_controller(*options); });
 
     auto* room = app.add_subcommand(
         "room",

@@ -83,6 +83,22 @@ std::expected<void, std::string> enter_fresh_boot_time() {
 
 }  // namespace
 
+std::vector<pid_t> cgroup_processes(const fs::path& group) {
+    std::vector<pid_t> pids;
+    std::ifstream in(group / "cgroup.procs");
+    pid_t pid = 0;
+    while (in >> pid) pids.push_back(pid);
+    return pids;
+}
+
+bool kill_cgroup(const fs::path& group) {
+    if (!write_file(group / "cgroup.kill", "1")) {
+        for (const pid_t pid : cgroup_processes(group)) ::kill(pid, SIGKILL);
+    }
+    return wait_until([&] { return cgroup_processes(group).empty(); }, std::chrono::seconds{5},
+                      std::chrono::milliseconds{10});
+}
+
 // Slurm's daemons live in /usr/sbin, which a BMC helper's PATH may lack.
 std::optional<std::string> find_program(std::string_view name) {
     for (const char* dir : {"/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"}) {
@@ -152,13 +168,7 @@ fs::path Machine::cgroup() const {
     return group ? *group / m_node : fs::path();
 }
 
-std::vector<pid_t> Machine::processes() const {
-    std::vector<pid_t> pids;
-    std::ifstream in(cgroup() / "cgroup.procs");
-    pid_t pid = 0;
-    while (in >> pid) pids.push_back(pid);
-    return pids;
-}
+std::vector<pid_t> Machine::processes() const { return cgroup_processes(cgroup()); }
 
 bool Machine::powered() const { return !processes().empty(); }
 
@@ -199,13 +209,7 @@ std::expected<void, std::string> Machine::power_off() const {
         return {};
     }
     note_killed_jobs("powered off");
-    if (!write_file(cgroup() / "cgroup.kill", "1")) {
-        // Kernels before 5.14 have no cgroup.kill: signal each process.
-        for (pid_t pid : processes()) ::kill(pid, SIGKILL);
-    }
-    if (!wait_until([&] { return !powered(); }, std::chrono::seconds{5}, std::chrono::milliseconds{10})) {
-        return std::unexpected(fmt::format("{} still has processes after SIGKILL", m_node));
-    }
+    if (!kill_cgroup(cgroup())) return std::unexpected(fmt::format("{} still has processes after SIGKILL", m_node));
     set_sensors(false);
     return {};
 }

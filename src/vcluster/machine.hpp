@@ -21,6 +21,14 @@ namespace slumber::vcluster {
 /// machine has a cgroup v2 hierarchy; `create` makes it (root only).
 std::expected<std::filesystem::path, std::string> cluster_cgroup(const RunDir& dir, bool create = false);
 
+/// Kills every process of a cgroup at once (cgroup.kill, or SIGKILL to each
+/// on kernels before 5.14, which lack it) and waits up to 5 s for it to be
+/// empty; false if processes remain.
+bool kill_cgroup(const std::filesystem::path& group);
+
+/// The processes of a cgroup now.
+std::vector<pid_t> cgroup_processes(const std::filesystem::path& group);
+
 /// Faults that change how a node boots, kept in its node directory so that
 /// they last until cleared.
 struct BootFaults {

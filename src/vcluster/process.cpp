@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,6 +74,10 @@ std::expected<Process, std::string> spawn_detached(const Launch& launch) {
     const std::vector<char*> argv = c_argv(launch.argv);
     const std::string log = launch.log.string();
     const std::string cgroup_procs = launch.cgroup ? (*launch.cgroup / "cgroup.procs").string() : std::string();
+    const std::string host_name = launch.host ? launch.host->name : std::string();
+    const std::string local_dir = launch.host ? launch.host->local_dir.string() : std::string();
+    const std::string local_mount = launch.host ? launch.host->local_mount.string() : std::string();
+    const std::string hosts_file = launch.host ? launch.host->hosts_file.string() : std::string();
 
     // The child reports a failed exec through a close-on-exec pipe.
     std::array<int, 2> report{};
@@ -98,6 +104,18 @@ std::expected<Process, std::string> spawn_detached(const Launch& launch) {
             const int fd = ::open(cgroup_procs.c_str(), O_WRONLY | O_CLOEXEC);
             if (fd < 0 || ::write(fd, "0", 1) != 1) fail("cannot join the node's cgroup");
             ::close(fd);
+        }
+        if (launch.host) {
+            // Private first: a bind mount must not reach the machine's namespace.
+            if (::unshare(CLONE_NEWUTS | CLONE_NEWNS) != 0) fail("cannot make the host's namespaces");
+            if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) fail("cannot make mounts private");
+            if (::mount(local_dir.c_str(), local_mount.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+                fail("cannot mount the host's own directory");
+            }
+            if (::mount(hosts_file.c_str(), "/etc/hosts", nullptr, MS_BIND, nullptr) != 0) {
+                fail("cannot mount the host's /etc/hosts");
+            }
+            if (::sethostname(host_name.data(), host_name.size()) != 0) fail("cannot set the host name");
         }
         const int null = ::open("/dev/null", O_RDONLY);
         const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0640);

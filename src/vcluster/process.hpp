@@ -24,6 +24,18 @@ struct Process {
     unsigned long long start_time = 0;
 };
 
+/// A host of its own on this machine, for a daemon that knows itself by its
+/// host name (slurmctld finds its SlurmctldHost entry so): new UTS and mount
+/// namespaces, with this host name, `local_dir` shown at `local_mount` (the
+/// host's own disk) and `hosts_file` at /etc/hosts. The mounts stay in the
+/// namespace: the machine never sees them.
+struct Host {
+    std::string name;
+    std::filesystem::path local_dir;
+    std::filesystem::path local_mount;
+    std::filesystem::path hosts_file;
+};
+
 struct Launch {
     std::vector<std::string> argv;                // argv[0] is looked up in PATH
     std::filesystem::path log;                    // stdout and stderr, appended
@@ -31,6 +43,8 @@ struct Launch {
     /// Run as this user (its groups too) instead of the caller's; the log is
     /// opened before, so it may be a file the user could not open.
     std::optional<Account> as = std::nullopt;
+    /// Run in a host of its own (root only; entered before becoming `as`).
+    std::optional<Host> host = std::nullopt;
 };
 
 /// Starts argv in its own session with stdin from /dev/null and no other

@@ -106,20 +106,66 @@ std::string render_auth(const Spec& spec, const RunDir& dir) {
 
 }  // namespace
 
+namespace {
+
+// With two controllers, Slurm's high availability as sites run it, on one
+// machine: a primary and a backup slurmctld, each in a host of its own (a
+// UTS namespace named as its SlurmctldHost entry, by which slurmctld finds
+// its own: "This host (%s/%s) not a valid controller" otherwise) sharing
+// StateSaveLocation.
+std::string render_controllers(const Spec& spec) {
+    if (!spec.high_availability()) return "SlurmctldHost=localhost(127.0.0.1)\n";
+    std::string out;
+    for (int i = 0; i < spec.controllers; ++i) {
+        out += fmt::format("SlurmctldHost={}({})\n", spec.controller_name(i), spec.controller_address(i));
+    }
+    return out;
+}
+
+// Slurm 22.05's slurmctld listens on every address by default: two of them
+// cannot share SlurmctldPort on one machine, and the primary's "relinquish
+// control" request to the backup's address would reach the primary itself.
+// NoCtldInAddrAny binds the address its host name resolves to (slurm.conf(5)
+// CommunicationParameters), which the controllers' /etc/hosts gives.
+std::string render_failover(const Spec& spec) {
+    if (!spec.high_availability()) return "";
+    return fmt::format(
+        "# A primary and a backup slurmctld on one machine, each binding its own address.\n"
+        "CommunicationParameters=NoCtldInAddrAny\n"
+        "SlurmctldTimeout={}\n",
+        seconds(spec.slurmctld_timeout));
+}
+
+// Where slurmctld writes its PID and its log. Two controllers each keep them
+// on their host's own disk: the second slurmctld would otherwise take the
+// first's PID file for a stale one of its own and kill it ("killing old
+// slurmctld"), as Slurm 22.05 does at start.
+std::string ctld_pid_file(const Spec& spec, const RunDir& dir) {
+    if (spec.high_availability()) return (dir.controller_mount() / "slurmctld.pid").string();
+    return (spec.site() ? dir.state_dir() / "slurmctld.pid" : dir.pid_dir() / "slurmctld.slurm-pid").string();
+}
+
+std::string ctld_log_file(const Spec& spec, const RunDir& dir) {
+    return ((spec.high_availability() ? dir.controller_mount() : dir.log_dir()) / "slurmctld.log").string();
+}
+
+}  // namespace
+
 std::string render_slurm_conf(const Spec& spec, const RunDir& dir) {
     const std::string root = dir.root.string();
     std::string out = fmt::format(
         "# A virtual cluster written by `slumber-vcluster up`: real Slurm, every node\n"
         "# a slurmd on localhost with its own port, powered by its own ipmi_sim BMC.\n"
         "ClusterName=vcluster\n"
-        "SlurmctldHost=localhost(127.0.0.1)\n"
+        "{controllers}"
         "SlurmctldPort={port}\n"
+        "{failover}"
         "{auth}"
         "StateSaveLocation={state}\n"
         "SlurmdSpoolDir={root}/spool/%n\n"
         "SlurmctldPidFile={ctld_pid}\n"
         "SlurmdPidFile={root}/pids/slurmd.%n.slurm-pid\n"
-        "SlurmctldLogFile={log}/slurmctld.log\n"
+        "SlurmctldLogFile={ctld_log}\n"
         "SlurmdLogFile={log}/slurmd.%n.log\n"
         "SlurmctldDebug=verbose\n"
         "SlurmdDebug=info\n"
@@ -156,9 +202,9 @@ std::string render_slurm_conf(const Spec& spec, const RunDir& dir) {
         "SuspendProgram={hooks}/{suspend}\n"
         "ResumeProgram={hooks}/{resume}\n"
         "ResumeFailProgram={hooks}/{resume_fail}\n",
+        fmt::arg("controllers", render_controllers(spec)), fmt::arg("failover", render_failover(spec)),
         fmt::arg("port", spec.slurmctld_port), fmt::arg("auth", render_auth(spec, dir)),
-        fmt::arg("ctld_pid",
-                 (spec.site() ? dir.state_dir() / "slurmctld.pid" : dir.pid_dir() / "slurmctld.slurm-pid").string()),
+        fmt::arg("ctld_pid", ctld_pid_file(spec, dir)), fmt::arg("ctld_log", ctld_log_file(spec, dir)),
         fmt::arg("state", dir.state_dir().string()), fmt::arg("root", root), fmt::arg("log", dir.log_dir().string()),
         fmt::arg("slurmd_timeout", seconds(spec.slurmd_timeout)),
         fmt::arg("message_timeout", std::clamp(seconds(spec.slurmd_timeout) / 2 - 1, 2LL, 10LL)),
@@ -175,6 +221,23 @@ std::string render_slurm_conf(const Spec& spec, const RunDir& dir) {
         "PartitionName=batch Nodes=ALL Default=YES MaxTime=INFINITE State=UP\n",
         spec.node_hostlist(), ports);
     return out;
+}
+
+std::vector<std::string> controller_names(const Spec& spec) {
+    std::vector<std::string> names;
+    for (int i = 0; i < spec.controllers; ++i) names.push_back(spec.controller_name(i));
+    return names;
+}
+
+std::string render_controller_hosts(const Spec& spec) {
+    std::string out =
+        "# /etc/hosts of the virtual cluster's controller hosts, written by `slumber-vcluster up`:\n"
+        "# each slurmctld binds the address its own name resolves to.\n"
+        "127.0.0.1 localhost\n";
+    for (int i = 0; i < spec.controllers; ++i) {
+        out += fmt::format("{} {}\n", spec.controller_address(i), spec.controller_name(i));
+    }
+    return out + "::1 localhost ip6-localhost ip6-loopback\n";
 }
 
 bool needs_cgroup_conf(const slurm::Version& slurm) { return slurm >= slurm::Version{24, 5, 0}; }
@@ -332,22 +395,38 @@ std::string render_fabric_switch(const Spec& spec) {
 
 }  // namespace
 
-std::string render_slumber_conf(const Spec& spec, const RunDir& dir) {
+std::string daemon_controller_line(std::string_view controller) {
+    // TODO(ha): return the line once slumber's configuration has `[daemon]
+    // controller` (being added on another branch); until then config loading
+    // rejects it as an unknown key.
+    constexpr bool kSlumberKnowsController = false;
+    if (!kSlumberKnowsController) return "";
+    return fmt::format("controller = \"{}\"   # the SlurmctldHost this daemon runs beside\n", controller);
+}
+
+std::string render_slumber_conf(const Spec& spec, const RunDir& dir, int controller) {
     const int ipmi_nodes = spec.nodes - spec.redfish_nodes;
     std::string out = fmt::format(
-        "# The virtual cluster's inventory for slumber, written by `slumber-vcluster up`.\n"
+        "# The virtual cluster's inventory for slumber, written by `slumber-vcluster up`{of}.\n"
         "[slurm]\n"
         "conf = \"{conf}\"\n"
         "\n"
         "[daemon]\n"
         "state_dir = \"{state}\"\n"
+        "{controller}"
         "late_boot_grace = \"30s\"   # virtual nodes boot in seconds; the margin is for loaded test machines\n"
         "late_off_grace = \"10s\"    # and switch off at once\n"
         "idle_poll = \"10s\"         # a handful of nodes: a look at Slurm costs little\n"
         "\n"
         "[doctor]\n"
         "node_uuid_command = \"{node_uuid} {{node}}\"   # each node's own SMBIOS UUID, against its BMC's GUID\n",
-        fmt::arg("conf", dir.slurm_conf().string()), fmt::arg("state", dir.slumber_state_dir().string()),
+        fmt::arg("of", spec.high_availability() ? fmt::format(", for the daemon and hooks of controller {}",
+                                                              spec.controller_name(controller))
+                                                : std::string()),
+        fmt::arg("conf", dir.slurm_conf().string()),
+        fmt::arg("state", slumber_state_of(spec, dir, controller).string()),
+        fmt::arg("controller",
+                 spec.high_availability() ? daemon_controller_line(spec.controller_name(controller)) : std::string()),
         fmt::arg("node_uuid", dir.node_uuid_program().string()));
     if (ipmi_nodes > 0) {
         out += fmt::format(
@@ -393,7 +472,7 @@ std::string render_slumber_conf(const Spec& spec, const RunDir& dir) {
             "enabled = true\n"
             "port = {port}\n"
             "token_file = \"{token}\"   # actions need it; without it the dashboard is read-only\n",
-            fmt::arg("port", spec.web_port), fmt::arg("token", dir.web_token_file().string()));
+            fmt::arg("port", spec.web_port + controller), fmt::arg("token", dir.web_token_file().string()));
     }
     return out;
 }
@@ -411,6 +490,19 @@ std::string render_hook(const Spec& spec, const RunDir& dir, Hook hook, const st
         "echo \"$(/bin/date '+%Y-%m-%dT%H:%M:%S') {name} $1\" >> {log}/hooks.log\n",
         fmt::arg("name", name), fmt::arg("root", dir.root.string()), fmt::arg("log", dir.log_dir().string()));
     if (!program.empty()) return out + fmt::format("exec {} \"$@\"\n", program);
+    if (spec.hooks == "slumber" && spec.high_availability()) {
+        // slurmctld's children share its host, whose name says which
+        // controller runs the hook and so whose daemon must carry it out.
+        return out + fmt::format(
+                         "read -r host < /proc/sys/kernel/hostname\n"
+                         "case $host in\n"
+                         "  {names}) ;;\n"
+                         "  *) echo \"{name}: run on $host, not a controller of this cluster\" >&2; exit 1 ;;\n"
+                         "esac\n"
+                         "exec {slumber} --config {root}/slumber-$host.toml \"$@\"\n",
+                         fmt::arg("names", fmt::join(controller_names(spec), "|")), fmt::arg("name", name),
+                         fmt::arg("slumber", fmt::join(slumber, " ")), fmt::arg("root", dir.root.string()));
+    }
     if (spec.hooks == "slumber") {
         return out + fmt::format("exec {} --config {} \"$@\"\n", fmt::join(slumber, " "), dir.slumber_conf().string());
     }

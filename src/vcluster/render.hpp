@@ -59,8 +59,23 @@ std::string render_bmc_emu(const Spec& spec, const RunDir& dir, int index);
 /// The table the hooks read: "node address port" per line.
 std::string render_bmc_table(const Spec& spec);
 
-/// The inventory for slumber itself (slumber config check, slumber power …).
-std::string render_slumber_conf(const Spec& spec, const RunDir& dir);
+/// The inventory for slumber itself (slumber config check, slumber power …):
+/// slumber.toml, or with two controllers CONTROLLER's (index from 0)
+/// slumber-vctlN.toml, which differs in its daemon's state directory, its
+/// `[daemon] controller` and its web port (the --web port for vctl1, the
+/// port after it for vctl2).
+std::string render_slumber_conf(const Spec& spec, const RunDir& dir, int controller = 0);
+
+/// The line `controller = "NAME"` of `[daemon]`, or nothing while slumber's
+/// configuration does not know that key yet (it would reject the file).
+std::string daemon_controller_line(std::string_view controller);
+
+/// The controllers' names in order: vctl1, vctl2 (localhost with one).
+std::vector<std::string> controller_names(const Spec& spec);
+
+/// With two controllers: the /etc/hosts their hosts see (RunDir::
+/// controller_hosts_file), naming each controller at its address.
+std::string render_controller_hosts(const Spec& spec);
 
 using slurm::Hook;
 
@@ -68,7 +83,9 @@ using slurm::Hook;
 /// by default does what sites write by hand (ipmitool per node); with
 /// `--hooks slumber`, runs `SLUMBER --config …` (SLUMBER: the command that
 /// runs slumber's hook, slumber_command(): `/build/slumber suspend` or the
-/// installed `/usr/sbin/slumber-suspend`).
+/// installed `/usr/sbin/slumber-suspend`). With two controllers, the config
+/// is that of the controller whose slurmctld runs the hook, by its host name
+/// (slurmctld's children share its UTS namespace): slumber-vctlN.toml.
 std::string render_hook(const Spec& spec, const RunDir& dir, Hook hook, const std::vector<std::string>& slumber);
 
 }  // namespace slumber::vcluster

@@ -38,6 +38,8 @@ void fields(Spec& spec, Visit&& visit) {
     visit("resume_program", spec.resume_program);
     visit("resume_fail_program", spec.resume_fail_program);
     visit("installed", spec.installed);
+    visit("controllers", spec.controllers);
+    visit("slurmctld_timeout_ms", spec.slurmctld_timeout);
 }
 
 }  // namespace
@@ -69,6 +71,27 @@ int Spec::index_of(std::string_view node) const {
         if (node_name(i) == node) return i;
     }
     return -1;
+}
+
+std::string Spec::controller_name(int index) const {
+    return controllers == 1 ? std::string("localhost") : fmt::format("vctl{}", index + 1);
+}
+
+std::string Spec::controller_address(int index) const { return fmt::format("127.0.0.{}", index + 1); }
+
+int Spec::controller_index(std::string_view name) const {
+    for (int i = 0; i < controllers; ++i) {
+        if (controller_name(i) == name) return i;
+    }
+    return -1;
+}
+
+std::filesystem::path slumber_conf_of(const Spec& spec, const RunDir& dir, int index) {
+    return spec.high_availability() ? dir.slumber_conf(spec.controller_name(index)) : dir.slumber_conf();
+}
+
+std::filesystem::path slumber_state_of(const Spec& spec, const RunDir& dir, int index) {
+    return spec.high_availability() ? dir.slumber_state_dir(spec.controller_name(index)) : dir.slumber_state_dir();
 }
 
 std::expected<void, std::string> validate(const Spec& spec) {
@@ -105,6 +128,22 @@ std::expected<void, std::string> validate(const Spec& spec) {
     }
     if (spec.web_port < 0 || spec.web_port > 65535)
         return fail(fmt::format("--web {}: give a TCP port", spec.web_port));
+    if (spec.controllers < 1 || spec.controllers > kMaxControllers) {
+        return fail(
+            fmt::format("--controllers {}: give 1 (one slurmctld) or 2 (a primary and a backup slurmctld, Slurm's high "
+                        "availability)",
+                        spec.controllers));
+    }
+    // Slurm counts SlurmctldTimeout in whole seconds; 22.05 takes 0 too, which
+    // leaves the backup no time at all before it takes control.
+    if (spec.slurmctld_timeout < std::chrono::seconds{1} || spec.slurmctld_timeout > std::chrono::seconds{65533}) {
+        return fail("--slurmctld-timeout: give 1s to 65533s (slurm.conf(5): \"May not exceed 65533\")");
+    }
+    // With two controllers, the backup's daemon serves on the port after the primary's.
+    if (spec.web_port != 0 && spec.web_port + spec.controllers - 1 > 65535) {
+        return fail(fmt::format("--web {}: the daemons of {} controllers serve on it and the port after it",
+                                spec.web_port, spec.controllers));
+    }
     if (spec.deployment != "root" && spec.deployment != "site") {
         return fail(fmt::format("--deployment {}: give root or site", spec.deployment));
     }

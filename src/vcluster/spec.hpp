@@ -64,6 +64,16 @@ struct Spec {
     std::string suspend_program;  // empty: the hooks above
     std::string resume_program;
     std::string resume_fail_program;
+    /// How many slurmctld: 1 (SlurmctldHost=localhost) or 2, Slurm's own
+    /// high availability: a primary vctl1 and a backup vctl2 (slurm.conf(5)
+    /// SlurmctldHost: "If specified more than once, the first hostname named
+    /// will be where the daemon runs"), each in a host of its own on this
+    /// machine, sharing StateSaveLocation, each with its own slumber daemon.
+    int controllers = 1;
+    /// With two controllers: Slurm's SlurmctldTimeout, how long the backup
+    /// waits for a silent primary before it takes control (whole seconds;
+    /// Slurm's default of 120 s is too slow for tests). Not written with one.
+    Duration slurmctld_timeout{10000};
 
     [[nodiscard]] std::vector<std::string> node_names() const;
     [[nodiscard]] std::string node_name(int index) const;    // index from 0
@@ -78,7 +88,19 @@ struct Spec {
     /// The index of a node name, or -1.
     [[nodiscard]] int index_of(std::string_view node) const;
     [[nodiscard]] bool site() const { return deployment == "site"; }
+    /// Controller INDEX's (from 0) SlurmctldHost name: its host name, by
+    /// which slurmctld finds its own entry. "localhost" with one controller,
+    /// else vctl1, vctl2.
+    [[nodiscard]] std::string controller_name(int index) const;
+    /// Its ControlAddr, the one address its slurmctld binds: 127.0.0.1, 127.0.0.2.
+    [[nodiscard]] std::string controller_address(int index) const;
+    /// The index of a controller name, or -1.
+    [[nodiscard]] int controller_index(std::string_view name) const;
+    [[nodiscard]] bool high_availability() const { return controllers > 1; }
 };
+
+/// The controller counts `--controllers` accepts.
+inline constexpr int kMaxControllers = 2;
 
 /// SlurmUser of a cluster with deployment "site", and the user its munged runs as.
 inline constexpr const char* kSiteSlurmUser = "slurm";
@@ -98,6 +120,25 @@ struct RunDir {
     /// that need it (render.hpp's needs_cgroup_conf).
     [[nodiscard]] std::filesystem::path cgroup_conf() const { return root / "cgroup.conf"; }
     [[nodiscard]] std::filesystem::path slumber_conf() const { return root / "slumber.toml"; }
+    /// With two controllers: controller NAME's own slumber configuration
+    /// (its daemon's and its hooks'), and its daemon's state directory.
+    [[nodiscard]] std::filesystem::path slumber_conf(std::string_view controller) const {
+        return root / (std::string("slumber-").append(controller) + ".toml");
+    }
+    [[nodiscard]] std::filesystem::path slumber_state_dir(std::string_view controller) const {
+        return root / std::string("slumber-state-").append(controller);
+    }
+    /// With two controllers: the local disk of controller NAME's host (its
+    /// slurmctld's PID file and log, its slurmctld's and daemon's consoles).
+    /// slurm.conf, which both share, names controller_mount(), where each
+    /// controller's mount namespace shows its own controller_dir.
+    [[nodiscard]] std::filesystem::path controller_dir(std::string_view controller) const {
+        return root / "controllers" / controller;
+    }
+    [[nodiscard]] std::filesystem::path controller_mount() const { return root / "controller"; }
+    /// With two controllers: the /etc/hosts the controllers' hosts see, which
+    /// names vctl1 and vctl2 (slurmctld resolves its own name to bind).
+    [[nodiscard]] std::filesystem::path controller_hosts_file() const { return root / "hosts"; }
     /// With deployment "site": slurm.conf's Include'd file naming SlurmUser.
     [[nodiscard]] std::filesystem::path slurm_user_conf() const { return root / "slurm-user.conf"; }
     [[nodiscard]] std::filesystem::path password_file() const { return root / "ipmi.password"; }
@@ -141,6 +182,11 @@ struct RunDir {
 /// The run directory used when none is given: $SLUMBER_VCLUSTER_DIR, else
 /// /tmp/slumber-vcluster.
 std::filesystem::path default_run_dir();
+
+/// Controller INDEX's slumber configuration: slumber.toml with one
+/// controller, slumber-vctlN.toml with two; and its daemon's state directory.
+std::filesystem::path slumber_conf_of(const Spec& spec, const RunDir& dir, int index);
+std::filesystem::path slumber_state_of(const Spec& spec, const RunDir& dir, int index);
 
 std::expected<void, std::string> save(const Spec& spec, const RunDir& dir);
 std::expected<Spec, std::string> load(const RunDir& dir);
