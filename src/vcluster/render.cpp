@@ -482,19 +482,24 @@ std::string render_hook(const Spec& spec, const RunDir& dir, Hook hook, const st
                                  : hook == Hook::resume ? spec.resume_program
                                                         : spec.resume_fail_program;
     const std::string_view name = slurm::to_string(hook);
+    // With two controllers the log says whose slurmctld ran the hook: its
+    // children share its host, and so its host name.
+    const bool ha = spec.high_availability();
     std::string out = fmt::format(
         "#!/bin/sh\n"
         "# Slurm's {name} hook for the virtual cluster in {root}.\n"
         "# Slurm runs it as SlurmUser with a near-empty environment: absolute paths only.\n"
         "export SLUMBER_VCLUSTER_DIR={root}\n"
-        "echo \"$(/bin/date '+%Y-%m-%dT%H:%M:%S') {name} $1\" >> {log}/hooks.log\n",
-        fmt::arg("name", name), fmt::arg("root", dir.root.string()), fmt::arg("log", dir.log_dir().string()));
+        "{read_host}"
+        "echo \"$(/bin/date '+%Y-%m-%dT%H:%M:%S') {name} $1{on_host}\" >> {log}/hooks.log\n",
+        fmt::arg("name", name), fmt::arg("root", dir.root.string()), fmt::arg("log", dir.log_dir().string()),
+        fmt::arg("read_host", ha ? "read -r host < /proc/sys/kernel/hostname\n" : ""),
+        fmt::arg("on_host", ha ? " on $host" : ""));
     if (!program.empty()) return out + fmt::format("exec {} \"$@\"\n", program);
     if (spec.hooks == "slumber" && spec.high_availability()) {
         // slurmctld's children share its host, whose name says which
         // controller runs the hook and so whose daemon must carry it out.
         return out + fmt::format(
-                         "read -r host < /proc/sys/kernel/hostname\n"
                          "case $host in\n"
                          "  {names}) ;;\n"
                          "  *) echo \"{name}: run on $host, not a controller of this cluster\" >&2; exit 1 ;;\n"

@@ -205,5 +205,110 @@ TEST(VclusterRender, RedfishNodesAndTheFabricSwitchInTheInventory) {
     EXPECT_EQ(loaded->dependencies[0].device, "ibswitch");
 }
 
+// One controller keeps slurm.conf as it was before high availability.
+TEST(VclusterRender, OneControllerIsLocalhost) {
+    const std::string conf = render_slurm_conf(Spec{}, RunDir{"/run/vc"});
+    EXPECT_TRUE(has(conf, "ClusterName=vcluster\nSlurmctldHost=localhost(127.0.0.1)\nSlurmctldPort=26817\nSlurmUser="));
+    EXPECT_TRUE(has(conf, "SlurmctldPidFile=/run/vc/pids/slurmctld.slurm-pid\n"));
+    EXPECT_TRUE(has(conf, "SlurmctldLogFile=/run/vc/log/slurmctld.log\n"));
+    EXPECT_FALSE(has(conf, "SlurmctldTimeout"));
+    EXPECT_FALSE(has(conf, "CommunicationParameters"));
+}
+
+// Slurm's high availability (slurm.conf(5) SlurmctldHost, given twice: the
+// primary first), both slurmctld on one machine, each on its own address.
+TEST(VclusterRender, TwoControllersArePrimaryAndBackupOnTheirOwnAddresses) {
+    Spec spec;
+    spec.controllers = 2;
+    spec.slurmctld_timeout = std::chrono::seconds{12};
+    const std::string conf = render_slurm_conf(spec, RunDir{"/run/vc"});
+    EXPECT_TRUE(has(conf, "\nSlurmctldHost=vctl1(127.0.0.1)\nSlurmctldHost=vctl2(127.0.0.2)\nSlurmctldPort=26817\n"))
+        << conf;
+    EXPECT_FALSE(has(conf, "localhost(127.0.0.1)"));
+    EXPECT_TRUE(has(conf, "\nSlurmctldTimeout=12\n"));
+    // Each binds the address its name resolves to: both share SlurmctldPort.
+    EXPECT_TRUE(has(conf, "\nCommunicationParameters=NoCtldInAddrAny\n"));
+    // One state for both; PID file and log on each host's own disk.
+    EXPECT_TRUE(has(conf, "\nStateSaveLocation=/run/vc/slurmctld-state\n"));
+    EXPECT_TRUE(has(conf, "\nSlurmctldPidFile=/run/vc/controller/slurmctld.pid\n"));
+    EXPECT_TRUE(has(conf, "\nSlurmctldLogFile=/run/vc/controller/slurmctld.log\n"));
+    EXPECT_EQ(RunDir{"/run/vc"}.controller_dir(spec.controller_name(1)), "/run/vc/controllers/vctl2");
+    // The site deployment's PID file is no exception.
+    spec.deployment = "site";
+    EXPECT_TRUE(has(render_slurm_conf(spec, RunDir{"/run/vc"}), "SlurmctldPidFile=/run/vc/controller/slurmctld.pid\n"));
+}
+
+TEST(VclusterRender, ControllerHostsNameEachControllerAtItsAddress) {
+    Spec spec;
+    spec.controllers = 2;
+    const std::string hosts = render_controller_hosts(spec);
+    EXPECT_TRUE(has(hosts, "\n127.0.0.1 localhost\n127.0.0.1 vctl1\n127.0.0.2 vctl2\n")) << hosts;
+    EXPECT_EQ(controller_names(spec), (std::vector<std::string>{"vctl1", "vctl2"}));
+}
+
+// Each controller's daemon has its own state; the same nodes.
+TEST(VclusterRender, EachControllerHasItsOwnSlumberConfig) {
+    Spec spec;
+    spec.controllers = 2;
+    spec.nodes = 2;
+    spec.hooks = "slumber";
+    spec.daemon = 1;
+    spec.web_port = 28890;
+    const RunDir dir{"/run/vc"};
+    EXPECT_EQ(slumber_conf_of(spec, dir, 0), "/run/vc/slumber-vctl1.toml");
+    EXPECT_EQ(slumber_conf_of(spec, dir, 1), "/run/vc/slumber-vctl2.toml");
+    const std::string first = render_slumber_conf(spec, dir, 0);
+    const std::string second = render_slumber_conf(spec, dir, 1);
+    EXPECT_TRUE(has(first, "[daemon]\nstate_dir = \"/run/vc/slumber-state-vctl1\"\n")) << first;
+    EXPECT_TRUE(has(second, "[daemon]\nstate_dir = \"/run/vc/slumber-state-vctl2\"\n")) << second;
+    EXPECT_TRUE(has(first, "names = \"vnode[001-002]\"\n"));
+    EXPECT_TRUE(has(second, "names = \"vnode[001-002]\"\n"));
+    // Both daemons serve: the primary's on the port given, the backup's on the next.
+    EXPECT_TRUE(has(first, "port = 28890\n"));
+    EXPECT_TRUE(has(second, "port = 28891\n"));
+    // `[daemon] controller` only once slumber knows the key.
+    const std::string line = daemon_controller_line("vctl2");
+    EXPECT_EQ(has(second, "controller = \"vctl2\""), !line.empty());
+    EXPECT_TRUE(line.empty() || line.starts_with("controller = \"vctl2\"")) << line;
+    // One controller: slumber.toml and slumber-state, as before.
+    spec.controllers = 1;
+    EXPECT_EQ(slumber_conf_of(spec, dir, 0), "/run/vc/slumber.toml");
+    EXPECT_TRUE(has(render_slumber_conf(spec, dir), "state_dir = \"/run/vc/slumber-state\"\n"));
+}
+
+// What slumber reads of each: a valid configuration.
+TEST(VclusterRender, EachControllersSlumberConfigLoads) {
+    Spec spec;
+    spec.controllers = 2;
+    spec.hooks = "slumber";
+    const auto root = std::filesystem::temp_directory_path() / fmt::format("slumber-render-ha-{}", ::getpid());
+    std::filesystem::create_directories(root);
+    std::ofstream(root / "ipmi.secret") << "username = \"admin\"\npassword = \"x\"\n";
+    std::filesystem::permissions(root / "ipmi.secret",
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    for (int i = 0; i < spec.controllers; ++i) {
+        auto loaded = config::load_text(render_slumber_conf(spec, RunDir{root}, i), "slumber-vctl.toml");
+        ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+        EXPECT_EQ(loaded->nodes.size(), 4U);
+    }
+    std::filesystem::remove_all(root);
+}
+
+// Slurm runs the hooks from the slurmctld in control; its children share its
+// host name, which picks that controller's slumber config.
+TEST(VclusterRender, HooksOfTwoControllersPickTheConfigByHostName) {
+    Spec spec;
+    spec.controllers = 2;
+    spec.hooks = "slumber";
+    const std::string hook = render_hook(spec, RunDir{"/run/vc"}, Hook::resume, {"/build/slumber", "resume"});
+    EXPECT_TRUE(has(hook, "read -r host < /proc/sys/kernel/hostname\n")) << hook;
+    EXPECT_TRUE(has(hook, "  vctl1|vctl2) ;;\n"));
+    EXPECT_TRUE(has(hook, "exec /build/slumber resume --config /run/vc/slumber-$host.toml \"$@\"\n"));
+    EXPECT_TRUE(has(hook, " resume $1 on $host\" >> /run/vc/log/hooks.log\n"));
+    // The hand-written hooks log whose slurmctld ran them, too.
+    spec.hooks = "ipmitool";
+    EXPECT_TRUE(has(render_hook(spec, RunDir{"/run/vc"}, Hook::suspend, {}), " suspend $1 on $host\""));
+}
+
 }  // namespace
 }  // namespace slumber::vcluster

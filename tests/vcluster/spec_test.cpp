@@ -60,6 +60,24 @@ TEST(VclusterSpec, ValidationNamesTheOption) {
     EXPECT_NE(error_of([](Spec& s) { s.installed = "/usr"; }).find("--installed needs --hooks slumber"),
               std::string::npos);
     EXPECT_NE(error_of([](Spec& s) { s.web_port = 28890; }).find("--web needs --daemon"), std::string::npos);
+    const std::string three = error_of([](Spec& s) { s.controllers = 3; });
+    EXPECT_NE(three.find("--controllers 3: give 1"), std::string::npos) << three;
+    EXPECT_NE(three.find(" or 2 "), std::string::npos) << three;
+    EXPECT_NE(error_of([](Spec& s) { s.controllers = 0; }).find("--controllers 0"), std::string::npos);
+    EXPECT_NE(error_of([](Spec& s) { s.slurmctld_timeout = Duration{500}; }).find("--slurmctld-timeout"),
+              std::string::npos);
+    EXPECT_EQ(error_of([](Spec& s) { s.controllers = 2; }), "valid");
+}
+
+TEST(VclusterSpec, ControllersAreNamedAndAddressedInOrder) {
+    Spec spec;
+    EXPECT_EQ(spec.controller_name(0), "localhost");
+    spec.controllers = 2;
+    EXPECT_EQ(spec.controller_name(0), "vctl1");
+    EXPECT_EQ(spec.controller_name(1), "vctl2");
+    EXPECT_EQ(spec.controller_address(1), "127.0.0.2");
+    EXPECT_EQ(spec.controller_index("vctl2"), 1);
+    EXPECT_EQ(spec.controller_index("localhost"), -1);
 }
 
 TEST(VclusterSpec, SavedSpecLoadsBackTheSame) {
@@ -73,6 +91,8 @@ TEST(VclusterSpec, SavedSpecLoadsBackTheSame) {
     spec.deployment = "site";
     spec.hooks = "slumber";
     spec.installed = "/usr";
+    spec.controllers = 2;
+    spec.slurmctld_timeout = Duration{7000};
     ASSERT_TRUE(save(spec, dir));
     auto loaded = load(dir);
     ASSERT_TRUE(loaded) << loaded.error();
@@ -82,6 +102,8 @@ TEST(VclusterSpec, SavedSpecLoadsBackTheSame) {
     EXPECT_EQ(loaded->resume_program, "/usr/local/sbin/resume");
     EXPECT_TRUE(loaded->site());
     EXPECT_EQ(loaded->installed, "/usr");
+    EXPECT_EQ(loaded->controllers, 2);
+    EXPECT_EQ(loaded->slurmctld_timeout, Duration{7000});
 
     std::ofstream(dir.spec_file()) << "nodes = [";
     auto broken = load(dir);
@@ -94,6 +116,7 @@ TEST(VclusterSpec, SavedSpecLoadsBackTheSame) {
     EXPECT_EQ(older->nodes, 3);
     EXPECT_EQ(older->hooks, "ipmitool");
     EXPECT_EQ(older->deployment, "root");
+    EXPECT_EQ(older->controllers, 1);
     std::ofstream(dir.spec_file()) << "name_prefix = \"n\"\n";
     auto partial = load(dir);
     ASSERT_FALSE(partial);
