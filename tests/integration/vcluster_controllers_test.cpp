@@ -1,0 +1,180 @@
+// Slurm's own high availability on the virtual cluster (`up --controllers 2`):
+// a primary slurmctld vctl1 and a backup vctl2, each with slumber's daemon
+// beside it. When the primary's host dies the backup takes control within
+// SlurmctldTimeout; when the primary comes back it takes control again.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "test_cluster.hpp"
+#include "vcluster/controllers.hpp"
+#include "vcluster/process.hpp"
+
+namespace slumber::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::seconds;
+
+// SlurmctldTimeout of the suite's cluster, and the margin a loaded test
+// machine gets beyond it: the backup pings the primary only every few
+// seconds, and Slurm's commands retry for a while before they give up.
+constexpr seconds kSlurmctldTimeout{10};
+constexpr seconds kTakeoverMargin{50};
+// A job needs a scheduling pass: after a controller starts, Slurm 22.05's
+// backfill (bf_interval, 30 s) started the first ones.
+constexpr seconds kJobLimit{120};
+
+class VclusterControllers : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        if (::geteuid() != 0) return;
+        cluster = std::make_unique<TestCluster>(
+            ClusterOptions{"controllers",
+                           64,
+                           31500,
+                           {"--controllers", "2", "--slurmctld-timeout", fmt::format("{}s", kSlurmctldTimeout.count()),
+                            "--suspend-time", "1h", "--hooks", "slumber", "--daemon"},
+                           /*nodes=*/2});
+    }
+    static void TearDownTestSuite() { cluster.reset(); }
+    void SetUp() override {
+        if (::geteuid() != 0) GTEST_SKIP() << "the virtual cluster needs root";
+        ASSERT_TRUE(cluster->ready()) << cluster->failure();
+    }
+
+    // What `scontrol ping` says of each controller.
+    static std::map<std::string, std::string> ping() {
+        auto out = vcluster::run_command({"scontrol", "ping"}, {}, seconds{60});
+        return vcluster::parse_ping(out.out);
+    }
+    static bool ping_says(std::string_view vctl1, std::string_view vctl2) {
+        const auto words = ping();
+        return words.size() == 2 && words.at("vctl1") == vctl1 && words.at("vctl2") == vctl2;
+    }
+    static std::string ping_text() {
+        std::string text;
+        for (const auto& [name, word] : ping()) text += fmt::format("{}={} ", name, word);
+        return text;
+    }
+
+    static std::optional<vcluster::Process> recorded(std::string_view name) {
+        return vcluster::read_record(fmt::format("{}/pids/{}", cluster->dir(), name));
+    }
+
+    // A two-node job, run to its end; its final state.
+    static std::string run_job() {
+        auto job =
+            cluster->run({"sbatch", "--parsable", "--nodes", "2", "--output", "/dev/null", "--wrap", "srun /bin/true"});
+        if (!job) return "sbatch failed: " + job.error();
+        const std::string id = job->substr(0, job->find_first_of(";\n"));
+        cluster->wait_for([&] { return cluster->job_state(id) == "COMPLETED"; }, kJobLimit);
+        return cluster->job_state(id);
+    }
+
+    // How often a controller's own slurmctld log (on its host's disk) says `text`.
+    static int log_count(std::string_view controller, std::string_view text) {
+        std::ifstream in(fmt::format("{}/controllers/{}/slurmctld.log", cluster->dir(), controller));
+        int count = 0;
+        for (std::string line; std::getline(in, line);) count += line.find(text) != std::string::npos ? 1 : 0;
+        return count;
+    }
+
+    static std::unique_ptr<TestCluster> cluster;
+};
+
+std::unique_ptr<TestCluster> VclusterControllers::cluster;
+
+// slurmctld logs this as it becomes the backup standing by (22.05: at its
+// start, and again after it gave control back), and that as it takes control.
+constexpr std::string_view kStandingBy = "running in background mode";
+constexpr std::string_view kInControl = "Running as primary controller";
+
+TEST_F(VclusterControllers, BackupTakesOverWhenThePrimaryDiesAndGivesControlBack) {
+    EXPECT_TRUE(ping_says("UP", "UP")) << ping_text();
+    EXPECT_EQ(run_job(), "COMPLETED") << cluster->states();
+
+    // The primary's host dies: its slurmctld and its daemon at once.
+    const auto slurmctld = recorded("slurmctld.vctl1");
+    const auto daemon = recorded("slumberd.vctl1");
+    ASSERT_TRUE(slurmctld && daemon);
+    const int taken_over = log_count("vctl2", kInControl);
+    auto killed = cluster->rig({"controller", "--dir", cluster->dir(), "kill", "1"});
+    ASSERT_TRUE(killed) << killed.error();
+    EXPECT_FALSE(vcluster::alive(*slurmctld));
+    EXPECT_FALSE(vcluster::alive(*daemon));
+    EXPECT_TRUE(vcluster::alive(*recorded("slumberd.vctl2"))) << "the backup's daemon lives on";
+
+    // With vctl1 dead, whoever answers is vctl2.
+    EXPECT_TRUE(
+        cluster->wait_for([&] { return ping_says("DOWN", "UP") && cluster->field(0, "State").starts_with("IDLE"); },
+                          kSlurmctldTimeout + kTakeoverMargin))
+        << ping_text() << " " << cluster->field(0, "State");
+    EXPECT_GT(log_count("vctl2", kInControl), taken_over);
+    EXPECT_EQ(run_job(), "COMPLETED") << cluster->states();
+
+    // The primary returns and takes control back; the backup stands by again.
+    const int standing_by = log_count("vctl2", kStandingBy);
+    auto started = cluster->rig({"controller", "--dir", cluster->dir(), "start", "1"});
+    ASSERT_TRUE(started) << started.error();
+    EXPECT_TRUE(vcluster::alive(*recorded("slurmctld.vctl1")));
+    EXPECT_TRUE(vcluster::alive(*recorded("slumberd.vctl1")));
+    EXPECT_TRUE(cluster->wait_for([&] { return log_count("vctl2", kStandingBy) > standing_by; }, seconds{60}))
+        << "vctl2 never gave control back";
+    EXPECT_TRUE(ping_says("UP", "UP")) << ping_text();
+    EXPECT_EQ(run_job(), "COMPLETED") << cluster->states();
+
+    auto status = cluster->rig({"status", "--dir", cluster->dir()});
+    ASSERT_TRUE(status) << status.error();
+    EXPECT_NE(status->find("vctl1        127.0.0.1  running    running    UP"), std::string::npos) << *status;
+    EXPECT_NE(status->find("vctl2        127.0.0.2  running    running    UP"), std::string::npos) << *status;
+}
+
+// Slurm runs the hooks from the controller in control, and they use its
+// daemon's configuration: the journal of vctl1's daemon records a suspend
+// vctl1's slurmctld asked for, vctl2's journal does not.
+TEST_F(VclusterControllers, HooksUseTheConfigurationOfTheControllerThatRunsThem) {
+    ASSERT_TRUE(cluster->wait_for([&] { return ping_says("UP", "UP"); }, seconds{60})) << ping_text();
+    auto down = cluster->run({"scontrol", "update", "nodename=" + cluster->node(1), "state=power_down"});
+    ASSERT_TRUE(down) << down.error();
+    EXPECT_TRUE(cluster->wait_for([&] { return cluster->bmc_says(1, "off"); }, seconds{60})) << cluster->states();
+    auto journal = [&](std::string_view controller) {
+        auto out = cluster->slumber(
+            {"journal", cluster->node(1), "-c", fmt::format("{}/slumber-{}.toml", cluster->dir(), controller)});
+        return out ? *out : "error: " + out.error();
+    };
+    EXPECT_NE(journal("vctl1").find("power-off"), std::string::npos) << journal("vctl1");
+    EXPECT_EQ(journal("vctl2").find("power-off"), std::string::npos) << journal("vctl2");
+    std::ifstream hooks(cluster->dir() + "/log/hooks.log");
+    const std::string log{std::istreambuf_iterator<char>(hooks), std::istreambuf_iterator<char>()};
+    EXPECT_NE(log.find(fmt::format("suspend {} on vctl1", cluster->node(1))), std::string::npos) << log;
+}
+
+// Last: down stops both controllers' processes, and everything else.
+TEST_F(VclusterControllers, DownLeavesNoProcess) {
+    std::vector<vcluster::Process> running;
+    for (const auto& entry : fs::directory_iterator(cluster->dir() + "/pids")) {
+        if (entry.path().extension() == ".slurm-pid") continue;
+        if (auto process = vcluster::read_record(entry.path())) running.push_back(*process);
+    }
+    ASSERT_GE(running.size(), 4U) << "two slurmctld and two daemons at least";
+    auto down = cluster->rig({"down", "--dir", cluster->dir()});
+    ASSERT_TRUE(down) << down.error();
+    for (const auto& process : running) EXPECT_FALSE(vcluster::alive(process)) << "pid " << process.pid;
+    // Nothing names the run directory on its command line any more.
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+        std::ifstream in(entry.path() / "cmdline");
+        std::string command{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+        EXPECT_EQ(command.find(cluster->dir() + "/"), std::string::npos) << entry.path().filename() << ": " << command;
+    }
+    EXPECT_FALSE(cluster->slurmd_running(0));
+    EXPECT_FALSE(cluster->slurmd_running(1));
+}
+
+}  // namespace
+}  // namespace slumber::testing
