@@ -398,7 +398,7 @@ void add_commands(CLI::App& app, int& exit_code) {
         ->capture_default_str();
     up->add_option("--web", spec.web_port,
                    "the daemon serves its dashboard, API and metrics on 127.0.0.1 at this port, its action token "
-                   "in web.token (with --daemon)");
+                   "in web.token (with --daemon; with --controllers 2, vctl2's daemon on the port after it)");
     up->add_option("--installed", spec.installed,
                    "run the slumber installed under this prefix (e.g. /usr, as its package installs it: "
                    "PREFIX/sbin/slumber-suspend ..., slumberd), not the one beside slumber-vcluster");
