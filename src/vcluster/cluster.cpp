@@ -264,9 +264,11 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
                                 dir.controller_mount(), dir.controller_hosts_file(),
                                 dir.slumber_conf()};
     std::vector<fs::path> needed{dir.root, dir.state_dir(), dir.log_dir(), dir.pid_dir(), dir.hooks_dir()};
-    // A cluster of either kind may have run here before.
+    // A cluster with every controller may have run here before.
+    Spec widest = spec;
+    widest.controllers = kMaxControllers;
     for (int i = 0; i < kMaxControllers; ++i) {
-        const std::string name = fmt::format("vctl{}", i + 1);
+        const std::string name = widest.controller_name(i);
         stale.insert(stale.end(), {dir.slumber_state_dir(name), dir.slumber_conf(name)});
     }
     if (spec.high_availability()) {
