@@ -290,6 +290,9 @@ std::vector<ControllerStatus> controller_status(const Spec& spec, const RunDir& 
         status.slurmctld_running = running(slurmctld_record(spec, dir, i));
         status.daemon_running = running(daemon_record(spec, dir, i));
         if (auto word = words.find(status.name); word != words.end()) status.ping = word->second;
+        // SlurmctldHost=localhost: Slurm 22.05 names the machine instead
+        // ("Slurmctld(primary) at vm is UP").
+        if (!spec.high_availability() && words.size() == 1) status.ping = words.begin()->second;
         out.push_back(std::move(status));
     }
     return out;

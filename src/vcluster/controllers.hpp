@@ -29,6 +29,7 @@ bool slurmctld_answers(const RunDir& dir);
 /// "UP" or "DOWN". Slurm 22.05 prints one line per controller,
 /// "Slurmctld(primary) at vctl1 is UP", "Slurmctld(backup) at vctl2 is DOWN",
 /// and says UP for a backup in standby as for the controller in control.
+/// For SlurmctldHost=localhost it names the machine ("at vm is UP").
 std::map<std::string, std::string> parse_ping(std::string_view output);
 
 /// `scontrol ping` for the cluster, parsed; empty when it printed nothing.
