@@ -9,6 +9,7 @@
 #include <optional>
 #include <sstream>
 
+#include "slurm/controllers.hpp"
 #include "vcluster/accounts.hpp"
 #include "vcluster/machine.hpp"
 #include "vcluster/process.hpp"
@@ -147,18 +148,11 @@ bool slurmctld_answers(const RunDir& dir) {
 }
 
 std::map<std::string, std::string> parse_ping(std::string_view output) {
+    // Slurm's lines as slumber's daemon reads them; anything else (an error
+    // of scontrol's) names no controller.
     std::map<std::string, std::string> words;
-    std::istringstream lines{std::string(output)};
-    std::string line;
-    while (std::getline(lines, line)) {
-        // "Slurmctld(primary) at vctl1 is UP"; the banner under a DOWN one is no controller.
-        if (!line.starts_with("Slurmctld(")) continue;
-        const std::size_t at = line.find(" at ");
-        const std::size_t is = line.rfind(" is ");
-        if (at == std::string::npos || is == std::string::npos || is <= at + 4) continue;
-        std::string word = line.substr(is + 4);
-        while (!word.empty() && (word.back() == ' ' || word.back() == '\r')) word.pop_back();
-        words[line.substr(at + 4, is - at - 4)] = word;
+    if (auto pings = slurm::parse_ping(output)) {
+        for (const slurm::ControllerPing& ping : *pings) words[ping.host] = ping.up ? "UP" : "DOWN";
     }
     return words;
 }

@@ -396,11 +396,6 @@ std::string render_fabric_switch(const Spec& spec) {
 }  // namespace
 
 std::string daemon_controller_line(std::string_view controller) {
-    // TODO(ha): return the line once slumber's configuration has `[daemon]
-    // controller` (being added on another branch); until then config loading
-    // rejects it as an unknown key.
-    constexpr bool kSlumberKnowsController = false;
-    if (!kSlumberKnowsController) return "";
     return fmt::format("controller = \"{}\"   # the SlurmctldHost this daemon runs beside\n", controller);
 }
 

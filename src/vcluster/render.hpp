@@ -66,8 +66,7 @@ std::string render_bmc_table(const Spec& spec);
 /// port after it for vctl2).
 std::string render_slumber_conf(const Spec& spec, const RunDir& dir, int controller = 0);
 
-/// The line `controller = "NAME"` of `[daemon]`, or nothing while slumber's
-/// configuration does not know that key yet (it would reject the file).
+/// The line `controller = "NAME"` of `[daemon]` (docs/ha.md).
 std::string daemon_controller_line(std::string_view controller);
 
 /// The controllers' names in order: vctl1, vctl2 (localhost with one).
