@@ -300,15 +300,15 @@ constexpr engine::TimeMs kControllerLookMs = 5000;
 // A daemon standing by carries out nothing (docs/ha.md): what waits in its
 // journal is the acting daemon's now, which brings Slurm's view and the
 // power together by recovery (a lost wake, a node left on).
-void hand_over_pending(store::Journal& journal, const engine::ControllerRole& role) {
+// `why`: why not, in words.
+void hand_over_pending(store::Journal& journal, std::string_view why) {
     auto pending = journal.take_pending();
     if (!pending) {
         log(Priority::error, "journal: " + pending.error());
         return;
     }
-    const std::string words =
-        fmt::format("not carried out here: {}; the daemon beside it brings Slurm's view and the power together",
-                    role.acting_host.empty() ? role.why : fmt::format("{} is in control", role.acting_host));
+    const std::string words = fmt::format(
+        "not carried out here: {}; the acting daemon brings Slurm's view and the power together (docs/ha.md)", why);
     for (const store::Request& request : *pending) {
         (void)journal.finish_with(request.id, store::OutcomeKind::refused, words,
                                   {0, operate::wall_clock_ms(), request.node, request.id, store::EventKind::refused,
@@ -379,6 +379,16 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         requeued && *requeued > 0) {
         log(Priority::warning,
             fmt::format("{} request(s) left running by {}: carrying them out again", *requeued, left_by));
+    }
+    // With several controllers, what this daemon was asked before it
+    // started may be stale: another controller's daemon may have acted
+    // since (a suspend carried out now could stop a node that runs a job
+    // again). Recovery finds what Slurm still waits for (a lost wake within
+    // 10 s, a node left on within late_off_grace).
+    if (controllers->shared()) {
+        hand_over_pending(*journal,
+                          "asked before this daemon started, and with several controllers another daemon may have "
+                          "acted since");
     }
     (void)journal->record({0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::daemon_start,
                            fmt::format("slumberd started (pid {})", ::getpid())});
@@ -459,10 +469,20 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             std::string pass_status;
             std::optional<std::string> in_flux = "Slurm unreadable";
             // With several controllers, first which one is in control.
-            if (auto change = controllers->update(scontrol)) note_role(*journal, *change);
+            if (auto change = controllers->update(scontrol)) {
+                note_role(*journal, *change);
+                if (change->took_over) {
+                    // What the other daemon started is Slurm's state and the
+                    // BMCs' now: let its boots finish (docs/ha.md).
+                    reconciler.took_over(operate::wall_clock_ms());
+                    carrier.took_over(operate::wall_clock_ms(), reconciler.takeover_window_ms());
+                }
+            }
             const bool standing_by = !controllers->acting();
             if (standing_by) {
-                hand_over_pending(*journal, controllers->role());
+                const engine::ControllerRole& role = controllers->role();
+                hand_over_pending(
+                    *journal, role.acting_host.empty() ? role.why : fmt::format("{} is in control", role.acting_host));
                 pass_status = controllers->role().why;
                 in_flux.reset();
             } else if (auto nodes = scontrol.nodes()) {

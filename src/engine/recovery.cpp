@@ -86,7 +86,7 @@ Situation asleep_situation(const NodeFacts& node, const RecoveryPolicy& policy, 
     const bool powered = *node.bmc == power::PowerState::on || *node.bmc == power::PowerState::paused;
     const bool long_enough =
         node.on_while_asleep_since && now - *node.on_while_asleep_since >= policy.late_off_grace_ms;
-    return powered && long_enough ? Situation::left_on : Situation::healthy;
+    return powered && long_enough && now >= policy.left_on_hold_until ? Situation::left_on : Situation::healthy;
 }
 
 TimeMs off_retry_after(const NodeFacts& node, const RecoveryPolicy& policy) {
@@ -360,6 +360,7 @@ PowerOnStep power_on_step(const PowerOnFacts& facts, TimeMs boot_deadline_ms, Ti
     // off, or on its way on or off, is switched on.
     if (*facts.bmc != power::PowerState::on && *facts.bmc != power::PowerState::paused) return PowerOnStep::on;
     if (facts.reboot) return PowerOnStep::cycle;
+    if (facts.boot_elsewhere) return PowerOnStep::on;  // let the other daemon's boot finish
     if (!facts.registered) return PowerOnStep::read_slurm;
     return *facts.registered ? PowerOnStep::on : PowerOnStep::cycle;
 }

@@ -139,6 +139,11 @@ struct RecoveryPolicy {
     bool keep_drained_on = false;
     /// A second unplanned power loss within this long drains the node.
     TimeMs power_loss_window_ms = 3'600'000;
+    /// After a takeover from another controller's daemon (docs/ha.md), a
+    /// node on while asleep in Slurm's view is left on until this time, Unix
+    /// ms: Slurm's saved state may have lost a resume the other daemon
+    /// carried out, and Slurm resumes the node again for its job. 0: none.
+    TimeMs left_on_hold_until = 0;
     /// A node that does not respond has its BMC read at most this often.
     TimeMs dark_recheck_ms = 30000;
     /// A node Slurm still shows POWERING_UP this long after slumber powered
@@ -228,6 +233,10 @@ struct PowerOnFacts {
     /// (slurm::resume_is_reboot()): a node that is on is power-cycled
     /// even though it is registered; one that is off is switched on.
     bool reboot = false;
+    /// Soon after this daemon took over from another controller's
+    /// (docs/ha.md): a node found on may be booting from that daemon's
+    /// power-on, which a power cycle would start again.
+    bool boot_elsewhere = false;
 };
 
 enum class PowerOnStep {

@@ -508,6 +508,7 @@ void Carrier::fresh_boot_drivers(const config::Config& config, const std::vector
         facts.asked_by_slurm = asked_by_slurm(*carried[i]);
         facts.reboot = carried[i]->source == store::RequestSource::slurm_reboot;
         if (const auto it = open_boot.find(carried[i]->node); it != open_boot.end()) facts.open_boot = it->second;
+        facts.boot_elsewhere = now < m_took_over_until.load();
         if (engine::power_on_step(facts, deadline, now) != engine::PowerOnStep::read_bmc) continue;
         fresh[i] =
             std::make_unique<FreshBootDriver>(*tasks[i].driver, carried[i]->node, facts, deadline, now, registered);

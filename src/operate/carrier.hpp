@@ -68,6 +68,11 @@ class Carrier {
     /// these words (the thermal guard's: ThermalGuard::hold()). Call it from
     /// the thread that calls take().
     void hold_power_ons(std::optional<std::string> why) { m_hold_all = std::move(why); }
+    /// This daemon took over from another controller's at `now`, Unix ms
+    /// (docs/ha.md): for `window_ms`, Slurm's resume of a node found on is a
+    /// plain power-on, never a power cycle (the other daemon's boot may be
+    /// under way).
+    void took_over(engine::TimeMs now, engine::TimeMs window_ms) { m_took_over_until = now + window_ms; }
 
     /// Takes every pending request, refuses those that must not be carried
     /// out (journaled), holds power-ons back for pacing (they stay pending),
@@ -163,6 +168,8 @@ class Carrier {
     DriverSource m_drivers;
     std::set<std::int64_t> m_held;          ///< requests already journaled as held back
     std::optional<std::string> m_hold_all;  ///< hold_power_ons()
+    /// took_over(): until when, Unix ms; read by the batches' workers.
+    std::atomic<engine::TimeMs> m_took_over_until{0};
     /// Power-ons handed out by take() whose outcome is not journaled yet:
     /// booting, as far as pacing is concerned.
     std::atomic<int> m_ons_in_flight{0};

@@ -200,8 +200,13 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
     return facts;
 }
 
+engine::TimeMs Reconciler::takeover_window_ms() const {
+    return std::max(m_crossed.windows().after_on_ms, m_policy.late_off_grace_ms);
+}
+
 std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std::vector<slurm::NodeState>& nodes) {
     const engine::TimeMs now = m_clock->wall_ms();
+    m_policy.left_on_hold_until = m_took_over_at ? *m_took_over_at + takeover_window_ms() : 0;
     auto gathered = gather_facts(nodes);
     if (!gathered) return std::unexpected(gathered.error());
     std::vector<engine::NodeFacts>& facts = *gathered;

@@ -75,6 +75,13 @@ class Reconciler {
     const slurm::PowerSaveRules& rules() const;
     /// The watch for crossed BMC addresses that each pass runs first.
     CrossedWatch& crossed() { return m_crossed; }
+    /// This daemon took over from another controller's at `now`, Unix ms
+    /// (docs/ha.md): nodes on while asleep in Slurm's view are left on for
+    /// takeover_window_ms(), since Slurm may resume them again.
+    void took_over(engine::TimeMs now) { m_took_over_at = now; }
+    /// How long after a takeover a node may still be booting from the other
+    /// daemon's power-on: Slurm's ResumeTimeout, at least late_off_grace.
+    [[nodiscard]] engine::TimeMs takeover_window_ms() const;
     /// Why the last pass found something in flux, in words ("vnode003:
     /// powering up", engine::in_flux(); a BMC read under way; a power
     /// change's window for crossed addresses; a step just taken); nothing
@@ -111,6 +118,7 @@ class Reconciler {
     /// Nodes Slurm is waking whose BMC was found on without a power-on of
     /// this daemon's (engine::StepKind::adopt_boot), while they power up.
     mutable std::set<std::string> m_wake_adopted;
+    std::optional<engine::TimeMs> m_took_over_at;
     /// What the reconciler remembers of each node asleep in Slurm's view
     /// (engine::asleep_in_slurm()) while it stays so.
     struct AsleepWatch {

@@ -328,6 +328,26 @@ TEST(Recovery, APowerOnOfANodeThatIsOnButNotRegisteredStartsItAfresh) {
     facts.bmc = power::PowerState::on;
     facts.open_boot.reset();
     EXPECT_EQ(power_on_step(facts, kDeadline, kNow), PowerOnStep::cycle) << "left on after a failed resume";
+    facts.boot_elsewhere = true;
+    EXPECT_EQ(power_on_step(facts, kDeadline, kNow), PowerOnStep::on)
+        << "just after a takeover: the other daemon's boot may be under way";
+    facts.reboot = true;
+    EXPECT_EQ(power_on_step(facts, kDeadline, kNow), PowerOnStep::cycle) << "a reboot Slurm asked for is one";
+}
+
+// docs/ha.md: after a takeover Slurm's saved state may have lost a resume
+// the other daemon carried out; the node is left on for Slurm to resume.
+TEST(Recovery, ANodeOnWhileAsleepIsLeftOnForAWhileAfterATakeover) {
+    RecoveryPolicy policy = kPolicy;
+    policy.late_off_grace_ms = 10000;
+    policy.left_on_hold_until = kNow + 60000;
+    auto facts = node_facts("n1", "IDLE", {"POWERED_DOWN"}, "");
+    facts.asleep_since = kNow - 30000;
+    facts.bmc = power::PowerState::on;
+    facts.asleep_bmc_read_at = kNow;
+    facts.on_while_asleep_since = kNow - 20000;
+    EXPECT_TRUE(reconcile({facts}, policy, kNow).empty());
+    EXPECT_EQ(reconcile({facts}, policy, kNow + 60000).size(), 1U) << "the hold is over";
 }
 
 TEST(Recovery, PowerDisagreementsAreNamed) {
