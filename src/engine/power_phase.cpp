@@ -24,56 +24,119 @@ bool switches_off(std::optional<power::Action> action) {
     return action == power::Action::off || action == power::Action::soft;
 }
 
-// A carried-out call: where it ends if it worked.
-std::optional<PowerPhase> call_result(const PhaseRow& row, PowerPhase worked, std::optional<PowerPhase> current) {
-    if (row.outcome == store::OutcomeKind::error) return PowerPhase::failed;
-    if (row.outcome == store::OutcomeKind::refused) return current;
-    return worked;
-}
-
-}  // namespace
-
-std::string_view to_string(PowerPhase phase) { return util::word_of(kPhases, phase); }
-
-std::optional<PowerPhase> next_phase(std::optional<PowerPhase> current, std::optional<PowerPhase> before_request,
-                                     const PhaseRow& row) {
+// Where a row that reports a fact (a carried-out call, Slurm's or the BMC's
+// word) puts the node; nullopt for a row that reports none.
+std::optional<PowerPhase> fact_phase(const PhaseRow& row) {
     using store::EventKind;
+    const bool failed = row.outcome == store::OutcomeKind::error;
     switch (row.kind) {
-        case EventKind::requested:
-            if (switches_on(row.action)) return PowerPhase::powering_on;
-            if (switches_off(row.action)) return PowerPhase::powering_off;
-            return current;
         case EventKind::power_on:
         case EventKind::power_cycle:
-            return call_result(row, PowerPhase::booting, current);
+            return failed ? PowerPhase::failed : PowerPhase::booting;
         case EventKind::power_off:
         case EventKind::shutdown:
-            return call_result(row, PowerPhase::off, current);
-        case EventKind::failed:
+            return failed ? PowerPhase::failed : PowerPhase::off;
         case EventKind::resume_failed:
             return PowerPhase::failed;
-        case EventKind::refused:
-            return before_request;
         case EventKind::registered:
             return PowerPhase::up;
         case EventKind::power_lost:
             return PowerPhase::off;
         default:
-            return current;
+            return std::nullopt;
     }
 }
 
-std::vector<PhaseChange> phase_timeline(std::span<const PhaseRow> rows) {
-    std::vector<PhaseChange> timeline;
-    std::optional<PowerPhase> current;
-    std::optional<PowerPhase> before_request;
-    for (const PhaseRow& row : rows) {
-        if (row.kind == store::EventKind::requested) before_request = current;
-        const std::optional<PowerPhase> next = next_phase(current, before_request, row);
-        if (next && next != current) timeline.push_back({*next, row.time});
-        current = next;
+// A request that was not carried out: refused, or a call that could not be
+// made (nothing was contacted).
+bool withdraws(const PhaseRow& row) {
+    using store::EventKind;
+    if (row.kind == EventKind::refused || row.kind == EventKind::failed) return true;
+    const bool call = row.kind == EventKind::power_on || row.kind == EventKind::power_cycle ||
+                      row.kind == EventKind::power_off || row.kind == EventKind::shutdown;
+    return call && row.outcome == store::OutcomeKind::refused;
+}
+
+// One node's timeline as its rows come. The requests journaled since the
+// phase was last set by a fact are pending: the phase they lead to stands
+// until a fact replaces it, and when every one of them is withdrawn, the
+// phases they made are taken back.
+class Timeline {
+  public:
+    void add(const PhaseRow& row) {
+        if (row.kind == store::EventKind::requested) {
+            request(row);
+        } else if (withdraws(row)) {
+            withdraw(row);
+        } else if (const auto phase = fact_phase(row)) {
+            m_pending.clear();
+            move_to(*phase, row.time);
+        }
     }
-    return timeline;
+
+    std::vector<PhaseChange> take() { return std::move(m_changes); }
+
+  private:
+    struct Pending {
+        std::optional<std::int64_t> request;
+        PowerPhase leads_to;
+    };
+
+    void move_to(PowerPhase phase, TimeMs time) {
+        if (phase == m_current) return;
+        m_changes.push_back({phase, time});
+        m_current = phase;
+    }
+
+    void request(const PhaseRow& row) {
+        std::optional<PowerPhase> phase;
+        if (switches_on(row.action)) phase = PowerPhase::powering_on;
+        if (switches_off(row.action)) phase = PowerPhase::powering_off;
+        if (!phase) return;  // a status read changes nothing
+        // Asked for what the node already is (Slurm's resume run twice
+        // for a node that is booting): nothing to wait for.
+        const bool on_already = m_current == PowerPhase::booting || m_current == PowerPhase::up;
+        if ((row.action == power::Action::on && on_already) ||
+            (switches_off(row.action) && m_current == PowerPhase::off)) {
+            phase = m_current;
+        }
+        if (m_pending.empty()) {
+            m_before = m_current;
+            m_first_change = m_changes.size();
+        }
+        m_pending.push_back({row.request, *phase});
+        move_to(*phase, row.time);
+    }
+
+    void withdraw(const PhaseRow& row) {
+        if (!row.request) return;  // no request journaled: nothing was asked
+        const auto it = std::find_if(m_pending.begin(), m_pending.end(),
+                                     [&](const Pending& pending) { return pending.request == row.request; });
+        if (it == m_pending.end()) return;  // carried out, or withdrawn, already
+        m_pending.erase(it);
+        if (!m_pending.empty()) {
+            move_to(m_pending.back().leads_to, row.time);
+            return;
+        }
+        m_changes.resize(m_first_change);
+        m_current = m_before;
+    }
+
+    std::vector<PhaseChange> m_changes;
+    std::optional<PowerPhase> m_current;
+    std::vector<Pending> m_pending;
+    std::optional<PowerPhase> m_before;  ///< the phase when the first pending request came
+    std::size_t m_first_change = 0;      ///< the first change the pending requests made
+};
+
+}  // namespace
+
+std::string_view to_string(PowerPhase phase) { return util::word_of(kPhases, phase); }
+
+std::vector<PhaseChange> phase_timeline(std::span<const PhaseRow> rows) {
+    Timeline timeline;
+    for (const PhaseRow& row : rows) timeline.add(row);
+    return timeline.take();
 }
 
 std::array<TimeMs, kPowerPhases> time_in_phases(std::span<const PhaseChange> timeline, TimeMs until) {

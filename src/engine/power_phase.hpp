@@ -3,18 +3,27 @@
 // "time in each phase" from it without a second one.
 //
 // How each row moves the phase (rows of one node, oldest first):
-//   requested on / cycle            -> powering_on (Slurm's resume, recovery, the CLI)
-//   requested off / soft            -> powering_off
+//   requested on / cycle            -> powering_on (Slurm's resume, recovery, the CLI);
+//                                      an `on` of a node booting or up leaves it there
+//   requested off / soft            -> powering_off; of a node off, leaves it off
 //   power-on, power-cycle ok        -> booting (the BMC switched it on; slurmd not registered yet)
 //   power-off, shutdown ok          -> off
 //   any of those four, error        -> failed
-//   failed (a call that could not be made, a blocked target) -> failed
-//   refused (nothing was called)    -> back to the phase before the request
 //   registered                      -> up (slurmd registered after slumber's power-on)
 //   resume-failed                   -> failed (Slurm's ResumeTimeout, slumber's boot deadline)
 //   power-lost                      -> off (power lost behind slumber's back)
-// Every other row (paced, diagnosis, recovery, blocked, status …) leaves it
-// where it is. Before its first such row a node's phase is unknown.
+// A request that was not carried out changes nothing: a `refused` row, a
+// `failed` one (a call that could not be made: a blocked target, a device it
+// needs that did not come on) or a call whose outcome is `refused` withdraws
+// its request, and once no request journaled since the last carried-out
+// change is left, the phases those requests made are taken out of the
+// timeline, as if they had never been asked. A refusal of no journaled
+// request (`slumber power off` of a node running a job, the web API's 409)
+// or of one already withdrawn or carried out leaves the phase where it is:
+// what the node does is what slumber carried out, or what Slurm or the BMC
+// showed, never what was merely asked. Every other row (paced, diagnosis,
+// recovery, blocked, status …) leaves it where it is too. Before its first
+// such row a node's phase is unknown.
 #pragma once
 
 #include <array>
@@ -42,6 +51,7 @@ struct PhaseRow {
     store::EventKind kind = store::EventKind::unknown;
     std::optional<store::OutcomeKind> outcome = std::nullopt;
     std::optional<power::Action> action = std::nullopt;
+    std::optional<std::int64_t> request = std::nullopt;  ///< the request the row belongs to
 };
 
 /// A phase and when the node entered it.
@@ -49,11 +59,6 @@ struct PhaseChange {
     PowerPhase phase = PowerPhase::off;
     TimeMs since = 0;
 };
-
-/// The phase a row leads to from `current` (nullopt: unknown so far), and
-/// `before_request`, the phase a refused request returns to.
-std::optional<PowerPhase> next_phase(std::optional<PowerPhase> current, std::optional<PowerPhase> before_request,
-                                     const PhaseRow& row);
 
 /// One node's phases, oldest first, from its rows in journal order: an
 /// entry each time the phase changes (a row that leaves it where it is

@@ -8,6 +8,7 @@
 
 #include "hostlist/hostlist.hpp"
 #include "service/journal_events.hpp"
+#include "service/power_phases.hpp"
 #include "sim/power_model.hpp"
 
 namespace slumber::service {
@@ -31,8 +32,7 @@ std::map<std::string, Rows> rows_of(const std::vector<store::Event>& events,
                                     const std::vector<store::Reading>& readings) {
     std::map<std::string, Rows> rows;
     for (const store::Event& event : events) {
-        if (!event.node.empty())
-            rows[event.node].phases.push_back({event.time, event.kind, event.outcome, event.action});
+        if (!event.node.empty()) rows[event.node].phases.push_back(phase_row(event));
     }
     for (const store::Reading& reading : readings) {
         if (reading.watts) rows[reading.target].samples.push_back({reading.time, *reading.watts});

@@ -63,19 +63,22 @@ std::map<std::string, std::int64_t> start_node_requests(store::Journal* journal,
 
 // The event of one switch: "ACTION by SOURCE: what came of it after N
 // attempt(s), M ms", with its outcome and action (the journal's power
-// changes), under `request_id` when it has a request.
+// changes), under `request_id` when it has a request. A target that was not
+// called (no driver, a block, a device it needs that did not come on) is a
+// `failed` event, as the carrier journals it: nothing was switched, and the
+// node's power phase stays where it was (engine/power_phase.hpp).
 std::string said(const power::Outcome& outcome) {
     return outcome.result ? std::string(power::to_string(*outcome.result))
                           : "error: " + power::describe(outcome.result.error());
 }
 
-store::Event switch_event(const PowerRequest& request, const power::Outcome& outcome,
+store::Event switch_event(const PowerRequest& request, const power::Outcome& outcome, bool called,
                           std::optional<std::int64_t> request_id) {
     return {0,
             operate::wall_clock_ms(),
             outcome.target,
             request_id,
-            store::event_kind(request.action),
+            called ? store::event_kind(request.action) : store::EventKind::failed,
             fmt::format("{} by {}: {} after {} attempt(s), {} ms", power::to_string(request.action), request.source,
                         said(outcome), outcome.attempts, outcome.elapsed.count()),
             outcome.result ? store::OutcomeKind::ok : store::OutcomeKind::error,
@@ -83,13 +86,15 @@ store::Event switch_event(const PowerRequest& request, const power::Outcome& out
 }
 
 void finish_node_requests(store::Journal* journal, const std::map<std::string, std::int64_t>& requests,
-                          const PowerRequest& request, const std::vector<power::Outcome>& outcomes) {
+                          const PowerRequest& request, const std::vector<power::Outcome>& outcomes,
+                          const std::vector<bool>& called) {
     if (journal == nullptr || requests.empty()) return;
     std::vector<store::Finished> finished;
-    for (const power::Outcome& outcome : outcomes) {
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        const power::Outcome& outcome = outcomes[i];
         const auto id = requests.find(outcome.target);
         if (id == requests.end()) continue;
-        const store::Event event = switch_event(request, outcome, id->second);
+        const store::Event event = switch_event(request, outcome, called[i], id->second);
         const bool ok = outcome.result.has_value();
         finished.push_back({id->second, ok, ok ? "ok" : said(outcome), event, std::nullopt});
     }
@@ -102,10 +107,10 @@ void finish_node_requests(store::Journal* journal, const std::map<std::string, s
 // crossed-address watch counts a carried-out change as slumber's own (a
 // node an admin switched on is not "woken by nobody").
 void journal_switches(store::Journal& journal, const PowerRequest& request, const std::vector<power::Outcome>& outcomes,
-                      const std::map<std::string, std::int64_t>& requests) {
-    for (const power::Outcome& outcome : outcomes) {
-        if (requests.contains(outcome.target)) continue;  // its request's event says it
-        (void)journal.record(switch_event(request, outcome, std::nullopt));
+                      const std::vector<bool>& called, const std::map<std::string, std::int64_t>& requests) {
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        if (requests.contains(outcomes[i].target)) continue;  // its request's event says it
+        (void)journal.record(switch_event(request, outcomes[i], called[i], std::nullopt));
     }
 }
 
@@ -189,18 +194,20 @@ std::vector<power::Outcome> switch_power(const PowerTargets& targets, const Powe
             return drivers_of(targets, names);
         }};
     std::vector<power::Outcome> outcomes;
+    std::vector<bool> called;
     const auto requests = start_node_requests(journal.get(), targets, request, operate::wall_clock_ms());
     const auto switched = switcher.run(targets.config, blocks, plan);
     for (std::size_t i = 0; i < switched.size(); ++i) {
+        called.push_back(switched[i].not_called == operate::NotCalled::no);
         if (switched[i].not_called == operate::NotCalled::no_driver) {
             outcomes.push_back({plan.targets[i], std::unexpected(targets.drivers[i].error()), false, 0, {}});
         } else {
             outcomes.push_back(switched[i].outcome);
         }
     }
-    finish_node_requests(journal.get(), requests, request, outcomes);
+    finish_node_requests(journal.get(), requests, request, outcomes, called);
     if (journal != nullptr && request.action != power::Action::status) {
-        journal_switches(*journal, request, outcomes, requests);
+        journal_switches(*journal, request, outcomes, called, requests);
     }
     return outcomes;
 }

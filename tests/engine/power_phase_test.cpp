@@ -60,15 +60,90 @@ TEST(PowerPhaseTest, FailuresLeadToFailedUntilTheNextRequest) {
                            PowerPhase::failed, PowerPhase::powering_off, PowerPhase::failed}));
 }
 
-TEST(PowerPhaseTest, ARefusedRequestLeavesThePhaseItFound) {
+PhaseRow requested(TimeMs time, power::Action action, std::int64_t id) {
+    return {time, EventKind::requested, std::nullopt, action, id};
+}
+PhaseRow refused(TimeMs time, power::Action action, std::optional<std::int64_t> id) {
+    return {time, EventKind::refused, OutcomeKind::refused, action, id};
+}
+
+// A refused request (the carrier's: the node runs a job) is taken out of
+// the timeline: no powering-off, not even for the moment before the refusal.
+TEST(PowerPhaseTest, ARefusedRequestChangesNothing) {
     const std::vector<PhaseRow> rows{
         row(1000, EventKind::registered),
-        requested(2000, power::Action::off),
-        {2001, EventKind::refused, OutcomeKind::refused, power::Action::off},
+        requested(2000, power::Action::off, 7),
+        refused(2001, power::Action::off, 7),
     };
     const auto timeline = phase_timeline(rows);
-    EXPECT_EQ(phases(timeline), (std::vector{PowerPhase::up, PowerPhase::powering_off, PowerPhase::up}));
-    EXPECT_EQ(timeline.back().since, 2001);
+    EXPECT_EQ(phases(timeline), (std::vector{PowerPhase::up}));
+    EXPECT_EQ(timeline.back().since, 1000);
+}
+
+// A tester's `slumber power off vnode004` while it ran a job: the refusal
+// has no journaled request, and the phase before slumber's earlier
+// power-on (off) must not come back.
+TEST(PowerPhaseTest, ARefusalOfNoJournaledRequestLeavesThePhase) {
+    const std::vector<PhaseRow> rows{
+        requested(1000, power::Action::on, 1),
+        {1030, EventKind::power_on, OutcomeKind::ok, power::Action::on, 1},
+        row(61000, EventKind::registered),
+        refused(90000, power::Action::off, std::nullopt),
+    };
+    const auto timeline = phase_timeline(rows);
+    EXPECT_EQ(phases(timeline), (std::vector{PowerPhase::powering_on, PowerPhase::booting, PowerPhase::up}));
+    const auto spent = time_in_phases(timeline, 200000);
+    EXPECT_EQ(spent[static_cast<std::size_t>(PowerPhase::off)], 0);
+    EXPECT_EQ(spent[static_cast<std::size_t>(PowerPhase::up)], 139000);
+}
+
+// The web API's refused `on` of a node Slurm is powering down: the node
+// is off once the power-off is carried out, whatever was refused meanwhile.
+TEST(PowerPhaseTest, ARefusedOnOfANodeGoingDownLeavesItOff) {
+    const std::vector<PhaseRow> rows{
+        requested(1000, power::Action::on, 1),
+        {1030, EventKind::power_on, OutcomeKind::ok, power::Action::on, 1},
+        requested(1500, power::Action::on, 2),  // Slurm's resume, run twice
+        row(61000, EventKind::registered),
+        requested(100000, power::Action::off, 3),
+        refused(100200, power::Action::on, std::nullopt),
+        {100500, EventKind::power_off, OutcomeKind::ok, power::Action::off, 3},
+        refused(100700, power::Action::on, std::nullopt),
+        refused(100800, power::Action::on, 2),  // long carried out by another
+    };
+    const auto timeline = phase_timeline(rows);
+    EXPECT_EQ(phases(timeline), (std::vector{PowerPhase::powering_on, PowerPhase::booting, PowerPhase::up,
+                                             PowerPhase::powering_off, PowerPhase::off}));
+    EXPECT_EQ(timeline.back().since, 100500);
+}
+
+// A call that could not be made (a blocked BMC, a device that did not come
+// on) contacted nothing: the node is where it was, not failed.
+TEST(PowerPhaseTest, ACallThatCouldNotBeMadeChangesNothing) {
+    const std::vector<PhaseRow> rows{
+        {500, EventKind::power_off, OutcomeKind::ok, power::Action::off, std::nullopt},
+        requested(1000, power::Action::on, 4),
+        {1001, EventKind::failed, std::nullopt, std::nullopt, 4},
+        requested(2000, power::Action::on, 5),
+        {2001, EventKind::power_on, OutcomeKind::refused, power::Action::on, 5},
+    };
+    const auto timeline = phase_timeline(rows);
+    EXPECT_EQ(phases(timeline), (std::vector{PowerPhase::off}));
+    EXPECT_EQ(timeline.back().since, 500);
+}
+
+// Of two requests pending, the one withdrawn leaves the other's phase.
+TEST(PowerPhaseTest, AWithdrawnRequestLeavesTheOthersPending) {
+    const std::vector<PhaseRow> rows{
+        row(1000, EventKind::registered),      requested(2000, power::Action::off, 1),
+        requested(3000, power::Action::on, 2), refused(3500, power::Action::on, 2),
+        refused(4000, power::Action::off, 1),
+    };
+    const auto timeline = phase_timeline(rows);
+    EXPECT_EQ(phases(timeline), (std::vector{PowerPhase::up}));
+    const std::vector<PhaseRow> partly(rows.begin(), rows.end() - 1);
+    EXPECT_EQ(phases(phase_timeline(partly)), (std::vector{PowerPhase::up, PowerPhase::powering_off,
+                                                           PowerPhase::powering_on, PowerPhase::powering_off}));
 }
 
 TEST(PowerPhaseTest, UnknownUntilARowSaysAndUnmovedByOtherRows) {

@@ -302,6 +302,57 @@ off = "true"
     EXPECT_NEAR(report->nodes[0].energy.saved_joules(), 88.0 * 600 + 168.0 * 600, 5 * 168.0);
 }
 
+// A tester's vnode004: booted by slumber, running a job, then `slumber
+// power off` (refused: no request journaled) and Slurm's suspend of it
+// refused by the daemon (a request, then its refusal). Neither changed
+// the node's power: it was up throughout, its readings are readings up,
+// and it saved nothing (it was charged as off, its 180 W as the off draw).
+TEST_F(EnergyReportTest, RefusedRequestsLeaveTheNodeUpInEveryReader) {
+    auto loaded = config::load_text(std::string(kConfig) + R"(
+[[node]]
+names = "n1"
+driver = "exec"
+on = "true"
+off = "true"
+)",
+                                    "test.toml");
+    ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+    using power::Action;
+    const auto request_row = [&](TimeMs at, EventKind kind, std::int64_t id, Action action,
+                                 std::optional<OutcomeKind> outcome) {
+        ASSERT_TRUE(journal->record({0, kT0 + at, "n1", id, kind, "crafted", outcome, action}));
+    };
+    request_row(0, EventKind::requested, 1, Action::on, std::nullopt);
+    request_row(2 * kS, EventKind::power_on, 1, Action::on, OutcomeKind::ok);
+    row("n1", 150 * kS, EventKind::registered, std::nullopt);
+    readings("n1", 180 * kS, kHour, 180);
+    row("n1", 600 * kS, EventKind::refused, Action::off, OutcomeKind::refused);
+    request_row(1200 * kS, EventKind::requested, 2, Action::off, std::nullopt);
+    request_row(1200 * kS + 50, EventKind::refused, 2, Action::off, OutcomeKind::refused);
+
+    EnergyCounters counters(kT0 + 300 * kS);
+    for (TimeMs until = 360 * kS; until <= kHour; until += 60 * kS) {
+        ASSERT_TRUE(counters.advance(*journal, *loaded, kT0 + until, {}));
+    }
+    const auto report = energy_report(*journal, *loaded, {"n1"}, {}, kT0 + 300 * kS, kT0 + kHour);
+    ASSERT_TRUE(report) << report.error();
+    const NodeEnergy& n1 = report->nodes.at(0);
+    const auto hours_in = [&](engine::PowerPhase phase) { return n1.energy.phase_ms[static_cast<std::size_t>(phase)]; };
+    EXPECT_EQ(hours_in(engine::PowerPhase::up), kHour - 300 * kS);
+    EXPECT_EQ(hours_in(engine::PowerPhase::off), 0);
+    EXPECT_EQ(hours_in(engine::PowerPhase::powering_off), 0);
+    EXPECT_EQ(n1.model.off_watts, 10) << "no reading of the running node counts as an off reading";
+    EXPECT_EQ(n1.model.idle_watts, 180);
+    EXPECT_NEAR(n1.energy.saved_joules(), 0, 1e-6);
+    const EnergyCounter counted = counters.counters().at(0);
+    EXPECT_NEAR(counted.saved_joules, 0, 1e-6);
+    EXPECT_NEAR(counted.joules, n1.energy.joules, 1e-6);
+
+    const auto history = readings_before(*journal, {"n1"}, kT0 + kHour + kS);
+    ASSERT_TRUE(history) << history.error();
+    EXPECT_EQ(history->at("n1").count[static_cast<std::size_t>(engine::PowerPhase::off)], 0);
+}
+
 // A name the configuration does not list and the journal never saw is a
 // usage error: the report must not invent its energy. A name only the
 // journal knows (a node removed from the file) is reported.

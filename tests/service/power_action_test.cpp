@@ -13,6 +13,7 @@
 #include "../support/fake_slurm.hpp"
 #include "../support/temp_dir.hpp"
 #include "service/power_json.hpp"
+#include "service/power_phases.hpp"
 #include "service/slurm_power.hpp"
 #include "service/unblock.hpp"
 
@@ -140,6 +141,36 @@ TEST_F(PowerActionTest, ASwitchIsJournaledAsAPowerChangeOfSlumbers) {
     ASSERT_NE(on, events->end());
     EXPECT_TRUE(on->detail.starts_with("on by slumber power: on after 1 attempt(s)")) << on->detail;
     EXPECT_TRUE(on->request) << "the node's switch is a request of slumber-power's";
+}
+
+// A power-on whose node was not called (the switch it depends on did not
+// come on) switched nothing: it is journaled as `failed`, as the carrier
+// journals one, and the node's power phase stays off, not `failed`.
+TEST_F(PowerActionTest, APowerOnNotCalledLeavesTheNodesPhase) {
+    const std::string device =
+        "[[device]]\nname = \"sw\"\ndriver = \"exec\"\non = \"false\"\noff = \"true\"\nstatus = \"echo off\"\nretries "
+        "= 0\n"
+        "[[dependency]]\ndevice = \"sw\"\nnodes = \"n1\"\n";
+    auto loaded = config::load_text(testing::exec_nodes_toml(dir, "n[1-2]", device), "test.toml");
+    ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+    config = std::move(*loaded);
+    ASSERT_TRUE(store::Journal::open(config.daemon.journal()));
+    ASSERT_TRUE(switch_power(targets({"n1"}), {.action = power::Action::off}).at(0).result);
+    const auto outcomes = switch_power(targets({"n1"}), {.action = power::Action::on});
+    ASSERT_EQ(outcomes.size(), 1U);
+    EXPECT_FALSE(outcomes[0].result);
+    EXPECT_EQ(outcomes[0].attempts, 0);
+    auto journal = store::Journal::open(config.daemon.journal());
+    ASSERT_TRUE(journal);
+    const std::vector<std::string> n1{"n1"};
+    const auto events = journal->events(n1, 0);
+    ASSERT_TRUE(events);
+    ASSERT_FALSE(events->empty());
+    EXPECT_EQ(events->back().kind, store::EventKind::failed) << events->back().detail;
+    EXPECT_EQ(events->back().action, power::Action::on);
+    const auto phases = current_phases(*journal, n1);
+    ASSERT_TRUE(phases.contains("n1"));
+    EXPECT_EQ(phases.at("n1").phase, engine::PowerPhase::off);
 }
 
 // H2: `slumber power off` of a node Slurm shows running a job is refused
