@@ -217,7 +217,8 @@ web::EnergySource energy_source(std::shared_ptr<const service::EnergyCounters> e
         std::vector<web::EnergyReading> readings;
         for (const service::EnergyCounter& counter : energy->counters()) {
             if (!counter.device)
-                readings.push_back({counter.target, counter.watts, counter.joules, counter.saved_joules});
+                readings.push_back({counter.target, counter.watts, counter.joules, counter.saved_gross_joules,
+                                    counter.switching_joules});
         }
         return readings;
     };

@@ -107,6 +107,8 @@ EnergyAccount& EnergyAccount::operator+=(const EnergyAccount& other) {
     joules += other.joules;
     measured_joules += other.measured_joules;
     never_off_joules += other.never_off_joules;
+    saved_gross_joules += other.saved_gross_joules;
+    switching_joules += other.switching_joules;
     measured_ms += other.measured_ms;
     unknown_ms += other.unknown_ms;
     for (std::size_t i = 0; i < kPowerPhases; ++i) phase_ms[i] += other.phase_ms[i];
@@ -131,7 +133,12 @@ EnergyAccount integrate(std::span<const PhaseChange> timeline, std::span<const P
         account.joules += used;
         account.measured_joules += measured.joules;
         account.measured_ms += measured.ms;
-        account.never_off_joules += awake(phase) ? used : model.idle_watts * seconds(end - start);
+        const double never_off = awake(phase) ? used : model.idle_watts * seconds(end - start);
+        account.never_off_joules += never_off;
+        // Split by sign per stretch, so that each part only grows: a
+        // Prometheus counter each (docs/energy.md, "Saved energy").
+        account.saved_gross_joules += std::max(0.0, never_off - used);
+        account.switching_joules += std::max(0.0, used - never_off);
         if (phase) {
             account.phase_ms[index(*phase)] += end - start;
         } else {

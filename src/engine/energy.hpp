@@ -75,8 +75,15 @@ struct EnergyAccount {
     TimeMs measured_ms = 0;                       ///< time covered by readings
     std::array<TimeMs, kPowerPhases> phase_ms{};  ///< time in each phase (indexed by PowerPhase)
     TimeMs unknown_ms = 0;                        ///< time before the first known phase: only readings count in it
-    /// never_off_joules - joules: negative when the boots and shutdowns cost
-    /// more than the sleep saved.
+    /// The stretches of one phase where the node drew less than the
+    /// never-off node (off, powering on): what they spared, J. Never
+    /// negative, and it only grows as time is added.
+    double saved_gross_joules = 0;
+    /// The stretches where it drew more (booting, powering off): the cost
+    /// of switching, J. Never negative either.
+    double switching_joules = 0;
+    /// never_off_joules - joules (= saved_gross_joules - switching_joules):
+    /// negative when the boots and shutdowns cost more than the sleep saved.
     [[nodiscard]] double saved_joules() const { return never_off_joules - joules; }
     EnergyAccount& operator+=(const EnergyAccount& other);
 };

@@ -38,6 +38,10 @@ std::expected<void, std::string> EnergyCounters::advance(store::Journal& journal
         EnergyCounter& counter = m_counters[increment.target];
         counter.target = increment.target;
         counter.device = i >= report->nodes.size();
+        if (!counter.device) {
+            counter.saved_gross_joules += report->nodes[i].energy.saved_gross_joules;
+            counter.switching_joules += report->nodes[i].energy.switching_joules;
+        }
         counter.joules += increment.joules;
         counter.measured_joules += increment.measured_joules;
         counter.saved_joules += increment.saved_joules;

@@ -31,6 +31,13 @@ struct EnergyCounter {
     double joules = 0;            ///< used, J
     double measured_joules = 0;   ///< the part readings covered, J
     double saved_joules = 0;      ///< against never switching off, J (nodes; may go down: a boot costs)
+    /// saved_joules split into the parts that only grow (nodes): what the
+    /// stretches it drew less than the never-off node spared, and what the
+    /// stretches it drew more cost (boots, shutdowns). saved_joules is
+    /// saved_gross_joules - switching_joules; /metrics exports these two,
+    /// as counters must never go down.
+    double saved_gross_joules = 0;
+    double switching_joules = 0;
 };
 
 class EnergyCounters {

@@ -24,6 +24,8 @@ nlohmann::json energy_json(const engine::EnergyAccount& energy, const EnergyRepo
         {"used_kwh", engine::kwh(energy.joules)},
         {"measured_kwh", engine::kwh(energy.measured_joules)},
         {"saved_kwh", engine::kwh(energy.saved_joules())},
+        {"saved_gross_kwh", engine::kwh(energy.saved_gross_joules)},
+        {"switching_kwh", engine::kwh(energy.switching_joules)},
         {"never_off_kwh", engine::kwh(energy.never_off_joules)},
         {"measured_share", span > 0 ? static_cast<double>(energy.measured_ms) / static_cast<double>(span) : 0.0},
         {"hours", std::move(phases)},

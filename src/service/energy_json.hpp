@@ -14,7 +14,8 @@ namespace slumber::service {
 ///  "currency", "total" {energy…}, "nodes" [{"node", energy…, "boots",
 ///  "boot_ms" [ms…], "failed_resumes", "power_cycles", "model" {…}}],
 ///  "devices" [{"device", "used_kwh", "measured_kwh", "on_hours"}]}, where
-///  energy is "used_kwh", "measured_kwh", "saved_kwh", "never_off_kwh",
+///  energy is "used_kwh", "measured_kwh", "saved_kwh", "saved_gross_kwh",
+///  "switching_kwh" (saved_kwh = saved_gross_kwh - switching_kwh), "never_off_kwh",
 ///  "measured_share" (0–1 of the time), "hours" {phase: hours…},
 ///  "unknown_hours", and with a price "used_cost", "saved_cost".
 nlohmann::json to_json(const EnergyReport& report);

@@ -143,9 +143,14 @@ void render_energy(Exposition& page, std::span<const EnergyReading> energy) {
                 "Energy the node used since the daemon started, in joules, measured or modelled");
     for (const EnergyReading& reading : energy) page.sample({{"node", reading.node}}, reading.joules);
     page.family("slumber_node_energy_saved_joules_total", MetricType::counter,
-                "Energy saved since the daemon started against the node never being off, in joules: the power "
-                "model's idle draw over the time off, less the off draw and each boot's and shutdown's energy");
+                "Energy saved since the daemon started against the node never being off, in joules: its never-off "
+                "draw less what it drew, over the time it drew less (off, powering on); boots and shutdowns are "
+                "counted apart, in slumber_node_energy_switching_cost_joules_total");
     for (const EnergyReading& reading : energy) page.sample({{"node", reading.node}}, reading.saved_joules);
+    page.family("slumber_node_energy_switching_cost_joules_total", MetricType::counter,
+                "Energy the node's boots and shutdowns drew above its never-off draw since the daemon started, in "
+                "joules: the net saving, as slumber report gives it, is the saved counter less this one");
+    for (const EnergyReading& reading : energy) page.sample({{"node", reading.node}}, reading.switching_joules);
 }
 
 std::string render_metrics(const MetricsSnapshot& snapshot) {

@@ -35,7 +35,12 @@ struct EnergyReading {
     std::string node;
     std::optional<double> watts;  ///< the last power reading, W; nothing when there is none
     double joules = 0;            ///< energy used, J (counter)
-    double saved_joules = 0;      ///< energy saved against never off, J (counter)
+    /// Energy the stretches it drew less than the never-off node spared, J
+    /// (a counter: it never goes down).
+    double saved_joules = 0;
+    /// Energy the stretches it drew more cost (boots, shutdowns), J (a
+    /// counter). The net saving, `slumber report`'s, is saved - switching.
+    double switching_joules = 0;
 };
 
 /// A node's static facts for slumber_node_info.
@@ -75,7 +80,8 @@ std::string_view slumber_version();
 std::string render_metrics(const MetricsSnapshot& snapshot);
 
 /// The energy series (slumber_node_power_watts, slumber_node_energy_joules_total,
-/// slumber_node_energy_saved_joules_total), each family written even when
+/// slumber_node_energy_saved_joules_total,
+/// slumber_node_energy_switching_cost_joules_total), each family written even when
 /// `energy` is empty.
 void render_energy(Exposition& page, std::span<const EnergyReading> energy);
 

@@ -38,7 +38,7 @@ nlohmann::json overview_json(const config::Config& config, const MetricsSnapshot
         energy.push_back({{"node", reading.node},
                           {"watts", reading.watts ? nlohmann::json(*reading.watts) : nlohmann::json(nullptr)},
                           {"joules", reading.joules},
-                          {"saved_joules", reading.saved_joules}});
+                          {"saved_joules", reading.saved_joules - reading.switching_joules}});
     }
     const auto timeout_ms =
         resume_timeout ? nlohmann::json(std::chrono::milliseconds(*resume_timeout).count()) : nlohmann::json(nullptr);

@@ -20,7 +20,8 @@ namespace slumber::web {
 /// column; "-" when not read), "off_after_ms" (the longest of its
 /// [[dependency]]s; null without one), "nodes": [names, in the
 /// configuration's order]}], "energy": [{"node", "watts" (null without a
-/// reading), "joules", "saved_joules"}]}. No address or credentials: the
+/// reading), "joules", "saved_joules" (net: the saved counter less the
+/// switching cost, as `slumber report` gives it)}]}. No address or credentials: the
 /// page needs none.
 nlohmann::json overview_json(const config::Config& config, const MetricsSnapshot& snapshot,
                              std::optional<std::chrono::seconds> resume_timeout);

@@ -45,6 +45,33 @@ TEST(Energy, BootsAndShutdownsCanCostMoreThanASleepSaves) {
     EXPECT_NEAR(account.saved_joules(), 100.0 * 365 - (120 * 60 + 10 * 5 + 150 * 300), 1e-6);
 }
 
+// The net saving goes down while a node boots or shuts down; its two parts
+// (what the sleep spared, what switching cost) only grow, round by round,
+// and add up to it over the whole span.
+TEST(Energy, TheSavingsPartsOnlyGrowRoundByRound) {
+    const std::vector<PhaseChange> timeline{{PowerPhase::up, 0},
+                                            {PowerPhase::powering_off, 1000},
+                                            {PowerPhase::off, 61'000},
+                                            {PowerPhase::booting, 66'000},
+                                            {PowerPhase::up, 366'000}};
+    EnergyAccount sum;
+    bool net_fell = false;
+    for (TimeMs from = 0; from < 400'000; from += 7'000) {
+        const auto round = integrate(timeline, {}, round_model(), {.from = from, .until = from + 7'000});
+        EXPECT_GE(round.saved_gross_joules, 0) << from;
+        EXPECT_GE(round.switching_joules, 0) << from;
+        net_fell = net_fell || round.saved_joules() < 0;
+        sum += round;
+    }
+    EXPECT_TRUE(net_fell) << "what the counter went down by before";
+    const auto whole = integrate(timeline, {}, round_model(), {.from = 0, .until = 406'000});
+    EXPECT_NEAR(whole.saved_gross_joules, 90.0 * 5, 1e-6);
+    EXPECT_NEAR(whole.switching_joules, 20.0 * 60 + 50.0 * 300, 1e-6);
+    EXPECT_NEAR(whole.saved_gross_joules - whole.switching_joules, whole.saved_joules(), 1e-6);
+    EXPECT_NEAR(sum.saved_gross_joules, whole.saved_gross_joules, 1e-6);
+    EXPECT_NEAR(sum.switching_joules, whole.switching_joules, 1e-6);
+}
+
 TEST(Energy, ReadingsMeasureTheTimeTheyCoverAndTheModelTheRest) {
     const std::vector<PhaseChange> timeline{{PowerPhase::up, 0}};
     // 200 W read every minute for the first 10 minutes, then nothing.

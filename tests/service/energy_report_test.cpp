@@ -302,6 +302,57 @@ off = "true"
     EXPECT_NEAR(report->nodes[0].energy.saved_joules(), 88.0 * 600 + 168.0 * 600, 5 * 168.0);
 }
 
+// A tester saw slumber_node_energy_saved_joules_total fall at a boot (5351
+// J to 5265 J): the counters added each round's net saving, negative while
+// the node booted. The two parts /metrics exports only grow, and agree with
+// a report over the same span, whose net saving is their difference.
+TEST_F(EnergyReportTest, TheExportedSavingsCountersNeverGoDown) {
+    auto loaded = config::load_text(std::string(kConfig) + R"(
+[[node]]
+names = "n1"
+driver = "exec"
+on = "true"
+off = "true"
+)",
+                                    "test.toml");
+    ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+    using power::Action;
+    // Off for 10 min, booting 100 s (150 W against 100 W), up, shut down.
+    row("n1", 0, EventKind::power_off, Action::off, OutcomeKind::ok);
+    row("n1", 600 * kS, EventKind::power_on, Action::on, OutcomeKind::ok);
+    row("n1", 700 * kS, EventKind::registered, std::nullopt);
+    row("n1", 1000 * kS, EventKind::requested, Action::off);
+    row("n1", 1010 * kS, EventKind::shutdown, Action::soft, OutcomeKind::ok);
+
+    EnergyCounters counters(kT0);
+    double saved = 0;
+    double switching = 0;
+    bool net_fell = false;
+    double net = 0;
+    for (TimeMs until = 20 * kS; until <= 1200 * kS; until += 20 * kS) {
+        ASSERT_TRUE(counters.advance(*journal, *loaded, kT0 + until, {}));
+        const EnergyCounter counted = counters.counters().at(0);
+        EXPECT_GE(counted.saved_gross_joules, saved) << until;
+        EXPECT_GE(counted.switching_joules, switching) << until;
+        net_fell = net_fell || counted.saved_joules < net;
+        saved = counted.saved_gross_joules;
+        switching = counted.switching_joules;
+        net = counted.saved_joules;
+    }
+    EXPECT_TRUE(net_fell) << "the net saving, which /metrics exported before, went down";
+    const auto report = energy_report(*journal, *loaded, {"n1"}, {}, kT0, kT0 + 1200 * kS);
+    ASSERT_TRUE(report) << report.error();
+    const engine::EnergyAccount& energy = report->nodes.at(0).energy;
+    EXPECT_NEAR(saved, energy.saved_gross_joules, 1e-6);
+    EXPECT_NEAR(switching, energy.switching_joules, 1e-6);
+    EXPECT_NEAR(saved - switching, energy.saved_joules(), 1e-6);
+    EXPECT_NEAR(saved, 90.0 * 600 + 90.0 * 190, 1e-6);
+    EXPECT_NEAR(switching, 50.0 * 100 + 20.0 * 10, 1e-6);
+    const nlohmann::json json = to_json(*report);
+    EXPECT_NEAR(json["nodes"][0]["saved_gross_kwh"].get<double>(), saved / 3.6e6, 1e-12);
+    EXPECT_NEAR(json["nodes"][0]["switching_kwh"].get<double>(), switching / 3.6e6, 1e-12);
+}
+
 // A tester's vnode004: booted by slumber, running a job, then `slumber
 // power off` (refused: no request journaled) and Slurm's suspend of it
 // refused by the daemon (a request, then its refusal). Neither changed

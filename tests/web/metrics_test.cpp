@@ -79,13 +79,15 @@ TEST(Metrics, UntrustedNamesStayInsideTheirLabel) {
 
 TEST(Metrics, EnergySeriesCome) {
     MetricsSnapshot snapshot;
-    snapshot.energy.push_back({"n1", 95.5, 3600, 7200});
+    snapshot.energy.push_back({"n1", 95.5, 3600, 7200, 250});
     snapshot.energy.push_back({"n2", std::nullopt, 10, 0});
     const std::string page = render_metrics(snapshot);
     EXPECT_TRUE(has_line(page, R"(slumber_node_power_watts{node="n1"} 95.5)"));
     EXPECT_EQ(page.find(R"(slumber_node_power_watts{node="n2"})"), std::string::npos) << "no reading, no sample";
     EXPECT_TRUE(has_line(page, R"(slumber_node_energy_joules_total{node="n2"} 10)"));
     EXPECT_TRUE(has_line(page, R"(slumber_node_energy_saved_joules_total{node="n1"} 7200)"));
+    EXPECT_TRUE(has_line(page, R"(slumber_node_energy_switching_cost_joules_total{node="n1"} 250)"));
+    EXPECT_TRUE(has_line(page, "# TYPE slumber_node_energy_switching_cost_joules_total counter"));
 }
 
 TEST(Metrics, ControllersAddressesWithoutCredentials) {

@@ -392,6 +392,8 @@ function readMetrics(text) {
     if (!Number.isFinite(value)) continue;
     if (match[1] === 'slumber_node_power_watts') watts = (watts || 0) + value;
     if (match[1] === 'slumber_node_energy_saved_joules_total') saved = (saved || 0) + value;
+    // The net saving, as the overview and `slumber report` give it.
+    if (match[1] === 'slumber_node_energy_switching_cost_joules_total') saved = (saved || 0) - value;
   }
   return { watts, saved };
 }
