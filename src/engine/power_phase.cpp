@@ -1,6 +1,7 @@
 #include "engine/power_phase.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "util/vocabulary.hpp"
 
@@ -57,86 +58,44 @@ bool withdraws(const PhaseRow& row) {
     return call && row.outcome == store::OutcomeKind::refused;
 }
 
-// One node's timeline as its rows come. The requests journaled since the
-// phase was last set by a fact are pending: the phase they lead to stands
-// until a fact replaces it, and when every one of them is withdrawn, the
-// phases they made are taken back.
-class Timeline {
-  public:
-    void add(const PhaseRow& row) {
-        if (row.kind == store::EventKind::requested) {
-            request(row);
-        } else if (withdraws(row)) {
-            withdraw(row);
-        } else if (const auto phase = fact_phase(row)) {
-            m_pending.clear();
-            move_to(*phase, row.time);
-        }
+// Where a `requested` row puts the node: waiting for the call, unless it
+// already is what was asked (Slurm's resume run twice for a node that is
+// booting); nullopt for a request that switches nothing (a status read).
+std::optional<PowerPhase> requested_phase(std::optional<PowerPhase> current, const PhaseRow& row) {
+    if (row.action == power::Action::on && (current == PowerPhase::booting || current == PowerPhase::up)) {
+        return current;
     }
-
-    std::vector<PhaseChange> take() { return std::move(m_changes); }
-
-  private:
-    struct Pending {
-        std::optional<std::int64_t> request;
-        PowerPhase leads_to;
-    };
-
-    void move_to(PowerPhase phase, TimeMs time) {
-        if (phase == m_current) return;
-        m_changes.push_back({phase, time});
-        m_current = phase;
-    }
-
-    void request(const PhaseRow& row) {
-        std::optional<PowerPhase> phase;
-        if (switches_on(row.action)) phase = PowerPhase::powering_on;
-        if (switches_off(row.action)) phase = PowerPhase::powering_off;
-        if (!phase) return;  // a status read changes nothing
-        // Asked for what the node already is (Slurm's resume run twice
-        // for a node that is booting): nothing to wait for.
-        const bool on_already = m_current == PowerPhase::booting || m_current == PowerPhase::up;
-        if ((row.action == power::Action::on && on_already) ||
-            (switches_off(row.action) && m_current == PowerPhase::off)) {
-            phase = m_current;
-        }
-        if (m_pending.empty()) {
-            m_before = m_current;
-            m_first_change = m_changes.size();
-        }
-        m_pending.push_back({row.request, *phase});
-        move_to(*phase, row.time);
-    }
-
-    void withdraw(const PhaseRow& row) {
-        if (!row.request) return;  // no request journaled: nothing was asked
-        const auto it = std::find_if(m_pending.begin(), m_pending.end(),
-                                     [&](const Pending& pending) { return pending.request == row.request; });
-        if (it == m_pending.end()) return;  // carried out, or withdrawn, already
-        m_pending.erase(it);
-        if (!m_pending.empty()) {
-            move_to(m_pending.back().leads_to, row.time);
-            return;
-        }
-        m_changes.resize(m_first_change);
-        m_current = m_before;
-    }
-
-    std::vector<PhaseChange> m_changes;
-    std::optional<PowerPhase> m_current;
-    std::vector<Pending> m_pending;
-    std::optional<PowerPhase> m_before;  ///< the phase when the first pending request came
-    std::size_t m_first_change = 0;      ///< the first change the pending requests made
-};
+    if (switches_off(row.action) && current == PowerPhase::off) return current;
+    if (switches_on(row.action)) return PowerPhase::powering_on;
+    if (switches_off(row.action)) return PowerPhase::powering_off;
+    return std::nullopt;
+}
 
 }  // namespace
 
 std::string_view to_string(PowerPhase phase) { return util::word_of(kPhases, phase); }
 
 std::vector<PhaseChange> phase_timeline(std::span<const PhaseRow> rows) {
-    Timeline timeline;
-    for (const PhaseRow& row : rows) timeline.add(row);
-    return timeline.take();
+    // A request that ends refused or not called is as if it had never been
+    // asked: its `requested` row is passed over too.
+    std::set<std::int64_t> withdrawn;
+    for (const PhaseRow& row : rows) {
+        if (row.request && withdraws(row)) withdrawn.insert(*row.request);
+    }
+    std::vector<PhaseChange> timeline;
+    std::optional<PowerPhase> current;
+    for (const PhaseRow& row : rows) {
+        std::optional<PowerPhase> next;
+        if (row.kind == store::EventKind::requested) {
+            if (!row.request || !withdrawn.contains(*row.request)) next = requested_phase(current, row);
+        } else if (!withdraws(row)) {
+            next = fact_phase(row);
+        }
+        if (!next || next == current) continue;
+        timeline.push_back({*next, row.time});
+        current = next;
+    }
+    return timeline;
 }
 
 std::array<TimeMs, kPowerPhases> time_in_phases(std::span<const PhaseChange> timeline, TimeMs until) {

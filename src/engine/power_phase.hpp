@@ -15,11 +15,10 @@
 // A request that was not carried out changes nothing: a `refused` row, a
 // `failed` one (a call that could not be made: a blocked target, a device it
 // needs that did not come on) or a call whose outcome is `refused` withdraws
-// its request, and once no request journaled since the last carried-out
-// change is left, the phases those requests made are taken out of the
-// timeline, as if they had never been asked. A refusal of no journaled
+// its request: the request is taken out of the timeline, its `requested`
+// row too, as if it had never been asked. A refusal of no journaled
 // request (`slumber power off` of a node running a job, the web API's 409)
-// or of one already withdrawn or carried out leaves the phase where it is:
+// leaves the phase where it is:
 // what the node does is what slumber carried out, or what Slurm or the BMC
 // showed, never what was merely asked. Every other row (paced, diagnosis,
 // recovery, blocked, status …) leaves it where it is too. Before its first

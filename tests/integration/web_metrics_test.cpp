@@ -247,18 +247,27 @@ struct ByHand {
     std::map<std::string, std::pair<double, int>> readings;  ///< phase -> (sum of watts, readings) taken in it
 };
 
-std::optional<std::string> phase_after(const store::Event& event, const std::optional<std::string>& now,
-                                       const std::optional<std::string>& before_request) {
+// A request refused, or whose call could not be made (a `failed` event),
+// changes nothing: as if it had never been asked (docs/slurm.md, "Power
+// phase"). A refusal of no journaled request changes nothing either.
+bool not_carried_out(const store::Event& event) {
+    using store::EventKind;
+    return event.kind == EventKind::refused || event.kind == EventKind::failed ||
+           (event.outcome == store::OutcomeKind::refused && event.kind != EventKind::requested);
+}
+
+std::optional<std::string> phase_after(const store::Event& event, const std::optional<std::string>& now) {
     using store::EventKind;
     const bool on = event.action == power::Action::on || event.action == power::Action::cycle;
     const bool off = event.action == power::Action::off || event.action == power::Action::soft;
     const auto carried = [&](std::string worked) -> std::optional<std::string> {
         if (event.outcome == store::OutcomeKind::error) return "failed";
-        if (event.outcome == store::OutcomeKind::refused) return now;
         return worked;
     };
     switch (event.kind) {
         case EventKind::requested:
+            if (event.action == power::Action::on && (now == "booting" || now == "up")) return now;
+            if (off && now == "off") return now;
             return on ? "powering-on" : off ? "powering-off" : now;
         case EventKind::power_on:
         case EventKind::power_cycle:
@@ -266,11 +275,8 @@ std::optional<std::string> phase_after(const store::Event& event, const std::opt
         case EventKind::power_off:
         case EventKind::shutdown:
             return carried("off");
-        case EventKind::failed:
         case EventKind::resume_failed:
             return "failed";
-        case EventKind::refused:
-            return before_request;
         case EventKind::registered:
             return "up";
         case EventKind::power_lost:
@@ -282,11 +288,15 @@ std::optional<std::string> phase_after(const store::Event& event, const std::opt
 
 ByHand energy_by_hand(const std::vector<store::Event>& events, const std::vector<store::Reading>& readings,
                       const nlohmann::json& model, store::TimeMs since, store::TimeMs until, store::TimeMs gap) {
-    std::vector<std::pair<store::TimeMs, std::string>> changes;
-    std::optional<std::string> now, before_request;
+    std::set<std::int64_t> withdrawn;
     for (const store::Event& event : events) {
-        if (event.kind == store::EventKind::requested) before_request = now;
-        auto next = phase_after(event, now, before_request);
+        if (event.request && not_carried_out(event)) withdrawn.insert(*event.request);
+    }
+    std::vector<std::pair<store::TimeMs, std::string>> changes;
+    std::optional<std::string> now;
+    for (const store::Event& event : events) {
+        if (not_carried_out(event) || (event.request && withdrawn.contains(*event.request))) continue;
+        auto next = phase_after(event, now);
         if (next && next != now) changes.emplace_back(event.time, *next);
         now = next;
     }
