@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "../support/temp_dir.hpp"
+#include "store/journal.hpp"
 
 namespace slumber::web {
 namespace {
@@ -165,6 +166,65 @@ TEST(WebServer, AReloadReadsTheTokenAgain) {
     ASSERT_TRUE(options);
     EXPECT_EQ(options->status, 204);
     EXPECT_EQ(options->get_header_value("Allow"), "POST, OPTIONS");
+}
+
+// A tester's web power-on of a node blocked for crossed BMC addresses was
+// 202: Slurm was asked, the hook refused, and Slurm waited out ResumeTimeout.
+// It is 409 now, and Slurm is not asked.
+TEST(WebServer, APowerActionOnABlockedNodeIsRefusedBeforeSlurmIsAsked) {
+    slumber::testing::TempDir dir("slumber-web-server");
+    const std::filesystem::path root = dir.path();
+    std::filesystem::create_directories(root / "state");
+    std::ofstream(root / "slurm.conf") << "ClusterName=c\nNodeName=n1\n";
+    std::ofstream(root / "scontrol")
+        << "#!/bin/sh\necho \"$@\" >> '" << (root / "calls").string()
+        << "'\ncase \"$*\" in\n  *'show node'*) echo 'NodeName=n1 CPUAlloc=0 "
+           "State=IDLE+POWERED_DOWN BootTime=None' ;;\n  --version) echo 'slurm 22.05.8' ;;\n"
+           "esac\n";
+    ::chmod((root / "scontrol").c_str(), 0755);
+    std::ofstream(root / "ipmi.secret") << "username = \"admin\"\npassword = \"secret\"\n";
+    ::chmod((root / "ipmi.secret").c_str(), 0600);
+    std::ofstream(root / "web.token") << "a-token-of-twenty-chars\n";
+    ::chmod((root / "web.token").c_str(), 0600);
+    auto loaded = config::load_text(fmt::format("[slurm]\nbin_dir = \"{0}\"\nconf = \"{0}/slurm.conf\"\n"
+                                                "[daemon]\nstate_dir = \"{0}/state\"\n"
+                                                "[[node]]\nnames = \"n1\"\ndriver = \"ipmi\"\nbmc = \"b1\"\n"
+                                                "credentials = \"{0}/ipmi.secret\"\n",
+                                                root.string()),
+                                    "test.toml");
+    ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+    {
+        auto journal = store::Journal::open(loaded->daemon.journal());
+        ASSERT_TRUE(journal) << journal.error();
+        ASSERT_TRUE(journal->add_block({"n1",
+                                        std::nullopt,
+                                        power::ErrorKind::crossed,
+                                        "BMC addresses of n1 and n2 look crossed: a test",
+                                        1,
+                                        {},
+                                        "the daemon"}));
+    }
+    const config::SharedConfig config = std::make_shared<const config::Config>(std::move(*loaded));
+    auto collector = std::make_shared<Collector>(config, "1.0", EnergySource{}, std::chrono::seconds(5));
+    config::WebSettings web;
+    web.enabled = true;
+    web.port = 0;
+    web.token_file = root / "web.token";
+    auto server = WebServer::start(web, collector);
+    ASSERT_TRUE(server) << server.error();
+    httplib::Client client("127.0.0.1", (*server)->port());
+    client.set_read_timeout(20, 0);
+    const httplib::Headers headers{{"Authorization", "Bearer a-token-of-twenty-chars"}};
+    const auto answer = client.Post("/api/nodes/n1/power", headers, R"({"action":"on"})", "application/json");
+    ASSERT_TRUE(answer) << httplib::to_string(answer.error());
+    EXPECT_EQ(answer->status, 409) << answer->body;
+    EXPECT_NE(answer->body.find("n1 is blocked: BMC addresses of n1 and n2 look crossed"), std::string::npos)
+        << answer->body;
+    EXPECT_NE(answer->body.find("slumber unblock n1"), std::string::npos) << answer->body;
+    std::ifstream calls(root / "calls");
+    const std::string called{std::istreambuf_iterator<char>(calls), std::istreambuf_iterator<char>()};
+    EXPECT_EQ(called.find("power"), std::string::npos) << called;
+    EXPECT_EQ(called.find("update"), std::string::npos) << called;
 }
 
 }  // namespace
