@@ -11,6 +11,20 @@
 namespace slumber::store {
 namespace {
 
+// The first column of every row of `sql`: a set of node names.
+DbResult<std::set<std::string>> node_set(Database& db, const char* sql) {
+    auto select = db.prepare(sql);
+    if (!select) return std::unexpected(select.error());
+    std::set<std::string> nodes;
+    for (;;) {
+        auto row = select->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        nodes.insert(select->text(0));
+    }
+    return nodes;
+}
+
 constexpr std::array kStates{RequestState::pending, RequestState::running, RequestState::done, RequestState::failed,
                              RequestState::superseded};
 
@@ -388,29 +402,11 @@ DbResult<std::map<std::string, FailedOffs>> Journal::failed_offs() const {
 }
 
 DbResult<std::set<std::string>> Journal::open_requests() const {
-    auto select = m_db->prepare("SELECT DISTINCT node FROM requests WHERE state IN ('pending', 'running')");
-    if (!select) return std::unexpected(select.error());
-    std::set<std::string> nodes;
-    for (;;) {
-        auto row = select->step();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
-        nodes.insert(select->text(0));
-    }
-    return nodes;
+    return node_set(*m_db, "SELECT DISTINCT node FROM requests WHERE state IN ('pending', 'running')");
 }
 
 DbResult<std::set<std::string>> Journal::nodes_in_events() const {
-    auto select = m_db->prepare("SELECT DISTINCT node FROM events WHERE node != ''");
-    if (!select) return std::unexpected(select.error());
-    std::set<std::string> nodes;
-    for (;;) {
-        auto row = select->step();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
-        nodes.insert(select->text(0));
-    }
-    return nodes;
+    return node_set(*m_db, "SELECT DISTINCT node FROM events WHERE node != ''");
 }
 
 DbResult<std::map<std::string, Request>> Journal::latest_requests() const {

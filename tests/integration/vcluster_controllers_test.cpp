@@ -101,9 +101,10 @@ class VclusterControllers : public ::testing::Test {
         for (std::string line; std::getline(in, line);) lines.push_back(line);
         return lines;
     }
-    // Power-ons at the BMCs after the first `before.size()` lines, by node.
-    static std::map<std::string, int> power_ons_by_node(const std::vector<std::string>& before) {
-        std::map<std::string, int> ons;
+    // The power requests at the BMCs after the first `before.size()` lines:
+    // each node, and whether it was switched on ("set power 1") or off.
+    static std::vector<std::pair<std::string, bool>> power_requests(const std::vector<std::string>& before) {
+        std::vector<std::pair<std::string, bool>> requests;
         const auto now = bmc_requests();
         for (std::size_t i = before.size(); i < now.size(); ++i) {
             std::istringstream words(now[i]);
@@ -112,30 +113,27 @@ class VclusterControllers : public ::testing::Test {
             std::string rest;
             words >> time >> node;
             std::getline(words, rest);
-            if (rest == " set power 1") ++ons[node];
+            if (rest == " set power 1" || rest == " set power 0") requests.emplace_back(node, rest == " set power 1");
+        }
+        return requests;
+    }
+    static std::map<std::string, int> power_ons_by_node(const std::vector<std::string>& before) {
+        std::map<std::string, int> ons;
+        for (const auto& [node, on] : power_requests(before)) {
+            if (on) ++ons[node];
         }
         return ons;
     }
-    // Real switches at the BMCs after the first `before.size()` lines, by
-    // node: a power-on of a node that was off, a power-off of one that was
-    // on (every node off at `before`). A power-on of a node already on
-    // changes nothing.
+    // Real switches: a power-on of a node that was off, a power-off of one
+    // that was on (every node off at `before`). A power-on of a node already
+    // on changes nothing.
     static std::map<std::string, int> switches_by_node(const std::vector<std::string>& before) {
         std::map<std::string, int> switches;
-        std::map<std::string, bool> on;
-        const auto now = bmc_requests();
-        for (std::size_t i = before.size(); i < now.size(); ++i) {
-            std::istringstream words(now[i]);
-            std::string time;
-            std::string node;
-            std::string rest;
-            words >> time >> node;
-            std::getline(words, rest);
-            const bool wanted = rest == " set power 1";
-            if ((rest == " set power 1" || rest == " set power 0") && on[node] != wanted) {
-                on[node] = wanted;
-                ++switches[node];
-            }
+        std::map<std::string, bool> powered;
+        for (const auto& [node, on] : power_requests(before)) {
+            if (powered[node] == on) continue;
+            powered[node] = on;
+            ++switches[node];
         }
         return switches;
     }

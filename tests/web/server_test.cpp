@@ -16,9 +16,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <expected>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -45,19 +47,28 @@ int connect_and_send(int port, std::string_view text) {
     return fd;
 }
 
-TEST(WebServer, AnswersMetricsWhileSlowClientsTrickleTheirRequests) {
-    slumber::testing::TempDir dir("slumber-web-server");
-    // No Slurm in bin_dir: /metrics says slumber_slurm_up 0, at once.
-    auto loaded = config::load_text(
-        fmt::format("[daemon]\nstate_dir = \"{0}/state\"\n[slurm]\nbin_dir = \"{0}\"\n", dir.path().string()),
-        "test.toml");
-    ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+// A web server on a port the system chooses, for the configuration
+// `toml` (the directory's name in it as {0}), with `token` as its
+// [web] token_file if given.
+std::expected<std::unique_ptr<WebServer>, std::string> serve(const std::string& toml, const std::filesystem::path& dir,
+                                                             std::optional<std::filesystem::path> token = {}) {
+    auto loaded = config::load_text(fmt::format(fmt::runtime(toml), dir.string()), "test.toml");
+    if (!loaded) return std::unexpected(config::format(loaded.error().front()));
     const config::SharedConfig config = std::make_shared<const config::Config>(std::move(*loaded));
     auto collector = std::make_shared<Collector>(config, "1.0", EnergySource{}, std::chrono::seconds(5));
     config::WebSettings web;
     web.enabled = true;
     web.port = 0;  // the system's choice
-    auto server = WebServer::start(web, collector);
+    web.token_file = std::move(token);
+    return WebServer::start(web, collector);
+}
+
+// No Slurm in bin_dir: /metrics says slumber_slurm_up 0, at once.
+constexpr const char* kNoSlurm = "[daemon]\nstate_dir = \"{0}/state\"\n[slurm]\nbin_dir = \"{0}\"\n";
+
+TEST(WebServer, AnswersMetricsWhileSlowClientsTrickleTheirRequests) {
+    slumber::testing::TempDir dir("slumber-web-server");
+    auto server = serve(kNoSlurm, dir.path());
     ASSERT_TRUE(server) << server.error();
     const int port = (*server)->port();
 
@@ -96,16 +107,7 @@ TEST(WebServer, AnswersMetricsWhileSlowClientsTrickleTheirRequests) {
 // pinned a core and grew the daemon to 2 GB: the names are counted first.
 TEST(WebServer, RefusesAHostlistOfMoreNamesThanAnyClusterHas) {
     slumber::testing::TempDir dir("slumber-web-server");
-    auto loaded = config::load_text(
-        fmt::format("[daemon]\nstate_dir = \"{0}/state\"\n[slurm]\nbin_dir = \"{0}\"\n", dir.path().string()),
-        "test.toml");
-    ASSERT_TRUE(loaded) << config::format(loaded.error().front());
-    const config::SharedConfig config = std::make_shared<const config::Config>(std::move(*loaded));
-    auto collector = std::make_shared<Collector>(config, "1.0", EnergySource{}, std::chrono::seconds(5));
-    config::WebSettings web;
-    web.enabled = true;
-    web.port = 0;
-    auto server = WebServer::start(web, collector);
+    auto server = serve(kNoSlurm, dir.path());
     ASSERT_TRUE(server) << server.error();
     httplib::Client client("127.0.0.1", (*server)->port());
     client.set_read_timeout(10, 0);
@@ -133,17 +135,7 @@ TEST(WebServer, AReloadReadsTheTokenAgain) {
         ::chmod(token.c_str(), mode);
     };
     write_token("first-token-0123456789", 0600);
-    auto loaded = config::load_text(
-        fmt::format("[daemon]\nstate_dir = \"{0}/state\"\n[slurm]\nbin_dir = \"{0}\"\n", dir.path().string()),
-        "test.toml");
-    ASSERT_TRUE(loaded) << config::format(loaded.error().front());
-    const config::SharedConfig config = std::make_shared<const config::Config>(std::move(*loaded));
-    auto collector = std::make_shared<Collector>(config, "1.0", EnergySource{}, std::chrono::seconds(5));
-    config::WebSettings web;
-    web.enabled = true;
-    web.port = 0;
-    web.token_file = token;
-    auto server = WebServer::start(web, collector);
+    auto server = serve(kNoSlurm, dir.path(), token);
     ASSERT_TRUE(server) << server.error();
     httplib::Client client("127.0.0.1", (*server)->port());
     // Past the token, the node is unknown: 404. Refused by it: 401 or 403.
@@ -186,15 +178,8 @@ TEST(WebServer, APowerActionOnABlockedNodeIsRefusedBeforeSlurmIsAsked) {
     ::chmod((root / "ipmi.secret").c_str(), 0600);
     std::ofstream(root / "web.token") << "a-token-of-twenty-chars\n";
     ::chmod((root / "web.token").c_str(), 0600);
-    auto loaded = config::load_text(fmt::format("[slurm]\nbin_dir = \"{0}\"\nconf = \"{0}/slurm.conf\"\n"
-                                                "[daemon]\nstate_dir = \"{0}/state\"\n"
-                                                "[[node]]\nnames = \"n1\"\ndriver = \"ipmi\"\nbmc = \"b1\"\n"
-                                                "credentials = \"{0}/ipmi.secret\"\n",
-                                                root.string()),
-                                    "test.toml");
-    ASSERT_TRUE(loaded) << config::format(loaded.error().front());
     {
-        auto journal = store::Journal::open(loaded->daemon.journal());
+        auto journal = store::Journal::open(root / "state" / "journal.db");
         ASSERT_TRUE(journal) << journal.error();
         ASSERT_TRUE(journal->add_block({"n1",
                                         std::nullopt,
@@ -204,13 +189,10 @@ TEST(WebServer, APowerActionOnABlockedNodeIsRefusedBeforeSlurmIsAsked) {
                                         {},
                                         "the daemon"}));
     }
-    const config::SharedConfig config = std::make_shared<const config::Config>(std::move(*loaded));
-    auto collector = std::make_shared<Collector>(config, "1.0", EnergySource{}, std::chrono::seconds(5));
-    config::WebSettings web;
-    web.enabled = true;
-    web.port = 0;
-    web.token_file = root / "web.token";
-    auto server = WebServer::start(web, collector);
+    auto server = serve(
+        "[slurm]\nbin_dir = \"{0}\"\nconf = \"{0}/slurm.conf\"\n[daemon]\nstate_dir = \"{0}/state\"\n"
+        "[[node]]\nnames = \"n1\"\ndriver = \"ipmi\"\nbmc = \"b1\"\ncredentials = \"{0}/ipmi.secret\"\n",
+        root, root / "web.token");
     ASSERT_TRUE(server) << server.error();
     httplib::Client client("127.0.0.1", (*server)->port());
     client.set_read_timeout(20, 0);
