@@ -440,7 +440,8 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                 }
             }
             if (auto watch = ControllerWatch::make(*live.current())) {
-                controllers = std::move(*watch);  // its role from the next look
+                // Other controllers: its role from the next look.
+                if (!watch->same_controllers(*controllers)) controllers = std::move(*watch);
             } else {
                 log(Priority::error, watch.error() + "; the controllers as before stay in force");
             }
