@@ -157,6 +157,19 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
         }
         held.insert(judged.pending.begin(), judged.pending.end());
     }
+    // A running node Slurm was still powering down when its pair was found:
+    // told now, once Slurm shows it powered down (or forgotten, if Slurm
+    // shows it up, or the pair was unblocked).
+    for (auto it = m_tell_pending.begin(); it != m_tell_pending.end();) {
+        const slurm::NodeState* state = find(managed, it->first);
+        if (state != nullptr && pairs.contains(it->first) && state->has("POWERING_DOWN")) {
+            ++it;
+            continue;
+        }
+        const engine::CrossedPair pair = it->second;
+        it = m_tell_pending.erase(it);
+        if (state != nullptr && pairs.contains(state->name)) tell_slurm(pair, managed);
+    }
     keep_drained(pairs, managed);
     m_suspected.clear();
     for (const auto& [node, partner] : pairs) m_suspected.insert(node);
@@ -202,6 +215,11 @@ void CrossedWatch::tell_slurm(const engine::CrossedPair& pair, const std::vector
     if (pair.pattern == engine::CrossedPattern::silenced_other && !pair.asked_runs) return;
     const std::string& machine_on = pair.pattern == engine::CrossedPattern::silenced_other ? pair.asked : pair.other;
     const slurm::NodeState* running = find(managed, machine_on);
+    if (running != nullptr && running->has("POWERING_DOWN") && !running->powered_down()) {
+        m_tell_pending.insert_or_assign(machine_on, pair);  // told once Slurm shows it powered down
+        return;
+    }
+    m_tell_pending.erase(machine_on);
     if (running == nullptr || !running->powered_down() || running->powering_up()) return;
     // DOWN+POWERED_DOWN (22.05 suspends a node it set DOWN "unexpectedly
     // rebooted"): State=RESUME makes it IDLE+POWERED_DOWN first, as for

@@ -95,6 +95,10 @@ class CrossedWatch {
     std::set<std::string> m_suspected;
     bool m_watching = false;  ///< as of the last pass
     std::map<std::string, engine::TimeMs> m_drained_at;
+    /// Pairs whose running node Slurm was still powering down when they
+    /// were found (24.11 under load): Slurm is told it is up once it shows
+    /// it powered down. By that node's name.
+    std::map<std::string, engine::CrossedPair> m_tell_pending;
     std::map<std::string, std::pair<engine::TimeMs, bool>>
         m_probed;  ///< when each slurmd was tried, and its answer  ///< when keep_drained() last drained each node
 };
