@@ -44,6 +44,10 @@ currency = "EUR"
 
 class EnergyReportTest : public ::testing::Test {
   protected:
+    // A [[node]] table of `names`, switched by commands that always work.
+    static std::string exec_nodes(std::string_view names) {
+        return fmt::format("[[node]]\nnames = \"{}\"\ndriver = \"exec\"\non = \"true\"\noff = \"true\"\n", names);
+    }
     void SetUp() override {
         m_dir = fs::temp_directory_path() / ("slumber-report-" + std::to_string(::getpid()) + "-" +
                                              ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -221,14 +225,7 @@ off = "true"
 // report does, its measured mean over the journal's history (a tester saw
 // them differ twice over after a daemon's restart).
 TEST_F(EnergyReportTest, CountersOfShortRoundsAgreeWithTheReportOverTheSameSpan) {
-    auto loaded = config::load_text(std::string(kConfig) + R"(
-[[node]]
-names = "n[1-2]"
-driver = "exec"
-on = "true"
-off = "true"
-)",
-                                    "test.toml");
+    auto loaded = config::load_text(std::string(kConfig) + exec_nodes("n[1-2]"), "test.toml");
     ASSERT_TRUE(loaded) << config::format(loaded.error().front());
     loaded->energy.interval = std::chrono::seconds(5);
     using power::Action;
@@ -268,14 +265,7 @@ off = "true"
 // first sleep at the model's idle draw (no mean yet) and its second at its
 // measured one; a report over the same span charges each part the same.
 TEST_F(EnergyReportTest, CountersAndTheReportAgreeWhileANodesMeansAreLearned) {
-    auto loaded = config::load_text(std::string(kConfig) + R"(
-[[node]]
-names = "n1"
-driver = "exec"
-on = "true"
-off = "true"
-)",
-                                    "test.toml");
+    auto loaded = config::load_text(std::string(kConfig) + exec_nodes("n1"), "test.toml");
     ASSERT_TRUE(loaded) << config::format(loaded.error().front());
     loaded->energy.interval = std::chrono::seconds(5);
     using power::Action;
@@ -307,14 +297,7 @@ off = "true"
 // the node booted. The two parts /metrics exports only grow, and agree with
 // a report over the same span, whose net saving is their difference.
 TEST_F(EnergyReportTest, TheExportedSavingsCountersNeverGoDown) {
-    auto loaded = config::load_text(std::string(kConfig) + R"(
-[[node]]
-names = "n1"
-driver = "exec"
-on = "true"
-off = "true"
-)",
-                                    "test.toml");
+    auto loaded = config::load_text(std::string(kConfig) + exec_nodes("n1"), "test.toml");
     ASSERT_TRUE(loaded) << config::format(loaded.error().front());
     using power::Action;
     // Off for 10 min, booting 100 s (150 W against 100 W), up, shut down.
@@ -359,14 +342,7 @@ off = "true"
 // the node's power: it was up throughout, its readings are readings up,
 // and it saved nothing (it was charged as off, its 180 W as the off draw).
 TEST_F(EnergyReportTest, RefusedRequestsLeaveTheNodeUpInEveryReader) {
-    auto loaded = config::load_text(std::string(kConfig) + R"(
-[[node]]
-names = "n1"
-driver = "exec"
-on = "true"
-off = "true"
-)",
-                                    "test.toml");
+    auto loaded = config::load_text(std::string(kConfig) + exec_nodes("n1"), "test.toml");
     ASSERT_TRUE(loaded) << config::format(loaded.error().front());
     using power::Action;
     const auto request_row = [&](TimeMs at, EventKind kind, std::int64_t id, Action action,
