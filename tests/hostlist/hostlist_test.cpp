@@ -150,6 +150,17 @@ TEST(Hostlist, ExpansionBombIsRefusedBeforeUsingMemory) {
     EXPECT_NE(list.error().message.find("more than"), std::string::npos);
 }
 
+TEST(Hostlist, ExpansionStopsAtAMillionNames) {
+    auto at_limit = Hostlist::parse("a[0-1023]b[0-1023]");
+    ASSERT_TRUE(at_limit);
+    EXPECT_EQ(at_limit->size(), kMaxNames);
+    auto beyond = Hostlist::parse("a[0-1023]b[0-1024]");
+    ASSERT_FALSE(beyond);
+    EXPECT_NE(beyond.error().message.find("more than 1048576 hosts"), std::string::npos) << beyond.error().message;
+    // The fuzzer's hang of 2026-12-01: 12,373,009 names, refused before any is made.
+    EXPECT_FALSE(Hostlist::parse("cb,k[9-1011]11rack[0-4111]-node[01-03]e[01-01]"));
+}
+
 TEST(Hostlist, FailedAppendLeavesTheListUnchanged) {
     auto list = Hostlist::parse("n[1-3]");
     ASSERT_TRUE(list);
