@@ -294,9 +294,11 @@ void prune_journal(store::Journal& journal, util::Duration keep) {
 }
 
 // With several controllers, how often a daemon asks which one is in
-// control while nothing is in flux: a failover (Slurm's SlurmctldTimeout,
-// 120 s by default) is followed within this long.
-constexpr engine::TimeMs kControllerLookMs = 5000;
+// control (`scontrol ping`, a few hundred bytes): a failover (Slurm's
+// SlurmctldTimeout, 120 s by default) is followed within this long. Its
+// look at the nodes keeps its own pace (idle_poll while nothing is in
+// flux): at 10,000 nodes that is 6 MB of text, too much for every 5 s.
+constexpr std::chrono::milliseconds kControllerLookMs{5000};
 
 // A daemon standing by carries out nothing (docs/ha.md): what waits in its
 // journal is the acting daemon's now, which brings Slurm's view and the
@@ -419,6 +421,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     bool ready = false;
     auto devices_busy = std::make_shared<std::atomic<bool>>(false);
     auto next_look = std::chrono::steady_clock::now();
+    auto next_controller_look = next_look;
     auto next_prune = next_look;
     // The devices' passes run on workers too (the carrier has its own for
     // the batches). Declared after the carrier: they finish before it goes.
@@ -448,6 +451,22 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             log_slurm_agreement(*live.current(), reconciler);
             ready = false;  // READY again after the next look
             next_look = std::chrono::steady_clock::now();
+            next_controller_look = next_look;
+        }
+        // With several controllers, first which one is in control: a change
+        // of role is acted on at once (a look at Slurm follows).
+        if (std::chrono::steady_clock::now() >= next_controller_look) {
+            if (auto change = controllers->update(scontrol)) {
+                note_role(*journal, *change);
+                if (change->took_over) {
+                    // What the other daemon started is Slurm's state and the
+                    // BMCs' now: let its boots finish (docs/ha.md).
+                    reconciler.took_over(operate::wall_clock_ms());
+                    carrier.took_over(operate::wall_clock_ms(), reconciler.takeover_window_ms());
+                }
+                next_look = std::chrono::steady_clock::now();
+            }
+            next_controller_look = std::chrono::steady_clock::now() + kControllerLookMs;
         }
         // Standing by (another controller's daemon acts): nothing is carried
         // out, and its BMCs are read by that daemon alone.
@@ -470,16 +489,6 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         if (std::chrono::steady_clock::now() >= next_look) {
             std::string pass_status;
             std::optional<std::string> in_flux = "Slurm unreadable";
-            // With several controllers, first which one is in control.
-            if (auto change = controllers->update(scontrol)) {
-                note_role(*journal, *change);
-                if (change->took_over) {
-                    // What the other daemon started is Slurm's state and the
-                    // BMCs' now: let its boots finish (docs/ha.md).
-                    reconciler.took_over(operate::wall_clock_ms());
-                    carrier.took_over(operate::wall_clock_ms(), reconciler.takeover_window_ms());
-                }
-            }
             const bool standing_by = !controllers->acting();
             if (standing_by) {
                 const engine::ControllerRole& role = controllers->role();
@@ -551,10 +560,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             if (!in_flux && carrier.under_way() > 0) in_flux = "power changes under way";
             if (!in_flux && !workers.empty()) in_flux = "a device is being switched";
             if (!in_flux && thermal.hold()) in_flux = "power-ons held";
-            engine::LookPace look_pace{.idle_ms = live.current()->daemon.idle_poll.count()};
-            // Sharing the cluster with other controllers' daemons: a failover
-            // is noticed within kControllerLookMs, acting or standing by.
-            if (controllers->shared()) look_pace.idle_ms = std::min(look_pace.idle_ms, kControllerLookMs);
+            const engine::LookPace look_pace{.idle_ms = live.current()->daemon.idle_poll.count()};
             const std::chrono::milliseconds pace{in_flux ? look_pace.busy_ms : look_pace.idle_ms};
             pass_status += fmt::format("; next look at Slurm in {} ({})", util::format_duration(pace),
                                        in_flux ? *in_flux : "nothing in flux");
