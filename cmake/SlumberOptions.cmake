@@ -8,9 +8,10 @@ target_compile_options(slumber_options INTERFACE -Wall -Wextra -Wpedantic -Wshad
 if(SLUMBER_WERROR)
   target_compile_options(slumber_options INTERFACE -Werror)
 endif()
-# The sanitized Debian 13 preset (trixie-asan-ubsan, what CI runs) builds at
-# -O1 -g1 (CMakePresets.json): -O1 as the sanitizers' documentation advises,
-# and line tables (-g1) are all their reports need. It halves the build, the
+# The sanitized Debian 13 preset (trixie-asan-ubsan, what CI runs) and the
+# fuzz preset build at -O1 -g1 (CMakePresets.json): -O1 as the sanitizers'
+# and libFuzzer's documentation advise, and line tables (-g1) are all their
+# reports need. It halves the build, the
 # longest step of CI: simulate_test.cpp took 40 s at -O2 -g and 20 s at -O1 -g1
 # (GCC 12, both sanitizers, 2026-12-01).
 if(SLUMBER_SANITIZE)
