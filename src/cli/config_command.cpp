@@ -9,6 +9,7 @@
 #include "cli/exit_code.hpp"
 #include "config/config.hpp"
 #include "hostlist/hostlist.hpp"
+#include "util/shown_url.hpp"
 
 namespace slumber::cli {
 namespace {
@@ -74,7 +75,8 @@ void print_table(const config::Config& config) {
     for (const auto* targets : {&config.nodes, &config.devices}) {
         for (const config::PowerTarget& t : *targets) {
             rows.push_back({t.name, t.kind == config::TargetKind::node ? "node" : "device", t.driver,
-                            t.address.empty() ? "-" : t.address, credentials_text(config, t), settings_text(t)});
+                            t.address.empty() ? "-" : util::shown_url(t.address), credentials_text(config, t),
+                            settings_text(t)});
         }
     }
     std::array<std::size_t, 6> widths{};
@@ -105,7 +107,7 @@ nlohmann::json inventory_json(const config::Config& config) {
             nlohmann::json item{{"name", t.name},
                                 {"kind", t.kind == config::TargetKind::node ? "node" : "device"},
                                 {"driver", t.driver},
-                                {"address", t.address},
+                                {"address", util::shown_url(t.address)},
                                 {"options", options},
                                 {"timeout_ms", t.policy.timeout.count()},
                                 {"retries", t.policy.retries},

@@ -4,18 +4,33 @@
 #include <charconv>
 
 #include "hostlist/hostlist.hpp"
+#include "util/shown_url.hpp"
 
 namespace slumber::config {
 namespace {
 
 bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
+// An address as an error shows it: configuration errors reach the log of a
+// reload, so what may be a password ("admin:pw@host") is left out.
+std::string shown(std::string_view address) {
+    if (address.find("://") != std::string_view::npos) return util::shown_url(address);
+    const std::size_t at = address.rfind('@');
+    return std::string(at == std::string_view::npos ? address : address.substr(at + 1));
+}
+
 std::optional<std::string> check_host(const std::string& address) {
     if (address.find("://") != std::string::npos) {
-        return fmt::format("\"{}\" is a URL; this driver wants a host name or IP address", address);
+        return fmt::format("\"{}\" is a URL; this driver wants a host name or IP address", shown(address));
     }
-    if (address.find_first_of(" \t/?#@") != std::string::npos) {
-        return fmt::format("\"{}\" is not a host name or IP address", address);
+    if (address.find('@') != std::string::npos) {
+        return fmt::format(
+            "\"{}\" with a user name before '@': credentials go in the credentials file, never in "
+            "slumber.toml, which others may read",
+            shown(address));
+    }
+    if (address.find_first_of(" \t/?#") != std::string::npos) {
+        return fmt::format("\"{}\" is not a host name or IP address", shown(address));
     }
     // One colon separates a port; more than one is an IPv6 address.
     const std::size_t colon = address.find(':');
@@ -31,14 +46,29 @@ std::optional<std::string> check_host(const std::string& address) {
     return std::nullopt;
 }
 
+// A plug's base URL: the driver adds the path of each call (Tasmota's
+// /cm?cmnd=..., Shelly's /rpc/...), and the credentials file gives the
+// login. A password in the URL itself would sit in slumber.toml, which others
+// may read, and travel into every error that names the device.
 std::optional<std::string> check_url(const std::string& address) {
-    for (std::string_view scheme : {"http://", "https://"}) {
-        if (address.starts_with(scheme) && address.size() > scheme.size() &&
-            address.find_first_of(" \t") == std::string::npos) {
-            return std::nullopt;
-        }
+    const bool http = address.starts_with("http://") || address.starts_with("https://");
+    if (!http || address.size() <= address.find("://") + 3 || address.find_first_of(" \t") != std::string::npos) {
+        return fmt::format("\"{}\" is not an http:// or https:// URL", shown(address));
     }
-    return fmt::format("\"{}\" is not an http:// or https:// URL", address);
+    const std::size_t end = address.find_first_of("?#");
+    if (address.substr(0, end).find('@') != std::string::npos) {
+        return fmt::format(
+            "\"{}\" with a user name before '@': credentials go in the credentials file "
+            "(credentials = \"/etc/slumber/...\"), never in slumber.toml, which others may read",
+            shown(address));
+    }
+    if (end != std::string::npos) {
+        return fmt::format(
+            "\"{}\" has a query or fragment ({}...): give the device's base URL; credentials go in "
+            "the credentials file",
+            shown(address), address[end]);
+    }
+    return std::nullopt;
 }
 
 std::optional<std::string> check_mac(const std::string& address) {
@@ -47,7 +77,7 @@ std::optional<std::string> check_mac(const std::string& address) {
         ok = i % 3 == 2 ? (address[i] == ':' || address[i] == '-') : is_hex(address[i]);
     }
     if (ok) return std::nullopt;
-    return fmt::format("\"{}\" is not a MAC address like aa:bb:cc:dd:ee:ff", address);
+    return fmt::format("\"{}\" is not a MAC address like aa:bb:cc:dd:ee:ff", shown(address));
 }
 
 std::string_view trailing_digits(std::string_view name) {

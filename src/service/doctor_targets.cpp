@@ -31,6 +31,7 @@
 #include "util/command.hpp"
 #include "util/parallel.hpp"
 #include "util/safe_text.hpp"
+#include "util/shown_url.hpp"
 
 namespace slumber::service::doctor {
 namespace {
@@ -57,9 +58,10 @@ std::vector<const config::PowerTarget*> chosen(const config::Config& config, con
 std::string named(const config::PowerTarget& target) {
     if (target.address.empty()) return fmt::format("{} ({})", target.name, target.driver);
     const auto* port = power::option_value<std::int64_t>(target.options, "port");
-    return port != nullptr
-               ? fmt::format("{} ({} at {}:{})", target.name, target.driver, util::safe_text(target.address), *port)
-               : fmt::format("{} ({} at {})", target.name, target.driver, util::safe_text(target.address));
+    return port != nullptr ? fmt::format("{} ({} at {}:{})", target.name, target.driver,
+                                         util::safe_text(util::shown_url(target.address)), *port)
+                           : fmt::format("{} ({} at {})", target.name, target.driver,
+                                         util::safe_text(util::shown_url(target.address)));
 }
 
 Finding about(const Setup& setup, const config::PowerTarget& target, Check check, std::string what, std::string fix) {

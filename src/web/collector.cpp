@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "service/node_view.hpp"
+#include "util/shown_url.hpp"
 
 namespace slumber::web {
 namespace {
@@ -26,16 +27,6 @@ std::string error_kind_in(std::string_view detail) {
         if (detail.find(kind.summary) != std::string_view::npos) return std::string(kind.name);
     }
     return "unknown";
-}
-
-std::string address_without_credentials(std::string_view address) {
-    const std::size_t scheme = address.find("://");
-    if (scheme == std::string_view::npos) return std::string(address);
-    const std::size_t host = scheme + 3;
-    const std::size_t end = address.find_first_of("/?#", host);
-    const std::size_t at = address.substr(0, end).rfind('@');
-    if (at == std::string_view::npos || at < host) return std::string(address);
-    return std::string(address.substr(0, host)) + std::string(address.substr(at + 1));
 }
 
 void JournalCounter::count(const store::Event& event) {
@@ -131,7 +122,7 @@ MetricsSnapshot Collector::take(const config::Config& config) {
     MetricsSnapshot snapshot;
     snapshot.version = m_version;
     for (const config::PowerTarget& target : config.nodes) {
-        snapshot.info.push_back({target.name, address_without_credentials(target.address), target.driver});
+        snapshot.info.push_back({target.name, util::shown_url(target.address), target.driver});
     }
     // Nodes and devices in one view: Slurm is asked once.
     std::vector<std::string> names;

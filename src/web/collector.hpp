@@ -46,10 +46,6 @@ class JournalCounter {
 /// stores the outcome, not the kind, of a failed call.
 std::string error_kind_in(std::string_view detail);
 
-/// A controller's address as slumber_node_info shows it: a URL's
-/// user:password@ part removed.
-std::string address_without_credentials(std::string_view address);
-
 /// The energy counters (service::EnergyCounters in the daemon): called
 /// on a web thread, so it must be thread-safe. Empty: no energy series.
 using EnergySource = std::function<std::vector<EnergyReading>()>;

@@ -111,6 +111,44 @@ bmc_pattern = "http://10.0.0.{number}/{name}/{suffix}"
     EXPECT_EQ(loaded->nodes[2].address, "http://10.0.0.10/n010/010");
 }
 
+// A login in a plug's URL would sit in slumber.toml, which others may read,
+// and travel into every error that names the device: refused, and the error
+// does not repeat it either (it reaches a reload's log).
+TEST(Config, CredentialsInAnAddressAreRefusedWithoutBeingRepeated) {
+    const auto in_url = errors_of(R"(
+[[node]]
+names = "p1"
+driver = "tasmota"
+bmc = "http://admin:SuperSecretPW1@127.0.0.1:20950"
+)");
+    ASSERT_EQ(in_url.size(), 1U);
+    EXPECT_NE(in_url[0].message.find("credentials go in the credentials file"), std::string::npos) << format(in_url[0]);
+    EXPECT_NE(in_url[0].message.find("http://127.0.0.1:20950"), std::string::npos) << format(in_url[0]);
+    const auto in_query = errors_of(R"(
+[[device]]
+name = "pdu1"
+driver = "shelly"
+address = "http://127.0.0.1:20951/path?user=admin&password=QueryPW2"
+)");
+    ASSERT_EQ(in_query.size(), 1U);
+    EXPECT_NE(in_query[0].message.find("has a query or fragment"), std::string::npos) << format(in_query[0]);
+    const auto in_host = errors_of(R"(
+[[node]]
+names = "n1"
+driver = "ipmi"
+credentials = "/etc/slumber/ipmi.secret"
+bmc = "root:HostPW3@10.0.0.1"
+)");
+    ASSERT_EQ(in_host.size(), 1U);
+    EXPECT_NE(in_host[0].message.find("credentials go in the credentials file"), std::string::npos)
+        << format(in_host[0]);
+    for (const auto& errors : {in_url, in_query, in_host}) {
+        for (const std::string secret : {"SuperSecretPW1", "QueryPW2", "HostPW3"}) {
+            EXPECT_EQ(format(errors[0]).find(secret), std::string::npos) << format(errors[0]);
+        }
+    }
+}
+
 TEST(Config, DevicesAndDependencies) {
     auto loaded = load_text(R"(
 [[node]]

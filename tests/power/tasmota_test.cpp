@@ -147,5 +147,24 @@ TEST_F(TasmotaTest, NobodyListening) {
     EXPECT_NE(describe(result.error()).find("plug gone"), std::string::npos) << describe(result.error());
 }
 
+// slumber.toml refuses a login in a URL, and the driver, should one come
+// anyway, names the device without it: its errors reach the journal, the log
+// and the web API (a tester read a plug's password in /api/nodes).
+TEST_F(TasmotaTest, ErrorsNameThePlugWithoutTheLoginItsUrlMayCarry) {
+    start();
+    const int port = plug->port();
+    plug->stop();
+    TargetSettings target;
+    target.name = "gone";
+    target.address = fmt::format("http://admin:SuperSecretPW1@127.0.0.1:{}/x?password=QueryPW2", port);
+    target.policy.timeout = milliseconds{500};
+    auto result = (*make_driver("tasmota", target))->status();
+    ASSERT_FALSE(result);
+    const std::string words = describe(result.error());
+    EXPECT_NE(words.find(fmt::format("plug gone (http://127.0.0.1:{}/x)", port)), std::string::npos) << words;
+    EXPECT_EQ(words.find("SuperSecretPW1"), std::string::npos) << words;
+    EXPECT_EQ(words.find("QueryPW2"), std::string::npos) << words;
+}
+
 }  // namespace
 }  // namespace slumber::power

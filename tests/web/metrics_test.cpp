@@ -90,12 +90,6 @@ TEST(Metrics, EnergySeriesCome) {
     EXPECT_TRUE(has_line(page, "# TYPE slumber_node_energy_switching_cost_joules_total counter"));
 }
 
-TEST(Metrics, ControllersAddressesWithoutCredentials) {
-    EXPECT_EQ(address_without_credentials("10.0.0.5"), "10.0.0.5");
-    EXPECT_EQ(address_without_credentials("http://admin:secret@plug.lan/cm"), "http://plug.lan/cm");
-    EXPECT_EQ(address_without_credentials("https://bmc:8443/redfish?x=a@b"), "https://bmc:8443/redfish?x=a@b");
-}
-
 TEST(Metrics, ErrorKindFromAFailuresWords) {
     EXPECT_EQ(error_kind_in("on by the daemon for slurm: error: authentication failed: RAKP"), "auth_failed");
     EXPECT_EQ(error_kind_in("on by the daemon for slurm: error: no answer from the controller"), "unreachable");
