@@ -28,10 +28,12 @@ std::string outcome_text(power::Action action, const power::Outcome& outcome) {
 }
 
 // For an action that powers off: the nodes Slurm shows running a job are
-// taken out of `resolved`, refused. When Slurm cannot be asked (no
-// slurmctld yet, a rig without Slurm) the nodes are switched as asked, and
-// standard error says so: this is the admin's tool for that case too.
-std::vector<service::Refused> refuse_busy_nodes(power::Action action, PowerTargets& resolved) {
+// taken out of `resolved`, refused. When Slurm cannot be asked, every node
+// is refused too: a slurmctld that is down leaves the jobs running. An
+// admin who knows (a rig without Slurm, a hung node while slurmctld is
+// down) says --without-slurm, and standard error says what was not checked.
+std::vector<service::Refused> refuse_busy_nodes(power::Action action, const PowerOptions& options,
+                                                PowerTargets& resolved) {
     if (!service::powers_off(action)) return {};
     std::vector<std::string> nodes;
     for (const config::PowerTarget* target : resolved.targets) {
@@ -40,8 +42,11 @@ std::vector<service::Refused> refuse_busy_nodes(power::Action action, PowerTarge
     if (nodes.empty()) return {};
     const slurm::Scontrol scontrol(resolved.config.slurm.bin_dir, resolved.config.slurm.conf);
     const auto view = scontrol.nodes();
+    if (!view && !options.without_slurm)
+        return service::refuse_unchecked_nodes(resolved, action, view.error(), "slumber power");
     if (!view) {
-        fmt::print(stderr, "slumber: cannot ask Slurm whether {} run a job ({}); switching as asked\n",
+        fmt::print(stderr,
+                   "slumber: cannot ask Slurm whether {} run a job ({}); switching as asked (--without-slurm)\n",
                    hostlist::compress(nodes, false).value_or("the nodes"), view.error());
         return {};
     }
@@ -50,7 +55,7 @@ std::vector<service::Refused> refuse_busy_nodes(power::Action action, PowerTarge
 
 int run_action(power::Action action, const PowerOptions& options, std::chrono::milliseconds wait,
                PowerTargets& resolved) {
-    const std::vector<service::Refused> refused = refuse_busy_nodes(action, resolved);
+    const std::vector<service::Refused> refused = refuse_busy_nodes(action, options, resolved);
     service::PowerRequest request{.action = action, .fanout = options.fanout};
     if (options.wait) request.wait = wait;
     if (!options.json) {
@@ -112,6 +117,9 @@ void add_power_command(CLI::App& app, Outcome& outcome) {
     command->add_option("-c,--config", options->file, "configuration file")->capture_default_str();
     command->add_flag("--json", options->json, "one JSON object per target");
     command->add_option("--fanout", options->fanout, "targets switched at the same time")->capture_default_str();
+    command->add_flag("--without-slurm", options->without_slurm,
+                      "off, soft, cycle: switch nodes even when Slurm cannot say whether they run a job "
+                      "(slurmctld down, a rig without Slurm); refused otherwise");
     command->add_flag("--wait", options->wait, "confirm each change by polling its status until it holds");
     command->add_option("--wait-timeout", options->wait_timeout, "give up waiting after this long")
         ->capture_default_str();

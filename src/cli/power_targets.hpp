@@ -21,6 +21,7 @@ struct PowerOptions {
     int fanout = 64;
     bool wait = false;
     std::string wait_timeout = "2m";
+    bool without_slurm = false;  ///< power off although Slurm cannot say whether a node runs a job
 };
 
 using PowerTargets = service::PowerTargets;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iterator>
 #include <map>
+#include <optional>
 
 #include "operate/blocks.hpp"
 #include "operate/clock.hpp"
@@ -120,32 +121,56 @@ bool powers_off(power::Action action) {
     return action == power::Action::off || action == power::Action::soft || action == power::Action::cycle;
 }
 
-std::vector<Refused> refuse_busy_nodes(PowerTargets& targets, power::Action action,
-                                       const std::vector<slurm::NodeState>& view, std::string_view who) {
+namespace {
+
+// Takes out of `targets` the nodes `why_not` has a reason for, journaling
+// each refusal when the journal exists; in the order of `targets`.
+template <typename WhyNot>
+std::vector<Refused> refuse_nodes(PowerTargets& targets, power::Action action, std::string_view who, WhyNot why_not) {
     std::vector<Refused> refused;
-    if (!powers_off(action)) return refused;
     const auto journal = existing_journal(targets.config);
     for (std::size_t i = 0; i < targets.targets.size();) {
         const config::PowerTarget* target = targets.targets[i];
-        const auto busy = std::find_if(view.begin(), view.end(), [&](const slurm::NodeState& state) {
-            return state.name == target->name && state.running_jobs();
-        });
-        if (target->kind != config::TargetKind::node || busy == view.end()) {
+        std::optional<std::string> why;
+        if (target->kind == config::TargetKind::node) why = why_not(*target);
+        if (!why) {
             ++i;
             continue;
         }
-        const std::string why =
-            fmt::format("Slurm shows it running a job ({}): slumber powers off no node that does", busy->state_text());
         if (journal) {
             (void)journal->record({0, operate::wall_clock_ms(), target->name, std::nullopt, store::EventKind::refused,
-                                   fmt::format("{} refused, asked by {}: {}", power::to_string(action), who, why),
+                                   fmt::format("{} refused, asked by {}: {}", power::to_string(action), who, *why),
                                    store::OutcomeKind::refused, action});
         }
-        refused.push_back({target->name, why});
+        refused.push_back({target->name, std::move(*why)});
         targets.targets.erase(targets.targets.begin() + static_cast<std::ptrdiff_t>(i));
         targets.drivers.erase(targets.drivers.begin() + static_cast<std::ptrdiff_t>(i));
     }
     return refused;
+}
+
+}  // namespace
+
+std::vector<Refused> refuse_busy_nodes(PowerTargets& targets, power::Action action,
+                                       const std::vector<slurm::NodeState>& view, std::string_view who) {
+    if (!powers_off(action)) return {};
+    return refuse_nodes(targets, action, who, [&](const config::PowerTarget& target) -> std::optional<std::string> {
+        const auto busy = std::find_if(view.begin(), view.end(), [&](const slurm::NodeState& state) {
+            return state.name == target.name && state.running_jobs();
+        });
+        if (busy == view.end()) return std::nullopt;
+        return fmt::format("Slurm shows it running a job ({}): slumber powers off no node that does",
+                           busy->state_text());
+    });
+}
+
+std::vector<Refused> refuse_unchecked_nodes(PowerTargets& targets, power::Action action, std::string_view slurm_error,
+                                            std::string_view who) {
+    if (!powers_off(action)) return {};
+    return refuse_nodes(targets, action, who, [&](const config::PowerTarget&) -> std::optional<std::string> {
+        return fmt::format("Slurm cannot say whether it runs a job ({}); --without-slurm switches it anyway",
+                           slurm_error);
+    });
 }
 
 std::expected<PowerTargets, std::vector<std::string>> power_targets(config::Config config,

@@ -55,7 +55,7 @@ struct PowerRequest {
 /// Whether `action` takes a node's power away: off, soft, cycle.
 bool powers_off(power::Action action);
 
-/// A node not switched because Slurm shows it running a job.
+/// A node not switched because Slurm shows it running a job, or cannot say.
 struct Refused {
     std::string target;
     std::string why;  ///< "Slurm shows it running a job (ALLOCATED): …"
@@ -68,6 +68,14 @@ struct Refused {
 /// list, stay. Nothing for any other action.
 std::vector<Refused> refuse_busy_nodes(PowerTargets& targets, power::Action action,
                                        const std::vector<slurm::NodeState>& view, std::string_view who);
+
+/// For an action that powers off, when Slurm cannot be asked whether the
+/// nodes run a job (`slurm_error`: why not): takes every node out of
+/// `targets`, refused and journaled as refuse_busy_nodes does; an admin who
+/// knows (slurmctld down, a rig without Slurm) says so with --without-slurm
+/// and this is not called. Devices stay.
+std::vector<Refused> refuse_unchecked_nodes(PowerTargets& targets, power::Action action, std::string_view slurm_error,
+                                            std::string_view who);
 
 /// Switches every target of `targets` as `request` says; each one's
 /// outcome, in the order of targets.targets. A target without a driver

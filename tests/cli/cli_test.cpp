@@ -403,8 +403,17 @@ TEST(Cli, PowerOnANodeOnRedfishSwitchesItsDependencyFirst) {
 
     // A cycle leaves the node on, so it needs the switch as much as a power
     // on does: with both off, the switch goes on first again.
-    ASSERT_EQ(slumber(fmt::format("power off node001,ibswitch -c '{}'", config)).exit_code, 0);
-    const CommandResult cycle = slumber(fmt::format("power cycle node001 -c '{}'", config));
+    // No Slurm here: whether node001 runs a job cannot be known, so it is
+    // not powered off unless the admin says so (a device is never checked).
+    const CommandResult unchecked = slumber(fmt::format("power off node001,ibswitch -c '{}'", config));
+    EXPECT_EQ(unchecked.exit_code, 1) << unchecked.out;
+    EXPECT_NE(unchecked.out.find("node001: refused: Slurm cannot say whether it runs a job ("), std::string::npos)
+        << unchecked.out;
+    EXPECT_EQ(slumber(fmt::format("power status node001 -c '{}'", config)).out, "node001: on\n");
+    const CommandResult off = slumber(fmt::format("power off node001,ibswitch --without-slurm -c '{}'", config));
+    ASSERT_EQ(off.exit_code, 0) << off.out;
+    EXPECT_NE(off.out.find("switching as asked (--without-slurm)"), std::string::npos) << off.out;
+    const CommandResult cycle = slumber(fmt::format("power cycle node001 --without-slurm -c '{}'", config));
     EXPECT_EQ(cycle.exit_code, 0) << cycle.out;
     EXPECT_NE(cycle.out.find("ibswitch: switched on for node001"), std::string::npos) << cycle.out;
     EXPECT_EQ(slumber(fmt::format("power status node001,ibswitch -c '{}'", config)).out, "ibswitch,node001: on\n");
