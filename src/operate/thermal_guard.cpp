@@ -48,6 +48,25 @@ std::expected<std::vector<std::string>, std::string> ThermalGuard::power_down_id
     return nodes;
 }
 
+namespace {
+
+// Why power-ons wait, as the journal, /api/overview, a 202's words and the
+// dashboard say it. In the hysteresis band (below the limit, not yet below
+// resume) the reading no longer reaches the limit: saying it did would be
+// false, so the words say what still holds the power-ons back.
+std::string hold_words(const engine::Temperature& warmest, const config::ThermalSettings& settings) {
+    if (warmest.celsius >= *settings.limit) {
+        return fmt::format("{} °C ({} of {}) at or above the thermal limit {} °C; power-ons wait until below {} °C",
+                           warmest.celsius, warmest.sensor, warmest.target, *settings.limit, settings.resume);
+    }
+    return fmt::format(
+        "{} °C ({} of {}) not yet below the resume point {} °C (the hold began at or above the limit "
+        "{} °C)",
+        warmest.celsius, warmest.sensor, warmest.target, settings.resume, *settings.limit);
+}
+
+}  // namespace
+
 ThermalGuard::ThermalGuard(store::Journal& journal, Clock& clock, Readings readings)
     : m_journal(journal), m_clock(clock), m_readings(std::move(readings)) {}
 
@@ -84,10 +103,8 @@ void ThermalGuard::update(const config::ThermalSettings& settings, std::int64_t 
         m_hold.reset();
         return;
     }
-    const engine::Temperature& warmest = *verdict.warmest;
     const bool starting = !m_hold;
-    m_hold = fmt::format("{} °C ({} of {}) at or above the thermal limit {} °C; power-ons wait until below {} °C",
-                         warmest.celsius, warmest.sensor, warmest.target, *settings.limit, settings.resume);
+    m_hold = hold_words(*verdict.warmest, settings);
     if (starting) record(*m_hold);
 }
 

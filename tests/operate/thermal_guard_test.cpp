@@ -54,7 +54,11 @@ TEST_F(ThermalGuardTest, HoldsAtTheLimitJournalsOnceAndReleasesBelowResume) {
     thermal.update(m_settings, kMaxAgeMs);
     read("bmc2", 28);
     thermal.update(m_settings, kMaxAgeMs);
-    EXPECT_TRUE(thermal.hold()) << "between resume and limit: still held";
+    ASSERT_TRUE(thermal.hold()) << "between resume and limit: still held";
+    EXPECT_EQ(*thermal.hold(),
+              "28 °C (Inlet Temp of bmc2) not yet below the resume point 27 °C (the hold began at or above the limit "
+              "30 °C)")
+        << "below the limit now: the words must not say it is at or above it";
     EXPECT_EQ(thermal_events().size(), 1U) << "journaled when it began, not at every pass";
 
     read("bmc2", 26.5);
