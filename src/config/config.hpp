@@ -314,6 +314,23 @@ std::expected<std::string, ConfigError> read_private_file(const std::filesystem:
 /// (refuse_credentials_file()).
 std::expected<Credentials, ConfigError> read_credentials(const std::filesystem::path& file);
 
+/// [web] token_file's rule for its content (docs/web.md, "Actions"): one
+/// line (a trailing newline allowed) of at least 16 printable ASCII
+/// characters, none of them a space. Why `text` cannot be the API's token,
+/// in words that never quote it; nothing when it can.
+std::optional<std::string> refuse_token(std::string_view text);
+
+/// [web] token_file read as the web server uses it: read_private_file()'s
+/// rules, then refuse_token()'s; the token without its trailing newline.
+/// Errors are keyed "[web] token_file", their fix makes a token (`openssl
+/// rand -hex 32 > FILE`) or says the file's chmod; never its content.
+std::expected<util::Secret, ConfigError> read_token_file(const std::filesystem::path& file);
+
+/// A credentials file's refusal (read_private_file(),
+/// refuse_credentials_file()) said of [web] token_file: its key, and a
+/// token's advice instead of a credentials file's.
+ConfigError token_file_error(const std::filesystem::path& file, ConfigError error);
+
 /// slumber's rule for a credentials file, from its status (lstat(2) or
 /// fstat(2)): a regular file, not a symbolic link, that neither its group
 /// nor others may access (mode 600 or stricter), at most 64 KiB. The

@@ -168,37 +168,28 @@ void read_all_credentials(Config& config, std::vector<ConfigError>& errors, Load
     }
 }
 
-// [web] token_file as the daemon's web server reads it (web/actions.cpp,
-// Token::read): a file only its owner may read, not a link, not empty.
+// [web] token_file as the daemon's web server reads it (read_token_file()):
+// a file only its owner may read, not a link, holding one token.
 void check_token_file(const Config& config, std::vector<ConfigError>& errors) {
     if (!config.web.enabled || !config.web.token_file) return;
     const std::filesystem::path& file = *config.web.token_file;
     const std::string key = fmt::format("[web] token_file of {}", config.file.string());
-    const std::string make = fmt::format("openssl rand -hex 32 > {0} && chmod 600 {0}", file.string());
     struct stat status {};
-    if (::lstat(file.c_str(), &status) != 0) {
-        const int error = errno;
-        if (error == EACCES) return;  // a directory closed to this user: the daemon's may see it
-        errors.push_back({file.string(), 0, key, fmt::format("cannot be read: {}", std::strerror(error)),
-                          error == ENOENT ? make : "check the file and its directory"});
-        return;
+    if (::lstat(file.c_str(), &status) == 0) {
+        // Its mode is refused even when this user may not read it.
+        if (auto refused = refuse_credentials_file(file, status)) {
+            ConfigError error = token_file_error(file, std::move(*refused));
+            error.key = key;
+            errors.push_back(std::move(error));
+            return;
+        }
+        if (::access(file.c_str(), R_OK) != 0) return;  // root's file, checked by another user
+    } else if (errno == EACCES) {
+        return;  // a directory closed to this user: the daemon's may see it
     }
-    if (auto refused = refuse_credentials_file(file, status)) {
-        refused->key = key;
-        // The credentials' fix speaks of hooks reading them as SlurmUser:
-        // only the daemon reads the token.
-        if (refused->fix.starts_with("chmod 600")) refused->fix = fmt::format("chmod 600 {}", file.string());
-        errors.push_back(std::move(*refused));
-        return;
-    }
-    if (::access(file.c_str(), R_OK) != 0) return;  // root's file, checked by another user
-    auto text = read_private_file(file);
-    if (!text) {
-        ConfigError error = text.error();
-        error.key = key;
-        errors.push_back(std::move(error));
-    } else if (text->find_first_not_of(" \t\r\n") == std::string::npos) {
-        errors.push_back({file.string(), 0, key, "is empty: the web server's actions need a token in it", make});
+    if (auto token = read_token_file(file); !token) {
+        token.error().key = key;
+        errors.push_back(std::move(token.error()));
     }
 }
 

@@ -437,9 +437,8 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             if (web_collector) web_collector->reconfigure(live.current());
             if (*web_server) {
                 if (auto token = (*web_server)->reload_token(); !token) {
-                    log(Priority::error, fmt::format("[web] token_file: {}; every action is refused until a reload "
-                                                     "reads a usable token",
-                                                     token.error()));
+                    log(Priority::error,
+                        fmt::format("{}; every action is refused until a reload reads a usable token", token.error()));
                 }
             }
             if (auto watch = ControllerWatch::make(*live.current())) {

@@ -211,23 +211,10 @@ void unblock(Collector& collector, const std::string& name, httplib::Response& r
 }  // namespace
 
 std::expected<Token, std::string> Token::read(const std::filesystem::path& file) {
-    auto text = config::read_private_file(file);
-    if (!text) {
-        config::ConfigError error = text.error();
-        // The credentials' fix speaks of hooks that read them as SlurmUser;
-        // only the daemon reads the token.
-        if (error.fix.starts_with("chmod 600")) error.fix = fmt::format("chmod 600 {}", file.string());
-        return std::unexpected(fmt::format("[web] token_file: {}", config::format(error)));
-    }
-    const std::size_t first = text->find_first_not_of(" \t\r\n");
-    const std::size_t last = text->find_last_not_of(" \t\r\n");
-    if (first == std::string::npos) {
-        return std::unexpected(
-            fmt::format("[web] token_file {} is empty: write a long random token in it, e.g. "
-                        "`openssl rand -hex 32 > {}`",
-                        file.string(), file.string()));
-    }
-    return Token(util::Secret(text->substr(first, last - first + 1)));
+    auto secret = config::read_token_file(file);
+    // One line: it goes into a log line and a JSON answer's sentence.
+    if (!secret) return std::unexpected(config::format_line(secret.error()));
+    return Token(std::move(*secret));
 }
 
 bool Token::matches(std::string_view presented) const {

@@ -23,10 +23,10 @@ namespace slumber::web {
 /// The token an action's request must carry (Authorization: Bearer, RFC 6750).
 class Token {
   public:
-    /// Reads `file` as a credentials file is read (config::read_private_file:
-    /// refused when its group or others may read it, or when it is a
-    /// symbolic link); its text less surrounding white space. Errors in
-    /// words, never with the file's content; an empty token is one.
+    /// Reads `file` as config::read_token_file() does (refused when its
+    /// group or others may read it, when it is a symbolic link, or when its
+    /// content is not one line of a token). Errors in one line of words
+    /// ("FILE: [web] token_file: …; fix: …"), never with the file's content.
     static std::expected<Token, std::string> read(const std::filesystem::path& file);
     explicit Token(util::Secret secret) : m_secret(std::move(secret)) {}
     /// Whether `presented` is the token, compared in time that does not

@@ -3,6 +3,9 @@
 #include <sys/stat.h>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "../support/temp_dir.hpp"
 #include "config/config.hpp"
@@ -179,6 +182,30 @@ TEST_F(CredentialsFile, TheWebTokenIsCheckedAsTheDaemonReadsIt) {
     EXPECT_NE(missing.error().front().fix.find("openssl rand -hex 32"), std::string::npos);
     const fs::path good = write("web.token", "0123456789abcdef\n", 0600);
     EXPECT_TRUE(load_text(with_token(good), "slumber.toml", {.web_token = true}));
+}
+
+// A token file whose content could never work was accepted, and every
+// request was then "wrong token": `config check` (exit 3) and the daemon's
+// start refuse it now, as the web server does at a reload.
+TEST_F(CredentialsFile, AWebTokenThatCannotWorkIsRefused) {
+    const std::vector<std::pair<std::string, std::string>> refused{
+        {"tok1-0123456789abcdef\ntok2-0123456789abcdef\n", "more than one line"},
+        {"x\n", "shorter than 16 characters"},
+        {"abc def\n", "a space"},
+        {"Bearer xyz\n", "a space"},
+        {"0123456789\aabcdef\n", "not printable ASCII"},
+    };
+    for (const auto& [text, why] : refused) {
+        const fs::path token = write("web.token", text, 0600);
+        auto loaded = load_text(fmt::format("[web]\nenabled = true\ntoken_file = \"{}\"\n", token.string()),
+                                "slumber.toml", {.web_token = true});
+        ASSERT_FALSE(loaded) << why;
+        const ConfigError& error = loaded.error().front();
+        EXPECT_EQ(error.file, token.string());
+        EXPECT_EQ(error.key, "[web] token_file of slumber.toml");
+        EXPECT_NE(error.message.find(why), std::string::npos) << error.message;
+        EXPECT_EQ(error.fix, fmt::format("openssl rand -hex 32 > {0} && chmod 600 {0}", token.string()));
+    }
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <sys/stat.h>
 
@@ -162,6 +163,30 @@ TEST(WebServer, AReloadReadsTheTokenAgain) {
     const auto exposed = (*server)->reload_token();
     ASSERT_FALSE(exposed);
     EXPECT_EQ(status_with("second-token-0123456789"), 403) << "an exposed token acts no more";
+    // The 403 says why in one clean sentence: it held a literal "\\n    fix:".
+    const httplib::Headers headers{{"Authorization", "Bearer second-token-0123456789"}};
+    const auto why = client.Post("/api/nodes/n1/power", headers, R"({"action":"on"})", "application/json");
+    ASSERT_TRUE(why);
+    EXPECT_EQ(nlohmann::json::parse(why->body, nullptr, false).value("error", ""),
+              "the API is read-only until a reload reads a usable token: " + token.string() +
+                  ": [web] token_file: is accessible by group or others (mode 0644); slumber refuses to use it; fix: "
+                  "chmod 600 " +
+                  token.string())
+        << why->body;
+    // Gone at a reload: the token's advice, not a credentials file's.
+    std::filesystem::remove(token);
+    ASSERT_FALSE((*server)->reload_token());
+    const auto gone = client.Post("/api/nodes/n1/power", headers, R"({"action":"on"})", "application/json");
+    ASSERT_TRUE(gone);
+    EXPECT_EQ(gone->status, 403);
+    EXPECT_NE(gone->body.find("fix: openssl rand -hex 32 > " + token.string()), std::string::npos) << gone->body;
+    EXPECT_EQ(gone->body.find("password"), std::string::npos) << gone->body;
+    // Two tokens in the file: refused at the reload, not "wrong token" for both.
+    write_token("second-token-0123456789\nthird-token-0123456789", 0600);
+    const auto two = (*server)->reload_token();
+    ASSERT_FALSE(two);
+    EXPECT_NE(two.error().find("more than one line"), std::string::npos) << two.error();
+    EXPECT_EQ(status_with("second-token-0123456789"), 403);
     const auto options = client.Options("/api/nodes/n1/power");
     ASSERT_TRUE(options);
     EXPECT_EQ(options->status, 204);
