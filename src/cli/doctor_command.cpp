@@ -10,13 +10,13 @@
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <string>
 
 #include "cli/commands.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/nodes_argument.hpp"
 #include "config/config.hpp"
+#include "hostlist/hostlist.hpp"
 #include "service/doctor.hpp"
 #include "service/doctor_json.hpp"
 #include "service/verify_mapping.hpp"
@@ -50,14 +50,6 @@ void catch_stop_signals() {
     sigemptyset(&action.sa_mask);
     ::sigaction(SIGINT, &action, nullptr);
     ::sigaction(SIGTERM, &action, nullptr);
-}
-
-// The names once each, in the order first given: `vnode[001,001]` is one
-// node to check.
-std::vector<std::string> once_each(std::vector<std::string> names) {
-    std::set<std::string> seen;
-    std::erase_if(names, [&](const std::string& name) { return !seen.insert(name).second; });
-    return names;
 }
 
 std::string where(const service::Finding& finding) {
@@ -112,7 +104,7 @@ std::expected<service::DoctorReport, ExitCode> verify_mapping(const DoctorOption
     }
     auto nodes = hostlist_argument(options.verify_mapping);
     if (!nodes) return std::unexpected(nodes.error());
-    service::VerifyMappingOptions verify{.nodes = once_each(std::move(*nodes))};
+    service::VerifyMappingOptions verify{.nodes = hostlist::once_each(std::move(*nodes))};
     catch_stop_signals();
     verify.stop_signal = [] { return static_cast<int>(g_stop_signal); };
     // With --json, standard output is the JSON document alone.

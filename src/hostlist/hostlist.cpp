@@ -9,6 +9,7 @@
 #include <iterator>
 #include <list>
 #include <numeric>
+#include <set>
 
 #include "hostlist/range_rules.hpp"
 
@@ -244,6 +245,12 @@ std::expected<std::vector<std::string>, ParseError> expand(std::string_view expr
     auto list = Hostlist::parse(expression);
     if (!list) return std::unexpected(list.error());
     return list->names();
+}
+
+std::vector<std::string> once_each(std::vector<std::string> names) {
+    std::set<std::string, std::less<>> seen;
+    std::erase_if(names, [&](const std::string& name) { return !seen.insert(name).second; });
+    return names;
 }
 
 std::expected<std::string, ParseError> compress(std::span<const std::string> items, bool sorted) {

@@ -89,6 +89,11 @@ class Hostlist {
 /// Convenience: every name of an expression, in order.
 std::expected<std::vector<std::string>, ParseError> expand(std::string_view expression);
 
+/// The names once each, in the order first given: a hostlist keeps
+/// duplicates (`n1,n1`, `n[1,1]`), as Slurm's does, but a command that
+/// reports or checks each node must count it once.
+std::vector<std::string> once_each(std::vector<std::string> names);
+
 /// Convenience: the compressed expression for a list of names or expressions.
 std::expected<std::string, ParseError> compress(std::span<const std::string> items, bool sorted);
 

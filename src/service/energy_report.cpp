@@ -193,7 +193,10 @@ std::expected<EnergyReport, ReportError> energy_report(const std::filesystem::pa
         for (const config::PowerTarget& node : config->nodes) nodes.push_back(node.name);
         devices.assign(device_names.begin(), device_names.end());
     } else {
-        for (const std::string& target : targets) (device_names.contains(target) ? devices : nodes).push_back(target);
+        // `vnode001,vnode001` is one node: reported, and added to the total, once.
+        for (const std::string& target : hostlist::once_each(targets)) {
+            (device_names.contains(target) ? devices : nodes).push_back(target);
+        }
     }
     auto journal = store::JournalReader::open(config->daemon.journal());
     if (!journal) return std::unexpected(ReportError{{}, journal.error()});

@@ -103,9 +103,10 @@ struct ReportError {
 
 /// The report from the journal of the configuration `file` (loaded without
 /// credentials, the journal opened read-only). `targets` empty: every
-/// configured node and device; else those named (nodes, devices, or names
-/// only the journal knows, counted as nodes). A name neither knows is an
-/// error (unknown_targets): a report must not invent a node's energy.
+/// configured node and device; else those named, each once however often
+/// (nodes, devices, or names only the journal knows, counted as nodes). A
+/// name neither knows is an error (unknown_targets): a report must not
+/// invent a node's energy.
 std::expected<EnergyReport, ReportError> energy_report(const std::filesystem::path& file,
                                                        const std::vector<std::string>& targets, store::TimeMs since,
                                                        store::TimeMs until);

@@ -194,5 +194,10 @@ TEST(Hostlist, CompressJoinsItemsLikeOneExpression) {
     EXPECT_EQ(compress(items, true).value(), "m[1-2],n[1-3]");
 }
 
+TEST(Hostlist, OnceEachKeepsTheFirstOfEachNameInOrder) {
+    EXPECT_EQ(once_each(expand("n2,n1,n2,n[1-3]").value()), (std::vector<std::string>{"n2", "n1", "n3"}));
+    EXPECT_EQ(expand("n1,n1").value().size(), 2U) << "a hostlist itself keeps duplicates, as Slurm's does";
+}
+
 }  // namespace
 }  // namespace slumber::hostlist

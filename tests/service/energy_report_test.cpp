@@ -397,6 +397,21 @@ TEST_F(EnergyReportTest, ANameNeitherTheFileNorItsJournalKnowsIsRefused) {
     EXPECT_NEAR(known->nodes.at(0).energy.joules, 9.75 * 3600, 1e-6) << "off for the hour, by the default model";
 }
 
+// A tester's `slumber report vnode001,vnode001` printed the node twice and
+// doubled the total: a name given twice is reported once.
+TEST_F(EnergyReportTest, ANameGivenTwiceIsReportedAndTotalledOnce) {
+    const fs::path file = m_dir / "slumber.toml";
+    std::ofstream(file) << fmt::format("[daemon]\nstate_dir = \"{}\"\n{}", m_dir.string(), exec_nodes("n[1-2]"));
+    row("n1", 0, EventKind::power_off, power::Action::off, OutcomeKind::ok);
+    const auto report = energy_report(file, {"n1", "n2", "n1"}, kT0, kT0 + kHour);
+    ASSERT_TRUE(report) << report.error().words;
+    ASSERT_EQ(report->nodes.size(), 2U);
+    EXPECT_EQ(report->nodes[0].node, "n1");
+    EXPECT_EQ(report->nodes[1].node, "n2");
+    EXPECT_NEAR(report->total.joules, report->nodes[0].energy.joules + report->nodes[1].energy.joules, 1e-6);
+    EXPECT_EQ(to_json(*report)["nodes"].size(), 2U) << "--json the same";
+}
+
 TEST_F(EnergyReportTest, TheDefaultModelIsTheSimulators) {
     const engine::EnergyModel model = energy_model(config::SimulationSettings{});
     EXPECT_EQ(model.off_watts, 9.75);
