@@ -85,17 +85,16 @@ void print_text(const service::EnergyReport& report) {
     const auto off = static_cast<std::size_t>(engine::PowerPhase::off);
     const EnergyUnit unit = unit_for(report);
     fmt::print("energy over the last {}", util::format_duration(util::Duration(report.until - report.since)));
-    // "measured" is a share of the time the journal knows: a journal an
-    // hour old cannot have measured 4 % of a day and no more.
-    const store::TimeMs known = std::max<store::TimeMs>(1, report.until - report.known_since);
+    // "measured" is a share of the time the journal knows
+    // (EnergyReport::measured_share): say how much that is when it is less.
     if (report.known_since > report.since) {
-        fmt::print(" (the journal knows the last {})", util::format_duration(util::Duration(known)));
+        fmt::print(" (the journal knows the last {})",
+                   util::format_duration(util::Duration(report.until - report.known_since)));
     }
     fmt::print("\n{:<16} {:>9} {:>9} {:>9} {:>7} {:>5} {:>14} {:>6} {:>6}\n", "node", fmt::format("used {}", unit.name),
                fmt::format("saved {}", unit.name), "measured", "off h", "boots", "boot s avg/max", "failed", "cycles");
     for (const service::NodeEnergy& node : report.nodes) {
-        const double measured =
-            std::min(1.0, static_cast<double>(node.energy.measured_ms) / static_cast<double>(known));
+        const double measured = report.measured_share(node.energy);
         fmt::print("{:<16} {:>9.3f} {:>9.3f} {:>8.0f}% {:>7.1f} {:>5} {:>14} {:>6} {:>6}\n", util::safe_text(node.node),
                    node.energy.joules / unit.joules, node.energy.saved_joules() / unit.joules, 100.0 * measured,
                    hours(node.energy.phase_ms[off]), node.boots, boot_times(node.boot_ms), node.failed_resumes,

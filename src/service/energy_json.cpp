@@ -14,22 +14,21 @@ nlohmann::json model_json(const engine::EnergyModel& model) {
             {"shutdown_watts", model.shutdown_watts}};
 }
 
-nlohmann::json energy_json(const engine::EnergyAccount& energy, const EnergyReport& report) {
+// `nodes`: how many nodes `energy` adds up (1, or all of them for the total).
+nlohmann::json energy_json(const engine::EnergyAccount& energy, const EnergyReport& report, std::size_t nodes) {
     nlohmann::json phases = nlohmann::json::object();
     for (std::size_t i = 0; i < engine::kPowerPhases; ++i) {
         phases[std::string(engine::to_string(static_cast<engine::PowerPhase>(i)))] = hours(energy.phase_ms[i]);
     }
-    const store::TimeMs span = report.until - report.since;
-    nlohmann::json item{
-        {"used_kwh", engine::kwh(energy.joules)},
-        {"measured_kwh", engine::kwh(energy.measured_joules)},
-        {"saved_kwh", engine::kwh(energy.saved_joules())},
-        {"saved_gross_kwh", engine::kwh(energy.saved_gross_joules)},
-        {"switching_kwh", engine::kwh(energy.switching_joules)},
-        {"never_off_kwh", engine::kwh(energy.never_off_joules)},
-        {"measured_share", span > 0 ? static_cast<double>(energy.measured_ms) / static_cast<double>(span) : 0.0},
-        {"hours", std::move(phases)},
-        {"unknown_hours", hours(energy.unknown_ms)}};
+    nlohmann::json item{{"used_kwh", engine::kwh(energy.joules)},
+                        {"measured_kwh", engine::kwh(energy.measured_joules)},
+                        {"saved_kwh", engine::kwh(energy.saved_joules())},
+                        {"saved_gross_kwh", engine::kwh(energy.saved_gross_joules)},
+                        {"switching_kwh", engine::kwh(energy.switching_joules)},
+                        {"never_off_kwh", engine::kwh(energy.never_off_joules)},
+                        {"measured_share", report.measured_share(energy, nodes)},
+                        {"hours", std::move(phases)},
+                        {"unknown_hours", hours(energy.unknown_ms)}};
     if (report.price_per_kwh > 0) {
         item["used_cost"] = report.cost(energy.joules);
         item["saved_cost"] = report.cost(energy.saved_joules());
@@ -44,7 +43,7 @@ nlohmann::json to_json(const EnergyReport& report) {
     model["description"] = describe(report.model);
     nlohmann::json nodes = nlohmann::json::array();
     for (const NodeEnergy& node : report.nodes) {
-        nlohmann::json item = energy_json(node.energy, report);
+        nlohmann::json item = energy_json(node.energy, report, 1);
         item["node"] = node.node;
         item["boots"] = node.boots;
         item["boot_ms"] = node.boot_ms;
@@ -66,7 +65,7 @@ nlohmann::json to_json(const EnergyReport& report) {
             {"model", std::move(model)},
             {"price_per_kwh", report.price_per_kwh},
             {"currency", report.currency},
-            {"total", energy_json(report.total, report)},
+            {"total", energy_json(report.total, report, report.nodes.size())},
             {"nodes", std::move(nodes)},
             {"devices", std::move(devices)}};
 }

@@ -16,7 +16,10 @@ namespace slumber::service {
 ///  "devices" [{"device", "used_kwh", "measured_kwh", "on_hours"}]}, where
 ///  energy is "used_kwh", "measured_kwh", "saved_kwh", "saved_gross_kwh",
 ///  "switching_kwh" (saved_kwh = saved_gross_kwh - switching_kwh), "never_off_kwh",
-///  "measured_share" (0–1 of the time), "hours" {phase: hours…},
+///  "measured_share" (0–1: the share of the time the journal knows, from
+///  known_since_ms to until_ms, that readings measured, as the text's
+///  "measured" column; the total's over all its nodes' time:
+///  EnergyReport::measured_share), "hours" {phase: hours…},
 ///  "unknown_hours", and with a price "used_cost", "saved_cost".
 nlohmann::json to_json(const EnergyReport& report);
 

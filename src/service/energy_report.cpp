@@ -56,6 +56,14 @@ void count_events(const std::vector<store::Event>& events, store::TimeMs since, 
 
 }  // namespace
 
+double EnergyReport::measured_share(const engine::EnergyAccount& energy, std::size_t node_count) const {
+    if (node_count == 0) return 0;
+    const store::TimeMs known = std::max<store::TimeMs>(1, until - known_since);
+    const double share =
+        static_cast<double>(energy.measured_ms) / (static_cast<double>(known) * static_cast<double>(node_count));
+    return std::min(1.0, share);
+}
+
 engine::EnergyModel energy_model(const config::SimulationSettings& settings) {
     const sim::PowerModel defaults;
     const std::int64_t boot_s = settings.boot_time ? whole_seconds(*settings.boot_time) : defaults.boot_seconds;

@@ -64,6 +64,13 @@ struct EnergyReport {
     double price_per_kwh = 0;     ///< [energy]; 0: no cost
     std::string currency;
     [[nodiscard]] double cost(double joules) const { return engine::kwh(joules) * price_per_kwh; }
+    /// The share (0–1) of the time the journal knows (known_since to until)
+    /// that readings measured, for one node's `energy`, or for the total of
+    /// `node_count` nodes (their measured time over as many times that). Of
+    /// the time it knows, not of the span: a journal an hour old cannot have
+    /// measured 4 % of a day and no more. The text's "measured" column and
+    /// the JSON's "measured_share".
+    [[nodiscard]] double measured_share(const engine::EnergyAccount& energy, std::size_t node_count = 1) const;
 };
 
 /// Each node's readings summed per phase, by name: the measured means a

@@ -151,6 +151,7 @@ TEST_F(EnergyReportTest, AgreesWithThePerPhaseTimesAndTheModelWorkedOutByHand) {
     EXPECT_EQ(json["nodes"][0]["boot_ms"], (std::vector<TimeMs>{150 * kS, 140 * kS}));
     EXPECT_EQ(json["nodes"][1]["power_cycles"], 1);
     EXPECT_NEAR(json["nodes"][1]["measured_share"].get<double>(), 1.0, 1e-9);
+    EXPECT_NEAR(json["total"]["measured_share"].get<double>(), 0.5, 1e-9) << "n2's 4 h of the two nodes' 8 h";
     EXPECT_EQ(json["devices"][0]["device"], "plug");
     EXPECT_NEAR(json["model"]["boot_watts"].get<double>(), 150, 1e-9);
 }
@@ -395,6 +396,25 @@ TEST_F(EnergyReportTest, ANameNeitherTheFileNorItsJournalKnowsIsRefused) {
     const auto known = energy_report(file, {"gone1"}, kT0, kT0 + kHour);
     ASSERT_TRUE(known) << known.error().words;
     EXPECT_NEAR(known->nodes.at(0).energy.joules, 9.75 * 3600, 1e-6) << "off for the hour, by the default model";
+}
+
+// A tester's report over a day of a journal an hour old said "measured
+// 98%" in its text and "measured_share": 0.0013 in its JSON: the JSON
+// divided by the whole --since window. Both are now the share of the time
+// the journal knows.
+TEST_F(EnergyReportTest, TheMeasuredShareIsOfTheTimeTheJournalKnowsInTextAndJson) {
+    row("n1", 0, EventKind::registered, std::nullopt);
+    row("n2", 0, EventKind::registered, std::nullopt);
+    readings("n1", 0, kHour, 200);
+    const TimeMs day = 24 * kHour;
+    const auto report = energy_report(*journal, config, {"n1", "n2"}, {}, kT0 + kHour - day, kT0 + kHour);
+    ASSERT_TRUE(report) << report.error();
+    EXPECT_EQ(report->known_since, kT0);
+    EXPECT_NEAR(report->measured_share(report->nodes[0].energy), 1.0, 1e-9);
+    const nlohmann::json json = to_json(*report);
+    EXPECT_NEAR(json["nodes"][0]["measured_share"].get<double>(), 1.0, 1e-9) << "not 1 h / 24 h";
+    EXPECT_NEAR(json["nodes"][1]["measured_share"].get<double>(), 0.0, 1e-9);
+    EXPECT_NEAR(json["total"]["measured_share"].get<double>(), 0.5, 1e-9) << "one node's hour of the two's";
 }
 
 // A tester's `slumber report vnode001,vnode001` printed the node twice and
