@@ -89,7 +89,7 @@ void print_text(const service::EnergyReport& report) {
     // (EnergyReport::measured_share): say how much that is when it is less.
     if (report.known_since > report.since) {
         fmt::print(" (the journal knows the last {})",
-                   util::format_duration(util::Duration(report.until - report.known_since)));
+                   util::format_elapsed(util::Duration(report.until - report.known_since)));
     }
     fmt::print("\n{:<16} {:>9} {:>9} {:>9} {:>7} {:>5} {:>14} {:>6} {:>6}\n", "node", fmt::format("used {}", unit.name),
                fmt::format("saved {}", unit.name), "measured", "off h", "boots", "boot s avg/max", "failed", "cycles");

@@ -78,4 +78,9 @@ std::string format_duration(Duration duration) {
     return out;
 }
 
+std::string format_elapsed(Duration duration) {
+    const auto seconds = std::chrono::round<std::chrono::seconds>(duration);
+    return format_duration(seconds.count() == 0 ? duration : Duration(seconds));
+}
+
 }  // namespace slumber::util

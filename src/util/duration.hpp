@@ -19,4 +19,10 @@ std::expected<Duration, std::string> parse_duration(std::string_view text);
 /// The shortest exact spelling: 90000ms -> "1m30s".
 std::string format_duration(Duration duration);
 
+/// A measured duration for a person, to the nearest second ("16s",
+/// "1h2m3s"; under half a second, in ms): a clock's readings carry
+/// milliseconds nobody wants to read ("16s70ms"). Settings, which are
+/// written exactly, keep format_duration().
+std::string format_elapsed(Duration duration);
+
 }  // namespace slumber::util

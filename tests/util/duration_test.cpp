@@ -36,5 +36,16 @@ TEST(Duration, FormatsShortestExactSpelling) {
     EXPECT_EQ(format_duration(parse_duration("1d2h3m4s5ms").value()), "1d2h3m4s5ms");
 }
 
+// `slumber report` said "(the journal knows the last 16s70ms)": a measured
+// duration is said to the second.
+TEST(Duration, FormatsAnElapsedTimeToTheSecond) {
+    EXPECT_EQ(format_elapsed(16070ms), "16s");
+    EXPECT_EQ(format_elapsed(16600ms), "17s");
+    EXPECT_EQ(format_elapsed(3'723'400ms), "1h2m3s");
+    EXPECT_EQ(format_elapsed(90s), "1m30s");
+    EXPECT_EQ(format_elapsed(400ms), "400ms") << "under half a second, not 0s";
+    EXPECT_EQ(format_elapsed(0ms), "0s");
+}
+
 }  // namespace
 }  // namespace slumber::util
