@@ -244,21 +244,17 @@ std::expected<std::unique_ptr<web::WebServer>, std::string> start_web(const conf
 
 // A sampling round's news: a target that stops or starts giving readings,
 // and a journal that would not take them. A BMC without a meter fails the
-// same way every round: said once, not every minute.
-void log_sampling(const operate::SamplingRounds::Finished& finished, std::map<std::string, std::string>& failures) {
+// same way every round: said once, not every minute (FailingTargets).
+void log_sampling(const operate::SamplingRounds::Finished& finished, operate::FailingTargets& failing) {
     if (finished.journal_error) {
         log(Priority::warning, fmt::format("energy: readings not recorded: {}", *finished.journal_error));
     }
-    for (const auto& [target, words] : finished.round.failed) {
-        const auto it = failures.find(target);
-        if (it != failures.end() && it->second == words) continue;
+    const operate::FailingTargets::News news = failing.update(finished.round);
+    for (const auto& [target, words] : news.failing) {
         log(Priority::notice, fmt::format("energy: {} gave no reading: {}", target, words));
-        failures.insert_or_assign(target, words);
     }
-    for (const store::Reading& reading : finished.round.readings) {
-        if (failures.erase(reading.target) > 0)
-            log(Priority::info, fmt::format("energy: {} reads again", reading.target));
-    }
+    for (const std::string& target : news.reading_again)
+        log(Priority::info, fmt::format("energy: {} reads again", target));
 }
 
 // The reads the web server shows: of each target, the later of the
@@ -414,7 +410,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         [energy](store::Journal& connection, const config::Config& current, const operate::SampleRound& round) {
             return energy->advance(connection, current, round.time, round.readings);
         });
-    std::map<std::string, std::string> sample_failures;        // logged when they change
+    operate::FailingTargets sample_failures;                   // logged when they change
     std::map<std::string, operate::BmcReading> sampled_power;  // the states the sampling read
     log_slurm_agreement(config, reconciler);
     SystemdNotifier systemd;  // READY after the first look at Slurm

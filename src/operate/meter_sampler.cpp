@@ -116,13 +116,28 @@ SampleRound MeterSampler::run(const config::Config& config, const std::vector<st
         if (result.reading) round.readings.push_back(std::move(*result.reading));
         if (result.power) round.power[target] = {std::move(*result.power), now, result.power_taken};
         if (!result.error) continue;
-        round.failed[target] = util::safe_text(power::describe(*result.error));
+        round.failed[target] = *result.error;
         // A refused login blocks the target here too: the next round must
         // not ask again (accounts lock after a few failures).
         const power::Outcome outcome{target, std::unexpected(*result.error), false, 1, {}};
         (void)blocks.record(power::Action::status, outcome, "the daemon's energy sampling");
     }
     return round;
+}
+
+FailingTargets::News FailingTargets::update(const SampleRound& round) {
+    News news;
+    for (const auto& [target, error] : round.failed) {
+        const auto it = m_failing.find(target);
+        const bool same_cause =
+            it != m_failing.end() && it->second.kind == error.kind && it->second.message == error.message;
+        if (!same_cause) news.failing.emplace_back(target, util::safe_text(power::describe(error)));
+        m_failing.insert_or_assign(target, error);
+    }
+    for (const store::Reading& reading : round.readings) {
+        if (m_failing.erase(reading.target) > 0) news.reading_again.push_back(reading.target);
+    }
+    return news;
 }
 
 struct SamplingRounds::Shared {

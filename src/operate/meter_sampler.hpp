@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "config/config.hpp"
@@ -46,13 +47,34 @@ std::optional<power::SensorReading> pick_temperature(std::span<const power::Sens
 
 /// What one round found.
 struct SampleRound {
-    store::TimeMs time = 0;                     ///< when it started (Unix ms); every reading's time
-    std::vector<store::Reading> readings;       ///< targets that gave a power or temperature reading
-    std::vector<std::string> busy;              ///< skipped: another call was talking to them
-    std::map<std::string, std::string> failed;  ///< target -> why it gave nothing (words, device text made safe)
+    store::TimeMs time = 0;                           ///< when it started (Unix ms); every reading's time
+    std::vector<store::Reading> readings;             ///< targets that gave a power or temperature reading
+    std::vector<std::string> busy;                    ///< skipped: another call was talking to them
+    std::map<std::string, power::PowerError> failed;  ///< target -> why it gave nothing
     /// Each target's power state, or why it could not be read, with when
     /// it was asked and answered; busy and blocked targets have none.
     std::map<std::string, BmcReading> power;
+};
+
+/// The targets that give no reading, remembered from round to round, so
+/// that one failing the same way every round (a BMC without a meter, one
+/// that stays silent) is said once, and again only when its cause changes
+/// or it reads again (docs/energy.md). The cause is the error's kind and
+/// slumber's words, not the device's: curl's "timed out after 5002
+/// milliseconds" differs every round.
+class FailingTargets {
+  public:
+    struct News {
+        /// Targets that started failing, or fail for another cause: their
+        /// failure in words (power::describe(), made safe to print).
+        std::vector<std::pair<std::string, std::string>> failing;
+        std::vector<std::string> reading_again;  ///< failing before, a reading now
+    };
+    /// What `round` changed; remembers its failures.
+    News update(const SampleRound& round);
+
+  private:
+    std::map<std::string, power::PowerError> m_failing;
 };
 
 /// Who reads: the targets' drivers, from `drivers` (build_drivers() in the

@@ -84,7 +84,7 @@ TEST_F(MeterSampling, AMeteredPlugIsReadAndATargetWithoutAMeterGivesItsStateAlon
     EXPECT_EQ(found.readings[0].target, "ibswitch");
     EXPECT_EQ(found.readings[0].watts, 40.0);
     EXPECT_EQ(found.readings[0].time, 5000);
-    EXPECT_TRUE(found.failed.empty()) << found.failed.begin()->second;
+    EXPECT_TRUE(found.failed.empty()) << power::describe(found.failed.begin()->second);
     EXPECT_TRUE(found.busy.empty());
     // Every target's power state comes in the same round, with or without a meter.
     ASSERT_EQ(found.power.size(), 2U);
@@ -109,7 +109,8 @@ TEST_F(MeterSampling, ARefusedLoginIsMetOnceThenTheTargetIsLeftAlone) {
         EXPECT_TRUE(found.readings.empty());
         if (pass == 0) {
             ASSERT_TRUE(found.failed.contains("locked"));
-            EXPECT_TRUE(found.failed.at("locked").starts_with("authentication failed")) << found.failed.at("locked");
+            EXPECT_EQ(found.failed.at("locked").kind, power::ErrorKind::auth_failed)
+                << power::describe(found.failed.at("locked"));
         }
     }
     EXPECT_EQ(refusing->refused_logins(), 1);
@@ -162,6 +163,36 @@ TEST(PickTemperature, TheNamedSensorElseInletElseAmbientInCelsiusOnly) {
     const std::vector<power::SensorReading> ambient{{"CPU Temp", 55, "C"}, {"AMBIENT AIR", 19, "C"}};
     EXPECT_EQ(pick_temperature(ambient, "")->value, 19);
     EXPECT_FALSE(pick_temperature(std::vector<power::SensorReading>{{"CPU Temp", 55, "C"}}, ""));
+}
+
+// A tester's silent Redfish BMC was logged "gave no reading" at every
+// round, the lines differing only in curl's "after 5002/5001/5000
+// milliseconds": a failure is news when its kind or slumber's words change,
+// not the device's.
+TEST(FailingTargets, ATargetFailingTheSameWayIsNewsOnceUntilItsCauseChangesOrItReads) {
+    FailingTargets failing;
+    const auto silent = [](int ms) {
+        SampleRound round;
+        round.failed["vnode003"] = {power::ErrorKind::timeout, "https://bmc3: no complete answer in time",
+                                    fmt::format("Operation timed out after {} milliseconds", ms)};
+        return round;
+    };
+    FailingTargets::News news = failing.update(silent(5002));
+    ASSERT_EQ(news.failing.size(), 1U);
+    EXPECT_EQ(news.failing[0].first, "vnode003");
+    EXPECT_NE(news.failing[0].second.find("after 5002 milliseconds"), std::string::npos) << news.failing[0].second;
+    EXPECT_TRUE(failing.update(silent(5001)).failing.empty()) << "the same cause in the device's other words";
+    EXPECT_TRUE(failing.update(silent(5000)).failing.empty());
+
+    SampleRound refused;
+    refused.failed["vnode003"] = {power::ErrorKind::unreachable, "https://bmc3: no connection", "Connection refused"};
+    EXPECT_EQ(failing.update(refused).failing.size(), 1U) << "another cause is news";
+
+    SampleRound reading;
+    reading.readings.push_back({"vnode003", 1000, 180.0, std::nullopt, ""});
+    news = failing.update(reading);
+    EXPECT_EQ(news.reading_again, std::vector<std::string>{"vnode003"});
+    EXPECT_EQ(failing.update(silent(5003)).failing.size(), 1U) << "failing again after a reading is news";
 }
 
 TEST(TargetLocks, OneCallPerTargetAcrossTheProcess) {
