@@ -43,6 +43,16 @@ SlurmPowerStep slurm_power_step(const slurm::NodeState& node, power::Action acti
     return action == power::Action::off ? off_step(node, excluded) : on_step(node);
 }
 
+SlurmPowerDone refuse_power(store::Journal* journal, const std::string& node, power::Action action,
+                            std::string_view who, std::string words, store::TimeMs now) {
+    if (journal != nullptr) {
+        (void)journal->record({0, now, node, std::nullopt, store::EventKind::refused,
+                               fmt::format("{} refused, asked by {}: {}", power::to_string(action), who, words),
+                               store::OutcomeKind::refused, action});
+    }
+    return {409, false, std::move(words), {}};
+}
+
 SlurmPowerDone power_through_slurm(const slurm::SlurmView& slurm, store::Journal* journal, const slurm::NodeState& node,
                                    power::Action action, bool excluded, std::string_view who,
                                    const std::optional<std::string>& thermal_hold, store::TimeMs now) {
@@ -51,12 +61,8 @@ SlurmPowerDone power_through_slurm(const slurm::SlurmView& slurm, store::Journal
         if (journal != nullptr) (void)journal->record({0, now, node.name, std::nullopt, kind, detail, outcome, action});
     };
     if (step.kind == SlurmPowerStep::Kind::nothing) return {200, true, step.words, {}};
-    if (step.kind == SlurmPowerStep::Kind::refuse) {
-        note(store::EventKind::refused,
-             fmt::format("{} refused, asked by {}: {}", power::to_string(action), who, step.words),
-             store::OutcomeKind::refused);
-        return {409, false, step.words, {}};
-    }
+    if (step.kind == SlurmPowerStep::Kind::refuse)
+        return refuse_power(journal, node.name, action, who, step.words, now);
     const slurm::ScontrolCall call =
         slurm::power_call(slurm.version().value_or(slurm::kOldestSupported), *step.request, node.name);
     const std::string text = fmt::format("scontrol {}", fmt::join(call, " "));

@@ -41,6 +41,14 @@ struct SlurmPowerDone {
     std::string slurm_call;  ///< the scontrol call made, empty when none
 };
 
+/// A person's action refused before Slurm is asked (a job on the node, an
+/// excluded node, a block: docs/web.md, "Actions"): journaled in `journal`,
+/// when it is not null, as a "refused" event naming `who` (so counted in
+/// slumber_power_action_failures_total{kind="refused"}), and answered 409
+/// with `words`.
+SlurmPowerDone refuse_power(store::Journal* journal, const std::string& node, power::Action action,
+                            std::string_view who, std::string words, store::TimeMs now);
+
 /// slurm_power_step(), then the call it says, journaled (a "slurm-view"
 /// event naming `who` and the call, or a "refused" one) in `journal` when
 /// it is not null. `thermal_hold`: why the thermal guard holds power-ons,

@@ -116,29 +116,39 @@ void answer_json(httplib::Response& response, const nlohmann::json& answer) {
     response.set_content(answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
+// {"target", "action", "ok", "words"[, "slurm"]}, with the status of how it ended.
+void answer_done(httplib::Response& response, const std::string& node, power::Action action,
+                 const service::SlurmPowerDone& done) {
+    response.status = done.status;
+    nlohmann::json answer{
+        {"target", node}, {"action", power::to_string(action)}, {"ok", done.ok}, {"words", done.words}};
+    if (!done.slurm_call.empty()) answer["slurm"] = done.slurm_call;
+    answer_json(response, answer);
+}
+
 // A node Slurm knows: asked of Slurm (service/slurm_power.hpp), whose
 // hooks then journal and carry out the request.
 void power_through_slurm(Collector& collector, const config::Config& config, const slurm::SlurmView& slurm,
                          const slurm::NodeState& node, power::Action action, httplib::Response& response) {
     auto journal = store::Journal::open(config.daemon.journal());
+    store::Journal* const journaled = journal ? &*journal : nullptr;
     // Slurm's hook would refuse it: a blocked node (a refused password,
     // crossed BMC addresses) is refused here, before Slurm is asked and
-    // left waiting for a power change that never comes (ResumeTimeout).
-    operate::Blocks blocks(config, journal ? &*journal : nullptr, operate::Caller::automatic, operate::wall_clock_ms);
+    // left waiting for a power change that never comes (ResumeTimeout);
+    // journaled and answered as the other refusals.
+    operate::Blocks blocks(config, journaled, operate::Caller::automatic, operate::wall_clock_ms);
     if (const auto block = blocks.holding(node.name, action)) {
-        answer_error(response, 409,
-                     fmt::format("{} is blocked: {}; lift it with `slumber unblock {}` (or the dashboard) once fixed",
-                                 node.name, util::safe_text(block->words), node.name));
+        const std::string words =
+            fmt::format("{} is blocked: {}; lift it with `slumber unblock {}` (or the dashboard) once fixed", node.name,
+                        util::safe_text(block->words), node.name);
+        answer_done(
+            response, node.name, action,
+            service::refuse_power(journaled, node.name, action, "the web API", words, operate::wall_clock_ms()));
         return;
     }
-    const service::SlurmPowerDone done =
-        service::power_through_slurm(slurm, journal ? &*journal : nullptr, node, action, config.excluded(node.name),
-                                     "the web API", collector.thermal_hold(), operate::wall_clock_ms());
-    response.status = done.status;
-    nlohmann::json answer{
-        {"target", node.name}, {"action", power::to_string(action)}, {"ok", done.ok}, {"words", done.words}};
-    if (!done.slurm_call.empty()) answer["slurm"] = done.slurm_call;
-    answer_json(response, answer);
+    answer_done(response, node.name, action,
+                service::power_through_slurm(slurm, journaled, node, action, config.excluded(node.name), "the web API",
+                                             collector.thermal_hold(), operate::wall_clock_ms()));
 }
 
 // A node Slurm does not list (a test machine, a node not in slurm.conf
@@ -147,7 +157,11 @@ void power_through_slurm(Collector& collector, const config::Config& config, con
 void power_directly(Collector& collector, const config::Config& config, const std::string& name, power::Action action,
                     httplib::Response& response) {
     if (const auto hold = collector.thermal_hold(); hold && action == power::Action::on) {
-        answer_error(response, 409, fmt::format("{}: the thermal guard holds power-ons: {}", name, *hold));
+        auto journal = store::Journal::open(config.daemon.journal());
+        answer_done(response, name, action,
+                    service::refuse_power(journal ? &*journal : nullptr, name, action, "the web API",
+                                          fmt::format("{}: the thermal guard holds power-ons: {}", name, *hold),
+                                          operate::wall_clock_ms()));
         return;
     }
     auto targets = service::power_targets(config, {name});

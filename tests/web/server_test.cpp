@@ -15,6 +15,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <expected>
@@ -28,6 +29,7 @@
 
 #include "../support/temp_dir.hpp"
 #include "store/journal.hpp"
+#include "web/collector.hpp"
 
 namespace slumber::web {
 namespace {
@@ -236,6 +238,29 @@ TEST(WebServer, APowerActionOnABlockedNodeIsRefusedBeforeSlurmIsAsked) {
     EXPECT_NE(answer->body.find("n1 is blocked: BMC addresses of n1 and n2 look crossed"), std::string::npos)
         << answer->body;
     EXPECT_NE(answer->body.find("slumber unblock n1"), std::string::npos) << answer->body;
+    // Answered, journaled and counted as every other refusal: a tester's
+    // blocked node got {"error": …} and nothing in the journal or metrics.
+    const nlohmann::json body = nlohmann::json::parse(answer->body, nullptr, false);
+    EXPECT_EQ(body.value("target", ""), "n1") << answer->body;
+    EXPECT_EQ(body.value("action", ""), "on") << answer->body;
+    EXPECT_EQ(body.value("ok", true), false) << answer->body;
+    EXPECT_FALSE(body.contains("error")) << answer->body;
+    {
+        auto journal = store::Journal::open(root / "state" / "journal.db");
+        ASSERT_TRUE(journal) << journal.error();
+        const auto events = journal->events(std::vector<std::string>{"n1"}, 0);
+        ASSERT_TRUE(events) << events.error();
+        const auto refused = std::ranges::find(*events, store::EventKind::refused, &store::Event::kind);
+        ASSERT_NE(refused, events->end()) << "journaled";
+        EXPECT_EQ(refused->outcome, store::OutcomeKind::refused);
+        EXPECT_EQ(refused->action, power::Action::on);
+        EXPECT_NE(refused->detail.find("on refused, asked by the web API: n1 is blocked"), std::string::npos)
+            << refused->detail;
+        JournalCounter counter(0);
+        ASSERT_TRUE(counter.update(*journal));
+        EXPECT_EQ(counter.counts().action_failures.at({"on", "refused"}), 1)
+            << "slumber_power_action_failures_total{kind=\"refused\"}";
+    }
     std::ifstream calls(root / "calls");
     const std::string called{std::istreambuf_iterator<char>(calls), std::istreambuf_iterator<char>()};
     EXPECT_EQ(called.find("power"), std::string::npos) << called;
