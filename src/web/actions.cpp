@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "operate/blocks.hpp"
 #include "operate/clock.hpp"
@@ -241,35 +242,68 @@ bool Token::matches(std::string_view presented) const {
     return differ == 0;
 }
 
+namespace {
+
+constexpr const char* kPower = R"(/api/nodes/([^/]+)/power)";
+constexpr const char* kUnblock = R"(/api/nodes/([^/]+)/unblock)";
+
+// The action a path names, with its node; nullopt for another path.
+struct ActionPath {
+    bool power = false;  ///< else unblock
+    std::string node;
+};
+std::optional<ActionPath> action_path(const std::string& path) {
+    static const std::regex power_path(kPower);
+    static const std::regex unblock_path(kUnblock);
+    std::smatch match;
+    if (std::regex_match(path, match, power_path)) return ActionPath{true, match[1]};
+    if (std::regex_match(path, match, unblock_path)) return ActionPath{false, match[1]};
+    return std::nullopt;
+}
+
+void act(Collector& collector, const TokenSlot& token, const ActionPath& action, const httplib::Request& request,
+         httplib::Response& response) {
+    if (!token.authorized(request, response)) return;
+    if (action.power) {
+        power(collector, action.node, request, response);
+    } else {
+        unblock(collector, action.node, response);
+    }
+}
+
+}  // namespace
+
 void add_action_routes(httplib::Server& server, std::shared_ptr<Collector> collector,
                        std::shared_ptr<const TokenSlot> token) {
-    const std::shared_ptr<const TokenSlot>& shared = token;
-    constexpr const char* kPower = R"(/api/nodes/([^/]+)/power)";
-    constexpr const char* kUnblock = R"(/api/nodes/([^/]+)/unblock)";
-    server.Post(kPower, [collector, shared](const httplib::Request& request, httplib::Response& response) {
-        if (shared->authorized(request, response)) power(*collector, request.matches[1], request, response);
+    server.Post(kPower, [collector, token](const httplib::Request& request, httplib::Response& response) {
+        act(*collector, *token, {true, request.matches[1]}, request, response);
     });
-    server.Post(kUnblock, [collector, shared](const httplib::Request& request, httplib::Response& response) {
-        if (shared->authorized(request, response)) unblock(*collector, request.matches[1], response);
+    server.Post(kUnblock, [collector, token](const httplib::Request& request, httplib::Response& response) {
+        act(*collector, *token, {false, request.matches[1]}, request, response);
     });
-    // An action asked with another method exists but is not done so: 405
-    // with the method that is (RFC 9110, 15.5.6), not "no such page".
-    const auto post_only = [](const httplib::Request& request, httplib::Response& response) {
-        response.set_header("Allow", "POST");
-        answer_error(
-            response, 405,
-            fmt::format("{} takes POST, not {}", util::safe_text(request.path), util::safe_text(request.method)));
-    };
-    for (const char* action : {kPower, kUnblock}) {
-        server.Options(action, [](const httplib::Request&, httplib::Response& response) {
+}
+
+PreRouting answer_action_methods(std::shared_ptr<Collector> collector, std::shared_ptr<const TokenSlot> token) {
+    return [collector, token](const httplib::Request& request, httplib::Response& response) {
+        const auto action = action_path(request.path);
+        if (!action) return httplib::Server::HandlerResponse::Unhandled;
+        if (request.method == "OPTIONS") {
             response.set_header("Allow", "POST, OPTIONS");
             response.status = 204;
-        });
-        server.Get(action, post_only);
-        server.Put(action, post_only);
-        server.Patch(action, post_only);
-        server.Delete(action, post_only);
-    }
+        } else if (request.method != "POST") {
+            // An action asked with another method exists but is not done
+            // so: 405 with the method that is, not "no such page".
+            response.set_header("Allow", "POST");
+            answer_error(
+                response, 405,
+                fmt::format("{} takes POST, not {}", util::safe_text(request.path), util::safe_text(request.method)));
+        } else if (without_body(request)) {
+            act(*collector, *token, *action, request, response);
+        } else {
+            return httplib::Server::HandlerResponse::Unhandled;  // its body is read, then the POST route acts
+        }
+        return httplib::Server::HandlerResponse::Handled;
+    };
 }
 
 }  // namespace slumber::web

@@ -17,6 +17,7 @@
 
 #include "util/secret.hpp"
 #include "web/collector.hpp"
+#include "web/routes.hpp"
 
 namespace slumber::web {
 
@@ -60,5 +61,12 @@ class TokenSlot {
 /// /api/nodes/NODE/unblock. Without a token, every action is refused (403).
 void add_action_routes(httplib::Server& server, std::shared_ptr<Collector> collector,
                        std::shared_ptr<const TokenSlot> token);
+
+/// The actions' requests that cpp-httplib (0.11) would answer with a bare
+/// 400, answered before it routes them or reads a body: a method other
+/// than POST is 405 with `Allow: POST` (RFC 9110, 15.5.6; cpp-httplib has
+/// no handler kind for TRACE or CONNECT), OPTIONS is 204; a POST without a
+/// body (without_body(), routes.hpp) is the action with an empty body.
+PreRouting answer_action_methods(std::shared_ptr<Collector> collector, std::shared_ptr<const TokenSlot> token);
 
 }  // namespace slumber::web

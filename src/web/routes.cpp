@@ -145,6 +145,25 @@ void serve_events(Collector& collector, const httplib::Request& request, httplib
     response.set_content(dump(list), std::string(kJson));
 }
 
+// cpp-httplib's own refusals (0.11), made before any handler, in a
+// sentence rather than "HTTP 414".
+std::string refusal_words(const httplib::Request& request, int status) {
+    switch (status) {
+        case 400:
+            return "the request could not be read: a malformed request line, header or body";
+        case 404:
+            return fmt::format("no such page: {} {}", util::safe_text(request.method), util::safe_text(request.path));
+        case 413:
+            return fmt::format("the body is larger than {} KiB: an action's is {{\"action\": \"on\"}} or {{}}",
+                               kMaxBodyBytes / 1024);
+        case 414:
+            return "the request's URI is longer than 8192 characters, cpp-httplib's limit: give ?node= as a "
+                   "hostlist's ranges (n[001-999]) rather than each name";
+        default:
+            return fmt::format("HTTP {}", status);
+    }
+}
+
 }  // namespace
 
 void answer_error(httplib::Response& response, int status, std::string_view words) {
@@ -152,10 +171,9 @@ void answer_error(httplib::Response& response, int status, std::string_view word
     response.set_content(dump(nlohmann::json{{"error", words}}), std::string(kJson));
 }
 
-void answer_other_methods(httplib::Server& server, std::set<std::string, std::less<>> paths) {
+PreRouting answer_other_methods(std::set<std::string, std::less<>> paths) {
     constexpr std::string_view kAllow = "GET, HEAD, OPTIONS";
-    server.set_pre_routing_handler([paths = std::move(paths), kAllow](const httplib::Request& request,
-                                                                      httplib::Response& response) {
+    return [paths = std::move(paths), kAllow](const httplib::Request& request, httplib::Response& response) {
         if (request.method == "GET" || request.method == "HEAD" || !paths.contains(request.path)) {
             return httplib::Server::HandlerResponse::Unhandled;
         }
@@ -168,7 +186,29 @@ void answer_other_methods(httplib::Server& server, std::set<std::string, std::le
                 fmt::format("{} takes GET, not {}", util::safe_text(request.path), util::safe_text(request.method)));
         }
         return httplib::Server::HandlerResponse::Handled;
-    });
+    };
+}
+
+bool without_body(const httplib::Request& request) {
+    const bool may_carry_one =
+        request.method == "POST" || request.method == "PUT" || request.method == "PATCH" || request.method == "DELETE";
+    return may_carry_one && !request.has_header("Content-Length") && !request.has_header("Transfer-Encoding");
+}
+
+void set_pre_routing(httplib::Server& server, std::vector<PreRouting> steps) {
+    server.set_pre_routing_handler(
+        [steps = std::move(steps)](const httplib::Request& request, httplib::Response& response) {
+            for (const PreRouting& step : steps) {
+                if (step(request, response) == httplib::Server::HandlerResponse::Handled) {
+                    return httplib::Server::HandlerResponse::Handled;
+                }
+            }
+            if (!without_body(request)) return httplib::Server::HandlerResponse::Unhandled;
+            answer_error(
+                response, 404,
+                fmt::format("no such page: {} {}", util::safe_text(request.method), util::safe_text(request.path)));
+            return httplib::Server::HandlerResponse::Handled;
+        });
 }
 
 std::vector<std::string> read_paths() { return {"/metrics", "/api/nodes", "/api/events"}; }
@@ -185,10 +225,7 @@ void add_read_routes(httplib::Server& server, std::shared_ptr<Collector> collect
     });
     server.set_error_handler([](const httplib::Request& request, httplib::Response& response) {
         if (!response.body.empty()) return;  // a handler's own answer
-        answer_error(response, response.status,
-                     response.status == 404
-                         ? fmt::format("no such page: {} {}", request.method, util::safe_text(request.path))
-                         : fmt::format("HTTP {}", response.status));
+        answer_error(response, response.status, refusal_words(request, response.status));
     });
 }
 

@@ -4,6 +4,8 @@
 
 #include <httplib.h>
 
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -13,14 +15,33 @@
 
 namespace slumber::web {
 
+/// The largest request body taken: the API takes no large bodies (an
+/// action's is {"action": "on"} or {}).
+inline constexpr std::size_t kMaxBodyBytes = 64 * 1024;
+
 /// GET /metrics, /api/nodes and /api/events, and JSON answers for the
 /// requests that match none.
 void add_read_routes(httplib::Server& server, std::shared_ptr<Collector> collector);
 
+/// A step before cpp-httplib routes a request and reads its body: Handled
+/// when it answered the request.
+using PreRouting = std::function<httplib::Server::HandlerResponse(const httplib::Request&, httplib::Response&)>;
+
 /// The pages and API that only GET reads (`paths`, exact): another method
 /// is answered 405 with `Allow` (RFC 9110, 15.5.6) before any body is
 /// read, and OPTIONS with the methods allowed.
-void answer_other_methods(httplib::Server& server, std::set<std::string, std::less<>> paths);
+PreRouting answer_other_methods(std::set<std::string, std::less<>> paths);
+
+/// Whether `request` has no body though cpp-httplib waits for one: a POST,
+/// PUT, PATCH or DELETE with neither Content-Length nor Transfer-Encoding,
+/// whose body is empty (RFC 9112, 6.3), which cpp-httplib 0.11 reads until
+/// the client closes or its read timeout, then answers a bare 400.
+bool without_body(const httplib::Request& request);
+
+/// Runs `steps` in order before routing, the first that handles a request
+/// answering it; a request without_body() that none handled is 404 at
+/// once, since only an action's POST takes one (actions.hpp).
+void set_pre_routing(httplib::Server& server, std::vector<PreRouting> steps);
 
 /// The paths add_read_routes() serves.
 std::vector<std::string> read_paths();

@@ -24,8 +24,6 @@ constexpr std::size_t kConnections = 64;
 constexpr time_t kReadTimeoutSeconds = 2;
 constexpr time_t kKeepAliveSeconds = 2;
 constexpr time_t kWriteTimeoutSeconds = 10;
-// The API takes no large bodies: actions carry none.
-constexpr std::size_t kMaxBodyBytes = 64 * 1024;
 
 }  // namespace
 
@@ -60,7 +58,7 @@ std::expected<std::unique_ptr<WebServer>, std::string> WebServer::start(const co
     std::set<std::string, std::less<>> get_only{"/index.html", "/api/overview"};
     for (const dashboard::Asset& asset : dashboard::assets()) get_only.emplace(asset.path);
     for (std::string& path : read_paths()) get_only.insert(std::move(path));
-    answer_other_methods(server, std::move(get_only));
+    set_pre_routing(server, {answer_other_methods(std::move(get_only)), answer_action_methods(collector, impl->token)});
     add_page_routes(server, collector);
     add_read_routes(server, collector);
     add_action_routes(server, std::move(collector), impl->token);
