@@ -1,6 +1,7 @@
 #include "engine/crossed.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <limits>
@@ -144,6 +145,46 @@ bool dark_before(const CrossedWitness& node, const PowerChange& off) {
     return node.dark_since && *node.dark_since <= off.at - kCallSlackMs;
 }
 
+// Which of the power-offs that may have silenced a node stopped another
+// machine than its own. Slurm suspends idle nodes in batches (one
+// SuspendProgram call for several), so a silence may follow many power-offs;
+// the one that caused it is the one whose own machine still runs (its
+// slurmd answers), else the one whose own machine was dark before it (see
+// dark_before()). Seen by a tester: vnode001, vnode003 and vnode004
+// suspended together, vnode002 silenced, and nothing suspected while the
+// check wanted a single power-off; Slurm's next suspend of vnode002 then
+// switched off vnode003's machine too.
+struct Culprit {
+    const PowerChange* off = nullptr;  ///< nullptr: none, or not decided yet
+    bool answers = false;              ///< its slurmd answers (else: it was dark before)
+    std::vector<std::string> others;   ///< the other candidates, ruled out
+};
+
+Culprit silencing_off(const std::vector<const PowerChange*>& candidates, const std::vector<CrossedWitness>& nodes) {
+    std::vector<const PowerChange*> answering;
+    std::vector<const PowerChange*> dark;
+    for (const PowerChange* off : candidates) {
+        const CrossedWitness& asked = *find(nodes, off->node);
+        if (!asked.slurmd_answers) return {};  // not asked yet: decided once every one has been
+        if (*asked.slurmd_answers) answering.push_back(off);
+        if (dark_before(asked, *off)) dark.push_back(off);
+    }
+    // Two whose machines run, or two dark before and none running: which
+    // one it was cannot be told, and a false pair blocks two good nodes.
+    Culprit culprit;
+    if (answering.size() == 1) {
+        culprit = {answering.front(), true, {}};
+    } else if (answering.empty() && dark.size() == 1) {
+        culprit = {dark.front(), false, {}};
+    } else {
+        return {};
+    }
+    for (const PowerChange* off : candidates) {
+        if (off != culprit.off) culprit.others.push_back(off->node);
+    }
+    return culprit;
+}
+
 std::string seconds_after(TimeMs later, TimeMs earlier) {
     return fmt::format("{:.0f} s", static_cast<double>(std::max<TimeMs>(later - earlier, 0)) / 1000.0);
 }
@@ -192,10 +233,8 @@ std::vector<std::string> crossed_probes(const std::vector<CrossedWitness>& nodes
     std::vector<std::string> probes;
     for (const CrossedWitness& other : nodes) {
         if (!silenced_unasked(other, changes, windows, now)) continue;
-        const auto candidates = silenced_candidates(other, nodes, changes, windows);
-        if (candidates.size() != 1) continue;
-        if (std::ranges::find(probes, candidates.front()->node) == probes.end()) {
-            probes.push_back(candidates.front()->node);
+        for (const PowerChange* off : silenced_candidates(other, nodes, changes, windows)) {
+            if (std::ranges::find(probes, off->node) == probes.end()) probes.push_back(off->node);
         }
     }
     return probes;
@@ -222,19 +261,21 @@ CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const
                                                 on.node, state.name, seconds_after(other.woke_unasked->boot_ms, on.at),
                                                 on.node, seconds_after(now, on.at), asked.slurm.state_text())});
         } else if (silenced_unasked(other, changes, windows, now)) {
-            const auto candidates = silenced_candidates(other, nodes, changes, windows);
-            if (candidates.size() != 1) continue;
-            const PowerChange& off = *candidates.front();
+            const Culprit culprit = silencing_off(silenced_candidates(other, nodes, changes, windows), nodes);
+            if (culprit.off == nullptr) continue;
+            const PowerChange& off = *culprit.off;
             const CrossedWitness& asked = *find(nodes, off.node);
-            const bool answers = asked.slurmd_answers == true;
-            // Not asked yet, or off as it should be, unless it was off already.
-            if (!answers && !dark_before(asked, off)) continue;
-            const std::string why =
-                answers ? fmt::format("{}'s slurmd still answers", off.node)
-                        : fmt::format(
-                              "{} was dark in Slurm's view since {} before that power-off (Slurm shows it "
-                              "{}), so the machine it stopped was not its own",
-                              off.node, seconds_after(off.at, *asked.dark_since), asked.slurm.state_text());
+            const bool answers = culprit.answers;
+            std::string why = answers
+                                  ? fmt::format("{}'s slurmd still answers", off.node)
+                                  : fmt::format(
+                                        "{} was dark in Slurm's view since {} before that power-off (Slurm shows it "
+                                        "{}), so the machine it stopped was not its own",
+                                        off.node, seconds_after(off.at, *asked.dark_since), asked.slurm.state_text());
+            if (!culprit.others.empty()) {
+                why += fmt::format("; of the other power-offs before the silence ({}), none left a slurmd answering{}",
+                                   fmt::join(culprit.others, ", "), answers ? "" : " or a node dark before");
+            }
             judged.pairs.push_back(
                 {off.node, state.name, CrossedPattern::silenced_other,
                  fmt::format("slumber switched {} off; {}, up until then, stopped responding {} "

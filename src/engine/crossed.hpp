@@ -12,7 +12,9 @@
 //                   Slurm's explains it, while A's slurmd still answers,
 //                   or A was dark in Slurm's view already before the off
 //                   (its own machine was not the one running: recovery
-//                   switching off a sleeping node whose BMC said on).
+//                   switching off a sleeping node whose BMC said on). A
+//                   may be one of a batch of power-offs: it is the one
+//                   whose own machine still runs.
 //
 // Each is judged from what happened around B's change (its boot, its
 // silence), never from the present alone: a power change that explains B
@@ -76,8 +78,9 @@ struct CrossedWitness {
     /// not being powered up) since it was last seen up: from then on its
     /// own machine runs no slurmd that Slurm hears.
     std::optional<TimeMs> dark_since;
-    /// Whether its slurmd accepts a connection now, asked only for the
-    /// nodes crossed_probes() names; nothing: not asked.
+    /// Whether its slurmd accepts a connection now (tried after its latest
+    /// power change), asked only for the nodes crossed_probes() names;
+    /// nothing: not asked.
     std::optional<bool> slurmd_answers;
     /// Already half of a suspected pair (blocked): not judged again.
     bool suspected = false;
@@ -142,8 +145,9 @@ struct CrossedPair {
 TimeMs crossed_look_back(const std::vector<CrossedWitness>& nodes, const CrossedWindows& windows, TimeMs now);
 
 /// The nodes switched off whose slurmd the daemon must try before
-/// suspect_crossed() can decide: each is the only one that could have
-/// silenced a node that went silent.
+/// suspect_crossed() can decide: every one whose power-off could have
+/// silenced a node that went silent (Slurm suspends idle nodes in batches:
+/// there may be many).
 std::vector<std::string> crossed_probes(const std::vector<CrossedWitness>& nodes,
                                         const std::vector<PowerChange>& changes, const CrossedWindows& windows,
                                         TimeMs now);
@@ -159,16 +163,19 @@ struct CrossedJudgement {
 
 /// The pairs the behaviour gives away. A node changed by a power change of
 /// its own, by Slurm (powering it up or down, rebooting it), or before the
-/// change, is never counted; nor is a pattern with more than one candidate
-/// on either side (it waits for the others to settle). A woken node counts
-/// only once the node switched on has had the whole window to register
-/// and has not, then or since (a hand at the other's button is a
-/// coincidence that the switched node's own registration ends, even if
-/// Slurm suspends it again). A silenced node counts only while its silence
-/// is new (kSilenceJudgedMs), and not for a switched-off node that was
-/// switched on again since; it needs the switched-off node's slurmd to
-/// answer, or that node to have been dark (CrossedWitness::dark_since)
-/// since before its power-off could have started.
+/// change, is never counted. A woken node counts only once the node
+/// switched on has had the whole window to register and has not, then or
+/// since (a hand at the other's button is a coincidence that the switched
+/// node's own registration ends, even if Slurm suspends it again); with
+/// more than one such power-on it waits for the others to register. A
+/// silenced node counts only while its silence is new (kSilenceJudgedMs),
+/// and not for a switched-off node that was switched on again since. Of
+/// the power-offs that may have silenced it (a batch of Slurm's suspends:
+/// several), each switched-off node's slurmd must have been tried
+/// (CrossedWitness::slurmd_answers); the culprit is the one node whose
+/// slurmd answers, else, when none does, the one node that was dark
+/// (CrossedWitness::dark_since) since before its power-off could have
+/// started. Two such nodes make no pair.
 CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const std::vector<PowerChange>& changes,
                                  const CrossedWindows& windows, TimeMs now);
 

@@ -10,6 +10,7 @@
 #include "operate/diagnosis.hpp"
 #include "slurm/conf_file.hpp"
 #include "slurm/dialect.hpp"
+#include "util/parallel.hpp"
 #include "util/probe.hpp"
 
 namespace slumber::operate {
@@ -50,6 +51,9 @@ constexpr engine::TimeMs kRedrainMs = 20000;
 
 // A node's slurmd is tried at most this often, in ms.
 constexpr engine::TimeMs kReprobeMs = 20000;
+
+// Slurmds tried a pass, side by side.
+constexpr std::size_t kProbesPerPass = 64;
 
 }  // namespace
 
@@ -144,11 +148,7 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
     }
     std::set<std::string> held;
     if (!changes.empty()) {
-        for (const std::string& probe : engine::crossed_probes(witnesses, changes, m_windows, now)) {
-            for (engine::CrossedWitness& witness : witnesses) {
-                if (witness.slurm.name == probe) witness.slurmd_answers = slurmd_answers(witness.slurm, now);
-            }
-        }
+        probe_slurmds(witnesses, engine::crossed_probes(witnesses, changes, m_windows, now), changes, now);
         const engine::CrossedJudgement judged = engine::suspect_crossed(witnesses, changes, m_windows, now);
         for (const engine::CrossedPair& pair : judged.pairs) {
             act(pair, managed);
@@ -177,15 +177,40 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
     return held;
 }
 
-bool CrossedWatch::slurmd_answers(const slurm::NodeState& node, engine::TimeMs now) {
-    // A machine that is off, as asked, does not answer: each pass of the
-    // window would wait the probe's timeout for it again.
-    if (const auto it = m_probed.find(node.name); it != m_probed.end() && now - it->second.first < kReprobeMs) {
-        return it->second.second;
+void CrossedWatch::probe_slurmds(std::vector<engine::CrossedWitness>& witnesses, const std::vector<std::string>& names,
+                                 const std::vector<engine::PowerChange>& changes, engine::TimeMs now) {
+    // An answer counts from after the node's latest power change: one from
+    // before its power-off says nothing of what that power-off stopped.
+    const auto fresh = [&](const std::string& name) -> std::optional<bool> {
+        const auto it = m_probed.find(name);
+        if (it == m_probed.end() || now - it->second.first >= kReprobeMs) return std::nullopt;
+        const bool changed_since = std::ranges::any_of(changes, [&](const engine::PowerChange& change) {
+            return change.node == name && change.at > it->second.first;
+        });
+        return changed_since ? std::nullopt : std::optional(it->second.second);
+    };
+    // A machine that is off, as asked, does not answer: each waits the
+    // probe's timeout. Side by side, a bounded number a pass (a batch of
+    // Slurm's suspends may be hundreds of nodes), so that a pass waits about
+    // one timeout; the rest are tried at the next passes, and the judgement
+    // waits for them.
+    std::vector<const slurm::NodeState*> due;
+    for (const std::string& name : names) {
+        if (due.size() >= kProbesPerPass) break;
+        const auto witness = std::ranges::find_if(
+            witnesses, [&](const engine::CrossedWitness& each) { return each.slurm.name == name; });
+        if (witness != witnesses.end() && !fresh(name)) due.push_back(&witness->slurm);
     }
-    const bool answers = (m_probe ? m_probe : slurmd_listens)(node);
-    m_probed.insert_or_assign(node.name, std::pair{now, answers});
-    return answers;
+    std::vector<char> answered(due.size(), 0);
+    const SlurmdProbe& probe = m_probe ? m_probe : SlurmdProbe(slurmd_listens);
+    util::parallel_for(due.size(), static_cast<int>(kProbesPerPass),
+                       [&](std::size_t i) { answered[i] = probe(*due[i]) ? 1 : 0; });
+    for (std::size_t i = 0; i < due.size(); ++i)
+        m_probed.insert_or_assign(due[i]->name, std::pair{now, answered[i] != 0});
+    for (engine::CrossedWitness& witness : witnesses) {
+        if (std::ranges::find(names, witness.slurm.name) != names.end())
+            witness.slurmd_answers = fresh(witness.slurm.name);
+    }
 }
 
 void CrossedWatch::act(const engine::CrossedPair& pair, const std::vector<slurm::NodeState>& managed) {

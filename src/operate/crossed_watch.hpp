@@ -59,7 +59,8 @@ class CrossedWatch {
     [[nodiscard]] bool watching() const { return m_watching; }
 
     /// Whether slurmd answers on the node's address and port (a TCP
-    /// connection, no message); replaced by tests.
+    /// connection, no message); replaced by tests. Called from several
+    /// threads at once (a pass tries many nodes side by side).
     using SlurmdProbe = std::function<bool(const slurm::NodeState&)>;
     void set_probe(SlurmdProbe probe) { m_probe = std::move(probe); }
 
@@ -79,8 +80,11 @@ class CrossedWatch {
     void remember(const slurm::NodeState& node, engine::TimeMs now);
     /// The partner of each node under a crossed block (its block's pair).
     std::map<std::string, std::string> suspected_pairs(const std::vector<store::Block>& blocks) const;
-    /// Whether the node's slurmd answers, tried again at most every 20 s.
-    bool slurmd_answers(const slurm::NodeState& node, engine::TimeMs now);
+    /// Tries the slurmd of the nodes `names` (engine::crossed_probes()) and
+    /// gives each witness among them its answer: one tried since its latest
+    /// power change, at most 20 s old; none while it waits its turn.
+    void probe_slurmds(std::vector<engine::CrossedWitness>& witnesses, const std::vector<std::string>& names,
+                       const std::vector<engine::PowerChange>& changes, engine::TimeMs now);
     void act(const engine::CrossedPair& pair, const std::vector<slurm::NodeState>& managed);
     void tell_slurm(const engine::CrossedPair& pair, const std::vector<slurm::NodeState>& managed);
     /// Drains the suspected nodes Slurm shows undrained.
@@ -93,14 +97,13 @@ class CrossedWatch {
     SlurmdProbe m_probe;
     std::map<std::string, Memory> m_memory;
     std::set<std::string> m_suspected;
-    bool m_watching = false;  ///< as of the last pass
-    std::map<std::string, engine::TimeMs> m_drained_at;
+    bool m_watching = false;                             ///< as of the last pass
+    std::map<std::string, engine::TimeMs> m_drained_at;  ///< when each node was last drained by the watch
     /// Pairs whose running node Slurm was still powering down when they
     /// were found (24.11 under load): Slurm is told it is up once it shows
     /// it powered down. By that node's name.
     std::map<std::string, engine::CrossedPair> m_tell_pending;
-    std::map<std::string, std::pair<engine::TimeMs, bool>>
-        m_probed;  ///< when each slurmd was tried, and its answer  ///< when keep_drained() last drained each node
+    std::map<std::string, std::pair<engine::TimeMs, bool>> m_probed;  ///< when each slurmd was tried, and its answer
 };
 
 }  // namespace slumber::operate

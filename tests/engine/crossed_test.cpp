@@ -1,7 +1,8 @@
 // Crossed BMC addresses judged from behaviour on hand-made snapshots: the two
 // patterns, and the look-alikes that must not count (a node's own power
 // change, Slurm's reboot or power saving, a change before slumber's, too
-// late, or with more than one candidate).
+// late, or with more than one candidate that fits), and the culprit among a
+// batch of power-offs.
 #include <gtest/gtest.h>
 
 #include "engine/crossed.hpp"
@@ -258,7 +259,7 @@ TEST(Crossed, ANodeThatWasNeverSeenAsleepOrUpIsNotJudged) {
     EXPECT_TRUE(suspect_crossed(silenced, kSwitchedOff, kWindows, kOn + 10000).pairs.empty());
 }
 
-TEST(Crossed, MoreThanOneCandidateWaits) {
+TEST(Crossed, MoreThanOnePowerOnCandidateWaits) {
     auto woke = woke_other();
     woke.push_back(witness("n3", "DOWN", {"POWERED_DOWN"}));
     auto on = kSwitchedOn;
@@ -266,13 +267,58 @@ TEST(Crossed, MoreThanOneCandidateWaits) {
     EXPECT_TRUE(suspect_crossed(woke, on, kWindows, kJudged).pairs.empty()) << "n1 or n3: wait until one registers";
     woke[2].slurm = witness("n3", "IDLE", {}).slurm;
     ASSERT_EQ(suspect_crossed(woke, on, kWindows, kJudged).pairs.size(), 1U) << "n3 registered: n1 is left";
+}
 
-    auto silenced = silenced_other();
-    silenced.push_back(witness("n3", "IDLE", {"POWERED_DOWN"}));
-    auto off = kSwitchedOff;
-    off.push_back({"n3", power::Action::off, kOn + 1000});
-    EXPECT_TRUE(crossed_probes(silenced, off, kWindows, kOn + 10000).empty());
-    EXPECT_TRUE(suspect_crossed(silenced, off, kWindows, kOn + 10000).pairs.empty());
+// Seen by a tester: Slurm suspended idle n1, n3 and n4 in one SuspendProgram
+// call; n3's BMC address was n2's, and n2, running a job, went silent. The
+// check wanted a single power-off before the silence, tried no slurmd and
+// judged nothing; Slurm's next suspend of n2 switched off n3's machine too.
+// Every power-off's node is tried, and the one whose slurmd still answers
+// is the culprit.
+TEST(Crossed, InABatchOfPowerOffsTheNodeWhoseSlurmdStillAnswersIsTheOne) {
+    auto nodes = silenced_other();
+    nodes[0].slurmd_answers = false;  // n1: off, as asked
+    auto n3 = witness("n3", "IDLE", {"POWERED_DOWN"});
+    n3.slurmd_answers = true;  // its own machine runs: its BMC drives n2's
+    auto n4 = witness("n4", "IDLE", {"POWERED_DOWN"});
+    n4.slurmd_answers = false;
+    nodes.push_back(n3);
+    nodes.push_back(n4);
+    const std::vector<PowerChange> batch{
+        {"n1", power::Action::off, kOn}, {"n3", power::Action::off, kOn + 40}, {"n4", power::Action::off, kOn + 80}};
+    EXPECT_EQ(crossed_probes(nodes, batch, kWindows, kOn + 10000), (std::vector<std::string>{"n1", "n3", "n4"}));
+    const auto pairs = suspect_crossed(nodes, batch, kWindows, kOn + 10000).pairs;
+    ASSERT_EQ(pairs.size(), 1U);
+    EXPECT_EQ(pairs[0].asked, "n3");
+    EXPECT_EQ(pairs[0].other, "n2");
+    EXPECT_TRUE(pairs[0].asked_runs);
+    EXPECT_NE(pairs[0].evidence.find("n3's slurmd still answers; of the other power-offs before the silence (n1, "
+                                     "n4), none left a slurmd answering"),
+              std::string::npos)
+        << pairs[0].evidence;
+
+    // Decided once every one of them was tried.
+    nodes[3].slurmd_answers.reset();
+    EXPECT_TRUE(suspect_crossed(nodes, batch, kWindows, kOn + 10000).pairs.empty());
+    // Two whose slurmd answers: which one cannot be told.
+    nodes[3].slurmd_answers = true;
+    EXPECT_TRUE(suspect_crossed(nodes, batch, kWindows, kOn + 10000).pairs.empty());
+    // None answers: off as asked, a coincidence.
+    nodes[2].slurmd_answers = false;
+    nodes[3].slurmd_answers = false;
+    EXPECT_TRUE(suspect_crossed(nodes, batch, kWindows, kOn + 10000).pairs.empty());
+    // None answers, and one was dark since long before its power-off
+    // (recovery switching off a sleeping node whose BMC said on): that one.
+    nodes[3].dark_since = kOn - 600000;
+    const auto dark = suspect_crossed(nodes, batch, kWindows, kOn + 10000).pairs;
+    ASSERT_EQ(dark.size(), 1U);
+    EXPECT_EQ(dark[0].asked, "n4");
+    EXPECT_FALSE(dark[0].asked_runs);
+    // A node that answers outweighs one that was dark before.
+    nodes[2].slurmd_answers = true;
+    const auto both = suspect_crossed(nodes, batch, kWindows, kOn + 10000).pairs;
+    ASSERT_EQ(both.size(), 1U);
+    EXPECT_EQ(both[0].asked, "n3");
 }
 
 TEST(Crossed, OneSwitchedNodeSilencingTwoIsACoincidence) {

@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <mutex>
+#include <set>
 
 #include "../support/manual_clock.hpp"
 #include "../support/node_state.hpp"
@@ -36,7 +38,7 @@ class CrossedWatchTest : public ::testing::Test {
         ::chmod((m_dir / "ipmi.secret").c_str(), 0600);
         std::ofstream(m_dir / "slumber.toml")
             << "[slurm]\nconf = \"" << (m_dir / "slurm.conf").string() << "\"\n[daemon]\nstate_dir = \""
-            << (m_dir / "state").string() << "\"\n[[node]]\nnames = \"n[1-3]\"\ndriver = \"ipmi\"\nbmc = \"b[1-3]\"\n"
+            << (m_dir / "state").string() << "\"\n[[node]]\nnames = \"n[1-4]\"\ndriver = \"ipmi\"\nbmc = \"b[1-4]\"\n"
             << "credentials = \"" << (m_dir / "ipmi.secret").string() << "\"\n";
         const fs::path program = m_dir / "scontrol";
         std::ofstream(program) << "#!/bin/sh\necho \"$@\" >> '" << (m_dir / "calls").string()
@@ -82,6 +84,16 @@ class CrossedWatchTest : public ::testing::Test {
         made->crossed().set_probe([slurmd_answers](const slurm::NodeState&) { return slurmd_answers; });
         return made;
     }
+    // Only the slurmds of `answering` accept a connection; each try is counted.
+    std::unique_ptr<Reconciler> reconciler(std::set<std::string> answering) {
+        auto made = reconciler(false);
+        made->crossed().set_probe([this, answering = std::move(answering)](const slurm::NodeState& node) {
+            const std::scoped_lock lock(m_probes_mutex);
+            ++m_probes[node.name];
+            return answering.contains(node.name);
+        });
+        return made;
+    }
     void pass(Reconciler& reconciler, const std::vector<slurm::NodeState>& nodes) {
         auto steps = reconciler.run(nodes);
         ASSERT_TRUE(steps) << steps.error();
@@ -113,6 +125,8 @@ class CrossedWatchTest : public ::testing::Test {
     testing::ManualClock m_clock{1'700'000'000'000};
     std::optional<slurm::Scontrol> m_slurm;
     std::vector<engine::Step> m_steps;
+    std::mutex m_probes_mutex;
+    std::map<std::string, int> m_probes;  ///< slurmd tries, by node
 };
 
 const std::string kReason = "slumber: BMC addresses of n1 and n2 look crossed; check, then slumber unblock n1,n2";
@@ -180,6 +194,61 @@ TEST_F(CrossedWatchTest, SuspendingOneNodeThatSilencesAnotherBlocksAndDrainsBoth
     EXPECT_TRUE(m_steps.empty()) << "no resume, no power-off of a failed boot";
     EXPECT_EQ(scontrol_calls().size(), before + 2) << "drained again";
     EXPECT_EQ(events("n1", store::EventKind::crossed_suspected), 1) << "journaled once";
+}
+
+// Seen by a tester on the virtual cluster: Slurm suspended idle n1, n3 and
+// n4 in one SuspendProgram call; n3's BMC address drove n2's machine, and
+// n2 went silent under its job. The watch wanted a single power-off before
+// the silence: nothing was suspected, and Slurm's suspend of n2 later
+// switched off n3's machine too. Every node of the batch has its slurmd
+// tried, and n3's, which still answers, makes the pair.
+TEST_F(CrossedWatchTest, ABatchOfSuspendsWithOneThatSilencesAnotherBlocksThatOne) {
+    auto watch = reconciler(std::set<std::string>{"n3"});
+    const engine::TimeMs start = m_clock.wall_ms();
+    const auto busy = up("n2", "ALLOCATED", start - 3600000);
+    const auto idle = [&](const std::string& name) { return up(name, "IDLE", start - 3600000); };
+    passes_until(*watch, start, 10000, {idle("n1"), busy, idle("n3"), idle("n4")});
+    const auto suspending = [](const std::string& name) { return node_state(name, "IDLE", {"POWERING_DOWN"}); };
+    passes_until(*watch, start, 12000, {suspending("n1"), busy, suspending("n3"), suspending("n4")});
+    for (const std::string name : {"n1", "n3", "n4"}) {
+        switched_by(name, store::EventKind::power_off,
+                    "off by the daemon for slurm-suspend: off after 1 attempt(s), 60 ms");
+    }
+    passes_until(*watch, start, 26000, {suspending("n1"), busy, suspending("n3"), suspending("n4")});
+    EXPECT_TRUE(m_probes.empty()) << "nobody silent: no slurmd tried";
+    auto silent = busy;
+    silent.flags = {"NOT_RESPONDING"};
+    const auto asleep = [](const std::string& name) { return node_state(name, "IDLE", {"POWERED_DOWN"}); };
+    pass(*watch, {asleep("n1"), silent, asleep("n3"), asleep("n4")});
+
+    EXPECT_EQ((std::map<std::string, int>{{"n1", 1}, {"n3", 1}, {"n4", 1}}), m_probes) << "each tried once";
+    EXPECT_EQ(events("n3", store::EventKind::crossed_suspected), 1);
+    EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 1);
+    EXPECT_EQ(events("n1", store::EventKind::crossed_suspected), 0);
+    EXPECT_EQ(events("n4", store::EventKind::crossed_suspected), 0);
+    const auto blocks = m_journal->blocks();
+    ASSERT_TRUE(blocks);
+    ASSERT_EQ(blocks->size(), 2U);
+    for (const store::Block& block : *blocks) {
+        EXPECT_TRUE(block.target == "n2" || block.target == "n3") << block.target;
+        EXPECT_NE(block.words.find("n3's slurmd still answers"), std::string::npos) << block.words;
+    }
+    const std::string reason = "slumber: BMC addresses of n2 and n3 look crossed; check, then slumber unblock n2,n3";
+    const auto calls = scontrol_calls();
+    EXPECT_NE(std::ranges::find(calls, "update NodeName=n3 State=DRAIN Reason=" + reason), calls.end())
+        << fmt::format("{}", fmt::join(calls, "\n"));
+    EXPECT_NE(std::ranges::find(calls, "update NodeName=n2 State=DRAIN Reason=" + reason), calls.end());
+    EXPECT_NE(std::ranges::find(calls, "reconfigure"), calls.end()) << "n3's machine runs while Slurm counts it off";
+    for (const std::string& call : calls) {
+        EXPECT_EQ(call.find("NodeName=n1"), std::string::npos) << call;
+        EXPECT_EQ(call.find("NodeName=n4"), std::string::npos) << call;
+    }
+    EXPECT_TRUE(m_steps.empty()) << "no step for n2's silence: no power-lost hand-back";
+
+    // Slurm's suspend of n2 (its drained idle node) is refused from now on:
+    // n2 is blocked, its power-off would reach n3's machine.
+    Blocks held(m_config, m_journal.get(), Caller::automatic, [this] { return m_clock.wall_ms(); });
+    EXPECT_TRUE(held.holding("n2", power::Action::off));
 }
 
 // Seen by a tester on the virtual cluster: n1 asleep (idle~) for ten
