@@ -442,14 +442,17 @@ bool Carrier::journal_outcome(const store::Request& request, const TargetOutcome
             refuse(journal, request, target.no_driver);
             break;
         case NotCalled::blocked:
+            // Refused, not failed: nothing was tried, and recovery must not
+            // take it for a power-off to retry (a tester's retry after
+            // `slumber unblock` went through a still-crossed address).
+            refuse(journal, request, power::describe(outcome.result.error()));
+            drain_if_waited_for(journal, request, blocks.find(request.node, action));
+            break;
         case NotCalled::no_device:
             (void)journal.finish_with(request.id, false, said,
                                       {0, now, request.node, request.id, store::EventKind::failed,
                                        fmt::format("{} by the {} for {}: {}", power::to_string(action), m_who,
                                                    store::to_string(request.source), said)});
-            if (target.not_called == NotCalled::blocked) {
-                drain_if_waited_for(journal, request, blocks.find(request.node, action));
-            }
             break;
         case NotCalled::no: {
             std::optional<store::TimeMs> boot;

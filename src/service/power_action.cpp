@@ -65,21 +65,35 @@ std::map<std::string, std::int64_t> start_node_requests(store::Journal* journal,
 // The event of one switch: "ACTION by SOURCE: what came of it after N
 // attempt(s), M ms", with its outcome and action (the journal's power
 // changes), under `request_id` when it has a request. A target that was not
-// called (no driver, a block, a device it needs that did not come on) is a
-// `failed` event, as the carrier journals it: nothing was switched, and the
-// node's power phase stays where it was (engine/power_phase.hpp).
+// called is a `failed` event, as the carrier journals one (no driver, a
+// device it needs that did not come on), or, stopped by a block (crossed
+// addresses), a `refused` one: nothing was switched, and the node's power
+// phase stays where it was (engine/power_phase.hpp); a refusal is no failed
+// power-off for recovery to retry (a tester's refused `slumber power off`
+// was retried after `slumber unblock`, through the still-crossed address).
 std::string said(const power::Outcome& outcome) {
     return outcome.result ? std::string(power::to_string(*outcome.result))
                           : "error: " + power::describe(outcome.result.error());
 }
 
-store::Event switch_event(const PowerRequest& request, const power::Outcome& outcome, bool called,
+store::Event switch_event(const PowerRequest& request, const power::Outcome& outcome, operate::NotCalled not_called,
                           std::optional<std::int64_t> request_id) {
+    if (not_called == operate::NotCalled::blocked) {
+        return {0,
+                operate::wall_clock_ms(),
+                outcome.target,
+                request_id,
+                store::EventKind::refused,
+                fmt::format("{} refused, asked by {}: {}", power::to_string(request.action), request.source,
+                            power::describe(outcome.result.error())),
+                store::OutcomeKind::refused,
+                request.action};
+    }
     return {0,
             operate::wall_clock_ms(),
             outcome.target,
             request_id,
-            called ? store::event_kind(request.action) : store::EventKind::failed,
+            not_called == operate::NotCalled::no ? store::event_kind(request.action) : store::EventKind::failed,
             fmt::format("{} by {}: {} after {} attempt(s), {} ms", power::to_string(request.action), request.source,
                         said(outcome), outcome.attempts, outcome.elapsed.count()),
             outcome.result ? store::OutcomeKind::ok : store::OutcomeKind::error,
@@ -88,16 +102,21 @@ store::Event switch_event(const PowerRequest& request, const power::Outcome& out
 
 void finish_node_requests(store::Journal* journal, const std::map<std::string, std::int64_t>& requests,
                           const PowerRequest& request, const std::vector<power::Outcome>& outcomes,
-                          const std::vector<bool>& called) {
+                          const std::vector<operate::NotCalled>& not_called) {
     if (journal == nullptr || requests.empty()) return;
     std::vector<store::Finished> finished;
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
         const power::Outcome& outcome = outcomes[i];
         const auto id = requests.find(outcome.target);
         if (id == requests.end()) continue;
-        const store::Event event = switch_event(request, outcome, called[i], id->second);
+        const store::Event event = switch_event(request, outcome, not_called[i], id->second);
         const bool ok = outcome.result.has_value();
-        finished.push_back({id->second, ok, ok ? "ok" : said(outcome), event, std::nullopt});
+        const bool refused = not_called[i] == operate::NotCalled::blocked;
+        finished.push_back({id->second, ok,
+                            ok        ? "ok"
+                            : refused ? "refused: " + power::describe(outcome.result.error())
+                                      : said(outcome),
+                            event, std::nullopt, refused});
     }
     (void)journal->finish_all(finished);
 }
@@ -108,10 +127,11 @@ void finish_node_requests(store::Journal* journal, const std::map<std::string, s
 // crossed-address watch counts a carried-out change as slumber's own (a
 // node an admin switched on is not "woken by nobody").
 void journal_switches(store::Journal& journal, const PowerRequest& request, const std::vector<power::Outcome>& outcomes,
-                      const std::vector<bool>& called, const std::map<std::string, std::int64_t>& requests) {
+                      const std::vector<operate::NotCalled>& not_called,
+                      const std::map<std::string, std::int64_t>& requests) {
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
         if (requests.contains(outcomes[i].target)) continue;  // its request's event says it
-        (void)journal.record(switch_event(request, outcomes[i], called[i], std::nullopt));
+        (void)journal.record(switch_event(request, outcomes[i], not_called[i], std::nullopt));
     }
 }
 
@@ -219,20 +239,20 @@ std::vector<power::Outcome> switch_power(const PowerTargets& targets, const Powe
             return drivers_of(targets, names);
         }};
     std::vector<power::Outcome> outcomes;
-    std::vector<bool> called;
+    std::vector<operate::NotCalled> not_called;
     const auto requests = start_node_requests(journal.get(), targets, request, operate::wall_clock_ms());
     const auto switched = switcher.run(targets.config, blocks, plan);
     for (std::size_t i = 0; i < switched.size(); ++i) {
-        called.push_back(switched[i].not_called == operate::NotCalled::no);
+        not_called.push_back(switched[i].not_called);
         if (switched[i].not_called == operate::NotCalled::no_driver) {
             outcomes.push_back({plan.targets[i], std::unexpected(targets.drivers[i].error()), false, 0, {}});
         } else {
             outcomes.push_back(switched[i].outcome);
         }
     }
-    finish_node_requests(journal.get(), requests, request, outcomes, called);
+    finish_node_requests(journal.get(), requests, request, outcomes, not_called);
     if (journal != nullptr && request.action != power::Action::status) {
-        journal_switches(*journal, request, outcomes, called, requests);
+        journal_switches(*journal, request, outcomes, not_called, requests);
     }
     return outcomes;
 }

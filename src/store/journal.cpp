@@ -237,7 +237,7 @@ DbResult<void> Journal::finish_all(std::span<const Finished> finished) {
     auto transaction = Transaction::begin(*m_db);
     if (!transaction) return std::unexpected(transaction.error());
     for (const Finished& one : finished) {
-        const OutcomeKind kind = one.ok ? OutcomeKind::ok : OutcomeKind::error;
+        const OutcomeKind kind = one.refused ? OutcomeKind::refused : one.ok ? OutcomeKind::ok : OutcomeKind::error;
         if (auto done = finish(one.request, kind, one.outcome, one.event.time); !done) return done;
         Event event = one.event;
         if (!event.outcome) event.outcome = kind;

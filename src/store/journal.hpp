@@ -92,6 +92,9 @@ struct Finished {
     std::string outcome;
     Event event;
     std::optional<TimeMs> boot_started;
+    /// Not tried at all (a block): OutcomeKind::refused, whatever `ok`
+    /// says; no failure for recovery to retry.
+    bool refused = false;
 };
 
 /// A node's power-offs that failed in a row (not refusals).

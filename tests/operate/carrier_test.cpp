@@ -217,6 +217,51 @@ TEST_F(CarrierTest, OnlyAPowerOnSlurmWaitsForDrainsABlockedNode) {
     EXPECT_EQ(m_bmcs.actions("n1"), 1) << "blocked: never called again";
 }
 
+// A request a block stops (here crossed addresses, found between the
+// carrier taking a suspend and carrying it out; a power-on, which is not
+// held up front) is refused, not failed: nothing was tried, and recovery
+// must find no failed power-off to retry once the block is lifted (a
+// tester's retry after `slumber unblock` went through a still-crossed
+// address and switched off the partner's machine).
+TEST_F(CarrierTest, ARequestABlockStopsIsRefusedAndNoFailedPowerOff) {
+    m_slurm.show({node_state("n1", "IDLE", {"POWERING_DOWN"}), node_state("n2", "IDLE", {"POWERED_DOWN"})});
+    Carrier daemon = carrier();
+    ask({"n1"}, power::Action::off, store::RequestSource::slurm_suspend);
+    auto batches = daemon.take();
+    ASSERT_TRUE(batches);
+    ASSERT_EQ(batches->size(), 1U);
+    for (const char* node : {"n1", "n2"}) {
+        ASSERT_TRUE(m_journal->add_block({node,
+                                          std::nullopt,
+                                          power::ErrorKind::crossed,
+                                          "BMC addresses of n1 and n2 look crossed: test",
+                                          m_clock.wall_ms(),
+                                          {},
+                                          "the daemon"}));
+    }
+    daemon.carry_out(batches->front(), *m_journal);
+    ask({"n2"}, power::Action::on, store::RequestSource::slurm_resume);
+    carry(daemon);
+    EXPECT_EQ(m_bmcs.actions("n1") + m_bmcs.actions("n2"), 0) << "neither tried";
+    for (const char* node : {"n1", "n2"}) {
+        ASSERT_TRUE(latest(node)) << node;
+        EXPECT_EQ(latest(node)->outcome_kind, store::OutcomeKind::refused) << node << ": " << latest(node)->outcome;
+        const auto refused = events(node, store::EventKind::refused);
+        ASSERT_EQ(refused.size(), 1U) << node;
+        EXPECT_EQ(refused[0].outcome, store::OutcomeKind::refused);
+        EXPECT_NE(refused[0].detail.find("look crossed"), std::string::npos) << refused[0].detail;
+        EXPECT_TRUE(events(node, store::EventKind::failed).empty()) << node;
+    }
+    EXPECT_GT(drains(), 0U) << "n2's resume: Slurm waits for it, and is told why";
+
+    for (const char* node : {"n1", "n2"}) {
+        ASSERT_TRUE(m_journal->remove_blocks(node, std::nullopt, "test: unblocked", m_clock.wall_ms()));
+    }
+    const auto failed = m_journal->failed_offs();
+    ASSERT_TRUE(failed);
+    EXPECT_TRUE(failed->empty()) << "no power-off to retry";
+}
+
 // A node on at its BMC and registered with Slurm is power-cycled only for a
 // reboot Slurm asked for; Slurm's resume of it just switches it on. One on
 // at its BMC but not registered is started afresh for Slurm, never for a

@@ -173,6 +173,67 @@ TEST_F(PowerActionTest, APowerOnNotCalledLeavesTheNodesPhase) {
     EXPECT_EQ(phases.at("n1").phase, engine::PowerPhase::off);
 }
 
+// Seen by a tester: `slumber power off vnode002` refused by vnode002's
+// crossed block ("addresses look crossed: blocked since …") was journaled
+// as `failed`, outcome `error`; right after `slumber unblock`, recovery
+// took it for "1 power-off(s) in a row failed" and tried it again, through
+// the still-crossed address, switching off the partner's machine. A
+// refusal by a block switched nothing: it is `refused`, and no failed
+// power-off (Journal::failed_offs, what recovery retries).
+TEST_F(PowerActionTest, APowerOffRefusedByABlockIsJournaledRefusedAndNeverRetried) {
+    {
+        auto journal = store::Journal::open(config.daemon.journal());
+        ASSERT_TRUE(journal) << journal.error();
+        for (const char* node : {"n1", "n2"}) {
+            ASSERT_TRUE(journal->add_block({.target = node,
+                                            .action = std::nullopt,
+                                            .kind = power::ErrorKind::crossed,
+                                            .words = "BMC addresses of n1 and n2 look crossed: test",
+                                            .since = 1,
+                                            .credentials = "",
+                                            .source = "the daemon"}));
+        }
+    }
+    const auto outcomes = switch_power(targets({"n2"}), {.action = power::Action::off});
+    ASSERT_EQ(outcomes.size(), 1U);
+    ASSERT_FALSE(outcomes[0].result);
+    EXPECT_EQ(outcomes[0].result.error().kind, power::ErrorKind::crossed);
+    EXPECT_EQ(outcomes[0].attempts, 0) << "not tried";
+
+    auto journal = store::Journal::open(config.daemon.journal());
+    ASSERT_TRUE(journal);
+    const auto request = journal->latest_request("n2");
+    ASSERT_TRUE(request && *request);
+    EXPECT_EQ((*request)->outcome_kind, store::OutcomeKind::refused) << (*request)->outcome;
+    EXPECT_TRUE((*request)->outcome.starts_with("refused: ")) << (*request)->outcome;
+    const std::vector<std::string> n2{"n2"};
+    const auto events = journal->events(n2, 0);
+    ASSERT_TRUE(events);
+    ASSERT_FALSE(events->empty());
+    EXPECT_EQ(events->back().kind, store::EventKind::refused) << events->back().detail;
+    EXPECT_EQ(events->back().outcome, store::OutcomeKind::refused);
+    EXPECT_EQ(events->back().action, power::Action::off);
+    EXPECT_TRUE(events->back().detail.starts_with("off refused, asked by slumber power: ")) << events->back().detail;
+
+    // Unblocked: recovery finds no failed power-off to try again.
+    ASSERT_TRUE(journal->remove_blocks("n2", std::nullopt, "lifted by test", 2));
+    const auto failed = journal->failed_offs();
+    ASSERT_TRUE(failed);
+    EXPECT_FALSE(failed->contains("n2"));
+    // A power-off that was tried and failed still counts.
+    const std::string device =
+        "[[node]]\nnames = \"n3\"\ndriver = \"exec\"\non = \"true\"\noff = \"false\"\nstatus = \"echo on\"\n"
+        "retries = 0\n";
+    auto loaded = config::load_text(testing::exec_nodes_toml(dir, "n[1-2]", device), "test.toml");
+    ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+    config = std::move(*loaded);
+    ASSERT_FALSE(switch_power(targets({"n3"}), {.action = power::Action::off}).at(0).result);
+    const auto tried = journal->failed_offs();
+    ASSERT_TRUE(tried);
+    EXPECT_TRUE(tried->contains("n3"));
+    EXPECT_FALSE(tried->contains("n2"));
+}
+
 // H2: `slumber power off` of a node Slurm shows running a job is refused
 // (and journaled so); the others are switched, each journaled as a request
 // of slumber-power with its outcome, which recovery reads as slumber's own
