@@ -33,8 +33,10 @@ void check_crossed(const Setup& setup, Findings& out) {
                        target != nullptr ? target->line : 0,
                        "check which machine each of these BMC addresses drives (`slumber power info` shows each "
                        "BMC's GUID; [doctor] node_uuid_command compares it with the node's own), correct them in "
-                       "slumber.toml, then `slumber unblock` both: until then slumber does nothing to either node "
-                       "by itself, and a new credentials file does not lift it",
+                       "slumber.toml, have the daemon load it (`systemctl reload slumberd`), then `slumber "
+                       "unblock` both, which also returns them to service in Slurm: until then slumber does "
+                       "nothing to either node by itself, a new credentials file does not lift it, and the daemon "
+                       "drains both again after an `scontrol update state=resume`",
                        "",
                        {block.target}});
     }

@@ -244,7 +244,8 @@ void drain_pair(Run& run, const std::string& node, const std::string& other) {
                                      {},
                                      "slumber doctor --verify-mapping"});
     }
-    const std::string reason = fmt::format("slumber: crossed BMC addresses? {}'s BMC started {}", node, other);
+    const std::string reason = fmt::format(
+        "slumber: crossed BMC addresses? {0}'s BMC started {1}; swap them, then slumber unblock {0},{1}", node, other);
     const std::string pair = fmt::format("{},{}", node, other);
     const auto drained = run.slurm.update(pair, "DRAIN", reason);
     for (const std::string& each : {node, other}) {
@@ -334,11 +335,14 @@ void report_outcome(Run& run, const std::string& node, const Outcome& outcome) {
                                  "powered down and asked for by nobody, registered {:.1f} s later while {} did not: "
                                  "suspending {} would power off {}, jobs included",
                                  what, node, outcome.other, outcome.seconds, node, node, outcome.other),
-                     fmt::format("compare the BMC addresses of {} and {} in slumber.toml with the machines' labels "
-                                 "(`slumber power info {},{}` shows each BMC's GUID), swap them if they are crossed, "
-                                 "then `scontrol update nodename={},{} state=resume` (doctor drained both) and run "
-                                 "--verify-mapping again",
-                                 node, outcome.other, node, outcome.other, node, outcome.other),
+                     fmt::format("compare the BMC addresses of {0} and {1} in slumber.toml with the machines' "
+                                 "labels (`slumber power info {0},{1}` shows each BMC's GUID) and swap them if they "
+                                 "are crossed; have the daemon load the file (`systemctl reload slumberd`); then "
+                                 "`slumber unblock {0},{1}`, which lifts the block this check put on both and "
+                                 "returns them to service in Slurm (an `scontrol update state=resume` alone does "
+                                 "not: the daemon drains a blocked pair again); then run --verify-mapping {0},{1} "
+                                 "again",
+                                 node, outcome.other),
                      {node, outcome.other});
             break;
         }
