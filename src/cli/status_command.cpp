@@ -194,7 +194,10 @@ int run_unblock(const UnblockOptions& options) {
         all_ok = all_ok && target.ok;
     }
     print_grouped(lines);
-    if (result->woken && !daemon::wake_daemon(loaded->daemon.socket())) {
+    // Woken for a lifted block too: it reads the nodes' BMCs at once, not
+    // at its next look (up to idle_poll later).
+    const bool daemon_woken = (result->woken || result->lifted) && daemon::wake_daemon(loaded->daemon.socket());
+    if (result->woken && !daemon_woken) {
         fmt::print(stderr, "slumber: no daemon listening on {}: run `slumber power on` for the nodes above\n",
                    loaded->daemon.socket().string());
     }

@@ -48,13 +48,23 @@ bool looks_dark(const NodeFacts& node) {
     return !node.latest_request_off && (state.reason.empty() || is_silent(node));
 }
 
+// Its BMC has not been read since its block was lifted (`slumber unblock`):
+// read at once. A tester's crossed pair, unblocked with the addresses put
+// right, showed one node `idle~` while its machine ran, for minutes: slumber
+// had switched it off (through the crossed address), so its BMC was due
+// only at the 10-minute recheck.
+bool unread_since_unblock(const NodeFacts& node, std::optional<TimeMs> read_at) {
+    return node.unblocked_at && (!read_at || *read_at < *node.unblocked_at);
+}
+
 Situation dark_situation(const NodeFacts& node, const RecoveryPolicy& policy, TimeMs now) {
     const auto boot_time = node.slurm.boot_time;
     if (node.last_power_loss && (!boot_time || *boot_time * 1000 <= *node.last_power_loss)) {
         return Situation::healthy;  // the loss already journaled and acted on
     }
     if (!node.bmc) {
-        const bool due = !node.dark_bmc_read_at || now - *node.dark_bmc_read_at >= policy.dark_recheck_ms;
+        const bool due = !node.dark_bmc_read_at || now - *node.dark_bmc_read_at >= policy.dark_recheck_ms ||
+                         unread_since_unblock(node, node.dark_bmc_read_at);
         return due ? Situation::dark : Situation::healthy;
     }
     if (*node.bmc != power::PowerState::off) return Situation::healthy;  // on and silent: Slurm's to judge
@@ -65,14 +75,19 @@ std::string_view reason_text(std::string_view reason) { return reason.empty() ? 
 
 // A node asleep in Slurm's view whose suspend never reached slumber (no
 // power-off since it last booted), or whose BMC was found on, is read every
-// late_off_grace; one slumber switched off, every asleep_recheck_ms.
-bool urgent_read(const NodeFacts& node) { return !node.latest_request_off || node.on_while_asleep_since; }
+// late_off_grace; one slumber switched off, every asleep_recheck_ms; one
+// just unblocked, at once.
+bool urgent_read(const NodeFacts& node) {
+    return !node.latest_request_off || node.on_while_asleep_since ||
+           unread_since_unblock(node, node.asleep_bmc_read_at);
+}
 
 TimeMs last_asleep_read(const NodeFacts& node, TimeMs now) {
     return node.asleep_bmc_read_at.value_or(node.asleep_since.value_or(now));
 }
 
 bool asleep_read_due(const NodeFacts& node, const RecoveryPolicy& policy, TimeMs now) {
+    if (unread_since_unblock(node, node.asleep_bmc_read_at)) return true;
     if (urgent_read(node)) {
         return !node.asleep_bmc_read_at || now - *node.asleep_bmc_read_at >= policy.late_off_grace_ms;
     }
@@ -203,7 +218,10 @@ std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryP
                                  "switching it off",
                                  node.slurm.state_text(), power::to_string(*node.bmc),
                                  (now - *node.on_while_asleep_since) / 1000,
-                                 node.latest_request_off
+                                 node.latest_request_off && node.unblocked_at
+                                     ? "and its block was lifted since slumber last switched it (that power-off may "
+                                       "have reached another machine: crossed BMC addresses)"
+                                 : node.latest_request_off
                                      ? "after slumber switched it off: switched on behind slumber's back (a node "
                                        "kept on is powered up through Slurm, or excluded)"
                                      : "and no power-off reached slumber since it last booted: its suspend was lost "

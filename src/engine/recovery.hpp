@@ -102,6 +102,12 @@ struct NodeFacts {
     std::optional<TimeMs> asleep_since;
     std::optional<TimeMs> asleep_bmc_read_at;
     std::optional<TimeMs> on_while_asleep_since;
+    /// When a block of its was last lifted (`slumber unblock`, a new
+    /// credentials file), if no request for it came after: its BMC was not
+    /// read while it was blocked, and what slumber switched before may have
+    /// been another machine (crossed addresses: its power-off stopped the
+    /// partner's). Its BMC is read at once, whatever slumber did before.
+    std::optional<TimeMs> unblocked_at;
     /// Why Slurm was told to keep it on (slurm::keep_on_reason(): the
     /// SuspendExc* settings): slumber never switches it off by a decision
     /// of its own. Empty: it may.

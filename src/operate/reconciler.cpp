@@ -104,6 +104,8 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
     if (!losses) return std::unexpected("journal: " + losses.error());
     auto latest = m_journal.latest_requests();
     if (!latest) return std::unexpected("journal: " + latest.error());
+    auto unblocked = m_journal.latest_event_times_by_node(store::EventKind::unblocked);
+    if (!unblocked) return std::unexpected("journal: " + unblocked.error());
     // The journal's open boots, for the boot deadline: read only when one
     // applies and a node is being woken.
     // Also read for a node whose failed-boot words are an older part of
@@ -137,6 +139,12 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
         const bool last_off = last != nullptr && powers_off(last->action);
         // An off from before its latest boot (Slurm's BootTime) did not make it dark.
         fact.latest_request_off = last_off && (!node.boot_time || last->time >= *node.boot_time * 1000);
+        // A block lifted since slumber was last asked to switch it: what it
+        // switched before may have been another machine (crossed addresses).
+        if (const auto it = unblocked->find(node.name);
+            it != unblocked->end() && (last == nullptr || last->time <= it->second)) {
+            fact.unblocked_at = it->second;
+        }
         if (const auto it = drains->find(node.name); it != drains->end()) {
             fact.drained_at = it->second;
             fact.off_since_drain = last_off && last->time >= it->second;

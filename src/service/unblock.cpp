@@ -122,6 +122,7 @@ std::expected<UnblockResult, UnblockError> unblock(const config::Config& config,
             continue;
         }
         done.words = *lifted > 0 ? "unblocked" : "was not blocked";
+        result.lifted = result.lifted || *lifted > 0;
         if (*lifted > 0 && together) {
             done.words += named ? fmt::format(", and {} with it ({})", partner->second, kTogether)
                                 : fmt::format(" with {} ({})", partner->second, kTogether);

@@ -31,6 +31,9 @@ struct UnblockResult {
     /// A power-on was journaled again: the daemon must be woken (or, with
     /// none, `slumber power on` run) for it to happen.
     bool woken = false;
+    /// A block was lifted: the daemon, woken, reads those nodes' BMCs at
+    /// once (engine::NodeFacts::unblocked_at) instead of at its next look.
+    bool lifted = false;
 };
 
 struct UnblockError {

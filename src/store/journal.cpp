@@ -434,6 +434,20 @@ DbResult<std::optional<TimeMs>> Journal::latest_event_time(EventKind kind) const
     return std::optional<TimeMs>{select->integer(0)};
 }
 
+DbResult<std::map<std::string, TimeMs>> Journal::latest_event_times_by_node(EventKind kind) const {
+    auto select = m_db->prepare("SELECT node, MAX(time_ms) FROM events WHERE kind = ? AND node != '' GROUP BY node");
+    if (!select) return std::unexpected(select.error());
+    select->bind(1, to_string(kind));
+    std::map<std::string, TimeMs> latest;
+    for (;;) {
+        auto row = select->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        latest[select->text(0)] = select->integer(1);
+    }
+    return latest;
+}
+
 DbResult<std::optional<Request>> Journal::latest_request(std::string_view node) const {
     auto select =
         m_db->prepare(fmt::format("SELECT {} FROM requests WHERE node = ? ORDER BY id DESC LIMIT 1", kRequestColumns));

@@ -206,6 +206,9 @@ class Journal {
     /// When the newest event of `kind` was recorded (any node), Unix ms;
     /// nothing when there is none.
     DbResult<std::optional<TimeMs>> latest_event_time(EventKind kind) const;
+    /// The same per node: when each node's newest event of `kind` was
+    /// recorded (nodes without one are not listed).
+    DbResult<std::map<std::string, TimeMs>> latest_event_times_by_node(EventKind kind) const;
     /// One node's latest request, if it ever had one.
     DbResult<std::optional<Request>> latest_request(std::string_view node) const;
 

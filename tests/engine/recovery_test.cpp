@@ -526,6 +526,47 @@ TEST(Recovery, ASleepingNodeSlumberSwitchedOffIsReadSeldomAndSwitchedOffIfSomeon
     EXPECT_NE(steps[0].why.find("switched on behind slumber's back"), std::string::npos) << steps[0].why;
 }
 
+// Seen by a tester: a crossed pair unblocked with the addresses put right;
+// n1, which slumber had switched off (through the crossed address: its
+// power-off stopped the partner's machine), showed idle~ while its machine
+// ran, for minutes, since a node slumber switched off is read only every
+// asleep_recheck_ms. A node just unblocked is read at once, and switched
+// off once it has been on for late_off_grace; a dark one too, whatever
+// dark_recheck_ms says.
+TEST(Recovery, ANodeJustUnblockedHasItsBmcReadAtOnce) {
+    auto facts = node_facts("n1", "IDLE", {"POWERED_DOWN", "NOT_RESPONDING"}, "");
+    facts.latest_request_off = true;  // slumber's power-off, which reached the partner's machine
+    facts.asleep_since = kNow;        // resumed by the unblock: asleep again, watched afresh
+    EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow).empty()) << "a node slumber switched off: not at once";
+    facts.unblocked_at = kNow - 1000;
+    EXPECT_EQ(needs_bmc({facts}, kPolicy, kNow), std::vector<std::string>{"n1"});
+    // Read before the unblock (while it slept, before the block came): read again.
+    facts.asleep_bmc_read_at = kNow - 5000;
+    EXPECT_EQ(needs_bmc({facts}, kPolicy, kNow), std::vector<std::string>{"n1"});
+    // Found off after the unblock: the usual recheck from then on.
+    facts.asleep_bmc_read_at = kNow;
+    EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow + 60000).empty());
+    // Found on: read again after late_off_grace, and switched off.
+    facts.on_while_asleep_since = kNow;
+    EXPECT_EQ(needs_bmc({facts}, kPolicy, kNow + kPolicy.late_off_grace_ms).size(), 1U);
+    facts.asleep_bmc_read_at = kNow + kPolicy.late_off_grace_ms;
+    facts.bmc = power::PowerState::on;
+    const auto steps = reconcile({facts}, kPolicy, kNow + kPolicy.late_off_grace_ms);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::power_off);
+    EXPECT_NE(steps[0].why.find("its block was lifted since slumber last switched it"), std::string::npos)
+        << steps[0].why;
+
+    // The other node of the pair, dark, read just before the block came.
+    auto dark = node_facts("n2", "DOWN", {"NOT_RESPONDING"}, "Not responding");
+    dark.dark_bmc_read_at = kNow - 1000;
+    EXPECT_TRUE(needs_bmc({dark}, kPolicy, kNow).empty());
+    dark.unblocked_at = kNow - 500;
+    EXPECT_EQ(needs_bmc({dark}, kPolicy, kNow), std::vector<std::string>{"n2"});
+    dark.dark_bmc_read_at = kNow;
+    EXPECT_TRUE(needs_bmc({dark}, kPolicy, kNow + 1000).empty()) << "read since: the usual recheck";
+}
+
 TEST(Recovery, SleepingNodesAreReadAFewAtATimeTheMostUrgentFirst) {
     RecoveryPolicy policy = kPolicy;
     policy.asleep_reads_per_pass = 3;

@@ -180,6 +180,48 @@ TEST_F(ReconcilerTest, OnWhileAsleepCountsFromWhenTheBmcSaidSo) {
     EXPECT_EQ(requests->at("n1").action, power::Action::off);
 }
 
+// Seen by a tester: a crossed pair unblocked with the addresses put right;
+// n1, which slumber had switched off (its power-off reached the partner's
+// machine), showed idle~ while its machine ran, for minutes, nothing
+// journaled, although late_off_grace was 10 s: a node slumber switched off
+// was read only every 10 minutes. Unblocked, its BMC is read at once.
+TEST_F(ReconcilerTest, ANodeJustUnblockedHasItsBmcReadAtOnceAndIsSwitchedOffAfterTheGrace) {
+    const std::vector<std::string> n1{"n1"};
+    const auto started = m_journal->start_requests(n1, power::Action::off, store::RequestSource::slurm_suspend,
+                                                   m_clock.wall_ms() - 120'000);
+    ASSERT_TRUE(started && started->size() == 1U);
+    ASSERT_TRUE(m_journal->finish(started->front(), store::OutcomeKind::ok, "ok", m_clock.wall_ms() - 119'000));
+    ASSERT_TRUE(m_journal->add_block({"n1",
+                                      std::nullopt,
+                                      power::ErrorKind::crossed,
+                                      "BMC addresses of n1 and n2 look crossed: test",
+                                      m_clock.wall_ms() - 100'000,
+                                      {},
+                                      "the daemon"}));
+    ASSERT_TRUE(m_journal->remove_blocks("n1", std::nullopt, "lifted by the test", m_clock.wall_ms() - 1000));
+    auto reads = std::make_shared<std::atomic<int>>(0);
+    Reconciler reconciler(m_config, *m_journal, *m_slurm, clock(), answering(power::PowerState::on, reads));
+    const std::vector<slurm::NodeState> nodes{asleep("n1")};
+    const store::TimeMs start = m_clock.wall_ms();
+    ASSERT_TRUE(reconciler.run(nodes));
+    reconciler.finish_reads();
+    EXPECT_EQ(*reads, 1) << "read at the first pass after the unblock";
+    m_clock.set_wall(start + 2000);
+    auto steps = reconciler.run(nodes);  // takes it: on
+    ASSERT_TRUE(steps) << steps.error();
+    EXPECT_TRUE(steps->empty()) << "on once: its own shutdown may be under way";
+
+    m_clock.set_wall(start + 60'000);
+    ASSERT_TRUE(reconciler.run(nodes));  // a late_off_grace on: asks again
+    reconciler.finish_reads();
+    m_clock.set_wall(start + 62'000);
+    steps = reconciler.run(nodes);
+    ASSERT_TRUE(steps) << steps.error();
+    ASSERT_EQ(steps->size(), 1U);
+    EXPECT_EQ((*steps)[0].kind, engine::StepKind::power_off);
+    EXPECT_NE((*steps)[0].why.find("its block was lifted"), std::string::npos) << (*steps)[0].why;
+}
+
 TEST_F(ReconcilerTest, AnOffBetweenReadsStartsTheGraceAfresh) {
     auto state = std::make_shared<std::atomic<power::PowerState>>(power::PowerState::on);
     Reconciler reconciler(m_config, *m_journal, *m_slurm, clock(),

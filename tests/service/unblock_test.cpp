@@ -90,6 +90,7 @@ TEST_F(UnblockCrossed, OneNodeOfAPairLiftsBothAndSaysSo) {
               "Slurm" +
                   kCleared);
     EXPECT_EQ(blocks(), 0U);
+    EXPECT_TRUE(result->lifted) << "the daemon is woken: it reads both BMCs at once";
     EXPECT_EQ(calls(),
               (std::vector<std::string>{"update NodeName=n2 State=RESUME", "update NodeName=n3 State=RESUME"}));
     // The journal says it of both.
@@ -124,6 +125,9 @@ TEST_F(UnblockCrossed, AnotherNodeIsLiftedAlone) {
     ASSERT_EQ(result->targets.size(), 1U);
     EXPECT_EQ(result->targets[0].words, "unblocked");
     EXPECT_EQ(blocks(), 2U);
+    const auto again = unblock(m_config, {"n1"}, "the test", [] { return store::TimeMs{6000}; });
+    ASSERT_TRUE(again) << again.error().words;
+    EXPECT_FALSE(again->lifted) << "nothing lifted: the daemon has nothing new to read";
 }
 
 }  // namespace
