@@ -4,7 +4,12 @@
 // vnode001, Slurm suspends idle vnode002, and slumber's power-off through
 // vnode002's address kills vnode001 and its job. slumber must see it, stop
 // (no second power-off, vnode002's next suspend not carried out), drain both
-// naming the pair, and say so in status and doctor.
+// naming the pair, and say so in status and doctor. Slurm suspends vnode003
+// with vnode002 (one job ends on both), as a tester's cluster suspended idle
+// nodes in one SuspendProgram call, which hid the pair before. Once the
+// addresses are put right and the pair unblocked, vnode002, which Slurm
+// still counts as asleep while its machine runs, is switched off after
+// late_off_grace (10 s here), not at the 10-minute recheck.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
@@ -12,7 +17,9 @@
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "test_cluster.hpp"
 #include "util/command.hpp"
@@ -36,7 +43,7 @@ class Crossed : public ::testing::Test {
                            31200,
                            {"--hooks", "slumber", "--daemon", "--suspend-time", "10s", "--suspend-timeout", "5s",
                             "--resume-timeout", "20s", "--slurmd-timeout", "6s"},
-                           2});
+                           3});
     }
     static void TearDownTestSuite() { cluster.reset(); }
     void SetUp() override {
@@ -74,8 +81,14 @@ class Crossed : public ::testing::Test {
         return {std::istreambuf_iterator<char>(in), {}};
     }
     static std::string submit_on(int index, const std::string& command) {
-        auto job = cluster->run(
-            {"sbatch", "--parsable", "--nodelist", cluster->node(index), "--output", "/dev/null", "--wrap", command});
+        return submit_on(std::vector<int>{index}, command);
+    }
+    // One job on all of `indexes`: they fall idle, and Slurm suspends them, together.
+    static std::string submit_on(const std::vector<int>& indexes, const std::string& command) {
+        std::string nodes;
+        for (const int index : indexes) nodes += (nodes.empty() ? "" : ",") + cluster->node(index);
+        auto job = cluster->run({"sbatch", "--parsable", "--nodes", std::to_string(indexes.size()), "--nodelist", nodes,
+                                 "--output", "/dev/null", "--wrap", command});
         return job ? job->substr(0, job->find_first_of(";\n")) : "";
     }
     static inline std::unique_ptr<TestCluster> cluster;
@@ -83,10 +96,11 @@ class Crossed : public ::testing::Test {
 
 TEST_F(Crossed, SuspendingANodeThatKillsAnotherUnderItsJobIsCaughtAndBothAreLeftAlone) {
     const auto started = std::chrono::steady_clock::now();
-    // Both busy first, so that Slurm suspends neither before the fault is in
-    // place: vnode002's short job ends, and SuspendTime later Slurm suspends it.
+    // All busy first, so that Slurm suspends none before the fault is in
+    // place: the short job on vnode002 and vnode003 ends, and SuspendTime
+    // later Slurm suspends both.
     const std::string long_job = submit_on(0, "sleep 600");
-    const std::string short_job = submit_on(1, "sleep 8");
+    const std::string short_job = submit_on({1, 2}, "sleep 8");
     ASSERT_FALSE(long_job.empty());
     ASSERT_FALSE(short_job.empty());
     ASSERT_TRUE(cluster->wait_for(
@@ -95,8 +109,11 @@ TEST_F(Crossed, SuspendingANodeThatKillsAnotherUnderItsJobIsCaughtAndBothAreLeft
         << cluster->states();
     ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode[001-002]", "crossed"}));
 
-    // Slurm suspends vnode002; the power-off reaches vnode001's machine.
-    ASSERT_TRUE(cluster->wait_for([] { return count("vnode002", "power-off", "", "ok") == 1; }, seconds{60}))
+    // Slurm suspends vnode002 and vnode003; vnode002's power-off reaches
+    // vnode001's machine, vnode003's its own.
+    ASSERT_TRUE(cluster->wait_for(
+        [] { return count("vnode002", "power-off", "", "ok") == 1 && count("vnode003", "power-off", "", "ok") == 1; },
+        seconds{60}))
         << cluster->states() << dump();
     EXPECT_TRUE(cluster->wait_for([] { return console(0).find("a job was killed") != std::string::npos; }, seconds{10}))
         << console(0);
@@ -109,6 +126,8 @@ TEST_F(Crossed, SuspendingANodeThatKillsAnotherUnderItsJobIsCaughtAndBothAreLeft
         << cluster->states() << dump();
     const auto detected = std::chrono::steady_clock::now();
     EXPECT_EQ(count("vnode002", "crossed-suspected", "vnode002's slurmd still answers"), 1) << dump();
+    EXPECT_EQ(count("vnode003", "crossed-suspected"), 0) << "off as asked: not of the pair" << dump();
+    EXPECT_FALSE(cluster->slurmd_running(2)) << "vnode003's machine is off, as asked";
     for (int i = 0; i < 2; ++i) {
         EXPECT_TRUE(cluster->wait_for([i] { return cluster->field(i, "Reason").starts_with(kReason); }, seconds{10}))
             << cluster->node(i) << ": " << cluster->field(i, "State") << " " << cluster->field(i, "Reason");
@@ -159,6 +178,17 @@ TEST_F(Crossed, SuspendingANodeThatKillsAnotherUnderItsJobIsCaughtAndBothAreLeft
     auto unblocked = cluster->slumber({"unblock", "vnode[001-002]", "-c", cluster->dir() + "/slumber.toml"});
     ASSERT_TRUE(unblocked) << unblocked.error();
     EXPECT_NE(unblocked->find("unblocked; back in service in Slurm"), std::string::npos) << *unblocked;
+    // vnode002 runs while Slurm counts it asleep (its suspend was refused):
+    // its BMC, now its own, is read at once and the machine switched off
+    // after late_off_grace. A tester saw it idle~ with its BMC on for
+    // minutes: slumber had switched it off before, through the crossed
+    // address, so it was due only at the 10-minute recheck.
+    EXPECT_TRUE(cluster->wait_for(
+        [] { return count("vnode002", "recovery", "its block was lifted since slumber last switched it") >= 1; },
+        seconds{45}))
+        << cluster->states() << dump();
+    EXPECT_TRUE(cluster->wait_for([] { return !cluster->slurmd_running(1); }, seconds{30}))
+        << "vnode002's machine switched off through its own address";
     (void)cluster->run({"scancel", long_job});
     RecordProperty("detection_seconds",
                    static_cast<int>(std::chrono::duration_cast<seconds>(detected - started).count()));
