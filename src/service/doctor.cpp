@@ -28,6 +28,10 @@ const std::vector<CheckInfo> kChecks = {
      "SlurmUser, who runs the hooks and their scontrol, may not read slurm.conf"},
     {Check::slurm_conf_include, "slurm-conf-include", Severity::error,
      "an Include line names a file that cannot be read"},
+    {Check::slurm_conf_syntax, "slurm-conf-syntax", Severity::error,
+     "a slurm.conf line is not Key=Value as Slurm reads it: slurmctld refuses the file"},
+    {Check::slurm_conf_unknown_key, "slurm-conf-unknown-key", Severity::error,
+     "a slurm.conf key Slurm does not know: slurmctld refuses the file"},
     {Check::slurm_conf_value, "slurm-conf-value", Severity::error, "a slurm.conf value slumber needs cannot be read"},
     {Check::slurm_user_unknown, "slurm-user-unknown", Severity::error, "SlurmUser is no account on this machine"},
     {Check::hook_unset, "hook-unset", Severity::error, "SuspendProgram or ResumeProgram is not set"},
@@ -289,6 +293,7 @@ DoctorReport run_doctor(const std::filesystem::path& config_file, const DoctorOp
              "",
              {}});
     } else {
+        for (const slurm::ConfLineFault& fault : slurm_conf->refused) findings.push_back(doctor::refused_line(fault));
         for (const auto& [place, problem] : slurm_conf->problems) {
             findings.push_back({Check::slurm_conf_include,
                                 util::safe_text(problem),

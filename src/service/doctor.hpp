@@ -32,6 +32,8 @@ enum class Check {
     slurm_conf_missing,
     slurm_conf_unreadable,
     slurm_conf_include,
+    slurm_conf_syntax,
+    slurm_conf_unknown_key,
     slurm_conf_value,
     slurm_user_unknown,
     hook_unset,

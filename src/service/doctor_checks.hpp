@@ -59,6 +59,10 @@ std::expected<slurm::SlurmUser, std::string> slurm_user_of(const slurm::SlurmCon
 /// that no target was contacted when `contact` was asked (doctor_files.cpp).
 Finding journal_not_read(const Setup& setup, bool contact);
 
+/// A line of slurm.conf Slurm refuses, as slurm-conf-syntax or
+/// slurm-conf-unknown-key (doctor_conf.cpp).
+Finding refused_line(const slurm::ConfLineFault& fault);
+
 /// SuspendProgram, ResumeProgram, ResumeFailProgram (doctor_hooks.cpp).
 void check_hooks(const Setup& setup, Findings& out);
 /// SuspendTime, the timeouts, ResumeRate, ReturnToService,

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "hostlist/hostlist.hpp"
+#include "slurm/conf_keys.hpp"
 #include "slurm/slurm_conf.hpp"
 
 namespace slumber::slurm {
@@ -34,27 +35,44 @@ std::string without_comment(std::string_view line) {
     return out;
 }
 
-// Key=value pairs split at whitespace outside double quotes; the quotes go.
-std::vector<std::pair<std::string, std::string>> split_pairs(std::string_view line) {
-    std::vector<std::pair<std::string, std::string>> pairs;
-    std::size_t i = 0;
-    while (i < line.size()) {
-        while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
-        if (i >= line.size()) break;
-        std::string word;
-        bool quoted = false;
-        for (; i < line.size() && (quoted || (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')); ++i) {
-            if (line[i] == '"') {
-                quoted = !quoted;
-            } else {
-                word += line[i];
-            }
-        }
-        const auto equals = word.find('=');
-        if (equals == std::string::npos || equals == 0) continue;  // Slurm rejects it; doctor only reads
-        pairs.emplace_back(word.substr(0, equals), word.substr(equals + 1));
+bool blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
+
+bool key_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.'; }
+
+// The next Key=Value pair of `text` from `at`, as Slurm's parser reads one
+// (src/common/parse_config.c, its key-value pattern, 22.05 and 24.11): blanks,
+// a key of letters, digits, '_' and '.', blanks, an operator (-, *, + or /)
+// before the '=', blanks, then a value in double quotes (blanks allowed,
+// quotes removed) or a run without blanks, ended by a blank or the line's
+// end. `at` moves past it; nothing when no pair starts there, `at` then at
+// the first character that is not a blank.
+std::optional<std::pair<std::string, std::string>> next_pair(std::string_view text, std::size_t& at) {
+    while (at < text.size() && blank(text[at])) ++at;
+    std::size_t i = at;
+    while (i < text.size() && key_char(text[i])) ++i;
+    if (i == at) return std::nullopt;
+    std::string key(text.substr(at, i - at));
+    while (i < text.size() && blank(text[i])) ++i;
+    // The operator stays part of the key: `SuspendExcNodes+=n1` does not
+    // set SuspendExcNodes.
+    if (i + 1 < text.size() && std::string_view("-*+/").find(text[i]) != std::string_view::npos && text[i + 1] == '=') {
+        key += text[i++];
     }
-    return pairs;
+    if (i >= text.size() || text[i] != '=') return std::nullopt;
+    ++i;
+    while (i < text.size() && blank(text[i])) ++i;
+    if (i < text.size() && text[i] == '"') {
+        const auto close = text.find('"', i + 1);
+        if (close != std::string_view::npos && (close + 1 == text.size() || blank(text[close + 1]))) {
+            at = close + 1;
+            return std::pair{std::move(key), std::string(text.substr(i + 1, close - i - 1))};
+        }
+    }
+    const std::size_t value = i;
+    while (i < text.size() && !blank(text[i])) ++i;
+    if (i == value) return std::nullopt;  // `Key=` alone: Slurm's parse error
+    at = i;
+    return std::pair{std::move(key), std::string(text.substr(value, i - value))};
 }
 
 std::optional<std::string> read_file(const fs::path& file) { return read_conf(file); }
@@ -97,19 +115,40 @@ class Reader {
             include(trim(body.substr(8)), place, depth);
             return;
         }
-        auto pairs = split_pairs(body);
-        if (pairs.empty()) return;
-        if (same_key(pairs.front().first, "NodeName")) {
-            m_conf.nodes.push_back({std::move(pairs), place});
-        } else if (same_key(pairs.front().first, "PartitionName")) {
-            m_conf.partitions.push_back({std::move(pairs), place});
-        } else if (same_key(pairs.front().first, "FrontendName") || same_key(pairs.front().first, "NodeSet") ||
-                   same_key(pairs.front().first, "DownNodes")) {
-            return;  // records doctor does not read
-        } else {
-            m_conf.global_lines.emplace_back(body);
-            for (auto& [key, value] : pairs) m_conf.settings.push_back({std::move(key), std::move(value), place});
+        // A global line holds one setting; a record's line (NodeName=...)
+        // its name and the record's own keys. What Slurm cannot read as that
+        // is refused, the file with it (slurmctld does not start).
+        std::size_t at = 0;
+        std::vector<std::pair<std::string, std::string>> pairs;
+        auto first = next_pair(body, at);
+        if (!first) return refuse(place, body, {}, body.substr(at), ConfLineKind::global);
+        const ConfLineKind kind = line_kind(first->first);
+        pairs.push_back(std::move(*first));
+        if (kind != ConfLineKind::global) {
+            while (auto pair = next_pair(body, at)) pairs.push_back(std::move(*pair));
         }
+        while (at < body.size() && blank(body[at])) ++at;
+        const std::string_view rest = body.substr(at);
+        const auto unknown = std::find_if(pairs.begin() + (kind == ConfLineKind::global ? 0 : 1), pairs.end(),
+                                          [&](const auto& pair) { return !known_key(kind, pair.first); });
+        if (unknown != pairs.end()) {
+            refuse(place, body, unknown->first, rest, kind);
+        } else if (!rest.empty()) {
+            refuse(place, body, {}, rest, kind);
+        }
+        if (kind == ConfLineKind::node) {
+            m_conf.nodes.push_back({std::move(pairs), place});
+        } else if (kind == ConfLineKind::partition) {
+            m_conf.partitions.push_back({std::move(pairs), place});
+        } else if (kind == ConfLineKind::global) {
+            m_conf.global_lines.emplace_back(body);
+            m_conf.settings.push_back({std::move(pairs.front().first), std::move(pairs.front().second), place});
+        }  // NodeSet, DownNodes, FrontendName: records doctor does not read
+    }
+
+    void refuse(const ConfPlace& place, std::string_view line, std::string key, std::string_view rest,
+                ConfLineKind kind) {
+        m_conf.refused.push_back({place, std::string(line), std::move(key), std::string(rest), kind});
     }
 
     void include(std::string_view name, const ConfPlace& place, int depth) {

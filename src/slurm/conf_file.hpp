@@ -9,7 +9,9 @@
 // begins with the word "Include" and whitespace names a file included
 // inline, "%c" in it standing for ClusterName, a relative name being looked
 // for in slurm.conf's own directory (INCLUDE MODIFIERS); for a global option
-// the last setting wins.
+// the last setting wins; a line that is not `Key=Value` (a global one holds
+// exactly one) or whose key Slurm does not know makes slurmctld refuse the
+// file and not start.
 #pragma once
 
 #include <filesystem>
@@ -19,6 +21,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "slurm/conf_keys.hpp"
 
 namespace slumber::slurm {
 
@@ -54,8 +58,20 @@ struct ConfRecord {
     [[nodiscard]] std::optional<std::string> get(std::string_view key) const;
 };
 
+/// A line slurmctld refuses, and with it the file: it does not start
+/// ("Parse error in file F line N: ..." or "Parsing error at unrecognized
+/// key: K"). Slurm reads a global line as one `Key=Value` and a record's
+/// line (NodeName=, PartitionName=, ...) as its `Key=Value` pairs.
+struct ConfLineFault {
+    ConfPlace place;
+    std::string line;         ///< comments removed, continuations joined; untrusted text
+    std::string unknown_key;  ///< a key Slurm does not know on such a line; empty: `rest` is the fault
+    std::string rest;         ///< the text from where no `Key=Value` could be read; empty when none
+    ConfLineKind kind = ConfLineKind::global;
+};
+
 struct SlurmConf {
-    std::vector<ConfSetting> settings;         ///< global pairs, in the order read
+    std::vector<ConfSetting> settings;         ///< global settings (one a line), in the order read
     std::vector<ConfRecord> nodes;             ///< NodeName lines (DEFAULT ones too)
     std::vector<ConfRecord> partitions;        ///< PartitionName lines (DEFAULT ones too)
     std::vector<std::filesystem::path> files;  ///< every file read, slurm.conf first
@@ -67,6 +83,10 @@ struct SlurmConf {
     /// Include lines that could not be followed (a missing file, a loop),
     /// each at the Include line, with what is wrong.
     std::vector<std::pair<ConfPlace, std::string>> problems;
+    /// Lines Slurm refuses (conf_keys.hpp knows the keys), in the order
+    /// read. Their readable part is kept as settings and records all the
+    /// same: a global line's first setting, a record's pairs.
+    std::vector<ConfLineFault> refused;
 
     /// The setting in force for `key` (case-insensitive): the last one read.
     [[nodiscard]] const ConfSetting* find(std::string_view key) const;

@@ -213,6 +213,42 @@ TEST_F(Doctor, AnIncludeThatCannotBeReadIsAnErrorAtItsLine) {
         << "%c is ClusterName";
 }
 
+// Lines slurmctld refuses, the whole file with them (it does not start):
+// doctor said nothing of `this is garbage` or `NoSuchKey=1` where Slurm
+// 22.05.8 said `Parse error in file ... line 46: "this is garbage"` and
+// "Parsing error at unrecognized key: NoSuchKey".
+TEST_F(Doctor, ALineSlurmRefusesIsAnErrorAtItsFileAndLine) {
+    slurm_extra = "this is garbage\n";
+    DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"slurm-conf-syntax"}) << text(report);
+    EXPECT_EQ(report.findings[0].file, dir / "slurm.conf");
+    EXPECT_EQ(report.findings[0].line, 6);
+    EXPECT_NE(report.findings[0].what.find("\"this is garbage\""), std::string::npos) << report.findings[0].what;
+    EXPECT_EQ(report.findings[0].severity(), Severity::error);
+
+    slurm_extra = "NoSuchKey=1\nNodeName=DEFAULT Colour=red\n";
+    report = run();
+    ASSERT_EQ(ids(report), (std::vector<std::string>{"slurm-conf-unknown-key", "slurm-conf-unknown-key"}))
+        << text(report);
+    EXPECT_EQ(report.findings[0].line, 6);
+    EXPECT_NE(report.findings[0].what.find("\"NoSuchKey\" is no key Slurm knows"), std::string::npos)
+        << report.findings[0].what;
+    EXPECT_EQ(report.findings[1].line, 7);
+    EXPECT_NE(report.findings[1].what.find("on a NodeName line"), std::string::npos) << report.findings[1].what;
+
+    // A misspelt key, in the included file: the key it means, and its line.
+    slurm_extra.clear();
+    erase("SuspendProgram");
+    set("SuspendProgramm", (dir / "sbin/slumber-suspend").string());
+    report = run();
+    const Finding* finding = find(report, Check::slurm_conf_unknown_key);
+    ASSERT_TRUE(finding) << text(report);
+    EXPECT_EQ(finding->file, dir / "power.conf");
+    EXPECT_NE(finding->fix.find("write SuspendProgram"), std::string::npos) << finding->fix;
+    EXPECT_EQ(finding->paste, "SuspendProgram=" + (dir / "sbin/slumber-suspend").string());
+    EXPECT_TRUE(find(report, Check::hook_unset)) << "Slurm has no SuspendProgram either";
+}
+
 TEST_F(Doctor, ASlurmUserThatIsNoAccountIsAnError) {
     slurm_user = "slumber-no-such-user";
     const DoctorReport report = run();

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "slurm/conf_keys.hpp"
+
 #include <fstream>
 #include <map>
 
@@ -24,18 +26,18 @@ ConfReader files(std::map<fs::path, std::string> texts) {
 
 TEST(ConfFile, SettingsKeepTheirFileAndLineThroughIncludes) {
     const auto conf = read_slurm_conf(
-        "/etc/slurm/slurm.conf",
-        files({{"/etc/slurm/slurm.conf",
-                "ClusterName=alpha\n"
-                "suspendtime=60  # a comment\n"
-                "include power-%c.conf\n"
-                "NodeName=DEFAULT CPUs=2\n"
-                "NodeName=n[1-3] RealMemory=1000\n"
-                "NodeName=gpu1 \\\n"
-                "  Gres=gpu:1\n"
-                "PartitionName=batch Nodes=n[1-2] Default=YES\n"
-                "PartitionName=all Nodes=ALL\n"},
-               {"/etc/slurm/power-alpha.conf", "\n\nSuspendTime=600 SuspendProgram=\"/usr/sbin/slumber-suspend\"\n"}}));
+        "/etc/slurm/slurm.conf", files({{"/etc/slurm/slurm.conf",
+                                         "ClusterName=alpha\n"
+                                         "suspendtime=60  # a comment\n"
+                                         "include power-%c.conf\n"
+                                         "NodeName=DEFAULT CPUs=2\n"
+                                         "NodeName=n[1-3] RealMemory=1000\n"
+                                         "NodeName=gpu1 \\\n"
+                                         "  Gres=gpu:1\n"
+                                         "PartitionName=batch Nodes=n[1-2] Default=YES\n"
+                                         "PartitionName=all Nodes=ALL\n"},
+                                        {"/etc/slurm/power-alpha.conf",
+                                         "\n\nSuspendTime = 600\nSuspendProgram=\"/usr/sbin/slumber-suspend\"\n"}}));
     ASSERT_TRUE(conf);
     EXPECT_EQ(conf->files, (std::vector<fs::path>{"/etc/slurm/slurm.conf", "/etc/slurm/power-alpha.conf"}));
     const ConfSetting* time = conf->find("SUSPENDTIME");
@@ -52,6 +54,66 @@ TEST(ConfFile, SettingsKeepTheirFileAndLineThroughIncludes) {
     EXPECT_EQ(conf->partition_nodes("batch"), (std::vector<std::string>{"n1", "n2"}));
     EXPECT_EQ(conf->partition_nodes("all").size(), 4U);
     EXPECT_TRUE(conf->problems.empty());
+    EXPECT_TRUE(conf->refused.empty());
+}
+
+// What slurmctld refuses, and with it the file (it does not start): a line
+// that is not Key=Value, a second setting on a global line, a key Slurm does
+// not know, on its line's kind. Each as `scontrol show config` of 22.05.8
+// refused it ("Parse error in file F line N: ..." or "Parsing error at
+// unrecognized key: K"); the lines after them are read all the same.
+TEST(ConfFile, LinesSlurmRefusesAreKeptWithWhereAndWhy) {
+    const SlurmConf conf = parse_slurm_conf(
+        "ClusterName=alpha\n"
+        "this is garbage\n"
+        "SuspendProgramm=/usr/sbin/slumber-suspend\n"
+        "SuspendTime=600 SuspendTimeout=30\n"
+        "NodeName=n1 CPUs=2 Bogus=1\n"
+        "PartitionName=p Nodes=n1 trailing\n"
+        "=600\n"
+        "ResumeTimeout=\n"
+        "DownNodes=n1 State=DOWN Reason=\"a b\"\n"
+        "suspendtimeout = 60 # keys in any case, blanks around '='\n"
+        "SuspendExcStates=down  # 23.02 and later: 24.11 knows it\n"
+        "SlurmctldPlugstack=/x  # 22.05's parser knows it\n"
+        "FastSchedule=1  # neither man page, both parsers\n",
+        "/etc/slurm/slurm.conf");
+    ASSERT_EQ(conf.refused.size(), 7U);
+    EXPECT_EQ(conf.refused[0].place.line, 2);
+    EXPECT_EQ(conf.refused[0].rest, "this is garbage");
+    EXPECT_EQ(conf.refused[0].unknown_key, "");
+    EXPECT_EQ(conf.refused[1].unknown_key, "SuspendProgramm");
+    EXPECT_EQ(conf.refused[2].rest, "SuspendTimeout=30") << "a global line holds one setting";
+    EXPECT_EQ(conf.refused[3].unknown_key, "Bogus");
+    EXPECT_EQ(conf.refused[3].kind, ConfLineKind::node);
+    EXPECT_EQ(conf.refused[4].rest, "trailing");
+    EXPECT_EQ(conf.refused[5].rest, "=600");
+    EXPECT_EQ(conf.refused[6].rest, "ResumeTimeout=") << "no value";
+    EXPECT_EQ(conf.refused[6].place.line, 8);
+    ASSERT_NE(conf.find("SuspendTimeout"), nullptr);
+    EXPECT_EQ(conf.find("SuspendTimeout")->value, "60");
+    EXPECT_EQ(conf.find("SuspendTime")->value, "600") << "the readable setting of a refused line is kept";
+    ASSERT_EQ(conf.nodes.size(), 1U);
+    EXPECT_EQ(conf.nodes[0].get("CPUs"), "2");
+}
+
+// The keys: case-insensitive, each on its own kind of line, the union of
+// 22.05 and 24.11 (conf_keys.cpp names its sources).
+TEST(ConfKeys, KnownKeysAreTheUnionOfBothVersionsPerKindOfLine) {
+    EXPECT_EQ(known_key(ConfLineKind::global, "suspendprogram"), KeyVersions::both);
+    EXPECT_EQ(known_key(ConfLineKind::global, "SuspendExcStates"), KeyVersions::only_24_11);
+    EXPECT_EQ(known_key(ConfLineKind::global, "SlurmctldPlugstack"), KeyVersions::only_22_05);
+    EXPECT_FALSE(known_key(ConfLineKind::global, "NoSuchKey"));
+    EXPECT_FALSE(known_key(ConfLineKind::global, "CPUs")) << "a NodeName key";
+    EXPECT_TRUE(known_key(ConfLineKind::node, "CPUs"));
+    EXPECT_FALSE(known_key(ConfLineKind::node, "SuspendTime"));
+    EXPECT_TRUE(known_key(ConfLineKind::partition, "SuspendTime"));
+    EXPECT_EQ(line_kind("nodename"), ConfLineKind::node);
+    EXPECT_EQ(line_kind("DownNodes"), ConfLineKind::down_nodes);
+    EXPECT_EQ(line_kind("SuspendTime"), ConfLineKind::global);
+    EXPECT_EQ(nearest_key(ConfLineKind::global, "SuspendProgramm"), "SuspendProgram");
+    EXPECT_EQ(nearest_key(ConfLineKind::global, "nodenames"), "NodeName");
+    EXPECT_EQ(nearest_key(ConfLineKind::node, "RealMem"), std::nullopt) << "too far to be a typo";
 }
 
 TEST(ConfFile, IncludesThatCannotBeFollowedAreProblemsAtTheirLine) {
