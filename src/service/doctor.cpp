@@ -166,6 +166,16 @@ std::optional<slurm::SlurmUser> account_of(pid_t pid) {
 
 slurm::SlurmUser root_user() { return {"root", 0, 0, "packaging/slumberd.service"}; }
 
+// Why slurm.conf could not be read, in a few words: a directory is named
+// (`conf = "/etc/slurm"`) more often than a file is missing.
+std::string why_unread(const std::filesystem::path& file) {
+    struct stat status {};
+    if (::stat(file.c_str(), &status) != 0) return fmt::format("cannot be read ({})", std::strerror(errno));
+    if (S_ISDIR(status.st_mode)) return "is a directory, not slurm.conf";
+    if (!S_ISREG(status.st_mode)) return "is not a regular file";
+    return "cannot be read by this user";
+}
+
 }  // namespace
 
 const CheckInfo& info(Check check) {
@@ -282,16 +292,15 @@ DoctorReport run_doctor(const std::filesystem::path& config_file, const DoctorOp
         findings.push_back(doctor::journal_not_read(setup, options.contact));
     }
     if (!slurm_conf) {
-        findings.push_back(
-            {Check::slurm_conf_missing,
-             fmt::format("[slurm] conf is {}, which cannot be read: doctor checks no slurm.conf setting, "
-                         "and slumber's hooks and daemon cannot ask Slurm anything",
-                         config.slurm.conf.string()),
-             report.config_file,
-             0,
-             "point [slurm] conf at the slurm.conf slurmctld reads (default /etc/slurm/slurm.conf)",
-             "",
-             {}});
+        findings.push_back({Check::slurm_conf_missing,
+                            fmt::format("[slurm] conf is {}, which {}: doctor checks no slurm.conf setting, "
+                                        "and slumber's hooks and daemon cannot ask Slurm anything",
+                                        config.slurm.conf.string(), why_unread(config.slurm.conf)),
+                            report.config_file,
+                            0,
+                            "point [slurm] conf at the slurm.conf slurmctld reads (default /etc/slurm/slurm.conf)",
+                            "",
+                            {}});
     } else {
         for (const slurm::ConfLineFault& fault : slurm_conf->refused) findings.push_back(doctor::refused_line(fault));
         for (const auto& [place, problem] : slurm_conf->problems) {

@@ -32,6 +32,10 @@ std::optional<std::string> conf_option(std::string_view text, std::string_view k
 }
 
 std::optional<std::string> read_conf(const std::filesystem::path& slurm_conf) {
+    // An ifstream opens a directory and reads it as an empty file: `[slurm]
+    // conf = "/etc/slurm"` was taken for a slurm.conf without a setting.
+    std::error_code error;
+    if (std::filesystem::is_directory(slurm_conf, error)) return std::nullopt;
     std::ifstream in(slurm_conf);
     if (!in) return std::nullopt;
     std::ostringstream text;

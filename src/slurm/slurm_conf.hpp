@@ -29,7 +29,7 @@ std::optional<std::string> slurm_user(const std::filesystem::path& slurm_conf);
 /// a number of seconds (INFINITE, from 25.05: Slurm never gives up).
 std::optional<std::chrono::seconds> resume_timeout(const std::filesystem::path& slurm_conf);
 
-/// The whole file, or nothing if it cannot be read.
+/// The whole file, or nothing if it cannot be read (a directory cannot).
 std::optional<std::string> read_conf(const std::filesystem::path& slurm_conf);
 
 /// How slurm.conf's SuspendExcNodes and SuspendExcParts compare with

@@ -203,6 +203,18 @@ TEST_F(Doctor, AMissingSlurmConfIsAFinding) {
     ASSERT_EQ(ids(report), std::vector<std::string>{"slurm-conf-missing"}) << text(report);
 }
 
+// `conf = "/etc/slurm"` was read as an empty slurm.conf: a flood of
+// findings (hook-unset, suspend-time-unset, node-unknown-to-slurm …) about
+// a file that is not there, instead of the one that says so.
+TEST_F(Doctor, ASlurmConfThatIsADirectoryIsOneFinding) {
+    write("slumber.toml",
+          fmt::format("[daemon]\nstate_dir = \"{0}/state\"\n[slurm]\nconf = \"{0}/sbin\"\n", dir.string()));
+    const DoctorReport report = run_doctor(dir / "slumber.toml", offline());
+    ASSERT_EQ(ids(report), std::vector<std::string>{"slurm-conf-missing"}) << text(report);
+    EXPECT_NE(report.findings[0].what.find("is a directory, not slurm.conf"), std::string::npos)
+        << report.findings[0].what;
+}
+
 TEST_F(Doctor, AnIncludeThatCannotBeReadIsAnErrorAtItsLine) {
     slurm_extra = "Include site-%c.conf\n";
     const DoctorReport report = run();
