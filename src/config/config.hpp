@@ -63,6 +63,9 @@ struct PowerTarget {
     CallPolicy policy;
     util::Duration settle{0};  ///< devices: wait this long after switching on
     int line = 0;              ///< where the target's table starts
+    /// Where `credentials =` is: in the target's table, or in [defaults]
+    /// when it comes from there; 0 without credentials.
+    int credentials_line = 0;
 };
 
 /// A device that must be on before any of `nodes` boots, and goes off when
@@ -335,8 +338,10 @@ ConfigError token_file_error(const std::filesystem::path& file, ConfigError erro
 /// fstat(2)): a regular file, not a symbolic link, that neither its group
 /// nor others may access (mode 600 or stricter), at most 64 KiB. The
 /// refusal names the file, what is wrong and the fix (chmod 600, and for
-/// hooks without a daemon the owner); nothing when it passes. The one rule
-/// read_credentials() applies and `slumber slurm-config` checks.
-std::optional<ConfigError> refuse_credentials_file(const std::filesystem::path& file, const struct stat& status);
+/// hooks without a daemon the owner: `slurm_user`, slurm.conf's SlurmUser,
+/// when the caller knows it, else a placeholder); nothing when it passes.
+/// The one rule read_credentials() applies and `slumber slurm-config` checks.
+std::optional<ConfigError> refuse_credentials_file(const std::filesystem::path& file, const struct stat& status,
+                                                   std::string_view slurm_user = {});
 
 }  // namespace slumber::config

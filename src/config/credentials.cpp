@@ -54,7 +54,8 @@ std::expected<std::string, ConfigError> read_private_file(const std::filesystem:
     return text;
 }
 
-std::optional<ConfigError> refuse_credentials_file(const std::filesystem::path& file, const struct stat& status) {
+std::optional<ConfigError> refuse_credentials_file(const std::filesystem::path& file, const struct stat& status,
+                                                   std::string_view slurm_user) {
     if (S_ISLNK(status.st_mode)) {
         return credentials_error(file, 0, "is a symbolic link; slumber opens credentials files without following one",
                                  "point credentials at the file itself");
@@ -69,8 +70,8 @@ std::optional<ConfigError> refuse_credentials_file(const std::filesystem::path& 
             fmt::format("is accessible by group or others (mode {:04o}); slumber refuses to use it",
                         status.st_mode & 07777),
             fmt::format("chmod 600 {0} (for hooks that switch nodes without a daemon, make it SlurmUser's: chown "
-                        "slurm {0}; chmod 600 {0})",
-                        file.string()));
+                        "{1} {0}; chmod 600 {0})",
+                        file.string(), slurm_user.empty() ? std::string_view("<SlurmUser>") : slurm_user));
     }
     if (status.st_size > kMaxCredentialsBytes) {
         return credentials_error(file, 0, "is larger than 64 KiB", "is this the right file?");

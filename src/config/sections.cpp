@@ -173,6 +173,7 @@ CallPolicy read_policy(TableReader& reader, const CallPolicy& inherited) {
 struct CommonSettings {
     const power::DriverInfo* driver = nullptr;
     std::optional<std::filesystem::path> credentials;
+    int credentials_line = 0;
     CallPolicy policy;
     power::DriverOptions options;
 };
@@ -181,11 +182,15 @@ CommonSettings read_common(TableReader& reader, const Defaults& defaults) {
     CommonSettings common;
     common.driver = read_driver(reader, defaults.driver);
     common.credentials = read_absolute_path(reader, "credentials");
+    if (common.credentials) common.credentials_line = reader.line_of("credentials");
     common.policy = read_policy(reader, defaults.policy);
     if (common.driver == nullptr) return common;
     // [defaults] credentials are for BMC logins; a plug without a password
     // must not be sent the BMC account.
-    if (!reader.has("credentials") && common.driver->needs_credentials) common.credentials = defaults.credentials;
+    if (!reader.has("credentials") && common.driver->needs_credentials) {
+        common.credentials = defaults.credentials;
+        common.credentials_line = defaults.credentials_line;
+    }
     const auto inherited = defaults.driver_options.find(common.driver->name);
     common.options = read_driver_options(reader, *common.driver,
                                          inherited != defaults.driver_options.end() ? &inherited->second : nullptr);
@@ -204,6 +209,7 @@ PowerTarget make_target(std::string name, TargetKind kind, const CommonSettings&
     target.driver = std::string(common.driver->name);
     target.address = std::move(address);
     target.credentials = common.credentials;
+    target.credentials_line = common.credentials_line;
     target.options = common.options;
     target.policy = common.policy;
     target.line = line;
@@ -395,6 +401,7 @@ Defaults read_defaults_section(const toml::table& table, const std::string& file
         }
     }
     defaults.credentials = read_absolute_path(reader, "credentials");
+    if (defaults.credentials) defaults.credentials_line = reader.line_of("credentials");
     defaults.policy = read_policy(reader, CallPolicy{});
     for (const power::DriverInfo& driver : power::drivers()) {
         const toml::table* options = reader.subtable(driver.name);

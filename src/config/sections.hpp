@@ -16,6 +16,7 @@ namespace slumber::config {
 struct Defaults {
     std::optional<std::string> driver;
     std::optional<std::filesystem::path> credentials;
+    int credentials_line = 0;  ///< where `credentials =` is in [defaults]
     CallPolicy policy;
     std::map<std::string, power::DriverOptions, std::less<>> driver_options;  ///< [defaults.<driver>]
 };

@@ -18,6 +18,7 @@
 #include <optional>
 #include <set>
 
+#include "hostlist/hostlist.hpp"
 #include "operate/running_config.hpp"
 #include "service/doctor_checks.hpp"
 #include "service/slurm_setup.hpp"
@@ -66,54 +67,79 @@ std::string denial(const Access& access) {
     return access.where.empty() ? std::string("not allowed by its mode") : access.where;
 }
 
-void check_credentials(const Setup& setup, Findings& out) {
-    std::set<fs::path> seen;
-    for (const auto& targets : {&setup.config.nodes, &setup.config.devices}) {
+// The targets of each credentials file, in the order first named: a file
+// shared by vnode[001-004] is one finding that names them all, at the
+// first one's `credentials =` line.
+struct CredentialsUse {
+    fs::path file;
+    int line = 0;
+    std::vector<std::string> targets;
+};
+
+std::vector<CredentialsUse> credentials_uses(const config::Config& config) {
+    std::vector<CredentialsUse> uses;
+    for (const auto& targets : {&config.nodes, &config.devices}) {
         for (const config::PowerTarget& target : *targets) {
-            if (!target.credentials || !seen.insert(*target.credentials).second) continue;
-            const fs::path& file = *target.credentials;
-            struct stat status {};
-            const auto add = [&](Check check, std::string what, std::string fix) {
-                out.push_back(
-                    {check, std::move(what), setup.config_file, target.line, std::move(fix), "", {target.name}});
-            };
-            if (missing(file, status)) {
-                add(Check::credentials_missing,
-                    fmt::format("credentials file {} (of {}) does not exist", file.string(), target.name),
-                    "create it with username = \"...\" and password = \"...\", then chmod 600 it");
-                continue;
+            if (!target.credentials) continue;
+            auto use = std::find_if(uses.begin(), uses.end(),
+                                    [&](const CredentialsUse& each) { return each.file == *target.credentials; });
+            if (use == uses.end()) {
+                use = uses.insert(
+                    uses.end(),
+                    {*target.credentials, target.credentials_line > 0 ? target.credentials_line : target.line, {}});
             }
-            if (auto why = unseen(file)) {
-                out.push_back(not_checked(setup,
-                                          fmt::format("credentials file {} (of {}) cannot be looked at by this user "
-                                                      "({}): credentials-missing and credentials-not-private were not "
-                                                      "checked for it",
-                                                      file.string(), target.name, *why),
-                                          {target.name}));
-                continue;
-            }
-            if (auto refusal = config::refuse_credentials_file(file, status)) {
-                add(Check::credentials_not_private, fmt::format("{} {}", file.string(), refusal->message),
-                    refusal->fix);
-                continue;
-            }
-            if (const Access daemon = access_for(file, setup.daemon_user, kRead); !daemon.ok()) {
-                add(Check::credentials_missing,
-                    fmt::format("the daemon's user {} may not read {}: {}", setup.daemon_user.name, file.string(),
-                                denial(daemon)),
-                    fmt::format("chown {} {}", setup.daemon_user.name, file.string()));
-            }
-            if (setup.daemon_running || !setup.daemon_known || !setup.slurm_user) continue;
-            if (const Access slurm = access_for(file, *setup.slurm_user, kRead, PathKind::credentials); !slurm.ok()) {
-                add(Check::credentials_slurm_user,
-                    fmt::format(
-                        "no daemon runs, so the hooks switch nodes themselves as SlurmUser {}, who may not read "
-                        "{}: {}",
-                        setup.slurm_user->name, file.string(), denial(slurm)),
-                    "start the daemon (systemctl enable --now slumberd), or make the file SlurmUser's: "
-                    "chown " +
-                        setup.slurm_user->name + " " + file.string() + "; chmod 600 " + file.string());
-            }
+            use->targets.push_back(target.name);
+        }
+    }
+    return uses;
+}
+
+void check_credentials(const Setup& setup, Findings& out) {
+    for (const CredentialsUse& use : credentials_uses(setup.config)) {
+        const fs::path& file = use.file;
+        const std::string of = hostlist::compress(use.targets, false).value_or(use.targets.front());
+        struct stat status {};
+        const auto add = [&](Check check, std::string what, std::string fix) {
+            out.push_back({check, std::move(what), setup.config_file, use.line, std::move(fix), "", use.targets});
+        };
+        if (missing(file, status)) {
+            add(Check::credentials_missing,
+                fmt::format("credentials file {} (of {}) does not exist", file.string(), of),
+                "create it with username = \"...\" and password = \"...\", then chmod 600 it");
+            continue;
+        }
+        if (auto why = unseen(file)) {
+            out.push_back(not_checked(setup,
+                                      fmt::format("credentials file {} (of {}) cannot be looked at by this user "
+                                                  "({}): credentials-missing and credentials-not-private were not "
+                                                  "checked for it",
+                                                  file.string(), of, *why),
+                                      use.targets));
+            continue;
+        }
+        // The fix names SlurmUser as slurm.conf sets it (it said "slurm"
+        // whatever SlurmUser was).
+        if (auto refusal = config::refuse_credentials_file(
+                file, status, setup.slurm_user ? std::string_view(setup.slurm_user->name) : std::string_view())) {
+            add(Check::credentials_not_private, fmt::format("{} (of {}) {}", file.string(), of, refusal->message),
+                refusal->fix);
+            continue;
+        }
+        if (const Access daemon = access_for(file, setup.daemon_user, kRead); !daemon.ok()) {
+            add(Check::credentials_missing,
+                fmt::format("the daemon's user {} may not read {} (of {}): {}", setup.daemon_user.name, file.string(),
+                            of, denial(daemon)),
+                fmt::format("chown {} {}", setup.daemon_user.name, file.string()));
+        }
+        if (setup.daemon_running || !setup.daemon_known || !setup.slurm_user) continue;
+        if (const Access slurm = access_for(file, *setup.slurm_user, kRead, PathKind::credentials); !slurm.ok()) {
+            add(Check::credentials_slurm_user,
+                fmt::format("no daemon runs, so the hooks switch nodes themselves as SlurmUser {}, who may not read "
+                            "{} (of {}): {}",
+                            setup.slurm_user->name, file.string(), of, denial(slurm)),
+                "start the daemon (systemctl enable --now slumberd), or make the file SlurmUser's: "
+                "chown " +
+                    setup.slurm_user->name + " " + file.string() + "; chmod 600 " + file.string());
         }
     }
 }

@@ -19,7 +19,7 @@ Access access_for(const std::filesystem::path& path, const slurm::SlurmUser& use
     const auto refused = [&]() -> std::optional<Access> {
         struct stat status {};
         if (kind != PathKind::credentials || ::lstat(path.c_str(), &status) != 0) return std::nullopt;
-        auto refusal = config::refuse_credentials_file(path, status);
+        auto refusal = config::refuse_credentials_file(path, status, user.name);
         if (!refusal) return std::nullopt;
         return Access{Access::Verdict::refused, fmt::format("{} {}", path.string(), refusal->message),
                       std::move(refusal->fix)};

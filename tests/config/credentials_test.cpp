@@ -51,8 +51,16 @@ TEST_F(CredentialsFile, ReadableByGroupIsRefusedSayingHowSlurmUserGetsIt) {
     const fs::path path = write("group", "password = \"x\"\n", 0640);
     auto credentials = read_credentials(path);
     ASSERT_FALSE(credentials);
-    EXPECT_NE(credentials.error().fix.find("make it SlurmUser's: chown slurm " + path.string()), std::string::npos)
+    // The configuration alone does not know SlurmUser: no account is
+    // guessed (it said "slurm" whatever slurm.conf says).
+    EXPECT_NE(credentials.error().fix.find("make it SlurmUser's: chown <SlurmUser> " + path.string()),
+              std::string::npos)
         << credentials.error().fix;
+    struct stat status {};
+    ASSERT_EQ(::lstat(path.c_str(), &status), 0);
+    const auto named = refuse_credentials_file(path, status, "nobody");
+    ASSERT_TRUE(named);
+    EXPECT_NE(named->fix.find("chown nobody " + path.string()), std::string::npos) << named->fix;
 }
 
 TEST_F(CredentialsFile, MissingFileSaysHowToCreateIt) {

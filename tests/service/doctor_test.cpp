@@ -533,6 +533,39 @@ TEST_F(Doctor, ACredentialsFileOthersMayReadIsAnError) {
     const DoctorReport report = run();
     ASSERT_EQ(ids(report), std::vector<std::string>{"credentials-not-private"}) << text(report);
     EXPECT_NE(report.findings[0].fix.find("chmod 600"), std::string::npos);
+    EXPECT_NE(report.findings[0].fix.find(fmt::format("chown {} ", me())), std::string::npos) << report.findings[0].fix;
+}
+
+// The fix said `chown slurm` whatever SlurmUser was (root, nobody): it is
+// slurm.conf's SlurmUser who must own the file for the hooks.
+TEST_F(Doctor, ACredentialsFileFixNamesTheRealSlurmUser) {
+    ::chmod(credentials.c_str(), 0640);
+    slurm_user = "nobody";
+    const DoctorReport report = run();
+    const Finding* finding = find(report, Check::credentials_not_private);
+    ASSERT_TRUE(finding) << text(report);
+    EXPECT_NE(finding->fix.find("chown nobody " + credentials.string()), std::string::npos) << finding->fix;
+    EXPECT_EQ(finding->fix.find("chown slurm "), std::string::npos) << finding->fix;
+}
+
+// One file for several targets is one finding that names them all (it
+// said "(of plug)" for a file vnode[001-004] shared), at the line that
+// names the file rather than the table's header.
+TEST_F(Doctor, ASharedCredentialsFileIsOneFindingAtItsCredentialsLine) {
+    for (const char* name : {"pdu1", "pdu2"}) {
+        toml_extra += fmt::format(
+            "\n[[device]]\nname = \"{}\"\ndriver = \"tasmota\"\naddress = \"http://{}\"\ncredentials = \"{}\"\n", name,
+            name, credentials.string());
+    }
+    ::chmod(credentials.c_str(), 0640);
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"credentials-not-private"}) << text(report);
+    const Finding& finding = report.findings[0];
+    EXPECT_EQ(finding.line, 18) << "the plug's credentials = line, not its [[device]] at 14";
+    EXPECT_NE(finding.what.find("(of plug,pdu[1-2])"), std::string::npos) << finding.what;
+    EXPECT_EQ(finding.nodes, (std::vector<std::string>{"plug", "pdu1", "pdu2"}));
+    // Asked about one of them, the finding is shown.
+    EXPECT_EQ(ids(run({.nodes = {"pdu2"}, .daemon_user = {}})), std::vector<std::string>{"credentials-not-private"});
 }
 
 TEST_F(Doctor, WithoutADaemonSlurmUserMustReadTheCredentials) {

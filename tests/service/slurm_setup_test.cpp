@@ -73,7 +73,7 @@ TEST_F(SlurmSetupTest, ACredentialsFileSlumberRefusesIsRefusedWhoeverMayReadIt) 
               std::string::npos)
         << refused.where;
     EXPECT_TRUE(refused.fix.starts_with("chmod 600 " + file.string())) << refused.fix;
-    EXPECT_NE(refused.fix.find("chown slurm " + file.string()), std::string::npos) << refused.fix;
+    EXPECT_NE(refused.fix.find("chown member " + file.string()), std::string::npos) << "SlurmUser: " << refused.fix;
     const slurm::SlurmUser root{"root", 0, 0, "the test"};
     EXPECT_EQ(access_for(file, root, kRead, PathKind::credentials).verdict, Access::Verdict::refused);
 
