@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "hostlist/hostlist.hpp"
+#include "util/safe_text.hpp"
 
 namespace slumber::cli {
 
@@ -15,6 +16,15 @@ std::expected<std::vector<std::string>, ExitCode> hostlist_argument(const std::s
     auto names = hostlist::expand(text);
     if (!names) {
         fmt::print(stderr, "slumber: {}\n", hostlist::describe(names.error(), text));
+        return std::unexpected(ExitCode::usage);
+    }
+    // Slurm's hostlist takes "," (separators only) for an empty list, and
+    // so does the parser (tests/integration/hostlist_parity); as a command's
+    // targets it names nothing, which must not pass for "done" (`doctor
+    // --verify-mapping ','` checked nothing and said so with exit 0) nor
+    // for "every node" (`slumber report ','`).
+    if (names->empty()) {
+        fmt::print(stderr, "slumber: \"{}\" names no node: an empty hostlist\n", util::safe_text(text));
         return std::unexpected(ExitCode::usage);
     }
     return std::move(*names);

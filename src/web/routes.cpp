@@ -30,8 +30,8 @@ std::string dump(const nlohmann::json& value) {
     return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// ?node=HOSTLIST (or ?nodes=): the names, empty for all; nothing after an
-// answer of 400. Counted before they are written out: anyone who can reach
+// ?node=HOSTLIST (or ?nodes=): the names, empty for all (no parameter, or
+// an empty one); nothing after an answer of 400. Counted before they are written out: anyone who can reach
 // the server may ask, and `n[1-4096][1-4096]` is 16 million names (a tester
 // pinned a daemon's core and 2 GB with one GET).
 std::optional<std::vector<std::string>> nodes_parameter(const httplib::Request& request, httplib::Response& response) {
@@ -42,6 +42,14 @@ std::optional<std::vector<std::string>> nodes_parameter(const httplib::Request& 
     auto list = hostlist::Hostlist::parse(text);
     if (!list) {
         answer_error(response, 400, fmt::format("node: {}", hostlist::describe(list.error(), text)));
+        return std::nullopt;
+    }
+    // "," is Slurm's empty hostlist: it names no node, and must not read as
+    // the "every node" of a query without the parameter.
+    if (list->empty()) {
+        answer_error(response, 400,
+                     fmt::format("node: \"{}\" names no node (leave the parameter out for every node)",
+                                 util::safe_text(text.substr(0, 80))));
         return std::nullopt;
     }
     if (list->size() > kMaxQueryNames) {

@@ -467,6 +467,28 @@ TEST(Cli, StatusAndJournalRefuseAMalformedHostlistOfNodes) {
     std::filesystem::remove(config);
 }
 
+// A hostlist of separators only ("," is Slurm's empty list) names no node:
+// every verb that takes targets refuses it as a usage error, before it reads
+// or switches anything. It checked nothing and said "nothing wrong found"
+// (doctor --verify-mapping), or stood for every node (report, status).
+TEST(Cli, AHostlistThatNamesNoNodeIsRefusedByEveryVerb) {
+    const auto config = std::filesystem::temp_directory_path() / fmt::format("slumber-cli-empty-{}.toml", ::getpid());
+    const auto state = std::filesystem::temp_directory_path() / fmt::format("slumber-cli-empty-{}", ::getpid());
+    // Its own state directory: a verb that took ',' for every node would
+    // otherwise write the machine's journal.
+    std::ofstream(config) << fmt::format(
+        "[daemon]\nstate_dir = \"{}\"\n[[node]]\nnames = \"n1\"\ndriver = \"exec\"\non = \"true\"\n", state.string());
+    for (const std::string verb : {"power on", "power off", "power status", "status", "journal", "report", "unblock",
+                                   "doctor --no-contact", "doctor --verify-mapping"}) {
+        const CommandResult run = slumber(fmt::format("{} ',' -c '{}'", verb, config.string()));
+        EXPECT_EQ(run.exit_code, 2) << verb << ": " << run.out;
+        EXPECT_NE(run.out.find("\",\" names no node"), std::string::npos) << verb << ": " << run.out;
+    }
+    EXPECT_FALSE(std::filesystem::exists(state)) << "refused before anything was read or written";
+    std::filesystem::remove(config);
+    std::filesystem::remove_all(state);
+}
+
 // Node names longer than the NODE column ran into the SLURM column (and a
 // state with many flags into POWER): the columns now widen to their longest
 // entry, the rows stay aligned with the header.

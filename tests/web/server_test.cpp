@@ -163,6 +163,22 @@ TEST(WebServer, RefusesAHostlistOfMoreNamesThanAnyClusterHas) {
     EXPECT_EQ(many->status, 404);
 }
 
+// "," is Slurm's empty hostlist: as ?node= it names no node, and is
+// refused rather than read as every node (the parameter left out).
+TEST(WebServer, RefusesAHostlistThatNamesNoNode) {
+    slumber::testing::TempDir dir("slumber-web-server");
+    auto server = serve(kNoSlurm, dir.path());
+    ASSERT_TRUE(server) << server.error();
+    httplib::Client client("127.0.0.1", (*server)->port());
+    client.set_read_timeout(10, 0);
+    for (const char* path : {"/api/nodes?node=%2C", "/api/events?nodes=%2C%20%2C"}) {
+        const auto answer = client.Get(path);
+        ASSERT_TRUE(answer) << path << ": " << httplib::to_string(answer.error());
+        EXPECT_EQ(answer->status, 400) << path;
+        EXPECT_NE(answer->body.find("names no node"), std::string::npos) << answer->body;
+    }
+}
+
 // A tester rotated the token and made its file readable by others, then
 // sent SIGHUP: the old token still worked. The reload reads it again.
 TEST(WebServer, AReloadReadsTheTokenAgain) {
