@@ -82,6 +82,19 @@ void print_text(const service::DoctorReport& report) {
     }
 }
 
+// As `slumber unblock` does, for both forms: a misspelt name would show
+// only the findings about no node and look like a clean bill, or (with
+// --verify-mapping) a mapping-skipped warning, exit 6, where
+// docs/exit-codes.md gives 2. Whether the names are known: false after
+// saying which are not.
+bool refuse_unknown(const std::string& file, const std::vector<std::string>& nodes) {
+    const auto unknown = service::unknown_names(file, nodes);
+    if (unknown.empty()) return true;
+    fmt::print(stderr, "slumber doctor: neither {} nor its slurm.conf has {}\n", file,
+               util::safe_text(fmt::format("{}", fmt::join(unknown, ","))));
+    return false;
+}
+
 // --verify-mapping powers nodes up; the passive checks are another run.
 std::expected<service::DoctorReport, ExitCode> verify_mapping(const DoctorOptions& options) {
     // CLI11 takes the next word as the value, whatever it is:
@@ -104,6 +117,7 @@ std::expected<service::DoctorReport, ExitCode> verify_mapping(const DoctorOption
     }
     auto nodes = hostlist_argument(options.verify_mapping);
     if (!nodes) return std::unexpected(nodes.error());
+    if (!refuse_unknown(options.file, *nodes)) return std::unexpected(ExitCode::usage);
     service::VerifyMappingOptions verify{.nodes = hostlist::once_each(std::move(*nodes))};
     catch_stop_signals();
     verify.stop_signal = [] { return static_cast<int>(g_stop_signal); };
@@ -130,13 +144,7 @@ int run_doctor(const DoctorOptions& options) {
         }
         auto nodes = nodes_argument(options.nodes);
         if (!nodes) return to_int(nodes.error());
-        // As `slumber unblock` does: a misspelt name would otherwise show
-        // only the findings about no node, and look like a clean bill.
-        if (const auto unknown = service::unknown_names(options.file, *nodes); !unknown.empty()) {
-            fmt::print(stderr, "slumber doctor: neither {} nor its slurm.conf has {}\n", options.file,
-                       util::safe_text(fmt::format("{}", fmt::join(unknown, ","))));
-            return to_int(ExitCode::usage);
-        }
+        if (!refuse_unknown(options.file, *nodes)) return to_int(ExitCode::usage);
         service::DoctorOptions doctor{.nodes = *nodes};
         doctor.contact = !options.no_contact;
         report = service::run_doctor(options.file, doctor);

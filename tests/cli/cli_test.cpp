@@ -168,6 +168,17 @@ TEST_F(ConfigCheck, DoctorExitsFiveOnErrorsSixOnWarningsOnly) {
     run = slumber("doctor --verify-mapping -c " + file);
     EXPECT_EQ(run.exit_code, 2) << run.out;
     EXPECT_NE(run.out.find("--verify-mapping needs the nodes to check"), std::string::npos) << run.out;
+    // A name neither file has is refused as the plain form refuses it
+    // (docs/exit-codes.md), not a mapping-skipped warning with exit 6.
+    run = slumber("doctor --verify-mapping node9 -c " + file);
+    EXPECT_EQ(run.exit_code, 2) << run.out;
+    EXPECT_NE(run.out.find("nor its slurm.conf has node9"), std::string::npos) << run.out;
+    // Commas alone are Slurm's empty hostlist: no node, as '' is no node.
+    for (const char* form : {"--verify-mapping ','", "--no-contact ','", "--no-contact ' , '"}) {
+        run = slumber(fmt::format("doctor {} -c {}", form, file));
+        EXPECT_EQ(run.exit_code, 2) << form << ": " << run.out;
+        EXPECT_NE(run.out.find("names no node"), std::string::npos) << form << ": " << run.out;
+    }
 }
 
 // slumber's package carries no test rig: the virtual cluster (its emulated
