@@ -198,8 +198,8 @@ bool ask(Run& run, slurm::PowerRequest request, const std::string& node, const s
 
 // Waits until Slurm shows every one of `nodes` powered down again (idle~,
 // after SuspendTimeout), so that the next node is checked against a quiet
-// cluster; one that does not is a finding.
-void wait_powered_down(Run& run, const std::vector<std::string>& nodes) {
+// cluster; one that does not is a finding. Returns those that are.
+std::vector<std::string> wait_powered_down(Run& run, const std::vector<std::string>& nodes) {
     const auto deadline = SteadyClock::now() + run.suspend_limit + kPowerDownMargin;
     std::vector<std::string> left = nodes;
     while (!left.empty() && SteadyClock::now() < deadline) {
@@ -217,6 +217,44 @@ void wait_powered_down(Run& run, const std::vector<std::string>& nodes) {
                              "(SuspendTimeout and a margin)",
                              node, (run.suspend_limit + kPowerDownMargin).count()),
                  fmt::format("see `scontrol show node {}` and `slumber journal {}`", node, node), {node});
+    }
+    std::vector<std::string> done = nodes;
+    std::erase_if(done,
+                  [&](const std::string& node) { return std::find(left.begin(), left.end(), node) != left.end(); });
+    return done;
+}
+
+// Powered down is not yet as the check found them: idle~. A tester's
+// interrupted check left its node `down~`, "Not responding" (Slurm 22.05
+// sets DOWN on a node that stops answering while a power change is under
+// way), which Slurm never powers up for a job again. A node the check found
+// idle~ and that Slurm now shows DOWN is returned with RESUME, which keeps
+// it powered down (idle~); one that cannot be is a finding that gives the
+// command.
+void restore_idle(Run& run, const std::vector<std::string>& nodes) {
+    if (nodes.empty()) return;
+    const auto now = run.slurm.nodes();
+    for (const std::string& node : nodes) {
+        const slurm::NodeState* state = now ? state_of(*now, node) : nullptr;
+        if (state != nullptr && state->base != "DOWN") continue;
+        const std::string shown =
+            state == nullptr
+                ? fmt::format("unknown: Slurm did not answer ({})", now ? "no such node" : now.error())
+                : fmt::format("DOWN{}", state->reason.empty() ? "" : fmt::format(", \"{}\"", state->reason));
+        const auto resumed = state != nullptr ? run.slurm.update(node, "RESUME", "")
+                                              : std::expected<void, std::string>(std::unexpected(shown));
+        run.note(node, fmt::format("powered down again, Slurm showed it {}; scontrol update nodename={} state=resume{}",
+                                   shown, node, resumed ? "" : ", failed: " + resumed.error()));
+        if (resumed) {
+            run.say(fmt::format("{}: Slurm showed it {} once powered down; resumed it (idle~, as the check found it)",
+                                node, shown));
+            continue;
+        }
+        run.find(Check::mapping_not_restored,
+                 fmt::format("{} is powered down again, but Slurm shows it {} where the check found it idle~, and "
+                             "RESUME failed: {}",
+                             node, shown, resumed.error()),
+                 fmt::format("`scontrol update nodename={} state=resume` returns it to idle~", node), {node});
     }
 }
 
@@ -312,7 +350,10 @@ void put_back(Run& run, const std::string& node, const Outcome& outcome) {
         run.say(fmt::format("{}: powering down again through Slurm (up to {} s){}", fmt::join(asked, ", "),
                             (run.suspend_limit + kPowerDownMargin).count(),
                             run.stopped_by != 0 ? "; interrupt again to leave it as it is" : ""));
-        wait_powered_down(run, asked);
+        const auto down = wait_powered_down(run, asked);
+        // As found, idle~; a crossed pair stays out of service (drained
+        // below), and a node that did not register is Slurm's to fail.
+        if (outcome.ending == Ending::registered || outcome.ending == Ending::interrupted) restore_idle(run, down);
     }
     if (outcome.ending == Ending::crossed) drain_pair(run, node, outcome.other);
 }

@@ -44,6 +44,9 @@ class ScriptedSlurm final : public slurm::SlurmView {
     bool silent = false;                         ///< POWER_UP starts no machine that registers
     bool job_on_start = false;                   ///< Slurm gives the machine that registers a job at once
     bool refuse_up = false;                      ///< POWER_UP fails, as scontrol does for a node it will not wake
+    /// A power-down leaves the node DOWN, "Not responding" (`down~`), as a
+    /// tester's interrupted check left one under Slurm 22.05.
+    bool down_after_power_down = false;
     mutable std::vector<std::string> calls;
     mutable std::map<std::string, slurm::NodeState> m_nodes;
 
@@ -55,6 +58,10 @@ class ScriptedSlurm final : public slurm::SlurmView {
     [[nodiscard]] std::expected<void, std::string> update(const std::string& hostlist, const std::string& state,
                                                           const std::string& reason) const override {
         calls.push_back(fmt::format("{} {} {}", state, hostlist, reason));
+        if (state == "RESUME" && m_nodes.contains(hostlist) && m_nodes[hostlist].base == "DOWN") {
+            m_nodes[hostlist].base = "IDLE";  // RESUME keeps POWERED_DOWN: idle~
+            m_nodes[hostlist].reason.clear();
+        }
         return {};
     }
     [[nodiscard]] std::expected<void, std::string> call(const slurm::ScontrolCall& arguments) const override {
@@ -78,6 +85,10 @@ class ScriptedSlurm final : public slurm::SlurmView {
             if (job_on_start) started.cpus_allocated = 4;
         } else {
             m_nodes[node].flags = {"POWERED_DOWN"};
+            if (down_after_power_down) {
+                m_nodes[node].base = "DOWN";
+                m_nodes[node].reason = "Not responding";
+            }
         }
         return {};
     }
@@ -300,6 +311,32 @@ TEST_F(VerifyMapping, AnInterruptedCheckPutsTheNodeBackAndChecksNoMore) {
     EXPECT_TRUE(std::any_of(events.begin(), events.end(), [](const std::string& line) {
         return line.find("POWER_DOWN_FORCE (the check was interrupted (SIGINT)") != std::string::npos;
     })) << fmt::format("{}", fmt::join(events, "\n"));
+}
+
+// A tester's interrupted check left its node `down~`, "Not responding",
+// having said it put it back to sleep: a node the check found idle~ goes
+// back to idle~ (RESUME keeps it powered down), and the progress says so.
+TEST_F(VerifyMapping, AnInterruptedCheckLeavesTheNodeIdleAsItFoundIt) {
+    ScriptedSlurm slurm({"n1", "n2"});
+    slurm.silent = true;
+    slurm.down_after_power_down = true;
+    stop = [&slurm] { return slurm.calls.empty() ? 0 : SIGINT; };
+    const DoctorReport report = run(slurm, {"n1"});
+    EXPECT_EQ(slurm.calls, (std::vector<std::string>{"POWER_UP n1", "POWER_DOWN_FORCE n1", "RESUME n1 "}));
+    EXPECT_EQ(slurm.m_nodes["n1"].base, "IDLE");
+    EXPECT_TRUE(slurm.m_nodes["n1"].powered_down());
+    EXPECT_NE(progress.find("n1: Slurm showed it DOWN, \"Not responding\" once powered down; resumed it (idle~"),
+              std::string::npos)
+        << progress;
+    EXPECT_TRUE(found(report, Check::mapping_not_restored).empty());
+
+    // A node that registered and was powered down again: the same.
+    ScriptedSlurm registered({"n1", "n2"});
+    registered.down_after_power_down = true;
+    stop = {};
+    run(registered, {"n1"});
+    EXPECT_EQ(registered.calls, (std::vector<std::string>{"POWER_UP n1", "POWER_DOWN n1", "RESUME n1 "}));
+    EXPECT_EQ(registered.m_nodes["n1"].base, "IDLE");
 }
 
 }  // namespace
