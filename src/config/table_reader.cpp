@@ -47,7 +47,7 @@ void TableReader::error(std::string_view key, std::string message, std::string f
 }
 
 void TableReader::type_error(std::string_view key, std::string_view expected, const toml::node& node) {
-    error(key, fmt::format("expected {}, found {}", expected, type_name(node)));
+    error(key, fmt::format("expected {}, found {}", expected, type_name(node)), fmt::format("write {}", expected));
 }
 
 int TableReader::line() const { return config::line_of(m_table); }

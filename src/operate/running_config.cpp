@@ -66,19 +66,21 @@ std::optional<std::string> running_config_warning(const config::Config& file) {
     if (running.empty() || !process_alive(running["pid"])) return std::nullopt;
     const std::string& pid = running["pid"];
     std::error_code error;
+    // The file as the daemon records it: absolute (it said "not sj.toml"
+    // for `-c sj.toml`).
+    const std::string path = std::filesystem::absolute(file.file, error).lexically_normal().string();
     if (!std::filesystem::equivalent(running["file"], file.file, error)) {
-        return fmt::format("slumberd (pid {}) runs {}, not {}", pid, running["file"], file.file.string());
+        return fmt::format("slumberd (pid {}) runs {}, not {}", pid, running["file"], path);
     }
     const std::string now = fmt::format("{:016x}", file.fingerprint);
     if (running["fingerprint"] == now) return std::nullopt;
     if (running["refused_fingerprint"] == now) {
-        return fmt::format("slumberd (pid {}) refused this version of {}: {}", pid, file.file.string(),
-                           running["refused"]);
+        return fmt::format("slumberd (pid {}) refused this version of {}: {}", pid, path, running["refused"]);
     }
     return fmt::format(
         "{} changed since slumberd (pid {}) loaded it, and the daemon still runs the old one: reload it "
         "(systemctl reload slumberd, or kill -HUP {})",
-        file.file.string(), pid, pid);
+        path, pid, pid);
 }
 
 }  // namespace slumber::operate

@@ -206,22 +206,37 @@ std::optional<config::Config> load_config(const std::filesystem::path& file, Doc
     // Nothing here logs in to a BMC: credentials files are checked, not read.
     auto loaded = config::load(file, {.credentials = false});
     if (!loaded) {
-        report.findings = config_findings(loaded.error());
+        report.findings = config_findings(loaded.error(), report.config_file);
         return std::nullopt;
     }
     report.slurm_conf = loaded->slurm.conf;
     return std::move(*loaded);
 }
 
-Findings config_findings(const std::vector<config::ConfigError>& problems) {
+Findings config_findings(const std::vector<config::ConfigError>& problems, const std::filesystem::path& config_file) {
     Findings findings;
     for (const config::ConfigError& problem : problems) {
+        // Every other finding names its file absolute; `-c slumber.toml`
+        // gave "slumber.toml:23" here.
+        std::error_code error;
+        const std::filesystem::path file = problem.file.empty()
+                                               ? std::filesystem::path()
+                                               : std::filesystem::absolute(problem.file, error).lexically_normal();
+        // docs/doctor.md promises a fix with every finding; not every
+        // problem of the configuration's own words carries one.
+        std::string fix = problem.fix;
+        if (fix.empty()) {
+            fix = fmt::format(
+                "correct {} as said (docs/config.md describes every key); `slumber config check -c {}` "
+                "checks the file again",
+                problem.key.empty() ? std::string("it") : util::safe_text(problem.key), config_file.string());
+        }
         findings.push_back({Check::config_invalid,
                             problem.key.empty() ? util::safe_text(problem.message)
                                                 : fmt::format("{}: {}", problem.key, util::safe_text(problem.message)),
-                            problem.file,
+                            file.empty() ? config_file : file,
                             problem.line,
-                            problem.fix,
+                            std::move(fix),
                             "",
                             {}});
     }

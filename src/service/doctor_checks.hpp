@@ -37,8 +37,10 @@ struct Setup {
 using Findings = std::vector<Finding>;
 
 /// A configuration that does not load, as config-invalid findings (each at
-/// its file and line, as `slumber config check` words them).
-Findings config_findings(const std::vector<config::ConfigError>& problems);
+/// its file, made absolute, and line, as `slumber config check` words them,
+/// with a fix where the problem has none); `config_file` is the file
+/// checked, absolute.
+Findings config_findings(const std::vector<config::ConfigError>& problems, const std::filesystem::path& config_file);
 
 /// slumber.toml for a report: sets its config_file (absolute) and
 /// slurm_conf; nothing when it does not load, and its findings then say why.

@@ -167,13 +167,20 @@ void check_hook(const Setup& setup, const slurm::HookInfo& hook, Findings& out) 
     if (std::find(verbs.begin(), verbs.end(), hook.name) != verbs.end()) {
         const auto loaded = config_loaded(program, head);
         if (loaded && !same_file(*loaded, setup.config_file)) {
+            // The line to paste only when it would change the line: a
+            // script already where the hook belongs is fixed in the script.
+            const bool where_it_belongs = same_file(program, suggested_path(setup, hook));
             add(Check::hook_other_config,
                 fmt::format("{}={} loads {}, not {}: what doctor checks is not what the hook reads", hook.conf_key,
                             shown(setting->value), shown(loaded->string()), setup.config_file.string()),
-                fmt::format("with a configuration file other than {}, make the hook a script that runs slumber {} "
-                            "--config {} (`slumber slurm-config -c {}` prints it)",
-                            config::kDefaultPath, hook.name, setup.config_file.string(), setup.config_file.string()),
-                paste);
+                where_it_belongs
+                    ? fmt::format("make {} run slumber {} --config {} (`slumber slurm-config -c {}` prints the script)",
+                                  program.string(), hook.name, setup.config_file.string(), setup.config_file.string())
+                    : fmt::format("with a configuration file other than {}, make the hook a script that runs slumber "
+                                  "{} --config {} (`slumber slurm-config -c {}` prints it)",
+                                  config::kDefaultPath, hook.name, setup.config_file.string(),
+                                  setup.config_file.string()),
+                where_it_belongs ? std::string() : paste);
         }
         return;
     }

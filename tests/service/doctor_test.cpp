@@ -143,6 +143,17 @@ credentials = "{4}"
         return options;
     }
 
+    // run(), with the file named relative to the working directory, as
+    // `slumber doctor -c slumber.toml` names it.
+    DoctorReport run_relative(DoctorOptions options = {}) {
+        run(options);  // writes the files
+        const fs::path before = fs::current_path();
+        fs::current_path(dir);
+        DoctorReport report = run_doctor("slumber.toml", offline(std::move(options)));
+        fs::current_path(before);
+        return report;
+    }
+
     static std::vector<std::string> ids(const DoctorReport& report) {
         std::vector<std::string> out;
         for (const Finding& finding : report.findings) out.emplace_back(to_string(finding.check));
@@ -194,6 +205,19 @@ TEST_F(Doctor, ConfigurationErrorsAreFindingsWithFileAndLine) {
     EXPECT_EQ(report.findings[0].file, dir / "slumber.toml");
     EXPECT_EQ(report.findings[0].line, 19);
     EXPECT_EQ(report.findings[0].severity(), Severity::error);
+}
+
+// A tester's `-c slumber.toml` gave "slumber.toml:23" (every other finding
+// names its file absolute) and no fix: line, though docs/doctor.md promises
+// one with every finding.
+TEST_F(Doctor, ConfigurationErrorsNameTheFileAbsoluteAndAlwaysGiveAFix) {
+    toml_extra = "[[device]]\nname = \"pdu\"\ndriver = \"tasmota\"\naddress = \"http://pdu\"\ntimeout = 5\n";
+    const DoctorReport report = run_relative();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"config-invalid"}) << text(report);
+    EXPECT_EQ(report.findings[0].file, dir / "slumber.toml");
+    EXPECT_EQ(report.findings[0].line, 23);
+    EXPECT_FALSE(report.findings[0].fix.empty()) << text(report);
+    EXPECT_NE(report.findings[0].fix.find("a duration in quotes"), std::string::npos) << report.findings[0].fix;
 }
 
 TEST_F(Doctor, AMissingSlurmConfIsAFinding) {
@@ -335,6 +359,18 @@ TEST_F(Doctor, ALinkToSlumberIsItsHookForTheDefaultFile) {
 TEST_F(Doctor, AScriptForAnotherConfigurationFileIsAWarning) {
     write("sbin/slumber-resume", "#!/bin/sh\nexec /usr/sbin/slumber-resume --config=/etc/other.toml \"$@\"\n", 0755);
     EXPECT_EQ(ids(run()), std::vector<std::string>{"hook-other-config"});
+    // Where the hook belongs (beside slumber.toml), the line in slurm.conf
+    // is right and the script is not: no line to paste (it repeated the
+    // line already there).
+    write("slumber-resume", "#!/bin/sh\nexec slumber resume --config=/etc/other.toml \"$@\"\n", 0755);
+    set("ResumeProgram", (dir / "slumber-resume").string());
+    DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"hook-other-config"}) << text(report);
+    EXPECT_EQ(report.findings[0].paste, "") << text(report);
+    EXPECT_NE(report.findings[0].fix.find("make " + (dir / "slumber-resume").string() + " run slumber resume"),
+              std::string::npos)
+        << report.findings[0].fix;
+    set("ResumeProgram", (dir / "sbin/slumber-resume").string());
     // A variable cannot be told: no finding.
     write("sbin/slumber-resume", "#!/bin/sh\nexec slumber resume -c \"$CONF\" \"$@\"\n", 0755);
     EXPECT_TRUE(run().findings.empty());
@@ -667,6 +703,12 @@ TEST_F(Doctor, ADaemonThatDoesNotListenIsAWarning) {
 TEST_F(Doctor, ADaemonRunningAnotherFileIsAWarning) {
     write("state/slumberd.config", fmt::format("pid={}\nfile=/etc/other.toml\nfingerprint=0\n", ::getpid()));
     EXPECT_EQ(ids(run()), std::vector<std::string>{"daemon-config-differs"});
+    // Named relative (`-c slumber.toml`), the file is said in full (it
+    // said "not slumber.toml").
+    const DoctorReport report = run_relative();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"daemon-config-differs"}) << text(report);
+    EXPECT_NE(report.findings[0].what.find("not " + (dir / "slumber.toml").string()), std::string::npos)
+        << report.findings[0].what;
 }
 
 TEST_F(Doctor, SlurmUserMustReadSlumberTomlAndSlurmConf) {
