@@ -37,6 +37,18 @@ class TasmotaTest : public ::testing::Test {
         EXPECT_TRUE(made) << (made ? "" : describe(made.error()));
         return made ? std::move(*made) : nullptr;
     }
+    // The status of plug "gone" at `address` ({} for the port of a plug
+    // that has just stopped listening), and that port.
+    std::pair<Result<PowerState>, int> status_of_a_gone_plug(std::string_view address) {
+        start();
+        const int port = plug->port();
+        plug->stop();
+        TargetSettings target;
+        target.name = "gone";
+        target.address = fmt::format(fmt::runtime(address), port);
+        target.policy.timeout = milliseconds{500};
+        return {(*make_driver("tasmota", target))->status(), port};
+    }
     std::unique_ptr<Plug> plug;
 };
 
@@ -134,14 +146,7 @@ TEST_F(TasmotaTest, HostileAnswers) {
 }
 
 TEST_F(TasmotaTest, NobodyListening) {
-    start();
-    const int port = plug->port();
-    plug->stop();
-    TargetSettings target;
-    target.name = "gone";
-    target.address = fmt::format("http://127.0.0.1:{}", port);
-    target.policy.timeout = milliseconds{500};
-    auto result = (*make_driver("tasmota", target))->status();
+    const auto [result, port] = status_of_a_gone_plug("http://127.0.0.1:{}");
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().kind, ErrorKind::unreachable);
     EXPECT_NE(describe(result.error()).find("plug gone"), std::string::npos) << describe(result.error());
@@ -151,14 +156,7 @@ TEST_F(TasmotaTest, NobodyListening) {
 // anyway, names the device without it: its errors reach the journal, the log
 // and the web API (a tester read a plug's password in /api/nodes).
 TEST_F(TasmotaTest, ErrorsNameThePlugWithoutTheLoginItsUrlMayCarry) {
-    start();
-    const int port = plug->port();
-    plug->stop();
-    TargetSettings target;
-    target.name = "gone";
-    target.address = fmt::format("http://admin:SuperSecretPW1@127.0.0.1:{}/x?password=QueryPW2", port);
-    target.policy.timeout = milliseconds{500};
-    auto result = (*make_driver("tasmota", target))->status();
+    const auto [result, port] = status_of_a_gone_plug("http://admin:SuperSecretPW1@127.0.0.1:{}/x?password=QueryPW2");
     ASSERT_FALSE(result);
     const std::string words = describe(result.error());
     EXPECT_NE(words.find(fmt::format("plug gone (http://127.0.0.1:{}/x)", port)), std::string::npos) << words;
