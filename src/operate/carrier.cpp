@@ -165,7 +165,8 @@ void Carrier::hold_back(std::vector<const store::Request*>& ons) {
 void Carrier::refuse(store::Journal& journal, const store::Request& request, const std::string& why) const {
     (void)journal.finish_with(request.id, store::OutcomeKind::refused, "refused: " + why,
                               {0, m_clock.wall_ms(), request.node, request.id, store::EventKind::refused,
-                               fmt::format("{} refused by the {}: {}", power::to_string(request.action), m_who, why)});
+                               fmt::format("{} refused by the {}: {}", power::to_string(request.action), m_who, why),
+                               store::OutcomeKind::refused, request.action});
 }
 
 void Carrier::reconfigure_if_owed() {

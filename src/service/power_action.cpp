@@ -79,15 +79,8 @@ std::string said(const power::Outcome& outcome) {
 store::Event switch_event(const PowerRequest& request, const power::Outcome& outcome, operate::NotCalled not_called,
                           std::optional<std::int64_t> request_id) {
     if (not_called == operate::NotCalled::blocked) {
-        return {0,
-                operate::wall_clock_ms(),
-                outcome.target,
-                request_id,
-                store::EventKind::refused,
-                fmt::format("{} refused, asked by {}: {}", power::to_string(request.action), request.source,
-                            power::describe(outcome.result.error())),
-                store::OutcomeKind::refused,
-                request.action};
+        return store::refused_event(operate::wall_clock_ms(), outcome.target, request_id, request.action,
+                                    request.source, power::describe(outcome.result.error()));
     }
     return {0,
             operate::wall_clock_ms(),
@@ -158,9 +151,8 @@ std::vector<Refused> refuse_nodes(PowerTargets& targets, power::Action action, s
             continue;
         }
         if (journal) {
-            (void)journal->record({0, operate::wall_clock_ms(), target->name, std::nullopt, store::EventKind::refused,
-                                   fmt::format("{} refused, asked by {}: {}", power::to_string(action), who, *why),
-                                   store::OutcomeKind::refused, action});
+            (void)journal->record(
+                store::refused_event(operate::wall_clock_ms(), target->name, std::nullopt, action, who, *why));
         }
         refused.push_back({target->name, std::move(*why)});
         targets.targets.erase(targets.targets.begin() + static_cast<std::ptrdiff_t>(i));

@@ -46,9 +46,7 @@ SlurmPowerStep slurm_power_step(const slurm::NodeState& node, power::Action acti
 SlurmPowerDone refuse_power(store::Journal* journal, const std::string& node, power::Action action,
                             std::string_view who, std::string words, store::TimeMs now) {
     if (journal != nullptr) {
-        (void)journal->record({0, now, node, std::nullopt, store::EventKind::refused,
-                               fmt::format("{} refused, asked by {}: {}", power::to_string(action), who, words),
-                               store::OutcomeKind::refused, action});
+        (void)journal->record(store::refused_event(now, node, std::nullopt, action, who, words));
     }
     return {409, false, std::move(words), {}};
 }

@@ -81,6 +81,18 @@ std::string_view to_string(RequestState state) {
     return "?";
 }
 
+Event refused_event(TimeMs time, std::string node, std::optional<std::int64_t> request, power::Action action,
+                    std::string_view who, std::string_view why) {
+    return {0,
+            time,
+            std::move(node),
+            request,
+            EventKind::refused,
+            fmt::format("{} refused, asked by {}: {}", power::to_string(action), who, why),
+            OutcomeKind::refused,
+            action};
+}
+
 DbResult<Journal> Journal::open(const std::filesystem::path& file, const GroupLookup& group) {
     if (auto made = create_journal(file, group); !made) return std::unexpected(made.error());
     auto db = Database::open(file);

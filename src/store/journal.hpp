@@ -63,6 +63,14 @@ struct Event {
     std::optional<StepKind> step = std::nullopt;
 };
 
+/// The event of a power change slumber refused before calling anything (a
+/// blocked node, a job on it, Slurm unable to say): kind and outcome
+/// `refused`, detail "ACTION refused, asked by WHO: WHY". No failed call:
+/// recovery never retries it (Journal::failed_offs counts errors only).
+/// `request` is the request it ends, if it had one.
+Event refused_event(TimeMs time, std::string node, std::optional<std::int64_t> request, power::Action action,
+                    std::string_view who, std::string_view why);
+
 /// A power-on and, once it came, the node's registration with Slurm.
 struct Boot {
     std::string node;
