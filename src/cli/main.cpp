@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
     // from a clean state, and so does every process it starts.
     slumber::util::open_closed_standard_fds();
     slumber::util::reset_signals();
+    // Power calls in flight at once need descriptors ([daemon] fanout).
+    (void)slumber::util::raise_open_files_limit();
     std::vector<char*> args = program_alias(argc, argv);
     CLI::App app{"slumber: lights-out power management for Slurm clusters", "slumber"};
     app.require_subcommand(1);

@@ -93,6 +93,10 @@ struct DaemonSettings {
     int max_booting = 0;       ///< nodes powering on at once; 0: no limit
     int boots_per_minute = 0;  ///< power-ons started per minute; 0: no limit
     int max_failures = 3;      ///< consecutive failed resumes before a node is drained
+    /// Power calls the daemon and the hooks have in flight at once, one
+    /// thread each (1 to 4096); at most what the open-files limit leaves
+    /// room for (operate::bounded_fanout()).
+    int fanout = 256;
     /// How long a node Slurm gave up on may still register while its BMC
     /// says on, before slumber switches it off and lets Slurm try again.
     util::Duration late_boot_grace = std::chrono::minutes(2);

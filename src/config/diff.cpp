@@ -71,6 +71,7 @@ void diff_daemon(const DaemonSettings& a, const DaemonSettings& b, ConfigChanges
     setting(changes.settings, "[daemon] max_booting", a.max_booting, b.max_booting);
     setting(changes.settings, "[daemon] boots_per_minute", a.boots_per_minute, b.boots_per_minute);
     setting(changes.settings, "[daemon] max_failures", a.max_failures, b.max_failures);
+    setting(changes.settings, "[daemon] fanout", a.fanout, b.fanout);
     setting(changes.settings, "[daemon] late_boot_grace", util::format_duration(a.late_boot_grace),
             util::format_duration(b.late_boot_grace));
     setting(changes.settings, "[daemon] late_off_grace", util::format_duration(a.late_off_grace),
@@ -95,6 +96,7 @@ void diff_daemon(const DaemonSettings& a, const DaemonSettings& b, ConfigChanges
     rest.max_booting = a.max_booting;
     rest.boots_per_minute = a.boots_per_minute;
     rest.max_failures = a.max_failures;
+    rest.fanout = a.fanout;
     rest.late_boot_grace = a.late_boot_grace;
     rest.late_off_grace = a.late_off_grace;
     rest.keep_drained_on = a.keep_drained_on;

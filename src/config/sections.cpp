@@ -237,6 +237,7 @@ void read_daemon_section(const toml::table& table, const std::string& file, Daem
     if (auto booting = reader.integer("max_booting", 0, 100000)) out.max_booting = static_cast<int>(*booting);
     if (auto rate = reader.integer("boots_per_minute", 0, 100000)) out.boots_per_minute = static_cast<int>(*rate);
     if (auto failures = reader.integer("max_failures", 1, 100)) out.max_failures = static_cast<int>(*failures);
+    if (auto fanout = reader.integer("fanout", 1, 4096)) out.fanout = static_cast<int>(*fanout);
     if (auto grace = reader.duration("late_boot_grace")) out.late_boot_grace = *grace;
     if (auto grace = reader.duration("late_off_grace")) out.late_off_grace = *grace;
     if (auto keep = reader.boolean("keep_drained_on")) out.keep_drained_on = *keep;

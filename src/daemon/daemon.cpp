@@ -33,6 +33,7 @@
 #include "operate/meter_sampler.hpp"
 #include "operate/reconciler.hpp"
 #include "operate/shared_journal.hpp"
+#include "operate/switching.hpp"
 #include "operate/thermal_guard.hpp"
 #include "service/energy_counters.hpp"
 #include "service/node_view.hpp"
@@ -43,6 +44,7 @@
 #include "store/journal.hpp"
 #include "store/sharing.hpp"
 #include "util/duration.hpp"
+#include "util/process_start.hpp"
 #include "web/server.hpp"
 
 namespace slumber::daemon {
@@ -395,6 +397,13 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         log(Priority::warning, recorded.error());
     log(Priority::info,
         fmt::format("listening on {}, journal {}", config.daemon.socket().string(), config.daemon.journal().string()));
+    if (const long files = util::open_files_limit();
+        operate::bounded_fanout(config.daemon.fanout, files) < config.daemon.fanout) {
+        log(Priority::warning,
+            fmt::format("[daemon] fanout {}: only {} power calls at once fit the open-files limit of {} (LimitNOFILE= "
+                        "in slumberd.service, or ulimit -n)",
+                        config.daemon.fanout, operate::bounded_fanout(config.daemon.fanout, files), files));
+    }
 
     slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
     scontrol.use_client_conf(config.daemon.slurm_client_conf(), /*writes=*/true);

@@ -23,6 +23,7 @@
 #include "operate/targets.hpp"
 #include "slurm/caller.hpp"
 #include "slurm/slurm_conf.hpp"
+#include "util/process_start.hpp"
 
 namespace slumber::operate {
 namespace {
@@ -388,7 +389,9 @@ int Carrier::carry_out(const Batch& batch, store::Journal& journal) {
     // A target blocked after a failure that cannot heal fails at once,
     // without a login (docs/power.md, "Blocked targets").
     Blocks blocks(config, &journal, Caller::automatic, m_clock.wall());
-    SwitchPlan plan{.action = action, .wait = kConfirmWithin};
+    SwitchPlan plan{.action = action,
+                    .fanout = bounded_fanout(config.daemon.fanout, util::open_files_limit()),
+                    .wait = kConfirmWithin};
     for (const store::Request& request : batch.requests) plan.targets.push_back(request.node);
     // Switches and other devices these nodes need go on first; a node whose
     // device did not come on is not booted into a dead fabric.

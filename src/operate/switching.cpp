@@ -1,9 +1,15 @@
 #include "operate/switching.hpp"
 
+#include <algorithm>
 #include <map>
 #include <unordered_map>
 
 namespace slumber::operate {
+
+int bounded_fanout(int wanted, long open_files) {
+    const long room = (open_files - kFilesKept) / kFilesPerCall;
+    return static_cast<int>(std::clamp<long>(room, 1, std::max(wanted, 1)));
+}
 
 std::vector<TargetOutcome> Switcher::run(const config::Config& config, Blocks& blocks, const SwitchPlan& plan) const {
     const power::Action action = plan.action;

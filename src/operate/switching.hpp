@@ -29,6 +29,19 @@ namespace slumber::operate {
 /// carrier and the devices' keeper ask for (SwitchPlan::wait).
 inline constexpr std::chrono::milliseconds kConfirmWithin = std::chrono::seconds(30);
 
+/// Descriptors one power call in flight may hold: a BMC session's socket
+/// (IPMI, HTTP), or the pipes of an exec driver's command (four until the
+/// child has its ends, util::run_command()).
+inline constexpr long kFilesPerCall = 4;
+/// Descriptors kept for all else: the journal, the daemon's socket and web
+/// server, logs, scontrol's pipes.
+inline constexpr long kFilesKept = 64;
+
+/// `wanted` ([daemon] fanout) calls in flight, at most as many as
+/// `open_files` (the soft RLIMIT_NOFILE, util::open_files_limit()) leaves
+/// room for at kFilesPerCall each after kFilesKept; at least 1.
+int bounded_fanout(int wanted, long open_files);
+
 /// Why a target was not called.
 enum class NotCalled {
     no,         ///< it was called: the outcome is its own

@@ -141,6 +141,7 @@ CommandResult run_command(const std::vector<std::string>& argv, const Environmen
         // ignore (process_start.hpp): a site's script that waits for its
         // own children would hang with SIGCHLD blocked.
         reset_signals();
+        restore_open_files_limit();
         ::dup2(input.empty() ? ::open("/dev/null", O_RDONLY) : in[0], STDIN_FILENO);
         ::dup2(out[1], STDOUT_FILENO);
         ::dup2(err[1], STDERR_FILENO);

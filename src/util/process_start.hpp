@@ -20,4 +20,27 @@ int open_closed_standard_fds();
 /// inherit its thread's mask and any ignored signal.
 void reset_signals();
 
+/// Raises the soft limit on open files (RLIMIT_NOFILE) to the hard one, so
+/// that power calls in flight at once ([daemon] fanout: a socket or two
+/// pipes each) do not run out of descriptors: systemd gives a service a
+/// soft limit of 1024 and a hard one of 524288 (systemd.exec(5), LimitNOFILE=)
+/// and asks programs that need more to raise it themselves, which is safe
+/// for those that never use select(), whose fd_set holds descriptors below
+/// 1024 only. slumber waits with poll(), as cpp-httplib, libcurl and
+/// FreeIPMI's LAN sessions do (libfreeipmi calls select() in its in-band
+/// KCS and SunBMC drivers only, which slumber does not use). At most
+/// 1,048,576 (the kernel's fs.nr_open by default) when the hard limit is
+/// unlimited. Call once at the start, before any thread. Returns the soft
+/// limit now.
+long raise_open_files_limit();
+
+/// The soft limit on open files now (getrlimit).
+long open_files_limit();
+
+/// In a child between fork and exec: the soft limit on open files the
+/// process started with, so that a program slumber runs (scontrol, a
+/// site's script) is not handed descriptors past select()'s reach.
+/// Async-signal-safe (setrlimit only).
+void restore_open_files_limit();
+
 }  // namespace slumber::util

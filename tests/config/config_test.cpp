@@ -282,6 +282,17 @@ TEST(Config, IdlePoll) {
     expect_problem("[daemon]\nidle_poll = \"1h\"\n", 2, "idle_poll", "outside 2s to 10m");
 }
 
+TEST(Config, Fanout) {
+    auto defaults = load_text("", "test.toml");
+    ASSERT_TRUE(defaults) << format(defaults.error().front());
+    EXPECT_EQ(defaults->daemon.fanout, 256);
+    auto loaded = load_text("[daemon]\nfanout = 1024\n", "test.toml");
+    ASSERT_TRUE(loaded) << format(loaded.error().front());
+    EXPECT_EQ(loaded->daemon.fanout, 1024);
+    expect_problem("[daemon]\nfanout = 0\n", 2, "fanout", "0 is out of range", "use 1 to 4096");
+    expect_problem("[daemon]\nfanout = 5000\n", 2, "fanout", "5000 is out of range", "use 1 to 4096");
+}
+
 TEST(Config, Controller) {
     auto defaults = load_text("", "test.toml");
     ASSERT_TRUE(defaults) << format(defaults.error().front());

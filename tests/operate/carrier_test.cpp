@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -57,11 +58,28 @@ class Bmcs {
         return act(node, power::PowerState::on);
     }
     power::Result<void> act(const std::string& node, power::PowerState goal) {
-        const std::lock_guard lock(m_guard);
+        std::unique_lock lock(m_guard);
         ++m_actions[node];
+        ++m_in_flight;
+        m_most_in_flight = std::max(m_most_in_flight, m_in_flight);
+        if (m_gather > 0) {
+            m_arrived.notify_all();
+            m_arrived.wait_for(lock, std::chrono::milliseconds(300), [this] { return m_in_flight >= m_gather; });
+        }
+        --m_in_flight;
         if (const auto it = m_errors.find(node); it != m_errors.end()) return std::unexpected(it->second);
         m_power[node] = goal;
         return {};
+    }
+    // Each action waits (300 ms of real time at most) until `count` are in
+    // flight at once, so that calls the executor runs side by side meet.
+    void gather(int count) {
+        const std::lock_guard lock(m_guard);
+        m_gather = count;
+    }
+    int most_in_flight() {
+        const std::lock_guard lock(m_guard);
+        return m_most_in_flight;
     }
     power::Result<power::PowerState> status(const std::string& node) {
         const std::lock_guard lock(m_guard);
@@ -71,6 +89,10 @@ class Bmcs {
 
   private:
     std::mutex m_guard;
+    std::condition_variable m_arrived;
+    int m_gather = 0;
+    int m_in_flight = 0;
+    int m_most_in_flight = 0;
     std::map<std::string, power::PowerState> m_power;
     std::map<std::string, power::PowerError> m_errors;
     std::map<std::string, int> m_actions;
@@ -441,6 +463,35 @@ TEST_F(CarrierTest, AnUnpacedCarrierHoldsNothingBack) {
     ask({"n1", "n2", "n3"}, power::Action::on, store::RequestSource::hand_resume);
     EXPECT_EQ(carry(hook).size(), 3U);
     EXPECT_TRUE(events("n3", store::EventKind::paced).empty());
+}
+
+// [daemon] fanout bounds the power calls in flight at once: four power-ons
+// go two at a time at fanout 2, and all together at the default (256).
+TEST_F(CarrierTest, FanoutBoundsThePowerCallsInFlight) {
+    m_bmcs.gather(4);
+    m_config.daemon.fanout = 2;
+    Carrier narrow = carrier();
+    ask({"n1", "n2", "n3", "n9"}, power::Action::on, store::RequestSource::hand_resume);
+    EXPECT_EQ(carry(narrow).size(), 4U);
+    EXPECT_EQ(m_bmcs.most_in_flight(), 2);
+
+    for (const char* node : {"n1", "n2", "n3", "n9"}) m_bmcs.power(node, power::PowerState::off);
+    m_config.daemon.fanout = config::DaemonSettings{}.fanout;
+    Carrier wide = carrier();
+    ask({"n1", "n2", "n3", "n9"}, power::Action::on, store::RequestSource::hand_resume);
+    EXPECT_EQ(carry(wide).size(), 4U);
+    EXPECT_EQ(m_bmcs.most_in_flight(), 4);
+}
+
+// The bound: what the open-files limit leaves room for at four descriptors a
+// call, after 64 for all else; never below one call.
+TEST(Fanout, IsBoundedByTheOpenFilesLimit) {
+    EXPECT_EQ(bounded_fanout(256, 524288), 256);
+    EXPECT_EQ(bounded_fanout(1024, 1024), 240) << "systemd's soft limit for a service, not raised";
+    EXPECT_EQ(bounded_fanout(4096, 16448), 4096);
+    EXPECT_EQ(bounded_fanout(4096, 16447), 4095);
+    EXPECT_EQ(bounded_fanout(64, 10), 1);
+    EXPECT_EQ(bounded_fanout(0, 1024), 1);
 }
 
 // A boot counts once slurmd registers with a boot time after the power-on;

@@ -1,7 +1,12 @@
 // Commands run to completion, with extra environment and a timeout.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
+#include <string>
+
 #include "util/command.hpp"
+#include "util/process_start.hpp"
 
 namespace slumber::util {
 namespace {
@@ -44,6 +49,20 @@ TEST(Command, ASecretGoesInOnStandardInput) {
     const std::string large(1 << 20, 'x');
     EXPECT_EQ(run_command({"true"}, {}, milliseconds{5000}, large).exit_code, 0);
     EXPECT_EQ(run_command({"cat"}, {}, milliseconds{5000}).out, "") << "without input: /dev/null";
+}
+
+// slumber raises its own soft open-files limit (many power calls at once)
+// and hands the one it started with to what it runs: scontrol or a site's
+// script may use select(), whose fd_set holds descriptors below 1024 only.
+TEST(Command, AChildGetsTheOpenFilesLimitTheProcessStartedWith) {
+    struct rlimit limit {};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+    limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, 512);
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &limit), 0);
+    const long raised = raise_open_files_limit();
+    EXPECT_EQ(raised, static_cast<long>(std::min<rlim_t>(limit.rlim_max, rlim_t{1} << 20)));
+    EXPECT_EQ(open_files_limit(), raised);
+    EXPECT_EQ(capture({"sh", "-c", "ulimit -n"}).value_or("?"), std::to_string(limit.rlim_cur) + "\n");
 }
 
 }  // namespace
