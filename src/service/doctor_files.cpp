@@ -144,6 +144,31 @@ void check_credentials(const Setup& setup, Findings& out) {
     }
 }
 
+// A state directory that does not exist yet is made by whoever opens the
+// journal first: the daemon at start, or without a daemon the first hook, as
+// SlurmUser. Where that user may not write the directory it would go in,
+// every hook fails ("cannot create DIR: Permission denied"); doctor said
+// nothing of it, as the directory was not there to check.
+void check_state_dir_creatable(const Setup& setup, const slurm::SlurmUser& user, std::string_view who, Check check,
+                               Findings& out) {
+    const fs::path& state = setup.config.daemon.state_dir;
+    fs::path parent = state.parent_path();
+    while (!parent.empty() && !present(parent) && parent != parent.parent_path()) parent = parent.parent_path();
+    if (parent.empty() || unseen(parent)) return;
+    const Access access = access_for(parent, user, kReadWriteSearch);
+    if (access.ok() || access.verdict == Access::Verdict::missing) return;
+    out.push_back({check,
+                   fmt::format("the state directory {} does not exist, and {} {} may not make it in {}: {}",
+                               state.string(), who, user.name, parent.string(), denial(access)),
+                   setup.config_file,
+                   0,
+                   fmt::format("mkdir -p {0}; chgrp {1} {0}; chmod 2770 {0} (the daemon does this at start when it "
+                               "runs as root: systemctl enable --now slumberd)",
+                               state.string(), user.name),
+                   "",
+                   {}});
+}
+
 // What SlurmUser (who runs the hooks) and the daemon's user must read and write.
 void check_access(const Setup& setup, Findings& out) {
     const fs::path& state = setup.config.daemon.state_dir;
@@ -157,7 +182,10 @@ void check_access(const Setup& setup, Findings& out) {
     bool blind = false;  // this user may not look into the state directory
     const auto check_user = [&](const slurm::SlurmUser& user, std::string_view who, Check dir_check,
                                 Check journal_check) {
-        if (!state_exists) return;
+        if (!state_exists) {
+            check_state_dir_creatable(setup, user, who, dir_check, out);
+            return;
+        }
         if (const Access access = access_for(state, user, kReadWriteSearch); !access.ok()) {
             out.push_back({dir_check,
                            fmt::format("{} {} may not write the state directory {}: {}", who, user.name, state.string(),

@@ -745,6 +745,29 @@ TEST_F(Doctor, SlurmUserAndTheDaemonMustWriteTheStateDirectoryAndTheJournal) {
     EXPECT_TRUE(find(report, Check::state_dir_daemon)) << text(report);
 }
 
+// A state directory not made yet is made by the first hook as SlurmUser when
+// no daemon runs; where SlurmUser may not write the directory it goes in,
+// every hook failed ("cannot create DIR: Permission denied") while doctor
+// said only daemon-not-running (seen by a tester).
+TEST_F(Doctor, AStateDirectorySlurmUserCannotMakeIsAnError) {
+    slurm_user = "nobody";
+    release_daemon_lock();
+    ::close(m_socket);
+    m_socket = -1;
+    fs::remove_all(dir / "state");
+    DoctorReport report = run();
+    const Finding* finding = find(report, Check::state_dir_slurm_user);
+    ASSERT_TRUE(finding) << text(report);
+    EXPECT_NE(finding->what.find("does not exist"), std::string::npos) << finding->what;
+    EXPECT_NE(finding->fix.find("mkdir -p " + (dir / "state").string()), std::string::npos) << finding->fix;
+    EXPECT_FALSE(find(report, Check::state_dir_daemon)) << "the daemon runs as this test's user";
+
+    ::chmod(dir.c_str(), 0777);  // SlurmUser may make it now
+    report = run();
+    ::chmod(dir.c_str(), 0755);
+    EXPECT_FALSE(find(report, Check::state_dir_slurm_user)) << text(report);
+}
+
 TEST_F(Doctor, AWebTokenFileMustExistAndBePrivate) {
     toml_extra = fmt::format("[web]\nenabled = true\ntoken_file = \"{}/token\"\n", dir.string());
     DoctorReport report = run();
