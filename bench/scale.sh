@@ -55,6 +55,8 @@
 #   BENCH_PROFILE=DIR: after the idle window, strace -c and perf of slumberd for 20 s each, into DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/slurmctld.sh
+. bench/slurmctld.sh
 nodes=${NODES:-10000}
 bmcs=${BMCS:-500}
 resume=${RESUME:-1000}
@@ -80,16 +82,7 @@ journal=$state/journal.db
 pids=()
 rig_up=""
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null || true; done
-  # slurmctld with 10,000 nodes takes seconds to save its state and stop.
-  for _ in $(seq 100); do
-    alive=""
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2> /dev/null && alive=1; done
-    [ -z "$alive" ] && break
-    sleep 0.2
-  done
-  for pid in "${pids[@]}"; do kill -9 "$pid" 2> /dev/null || true; done
-  wait 2> /dev/null || true
+  stop_processes "${pids[@]}"
   # A hook's carrier is detached from everything (docs/slurm.md): if the run
   # stops while one works, it is found by the lock file only it holds.
   for holder in $(fuser "$state/carrier.lock" 2> /dev/null); do kill "$holder" 2> /dev/null || true; done
@@ -144,25 +137,8 @@ for hook in suspend resume resume-fail; do
   printf '#!/bin/sh\nexec %s %s --config %s "$@"\n' "$slumber" "$hook" "$work/slumber.toml" > "$work/hooks/slumber-$hook"
   chmod 755 "$work/hooks/slumber-$hook"
 done
-cat > "$work/slurm.conf" << EOF
-ClusterName=scale
-SlurmctldHost=localhost(127.0.0.1)
-SlurmctldPort=$port
-SlurmUser=root
-AuthType=auth/none
-CredType=cred/none
-StateSaveLocation=$work/state
-SlurmctldPidFile=$work/slurmctld.pid
-SlurmctldLogFile=$work/slurmctld.log
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SchedulerType=sched/backfill
-MpiDefault=none
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
-TreeWidth=65533
-ReturnToService=1
+slurm_conf_head scale "$port" "$work" > "$work/slurm.conf"
+cat >> "$work/slurm.conf" << EOF
 # Power saving: slumber's hooks, no rate limit on either side, nothing
 # suspended by SuspendTime within the run, no resume timing out in it.
 SuspendProgram=$work/hooks/slumber-suspend

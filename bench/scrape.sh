@@ -16,6 +16,8 @@
 #        writes bench/results/scrape.md, BENCH_RESULTS=FILE elsewhere)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/slurmctld.sh
+. bench/slurmctld.sh
 nodes=${1:-10000}
 runs=${2:-5}
 slumber=$PWD/build/release/src/cli/slumber
@@ -26,41 +28,15 @@ web=24900
 work=$(mktemp -d /tmp/slumber-bench-scrape.XXXXXX)
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null || true; done
-  # slurmctld resolving 10,000 addresses does not stop for SIGTERM soon.
-  for _ in $(seq 50); do
-    alive=""
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2> /dev/null && alive=1; done
-    [ -z "$alive" ] && break
-    sleep 0.2
-  done
-  for pid in "${pids[@]}"; do kill -9 "$pid" 2> /dev/null || true; done
-  wait 2> /dev/null || true
+  stop_processes "${pids[@]}"
   rm -rf "$work"
 }
 trap cleanup EXIT
 names=$(printf 'bnode[%05d-%05d]' 1 "$nodes")
 
 mkdir -p "$work/state" "$work/slumber"
-cat > "$work/slurm.conf" << EOF
-ClusterName=bench
-SlurmctldHost=localhost(127.0.0.1)
-SlurmctldPort=$port
-SlurmUser=root
-AuthType=auth/none
-CredType=cred/none
-StateSaveLocation=$work/state
-SlurmctldPidFile=$work/slurmctld.pid
-SlurmctldLogFile=$work/slurmctld.log
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SchedulerType=sched/backfill
-MpiDefault=none
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
-TreeWidth=65533
-ReturnToService=1
+slurm_conf_head bench "$port" "$work" > "$work/slurm.conf"
+cat >> "$work/slurm.conf" << EOF
 PartitionName=all Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
 # One line a node: slurmctld resolves each node's address at its start, and
