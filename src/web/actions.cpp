@@ -185,7 +185,11 @@ void power_directly(Collector& collector, const config::Config& config, const st
 
 void power(Collector& collector, const std::string& name, const httplib::Request& request,
            httplib::Response& response) {
-    const auto body = nlohmann::json::parse(request.body, nullptr, false);
+    // nlohmann's parser takes a NUL byte for the end of its input, so that
+    // {"action": "on"} followed by a NUL and anything at all would pass: a
+    // JSON text holds no NUL byte, so such a body is not one.
+    const auto body = request.body.find('\0') == std::string::npos ? nlohmann::json::parse(request.body, nullptr, false)
+                                                                   : nlohmann::json(nlohmann::json::value_t::discarded);
     const auto field = body.is_object() ? body.find("action") : body.end();
     const auto action = field != body.end() && field->is_string()
                             ? power::action_from(field->get_ref<const std::string&>())

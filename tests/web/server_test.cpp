@@ -280,6 +280,26 @@ TEST(WebServer, AnActionWithoutABodyIsAnsweredAsDocumentedAtOnce) {
     EXPECT_NE(long_uri.body().find("longer than 8192"), std::string::npos) << long_uri.text;
 }
 
+// A tester's {"action": "on"} followed by a NUL byte and more was taken as
+// {"action": "on"} (nlohmann's parser stops at a NUL): a body that is not a
+// JSON text is refused before the node is looked up.
+TEST(WebServer, APowerActionWhoseBodyHoldsANulByteIsABadRequest) {
+    slumber::testing::TempDir dir("slumber-web-server");
+    const std::filesystem::path token = dir.path() / "web.token";
+    std::ofstream(token) << "a-token-of-twenty-chars\n";
+    ::chmod(token.c_str(), 0600);
+    auto server = serve(kNoSlurm, dir.path(), token);
+    ASSERT_TRUE(server) << server.error();
+    const std::string body("{\"action\": \"on\"}\0{\"action\": \"off\"}", 34);
+    const RawAnswer answer =
+        raw_request((*server)->port(), fmt::format("POST /api/nodes/n1/power HTTP/1.1\r\nHost: localhost\r\n"
+                                                   "Authorization: Bearer a-token-of-twenty-chars\r\n"
+                                                   "Content-Length: {}\r\nConnection: close\r\n\r\n{}",
+                                                   body.size(), body));
+    EXPECT_EQ(answer.status(), 400) << answer.text;
+    EXPECT_NE(answer.body().find(R"(the body must be {\"action\": \"on\"})"), std::string::npos) << answer.text;
+}
+
 // A tester's web power-on of a node blocked for crossed BMC addresses was
 // 202: Slurm was asked, the hook refused, and Slurm waited out ResumeTimeout.
 // It is 409 now, and Slurm is not asked.
