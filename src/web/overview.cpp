@@ -45,7 +45,8 @@ nlohmann::json overview_json(const config::Config& config, const MetricsSnapshot
     return {{"resume_timeout_ms", timeout_ms},
             {"devices", std::move(devices)},
             {"energy", std::move(energy)},
-            {"thermal_hold", snapshot.thermal_hold ? nlohmann::json(*snapshot.thermal_hold) : nlohmann::json(nullptr)}};
+            {"thermal_hold", snapshot.thermal_hold ? nlohmann::json(*snapshot.thermal_hold) : nlohmann::json(nullptr)},
+            {"slurm_up", snapshot.slurm_up}};
 }
 
 }  // namespace slumber::web

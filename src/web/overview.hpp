@@ -21,8 +21,10 @@ namespace slumber::web {
 /// [[dependency]]s; null without one), "nodes": [names, in the
 /// configuration's order]}], "energy": [{"node", "watts" (null without a
 /// reading), "joules", "saved_joules" (net: the saved counter less the
-/// switching cost, as `slumber report` gives it)}]}. No address or credentials: the
-/// page needs none.
+/// switching cost, as `slumber report` gives it)}], "thermal_hold": why
+/// power-ons are held or null, "slurm_up": whether Slurm answered the shared
+/// look the nodes come from (slumber_slurm_up)}. No address or credentials:
+/// the page needs none.
 nlohmann::json overview_json(const config::Config& config, const MetricsSnapshot& snapshot,
                              std::optional<std::chrono::seconds> resume_timeout);
 

@@ -46,6 +46,7 @@ TEST(Overview, DevicesWithTheirDependantsResumeTimeoutAndEnergy) {
     EXPECT_EQ(overview["energy"][0]["saved_joules"], 3.6e6) << "the net saving: saved less switching";
     EXPECT_TRUE(overview["energy"][1]["watts"].is_null());
     EXPECT_EQ(overview["thermal_hold"], *snapshot.thermal_hold);
+    EXPECT_EQ(overview.value("slurm_up", nlohmann::json()), false) << "the snapshot's look at Slurm did not answer";
     // The page needs no address, and an address may hold a password.
     EXPECT_EQ(overview.dump().find("hunter2"), std::string::npos);
     EXPECT_EQ(overview.dump().find("plug.lan"), std::string::npos);
@@ -57,6 +58,15 @@ TEST(Overview, NothingKnownIsNullOrEmpty) {
     EXPECT_TRUE(overview["devices"].is_array() && overview["devices"].empty());
     EXPECT_TRUE(overview["energy"].is_array() && overview["energy"].empty());
     EXPECT_TRUE(overview["thermal_hold"].is_null());
+    EXPECT_EQ(overview.value("slurm_up", nlohmann::json()), false);
+}
+
+// A tester stopped slurmctld: the page showed every tile's Slurm state as
+// "?" and nothing said that Slurm had not answered. The page reads it here.
+TEST(Overview, SaysWhetherSlurmAnswered) {
+    MetricsSnapshot snapshot;
+    snapshot.slurm_up = true;
+    EXPECT_EQ(overview_json(config::Config{}, snapshot, std::nullopt).value("slurm_up", nlohmann::json()), true);
 }
 
 }  // namespace

@@ -198,8 +198,12 @@ function attentionItems() {
   const items = [];
   const limit = resumeTimeoutMs();
   const crossed = new Set();  // both nodes of a pair carry the same words: said once
+  // Slurm's state is "?" when slumber's look at Slurm failed, or when Slurm does not list the node.
+  const slurmDown = state.overview && state.overview.slurm_up === false;
+  if (slurmDown) items.push("Slurm did not answer slumber's last look (scontrol show node): the nodes' Slurm states are not known");
   for (const node of state.nodes) {
     const phase = phaseOf(node);
+    if (!slurmDown && node.slurm === '?') items.push(`${node.node}: Slurm does not list it (is it in slurm.conf?)`);
     if (phase === 'drained') items.push(`${node.node} is drained: ${node.reason || 'no reason given'}`);
     else if (phase === 'failing') items.push(`${node.node} is failing: ${node.slurm}${node.reason ? ` (${node.reason})` : ''}`);
     for (const block of node.blocked || []) {
@@ -232,6 +236,7 @@ function drawSummary() {
   const counts = new Map();
   for (const node of state.nodes) counts.set(phaseOf(node), (counts.get(phaseOf(node)) || 0) + 1);
   const parts = PHASES.filter(([name]) => counts.has(name)).map(([name, words]) => `${counts.get(name)} ${words}`);
+  if (counts.has('unknown')) parts.push(`${counts.get('unknown')} not known`);
   byId('summary').textContent = `${state.nodes.length} nodes: ${parts.join(', ') || 'none'}`;
 }
 
