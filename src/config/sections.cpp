@@ -11,6 +11,7 @@
 #include "config/table_reader.hpp"
 #include "hostlist/hostlist.hpp"
 #include "power/exec/exec_driver.hpp"
+#include "sim/power_model.hpp"
 #include "util/duration.hpp"
 #include "util/safe_text.hpp"
 #include "util/suggest.hpp"
@@ -330,9 +331,29 @@ void read_simulate_section(const toml::table& table, const std::string& file, Si
     out.boot_joules = reader.number("boot_energy", 0, 1e9);
     out.shutdown_time = reader.duration("shutdown_time");
     out.shutdown_joules = reader.number("shutdown_energy", 0, 1e9);
+    // A boot's and a shutdown's draw is their energy over their whole
+    // seconds (slumber simulate, and the energy model of slumber report
+    // and /metrics): under a second, that energy would vanish and a boot
+    // or shutdown would draw 0 W.
+    const auto spread_over_time = [&](const char* time_key, const std::optional<util::Duration>& time,
+                                      const char* energy_key, const std::optional<double>& joules,
+                                      double default_joules) {
+        const double energy = joules.value_or(default_joules);
+        if (!time || *time >= std::chrono::seconds(1) || energy <= 0) return;
+        reader.error(time_key,
+                     fmt::format("{} is under a second, so the {} J of {} would be drawn in no time (0 W)",
+                                 util::format_duration(*time), energy, energy_key),
+                     fmt::format("give the time it takes (at least 1s), or {} = 0", energy_key));
+    };
+    const sim::PowerModel defaults;
+    if (reader.error_count() == 0) {
+        spread_over_time("boot_time", out.boot_time, "boot_energy", out.boot_joules, defaults.boot_joules);
+        spread_over_time("shutdown_time", out.shutdown_time, "shutdown_energy", out.shutdown_joules,
+                         defaults.shutdown_joules);
+    }
     // Switching off must save something, or no policy can.
-    const double off = out.off_watts.value_or(9.75);
-    const double idle = out.idle_watts.value_or(95);
+    const double off = out.off_watts.value_or(defaults.off_watts);
+    const double idle = out.idle_watts.value_or(defaults.idle_watts);
     if (reader.error_count() == 0 && off >= idle) {
         reader.error(out.off_watts ? "off_watts" : "idle_watts",
                      fmt::format("a node that draws {} W off and {} W idle saves nothing by sleeping", off, idle),

@@ -309,6 +309,13 @@ TEST(ConfigErrors, SimulateSection) {
     expect_problem("[simulate]\nidle_watts = -3\n", 2, "idle_watts", "out of range");
     expect_problem("[simulate]\noff_watts = 100\n", 2, "off_watts", "saves nothing", "below idle_watts");
     expect_problem("[simulate]\nboot_time = 152\n", 2, "boot_time", "duration");
+    // A tester's boot_time = "0s" was taken, and slumber report charged every
+    // boot 0 W (19030 J over 0 whole seconds), counting boots as savings.
+    expect_problem("[simulate]\nboot_time = \"0s\"\n", 2, "boot_time", "the 19030 J of boot_energy", "at least 1s");
+    expect_problem("[simulate]\nshutdown_time = \"500ms\"\nshutdown_energy = 700\n", 2, "shutdown_time",
+                   "under a second", "shutdown_energy = 0");
+    auto instant = load_text("[simulate]\nboot_time = \"0s\"\nboot_energy = 0\n", "test.toml");
+    EXPECT_TRUE(instant) << "a boot that takes no time and no energy: " << format(instant.error().front());
 }
 
 TEST(ConfigErrors, TomlSyntax) { expect_problem("[[node]]\nnames = \"a\nx", 2, "", "not valid TOML"); }
