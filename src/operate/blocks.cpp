@@ -3,10 +3,14 @@
 #include <sys/stat.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <map>
 #include <set>
+#include <variant>
 
 #include "engine/crossed.hpp"
 
@@ -45,6 +49,41 @@ std::string_view fix_for(power::ErrorKind kind) {
     }
 }
 
+// An option's value as text for settings_fingerprint(), its type first.
+struct OptionText {
+    std::string operator()(std::int64_t value) const { return fmt::format("i{}", value); }
+    std::string operator()(bool value) const { return value ? "b1" : "b0"; }
+    std::string operator()(const std::string& value) const { return fmt::format("s{}", value); }
+    std::string operator()(const std::vector<std::string>& values) const {
+        std::string text = fmt::format("l{}", values.size());
+        for (const std::string& value : values) text += fmt::format(";{}:{}", value.size(), value);
+        return text;
+    }
+    std::string operator()(std::chrono::milliseconds value) const { return fmt::format("d{}", value.count()); }
+};
+
+// What of the target changed since `block` was stored, in words for the
+// journal ("credentials file F", "settings in slumber.toml"); empty when
+// nothing did. A block stored by an older slumber, without the settings'
+// part, is compared by its file alone: an upgrade must not try a refused
+// password again by itself.
+std::string changed_since(const config::Config& config, const store::Block& block) {
+    const std::string_view stored = block.credentials;
+    const std::size_t mark = stored.find(store::kSettingsMark);
+    const config::PowerTarget* target = config.find(block.target);
+    std::vector<std::string> changed;
+    if (credentials_fingerprint(config, block.target) != stored.substr(0, mark)) {
+        changed.push_back(fmt::format("credentials file {}",
+                                      target != nullptr && target->credentials ? target->credentials->string() : "?"));
+    }
+    if (mark != std::string_view::npos && target != nullptr &&
+        settings_fingerprint(*target) != stored.substr(mark + store::kSettingsMark.size())) {
+        changed.push_back(fmt::format("settings in {}", config.file.empty() ? "slumber.toml" : config.file.string()));
+    }
+    if (changed.empty()) return {};
+    return fmt::format("{} changed", fmt::join(changed, " and "));
+}
+
 }  // namespace
 
 std::string file_fingerprint(const std::filesystem::path& file) {
@@ -58,6 +97,27 @@ std::string credentials_fingerprint(const config::Config& config, std::string_vi
     const config::PowerTarget* found = config.find(target);
     if (found == nullptr || !found->credentials) return {};
     return file_fingerprint(*found->credentials);
+}
+
+std::string settings_fingerprint(const config::PowerTarget& target) {
+    std::string text;
+    // Each piece with its length: "a" then "bc" differs from "ab" then "c".
+    const auto add = [&text](std::string_view piece) { text += fmt::format("{}:{};", piece.size(), piece); };
+    add(target.driver);
+    add(target.address);
+    add(target.credentials ? target.credentials->string() : "");
+    for (const auto& [key, value] : target.options) {
+        add(key);
+        add(std::visit(OptionText{}, value));
+    }
+    return fmt::format("{:016x}", config::fingerprint(text));
+}
+
+std::string block_fingerprint(const config::Config& config, std::string_view target) {
+    const config::PowerTarget* found = config.find(target);
+    if (found == nullptr) return {};
+    return fmt::format("{}{}{}", credentials_fingerprint(config, target), store::kSettingsMark,
+                       settings_fingerprint(*found));
 }
 
 Blocks::Blocks(const config::Config& config, store::Journal* journal, Caller caller, std::function<store::TimeMs()> now)
@@ -86,18 +146,15 @@ std::map<std::string, store::Block> Blocks::stopping(const std::vector<std::stri
         if (!stops(block, action) || lifted.contains(block.target)) continue;
         // A crossed address is not put right by a new password: only
         // `slumber unblock` lifts that block.
-        if (block.kind != power::ErrorKind::crossed &&
-            credentials_fingerprint(m_config, block.target) != block.credentials) {
-            const config::PowerTarget* target = m_config.find(block.target);
+        const std::string changed =
+            block.kind == power::ErrorKind::crossed ? std::string() : changed_since(m_config, block);
+        if (!changed.empty()) {
             // Lifted in the journal when this caller may write it; tried
             // again either way.
             if (store::Journal* writer = m_writer()) {
                 (void)writer->remove_blocks(
                     block.target, std::nullopt,
-                    fmt::format("credentials file {} changed since it was blocked ({}): trying again",
-                                target != nullptr && target->credentials ? target->credentials->string() : "?",
-                                block.words),
-                    m_now());
+                    fmt::format("{} since it was blocked ({}): trying again", changed, block.words), m_now());
             }
             lifted.insert(block.target);
             stopping.erase(block.target);
@@ -147,7 +204,7 @@ std::optional<store::Block> Blocks::record(power::Action action, const power::Ou
                        error.kind,
                        power::describe(error),
                        m_now(),
-                       credentials_fingerprint(m_config, outcome.target),
+                       block_fingerprint(m_config, outcome.target),
                        std::string(source)};
     store::Journal* writer = m_writer();
     if (writer == nullptr) return std::nullopt;
@@ -193,12 +250,10 @@ power::PowerError blocked_error(const store::Block& block) {
                             local_time(block.since), block.words, block.target, *partner, first, second),
                 {}};
     }
-    return {
-        block.kind,
-        fmt::format("blocked since {} after: {}; not tried again until {}`slumber unblock {}`", local_time(block.since),
-                    block.words, block.kind == power::ErrorKind::crossed ? "" : "its credentials file changes or ",
-                    block.target),
-        {}};
+    return {block.kind,
+            fmt::format("blocked since {} after: {}; not tried again until {}`slumber unblock {}`",
+                        local_time(block.since), block.words, store::lifted_by(block), block.target),
+            {}};
 }
 
 std::string drain_reason(const store::Block& block) {

@@ -5,12 +5,14 @@
 // reads, the hooks, the devices' keeper — contacts a blocked target again:
 // its call fails at once with the block's words. A block is durable (in the
 // journal), journaled once, and lifted when the target's credentials file
-// changes (the admin fixed the password) or by `slumber unblock`. A block
+// changes (the admin fixed the password), when its settings in slumber.toml
+// change (a cipher suite the BMC offers) or by `slumber unblock`. A block
 // for crossed BMC addresses (ErrorKind::crossed, operate/crossed_watch.hpp)
 // is lifted only by `slumber unblock`: a new password does not move an
-// address. It also holds for deliberate callers (`slumber power`, the web
-// API): a power change through either address switches the other node's
-// machine, and has killed its job.
+// address, and a corrected address of one node says nothing of its pair's.
+// It also holds for deliberate callers (`slumber power`, the web API): a
+// power change through either address switches the other node's machine,
+// and has killed its job.
 #pragma once
 
 #include <filesystem>
@@ -36,6 +38,16 @@ std::string file_fingerprint(const std::filesystem::path& file);
 /// The fingerprint of the target's credentials file; empty without one.
 std::string credentials_fingerprint(const config::Config& config, std::string_view target);
 
+/// A fingerprint (hex) of what decides how the target is reached and logged
+/// into: its driver, address, credentials file's path and driver options
+/// (port, cipher suite, privilege, workarounds …). Its timeouts and retries
+/// are left out: they decide no failure that blocks.
+std::string settings_fingerprint(const config::PowerTarget& target);
+
+/// What a block stores of its target (store::Block::credentials): its
+/// credentials file's fingerprint, store::kSettingsMark, its settings'.
+std::string block_fingerprint(const config::Config& config, std::string_view target);
+
 /// How a caller treats blocked targets.
 enum class Caller {
     automatic,  ///< the daemon, the hooks, recovery: a blocked target is left alone
@@ -59,13 +71,13 @@ class Blocks {
 
     /// For an automatic caller: moves the targets blocked for `action` from
     /// set.tasks to set.blocked, each with the error it fails with. A block
-    /// whose credentials file has changed since is lifted instead
-    /// (journaled) and the target tried again.
+    /// whose target's credentials file or settings have changed since is
+    /// lifted instead (journaled) and the target tried again.
     void hold(DriverSet& set, power::Action action);
 
     /// For an automatic caller: the block that stops `action` on `target`,
-    /// as hold() decides it (a block whose credentials file has changed is
-    /// lifted instead); nullopt when none does.
+    /// as hold() decides it (a block whose target's credentials file or
+    /// settings have changed is lifted instead); nullopt when none does.
     std::optional<store::Block> holding(const std::string& target, power::Action action);
 
     /// After a call: a failure that cannot heal blocks its target; the block

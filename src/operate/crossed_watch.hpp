@@ -7,9 +7,9 @@
 //   evidence);
 // - blocks both in the journal (kind `crossed`, every action) for every
 //   automatic caller: the hooks, the carrier, recovery, the BMC reads. Such
-//   a block is not lifted when a credentials file changes (a password says
-//   nothing about which machine an address drives); `slumber unblock A,B`
-//   lifts it once the addresses are put right;
+//   a block is not lifted when a credentials file or a setting changes (a
+//   password says nothing about which machine an address drives);
+//   `slumber unblock A,B` lifts it once the addresses are put right;
 // - tells Slurm what is true: a node Slurm counts as powered down whose
 //   machine still runs is shown up again (slurm::still_up_calls()); the
 //   node whose machine went dark is left to Slurm's own, true, conclusion

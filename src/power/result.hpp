@@ -45,9 +45,10 @@ enum class ErrorKind {
 
 /// How far a failure that cannot heal by itself reaches. Such a failure
 /// blocks the target for every automatic caller (daemon, hooks, recovery)
-/// until its credentials file changes or an admin clears it: a BMC that
-/// refused a password must not be asked again every pass, since many lock
-/// the account after a few failed logins (docs/power.md, "Blocked targets").
+/// until its settings or its credentials file change or an admin clears it:
+/// a BMC that refused a password must not be asked again every pass, since
+/// many lock the account after a few failed logins (docs/power.md, "Blocked
+/// targets").
 enum class Latch {
     none,    ///< may heal by itself: retry later
     action,  ///< this action on this target cannot work (ResetType not offered, privilege too low)

@@ -125,7 +125,19 @@ std::function<store::Journal*()> journal_writer(const config::Config& config) {
     };
 }
 
+// What a fix adds when the failure blocked its target (operate::Blocks):
+// who leaves it alone from now on, and what lifts the block.
+std::string blocked_from_now(const config::PowerTarget& target, power::ErrorKind kind) {
+    const bool whole = power::info(kind).latch == power::Latch::target;
+    return fmt::format(
+        "; {} blocked from now on, for every automatic caller (the daemon, the hooks, doctor), until "
+        "its settings in slumber.toml{} change (or `slumber unblock {}`)",
+        whole ? "it is" : "reading its power state is", target.credentials ? " or its credentials file" : "",
+        target.name);
+}
+
 std::string fix_for(const config::PowerTarget& target, power::ErrorKind kind, bool blocked) {
+    const std::string then = blocked ? blocked_from_now(target, kind) : std::string();
     switch (kind) {
         case power::ErrorKind::unreachable:
         case power::ErrorKind::timeout:
@@ -138,20 +150,23 @@ std::string fix_for(const config::PowerTarget& target, power::ErrorKind kind, bo
                 "write the right username and password in {}{}",
                 target.credentials ? target.credentials->string() : std::string("its credentials file"),
                 blocked ? "; it is blocked now, so that no caller tries the refused password again, until that file "
-                          "changes (or `slumber unblock " +
+                          "or its settings in slumber.toml change (or `slumber unblock " +
                               target.name + "`)"
                         : "");
         case power::ErrorKind::permission:
             return "give the account operator or administrator privilege on the BMC (ipmitool user priv; Redfish: a "
-                   "role with ConfigureComponents), or an account that has it";
+                   "role with ConfigureComponents), or an account that has it" +
+                   then;
         case power::ErrorKind::unsupported:
             if (target.driver == "exec") {
                 return "give the target a status command that prints on or off: without it slumber cannot confirm "
                        "a switch, see a node's power or recover a failed boot";
             }
             return "the BMC does not offer what slumber asks for: for IPMI, set a cipher_suite it offers "
-                   "(`ipmitool lan print` lists them; 3 and 17 are common) and enable IPMI 2.0 (lanplus) on it";
+                   "(`ipmitool lan print` lists them; 3 and 17 are common) and enable IPMI 2.0 (lanplus) on it" +
+                   then;
         default:
+            if (blocked) return "see what the target said and correct its settings" + then;
             return fmt::format("see what the target said; `slumber power status {}` asks again", target.name);
     }
 }
@@ -395,12 +410,12 @@ void check_targets(const Setup& setup, const DoctorOptions& options, Findings& o
         if (const auto held = set.blocked.find(target->name); held != set.blocked.end()) {
             // Not contacted; check_crossed() says it, with its own fix.
             if (held->second.kind == power::ErrorKind::crossed) continue;
-            out.push_back(about(
-                setup, *target, Check::target_blocked,
-                fmt::format("{} was not contacted: {}", named(*target), power::describe(held->second)),
-                fmt::format("put the cause right, then write its credentials file again (a change lifts the block) "
-                            "or run `slumber unblock {}`",
-                            target->name)));
+            const auto block = blocks.find(target->name, power::Action::status);
+            out.push_back(
+                about(setup, *target, Check::target_blocked,
+                      fmt::format("{} was not contacted: {}", named(*target), power::describe(held->second)),
+                      fmt::format("put the cause right: the block is lifted when {}`slumber unblock {}` is run",
+                                  block ? store::lifted_by(*block) : "", target->name)));
             continue;
         }
         const auto it = reply_of.find(target->name);

@@ -480,14 +480,22 @@ std::string_view action_column(const std::optional<power::Action>& action) {
 }
 
 std::string block_event(const Block& block) {
-    // A crossed address is not put right by a new password (Blocks::hold).
     return fmt::format("blocked{}: {} (met by {}); automatic power calls stop until {}`slumber unblock {}`",
                        block.action ? fmt::format(" for {}", power::to_string(*block.action)) : "", block.words,
-                       block.source, block.kind == power::ErrorKind::crossed ? "" : "its credentials file changes or ",
-                       block.target);
+                       block.source, lifted_by(block), block.target);
 }
 
 }  // namespace
+
+std::string_view lifted_by(const Block& block) {
+    // A crossed address is not put right by a new password (Blocks::hold).
+    if (block.kind == power::ErrorKind::crossed) return "";
+    const std::size_t mark = block.credentials.find(kSettingsMark);
+    // A block stored by an older slumber is lifted by its file alone.
+    if (mark == std::string::npos) return "its credentials file changes or ";
+    return mark == 0 ? "its settings in slumber.toml change or "
+                     : "its settings in slumber.toml or its credentials file change or ";
+}
 
 DbResult<bool> Journal::add_block(const Block& block) {
     auto transaction = Transaction::begin(*m_db);

@@ -113,19 +113,30 @@ struct FailedOffs {
 };
 
 /// A target that failed in a way that cannot heal by itself
-/// (power::Latch): no automatic caller touches it again until its
-/// credentials file changes or an admin clears it (`slumber unblock`).
+/// (power::Latch): no automatic caller touches it again until its settings
+/// or its credentials file change or an admin clears it (`slumber unblock`).
 struct Block {
     std::string target;
     std::optional<power::Action> action;  ///< what it blocks; nullopt: every action
     power::ErrorKind kind = power::ErrorKind::internal;
     std::string words;  ///< the failure, as power::describe() says it
     TimeMs since = 0;
-    /// The target's credentials file when it failed ("device:inode:size:
-    /// mtime", never its content); empty when it has none.
+    /// What the target was when it failed: its credentials file
+    /// ("device:inode:size:mtime", never its content; empty when it has
+    /// none), then kSettingsMark and a fingerprint of its settings. A block
+    /// stored before slumber kept the settings has the file's part only.
     std::string credentials;
     std::string source;  ///< who met the failure, in words: "the daemon for slurm-resume", "slumber power" …
 };
+
+/// Where Block::credentials' settings part starts ("FILE;settings=HEX").
+inline constexpr std::string_view kSettingsMark = ";settings=";
+
+/// What lifts `block` besides `slumber unblock`, in words that end "or "
+/// ("its settings in slumber.toml or its credentials file change or "),
+/// for the words a blocked call fails with; empty for a crossed block,
+/// which only `slumber unblock` lifts.
+std::string_view lifted_by(const Block& block);
 
 /// One sample of a target's meter and temperature sensor.
 struct Reading {

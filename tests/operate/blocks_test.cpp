@@ -27,7 +27,16 @@ class BlockedPlug : public ::testing::Test {
   protected:
     void SetUp() override {
         plug = testing::refusing_plug(dir / "plug.secret");
-        auto loaded = config::load_text(fmt::format(R"(
+        load("");
+        journal = testing::open_journal(config.daemon.journal());
+        ASSERT_TRUE(journal);
+    }
+
+    // The configuration, `plug_setting` written in the plug's table (an
+    // admin's edit of its settings).
+    void load(std::string_view plug_setting) {
+        auto loaded =
+            config::load_text(fmt::format(R"(
 [daemon]
 state_dir = "{}"
 
@@ -38,6 +47,7 @@ address = "http://127.0.0.1:{}"
 credentials = "{}"
 timeout = "1s"
 retries = 2
+{}
 
 [[node]]
 names = "n1"
@@ -49,12 +59,10 @@ off = "true"
 device = "ibswitch"
 nodes = "n1"
 )",
-                                                    dir.string(), plug->port(), (dir / "plug.secret").string()),
-                                        "test.toml");
+                                          dir.string(), plug->port(), (dir / "plug.secret").string(), plug_setting),
+                              "test.toml");
         ASSERT_TRUE(loaded) << config::format(loaded.error().front());
         config = std::move(*loaded);
-        journal = testing::open_journal(config.daemon.journal());
-        ASSERT_TRUE(journal);
     }
 
     void write_credentials(std::string_view password) const {
@@ -69,6 +77,12 @@ nodes = "n1"
         const auto all = journal->events({}, 0).value_or(std::vector<store::Event>{});
         return static_cast<int>(
             std::count_if(all.begin(), all.end(), [&](const auto& e) { return store::to_string(e.kind) == kind; }));
+    }
+    std::string last_event(std::string_view kind) {
+        const auto all = journal->events({}, 0).value_or(std::vector<store::Event>{});
+        const auto it =
+            std::find_if(all.rbegin(), all.rend(), [&](const auto& e) { return store::to_string(e.kind) == kind; });
+        return it == all.rend() ? std::string() : it->detail;
     }
 
     slumber::testing::TempDir m_temp{"slumber-blocks"};
@@ -115,6 +129,63 @@ TEST_F(BlockedPlug, AutomaticCallersStopAfterTheFirstRefusedLogin) {
     EXPECT_EQ(events("unblocked"), 1);
     EXPECT_TRUE(journal->blocks()->empty());
     EXPECT_EQ(plug->refused_logins(), 1);
+}
+
+// A tester set a cipher suite the BMC does not offer, put it back, and
+// doctor still said the node was blocked until its credentials file
+// changed: a change of the target's settings lifts its block too, once.
+TEST_F(BlockedPlug, AChangeOfTheTargetsSettingsLiftsItsBlock) {
+    (void)read(Caller::automatic);
+    const std::string blocked = read(Caller::automatic);
+    EXPECT_NE(blocked.find("not tried again until its settings in slumber.toml or its credentials file change or "
+                           "`slumber unblock ibswitch`"),
+              std::string::npos)
+        << blocked;
+    EXPECT_NE(last_event("blocked").find("its settings in slumber.toml or its credentials file change"),
+              std::string::npos)
+        << last_event("blocked");
+    EXPECT_EQ(plug->refused_logins(), 1);
+
+    load("relay = 1");
+    EXPECT_TRUE(read(Caller::automatic).starts_with("error: authentication failed")) << "tried again";
+    EXPECT_EQ(plug->refused_logins(), 2);
+    EXPECT_EQ(events("unblocked"), 1);
+    EXPECT_NE(last_event("unblocked").find("settings in test.toml changed since it was blocked"), std::string::npos)
+        << last_event("unblocked");
+    // Blocked again, with the new settings: not tried a third time.
+    EXPECT_NE(read(Caller::automatic).find("blocked since"), std::string::npos);
+    EXPECT_EQ(plug->refused_logins(), 2);
+    EXPECT_EQ(events("blocked"), 2);
+}
+
+// A block stored by an older slumber holds its credentials file's
+// fingerprint only: an upgrade (whose settings fingerprint it cannot
+// compare) must not try the refused password again by itself.
+TEST_F(BlockedPlug, ABlockStoredWithoutItsSettingsIsLiftedByItsFileAlone) {
+    ASSERT_TRUE(journal->add_block({"ibswitch", std::nullopt, power::ErrorKind::auth_failed, "authentication failed",
+                                    1000, credentials_fingerprint(config, "ibswitch"), "an older slumber"}));
+    load("relay = 1");
+    const std::string said = read(Caller::automatic);
+    EXPECT_NE(said.find("not tried again until its credentials file changes or `slumber unblock ibswitch`"),
+              std::string::npos)
+        << said;
+    EXPECT_EQ(plug->refused_logins(), 0);
+    write_credentials("changed-on-the-plug");
+    EXPECT_EQ(read(Caller::automatic), "off");
+    EXPECT_NE(last_event("unblocked").find("credentials file"), std::string::npos) << last_event("unblocked");
+}
+
+// A crossed block is lifted only by `slumber unblock`, whatever changes.
+TEST_F(BlockedPlug, ACrossedBlockOutlivesAChangeOfSettings) {
+    const std::string words = "BMC addresses of ibswitch and n1 look crossed: evidence";
+    ASSERT_TRUE(journal->add_block({"ibswitch", std::nullopt, power::ErrorKind::crossed, words, 1000,
+                                    block_fingerprint(config, "ibswitch"), "the daemon"}));
+    load("relay = 1");
+    write_credentials("changed-on-the-plug");
+    const std::string said = read(Caller::automatic);
+    EXPECT_NE(said.find("blocked since"), std::string::npos) << said;
+    EXPECT_EQ(plug->refused_logins(), 0);
+    EXPECT_EQ(events("unblocked"), 0);
 }
 
 TEST_F(BlockedPlug, AnAdminsCallTriesOnceAndLiftsTheBlockWhenItWorks) {

@@ -134,6 +134,10 @@ TEST_F(DoctorTargets, ARefusedPasswordIsOneLoginAndABlockEvenWhenDoctorRunsTwice
     EXPECT_EQ(first[0].nodes, std::vector<std::string>{"ibswitch"});
     EXPECT_NE(first[0].what.find(fmt::format("127.0.0.1:{}", plug->port())), std::string::npos) << first[0].what;
     EXPECT_NE(first[0].fix.find((dir / "plug.secret").string()), std::string::npos) << first[0].fix;
+    EXPECT_NE(first[0].fix.find("until that file or its settings in slumber.toml change (or `slumber unblock "
+                                "ibswitch`)"),
+              std::string::npos)
+        << first[0].fix;
     EXPECT_EQ(first[0].what.find(testing::kOldPassword), std::string::npos) << "no secret in a finding";
     EXPECT_EQ(first[0].fix.find(testing::kOldPassword), std::string::npos);
     const auto blocks = journal->blocks(std::vector<std::string>{"ibswitch"});
@@ -152,6 +156,42 @@ TEST_F(DoctorTargets, ARefusedPasswordIsOneLoginAndABlockEvenWhenDoctorRunsTwice
     testing::write_credentials(dir / "plug.secret", testing::kPlugPassword);
     EXPECT_TRUE(of_targets(run(targets)).empty());
     EXPECT_EQ(plug->refused_logins(), 1);
+}
+
+// A tester set a cipher suite the BMC does not offer, put it back, and
+// doctor (and the daemon, which shares the journal) still left the node
+// blocked "until its credentials file changes": a setting put right lifts
+// the block, and the fixes say so.
+TEST_F(DoctorTargets, ABlockForAWrongSettingIsLiftedWhenTheSettingIsPutRight) {
+    start_bmc();
+    const std::string right = redfish_node("node001");
+    const std::string wrong = right + "system = \"2\"\n";  // the BMC has only system 1
+
+    const auto first = of_targets(run(wrong));
+    ASSERT_EQ(first.size(), 1U) << listed(first);
+    EXPECT_EQ(first[0].check, Check::target_status_unreadable) << first[0].what;
+    EXPECT_NE(first[0].fix.find("it is blocked from now on, for every automatic caller (the daemon, the hooks, "
+                                "doctor), until its settings in slumber.toml or its credentials file change (or "
+                                "`slumber unblock node001`)"),
+              std::string::npos)
+        << first[0].fix;
+
+    const auto second = of_targets(run(wrong));
+    ASSERT_EQ(second.size(), 1U) << listed(second);
+    EXPECT_EQ(second[0].check, Check::target_blocked);
+    EXPECT_NE(second[0].what.find("not tried again until its settings in slumber.toml or its credentials file change"),
+              std::string::npos)
+        << second[0].what;
+    EXPECT_EQ(second[0].fix,
+              "put the cause right: the block is lifted when its settings in slumber.toml or its credentials file "
+              "change or `slumber unblock node001` is run");
+
+    EXPECT_TRUE(of_targets(run(right)).empty()) << "contacted again, and it answers";
+    EXPECT_TRUE(journal->blocks(std::vector<std::string>{"node001"}).value_or(std::vector<store::Block>{}).empty());
+    const auto events = journal->events({}, 0).value_or(std::vector<store::Event>{});
+    EXPECT_TRUE(std::ranges::any_of(events, [](const store::Event& e) {
+        return e.kind == store::EventKind::unblocked && e.detail.find("settings in ") != std::string::npos;
+    })) << "journaled as a changed credentials file is";
 }
 
 TEST_F(DoctorTargets, NoContactAndAHostlistLeaveTheOthersAlone) {
