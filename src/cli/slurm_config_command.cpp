@@ -22,13 +22,6 @@ namespace fs = std::filesystem;
 
 std::string seconds_text(std::int64_t ms) { return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0); }
 
-// Where the running binary lives.
-fs::path own_directory() {
-    std::error_code error;
-    const auto self = fs::read_symlink("/proc/self/exe", error);
-    return error ? fs::path("/usr/bin") : self.parent_path();
-}
-
 // Where the hooks' links are: beside the binary in a build tree, in sbin
 // beside bin when installed (/usr/bin/slumber, /usr/sbin/slumber-suspend:
 // packaging/CMakeLists.txt). Where neither has them, beside the binary.
@@ -56,19 +49,15 @@ void print_hooks(const fs::path& bin_dir, const fs::path& config_file, bool defa
         }
         return;
     }
-    fmt::print(
-        "# The hooks read {} by default; with this file, make each hook an executable script\n"
-        "# (not a link; owned by root, mode 755: Slurm refuses a program others may write):\n",
-        config::kDefaultPath);
+    fmt::print("# The hooks read {} by default; with this file, make each hook\n# {}:\n", config::kDefaultPath,
+               service::kHookScriptRule);
     for (const slurm::HookInfo& hook : slurm::kHooks) {
-        // "$@": ResumeProgram may get the features a job needs as $2.
-        fmt::print("#   {}:\n#     #!/bin/sh\n#     exec {}/slumber {} --config {} \"$@\"\n",
-                   (config_file.parent_path() / fmt::format("slumber-{}", hook.name)).string(), bin_dir.string(),
-                   hook.name, config_file.string());
+        const service::HookScript script = service::hook_script(hook.name, bin_dir, config_file);
+        fmt::print("#   {}:\n", script.path.string());
+        for (const std::string& line : script.lines) fmt::print("#     {}\n", line);
     }
     for (const slurm::HookInfo& hook : slurm::kHooks) {
-        fmt::print("{}={}\n", hook.conf_key,
-                   (config_file.parent_path() / fmt::format("slumber-{}", hook.name)).string());
+        fmt::print("{}={}\n", hook.conf_key, service::hook_script(hook.name, bin_dir, config_file).path.string());
     }
 }
 
@@ -132,7 +121,7 @@ int run_slurm_config(const std::string& file) {
     std::error_code error;
     const fs::path config_file = fs::absolute(config.file, error).lexically_normal();
     fmt::print("# slurm.conf lines for slumber, from {}\n", config_file.string());
-    print_hooks(own_directory(), config_file, fs::path(file) == config::kDefaultPath);
+    print_hooks(service::own_directory(), config_file, fs::path(file) == config::kDefaultPath);
     if (!config.slurm.exclude_expression.empty()) {
         fmt::print("SuspendExcNodes={}   # [slurm] exclude: never powered off\n", config.slurm.exclude_expression);
     }

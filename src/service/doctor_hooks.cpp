@@ -21,15 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Where the hook for `hook` is when slumber is installed: /usr/sbin's
-// links with the default configuration; with another file, the script
-// `slumber slurm-config -c FILE` describes, beside FILE.
-fs::path suggested_path(const Setup& setup, const slurm::HookInfo& hook) {
-    const fs::path dir =
-        setup.config_file == fs::path(config::kDefaultPath) ? fs::path("/usr/sbin") : setup.config_file.parent_path();
-    return dir / fmt::format("slumber-{}", hook.name);
-}
-
 // Whether `text` names slumber's verb `name` as a program would run it:
 // "slumber-resume" or "slumber resume", not followed by more of a word
 // ("slumber resume" is not "slumber resume-fail").
@@ -104,6 +95,75 @@ bool same_file(const fs::path& a, const fs::path& b) {
     return error ? a.lexically_normal() == b.lexically_normal() : same;
 }
 
+// Where the hook for `hook` is when slumber is installed: /usr/sbin's
+// links with the default configuration; with another file, the script
+// `slumber slurm-config -c FILE` describes, beside FILE.
+fs::path suggested_path(const Setup& setup, const slurm::HookInfo& hook) {
+    if (setup.config_file == fs::path(config::kDefaultPath))
+        return fs::path("/usr/sbin") / fmt::format("slumber-{}", hook.name);
+    return hook_script(hook.name, own_directory(), setup.config_file).path;
+}
+
+// Whether `program` is slumber's hook for `verb` and this configuration
+// file, as slurmctld would run it.
+bool serves(const Setup& setup, const fs::path& program, std::string_view verb) {
+    struct stat status {};
+    if (!program.is_absolute() || ::stat(program.c_str(), &status) != 0 || !S_ISREG(status.st_mode)) return false;
+    const std::string head = first_bytes(program);
+    const auto verbs = verbs_run(program, head);
+    if (std::find(verbs.begin(), verbs.end(), verb) == verbs.end()) return false;
+    const auto loaded = config_loaded(program, head);
+    return loaded && same_file(*loaded, setup.config_file);
+}
+
+// A hook of slumber's for `hook` and this configuration that exists beside
+// one slurm.conf names: the name of a hook there with its verb replaced
+// ($D/hooks/suspend beside $D/hooks/resume, slumber-suspend beside
+// slumber-resume-fail).
+std::optional<fs::path> known_hook(const Setup& setup, const slurm::HookInfo& hook) {
+    for (const slurm::HookInfo& named : slurm::kHooks) {
+        const slurm::ConfSetting* setting = setup.slurm_conf->find(named.conf_key);
+        if (setting == nullptr || setting->value.empty() || fs::path(setting->value).is_relative()) continue;
+        const fs::path program = setting->value;
+        std::string name = program.filename().string();
+        // The longest verb first: "resume-fail" holds "resume".
+        for (const std::string_view verb : {"resume-fail", "suspend", "resume"}) {
+            const auto at = name.rfind(verb);
+            if (at == std::string::npos) continue;
+            name.replace(at, verb.size(), hook.name);
+            break;
+        }
+        const fs::path candidate = program.parent_path() / name;
+        if (serves(setup, candidate, hook.name)) return candidate;
+    }
+    return std::nullopt;
+}
+
+// The program the line to paste names, and what its fix adds: a hook of
+// slumber's for this verb and file where one is known, else where the hook
+// belongs, with how to make it when it is not there.
+struct HookToPaste {
+    fs::path path;
+    std::string create;  ///< "; X does not exist: create it, …", or empty
+};
+
+HookToPaste hook_to_paste(const Setup& setup, const slurm::HookInfo& hook) {
+    const fs::path suggested = suggested_path(setup, hook);
+    if (serves(setup, suggested, hook.name)) return {suggested, {}};
+    if (auto known = known_hook(setup, hook)) return {std::move(*known), {}};
+    std::error_code error;
+    if (fs::exists(suggested, error) || error) return {suggested, {}};
+    if (setup.config_file == fs::path(config::kDefaultPath)) {
+        return {suggested, fmt::format("; {} does not exist: create it (ln -s {} {})", suggested.string(),
+                                       (own_directory() / "slumber").string(), suggested.string())};
+    }
+    const HookScript script = hook_script(hook.name, own_directory(), setup.config_file);
+    std::string lines;
+    for (const std::string& line : script.lines) lines += fmt::format("{}`{}`", lines.empty() ? "" : " then ", line);
+    return {script.path, fmt::format("; {} does not exist: create it, {}, of two lines: {}", script.path.string(),
+                                     kHookScriptRule, lines)};
+}
+
 void check_hook(const Setup& setup, const slurm::HookInfo& hook, Findings& out) {
     const slurm::SlurmConf& conf = *setup.slurm_conf;
     const slurm::ConfSetting* setting = conf.find(hook.conf_key);
@@ -112,7 +172,9 @@ void check_hook(const Setup& setup, const slurm::HookInfo& hook, Findings& out) 
         place_at(finding, conf, setting);
         out.push_back(std::move(finding));
     };
-    const std::string paste = fmt::format("{}={}", hook.conf_key, suggested_path(setup, hook).string());
+    const HookToPaste to_paste = hook_to_paste(setup, hook);
+    const std::string paste = fmt::format("{}={}", hook.conf_key, to_paste.path.string());
+    const std::string& create = to_paste.create;
     if (setting == nullptr || setting->value.empty()) {
         const bool fail = hook.hook == slurm::Hook::resume_fail;
         add(fail ? Check::resume_fail_unset : Check::hook_unset,
@@ -122,7 +184,9 @@ void check_hook(const Setup& setup, const slurm::HookInfo& hook, Findings& out) 
                  : fmt::format("{} is not set: Slurm has nothing to run, and slumber is never asked to {}",
                                hook.conf_key,
                                hook.hook == slurm::Hook::suspend ? "power a node off" : "power a node on"),
-            "add the line (`slumber slurm-config` prints every line for this setup), then scontrol reconfigure", paste);
+            "add the line (`slumber slurm-config` prints every line for this setup), then scontrol reconfigure" +
+                create,
+            paste);
         return;
     }
     const fs::path program = setting->value;
@@ -130,7 +194,7 @@ void check_hook(const Setup& setup, const slurm::HookInfo& hook, Findings& out) 
         add(Check::hook_relative,
             fmt::format("{}={} is not an absolute path: slurmctld refuses it and power saving stays off", hook.conf_key,
                         shown(setting->value)),
-            "name the program by its absolute path", paste);
+            "name the program by its absolute path" + create, paste);
         return;
     }
     struct stat status {};
@@ -139,7 +203,7 @@ void check_hook(const Setup& setup, const slurm::HookInfo& hook, Findings& out) 
             fmt::format("{}={}: {}, so slurmctld refuses it and power saving stays off", hook.conf_key,
                         shown(setting->value),
                         ::stat(program.c_str(), &status) != 0 ? "no such file" : "not a regular file"),
-            "install slumber's hook there, or point the line at it", paste);
+            "install slumber's hook there, or point the line at it" + create, paste);
         return;
     }
     if ((status.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
@@ -188,14 +252,14 @@ void check_hook(const Setup& setup, const slurm::HookInfo& hook, Findings& out) 
         add(Check::hook_not_slumber,
             fmt::format("{}={} is not slumber's hook: what it does, slumber neither journals nor recovers",
                         hook.conf_key, shown(setting->value)),
-            "use slumber's hook, or ignore this if the program calls it", paste);
+            "use slumber's hook, or ignore this if the program calls it" + create, paste);
         return;
     }
     add(Check::hook_wrong_verb,
         fmt::format("{}={} runs slumber's {} instead of {}", hook.conf_key, shown(setting->value),
                     verbs.front().empty() ? std::string("command without a verb") : fmt::format("`{}`", verbs.front()),
                     fmt::format("`{}`", hook.name)),
-        "point the line at slumber's hook for this program", paste);
+        "point the line at slumber's hook for this program" + create, paste);
 }
 
 }  // namespace

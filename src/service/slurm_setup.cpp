@@ -86,4 +86,17 @@ std::optional<ResumeTimeoutAdvice> resume_timeout_advice(const config::Config& c
     return ResumeTimeoutAdvice{*seconds, stats.back()};
 }
 
+std::filesystem::path own_directory() {
+    std::error_code error;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+    return error ? std::filesystem::path("/usr/bin") : self.parent_path();
+}
+
+HookScript hook_script(std::string_view verb, const std::filesystem::path& bin_dir,
+                       const std::filesystem::path& config_file) {
+    return {config_file.parent_path() / fmt::format("slumber-{}", verb),
+            {"#!/bin/sh",
+             fmt::format("exec {} {} --config {} \"$@\"", (bin_dir / "slumber").string(), verb, config_file.string())}};
+}
+
 }  // namespace slumber::service

@@ -90,4 +90,26 @@ struct ResumeTimeoutAdvice {
 };
 std::optional<ResumeTimeoutAdvice> resume_timeout_advice(const config::Config& config);
 
+/// Where the running slumber binary lives (/proc/self/exe's directory;
+/// /usr/bin when that cannot be read).
+std::filesystem::path own_directory();
+
+/// A hook with a configuration file other than the default: Slurm passes
+/// no arguments of a site's own, so each hook is a script naming the file,
+/// beside it. `slumber slurm-config -c FILE` prints them; `slumber doctor`
+/// says to create one that is missing.
+struct HookScript {
+    std::filesystem::path path;  ///< CONFIG_DIR/slumber-VERB
+    /// Its lines: "#!/bin/sh", then "exec BIN_DIR/slumber VERB --config
+    /// FILE "$@"" ("$@": ResumeProgram may get the features a job needs as $2).
+    std::vector<std::string> lines;
+};
+HookScript hook_script(std::string_view verb, const std::filesystem::path& bin_dir,
+                       const std::filesystem::path& config_file);
+
+/// What `slumber slurm-config` says of such a script: an executable
+/// script, not a link, owned by root, mode 755.
+inline constexpr std::string_view kHookScriptRule =
+    "an executable script (not a link; owned by root, mode 755: Slurm refuses a program others may write)";
+
 }  // namespace slumber::service

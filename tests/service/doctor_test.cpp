@@ -23,6 +23,7 @@
 
 #include "../support/temp_dir.hpp"
 #include "service/doctor_json.hpp"
+#include "service/slurm_setup.hpp"
 #include "store/journal.hpp"
 
 namespace slumber::service {
@@ -292,12 +293,40 @@ TEST_F(Doctor, ASlurmUserThatIsNoAccountIsAnError) {
     EXPECT_EQ(report.findings[0].line, 3);
 }
 
+// The line to paste names slumber's hook for that verb and this file
+// beside the hooks slurm.conf names (sbin/slumber-suspend beside
+// sbin/slumber-resume): a tester pasted $D/slumber-suspend, which did not
+// exist, and slurmctld refused it.
 TEST_F(Doctor, AMissingSuspendProgramGivesTheLineToPaste) {
     erase("SuspendProgram");
     const DoctorReport report = run();
     ASSERT_EQ(ids(report), std::vector<std::string>{"hook-unset"}) << text(report);
-    EXPECT_EQ(report.findings[0].paste, fmt::format("SuspendProgram={}/slumber-suspend", dir.string()));
+    EXPECT_EQ(report.findings[0].paste, fmt::format("SuspendProgram={}/sbin/slumber-suspend", dir.string()));
+    EXPECT_EQ(report.findings[0].fix.find("does not exist"), std::string::npos) << report.findings[0].fix;
     EXPECT_EQ(report.findings[0].file, dir / "slurm.conf");
+}
+
+// With no hook of slumber's known, the line names where the hook belongs
+// (beside slumber.toml) and the fix says to create it, with the script
+// `slumber slurm-config -c FILE` prints.
+TEST_F(Doctor, AHookToPasteThatDoesNotExistIsToBeCreatedWithItsScript) {
+    for (const char* verb : {"suspend", "resume", "resume-fail"})
+        fs::remove(dir / fmt::format("sbin/slumber-{}", verb));
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>(3, "hook-missing")) << text(report);
+    const Finding& suspend = report.findings[0];
+    EXPECT_EQ(suspend.paste, fmt::format("SuspendProgram={}/slumber-suspend", dir.string()));
+    EXPECT_NE(
+        suspend.fix.find(fmt::format(
+            "; {0}/slumber-suspend does not exist: create it, an executable script (not a link; owned by root, "
+            "mode 755: Slurm refuses a program others may write), of two lines: `#!/bin/sh` then `exec {1}/slumber "
+            "suspend --config {0}/slumber.toml \"$@\"`",
+            dir.string(), own_directory().string())),
+        std::string::npos)
+        << suspend.fix;
+    EXPECT_NE(report.findings[2].fix.find("`exec " + (own_directory() / "slumber").string() + " resume-fail --config"),
+              std::string::npos)
+        << report.findings[2].fix;
 }
 
 TEST_F(Doctor, AMissingResumeFailProgramIsAWarning) {
@@ -313,11 +342,15 @@ TEST_F(Doctor, ARelativeHookIsAnErrorWhereItIsWrittenInTheIncludedFile) {
     ASSERT_EQ(ids(report), std::vector<std::string>{"hook-relative"}) << text(report);
     EXPECT_EQ(report.findings[0].file, dir / "power.conf");
     EXPECT_EQ(report.findings[0].line, 2);
+    EXPECT_EQ(report.findings[0].paste, fmt::format("ResumeProgram={}/sbin/slumber-resume", dir.string()));
 }
 
 TEST_F(Doctor, AHookThatDoesNotExistIsAnError) {
     set("SuspendProgram", (dir / "sbin/slumber-sleep").string());
-    EXPECT_EQ(ids(run()), std::vector<std::string>{"hook-missing"});
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"hook-missing"}) << text(report);
+    EXPECT_EQ(report.findings[0].paste, fmt::format("SuspendProgram={}/sbin/slumber-suspend", dir.string()));
+    EXPECT_EQ(report.findings[0].fix.find("does not exist"), std::string::npos) << report.findings[0].fix;
 }
 
 TEST_F(Doctor, AHookSlurmUserMayNotRunIsAnError) {
@@ -343,6 +376,7 @@ TEST_F(Doctor, ASiteScriptIsNotSlumbersHook) {
     const DoctorReport report = run();
     ASSERT_EQ(ids(report), std::vector<std::string>{"hook-not-slumber"}) << text(report);
     EXPECT_EQ(report.findings[0].severity(), Severity::warning);
+    EXPECT_EQ(report.findings[0].paste, fmt::format("SuspendProgram={}/sbin/slumber-suspend", dir.string()));
 }
 
 // The package's links run the verb their name says, on the default file.
@@ -386,6 +420,27 @@ TEST_F(Doctor, SlumbersHookForAnotherVerbIsAnError) {
     ASSERT_EQ(ids(report), std::vector<std::string>(2, "hook-wrong-verb")) << text(report);
     EXPECT_NE(report.findings[0].what.find("instead of `suspend`"), std::string::npos) << report.findings[0].what;
     EXPECT_NE(report.findings[1].what.find("instead of `resume-fail`"), std::string::npos) << report.findings[1].what;
+    EXPECT_EQ(report.findings[0].paste, fmt::format("SuspendProgram={}/sbin/slumber-suspend", dir.string()));
+    EXPECT_EQ(report.findings[1].paste, fmt::format("ResumeFailProgram={}/sbin/slumber-resume-fail", dir.string()));
+}
+
+// A tester's hooks were scripts $D/hooks/suspend and $D/hooks/resume, and
+// SuspendProgram named the resume one: the line to paste names the suspend
+// script beside it, not $D/slumber-suspend, which did not exist.
+TEST_F(Doctor, TheLineToPasteNamesTheHookBesideTheOthers) {
+    fs::create_directory(dir / "hooks");
+    for (const char* verb : {"suspend", "resume", "resume-fail"}) {
+        fs::remove(dir / fmt::format("sbin/slumber-{}", verb));
+        write(fmt::format("hooks/{}", verb),
+              fmt::format("#!/bin/sh\nexec slumber {} --config {}/slumber.toml \"$@\"\n", verb, dir.string()), 0755);
+    }
+    set("SuspendProgram", (dir / "hooks/resume").string());
+    set("ResumeProgram", (dir / "hooks/resume").string());
+    set("ResumeFailProgram", (dir / "hooks/resume-fail").string());
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"hook-wrong-verb"}) << text(report);
+    EXPECT_EQ(report.findings[0].paste, fmt::format("SuspendProgram={}/hooks/suspend", dir.string()));
+    EXPECT_EQ(report.findings[0].fix.find("does not exist"), std::string::npos) << report.findings[0].fix;
 }
 
 TEST_F(Doctor, PowerSavingOffIsAnErrorUnlessAPartitionTurnsItOn) {
