@@ -82,8 +82,15 @@ struct SlurmSettings {
     std::filesystem::path conf = "/etc/slurm/slurm.conf";
     std::string exclude_expression;    ///< as written
     std::vector<std::string> exclude;  ///< expanded: never powered off
+    /// Where `conf =` and `exclude =` are written; 0 when they are not.
+    int conf_line = 0;
+    int exclude_line = 0;
 
-    bool operator==(const SlurmSettings&) const = default;
+    /// The same settings, wherever they are written.
+    bool operator==(const SlurmSettings& other) const {
+        return bin_dir == other.bin_dir && conf == other.conf && exclude_expression == other.exclude_expression &&
+               exclude == other.exclude;
+    }
 };
 
 /// How the daemon and the hooks keep their records and pace their work.

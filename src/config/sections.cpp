@@ -223,10 +223,14 @@ void read_slurm_section(const toml::table& table, const std::string& file, Slurm
                         std::vector<ConfigError>& errors) {
     TableReader reader(table, "[slurm]", file, errors);
     if (auto bin_dir = read_absolute_path(reader, "bin_dir")) out.bin_dir = *bin_dir;
-    if (auto conf = read_absolute_path(reader, "conf")) out.conf = *conf;
+    if (auto conf = read_absolute_path(reader, "conf")) {
+        out.conf = *conf;
+        out.conf_line = reader.line_of("conf");
+    }
     if (auto exclude = read_hostlist(reader, "exclude", false)) {
         out.exclude_expression = std::move(exclude->expression);
         out.exclude = std::move(exclude->names);
+        out.exclude_line = reader.line_of("exclude");
     }
     reader.reject_unknown_keys();
 }

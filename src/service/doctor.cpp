@@ -312,7 +312,7 @@ DoctorReport run_doctor(const std::filesystem::path& config_file, const DoctorOp
                                         "and slumber's hooks and daemon cannot ask Slurm anything",
                                         config.slurm.conf.string(), why_unread(config.slurm.conf)),
                             report.config_file,
-                            0,
+                            config.slurm.conf_line,
                             "point [slurm] conf at the slurm.conf slurmctld reads (default /etc/slurm/slurm.conf)",
                             "",
                             {}});

@@ -167,7 +167,7 @@ void check_nodes(const Setup& setup, Findings& out) {
                                     "slumber.toml's [slurm] exclude: slumber's own recovery may switch them off",
                                     compressed(exclusions.only_in_slurm)),
                         setup.config_file,
-                        0,
+                        setup.config.slurm.exclude_line,
                         fmt::format("add them to [slurm] exclude in {}", setup.config_file.string()),
                         {},
                         exclusions.only_in_slurm};

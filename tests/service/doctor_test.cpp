@@ -226,6 +226,8 @@ TEST_F(Doctor, AMissingSlurmConfIsAFinding) {
           fmt::format("[daemon]\nstate_dir = \"{0}/state\"\n[slurm]\nconf = \"{0}/nowhere.conf\"\n", dir.string()));
     const DoctorReport report = run_doctor(dir / "slumber.toml", offline());
     ASSERT_EQ(ids(report), std::vector<std::string>{"slurm-conf-missing"}) << text(report);
+    EXPECT_EQ(report.findings[0].file, dir / "slumber.toml");
+    EXPECT_EQ(report.findings[0].line, 4) << "the conf = line, not line 0";
 }
 
 // `conf = "/etc/slurm"` was read as an empty slurm.conf: a flood of
@@ -553,6 +555,17 @@ TEST_F(Doctor, ANodeSlurmKeepsOnThatSlumberMaySwitchOffIsAWarning) {
     ASSERT_EQ(ids(report), std::vector<std::string>{"exclude-only-slurm"}) << text(report);
     EXPECT_EQ(report.findings[0].nodes, std::vector<std::string>{"n2"});
     EXPECT_EQ(report.findings[0].file, dir / "slumber.toml");
+    EXPECT_EQ(report.findings[0].line, 0) << "no exclude = written: the file as a whole";
+}
+
+// The finding pointed at slumber.toml:0 while `exclude =` was written.
+TEST_F(Doctor, ANodeSlurmKeepsOnIsAtTheExcludeLine) {
+    set("SuspendExcNodes", "head,n1,n2");
+    slurm_section = "exclude = \"n1\"";
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"exclude-only-slurm"}) << text(report);
+    EXPECT_EQ(report.findings[0].nodes, std::vector<std::string>{"n2"});
+    EXPECT_EQ(report.findings[0].line, 7) << "[daemon], state_dir, a blank, [slurm], bin_dir, conf, exclude";
 }
 
 TEST_F(Doctor, ResumeRateFasterThanSlumbersPacingIsAWarning) {
