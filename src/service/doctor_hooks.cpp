@@ -160,7 +160,7 @@ HookToPaste hook_to_paste(const Setup& setup, const slurm::HookInfo& hook) {
     const HookScript script = hook_script(hook.name, own_directory(), setup.config_file);
     std::string lines;
     for (const std::string& line : script.lines) lines += fmt::format("{}`{}`", lines.empty() ? "" : " then ", line);
-    return {script.path, fmt::format("; {} does not exist: create it, {}, of two lines: {}", script.path.string(),
+    return {script.path, fmt::format("; {} does not exist: create it, {}, whose lines are {}", script.path.string(),
                                      kHookScriptRule, lines)};
 }
 

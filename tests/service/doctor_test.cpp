@@ -321,7 +321,7 @@ TEST_F(Doctor, AHookToPasteThatDoesNotExistIsToBeCreatedWithItsScript) {
     EXPECT_NE(
         suspend.fix.find(fmt::format(
             "; {0}/slumber-suspend does not exist: create it, an executable script (not a link; owned by root, "
-            "mode 755: Slurm refuses a program others may write), of two lines: `#!/bin/sh` then `exec {1}/slumber "
+            "mode 755: Slurm refuses a program others may write), whose lines are `#!/bin/sh` then `exec {1}/slumber "
             "suspend --config {0}/slumber.toml \"$@\"`",
             dir.string(), own_directory().string())),
         std::string::npos)
