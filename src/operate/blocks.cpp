@@ -66,7 +66,10 @@ struct OptionText {
 // journal ("credentials file F", "settings in slumber.toml"); empty when
 // nothing did. A block stored by an older slumber, without the settings'
 // part, is compared by its file alone: an upgrade must not try a refused
-// password again by itself.
+// password again by itself. Nor is a refused password's block lifted by
+// other settings: a doctor run after an edit and a daemon not yet reloaded
+// run different settings, and each would lift the other's block and log in
+// again, a refused login per round.
 std::string changed_since(const config::Config& config, const store::Block& block) {
     const std::string_view stored = block.credentials;
     const std::size_t mark = stored.find(store::kSettingsMark);
@@ -76,7 +79,7 @@ std::string changed_since(const config::Config& config, const store::Block& bloc
         changed.push_back(fmt::format("credentials file {}",
                                       target != nullptr && target->credentials ? target->credentials->string() : "?"));
     }
-    if (mark != std::string_view::npos && target != nullptr &&
+    if (mark != std::string_view::npos && target != nullptr && block.kind != power::ErrorKind::auth_failed &&
         settings_fingerprint(*target) != stored.substr(mark + store::kSettingsMark.size())) {
         changed.push_back(fmt::format("settings in {}", config.file.empty() ? "slumber.toml" : config.file.string()));
     }

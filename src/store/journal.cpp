@@ -491,6 +491,10 @@ std::string_view lifted_by(const Block& block) {
     // A crossed address is not put right by a new password (Blocks::hold).
     if (block.kind == power::ErrorKind::crossed) return "";
     const std::size_t mark = block.credentials.find(kSettingsMark);
+    // A refused password only by its file (Blocks::stopping).
+    if (block.kind == power::ErrorKind::auth_failed) {
+        return mark == 0 || block.credentials.empty() ? "" : "its credentials file changes or ";
+    }
     // A block stored by an older slumber is lifted by its file alone.
     if (mark == std::string::npos) return "its credentials file changes or ";
     return mark == 0 ? "its settings in slumber.toml change or "

@@ -135,7 +135,8 @@ inline constexpr std::string_view kSettingsMark = ";settings=";
 /// What lifts `block` besides `slumber unblock`, in words that end "or "
 /// ("its settings in slumber.toml or its credentials file change or "),
 /// for the words a blocked call fails with; empty for a crossed block,
-/// which only `slumber unblock` lifts.
+/// which only `slumber unblock` lifts. A refused password's block is lifted
+/// by its credentials file only.
 std::string_view lifted_by(const Block& block);
 
 /// One sample of a target's meter and temperature sensor.
