@@ -62,7 +62,7 @@ void print_blocks(const std::vector<store::Block>& blocks, store::TimeMs now) {
     if (others.empty()) return;
     fmt::print(
         "\nBLOCKED: failures that cannot heal by themselves; slumber does not call these again until their\n"
-        "settings in slumber.toml or their credentials file change, or `slumber unblock TARGETS`:\n");
+        "credentials file (a refused password) or settings in slumber.toml change, or `slumber unblock TARGETS`:\n");
     for (const store::Block* block : others) {
         fmt::print("{:<12} {} for {} min: {} (met by {})\n", block->target,
                    block->action ? fmt::format("{} blocked", power::to_string(*block->action)) : "blocked",
