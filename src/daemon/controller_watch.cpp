@@ -2,30 +2,18 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <array>
 
+#include "slurm/controllers.hpp"
 #include "slurm/slurm_conf.hpp"
 
 namespace slumber::daemon {
-namespace {
-
-// As slurmctld finds its own SlurmctldHost entry: the host name, short.
-std::string this_host() {
-    std::array<char, 256> name{};
-    if (::gethostname(name.data(), name.size() - 1) != 0) return {};
-    std::string host(name.data());
-    return host.substr(0, host.find('.'));
-}
-
-}  // namespace
 
 std::expected<ControllerWatch, std::string> ControllerWatch::make(const config::Config& config) {
     const auto conf = slurm::read_slurm_conf(config.slurm.conf);
     std::vector<std::string> hosts = conf ? slurm::controller_hosts(*conf) : std::vector<std::string>{};
-    std::string self = config.daemon.controller.empty() ? this_host() : config.daemon.controller;
+    std::string self = config.daemon.controller.empty() ? slurm::this_host() : config.daemon.controller;
     if (hosts.size() > 1 && std::ranges::find(hosts, self) == hosts.end()) {
         return std::unexpected(fmt::format(
             "{} lists {} controllers ({}) and this daemon's, \"{}\", is none of them: set [daemon] controller to the "

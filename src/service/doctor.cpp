@@ -17,6 +17,8 @@
 #include <set>
 
 #include "service/doctor_checks.hpp"
+#include "slurm/controllers.hpp"
+#include "slurm/scontrol.hpp"
 #include "util/safe_text.hpp"
 
 namespace slumber::service {
@@ -54,8 +56,14 @@ const std::vector<CheckInfo> kChecks = {
     {Check::resume_timeout_default, "resume-timeout-default", Severity::advice,
      "ResumeTimeout is not set, and no boot was measured yet"},
     {Check::suspend_timeout_unset, "suspend-timeout-unset", Severity::advice, "SuspendTimeout is not set"},
+    {Check::suspend_timeout_short, "suspend-timeout-short", Severity::warning,
+     "SuspendTimeout is shorter than a measured power-off"},
+    {Check::suspend_exc_states, "suspend-exc-states", Severity::advice,
+     "Slurm 23.02 or later powers down idle drained nodes: SuspendExcStates does not keep them on"},
     {Check::controller_not_excluded, "controller-not-excluded", Severity::error,
      "a SlurmctldHost that is a Slurm node may be powered off"},
+    {Check::login_node_not_excluded, "login-node-not-excluded", Severity::warning,
+     "a login node (named login…) or the machine doctor runs on is a Slurm node that may be powered off"},
     {Check::exclude_only_slumber, "exclude-only-slumber", Severity::warning,
      "a node in [slurm] exclude is not excluded from Slurm's power saving"},
     {Check::exclude_only_slurm, "exclude-only-slurm", Severity::warning,
@@ -106,6 +114,8 @@ const std::vector<CheckInfo> kChecks = {
      "two targets report the same system GUID/UUID: one BMC under two names, or cloned firmware"},
     {Check::node_uuid_mismatch, "node-uuid-mismatch", Severity::error,
      "a node's own SMBIOS UUID is not its BMC's system GUID: the address reaches another machine's BMC"},
+    {Check::node_uuid_unanswered, "node-uuid-unanswered", Severity::warning,
+     "a node's BMC says on, and the node does not answer [doctor] node_uuid_command: its machine may be off"},
     {Check::mapping_crossed, "mapping-crossed", Severity::error,
      "--verify-mapping: a node's BMC started another powered-down node: their addresses are crossed"},
     {Check::mapping_bmc_on, "mapping-bmc-on", Severity::error,
@@ -302,6 +312,13 @@ DoctorReport run_doctor(const std::filesystem::path& config_file, const DoctorOp
         if (auto account = account_of(*daemon_pid)) setup.daemon_user = std::move(*account);
     }
     if (!holder) setup.daemon_unknown_why = std::strerror(holder.error());
+    setup.this_host = options.this_host.value_or(slurm::this_host());
+    setup.slurm_version = options.slurm_version;
+    if (!setup.slurm_version) {
+        if (auto version = slurm::Scontrol(config.slurm.bin_dir, config.slurm.conf).version()) {
+            setup.slurm_version = *version;
+        }
+    }
     if (auto journal = store::JournalReader::open(config.daemon.journal()); !journal) {
         setup.journal_unreadable = util::safe_text(journal.error());
         findings.push_back(doctor::journal_not_read(setup, options.contact));

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "slurm/dialect.hpp"
 #include "slurm/slurm_user.hpp"
 #include "store/journal.hpp"
 
@@ -50,7 +51,10 @@ enum class Check {
     resume_timeout_tight,
     resume_timeout_default,
     suspend_timeout_unset,
+    suspend_timeout_short,
+    suspend_exc_states,
     controller_not_excluded,
+    login_node_not_excluded,
     exclude_only_slumber,
     exclude_only_slurm,
     resume_rate_pacing,
@@ -80,6 +84,7 @@ enum class Check {
     target_identity_unreadable,
     guid_duplicate,
     node_uuid_mismatch,
+    node_uuid_unanswered,
     mapping_crossed,
     mapping_bmc_on,
     mapping_silent,
@@ -156,6 +161,12 @@ struct DoctorOptions {
     /// The wall clock that stamps the blocks a refused login records.
     /// Unset: the system's.
     std::function<store::TimeMs()> now{};
+    /// Slurm's release, for the advice that depends on it (SuspendExcStates
+    /// from 23.02). Unset: `scontrol --version` says; tests give one.
+    std::optional<slurm::Version> slurm_version{};
+    /// The machine doctor runs on, as Slurm would name it. Unset:
+    /// slurm::this_host(); tests give one.
+    std::optional<std::string> this_host{};
 };
 
 struct DoctorReport {

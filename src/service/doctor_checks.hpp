@@ -32,6 +32,10 @@ struct Setup {
     /// Why this user cannot read the journal (blocks, measured boots, the
     /// crossed pairs the daemon saw); nothing when it can, or there is none.
     std::optional<std::string> journal_unreadable{};
+    /// Slurm's release; nothing when scontrol could not say.
+    std::optional<slurm::Version> slurm_version{};
+    /// The machine doctor runs on (slurm::this_host()).
+    std::string this_host{};
 };
 
 using Findings = std::vector<Finding>;

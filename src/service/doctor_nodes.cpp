@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "hostlist/hostlist.hpp"
@@ -78,6 +79,13 @@ std::vector<std::string> controllers(const slurm::SlurmConf& conf) {
     return names;
 }
 
+// "login01", "hpc-login2", "LOGIN": a name sites give their login nodes.
+bool looks_like_login(std::string_view node) {
+    std::string lower;
+    for (const char c : node) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return lower.find("login") != std::string::npos;
+}
+
 }  // namespace
 
 void check_nodes(const Setup& setup, Findings& out) {
@@ -132,11 +140,39 @@ void check_nodes(const Setup& setup, Findings& out) {
             exposed_controllers, true));
     }
 
+    // Login nodes: Slurm has no word for them in slurm.conf (22.05 to
+    // 24.11), so by the name sites give them, and the machine doctor runs
+    // on, where an admin works. Idle, as a login node mostly is, Slurm
+    // suspends them.
+    std::vector<std::string> exposed_logins;
+    for (const std::string& node : slurm_nodes) {
+        if (kept.always.contains(node) || std::ranges::find(exposed_controllers, node) != exposed_controllers.end())
+            continue;
+        if (looks_like_login(node) || (!setup.this_host.empty() && node == setup.this_host)) {
+            exposed_logins.push_back(node);
+        }
+    }
+    if (!exposed_logins.empty()) {
+        out.push_back(on_exc_nodes(
+            setup, Check::login_node_not_excluded,
+            fmt::format(
+                "{} look{} like a login node (named login…) or the machine doctor runs on{}, and SuspendExcNodes "
+                "does not keep {} on: idle, as a login node mostly is, Slurm suspends {} under the users "
+                "logged in",
+                compressed(exposed_logins), exposed_logins.size() == 1 ? "s" : "",
+                setup.this_host.empty() ? "" : fmt::format(" ({})", util::safe_text(setup.this_host)),
+                exposed_logins.size() == 1 ? "it" : "them", exposed_logins.size() == 1 ? "it" : "them"),
+            "add it to SuspendExcNodes (and to slumber.toml's [slurm] exclude if slumber manages it); if it is a "
+            "compute node after all, ignore this",
+            exposed_logins, true));
+    }
+
     std::vector<std::string> uncontrolled;
     for (const std::string& node : slurm_nodes) {
         if (ours.contains(node) || kept.always.contains(node)) continue;
         if (std::find(exposed_controllers.begin(), exposed_controllers.end(), node) != exposed_controllers.end())
             continue;
+        if (std::ranges::find(exposed_logins, node) != exposed_logins.end()) continue;
         uncontrolled.push_back(node);
     }
     if (!uncontrolled.empty()) {

@@ -250,18 +250,25 @@ std::string byte_swapped(const std::string& hex) {
 }
 
 // The node's own UUID as the site's command prints it: its first line that
-// is not blank. Nothing when the command fails (a node that is down, an ssh
-// refused): doctor compares what it learns, and guesses nothing.
-std::optional<std::string> node_uuid(const std::string& command, const std::string& node) {
+// is not blank. An error, in words, when the command fails or prints
+// nothing (a node that is down, an ssh refused): doctor compares what it
+// learns, and guesses nothing.
+std::expected<std::string, std::string> node_uuid(const std::string& command, const std::string& node) {
     auto words = power::exec::split_words(command);
-    if (!words || words->empty()) return std::nullopt;
+    if (!words || words->empty()) return std::unexpected("[doctor] node_uuid_command has no words");
     for (std::string& word : *words) {
         for (auto at = word.find("{node}"); at != std::string::npos; at = word.find("{node}", at + node.size())) {
             word.replace(at, 6, node);
         }
     }
     const util::CommandResult result = util::run_command(*words, {}, kNodeUuidTimeout);
-    if (result.exit_code != 0) return std::nullopt;
+    if (result.exit_code != 0) {
+        const std::string said = result.err.substr(0, result.err.find('\n'));
+        return std::unexpected(fmt::format("{}{}", result.exit_code < 0 ? "" : fmt::format("exit {}", result.exit_code),
+                                           said.empty() ? ""
+                                                        : fmt::format("{}{}", result.exit_code < 0 ? "" : ": ",
+                                                                      util::safe_text(said.substr(0, 200)))));
+    }
     std::size_t start = 0;
     while (start < result.out.size()) {
         const std::size_t end = std::min(result.out.find('\n', start), result.out.size());
@@ -269,7 +276,7 @@ std::optional<std::string> node_uuid(const std::string& command, const std::stri
         if (line.find_first_not_of(" \t\r") != std::string::npos) return util::safe_text(line.substr(0, 100));
         start = end + 1;
     }
-    return std::nullopt;
+    return std::unexpected("it printed nothing");
 }
 
 void check_duplicates(const Setup& setup, const std::vector<const config::PowerTarget*>& targets,
@@ -331,13 +338,29 @@ void check_node_uuids(const Setup& setup, const DoctorOptions& options,
             asked.push_back(i);
         }
     }
-    std::vector<std::optional<std::string>> own(asked.size());
+    std::vector<std::expected<std::string, std::string>> own(asked.size(), std::unexpected(std::string()));
     util::parallel_for(asked.size(), options.fanout,
                        [&](std::size_t k) { own[k] = node_uuid(command, targets[asked[k]]->name); });
     for (std::size_t k = 0; k < asked.size(); ++k) {
-        const auto mine = own[k] ? comparable(*own[k]) : std::nullopt;
-        if (!mine) continue;
         const config::PowerTarget& target = *targets[asked[k]];
+        if (!own[k]) {
+            // Its BMC says on, and the machine does not answer: what a BMC
+            // that drives another node's machine looks like when that
+            // machine is off (a crossed pair with one node asleep), or a
+            // node still booting, or a command that cannot reach it.
+            out.push_back(about(
+                setup, target, Check::node_uuid_unanswered,
+                fmt::format("{}'s BMC, {}, says it is on, but {} did not answer [doctor] node_uuid_command ({}): if "
+                            "its machine is off, this BMC drives another machine (crossed addresses)",
+                            target.name, named(target), target.name, own[k].error()),
+                fmt::format("if {0} is booting, check again once it is up; else see why the command fails, and "
+                            "when {0} is idle and powered down in Slurm, `slumber doctor --verify-mapping {0}` "
+                            "checks that its BMC starts it",
+                            target.name)));
+            continue;
+        }
+        const auto mine = comparable(*own[k]);
+        if (!mine) continue;
         const std::string& guid = **replies[asked[k]].guid;
         const std::string bmc = *comparable(guid);
         if (*mine == bmc || byte_swapped(*mine) == bmc) continue;
@@ -352,7 +375,7 @@ void check_node_uuids(const Setup& setup, const DoctorOptions& options,
                                         "{}, reports {} (compared in either byte order of the first three fields, "
                                         "which IPMI and SMBIOS may store differently){}: switching it may switch "
                                         "another machine",
-                                        target.name, *own[k], named(target), guid, whose),
+                                        target.name, own[k].value(), named(target), guid, whose),
                             fmt::format("correct {}'s BMC address in slumber.toml (`slumber power info {}` shows the "
                                         "BMC's GUID); if the address is right, the BMC reports another GUID than "
                                         "its host's SMBIOS (a replaced board): set it with the vendor's tool",

@@ -4,6 +4,7 @@
 // too), SuspendTimeout 30 s, ResumeTimeout 60 s, ResumeRate 300 nodes per
 // minute (0: no limit), ReturnToService 0.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cctype>
 #include <charconv>
@@ -174,10 +175,68 @@ void check_resume_timeout(const Setup& setup, Findings& out) {
 }
 
 void check_suspend_timeout(const Setup& setup, Findings& out) {
-    if (setup.slurm_conf->find("SuspendTimeout")) return;
-    out.push_back(at(setup, Check::suspend_timeout_unset, nullptr,
-                     "SuspendTimeout is not set: Slurm counts a node as off 30 s after asking, whether or not it is",
-                     "set it to how long your nodes take to power off, with room to spare"));
+    const slurm::ConfSetting* setting = setup.slurm_conf->find("SuspendTimeout");
+    const auto advice = suspend_timeout_advice(setup.config);
+    if (setting == nullptr && !advice) {
+        out.push_back(at(setup, Check::suspend_timeout_unset, nullptr,
+                         "SuspendTimeout is not set: Slurm counts a node as off 30 s after asking, whether or not it "
+                         "is; no power-off was measured yet to say more",
+                         "set it to how long your nodes take to power off, with room to spare; once the daemon has "
+                         "carried out Slurm's suspends, doctor gives the value"));
+        return;
+    }
+    if (!advice) return;
+    const long limit = setting ? number(setting->value).value_or(-1) : 30;
+    if (limit < 0) {
+        out.push_back(at(setup, Check::slurm_conf_value, setting,
+                         fmt::format("SuspendTimeout={} is no number of seconds", shown(setting->value)),
+                         "write a number of seconds"));
+        return;
+    }
+    const auto slowest_s = static_cast<double>(advice->slowest_ms) / 1000.0;
+    if (static_cast<double>(limit) >= slowest_s) return;
+    out.push_back(at(setup, Check::suspend_timeout_short, setting,
+                     fmt::format("SuspendTimeout is {} s{}, and the slowest of {} measured power-offs (Slurm's suspend "
+                                 "to the BMC's confirmed off) took {:.1f} s: Slurm counts such a node off, and may ask "
+                                 "to resume it, while it is still powering off",
+                                 limit, setting ? "" : " (not set: Slurm's default)", advice->count, slowest_s),
+                     "raise it to half again the slowest power-off",
+                     fmt::format("SuspendTimeout={}", advice->seconds)));
+}
+
+// Slurm 23.02 added SuspendExcStates: node states power saving leaves
+// alone. Without DRAIN in it, Slurm suspends an idle drained node like any
+// other (slurm.conf(5) 23.02 to 24.11: "By default, any of these states, if
+// idle for SuspendTime, would be powered off"), so a node an admin drained
+// for repair goes dark under them, and a pair slumber drained for crossed
+// addresses is asked to suspend again after every SuspendTime. DOWN is not
+// advised: slumber's recovery of nodes that went silent is tested with
+// Slurm suspending DOWN nodes, its default (docs/slurm.md). 22.05 has no
+// such setting, and refuses a slurm.conf that has it.
+void check_suspend_exc_states(const Setup& setup, Findings& out) {
+    if (!setup.slurm_version || *setup.slurm_version < slurm::Version{23, 2, 0}) return;
+    const slurm::ConfSetting* setting = setup.slurm_conf->find("SuspendExcStates");
+    std::vector<std::string> states;
+    for (std::string_view value = setting ? std::string_view(setting->value) : std::string_view(); !value.empty();) {
+        const auto comma = value.find(',');
+        std::string state;
+        for (const char c : value.substr(0, comma)) {
+            state += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        if (state == "drain") return;
+        if (!state.empty()) states.push_back(util::safe_text(state));
+        if (comma == std::string_view::npos) break;
+        value.remove_prefix(comma + 1);
+    }
+    states.emplace_back("drain");
+    out.push_back(at(setup, Check::suspend_exc_states, setting,
+                     fmt::format("Slurm {}.{:02} powers down idle drained nodes (SuspendExcStates {}): a node drained "
+                                 "for repair goes dark under the admin, and a pair slumber drained for crossed BMC "
+                                 "addresses is asked to suspend again after every SuspendTime",
+                                 setup.slurm_version->major, setup.slurm_version->minor,
+                                 setting ? fmt::format("is {}, without drain", shown(setting->value)) : "is not set"),
+                     "let power saving leave drained nodes alone",
+                     fmt::format("SuspendExcStates={}", fmt::join(states, ","))));
 }
 
 void check_resume_rate(const Setup& setup, Findings& out) {
@@ -236,6 +295,7 @@ void check_timing(const Setup& setup, Findings& out) {
     check_suspend_time(setup, out);
     check_resume_timeout(setup, out);
     check_suspend_timeout(setup, out);
+    check_suspend_exc_states(setup, out);
     check_resume_rate(setup, out);
     check_return_to_service(setup, out);
     check_idle_on_node_suspend(setup, out);

@@ -99,4 +99,17 @@ HookScript hook_script(std::string_view verb, const std::filesystem::path& bin_d
              fmt::format("exec {} {} --config {} \"$@\"", (bin_dir / "slumber").string(), verb, config_file.string())}};
 }
 
+std::optional<SuspendTimeoutAdvice> suspend_timeout_advice(const config::Config& config) {
+    std::vector<std::string> nodes;
+    for (const auto& target : config.nodes) nodes.push_back(target.name);
+    auto journal = store::JournalReader::open(config.daemon.journal());
+    if (!journal) return std::nullopt;
+    const auto measured = (*journal)->measured_shutdowns(nodes);
+    if (!measured || measured->first == 0) return std::nullopt;
+    // Half again the slowest, in whole tens of seconds (ceiling).
+    const std::int64_t wanted_s = (measured->second * 3 / 2 + 9'999) / 10'000 * 10;
+    return SuspendTimeoutAdvice{static_cast<int>(std::max<std::int64_t>(30, wanted_s)), measured->first,
+                                measured->second};
+}
+
 }  // namespace slumber::service

@@ -112,4 +112,16 @@ HookScript hook_script(std::string_view verb, const std::filesystem::path& bin_d
 inline constexpr std::string_view kHookScriptRule =
     "an executable script (not a link; owned by root, mode 755: Slurm refuses a program others may write)";
 
+/// The SuspendTimeout the journal's measured shutdowns call for: Slurm's
+/// suspends of the configuration's nodes, from SuspendProgram's request to
+/// the BMC's confirmed off (store::Journal::measured_shutdowns()); 1.5 x
+/// the slowest, rounded up to 10 s, at least Slurm's default of 30 s.
+/// Nothing before any was measured or when the journal cannot be read.
+struct SuspendTimeoutAdvice {
+    int seconds = 0;
+    int count = 0;  ///< shutdowns measured
+    std::int64_t slowest_ms = 0;
+};
+std::optional<SuspendTimeoutAdvice> suspend_timeout_advice(const config::Config& config);
+
 }  // namespace slumber::service

@@ -1,6 +1,9 @@
 #include "slurm/controllers.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
+
+#include <array>
 
 #include "util/safe_text.hpp"
 
@@ -14,6 +17,13 @@ std::vector<std::string> controller_hosts(const SlurmConf& conf) {
         hosts.emplace_back(trim(value.substr(0, value.find('('))));
     }
     return hosts;
+}
+
+std::string this_host() {
+    std::array<char, 256> name{};
+    if (::gethostname(name.data(), name.size() - 1) != 0) return {};
+    std::string host(name.data());
+    return host.substr(0, host.find('.'));
 }
 
 std::expected<std::vector<ControllerPing>, ParseError> parse_ping(std::string_view text) {

@@ -22,6 +22,11 @@ namespace slumber::slurm {
 /// when it has none (Slurm then refuses to start).
 std::vector<std::string> controller_hosts(const SlurmConf& conf);
 
+/// This machine's name as slurmctld and slurmd find their own entries in
+/// slurm.conf: the host name (gethostname(2)) up to its first dot. Empty
+/// when it cannot be read.
+std::string this_host();
+
 /// One line of `scontrol ping`: "Slurmctld(primary) at ctl1 is UP".
 struct ControllerPing {
     std::string mode;  ///< "primary", "backup", "backup2" …: its place in SlurmctldHost's order

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <system_error>
 #include <unordered_set>
@@ -613,6 +614,24 @@ DbResult<std::pair<int, int>> Journal::boot_counts(TimeMs booting_since, TimeMs 
     if (!row) return std::unexpected(row.error());
     if (!*row) return std::pair{0, 0};
     return std::pair{static_cast<int>(select->integer(0)), static_cast<int>(select->integer(1))};
+}
+
+DbResult<std::pair<int, TimeMs>> Journal::measured_shutdowns(std::span<const std::string> nodes) const {
+    const std::unordered_set<std::string> filter(nodes.begin(), nodes.end());
+    auto select = m_db->prepare(
+        "SELECT node, finished_ms - time_ms FROM requests WHERE source = 'slurm-suspend' AND action IN ('off', "
+        "'soft') AND state = 'done' AND finished_ms IS NOT NULL");
+    if (!select) return std::unexpected(select.error());
+    std::pair<int, TimeMs> found{0, 0};
+    for (;;) {
+        auto row = select->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        if (!wanted(filter, select->text(0))) continue;
+        ++found.first;
+        found.second = std::max(found.second, select->integer(1));
+    }
+    return found;
 }
 
 DbResult<std::vector<Boot>> Journal::boots(std::span<const std::string> nodes) const {

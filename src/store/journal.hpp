@@ -270,6 +270,11 @@ class Journal {
     /// Sets the registration time of the node's latest open boot.
     DbResult<void> boot_registered(std::string_view node, TimeMs registered);
     DbResult<std::vector<Boot>> boots(std::span<const std::string> nodes) const;
+    /// Slurm's suspends of these nodes that ended powered off (requests of
+    /// slurm-suspend, done): how many, and the longest from the hook's
+    /// request (Slurm running SuspendProgram) to the confirmed off, in ms.
+    /// What SuspendTimeout has to cover. {0, 0} without any.
+    DbResult<std::pair<int, TimeMs>> measured_shutdowns(std::span<const std::string> nodes) const;
     /// The nodes' open boots (a power-on not registered yet, at most one per
     /// node, always its latest boot): node -> powered_on. Reads only the
     /// open boots (an index of their own), not the whole table: the daemon

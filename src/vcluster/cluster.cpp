@@ -307,7 +307,7 @@ std::expected<void, std::string> prepare_run_dir(const Spec& spec, const RunDir&
                      "driver-type LAN_2_0\nusername admin\npassword {}\nworkaround-flags opensesspriv\n",
                      dir.freeipmi_conf().string(), *password),
          kPrivateFile},
-        {dir.slurm_conf(), render_slurm_conf(spec, dir), kPublic},
+        {dir.slurm_conf(), render_slurm_conf(spec, dir, installed_slurm()), kPublic},
         {dir.bmc_table(), render_bmc_table(spec), kPublic},
         {dir.chassis_program(), render_chassis_program(dir, self_executable(), *cgroup), kProgram},
         {dir.node_uuid_program(), render_node_uuid_program(dir, *cgroup), kProgram},

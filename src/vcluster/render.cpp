@@ -151,7 +151,7 @@ std::string ctld_log_file(const Spec& spec, const RunDir& dir) {
 
 }  // namespace
 
-std::string render_slurm_conf(const Spec& spec, const RunDir& dir) {
+std::string render_slurm_conf(const Spec& spec, const RunDir& dir, std::optional<slurm::Version> slurm) {
     const std::string root = dir.root.string();
     std::string out = fmt::format(
         "# A virtual cluster written by `slumber-vcluster up`: real Slurm, every node\n"
@@ -201,7 +201,8 @@ std::string render_slurm_conf(const Spec& spec, const RunDir& dir) {
         "ResumeRate=0\n"
         "SuspendProgram={hooks}/{suspend}\n"
         "ResumeProgram={hooks}/{resume}\n"
-        "ResumeFailProgram={hooks}/{resume_fail}\n",
+        "ResumeFailProgram={hooks}/{resume_fail}\n"
+        "{exc_states}",
         fmt::arg("controllers", render_controllers(spec)), fmt::arg("failover", render_failover(spec)),
         fmt::arg("port", spec.slurmctld_port), fmt::arg("auth", render_auth(spec, dir)),
         fmt::arg("ctld_pid", ctld_pid_file(spec, dir)), fmt::arg("ctld_log", ctld_log_file(spec, dir)),
@@ -212,7 +213,11 @@ std::string render_slurm_conf(const Spec& spec, const RunDir& dir) {
         fmt::arg("suspend_timeout", seconds(spec.suspend_timeout)),
         fmt::arg("resume_timeout", seconds(spec.resume_timeout)), fmt::arg("hooks", dir.hooks_dir().string()),
         fmt::arg("suspend", slurm::to_string(Hook::suspend)), fmt::arg("resume", slurm::to_string(Hook::resume)),
-        fmt::arg("resume_fail", slurm::to_string(Hook::resume_fail)));
+        fmt::arg("resume_fail", slurm::to_string(Hook::resume_fail)),
+        fmt::arg("exc_states", slurm && *slurm >= slurm::Version{23, 2, 0}
+                                   ? "# A drained node stays as it is (doctor's suspend-exc-states).\n"
+                                     "SuspendExcStates=drain\n"
+                                   : ""));
     const std::string ports = spec.nodes == 1
                                   ? fmt::format("{}", spec.slurmd_port(0))
                                   : fmt::format("[{}-{}]", spec.slurmd_port(0), spec.slurmd_port(spec.nodes - 1));

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,7 +14,9 @@
 namespace slumber::vcluster {
 
 /// slurm.conf: multiple-slurmd nodes on localhost, power saving on, the hooks.
-std::string render_slurm_conf(const Spec& spec, const RunDir& dir);
+/// With `slurm` 23.02 or later, SuspendExcStates=drain, as `slumber doctor`
+/// advises (suspend-exc-states); nothing: the release is not known.
+std::string render_slurm_conf(const Spec& spec, const RunDir& dir, std::optional<slurm::Version> slurm = std::nullopt);
 /// With deployment "site": the file slurm.conf includes that sets SlurmUser.
 std::string render_slurm_user_conf();
 

@@ -138,9 +138,13 @@ credentials = "{4}"
 
     // The BMCs, the devices and the clock are doctor_targets_test's: here
     // the files alone.
+    // Slurm's release and the machine's name are the test's, whichever the
+    // machine has.
     static DoctorOptions offline(DoctorOptions options = {}) {
         options.contact = false;
         options.clock = [] { return ClockSync{}; };
+        if (!options.slurm_version) options.slurm_version = slurm::Version{22, 5, 8};
+        if (!options.this_host) options.this_host = "admin-desk";
         return options;
     }
 
@@ -525,6 +529,62 @@ TEST_F(Doctor, AnUnsetSuspendTimeoutIsAdvice) {
     EXPECT_EQ(ids(run()), std::vector<std::string>{"suspend-timeout-unset"});
 }
 
+// SuspendTimeout against Slurm's suspends the journal saw carried out: from
+// the hook's request to the confirmed off.
+TEST_F(Doctor, SuspendTimeoutIsHeldToTheMeasuredPowerOffs) {
+    {
+        auto journal = store::Journal::open(dir / "state/journal.db");
+        ASSERT_TRUE(journal) << journal.error();
+        const std::vector<std::string> n1{"n1"};
+        const std::vector<std::string> n2{"n2"};
+        // n1 took 70 s, n2 20 s; n3's failed one and a person's do not count.
+        const auto off = [&](const std::vector<std::string>& node, store::RequestSource source, store::TimeMs took,
+                             bool ok) {
+            auto ids = journal->start_requests(node, power::Action::off, source, 1'000'000);
+            ASSERT_TRUE(ids) << ids.error();
+            ASSERT_TRUE(journal->finish_with(
+                ids->front(), ok, ok ? "off" : "error",
+                {0, 1'000'000 + took, node.front(), ids->front(), store::EventKind::power_off, "off"}));
+        };
+        off(n1, store::RequestSource::slurm_suspend, 70'000, true);
+        off(n2, store::RequestSource::slurm_suspend, 20'000, true);
+        off({"n3"}, store::RequestSource::slurm_suspend, 500'000, false);
+        off({"n4"}, store::RequestSource::hand_suspend, 500'000, true);
+    }
+    set("SuspendTimeout", "60");
+    DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"suspend-timeout-short"}) << text(report);
+    EXPECT_EQ(report.findings[0].paste, "SuspendTimeout=110") << "1.5 x 70 s, in tens of seconds";
+    EXPECT_EQ(report.findings[0].file, dir / "power.conf");
+    EXPECT_NE(report.findings[0].what.find("slowest of 2 measured power-offs"), std::string::npos) << text(report);
+    set("SuspendTimeout", "70");
+    EXPECT_TRUE(run().findings.empty()) << text(run());
+    // Unset: Slurm's 30 s against the measured 70 s.
+    erase("SuspendTimeout");
+    report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"suspend-timeout-short"}) << text(report);
+    EXPECT_NE(report.findings[0].what.find("30 s (not set: Slurm's default)"), std::string::npos) << text(report);
+}
+
+// SuspendExcStates is 23.02's: from then Slurm powers down an idle drained
+// node unless it lists drain; 22.05 has no such key to advise.
+TEST_F(Doctor, SuspendExcStatesWithoutDrainIsAdviceFromSlurm2302) {
+    EXPECT_TRUE(run().findings.empty()) << "22.05: " << text(run());
+    DoctorOptions options;
+    options.slurm_version = slurm::Version{24, 11, 3};
+    DoctorReport report = run(options);
+    ASSERT_EQ(ids(report), std::vector<std::string>{"suspend-exc-states"}) << text(report);
+    EXPECT_EQ(report.findings[0].severity(), Severity::advice);
+    EXPECT_EQ(report.findings[0].paste, "SuspendExcStates=drain");
+    set("SuspendExcStates", "DOWN,planned");
+    report = run(options);
+    ASSERT_EQ(ids(report), std::vector<std::string>{"suspend-exc-states"}) << text(report);
+    EXPECT_EQ(report.findings[0].paste, "SuspendExcStates=down,planned,drain");
+    EXPECT_EQ(report.findings[0].file, dir / "power.conf");
+    set("SuspendExcStates", "down,Drain");
+    EXPECT_TRUE(run(options).findings.empty()) << text(run(options));
+}
+
 TEST_F(Doctor, AControllerThatIsASlurmNodeMustBeExcluded) {
     erase("SuspendExcNodes");
     DoctorReport report = run();
@@ -539,6 +599,20 @@ TEST_F(Doctor, AControllerThatIsASlurmNodeMustBeExcluded) {
     // Their partition in SuspendExcParts keeps them on too.
     slurm_extra += "PartitionName=admin Nodes=head,backup\n";
     set("SuspendExcParts", "admin");
+    EXPECT_TRUE(run().findings.empty()) << text(run());
+}
+
+// Login nodes (by name: Slurm has no word for them) and the machine doctor
+// runs on are Slurm nodes that idle most of the time: Slurm would suspend
+// them under the users logged in.
+TEST_F(Doctor, ALoginNodeOrThisMachineMustBeExcluded) {
+    slurm_extra = "NodeName=login[01-02] CPUs=1\nNodeName=admin-desk CPUs=1\n";
+    DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"login-node-not-excluded"}) << text(report);
+    EXPECT_EQ(report.findings[0].severity(), Severity::warning);
+    EXPECT_EQ(report.findings[0].nodes, (std::vector<std::string>{"login01", "login02", "admin-desk"}));
+    EXPECT_EQ(report.findings[0].paste, "SuspendExcNodes=head,admin-desk,login[01-02]");
+    set("SuspendExcNodes", "head,login[01-02],admin-desk");
     EXPECT_TRUE(run().findings.empty()) << text(run());
 }
 

@@ -31,6 +31,14 @@ TEST(VclusterRender, SlurmConfHasOnePortPerNodeAndPowerSaving) {
     EXPECT_TRUE(has(conf, "ResumeFailProgram=/run/vc/hooks/resume-fail\n"));
 }
 
+// SuspendExcStates is 23.02's: 22.05 refuses a slurm.conf with it.
+TEST(VclusterRender, DrainedNodesAreLeftAloneFromSlurm2302) {
+    EXPECT_FALSE(has(render_slurm_conf(Spec{}, RunDir{"/run/vc"}, slurm::Version{22, 5, 8}), "SuspendExcStates"));
+    EXPECT_FALSE(has(render_slurm_conf(Spec{}, RunDir{"/run/vc"}), "SuspendExcStates"));
+    EXPECT_TRUE(
+        has(render_slurm_conf(Spec{}, RunDir{"/run/vc"}, slurm::Version{24, 11, 3}), "SuspendExcStates=drain\n"));
+}
+
 TEST(VclusterRender, RootDeploymentRunsSlurmAsRootWithoutAuthentication) {
     const std::string conf = render_slurm_conf(Spec{}, RunDir{"/run/vc"});
     EXPECT_TRUE(has(conf, "SlurmUser=root\n"));
