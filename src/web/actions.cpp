@@ -59,10 +59,11 @@ std::expected<void, std::string> TokenSlot::read(const std::optional<std::filesy
 bool TokenSlot::authorized(const httplib::Request& request, httplib::Response& response) const {
     const std::lock_guard lock(m_mutex);
     const std::optional<Token>& token = m_token;
+    // Why the file is unusable names its path and mode: the daemon logs it
+    // when a reload reads the file, and no answer to whoever asks says it.
     if (!token && !m_unusable.empty()) {
-        answer_error(
-            response, 403,
-            fmt::format("the API is read-only until a reload reads a usable token: {}", util::safe_text(m_unusable)));
+        answer_error(response, 403,
+                     "the API is read-only until a reload reads a usable [web] token_file (the daemon's log says why)");
         return false;
     }
     if (!token) {
@@ -270,9 +271,18 @@ void act(Collector& collector, const TokenSlot& token, const ActionPath& action,
     if (!token.authorized(request, response)) return;
     if (action.power) {
         power(collector, action.node, request, response);
-    } else {
-        unblock(collector, action.node, response);
+        return;
     }
+    // docs/web.md: the unblock action takes `{}` or no body; anything else
+    // is a client's mistake, not a request to act on.
+    const std::string_view body = request.body;
+    const auto first = body.find_first_not_of(" \t\r\n");
+    const auto last = body.find_last_not_of(" \t\r\n");
+    if (first != std::string_view::npos && body.substr(first, last - first + 1) != "{}") {
+        answer_error(response, 400, "the unblock action takes no body, or {}");
+        return;
+    }
+    unblock(collector, action.node, response);
 }
 
 }  // namespace

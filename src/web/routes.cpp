@@ -35,6 +35,11 @@ std::string dump(const nlohmann::json& value) {
 // the server may ask, and `n[1-4096][1-4096]` is 16 million names (a tester
 // pinned a daemon's core and 2 GB with one GET).
 std::optional<std::vector<std::string>> nodes_parameter(const httplib::Request& request, httplib::Response& response) {
+    // ?node=a&node=b was read as a alone: one hostlist names them all.
+    if (request.get_param_value_count("node") + request.get_param_value_count("nodes") > 1) {
+        answer_error(response, 400, "node: give it once, as one hostlist (node=a,b or node=n[1-4])");
+        return std::nullopt;
+    }
     std::string text;
     if (request.has_param("node")) text = request.get_param_value("node");
     if (request.has_param("nodes")) text = request.get_param_value("nodes");
@@ -66,6 +71,11 @@ std::optional<std::vector<std::string>> nodes_parameter(const httplib::Request& 
 // timeline); a day back when neither is given.
 std::optional<store::TimeMs> since_parameter(const httplib::Request& request, httplib::Response& response,
                                              store::TimeMs now) {
+    // Both, or one twice, was read as one of them, silently.
+    if (request.get_param_value_count("since") + request.get_param_value_count("since_ms") > 1) {
+        answer_error(response, 400, "since: give since (a duration) or since_ms (Unix milliseconds), once");
+        return std::nullopt;
+    }
     if (request.has_param("since_ms")) {
         const std::string text = request.get_param_value("since_ms");
         store::TimeMs since = 0;

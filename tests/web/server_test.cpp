@@ -179,6 +179,28 @@ TEST(WebServer, RefusesAHostlistThatNamesNoNode) {
     }
 }
 
+// A tester's ?node=a&node=b answered for a alone, and ?since=…&since_ms=…
+// went by since_ms, silently: a parameter given twice is refused.
+TEST(WebServer, RefusesAParameterGivenTwice) {
+    slumber::testing::TempDir dir("slumber-web-server");
+    auto server = serve(kNoSlurm, dir.path());
+    ASSERT_TRUE(server) << server.error();
+    httplib::Client client("127.0.0.1", (*server)->port());
+    client.set_read_timeout(10, 0);
+    for (const char* path : {"/api/nodes?node=n1&node=n2", "/api/events?node=n1&nodes=n2"}) {
+        const auto answer = client.Get(path);
+        ASSERT_TRUE(answer) << path << ": " << httplib::to_string(answer.error());
+        EXPECT_EQ(answer->status, 400) << path;
+        EXPECT_NE(answer->body.find("give it once, as one hostlist"), std::string::npos) << answer->body;
+    }
+    for (const char* path : {"/api/events?since=1h&since_ms=5", "/api/events?since=1h&since=2h"}) {
+        const auto answer = client.Get(path);
+        ASSERT_TRUE(answer) << path << ": " << httplib::to_string(answer.error());
+        EXPECT_EQ(answer->status, 400) << path;
+        EXPECT_NE(answer->body.find("give since (a duration) or since_ms"), std::string::npos) << answer->body;
+    }
+}
+
 // A tester rotated the token and made its file readable by others, then
 // sent SIGHUP: the old token still worked. The reload reads it again.
 TEST(WebServer, AReloadReadsTheTokenAgain) {
@@ -208,24 +230,30 @@ TEST(WebServer, AReloadReadsTheTokenAgain) {
     const auto exposed = (*server)->reload_token();
     ASSERT_FALSE(exposed);
     EXPECT_EQ(status_with("second-token-0123456789"), 403) << "an exposed token acts no more";
-    // The 403 says why in one clean sentence: it held a literal "\\n    fix:".
+    // Why, in one clean sentence (it held a literal "\\n    fix:"), for the
+    // daemon's log; the 403 says only that the file is unusable: a tester
+    // read the file's path and mode in an answer to a request without any
+    // token.
+    EXPECT_EQ(exposed.error(), token.string() +
+                                   ": [web] token_file: is accessible by group or others (mode 0644); slumber refuses "
+                                   "to use it; fix: chmod 600 " +
+                                   token.string());
     const httplib::Headers headers{{"Authorization", "Bearer second-token-0123456789"}};
-    const auto why = client.Post("/api/nodes/n1/power", headers, R"({"action":"on"})", "application/json");
-    ASSERT_TRUE(why);
-    EXPECT_EQ(nlohmann::json::parse(why->body, nullptr, false).value("error", ""),
-              "the API is read-only until a reload reads a usable token: " + token.string() +
-                  ": [web] token_file: is accessible by group or others (mode 0644); slumber refuses to use it; fix: "
-                  "chmod 600 " +
-                  token.string())
-        << why->body;
+    for (const httplib::Headers& sent : {headers, httplib::Headers{}}) {
+        const auto why = client.Post("/api/nodes/n1/power", sent, R"({"action":"on"})", "application/json");
+        ASSERT_TRUE(why);
+        EXPECT_EQ(why->status, 403);
+        EXPECT_EQ(nlohmann::json::parse(why->body, nullptr, false).value("error", ""),
+                  "the API is read-only until a reload reads a usable [web] token_file (the daemon's log says why)")
+            << why->body;
+    }
     // Gone at a reload: the token's advice, not a credentials file's.
     std::filesystem::remove(token);
-    ASSERT_FALSE((*server)->reload_token());
-    const auto gone = client.Post("/api/nodes/n1/power", headers, R"({"action":"on"})", "application/json");
-    ASSERT_TRUE(gone);
-    EXPECT_EQ(gone->status, 403);
-    EXPECT_NE(gone->body.find("fix: openssl rand -hex 32 > " + token.string()), std::string::npos) << gone->body;
-    EXPECT_EQ(gone->body.find("password"), std::string::npos) << gone->body;
+    const auto gone = (*server)->reload_token();
+    ASSERT_FALSE(gone);
+    EXPECT_NE(gone.error().find("fix: openssl rand -hex 32 > " + token.string()), std::string::npos) << gone.error();
+    EXPECT_EQ(gone.error().find("password"), std::string::npos) << gone.error();
+    EXPECT_EQ(status_with("second-token-0123456789"), 403);
     // Two tokens in the file: refused at the reload, not "wrong token" for both.
     write_token("second-token-0123456789\nthird-token-0123456789", 0600);
     const auto two = (*server)->reload_token();
@@ -262,6 +290,17 @@ TEST(WebServer, AnActionWithoutABodyIsAnsweredAsDocumentedAtOnce) {
     const RawAnswer with_token =
         ask("POST", "/api/nodes/n1/unblock", "Authorization: Bearer a-token-of-twenty-chars\r\n");
     EXPECT_EQ(with_token.status(), 404) << "past the token, the node is unknown: " << with_token.text;
+    // The unblock action takes no body, or {} (docs/web.md); a tester's
+    // "junk" was acted on.
+    httplib::Client client("127.0.0.1", port);
+    const httplib::Headers bearer{{"Authorization", "Bearer a-token-of-twenty-chars"}};
+    const auto junk = client.Post("/api/nodes/n1/unblock", bearer, "junk", "text/plain");
+    ASSERT_TRUE(junk);
+    EXPECT_EQ(junk->status, 400) << junk->body;
+    EXPECT_NE(junk->body.find("the unblock action takes no body, or {}"), std::string::npos) << junk->body;
+    const auto empty_object = client.Post("/api/nodes/n1/unblock", bearer, " {} ", "application/json");
+    ASSERT_TRUE(empty_object);
+    EXPECT_EQ(empty_object->status, 404) << empty_object->body;
     const RawAnswer no_action = ask("POST", "/api/nodes/n1/power", "Authorization: Bearer a-token-of-twenty-chars\r\n");
     EXPECT_EQ(no_action.status(), 400) << no_action.text;
     EXPECT_NE(no_action.body().find(R"(the body must be {\"action\": \"on\"})"), std::string::npos) << no_action.text;
