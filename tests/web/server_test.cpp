@@ -96,6 +96,15 @@ std::expected<std::unique_ptr<WebServer>, std::string> serve(const std::string& 
 // No Slurm in bin_dir: /metrics says slumber_slurm_up 0, at once.
 constexpr const char* kNoSlurm = "[daemon]\nstate_dir = \"{0}/state\"\n[slurm]\nbin_dir = \"{0}\"\n";
 
+// serve(), with `kToken` in a token file of dir's that only its owner reads.
+constexpr std::string_view kToken = "a-token-of-twenty-chars";
+std::expected<std::unique_ptr<WebServer>, std::string> serve_with_token(const std::filesystem::path& dir) {
+    const std::filesystem::path token = dir / "web.token";
+    std::ofstream(token) << kToken << "\n";
+    ::chmod(token.c_str(), 0600);
+    return serve(kNoSlurm, dir, token);
+}
+
 TEST(WebServer, AnswersMetricsWhileSlowClientsTrickleTheirRequests) {
     slumber::testing::TempDir dir("slumber-web-server");
     auto server = serve(kNoSlurm, dir.path());
@@ -163,6 +172,16 @@ TEST(WebServer, RefusesAHostlistOfMoreNamesThanAnyClusterHas) {
     EXPECT_EQ(many->status, 404);
 }
 
+// Each GET of `paths` is answered 400, its error saying `words`.
+void expect_bad_requests(httplib::Client& client, std::initializer_list<const char*> paths, std::string_view words) {
+    for (const char* path : paths) {
+        const auto answer = client.Get(path);
+        ASSERT_TRUE(answer) << path << ": " << httplib::to_string(answer.error());
+        EXPECT_EQ(answer->status, 400) << path;
+        EXPECT_NE(answer->body.find(words), std::string::npos) << answer->body;
+    }
+}
+
 // "," is Slurm's empty hostlist: as ?node= it names no node, and is
 // refused rather than read as every node (the parameter left out).
 TEST(WebServer, RefusesAHostlistThatNamesNoNode) {
@@ -171,12 +190,7 @@ TEST(WebServer, RefusesAHostlistThatNamesNoNode) {
     ASSERT_TRUE(server) << server.error();
     httplib::Client client("127.0.0.1", (*server)->port());
     client.set_read_timeout(10, 0);
-    for (const char* path : {"/api/nodes?node=%2C", "/api/events?nodes=%2C%20%2C"}) {
-        const auto answer = client.Get(path);
-        ASSERT_TRUE(answer) << path << ": " << httplib::to_string(answer.error());
-        EXPECT_EQ(answer->status, 400) << path;
-        EXPECT_NE(answer->body.find("names no node"), std::string::npos) << answer->body;
-    }
+    expect_bad_requests(client, {"/api/nodes?node=%2C", "/api/events?nodes=%2C%20%2C"}, "names no node");
 }
 
 // A tester's ?node=a&node=b answered for a alone, and ?since=…&since_ms=…
@@ -187,18 +201,10 @@ TEST(WebServer, RefusesAParameterGivenTwice) {
     ASSERT_TRUE(server) << server.error();
     httplib::Client client("127.0.0.1", (*server)->port());
     client.set_read_timeout(10, 0);
-    for (const char* path : {"/api/nodes?node=n1&node=n2", "/api/events?node=n1&nodes=n2"}) {
-        const auto answer = client.Get(path);
-        ASSERT_TRUE(answer) << path << ": " << httplib::to_string(answer.error());
-        EXPECT_EQ(answer->status, 400) << path;
-        EXPECT_NE(answer->body.find("give it once, as one hostlist"), std::string::npos) << answer->body;
-    }
-    for (const char* path : {"/api/events?since=1h&since_ms=5", "/api/events?since=1h&since=2h"}) {
-        const auto answer = client.Get(path);
-        ASSERT_TRUE(answer) << path << ": " << httplib::to_string(answer.error());
-        EXPECT_EQ(answer->status, 400) << path;
-        EXPECT_NE(answer->body.find("give since (a duration) or since_ms"), std::string::npos) << answer->body;
-    }
+    expect_bad_requests(client, {"/api/nodes?node=n1&node=n2", "/api/events?node=n1&nodes=n2"},
+                        "give it once, as one hostlist");
+    expect_bad_requests(client, {"/api/events?since=1h&since_ms=5", "/api/events?since=1h&since=2h"},
+                        "give since (a duration) or since_ms");
 }
 
 // A tester rotated the token and made its file readable by others, then
@@ -273,10 +279,7 @@ TEST(WebServer, AReloadReadsTheTokenAgain) {
 // Transfer-Encoding has an empty body; it is answered as documented, at once.
 TEST(WebServer, AnActionWithoutABodyIsAnsweredAsDocumentedAtOnce) {
     slumber::testing::TempDir dir("slumber-web-server");
-    const std::filesystem::path token = dir.path() / "web.token";
-    std::ofstream(token) << "a-token-of-twenty-chars\n";
-    ::chmod(token.c_str(), 0600);
-    auto server = serve(kNoSlurm, dir.path(), token);
+    auto server = serve_with_token(dir.path());
     ASSERT_TRUE(server) << server.error();
     const int port = (*server)->port();
     const auto ask = [&](std::string_view method, std::string_view path, std::string_view headers = "") {
@@ -324,10 +327,7 @@ TEST(WebServer, AnActionWithoutABodyIsAnsweredAsDocumentedAtOnce) {
 // JSON text is refused before the node is looked up.
 TEST(WebServer, APowerActionWhoseBodyHoldsANulByteIsABadRequest) {
     slumber::testing::TempDir dir("slumber-web-server");
-    const std::filesystem::path token = dir.path() / "web.token";
-    std::ofstream(token) << "a-token-of-twenty-chars\n";
-    ::chmod(token.c_str(), 0600);
-    auto server = serve(kNoSlurm, dir.path(), token);
+    auto server = serve_with_token(dir.path());
     ASSERT_TRUE(server) << server.error();
     const std::string body("{\"action\": \"on\"}\0{\"action\": \"off\"}", 34);
     const RawAnswer answer =
