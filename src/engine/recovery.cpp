@@ -117,7 +117,8 @@ Situation situation(const NodeFacts& node, const RecoveryPolicy& policy, TimeMs 
     if (node.last_recovery && now - *node.last_recovery < policy.settle_ms) return Situation::healthy;
     if (state.has("DRAIN")) {
         const bool left_on = node.drained_at && !node.off_since_drain && state.powered_down() && !state.powering_up();
-        return left_on && !policy.keep_drained_on && node.keep_on.empty() ? Situation::drained_on : Situation::healthy;
+        return left_on && !policy.keep_drained_on && node.keep_on_by_name.empty() ? Situation::drained_on
+                                                                                  : Situation::healthy;
     }
     if (policy.boot_deadline_ms > 0 && state.powering_up() && node.latest_request_on && node.booting_since &&
         now - *node.booting_since >= policy.boot_deadline_ms) {

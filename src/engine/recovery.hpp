@@ -112,6 +112,12 @@ struct NodeFacts {
     /// SuspendExc* settings): slumber never switches it off by a decision
     /// of its own. Empty: it may.
     std::string keep_on;
+    /// keep_on without SuspendExcStates: by its name or partition only.
+    /// SuspendExcStates=drain (doctor's advice from 23.02) keeps an admin's
+    /// drained nodes on; a node slumber drained after failed resumes, which
+    /// Slurm counts as powered down, is switched off all the same (unless
+    /// [daemon] keep_drained_on), as docs/slurm.md says.
+    std::string keep_on_by_name;
     /// Why slumber must not power it on by a decision of its own
     /// (slurm::power_on_refusal(): max_powered_nodes). Empty: it may.
     std::string power_on_refused;

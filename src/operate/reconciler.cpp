@@ -121,6 +121,8 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
     if (!open_boots) return std::unexpected("journal: " + open_boots.error());
     const std::map<std::string, engine::TimeMs>& booting = *open_boots;
     const slurm::PowerSaveRules& power_rules = rules();
+    slurm::PowerSaveRules rules_by_name = power_rules;
+    rules_by_name.exc_states.clear();
     std::vector<engine::NodeFacts> facts;
     facts.reserve(nodes.size());
     for (const slurm::NodeState& node : nodes) {
@@ -155,6 +157,7 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
                                            last->time >= it->second;
         }
         fact.keep_on = slurm::keep_on_reason(power_rules, node, nodes);
+        fact.keep_on_by_name = slurm::keep_on_reason(rules_by_name, node, nodes);
         fact.power_on_refused = slurm::power_on_refusal(power_rules, node, nodes);
         if (const auto it = losses->find(node.name); it != losses->end()) {
             fact.recent_power_losses = it->second.recent;

@@ -203,6 +203,17 @@ TEST(Recovery, ANodeDrainedForFailedResumesIsSwitchedOffUnlessKeptOn) {
     EXPECT_EQ(steps[0].kind, StepKind::power_off);
     EXPECT_TRUE(needs_bmc({facts}, kPolicy, kNow).empty()) << "the power-off reads the BMC itself";
 
+    // SuspendExcStates=drain keeps an admin's drained nodes on, not one
+    // slumber drained that Slurm counts as powered down; SuspendExcNodes
+    // keeps it on by name.
+    facts.keep_on = "SuspendExcStates=DRAIN keeps DRAIN nodes on";
+    steps = reconcile({facts}, kPolicy, kNow);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::power_off);
+    facts.keep_on_by_name = facts.keep_on = "in SuspendExcNodes";
+    EXPECT_TRUE(reconcile({facts}, kPolicy, kNow).empty()) << "kept on by name";
+    facts.keep_on_by_name = facts.keep_on = "";
+
     RecoveryPolicy keep = kPolicy;
     keep.keep_drained_on = true;
     EXPECT_TRUE(reconcile({facts}, keep, kNow).empty()) << "[daemon] keep_drained_on: left on for inspection";
