@@ -672,11 +672,13 @@ TEST(Recovery, SlurmRebootingANodeIsNotAPowerLoss) {
 
 TEST(Recovery, ANodeSlurmKeepsOnIsNeverSwitchedOffBySlumber) {
     // Drained for failed resumes and powered down in Slurm's view: switched
-    // off, unless SuspendExc* tells Slurm to keep it on.
+    // off, unless SuspendExcNodes or SuspendExcParts keep it on by name
+    // (SuspendExcStates=DRAIN is for an admin's drains:
+    // ANodeDrainedForFailedResumesIsSwitchedOffUnlessKeptOn).
     auto drained = node_facts("n1", "DOWN", {"DRAIN", "POWERED_DOWN"}, "slumber: 3 failed resumes in a row");
     drained.drained_at = kNow - 60000;
     ASSERT_EQ(reconcile({drained}, kPolicy, kNow).size(), 1U);
-    drained.keep_on = "SuspendExcStates=DRAIN keeps DRAIN nodes on";
+    drained.keep_on = drained.keep_on_by_name = "in slurm.conf's SuspendExcNodes: Slurm keeps it on";
     EXPECT_TRUE(reconcile({drained}, kPolicy, kNow).empty());
 
     // A failed boot left on: a power cycle instead of an off.
