@@ -7,6 +7,7 @@
 namespace slumber::operate {
 
 int bounded_fanout(int wanted, long open_files) {
+    if (open_files < 0) return std::max(wanted, 1);  // the limit could not be read: no bound known
     const long room = (open_files - kFilesKept) / kFilesPerCall;
     return static_cast<int>(std::clamp<long>(room, 1, std::max(wanted, 1)));
 }

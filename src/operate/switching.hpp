@@ -39,7 +39,8 @@ inline constexpr long kFilesKept = 64;
 
 /// `wanted` ([daemon] fanout) calls in flight, at most as many as
 /// `open_files` (the soft RLIMIT_NOFILE, util::open_files_limit()) leaves
-/// room for at kFilesPerCall each after kFilesKept; at least 1.
+/// room for at kFilesPerCall each after kFilesKept; at least 1. A limit
+/// that could not be read (negative) bounds nothing.
 int bounded_fanout(int wanted, long open_files);
 
 /// Why a target was not called.

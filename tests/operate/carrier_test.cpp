@@ -492,6 +492,7 @@ TEST(Fanout, IsBoundedByTheOpenFilesLimit) {
     EXPECT_EQ(bounded_fanout(4096, 16447), 4095);
     EXPECT_EQ(bounded_fanout(64, 10), 1);
     EXPECT_EQ(bounded_fanout(0, 1024), 1);
+    EXPECT_EQ(bounded_fanout(256, -1), 256) << "a limit that could not be read";
 }
 
 // A boot counts once slurmd registers with a boot time after the power-on;
