@@ -242,10 +242,8 @@ TEST_F(WebMetrics, TheJsonApiAndItsRefusals) {
 
 // A node's energy over [since, until), worked out here from the journal's
 // rows and the model figures, without slumber's engine: the phases from the
-// events as docs/energy.md describes them; between two readings at most
-// `gap` apart, a line when both were taken in the phase of the stretch,
-// the one reading held up to the phase change when only one was, the model
-// when neither was; the model elsewhere.
+// events as docs/energy.md describes them, the readings' linear
+// interpolation where two are at most `gap` apart, the model elsewhere.
 struct ByHand {
     std::map<std::string, double> phase_ms;
     double joules = 0, measured_joules = 0, never_off_joules = 0;
@@ -338,24 +336,9 @@ ByHand energy_by_hand(const std::vector<store::Event>& events, const std::vector
     for (const auto& sample : samples) {
         if (sample.first > since && sample.first < until) cuts.insert(sample.first);
     }
-    // The stretch of one phase that holds t: from the change that began it
-    // to the next one (the journal's ends are open).
-    const auto stretch_of = [&](store::TimeMs t) {
-        std::pair<store::TimeMs, store::TimeMs> stretch{std::numeric_limits<store::TimeMs>::min(),
-                                                        std::numeric_limits<store::TimeMs>::max()};
-        for (const auto& change : changes) {
-            if (change.first <= t) stretch.first = change.first;
-            if (change.first > t) {
-                stretch.second = change.first;
-                break;
-            }
-        }
-        return stretch;
-    };
     for (auto it = cuts.begin(); std::next(it) != cuts.end(); ++it) {
         const store::TimeMs a = *it, b = *std::next(it);
         const std::string phase = phase_at(a);
-        const auto [stretch_start, stretch_end] = stretch_of(a);
         const double span_s = static_cast<double>(b - a) / 1000;
         out.phase_ms[phase] += static_cast<double>(b - a);
         // The readings on either side of [a, b), if close enough to measure it.
@@ -364,12 +347,8 @@ ByHand energy_by_hand(const std::vector<store::Event>& events, const std::vector
         if (after != samples.end() && after != samples.begin()) {
             const auto& [t0, w0] = *std::prev(after);
             const auto& [t1, w1] = *after;
-            const bool first_here = t0 >= stretch_start;
-            const bool second_here = t1 < stretch_end;
-            if (t0 <= a && t1 - t0 <= gap && (first_here || second_here)) {
+            if (t0 <= a && t1 - t0 <= gap) {
                 const auto at = [&](store::TimeMs t) {
-                    if (!second_here) return w0;
-                    if (!first_here) return w1;
                     return t1 == t0 ? w0 : w0 + (w1 - w0) * static_cast<double>(t - t0) / static_cast<double>(t1 - t0);
                 };
                 used = (at(a) + at(b)) / 2 * span_s;
@@ -444,13 +423,13 @@ TEST_F(WebMetrics, EnergyIsSampledAndTheReportAgreesWithTheJournal) {
         ASSERT_GE(readings->size(), 2U) << "sampled once a minute";
         const ByHand hand = energy_by_hand(*events, *readings, node["model"], since, until, kGap);
         // The node's model: [simulate]'s figures, or the mean of the
-        // readings taken in a phase once there is one.
+        // readings taken in a phase when there are three or more.
         for (const auto& [figure, phase] : std::map<std::string, std::string>{{"off_watts", "off"},
                                                                               {"idle_watts", "up"},
                                                                               {"boot_watts", "booting"},
                                                                               {"shutdown_watts", "powering-off"}}) {
             const auto it = hand.readings.find(phase);
-            const double expected = it != hand.readings.end() && it->second.second >= 1
+            const double expected = it != hand.readings.end() && it->second.second >= 3
                                         ? it->second.first / it->second.second
                                         : report["model"][figure].get<double>();
             EXPECT_NEAR(node["model"][figure].get<double>(), expected, 1e-9) << figure;
