@@ -45,12 +45,7 @@ struct EnergyModel {
 
 /// The mean reading in each phase (indexed by PowerPhase), for the phases
 /// with at least kMeasuredMeanSamples readings; nullopt for the others.
-/// One: the figure a mean replaces is [simulate]'s, not this node's, and
-/// even one reading of the node is nearer its draw (a tester's 180 W node
-/// was saved against 95 W until its third reading up, which a node
-/// suspended 10 s after boot never had). Later readings refine the mean;
-/// the daemon's counters never revise what they charged before it.
-inline constexpr int kMeasuredMeanSamples = 1;
+inline constexpr int kMeasuredMeanSamples = 3;
 using PhaseMeans = std::array<std::optional<double>, kPowerPhases>;
 PhaseMeans measured_means(std::span<const PhaseChange> timeline, std::span<const PowerSample> samples);
 
