@@ -89,11 +89,8 @@ struct EnergyAccount {
 };
 
 /// How far apart two readings may be and still measure the time between
-/// them; farther apart, the model fills the gap. The daemon's [energy]
-/// interval times three. Between two readings in one phase the power is
-/// linear; where the timeline changes phase between them, each reading
-/// holds up to the change on its side, and a phase between the two changes
-/// that neither reading was taken in draws the model's figure for it.
+/// them (linearly interpolated); farther apart, the model fills the gap.
+/// The daemon's [energy] interval times three.
 struct Integration {
     TimeMs from = 0;   ///< the span's start (ms); earlier rows and readings count nowhere
     TimeMs until = 0;  ///< its end (ms), > from
