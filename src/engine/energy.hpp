@@ -45,7 +45,12 @@ struct EnergyModel {
 
 /// The mean reading in each phase (indexed by PowerPhase), for the phases
 /// with at least kMeasuredMeanSamples readings; nullopt for the others.
-inline constexpr int kMeasuredMeanSamples = 3;
+/// One: the figure a mean replaces is [simulate]'s, not this node's, and
+/// even one reading of the node is nearer its draw (a tester's 180 W node
+/// was saved against 95 W until its third reading up, which a node
+/// suspended 10 s after boot never had). Later readings refine the mean;
+/// the daemon's counters never revise what they charged before it.
+inline constexpr int kMeasuredMeanSamples = 1;
 using PhaseMeans = std::array<std::optional<double>, kPowerPhases>;
 PhaseMeans measured_means(std::span<const PhaseChange> timeline, std::span<const PowerSample> samples);
 
@@ -89,8 +94,11 @@ struct EnergyAccount {
 };
 
 /// How far apart two readings may be and still measure the time between
-/// them (linearly interpolated); farther apart, the model fills the gap.
-/// The daemon's [energy] interval times three.
+/// them; farther apart, the model fills the gap. The daemon's [energy]
+/// interval times three. Between two readings in one phase the power is
+/// linear; where the timeline changes phase between them, each reading
+/// holds up to the change on its side, and a phase between the two changes
+/// that neither reading was taken in draws the model's figure for it.
 struct Integration {
     TimeMs from = 0;   ///< the span's start (ms); earlier rows and readings count nowhere
     TimeMs until = 0;  ///< its end (ms), > from

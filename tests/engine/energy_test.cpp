@@ -92,14 +92,61 @@ TEST(Energy, ReadingsTooFarApartMeasureNothing) {
     EXPECT_NEAR(account.joules, 10 * 600.0, 1e-6);
 }
 
-TEST(Energy, ReadingsAreInterpolatedAcrossAPhaseChange) {
+TEST(Energy, EachReadingHoldsUpToAPhaseChange) {
     // Off at 10 W, then booting: readings 10 W at 0 s and 130 W at 60 s; the
-    // boot starts at 30 s, where the line reads 70 W.
-    const std::vector<PhaseChange> timeline{{PowerPhase::off, 0}, {PowerPhase::booting, 30'000}};
+    // boot starts at 20 s. The node drew its off reading until it was
+    // switched on, its booting reading after (a line would read 50 W there).
+    const std::vector<PhaseChange> timeline{{PowerPhase::off, 0}, {PowerPhase::booting, 20'000}};
     const std::vector<PowerSample> samples{{0, 10}, {60'000, 130}};
     const auto account = integrate(timeline, samples, round_model(), {.from = 0, .until = 60'000});
-    EXPECT_NEAR(account.joules, (10 + 70) / 2.0 * 30 + (70 + 130) / 2.0 * 30, 1e-6);
+    EXPECT_NEAR(account.joules, 10 * 20.0 + 130 * 40.0, 1e-6);
+    EXPECT_EQ(account.measured_ms, 60'000);
     EXPECT_NEAR(account.never_off_joules, 100 * 60.0, 1e-6);
+}
+
+TEST(Energy, ReadingsInOnePhaseAreInterpolated) {
+    const std::vector<PhaseChange> timeline{{PowerPhase::up, 0}};
+    const std::vector<PowerSample> samples{{0, 100}, {60'000, 160}};
+    const auto account = integrate(timeline, samples, round_model(), {.from = 0, .until = 60'000});
+    EXPECT_NEAR(account.joules, (100 + 160) / 2.0 * 60, 1e-6);
+}
+
+// A tester's demo: readings 180 W at 0 s and 60 s, the node switched off
+// at 10 s and on at 50 s. A line between the readings charged the 40 s off
+// at 180 W and saved nothing; the node drew its off draw then. Each side's
+// reading holds up to the switch, and the off stretch, which no reading
+// was taken in, is charged the off figure.
+TEST(Energy, ReadingsAreNotInterpolatedAcrossASwitchTheJournalRecords) {
+    const std::vector<PhaseChange> timeline{
+        {PowerPhase::up, 0}, {PowerPhase::off, 10'000}, {PowerPhase::booting, 50'000}};
+    const std::vector<PowerSample> samples{{0, 180}, {60'000, 180}};
+    const EnergyModel model{.off_watts = 8, .idle_watts = 180, .boot_watts = 150, .shutdown_watts = 120};
+    const auto account = integrate(timeline, samples, model, {.from = 0, .until = 60'000});
+    EXPECT_NEAR(account.joules, 10 * 180.0 + 40 * 8.0 + 10 * 180.0, 1e-6) << "not 60 s x 180 W";
+    EXPECT_NEAR(account.measured_joules, 20 * 180.0, 1e-6) << "the off stretch is modelled";
+    EXPECT_EQ(account.measured_ms, 20'000);
+    EXPECT_NEAR(account.never_off_joules, 60 * 180.0, 1e-6);
+    EXPECT_NEAR(account.saved_joules(), 40 * (180.0 - 8), 1e-6);
+    EXPECT_NEAR(account.saved_gross_joules, 40 * (180.0 - 8), 1e-6);
+    EXPECT_NEAR(account.switching_joules, 0, 1e-6);
+}
+
+// Between a reading up and one off, the shutdown in between is charged the
+// shutdown figure (no reading was taken in it); up to the request the node
+// drew what its reading up says, from the switch what its reading off says.
+TEST(Energy, APhaseNoReadingWasTakenInIsChargedItsFigure) {
+    const std::vector<PhaseChange> timeline{
+        {PowerPhase::up, 0}, {PowerPhase::powering_off, 20'000}, {PowerPhase::off, 30'000}};
+    const std::vector<PowerSample> samples{{0, 200}, {60'000, 6}};
+    const auto account = integrate(timeline, samples, round_model(), {.from = 0, .until = 60'000});
+    EXPECT_NEAR(account.joules, 20 * 200.0 + 10 * 120.0 + 30 * 6.0, 1e-6);
+    EXPECT_EQ(account.measured_ms, 50'000);
+    // Additive still: a round boundary inside the shutdown changes nothing.
+    auto parts = integrate(timeline, samples, round_model(), {.from = 0, .until = 25'000});
+    parts += integrate(timeline, samples, round_model(), {.from = 25'000, .until = 60'000});
+    EXPECT_NEAR(parts.joules, account.joules, 1e-6);
+    EXPECT_NEAR(parts.saved_gross_joules, account.saved_gross_joules, 1e-6);
+    EXPECT_NEAR(parts.switching_joules, account.switching_joules, 1e-6);
 }
 
 TEST(Energy, AccountsOfAdjacentSpansAddUp) {
@@ -140,15 +187,18 @@ TEST(Energy, TimeBeforeTheFirstKnownPhaseCountsOnlyWhatReadingsMeasureAndSavesNo
     EXPECT_NEAR(measured.saved_joules(), 0, 1e-9);
 }
 
-TEST(Energy, MeasuredMeansReplaceTheFiguresOfThePhasesWithEnoughReadings) {
-    const std::vector<PhaseChange> timeline{{PowerPhase::off, 0}, {PowerPhase::up, 100'000}};
-    const std::vector<PowerSample> samples{{10'000, 4}, {20'000, 6}, {30'000, 5}, {110'000, 210}, {120'000, 190}};
+TEST(Energy, MeasuredMeansReplaceTheFiguresOfThePhasesWithReadings) {
+    const std::vector<PhaseChange> timeline{
+        {PowerPhase::off, 0}, {PowerPhase::booting, 100'000}, {PowerPhase::up, 200'000}};
+    const std::vector<PowerSample> samples{{10'000, 4}, {20'000, 6}, {30'000, 5}, {210'000, 180}};
     const PhaseMeans means = measured_means(timeline, samples);
     EXPECT_EQ(means[static_cast<std::size_t>(PowerPhase::off)], 5.0);
-    EXPECT_FALSE(means[static_cast<std::size_t>(PowerPhase::up)]) << "two readings are not enough";
+    EXPECT_EQ(means[static_cast<std::size_t>(PowerPhase::up)], 180.0) << "one reading is enough";
+    EXPECT_FALSE(means[static_cast<std::size_t>(PowerPhase::booting)]) << "no reading while booting";
     const EnergyModel model = with_means(round_model(), means);
     EXPECT_EQ(model.off_watts, 5.0);
-    EXPECT_EQ(model.idle_watts, 100.0);
+    EXPECT_EQ(model.idle_watts, 180.0);
+    EXPECT_EQ(model.boot_watts, 150.0);
 }
 
 }  // namespace
