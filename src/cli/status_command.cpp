@@ -14,7 +14,6 @@
 #include "cli/exit_code.hpp"
 #include "cli/nodes_argument.hpp"
 #include "cli/power_targets.hpp"
-#include "daemon/wake.hpp"
 #include "hostlist/hostlist.hpp"
 #include "service/node_view.hpp"
 #include "service/node_view_json.hpp"
@@ -22,6 +21,7 @@
 #include "slurm/caller.hpp"
 #include "store/journal.hpp"
 #include "util/safe_text.hpp"
+#include "util/wake_socket.hpp"
 
 namespace slumber::cli {
 namespace {
@@ -196,7 +196,7 @@ int run_unblock(const UnblockOptions& options) {
     print_grouped(lines);
     // Woken for a lifted block too: it reads the nodes' BMCs at once, not
     // at its next look (up to idle_poll later).
-    const bool daemon_woken = (result->woken || result->lifted) && daemon::wake_daemon(loaded->daemon.socket());
+    const bool daemon_woken = (result->woken || result->lifted) && util::wake_daemon(loaded->daemon.socket());
     if (result->woken && !daemon_woken) {
         fmt::print(stderr, "slumber: no daemon listening on {}: run `slumber power on` for the nodes above\n",
                    loaded->daemon.socket().string());

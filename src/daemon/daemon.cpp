@@ -24,7 +24,6 @@
 #include "daemon/log.hpp"
 #include "daemon/reload.hpp"
 #include "daemon/systemd_notify.hpp"
-#include "daemon/wake.hpp"
 #include "engine/look_pace.hpp"
 #include "operate/blocks.hpp"
 #include "operate/carrier.hpp"
@@ -45,6 +44,7 @@
 #include "store/sharing.hpp"
 #include "util/duration.hpp"
 #include "util/process_start.hpp"
+#include "util/wake_socket.hpp"
 #include "web/server.hpp"
 
 namespace slumber::daemon {
@@ -366,7 +366,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     // daemon waits for them, then carries out requests alone.
     const auto carriers = wait_for_carriers(config, stop);
     if (!carriers) return stop ? 0 : 1;
-    auto socket = WakeSocket::bind(config.daemon.socket());
+    auto socket = util::WakeSocket::bind(config.daemon.socket());
     if (!socket) {
         log(Priority::error, socket.error());
         return 1;

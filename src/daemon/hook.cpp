@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <map>
 
-#include "daemon/wake.hpp"
 #include "hostlist/hostlist.hpp"
 #include "operate/carrier.hpp"
 #include "operate/hook_carrier.hpp"
@@ -19,6 +18,7 @@
 #include "slurm/resume_file.hpp"
 #include "store/journal.hpp"
 #include "util/safe_text.hpp"
+#include "util/wake_socket.hpp"
 
 namespace slumber::daemon {
 
@@ -85,7 +85,7 @@ std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, std::st
             (void)journal.record(
                 {0, operate::wall_clock_ms(), node, std::nullopt, store::EventKind::resume_failed, why});
         }
-        (void)wake_daemon(socket);
+        (void)util::wake_daemon(socket);
         return true;
     }
     const power::Action action = hook == Hook::resume ? power::Action::on : power::Action::off;
@@ -121,7 +121,7 @@ std::expected<bool, int> hand_over(Hook hook, std::string_view hostlist, std::st
             return std::unexpected(1);
         }
     }
-    return wake_daemon(socket);
+    return util::wake_daemon(socket);
 }
 
 }  // namespace

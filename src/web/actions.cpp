@@ -15,6 +15,7 @@
 #include "service/unblock.hpp"
 #include "slurm/scontrol.hpp"
 #include "util/safe_text.hpp"
+#include "util/wake_socket.hpp"
 #include "web/routes.hpp"
 
 namespace slumber::web {
@@ -223,6 +224,10 @@ void unblock(Collector& collector, const std::string& name, httplib::Response& r
                      result.error().words);
         return;
     }
+    // The daemon, woken, carries out a power-on journaled again and reads
+    // the node's BMC at once, not at its next look (up to idle_poll later),
+    // as after `slumber unblock`.
+    if (result->woken || result->lifted) (void)util::wake_daemon(config->daemon.socket());
     const service::Unblocked& done = result->targets.front();
     response.status = done.ok ? 200 : done.drain_left ? 409 : 502;
     answer_json(response, {{"target", done.target}, {"words", done.words}, {"ok", done.ok}});

@@ -30,6 +30,7 @@
 
 #include "../support/temp_dir.hpp"
 #include "store/journal.hpp"
+#include "util/wake_socket.hpp"
 #include "web/collector.hpp"
 
 namespace slumber::web {
@@ -409,6 +410,47 @@ TEST(WebServer, APowerActionOnABlockedNodeIsRefusedBeforeSlurmIsAsked) {
     const std::string called{std::istreambuf_iterator<char>(calls), std::istreambuf_iterator<char>()};
     EXPECT_EQ(called.find("power"), std::string::npos) << called;
     EXPECT_EQ(called.find("update"), std::string::npos) << called;
+}
+
+// The dashboard's unblock lifted the block but left the daemon asleep: it
+// read the node's BMC, and carried out a power-on journaled again, only at
+// its next look, up to idle_poll (30 s) later. It is woken now, as
+// `slumber unblock` wakes it.
+TEST(WebServer, AnUnblockWakesTheDaemon) {
+    slumber::testing::TempDir dir("slumber-web-server");
+    const std::filesystem::path root = dir.path();
+    std::filesystem::create_directories(root / "state");
+    std::ofstream(root / "slurm.conf") << "ClusterName=c\nNodeName=n1\n";
+    std::ofstream(root / "scontrol")
+        << "#!/bin/sh\ncase \"$*\" in\n  *'show node'*) echo 'NodeName=n1 CPUAlloc=0 "
+           "State=IDLE+POWERED_DOWN BootTime=None' ;;\n  --version) echo 'slurm 22.05.8' ;;\n"
+           "esac\n";
+    ::chmod((root / "scontrol").c_str(), 0755);
+    std::ofstream(root / "ipmi.secret") << "username = \"admin\"\npassword = \"secret\"\n";
+    ::chmod((root / "ipmi.secret").c_str(), 0600);
+    std::ofstream(root / "web.token") << "a-token-of-twenty-chars\n";
+    ::chmod((root / "web.token").c_str(), 0600);
+    {
+        auto journal = store::Journal::open(root / "state" / "journal.db");
+        ASSERT_TRUE(journal) << journal.error();
+        ASSERT_TRUE(journal->add_block(
+            {"n1", std::nullopt, power::ErrorKind::auth_failed, "password refused", 1, {}, "the daemon"}));
+    }
+    auto daemon = util::WakeSocket::bind(root / "state" / "slumberd.sock");  // the daemon's end
+    ASSERT_TRUE(daemon) << daemon.error();
+    auto server = serve(
+        "[slurm]\nbin_dir = \"{0}\"\nconf = \"{0}/slurm.conf\"\n[daemon]\nstate_dir = \"{0}/state\"\n"
+        "[[node]]\nnames = \"n1\"\ndriver = \"ipmi\"\nbmc = \"b1\"\ncredentials = \"{0}/ipmi.secret\"\n",
+        root, root / "web.token");
+    ASSERT_TRUE(server) << server.error();
+    EXPECT_FALSE(daemon->wait(std::chrono::milliseconds(0))) << "nothing woke it yet";
+    httplib::Client client("127.0.0.1", (*server)->port());
+    client.set_read_timeout(20, 0);
+    const auto answer = client.Post("/api/nodes/n1/unblock", {{"Authorization", "Bearer a-token-of-twenty-chars"}}, "",
+                                    "application/json");
+    ASSERT_TRUE(answer) << httplib::to_string(answer.error());
+    EXPECT_EQ(answer->status, 200) << answer->body;
+    EXPECT_TRUE(daemon->wait(std::chrono::milliseconds(0))) << "woken by the lifted block";
 }
 
 }  // namespace

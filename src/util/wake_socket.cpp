@@ -1,4 +1,4 @@
-#include "daemon/wake.hpp"
+#include "util/wake_socket.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -11,7 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace slumber::daemon {
+namespace slumber::util {
 namespace {
 
 std::expected<sockaddr_un, std::string> address_of(const std::filesystem::path& socket) {
@@ -74,4 +74,4 @@ bool WakeSocket::wait(std::chrono::milliseconds limit) {
     return true;
 }
 
-}  // namespace slumber::daemon
+}  // namespace slumber::util

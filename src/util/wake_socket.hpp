@@ -1,6 +1,6 @@
-// How a hook tells the daemon that requests are waiting: one datagram on a
-// Unix socket in the state directory. No answer is needed; the journal holds
-// the request itself.
+// How a hook, `slumber unblock` or the web API tells the daemon that there
+// is work: one datagram on a Unix socket in the state directory. No answer
+// is needed; the journal holds the request itself.
 #pragma once
 
 #include <chrono>
@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-namespace slumber::daemon {
+namespace slumber::util {
 
 /// true: a daemon is listening and was woken; false: none is.
 bool wake_daemon(const std::filesystem::path& socket);
@@ -33,4 +33,4 @@ class WakeSocket {
     std::filesystem::path m_path;
 };
 
-}  // namespace slumber::daemon
+}  // namespace slumber::util
