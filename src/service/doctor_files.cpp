@@ -291,7 +291,7 @@ void check_token(const Setup& setup, Findings& out) {
 }
 
 // Whether a datagram socket is bound at `socket`: connect(2) tells without
-// sending anything (the hooks' wake-up is one datagram: daemon/wake.cpp).
+// sending anything (the hooks' wake-up is one datagram: util/wake_socket.cpp).
 // Nothing when this user may not write to it, which cannot tell.
 std::optional<bool> listening(const fs::path& socket) {
     sockaddr_un address{};

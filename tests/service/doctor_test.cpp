@@ -78,7 +78,7 @@ class Doctor : public ::testing::Test {
         ::close(m_lock);
         m_lock = -1;
     }
-    // The daemon's wake socket (daemon/wake.cpp), bound as it binds it.
+    // The daemon's wake socket (util/wake_socket.cpp), bound as it binds it.
     void bind_wake_socket() {
         m_socket = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         ASSERT_GE(m_socket, 0);
