@@ -340,12 +340,11 @@ TEST(WebServer, APowerActionWhoseBodyHoldsANulByteIsABadRequest) {
     EXPECT_NE(answer.body().find(R"(the body must be {\"action\": \"on\"})"), std::string::npos) << answer.text;
 }
 
-// A tester's web power-on of a node blocked for crossed BMC addresses was
-// 202: Slurm was asked, the hook refused, and Slurm waited out ResumeTimeout.
-// It is 409 now, and Slurm is not asked.
-TEST(WebServer, APowerActionOnABlockedNodeIsRefusedBeforeSlurmIsAsked) {
-    slumber::testing::TempDir dir("slumber-web-server");
-    const std::filesystem::path root = dir.path();
+// A site of one IPMI node, n1, idle and powered down in Slurm: its
+// slurm.conf, an scontrol that answers for n1 and writes each call it is
+// given to `calls`, n1's credentials and the web token. kBlockedNodeSite is
+// its slumber.toml, for serve(); the test blocks n1 in the journal.
+void write_blocked_node_site(const std::filesystem::path& root) {
     std::filesystem::create_directories(root / "state");
     std::ofstream(root / "slurm.conf") << "ClusterName=c\nNodeName=n1\n";
     std::ofstream(root / "scontrol")
@@ -358,6 +357,18 @@ TEST(WebServer, APowerActionOnABlockedNodeIsRefusedBeforeSlurmIsAsked) {
     ::chmod((root / "ipmi.secret").c_str(), 0600);
     std::ofstream(root / "web.token") << "a-token-of-twenty-chars\n";
     ::chmod((root / "web.token").c_str(), 0600);
+}
+constexpr const char* kBlockedNodeSite =
+    "[slurm]\nbin_dir = \"{0}\"\nconf = \"{0}/slurm.conf\"\n[daemon]\nstate_dir = \"{0}/state\"\n"
+    "[[node]]\nnames = \"n1\"\ndriver = \"ipmi\"\nbmc = \"b1\"\ncredentials = \"{0}/ipmi.secret\"\n";
+
+// A tester's web power-on of a node blocked for crossed BMC addresses was
+// 202: Slurm was asked, the hook refused, and Slurm waited out ResumeTimeout.
+// It is 409 now, and Slurm is not asked.
+TEST(WebServer, APowerActionOnABlockedNodeIsRefusedBeforeSlurmIsAsked) {
+    slumber::testing::TempDir dir("slumber-web-server");
+    const std::filesystem::path root = dir.path();
+    write_blocked_node_site(root);
     {
         auto journal = store::Journal::open(root / "state" / "journal.db");
         ASSERT_TRUE(journal) << journal.error();
@@ -369,10 +380,7 @@ TEST(WebServer, APowerActionOnABlockedNodeIsRefusedBeforeSlurmIsAsked) {
                                         {},
                                         "the daemon"}));
     }
-    auto server = serve(
-        "[slurm]\nbin_dir = \"{0}\"\nconf = \"{0}/slurm.conf\"\n[daemon]\nstate_dir = \"{0}/state\"\n"
-        "[[node]]\nnames = \"n1\"\ndriver = \"ipmi\"\nbmc = \"b1\"\ncredentials = \"{0}/ipmi.secret\"\n",
-        root, root / "web.token");
+    auto server = serve(kBlockedNodeSite, root, root / "web.token");
     ASSERT_TRUE(server) << server.error();
     httplib::Client client("127.0.0.1", (*server)->port());
     client.set_read_timeout(20, 0);
@@ -419,17 +427,7 @@ TEST(WebServer, APowerActionOnABlockedNodeIsRefusedBeforeSlurmIsAsked) {
 TEST(WebServer, AnUnblockWakesTheDaemon) {
     slumber::testing::TempDir dir("slumber-web-server");
     const std::filesystem::path root = dir.path();
-    std::filesystem::create_directories(root / "state");
-    std::ofstream(root / "slurm.conf") << "ClusterName=c\nNodeName=n1\n";
-    std::ofstream(root / "scontrol")
-        << "#!/bin/sh\ncase \"$*\" in\n  *'show node'*) echo 'NodeName=n1 CPUAlloc=0 "
-           "State=IDLE+POWERED_DOWN BootTime=None' ;;\n  --version) echo 'slurm 22.05.8' ;;\n"
-           "esac\n";
-    ::chmod((root / "scontrol").c_str(), 0755);
-    std::ofstream(root / "ipmi.secret") << "username = \"admin\"\npassword = \"secret\"\n";
-    ::chmod((root / "ipmi.secret").c_str(), 0600);
-    std::ofstream(root / "web.token") << "a-token-of-twenty-chars\n";
-    ::chmod((root / "web.token").c_str(), 0600);
+    write_blocked_node_site(root);
     {
         auto journal = store::Journal::open(root / "state" / "journal.db");
         ASSERT_TRUE(journal) << journal.error();
@@ -438,10 +436,7 @@ TEST(WebServer, AnUnblockWakesTheDaemon) {
     }
     auto daemon = util::WakeSocket::bind(root / "state" / "slumberd.sock");  // the daemon's end
     ASSERT_TRUE(daemon) << daemon.error();
-    auto server = serve(
-        "[slurm]\nbin_dir = \"{0}\"\nconf = \"{0}/slurm.conf\"\n[daemon]\nstate_dir = \"{0}/state\"\n"
-        "[[node]]\nnames = \"n1\"\ndriver = \"ipmi\"\nbmc = \"b1\"\ncredentials = \"{0}/ipmi.secret\"\n",
-        root, root / "web.token");
+    auto server = serve(kBlockedNodeSite, root, root / "web.token");
     ASSERT_TRUE(server) << server.error();
     EXPECT_FALSE(daemon->wait(std::chrono::milliseconds(0))) << "nothing woke it yet";
     httplib::Client client("127.0.0.1", (*server)->port());
