@@ -149,9 +149,11 @@ std::string fix_for(const config::PowerTarget& target, power::ErrorKind kind, bo
             return fmt::format(
                 "write the right username and password in {}{}",
                 target.credentials ? target.credentials->string() : std::string("its credentials file"),
+                // Blocks::stopping: a change of the target's other settings
+                // does not lift a refused password's block (docs/power.md).
                 blocked ? "; it is blocked now, so that no caller tries the refused password again, until that file "
-                          "or its settings in slumber.toml change (or `slumber unblock " +
-                              target.name + "`)"
+                          "changes (or `slumber unblock " +
+                              target.name + "`); a change of its other settings in slumber.toml does not lift it"
                         : "");
         case power::ErrorKind::permission:
             return "give the account operator or administrator privilege on the BMC (ipmitool user priv; Redfish: a "
@@ -383,6 +385,31 @@ void check_node_uuids(const Setup& setup, const DoctorOptions& options,
     }
 }
 
+Finding blocked_finding(const Setup& setup, const config::PowerTarget& target, const power::PowerError& error,
+                        const std::optional<store::Block>& block) {
+    return about(setup, target, Check::target_blocked,
+                 fmt::format("{} was not contacted: {}", named(target), power::describe(error)),
+                 fmt::format("put the cause right: the block is lifted when {}`slumber unblock {}` is run",
+                             block ? store::lifted_by(*block) : "", target.name));
+}
+
+// --no-contact: the blocks are the journal's, read without lifting any (a
+// block whose file or settings changed is lifted by the next call that
+// contacts the target), so that a blocked BMC never passes for a clean one.
+void report_blocks(const Setup& setup, const std::vector<const config::PowerTarget*>& targets, Findings& out) {
+    auto reader = store::JournalReader::open(setup.config.daemon.journal());
+    if (!reader) return;
+    const operate::Blocks blocks(
+        setup.config, &**reader, []() -> store::Journal* { return nullptr; }, operate::Caller::automatic,
+        operate::wall_clock_ms);
+    for (const config::PowerTarget* target : targets) {
+        const auto block = blocks.find(target->name, power::Action::status);
+        // A crossed pair is check_crossed()'s, with its own fix.
+        if (!block || block->kind == power::ErrorKind::crossed) continue;
+        out.push_back(blocked_finding(setup, *target, operate::blocked_error(*block), block));
+    }
+}
+
 }  // namespace
 
 void check_targets(const Setup& setup, const DoctorOptions& options, Findings& out) {
@@ -391,7 +418,11 @@ void check_targets(const Setup& setup, const DoctorOptions& options, Findings& o
     for (const config::PowerTarget* target : all) check_privilege_setting(setup, *target, out);
     // A target whose block cannot be read is not contacted: the journal's
     // not-checked finding says so.
-    if (!options.contact || setup.journal_unreadable) return;
+    if (setup.journal_unreadable) return;
+    if (!options.contact) {
+        report_blocks(setup, all, out);
+        return;
+    }
 
     std::vector<const config::PowerTarget*> targets;
     std::vector<std::string> names;
@@ -433,12 +464,8 @@ void check_targets(const Setup& setup, const DoctorOptions& options, Findings& o
         if (const auto held = set.blocked.find(target->name); held != set.blocked.end()) {
             // Not contacted; check_crossed() says it, with its own fix.
             if (held->second.kind == power::ErrorKind::crossed) continue;
-            const auto block = blocks.find(target->name, power::Action::status);
             out.push_back(
-                about(setup, *target, Check::target_blocked,
-                      fmt::format("{} was not contacted: {}", named(*target), power::describe(held->second)),
-                      fmt::format("put the cause right: the block is lifted when {}`slumber unblock {}` is run",
-                                  block ? store::lifted_by(*block) : "", target->name)));
+                blocked_finding(setup, *target, held->second, blocks.find(target->name, power::Action::status)));
             continue;
         }
         const auto it = reply_of.find(target->name);
