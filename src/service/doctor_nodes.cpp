@@ -35,6 +35,34 @@ struct Kept {
     slurm::PowerSaveRules rules;  ///< with SuspendExcParts' nodes as groups of their own
 };
 
+bool infinite_time(std::string_view value) {
+    std::string upper;
+    for (const char c : value) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return upper == "INFINITE" || upper == "UNLIMITED" || upper == "-1";
+}
+
+// The nodes of a partition whose own SuspendTime (or PartitionName=DEFAULT's
+// before it) is INFINITE: slurmctld gives a node the highest SuspendTime of
+// its partitions that set one (read_config.c, 22.05 and 24.11), INFINITE
+// above any number, so such a node is never suspended, whatever the global
+// SuspendTime and its other partitions say. A tester's controller, kept on
+// so, was reported as one Slurm suspends.
+Names never_suspended(const slurm::SlurmConf& conf) {
+    Names names;
+    std::optional<std::string> by_default;
+    for (const slurm::ConfRecord& partition : conf.partitions) {
+        const auto own = partition.get("SuspendTime");
+        if (slurm::same_key(partition.name(), "DEFAULT")) {
+            if (own) by_default = own;
+            continue;
+        }
+        const auto value = own ? own : by_default;
+        if (!value || !infinite_time(*value)) continue;
+        for (std::string& node : conf.partition_nodes(partition.name())) names.insert(std::move(node));
+    }
+    return names;
+}
+
 Kept kept_by_slurm(const slurm::SlurmConf& conf) {
     std::string text;
     for (const char* key : {"SuspendExcNodes", "SuspendExcParts"}) {
@@ -46,6 +74,11 @@ Kept kept_by_slurm(const slurm::SlurmConf& conf) {
     }
     for (const slurm::ExcludedGroup& group : kept.rules.exc_nodes) {
         if (!group.keep) kept.always.insert(group.nodes.begin(), group.nodes.end());
+    }
+    const Names never = never_suspended(conf);
+    if (!never.empty()) {
+        kept.rules.exc_nodes.push_back({std::vector<std::string>(never.begin(), never.end()), std::nullopt});
+        kept.always.insert(never.begin(), never.end());
     }
     return kept;
 }

@@ -602,6 +602,25 @@ TEST_F(Doctor, AControllerThatIsASlurmNodeMustBeExcluded) {
     EXPECT_TRUE(run().findings.empty()) << text(run());
 }
 
+// A tester kept the controller on with its partition's own
+// SuspendTime=INFINITE, and doctor said Slurm would suspend it (exit 5).
+// slurmctld gives a node the highest SuspendTime of its partitions,
+// INFINITE above any number, so such a node is never suspended, even when
+// another of its partitions has a number; PartitionName=DEFAULT's counts for
+// the lines after it.
+TEST_F(Doctor, AControllerKeptOnByItsPartitionsSuspendTimeIsExcluded) {
+    erase("SuspendExcNodes");
+    slurm_extra = "PartitionName=admin Nodes=head SuspendTime=INFINITE\nPartitionName=all Nodes=head SuspendTime=60\n";
+    EXPECT_TRUE(run().findings.empty()) << text(run());
+    slurm_extra =
+        "PartitionName=DEFAULT SuspendTime=-1\nPartitionName=admin Nodes=head\nPartitionName=DEFAULT "
+        "SuspendTime=600\n";
+    EXPECT_TRUE(run().findings.empty()) << text(run());
+    // A number does not keep it on.
+    slurm_extra = "PartitionName=admin Nodes=head SuspendTime=3600\n";
+    EXPECT_EQ(ids(run()), std::vector<std::string>{"controller-not-excluded"}) << text(run());
+}
+
 // Login nodes (by name: Slurm has no word for them) and the machine doctor
 // runs on are Slurm nodes that idle most of the time: Slurm would suspend
 // them under the users logged in.
