@@ -131,6 +131,19 @@ TEST(ConfFile, IncludesThatCannotBeFollowedAreProblemsAtTheirLine) {
     EXPECT_FALSE(read_slurm_conf("/nowhere/slurm.conf", files({})));
 }
 
+// slurmctld 22.05 and 24.11 look for a file whose name has the quotes
+// ("cannot stat file /etc/slurm/\"/etc/slurm/a.conf\""), and do not start.
+TEST(ConfFile, AQuotedIncludeIsAProblem) {
+    const auto conf =
+        read_slurm_conf("/etc/slurm/slurm.conf", files({{"/etc/slurm/slurm.conf", "Include \"/etc/slurm/a.conf\"\n"},
+                                                        {"/etc/slurm/a.conf", "SlurmUser=slurm\n"}}));
+    ASSERT_TRUE(conf);
+    ASSERT_EQ(conf->problems.size(), 1U);
+    EXPECT_EQ(conf->problems[0].first.line, 1);
+    EXPECT_NE(conf->problems[0].second.find("without quotes"), std::string::npos) << conf->problems[0].second;
+    EXPECT_EQ(conf->find("SlurmUser"), nullptr) << "not read, as Slurm does not";
+}
+
 // A pattern is expanded as glob(3) does, in its order; one that matches
 // nothing includes nothing.
 TEST(ConfFile, AnIncludePatternReadsEveryFileItMatches) {
