@@ -156,7 +156,7 @@ class Reader {
         // Slurm 22.05 and 24.11 take quotes as part of the name ("cannot
         // stat file /etc/slurm/\"/etc/slurm/a.conf\""), and slurmctld does not
         // start; a tester's quoted Include passed doctor.
-        if (path.front() == '"') {
+        if (!path.empty() && path.front() == '"') {
             m_conf.problems.emplace_back(
                 place, fmt::format("Include {}: Slurm reads the quotes as part of the file's name and finds no such "
                                    "file; write the name without quotes",
