@@ -27,6 +27,7 @@
 #include "engine/look_pace.hpp"
 #include "operate/blocks.hpp"
 #include "operate/carrier.hpp"
+#include "operate/crossed_follow.hpp"
 #include "operate/carrier_lock.hpp"
 #include "operate/dependencies.hpp"
 #include "operate/meter_sampler.hpp"
@@ -500,6 +501,17 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                     *journal, role.acting_host.empty() ? role.why : fmt::format("{} is in control", role.acting_host));
                 pass_status = controllers->role().why;
                 in_flux.reset();
+                // Ready to take over: the crossed pairs as the acting
+                // daemon's drains show them (operate/crossed_follow.hpp).
+                if (auto nodes = scontrol.nodes()) {
+                    const std::string acting = role.acting_host.empty() ? "another controller" : role.acting_host;
+                    auto followed = operate::follow_crossed_drains(*journal, *live.current(), *nodes, acting,
+                                                                   operate::wall_clock_ms());
+                    if (!followed) log(Priority::error, "journal: " + followed.error());
+                    for (const std::string& line : followed.value_or(std::vector<std::string>{})) {
+                        log(Priority::notice, line);
+                    }
+                }
             } else if (auto nodes = scontrol.nodes()) {
                 pass_status =
                     fmt::format("{} node(s) in Slurm, {} managed; {} batch(es) of requests under way", nodes->size(),

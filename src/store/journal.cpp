@@ -551,14 +551,26 @@ DbResult<std::vector<Block>> Journal::blocks(std::span<const std::string> target
 
 DbResult<int> Journal::remove_blocks(std::string_view target, std::optional<power::Action> action, std::string_view why,
                                      TimeMs now) {
-    auto transaction = Transaction::begin(*m_db);
-    if (!transaction) return std::unexpected(transaction.error());
     // A call that worked proves nothing about crossed addresses (it may
     // have switched the other machine): that block stays.
-    auto remove = m_db->prepare(
-        action ? fmt::format("DELETE FROM blocks WHERE target = ?1 AND action IN ('', ?2) AND kind <> '{}'",
-                             power::to_string(power::ErrorKind::crossed))
-               : std::string("DELETE FROM blocks WHERE target = ?1"));
+    return lift_blocks(action
+                           ? fmt::format("DELETE FROM blocks WHERE target = ?1 AND action IN ('', ?2) AND kind <> '{}'",
+                                         power::to_string(power::ErrorKind::crossed))
+                           : std::string("DELETE FROM blocks WHERE target = ?1"),
+                       target, action, why, now);
+}
+
+DbResult<int> Journal::remove_crossed_block(std::string_view target, std::string_view why, TimeMs now) {
+    return lift_blocks(fmt::format("DELETE FROM blocks WHERE target = ?1 AND kind = '{}'",
+                                   power::to_string(power::ErrorKind::crossed)),
+                       target, std::nullopt, why, now);
+}
+
+DbResult<int> Journal::lift_blocks(const std::string& sql, std::string_view target, std::optional<power::Action> action,
+                                   std::string_view why, TimeMs now) {
+    auto transaction = Transaction::begin(*m_db);
+    if (!transaction) return std::unexpected(transaction.error());
+    auto remove = m_db->prepare(sql);
     if (!remove) return std::unexpected(remove.error());
     remove->bind(1, target);
     if (action) remove->bind(2, power::to_string(*action));

@@ -263,6 +263,10 @@ class Journal {
     /// many were lifted.
     DbResult<int> remove_blocks(std::string_view target, std::optional<power::Action> action, std::string_view why,
                                 TimeMs now);
+    /// Lifts a target's block for crossed addresses alone (its other blocks
+    /// stay) and records an "unblocked" event saying `why`. Returns how
+    /// many were lifted.
+    DbResult<int> remove_crossed_block(std::string_view target, std::string_view why, TimeMs now);
 
     DbResult<void> boot_started(std::string_view node, TimeMs powered_on);
     /// Forgets the node's open boot: the power-on found it already running.
@@ -310,6 +314,10 @@ class Journal {
                                            RequestSource source, TimeMs now, std::string_view note, RequestState state,
                                            std::vector<std::int64_t>* ids);
     DbResult<void> start_boot(std::string_view node, TimeMs powered_on);
+    /// Runs `sql` (a DELETE from blocks, ?1 the target, ?2 the action if
+    /// given) and records the "unblocked" event when it lifted any.
+    DbResult<int> lift_blocks(const std::string& sql, std::string_view target, std::optional<power::Action> action,
+                              std::string_view why, TimeMs now);
     explicit Journal(Database db) : m_db(std::make_unique<Database>(std::move(db))) {}
     std::unique_ptr<Database> m_db;
 };
