@@ -4,7 +4,9 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -115,6 +117,69 @@ bool read_both(int out_fd, int err_fd, std::chrono::milliseconds timeout, std::s
 
 }  // namespace
 
+namespace {
+
+// What a child does between its start and exec, all of it prepared by the
+// parent: the child shares the parent's memory (spawn()), so it must not
+// allocate, nor write anything of the parent's but its own stack.
+struct ChildPlan {
+    char* const* argv = nullptr;
+    char* const* envp = nullptr;
+    int input = -1;  ///< its standard input; -1: /dev/null
+    int out = -1;
+    int err = -1;
+    std::string_view cannot_run;  ///< "cannot run PROGRAM: ", for a failed exec
+};
+
+int run_child(void* argument) {
+    const ChildPlan& plan = *static_cast<const ChildPlan*>(argument);
+    // Not this thread's mask, nor a signal this process was told to
+    // ignore (process_start.hpp): a site's script that waits for its
+    // own children would hang with SIGCHLD blocked.
+    reset_signals();
+    restore_open_files_limit();
+    ::dup2(plan.input < 0 ? ::open("/dev/null", O_RDONLY) : plan.input, STDIN_FILENO);
+    ::dup2(plan.out, STDOUT_FILENO);
+    ::dup2(plan.err, STDERR_FILENO);
+    ::execvpe(plan.argv[0], plan.argv, plan.envp);
+    // strerrordesc_np, not strerror: no locale, no allocation.
+    const char* reason = ::strerrordesc_np(errno);
+    write_all(STDERR_FILENO, plan.cannot_run.data(), plan.cannot_run.size());
+    if (reason != nullptr) write_all(STDERR_FILENO, reason, std::strlen(reason));
+    ::_exit(127);
+}
+
+// Starts a child as glibc's posix_spawn does, which cannot restore the
+// open-files limit: clone(CLONE_VM | CLONE_VFORK) on a stack of its own, so
+// that nothing of this process's address space is copied (fork copies the
+// page tables of a daemon with hundreds of threads, and its power calls
+// would wait on each other for it: issue 21), and this thread waits until
+// the child has called exec or exited. Every signal is blocked around it:
+// a handler of this process must never run in the child, which shares its
+// memory; the child gives every signal its default action before it
+// unblocks them (reset_signals()).
+pid_t spawn(const ChildPlan& plan, std::size_t argc) {
+    // execvpe's own needs (a path buffer; a script's argv when it falls
+    // back to /bin/sh) with room to spare, as glibc sizes posix_spawn's.
+    const std::size_t stack_size = (64 * 1024 + (argc + 2) * sizeof(char*) + 4095) & ~std::size_t{4095};
+    void* stack = ::mmap(nullptr, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) return -1;
+    sigset_t all;
+    sigset_t before;
+    ::sigfillset(&all);
+    ::pthread_sigmask(SIG_BLOCK, &all, &before);
+    // The stack grows down on every architecture Debian builds slumber for.
+    const pid_t pid = ::clone(run_child, static_cast<char*>(stack) + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD,
+                              const_cast<ChildPlan*>(&plan));
+    const int error = errno;
+    ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+    ::munmap(stack, stack_size);
+    errno = error;
+    return pid;
+}
+
+}  // namespace
+
 CommandResult run_command(const std::vector<std::string>& argv, const Environment& extra,
                           std::chrono::milliseconds timeout, std::string_view input) {
     CommandResult result;
@@ -127,29 +192,23 @@ CommandResult run_command(const std::vector<std::string>& argv, const Environmen
         return result;
     }
     const std::vector<char*> args = c_argv(argv);
-    // Built before fork: a child of a threaded process must not allocate.
+    // Built before the child starts: it must not allocate.
     const std::vector<std::string> environment = merged_environment(extra);
     const std::vector<char*> envp = c_argv(environment);
     const std::string cannot_run = fmt::format("cannot run {}: ", argv[0]);
-    const pid_t pid = ::fork();
+    const ChildPlan plan{.argv = args.data(),
+                         .envp = envp.data(),
+                         .input = input.empty() ? -1 : in[0],
+                         .out = out[1],
+                         .err = err[1],
+                         .cannot_run = cannot_run};
+    const pid_t pid = spawn(plan, argv.size());
     if (pid < 0) {
-        result.err = fmt::format("fork: {}", std::strerror(errno));
+        result.err = fmt::format("cannot start {}: {}", argv[0], std::strerror(errno));
+        for (const int fd : {out[0], out[1], err[0], err[1], in[0], in[1]}) {
+            if (fd >= 0) ::close(fd);
+        }
         return result;
-    }
-    if (pid == 0) {
-        // Not this thread's mask, nor a signal this process was told to
-        // ignore (process_start.hpp): a site's script that waits for its
-        // own children would hang with SIGCHLD blocked.
-        reset_signals();
-        restore_open_files_limit();
-        ::dup2(input.empty() ? ::open("/dev/null", O_RDONLY) : in[0], STDIN_FILENO);
-        ::dup2(out[1], STDOUT_FILENO);
-        ::dup2(err[1], STDERR_FILENO);
-        ::execvpe(args[0], args.data(), envp.data());
-        const char* reason = std::strerror(errno);
-        write_all(STDERR_FILENO, cannot_run.data(), cannot_run.size());
-        write_all(STDERR_FILENO, reason, std::strlen(reason));
-        ::_exit(127);
     }
     ::close(out[1]);
     ::close(err[1]);

@@ -1,5 +1,5 @@
 // Running a command to completion and collecting its output, and the small
-// fork/exec helpers that process code shares.
+// helpers that process code shares.
 #pragma once
 
 #include <chrono>
@@ -35,7 +35,7 @@ CommandResult run_command(const std::vector<std::string>& argv, const Environmen
 std::expected<std::string, std::string> capture(const std::vector<std::string>& argv, const Environment& extra = {},
                                                 std::chrono::milliseconds timeout = {});
 
-/// Writes all of `text` to fd; safe in a forked child (no allocation).
+/// Writes all of `text` to fd; safe in a child before exec (no allocation).
 void write_all(int fd, const char* text, std::size_t size);
 /// Reads a pipe to its end.
 std::string drain(int fd);

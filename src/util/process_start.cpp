@@ -37,15 +37,17 @@ int open_closed_standard_fds() {
 }
 
 void reset_signals() {
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     struct sigaction default_action {};
     default_action.sa_handler = SIG_DFL;
     ::sigemptyset(&default_action.sa_mask);
     // SIGKILL and SIGSTOP cannot be changed, and the C library keeps two
     // real-time signals for itself: sigaction refuses those, harmlessly.
     for (int signal = 1; signal < NSIG; ++signal) ::sigaction(signal, &default_action, nullptr);
+    // Unblocked last: a signal pending in a child that shares its parent's
+    // memory (command.cpp) must not run one of the parent's handlers there.
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
 long raise_open_files_limit() {

@@ -14,10 +14,12 @@ namespace slumber::util {
 /// for descriptor N.
 int open_closed_standard_fds();
 
-/// Unblocks every signal and gives every signal its default disposition.
-/// Async-signal-safe (sigprocmask and sigaction only): for the start of a
-/// process, and for a child between fork and exec, which would otherwise
-/// inherit its thread's mask and any ignored signal.
+/// Gives every signal its default disposition, then unblocks every signal.
+/// Async-signal-safe (sigaction and sigprocmask only): for the start of a
+/// process, and for a child between its start and exec, which would
+/// otherwise inherit its thread's mask and any ignored signal; a child that
+/// shares its parent's memory starts with every signal blocked, and no
+/// handler of the parent's can run in it.
 void reset_signals();
 
 /// Raises the soft limit on open files (RLIMIT_NOFILE) to the hard one, so
@@ -37,7 +39,7 @@ long raise_open_files_limit();
 /// The soft limit on open files now (getrlimit).
 long open_files_limit();
 
-/// In a child between fork and exec: the soft limit on open files the
+/// In a child between its start and exec: the soft limit on open files the
 /// process started with, so that a program slumber runs (scontrol, a
 /// site's script) is not handed descriptors past select()'s reach.
 /// Async-signal-safe (setrlimit only).

@@ -1,9 +1,13 @@
 // Commands run to completion, with extra environment and a timeout.
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <sys/resource.h>
 
+#include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "util/command.hpp"
 #include "util/process_start.hpp"
@@ -49,6 +53,68 @@ TEST(Command, ASecretGoesInOnStandardInput) {
     const std::string large(1 << 20, 'x');
     EXPECT_EQ(run_command({"true"}, {}, milliseconds{5000}, large).exit_code, 0);
     EXPECT_EQ(run_command({"cat"}, {}, milliseconds{5000}).out, "") << "without input: /dev/null";
+}
+
+// A status line of /proc/self/status as the child saw it ("SigBlk").
+std::string status_line(const std::string& status, const std::string& field) {
+    std::istringstream lines(status);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.starts_with(field + ":")) return line;
+    }
+    return "";
+}
+
+void caught(int /*signal*/) {}
+
+// Slurm starts the hooks with signals blocked and SIGPIPE ignored
+// (process_start.hpp), and the daemon handles SIGTERM and SIGHUP: what it
+// runs gets none of that.
+TEST(Command, AChildStartsWithNoSignalBlockedIgnoredOrCaught) {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    struct sigaction handle {};
+    handle.sa_handler = caught;
+    struct sigaction ignored_before {};
+    struct sigaction handled_before {};
+    ASSERT_EQ(::sigaction(SIGPIPE, &ignore, &ignored_before), 0);
+    ASSERT_EQ(::sigaction(SIGHUP, &handle, &handled_before), 0);
+    sigset_t blocked;
+    sigset_t before;
+    ::sigemptyset(&blocked);
+    ::sigaddset(&blocked, SIGCHLD);
+    ::sigaddset(&blocked, SIGTERM);
+    ::pthread_sigmask(SIG_BLOCK, &blocked, &before);
+    const CommandResult result = run_command({"cat", "/proc/self/status"});
+    ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+    ::sigaction(SIGPIPE, &ignored_before, nullptr);
+    ::sigaction(SIGHUP, &handled_before, nullptr);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(status_line(result.out, "SigBlk"), "SigBlk:\t0000000000000000");
+    EXPECT_EQ(status_line(result.out, "SigIgn"), "SigIgn:\t0000000000000000");
+    EXPECT_EQ(status_line(result.out, "SigCgt"), "SigCgt:\t0000000000000000");
+}
+
+// Power calls run commands from hundreds of threads at once ([daemon]
+// fanout): each gets its own output, input and exit code.
+TEST(Command, ManyThreadsRunCommandsAtOnce) {
+    constexpr int kThreads = 64;
+    std::vector<CommandResult> results(kThreads);
+    {
+        std::vector<std::jthread> threads;
+        for (int i = 0; i < kThreads; ++i) {
+            threads.emplace_back([&results, i] {
+                results[static_cast<std::size_t>(i)] =
+                    run_command({"sh", "-c", "read -r n; echo \"out $n\"; echo \"err $n\" >&2; exit $((n % 7))"}, {},
+                                milliseconds{30000}, std::to_string(i) + "\n");
+            });
+        }
+    }
+    for (int i = 0; i < kThreads; ++i) {
+        const CommandResult& result = results[static_cast<std::size_t>(i)];
+        EXPECT_EQ(result.out, "out " + std::to_string(i) + "\n");
+        EXPECT_EQ(result.err, "err " + std::to_string(i) + "\n");
+        EXPECT_EQ(result.exit_code, i % 7);
+    }
 }
 
 // slumber raises its own soft open-files limit (many power calls at once)
