@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <string_view>
 
 #include "slurm/dialect.hpp"
 
@@ -225,6 +226,37 @@ TimeMs crossed_look_back(const std::vector<CrossedWitness>& nodes, const Crossed
         if (silence_judged(node, now)) since = std::min(since, *node.silent_since - windows.after_off_ms);
     }
     return since - kLookSlackMs;
+}
+
+bool effect_may_show(const std::vector<CrossedWitness>& nodes, const std::vector<PowerChange>& changes,
+                     const CrossedWindows& windows, TimeMs now) {
+    // The two nodes seen up last, so that "another node" is one look each.
+    const CrossedWitness* latest_up = nullptr;
+    const CrossedWitness* second_up = nullptr;
+    std::map<std::string_view, const CrossedWitness*> by_name;
+    for (const CrossedWitness& node : nodes) {
+        by_name.emplace(node.slurm.name, &node);
+        if (!node.seen_up_at) continue;
+        if (latest_up == nullptr || *node.seen_up_at > *latest_up->seen_up_at) {
+            second_up = latest_up;
+            latest_up = &node;
+        } else if (second_up == nullptr || *node.seen_up_at > *second_up->seen_up_at) {
+            second_up = &node;
+        }
+    }
+    return std::any_of(changes.begin(), changes.end(), [&](const PowerChange& change) {
+        const TimeMs age = now - change.at;
+        if (switches_on(change.action) && age <= windows.after_on_ms + kLookSlackMs) {
+            const auto asked = by_name.find(change.node);
+            if (asked != by_name.end() && !registered_since(*asked->second, change.at)) return true;
+        }
+        if (switches_off(change.action) && age <= windows.after_off_ms + kLookSlackMs) {
+            const CrossedWitness* other =
+                latest_up != nullptr && latest_up->slurm.name == change.node ? second_up : latest_up;
+            if (other != nullptr && *other->seen_up_at >= change.at - kLookSlackMs) return true;
+        }
+        return false;
+    });
 }
 
 std::vector<std::string> crossed_probes(const std::vector<CrossedWitness>& nodes,

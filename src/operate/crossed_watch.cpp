@@ -137,15 +137,14 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
     const engine::TimeMs since =
         std::min(now - 2 * window - engine::kLookSlackMs, engine::crossed_look_back(witnesses, m_windows, now));
     std::vector<engine::PowerChange> changes;
-    m_watching = false;
     if (auto events = m_journal.power_changes(since)) {
         for (const store::Event& event : *events) {
             const auto memory = m_memory.find(event.node);
             if (!event.action || memory == m_memory.end() || event.time < memory->second.judged_from) continue;
             changes.push_back({event.node, *event.action, event.time});
-            m_watching = m_watching || now - event.time <= window + engine::kLookSlackMs;
         }
     }
+    m_watching = engine::effect_may_show(witnesses, changes, m_windows, now);
     std::set<std::string> held;
     if (!changes.empty()) {
         probe_slurmds(witnesses, engine::crossed_probes(witnesses, changes, m_windows, now), changes, now);

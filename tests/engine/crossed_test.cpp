@@ -338,6 +338,38 @@ TEST(Crossed, APairAlreadySuspectedIsNotJudgedAgain) {
     EXPECT_TRUE(suspect_crossed(silenced, kSwitchedOff, kWindows, kOn + 10000).pairs.empty());
 }
 
+// What keeps the daemon's looks every 2 s for the watch: a power change
+// whose effect on another node may still show (issue 21: a cluster of
+// 10,000 nodes asleep was looked at every 2 s for minutes after Slurm's
+// suspends, though no node could show anything).
+TEST(Crossed, APowerOffIsWatchedWhileAnotherNodeSeenUpSinceMayGoSilent) {
+    auto a = witness("n1", "IDLE", {"POWERED_DOWN"});
+    auto b = witness("n2", "IDLE", {"POWERED_DOWN"});
+    EXPECT_FALSE(effect_may_show({a, b}, kSwitchedOff, kWindows, kOn + 2000)) << "none seen up: none can go silent";
+    a.seen_up_at = kOn + 2000;
+    EXPECT_FALSE(effect_may_show({a, b}, kSwitchedOff, kWindows, kOn + 2000)) << "its own node seen up counts not";
+    b.seen_up_at = kOn - 60000;
+    EXPECT_FALSE(effect_may_show({a, b}, kSwitchedOff, kWindows, kOn + 2000)) << "asleep since long before the off";
+    b = witness("n2", "MIXED", {});
+    b.seen_up_at = kOn + 2000;
+    EXPECT_TRUE(effect_may_show({a, b}, kSwitchedOff, kWindows, kOn + 2000)) << "n2 runs: it may go silent";
+    EXPECT_TRUE(effect_may_show({a, b}, kSwitchedOff, kWindows, kOn + kWindows.after_off_ms + kLookSlackMs));
+    EXPECT_FALSE(effect_may_show({a, b}, kSwitchedOff, kWindows, kOn + kWindows.after_off_ms + kLookSlackMs + 1))
+        << "past its window";
+}
+
+TEST(Crossed, APowerOnIsWatchedUntilItsNodeRegistersOrHadResumeTimeout) {
+    auto a = witness("n1", "IDLE", {"POWERED_DOWN", "POWERING_UP"});
+    const auto b = witness("n2", "IDLE", {"POWERED_DOWN"});
+    EXPECT_TRUE(effect_may_show({a, b}, kSwitchedOn, kWindows, kOn + 2000)) << "another machine may boot instead";
+    EXPECT_TRUE(effect_may_show({a, b}, kSwitchedOn, kWindows, kOn + kWindows.after_on_ms + kLookSlackMs));
+    EXPECT_FALSE(effect_may_show({a, b}, kSwitchedOn, kWindows, kOn + kWindows.after_on_ms + kLookSlackMs + 1));
+    a = witness("n1", "IDLE", {});
+    a.seen_up_at = kOn + 30000;
+    EXPECT_FALSE(effect_may_show({a, b}, kSwitchedOn, kWindows, kOn + 30000)) << "it registered: the pattern ends";
+    EXPECT_FALSE(effect_may_show({b}, kSwitchedOn, kWindows, kOn + 2000)) << "a node not managed is not judged";
+}
+
 TEST(Crossed, TheWindowsComeFromSlurmsTimeouts) {
     const CrossedWindows windows = crossed_windows(300, 60, 120);
     EXPECT_EQ(windows.after_on_ms, 300000);

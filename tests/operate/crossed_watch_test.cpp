@@ -504,5 +504,32 @@ TEST_F(CrossedWatchTest, TheBlockOutlivesANewCredentialsFileAndUnblockJudgesAfre
     EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 1);
 }
 
+// The watch keeps the daemon's looks frequent only while a power change's
+// effect may still show: after a power-off, while another node that was
+// seen up may go silent. Issue 21: 10,000 nodes powered down by Slurm's
+// suspends were looked at every 2 s for SuspendTimeout + SlurmdTimeout
+// (ResumeTimeout, with the power-ons), 9 % of a core, with none to watch.
+TEST_F(CrossedWatchTest, APowerOffIsWatchedOnlyWhileANodeThatRunsMayGoSilent) {
+    auto watch = reconciler(true);
+    const auto asleep = [](const std::string& name) { return node_state(name, "IDLE", {"POWERED_DOWN"}); };
+    switched("n1", store::EventKind::power_off);
+    pass(*watch, {asleep("n1"), asleep("n2"), asleep("n3"), asleep("n4")});
+    EXPECT_FALSE(watch->crossed().watching()) << "every other node asleep: none can go silent";
+
+    const engine::TimeMs off = m_clock.wall_ms();
+    switched("n2", store::EventKind::power_off);
+    const std::vector<slurm::NodeState> one_runs{asleep("n1"), asleep("n2"), up("n3", "ALLOCATED", off - 100000),
+                                                 asleep("n4")};
+    pass(*watch, one_runs);
+    EXPECT_TRUE(watch->crossed().watching()) << "n3 runs a job: it may go silent";
+    // SuspendTimeout 10 s + SlurmdTimeout 12 s + 5 s of slack, and 5 s for the looks.
+    m_clock.set_wall(off + 32000);
+    pass(*watch, one_runs);
+    EXPECT_TRUE(watch->crossed().watching());
+    m_clock.set_wall(off + 33000);
+    pass(*watch, one_runs);
+    EXPECT_FALSE(watch->crossed().watching()) << "past the power-off's window";
+}
+
 }  // namespace
 }  // namespace slumber::operate
