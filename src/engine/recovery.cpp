@@ -203,6 +203,10 @@ std::vector<std::string> needs_bmc(const std::vector<NodeFacts>& nodes, const Re
     return names;
 }
 
+bool read_can_wait(const NodeFacts& node, const RecoveryPolicy& policy, TimeMs now) {
+    return situation(node, policy, now) == Situation::asleep_due && !urgent_read(node);
+}
+
 std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryPolicy& policy, TimeMs now) {
     std::vector<Step> steps;
     for (const NodeFacts& node : nodes) {

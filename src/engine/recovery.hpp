@@ -206,6 +206,14 @@ bool asleep_in_slurm(const NodeFacts& node);
 /// Nodes whose BMC must be read before reconcile() can decide for them.
 std::vector<std::string> needs_bmc(const std::vector<NodeFacts>& nodes, const RecoveryPolicy& policy, TimeMs now);
 
+/// Whether a read needs_bmc() asks for may wait for the daemon's next idle
+/// look at Slurm (engine/look_pace.hpp) before its answer is used: the
+/// routine read of a node slumber switched off that sleeps as it should
+/// (every asleep_recheck_ms). The others (a failed boot, a node dark or
+/// woken without its resume, a sleeping node with no power-off of slumber's
+/// since it booted, found on, or just unblocked) keep the looks frequent.
+bool read_can_wait(const NodeFacts& node, const RecoveryPolicy& policy, TimeMs now);
+
 /// The steps to take now, at most one per node.
 std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryPolicy& policy, TimeMs now);
 

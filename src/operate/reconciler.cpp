@@ -239,11 +239,15 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
         for (const auto& [node, reading] : answers) latest->insert_or_assign(node, reading);
         m_latest_reads = std::move(latest);
     }
+    for (const auto& [node, reading] : answers) m_urgent_reads.erase(node);
     std::vector<std::string> unread;
     for (engine::NodeFacts& fact : facts) {
         if (std::ranges::find(ask, fact.slurm.name) == ask.end()) continue;
         const auto it = answers.find(fact.slurm.name);
-        if (it == answers.end() || !take_reading(fact, it->second)) unread.push_back(fact.slurm.name);
+        if (it == answers.end() || !take_reading(fact, it->second)) {
+            unread.push_back(fact.slurm.name);
+            if (!engine::read_can_wait(fact, m_policy, now)) m_urgent_reads.insert(fact.slurm.name);
+        }
     }
     auto steps = engine::reconcile(facts, m_policy, now);
     if (auto blocks = m_journal.blocks()) {
@@ -255,7 +259,7 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
     if (!m_in_flux) {
         if (!steps.empty()) {
             m_in_flux = fmt::format("{}: {} just taken", steps.front().node, engine::to_string(steps.front().kind));
-        } else if (m_reads.busy()) {
+        } else if (m_reads.busy() && !m_urgent_reads.empty()) {
             m_in_flux = "BMC reads under way";
         } else if (m_crossed.watching()) {
             m_in_flux = "a power change's effect on other nodes is watched (crossed BMC addresses)";

@@ -310,6 +310,35 @@ TEST_F(ReconcilerTest, AnAnswerAskedBeforeTheNodeFellAsleepIsNotTaken) {
     EXPECT_FALSE(bmc.held_a_pass());
 }
 
+// The routine read of a node slumber switched off (every asleep_recheck_ms,
+// 10 min) waits for the next idle look for its answer: at 10,000 nodes
+// asleep, a look every 2 s after each batch of such reads was a third of
+// the idle daemon's cost (issue 21). An answer that finds it on makes the
+// looks frequent again from the pass after the one that takes it (the
+// late_off_grace clock runs), as before.
+TEST_F(ReconcilerTest, ARoutineReadOfASleepingNodeKeepsNothingInFlux) {
+    const std::vector<std::string> n1{"n1"};
+    const auto started = m_journal->start_requests(n1, power::Action::off, store::RequestSource::slurm_suspend,
+                                                   m_clock.wall_ms() - 5000);
+    ASSERT_TRUE(started && started->size() == 1U);
+    ASSERT_TRUE(m_journal->finish(started->front(), store::OutcomeKind::ok, "ok", m_clock.wall_ms() - 4000));
+    auto reads = std::make_shared<std::atomic<int>>(0);
+    Reconciler reconciler(m_config, *m_journal, *m_slurm, clock(), answering(power::PowerState::on, reads));
+    const std::vector<slurm::NodeState> nodes{asleep("n1"), node_state("n2", "ALLOCATED", {})};
+    ASSERT_TRUE(reconciler.run(nodes));
+    EXPECT_EQ(reconciler.in_flux(), std::nullopt);
+    m_clock.advance(std::chrono::minutes(10));
+    ASSERT_TRUE(reconciler.run(nodes));
+    reconciler.finish_reads();
+    EXPECT_EQ(reads->load(), 1) << "asleep for asleep_recheck_ms: its BMC is read";
+    EXPECT_EQ(reconciler.in_flux(), std::nullopt) << "a routine read: its answer waits for the next idle look";
+    m_clock.advance(std::chrono::seconds(30));
+    ASSERT_TRUE(reconciler.run(nodes));  // takes the answer
+    m_clock.advance(std::chrono::seconds(30));
+    ASSERT_TRUE(reconciler.run(nodes));
+    EXPECT_EQ(reconciler.in_flux(), "n1: on at its BMC while Slurm counts it asleep");
+}
+
 // What keeps the daemon looking every 2 s: a node in flux, a BMC read
 // under way, a step just taken; a quiet cluster lets it wait its idle_poll.
 TEST_F(ReconcilerTest, APassSaysWhatIsInFlux) {
