@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "web/actions.hpp"
 #include "web/dashboard/assets.hpp"
 #include "web/page_routes.hpp"
@@ -29,12 +33,23 @@ constexpr time_t kWriteTimeoutSeconds = 10;
 
 struct WebServer::Impl {
     httplib::Server server;
+    std::atomic<bool> listen_returned = false;
     std::shared_ptr<TokenSlot> token = std::make_shared<TokenSlot>();
     std::optional<std::filesystem::path> token_file;
 };
 
+// cpp-httplib's stop() does nothing until its listening loop has begun
+// (0.11 checks is_running(), set by that loop): a server stopped right
+// after it started listened on for ever and the destructor's join never
+// returned. So the constructor returns once the loop runs (or has ended).
 WebServer::WebServer(std::unique_ptr<Impl> impl, int port) : m_impl(std::move(impl)), m_port(port) {
-    m_thread = std::jthread([server = &m_impl->server] { server->listen_after_bind(); });
+    m_thread = std::jthread([state = m_impl.get()] {
+        state->server.listen_after_bind();
+        state->listen_returned = true;
+    });
+    while (!m_impl->server.is_running() && !m_impl->listen_returned) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
 }
 
 std::expected<void, std::string> WebServer::reload_token() { return m_impl->token->read(m_impl->token_file); }

@@ -106,6 +106,17 @@ std::expected<std::unique_ptr<WebServer>, std::string> serve_with_token(const st
     return serve(kNoSlurm, dir, token);
 }
 
+// cpp-httplib's stop() is a no-op until its listening loop has begun: a
+// server destroyed at once after it started kept listening, and its
+// destructor waited for that thread for ever.
+TEST(WebServer, StopsWhenDestroyedAtOnceAfterItStarted) {
+    slumber::testing::TempDir dir("slumber-web-server");
+    for (int round = 0; round < 50; ++round) {
+        auto server = serve(kNoSlurm, dir.path());
+        ASSERT_TRUE(server) << server.error();
+    }
+}
+
 TEST(WebServer, AnswersMetricsWhileSlowClientsTrickleTheirRequests) {
     slumber::testing::TempDir dir("slumber-web-server");
     auto server = serve(kNoSlurm, dir.path());
