@@ -1,5 +1,7 @@
 #include "web/server.hpp"
 
+#include <sys/socket.h>
+
 #include <fmt/format.h>
 
 #include <atomic>
@@ -28,6 +30,17 @@ constexpr std::size_t kConnections = 64;
 constexpr time_t kReadTimeoutSeconds = 2;
 constexpr time_t kKeepAliveSeconds = 2;
 constexpr time_t kWriteTimeoutSeconds = 10;
+
+// cpp-httplib 0.11 (Debian 12) binds with SO_REUSEPORT: a second daemon
+// configured with the same [web] port bound it too, said it was serving,
+// and the kernel shared the connections between the two, so scrapes and
+// actions went to either daemon at random. SO_REUSEADDR alone still lets
+// a restarted daemon bind while its old connections are in TIME_WAIT, and
+// makes a port that a server listens on a bind error.
+void reuse_address_only(socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+}
 
 }  // namespace
 
@@ -70,6 +83,7 @@ std::expected<std::unique_ptr<WebServer>, std::string> WebServer::start(const co
     server.set_keep_alive_timeout(kKeepAliveSeconds);
     server.set_write_timeout(kWriteTimeoutSeconds, 0);
     server.set_payload_max_length(kMaxBodyBytes);
+    server.set_socket_options(reuse_address_only);
     std::set<std::string, std::less<>> get_only{"/index.html", "/api/overview"};
     for (const dashboard::Asset& asset : dashboard::assets()) get_only.emplace(asset.path);
     for (std::string& path : read_paths()) get_only.insert(std::move(path));

@@ -82,14 +82,15 @@ RawAnswer raw_request(int port, std::string_view request) {
 // `toml` (the directory's name in it as {0}), with `token` as its
 // [web] token_file if given.
 std::expected<std::unique_ptr<WebServer>, std::string> serve(const std::string& toml, const std::filesystem::path& dir,
-                                                             std::optional<std::filesystem::path> token = {}) {
+                                                             std::optional<std::filesystem::path> token = {},
+                                                             int port = 0) {
     auto loaded = config::load_text(fmt::format(fmt::runtime(toml), dir.string()), "test.toml");
     if (!loaded) return std::unexpected(config::format(loaded.error().front()));
     const config::SharedConfig config = std::make_shared<const config::Config>(std::move(*loaded));
     auto collector = std::make_shared<Collector>(config, "1.0", EnergySource{}, std::chrono::seconds(5));
     config::WebSettings web;
     web.enabled = true;
-    web.port = 0;  // the system's choice
+    web.port = port;  // 0: the system's choice
     web.token_file = std::move(token);
     return WebServer::start(web, collector);
 }
@@ -115,6 +116,19 @@ TEST(WebServer, StopsWhenDestroyedAtOnceAfterItStarted) {
         auto server = serve(kNoSlurm, dir.path());
         ASSERT_TRUE(server) << server.error();
     }
+}
+
+// cpp-httplib 0.11 (Debian 12) binds with SO_REUSEPORT, so a second daemon
+// on the same [web] port started without a word and the kernel shared the
+// connections between the two: every other scrape and action went to the
+// wrong daemon.
+TEST(WebServer, RefusesAPortAnotherServerListensOn) {
+    slumber::testing::TempDir dir("slumber-web-server");
+    auto first = serve(kNoSlurm, dir.path());
+    ASSERT_TRUE(first) << first.error();
+    auto second = serve(kNoSlurm, dir.path(), std::nullopt, (*first)->port());
+    ASSERT_FALSE(second) << "a second server listens on port " << (*first)->port() << " too";
+    EXPECT_NE(second.error().find("cannot listen"), std::string::npos) << second.error();
 }
 
 TEST(WebServer, AnswersMetricsWhileSlowClientsTrickleTheirRequests) {
