@@ -204,7 +204,16 @@ TEST_F(AsAnotherUser, TheJournalsMakerSharesItWithSlurmUsersGroup) {
         const auto hook = shell(as_nobody(slumber("resume n2")));
         EXPECT_EQ(hook.exit_code, 0) << hook.out;
         const std::string said = journal_saying("n2        power-on");
-        EXPECT_NE(said.find("n2        power-on"), std::string::npos) << said;
+        if (said.find("n2        power-on") == std::string::npos) {
+            // Seen a few times under load, never explained: the hook's
+            // detached carrier, whose output goes nowhere, journaled
+            // nothing. What the state directory holds, and what a carrier
+            // run as nobody in the foreground says, tell why.
+            const auto files = shell(fmt::format("ls -la '{}'", state.string()));
+            const auto carry = shell(as_nobody(slumber("carry")));
+            ADD_FAILURE() << said << "\n"
+                          << files.out << "carry as nobody: exit " << carry.exit_code << ": " << carry.out;
+        }
     }
 }
 
