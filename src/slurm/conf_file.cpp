@@ -169,7 +169,21 @@ class Reader {
             at += value.size();
         }
         fs::path file = path;
-        if (file.is_relative()) file = m_base / file;
+        if (file.is_relative()) {
+            // In an included file, Slurm 22.05 takes a relative name from
+            // that file's directory, 24.11 from slurm.conf's, as
+            // slurm.conf(5) says (a tester, both versions): where the two
+            // differ, the site's Slurm may read another file than doctor.
+            const fs::path from_here = place.file.parent_path() / file;
+            file = m_base / file;
+            if (depth > 0 && from_here.lexically_normal() != file.lexically_normal()) {
+                m_conf.problems.emplace_back(
+                    place, fmt::format("Include {}: a relative name in an included file is {} for Slurm 24.11 "
+                                       "(from slurm.conf's directory) but {} for 22.05 (from this file's); write "
+                                       "the name in full",
+                                       path, file.string(), from_here.string()));
+            }
+        }
         if (depth >= kMaxDepth) {
             m_conf.problems.emplace_back(place,
                                          fmt::format("Include {}: more than {} levels of Include", path, kMaxDepth));

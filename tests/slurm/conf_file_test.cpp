@@ -2,6 +2,7 @@
 // setting with its file and line, node and partition lines as records.
 #include "slurm/conf_file.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "slurm/conf_keys.hpp"
@@ -162,6 +163,28 @@ TEST(ConfFile, AnIncludePatternIsAProblemAndNotFollowed) {
     EXPECT_EQ(conf->find("SuspendTime")->value, "60");
     ASSERT_EQ(conf->problems.size(), 1U);
     EXPECT_NE(conf->problems.front().second.find("Include conf.d/*.conf: Slurm as Debian builds it expands no pattern"),
+              std::string::npos)
+        << conf->problems.front().second;
+}
+
+// A relative Include in an included file: Slurm 24.11 reads it from
+// slurm.conf's directory (as doctor does), 22.05 from the including file's
+// (a tester). Where those differ it is a problem; where they do not, none.
+TEST(ConfFile, ARelativeIncludeInAnIncludedFileIsAProblemWhereSlurmsVersionsDiffer) {
+    slumber::testing::TempDir dir("slumber-conf-file");
+    fs::create_directory(dir / "conf.d");
+    std::ofstream(dir / "slurm.conf") << "Include conf.d/power.conf\nInclude same.conf\n";
+    std::ofstream(dir / "conf.d/power.conf") << "Include timers.conf\n";
+    std::ofstream(dir / "same.conf") << "Include timers.conf\n";
+    std::ofstream(dir / "timers.conf") << "SuspendTime=600\n";
+    const auto conf = read_slurm_conf(dir / "slurm.conf");
+    ASSERT_TRUE(conf);
+    ASSERT_NE(conf->find("SuspendTime"), nullptr) << "read as 24.11 reads it";
+    ASSERT_EQ(conf->problems.size(), 1U);
+    EXPECT_EQ(conf->problems.front().first.file, dir / "conf.d/power.conf");
+    EXPECT_NE(conf->problems.front().second.find(fmt::format("Include timers.conf: a relative name in an included file "
+                                                             "is {} for Slurm 24.11",
+                                                             (dir / "timers.conf").string())),
               std::string::npos)
         << conf->problems.front().second;
 }
