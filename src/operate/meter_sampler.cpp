@@ -118,7 +118,13 @@ SampleRound MeterSampler::run(const config::Config& config, const std::vector<st
         if (!result.error) continue;
         round.failed[target] = *result.error;
         // A refused login blocks the target here too: the next round must
-        // not ask again (accounts lock after a few failures).
+        // not ask again (accounts lock after a few failures). A meter that
+        // gave nothing while the power state was read blocks nothing: the
+        // status worked, and recovery's state reads must go on (24.11
+        // under load: ipmi_sim's sensors unreadable in the first round,
+        // "no sensor in Watts", and both nodes' status reads were blocked
+        // for good).
+        if (result.power && result.power->has_value()) continue;
         const power::Outcome outcome{target, std::unexpected(*result.error), false, 1, {}};
         (void)blocks.record(power::Action::status, outcome, "the daemon's energy sampling");
     }

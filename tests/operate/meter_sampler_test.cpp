@@ -120,6 +120,35 @@ TEST_F(MeterSampling, ARefusedLoginIsMetOnceThenTheTargetIsLeftAlone) {
     EXPECT_EQ(blocks->front().source, "the daemon's energy sampling");
 }
 
+// A plug without an energy monitor answers its state, and its meter says
+// "unsupported": that blocked the target's status for good (seen on 24.11:
+// ipmi_sim's sensors not yet readable in the first round blocked both
+// nodes' status reads). The state is read every round, and nothing is
+// blocked.
+TEST_F(MeterSampling, AMeterThatGivesNothingBlocksNoStatusRead) {
+    vcluster::PlugSettings settings;  // watts 0: no energy monitor
+    vcluster::Plug plain(settings);
+    ASSERT_TRUE(plain.start());
+    plain.set_relay(0, true);
+    auto loaded = config::load_text(fmt::format("[daemon]\nstate_dir = \"{}\"\n[[device]]\nname = \"plain\"\n"
+                                                "driver = \"tasmota\"\naddress = \"http://127.0.0.1:{}\"\n"
+                                                "timeout = \"1s\"\n",
+                                                dir.string(), plain.port()),
+                                    "test.toml");
+    ASSERT_TRUE(loaded) << config::format(loaded.error().front());
+    config = std::make_shared<const config::Config>(std::move(*loaded));
+    for (int pass = 0; pass < 2; ++pass) {
+        const SampleRound found = round({"plain"});
+        ASSERT_TRUE(found.failed.contains("plain")) << "its meter's failure is still news";
+        EXPECT_EQ(found.failed.at("plain").kind, power::ErrorKind::unsupported);
+        ASSERT_TRUE(found.power.contains("plain")) << "pass " << pass;
+        EXPECT_TRUE(found.power.at("plain").state.has_value()) << "pass " << pass << ": read, not blocked";
+    }
+    const auto blocks = journal->blocks();
+    ASSERT_TRUE(blocks);
+    EXPECT_TRUE(blocks->empty());
+}
+
 TEST_F(MeterSampling, RoundsFollowTheIntervalAndTheirReadingsAreJournaled) {
     store::TimeMs now = 1'000'000;
     SamplingRounds rounds(MeterSampler{}, [&now] { return now; });
