@@ -146,14 +146,33 @@ std::optional<std::string> failed_power_on(const Run& run, const std::string& no
     return std::nullopt;
 }
 
+// When Slurm ran ResumeProgram for `node` since `since` (the journal's
+// first power-on request of it), Unix ms.
+std::optional<store::TimeMs> resumed_at(const Run& run, const std::string& node, store::TimeMs since) {
+    const std::vector<std::string> names{node};
+    auto requests = run.journal.requests(names, since);
+    if (!requests) return std::nullopt;
+    for (const store::Request& request : *requests) {
+        if (request.action == power::Action::on) return request.time;
+    }
+    return std::nullopt;
+}
+
 Outcome wait_for_registration(Run& run, const std::string& node, const std::vector<Sleeper>& before,
                               store::TimeMs asked_ms) {
     const auto start = SteadyClock::now();
-    const auto deadline = start + run.resume_limit;
+    auto deadline = start + run.resume_limit;
     auto next_progress = start + kProgressEvery;
     const auto elapsed = [&] { return std::chrono::duration<double>(SteadyClock::now() - start).count(); };
     while (SteadyClock::now() < deadline) {
         std::this_thread::sleep_for(run.options.poll);
+        // Slurm counts ResumeTimeout from its ResumeProgram, which a busy
+        // slurmctld runs seconds after `scontrol power up` (11 s in a 24.11
+        // run under load, and the node was given up on 19 s into its boot):
+        // the wait ends ResumeTimeout after that.
+        if (const auto resumed = resumed_at(run, node, asked_ms); resumed && *resumed > asked_ms) {
+            deadline = std::max(deadline, start + std::chrono::milliseconds(*resumed - asked_ms) + run.resume_limit);
+        }
         // Read once more after a signal: what registered by now is put back
         // the way it must be.
         const bool stopping = run.stopping();

@@ -14,9 +14,11 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <map>
 
 #include "../support/temp_dir.hpp"
+#include "operate/clock.hpp"
 
 namespace slumber::service {
 namespace {
@@ -50,7 +52,11 @@ class ScriptedSlurm final : public slurm::SlurmView {
     mutable std::vector<std::string> calls;
     mutable std::map<std::string, slurm::NodeState> m_nodes;
 
+    /// Called at each look at the nodes, before they are shown.
+    std::function<void()> on_look;
+
     [[nodiscard]] std::expected<std::vector<slurm::NodeState>, std::string> nodes() const override {
+        if (on_look) on_look();
         std::vector<slurm::NodeState> out;
         for (const auto& [name, node] : m_nodes) out.push_back(node);
         return out;
@@ -231,6 +237,34 @@ TEST_F(VerifyMapping, ANodeThatDoesNotRegisterIsPoweredDownAgain) {
     EXPECT_EQ(found(report, Check::mapping_silent), std::vector<std::string>{"n1"});
     EXPECT_TRUE(report.verified->empty());
     EXPECT_EQ(slurm.calls, (std::vector<std::string>{"POWER_UP n1", "POWER_DOWN_FORCE n1"}));
+}
+
+// A busy slurmctld runs ResumeProgram seconds after `scontrol power up`
+// (11 s in a 24.11 run), and counts ResumeTimeout from there: the check
+// gave a node up 19 s into its boot. Here ResumeTimeout is 1 s, Slurm's
+// ResumeProgram runs 0.8 s after the power-up and the node registers 1.5 s
+// after it: verified.
+TEST_F(VerifyMapping, TheWaitForANodeCountsResumeTimeoutFromSlurmsResumeProgram) {
+    ScriptedSlurm slurm({"n1", "n2"});
+    slurm.silent = true;
+    const auto start = std::chrono::steady_clock::now();
+    bool resumed = false;
+    slurm.on_look = [&] {
+        const auto elapsed = std::chrono::steady_clock::now() - start;
+        if (!resumed && elapsed >= std::chrono::milliseconds(800) && !slurm.calls.empty()) {
+            resumed = true;
+            const std::vector<std::string> n1{"n1"};
+            ASSERT_TRUE(journal->add_requests(n1, power::Action::on, store::RequestSource::slurm_resume,
+                                              operate::wall_clock_ms()));
+        }
+        if (elapsed >= std::chrono::milliseconds(1500) && slurm.m_nodes["n1"].has("POWERING_UP")) {
+            slurm.m_nodes["n1"].flags.clear();
+            slurm.m_nodes["n1"].boot_time = now_s();
+        }
+    };
+    const DoctorReport report = run(slurm, {"n1"});
+    EXPECT_TRUE(found(report, Check::mapping_silent).empty()) << progress;
+    EXPECT_EQ(*report.verified, std::vector<std::string>{"n1"}) << progress;
 }
 
 // Slurm refuses the power-up: the node is not checked, and nothing else is asked.
