@@ -67,8 +67,7 @@ store::DbResult<std::vector<std::string>> follow_crossed_drains(store::Journal& 
             "BMC addresses of {} and {} look crossed: Slurm shows them drained for it while {} is in control", first,
             second, acting);
         for (const std::string& node : {first, second}) {
-            const auto it = blocked.find(node);
-            if (it != blocked.end()) continue;
+            if (blocked.contains(node)) continue;
             auto added = journal.add_block(
                 {node, std::nullopt, power::ErrorKind::crossed, words, now, {}, "the daemon standing by"});
             if (!added) return std::unexpected(added.error());
