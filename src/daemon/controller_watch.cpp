@@ -4,11 +4,31 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "slurm/controllers.hpp"
 #include "slurm/slurm_conf.hpp"
 
 namespace slumber::daemon {
+
+namespace {
+
+// slurm.conf(5), SlurmctldTimeout, 22.05 to 24.11.
+constexpr std::chrono::seconds kDefaultSlurmctldTimeout{120};
+
+// slurm.conf's SlurmctldTimeout: whole seconds. A value slurmctld would
+// refuse (it does not start then) counts as the default.
+std::chrono::milliseconds slurmctld_timeout(const slurm::SlurmConf& conf) {
+    const slurm::ConfSetting* setting = conf.find("SlurmctldTimeout");
+    if (setting == nullptr) return kDefaultSlurmctldTimeout;
+    int seconds = 0;
+    const std::string& text = setting->value;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+    if (error != std::errc{} || end != text.data() + text.size() || seconds <= 0) return kDefaultSlurmctldTimeout;
+    return std::chrono::seconds(seconds);
+}
+
+}  // namespace
 
 std::expected<ControllerWatch, std::string> ControllerWatch::make(const config::Config& config) {
     const auto conf = slurm::read_slurm_conf(config.slurm.conf);
@@ -20,16 +40,26 @@ std::expected<ControllerWatch, std::string> ControllerWatch::make(const config::
             "SlurmctldHost name of the controller it runs beside (docs/ha.md)",
             config.slurm.conf.string(), hosts.size(), fmt::join(hosts, ", "), self));
     }
-    return ControllerWatch(std::move(hosts), std::move(self));
+    return ControllerWatch(std::move(hosts), std::move(self),
+                           conf ? slurmctld_timeout(*conf) : kDefaultSlurmctldTimeout);
 }
 
-std::optional<ControllerWatch::Change> ControllerWatch::update(const slurm::Scontrol& scontrol) {
+std::optional<ControllerWatch::Change> ControllerWatch::update(const slurm::Scontrol& scontrol,
+                                                               std::chrono::steady_clock::time_point now) {
     if (!shared()) return std::nullopt;
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
     engine::ControllerRole role;
     if (auto pings = scontrol.ping()) {
-        role = engine::controller_role(*pings, m_self);
+        role = m_follower.update(*pings, m_self, now_ms);
     } else {
-        role = {false, "", fmt::format("standing by: {}", pings.error())};
+        // Nobody answered: slurm.conf's controllers, each silent, with
+        // the places Slurm names them by (scontrol's ping).
+        std::vector<slurm::ControllerPing> silent;
+        for (std::size_t i = 0; i < m_hosts.size(); ++i) {
+            std::string mode = i == 0 ? "primary" : m_hosts.size() == 2 ? "backup" : fmt::format("backup{}", i);
+            silent.push_back({std::move(mode), m_hosts[i], false});
+        }
+        role = m_follower.update(silent, m_self, now_ms, pings.error());
     }
     const bool first = !m_looked;
     m_looked = true;

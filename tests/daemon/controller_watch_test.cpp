@@ -15,6 +15,7 @@ namespace slumber::daemon {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace std::chrono_literals;
 
 class ControllerWatchTest : public ::testing::Test {
   protected:
@@ -57,49 +58,59 @@ TEST_F(ControllerWatchTest, OneControllerActsWithoutAsking) {
 }
 
 TEST_F(ControllerWatchTest, TheBackupsDaemonStandsByThenTakesOverAndGivesBack) {
-    slurm_conf("SlurmctldHost=ctl1(10.0.0.1)\nSlurmctldHost=ctl2(10.0.0.2)\n");
+    slurm_conf("SlurmctldHost=ctl1(10.0.0.1)\nSlurmctldHost=ctl2(10.0.0.2)\nSlurmctldTimeout=30\n");
     auto watch = ControllerWatch::make(config("ctl2"));
     ASSERT_TRUE(watch) << watch.error();
     EXPECT_TRUE(watch->shared());
     EXPECT_FALSE(watch->acting()) << "nothing carried out before the first ping";
 
-    auto change = watch->update(scontrol());
+    const auto start = std::chrono::steady_clock::now();
+    auto change = watch->update(scontrol(), start);
     ASSERT_TRUE(change);
     EXPECT_TRUE(change->first);
     EXPECT_FALSE(change->role.acting);
     EXPECT_EQ(change->role.acting_host, "ctl1");
-    EXPECT_FALSE(watch->update(scontrol())) << "no change, nothing to say";
+    EXPECT_FALSE(watch->update(scontrol(), start + 5s)) << "no change, nothing to say";
 
     answer(
         "Slurmctld(primary) at ctl1 is DOWN\nSlurmctld(backup) at ctl2 is UP\n"
         "*****************************************\n** RESTORE SLURMCTLD DAEMON TO SERVICE **\n"
         "*****************************************\n");
-    change = watch->update(scontrol());
-    ASSERT_TRUE(change);
+    EXPECT_FALSE(watch->update(scontrol(), start + 10s)) << "Slurm's backup waits SlurmctldTimeout (30 s here)";
+    EXPECT_FALSE(watch->acting());
+    EXPECT_FALSE(watch->update(scontrol(), start + 34s));
+    change = watch->update(scontrol(), start + 35s);
+    ASSERT_TRUE(change) << "ctl1 has not answered for 30 s";
     EXPECT_TRUE(change->took_over);
     EXPECT_TRUE(watch->acting());
     EXPECT_EQ(change->role.why, "the slurmctld beside it (ctl2, backup) is in control; ctl1 does not answer");
 
     answer("Slurmctld(primary) at ctl1 is UP\nSlurmctld(backup) at ctl2 is UP\n");
-    change = watch->update(scontrol());
+    change = watch->update(scontrol(), start + 40s);
     ASSERT_TRUE(change) << "the primary took control back";
     EXPECT_FALSE(change->role.acting);
     EXPECT_FALSE(change->took_over);
 }
 
-TEST_F(ControllerWatchTest, NoAnswerOrGarbageStandsBy) {
-    slurm_conf("SlurmctldHost=ctl1\nSlurmctldHost=ctl2\n");
+TEST_F(ControllerWatchTest, NoAnswerOrGarbageKeepsTheRoleForSlurmctldTimeoutThenStandsBy) {
+    slurm_conf("SlurmctldHost=ctl1\nSlurmctldHost=ctl2\n");  // SlurmctldTimeout: Slurm's default, 120 s
     auto watch = ControllerWatch::make(config("ctl1"));
     ASSERT_TRUE(watch) << watch.error();
-    ASSERT_TRUE(watch->update(scontrol()));
+    const auto start = std::chrono::steady_clock::now();
+    ASSERT_TRUE(watch->update(scontrol(), start));
     EXPECT_TRUE(watch->acting());
     answer("Slurmctld(primary) at ctl1 is DOWN\nSlurmctld(backup) at ctl2 is DOWN\n", 1);
-    auto change = watch->update(scontrol());
+    EXPECT_FALSE(watch->update(scontrol(), start + 5s)) << "one unanswered ping changes nothing";
+    EXPECT_TRUE(watch->acting());
+    EXPECT_NE(watch->role().why.find("it has not answered for 5 s (scontrol ping"), std::string::npos)
+        << watch->role().why;
+    EXPECT_FALSE(watch->update(scontrol(), start + 119s));
+    auto change = watch->update(scontrol(), start + 120s);
     ASSERT_TRUE(change);
     EXPECT_FALSE(change->role.acting);
     EXPECT_NE(change->role.why.find("standing by: scontrol ping"), std::string::npos) << change->role.why;
     answer("slurm_ping: Unable to contact slurm controller\x1b[2J\n");
-    EXPECT_FALSE(watch->update(scontrol())) << "still standing by";
+    EXPECT_FALSE(watch->update(scontrol(), start + 125s)) << "still standing by";
     EXPECT_FALSE(watch->acting());
     EXPECT_EQ(watch->role().why.find('\x1b'), std::string::npos) << "Slurm's text is shown safely";
 }

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -32,7 +33,9 @@ using std::chrono::seconds;
 // SlurmctldTimeout of the suite's cluster, and the margin a loaded test
 // machine gets beyond it: the backup pings the primary only every few
 // seconds, and Slurm's commands retry for a while before they give up.
-constexpr seconds kSlurmctldTimeout{10};
+// Long enough for a restart of the primary's slurmctld that its daemons
+// see (they ping every 5 s) to stay shorter.
+constexpr seconds kSlurmctldTimeout{30};
 constexpr seconds kTakeoverMargin{50};
 // A job needs a scheduling pass: after a controller starts, Slurm 22.05's
 // backfill (bf_interval, 30 s) started the first ones.
@@ -210,6 +213,39 @@ std::string dump(const std::vector<Entry>& entries) {
     std::string out;
     for (const Entry& entry : entries) out += fmt::format("\n  {} {}: {}", entry.node, entry.kind, entry.detail);
     return out;
+}
+
+// A restart of the primary's slurmctld shorter than SlurmctldTimeout is no
+// failover, for Slurm (its backup waits that long) nor for the daemons: the
+// primary's daemon goes on acting, the backup's stands by, and what Slurm
+// asks right after is carried out. A tester's daemons decided from one
+// unanswered `scontrol ping`: the primary's refused Slurm's requests ("not
+// carried out here") while the backup's took over.
+TEST_F(VclusterControllers, ARestartOfThePrimarysSlurmctldChangesNoRole) {
+    ASSERT_TRUE(cluster->wait_for([&] { return ping_says("UP", "UP"); }, seconds{90})) << ping_text();
+    const auto primary_before = journal_of(*cluster, "vctl1");
+    const auto backup_before = journal_of(*cluster, "vctl2");
+    const int in_control = log_count("vctl2", kInControl);
+    const auto slurmctld = recorded("slurmctld.vctl1");
+    ASSERT_TRUE(slurmctld);
+    ASSERT_EQ(::kill(slurmctld->pid, SIGKILL), 0);
+    EXPECT_TRUE(cluster->wait_for([&] { return ping_says("DOWN", "UP"); }, seconds{10})) << ping_text();
+    // Two of each daemon's pings find the primary silent.
+    std::this_thread::sleep_for(seconds{11});
+    ASSERT_TRUE(cluster->rig({"controller", "--dir", cluster->dir(), "start", "1"}));
+    ASSERT_TRUE(cluster->wait_for([&] { return ping_says("UP", "UP"); }, seconds{30})) << ping_text();
+    EXPECT_EQ(log_count("vctl2", kInControl), in_control) << "Slurm did not fail over";
+
+    EXPECT_EQ(run_job(), "COMPLETED") << cluster->states() << dump(journal_of(*cluster, "vctl1"));
+    const auto primary = journal_of(*cluster, "vctl1");
+    const auto backup = journal_of(*cluster, "vctl2");
+    EXPECT_EQ(count(primary, "", "controller-role"), count(primary_before, "", "controller-role")) << dump(primary);
+    EXPECT_EQ(count(backup, "", "controller-role"), count(backup_before, "", "controller-role")) << dump(backup);
+    for (int i = 0; i < 2; ++i) {
+        EXPECT_EQ(count(primary, cluster->node(i), "refused", "not carried out here"),
+                  count(primary_before, cluster->node(i), "refused", "not carried out here"))
+            << dump(primary);
+    }
 }
 
 // docs/ha.md: the primary's host dies while nodes resume. vctl1's daemon has
