@@ -312,10 +312,10 @@ void hand_over_pending(store::Journal& journal, std::string_view why) {
     const std::string words = fmt::format(
         "not carried out here: {}; the acting daemon brings Slurm's view and the power together (docs/ha.md)", why);
     for (const store::Request& request : *pending) {
-        (void)journal.finish_with(request.id, store::OutcomeKind::refused, words,
+        (void)journal.finish_with(request.id, store::OutcomeKind::handed_over, words,
                                   {0, operate::wall_clock_ms(), request.node, request.id, store::EventKind::refused,
                                    fmt::format("{} {}", power::to_string(request.action), words),
-                                   store::OutcomeKind::refused, request.action});
+                                   store::OutcomeKind::handed_over, request.action});
     }
     if (!pending->empty()) log(Priority::warning, fmt::format("{} request(s) {}", pending->size(), words));
 }

@@ -138,9 +138,15 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
         }
         const auto request = latest->find(node.name);
         const store::Request* last = request == latest->end() ? nullptr : &request->second;
-        const bool last_off = last != nullptr && powers_off(last->action);
+        // What slumber did with it here. A request handed over to another
+        // controller's daemon (docs/ha.md) was not carried out: a resume
+        // handed over is a lost wake for the daemon that acts now, a suspend
+        // a node left on.
+        const store::Request* answered =
+            last != nullptr && last->outcome_kind != store::OutcomeKind::handed_over ? last : nullptr;
+        const bool last_off = answered != nullptr && powers_off(answered->action);
         // An off from before its latest boot (Slurm's BootTime) did not make it dark.
-        fact.latest_request_off = last_off && (!node.boot_time || last->time >= *node.boot_time * 1000);
+        fact.latest_request_off = last_off && (!node.boot_time || answered->time >= *node.boot_time * 1000);
         // A block lifted since slumber was last asked to switch it: what it
         // switched before may have been another machine (crossed addresses).
         if (const auto it = unblocked->find(node.name);
@@ -149,12 +155,12 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
         }
         if (const auto it = drains->find(node.name); it != drains->end()) {
             fact.drained_at = it->second;
-            fact.off_since_drain = last_off && last->time >= it->second;
+            fact.off_since_drain = last_off && answered->time >= it->second;
             // Slurm ran its suspend hook after the drain: with
             // idle_on_node_suspend that suspend is what lifted it.
-            fact.drain_lifted_by_suspend = power_rules.idle_on_node_suspend && last_off &&
-                                           last->source == store::RequestSource::slurm_suspend &&
-                                           last->time >= it->second;
+            fact.drain_lifted_by_suspend =
+                power_rules.idle_on_node_suspend && last != nullptr && powers_off(last->action) &&
+                last->source == store::RequestSource::slurm_suspend && last->time >= it->second;
         }
         fact.keep_on = slurm::keep_on_reason(power_rules, node, nodes);
         fact.keep_on_by_name = slurm::keep_on_reason(rules_by_name, node, nodes);
@@ -168,8 +174,8 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
             fact.powering_up_since = m_first_seen_powering_up.try_emplace(node.name, m_clock->wall_ms()).first->second;
             fact.wake_adopted = m_wake_adopted.contains(node.name);
             // A cycle ends with the node on too (the boot deadline's step).
-            fact.latest_request_on =
-                last != nullptr && (last->action == power::Action::on || last->action == power::Action::cycle);
+            fact.latest_request_on = answered != nullptr && (answered->action == power::Action::on ||
+                                                             answered->action == power::Action::cycle);
         } else {
             m_first_seen_powering_up.erase(node.name);
             m_wake_adopted.erase(node.name);

@@ -56,10 +56,11 @@ constexpr std::array<util::Word<power::Action>, 5> kActionEvents{{
     {power::Action::status, "status"},
 }};
 
-constexpr std::array<util::Word<OutcomeKind>, 3> kOutcomes{{
+constexpr std::array<util::Word<OutcomeKind>, 4> kOutcomes{{
     {OutcomeKind::ok, "ok"},
     {OutcomeKind::error, "error"},
     {OutcomeKind::refused, "refused"},
+    {OutcomeKind::handed_over, "handed-over"},
 }};
 
 constexpr std::array<util::Word<RequestSource>, 10> kRequestSources{{

@@ -86,6 +86,10 @@ enum class OutcomeKind {
     ok,       ///< it worked
     error,    ///< it was tried (or could not be) and failed: a BMC error, a blocked target
     refused,  ///< slumber refused it before calling anything: no driver, a rule
+    /// Not carried out by this daemon because another controller's daemon
+    /// acts (docs/ha.md): refused here, and not slumber's answer to what
+    /// Slurm asked, which the acting daemon's recovery gives (a lost wake).
+    handed_over,
 };
 std::string_view to_string(OutcomeKind kind);
 std::optional<OutcomeKind> outcome_kind_from(std::string_view word);

@@ -270,6 +270,33 @@ TEST_F(ReconcilerTest, AnAdminsPowerOffIsNoPowerLoss) {
     EXPECT_EQ(steps->front().event, store::EventKind::power_lost);
 }
 
+// A resume that reached the daemon of a controller not in control is
+// handed over (docs/ha.md): for the daemon that acts it is a lost wake,
+// powered on after 10 s. A tester's resume, refused that way, waited out
+// ResumeTimeout: the refused request counted as slumber's own power-on.
+TEST_F(ReconcilerTest, AResumeHandedOverIsALostWakeHere) {
+    const std::vector<std::string> both{"n1", "n2"};
+    const auto started = m_journal->start_requests(both, power::Action::on, store::RequestSource::slurm_resume,
+                                                   m_clock.wall_ms() - 5000);
+    ASSERT_TRUE(started && started->size() == 2U);
+    ASSERT_TRUE(m_journal->finish(started->at(0), store::OutcomeKind::handed_over, "not carried out here",
+                                  m_clock.wall_ms() - 4000));
+    ASSERT_TRUE(m_journal->finish(started->at(1), store::OutcomeKind::ok, "ok", m_clock.wall_ms() - 4000));
+    Reconciler reconciler(m_config, *m_journal, *m_slurm, clock(), answering(power::PowerState::off));
+    const std::vector<slurm::NodeState> nodes{node_state("n1", "IDLE", {"POWERED_DOWN", "POWERING_UP"}),
+                                              node_state("n2", "IDLE", {"POWERED_DOWN", "POWERING_UP"})};
+    ASSERT_TRUE(reconciler.run(nodes));
+    m_clock.advance(std::chrono::milliseconds(10'000));
+    ASSERT_TRUE(reconciler.run(nodes));  // a lost wake: its BMC is read first
+    reconciler.finish_reads();
+    m_clock.advance(std::chrono::milliseconds(1000));
+    auto steps = reconciler.run(nodes);
+    ASSERT_TRUE(steps) << steps.error();
+    ASSERT_EQ(steps->size(), 1U) << "n2's power-on was carried out here: nothing to do";
+    EXPECT_EQ(steps->front().node, "n1");
+    EXPECT_EQ(steps->front().kind, engine::StepKind::power_on);
+}
+
 TEST_F(ReconcilerTest, TheSameBmcErrorIsJournaledOnceWhileTheNodeSleeps) {
     auto reads = std::make_shared<std::atomic<int>>(0);
     Reconciler reconciler(m_config, *m_journal, *m_slurm, clock(), answering(std::unexpected("timed out"), reads));
