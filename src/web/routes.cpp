@@ -1,6 +1,7 @@
 #include "web/routes.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <charconv>
@@ -40,10 +41,16 @@ std::optional<std::vector<std::string>> nodes_parameter(const httplib::Request& 
         answer_error(response, 400, "node: give it once, as one hostlist (node=a,b or node=n[1-4])");
         return std::nullopt;
     }
-    std::string text;
-    if (request.has_param("node")) text = request.get_param_value("node");
-    if (request.has_param("nodes")) text = request.get_param_value("nodes");
-    if (text.empty()) return std::vector<std::string>{};
+    const char* given = request.has_param("node") ? "node" : request.has_param("nodes") ? "nodes" : nullptr;
+    if (given == nullptr) return std::vector<std::string>{};
+    const std::string text = request.get_param_value(given);
+    // ?node= with nothing after it read as every node: a script that
+    // builds the query from an empty variable would act on the cluster.
+    if (text.empty()) {
+        answer_error(response, 400,
+                     fmt::format("{}: empty; give a hostlist, or leave the parameter out for every node", given));
+        return std::nullopt;
+    }
     auto list = hostlist::Hostlist::parse(text);
     if (!list) {
         answer_error(response, 400, fmt::format("node: {}", hostlist::describe(list.error(), text)));
@@ -96,6 +103,21 @@ std::optional<store::TimeMs> since_parameter(const httplib::Request& request, ht
     return now - back->count();
 }
 
+// Whether every query parameter is one the page takes (`known`); answers
+// 400 naming the first that is not. `?nod=n1` was answered for every node,
+// silently (a tester).
+bool known_parameters(const httplib::Request& request, httplib::Response& response,
+                      std::initializer_list<std::string_view> known) {
+    for (const auto& [name, value] : request.params) {
+        if (std::ranges::find(known, name) != known.end()) continue;
+        answer_error(response, 400,
+                     fmt::format("no parameter \"{}\" on {}: it takes {}", util::safe_text(name.substr(0, 80)),
+                                 util::safe_text(request.path), fmt::join(known, ", ")));
+        return false;
+    }
+    return true;
+}
+
 std::string compressed(const std::vector<std::string>& names) {
     return hostlist::compress(names, false).value_or(names.front());
 }
@@ -106,6 +128,7 @@ void serve_metrics(Collector& collector, httplib::Response& response) {
 }
 
 void serve_nodes(Collector& collector, const httplib::Request& request, httplib::Response& response) {
+    if (!known_parameters(request, response, {"node", "nodes"})) return;
     const auto names = nodes_parameter(request, response);
     if (!names) return;
     const auto snapshot = collector.snapshot();
@@ -129,6 +152,7 @@ void serve_nodes(Collector& collector, const httplib::Request& request, httplib:
 }
 
 void serve_events(Collector& collector, const httplib::Request& request, httplib::Response& response) {
+    if (!known_parameters(request, response, {"node", "nodes", "since", "since_ms"})) return;
     const auto names = nodes_parameter(request, response);
     if (!names) return;
     const auto since = since_parameter(request, response, operate::wall_clock_ms());

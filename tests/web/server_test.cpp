@@ -219,6 +219,22 @@ TEST(WebServer, RefusesAHostlistThatNamesNoNode) {
     expect_bad_requests(client, {"/api/nodes?node=%2C", "/api/events?nodes=%2C%20%2C"}, "names no node");
 }
 
+// A tester's ?nod=n1 and ?node= were each answered for every node.
+TEST(WebServer, RefusesAParameterItDoesNotTakeAndAnEmptyHostlist) {
+    slumber::testing::TempDir dir("slumber-web-server");
+    auto server = serve(kNoSlurm, dir.path());
+    ASSERT_TRUE(server) << server.error();
+    httplib::Client client("127.0.0.1", (*server)->port());
+    client.set_read_timeout(10, 0);
+    expect_bad_requests(client, {"/api/nodes?nod=n1"}, R"(no parameter \"nod\" on /api/nodes: it takes node, nodes)");
+    expect_bad_requests(client, {"/api/events?since=1h&sinse_ms=5"},
+                        R"(no parameter \"sinse_ms\" on /api/events: it takes node, nodes, since, since_ms)");
+    expect_bad_requests(client, {"/api/nodes?node=", "/api/events?nodes="}, "empty; give a hostlist");
+    const auto all = client.Get("/api/nodes");
+    ASSERT_TRUE(all) << httplib::to_string(all.error());
+    EXPECT_EQ(all->status, 200) << "no parameter: every node";
+}
+
 // A tester's ?node=a&node=b answered for a alone, and ?since=…&since_ms=…
 // went by since_ms, silently: a parameter given twice is refused.
 TEST(WebServer, RefusesAParameterGivenTwice) {
