@@ -71,6 +71,7 @@ enum class Check {
     journal_slurm_user,
     journal_daemon,
     token_file,
+    web_port_slurm,
     daemon_not_running,
     daemon_not_answering,
     daemon_config_differs,

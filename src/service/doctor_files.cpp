@@ -12,6 +12,7 @@
 
 #include <pwd.h>
 #include <algorithm>
+#include <charconv>
 
 #include <cerrno>
 #include <cstring>
@@ -290,6 +291,51 @@ void check_token(const Setup& setup, Findings& out) {
     }
 }
 
+// Whether `port` is within a slurm.conf port setting: a port ("6817") or a
+// range ("6817-6820", which SlurmctldPort may be).
+bool in_port_setting(int port, std::string_view value) {
+    const std::size_t dash = value.find('-');
+    const auto number = [](std::string_view text) {
+        int out = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+        return error == std::errc{} && end == text.data() + text.size() ? std::optional<int>(out) : std::nullopt;
+    };
+    const auto low = number(value.substr(0, dash));
+    const auto high = dash == std::string_view::npos ? low : number(value.substr(dash + 1));
+    return low && high && *low <= port && port <= *high;
+}
+
+// [web] port against the ports Slurm's daemons listen on (slurm.conf(5),
+// 22.05 to 24.11: SlurmctldPort, 6817 by default, a range allowed;
+// SlurmdPort, 6818). The daemon bound first keeps the port: a slumberd
+// started before slurmctld stops slurmctld from starting (a tester's
+// `config check` accepted port 6817).
+void check_web_port(const Setup& setup, Findings& out) {
+    if (!setup.config.web.enabled || setup.slurm_conf == nullptr) return;
+    const int port = setup.config.web.port;
+    struct SlurmPort {
+        std::string_view key;
+        std::string_view fallback;
+        std::string_view daemon;
+    };
+    for (const SlurmPort slurm_port :
+         {SlurmPort{"SlurmctldPort", "6817", "slurmctld"}, SlurmPort{"SlurmdPort", "6818", "slurmd"}}) {
+        const slurm::ConfSetting* setting = setup.slurm_conf->find(slurm_port.key);
+        const std::string_view value = setting != nullptr ? std::string_view(setting->value) : slurm_port.fallback;
+        if (!in_port_setting(port, value)) continue;
+        out.push_back(
+            {Check::web_port_slurm,
+             fmt::format("[web] port {} is {}'s ({} {}{}): whichever starts second cannot listen", port,
+                         slurm_port.daemon, slurm_port.key, shown(value),
+                         setting != nullptr ? "" : ", Slurm's default"),
+             setup.config_file,
+             0,
+             fmt::format("set [web] port to a port no other service uses ({} by default)", config::WebSettings{}.port),
+             "",
+             {}});
+    }
+}
+
 // Whether a datagram socket is bound at `socket`: connect(2) tells without
 // sending anything (the hooks' wake-up is one datagram: util/wake_socket.cpp).
 // Nothing when this user may not write to it, which cannot tell.
@@ -369,6 +415,7 @@ void check_files(const Setup& setup, Findings& out) {
     check_credentials(setup, out);
     check_access(setup, out);
     check_token(setup, out);
+    check_web_port(setup, out);
     check_daemon(setup, out);
 }
 

@@ -941,6 +941,29 @@ TEST_F(Doctor, AWebTokenFileMustExistAndBePrivate) {
     EXPECT_TRUE(run().findings.empty());
 }
 
+// A tester's `config check` accepted [web] port 6817: a slumberd started
+// before slurmctld keeps slurmctld from listening.
+TEST_F(Doctor, AWebPortASlurmDaemonListensOnIsAnError) {
+    toml_extra = "[web]\nenabled = true\nport = 6817\n";
+    DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"web-port-slurm"}) << text(report);
+    EXPECT_NE(report.findings[0].what.find("[web] port 6817 is slurmctld's (SlurmctldPort \"6817\", Slurm's default)"),
+              std::string::npos)
+        << report.findings[0].what;
+    EXPECT_NE(report.findings[0].fix.find("8817 by default"), std::string::npos) << report.findings[0].fix;
+
+    set("SlurmctldPort", "7000-7003");
+    toml_extra = "[web]\nenabled = true\nport = 7002\n";
+    report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"web-port-slurm"}) << text(report);
+    EXPECT_NE(report.findings[0].what.find("(SlurmctldPort \"7000-7003\")"), std::string::npos)
+        << report.findings[0].what;
+    toml_extra = "[web]\nenabled = true\nport = 6817\n";
+    EXPECT_TRUE(run().findings.empty()) << "slurmctld listens elsewhere: " << text(run());
+    toml_extra = "[web]\nenabled = false\nport = 6818\n";
+    EXPECT_TRUE(run().findings.empty()) << "no server, no port taken";
+}
+
 TEST_F(Doctor, ASuspendExcNodesSlurmCannotReadIsAnError) {
     set("SuspendExcNodes", "head,n[1-");
     EXPECT_EQ(ids(run()), std::vector<std::string>{"slurm-conf-value"});
