@@ -299,14 +299,14 @@ function drawPower() {
   const points = state.power;
   const saved = state.savedJoules;
   const savedText = saved === null ? 'Energy saved: not reported by this daemon.' :
-    `Energy saved: ${(saved / 3.6e6).toFixed(3)} kWh.`;
+    `Energy saved since the daemon started: ${(saved / 3.6e6).toFixed(3)} kWh, net of what boots and shutdowns cost.`;
   svg.classList.toggle('empty', points.length === 0);
   if (points.length === 0) {
     byId('energy-note').textContent = `No power readings reported yet. ${savedText}`;
     return;
   }
   const last = points[points.length - 1];
-  byId('energy-note').textContent = `Power drawn now: ${last.watts.toFixed(0)} W (all nodes, since this page opened). ${savedText}`;
+  byId('energy-note').textContent = `Power drawn now: ${last.watts.toFixed(0)} W (all nodes; the chart since this page opened). ${savedText}`;
   const width = svg.clientWidth || 600;
   const height = 160;
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
