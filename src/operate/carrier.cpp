@@ -135,7 +135,24 @@ Carrier::Carrier(config::SharedConfig config, store::Journal& journal, const slu
       m_clock(clock),
       m_drivers(std::move(drivers)) {}
 
+void Carrier::drop_given_up(std::vector<const store::Request*>& ons) {
+    const auto held = [this](const store::Request* request) { return m_held.contains(request->id); };
+    if (std::ranges::none_of(ons, held)) return;
+    auto given_up = m_journal.latest_event_times_by_node(store::EventKind::resume_failed);
+    if (!given_up) return;  // the journal's error shows at the next query that needs it
+    std::erase_if(ons, [&](const store::Request* request) {
+        const auto it = given_up->find(request->node);
+        if (!held(request) || it == given_up->end() || it->second < request->time) return false;
+        m_held.erase(request->id);
+        refuse(m_journal, *request,
+               "Slurm gave up on it (ResumeTimeout reached) while its power-on was held back: not carried out; "
+               "recovery takes it from here");
+        return true;
+    });
+}
+
 void Carrier::hold_back(std::vector<const store::Request*>& ons) {
+    drop_given_up(ons);
     const engine::PacingPolicy policy{m_config->daemon.max_booting, m_config->daemon.boots_per_minute};
     if (!m_paced || (policy.max_booting == 0 && policy.boots_per_minute == 0 && !m_hold_all)) return;
     const store::TimeMs now = m_clock.wall_ms();

@@ -146,6 +146,12 @@ class Carrier {
     /// Power-on requests beyond what pacing allows now go back to pending,
     /// and all of them while hold_power_ons() says so.
     void hold_back(std::vector<const store::Request*>& ons);
+    /// Takes out of `ons` and refuses the power-ons held back (pacing, the
+    /// thermal guard) until Slurm gave up on their node: ResumeFailProgram
+    /// journaled a failed resume after the request. Slurm has marked the
+    /// node DOWN by then and recovery takes it from there; a tester's held
+    /// power-on ran when the thermal hold lifted, minutes after that.
+    void drop_given_up(std::vector<const store::Request*>& ons);
     /// A reconfigure that tell_slurm_still_up() postponed (it restarts
     /// slurmctld from 23.11: slurm::kReconfigureSpacing), called once the
     /// spacing is over.

@@ -457,6 +457,32 @@ TEST_F(CarrierTest, AThermalHoldHoldsEveryPowerOnUntilLifted) {
     EXPECT_EQ(carry(daemon), std::vector<std::string>{"n1"});
 }
 
+// A hold longer than ResumeTimeout: Slurm gives up on the node
+// (ResumeFailProgram), and the power-on that waited is not carried out
+// when the hold lifts.
+TEST_F(CarrierTest, APowerOnHeldUntilSlurmGaveUpIsNotCarriedOut) {
+    Carrier daemon = carrier(/*paced=*/true);
+    daemon.hold_power_ons("31 °C (Inlet Temp of bmc1) at or above the thermal limit 30 °C");
+    ask({"n1", "n2"}, power::Action::on, store::RequestSource::hand_resume);
+    EXPECT_TRUE(carry(daemon).empty());
+    m_clock.advance(std::chrono::seconds(300));
+    ASSERT_TRUE(m_journal->record(
+        {0, m_clock.wall_ms(), "n1", std::nullopt, store::EventKind::resume_failed, "Slurm: ResumeTimeout reached"}));
+    m_clock.advance(std::chrono::seconds(10));
+    daemon.hold_power_ons(std::nullopt);
+    EXPECT_EQ(carry(daemon), std::vector<std::string>{"n2"});
+    EXPECT_EQ(m_bmcs.actions("n1"), 0);
+    EXPECT_EQ(latest("n1")->outcome_kind, store::OutcomeKind::refused);
+    EXPECT_NE(latest("n1")->outcome.find("Slurm gave up on it"), std::string::npos) << latest("n1")->outcome;
+
+    // A failed resume from before a request is no reason to drop it.
+    daemon.hold_power_ons("still warm");
+    ask({"n1"}, power::Action::on, store::RequestSource::hand_resume);
+    EXPECT_TRUE(carry(daemon).empty());
+    daemon.hold_power_ons(std::nullopt);
+    EXPECT_EQ(carry(daemon), std::vector<std::string>{"n1"});
+}
+
 // Without pacing (a hook's carrier), every power-on goes at once.
 TEST_F(CarrierTest, AnUnpacedCarrierHoldsNothingBack) {
     Carrier hook = carrier(/*paced=*/false);
