@@ -133,8 +133,9 @@ struct DaemonSettings {
     /// The controller this daemon runs beside: its SlurmctldHost name in
     /// slurm.conf. Read only when slurm.conf has more than one SlurmctldHost
     /// line: then only the daemon beside the slurmctld in control acts
-    /// (engine/controller_role.hpp, docs/ha.md). Empty: this host's name up
-    /// to its first dot, as slurmctld finds its own entry.
+    /// (engine/controller_role.hpp, docs/ha.md). Empty: the SlurmctldHost
+    /// named as this host is, up to its first dot, or whose name is that up
+    /// to its own first dot, as slurmctld finds its own entry.
     std::string controller;
 
     [[nodiscard]] std::filesystem::path journal() const { return state_dir / "journal.db"; }

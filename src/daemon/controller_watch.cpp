@@ -33,7 +33,8 @@ std::chrono::milliseconds slurmctld_timeout(const slurm::SlurmConf& conf) {
 std::expected<ControllerWatch, std::string> ControllerWatch::make(const config::Config& config) {
     const auto conf = slurm::read_slurm_conf(config.slurm.conf);
     std::vector<std::string> hosts = conf ? slurm::controller_hosts(*conf) : std::vector<std::string>{};
-    std::string self = config.daemon.controller.empty() ? slurm::this_host() : config.daemon.controller;
+    std::string self = config.daemon.controller;
+    if (self.empty()) self = slurm::own_controller(hosts, slurm::this_host()).value_or(slurm::this_host());
     if (hosts.size() > 1 && std::ranges::find(hosts, self) == hosts.end()) {
         return std::unexpected(fmt::format(
             "{} lists {} controllers ({}) and this daemon's, \"{}\", is none of them: set [daemon] controller to the "

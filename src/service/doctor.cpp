@@ -92,6 +92,8 @@ const std::vector<CheckInfo> kChecks = {
     {Check::journal_daemon, "journal-daemon", Severity::error, "the daemon's user may not write the journal"},
     {Check::token_file, "token-file", Severity::error, "[web] token_file is missing or others may read it"},
     {Check::web_port_slurm, "web-port-slurm", Severity::error, "[web] port is a port a Slurm daemon listens on"},
+    {Check::daemon_controller_unknown, "daemon-controller-unknown", Severity::error,
+     "slurm.conf names several controllers and the daemon's is none of them"},
     {Check::daemon_not_running, "daemon-not-running", Severity::warning, "no daemon runs on this state directory"},
     {Check::daemon_not_answering, "daemon-not-answering", Severity::warning,
      "a daemon holds the lock, and nothing listens on its wake socket"},

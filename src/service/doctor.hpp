@@ -72,6 +72,7 @@ enum class Check {
     journal_daemon,
     token_file,
     web_port_slurm,
+    daemon_controller_unknown,
     daemon_not_running,
     daemon_not_answering,
     daemon_config_differs,

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <pwd.h>
 #include <algorithm>
@@ -23,6 +24,8 @@
 #include "operate/running_config.hpp"
 #include "service/doctor_checks.hpp"
 #include "service/slurm_setup.hpp"
+#include "slurm/controllers.hpp"
+#include "util/safe_text.hpp"
 
 namespace slumber::service::doctor {
 namespace {
@@ -336,6 +339,33 @@ void check_web_port(const Setup& setup, Findings& out) {
     }
 }
 
+// With several SlurmctldHost lines, the daemon must know which controller
+// it runs beside (docs/ha.md): one whose name is none of them refuses to
+// start (daemon/controller_watch.hpp), which a tester found only then.
+void check_controller(const Setup& setup, Findings& out) {
+    if (setup.slurm_conf == nullptr) return;
+    const std::vector<std::string> hosts = slurm::controller_hosts(*setup.slurm_conf);
+    const bool named = !setup.config.daemon.controller.empty();
+    if (hosts.size() < 2) return;
+    if (named ? std::ranges::find(hosts, setup.config.daemon.controller) != hosts.end()
+              : slurm::own_controller(hosts, setup.this_host).has_value()) {
+        return;
+    }
+    const std::string& self = named ? setup.config.daemon.controller : setup.this_host;
+    out.push_back({Check::daemon_controller_unknown,
+                   fmt::format("{} names {} controllers ({}) and this daemon's, {} ({}), is none of them: slumberd "
+                               "refuses to start",
+                               setup.slurm_conf->files.front().string(), hosts.size(),
+                               util::safe_text(fmt::format("{}", fmt::join(hosts, ", "))), shown(self),
+                               named ? "[daemon] controller" : "this host's name up to its first dot"),
+                   setup.config_file,
+                   0,
+                   "set [daemon] controller to the SlurmctldHost name of the controller this daemon runs beside "
+                   "(docs/ha.md)",
+                   "",
+                   {}});
+}
+
 // Whether a datagram socket is bound at `socket`: connect(2) tells without
 // sending anything (the hooks' wake-up is one datagram: util/wake_socket.cpp).
 // Nothing when this user may not write to it, which cannot tell.
@@ -416,6 +446,7 @@ void check_files(const Setup& setup, Findings& out) {
     check_access(setup, out);
     check_token(setup, out);
     check_web_port(setup, out);
+    check_controller(setup, out);
     check_daemon(setup, out);
 }
 

@@ -19,6 +19,14 @@ std::vector<std::string> controller_hosts(const SlurmConf& conf) {
     return hosts;
 }
 
+std::optional<std::string> own_controller(const std::vector<std::string>& hosts, std::string_view short_name) {
+    if (short_name.empty()) return std::nullopt;
+    for (const std::string& host : hosts) {
+        if (host == short_name || std::string_view(host).substr(0, host.find('.')) == short_name) return host;
+    }
+    return std::nullopt;
+}
+
 std::string this_host() {
     std::array<char, 256> name{};
     if (::gethostname(name.data(), name.size() - 1) != 0) return {};

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,13 @@ std::vector<std::string> controller_hosts(const SlurmConf& conf);
 /// slurm.conf: the host name (gethostname(2)) up to its first dot. Empty
 /// when it cannot be read.
 std::string this_host();
+
+/// The controller of `hosts` (controller_hosts()) that a daemon on the
+/// machine `short_name` (this_host()) runs beside, as slurm.conf names it:
+/// the one named `short_name`, or whose name up to its first dot is
+/// (slurmctld takes its own entry by the short or the long host name,
+/// slurm.conf(5) SlurmctldHost). Nothing when none is.
+std::optional<std::string> own_controller(const std::vector<std::string>& hosts, std::string_view short_name);
 
 /// One line of `scontrol ping`: "Slurmctld(primary) at ctl1 is UP".
 struct ControllerPing {

@@ -587,19 +587,22 @@ TEST_F(Doctor, SuspendExcStatesWithoutDrainIsAdviceFromSlurm2302) {
 
 TEST_F(Doctor, AControllerThatIsASlurmNodeMustBeExcluded) {
     erase("SuspendExcNodes");
-    DoctorReport report = run();
+    DoctorOptions options;
+    DoctorReport report = run(options);
     ASSERT_EQ(ids(report), std::vector<std::string>{"controller-not-excluded"}) << text(report);
     EXPECT_EQ(report.findings[0].paste, "SuspendExcNodes=head");
     EXPECT_EQ(report.findings[0].nodes, std::vector<std::string>{"head"});
-    // A second controller named by its long name is the node of its short one.
+    // A second controller named by its long name is the node of its short
+    // one. (Doctor runs on the backup: its daemon's controller is that one.)
     slurm_extra = "NodeName=backup CPUs=1\nSlurmctldHost=backup.cluster.example\n";
-    report = run();
+    options.this_host = "backup";
+    report = run(options);
     ASSERT_EQ(ids(report), std::vector<std::string>{"controller-not-excluded"}) << text(report);
     EXPECT_EQ(report.findings[0].paste, "SuspendExcNodes=backup,head");
     // Their partition in SuspendExcParts keeps them on too.
     slurm_extra += "PartitionName=admin Nodes=head,backup\n";
     set("SuspendExcParts", "admin");
-    EXPECT_TRUE(run().findings.empty()) << text(run());
+    EXPECT_TRUE(run(options).findings.empty()) << text(run(options));
 }
 
 // A tester kept the controller on with its partition's own
@@ -962,6 +965,29 @@ TEST_F(Doctor, AWebPortASlurmDaemonListensOnIsAnError) {
     EXPECT_TRUE(run().findings.empty()) << "slurmctld listens elsewhere: " << text(run());
     toml_extra = "[web]\nenabled = false\nport = 6818\n";
     EXPECT_TRUE(run().findings.empty()) << "no server, no port taken";
+}
+
+// A daemon beside none of slurm.conf's controllers refuses to start (a
+// tester found out only then).
+TEST_F(Doctor, ADaemonBesideNoneOfSeveralControllersIsAnError) {
+    slurm_extra = "SlurmctldHost=head2(10.0.0.2)\n";
+    DoctorReport report = run();  // this host, "admin-desk", is neither head nor head2
+    ASSERT_EQ(ids(report), std::vector<std::string>{"daemon-controller-unknown"}) << text(report);
+    EXPECT_NE(report.findings[0].what.find(
+                  "names 2 controllers (head, head2) and this daemon's, \"admin-desk\" (this host's name up to its "
+                  "first dot), is none of them"),
+              std::string::npos)
+        << report.findings[0].what;
+    daemon_extra = "controller = \"head3\"\n";
+    report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"daemon-controller-unknown"}) << text(report);
+    EXPECT_NE(report.findings[0].what.find("\"head3\" ([daemon] controller)"), std::string::npos)
+        << report.findings[0].what;
+    daemon_extra = "controller = \"head2\"\n";
+    EXPECT_TRUE(run().findings.empty()) << text(run());
+    slurm_extra.clear();
+    daemon_extra = "controller = \"head3\"\n";
+    EXPECT_TRUE(run().findings.empty()) << "one controller: nothing to share, " << text(run());
 }
 
 TEST_F(Doctor, ASuspendExcNodesSlurmCannotReadIsAnError) {

@@ -46,5 +46,16 @@ TEST(Controllers, AnythingElseIsRefusedNamingItsLine) {
     EXPECT_TRUE(parse_ping("")->empty());
 }
 
+// slurmctld takes its own SlurmctldHost entry by the short or the long
+// host name; the daemon beside it takes the same one.
+TEST(Controllers, OwnControllerByTheShortOrTheLongName) {
+    const std::vector<std::string> hosts{"ctl1.cluster.example", "ctl2"};
+    EXPECT_EQ(own_controller(hosts, "ctl1"), "ctl1.cluster.example");
+    EXPECT_EQ(own_controller(hosts, "ctl2"), "ctl2");
+    EXPECT_EQ(own_controller(hosts, "ctl"), std::nullopt) << "a prefix is no name";
+    EXPECT_EQ(own_controller(hosts, ""), std::nullopt);
+    EXPECT_EQ(own_controller({"ctl1x.example"}, "ctl1"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace slumber::slurm
