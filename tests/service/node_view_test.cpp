@@ -147,6 +147,29 @@ TEST_F(NodeViewTest, EachNodesPowerPhaseFromTheJournal) {
     EXPECT_FALSE(json[1].contains("phase"));
 }
 
+// A tester's `slumber status` on the controller standing by showed its
+// journal as if it were what was being done.
+TEST_F(NodeViewTest, ADaemonStandingByIsSaid) {
+    const auto said = [this] {
+        const ClusterView taken = view();
+        return std::ranges::any_of(taken.warnings, [](const std::string& warning) {
+            return warning.find("this controller's daemon stands by (the slurmctld on ctl1 (primary) is in control)") !=
+                   std::string::npos;
+        });
+    };
+    auto journal = store::Journal::open(config.daemon.journal());
+    ASSERT_TRUE(journal) << journal.error();
+    const auto role = [&](store::TimeMs time, std::string words) {
+        ASSERT_TRUE(journal->record({0, time, "", std::nullopt, store::EventKind::controller_role, std::move(words)}));
+    };
+    role(900'000, "the slurmctld beside it (ctl2, backup) is in control; ctl1 does not answer");
+    EXPECT_FALSE(said());
+    role(910'000, "standing by: the slurmctld on ctl1 (primary) is in control");
+    EXPECT_TRUE(said());
+    ASSERT_TRUE(journal->record({0, 920'000, "", std::nullopt, store::EventKind::daemon_stop, "slumberd stopped"}));
+    EXPECT_FALSE(said()) << "no daemon runs: nothing stands by";
+}
+
 TEST_F(NodeViewTest, UnblockLiftsTheBlockAndRefusesAnUnknownNameChangingNothing) {
     (void)view();
     const auto typo = unblock(config, {"n2", "n9"}, "`slumber unblock`", [] { return store::TimeMs{1'001'000}; });
