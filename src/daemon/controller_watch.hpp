@@ -29,10 +29,11 @@ class ControllerWatch {
     /// slurm.conf names more than one controller.
     [[nodiscard]] bool shared() const { return m_hosts.size() > 1; }
     [[nodiscard]] const std::string& self() const { return m_self; }
-    /// The same controllers and the same own one: a reload that changed
-    /// neither keeps the role it knows.
+    /// The same controllers, the same own one and the same SlurmctldTimeout:
+    /// a reload that changed none keeps the role it knows.
     [[nodiscard]] bool same_controllers(const ControllerWatch& other) const {
-        return m_hosts == other.m_hosts && m_self == other.m_self;
+        return m_hosts == other.m_hosts && m_self == other.m_self &&
+               m_follower.slurmctld_timeout_ms() == other.m_follower.slurmctld_timeout_ms();
     }
     [[nodiscard]] bool acting() const { return m_role.acting; }
     [[nodiscard]] const engine::ControllerRole& role() const { return m_role; }
