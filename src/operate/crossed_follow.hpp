@@ -30,8 +30,9 @@ namespace slumber::operate {
 /// The pair a drain reason names when it is one of slumber's crossed
 /// drains: the daemon's (engine::crossed_drain_reason(), "slumber: BMC
 /// addresses of A and B look crossed; check, then slumber unblock A,B") or
-/// `slumber doctor --verify-mapping`'s ("slumber: crossed BMC addresses? …
-/// then slumber unblock A,B"). Both end in the command that lifts them;
+/// `slumber doctor --verify-mapping`'s ("slumber: BMC addresses of A and B
+/// look crossed: A's BMC started B; swap them, then slumber unblock A,B";
+/// before 2026-12-02 "slumber: crossed BMC addresses? …"). Both end in the command that lifts them;
 /// Slurm 23.02 and later may append words of their own after it. The pair
 /// as written there; nullopt for any other reason.
 std::optional<std::pair<std::string, std::string>> crossed_pair_in_reason(std::string_view reason);

@@ -301,8 +301,12 @@ void drain_pair(Run& run, const std::string& node, const std::string& other) {
                                      {},
                                      "slumber doctor --verify-mapping"});
     }
+    // The daemon's words (engine::crossed_drain_reason()), with what the
+    // check saw.
     const std::string reason = fmt::format(
-        "slumber: crossed BMC addresses? {0}'s BMC started {1}; swap them, then slumber unblock {0},{1}", node, other);
+        "slumber: BMC addresses of {} and {} look crossed: {}'s BMC started {}; swap them, then slumber "
+        "unblock {},{}",
+        first, second, node, other, node, other);
     const std::string pair = fmt::format("{},{}", node, other);
     const auto drained = run.slurm.update(pair, "DRAIN", reason);
     for (const std::string& each : {node, other}) {

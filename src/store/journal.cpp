@@ -481,9 +481,14 @@ std::string_view action_column(const std::optional<power::Action>& action) {
 }
 
 std::string block_event(const Block& block) {
-    return fmt::format("blocked{}: {} (met by {}); automatic power calls stop until {}`slumber unblock {}`",
-                       block.action ? fmt::format(" for {}", power::to_string(*block.action)) : "", block.words,
-                       block.source, lifted_by(block), block.target);
+    // A crossed pair is blocked on both nodes with the same words, and
+    // unblocking one lifts both (Blocks::lift): said, since the event is
+    // journaled for each node alone (a tester read it as one node's block).
+    return fmt::format(
+        "blocked{}: {} (met by {}); automatic power calls stop until {}`slumber unblock {}`{}",
+        block.action ? fmt::format(" for {}", power::to_string(*block.action)) : "", block.words, block.source,
+        lifted_by(block), block.target,
+        block.kind == power::ErrorKind::crossed ? ", which lifts the other node's block of the pair too" : "");
 }
 
 }  // namespace

@@ -125,7 +125,10 @@ TEST_F(CrossedMapping, VerifyMappingFindsTheCrossedPairAndVerifiesTheCleanNode) 
     const auto status = cluster->rig({"status", "--dir", cluster->dir()});
     ASSERT_TRUE(status) << status.error();
     EXPECT_EQ(status->find(" on "), std::string::npos) << *status;
-    EXPECT_EQ(cluster->field(1, "Reason").find("slumber: crossed BMC addresses? vnode002's BMC started vnode003"), 0U)
+    EXPECT_EQ(
+        cluster->field(1, "Reason")
+            .find("slumber: BMC addresses of vnode002 and vnode003 look crossed: vnode002's BMC started vnode003"),
+        0U)
         << cluster->field(1, "Reason");
     EXPECT_EQ(cluster->state(0), "idle~");
     const auto journal = cluster->slumber({"journal", "vnode002", "-c", config()});

@@ -17,6 +17,9 @@ using testing::node_state;
 
 const std::string kDaemonReason = "slumber: BMC addresses of n1 and n2 look crossed; check, then slumber unblock n1,n2";
 const std::string kVerifyReason =
+    "slumber: BMC addresses of n1 and n2 look crossed: n2's BMC started n1; swap them, then slumber unblock n2,n1";
+// --verify-mapping's words before 2026-12-02, still in a drain made then.
+const std::string kOldVerifyReason =
     "slumber: crossed BMC addresses? n2's BMC started n1; swap them, then slumber unblock n2,n1";
 
 class CrossedFollowTest : public ::testing::Test {
@@ -56,6 +59,7 @@ class CrossedFollowTest : public ::testing::Test {
 TEST(CrossedPairInReason, ReadsThePairOfEitherOfSlumbersCrossedDrains) {
     EXPECT_EQ(crossed_pair_in_reason(kDaemonReason), (std::pair<std::string, std::string>{"n1", "n2"}));
     EXPECT_EQ(crossed_pair_in_reason(kVerifyReason), (std::pair<std::string, std::string>{"n2", "n1"}));
+    EXPECT_EQ(crossed_pair_in_reason(kOldVerifyReason), (std::pair<std::string, std::string>{"n2", "n1"}));
     // Slurm 23.02 and later may append words of their own.
     EXPECT_EQ(crossed_pair_in_reason(kDaemonReason + "; Not responding"),
               (std::pair<std::string, std::string>{"n1", "n2"}));

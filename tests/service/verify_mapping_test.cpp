@@ -176,11 +176,11 @@ TEST_F(VerifyMapping, ACrossedPairIsNamedPutBackAndDrainedAndACleanNodeVerified)
     // The node that registered unasked first (Slurm gives it no job), then
     // the checked one's pending power-up ended, its crossed BMC switching
     // the other machine off; both drained, the pair in the reason.
-    EXPECT_EQ(
-        slurm.calls,
-        (std::vector<std::string>{
-            "POWER_UP n1", "POWER_DOWN n1", "POWER_UP n2", "POWER_DOWN n3", "POWER_DOWN_FORCE n2",
-            "DRAIN n2,n3 slumber: crossed BMC addresses? n2's BMC started n3; swap them, then slumber unblock n2,n3"}));
+    EXPECT_EQ(slurm.calls,
+              (std::vector<std::string>{
+                  "POWER_UP n1", "POWER_DOWN n1", "POWER_UP n2", "POWER_DOWN n3", "POWER_DOWN_FORCE n2",
+                  "DRAIN n2,n3 slumber: BMC addresses of n2 and n3 look crossed: n2's BMC started n3; swap them, then "
+                  "slumber unblock n2,n3"}));
     EXPECT_NE(progress.find("n2: n2's BMC started n3: crossed addresses?"), std::string::npos) << progress;
     // The way back is `slumber unblock`, not Slurm's resume: the check
     // blocked both (a tester's `scontrol update state=resume` had the daemon
@@ -211,11 +211,11 @@ TEST_F(VerifyMapping, APairWhoseOtherNodeGotAJobIsLeftOnAndDrained) {
     const DoctorReport report = run(slurm, {"n2"});
     EXPECT_EQ(found(report, Check::mapping_crossed), std::vector<std::string>{"n2,n3"});
     EXPECT_EQ(found(report, Check::mapping_not_restored), std::vector<std::string>{"n2,n3"});
-    EXPECT_EQ(
-        slurm.calls,
-        (std::vector<std::string>{
-            "POWER_UP n2",
-            "DRAIN n2,n3 slumber: crossed BMC addresses? n2's BMC started n3; swap them, then slumber unblock n2,n3"}));
+    EXPECT_EQ(slurm.calls,
+              (std::vector<std::string>{
+                  "POWER_UP n2",
+                  "DRAIN n2,n3 slumber: BMC addresses of n2 and n3 look crossed: n2's BMC started n3; swap them, then "
+                  "slumber unblock n2,n3"}));
 }
 
 // A node that got a job once it registered is left on for Slurm to suspend.
