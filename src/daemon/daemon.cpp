@@ -30,6 +30,7 @@
 #include "operate/carrier_lock.hpp"
 #include "operate/crossed_follow.hpp"
 #include "operate/dependencies.hpp"
+#include "operate/first_seen.hpp"
 #include "operate/meter_sampler.hpp"
 #include "operate/reconciler.hpp"
 #include "operate/shared_journal.hpp"
@@ -425,6 +426,10 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     log_slurm_agreement(config, reconciler);
     SystemdNotifier systemd;  // READY after the first look at Slurm
     bool ready = false;
+    // Whether the nodes the journal had no power phase for were journaled as
+    // first seen (operate/first_seen.hpp): at the first look, and again
+    // after a reload, which may add nodes.
+    bool first_seen_done = false;
     auto devices_busy = std::make_shared<std::atomic<bool>>(false);
     auto next_look = std::chrono::steady_clock::now();
     auto next_controller_look = next_look;
@@ -455,6 +460,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             }
             log_slurm_agreement(*live.current(), reconciler);
             ready = false;  // READY again after the next look
+            first_seen_done = false;
             next_look = std::chrono::steady_clock::now();
             next_controller_look = next_look;
         }
@@ -517,6 +523,12 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                     fmt::format("{} node(s) in Slurm, {} managed; {} batch(es) of requests under way", nodes->size(),
                                 live.current()->nodes.size(), carrier.under_way() + workers.size());
                 if (auto seen = carrier.observe_registrations(*nodes); !seen) log(Priority::error, seen.error());
+                if (!first_seen_done) {
+                    auto seen =
+                        operate::journal_first_seen(*journal, *live.current(), *nodes, operate::wall_clock_ms());
+                    if (seen) first_seen_done = true;
+                    if (!seen) log(Priority::error, "journal: " + seen.error());
+                }
                 if (auto steps = reconciler.run(*nodes); !steps) {
                     log(Priority::error, steps.error());
                 } else {

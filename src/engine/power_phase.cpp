@@ -43,6 +43,10 @@ std::optional<PowerPhase> fact_phase(const PhaseRow& row) {
             return PowerPhase::up;
         case EventKind::power_lost:
             return PowerPhase::off;
+        case EventKind::first_seen:
+            if (row.action == power::Action::on) return PowerPhase::up;
+            if (row.action == power::Action::off) return PowerPhase::off;
+            return std::nullopt;
         default:
             return std::nullopt;
     }

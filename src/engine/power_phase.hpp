@@ -12,6 +12,8 @@
 //   registered                      -> up (slurmd registered after slumber's power-on)
 //   resume-failed                   -> failed (Slurm's ResumeTimeout, slumber's boot deadline)
 //   power-lost                      -> off (power lost behind slumber's back)
+//   first-seen on / off             -> up / off (what Slurm showed when the daemon
+//                                      first saw a node with none of these rows)
 // A request that was not carried out changes nothing: a `refused` row, a
 // `failed` one (a call that could not be made: a blocked target, a device it
 // needs that did not come on) or a call whose outcome is `refused` withdraws

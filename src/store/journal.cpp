@@ -262,6 +262,15 @@ DbResult<void> Journal::finish_all(std::span<const Finished> finished) {
     return transaction->commit();
 }
 
+DbResult<void> Journal::record_all(std::span<const Event> events) {
+    auto transaction = Transaction::begin(*m_db);
+    if (!transaction) return std::unexpected(transaction.error());
+    for (const Event& event : events) {
+        if (auto done = record(event); !done) return done;
+    }
+    return transaction->commit();
+}
+
 DbResult<void> Journal::checkpoint_on_commit(bool yes) {
     return m_db->exec(yes ? "PRAGMA wal_autocheckpoint=1000" : "PRAGMA wal_autocheckpoint=0");
 }
@@ -459,6 +468,23 @@ DbResult<std::map<std::string, TimeMs>> Journal::latest_event_times_by_node(Even
         latest[select->text(0)] = select->integer(1);
     }
     return latest;
+}
+
+DbResult<std::set<std::string>> Journal::nodes_with_phase_rows() const {
+    std::string kinds;
+    for (const EventKind kind : kPhaseEventKinds)
+        kinds += fmt::format("{}'{}'", kinds.empty() ? "" : ", ", to_string(kind));
+    auto select =
+        m_db->prepare(fmt::format("SELECT DISTINCT node FROM events WHERE kind IN ({}) AND node != ''", kinds));
+    if (!select) return std::unexpected(select.error());
+    std::set<std::string> nodes;
+    for (;;) {
+        auto row = select->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        nodes.insert(select->text(0));
+    }
+    return nodes;
 }
 
 DbResult<std::optional<Request>> Journal::latest_request(std::string_view node) const {

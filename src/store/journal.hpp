@@ -214,6 +214,9 @@ class Journal {
     /// Records an event; one about a request gets the request's action
     /// when it names none.
     DbResult<void> record(const Event& event);
+    /// record() of each, in one transaction (10,000 nodes' first sight at a
+    /// daemon's start: one commit, not one each).
+    DbResult<void> record_all(std::span<const Event> events);
     /// Events, oldest first; for `nodes` only when not empty.
     DbResult<std::vector<Event>> events(std::span<const std::string> nodes, TimeMs since) const;
     DbResult<std::vector<Request>> requests(std::span<const std::string> nodes, TimeMs since) const;
@@ -229,6 +232,9 @@ class Journal {
     /// The same per node: when each node's newest event of `kind` was
     /// recorded (nodes without one are not listed).
     DbResult<std::map<std::string, TimeMs>> latest_event_times_by_node(EventKind kind) const;
+    /// The nodes that have a row of kPhaseEventKinds: whose power phase the
+    /// journal knows (a scan of the events; the daemon asks once a start).
+    DbResult<std::set<std::string>> nodes_with_phase_rows() const;
     /// One node's latest request, if it ever had one.
     DbResult<std::optional<Request>> latest_request(std::string_view node) const;
 

@@ -11,6 +11,7 @@
 // (power/result.hpp), RequestState (journal.hpp).
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string_view>
 
@@ -71,7 +72,21 @@ enum class EventKind {
     /// SlurmctldHost lines, only the daemon beside the acting slurmctld acts
     /// (docs/ha.md); the detail says which controller acts and why.
     controller_role,
+    /// The daemon's first sight of a node whose power phase the journal
+    /// did not know (no row that moves it, engine/power_phase.hpp): its
+    /// `action` says what Slurm showed, `on` for a node up (responding,
+    /// not powered down), `off` for one powered down. Without it, the
+    /// readings of a node up since before slumber counted for no phase, and
+    /// what sleeping it saved was reckoned against [simulate]'s idle figure
+    /// rather than its own draw (a tester: 95 W against its meter's 180 W).
+    first_seen,
     unknown,
+};
+/// The kinds of row that move a node's power phase (engine::phase_timeline()).
+inline constexpr std::array<EventKind, 9> kPhaseEventKinds{
+    EventKind::requested,  EventKind::power_on,    EventKind::power_off,
+    EventKind::shutdown,   EventKind::power_cycle, EventKind::resume_failed,
+    EventKind::registered, EventKind::power_lost,  EventKind::first_seen,
 };
 /// The word stored in the journal: "power-on", "resume-failed" …
 std::string_view to_string(EventKind kind);

@@ -291,6 +291,8 @@ std::optional<std::string> phase_after(const store::Event& event, const std::opt
             return "up";
         case EventKind::power_lost:
             return "off";
+        case EventKind::first_seen:
+            return on ? "up" : off ? "off" : now;
         default:
             return now;
     }
