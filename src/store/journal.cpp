@@ -474,17 +474,8 @@ DbResult<std::set<std::string>> Journal::nodes_with_phase_rows() const {
     std::string kinds;
     for (const EventKind kind : kPhaseEventKinds)
         kinds += fmt::format("{}'{}'", kinds.empty() ? "" : ", ", to_string(kind));
-    auto select =
-        m_db->prepare(fmt::format("SELECT DISTINCT node FROM events WHERE kind IN ({}) AND node != ''", kinds));
-    if (!select) return std::unexpected(select.error());
-    std::set<std::string> nodes;
-    for (;;) {
-        auto row = select->step();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
-        nodes.insert(select->text(0));
-    }
-    return nodes;
+    return node_set(*m_db,
+                    fmt::format("SELECT DISTINCT node FROM events WHERE kind IN ({}) AND node != ''", kinds).c_str());
 }
 
 DbResult<std::optional<Request>> Journal::latest_request(std::string_view node) const {

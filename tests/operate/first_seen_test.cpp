@@ -6,8 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include <fmt/format.h>
-
+#include "../support/exec_nodes.hpp"
 #include "../support/node_state.hpp"
 #include "../support/temp_dir.hpp"
 #include "engine/power_phase.hpp"
@@ -20,11 +19,8 @@ using testing::node_state;
 class FirstSeenTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        auto config = config::load_text(
-            fmt::format("[daemon]\nstate_dir = \"{}\"\n[[node]]\nnames = \"n[1-5]\"\ndriver = \"exec\"\n"
-                        "on = \"/bin/true\"\noff = \"/bin/true\"\nstatus = \"/bin/echo on\"\n",
-                        m_dir.path().string()),
-            m_dir.path() / "slumber.toml", {.credentials = false});
+        auto config = config::load_text(slumber::testing::exec_nodes_toml(m_dir.path(), "n[1-5]"),
+                                        m_dir.path() / "slumber.toml", {.credentials = false});
         ASSERT_TRUE(config) << config::format(config.error().front());
         m_config = std::move(*config);
         auto journal = store::Journal::open(m_config.daemon.journal());
