@@ -69,7 +69,15 @@ rig=$build/src/cli/slumber-vcluster
 results=${BENCH_RESULTS:-bench/results/scale.md}
 port=25817     # slurmctld; the nodes' one port is the next
 rig_port=25900 # the virtual cluster's own slurmctld; its nodes 25901 ...
-rig_dir=/tmp/slumber-bench-scale-bmcs
+# What stands for hardware (the BMCs' machines, the exec targets' power
+# files) lives in tmpfs: on a machine whose /tmp is a disk, 500 BMCs
+# switching at once waited on it (I/O pressure 100 %, hundreds of processes
+# in D state; 2026-12-02) and the wall times measured the disk. slumber's
+# own files (the journal) stay in /tmp, on the disk a head node has.
+# The virtual cluster runs scripts from its directory: not from a noexec mount.
+shm=/dev/shm
+{ [ -d "$shm" ] && [ -w "$shm" ] && ! grep -qE "^[^ ]+ $shm [^ ]+ [^ ]*noexec" /proc/mounts; } || shm=/tmp
+rig_dir=$shm/slumber-bench-scale-bmcs
 [ "$(id -u)" -eq 0 ] || { echo "bench/scale.sh needs root (slurmctld as root, auth/none; the virtual BMCs)" >&2; exit 2; }
 if ! [ -x "$slumber" ] || ! [ -x "$rig" ]; then echo "no slumber or slumber-vcluster in $build/src/cli (SLUMBER_BUILD)" >&2; exit 2; fi
 if ! { [ "$nodes" -le 99999 ] && [ "$bmcs" -ge 1 ] && [ "$bmcs" -le "$resume" ] && [ "$resume" -le "$nodes" ]; }; then
@@ -77,6 +85,7 @@ if ! { [ "$nodes" -le 99999 ] && [ "$bmcs" -ge 1 ] && [ "$bmcs" -le "$resume" ] 
   exit 2
 fi
 work=$(mktemp -d /tmp/slumber-bench-scale.XXXXXX)
+on_dir=$(mktemp -d "$shm/slumber-bench-scale-on.XXXXXX")
 state=$work/slumber
 journal=$state/journal.db
 pids=()
@@ -87,6 +96,7 @@ cleanup() {
   # stops while one works, it is found by the lock file only it holds.
   for holder in $(fuser "$state/carrier.lock" 2> /dev/null); do kill "$holder" 2> /dev/null || true; done
   [ -z "$rig_up" ] || "$rig" down --dir $rig_dir > /dev/null 2>&1 || true
+  rm -rf "$on_dir"
   if [ -n "${BENCH_KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -129,7 +139,7 @@ bmc_list=$(awk '{ printf "%s\"%s\"", NR == 1 ? "" : ", ", $2 }' $rig_dir/bmcs)
 bmc_hosts=$(awk '{ print $2 }' $rig_dir/bmcs | paste -sd,)
 
 # --- slurmctld -------------------------------------------------------------
-mkdir -p "$work/state" "$work/hooks" "$work/on"
+mkdir -p "$work/state" "$work/hooks"
 # Slurm runs a hook by path without arguments; a link named slumber-resume
 # would read /etc/slumber/slumber.toml, so each hook is the two-line script
 # docs/slurm.md gives for a configuration elsewhere.
@@ -184,9 +194,9 @@ if [ "$nodes" -gt "$bmcs" ]; then
 [[node]]
 names = "snode[$(printf '%05d' $((bmcs + 1)))-$(printf '%05d' "$nodes")]"
 driver = "exec"
-on = "/usr/bin/touch $work/on/{name}"
-off = "/bin/rm -f $work/on/{name}"
-status = "/bin/sh -c 'if [ -e \"\$0\" ]; then echo on; else echo off; fi' $work/on/{name}"
+on = "/usr/bin/touch $on_dir/{name}"
+off = "/bin/rm -f $on_dir/{name}"
+status = "/bin/sh -c 'if [ -e \"\$0\" ]; then echo on; else echo off; fi' $on_dir/{name}"
 EOF
 fi
 "$slumber" config check "$work/slumber.toml" > /dev/null
