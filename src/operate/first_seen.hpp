@@ -21,7 +21,9 @@ namespace slumber::operate {
 /// node of `config` that `nodes` (Slurm's view) lists and that has no row
 /// of store::kPhaseEventKinds: action `on` for a node up (responding, not
 /// powered down or on its way up or down), `off` for one powered down and
-/// not on its way up. A node in neither state is left for a later look.
+/// not on its way up. A node in neither state gets none: its phase starts
+/// with the next row that moves it. The daemon calls it once a start and
+/// after each reload.
 /// Returns how many it journaled; an error is the journal's.
 std::expected<int, std::string> journal_first_seen(store::Journal& journal, const config::Config& config,
                                                    const std::vector<slurm::NodeState>& nodes, store::TimeMs now);
