@@ -86,7 +86,9 @@ TEST_F(VclusterFaults, BootsThatMissResumeTimeoutEndDownPoweredOff) {
             << cluster->state(index);
         EXPECT_NE(cluster->field(index, "Reason").find("ResumeTimeout reached"), std::string::npos)
             << cluster->field(index, "Reason");
-        EXPECT_TRUE(hook_called("resume-fail", index)) << hooks_log();
+        // Slurm marks the node down first and runs ResumeFailProgram a
+        // moment later (a loaded machine's run looked in between).
+        EXPECT_TRUE(cluster->wait_for([&] { return hook_called("resume-fail", index); }, seconds{30})) << hooks_log();
     }
     // The BMC is honest: the never-registering node is powered on.
     auto power = cluster->ipmitool(silent, {"chassis", "power", "status"});
