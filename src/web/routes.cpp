@@ -45,7 +45,7 @@ std::optional<std::vector<std::string>> nodes_parameter(const httplib::Request& 
     if (given == nullptr) return std::vector<std::string>{};
     const std::string text = request.get_param_value(given);
     // ?node= with nothing after it read as every node: a script that
-    // builds the query from an empty variable would act on the cluster.
+    // builds the query from an empty variable got every node back.
     if (text.empty()) {
         answer_error(response, 400,
                      fmt::format("{}: empty; give a hostlist, or leave the parameter out for every node", given));
