@@ -94,6 +94,10 @@ Executor::Settled Executor::settle_after(Action action, const Task& task, const 
     for (;;) {
         const auto state = perform(*task.driver, Action::status);
         if (state && *state == goal) return {true, false, {}};
+        // A refused password (or another failure that cannot heal) ends the
+        // watch at once: each read is a login, and a soak's BMC whose
+        // password changed under a power cycle saw 30 in 30 s.
+        if (!state && !info(state.error().kind).transient) return {false, false, state.error()};
         if (m_clock.now() >= deadline) {
             if (!state) return {false, false, state.error()};
             if (!said_in_progress && heading(*state) != goal) return {false, true, {}};
@@ -128,6 +132,8 @@ Outcome Executor::run_one(Action action, const Task& task, const ExecutorOptions
             }
             if (!settled.send_again) {
                 outcome.result = std::unexpected(std::move(settled.why));
+                // A refused password: no more reads either (each is a login).
+                if (!info(outcome.result.error().kind).transient) break;
                 continue;  // the next attempt watches again; nothing is sent
             }
         }
@@ -146,6 +152,10 @@ Outcome Executor::run_one(Action action, const Task& task, const ExecutorOptions
             const auto state = perform(*task.driver, Action::status);
             if (state && *state == wanted) {
                 outcome.confirmed = true;
+                break;
+            }
+            if (!state && !info(state.error().kind).transient) {  // as in settle_after()
+                outcome.result = std::unexpected(state.error());
                 break;
             }
             if (m_clock.now() >= deadline) {

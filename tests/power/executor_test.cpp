@@ -249,6 +249,37 @@ TEST(Executor, TheSameTargetIsNeverCalledTwiceAtOnce) {
     EXPECT_FALSE(driver.overlapped);
 }
 
+// A change whose answer was lost is watched by reading the power state, and
+// each read is a login: a read refused for its password ends the watch and
+// the call at once. A soak's BMC whose password changed under a power cycle
+// saw a login a second for the whole 30 s confirm window.
+TEST(Executor, ARefusedPasswordEndsTheWatchAtOnce) {
+    FakeClock clock;
+    ScriptedDriver driver;
+    driver.action_results = {fail(ErrorKind::timeout, "no complete answer in time")};
+    driver.status_results = {fail(ErrorKind::auth_failed, "", "password invalid")};
+    Executor executor(clock);
+    const std::vector tasks{task("n1", driver, 3)};
+    const auto outcomes = executor.run(Action::cycle, tasks, ExecutorOptions{.poll_interval = seconds{1}});
+    ASSERT_FALSE(outcomes[0].result);
+    EXPECT_EQ(outcomes[0].result.error().kind, ErrorKind::auth_failed);
+    EXPECT_EQ(driver.calls, 1);
+    EXPECT_EQ(driver.status_calls, 1) << "one refused login, then nothing";
+}
+
+TEST(Executor, WaitingStopsAtARefusedPassword) {
+    FakeClock clock;
+    ScriptedDriver driver;
+    driver.status_results = {fail(ErrorKind::auth_failed, "", "password invalid")};
+    Executor executor(clock);
+    const std::vector tasks{task("n1", driver)};
+    const auto outcomes =
+        executor.run(Action::on, tasks, ExecutorOptions{.wait = seconds{30}, .poll_interval = milliseconds{500}});
+    ASSERT_FALSE(outcomes[0].result);
+    EXPECT_EQ(outcomes[0].result.error().kind, ErrorKind::auth_failed);
+    EXPECT_EQ(driver.status_calls, 1);
+}
+
 TEST(Executor, WaitingPollsStatusUntilThePowerChanges) {
     FakeClock clock;
     ScriptedDriver driver;
