@@ -252,7 +252,11 @@ TEST_F(VclusterControllers, ARestartOfThePrimarysSlurmctldChangesNoRole) {
             return state == "RUNNING" || state == "COMPLETING" || state == "COMPLETED";
         },
         kJobLimit);
-    if (!started) (void)cluster->run({"scancel", id});  // the next test needs the nodes
+    // The next test needs the nodes out of the job: 24.11.5 may keep it
+    // COMPLETING for minutes.
+    if (!started || !cluster->wait_for([&] { return cluster->job_state(id) == "COMPLETED"; }, seconds{300})) {
+        (void)cluster->run({"scancel", id});
+    }
     EXPECT_TRUE(started) << cluster->job_state(id) << " " << cluster->states() << dump(journal_of(*cluster, "vctl1"));
     const auto primary = journal_of(*cluster, "vctl1");
     const auto backup = journal_of(*cluster, "vctl2");
@@ -275,9 +279,16 @@ TEST_F(VclusterControllers, ResumesUnderWayWhenThePrimaryDiesAreFinishedByTheBac
     EXPECT_TRUE(cluster->wait_for(
         [&] { return count(journal_of(*cluster, "vctl2"), "", "controller-role", "standing by") >= 1; }, seconds{30}))
         << dump(journal_of(*cluster, "vctl2"));
-    // Both asleep, through Slurm.
-    ASSERT_TRUE(cluster->run(
-        {"scontrol", "update", "nodename=" + cluster->node(0) + "," + cluster->node(1), "state=power_down"}));
+    // Both asleep, through Slurm (which refuses while a job still completes on one).
+    ASSERT_TRUE(cluster->wait_for(
+        [&] {
+            return cluster
+                ->run(
+                    {"scontrol", "update", "nodename=" + cluster->node(0) + "," + cluster->node(1), "state=power_down"})
+                .has_value();
+        },
+        seconds{120}))
+        << cluster->states();
     ASSERT_TRUE(cluster->wait_for(
         [&] {
             return cluster->bmc_says(0, "off") && cluster->bmc_says(1, "off") &&
