@@ -128,7 +128,9 @@ struct DaemonSettings {
     /// its start and then hourly. 0: kept forever.
     util::Duration journal_keep = std::chrono::days(90);
     /// How often the daemon looks at Slurm while nothing is in flux
-    /// (engine::LookPace; every 2 s while something is), 2 s to 10 min.
+    /// (engine::LookPace; every 2 s while something is), 2 s to 10 min;
+    /// the daemon waits longer where a look costs more than
+    /// engine::kIdleLookShare of a core at this pace.
     util::Duration idle_poll = std::chrono::seconds(30);
     /// The controller this daemon runs beside: its SlurmctldHost name in
     /// slurm.conf. Read only when slurm.conf has more than one SlurmctldHost

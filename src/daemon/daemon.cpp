@@ -44,6 +44,7 @@
 #include "slurm/slurm_user.hpp"
 #include "store/journal.hpp"
 #include "store/sharing.hpp"
+#include "util/cpu_time.hpp"
 #include "util/duration.hpp"
 #include "util/process_start.hpp"
 #include "util/wake_socket.hpp"
@@ -430,6 +431,9 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     // first seen (operate/first_seen.hpp): at the first look, and again
     // after a reload, which may add nodes.
     bool first_seen_done = false;
+    // What a look at Slurm costs: it paces the looks while nothing is in
+    // flux (engine/look_pace.hpp).
+    engine::LookCosts look_costs;
     auto devices_busy = std::make_shared<std::atomic<bool>>(false);
     auto next_look = std::chrono::steady_clock::now();
     auto next_controller_look = next_look;
@@ -498,6 +502,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         // nothing is, and at once when a hook wakes the daemon
         // (engine/look_pace.hpp).
         if (std::chrono::steady_clock::now() >= next_look) {
+            const std::chrono::microseconds look_started = util::thread_and_children_cpu();
             std::string pass_status;
             std::optional<std::string> in_flux = "Slurm unreadable";
             const bool standing_by = !controllers->acting();
@@ -588,10 +593,16 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             if (!in_flux && carrier.under_way() > 0) in_flux = "power changes under way";
             if (!in_flux && !workers.empty()) in_flux = "a device is being switched";
             if (!in_flux && thermal.hold()) in_flux = "power-ons held";
+            look_costs.add((util::thread_and_children_cpu() - look_started).count());
             const engine::LookPace look_pace{.idle_ms = live.current()->daemon.idle_poll.count()};
-            const std::chrono::milliseconds pace{in_flux ? look_pace.busy_ms : look_pace.idle_ms};
+            const engine::TimeMs idle_ms = look_pace.idle_for(look_costs.cost_us());
+            const std::chrono::milliseconds pace{in_flux ? look_pace.busy_ms : idle_ms};
             pass_status += fmt::format("; next look at Slurm in {} ({})", util::format_duration(pace),
                                        in_flux ? *in_flux : "nothing in flux");
+            if (!in_flux && idle_ms > look_pace.idle_ms) {
+                pass_status +=
+                    fmt::format(", later than idle_poll: a look costs {} ms of CPU", look_costs.cost_us() / 1000);
+            }
             if (!ready) {
                 systemd.ready(pass_status);
                 ready = true;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace slumber::engine {
 
 std::optional<std::string> in_flux(const NodeFacts& node, const RecoveryPolicy& policy, TimeMs now) {
@@ -19,6 +21,25 @@ std::optional<std::string> in_flux(const NodeFacts& node, const RecoveryPolicy& 
     if (node.last_recovery && now - *node.last_recovery < 2 * policy.settle_ms) return "recovery acted on it";
     if (node.on_while_asleep_since) return "on at its BMC while Slurm counts it asleep";
     return std::nullopt;
+}
+
+TimeMs LookPace::idle_for(std::int64_t look_cpu_us) const {
+    // At kIdleLookShare of a core, a look of C ms of CPU may come every
+    // C / kIdleLookShare ms.
+    const auto needed =
+        static_cast<TimeMs>(static_cast<double>(std::max<std::int64_t>(look_cpu_us, 0)) / 1000.0 / kIdleLookShare);
+    return std::max(idle_ms, std::min(needed, kLongestIdleMs));
+}
+
+void LookCosts::add(std::int64_t cpu_us) {
+    m_costs[m_added % kKept] = cpu_us;
+    ++m_added;
+}
+
+std::int64_t LookCosts::cost_us() const {
+    if (m_added == 0) return 0;
+    const auto kept = std::min(m_added, kKept);
+    return *std::min_element(m_costs.begin(), m_costs.begin() + static_cast<std::ptrdiff_t>(kept));
 }
 
 std::optional<std::string> first_in_flux(const std::vector<NodeFacts>& nodes, const RecoveryPolicy& policy,

@@ -8,8 +8,16 @@
 // again, and seldom otherwise. What then shows late is what nothing
 // announces: a node that rebooted by itself, one whose power was lost, an
 // admin's drain or resume; each is seen within the idle interval.
+//
+// A look's cost grows with the cluster (0.2–0.25 CPU-seconds at 10,000
+// nodes, scontrol's and the daemon's, bench/results/scale.md), so the idle
+// interval does too: it is stretched until idle looks cost at most
+// kIdleLookShare of one core, which leaves room under issue 21's 1 % for
+// slurmctld's share and everything else the daemon does while idle.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,11 +26,42 @@
 
 namespace slumber::engine {
 
+/// The share of one core that looks at Slurm may cost while nothing is in
+/// flux.
+inline constexpr double kIdleLookShare = 0.005;
+
+/// The longest interval between two looks: [daemon] idle_poll's upper bound.
+inline constexpr TimeMs kLongestIdleMs = 600'000;
+
 /// The intervals between two looks, in ms.
 struct LookPace {
     TimeMs busy_ms = 2000;  ///< while something is in flux
     /// While nothing is ([daemon] idle_poll, 2 s–10 min).
     TimeMs idle_ms = 30000;
+
+    /// The interval while nothing is in flux, for looks that cost
+    /// `look_cpu_us` µs of CPU each: idle_ms, or as much longer as keeps
+    /// the looks within kIdleLookShare of one core, up to kLongestIdleMs
+    /// (or idle_ms, if that is longer).
+    [[nodiscard]] TimeMs idle_for(std::int64_t look_cpu_us) const;
+};
+
+/// What a look at Slurm costs, from the last few measured: the least of
+/// them, so that a look that did more than watch (journaled the nodes first
+/// seen, recovered one) does not stretch the next idle interval, while a
+/// cluster that grew stretches it within a few looks.
+class LookCosts {
+  public:
+    /// Adds a look's CPU time (µs; util::thread_and_children_cpu()'s
+    /// difference across it).
+    void add(std::int64_t cpu_us);
+    /// The least of the last kKept looks' costs, in µs; 0 before the first.
+    [[nodiscard]] std::int64_t cost_us() const;
+
+  private:
+    static constexpr std::size_t kKept = 3;
+    std::array<std::int64_t, kKept> m_costs{};
+    std::size_t m_added = 0;
 };
 
 /// Why this node needs the daemon's next look soon, in words

@@ -68,5 +68,45 @@ TEST(LookPace, TheFirstNodeInFluxIsNamed) {
     EXPECT_EQ(first_in_flux(nodes, kPolicy, kNow), "n2: powering up");
 }
 
+TEST(LookPace, ACheapLookKeepsIdlePoll) {
+    // 1,000 nodes: a look of about 25 ms of CPU, within 0.5 % of a core at
+    // one every 30 s.
+    const LookPace pace{.idle_ms = 30'000};
+    EXPECT_EQ(pace.idle_for(0), 30'000);
+    EXPECT_EQ(pace.idle_for(25'000), 30'000);
+    EXPECT_EQ(pace.idle_for(150'000), 30'000);  // exactly 0.5 %
+}
+
+TEST(LookPace, ACostlyLookStretchesTheIdleInterval) {
+    // 10,000 nodes: 0.24 CPU-seconds a look (bench/results/scale.md) may
+    // come every 48 s at 0.5 % of a core.
+    const LookPace pace{.idle_ms = 30'000};
+    EXPECT_EQ(pace.idle_for(240'000), 48'000);
+    // Never beyond 10 minutes, whatever a look costs.
+    EXPECT_EQ(pace.idle_for(60'000'000), kLongestIdleMs);
+    EXPECT_EQ(pace.idle_for(std::int64_t{1} << 60), kLongestIdleMs);
+    // An idle_poll longer than the stretch is kept.
+    EXPECT_EQ((LookPace{.idle_ms = 600'000}.idle_for(240'000)), 600'000);
+    // A cost read backwards (a clock that cannot) stretches nothing.
+    EXPECT_EQ(pace.idle_for(-5), 30'000);
+}
+
+TEST(LookCosts, TheLeastOfTheLastThreeLooks) {
+    LookCosts costs;
+    EXPECT_EQ(costs.cost_us(), 0);
+    costs.add(900'000);  // the first look journaled 10,000 nodes first seen
+    EXPECT_EQ(costs.cost_us(), 900'000);
+    costs.add(200'000);
+    costs.add(250'000);
+    EXPECT_EQ(costs.cost_us(), 200'000);
+    costs.add(2'000'000);  // a recovery step: no stretch for it
+    EXPECT_EQ(costs.cost_us(), 200'000);
+    // The cluster grew: within three looks the cost follows.
+    costs.add(400'000);
+    EXPECT_EQ(costs.cost_us(), 250'000);
+    costs.add(450'000);
+    EXPECT_EQ(costs.cost_us(), 400'000);
+}
+
 }  // namespace
 }  // namespace slumber::engine
