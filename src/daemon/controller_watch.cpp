@@ -62,9 +62,27 @@ std::optional<ControllerWatch::Change> ControllerWatch::update(const slurm::Scon
         }
         role = m_follower.update(silent, m_self, now_ms, pings.error());
     }
-    const bool first = !m_looked;
+    bool first = !m_looked;
     m_looked = true;
-    const bool changed = first || role.acting != m_role.acting || role.acting_host != m_role.acting_host;
+    if (!role.acting || m_role.acting) {
+        m_to_act_since.reset();
+    } else if (!m_to_act_since) {
+        // To act: first make sure the daemon that acted has stood down.
+        m_to_act_since = now_ms;
+        m_to_act_first = first;
+        role.acting = false;
+        role.why = fmt::format(
+            "taking control: {}; acting from the next look at the controllers, once the daemon "
+            "that acted until now has seen it (docs/ha.md)",
+            role.why);
+    } else if (now_ms - *m_to_act_since < kControllerLookMs.count()) {
+        return std::nullopt;  // a ping sooner than every kControllerLookMs: not yet
+    } else {
+        m_to_act_since.reset();
+        first = m_to_act_first;
+    }
+    const bool changed = first || role.acting != m_role.acting || role.acting_host != m_role.acting_host ||
+                         (m_to_act_since && role.why != m_role.why);
     const bool took_over = !first && role.acting && !m_role.acting;
     m_role = std::move(role);
     if (!changed) return std::nullopt;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <expected>
 #include <optional>
 #include <string>
@@ -15,6 +16,13 @@
 #include "slurm/scontrol.hpp"
 
 namespace slumber::daemon {
+
+/// With several controllers, how often a daemon asks which one is in
+/// control (`scontrol ping`, a few hundred bytes): a failover (Slurm's
+/// SlurmctldTimeout, 120 s by default) is followed within this long. Its
+/// look at the nodes keeps its own pace (idle_poll while nothing is in
+/// flux): at 10,000 nodes that is 6 MB of text, too much for every 5 s.
+inline constexpr std::chrono::milliseconds kControllerLookMs{5000};
 
 class ControllerWatch {
   public:
@@ -36,6 +44,13 @@ class ControllerWatch {
                m_follower.slurmctld_timeout_ms() == other.m_follower.slurmctld_timeout_ms();
     }
     [[nodiscard]] bool acting() const { return m_role.acting; }
+    /// Neither acting nor standing by: the slurmctld beside this daemon is
+    /// in control, and the daemon that acted until now may not have seen
+    /// it yet (it asks every kControllerLookMs too). This one then neither
+    /// carries out requests nor hands them over; it acts from its next
+    /// ping that still finds its slurmctld in control, at least
+    /// kControllerLookMs later, so that no node is switched by both.
+    [[nodiscard]] bool taking_control() const { return m_to_act_since.has_value(); }
     [[nodiscard]] const engine::ControllerRole& role() const { return m_role; }
 
     /// A change of role, as `update()` saw it.
@@ -45,7 +60,8 @@ class ControllerWatch {
         bool first = false;      ///< the daemon's first look
     };
     /// Asks `scontrol ping` (only when shared()) at `now` and returns the
-    /// change of role, if any. A controller in control keeps it until it
+    /// change of role, if any (taking_control() first, then acting). A
+    /// controller in control keeps it until it
     /// has not answered for SlurmctldTimeout, as Slurm's backup decides
     /// (engine::ControlFollower); a ping that fails (scontrol cannot run,
     /// its output is garbage) is a ping nobody answered.
@@ -64,6 +80,11 @@ class ControllerWatch {
     engine::ControlFollower m_follower;
     engine::ControllerRole m_role{true, "", "the only controller"};
     bool m_looked = false;
+    /// While taking control: since when (ms of steady_clock), and whether
+    /// it started at the daemon's first ping (then acting is no takeover:
+    /// nothing was handed over to this daemon).
+    std::optional<std::int64_t> m_to_act_since;
+    bool m_to_act_first = false;
 };
 
 }  // namespace slumber::daemon

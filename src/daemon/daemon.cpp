@@ -294,13 +294,6 @@ void prune_journal(store::Journal& journal, util::Duration keep) {
     }
 }
 
-// With several controllers, how often a daemon asks which one is in
-// control (`scontrol ping`, a few hundred bytes): a failover (Slurm's
-// SlurmctldTimeout, 120 s by default) is followed within this long. Its
-// look at the nodes keeps its own pace (idle_poll while nothing is in
-// flux): at 10,000 nodes that is 6 MB of text, too much for every 5 s.
-constexpr std::chrono::milliseconds kControllerLookMs{5000};
-
 // A daemon standing by carries out nothing (docs/ha.md): what waits in its
 // journal is the acting daemon's now, which brings Slurm's view and the
 // power together by recovery (a lost wake, a node left on).
@@ -506,7 +499,11 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             std::string pass_status;
             std::optional<std::string> in_flux = "Slurm unreadable";
             const bool standing_by = !controllers->acting();
-            if (standing_by) {
+            if (standing_by && controllers->taking_control()) {
+                // Requests wait here: this daemon acts from its next ping.
+                pass_status = controllers->role().why;
+                in_flux = "taking control";
+            } else if (standing_by) {
                 const engine::ControllerRole& role = controllers->role();
                 hand_over_pending(
                     *journal, role.acting_host.empty() ? role.why : fmt::format("{} is in control", role.acting_host));

@@ -81,36 +81,85 @@ TEST_F(ControllerWatchTest, TheBackupsDaemonStandsByThenTakesOverAndGivesBack) {
     EXPECT_FALSE(watch->update(scontrol(), start + 34s));
     change = watch->update(scontrol(), start + 35s);
     ASSERT_TRUE(change) << "ctl1 has not answered for 30 s";
+    EXPECT_FALSE(change->took_over) << "not before ctl1's daemon, if it runs, has seen it";
+    EXPECT_FALSE(watch->acting());
+    EXPECT_TRUE(watch->taking_control());
+    EXPECT_EQ(change->role.acting_host, "ctl2");
+    EXPECT_TRUE(change->role.why.starts_with("taking control: the slurmctld beside it (ctl2, backup) is in control"))
+        << change->role.why;
+    EXPECT_FALSE(watch->update(scontrol(), start + 39s)) << "sooner than one ping interval later";
+    EXPECT_FALSE(watch->acting());
+    change = watch->update(scontrol(), start + 40s);
+    ASSERT_TRUE(change);
     EXPECT_TRUE(change->took_over);
     EXPECT_TRUE(watch->acting());
+    EXPECT_FALSE(watch->taking_control());
     EXPECT_EQ(change->role.why, "the slurmctld beside it (ctl2, backup) is in control; ctl1 does not answer");
 
     answer("Slurmctld(primary) at ctl1 is UP\nSlurmctld(backup) at ctl2 is UP\n");
-    change = watch->update(scontrol(), start + 40s);
-    ASSERT_TRUE(change) << "the primary took control back";
+    change = watch->update(scontrol(), start + 45s);
+    ASSERT_TRUE(change) << "the primary took control back: standing by at once";
     EXPECT_FALSE(change->role.acting);
+    EXPECT_FALSE(watch->taking_control());
     EXPECT_FALSE(change->took_over);
+}
+
+// When the primary's slurmctld answers again, its daemon and the backup's
+// each learn it at their next ping, up to 5 s apart: the primary's waits for
+// a second ping before it acts, so that the two never act at once.
+TEST_F(ControllerWatchTest, TheDaemonTakingControlBackWaitsForTheOtherToStandDown) {
+    slurm_conf("SlurmctldHost=ctl1(10.0.0.1)\nSlurmctldHost=ctl2(10.0.0.2)\nSlurmctldTimeout=30\n");
+    auto watch = ControllerWatch::make(config("ctl1"));
+    ASSERT_TRUE(watch) << watch.error();
+    const auto start = std::chrono::steady_clock::now();
+    answer("Slurmctld(primary) at ctl1 is DOWN\nSlurmctld(backup) at ctl2 is UP\n");
+    auto change = watch->update(scontrol(), start);
+    ASSERT_TRUE(change);
+    EXPECT_FALSE(change->role.acting);
+    EXPECT_FALSE(watch->taking_control());
+
+    answer("Slurmctld(primary) at ctl1 is UP\nSlurmctld(backup) at ctl2 is UP\n");
+    change = watch->update(scontrol(), start + 5s);
+    ASSERT_TRUE(change);
+    EXPECT_FALSE(change->role.acting);
+    EXPECT_TRUE(watch->taking_control());
+    EXPECT_EQ(change->role.acting_host, "ctl1");
+    EXPECT_FALSE(watch->update(scontrol(), start + 8s)) << "sooner than one ping interval later";
+    EXPECT_FALSE(watch->acting());
+    change = watch->update(scontrol(), start + 10s);
+    ASSERT_TRUE(change);
+    EXPECT_TRUE(change->role.acting);
+    EXPECT_TRUE(change->took_over);
+    EXPECT_FALSE(watch->taking_control());
 }
 
 TEST_F(ControllerWatchTest, NoAnswerOrGarbageKeepsTheRoleForSlurmctldTimeoutThenStandsBy) {
     slurm_conf("SlurmctldHost=ctl1\nSlurmctldHost=ctl2\n");  // SlurmctldTimeout: Slurm's default, 120 s
     auto watch = ControllerWatch::make(config("ctl1"));
     ASSERT_TRUE(watch) << watch.error();
-    const auto start = std::chrono::steady_clock::now();
-    ASSERT_TRUE(watch->update(scontrol(), start));
+    const auto start = std::chrono::steady_clock::now() - 5s;
+    auto first = watch->update(scontrol(), start);
+    ASSERT_TRUE(first);
+    EXPECT_TRUE(first->first);
+    EXPECT_FALSE(watch->acting()) << "a daemon that starts acts from its second ping";
+    EXPECT_TRUE(watch->taking_control());
+    first = watch->update(scontrol(), start + 5s);
+    ASSERT_TRUE(first);
+    EXPECT_TRUE(first->first) << "nothing was handed over to a daemon that starts";
+    EXPECT_FALSE(first->took_over);
     EXPECT_TRUE(watch->acting());
     answer("Slurmctld(primary) at ctl1 is DOWN\nSlurmctld(backup) at ctl2 is DOWN\n", 1);
-    EXPECT_FALSE(watch->update(scontrol(), start + 5s)) << "one unanswered ping changes nothing";
+    EXPECT_FALSE(watch->update(scontrol(), start + 10s)) << "one unanswered ping changes nothing";
     EXPECT_TRUE(watch->acting());
     EXPECT_NE(watch->role().why.find("it has not answered for 5 s (scontrol ping"), std::string::npos)
         << watch->role().why;
-    EXPECT_FALSE(watch->update(scontrol(), start + 119s));
-    auto change = watch->update(scontrol(), start + 120s);
+    EXPECT_FALSE(watch->update(scontrol(), start + 124s));
+    auto change = watch->update(scontrol(), start + 125s);
     ASSERT_TRUE(change);
     EXPECT_FALSE(change->role.acting);
     EXPECT_NE(change->role.why.find("standing by: scontrol ping"), std::string::npos) << change->role.why;
     answer("slurm_ping: Unable to contact slurm controller\x1b[2J\n");
-    EXPECT_FALSE(watch->update(scontrol(), start + 125s)) << "still standing by";
+    EXPECT_FALSE(watch->update(scontrol(), start + 130s)) << "still standing by";
     EXPECT_FALSE(watch->acting());
     EXPECT_EQ(watch->role().why.find('\x1b'), std::string::npos) << "Slurm's text is shown safely";
 }
