@@ -220,6 +220,11 @@ void CrossedWatch::act(const engine::CrossedPair& pair, const std::vector<slurm:
         (void)m_journal.record({0, now, node, std::nullopt, store::EventKind::crossed_suspected,
                                 words + "; both blocked for every automatic action and drained"});
         (void)m_journal.add_block({node, std::nullopt, power::ErrorKind::crossed, words, now, {}, "the daemon"});
+        // A power-on of either started the other's machine: whatever
+        // registers next measures no boot of its own (a tester's doctor
+        // then advised a ResumeTimeout from a 123 s "boot" that was a
+        // manual power-on long after).
+        (void)m_journal.cancel_boot(node);
     }
     tell_slurm(pair, managed);
 }

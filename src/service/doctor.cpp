@@ -130,7 +130,7 @@ const std::vector<CheckInfo> kChecks = {
     {Check::mapping_skipped, "mapping-skipped", Severity::warning,
      "--verify-mapping: a node was not checked (a job, drained, reserved, not powered down, blocked)"},
     {Check::crossed_suspected, "crossed-suspected", Severity::error,
-     "the daemon saw a power change land on another node: two BMC addresses look crossed"},
+     "the daemon or --verify-mapping saw a power change land on another node: two BMC addresses look crossed"},
     {Check::clock_unsynchronised, "clock-unsynchronised", Severity::warning,
      "the head node's clock is not synchronised"},
     {Check::not_checked, "not-checked", Severity::warning,

@@ -28,7 +28,8 @@ void check_crossed(const Setup& setup, Findings& out) {
         said.emplace(block.words, out.size());
         const config::PowerTarget* target = setup.config.find(block.target);
         out.push_back({Check::crossed_suspected,
-                       fmt::format("the daemon saw it: {}", util::safe_text(block.words)),
+                       fmt::format("{} saw it: {}", block.source.empty() ? "the daemon" : util::safe_text(block.source),
+                                   util::safe_text(block.words)),
                        setup.config_file,
                        target != nullptr ? target->line : 0,
                        "check which machine each of these BMC addresses drives (`slumber power info` shows each "

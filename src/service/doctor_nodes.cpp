@@ -14,6 +14,7 @@
 #include "hostlist/hostlist.hpp"
 #include "hostlist/natural_compare.hpp"
 #include "service/doctor_checks.hpp"
+#include "slurm/dialect.hpp"
 #include "slurm/power_save.hpp"
 #include "slurm/slurm_conf.hpp"
 #include "util/safe_text.hpp"
@@ -35,12 +36,6 @@ struct Kept {
     slurm::PowerSaveRules rules;  ///< with SuspendExcParts' nodes as groups of their own
 };
 
-bool infinite_time(std::string_view value) {
-    std::string upper;
-    for (const char c : value) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return upper == "INFINITE" || upper == "UNLIMITED" || upper == "-1";
-}
-
 // The nodes of a partition whose own SuspendTime (or PartitionName=DEFAULT's
 // before it) is INFINITE: slurmctld gives a node the highest SuspendTime of
 // its partitions that set one (read_config.c, 22.05 and 24.11), INFINITE
@@ -57,7 +52,7 @@ Names never_suspended(const slurm::SlurmConf& conf) {
             continue;
         }
         const auto value = own ? own : by_default;
-        if (!value || !infinite_time(*value)) continue;
+        if (!value || !slurm::suspend_time_infinite(*value)) continue;
         for (std::string& node : conf.partition_nodes(partition.name())) names.insert(std::move(node));
     }
     return names;
@@ -166,7 +161,7 @@ void check_nodes(const Setup& setup, Findings& out) {
     if (!exposed_controllers.empty()) {
         out.push_back(on_exc_nodes(
             setup, Check::controller_not_excluded,
-            fmt::format("{} runs slurmctld (SlurmctldHost) and is a Slurm node that SuspendExcNodes does not keep on: "
+            fmt::format("{} runs slurmctld (a controller in slurm.conf) and is a Slurm node that SuspendExcNodes does not keep on: "
                         "idle, Slurm suspends its own controller",
                         compressed(exposed_controllers)),
             "add it to SuspendExcNodes (and to slumber.toml's [slurm] exclude if slumber manages it)",
@@ -205,7 +200,8 @@ void check_nodes(const Setup& setup, Findings& out) {
         if (ours.contains(node) || kept.always.contains(node)) continue;
         if (std::find(exposed_controllers.begin(), exposed_controllers.end(), node) != exposed_controllers.end())
             continue;
-        if (std::ranges::find(exposed_logins, node) != exposed_logins.end()) continue;
+        // A node named like a login node is a guess (the warning above); that
+        // slumber cannot switch it is a fact, and an error whatever it is.
         uncontrolled.push_back(node);
     }
     if (!uncontrolled.empty()) {

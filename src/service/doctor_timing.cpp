@@ -19,12 +19,6 @@
 namespace slumber::service::doctor {
 namespace {
 
-bool infinite(std::string_view value) {
-    std::string upper;
-    for (const char c : value) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return upper == "INFINITE" || upper == "UNLIMITED" || upper == "-1";
-}
-
 std::optional<long> number(std::string_view value) {
     long out = 0;
     const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), out);
@@ -42,11 +36,21 @@ Finding at(const Setup& setup, Check check, const slurm::ConfSetting* setting, s
 void check_suspend_time(const Setup& setup, Findings& out) {
     const slurm::SlurmConf& conf = *setup.slurm_conf;
     const slurm::ConfSetting* setting = conf.find("SuspendTime");
-    if (setting && !infinite(setting->value)) return;
+    if (setting) {
+        const auto parsed = slurm::parse_suspend_time(setting->value);
+        if (!parsed) {
+            out.push_back(at(setup, Check::slurm_conf_value, setting,
+                             util::safe_text(parsed.error()) +
+                                 ": slurmctld reads only its leading digits (\"abc\" as 0 s, \"10min\" as 10 s)",
+                             "write how long a node idles before Slurm suspends it, in seconds", "SuspendTime=600"));
+            return;
+        }
+        if (*parsed) return;
+    }
     // A partition's own SuspendTime turns power saving on for its nodes.
     for (const slurm::ConfRecord& partition : conf.partitions) {
         const auto value = partition.get("SuspendTime");
-        if (value && !infinite(*value)) return;
+        if (value && !slurm::suspend_time_infinite(*value)) return;
     }
     out.push_back(
         at(setup, Check::suspend_time_unset, setting,
@@ -275,7 +279,8 @@ void check_idle_on_node_suspend(const Setup& setup, Findings& out) {
     for (std::string_view value = setting->value; !value.empty();) {
         const auto comma = value.find(',');
         const std::string_view part = value.substr(0, comma);
-        if (part.substr(0, part.find('=')) != "idle_on_node_suspend" && !part.empty()) {
+        // Slurm finds the option in any case (xstrcasestr): so is it removed.
+        if (!slurm::same_key(part.substr(0, part.find('=')), "idle_on_node_suspend") && !part.empty()) {
             rest += rest.empty() ? "" : ",";
             rest += part;
         }

@@ -300,6 +300,9 @@ void drain_pair(Run& run, const std::string& node, const std::string& other) {
                                      operate::wall_clock_ms(),
                                      {},
                                      "slumber doctor --verify-mapping"});
+        // Its power-on started the other's machine: no boot of its own
+        // to measure (as operate::CrossedWatch).
+        (void)run.journal.cancel_boot(each);
     }
     // The daemon's words (engine::crossed_drain_reason()), with what the
     // check saw.

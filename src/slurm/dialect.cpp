@@ -140,6 +140,24 @@ std::expected<ResumeTimeout, std::string> parse_resume_timeout(std::string_view 
     return ResumeTimeout{std::chrono::seconds(seconds)};
 }
 
+std::expected<std::optional<std::chrono::seconds>, std::string> parse_suspend_time(std::string_view value) {
+    value = trim(value);
+    if (same_word(value, "INFINITE") || same_word(value, "UNLIMITED") || same_word(value, "NONE") || value == "-1") {
+        return std::optional<std::chrono::seconds>{};
+    }
+    int seconds = 0;
+    if (!read_int(value, seconds)) {
+        return std::unexpected(
+            fmt::format("SuspendTime \"{}\" is neither a number of seconds nor INFINITE", value.substr(0, 40)));
+    }
+    return std::optional<std::chrono::seconds>{std::chrono::seconds(seconds)};
+}
+
+bool suspend_time_infinite(std::string_view value) {
+    const auto parsed = parse_suspend_time(value);
+    return parsed && !parsed->has_value();
+}
+
 bool shows_powered_down(const NodeState& node) {
     return (node.has("POWERING_DOWN") || node.powered_down()) && !node.powering_up() && node.base != "DOWN";
 }

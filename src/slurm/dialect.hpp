@@ -120,6 +120,20 @@ struct ResumeTimeout {
 /// "INFINITE", "UNLIMITED" (any case). An error names what is wrong.
 std::expected<ResumeTimeout, std::string> parse_resume_timeout(std::string_view value);
 
+/// slurm.conf's SuspendTime (global, or a partition's): the seconds a node
+/// idles before Slurm suspends it, or nothing when it never does (power
+/// saving off): INFINITE, UNLIMITED, NONE or -1, any case (slurm.conf(5),
+/// 22.05 and 24.11; NONE read so by slurmctld 22.05.8, whose `scontrol show
+/// config` then says INFINITE). An error for anything else that is no whole
+/// number of seconds: slurmctld reads only its leading digits ("abc" as 0,
+/// "10min" as 10), which is never what was meant.
+std::expected<std::optional<std::chrono::seconds>, std::string> parse_suspend_time(std::string_view value);
+
+/// Whether a SuspendTime value turns power saving off (parse_suspend_time()
+/// finds no seconds); one that is invalid does not: slurmctld reads a
+/// number from it.
+bool suspend_time_infinite(std::string_view value);
+
 /// The arguments of one scontrol call, after "scontrol".
 using ScontrolCall = std::vector<std::string>;
 
