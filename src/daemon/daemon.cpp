@@ -495,7 +495,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         // nothing is, and at once when a hook wakes the daemon
         // (engine/look_pace.hpp).
         if (std::chrono::steady_clock::now() >= next_look) {
-            const std::chrono::microseconds look_started = util::thread_and_children_cpu();
+            const std::chrono::microseconds look_started = util::work_cpu();
             std::string pass_status;
             std::optional<std::string> in_flux = "Slurm unreadable";
             const bool standing_by = !controllers->acting();
@@ -590,7 +590,9 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             if (!in_flux && carrier.under_way() > 0) in_flux = "power changes under way";
             if (!in_flux && !workers.empty()) in_flux = "a device is being switched";
             if (!in_flux && thermal.hold()) in_flux = "power-ons held";
-            look_costs.add((util::thread_and_children_cpu() - look_started).count());
+            // The look, and the BMC reads the last ones started (a routine
+            // read of sleeping nodes, up to 64 a pass, is watching too).
+            look_costs.add((util::work_cpu() - look_started + reconciler.take_read_cpu()).count());
             const engine::LookPace look_pace{.idle_ms = live.current()->daemon.idle_poll.count()};
             const engine::TimeMs idle_ms = look_pace.idle_for(look_costs.cost_us());
             const std::chrono::milliseconds pace{in_flux ? look_pace.busy_ms : idle_ms};

@@ -10,7 +10,8 @@
 // admin's drain or resume; each is seen within the idle interval.
 //
 // A look's cost grows with the cluster (0.2–0.25 CPU-seconds at 10,000
-// nodes, scontrol's and the daemon's, bench/results/scale.md), so the idle
+// nodes, scontrol's and the daemon's, bench/results/scale.md, and the
+// routine BMC reads of sleeping nodes it starts), so the idle
 // interval does too: it is stretched until idle looks cost at most
 // kIdleLookShare of one core, which leaves room under issue 21's 1 % for
 // slurmctld's share and everything else the daemon does while idle.
@@ -52,8 +53,8 @@ struct LookPace {
 /// cluster that grew stretches it within a few looks.
 class LookCosts {
   public:
-    /// Adds a look's CPU time (µs; util::thread_and_children_cpu()'s
-    /// difference across it).
+    /// Adds a look's CPU time (µs; util::work_cpu()'s difference across
+    /// it, with the BMC reads it started).
     void add(std::int64_t cpu_us);
     /// The least of the last kKept looks' costs, in µs; 0 before the first.
     [[nodiscard]] std::int64_t cost_us() const;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "operate/blocks.hpp"
+#include "util/cpu_time.hpp"
 
 namespace slumber::operate {
 
@@ -14,14 +15,18 @@ struct BmcReads::Shared {
     mutable std::mutex guard;
     std::set<std::string> in_flight;
     std::map<std::string, BmcReading> answered;
+    std::chrono::microseconds cpu{0};  ///< of the reads finished since take_cpu()
 
     // On a worker: the answers, kept until collected, and the nodes free to
     // be asked again.
     void read(const PowerReader& reader, const Now& now, const config::Config& config,
               const std::vector<std::string>& ask, store::TimeMs asked_at) {
+        const std::chrono::microseconds started = util::work_cpu();
         auto states = reader(config, ask);
         const store::TimeMs taken_at = now();
+        const std::chrono::microseconds used = util::work_cpu() - started;
         const std::lock_guard lock(guard);
+        cpu += used;
         for (const std::string& node : ask) {
             auto it = states.find(node);
             PowerReading state =
@@ -79,6 +84,11 @@ void BmcReads::wait() { m_workers.clear(); }
 bool BmcReads::in_flight(const std::string& node) const {
     const std::lock_guard lock(m_shared->guard);
     return m_shared->in_flight.contains(node);
+}
+
+std::chrono::microseconds BmcReads::take_cpu() {
+    const std::lock_guard lock(m_shared->guard);
+    return std::exchange(m_shared->cpu, std::chrono::microseconds{0});
 }
 
 bool BmcReads::busy() const {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <list>
 #include <map>
@@ -62,6 +63,9 @@ class BmcReads {
 
     /// Whether a read of `node` is under way.
     [[nodiscard]] bool in_flight(const std::string& node) const;
+    /// The CPU the reads finished since the last call took (util::work_cpu():
+    /// their threads' and their commands'), taken out.
+    std::chrono::microseconds take_cpu();
     /// Whether a read is under way or an answer waits to be collected.
     [[nodiscard]] bool busy() const;
 

@@ -57,6 +57,10 @@ class Reconciler {
     /// timeouts): the daemon stops.
     void finish_reads() { m_reads.wait(); }
 
+    /// The CPU the BMC reads that finished since the last call took (part
+    /// of what watching costs: engine::LookCosts), taken out.
+    std::chrono::microseconds take_read_cpu() { return m_reads.take_cpu(); }
+
     /// The latest answer of each node's BMC that the reconciler's reads
     /// brought (with when it was asked and came), as of the last pass: an
     /// immutable map, safe to hand to another thread (the web server's).

@@ -1,5 +1,6 @@
 #include "util/command.hpp"
 
+#include "util/cpu_time.hpp"
 #include "util/process_start.hpp"
 
 #include <fcntl.h>
@@ -7,6 +8,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -226,8 +228,13 @@ CommandResult run_command(const std::vector<std::string>& argv, const Environmen
     ::close(err[0]);
     if (!finished) ::kill(pid, SIGKILL);
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    struct rusage usage {};
+    // wait4: the child's CPU (and its own reaped children's) is this
+    // thread's work (util::work_cpu()).
+    while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
     }
+    add_work_cpu(std::chrono::seconds(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                 std::chrono::microseconds(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec));
     if (!finished) {
         result.err = fmt::format("{} gave no answer within {} ms and was stopped", argv[0], timeout.count());
     } else if (WIFEXITED(status)) {

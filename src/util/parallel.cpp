@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <thread>
 #include <vector>
+
+#include "util/cpu_time.hpp"
 
 namespace slumber::util {
 
@@ -12,11 +15,20 @@ void parallel_for(std::size_t count, int width, const std::function<void(std::si
     auto worker = [&] {
         for (std::size_t i = next++; i < count; i = next++) work(i);
     };
+    // The helpers' CPU is the caller's work (util::work_cpu()).
+    std::atomic<std::int64_t> helpers_us{0};
+    auto helper = [&] {
+        const auto started = work_cpu();
+        worker();
+        helpers_us += (work_cpu() - started).count();
+    };
     const auto workers = std::min<std::size_t>(count, static_cast<std::size_t>(std::max(1, width)));
     std::vector<std::jthread> threads;
     threads.reserve(workers > 0 ? workers - 1 : 0);
-    for (std::size_t i = 1; i < workers; ++i) threads.emplace_back(worker);
+    for (std::size_t i = 1; i < workers; ++i) threads.emplace_back(helper);
     worker();
+    threads.clear();  // joins them
+    add_work_cpu(std::chrono::microseconds(helpers_us.load()));
 }
 
 }  // namespace slumber::util
