@@ -11,6 +11,7 @@
 
 #include "hostlist/hostlist.hpp"
 #include "operate/carrier.hpp"
+#include "operate/daemon_role.hpp"
 #include "operate/hook_carrier.hpp"
 #include "operate/shared_journal.hpp"
 #include "slurm/caller.hpp"
@@ -146,7 +147,19 @@ int run_hook(Hook hook, std::string_view hostlist, const config::Config& config,
     (void)journal->checkpoint_on_commit(false);
     const auto done = hand_over(hook, hostlist, features, *journal, config.daemon.socket());
     if (!done) return done.error();
-    if (*done) return 0;
+    if (*done) {
+        // Slurm runs the hooks on the controller in control only; one run
+        // here by hand, beside a daemon that stands by, is handed over, not
+        // carried out (docs/ha.md). Said where a person sees it (Slurm
+        // discards the output); the exit stays 0: the request is journaled.
+        if (auto role = operate::daemon_standing_by(*journal)) {
+            fmt::print(stderr,
+                       "slumber {}: this controller's daemon stands by ({}): it hands {} over without switching it; "
+                       "run this on the controller in control (docs/ha.md)\n",
+                       slurm::to_string(hook), *role, util::safe_text(hostlist));
+        }
+        return 0;
+    }
 
     // Carrying out needs the BMCs' credentials, which a hook that hands its
     // request to the daemon does without: the file as it is now, in full.

@@ -7,13 +7,13 @@
 
 #include "engine/recovery.hpp"
 #include "operate/blocks.hpp"
+#include "operate/daemon_role.hpp"
 #include "operate/reconciler.hpp"
 #include "operate/running_config.hpp"
 #include "operate/shared_journal.hpp"
 #include "operate/targets.hpp"
 #include "service/power_phases.hpp"
 #include "slurm/scontrol.hpp"
-#include "util/safe_text.hpp"
 
 namespace slumber::service {
 namespace {
@@ -39,28 +39,6 @@ bool blocks_reading(const std::vector<store::Block>& blocks) {
     return std::any_of(blocks.begin(), blocks.end(), [](const store::Block& block) {
         return !block.action || *block.action == power::Action::status;
     });
-}
-
-// With several controllers (docs/ha.md), the daemon of this state directory
-// may stand by: the other controller's daemon acts, and its journal, not
-// this one, says what is being done. Its latest role, while it runs.
-std::optional<std::string> standing_by(const store::Journal& journal) {
-    const auto role_at = journal.latest_event_time(store::EventKind::controller_role);
-    const auto stop_at = journal.latest_event_time(store::EventKind::daemon_stop);
-    if (!role_at || !*role_at || !stop_at || (*stop_at && **stop_at > **role_at)) return std::nullopt;
-    const auto events = journal.events({}, **role_at);
-    if (!events) return std::nullopt;
-    for (auto it = events->rbegin(); it != events->rend(); ++it) {
-        if (it->kind != store::EventKind::controller_role) continue;
-        // The role's words: "standing by: the slurmctld on ctl1 (primary) is in control".
-        constexpr std::string_view kStandingBy = "standing by: ";
-        if (!it->detail.starts_with(kStandingBy)) return std::nullopt;
-        return fmt::format(
-            "this controller's daemon stands by ({}): the daemon beside the slurmctld in control "
-            "acts, and its journal says what is being done (docs/ha.md)",
-            util::safe_text(std::string_view(it->detail).substr(kStandingBy.size())));
-    }
-    return std::nullopt;
 }
 
 }  // namespace
@@ -95,7 +73,15 @@ std::expected<ClusterView, std::string> view_nodes(const config::Config& config,
     if (reader->missing()) view.warnings.push_back(*reader->missing());
     // The daemon decides with the configuration it loaded, not with the file.
     if (auto warning = operate::running_config_warning(config)) view.warnings.push_back(*warning);
-    if (auto warning = standing_by(journal)) view.warnings.push_back(*warning);
+    // With several controllers (docs/ha.md) this journal's daemon may stand
+    // by: the other controller's daemon acts, and its journal says what is
+    // being done.
+    if (auto role = operate::daemon_standing_by(journal)) {
+        view.warnings.push_back(
+            fmt::format("this controller's daemon stands by ({}): the daemon beside the slurmctld in control acts, "
+                        "and its journal says what is being done (docs/ha.md)",
+                        *role));
+    }
     std::map<std::string, slurm::NodeState> slurm_view;
     slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
     scontrol.use_client_conf(config.daemon.slurm_client_conf(), /*writes=*/false);  // the daemon's, if up to date

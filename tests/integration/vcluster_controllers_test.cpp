@@ -183,6 +183,17 @@ TEST_F(VclusterControllers, HooksUseTheConfigurationOfTheControllerThatRunsThem)
     std::ifstream hooks(cluster->dir() + "/log/hooks.log");
     const std::string log{std::istreambuf_iterator<char>(hooks), std::istreambuf_iterator<char>()};
     EXPECT_NE(log.find(fmt::format("suspend {} on vctl1", cluster->node(1))), std::string::npos) << log;
+    // A hook run by hand beside the daemon standing by is handed over, not
+    // carried out, and says so (a tester's exited 0 in silence).
+    auto by_hand = cluster->run({"sh", "-c",
+                                 fmt::format("{} resume {} -c {}/slumber-vctl2.toml 2>&1", slumber_program(),
+                                             cluster->node(2), cluster->dir())});
+    ASSERT_TRUE(by_hand) << by_hand.error();
+    EXPECT_NE(by_hand->find("this controller's daemon stands by (the slurmctld on vctl1 (primary) is in control"),
+              std::string::npos)
+        << *by_hand;
+    EXPECT_NE(by_hand->find(fmt::format("it hands {} over without switching it", cluster->node(2))), std::string::npos)
+        << *by_hand;
 }
 
 // What a controller's daemon journaled (`slumber journal --json`), as
