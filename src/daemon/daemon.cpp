@@ -608,16 +608,18 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             } else {
                 systemd.status(pass_status);
             }
-            if (auto edited = live.notice_edit()) {
-                log(Priority::warning, *edited);
-                (void)journal->record(
-                    {0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::config_changed, *edited});
-            }
             next_look = std::chrono::steady_clock::now() + pace;
             if (next_look >= next_prune) {
                 prune_journal(*journal, live.current()->daemon.journal_keep);
                 next_prune = next_look + std::chrono::hours(1);
             }
+        }
+        // An edit of slumber.toml not reloaded is said within a second or
+        // two (a stat each turn), whatever the pace of the looks.
+        if (auto edited = live.notice_edit()) {
+            log(Priority::warning, *edited);
+            (void)journal->record(
+                {0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::config_changed, *edited});
         }
         // A hook's request: Slurm is changing something, look at once.
         if (socket->wait(std::chrono::milliseconds(500))) next_look = std::chrono::steady_clock::now();
