@@ -89,10 +89,17 @@ std::vector<const PowerChange*> woke_candidates(const CrossedWitness& other, con
         if (wake.boot_ms < change.at - kCallSlackMs || wake.boot_ms - change.at > windows.after_on_ms) continue;
         if (wake.asleep_until < change.at - kCallSlackMs) continue;  // it was awake already
         const CrossedWitness* asked = find(nodes, change.node);
-        if (asked == nullptr || asked->suspected || registered_since(*asked, change.at)) continue;
-        if (std::none_of(found.begin(), found.end(), [&](const PowerChange* c) { return c->node == change.node; })) {
-            found.push_back(&change);
-        }
+        if (asked == nullptr || asked->suspected) continue;
+        // A node's latest power-on before the boot is the one judged (the
+        // changes come oldest first): it was switched on again, so what its
+        // earlier one started is not what it waits for now. A tester's
+        // vnode001, switched on and registered, off, then on again for a
+        // slow boot, was suspected from the first power-on (its brief
+        // registration unseen by a look) 20 s into the second boot.
+        const auto same =
+            std::find_if(found.begin(), found.end(), [&](const PowerChange* c) { return c->node == change.node; });
+        if (same != found.end()) found.erase(same);
+        if (!registered_since(*asked, change.at)) found.push_back(&change);
     }
     return found;
 }

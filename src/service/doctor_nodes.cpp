@@ -228,8 +228,9 @@ void check_nodes(const Setup& setup, Findings& out) {
     }
     if (!exclusions.only_in_slurm.empty()) {
         Finding finding{Check::exclude_only_slurm,
-                        fmt::format("{} kept on by slurm.conf (SuspendExcNodes or SuspendExcParts) but not in "
-                                    "slumber.toml's [slurm] exclude: slumber's own recovery may switch them off",
+                        fmt::format("{} kept on by slurm.conf (SuspendExcNodes, SuspendExcParts, or a partition's "
+                                    "SuspendTime=INFINITE) but not in slumber.toml's [slurm] exclude: slumber's own "
+                                    "recovery may switch them off",
                                     compressed(exclusions.only_in_slurm)),
                         setup.config_file,
                         setup.config.slurm.exclude_line,

@@ -239,7 +239,19 @@ DbResult<void> Journal::finish_with(std::int64_t request, OutcomeKind kind, std:
     if (auto done = finish(request, kind, outcome, event.time); !done) return done;
     if (!event.outcome) event.outcome = kind;
     if (auto done = record(event); !done) return done;
+    if (auto done = end_boot_if_off(event); !done) return done;
     return transaction->commit();
+}
+
+DbResult<void> Journal::end_boot_if_off(const Event& event) {
+    // A machine switched off ends its boot unmeasured: whatever registers
+    // later is no boot of the power-on before it. A tester's node failed
+    // its resume, recovery switched it off, and a manual power-on long
+    // after closed the old boot as a "116 s boot", which doctor then held
+    // ResumeTimeout to.
+    const bool off = event.kind == EventKind::power_off || event.kind == EventKind::shutdown;
+    if (!off || event.outcome != OutcomeKind::ok || event.node.empty()) return {};
+    return cancel_boot(event.node);
 }
 
 DbResult<void> Journal::finish_with(std::int64_t request, bool ok, std::string_view outcome, const Event& event) {
@@ -255,6 +267,7 @@ DbResult<void> Journal::finish_all(std::span<const Finished> finished) {
         Event event = one.event;
         if (!event.outcome) event.outcome = kind;
         if (auto done = record(event); !done) return done;
+        if (auto done = end_boot_if_off(event); !done) return done;
         if (one.boot_started) {
             if (auto done = start_boot(one.event.node, *one.boot_started); !done) return done;
         }

@@ -320,6 +320,9 @@ class Journal {
                                            RequestSource source, TimeMs now, std::string_view note, RequestState state,
                                            std::vector<std::int64_t>* ids);
     DbResult<void> start_boot(std::string_view node, TimeMs powered_on);
+    /// Within a transaction: cancel_boot() of the event's node when the
+    /// event is a power-off or shutdown that succeeded.
+    DbResult<void> end_boot_if_off(const Event& event);
     /// Runs `sql` (a DELETE from blocks, ?1 the target, ?2 the action if
     /// given) and records the "unblocked" event when it lifted any.
     DbResult<int> lift_blocks(const std::string& sql, std::string_view target, std::optional<power::Action> action,

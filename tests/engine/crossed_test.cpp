@@ -72,6 +72,34 @@ TEST(Crossed, AWokenNodeWaitsUntilTheSwitchedNodeHadResumeTimeout) {
     EXPECT_TRUE(registered.pending.empty());
 }
 
+// A tester: n1 switched on (its registration too brief for a look to see),
+// off, then on again 40 s later for a slow boot; n2 rebooted by itself 2 s
+// into that boot. The first power-on is not the one judged: n1 is still
+// within ResumeTimeout of its latest, and registers in time.
+TEST(Crossed, ANodesLatestPowerOnIsTheOneJudged) {
+    auto a = witness("n1", "IDLE", {"POWERING_UP"});
+    auto b = witness("n2", "DOWN", {});
+    b.slurm.reason = "Node unexpectedly rebooted";
+    b.woke_unasked = UnaskedWake{kOn + 42000, kOn + 41000};
+    const std::vector<PowerChange> changes{{"n1", power::Action::on, kOn},
+                                           {"n1", power::Action::off, kOn + 10000},
+                                           {"n1", power::Action::on, kOn + 40000}};
+    const auto judged = suspect_crossed({a, b}, changes, kWindows, kOn + 61000);
+    EXPECT_TRUE(judged.pairs.empty()) << judged.pairs.front().evidence;
+    EXPECT_EQ(judged.pending, (std::vector<std::string>{"n1", "n2"})) << "judged at ResumeTimeout after the latest";
+    a.slurm = witness("n1", "IDLE", {}).slurm;  // registered 30 s into its boot
+    const auto registered = suspect_crossed({a, b}, changes, kWindows, kOn + 70000);
+    EXPECT_TRUE(registered.pairs.empty());
+    EXPECT_TRUE(registered.pending.empty());
+    // Had it not registered, the latest power-on is the evidence.
+    a.slurm = witness("n1", "DOWN", {"POWERED_DOWN"}).slurm;
+    a.slurm.reason = "ResumeTimeout reached";
+    const auto late = suspect_crossed({a, b}, changes, kWindows, kOn + 101000);
+    ASSERT_EQ(late.pairs.size(), 1U);
+    EXPECT_NE(late.pairs[0].evidence.find("registered with a boot time 2 s after that power-on"), std::string::npos)
+        << late.pairs[0].evidence;
+}
+
 TEST(Crossed, ThePowerOffOfOneNodeSilencesAnotherThatRunsAJob) {
     const auto nodes = silenced_other();
     EXPECT_EQ(crossed_probes(nodes, kSwitchedOff, kWindows, kOn + 10000), std::vector<std::string>{"n1"});

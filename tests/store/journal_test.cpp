@@ -127,6 +127,33 @@ TEST_F(JournalTest, OutcomesAndBootsInOneGo) {
     EXPECT_EQ(journal->events({}, 1100)->size(), 2U);
 }
 
+// A tester: a resume failed, recovery switched the node off, and a manual
+// power-on long after closed the old boot as a 116 s "boot".
+TEST_F(JournalTest, APowerOffEndsTheOpenBootUnmeasured) {
+    auto journal = Journal::open(file());
+    ASSERT_TRUE(journal);
+    ASSERT_TRUE(journal->boot_started("n1", 1000));
+    ASSERT_TRUE(journal->boot_started("n2", 1000));
+    const auto carry = [&](const std::string& node, power::Action action, bool ok, EventKind kind) {
+        ASSERT_TRUE(journal->add_requests(std::vector<std::string>{node}, action, RequestSource::recovery, 2000));
+        auto taken = journal->take_pending();
+        ASSERT_TRUE(taken);
+        ASSERT_EQ(taken->size(), 1U);
+        const std::vector<Finished> finished{
+            {(*taken)[0].id, ok, ok ? "off" : "error: timeout", Event{0, 2100, node, (*taken)[0].id, kind, "x"}, {}}};
+        ASSERT_TRUE(journal->finish_all(finished));
+    };
+    carry("n1", power::Action::off, false, EventKind::power_off);  // failed: the machine may still boot
+    carry("n2", power::Action::soft, true, EventKind::shutdown);
+    const std::vector<std::string> both{"n1", "n2"};
+    EXPECT_EQ(journal->open_boots(both)->size(), 1U);
+    EXPECT_TRUE(journal->open_boots(both)->contains("n1"));
+    carry("n1", power::Action::off, true, EventKind::power_off);
+    EXPECT_TRUE(journal->open_boots(both)->empty());
+    ASSERT_TRUE(journal->boot_registered("n1", 120'000));
+    EXPECT_TRUE(journal->boots(both)->empty()) << "a registration after it measures no boot";
+}
+
 TEST_F(JournalTest, FailedPowerOffsInARow) {
     auto journal = Journal::open(file());
     ASSERT_TRUE(journal);
