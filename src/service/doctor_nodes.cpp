@@ -159,13 +159,14 @@ void check_nodes(const Setup& setup, Findings& out) {
         }
     }
     if (!exposed_controllers.empty()) {
-        out.push_back(on_exc_nodes(
-            setup, Check::controller_not_excluded,
-            fmt::format("{} runs slurmctld (a controller in slurm.conf) and is a Slurm node that SuspendExcNodes does not keep on: "
-                        "idle, Slurm suspends its own controller",
-                        compressed(exposed_controllers)),
-            "add it to SuspendExcNodes (and to slumber.toml's [slurm] exclude if slumber manages it)",
-            exposed_controllers, true));
+        out.push_back(
+            on_exc_nodes(setup, Check::controller_not_excluded,
+                         fmt::format("{} runs slurmctld (a controller in slurm.conf) and is a Slurm node that "
+                                     "SuspendExcNodes does not keep on: "
+                                     "idle, Slurm suspends its own controller",
+                                     compressed(exposed_controllers)),
+                         "add it to SuspendExcNodes (and to slumber.toml's [slurm] exclude if slumber manages it)",
+                         exposed_controllers, true));
     }
 
     // Login nodes: Slurm has no word for them in slurm.conf (22.05 to
