@@ -19,10 +19,16 @@ constexpr std::chrono::seconds kScontrolTimeout{20};
 
 }  // namespace
 
+// scontrol cannot run without a slurm.conf it can read: it retries reading
+// it for 60 s (22.05 and 24.11: "s_p_parse_file: cannot stat file …,
+// retrying in 1sec up to 60sec"), even for --version.
+std::optional<std::string> Scontrol::unreadable_conf() const {
+    if (::access(m_conf.c_str(), R_OK) == 0) return std::nullopt;
+    return fmt::format("{} ([slurm] conf): {}", m_conf.string(), std::strerror(errno));
+}
+
 std::expected<std::string, std::string> Scontrol::run(const std::vector<std::string>& argv) const {
-    if (::access(m_conf.c_str(), R_OK) != 0) {
-        return std::unexpected(fmt::format("{} ([slurm] conf): {}", m_conf.string(), std::strerror(errno)));
-    }
+    if (auto why = unreadable_conf()) return std::unexpected(*why);
     const std::filesystem::path conf = m_client ? m_client->conf_for_commands() : m_conf;
     return util::capture(argv, {{"SLURM_CONF", conf.string()}}, kScontrolTimeout);
 }
@@ -58,6 +64,7 @@ std::expected<void, std::string> Scontrol::call(const ScontrolCall& arguments) c
 std::expected<Version, std::string> Scontrol::version() const {
     const std::lock_guard lock(m_version->mutex);
     if (m_version->version) return *m_version->version;
+    if (auto why = unreadable_conf()) return std::unexpected(fmt::format("scontrol --version: {}", *why));
     auto out = util::capture({m_program, "--version"}, {{"SLURM_CONF", m_conf.string()}}, kScontrolTimeout);
     if (!out) return std::unexpected(fmt::format("scontrol --version: {}", out.error()));
     if (auto version = parse_version(*out)) {

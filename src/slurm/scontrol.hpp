@@ -56,6 +56,9 @@ class Scontrol final : public SlurmView {
     /// cannot be read, since scontrol then waits for a controller forever
     /// (seen with 22.05 and 24.11) and would only time out.
     [[nodiscard]] std::expected<std::string, std::string> run(const std::vector<std::string>& argv) const;
+    /// Why scontrol cannot read `[slurm] conf` (the file, and the system's
+    /// error); nothing when it can.
+    [[nodiscard]] std::optional<std::string> unreadable_conf() const;
 
     std::string m_program;
     std::filesystem::path m_conf;

@@ -70,6 +70,13 @@ TEST(ScontrolWithoutSlurmConf, NamesTheFileAtOnce) {
     const auto rules = scontrol.power_save_rules();
     ASSERT_FALSE(rules);
     EXPECT_NE(rules.error().find("No such file"), std::string::npos) << rules.error();
+    // `scontrol --version` too retries reading slurm.conf for 60 s: doctor
+    // on a machine without one waited 20 s for it at each run.
+    const auto version = scontrol.version();
+    ASSERT_FALSE(version);
+    EXPECT_NE(version.error().find("scontrol --version: /nonexistent/slurm.conf ([slurm] conf): No such file"),
+              std::string::npos)
+        << version.error();
 }
 
 }  // namespace
