@@ -315,11 +315,19 @@ void hand_over_pending(store::Journal& journal, std::string_view why) {
     if (!pending->empty()) log(Priority::warning, fmt::format("{} request(s) {}", pending->size(), words));
 }
 
-// The daemon's role changed (ControllerWatch): logged and journaled.
+// The daemon's role changed (ControllerWatch): logged and journaled. Acting
+// begins a period of its own in the journal (store::EventKind::took_control).
 void note_role(store::Journal& journal, const ControllerWatch::Change& change) {
     const std::string words = change.took_over ? "took over: " + change.role.why : change.role.why;
     log(change.role.acting ? Priority::notice : Priority::warning, words);
-    (void)journal.record({0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::controller_role, words});
+    const store::Event event{0,
+                             operate::wall_clock_ms(),
+                             "",
+                             std::nullopt,
+                             change.role.acting ? store::EventKind::took_control : store::EventKind::controller_role,
+                             words};
+    const auto journaled = change.role.acting ? journal.took_control(event) : journal.record(event);
+    if (!journaled) log(Priority::error, "journal: " + journaled.error());
 }
 
 }  // namespace
@@ -466,6 +474,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         if (std::chrono::steady_clock::now() >= next_controller_look) {
             if (auto change = controllers->update(scontrol)) {
                 note_role(*journal, *change);
+                if (change->role.acting) reconciler.began_acting(operate::wall_clock_ms());
                 if (change->took_over) {
                     // What the other daemon started is Slurm's state and the
                     // BMCs' now: let its boots finish (docs/ha.md).

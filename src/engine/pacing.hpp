@@ -3,6 +3,8 @@
 // a 1,000-node job wakes a sleeping cluster). Pure, like the rest of engine/.
 #pragma once
 
+#include <string>
+
 namespace slumber::engine {
 
 struct PacingPolicy {
@@ -14,5 +16,11 @@ struct PacingPolicy {
 /// in the last 60 s. Returns how many more may start, never negative; a large
 /// number when nothing limits.
 int boots_allowed(const PacingPolicy& policy, int booting, int started_last_minute);
+
+/// Why boots_allowed() allows no more, in words naming only the limits
+/// reached ("2 booting, max_booting 2"; "6 started in the last minute,
+/// boots_per_minute 6"): a tester read "0 booting … (max_booting 0)" when
+/// only boots_per_minute held power-ons back.
+std::string pacing_reason(const PacingPolicy& policy, int booting, int started_last_minute);
 
 }  // namespace slumber::engine

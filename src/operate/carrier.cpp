@@ -168,11 +168,10 @@ void Carrier::hold_back(std::vector<const store::Request*>& ons) {
     for (std::size_t i = allowed; i < ons.size(); ++i) {
         (void)m_journal.requeue(ons[i]->id);
         if (m_held.insert(ons[i]->id).second) {
-            const std::string why =
-                m_hold_all
-                    ? *m_hold_all
-                    : fmt::format("{} booting, {} started in the last minute (max_booting {}, boots_per_minute {})",
-                                  counts.first, counts.second, policy.max_booting, policy.boots_per_minute);
+            const std::string why = m_hold_all ? *m_hold_all
+                                               // Those let through now count: they reach the limit.
+                                               : engine::pacing_reason(policy, counts.first + static_cast<int>(allowed),
+                                                                       counts.second + static_cast<int>(allowed));
             (void)m_journal.record(
                 {0, now, ons[i]->node, ons[i]->id, store::EventKind::paced, "power-on held back: " + why});
         }

@@ -140,7 +140,10 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
     if (auto events = m_journal.power_changes(since)) {
         for (const store::Event& event : *events) {
             const auto memory = m_memory.find(event.node);
-            if (!event.action || memory == m_memory.end() || event.time < memory->second.judged_from) continue;
+            if (!event.action || memory == m_memory.end() || event.time < memory->second.judged_from ||
+                event.time < m_judged_from) {
+                continue;
+            }
             changes.push_back({event.node, *event.action, event.time});
         }
     }

@@ -58,6 +58,14 @@ class CrossedWatch {
     /// show yet, and is timed by the daemon's looks.
     [[nodiscard]] bool watching() const { return m_watching; }
 
+    /// The daemon began acting beside one of several controllers at `now`,
+    /// Unix ms (docs/ha.md): what it remembers of the nodes is from before
+    /// another daemon acted, and power changes before `now` are not judged.
+    void began_acting(engine::TimeMs now) {
+        m_memory.clear();
+        m_judged_from = now;
+    }
+
     /// Whether slurmd answers on the node's address and port (a TCP
     /// connection, no message); replaced by tests. Called from several
     /// threads at once (a pass tries many nodes side by side).
@@ -98,6 +106,7 @@ class CrossedWatch {
     std::map<std::string, Memory> m_memory;
     std::set<std::string> m_suspected;
     bool m_watching = false;                             ///< as of the last pass
+    engine::TimeMs m_judged_from = 0;                    ///< began_acting(): no power change before is judged
     std::map<std::string, engine::TimeMs> m_drained_at;  ///< when each node was last drained by the watch
     /// Pairs whose running node Slurm was still powering down when they
     /// were found (24.11 under load): Slurm is told it is up once it shows

@@ -11,8 +11,8 @@
 namespace slumber::operate {
 
 /// Whether the daemon of `journal` stands by: its latest controller-role
-/// event (daemon/controller_watch.hpp) begins "standing by: " and no
-/// daemon-stop came after it. Returns the rest of its words ("the slurmctld
+/// event (daemon/controller_watch.hpp) begins "standing by: " and neither
+/// a took-control nor a daemon-stop came after it. Returns the rest of its words ("the slurmctld
 /// on ctl1 (primary) is in control"), safe to show; nothing when it acts,
 /// no daemon runs, or the journal cannot be read.
 std::optional<std::string> daemon_standing_by(const store::Journal& journal);

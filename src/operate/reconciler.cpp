@@ -106,6 +106,12 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
     if (!latest) return std::unexpected("journal: " + latest.error());
     auto unblocked = m_journal.latest_event_times_by_node(store::EventKind::unblocked);
     if (!unblocked) return std::unexpected("journal: " + unblocked.error());
+    // With several controllers, a power-on carried out before this daemon
+    // last began acting answers no wake: another daemon acted in between
+    // (a tester's lost wake went unseen for an hour-old power-on).
+    auto control = m_journal.latest_event_time(store::EventKind::took_control);
+    if (!control) return std::unexpected("journal: " + control.error());
+    const engine::TimeMs control_began = control->value_or(0);
     // The journal's open boots, for the boot deadline: read only when one
     // applies and a node is being woken.
     // Also read for a node whose failed-boot words are an older part of
@@ -174,8 +180,10 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
             fact.powering_up_since = m_first_seen_powering_up.try_emplace(node.name, m_clock->wall_ms()).first->second;
             fact.wake_adopted = m_wake_adopted.contains(node.name);
             // A cycle ends with the node on too (the boot deadline's step).
-            fact.latest_request_on = answered != nullptr && (answered->action == power::Action::on ||
-                                                             answered->action == power::Action::cycle);
+            fact.latest_request_on =
+                answered != nullptr &&
+                (answered->action == power::Action::on || answered->action == power::Action::cycle) &&
+                answered->finished.value_or(answered->time) >= control_began;
         } else {
             m_first_seen_powering_up.erase(node.name);
             m_wake_adopted.erase(node.name);
@@ -215,6 +223,16 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
         facts.push_back(std::move(fact));
     }
     return facts;
+}
+
+void Reconciler::began_acting(engine::TimeMs now) {
+    m_first_seen_failed.clear();
+    m_last_diagnosis.clear();
+    m_dark_read.clear();
+    m_first_seen_powering_up.clear();
+    m_wake_adopted.clear();
+    m_asleep.clear();
+    m_crossed.began_acting(now);
 }
 
 engine::TimeMs Reconciler::takeover_window_ms() const {

@@ -83,6 +83,13 @@ class Reconciler {
     /// (docs/ha.md): nodes on while asleep in Slurm's view are left on for
     /// takeover_window_ms(), since Slurm may resume them again.
     void took_over(engine::TimeMs now) { m_took_over_at = now; }
+    /// This daemon began acting beside one of several controllers at `now`,
+    /// Unix ms: at its start, or when its controller took control again
+    /// (docs/ha.md). What it remembers of the nodes from an earlier period
+    /// of acting is forgotten (another daemon acted in between); how
+    /// recently it last took a step on each node is kept, so that nothing is
+    /// switched sooner than the policy allows.
+    void began_acting(engine::TimeMs now);
     /// How long after a takeover a node may still be booting from the other
     /// daemon's power-on: Slurm's ResumeTimeout, at least late_off_grace.
     [[nodiscard]] engine::TimeMs takeover_window_ms() const;

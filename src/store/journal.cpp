@@ -46,7 +46,8 @@ std::string_view word_column(const std::optional<power::Action>& action) {
 }
 std::string_view word_column(const std::optional<StepKind>& step) { return step ? to_string(*step) : ""; }
 
-constexpr std::string_view kRequestColumns = "id, batch, node, action, source, time_ms, state, outcome, outcome_kind";
+constexpr std::string_view kRequestColumns =
+    "id, batch, node, action, source, time_ms, state, outcome, outcome_kind, finished_ms";
 
 Request request_from(const Statement& row) {
     return Request{row.integer(0),
@@ -57,7 +58,8 @@ Request request_from(const Statement& row) {
                    row.integer(5),
                    state_from(row.text(6)),
                    row.text(7),
-                   outcome_kind_from(row.text(8))};
+                   outcome_kind_from(row.text(8)),
+                   row.is_null(9) ? std::nullopt : std::optional<TimeMs>(row.integer(9))};
 }
 
 bool wanted(const std::unordered_set<std::string>& filter, const std::string& node) {
@@ -352,13 +354,17 @@ DbResult<std::vector<Request>> Journal::requests(std::span<const std::string> no
 }
 
 DbResult<std::map<std::string, FailureStreak>> Journal::failure_streaks() const {
-    // Failed resumes after the node's latest registration. The words for a
+    // Failed resumes after the node's latest registration (or the daemon's
+    // latest took-control: another daemon's registrations are not in this
+    // journal, docs/ha.md). The words for a
     // drain reason: the latest cause found in that time (a diagnosis, a power
     // call that failed), else the latest failure Slurm reported, which only
     // says that the resume timed out.
     auto select = m_db->prepare(R"sql(
-        WITH since AS (
-          SELECT node, COALESCE(MAX(CASE WHEN kind IN ('registered', 'returned') THEN id END), 0) AS after
+        WITH control AS (SELECT COALESCE(MAX(id), 0) AS began FROM events WHERE kind = 'took-control'),
+        since AS (
+          SELECT node, MAX(COALESCE(MAX(CASE WHEN kind IN ('registered', 'returned') THEN id END), 0),
+                           (SELECT began FROM control)) AS after
           FROM events WHERE kind IN ('registered', 'returned', 'resume-failed') GROUP BY node)
         SELECT e.node, COUNT(*), MAX(e.time_ms),
                (SELECT f.detail FROM events f WHERE f.node = e.node AND f.id > s.after
@@ -424,6 +430,7 @@ DbResult<std::map<std::string, FailedOffs>> Journal::failed_offs() const {
         FROM requests f
         WHERE f.state = 'failed' AND f.action IN ('off', 'soft') AND f.outcome_kind = 'error'
           AND f.id > COALESCE((SELECT MAX(w.id) FROM requests w WHERE w.node = f.node AND w.state = 'done'), 0)
+          AND f.finished_ms >= COALESCE((SELECT MAX(c.time_ms) FROM events c WHERE c.kind = 'took-control'), 0)
         GROUP BY f.node)sql");
     if (!select) return std::unexpected(select.error());
     std::map<std::string, FailedOffs> found;
@@ -635,6 +642,14 @@ DbResult<void> Journal::start_boot(std::string_view node, TimeMs powered_on) {
     auto insert = m_db->prepare("INSERT INTO boots (node, powered_on_ms) VALUES (?, ?)");
     if (!insert) return std::unexpected(insert.error());
     return insert->bind(1, node).bind(2, powered_on).run();
+}
+
+DbResult<void> Journal::took_control(const Event& event) {
+    auto transaction = Transaction::begin(*m_db);
+    if (!transaction) return std::unexpected(transaction.error());
+    if (auto done = record(event); !done) return done;
+    if (auto done = m_db->exec("DELETE FROM boots WHERE registered_ms IS NULL"); !done) return done;
+    return transaction->commit();
 }
 
 DbResult<void> Journal::cancel_boot(std::string_view node) {

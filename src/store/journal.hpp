@@ -43,6 +43,8 @@ struct Request {
     /// How it ended: what the recovery queries read, never the words.
     /// nullopt while it is open, and for a superseded one.
     std::optional<OutcomeKind> outcome_kind = std::nullopt;
+    /// When it ended, Unix ms: nullopt while it is open.
+    std::optional<TimeMs> finished = std::nullopt;
 };
 
 /// What happened to a node, and why.
@@ -238,8 +240,15 @@ class Journal {
     /// One node's latest request, if it ever had one.
     DbResult<std::optional<Request>> latest_request(std::string_view node) const;
 
-    /// Per node with at least one failed resume since its last registration
-    /// or its return to service by an admin (a "returned" event).
+    /// The daemon began acting beside one of several controllers
+    /// (docs/ha.md): records `event` (a took-control one) and ends every
+    /// open boot unmeasured, in one transaction. Another daemon may have
+    /// acted since those power-ons; a registration now is not their boot.
+    DbResult<void> took_control(const Event& event);
+
+    /// Per node with at least one failed resume since its last registration,
+    /// its return to service by an admin (a "returned" event) or the
+    /// daemon's latest took-control.
     DbResult<std::map<std::string, FailureStreak>> failure_streaks() const;
     /// When slumber last drained each node (a drain step of recovery or of
     /// a power loss whose outcome is ok), for the nodes not returned to
@@ -249,7 +258,7 @@ class Journal {
     /// `window_start` bounds PowerLosses::recent.
     DbResult<std::map<std::string, PowerLosses>> power_losses(TimeMs window_start) const;
     /// Per node whose latest power-offs failed (BMC errors, not refusals)
-    /// with no request that worked since.
+    /// with no request that worked, and no took-control, since.
     DbResult<std::map<std::string, FailedOffs>> failed_offs() const;
     /// Nodes with a pending or running request.
     DbResult<std::set<std::string>> open_requests() const;

@@ -7,7 +7,7 @@
 namespace slumber::store {
 namespace {
 
-constexpr std::array<util::Word<EventKind>, 39> kEventKinds{{
+constexpr std::array<util::Word<EventKind>, 40> kEventKinds{{
     {EventKind::requested, "requested"},
     {EventKind::power_on, "power-on"},
     {EventKind::power_off, "power-off"},
@@ -45,6 +45,7 @@ constexpr std::array<util::Word<EventKind>, 39> kEventKinds{{
     {EventKind::mapping_check, "mapping-check"},
     {EventKind::crossed_suspected, "crossed-suspected"},
     {EventKind::controller_role, "controller-role"},
+    {EventKind::took_control, "took-control"},
     {EventKind::first_seen, "first-seen"},
     {EventKind::unknown, "unknown"},
 }};

@@ -72,6 +72,15 @@ enum class EventKind {
     /// SlurmctldHost lines, only the daemon beside the acting slurmctld acts
     /// (docs/ha.md); the detail says which controller acts and why.
     controller_role,
+    /// The daemon began acting for the cluster, with two or more
+    /// SlurmctldHost lines (docs/ha.md): at its start, or when its
+    /// controller took control again. What its journal holds from before is
+    /// another period's, during which another daemon may have acted: failure
+    /// streaks count from here (Journal::failure_streaks, failed_offs), its
+    /// open boots were ended unmeasured (Journal::took_control), and no
+    /// power-on carried out before it answers a wake. The detail says which
+    /// controller acts and why, as controller_role's does.
+    took_control,
     /// The daemon's first sight of a node whose power phase the journal
     /// did not know (no row that moves it, engine/power_phase.hpp): its
     /// `action` says what Slurm showed, `on` for a node up (responding,

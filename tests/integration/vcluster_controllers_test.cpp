@@ -271,8 +271,10 @@ TEST_F(VclusterControllers, ARestartOfThePrimarysSlurmctldChangesNoRole) {
     EXPECT_TRUE(started) << cluster->job_state(id) << " " << cluster->states() << dump(journal_of(*cluster, "vctl1"));
     const auto primary = journal_of(*cluster, "vctl1");
     const auto backup = journal_of(*cluster, "vctl2");
-    EXPECT_EQ(count(primary, "", "controller-role"), count(primary_before, "", "controller-role")) << dump(primary);
-    EXPECT_EQ(count(backup, "", "controller-role"), count(backup_before, "", "controller-role")) << dump(backup);
+    for (const char* kind : {"controller-role", "took-control"}) {
+        EXPECT_EQ(count(primary, "", kind), count(primary_before, "", kind)) << dump(primary);
+        EXPECT_EQ(count(backup, "", kind), count(backup_before, "", kind)) << dump(backup);
+    }
     for (int i = 0; i < 2; ++i) {
         EXPECT_EQ(count(primary, cluster->node(i), "refused", "not carried out here"),
                   count(primary_before, cluster->node(i), "refused", "not carried out here"))
@@ -338,7 +340,7 @@ TEST_F(VclusterControllers, ResumesUnderWayWhenThePrimaryDiesAreFinishedByTheBac
     const std::string waiting = powered == cluster->node(0) ? cluster->node(1) : cluster->node(0);
     EXPECT_EQ(count(journal_of(*cluster, "vctl1"), waiting, "paced"), 1) << dump(journal_of(*cluster, "vctl1"));
 
-    const int takeovers = count(journal_of(*cluster, "vctl2"), "", "controller-role", "took over");
+    const int takeovers = count(journal_of(*cluster, "vctl2"), "", "took-control", "took over");
     const int in_control = log_count("vctl2", kInControl);
     // The primary's host dies: its slurmctld and its daemon at once.
     const auto slurmctld = recorded("slurmctld.vctl1");
@@ -356,7 +358,7 @@ TEST_F(VclusterControllers, ResumesUnderWayWhenThePrimaryDiesAreFinishedByTheBac
         << ping_text();
     EXPECT_GT(log_count("vctl2", kInControl), in_control) << "vctl2's slurmctld took control";
     const auto backup = journal_of(*cluster, "vctl2");
-    EXPECT_EQ(count(backup, "", "controller-role", "took over"), takeovers + 1) << dump(backup);
+    EXPECT_EQ(count(backup, "", "took-control", "took over"), takeovers + 1) << dump(backup);
     // Nothing switched twice: each node was switched on once, the waiting
     // one by the backup's daemon; neither was switched off or cycled. (Slurm's
     // saved state may have lost the resume: the backup's slurmctld then

@@ -297,6 +297,53 @@ TEST_F(ReconcilerTest, AResumeHandedOverIsALostWakeHere) {
     EXPECT_EQ(steps->front().kind, engine::StepKind::power_on);
 }
 
+// Control went to the other controller's daemon and came back: a tester's
+// node that Slurm was waking again had, as its latest request in this
+// journal, a power-on an hour old, which counted as this wake's, so the
+// lost wake was never seen. A power-on carried out before the daemon last
+// took control answers no wake.
+TEST_F(ReconcilerTest, APowerOnFromBeforeTakingControlAnswersNoWake) {
+    const std::vector<std::string> both{"n1", "n2"};
+    const store::TimeMs earlier = m_clock.wall_ms() - 600'000;  // 10 min before
+    const auto started =
+        m_journal->start_requests(both, power::Action::on, store::RequestSource::slurm_resume, earlier);
+    ASSERT_TRUE(started && started->size() == 2U);
+    ASSERT_TRUE(m_journal->finish(started->at(0), store::OutcomeKind::ok, "ok", earlier + 1000));
+    ASSERT_TRUE(m_journal->took_control({0, m_clock.wall_ms() - 20'000, "", std::nullopt,
+                                         store::EventKind::took_control, "took over: ctl1 is in control"}));
+    // n2's power-on waited for the daemon to act, and was carried out after.
+    ASSERT_TRUE(m_journal->finish(started->at(1), store::OutcomeKind::ok, "ok", m_clock.wall_ms() - 15'000));
+    Reconciler reconciler(m_config, *m_journal, *m_slurm, clock(), answering(power::PowerState::off));
+    reconciler.began_acting(m_clock.wall_ms() - 20'000);
+    const std::vector<slurm::NodeState> nodes{node_state("n1", "IDLE", {"POWERED_DOWN", "POWERING_UP"}),
+                                              node_state("n2", "IDLE", {"POWERED_DOWN", "POWERING_UP"})};
+    ASSERT_TRUE(reconciler.run(nodes));
+    m_clock.advance(std::chrono::milliseconds(10'000));
+    ASSERT_TRUE(reconciler.run(nodes));  // a lost wake: its BMC is read first
+    reconciler.finish_reads();
+    m_clock.advance(std::chrono::milliseconds(1000));
+    auto steps = reconciler.run(nodes);
+    ASSERT_TRUE(steps) << steps.error();
+    ASSERT_EQ(steps->size(), 1U) << "n2's power-on was carried out in this period: nothing to do";
+    EXPECT_EQ(steps->front().node, "n1") << steps->front().why;
+    EXPECT_EQ(steps->front().kind, engine::StepKind::power_on);
+}
+
+// What the reconciler remembered of a node in an earlier period of acting
+// (when it was first seen powering up) is not this period's.
+TEST_F(ReconcilerTest, BeganActingForgetsWhatItSawBefore) {
+    Reconciler reconciler(m_config, *m_journal, *m_slurm, clock(), answering(power::PowerState::off));
+    const std::vector<slurm::NodeState> waking{node_state("n1", "IDLE", {"POWERED_DOWN", "POWERING_UP"})};
+    auto facts = reconciler.gather_facts(waking);
+    ASSERT_TRUE(facts);
+    const engine::TimeMs first_seen = m_clock.wall_ms();
+    EXPECT_EQ(facts->at(0).powering_up_since, first_seen);
+    m_clock.advance(std::chrono::milliseconds(600'000));  // standing by meanwhile: no pass
+    EXPECT_EQ(reconciler.gather_facts(waking)->at(0).powering_up_since, first_seen);
+    reconciler.began_acting(m_clock.wall_ms());
+    EXPECT_EQ(reconciler.gather_facts(waking)->at(0).powering_up_since, m_clock.wall_ms());
+}
+
 TEST_F(ReconcilerTest, TheSameBmcErrorIsJournaledOnceWhileTheNodeSleeps) {
     auto reads = std::make_shared<std::atomic<int>>(0);
     Reconciler reconciler(m_config, *m_journal, *m_slurm, clock(), answering(std::unexpected("timed out"), reads));

@@ -166,6 +166,11 @@ TEST_F(NodeViewTest, ADaemonStandingByIsSaid) {
     EXPECT_FALSE(said());
     role(910'000, "standing by: the slurmctld on ctl1 (primary) is in control");
     EXPECT_TRUE(said());
+    ASSERT_TRUE(journal->took_control({0, 915'000, "", std::nullopt, store::EventKind::took_control,
+                                       "took over: the slurmctld beside it (ctl2, backup) is in control"}));
+    EXPECT_FALSE(said()) << "acting again";
+    role(916'000, "standing by: the slurmctld on ctl1 (primary) is in control");
+    EXPECT_TRUE(said());
     ASSERT_TRUE(journal->record({0, 920'000, "", std::nullopt, store::EventKind::daemon_stop, "slumberd stopped"}));
     EXPECT_FALSE(said()) << "no daemon runs: nothing stands by";
 }

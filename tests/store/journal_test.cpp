@@ -273,6 +273,38 @@ TEST_F(JournalTest, AnAdminsReturnEndsTheStreakAndTheDrain) {
     EXPECT_EQ(journal->failure_streaks()->at("n1").failed_resumes, 1);
 }
 
+// With two controllers, the daemon that acts again after another one did
+// has none of that one's registrations or boots: a tester's node showed a
+// streak whose last failure was 1 h 40 min old, and a registration measured
+// as a "5822 s boot" from a power-on of the earlier period (docs/ha.md).
+TEST_F(JournalTest, TakingControlStartsStreaksAgainAndEndsOpenBoots) {
+    auto journal = Journal::open(file());
+    ASSERT_TRUE(journal);
+    ASSERT_TRUE(journal->record({0, 1000, "n1", std::nullopt, EventKind::resume_failed, "Slurm: ResumeTimeout"}));
+    ASSERT_TRUE(journal->record({0, 2000, "n1", std::nullopt, EventKind::resume_failed, "Slurm: ResumeTimeout"}));
+    ASSERT_TRUE(journal->boot_started("n2", 2500));
+    const std::vector<std::string> n3{"n3"};
+    ASSERT_TRUE(journal->add_requests(n3, power::Action::off, RequestSource::slurm_suspend, 2600));
+    auto taken = journal->take_pending();
+    ASSERT_TRUE(taken);
+    ASSERT_TRUE(journal->finish((*taken)[0].id, OutcomeKind::error, "error: timeout", 2700));
+    ASSERT_EQ(journal->failure_streaks()->at("n1").failed_resumes, 2);
+    ASSERT_EQ(journal->failed_offs()->at("n3").count, 1);
+
+    ASSERT_TRUE(journal->took_control(
+        {0, 3000, "", std::nullopt, EventKind::took_control, "took over: the slurmctld beside it is in control"}));
+    EXPECT_TRUE(journal->failure_streaks()->empty()) << "the streak starts again";
+    EXPECT_TRUE(journal->failed_offs()->empty()) << "so do failed power-offs";
+    EXPECT_TRUE(journal->open_boots({})->empty()) << "the earlier period's boot is ended unmeasured";
+    ASSERT_TRUE(journal->boot_registered("n2", 9000));
+    EXPECT_TRUE(journal->boots({})->empty()) << "a registration now measures no boot";
+    EXPECT_EQ(journal->latest_event_time(EventKind::took_control)->value_or(0), 3000);
+
+    ASSERT_TRUE(journal->record({0, 4000, "n1", std::nullopt, EventKind::resume_failed, "Slurm: ResumeTimeout"}));
+    EXPECT_EQ(journal->failure_streaks()->at("n1").failed_resumes, 1) << "counted from the new period";
+    EXPECT_EQ(journal->latest_request("n3")->value().finished, 2700) << "a request says when it ended";
+}
+
 // Rewording a step's detail changes no drain decision: the columns decide.
 TEST_F(JournalTest, SlumbersDrainsAreReadFromTheStepColumnNotTheWords) {
     auto journal = Journal::open(file());
