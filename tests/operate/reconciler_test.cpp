@@ -118,6 +118,18 @@ class ReconcilerTest : public ::testing::Test {
         };
     }
     testing::ManualClock& clock() { return m_clock; }
+    // n1 and n2 powering up in Slurm's view, for longer than a lost wake's
+    // 10 s and a BMC read: the steps of the pass after that.
+    std::expected<std::vector<engine::Step>, std::string> steps_after_lost_wake_wait(Reconciler& reconciler) {
+        const std::vector<slurm::NodeState> nodes{node_state("n1", "IDLE", {"POWERED_DOWN", "POWERING_UP"}),
+                                                  node_state("n2", "IDLE", {"POWERED_DOWN", "POWERING_UP"})};
+        if (auto first = reconciler.run(nodes); !first) return first;
+        m_clock.advance(std::chrono::milliseconds(10'000));
+        if (auto second = reconciler.run(nodes); !second) return second;  // a lost wake: its BMC is read first
+        reconciler.finish_reads();
+        m_clock.advance(std::chrono::milliseconds(1000));
+        return reconciler.run(nodes);
+    }
 
     const testing::TempDir m_temp{"slumber-reconciler"};
     const fs::path m_dir = m_temp.path();
@@ -283,14 +295,7 @@ TEST_F(ReconcilerTest, AResumeHandedOverIsALostWakeHere) {
                                   m_clock.wall_ms() - 4000));
     ASSERT_TRUE(m_journal->finish(started->at(1), store::OutcomeKind::ok, "ok", m_clock.wall_ms() - 4000));
     Reconciler reconciler(m_config, *m_journal, *m_slurm, clock(), answering(power::PowerState::off));
-    const std::vector<slurm::NodeState> nodes{node_state("n1", "IDLE", {"POWERED_DOWN", "POWERING_UP"}),
-                                              node_state("n2", "IDLE", {"POWERED_DOWN", "POWERING_UP"})};
-    ASSERT_TRUE(reconciler.run(nodes));
-    m_clock.advance(std::chrono::milliseconds(10'000));
-    ASSERT_TRUE(reconciler.run(nodes));  // a lost wake: its BMC is read first
-    reconciler.finish_reads();
-    m_clock.advance(std::chrono::milliseconds(1000));
-    auto steps = reconciler.run(nodes);
+    auto steps = steps_after_lost_wake_wait(reconciler);
     ASSERT_TRUE(steps) << steps.error();
     ASSERT_EQ(steps->size(), 1U) << "n2's power-on was carried out here: nothing to do";
     EXPECT_EQ(steps->front().node, "n1");
@@ -315,14 +320,7 @@ TEST_F(ReconcilerTest, APowerOnFromBeforeTakingControlAnswersNoWake) {
     ASSERT_TRUE(m_journal->finish(started->at(1), store::OutcomeKind::ok, "ok", m_clock.wall_ms() - 15'000));
     Reconciler reconciler(m_config, *m_journal, *m_slurm, clock(), answering(power::PowerState::off));
     reconciler.began_acting(m_clock.wall_ms() - 20'000);
-    const std::vector<slurm::NodeState> nodes{node_state("n1", "IDLE", {"POWERED_DOWN", "POWERING_UP"}),
-                                              node_state("n2", "IDLE", {"POWERED_DOWN", "POWERING_UP"})};
-    ASSERT_TRUE(reconciler.run(nodes));
-    m_clock.advance(std::chrono::milliseconds(10'000));
-    ASSERT_TRUE(reconciler.run(nodes));  // a lost wake: its BMC is read first
-    reconciler.finish_reads();
-    m_clock.advance(std::chrono::milliseconds(1000));
-    auto steps = reconciler.run(nodes);
+    auto steps = steps_after_lost_wake_wait(reconciler);
     ASSERT_TRUE(steps) << steps.error();
     ASSERT_EQ(steps->size(), 1U) << "n2's power-on was carried out in this period: nothing to do";
     EXPECT_EQ(steps->front().node, "n1") << steps->front().why;
