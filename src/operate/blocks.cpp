@@ -62,6 +62,8 @@ struct OptionText {
     std::string operator()(std::chrono::milliseconds value) const { return fmt::format("d{}", value.count()); }
 };
 
+}  // namespace
+
 // What of the target changed since `block` was stored, in words for the
 // journal ("credentials file F", "settings in slumber.toml"); empty when
 // nothing did. A block stored by an older slumber, without the settings'
@@ -86,8 +88,6 @@ std::string changed_since(const config::Config& config, const store::Block& bloc
     if (changed.empty()) return {};
     return fmt::format("{} changed", fmt::join(changed, " and "));
 }
-
-}  // namespace
 
 std::string file_fingerprint(const std::filesystem::path& file) {
     struct stat status {};

@@ -35,6 +35,13 @@ namespace slumber::operate {
 /// Empty when the file cannot be read.
 std::string file_fingerprint(const std::filesystem::path& file);
 
+/// What of `block`'s target changed since the block was stored, in words
+/// ("credentials file F changed", "settings in slumber.toml changed"):
+/// then the next automatic call lifts it and tries the target again (a
+/// refused password's block only for a new credentials file). Empty when
+/// nothing did.
+std::string changed_since(const config::Config& config, const store::Block& block);
+
 /// The fingerprint of the target's credentials file; empty without one.
 std::string credentials_fingerprint(const config::Config& config, std::string_view target);
 

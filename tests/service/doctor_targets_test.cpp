@@ -227,9 +227,20 @@ TEST_F(DoctorTargets, NoContactStillReportsABlockFromTheJournal) {
 
     // A changed file is not taken for a lifted block without contact: the
     // block stands until a call that contacts the target lifts it.
+    // Its words say so, and how to try it (a tester read "put the cause
+    // right" after doing just that).
     testing::write_credentials(dir / "plug.secret", testing::kPlugPassword);
-    EXPECT_EQ(of_targets(run(targets, {.contact = false})).size(), 1U);
+    const auto changed = of_targets(run(targets, {.contact = false}));
+    ASSERT_EQ(changed.size(), 1U) << listed(changed);
+    EXPECT_NE(changed[0].what.find(fmt::format("and its credentials file {} changed since: not checked",
+                                               (dir / "plug.secret").string())),
+              std::string::npos)
+        << changed[0].what;
+    EXPECT_EQ(changed[0].fix,
+              "run `slumber doctor ibswitch` without --no-contact: it tries ibswitch again, and lifts the block if "
+              "the change put it right");
     EXPECT_EQ(journal->blocks(std::vector<std::string>{"ibswitch"}).value_or(std::vector<store::Block>{}).size(), 1U);
+    EXPECT_TRUE(of_targets(run(targets)).empty()) << "contacted: the new password works";
 }
 
 TEST_F(DoctorTargets, AnAddressNobodyListensAtIsUnreachable) {
