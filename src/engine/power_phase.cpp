@@ -83,15 +83,25 @@ std::vector<PhaseChange> phase_timeline(std::span<const PhaseRow> rows) {
     // A request that ends refused or not called is as if it had never been
     // asked: its `requested` row is passed over too.
     std::set<std::int64_t> withdrawn;
+    // A call that failed left the machine as it was: from its request to
+    // the failure the node stays in its phase (a failed power-off is no
+    // time powering off), then it is failed.
+    std::set<std::int64_t> failed_calls;
     for (const PhaseRow& row : rows) {
         if (row.request && withdraws(row)) withdrawn.insert(*row.request);
+        if (row.request && row.kind != store::EventKind::requested && row.outcome == store::OutcomeKind::error &&
+            fact_phase(row) == PowerPhase::failed) {
+            failed_calls.insert(*row.request);
+        }
     }
     std::vector<PhaseChange> timeline;
     std::optional<PowerPhase> current;
     for (const PhaseRow& row : rows) {
         std::optional<PowerPhase> next;
         if (row.kind == store::EventKind::requested) {
-            if (!row.request || !withdrawn.contains(*row.request)) next = requested_phase(current, row);
+            if (!row.request || (!withdrawn.contains(*row.request) && !failed_calls.contains(*row.request))) {
+                next = requested_phase(current, row);
+            }
         } else if (!withdraws(row)) {
             next = fact_phase(row);
         }

@@ -8,7 +8,8 @@
 //   requested off / soft            -> powering_off; of a node off, leaves it off
 //   power-on, power-cycle ok        -> booting (the BMC switched it on; slurmd not registered yet)
 //   power-off, shutdown ok          -> off
-//   any of those four, error        -> failed
+//   any of those four, error        -> failed; its request moved nothing before
+//                                      (the machine stayed as it was until then)
 //   registered                      -> up (slurmd registered after slumber's power-on)
 //   resume-failed                   -> failed (Slurm's ResumeTimeout, slumber's boot deadline)
 //   power-lost                      -> off (power lost behind slumber's back)

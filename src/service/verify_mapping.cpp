@@ -281,12 +281,34 @@ void restore_idle(Run& run, const std::vector<std::string>& nodes) {
 // the next resume of either would start the other's machine, and the next
 // suspend stop it, jobs included. Slurm already shows the node that
 // registered unasked DOWN ("Node unexpectedly rebooted", 22.05.8); DRAIN
-// keeps both out, with the pair in the reason, whatever Slurm set.
+// keeps both out, with the pair in the reason, whatever Slurm set. Drained
+// at once, before the pair is powered down again: until then a job could
+// wake either through the crossed addresses (a tester: drained only some
+// 30 s after the check saw it).
 void drain_pair(Run& run, const std::string& node, const std::string& other) {
-    // Blocked too, as the daemon blocks a pair it suspects
-    // (operate/crossed_watch.hpp, the same words on both, which is how
-    // `slumber unblock` of one finds the other): until then `slumber power
-    // on` of either still switched the other's machine.
+    const auto& [first, second] = std::minmax(node, other);
+    // The daemon's words (engine::crossed_drain_reason()), with what the
+    // check saw.
+    const std::string reason = fmt::format(
+        "slumber: BMC addresses of {} and {} look crossed: {}'s BMC started {}; swap them, then slumber "
+        "unblock {},{}",
+        first, second, node, other, node, other);
+    const std::string pair = fmt::format("{},{}", node, other);
+    const auto drained = run.slurm.update(pair, "DRAIN", reason);
+    for (const std::string& each : {node, other}) {
+        run.note(each, drained ? fmt::format("drained in Slurm: {}", reason)
+                               : fmt::format("could not drain it in Slurm ({}): {}", drained.error(), reason));
+    }
+    run.say(drained ? fmt::format("{}: drained in Slurm until the addresses are corrected: {}", pair, reason)
+                    : fmt::format("{}: could not drain them in Slurm: {}", pair, drained.error()));
+}
+
+// Blocked too, as the daemon blocks a pair it suspects
+// (operate/crossed_watch.hpp, the same words on both, which is how
+// `slumber unblock` of one finds the other): until then `slumber power on`
+// of either still switched the other's machine. Once the pair is powered
+// down again: the block would refuse the power-offs that do it.
+void block_pair(Run& run, const std::string& node, const std::string& other) {
     const auto& [first, second] = std::minmax(node, other);
     const std::string words = fmt::format(
         "BMC addresses of {} and {} look crossed: {}'s BMC started {} "
@@ -304,20 +326,6 @@ void drain_pair(Run& run, const std::string& node, const std::string& other) {
         // to measure (as operate::CrossedWatch).
         (void)run.journal.cancel_boot(each);
     }
-    // The daemon's words (engine::crossed_drain_reason()), with what the
-    // check saw.
-    const std::string reason = fmt::format(
-        "slumber: BMC addresses of {} and {} look crossed: {}'s BMC started {}; swap them, then slumber "
-        "unblock {},{}",
-        first, second, node, other, node, other);
-    const std::string pair = fmt::format("{},{}", node, other);
-    const auto drained = run.slurm.update(pair, "DRAIN", reason);
-    for (const std::string& each : {node, other}) {
-        run.note(each, drained ? fmt::format("drained in Slurm: {}", reason)
-                               : fmt::format("could not drain it in Slurm ({}): {}", drained.error(), reason));
-    }
-    run.say(drained ? fmt::format("{}: drained in Slurm until the addresses are corrected: {}", pair, reason)
-                    : fmt::format("{}: could not drain them in Slurm: {}", pair, drained.error()));
 }
 
 // Back to the way Slurm expects it: powered down, Slurm's view true.
@@ -351,8 +359,10 @@ void put_back(Run& run, const std::string& node, const Outcome& outcome) {
                                  node, outcome.other),
                      {node, outcome.other});
             drain_pair(run, node, outcome.other);
+            block_pair(run, node, outcome.other);
             return;
         }
+        drain_pair(run, node, outcome.other);
         // The other node first, so that Slurm gives it no job; then the
         // checked node's POWER_DOWN_FORCE ends its pending power-up, and its
         // SuspendProgram switches off through the same crossed BMC the
@@ -381,7 +391,7 @@ void put_back(Run& run, const std::string& node, const Outcome& outcome) {
         // below), and a node that did not register is Slurm's to fail.
         if (outcome.ending == Ending::registered || outcome.ending == Ending::interrupted) restore_idle(run, down);
     }
-    if (outcome.ending == Ending::crossed) drain_pair(run, node, outcome.other);
+    if (outcome.ending == Ending::crossed) block_pair(run, node, outcome.other);
 }
 
 void report_outcome(Run& run, const std::string& node, const Outcome& outcome) {

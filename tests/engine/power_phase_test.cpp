@@ -69,6 +69,25 @@ PhaseRow refused(TimeMs time, power::Action action, std::optional<std::int64_t> 
 
 // A refused request (the carrier's: the node runs a job) is taken out of
 // the timeline: no powering-off, not even for the moment before the refusal.
+// A tester's power-off failed after its retries, 40 s after it was asked:
+// those 40 s were charged as powering off (the shutdown's watts) while the
+// node ran on. The request of a call that failed moves nothing.
+TEST(PowerPhaseTest, TheRequestOfAFailedCallMovesNothing) {
+    const std::vector<PhaseRow> rows{
+        row(0, EventKind::registered),
+        requested(1000, power::Action::off, 7),
+        {41000, EventKind::power_off, OutcomeKind::error, power::Action::off, 7},
+        requested(50000, power::Action::off, 8),
+        {51000, EventKind::power_off, OutcomeKind::ok, power::Action::off, 8},
+    };
+    const auto timeline = phase_timeline(rows);
+    EXPECT_EQ(phases(timeline),
+              (std::vector{PowerPhase::up, PowerPhase::failed, PowerPhase::powering_off, PowerPhase::off}));
+    const auto spent = time_in_phases(timeline, 60000);
+    EXPECT_EQ(spent[static_cast<std::size_t>(PowerPhase::up)], 41000);
+    EXPECT_EQ(spent[static_cast<std::size_t>(PowerPhase::powering_off)], 1000);
+}
+
 TEST(PowerPhaseTest, ARefusedRequestChangesNothing) {
     const std::vector<PhaseRow> rows{
         row(1000, EventKind::registered),

@@ -134,6 +134,13 @@ TEST_F(CrossedMapping, VerifyMappingFindsTheCrossedPairAndVerifiesTheCleanNode) 
     const auto journal = cluster->slumber({"journal", "vnode002", "-c", config()});
     ASSERT_TRUE(journal) << journal.error();
     EXPECT_NE(journal->find("mapping-check"), std::string::npos) << *journal;
+    // Drained before it was powered down again: no job could wake it in
+    // between through the crossed address.
+    const std::size_t drained_at = journal->find("drained in Slurm: slumber: BMC addresses of vnode002 and vnode003");
+    const std::size_t down_at = journal->find("(its BMC started vnode003; end its power-up");
+    EXPECT_NE(drained_at, std::string::npos) << *journal;
+    EXPECT_NE(down_at, std::string::npos) << *journal;
+    EXPECT_LT(drained_at, down_at) << *journal;
     // Both blocked, as the daemon blocks a pair it suspects: a deliberate
     // power-on of either is refused (it would start the other's machine),
     // and unblocking one lifts both.

@@ -173,14 +173,14 @@ TEST_F(VerifyMapping, ACrossedPairIsNamedPutBackAndDrainedAndACleanNodeVerified)
     EXPECT_EQ(found(report, Check::mapping_crossed), std::vector<std::string>{"n2,n3"});
     EXPECT_EQ(found(report, Check::mapping_skipped), std::vector<std::string>{"n3"});  // the pair is known
     EXPECT_TRUE(found(report, Check::mapping_not_restored).empty());
-    // The node that registered unasked first (Slurm gives it no job), then
+    // Both drained at once, the pair in the reason (no job wakes either
+    // meanwhile); then the node that registered unasked powered down, and
     // the checked one's pending power-up ended, its crossed BMC switching
-    // the other machine off; both drained, the pair in the reason.
-    EXPECT_EQ(slurm.calls,
-              (std::vector<std::string>{
-                  "POWER_UP n1", "POWER_DOWN n1", "POWER_UP n2", "POWER_DOWN n3", "POWER_DOWN_FORCE n2",
-                  "DRAIN n2,n3 slumber: BMC addresses of n2 and n3 look crossed: n2's BMC started n3; swap them, then "
-                  "slumber unblock n2,n3"}));
+    // the other machine off.
+    EXPECT_EQ(slurm.calls, (std::vector<std::string>{"POWER_UP n1", "POWER_DOWN n1", "POWER_UP n2",
+                                                     "DRAIN n2,n3 slumber: BMC addresses of n2 and n3 look crossed: "
+                                                     "n2's BMC started n3; swap them, then slumber unblock n2,n3",
+                                                     "POWER_DOWN n3", "POWER_DOWN_FORCE n2"}));
     EXPECT_NE(progress.find("n2: n2's BMC started n3: crossed addresses?"), std::string::npos) << progress;
     // The way back is `slumber unblock`, not Slurm's resume: the check
     // blocked both (a tester's `scontrol update state=resume` had the daemon
