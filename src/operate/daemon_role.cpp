@@ -16,7 +16,6 @@ std::optional<std::string> daemon_standing_by(const store::Journal& journal) {
     const auto events = journal.events({}, **role_at);
     if (!events) return std::nullopt;
     for (auto it = events->rbegin(); it != events->rend(); ++it) {
-        if (it->kind == store::EventKind::took_control) return std::nullopt;
         if (it->kind != store::EventKind::controller_role) continue;
         constexpr std::string_view kStandingBy = "standing by: ";
         if (!it->detail.starts_with(kStandingBy)) return std::nullopt;

@@ -12,9 +12,9 @@ namespace slumber::operate {
 
 /// Whether the daemon of `journal` stands by: its latest controller-role
 /// event (daemon/controller_watch.hpp) begins "standing by: " and neither
-/// a took-control nor a daemon-stop came after it. Returns the rest of its words ("the slurmctld
-/// on ctl1 (primary) is in control"), safe to show; nothing when it acts,
-/// no daemon runs, or the journal cannot be read.
+/// a took-control nor a daemon-stop came after it. Returns the rest of its
+/// words ("the slurmctld on ctl1 (primary) is in control"), safe to show;
+/// nothing when it acts, no daemon runs, or the journal cannot be read.
 std::optional<std::string> daemon_standing_by(const store::Journal& journal);
 
 }  // namespace slumber::operate
