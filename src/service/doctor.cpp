@@ -338,12 +338,12 @@ DoctorReport run_doctor(const std::filesystem::path& config_file, const DoctorOp
                             {}});
     } else {
         for (const slurm::ConfLineFault& fault : slurm_conf->refused) findings.push_back(doctor::refused_line(fault));
-        for (const auto& [place, problem] : slurm_conf->problems) {
+        for (const slurm::IncludeProblem& problem : slurm_conf->problems) {
             findings.push_back({Check::slurm_conf_include,
-                                util::safe_text(problem),
-                                place.file,
-                                place.line,
-                                "make the file exist and be readable, or remove the Include line",
+                                util::safe_text(problem.what),
+                                problem.place.file,
+                                problem.place.line,
+                                util::safe_text(problem.fix),
                                 "",
                                 {}});
         }

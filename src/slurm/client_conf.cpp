@@ -81,7 +81,7 @@ std::expected<void, std::string> ClientConf::write() {
     if (!conf) return std::unexpected(fmt::format("{} cannot be read", m_source.string()));
     // An Include that cannot be followed leaves out settings scontrol would
     // read: the commands then get slurm.conf itself, and say what is wrong.
-    if (!conf->problems.empty()) return std::unexpected(conf->problems.front().second);
+    if (!conf->problems.empty()) return std::unexpected(conf->problems.front().what);
     const fs::path partial = m_file.string() + ".new";
     {
         std::ofstream out(partial, std::ios::trunc);

@@ -155,10 +155,11 @@ class Reader {
         // stat file /etc/slurm/\"/etc/slurm/a.conf\""), and slurmctld does not
         // start; a tester's quoted Include passed doctor.
         if (!path.empty() && path.front() == '"') {
-            m_conf.problems.emplace_back(
-                place, fmt::format("Include {}: Slurm reads the quotes as part of the file's name and finds no such "
-                                   "file; write the name without quotes",
-                                   path));
+            m_conf.problems.push_back(
+                {place, fmt::format("Include {}: Slurm reads the quotes as part of the file's name and finds no such "
+                                    "file",
+                                    path),
+                 "write the name without quotes"});
             return;
         }
         // %c: ClusterName as read so far (INCLUDE MODIFIERS).
@@ -177,16 +178,17 @@ class Reader {
             const fs::path from_here = place.file.parent_path() / file;
             file = m_base / file;
             if (depth > 0 && from_here.lexically_normal() != file.lexically_normal()) {
-                m_conf.problems.emplace_back(
-                    place, fmt::format("Include {}: a relative name in an included file is {} for Slurm 24.11 "
-                                       "(from slurm.conf's directory) but {} for 22.05 (from this file's); write "
-                                       "the name in full",
-                                       path, file.string(), from_here.string()));
+                m_conf.problems.push_back(
+                    {place,
+                     fmt::format("Include {}: a relative name in an included file is {} for Slurm 24.11 "
+                                 "(from slurm.conf's directory) but {} for 22.05 (from this file's)",
+                                 path, file.string(), from_here.string()),
+                     fmt::format("write the name in full: Include {}", file.string())});
             }
         }
         if (depth >= kMaxDepth) {
-            m_conf.problems.emplace_back(place,
-                                         fmt::format("Include {}: more than {} levels of Include", path, kMaxDepth));
+            m_conf.problems.push_back({place, fmt::format("Include {}: more than {} levels of Include", path, kMaxDepth),
+                                       "move its settings into a file fewer Includes deep"});
             return;
         }
         // Debian's Slurm reads no pattern: 22.05 looks for a file of that
@@ -195,20 +197,23 @@ class Reader {
         // skipped over"), both seen by a tester. Its files' settings are not
         // Slurm's, so they are not read here either.
         if (path.find_first_of("*?[") != std::string::npos) {
-            m_conf.problems.emplace_back(
-                place, fmt::format("Include {}: Slurm as Debian builds it expands no pattern (22.05 looks for a file "
-                                   "of that name, 24.11 skips the line): its files are not read; name each file on an "
-                                   "Include line of its own",
-                                   path));
+            m_conf.problems.push_back(
+                {place,
+                 fmt::format("Include {}: Slurm as Debian builds it expands no pattern (22.05 looks for a file "
+                             "of that name, 24.11 skips the line): its files are not read",
+                             path),
+                 "name each file on an Include line of its own"});
             return;
         }
         if (std::find(m_open.begin(), m_open.end(), file) != m_open.end()) {
-            m_conf.problems.emplace_back(place, fmt::format("Include {}: the file includes itself", file.string()));
+            m_conf.problems.push_back({place, fmt::format("Include {}: the file includes itself", file.string()),
+                                       "remove the Include line that closes the loop"});
             return;
         }
         const auto text = m_read(file);
         if (!text) {
-            m_conf.problems.emplace_back(place, fmt::format("Include {}: cannot be read", file.string()));
+            m_conf.problems.push_back({place, fmt::format("Include {}: cannot be read", file.string()),
+                                       "make the file exist and be readable, or remove the Include line"});
             return;
         }
         m_conf.files.push_back(file);

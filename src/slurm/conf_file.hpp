@@ -40,6 +40,13 @@ struct ConfPlace {
     int line = 0;
 };
 
+/// An Include line that could not be followed as Slurm follows it.
+struct IncludeProblem {
+    ConfPlace place;  ///< the Include line
+    std::string what;  ///< what is wrong, naming the file; untrusted text (from slurm.conf)
+    std::string fix;   ///< what to write instead
+};
+
 /// One global `Key=Value` pair.
 struct ConfSetting {
     std::string key;    ///< as written
@@ -80,9 +87,9 @@ struct SlurmConf {
     /// continuations joined, in the order read: what Slurm's commands need
     /// of the file to reach slurmctld (client_conf.hpp).
     std::vector<std::string> global_lines;
-    /// Include lines that could not be followed (a missing file, a loop),
-    /// each at the Include line, with what is wrong.
-    std::vector<std::pair<ConfPlace, std::string>> problems;
+    /// Include lines that could not be followed (a missing file, a loop,
+    /// a pattern, a name Slurm versions read differently), in the order read.
+    std::vector<IncludeProblem> problems;
     /// Lines Slurm refuses (conf_keys.hpp knows the keys), in the order
     /// read. Their readable part is kept as settings and records all the
     /// same: a global line's first setting, a record's pairs.

@@ -254,6 +254,17 @@ TEST_F(Doctor, AnIncludeThatCannotBeReadIsAnErrorAtItsLine) {
     EXPECT_EQ(report.findings[0].line, 6);
     EXPECT_NE(report.findings[0].what.find((dir / "site-test.conf").string()), std::string::npos)
         << "%c is ClusterName";
+    EXPECT_EQ(report.findings[0].fix, "make the file exist and be readable, or remove the Include line");
+}
+
+// Each kind of Include fault has its own fix: for a pattern, "make the file
+// exist" (the one fix all kinds had) would have an admin create a file named
+// *.conf.
+TEST_F(Doctor, AnIncludePatternsFixIsOneLineAFile) {
+    slurm_extra = "Include conf.d/*.conf\n";
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"slurm-conf-include"}) << text(report);
+    EXPECT_EQ(report.findings[0].fix, "name each file on an Include line of its own");
 }
 
 // Lines slurmctld refuses, the whole file with them (it does not start):

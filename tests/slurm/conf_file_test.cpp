@@ -123,11 +123,11 @@ TEST(ConfFile, IncludesThatCannotBeFollowedAreProblemsAtTheirLine) {
                                         {"/etc/slurm/a.conf", "SlurmUser=slurm\nInclude /etc/slurm/slurm.conf\n"}}));
     ASSERT_TRUE(conf);
     ASSERT_EQ(conf->problems.size(), 2U);
-    EXPECT_EQ(conf->problems[0].first.file, "/etc/slurm/a.conf");
-    EXPECT_EQ(conf->problems[0].first.line, 2);
-    EXPECT_NE(conf->problems[0].second.find("includes itself"), std::string::npos);
-    EXPECT_EQ(conf->problems[1].first.line, 2);
-    EXPECT_NE(conf->problems[1].second.find("/etc/slurm/missing.conf"), std::string::npos) << "beside slurm.conf";
+    EXPECT_EQ(conf->problems[0].place.file, "/etc/slurm/a.conf");
+    EXPECT_EQ(conf->problems[0].place.line, 2);
+    EXPECT_NE(conf->problems[0].what.find("includes itself"), std::string::npos);
+    EXPECT_EQ(conf->problems[1].place.line, 2);
+    EXPECT_NE(conf->problems[1].what.find("/etc/slurm/missing.conf"), std::string::npos) << "beside slurm.conf";
     ASSERT_NE(conf->find("SlurmUser"), nullptr);
     EXPECT_FALSE(read_slurm_conf("/nowhere/slurm.conf", files({})));
 }
@@ -140,8 +140,9 @@ TEST(ConfFile, AQuotedIncludeIsAProblem) {
                                                         {"/etc/slurm/a.conf", "SlurmUser=slurm\n"}}));
     ASSERT_TRUE(conf);
     ASSERT_EQ(conf->problems.size(), 1U);
-    EXPECT_EQ(conf->problems[0].first.line, 1);
-    EXPECT_NE(conf->problems[0].second.find("without quotes"), std::string::npos) << conf->problems[0].second;
+    EXPECT_EQ(conf->problems[0].place.line, 1);
+    EXPECT_NE(conf->problems[0].what.find("as part of the file's name"), std::string::npos) << conf->problems[0].what;
+    EXPECT_EQ(conf->problems[0].fix, "write the name without quotes");
     EXPECT_EQ(conf->find("SlurmUser"), nullptr) << "not read, as Slurm does not";
 }
 
@@ -162,9 +163,10 @@ TEST(ConfFile, AnIncludePatternIsAProblemAndNotFollowed) {
     ASSERT_NE(conf->find("SuspendTime"), nullptr);
     EXPECT_EQ(conf->find("SuspendTime")->value, "60");
     ASSERT_EQ(conf->problems.size(), 1U);
-    EXPECT_NE(conf->problems.front().second.find("Include conf.d/*.conf: Slurm as Debian builds it expands no pattern"),
+    EXPECT_NE(conf->problems.front().what.find("Include conf.d/*.conf: Slurm as Debian builds it expands no pattern"),
               std::string::npos)
-        << conf->problems.front().second;
+        << conf->problems.front().what;
+    EXPECT_EQ(conf->problems.front().fix, "name each file on an Include line of its own");
 }
 
 // A relative Include in an included file: Slurm 24.11 reads it from
@@ -181,12 +183,14 @@ TEST(ConfFile, ARelativeIncludeInAnIncludedFileIsAProblemWhereSlurmsVersionsDiff
     ASSERT_TRUE(conf);
     ASSERT_NE(conf->find("SuspendTime"), nullptr) << "read as 24.11 reads it";
     ASSERT_EQ(conf->problems.size(), 1U);
-    EXPECT_EQ(conf->problems.front().first.file, dir / "conf.d/power.conf");
-    EXPECT_NE(conf->problems.front().second.find(fmt::format("Include timers.conf: a relative name in an included file "
+    EXPECT_EQ(conf->problems.front().place.file, dir / "conf.d/power.conf");
+    EXPECT_NE(conf->problems.front().what.find(fmt::format("Include timers.conf: a relative name in an included file "
                                                              "is {} for Slurm 24.11",
                                                              (dir / "timers.conf").string())),
               std::string::npos)
-        << conf->problems.front().second;
+        << conf->problems.front().what;
+    EXPECT_EQ(conf->problems.front().fix, fmt::format("write the name in full: Include {}", (dir / "timers.conf").string()))
+        << "the name slurm.conf(5) gives it";
 }
 
 TEST(ConfFile, AnEscapedHashIsNoComment) {
