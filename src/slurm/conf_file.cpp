@@ -156,9 +156,10 @@ class Reader {
         // start; a tester's quoted Include passed doctor.
         if (!path.empty() && path.front() == '"') {
             m_conf.problems.push_back(
-                {place, fmt::format("Include {}: Slurm reads the quotes as part of the file's name and finds no such "
-                                    "file",
-                                    path),
+                {place,
+                 fmt::format("Include {}: Slurm reads the quotes as part of the file's name and finds no such "
+                             "file",
+                             path),
                  "write the name without quotes"});
             return;
         }
@@ -187,7 +188,8 @@ class Reader {
             }
         }
         if (depth >= kMaxDepth) {
-            m_conf.problems.push_back({place, fmt::format("Include {}: more than {} levels of Include", path, kMaxDepth),
+            m_conf.problems.push_back({place,
+                                       fmt::format("Include {}: more than {} levels of Include", path, kMaxDepth),
                                        "move its settings into a file fewer Includes deep"});
             return;
         }

@@ -185,11 +185,12 @@ TEST(ConfFile, ARelativeIncludeInAnIncludedFileIsAProblemWhereSlurmsVersionsDiff
     ASSERT_EQ(conf->problems.size(), 1U);
     EXPECT_EQ(conf->problems.front().place.file, dir / "conf.d/power.conf");
     EXPECT_NE(conf->problems.front().what.find(fmt::format("Include timers.conf: a relative name in an included file "
-                                                             "is {} for Slurm 24.11",
-                                                             (dir / "timers.conf").string())),
+                                                           "is {} for Slurm 24.11",
+                                                           (dir / "timers.conf").string())),
               std::string::npos)
         << conf->problems.front().what;
-    EXPECT_EQ(conf->problems.front().fix, fmt::format("write the name in full: Include {}", (dir / "timers.conf").string()))
+    EXPECT_EQ(conf->problems.front().fix,
+              fmt::format("write the name in full: Include {}", (dir / "timers.conf").string()))
         << "the name slurm.conf(5) gives it";
 }
 
