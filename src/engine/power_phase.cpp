@@ -102,6 +102,11 @@ std::vector<PhaseChange> phase_timeline(std::span<const PhaseRow> rows) {
             if (!row.request || (!withdrawn.contains(*row.request) && !failed_calls.contains(*row.request))) {
                 next = requested_phase(current, row);
             }
+        } else if (row.kind == store::EventKind::resume_failed && current == PowerPhase::off) {
+            // Slurm gave up on a node whose power-on was never carried out
+            // (held by pacing or the thermal guard, then refused): it never
+            // left off, and draws what an off node draws.
+            continue;
         } else if (!withdraws(row)) {
             next = fact_phase(row);
         }

@@ -11,7 +11,8 @@
 //   any of those four, error        -> failed; its request moved nothing before
 //                                      (the machine stayed as it was until then)
 //   registered                      -> up (slurmd registered after slumber's power-on)
-//   resume-failed                   -> failed (Slurm's ResumeTimeout, slumber's boot deadline)
+//   resume-failed                   -> failed (Slurm's ResumeTimeout, slumber's boot deadline);
+//                                      of a node off (its power-on never carried out), leaves it off
 //   power-lost                      -> off (power lost behind slumber's back)
 //   first-seen on / off             -> up / off (what Slurm showed when the daemon
 //                                      first saw a node with none of these rows)

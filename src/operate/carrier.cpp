@@ -140,13 +140,29 @@ void Carrier::drop_given_up(std::vector<const store::Request*>& ons) {
     if (std::ranges::none_of(ons, held)) return;
     auto given_up = m_journal.latest_event_times_by_node(store::EventKind::resume_failed);
     if (!given_up) return;  // the journal's error shows at the next query that needs it
+    // Slurm gives up on a resume or reboot ResumeTimeout after it asked
+    // (slurm.conf(5)) and runs ResumeFailProgram at its next check of the
+    // nodes, seconds later (5 s after a 60 s ResumeTimeout, seen by a
+    // tester): a power-on carried out in between boots a node Slurm is
+    // marking DOWN.
+    const auto timeout = slurm::resume_timeout(m_config->slurm.conf);
+    const store::TimeMs now = m_clock.wall_ms();
     std::erase_if(ons, [&](const store::Request* request) {
+        if (!held(request)) return false;
         const auto it = given_up->find(request->node);
-        if (!held(request) || it == given_up->end() || it->second < request->time) return false;
+        const bool failed = it != given_up->end() && it->second >= request->time;
+        const bool timed = request->source == store::RequestSource::slurm_resume ||
+                           request->source == store::RequestSource::slurm_reboot;
+        const bool timed_out =
+            timed && timeout && now - request->time >= std::chrono::duration_cast<std::chrono::milliseconds>(*timeout).count();
+        if (!failed && !timed_out) return false;
         m_held.erase(request->id);
         refuse(m_journal, *request,
-               "Slurm gave up on it (ResumeTimeout reached) while its power-on was held back: not carried out; "
-               "recovery takes it from here");
+               failed ? std::string("Slurm gave up on it (ResumeTimeout reached) while its power-on was held back: "
+                                    "not carried out; recovery takes it from here")
+                      : fmt::format("held back for Slurm's ResumeTimeout ({} s), after which Slurm gives up on it: "
+                                    "not carried out; recovery takes it from there",
+                                    timeout->count()));
         return true;
     });
 }

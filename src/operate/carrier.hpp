@@ -148,9 +148,11 @@ class Carrier {
     void hold_back(std::vector<const store::Request*>& ons);
     /// Takes out of `ons` and refuses the power-ons held back (pacing, the
     /// thermal guard) until Slurm gave up on their node: ResumeFailProgram
-    /// journaled a failed resume after the request. Slurm has marked the
-    /// node DOWN by then and recovery takes it from there; a tester's held
-    /// power-on ran when the thermal hold lifted, minutes after that.
+    /// journaled a failed resume after the request, or Slurm's resume or
+    /// reboot has waited ResumeTimeout (slurm.conf), when Slurm gives up.
+    /// Slurm marks the node DOWN then and recovery takes it from there; a
+    /// tester's held power-ons ran when the thermal hold lifted, minutes
+    /// after that, and seconds after ResumeTimeout, before Slurm's check.
     void drop_given_up(std::vector<const store::Request*>& ons);
     /// A reconfigure that tell_slurm_still_up() postponed (it restarts
     /// slurmctld from 23.11: slurm::kReconfigureSpacing), called once the

@@ -136,6 +136,35 @@ TEST(PowerPhaseTest, ARefusedOnOfANodeGoingDownLeavesItOff) {
     EXPECT_EQ(timeline.back().since, 100500);
 }
 
+// A power-on held back (thermal guard, pacing) until Slurm gave up on it
+// and then refused: the node never left off, so Slurm's ResumeTimeout makes
+// it no failed node (a tester saw it red, and saving nothing, for 2 min).
+TEST(PowerPhaseTest, SlurmGivingUpOnAPowerOnNeverCarriedOutLeavesTheNodeOff) {
+    const std::vector<PhaseRow> rows{
+        {500, EventKind::power_off, OutcomeKind::ok, power::Action::off, std::nullopt},
+        requested(1000, power::Action::on, 4),
+        row(1200, EventKind::paced),
+        row(61000, EventKind::resume_failed),
+        refused(61001, power::Action::on, 4),
+        requested(63000, power::Action::off, 5),
+        {63100, EventKind::power_off, OutcomeKind::ok, power::Action::off, 5},
+    };
+    const auto timeline = phase_timeline(rows);
+    EXPECT_EQ(phases(timeline), (std::vector{PowerPhase::off}));
+    EXPECT_EQ(timeline.back().since, 500);
+}
+
+// A boot that never registered is failed, as before.
+TEST(PowerPhaseTest, SlurmGivingUpOnABootMakesItFailed) {
+    const std::vector<PhaseRow> rows{
+        requested(1000, power::Action::on, 4),
+        {1030, EventKind::power_on, OutcomeKind::ok, power::Action::on, 4},
+        row(61000, EventKind::resume_failed),
+    };
+    EXPECT_EQ(phases(phase_timeline(rows)),
+              (std::vector{PowerPhase::powering_on, PowerPhase::booting, PowerPhase::failed}));
+}
+
 // A call that could not be made (a blocked BMC, a device that did not come
 // on) contacted nothing: the node is where it was, not failed.
 TEST(PowerPhaseTest, ACallThatCouldNotBeMadeChangesNothing) {

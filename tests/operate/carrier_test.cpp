@@ -483,6 +483,30 @@ TEST_F(CarrierTest, APowerOnHeldUntilSlurmGaveUpIsNotCarriedOut) {
     EXPECT_EQ(carry(daemon), std::vector<std::string>{"n1"});
 }
 
+// Slurm gives up on a resume at ResumeTimeout but says so (ResumeFailProgram)
+// at its next check, seconds later: a power-on held that long is not carried
+// out meanwhile, where Slurm times it (its resume and reboot, not a
+// person's power-on).
+TEST_F(CarrierTest, APowerOnHeldForResumeTimeoutIsNotCarriedOut) {
+    std::ofstream(m_dir / "slurm.conf") << "ClusterName=test\nResumeTimeout=60\n";
+    m_config.slurm.conf = m_dir / "slurm.conf";
+    Carrier daemon = carrier(/*paced=*/true);
+    daemon.hold_power_ons("31 °C (Inlet Temp of bmc1) at or above the thermal limit 30 °C");
+    ask({"n1"}, power::Action::on, store::RequestSource::slurm_resume);
+    ask({"n2"}, power::Action::on, store::RequestSource::hand_resume);
+    EXPECT_TRUE(carry(daemon).empty());
+    m_clock.advance(std::chrono::seconds(59));
+    EXPECT_TRUE(carry(daemon).empty());
+    EXPECT_EQ(latest("n1")->outcome_kind, std::nullopt) << "still within ResumeTimeout: held";
+    m_clock.advance(std::chrono::seconds(1));
+    daemon.hold_power_ons(std::nullopt);
+    EXPECT_EQ(carry(daemon), std::vector<std::string>{"n2"});
+    EXPECT_EQ(m_bmcs.actions("n1"), 0);
+    EXPECT_EQ(latest("n1")->outcome_kind, store::OutcomeKind::refused);
+    EXPECT_NE(latest("n1")->outcome.find("held back for Slurm's ResumeTimeout (60 s)"), std::string::npos)
+        << latest("n1")->outcome;
+}
+
 // Without pacing (a hook's carrier), every power-on goes at once.
 TEST_F(CarrierTest, AnUnpacedCarrierHoldsNothingBack) {
     Carrier hook = carrier(/*paced=*/false);
