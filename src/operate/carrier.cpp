@@ -154,7 +154,8 @@ void Carrier::drop_given_up(std::vector<const store::Request*>& ons) {
         const bool timed = request->source == store::RequestSource::slurm_resume ||
                            request->source == store::RequestSource::slurm_reboot;
         const bool timed_out =
-            timed && timeout && now - request->time >= std::chrono::duration_cast<std::chrono::milliseconds>(*timeout).count();
+            timed && timeout &&
+            now - request->time >= std::chrono::duration_cast<std::chrono::milliseconds>(*timeout).count();
         if (!failed && !timed_out) return false;
         m_held.erase(request->id);
         refuse(m_journal, *request,
