@@ -3,6 +3,7 @@
 #include "slurm/slurm_conf.hpp"
 #include "web/dashboard/assets.hpp"
 #include "web/overview.hpp"
+#include "web/routes.hpp"
 
 namespace slumber::web {
 namespace {
@@ -38,8 +39,8 @@ void serve_overview(Collector& collector, httplib::Response& response) {
 void add_page_routes(httplib::Server& server, const std::shared_ptr<Collector>& collector) {
     for (const dashboard::Asset& asset : dashboard::assets()) server.Get(std::string(asset.path), serve_asset);
     server.Get("/index.html", serve_asset);
-    server.Get("/api/overview", [collector](const httplib::Request&, httplib::Response& response) {
-        serve_overview(*collector, response);
+    server.Get("/api/overview", [collector](const httplib::Request& request, httplib::Response& response) {
+        if (known_parameters(request, response, {})) serve_overview(*collector, response);
     });
 }
 

@@ -1,9 +1,13 @@
 #include "web/routes.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <set>
 
@@ -103,19 +107,29 @@ std::optional<store::TimeMs> since_parameter(const httplib::Request& request, ht
     return now - back->count();
 }
 
-// Whether every query parameter is one the page takes (`known`); answers
-// 400 naming the first that is not. `?nod=n1` was answered for every node,
-// silently (a tester).
-bool known_parameters(const httplib::Request& request, httplib::Response& response,
-                      std::initializer_list<std::string_view> known) {
-    for (const auto& [name, value] : request.params) {
-        if (std::ranges::find(known, name) != known.end()) continue;
-        answer_error(response, 400,
-                     fmt::format("no parameter \"{}\" on {}: it takes {}", util::safe_text(name.substr(0, 80)),
-                                 util::safe_text(request.path), fmt::join(known, ", ")));
-        return false;
+bool is_loopback(std::string_view address) {
+    in_addr v4{};
+    if (::inet_pton(AF_INET, std::string(address).c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    in6_addr v6{};
+    return ::inet_pton(AF_INET6, std::string(address).c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+// Whether a Host header (RFC 9110, 7.2: host[:port], an IPv6 literal in
+// brackets) names this host's loopback: localhost (with or without the
+// root's dot, any case), an address in 127.0.0.0/8, or [::1].
+bool names_loopback(std::string_view host) {
+    if (host.starts_with('[')) {
+        const std::size_t end = host.find(']');
+        if (end == std::string_view::npos) return false;
+        const std::string_view rest = host.substr(end + 1);
+        if (!rest.empty() && !rest.starts_with(':')) return false;
+        return is_loopback(host.substr(1, end - 1));
     }
-    return true;
+    if (const std::size_t colon = host.find(':'); colon != std::string_view::npos) host = host.substr(0, colon);
+    if (host.ends_with('.')) host.remove_suffix(1);
+    std::string lower(host);
+    std::ranges::transform(lower, lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return lower == "localhost" || is_loopback(lower);
 }
 
 std::string compressed(const std::vector<std::string>& names) {
@@ -207,6 +221,37 @@ std::string refusal_words(const httplib::Request& request, int status) {
 }
 
 }  // namespace
+
+// `?nod=n1` was answered for every node, silently (a tester).
+bool known_parameters(const httplib::Request& request, httplib::Response& response,
+                      std::initializer_list<std::string_view> known) {
+    for (const auto& [name, value] : request.params) {
+        if (std::ranges::find(known, name) != known.end()) continue;
+        answer_error(response, 400,
+                     fmt::format("no parameter \"{}\" on {}: it takes {}", util::safe_text(name.substr(0, 80)),
+                                 util::safe_text(request.path),
+                                 known.size() == 0 ? std::string("none") : fmt::format("{}", fmt::join(known, ", "))));
+        return false;
+    }
+    return true;
+}
+
+PreRouting answer_foreign_hosts(const std::string& listen) {
+    if (!is_loopback(listen)) {
+        return [](const httplib::Request&, httplib::Response&) { return httplib::Server::HandlerResponse::Unhandled; };
+    }
+    return [](const httplib::Request& request, httplib::Response& response) {
+        if (!request.has_header("Host") || names_loopback(request.get_header_value("Host"))) {
+            return httplib::Server::HandlerResponse::Unhandled;
+        }
+        answer_error(response, 403,
+                     fmt::format("Host {} is not this server's name: it listens on a loopback address and answers "
+                                 "only to localhost, 127.x.y.z or [::1] (a page that names another host here is a "
+                                 "DNS rebinding attack); to reach it under another name set [web] listen",
+                                 util::safe_text(request.get_header_value("Host").substr(0, 80))));
+        return httplib::Server::HandlerResponse::Handled;
+    };
+}
 
 void answer_error(httplib::Response& response, int status, std::string_view words) {
     response.status = status;

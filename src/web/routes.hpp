@@ -6,9 +6,11 @@
 
 #include <cstddef>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "web/collector.hpp"
@@ -42,6 +44,20 @@ bool without_body(const httplib::Request& request);
 /// answering it; a request without_body() that none handled is 404 at
 /// once, since only an action's POST takes one (actions.hpp).
 void set_pre_routing(httplib::Server& server, std::vector<PreRouting> steps);
+
+/// Whether every query parameter of `request` is one the page takes
+/// (`known`, possibly none); answers 400 naming the first that is not.
+bool known_parameters(const httplib::Request& request, httplib::Response& response,
+                      std::initializer_list<std::string_view> known);
+
+/// With `listen` a loopback address (127.0.0.0/8, ::1), a request whose Host
+/// header names anything but this host's loopback (localhost, 127.x.y.z,
+/// [::1], with any port) is answered 403: a web page elsewhere whose name
+/// an attacker points at 127.0.0.1 (DNS rebinding) would otherwise read the
+/// API through the browser of a person on this host. A request without
+/// Host (HTTP/1.0, not a browser's) and any request on another address
+/// (the admin's choice, often behind a proxy that sets Host) pass.
+PreRouting answer_foreign_hosts(const std::string& listen);
 
 /// The paths add_read_routes() serves.
 std::vector<std::string> read_paths();

@@ -87,7 +87,8 @@ std::expected<std::unique_ptr<WebServer>, std::string> WebServer::start(const co
     std::set<std::string, std::less<>> get_only{"/index.html", "/api/overview"};
     for (const dashboard::Asset& asset : dashboard::assets()) get_only.emplace(asset.path);
     for (std::string& path : read_paths()) get_only.insert(std::move(path));
-    set_pre_routing(server, {answer_other_methods(std::move(get_only)), answer_action_methods(collector, impl->token)});
+    set_pre_routing(server, {answer_foreign_hosts(settings.listen), answer_other_methods(std::move(get_only)),
+                             answer_action_methods(collector, impl->token)});
     add_page_routes(server, collector);
     add_read_routes(server, collector);
     add_action_routes(server, std::move(collector), impl->token);

@@ -235,6 +235,45 @@ TEST(WebServer, RefusesAParameterItDoesNotTakeAndAnEmptyHostlist) {
     EXPECT_EQ(all->status, 200) << "no parameter: every node";
 }
 
+// /api/overview takes no parameter: a tester's ?x=1 was answered 200 where
+// every other page of the API refuses what it does not take.
+TEST(WebServer, TheOverviewTakesNoParameter) {
+    slumber::testing::TempDir dir("slumber-web-server");
+    auto server = serve(kNoSlurm, dir.path());
+    ASSERT_TRUE(server) << server.error();
+    httplib::Client client("127.0.0.1", (*server)->port());
+    client.set_read_timeout(10, 0);
+    expect_bad_requests(client, {"/api/overview?x=1"}, R"(no parameter \"x\" on /api/overview: it takes none)");
+    const auto plain = client.Get("/api/overview");
+    ASSERT_TRUE(plain) << httplib::to_string(plain.error());
+    EXPECT_EQ(plain->status, 200);
+}
+
+// On a loopback address the server answers only to loopback names: a page
+// of another site whose name resolves to 127.0.0.1 (DNS rebinding) sends
+// its own name as Host, and a tester read /api/nodes with Host: evil.example.
+TEST(WebServer, OnLoopbackItAnswersOnlyToLoopbackNames) {
+    slumber::testing::TempDir dir("slumber-web-server");
+    auto server = serve(kNoSlurm, dir.path());
+    ASSERT_TRUE(server) << server.error();
+    const int port = (*server)->port();
+    const auto with_host = [port](std::string_view host) {
+        return raw_request(port, fmt::format("GET /api/nodes HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", host));
+    };
+    for (const std::string_view host : {"localhost", "LOCALHOST:8817", "localhost.", "127.0.0.1", "127.0.0.1:8817",
+                                        "127.8.9.10:1", "[::1]", "[::1]:8817"}) {
+        EXPECT_EQ(with_host(host).status(), 200) << host;
+    }
+    for (const std::string_view host : {"evil.example", "evil.example:8817", "localhost.evil.example",
+                                        "127.0.0.1.evil.example", "[::2]", "[::1]x", "10.0.0.1"}) {
+        const RawAnswer answer = with_host(host);
+        EXPECT_EQ(answer.status(), 403) << host;
+        EXPECT_NE(answer.body().find("is not this server's name"), std::string::npos) << answer.body();
+    }
+    const RawAnswer old = raw_request(port, "GET /api/nodes HTTP/1.0\r\n\r\n");
+    EXPECT_EQ(old.status(), 200) << "no Host (HTTP/1.0): no browser's";
+}
+
 // A tester's ?node=a&node=b answered for a alone, and ?since=…&since_ms=…
 // went by since_ms, silently: a parameter given twice is refused.
 TEST(WebServer, RefusesAParameterGivenTwice) {
