@@ -420,6 +420,25 @@ TEST(WebServer, APowerActionWhoseBodyHoldsANulByteIsABadRequest) {
     EXPECT_NE(answer.body().find(R"(the body must be {\"action\": \"on\"})"), std::string::npos) << answer.text;
 }
 
+// {"action": "on", "action": "off"} was carried out as off (the parser
+// keeps a key's last value), and keys beside "action" passed unread: the
+// body is the one key, once.
+TEST(WebServer, APowerActionWhoseBodyGivesAKeyTwiceOrAnotherKeyIsABadRequest) {
+    slumber::testing::TempDir dir("slumber-web-server");
+    auto server = serve_with_token(dir.path());
+    ASSERT_TRUE(server) << server.error();
+    httplib::Client client("127.0.0.1", (*server)->port());
+    client.set_read_timeout(10, 0);
+    const httplib::Headers headers{{"Authorization", "Bearer a-token-of-twenty-chars"}};
+    for (const char* body : {R"({"action":"on","action":"off"})", R"({"action":"on","force":true})",
+                             R"({"action":"on","x":{"action":"off"}})", R"({})", R"(["action","on"])"}) {
+        const auto answer = client.Post("/api/nodes/n1/power", headers, body, "application/json");
+        ASSERT_TRUE(answer) << httplib::to_string(answer.error());
+        EXPECT_EQ(answer->status, 400) << body << ": " << answer->body;
+        EXPECT_NE(answer->body.find(R"(the body must be {\"action\": \"on\"})"), std::string::npos) << answer->body;
+    }
+}
+
 // A site of one IPMI node, n1, idle and powered down in Slurm: its
 // slurm.conf, an scontrol that answers for n1 and writes each call it is
 // given to `calls`, n1's credentials and the web token. kBlockedNodeSite is
