@@ -182,18 +182,23 @@ std::optional<operate::CarrierLock> wait_for_carriers(const config::Config& conf
 // SIGHUP: the file is loaded again and, if it is valid and changes nothing
 // that needs a restart, put in force; otherwise the configuration in force
 // stays, and the log and the journal say why.
-void reload_config(LiveConfig& live, store::Journal& journal) {
+// The web server's token (`web`, when it runs) is read again with the file.
+void reload_config(LiveConfig& live, store::Journal& journal, web::WebServer* web) {
     log(Priority::notice, fmt::format("reloading {} (SIGHUP)", live.current()->file.string()));
     const Reloaded outcome = live.reload();
-    if (outcome.applied) {
-        log(Priority::notice, outcome.summary);
+    std::optional<std::string> token_problem;
+    if (web != nullptr) {
+        if (auto token = web->reload_token(); !token) token_problem = token.error();
+    }
+    const std::string words = reload_words(outcome, token_problem);
+    if (outcome.applied && !token_problem) {
+        log(Priority::notice, words);
     } else {
         for (const std::string& problem : outcome.problems) log(Priority::error, problem);
-        log(Priority::error, outcome.summary);
+        log(Priority::error, words);
     }
     (void)journal.record({0, operate::wall_clock_ms(), "", std::nullopt,
-                          outcome.applied ? store::EventKind::reload : store::EventKind::reload_refused,
-                          outcome.summary});
+                          outcome.applied ? store::EventKind::reload : store::EventKind::reload_refused, words});
     if (auto recorded = operate::record_running_config(*live.current(), outcome.applied ? nullptr : &outcome);
         !recorded) {
         log(Priority::warning, recorded.error());
@@ -447,16 +452,10 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         std::erase_if(workers, [](const Worker& worker) { return worker.done->load(); });
         if (reload.exchange(false)) {
             systemd.reloading();
-            reload_config(live, *journal);
+            reload_config(live, *journal, web_server->get());
             carrier.reconfigure(live.current());
             reconciler.reconfigure(live.current());
             if (web_collector) web_collector->reconfigure(live.current());
-            if (*web_server) {
-                if (auto token = (*web_server)->reload_token(); !token) {
-                    log(Priority::error,
-                        fmt::format("{}; every action is refused until a reload reads a usable token", token.error()));
-                }
-            }
             if (auto watch = ControllerWatch::make(*live.current())) {
                 // Other controllers: its role from the next look.
                 if (!watch->same_controllers(*controllers)) controllers = std::move(*watch);

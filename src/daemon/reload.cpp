@@ -91,4 +91,10 @@ std::optional<std::string> LiveConfig::notice_edit() {
         file.string(), ::getpid());
 }
 
+std::string reload_words(const Reloaded& outcome, const std::optional<std::string>& token_problem) {
+    if (!token_problem) return outcome.summary;
+    return fmt::format("{}; web API: {}: every action is refused until a reload reads a usable token", outcome.summary,
+                       *token_problem);
+}
+
 }  // namespace slumber::daemon

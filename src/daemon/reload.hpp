@@ -55,4 +55,11 @@ class LiveConfig {
     std::uint64_t m_told = 0;            ///< fingerprint last warned about or refused
 };
 
+/// What the journal and log say of a reload: the outcome's summary and,
+/// when the web server could not read its token again (`token_problem`,
+/// Token::read's words), that every action of the web API is refused from
+/// now on. A tester's token file made readable by others was journaled as
+/// "reloaded: no change" while the API went read-only.
+std::string reload_words(const Reloaded& outcome, const std::optional<std::string>& token_problem);
+
 }  // namespace slumber::daemon

@@ -116,6 +116,19 @@ TEST_F(Reload, AnEditNotReloadedIsPointedOutOnceItHoldsStill) {
     EXPECT_FALSE(live.notice_edit());
 }
 
+// A tester made the web token readable by others and reloaded: the API went
+// read-only while the journal said "reloaded: no change".
+TEST_F(Reload, ATokenThatCannotBeReadAgainIsSaidWithTheReload) {
+    LiveConfig live(load());
+    const Reloaded outcome = live.reload();
+    ASSERT_TRUE(outcome.applied);
+    EXPECT_EQ(reload_words(outcome, std::nullopt), outcome.summary);
+    EXPECT_EQ(reload_words(outcome, "/etc/slumber/web.token is mode 0644: chmod 600 it"),
+              outcome.summary +
+                  "; web API: /etc/slumber/web.token is mode 0644: chmod 600 it: every action is refused until a "
+                  "reload reads a usable token");
+}
+
 TEST_F(Reload, StatusSaysWhenTheDaemonRunsAnotherVersionOfTheFile) {
     const config::SharedConfig running = load();
     fs::create_directories(running->daemon.state_dir);
