@@ -447,6 +447,18 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     // The devices' passes run on workers too (the carrier has its own for
     // the batches). Declared after the carrier: they finish before it goes.
     std::list<Worker> workers;
+    // The thermal guard from the latest readings (a reading counts for three
+    // sampling intervals); the carrier holds power-ons while it says so.
+    const auto update_thermal = [&] {
+        const config::Config& now = *live.current();
+        const bool held = thermal.hold().has_value();
+        thermal.update(now.thermal, 3 * now.energy.interval.count());
+        // The journal has it; the log too, for an admin without systemd's STATUS.
+        if (thermal.hold() && !held) log(Priority::warning, "thermal guard: " + *thermal.hold());
+        if (!thermal.hold() && held) log(Priority::notice, "thermal guard: power-ons go again");
+        carrier.hold_power_ons(thermal.hold());
+        if (web_collector) web_collector->publish_thermal_hold(thermal.hold());
+    };
     while (!stop) {
         systemd.keep_alive();
         std::erase_if(workers, [](const Worker& worker) { return worker.done->load(); });
@@ -551,15 +563,8 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                 // The web server shows these reads: it never asks a BMC itself.
                 if (web_collector)
                     web_collector->publish_bmc_reads(with_sampled(reconciler.latest_reads(), sampled_power));
-                // The thermal guard: a reading counts for three sampling intervals.
                 const config::Config& now = *live.current();
-                const bool held = thermal.hold().has_value();
-                thermal.update(now.thermal, 3 * now.energy.interval.count());
-                // The journal has it; the log too, for an admin without systemd's STATUS.
-                if (thermal.hold() && !held) log(Priority::warning, "thermal guard: " + *thermal.hold());
-                if (!thermal.hold() && held) log(Priority::notice, "thermal guard: power-ons go again");
-                carrier.hold_power_ons(thermal.hold());
-                if (web_collector) web_collector->publish_thermal_hold(thermal.hold());
+                update_thermal();
                 if (thermal.hold()) {
                     pass_status += "; power-ons held: " + *thermal.hold();
                     if (auto asked = thermal.power_down_idle(now, reconciler.rules(), *nodes, scontrol); !asked) {
@@ -592,6 +597,11 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             } else {
                 log(Priority::warning, nodes.error());
                 pass_status = fmt::format("Slurm unreadable: {}", nodes.error());
+                // The readings go on: a hold shown (dashboard, /metrics)
+                // while Slurm is silent is the room's of now, not of the
+                // last look that read Slurm (a tester's stayed on for a
+                // minute after the room had cooled).
+                update_thermal();
             }
             // What the daemon does itself is in flux too: a batch of power
             // changes, a device's pass, power-ons held for the heat.
