@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include "hostlist/hostlist.hpp"
 #include "slurm/dialect.hpp"
@@ -395,6 +396,11 @@ std::expected<void, std::string> start_everything(const Spec& spec, const RunDir
     for (const std::string& node : spec.node_names()) {
         if (auto on = Machine(dir, spec, node).power_on(Duration{0}); !on) return on;
     }
+    // ipmi_sim reads the sensors' files once a poll: until then the BMCs
+    // give the off values they started with (a tester read 8 W and 22 °C
+    // from nodes up, half a second after `up`; a daemon's first reading
+    // could teach the energy model a node's up draw from that).
+    const auto sensors_read = std::chrono::steady_clock::now() + milliseconds{kSensorPollMs + 200};
     const auto limit = seconds{60} + milliseconds{200} * spec.nodes;
     const bool registered = wait_until(
         [&] {
@@ -407,6 +413,7 @@ std::expected<void, std::string> start_everything(const Spec& spec, const RunDir
         return std::unexpected(fmt::format("not every node registered with slurmctld within {} s; see {}/slurmd.*.log",
                                            std::chrono::duration_cast<seconds>(limit).count(), dir.log_dir().string()));
     }
+    std::this_thread::sleep_until(sensors_read);
     for (int i = 0; i < spec.controllers; ++i) {
         if (spec.site() && spec.hooks == "slumber") {
             if (auto made = make_slumber_state(spec, dir, i); !made) return made;

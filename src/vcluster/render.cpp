@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "hostlist/hostlist.hpp"
+#include "vcluster/room.hpp"
 
 namespace slumber::vcluster {
 namespace {
@@ -340,11 +341,11 @@ std::string render_bmc_emu(const Spec& spec, const RunDir& dir, int index) {
         "sel_enable 0x20 1000 0x0a\n"
         "main_sdr_add 0x20 {inlet_sdr}\n"
         "main_sdr_add 0x20 {power_sdr}\n"
-        "sensor_add 0x20 0 1 0x01 0x01 poll 1000 file \"{inlet}\"\n"
-        "sensor_add 0x20 0 2 0x0b 0x01 poll 1000 file \"{watts}\" div={watts_step}\n"
+        "sensor_add 0x20 0 1 0x01 0x01 poll {poll} file \"{inlet}\"\n"
+        "sensor_add 0x20 0 2 0x0b 0x01 poll {poll} file \"{watts}\" div={watts_step}\n"
         "mc_enable 0x20\n",
         fmt::arg("inlet_sdr", full_sensor_record(kInletSensor)),
-        fmt::arg("power_sdr", full_sensor_record(kPowerSensor)),
+        fmt::arg("power_sdr", full_sensor_record(kPowerSensor)), fmt::arg("poll", kSensorPollMs),
         fmt::arg("inlet", dir.sensor_file(node, "inlet").string()),
         fmt::arg("watts", dir.sensor_file(node, "watts").string()), fmt::arg("watts_step", kPowerSensor.step));
 }

@@ -16,6 +16,8 @@ namespace slumber::vcluster {
 /// What a node's power sensor reads, on and off (the BMC's standby power).
 inline constexpr int kWattsOn = 180;
 inline constexpr int kWattsOff = 8;
+/// How often ipmi_sim reads each sensor's file (render_bmc_emu's `poll`).
+inline constexpr int kSensorPollMs = 1000;
 /// The room with every node off, unless set; °C.
 inline constexpr int kRoomCelsius = 22;
 /// How much each node that is on warms every inlet; °C.
