@@ -490,6 +490,9 @@ async function act(name) {
     }
     result.classList.add(answer.ok ? 'done' : 'refused');
     result.textContent = `${action.label} ${node}: ${answer.ok ? 'done' : `refused (HTTP ${answer.status})`}: ${words}`;
+    // A wrong token is known only once the daemon refuses it: the field
+    // said "token set" for any text until then.
+    if (state.token && (answer.status === 401 || answer.status === 403)) setToken('', 'read-only: that token was refused');
   } catch (error) {
     result.classList.add('refused');
     result.textContent = `${action.label} ${node}: ${error.message}`;
@@ -497,22 +500,23 @@ async function act(name) {
   pollOnce();
 }
 
+// The token the actions send (kept in this page's memory only), and what
+// the field says of it: it is checked by the daemon at the first action.
+function setToken(token, emptyWords = 'read-only') {
+  state.token = token;
+  byId('token').value = '';
+  byId('token-form').classList.toggle('unlocked', Boolean(token));
+  byId('token').placeholder = token ? 'token set: the daemon checks it at the first action' : emptyWords;
+  drawDetail();
+}
+
 function setUp() {
   drawLegend();
   byId('token-form').addEventListener('submit', event => {
     event.preventDefault();
-    state.token = byId('token').value.trim();
-    byId('token').value = '';
-    byId('token-form').classList.toggle('unlocked', Boolean(state.token));
-    byId('token').placeholder = state.token ? 'unlocked' : 'read-only';
-    drawDetail();
+    setToken(byId('token').value.trim());
   });
-  byId('token-clear').addEventListener('click', () => {
-    state.token = '';
-    byId('token-form').classList.remove('unlocked');
-    byId('token').placeholder = 'read-only';
-    drawDetail();
-  });
+  byId('token-clear').addEventListener('click', () => setToken(''));
   for (const button of byId('actions').querySelectorAll('button')) {
     button.addEventListener('click', () => act(button.dataset.action));
   }
