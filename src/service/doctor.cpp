@@ -125,6 +125,8 @@ const std::vector<CheckInfo> kChecks = {
      "--verify-mapping: Slurm shows a node powered down and its BMC says on: a crossed address, or a node left on"},
     {Check::mapping_silent, "mapping-silent", Severity::error,
      "--verify-mapping: a node powered up through its BMC did not register, and no other node did"},
+    {Check::mapping_unclear, "mapping-unclear", Severity::warning,
+     "--verify-mapping: another node was powered up during a node's check: what registered proves nothing"},
     {Check::mapping_not_restored, "mapping-not-restored", Severity::error,
      "--verify-mapping: a node it powered up could not be returned to power saving"},
     {Check::mapping_skipped, "mapping-skipped", Severity::warning,

@@ -90,6 +90,7 @@ enum class Check {
     mapping_crossed,
     mapping_bmc_on,
     mapping_silent,
+    mapping_unclear,
     mapping_not_restored,
     mapping_skipped,
     crossed_suspected,

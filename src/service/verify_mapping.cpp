@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "config/config.hpp"
+#include "hostlist/hostlist.hpp"
 #include "operate/blocks.hpp"
 #include "operate/clock.hpp"
 #include "operate/shared_journal.hpp"
@@ -36,12 +37,12 @@ constexpr seconds kPowerDownMargin{15};
 // long as the carrier's boot deadline defaults to.
 constexpr seconds kResumeLimitUnknown{600};
 
-enum class Ending { registered, crossed, silent, interrupted };
+enum class Ending { registered, crossed, unclear, silent, interrupted };
 
 struct Outcome {
     Ending ending = Ending::silent;
-    std::string other;  ///< the node that registered instead (crossed)
-    std::string why;    ///< for silent: what slumber's power-on said, when it failed
+    std::string other;  ///< the node that registered instead (crossed; unclear: empty when the node itself did)
+    std::string why;    ///< silent: what slumber's power-on said, when it failed; unclear: the nodes powered up
     double seconds = 0;
 };
 
@@ -158,9 +159,64 @@ std::optional<store::TimeMs> resumed_at(const Run& run, const std::string& node,
     return std::nullopt;
 }
 
+// `names` as one hostlist ("n[1-3]").
+std::string compressed(const std::set<std::string>& names) {
+    const std::vector<std::string> list(names.begin(), names.end());
+    return hostlist::compress(list, false).value_or(list.front());
+}
+
+// Other nodes powering up or down now, as Slurm shows them.
+std::set<std::string> in_flux(const std::vector<slurm::NodeState>& nodes, const std::string& checked) {
+    std::set<std::string> out;
+    for (const slurm::NodeState& node : nodes) {
+        if (node.name != checked && (node.powering_up() || node.has("POWERING_DOWN") || node.has("POWER_DOWN"))) {
+            out.insert(node.name);
+        }
+    }
+    return out;
+}
+
+// Waits until Slurm shows no other node powering up or down, for at most
+// ResumeTimeout and SuspendTimeout: a machine booting for another node's
+// resume, through a crossed address, registers as the checked node or a
+// sleeper, and the check would take it for the checked node's BMC's doing
+// (a tester's check verified a crossed node so, then powered it down
+// through its BMC: the other node's job died). False, after a finding, when
+// they do not settle.
+bool wait_quiet(Run& run, const std::string& node) {
+    const auto deadline = SteadyClock::now() + run.resume_limit + run.suspend_limit;
+    auto next_progress = SteadyClock::now();
+    while (true) {
+        auto nodes = run.slurm.nodes();
+        if (!nodes) {
+            run.skip(node, "Slurm cannot be asked: " + nodes.error());
+            return false;
+        }
+        const std::set<std::string> busy = in_flux(*nodes, node);
+        if (busy.empty()) return true;
+        const std::string names = compressed(busy);
+        if (SteadyClock::now() >= deadline || run.stopping()) {
+            run.skip(node,
+                     fmt::format("Slurm kept powering {} up or down for {} s: what registers meanwhile could be "
+                                 "their machines",
+                                 names, (run.resume_limit + run.suspend_limit).count()),
+                     fmt::format("run --verify-mapping {} again while no node powers up or down", node));
+            return false;
+        }
+        if (SteadyClock::now() >= next_progress) {
+            next_progress += kProgressEvery;
+            run.say(fmt::format("{}: waiting until Slurm has powered {} up or down, before checking it", node, names));
+        }
+        std::this_thread::sleep_for(run.options.poll);
+    }
+}
+
 Outcome wait_for_registration(Run& run, const std::string& node, const std::vector<Sleeper>& before,
                               store::TimeMs asked_ms) {
     const auto start = SteadyClock::now();
+    // Every other node powered up while the check waited: a registration
+    // then may be their machines', through a crossed address of theirs.
+    std::set<std::string> elsewhere;
     auto deadline = start + run.resume_limit;
     auto next_progress = start + kProgressEvery;
     const auto elapsed = [&] { return std::chrono::duration<double>(SteadyClock::now() - start).count(); };
@@ -178,8 +234,12 @@ Outcome wait_for_registration(Run& run, const std::string& node, const std::vect
         const bool stopping = run.stopping();
         auto now = run.slurm.nodes();
         if (now) {
-            const auto seen =
-                observe_mapping(node, asked_ms / 1000, before, *now, asked_elsewhere(run, *now, node, asked_ms));
+            const std::set<std::string> asked = asked_elsewhere(run, *now, node, asked_ms);
+            elsewhere.insert(asked.begin(), asked.end());
+            const auto seen = observe_mapping(node, asked_ms / 1000, before, *now, asked);
+            if (seen.verdict != MappingVerdict::waiting && !elsewhere.empty()) {
+                return {Ending::unclear, seen.other, compressed(elsewhere), elapsed()};
+            }
             if (seen.verdict == MappingVerdict::registered) return {Ending::registered, "", "", elapsed()};
             if (seen.verdict == MappingVerdict::other_registered) return {Ending::crossed, seen.other, "", elapsed()};
         }
@@ -333,6 +393,15 @@ void put_back(Run& run, const std::string& node, const Outcome& outcome) {
     auto now = run.slurm.nodes();
     const slurm::NodeState* checked = now ? state_of(*now, node) : nullptr;
     std::vector<std::string> asked;
+    if (outcome.ending == Ending::unclear) {
+        // Powering the checked node down goes through the BMC not proven
+        // its own, which may drive a machine running the other node's job.
+        // What registered stays as it is; Slurm suspends it after
+        // SuspendTime, or ends a power-up still pending at ResumeTimeout.
+        run.say(fmt::format("{}: left as it is: its BMC is not proven its own", node));
+        run.note(node, "left as it is: its BMC is not proven its own");
+        return;
+    }
     if (outcome.ending == Ending::registered) {
         if (checked != nullptr && checked->running_jobs()) {
             run.say(fmt::format("{}: Slurm gave it a job meanwhile; left on (Slurm powers it down after SuspendTime)",
@@ -423,6 +492,22 @@ void report_outcome(Run& run, const std::string& node, const Outcome& outcome) {
                      {node, outcome.other});
             break;
         }
+        case Ending::unclear: {
+            const std::string who = outcome.other.empty() ? node : outcome.other;
+            const std::string what = fmt::format(
+                "{} registered {:.1f} s after Slurm powered {} up, but Slurm powered up {} meanwhile: through a "
+                "crossed address either's BMC may have started that machine; not verified",
+                who, outcome.seconds, node, outcome.why);
+            run.say(fmt::format("{}: {}", node, what));
+            run.note(node, what);
+            run.find(Check::mapping_unclear, what,
+                     fmt::format("while the machines are up, `slumber doctor {0},{1}` with [doctor] "
+                                 "node_uuid_command compares each BMC's GUID with the machines' own UUIDs; or run "
+                                 "--verify-mapping {0} again while no other node powers up",
+                                 node, outcome.why),
+                     {node});
+            break;
+        }
         case Ending::interrupted: {
             const std::string what =
                 fmt::format("interrupted ({}) {:.0f} s after Slurm powered it up, before it registered: not checked",
@@ -504,6 +589,12 @@ void check_one(Run& run, const std::string& node) {
     if (state == nullptr) return run.skip(node, "Slurm does not know it");
     if (auto why = why_not_verifiable(*state)) return run.skip(node, *why);
     if (!bmc_says_off(run, node)) return;
+    if (!wait_quiet(run, node)) return;
+    nodes = run.slurm.nodes();  // as it is once quiet
+    if (!nodes) return run.skip(node, "Slurm cannot be asked: " + nodes.error());
+    state = state_of(*nodes, node);
+    if (state == nullptr) return run.skip(node, "Slurm does not know it");
+    if (auto why = why_not_verifiable(*state)) return run.skip(node, *why);
     const std::vector<Sleeper> before = sleepers(*nodes, node);
     const store::TimeMs asked_ms = operate::wall_clock_ms();
     // Through Slurm (POWER_UP): Slurm runs ResumeProgram, slumber's hook,

@@ -218,6 +218,54 @@ TEST_F(VerifyMapping, APairWhoseOtherNodeGotAJobIsLeftOnAndDrained) {
                   "slumber unblock n2,n3"}));
 }
 
+// Another node powered up while n1 was checked: a crossed address of its
+// could have started n1's machine (a tester's crossed n1 was verified so,
+// then powered down through its BMC, which killed the other node's job).
+// Nothing is verified and nothing switched.
+TEST_F(VerifyMapping, AnotherNodePoweredUpDuringTheCheckMakesItUnclear) {
+    ScriptedSlurm slurm({"n1", "n2", "n3"});
+    slurm.on_look = [&slurm] {
+        if (!slurm.calls.empty() && slurm.calls.back() == "POWER_UP n1") slurm.m_nodes["n3"].flags = {"POWERING_UP"};
+    };
+    const DoctorReport report = run(slurm, {"n1"});
+    EXPECT_TRUE(report.verified->empty());
+    EXPECT_EQ(found(report, Check::mapping_unclear), std::vector<std::string>{"n1"});
+    EXPECT_EQ(slurm.calls, std::vector<std::string>{"POWER_UP n1"}) << "no power-down through an unproven BMC";
+    const auto unclear = std::ranges::find(report.findings, Check::mapping_unclear, &Finding::check);
+    ASSERT_NE(unclear, report.findings.end());
+    EXPECT_NE(unclear->what.find("but Slurm powered up n3 meanwhile"), std::string::npos) << unclear->what;
+    EXPECT_NE(unclear->fix.find("`slumber doctor n1,n3` with [doctor] node_uuid_command"), std::string::npos)
+        << unclear->fix;
+}
+
+// A node powering up when the check of another begins: the check waits
+// until Slurm is done with it, then goes on.
+TEST_F(VerifyMapping, ItWaitsUntilNoOtherNodePowersUp) {
+    ScriptedSlurm slurm({"n1", "n2"});
+    slurm.m_nodes["n2"].flags = {"POWERING_UP"};
+    int looks = 0;
+    slurm.on_look = [&slurm, &looks] {
+        if (++looks == 4) slurm.m_nodes["n2"].flags = {};
+    };
+    const DoctorReport report = run(slurm, {"n1"});
+    EXPECT_EQ(report.verified, std::vector<std::string>{"n1"});
+    EXPECT_EQ(slurm.calls, (std::vector<std::string>{"POWER_UP n1", "POWER_DOWN n1"}));
+    EXPECT_NE(progress.find("n1: waiting until Slurm has powered n2 up or down, before checking it"), std::string::npos)
+        << progress;
+}
+
+// One that stays so: the node is not checked.
+TEST_F(VerifyMapping, ANodePoweringUpForLongLeavesTheCheckUndone) {
+    ScriptedSlurm slurm({"n1", "n2"});
+    slurm.m_nodes["n2"].flags = {"POWERING_UP"};
+    const DoctorReport report = run(slurm, {"n1"});
+    EXPECT_TRUE(report.verified->empty());
+    EXPECT_TRUE(slurm.calls.empty());
+    EXPECT_EQ(found(report, Check::mapping_skipped), std::vector<std::string>{"n1"});
+    EXPECT_NE(report.findings.front().what.find("Slurm kept powering n2 up or down for 2 s"), std::string::npos)
+        << report.findings.front().what;
+}
+
 // A node that got a job once it registered is left on for Slurm to suspend.
 TEST_F(VerifyMapping, AVerifiedNodeWithAJobIsLeftOn) {
     ScriptedSlurm slurm({"n1", "n2"});
