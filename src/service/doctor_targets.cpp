@@ -17,6 +17,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <regex>
+#include <set>
 
 #include "hostlist/hostlist.hpp"
 #include "operate/blocks.hpp"
@@ -28,6 +30,7 @@
 #include "power/exec/exec_driver.hpp"
 #include "power/target_locks.hpp"
 #include "service/doctor_checks.hpp"
+#include "slurm/scontrol.hpp"
 #include "util/command.hpp"
 #include "util/parallel.hpp"
 #include "util/safe_text.hpp"
@@ -271,14 +274,15 @@ std::expected<std::string, std::string> node_uuid(const std::string& command, co
                                                         : fmt::format("{}{}", result.exit_code < 0 ? "" : ": ",
                                                                       util::safe_text(said.substr(0, 200)))));
     }
-    std::size_t start = 0;
-    while (start < result.out.size()) {
-        const std::size_t end = std::min(result.out.find('\n', start), result.out.size());
-        const std::string line = result.out.substr(start, end - start);
-        if (line.find_first_not_of(" \t\r") != std::string::npos) return util::safe_text(line.substr(0, 100));
-        start = end + 1;
-    }
-    return std::unexpected("it printed nothing");
+    // The UUID wherever it is in the output: an ssh banner or a message of
+    // the day before it made a tester's first line "Last login: …" the
+    // node's UUID, and that a crossed-address error.
+    static const std::regex kUuid("[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}");
+    if (std::smatch found; std::regex_search(result.out, found, kUuid)) return found.str();
+    const std::size_t first = result.out.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) return std::unexpected("it printed nothing");
+    const std::string line = result.out.substr(first, result.out.find('\n', first) - first);
+    return std::unexpected(fmt::format("it printed no UUID: \"{}\"", util::safe_text(line.substr(0, 100))));
 }
 
 void check_duplicates(const Setup& setup, const std::vector<const config::PowerTarget*>& targets,
@@ -320,13 +324,33 @@ std::string nobody_else(const config::Config& config, const DoctorOptions& optio
         compared, options.nodes.empty() ? "the others gave none" : "only those of HOSTLIST were asked");
 }
 
-// Each node whose BMC says it is on and gave a GUID is asked for its own
-// SMBIOS UUID (config.doctor.node_uuid_command); a node off cannot answer.
+// The nodes Slurm shows up and answering: their machines run, whatever the
+// BMC at their address says. Empty when Slurm cannot be asked: slurm.conf
+// unread, or scontrol gave no version (it retries a slurm.conf it cannot
+// read for a minute).
+std::set<std::string> up_in_slurm(const Setup& setup) {
+    std::set<std::string> up;
+    if (setup.slurm_conf == nullptr || !setup.slurm_version) return up;
+    const config::Config& config = setup.config;
+    auto nodes = slurm::Scontrol(config.slurm.bin_dir, config.slurm.conf).nodes();
+    for (const slurm::NodeState& node : nodes.value_or(std::vector<slurm::NodeState>{})) {
+        if (!node.powered_down() && !node.powering_up() && node.responding()) up.insert(node.name);
+    }
+    return up;
+}
+
+// Each node whose BMC gave a GUID is asked for its own SMBIOS UUID
+// (config.doctor.node_uuid_command) when that BMC says on or Slurm shows
+// the node up: a node off cannot answer. A node up behind a BMC that says
+// off is half of a crossed pair whose other node sleeps (a tester's plain
+// doctor saw only a warning for the sleeper, while the node up, asked,
+// would have named the pair); one that does not answer then is no finding.
 void check_node_uuids(const Setup& setup, const DoctorOptions& options,
                       const std::vector<const config::PowerTarget*>& targets,
                       const std::vector<power::Details>& replies, Findings& out) {
     const std::string& command = setup.config.doctor.node_uuid_command;
     if (command.empty()) return;
+    const std::set<std::string> up = up_in_slurm(setup);
     std::map<std::string, std::size_t> holder;  // a BMC's GUID -> its target
     std::vector<std::size_t> asked;
     std::size_t compared = 0;  // the nodes' BMCs that gave a GUID
@@ -334,17 +358,18 @@ void check_node_uuids(const Setup& setup, const DoctorOptions& options,
         const auto& guid = replies[i].guid;
         if (!guid || !*guid || !comparable(**guid)) continue;
         holder.emplace(*comparable(**guid), i);
-        if (targets[i]->kind == config::TargetKind::node) ++compared;
-        if (targets[i]->kind == config::TargetKind::node && replies[i].state &&
-            *replies[i].state == power::PowerState::on) {
-            asked.push_back(i);
-        }
+        if (targets[i]->kind != config::TargetKind::node) continue;
+        ++compared;
+        const bool on = replies[i].state && *replies[i].state == power::PowerState::on;
+        if (on || up.contains(targets[i]->name)) asked.push_back(i);
     }
     std::vector<std::expected<std::string, std::string>> own(asked.size(), std::unexpected(std::string()));
     util::parallel_for(asked.size(), options.fanout,
                        [&](std::size_t k) { own[k] = node_uuid(command, targets[asked[k]]->name); });
     for (std::size_t k = 0; k < asked.size(); ++k) {
         const config::PowerTarget& target = *targets[asked[k]];
+        const bool bmc_on = replies[asked[k]].state && *replies[asked[k]].state == power::PowerState::on;
+        if (!own[k] && !bmc_on) continue;  // asked because Slurm shows it up: no sign of anything
         if (!own[k]) {
             // Its BMC says on, and the machine does not answer: what a BMC
             // that drives another node's machine looks like when that

@@ -320,6 +320,52 @@ TEST_F(DoctorTargets, ANodeWhoseOwnUuidIsNotItsBmcsGuidIsCrossed) {
     EXPECT_TRUE(of_targets(run(targets)).empty());
 }
 
+// A command's output holds the UUID among other lines (an ssh banner, a
+// message of the day): a tester's "Last login: …" was taken for the node's
+// UUID and reported as crossed addresses. Output with no UUID at all is no
+// answer, not a mismatch.
+TEST_F(DoctorTargets, TheNodesUuidIsFoundInTheCommandsOutput) {
+    start_bmc();
+    bmc->set_power(true);
+    const std::string targets =
+        fmt::format("[doctor]\nnode_uuid_command = \"cat {}/uuid-{{node}}\"\n", dir.string()) + redfish_node("node001");
+    const auto says = [&](std::string_view text) { std::ofstream(dir / "uuid-node001") << text; };
+    says("Last login: Thu Dec  3 07:00:01 2026 from 10.0.0.1\n8B4D7E2A-3F61-4C0E-9A57-2D1C6E9B0F13\n");
+    EXPECT_TRUE(of_targets(run(targets)).empty());
+    says("garbage-node001\n");
+    const auto found = of_targets(run(targets));
+    ASSERT_EQ(found.size(), 1U) << listed(found);
+    EXPECT_EQ(found[0].check, Check::node_uuid_unanswered);
+    EXPECT_NE(found[0].what.find(R"((it printed no UUID: "garbage-node001"))"), std::string::npos) << found[0].what;
+}
+
+// A node Slurm shows up is asked too when the BMC at its address says off:
+// that BMC drives another machine, asleep, and this node's own UUID tells
+// whose (a tester's plain doctor warned only of the sleeping node).
+TEST_F(DoctorTargets, ANodeUpInSlurmBehindABmcThatSaysOffIsAsked) {
+    start_bmc();
+    bmc->set_power(false);
+    std::ofstream(dir / "slurm.conf") << "ClusterName=c\nNodeName=node001\n";
+    std::ofstream(dir / "scontrol") << "#!/bin/sh\ncase \"$*\" in\n  *'show node'*) echo 'NodeName=node001 "
+                                       "CPUAlloc=4 State=ALLOCATED BootTime=2026-12-03T07:00:00' ;;\nesac\n";
+    ::chmod((dir / "scontrol").c_str(), 0755);
+    std::ofstream(dir / "uuid-node001") << "4c4c4544-0031-3510-8044-b4c04f4e3232\n";
+    const std::string targets =
+        fmt::format(
+            "[slurm]\nbin_dir = \"{0}\"\nconf = \"{0}/slurm.conf\"\n[doctor]\nnode_uuid_command = \"cat "
+            "{0}/uuid-{{node}}\"\n",
+            dir.string()) +
+        redfish_node("node001");
+    DoctorOptions options;
+    options.slurm_version = slurm::Version{22, 5, 8};
+    const auto found = of_targets(run(targets, options));
+    ASSERT_EQ(found.size(), 1U) << listed(found);
+    EXPECT_EQ(found[0].check, Check::node_uuid_mismatch);
+    // Up in Slurm and silent: no sign of anything.
+    fs::remove(dir / "uuid-node001");
+    EXPECT_TRUE(of_targets(run(targets, options)).empty());
+}
+
 // exec targets: no login, a command each. One without a status command
 // cannot tell its power; settings no driver can be made from are a finding.
 TEST_F(DoctorTargets, ATargetWithoutStatusOrWithoutADriver) {
