@@ -142,6 +142,10 @@ __attribute__((no_sanitize("address"))) int run_child(void* argument) {
     // own children would hang with SIGCHLD blocked.
     reset_signals();
     restore_open_files_limit();
+    // A process group of its own, which a timeout stops whole: a site's
+    // script stopped alone left what it had started running (a tester's
+    // node_uuid_command left two `sleep 30` behind).
+    ::setpgid(0, 0);
     ::dup2(plan.input < 0 ? ::open("/dev/null", O_RDONLY) : plan.input, STDIN_FILENO);
     ::dup2(plan.out, STDOUT_FILENO);
     ::dup2(plan.err, STDERR_FILENO);
@@ -226,7 +230,10 @@ CommandResult run_command(const std::vector<std::string>& argv, const Environmen
     const bool finished = read_both(out[0], err[0], timeout, result.out, result.err);
     ::close(out[0]);
     ::close(err[0]);
-    if (!finished) ::kill(pid, SIGKILL);
+    if (!finished) {
+        ::kill(-pid, SIGKILL);  // the child and what it started (run_child's group)
+        ::kill(pid, SIGKILL);
+    }
     int status = 0;
     struct rusage usage {};
     // wait4: the child's CPU (and its own reaped children's) is this

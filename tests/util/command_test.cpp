@@ -40,6 +40,15 @@ TEST(Command, AHungCommandIsStoppedAtItsTimeout) {
     EXPECT_EQ(run_command({"sh", "-c", "echo quick"}, {}, milliseconds{5000}).out, "quick\n");
 }
 
+// What a command started is stopped with it: a site's script that runs
+// ssh, or anything in the background, left it running after its timeout.
+TEST(Command, ATimeoutStopsWhatTheCommandStarted) {
+    const CommandResult result = run_command({"sh", "-c", "sleep 37.25 & sleep 37.25; wait"}, {}, milliseconds{300});
+    EXPECT_EQ(result.exit_code, -1);
+    std::this_thread::sleep_for(milliseconds{200});
+    EXPECT_NE(run_command({"pgrep", "-f", "sleep 37.25"}).exit_code, 0) << "a sleep was left running";
+}
+
 TEST(Command, AMissingProgramSaysSo) {
     const CommandResult result = run_command({"/nonexistent/program"});
     EXPECT_EQ(result.exit_code, 127);
