@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <grp.h>
 #include <pwd.h>
 #include <algorithm>
 #include <charconv>
@@ -31,6 +32,19 @@ namespace slumber::service::doctor {
 namespace {
 
 namespace fs = std::filesystem;
+
+// The name of `user`'s primary group, the journal's group, for a chgrp to
+// paste: SlurmUser nobody's is nogroup on Debian (a tester's `chgrp nobody`
+// failed: there is no such group); the number when it has no name.
+std::string primary_group(const slurm::SlurmUser& user) {
+    std::vector<char> buffer(4096);
+    group entry{};
+    group* found = nullptr;
+    if (::getgrgid_r(user.gid, &entry, buffer.data(), buffer.size(), &found) == 0 && found != nullptr) {
+        return found->gr_name;
+    }
+    return std::to_string(user.gid);
+}
 
 // Whether `path` is missing, as far as this user can tell: a directory
 // above it that this user may not search says nothing either way.
@@ -168,7 +182,7 @@ void check_state_dir_creatable(const Setup& setup, const slurm::SlurmUser& user,
                    0,
                    fmt::format("mkdir -p {0}; chgrp {1} {0}; chmod 2770 {0} (the daemon does this at start when it "
                                "runs as root: systemctl enable --now slumberd)",
-                               state.string(), user.name),
+                               state.string(), primary_group(user)),
                    "",
                    {}});
 }
@@ -180,8 +194,8 @@ void check_access(const Setup& setup, Findings& out) {
     const auto grant = [&](const slurm::SlurmUser& user, const fs::path& path, bool directory) {
         return directory
                    ? fmt::format("chgrp {0} {1}; chmod 2770 {1} (the daemon does this at start when it runs as root)",
-                                 user.name, path.string())
-                   : fmt::format("chgrp {0} {1}; chmod 660 {1}", user.name, path.string());
+                                 primary_group(user), path.string())
+                   : fmt::format("chgrp {0} {1}; chmod 660 {1}", primary_group(user), path.string());
     };
     bool blind = false;  // this user may not look into the state directory
     const auto check_user = [&](const slurm::SlurmUser& user, std::string_view who, Check dir_check,
