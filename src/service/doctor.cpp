@@ -346,7 +346,7 @@ DoctorReport run_doctor(const std::filesystem::path& config_file, const DoctorOp
                                 problem.place.file,
                                 problem.place.line,
                                 util::safe_text(problem.fix),
-                                "",
+                                util::safe_text(problem.paste),
                                 {}});
         }
         if (auto user = doctor::slurm_user_of(*slurm_conf)) {

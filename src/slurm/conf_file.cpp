@@ -184,7 +184,8 @@ class Reader {
                      fmt::format("Include {}: a relative name in an included file is {} for Slurm 24.11 "
                                  "(from slurm.conf's directory) but {} for 22.05 (from this file's)",
                                  path, file.string(), from_here.string()),
-                     fmt::format("write the name in full: Include {}", file.string())});
+                     fmt::format("write the name in full: Include {}", file.string()),
+                     fmt::format("Include {}", file.string())});
             }
         }
         if (depth >= kMaxDepth) {
@@ -208,8 +209,13 @@ class Reader {
             return;
         }
         if (std::find(m_open.begin(), m_open.end(), file) != m_open.end()) {
-            m_conf.problems.push_back({place, fmt::format("Include {}: the file includes itself", file.string()),
-                                       "remove the Include line that closes the loop"});
+            const bool itself = file == m_open.back();
+            m_conf.problems.push_back(
+                {place,
+                 itself ? fmt::format("Include {}: the file includes itself", file.string())
+                        : fmt::format("Include {}: that file is already being read, which includes this one (a loop)",
+                                      file.string()),
+                 "remove the Include line that closes the loop"});
             return;
         }
         const auto text = m_read(file);

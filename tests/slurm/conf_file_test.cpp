@@ -125,7 +125,15 @@ TEST(ConfFile, IncludesThatCannotBeFollowedAreProblemsAtTheirLine) {
     ASSERT_EQ(conf->problems.size(), 2U);
     EXPECT_EQ(conf->problems[0].place.file, "/etc/slurm/a.conf");
     EXPECT_EQ(conf->problems[0].place.line, 2);
-    EXPECT_NE(conf->problems[0].what.find("includes itself"), std::string::npos);
+    EXPECT_NE(conf->problems[0].what.find("Include /etc/slurm/slurm.conf: that file is already being read, which "
+                                          "includes this one (a loop)"),
+              std::string::npos)
+        << conf->problems[0].what << ": a.conf does not include itself";
+    const auto itself =
+        read_slurm_conf("/etc/slurm/slurm.conf", files({{"/etc/slurm/slurm.conf", "Include /etc/slurm/slurm.conf\n"}}));
+    ASSERT_TRUE(itself);
+    ASSERT_EQ(itself->problems.size(), 1U);
+    EXPECT_NE(itself->problems[0].what.find("the file includes itself"), std::string::npos) << itself->problems[0].what;
     EXPECT_EQ(conf->problems[1].place.line, 2);
     EXPECT_NE(conf->problems[1].what.find("/etc/slurm/missing.conf"), std::string::npos) << "beside slurm.conf";
     ASSERT_NE(conf->find("SlurmUser"), nullptr);
@@ -192,6 +200,7 @@ TEST(ConfFile, ARelativeIncludeInAnIncludedFileIsAProblemWhereSlurmsVersionsDiff
     EXPECT_EQ(conf->problems.front().fix,
               fmt::format("write the name in full: Include {}", (dir / "timers.conf").string()))
         << "the name slurm.conf(5) gives it";
+    EXPECT_EQ(conf->problems.front().paste, fmt::format("Include {}", (dir / "timers.conf").string()));
 }
 
 TEST(ConfFile, AnEscapedHashIsNoComment) {
