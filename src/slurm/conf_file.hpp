@@ -42,9 +42,9 @@ struct ConfPlace {
 
 /// An Include line that could not be followed as Slurm follows it.
 struct IncludeProblem {
-    ConfPlace place;    ///< the Include line
-    std::string what;   ///< what is wrong, naming the file; untrusted text (from slurm.conf)
-    std::string fix;    ///< what to write instead
+    ConfPlace place;         ///< the Include line
+    std::string what;        ///< what is wrong, naming the file; untrusted text (from slurm.conf)
+    std::string fix;         ///< what to write instead
     std::string paste = {};  ///< the line to write instead, when there is one
 };
 
