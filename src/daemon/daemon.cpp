@@ -385,10 +385,12 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     // Who left them (a daemon killed, kill -9 say, or a hook's carrier) is
     // asked before this daemon's own start is journaled.
     const std::string left_by = operate::left_running_by(*journal);
-    if (auto requeued = operate::take_back_left_running(*journal, "the daemon", operate::wall_clock_ms(), left_by);
+    if (auto requeued = operate::take_back_left_running(*journal, "the daemon", operate::wall_clock_ms(), left_by,
+                                                        controllers->shared());
         requeued && *requeued > 0) {
         log(Priority::warning,
-            fmt::format("{} request(s) left running by {}: carrying them out again", *requeued, left_by));
+            fmt::format("{} request(s) left running by {}: {}", *requeued, left_by,
+                        controllers->shared() ? "handed over (several controllers)" : "carrying them out again"));
     }
     // With several controllers, what this daemon was asked before it
     // started may be stale: another controller's daemon may have acted

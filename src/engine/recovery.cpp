@@ -229,6 +229,10 @@ std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryP
                                  : node.latest_request_off
                                      ? "after slumber switched it off: switched on behind slumber's back (a node "
                                        "kept on is powered up through Slurm, or excluded)"
+                                 : node.off_before_acting
+                                     ? "and this daemon's power-off of it came before it last began acting: the "
+                                       "other controller's daemon may have switched it on since, and Slurm's saved "
+                                       "state lost that"
                                      : "and no power-off reached slumber since it last booted: its suspend was lost "
                                        "(a suspend hook that failed to run or was killed)")});
                 break;

@@ -83,8 +83,12 @@ struct NodeFacts {
     /// A power-off was asked for it after that drain.
     bool off_since_drain = false;
     /// Its latest request is a power-off or a shutdown made since it last
-    /// booted (Slurm's BootTime): dark by slumber's hand.
+    /// booted (Slurm's BootTime) and carried out since this daemon last
+    /// began acting (docs/ha.md): dark by slumber's hand.
     bool latest_request_off = false;
+    /// Its latest request is a power-off carried out before this daemon
+    /// last began acting: another controller's daemon acted since.
+    bool off_before_acting = false;
     /// Unplanned power losses journaled within power_loss_window_ms, since
     /// an admin last returned it to service.
     int recent_power_losses = 0;

@@ -41,12 +41,17 @@ bool CarrierLock::try_shared() { return lock(m_fd, LOCK_SH); }
 void CarrierLock::release() { (void)::flock(m_fd, LOCK_UN); }
 
 store::DbResult<int> take_back_left_running(store::Journal& journal, std::string_view who, store::TimeMs now,
-                                            std::string_view left_by) {
+                                            std::string_view left_by, bool handed_over) {
     auto requeued = journal.requeue_running();
     if (requeued && *requeued > 0) {
-        (void)journal.record({0, now, "", std::nullopt, store::EventKind::restart,
-                              fmt::format("{} request(s) left running are carried out again by {}{}{}", *requeued, who,
-                                          left_by.empty() ? "" : ", left by ", left_by)});
+        const std::string by = left_by.empty() ? std::string() : fmt::format(", left by {}", left_by);
+        (void)journal.record(
+            {0, now, "", std::nullopt, store::EventKind::restart,
+             handed_over
+                 ? fmt::format("{} request(s) left running{} are not carried out again by {}: with several "
+                               "controllers they are handed over (below)",
+                               *requeued, by, who)
+                 : fmt::format("{} request(s) left running are carried out again by {}{}", *requeued, who, by)});
     }
     return requeued;
 }

@@ -48,9 +48,11 @@ class CarrierLock {
 /// were left so by a carrier that died; they go back to pending, and a
 /// "restart" event says that `who` ("the daemon", "a hook's carrier")
 /// carries them out again, and who left them when `left_by` is given
-/// (left_running_by()). Returns how many.
+/// (left_running_by()). With `handed_over`, the daemon of one of several
+/// controllers hands them over instead (docs/ha.md), and the event says so
+/// rather than that they are carried out. Returns how many.
 store::DbResult<int> take_back_left_running(store::Journal& journal, std::string_view who, store::TimeMs now,
-                                            std::string_view left_by = {});
+                                            std::string_view left_by = {}, bool handed_over = false);
 
 /// Who left requests running, for a daemon that starts (every hook's
 /// carrier has finished: the daemon waits for them), from the journal: "a

@@ -151,8 +151,14 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
         const store::Request* answered =
             last != nullptr && last->outcome_kind != store::OutcomeKind::handed_over ? last : nullptr;
         const bool last_off = answered != nullptr && powers_off(answered->action);
-        // An off from before its latest boot (Slurm's BootTime) did not make it dark.
-        fact.latest_request_off = last_off && (!node.boot_time || answered->time >= *node.boot_time * 1000);
+        // An off from before its latest boot (Slurm's BootTime) did not make
+        // it dark, nor one carried out before this daemon last began acting:
+        // the other controller's daemon may have switched it on since, and
+        // such a node was read only at the routine 10-minute re-read (a
+        // tester's stayed on, idle~, for 10 min after a takeover).
+        const bool off_this_period = last_off && answered->finished.value_or(answered->time) >= control_began;
+        fact.latest_request_off = off_this_period && (!node.boot_time || answered->time >= *node.boot_time * 1000);
+        fact.off_before_acting = last_off && !off_this_period;
         // A block lifted since slumber was last asked to switch it: what it
         // switched before may have been another machine (crossed addresses).
         if (const auto it = unblocked->find(node.name);

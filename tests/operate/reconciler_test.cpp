@@ -327,6 +327,43 @@ TEST_F(ReconcilerTest, APowerOnFromBeforeTakingControlAnswersNoWake) {
     EXPECT_EQ(steps->front().kind, engine::StepKind::power_on);
 }
 
+// A node this daemon switched off in an earlier period of acting, switched
+// on meanwhile by the other controller's daemon, and asleep in Slurm's
+// saved state: a tester's stayed on for 10 minutes after the takeover (the
+// routine re-read of a node slumber switched off). Its BMC is read every
+// late_off_grace, as for a node whose suspend never reached slumber.
+TEST_F(ReconcilerTest, APowerOffFromBeforeTakingControlLeavesTheNodeWatchedClosely) {
+    const std::vector<std::string> n1{"n1"};
+    const store::TimeMs earlier = m_clock.wall_ms() - 600'000;
+    const auto started =
+        m_journal->start_requests(n1, power::Action::off, store::RequestSource::slurm_suspend, earlier);
+    ASSERT_TRUE(started && started->size() == 1U);
+    ASSERT_TRUE(m_journal->finish(started->front(), store::OutcomeKind::ok, "ok", earlier + 1000));
+    ASSERT_TRUE(m_journal->took_control({0, m_clock.wall_ms() - 1000, "", std::nullopt, store::EventKind::took_control,
+                                         "took over: ctl1 is in control"}));
+    auto reads = std::make_shared<std::atomic<int>>(0);
+    Reconciler reconciler(m_config, *m_journal, *m_slurm, clock(), answering(power::PowerState::on, reads));
+    reconciler.began_acting(m_clock.wall_ms() - 1000);
+    const std::vector<slurm::NodeState> nodes{asleep("n1")};
+    const store::TimeMs start = m_clock.wall_ms();
+    ASSERT_TRUE(reconciler.run(nodes));
+    reconciler.finish_reads();
+    EXPECT_EQ(*reads, 1) << "read at the first pass";
+    m_clock.set_wall(start + 2000);
+    ASSERT_TRUE(reconciler.run(nodes));  // takes it: on
+    m_clock.set_wall(start + 60'000);
+    ASSERT_TRUE(reconciler.run(nodes));  // a late_off_grace on: asks again
+    reconciler.finish_reads();
+    EXPECT_EQ(*reads, 2) << "read again after late_off_grace, not after 10 minutes";
+    m_clock.set_wall(start + 62'000);
+    auto steps = reconciler.run(nodes);
+    ASSERT_TRUE(steps) << steps.error();
+    ASSERT_EQ(steps->size(), 1U);
+    EXPECT_EQ((*steps)[0].kind, engine::StepKind::power_off);
+    EXPECT_NE((*steps)[0].why.find("the other controller's daemon may have switched it on since"), std::string::npos)
+        << (*steps)[0].why;
+}
+
 // What the reconciler remembered of a node in an earlier period of acting
 // (when it was first seen powering up) is not this period's.
 TEST_F(ReconcilerTest, BeganActingForgetsWhatItSawBefore) {
