@@ -277,8 +277,8 @@ std::expected<std::string, std::string> node_uuid(const std::string& command, co
     // The UUID wherever it is in the output: an ssh banner or a message of
     // the day before it made a tester's first line "Last login: …" the
     // node's UUID, and that a crossed-address error.
-    static const std::regex kUuid("[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}");
-    if (std::smatch found; std::regex_search(result.out, found, kUuid)) return found.str();
+    static const std::regex uuid_pattern("[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}");
+    if (std::smatch found; std::regex_search(result.out, found, uuid_pattern)) return found.str();
     const std::size_t first = result.out.find_first_not_of(" \t\r\n");
     if (first == std::string::npos) return std::unexpected("it printed nothing");
     const std::string line = result.out.substr(first, result.out.find('\n', first) - first);
