@@ -36,6 +36,22 @@ bool names_verb(std::string_view text, std::string_view name) {
     return false;
 }
 
+// A shell script without its comments (from a `#` at a line's start or
+// after a blank to the line's end): a script that named `slumber suspend`
+// only in a comment passed for slumber's hook (a tester's ran ipmitool).
+std::string without_comments(std::string_view script) {
+    std::string code;
+    code.reserve(script.size());
+    bool comment = false;
+    for (std::size_t i = 0; i < script.size(); ++i) {
+        const char c = script[i];
+        if (c == '\n') comment = false;
+        if (c == '#' && (i == 0 || std::isspace(static_cast<unsigned char>(script[i - 1])) != 0)) comment = true;
+        if (!comment) code.push_back(c);
+    }
+    return code;
+}
+
 // The verbs a hook program runs: a link slumber-VERB to the slumber
 // binary runs VERB (src/cli/main.cpp); a script runs those it names; the
 // binary itself under another name runs none ("" in the result).
@@ -51,8 +67,9 @@ std::vector<std::string_view> verbs_run(const fs::path& program, const std::stri
         return verbs;
     }
     if (!head.starts_with("#!")) return verbs;
+    const std::string code = without_comments(head);
     for (const slurm::HookInfo& hook : slurm::kHooks) {
-        if (names_verb(head, hook.name)) verbs.push_back(hook.name);
+        if (names_verb(code, hook.name)) verbs.push_back(hook.name);
     }
     return verbs;
 }

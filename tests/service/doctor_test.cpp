@@ -397,6 +397,19 @@ TEST_F(Doctor, ASiteScriptIsNotSlumbersHook) {
     EXPECT_EQ(report.findings[0].paste, fmt::format("SuspendProgram={}/sbin/slumber-suspend", dir.string()));
 }
 
+// slumber named only in a comment: the script runs ipmitool, not slumber
+// (a tester's passed as slumber's hook).
+TEST_F(Doctor, ASiteScriptThatNamesSlumberInACommentIsNotSlumbersHook) {
+    write("sbin/site-suspend",
+          fmt::format("#!/bin/sh\n# this used to run: slumber suspend --config {}/slumber.toml \"$1\"\n"
+                      "ipmitool -H \"$1-ipmi\" chassis power off # not slumber suspend\n",
+                      dir.string()),
+          0755);
+    set("SuspendProgram", (dir / "sbin/site-suspend").string());
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"hook-not-slumber"}) << text(report);
+}
+
 // The package's links run the verb their name says, on the default file.
 TEST_F(Doctor, ALinkToSlumberIsItsHookForTheDefaultFile) {
     fs::create_directory(dir / "links");
