@@ -364,6 +364,31 @@ TEST_F(ReconcilerTest, APowerOffFromBeforeTakingControlLeavesTheNodeWatchedClose
         << (*steps)[0].why;
 }
 
+// The same node found off: read once, then only at the routine re-read
+// (every BMC of 10,000 sleeping nodes read every minute after a takeover
+// would cost for nothing).
+TEST_F(ReconcilerTest, APowerOffFromBeforeTakingControlFoundOffIsReadOnce) {
+    const std::vector<std::string> n1{"n1"};
+    const store::TimeMs earlier = m_clock.wall_ms() - 600'000;
+    const auto started =
+        m_journal->start_requests(n1, power::Action::off, store::RequestSource::slurm_suspend, earlier);
+    ASSERT_TRUE(started && started->size() == 1U);
+    ASSERT_TRUE(m_journal->finish(started->front(), store::OutcomeKind::ok, "ok", earlier + 1000));
+    ASSERT_TRUE(m_journal->took_control({0, m_clock.wall_ms() - 1000, "", std::nullopt, store::EventKind::took_control,
+                                         "took over: ctl1 is in control"}));
+    auto reads = std::make_shared<std::atomic<int>>(0);
+    Reconciler reconciler(m_config, *m_journal, *m_slurm, clock(), answering(power::PowerState::off, reads));
+    reconciler.began_acting(m_clock.wall_ms() - 1000);
+    const std::vector<slurm::NodeState> nodes{asleep("n1")};
+    const store::TimeMs start = m_clock.wall_ms();
+    for (const store::TimeMs at : {0, 2000, 60'000, 62'000, 120'000}) {
+        m_clock.set_wall(start + at);
+        ASSERT_TRUE(reconciler.run(nodes));
+        reconciler.finish_reads();
+    }
+    EXPECT_EQ(*reads, 1) << "found off: no read again before the routine re-read";
+}
+
 // What the reconciler remembered of a node in an earlier period of acting
 // (when it was first seen powering up) is not this period's.
 TEST_F(ReconcilerTest, BeganActingForgetsWhatItSawBefore) {
