@@ -1,6 +1,10 @@
 #include "config/addresses.hpp"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "hostlist/hostlist.hpp"
@@ -86,7 +90,75 @@ std::string_view trailing_digits(std::string_view name) {
     return name.substr(begin);
 }
 
+std::string lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+// A host name or an IP address (IPv6 maybe in brackets), one way.
+std::string host_identity(std::string_view host) {
+    const bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
+    const std::string bare(bracketed ? host.substr(1, host.size() - 2) : host);
+    in_addr v4{};
+    if (!bracketed && ::inet_aton(bare.c_str(), &v4) != 0) {
+        char text[INET_ADDRSTRLEN] = {};
+        if (::inet_ntop(AF_INET, &v4, text, sizeof text) != nullptr) return text;
+    }
+    in6_addr v6{};
+    if (::inet_pton(AF_INET6, bare.c_str(), &v6) == 1) {
+        char text[INET6_ADDRSTRLEN] = {};
+        if (::inet_ntop(AF_INET6, &v6, text, sizeof text) != nullptr) return fmt::format("[{}]", text);
+    }
+    std::string name = lower(bare);
+    if (name.size() > 1 && name.back() == '.') name.pop_back();
+    return name;
+}
+
+// host, host:port, [v6]:port or a bare IPv6 address: the host and the port
+// (with its ':') as written.
+std::pair<std::string_view, std::string_view> split_port(std::string_view address) {
+    if (address.starts_with('[')) {
+        const std::size_t close = address.find(']');
+        if (close == std::string_view::npos) return {address, {}};
+        return {address.substr(0, close + 1), address.substr(close + 1)};
+    }
+    const std::size_t colon = address.find(':');
+    if (colon == std::string_view::npos || address.find(':', colon + 1) != std::string_view::npos) return {address, {}};
+    return {address.substr(0, colon), address.substr(colon)};
+}
+
 }  // namespace
+
+std::string address_identity(power::AddressKind kind, const std::string& address) {
+    switch (kind) {
+        case power::AddressKind::host: {
+            const auto [host, port] = split_port(address);
+            return host_identity(host) + std::string(port);
+        }
+        case power::AddressKind::url: {
+            // scheme://authority/path: the path as written, less a final '/'.
+            const std::size_t scheme_end = address.find("://");
+            if (scheme_end == std::string::npos) return address;
+            const std::size_t authority = scheme_end + 3;
+            const std::size_t path = std::min(address.find('/', authority), address.size());
+            const auto [host, port] = split_port(std::string_view(address).substr(authority, path - authority));
+            std::string rest = address.substr(path);
+            while (!rest.empty() && rest.back() == '/') rest.pop_back();
+            return lower(std::string_view(address).substr(0, authority)) + host_identity(host) + std::string(port) +
+                   rest;
+        }
+        case power::AddressKind::mac: {
+            std::string mac = lower(address);
+            std::replace(mac.begin(), mac.end(), '-', ':');
+            return mac;
+        }
+        case power::AddressKind::none:
+            break;
+    }
+    return address;
+}
 
 std::vector<std::string> expand_addresses(TableReader& reader, const std::vector<std::string>& items,
                                           const std::vector<std::string>& names) {

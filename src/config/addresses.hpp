@@ -24,4 +24,14 @@ std::vector<std::string> apply_pattern(TableReader& reader, const std::string& p
 /// What is wrong with an address for this kind of driver, if anything.
 std::optional<std::string> check_address(power::AddressKind kind, const std::string& address);
 
+/// The controller an address reaches, written one way, so that two spellings
+/// of one BMC are seen as one: host names and URL schemes in lower case
+/// without a trailing dot (DNS names are case-insensitive: RFC 4343), IPv4
+/// addresses as dotted quads (the resolver, glibc's getaddrinfo, reads
+/// "127.211.1", "0x7f.1" and "0177.0.0.1" as inet_aton(3) does), IPv6
+/// addresses as inet_ntop(3) writes them, MACs in lower case with ':'. A
+/// port is kept as written: "bmc:623" and "bmc" are not told to be one.
+/// For an address that check_address accepts; others come back as given.
+std::string address_identity(power::AddressKind kind, const std::string& address);
+
 }  // namespace slumber::config

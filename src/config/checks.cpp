@@ -6,6 +6,7 @@
 #include <tuple>
 #include <variant>
 
+#include "config/addresses.hpp"
 #include "config/sections.hpp"
 #include "hostlist/hostlist.hpp"
 #include "util/suggest.hpp"
@@ -51,18 +52,25 @@ std::string target_selector(const PowerTarget& target) {
 // waiting to happen: switching one off would switch the other. A target is
 // its whole address: a blade chassis' manager serves several systems, a power
 // strip several relays, so the system, relay, channel or port is part of it.
+// Addresses are compared as the controller they reach (address_identity):
+// "127.211.1" is 127.211.0.1 to the resolver, "BMC1.lan." is bmc1.lan.
 void check_unique_addresses(const Config& config, std::vector<ConfigError>& errors) {
-    std::map<std::tuple<std::string_view, std::string_view, std::string>, const PowerTarget*> seen;
+    std::map<std::tuple<std::string_view, std::string, std::string>, const PowerTarget*> seen;
     for (const auto* targets : {&config.nodes, &config.devices}) {
         for (const PowerTarget& target : *targets) {
             if (target.address.empty()) continue;
+            const power::DriverInfo* driver = power::find_driver(target.driver);
+            std::string identity =
+                driver == nullptr ? target.address : address_identity(driver->address, target.address);
             std::string selector = target_selector(target);
-            const std::string where =
-                selector.empty() ? target.address : fmt::format("{} ({})", target.address, selector);
-            const auto [it, inserted] = seen.emplace(
-                std::tuple(std::string_view(target.driver), std::string_view(target.address), std::move(selector)),
-                &target);
+            const auto [it, inserted] =
+                seen.emplace(std::tuple(std::string_view(target.driver), std::move(identity), selector), &target);
             if (inserted) continue;
+            const std::string& first = it->second->address;
+            const std::string address = first == target.address
+                                            ? first
+                                            : fmt::format("{} (written {} for {})", first, target.address, target.name);
+            const std::string where = selector.empty() ? address : fmt::format("{} ({})", address, selector);
             errors.push_back(ConfigError{
                 config.file.string(), target.line, fmt::format("{} {}", kind_name(target.kind), target.name),
                 fmt::format("{} and {} both have the address {}", it->second->name, target.name, where),

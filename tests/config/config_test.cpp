@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <algorithm>
 
+#include "config/addresses.hpp"
 #include "config/config.hpp"
 
 namespace slumber::config {
@@ -523,6 +524,31 @@ relay = 2
 TEST(ConfigErrors, TwoNodesOnOneBmc) {
     expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n[1-2]\"\nbmc = [\"b1\", \"b1\"]\n", 5, "n2",
                    "n1 and n2 both have the address b1");
+}
+
+// One BMC written two ways is one BMC: the resolver reads "127.211.1" as
+// 127.211.0.1 (inet_aton's short form), and host names ignore case.
+TEST(ConfigErrors, TwoNodesOnOneBmcWrittenTwoWays) {
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n[1-2]\"\nbmc = [\"127.211.0.1\", \"127.211.1\"]\n", 5,
+                   "n2", "n1 and n2 both have the address 127.211.0.1 (written 127.211.1 for n2)");
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n[1-2]\"\nbmc = [\"BMC1.lan.\", \"bmc1.lan\"]\n", 5,
+                   "n2", "n1 and n2 both have the address BMC1.lan. (written bmc1.lan for n2)");
+}
+
+TEST(Addresses, AreComparedAsTheControllerTheyReach) {
+    using power::AddressKind;
+    EXPECT_EQ(address_identity(AddressKind::host, "127.211.1"), "127.211.0.1");
+    EXPECT_EQ(address_identity(AddressKind::host, "0x7f.1:623"), "127.0.0.1:623");
+    EXPECT_EQ(address_identity(AddressKind::host, "0177.0.0.1"), "127.0.0.1");
+    EXPECT_EQ(address_identity(AddressKind::host, "Node1-IPMI.Example.ORG."), "node1-ipmi.example.org");
+    EXPECT_EQ(address_identity(AddressKind::host, "fe80:0:0::1"), "[fe80::1]");
+    EXPECT_EQ(address_identity(AddressKind::host, "[FE80::1]:623"), "[fe80::1]:623");
+    EXPECT_EQ(address_identity(AddressKind::url, "HTTP://Strip.LAN/"), "http://strip.lan");
+    EXPECT_EQ(address_identity(AddressKind::url, "http://10.1:8080/base/"), "http://10.0.0.1:8080/base");
+    EXPECT_EQ(address_identity(AddressKind::mac, "AA-BB-CC-DD-EE-FF"), "aa:bb:cc:dd:ee:ff");
+    // Distinct ones stay distinct, and a port is kept as written.
+    EXPECT_NE(address_identity(AddressKind::host, "10.0.0.1"), address_identity(AddressKind::host, "10.0.0.1:623"));
+    EXPECT_NE(address_identity(AddressKind::host, "bmc1"), address_identity(AddressKind::host, "bmc1.lan"));
 }
 
 TEST(ConfigErrors, DependencyOnUnknownDevice) {
