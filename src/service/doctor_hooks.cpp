@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <optional>
@@ -55,6 +56,44 @@ std::string without_comments(std::string_view script) {
 // The verbs a hook program runs: a link slumber-VERB to the slumber
 // binary runs VERB (src/cli/main.cpp); a script runs those it names; the
 // binary itself under another name runs none ("" in the result).
+// The simple commands of a script without comments (split at newlines,
+// ';', '&' and '|'), each with what is quoted blanked out, less those that
+// only print or log: `echo "slumber suspend $1" >> log` runs no slumber (a
+// tester's logging script passed for slumber's hook).
+std::vector<std::string> commands_run(std::string_view code) {
+    std::vector<std::string> commands(1);
+    char quote = 0;
+    for (const char c : code) {
+        if (quote != 0) {
+            if (c == quote) quote = 0;
+            commands.back().push_back(c == '\n' ? '\n' : ' ');
+        } else if (c == '\'' || c == '"') {
+            quote = c;
+            commands.back().push_back(' ');
+        } else if (c == '\n' || c == ';' || c == '&' || c == '|') {
+            commands.emplace_back();
+        } else {
+            commands.back().push_back(c);
+        }
+    }
+    std::erase_if(commands, [](const std::string& command) {
+        std::size_t at = command.find_first_not_of(" \t");
+        // Variable assignments before the command: A=1 B=2 echo ...
+        while (at != std::string::npos) {
+            const std::size_t end = std::min(command.find_first_of(" \t", at), command.size());
+            const std::string_view word = std::string_view(command).substr(at, end - at);
+            if (word.find('=') == std::string_view::npos) {
+                const std::string_view name =
+                    word.substr(word.rfind('/') == std::string_view::npos ? 0 : word.rfind('/') + 1);
+                return name == "echo" || name == "printf" || name == "logger" || name == ":" || name == "true";
+            }
+            at = command.find_first_not_of(" \t", end);
+        }
+        return true;
+    });
+    return commands;
+}
+
 std::vector<std::string_view> verbs_run(const fs::path& program, const std::string& head) {
     std::error_code error;
     const fs::path real = fs::canonical(program, error);
@@ -67,9 +106,11 @@ std::vector<std::string_view> verbs_run(const fs::path& program, const std::stri
         return verbs;
     }
     if (!head.starts_with("#!")) return verbs;
-    const std::string code = without_comments(head);
+    const std::vector<std::string> commands = commands_run(without_comments(head));
     for (const slurm::HookInfo& hook : slurm::kHooks) {
-        if (names_verb(code, hook.name)) verbs.push_back(hook.name);
+        const bool runs = std::any_of(commands.begin(), commands.end(),
+                                      [&](const std::string& command) { return names_verb(command, hook.name); });
+        if (runs) verbs.push_back(hook.name);
     }
     return verbs;
 }

@@ -410,6 +410,32 @@ TEST_F(Doctor, ASiteScriptThatNamesSlumberInACommentIsNotSlumbersHook) {
     ASSERT_EQ(ids(report), std::vector<std::string>{"hook-not-slumber"}) << text(report);
 }
 
+// slumber's verb only in what a script prints or logs: it runs ipmitool.
+TEST_F(Doctor, ASiteScriptThatOnlyPrintsSlumbersVerbIsNotSlumbersHook) {
+    write("sbin/site-suspend",
+          fmt::format("#!/bin/sh\necho \"slumber suspend --config {}/slumber.toml $1\" >> /var/log/hooks.log\n"
+                      "LC_ALL=C /usr/bin/logger -t hooks slumber suspend \"$1\"; printf 'slumber suspend\\n'\n"
+                      "ipmitool -H \"$1-ipmi\" chassis power off\n",
+                      dir.string()),
+          0755);
+    set("SuspendProgram", (dir / "sbin/site-suspend").string());
+    const DoctorReport report = run();
+    ASSERT_EQ(ids(report), std::vector<std::string>{"hook-not-slumber"}) << text(report);
+}
+
+// A site's wrapper that logs, then runs slumber, is slumber's hook.
+TEST_F(Doctor, ASiteScriptThatLogsThenRunsSlumberIsSlumbersHook) {
+    write("sbin/site-suspend",
+          fmt::format("#!/bin/bash\nset -e\necho \"$(date) suspend $1\" >> /tmp/hooks.log\n"
+                      "SLUMBER_X=1 exec {}/slumber suspend --config {}/slumber.toml \"$@\"\n",
+                      own_directory().string(), dir.string()),
+          0755);
+    set("SuspendProgram", (dir / "sbin/site-suspend").string());
+    const DoctorReport report = run();
+    const auto found = ids(report);
+    EXPECT_EQ(std::ranges::find(found, "hook-not-slumber"), found.end()) << text(report);
+}
+
 // The package's links run the verb their name says, on the default file.
 TEST_F(Doctor, ALinkToSlumberIsItsHookForTheDefaultFile) {
     fs::create_directory(dir / "links");
