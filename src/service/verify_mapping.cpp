@@ -345,14 +345,22 @@ void restore_idle(Run& run, const std::vector<std::string>& nodes) {
 // at once, before the pair is powered down again: until then a job could
 // wake either through the crossed addresses (a tester: drained only some
 // 30 s after the check saw it).
-void drain_pair(Run& run, const std::string& node, const std::string& other) {
+// What a crossed check saw: `node`'s power-up started `other`'s machine.
+std::string started(const std::string& node, const std::string& other) {
+    return fmt::format("{}'s BMC started {}", node, other);
+}
+
+// `seen`: what the check saw ("vnode1's BMC started vnode2"); `fix`: what
+// to do before `slumber unblock` ("swap them").
+void drain_pair(Run& run, const std::string& node, const std::string& other, const std::string& seen,
+                std::string_view fix) {
     const auto& [first, second] = std::minmax(node, other);
     // The daemon's words (engine::crossed_drain_reason()), with what the
     // check saw.
     const std::string reason = fmt::format(
-        "slumber: BMC addresses of {} and {} look crossed: {}'s BMC started {}; swap them, then slumber "
+        "slumber: BMC addresses of {} and {} look crossed: {}; {}, then slumber "
         "unblock {},{}",
-        first, second, node, other, node, other);
+        first, second, seen, fix, node, other);
     const std::string pair = fmt::format("{},{}", node, other);
     const auto drained = run.slurm.update(pair, "DRAIN", reason);
     for (const std::string& each : {node, other}) {
@@ -368,12 +376,10 @@ void drain_pair(Run& run, const std::string& node, const std::string& other) {
 // `slumber unblock` of one finds the other): until then `slumber power on`
 // of either still switched the other's machine. Once the pair is powered
 // down again: the block would refuse the power-offs that do it.
-void block_pair(Run& run, const std::string& node, const std::string& other) {
+void block_pair(Run& run, const std::string& node, const std::string& other, const std::string& seen) {
     const auto& [first, second] = std::minmax(node, other);
     const std::string words = fmt::format(
-        "BMC addresses of {} and {} look crossed: {}'s BMC started {} "
-        "(slumber doctor --verify-mapping)",
-        first, second, node, other);
+        "BMC addresses of {} and {} look crossed: {} (slumber doctor --verify-mapping)", first, second, seen);
     for (const std::string& each : {node, other}) {
         (void)run.journal.add_block({each,
                                      std::nullopt,
@@ -393,11 +399,31 @@ void put_back(Run& run, const std::string& node, const Outcome& outcome) {
     auto now = run.slurm.nodes();
     const slurm::NodeState* checked = now ? state_of(*now, node) : nullptr;
     std::vector<std::string> asked;
+    if (outcome.ending == Ending::unclear && !outcome.other.empty() && outcome.other != node) {
+        // A sleeper nobody asked for registered while the node did not: a
+        // BMC not its own started its machine, the checked node's or that of
+        // a node Slurm powered up meanwhile. Switching either through its
+        // address may switch the other's machine, jobs included, and the
+        // checked node's power-up, left to Slurm, ends at ResumeTimeout in a
+        // recovery that would switch it off so (a tester's was left so): both
+        // are drained and blocked as a crossed pair until someone has looked.
+        const std::string seen = fmt::format(
+            "{} registered unasked while {} was powered up (and {}: whose BMC "
+            "started it is unclear)",
+            outcome.other, node, outcome.why);
+        drain_pair(run, node, outcome.other, seen, "check which machine each BMC address drives");
+        block_pair(run, node, outcome.other, seen);
+        run.say(fmt::format("{}: left as they are, drained and blocked: their BMCs are not proven their own",
+                            fmt::join(std::vector{node, outcome.other}, ",")));
+        run.note(node, "left as it is, drained and blocked: its BMC is not proven its own");
+        return;
+    }
     if (outcome.ending == Ending::unclear) {
-        // Powering the checked node down goes through the BMC not proven
-        // its own, which may drive a machine running the other node's job.
-        // What registered stays as it is; Slurm suspends it after
-        // SuspendTime, or ends a power-up still pending at ResumeTimeout.
+        // It registered, but another node powered up meanwhile: its BMC may
+        // have started that one's machine and that one's BMC this one's.
+        // Powering it down goes through a BMC not proven its own, which may
+        // drive a machine running the other node's job. It stays up; Slurm
+        // suspends it after SuspendTime, as it did before the check.
         run.say(fmt::format("{}: left as it is: its BMC is not proven its own", node));
         run.note(node, "left as it is: its BMC is not proven its own");
         return;
@@ -427,11 +453,11 @@ void put_back(Run& run, const std::string& node, const Outcome& outcome) {
                                  "state=power_down_force`",
                                  node, outcome.other),
                      {node, outcome.other});
-            drain_pair(run, node, outcome.other);
-            block_pair(run, node, outcome.other);
+            drain_pair(run, node, outcome.other, started(node, outcome.other), "swap them");
+            block_pair(run, node, outcome.other, started(node, outcome.other));
             return;
         }
-        drain_pair(run, node, outcome.other);
+        drain_pair(run, node, outcome.other, started(node, outcome.other), "swap them");
         // The other node first, so that Slurm gives it no job; then the
         // checked node's POWER_DOWN_FORCE ends its pending power-up, and its
         // SuspendProgram switches off through the same crossed BMC the
@@ -460,7 +486,7 @@ void put_back(Run& run, const std::string& node, const Outcome& outcome) {
         // below), and a node that did not register is Slurm's to fail.
         if (outcome.ending == Ending::registered || outcome.ending == Ending::interrupted) restore_idle(run, down);
     }
-    if (outcome.ending == Ending::crossed) block_pair(run, node, outcome.other);
+    if (outcome.ending == Ending::crossed) block_pair(run, node, outcome.other, started(node, outcome.other));
 }
 
 void report_outcome(Run& run, const std::string& node, const Outcome& outcome) {
@@ -493,7 +519,25 @@ void report_outcome(Run& run, const std::string& node, const Outcome& outcome) {
             break;
         }
         case Ending::unclear: {
-            const std::string who = outcome.other.empty() ? node : outcome.other;
+            if (!outcome.other.empty() && outcome.other != node) {
+                const std::string what = fmt::format(
+                    "{} registered {:.1f} s after Slurm powered {} up, while {} did not: {}, powered down and asked "
+                    "for by nobody, was started by a BMC not its own, {}'s or, through a crossed address, that of {}, "
+                    "which Slurm powered up meanwhile; both drained and blocked until checked",
+                    outcome.other, outcome.seconds, node, node, outcome.other, node, outcome.why);
+                run.say(fmt::format("{}: {}", node, what));
+                run.note(node, what);
+                run.find(Check::mapping_unclear, what,
+                         fmt::format("compare the BMC addresses of {0}, {1} and {2} in slumber.toml with the "
+                                     "machines' labels (`slumber power info {0},{1},{2}` shows each BMC's GUID) and "
+                                     "correct them; have the daemon load the file (`systemctl reload slumberd`); "
+                                     "then `slumber unblock {0},{1}`, which returns both to service in Slurm; then "
+                                     "run --verify-mapping {0},{1} again while no other node powers up",
+                                     node, outcome.other, outcome.why),
+                         {node, outcome.other});
+                break;
+            }
+            const std::string who = node;
             const std::string what = fmt::format(
                 "{} registered {:.1f} s after Slurm powered {} up, but Slurm powered up {} meanwhile: through a "
                 "crossed address either's BMC may have started that machine; not verified",

@@ -238,6 +238,34 @@ TEST_F(VerifyMapping, AnotherNodePoweredUpDuringTheCheckMakesItUnclear) {
         << unclear->fix;
 }
 
+// A sleeper nobody asked for registers instead of n1 while n3 powers up:
+// a BMC not its own started it, n1's or n3's. n1's power-up, left to
+// Slurm, would end at ResumeTimeout in a recovery that switches off through
+// n1's BMC (a tester's was left so): the pair is drained and blocked,
+// nothing switched.
+TEST_F(VerifyMapping, AnotherSleeperRegisteringWhileANodePowersUpElsewhereBlocksThePair) {
+    ScriptedSlurm slurm({"n1", "n2", "n3"});
+    slurm.crossed = {{"n1", "n2"}};
+    slurm.on_look = [&slurm] {
+        if (!slurm.calls.empty() && slurm.calls.back() == "POWER_UP n1") slurm.m_nodes["n3"].flags = {"POWERING_UP"};
+    };
+    const DoctorReport report = run(slurm, {"n1"});
+    EXPECT_TRUE(report.verified->empty());
+    EXPECT_EQ(found(report, Check::mapping_unclear), std::vector<std::string>{"n1,n2"});
+    EXPECT_EQ(slurm.calls, (std::vector<std::string>{
+                               "POWER_UP n1",
+                               "DRAIN n1,n2 slumber: BMC addresses of n1 and n2 look crossed: n2 registered unasked "
+                               "while n1 was powered up (and n3: whose BMC started it is unclear); check which machine "
+                               "each BMC address drives, then slumber unblock n1,n2"}))
+        << "no power-down through an unproven BMC";
+    const auto blocks = journal->blocks();
+    ASSERT_TRUE(blocks);
+    EXPECT_EQ(blocks->size(), 2U) << "both blocked: the daemon's recovery of n1 switches nothing";
+    const auto unclear = std::ranges::find(report.findings, Check::mapping_unclear, &Finding::check);
+    ASSERT_NE(unclear, report.findings.end());
+    EXPECT_NE(unclear->fix.find("then `slumber unblock n1,n2`"), std::string::npos) << unclear->fix;
+}
+
 // A node powering up when the check of another begins: the check waits
 // until Slurm is done with it, then goes on.
 TEST_F(VerifyMapping, ItWaitsUntilNoOtherNodePowersUp) {
