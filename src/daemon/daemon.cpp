@@ -198,7 +198,8 @@ void reload_config(LiveConfig& live, store::Journal& journal, web::WebServer* we
         log(Priority::error, words);
     }
     (void)journal.record({0, operate::wall_clock_ms(), "", std::nullopt,
-                          outcome.applied ? store::EventKind::reload : store::EventKind::reload_refused, words});
+                          outcome.applied ? store::EventKind::reload : store::EventKind::reload_refused,
+                          reload_words(outcome, token_problem, Audience::journal)});
     if (auto recorded = operate::record_running_config(*live.current(), outcome.applied ? nullptr : &outcome);
         !recorded) {
         log(Priority::warning, recorded.error());
@@ -518,6 +519,9 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         // (engine/look_pace.hpp).
         if (std::chrono::steady_clock::now() >= next_look) {
             const std::chrono::microseconds look_started = util::work_cpu();
+            // Suspends asked for after this instant wait for the next look:
+            // it may show their node woke unasked (Carrier::hold_changes()).
+            const engine::TimeMs look_started_wall = operate::wall_clock_ms();
             std::string pass_status;
             std::optional<std::string> in_flux = "Slurm unreadable";
             const bool standing_by = !controllers->acting();
@@ -562,6 +566,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                     }
                 }
                 in_flux = reconciler.in_flux();
+                carrier.hold_changes(reconciler.crossed().open(), look_started_wall);
                 // The web server shows these reads: it never asks a BMC itself.
                 if (web_collector)
                     web_collector->publish_bmc_reads(with_sampled(reconciler.latest_reads(), sampled_power));
@@ -599,6 +604,9 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             } else {
                 log(Priority::warning, nodes.error());
                 pass_status = fmt::format("Slurm unreadable: {}", nodes.error());
+                // Nothing is judged open now: the carrier's own look at
+                // Slurm refuses the suspends it cannot check.
+                carrier.hold_changes({}, look_started_wall);
                 // The readings go on: a hold shown (dashboard, /metrics)
                 // while Slurm is silent is the room's of now, not of the
                 // last look that read Slurm (a tester's stayed on for a

@@ -286,12 +286,16 @@ CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const
         const slurm::NodeState& state = other.slurm;
         if (booted_unasked(other, changes, windows, now)) {
             const auto candidates = woke_candidates(other, nodes, changes, windows);
-            if (candidates.size() != 1) continue;
-            const PowerChange& on = *candidates.front();
-            if (now - on.at < windows.after_on_ms) {
-                judged.pending.insert(judged.pending.end(), {on.node, state.name});
+            // Open while any power-on that may have woken it is within its
+            // window: each of those nodes may register yet.
+            if (std::ranges::any_of(candidates,
+                                    [&](const PowerChange* on) { return now - on->at < windows.after_on_ms; })) {
+                for (const PowerChange* on : candidates)
+                    judged.open.push_back({on->node, state.name, on->at + windows.after_on_ms});
                 continue;
             }
+            if (candidates.size() != 1) continue;
+            const PowerChange& on = *candidates.front();
             const CrossedWitness& asked = *find(nodes, on.node);
             judged.pairs.push_back({on.node, state.name, CrossedPattern::woke_other,
                                     fmt::format("slumber switched {} on; {}, asleep in Slurm's view and switched on by "
@@ -326,6 +330,16 @@ CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const
     }
     judged.pairs = one_to_one(std::move(judged.pairs));
     return judged;
+}
+
+std::vector<std::string> CrossedJudgement::pending() const {
+    std::vector<std::string> nodes;
+    for (const OpenWake& wake : open) {
+        for (const std::string* node : {&wake.asked, &wake.other}) {
+            if (std::ranges::find(nodes, *node) == nodes.end()) nodes.push_back(*node);
+        }
+    }
+    return nodes;
 }
 
 std::string crossed_drain_reason(const CrossedPair& pair) {

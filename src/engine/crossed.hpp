@@ -165,13 +165,27 @@ std::vector<std::string> crossed_probes(const std::vector<CrossedWitness>& nodes
 bool effect_may_show(const std::vector<CrossedWitness>& nodes, const std::vector<PowerChange>& changes,
                      const CrossedWindows& windows, TimeMs now);
 
+/// A pattern still open: `other` woke unasked after slumber switched on
+/// `asked`, which has not had ResumeTimeout to register yet. Until it is
+/// decided, no power change of either may go through their BMC addresses:
+/// recovery leaves both alone, and the daemon holds Slurm's suspends of
+/// them (a tester's rotated addresses: A's power-on booted B's machine,
+/// Slurm suspended B at once, and the power-off through B's address
+/// stopped C's machine under its job).
+struct OpenWake {
+    std::string asked;
+    std::string other;
+    TimeMs decided_at = 0;  ///< when `asked` has had ResumeTimeout, Unix ms
+};
+
 /// What the behaviour gives away, as of `now`.
 struct CrossedJudgement {
     std::vector<CrossedPair> pairs;
-    /// Nodes of a pattern still open (a node woke unasked after another's
-    /// power-on, which has not had ResumeTimeout to register yet): recovery
-    /// leaves them alone until it is decided.
-    std::vector<std::string> pending;
+    /// One per power-on that may have woken a node, while any of them is
+    /// within its window (several: Slurm resumes nodes in batches).
+    std::vector<OpenWake> open;
+    /// The nodes of `open`, each once, in order.
+    [[nodiscard]] std::vector<std::string> pending() const;
 };
 
 /// The pairs the behaviour gives away. A node changed by a power change of

@@ -225,6 +225,10 @@ std::optional<store::Block> Blocks::find(const std::string& target, power::Actio
     return it == blocks->end() ? std::nullopt : std::optional(*it);
 }
 
+bool drained_by_others(const slurm::NodeState& node) {
+    return node.has("DRAIN") && !node.reason.empty() && !node.reason.starts_with(kSlumberDrainPrefix);
+}
+
 std::optional<std::string> crossed_partner(const store::Block& block) {
     if (block.kind != power::ErrorKind::crossed) return std::nullopt;
     constexpr std::string_view kStart = "BMC addresses of ";

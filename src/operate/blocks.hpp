@@ -26,6 +26,7 @@
 #include "config/config.hpp"
 #include "engine/recovery.hpp"
 #include "operate/targets.hpp"
+#include "slurm/node_state.hpp"
 #include "store/journal.hpp"
 
 namespace slumber::operate {
@@ -114,6 +115,15 @@ power::PowerError blocked_error(const store::Block& block);
 /// lost again, crossed addresses …): `slumber unblock` and the web API's
 /// "clear slumber drain" resume a node drained so, and no other.
 inline constexpr std::string_view kSlumberDrainPrefix = "slumber:";
+
+/// Whether Slurm shows `node` drained by someone other than slumber: an
+/// admin's repair, a health check's. Its reason does not start with
+/// kSlumberDrainPrefix (an empty one is slumber's that Slurm 22.05.8 cleared
+/// on registration: scontrol refuses a drain without a reason). slumber
+/// never replaces such a drain: it keeps jobs off the node already, its
+/// reason is the other's record, and `slumber unblock` would lift a drain
+/// that had become slumber's.
+bool drained_by_others(const slurm::NodeState& node);
 
 /// The other node of a crossed block's pair, read from its words ("BMC
 /// addresses of A and B look crossed: …"); nullopt for another kind, or

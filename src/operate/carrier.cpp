@@ -231,10 +231,13 @@ std::expected<std::vector<Batch>, std::string> Carrier::take() {
     // A resume alone needs no look (and is not held up by a slow slurmctld).
     std::unordered_map<std::string, slurm::NodeState> slurm_view;
     std::string slurm_error;
+    const auto takes_power = [](const store::Request& r) {
+        return r.action == power::Action::off || r.action == power::Action::soft || r.action == power::Action::cycle;
+    };
     const bool any_off = std::any_of(requests->begin(), requests->end(), [](const store::Request& r) {
         return r.action == power::Action::off || r.action == power::Action::soft;
     });
-    if (any_off) {
+    if (any_off || (m_holds && std::ranges::any_of(*requests, takes_power))) {
         if (auto nodes = m_slurm.nodes()) {
             for (auto& node : *nodes) slurm_view.emplace(node.name, std::move(node));
         } else {
@@ -249,6 +252,14 @@ std::expected<std::vector<Batch>, std::string> Carrier::take() {
     Blocks blocks(*m_config, &m_journal, Caller::automatic, m_clock.wall());
     for (const store::Request& request : *requests) {
         const bool powers_off = request.action == power::Action::off || request.action == power::Action::soft;
+        // Under the daemon's holds (hold_changes()): a change that takes the node's power.
+        const bool held = m_holds && takes_power(request);
+        const std::string* open_why = nullptr;
+        if (held) {
+            if (const auto open = m_holds->nodes.find(request.node); open != m_holds->nodes.end()) {
+                open_why = &open->second;
+            }
+        }
         const auto view = slurm_view.find(request.node);
         std::string why;
         if (m_config->find(request.node) == nullptr) {
@@ -274,7 +285,22 @@ std::expected<std::vector<Batch>, std::string> Carrier::take() {
                 keep_crossed_drained(*block, slurm_view, slurm_error);
                 continue;
             }
+        } else if (held && request.time >= m_holds->as_of) {
+            (void)m_journal.requeue(request.id);  // for the next look, which the hook's wake brings at once
+            continue;
+        } else if (open_why != nullptr) {
+            (void)m_journal.requeue(request.id);
+            if (m_held.insert(request.id).second) {
+                (void)m_journal.record({0, m_clock.wall_ms(), request.node, request.id, store::EventKind::paced,
+                                        fmt::format("{} held back: {}",
+                                                    request.action == power::Action::off    ? "power-off"
+                                                    : request.action == power::Action::soft ? "shutdown"
+                                                                                            : "power cycle",
+                                                    *open_why)});
+            }
+            continue;
         } else {
+            if (held) m_held.erase(request.id);
             by_action[request.action].push_back(&request);
             continue;
         }
@@ -331,6 +357,11 @@ void Carrier::keep_crossed_drained(const store::Block& block,
             "Slurm shows it {}, drained: left counting it as powered down (no job waits for a drained "
             "node; telling Slurm it is up would lift the drain, and Slurm would suspend it again)",
             it->second.state_text());
+    } else if (it != view.end() && drained_by_others(it->second)) {
+        done = fmt::format(
+            "Slurm shows it {}, drained by someone else (reason \"{}\"): that drain is left as it is, and Slurm "
+            "counting it as powered down",
+            it->second.state_text(), it->second.reason);
     } else {
         const auto drained = m_slurm.update(block.target, "DRAIN", reason);
         done = drained ? fmt::format(

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -68,6 +69,19 @@ class Carrier {
     /// these words (the thermal guard's: ThermalGuard::hold()). Call it from
     /// the thread that calls take().
     void hold_power_ons(std::optional<std::string> why) { m_hold_all = std::move(why); }
+    /// Power changes that must wait (the daemon's crossed watch,
+    /// CrossedWatch::open()): a power-off, shutdown or power cycle of one of
+    /// `nodes` stays pending, journaled once with its words, and goes
+    /// through the checks again once the node is no longer named (or is
+    /// refused then, if its pair was found crossed). `as_of` is when the
+    /// look that decided them began, Unix ms: such a change asked for later
+    /// waits for the next look, since Slurm may have shown the node waking
+    /// only then (it suspends a node that woke unasked within a second or
+    /// two). Once called, every later take() keeps to it; a hook's carrier,
+    /// without a daemon's looks, never calls it.
+    void hold_changes(std::map<std::string, std::string> nodes, engine::TimeMs as_of) {
+        m_holds = Holds{std::move(nodes), as_of};
+    }
     /// This daemon took over from another controller's at `now`, Unix ms
     /// (docs/ha.md): for `window_ms`, Slurm's resume of a node found on is a
     /// plain power-on, never a power cycle (the other daemon's boot may be
@@ -176,6 +190,11 @@ class Carrier {
     DriverSource m_drivers;
     std::set<std::int64_t> m_held;          ///< requests already journaled as held back
     std::optional<std::string> m_hold_all;  ///< hold_power_ons()
+    struct Holds {
+        std::map<std::string, std::string> nodes;
+        engine::TimeMs as_of = 0;
+    };
+    std::optional<Holds> m_holds;  ///< hold_changes()
     /// took_over(): until when, Unix ms; read by the batches' workers.
     std::atomic<engine::TimeMs> m_took_over_until{0};
     /// Power-ons handed out by take() whose outcome is not journaled yet:

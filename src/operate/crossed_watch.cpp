@@ -10,6 +10,7 @@
 #include "operate/diagnosis.hpp"
 #include "slurm/conf_file.hpp"
 #include "slurm/dialect.hpp"
+#include "util/duration.hpp"
 #include "util/parallel.hpp"
 #include "util/probe.hpp"
 
@@ -149,6 +150,7 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
     }
     m_watching = engine::effect_may_show(witnesses, changes, m_windows, now);
     std::set<std::string> held;
+    m_open.clear();
     if (!changes.empty()) {
         probe_slurmds(witnesses, engine::crossed_probes(witnesses, changes, m_windows, now), changes, now);
         const engine::CrossedJudgement judged = engine::suspect_crossed(witnesses, changes, m_windows, now);
@@ -157,7 +159,16 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
             pairs[pair.asked] = pair.other;
             pairs[pair.other] = pair.asked;
         }
-        held.insert(judged.pending.begin(), judged.pending.end());
+        for (const engine::OpenWake& wake : judged.open) {
+            const std::string words = fmt::format(
+                "{} woke unasked after slumber switched {} on: whether {}'s BMC address drives {}'s machine is "
+                "decided once {} registers, or in {} at the latest",
+                wake.other, wake.asked, wake.asked, wake.other, wake.asked,
+                util::format_elapsed(std::chrono::milliseconds(std::max<engine::TimeMs>(wake.decided_at - now, 0))));
+            for (const std::string& node : {wake.asked, wake.other}) m_open.try_emplace(node, words);
+            held.insert(wake.asked);
+            held.insert(wake.other);
+        }
     }
     // A running node Slurm was still powering down when its pair was found:
     // told now, once Slurm shows it powered down (or forgotten, if Slurm
@@ -271,7 +282,8 @@ void CrossedWatch::tell_slurm(const engine::CrossedPair& pair, const std::vector
     // land on it in the seconds before the next pass drained it again), and
     // again after it: Slurm 22.05.8 keeps DRAIN but clears the reason when
     // the powered-down node registers ("Node vnode002 now responding").
-    const std::string reason = engine::crossed_drain_reason(pair);
+    // An admin's drain (a repair) is given back after the RESUME as it was.
+    const std::string reason = drained_by_others(*running) ? running->reason : engine::crossed_drain_reason(pair);
     const slurm::ScontrolCall drain{"update", "NodeName=" + machine_on, "State=DRAIN", "Reason=" + reason};
     const auto reconfigure = std::ranges::find_if(
         calls, [](const slurm::ScontrolCall& call) { return !call.empty() && call.front() == "reconfigure"; });
@@ -298,6 +310,19 @@ void CrossedWatch::keep_drained(const std::map<std::string, std::string>& pairs,
     for (const auto& [node, partner] : pairs) {
         const slurm::NodeState* state = find(managed, node);
         if (state == nullptr) continue;
+        // An admin's drain (a repair) keeps jobs off already: replaced by
+        // slumber's, `slumber unblock` would lift it (a tester's was lost so).
+        if (drained_by_others(*state)) {
+            if (m_left_drained.insert(node).second) {
+                (void)m_journal.record({0, m_clock->wall_ms(), node, std::nullopt, store::EventKind::drained,
+                                        fmt::format("drained by someone else (reason \"{}\"): that drain is left as "
+                                                    "it is; slumber's block stays until `slumber unblock {}`",
+                                                    state->reason, node),
+                                        store::OutcomeKind::ok, std::nullopt, store::StepKind::slurm_drain});
+            }
+            continue;
+        }
+        m_left_drained.erase(node);
         const std::string reason =
             partner.empty()
                 ? fmt::format("{}addresses look crossed; check, then slumber unblock {}", kBlockDrainPrefix, node)

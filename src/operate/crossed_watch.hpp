@@ -53,6 +53,12 @@ class CrossedWatch {
     /// them.
     std::set<std::string> run(const std::vector<slurm::NodeState>& managed);
 
+    /// The nodes of the patterns the last pass found open
+    /// (engine::CrossedJudgement::open), each with why, in words: no power
+    /// change may go through their BMC addresses until it is decided. The
+    /// carrier holds Slurm's suspends of them (Carrier::hold_changes()).
+    [[nodiscard]] const std::map<std::string, std::string>& open() const { return m_open; }
+
     /// Whether the last pass watched a power change of slumber's still
     /// within its window (CrossedWindows): its effect on another node may
     /// show yet, and is timed by the daemon's looks.
@@ -105,6 +111,7 @@ class CrossedWatch {
     SlurmdProbe m_probe;
     std::map<std::string, Memory> m_memory;
     std::set<std::string> m_suspected;
+    std::map<std::string, std::string> m_open;           ///< open(), as of the last pass
     bool m_watching = false;                             ///< as of the last pass
     engine::TimeMs m_judged_from = 0;                    ///< began_acting(): no power change before is judged
     std::map<std::string, engine::TimeMs> m_drained_at;  ///< when each node was last drained by the watch
@@ -112,6 +119,7 @@ class CrossedWatch {
     /// were found (24.11 under load): Slurm is told it is up once it shows
     /// it powered down. By that node's name.
     std::map<std::string, engine::CrossedPair> m_tell_pending;
+    std::set<std::string> m_left_drained;  ///< drained by others, said so in the journal once
     std::map<std::string, std::pair<engine::TimeMs, bool>> m_probed;  ///< when each slurmd was tried, and its answer
 };
 

@@ -361,14 +361,28 @@ void drain_pair(Run& run, const std::string& node, const std::string& other, con
         "slumber: BMC addresses of {} and {} look crossed: {}; {}, then slumber "
         "unblock {},{}",
         first, second, seen, fix, node, other);
-    const std::string pair = fmt::format("{},{}", node, other);
-    const auto drained = run.slurm.update(pair, "DRAIN", reason);
+    // An admin's drain (a node drained to be checked, a repair) stays as it
+    // is: replaced by slumber's, `slumber unblock` would lift it.
+    const auto now = run.slurm.nodes();
+    std::vector<std::string> ours;
     for (const std::string& each : {node, other}) {
+        const slurm::NodeState* state = now ? state_of(*now, each) : nullptr;
+        if (state != nullptr && operate::drained_by_others(*state)) {
+            run.note(each, fmt::format("drained by someone else (reason \"{}\"): that drain is left as it is",
+                                       state->reason));
+        } else {
+            ours.push_back(each);
+        }
+    }
+    if (ours.empty()) return;
+    const std::string drained_nodes = fmt::format("{}", fmt::join(ours, ","));
+    const auto drained = run.slurm.update(drained_nodes, "DRAIN", reason);
+    for (const std::string& each : ours) {
         run.note(each, drained ? fmt::format("drained in Slurm: {}", reason)
                                : fmt::format("could not drain it in Slurm ({}): {}", drained.error(), reason));
     }
-    run.say(drained ? fmt::format("{}: drained in Slurm until the addresses are corrected: {}", pair, reason)
-                    : fmt::format("{}: could not drain them in Slurm: {}", pair, drained.error()));
+    run.say(drained ? fmt::format("{}: drained in Slurm until the addresses are corrected: {}", drained_nodes, reason)
+                    : fmt::format("{}: could not drain them in Slurm: {}", drained_nodes, drained.error()));
 }
 
 // Blocked too, as the daemon blocks a pair it suspects

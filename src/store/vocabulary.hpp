@@ -22,15 +22,18 @@ namespace slumber::store {
 /// What an event reports. Every kind a writer uses is here; `unknown` stands
 /// for a word this version does not know (a row written by a newer one).
 enum class EventKind {
-    requested,      ///< a power request was journaled (add_requests)
-    power_on,       ///< a power-on was carried out (its outcome says how it went)
-    power_off,      ///< a power-off was carried out
-    shutdown,       ///< a soft (ACPI) shutdown was carried out
-    power_cycle,    ///< a power cycle was carried out
-    status,         ///< a power status read was carried out
-    refused,        ///< a request refused before any BMC was called
-    failed,         ///< a power call that could not be made or did not work
-    paced,          ///< a power-on held back by [daemon] max_booting / boots_per_minute
+    requested,    ///< a power request was journaled (add_requests)
+    power_on,     ///< a power-on was carried out (its outcome says how it went)
+    power_off,    ///< a power-off was carried out
+    shutdown,     ///< a soft (ACPI) shutdown was carried out
+    power_cycle,  ///< a power cycle was carried out
+    status,       ///< a power status read was carried out
+    refused,      ///< a request refused before any BMC was called
+    failed,       ///< a power call that could not be made or did not work
+    /// A request held back, still pending: a power-on by [daemon]
+    /// max_booting / boots_per_minute or the thermal guard; a power change
+    /// of a node whose BMC address is being judged (crossed addresses).
+    paced,
     drained,        ///< slumber drained the node in Slurm after a blocked power-on
     registered,     ///< slurmd registered after a power-on of slumber's
     resume_failed,  ///< a resume that failed (Slurm's ResumeFailProgram, or slumber's boot deadline)

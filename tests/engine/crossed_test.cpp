@@ -65,11 +65,11 @@ TEST(Crossed, AWokenNodeWaitsUntilTheSwitchedNodeHadResumeTimeout) {
     woke[0].slurm = witness("n1", "IDLE", {"POWERING_UP"}).slurm;  // still booting, perhaps slowly
     const auto early = suspect_crossed(woke, kSwitchedOn, kWindows, kOn + 25000);
     EXPECT_TRUE(early.pairs.empty());
-    EXPECT_EQ(early.pending, (std::vector<std::string>{"n1", "n2"})) << "recovery leaves both alone meanwhile";
+    EXPECT_EQ(early.pending(), (std::vector<std::string>{"n1", "n2"})) << "recovery leaves both alone meanwhile";
     woke[0].slurm = witness("n1", "IDLE", {}).slurm;  // it registered: a coincidence
     const auto registered = suspect_crossed(woke, kSwitchedOn, kWindows, kOn + 30000);
     EXPECT_TRUE(registered.pairs.empty());
-    EXPECT_TRUE(registered.pending.empty());
+    EXPECT_TRUE(registered.pending().empty());
 }
 
 // A tester: n1 switched on (its registration too brief for a look to see),
@@ -86,11 +86,11 @@ TEST(Crossed, ANodesLatestPowerOnIsTheOneJudged) {
                                            {"n1", power::Action::on, kOn + 40000}};
     const auto judged = suspect_crossed({a, b}, changes, kWindows, kOn + 61000);
     EXPECT_TRUE(judged.pairs.empty()) << judged.pairs.front().evidence;
-    EXPECT_EQ(judged.pending, (std::vector<std::string>{"n1", "n2"})) << "judged at ResumeTimeout after the latest";
+    EXPECT_EQ(judged.pending(), (std::vector<std::string>{"n1", "n2"})) << "judged at ResumeTimeout after the latest";
     a.slurm = witness("n1", "IDLE", {}).slurm;  // registered 30 s into its boot
     const auto registered = suspect_crossed({a, b}, changes, kWindows, kOn + 70000);
     EXPECT_TRUE(registered.pairs.empty());
-    EXPECT_TRUE(registered.pending.empty());
+    EXPECT_TRUE(registered.pending().empty());
     // Had it not registered, the latest power-on is the evidence.
     a.slurm = witness("n1", "DOWN", {"POWERED_DOWN"}).slurm;
     a.slurm.reason = "ResumeTimeout reached";
@@ -231,7 +231,7 @@ TEST(Crossed, ASwitchedNodeThatRegisteredAndSleptAgainEndsThePattern) {
     woke[0].seen_up_at = kOn + 10000;
     const auto judged = suspect_crossed(woke, kSwitchedOn, kWindows, kJudged);
     EXPECT_TRUE(judged.pairs.empty());
-    EXPECT_TRUE(judged.pending.empty());
+    EXPECT_TRUE(judged.pending().empty());
     // Registered before its power-on's event was journaled (a slow call):
     // the boot time it showed says so.
     woke[0].seen_up_at = kOn - 1000;
@@ -293,7 +293,16 @@ TEST(Crossed, MoreThanOnePowerOnCandidateWaits) {
     auto on = kSwitchedOn;
     on.push_back({"n3", power::Action::on, kOn});
     EXPECT_TRUE(suspect_crossed(woke, on, kWindows, kJudged).pairs.empty()) << "n1 or n3: wait until one registers";
+    // Within the windows, all three are open: no power change through any
+    // of their addresses until it is decided.
+    const auto early = suspect_crossed(woke, on, kWindows, kOn + 30000);
+    EXPECT_TRUE(early.pairs.empty());
+    EXPECT_EQ(early.pending(), (std::vector<std::string>{"n1", "n2", "n3"}));
+    ASSERT_EQ(early.open.size(), 2U);
+    EXPECT_EQ(early.open[0].decided_at, kOn + kWindows.after_on_ms);
     woke[2].slurm = witness("n3", "IDLE", {}).slurm;
+    EXPECT_EQ(suspect_crossed(woke, on, kWindows, kOn + 30000).pending(), (std::vector<std::string>{"n1", "n2"}))
+        << "n3 registered: only n1 may have woken n2";
     ASSERT_EQ(suspect_crossed(woke, on, kWindows, kJudged).pairs.size(), 1U) << "n3 registered: n1 is left";
 }
 

@@ -507,6 +507,37 @@ TEST_F(CarrierTest, APowerOnHeldForResumeTimeoutIsNotCarriedOut) {
         << latest("n1")->outcome;
 }
 
+// The crossed watch's open patterns (CrossedWatch::open()): Slurm's suspend
+// of a node that woke unasked waits, journaled once with the watch's
+// words, until it is decided; a power-on is never held by it. A suspend
+// asked after the look that set the holds began waits for the next look.
+TEST_F(CarrierTest, APowerChangeOfANodeBeingJudgedWaitsUntilItIsDecided) {
+    m_slurm.show({node_state("n1", "IDLE", {"POWERING_DOWN"}), node_state("n2", "IDLE", {})});
+    Carrier daemon = carrier(/*paced=*/true);
+    const std::string words = "n1 woke unasked after slumber switched n2 on";
+    daemon.hold_changes({{"n1", words}, {"n2", words}}, m_clock.wall_ms());
+    m_clock.advance(std::chrono::seconds(1));
+    ask({"n1"}, power::Action::off, store::RequestSource::slurm_suspend);
+    ask({"n3"}, power::Action::on, store::RequestSource::hand_resume);
+    EXPECT_EQ(carry(daemon), std::vector<std::string>{"n3"}) << "the suspend is newer than the look: it waits";
+    EXPECT_TRUE(events("n1", store::EventKind::paced).empty());
+
+    m_clock.advance(std::chrono::seconds(1));  // the next look
+    daemon.hold_changes({{"n1", words}, {"n2", words}}, m_clock.wall_ms());
+    EXPECT_TRUE(carry(daemon).empty());
+    EXPECT_TRUE(carry(daemon).empty());
+    const auto held = events("n1", store::EventKind::paced);
+    ASSERT_EQ(held.size(), 1U) << "held back, journaled once";
+    EXPECT_EQ(held.front().detail, "power-off held back: " + words);
+    EXPECT_EQ(latest("n1")->state, store::RequestState::pending);
+    EXPECT_EQ(m_bmcs.actions("n1"), 0);
+
+    // Decided (nothing crossed): the suspend is carried out.
+    daemon.hold_changes({}, m_clock.wall_ms());
+    EXPECT_EQ(carry(daemon), std::vector<std::string>{"n1"});
+    EXPECT_EQ(m_bmcs.actions("n1"), 1);
+}
+
 // Without pacing (a hook's carrier), every power-on goes at once.
 TEST_F(CarrierTest, AnUnpacedCarrierHoldsNothingBack) {
     Carrier hook = carrier(/*paced=*/false);

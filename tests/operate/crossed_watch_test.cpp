@@ -309,6 +309,11 @@ TEST_F(CrossedWatchTest, APowerOnThatBootsAnotherSleepingNodeBlocksAndDrainsBoth
     pass(*watch, {node_state("n1", "IDLE", {"POWERING_UP"}), booted});
     EXPECT_TRUE(m_steps.empty()) << "n2 is not resumed while it is judged";
     EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 0) << "n1 may still register";
+    // Meanwhile the carrier holds the pair's power changes (Carrier::hold_changes()).
+    const auto& open = watch->crossed().open();
+    ASSERT_EQ(open.size(), 2U);
+    ASSERT_TRUE(open.contains("n1") && open.contains("n2"));
+    EXPECT_NE(open.at("n2").find("n2 woke unasked after slumber switched n1 on"), std::string::npos) << open.at("n2");
     // Slurm suspends the woken node meanwhile; n1 misses ResumeTimeout (30 s).
     m_clock.advance(std::chrono::seconds(12));
     pass(*watch, {node_state("n1", "IDLE", {"POWERING_UP"}), node_state("n2", "IDLE", {"POWERED_DOWN"})});
@@ -317,6 +322,7 @@ TEST_F(CrossedWatchTest, APowerOnThatBootsAnotherSleepingNodeBlocksAndDrainsBoth
                   node_state("n2", "IDLE", {"POWERED_DOWN"})});
     EXPECT_TRUE(m_steps.empty()) << "no power-off of n1 (it would reach n2's machine)";
     EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 1);
+    EXPECT_TRUE(watch->crossed().open().empty()) << "decided: the block refuses their changes now";
     EXPECT_EQ(m_journal->blocks()->size(), 2U);
     const auto calls = scontrol_calls();
     EXPECT_NE(std::ranges::find(calls, "update NodeName=n1 State=DRAIN Reason=" + kReason), calls.end());
@@ -474,6 +480,25 @@ TEST_F(CrossedWatchTest, ANodeWhosePartnersBlockIsGoneIsDrainedNamingThePair) {
     const auto calls = scontrol_calls();
     ASSERT_EQ(calls.size(), before + 1) << fmt::format("{}", fmt::join(calls, "\n"));
     EXPECT_EQ(calls.back(), "update NodeName=n2 State=DRAIN Reason=" + kReason);
+}
+
+// An admin's drain (a repair) is left as it is, said once: replaced by
+// slumber's, `slumber unblock` would have lifted it.
+TEST_F(CrossedWatchTest, AnAdminsDrainIsNeverReplaced) {
+    auto watch = reconciler(/*slurmd_answers=*/true);
+    pass(*watch, {node_state("n1", "IDLE", {}), node_state("n2", "MIXED", {})});
+    switched("n1", store::EventKind::power_off);
+    pass(*watch, {node_state("n1", "IDLE", {"POWERED_DOWN"}), node_state("n2", "MIXED", {"NOT_RESPONDING"})});
+    ASSERT_EQ(m_journal->blocks()->size(), 2U);
+    const std::size_t before = scontrol_calls().size();
+    const int drained_before = events("n2", store::EventKind::drained);
+    const auto repair = node_state("n2", "IDLE", {"DRAIN"}, "DIMM B2 replaced, burn-in first");
+    for (int i = 0; i < 3; ++i) {
+        m_clock.advance(std::chrono::minutes(5));
+        pass(*watch, {node_state("n1", "IDLE", {"DRAIN", "POWERED_DOWN"}, kReason), repair});
+    }
+    EXPECT_EQ(scontrol_calls().size(), before) << fmt::format("{}", fmt::join(scontrol_calls(), "\n"));
+    EXPECT_EQ(events("n2", store::EventKind::drained), drained_before + 1) << "said once";
 }
 
 TEST_F(CrossedWatchTest, TheBlockOutlivesANewCredentialsFileAndUnblockJudgesAfresh) {
