@@ -402,6 +402,28 @@ TEST_F(CarrierTest, ASuspendOfACrossedNodeKeepsItDrainedAndTellsSlurmNothingElse
     EXPECT_EQ(m_slurm.calls(), std::vector<std::string>{"update NodeName=n1 State=DRAIN Reason=" + reason});
 }
 
+// An admin's drain of a crossed node is left as it is: replaced by
+// slumber's, `slumber unblock` would lift it.
+TEST_F(CarrierTest, ASuspendOfACrossedNodeDrainedByAnAdminLeavesThatDrain) {
+    const std::string words = "BMC addresses of n1 and n2 look crossed: slumber switched n1 off; n2 went silent";
+    for (const std::string node : {"n1", "n2"}) {
+        ASSERT_TRUE(m_journal->add_block({node, std::nullopt, power::ErrorKind::crossed, words, 0, {}, "the daemon"}));
+    }
+    auto repair = node_state("n1", "IDLE", {"DRAIN", "POWERING_DOWN"});
+    repair.reason = "DIMM B2 replaced, burn-in first";
+    m_slurm.show({repair});
+    Carrier daemon = carrier();
+    ask({"n1"}, power::Action::off, store::RequestSource::slurm_suspend);
+    EXPECT_TRUE(carry(daemon).empty());
+    EXPECT_EQ(m_bmcs.actions("n1"), 0);
+    EXPECT_TRUE(m_slurm.calls().empty()) << fmt::format("{}", fmt::join(m_slurm.calls(), "\n"));
+    const auto views = events("n1", store::EventKind::slurm_view);
+    ASSERT_EQ(views.size(), 1U);
+    EXPECT_NE(views[0].detail.find("drained by someone else (reason \"DIMM B2 replaced, burn-in first\")"),
+              std::string::npos)
+        << views[0].detail;
+}
+
 // A node Slurm shows running a job is never switched off, whoever asks.
 TEST_F(CarrierTest, APowerOffOfANodeRunningAJobIsRefused) {
     m_slurm.show({node_state("n2", "ALLOCATED")});
