@@ -23,6 +23,34 @@ std::string shown(std::string_view address) {
     return std::string(at == std::string_view::npos ? address : address.substr(at + 1));
 }
 
+// A host that inet_aton(3) reads is an IPv4 address to the resolver
+// (glibc's getaddrinfo), read as inet_aton reads it: "010" is octal 8,
+// "0x0a" is 10, and "10.1" is 10.0.0.1. A BMC address written
+// "10.0.0.010" (a pattern's {suffix} keeps a name's zeros) would reach
+// 10.0.0.8, another node's BMC. Only the dotted quad as inet_ntop(3) writes
+// it is taken; `host` is without brackets and port.
+std::optional<std::string> check_ipv4(std::string_view host) {
+    const std::string text(host);
+    in_addr v4{};
+    if (::inet_aton(text.c_str(), &v4) == 0) {
+        // Digits and dots that are no address: a DNS name cannot be all
+        // numeric (RFC 1123 2.1), so it is a mistyped address.
+        const bool numeric = !text.empty() && text.find_first_not_of("0123456789.") == std::string::npos;
+        if (!numeric) return std::nullopt;
+        return fmt::format(
+            "\"{}\" is not an IPv4 address: give four decimal numbers from 0 to 255 without leading zeros, like "
+            "10.0.0.10",
+            text);
+    }
+    char canonical[INET_ADDRSTRLEN] = {};
+    if (::inet_ntop(AF_INET, &v4, canonical, sizeof canonical) == nullptr || text == canonical) return std::nullopt;
+    return fmt::format(
+        "\"{}\" is read as {} by the resolver (a leading 0 makes a number octal, 0x hexadecimal, and missing parts "
+        "are filled in); write the address as four decimal numbers without leading zeros (in a bmc_pattern, "
+        "{{number}} drops a name's zeros, {{suffix}} keeps them)",
+        text, canonical);
+}
+
 std::optional<std::string> check_host(const std::string& address) {
     if (address.find("://") != std::string::npos) {
         return fmt::format("\"{}\" is a URL; this driver wants a host name or IP address", shown(address));
@@ -38,8 +66,11 @@ std::optional<std::string> check_host(const std::string& address) {
     }
     // One colon separates a port; more than one is an IPv6 address.
     const std::size_t colon = address.find(':');
-    if (colon == std::string::npos || address.find(':', colon + 1) != std::string::npos) return std::nullopt;
+    if (colon == std::string::npos || address.find(':', colon + 1) != std::string::npos) {
+        return colon == std::string::npos ? check_ipv4(address) : std::nullopt;
+    }
     if (colon == 0) return fmt::format("\"{}\" has a port but no host", address);
+    if (auto problem = check_ipv4(std::string_view(address).substr(0, colon))) return problem;
     int port = 0;
     const char* first = address.data() + colon + 1;
     const char* last = address.data() + address.size();
@@ -72,6 +103,10 @@ std::optional<std::string> check_url(const std::string& address) {
             "the credentials file",
             shown(address), address[end]);
     }
+    const std::size_t authority = address.find("://") + 3;
+    const std::string_view host_port =
+        std::string_view(address).substr(authority, address.find('/', authority) - authority);
+    if (!host_port.starts_with('[')) return check_ipv4(host_port.substr(0, host_port.find(':')));
     return std::nullopt;
 }
 

@@ -53,7 +53,8 @@ std::string target_selector(const PowerTarget& target) {
 // its whole address: a blade chassis' manager serves several systems, a power
 // strip several relays, so the system, relay, channel or port is part of it.
 // Addresses are compared as the controller they reach (address_identity):
-// "127.211.1" is 127.211.0.1 to the resolver, "BMC1.lan." is bmc1.lan.
+// "BMC1.lan." is bmc1.lan (an IPv4 address not written as a plain dotted
+// quad is refused before: check_address).
 void check_unique_addresses(const Config& config, std::vector<ConfigError>& errors) {
     std::map<std::tuple<std::string_view, std::string, std::string>, const PowerTarget*> seen;
     for (const auto* targets : {&config.nodes, &config.devices}) {

@@ -526,13 +526,31 @@ TEST(ConfigErrors, TwoNodesOnOneBmc) {
                    "n1 and n2 both have the address b1");
 }
 
-// One BMC written two ways is one BMC: the resolver reads "127.211.1" as
-// 127.211.0.1 (inet_aton's short form), and host names ignore case.
+// One BMC written two ways is one BMC: host names ignore case.
 TEST(ConfigErrors, TwoNodesOnOneBmcWrittenTwoWays) {
-    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n[1-2]\"\nbmc = [\"127.211.0.1\", \"127.211.1\"]\n", 5,
-                   "n2", "n1 and n2 both have the address 127.211.0.1 (written 127.211.1 for n2)");
     expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n[1-2]\"\nbmc = [\"BMC1.lan.\", \"bmc1.lan\"]\n", 5,
                    "n2", "n1 and n2 both have the address BMC1.lan. (written bmc1.lan for n2)");
+}
+
+// The resolver reads an IPv4 address as inet_aton(3) does: "10.0.0.010" is
+// 10.0.0.8, another node's BMC. Only the plain dotted quad is taken.
+TEST(ConfigErrors, AnIpv4AddressTheResolverReadsAnotherWay) {
+    const std::string node = std::string(kDefaults) + "[[node]]\nnames = \"n10\"\n";
+    expect_problem(node + "bmc = \"10.0.0.010\"\n", 7, "bmc", "\"10.0.0.010\" is read as 10.0.0.8 by the resolver");
+    expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n010\"\nbmc_pattern = \"10.0.0.{suffix}\"\n", 7, "bmc",
+                   "is read as 10.0.0.8");
+    expect_problem(node + "bmc = \"127.1:623\"\n", 7, "bmc", "\"127.1\" is read as 127.0.0.1");
+    expect_problem(node + "bmc = \"0x7f.0.0.1\"\n", 7, "bmc", "is read as 127.0.0.1");
+    expect_problem(node + "bmc = \"10.0.0.256\"\n", 7, "bmc", "\"10.0.0.256\" is not an IPv4 address");
+    expect_problem(node + "bmc = \"10.0.0.09\"\n", 7, "bmc", "is not an IPv4 address");
+    expect_problem(node + "driver = \"tasmota\"\nbmc = \"http://010.0.0.1/\"\n", 8, "bmc",
+                   "\"010.0.0.1\" is read as 8.0.0.1");
+    // Names and the written quad go through, zeros of a name too.
+    for (const char* fine : {"10.0.0.10", "10.0.0.0", "node010-ipmi", "0bmc", "[fe80::1]:623", "10.0.0.10:623"}) {
+        EXPECT_EQ(check_address(power::AddressKind::host, fine), std::nullopt) << fine;
+    }
+    EXPECT_EQ(check_address(power::AddressKind::url, "http://10.0.0.10:8080/base"), std::nullopt);
+    EXPECT_EQ(check_address(power::AddressKind::url, "http://[fe80::1]:8080"), std::nullopt);
 }
 
 TEST(Addresses, AreComparedAsTheControllerTheyReach) {
