@@ -11,6 +11,10 @@ SlurmPowerStep nothing(std::string words) { return {SlurmPowerStep::Kind::nothin
 SlurmPowerStep ask(slurm::PowerRequest request) { return {SlurmPowerStep::Kind::ask, request, {}}; }
 
 bool powering_down(const slurm::NodeState& node) { return node.has("POWERING_DOWN") || node.has("POWER_DOWN"); }
+// POWER_UP: asked (scontrol, a job), queued for Slurm's power-saving
+// thread, which runs ResumeProgram at its next pass; the node still shows
+// POWERED_DOWN until then (Slurm 22.05, 24.11: slurm.conf(5) power_save).
+bool powering_up(const slurm::NodeState& node) { return node.powering_up() || node.has("POWER_UP"); }
 
 SlurmPowerStep off_step(const slurm::NodeState& node, bool excluded) {
     const std::string state = node.state_text();
@@ -18,7 +22,7 @@ SlurmPowerStep off_step(const slurm::NodeState& node, bool excluded) {
         return refuse(fmt::format("{} runs a job ({}): slumber powers off no node that does", node.name, state));
     }
     if (excluded) return refuse(fmt::format("{} is in [slurm] exclude: slumber never powers it off", node.name));
-    if (node.powering_up()) {
+    if (powering_up(node)) {
         return refuse(fmt::format("Slurm is powering {} up ({}): power it off once it is up", node.name, state));
     }
     if (powering_down(node)) return nothing(fmt::format("Slurm is powering {} down already ({})", node.name, state));
@@ -28,7 +32,7 @@ SlurmPowerStep off_step(const slurm::NodeState& node, bool excluded) {
 
 SlurmPowerStep on_step(const slurm::NodeState& node) {
     const std::string state = node.state_text();
-    if (node.powering_up()) return nothing(fmt::format("Slurm is powering {} up already ({})", node.name, state));
+    if (powering_up(node)) return nothing(fmt::format("Slurm is powering {} up already ({})", node.name, state));
     if (powering_down(node)) {
         return refuse(
             fmt::format("Slurm is powering {} down ({}): power it on once it shows powered down", node.name, state));

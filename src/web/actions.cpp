@@ -291,6 +291,13 @@ std::optional<ActionPath> action_path(const std::string& path) {
 void act(Collector& collector, const TokenSlot& token, const ActionPath& action, const httplib::Request& request,
          httplib::Response& response) {
     if (!token.authorized(request, response)) return;
+    // docs/web.md: what to do is the body's alone. A query beside it
+    // (`?action=off` with a body of "on") is a client's mistake, not a
+    // request to act on whichever of the two wins.
+    if (!request.params.empty()) {
+        answer_error(response, 400, "an action takes no query parameters: what to do goes in the body");
+        return;
+    }
     if (action.power) {
         power(collector, action.node, request, response);
         return;

@@ -127,11 +127,15 @@ std::vector<std::pair<std::string_view, bool>> slurm_power_states(const slurm::N
     const bool up = state.has("POWERING_UP");
     const bool going = state.has("POWERING_DOWN");
     const bool requested = state.has("POWER_DOWN");
+    // POWER_UP: a power-up asked and queued; Slurm runs ResumeProgram at its
+    // power-saving thread's next pass, while the node still shows POWERED_DOWN.
+    const bool up_requested = state.has("POWER_UP");
     return {{"powered_down", down},
             {"powering_up", up},
             {"powering_down", going},
             {"power_down_requested", requested},
-            {"none", !down && !up && !going && !requested}};
+            {"power_up_requested", up_requested},
+            {"none", !down && !up && !going && !requested && !up_requested}};
 }
 
 void render_energy(Exposition& page, std::span<const EnergyReading> energy) {

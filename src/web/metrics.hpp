@@ -87,7 +87,8 @@ void render_energy(Exposition& page, std::span<const EnergyReading> energy);
 
 /// The word for each Slurm power state a node can show, as one series per
 /// state: powered_down (~), powering_up (#), powering_down (%),
-/// power_down_requested (!), none.
+/// power_down_requested (!), power_up_requested (POWER_UP, queued, no
+/// suffix of its own), none.
 std::vector<std::pair<std::string_view, bool>> slurm_power_states(const slurm::NodeState& state);
 
 }  // namespace slumber::web

@@ -311,6 +311,12 @@ TEST(SlurmPower, EachStateGetsItsStep) {
     EXPECT_EQ(off(node_state("n1", "IDLE", {"POWERED_DOWN"})).kind, Kind::nothing);
     EXPECT_EQ(off(node_state("n1", "IDLE", {"POWERING_DOWN"})).kind, Kind::nothing);
     EXPECT_EQ(off(node_state("n1", "IDLE", {"POWERED_DOWN", "POWERING_UP"})).kind, Kind::refuse);
+    // A power-up asked and queued (POWER_UP) boots the node at Slurm's next
+    // pass: "powered down already" would be untrue (a tester's 200, then a boot).
+    const SlurmPowerStep queued = off(node_state("n1", "IDLE", {"POWER_UP", "POWERED_DOWN"}));
+    EXPECT_EQ(queued.kind, Kind::refuse);
+    EXPECT_EQ(queued.words, "Slurm is powering n1 up (IDLE+POWER_UP+POWERED_DOWN): power it off once it is up");
+    EXPECT_EQ(on(node_state("n1", "IDLE", {"POWER_UP", "POWERED_DOWN"})).kind, Kind::nothing);
 
     const SlurmPowerStep asleep_on = on(node_state("n1", "IDLE", {"POWERED_DOWN"}));
     EXPECT_EQ(asleep_on.kind, Kind::ask);

@@ -59,11 +59,16 @@ TEST(Metrics, SlurmsPowerFlagsAsStates) {
     slurm::NodeState state;
     state.flags = {"POWER_DOWN", "POWERING_DOWN"};
     const auto states = slurm_power_states(state);
-    ASSERT_EQ(states.size(), 5U);
+    ASSERT_EQ(states.size(), 6U);
     EXPECT_EQ(states[0], (std::pair<std::string_view, bool>{"powered_down", false}));
     EXPECT_EQ(states[2], (std::pair<std::string_view, bool>{"powering_down", true}));
     EXPECT_EQ(states[3], (std::pair<std::string_view, bool>{"power_down_requested", true}));
-    EXPECT_EQ(states[4], (std::pair<std::string_view, bool>{"none", false}));
+    EXPECT_EQ(states[4], (std::pair<std::string_view, bool>{"power_up_requested", false}));
+    EXPECT_EQ(states[5], (std::pair<std::string_view, bool>{"none", false}));
+    // A power-up queued: the node still shows POWERED_DOWN.
+    state.flags = {"POWER_UP", "POWERED_DOWN"};
+    const auto queued = slurm_power_states(state);
+    EXPECT_TRUE(queued[0].second && queued[4].second && !queued[5].second);
 }
 
 TEST(Metrics, UntrustedNamesStayInsideTheirLabel) {

@@ -385,6 +385,14 @@ TEST(WebServer, AnActionWithoutABodyIsAnsweredAsDocumentedAtOnce) {
     const auto empty_object = client.Post("/api/nodes/n1/unblock", bearer, " {} ", "application/json");
     ASSERT_TRUE(empty_object);
     EXPECT_EQ(empty_object->status, 404) << empty_object->body;
+    // What to do is the body's alone: a query beside it is refused.
+    const auto query = client.Post("/api/nodes/n1/power?action=off", bearer, R"({"action": "on"})", "application/json");
+    ASSERT_TRUE(query);
+    EXPECT_EQ(query->status, 400) << query->body;
+    EXPECT_NE(query->body.find("an action takes no query parameters"), std::string::npos) << query->body;
+    const RawAnswer bare_query =
+        ask("POST", "/api/nodes/n1/unblock?force", "Authorization: Bearer a-token-of-twenty-chars\r\n");
+    EXPECT_EQ(bare_query.status(), 400) << bare_query.text;
     const RawAnswer no_action = ask("POST", "/api/nodes/n1/power", "Authorization: Bearer a-token-of-twenty-chars\r\n");
     EXPECT_EQ(no_action.status(), 400) << no_action.text;
     EXPECT_NE(no_action.body().find(R"(the body must be {\"action\": \"on\"})"), std::string::npos) << no_action.text;
