@@ -1,6 +1,7 @@
 #include "operate/meter_sampler.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -61,11 +62,17 @@ TargetSample sample(const power::Task& task, store::TimeMs now, const Now& clock
             result.error = sampled.watts->error();
         }
     }
+    // [energy] temperature_sensor that names none of this target's
+    // temperature sensors (a misspelling): said, or the thermal guard,
+    // which reads nothing, would silently never hold.
+    std::optional<power::PowerError> unknown_sensor;
     if (sampled.sensors) {
         if (*sampled.sensors) {
             if (auto found = pick_temperature(**sampled.sensors, wanted)) {
                 reading.temperature = found->value;
                 reading.sensor = found->name;
+            } else if (auto words = unknown_temperature_sensor(**sampled.sensors, wanted)) {
+                unknown_sensor = power::PowerError{power::ErrorKind::config, std::move(*words), ""};
             }
         } else if (!result.error) {
             result.error = sampled.sensors->error();
@@ -80,6 +87,11 @@ TargetSample sample(const power::Task& task, store::TimeMs now, const Now& clock
         result.error.reset();
     } else if ((task.driver->capabilities() & kMeters) == 0) {
         result.error.reset();
+    }
+    // Only beside a power state read: a failure there may block the target
+    // (below), and a misspelt setting must never do that.
+    if (!result.error && unknown_sensor && result.power && result.power->has_value()) {
+        result.error = std::move(unknown_sensor);
     }
     return result;
 }
@@ -97,6 +109,20 @@ std::optional<power::SensorReading> pick_temperature(std::span<const power::Sens
     if (!wanted.empty()) return first([&](const power::SensorReading& s) { return s.name == wanted; });
     if (auto inlet = first([](const power::SensorReading& s) { return contains_word(s.name, "inlet"); })) return inlet;
     return first([](const power::SensorReading& s) { return contains_word(s.name, "ambient"); });
+}
+
+std::optional<std::string> unknown_temperature_sensor(std::span<const power::SensorReading> sensors,
+                                                      std::string_view wanted) {
+    if (wanted.empty() || pick_temperature(sensors, wanted)) return std::nullopt;
+    std::vector<std::string> names;
+    for (const power::SensorReading& sensor : sensors) {
+        if (celsius(sensor)) names.push_back(util::safe_text(sensor.name));
+    }
+    if (names.empty()) return std::nullopt;
+    return fmt::format(
+        "[energy] temperature_sensor \"{}\" is none of its temperature sensors ({}): no temperature is recorded, "
+        "and the thermal guard reads none from it",
+        util::safe_text(wanted), fmt::join(names, ", "));
 }
 
 SampleRound MeterSampler::run(const config::Config& config, const std::vector<std::string>& targets, Blocks& blocks,

@@ -45,6 +45,14 @@ namespace slumber::operate {
 std::optional<power::SensorReading> pick_temperature(std::span<const power::SensorReading> sensors,
                                                      std::string_view wanted);
 
+/// Why `wanted` ([energy] temperature_sensor) picks nothing from a target
+/// that has sensors in degrees Celsius: a misspelt name, which would leave
+/// the thermal guard without a reading and never holding. nullopt when it
+/// picks one, when none is named, or when the target has no temperature
+/// sensor at all (a plug). The words name the target's temperature sensors.
+std::optional<std::string> unknown_temperature_sensor(std::span<const power::SensorReading> sensors,
+                                                      std::string_view wanted);
+
 /// What one round found.
 struct SampleRound {
     store::TimeMs time = 0;                           ///< when it started (Unix ms); every reading's time

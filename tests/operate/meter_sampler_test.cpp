@@ -194,6 +194,20 @@ TEST(PickTemperature, TheNamedSensorElseInletElseAmbientInCelsiusOnly) {
     EXPECT_FALSE(pick_temperature(std::vector<power::SensorReading>{{"CPU Temp", 55, "C"}}, ""));
 }
 
+// A misspelt [energy] temperature_sensor is said, naming the sensors there
+// are; a target without temperature sensors (a plug) has nothing to say.
+TEST(PickTemperature, ASensorNamedThatATargetLacksIsSaid) {
+    const std::vector<power::SensorReading> sensors{
+        {"Inlet Temp", 22, "C"}, {"Exhaust Temp", 30, "C"}, {"PSU1 Power", 180, "W"}};
+    EXPECT_EQ(unknown_temperature_sensor(sensors, "Inlet Tmp"),
+              "[energy] temperature_sensor \"Inlet Tmp\" is none of its temperature sensors (Inlet Temp, Exhaust "
+              "Temp): no temperature is recorded, and the thermal guard reads none from it");
+    EXPECT_EQ(unknown_temperature_sensor(sensors, "Inlet Temp"), std::nullopt);
+    EXPECT_EQ(unknown_temperature_sensor(sensors, ""), std::nullopt);
+    const std::vector<power::SensorReading> plug{{"Power", 40, "W"}, {"Voltage", 230, "V"}};
+    EXPECT_EQ(unknown_temperature_sensor(plug, "Inlet Tmp"), std::nullopt);
+}
+
 // A tester's silent Redfish BMC was logged "gave no reading" at every
 // round, the lines differing only in curl's "after 5002/5001/5000
 // milliseconds": a failure is news when its kind or slumber's words change,
