@@ -91,10 +91,11 @@ std::optional<std::string> LiveConfig::notice_edit() {
         file.string(), ::getpid());
 }
 
-std::string reload_words(const Reloaded& outcome, const std::optional<std::string>& token_problem) {
+std::string reload_words(const Reloaded& outcome, const std::optional<std::string>& token_problem, Audience audience) {
     if (!token_problem) return outcome.summary;
-    return fmt::format("{}; web API: {}: every action is refused until a reload reads a usable token", outcome.summary,
-                       *token_problem);
+    return fmt::format(
+        "{}; web API: {}: every action is refused until a reload reads a usable token", outcome.summary,
+        audience == Audience::log ? *token_problem : "its token cannot be used (slumberd's log says why)");
 }
 
 }  // namespace slumber::daemon

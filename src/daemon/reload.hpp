@@ -55,11 +55,18 @@ class LiveConfig {
     std::uint64_t m_told = 0;            ///< fingerprint last warned about or refused
 };
 
-/// What the journal and log say of a reload: the outcome's summary and,
+/// Who reads reload_words(): the log (root's) or the journal, which anyone
+/// who reaches the web API reads (/api/events needs no token).
+enum class Audience { log, journal };
+
+/// What the log or the journal says of a reload: the outcome's summary and,
 /// when the web server could not read its token again (`token_problem`,
 /// Token::read's words), that every action of the web API is refused from
 /// now on. A tester's token file made readable by others was journaled as
-/// "reloaded: no change" while the API went read-only.
-std::string reload_words(const Reloaded& outcome, const std::optional<std::string>& token_problem);
+/// "reloaded: no change" while the API went read-only. The journal's words
+/// leave the problem to the log: they would tell every reader of the API
+/// where the token lies and that others may read it.
+std::string reload_words(const Reloaded& outcome, const std::optional<std::string>& token_problem,
+                         Audience audience = Audience::log);
 
 }  // namespace slumber::daemon

@@ -127,6 +127,11 @@ TEST_F(Reload, ATokenThatCannotBeReadAgainIsSaidWithTheReload) {
               outcome.summary +
                   "; web API: /etc/slumber/web.token is mode 0644: chmod 600 it: every action is refused until a "
                   "reload reads a usable token");
+    // The journal, which /api/events shows without a token, names no file.
+    EXPECT_EQ(reload_words(outcome, "/etc/slumber/web.token is mode 0644: chmod 600 it", Audience::journal),
+              outcome.summary +
+                  "; web API: its token cannot be used (slumberd's log says why): every action is refused until a "
+                  "reload reads a usable token");
 }
 
 TEST_F(Reload, StatusSaysWhenTheDaemonRunsAnotherVersionOfTheFile) {
