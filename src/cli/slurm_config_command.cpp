@@ -69,7 +69,7 @@ std::string access_words(const service::Access& access, const slurm::SlurmUser& 
         case service::Access::Verdict::missing:
             return "does not exist yet";
         case service::Access::Verdict::unreachable:
-            return fmt::format("NOT reachable by {}: {}", user.name, access.where);
+            return fmt::format("NOT reachable by {}: {} (fix: {})", user.name, access.where, access.fix);
         case service::Access::Verdict::denied:
             return fmt::format("NOT {} by {}: {}", want == service::kRead ? "readable" : "readable and writable",
                                user.name, access.where);

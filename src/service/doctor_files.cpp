@@ -210,7 +210,9 @@ void check_access(const Setup& setup, Findings& out) {
                                        denial(access)),
                            setup.config_file,
                            0,
-                           grant(user, state, true),
+                           access.verdict == Access::Verdict::unreachable
+                               ? fmt::format("{}; then run slumber doctor again", access.fix)
+                               : grant(user, state, true),
                            "",
                            {}});
             return;

@@ -41,7 +41,10 @@ Access access_for(const std::filesystem::path& path, const slurm::SlurmUser& use
     struct stat status {};
     for (auto above = path.parent_path(); !above.empty(); above = above.parent_path()) {
         if (::stat(above.c_str(), &status) == 0 && !allowed(status, 1)) {
-            return {Access::Verdict::unreachable, describe(above, status), ""};
+            // Search alone (x), for everyone: a directory above shows its
+            // entries to none of them without read (r).
+            return {Access::Verdict::unreachable, describe(above, status),
+                    fmt::format("chmod o+x {} (lets {} pass through it, no more)", above.string(), user.name)};
         }
         if (above == above.root_path()) break;
     }

@@ -35,7 +35,9 @@ struct Access {
     /// and slumber's words ("/etc/slumber/ipmi.secret is accessible by group
     /// or others (mode 0640); slumber refuses to use it").
     std::string where;
-    std::string fix;  ///< for refused: what makes it right (chmod 600, the owner)
+    /// For refused: what makes it right (chmod 600, the owner). For
+    /// unreachable: what lets the user search the directory above.
+    std::string fix;
     [[nodiscard]] bool ok() const { return verdict == Verdict::ok; }
 };
 

@@ -50,6 +50,7 @@ TEST_F(SlurmSetupTest, WhatAUserMayReachIsDecidedAsTheKernelDoes) {
     const Access hidden = access_for(file, stranger, kRead);
     EXPECT_EQ(hidden.verdict, Access::Verdict::unreachable);
     EXPECT_NE(hidden.where.find(fmt::format("{} is ", dir.string())), std::string::npos) << hidden.where;
+    EXPECT_EQ(hidden.fix, fmt::format("chmod o+x {} (lets {} pass through it, no more)", dir.string(), stranger.name));
 
     // The owner's bits count for the owner, and root may always.
     const slurm::SlurmUser owner{"owner", ::geteuid(), ::getegid(), "the test"};
