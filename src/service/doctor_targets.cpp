@@ -339,6 +339,38 @@ std::set<std::string> up_in_slurm(const Setup& setup) {
     return up;
 }
 
+// Proof that `node`'s and `other`'s addresses are crossed (`seen`: the
+// UUIDs that show it): both are blocked as the daemon blocks a pair it
+// suspects (operate/crossed_watch.hpp, the same words), so that no
+// suspend of either switches the other's machine, jobs included, before
+// someone corrects the addresses; the daemon drains them. What the
+// finding adds, in words.
+std::string block_crossed(const Setup& setup, const std::string& node, const std::string& other,
+                          const std::string& seen) {
+    const auto& [first, second] = std::minmax(node, other);
+    const std::string words =
+        fmt::format("BMC addresses of {} and {} look crossed: {} ({})", first, second, seen, kSource);
+    const auto writer = journal_writer(setup.config);  // owns the journal it opens
+    store::Journal* journal = writer();
+    if (journal == nullptr) {
+        return "; they could not be blocked (the journal cannot be written here): run doctor as root, or drain "
+               "both until the addresses are corrected";
+    }
+    const store::TimeMs now = operate::wall_clock_ms();
+    for (const std::string& each : {node, other}) {
+        if (auto added = journal->add_block(
+                {each, std::nullopt, power::ErrorKind::crossed, words, now, {}, std::string(kSource)});
+            !added) {
+            return fmt::format("; they could not be blocked: {}", added.error());
+        }
+        (void)journal->cancel_boot(each);  // a power-on of either started the other's machine
+    }
+    return fmt::format(
+        "; both are now blocked for every automatic action and drained by the daemon, until `slumber unblock {},{}` "
+        "once the addresses are corrected",
+        first, second);
+}
+
 // Each node whose BMC gave a GUID is asked for its own SMBIOS UUID
 // (config.doctor.node_uuid_command) when that BMC says on or Slurm shows
 // the node up: a node off cannot answer. A node up behind a BMC that says
@@ -393,10 +425,14 @@ void check_node_uuids(const Setup& setup, const DoctorOptions& options,
         if (*mine == bmc || byte_swapped(*mine) == bmc) continue;
         auto other = holder.find(*mine);
         if (other == holder.end()) other = holder.find(byte_swapped(*mine));
-        const std::string whose = other != holder.end()
-                                      ? fmt::format("; {} reports {}'s UUID: the two addresses are crossed",
-                                                    named(*targets[other->second]), target.name)
-                                      : nobody_else(setup.config, options, compared);
+        std::string whose = other != holder.end() ? fmt::format("; {} reports {}'s UUID: the two addresses are crossed",
+                                                                named(*targets[other->second]), target.name)
+                                                  : nobody_else(setup.config, options, compared);
+        if (other != holder.end() && targets[other->second]->kind == config::TargetKind::node) {
+            whose += block_crossed(setup, target.name, targets[other->second]->name,
+                                   fmt::format("{}'s own SMBIOS UUID is {}, which {}'s BMC reports as its system GUID",
+                                               target.name, own[k].value(), targets[other->second]->name));
+        }
         out.push_back(about(setup, target, Check::node_uuid_mismatch,
                             fmt::format("{} says its own SMBIOS UUID is {} ([doctor] node_uuid_command), and its BMC, "
                                         "{}, reports {} (compared in either byte order of the first three fields, "

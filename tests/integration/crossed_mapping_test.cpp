@@ -88,8 +88,15 @@ TEST_F(CrossedMapping, TheGuidCheckFlagsTheCrossedPair) {
     for (const auto& finding : report["findings"]) {
         if (finding["check"] != "node-uuid-mismatch") continue;
         EXPECT_NE(std::string(finding["what"]).find("the two addresses are crossed"), std::string::npos) << finding;
+        EXPECT_NE(std::string(finding["what"]).find("both are now blocked"), std::string::npos) << finding;
     }
     EXPECT_TRUE(found(report, "guid-duplicate").empty()) << result.out;
+    // The proof blocks the pair: no suspend of either may switch the
+    // other's machine. Lifted as an admin lifts it (for the next test,
+    // which needs them switched), the pair together.
+    const auto unblocked = util::run_command({slumber_program(), "unblock", "vnode002", "-c", config()});
+    EXPECT_EQ(unblocked.exit_code, 0) << unblocked.out << unblocked.err;
+    EXPECT_NE((unblocked.out + unblocked.err).find("vnode003"), std::string::npos) << unblocked.out << unblocked.err;
 }
 
 // Once every node sleeps: vnode001 registers when powered up through its
