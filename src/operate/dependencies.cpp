@@ -75,7 +75,8 @@ std::map<std::string, power::PowerError> bring_up_dependencies(const config::Con
         if (!on.result) {
             const std::string why = power::describe(on.result.error());
             log({0, now(), need.device, std::nullopt, store::EventKind::failed,
-                 fmt::format("{} did not come on for {}, which depend on it: {}", need.device, who, why)});
+                 fmt::format("{} did not come on for {}, which depend on it: {}", need.device, who, why),
+                 store::OutcomeKind::error, power::Action::on});
             for (const std::string& node : need.nodes) {
                 blocked[node] = {on.result.error().kind,
                                  fmt::format("{}, which it depends on, did not come on: {}", need.device, why),
@@ -88,7 +89,8 @@ std::map<std::string, power::PowerError> bring_up_dependencies(const config::Con
         log({0, now(), need.device, std::nullopt, store::EventKind::power_on,
              fmt::format("switched on for {}, which depend on it, after {} attempt(s), {} ms{}", who, on.attempts,
                          on.elapsed.count(),
-                         settle.count() > 0 ? fmt::format("; settling for {}", util::format_duration(settle)) : "")});
+                         settle.count() > 0 ? fmt::format("; settling for {}", util::format_duration(settle)) : ""),
+             store::OutcomeKind::ok, power::Action::on});
         use.clock->sleep_for(std::chrono::duration_cast<std::chrono::milliseconds>(settle));
     }
     return blocked;
@@ -130,7 +132,8 @@ std::vector<std::string> DeviceKeeper::run(const std::vector<slurm::NodeState>& 
             // A blocked device fails alike every time: journaled once.
             if (off.attempts > 0 || std::exchange(m_last_failure[device], why) != why) {
                 log({0, now, device, std::nullopt, store::EventKind::failed,
-                     fmt::format("switching {} off failed: {}", device, why)});
+                     fmt::format("switching {} off failed: {}", device, why), store::OutcomeKind::error,
+                     power::Action::off});
             }
             done.push_back(fmt::format("{}: switching off failed: {}", device, why));
             continue;
@@ -139,7 +142,7 @@ std::vector<std::string> DeviceKeeper::run(const std::vector<slurm::NodeState>& 
         m_failed_at.erase(device);
         m_last_failure.erase(device);
         log({0, now, device, std::nullopt, store::EventKind::power_off,
-             "every node that depends on it asleep for its off_after"});
+             "every node that depends on it asleep for its off_after", store::OutcomeKind::ok, power::Action::off});
         done.push_back(fmt::format("{}: switched off, every node that depends on it asleep", device));
     }
     return done;

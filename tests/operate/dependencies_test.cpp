@@ -76,6 +76,9 @@ TEST_F(DependenciesOnAPlug, TheDeviceGoesOnAndSettlesBeforeItsNodes) {
     EXPECT_EQ(events[0].node, "ibswitch");
     EXPECT_EQ(events[0].kind, store::EventKind::power_on);
     EXPECT_NE(events[0].detail.find("for n1, which depend on it"), std::string::npos) << events[0].detail;
+    // Counted with the nodes' power actions (slumber_power_actions_total).
+    EXPECT_EQ(events[0].action, power::Action::on);
+    EXPECT_EQ(events[0].outcome, store::OutcomeKind::ok);
     EXPECT_TRUE(bring_up({"n2"}).empty());
     EXPECT_EQ(events.size(), 1U) << "already on: nothing to do, nothing to say";
 }
@@ -89,6 +92,8 @@ TEST_F(DependenciesOnAPlug, ADeviceThatDoesNotComeOnFailsItsNodesOnly) {
         << blocked.at("n1").message;
     ASSERT_EQ(events.size(), 1U);
     EXPECT_EQ(events[0].kind, store::EventKind::failed);
+    EXPECT_EQ(events[0].action, power::Action::on);
+    EXPECT_EQ(events[0].outcome, store::OutcomeKind::error);
 }
 
 TEST_F(DependenciesOnAPlug, TheDaemonSwitchesItOffOnceItsNodesHaveSleptOffAfter) {
