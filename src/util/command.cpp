@@ -17,7 +17,9 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
+#include <optional>
 
 namespace slumber::util {
 
@@ -84,21 +86,38 @@ std::vector<std::string> merged_environment(const Environment& extra) {
     return out;
 }
 
+// Whether `pid` has exited, left unreaped (WNOWAIT): its wait4 later
+// still gives its status and CPU.
+bool has_exited(pid_t pid) {
+    siginfo_t info{};
+    return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
+}
+
 // Reads both pipes to their end, or until `timeout` (0: none) passes; false
-// on timeout.
-bool read_both(int out_fd, int err_fd, std::chrono::milliseconds timeout, std::string& out, std::string& err) {
+// on timeout. Once `pid` has exited, what it wrote is read for kExitGraceMs
+// more and no longer: a process it left behind (a site's command that
+// starts a helper in the background, an ssh master) may hold the pipes
+// open for good, and a command that printed its answer and exited must not
+// be taken for one that gave none (a tester's node_uuid_command timed out so).
+bool read_both(pid_t pid, int out_fd, int err_fd, std::chrono::milliseconds timeout, std::string& out,
+               std::string& err) {
+    constexpr int kSliceMs = 100;
+    constexpr auto kExitGraceMs = std::chrono::milliseconds(250);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::optional<std::chrono::steady_clock::time_point> exited;
     std::array<pollfd, 2> fds{pollfd{out_fd, POLLIN, 0}, pollfd{err_fd, POLLIN, 0}};
     std::array<std::string*, 2> into{&out, &err};
     std::array<char, 4096> buffer{};
     int open_fds = 2;
     while (open_fds > 0) {
-        int wait_ms = -1;
+        const auto now = std::chrono::steady_clock::now();
+        if (!exited && has_exited(pid)) exited = now;
+        if (exited && now - *exited >= kExitGraceMs) return true;
+        int wait_ms = kSliceMs;
         if (timeout.count() > 0) {
-            const auto left =
-                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
             if (left.count() <= 0) return false;
-            wait_ms = static_cast<int>(left.count());
+            wait_ms = static_cast<int>(std::min<std::int64_t>(left.count(), kSliceMs));
         }
         const int ready = ::poll(fds.data(), fds.size(), wait_ms);
         if (ready < 0 && errno == EINTR) continue;
@@ -227,7 +246,7 @@ CommandResult run_command(const std::vector<std::string>& argv, const Environmen
         write_without_sigpipe(in[1], input);
         ::close(in[1]);
     }
-    const bool finished = read_both(out[0], err[0], timeout, result.out, result.err);
+    const bool finished = read_both(pid, out[0], err[0], timeout, result.out, result.err);
     ::close(out[0]);
     ::close(err[0]);
     if (!finished) {

@@ -49,6 +49,17 @@ TEST(Command, ATimeoutStopsWhatTheCommandStarted) {
     EXPECT_NE(run_command({"pgrep", "-f", "sleep 37.25"}).exit_code, 0) << "a sleep was left running";
 }
 
+// A command that answered and exited, leaving a process behind that holds
+// its output open (a helper in the background, an ssh master), has
+// answered: a tester's node_uuid_command was taken for silent at its timeout.
+TEST(Command, ACommandThatExitedHasAnsweredWhatItLeftBehindNotwithstanding) {
+    const CommandResult result =
+        run_command({"sh", "-c", "echo 4c4c4544-0031; sleep 3.75 & exit 0"}, {}, milliseconds{2000});
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.out, "4c4c4544-0031\n");
+    (void)run_command({"pkill", "-f", "sleep 3.75"});
+}
+
 TEST(Command, AMissingProgramSaysSo) {
     const CommandResult result = run_command({"/nonexistent/program"});
     EXPECT_EQ(result.exit_code, 127);
