@@ -274,11 +274,17 @@ std::expected<std::string, std::string> node_uuid(const std::string& command, co
                                                         : fmt::format("{}{}", result.exit_code < 0 ? "" : ": ",
                                                                       util::safe_text(said.substr(0, 200)))));
     }
-    // The UUID wherever it is in the output: an ssh banner or a message of
-    // the day before it made a tester's first line "Last login: …" the
-    // node's UUID, and that a crossed-address error.
+    // The last UUID in the output: an ssh banner or a message of the day
+    // comes before what the command prints (a tester's first line "Last
+    // login: …" was taken for the node's UUID, and that a crossed-address
+    // error), and a banner may hold a UUID of its own (a machine ID).
     static const std::regex uuid_pattern("[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}");
-    if (std::smatch found; std::regex_search(result.out, found, uuid_pattern)) return found.str();
+    std::string last;
+    for (auto it = std::sregex_iterator(result.out.begin(), result.out.end(), uuid_pattern);
+         it != std::sregex_iterator(); ++it) {
+        last = it->str();
+    }
+    if (!last.empty()) return last;
     const std::size_t first = result.out.find_first_not_of(" \t\r\n");
     if (first == std::string::npos) return std::unexpected("it printed nothing");
     const std::string line = result.out.substr(first, result.out.find('\n', first) - first);

@@ -332,6 +332,9 @@ TEST_F(DoctorTargets, TheNodesUuidIsFoundInTheCommandsOutput) {
     const auto says = [&](std::string_view text) { std::ofstream(dir / "uuid-node001") << text; };
     says("Last login: Thu Dec  3 07:00:01 2026 from 10.0.0.1\n8B4D7E2A-3F61-4C0E-9A57-2D1C6E9B0F13\n");
     EXPECT_TRUE(of_targets(run(targets)).empty());
+    // A banner with a UUID of its own (a machine ID) comes before the answer.
+    says("Welcome to node001 (machine 0c1d2e3f-aaaa-bbbb-cccc-000000000001)\n8b4d7e2a-3f61-4c0e-9a57-2d1c6e9b0f13\n");
+    EXPECT_TRUE(of_targets(run(targets)).empty());
     says("garbage-node001\n");
     const auto found = of_targets(run(targets));
     ASSERT_EQ(found.size(), 1U) << listed(found);
