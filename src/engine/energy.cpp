@@ -86,6 +86,16 @@ Measured measure(std::span<const PowerSample> samples, std::size_t& first, const
     return out;
 }
 
+// The phase whose mean `time`'s reading counts toward (timeline[current
+// - 1] holds it), as an index; nullopt before the first known phase, and
+// for a reading within kOffSettleMs of a switch-off.
+std::optional<std::size_t> taught_phase(std::span<const PhaseChange> timeline, std::size_t current, TimeMs time) {
+    if (current == 0) return std::nullopt;
+    const PhaseChange& change = timeline[current - 1];
+    if (change.phase == PowerPhase::off && time - change.since < kOffSettleMs) return std::nullopt;
+    return index(change.phase);
+}
+
 }  // namespace
 
 double EnergyModel::watts(std::optional<PowerPhase> phase) const {
@@ -117,10 +127,10 @@ void PhaseReadings::add(std::span<const PhaseChange> timeline, std::span<const P
     for (const PowerSample& sample : samples) {
         if (sample.time < from || sample.time >= until) continue;
         while (current < timeline.size() && timeline[current].since <= sample.time) ++current;
-        if (current == 0) continue;  // before the first known phase
-        const std::size_t phase = index(timeline[current - 1].phase);
-        watts[phase] += sample.watts;
-        ++count[phase];
+        const auto phase = taught_phase(timeline, current, sample.time);
+        if (!phase) continue;
+        watts[*phase] += sample.watts;
+        ++count[*phase];
     }
 }
 
@@ -201,15 +211,15 @@ EnergyAccount integrate_learning(std::span<const PhaseChange> timeline, std::spa
     for (const PowerSample& sample : samples) {
         if (sample.time < span.from || sample.time >= span.until) continue;
         while (current < timeline.size() && timeline[current].since <= sample.time) ++current;
-        if (current == 0) continue;  // before the first known phase
-        const std::size_t phase = index(timeline[current - 1].phase);
-        if (readings.count[phase] + 1 == kMeasuredMeanSamples && sample.time > from) {
+        const auto phase = taught_phase(timeline, current, sample.time);
+        if (!phase) continue;
+        if (readings.count[*phase] + 1 == kMeasuredMeanSamples && sample.time > from) {
             account +=
                 integrate(timeline, samples, with_means(model, readings.means()), {from, sample.time, span.max_gap});
             from = sample.time;
         }
-        readings.watts[phase] += sample.watts;
-        ++readings.count[phase];
+        readings.watts[*phase] += sample.watts;
+        ++readings.count[*phase];
     }
     const EnergyModel last = with_means(model, readings.means());
     if (span.until > from) account += integrate(timeline, samples, last, {from, span.until, span.max_gap});

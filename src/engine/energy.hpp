@@ -51,6 +51,13 @@ struct EnergyModel {
 /// suspended 10 s after boot never had). Later readings refine the mean;
 /// the daemon's counters never revise what they charged before it.
 inline constexpr int kMeasuredMeanSamples = 1;
+/// How long after a node is switched off its readings teach its off draw
+/// nothing (ms): a BMC's power reading is an average over its statistics
+/// period (DCMI Get Power Reading: often one to a few seconds), and the
+/// switch-off is journaled when the call returned. A tester found such a
+/// reading, under a second after the power-off, in a node's off mean. The
+/// readings still measure the energy.
+inline constexpr TimeMs kOffSettleMs = 5000;
 using PhaseMeans = std::array<std::optional<double>, kPowerPhases>;
 PhaseMeans measured_means(std::span<const PhaseChange> timeline, std::span<const PowerSample> samples);
 

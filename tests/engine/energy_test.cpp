@@ -201,5 +201,16 @@ TEST(Energy, MeasuredMeansReplaceTheFiguresOfThePhasesWithReadings) {
     EXPECT_EQ(model.boot_watts, 150.0);
 }
 
+// A BMC's reading averages the seconds before it: one taken just after a
+// switch-off still shows the node's draw up, and teaches the off phase
+// nothing (a tester found one, under a second after the power-off, in a node's off mean).
+TEST(Energy, AReadingJustAfterASwitchOffTeachesTheOffDrawNothing) {
+    const std::vector<PhaseChange> timeline{{PowerPhase::up, 0}, {PowerPhase::off, 100'000}};
+    const std::vector<PowerSample> lagging{{50'000, 180}, {100'800, 180}};
+    EXPECT_FALSE(measured_means(timeline, lagging)[static_cast<std::size_t>(PowerPhase::off)]);
+    const std::vector<PowerSample> settled{{50'000, 180}, {100'800, 180}, {100'000 + kOffSettleMs, 8}};
+    EXPECT_EQ(measured_means(timeline, settled)[static_cast<std::size_t>(PowerPhase::off)], 8.0);
+}
+
 }  // namespace
 }  // namespace slumber::engine

@@ -319,13 +319,27 @@ ByHand energy_by_hand(const std::vector<store::Event>& events, const std::vector
         }
         return phase;
     };
+    // The phase a reading teaches its draw: none for one taken within 5 s
+    // of a switch-off (a BMC's reading is an average of the seconds
+    // before: engine::kOffSettleMs).
+    const auto teaches = [&](store::TimeMs t) -> std::string {
+        std::string phase = "unknown";
+        store::TimeMs since_change = 0;
+        for (const auto& [at, name] : changes) {
+            if (at <= t) {
+                phase = name;
+                since_change = at;
+            }
+        }
+        return phase == "off" && t - since_change < 5000 ? "settling" : phase;
+    };
     ByHand out;
     std::vector<std::pair<store::TimeMs, double>> samples;
     for (const store::Reading& reading : readings) {
         if (!reading.watts) continue;
         samples.emplace_back(reading.time, *reading.watts);
         if (reading.time >= until) continue;
-        auto& [sum, count] = out.readings[phase_at(reading.time)];
+        auto& [sum, count] = out.readings[teaches(reading.time)];
         sum += *reading.watts;
         ++count;
     }
@@ -334,8 +348,8 @@ ByHand energy_by_hand(const std::vector<store::Event>& events, const std::vector
     std::set<store::TimeMs> learnt{until};
     std::set<std::string> known;
     for (const auto& [at, _] : samples) {
-        const std::string phase = phase_at(at);
-        if (at >= until || phase == "unknown" || !known.insert(phase).second) continue;
+        const std::string phase = teaches(at);
+        if (at >= until || phase == "unknown" || phase == "settling" || !known.insert(phase).second) continue;
         if (at > since) learnt.insert(at);
     }
     // A phase's figure over a part of the span that ends at `end`: the mean
@@ -351,7 +365,7 @@ ByHand energy_by_hand(const std::vector<store::Event>& events, const std::vector
         double sum = 0;
         int count = 0;
         for (const auto& [at, watts] : samples) {
-            if (at < end && phase_at(at) == taught_by) {
+            if (at < end && teaches(at) == taught_by) {
                 sum += watts;
                 ++count;
             }
