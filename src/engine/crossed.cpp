@@ -309,12 +309,12 @@ CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const
             const PowerChange& off = *culprit.off;
             const CrossedWitness& asked = *find(nodes, off.node);
             const bool answers = culprit.answers;
-            std::string why = answers
-                                  ? fmt::format("{}'s slurmd still answers", off.node)
-                                  : fmt::format(
-                                        "{} was dark in Slurm's view since {} before that power-off (Slurm shows it "
-                                        "{}), so the machine it stopped was not its own",
-                                        off.node, seconds_after(off.at, *asked.dark_since), asked.slurm.state_text());
+            std::string why =
+                answers ? fmt::format("{}'s slurmd still answers", off.node)
+                        : fmt::format(
+                              "{} was dark in Slurm's view for at least {} before that power-off (Slurm shows it "
+                              "{}), so the machine it stopped was not its own",
+                              off.node, seconds_after(off.at, *asked.dark_since), asked.slurm.state_text());
             if (!culprit.others.empty()) {
                 why += fmt::format("; of the other power-offs before the silence ({}), none left a slurmd answering{}",
                                    fmt::join(culprit.others, ", "), answers ? "" : " or a node dark before");

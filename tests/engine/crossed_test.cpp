@@ -127,7 +127,7 @@ TEST(Crossed, APowerOffOfANodeThatWasDarkAlreadySilencesAnother) {
     EXPECT_EQ(pairs[0].asked, "n1");
     EXPECT_EQ(pairs[0].other, "n2");
     EXPECT_FALSE(pairs[0].asked_runs) << "both machines are off now";
-    EXPECT_NE(pairs[0].evidence.find("n1 was dark in Slurm's view since 600 s before that power-off"),
+    EXPECT_NE(pairs[0].evidence.find("n1 was dark in Slurm's view for at least 600 s before that power-off"),
               std::string::npos)
         << pairs[0].evidence;
     // Dark only once its power-off may have started (Slurm's POWERED_DOWN
