@@ -101,7 +101,11 @@ std::vector<std::string> DeviceKeeper::run(const std::vector<slurm::NodeState>& 
     std::vector<std::string> done;
     if (m_config->dependencies.empty()) return done;
     for (const slurm::NodeState& node : nodes) {
-        const bool asleep = node.powered_down() && !node.powering_up() && !node.has("POWERING_DOWN");
+        // POWER_UP: a power-up asked of Slurm and queued for its next
+        // power-saving pass; the node still shows POWERED_DOWN, and its
+        // resume would wait for the device switched off under it.
+        const bool asleep =
+            node.powered_down() && !node.powering_up() && !node.has("POWER_UP") && !node.has("POWERING_DOWN");
         if (!asleep) {
             m_asleep_since.erase(node.name);
         } else {

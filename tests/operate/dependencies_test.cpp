@@ -118,5 +118,18 @@ TEST_F(DependenciesOnAPlug, TheDaemonSwitchesItOffOnceItsNodesHaveSleptOffAfter)
     EXPECT_EQ(events[1].kind, store::EventKind::power_off);
 }
 
+// A power-up Slurm has queued (POWER_UP, the node still POWERED_DOWN):
+// the node is waking, and the device it needs stays on.
+TEST_F(DependenciesOnAPlug, ANodeWhosePowerUpIsQueuedIsNotAsleep) {
+    plug->set_relay(0, true);
+    DeviceKeeper keeper(config);
+    auto log = [this](const store::Event& event) { events.push_back(event); };
+    const std::vector queued{node("n1", {"POWER_UP", "POWERED_DOWN"}), node("n2", {"POWERED_DOWN"}), node("n3", {})};
+    EXPECT_TRUE(keeper.run(queued, 0, log, no_blocks).empty());
+    EXPECT_TRUE(keeper.run(queued, 5000, log, no_blocks).empty());
+    EXPECT_TRUE(plug->relay_on(0));
+    EXPECT_TRUE(events.empty());
+}
+
 }  // namespace
 }  // namespace slumber::operate
