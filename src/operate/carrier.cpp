@@ -237,7 +237,7 @@ std::expected<std::vector<Batch>, std::string> Carrier::take() {
     const bool any_off = std::any_of(requests->begin(), requests->end(), [](const store::Request& r) {
         return r.action == power::Action::off || r.action == power::Action::soft;
     });
-    if (any_off || (m_holds && std::ranges::any_of(*requests, takes_power))) {
+    if (any_off) {
         if (auto nodes = m_slurm.nodes()) {
             for (auto& node : *nodes) slurm_view.emplace(node.name, std::move(node));
         } else {
