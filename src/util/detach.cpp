@@ -7,10 +7,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <string_view>
 
 #include "util/command.hpp"
 #include "util/process_start.hpp"
@@ -18,13 +20,25 @@
 namespace slumber::util {
 namespace {
 
+// Failures are reported as one line that starts with this, written in a
+// single write(2): the grandchild's report and the middle child's PID line
+// share the pipe and arrive in either order, each whole (under PIPE_BUF).
+constexpr char kFailure = '!';
+
 // In a forked child: only system calls, no allocation.
 [[noreturn]] void fail(int report, const char* what) {
     const int error = errno;
-    write_all(report, what, std::strlen(what));
-    write_all(report, ": ", 2);
-    const char* reason = std::strerror(error);
-    write_all(report, reason, std::strlen(reason));
+    std::array<char, 512> line{};
+    std::size_t used = 0;
+    const auto put = [&](const char* text) {
+        for (; *text != '\0' && used + 1 < line.size(); ++text) line[used++] = *text;
+    };
+    line[used++] = kFailure;
+    put(what);
+    put(": ");
+    put(std::strerror(error));
+    line[used++] = '\n';
+    write_all(report, line.data(), used);
     ::_exit(127);
 }
 
@@ -95,13 +109,20 @@ std::expected<pid_t, std::string> start_detached(const std::string& program, con
     int status = 0;
     while (::waitpid(middle, &status, 0) < 0 && errno == EINTR) {
     }
-    const auto newline = said.find('\n');
     pid_t pid = 0;
-    if (newline == std::string::npos || std::from_chars(said.data(), said.data() + newline, pid).ec != std::errc{} ||
-        pid <= 0) {
-        return std::unexpected(said.empty() ? "the detached process did not start" : said);
+    std::string failure;
+    for (std::size_t start = 0; start < said.size();) {
+        const auto newline = std::min(said.find('\n', start), said.size());
+        const std::string_view line(said.data() + start, newline - start);
+        if (!line.empty() && line.front() == kFailure) {
+            failure = line.substr(1);
+        } else if (std::from_chars(line.data(), line.data() + line.size(), pid).ec != std::errc{}) {
+            pid = 0;
+        }
+        start = newline + 1;
     }
-    if (newline + 1 < said.size()) return std::unexpected(said.substr(newline + 1));
+    if (!failure.empty()) return std::unexpected(failure);
+    if (pid <= 0) return std::unexpected("the detached process did not start");
     return pid;
 }
 
