@@ -294,7 +294,9 @@ void act(Collector& collector, const TokenSlot& token, const ActionPath& action,
     // docs/web.md: what to do is the body's alone. A query beside it
     // (`?action=off` with a body of "on") is a client's mistake, not a
     // request to act on whichever of the two wins.
-    if (!request.params.empty()) {
+    // The request target's, not request.params: cpp-httplib also fills those
+    // from a form-encoded body, which is what `curl -d` sends.
+    if (request.target.find('?') != std::string::npos) {
         answer_error(response, 400, "an action takes no query parameters: what to do goes in the body");
         return;
     }
