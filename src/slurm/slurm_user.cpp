@@ -41,21 +41,19 @@ std::optional<uid_t> parse_slurm_user_uid(std::string_view show_config) {
 
 std::expected<SlurmUser, std::string> find_slurm_user(const Scontrol& scontrol,
                                                       const std::filesystem::path& slurm_conf) {
-    std::string why;
-    if (auto shown = scontrol.show_config()) {
-        if (const auto uid = parse_slurm_user_uid(*shown)) {
-            return account(::getpwuid(*uid), fmt::format("UID {}", *uid), "scontrol show config");
-        }
-        why = "scontrol show config names no SlurmUser";
-    } else {
-        why = shown.error();
+    if (const auto written = slurm_user(slurm_conf)) {
+        if (const auto uid = number(*written)) return account(::getpwuid(*uid), *written, slurm_conf.string());
+        return account(::getpwnam(written->c_str()), *written, slurm_conf.string());
     }
-    const auto written = slurm_user(slurm_conf);
-    if (!written) {
-        return std::unexpected(fmt::format("{}; and {} cannot be read", why, slurm_conf.string()));
+    auto shown = scontrol.show_config();
+    if (!shown) {
+        return std::unexpected(fmt::format("{} cannot be read, and {}", slurm_conf.string(), shown.error()));
     }
-    if (const auto uid = number(*written)) return account(::getpwuid(*uid), *written, slurm_conf.string());
-    return account(::getpwnam(written->c_str()), *written, slurm_conf.string());
+    if (const auto uid = parse_slurm_user_uid(*shown)) {
+        return account(::getpwuid(*uid), fmt::format("UID {}", *uid), "scontrol show config");
+    }
+    return std::unexpected(
+        fmt::format("{} cannot be read, and scontrol show config names no SlurmUser", slurm_conf.string()));
 }
 
 }  // namespace slumber::slurm

@@ -27,10 +27,13 @@ struct SlurmUser {
 /// SlurmUser ("64030(64030)"; seen on 22.05.8). Nothing without that line.
 std::optional<uid_t> parse_slurm_user_uid(std::string_view show_config);
 
-/// SlurmUser as slurmctld runs it, asked with `scontrol show config`, so
-/// that one set in an Include'd file or as a number counts; when slurmctld
-/// does not answer, slurm.conf's own SlurmUser line (root when unset),
-/// a name or a number. Resolved to its account; an error says why not.
+/// SlurmUser as slurmctld runs it: slurm.conf's SlurmUser line, Include
+/// lines followed (root when unset), a name or a number; only when that
+/// file cannot be read (a configless node), `scontrol show config`. The
+/// file first, since it cannot keep a caller waiting: with no slurmctld in
+/// control, scontrol answers after SlurmctldTimeout at best, and a daemon
+/// starting then stayed deaf to the hooks that long (docs/ha.md). Resolved
+/// to its account; an error says why not.
 std::expected<SlurmUser, std::string> find_slurm_user(const Scontrol& scontrol,
                                                       const std::filesystem::path& slurm_conf);
 

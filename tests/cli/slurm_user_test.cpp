@@ -4,6 +4,7 @@
 // whoever makes the journal first shares it with SlurmUser's group.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -214,6 +215,50 @@ TEST_F(AsAnotherUser, TheJournalsMakerSharesItWithSlurmUsersGroup) {
             ADD_FAILURE() << said << "\n"
                           << files.out << "carry as nobody: exit " << carry.exit_code << ": " << carry.out;
         }
+    }
+}
+
+// A daemon started while no slurmctld was in control (a failover, both
+// controllers restarting) asked scontrol for SlurmUser before it opened its
+// socket, twice: deaf to the hooks for that long (a tester, docs/ha.md).
+// SlurmUser comes from slurm.conf now; here every scontrol hangs until the
+// test releases it, and the socket must be there while none has answered.
+TEST_F(AsAnotherUser, ADaemonListensBeforeSlurmctldAnswers) {
+    const auto bin = dir / "bin";
+    std::filesystem::create_directories(bin);
+    std::ofstream(bin / "scontrol") << fmt::format(
+        "#!/bin/sh\necho $$ >> '{0}/scontrol.started'\nwhile [ ! -e '{0}/release' ]; do sleep 0.1; done\nexit 1\n",
+        dir.string());
+    ::chmod((bin / "scontrol").c_str(), 0755);
+    std::ofstream(dir / "slurm.conf") << "ClusterName=test\nSlurmUser=nobody\n";
+    std::ofstream(dir / "slumber.toml") << fmt::format(
+        "[daemon]\nstate_dir = \"{0}/state\"\n[slurm]\nconf = \"{0}/slurm.conf\"\nbin_dir = \"{0}/bin\"\n"
+        "[[node]]\nnames = \"n2\"\ndriver = \"exec\"\non = \"/bin/true\"\nstatus = \"/bin/echo on\"\n",
+        dir.string());
+    const auto started = shell(fmt::format("{} > '{}/daemon.log' 2>&1 & echo $!", slumber("daemon"), dir.string()));
+    const pid_t daemon = std::stoi(started.out);
+    const auto socket = dir / "state" / "slumberd.sock";
+    // The bound ends a failing test only; the scontrol calls hang far longer.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!std::filesystem::exists(socket) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    const bool listening = std::filesystem::exists(socket);
+    // Every scontrol started so far still waits: none was waited out first.
+    std::ifstream pids(dir / "scontrol.started");
+    int asked = 0;
+    for (pid_t pid = 0; pids >> pid; ++asked) {
+        EXPECT_EQ(::kill(pid, 0), 0) << "scontrol " << pid << " gave up before the daemon listened";
+    }
+    std::ofstream(dir / "release").close();
+    EXPECT_TRUE(listening) << shell(fmt::format("cat '{}/daemon.log'", dir.string())).out;
+    EXPECT_LE(asked, 1) << "SlurmUser is slurm.conf's";
+    struct stat status {};
+    ASSERT_EQ(::stat((dir / "state" / "journal.db").c_str(), &status), 0);
+    EXPECT_EQ(status.st_gid, kNobody) << "the journal is SlurmUser's group's, read from slurm.conf";
+    ::kill(daemon, SIGTERM);
+    for (int wait = 0; wait < 600 && ::kill(daemon, 0) == 0; ++wait) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
 }
 
