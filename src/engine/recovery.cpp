@@ -149,6 +149,12 @@ Situation situation(const NodeFacts& node, const RecoveryPolicy& policy, TimeMs 
         return Situation::parked_down;
     }
     if (!failed_boot_now(node)) return Situation::healthy;
+    // Slurm is suspending it (a node that rebooted unasked, say, whose
+    // suspend slumber may just have carried out): judged once that ends, by
+    // a BMC read after the power-off. Its slurmd's last answer may be from
+    // before it, and State=RESUME would end the power-down of a machine
+    // that is off (scontrol(1), 23.02+: RESUME clears POWERING_DOWN).
+    if (state.has("POWERING_DOWN")) return Situation::healthy;
     if (node.failed_resumes >= policy.max_failures) return Situation::too_many;
     if (!state.powered_down() && state.responding()) return Situation::booted;
     if (state.powered_down()) return Situation::failed_boot;

@@ -24,6 +24,21 @@ TEST(Recovery, ALateBootThatRegisteredIsResumed) {
     EXPECT_NE(steps[0].why.find("Node unexpectedly rebooted"), std::string::npos) << steps[0].why;
 }
 
+// A node that rebooted unasked, which Slurm then suspended and slumber
+// switched off: its slurmd's last answer came before the power-off, and a
+// RESUME then ended the power-down of a machine that was off (a tester).
+// Judged once Slurm's power-down ends, as a failed boot whose BMC says off.
+TEST(Recovery, ANodeSlurmIsPoweringDownIsLeftToIt) {
+    std::vector<NodeFacts> nodes{node_facts("n1", "DOWN", {"POWERING_DOWN"}, "Node unexpectedly rebooted")};
+    EXPECT_TRUE(reconcile(nodes, kPolicy, kNow).empty());
+    nodes[0] = node_facts("n1", "DOWN", {"POWERED_DOWN"}, "Node unexpectedly rebooted");
+    nodes[0].bmc = power::PowerState::off;
+    const auto steps = reconcile(nodes, kPolicy, kNow);
+    ASSERT_EQ(steps.size(), 1U);
+    EXPECT_EQ(steps[0].kind, StepKind::slurm_resume);
+    EXPECT_NE(steps[0].why.find("powered off after"), std::string::npos) << steps[0].why;
+}
+
 TEST(Recovery, AFailedBootIsDecidedByTheBmc) {
     std::vector<NodeFacts> nodes{node_facts("off", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"),
                                  node_facts("on", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"),
