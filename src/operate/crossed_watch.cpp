@@ -9,7 +9,6 @@
 #include "operate/blocks.hpp"
 #include "operate/diagnosis.hpp"
 #include "slurm/conf_file.hpp"
-#include "slurm/dialect.hpp"
 #include "util/duration.hpp"
 #include "util/parallel.hpp"
 #include "util/probe.hpp"
@@ -170,19 +169,6 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
             held.insert(wake.other);
         }
     }
-    // A running node Slurm was still powering down when its pair was found:
-    // told now, once Slurm shows it powered down (or forgotten, if Slurm
-    // shows it up, or the pair was unblocked).
-    for (auto it = m_tell_pending.begin(); it != m_tell_pending.end();) {
-        const slurm::NodeState* state = find(managed, it->first);
-        if (state != nullptr && pairs.contains(it->first) && state->has("POWERING_DOWN")) {
-            ++it;
-            continue;
-        }
-        const engine::CrossedPair pair = it->second;
-        it = m_tell_pending.erase(it);
-        if (state != nullptr && pairs.contains(state->name)) tell_slurm(pair, managed);
-    }
     keep_drained(pairs, managed);
     m_suspected.clear();
     for (const auto& [node, partner] : pairs) m_suspected.insert(node);
@@ -240,69 +226,38 @@ void CrossedWatch::act(const engine::CrossedPair& pair, const std::vector<slurm:
         // manual power-on long after).
         (void)m_journal.cancel_boot(node);
     }
-    tell_slurm(pair, managed);
+    note_left_powered_down(pair, managed);
 }
 
-void CrossedWatch::tell_slurm(const engine::CrossedPair& pair, const std::vector<slurm::NodeState>& managed) {
+void CrossedWatch::note_left_powered_down(const engine::CrossedPair& pair,
+                                          const std::vector<slurm::NodeState>& managed) {
     // The node whose machine runs (the asked node of a power-off that
-    // stopped the other; the other node of a power-on that booted it) is
-    // shown up again if Slurm counts it as powered down (Slurm may have
-    // suspended the woken one meanwhile, a power-off that reached the dark
-    // machine). The node whose machine is off is left to Slurm's own
-    // conclusion, which is true: DOWN after SlurmdTimeout, or down~ after
-    // ResumeTimeout. Forcing its power-down would run SuspendProgram for a
-    // node Slurm may still show with a job, a refusal that tells Slurm the
-    // node is up again.
+    // stopped the other; the other node of a power-on that booted it) may be
+    // one Slurm counts as powered down (Slurm may have suspended the woken
+    // one meanwhile, a power-off that reached the dark machine). It is left
+    // so, drained (keep_drained(), this pass): telling Slurm it is up took
+    // State=RESUME, which lifts the drain, and scontrol reconfigure, which
+    // has every powered-down slurmd register (Slurm 22.05.8 then cleared an
+    // admin's drain reason on another node; from 23.11 slurmctld restarts),
+    // and Slurm suspends a drained idle node again after SuspendTime: a
+    // tester saw it said "left counting it as powered down" and then told it
+    // the opposite, 64 ms apart. The node whose machine is off is left to
+    // Slurm's own conclusion, which is true: DOWN after SlurmdTimeout, or
+    // down~ after ResumeTimeout.
     // A power-off of a node that was dark already stopped the other's
     // machine, and both are off: Slurm's conclusions are true for both.
     if (pair.pattern == engine::CrossedPattern::silenced_other && !pair.asked_runs) return;
     const std::string& machine_on = pair.pattern == engine::CrossedPattern::silenced_other ? pair.asked : pair.other;
     const slurm::NodeState* running = find(managed, machine_on);
-    if (running != nullptr && running->has("POWERING_DOWN") && !running->powered_down()) {
-        m_tell_pending.insert_or_assign(machine_on, pair);  // told once Slurm shows it powered down
-        return;
-    }
-    m_tell_pending.erase(machine_on);
-    if (running == nullptr || !running->powered_down() || running->powering_up()) return;
-    // DOWN+POWERED_DOWN (22.05 suspends a node it set DOWN "unexpectedly
-    // rebooted"): State=RESUME makes it IDLE+POWERED_DOWN first, as for
-    // recovery's parked nodes; then as after a refused power-off.
-    std::vector<slurm::ScontrolCall> calls;
-    slurm::NodeState resumed = *running;
-    if (resumed.base == "DOWN") {
-        calls.push_back({"update", "NodeName=" + machine_on, "State=RESUME"});
-        resumed.base = "IDLE";
-    }
-    const auto version = m_slurm.version();
-    for (slurm::ScontrolCall& call : slurm::still_up_calls(version.value_or(slurm::kOldestSupported), {resumed})) {
-        calls.push_back(std::move(call));
-    }
-    // State=RESUME lifts a drain: the drain follows it in the same step,
-    // before the reconfigure that has the node register (a tester saw a job
-    // land on it in the seconds before the next pass drained it again), and
-    // again after it: Slurm 22.05.8 keeps DRAIN but clears the reason when
-    // the powered-down node registers ("Node vnode002 now responding").
-    // An admin's drain (a repair) is given back after the RESUME as it was.
-    const std::string reason = drained_by_others(*running) ? running->reason : engine::crossed_drain_reason(pair);
-    const slurm::ScontrolCall drain{"update", "NodeName=" + machine_on, "State=DRAIN", "Reason=" + reason};
-    const auto reconfigure = std::ranges::find_if(
-        calls, [](const slurm::ScontrolCall& call) { return !call.empty() && call.front() == "reconfigure"; });
-    if (reconfigure != calls.end()) calls.insert(std::next(reconfigure), drain);
-    calls.insert(
-        std::ranges::find_if(
-            calls, [](const slurm::ScontrolCall& call) { return !call.empty() && call.front() == "reconfigure"; }),
-        drain);
-    m_drained_at[machine_on] = m_clock->wall_ms();
-    std::vector<std::string> done;
-    for (const slurm::ScontrolCall& call : calls) {
-        const auto called = m_slurm.call(call);
-        done.push_back(fmt::format("scontrol {}{}", fmt::join(call, " "), called ? "" : " failed: " + called.error()));
-    }
-    (void)m_journal.record({0, m_clock->wall_ms(), machine_on, std::nullopt, store::EventKind::slurm_view,
-                            fmt::format("Slurm showed it {} but its machine runs (BMC addresses of {} and {} look "
-                                        "crossed): told it the node is still up, and drained it ({})",
-                                        running->state_text(), std::min(pair.asked, pair.other),
-                                        std::max(pair.asked, pair.other), fmt::join(done, "; "))});
+    if (running == nullptr || running->powering_up()) return;
+    if (!running->powered_down() && !running->has("POWERING_DOWN")) return;
+    (void)m_journal.record(
+        {0, m_clock->wall_ms(), machine_on, std::nullopt, store::EventKind::slurm_view,
+         fmt::format("Slurm shows it {} but its machine runs (BMC addresses of {} and {} look crossed): left counting "
+                     "it as powered down, drained until `slumber unblock {},{}` (telling Slurm it is up would lift "
+                     "the drain, and Slurm would suspend the drained idle node again)",
+                     running->state_text(), std::min(pair.asked, pair.other), std::max(pair.asked, pair.other),
+                     std::min(pair.asked, pair.other), std::max(pair.asked, pair.other))});
 }
 
 void CrossedWatch::keep_drained(const std::map<std::string, std::string>& pairs,

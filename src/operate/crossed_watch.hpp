@@ -100,7 +100,10 @@ class CrossedWatch {
     void probe_slurmds(std::vector<engine::CrossedWitness>& witnesses, const std::vector<std::string>& names,
                        const std::vector<engine::PowerChange>& changes, engine::TimeMs now);
     void act(const engine::CrossedPair& pair, const std::vector<slurm::NodeState>& managed);
-    void tell_slurm(const engine::CrossedPair& pair, const std::vector<slurm::NodeState>& managed);
+    /// Journals, once at detection, that the node whose machine runs is left
+    /// counting as powered down where Slurm counts it so (drained by
+    /// keep_drained()).
+    void note_left_powered_down(const engine::CrossedPair& pair, const std::vector<slurm::NodeState>& managed);
     /// Drains the suspected nodes Slurm shows undrained.
     void keep_drained(const std::map<std::string, std::string>& pairs, const std::vector<slurm::NodeState>& managed);
 
@@ -115,11 +118,7 @@ class CrossedWatch {
     bool m_watching = false;                             ///< as of the last pass
     engine::TimeMs m_judged_from = 0;                    ///< began_acting(): no power change before is judged
     std::map<std::string, engine::TimeMs> m_drained_at;  ///< when each node was last drained by the watch
-    /// Pairs whose running node Slurm was still powering down when they
-    /// were found (24.11 under load): Slurm is told it is up once it shows
-    /// it powered down. By that node's name.
-    std::map<std::string, engine::CrossedPair> m_tell_pending;
-    std::set<std::string> m_left_drained;  ///< drained by others, said so in the journal once
+    std::set<std::string> m_left_drained;                ///< drained by others, said so in the journal once
     std::map<std::string, std::pair<engine::TimeMs, bool>> m_probed;  ///< when each slurmd was tried, and its answer
 };
 

@@ -136,11 +136,11 @@ TEST_F(Crossed, SuspendingANodeThatKillsAnotherUnderItsJobIsCaughtAndBothAreLeft
             << cluster->node(i) << ": " << cluster->field(i, "State") << " " << cluster->field(i, "Reason");
         EXPECT_NE(cluster->field(i, "State").find("DRAIN"), std::string::npos) << cluster->field(i, "State");
     }
-    // Told once Slurm shows it powered down: at once, or after its
-    // SuspendTimeout when the pair was found while Slurm was powering it down.
-    EXPECT_TRUE(cluster->wait_for([] { return count("vnode002", "slurm-view", "told it the node is still up") == 1; },
-                                  seconds{20}))
-        << cluster->states() << dump();
+    // Slurm counts vnode002 as powered down (or powering down) while its
+    // machine runs: left so, drained, and journaled once. Telling Slurm it
+    // is up took a RESUME and a reconfigure, after which 22.05.8 cleared an
+    // admin's drain reason on another node (a tester).
+    EXPECT_EQ(count("vnode002", "slurm-view", "left counting it as powered down"), 1) << dump();
 
     // Nothing more to either: vnode002's next suspend (and a resume of it)
     // is not carried out, and nothing switches vnode001's address.
@@ -157,6 +157,7 @@ TEST_F(Crossed, SuspendingANodeThatKillsAnotherUnderItsJobIsCaughtAndBothAreLeft
         return n;
     };
     const int reconfigures = reconfigured();
+    EXPECT_EQ(reconfigures, 0) << dump();
     for (int i = 0; i < 15; ++i) {
         EXPECT_NE(cluster->field(1, "State").find("DRAIN"), std::string::npos)
             << i << ": " << cluster->field(1, "State") << " " << cluster->field(1, "Reason");
