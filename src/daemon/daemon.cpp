@@ -256,13 +256,21 @@ std::expected<std::unique_ptr<web::WebServer>, std::string> start_web(const conf
 // A sampling round's news: a target that stops or starts giving readings,
 // and a journal that would not take them. A BMC without a meter fails the
 // same way every round: said once, not every minute (FailingTargets).
-void log_sampling(const operate::SamplingRounds::Finished& finished, operate::FailingTargets& failing) {
+// A setting that fits a target no more is journaled too (docs/config.md):
+// the thermal guard reads nothing from it until the configuration changes.
+void log_sampling(const operate::SamplingRounds::Finished& finished, operate::FailingTargets& failing,
+                  store::Journal& journal) {
     if (finished.journal_error) {
         log(Priority::warning, fmt::format("energy: readings not recorded: {}", *finished.journal_error));
     }
     const operate::FailingTargets::News news = failing.update(finished.round);
     for (const auto& [target, words] : news.failing) {
         log(Priority::notice, fmt::format("energy: {} gave no reading: {}", target, words));
+    }
+    for (const auto& [target, words] : news.misconfigured) {
+        log(Priority::warning, fmt::format("energy: {}: {}", target, words));
+        (void)journal.record(
+            {0, operate::wall_clock_ms(), target, std::nullopt, store::EventKind::thermal, "sampling: " + words});
     }
     for (const std::string& target : news.reading_again)
         log(Priority::info, fmt::format("energy: {} reads again", target));
@@ -508,7 +516,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             (void)sampling.start_if_due(live.current());
         }
         if (auto finished = sampling.collect()) {
-            log_sampling(*finished, sample_failures);
+            log_sampling(*finished, sample_failures, *journal);
             for (auto& [target, read] : finished->round.power) sampled_power.insert_or_assign(target, read);
             // Shown at once, not at the next look at Slurm (up to idle_poll later).
             if (web_collector) web_collector->publish_bmc_reads(with_sampled(reconciler.latest_reads(), sampled_power));

@@ -163,11 +163,15 @@ FailingTargets::News FailingTargets::update(const SampleRound& round) {
         const auto it = m_failing.find(target);
         const bool same_cause =
             it != m_failing.end() && it->second.kind == error.kind && it->second.message == error.message;
-        if (!same_cause) news.failing.emplace_back(target, util::safe_text(power::describe(error)));
+        if (!same_cause) {
+            auto& said = error.kind == power::ErrorKind::config ? news.misconfigured : news.failing;
+            said.emplace_back(target, util::safe_text(power::describe(error)));
+        }
         m_failing.insert_or_assign(target, error);
     }
     for (const store::Reading& reading : round.readings) {
-        if (m_failing.erase(reading.target) > 0) news.reading_again.push_back(reading.target);
+        if (!round.failed.contains(reading.target) && m_failing.erase(reading.target) > 0)
+            news.reading_again.push_back(reading.target);
     }
     return news;
 }

@@ -76,7 +76,13 @@ class FailingTargets {
         /// Targets that started failing, or fail for another cause: their
         /// failure in words (power::describe(), made safe to print).
         std::vector<std::pair<std::string, std::string>> failing;
-        std::vector<std::string> reading_again;  ///< failing before, a reading now
+        /// The same for a setting that fits the target no more (kind
+        /// config: [energy] temperature_sensor naming none of its sensors),
+        /// which no round heals: journaled, not only logged.
+        std::vector<std::pair<std::string, std::string>> misconfigured;
+        /// Failing before; a reading now, and no failure beside it (a
+        /// misspelt sensor leaves the power reading: not "reads again").
+        std::vector<std::string> reading_again;
     };
     /// What `round` changed; remembers its failures.
     News update(const SampleRound& round);

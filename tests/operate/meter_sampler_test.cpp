@@ -238,6 +238,35 @@ TEST(FailingTargets, ATargetFailingTheSameWayIsNewsOnceUntilItsCauseChangesOrItR
     EXPECT_EQ(failing.update(silent(5003)).failing.size(), 1U) << "failing again after a reading is news";
 }
 
+// A misspelt [energy] temperature_sensor leaves the power reading: a
+// tester's log said "gave no reading" and "reads again" for the node at
+// every round, and the journal nothing. Said once, as a setting's fault.
+TEST(FailingTargets, AMisspeltSensorIsSaidOnceBesideItsPowerReadings) {
+    FailingTargets failing;
+    const auto round = [] {
+        SampleRound misspelt;
+        misspelt.readings.push_back({"vnode005", 1000, 8.0, std::nullopt, ""});
+        misspelt.failed["vnode005"] = {power::ErrorKind::config,
+                                       "[energy] temperature_sensor \"Inlet Tmp\" is none of its temperature sensors "
+                                       "(Inlet Temp)",
+                                       ""};
+        return misspelt;
+    };
+    FailingTargets::News news = failing.update(round());
+    EXPECT_TRUE(news.failing.empty()) << "it gave a power reading";
+    ASSERT_EQ(news.misconfigured.size(), 1U);
+    EXPECT_EQ(news.misconfigured[0].first, "vnode005");
+    EXPECT_NE(news.misconfigured[0].second.find("Inlet Tmp"), std::string::npos) << news.misconfigured[0].second;
+    EXPECT_TRUE(news.reading_again.empty());
+    for (int i = 0; i < 3; ++i) {
+        news = failing.update(round());
+        EXPECT_TRUE(news.misconfigured.empty() && news.failing.empty() && news.reading_again.empty()) << i;
+    }
+    SampleRound fixed;
+    fixed.readings.push_back({"vnode005", 2000, 8.0, 24.0, "Inlet Temp"});
+    EXPECT_EQ(failing.update(fixed).reading_again, std::vector<std::string>{"vnode005"});
+}
+
 TEST(TargetLocks, OneCallPerTargetAcrossTheProcess) {
     auto& locks = power::TargetLocks::process();
     {
