@@ -175,13 +175,19 @@ void check_state_dir_creatable(const Setup& setup, const slurm::SlurmUser& user,
     if (parent.empty() || unseen(parent)) return;
     const Access access = access_for(parent, user, kReadWriteSearch);
     if (access.ok() || access.verdict == Access::Verdict::missing) return;
+    // Made by root, the state directory would still be out of this user's
+    // reach through a directory above it that it may not pass (the parent
+    // itself included): that fix first, in the same finding (a tester
+    // needed two runs of doctor).
+    const Access through = access_for(state, user, kReadWriteSearch);
     out.push_back({check,
                    fmt::format("the state directory {} does not exist, and {} {} may not make it in {}: {}",
                                state.string(), who, user.name, parent.string(), denial(access)),
                    setup.config_file,
                    0,
-                   fmt::format("mkdir -p {0}; chgrp {1} {0}; chmod 2770 {0} (the daemon does this at start when it "
-                               "runs as root: systemctl enable --now slumberd)",
+                   fmt::format("{0}mkdir -p {1}; chgrp {2} {1}; chmod 2770 {1} (the daemon does this at start when "
+                               "it runs as root: systemctl enable --now slumberd)",
+                               through.verdict == Access::Verdict::unreachable ? through.fix + "; then " : "",
                                state.string(), primary_group(user)),
                    "",
                    {}});

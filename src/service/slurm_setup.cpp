@@ -41,10 +41,21 @@ Access access_for(const std::filesystem::path& path, const slurm::SlurmUser& use
     struct stat status {};
     for (auto above = path.parent_path(); !above.empty(); above = above.parent_path()) {
         if (::stat(above.c_str(), &status) == 0 && !allowed(status, 1)) {
-            // Search alone (x), for everyone: a directory above shows its
-            // entries to none of them without read (r).
-            return {Access::Verdict::unreachable, describe(above, status),
-                    fmt::format("chmod o+x {} (lets {} pass through it, no more)", above.string(), user.name)};
+            // Search alone (x): a directory above shows its entries to none
+            // without read (r). The bits that apply to this user: the
+            // owner's when it owns it, the group's when it is in its group
+            // (o+x changes nothing for either; a tester's loop), else others'.
+            const bool owner = status.st_uid == user.uid;
+            const bool in_group = std::find(groups.begin(), groups.end(), status.st_gid) != groups.end();
+            const std::string fix =
+                owner      ? fmt::format("chmod u+x {} (lets its owner {} pass through it)", above.string(), user.name)
+                : in_group ? fmt::format(
+                                 "chmod g+x {} (lets its group, {} among them, pass through it; others "
+                                 "still may not)",
+                                 above.string(), user.name)
+                           : fmt::format("chmod o+x {} (lets everyone, {} among them, pass through it, not list it)",
+                                         above.string(), user.name);
+            return {Access::Verdict::unreachable, describe(above, status), fix};
         }
         if (above == above.root_path()) break;
     }

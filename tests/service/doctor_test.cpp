@@ -1014,6 +1014,18 @@ TEST_F(Doctor, AStateDirectorySlurmUserCannotMakeIsAnError) {
               std::string::npos)
         << finding->fix;
     EXPECT_FALSE(find(report, Check::state_dir_daemon)) << "the daemon runs as this test's user";
+    EXPECT_EQ(finding->fix.find("chmod o+x"), std::string::npos) << "dir (0755) lets nobody through" << finding->fix;
+
+    // Made by root under a directory nobody may not pass (0700), the state
+    // directory would still be out of its reach: that fix comes first, in
+    // the same finding (a tester needed two runs of doctor).
+    ::chmod(dir.c_str(), 0700);
+    report = run();
+    ::chmod(dir.c_str(), 0755);
+    finding = find(report, Check::state_dir_slurm_user);
+    ASSERT_TRUE(finding) << text(report);
+    EXPECT_TRUE(finding->fix.starts_with(fmt::format("chmod o+x {} ", dir.string()))) << finding->fix;
+    EXPECT_NE(finding->fix.find("; then mkdir -p " + (dir / "state").string()), std::string::npos) << finding->fix;
 
     ::chmod(dir.c_str(), 0777);  // SlurmUser may make it now
     report = run();
