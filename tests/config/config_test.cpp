@@ -75,6 +75,22 @@ timeout = "1m30s"
     EXPECT_EQ(loaded->find("gpu1")->address, "http://10.0.0.1");
 }
 
+// An IPv6 literal in brackets is one address, not a hostlist range (a
+// tester could not write "[fe80::1]:623": "'f' inside brackets").
+TEST(Config, AnIpv6AddressInBracketsIsOneAddress) {
+    auto loaded = load_text(R"(
+[[node]]
+names = "plug[1-3]"
+driver = "tasmota"
+bmc = ["http://[fe80::1]:8080", "http://10.0.0.[2-3]"]
+)",
+                            "test.toml");
+    ASSERT_TRUE(loaded) << format(loaded.error().front());
+    ASSERT_EQ(loaded->nodes.size(), 3U);
+    EXPECT_EQ(loaded->nodes[0].address, "http://[fe80::1]:8080");
+    EXPECT_EQ(loaded->nodes[2].address, "http://10.0.0.3");
+}
+
 TEST(Config, DefaultsAndDriverDefaultsApplyUnlessOverridden) {
     auto loaded = load_text(R"(
 [defaults]
@@ -545,8 +561,16 @@ TEST(ConfigErrors, AnIpv4AddressTheResolverReadsAnotherWay) {
     expect_problem(node + "bmc = \"10.0.0.09\"\n", 7, "bmc", "is not an IPv4 address");
     expect_problem(node + "driver = \"tasmota\"\nbmc = \"http://010.0.0.1/\"\n", 8, "bmc",
                    "\"010.0.0.1\" is read as 8.0.0.1");
+    // An IPv6 address the resolver would not take fails here, not at the
+    // first power call (a tester's "::ffff:10.0.0.010" was accepted).
+    for (const char* wrong : {"::ffff:10.0.0.010", "fe80::1::2", "[fe80::g]:623", "[::1"}) {
+        EXPECT_NE(check_address(power::AddressKind::host, wrong), std::nullopt) << wrong;
+    }
+    EXPECT_NE(check_address(power::AddressKind::url, "http://[::ffff:10.0.0.010]/"), std::nullopt);
+    EXPECT_NE(check_address(power::AddressKind::host, "[::1]x"), std::nullopt);
     // Names and the written quad go through, zeros of a name too.
-    for (const char* fine : {"10.0.0.10", "10.0.0.0", "node010-ipmi", "0bmc", "[fe80::1]:623", "10.0.0.10:623"}) {
+    for (const char* fine : {"10.0.0.10", "10.0.0.0", "node010-ipmi", "0bmc", "[fe80::1]:623", "10.0.0.10:623",
+                             "::ffff:10.0.0.10", "fe80::1%eth0", "[::1]"}) {
         EXPECT_EQ(check_address(power::AddressKind::host, fine), std::nullopt) << fine;
     }
     EXPECT_EQ(check_address(power::AddressKind::url, "http://10.0.0.10:8080/base"), std::nullopt);
