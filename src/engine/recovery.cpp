@@ -271,9 +271,15 @@ std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryP
                 break;
             case Situation::power_lost:
                 steps.push_back({name, StepKind::slurm_power_down,
-                                 fmt::format("BMC off while Slurm shows it {} ({}) and slumber asked for no power-off: "
-                                             "power lost behind slumber's back; back into Slurm's powered-down pool",
-                                             node.slurm.state_text(), reason_text(node.slurm.reason)),
+                                 fmt::format("BMC off while Slurm shows it {} ({}) and {}; back into Slurm's "
+                                             "powered-down pool",
+                                             node.slurm.state_text(), reason_text(node.slurm.reason),
+                                             policy.several_controllers
+                                                 ? "this daemon asked for no power-off since it began acting: "
+                                                   "switched off by the other controller's daemon (its journal "
+                                                   "says), or power lost"
+                                                 : "slumber asked for no power-off: power lost behind slumber's "
+                                                   "back"),
                                  store::EventKind::power_lost});
                 break;
             case Situation::parked_down:
@@ -299,18 +305,19 @@ std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryP
                 if (!node.bmc && node.bmc_error.empty()) break;
                 if (node.bmc && power::is_transitional(*node.bmc)) break;  // decided once the power has settled
                 if (node.bmc && *node.bmc != power::PowerState::off) {
-                    steps.push_back({name, StepKind::adopt_boot,
-                                     fmt::format("Slurm has been waking it for {} s ({}) without a resume request of "
-                                                 "slumber's, and its BMC says {}: powered on by someone else (the "
-                                                 "daemon of the controller that acted before, or a person); waiting "
-                                                 "for it to register",
-                                                 (now - *node.powering_up_since) / 1000, node.slurm.state_text(),
-                                                 power::to_string(*node.bmc))});
+                    steps.push_back(
+                        {name, StepKind::adopt_boot,
+                         fmt::format("Slurm has been waking it for at least {} s ({}) without a resume request of "
+                                     "slumber's, and its BMC says {}: powered on by someone else (the "
+                                     "daemon of the controller that acted before, or a person); waiting "
+                                     "for it to register",
+                                     (now - *node.powering_up_since) / 1000, node.slurm.state_text(),
+                                     power::to_string(*node.bmc))});
                     break;
                 }
                 steps.push_back(
                     {name, StepKind::power_on,
-                     fmt::format("Slurm has been waking it for {} s ({}) but no resume request reached "
+                     fmt::format("Slurm has been waking it for at least {} s ({}) but no resume request reached "
                                  "slumber{}: powering it on",
                                  (now - *node.powering_up_since) / 1000, node.slurm.state_text(),
                                  node.bmc ? ", and its BMC says off"

@@ -153,6 +153,10 @@ struct RecoveryPolicy {
     /// [daemon] keep_drained_on: a node drained for failed resumes stays on
     /// for inspection instead of being switched off.
     bool keep_drained_on = false;
+    /// The daemon acts beside one of several controllers (docs/ha.md): a
+    /// power-off the other controller's daemon carried out is in that
+    /// daemon's journal, not this one's, and the journal's words say so.
+    bool several_controllers = false;
     /// A second unplanned power loss within this long drains the node.
     TimeMs power_loss_window_ms = 3'600'000;
     /// After a takeover from another controller's daemon (docs/ha.md), a

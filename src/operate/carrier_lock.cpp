@@ -48,9 +48,9 @@ store::DbResult<int> take_back_left_running(store::Journal& journal, std::string
         (void)journal.record(
             {0, now, "", std::nullopt, store::EventKind::restart,
              handed_over
-                 ? fmt::format("{} request(s) left running{} are not carried out again by {}: with several "
-                               "controllers they are handed over (below)",
-                               *requeued, by, who)
+                 ? fmt::format("{} request(s) left running{} are handed over, not carried out again by {}: with "
+                               "several controllers, another daemon may have acted since (below)",
+                               *requeued, left_by.empty() ? std::string() : " by " + std::string(left_by), who)
                  : fmt::format("{} request(s) left running are carried out again by {}{}", *requeued, who, by)});
     }
     return requeued;

@@ -232,6 +232,7 @@ std::expected<std::vector<engine::NodeFacts>, std::string> Reconciler::gather_fa
 }
 
 void Reconciler::began_acting(engine::TimeMs now) {
+    m_policy.several_controllers = true;  // only called with several
     m_first_seen_failed.clear();
     m_last_diagnosis.clear();
     m_dark_read.clear();
