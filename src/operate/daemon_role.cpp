@@ -1,5 +1,11 @@
 #include "operate/daemon_role.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
 #include <string_view>
 
 #include "util/safe_text.hpp"
@@ -22,6 +28,20 @@ std::optional<std::string> daemon_standing_by(const store::Journal& journal) {
         return util::safe_text(std::string_view(it->detail).substr(kStandingBy.size()));
     }
     return std::nullopt;
+}
+
+std::expected<std::optional<pid_t>, int> daemon_holding(const std::filesystem::path& lock) {
+    const int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        if (errno == ENOENT) return std::nullopt;
+        return std::unexpected(errno);
+    }
+    const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd);
+    if (!held) return std::nullopt;
+    std::ifstream in(lock);
+    pid_t pid = 0;
+    return in >> pid ? std::optional(pid) : std::optional(pid_t{0});
 }
 
 }  // namespace slumber::operate

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <set>
 
+#include "operate/daemon_role.hpp"
 #include "service/doctor_checks.hpp"
 #include "slurm/controllers.hpp"
 #include "slurm/scontrol.hpp"
@@ -150,24 +151,6 @@ constexpr SeverityName kSeverityNames[] = {
     {Severity::warning, "warning"},
     {Severity::advice, "advice"},
 };
-
-// The PID written in the daemon's lock file (daemon.cpp's DaemonLock), when
-// a daemon holds the lock: flock(2) on a read-only descriptor tells. An
-// error when the file exists and this user may not open it (the daemon
-// makes it 0640 for SlurmUser's group): then it cannot be told.
-std::expected<std::optional<pid_t>, int> daemon_holding(const std::filesystem::path& lock) {
-    const int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        if (errno == ENOENT) return std::nullopt;
-        return std::unexpected(errno);
-    }
-    const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-    ::close(fd);
-    if (!held) return std::nullopt;
-    std::ifstream in(lock);
-    pid_t pid = 0;
-    return in >> pid ? std::optional(pid) : std::optional(pid_t{0});
-}
 
 // The account a process runs as, from /proc/PID's owner.
 std::optional<slurm::SlurmUser> account_of(pid_t pid) {
@@ -304,7 +287,7 @@ DoctorReport run_doctor(const std::filesystem::path& config_file, const DoctorOp
     if (!loaded) return report;
     const config::Config& config = *loaded;
     const auto slurm_conf = slurm::read_slurm_conf(config.slurm.conf);
-    const auto holder = daemon_holding(config.daemon.lock());
+    const auto holder = operate::daemon_holding(config.daemon.lock());
     const std::optional<pid_t> daemon_pid = holder.value_or(std::nullopt);
     doctor::Setup setup{config,
                         report.config_file,

@@ -13,7 +13,9 @@
 #include "operate/shared_journal.hpp"
 #include "operate/targets.hpp"
 #include "service/power_phases.hpp"
+#include "slurm/controllers.hpp"
 #include "slurm/scontrol.hpp"
+#include "slurm/slurm_conf.hpp"
 
 namespace slumber::service {
 namespace {
@@ -81,6 +83,19 @@ std::expected<ClusterView, std::string> view_nodes(const config::Config& config,
             fmt::format("this controller's daemon stands by ({}): the daemon beside the slurmctld in control acts, "
                         "and its journal says what is being done (docs/ha.md)",
                         *role));
+    }
+    // A controller whose daemon is down (its host killed, a crash): with
+    // several controllers another daemon may act, and this journal stops
+    // where this one's daemon stopped (a tester read it as current).
+    if (const auto holder = operate::daemon_holding(config.daemon.lock()); holder && !*holder) {
+        const auto conf = slurm::read_slurm_conf(config.slurm.conf);
+        if (const auto hosts = conf ? slurm::controller_hosts(*conf) : std::vector<std::string>{}; hosts.size() > 1) {
+            view.warnings.push_back(
+                fmt::format("no daemon runs beside this controller: with {} controllers ({}), the daemon beside the "
+                            "slurmctld in control acts, and this journal says only what was done here until this "
+                            "daemon stopped (docs/ha.md)",
+                            hosts.size(), fmt::join(hosts, ", ")));
+        }
     }
     std::map<std::string, slurm::NodeState> slurm_view;
     slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);

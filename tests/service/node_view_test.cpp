@@ -4,8 +4,11 @@
 // and the HTTP API show comes from here, so its JSON schema is pinned too.
 #include "service/node_view.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -173,6 +176,27 @@ TEST_F(NodeViewTest, ADaemonStandingByIsSaid) {
     EXPECT_TRUE(said());
     ASSERT_TRUE(journal->record({0, 920'000, "", std::nullopt, store::EventKind::daemon_stop, "slumberd stopped"}));
     EXPECT_FALSE(said()) << "no daemon runs: nothing stands by";
+}
+
+// A tester's `slumber status` on a controller whose daemon was down (its
+// host killed) showed that journal as current, while the other acted.
+TEST_F(NodeViewTest, NoDaemonBesideOneOfSeveralControllersIsSaid) {
+    const auto said = [this] {
+        const ClusterView taken = view();
+        return std::ranges::any_of(taken.warnings, [](const std::string& warning) {
+            return warning.find("no daemon runs beside this controller: with 2 controllers (ctl1, ctl2)") !=
+                   std::string::npos;
+        });
+    };
+    std::ofstream(config.slurm.conf) << "ClusterName=test\n";
+    EXPECT_FALSE(said()) << "one controller: the hooks carry out requests themselves, as status says elsewhere";
+    std::ofstream(config.slurm.conf) << "ClusterName=test\nSlurmctldHost=ctl1\nSlurmctldHost=ctl2(10.0.0.2)\n";
+    EXPECT_TRUE(said());
+    const int lock = ::open(config.daemon.lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    ASSERT_GE(lock, 0);
+    ASSERT_EQ(::flock(lock, LOCK_EX | LOCK_NB), 0);
+    EXPECT_FALSE(said()) << "a daemon holds the lock";
+    ::close(lock);
 }
 
 TEST_F(NodeViewTest, UnblockLiftsTheBlockAndRefusesAnUnknownNameChangingNothing) {
