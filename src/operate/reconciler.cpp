@@ -11,6 +11,7 @@
 #include "operate/targets.hpp"
 #include "slurm/slurm_conf.hpp"
 #include "util/parallel.hpp"
+#include "util/safe_text.hpp"
 
 namespace slumber::operate {
 
@@ -260,6 +261,7 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
     for (const engine::NodeFacts& fact : facts) managed.push_back(fact.slurm);
     const std::set<std::string> crossed = m_crossed.run(managed);
     std::erase_if(facts, [&](const engine::NodeFacts& fact) { return crossed.contains(fact.slurm.name); });
+    keep_drain_reasons(managed, crossed);
     // The BMCs are asked only about the nodes whose next step depends on
     // them, on a worker: this pass decides with the answers that have come
     // (a silent BMC holds its own read for its timeouts, never the daemon).
@@ -297,6 +299,33 @@ std::expected<std::vector<engine::Step>, std::string> Reconciler::run(const std:
         }
     }
     return steps;
+}
+
+void Reconciler::keep_drain_reasons(const std::vector<slurm::NodeState>& managed,
+                                    const std::set<std::string>& crossed) {
+    for (const slurm::NodeState& node : managed) {
+        if (!node.has("DRAIN")) {
+            m_drain_reasons.erase(node.name);
+            continue;
+        }
+        if (!node.reason.empty()) {
+            m_drain_reasons.insert_or_assign(node.name, node.reason);
+            continue;
+        }
+        const auto it = m_drain_reasons.find(node.name);
+        if (it == m_drain_reasons.end() || crossed.contains(node.name)) continue;
+        // Once: a failed update is journaled, not tried at every pass.
+        const std::string reason = std::move(it->second);
+        m_drain_reasons.erase(it);
+        const auto given = m_slurm.update(node.name, "DRAIN", reason);
+        (void)m_journal.record(
+            {0, m_clock->wall_ms(), node.name, std::nullopt, store::EventKind::slurm_view,
+             given ? fmt::format("Slurm dropped the reason of its drain (it does when a powered-down node registers "
+                                 "again, 22.05): given back, \"{}\" (now in slumber's name and time)",
+                                 util::safe_text(reason))
+                   : fmt::format("Slurm dropped the reason of its drain, \"{}\", and it could not be given back: {}",
+                                 util::safe_text(reason), given.error())});
+    }
 }
 
 bool Reconciler::take_reading(engine::NodeFacts& fact, const BmcReading& reading) {

@@ -110,6 +110,12 @@ class Reconciler {
     void diagnose(const std::vector<engine::NodeFacts>& facts, const std::vector<engine::Step>& steps);
     /// Journals a diagnosis unless it is the node's last one again.
     void diagnosed(const std::string& node, const std::string& diagnosis);
+    /// Gives back the reason of a drain that Slurm kept while dropping its
+    /// reason: 22.05.8 does when a powered-down node registers (a
+    /// refused power-off's scontrol reconfigure has every slurmd register),
+    /// and an admin's "bad DIMM, ticket 4711" became "none" (a tester). The
+    /// crossed pairs' own reasons are the crossed watch's.
+    void keep_drain_reasons(const std::vector<slurm::NodeState>& managed, const std::set<std::string>& crossed);
 
     config::SharedConfig m_config;
     store::Journal& m_journal;
@@ -130,6 +136,8 @@ class Reconciler {
     /// this daemon's (engine::StepKind::adopt_boot), while they power up.
     mutable std::set<std::string> m_wake_adopted;
     std::optional<engine::TimeMs> m_took_over_at;
+    /// Each drained node's reason, as Slurm last showed it (keep_drain_reasons()).
+    std::map<std::string, std::string> m_drain_reasons;
     /// What the reconciler remembers of each node asleep in Slurm's view
     /// (engine::asleep_in_slurm()) while it stays so.
     struct AsleepWatch {

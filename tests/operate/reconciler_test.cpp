@@ -139,6 +139,29 @@ class ReconcilerTest : public ::testing::Test {
     std::optional<slurm::Scontrol> m_slurm;
 };
 
+// Slurm 22.05.8 keeps DRAIN but drops the reason when a powered-down node
+// registers again (every slurmd does after a refused power-off's scontrol
+// reconfigure): a tester's "bad DIMM, ticket 4711" became "none".
+TEST_F(ReconcilerTest, ADrainsReasonSlurmDroppedIsGivenBackOnce) {
+    Reconciler reconciler(m_config, *m_journal, *m_slurm, clock(), answering(power::PowerState::on));
+    const std::string reason = "bad DIMM, ticket 4711";
+    ASSERT_TRUE(reconciler.run({node_state("n1", "IDLE", {"DRAIN", "POWERED_DOWN"}, reason), asleep("n2")}));
+    EXPECT_TRUE(scontrol_calls().empty());
+    m_clock.advance(std::chrono::milliseconds(2000));
+    ASSERT_TRUE(reconciler.run({node_state("n1", "IDLE", {"DRAIN", "POWERED_DOWN"}), asleep("n2")}));
+    EXPECT_EQ(scontrol_calls(), std::vector<std::string>{"update NodeName=n1 State=DRAIN Reason=" + reason});
+    // Not again while Slurm is slow to show it, nor for a drain it never saw a reason of.
+    m_clock.advance(std::chrono::milliseconds(2000));
+    ASSERT_TRUE(reconciler.run(
+        {node_state("n1", "IDLE", {"DRAIN", "POWERED_DOWN"}), node_state("n2", "IDLE", {"DRAIN", "POWERED_DOWN"})}));
+    EXPECT_EQ(scontrol_calls().size(), 1U);
+    // An admin's resume ends the drain: nothing is remembered of it.
+    ASSERT_TRUE(reconciler.run({node_state("n1", "IDLE", {"DRAIN"}, reason), asleep("n2")}));
+    ASSERT_TRUE(reconciler.run({asleep("n1"), asleep("n2")}));
+    ASSERT_TRUE(reconciler.run({node_state("n1", "IDLE", {"DRAIN", "POWERED_DOWN"}), asleep("n2")}));
+    EXPECT_EQ(scontrol_calls().size(), 1U);
+}
+
 TEST_F(ReconcilerTest, ASilentBmcHoldsNoPassAndNoOtherNodesStep) {
     HeldBmc bmc(std::unexpected("timed out"));
     Reconciler reconciler(
