@@ -658,7 +658,13 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                 {0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::config_changed, *edited});
         }
         // A hook's request: Slurm is changing something, look at once.
-        if (socket->wait(std::chrono::milliseconds(500))) next_look = std::chrono::steady_clock::now();
+        if (socket->wait(std::chrono::milliseconds(500))) {
+            next_look = std::chrono::steady_clock::now();
+            // A hook run beside a daemon standing by: its slurmctld may have
+            // just taken control. Asked before the request is handed over,
+            // not up to 5 s later (a tester's resumes were refused so).
+            if (controllers->shared() && !controllers->acting()) next_controller_look = next_look;
+        }
     }
     systemd.stopping();
     web_server->reset();        // no new look at the journal from here on
