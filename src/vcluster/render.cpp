@@ -334,10 +334,13 @@ std::string render_bmc_emu(const Spec& spec, const RunDir& dir, int index) {
     const std::string node = spec.node_name(index);
     // Device ID: device 0, revision 3, firmware 9.08, IPMI 2.0, chassis
     // device support; manufacturer and product IDs are made up. ipmi_sim has
-    // no DCMI: power is an SDR sensor, as on many older BMCs.
+    // no DCMI: power is an SDR sensor, as on many older BMCs. The SDRs are
+    // this file's at every start, not persisted: persist_sdr loaded the last
+    // run's and these were added again, every sensor listed twice after a
+    // BMC restart (a `crossed` fault, a tester).
     return fmt::format(
         "mc_setbmc 0x20\n"
-        "mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\n"
+        "mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02\n"
         "sel_enable 0x20 1000 0x0a\n"
         "main_sdr_add 0x20 {inlet_sdr}\n"
         "main_sdr_add 0x20 {power_sdr}\n"
