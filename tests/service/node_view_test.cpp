@@ -81,7 +81,7 @@ TEST_F(NodeViewTest, EveryConfiguredNodeWithWhatItsControllerSays) {
         << taken.nodes[1].blocks[0].words;
     EXPECT_EQ(taken.blocks.size(), 1U);
     // Slurm could not be asked: said once, and no node has Slurm's view.
-    ASSERT_EQ(taken.warnings.size(), 1U);
+    ASSERT_EQ(taken.warnings.size(), 1U) << fmt::format("{}", fmt::join(taken.warnings, "\n"));
     EXPECT_FALSE(taken.nodes[0].slurm);
     EXPECT_TRUE(taken.nodes[0].disagreement.empty());
 }
@@ -188,6 +188,7 @@ TEST_F(NodeViewTest, NoDaemonBesideOneOfSeveralControllersIsSaid) {
                    std::string::npos;
         });
     };
+    config.slurm.conf = dir / "slurm.conf";  // never the machine's
     std::ofstream(config.slurm.conf) << "ClusterName=test\n";
     EXPECT_FALSE(said()) << "one controller: the hooks carry out requests themselves, as status says elsewhere";
     std::ofstream(config.slurm.conf) << "ClusterName=test\nSlurmctldHost=ctl1\nSlurmctldHost=ctl2(10.0.0.2)\n";
