@@ -55,6 +55,13 @@ void clear_drain(const slurm::SlurmView& slurm, const slurm::NodeState& state, b
     const auto resumed = slurm.update(state.name, "RESUME");
     done.words += resumed ? fmt::format("; back in service in Slurm (slumber's drain \"{}\" cleared)", state.reason)
                           : "; could not resume it in Slurm: " + resumed.error();
+    // After crossed addresses Slurm may count as powered down a node whose
+    // machine runs (docs/slurm.md): say what becomes of it (a tester asked).
+    if (resumed && state.powered_down()) {
+        done.words +=
+            "; Slurm counts it as powered down: if its machine still runs, the daemon reads its BMC and switches it "
+            "off after [daemon] late_off_grace";
+    }
     done.ok = resumed.has_value();
 }
 
