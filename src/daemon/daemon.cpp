@@ -183,14 +183,18 @@ std::optional<operate::CarrierLock> wait_for_carriers(const config::Config& conf
 // that needs a restart, put in force; otherwise the configuration in force
 // stays, and the log and the journal say why.
 // The web server's token (`web`, when it runs) is read again with the file.
-void reload_config(LiveConfig& live, store::Journal& journal, web::WebServer* web) {
+// `token_unusable`: whether the last read of the token failed, kept from
+// reload to reload.
+void reload_config(LiveConfig& live, store::Journal& journal, web::WebServer* web, bool& token_unusable) {
     log(Priority::notice, fmt::format("reloading {} (SIGHUP)", live.current()->file.string()));
     const Reloaded outcome = live.reload();
     std::optional<std::string> token_problem;
     if (web != nullptr) {
         if (auto token = web->reload_token(); !token) token_problem = token.error();
     }
-    const std::string words = reload_words(outcome, token_problem);
+    const bool token_back = token_unusable && !token_problem;
+    token_unusable = token_problem.has_value();
+    const std::string words = reload_words(outcome, token_problem, Audience::log, token_back);
     if (outcome.applied && !token_problem) {
         log(Priority::notice, words);
     } else {
@@ -199,7 +203,7 @@ void reload_config(LiveConfig& live, store::Journal& journal, web::WebServer* we
     }
     (void)journal.record({0, operate::wall_clock_ms(), "", std::nullopt,
                           outcome.applied ? store::EventKind::reload : store::EventKind::reload_refused,
-                          reload_words(outcome, token_problem, Audience::journal)});
+                          reload_words(outcome, token_problem, Audience::journal, token_back)});
     if (auto recorded = operate::record_running_config(*live.current(), outcome.applied ? nullptr : &outcome);
         !recorded) {
         log(Priority::warning, recorded.error());
@@ -448,6 +452,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     // first seen (operate/first_seen.hpp): at the first look, and again
     // after a reload, which may add nodes.
     bool first_seen_done = false;
+    bool token_unusable = false;  // the web token, as the last reload read it (the start's was usable)
     // What a look at Slurm costs: it paces the looks while nothing is in
     // flux (engine/look_pace.hpp).
     engine::LookCosts look_costs;
@@ -475,7 +480,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
         std::erase_if(workers, [](const Worker& worker) { return worker.done->load(); });
         if (reload.exchange(false)) {
             systemd.reloading();
-            reload_config(live, *journal, web_server->get());
+            reload_config(live, *journal, web_server->get(), token_unusable);
             carrier.reconfigure(live.current());
             reconciler.reconfigure(live.current());
             if (web_collector) web_collector->reconfigure(live.current());

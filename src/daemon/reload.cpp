@@ -91,8 +91,12 @@ std::optional<std::string> LiveConfig::notice_edit() {
         file.string(), ::getpid());
 }
 
-std::string reload_words(const Reloaded& outcome, const std::optional<std::string>& token_problem, Audience audience) {
-    if (!token_problem) return outcome.summary;
+std::string reload_words(const Reloaded& outcome, const std::optional<std::string>& token_problem, Audience audience,
+                         bool token_back) {
+    if (!token_problem) {
+        return token_back ? outcome.summary + "; web API: its token is usable again, and so are the actions"
+                          : outcome.summary;
+    }
     return fmt::format(
         "{}; web API: {}: every action is refused until a reload reads a usable token", outcome.summary,
         audience == Audience::log ? *token_problem : "its token cannot be used (slumberd's log says why)");

@@ -66,7 +66,9 @@ enum class Audience { log, journal };
 /// "reloaded: no change" while the API went read-only. The journal's words
 /// leave the problem to the log: they would tell every reader of the API
 /// where the token lies and that others may read it.
+/// `token_back`: the token is usable again after a reload that could not
+/// read it (said, since nothing else tells that actions work again).
 std::string reload_words(const Reloaded& outcome, const std::optional<std::string>& token_problem,
-                         Audience audience = Audience::log);
+                         Audience audience = Audience::log, bool token_back = false);
 
 }  // namespace slumber::daemon

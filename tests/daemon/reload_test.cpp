@@ -127,6 +127,8 @@ TEST_F(Reload, ATokenThatCannotBeReadAgainIsSaidWithTheReload) {
               outcome.summary +
                   "; web API: /etc/slumber/web.token is mode 0644: chmod 600 it: every action is refused until a "
                   "reload reads a usable token");
+    EXPECT_EQ(reload_words(outcome, std::nullopt, Audience::journal, /*token_back=*/true),
+              outcome.summary + "; web API: its token is usable again, and so are the actions");
     // The journal, which /api/events shows without a token, names no file.
     EXPECT_EQ(reload_words(outcome, "/etc/slumber/web.token is mode 0644: chmod 600 it", Audience::journal),
               outcome.summary +
