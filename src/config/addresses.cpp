@@ -304,4 +304,19 @@ std::optional<std::string> check_address(power::AddressKind kind, const std::str
     return std::nullopt;
 }
 
+std::string address_fix(power::AddressKind kind) {
+    switch (kind) {
+        case power::AddressKind::host:
+            return "give a host name, an IPv4 address as four decimal numbers (10.0.0.10, 10.0.0.10:623) or an IPv6 "
+                   "address ([fe80::1]:623 with a port)";
+        case power::AddressKind::url:
+            return "give the device's base URL, http:// or https://, e.g. http://10.0.0.5 or http://[fe80::5]:8080";
+        case power::AddressKind::mac:
+            return "give the node's MAC address, e.g. 00:11:22:33:44:55";
+        case power::AddressKind::none:
+            return "remove the address";
+    }
+    return {};
+}
+
 }  // namespace slumber::config

@@ -24,6 +24,10 @@ std::vector<std::string> apply_pattern(TableReader& reader, const std::string& p
 /// What is wrong with an address for this kind of driver, if anything.
 std::optional<std::string> check_address(power::AddressKind kind, const std::string& address);
 
+/// The fix for a problem check_address() found: what this kind of driver
+/// takes, with an example (`config check --json` gives it as "fix").
+std::string address_fix(power::AddressKind kind);
+
 /// The controller an address reaches, written one way, so that two spellings
 /// of one BMC are seen as one: host names and URL schemes in lower case
 /// without a trailing dot (DNS names are case-insensitive: RFC 4343), IPv4

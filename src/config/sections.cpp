@@ -474,7 +474,8 @@ void read_node_group(const toml::table& table, int index, const Defaults& defaul
         std::string address = bmcs.empty() ? std::string() : bmcs[i];
         if (!address.empty()) {
             if (auto problem = check_address(common.driver->address, address)) {
-                reader.error(addresses ? "bmc" : "bmc_pattern", fmt::format("{}: {}", (*names)[i], *problem));
+                reader.error(addresses ? "bmc" : "bmc_pattern", fmt::format("{}: {}", (*names)[i], *problem),
+                             address_fix(common.driver->address));
                 continue;
             }
         }
@@ -504,7 +505,7 @@ void read_device(const toml::table& table, int index, const Defaults& defaults, 
     }
     if (address) {
         if (auto problem = check_address(common.driver->address, *address)) {
-            reader.error("address", *problem);
+            reader.error("address", *problem, address_fix(common.driver->address));
             return;
         }
     }

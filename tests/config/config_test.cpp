@@ -552,7 +552,8 @@ TEST(ConfigErrors, TwoNodesOnOneBmcWrittenTwoWays) {
 // 10.0.0.8, another node's BMC. Only the plain dotted quad is taken.
 TEST(ConfigErrors, AnIpv4AddressTheResolverReadsAnotherWay) {
     const std::string node = std::string(kDefaults) + "[[node]]\nnames = \"n10\"\n";
-    expect_problem(node + "bmc = \"10.0.0.010\"\n", 7, "bmc", "\"10.0.0.010\" is read as 10.0.0.8 by the resolver");
+    expect_problem(node + "bmc = \"10.0.0.010\"\n", 7, "bmc", "\"10.0.0.010\" is read as 10.0.0.8 by the resolver",
+                   "an IPv4 address as four decimal numbers");
     expect_problem(std::string(kDefaults) + "[[node]]\nnames = \"n010\"\nbmc_pattern = \"10.0.0.{suffix}\"\n", 7, "bmc",
                    "is read as 10.0.0.8");
     expect_problem(node + "bmc = \"127.1:623\"\n", 7, "bmc", "\"127.1\" is read as 127.0.0.1");
