@@ -185,7 +185,8 @@ void add_slurm_commands(CLI::App& app, Outcome& outcome) {
     journal->add_option("nodes", options->nodes, "only these nodes (hostlist)");
     journal->add_option("-c,--config", options->file, "configuration file")->capture_default_str();
     journal->add_option("--since", options->since, "how far back")->capture_default_str();
-    journal->add_flag("--json", options->json, "a JSON array, one object per event, oldest first (docs/web.md, /api/events)");
+    journal->add_flag("--json", options->json,
+                      "a JSON array, one object per event, oldest first (docs/web.md, /api/events)");
     journal->callback([options, &outcome] { outcome.exit_code = run_journal(*options); });
 }
 
