@@ -30,6 +30,16 @@ std::chrono::milliseconds slurmctld_timeout(const slurm::SlurmConf& conf) {
 
 }  // namespace
 
+// The regular pings come at most this much early or late (the daemon's
+// loop looks every 500 ms): the one after "taking control" counts.
+constexpr std::int64_t kPingSlackMs = 1000;
+
+std::chrono::milliseconds until_next_ping(std::int64_t wall_ms) {
+    const std::int64_t period = kControllerLookMs.count();
+    const std::int64_t into = ((wall_ms % period) + period) % period;  // a clock before 1970 too
+    return std::chrono::milliseconds(period - into);
+}
+
 std::expected<ControllerWatch, std::string> ControllerWatch::make(const config::Config& config) {
     const auto conf = slurm::read_slurm_conf(config.slurm.conf);
     std::vector<std::string> hosts = conf ? slurm::controller_hosts(*conf) : std::vector<std::string>{};
@@ -75,8 +85,8 @@ std::optional<ControllerWatch::Change> ControllerWatch::update(const slurm::Scon
             "taking control: {}; acting from the next look at the controllers, once the daemon "
             "that acted until now has seen it (docs/ha.md)",
             role.why);
-    } else if (now_ms - *m_to_act_since < kControllerLookMs.count()) {
-        return std::nullopt;  // a ping sooner than every kControllerLookMs: not yet
+    } else if (now_ms - *m_to_act_since < kControllerLookMs.count() - kPingSlackMs) {
+        return std::nullopt;  // a ping sooner than the next regular one (a hook's wake): not yet
     } else {
         m_to_act_since.reset();
         first = m_to_act_first;

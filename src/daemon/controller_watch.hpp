@@ -24,6 +24,15 @@ namespace slumber::daemon {
 /// flux): at 10,000 nodes that is 6 MB of text, too much for every 5 s.
 inline constexpr std::chrono::milliseconds kControllerLookMs{5000};
 
+/// How long from `wall_ms` (Unix ms) to the next ping: at the next multiple
+/// of kControllerLookMs of the wall clock, so that the daemons of all
+/// controllers (their clocks synchronised, as Slurm's controllers need)
+/// ping at the same instants and count a controller's silence alike. Each
+/// counting from its own last answered ping, up to a ping apart, the old
+/// acting daemon stood down 8 s after the other had decided to take
+/// control, and both acted for 3 s (a tester).
+std::chrono::milliseconds until_next_ping(std::int64_t wall_ms);
+
 class ControllerWatch {
   public:
     /// slurm.conf's controllers (`hosts`, in order), its SlurmctldTimeout

@@ -510,7 +510,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                 }
                 next_look = std::chrono::steady_clock::now();
             }
-            next_controller_look = std::chrono::steady_clock::now() + kControllerLookMs;
+            next_controller_look = std::chrono::steady_clock::now() + until_next_ping(operate::wall_clock_ms());
         }
         // Standing by (another controller's daemon acts): nothing is carried
         // out, and its BMCs are read by that daemon alone.

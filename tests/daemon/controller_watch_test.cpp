@@ -87,7 +87,10 @@ TEST_F(ControllerWatchTest, TheBackupsDaemonStandsByThenTakesOverAndGivesBack) {
     EXPECT_EQ(change->role.acting_host, "ctl2");
     EXPECT_TRUE(change->role.why.starts_with("taking control: the slurmctld beside it (ctl2, backup) is in control"))
         << change->role.why;
-    EXPECT_FALSE(watch->update(scontrol(), start + 39s)) << "sooner than one ping interval later";
+    // A ping a hook's wake asked for, 3 s later: not yet. The next regular
+    // one (every 5 s at the wall clock's multiples, within the loop's 1 s
+    // slack) counts.
+    EXPECT_FALSE(watch->update(scontrol(), start + 38s)) << "sooner than one ping interval later";
     EXPECT_FALSE(watch->acting());
     change = watch->update(scontrol(), start + 40s);
     ASSERT_TRUE(change);
@@ -173,6 +176,16 @@ TEST_F(ControllerWatchTest, NoAnswerOrGarbageKeepsTheRoleForSlurmctldTimeoutThen
     EXPECT_FALSE(watch->update(scontrol(), start + 130s)) << "still standing by";
     EXPECT_FALSE(watch->acting());
     EXPECT_EQ(watch->role().why.find('\x1b'), std::string::npos) << "Slurm's text is shown safely";
+}
+
+// Both daemons ping at the wall clock's multiples of 5 s, so that they
+// count a silent controller's silence alike (a tester saw the old daemon
+// stand down 8 s after the other decided to take control).
+TEST(ControllerPings, ComeAtTheWallClocksMultiplesOfTheInterval) {
+    EXPECT_EQ(until_next_ping(1'764'800'000'000), kControllerLookMs) << "on a multiple: the next one";
+    EXPECT_EQ(until_next_ping(1'764'800'001'234), std::chrono::milliseconds(3766));
+    EXPECT_EQ(until_next_ping(1'764'800'004'999), std::chrono::milliseconds(1));
+    EXPECT_EQ(until_next_ping(-1), std::chrono::milliseconds(1));
 }
 
 TEST_F(ControllerWatchTest, ADaemonBesideNoneOfTheControllersIsAConfigurationError) {
