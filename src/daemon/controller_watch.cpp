@@ -30,10 +30,6 @@ std::chrono::milliseconds slurmctld_timeout(const slurm::SlurmConf& conf) {
 
 }  // namespace
 
-// The regular pings come at most this much early or late (the daemon's
-// loop looks every 500 ms): the one after "taking control" counts.
-constexpr std::int64_t kPingSlackMs = 1000;
-
 std::chrono::milliseconds until_next_ping(std::int64_t wall_ms) {
     const std::int64_t period = kControllerLookMs.count();
     const std::int64_t into = ((wall_ms % period) + period) % period;  // a clock before 1970 too
@@ -85,7 +81,7 @@ std::optional<ControllerWatch::Change> ControllerWatch::update(const slurm::Scon
             "taking control: {}; acting from the next look at the controllers, once the daemon "
             "that acted until now has seen it (docs/ha.md)",
             role.why);
-    } else if (now_ms - *m_to_act_since < kControllerLookMs.count() - kPingSlackMs) {
+    } else if (now_ms - *m_to_act_since < kControllerLookMs.count() - kPingSlack.count()) {
         return std::nullopt;  // a ping sooner than the next regular one (a hook's wake): not yet
     } else {
         m_to_act_since.reset();

@@ -33,6 +33,13 @@ inline constexpr std::chrono::milliseconds kControllerLookMs{5000};
 /// control, and both acted for 3 s (a tester).
 std::chrono::milliseconds until_next_ping(std::int64_t wall_ms);
 
+/// How early or late a regular ping may come (the daemon's loop looks every
+/// 500 ms): the ping after "taking control" counts if this much early, and
+/// a daemon gives up its own silent controller this much before
+/// SlurmctldTimeout, so that it stands by no later than the other takes
+/// control.
+inline constexpr std::chrono::milliseconds kPingSlack{1000};
+
 class ControllerWatch {
   public:
     /// slurm.conf's controllers (`hosts`, in order), its SlurmctldTimeout
@@ -79,7 +86,9 @@ class ControllerWatch {
 
   private:
     ControllerWatch(std::vector<std::string> hosts, std::string self, std::chrono::milliseconds slurmctld_timeout)
-        : m_hosts(std::move(hosts)), m_self(std::move(self)), m_follower(slurmctld_timeout.count()) {
+        : m_hosts(std::move(hosts)),
+          m_self(std::move(self)),
+          m_follower(slurmctld_timeout.count(), kPingSlack.count()) {
         // Shared: nothing is carried out before the first ping says so.
         if (shared()) m_role = {false, "", "standing by until Slurm's controllers answer"};
     }

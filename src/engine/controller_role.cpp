@@ -48,7 +48,11 @@ ControllerRole ControlFollower::update(std::span<const slurm::ControllerPing> pi
         }
         if (!silent_long(ping.host)) break;
     }
-    if (in_control == nullptr && !m_in_control.empty() && !silent_long(m_in_control)) {
+    const auto kept_long_enough = [&](const std::string& host) {
+        const auto silent = silent_for(host, now_ms);
+        return silent && *silent < m_timeout_ms - (host == self ? m_early_ms : 0);
+    };
+    if (in_control == nullptr && !m_in_control.empty() && kept_long_enough(m_in_control)) {
         const auto kept = std::ranges::find(pings, m_in_control, &slurm::ControllerPing::host);
         if (kept != pings.end()) in_control = &*kept;
     }

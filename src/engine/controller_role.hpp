@@ -39,7 +39,13 @@ class ControlFollower {
     using TimeMs = std::int64_t;
 
     /// `slurmctld_timeout_ms`: Slurm's SlurmctldTimeout, in ms (> 0).
-    explicit ControlFollower(TimeMs slurmctld_timeout_ms) : m_timeout_ms(slurmctld_timeout_ms) {}
+    /// `early_ms`: the daemon's own controller, in control and silent, is
+    /// given up this much before SlurmctldTimeout, so that the daemon beside
+    /// it stands by no later than the other daemon takes control, whose
+    /// pings may come that much earlier or later (0 to early_ms <
+    /// slurmctld_timeout_ms).
+    explicit ControlFollower(TimeMs slurmctld_timeout_ms, TimeMs early_ms = 0)
+        : m_timeout_ms(slurmctld_timeout_ms), m_early_ms(early_ms) {}
 
     /// The role of the daemon beside controller `self` (its SlurmctldHost
     /// name) after a ping at `now_ms` (a monotonic clock, ms). `pings`:
@@ -63,6 +69,7 @@ class ControlFollower {
     [[nodiscard]] std::optional<TimeMs> silent_for(const std::string& host, TimeMs now_ms) const;
 
     TimeMs m_timeout_ms;
+    TimeMs m_early_ms;
     std::map<std::string, TimeMs, std::less<>> m_last_answer;
     std::string m_in_control;
 };

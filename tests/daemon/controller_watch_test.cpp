@@ -163,8 +163,10 @@ TEST_F(ControllerWatchTest, NoAnswerOrGarbageKeepsTheRoleForSlurmctldTimeoutThen
     EXPECT_TRUE(watch->acting());
     EXPECT_NE(watch->role().why.find("it has not answered for 5 s, less than SlurmctldTimeout"), std::string::npos)
         << watch->role().why;
-    EXPECT_FALSE(watch->update(scontrol(), start + 124s));
-    auto change = watch->update(scontrol(), start + 125s);
+    // Its own controller is given up a second before SlurmctldTimeout, so
+    // that it stands by no later than the other daemon takes control.
+    EXPECT_FALSE(watch->update(scontrol(), start + 123s));
+    auto change = watch->update(scontrol(), start + 124s);
     ASSERT_TRUE(change);
     EXPECT_FALSE(change->role.acting);
     EXPECT_EQ(change->role.why, "standing by: no slurmctld answers (ctl1, ctl2): nothing to act for");
