@@ -315,9 +315,11 @@ void prune_journal(store::Journal& journal, util::Duration keep) {
 // A daemon standing by carries out nothing (docs/ha.md): what waits in its
 // journal is the acting daemon's now, which brings Slurm's view and the
 // power together by recovery (a lost wake, a node left on).
-// `why`: why not, in words.
-void hand_over_pending(store::Journal& journal, std::string_view why) {
-    auto pending = journal.take_pending();
+// `why`: why not, in words. `asked_by`: only requests journaled by then
+// (Unix ms).
+void hand_over_pending(store::Journal& journal, std::string_view why,
+                       std::optional<store::TimeMs> asked_by = std::nullopt) {
+    auto pending = journal.take_pending(100000, asked_by);
     if (!pending) {
         log(Priority::error, "journal: " + pending.error());
         return;
@@ -544,10 +546,18 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                 in_flux = "taking control";
             } else if (standing_by) {
                 const engine::ControllerRole& role = controllers->role();
+                // A hook reaching this daemon may be the first sign that its
+                // slurmctld has taken control (a tester's resumes were
+                // refused so): a request waits a ping before it is handed
+                // over, and is carried out if this daemon begins taking
+                // control meanwhile.
+                const store::TimeMs wait = (kControllerLookMs + kPingSlack).count();
                 hand_over_pending(
-                    *journal, role.acting_host.empty() ? role.why : fmt::format("{} is in control", role.acting_host));
+                    *journal, role.acting_host.empty() ? role.why : fmt::format("{} is in control", role.acting_host),
+                    operate::wall_clock_ms() - wait);
                 pass_status = controllers->role().why;
                 in_flux.reset();
+                if (journal->has_pending().value_or(false)) in_flux = "a request waits a ping before it is handed over";
                 // Ready to take over: the crossed pairs as the acting
                 // daemon's drains show them (operate/crossed_follow.hpp).
                 if (auto nodes = scontrol.nodes()) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <system_error>
 #include <unordered_set>
 
@@ -180,15 +181,16 @@ DbResult<std::int64_t> Journal::insert_requests(std::span<const std::string> nod
     return batch;
 }
 
-DbResult<std::vector<Request>> Journal::take_pending(std::size_t limit) {
+DbResult<std::vector<Request>> Journal::take_pending(std::size_t limit, std::optional<TimeMs> asked_by) {
     auto transaction = Transaction::begin(*m_db);
     if (!transaction) return std::unexpected(transaction.error());
     auto select =
-        m_db->prepare(fmt::format("SELECT {} FROM requests WHERE state = 'pending' AND node NOT IN "
+        m_db->prepare(fmt::format("SELECT {} FROM requests WHERE state = 'pending' AND time_ms <= ? AND node NOT IN "
                                   "(SELECT node FROM requests WHERE state = 'running') ORDER BY id LIMIT ?",
                                   kRequestColumns));
     if (!select) return std::unexpected(select.error());
-    select->bind(1, static_cast<std::int64_t>(limit));
+    select->bind(1, asked_by.value_or(std::numeric_limits<TimeMs>::max()));
+    select->bind(2, static_cast<std::int64_t>(limit));
     std::vector<Request> taken;
     for (;;) {
         auto row = select->step();
@@ -204,6 +206,14 @@ DbResult<std::vector<Request>> Journal::take_pending(std::size_t limit) {
     }
     if (auto committed = transaction->commit(); !committed) return std::unexpected(committed.error());
     return taken;
+}
+
+DbResult<bool> Journal::has_pending() {
+    auto select = m_db->prepare("SELECT 1 FROM requests WHERE state = 'pending' LIMIT 1");
+    if (!select) return std::unexpected(select.error());
+    auto row = select->step();
+    if (!row) return std::unexpected(row.error());
+    return *row;
 }
 
 DbResult<int> Journal::requeue_running() {

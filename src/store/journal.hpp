@@ -190,7 +190,11 @@ class Journal {
     /// Pending requests, oldest first, marked running in the same transaction
     /// so that two takers never get the same one. A node whose earlier
     /// request is still running waits: one power change per node at a time.
-    DbResult<std::vector<Request>> take_pending(std::size_t limit = 100000);
+    /// `asked_by`: only requests journaled at or before it (Unix ms).
+    DbResult<std::vector<Request>> take_pending(std::size_t limit = 100000,
+                                                std::optional<TimeMs> asked_by = std::nullopt);
+    /// Whether any request is pending.
+    DbResult<bool> has_pending();
     /// After a restart: requests left running by a process that died go back
     /// to pending. Returns how many.
     DbResult<int> requeue_running();

@@ -27,6 +27,22 @@ class JournalTest : public ::testing::Test {
 
 const std::vector<std::string> kNodes{"n1", "n2", "n3"};
 
+// A daemon standing by hands over only what has waited a ping (docs/ha.md).
+TEST_F(JournalTest, PendingRequestsAreTakenUpToATime) {
+    auto journal = Journal::open(file());
+    ASSERT_TRUE(journal) << journal.error();
+    const std::vector<std::string> early{"n1"};
+    const std::vector<std::string> late{"n2"};
+    ASSERT_TRUE(journal->add_requests(early, power::Action::on, RequestSource::slurm_resume, 1000));
+    ASSERT_TRUE(journal->add_requests(late, power::Action::on, RequestSource::slurm_resume, 7000));
+    auto taken = journal->take_pending(100, 6000);
+    ASSERT_TRUE(taken) << taken.error();
+    ASSERT_EQ(taken->size(), 1U);
+    EXPECT_EQ((*taken)[0].node, "n1");
+    EXPECT_TRUE(journal->has_pending().value_or(false)) << "n2 waits";
+    EXPECT_EQ(journal->take_pending(100, 7000)->size(), 1U);
+}
+
 TEST_F(JournalTest, RequestsSurviveAReopenAndAreTakenOnce) {
     {
         auto journal = Journal::open(file());
@@ -44,6 +60,7 @@ TEST_F(JournalTest, RequestsSurviveAReopenAndAreTakenOnce) {
     EXPECT_EQ((*taken)[0].source, RequestSource::slurm_resume);
     EXPECT_EQ((*taken)[0].batch, (*taken)[2].batch);
     EXPECT_TRUE(journal->take_pending()->empty()) << "taken once";
+    EXPECT_FALSE(journal->has_pending().value_or(true));
 
     // A taker that dies leaves them running; the next start puts them back.
     EXPECT_EQ(journal->requeue_running().value_or(-1), 3);
