@@ -402,8 +402,17 @@ void Reconciler::diagnose(const std::vector<engine::NodeFacts>& facts, const std
     std::vector<std::string> found(silent.size());
     util::parallel_for(silent.size(), 16,
                        [&](std::size_t i) { found[i] = diagnose_unregistered(*silent[i], std::chrono::seconds(2)); });
+    // Soon after a takeover, the slurmctld now in control may have loaded
+    // its state from before a registration the other one saw (a tester was
+    // sent to munge and clocks for that).
+    const engine::TimeMs now = m_clock->wall_ms();
+    const bool after_takeover = m_took_over_at && now - *m_took_over_at < takeover_window_ms();
     for (std::size_t i = 0; i < silent.size(); ++i) {
-        diagnosed(silent[i]->name, "powered on, not registered: " + found[i]);
+        diagnosed(silent[i]->name,
+                  "powered on, not registered: " + found[i] +
+                      (after_takeover ? "; or, this soon after a takeover, the slurmctld now in control holds state "
+                                        "from before a registration the other one saw (docs/ha.md)"
+                                      : ""));
     }
 }
 
