@@ -540,10 +540,28 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             std::string pass_status;
             std::optional<std::string> in_flux = "Slurm unreadable";
             const bool standing_by = !controllers->acting();
+            // Not acting yet: the blocks of this journal as the other
+            // daemon's drains and unblocks left them in Slurm
+            // (operate/crossed_follow.hpp), ready to take over, and before
+            // acting again after a return.
+            const auto follow_other = [&](const std::string& acting) {
+                auto nodes = scontrol.nodes();
+                if (!nodes) return;
+                auto followed =
+                    operate::follow_crossed_drains(*journal, *live.current(), *nodes, acting, operate::wall_clock_ms());
+                auto lifted = operate::follow_lifted_drains(*journal, *nodes, acting, operate::wall_clock_ms());
+                for (const auto* done : {&followed, &lifted}) {
+                    if (!*done) log(Priority::error, "journal: " + done->error());
+                    for (const std::string& line : done->value_or(std::vector<std::string>{})) {
+                        log(Priority::notice, line);
+                    }
+                }
+            };
             if (standing_by && controllers->taking_control()) {
                 // Requests wait here: this daemon acts from its next ping.
                 pass_status = controllers->role().why;
                 in_flux = "taking control";
+                follow_other("the controller that acted until now");
             } else if (standing_by) {
                 const engine::ControllerRole& role = controllers->role();
                 // A hook reaching this daemon may be the first sign that its
@@ -558,17 +576,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
                 pass_status = controllers->role().why;
                 in_flux.reset();
                 if (journal->has_pending().value_or(false)) in_flux = "a request waits a ping before it is handed over";
-                // Ready to take over: the crossed pairs as the acting
-                // daemon's drains show them (operate/crossed_follow.hpp).
-                if (auto nodes = scontrol.nodes()) {
-                    const std::string acting = role.acting_host.empty() ? "another controller" : role.acting_host;
-                    auto followed = operate::follow_crossed_drains(*journal, *live.current(), *nodes, acting,
-                                                                   operate::wall_clock_ms());
-                    if (!followed) log(Priority::error, "journal: " + followed.error());
-                    for (const std::string& line : followed.value_or(std::vector<std::string>{})) {
-                        log(Priority::notice, line);
-                    }
-                }
+                follow_other(role.acting_host.empty() ? "another controller" : role.acting_host);
             } else if (auto nodes = scontrol.nodes()) {
                 pass_status =
                     fmt::format("{} node(s) in Slurm, {} managed; {} batch(es) of requests under way", nodes->size(),

@@ -91,4 +91,39 @@ store::DbResult<std::vector<std::string>> follow_crossed_drains(store::Journal& 
     return done;
 }
 
+store::DbResult<std::vector<std::string>> follow_lifted_drains(store::Journal& journal,
+                                                               const std::vector<slurm::NodeState>& nodes,
+                                                               std::string_view acting, store::TimeMs now) {
+    auto blocks = journal.blocks();
+    if (!blocks) return std::unexpected(blocks.error());
+    // Each node's earliest block other than a crossed one.
+    std::map<std::string, store::TimeMs> blocked;
+    for (const store::Block& block : *blocks) {
+        if (block.kind == power::ErrorKind::crossed) continue;
+        const auto [it, added] = blocked.try_emplace(block.target, block.since);
+        if (!added) it->second = std::min(it->second, block.since);
+    }
+    std::vector<std::string> done;
+    for (const slurm::NodeState& node : nodes) {
+        const auto it = blocked.find(node.name);
+        if (it == blocked.end() || node.has("DRAIN")) continue;
+        const std::vector<std::string> names{node.name};
+        auto events = journal.events(names, it->second);
+        if (!events) return std::unexpected(events.error());
+        const bool drained_here = std::ranges::any_of(*events, [&](const store::Event& event) {
+            return event.node == node.name && event.step == store::StepKind::slurm_drain &&
+                   event.outcome == store::OutcomeKind::ok;
+        });
+        if (!drained_here) continue;
+        const std::string why = fmt::format(
+            "lifted: this daemon drained it for its block, and Slurm shows it undrained while {} is in control "
+            "(unblocked there, or returned to service by an admin); a refusal of its BMC blocks it again",
+            acting);
+        auto lifted = journal.remove_blocks(node.name, power::Action::on, why, now);
+        if (!lifted) return std::unexpected(lifted.error());
+        if (*lifted > 0) done.push_back(fmt::format("{}: block {}", node.name, why));
+    }
+    return done;
+}
+
 }  // namespace slumber::operate

@@ -52,4 +52,18 @@ store::DbResult<std::vector<std::string>> follow_crossed_drains(store::Journal& 
                                                                 const std::vector<slurm::NodeState>& nodes,
                                                                 std::string_view acting, store::TimeMs now);
 
+/// The same for this journal's other blocks (a refused password, say), while
+/// another controller is in control or this daemon is taking control back:
+/// a block of a node this journal drained for it (a `drained` or recovery
+/// drain event after the block, outcome ok) whose node Slurm now shows
+/// undrained was lifted there (`slumber unblock` resumes slumber's drain)
+/// or by an admin, and is lifted here too, so that a daemon that takes
+/// control back does not refuse a node the other one switched since (a
+/// tester's). If the BMC still refuses, its first refusal blocks it again:
+/// one login, as docs/ha.md counts. Crossed blocks are
+/// follow_crossed_drains()'s. Returns a line per node for the log.
+store::DbResult<std::vector<std::string>> follow_lifted_drains(store::Journal& journal,
+                                                               const std::vector<slurm::NodeState>& nodes,
+                                                               std::string_view acting, store::TimeMs now);
+
 }  // namespace slumber::operate

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "../support/node_state.hpp"
 #include "../support/temp_dir.hpp"
 #include "operate/blocks.hpp"
@@ -137,6 +139,36 @@ TEST_F(CrossedFollowTest, APairStillDrainedOrNotShownKeepsItsBlock) {
     EXPECT_TRUE(follow({node_state("n1", "IDLE", {"POWERED_DOWN"}), node_state("n2", "IDLE", {"DRAIN"})}).empty());
     EXPECT_TRUE(follow({node_state("n1", "IDLE", {"POWERED_DOWN"})}).empty());
     EXPECT_EQ(blocks().size(), 2U);
+}
+
+// A tester's password block, lifted by `slumber unblock` on the backup while
+// the primary was down: the primary's daemon, back, refused the node the
+// backup had switched since. A node this journal drained for its block and
+// Slurm shows undrained is lifted; one never drained here, or still drained,
+// keeps its block.
+TEST_F(CrossedFollowTest, ABlockWhoseDrainWasLiftedElsewhereIsLifted) {
+    for (const std::string node : {"n3", "n4", "n1"}) {
+        const auto added = m_journal->add_block(
+            {node, std::nullopt, power::ErrorKind::auth_failed, "password refused", 1000, {}, "the daemon"});
+        ASSERT_TRUE(added && *added);
+    }
+    for (const std::string node : {"n3", "n1"}) {
+        ASSERT_TRUE(
+            m_journal->record({0, 1100, node, std::nullopt, store::EventKind::drained, "drained in Slurm: slumber: …",
+                               store::OutcomeKind::ok, std::nullopt, store::StepKind::slurm_drain}));
+    }
+    auto done =
+        follow_lifted_drains(*m_journal,
+                             {node_state("n3", "IDLE", {"POWERED_DOWN"}), node_state("n4", "IDLE", {"POWERED_DOWN"}),
+                              node_state("n1", "IDLE", {"DRAIN", "POWERED_DOWN"}, "slumber: password refused")},
+                             "ctl2", 2000);
+    ASSERT_TRUE(done) << done.error();
+    ASSERT_EQ(done->size(), 1U);
+    EXPECT_NE(done->front().find("n3: block lifted"), std::string::npos) << done->front();
+    std::vector<std::string> still;
+    for (const store::Block& block : blocks()) still.push_back(block.target);
+    std::ranges::sort(still);
+    EXPECT_EQ(still, (std::vector<std::string>{"n1", "n4"})) << "n1 still drained; n4 never drained here";
 }
 
 }  // namespace
