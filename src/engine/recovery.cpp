@@ -317,8 +317,8 @@ std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryP
                 }
                 steps.push_back(
                     {name, StepKind::power_on,
-                     fmt::format("Slurm has been waking it for at least {} s ({}) but no resume request reached "
-                                 "slumber{}: powering it on",
+                     fmt::format("Slurm has been waking it for at least {} s ({}) but no resume request of "
+                                 "slumber's is under way{}: powering it on",
                                  (now - *node.powering_up_since) / 1000, node.slurm.state_text(),
                                  node.bmc ? ", and its BMC says off"
                                           : fmt::format(" (its BMC could not be read: {})", node.bmc_error))});

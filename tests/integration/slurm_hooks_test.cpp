@@ -422,7 +422,8 @@ TEST_F(SlurmHooksModes, AWakeWhoseHookFailedToRunIsCarriedOutByTheDaemon) {
         const BrokenHook broken(cluster->dir() + "/hooks/resume");
         job = submit("vnode003", "srun /bin/true");
         EXPECT_TRUE(cluster->wait_for(
-            [] { return events("vnode003", "recovery", "no resume request reached slumber") >= 1; }, seconds{60}))
+            [] { return events("vnode003", "recovery", "no resume request of slumber's is under way") >= 1; },
+            seconds{60}))
             << cluster->states();
     }
     EXPECT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "COMPLETED"; }, seconds{120}))
