@@ -86,7 +86,11 @@ std::vector<const PowerChange*> woke_candidates(const CrossedWitness& other, con
     const UnaskedWake& wake = *other.woke_unasked;
     for (const PowerChange& change : changes) {
         if (!switches_on(change.action) || change.node == other.slurm.name) continue;
-        if (wake.boot_ms < change.at - kCallSlackMs || wake.boot_ms - change.at > windows.after_on_ms) continue;
+        // Slurm's BootTime is in whole seconds: a boot in the second the
+        // request came may be its.
+        const TimeMs earliest =
+            change.asked_at ? std::max(*change.asked_at - 1000, change.at - kCallSlackMs) : change.at - kCallSlackMs;
+        if (wake.boot_ms < earliest || wake.boot_ms - change.at > windows.after_on_ms) continue;
         if (wake.asleep_until < change.at - kCallSlackMs) continue;  // it was awake already
         const CrossedWitness* asked = find(nodes, change.node);
         if (asked == nullptr || asked->suspected) continue;

@@ -45,6 +45,11 @@ struct PowerChange {
     std::string node;
     power::Action action = power::Action::on;
     TimeMs at = 0;  ///< when the event was journaled (the call had just ended), Unix ms
+    /// When the request it carried out was journaled, Unix ms: the call
+    /// began no earlier, so a boot before it is not this power-on's
+    /// (a node that rebooted by itself seconds before was counted as
+    /// woken by it, a tester's). nullopt for a call no request asked for.
+    std::optional<TimeMs> asked_at = std::nullopt;
 };
 
 /// Up, as CrossedWitness::seen_up_at counts it: responding, neither

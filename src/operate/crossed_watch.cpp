@@ -144,7 +144,7 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
                 event.time < m_judged_from) {
                 continue;
             }
-            changes.push_back({event.node, *event.action, event.time});
+            changes.push_back({event.node, *event.action, event.time, event.asked});
         }
     }
     m_watching = engine::effect_may_show(witnesses, changes, m_windows, now);

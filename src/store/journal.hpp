@@ -63,6 +63,10 @@ struct Event {
     /// The recovery step it reports (its outcome: whether the step was
     /// taken); nullopt for every other event.
     std::optional<StepKind> step = std::nullopt;
+    /// Read by Journal::power_changes() alone: when the request the call
+    /// carried out was journaled (Unix ms), so the call began no earlier;
+    /// nullopt for a call no request asked for (a recovery step).
+    std::optional<TimeMs> asked = std::nullopt;
 };
 
 /// The event of a power change slumber refused before calling anything (a
@@ -230,7 +234,8 @@ class Journal {
     DbResult<std::map<std::string, Request>> latest_requests() const;
     /// The power calls carried out with an ok outcome since `since`
     /// (power-on, power-off, shutdown and power-cycle events, each with the
-    /// action its kind stands for), oldest first.
+    /// action its kind stands for, and when its request was journaled),
+    /// oldest first.
     DbResult<std::vector<Event>> power_changes(TimeMs since) const;
     /// When the newest event of `kind` was recorded (any node), Unix ms;
     /// nothing when there is none.

@@ -11,8 +11,9 @@ DbResult<std::vector<Event>> Journal::power_changes(TimeMs since) const {
     // events_time bounds the rows read to the window; the kinds are the
     // vocabulary's words for carried-out power calls.
     auto select = m_db->prepare(
-        fmt::format("SELECT id, time_ms, node, kind FROM events WHERE time_ms >= ? AND outcome = ? AND kind IN "
-                    "('{}', '{}', '{}', '{}') ORDER BY id",
+        fmt::format("SELECT e.id, e.time_ms, e.node, e.kind, r.time_ms FROM events e LEFT JOIN requests r ON "
+                    "r.id = e.request WHERE e.time_ms >= ? AND e.outcome = ? AND e.kind IN ('{}', '{}', '{}', '{}') "
+                    "ORDER BY e.id",
                     to_string(EventKind::power_on), to_string(EventKind::power_off), to_string(EventKind::shutdown),
                     to_string(EventKind::power_cycle)));
     if (!select) return std::unexpected(select.error());
@@ -27,6 +28,7 @@ DbResult<std::vector<Event>> Journal::power_changes(TimeMs since) const {
         event.time = select->integer(1);
         event.node = select->text(2);
         event.kind = event_kind_from(select->text(3)).value_or(EventKind::unknown);
+        if (!select->is_null(4)) event.asked = select->integer(4);
         event.outcome = OutcomeKind::ok;
         // The kind says what was carried out (a power-on that power-cycled
         // a node that was on is a power-on event too).

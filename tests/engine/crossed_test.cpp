@@ -214,6 +214,22 @@ TEST(Crossed, AChangeBeforeSlumbersOrPastTheWindowIsNoEvidence) {
         << "silent past the window";
 }
 
+// A tester's node rebooted by itself (BootTime 06:14:15), then Slurm asked
+// another node up (06:14:20): within the 15 s a call may take before its
+// event, the reboot was counted as woken by that power-on, and the crossed
+// pair it really had was judged only after recovery had switched it. A
+// power-on's request says when the call began at the earliest.
+TEST(Crossed, ABootBeforeThePowerOnWasAskedForIsNoEvidence) {
+    auto woke = woke_other();
+    woke[1].woke_unasked = UnaskedWake{kOn - 5000, kOn - 6000};
+    const std::vector<PowerChange> asked{{"n1", power::Action::on, kOn, kOn - 1000}};
+    EXPECT_TRUE(suspect_crossed(woke, asked, kWindows, kJudged).pairs.empty());
+    EXPECT_TRUE(suspect_crossed(woke, asked, kWindows, kOn + 1000).open.empty()) << "nothing held for it either";
+    // In the second the request came (Slurm's BootTime is whole seconds), it may be.
+    woke[1].woke_unasked = UnaskedWake{kOn - 1900, kOn - 6000};
+    EXPECT_EQ(suspect_crossed(woke, asked, kWindows, kJudged).pairs.size(), 1U);
+}
+
 TEST(Crossed, ANodeThatRegisteredAfterItsPowerOnIsNotCrossed) {
     auto woke = woke_other();
     woke[0].slurm =

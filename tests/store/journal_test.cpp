@@ -43,6 +43,26 @@ TEST_F(JournalTest, PendingRequestsAreTakenUpToATime) {
     EXPECT_EQ(journal->take_pending(100, 7000)->size(), 1U);
 }
 
+// The crossed-address check needs when a power-on was asked for: a boot
+// before that is not its (engine/crossed.hpp).
+TEST_F(JournalTest, PowerChangesSayWhenTheirRequestWasJournaled) {
+    auto journal = Journal::open(file());
+    ASSERT_TRUE(journal) << journal.error();
+    const std::vector<std::string> n1{"n1"};
+    ASSERT_TRUE(journal->add_requests(n1, power::Action::on, RequestSource::slurm_resume, 1000));
+    auto taken = journal->take_pending();
+    ASSERT_TRUE(taken && taken->size() == 1U);
+    ASSERT_TRUE(journal->record(
+        {0, 5000, "n1", taken->front().id, EventKind::power_on, "on", OutcomeKind::ok, power::Action::on}));
+    ASSERT_TRUE(journal->record(
+        {0, 6000, "n2", std::nullopt, EventKind::power_on, "on by recovery", OutcomeKind::ok, power::Action::on}));
+    const auto changes = journal->power_changes(0);
+    ASSERT_TRUE(changes) << changes.error();
+    ASSERT_EQ(changes->size(), 2U);
+    EXPECT_EQ((*changes)[0].asked, 1000);
+    EXPECT_EQ((*changes)[1].asked, std::nullopt) << "no request asked for it";
+}
+
 TEST_F(JournalTest, RequestsSurviveAReopenAndAreTakenOnce) {
     {
         auto journal = Journal::open(file());
