@@ -58,9 +58,10 @@ std::optional<std::string> check_ipv6(std::string_view host) {
     const std::string text(host.substr(0, host.find('%')));
     in6_addr v6{};
     if (::inet_pton(AF_INET6, text.c_str(), &v6) == 1) return std::nullopt;
-    return fmt::format(
-        "\"{}\" is not an IPv6 address (an IPv4 part must be four decimal numbers without leading zeros)",
-        shown(std::string(host)));
+    return fmt::format("\"{}\" is not an IPv6 address{}", shown(std::string(host)),
+                       text.find('.') == std::string::npos
+                           ? ""
+                           : " (an IPv4 part must be four decimal numbers without leading zeros)");
 }
 
 std::optional<std::string> check_host(const std::string& address) {
