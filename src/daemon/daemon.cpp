@@ -686,7 +686,11 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
             // A hook run beside a daemon standing by: its slurmctld may have
             // just taken control. Asked before the request is handed over,
             // not up to 5 s later (a tester's resumes were refused so).
-            if (controllers->shared() && !controllers->acting()) next_controller_look = next_look;
+            // Not while taking control: requests wait for that anyway, and
+            // the ping that confirms it must be a regular one.
+            if (controllers->shared() && !controllers->acting() && !controllers->taking_control()) {
+                next_controller_look = next_look;
+            }
         }
     }
     systemd.stopping();
