@@ -286,6 +286,7 @@ std::vector<std::string> crossed_probes(const std::vector<CrossedWitness>& nodes
 CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const std::vector<PowerChange>& changes,
                                  const CrossedWindows& windows, TimeMs now) {
     CrossedJudgement judged;
+    std::vector<CrossedPair> woke_pairs;
     for (const CrossedWitness& other : nodes) {
         const slurm::NodeState& state = other.slurm;
         if (booted_unasked(other, changes, windows, now)) {
@@ -301,12 +302,12 @@ CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const
             if (candidates.size() != 1) continue;
             const PowerChange& on = *candidates.front();
             const CrossedWitness& asked = *find(nodes, on.node);
-            judged.pairs.push_back({on.node, state.name, CrossedPattern::woke_other,
-                                    fmt::format("slumber switched {} on; {}, asleep in Slurm's view and switched on by "
-                                                "nobody, registered with a boot time {} after that power-on; {} has "
-                                                "not registered in the {} since (Slurm shows it {})",
-                                                on.node, state.name, seconds_after(other.woke_unasked->boot_ms, on.at),
-                                                on.node, seconds_after(now, on.at), asked.slurm.state_text())});
+            woke_pairs.push_back({on.node, state.name, CrossedPattern::woke_other,
+                                  fmt::format("slumber switched {} on; {}, asleep in Slurm's view and switched on by "
+                                              "nobody, registered with a boot time {} after that power-on; {} has "
+                                              "not registered in the {} since (Slurm shows it {})",
+                                              on.node, state.name, seconds_after(other.woke_unasked->boot_ms, on.at),
+                                              on.node, seconds_after(now, on.at), asked.slurm.state_text())});
         } else if (silenced_unasked(other, changes, windows, now)) {
             const Culprit culprit = silencing_off(silenced_candidates(other, nodes, changes, windows), nodes);
             if (culprit.off == nullptr) continue;
@@ -333,6 +334,33 @@ CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const
         }
     }
     judged.pairs = one_to_one(std::move(judged.pairs));
+    // One power-on, several nodes woken unasked: one of them is on the
+    // switched node's address, the others woke by themselves, and which is
+    // which cannot be told. All are blocked with the switched node, each as
+    // a pair with it: a tester's node that rebooted by itself in the window
+    // was blamed alone once the real partner's wake was no longer judged,
+    // and the real partner stayed in service, switching the other machine
+    // at every job. Judged together, at the same pass: each wake is judged
+    // until ResumeTimeout after its boot, past the power-on's window.
+    const std::vector<CrossedPair> silenced = judged.pairs;
+    std::map<std::string, std::vector<std::string>> woken;
+    for (const CrossedPair& pair : woke_pairs) woken[pair.asked].push_back(pair.other);
+    for (CrossedPair& pair : woke_pairs) {
+        const std::vector<std::string>& all = woken[pair.asked];
+        if (all.size() > 1) {
+            pair.evidence += fmt::format(
+                "; {} registered unasked after that power-on too ({}): one of them is on {}'s BMC address and the "
+                "others woke by themselves, which cannot be told apart, so each is blocked with {}",
+                all.size() - 1 == 1 ? "another node" : "other nodes", fmt::join(all, ", "), pair.asked, pair.asked);
+        }
+        // A node both woken here and in a silence pair is left to neither.
+        if (std::ranges::none_of(silenced, [&](const CrossedPair& other) {
+                return other.asked == pair.other || other.other == pair.other || other.asked == pair.asked ||
+                       other.other == pair.asked;
+            })) {
+            judged.pairs.push_back(std::move(pair));
+        }
+    }
     return judged;
 }
 

@@ -155,8 +155,10 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
         const engine::CrossedJudgement judged = engine::suspect_crossed(witnesses, changes, m_windows, now);
         for (const engine::CrossedPair& pair : judged.pairs) {
             act(pair, managed);
-            pairs[pair.asked] = pair.other;
-            pairs[pair.other] = pair.asked;
+            // A node paired twice (one power-on, several nodes woken) is
+            // drained naming its first partner, as its block does.
+            pairs.try_emplace(pair.asked, pair.other);
+            pairs.try_emplace(pair.other, pair.asked);
         }
         for (const engine::OpenWake& wake : judged.open) {
             const std::string words = fmt::format(

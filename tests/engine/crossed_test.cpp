@@ -230,6 +230,31 @@ TEST(Crossed, ABootBeforeThePowerOnWasAskedForIsNoEvidence) {
     EXPECT_EQ(suspect_crossed(woke, asked, kWindows, kJudged).pairs.size(), 1U);
 }
 
+// One power-on, two nodes woken unasked in its window (a tester's node
+// rebooted by itself 5 s after the power-on): which one is on the switched
+// node's address cannot be told, so both are paired with it, at once. Once
+// the real partner's wake was no longer judged, the other was blamed alone
+// and the real partner stayed in service.
+TEST(Crossed, OnePowerOnWithTwoNodesWokenBlocksBothWithIt) {
+    auto woke = woke_other();
+    auto c = witness("n3", "DOWN", {});
+    c.slurm.reason = "Node unexpectedly rebooted";
+    c.woke_unasked = UnaskedWake{kOn + 25000, kOn + 18000};
+    woke.push_back(c);
+    EXPECT_TRUE(suspect_crossed(woke, kSwitchedOn, kWindows, kOn + 30000).pairs.empty()) << "within the window";
+    const auto pairs = suspect_crossed(woke, kSwitchedOn, kWindows, kJudged).pairs;
+    ASSERT_EQ(pairs.size(), 2U);
+    for (const CrossedPair& pair : pairs) {
+        EXPECT_EQ(pair.asked, "n1");
+        EXPECT_NE(pair.evidence.find("another node registered unasked after that power-on too (n2, n3): one of them "
+                                     "is on n1's BMC address"),
+                  std::string::npos)
+            << pair.evidence;
+    }
+    EXPECT_EQ(pairs[0].other, "n2");
+    EXPECT_EQ(pairs[1].other, "n3");
+}
+
 TEST(Crossed, ANodeThatRegisteredAfterItsPowerOnIsNotCrossed) {
     auto woke = woke_other();
     woke[0].slurm =
