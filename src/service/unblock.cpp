@@ -13,26 +13,40 @@
 namespace slumber::service {
 namespace {
 
-// Each node of `targets` under a crossed block, and its partner, and the
-// other way round (the partner's block is read from `journal`).
-std::map<std::string, std::string> crossed_partners(const std::vector<std::string>& targets,
-                                                    const std::vector<store::Block>& blocked,
-                                                    const store::Journal& journal) {
+// Each node under a crossed block whose partner is still blocked as
+// crossed, and that partner (its block's words name it).
+std::map<std::string, std::string> crossed_partners(const std::vector<store::Block>& blocked) {
     std::map<std::string, std::string> partners;
     for (const store::Block& block : blocked) {
-        const auto partner = operate::crossed_partner(block);
-        if (!partner || std::ranges::find(targets, block.target) == targets.end()) continue;
-        partners.emplace(block.target, *partner);
-        // Only a partner still blocked as crossed is lifted with it.
-        const auto theirs = journal.blocks(std::vector<std::string>{*partner});
-        if (theirs &&
-            std::ranges::any_of(*theirs, [](const store::Block& b) { return b.kind == power::ErrorKind::crossed; })) {
-            partners.emplace(*partner, block.target);
-        } else {
-            partners.erase(block.target);
+        if (const auto partner = operate::crossed_partner(block)) partners.emplace(block.target, *partner);
+    }
+    std::erase_if(partners, [&](const auto& entry) {
+        return std::ranges::none_of(blocked, [&](const store::Block& block) {
+            return block.target == entry.second && block.kind == power::ErrorKind::crossed;
+        });
+    });
+    return partners;
+}
+
+// `targets` and every node tied to them by crossed blocks, either way: one
+// power-on that woke two nodes blocks each as a pair with the switched node
+// (engine/crossed.hpp), whose own block names one of them. Lifting the
+// switched node with one partner only let slumber switch the other's
+// machine through the still-crossed address (a tester's).
+std::vector<std::string> with_crossed_partners(const std::vector<std::string>& targets,
+                                               const std::map<std::string, std::string>& partners) {
+    std::vector<std::string> all = targets;
+    const auto listed = [&](const std::string& node) { return std::ranges::find(all, node) != all.end(); };
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (const auto& [node, partner] : partners) {
+            if (listed(node) != listed(partner)) {
+                all.push_back(listed(node) ? partner : node);
+                grew = true;
+            }
         }
     }
-    return partners;
+    return all;
 }
 
 }  // namespace
@@ -102,14 +116,12 @@ std::expected<UnblockResult, UnblockError> unblock(const config::Config& config,
     // and the partner of a node named alone is lifted with it (and listed
     // after the nodes asked for), saying so. One left blocked stayed
     // drained with no word of it to the admin.
-    const std::map<std::string, std::string> partners = crossed_partners(targets, *blocked, *journal);
-    std::vector<std::string> all = targets;
-    for (const std::string& target : targets) {
-        const auto partner = partners.find(target);
-        if (partner != partners.end() && std::ranges::find(all, partner->second) == all.end()) {
-            all.push_back(partner->second);
-        }
+    const auto every_block = journal->blocks();
+    if (!every_block) {
+        return std::unexpected(UnblockError{UnblockError::Kind::journal, "journal: " + every_block.error()});
     }
+    const std::map<std::string, std::string> partners = crossed_partners(*every_block);
+    const std::vector<std::string> all = with_crossed_partners(targets, partners);
     UnblockResult result;
     for (const std::string& target : all) {
         Unblocked& done = result.targets.emplace_back();

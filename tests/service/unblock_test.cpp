@@ -106,6 +106,31 @@ TEST_F(UnblockCrossed, OneNodeOfAPairLiftsBothAndSaysSo) {
                   "n3: lifted by the test of n2 (their BMC addresses looked crossed: a pair is lifted together)"}));
 }
 
+// One power-on that woke two nodes blocks each as a pair with the switched
+// node, whose own block names one of them: a tester's unblock of it (as its
+// drain said) left the other pair's address crossed and unblocked on one
+// side, and slumber switched that machine through it. Every node tied by
+// crossed blocks is lifted together.
+TEST_F(UnblockCrossed, EveryNodeTiedByCrossedBlocksIsLiftedTogether) {
+    {
+        auto journal = operate::open_journal(m_config.daemon, m_config.slurm);
+        ASSERT_TRUE(journal);
+        ASSERT_TRUE(journal->add_block({"n1",
+                                        std::nullopt,
+                                        power::ErrorKind::crossed,
+                                        "BMC addresses of n1 and n3 look crossed: a test",
+                                        1000,
+                                        {},
+                                        "the daemon"}));
+    }
+    const auto result = unblock(m_config, {"n1"}, "the test", [] { return store::TimeMs{5000}; });
+    ASSERT_TRUE(result) << result.error().words;
+    std::vector<std::string> lifted;
+    for (const auto& done : result->targets) lifted.push_back(done.target);
+    EXPECT_EQ(lifted, (std::vector<std::string>{"n1", "n3", "n2"}));
+    EXPECT_EQ(blocks(), 0U);
+}
+
 TEST_F(UnblockCrossed, BothNamedAreLiftedAsAnyTwo) {
     const auto result = unblock(m_config, {"n2", "n3"}, "the test", [] { return store::TimeMs{5000}; });
     ASSERT_TRUE(result) << result.error().words;
