@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -13,6 +14,7 @@
 #include <variant>
 
 #include "engine/crossed.hpp"
+#include "slurm/dialect.hpp"
 
 namespace slumber::operate {
 namespace {
@@ -225,8 +227,32 @@ std::optional<store::Block> Blocks::find(const std::string& target, power::Actio
     return it == blocks->end() ? std::nullopt : std::optional(*it);
 }
 
+namespace {
+
+// Slurm's own words alone, each part (23.02 and later join reasons with
+// " : "): Slurm 22.05 replaces a drained node's reason with "Node
+// unexpectedly rebooted" when its machine boots unasked (a crossed address),
+// which is nobody's record to keep (two testers saw slumber's pair drain
+// taken for an admin's and left so).
+bool slurms_own_reason(std::string_view reason) {
+    constexpr std::string_view kJoin = " : ";
+    for (std::size_t start = 0; start <= reason.size();) {
+        const std::size_t end = std::min(reason.find(kJoin, start), reason.size());
+        const std::string_view part = reason.substr(start, end - start);
+        const bool slurms = std::ranges::any_of(
+            std::array{slurm::Reason::resume_timeout, slurm::Reason::unexpected_reboot, slurm::Reason::not_responding},
+            [&](slurm::Reason kind) { return slurm::has_reason(part, kind); });
+        if (!slurms) return false;
+        start = end + kJoin.size();
+    }
+    return true;
+}
+
+}  // namespace
+
 bool drained_by_others(const slurm::NodeState& node) {
-    return node.has("DRAIN") && !node.reason.empty() && !node.reason.starts_with(kSlumberDrainPrefix);
+    return node.has("DRAIN") && !node.reason.empty() && !node.reason.starts_with(kSlumberDrainPrefix) &&
+           !slurms_own_reason(node.reason);
 }
 
 std::optional<std::string> crossed_partner(const store::Block& block) {

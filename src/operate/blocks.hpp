@@ -119,7 +119,9 @@ inline constexpr std::string_view kSlumberDrainPrefix = "slumber:";
 /// Whether Slurm shows `node` drained by someone other than slumber: an
 /// admin's repair, a health check's. Its reason does not start with
 /// kSlumberDrainPrefix (an empty one is slumber's that Slurm 22.05.8 cleared
-/// on registration: scontrol refuses a drain without a reason). slumber
+/// on registration: scontrol refuses a drain without a reason; nor is one
+/// made only of Slurm's own words, "Node unexpectedly rebooted" and the
+/// like, which Slurm 22.05 puts in place of the drain's reason). slumber
 /// never replaces such a drain: it keeps jobs off the node already, its
 /// reason is the other's record, and `slumber unblock` would lift a drain
 /// that had become slumber's.

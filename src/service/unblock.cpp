@@ -57,7 +57,7 @@ namespace {
 // with the words to clear it. Adds to `done`.
 void clear_drain(const slurm::SlurmView& slurm, const slurm::NodeState& state, bool lifted, Unblocked& done) {
     if (!state.has("DRAIN")) return;
-    if (!state.reason.starts_with(operate::kSlumberDrainPrefix)) {
+    if (operate::drained_by_others(state)) {
         done.words += fmt::format(
             "; drained by someone else, not by slumber (reason \"{}\"): left as it is; `scontrol update NodeName={} "
             "State=RESUME` returns it to service",

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "../support/journal.hpp"
+#include "../support/node_state.hpp"
 #include "../support/refusing_plug.hpp"
 #include "../support/temp_dir.hpp"
 #include "operate/dependencies.hpp"
@@ -91,6 +92,23 @@ nodes = "n1"
     config::Config config;
     std::unique_ptr<store::Journal> journal;
 };
+
+// An admin's drain is never replaced; one whose reason is only Slurm's own
+// words (22.05 puts "Node unexpectedly rebooted" in place of slumber's
+// crossed drain when the machine boots unasked) is nobody's record: two
+// testers saw slumber leave it, the pair no longer named, and unblock
+// leave the node drained.
+TEST(DrainedByOthers, AnAdminsReasonCountsSlurmsOwnWordsDoNot) {
+    using testing::node_state;
+    EXPECT_TRUE(drained_by_others(node_state("n1", "IDLE", {"DRAIN"}, "bad DIMM, ticket 4711")));
+    EXPECT_TRUE(drained_by_others(node_state("n1", "IDLE", {"DRAIN"}, "RMA 991 : Node unexpectedly rebooted")))
+        << "23.02+ keeps the admin's part";
+    EXPECT_FALSE(drained_by_others(node_state("n1", "DOWN", {"DRAIN"}, "Node unexpectedly rebooted")));
+    EXPECT_FALSE(drained_by_others(node_state("n1", "DOWN", {"DRAIN"}, "Not responding : ResumeTimeout reached")));
+    EXPECT_FALSE(drained_by_others(node_state("n1", "IDLE", {"DRAIN"}, "slumber: BMC addresses of n1 and n2 look")));
+    EXPECT_FALSE(drained_by_others(node_state("n1", "IDLE", {"DRAIN"}, ""))) << "22.05.8 cleared slumber's";
+    EXPECT_FALSE(drained_by_others(node_state("n1", "IDLE", {}, "bad DIMM"))) << "not drained";
+}
 
 TEST_F(BlockedPlug, AutomaticCallersStopAfterTheFirstRefusedLogin) {
     EXPECT_TRUE(read(Caller::automatic).starts_with("error: authentication failed")) << read(Caller::automatic);
