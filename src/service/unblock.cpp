@@ -67,7 +67,12 @@ void clear_drain(const slurm::SlurmView& slurm, const slurm::NodeState& state, b
         return;
     }
     const auto resumed = slurm.update(state.name, "RESUME");
-    done.words += resumed ? fmt::format("; back in service in Slurm (slumber's drain \"{}\" cleared)", state.reason)
+    // Not slumber's words: Slurm's own, put in place of slumber's (22.05),
+    // or none left.
+    const std::string whose = state.reason.starts_with(operate::kSlumberDrainPrefix) ? "slumber's drain"
+                              : state.reason.empty() ? "the drain, whose reason Slurm cleared,"
+                                                     : "the drain, whose reason Slurm replaced with its own words,";
+    done.words += resumed ? fmt::format("; back in service in Slurm ({} \"{}\" cleared)", whose, state.reason)
                           : "; could not resume it in Slurm: " + resumed.error();
     // After crossed addresses Slurm may count as powered down a node whose
     // machine runs (docs/slurm.md): say what becomes of it (a tester asked).
