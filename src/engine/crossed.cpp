@@ -353,7 +353,7 @@ CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const
                 "others woke by themselves, which cannot be told apart, so each is blocked with {}",
                 all.size() - 1 == 1 ? "another node" : "other nodes", fmt::join(all, ", "), pair.asked, pair.asked);
         }
-        // A node both woken here and in a silence pair is left to neither.
+        // A node already in a silence pair is judged there alone.
         if (std::ranges::none_of(silenced, [&](const CrossedPair& other) {
                 return other.asked == pair.other || other.other == pair.other || other.asked == pair.asked ||
                        other.other == pair.asked;
