@@ -58,8 +58,8 @@ bool registered_since(const CrossedWitness& node, TimeMs change_at) {
     return node.seen_up_boot_ms && *node.seen_up_boot_ms >= change_at - kCallSlackMs;
 }
 
-// B booted unasked from sleep, and slumber's latest switch of it before
-// that boot is no power-on near it. An own power-on that a power-off
+// B booted unasked (from sleep, or while running), and slumber's latest
+// switch of it before that boot is no power-on near it. An own power-on that a power-off
 // followed explains nothing: a tester's `slumber power on B; slumber power
 // off B` hid the pattern when A's resume booted B's machine 50 s later.
 bool booted_unasked(const CrossedWitness& node, const std::vector<PowerChange>& changes, const CrossedWindows& windows,
@@ -70,6 +70,11 @@ bool booted_unasked(const CrossedWitness& node, const std::vector<PowerChange>& 
     const PowerChange* latest = nullptr;
     for (const PowerChange& change : changes) {
         if (change.node != node.slurm.name || change.at > booted + kCallSlackMs) continue;
+        // Up with a boot after its own power-on, it restarted since: that
+        // power-on was the earlier boot's (a tester's node, woken for a job
+        // 30 s before another's power cycle restarted it).
+        const UnaskedWake& wake = *node.woke_unasked;
+        if (wake.from == BootedFrom::running && change.at < wake.earlier_boot_ms + kLookSlackMs) continue;
         if (!switches_on(change.action) && !switches_off(change.action)) continue;
         if (latest == nullptr || change.at >= latest->at) latest = &change;
     }
@@ -77,8 +82,9 @@ bool booted_unasked(const CrossedWitness& node, const std::vector<PowerChange>& 
     return latest == nullptr || !switches_on(latest->action) || latest->at < booted - 2 * windows.after_on_ms;
 }
 
-// The power-ons that may have booted `other`: each within after_on_ms
-// before its boot, while it still slept, of a node not registered since.
+// The power-ons (and power cycles) that may have booted `other`: each
+// within after_on_ms before its boot, while it still slept (or still ran
+// with its earlier boot), of a node not registered since.
 std::vector<const PowerChange*> woke_candidates(const CrossedWitness& other, const std::vector<CrossedWitness>& nodes,
                                                 const std::vector<PowerChange>& changes,
                                                 const CrossedWindows& windows) {
@@ -91,7 +97,7 @@ std::vector<const PowerChange*> woke_candidates(const CrossedWitness& other, con
         const TimeMs earliest =
             change.asked_at ? std::max(*change.asked_at - 1000, change.at - kCallSlackMs) : change.at - kCallSlackMs;
         if (wake.boot_ms < earliest || wake.boot_ms - change.at > windows.after_on_ms) continue;
-        if (wake.asleep_until < change.at - kCallSlackMs) continue;  // it was awake already
+        if (wake.asleep_until < change.at - kCallSlackMs) continue;  // it had left that state already
         const CrossedWitness* asked = find(nodes, change.node);
         if (asked == nullptr || asked->suspected) continue;
         // A node's latest power-on before the boot is the one judged (the
@@ -296,18 +302,25 @@ CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const
             if (std::ranges::any_of(candidates,
                                     [&](const PowerChange* on) { return now - on->at < windows.after_on_ms; })) {
                 for (const PowerChange* on : candidates)
-                    judged.open.push_back({on->node, state.name, on->at + windows.after_on_ms});
+                    judged.open.push_back(
+                        {on->node, state.name, on->at + windows.after_on_ms, on->action, other.woke_unasked->from});
                 continue;
             }
             if (candidates.size() != 1) continue;
             const PowerChange& on = *candidates.front();
             const CrossedWitness& asked = *find(nodes, on.node);
-            woke_pairs.push_back({on.node, state.name, CrossedPattern::woke_other,
-                                  fmt::format("slumber switched {} on; {}, asleep in Slurm's view and switched on by "
-                                              "nobody, registered with a boot time {} after that power-on; {} has "
-                                              "not registered in the {} since (Slurm shows it {})",
-                                              on.node, state.name, seconds_after(other.woke_unasked->boot_ms, on.at),
-                                              on.node, seconds_after(now, on.at), asked.slurm.state_text())});
+            const bool running = other.woke_unasked->from == BootedFrom::running;
+            woke_pairs.push_back(
+                {on.node, state.name, running ? CrossedPattern::rebooted_other : CrossedPattern::woke_other,
+                 fmt::format("slumber {} {}{}; {}, {}, registered with a boot time {} after that {}; {} has not "
+                             "registered in the {} since (Slurm shows it {})",
+                             on.action == power::Action::cycle ? "power-cycled" : "switched", on.node,
+                             on.action == power::Action::cycle ? "" : " on", state.name,
+                             running ? "up in Slurm's view until then and restarted by neither Slurm nor slumber"
+                                     : "asleep in Slurm's view and switched on by nobody",
+                             seconds_after(other.woke_unasked->boot_ms, on.at),
+                             on.action == power::Action::cycle ? "power cycle" : "power-on", on.node,
+                             seconds_after(now, on.at), asked.slurm.state_text())});
         } else if (silenced_unasked(other, changes, windows, now)) {
             const Culprit culprit = silencing_off(silenced_candidates(other, nodes, changes, windows), nodes);
             if (culprit.off == nullptr) continue;
@@ -349,7 +362,7 @@ CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const
         const std::vector<std::string>& all = woken[pair.asked];
         if (all.size() > 1) {
             pair.evidence += fmt::format(
-                "; {} registered unasked after that power-on too ({}): one of them is on {}'s BMC address and the "
+                "; {} registered unasked after it too ({}): one of them is on {}'s BMC address and the "
                 "others woke by themselves, which cannot be told apart, so each is blocked with {}",
                 all.size() - 1 == 1 ? "another node" : "other nodes", fmt::join(all, ", "), pair.asked, pair.asked);
         }

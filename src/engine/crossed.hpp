@@ -7,6 +7,15 @@
 //                   asked on by nobody, registered with a boot time after
 //                   that power-on, while A has not registered within
 //                   ResumeTimeout.
+//   rebooted_other: slumber power-cycled (or switched on) A; B, up and
+//                   running, registered with a boot time after that, and
+//                   neither Slurm nor slumber rebooted it, while A has not
+//                   registered within ResumeTimeout. A's BMC said on
+//                   because it drives B's running machine, and slumber
+//                   cycles a node that is on but not registered when Slurm
+//                   wakes it (operate/fresh_boot.hpp): a tester's job on B
+//                   was requeued so, B was put back to service and A failed
+//                   as its own hardware.
 //   silenced_other: slumber switched A off; B, up and responding, went
 //                   silent (NOT_RESPONDING) and nothing of slumber's or
 //                   Slurm's explains it, while A's slurmd still answers,
@@ -56,12 +65,22 @@ struct PowerChange {
 /// powered down nor being powered up or down.
 bool seen_up(const slurm::NodeState& node);
 
-/// A node that woke from sleep with nobody's power-up: seen asleep in
-/// Slurm's view (IDLE+POWERED_DOWN, not DOWN after a failed boot), then
-/// up, without Slurm powering it up in between.
+/// What a node was before a boot nobody asked for.
+enum class BootedFrom {
+    asleep,   ///< powered down in Slurm's view (IDLE+POWERED_DOWN): it woke
+    running,  ///< up, with an earlier boot time: its machine restarted under it
+};
+
+/// A node that booted with nobody's power-up: seen asleep in Slurm's view
+/// (IDLE+POWERED_DOWN, not DOWN after a failed boot), or up, then up with a
+/// later boot time, without Slurm powering it up or rebooting it in between.
 struct UnaskedWake {
     TimeMs boot_ms = 0;       ///< the boot time it registered with (Slurm's BootTime), Unix ms
-    TimeMs asleep_until = 0;  ///< when it was last seen asleep before that
+    TimeMs asleep_until = 0;  ///< when it was last seen asleep, or up with its earlier boot, before that
+    BootedFrom from = BootedFrom::asleep;
+    /// running: the boot time it was up with before, Unix ms. A power-on
+    /// of its own before that made that boot, not this one.
+    TimeMs earlier_boot_ms = 0;
 };
 
 /// One managed node as the check sees it: Slurm's view now, and what the
@@ -69,8 +88,9 @@ struct UnaskedWake {
 /// began before is not judged).
 struct CrossedWitness {
     slurm::NodeState slurm;
-    /// Its latest wake from sleep that nobody asked for, kept while it
-    /// sleeps again (Slurm may suspend it before the pattern is judged).
+    /// Its latest boot that nobody asked for (from sleep or while running),
+    /// kept while it sleeps again (Slurm may suspend it before the pattern
+    /// is judged).
     std::optional<UnaskedWake> woke_unasked;
     /// When it was last seen up: responding, neither powered down nor being
     /// powered up or down.
@@ -127,7 +147,8 @@ inline constexpr TimeMs kSilenceJudgedMs = kCallSlackMs + 2 * kLookSlackMs;
 CrossedWindows crossed_windows(TimeMs resume_timeout_s, TimeMs suspend_timeout_s, TimeMs slurmd_timeout_s);
 
 enum class CrossedPattern {
-    woke_other,      ///< switched on, the other node booted
+    woke_other,      ///< switched on, the other node booted from sleep
+    rebooted_other,  ///< cycled (or switched on), the other node, running, booted again
     silenced_other,  ///< switched off, the other node went silent
 };
 
@@ -181,6 +202,8 @@ struct OpenWake {
     std::string asked;
     std::string other;
     TimeMs decided_at = 0;  ///< when `asked` has had ResumeTimeout, Unix ms
+    power::Action action = power::Action::on;  ///< what slumber did to `asked`: on, or cycle
+    BootedFrom from = BootedFrom::asleep;      ///< what `other` was before its boot
 };
 
 /// What the behaviour gives away, as of `now`.

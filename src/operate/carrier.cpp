@@ -528,16 +528,21 @@ bool Carrier::journal_outcome(const store::Request& request, const TargetOutcome
             if ((action == power::Action::on || action == power::Action::cycle) && outcome.result) {
                 boot = now - outcome.elapsed.count();
             }
+            // A power-on carried out as a power cycle is journaled as a
+            // power-on (Slurm's resume) whose action is the cycle: what
+            // happened to the machine (engine/crossed.hpp judges it so).
+            const bool cycled = fresh != nullptr && fresh->cycled();
             writer->add({request.id, outcome.result.has_value(), said,
                          store::Event{0, now, outcome.target, request.id, store::event_kind(action),
                                       fmt::format("{} by the {} for {}: {}{} after {} attempt(s), {} ms",
                                                   power::to_string(action), m_who, store::to_string(request.source),
-                                                  fresh == nullptr || !fresh->cycled() ? ""
+                                                  !cycled ? ""
                                                   : request.source == store::RequestSource::slurm_reboot
                                                       ? "power cycle (a reboot Slurm asked for): "
                                                       : "power cycle (on at the BMC but not registered with Slurm, "
                                                         "and no boot of slumber's under way): ",
-                                                  said, outcome.attempts, outcome.elapsed.count())},
+                                                  said, outcome.attempts, outcome.elapsed.count()),
+                                      std::nullopt, cycled ? std::optional(power::Action::cycle) : std::nullopt},
                          boot},
                         action == power::Action::on);
             return outcome.result.has_value();

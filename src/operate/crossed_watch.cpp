@@ -49,6 +49,11 @@ constexpr std::string_view kWordsStart = "BMC addresses of ";
 // pass, and an scontrol call and a journal line each time would be noise).
 constexpr engine::TimeMs kRedrainMs = 20000;
 
+// How much later than the one a node was last seen up with a boot time
+// must be to count as another boot, in ms (Slurm's BootTime moves by a
+// second between registrations of one boot).
+constexpr engine::TimeMs kRebootMinMs = 5000;
+
 // A node's slurmd is tried at most this often, in ms.
 constexpr engine::TimeMs kReprobeMs = 20000;
 
@@ -81,12 +86,28 @@ void CrossedWatch::remember(const slurm::NodeState& node, engine::TimeMs now) {
         memory.asleep_at.reset();
     } else if (node.powering_up() || slurm::rebooting(node)) {
         memory.asked_up = true;
+        memory.asked_since_up = true;
     }
     if (engine::seen_up(node)) {
         // The first sighting up after a sleep that nobody ended.
-        const bool woke = memory.asleep_at && !memory.asked_up && node.boot_time &&
-                          (!memory.woke_unasked || memory.woke_unasked->asleep_until != *memory.asleep_at);
+        const bool after_sleep = memory.asleep_at && (!memory.seen_up_at || *memory.asleep_at > *memory.seen_up_at);
+        const bool woke = after_sleep && !memory.asked_up && node.boot_time;
+        // Or up with a later boot time than when last seen up, with no
+        // sleep and nothing of Slurm's in between: its machine restarted
+        // under it. Slurm's BootTime is in whole seconds and moves by one
+        // between registrations of the same boot (slurmd reckons it from
+        // its uptime); a restart moves it by the machine's whole uptime.
+        const bool restarted = !after_sleep && !memory.asked_since_up && node.boot_time && memory.seen_up_at &&
+                               memory.seen_up_boot_ms &&
+                               *node.boot_time * 1000 > *memory.seen_up_boot_ms + kRebootMinMs;
         if (woke) memory.woke_unasked = engine::UnaskedWake{*node.boot_time * 1000, *memory.asleep_at};
+        if (restarted) {
+            memory.woke_unasked = engine::UnaskedWake{*node.boot_time * 1000, *memory.seen_up_at,
+                                                      engine::BootedFrom::running, *memory.seen_up_boot_ms};
+        }
+        // A reboot Slurm asked for shows on a node still up (REBOOT_REQUESTED,
+        // REBOOT_ISSUED): it counts until the node registers afresh.
+        if (!slurm::rebooting(node)) memory.asked_since_up = false;
         memory.seen_up_at = now;
         if (node.boot_time) memory.seen_up_boot_ms = *node.boot_time * 1000;
         memory.silent_since.reset();
@@ -161,10 +182,13 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
             pairs.try_emplace(pair.other, pair.asked);
         }
         for (const engine::OpenWake& wake : judged.open) {
+            const bool cycled = wake.action == power::Action::cycle;
             const std::string words = fmt::format(
-                "{} woke unasked after slumber switched {} on: whether {}'s BMC address drives {}'s machine is "
-                "decided once {} registers, or in {} at the latest",
-                wake.other, wake.asked, wake.asked, wake.other, wake.asked,
+                "{} {} unasked after slumber {} {}{}: whether {}'s BMC address drives {}'s machine is decided once "
+                "{} registers, or in {} at the latest",
+                wake.other, wake.from == engine::BootedFrom::running ? "restarted" : "woke",
+                cycled ? "power-cycled" : "switched", wake.asked, cycled ? "" : " on", wake.asked, wake.other,
+                wake.asked,
                 util::format_elapsed(std::chrono::milliseconds(std::max<engine::TimeMs>(wake.decided_at - now, 0))));
             for (const std::string& node : {wake.asked, wake.other}) m_open.try_emplace(node, words);
             held.insert(wake.asked);

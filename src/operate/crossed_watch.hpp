@@ -83,6 +83,8 @@ class CrossedWatch {
         std::optional<engine::TimeMs> asleep_at;  ///< last seen asleep
         /// Seen powering up or rebooting by Slurm since it was last seen asleep.
         bool asked_up = false;
+        /// Seen powering up or rebooting by Slurm since it was last seen up.
+        bool asked_since_up = false;
         std::optional<engine::UnaskedWake> woke_unasked;
         std::optional<engine::TimeMs> seen_up_at;
         std::optional<engine::TimeMs> seen_up_boot_ms;

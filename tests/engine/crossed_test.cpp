@@ -246,13 +246,69 @@ TEST(Crossed, OnePowerOnWithTwoNodesWokenBlocksBothWithIt) {
     ASSERT_EQ(pairs.size(), 2U);
     for (const CrossedPair& pair : pairs) {
         EXPECT_EQ(pair.asked, "n1");
-        EXPECT_NE(pair.evidence.find("another node registered unasked after that power-on too (n2, n3): one of them "
+        EXPECT_NE(pair.evidence.find("another node registered unasked after it too (n2, n3): one of them "
                                      "is on n1's BMC address"),
                   std::string::npos)
             << pair.evidence;
     }
     EXPECT_EQ(pairs[0].other, "n2");
     EXPECT_EQ(pairs[1].other, "n3");
+}
+
+// Seen by a tester: Slurm woke n1 for a job while the BMC at its address,
+// n2's, said on (n2 ran a job); slumber power-cycled "n1", n2's machine
+// restarted under its job and registered with a new boot time, and n1
+// never registered. Judged as the power-on pattern is, once n1 has had
+// ResumeTimeout.
+std::vector<CrossedWitness> rebooted_other() {
+    auto a = witness("n1", "DOWN", {"POWERED_DOWN"});
+    a.slurm.reason = "ResumeTimeout reached";
+    auto b = witness("n2", "DOWN", {});
+    b.slurm.reason = "Node unexpectedly rebooted";
+    b.woke_unasked = UnaskedWake{kOn + 9000, kOn + 7000, BootedFrom::running, kOn - 40000};
+    return {a, b};
+}
+
+const std::vector<PowerChange> kCycled{{"n1", power::Action::cycle, kOn, kOn - 2000}};
+
+TEST(Crossed, APowerCycleOfOneNodeThatRestartsAnotherRunningNodeIsAPair) {
+    const auto early = suspect_crossed(rebooted_other(), kCycled, kWindows, kOn + 20000);
+    EXPECT_TRUE(early.pairs.empty()) << "n1 may still register";
+    EXPECT_EQ(early.pending(), (std::vector<std::string>{"n1", "n2"})) << "both held meanwhile";
+    const auto pairs = suspect_crossed(rebooted_other(), kCycled, kWindows, kJudged).pairs;
+    ASSERT_EQ(pairs.size(), 1U);
+    EXPECT_EQ(pairs[0].asked, "n1");
+    EXPECT_EQ(pairs[0].other, "n2");
+    EXPECT_EQ(pairs[0].pattern, CrossedPattern::rebooted_other);
+    EXPECT_NE(pairs[0].evidence.find("slumber power-cycled n1; n2, up in Slurm's view until then and restarted by "
+                                     "neither Slurm nor slumber, registered with a boot time 9 s after that power "
+                                     "cycle; n1 has not registered"),
+              std::string::npos)
+        << pairs[0].evidence;
+    // n2's own power-on, 45 s before: the tester's n2 was woken for its job
+    // so; that power-on made its earlier boot, not this one.
+    auto woken_before = kCycled;
+    woken_before.insert(woken_before.begin(), {"n2", power::Action::on, kOn - 45000, kOn - 46000});
+    EXPECT_EQ(suspect_crossed(rebooted_other(), woken_before, kWindows, kJudged).pairs.size(), 1U);
+}
+
+TEST(Crossed, ARestartExplainedOrBeforeTheCycleOrWithTheCycledNodeRegisteredIsNoPair) {
+    // n2's own power cycle (Slurm's reboot carried out by slumber).
+    auto changes = kCycled;
+    changes.push_back({"n2", power::Action::cycle, kOn + 1000, kOn});
+    EXPECT_TRUE(suspect_crossed(rebooted_other(), changes, kWindows, kJudged).pairs.empty());
+    // Restarted before the cycle was asked for.
+    auto before = rebooted_other();
+    before[1].woke_unasked = UnaskedWake{kOn - 10000, kOn - 12000, BootedFrom::running, kOn - 40000};
+    EXPECT_TRUE(suspect_crossed(before, kCycled, kWindows, kJudged).pairs.empty());
+    // Not seen up with its earlier boot since long before the cycle: down, or silent, already.
+    auto gone = rebooted_other();
+    gone[1].woke_unasked->asleep_until = kOn - 60000;
+    EXPECT_TRUE(suspect_crossed(gone, kCycled, kWindows, kJudged).pairs.empty());
+    // n1 registered after its cycle: a coincidence.
+    auto registered = rebooted_other();
+    registered[0].seen_up_at = kOn + 30000;
+    EXPECT_TRUE(suspect_crossed(registered, kCycled, kWindows, kJudged).pairs.empty());
 }
 
 TEST(Crossed, ANodeThatRegisteredAfterItsPowerOnIsNotCrossed) {

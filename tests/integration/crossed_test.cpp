@@ -202,5 +202,58 @@ TEST_F(Crossed, SuspendingANodeThatKillsAnotherUnderItsJobIsCaughtAndBothAreLeft
                    static_cast<int>(std::chrono::duration_cast<seconds>(detected - started).count()));
 }
 
+// A tester's: Slurm wakes vnode002 for a job while the BMC at its address,
+// vnode003's, says on (vnode003 runs a job). slumber power-cycles "vnode002"
+// (on at its BMC, not registered), vnode003's machine restarts under its
+// job and registers with a new boot time, and vnode002 never registers.
+// Before, vnode003 was put back to service and vnode002 failed as its own
+// hardware, to be switched off through vnode003's address next. Now both
+// are caught, drained naming the pair, and nothing more switches either.
+TEST_F(Crossed, APowerCycleThatRestartsAnotherRunningNodeIsCaught) {
+    const std::string pair_reason =
+        "slumber: BMC addresses of vnode002 and vnode003 look crossed; check, then slumber unblock vnode002,vnode003";
+    const std::string running = submit_on(2, "sleep 600");
+    ASSERT_FALSE(running.empty());
+    ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(running) == "RUNNING"; }, seconds{60}))
+        << cluster->states();
+    ASSERT_TRUE(cluster->wait_for([] { return cluster->state(1) == "idle~"; }, seconds{90})) << cluster->states();
+    const int offs_before = count("vnode002", "power-off", "", "ok") + count("vnode003", "power-off", "", "ok");
+    const int suspected_before = count("vnode002", "crossed-suspected");  // with vnode001, above
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode[002-003]", "crossed"}));
+
+    const std::string waking = submit_on(1, "sleep 5");
+    ASSERT_FALSE(waking.empty());
+    ASSERT_TRUE(cluster->wait_for([] { return count("vnode002", "power-on", "power cycle", "ok") == 1; }, seconds{40}))
+        << cluster->states() << dump();
+    // vnode002 has ResumeTimeout (20 s) to register; it cannot.
+    ASSERT_TRUE(cluster->wait_for(
+        [&] {
+            return count("vnode002", "crossed-suspected") == suspected_before + 1 &&
+                   count("vnode003", "crossed-suspected") == 1;
+        },
+        seconds{60}))
+        << cluster->states() << dump();
+    EXPECT_EQ(count("vnode003", "crossed-suspected", "slumber power-cycled vnode002; vnode003, up in Slurm's view "
+                                                     "until then and restarted by neither Slurm nor slumber"),
+              1)
+        << dump();
+    for (int i = 1; i < 3; ++i) {
+        EXPECT_TRUE(
+            cluster->wait_for([&] { return cluster->field(i, "Reason").starts_with(pair_reason); }, seconds{10}))
+            << cluster->node(i) << ": " << cluster->field(i, "State") << " " << cluster->field(i, "Reason");
+    }
+    // Nothing more through either address: no power-off of vnode002 for its
+    // failed boot (it would stop vnode003's machine), vnode003 not resumed.
+    std::this_thread::sleep_for(seconds{20});
+    EXPECT_EQ(count("vnode002", "power-off", "", "ok") + count("vnode003", "power-off", "", "ok"), offs_before)
+        << dump();
+    EXPECT_TRUE(cluster->slurmd_running(2)) << "vnode003's machine runs";
+    EXPECT_NE(cluster->field(2, "State").find("DRAIN"), std::string::npos) << cluster->field(2, "State");
+
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode002", "clear"}));
+    (void)cluster->slumber({"unblock", "vnode[002-003]", "-c", cluster->dir() + "/slumber.toml"});
+    (void)cluster->run({"scancel", running, waking});
+}
+
 }  // namespace
 }  // namespace slumber::testing

@@ -334,6 +334,67 @@ TEST_F(CrossedWatchTest, APowerOnThatBootsAnotherSleepingNodeBlocksAndDrainsBoth
     EXPECT_TRUE(m_journal->boots(n1)->empty());
 }
 
+// A tester's: Slurm wakes n1 for a job while the BMC at its address, n2's,
+// says on (n2 runs a job); the carrier power-cycles "n1" (on, and not
+// registered), and n2's machine restarts under its job: n2 registers with a
+// new boot time, n1 never does.
+TEST_F(CrossedWatchTest, APowerCycleThatRestartsAnotherRunningNodeBlocksAndDrainsBoth) {
+    auto watch = reconciler(/*slurmd_answers=*/false);
+    const engine::TimeMs start = m_clock.wall_ms();
+    const engine::TimeMs n2_boot = start - 3'600'000;
+    const auto asleep = node_state("n1", "IDLE", {"POWERED_DOWN"});
+    passes_until(*watch, start, 4000, {asleep, up("n2", "ALLOCATED", n2_boot)});
+    const auto waking = node_state("n1", "IDLE", {"POWERED_DOWN", "POWERING_UP"});
+    passes_until(*watch, start, 6000, {waking, up("n2", "ALLOCATED", n2_boot)});
+    ASSERT_TRUE(m_journal->record({0, m_clock.wall_ms(), "n1", std::nullopt, store::EventKind::power_on,
+                                   "on by the daemon for slurm-resume: power cycle (on at the BMC but not registered "
+                                   "with Slurm, and no boot of slumber's under way): on after 1 attempt(s), 60 ms",
+                                   store::OutcomeKind::ok, power::Action::cycle}));
+    const engine::TimeMs cycled = m_clock.wall_ms();
+    // Slurm has not noticed the restart yet; slurmd registers a new boot
+    // (22.05 with ReturnToService=1: DOWN, "Node unexpectedly rebooted").
+    passes_until(*watch, start, 14000, {waking, up("n2", "ALLOCATED", n2_boot + 1000)});
+    EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 0) << "a second's jitter of BootTime is no restart";
+    passes_until(*watch, start, 20000, {waking, up("n2", "DOWN", cycled + 6000, "Node unexpectedly rebooted")});
+    EXPECT_TRUE(m_steps.empty()) << "n2 is not resumed while it is judged";
+    ASSERT_TRUE(watch->crossed().open().contains("n2"));
+    EXPECT_NE(watch->crossed().open().at("n2").find("n2 restarted unasked after slumber power-cycled n1: whether"),
+              std::string::npos)
+        << watch->crossed().open().at("n2");
+    // n1 misses ResumeTimeout (30 s).
+    passes_until(*watch, start, 40000,
+                 {node_state("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"),
+                  up("n2", "DOWN", cycled + 6000, "Node unexpectedly rebooted")});
+    EXPECT_TRUE(m_steps.empty()) << "no power-off of n1 (it would reach n2's machine), no resume of n2";
+    EXPECT_EQ(events("n1", store::EventKind::crossed_suspected), 1);
+    EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 1);
+    EXPECT_EQ(m_journal->blocks()->size(), 2U);
+    const auto calls = scontrol_calls();
+    EXPECT_NE(std::ranges::find(calls, "update NodeName=n1 State=DRAIN Reason=" + kReason), calls.end());
+    EXPECT_NE(std::ranges::find(calls, "update NodeName=n2 State=DRAIN Reason=" + kReason), calls.end());
+}
+
+// A reboot Slurm asked for (scontrol reboot) shows on the node while it is
+// still up; its new boot time is nobody's crossed address.
+TEST_F(CrossedWatchTest, ARebootSlurmAskedForIsNoRestartUnasked) {
+    auto watch = reconciler(/*slurmd_answers=*/false);
+    const engine::TimeMs start = m_clock.wall_ms();
+    const engine::TimeMs n2_boot = start - 3'600'000;
+    const auto waking = node_state("n1", "IDLE", {"POWERED_DOWN", "POWERING_UP"});
+    passes_until(*watch, start, 4000, {waking, up("n2", "IDLE", n2_boot)});
+    auto rebooting = up("n2", "IDLE", n2_boot);
+    rebooting.flags.emplace_back("REBOOT_ISSUED");
+    passes_until(*watch, start, 6000, {waking, rebooting});
+    ASSERT_TRUE(m_journal->record({0, m_clock.wall_ms(), "n1", std::nullopt, store::EventKind::power_on,
+                                   "on by the daemon for slurm-resume: power cycle (...): on after 1 attempt(s), 60 ms",
+                                   store::OutcomeKind::ok, power::Action::cycle}));
+    const engine::TimeMs cycled = m_clock.wall_ms();
+    passes_until(*watch, start, 40000,
+                 {node_state("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"), up("n2", "IDLE", cycled + 3000)});
+    EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 0);
+    EXPECT_TRUE(m_journal->blocks()->empty());
+}
+
 // Seen on the virtual cluster: n1's boot outlasted ResumeTimeout (down~),
 // and it registered just as slumber switched n2 on.
 TEST_F(CrossedWatchTest, ALateBootAfterSlurmGaveUpIsNoEvidence) {

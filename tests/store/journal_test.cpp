@@ -56,11 +56,16 @@ TEST_F(JournalTest, PowerChangesSayWhenTheirRequestWasJournaled) {
         {0, 5000, "n1", taken->front().id, EventKind::power_on, "on", OutcomeKind::ok, power::Action::on}));
     ASSERT_TRUE(journal->record(
         {0, 6000, "n2", std::nullopt, EventKind::power_on, "on by recovery", OutcomeKind::ok, power::Action::on}));
+    // A power-on Slurm asked for, carried out as a power cycle (the BMC said on).
+    ASSERT_TRUE(journal->record({0, 7000, "n3", std::nullopt, EventKind::power_on, "on: power cycle (…)",
+                                 OutcomeKind::ok, power::Action::cycle}));
     const auto changes = journal->power_changes(0);
     ASSERT_TRUE(changes) << changes.error();
-    ASSERT_EQ(changes->size(), 2U);
+    ASSERT_EQ(changes->size(), 3U);
     EXPECT_EQ((*changes)[0].asked, 1000);
+    EXPECT_EQ((*changes)[0].action, power::Action::on);
     EXPECT_EQ((*changes)[1].asked, std::nullopt) << "no request asked for it";
+    EXPECT_EQ((*changes)[2].action, power::Action::cycle) << "what happened to the machine";
 }
 
 TEST_F(JournalTest, RequestsSurviveAReopenAndAreTakenOnce) {
