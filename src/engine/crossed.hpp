@@ -201,7 +201,7 @@ bool effect_may_show(const std::vector<CrossedWitness>& nodes, const std::vector
 struct OpenWake {
     std::string asked;
     std::string other;
-    TimeMs decided_at = 0;  ///< when `asked` has had ResumeTimeout, Unix ms
+    TimeMs decided_at = 0;                     ///< when `asked` has had ResumeTimeout, Unix ms
     power::Action action = power::Action::on;  ///< what slumber did to `asked`: on, or cycle
     BootedFrom from = BootedFrom::asleep;      ///< what `other` was before its boot
 };

@@ -233,8 +233,9 @@ TEST_F(Crossed, APowerCycleThatRestartsAnotherRunningNodeIsCaught) {
         },
         seconds{60}))
         << cluster->states() << dump();
-    EXPECT_EQ(count("vnode003", "crossed-suspected", "slumber power-cycled vnode002; vnode003, up in Slurm's view "
-                                                     "until then and restarted by neither Slurm nor slumber"),
+    EXPECT_EQ(count("vnode003", "crossed-suspected",
+                    "slumber power-cycled vnode002; vnode003, up in Slurm's view "
+                    "until then and restarted by neither Slurm nor slumber"),
               1)
         << dump();
     for (int i = 1; i < 3; ++i) {

@@ -389,8 +389,9 @@ TEST_F(CrossedWatchTest, ARebootSlurmAskedForIsNoRestartUnasked) {
                                    "on by the daemon for slurm-resume: power cycle (...): on after 1 attempt(s), 60 ms",
                                    store::OutcomeKind::ok, power::Action::cycle}));
     const engine::TimeMs cycled = m_clock.wall_ms();
-    passes_until(*watch, start, 40000,
-                 {node_state("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"), up("n2", "IDLE", cycled + 3000)});
+    passes_until(
+        *watch, start, 40000,
+        {node_state("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"), up("n2", "IDLE", cycled + 3000)});
     EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 0);
     EXPECT_TRUE(m_journal->blocks()->empty());
 }
