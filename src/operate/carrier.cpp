@@ -126,14 +126,15 @@ std::optional<std::string> unreadable_credentials(const config::Config& config, 
 }
 
 Carrier::Carrier(config::SharedConfig config, store::Journal& journal, const slurm::SlurmView& slurm, std::string who,
-                 bool paced, Clock& clock, DriverSource drivers)
+                 bool paced, Clock& clock, DriverSource drivers, MachineProbe probe)
     : m_config(std::move(config)),
       m_journal(journal),
       m_slurm(slurm),
       m_who(std::move(who)),
       m_paced(paced),
       m_clock(clock),
-      m_drivers(std::move(drivers)) {}
+      m_drivers(std::move(drivers)),
+      m_machine_probe(std::move(probe)) {}
 
 void Carrier::drop_given_up(std::vector<const store::Request*>& ons) {
     const auto held = [this](const store::Request* request) { return m_held.contains(request->id); };
@@ -586,8 +587,8 @@ void Carrier::fresh_boot_drivers(const config::Config& config, const std::vector
         if (const auto it = open_boot.find(carried[i]->node); it != open_boot.end()) facts.open_boot = it->second;
         facts.boot_elsewhere = now < m_took_over_until.load();
         if (engine::power_on_step(facts, deadline, now) != engine::PowerOnStep::read_bmc) continue;
-        fresh[i] =
-            std::make_unique<FreshBootDriver>(*tasks[i].driver, carried[i]->node, facts, deadline, now, registered);
+        fresh[i] = std::make_unique<FreshBootDriver>(*tasks[i].driver, carried[i]->node, facts, deadline, now,
+                                                     registered, m_machine_probe);
         tasks[i].driver = fresh[i].get();
     }
 }

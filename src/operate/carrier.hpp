@@ -52,14 +52,19 @@ class Carrier {
     /// `paced`: hold power-ons back to [daemon] max_booting and
     /// boots_per_minute (the daemon); a hook without a daemon does not, since
     /// nobody would carry out what it held back.
-    /// `slurm` (scontrol), `clock` (wall time and the executor's sleeping)
-    /// and `drivers` (build_drivers()) are seams for tests; each must outlive
-    /// the carrier.
+    /// `slurm` (scontrol), `clock` (wall time and the executor's sleeping),
+    /// `drivers` (build_drivers()) and `probe` (how a power-on Slurm asked
+    /// for tries a node's NodeAddr before it power-cycles it:
+    /// operate/fresh_boot.hpp) are seams for tests; each must outlive the
+    /// carrier.
     Carrier(config::SharedConfig config, store::Journal& journal, const slurm::SlurmView& slurm, std::string who,
-            bool paced = false, Clock& clock = system_clock(), DriverSource drivers = build_drivers);
+            bool paced = false, Clock& clock = system_clock(), DriverSource drivers = build_drivers,
+            MachineProbe probe = probe_machine);
     Carrier(const config::Config& config, store::Journal& journal, const slurm::SlurmView& slurm, std::string who,
-            bool paced = false, Clock& clock = system_clock(), DriverSource drivers = build_drivers)
-        : Carrier(config::borrow(config), journal, slurm, std::move(who), paced, clock, std::move(drivers)) {}
+            bool paced = false, Clock& clock = system_clock(), DriverSource drivers = build_drivers,
+            MachineProbe probe = probe_machine)
+        : Carrier(config::borrow(config), journal, slurm, std::move(who), paced, clock, std::move(drivers),
+                  std::move(probe)) {}
 
     /// The configuration the next take() decides with (a reload). Batches
     /// already taken keep theirs. Call it from the thread that calls take().
@@ -188,6 +193,7 @@ class Carrier {
     bool m_paced;
     Clock& m_clock;
     DriverSource m_drivers;
+    MachineProbe m_machine_probe;
     std::set<std::int64_t> m_held;          ///< requests already journaled as held back
     std::optional<std::string> m_hold_all;  ///< hold_power_ons()
     struct Holds {

@@ -305,9 +305,8 @@ void CrossedWatch::keep_drained(const std::map<std::string, std::string>& pairs,
         }
         m_left_drained.erase(node);
         const std::string reason =
-            partner.empty()
-                ? fmt::format("{}addresses look crossed; check, then slumber unblock {}", kBlockDrainPrefix, node)
-                : engine::crossed_drain_reason({node, partner, {}, {}});
+            partner.empty() ? drain_reason(store::Block{node, std::nullopt, power::ErrorKind::crossed, {}, 0, {}, {}})
+                            : engine::crossed_drain_reason({node, partner, {}, {}});
         // Slurm 23.02 and later append their own words to a reason; a drain
         // Slurm took back (22.05 at ResumeTimeout) is given again, at most
         // every kRedrainMs. A drain that lost only its reason (22.05.8 clears

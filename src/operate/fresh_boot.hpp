@@ -5,9 +5,19 @@
 // registration whose boot time is older than its resume request. The rule
 // is engine::power_on_step; this is where it meets the BMC and Slurm, per
 // node, inside the executor's call, so that one slow BMC holds up no other.
+//
+// Before the cycle, the machine at the node's NodeAddr must answer on
+// slurmd's port (slurmd listens, or the host refuses the connection): the
+// node's own machine runs, so the BMC saying on is about it. When nothing
+// answers, the BMC may drive another node's running machine (crossed
+// addresses: a tester's job on that other node was requeued by the cycle),
+// or the node's own machine hangs; the cycle would restart whichever it is.
+// It is refused with a block of kind crossed instead, so that nothing
+// automatic switches the node until an admin has looked (docs/slurm.md).
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -15,8 +25,17 @@
 #include "engine/recovery.hpp"
 #include "power/driver.hpp"
 #include "slurm/slurm_view.hpp"
+#include "util/probe.hpp"
 
 namespace slumber::operate {
+
+/// Whether the machine at a node's NodeAddr answers on slurmd's port (a TCP
+/// connection, no message). Called from several threads at once.
+using MachineProbe = std::function<util::ProbeResult(const slurm::NodeState&)>;
+
+/// The probe the carrier uses: NodeAddr (else the node's name) and Port
+/// (else slurmd's default, 6818), 1.5 s at most.
+util::ProbeResult probe_machine(const slurm::NodeState& node);
 
 /// Which nodes Slurm shows registered and up, read once, when a node first
 /// needs it, by whichever thread asks first.
@@ -26,11 +45,13 @@ class RegisteredNodes {
     /// Responding and neither powered down nor powering up. A node Slurm could
     /// not be asked about counts as registered: it is never reset blind.
     bool registered(const std::string& node);
+    /// The node as Slurm showed it, if it did (registered() has read it).
+    [[nodiscard]] const slurm::NodeState* find(const std::string& node) const;
 
   private:
     const slurm::SlurmView& m_slurm;
     std::once_flag m_read;
-    std::unordered_map<std::string, bool> m_up;
+    std::unordered_map<std::string, slurm::NodeState> m_nodes;
     bool m_known = false;
 };
 
@@ -39,16 +60,19 @@ class RegisteredNodes {
 class FreshBootDriver final : public power::Driver {
   public:
     FreshBootDriver(power::Driver& inner, std::string node, engine::PowerOnFacts facts, engine::TimeMs boot_deadline_ms,
-                    engine::TimeMs now, RegisteredNodes& registered)
+                    engine::TimeMs now, RegisteredNodes& registered, MachineProbe probe = probe_machine)
         : m_inner(inner),
           m_node(std::move(node)),
           m_facts(facts),
           m_deadline(boot_deadline_ms),
           m_now(now),
-          m_registered(registered) {}
+          m_registered(registered),
+          m_probe(std::move(probe)) {}
 
     /// Reads the BMC; off: on; on and not registered: a power cycle, once
-    /// (a retry after it switches on, never cycles twice).
+    /// (a retry after it switches on, never cycles twice), if the machine
+    /// at the node's NodeAddr answers; else ErrorKind::crossed, nothing
+    /// switched (the file's header says why).
     power::Result<void> on() override;
     power::Result<void> off() override { return m_inner.off(); }
     power::Result<void> soft() override { return m_inner.soft(); }
@@ -70,6 +94,7 @@ class FreshBootDriver final : public power::Driver {
     engine::TimeMs m_deadline;
     engine::TimeMs m_now;
     RegisteredNodes& m_registered;
+    MachineProbe m_probe;
     std::atomic<bool> m_cycled{false};
 };
 

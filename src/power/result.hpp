@@ -37,8 +37,11 @@ enum class ErrorKind {
     protocol,     ///< garbage or an unexpected answer
     config,       ///< bad settings for this target (e.g. an unknown option value)
     /// The target's address looks crossed with another node's: its power
-    /// changes landed on the other machine (engine/crossed.hpp). Never the
-    /// answer of a call; the kind of the block that stops both nodes.
+    /// changes landed on the other machine (engine/crossed.hpp), the kind
+    /// of the block that stops both nodes; or it may be, and slumber did
+    /// not call the BMC: a power cycle of a machine that is on while the
+    /// node's own address is dark (operate/fresh_boot.hpp). Never a BMC's
+    /// answer.
     crossed,
     internal,  ///< slumber itself failed
 };

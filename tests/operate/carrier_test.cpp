@@ -146,7 +146,13 @@ class CarrierTest : public ::testing::Test {
     }
 
     Carrier carrier(bool paced = false) {
-        return Carrier(m_config, *m_journal, m_slurm, "daemon", paced, m_clock, fake_drivers(m_bmcs));
+        // The nodes' machines run (their addresses refuse slurmd's port)
+        // unless a test says one is dark.
+        return Carrier(
+            m_config, *m_journal, m_slurm, "daemon", paced, m_clock, fake_drivers(m_bmcs),
+            [this](const slurm::NodeState& node) {
+                return util::ProbeResult{m_dark.contains(node.name) ? util::Reach::silent : util::Reach::refused, ""};
+            });
     }
     void ask(const std::vector<std::string>& nodes, power::Action action, store::RequestSource source) {
         ASSERT_TRUE(m_journal->add_requests(nodes, action, source, m_clock.wall_ms()));
@@ -188,6 +194,7 @@ class CarrierTest : public ::testing::Test {
     slumber::testing::FakeSlurm m_slurm;
     slumber::testing::ManualClock m_clock{1'700'000'000'000};
     Bmcs m_bmcs;
+    std::set<std::string> m_dark;  ///< nodes whose NodeAddr does not answer
 };
 
 // A BMC that refuses the password is asked once: many lock the account
@@ -309,6 +316,34 @@ TEST_F(CarrierTest, ARebootOrAnUnregisteredNodeOfSlurmsIsPowerCycled) {
     ask({"n3"}, power::Action::on, store::RequestSource::recovery);
     carry(daemon);
     EXPECT_EQ(m_bmcs.cycles("n3"), 1) << "recovery, for Slurm: on but not registered, started afresh";
+}
+
+// Slurm wakes n1 for a job; its BMC says on, it is not registered, and
+// nothing answers at its NodeAddr: the BMC may drive another node's running
+// machine. Not cycled; blocked for every automatic caller (recovery's
+// power-off for its failed boot would reach that machine too) and drained,
+// so that Slurm's job does not wait for it.
+TEST_F(CarrierTest, AnUnregisteredNodeOnAtItsBmcWithADarkAddressIsNotCycledButBlocked) {
+    m_slurm.show({node_state("n1", "IDLE", {"POWERED_DOWN", "POWERING_UP"})});
+    m_bmcs.power("n1", power::PowerState::on);
+    m_dark.insert("n1");
+    Carrier daemon = carrier();
+    ask({"n1"}, power::Action::on, store::RequestSource::slurm_resume);
+    carry(daemon);
+    EXPECT_EQ(m_bmcs.cycles("n1"), 0);
+    EXPECT_EQ(m_bmcs.actions("n1"), 0) << "nothing switched";
+    const auto blocks = m_journal->blocks();
+    ASSERT_TRUE(blocks);
+    ASSERT_EQ(blocks->size(), 1U);
+    EXPECT_EQ(blocks->front().kind, power::ErrorKind::crossed);
+    EXPECT_EQ(blocks->front().action, std::nullopt) << "every action";
+    EXPECT_NE(blocks->front().words.find("may drive another node's running machine"), std::string::npos)
+        << blocks->front().words;
+    EXPECT_GT(drains(), 0U) << "Slurm's job does not wait for a boot that will not come";
+    // Recovery, for Slurm, later: refused by the block, nothing tried.
+    ask({"n1"}, power::Action::off, store::RequestSource::recovery);
+    carry(daemon);
+    EXPECT_EQ(m_bmcs.actions("n1"), 0);
 }
 
 // Slurm suspends an excluded node: the power-off is refused, the node stays

@@ -43,9 +43,14 @@ class FreshBoot : public ::testing::Test {
         m_dir = fs::temp_directory_path() / fmt::format("slumber-fresh-boot-{}", ::getpid());
         fs::create_directories(m_dir);
         std::ofstream(m_dir / "slurm.conf");  // scontrol is given one, as on a controller
-        std::ofstream(m_dir / "scontrol") << "#!/bin/sh\n"
-                                             "echo 'NodeName=waking State=IDLE+POWERED_DOWN+POWERING_UP CPUAlloc=0'\n"
-                                             "echo 'NodeName=up State=IDLE CPUAlloc=0'\n";
+        // waking's NodeAddr is loopback, where nothing listens on port 1:
+        // the connection is refused, as by a machine that runs without
+        // slurmd. dark's address is the test's probe's.
+        std::ofstream(m_dir / "scontrol")
+            << "#!/bin/sh\n"
+               "echo 'NodeName=waking NodeAddr=127.0.0.1 Port=1 State=IDLE+POWERED_DOWN+POWERING_UP CPUAlloc=0'\n"
+               "echo 'NodeName=dark NodeAddr=10.1.2.3 State=IDLE+POWERED_DOWN+POWERING_UP CPUAlloc=0'\n"
+               "echo 'NodeName=up State=IDLE CPUAlloc=0'\n";
         fs::permissions(m_dir / "scontrol", fs::perms::owner_all);
     }
     void TearDown() override { fs::remove_all(m_dir); }
@@ -71,6 +76,44 @@ TEST_F(FreshBoot, ANodeOnButNotRegisteredIsCycledOnce) {
     EXPECT_TRUE(driver.cycled());
     EXPECT_TRUE(driver.on()) << "a retry";
     EXPECT_EQ(bmc.cycles, 1) << "never a second cycle: the first may have taken effect";
+}
+
+// A tester's: Slurm woke a node whose BMC address drove another node's
+// running machine; the cycle restarted that machine under its job. Nothing
+// answering at the node's own address, the BMC's "on" may be another
+// machine's: refused, with a block (ErrorKind::crossed), nothing switched.
+TEST_F(FreshBoot, ANodeOnAtItsBmcWhoseAddressIsDarkIsNotCycled) {
+    const auto slurm = scontrol();
+    RegisteredNodes registered(slurm);
+    CountingDriver bmc;
+    bmc.state = power::PowerState::on;
+    std::string probed;
+    FreshBootDriver driver(bmc, "dark", asked(), 60000, 0, registered, [&](const slurm::NodeState& node) {
+        probed = node.address;
+        return util::ProbeResult{util::Reach::silent, "no answer"};
+    });
+    const auto result = driver.on();
+    ASSERT_FALSE(result);
+    EXPECT_EQ(probed, "10.1.2.3");
+    EXPECT_EQ(result.error().kind, power::ErrorKind::crossed);
+    EXPECT_NE(result.error().message.find("nothing answers at its NodeAddr (10.1.2.3:6818: no answer): that BMC may "
+                                          "drive another node's running machine"),
+              std::string::npos)
+        << result.error().message;
+    EXPECT_EQ(bmc.cycles, 0);
+    EXPECT_EQ(bmc.ons, 0);
+    EXPECT_FALSE(driver.cycled());
+    // A reboot Slurm asked for is of a node that registered: not probed.
+    engine::PowerOnFacts reboot = asked();
+    reboot.reboot = true;
+    probed.clear();
+    FreshBootDriver rebooting(bmc, "dark", reboot, 60000, 0, registered, [&](const slurm::NodeState& node) {
+        probed = node.name;
+        return util::ProbeResult{util::Reach::silent, ""};
+    });
+    EXPECT_TRUE(rebooting.on());
+    EXPECT_EQ(bmc.cycles, 1);
+    EXPECT_TRUE(probed.empty());
 }
 
 TEST_F(FreshBoot, AnOffNodeARegisteredOneAndAnUnknownOneAreSwitchedOn) {
