@@ -47,7 +47,7 @@ void print_crossed(const std::vector<store::Block>& blocks, store::TimeMs now) {
     if (pairs.empty()) return;
     fmt::print(
         "\nCROSSED: BMC addresses that look crossed, from what slumber's power changes did; slumber does nothing\n"
-        "automatically to these nodes until `slumber unblock` lifts both (a new credentials file does not):\n");
+        "automatically to these nodes until `slumber unblock` lifts them (a new credentials file does not):\n");
     for (const store::Block* block : pairs) {
         fmt::print("{} min ago: {}\n", (now - block->since) / 60000, util::safe_text(block->words));
     }

@@ -63,7 +63,7 @@ power::Result<void> FreshBootDriver::on() {
             const std::string address = node->address.empty() ? node->name : node->address;
             return power::fail(
                 power::ErrorKind::crossed,
-                fmt::format("its BMC says {0} while Slurm counts {1} as not registered ({2}), and nothing answers "
+                fmt::format("{1}'s BMC says {0} while Slurm counts {1} as not registered ({2}), and nothing answers "
                             "at its NodeAddr ({3}:{4}: {5}): that BMC may drive another node's running machine "
                             "(crossed addresses), or {1}'s own machine hangs. Not power-cycled, which would restart "
                             "whichever machine it is, jobs included: find out which machine the BMC at {1}'s "
