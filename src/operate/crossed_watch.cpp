@@ -8,6 +8,7 @@
 
 #include "operate/blocks.hpp"
 #include "operate/diagnosis.hpp"
+#include "operate/fresh_boot.hpp"
 #include "slurm/conf_file.hpp"
 #include "util/duration.hpp"
 #include "util/parallel.hpp"
@@ -29,11 +30,7 @@ engine::TimeMs seconds_setting(const slurm::SlurmConf* conf, std::string_view ke
 // A connection to slurmd's port (no message): the machine runs and slurmd
 // listens. The daemon waits for it, so it is short; it is made only for a
 // node the engine names (crossed_probes()), rarely.
-bool slurmd_listens(const slurm::NodeState& node) {
-    const std::string& address = node.address.empty() ? node.name : node.address;
-    return util::probe_tcp(address, node.port.value_or(kDefaultSlurmdPort), std::chrono::milliseconds(1500)).reach ==
-           util::Reach::open;
-}
+bool slurmd_listens(const slurm::NodeState& node) { return probe_machine(node).reach == util::Reach::open; }
 
 const slurm::NodeState* find(const std::vector<slurm::NodeState>& nodes, const std::string& name) {
     const auto it =
