@@ -7,7 +7,6 @@
 #include <charconv>
 
 #include "operate/blocks.hpp"
-#include "operate/diagnosis.hpp"
 #include "operate/fresh_boot.hpp"
 #include "slurm/conf_file.hpp"
 #include "util/duration.hpp"
