@@ -41,8 +41,9 @@ const slurm::NodeState* find(const std::vector<slurm::NodeState>& nodes, const s
 // is how one finds the other.
 constexpr std::string_view kWordsStart = "BMC addresses of ";
 
-// A drain is given again at most this often (Slurm's view is read every
-// pass, and an scontrol call and a journal line each time would be noise).
+// A drain Slurm takes back is given again at once, once; after that at most
+// once in this many ms (Slurm's view is read every pass, and an scontrol call
+// and a journal line each time would be noise).
 constexpr engine::TimeMs kRedrainMs = 20000;
 
 // How much later than the one a node was last seen up with a boot time
@@ -303,19 +304,20 @@ void CrossedWatch::keep_drained(const std::map<std::string, std::string>& pairs,
         const std::string reason =
             partner.empty() ? drain_reason(store::Block{node, std::nullopt, power::ErrorKind::crossed, {}, 0, {}, {}})
                             : engine::crossed_drain_reason({node, partner, {}, {}});
-        // Slurm 23.02 and later append their own words to a reason; a drain
-        // Slurm took back (22.05 at ResumeTimeout) is given again, at most
-        // every kRedrainMs. A drain that lost only its reason (22.05.8 clears
-        // it when the powered-down node registers, keeping DRAIN) gets it
-        // back at once: the admin reads the pair there.
+        // Slurm 23.02 and later append their own words to a reason. A drain
+        // Slurm took back (22.05 at ResumeTimeout, which a pair judged just
+        // before it meets: a tester's node was DOWN, undrained, for 20 s) is
+        // given again at the next look; taken back again, at most every
+        // kRedrainMs. A drain that lost only its reason (22.05.8 clears it
+        // when the powered-down node registers, keeping DRAIN) gets it back
+        // at once: the admin reads the pair there.
         if (state->has("DRAIN") && state->reason.find(reason) != std::string::npos) continue;
         const bool reason_lost = state->has("DRAIN") && state->reason.empty();
         const engine::TimeMs now = m_clock->wall_ms();
-        if (const auto it = m_drained_at.find(node);
-            !reason_lost && it != m_drained_at.end() && now - it->second < kRedrainMs) {
-            continue;
-        }
-        m_drained_at[node] = now;
+        Drains& drains = m_drains[node];
+        if (now - drains.since >= kRedrainMs) drains = {now, 0};
+        if (!reason_lost && drains.given >= 2) continue;
+        ++drains.given;
         const auto drained = m_slurm.update(node, "DRAIN", reason);
         (void)m_journal.record({0, m_clock->wall_ms(), node, std::nullopt, store::EventKind::drained,
                                 drained ? fmt::format("drained in Slurm: {}", reason)

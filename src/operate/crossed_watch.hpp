@@ -79,6 +79,11 @@ class CrossedWatch {
     void set_probe(SlurmdProbe probe) { m_probe = std::move(probe); }
 
   private:
+    /// The watch's drains of one node in the kRedrainMs window from `since`.
+    struct Drains {
+        engine::TimeMs since = 0;  ///< wall clock, ms
+        int given = 0;
+    };
     struct Memory {
         std::optional<engine::TimeMs> asleep_at;  ///< last seen asleep
         /// Seen powering up or rebooting by Slurm since it was last seen asleep.
@@ -116,11 +121,11 @@ class CrossedWatch {
     SlurmdProbe m_probe;
     std::map<std::string, Memory> m_memory;
     std::set<std::string> m_suspected;
-    std::map<std::string, std::string> m_open;           ///< open(), as of the last pass
-    bool m_watching = false;                             ///< as of the last pass
-    engine::TimeMs m_judged_from = 0;                    ///< began_acting(): no power change before is judged
-    std::map<std::string, engine::TimeMs> m_drained_at;  ///< when each node was last drained by the watch
-    std::set<std::string> m_left_drained;                ///< drained by others, said so in the journal once
+    std::map<std::string, std::string> m_open;  ///< open(), as of the last pass
+    bool m_watching = false;                    ///< as of the last pass
+    engine::TimeMs m_judged_from = 0;           ///< began_acting(): no power change before is judged
+    std::map<std::string, Drains> m_drains;     ///< the watch's drains of each node
+    std::set<std::string> m_left_drained;       ///< drained by others, said so in the journal once
     std::map<std::string, std::pair<engine::TimeMs, bool>> m_probed;  ///< when each slurmd was tried, and its answer
 };
 

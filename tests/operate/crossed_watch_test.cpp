@@ -374,6 +374,32 @@ TEST_F(CrossedWatchTest, APowerCycleThatRestartsAnotherRunningNodeBlocksAndDrain
     EXPECT_NE(std::ranges::find(calls, "update NodeName=n2 State=DRAIN Reason=" + kReason), calls.end());
 }
 
+// Seen in CI: a pair judged a moment before n1's ResumeTimeout; Slurm 22.05
+// then replaced n1's drain by DOWN "ResumeTimeout reached", and the drain
+// came back only kRedrainMs (20 s) later. It comes back at the next look;
+// taken back again at once, it waits (no scontrol call every pass).
+TEST_F(CrossedWatchTest, ADrainSlurmTakesBackIsGivenAgainAtTheNextLook) {
+    auto watch = reconciler(/*slurmd_answers=*/true);
+    pass(*watch, {node_state("n1", "IDLE", {}), node_state("n2", "MIXED", {}), node_state("n3", "IDLE", {})});
+    switched("n1", store::EventKind::power_off);
+    m_clock.advance(std::chrono::seconds(4));
+    pass(*watch, {node_state("n1", "IDLE", {"POWERED_DOWN"}), node_state("n2", "MIXED", {"NOT_RESPONDING"}),
+                  node_state("n3", "IDLE", {})});
+    const std::string drain_n2 = "update NodeName=n2 State=DRAIN Reason=" + kReason;
+    ASSERT_EQ(std::ranges::count(scontrol_calls(), drain_n2), 1);
+
+    const auto taken_back = node_state("n2", "DOWN", {"NOT_RESPONDING"}, "ResumeTimeout reached");
+    const auto n1 = node_state("n1", "IDLE", {"DRAIN", "POWERED_DOWN"}, kReason);
+    m_clock.advance(std::chrono::seconds(1));
+    pass(*watch, {n1, taken_back, node_state("n3", "IDLE", {})});
+    EXPECT_EQ(std::ranges::count(scontrol_calls(), drain_n2), 2) << "given again at once";
+    for (int i = 0; i < 5; ++i) pass(*watch, {n1, taken_back, node_state("n3", "IDLE", {})});  // every 2 s
+    EXPECT_EQ(std::ranges::count(scontrol_calls(), drain_n2), 2) << "taken back twice: not every pass";
+    m_clock.advance(std::chrono::seconds(10));
+    pass(*watch, {n1, taken_back, node_state("n3", "IDLE", {})});
+    EXPECT_EQ(std::ranges::count(scontrol_calls(), drain_n2), 3) << "kRedrainMs later";
+}
+
 // A reboot Slurm asked for (scontrol reboot) shows on the node while it is
 // still up; its new boot time is nobody's crossed address.
 TEST_F(CrossedWatchTest, ARebootSlurmAskedForIsNoRestartUnasked) {
