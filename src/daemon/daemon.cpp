@@ -435,6 +435,15 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     scontrol.use_client_conf(config.daemon.slurm_client_conf(), /*writes=*/true);
     operate::Carrier carrier(first, *journal, scontrol, "daemon", /*paced=*/true);
     operate::Reconciler reconciler(first, *journal, scontrol);
+    // What the crossed-address watch knew before a restart, for the power
+    // changes of slumber's it still judges.
+    if (auto recalled = reconciler.crossed().recall(operate::wall_clock_ms()); !recalled) {
+        log(Priority::warning, recalled.error());
+    } else if (*recalled > 0) {
+        log(Priority::info,
+            fmt::format("the crossed-address watch took back its memory of {} node(s) from before the restart",
+                        *recalled));
+    }
     operate::DeviceKeeper devices(first);  // one pass at a time, on a worker
     operate::ThermalGuard thermal(*journal, operate::system_clock(),
                                   [&journal] { return operate::journal_temperatures(*journal); });

@@ -81,11 +81,13 @@ struct UnaskedWake {
     /// running: the boot time it was up with before, Unix ms. A power-on
     /// of its own before that made that boot, not this one.
     TimeMs earlier_boot_ms = 0;
+
+    bool operator==(const UnaskedWake&) const = default;
 };
 
 /// One managed node as the check sees it: Slurm's view now, and what the
-/// daemon remembers of it (lost when the daemon restarts: a pattern that
-/// began before is not judged).
+/// daemon remembers of it (engine::WitnessMemory, saved in the journal
+/// while a power change is judged and taken back after a restart).
 struct CrossedWitness {
     slurm::NodeState slurm;
     /// Its latest boot that nobody asked for (from sleep or while running),

@@ -51,6 +51,10 @@ constexpr engine::TimeMs kRedrainMs = 20000;
 // second between registrations of one boot).
 constexpr engine::TimeMs kRebootMinMs = 5000;
 
+// While a power change of slumber's is judged, the memory is saved at most
+// this often, in ms: a restart (or a crash) loses no more.
+constexpr engine::TimeMs kSaveMs = 5000;
+
 // A node's slurmd is tried at most this often, in ms.
 constexpr engine::TimeMs kReprobeMs = 20000;
 
@@ -73,7 +77,7 @@ engine::CrossedWindows crossed_windows(const config::Config& config, engine::Tim
 }
 
 void CrossedWatch::remember(const slurm::NodeState& node, engine::TimeMs now) {
-    Memory& memory = m_memory[node.name];
+    engine::WitnessMemory& memory = m_memory[node.name];
     if (node.powered_down() && !node.powering_up() && node.base == "IDLE") {
         memory.asleep_at = now;
         memory.asked_up = false;
@@ -138,14 +142,14 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
     // A block lifted (`slumber unblock`): judged afresh, from now on.
     for (const std::string& node : m_suspected) {
         if (pairs.contains(node)) continue;
-        m_memory[node] = Memory{};
+        m_memory[node] = engine::WitnessMemory{};
         m_memory[node].judged_from = now;
     }
     for (const slurm::NodeState& node : managed) remember(node, now);
 
     std::vector<engine::CrossedWitness> witnesses;
     for (const slurm::NodeState& node : managed) {
-        const Memory& memory = m_memory[node.name];
+        const engine::WitnessMemory& memory = m_memory[node.name];
         witnesses.push_back({node, memory.woke_unasked, memory.seen_up_at, memory.seen_up_boot_ms, memory.silent_since,
                              memory.dark_since, std::nullopt, pairs.contains(node.name)});
     }
@@ -196,7 +200,38 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
     m_suspected.clear();
     for (const auto& [node, partner] : pairs) m_suspected.insert(node);
     held.insert(m_suspected.begin(), m_suspected.end());
+    // What each node was before a change still judged outlives a restart
+    // (recall()). A journal that cannot be written fails every request
+    // anyway; this pass's judgement stands without the save.
+    if ((m_watching || !m_open.empty()) && now - m_saved_at >= kSaveMs) {
+        std::map<std::string, std::string> words;
+        for (const auto& [node, memory] : m_memory) words[node] = engine::witness_memory_words(memory);
+        if (m_journal.save_watch_memory(words, now)) m_saved_at = now;
+    }
     return held;
+}
+
+std::expected<int, std::string> CrossedWatch::recall(engine::TimeMs now) {
+    const engine::TimeMs window = std::max(m_windows.after_on_ms, m_windows.after_off_ms);
+    const auto saved = m_journal.watch_memory(now - 2 * window - engine::kLookSlackMs);
+    if (!saved)
+        return std::unexpected(fmt::format("cannot read the crossed-address watch's memory: {}", saved.error()));
+    int recalled = 0;
+    std::vector<std::string> unreadable;
+    for (const auto& [node, words] : *saved) {
+        auto memory = engine::witness_memory_from(words);
+        if (!memory) {
+            unreadable.push_back(fmt::format("{} ({})", node, memory.error()));
+            continue;
+        }
+        m_memory.try_emplace(node, *memory);
+        ++recalled;
+    }
+    if (!unreadable.empty()) {
+        return std::unexpected(fmt::format("the crossed-address watch's memory of {} is unreadable and forgotten",
+                                           fmt::join(unreadable, ", ")));
+    }
+    return recalled;
 }
 
 void CrossedWatch::probe_slurmds(std::vector<engine::CrossedWitness>& witnesses, const std::vector<std::string>& names,

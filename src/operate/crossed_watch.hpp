@@ -18,6 +18,7 @@
 //   the block lasts (Slurm 22.05 clears a drain when ResumeTimeout strikes).
 #pragma once
 
+#include <expected>
 #include <functional>
 #include <map>
 #include <set>
@@ -27,6 +28,7 @@
 
 #include "config/config.hpp"
 #include "engine/crossed.hpp"
+#include "engine/witness_memory.hpp"
 #include "operate/clock.hpp"
 #include "slurm/slurm_view.hpp"
 #include "store/journal.hpp"
@@ -72,6 +74,16 @@ class CrossedWatch {
         m_judged_from = now;
     }
 
+    /// After a restart: takes back what the watch saved (the journal's
+    /// watch_memory) at most its look-back ago (twice the longer window and
+    /// kLookSlackMs before `now`, Unix ms): what each node was before a power
+    /// change of slumber's still judged. Saved every 5 s while one is
+    /// (watching(), or a pattern open), so a crash loses at most that.
+    /// Returns how many nodes' memory it took back; errors: the journal
+    /// unreadable, or a node's saved words unreadable (named; the others'
+    /// are taken back).
+    std::expected<int, std::string> recall(engine::TimeMs now);
+
     /// Whether slurmd answers on the node's address and port (a TCP
     /// connection, no message); replaced by tests. Called from several
     /// threads at once (a pass tries many nodes side by side).
@@ -83,20 +95,6 @@ class CrossedWatch {
     struct Drains {
         engine::TimeMs since = 0;  ///< wall clock, ms
         int given = 0;
-    };
-    struct Memory {
-        std::optional<engine::TimeMs> asleep_at;  ///< last seen asleep
-        /// Seen powering up or rebooting by Slurm since it was last seen asleep.
-        bool asked_up = false;
-        /// Seen powering up or rebooting by Slurm since it was last seen up.
-        bool asked_since_up = false;
-        std::optional<engine::UnaskedWake> woke_unasked;
-        std::optional<engine::TimeMs> seen_up_at;
-        std::optional<engine::TimeMs> seen_up_boot_ms;
-        std::optional<engine::TimeMs> silent_since;
-        std::optional<engine::TimeMs> dark_since;
-        /// Power changes before this are not judged (a block just lifted).
-        engine::TimeMs judged_from = 0;
     };
     void remember(const slurm::NodeState& node, engine::TimeMs now);
     /// The partner of each node under a crossed block (its block's pair).
@@ -119,13 +117,14 @@ class CrossedWatch {
     Clock* m_clock;
     engine::CrossedWindows m_windows;
     SlurmdProbe m_probe;
-    std::map<std::string, Memory> m_memory;
+    std::map<std::string, engine::WitnessMemory> m_memory;
     std::set<std::string> m_suspected;
     std::map<std::string, std::string> m_open;  ///< open(), as of the last pass
     bool m_watching = false;                    ///< as of the last pass
     engine::TimeMs m_judged_from = 0;           ///< began_acting(): no power change before is judged
     std::map<std::string, Drains> m_drains;     ///< the watch's drains of each node
     std::set<std::string> m_left_drained;       ///< drained by others, said so in the journal once
+    engine::TimeMs m_saved_at = 0;              ///< when the memory was last saved, Unix ms
     std::map<std::string, std::pair<engine::TimeMs, bool>> m_probed;  ///< when each slurmd was tried, and its answer
 };
 

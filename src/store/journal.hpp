@@ -324,6 +324,14 @@ class Journal {
     /// Every target's counters.
     DbResult<std::map<std::string, EnergyTotal>> energy_totals() const;
 
+    /// Replaces what the daemon's crossed-address watch remembers (node ->
+    /// its words, opaque here: operate::CrossedWatch writes and reads them)
+    /// with `memory`, saved at `now` (Unix ms), in one transaction.
+    DbResult<void> save_watch_memory(const std::map<std::string, std::string>& memory, TimeMs now);
+    /// What save_watch_memory() saved at or after `since` (Unix ms): node ->
+    /// words. Empty when nothing was saved then.
+    DbResult<std::map<std::string, std::string>> watch_memory(TimeMs since) const;
+
     /// Retention ([journal] keep): removes the rows older than `before` that
     /// no decision needs any more, and journals a "pruned" event when it
     /// removed any. Kept whatever their age: open requests and boots, blocks,

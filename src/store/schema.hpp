@@ -13,7 +13,7 @@
 namespace slumber::store {
 
 /// The version this slumber writes and reads.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 /// The file's schema version (PRAGMA user_version).
 DbResult<int> schema_version(Database& db);

@@ -23,6 +23,7 @@
 
 #include "test_cluster.hpp"
 #include "util/command.hpp"
+#include "vcluster/process.hpp"
 
 namespace slumber::testing {
 namespace {
@@ -208,7 +209,8 @@ TEST_F(Crossed, SuspendingANodeThatKillsAnotherUnderItsJobIsCaughtAndBothAreLeft
 // job and registers with a new boot time, and vnode002 never registers.
 // Before, vnode003 was put back to service and vnode002 failed as its own
 // hardware, to be switched off through vnode003's address next. Now both
-// are caught, drained naming the pair, and nothing more switches either.
+// are caught, drained naming the pair, and nothing more switches either,
+// though the daemon restarts in between.
 TEST_F(Crossed, APowerCycleThatRestartsAnotherRunningNodeIsCaught) {
     const std::string pair_reason =
         "slumber: BMC addresses of vnode002 and vnode003 look crossed; check, then slumber unblock vnode002,vnode003";
@@ -221,10 +223,22 @@ TEST_F(Crossed, APowerCycleThatRestartsAnotherRunningNodeIsCaught) {
     const int suspected_before = count("vnode002", "crossed-suspected");  // with vnode001, above
     ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode[002-003]", "crossed"}));
 
+    const std::string booted = cluster->field(2, "BootTime");
     const std::string waking = submit_on(1, "sleep 5");
     ASSERT_FALSE(waking.empty());
     ASSERT_TRUE(cluster->wait_for([] { return count("vnode002", "power-on", "power cycle", "ok") == 1; }, seconds{40}))
         << cluster->states() << dump();
+    // A tester's: the daemon restarts once vnode003 registered its new boot,
+    // before the pair is judged. It must not take that boot for vnode003's
+    // own (it resumed vnode003 so, and let Slurm suspend it through the
+    // crossed address).
+    ASSERT_TRUE(cluster->wait_for([&] { return cluster->field(2, "BootTime") != booted; }, seconds{30}))
+        << cluster->states();
+    ASSERT_EQ(count("vnode003", "crossed-suspected"), 0) << "judged before the restart: the test proves nothing";
+    if (auto daemon = vcluster::read_record(cluster->dir() + "/pids/slumberd")) {
+        vcluster::terminate(*daemon, seconds{10});
+    }
+    ASSERT_TRUE(cluster->rig({"controller", "--dir", cluster->dir(), "start", "1"}));
     // vnode002 has ResumeTimeout (20 s) to register; it cannot.
     ASSERT_TRUE(cluster->wait_for(
         [&] {

@@ -400,6 +400,60 @@ TEST_F(CrossedWatchTest, ADrainSlurmTakesBackIsGivenAgainAtTheNextLook) {
     EXPECT_EQ(std::ranges::count(scontrol_calls(), drain_n2), 3) << "kRedrainMs later";
 }
 
+// A tester's: the daemon restarted after n2, restarted by the power cycle
+// of n1 through a crossed address, registered with its new boot, and before
+// the pair was judged. The new daemon saw n2 first with that boot and took
+// it for its own; recovery resumed it. What the watch knew before is saved
+// while a change is judged, and taken back at the start.
+TEST_F(CrossedWatchTest, ARestartedDaemonRemembersWhatANodeWasBeforeAPowerCycle) {
+    const engine::TimeMs start = m_clock.wall_ms();
+    const engine::TimeMs n2_boot = start - 3'600'000;
+    const auto waking = node_state("n1", "IDLE", {"POWERED_DOWN", "POWERING_UP"});
+    engine::TimeMs cycled = 0;
+    {
+        auto before = reconciler(/*slurmd_answers=*/false);
+        passes_until(*before, start, 4000,
+                     {node_state("n1", "IDLE", {"POWERED_DOWN"}), up("n2", "ALLOCATED", n2_boot)});
+        ASSERT_TRUE(m_journal->record({0, m_clock.wall_ms(), "n1", std::nullopt, store::EventKind::power_on,
+                                       "on by the daemon for slurm-resume: power cycle (on at the BMC but not "
+                                       "registered with Slurm): on after 1 attempt(s), 60 ms",
+                                       store::OutcomeKind::ok, power::Action::cycle}));
+        cycled = m_clock.wall_ms();
+        passes_until(*before, start, 8000, {waking, up("n2", "ALLOCATED", n2_boot)});
+        EXPECT_TRUE(before->crossed().watching());
+    }
+    // Stopped for a few seconds, while n2 registered with its new boot.
+    m_clock.advance(std::chrono::seconds(5));
+    auto after = reconciler(/*slurmd_answers=*/false);
+    const auto recalled = after->crossed().recall(m_clock.wall_ms());
+    ASSERT_TRUE(recalled) << recalled.error();
+    EXPECT_EQ(*recalled, 2) << "n1 and n2, seen before";
+    passes_until(*after, start, 40000,
+                 {node_state("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"),
+                  up("n2", "DOWN", cycled + 6000, "Node unexpectedly rebooted")});
+    EXPECT_TRUE(m_steps.empty()) << "n2 not resumed, n1 not switched off";
+    EXPECT_EQ(events("n1", store::EventKind::crossed_suspected), 1);
+    EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 1);
+}
+
+// Nothing older than the watch's look-back is taken back (a daemon stopped
+// for long: what it knew no longer says what the nodes were), nor anything
+// unreadable, which is named.
+TEST_F(CrossedWatchTest, OldOrUnreadableMemoryIsNotTakenBack) {
+    const engine::TimeMs now = m_clock.wall_ms();
+    ASSERT_TRUE(m_journal->save_watch_memory({{"n1", R"({"asleep_at": 5})"}}, now - 3'600'000));
+    auto watch = reconciler(/*slurmd_answers=*/false);
+    auto recalled = watch->crossed().recall(now);
+    ASSERT_TRUE(recalled) << recalled.error();
+    EXPECT_EQ(*recalled, 0);
+
+    ASSERT_TRUE(m_journal->save_watch_memory({{"n1", R"({"asleep_at": 5})"}, {"n2", "{\"asleep_at\": \"x"}}, now));
+    recalled = watch->crossed().recall(now);
+    ASSERT_FALSE(recalled);
+    EXPECT_NE(recalled.error().find("memory of n2 (not JSON) is unreadable and forgotten"), std::string::npos)
+        << recalled.error();
+}
+
 // A reboot Slurm asked for (scontrol reboot) shows on the node while it is
 // still up; its new boot time is nobody's crossed address.
 TEST_F(CrossedWatchTest, ARebootSlurmAskedForIsNoRestartUnasked) {

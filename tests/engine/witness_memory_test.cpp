@@ -1,0 +1,58 @@
+// The crossed-address watch's memory of a node, in the journal's words.
+#include "engine/witness_memory.hpp"
+
+#include <gtest/gtest.h>
+
+namespace slumber::engine {
+namespace {
+
+TEST(WitnessMemory, EveryFieldRoundTrips) {
+    WitnessMemory memory;
+    memory.asleep_at = 1'700'000'000'000;
+    memory.asked_up = true;
+    memory.asked_since_up = true;
+    memory.woke_unasked = UnaskedWake{1'700'000'060'000, 1'700'000'010'000, BootedFrom::running, 1'699'000'000'000};
+    memory.seen_up_at = 1'700'000'070'000;
+    memory.seen_up_boot_ms = 1'700'000'060'000;
+    memory.silent_since = 1'700'000'080'000;
+    memory.dark_since = 1'700'000'081'000;
+    memory.judged_from = 1'700'000'000'500;
+    const auto read = witness_memory_from(witness_memory_words(memory));
+    ASSERT_TRUE(read) << read.error();
+    EXPECT_EQ(*read, memory);
+
+    const auto empty = witness_memory_from(witness_memory_words(WitnessMemory{}));
+    ASSERT_TRUE(empty) << empty.error();
+    EXPECT_EQ(*empty, WitnessMemory{});
+    EXPECT_EQ(witness_memory_words(WitnessMemory{}), "{}");
+}
+
+TEST(WitnessMemory, UnreadableWordsAreNamed) {
+    const std::pair<std::string, std::string> cases[] = {
+        {"", "not JSON"},
+        {"{\"asleep_at\": 12", "not JSON"},
+        {"[1, 2]", "not a JSON object"},
+        {R"({"asleep_at": -5})", "\"asleep_at\" is not a time in Unix ms"},
+        {R"({"seen_up_at": "soon"})", "\"seen_up_at\" is not a time in Unix ms"},
+        {R"({"dark_since": 1.5})", "\"dark_since\" is not a time in Unix ms"},
+        {R"({"asked_up": 1})", "\"asked_up\" is not true or false"},
+        {R"({"woke_unasked": 7})", "\"woke_unasked\" is not an object"},
+        {R"({"woke_unasked": {"boot_ms": 1, "from": "nowhere"}})", "\"from\" is neither"},
+        {R"({"woke_unasked": {"boot_ms": -1, "from": "asleep"}})", "in \"woke_unasked\": \"boot_ms\""},
+        {R"({"judged_from": 18446744073709551615})", "\"judged_from\" is not a time"},
+    };
+    for (const auto& [words, error] : cases) {
+        const auto read = witness_memory_from(words);
+        ASSERT_FALSE(read) << words;
+        EXPECT_NE(read.error().find(error), std::string::npos) << words << ": " << read.error();
+    }
+}
+
+TEST(WitnessMemory, FieldsOfANewerSlumberAreIgnored) {
+    const auto read = witness_memory_from(R"({"asleep_at": 5, "tomorrow": {"x": [1]}})");
+    ASSERT_TRUE(read) << read.error();
+    EXPECT_EQ(read->asleep_at, 5);
+}
+
+}  // namespace
+}  // namespace slumber::engine
