@@ -214,8 +214,9 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
 std::expected<int, std::string> CrossedWatch::recall(engine::TimeMs now) {
     const engine::TimeMs window = std::max(m_windows.after_on_ms, m_windows.after_off_ms);
     const auto saved = m_journal.watch_memory(now - 2 * window - engine::kLookSlackMs);
-    if (!saved)
+    if (!saved) {
         return std::unexpected(fmt::format("cannot read the crossed-address watch's memory: {}", saved.error()));
+    }
     int recalled = 0;
     std::vector<std::string> unreadable;
     for (const auto& [node, words] : *saved) {
