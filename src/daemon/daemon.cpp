@@ -434,6 +434,11 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
     scontrol.use_client_conf(config.daemon.slurm_client_conf(), /*writes=*/true);
     operate::Carrier carrier(first, *journal, scontrol, "daemon", /*paced=*/true);
+    // No power change that takes a node's power before the first look: the
+    // crossed watch's open patterns (what it held back before a restart
+    // among them) are known only then. A tester's restart let a held
+    // suspend through at once, and it switched the partner's machine off.
+    carrier.hold_changes({}, 0);
     operate::Reconciler reconciler(first, *journal, scontrol);
     // What the crossed-address watch knew before a restart, for the power
     // changes of slumber's it still judges.

@@ -130,7 +130,9 @@ bool silenced_unasked(const CrossedWitness& node, const std::vector<PowerChange>
 // The power-offs that may have silenced `other`: each before it went
 // silent, within after_off_ms, while it was still up, of a node not
 // switched on again since (up to now: its slurmd answering after a
-// power-on of its own proves nothing).
+// power-on of its own proves nothing). A power cycle is a power-off too: a
+// tester's cycle of an unregistered node restarted another, running one,
+// whose boot outlasted SlurmdTimeout, and it went silent first.
 std::vector<const PowerChange*> silenced_candidates(const CrossedWitness& other,
                                                     const std::vector<CrossedWitness>& nodes,
                                                     const std::vector<PowerChange>& changes,
@@ -138,7 +140,7 @@ std::vector<const PowerChange*> silenced_candidates(const CrossedWitness& other,
     std::vector<const PowerChange*> found;
     const TimeMs silent = *other.silent_since;
     for (const PowerChange& change : changes) {
-        if (!switches_off(change.action) || change.node == other.slurm.name) continue;
+        if (!takes_power(change.action) || change.node == other.slurm.name) continue;
         if (silent < change.at - kCallSlackMs || silent - change.at > windows.after_off_ms) continue;
         if (*other.seen_up_at < change.at - kLookSlackMs) continue;  // silent before the off
         const CrossedWitness* asked = find(nodes, change.node);
@@ -159,8 +161,14 @@ std::vector<const PowerChange*> silenced_candidates(const CrossedWitness& other,
 // another's. Seen by a tester: recovery switched off sleeping vnode002,
 // whose BMC said on because it drove vnode003's machine, and killed
 // vnode003's job; vnode002's slurmd never answered, as it never had.
+// A power cycle's node (on at its BMC, never registered: carrier.cpp's
+// fresh boot) counts as dark before it when it was dark by the time the
+// cycle was asked for, however shortly: it had been dark since its own
+// power-off seconds before in a tester's run, which the call's slack missed.
 bool dark_before(const CrossedWitness& node, const PowerChange& off) {
-    return node.dark_since && *node.dark_since <= off.at - kCallSlackMs;
+    if (!node.dark_since) return false;
+    if (off.action == power::Action::cycle && off.asked_at) return *node.dark_since <= *off.asked_at;
+    return *node.dark_since <= off.at - kCallSlackMs;
 }
 
 // Which of the power-offs that may have silenced a node stopped another
@@ -267,7 +275,7 @@ bool effect_may_show(const std::vector<CrossedWitness>& nodes, const std::vector
             const auto asked = by_name.find(change.node);
             if (asked != by_name.end() && !registered_since(*asked->second, change.at)) return true;
         }
-        if (switches_off(change.action) && age <= windows.after_off_ms + kLookSlackMs) {
+        if (takes_power(change.action) && age <= windows.after_off_ms + kLookSlackMs) {
             const CrossedWitness* other =
                 latest_up != nullptr && latest_up->slurm.name == change.node ? second_up : latest_up;
             if (other != nullptr && *other->seen_up_at >= change.at - kLookSlackMs) return true;
@@ -327,22 +335,25 @@ CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const
             const PowerChange& off = *culprit.off;
             const CrossedWitness& asked = *find(nodes, off.node);
             const bool answers = culprit.answers;
+            const bool cycled = off.action == power::Action::cycle;
+            const std::string_view change = cycled ? "power cycle" : "power-off";
             std::string why =
                 answers ? fmt::format("{}'s slurmd still answers", off.node)
                         : fmt::format(
-                              "{} was dark in Slurm's view for at least {} before that power-off (Slurm shows it "
+                              "{} was dark in Slurm's view for at least {} before that {} (Slurm shows it "
                               "{}), so the machine it stopped was not its own",
-                              off.node, seconds_after(off.at, *asked.dark_since), asked.slurm.state_text());
+                              off.node, seconds_after(off.at, *asked.dark_since), change, asked.slurm.state_text());
             if (!culprit.others.empty()) {
                 why += fmt::format("; of the other power-offs before the silence ({}), none left a slurmd answering{}",
                                    fmt::join(culprit.others, ", "), answers ? "" : " or a node dark before");
             }
             judged.pairs.push_back(
                 {off.node, state.name, CrossedPattern::silenced_other,
-                 fmt::format("slumber switched {} off; {}, up until then, stopped responding {} "
-                             "after that power-off (Slurm shows it {}), and nothing of slumber's or "
+                 fmt::format("slumber {} {}{}; {}, up until then, stopped responding {} "
+                             "after that {} (Slurm shows it {}), and nothing of slumber's or "
                              "Slurm's explains it; {}",
-                             off.node, state.name, seconds_after(*other.silent_since, off.at), state.state_text(), why),
+                             cycled ? "power-cycled" : "switched", off.node, cycled ? "" : " off", state.name,
+                             seconds_after(*other.silent_since, off.at), change, state.state_text(), why),
                  answers});
         }
     }

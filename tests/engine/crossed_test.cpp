@@ -146,6 +146,45 @@ TEST(Crossed, APowerOffOfANodeThatWasDarkAlreadySilencesAnother) {
     EXPECT_TRUE(answered[0].asked_runs);
 }
 
+// A tester's: slumber power-cycled n1 (on at its BMC, never registered,
+// dark since it slept); n2's machine restarted under its job and, its boot
+// longer than SlurmdTimeout, went silent first. Before, recovery read n2's
+// BMC (n1's machine, off), put n2 back to sleep and switched n1's failed
+// boot off through n2's machine.
+TEST(Crossed, APowerCycleOfANodeThatWasDarkSilencesAnother) {
+    auto nodes = silenced_other();
+    nodes[0].slurm = witness("n1", "IDLE", {"POWERED_DOWN", "POWERING_UP"}).slurm;
+    nodes[0].slurmd_answers = false;
+    nodes[0].dark_since = kOn - 600000;
+    const std::vector<PowerChange> cycled{{"n1", power::Action::cycle, kOn}};
+    EXPECT_EQ(crossed_probes(nodes, cycled, kWindows, kOn + 10000), std::vector<std::string>{"n1"});
+    const auto pairs = suspect_crossed(nodes, cycled, kWindows, kOn + 10000).pairs;
+    ASSERT_EQ(pairs.size(), 1U);
+    EXPECT_EQ(pairs[0].asked, "n1");
+    EXPECT_EQ(pairs[0].other, "n2");
+    EXPECT_EQ(pairs[0].pattern, CrossedPattern::silenced_other);
+    EXPECT_NE(pairs[0].evidence.find("slumber power-cycled n1; n2, up until then, stopped responding 8 s after that "
+                                     "power cycle"),
+              std::string::npos)
+        << pairs[0].evidence;
+    EXPECT_NE(pairs[0].evidence.find("dark in Slurm's view for at least 600 s before that power cycle"),
+              std::string::npos)
+        << pairs[0].evidence;
+    // Dark only since its own power-off 8 s before (Slurm suspended it,
+    // then resumed it): dark when the cycle was asked for, which counts.
+    nodes[0].dark_since = kOn - 8000;
+    EXPECT_TRUE(suspect_crossed(nodes, cycled, kWindows, kOn + 10000).pairs.empty()) << "when is not known";
+    const std::vector<PowerChange> asked{{"n1", power::Action::cycle, kOn, kOn - 1300}};
+    EXPECT_EQ(suspect_crossed(nodes, asked, kWindows, kOn + 10000).pairs.size(), 1U);
+    nodes[0].dark_since = kOn - 1000;  // dark only once the cycle began: its own doing
+    EXPECT_TRUE(suspect_crossed(nodes, asked, kWindows, kOn + 10000).pairs.empty());
+    nodes[0].dark_since = kOn - 600000;
+    // n2's own power cycle explains its silence.
+    auto own = cycled;
+    own.push_back({"n2", power::Action::cycle, kOn + 2000});
+    EXPECT_TRUE(suspect_crossed(nodes, own, kWindows, kOn + 10000).pairs.empty());
+}
+
 TEST(Crossed, ASilencedNodeNeedsTheSwitchedOffNodeToAnswer) {
     auto nodes = silenced_other();
     nodes[0].slurmd_answers.reset();

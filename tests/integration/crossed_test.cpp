@@ -92,6 +92,21 @@ class Crossed : public ::testing::Test {
                                  "--output", "/dev/null", "--wrap", command});
         return job ? job->substr(0, job->find_first_of(";\n")) : "";
     }
+    // Each of `indexes` drained with a reason that begins with `reason`.
+    static void expect_drained(const std::vector<int>& indexes, const std::string& reason) {
+        for (const int i : indexes) {
+            EXPECT_TRUE(cluster->wait_for([&] { return cluster->field(i, "Reason").starts_with(reason); }, seconds{10}))
+                << cluster->node(i) << ": " << cluster->field(i, "State") << " " << cluster->field(i, "Reason");
+        }
+    }
+    // `job` runs, and node `asleep` is powered down (idle~).
+    static void wait_running_beside_asleep(const std::string& job, int asleep) {
+        ASSERT_FALSE(job.empty());
+        ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "RUNNING"; }, seconds{60}))
+            << cluster->states();
+        ASSERT_TRUE(cluster->wait_for([&] { return cluster->state(asleep) == "idle~"; }, seconds{90}))
+            << cluster->states();
+    }
     static inline std::unique_ptr<TestCluster> cluster;
 };
 
@@ -215,10 +230,7 @@ TEST_F(Crossed, APowerCycleThatRestartsAnotherRunningNodeIsCaught) {
     const std::string pair_reason =
         "slumber: BMC addresses of vnode002 and vnode003 look crossed; check, then slumber unblock vnode002,vnode003";
     const std::string running = submit_on(2, "sleep 600");
-    ASSERT_FALSE(running.empty());
-    ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(running) == "RUNNING"; }, seconds{60}))
-        << cluster->states();
-    ASSERT_TRUE(cluster->wait_for([] { return cluster->state(1) == "idle~"; }, seconds{90})) << cluster->states();
+    ASSERT_NO_FATAL_FAILURE(wait_running_beside_asleep(running, 1));
     const int offs_before = count("vnode002", "power-off", "", "ok") + count("vnode003", "power-off", "", "ok");
     const int suspected_before = count("vnode002", "crossed-suspected");  // with vnode001, above
     ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode[002-003]", "crossed"}));
@@ -252,11 +264,7 @@ TEST_F(Crossed, APowerCycleThatRestartsAnotherRunningNodeIsCaught) {
                     "until then and restarted by neither Slurm nor slumber"),
               1)
         << dump();
-    for (int i = 1; i < 3; ++i) {
-        EXPECT_TRUE(
-            cluster->wait_for([&] { return cluster->field(i, "Reason").starts_with(pair_reason); }, seconds{10}))
-            << cluster->node(i) << ": " << cluster->field(i, "State") << " " << cluster->field(i, "Reason");
-    }
+    expect_drained({1, 2}, pair_reason);
     // Nothing more through either address: no power-off of vnode002 for its
     // failed boot (it would stop vnode003's machine), vnode003 not resumed.
     std::this_thread::sleep_for(seconds{20});
@@ -264,6 +272,62 @@ TEST_F(Crossed, APowerCycleThatRestartsAnotherRunningNodeIsCaught) {
         << dump();
     EXPECT_TRUE(cluster->slurmd_running(2)) << "vnode003's machine runs";
     EXPECT_NE(cluster->field(2, "State").find("DRAIN"), std::string::npos) << cluster->field(2, "State");
+
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode002", "clear"}));
+    (void)cluster->slumber({"unblock", "vnode[002-003]", "-c", cluster->dir() + "/slumber.toml"});
+    (void)cluster->run({"scancel", running, waking});
+}
+
+// A tester's: as above, but vnode003's machine boots for longer than
+// SlurmdTimeout (6 s), so it goes silent before it registers again. Before,
+// neither pattern fitted: recovery read vnode003's BMC (vnode002's machine,
+// off), put vnode003 back to sleep and resumed it, and switched vnode002's
+// failed boot off through vnode003's machine. The silence after the power
+// cycle is the evidence now.
+class CrossedSlowBoot : public Crossed {
+  protected:
+    static void SetUpTestSuite() {
+        cluster = std::make_unique<TestCluster>(
+            ClusterOptions{"crossed-slow-boot",
+                           65,
+                           31600,
+                           {"--hooks", "slumber", "--daemon", "--suspend-time", "10s", "--suspend-timeout", "5s",
+                            "--resume-timeout", "40s", "--slurmd-timeout", "6s"},
+                           3});
+    }
+};
+
+TEST_F(CrossedSlowBoot, APowerCycleThatSilencesAnotherRunningNodeIsCaught) {
+    const std::string pair_reason =
+        "slumber: BMC addresses of vnode002 and vnode003 look crossed; check, then slumber unblock vnode002,vnode003";
+    const std::string running = submit_on(2, "sleep 600");
+    ASSERT_NO_FATAL_FAILURE(wait_running_beside_asleep(running, 1));
+    const int offs_before = count("vnode002", "power-off", "", "ok") + count("vnode003", "power-off", "", "ok");
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode003", "slow-boot", "20s"}));
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode[002-003]", "crossed"}));
+
+    const std::string waking = submit_on(1, "sleep 5");
+    ASSERT_FALSE(waking.empty());
+    ASSERT_TRUE(cluster->wait_for([] { return count("vnode002", "power-on", "power cycle", "ok") == 1; }, seconds{40}))
+        << cluster->states() << dump();
+    ASSERT_TRUE(cluster->wait_for(
+        [&] { return count("vnode002", "crossed-suspected") == 1 && count("vnode003", "crossed-suspected") == 1; },
+        seconds{60}))
+        << cluster->states() << dump();
+    EXPECT_EQ(count("vnode003", "crossed-suspected",
+                    "slumber power-cycled vnode002; vnode003, up until then, stopped "
+                    "responding"),
+              1)
+        << dump();
+    expect_drained({1, 2}, pair_reason);
+    // Nothing more through either address: vnode003's machine boots on and
+    // registers; no power-off of vnode002's failed boot reaches it.
+    EXPECT_TRUE(cluster->wait_for([] { return cluster->slurmd_running(2); }, seconds{40})) << "vnode003 booted";
+    std::this_thread::sleep_for(seconds{15});
+    EXPECT_EQ(count("vnode002", "power-off", "", "ok") + count("vnode003", "power-off", "", "ok"), offs_before)
+        << dump();
+    EXPECT_EQ(count("vnode003", "recovery", "resume"), 0) << dump();
+    EXPECT_TRUE(cluster->slurmd_running(2)) << "vnode003's machine runs";
 
     ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode002", "clear"}));
     (void)cluster->slumber({"unblock", "vnode[002-003]", "-c", cluster->dir() + "/slumber.toml"});

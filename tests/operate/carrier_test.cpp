@@ -595,6 +595,23 @@ TEST_F(CarrierTest, APowerChangeOfANodeBeingJudgedWaitsUntilItIsDecided) {
     EXPECT_EQ(m_bmcs.actions("n1"), 1);
 }
 
+// What the daemon sets before its first look (a tester's restart let a
+// suspend the watch held before it through at once): every change that
+// takes a node's power waits for that look; power-ons go.
+TEST_F(CarrierTest, BeforeTheFirstLookEveryPowerChangeThatTakesPowerWaits) {
+    m_slurm.show({node_state("n1", "IDLE", {"POWERING_DOWN"}), node_state("n2", "IDLE", {})});
+    Carrier daemon = carrier(/*paced=*/true);
+    ask({"n1"}, power::Action::off, store::RequestSource::slurm_suspend);
+    ask({"n3"}, power::Action::on, store::RequestSource::hand_resume);
+    daemon.hold_changes({}, 0);
+    EXPECT_EQ(carry(daemon), std::vector<std::string>{"n3"});
+    EXPECT_EQ(latest("n1")->state, store::RequestState::pending);
+    EXPECT_EQ(m_bmcs.actions("n1"), 0);
+    m_clock.advance(std::chrono::seconds(1));
+    daemon.hold_changes({}, m_clock.wall_ms());  // the first look: nothing open
+    EXPECT_EQ(carry(daemon), std::vector<std::string>{"n1"});
+}
+
 // Without pacing (a hook's carrier), every power-on goes at once.
 TEST_F(CarrierTest, AnUnpacedCarrierHoldsNothingBack) {
     Carrier hook = carrier(/*paced=*/false);
