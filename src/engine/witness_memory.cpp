@@ -73,7 +73,7 @@ std::string witness_memory_words(const WitnessMemory& memory) {
 
 std::expected<WitnessMemory, std::string> witness_memory_from(std::string_view words) {
     const json in = json::parse(words, nullptr, /*allow_exceptions=*/false);
-    if (in.is_discarded()) return std::unexpected("not JSON");
+    if (in.is_discarded()) return std::unexpected("not JSON, or a number out of range");
     if (!in.is_object()) return std::unexpected("not a JSON object");
     WitnessMemory memory;
     for (auto [key, field] :

@@ -204,8 +204,12 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
     // (recall()). A journal that cannot be written fails every request
     // anyway; this pass's judgement stands without the save.
     if ((m_watching || !m_open.empty()) && now - m_saved_at >= kSaveMs) {
+        // The managed nodes' alone: a node no longer in the configuration
+        // (or never: a tester's row for vnode999) is not carried along.
         std::map<std::string, std::string> words;
-        for (const auto& [node, memory] : m_memory) words[node] = engine::witness_memory_words(memory);
+        for (const slurm::NodeState& node : managed) {
+            words[node.name] = engine::witness_memory_words(m_memory[node.name]);
+        }
         if (m_journal.save_watch_memory(words, now)) m_saved_at = now;
     }
     return held;
@@ -222,7 +226,7 @@ std::expected<int, std::string> CrossedWatch::recall(engine::TimeMs now) {
     for (const auto& [node, words] : *saved) {
         auto memory = engine::witness_memory_from(words);
         if (!memory) {
-            unreadable.push_back(fmt::format("{} ({})", node, memory.error()));
+            unreadable.push_back(fmt::format("\"{}\" ({})", node, memory.error()));
             continue;
         }
         m_memory.try_emplace(node, *memory);

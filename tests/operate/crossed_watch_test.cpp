@@ -450,7 +450,9 @@ TEST_F(CrossedWatchTest, OldOrUnreadableMemoryIsNotTakenBack) {
     ASSERT_TRUE(m_journal->save_watch_memory({{"n1", R"({"asleep_at": 5})"}, {"n2", "{\"asleep_at\": \"x"}}, now));
     recalled = watch->crossed().recall(now);
     ASSERT_FALSE(recalled);
-    EXPECT_NE(recalled.error().find("memory of n2 (not JSON) is unreadable and forgotten"), std::string::npos)
+    EXPECT_NE(
+        recalled.error().find("memory of \"n2\" (not JSON, or a number out of range) is unreadable and forgotten"),
+        std::string::npos)
         << recalled.error();
 }
 
