@@ -192,7 +192,9 @@ Culprit silencing_off(const std::vector<const PowerChange*>& candidates, const s
     for (const PowerChange* off : candidates) {
         const CrossedWitness& asked = *find(nodes, off->node);
         if (!asked.slurmd_answers) return {};  // not asked yet: decided once every one has been
-        if (*asked.slurmd_answers) answering.push_back(off);
+        // A power cycle's node answers for its own reboot: only its being
+        // dark before counts (recovery cycles registered, stuck nodes).
+        if (*asked.slurmd_answers && off->action != power::Action::cycle) answering.push_back(off);
         if (dark_before(asked, *off)) dark.push_back(off);
     }
     // Two whose machines run, or two dark before and none running: which

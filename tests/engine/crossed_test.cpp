@@ -178,6 +178,11 @@ TEST(Crossed, APowerCycleOfANodeThatWasDarkSilencesAnother) {
     EXPECT_EQ(suspect_crossed(nodes, asked, kWindows, kOn + 10000).pairs.size(), 1U);
     nodes[0].dark_since = kOn - 1000;  // dark only once the cycle began: its own doing
     EXPECT_TRUE(suspect_crossed(nodes, asked, kWindows, kOn + 10000).pairs.empty());
+    // A node that was up when it was cycled (recovery's cycle of a stuck
+    // node) answers for its own reboot: no evidence.
+    nodes[0].slurmd_answers = true;
+    EXPECT_TRUE(suspect_crossed(nodes, asked, kWindows, kOn + 10000).pairs.empty());
+    nodes[0].slurmd_answers = false;
     nodes[0].dark_since = kOn - 600000;
     // n2's own power cycle explains its silence.
     auto own = cycled;
