@@ -223,7 +223,10 @@ std::expected<int, std::string> CrossedWatch::recall(engine::TimeMs now) {
     }
     int recalled = 0;
     std::vector<std::string> unreadable;
-    for (const auto& [node, words] : *saved) {
+    for (const std::string& node : saved->undated) {
+        unreadable.push_back(fmt::format("\"{}\" (its saved_ms is not a number)", node));
+    }
+    for (const auto& [node, words] : saved->words) {
         auto memory = engine::witness_memory_from(words);
         if (!memory) {
             unreadable.push_back(fmt::format("\"{}\" ({})", node, memory.error()));
@@ -233,8 +236,10 @@ std::expected<int, std::string> CrossedWatch::recall(engine::TimeMs now) {
         ++recalled;
     }
     if (!unreadable.empty()) {
-        return std::unexpected(fmt::format("the crossed-address watch's memory of {} is unreadable and forgotten",
-                                           fmt::join(unreadable, ", ")));
+        return std::unexpected(fmt::format(
+            "the crossed-address watch's memory of {} is unreadable and forgotten; it took back that of {} other "
+            "node(s)",
+            fmt::join(unreadable, ", "), recalled));
     }
     return recalled;
 }

@@ -80,8 +80,8 @@ class CrossedWatch {
     /// change of slumber's still judged. Saved every 5 s while one is
     /// (watching(), or a pattern open), so a crash loses at most that.
     /// Returns how many nodes' memory it took back; errors: the journal
-    /// unreadable, or a node's saved words unreadable (named; the others'
-    /// are taken back).
+    /// unreadable, or a node's saved words or time unreadable (named, with
+    /// how many others' were taken back).
     std::expected<int, std::string> recall(engine::TimeMs now);
 
     /// Whether slurmd answers on the node's address and port (a TCP

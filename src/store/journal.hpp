@@ -329,8 +329,14 @@ class Journal {
     /// with `memory`, saved at `now` (Unix ms), in one transaction.
     DbResult<void> save_watch_memory(const std::map<std::string, std::string>& memory, TimeMs now);
     /// What save_watch_memory() saved at or after `since` (Unix ms): node ->
-    /// words. Empty when nothing was saved then.
-    DbResult<std::map<std::string, std::string>> watch_memory(TimeMs since) const;
+    /// words, empty when nothing was saved then; and the nodes whose row has
+    /// a saved_ms that is no integer (a hand-edited journal), which cannot be
+    /// dated and so are not taken back.
+    struct WatchMemory {
+        std::map<std::string, std::string> words;
+        std::vector<std::string> undated;
+    };
+    DbResult<WatchMemory> watch_memory(TimeMs since) const;
 
     /// Retention ([journal] keep): removes the rows older than `before` that
     /// no decision needs any more, and journals a "pruned" event when it

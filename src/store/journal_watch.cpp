@@ -18,16 +18,24 @@ DbResult<void> Journal::save_watch_memory(const std::map<std::string, std::strin
     return transaction->commit();
 }
 
-DbResult<std::map<std::string, std::string>> Journal::watch_memory(TimeMs since) const {
-    auto select = m_db->prepare("SELECT node, memory FROM watch_memory WHERE saved_ms >= ?1");
+DbResult<Journal::WatchMemory> Journal::watch_memory(TimeMs since) const {
+    // SQLite orders any text after every number, so a saved_ms that is text
+    // would pass `>= since` however old: such a row is named instead.
+    auto select = m_db->prepare(
+        "SELECT node, memory, typeof(saved_ms) = 'integer' FROM watch_memory "
+        "WHERE typeof(saved_ms) <> 'integer' OR saved_ms >= ?1");
     if (!select) return std::unexpected(select.error());
     select->bind(1, since);
-    std::map<std::string, std::string> memory;
+    WatchMemory memory;
     for (;;) {
         auto row = select->step();
         if (!row) return std::unexpected(row.error());
         if (!*row) break;
-        memory[select->text(0)] = select->text(1);
+        if (select->integer(2) == 1) {
+            memory.words[select->text(0)] = select->text(1);
+        } else {
+            memory.undated.push_back(select->text(0));
+        }
     }
     return memory;
 }

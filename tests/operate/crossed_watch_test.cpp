@@ -451,7 +451,8 @@ TEST_F(CrossedWatchTest, OldOrUnreadableMemoryIsNotTakenBack) {
     recalled = watch->crossed().recall(now);
     ASSERT_FALSE(recalled);
     EXPECT_NE(
-        recalled.error().find("memory of \"n2\" (not JSON, or a number out of range) is unreadable and forgotten"),
+        recalled.error().find("memory of \"n2\" (not JSON, or a number out of range) is unreadable and forgotten; it "
+                              "took back that of 1 other node(s)"),
         std::string::npos)
         << recalled.error();
 }
