@@ -5,6 +5,12 @@ add_library(slumber::options ALIAS slumber_options)
 
 target_compile_options(slumber_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
                                                  -Wno-sign-conversion -Wnon-virtual-dtor)
+# In a unity batch every file but the batch's own is a header to GCC, which
+# then warns of each anonymous-namespace type in a lambda or member of a
+# class with linkage (-Wsubobject-linkage): true of a header, not of a .cpp.
+if(CMAKE_UNITY_BUILD AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  target_compile_options(slumber_options INTERFACE -Wno-subobject-linkage)
+endif()
 if(SLUMBER_WERROR)
   target_compile_options(slumber_options INTERFACE -Werror)
 endif()

@@ -1,5 +1,7 @@
 #include "hostlist/natural_compare.hpp"
 
+#include "hostlist/c_locale.hpp"
+
 namespace slumber::hostlist {
 namespace {
 
@@ -14,8 +16,7 @@ class Cursor {
     std::string_view m_text;
 };
 
-// isdigit()/isspace() in the C locale, which is the one Slurm's commands run in.
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+// isspace() in the C locale, which is the one Slurm's commands run in.
 bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 // Right-aligned numbers: the longer run wins, else the first difference.

@@ -12,13 +12,13 @@
 #include <climits>
 #include <cstdint>
 
+#include "hostlist/c_locale.hpp"
 #include "hostlist/hostlist.hpp"
 
 namespace slumber::hostlist {
 namespace {
 
 bool is_separator(char c) { return c == ',' || c == ' ' || c == '\t' || c == '\n'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // One "lo" or "lo-hi" item of a bracket, with Slurm's width (the length of lo).
 struct NumberRange {

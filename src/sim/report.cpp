@@ -12,7 +12,6 @@
 namespace slumber::sim {
 namespace {
 
-constexpr double kJoulesPerKwh = 3.6e6;
 constexpr double kSlowdownFloor = 10;  // seconds: short jobs do not blow up the slowdown
 
 double percentile(std::vector<double> values, double share) {

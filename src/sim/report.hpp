@@ -13,6 +13,9 @@
 
 namespace slumber::sim {
 
+/// Joules in a kilowatt-hour.
+inline constexpr double kJoulesPerKwh = 3.6e6;
+
 /// A policy as the command line names it: "never", "suspend-time=10m",
 /// "keep-warm=4,10m" (4 nodes stay on, the others off after 10 minutes
 /// idle), or "oracle".

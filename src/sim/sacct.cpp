@@ -42,10 +42,10 @@ constexpr std::array kColumns{
     Column{"Timelimit", {"Timelimit", "TimelimitRaw"}, false},
 };
 // Each column's place in kColumns.
-constexpr std::size_t kJob = 0;
-constexpr std::size_t kSubmit = 1;
-constexpr std::size_t kStart = 2;
-constexpr std::size_t kEnd = 3;
+constexpr std::size_t kJobColumn = 0;
+constexpr std::size_t kSubmitColumn = 1;
+constexpr std::size_t kStartColumn = 2;
+constexpr std::size_t kEndColumn = 3;
 constexpr std::size_t kCpus = 4;
 constexpr std::size_t kNodes = 5;
 constexpr std::size_t kLimit = 6;
@@ -98,11 +98,11 @@ std::expected<Trace, TraceProblem> parse_sacct(std::string_view text, std::strin
             if (!problem(number, fmt::format("{} fields; the header has more", fields.size()))) break;
             continue;
         }
-        const std::string_view id = field(kJob);
+        const std::string_view id = field(kJobColumn);
         if (id.find('.') != std::string_view::npos) continue;  // a job step
-        const auto submit = util::parse_slurm_time(field(kSubmit));
-        const auto start = util::parse_slurm_time(field(kStart));
-        const auto finish = util::parse_slurm_time(field(kEnd));
+        const auto submit = util::parse_slurm_time(field(kSubmitColumn));
+        const auto start = util::parse_slurm_time(field(kStartColumn));
+        const auto finish = util::parse_slurm_time(field(kEndColumn));
         if (!submit) {
             if (!problem(number, fmt::format("job {}: Submit {}", id, submit.error()))) break;
             continue;
@@ -110,7 +110,7 @@ std::expected<Trace, TraceProblem> parse_sacct(std::string_view text, std::strin
         const auto unknown = [](std::string_view value) {
             return value == "Unknown" || value == "None" || value.empty();
         };
-        if ((!start && !unknown(field(kStart))) || (!finish && !unknown(field(kEnd)))) {
+        if ((!start && !unknown(field(kStartColumn))) || (!finish && !unknown(field(kEndColumn)))) {
             if (!problem(number, fmt::format("job {}: {}", id, !start ? start.error() : finish.error()))) break;
             continue;
         }

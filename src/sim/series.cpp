@@ -11,7 +11,6 @@
 namespace slumber::sim {
 namespace {
 
-constexpr double kJoulesPerKwh = 3.6e6;
 constexpr double kSecondsPerDay = 86'400;
 
 // Never in grey, the others in colours that stay apart for most eyes

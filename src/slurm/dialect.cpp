@@ -14,7 +14,7 @@ bool read_int(std::string_view text, int& out) {
     return error == std::errc() && end == text.data() + text.size() && out >= 0;
 }
 
-std::string_view trim(std::string_view text) {
+std::string_view trim_space(std::string_view text) {
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) text.remove_prefix(1);
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) text.remove_suffix(1);
     return text;
@@ -35,7 +35,7 @@ std::string join(const std::vector<std::string>& names) {
 }  // namespace
 
 std::optional<Version> parse_version(std::string_view text) {
-    text = trim(text);
+    text = trim_space(text);
     const auto space = text.rfind(' ');
     if (space == std::string_view::npos) return std::nullopt;
     const std::string_view name = text.substr(0, space);
@@ -60,7 +60,7 @@ bool has_reason(std::string_view text, Reason reason) {
     constexpr std::string_view kJoin = " : ";  // how Slurm appends a reason (23.02 and later)
     while (true) {
         const auto at = text.find(kJoin);
-        if (trim(text.substr(0, at)).starts_with(info->words)) return true;
+        if (trim_space(text.substr(0, at)).starts_with(info->words)) return true;
         if (at == std::string_view::npos) return false;
         text.remove_prefix(at + kJoin.size());
     }
@@ -68,7 +68,7 @@ bool has_reason(std::string_view text, Reason reason) {
 
 std::string_view latest_reason(std::string_view text) {
     const auto at = text.rfind(" : ");
-    return trim(at == std::string_view::npos ? text : text.substr(at + 3));
+    return trim_space(at == std::string_view::npos ? text : text.substr(at + 3));
 }
 
 std::string sinfo_state(const NodeState& node) {
@@ -93,7 +93,7 @@ std::string sinfo_state(const NodeState& node) {
 }
 
 bool resume_is_reboot(std::string_view features, bool job_id_set, bool resume_file_set) {
-    return !trim(features).empty() || (job_id_set && !resume_file_set);
+    return !trim_space(features).empty() || (job_id_set && !resume_file_set);
 }
 
 bool rebooting(const NodeState& node) { return node.has("REBOOT_REQUESTED") || node.has("REBOOT_ISSUED"); }
@@ -129,9 +129,9 @@ ScontrolCall power_call(const Version& version, PowerRequest request, const std:
 }
 
 std::expected<ResumeTimeout, std::string> parse_resume_timeout(std::string_view value) {
-    value = trim(value);
+    value = trim_space(value);
     if (same_word(value, "INFINITE") || same_word(value, "UNLIMITED")) return ResumeTimeout{std::nullopt};
-    if (value.ends_with("sec")) value = trim(value.substr(0, value.size() - 3));  // scontrol show config
+    if (value.ends_with("sec")) value = trim_space(value.substr(0, value.size() - 3));  // scontrol show config
     int seconds = 0;
     if (!read_int(value, seconds)) {
         return std::unexpected(
@@ -141,7 +141,7 @@ std::expected<ResumeTimeout, std::string> parse_resume_timeout(std::string_view 
 }
 
 std::expected<std::optional<std::chrono::seconds>, std::string> parse_suspend_time(std::string_view value) {
-    value = trim(value);
+    value = trim_space(value);
     if (same_word(value, "INFINITE") || same_word(value, "UNLIMITED") || same_word(value, "NONE") || value == "-1") {
         return std::optional<std::chrono::seconds>{};
     }

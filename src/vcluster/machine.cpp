@@ -34,7 +34,8 @@ std::expected<fs::path, std::string> cgroup2_mount() {
     return std::unexpected("no cgroup v2 hierarchy is mounted (the virtual cluster needs one to power nodes off)");
 }
 
-bool write_file(const fs::path& file, std::string_view text) {
+// Writes to a kernel file that exists (/proc, cgroupfs): never creates one.
+bool write_proc_file(const fs::path& file, std::string_view text) {
     const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) return false;
     const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
@@ -70,7 +71,7 @@ std::expected<void, std::string> enter_fresh_boot_time() {
         return std::unexpected(
             fmt::format("unshare(CLONE_NEWTIME): {} (needs root and CONFIG_TIME_NS)", std::strerror(errno)));
     }
-    if (!write_file("/proc/self/timens_offsets", fmt::format("boottime -{} 0\n", boot.tv_sec))) {
+    if (!write_proc_file("/proc/self/timens_offsets", fmt::format("boottime -{} 0\n", boot.tv_sec))) {
         return std::unexpected(fmt::format("cannot set the boot-time offset: {}", std::strerror(errno)));
     }
     const int ns = ::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
@@ -92,7 +93,7 @@ std::vector<pid_t> cgroup_processes(const fs::path& group) {
 }
 
 bool kill_cgroup(const fs::path& group) {
-    if (!write_file(group / "cgroup.kill", "1")) {
+    if (!write_proc_file(group / "cgroup.kill", "1")) {
         for (const pid_t pid : cgroup_processes(group)) ::kill(pid, SIGKILL);
     }
     return wait_until([&] { return cgroup_processes(group).empty(); }, std::chrono::seconds{5},

@@ -30,7 +30,7 @@ void write(const fs::path& file, const std::string& text) {
 }
 
 TEST(ClientConf, KeepsTheSettingsAndLeavesTheDefinitionsOut) {
-    const testing::TempDir dir("slumber-client-conf");
+    const slumber::testing::TempDir dir("slumber-client-conf");
     write(dir.path() / "slurm.conf",
           "ClusterName=alpha\n"
           "SlurmctldHost=head(10.0.0.1)  # the controller\n"
@@ -57,7 +57,7 @@ TEST(ClientConf, KeepsTheSettingsAndLeavesTheDefinitionsOut) {
 }
 
 TEST(ClientConf, IsMadeAgainWhenAFileItCameFromChanges) {
-    const testing::TempDir dir("slumber-client-conf");
+    const slumber::testing::TempDir dir("slumber-client-conf");
     const fs::path source = dir.path() / "slurm.conf";
     const fs::path copy = dir.path() / "state" / "slurm-client.conf";
     fs::create_directories(copy.parent_path());

@@ -28,7 +28,7 @@ std::string contents(const fs::path& file) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-int version_of(const fs::path& file) {
+int read_only_version(const fs::path& file) {
     auto db = Database::open(file, Access::read_only);
     if (!db) return -1;
     return schema_version(*db).value_or(-1);
@@ -72,7 +72,7 @@ TEST(JournalReader, AnOlderJournalIsNotMigratedAndTheReaderSaysWhatToDo) {
     EXPECT_NE(reader.error().find("schema version is 0, older than this slumber's"), std::string::npos)
         << reader.error();
     EXPECT_NE(reader.error().find("start (or restart) `slumber daemon`"), std::string::npos) << reader.error();
-    EXPECT_EQ(version_of(file), 0);
+    EXPECT_EQ(read_only_version(file), 0);
     EXPECT_EQ(contents(file), before) << "the file is left exactly as it was";
 }
 
