@@ -49,13 +49,40 @@ bool silence_judged(const CrossedWitness& node, TimeMs now) {
     return node.silent_since && node.seen_up_at && now - *node.silent_since <= kSilenceJudgedMs;
 }
 
-// The switched node registered after the power-on, whatever Slurm shows
-// now (it may have run a job and been suspended since): seen up after the
-// event, or up with a boot time after the change may have taken effect.
-bool registered_since(const CrossedWitness& node, TimeMs change_at) {
+// The earliest a power change may have taken effect, Unix ms: not before
+// it was asked for, and at most kCallSlackMs before its event. Slurm's
+// BootTime is in whole seconds: a boot in the second the request came may
+// be its.
+TimeMs earliest_effect(const PowerChange& change) {
+    return change.asked_at ? std::max(*change.asked_at - 1000, change.at - kCallSlackMs) : change.at - kCallSlackMs;
+}
+
+// The boot time the node shows now when up, else the one it was last seen
+// up with, Unix ms.
+std::optional<TimeMs> latest_boot_ms(const CrossedWitness& node) {
+    if (seen_up(node.slurm) && node.slurm.boot_time) return *node.slurm.boot_time * 1000;
+    return node.seen_up_boot_ms;
+}
+
+// The switched node registered a boot after the power-on, whatever Slurm
+// shows now (it may have run a job and been suspended since): up with a
+// boot time after the change may have taken effect. Being up is not
+// enough: a node that stays up with its earlier boot time through its own
+// power-on or power cycle did not boot, and the change reached another
+// machine (a tester's `slumber power on` of a running vnode002 booted
+// sleeping vnode003's machine, and Slurm's next suspend of vnode002 stopped
+// vnode003 under its job). Without a boot time (none known yet), seen up
+// after the change counts.
+bool registered_since(const CrossedWitness& node, const PowerChange& change) {
+    if (const auto boot = latest_boot_ms(node)) return *boot >= earliest_effect(change);
     if (seen_up(node.slurm)) return true;
-    if (node.seen_up_at && *node.seen_up_at > change_at) return true;
-    return node.seen_up_boot_ms && *node.seen_up_boot_ms >= change_at - kCallSlackMs;
+    return node.seen_up_at && *node.seen_up_at > change.at;
+}
+
+// Up through its own power change with the boot time it had before.
+bool stayed_up(const CrossedWitness& node, const PowerChange& change) {
+    const auto boot = latest_boot_ms(node);
+    return boot && *boot < earliest_effect(change) && node.seen_up_at && *node.seen_up_at > change.at;
 }
 
 // B booted unasked (from sleep, or while running), and slumber's latest
@@ -92,11 +119,7 @@ std::vector<const PowerChange*> woke_candidates(const CrossedWitness& other, con
     const UnaskedWake& wake = *other.woke_unasked;
     for (const PowerChange& change : changes) {
         if (!switches_on(change.action) || change.node == other.slurm.name) continue;
-        // Slurm's BootTime is in whole seconds: a boot in the second the
-        // request came may be its.
-        const TimeMs earliest =
-            change.asked_at ? std::max(*change.asked_at - 1000, change.at - kCallSlackMs) : change.at - kCallSlackMs;
-        if (wake.boot_ms < earliest || wake.boot_ms - change.at > windows.after_on_ms) continue;
+        if (wake.boot_ms < earliest_effect(change) || wake.boot_ms - change.at > windows.after_on_ms) continue;
         if (wake.asleep_until < change.at - kCallSlackMs) continue;  // it had left that state already
         const CrossedWitness* asked = find(nodes, change.node);
         if (asked == nullptr || asked->suspected) continue;
@@ -109,7 +132,7 @@ std::vector<const PowerChange*> woke_candidates(const CrossedWitness& other, con
         const auto same =
             std::find_if(found.begin(), found.end(), [&](const PowerChange* c) { return c->node == change.node; });
         if (same != found.end()) found.erase(same);
-        if (!registered_since(*asked, change.at)) found.push_back(&change);
+        if (!registered_since(*asked, change)) found.push_back(&change);
     }
     return found;
 }
@@ -275,7 +298,7 @@ bool effect_may_show(const std::vector<CrossedWitness>& nodes, const std::vector
         const TimeMs age = now - change.at;
         if (switches_on(change.action) && age <= windows.after_on_ms + kLookSlackMs) {
             const auto asked = by_name.find(change.node);
-            if (asked != by_name.end() && !registered_since(*asked->second, change.at)) return true;
+            if (asked != by_name.end() && !registered_since(*asked->second, change)) return true;
         }
         if (takes_power(change.action) && age <= windows.after_off_ms + kLookSlackMs) {
             const CrossedWitness* other =
@@ -323,13 +346,16 @@ CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const
             woke_pairs.push_back(
                 {on.node, state.name, running ? CrossedPattern::rebooted_other : CrossedPattern::woke_other,
                  fmt::format("slumber {} {}{}; {}, {}, registered with a boot time {} after that {}; {} has not "
-                             "registered in the {} since (Slurm shows it {})",
+                             "registered{} in the {} since (Slurm shows it {})",
                              on.action == power::Action::cycle ? "power-cycled" : "switched", on.node,
                              on.action == power::Action::cycle ? "" : " on", state.name,
                              running ? "up in Slurm's view until then and restarted by neither Slurm nor slumber"
                                      : "asleep in Slurm's view and switched on by nobody",
                              seconds_after(other.woke_unasked->boot_ms, on.at),
                              on.action == power::Action::cycle ? "power cycle" : "power-on", on.node,
+                             stayed_up(asked, on) ? " a boot of its own (it stayed up with the boot time it had "
+                                                    "before)"
+                                                  : "",
                              seconds_after(now, on.at), asked.slurm.state_text())});
         } else if (silenced_unasked(other, changes, windows, now)) {
             const Culprit culprit = silencing_off(silenced_candidates(other, nodes, changes, windows), nodes);

@@ -5,12 +5,14 @@
 //
 //   woke_other:     slumber switched A on; B, asleep in Slurm's view and
 //                   asked on by nobody, registered with a boot time after
-//                   that power-on, while A has not registered within
-//                   ResumeTimeout.
+//                   that power-on, while A has not registered a boot within
+//                   ResumeTimeout: it stayed dark, or stayed up with the
+//                   boot time it had before (an admin's power-on of a
+//                   running node).
 //   rebooted_other: slumber power-cycled (or switched on) A; B, up and
 //                   running, registered with a boot time after that, and
 //                   neither Slurm nor slumber rebooted it, while A has not
-//                   registered within ResumeTimeout. A's BMC said on
+//                   registered a boot within ResumeTimeout. A's BMC said on
 //                   because it drives B's running machine, and slumber
 //                   cycles a node that is on but not registered when Slurm
 //                   wakes it (operate/fresh_boot.hpp): a tester's job on B

@@ -363,6 +363,43 @@ TEST(Crossed, ANodeThatRegisteredAfterItsPowerOnIsNotCrossed) {
     EXPECT_TRUE(suspect_crossed(woke, kSwitchedOn, kWindows, kJudged).pairs.empty());
 }
 
+// A tester's: an admin's `slumber power on` of n1, up and running jobs,
+// booted sleeping n2's machine. n1 stayed up with the boot time it had
+// before: it did not boot, so its being up ends nothing. The same for a
+// power cycle of a running n1 that restarted running n2.
+TEST(Crossed, ANodeThatStayedUpThroughItsOwnPowerOnDidNotBoot) {
+    auto up = witness("n1", "MIXED", {});
+    up.slurm.boot_time = (kOn - 3'600'000) / 1000;
+    up.seen_up_boot_ms = kOn - 3'600'000;
+    up.seen_up_at = kOn + 55000;
+    auto woke = woke_other();
+    woke[0] = up;
+    const auto early = suspect_crossed(woke, kSwitchedOn, kWindows, kOn + 25000);
+    EXPECT_TRUE(early.pairs.empty());
+    EXPECT_EQ(early.pending(), (std::vector<std::string>{"n1", "n2"})) << "both held until it is decided";
+    EXPECT_TRUE(effect_may_show(woke, kSwitchedOn, kWindows, kOn + 25000)) << "looked at closely meanwhile";
+    const auto pairs = suspect_crossed(woke, kSwitchedOn, kWindows, kJudged).pairs;
+    ASSERT_EQ(pairs.size(), 1U);
+    EXPECT_EQ(pairs[0].pattern, CrossedPattern::woke_other);
+    EXPECT_NE(pairs[0].evidence.find("n1 has not registered a boot of its own (it stayed up with the boot time it "
+                                     "had before) in the 61 s since (Slurm shows it MIXED)"),
+              std::string::npos)
+        << pairs[0].evidence;
+
+    auto restarted = rebooted_other();
+    restarted[0] = up;
+    const auto cycled = suspect_crossed(restarted, kCycled, kWindows, kJudged).pairs;
+    ASSERT_EQ(cycled.size(), 1U);
+    EXPECT_EQ(cycled[0].pattern, CrossedPattern::rebooted_other);
+    // It rebooted after all, registering its new boot: a coincidence.
+    restarted[0].slurm.boot_time = (kOn + 20000) / 1000;
+    EXPECT_TRUE(suspect_crossed(restarted, kCycled, kWindows, kJudged).pairs.empty());
+    // Seen up since with its new boot, asleep again now.
+    restarted[0].slurm = witness("n1", "IDLE", {"POWERED_DOWN"}).slurm;
+    restarted[0].seen_up_boot_ms = kOn + 20000;
+    EXPECT_TRUE(suspect_crossed(restarted, kCycled, kWindows, kJudged).pairs.empty());
+}
+
 // Seen on the virtual cluster: n1 registered after its power-on, ran a job
 // and was suspended again before the pattern was judged. Its registration
 // ends the pattern, whatever Slurm shows of it now.
