@@ -4,10 +4,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "slurm/dialect.hpp"
+
 namespace slumber::engine {
 namespace {
 
 using nlohmann::json;
+
+// How much later than the one a node was last seen up with a boot time
+// must be to count as another boot, in ms (Slurm's BootTime moves by a
+// second between registrations of one boot).
+constexpr TimeMs kRebootMinMs = 5000;
 
 constexpr std::string_view kAsleep = "asleep";
 constexpr std::string_view kRunning = "running";
@@ -51,6 +58,49 @@ std::expected<UnaskedWake, std::string> wake_from(const json& in) {
 }
 
 }  // namespace
+
+void remember(WitnessMemory& memory, const slurm::NodeState& node, TimeMs now) {
+    if (node.powered_down() && !node.powering_up() && node.base == "IDLE") {
+        memory.asleep_at = now;
+        memory.asked_up = false;
+    } else if (node.powered_down() && !node.powering_up()) {
+        // down~: Slurm gave up on its boot (a late registration is that
+        // boot's own) or parked a silent node; not asleep, for this check.
+        memory.asleep_at.reset();
+    } else if (node.powering_up() || slurm::rebooting(node)) {
+        memory.asked_up = true;
+        memory.asked_since_up = true;
+    }
+    if (seen_up(node)) {
+        // The first sighting up after a sleep that nobody ended.
+        const bool after_sleep = memory.asleep_at && (!memory.seen_up_at || *memory.asleep_at > *memory.seen_up_at);
+        const bool woke = after_sleep && !memory.asked_up && node.boot_time;
+        // Or up with a later boot time than when last seen up, with no
+        // sleep and nothing of Slurm's in between: its machine restarted
+        // under it. Slurm's BootTime is in whole seconds and moves by one
+        // between registrations of the same boot (slurmd reckons it from
+        // its uptime); a restart moves it by the machine's whole uptime.
+        const bool restarted = !after_sleep && !memory.asked_since_up && node.boot_time && memory.seen_up_at &&
+                               memory.seen_up_boot_ms &&
+                               *node.boot_time * 1000 > *memory.seen_up_boot_ms + kRebootMinMs;
+        if (woke) memory.woke_unasked = UnaskedWake{*node.boot_time * 1000, *memory.asleep_at};
+        if (restarted) {
+            memory.woke_unasked =
+                UnaskedWake{*node.boot_time * 1000, *memory.seen_up_at, BootedFrom::running, *memory.seen_up_boot_ms};
+        }
+        // A reboot Slurm asked for shows on a node still up (REBOOT_REQUESTED,
+        // REBOOT_ISSUED): it counts until the node registers afresh.
+        if (!slurm::rebooting(node)) memory.asked_since_up = false;
+        memory.seen_up_at = now;
+        if (node.boot_time) memory.seen_up_boot_ms = *node.boot_time * 1000;
+        memory.silent_since.reset();
+        memory.dark_since.reset();
+    } else if (!node.responding() && memory.seen_up_at && !memory.silent_since) {
+        memory.silent_since = now;
+    }
+    const bool dark = !node.responding() || (node.powered_down() && !node.powering_up());
+    if (dark && !memory.dark_since) memory.dark_since = now;
+}
 
 std::string witness_memory_words(const WitnessMemory& memory) {
     json out = json::object();

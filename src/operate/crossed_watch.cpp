@@ -46,11 +46,6 @@ constexpr std::string_view kWordsStart = "BMC addresses of ";
 // and a journal line each time would be noise).
 constexpr engine::TimeMs kRedrainMs = 20000;
 
-// How much later than the one a node was last seen up with a boot time
-// must be to count as another boot, in ms (Slurm's BootTime moves by a
-// second between registrations of one boot).
-constexpr engine::TimeMs kRebootMinMs = 5000;
-
 // While a power change of slumber's is judged, the memory is saved at most
 // this often, in ms: a restart (or a crash) loses no more.
 constexpr engine::TimeMs kSaveMs = 5000;
@@ -61,7 +56,34 @@ constexpr engine::TimeMs kReprobeMs = 20000;
 // Slurmds tried a pass, side by side.
 constexpr std::size_t kProbesPerPass = 64;
 
+// How far back the saved memory is taken (CrossedWatch::recall()): twice
+// the longer window and kLookSlackMs before `now`.
+engine::TimeMs memory_since(const engine::CrossedWindows& windows, engine::TimeMs now) {
+    return now - 2 * std::max(windows.after_on_ms, windows.after_off_ms) - engine::kLookSlackMs;
+}
+
 }  // namespace
+
+std::expected<void, std::string> remember_without_daemon(store::Journal& journal,
+                                                         const std::vector<slurm::NodeState>& managed,
+                                                         const engine::CrossedWindows& windows, engine::TimeMs now) {
+    const auto saved = journal.watch_memory(memory_since(windows, now));
+    if (!saved)
+        return std::unexpected(fmt::format("cannot read the crossed-address watch's memory: {}", saved.error()));
+    std::map<std::string, std::string> words;
+    for (const slurm::NodeState& node : managed) {
+        engine::WitnessMemory memory;
+        if (const auto it = saved->words.find(node.name); it != saved->words.end()) {
+            memory = engine::witness_memory_from(it->second).value_or(engine::WitnessMemory{});
+        }
+        engine::remember(memory, node, now);
+        words[node.name] = engine::witness_memory_words(memory);
+    }
+    if (auto written = journal.save_watch_memory(words, now); !written) {
+        return std::unexpected(fmt::format("cannot save the crossed-address watch's memory: {}", written.error()));
+    }
+    return {};
+}
 
 engine::CrossedWindows crossed_windows(const config::Config& config, engine::TimeMs boot_deadline_ms) {
     const auto conf = slurm::read_slurm_conf(config.slurm.conf);
@@ -74,50 +96,6 @@ engine::CrossedWindows crossed_windows(const config::Config& config, engine::Tim
     }
     return engine::crossed_windows(resume, seconds_setting(read, "SuspendTimeout", 30),
                                    seconds_setting(read, "SlurmdTimeout", 300));
-}
-
-void CrossedWatch::remember(const slurm::NodeState& node, engine::TimeMs now) {
-    engine::WitnessMemory& memory = m_memory[node.name];
-    if (node.powered_down() && !node.powering_up() && node.base == "IDLE") {
-        memory.asleep_at = now;
-        memory.asked_up = false;
-    } else if (node.powered_down() && !node.powering_up()) {
-        // down~: Slurm gave up on its boot (a late registration is that
-        // boot's own) or parked a silent node; not asleep, for this check.
-        memory.asleep_at.reset();
-    } else if (node.powering_up() || slurm::rebooting(node)) {
-        memory.asked_up = true;
-        memory.asked_since_up = true;
-    }
-    if (engine::seen_up(node)) {
-        // The first sighting up after a sleep that nobody ended.
-        const bool after_sleep = memory.asleep_at && (!memory.seen_up_at || *memory.asleep_at > *memory.seen_up_at);
-        const bool woke = after_sleep && !memory.asked_up && node.boot_time;
-        // Or up with a later boot time than when last seen up, with no
-        // sleep and nothing of Slurm's in between: its machine restarted
-        // under it. Slurm's BootTime is in whole seconds and moves by one
-        // between registrations of the same boot (slurmd reckons it from
-        // its uptime); a restart moves it by the machine's whole uptime.
-        const bool restarted = !after_sleep && !memory.asked_since_up && node.boot_time && memory.seen_up_at &&
-                               memory.seen_up_boot_ms &&
-                               *node.boot_time * 1000 > *memory.seen_up_boot_ms + kRebootMinMs;
-        if (woke) memory.woke_unasked = engine::UnaskedWake{*node.boot_time * 1000, *memory.asleep_at};
-        if (restarted) {
-            memory.woke_unasked = engine::UnaskedWake{*node.boot_time * 1000, *memory.seen_up_at,
-                                                      engine::BootedFrom::running, *memory.seen_up_boot_ms};
-        }
-        // A reboot Slurm asked for shows on a node still up (REBOOT_REQUESTED,
-        // REBOOT_ISSUED): it counts until the node registers afresh.
-        if (!slurm::rebooting(node)) memory.asked_since_up = false;
-        memory.seen_up_at = now;
-        if (node.boot_time) memory.seen_up_boot_ms = *node.boot_time * 1000;
-        memory.silent_since.reset();
-        memory.dark_since.reset();
-    } else if (!node.responding() && memory.seen_up_at && !memory.silent_since) {
-        memory.silent_since = now;
-    }
-    const bool dark = !node.responding() || (node.powered_down() && !node.powering_up());
-    if (dark && !memory.dark_since) memory.dark_since = now;
 }
 
 std::map<std::string, std::string> CrossedWatch::suspected_pairs(const std::vector<store::Block>& blocks) const {
@@ -145,7 +123,7 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
         m_memory[node] = engine::WitnessMemory{};
         m_memory[node].judged_from = now;
     }
-    for (const slurm::NodeState& node : managed) remember(node, now);
+    for (const slurm::NodeState& node : managed) engine::remember(m_memory[node.name], node, now);
 
     std::vector<engine::CrossedWitness> witnesses;
     for (const slurm::NodeState& node : managed) {
@@ -216,8 +194,7 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
 }
 
 std::expected<int, std::string> CrossedWatch::recall(engine::TimeMs now) {
-    const engine::TimeMs window = std::max(m_windows.after_on_ms, m_windows.after_off_ms);
-    const auto saved = m_journal.watch_memory(now - 2 * window - engine::kLookSlackMs);
+    const auto saved = m_journal.watch_memory(memory_since(m_windows, now));
     if (!saved) {
         return std::unexpected(fmt::format("cannot read the crossed-address watch's memory: {}", saved.error()));
     }

@@ -41,6 +41,22 @@ namespace slumber::operate {
 /// of INFINITE when it is not 0.
 engine::CrossedWindows crossed_windows(const config::Config& config, engine::TimeMs boot_deadline_ms);
 
+/// A look for the crossed-address watch when no daemon runs: what Slurm
+/// shows of the managed nodes (`managed`) at `now`, Unix ms, is added to
+/// the memory the watch saved (engine::remember() on the journal's
+/// watch_memory, as CrossedWatch::recall() reads it). A hook's carrier looks
+/// after each round of batches, so that a daemon started later judges the
+/// carrier's power changes from what each node was around them: a tester's
+/// crossed power-off, carried out by a hook while the daemon was stopped
+/// for 20 s, was never judged, and three more wrong changes followed. Two
+/// carriers looking at once may lose one look (the later save replaces the
+/// earlier); their looks are a moment apart. A node whose saved words are
+/// unreadable starts afresh (the daemon names it when it recalls). Errors:
+/// the journal unreadable or unwritable; nothing is saved then.
+std::expected<void, std::string> remember_without_daemon(store::Journal& journal,
+                                                         const std::vector<slurm::NodeState>& managed,
+                                                         const engine::CrossedWindows& windows, engine::TimeMs now);
+
 class CrossedWatch {
   public:
     CrossedWatch(store::Journal& journal, const slurm::SlurmView& slurm, Clock& clock)
@@ -78,7 +94,9 @@ class CrossedWatch {
     /// watch_memory) at most its look-back ago (twice the longer window and
     /// kLookSlackMs before `now`, Unix ms): what each node was before a power
     /// change of slumber's still judged. Saved every 5 s while one is
-    /// (watching(), or a pattern open), so a crash loses at most that.
+    /// (watching(), or a pattern open), so a crash loses at most that, and
+    /// by a hook's carrier around its batches while no daemon runs
+    /// (remember_without_daemon()).
     /// Returns how many nodes' memory it took back; errors: the journal
     /// unreadable, or a node's saved words or time unreadable (named, with
     /// how many others' were taken back).
@@ -96,7 +114,6 @@ class CrossedWatch {
         engine::TimeMs since = 0;  ///< wall clock, ms
         int given = 0;
     };
-    void remember(const slurm::NodeState& node, engine::TimeMs now);
     /// The partner of each node under a crossed block (its block's pair).
     std::map<std::string, std::string> suspected_pairs(const std::vector<store::Block>& blocks) const;
     /// Tries the slurmd of the nodes `names` (engine::crossed_probes()) and

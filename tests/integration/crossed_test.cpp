@@ -35,17 +35,19 @@ const std::string kReason =
 
 class Crossed : public ::testing::Test {
   protected:
-    static void SetUpTestSuite() {
-        // SlurmdTimeout 6 s: Slurm pings every 2 s, so a dead node is
-        // NOT_RESPONDING within a few seconds.
+    // SlurmdTimeout 6 s: Slurm pings every 2 s, so a dead node is
+    // NOT_RESPONDING within a few seconds.
+    static void start_cluster(const std::string& name, int bmc_subnet, int port, const std::string& resume_timeout,
+                              int nodes) {
         cluster = std::make_unique<TestCluster>(
-            ClusterOptions{"crossed",
-                           62,
-                           31200,
+            ClusterOptions{name,
+                           bmc_subnet,
+                           port,
                            {"--hooks", "slumber", "--daemon", "--suspend-time", "10s", "--suspend-timeout", "5s",
-                            "--resume-timeout", "20s", "--slurmd-timeout", "6s"},
-                           3});
+                            "--resume-timeout", resume_timeout, "--slurmd-timeout", "6s"},
+                           nodes});
     }
+    static void SetUpTestSuite() { start_cluster("crossed", 62, 31200, "20s", 3); }
     static void TearDownTestSuite() { cluster.reset(); }
     void SetUp() override {
         if (::geteuid() != 0) GTEST_SKIP() << "the virtual cluster needs root";
@@ -286,15 +288,7 @@ TEST_F(Crossed, APowerCycleThatRestartsAnotherRunningNodeIsCaught) {
 // cycle is the evidence now.
 class CrossedSlowBoot : public Crossed {
   protected:
-    static void SetUpTestSuite() {
-        cluster = std::make_unique<TestCluster>(
-            ClusterOptions{"crossed-slow-boot",
-                           65,
-                           31600,
-                           {"--hooks", "slumber", "--daemon", "--suspend-time", "10s", "--suspend-timeout", "5s",
-                            "--resume-timeout", "40s", "--slurmd-timeout", "6s"},
-                           3});
-    }
+    static void SetUpTestSuite() { start_cluster("crossed-slow-boot", 65, 31600, "40s", 3); }
 };
 
 TEST_F(CrossedSlowBoot, APowerCycleThatSilencesAnotherRunningNodeIsCaught) {
@@ -332,6 +326,165 @@ TEST_F(CrossedSlowBoot, APowerCycleThatSilencesAnotherRunningNodeIsCaught) {
     ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode002", "clear"}));
     (void)cluster->slumber({"unblock", "vnode[002-003]", "-c", cluster->dir() + "/slumber.toml"});
     (void)cluster->run({"scancel", running, waking});
+}
+
+// A tester's: an admin's `slumber power on` of a node that is up and runs
+// a job (a no-op, one would think) went through its crossed address and
+// booted a sleeping node's machine. The running node stayed up with the
+// boot time it had, so its being up proved nothing: recovery put the woken
+// node back to service, and Slurm's next suspend of the running node
+// stopped the other under its job. Now the pair is caught once the running
+// node has had ResumeTimeout (40 s here) to boot and has not.
+TEST_F(CrossedSlowBoot, AnAdminsPowerOnOfARunningNodeThatBootsASleepingOneIsCaught) {
+    const std::string pair_reason =
+        "slumber: BMC addresses of vnode001 and vnode003 look crossed; check, then slumber unblock vnode001,vnode003";
+    const std::string running = submit_on(2, "sleep 600");
+    ASSERT_NO_FATAL_FAILURE(wait_running_beside_asleep(running, 0));
+    // vnode003 was woken for the job just now (and boots slowly): a boot
+    // in the second of the power-on below would be that power-on's.
+    std::this_thread::sleep_for(seconds{3});
+    const std::string booted = cluster->field(2, "BootTime");
+    const int suspected_before = count("vnode003", "crossed-suspected");  // with vnode002, above
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode[001,003]", "crossed"}));
+
+    auto on = cluster->slumber({"power", "on", "vnode003", "-c", cluster->dir() + "/slumber.toml"});
+    ASSERT_TRUE(on) << on.error();
+    ASSERT_TRUE(cluster->wait_for(
+        [&] {
+            return count("vnode001", "crossed-suspected") == 1 &&
+                   count("vnode003", "crossed-suspected") == suspected_before + 1;
+        },
+        seconds{70}))
+        << cluster->states() << dump();
+    EXPECT_EQ(count("vnode001", "crossed-suspected",
+                    "slumber switched vnode003 on; vnode001, asleep in Slurm's view and switched on by nobody"),
+              1)
+        << dump();
+    EXPECT_EQ(count("vnode001", "crossed-suspected",
+                    "vnode003 has not registered a boot of its own (it stayed up with the boot time it had before)"),
+              1)
+        << dump();
+    expect_drained({0, 2}, pair_reason);
+    EXPECT_EQ(cluster->job_state(running), "RUNNING") << "the job on vnode003 runs on";
+    EXPECT_EQ(cluster->field(2, "BootTime"), booted) << "vnode003's machine was never switched";
+    EXPECT_TRUE(cluster->slurmd_running(0)) << "vnode001's machine runs";
+    EXPECT_EQ(count("vnode001", "recovery", "back into service"), 0) << dump();
+
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode001", "clear"}));
+    (void)cluster->slumber({"unblock", "vnode[001,003]", "-c", cluster->dir() + "/slumber.toml"});
+    (void)cluster->run({"scancel", running});
+}
+
+// A tester's: the daemon was stopped (an upgrade, a restart) while Slurm's
+// hooks went on, their own carriers switching nodes through the crossed
+// addresses. Once the daemon was back, nothing was judged: what it
+// remembered of each node was saved only while it watched. The carriers
+// now note what Slurm shows after each batch, and the daemon judges their
+// changes from that.
+class CrossedWithoutDaemon : public Crossed {
+  protected:
+    static void SetUpTestSuite() {
+        start_cluster("crossed-no-daemon", 66, 31800, "20s", 4);
+        // The hooks' carriers read the BMC passwords while no daemon runs.
+        if (cluster->ready())
+            credentials = std::make_unique<CredentialsGivenToSlurmUser>(cluster->dir() + "/ipmi.secret");
+    }
+    static void TearDownTestSuite() {
+        credentials.reset();
+        cluster.reset();
+    }
+    static void stop_daemon() {
+        if (auto daemon = vcluster::read_record(cluster->dir() + "/pids/slumberd")) {
+            vcluster::terminate(*daemon, seconds{10});
+        }
+    }
+    static void start_daemon() { ASSERT_TRUE(cluster->rig({"controller", "--dir", cluster->dir(), "start", "1"})); }
+    static inline std::unique_ptr<CredentialsGivenToSlurmUser> credentials;
+};
+
+// The seed's case, carried out by a hook: Slurm suspends idle vnode002, and
+// the power-off through its address stops vnode001's machine under its job.
+TEST_F(CrossedWithoutDaemon, APowerOffAHookCarriedOutIsJudgedOnceTheDaemonIsBack) {
+    const std::string long_job = submit_on(0, "sleep 600");
+    const std::string short_job = submit_on(1, "sleep 5");
+    ASSERT_TRUE(cluster->wait_for(
+        [&] { return cluster->job_state(long_job) == "RUNNING" && cluster->job_state(short_job) == "RUNNING"; },
+        seconds{60}))
+        << cluster->states();
+    // Slurm may have suspended and woken them before, if the cluster took
+    // longer than SuspendTime to become ready.
+    const int offs_before = count("vnode002", "power-off", "", "ok");
+    const int changes_before = count("vnode001", "power-off", "", "ok") + count("vnode001", "power-on", "", "ok") +
+                               count("vnode002", "power-on", "", "ok");
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode[001-002]", "crossed"}));
+    stop_daemon();
+
+    ASSERT_TRUE(
+        cluster->wait_for([&] { return count("vnode002", "power-off", "", "ok") == offs_before + 1; }, seconds{60}))
+        << cluster->states() << dump();
+    EXPECT_TRUE(cluster->wait_for([] { return console(0).find("a job was killed") != std::string::npos; }, seconds{10}))
+        << console(0);
+    std::this_thread::sleep_for(seconds{5});
+    ASSERT_EQ(count("vnode001", "crossed-suspected"), 0) << "judged without a daemon: the test proves nothing";
+    ASSERT_NO_FATAL_FAILURE(start_daemon());
+
+    ASSERT_TRUE(cluster->wait_for(
+        [] { return count("vnode001", "crossed-suspected") == 1 && count("vnode002", "crossed-suspected") == 1; },
+        seconds{30}))
+        << cluster->states() << dump();
+    EXPECT_EQ(count("vnode002", "crossed-suspected", "vnode002's slurmd still answers"), 1) << dump();
+    expect_drained({0, 1}, kReason);
+    // Nothing more through either address.
+    std::this_thread::sleep_for(seconds{15});
+    EXPECT_EQ(count("vnode002", "power-off", "", "ok"), offs_before + 1) << dump();
+    EXPECT_EQ(count("vnode001", "power-off", "", "ok") + count("vnode001", "power-on", "", "ok") +
+                  count("vnode002", "power-on", "", "ok"),
+              changes_before)
+        << dump();
+    EXPECT_TRUE(cluster->slurmd_running(1)) << "vnode002's machine runs";
+    (void)cluster->run({"scancel", long_job});
+}
+
+// The power-on kind: Slurm wakes vnode003 for a job while no daemon runs;
+// the hook's power-on through its address boots vnode004's machine, and
+// vnode003 never registers. Before, the daemon started after it took
+// vnode004's boot for its own, and recovery switched the wrong machines.
+TEST_F(CrossedWithoutDaemon, APowerOnAHookCarriedOutIsJudgedOnceTheDaemonIsBack) {
+    const std::string pair_reason =
+        "slumber: BMC addresses of vnode003 and vnode004 look crossed; check, then slumber unblock vnode003,vnode004";
+    ASSERT_TRUE(
+        cluster->wait_for([] { return cluster->state(2) == "idle~" && cluster->state(3) == "idle~"; }, seconds{90}))
+        << cluster->states();
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode[003-004]", "crossed"}));
+    stop_daemon();
+
+    const int ons_before = count("vnode003", "power-on", "", "ok");
+    const std::string job = submit_on(2, "sleep 600");
+    ASSERT_FALSE(job.empty());
+    ASSERT_TRUE(
+        cluster->wait_for([&] { return count("vnode003", "power-on", "", "ok") == ons_before + 1; }, seconds{30}))
+        << cluster->states() << dump();
+    ASSERT_TRUE(cluster->wait_for([] { return cluster->slurmd_running(3); }, seconds{20})) << "vnode004 booted";
+    std::this_thread::sleep_for(seconds{3});
+    const int offs_before = count("vnode003", "power-off", "", "ok") + count("vnode004", "power-off", "", "ok");
+    ASSERT_NO_FATAL_FAILURE(start_daemon());
+
+    // vnode003 has ResumeTimeout (20 s) from its power-on to register; it cannot.
+    ASSERT_TRUE(cluster->wait_for(
+        [] { return count("vnode003", "crossed-suspected") == 1 && count("vnode004", "crossed-suspected") == 1; },
+        seconds{45}))
+        << cluster->states() << dump();
+    EXPECT_EQ(count("vnode004", "crossed-suspected",
+                    "slumber switched vnode003 on; vnode004, asleep in Slurm's view and switched on by nobody"),
+              1)
+        << dump();
+    expect_drained({2, 3}, pair_reason);
+    std::this_thread::sleep_for(seconds{15});
+    EXPECT_EQ(count("vnode003", "power-off", "", "ok") + count("vnode004", "power-off", "", "ok"), offs_before)
+        << dump();
+    EXPECT_EQ(count("vnode004", "recovery"), 0) << dump();
+    EXPECT_TRUE(cluster->slurmd_running(3)) << "vnode004's machine runs";
+    (void)cluster->run({"scancel", job});
 }
 
 }  // namespace

@@ -436,6 +436,61 @@ TEST_F(CrossedWatchTest, ARestartedDaemonRemembersWhatANodeWasBeforeAPowerCycle)
     EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 1);
 }
 
+// A tester's: the daemon was stopped while a hook's carrier switched n1 off
+// for Slurm's suspend, stopping n2's machine under its job. The carrier's
+// look after its batch (remember_without_daemon()) is what tells the daemon
+// started 20 s later that n2 was up then; without it, nothing is judged.
+TEST_F(CrossedWatchTest, APowerOffAHooksCarrierMadeIsJudgedByTheDaemonStartedAfter) {
+    const engine::TimeMs boot = m_clock.wall_ms() - 3'600'000;
+    const auto windows = operate::crossed_windows(m_config, 0);
+    // Without the carrier's look: n2 is first seen silent, which proves nothing.
+    switched("n1", store::EventKind::power_off);
+    m_clock.advance(std::chrono::seconds(20));
+    {
+        auto daemon = reconciler(/*slurmd_answers=*/true);
+        ASSERT_TRUE(daemon->crossed().recall(m_clock.wall_ms()));
+        pass(*daemon, {node_state("n1", "IDLE", {"POWERED_DOWN"}), node_state("n2", "MIXED", {"NOT_RESPONDING"})});
+        EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 0);
+    }
+    // With it: n3 switched off, n4 up at the carrier's look, silent when the
+    // daemon starts 20 s later.
+    m_clock.advance(std::chrono::seconds(30));
+    switched("n3", store::EventKind::power_off);
+    ASSERT_TRUE(remember_without_daemon(
+        *m_journal,
+        {node_state("n1", "IDLE", {"POWERED_DOWN"}), node_state("n2", "MIXED", {"NOT_RESPONDING"}),
+         node_state("n3", "IDLE", {"POWERED_DOWN"}), up("n4", "MIXED", boot)},
+        windows, m_clock.wall_ms()));
+    m_clock.advance(std::chrono::seconds(20));
+    auto daemon = reconciler(/*slurmd_answers=*/true);
+    ASSERT_TRUE(daemon->crossed().recall(m_clock.wall_ms()));
+    pass(*daemon, {node_state("n1", "IDLE", {"POWERED_DOWN"}), node_state("n2", "MIXED", {"NOT_RESPONDING"}),
+                   node_state("n3", "IDLE", {"POWERED_DOWN"}), node_state("n4", "MIXED", {"NOT_RESPONDING"})});
+    EXPECT_EQ(events("n3", store::EventKind::crossed_suspected), 1);
+    EXPECT_EQ(events("n4", store::EventKind::crossed_suspected), 1);
+    EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 0);
+}
+
+// The carrier's look keeps what was saved before (a wake seen by the
+// daemon's last pass) and adds what Slurm shows now; it saves nothing when
+// it cannot read the saved memory, and reads back what it saved.
+TEST_F(CrossedWatchTest, ACarriersLookAddsToTheSavedMemory) {
+    const auto windows = operate::crossed_windows(m_config, 0);
+    const engine::TimeMs first = m_clock.wall_ms();
+    ASSERT_TRUE(remember_without_daemon(*m_journal, {node_state("n1", "IDLE", {"POWERED_DOWN"})}, windows, first));
+    m_clock.advance(std::chrono::seconds(4));
+    const engine::TimeMs boot = m_clock.wall_ms() - 2000;
+    ASSERT_TRUE(remember_without_daemon(*m_journal, {up("n1", "IDLE", boot)}, windows, m_clock.wall_ms()));
+    const auto saved = m_journal->watch_memory(0);
+    ASSERT_TRUE(saved) << saved.error();
+    ASSERT_TRUE(saved->words.contains("n1"));
+    const auto memory = engine::witness_memory_from(saved->words.at("n1"));
+    ASSERT_TRUE(memory) << memory.error();
+    ASSERT_TRUE(memory->woke_unasked) << "asleep at the first look, up with a new boot at the second";
+    EXPECT_EQ(memory->woke_unasked->boot_ms, boot / 1000 * 1000);
+    EXPECT_EQ(memory->woke_unasked->asleep_until, first);
+}
+
 // Nothing older than the watch's look-back is taken back (a daemon stopped
 // for long: what it knew no longer says what the nodes were), nor anything
 // unreadable, which is named.
