@@ -241,7 +241,8 @@ std::vector<Step> reconcile(const std::vector<NodeFacts>& nodes, const RecoveryP
                                        "have reached another machine: crossed BMC addresses)"
                                  : node.latest_request_off
                                      ? "after slumber switched it off: switched on behind slumber's back (a node "
-                                       "kept on is powered up through Slurm, or excluded)"
+                                       "kept on is powered up through Slurm, or excluded), or its BMC address "
+                                       "drives another node's running machine (crossed BMC addresses)"
                                  : node.off_before_acting
                                      ? "and this daemon's power-off of it came before it last began acting: the "
                                        "other controller's daemon may have switched it on since, and Slurm's saved "
