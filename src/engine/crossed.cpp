@@ -153,9 +153,11 @@ bool silenced_unasked(const CrossedWitness& node, const std::vector<PowerChange>
 // The power-offs that may have silenced `other`: each before it went
 // silent, within after_off_ms, while it was still up, of a node not
 // switched on again since (up to now: its slurmd answering after a
-// power-on of its own proves nothing). A power cycle is a power-off too: a
-// tester's cycle of an unregistered node restarted another, running one,
-// whose boot outlasted SlurmdTimeout, and it went silent first.
+// power-on of its own proves nothing), unless it was seen up since with
+// the boot time it had before the power-off: its machine never stopped.
+// A power cycle is a power-off too: a tester's cycle of an unregistered
+// node restarted another, running one, whose boot outlasted SlurmdTimeout,
+// and it went silent first.
 std::vector<const PowerChange*> silenced_candidates(const CrossedWitness& other,
                                                     const std::vector<CrossedWitness>& nodes,
                                                     const std::vector<PowerChange>& changes,
@@ -168,7 +170,8 @@ std::vector<const PowerChange*> silenced_candidates(const CrossedWitness& other,
         if (*other.seen_up_at < change.at - kLookSlackMs) continue;  // silent before the off
         const CrossedWitness* asked = find(nodes, change.node);
         if (asked == nullptr || asked->suspected) continue;
-        if (changed_by_slumber(changes, change.node, change.at + 1, std::numeric_limits<TimeMs>::max(), switches_on)) {
+        if (changed_by_slumber(changes, change.node, change.at + 1, std::numeric_limits<TimeMs>::max(), switches_on) &&
+            !stayed_up(*asked, change)) {
             continue;
         }
         if (std::none_of(found.begin(), found.end(), [&](const PowerChange* c) { return c->node == change.node; })) {
@@ -216,8 +219,12 @@ Culprit silencing_off(const std::vector<const PowerChange*>& candidates, const s
         const CrossedWitness& asked = *find(nodes, off->node);
         if (!asked.slurmd_answers) return {};  // not asked yet: decided once every one has been
         // A power cycle's node answers for its own reboot: only its being
-        // dark before counts (recovery cycles registered, stuck nodes).
-        if (*asked.slurmd_answers && off->action != power::Action::cycle) answering.push_back(off);
+        // dark before counts (recovery cycles registered, stuck nodes),
+        // or its being up since with the boot time it had before (an
+        // admin's cycle of a running node whose machine never stopped).
+        if (*asked.slurmd_answers && (off->action != power::Action::cycle || stayed_up(asked, *off))) {
+            answering.push_back(off);
+        }
         if (dark_before(asked, *off)) dark.push_back(off);
     }
     // Two whose machines run, or two dark before and none running: which

@@ -182,6 +182,19 @@ TEST(Crossed, APowerCycleOfANodeThatWasDarkSilencesAnother) {
     // node) answers for its own reboot: no evidence.
     nodes[0].slurmd_answers = true;
     EXPECT_TRUE(suspect_crossed(nodes, asked, kWindows, kOn + 10000).pairs.empty());
+    // Unless it stayed up through the cycle with the boot time it had
+    // before (an admin's `slumber power cycle` of a running node): its
+    // machine never restarted.
+    auto running = nodes;
+    running[0].slurm = witness("n1", "MIXED", {}).slurm;
+    running[0].slurm.boot_time = (kOn - 3'600'000) / 1000;
+    running[0].seen_up_at = kOn + 9000;
+    running[0].dark_since.reset();
+    const auto stayed = suspect_crossed(running, asked, kWindows, kOn + 10000).pairs;
+    ASSERT_EQ(stayed.size(), 1U);
+    EXPECT_NE(stayed[0].evidence.find("n1's slurmd still answers"), std::string::npos) << stayed[0].evidence;
+    running[0].slurm.boot_time = (kOn + 5000) / 1000;  // it rebooted
+    EXPECT_TRUE(suspect_crossed(running, asked, kWindows, kOn + 10000).pairs.empty());
     nodes[0].slurmd_answers = false;
     nodes[0].dark_since = kOn - 600000;
     // n2's own power cycle explains its silence.
@@ -451,6 +464,17 @@ TEST(Crossed, ASilenceIsJudgedWhileNewAndNotByALaterPowerOn) {
     again.push_back({"n1", power::Action::on, kOn + 9000});  // Slurm woke n1 again
     EXPECT_TRUE(crossed_probes(silenced, again, kWindows, kOn + 12000).empty());
     EXPECT_TRUE(suspect_crossed(silenced, again, kWindows, kOn + 12000).pairs.empty());
+    // Unless n1 was seen up since with the boot time it had before its
+    // power-off: its machine never stopped, and n2's did.
+    auto ran_on = silenced;
+    ran_on[0].slurm = witness("n1", "IDLE", {}).slurm;
+    ran_on[0].slurm.boot_time = (kOn - 3'600'000) / 1000;
+    ran_on[0].seen_up_at = kOn + 11000;
+    ran_on[0].slurmd_answers = true;
+    EXPECT_EQ(crossed_probes(ran_on, again, kWindows, kOn + 12000), std::vector<std::string>{"n1"});
+    EXPECT_EQ(suspect_crossed(ran_on, again, kWindows, kOn + 12000).pairs.size(), 1U);
+    ran_on[0].slurm.boot_time = (kOn + 9000) / 1000;  // it booted for that power-on
+    EXPECT_TRUE(suspect_crossed(ran_on, again, kWindows, kOn + 12000).pairs.empty());
     auto own = kSwitchedOff;
     own.push_back({"n2", power::Action::off, kOn + 12000});  // journaled after it went silent
     EXPECT_TRUE(suspect_crossed(silenced, own, kWindows, kOn + 14000).pairs.empty());
