@@ -110,8 +110,9 @@ bool booted_unasked(const CrossedWitness& node, const std::vector<PowerChange>& 
 }
 
 // The power-ons (and power cycles) that may have booted `other`: each
-// within after_on_ms before its boot, while it still slept (or still ran
-// with its earlier boot), of a node not registered since.
+// within after_on_ms before its boot, while it still slept (or, a power
+// cycle only, still ran with its earlier boot), of a node that has not
+// registered a boot since.
 std::vector<const PowerChange*> woke_candidates(const CrossedWitness& other, const std::vector<CrossedWitness>& nodes,
                                                 const std::vector<PowerChange>& changes,
                                                 const CrossedWindows& windows) {
@@ -119,6 +120,12 @@ std::vector<const PowerChange*> woke_candidates(const CrossedWitness& other, con
     const UnaskedWake& wake = *other.woke_unasked;
     for (const PowerChange& change : changes) {
         if (!switches_on(change.action) || change.node == other.slurm.name) continue;
+        // A power-on restarts no running machine (IPMI's chassis power on,
+        // Redfish's On, a plug's on change nothing on one that is on): a
+        // node that restarted while running was another's power cycle, or
+        // its own doing. A tester's `slumber power on` of a running node
+        // beside a node that rebooted by itself paired the two.
+        if (wake.from == BootedFrom::running && change.action != power::Action::cycle) continue;
         if (wake.boot_ms < earliest_effect(change) || wake.boot_ms - change.at > windows.after_on_ms) continue;
         if (wake.asleep_until < change.at - kCallSlackMs) continue;  // it had left that state already
         const CrossedWitness* asked = find(nodes, change.node);

@@ -9,7 +9,7 @@
 //                   ResumeTimeout: it stayed dark, or stayed up with the
 //                   boot time it had before (an admin's power-on of a
 //                   running node).
-//   rebooted_other: slumber power-cycled (or switched on) A; B, up and
+//   rebooted_other: slumber power-cycled A; B, up and
 //                   running, registered with a boot time after that, and
 //                   neither Slurm nor slumber rebooted it, while A has not
 //                   registered a boot within ResumeTimeout. A's BMC said on
@@ -152,7 +152,7 @@ CrossedWindows crossed_windows(TimeMs resume_timeout_s, TimeMs suspend_timeout_s
 
 enum class CrossedPattern {
     woke_other,      ///< switched on, the other node booted from sleep
-    rebooted_other,  ///< cycled (or switched on), the other node, running, booted again
+    rebooted_other,  ///< cycled, the other node, running, booted again
     silenced_other,  ///< switched off, the other node went silent
 };
 

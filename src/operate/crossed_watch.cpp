@@ -164,7 +164,7 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
             const bool cycled = wake.action == power::Action::cycle;
             const std::string words = fmt::format(
                 "{} {} unasked after slumber {} {}{}: whether {}'s BMC address drives {}'s machine is decided once "
-                "{} registers, or in {} at the latest",
+                "{} registers a boot of its own, or in {} at the latest",
                 wake.other, wake.from == engine::BootedFrom::running ? "restarted" : "woke",
                 cycled ? "power-cycled" : "switched", wake.asked, cycled ? "" : " on", wake.asked, wake.other,
                 wake.asked,

@@ -362,6 +362,12 @@ TEST(Crossed, ARestartExplainedOrBeforeTheCycleOrWithTheCycledNodeRegisteredIsNo
     auto gone = rebooted_other();
     gone[1].woke_unasked->asleep_until = kOn - 60000;
     EXPECT_TRUE(suspect_crossed(gone, kCycled, kWindows, kJudged).pairs.empty());
+    // A plain power-on of n1 restarts no running machine: n2 rebooted by
+    // itself (a tester's, beside an admin's `slumber power on` of a node
+    // that was up).
+    EXPECT_TRUE(suspect_crossed(rebooted_other(), kSwitchedOn, kWindows, kJudged).pairs.empty());
+    EXPECT_TRUE(suspect_crossed(rebooted_other(), kSwitchedOn, kWindows, kOn + 20000).pending().empty())
+        << "nothing held meanwhile";
     // n1 registered after its cycle: a coincidence.
     auto registered = rebooted_other();
     registered[0].seen_up_at = kOn + 30000;
