@@ -144,6 +144,15 @@ std::vector<const PowerChange*> woke_candidates(const CrossedWitness& other, con
     return found;
 }
 
+// The earliest a node seen silent may have gone silent, Unix ms: just
+// after it was last seen up. Looks every 2 s see it at once; a daemon
+// started after a stop sees it first only then (a hook's carrier noted it up
+// after its power-off: remember_without_daemon()), and its silence may have
+// begun any time since that look. A tester's daemon, back 20 s after a
+// hook's crossed power-off, first saw the silenced node past the window and
+// judged nothing, while it began within it.
+TimeMs silence_began(const CrossedWitness& node) { return std::min(*node.seen_up_at, *node.silent_since); }
+
 // Y went silent unexplained: seen up, then not responding, while Slurm
 // neither powers it down nor reboots it and slumber switched it off not.
 bool silenced_unasked(const CrossedWitness& node, const std::vector<PowerChange>& changes,
@@ -152,8 +161,9 @@ bool silenced_unasked(const CrossedWitness& node, const std::vector<PowerChange>
     if (node.suspected || state.responding() || !silence_judged(node, now)) return false;
     if (slurm_changing_power(state)) return false;
     // Its own power-off may be journaled after it went silent (the call
-    // ends when the BMC confirms it).
-    return !changed_by_slumber(changes, state.name, *node.silent_since - windows.after_off_ms,
+    // ends when the BMC confirms it). It went silent after it was last
+    // seen up (silence_began()).
+    return !changed_by_slumber(changes, state.name, silence_began(node) - windows.after_off_ms,
                                *node.silent_since + kCallSlackMs, takes_power);
 }
 
@@ -173,7 +183,7 @@ std::vector<const PowerChange*> silenced_candidates(const CrossedWitness& other,
     const TimeMs silent = *other.silent_since;
     for (const PowerChange& change : changes) {
         if (!takes_power(change.action) || change.node == other.slurm.name) continue;
-        if (silent < change.at - kCallSlackMs || silent - change.at > windows.after_off_ms) continue;
+        if (silent < change.at - kCallSlackMs || silence_began(other) - change.at > windows.after_off_ms) continue;
         if (*other.seen_up_at < change.at - kLookSlackMs) continue;  // silent before the off
         const CrossedWitness* asked = find(nodes, change.node);
         if (asked == nullptr || asked->suspected) continue;
@@ -254,6 +264,14 @@ std::string seconds_after(TimeMs later, TimeMs earlier) {
     return fmt::format("{:.0f} s", static_cast<double>(std::max<TimeMs>(later - earlier, 0)) / 1000.0);
 }
 
+// When a silent node went silent, after `change_at`, in words: a span when
+// it was not looked at in between (silence_began()).
+std::string silent_when(const CrossedWitness& node, TimeMs change_at) {
+    if (*node.silent_since - silence_began(node) <= kLookSlackMs) return seconds_after(*node.silent_since, change_at);
+    return fmt::format("between {} and {}", seconds_after(silence_began(node), change_at),
+                       seconds_after(*node.silent_since, change_at));
+}
+
 // Each node in at most one pair: a node two pairs claim is in neither
 // (a crossed mapping is one to one; two claims mean a coincidence).
 std::vector<CrossedPair> one_to_one(std::vector<CrossedPair> pairs) {
@@ -287,7 +305,7 @@ TimeMs crossed_look_back(const std::vector<CrossedWitness>& nodes, const Crossed
         }
         // A silence's own power-off and those that may have caused it are
         // within after_off_ms before it; the power-ons since then follow.
-        if (silence_judged(node, now)) since = std::min(since, *node.silent_since - windows.after_off_ms);
+        if (silence_judged(node, now)) since = std::min(since, silence_began(node) - windows.after_off_ms);
     }
     return since - kLookSlackMs;
 }
@@ -395,7 +413,7 @@ CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const
                              "after that {} (Slurm shows it {}), and nothing of slumber's or "
                              "Slurm's explains it; {}",
                              cycled ? "power-cycled" : "switched", off.node, cycled ? "" : " off", state.name,
-                             seconds_after(*other.silent_since, off.at), change, state.state_text(), why),
+                             silent_when(other, off.at), change, state.state_text(), why),
                  answers});
         }
     }

@@ -5,6 +5,8 @@
 // batch of power-offs.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "engine/crossed.hpp"
 
 namespace slumber::engine {
@@ -203,6 +205,31 @@ TEST(Crossed, APowerCycleOfANodeThatWasDarkSilencesAnother) {
     EXPECT_TRUE(suspect_crossed(nodes, own, kWindows, kOn + 10000).pairs.empty());
 }
 
+// A tester's: a hook's carrier switched n1 off while no daemon ran, and
+// noted n2 up 2 s later; the daemon, back past the window, first saw n2
+// silent then. Its silence began after that look, within the window.
+TEST(Crossed, ASilenceFirstSeenLateIsJudgedFromWhenTheNodeWasLastSeenUp) {
+    auto nodes = silenced_other();
+    nodes[1].seen_up_at = kOn + 2000;
+    const TimeMs back = kOn + kWindows.after_off_ms + 20000;
+    nodes[1].silent_since = back;
+    EXPECT_EQ(crossed_probes(nodes, kSwitchedOff, kWindows, back + 2000), std::vector<std::string>{"n1"});
+    const auto pairs = suspect_crossed(nodes, kSwitchedOff, kWindows, back + 2000).pairs;
+    ASSERT_EQ(pairs.size(), 1U);
+    EXPECT_NE(pairs[0].evidence.find(
+                  fmt::format("stopped responding between 2 s and {} s after that power-off", (back - kOn) / 1000)),
+              std::string::npos)
+        << pairs[0].evidence;
+    // Last seen up past the window: whatever silenced it came later.
+    nodes[1].seen_up_at = kOn + kWindows.after_off_ms + 1000;
+    EXPECT_TRUE(suspect_crossed(nodes, kSwitchedOff, kWindows, back + 2000).pairs.empty());
+    // Its own power-off since it was last seen up explains it.
+    nodes[1].seen_up_at = kOn + 2000;
+    auto own = kSwitchedOff;
+    own.push_back({"n2", power::Action::off, kOn + 5000});
+    EXPECT_TRUE(suspect_crossed(nodes, own, kWindows, back + 2000).pairs.empty());
+}
+
 TEST(Crossed, ASilencedNodeNeedsTheSwitchedOffNodeToAnswer) {
     auto nodes = silenced_other();
     nodes[0].slurmd_answers.reset();
@@ -265,8 +292,8 @@ TEST(Crossed, AChangeBeforeSlumbersOrPastTheWindowIsNoEvidence) {
     EXPECT_TRUE(suspect_crossed(silenced, kSwitchedOff, kWindows, kOn + 10000).pairs.empty())
         << "silent before the power-off";
     silenced = silenced_other();
-    silenced[1].silent_since = kOn + kWindows.after_off_ms + 1000;
-    silenced[1].seen_up_at = *silenced[1].silent_since - 2000;
+    silenced[1].silent_since = kOn + kWindows.after_off_ms + 3000;
+    silenced[1].seen_up_at = *silenced[1].silent_since - 2000;  // up past the window
     EXPECT_TRUE(suspect_crossed(silenced, kSwitchedOff, kWindows, kOn + 10000).pairs.empty())
         << "silent past the window";
 }
@@ -461,8 +488,8 @@ TEST(Crossed, AWakesOwnPowerOnIsReadBackHoweverLongAgo) {
 // it is new (its own power-off read back), and a switched-off node that was
 // switched on again answers for that power-on, not for a crossed address.
 TEST(Crossed, ASilenceIsJudgedWhileNewAndNotByALaterPowerOn) {
-    const auto silenced = silenced_other();  // n2 silent at kOn + 8 s
-    EXPECT_EQ(crossed_look_back(silenced, kWindows, kOn + 10000), kOn + 8000 - kWindows.after_off_ms - kLookSlackMs);
+    const auto silenced = silenced_other();  // n2 up at kOn + 6 s, silent at kOn + 8 s
+    EXPECT_EQ(crossed_look_back(silenced, kWindows, kOn + 10000), kOn + 6000 - kWindows.after_off_ms - kLookSlackMs);
     const TimeMs late = kOn + 8000 + kSilenceJudgedMs + 1;
     EXPECT_TRUE(crossed_probes(silenced, kSwitchedOff, kWindows, late).empty());
     EXPECT_TRUE(suspect_crossed(silenced, kSwitchedOff, kWindows, late).pairs.empty()) << "n1 answers later";

@@ -424,7 +424,9 @@ TEST_F(CrossedWithoutDaemon, APowerOffAHookCarriedOutIsJudgedOnceTheDaemonIsBack
         << cluster->states() << dump();
     EXPECT_TRUE(cluster->wait_for([] { return console(0).find("a job was killed") != std::string::npos; }, seconds{10}))
         << console(0);
-    std::this_thread::sleep_for(seconds{5});
+    // Back past the window (SuspendTimeout + SlurmdTimeout + 5 s = 16 s
+    // here): the daemon sees vnode001 silent first then, as a tester's did.
+    std::this_thread::sleep_for(seconds{20});
     ASSERT_EQ(count("vnode001", "crossed-suspected"), 0) << "judged without a daemon: the test proves nothing";
     ASSERT_NO_FATAL_FAILURE(start_daemon());
 
