@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 
+#include "util/time_text.hpp"
 #include "vcluster/bmc.hpp"
 #include "vcluster/process.hpp"
 
@@ -206,6 +207,16 @@ std::string TestCluster::field(int index, std::string_view key) const {
         return trimmed(value);
     }
     return "";
+}
+
+std::optional<std::int64_t> TestCluster::boot_time(int index) const {
+    auto seconds = util::parse_slurm_time(field(index, "BootTime"));
+    return seconds ? std::optional{*seconds} : std::nullopt;
+}
+
+bool TestCluster::booted_since(int index, std::int64_t boot) const {
+    const auto now = boot_time(index);
+    return now && *now > boot + 1;
 }
 
 namespace {

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <expected>
 #include <optional>
 #include <string>
@@ -129,6 +130,13 @@ class TestCluster {
     [[nodiscard]] std::string state(int index) const;
     /// A field of `scontrol show node` (State, BootTime, Reason …).
     [[nodiscard]] std::string field(int index, std::string_view key) const;
+    /// Slurm's BootTime of a node, in Unix seconds; nothing when it shows none.
+    [[nodiscard]] std::optional<std::int64_t> boot_time(int index) const;
+    /// Whether the node registered a boot after the one whose BootTime was
+    /// `boot`. slurmd reckons BootTime from its uptime, so one boot's moves
+    /// by a second between registrations (Slurm 22.05 and 24.11; CI saw it
+    /// in 2026-12); a later boot is later by more than that.
+    [[nodiscard]] bool booted_since(int index, std::int64_t boot) const;
     /// Every node's compact state: "vnode001=idle~ vnode002=mix# …", for messages.
     [[nodiscard]] std::string states() const;
     /// Whether `holds(index)` is true for every node.
