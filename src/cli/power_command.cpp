@@ -58,6 +58,8 @@ int run_action(power::Action action, const PowerOptions& options, std::chrono::m
     const std::vector<service::Refused> refused = refuse_busy_nodes(action, options, resolved);
     service::PowerRequest request{.action = action, .fanout = options.fanout};
     if (options.wait) request.wait = wait;
+    request.crossed_look = !options.without_slurm;
+    request.warn = [](const std::string& line) { fmt::print(stderr, "slumber: {}\n", line); };
     if (!options.json) {
         request.devices = [](const store::Event& event) { fmt::print("{}: {}\n", event.node, event.detail); };
     }
@@ -119,7 +121,8 @@ void add_power_command(CLI::App& app, Outcome& outcome) {
     command->add_option("--fanout", options->fanout, "targets switched at the same time")->capture_default_str();
     command->add_flag("--without-slurm", options->without_slurm,
                       "off, soft, cycle: switch nodes even when Slurm cannot say whether they run a job "
-                      "(slurmctld down, a rig without Slurm); refused otherwise");
+                      "(slurmctld down, a rig without Slurm); refused otherwise. Every action: no look at "
+                      "Slurm after it for the crossed-address watch");
     command->add_flag("--wait", options->wait, "confirm each change by polling its status until it holds");
     command->add_option("--wait-timeout", options->wait_timeout, "give up waiting after this long")
         ->capture_default_str();

@@ -713,6 +713,15 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     workers.clear();            // and for the devices' pass
     reconciler.finish_reads();  // and for the BMC reads, whose blocks are journaled too
     sampling.wait();            // and for the sampling round
+    // What the crossed-address watch remembers outlives the stop (an
+    // upgrade, a restart): an admin's power change since the last save is
+    // judged by the daemon that starts next. Not by one that stood by: what
+    // it remembers is from before another daemon acted.
+    if (controllers->acting()) {
+        if (auto saved = reconciler.crossed().save_at_stop(operate::wall_clock_ms()); !saved) {
+            log(Priority::error, "journal: " + saved.error());
+        }
+    }
     (void)journal->record(
         {0, operate::wall_clock_ms(), "", std::nullopt, store::EventKind::daemon_stop, "slumberd stopped"});
     operate::forget_running_config(config);

@@ -85,6 +85,13 @@ std::expected<void, std::string> remember_without_daemon(store::Journal& journal
     return {};
 }
 
+std::expected<void, std::string> CrossedLook::operator()() const {
+    auto nodes = m_slurm.nodes();
+    if (!nodes) return std::unexpected(nodes.error());
+    std::erase_if(*nodes, [&](const slurm::NodeState& node) { return m_config.find(node.name) == nullptr; });
+    return remember_without_daemon(m_journal, *nodes, m_windows, wall_clock_ms());
+}
+
 engine::CrossedWindows crossed_windows(const config::Config& config, engine::TimeMs boot_deadline_ms) {
     const auto conf = slurm::read_slurm_conf(config.slurm.conf);
     const slurm::SlurmConf* read = conf ? &*conf : nullptr;
@@ -124,6 +131,9 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
         m_memory[node].judged_from = now;
     }
     for (const slurm::NodeState& node : managed) engine::remember(m_memory[node.name], node, now);
+    m_passed_at = now;
+    m_passed.clear();
+    for (const slurm::NodeState& node : managed) m_passed.push_back(node.name);
 
     std::vector<engine::CrossedWitness> witnesses;
     for (const slurm::NodeState& node : managed) {
@@ -182,15 +192,26 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
     // (recall()). A journal that cannot be written fails every request
     // anyway; this pass's judgement stands without the save.
     if ((m_watching || !m_open.empty()) && now - m_saved_at >= kSaveMs) {
-        // The managed nodes' alone: a node no longer in the configuration
-        // (or never: a tester's row for vnode999) is not carried along.
-        std::map<std::string, std::string> words;
-        for (const slurm::NodeState& node : managed) {
-            words[node.name] = engine::witness_memory_words(m_memory[node.name]);
-        }
-        if (m_journal.save_watch_memory(words, now)) m_saved_at = now;
+        if (save(now)) m_saved_at = now;
     }
     return held;
+}
+
+std::expected<void, std::string> CrossedWatch::save(engine::TimeMs now) const {
+    std::map<std::string, std::string> words;
+    for (const std::string& node : m_passed) {
+        const auto it = m_memory.find(node);
+        words[node] = engine::witness_memory_words(it == m_memory.end() ? engine::WitnessMemory{} : it->second);
+    }
+    if (auto written = m_journal.save_watch_memory(words, now); !written) {
+        return std::unexpected(fmt::format("cannot save the crossed-address watch's memory: {}", written.error()));
+    }
+    return {};
+}
+
+std::expected<void, std::string> CrossedWatch::save_at_stop(engine::TimeMs now) const {
+    if (m_passed_at == 0 || m_passed_at < memory_since(m_windows, now)) return {};
+    return save(now);
 }
 
 std::expected<int, std::string> CrossedWatch::recall(engine::TimeMs now) {

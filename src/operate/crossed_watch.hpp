@@ -57,6 +57,33 @@ std::expected<void, std::string> remember_without_daemon(store::Journal& journal
                                                          const std::vector<slurm::NodeState>& managed,
                                                          const engine::CrossedWindows& windows, engine::TimeMs now);
 
+/// One look for the crossed-address watch by a process that is not the
+/// daemon: a hook's carrier after each round of batches, an admin's
+/// `slumber power` after its switches. What Slurm shows of the managed nodes
+/// of `config` now goes into the saved memory (remember_without_daemon()),
+/// with the windows of `config`'s slurm.conf. After a power change, not
+/// before: its effect on another node does not show yet (a machine takes
+/// seconds to boot; Slurm marks a stopped one NOT_RESPONDING after
+/// SlurmdTimeout), so the look shows what that node was before it, and a
+/// resume is not held up by a slow slurmctld.
+class CrossedLook {
+  public:
+    /// `windows`: crossed_windows() of `config` (boot_deadline() for
+    /// ResumeTimeout=INFINITE, operate/reconciler.hpp).
+    CrossedLook(const config::Config& config, store::Journal& journal, const slurm::SlurmView& slurm,
+                const engine::CrossedWindows& windows)
+        : m_config(config), m_journal(journal), m_slurm(slurm), m_windows(windows) {}
+    /// Errors: Slurm unreadable, or the journal unreadable or unwritable
+    /// (nothing is saved then).
+    [[nodiscard]] std::expected<void, std::string> operator()() const;
+
+  private:
+    const config::Config& m_config;
+    store::Journal& m_journal;
+    const slurm::SlurmView& m_slurm;
+    engine::CrossedWindows m_windows;
+};
+
 class CrossedWatch {
   public:
     CrossedWatch(store::Journal& journal, const slurm::SlurmView& slurm, Clock& clock)
@@ -87,6 +114,7 @@ class CrossedWatch {
     /// another daemon acted, and power changes before `now` are not judged.
     void began_acting(engine::TimeMs now) {
         m_memory.clear();
+        m_passed_at = 0;
         m_judged_from = now;
     }
 
@@ -101,6 +129,15 @@ class CrossedWatch {
     /// unreadable, or a node's saved words or time unreadable (named, with
     /// how many others' were taken back).
     std::expected<int, std::string> recall(engine::TimeMs now);
+
+    /// As the daemon stops: saves what the watch remembers of the nodes of
+    /// its last pass, watching or not, unless that pass is older than
+    /// recall()'s look-back at `now` (Unix ms) or there was none (a daemon
+    /// that stood by). An admin's `slumber power on` of a crossed node
+    /// while nothing was watched, the daemon restarted 2 s later: nothing
+    /// said the woken node had slept, and the restarted daemon put it back
+    /// to service (a tester's, once). Errors: the journal unwritable.
+    std::expected<void, std::string> save_at_stop(engine::TimeMs now) const;
 
     /// Whether slurmd answers on the node's address and port (a TCP
     /// connection, no message); replaced by tests. Called from several
@@ -126,6 +163,10 @@ class CrossedWatch {
     /// counting as powered down where Slurm counts it so (drained by
     /// keep_drained()).
     void note_left_powered_down(const engine::CrossedPair& pair, const std::vector<slurm::NodeState>& managed);
+    /// Saves the memory of the last pass's nodes (the managed nodes' alone:
+    /// a node no longer in the configuration, or never, a tester's row for
+    /// vnode999, is not carried along).
+    std::expected<void, std::string> save(engine::TimeMs now) const;
     /// Drains the suspected nodes Slurm shows undrained.
     void keep_drained(const std::map<std::string, std::string>& pairs, const std::vector<slurm::NodeState>& managed);
 
@@ -142,6 +183,8 @@ class CrossedWatch {
     std::map<std::string, Drains> m_drains;     ///< the watch's drains of each node
     std::set<std::string> m_left_drained;       ///< drained by others, said so in the journal once
     engine::TimeMs m_saved_at = 0;              ///< when the memory was last saved, Unix ms
+    engine::TimeMs m_passed_at = 0;             ///< when the last pass ran, Unix ms; 0: none since acting
+    std::vector<std::string> m_passed;          ///< the managed nodes of the last pass
     std::map<std::string, std::pair<engine::TimeMs, bool>> m_probed;  ///< when each slurmd was tried, and its answer
 };
 

@@ -20,40 +20,9 @@ void note(store::Journal& journal, const std::string& detail) {
     (void)journal.record({0, wall_clock_ms(), "", std::nullopt, store::EventKind::carrier, detail});
 }
 
-// What Slurm shows of the managed nodes now, for a daemon started later to
-// judge this carrier's power changes by (remember_without_daemon()).
-class CrossedLook {
-  public:
-    CrossedLook(const config::Config& config, store::Journal& journal, const slurm::SlurmView& slurm)
-        : m_config(config), m_journal(journal), m_slurm(slurm) {
-        std::string why;
-        m_windows = crossed_windows(config, boot_deadline(config, journal, why));
-    }
-
-    void operator()() const {
-        auto nodes = m_slurm.nodes();
-        if (!nodes) return;  // the next hook's carrier looks again
-        std::erase_if(*nodes, [&](const slurm::NodeState& node) { return m_config.find(node.name) == nullptr; });
-        if (auto looked = remember_without_daemon(m_journal, *nodes, m_windows, wall_clock_ms()); !looked) {
-            note(m_journal, fmt::format("a hook's carrier could not note what Slurm shows for the crossed-address "
-                                        "watch: {}",
-                                        looked.error()));
-        }
-    }
-
-  private:
-    const config::Config& m_config;
-    store::Journal& m_journal;
-    const slurm::SlurmView& m_slurm;
-    engine::CrossedWindows m_windows;
-};
-
 // Pending requests until none are left that can be taken now, with a look
-// for the crossed-address watch after each round. After, not before: a
-// resume is not held up by a slow slurmctld, and right after a power change
-// its effect on another node does not show yet (a machine takes seconds to
-// boot; Slurm marks a stopped one NOT_RESPONDING after SlurmdTimeout), so
-// the look shows what that node was before it.
+// for the crossed-address watch after each round, for a daemon started
+// later to judge this carrier's power changes by.
 bool carry_all(Carrier& carrier, store::Journal& journal, const CrossedLook& look) {
     for (;;) {
         const auto carried = carrier.run_pending();
@@ -62,7 +31,11 @@ bool carry_all(Carrier& carrier, store::Journal& journal, const CrossedLook& loo
             return false;
         }
         if (*carried == 0) return true;
-        look();
+        // The next hook's carrier looks again.
+        if (auto looked = look(); !looked) {
+            note(journal,
+                 "a hook's carrier could not note what Slurm shows for the crossed-address watch: " + looked.error());
+        }
     }
 }
 
@@ -87,7 +60,7 @@ std::expected<pid_t, std::string> start_hook_carrier(const std::filesystem::path
 int carry_without_daemon(const config::Config& config, store::Journal& journal) {
     const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
     Carrier carrier(config, journal, scontrol, "hook");
-    const CrossedLook look(config, journal, scontrol);
+    const CrossedLook look(config, journal, scontrol, crossed_windows(config, journal));
     auto lock = CarrierLock::open(config.daemon.carrier_lock());
     if (!lock) {
         note(journal, lock.error() +

@@ -46,6 +46,11 @@ engine::TimeMs boot_deadline(const config::Config& config, const store::Journal&
     return deadline;
 }
 
+engine::CrossedWindows crossed_windows(const config::Config& config, const store::Journal& journal) {
+    std::string why;
+    return crossed_windows(config, boot_deadline(config, journal, why));
+}
+
 Reconciler::Reconciler(config::SharedConfig config, store::Journal& journal, const slurm::SlurmView& slurm,
                        Clock& clock, PowerReader reader)
     : m_journal(journal),

@@ -31,6 +31,10 @@ std::vector<engine::BootStats> measured_boots(const store::Journal& journal, con
 /// (engine::boot_deadline()); `why` says where it came from, for the log.
 engine::TimeMs boot_deadline(const config::Config& config, const store::Journal& journal, std::string& why);
 
+/// The crossed-address watch's windows for `config` (crossed_windows()),
+/// boot_deadline() standing for a ResumeTimeout of INFINITE.
+engine::CrossedWindows crossed_windows(const config::Config& config, const store::Journal& journal);
+
 class Reconciler {
   public:
     /// `clock`: the one the carrier reads too (Clock::wall_ms(): every time

@@ -10,8 +10,11 @@
 
 #include "operate/blocks.hpp"
 #include "operate/clock.hpp"
+#include "operate/crossed_watch.hpp"
+#include "operate/reconciler.hpp"
 #include "operate/switching.hpp"
 #include "power/factory.hpp"
+#include "slurm/scontrol.hpp"
 
 namespace slumber::service {
 namespace {
@@ -245,6 +248,14 @@ std::vector<power::Outcome> switch_power(const PowerTargets& targets, const Powe
     finish_node_requests(journal.get(), requests, request, outcomes, not_called);
     if (journal != nullptr && request.action != power::Action::status) {
         journal_switches(*journal, request, outcomes, not_called, requests);
+    }
+    if (journal != nullptr && request.crossed_look && !requests.empty()) {
+        const slurm::Scontrol scontrol(targets.config.slurm.bin_dir, targets.config.slurm.conf);
+        const operate::CrossedLook look(targets.config, *journal, scontrol,
+                                        operate::crossed_windows(targets.config, *journal));
+        if (auto looked = look(); !looked && request.warn) {
+            request.warn("could not note what Slurm shows for the crossed-address watch: " + looked.error());
+        }
     }
     return outcomes;
 }

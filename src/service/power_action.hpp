@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,6 +51,15 @@ struct PowerRequest {
     /// that goes dark after a power-off for one slumber switched off, not
     /// for a power loss.
     store::RequestSource journal_as = store::RequestSource::hand_power;
+    /// After switching nodes (on, off, soft, cycle), one look at Slurm for
+    /// the crossed-address watch (operate::CrossedLook) when the journal
+    /// exists: a daemon started later, or one that had not looked since,
+    /// judges the change by what each node was around it. Off where Slurm
+    /// is known to be away (`slumber power --without-slurm`) and inside the
+    /// daemon, whose watch looks itself. A look that fails is said through
+    /// `warn`, when given.
+    bool crossed_look = false;
+    std::function<void(const std::string&)> warn{};
 };
 
 /// Whether `action` takes a node's power away: off, soft, cycle.

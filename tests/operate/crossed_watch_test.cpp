@@ -471,6 +471,48 @@ TEST_F(CrossedWatchTest, APowerOffAHooksCarrierMadeIsJudgedByTheDaemonStartedAft
     EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 0);
 }
 
+// A tester's: an admin's `slumber power on n1` (up: a no-op on its own
+// machine) went through a crossed address and booted sleeping n2's, and the
+// daemon, which had not looked since, was restarted 2 s later. Nothing said
+// n2 had slept: the restarted daemon put it back to service. What the watch
+// saves as the daemon stops says so; a daemon that never passed (one that
+// stood by) saves nothing.
+TEST_F(CrossedWatchTest, WhatIsSavedAtStopJudgesAPowerOnMadeBetweenTwoLooks) {
+    {
+        auto idle = reconciler(/*slurmd_answers=*/true);
+        ASSERT_TRUE(idle->crossed().save_at_stop(m_clock.wall_ms()));
+        EXPECT_TRUE(m_journal->watch_memory(0)->words.empty());
+    }
+    for (const bool saved_at_stop : {false, true}) {
+        SCOPED_TRACE(saved_at_stop ? "saved at stop" : "not saved at stop (the control)");
+        const std::string a = saved_at_stop ? "n3" : "n1";
+        const std::string b = saved_at_stop ? "n4" : "n2";
+        const engine::TimeMs a_boot = m_clock.wall_ms() - 3'600'000;
+        engine::TimeMs switched_on = 0;
+        {
+            auto before = reconciler(/*slurmd_answers=*/true);
+            pass(*before, {up(a, "ALLOCATED", a_boot), node_state(b, "IDLE", {"POWERED_DOWN"})});
+            EXPECT_FALSE(before->crossed().watching());
+            m_clock.advance(std::chrono::seconds(8));  // the daemon's pace while nothing is in flux
+            switched_on = m_clock.wall_ms();
+            ASSERT_TRUE(m_journal->record({0, switched_on, a, std::nullopt, store::EventKind::power_on,
+                                           "on by slumber power: on after 1 attempt(s), 9 ms", store::OutcomeKind::ok,
+                                           power::Action::on}));
+            m_clock.advance(std::chrono::seconds(2));
+            if (saved_at_stop) {
+                ASSERT_TRUE(before->crossed().save_at_stop(m_clock.wall_ms()));
+            }
+        }
+        m_clock.advance(std::chrono::seconds(10));
+        auto after = reconciler(/*slurmd_answers=*/true);
+        ASSERT_TRUE(after->crossed().recall(m_clock.wall_ms()));
+        passes_until(*after, m_clock.wall_ms(), 40000,
+                     {up(a, "ALLOCATED", a_boot), up(b, "DOWN", switched_on + 6000, "Node unexpectedly rebooted")});
+        EXPECT_EQ(events(a, store::EventKind::crossed_suspected), saved_at_stop ? 1 : 0);
+        EXPECT_EQ(events(b, store::EventKind::crossed_suspected), saved_at_stop ? 1 : 0);
+    }
+}
+
 // The carrier's look keeps what was saved before (a wake seen by the
 // daemon's last pass) and adds what Slurm shows now; it saves nothing when
 // it cannot read the saved memory, and reads back what it saved.

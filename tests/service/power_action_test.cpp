@@ -7,11 +7,15 @@
 
 #include <fmt/format.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <fstream>
 
 #include "../support/exec_nodes.hpp"
 #include "../support/fake_slurm.hpp"
 #include "../support/temp_dir.hpp"
+#include "engine/witness_memory.hpp"
 #include "service/power_json.hpp"
 #include "service/power_phases.hpp"
 #include "service/slurm_power.hpp"
@@ -288,6 +292,48 @@ TEST_F(PowerActionTest, APowerOffSparesANodeRunningAJobAndJournalsTheOthersAsReq
     }
     EXPECT_EQ(power_offs, 1);
     EXPECT_EQ(refusals, 2) << "the off and the cycle";
+}
+
+// After switching nodes, `slumber power` looks at Slurm once for the
+// crossed-address watch: what each managed node shows goes into the memory
+// a daemon takes back at its start (operate::CrossedLook). A status read,
+// or a request without the look (--without-slurm, the daemon's web API),
+// adds nothing; a Slurm that cannot be asked is said through `warn`.
+TEST_F(PowerActionTest, SwitchingNodesLooksAtSlurmForTheCrossedAddressWatch) {
+    std::ofstream(dir / "slurm.conf") << "ClusterName=c\nNodeName=n[1-2]\n";
+    config.slurm.conf = dir / "slurm.conf";
+    ASSERT_TRUE(store::Journal::open(config.daemon.journal()));
+    std::vector<std::string> warnings;
+    const auto warn = [&warnings](const std::string& line) { warnings.push_back(line); };
+    // No scontrol in [slurm] bin_dir yet.
+    (void)switch_power(targets({"n2"}), {.action = power::Action::on, .crossed_look = true, .warn = warn});
+    ASSERT_EQ(warnings.size(), 1U);
+    EXPECT_TRUE(warnings[0].starts_with("could not note what Slurm shows for the crossed-address watch: "))
+        << warnings[0];
+    std::ofstream(dir / "scontrol") << "#!/bin/sh\ncase \"$*\" in\n  *'show node'*) printf '%s\\n' "
+                                       "'NodeName=n1 State=IDLE+POWERED_DOWN' "
+                                       "'NodeName=n2 State=IDLE BootTime=2026-12-03T07:00:00' "
+                                       "'NodeName=x9 State=IDLE' ;;\nesac\n";
+    ::chmod((dir / "scontrol").c_str(), 0755);
+    (void)switch_power(targets({"n2"}), {.action = power::Action::status, .crossed_look = true, .warn = warn});
+    (void)switch_power(targets({"n2"}), {.action = power::Action::on});
+    auto journal = store::Journal::open(config.daemon.journal());
+    ASSERT_TRUE(journal);
+    EXPECT_TRUE(journal->watch_memory(0)->words.empty());
+
+    (void)switch_power(targets({"n2"}), {.action = power::Action::on, .crossed_look = true, .warn = warn});
+    EXPECT_EQ(warnings.size(), 1U) << warnings.back();
+    const auto saved = journal->watch_memory(0);
+    ASSERT_TRUE(saved) << saved.error();
+    EXPECT_EQ(saved->words.size(), 2U) << "n1 and n2; x9 is not slumber's";
+    ASSERT_TRUE(saved->words.contains("n1"));
+    const auto n1 = engine::witness_memory_from(saved->words.at("n1"));
+    ASSERT_TRUE(n1) << n1.error();
+    EXPECT_TRUE(n1->asleep_at) << "n1 seen asleep";
+    ASSERT_TRUE(saved->words.contains("n2"));
+    const auto n2 = engine::witness_memory_from(saved->words.at("n2"));
+    ASSERT_TRUE(n2) << n2.error();
+    EXPECT_TRUE(n2->seen_up_at) << "n2 seen up";
 }
 
 // H3, M2: a person's power action on a node Slurm knows is asked of Slurm,
