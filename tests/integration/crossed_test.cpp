@@ -14,6 +14,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -386,7 +389,7 @@ TEST_F(CrossedSlowBoot, AnAdminsPowerOnOfARunningNodeThatBootsASleepingOneIsCaug
 class CrossedWithoutDaemon : public Crossed {
   protected:
     static void SetUpTestSuite() {
-        start_cluster("crossed-no-daemon", 66, 31800, "20s", 4);
+        start_cluster("crossed-no-daemon", 66, 31800, "20s", 6);
         // The hooks' carriers read the BMC passwords while no daemon runs.
         if (cluster->ready())
             credentials = std::make_unique<CredentialsGivenToSlurmUser>(cluster->dir() + "/ipmi.secret");
@@ -401,6 +404,23 @@ class CrossedWithoutDaemon : public Crossed {
         }
     }
     static void start_daemon() { ASSERT_TRUE(cluster->rig({"controller", "--dir", cluster->dir(), "start", "1"})); }
+    // Until slumber's latest power change is `quiet` old: the daemon has
+    // nothing to watch, so it saves no memory of its own accord.
+    static bool quiet_for(seconds quiet) {
+        return cluster->wait_for(
+            [&] {
+                std::int64_t latest = 0;
+                for (const auto& event : journal()) {
+                    if (event["kind"] == "power-on" || event["kind"] == "power-off") {
+                        latest = std::max(latest, event["time_ms"].get<std::int64_t>());
+                    }
+                }
+                const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch());
+                return now.count() - latest >= std::chrono::milliseconds(quiet).count();
+            },
+            seconds{180});
+    }
     static inline std::unique_ptr<CredentialsGivenToSlurmUser> credentials;
 };
 
@@ -488,6 +508,53 @@ TEST_F(CrossedWithoutDaemon, APowerOnAHookCarriedOutIsJudgedOnceTheDaemonIsBack)
         << dump();
     EXPECT_EQ(count("vnode004", "recovery"), 0) << dump();
     EXPECT_TRUE(cluster->slurmd_running(3)) << "vnode004's machine runs";
+    (void)cluster->run({"scancel", job});
+}
+
+// A tester's: an admin's `slumber power on` of a node that runs a job (a
+// no-op, one would think) went through its crossed address and booted a
+// sleeping node's machine, and the daemon, which had not looked since, was
+// restarted 2 s later. The restarted daemon put the woken node back to
+// service. The daemon now saves what it remembers as it stops (without
+// that, this test failed).
+// --without-slurm leaves out the look `slumber power` makes after its
+// switches, which would tell the daemon too.
+TEST_F(CrossedWithoutDaemon, AnAdminsPowerOnJustBeforeTheDaemonStopsIsJudgedOnceItIsBack) {
+    const std::string pair_reason =
+        "slumber: BMC addresses of vnode005 and vnode006 look crossed; check, then slumber unblock vnode005,vnode006";
+    const std::string job = submit_on(4, "sleep 600");
+    ASSERT_TRUE(cluster->wait_for([&] { return cluster->job_state(job) == "RUNNING" && cluster->state(5) == "idle~"; },
+                                  seconds{90}))
+        << cluster->states();
+    const auto booted = cluster->boot_time(4);
+    ASSERT_TRUE(booted) << cluster->field(4, "BootTime");
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode[005-006]", "crossed"}));
+
+    // The look-back of the memory a daemon takes back is about 50 s here.
+    ASSERT_TRUE(quiet_for(seconds{60})) << dump();
+
+    auto on = cluster->slumber({"power", "on", "vnode005", "--without-slurm", "-c", cluster->dir() + "/slumber.toml"});
+    ASSERT_TRUE(on) << on.error();
+    // At once: the daemon, idle (a look every 10 s), has not looked since.
+    stop_daemon();
+    ASSERT_TRUE(cluster->wait_for([] { return cluster->slurmd_running(5); }, seconds{20})) << "vnode006 booted";
+    std::this_thread::sleep_for(seconds{8});
+    ASSERT_NO_FATAL_FAILURE(start_daemon());
+
+    // vnode005 has ResumeTimeout (20 s) from the power-on to register a boot.
+    ASSERT_TRUE(cluster->wait_for(
+        [] { return count("vnode005", "crossed-suspected") == 1 && count("vnode006", "crossed-suspected") == 1; },
+        seconds{45}))
+        << cluster->states() << dump();
+    EXPECT_EQ(count("vnode006", "crossed-suspected",
+                    "slumber switched vnode005 on; vnode006, asleep in Slurm's view and switched on by nobody"),
+              1)
+        << dump();
+    expect_drained({4, 5}, pair_reason);
+    EXPECT_EQ(count("vnode006", "recovery", "back into service"), 0) << dump();
+    EXPECT_EQ(cluster->job_state(job), "RUNNING") << "the job on vnode005 runs on";
+    EXPECT_FALSE(cluster->booted_since(4, *booted)) << "vnode005's machine was never switched";
+    EXPECT_TRUE(cluster->slurmd_running(5)) << "vnode006's machine runs";
     (void)cluster->run({"scancel", job});
 }
 
