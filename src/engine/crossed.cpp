@@ -109,6 +109,22 @@ bool booted_unasked(const CrossedWitness& node, const std::vector<PowerChange>& 
     return latest == nullptr || !switches_on(latest->action) || latest->at < booted - 2 * windows.after_on_ms;
 }
 
+// slumber switched the node of `on` off (a hard power-off, carried out)
+// after `on` and before `boot_ms`, with room for BootTime's whole seconds
+// and its jitter. Whatever `on` started at that BMC address was stopped
+// again before the boot, so the boot is not its doing, and the node's not
+// registering is no evidence: it was switched off. A tester's `slumber
+// power cycle` of an idle node, which Slurm suspended 2 s later, beside a
+// sleeping node that woke by itself, paired the two. A soft shutdown does
+// not count: a machine still in its firmware may not heed it.
+bool switched_off_before(const PowerChange& on, const std::vector<PowerChange>& changes, TimeMs boot_ms) {
+    // BootTime is whole seconds, rounded down, and moves by one between
+    // registrations of one boot (engine/witness_memory.cpp).
+    constexpr TimeMs kBootTimeSlackMs = 2000;
+    return changed_by_slumber(changes, on.node, on.at + 1, boot_ms - kBootTimeSlackMs,
+                              [](power::Action action) { return action == power::Action::off; });
+}
+
 // The power-ons (and power cycles) that may have booted `other`: each
 // within after_on_ms before its boot, while it still slept (or, a power
 // cycle only, still ran with its earlier boot), of a node that has not
@@ -139,7 +155,9 @@ std::vector<const PowerChange*> woke_candidates(const CrossedWitness& other, con
         const auto same =
             std::find_if(found.begin(), found.end(), [&](const PowerChange* c) { return c->node == change.node; });
         if (same != found.end()) found.erase(same);
-        if (!registered_since(*asked, change)) found.push_back(&change);
+        if (!registered_since(*asked, change) && !switched_off_before(change, changes, wake.boot_ms)) {
+            found.push_back(&change);
+        }
     }
     return found;
 }

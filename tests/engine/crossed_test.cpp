@@ -446,6 +446,36 @@ TEST(Crossed, ANodeThatStayedUpThroughItsOwnPowerOnDidNotBoot) {
     EXPECT_TRUE(suspect_crossed(restarted, kCycled, kWindows, kJudged).pairs.empty());
 }
 
+// A tester's: `slumber power cycle n1`, idle, which Slurm suspended 2 s
+// later (slumber switched it off), and sleeping n2 woke by itself. n1's
+// reboot was never seen (Slurm ignores a registration while it powers a node
+// down). The power-off stopped whatever the cycle started at n1's address
+// before n2 booted, so n2's boot is not the cycle's. A power-off after the
+// boot, or a soft shutdown a machine in its firmware may not heed, leaves
+// the pair.
+TEST(Crossed, APowerOffOfTheSwitchedNodeBeforeTheBootEndsThePattern) {
+    auto woke = woke_other();  // n2 booted 20 s after kOn
+    woke[0] = witness("n1", "IDLE", {"POWERED_DOWN"});
+    const std::vector<PowerChange> cycled{{"n1", power::Action::cycle, kOn}};
+    ASSERT_EQ(suspect_crossed(woke, cycled, kWindows, kJudged).pairs.size(), 1U) << "the control";
+    for (const auto& [action, at] : std::vector<std::pair<power::Action, TimeMs>>{{power::Action::off, kOn + 2000},
+                                                                                  {power::Action::off, kOn + 17000}}) {
+        auto changes = cycled;
+        changes.push_back({"n1", action, at});
+        const auto judged = suspect_crossed(woke, changes, kWindows, kJudged);
+        EXPECT_TRUE(judged.pairs.empty()) << at - kOn;
+        EXPECT_TRUE(judged.pending().empty()) << at - kOn;
+        EXPECT_TRUE(suspect_crossed(woke, changes, kWindows, kOn + 25000).pending().empty()) << "nothing held";
+    }
+    for (const auto& [action, at] : std::vector<std::pair<power::Action, TimeMs>>{
+             {power::Action::off, kOn + 19000}, {power::Action::off, kOn + 30000}, {power::Action::soft, kOn + 2000}}) {
+        auto changes = cycled;
+        changes.push_back({"n1", action, at});
+        EXPECT_EQ(suspect_crossed(woke, changes, kWindows, kJudged).pairs.size(), 1U)
+            << power::to_string(action) << " at " << at - kOn;
+    }
+}
+
 // Seen on the virtual cluster: n1 registered after its power-on, ran a job
 // and was suspended again before the pattern was judged. Its registration
 // ends the pattern, whatever Slurm shows of it now.
