@@ -718,7 +718,7 @@ int run_daemon(config::Config loaded, const std::atomic<bool>& stop, std::atomic
     // judged by the daemon that starts next. Not by one that stood by: what
     // it remembers is from before another daemon acted.
     if (controllers->acting()) {
-        if (auto saved = reconciler.crossed().save_at_stop(operate::wall_clock_ms()); !saved) {
+        if (auto saved = reconciler.crossed().save_last_pass(operate::wall_clock_ms()); !saved) {
             log(Priority::error, "journal: " + saved.error());
         }
     }

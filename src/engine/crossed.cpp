@@ -164,8 +164,8 @@ std::vector<const PowerChange*> woke_candidates(const CrossedWitness& other, con
 
 // The earliest a node seen silent may have gone silent, Unix ms: just
 // after it was last seen up. Looks every 2 s see it at once; a daemon
-// started after a stop sees it first only then (a hook's carrier noted it up
-// after its power-off: remember_without_daemon()), and its silence may have
+// started after a stop sees it first only then (a hook's carrier saw it up
+// after its power-off, and saved that), and its silence may have
 // begun any time since that look. A tester's daemon, back 20 s after a
 // hook's crossed power-off, first saw the silenced node past the window and
 // judged nothing, while it began within it.
@@ -176,13 +176,18 @@ TimeMs silence_began(const CrossedWitness& node) { return std::min(*node.seen_up
 bool silenced_unasked(const CrossedWitness& node, const std::vector<PowerChange>& changes,
                       const CrossedWindows& windows, TimeMs now) {
     const slurm::NodeState& state = node.slurm;
-    if (node.suspected || state.responding() || !silence_judged(node, now)) return false;
-    if (slurm_changing_power(state)) return false;
+    if (node.suspected || !silent(state, node.seen_up_at) || !silence_judged(node, now)) return false;
+    // A tester's vnode001, stopped under its job by a hook's crossed
+    // power-off of vnode002, was set DOWN and suspended by Slurm while no
+    // daemon ran, and that power-off stopped vnode002's machine too.
+    if (slurm_changing_power(state) && !found_silent_by_slurm(state, node.seen_up_at)) return false;
     // Its own power-off may be journaled after it went silent (the call
-    // ends when the BMC confirms it). It went silent after it was last
-    // seen up (silence_began()).
-    return !changed_by_slumber(changes, state.name, silence_began(node) - windows.after_off_ms,
-                               *node.silent_since + kCallSlackMs, takes_power);
+    // ends when the BMC confirms it), but took effect no earlier than it was
+    // asked for. It went silent after it was last seen up (silence_began()).
+    return std::none_of(changes.begin(), changes.end(), [&](const PowerChange& change) {
+        return change.node == state.name && takes_power(change.action) &&
+               change.at >= silence_began(node) - windows.after_off_ms && earliest_effect(change) <= *node.silent_since;
+    });
 }
 
 // The power-offs that may have silenced `other`: each before it went
@@ -306,6 +311,18 @@ std::vector<CrossedPair> one_to_one(std::vector<CrossedPair> pairs) {
 
 bool seen_up(const slurm::NodeState& node) {
     return node.responding() && !node.powered_down() && !node.powering_up() && !node.has("POWERING_DOWN");
+}
+
+bool found_silent_by_slurm(const slurm::NodeState& node, std::optional<TimeMs> seen_up_at) {
+    if (node.base != "DOWN" || !slurm::has_reason(node.reason, slurm::Reason::not_responding)) return false;
+    // Slurm's reason time is whole seconds, rounded down.
+    return !node.reason_time || !seen_up_at || *node.reason_time * 1000 + 1000 > *seen_up_at;
+}
+
+bool silent(const slurm::NodeState& node, std::optional<TimeMs> seen_up_at) {
+    if (!node.responding()) return true;
+    return (node.powered_down() || node.has("POWERING_DOWN") || node.has("POWER_DOWN")) &&
+           found_silent_by_slurm(node, seen_up_at);
 }
 
 CrossedWindows crossed_windows(TimeMs resume_timeout_s, TimeMs suspend_timeout_s, TimeMs slurmd_timeout_s) {

@@ -67,6 +67,21 @@ struct PowerChange {
 /// powered down nor being powered up or down.
 bool seen_up(const slurm::NodeState& node);
 
+/// Silent, as CrossedWitness::silent_since counts it: NOT_RESPONDING; or
+/// DOWN for "Not responding" (ping_nodes.c, after SlurmdTimeout) while
+/// Slurm powers it down or counts it powered down, since Slurm clears
+/// NOT_RESPONDING as it suspends a node (power_save.c, 22.05 and 24.11) and
+/// suspends DOWN nodes too (slurm.conf(5), SuspendExcStates: "By default,
+/// any of these states, if idle for SuspendTime, would be powered off").
+/// Not when Slurm gave that reason before `seen_up_at` (Unix ms): the
+/// node answered since (ReturnToService=0 keeps it DOWN).
+bool silent(const slurm::NodeState& node, std::optional<TimeMs> seen_up_at);
+
+/// Silent for Slurm before it began powering the node down: DOWN for "Not
+/// responding" given since `seen_up_at` (see silent()). Slurm's power-down
+/// then explains none of the silence.
+bool found_silent_by_slurm(const slurm::NodeState& node, std::optional<TimeMs> seen_up_at);
+
 /// What a node was before a boot nobody asked for.
 enum class BootedFrom {
     asleep,   ///< powered down in Slurm's view (IDLE+POWERED_DOWN): it woke

@@ -95,7 +95,7 @@ void remember(WitnessMemory& memory, const slurm::NodeState& node, TimeMs now) {
         if (node.boot_time) memory.seen_up_boot_ms = *node.boot_time * 1000;
         memory.silent_since.reset();
         memory.dark_since.reset();
-    } else if (!node.responding() && memory.seen_up_at && !memory.silent_since) {
+    } else if (memory.seen_up_at && !memory.silent_since && silent(node, memory.seen_up_at)) {
         memory.silent_since = now;
     }
     const bool dark = !node.responding() || (node.powered_down() && !node.powering_up());

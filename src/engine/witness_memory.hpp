@@ -37,9 +37,9 @@ struct WitnessMemory {
 /// Adds one look at `node` (Slurm's view of it at `now`, Unix ms) to what
 /// is remembered of it: asleep, asked up by Slurm, up (and whether it
 /// booted unasked: from sleep, or its machine restarted under it), silent,
-/// dark. The daemon's crossed-address watch looks at every pass; a hook's
-/// carrier looks around its batches when no daemon runs
-/// (operate::remember_without_daemon()).
+/// dark. The crossed-address watch looks at every pass (the daemon's, and a
+/// hook's carrier's around its batches when no daemon runs); an admin's
+/// `slumber power` looks after its switches (operate::remember_without_daemon()).
 void remember(WitnessMemory& memory, const slurm::NodeState& node, TimeMs now);
 
 /// The memory as one line of JSON, what witness_memory_from() reads.

@@ -209,7 +209,7 @@ std::expected<void, std::string> CrossedWatch::save(engine::TimeMs now) const {
     return {};
 }
 
-std::expected<void, std::string> CrossedWatch::save_at_stop(engine::TimeMs now) const {
+std::expected<void, std::string> CrossedWatch::save_last_pass(engine::TimeMs now) const {
     if (m_passed_at == 0 || m_passed_at < memory_since(m_windows, now)) return {};
     return save(now);
 }
@@ -285,7 +285,7 @@ void CrossedWatch::act(const engine::CrossedPair& pair, const std::vector<slurm:
     for (const std::string& node : {pair.asked, pair.other}) {
         (void)m_journal.record({0, now, node, std::nullopt, store::EventKind::crossed_suspected,
                                 words + "; both blocked for every automatic action and drained"});
-        (void)m_journal.add_block({node, std::nullopt, power::ErrorKind::crossed, words, now, {}, "the daemon"});
+        (void)m_journal.add_block({node, std::nullopt, power::ErrorKind::crossed, words, now, {}, m_who});
         // A power-on of either started the other's machine: whatever
         // registers next measures no boot of its own (a tester's doctor
         // then advised a ResumeTimeout from a 123 s "boot" that was a

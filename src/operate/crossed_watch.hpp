@@ -41,31 +41,29 @@ namespace slumber::operate {
 /// of INFINITE when it is not 0.
 engine::CrossedWindows crossed_windows(const config::Config& config, engine::TimeMs boot_deadline_ms);
 
-/// A look for the crossed-address watch when no daemon runs: what Slurm
-/// shows of the managed nodes (`managed`) at `now`, Unix ms, is added to
-/// the memory the watch saved (engine::remember() on the journal's
-/// watch_memory, as CrossedWatch::recall() reads it). A hook's carrier looks
-/// after each round of batches, so that a daemon started later judges the
-/// carrier's power changes from what each node was around them: a tester's
-/// crossed power-off, carried out by a hook while the daemon was stopped
-/// for 20 s, was never judged, and three more wrong changes followed. Two
-/// carriers looking at once may lose one look (the later save replaces the
-/// earlier); their looks are a moment apart. A node whose saved words are
-/// unreadable starts afresh (the daemon names it when it recalls). Errors:
-/// the journal unreadable or unwritable; nothing is saved then.
+/// A look for the crossed-address watch by a process that is not the
+/// daemon and judges nothing: what Slurm shows of the managed nodes
+/// (`managed`) at `now`, Unix ms, is added to the memory the watch saved
+/// (engine::remember() on the journal's watch_memory, as
+/// CrossedWatch::recall() reads it), so that the daemon, or the next hook's
+/// carrier, judges the power changes around it from what each node was then.
+/// A process that looks at once with another may lose its look (the later
+/// save replaces the earlier); their looks are a moment apart. A node whose
+/// saved words are unreadable starts afresh (the daemon names it when it
+/// recalls). Errors: the journal unreadable or unwritable; nothing is saved
+/// then.
 std::expected<void, std::string> remember_without_daemon(store::Journal& journal,
                                                          const std::vector<slurm::NodeState>& managed,
                                                          const engine::CrossedWindows& windows, engine::TimeMs now);
 
-/// One look for the crossed-address watch by a process that is not the
-/// daemon: a hook's carrier after each round of batches, an admin's
-/// `slumber power` after its switches. What Slurm shows of the managed nodes
-/// of `config` now goes into the saved memory (remember_without_daemon()),
-/// with the windows of `config`'s slurm.conf. After a power change, not
-/// before: its effect on another node does not show yet (a machine takes
+/// One look for the crossed-address watch by an admin's `slumber power`
+/// after its switches (a hook's carrier runs a CrossedWatch of its own,
+/// operate/hook_carrier.cpp): what Slurm shows of the managed nodes of
+/// `config` now goes into the saved memory (remember_without_daemon()),
+/// with the windows of `config`'s slurm.conf. After the switches, not
+/// before: their effect on another node does not show yet (a machine takes
 /// seconds to boot; Slurm marks a stopped one NOT_RESPONDING after
-/// SlurmdTimeout), so the look shows what that node was before it, and a
-/// resume is not held up by a slow slurmctld.
+/// SlurmdTimeout), so the look shows what that node was before it.
 class CrossedLook {
   public:
     /// `windows`: crossed_windows() of `config` (boot_deadline() for
@@ -86,8 +84,11 @@ class CrossedLook {
 
 class CrossedWatch {
   public:
-    CrossedWatch(store::Journal& journal, const slurm::SlurmView& slurm, Clock& clock)
-        : m_journal(journal), m_slurm(slurm), m_clock(&clock) {}
+    /// `who`: the journal's name for whoever acts on a suspicion (the
+    /// blocks' author): the daemon, or a hook's carrier while none runs
+    /// (operate/hook_carrier.hpp).
+    CrossedWatch(store::Journal& journal, const slurm::SlurmView& slurm, Clock& clock, std::string who = "the daemon")
+        : m_journal(journal), m_slurm(slurm), m_clock(&clock), m_who(std::move(who)) {}
 
     void reconfigure(const engine::CrossedWindows& windows) { m_windows = windows; }
     [[nodiscard]] const engine::CrossedWindows& windows() const { return m_windows; }
@@ -130,14 +131,15 @@ class CrossedWatch {
     /// how many others' were taken back).
     std::expected<int, std::string> recall(engine::TimeMs now);
 
-    /// As the daemon stops: saves what the watch remembers of the nodes of
-    /// its last pass, watching or not, unless that pass is older than
-    /// recall()'s look-back at `now` (Unix ms) or there was none (a daemon
-    /// that stood by). An admin's `slumber power on` of a crossed node
-    /// while nothing was watched, the daemon restarted 2 s later: nothing
-    /// said the woken node had slept, and the restarted daemon put it back
-    /// to service (a tester's, once). Errors: the journal unwritable.
-    std::expected<void, std::string> save_at_stop(engine::TimeMs now) const;
+    /// Saves what the watch remembers of the nodes of its last pass,
+    /// watching or not, unless that pass is older than recall()'s look-back
+    /// at `now` (Unix ms) or there was none (a daemon that stood by). The
+    /// daemon calls it as it stops: an admin's `slumber power on` of a
+    /// crossed node while nothing was watched, the daemon restarted 2 s
+    /// later: nothing said the woken node had slept, and the restarted
+    /// daemon put it back to service (a tester's, once). A hook's carrier
+    /// calls it after each of its passes. Errors: the journal unwritable.
+    std::expected<void, std::string> save_last_pass(engine::TimeMs now) const;
 
     /// Whether slurmd answers on the node's address and port (a TCP
     /// connection, no message); replaced by tests. Called from several
@@ -173,6 +175,7 @@ class CrossedWatch {
     store::Journal& m_journal;
     const slurm::SlurmView& m_slurm;
     Clock* m_clock;
+    std::string m_who;
     engine::CrossedWindows m_windows;
     SlurmdProbe m_probe;
     std::map<std::string, engine::WitnessMemory> m_memory;

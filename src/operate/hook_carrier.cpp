@@ -20,22 +20,58 @@ void note(store::Journal& journal, const std::string& detail) {
     (void)journal.record({0, wall_clock_ms(), "", std::nullopt, store::EventKind::carrier, detail});
 }
 
-// Pending requests until none are left that can be taken now, with a look
-// for the crossed-address watch after each round, for a daemon started
-// later to judge this carrier's power changes by.
-bool carry_all(Carrier& carrier, store::Journal& journal, const CrossedLook& look) {
+// The crossed-address watch while no daemon runs (operate/crossed_watch.hpp):
+// a pass before each round of batches and after the last, each judging what
+// slumber's earlier changes did (the daemon's and other carriers', from the
+// memory they saved) and saving what it saw. The pass before a round is
+// the one that stops a second mistake: a tester's hook switched vnode002 off
+// through its crossed address and stopped vnode001 under its job; Slurm set
+// vnode001 DOWN and suspended it 20 s later, and that power-off, carried out
+// before any daemon was back to judge, stopped vnode002's machine too.
+class CarrierWatch {
+  public:
+    CarrierWatch(const config::Config& config, store::Journal& journal, const slurm::SlurmView& slurm)
+        : m_config(config),
+          m_journal(journal),
+          m_slurm(slurm),
+          m_watch(journal, slurm, system_clock(), std::string(kWho)) {
+        m_watch.reconfigure(crossed_windows(config, journal));
+        if (auto recalled = m_watch.recall(wall_clock_ms()); !recalled) note(journal, recalled.error());
+    }
+
+    // A pass blocks and drains the nodes of a pair it finds: the round
+    // that follows refuses their power changes.
+    void pass() {
+        auto nodes = m_slurm.nodes();
+        if (!nodes) {
+            note(m_journal, "a hook's carrier could not look at Slurm for the crossed-address watch: " + nodes.error());
+            return;
+        }
+        std::erase_if(*nodes, [&](const slurm::NodeState& node) { return m_config.find(node.name) == nullptr; });
+        (void)m_watch.run(*nodes);
+        // Two carriers at once may lose one's save (the later replaces the
+        // earlier); their looks are a moment apart.
+        if (auto saved = m_watch.save_last_pass(wall_clock_ms()); !saved) note(m_journal, saved.error());
+    }
+
+  private:
+    const config::Config& m_config;
+    store::Journal& m_journal;
+    const slurm::SlurmView& m_slurm;
+    CrossedWatch m_watch;
+};
+
+// Pending requests until none are left that can be taken now, with a pass
+// of the crossed-address watch before each round and after the last.
+bool carry_all(Carrier& carrier, store::Journal& journal, CarrierWatch& watch) {
     for (;;) {
+        watch.pass();
         const auto carried = carrier.run_pending();
         if (!carried) {
             note(journal, "a hook's carrier stopped: " + carried.error());
             return false;
         }
         if (*carried == 0) return true;
-        // The next hook's carrier looks again.
-        if (auto looked = look(); !looked) {
-            note(journal,
-                 "a hook's carrier could not note what Slurm shows for the crossed-address watch: " + looked.error());
-        }
     }
 }
 
@@ -60,13 +96,13 @@ std::expected<pid_t, std::string> start_hook_carrier(const std::filesystem::path
 int carry_without_daemon(const config::Config& config, store::Journal& journal) {
     const slurm::Scontrol scontrol(config.slurm.bin_dir, config.slurm.conf);
     Carrier carrier(config, journal, scontrol, "hook");
-    const CrossedLook look(config, journal, scontrol, crossed_windows(config, journal));
+    CarrierWatch watch(config, journal, scontrol);
     auto lock = CarrierLock::open(config.daemon.carrier_lock());
     if (!lock) {
         note(journal, lock.error() +
                           ": carried out without it; requests left running by a carrier that died wait "
                           "for a daemon");
-        return carry_all(carrier, journal, look) ? 0 : 1;
+        return carry_all(carrier, journal, watch) ? 0 : 1;
     }
     int code = 0;
     for (;;) {
@@ -76,7 +112,7 @@ int carry_without_daemon(const config::Config& config, store::Journal& journal) 
                                       config.daemon.carrier_lock().string()));
             return code;
         }
-        if (!carry_all(carrier, journal, look)) code = 1;
+        if (!carry_all(carrier, journal, watch)) code = 1;
         // The last carrier out takes back what a dead one left running, and
         // looks once more: a hook may have journaled a request while this
         // one held the lock alone, and its own carrier then left it here.

@@ -275,6 +275,39 @@ TEST(Crossed, SlurmsOwnDoingIsNoEvidence) {
     }
 }
 
+// Slurm powers down a node it set DOWN for "Not responding": that came
+// after the silence, and so did the power-off of the node's own that it
+// asked for. The silence is still the other power-off's doing. Slurm
+// clears NOT_RESPONDING as it suspends a node (power_save.c).
+TEST(Crossed, ANodeSlurmFoundSilentBeforePoweringItDownWasSilencedByAnother) {
+    auto silenced = silenced_other();  // n2 up at kOn + 6 s, silent at kOn + 8 s
+    silenced[1].slurm.base = "DOWN";
+    silenced[1].slurm.flags = {"POWERING_DOWN"};
+    silenced[1].slurm.reason = "Not responding";
+    silenced[1].slurm.reason_time = (kOn + 7000) / 1000;
+    auto pairs = suspect_crossed(silenced, kSwitchedOff, kWindows, kOn + 10000).pairs;
+    ASSERT_EQ(pairs.size(), 1U);
+    EXPECT_EQ(pairs[0].asked, "n1");
+    EXPECT_EQ(pairs[0].other, "n2");
+
+    // Its own power-off, asked for 2 s after it was seen silent.
+    auto changes = kSwitchedOff;
+    changes.push_back({"n2", power::Action::off, kOn + 10300, kOn + 10000});
+    EXPECT_EQ(suspect_crossed(silenced, changes, kWindows, kOn + 11000).pairs.size(), 1U);
+    // Asked for before it was seen silent: that may be what silenced it.
+    changes.back() = {"n2", power::Action::off, kOn + 7300, kOn + 7000};
+    EXPECT_TRUE(suspect_crossed(silenced, changes, kWindows, kOn + 11000).pairs.empty());
+    // A reason given before it was last seen up: it answered since.
+    silenced[1].slurm.reason_time = (kOn + 4000) / 1000;
+    EXPECT_TRUE(suspect_crossed(silenced, kSwitchedOff, kWindows, kOn + 10000).pairs.empty());
+    // Without Slurm's word that it went silent first, Slurm's power-down explains it.
+    silenced[1].slurm.reason_time.reset();
+    silenced[1].slurm.reason.clear();
+    EXPECT_TRUE(suspect_crossed(silenced, kSwitchedOff, kWindows, kOn + 10000).pairs.empty());
+    silenced[1].slurm.flags = {"NOT_RESPONDING", "POWERING_DOWN"};
+    EXPECT_TRUE(suspect_crossed(silenced, kSwitchedOff, kWindows, kOn + 10000).pairs.empty());
+}
+
 TEST(Crossed, AChangeBeforeSlumbersOrPastTheWindowIsNoEvidence) {
     auto woke = woke_other();
     woke[1].woke_unasked->boot_ms = kOn - 30000;

@@ -27,6 +27,41 @@ TEST(WitnessMemory, EveryFieldRoundTrips) {
     EXPECT_EQ(witness_memory_words(WitnessMemory{}), "{}");
 }
 
+slurm::NodeState node_state(std::string base, std::vector<std::string> flags = {}, std::string reason = {},
+                            std::optional<std::int64_t> reason_time = std::nullopt) {
+    slurm::NodeState node;
+    node.name = "n1";
+    node.base = std::move(base);
+    node.flags = std::move(flags);
+    node.reason = std::move(reason);
+    node.reason_time = reason_time;
+    return node;
+}
+
+// Slurm clears NOT_RESPONDING as it suspends a node it set DOWN for "Not
+// responding" (power_save.c): the node is still seen silent.
+TEST(WitnessMemory, ANodeSlurmSuspendsAfterItWentSilentIsSeenSilent) {
+    constexpr TimeMs kUp = 1'700'000'000'000;
+    WitnessMemory memory;
+    remember(memory, node_state("MIXED"), kUp);
+    ASSERT_EQ(memory.seen_up_at, kUp);
+    remember(memory, node_state("DOWN", {"POWERING_DOWN"}, "Not responding", kUp / 1000 + 8), kUp + 20000);
+    EXPECT_EQ(memory.silent_since, kUp + 20000);
+
+    // Powering down an idle node that answered: Slurm's own doing, not a silence.
+    WitnessMemory idle;
+    remember(idle, node_state("IDLE"), kUp);
+    remember(idle, node_state("IDLE", {"POWERING_DOWN"}), kUp + 2000);
+    EXPECT_FALSE(idle.silent_since);
+    // A "Not responding" from before it was last seen up is an old one
+    // (ReturnToService=0 keeps a node that answers again DOWN).
+    WitnessMemory old;
+    remember(old, node_state("DOWN", {}, "Not responding", kUp / 1000 - 60), kUp);
+    ASSERT_EQ(old.seen_up_at, kUp);
+    remember(old, node_state("DOWN", {"POWERING_DOWN"}, "Not responding", kUp / 1000 - 60), kUp + 2000);
+    EXPECT_FALSE(old.silent_since);
+}
+
 TEST(WitnessMemory, UnreadableWordsAreNamed) {
     const std::pair<std::string, std::string> cases[] = {
         {"", "not JSON"},

@@ -480,7 +480,7 @@ TEST_F(CrossedWatchTest, APowerOffAHooksCarrierMadeIsJudgedByTheDaemonStartedAft
 TEST_F(CrossedWatchTest, WhatIsSavedAtStopJudgesAPowerOnMadeBetweenTwoLooks) {
     {
         auto idle = reconciler(/*slurmd_answers=*/true);
-        ASSERT_TRUE(idle->crossed().save_at_stop(m_clock.wall_ms()));
+        ASSERT_TRUE(idle->crossed().save_last_pass(m_clock.wall_ms()));
         EXPECT_TRUE(m_journal->watch_memory(0)->words.empty());
     }
     for (const bool saved_at_stop : {false, true}) {
@@ -500,7 +500,7 @@ TEST_F(CrossedWatchTest, WhatIsSavedAtStopJudgesAPowerOnMadeBetweenTwoLooks) {
                                            power::Action::on}));
             m_clock.advance(std::chrono::seconds(2));
             if (saved_at_stop) {
-                ASSERT_TRUE(before->crossed().save_at_stop(m_clock.wall_ms()));
+                ASSERT_TRUE(before->crossed().save_last_pass(m_clock.wall_ms()));
             }
         }
         m_clock.advance(std::chrono::seconds(10));
