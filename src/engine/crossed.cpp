@@ -177,9 +177,10 @@ bool silenced_unasked(const CrossedWitness& node, const std::vector<PowerChange>
                       const CrossedWindows& windows, TimeMs now) {
     const slurm::NodeState& state = node.slurm;
     if (node.suspected || !silent(state, node.seen_up_at) || !silence_judged(node, now)) return false;
-    // A tester's vnode001, stopped under its job by a hook's crossed
-    // power-off of vnode002, was set DOWN and suspended by Slurm while no
-    // daemon ran, and that power-off stopped vnode002's machine too.
+    // Slurm's power-down of a node it found silent first explains nothing:
+    // in CI's run (2026-12-05) vnode001, stopped under its job by a hook's
+    // crossed power-off of vnode002, was set DOWN and suspended by Slurm
+    // while no daemon ran, and that power-off stopped vnode002's machine too.
     if (slurm_changing_power(state) && !found_silent_by_slurm(state, node.seen_up_at)) return false;
     // Its own power-off may be journaled after it went silent (the call
     // ends when the BMC confirms it), but took effect no earlier than it was
