@@ -24,10 +24,11 @@ void note(store::Journal& journal, const std::string& detail) {
 // a pass before each round of batches and after the last, each judging what
 // slumber's earlier changes did (the daemon's and other carriers', from the
 // memory they saved) and saving what it saw. The pass before a round is
-// the one that stops a second mistake: a tester's hook switched vnode002 off
-// through its crossed address and stopped vnode001 under its job; Slurm set
-// vnode001 DOWN and suspended it 20 s later, and that power-off, carried out
-// before any daemon was back to judge, stopped vnode002's machine too.
+// the one that stops a second mistake: in CI's run (2026-12-05) a hook
+// switched vnode002 off through its crossed address and stopped vnode001
+// under its job; Slurm set vnode001 DOWN and suspended it seconds later, and
+// that power-off, carried out before any daemon was back to judge, stopped
+// vnode002's machine too.
 class CarrierWatch {
   public:
     CarrierWatch(const config::Config& config, store::Journal& journal, const slurm::SlurmView& slurm)
