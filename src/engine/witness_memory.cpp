@@ -60,6 +60,21 @@ std::expected<UnaskedWake, std::string> wake_from(const json& in) {
 }  // namespace
 
 void remember(WitnessMemory& memory, const slurm::NodeState& node, TimeMs now) {
+    // Registered with a boot after it was last seen asleep, though never
+    // seen up since: Slurm set it DOWN ("Node unexpectedly rebooted") and
+    // began powering it down (it suspends DOWN nodes) before anyone looked.
+    // A hook's carrier looks only when a hook runs: in a run of ours
+    // without a daemon, a power-on through a crossed address booted
+    // another sleeping node's machine, and the next look, 12 s later, was
+    // that of its suspend's carrier, which saw it powering down. Looked at
+    // before the states below, which forget the sleep of a node asleep
+    // again or down~. Its BootTime outlives the registration; the boot it
+    // had before it slept is older than the sleep by SuspendTimeout at least.
+    const bool slept_since_up = memory.asleep_at && (!memory.seen_up_at || *memory.asleep_at > *memory.seen_up_at);
+    if (!seen_up(node) && slept_since_up && !memory.asked_up && !node.powering_up() && !slurm::rebooting(node) &&
+        node.boot_time && *node.boot_time * 1000 > *memory.asleep_at) {
+        memory.woke_unasked = UnaskedWake{*node.boot_time * 1000, *memory.asleep_at};
+    }
     if (node.powered_down() && !node.powering_up() && node.base == "IDLE") {
         memory.asleep_at = now;
         memory.asked_up = false;

@@ -36,7 +36,8 @@ struct WitnessMemory {
 
 /// Adds one look at `node` (Slurm's view of it at `now`, Unix ms) to what
 /// is remembered of it: asleep, asked up by Slurm, up (and whether it
-/// booted unasked: from sleep, or its machine restarted under it), silent,
+/// booted unasked: from sleep, or its machine restarted under it; or, not
+/// up, whether it registered a boot since it was seen asleep), silent,
 /// dark. The crossed-address watch looks at every pass (the daemon's, and a
 /// hook's carrier's around its batches when no daemon runs); an admin's
 /// `slumber power` looks after its switches (operate::remember_without_daemon()).

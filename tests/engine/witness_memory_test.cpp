@@ -62,6 +62,39 @@ TEST(WitnessMemory, ANodeSlurmSuspendsAfterItWentSilentIsSeenSilent) {
     EXPECT_FALSE(old.silent_since);
 }
 
+// A node that woke unasked and was set DOWN and powering down by Slurm
+// before anyone looked (a hook's carrier looks only when a hook runs):
+// its BootTime says it registered since it was seen asleep.
+TEST(WitnessMemory, ANodeThatRegisteredUnseenSinceItSleptWokeUnasked) {
+    constexpr TimeMs kAsleep = 1'700'000'000'000;
+    constexpr std::int64_t kBoot = kAsleep / 1000 + 2;  // BootTime, Unix s
+    const auto at = [](slurm::NodeState node, std::optional<std::int64_t> boot) {
+        node.boot_time = boot;
+        return node;
+    };
+    WitnessMemory memory;
+    remember(memory, at(node_state("IDLE", {"POWERED_DOWN"}), kAsleep / 1000 - 3600), kAsleep);
+    remember(memory, at(node_state("DOWN", {"POWERING_DOWN"}, "Node unexpectedly rebooted"), kBoot), kAsleep + 14000);
+    ASSERT_TRUE(memory.woke_unasked);
+    EXPECT_EQ(*memory.woke_unasked, (UnaskedWake{kBoot * 1000, kAsleep}));
+    // Kept once Slurm has it powered down (down~), which forgets the sleep.
+    remember(memory, at(node_state("DOWN", {"POWERED_DOWN"}, "Node unexpectedly rebooted"), kBoot), kAsleep + 30000);
+    EXPECT_EQ(*memory.woke_unasked, (UnaskedWake{kBoot * 1000, kAsleep}));
+
+    // Seen asleep again with the boot it had before it slept: no wake.
+    WitnessMemory asleep;
+    remember(asleep, at(node_state("IDLE", {"POWERED_DOWN"}), kAsleep / 1000 - 3600), kAsleep);
+    remember(asleep, at(node_state("IDLE", {"POWERED_DOWN"}), kAsleep / 1000 - 3600), kAsleep + 30000);
+    EXPECT_FALSE(asleep.woke_unasked);
+    // Powered up by Slurm (seen POWERING_UP), then DOWN and powering down
+    // with its new boot: asked, not unasked.
+    WitnessMemory asked;
+    remember(asked, at(node_state("IDLE", {"POWERED_DOWN"}), kAsleep / 1000 - 3600), kAsleep);
+    remember(asked, at(node_state("IDLE", {"POWERING_UP"}), kAsleep / 1000 - 3600), kAsleep + 1000);
+    remember(asked, at(node_state("DOWN", {"POWERING_DOWN"}, "Not responding"), kBoot), kAsleep + 20000);
+    EXPECT_FALSE(asked.woke_unasked);
+}
+
 TEST(WitnessMemory, UnreadableWordsAreNamed) {
     const std::pair<std::string, std::string> cases[] = {
         {"", "not JSON"},
