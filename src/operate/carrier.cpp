@@ -224,6 +224,7 @@ Carrier::Reconfigures Carrier::reconfigures() const {
 
 std::expected<std::vector<Batch>, std::string> Carrier::take() {
     reconfigure_if_owed();
+    m_held_for_watch = 0;
     auto requests = m_journal.take_pending();
     if (!requests) return std::unexpected("journal: " + requests.error());
     if (requests->empty()) return std::vector<Batch>{};
@@ -288,9 +289,11 @@ std::expected<std::vector<Batch>, std::string> Carrier::take() {
             }
         } else if (held && request.time >= m_holds->as_of) {
             (void)m_journal.requeue(request.id);  // for the next look, which the hook's wake brings at once
+            ++m_held_for_watch;
             continue;
         } else if (open_why != nullptr) {
             (void)m_journal.requeue(request.id);
+            ++m_held_for_watch;
             if (m_held.insert(request.id).second) {
                 (void)m_journal.record({0, m_clock.wall_ms(), request.node, request.id, store::EventKind::paced,
                                         fmt::format("{} held back: {}",

@@ -82,11 +82,15 @@ class Carrier {
     /// look that decided them began, Unix ms: such a change asked for later
     /// waits for the next look, since Slurm may have shown the node waking
     /// only then (it suspends a node that woke unasked within a second or
-    /// two). Once called, every later take() keeps to it; a hook's carrier,
-    /// without a daemon's looks, never calls it.
+    /// two). Once called, every later take() keeps to it; a hook's carrier
+    /// calls it after each pass of its own watch (operate/hook_carrier.cpp).
     void hold_changes(std::map<std::string, std::string> nodes, engine::TimeMs as_of) {
         m_holds = Holds{std::move(nodes), as_of};
     }
+    /// How many power changes the last take() left pending under
+    /// hold_changes(): a hook's carrier looks again and takes them then,
+    /// rather than leaving them to nobody.
+    [[nodiscard]] int held_for_watch() const { return m_held_for_watch; }
     /// This daemon took over from another controller's at `now`, Unix ms
     /// (docs/ha.md): for `window_ms`, Slurm's resume of a node found on is a
     /// plain power-on, never a power cycle (the other daemon's boot may be
@@ -201,6 +205,7 @@ class Carrier {
         engine::TimeMs as_of = 0;
     };
     std::optional<Holds> m_holds;  ///< hold_changes()
+    int m_held_for_watch = 0;      ///< held_for_watch()
     /// took_over(): until when, Unix ms; read by the batches' workers.
     std::atomic<engine::TimeMs> m_took_over_until{0};
     /// Power-ons handed out by take() whose outcome is not journaled yet:

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <map>
+#include <thread>
+
 #include "operate/carrier.hpp"
 #include "operate/carrier_lock.hpp"
 #include "operate/clock.hpp"
@@ -41,18 +45,22 @@ class CarrierWatch {
     }
 
     // A pass blocks and drains the nodes of a pair it finds: the round
-    // that follows refuses their power changes.
-    void pass() {
+    // that follows refuses their power changes. Returns the nodes of the
+    // patterns still open (CrossedWatch::open()), whose power-offs must
+    // wait; none when Slurm cannot be read, since the round's own look at
+    // Slurm then refuses every power-off.
+    std::map<std::string, std::string> pass() {
         auto nodes = m_slurm.nodes();
         if (!nodes) {
             note(m_journal, "a hook's carrier could not look at Slurm for the crossed-address watch: " + nodes.error());
-            return;
+            return {};
         }
         std::erase_if(*nodes, [&](const slurm::NodeState& node) { return m_config.find(node.name) == nullptr; });
         (void)m_watch.run(*nodes);
         // Two carriers at once may lose one's save (the later replaces the
         // earlier); their looks are a moment apart.
         if (auto saved = m_watch.save_last_pass(wall_clock_ms()); !saved) note(m_journal, saved.error());
+        return m_watch.open();
     }
 
   private:
@@ -62,17 +70,33 @@ class CarrierWatch {
     CrossedWatch m_watch;
 };
 
+// How long a carrier waits before it looks again while its watch holds
+// power changes back: the daemon's pace while something is in flux
+// (engine/look_pace.hpp).
+constexpr auto kHeldLookPause = std::chrono::seconds(2);
+
+struct Carried {
+    bool ok = true;     ///< false: the journal failed (noted)
+    bool held = false;  ///< the last round left power changes pending for the watch
+};
+
 // Pending requests until none are left that can be taken now, with a pass
-// of the crossed-address watch before each round and after the last.
-bool carry_all(Carrier& carrier, store::Journal& journal, CarrierWatch& watch) {
+// of the crossed-address watch before each round and after the last. A
+// power-off of a node in a pattern still open waits (Carrier::hold_changes()),
+// as under the daemon: a power-on through a crossed address boots another
+// sleeping node, Slurm suspends that one within seconds, and with rotated
+// addresses (a tester's, under the daemon) its power-off stops a third
+// machine under its job before the pattern is decided.
+Carried carry_all(Carrier& carrier, store::Journal& journal, CarrierWatch& watch) {
     for (;;) {
-        watch.pass();
+        const engine::TimeMs looked = wall_clock_ms();
+        carrier.hold_changes(watch.pass(), looked);
         const auto carried = carrier.run_pending();
         if (!carried) {
             note(journal, "a hook's carrier stopped: " + carried.error());
-            return false;
+            return {false, false};
         }
-        if (*carried == 0) return true;
+        if (*carried == 0) return {true, carrier.held_for_watch() > 0};
     }
 }
 
@@ -103,7 +127,12 @@ int carry_without_daemon(const config::Config& config, store::Journal& journal) 
         note(journal, lock.error() +
                           ": carried out without it; requests left running by a carrier that died wait "
                           "for a daemon");
-        return carry_all(carrier, journal, watch) ? 0 : 1;
+        for (;;) {
+            const Carried carried = carry_all(carrier, journal, watch);
+            if (!carried.ok) return 1;
+            if (!carried.held) return 0;
+            std::this_thread::sleep_for(kHeldLookPause);
+        }
     }
     int code = 0;
     for (;;) {
@@ -113,7 +142,8 @@ int carry_without_daemon(const config::Config& config, store::Journal& journal) 
                                       config.daemon.carrier_lock().string()));
             return code;
         }
-        if (!carry_all(carrier, journal, watch)) code = 1;
+        const Carried carried = carry_all(carrier, journal, watch);
+        if (!carried.ok) code = 1;
         // The last carrier out takes back what a dead one left running, and
         // looks once more: a hook may have journaled a request while this
         // one held the lock alone, and its own carrier then left it here.
@@ -125,6 +155,9 @@ int carry_without_daemon(const config::Config& config, store::Journal& journal) 
         if (!last || code != 0) return code;
         const auto open = journal.open_requests();
         if (!open || open->empty()) return code;
+        // Held for the watch: it waits without the lock, which a daemon
+        // that starts meanwhile takes, and the held requests with it.
+        if (carried.held) std::this_thread::sleep_for(kHeldLookPause);
     }
 }
 

@@ -30,7 +30,10 @@ std::expected<pid_t, std::string> start_hook_carrier(const std::filesystem::path
 
 /// Carries out the journal's pending requests as a hook would, beside any
 /// other carrier a hook started, until none are left; leaves them to a
-/// daemon that holds the lock. `config` must be loaded with its credentials.
+/// daemon that holds the lock. A power-off its crossed-address watch holds
+/// back (a node of a pattern still open, decided at most ResumeTimeout after
+/// the power-on that opened it: operate/crossed_watch.hpp) is waited for,
+/// looking at Slurm every 2 s, by the last carrier out. `config` must be loaded with its credentials.
 /// Returns 0, or 1 when the journal could not be read or written.
 int carry_without_daemon(const config::Config& config, store::Journal& journal);
 

@@ -389,7 +389,7 @@ TEST_F(CrossedSlowBoot, AnAdminsPowerOnOfARunningNodeThatBootsASleepingOneIsCaug
 class CrossedWithoutDaemon : public Crossed {
   protected:
     static void SetUpTestSuite() {
-        start_cluster("crossed-no-daemon", 66, 31800, "20s", 8);
+        start_cluster("crossed-no-daemon", 66, 31800, "20s", 10);
         // The hooks' carriers read the BMC passwords while no daemon runs.
         if (cluster->ready())
             credentials = std::make_unique<CredentialsGivenToSlurmUser>(cluster->dir() + "/ipmi.secret");
@@ -614,6 +614,55 @@ TEST_F(CrossedWithoutDaemon, ASecondPowerOffThroughACrossedAddressIsRefusedWitho
     expect_drained({6, 7}, pair_reason);
     EXPECT_TRUE(cluster->slurmd_running(7)) << "vnode008's machine runs";
     (void)cluster->run({"scancel", long_job});
+}
+
+// A woken node's suspend waits while its pattern is open, without a
+// daemon as with one: the hook's power-on through vnode009's address boots
+// vnode010's machine, and vnode010 is asked to power down at once (Slurm
+// 22.05 does so itself after SuspendTime, having set it DOWN, "Node
+// unexpectedly rebooted"). Its hook's carrier holds that power-off until
+// vnode009 has had ResumeTimeout to register, then finds the pair and
+// refuses it: with rotated addresses it would have stopped a third machine.
+// Before, the power-off went through vnode010's address at once (a run of
+// ours), and nobody judged the pair until a daemon came back.
+TEST_F(CrossedWithoutDaemon, AWokenNodesPowerOffWaitsForItsPatternWithoutADaemon) {
+    ASSERT_TRUE(
+        cluster->wait_for([] { return cluster->state(8) == "idle~" && cluster->state(9) == "idle~"; }, seconds{90}))
+        << cluster->states();
+    ASSERT_TRUE(cluster->rig({"fault", "--dir", cluster->dir(), "vnode[009-010]", "crossed"}));
+    stop_daemon();
+    const int ons_before = count("vnode009", "power-on", "", "ok");
+    const int offs_before = count("vnode010", "power-off", "", "ok");
+    const int suspends_before = count("vnode010", "requested", "slurm-suspend");
+
+    const std::string job = submit_on(8, "sleep 600");
+    ASSERT_FALSE(job.empty());
+    ASSERT_TRUE(
+        cluster->wait_for([&] { return count("vnode009", "power-on", "", "ok") == ons_before + 1; }, seconds{30}))
+        << cluster->states() << dump();
+    ASSERT_TRUE(cluster->wait_for([] { return cluster->slurmd_running(9); }, seconds{20})) << "vnode010 booted";
+    ASSERT_TRUE(cluster->wait_for([] { return cluster->field(9, "State") != "IDLE+POWERED_DOWN"; }, seconds{10}))
+        << "vnode010 registered" << cluster->states();
+    (void)cluster->run({"scontrol", "update", "nodename=vnode010", "state=power_down"});
+    ASSERT_TRUE(cluster->wait_for([&] { return count("vnode010", "requested", "slurm-suspend") > suspends_before; },
+                                  seconds{20}))
+        << cluster->states() << dump();
+
+    EXPECT_TRUE(cluster->wait_for([] { return count("vnode010", "paced", "power-off held back") >= 1; }, seconds{10}))
+        << dump();
+    // vnode009 has ResumeTimeout (20 s) from its power-on to register; it cannot.
+    ASSERT_TRUE(cluster->wait_for(
+        [] { return count("vnode009", "crossed-suspected") == 1 && count("vnode010", "crossed-suspected") == 1; },
+        seconds{45}))
+        << cluster->states() << dump();
+    EXPECT_EQ(count("vnode010", "blocked", "met by a hook's carrier"), 1) << dump();
+    EXPECT_TRUE(cluster->wait_for([] { return count("vnode010", "refused", "look crossed") >= 1; }, seconds{10}))
+        << dump();
+    EXPECT_EQ(count("vnode010", "power-off", "", "ok"), offs_before) << dump();
+    EXPECT_TRUE(cluster->slurmd_running(9)) << "vnode010's machine runs";
+
+    ASSERT_NO_FATAL_FAILURE(start_daemon());
+    (void)cluster->run({"scancel", job});
 }
 
 }  // namespace
