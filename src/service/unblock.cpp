@@ -7,6 +7,7 @@
 
 #include "hostlist/hostlist.hpp"
 #include "operate/blocks.hpp"
+#include "operate/daemon_role.hpp"
 #include "operate/shared_journal.hpp"
 #include "slurm/scontrol.hpp"
 
@@ -53,9 +54,14 @@ std::vector<std::string> with_crossed_partners(const std::vector<std::string>& t
 
 namespace {
 
+// Whether a daemon holds its lock (operate::daemon_holding()); unknown when
+// this user may not open the lock file.
+enum class Daemon { runs, absent, unknown };
+
 // A drained node: slumber's drain is cleared in Slurm, anyone else's left
 // with the words to clear it. Adds to `done`.
-void clear_drain(const slurm::SlurmView& slurm, const slurm::NodeState& state, bool lifted, Unblocked& done) {
+void clear_drain(const slurm::SlurmView& slurm, const slurm::NodeState& state, bool lifted, Daemon daemon,
+                 Unblocked& done) {
     if (!state.has("DRAIN")) return;
     if (operate::drained_by_others(state)) {
         done.words += fmt::format(
@@ -75,11 +81,19 @@ void clear_drain(const slurm::SlurmView& slurm, const slurm::NodeState& state, b
     done.words += resumed ? fmt::format("; back in service in Slurm ({} \"{}\" cleared)", whose, state.reason)
                           : "; could not resume it in Slurm: " + resumed.error();
     // After crossed addresses Slurm may count as powered down a node whose
-    // machine runs (docs/slurm.md): say what becomes of it (a tester asked).
+    // machine runs (docs/slurm.md): say what becomes of it (a tester asked),
+    // and who does it: without a daemon, nobody (a tester's was told the
+    // daemon would, while none ran).
     if (resumed && state.powered_down()) {
-        done.words +=
-            "; Slurm counts it as powered down: if its machine still runs, the daemon reads its BMC and switches it "
-            "off after [daemon] late_off_grace";
+        done.words += daemon == Daemon::absent
+                          ? fmt::format(
+                                "; Slurm counts it as powered down, and no daemon runs to switch its machine off if it "
+                                "still runs: `slumber power status {0}`, then `slumber power off {0}` if it says on",
+                                state.name)
+                          : fmt::format(
+                                "; Slurm counts it as powered down: if its machine still runs, the daemon{} reads its "
+                                "BMC and switches it off after [daemon] late_off_grace",
+                                daemon == Daemon::runs ? "" : " (if one runs)");
     }
     done.ok = resumed.has_value();
 }
@@ -126,6 +140,8 @@ std::expected<UnblockResult, UnblockError> unblock(const config::Config& config,
         return std::unexpected(UnblockError{UnblockError::Kind::journal, "journal: " + every_block.error()});
     }
     const std::map<std::string, std::string> partners = crossed_partners(*every_block);
+    const auto holder = operate::daemon_holding(config.daemon.lock());
+    const Daemon daemon = !holder ? Daemon::unknown : holder->has_value() ? Daemon::runs : Daemon::absent;
     const std::vector<std::string> all = with_crossed_partners(targets, partners);
     UnblockResult result;
     for (const std::string& target : all) {
@@ -152,7 +168,7 @@ std::expected<UnblockResult, UnblockError> unblock(const config::Config& config,
                                 : fmt::format(" with {} ({})", partner->second, kTogether);
         }
         const auto state = slurm_view.find(target);
-        if (state != slurm_view.end()) clear_drain(scontrol, state->second, *lifted > 0, done);
+        if (state != slurm_view.end()) clear_drain(scontrol, state->second, *lifted > 0, daemon, done);
         // Slurm is still waking it for a job: the power-on the block refused
         // is asked for again, or the job would wait out ResumeTimeout.
         if (*lifted > 0 && state != slurm_view.end() && state->second.powering_up()) {

@@ -3,8 +3,11 @@
 // together, and the one named alone says that its partner came with it.
 #include "service/unblock.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -153,6 +156,43 @@ TEST_F(UnblockCrossed, AnotherNodeIsLiftedAlone) {
     const auto again = unblock(m_config, {"n1"}, "the test", [] { return store::TimeMs{6000}; });
     ASSERT_TRUE(again) << again.error().words;
     EXPECT_FALSE(again->lifted) << "nothing lifted: the daemon has nothing new to read";
+}
+
+// A node Slurm counts as powered down whose machine may still run (the one
+// a crossed suspend left behind): the words say who switches it off. A
+// tester's, without a daemon, was told the daemon would.
+TEST_F(UnblockCrossed, WhoSwitchesOffAMachineLeftRunningIsSaid) {
+    std::ofstream(m_dir / "nodes") << "NodeName=n2 State=IDLE+DRAIN Reason=" << kReason
+                                   << " [root@2026-11-25T22:50:01]\n"
+                                   << "NodeName=n3 State=IDLE+DRAIN+POWERED_DOWN Reason=" << kReason
+                                   << " [root@2026-11-25T22:50:01]\n";
+    const auto without = unblock(m_config, {"n2", "n3"}, "the test", [] { return store::TimeMs{5000}; });
+    ASSERT_TRUE(without) << without.error().words;
+    ASSERT_EQ(without->targets.size(), 2U);
+    EXPECT_EQ(without->targets[0].words, "unblocked; back in service in Slurm" + kCleared);
+    EXPECT_EQ(without->targets[1].words,
+              "unblocked; back in service in Slurm" + kCleared +
+                  "; Slurm counts it as powered down, and no daemon runs to switch its machine off if it still runs: "
+                  "`slumber power status n3`, then `slumber power off n3` if it says on");
+
+    // A daemon holds its lock (here this test, as slumberd does: flock(2)).
+    for (const std::string node : {"n2", "n3"}) {
+        auto journal = operate::open_journal(m_config.daemon, m_config.slurm);
+        ASSERT_TRUE(journal);
+        ASSERT_TRUE(
+            journal->add_block({node, std::nullopt, power::ErrorKind::crossed, kWords, 6000, {}, "the daemon"}));
+    }
+    const int lock = ::open(m_config.daemon.lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    ASSERT_GE(lock, 0);
+    ASSERT_EQ(::flock(lock, LOCK_EX | LOCK_NB), 0);
+    const auto with = unblock(m_config, {"n3"}, "the test", [] { return store::TimeMs{7000}; });
+    ::close(lock);
+    ASSERT_TRUE(with) << with.error().words;
+    ASSERT_EQ(with->targets.size(), 2U);
+    EXPECT_TRUE(with->targets[0].words.ends_with(
+        "; Slurm counts it as powered down: if its machine still runs, the daemon reads its BMC and switches it off "
+        "after [daemon] late_off_grace"))
+        << with->targets[0].words;
 }
 
 }  // namespace
