@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <csignal>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -278,13 +279,17 @@ bool ask(Run& run, slurm::PowerRequest request, const std::string& node, const s
 // Waits until Slurm shows every one of `nodes` powered down again (idle~,
 // after SuspendTimeout), so that the next node is checked against a quiet
 // cluster; one that does not is a finding. Returns those that are.
-std::vector<std::string> wait_powered_down(Run& run, const std::vector<std::string>& nodes) {
+// `each_look`: called with every view of Slurm's while it waits.
+std::vector<std::string> wait_powered_down(
+    Run& run, const std::vector<std::string>& nodes,
+    const std::function<void(const std::vector<slurm::NodeState>&)>& each_look = {}) {
     const auto deadline = SteadyClock::now() + run.suspend_limit + kPowerDownMargin;
     std::vector<std::string> left = nodes;
     while (!left.empty() && SteadyClock::now() < deadline) {
         std::this_thread::sleep_for(run.options.poll);
         auto now = run.slurm.nodes();
         if (!now) continue;
+        if (each_look) each_look(*now);
         std::erase_if(left, [&](const std::string& name) {
             const slurm::NodeState* node = state_of(*now, name);
             return node != nullptr && node->powered_down() && !node->has("POWERING_DOWN");
@@ -350,10 +355,16 @@ std::string started(const std::string& node, const std::string& other) {
     return fmt::format("{}'s BMC started {}", node, other);
 }
 
+// The nodes of a pair drain_pair() drained, with its reason.
+struct PairDrain {
+    std::vector<std::string> nodes;
+    std::string reason;
+};
+
 // `seen`: what the check saw ("vnode1's BMC started vnode2"); `fix`: what
 // to do before `slumber unblock` ("swap them").
-void drain_pair(Run& run, const std::string& node, const std::string& other, const std::string& seen,
-                std::string_view fix) {
+PairDrain drain_pair(Run& run, const std::string& node, const std::string& other, const std::string& seen,
+                     std::string_view fix) {
     const auto& [first, second] = std::minmax(node, other);
     // The daemon's words (engine::crossed_drain_reason()), with what the
     // check saw.
@@ -374,7 +385,7 @@ void drain_pair(Run& run, const std::string& node, const std::string& other, con
             ours.push_back(each);
         }
     }
-    if (ours.empty()) return;
+    if (ours.empty()) return {};
     const std::string drained_nodes = fmt::format("{}", fmt::join(ours, ","));
     const auto drained = run.slurm.update(drained_nodes, "DRAIN", reason);
     for (const std::string& each : ours) {
@@ -383,6 +394,29 @@ void drain_pair(Run& run, const std::string& node, const std::string& other, con
     }
     run.say(drained ? fmt::format("{}: drained in Slurm until the addresses are corrected: {}", drained_nodes, reason)
                     : fmt::format("{}: could not drain them in Slurm: {}", drained_nodes, drained.error()));
+    return {std::move(ours), reason};
+}
+
+// Drains again the nodes of `drain` that `now` shows without DRAIN: Slurm
+// 22.05 clears DRAIN as the forced power-down it was asked for begins
+// (IDLE+DRAIN+POWER_DOWN, then IDLE+POWERING_DOWN with the reason left), so
+// a tester's checked node could be given a job for its whole power-down
+// and once powered down, until the daemon drained the blocked pair. A drain
+// given while it powers down stays.
+void keep_drained(Run& run, const PairDrain& drain, const std::vector<slurm::NodeState>& now) {
+    std::vector<std::string> undrained;
+    for (const std::string& each : drain.nodes) {
+        const slurm::NodeState* state = state_of(now, each);
+        if (state != nullptr && !state->has("DRAIN")) undrained.push_back(each);
+    }
+    if (undrained.empty()) return;
+    const auto drained = run.slurm.update(fmt::format("{}", fmt::join(undrained, ",")), "DRAIN", drain.reason);
+    for (const std::string& each : undrained) {
+        run.note(each, drained ? "drained again in Slurm: its power-down cleared the drain"
+                               : fmt::format("could not drain it again in Slurm after its power-down cleared the "
+                                             "drain: {}",
+                                             drained.error()));
+    }
 }
 
 // Blocked too, as the daemon blocks a pair it suspects
@@ -413,6 +447,7 @@ void put_back(Run& run, const std::string& node, const Outcome& outcome) {
     auto now = run.slurm.nodes();
     const slurm::NodeState* checked = now ? state_of(*now, node) : nullptr;
     std::vector<std::string> asked;
+    PairDrain pair_drain;  // a crossed pair's, kept through its power-down
     if (outcome.ending == Ending::unclear && !outcome.other.empty() && outcome.other != node) {
         // A sleeper nobody asked for registered while the node did not: a
         // BMC not its own started its machine, the checked node's or that of
@@ -471,7 +506,7 @@ void put_back(Run& run, const std::string& node, const Outcome& outcome) {
             block_pair(run, node, outcome.other, started(node, outcome.other));
             return;
         }
-        drain_pair(run, node, outcome.other, started(node, outcome.other), "swap them");
+        pair_drain = drain_pair(run, node, outcome.other, started(node, outcome.other), "swap them");
         // The other node first, so that Slurm gives it no job; then the
         // checked node's POWER_DOWN_FORCE ends its pending power-up, and its
         // SuspendProgram switches off through the same crossed BMC the
@@ -495,7 +530,13 @@ void put_back(Run& run, const std::string& node, const Outcome& outcome) {
         run.say(fmt::format("{}: powering down again through Slurm (up to {} s){}", fmt::join(asked, ", "),
                             (run.suspend_limit + kPowerDownMargin).count(),
                             run.stopped_by != 0 ? "; interrupt again to leave it as it is" : ""));
-        const auto down = wait_powered_down(run, asked);
+        const auto down = wait_powered_down(run, asked, [&](const std::vector<slurm::NodeState>& look) {
+            if (!pair_drain.nodes.empty()) keep_drained(run, pair_drain, look);
+        });
+        // Cleared as the power-down ended, which the last look may not have shown.
+        if (!pair_drain.nodes.empty()) {
+            if (const auto look = run.slurm.nodes()) keep_drained(run, pair_drain, *look);
+        }
         // As found, idle~; a crossed pair stays out of service (drained
         // below), and a node that did not register is Slurm's to fail.
         if (outcome.ending == Ending::registered || outcome.ending == Ending::interrupted) restore_idle(run, down);
