@@ -232,9 +232,17 @@ std::vector<const PowerChange*> silenced_candidates(const CrossedWitness& other,
 // fresh boot) counts as dark before it when it was dark by the time the
 // cycle was asked for, however shortly: it had been dark since its own
 // power-off seconds before in a tester's run, which the call's slack missed.
+// A plain power-off does not count when Slurm was powering the node up
+// within the call's slack before it: its own machine may have been booting,
+// dark in Slurm's view until it registers. A tester's admin forced down a
+// node 18 s into its slow boot while another crashed by itself, and the
+// two were drained as crossed.
 bool dark_before(const CrossedWitness& node, const PowerChange& off) {
     if (!node.dark_since) return false;
     if (off.action == power::Action::cycle && off.asked_at) return *node.dark_since <= *off.asked_at;
+    if (off.action != power::Action::cycle && node.powering_up_at && *node.powering_up_at > off.at - kCallSlackMs) {
+        return false;
+    }
     return *node.dark_since <= off.at - kCallSlackMs;
 }
 

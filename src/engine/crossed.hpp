@@ -122,6 +122,9 @@ struct CrossedWitness {
     /// not being powered up) since it was last seen up: from then on its
     /// own machine runs no slurmd that Slurm hears.
     std::optional<TimeMs> dark_since;
+    /// When it was last seen being powered up by Slurm (POWERING_UP): its
+    /// own machine may have been booting then, dark or not.
+    std::optional<TimeMs> powering_up_at;
     /// Whether its slurmd accepts a connection now (tried after its latest
     /// power change), asked only for the nodes crossed_probes() names;
     /// nothing: not asked.
@@ -249,7 +252,9 @@ struct CrossedJudgement {
 /// (CrossedWitness::slurmd_answers); the culprit is the one node whose
 /// slurmd answers, else, when none does, the one node that was dark
 /// (CrossedWitness::dark_since) since before its power-off could have
-/// started. Two such nodes make no pair.
+/// started and, for a plain power-off, not being powered up by Slurm then
+/// (CrossedWitness::powering_up_at: its own machine may have been
+/// booting). Two such nodes make no pair.
 CrossedJudgement suspect_crossed(const std::vector<CrossedWitness>& nodes, const std::vector<PowerChange>& changes,
                                  const CrossedWindows& windows, TimeMs now);
 

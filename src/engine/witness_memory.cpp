@@ -115,6 +115,7 @@ void remember(WitnessMemory& memory, const slurm::NodeState& node, TimeMs now) {
     }
     const bool dark = !node.responding() || (node.powered_down() && !node.powering_up());
     if (dark && !memory.dark_since) memory.dark_since = now;
+    if (node.powering_up()) memory.powering_up_at = now;
 }
 
 std::string witness_memory_words(const WitnessMemory& memory) {
@@ -132,6 +133,7 @@ std::string witness_memory_words(const WitnessMemory& memory) {
     put(out, "seen_up_boot_ms", memory.seen_up_boot_ms);
     put(out, "silent_since", memory.silent_since);
     put(out, "dark_since", memory.dark_since);
+    put(out, "powering_up_at", memory.powering_up_at);
     if (memory.judged_from != 0) out["judged_from"] = memory.judged_from;
     return out.dump();
 }
@@ -144,7 +146,7 @@ std::expected<WitnessMemory, std::string> witness_memory_from(std::string_view w
     for (auto [key, field] :
          {std::pair{"asleep_at", &memory.asleep_at}, std::pair{"seen_up_at", &memory.seen_up_at},
           std::pair{"seen_up_boot_ms", &memory.seen_up_boot_ms}, std::pair{"silent_since", &memory.silent_since},
-          std::pair{"dark_since", &memory.dark_since}}) {
+          std::pair{"dark_since", &memory.dark_since}, std::pair{"powering_up_at", &memory.powering_up_at}}) {
         auto time = time_at(in, key);
         if (!time) return std::unexpected(time.error());
         *field = *time;

@@ -28,6 +28,8 @@ struct WitnessMemory {
     std::optional<TimeMs> seen_up_boot_ms;
     std::optional<TimeMs> silent_since;
     std::optional<TimeMs> dark_since;
+    /// Last seen being powered up by Slurm (POWERING_UP).
+    std::optional<TimeMs> powering_up_at;
     /// Power changes before this are not judged (a block just lifted).
     TimeMs judged_from = 0;
 

@@ -139,7 +139,7 @@ std::set<std::string> CrossedWatch::run(const std::vector<slurm::NodeState>& man
     for (const slurm::NodeState& node : managed) {
         const engine::WitnessMemory& memory = m_memory[node.name];
         witnesses.push_back({node, memory.woke_unasked, memory.seen_up_at, memory.seen_up_boot_ms, memory.silent_since,
-                             memory.dark_since, std::nullopt, pairs.contains(node.name)});
+                             memory.dark_since, memory.powering_up_at, std::nullopt, pairs.contains(node.name)});
     }
     // The changes around every wake and silence still judged, however long
     // ago it happened: a node's own power change explains it for good.

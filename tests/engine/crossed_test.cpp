@@ -148,6 +148,22 @@ TEST(Crossed, APowerOffOfANodeThatWasDarkAlreadySilencesAnother) {
     EXPECT_TRUE(answered[0].asked_runs);
 }
 
+// A tester's false pair: an admin forced n1 down 18 s into its slow boot
+// (Slurm powering it up, dark since it slept before), while n2 crashed by
+// itself. Its machine may have been booting: its darkness is no evidence.
+// A power-up that ended before the power-off could start still is
+// (ResumeTimeout reached, down~, then recovery's power-off).
+TEST(Crossed, APowerOffOfANodeSlurmWasPoweringUpIsNoEvidence) {
+    auto nodes = silenced_other();
+    nodes[0].slurm.flags = {"POWERING_DOWN", "NOT_RESPONDING"};
+    nodes[0].slurmd_answers = false;
+    nodes[0].dark_since = kOn - 600000;
+    nodes[0].powering_up_at = kOn - 2000;
+    EXPECT_TRUE(suspect_crossed(nodes, kSwitchedOff, kWindows, kOn + 10000).pairs.empty());
+    nodes[0].powering_up_at = kOn - kCallSlackMs - 1;
+    EXPECT_EQ(suspect_crossed(nodes, kSwitchedOff, kWindows, kOn + 10000).pairs.size(), 1U);
+}
+
 // A tester's: slumber power-cycled n1 (on at its BMC, never registered,
 // dark since it slept); n2's machine restarted under its job and, its boot
 // longer than SlurmdTimeout, went silent first. Before, recovery read n2's

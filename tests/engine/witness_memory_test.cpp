@@ -16,6 +16,7 @@ TEST(WitnessMemory, EveryFieldRoundTrips) {
     memory.seen_up_boot_ms = 1'700'000'060'000;
     memory.silent_since = 1'700'000'080'000;
     memory.dark_since = 1'700'000'081'000;
+    memory.powering_up_at = 1'700'000'082'000;
     memory.judged_from = 1'700'000'000'500;
     const auto read = witness_memory_from(witness_memory_words(memory));
     ASSERT_TRUE(read) << read.error();
@@ -91,6 +92,7 @@ TEST(WitnessMemory, ANodeThatRegisteredUnseenSinceItSleptWokeUnasked) {
     WitnessMemory asked;
     remember(asked, at(node_state("IDLE", {"POWERED_DOWN"}), kAsleep / 1000 - 3600), kAsleep);
     remember(asked, at(node_state("IDLE", {"POWERING_UP"}), kAsleep / 1000 - 3600), kAsleep + 1000);
+    EXPECT_EQ(asked.powering_up_at, kAsleep + 1000) << "its own machine may be booting from then";
     remember(asked, at(node_state("DOWN", {"POWERING_DOWN"}, "Not responding"), kBoot), kAsleep + 20000);
     EXPECT_FALSE(asked.woke_unasked);
 }
