@@ -196,7 +196,16 @@ bool wait_quiet(Run& run, const std::string& node) {
         const std::set<std::string> busy = in_flux(*nodes, node);
         if (busy.empty()) return true;
         const std::string names = compressed(busy);
-        if (SteadyClock::now() >= deadline || run.stopping()) {
+        // Interrupted, it says so, not that Slurm was slow (a tester's
+        // SIGINT 3 s into the wait read "for 90 s").
+        if (run.stopping()) {
+            run.skip(node,
+                     fmt::format("the check was interrupted ({}) while it waited for Slurm to power {} up or down",
+                                 signal_name(run.stopped_by), names),
+                     fmt::format("run --verify-mapping {} again while no node powers up or down", node));
+            return false;
+        }
+        if (SteadyClock::now() >= deadline) {
             run.skip(node,
                      fmt::format("Slurm kept powering {} up or down for {} s: what registers meanwhile could be "
                                  "their machines",

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <ranges>
 
 #include "../support/temp_dir.hpp"
 #include "operate/clock.hpp"
@@ -64,6 +65,13 @@ class ScriptedSlurm final : public slurm::SlurmView {
     [[nodiscard]] std::expected<void, std::string> update(const std::string& hostlist, const std::string& state,
                                                           const std::string& reason) const override {
         calls.push_back(fmt::format("{} {} {}", state, hostlist, reason));
+        if (state == "DRAIN") {
+            for (const auto& name : std::views::split(hostlist, ',')) {
+                slurm::NodeState& node = m_nodes[std::string(name.begin(), name.end())];
+                if (!node.has("DRAIN")) node.flags.push_back("DRAIN");
+                node.reason = reason;
+            }
+        }
         if (state == "RESUME" && m_nodes.contains(hostlist) && m_nodes[hostlist].base == "DOWN") {
             m_nodes[hostlist].base = "IDLE";  // RESUME keeps POWERED_DOWN: idle~
             m_nodes[hostlist].reason.clear();
@@ -90,7 +98,11 @@ class ScriptedSlurm final : public slurm::SlurmView {
             }
             if (job_on_start) started.cpus_allocated = 4;
         } else {
+            // Slurm 22.05 keeps a drain through POWER_DOWN and clears it as
+            // a POWER_DOWN_FORCE begins (seen on the virtual cluster).
+            const bool drained = m_nodes[node].has("DRAIN") && state == "POWER_DOWN";
             m_nodes[node].flags = {"POWERED_DOWN"};
+            if (drained) m_nodes[node].flags.push_back("DRAIN");
             if (down_after_power_down) {
                 m_nodes[node].base = "DOWN";
                 m_nodes[node].reason = "Not responding";
@@ -180,7 +192,10 @@ TEST_F(VerifyMapping, ACrossedPairIsNamedPutBackAndDrainedAndACleanNodeVerified)
     EXPECT_EQ(slurm.calls, (std::vector<std::string>{"POWER_UP n1", "POWER_DOWN n1", "POWER_UP n2",
                                                      "DRAIN n2,n3 slumber: BMC addresses of n2 and n3 look crossed: "
                                                      "n2's BMC started n3; swap them, then slumber unblock n2,n3",
-                                                     "POWER_DOWN n3", "POWER_DOWN_FORCE n2"}));
+                                                     "POWER_DOWN n3", "POWER_DOWN_FORCE n2",
+                                                     // Its forced power-down cleared the drain.
+                                                     "DRAIN n2 slumber: BMC addresses of n2 and n3 look crossed: "
+                                                     "n2's BMC started n3; swap them, then slumber unblock n2,n3"}));
     EXPECT_NE(progress.find("n2: n2's BMC started n3: crossed addresses?"), std::string::npos) << progress;
     // The way back is `slumber unblock`, not Slurm's resume: the check
     // blocked both (a tester's `scontrol update state=resume` had the daemon
@@ -292,6 +307,23 @@ TEST_F(VerifyMapping, ANodePoweringUpForLongLeavesTheCheckUndone) {
     EXPECT_EQ(found(report, Check::mapping_skipped), std::vector<std::string>{"n1"});
     EXPECT_NE(report.findings.front().what.find("Slurm kept powering n2 up or down for 2 s"), std::string::npos)
         << report.findings.front().what;
+}
+
+// Interrupted while it waits: it says so, not that Slurm was slow (a
+// tester's SIGINT 3 s into the wait read "for 90 s").
+TEST_F(VerifyMapping, AnInterruptedWaitForAnotherNodeSaysItWasInterrupted) {
+    ScriptedSlurm slurm({"n1", "n2"});
+    slurm.m_nodes["n2"].flags = {"POWERING_DOWN"};
+    int looks = 0;
+    stop = [&looks] { return ++looks > 2 ? SIGTERM : 0; };
+    const DoctorReport report = run(slurm, {"n1"});
+    EXPECT_TRUE(slurm.calls.empty());
+    ASSERT_EQ(found(report, Check::mapping_skipped), std::vector<std::string>{"n1"});
+    EXPECT_NE(report.findings.front().what.find(
+                  "the check was interrupted (SIGTERM) while it waited for Slurm to power n2 up or down"),
+              std::string::npos)
+        << report.findings.front().what;
+    EXPECT_EQ(report.findings.front().what.find("kept powering"), std::string::npos) << report.findings.front().what;
 }
 
 // A node that got a job once it registered is left on for Slurm to suspend.
