@@ -45,6 +45,17 @@ std::expected<std::vector<NodeState>, std::string> Scontrol::nodes() const {
     return std::move(*nodes);
 }
 
+std::expected<std::vector<Reservation>, std::string> Scontrol::reservations() const {
+    auto out = run({m_program, "--oneliner", "show", "reservation"});
+    if (!out) return std::unexpected(fmt::format("scontrol show reservation: {}", out.error()));
+    auto reservations = parse_show_reservation(*out);
+    if (!reservations) {
+        return std::unexpected(fmt::format("scontrol show reservation, line {}: {}", reservations.error().line,
+                                           reservations.error().message));
+    }
+    return std::move(*reservations);
+}
+
 std::expected<void, std::string> Scontrol::update(const std::string& hostlist, const std::string& state,
                                                   const std::string& reason) const {
     std::vector<std::string> argv{m_program, "update", "NodeName=" + hostlist, "State=" + state};

@@ -23,6 +23,7 @@ class Scontrol final : public SlurmView {
         : m_program((bin_dir / "scontrol").string()), m_conf(std::move(conf)) {}
 
     [[nodiscard]] std::expected<std::vector<NodeState>, std::string> nodes() const override;
+    [[nodiscard]] std::expected<std::vector<Reservation>, std::string> reservations() const override;
     /// Arguments go to scontrol as they are, never through a shell.
     [[nodiscard]] std::expected<void, std::string> update(const std::string& hostlist, const std::string& state,
                                                           const std::string& reason = {}) const override;

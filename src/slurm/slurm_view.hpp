@@ -11,6 +11,7 @@
 #include "slurm/dialect.hpp"
 #include "slurm/node_state.hpp"
 #include "slurm/power_save.hpp"
+#include "slurm/reservations.hpp"
 
 namespace slumber::slurm {
 
@@ -21,6 +22,9 @@ class SlurmView {
     /// Every node as `scontrol show node` shows it; an error (in words) when
     /// slurmctld cannot be asked or its answer cannot be parsed.
     [[nodiscard]] virtual std::expected<std::vector<NodeState>, std::string> nodes() const = 0;
+    /// Every advance reservation as `scontrol show reservation` shows it
+    /// (slurm/reservations.hpp); an error (in words) as for nodes().
+    [[nodiscard]] virtual std::expected<std::vector<Reservation>, std::string> reservations() const = 0;
     /// `scontrol update NodeName=HOSTLIST State=STATE [Reason=…]`: RESUME,
     /// POWER_DOWN, POWER_UP, DRAIN, UNDRAIN.
     [[nodiscard]] virtual std::expected<void, std::string> update(const std::string& hostlist, const std::string& state,

@@ -612,6 +612,31 @@ DbResult<int> Journal::remove_blocks(std::string_view target, std::optional<powe
                        target, action, why, now);
 }
 
+DbResult<bool> Journal::widen_crossed_block(std::string_view target, TimeMs now) {
+    const std::vector<std::string> one{std::string(target)};
+    auto blocked = blocks(one);
+    if (!blocked) return std::unexpected(blocked.error());
+    const auto narrow = std::ranges::find_if(
+        *blocked, [](const Block& block) { return block.kind == power::ErrorKind::crossed && block.action; });
+    if (narrow == blocked->end()) return false;
+    auto transaction = Transaction::begin(*m_db);
+    if (!transaction) return std::unexpected(transaction.error());
+    // Several narrow rows become the one row of the target's every action
+    // (PRIMARY KEY (target, action)); one already there gives way.
+    auto widen = m_db->prepare(
+        fmt::format("UPDATE OR REPLACE blocks SET action = '' WHERE target = ?1 AND kind = '{}' AND action <> ''",
+                    power::to_string(power::ErrorKind::crossed)));
+    if (!widen) return std::unexpected(widen.error());
+    if (auto done = widen->bind(1, target).run(); !done) return std::unexpected(done.error());
+    Block wide = *narrow;
+    wide.action = std::nullopt;
+    if (auto done = record({0, now, wide.target, std::nullopt, EventKind::blocked, block_event(wide)}); !done) {
+        return std::unexpected(done.error());
+    }
+    if (auto committed = transaction->commit(); !committed) return std::unexpected(committed.error());
+    return true;
+}
+
 DbResult<int> Journal::remove_crossed_block(std::string_view target, std::string_view why, TimeMs now) {
     return lift_blocks(fmt::format("DELETE FROM blocks WHERE target = ?1 AND kind = '{}'",
                                    power::to_string(power::ErrorKind::crossed)),

@@ -287,6 +287,12 @@ class Journal {
     /// many were lifted.
     DbResult<int> remove_blocks(std::string_view target, std::optional<power::Action> action, std::string_view why,
                                 TimeMs now);
+    /// Makes a target's blocks for crossed addresses that stop one action
+    /// each (a power-on, a cycle) one block that stops every action, and
+    /// records its "blocked" event at `now`: `slumber doctor
+    /// --verify-mapping` blocks a pair's power-ons while Slurm powers it
+    /// down, then everything. Returns whether there was such a block.
+    DbResult<bool> widen_crossed_block(std::string_view target, TimeMs now);
     /// Lifts a target's block for crossed addresses alone (its other blocks
     /// stay) and records an "unblocked" event saying `why`. Returns how
     /// many were lifted.

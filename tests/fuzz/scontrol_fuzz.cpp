@@ -1,13 +1,15 @@
 // scontrol's output is external input: any bytes must parse or be refused
 // with a line number, never crash; boot times are never before 1970 and
 // what Slurm's users wrote (reasons, reservation names) is safe to print.
-// `scontrol ping`'s answer goes through its parser too.
+// `scontrol ping`'s answer and `scontrol show reservation`'s go through
+// their parsers too.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "slurm/controllers.hpp"
 #include "slurm/node_state.hpp"
+#include "slurm/reservations.hpp"
 #include "util/safe_text.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -31,6 +33,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (ping.host.empty() || ping.mode.empty() || !slumber::util::is_safe_text(ping.host)) __builtin_trap();
         }
     } else if (pings.error().line < 1) {
+        __builtin_trap();
+    }
+    auto reservations = slumber::slurm::parse_show_reservation(text);
+    if (reservations) {
+        for (const auto& reservation : *reservations) {
+            if (reservation.name.empty() || !slumber::util::is_safe_text(reservation.name)) __builtin_trap();
+            for (const auto& node : reservation.nodes) {
+                if (node.empty()) __builtin_trap();
+            }
+        }
+    } else if (reservations.error().line < 1) {
         __builtin_trap();
     }
     return 0;

@@ -421,6 +421,32 @@ TEST_F(JournalTest, ABlockIsRecordedOnceAndLiftedByScope) {
     EXPECT_EQ(events->back().detail, "slumber unblock by root");
 }
 
+// `--verify-mapping` blocks a crossed pair's power-ons and cycles while
+// Slurm powers it down, then every action: one block, said once more.
+TEST_F(JournalTest, ACrossedBlockOfSomeActionsIsWidenedToEveryAction) {
+    auto journal = Journal::open(file());
+    ASSERT_TRUE(journal) << journal.error();
+    const std::string words = "BMC addresses of n1 and n2 look crossed: n1's BMC started n2";
+    for (const power::Action action : {power::Action::on, power::Action::cycle}) {
+        ASSERT_EQ(journal->add_block({"n1", action, power::ErrorKind::crossed, words, 1000, "", "doctor"}), true);
+    }
+    ASSERT_EQ(journal->add_block({"n1", std::nullopt, power::ErrorKind::auth_failed, "refused", 1000, "", "cli"}),
+              true);
+    EXPECT_EQ(journal->widen_crossed_block("n1", 5000), true);
+    auto blocks = journal->blocks();
+    ASSERT_TRUE(blocks) << blocks.error();
+    ASSERT_EQ(blocks->size(), 1U) << "the crossed block took the place of the one for every action";
+    EXPECT_EQ((*blocks)[0].kind, power::ErrorKind::crossed);
+    EXPECT_EQ((*blocks)[0].action, std::nullopt);
+    EXPECT_EQ((*blocks)[0].words, words);
+    const auto events = journal->events({}, 0);
+    ASSERT_TRUE(events);
+    EXPECT_EQ(events->back().kind, store::EventKind::blocked);
+    EXPECT_EQ(events->back().time, 5000);
+    EXPECT_EQ(journal->widen_crossed_block("n1", 6000), false) << "nothing narrow left";
+    EXPECT_EQ(journal->widen_crossed_block("n9", 6000), false);
+}
+
 TEST_F(JournalTest, TwoWritersAtOnceLoseNothing) {
     auto first = Journal::open(file());
     ASSERT_TRUE(first);

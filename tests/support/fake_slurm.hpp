@@ -23,6 +23,11 @@ class FakeSlurm final : public slurm::SlurmView {
         const std::lock_guard lock(m_guard);
         m_nodes = std::move(nodes);
     }
+    /// What reservations() shows from now on.
+    void reserve(std::vector<slurm::Reservation> reservations) {
+        const std::lock_guard lock(m_guard);
+        m_reservations = std::move(reservations);
+    }
     /// What power_save_rules() answers from now on.
     void rules(slurm::PowerSaveRules rules) {
         const std::lock_guard lock(m_guard);
@@ -38,6 +43,10 @@ class FakeSlurm final : public slurm::SlurmView {
     std::expected<std::vector<slurm::NodeState>, std::string> nodes() const override {
         const std::lock_guard lock(m_guard);
         return m_nodes;
+    }
+    std::expected<std::vector<slurm::Reservation>, std::string> reservations() const override {
+        const std::lock_guard lock(m_guard);
+        return m_reservations;
     }
     std::expected<void, std::string> update(const std::string& hostlist, const std::string& state,
                                             const std::string& reason = {}) const override {
@@ -62,6 +71,7 @@ class FakeSlurm final : public slurm::SlurmView {
 
     mutable std::mutex m_guard;
     std::vector<slurm::NodeState> m_nodes;
+    std::vector<slurm::Reservation> m_reservations;
     mutable std::vector<std::string> m_calls;
     slurm::Version m_version;
     slurm::PowerSaveRules m_rules;
