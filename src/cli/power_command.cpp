@@ -5,12 +5,14 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/power_targets.hpp"
 #include "hostlist/hostlist.hpp"
+#include "operate/blocks.hpp"
 #include "service/power_action.hpp"
 #include "service/power_json.hpp"
 #include "slurm/scontrol.hpp"
@@ -25,6 +27,23 @@ std::string outcome_text(power::Action action, const power::Outcome& outcome) {
     if (!outcome.result) return "error: " + power::describe(outcome.result.error());
     if (action == power::Action::status || outcome.confirmed) return std::string(power::to_string(*outcome.result));
     return "ok";
+}
+
+// For `status`: each target under a crossed block, with its partner. The
+// state its BMC address reads may be the partner's machine's (a tester's
+// `power status` of a blocked node said a bare "on", its partner's).
+// Nothing when the journal cannot be read: the state is shown as read.
+std::map<std::string, std::string> crossed_partners(const config::Config& config,
+                                                    const std::vector<power::Outcome>& outcomes) {
+    std::map<std::string, std::string> partners;
+    auto journal = store::JournalReader::open(config.daemon.journal());
+    if (!journal) return partners;
+    std::vector<std::string> targets;
+    for (const auto& outcome : outcomes) targets.push_back(outcome.target);
+    for (const store::Block& block : (*journal)->blocks(targets).value_or(std::vector<store::Block>{})) {
+        if (const auto partner = operate::crossed_partner(block)) partners.emplace(block.target, *partner);
+    }
+    return partners;
 }
 
 // For an action that powers off: the nodes Slurm shows running a job are
@@ -68,9 +87,17 @@ int run_action(power::Action action, const PowerOptions& options, std::chrono::m
 
     const bool all_ok = refused.empty() && std::all_of(outcomes.begin(), outcomes.end(),
                                                        [](const auto& o) { return o.result.has_value(); });
+    const auto partners = action == power::Action::status ? crossed_partners(resolved.config, outcomes)
+                                                          : std::map<std::string, std::string>{};
     if (options.json) {
         nlohmann::json list = nlohmann::json::array();
-        for (const auto& outcome : outcomes) list.push_back(service::to_json(action, outcome));
+        for (const auto& outcome : outcomes) {
+            nlohmann::json entry = service::to_json(action, outcome);
+            if (const auto partner = partners.find(outcome.target); partner != partners.end()) {
+                entry["crossed_with"] = partner->second;
+            }
+            list.push_back(std::move(entry));
+        }
         for (const auto& node : refused) {
             list.push_back(
                 {{"target", node.target}, {"action", power::to_string(action)}, {"ok", false}, {"refused", node.why}});
@@ -78,7 +105,14 @@ int run_action(power::Action action, const PowerOptions& options, std::chrono::m
         fmt::print("{}\n", list.dump(2));
     } else {
         std::vector<std::pair<std::string, std::string>> lines;
-        for (const auto& outcome : outcomes) lines.emplace_back(outcome.target, outcome_text(action, outcome));
+        for (const auto& outcome : outcomes) {
+            std::string text = outcome_text(action, outcome);
+            if (const auto partner = partners.find(outcome.target); partner != partners.end()) {
+                text += fmt::format(" (its BMC address is blocked as crossed with {0}'s: this may be {0}'s machine)",
+                                    partner->second);
+            }
+            lines.emplace_back(outcome.target, std::move(text));
+        }
         for (const auto& node : refused) lines.emplace_back(node.target, "refused: " + node.why);
         print_grouped(lines);
     }
