@@ -254,6 +254,13 @@ std::string byte_swapped(const std::string& hex) {
     return out;
 }
 
+// The 32 hex digits of a comparable() GUID written as a UUID (8-4-4-4-12).
+std::string as_uuid(const std::string& hex) {
+    if (hex.size() != 32) return hex;
+    return fmt::format("{}-{}-{}-{}-{}", hex.substr(0, 8), hex.substr(8, 4), hex.substr(12, 4), hex.substr(16, 4),
+                       hex.substr(20));
+}
+
 // The node's own UUID as the site's command prints it: its first line that
 // is not blank. An error, in words, when the command fails or prints
 // nothing (a node that is down, an ssh refused): doctor compares what it
@@ -439,16 +446,17 @@ void check_node_uuids(const Setup& setup, const DoctorOptions& options,
                                    fmt::format("{}'s own SMBIOS UUID is {}, which {}'s BMC reports as its system GUID",
                                                target.name, own[k].value(), targets[other->second]->name));
         }
-        out.push_back(about(setup, target, Check::node_uuid_mismatch,
-                            fmt::format("{} says its own SMBIOS UUID is {} ([doctor] node_uuid_command), and its BMC, "
-                                        "{}, reports {} (compared in either byte order of the first three fields, "
-                                        "which IPMI and SMBIOS may store differently){}: switching it may switch "
-                                        "another machine",
-                                        target.name, own[k].value(), named(target), guid, whose),
-                            fmt::format("correct {}'s BMC address in slumber.toml (`slumber power info {}` shows the "
-                                        "BMC's GUID); if the address is right, the BMC reports another GUID than "
-                                        "its host's SMBIOS (a replaced board): set it with the vendor's tool",
-                                        target.name, target.name)));
+        out.push_back(
+            about(setup, target, Check::node_uuid_mismatch,
+                  fmt::format("{} says its own SMBIOS UUID is {} ([doctor] node_uuid_command), and its BMC, "
+                              "{}, reports {} ({} with the first three fields in the other byte order, "
+                              "which IPMI and SMBIOS may store differently: neither matches){}: switching "
+                              "it may switch another machine",
+                              target.name, own[k].value(), named(target), guid, as_uuid(byte_swapped(bmc)), whose),
+                  fmt::format("correct {}'s BMC address in slumber.toml (`slumber power info {}` shows the "
+                              "BMC's GUID); if the address is right, the BMC reports another GUID than "
+                              "its host's SMBIOS (a replaced board): set it with the vendor's tool",
+                              target.name, target.name)));
     }
 }
 

@@ -290,6 +290,12 @@ TEST_F(DoctorTargets, ANodeWhoseOwnUuidIsNotItsBmcsGuidIsCrossed) {
     EXPECT_EQ(found[0].nodes, std::vector<std::string>{"node001"});
     EXPECT_NE(found[0].what.find("4c4c4544-0031-3510-8044-b4c04f4e3232"), std::string::npos) << found[0].what;
     EXPECT_NE(found[0].what.find("8b4d7e2a-3f61-4c0e-9a57-2d1c6e9b0f13"), std::string::npos) << found[0].what;
+    // In the other byte order too, so that a neighbour's UUID shows as one
+    // (a tester's two looked unrelated).
+    EXPECT_NE(found[0].what.find("(2a7e4d8b-613f-0e4c-9a57-2d1c6e9b0f13 with the first three fields in the other byte "
+                                 "order"),
+              std::string::npos)
+        << found[0].what;
     EXPECT_NE(found[0].what.find("no BMC of slumber.toml reports it"), std::string::npos) << found[0].what;
 
     // With a HOSTLIST, the other BMCs were not asked: doctor does not say
