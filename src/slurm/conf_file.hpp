@@ -30,6 +30,11 @@ namespace slumber::slurm {
 /// tabs, the CR of a file saved on Windows).
 std::string_view trim(std::string_view text);
 
+/// Takes the first line off `text` (up to '\n') and returns it trimmed,
+/// counting it in `number` (1 for the first): how scontrol's answers are
+/// read line by line, errors naming the line.
+std::string_view take_line(std::string_view& text, int& number);
+
 /// Whether two slurm.conf keys are the same key: they are case-insensitive
 /// (ASCII). Also for "DEFAULT" as a NodeName or PartitionName.
 bool same_key(std::string_view a, std::string_view b);

@@ -38,10 +38,7 @@ std::expected<std::vector<ControllerPing>, ParseError> parse_ping(std::string_vi
     std::vector<ControllerPing> pings;
     int number = 0;
     while (!text.empty()) {
-        const std::size_t end = text.find('\n');
-        const std::string_view line = trim(text.substr(0, end));
-        text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
-        ++number;
+        const std::string_view line = take_line(text, number);
         // "**** … ** RESTORE SLURMCTLD DAEMON TO SERVICE ** …": root's banner.
         if (line.empty() || line.starts_with("**")) continue;
         constexpr std::string_view kStart = "Slurmctld(";

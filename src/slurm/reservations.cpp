@@ -31,10 +31,7 @@ std::expected<std::vector<Reservation>, ParseError> parse_show_reservation(std::
     std::vector<Reservation> reservations;
     int number = 0;
     while (!text.empty()) {
-        const std::size_t end = text.find('\n');
-        const std::string_view line = trim(text.substr(0, end));
-        text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
-        ++number;
+        const std::string_view line = take_line(text, number);
         if (line.empty() || line == "No reservations in the system") continue;
         if (!line.starts_with("ReservationName=")) {
             return std::unexpected(ParseError{
