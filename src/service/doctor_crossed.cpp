@@ -33,11 +33,13 @@ void check_crossed(const Setup& setup, Findings& out) {
                        setup.config_file,
                        target != nullptr ? target->line : 0,
                        "check which machine each of these BMC addresses drives (`slumber power info` shows each "
-                       "BMC's GUID; [doctor] node_uuid_command compares it with the node's own), correct them in "
-                       "slumber.toml, have the daemon load it (`systemctl reload slumberd`), then `slumber "
+                       "BMC's GUID, even while blocked; compare it with each machine's own SMBIOS UUID), correct "
+                       "them in slumber.toml, have the daemon load it (`systemctl reload slumberd`), then `slumber "
                        "unblock` both, which also returns them to service in Slurm: until then slumber does "
                        "nothing to either node by itself, a new credentials file does not lift it, and the daemon "
-                       "drains both again after an `scontrol update state=resume`",
+                       "drains both again after an `scontrol update state=resume`. When each GUID is its own "
+                       "machine's, it was a coincidence (a failed boot beside a node that woke or crashed by "
+                       "itself): leave the addresses as they are and `slumber unblock` both",
                        "",
                        {block.target}});
     }
