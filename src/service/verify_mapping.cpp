@@ -703,8 +703,17 @@ bool bmc_says_off(Run& run, const std::string& node) {
 // The fix for a node why_not_verifiable() turns down, where it is not
 // Run::skip()'s (wait until it sleeps): a `down~` node never becomes idle
 // by itself, and a tester was told to wait for it (Slurm shows it DOWN and
-// powered down; RESUME returns it to idle~, still powered down).
+// powered down; RESUME returns it to idle~, still powered down); nor does
+// a drained one.
 std::string skipped_fix(const slurm::NodeState& state) {
+    // Drained while it sleeps: the drain, not its power, stands in the way
+    // (a tester was told to power down a node that was).
+    if (state.has("DRAIN") && state.powered_down() && !state.powering_up() && !state.running_jobs()) {
+        return fmt::format(
+            "once what it was drained for is dealt with, `scontrol update nodename={0} state=resume` returns it to "
+            "idle~, still powered down; then run --verify-mapping {0} again",
+            state.name);
+    }
     if (state.base != "DOWN" || !state.powered_down() || state.powering_up() || state.has("DRAIN")) return {};
     return fmt::format(
         "Slurm never powers up a node it shows down and powered down (down~): `scontrol update nodename={0} "

@@ -358,15 +358,21 @@ TEST_F(VerifyMapping, UnreadableReservationsCheckNoNode) {
         << progress;
 }
 
-// A `down~` node never becomes idle by itself: the fix says how it does.
-TEST_F(VerifyMapping, ADownNodeIsToldHowToBeChecked) {
-    ScriptedSlurm slurm({"n1"});
+// A `down~` or drained node never becomes idle~ by itself: the fix says how
+// it does.
+TEST_F(VerifyMapping, ADownOrDrainedNodeIsToldHowToBeChecked) {
+    ScriptedSlurm slurm({"n1", "n2"});
     slurm.m_nodes["n1"].base = "DOWN";
-    const DoctorReport report = run(slurm, {"n1"});
-    ASSERT_EQ(found(report, Check::mapping_skipped), std::vector<std::string>{"n1"});
-    EXPECT_NE(report.findings.front().fix.find("`scontrol update nodename=n1 state=resume` returns it to idle~"),
+    slurm.m_nodes["n2"].flags = {"DRAIN", "POWERED_DOWN"};
+    const DoctorReport report = run(slurm, {"n1", "n2"});
+    ASSERT_EQ(found(report, Check::mapping_skipped), (std::vector<std::string>{"n1", "n2"}));
+    EXPECT_NE(report.findings[0].fix.find("`scontrol update nodename=n1 state=resume` returns it to idle~"),
               std::string::npos)
-        << report.findings.front().fix;
+        << report.findings[0].fix;
+    EXPECT_NE(report.findings[1].fix.find("once what it was drained for is dealt with, `scontrol update nodename=n2 "
+                                          "state=resume` returns it to idle~"),
+              std::string::npos)
+        << report.findings[1].fix;
 }
 
 // Interrupted while it waits: it says so, not that Slurm was slow (a
