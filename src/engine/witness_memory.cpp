@@ -75,12 +75,17 @@ void remember(WitnessMemory& memory, const slurm::NodeState& node, TimeMs now) {
         node.boot_time && *node.boot_time * 1000 > *memory.asleep_at) {
         memory.woke_unasked = UnaskedWake{*node.boot_time * 1000, *memory.asleep_at};
     }
-    if (node.powered_down() && !node.powering_up() && node.base == "IDLE") {
+    // down~ after Slurm gave up on its boot ("ResumeTimeout reached"): a
+    // late registration is that boot's own, so not asleep, for this check.
+    // Any other powered-down node is: one an admin set DOWN, or one Slurm
+    // parked after it went silent, boots when a crossed power-on reaches
+    // its machine (a tester's admin-downed node was woken so, unnoticed,
+    // and Slurm's suspend of it went through its address to another's).
+    const bool gave_up = node.base == "DOWN" && slurm::has_reason(node.reason, slurm::Reason::resume_timeout);
+    if (node.powered_down() && !node.powering_up() && !gave_up) {
         memory.asleep_at = now;
         memory.asked_up = false;
     } else if (node.powered_down() && !node.powering_up()) {
-        // down~: Slurm gave up on its boot (a late registration is that
-        // boot's own) or parked a silent node; not asleep, for this check.
         memory.asleep_at.reset();
     } else if (node.powering_up() || slurm::rebooting(node)) {
         memory.asked_up = true;

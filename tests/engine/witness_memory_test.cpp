@@ -97,6 +97,24 @@ TEST(WitnessMemory, ANodeThatRegisteredUnseenSinceItSleptWokeUnasked) {
     EXPECT_FALSE(asked.woke_unasked);
 }
 
+// Powered down and DOWN counts as asleep (an admin's down, a silent node
+// Slurm parked), unless Slurm gave up on its own boot: a late registration
+// is that boot's. A tester's admin-downed node was woken through a crossed
+// address unnoticed.
+TEST(WitnessMemory, ADownNodePoweredDownSleepsUnlessItsBootFailed) {
+    constexpr TimeMs kAt = 1'700'000'000'000;
+    WitnessMemory downed;
+    remember(downed, node_state("DOWN", {"POWERED_DOWN"}, "maintenance"), kAt);
+    EXPECT_EQ(downed.asleep_at, kAt);
+    WitnessMemory parked;
+    remember(parked, node_state("DOWN", {"POWERED_DOWN"}, "Not responding"), kAt);
+    EXPECT_EQ(parked.asleep_at, kAt);
+    WitnessMemory failed;
+    remember(failed, node_state("IDLE", {"POWERED_DOWN"}), kAt - 90000);
+    remember(failed, node_state("DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"), kAt);
+    EXPECT_FALSE(failed.asleep_at);
+}
+
 TEST(WitnessMemory, UnreadableWordsAreNamed) {
     const std::pair<std::string, std::string> cases[] = {
         {"", "not JSON"},

@@ -338,6 +338,26 @@ TEST_F(CrossedWatchTest, APowerOnThatBootsAnotherSleepingNodeBlocksAndDrainsBoth
 // says on (n2 runs a job); the carrier power-cycles "n1" (on, and not
 // registered), and n2's machine restarts under its job: n2 registers with a
 // new boot time, n1 never does.
+// The same with the woken node DOWN and powered down by an admin (down~):
+// a tester's went unnoticed, and Slurm's suspend of it went through its
+// address to the other machine.
+TEST_F(CrossedWatchTest, APowerOnThatBootsAnAdminsDownedNodeBlocksBoth) {
+    auto watch = reconciler(/*slurmd_answers=*/true);
+    const auto downed = node_state("n2", "DOWN", {"POWERED_DOWN"}, "disk swap");
+    pass(*watch, {node_state("n1", "IDLE", {"POWERED_DOWN"}), downed});
+    switched("n1", store::EventKind::power_on);
+    pass(*watch, {node_state("n1", "IDLE", {"POWERING_UP"}), downed});
+    m_clock.advance(std::chrono::seconds(6));
+    auto booted = node_state("n2", "DOWN", {}, "disk swap");
+    booted.boot_time = m_clock.wall_ms() / 1000 - 1;
+    pass(*watch, {node_state("n1", "IDLE", {"POWERING_UP"}), booted});
+    EXPECT_TRUE(watch->crossed().open().contains("n2")) << "its suspend waits";
+    m_clock.advance(std::chrono::seconds(25));
+    pass(*watch, {node_state("n1", "DOWN", {"POWERED_DOWN"}, "ResumeTimeout reached"), booted});
+    EXPECT_EQ(events("n2", store::EventKind::crossed_suspected), 1);
+    EXPECT_EQ(m_journal->blocks()->size(), 2U);
+}
+
 TEST_F(CrossedWatchTest, APowerCycleThatRestartsAnotherRunningNodeBlocksAndDrainsBoth) {
     auto watch = reconciler(/*slurmd_answers=*/false);
     const engine::TimeMs start = m_clock.wall_ms();
