@@ -88,7 +88,9 @@ void clear_drain(const slurm::SlurmView& slurm, const slurm::NodeState& state, b
         done.words += daemon == Daemon::absent
                           ? fmt::format(
                                 "; Slurm counts it as powered down, and no daemon runs to switch its machine off if it "
-                                "still runs: `slumber power status {0}`, then `slumber power off {0}` if it says on",
+                                "still runs: `slumber power status {0}`, then `slumber power off {0}` if it says on "
+                                "(once its BMC address is right: through a crossed one, both read and switch the "
+                                "other machine)",
                                 state.name)
                           : fmt::format(
                                 "; Slurm counts it as powered down: if its machine still runs, the daemon{} reads its "

@@ -170,10 +170,12 @@ TEST_F(UnblockCrossed, WhoSwitchesOffAMachineLeftRunningIsSaid) {
     ASSERT_TRUE(without) << without.error().words;
     ASSERT_EQ(without->targets.size(), 2U);
     EXPECT_EQ(without->targets[0].words, "unblocked; back in service in Slurm" + kCleared);
-    EXPECT_EQ(without->targets[1].words,
-              "unblocked; back in service in Slurm" + kCleared +
-                  "; Slurm counts it as powered down, and no daemon runs to switch its machine off if it still runs: "
-                  "`slumber power status n3`, then `slumber power off n3` if it says on");
+    EXPECT_EQ(
+        without->targets[1].words,
+        "unblocked; back in service in Slurm" + kCleared +
+            "; Slurm counts it as powered down, and no daemon runs to switch its machine off if it still runs: "
+            "`slumber power status n3`, then `slumber power off n3` if it says on (once its BMC address is right: "
+            "through a crossed one, both read and switch the other machine)");
 
     // A daemon holds its lock (here this test, as slumberd does: flock(2)).
     for (const std::string node : {"n2", "n3"}) {
